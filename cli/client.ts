@@ -1,0 +1,103 @@
+import WebSocket from 'ws';
+import { CliError } from './errors.js';
+import type { MethodName, ParamsOf, ResultOf, RpcResponse } from '../daemon/api/protocol.js';
+
+export interface ClientOptions {
+  url: string;
+  token?: string;
+  timeoutMs?: number;
+}
+
+type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout };
+export type NotificationHandler = (method: string, params: unknown) => void;
+
+/** JSON-RPC 2.0 client for the control API. */
+export class ApiClient {
+  readonly #ws: WebSocket;
+  readonly #pending = new Map<number, Pending>();
+  readonly #handlers = new Set<NotificationHandler>();
+  readonly #closeHandlers = new Set<() => void>();
+  readonly #timeoutMs: number;
+  #nextId = 1;
+
+  private constructor(ws: WebSocket, timeoutMs: number) {
+    this.#ws = ws;
+    this.#timeoutMs = timeoutMs;
+    ws.on('message', (data) => this.#onMessage(data.toString()));
+    ws.on('close', () => {
+      for (const p of this.#pending.values()) {
+        clearTimeout(p.timer);
+        p.reject(new CliError('DAEMON_UNREACHABLE', 'the daemon closed the connection'));
+      }
+      this.#pending.clear();
+      for (const h of this.#closeHandlers) h();
+    });
+  }
+
+  static connect(opts: ClientOptions): Promise<ApiClient> {
+    const timeoutMs = opts.timeoutMs ?? 10_000;
+    return new Promise((resolve, reject) => {
+      const headers: Record<string, string> = {};
+      if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+      let ws: WebSocket;
+      try {
+        ws = new WebSocket(opts.url, { headers, handshakeTimeout: Math.min(timeoutMs, 5000), maxPayload: 64 * 1024 * 1024 });
+      } catch (err) {
+        reject(new CliError('USAGE', `bad daemon URL "${opts.url}": ${(err as Error).message}`, { exitCode: 2 }));
+        return;
+      }
+      ws.once('open', () => resolve(new ApiClient(ws, timeoutMs)));
+      ws.once('error', (err: NodeJS.ErrnoException) => {
+        const why = err.code === 'ECONNREFUSED' ? 'nothing is listening there (is vcbridged running? try `vcbridge daemon status`)' : err.message;
+        reject(new CliError('DAEMON_UNREACHABLE', `cannot reach the daemon at ${opts.url}: ${why}`));
+      });
+    });
+  }
+
+  call<M extends MethodName>(method: M, params?: ParamsOf<M>): Promise<ResultOf<M>>;
+  call(method: string, params?: unknown): Promise<unknown>;
+  call(method: string, params?: unknown): Promise<unknown> {
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#pending.delete(id);
+        reject(new CliError('TIMEOUT', `the daemon did not answer ${method} within ${this.#timeoutMs} ms`));
+      }, this.#timeoutMs);
+      this.#pending.set(id, { resolve, reject, timer });
+      this.#ws.send(JSON.stringify({ jsonrpc: '2.0', id, method, params: params ?? {} }));
+    });
+  }
+
+  onNotification(h: NotificationHandler): () => void {
+    this.#handlers.add(h);
+    return () => this.#handlers.delete(h);
+  }
+
+  onClose(h: () => void): () => void {
+    this.#closeHandlers.add(h);
+    return () => this.#closeHandlers.delete(h);
+  }
+
+  close(): void {
+    this.#ws.close();
+  }
+
+  #onMessage(text: string): void {
+    let msg: RpcResponse & { method?: string; params?: unknown };
+    try {
+      msg = JSON.parse(text);
+    } catch {
+      return; // the daemon only sends JSON; a broken frame has no id to answer anyway
+    }
+    if (msg.method !== undefined && msg.id === undefined) {
+      for (const h of this.#handlers) h(msg.method, msg.params);
+      return;
+    }
+    const p = typeof msg.id === 'number' ? this.#pending.get(msg.id) : undefined;
+    if (!p) return;
+    this.#pending.delete(msg.id as number);
+    clearTimeout(p.timer);
+    if (msg.error) p.reject(new CliError(msg.error.data?.code ?? 'INTERNAL', msg.error.message, { details: msg.error.data?.details }));
+    else p.resolve(msg.result);
+  }
+}

@@ -1,0 +1,30 @@
+import { Command } from 'commander';
+import { z } from 'zod';
+import type { AuditEntry } from '../../daemon/api/protocol.js';
+import { globals, parseOptions, withClient } from '../context.js';
+import { print, table } from '../output.js';
+import { parseSince } from '../time.js';
+
+const Options = z.object({
+  since: z.string().optional(),
+  limit: z.coerce.number().int().min(1).max(10000).default(100),
+});
+
+function render(rows: AuditEntry[]): string {
+  if (rows.length === 0) return 'no audit entries';
+  return table(['when', 'who', 'role', 'method', 'result'], rows.map((r) => [
+    r.at.replace('T', ' ').replace(/\.\d+Z$/, 'Z'), r.actor, r.role, r.method, r.result === 'ok' ? 'ok' : `error ${r.errorCode ?? ''}`.trim(),
+  ]));
+}
+
+export const audit = new Command('audit')
+  .description('show who changed what (state-changing API calls), newest first')
+  .option('--since <when>', 'ISO time, or a duration back from now such as 2h, 7d')
+  .option('--limit <n>', 'most entries to show', '100')
+  .action(async (raw, cmd: Command) => {
+    const g = globals(cmd);
+    const o = parseOptions(Options, raw);
+    const since = o.since === undefined ? undefined : parseSince(o.since);
+    const rows = await withClient(g, (c) => c.call('audit.list', { since, limit: o.limit }));
+    print(g, rows, render);
+  });

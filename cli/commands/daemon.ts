@@ -1,0 +1,104 @@
+import { Command } from 'commander';
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+import { ApiClient } from '../client.js';
+import { globals, parseOptions, type Globals } from '../context.js';
+import { CliError } from '../errors.js';
+import { isAlive, spawnDaemon } from '../daemonProcess.js';
+import { print } from '../output.js';
+
+/** Same default as vcbridged's own (VCBRIDGE_DATA_DIR, /var/lib/vcbridge for root, else ~/.local/state). */
+function defaultDataDir(): string {
+  if (process.env.VCBRIDGE_DATA_DIR) return process.env.VCBRIDGE_DATA_DIR;
+  if (process.getuid?.() === 0) return '/var/lib/vcbridge';
+  return join(process.env.XDG_STATE_HOME ?? join(homedir(), '.local', 'state'), 'vcbridge');
+}
+
+function lockPid(dataDir: string): number | undefined {
+  try {
+    const pid = Number.parseInt(readFileSync(join(dataDir, 'vcbridged.lock'), 'utf8'), 10);
+    return Number.isInteger(pid) && isAlive(pid) ? pid : undefined;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function ping(g: Globals): Promise<boolean> {
+  try {
+    const c = await ApiClient.connect({ url: g.url, token: g.token, timeoutMs: 1000 });
+    c.close();
+    return true;
+  } catch {
+    return false; // not up yet: the caller polls
+  }
+}
+
+const StartOptions = z.object({ config: z.string().min(1), dataDir: z.string().optional(), apiPort: z.coerce.number().int().min(0).max(65535).optional() });
+
+const start = new Command('start')
+  .description('start vcbridged in the background')
+  .requiredOption('--config <file>', 'site config')
+  .option('--data-dir <dir>', 'state directory (database, lock, log)')
+  .option('--api-port <port>', 'override the control API port')
+  .action(async (raw, cmd: Command) => {
+    const g = globals(cmd);
+    const o = parseOptions(StartOptions, raw);
+    const dataDir = resolve(o.dataDir ?? defaultDataDir());
+    const running = lockPid(dataDir);
+    if (running) throw new CliError('DATA_DIR_LOCKED', `vcbridged is already running for ${dataDir} (pid ${running})`);
+    mkdirSync(dataDir, { recursive: true });
+    const logFile = join(dataDir, 'vcbridged.log');
+    const fd = openSync(logFile, 'a');
+    const args = ['--config', resolve(o.config), '--data-dir', dataDir, '--log-file', logFile];
+    if (o.apiPort !== undefined) args.push('--api-port', String(o.apiPort));
+    const pid = spawnDaemon(args, fd);
+    closeSync(fd);
+    for (let i = 0; i < 100; i++) {
+      if (!isAlive(pid)) {
+        const tail = readFileSync(logFile, 'utf8').split('\n').filter(Boolean).slice(-5).join('\n');
+        throw new CliError('INTERNAL', `vcbridged exited during start-up; last log lines (${logFile}):\n${tail}`);
+      }
+      if (lockPid(dataDir) === pid && (await ping(g))) {
+        print(g, { started: true, pid, dataDir, log: logFile }, () => `vcbridged started (pid ${pid}); log: ${logFile}`);
+        return;
+      }
+      await sleep(100);
+    }
+    throw new CliError('TIMEOUT', `vcbridged (pid ${pid}) did not answer at ${g.url} within 10 s; see ${logFile}`);
+  });
+
+const DirOptions = z.object({ dataDir: z.string().optional() });
+
+const stop = new Command('stop')
+  .description('stop vcbridged gracefully (hangs up calls first)')
+  .option('--data-dir <dir>', 'state directory')
+  .action(async (raw, cmd: Command) => {
+    const g = globals(cmd);
+    const dataDir = resolve(parseOptions(DirOptions, raw).dataDir ?? defaultDataDir());
+    const pid = lockPid(dataDir);
+    if (!pid) throw new CliError('DAEMON_NOT_RUNNING', `no vcbridged is running for ${dataDir}`);
+    process.kill(pid, 'SIGTERM');
+    for (let i = 0; i < 70 && isAlive(pid); i++) await sleep(100);
+    if (isAlive(pid)) throw new CliError('TIMEOUT', `vcbridged (pid ${pid}) is still running 7 s after SIGTERM`);
+    print(g, { stopped: true, pid }, () => `vcbridged stopped (pid ${pid})`);
+  });
+
+const status = new Command('status')
+  .description('is vcbridged running for this data dir, and does its API answer?')
+  .option('--data-dir <dir>', 'state directory')
+  .action(async (raw, cmd: Command) => {
+    const g = globals(cmd);
+    const dataDir = resolve(parseOptions(DirOptions, raw).dataDir ?? defaultDataDir());
+    const pid = lockPid(dataDir);
+    const api = pid ? await ping(g) : false;
+    const out = { running: Boolean(pid), pid: pid ?? null, dataDir, api: { url: g.url, answering: api } };
+    print(g, out, (s) => (s.running ? `vcbridged running (pid ${s.pid}), data ${s.dataDir}; API ${s.api.url} ${api ? 'answering' : 'NOT answering'}` : `vcbridged is not running (data ${s.dataDir})`));
+    if (!pid) process.exitCode = 1;
+  });
+
+export const daemon = new Command('daemon').description('start, stop and check the daemon').addCommand(start).addCommand(stop).addCommand(status);

@@ -1,0 +1,273 @@
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { readFileSync } from 'node:fs';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket, type RawData } from 'ws';
+import { VcError, toVcError } from '../errors.js';
+import type { Logger } from '../util/logger.js';
+import { RateLimiter } from '../util/RateLimiter.js';
+import { authenticate, bearerFrom, redact, type OperatorIdentity } from './auth.js';
+import type { Caller, MethodRouter } from './Router.js';
+import {
+  MAX_FRAME_BYTES, ROLE_RANK, RPC_APP_ERROR, RPC_INVALID_PARAMS, RPC_INVALID_REQUEST, RPC_METHOD_NOT_FOUND,
+  RPC_PARSE_ERROR, isStateChanging, type RpcResponse,
+} from './protocol.js';
+
+export interface AuditSink {
+  append(entry: { actor: string; role: string; method: string; params: unknown; result: 'ok' | 'error'; errorCode?: string }): unknown;
+}
+
+/** Plain HTTP routes on the control port (/metrics, the join page); return false when not handled. */
+export type HttpRoute = (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
+
+export interface RpcServerOptions {
+  host: string;
+  port: number;
+  tls?: { cert: string; key: string };
+  router: MethodRouter;
+  operators: () => readonly OperatorIdentity[];
+  audit: AuditSink;
+  log: Logger;
+  /** Called when an operator authenticates with the published demo token. */
+  onDemoToken?: (caller: Caller) => void;
+}
+
+interface Connection {
+  ws: WebSocket;
+  caller?: Caller;
+  /** A token was presented but matched no operator. */
+  badToken: boolean;
+  address: string;
+  topics: Set<string>;
+}
+
+// A client that reads too slowly stops getting notifications rather than growing our memory.
+const MAX_BUFFERED = 4 * 1024 * 1024;
+
+/** The control API: JSON-RPC 2.0 over WebSocket, plus a few HTTP routes on the same port. */
+export class RpcServer {
+  readonly #opts: RpcServerOptions;
+  readonly #log: Logger;
+  readonly #http: Server;
+  readonly #wss: WebSocketServer;
+  readonly #conns = new Set<Connection>();
+  readonly #limiter = new RateLimiter({ perSecond: 200, burst: 400 });
+  readonly #authFailures = new RateLimiter({ perSecond: 1, burst: 20 });
+  readonly #routes: HttpRoute[] = [];
+
+  private constructor(opts: RpcServerOptions, http: Server) {
+    this.#opts = opts;
+    this.#log = opts.log.child({ component: 'api' });
+    this.#http = http;
+    this.#wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
+    http.on('upgrade', (req, socket, head) => this.#upgrade(req, socket, head));
+    http.on('request', (req, res) => void this.#request(req, res));
+    http.on('clientError', (err, socket) => {
+      this.#log.debug({ err: err.message }, 'bad HTTP from client');
+      socket.destroy();
+    });
+  }
+
+  static async start(opts: RpcServerOptions): Promise<RpcServer> {
+    const http = opts.tls
+      ? createHttpsServer({ cert: readFileSync(opts.tls.cert), key: readFileSync(opts.tls.key) })
+      : createHttpServer();
+    http.headersTimeout = 10_000;
+    http.requestTimeout = 30_000;
+    await new Promise<void>((resolve, reject) => {
+      const onError = (err: NodeJS.ErrnoException) => {
+        reject(err.code === 'EADDRINUSE'
+          ? new VcError('PORT_IN_USE', `control API port ${opts.host}:${opts.port} is already in use (another vcbridged running?)`)
+          : new VcError('INTERNAL', `control API cannot listen on ${opts.host}:${opts.port}: ${err.message}`));
+      };
+      http.once('error', onError);
+      http.listen(opts.port, opts.host, () => {
+        http.off('error', onError);
+        resolve();
+      });
+    });
+    return new RpcServer(opts, http);
+  }
+
+  get url(): string {
+    const a = this.#http.address();
+    const port = typeof a === 'object' && a ? a.port : this.#opts.port;
+    return `${this.#opts.tls ? 'wss' : 'ws'}://${this.#opts.host}:${port}`;
+  }
+
+  get connectionCount(): number {
+    return this.#conns.size;
+  }
+
+  addRoute(route: HttpRoute): void {
+    this.#routes.push(route);
+  }
+
+  /** Push a notification to every connection subscribed to it. */
+  notify(method: string, params: unknown): void {
+    if (this.#conns.size === 0) return;
+    const frame = JSON.stringify({ jsonrpc: '2.0', method, params });
+    for (const c of this.#conns) {
+      if (!c.caller || !matches(c.topics, method)) continue;
+      if (c.ws.bufferedAmount > MAX_BUFFERED) continue;
+      c.ws.send(frame);
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.#conns) c.ws.close(1001, 'daemon stopping');
+    this.#wss.close();
+    await new Promise<void>((resolve) => {
+      this.#http.close(() => resolve());
+      this.#http.closeAllConnections();
+    });
+  }
+
+  async #request(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      for (const route of this.#routes) if (await route(req, res)) return;
+      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found\n');
+    } catch (err) {
+      this.#log.error({ err, url: req.url }, 'HTTP route failed');
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end('internal error\n');
+    }
+  }
+
+  #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const address = req.socket.remoteAddress ?? '?';
+    const token = bearerFrom(req.headers.authorization);
+    let caller: Caller | undefined;
+    if (token) {
+      const op = authenticate(token, this.#opts.operators());
+      if (op) {
+        caller = { name: op.name, role: op.role, address };
+      } else if (!this.#authFailures.take(address)) {
+        socket.end('HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\n\r\n');
+        return;
+      }
+    }
+    this.#wss.handleUpgrade(req, socket, head, (ws) => {
+      // A wrong token still gets a connection, so that every call can say precisely why it fails.
+      const conn: Connection = { ws, address, topics: new Set(), caller, badToken: Boolean(token && !caller) };
+      this.#conns.add(conn);
+      if (caller) this.#opts.onDemoToken?.(caller);
+      ws.on('message', (data, isBinary) => void this.#onMessage(conn, data, isBinary));
+      ws.on('close', () => this.#conns.delete(conn));
+      ws.on('error', (err) => this.#log.debug({ err: err.message, address }, 'control connection error'));
+    });
+  }
+
+  async #onMessage(conn: Connection, data: RawData, isBinary: boolean): Promise<void> {
+    if (isBinary) return this.#send(conn, errorReply(null, RPC_INVALID_REQUEST, 'binary frames are not JSON-RPC', 'BAD_REQUEST'));
+    let msg: unknown;
+    try {
+      msg = JSON.parse(data.toString());
+    } catch {
+      return this.#send(conn, errorReply(null, RPC_PARSE_ERROR, 'malformed JSON', 'BAD_REQUEST'));
+    }
+    if (Array.isArray(msg)) {
+      if (msg.length === 0) return this.#send(conn, errorReply(null, RPC_INVALID_REQUEST, 'empty batch', 'BAD_REQUEST'));
+      const replies = (await Promise.all(msg.slice(0, 100).map((m) => this.#handle(conn, m)))).filter((r): r is RpcResponse => r !== undefined);
+      if (replies.length) this.#sendRaw(conn, JSON.stringify(replies));
+      return;
+    }
+    const reply = await this.#handle(conn, msg);
+    if (reply) this.#send(conn, reply);
+  }
+
+  async #handle(conn: Connection, msg: unknown): Promise<RpcResponse | undefined> {
+    if (!isObject(msg) || msg.jsonrpc !== '2.0' || typeof msg.method !== 'string') {
+      const id = isObject(msg) && isId(msg.id) ? msg.id : null;
+      return errorReply(id, RPC_INVALID_REQUEST, 'not a JSON-RPC 2.0 request (need jsonrpc "2.0" and a method)', 'BAD_REQUEST');
+    }
+    if (msg.id !== undefined && !isId(msg.id)) return errorReply(null, RPC_INVALID_REQUEST, 'id must be a string, number or null', 'BAD_REQUEST');
+    const id = (msg.id ?? null) as string | number | null;
+    const isNotification = msg.id === undefined;
+    const method = msg.method;
+    const reply = await this.#dispatch(conn, method, msg.params, id);
+    return isNotification ? undefined : reply;
+  }
+
+  async #dispatch(conn: Connection, method: string, params: unknown, id: string | number | null): Promise<RpcResponse> {
+    if (!this.#limiter.take(conn.address)) return errorReply(id, RPC_APP_ERROR, 'too many requests from this address; slow down', 'RATE_LIMITED');
+    const caller = conn.caller;
+    if (!caller) {
+      return conn.badToken
+        ? errorReply(id, RPC_APP_ERROR, 'the token is not valid for any operator', 'AUTH_INVALID')
+        : errorReply(id, RPC_APP_ERROR, 'authentication required: send "Authorization: Bearer <token>" when connecting', 'AUTH_REQUIRED');
+    }
+    const entry = this.#opts.router.get(method);
+    if (!entry) return errorReply(id, RPC_METHOD_NOT_FOUND, `unknown method "${method}"`, 'METHOD_UNKNOWN');
+    if (ROLE_RANK[caller.role] < ROLE_RANK[entry.role]) {
+      return this.#audited(caller, method, params, errorReply(id, RPC_APP_ERROR, `${method} needs the ${entry.role} role; ${caller.name} is ${caller.role}`, 'FORBIDDEN'));
+    }
+    let input = params;
+    if (entry.schema) {
+      const parsed = entry.schema.safeParse(params ?? {});
+      if (!parsed.success) {
+        const detail = parsed.error.issues.map((i) => `${i.path.join('.') || 'params'}: ${i.message}`).join('; ');
+        return this.#audited(caller, method, params, errorReply(id, RPC_INVALID_PARAMS, `bad params for ${method}: ${detail}`, 'PARAMS_INVALID'));
+      }
+      input = parsed.data;
+    }
+    try {
+      const result = await entry.handler(input, caller);
+      if (method === 'subscribe' || method === 'unsubscribe') this.#applyTopics(conn, method, input);
+      return this.#audited(caller, method, params, { jsonrpc: '2.0', id, result: result ?? null });
+    } catch (err) {
+      const e = toVcError(err);
+      if (e.code === 'INTERNAL') this.#log.error({ err, method, actor: caller.name }, 'API method failed unexpectedly');
+      return this.#audited(caller, method, params, errorReply(id, RPC_APP_ERROR, e.message, e.code, e.details));
+    }
+  }
+
+  #applyTopics(conn: Connection, method: string, input: unknown): void {
+    const topics = (input as { topics: string[] }).topics;
+    for (const t of topics) {
+      if (method === 'subscribe') conn.topics.add(t);
+      else conn.topics.delete(t);
+    }
+  }
+
+  #audited(caller: Caller, method: string, params: unknown, reply: RpcResponse): RpcResponse {
+    if (isStateChanging(method)) {
+      try {
+        this.#opts.audit.append({
+          actor: caller.name, role: caller.role, method, params: redact(params ?? null),
+          result: reply.error ? 'error' : 'ok', errorCode: reply.error?.data?.code,
+        });
+      } catch (err) {
+        // The call already happened; failing to audit it is loud but must not hide its result.
+        this.#log.error({ err, method }, 'audit log write failed');
+      }
+    }
+    return reply;
+  }
+
+  #send(conn: Connection, reply: RpcResponse): void {
+    this.#sendRaw(conn, JSON.stringify(reply));
+  }
+
+  #sendRaw(conn: Connection, frame: string): void {
+    if (conn.ws.readyState === conn.ws.OPEN) conn.ws.send(frame);
+  }
+}
+
+function errorReply(id: string | number | null, code: number, message: string, vcCode: string, details?: unknown): RpcResponse {
+  return { jsonrpc: '2.0', id, error: { code, message, data: details === undefined ? { code: vcCode } : { code: vcCode, details } } };
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function isId(v: unknown): v is string | number | null {
+  return typeof v === 'string' || typeof v === 'number' || v === null;
+}
+
+function matches(topics: Set<string>, method: string): boolean {
+  if (topics.has('*') || topics.has(method)) return true;
+  for (const t of topics) if (t.endsWith('*') && method.startsWith(t.slice(0, -1))) return true;
+  return false;
+}

@@ -1,0 +1,42 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Role } from './protocol.js';
+
+export interface OperatorIdentity {
+  name: string;
+  role: Role;
+  tokenHash: string;
+}
+
+function sha256(plain: string): Buffer {
+  return createHash('sha256').update(plain, 'utf8').digest();
+}
+
+/** Find the operator whose stored "sha256:<hex>" matches the presented bearer token. */
+export function authenticate(token: string, operators: readonly OperatorIdentity[]): OperatorIdentity | undefined {
+  const presented = sha256(token);
+  let found: OperatorIdentity | undefined;
+  // Compare against every operator (constant work regardless of which one matches).
+  for (const op of operators) {
+    const stored = Buffer.from(op.tokenHash.slice('sha256:'.length), 'hex');
+    if (stored.length === presented.length && timingSafeEqual(stored, presented)) found ??= op;
+  }
+  return found;
+}
+
+/** Bearer token from an Authorization header value, if any. */
+export function bearerFrom(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return m?.[1];
+}
+
+/** Drop secrets from params before they are logged or audited. */
+export function redact(value: unknown, depth = 0): unknown {
+  if (depth > 6 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    out[k] = /pass|secret|token|pin|authorization/i.test(k) ? '[redacted]' : redact(v, depth + 1);
+  }
+  return out;
+}

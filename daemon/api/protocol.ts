@@ -1,0 +1,298 @@
+// The control API's typed contract: the one module of the daemon the CLI imports.
+// JSON-RPC 2.0 over WebSocket. Keep this file free of runtime imports from the daemon.
+
+export const PROTOCOL_VERSION = 1;
+export const DEFAULT_API_URL = 'ws://127.0.0.1:7443';
+/** Largest JSON-RPC frame the server accepts. */
+export const MAX_FRAME_BYTES = 1024 * 1024;
+
+export type Role = 'operator' | 'technician' | 'viewer';
+
+/** JSON-RPC error codes: the standard ones, plus one server code per VcError code family. */
+export const RPC_PARSE_ERROR = -32700;
+export const RPC_INVALID_REQUEST = -32600;
+export const RPC_METHOD_NOT_FOUND = -32601;
+export const RPC_INVALID_PARAMS = -32602;
+export const RPC_INTERNAL_ERROR = -32603;
+/** Every application error uses this JSON-RPC code; `data.code` carries the VcError code. */
+export const RPC_APP_ERROR = -32000;
+
+export interface RpcErrorData {
+  code: string;
+  details?: unknown;
+}
+
+export interface RpcRequest {
+  jsonrpc: '2.0';
+  id?: string | number | null;
+  method: string;
+  params?: unknown;
+}
+
+export interface RpcResponse {
+  jsonrpc: '2.0';
+  id: string | number | null;
+  result?: unknown;
+  error?: { code: number; message: string; data?: RpcErrorData };
+}
+
+export interface RpcNotification {
+  jsonrpc: '2.0';
+  method: string;
+  params: unknown;
+}
+
+// ---------------------------------------------------------------- shared shapes
+
+export type EndpointState = 'unknown' | 'reachable' | 'degraded' | 'unreachable';
+export type RegistrationState = 'none' | 'registering' | 'registered' | 'failed';
+
+export interface StatusResult {
+  site: string;
+  version: string;
+  pid: number;
+  startedAt: string;
+  uptimeSeconds: number;
+  timezone: string;
+  api: { url: string };
+  endpoints: { total: number; byState: Record<EndpointState, number> };
+  conferences: { active: number };
+  schedules: { upcoming24h: number };
+  you: { name: string; role: Role };
+}
+
+export interface AuditEntry {
+  id: number;
+  at: string;
+  actor: string;
+  role: string;
+  method: string;
+  params: unknown;
+  result: 'ok' | 'error';
+  errorCode?: string;
+}
+
+export interface AuditListParams {
+  since?: string;
+  limit?: number;
+}
+
+export interface SubscribeParams {
+  /** Notification method names or prefixes ending in '*' (e.g. 'endpoint.*'); '*' for all. */
+  topics: string[];
+}
+
+
+export type EndpointKind = 'upstream' | 'town' | 'subdistrict' | 'bureau';
+
+export interface EndpointView {
+  id: string;
+  name: { zh: string; en: string };
+  kind: EndpointKind;
+  uri: string;
+  transport: 'udp' | 'tcp' | 'tls';
+  groups: string[];
+  state: EndpointState;
+  /** Last OPTIONS round-trip time, null when the last probe failed. */
+  rttMs: number | null;
+  /** When the endpoint entered its current state (ISO). */
+  since: string | null;
+  /** Registration to this endpoint (only the upstream registers). */
+  registration: RegistrationState;
+  /** Why it is not reachable, in plain words (timeout, 403, ...). */
+  reason?: string;
+  /** Conference it is in right now, if any. */
+  conferenceId?: string;
+}
+
+export interface EndpointTransition {
+  at: string;
+  from: EndpointState;
+  to: EndpointState;
+  reason?: string;
+  rttMs?: number | null;
+}
+
+export interface EndpointDetail extends EndpointView {
+  uptime: { last24h: number | null; last7d: number | null };
+  transitions: EndpointTransition[];
+  lastUserAgent?: string;
+}
+
+export interface ProbeResult {
+  transport: 'udp' | 'tcp' | 'tls';
+  ok: boolean;
+  status?: number;
+  reason?: string;
+  rttMs?: number;
+  server?: string;
+  error?: 'timeout' | 'unreachable' | 'refused' | 'dns' | 'transport' | 'forbidden' | 'auth';
+  /** Plain-language likely cause on failure. */
+  likelyCause?: string;
+}
+
+export interface EndpointCheckResult {
+  id: string;
+  uri: string;
+  probes: ProbeResult[];
+  verdict: 'ok' | 'degraded' | 'failed';
+  likelyCause?: string;
+}
+
+export type ConferenceMode = 'broadcast' | 'rollcall' | 'voice' | 'select';
+export type LegState = 'idle' | 'calling' | 'ringing' | 'connected' | 'failed' | 'redialing' | 'hungup' | 'ended';
+
+export interface LegStats {
+  at: string;
+  lossPct: number | null;
+  jitterMs: number | null;
+  rttMs: number | null;
+  bitrateInKbps: number | null;
+  bitrateOutKbps: number | null;
+  audioCodec?: string;
+  videoCodec?: string;
+}
+
+export interface ParticipantView {
+  endpointId: string;
+  name: { zh: string; en: string };
+  kind: EndpointKind | 'browser';
+  state: LegState;
+  /** Why the last attempt failed / why it ended. */
+  reason?: string;
+  muted: boolean;
+  hasFloor: boolean;
+  /** What this participant is shown (endpoint id of the source), null when nothing. */
+  viewing: string | null;
+  direction: 'out' | 'in';
+  connectedAt?: string;
+  attempts: number;
+  nextRedialAt?: string;
+  stats?: LegStats;
+}
+
+export interface ConferenceView {
+  id: string;
+  title: string;
+  state: 'starting' | 'active' | 'ending' | 'ended';
+  mode: ConferenceMode;
+  chair: string | null;
+  upstream: string | null;
+  /** Source everyone sees in broadcast/rollcall; the active speaker in voice mode. */
+  floor: string | null;
+  locked: boolean;
+  startedAt: string;
+  endsAt: string | null;
+  scheduleId?: string;
+  participants: ParticipantView[];
+}
+
+export interface ConferenceStartParams {
+  title: string;
+  endpoints?: string[];
+  group?: string;
+  upstream?: string;
+  chair?: string;
+  mode?: ConferenceMode;
+  durationMinutes?: number;
+}
+
+export interface CdrRow {
+  id: number;
+  conferenceId: string;
+  endpointId: string;
+  direction: 'out' | 'in';
+  callId: string | null;
+  startedAt: string;
+  answeredAt: string | null;
+  endedAt: string | null;
+  durationSeconds: number | null;
+  endReason: string | null;
+  audioCodec: string | null;
+  videoCodec: string | null;
+  stats: unknown;
+}
+
+export type PreflightSiteStatus = 'ready' | 'degraded' | 'unreachable';
+
+export interface PreflightReport {
+  scheduleId: string;
+  occurrenceStart: string;
+  at: string;
+  sites: { endpointId: string; status: PreflightSiteStatus; reason?: string; rttMs?: number | null; lossPct?: number | null; jitterMs?: number | null }[];
+}
+
+export interface ScheduleView {
+  id: string;
+  title: string;
+  start: string;
+  durationMinutes: number;
+  rrule: string | null;
+  timezone: string;
+  endpoints: string[];
+  upstream: string | null;
+  chair: string | null;
+  createdBy: string;
+  cancelled: boolean;
+}
+
+export interface OccurrenceView {
+  scheduleId: string;
+  title: string;
+  start: string;
+  end: string;
+  state: 'pending' | 'preflight' | 'started' | 'ended' | 'missed' | 'cancelled';
+  conferenceId?: string;
+  preflight?: PreflightReport;
+}
+
+// ---------------------------------------------------------------- method table
+// Each entry: params, result, and the least role allowed to call it (viewer < technician < operator).
+
+export interface Methods {
+  status: { params: Record<string, never> | undefined; result: StatusResult; role: 'viewer' };
+  'audit.list': { params: AuditListParams | undefined; result: AuditEntry[]; role: 'viewer' };
+  subscribe: { params: SubscribeParams; result: { topics: string[] }; role: 'viewer' };
+  unsubscribe: { params: SubscribeParams; result: { topics: string[] }; role: 'viewer' };
+  'daemon.stop': { params: Record<string, never> | undefined; result: { stopping: true }; role: 'operator' };
+  'daemon.reload': { params: Record<string, never> | undefined; result: { reloaded: boolean; changes: string[] }; role: 'operator' };
+}
+
+export type MethodName = keyof Methods;
+export type ParamsOf<M extends MethodName> = Methods[M]['params'];
+export type ResultOf<M extends MethodName> = Methods[M]['result'];
+
+export const ROLE_RANK: Record<Role, number> = { viewer: 0, technician: 1, operator: 2 };
+
+/** Least role per method, at run time (the server enforces it; the CLI can explain it). */
+export const METHOD_ROLES: { [M in MethodName]: Methods[M]['role'] } = {
+  status: 'viewer',
+  'audit.list': 'viewer',
+  subscribe: 'viewer',
+  unsubscribe: 'viewer',
+  'daemon.stop': 'operator',
+  'daemon.reload': 'operator',
+};
+
+/** Methods that change state; each call is written to the audit log. */
+export function isStateChanging(method: string): boolean {
+  return !(method === 'status' || method === 'subscribe' || method === 'unsubscribe' ||
+    method.endsWith('.list') || method.endsWith('.show') || method.endsWith('.get'));
+}
+
+// ---------------------------------------------------------------- notifications
+
+export interface Notifications {
+  'daemon.reloaded': { changes: string[] };
+  'daemon.stopping': { reason: string };
+  'endpoint.state': { id: string; from: EndpointState; to: EndpointState; at: string; reason?: string; rttMs?: number | null };
+  'endpoint.registration': { id: string; state: RegistrationState; reason?: string };
+  'conference.state': ConferenceView;
+  'conference.participant': { conferenceId: string; participant: ParticipantView };
+  'conference.event': { conferenceId: string; at: string; message: string };
+  stats: { conferenceId: string; endpointId: string; stats: LegStats };
+  'schedule.preflight': PreflightReport;
+  'schedule.occurrence': OccurrenceView;
+  'schedule.notice': { scheduleId: string; conferenceId?: string; message: string };
+}
+export type NotificationName = keyof Notifications;
