@@ -48,11 +48,16 @@ export interface Globals {
 export function globals(cmd: Command): Globals {
   const o = cmd.optsWithGlobals<{ url?: string; token?: string; json?: boolean; lang?: string }>();
   const file = readFileSettings();
-  const url = o.url ?? process.env.VCBRIDGE_URL ?? file.url ?? DEFAULT_API_URL;
+  const url = o.url ?? env('VCBRIDGE_URL') ?? file.url ?? DEFAULT_API_URL;
   if (!/^wss?:\/\//.test(url)) throw usage(`--url must start with ws:// or wss://, got "${url}"`);
   const langRaw = o.lang ?? langFromEnv() ?? file.lang ?? 'en';
   if (langRaw !== 'en' && langRaw !== 'zh') throw usage(`--lang must be en or zh, got "${langRaw}"`);
-  return { url, token: o.token ?? process.env.VCBRIDGE_TOKEN ?? file.token, json: Boolean(o.json), lang: langRaw };
+  return { url, token: o.token ?? env('VCBRIDGE_TOKEN') ?? file.token, json: Boolean(o.json), lang: langRaw };
+}
+
+/** An environment variable, with an empty value counting as unset. */
+function env(name: string): string | undefined {
+  return process.env[name] || undefined;
 }
 
 function langFromEnv(): Lang | undefined {

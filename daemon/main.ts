@@ -58,7 +58,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     cfgLog = loadConfig(configFile).config.logging;
   } catch (err) {
-    return fail(err, 'config');
+    return fail(err, 'load the config');
   }
   const log = createLogger({ level: args['log-level'] ?? cfgLog.level, file: args['log-file'] ?? cfgLog.file });
   const apiPort = args['api-port'] !== undefined ? Number(args['api-port']) : undefined;

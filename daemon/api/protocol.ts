@@ -219,6 +219,9 @@ export interface PreflightReport {
   scheduleId: string;
   occurrenceStart: string;
   at: string;
+  title?: string;
+  /** lead: at start minus the lead time; final: start minus 2 min; manual: asked for. */
+  stage?: 'lead' | 'final' | 'manual';
   sites: { endpointId: string; status: PreflightSiteStatus; reason?: string; rttMs?: number | null; lossPct?: number | null; jitterMs?: number | null }[];
 }
 
@@ -244,6 +247,120 @@ export interface OccurrenceView {
   state: 'pending' | 'preflight' | 'started' | 'ended' | 'missed' | 'cancelled';
   conferenceId?: string;
   preflight?: PreflightReport;
+  /** The schedule's zone, for showing local times. */
+  timezone?: string;
+  endpoints?: string[];
+  /** Why it was missed / how it ended. */
+  reason?: string;
+  /** The start the rule generated when this occurrence was moved. */
+  originalStart?: string;
+}
+
+export interface ScheduleAddParams {
+  title: string;
+  /** ISO instant with offset, or a wall-clock time "2026-12-07 09:00" read in `timezone`. */
+  start: string;
+  durationMinutes: number;
+  /** RFC 5545 RRULE, e.g. "FREQ=WEEKLY;BYDAY=MO". */
+  rrule?: string;
+  /** IANA zone; default the site's. */
+  timezone?: string;
+  endpoints?: string[];
+  group?: string;
+  upstream?: string;
+  chair?: string;
+  mode?: ConferenceMode;
+  /** Book despite conflicts (written to the audit log). */
+  force?: boolean;
+}
+
+export interface ScheduleEditParams {
+  id: string;
+  /** Change this occurrence and the following ones only (the series is split there). */
+  from?: string;
+  /** Move this one occurrence to `start` (nothing else may change). */
+  occurrence?: string;
+  title?: string;
+  start?: string;
+  durationMinutes?: number;
+  /** null: make it a one-off. */
+  rrule?: string | null;
+  timezone?: string;
+  endpoints?: string[];
+  group?: string;
+  upstream?: string | null;
+  chair?: string | null;
+  mode?: ConferenceMode;
+  force?: boolean;
+}
+
+export interface ScheduleConflict {
+  kind: 'endpoint' | 'upstream' | 'capacity';
+  /** The occurrence being booked that collides. */
+  occurrenceStart: string;
+  /** One line for people. */
+  message: string;
+  /** The meetings already booked that it collides with. */
+  meetings: { scheduleId: string; title: string; start: string; end: string }[];
+  endpoints?: string[];
+}
+
+export interface ScheduleDetail extends ScheduleView {
+  mode: ConferenceMode | null;
+  /** Cancelled occurrences (their original starts) and moved ones. */
+  exceptions: { occurrenceStart: string; kind: 'cancelled' | 'moved'; newStart: string | null }[];
+  /** The next occurrences (at most 10). */
+  upcoming: OccurrenceView[];
+  /** Last pre-flight report, if any. */
+  lastPreflight: PreflightReport | null;
+  /** Booked despite conflicts. */
+  forced: boolean;
+}
+
+export interface ScheduleBookResult {
+  schedule: ScheduleDetail;
+  /** Conflicts that were overridden with force (empty otherwise). */
+  overridden: ScheduleConflict[];
+  /** When an edit split the series: the earlier part that keeps the old settings. */
+  previous?: ScheduleView;
+}
+
+export interface ScheduleListParams {
+  /** ISO instants; default from 24 h ago to 14 days ahead. */
+  from?: string;
+  to?: string;
+  scheduleId?: string;
+  /** Include cancelled occurrences and series. */
+  all?: boolean;
+}
+
+export interface ScheduleCancelParams {
+  id: string;
+  /** Cancel only this occurrence (its start, ISO); otherwise the whole series. */
+  occurrence?: string;
+}
+
+export interface ScheduleCancelResult {
+  id: string;
+  scope: 'series' | 'occurrence';
+  occurrence?: string;
+  /** A running conference of this schedule that was ended. */
+  endedConference?: string;
+}
+
+export interface ScheduleImportParams {
+  ics: string;
+  /** Calendar names (attendee CN or e-mail, LOCATION, SUMMARY, or ids in X-VCBRIDGE-ENDPOINTS) to endpoint ids. */
+  map?: Record<string, string[]>;
+  /** Participants for events that name none. */
+  endpoints?: string[];
+  group?: string;
+  force?: boolean;
+}
+
+export interface ScheduleImportResult {
+  imported: ScheduleView[];
+  skipped: { uid: string; summary: string; reason: string }[];
 }
 
 // ---------------------------------------------------------------- method table
@@ -256,6 +373,14 @@ export interface Methods {
   unsubscribe: { params: SubscribeParams; result: { topics: string[] }; role: 'viewer' };
   'daemon.stop': { params: Record<string, never> | undefined; result: { stopping: true }; role: 'operator' };
   'daemon.reload': { params: Record<string, never> | undefined; result: { reloaded: boolean; changes: string[] }; role: 'operator' };
+  'schedule.add': { params: ScheduleAddParams; result: ScheduleBookResult; role: 'operator' };
+  'schedule.list': { params: ScheduleListParams | undefined; result: OccurrenceView[]; role: 'viewer' };
+  'schedule.show': { params: { id: string }; result: ScheduleDetail; role: 'viewer' };
+  'schedule.edit': { params: ScheduleEditParams; result: ScheduleBookResult; role: 'operator' };
+  'schedule.cancel': { params: ScheduleCancelParams; result: ScheduleCancelResult; role: 'operator' };
+  'schedule.preflight': { params: { id: string; occurrence?: string }; result: PreflightReport; role: 'technician' };
+  'schedule.export': { params: { ids?: string[] } | undefined; result: { ics: string; count: number }; role: 'viewer' };
+  'schedule.import': { params: ScheduleImportParams; result: ScheduleImportResult; role: 'operator' };
 }
 
 export type MethodName = keyof Methods;
@@ -272,6 +397,14 @@ export const METHOD_ROLES: { [M in MethodName]: Methods[M]['role'] } = {
   unsubscribe: 'viewer',
   'daemon.stop': 'operator',
   'daemon.reload': 'operator',
+  'schedule.add': 'operator',
+  'schedule.list': 'viewer',
+  'schedule.show': 'viewer',
+  'schedule.edit': 'operator',
+  'schedule.cancel': 'operator',
+  'schedule.preflight': 'technician',
+  'schedule.export': 'viewer',
+  'schedule.import': 'operator',
 };
 
 /** Methods that change state; each call is written to the audit log. */

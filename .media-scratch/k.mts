@@ -1,0 +1,14 @@
+import koffi from 'koffi';
+import { createRequire } from 'node:module'; const { OpusEncoder } = createRequire(import.meta.url)('@discordjs/opus');
+const lib = koffi.load('libspandsp.so.2');
+const encInit = lib.func('void *g722_encode_init(void *s, int rate, int options)');
+const enc = lib.func('int g722_encode(void *s, uint8_t *g722_data, const int16_t *amp, int len)');
+const decInit = lib.func('void *g722_decode_init(void *s, int rate, int options)');
+const dec = lib.func('int g722_decode(void *s, int16_t *amp, const uint8_t *g722_data, int len)');
+const es = encInit(null, 64000, 0), ds = decInit(null, 64000, 0);
+const pcm = new Int16Array(320); for (let i=0;i<320;i++) pcm[i]=Math.round(8000*Math.sin(2*Math.PI*1000*i/16000));
+const out = Buffer.alloc(160);
+let n = 0; for (let k=0;k<5;k++) n = enc(es, out, pcm, 320);
+const d = new Int16Array(320); const m = dec(ds, d, out, n);
+console.log(n, m, d.slice(100,110), out.slice(0,8));
+const o = new OpusEncoder(16000, 1); const p = o.encode(Buffer.from(pcm.buffer)); const q = o.decode(p); console.log(p.length, q.length, q.byteOffset);

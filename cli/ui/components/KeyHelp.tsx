@@ -1,0 +1,16 @@
+import { Text } from 'ink';
+
+/** The help line: "m mute/unmute · f give floor · q back". Keys bold, labels dim. */
+export function KeyHelp({ keys }: { keys: readonly (readonly [key: string, label: string])[] }) {
+  return (
+    <Text wrap="truncate-end">
+      {keys.map(([k, label], i) => (
+        <Text key={k}>
+          {i > 0 ? <Text dimColor> · </Text> : null}
+          <Text bold>{k}</Text>
+          <Text dimColor> {label}</Text>
+        </Text>
+      ))}
+    </Text>
+  );
+}

@@ -1,0 +1,74 @@
+// Every control-API call the console makes, in one place: method names and parameter shapes follow
+// daemon/api/protocol.ts; methods other layers are still adding go through the untyped call.
+import type {
+  ConferenceMode, ConferenceView, EndpointView, OccurrenceView, StatusResult,
+} from '../../../daemon/api/protocol.js';
+import { isMethodUnknown, type ConsoleApi } from './types.js';
+import type { Snapshot } from './state.js';
+
+const DAY_MS = 86_400_000;
+
+/** Everything the screens show, read in parallel. A method the daemon lacks yields null, not an error. */
+export async function loadSnapshot(api: ConsoleApi, now = Date.now()): Promise<Snapshot> {
+  const unavailable: string[] = [];
+  const optional = async <T>(method: string, params?: unknown): Promise<T | null> => {
+    try {
+      return (await api.call(method, params)) as T;
+    } catch (err) {
+      if (isMethodUnknown(err)) {
+        unavailable.push(method);
+        return null;
+      }
+      throw err;
+    }
+  };
+  const [status, endpoints, conferences, occurrences] = await Promise.all([
+    api.call('status') as Promise<StatusResult>,
+    optional<EndpointView[]>('endpoints.list', {}),
+    optional<ConferenceView[]>('conference.list', {}),
+    // From yesterday so today's earlier meetings stay listed whatever the site's timezone.
+    optional<OccurrenceView[]>('schedule.list', { from: new Date(now - DAY_MS).toISOString(), to: new Date(now + 8 * DAY_MS).toISOString() }),
+  ]);
+  return { status, endpoints, conferences, occurrences, unavailable: unavailable.sort() };
+}
+
+/** What the operator can do to a running conference (the keys of the conference view). */
+export interface ConferenceActions {
+  mute(endpointId: string, muted: boolean): Promise<unknown>;
+  muteAllExceptChair(): Promise<unknown>;
+  floor(endpointId: string): Promise<unknown>;
+  mode(mode: ConferenceMode): Promise<unknown>;
+  dial(endpointId: string): Promise<unknown>;
+  hangup(endpointId: string): Promise<unknown>;
+  extend(minutes: number): Promise<unknown>;
+  end(): Promise<unknown>;
+}
+
+export function conferenceActions(api: ConsoleApi, id: string): ConferenceActions {
+  return {
+    mute: (endpointId, muted) => api.call(muted ? 'conference.mute' : 'conference.unmute', { id, endpointId }),
+    muteAllExceptChair: () => api.call('conference.mute', { id, all: true, exceptChair: true }),
+    floor: (endpointId) => api.call('conference.floor', { id, endpointId }),
+    mode: (mode) => api.call('conference.mode', { id, mode }),
+    dial: (endpointId) => api.call('conference.dial', { id, endpointId }),
+    hangup: (endpointId) => api.call('conference.hangup', { id, endpointId }),
+    extend: (minutes) => api.call('conference.extend', { id, minutes }),
+    end: () => api.call('conference.end', { id }),
+  };
+}
+
+export interface ScheduleAddParams {
+  title: string;
+  /** ISO instant. */
+  start: string;
+  durationMinutes: number;
+  timezone: string;
+  endpoints: string[];
+  rrule?: string;
+  upstream?: string;
+  chair?: string;
+}
+
+export function addSchedule(api: ConsoleApi, p: ScheduleAddParams): Promise<unknown> {
+  return api.call('schedule.add', p);
+}

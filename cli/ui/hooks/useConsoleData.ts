@@ -1,0 +1,62 @@
+// The console's state: a snapshot on every (re)connect, then notifications folded in as they arrive.
+// Notifications that arrive while a snapshot is loading are replayed on top of it, so none is lost.
+import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
+import { loadSnapshot } from '../data/calls.js';
+import { applyNotification, applySnapshot, emptyState, type ConsoleState, type Snapshot } from '../data/state.js';
+import { errorMessage } from '../data/types.js';
+import type { DaemonHandle } from './useDaemon.js';
+import { useNotifications } from './useNotifications.js';
+
+type Action = { type: 'snapshot'; snap: Snapshot } | { type: 'notification'; method: string; params: unknown };
+
+function reducer(state: ConsoleState, a: Action): ConsoleState {
+  return a.type === 'snapshot' ? applySnapshot(state, a.snap) : applyNotification(state, a.method, a.params);
+}
+
+export interface ConsoleData {
+  state: ConsoleState;
+  loadError: string | null;
+  /** Read the snapshot again (after a booking, a daemon reload). */
+  reload(): void;
+}
+
+export function useConsoleData(daemon: Pick<DaemonHandle, 'api' | 'generation' | 'onNotification'>): ConsoleData {
+  const [state, dispatch] = useReducer(reducer, emptyState);
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const [reloads, setReloads] = useState(0);
+  const loading = useRef<{ method: string; params: unknown }[] | null>(null);
+  const { api, generation } = daemon;
+
+  useEffect(() => {
+    if (!api) return;
+    let live = true;
+    loading.current = [];
+    loadSnapshot(api).then(
+      (snap) => {
+        if (!live) return;
+        dispatch({ type: 'snapshot', snap });
+        for (const n of loading.current ?? []) dispatch({ type: 'notification', ...n });
+        loading.current = null;
+        setLoadError(null);
+      },
+      (err: unknown) => {
+        if (!live) return;
+        loading.current = null;
+        setLoadError(errorMessage(err));
+      },
+    );
+    return () => {
+      live = false;
+    };
+  }, [api, generation, reloads]);
+
+  const reload = useCallback(() => setReloads((n) => n + 1), []);
+
+  useNotifications(daemon, (method, params) => {
+    if (method === 'daemon.reloaded') reload();
+    if (loading.current) loading.current.push({ method, params });
+    else dispatch({ type: 'notification', method, params });
+  });
+
+  return { state, loadError, reload };
+}

@@ -1,0 +1,46 @@
+// Helpers for the console's .test.tsx files: render inside a language, read frames as plain text,
+// let React and Ink settle after a key press.
+import type { ReactElement } from 'react';
+import { render } from 'ink-testing-library';
+import type { EndpointView } from '../../daemon/api/protocol.js';
+import { I18nContext, translator, type UiLang } from './i18n/index.js';
+
+export function renderIn(lang: UiLang, tree: ReactElement) {
+  return render(<I18nContext.Provider value={{ lang, t: translator(lang) }}>{tree}</I18nContext.Provider>);
+}
+
+/** Strip colour codes, so assertions read the frame as a person would. */
+export function plain(frame: string | undefined): string {
+  // eslint-disable-next-line no-control-regex
+  return (frame ?? '').replace(/\u001b\[[0-9;]*m/g, '');
+}
+
+export const settle = (ms = 20) => new Promise((r) => setTimeout(r, ms));
+
+/** Poll until the frame contains `text` (for async data), or throw with the last frame. */
+export async function frameWith(get: () => string | undefined, text: string | RegExp, timeoutMs = 3000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const f = plain(get());
+    if (typeof text === 'string' ? f.includes(text) : text.test(f)) return f;
+    if (Date.now() > deadline) throw new Error(`frame never showed ${String(text)}; last frame:\n${f}`);
+    await settle(10);
+  }
+}
+
+export function endpoint(id: string, zh: string, en: string, kind: EndpointView['kind'], extra: Partial<EndpointView> = {}): EndpointView {
+  return {
+    id, name: { zh, en }, kind, uri: `sip:${id}@127.0.1.1:5060`, transport: 'udp', groups: kind === 'town' ? ['towns'] : [],
+    state: 'reachable', rttMs: 12, since: '2026-12-07T00:00:00Z', registration: 'none', ...extra,
+  };
+}
+
+/** A few endpoints of the Gongyi site, in both languages. */
+export const SITE: EndpointView[] = [
+  endpoint('zhengzhou', '郑州市政府', 'Zhengzhou', 'upstream', { rttMs: 8, registration: 'registered' }),
+  endpoint('xiaoguan', '小关镇', 'Xiaoguan', 'town', { rttMs: 15 }),
+  endpoint('mihe', '米河镇', 'Mihe', 'town', { state: 'degraded', rttMs: 420 }),
+  endpoint('zhulin', '竹林镇', 'Zhulin', 'town', { state: 'unreachable', rttMs: null, reason: 'timeout' }),
+  endpoint('xinhua', '新华路街道', 'Xinhua Rd', 'subdistrict', { state: 'unknown', rttMs: null }),
+  endpoint('jiaoyu', '教育局', 'Education Bureau', 'bureau', { rttMs: 3 }),
+];

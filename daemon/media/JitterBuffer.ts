@@ -1,0 +1,216 @@
+// Adaptive jitter buffer for one audio source of the mixer, keyed on RTP timestamps.
+//
+// Packets are kept encoded and decoded in timestamp order when played (G.722 and Opus decoders are
+// stateful, so decoding in arrival order would garble reordered audio). Playout starts once `target`
+// frames are buffered (target starts at one 20 ms frame). An empty buffer at playout time is an
+// underrun: silence is played, the target grows by a frame and the buffer re-primes. A packet older
+// than the playout point is late and dropped. A missing packet with later ones present is lost and
+// concealed with silence. When a frame more than the target has stood in the buffer for a whole
+// second, one frame is dropped so the delay comes back down; the target shrinks after a quiet spell.
+import { FRAME_SAMPLES } from './codecs/AudioCodec.js';
+import { tsDiff } from './rtp/packet.js';
+
+export interface JitterStats {
+  received: number;
+  late: number;
+  /** Frames concealed because their packet never came. */
+  lost: number;
+  underruns: number;
+  /** Frames dropped to bring the delay down, or on overflow. */
+  dropped: number;
+  resyncs: number;
+  targetFrames: number;
+  depthMs: number;
+}
+
+export interface JitterBufferOptions {
+  /** RTP clock rate of the stream. */
+  clockRate: number;
+  /** Output samples (16 kHz) per RTP clock unit: G.711/G.722 2, opus 1/3. */
+  samplesPerTs: number;
+  /** Decode one payload to 16 kHz samples. */
+  decode: (payload: Uint8Array) => Int16Array;
+  maxFrames?: number;
+}
+
+const SHRINK_WINDOW = 50; // pops (1 s)
+const RELAX_AFTER = 750; // pops without underrun (15 s) before the target shrinks
+const LATE_RUN_RESYNC = 10;
+
+export class JitterBuffer {
+  readonly #frameTs: number;
+  readonly #ratio: number;
+  readonly #decode: (payload: Uint8Array) => Int16Array;
+  readonly #maxFrames: number;
+  readonly #pkts = new Map<number, Uint8Array>();
+  #newest = -Infinity;
+  #ptimeTs: number;
+  #next: number | undefined;
+  #lastRaw = 0;
+  #lastExt: number | undefined;
+  #pcm = new Int16Array(FRAME_SAMPLES * 4);
+  #pcmLen = 0;
+  #playing = false;
+  #target = 1;
+  #lateRun = 0;
+  #windowMin = Infinity;
+  #windowPops = 0;
+  #sinceUnderrun = 0;
+  readonly #s = { received: 0, late: 0, lost: 0, underruns: 0, dropped: 0, resyncs: 0 };
+
+  constructor(o: JitterBufferOptions) {
+    this.#frameTs = Math.round(FRAME_SAMPLES / o.samplesPerTs);
+    this.#ptimeTs = this.#frameTs;
+    this.#ratio = o.samplesPerTs;
+    this.#decode = o.decode;
+    this.#maxFrames = o.maxFrames ?? 10;
+  }
+
+  stats(): JitterStats {
+    return { ...this.#s, targetFrames: this.#target, depthMs: (this.#bufferedTs() / this.#frameTs) * 20 };
+  }
+
+  push(ts: number, payload: Uint8Array): void {
+    const ext = this.#unwrap(ts);
+    if (this.#next !== undefined) {
+      if (this.#pkts.has(ext)) return; // duplicate
+      if (ext < this.#next) {
+        this.#s.late++;
+        if (++this.#lateRun >= LATE_RUN_RESYNC) this.#reset(ext); // the sender restarted its clock
+        else return;
+      } else if (ext - this.#next > this.#frameTs * 100) {
+        this.#reset(ext); // a jump of more than 2 s: not jitter, a new timeline
+      }
+    }
+    this.#lateRun = 0;
+    if (this.#next === undefined) this.#next = ext;
+    if (ext > this.#newest) {
+      const gap = ext - this.#newest;
+      if (gap > 0 && gap <= this.#frameTs * 6) this.#ptimeTs = gap;
+      this.#newest = ext;
+    }
+    this.#pkts.set(ext, payload);
+    this.#s.received++;
+    while (this.#bufferedTs() > this.#maxFrames * this.#frameTs && this.#dropOldest()) this.#s.dropped++;
+  }
+
+  /** The next 20 ms (FRAME_SAMPLES at 16 kHz), or null while priming or on underrun. */
+  pop(): Int16Array | null {
+    if (!this.#playing) {
+      if (this.#next === undefined || this.#bufferedTs() < this.#target * this.#frameTs) return null;
+      this.#playing = true;
+    }
+    this.#fill();
+    if (this.#pcmLen < FRAME_SAMPLES) {
+      // Underrun: play what there is, padded with silence, and buffer deeper from now on.
+      this.#s.underruns++;
+      this.#sinceUnderrun = 0;
+      this.#target = Math.min(this.#maxFrames - 1, this.#target + 1);
+      this.#playing = false;
+      if (this.#pcmLen === 0) return null;
+      const out = new Int16Array(FRAME_SAMPLES);
+      out.set(this.#pcm.subarray(0, this.#pcmLen));
+      this.#pcmLen = 0;
+      return out;
+    }
+    const out = this.#pcm.slice(0, FRAME_SAMPLES);
+    this.#consume(FRAME_SAMPLES);
+    this.#adapt();
+    return out;
+  }
+
+  #adapt(): void {
+    this.#windowMin = Math.min(this.#windowMin, this.#bufferedTs());
+    if (++this.#windowPops >= SHRINK_WINDOW) {
+      if (this.#windowMin >= (this.#target + 1) * this.#frameTs && this.#dropOldest()) this.#s.dropped++;
+      this.#windowPops = 0;
+      this.#windowMin = Infinity;
+    }
+    if (++this.#sinceUnderrun >= RELAX_AFTER && this.#target > 1) {
+      this.#target--;
+      this.#sinceUnderrun = 0;
+    }
+  }
+
+  /** Decode packets in timestamp order until a frame is ready, concealing gaps. */
+  #fill(): void {
+    while (this.#pcmLen < FRAME_SAMPLES && this.#next !== undefined) {
+      const p = this.#pkts.get(this.#next);
+      if (p) {
+        this.#pkts.delete(this.#next);
+        const pcm = this.#decode(p);
+        this.#append(pcm, pcm.length);
+        this.#next += pcm.length > 0 ? Math.round(pcm.length / this.#ratio) : this.#ptimeTs;
+        continue;
+      }
+      if (this.#pkts.size === 0) return;
+      let oldest = Infinity;
+      for (const k of this.#pkts.keys()) if (k < oldest) oldest = k;
+      const gapTs = Math.min(oldest - this.#next, Math.ceil((FRAME_SAMPLES - this.#pcmLen) / this.#ratio));
+      this.#append(undefined, Math.round(gapTs * this.#ratio));
+      this.#next += gapTs;
+      this.#s.lost += gapTs / this.#frameTs;
+    }
+  }
+
+  #append(pcm: Int16Array | undefined, n: number): void {
+    if (this.#pcmLen + n > this.#pcm.length) {
+      const bigger = new Int16Array(Math.max(this.#pcm.length * 2, this.#pcmLen + n));
+      bigger.set(this.#pcm.subarray(0, this.#pcmLen));
+      this.#pcm = bigger;
+    }
+    if (pcm) this.#pcm.set(pcm, this.#pcmLen);
+    else this.#pcm.fill(0, this.#pcmLen, this.#pcmLen + n);
+    this.#pcmLen += n;
+  }
+
+  #consume(n: number): void {
+    this.#pcm.copyWithin(0, n, this.#pcmLen);
+    this.#pcmLen -= n;
+  }
+
+  /** Drop the oldest 20 ms of buffered audio; false if there was nothing to drop. */
+  #dropOldest(): boolean {
+    if (this.#pcmLen >= FRAME_SAMPLES) {
+      this.#consume(FRAME_SAMPLES);
+      return true;
+    }
+    if (this.#next === undefined || this.#pkts.size === 0) return false;
+    let oldest = Infinity;
+    for (const k of this.#pkts.keys()) if (k < oldest) oldest = k;
+    this.#pkts.delete(oldest);
+    this.#next = Math.max(this.#next, oldest + this.#ptimeTs);
+    this.#pcmLen = 0;
+    return true;
+  }
+
+  #bufferedTs(): number {
+    if (this.#next === undefined) return 0;
+    const queued = this.#pkts.size > 0 ? Math.max(0, this.#newest + this.#ptimeTs - this.#next) : 0;
+    return queued + this.#pcmLen / this.#ratio;
+  }
+
+  #unwrap(ts: number): number {
+    if (this.#lastExt === undefined) {
+      this.#lastExt = ts;
+      this.#lastRaw = ts;
+      return ts;
+    }
+    const ext = this.#lastExt + tsDiff(ts, this.#lastRaw);
+    if (ext > this.#lastExt) {
+      this.#lastExt = ext;
+      this.#lastRaw = ts;
+    }
+    return ext;
+  }
+
+  #reset(ext: number): void {
+    this.#pkts.clear();
+    this.#pcmLen = 0;
+    this.#next = ext;
+    this.#newest = -Infinity;
+    this.#playing = false;
+    this.#lateRun = 0;
+    this.#s.resyncs++;
+  }
+}

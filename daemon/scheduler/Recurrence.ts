@@ -1,0 +1,120 @@
+import type { RRule as RRuleType } from 'rrule';
+import { RRule, parseRRule, untilFloating, type ParsedRRule } from './rruleText.js';
+import { floatingToUtc, utcToFloating } from './zonedTime.js';
+
+/** What a schedule's times are made of. */
+export interface SeriesTimes {
+  startUtc: number;
+  durationMs: number;
+  /** null: a one-off meeting. */
+  rrule: string | null;
+  tz: string;
+}
+
+export interface OccurrenceException {
+  occurrenceStartUtc: number;
+  kind: 'cancelled' | 'moved';
+  newStartUtc: number | null;
+}
+
+/** One meeting of a schedule. `key` is the start the rule generates (exceptions and states refer
+ *  to it); `start` is where it really is (different when the occurrence was moved). */
+export interface Occurrence {
+  key: number;
+  start: number;
+  end: number;
+}
+
+const DAY = 86_400_000;
+/** Well inside the range a Date can hold (±8.64e15 ms), leaving room for zone offsets. */
+const TIME_LIMIT = 8.6e15;
+const clampTime = (t: number): number => Math.max(-TIME_LIMIT, Math.min(TIME_LIMIT, t));
+
+/**
+ * The start instants of one schedule. The rule runs in floating wall-clock time of the schedule's
+ * zone and each wall time is then placed in the zone, so "09:00 every Monday in Europe/Berlin" is
+ * 08:00Z in winter and 07:00Z in summer.
+ */
+export class Recurrence {
+  readonly times: SeriesTimes;
+  readonly rule: ParsedRRule | null;
+  readonly #rrule: RRuleType | null;
+
+  /** Throws SCHEDULE_INVALID when the rule does not parse. */
+  constructor(times: SeriesTimes) {
+    this.times = times;
+    this.rule = times.rrule === null ? null : parseRRule(times.rrule);
+    if (this.rule) {
+      const { until } = this.rule;
+      this.#rrule = new RRule({
+        ...this.rule.options,
+        dtstart: new Date(utcToFloating(times.startUtc, times.tz)),
+        until: until ? new Date(untilFloating(until, times.tz)) : null,
+      });
+    } else {
+      this.#rrule = null;
+    }
+  }
+
+  /** Rule-generated starts in [fromUtc, toUtc), oldest first, at most `limit` of them. */
+  startsBetween(fromUtcIn: number, toUtcIn: number, limit = Infinity): number[] {
+    const fromUtc = clampTime(fromUtcIn);
+    const toUtc = clampTime(toUtcIn);
+    if (toUtc <= fromUtc) return [];
+    if (!this.#rrule) return this.times.startUtc >= fromUtc && this.times.startUtc < toUtc ? [this.times.startUtc] : [];
+    const tz = this.times.tz;
+    // widen by a day: offsets differ by at most ~26 h, the exact filter is done on UTC below
+    const a = new Date(Math.max(utcToFloating(fromUtc, tz) - DAY, utcToFloating(this.times.startUtc, tz)));
+    const b = new Date(utcToFloating(toUtc, tz) + DAY);
+    const out: number[] = [];
+    this.#rrule.between(a, b, true, (d) => {
+      const utc = floatingToUtc(d.getTime(), tz);
+      if (utc >= fromUtc && utc < toUtc) out.push(utc);
+      return out.length < limit;
+    });
+    return out;
+  }
+
+  /** The first rule-generated start, null when the rule yields none (e.g. UNTIL before start). */
+  first(): number | null {
+    if (!this.#rrule) return this.times.startUtc;
+    const d = this.#rrule.after(new Date(utcToFloating(this.times.startUtc, this.times.tz)), true);
+    return d ? floatingToUtc(d.getTime(), this.times.tz) : null;
+  }
+
+  /** True when the rule has an end (COUNT or UNTIL) or it is a one-off. */
+  get bounded(): boolean {
+    return this.rule === null || this.rule.count !== null || this.rule.until !== null;
+  }
+
+  /** Occurrences overlapping [fromUtc, toUtc), after the exceptions: cancelled ones are left out,
+   *  moved ones appear at their new start. Sorted by start. */
+  occurrences(fromUtc: number, toUtc: number, exceptions: readonly OccurrenceException[] = []): Occurrence[] {
+    const dur = this.times.durationMs;
+    const byKey = new Map(exceptions.map((e) => [e.occurrenceStartUtc, e]));
+    const out: Occurrence[] = [];
+    for (const key of this.startsBetween(fromUtc - dur + 1, toUtc)) {
+      const ex = byKey.get(key);
+      if (ex) continue; // cancelled, or moved (added below wherever it went)
+      out.push({ key, start: key, end: key + dur });
+    }
+    for (const ex of exceptions) {
+      if (ex.kind !== 'moved' || ex.newStartUtc === null) continue;
+      const start = ex.newStartUtc;
+      if (start < toUtc && start + dur > fromUtc && this.#generates(ex.occurrenceStartUtc)) {
+        out.push({ key: ex.occurrenceStartUtc, start, end: start + dur });
+      }
+    }
+    return out.sort((x, y) => x.start - y.start || x.key - y.key);
+  }
+
+  /** Does the rule generate exactly this start? */
+  #generates(startUtc: number): boolean {
+    return this.startsBetween(startUtc, startUtc + 1).length === 1;
+  }
+
+  /** Rule-generated starts before `beforeUtc` (used to split a series at an occurrence). */
+  countBefore(beforeUtc: number): number {
+    return this.startsBetween(this.times.startUtc, beforeUtc).length;
+  }
+}

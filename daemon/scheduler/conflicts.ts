@@ -1,0 +1,129 @@
+import type { ScheduleConflict } from '../api/protocol.js';
+import type { Occurrence } from './Recurrence.js';
+import { formatWall } from './zonedTime.js';
+
+/** One meeting's occurrences and who takes part, as the conflict check sees it. */
+export interface BookedMeeting {
+  scheduleId: string;
+  title: string;
+  tz: string;
+  /** Every endpoint that takes a leg: participants, the chair and the upstream. */
+  participants: readonly string[];
+  occurrences: readonly Occurrence[];
+}
+
+export interface CapacityLimits {
+  maxConcurrentConferences: number;
+  maxLegs: number;
+  /** Endpoints of kind "upstream": sharing one is an upstream-link conflict. */
+  upstreamIds: ReadonlySet<string>;
+}
+
+interface Slot {
+  meeting: BookedMeeting;
+  start: number;
+  end: number;
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+function span(m: BookedMeeting, start: number, end: number): string {
+  const a = formatWall(start, m.tz);
+  const b = formatWall(end, m.tz);
+  // same day: "2026-12-07 09:00–10:30"
+  return `${a}–${a.slice(0, 10) === b.slice(0, 10) ? b.slice(11) : b} ${m.tz}`;
+}
+
+/**
+ * Every way `candidate` collides with what is booked: a shared endpoint, a shared upstream link,
+ * or too many conferences / legs at once. Occurrences touching end-to-start do not overlap.
+ */
+export function findConflicts(candidate: BookedMeeting, booked: readonly BookedMeeting[], limits: CapacityLimits): ScheduleConflict[] {
+  const slots: Slot[] = [];
+  let longest = 0;
+  for (const m of booked) {
+    if (m.scheduleId === candidate.scheduleId) continue;
+    for (const o of m.occurrences) {
+      slots.push({ meeting: m, start: o.start, end: o.end });
+      longest = Math.max(longest, o.end - o.start);
+    }
+  }
+  slots.sort((a, b) => a.start - b.start);
+  const mine = new Set(candidate.participants);
+  const out: ScheduleConflict[] = [];
+
+  for (const occ of candidate.occurrences) {
+    const overlapping = overlappingSlots(slots, occ, longest);
+    for (const s of overlapping) {
+      const shared = s.meeting.participants.filter((p) => mine.has(p));
+      const upstream = shared.filter((p) => limits.upstreamIds.has(p));
+      const endpoints = shared.filter((p) => !limits.upstreamIds.has(p));
+      const meetings = [{ scheduleId: s.meeting.scheduleId, title: s.meeting.title, start: iso(s.start), end: iso(s.end) }];
+      const where = `"${s.meeting.title}" (${s.meeting.scheduleId}) ${span(s.meeting, s.start, s.end)}`;
+      if (upstream.length > 0) {
+        out.push({ kind: 'upstream', occurrenceStart: iso(occ.start), endpoints: upstream, meetings,
+          message: `upstream link ${upstream.join(', ')} is already used by ${where}` });
+      }
+      if (endpoints.length > 0) {
+        out.push({ kind: 'endpoint', occurrenceStart: iso(occ.start), endpoints, meetings,
+          message: `${endpoints.join(', ')} ${endpoints.length === 1 ? 'is' : 'are'} already booked in ${where}` });
+      }
+    }
+    const capacity = capacityConflict(candidate, occ, overlapping, limits);
+    if (capacity) out.push(capacity);
+  }
+  return out;
+}
+
+function overlappingSlots(slots: readonly Slot[], occ: Occurrence, longest: number): Slot[] {
+  // first slot that could still be running at occ.start
+  let lo = 0;
+  let hi = slots.length;
+  const from = occ.start - longest;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (slots[mid]!.start < from) lo = mid + 1;
+    else hi = mid;
+  }
+  const out: Slot[] = [];
+  for (let i = lo; i < slots.length && slots[i]!.start < occ.end; i++) {
+    const s = slots[i]!;
+    if (s.end > occ.start) out.push(s);
+  }
+  return out;
+}
+
+/** The busiest moment inside `occ` (a moment where a meeting starts), counting the candidate. */
+function capacityConflict(candidate: BookedMeeting, occ: Occurrence, overlapping: readonly Slot[], limits: CapacityLimits): ScheduleConflict | null {
+  if (overlapping.length === 0) {
+    if (candidate.participants.length <= limits.maxLegs) return null;
+  }
+  const moments = [occ.start, ...overlapping.map((s) => s.start).filter((t) => t > occ.start && t < occ.end)];
+  let worst: { at: number; running: Slot[]; legs: number } | null = null;
+  for (const at of moments) {
+    const running = overlapping.filter((s) => s.start <= at && s.end > at);
+    const legs = candidate.participants.length + running.reduce((n, s) => n + s.meeting.participants.length, 0);
+    const over = running.length + 1 > limits.maxConcurrentConferences || legs > limits.maxLegs;
+    if (over && (!worst || legs > worst.legs)) worst = { at, running, legs };
+  }
+  if (!worst) return null;
+  const conferences = worst.running.length + 1;
+  const what = conferences > limits.maxConcurrentConferences
+    ? `${conferences} conferences at once (at most ${limits.maxConcurrentConferences})`
+    : `${worst.legs} legs at once (at most ${limits.maxLegs})`;
+  const names = worst.running.map((s) => `"${s.meeting.title}" (${s.meeting.scheduleId})`).join(', ');
+  return {
+    kind: 'capacity',
+    occurrenceStart: iso(occ.start),
+    meetings: worst.running.map((s) => ({ scheduleId: s.meeting.scheduleId, title: s.meeting.title, start: iso(s.start), end: iso(s.end) })),
+    message: `capacity: ${what} at ${formatWall(worst.at, candidate.tz)} ${candidate.tz}${names ? ` with ${names}` : ''}`,
+  };
+}
+
+/** A readable summary for the error message: the first few conflicts, then a count. */
+export function describeConflicts(conflicts: readonly ScheduleConflict[], tz: string, shown = 8): string {
+  const lines = conflicts.slice(0, shown).map((c) => `  ${formatWall(Date.parse(c.occurrenceStart), tz)}: ${c.message}`);
+  if (conflicts.length > shown) lines.push(`  … and ${conflicts.length - shown} more`);
+  const occurrences = new Set(conflicts.map((c) => c.occurrenceStart)).size;
+  return `the booking conflicts with what is already booked (${conflicts.length} conflict${conflicts.length === 1 ? '' : 's'} in ${occurrences} occurrence${occurrences === 1 ? '' : 's'}):\n${lines.join('\n')}\nuse --force to book anyway (the override is written to the audit log)`;
+}

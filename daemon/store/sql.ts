@@ -1,0 +1,47 @@
+import { randomBytes } from 'node:crypto';
+import { VcError } from '../errors.js';
+
+// Small helpers shared by the repositories.
+
+/** SQLite failures (constraints, a full disk, a locked file) become STORE_FAILED naming what was
+ *  being written; a VcError thrown inside passes through as it is. */
+export function guard<T>(what: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof VcError) throw e;
+    const code = (e as { code?: unknown }).code;
+    throw new VcError('STORE_FAILED', `${what}: ${(e as Error).message}`, typeof code === 'string' ? { sqlite: code } : undefined, { cause: e });
+  }
+}
+
+/** JSON for a TEXT column; a value JSON cannot express is stored as a note saying so. */
+export function toJson(value: unknown): string {
+  try {
+    return JSON.stringify(value === undefined ? null : value);
+  } catch (e) {
+    return JSON.stringify({ unserialisable: (e as Error).message });
+  }
+}
+
+export function fromJson<T = unknown>(text: string | null): T | null {
+  return text === null ? null : (JSON.parse(text) as T);
+}
+
+const ALPHABET = 'abcdefghijkmnpqrstuvwxyz23456789';
+
+/** Short readable id (no 0/o/1/l), e.g. "c-k3m9x2qa7p"; 50 bits, plenty for one site's history. */
+export function newId(prefix: string): string {
+  const bytes = randomBytes(10);
+  let s = '';
+  for (const b of bytes) s += ALPHABET[b % 32];
+  return `${prefix}-${s}`;
+}
+
+export const bool = (b: boolean | undefined): 0 | 1 => (b ? 1 : 0);
+
+/** Clamp a caller's limit to something a single query may return. */
+export function clampLimit(limit: number | undefined, fallback: number, max = 10_000): number {
+  if (limit === undefined || !Number.isFinite(limit)) return fallback;
+  return Math.max(1, Math.min(max, Math.floor(limit)));
+}
