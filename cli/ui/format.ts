@@ -53,3 +53,8 @@ export function fmtDay(iso: string, timeZone: string, lang: 'en' | 'zh'): string
 export function dayKey(instant: string | number | Date, timeZone: string): string {
   return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(instant));
 }
+
+/** HH:MM:SS of an instant in the site's timezone (event log). */
+export function fmtTime(iso: string, timeZone: string): string {
+  return new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false }).format(new Date(iso));
+}

@@ -1,9 +1,9 @@
 import { Text } from 'ink';
 
-/** The help line: "m mute/unmute · f give floor · q back". Keys bold, labels dim. */
+/** The help line: "m mute/unmute · f give floor · q back". Keys bold, labels dim; wraps rather than hiding keys. */
 export function KeyHelp({ keys }: { keys: readonly (readonly [key: string, label: string])[] }) {
   return (
-    <Text wrap="truncate-end">
+    <Text>
       {keys.map(([k, label], i) => (
         <Text key={k}>
           {i > 0 ? <Text dimColor> · </Text> : null}

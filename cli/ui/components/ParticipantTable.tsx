@@ -1,0 +1,77 @@
+// The sites of one conference: state, mic, floor, what they see, link quality now and its trend,
+// plus a detail line with loss/jitter/RTT sparklines for the selected site.
+import { Box, Text } from 'ink';
+import type { ConferenceView, LegStats, ParticipantView } from '../../../daemon/api/protocol.js';
+import { statsKey } from '../data/state.js';
+import { fmtKbps, fmtMs, fmtPct } from '../format.js';
+import { localName, useI18n } from '../i18n/index.js';
+import { sparkline } from './Sparkline.js';
+import { badgeStyle } from './StatusBadge.js';
+import { Table, type Cell } from './Table.js';
+
+const TREND_W = 10;
+
+function lossColor(p: number | null | undefined): string | undefined {
+  if (p === null || p === undefined) return undefined;
+  return p >= 5 ? 'red' : p >= 1 ? 'yellow' : undefined;
+}
+
+export function ParticipantTable({ conference, stats, selected }: { conference: ConferenceView; stats: Record<string, LegStats[]>; selected: number }) {
+  const { t, lang } = useI18n();
+  const name = (id: string | null) => {
+    if (!id) return '—';
+    const p = conference.participants.find((x) => x.endpointId === id);
+    return p ? localName(p.name, lang, id) : id;
+  };
+  const rows = conference.participants.map((p): Cell[] => {
+    const b = badgeStyle({ kind: 'leg', state: p.state });
+    const s = p.stats;
+    const history = stats[statsKey(conference.id, p.endpointId)] ?? [];
+    return [
+      { text: `${b.symbol} ${t(b.label)}`, color: b.color },
+      { text: localName(p.name, lang, p.endpointId) + (conference.chair === p.endpointId ? ` (${t('conf.chair')})` : ''), bold: p.hasFloor },
+      p.muted ? { text: t('conf.muted'), color: 'yellow' } : t('conf.live'),
+      p.hasFloor || conference.floor === p.endpointId ? { text: '★', color: 'magenta' } : '',
+      name(p.viewing),
+      { text: fmtPct(s?.lossPct), color: lossColor(s?.lossPct) },
+      fmtMs(s?.jitterMs),
+      fmtMs(s?.rttMs),
+      `${fmtKbps(s?.bitrateInKbps)}/${fmtKbps(s?.bitrateOutKbps)}`,
+      { text: sparkline(history.map((h) => h.bitrateInKbps), TREND_W), color: 'cyan' },
+    ];
+  });
+  return (
+    <Table
+      selected={selected}
+      columns={[
+        { header: t('conf.col.state') }, { header: t('conf.col.site'), maxWidth: 20 }, { header: t('conf.col.mic') },
+        { header: t('conf.col.floor') }, { header: t('conf.col.sees'), maxWidth: 12 }, { header: t('conf.col.loss'), align: 'right' },
+        { header: t('conf.col.jitter'), align: 'right' }, { header: t('conf.col.rtt'), align: 'right' }, { header: t('conf.col.kbps'), align: 'right' },
+        { header: t('conf.col.trend') },
+      ]}
+      rows={rows}
+    />
+  );
+}
+
+/** "小关镇  Loss ▁▂▃  Jitter ▁▁▂  RTT ▂▂▃ · why it failed". */
+export function ParticipantDetail({ conferenceId, participant, stats }: { conferenceId: string; participant: ParticipantView; stats: Record<string, LegStats[]> }) {
+  const { t, lang } = useI18n();
+  const h = stats[statsKey(conferenceId, participant.endpointId)] ?? [];
+  const line = (label: string, values: (number | null)[]) => (
+    <Text>
+      {'  '}<Text dimColor>{label}</Text> <Text color="cyan">{sparkline(values, 12)}</Text>
+    </Text>
+  );
+  return (
+    <Box>
+      <Text wrap="truncate-end">
+        <Text bold>{localName(participant.name, lang, participant.endpointId)}</Text>
+        {line(t('conf.col.loss'), h.map((x) => x.lossPct))}
+        {line(t('conf.col.jitter'), h.map((x) => x.jitterMs))}
+        {line(t('conf.col.rtt'), h.map((x) => x.rttMs))}
+        {participant.reason ? <Text color="red"> · {participant.reason}</Text> : null}
+      </Text>
+    </Box>
+  );
+}

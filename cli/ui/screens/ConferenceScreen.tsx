@@ -1,0 +1,170 @@
+// Conference control: participants with state, mute, floor, view and link quality; an event log;
+// keys m M f v d h e x q. Hanging up, muting everyone and ending the meeting ask first.
+import { useEffect, useState } from 'react';
+import { Box, Text, useInput } from 'ink';
+import type { ConferenceMode, ConferenceView, LegStats } from '../../../daemon/api/protocol.js';
+import { Confirm } from '../components/Confirm.js';
+import { EventLog } from '../components/EventLog.js';
+import { KeyHelp } from '../components/KeyHelp.js';
+import { ParticipantDetail, ParticipantTable } from '../components/ParticipantTable.js';
+import { Table } from '../components/Table.js';
+import type { ConferenceActions } from '../data/calls.js';
+import type { ConfEvent } from '../data/state.js';
+import { errorMessage } from '../data/types.js';
+import { fmtClock } from '../format.js';
+import { useCaptureKeys } from '../hooks/useCaptureKeys.js';
+import { fmtDuration, localName, useI18n } from '../i18n/index.js';
+
+export interface ConferenceScreenProps {
+  conferences: readonly ConferenceView[];
+  events: Record<string, ConfEvent[]>;
+  stats: Record<string, LegStats[]>;
+  actionsFor: (conferenceId: string) => ConferenceActions | null;
+  now: number;
+  timezone: string;
+  height: number;
+  onBack: () => void;
+}
+
+const MODES: readonly (readonly [key: string, mode: ConferenceMode])[] = [['b', 'broadcast'], ['r', 'rollcall'], ['v', 'voice'], ['s', 'select']];
+
+type Pending = { message: string; run: () => void };
+type Status = { text: string; color: string } | null;
+
+function ConferenceList({ conferences, onOpen, onBack }: { conferences: readonly ConferenceView[]; onOpen: (id: string) => void; onBack: () => void }) {
+  const { t } = useI18n();
+  const [cursor, setCursor] = useState(0);
+  useInput((input, key) => {
+    if (key.upArrow || input === 'k') setCursor((c) => Math.max(0, c - 1));
+    else if (key.downArrow || input === 'j') setCursor((c) => Math.min(conferences.length - 1, c + 1));
+    else if (key.return) {
+      const c = conferences[cursor];
+      if (c) onOpen(c.id);
+    } else if (input === 'q' || key.escape) onBack();
+  });
+  return (
+    <Box flexDirection="column">
+      <Text bold>{t('conf.choose')}</Text>
+      <Table
+        selected={cursor}
+        columns={[{ header: t('ov.col.title') }, { header: t('ov.col.mode') }, { header: t('ov.col.sites') }]}
+        rows={conferences.map((c) => [c.title, t(`mode.${c.mode}`), t('ov.sites', { connected: c.participants.filter((p) => p.state === 'connected').length, total: c.participants.length })])}
+      />
+      <KeyHelp keys={[['↑↓', t('key.select')], ['⏎', t('key.open')], ['q', t('key.back')]]} />
+    </Box>
+  );
+}
+
+export function ConferenceScreen(props: ConferenceScreenProps) {
+  const { conferences, onBack } = props;
+  const { t } = useI18n();
+  const [openId, setOpenId] = useState<string | null>(null);
+  const only = conferences.length === 1 ? conferences[0] : undefined;
+  const open = conferences.find((c) => c.id === openId) ?? only;
+  if (conferences.length === 0) {
+    return <NoConference onBack={onBack} text={t('conf.none')} />;
+  }
+  if (!open) return <ConferenceList conferences={conferences} onOpen={setOpenId} onBack={onBack} />;
+  return <ConferenceControl {...props} conference={open} onBack={only ? onBack : () => setOpenId(null)} />;
+}
+
+function NoConference({ onBack, text }: { onBack: () => void; text: string }) {
+  const { t } = useI18n();
+  useInput((input, key) => {
+    if (input === 'q' || key.escape) onBack();
+  });
+  return (
+    <Box flexDirection="column">
+      <Text dimColor>{text}</Text>
+      <KeyHelp keys={[['q', t('key.back')]]} />
+    </Box>
+  );
+}
+
+function ConferenceControl({ conference: c, events, stats, actionsFor, now, timezone, height, onBack }: ConferenceScreenProps & { conference: ConferenceView }) {
+  const { t, lang } = useI18n();
+  const [cursor, setCursor] = useState(0);
+  const [pending, setPending] = useState<Pending | null>(null);
+  const [choosingMode, setChoosingMode] = useState(false);
+  const [status, setStatus] = useState<Status>(null);
+  useCaptureKeys(pending !== null || choosingMode);
+  const actions = actionsFor(c.id);
+  const sel = c.participants[Math.min(cursor, c.participants.length - 1)];
+  const selName = sel ? localName(sel.name, lang, sel.endpointId) : '';
+
+  useEffect(() => {
+    if (cursor >= c.participants.length && c.participants.length > 0) setCursor(c.participants.length - 1);
+  }, [cursor, c.participants.length]);
+
+  const run = (label: string, fn: ((a: ConferenceActions) => Promise<unknown>) | undefined) => {
+    if (!fn || !actions) return;
+    setStatus({ text: `${label}…`, color: 'cyan' });
+    fn(actions).then(
+      () => setStatus({ text: t('act.ok', { action: label }), color: 'green' }),
+      (err: unknown) => setStatus({ text: t('act.failed', { action: label, message: errorMessage(err) }), color: 'red' }),
+    );
+  };
+  const ask = (message: string, label: string, fn: (a: ConferenceActions) => Promise<unknown>) =>
+    setPending({ message, run: () => run(label, fn) });
+
+  useInput((input, key) => {
+    if (choosingMode) {
+      const m = MODES.find(([k]) => k === input);
+      if (m) run(t('conf.act.mode', { mode: t(`mode.${m[1]}`) }), (a) => a.mode(m[1]));
+      if (m || key.escape || input === 'q') setChoosingMode(false);
+      return;
+    }
+    if (key.upArrow || input === 'k') setCursor((n) => Math.max(0, n - 1));
+    else if (key.downArrow || input === 'j') setCursor((n) => Math.min(c.participants.length - 1, n + 1));
+    else if (input === 'q' || key.escape) onBack();
+    else if (input === 'M') ask(t('confirm.muteAll'), t('conf.act.muteAll'), (a) => a.muteAllExceptChair());
+    else if (input === 'v') setChoosingMode(true);
+    else if (input === 'e') run(t('conf.act.extend'), (a) => a.extend(15));
+    else if (input === 'x') ask(t('confirm.end', { title: c.title }), t('conf.act.end'), (a) => a.end());
+    else if (sel && input === 'm') {
+      const label = t(sel.muted ? 'conf.act.unmute' : 'conf.act.mute', { name: selName });
+      run(label, (a) => a.mute(sel.endpointId, !sel.muted));
+    } else if (sel && input === 'f') run(t('conf.act.floor', { name: selName }), (a) => a.floor(sel.endpointId));
+    else if (sel && input === 'd') run(t('conf.act.dial', { name: selName }), (a) => a.dial(sel.endpointId));
+    else if (sel && input === 'h') ask(t('confirm.hangup', { name: selName }), t('conf.act.hangup', { name: selName }), (a) => a.hangup(sel.endpointId));
+  }, { isActive: pending === null });
+
+  const connected = c.participants.filter((p) => p.state === 'connected').length;
+  const logLines = Math.max(3, height - c.participants.length - 12);
+  return (
+    <Box flexDirection="column">
+      <Text wrap="truncate-end">
+        <Text bold>{t('conf.header', { title: c.title, mode: t(`mode.${c.mode}`), connected, total: c.participants.length, elapsed: fmtDuration((now - Date.parse(c.startedAt)) / 1000, t) })}</Text>
+        {c.endsAt ? <Text dimColor> · {t('conf.endsAt', { time: fmtClock(c.endsAt, timezone) })}</Text> : null}
+        {c.locked ? <Text color="yellow"> · {t('conf.locked')}</Text> : null}
+      </Text>
+      <ParticipantTable conference={c} stats={stats} selected={Math.min(cursor, c.participants.length - 1)} />
+      {sel ? <ParticipantDetail conferenceId={c.id} participant={sel} stats={stats} /> : null}
+      <Box marginTop={1}>
+        <EventLog events={events[c.id] ?? []} lines={logLines} timezone={timezone} title={t('conf.events')} emptyText={t('conf.noEvents')} />
+      </Box>
+      {pending ? (
+        <Confirm
+          message={pending.message}
+          onConfirm={() => {
+            setPending(null);
+            pending.run();
+          }}
+          onCancel={() => setPending(null)}
+        />
+      ) : null}
+      {choosingMode ? (
+        <Text>
+          <Text bold>{t('conf.modeChoose')}</Text>
+          {MODES.map(([k, m]) => <Text key={k}>  <Text bold inverse={m === c.mode}>{k}</Text> {t(`mode.${m}`)}</Text>)}
+          <Text dimColor>  Esc {t('key.cancel')}</Text>
+        </Text>
+      ) : null}
+      {status ? <Text color={status.color} wrap="truncate-end">{status.text}</Text> : null}
+      <KeyHelp keys={[
+        ['↑↓', t('key.select')], ['m', t('key.mute')], ['M', t('key.muteAll')], ['f', t('key.floor')], ['v', t('key.view')],
+        ['d', t('key.dial')], ['h', t('key.hangup')], ['e', t('key.extend')], ['x', t('key.end')], ['q', t('key.back')],
+      ]} />
+    </Box>
+  );
+}

@@ -1,0 +1,120 @@
+// N-1 mixing through real SipMediaLegs, a real mediasoup worker and real codecs: three simulated
+// rooms send 440/660/880 Hz tones as PCMA, PCMU and G.722 RTP; each must hear the other two and not
+// itself. What the rooms receive is decoded here and measured with Goertzel.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { types as ms } from 'mediasoup';
+import { silentLogger } from '../../daemon/util/logger.js';
+import { WorkerPool } from '../../daemon/media/WorkerPool.js';
+import { RelayPortPool } from '../../daemon/media/RelayPortPool.js';
+import { SipMediaLeg } from '../../daemon/media/SipMediaLeg.js';
+import { AudioMixer } from '../../daemon/media/AudioMixer.js';
+import { SIM_CLOCK, SIM_RATE, SimRoom, toneDb, type SimCodec } from '../helpers/simRoom.js';
+
+const log = silentLogger();
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+let pool: WorkerPool;
+let router: ms.Router;
+const ports = new RelayPortPool({ range: { min: 0, max: 0 }, address: '127.0.0.1' });
+let cleanup: (() => void)[] = [];
+
+beforeAll(async () => {
+  pool = new WorkerPool({ log, workers: 1, rtcPorts: { min: 10000, max: 59999 } });
+  await pool.start();
+  router = await pool.routerFor('mixer-test');
+});
+afterAll(() => pool.close());
+afterEach(() => {
+  for (const f of cleanup.reverse()) f();
+  cleanup = [];
+});
+
+async function room(id: string, codec: SimCodec, pt: number, toneHz: number, mixer: AudioMixer): Promise<{ leg: SipMediaLeg; sim: SimRoom }> {
+  const sim = await SimRoom.create({ codec, pt, toneHz });
+  const leg = await SipMediaLeg.create({ id, router, ports, log, announcedAddress: '127.0.0.1', kinds: ['audio'] });
+  cleanup.push(() => { sim.close(); leg.close(); });
+  await leg.setRemote({ address: '127.0.0.1', audio: { port: sim.port, rtcpPort: sim.rtcpPort, pt, codec, clockRate: SIM_CLOCK[codec] } });
+  mixer.addSipLeg(id, leg);
+  sim.start({ address: '127.0.0.1', port: leg.localDescription().audio!.port });
+  return { leg, sim };
+}
+
+function levels(sim: SimRoom, since: number): Record<number, number> {
+  const pcm = sim.audioSince(since);
+  const rate = SIM_RATE[sim.codec];
+  const tail = pcm.subarray(Math.max(0, pcm.length - rate)); // last second
+  return { 440: toneDb(tail, rate, 440), 660: toneDb(tail, rate, 660), 880: toneDb(tail, rate, 880) };
+}
+
+describe('AudioMixer (N-1) with real legs and a real worker', () => {
+  it('each room hears the other two tones and not its own (PCMA, PCMU, G.722); muting removes a tone', async () => {
+    const mixer = new AudioMixer({ log, router });
+    cleanup.push(() => mixer.close());
+    const a = await room('a', 'PCMA', 8, 440, mixer);
+    const b = await room('b', 'PCMU', 0, 660, mixer);
+    const c = await room('c', 'G722', 9, 880, mixer);
+    await sleep(1500);
+    const t1 = performance.now();
+    await sleep(1100);
+    const la = levels(a.sim, t1);
+    const lb = levels(b.sim, t1);
+    const lc = levels(c.sim, t1);
+    // The tones are sent at 8000/32768 ≈ -12 dBFS; each should arrive near that level.
+    for (const [l, others, own] of [[la, [660, 880], 440], [lb, [440, 880], 660], [lc, [440, 660], 880]] as const) {
+      for (const f of others) expect(l[f], `tone ${f} in ${JSON.stringify(l)}`).toBeGreaterThan(-16);
+      for (const f of others) expect(l[f]! - l[own]!, `own tone ${own} suppressed in ${JSON.stringify(l)}`).toBeGreaterThan(30);
+    }
+    // Continuous 20 ms stream towards every room.
+    expect(a.sim.packets.length).toBeGreaterThan(100);
+    expect(new Set(a.sim.packets.map((p) => p.v.ssrc)).size).toBe(1);
+    expect(a.sim.packets.every((p) => p.v.pt === 8)).toBe(true);
+    expect(c.sim.packets.every((p) => p.v.pt === 9 && p.payload.length === 160)).toBe(true);
+
+    mixer.setMuted('b', true);
+    await sleep(300);
+    const t2 = performance.now();
+    await sleep(1100);
+    const ma = levels(a.sim, t2);
+    const mc = levels(c.sim, t2);
+    expect(ma[660]!, `muted 660 gone for a: ${JSON.stringify(ma)}`).toBeLessThan(ma[880]! - 30);
+    expect(mc[660]!, `muted 660 gone for c: ${JSON.stringify(mc)}`).toBeLessThan(mc[440]! - 30);
+    expect(ma[880]).toBeGreaterThan(-16);
+    const stats = mixer.stats();
+    expect(stats.map((s) => s.id).sort()).toEqual(['a', 'b', 'c']);
+    expect(stats.find((s) => s.id === 'b')?.muted).toBe(true);
+  });
+
+  it('a room that changes SSRC mid-call keeps being heard (and the producer keeps counting)', async () => {
+    const mixer = new AudioMixer({ log, router });
+    cleanup.push(() => mixer.close());
+    const a = await room('a', 'PCMA', 8, 440, mixer);
+    const b = await room('b', 'PCMA', 8, 660, mixer);
+    await sleep(800);
+    const before = (await a.leg.audioProducer!.getStats())[0]?.packetCount ?? 0;
+    a.sim.changeSsrc();
+    await sleep(500);
+    const t1 = performance.now();
+    await sleep(1100);
+    const lb = levels(b.sim, t1);
+    expect(lb[440], JSON.stringify(lb)).toBeGreaterThan(-16);
+    const after = (await a.leg.audioProducer!.getStats())[0]?.packetCount ?? 0;
+    expect(after - before).toBeGreaterThan(60);
+  });
+
+  it('opus and G.722 round trips through the mixer keep the tone', async () => {
+    const mixer = new AudioMixer({ log, router });
+    cleanup.push(() => mixer.close());
+    const a = await room('a', 'opus', 111, 440, mixer);
+    const b = await room('b', 'G722', 9, 880, mixer);
+    await sleep(1200);
+    const t1 = performance.now();
+    await sleep(1100);
+    const la = levels(a.sim, t1);
+    const lb = levels(b.sim, t1);
+    expect(la[880], `opus room hears G.722 room: ${JSON.stringify(la)}`).toBeGreaterThan(-18);
+    expect(lb[440], `G.722 room hears opus room: ${JSON.stringify(lb)}`).toBeGreaterThan(-18);
+    expect(la[880]! - la[440]!).toBeGreaterThan(30);
+    expect(lb[440]! - lb[880]!).toBeGreaterThan(30);
+    expect(a.sim.packets.every((p) => p.v.pt === 111)).toBe(true);
+  });
+});
