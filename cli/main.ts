@@ -30,11 +30,22 @@ export async function run(argv: string[]): Promise<number> {
   const program = buildProgram();
   const json = argv.includes('--json');
   try {
-    await program.parseAsync(argv, { from: 'user' });
+    await program.parseAsync(withDefaultCommand(argv), { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     return report(err, json);
   }
+}
+
+/** `vcbridge` alone (global options at most) opens the console on a terminal and prints the help elsewhere. */
+function withDefaultCommand(argv: string[]): string[] {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] ?? '';
+    if (a === '--url' || a === '--token' || a === '--lang') i++;
+    else if (a !== '--json' && !/^--(url|token|lang)=/.test(a)) return argv;
+  }
+  const interactive = process.stdout.isTTY && process.stdin.isTTY && !argv.includes('--json');
+  return interactive ? [...argv, 'console'] : [...argv, '--help'];
 }
 
 /** The one error handler: message for people, {error:{code,message}} for --json. */

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { loadConfig } from './config/load.js';
 import { diffConfig } from './config/diff.js';
-import { DEMO_TOKEN, hashToken } from './config/tokens.js';
+import { isDemoTokenHash, isLoopbackHost } from './config/tokens.js';
 import type { SiteConfig } from './config/schema.js';
 import { Store } from './store/Store.js';
 import { VcError, toVcError } from './errors.js';
@@ -113,9 +113,9 @@ export class Daemon {
 
   #warnDemoToken(name: string): void {
     const op = this.#config.operators.find((o) => o.name === name);
-    if (!op || op.tokenHash !== hashToken(DEMO_TOKEN) || this.#demoWarned) return;
+    if (!op || !isDemoTokenHash(op.tokenHash) || this.#demoWarned) return;
     const host = this.#config.api.host;
-    if (host === '127.0.0.1' || host === '::1' || host === 'localhost') return;
+    if (isLoopbackHost(host)) return;
     this.#demoWarned = true;
     this.log.warn({ operator: name, bind: host }, '!!! the PUBLISHED DEMO TOKEN was accepted on a non-loopback address: anyone can control this bridge. Replace the demo operator\'s tokenHash now. !!!');
   }

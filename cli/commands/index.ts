@@ -1,4 +1,8 @@
 import type { Command } from 'commander';
+import { consoleCommand } from './console.js';
+import { endpoint } from './endpoint.js';
+import { endpoints } from './endpoints.js';
+import { schedule } from './schedule.js';
 
 /** Commands added by later layers (endpoints, conf, schedule, cdr, console, report). */
-export const commands: Command[] = [];
+export const commands: Command[] = [consoleCommand, endpoints, endpoint, schedule];

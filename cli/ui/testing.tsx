@@ -2,11 +2,12 @@
 // let React and Ink settle after a key press.
 import type { ReactElement } from 'react';
 import { render } from 'ink-testing-library';
-import type { EndpointView } from '../../daemon/api/protocol.js';
+import type { ConferenceView, EndpointView, ParticipantView } from '../../daemon/api/protocol.js';
+import { KeyProvider } from './hooks/useKeys.js';
 import { I18nContext, translator, type UiLang } from './i18n/index.js';
 
 export function renderIn(lang: UiLang, tree: ReactElement) {
-  return render(<I18nContext.Provider value={{ lang, t: translator(lang) }}>{tree}</I18nContext.Provider>);
+  return render(<I18nContext.Provider value={{ lang, t: translator(lang) }}><KeyProvider>{tree}</KeyProvider></I18nContext.Provider>);
 }
 
 /** Strip colour codes, so assertions read the frame as a person would. */
@@ -44,3 +45,26 @@ export const SITE: EndpointView[] = [
   endpoint('xinhua', '新华路街道', 'Xinhua Rd', 'subdistrict', { state: 'unknown', rttMs: null }),
   endpoint('jiaoyu', '教育局', 'Education Bureau', 'bureau', { rttMs: 3 }),
 ];
+
+export function participant(e: EndpointView, extra: Partial<ParticipantView> = {}): ParticipantView {
+  return {
+    endpointId: e.id, name: e.name, kind: e.kind, state: 'connected', muted: false, hasFloor: false, viewing: 'zhengzhou',
+    direction: 'out', attempts: 1, connectedAt: '2026-12-07T01:00:05Z', ...extra,
+  };
+}
+
+/** A roll-call meeting: Zhengzhou (chair, floor), Xiaoguan, Mihe (muted), Zhulin (failing). */
+export function weeklyMeeting(extra: Partial<ConferenceView> = {}): ConferenceView {
+  const [zz, xg, mh, zl] = SITE as [EndpointView, EndpointView, EndpointView, EndpointView];
+  return {
+    id: 'c1', title: '周一例会', state: 'active', mode: 'rollcall', chair: 'zhengzhou', upstream: 'zhengzhou', floor: 'zhengzhou',
+    locked: false, startedAt: '2026-12-07T01:00:00Z', endsAt: '2026-12-07T02:30:00Z',
+    participants: [
+      participant(zz, { hasFloor: true, stats: { at: '2026-12-07T01:10:00Z', lossPct: 0, jitterMs: 3, rttMs: 8, bitrateInKbps: 1500, bitrateOutKbps: 1480 } }),
+      participant(xg, { stats: { at: '2026-12-07T01:10:00Z', lossPct: 0.4, jitterMs: 5, rttMs: 15, bitrateInKbps: 1200, bitrateOutKbps: 1480 } }),
+      participant(mh, { muted: true, stats: { at: '2026-12-07T01:10:00Z', lossPct: 6.2, jitterMs: 40, rttMs: 420, bitrateInKbps: 300, bitrateOutKbps: 1480 } }),
+      participant(zl, { state: 'redialing', reason: '408 Request Timeout', attempts: 3 }),
+    ],
+    ...extra,
+  };
+}

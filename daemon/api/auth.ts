@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { findOperatorByToken } from '../config/tokens.js';
 import type { Role } from './protocol.js';
 
 export interface OperatorIdentity {
@@ -7,20 +7,9 @@ export interface OperatorIdentity {
   tokenHash: string;
 }
 
-function sha256(plain: string): Buffer {
-  return createHash('sha256').update(plain, 'utf8').digest();
-}
-
 /** Find the operator whose stored "sha256:<hex>" matches the presented bearer token. */
 export function authenticate(token: string, operators: readonly OperatorIdentity[]): OperatorIdentity | undefined {
-  const presented = sha256(token);
-  let found: OperatorIdentity | undefined;
-  // Compare against every operator (constant work regardless of which one matches).
-  for (const op of operators) {
-    const stored = Buffer.from(op.tokenHash.slice('sha256:'.length), 'hex');
-    if (stored.length === presented.length && timingSafeEqual(stored, presented)) found ??= op;
-  }
-  return found;
+  return findOperatorByToken(operators, token);
 }
 
 /** Bearer token from an Authorization header value, if any. */

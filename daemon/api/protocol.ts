@@ -113,7 +113,13 @@ export interface EndpointTransition {
   rttMs?: number | null;
 }
 
+export interface EndpointsListParams {
+  group?: string;
+  state?: EndpointState;
+}
+
 export interface EndpointDetail extends EndpointView {
+  /** Percent (0–100) of the known time the endpoint answered OPTIONS; null when nothing is known. */
   uptime: { last24h: number | null; last7d: number | null };
   transitions: EndpointTransition[];
   lastUserAgent?: string;
@@ -197,6 +203,30 @@ export interface ConferenceStartParams {
   durationMinutes?: number;
 }
 
+export interface ConferenceListParams {
+  /** Also conferences that ended (newest 100). */
+  all?: boolean;
+  /** With all: only those started at or after this ISO instant. */
+  since?: string;
+}
+
+export interface ConferenceMuteParams {
+  id: string;
+  endpointId?: string;
+  endpointIds?: string[];
+  /** Every site; with exceptChair the chair stays (or becomes) unmuted. */
+  all?: boolean;
+  exceptChair?: boolean;
+}
+
+export interface CdrListParams {
+  /** ISO instant: legs started at or after it. */
+  since?: string;
+  conferenceId?: string;
+  endpointId?: string;
+  limit?: number;
+}
+
 export interface CdrRow {
   id: number;
   conferenceId: string;
@@ -220,6 +250,8 @@ export interface PreflightReport {
   occurrenceStart: string;
   at: string;
   title?: string;
+  /** The schedule's zone, for showing local times. */
+  timezone?: string;
   /** lead: at start minus the lead time; final: start minus 2 min; manual: asked for. */
   stage?: 'lead' | 'final' | 'manual';
   sites: { endpointId: string; status: PreflightSiteStatus; reason?: string; rttMs?: number | null; lossPct?: number | null; jitterMs?: number | null }[];
@@ -381,6 +413,25 @@ export interface Methods {
   'schedule.preflight': { params: { id: string; occurrence?: string }; result: PreflightReport; role: 'technician' };
   'schedule.export': { params: { ids?: string[] } | undefined; result: { ics: string; count: number }; role: 'viewer' };
   'schedule.import': { params: ScheduleImportParams; result: ScheduleImportResult; role: 'operator' };
+  'endpoints.list': { params: EndpointsListParams | undefined; result: EndpointView[]; role: 'viewer' };
+  'endpoint.show': { params: { id: string }; result: EndpointDetail; role: 'viewer' };
+  'endpoint.check': { params: { id: string }; result: EndpointCheckResult; role: 'technician' };
+  'conference.start': { params: ConferenceStartParams; result: ConferenceView; role: 'operator' };
+  'conference.list': { params: ConferenceListParams | undefined; result: ConferenceView[]; role: 'viewer' };
+  'conference.show': { params: { id: string }; result: ConferenceView; role: 'viewer' };
+  'conference.end': { params: { id: string; reason?: string }; result: ConferenceView; role: 'operator' };
+  'conference.mute': { params: ConferenceMuteParams; result: ConferenceView; role: 'operator' };
+  'conference.unmute': { params: ConferenceMuteParams; result: ConferenceView; role: 'operator' };
+  'conference.muteAll': { params: { id: string; exceptChair?: boolean }; result: ConferenceView; role: 'operator' };
+  'conference.floor': { params: { id: string; endpointId: string | null }; result: ConferenceView; role: 'operator' };
+  'conference.mode': { params: { id: string; mode: ConferenceMode; floor?: string }; result: ConferenceView; role: 'operator' };
+  'conference.view': { params: { id: string; endpointId: string; source: string | null }; result: ConferenceView; role: 'operator' };
+  'conference.dial': { params: { id: string; endpointId: string }; result: ParticipantView; role: 'operator' };
+  'conference.hangup': { params: { id: string; endpointId: string }; result: ParticipantView; role: 'operator' };
+  'conference.lock': { params: { id: string }; result: ConferenceView; role: 'operator' };
+  'conference.unlock': { params: { id: string }; result: ConferenceView; role: 'operator' };
+  'conference.extend': { params: { id: string; minutes: number }; result: ConferenceView; role: 'operator' };
+  'cdr.list': { params: CdrListParams | undefined; result: CdrRow[]; role: 'viewer' };
 }
 
 export type MethodName = keyof Methods;
@@ -405,6 +456,25 @@ export const METHOD_ROLES: { [M in MethodName]: Methods[M]['role'] } = {
   'schedule.preflight': 'technician',
   'schedule.export': 'viewer',
   'schedule.import': 'operator',
+  'endpoints.list': 'viewer',
+  'endpoint.show': 'viewer',
+  'endpoint.check': 'technician',
+  'conference.start': 'operator',
+  'conference.list': 'viewer',
+  'conference.show': 'viewer',
+  'conference.end': 'operator',
+  'conference.mute': 'operator',
+  'conference.unmute': 'operator',
+  'conference.muteAll': 'operator',
+  'conference.floor': 'operator',
+  'conference.mode': 'operator',
+  'conference.view': 'operator',
+  'conference.dial': 'operator',
+  'conference.hangup': 'operator',
+  'conference.lock': 'operator',
+  'conference.unlock': 'operator',
+  'conference.extend': 'operator',
+  'cdr.list': 'viewer',
 };
 
 /** Methods that change state; each call is written to the audit log. */

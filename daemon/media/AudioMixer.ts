@@ -173,7 +173,17 @@ export class AudioMixer extends TypedEmitter<MixerEvents> {
 
   #member(id: string, codecName: string): Member {
     const codec = createAudioCodec(codecName);
-    const jb = new JitterBuffer({ clockRate: codec.clockRate, samplesPerTs: FRAME_SAMPLES / codec.frameTs, decode: (p) => codec.decode(p) });
+    let errors = 0;
+    const decode = (p: Uint8Array): Int16Array => {
+      try {
+        return codec.decode(p);
+      } catch (e) {
+        // One room's garbage must not silence the mix for everyone: play silence for that packet.
+        if (errors++ % 500 === 0) this.#log.warn({ id, codec: codec.name, errors, err: e }, 'undecodable audio packet');
+        return new Int16Array(0);
+      }
+    };
+    const jb = new JitterBuffer({ clockRate: codec.clockRate, samplesPerTs: FRAME_SAMPLES / codec.frameTs, decode });
     return { id, codec, jb, muted: false, frame: null };
   }
 
@@ -216,7 +226,9 @@ export class AudioMixer extends TypedEmitter<MixerEvents> {
 
   #schedule(): void {
     const due = this.#t0 + (this.#ticks + 1) * FRAME_MS;
-    this.#timer = setTimeout(() => this.#run(), Math.max(0, due - performance.now()));
+    // setImmediate: mix after the event loop's poll phase, so packets that arrived while the timer
+    // waited (or while the loop was stalled) are in the jitter buffers before they are popped.
+    this.#timer = setTimeout(() => setImmediate(() => this.#run()), Math.max(0, due - performance.now()));
   }
 
   #run(): void {

@@ -6,7 +6,8 @@
 // underrun: silence is played, the target grows by a frame and the buffer re-primes. A packet older
 // than the playout point is late and dropped. A missing packet with later ones present is lost and
 // concealed with silence. When a frame more than the target has stood in the buffer for a whole
-// second, one frame is dropped so the delay comes back down; the target shrinks after a quiet spell.
+// second, one frame is dropped so the delay comes back down; the target shrinks after 5 s in which
+// its extra frame was never needed.
 import { FRAME_SAMPLES } from './codecs/AudioCodec.js';
 import { tsDiff } from './rtp/packet.js';
 
@@ -34,7 +35,7 @@ export interface JitterBufferOptions {
 }
 
 const SHRINK_WINDOW = 50; // pops (1 s)
-const RELAX_AFTER = 750; // pops without underrun (15 s) before the target shrinks
+const RELAX_AFTER = 250; // pops without underrun (5 s) before the target shrinks
 const LATE_RUN_RESYNC = 10;
 
 export class JitterBuffer {
@@ -53,9 +54,11 @@ export class JitterBuffer {
   #playing = false;
   #target = 1;
   #lateRun = 0;
+  #grewAt: number | undefined;
   #windowMin = Infinity;
   #windowPops = 0;
   #sinceUnderrun = 0;
+  #relaxMin = Infinity;
   readonly #s = { received: 0, late: 0, lost: 0, underruns: 0, dropped: 0, resyncs: 0 };
 
   constructor(o: JitterBufferOptions) {
@@ -83,12 +86,14 @@ export class JitterBuffer {
       }
     }
     this.#lateRun = 0;
-    if (this.#next === undefined) this.#next = ext;
-    if (ext > this.#newest) {
-      const gap = ext - this.#newest;
-      if (gap > 0 && gap <= this.#frameTs * 6) this.#ptimeTs = gap;
-      this.#newest = ext;
+    if (this.#grewAt !== undefined) {
+      // First packet after an underrun: if it is not the one we waited for, the stream had a gap
+      // (loss, a pause, a new SSRC), not jitter, so deeper buffering would not have helped.
+      if (ext > this.#grewAt && this.#target > 1) this.#target--;
+      this.#grewAt = undefined;
     }
+    if (this.#next === undefined) this.#next = ext;
+    if (ext > this.#newest) this.#newest = ext;
     this.#pkts.set(ext, payload);
     this.#s.received++;
     while (this.#bufferedTs() > this.#maxFrames * this.#frameTs && this.#dropOldest()) this.#s.dropped++;
@@ -97,7 +102,13 @@ export class JitterBuffer {
   /** The next 20 ms (FRAME_SAMPLES at 16 kHz), or null while priming or on underrun. */
   pop(): Int16Array | null {
     if (!this.#playing) {
-      if (this.#next === undefined || this.#bufferedTs() < this.#target * this.#frameTs) return null;
+      if (this.#next === undefined) return null;
+      if (this.#pcmLen === 0 && this.#pkts.size > 0) {
+        // Re-priming: the time of a gap before the oldest packet has passed already; do not replay it.
+        const oldest = this.#oldest();
+        if (oldest > this.#next) this.#next = oldest;
+      }
+      if (this.#bufferedTs() < this.#target * this.#frameTs) return null;
       this.#playing = true;
     }
     this.#fill();
@@ -105,7 +116,11 @@ export class JitterBuffer {
       // Underrun: play what there is, padded with silence, and buffer deeper from now on.
       this.#s.underruns++;
       this.#sinceUnderrun = 0;
-      this.#target = Math.min(this.#maxFrames - 1, this.#target + 1);
+      this.#relaxMin = Infinity;
+      if (this.#target < this.#maxFrames - 1) {
+        this.#target++;
+        this.#grewAt = this.#next; // undone if the sender paused rather than arrived late
+      }
       this.#playing = false;
       if (this.#pcmLen === 0) return null;
       const out = new Int16Array(FRAME_SAMPLES);
@@ -126,9 +141,12 @@ export class JitterBuffer {
       this.#windowPops = 0;
       this.#windowMin = Infinity;
     }
-    if (++this.#sinceUnderrun >= RELAX_AFTER && this.#target > 1) {
-      this.#target--;
+    // Shrink the target only if the extra frame was never needed: every packet arrived a frame ahead.
+    this.#relaxMin = Math.min(this.#relaxMin, this.#bufferedTs());
+    if (++this.#sinceUnderrun >= RELAX_AFTER) {
+      if (this.#target > 1 && this.#relaxMin >= (this.#target - 1) * this.#frameTs) this.#target--;
       this.#sinceUnderrun = 0;
+      this.#relaxMin = Infinity;
     }
   }
 
@@ -140,12 +158,13 @@ export class JitterBuffer {
         this.#pkts.delete(this.#next);
         const pcm = this.#decode(p);
         this.#append(pcm, pcm.length);
-        this.#next += pcm.length > 0 ? Math.round(pcm.length / this.#ratio) : this.#ptimeTs;
+        // The packet duration is what it decoded to; that is the stream's ptime from now on.
+        if (pcm.length > 0) this.#ptimeTs = Math.round(pcm.length / this.#ratio);
+        this.#next += this.#ptimeTs;
         continue;
       }
       if (this.#pkts.size === 0) return;
-      let oldest = Infinity;
-      for (const k of this.#pkts.keys()) if (k < oldest) oldest = k;
+      const oldest = this.#oldest();
       const gapTs = Math.min(oldest - this.#next, Math.ceil((FRAME_SAMPLES - this.#pcmLen) / this.#ratio));
       this.#append(undefined, Math.round(gapTs * this.#ratio));
       this.#next += gapTs;
@@ -176,12 +195,17 @@ export class JitterBuffer {
       return true;
     }
     if (this.#next === undefined || this.#pkts.size === 0) return false;
-    let oldest = Infinity;
-    for (const k of this.#pkts.keys()) if (k < oldest) oldest = k;
+    const oldest = this.#oldest();
     this.#pkts.delete(oldest);
     this.#next = Math.max(this.#next, oldest + this.#ptimeTs);
     this.#pcmLen = 0;
     return true;
+  }
+
+  #oldest(): number {
+    let oldest = Infinity;
+    for (const k of this.#pkts.keys()) if (k < oldest) oldest = k;
+    return oldest;
   }
 
   #bufferedTs(): number {

@@ -18,8 +18,10 @@ import type { Clock, Timer } from '../util/clock.js';
 import { TypedEmitter } from '../util/TypedEmitter.js';
 import type { SocketPair } from './RelayPortPool.js';
 import type { Endpoint, MediaKind } from './types.js';
-import { PROBATION_PT, PROBATION_SSRC, buildRtp, isRtcp, parseRtp, randomSsrc, seqDiff, setPt, setSeq, setSsrc, setTs, tsDiff } from './rtp/packet.js';
-import { buildFir, buildPli, buildSr, hasKeyframeRequest, renameSsrc, reportBlocks, rttFromBlock, type ReportBlock } from './rtp/rtcp.js';
+import { PROBATION_PT, PROBATION_SSRC, isRtcp, parseRtp, randomSsrc, setPt, setSeq, setSsrc, setTs } from './rtp/packet.js';
+import { OutboundStream } from './rtp/OutboundStream.js';
+import { StreamRebaser } from './rtp/StreamRebaser.js';
+import { buildFir, buildPli, hasKeyframeRequest, renameSsrc, reportBlocks, rttFromBlock, type ReportBlock } from './rtp/rtcp.js';
 import { digitOf, parseEvent } from './rtp/telephoneEvent.js';
 
 export interface RelayRemote {
@@ -36,6 +38,8 @@ export interface RelayRemote {
   rtcpFb?: { nack?: boolean; pli?: boolean; fir?: boolean };
   /** The room sends on this m-line (timeouts apply). */
   expectRtp: boolean;
+  /** The room receives on this m-line (false when it said sendonly/inactive: we must not send). */
+  sendRtp: boolean;
 }
 
 /** One ingress packet after rewriting; `packet` must not be modified by listeners. */
@@ -50,6 +54,8 @@ export interface RelayedRtp {
 export interface RelayCounters {
   rtpIn: number; bytesIn: number; rtpOut: number; bytesOut: number;
   rtcpIn: number; rtcpOut: number; dropped: number;
+  /** Media packets expected from the room (by sequence number) and received; the gap is loss. */
+  expected: number; received: number;
   lastRtpAt: number | undefined;
   remoteRtp: Endpoint | undefined;
   /** The room's last report about our directly sent stream (audio mix), with RTT if known. */
@@ -63,7 +69,7 @@ type RelayEvents = {
   rtpResumed: [];
   keyframeRequest: [{ rtcpFeedback: boolean }];
   dtmf: [{ digit: string }];
-  ssrcChange: [{ from: number; to: number }];
+  ssrcChange: [{ to: number }];
 };
 
 export interface RtpRelayOptions {
@@ -75,7 +81,6 @@ export interface RtpRelayOptions {
 }
 
 const RELATCH_MS = 1000;
-const SR_INTERVAL_MS = 5000;
 const SAME = (a: Endpoint, b: dgram.RemoteInfo): boolean => a.port === b.port && a.address === b.address;
 
 export class RtpRelay extends TypedEmitter<RelayEvents> {
@@ -91,11 +96,7 @@ export class RtpRelay extends TypedEmitter<RelayEvents> {
   #closed = false;
   #timer: Timer | undefined;
   // ingress
-  #roomSsrc: number | undefined;
-  #seqOff = 0;
-  #tsOff = 0;
-  #lastOutSeq = 0;
-  #lastOutTs = 0;
+  readonly #rebase: StreamRebaser;
   #lastMediaAt = 0;
   #latchedRtp: Endpoint | undefined;
   #latchedRtcp: Endpoint | undefined;
@@ -103,28 +104,20 @@ export class RtpRelay extends TypedEmitter<RelayEvents> {
   #timedOut = false;
   #timeoutFrom = 0;
   #sawRtp = false;
-  #sawMedia = false;
   #lastDtmfTs: number | undefined;
   #lastKfReqAt = -Infinity;
   #firSeq = 0;
   // direct egress (mixer frames, DTMF)
-  readonly #outSsrc = randomSsrc();
-  #outSeq = Math.floor(Math.random() * 0xffff);
-  #outTs = randomSsrc();
-  #outPackets = 0;
-  #outOctets = 0;
-  #outLastAt = 0;
-  #srPacketsAt = 0;
-  #lastSrAt = 0;
-  #suppressFrames = false;
+  readonly #out = new OutboundStream();
   readonly #c: RelayCounters = {
-    rtpIn: 0, bytesIn: 0, rtpOut: 0, bytesOut: 0, rtcpIn: 0, rtcpOut: 0, dropped: 0,
+    rtpIn: 0, bytesIn: 0, rtpOut: 0, bytesOut: 0, rtcpIn: 0, rtcpOut: 0, dropped: 0, expected: 0, received: 0,
     lastRtpAt: undefined, remoteRtp: undefined, report: undefined,
   };
 
   constructor(o: RtpRelayOptions) {
     super();
     this.kind = o.kind;
+    this.#rebase = new StreamRebaser(o.kind === 'audio' ? 80 : 300);
     this.#sockets = o.sockets;
     this.#log = o.log.child({ kind: o.kind });
     this.#clock = o.clock;
@@ -147,9 +140,9 @@ export class RtpRelay extends TypedEmitter<RelayEvents> {
   /** Where the mediasoup PlainTransport must send (127.0.0.1). */
   get internalPort(): number { return this.#internal.address().port; }
   /** SSRC of frames sent with sendFrame() (the room reports on it). */
-  get outboundSsrc(): number { return this.#outSsrc; }
+  get outboundSsrc(): number { return this.#out.ssrc; }
   get remote(): RelayRemote | undefined { return this.#remote; }
-  get roomSsrc(): number | undefined { return this.#roomSsrc; }
+  get roomSsrc(): number | undefined { return this.#rebase.ssrc; }
 
   counters(): RelayCounters {
     return { ...this.#c, remoteRtp: this.#latchedRtp ?? this.#c.remoteRtp };
@@ -181,33 +174,23 @@ export class RtpRelay extends TypedEmitter<RelayEvents> {
   /** Send one encoded frame to the room with our SSRC; `samples` advances the RTP clock. */
   sendFrame(payload: Uint8Array, samples: number, marker = false): void {
     const r = this.#remote;
-    if (!r || this.#suppressFrames) {
-      this.#outTs = (this.#outTs + samples) >>> 0;
-      return;
-    }
-    this.#sendOut(buildRtp({ pt: r.pt, marker, seq: this.#outSeq, ts: this.#outTs, ssrc: this.#outSsrc }, payload));
-    this.#outSeq = (this.#outSeq + 1) & 0xffff;
-    this.#outTs = (this.#outTs + samples) >>> 0;
+    const pkt = this.#out.frame(r?.pt ?? 0, payload, samples, this.#clock.now(), marker);
+    if (pkt && r) this.#sendOut(pkt);
   }
 
   /** Start of a telephone-event: frames are held back until endEvent(); returns the event timestamp. */
   beginEvent(): number {
-    this.#suppressFrames = true;
-    return this.#outTs;
+    return this.#out.beginEvent();
   }
 
   sendEventPacket(payload: Buffer, ts: number, marker: boolean): void {
     const pt = this.#remote?.telephoneEventPt;
-    if (pt === undefined) return;
-    this.#sendOut(buildRtp({ pt, marker, seq: this.#outSeq, ts, ssrc: this.#outSsrc }, payload));
-    this.#outSeq = (this.#outSeq + 1) & 0xffff;
+    if (pt !== undefined) this.#sendOut(this.#out.event(pt, payload, ts, marker, this.#clock.now()));
   }
 
   /** End of an event lasting `duration` clock units from `ts`: audio resumes after it. */
   endEvent(ts: number, duration: number): void {
-    const after = (ts + duration) >>> 0;
-    if (tsDiff(after, this.#outTs) > 0) this.#outTs = after;
-    this.#suppressFrames = false;
+    this.#out.endEvent(ts, duration);
   }
 
   /** Ask the room for a keyframe: RTCP PLI (or FIR for FIR-only rooms) and a keyframeRequest event. */
@@ -215,10 +198,10 @@ export class RtpRelay extends TypedEmitter<RelayEvents> {
     const now = this.#clock.now();
     if (now - this.#lastKfReqAt < 200) return;
     this.#lastKfReqAt = now;
-    if (this.#roomSsrc !== undefined) {
+    if (this.#rebase.ssrc !== undefined) {
       const fb = this.#remote?.rtcpFb;
-      if (!fb || fb.pli || !fb.fir) this.#sendRtcpToRoom(buildPli(this.ingressSsrc, this.#roomSsrc));
-      if (fb?.fir) this.#sendRtcpToRoom(buildFir(this.ingressSsrc, this.#roomSsrc, this.#firSeq++));
+      if (!fb || fb.pli || !fb.fir) this.#sendRtcpToRoom(buildPli(this.ingressSsrc, this.#rebase.ssrc));
+      if (fb?.fir) this.#sendRtcpToRoom(buildFir(this.ingressSsrc, this.#rebase.ssrc, this.#firSeq++));
     }
     this.#emitKeyframeRequest();
   }
@@ -256,10 +239,13 @@ export class RtpRelay extends TypedEmitter<RelayEvents> {
       this.#latchedRtp = { address: rinfo.address, port: rinfo.port };
       this.#log.debug({ from: this.#latchedRtp }, 'latched room RTP source');
     }
-    if (!this.#acceptSsrc(v.ssrc, v.seq, v.ts, now)) {
+    const verdict = this.#rebase.accept(v.ssrc, v.seq, v.ts, now, r.clockRate);
+    if (verdict === 'drop') {
       this.#c.dropped++;
       return;
     }
+    if (verdict === 'switched') this.#onSsrcSwitch(v.ssrc);
+    this.#rebase.touch(now);
     this.#lastMediaAt = now;
     this.#c.rtpIn++;
     this.#c.bytesIn += msg.length;
@@ -273,13 +259,9 @@ export class RtpRelay extends TypedEmitter<RelayEvents> {
       this.emit('rtpResumed');
     }
     if (isEvent) return this.#dtmfFromRoom(msg.subarray(v.payloadOffset, v.payloadEnd), v.ts);
-    const seq = (v.seq + this.#seqOff) & 0xffff;
-    const ts = (v.ts + this.#tsOff) >>> 0;
-    if (!this.#sawMedia || seqDiff(seq, this.#lastOutSeq) > 0) {
-      this.#sawMedia = true;
-      this.#lastOutSeq = seq;
-      this.#lastOutTs = ts;
-    }
+    const { seq, ts, advanced } = this.#rebase.map(v.seq, v.ts);
+    this.#c.expected += advanced; // RFC 3550 A.3: expected = extended highest - base + 1
+    this.#c.received++;
     setSsrc(msg, this.ingressSsrc);
     setPt(msg, r.routerPt);
     setSeq(msg, seq);
@@ -290,27 +272,10 @@ export class RtpRelay extends TypedEmitter<RelayEvents> {
     }
   }
 
-  /**
-   * Follow a room that changes SSRC: the new one is accepted once the old one has gone quiet, and its
-   * seq/ts are rebased to continue ours, so mediasoup and the mixer see one unbroken stream.
-   */
-  #acceptSsrc(ssrc: number, seq: number, ts: number, now: number): boolean {
-    if (this.#roomSsrc === undefined) {
-      this.#roomSsrc = ssrc;
-      return true;
-    }
-    if (ssrc === this.#roomSsrc) return true;
-    const quietMs = this.kind === 'audio' ? 80 : 300;
-    if (now - this.#lastMediaAt < quietMs) return false;
-    const elapsed = Math.max(1, Math.round(((now - this.#lastMediaAt) * (this.#remote?.clockRate ?? 8000)) / 1000));
-    this.#seqOff = (this.#lastOutSeq + 1 - seq) & 0xffff;
-    this.#tsOff = (this.#lastOutTs + elapsed - ts) >>> 0;
-    const from = this.#roomSsrc;
-    this.#roomSsrc = ssrc;
-    this.#log.info({ from, to: ssrc }, 'room changed SSRC; stream rebased');
-    this.emit('ssrcChange', { from, to: ssrc });
+  #onSsrcSwitch(to: number): void {
+    this.#log.info({ to }, 'room changed SSRC; stream rebased');
+    this.emit('ssrcChange', { to });
     if (this.kind === 'video') this.requestKeyFrame();
-    return true;
   }
 
   #dtmfFromRoom(payload: Buffer, ts: number): void {
@@ -332,9 +297,9 @@ export class RtpRelay extends TypedEmitter<RelayEvents> {
     this.#lastRtcpAt = now;
     this.#c.rtcpIn++;
     for (const b of reportBlocks(msg)) {
-      if (b.ssrc === this.#outSsrc) this.#c.report = { ...b, rttMs: rttFromBlock(b, Date.now()) ?? this.#c.report?.rttMs };
+      if (b.ssrc === this.#out.ssrc) this.#c.report = { ...b, rttMs: rttFromBlock(b, Date.now()) ?? this.#c.report?.rttMs };
     }
-    if (this.#roomSsrc !== undefined) renameSsrc(msg, this.#roomSsrc, this.ingressSsrc);
+    if (this.#rebase.ssrc !== undefined) renameSsrc(msg, this.#rebase.ssrc, this.ingressSsrc);
     if (this.#transportPort !== undefined) this.#internal.send(msg, this.#transportPort, '127.0.0.1');
   }
 
@@ -342,13 +307,13 @@ export class RtpRelay extends TypedEmitter<RelayEvents> {
     const r = this.#remote;
     if (!r || this.#closed || rinfo.port !== this.#transportPort) return;
     if (isRtcp(msg)) {
-      if (this.#roomSsrc !== undefined) renameSsrc(msg, this.ingressSsrc, this.#roomSsrc);
+      if (this.#rebase.ssrc !== undefined) renameSsrc(msg, this.ingressSsrc, this.#rebase.ssrc);
       this.#sendRtcpToRoom(msg);
       if (hasKeyframeRequest(msg)) {
         // mediasoup asked our producer for a keyframe: the PLI went along above; FIR-only rooms get a FIR.
         const fb = r.rtcpFb;
-        if (fb?.fir && !fb.pli && this.#roomSsrc !== undefined) {
-          this.#sendRtcpToRoom(buildFir(this.ingressSsrc, this.#roomSsrc, this.#firSeq++));
+        if (fb?.fir && !fb.pli && this.#rebase.ssrc !== undefined) {
+          this.#sendRtcpToRoom(buildFir(this.ingressSsrc, this.#rebase.ssrc, this.#firSeq++));
         }
         this.#emitKeyframeRequest();
       }
@@ -365,15 +330,10 @@ export class RtpRelay extends TypedEmitter<RelayEvents> {
 
   #sendOut(pkt: Buffer): void {
     const dest = this.#latchedRtp ?? this.#remote;
-    if (!dest || this.#closed || dest.port === 0) return;
+    if (!dest || this.#closed || dest.port === 0 || !this.#remote?.sendRtp) return;
     this.#sockets.rtp.send(pkt, dest.port, dest.address);
     this.#c.rtpOut++;
     this.#c.bytesOut += pkt.length;
-    if (pkt.readUInt32BE(8) === this.#outSsrc) {
-      this.#outPackets++;
-      this.#outOctets += pkt.length - 12;
-      this.#outLastAt = this.#clock.now();
-    }
   }
 
   #sendRtcpToRoom(pkt: Buffer): void {
@@ -410,11 +370,7 @@ export class RtpRelay extends TypedEmitter<RelayEvents> {
       }
     }
     // Sender reports for what we send directly, so the room's receiver reports carry RTT.
-    if (r && this.#outPackets > this.#srPacketsAt && now - this.#lastSrAt >= SR_INTERVAL_MS) {
-      this.#lastSrAt = now;
-      this.#srPacketsAt = this.#outPackets;
-      const rtpTs = (this.#outTs + Math.round(((now - this.#outLastAt) * r.clockRate) / 1000)) >>> 0;
-      this.#sendRtcpToRoom(buildSr({ ssrc: this.#outSsrc, nowMs: Date.now(), rtpTs, packets: this.#outPackets, octets: this.#outOctets, cname: 'vcbridge' }));
-    }
+    const sr = r && this.#out.senderReport(now, Date.now(), r.clockRate);
+    if (sr) this.#sendRtcpToRoom(sr);
   }
 }

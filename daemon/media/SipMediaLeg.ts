@@ -265,7 +265,7 @@ export class SipMediaLeg extends TypedEmitter<LegEvents> {
     t.relay.setRemote({
       address: s.address ?? this.#remote!.address, port: s.port, rtcpPort: s.rtcpPort ?? s.port + 1,
       rtcpMux: s.rtcpMux ?? false, pt: s.pt, clockRate: s.clockRate, telephoneEventPt: s.telephoneEventPt,
-      routerPt: codec.preferredPayloadType ?? 0, rtcpFb: s.rtcpFb, expectRtp: sends(s),
+      routerPt: codec.preferredPayloadType ?? 0, rtcpFb: s.rtcpFb, expectRtp: sends(s), sendRtp: receives(s),
     });
     if (!t.transport) {
       try {
@@ -307,7 +307,11 @@ export class SipMediaLeg extends TypedEmitter<LegEvents> {
     if (!producer || !t.stream || !receives(t.stream)) return;
     if (!t.transport || !t.codec) throw new VcError('MEDIA_FAILED', `leg ${this.id}: setRemote() before choosing what it receives`);
     try {
-      t.consumer = await t.transport.consume({ producerId: producer.id, rtpCapabilities: plainConsumeCaps(t.codec) });
+      const consumer = await t.transport.consume({ producerId: producer.id, rtpCapabilities: plainConsumeCaps(t.codec) });
+      consumer.on('producerclose', () => {
+        if (t.consumer === consumer) t.consumer = undefined;
+      });
+      t.consumer = consumer;
     } catch (e) {
       throw new VcError('MEDIA_FAILED', `leg ${this.id} cannot receive producer ${producer.id} in ${t.codec.mimeType}: ${(e as Error).message}`, undefined, { cause: e });
     }

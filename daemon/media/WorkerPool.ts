@@ -141,7 +141,10 @@ export class WorkerPool extends TypedEmitter<PoolEvents> {
       throw new VcError('MEDIA_FAILED', `cannot create a router for conference ${conferenceId}: ${(e as Error).message}`, undefined, { cause: e });
     }
     slot.routers.set(conferenceId, { router, weight });
+    const worker = slot.worker;
     router.observer.once('close', () => {
+      // A dying worker closes its routers before it emits 'died': keep them for the died report.
+      if (worker.died) return;
       if (slot.routers.get(conferenceId)?.router === router) slot.routers.delete(conferenceId);
     });
     this.#log.info({ conferenceId, worker: slot.index, pid: slot.worker.pid }, 'router created');

@@ -28,6 +28,7 @@ export interface PreflightRequest {
   occurrenceStart: string;
   stage: 'lead' | 'final' | 'manual';
   endpoints: readonly string[];
+  timezone?: string;
 }
 
 type Site = PreflightReport['sites'][number];
@@ -46,7 +47,7 @@ export class Preflight {
     const sites = await Promise.all(req.endpoints.map((id) => this.#site(id)));
     const report: PreflightReport = {
       scheduleId: req.scheduleId, occurrenceStart: req.occurrenceStart, at: new Date(this.#opts.clock.now()).toISOString(),
-      title: req.title, stage: req.stage, sites,
+      title: req.title, ...(req.timezone ? { timezone: req.timezone } : {}), stage: req.stage, sites,
     };
     const bad = sites.filter((s) => s.status !== 'ready');
     this.#log.info({ scheduleId: req.scheduleId, occurrence: req.occurrenceStart, stage: req.stage, ready: sites.length - bad.length, notReady: bad.map((s) => s.endpointId) },

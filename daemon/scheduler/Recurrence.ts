@@ -108,6 +108,17 @@ export class Recurrence {
     return out.sort((x, y) => x.start - y.start || x.key - y.key);
   }
 
+  /** The next `n` occurrences still running or to come at `fromUtc`, however far ahead. */
+  next(fromUtc: number, n: number, exceptions: readonly OccurrenceException[] = []): Occurrence[] {
+    const dur = this.times.durationMs;
+    const starts = this.startsBetween(fromUtc - dur + 1, TIME_LIMIT, n + exceptions.length);
+    const last = starts[starts.length - 1];
+    if (last === undefined) return this.occurrences(fromUtc, fromUtc + 1, exceptions).slice(0, n);
+    // the window up to the n-th generated start, plus moved ones that landed earlier
+    const to = starts.length < n + exceptions.length ? TIME_LIMIT : last + 1;
+    return this.occurrences(fromUtc, to, exceptions).slice(0, n);
+  }
+
   /** Does the rule generate exactly this start? */
   #generates(startUtc: number): boolean {
     return this.startsBetween(startUtc, startUtc + 1).length === 1;

@@ -140,5 +140,5 @@ export function withEnd(rule: ParsedRRule, end: { count: number } | { untilUtc: 
   const parts = rule.text.split(';').filter((p) => !p.startsWith('COUNT=') && !p.startsWith('UNTIL='));
   if (end && 'count' in end) parts.push(`COUNT=${end.count}`);
   if (end && 'untilUtc' in end) parts.push(`UNTIL=${formatUntilUtc(end.untilUtc)}`);
-  return parts.join(';');
+  return parseRRule(parts.join(';')).text;
 }

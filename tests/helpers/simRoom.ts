@@ -14,6 +14,8 @@ export interface SimRoomOptions {
   pt: number;
   toneHz: number;
   amplitude?: number;
+  /** Simulated network loss: every Nth packet is not sent (seq and ts still advance). */
+  loseEvery?: number;
 }
 
 export const SIM_CLOCK: Record<SimCodec, number> = { PCMA: 8000, PCMU: 8000, G722: 8000, opus: 48000 };
@@ -31,6 +33,7 @@ export class SimRoom {
   readonly pt: number;
   toneHz: number;
   readonly amplitude: number;
+  readonly loseEvery: number;
   ssrc = (Math.random() * 0xffffffff) >>> 0;
   seq = Math.floor(Math.random() * 60000);
   ts = (Math.random() * 0xffffffff) >>> 0;
@@ -49,6 +52,7 @@ export class SimRoom {
     this.pt = o.pt;
     this.toneHz = o.toneHz;
     this.amplitude = o.amplitude ?? 8000;
+    this.loseEvery = o.loseEvery ?? 0;
     this.rtp = rtp;
     this.rtcp = rtcp;
     if (o.codec === 'G722') this.#enc = new G722Codec();
@@ -89,7 +93,9 @@ export class SimRoom {
     if (this.codec === 'PCMA') payload = alawmulaw.alaw.encode(pcm);
     else if (this.codec === 'PCMU') payload = alawmulaw.mulaw.encode(pcm);
     else payload = this.#enc!.encode(pcm);
-    this.rtp.send(buildRtp({ pt: this.pt, seq: this.seq, ts: this.ts, ssrc: this.ssrc }, payload), dest.port, dest.address);
+    if (!this.loseEvery || this.seq % this.loseEvery !== 0) {
+      this.rtp.send(buildRtp({ pt: this.pt, seq: this.seq, ts: this.ts, ssrc: this.ssrc }, payload), dest.port, dest.address);
+    }
     this.seq = (this.seq + 1) & 0xffff;
     this.ts = (this.ts + (SIM_CLOCK[this.codec] * 20) / 1000) >>> 0;
   }

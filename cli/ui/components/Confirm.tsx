@@ -1,11 +1,12 @@
 // A yes/no question for destructive actions. Only 'y' confirms; 'n', Esc or 'q' cancel; other keys
 // are ignored so a stray key never hangs up a town.
-import { Box, Text, useInput } from 'ink';
+import { Box, Text } from 'ink';
+import { useKeys } from '../hooks/useKeys.js';
 import { useI18n } from '../i18n/index.js';
 
 export function Confirm({ message, onConfirm, onCancel }: { message: string; onConfirm: () => void; onCancel: () => void }) {
   const { t } = useI18n();
-  useInput((input, key) => {
+  useKeys((input, key) => {
     if (input === 'y' || input === 'Y') onConfirm();
     else if (input === 'n' || input === 'N' || input === 'q' || key.escape) onCancel();
   });

@@ -1,16 +1,19 @@
-import { Text } from 'ink';
+import { Box, Text } from 'ink';
 
-/** The help line: "m mute/unmute · f give floor · q back". Keys bold, labels dim; wraps rather than hiding keys. */
+/**
+ * The help line: "m mute/unmute · f give floor · q back". Keys bold, labels dim. On a narrow terminal
+ * it wraps between keys, never inside one, and never hides a key.
+ */
 export function KeyHelp({ keys }: { keys: readonly (readonly [key: string, label: string])[] }) {
   return (
-    <Text>
+    <Box flexWrap="wrap">
       {keys.map(([k, label], i) => (
         <Text key={k}>
-          {i > 0 ? <Text dimColor> · </Text> : null}
           <Text bold>{k}</Text>
           <Text dimColor> {label}</Text>
+          {i < keys.length - 1 ? <Text dimColor> · </Text> : null}
         </Text>
       ))}
-    </Text>
+    </Box>
   );
 }

@@ -9,14 +9,14 @@ import { sparkline } from './Sparkline.js';
 import { badgeStyle } from './StatusBadge.js';
 import { Table, type Cell } from './Table.js';
 
-const TREND_W = 10;
+const TREND_W = 8;
 
 function lossColor(p: number | null | undefined): string | undefined {
   if (p === null || p === undefined) return undefined;
   return p >= 5 ? 'red' : p >= 1 ? 'yellow' : undefined;
 }
 
-export function ParticipantTable({ conference, stats, selected }: { conference: ConferenceView; stats: Record<string, LegStats[]>; selected: number }) {
+export function ParticipantTable({ conference, stats, selected, width }: { conference: ConferenceView; stats: Record<string, LegStats[]>; selected: number; width: number }) {
   const { t, lang } = useI18n();
   const name = (id: string | null) => {
     if (!id) return '—';
@@ -43,24 +43,26 @@ export function ParticipantTable({ conference, stats, selected }: { conference: 
   return (
     <Table
       selected={selected}
+      width={width}
       columns={[
         { header: t('conf.col.state') }, { header: t('conf.col.site'), maxWidth: 20 }, { header: t('conf.col.mic') },
-        { header: t('conf.col.floor') }, { header: t('conf.col.sees'), maxWidth: 12 }, { header: t('conf.col.loss'), align: 'right' },
-        { header: t('conf.col.jitter'), align: 'right' }, { header: t('conf.col.rtt'), align: 'right' }, { header: t('conf.col.kbps'), align: 'right' },
-        { header: t('conf.col.trend') },
+        { header: t('conf.col.floor') }, { header: t('conf.col.sees'), maxWidth: 10 }, { header: t('conf.col.loss'), align: 'right' },
+        // on a narrow terminal the trend goes first, then bitrate, then jitter (the detail line keeps their sparklines)
+        { header: t('conf.col.jitter'), align: 'right', optional: 1 }, { header: t('conf.col.rtt'), align: 'right' },
+        { header: t('conf.col.kbps'), align: 'right', optional: 2 }, { header: t('conf.col.trend'), optional: 3 },
       ]}
       rows={rows}
     />
   );
 }
 
-/** "小关镇  Loss ▁▂▃  Jitter ▁▁▂  RTT ▂▂▃ · why it failed". */
+/** "小关镇  Loss ▁▂▃  Jitter ▁▁▂  RTT ▂▂▃  kbps in ▅▆▇ · why it failed": the selected site's trends. */
 export function ParticipantDetail({ conferenceId, participant, stats }: { conferenceId: string; participant: ParticipantView; stats: Record<string, LegStats[]> }) {
   const { t, lang } = useI18n();
   const h = stats[statsKey(conferenceId, participant.endpointId)] ?? [];
   const line = (label: string, values: (number | null)[]) => (
     <Text>
-      {'  '}<Text dimColor>{label}</Text> <Text color="cyan">{sparkline(values, 12)}</Text>
+      {'  '}<Text dimColor>{label}</Text> <Text color="cyan">{sparkline(values, 10)}</Text>
     </Text>
   );
   return (
@@ -70,6 +72,7 @@ export function ParticipantDetail({ conferenceId, participant, stats }: { confer
         {line(t('conf.col.loss'), h.map((x) => x.lossPct))}
         {line(t('conf.col.jitter'), h.map((x) => x.jitterMs))}
         {line(t('conf.col.rtt'), h.map((x) => x.rttMs))}
+        {line(t('conf.col.kbpsIn'), h.map((x) => x.bitrateInKbps))}
         {participant.reason ? <Text color="red"> · {participant.reason}</Text> : null}
       </Text>
     </Box>

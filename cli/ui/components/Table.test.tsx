@@ -38,6 +38,14 @@ describe('Table', () => {
     expect(lines[2]).toBe('› b');
   });
 
+  it('leaves out optional columns, highest first, only until the table fits the width', () => {
+    const columns = [{ header: 'Site' }, { header: 'Jitter', optional: 1 }, { header: 'Trend', optional: 2 }];
+    const rows = [['小关镇', '3 ms', '▁▂▃']];
+    expect(plain(renderIn('en', <Table width={40} columns={columns} rows={rows} />).lastFrame()).split('\n')[0]).toBe('Site    Jitter  Trend');
+    expect(plain(renderIn('en', <Table width={15} columns={columns} rows={rows} />).lastFrame()).split('\n')[0]).toBe('Site    Jitter');
+    expect(plain(renderIn('en', <Table width={8} columns={columns} rows={rows} />).lastFrame()).split('\n')[0]).toBe('Site');
+  });
+
   it('shows the empty text when there are no rows', () => {
     const { lastFrame } = renderIn('en', <Table columns={[{ header: 'Site' }]} rows={[]} emptyText="nothing here" />);
     expect(plain(lastFrame())).toContain('nothing here');

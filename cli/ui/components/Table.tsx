@@ -8,6 +8,8 @@ export interface Column {
   align?: 'left' | 'right';
   /** Cap for this column; longer cells end in '…'. */
   maxWidth?: number;
+  /** May be left out when the table is wider than the terminal; higher numbers go first. */
+  optional?: number;
 }
 
 export type Cell = string | { text: string; color?: string; bold?: boolean; dim?: boolean };
@@ -26,15 +28,33 @@ export function columnWidths(columns: readonly Column[], rows: readonly (readonl
   });
 }
 
-export function Table({ columns, rows, selected, emptyText }: {
+/** Indexes of the columns that fit in `width`, leaving out optional ones (highest first). */
+export function fittingColumns(columns: readonly Column[], widths: readonly number[], width: number, marks: boolean): number[] {
+  const shown = columns.map((_, i) => i);
+  const total = () => shown.reduce((sum, i) => sum + (widths[i] ?? 0), 0) + GAP.length * (shown.length - 1) + (marks ? 2 : 0);
+  while (total() > width) {
+    const drop = shown.filter((i) => columns[i]?.optional !== undefined).sort((a, b) => (columns[b]?.optional ?? 0) - (columns[a]?.optional ?? 0))[0];
+    if (drop === undefined) break;
+    shown.splice(shown.indexOf(drop), 1);
+  }
+  return shown;
+}
+
+export function Table({ columns: allColumns, rows: allRows, selected, emptyText, width }: {
   columns: readonly Column[];
   rows: readonly (readonly Cell[])[];
   /** Index of the highlighted row; a '›' marks it (also without colour). */
   selected?: number;
   emptyText?: string;
+  /** Terminal width: optional columns are left out until the table fits. */
+  width?: number;
 }) {
-  const widths = columnWidths(columns, rows);
   const marks = selected !== undefined;
+  const allWidths = columnWidths(allColumns, allRows);
+  const shown = width === undefined ? allColumns.map((_, i) => i) : fittingColumns(allColumns, allWidths, width, marks);
+  const columns = shown.map((i) => allColumns[i] as Column);
+  const widths = shown.map((i) => allWidths[i] ?? 0);
+  const rows = allRows.map((r) => shown.map((i) => r[i]));
   return (
     <Box flexDirection="column">
       <Text bold wrap="truncate-end">

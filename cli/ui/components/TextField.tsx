@@ -1,28 +1,25 @@
-// One line of text input with its label, a hint, and its validation message right below it.
-// Editing is at the end of the line only (typing and backspace): enough for a booking form.
-import { Box, Text, useInput } from 'ink';
+// One line of text input with its label, a hint, and its validation message right below it. It only
+// draws; the form that owns it routes keys through editText (so one handler sees every key in order).
+import { Box, Text, type Key } from 'ink';
 import { fit } from '../format.js';
 
-export function TextField({ label, value, onChange, focused, error, hint, labelWidth = 12 }: {
+/** The value after a key press, or null when the key is not an edit (navigation, Enter, Esc). */
+export function editText(value: string, input: string, key: Key): string | null {
+  if (key.backspace || key.delete) return [...value].slice(0, -1).join('');
+  if (key.ctrl || key.meta || key.return || key.tab || key.escape || key.upArrow || key.downArrow || !input) return null;
+  // Pasted text arrives as one string; keep only printable characters.
+  const clean = input.replace(/\p{Cc}/gu, '');
+  return clean ? value + clean : null;
+}
+
+export function TextField({ label, value, focused, error, hint, labelWidth = 12 }: {
   label: string;
   value: string;
-  onChange: (v: string) => void;
   focused: boolean;
   error?: string;
   hint?: string;
   labelWidth?: number;
 }) {
-  useInput(
-    (input, key) => {
-      if (key.backspace || key.delete) onChange([...value].slice(0, -1).join(''));
-      else if (!key.ctrl && !key.meta && !key.return && !key.tab && !key.escape && !key.upArrow && !key.downArrow && input) {
-        // Pasted text arrives as one string; keep only printable characters.
-        const clean = input.replace(/\p{Cc}/gu, '');
-        if (clean) onChange(value + clean);
-      }
-    },
-    { isActive: focused },
-  );
   return (
     <Box flexDirection="column">
       <Text wrap="truncate-end">
@@ -30,7 +27,7 @@ export function TextField({ label, value, onChange, focused, error, hint, labelW
         <Text bold={focused}>{fit(label, labelWidth)}</Text>{' '}
         <Text underline={focused}>{value}</Text>
         {focused ? <Text inverse> </Text> : null}
-        {!value && hint ? <Text dimColor> {hint}</Text> : null}
+        {!value && hint ? <Text dimColor>{focused ? ' ' : ''}{hint}</Text> : null}
       </Text>
       {error ? <Text color="red" wrap="truncate-end">{' '.repeat(labelWidth + 3)}✕ {error}</Text> : null}
     </Box>

@@ -1,7 +1,7 @@
-// Every control-API call the console makes, in one place: method names and parameter shapes follow
-// daemon/api/protocol.ts; methods other layers are still adding go through the untyped call.
+// Every control-API call the console makes, in one place. Parameters are checked against the
+// protocol's method table (`satisfies ParamsOf<...>`), so a contract change breaks the build here.
 import type {
-  ConferenceMode, ConferenceView, EndpointView, OccurrenceView, StatusResult,
+  ConferenceMode, ParamsOf, ResultOf, ScheduleAddParams,
 } from '../../../daemon/api/protocol.js';
 import { isMethodUnknown, type ConsoleApi } from './types.js';
 import type { Snapshot } from './state.js';
@@ -23,11 +23,13 @@ export async function loadSnapshot(api: ConsoleApi, now = Date.now()): Promise<S
     }
   };
   const [status, endpoints, conferences, occurrences] = await Promise.all([
-    api.call('status') as Promise<StatusResult>,
-    optional<EndpointView[]>('endpoints.list', {}),
-    optional<ConferenceView[]>('conference.list', {}),
+    api.call('status') as Promise<ResultOf<'status'>>,
+    optional<ResultOf<'endpoints.list'>>('endpoints.list', {} satisfies ParamsOf<'endpoints.list'>),
+    optional<ResultOf<'conference.list'>>('conference.list', {} satisfies ParamsOf<'conference.list'>),
     // From yesterday so today's earlier meetings stay listed whatever the site's timezone.
-    optional<OccurrenceView[]>('schedule.list', { from: new Date(now - DAY_MS).toISOString(), to: new Date(now + 8 * DAY_MS).toISOString() }),
+    optional<ResultOf<'schedule.list'>>('schedule.list', {
+      from: new Date(now - DAY_MS).toISOString(), to: new Date(now + 8 * DAY_MS).toISOString(),
+    } satisfies ParamsOf<'schedule.list'>),
   ]);
   return { status, endpoints, conferences, occurrences, unavailable: unavailable.sort() };
 }
@@ -46,29 +48,19 @@ export interface ConferenceActions {
 
 export function conferenceActions(api: ConsoleApi, id: string): ConferenceActions {
   return {
-    mute: (endpointId, muted) => api.call(muted ? 'conference.mute' : 'conference.unmute', { id, endpointId }),
-    muteAllExceptChair: () => api.call('conference.mute', { id, all: true, exceptChair: true }),
-    floor: (endpointId) => api.call('conference.floor', { id, endpointId }),
-    mode: (mode) => api.call('conference.mode', { id, mode }),
-    dial: (endpointId) => api.call('conference.dial', { id, endpointId }),
-    hangup: (endpointId) => api.call('conference.hangup', { id, endpointId }),
-    extend: (minutes) => api.call('conference.extend', { id, minutes }),
-    end: () => api.call('conference.end', { id }),
+    mute: (endpointId, muted) => api.call(muted ? 'conference.mute' : 'conference.unmute', { id, endpointId } satisfies ParamsOf<'conference.mute'>),
+    muteAllExceptChair: () => api.call('conference.muteAll', { id, exceptChair: true } satisfies ParamsOf<'conference.muteAll'>),
+    floor: (endpointId) => api.call('conference.floor', { id, endpointId } satisfies ParamsOf<'conference.floor'>),
+    mode: (mode) => api.call('conference.mode', { id, mode } satisfies ParamsOf<'conference.mode'>),
+    dial: (endpointId) => api.call('conference.dial', { id, endpointId } satisfies ParamsOf<'conference.dial'>),
+    hangup: (endpointId) => api.call('conference.hangup', { id, endpointId } satisfies ParamsOf<'conference.hangup'>),
+    extend: (minutes) => api.call('conference.extend', { id, minutes } satisfies ParamsOf<'conference.extend'>),
+    end: () => api.call('conference.end', { id } satisfies ParamsOf<'conference.end'>),
   };
 }
 
-export interface ScheduleAddParams {
-  title: string;
-  /** ISO instant. */
-  start: string;
-  durationMinutes: number;
-  timezone: string;
-  endpoints: string[];
-  rrule?: string;
-  upstream?: string;
-  chair?: string;
-}
+export type { ScheduleAddParams };
 
 export function addSchedule(api: ConsoleApi, p: ScheduleAddParams): Promise<unknown> {
-  return api.call('schedule.add', p);
+  return api.call('schedule.add', p satisfies ParamsOf<'schedule.add'>);
 }

@@ -1,7 +1,7 @@
 // The technician's diagnosis, step by step: config → address → SIP OPTIONS per transport → test call →
 // media both ways. Driven by sequential API calls (endpoint.show, endpoint.check, endpoint.diagnose);
 // each step is reported as it starts and ends so the screen can spin.
-import type { EndpointCheckResult, EndpointDetail, ProbeResult } from '../../../daemon/api/protocol.js';
+import type { EndpointCheckResult, EndpointDetail, ParamsOf, ProbeResult } from '../../../daemon/api/protocol.js';
 import type { StepState } from '../components/StatusBadge.js';
 import type { MessageKey, T, Vars } from '../i18n/index.js';
 import { fmtMs, fmtPct } from '../format.js';
@@ -81,7 +81,7 @@ export async function runDiagnosis(api: ConsoleApi, endpointId: string, t: T, on
   set('config', { state: 'running' });
   let ep: EndpointDetail;
   try {
-    ep = (await api.call('endpoint.show', { id: endpointId })) as EndpointDetail;
+    ep = (await api.call('endpoint.show', { id: endpointId } satisfies ParamsOf<'endpoint.show'>)) as EndpointDetail;
   } catch (err) {
     const unknown = errorCode(err) === 'ENDPOINT_UNKNOWN';
     set('config', { state: 'fail', detail: unknown ? t('diag.unknownEndpoint') : errorMessage(err) });
@@ -102,7 +102,7 @@ export async function runDiagnosis(api: ConsoleApi, endpointId: string, t: T, on
   set('options', { state: 'running' });
   let check: EndpointCheckResult;
   try {
-    check = (await api.call('endpoint.check', { id: endpointId })) as EndpointCheckResult;
+    check = (await api.call('endpoint.check', { id: endpointId } satisfies ParamsOf<'endpoint.check'>)) as EndpointCheckResult;
   } catch (err) {
     set('options', { state: 'fail', detail: isMethodUnknown(err) ? t('diag.notOffered', { method: 'endpoint.check' }) : errorMessage(err) });
     return finish(isMethodUnknown(err) ? undefined : errorMessage(err));

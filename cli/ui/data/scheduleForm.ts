@@ -47,26 +47,23 @@ const INT_LIST = /^[+-]?\d+(,[+-]?\d+)*$/;
 
 /** A plain check of an RRULE's syntax; returns the problem or undefined. */
 export function rruleProblem(rule: string): string | undefined {
-  const seen = new Map<string, string>();
+  // key → [value upper-cased for the checks, the part as written for the message]
+  const seen = new Map<string, [string, string]>();
   for (const part of rule.replace(/^RRULE:/i, '').split(';')) {
     const [k, v, extra] = part.split('=');
     if (!k || v === undefined || extra !== undefined || v === '') return `"${part}"`;
-    seen.set(k.toUpperCase(), v.toUpperCase());
+    seen.set(k.toUpperCase(), [v.toUpperCase(), part]);
   }
   const freq = seen.get('FREQ');
   if (!freq) return 'FREQ is missing';
-  if (!['DAILY', 'WEEKLY', 'MONTHLY', 'YEARLY'].includes(freq)) return `FREQ=${freq}`;
-  for (const [k, v] of seen) {
+  if (!['DAILY', 'WEEKLY', 'MONTHLY', 'YEARLY'].includes(freq[0])) return freq[1];
+  for (const [k, [v, raw]] of seen) {
     if (k === 'FREQ' || k === 'WKST') continue;
-    if (k === 'INTERVAL' || k === 'COUNT') {
-      if (!/^[1-9]\d*$/.test(v)) return `${k}=${v}`;
-    } else if (k === 'UNTIL') {
-      if (!/^\d{8}(T\d{6}Z?)?$/.test(v)) return `UNTIL=${v}`;
-    } else if (k === 'BYDAY') {
-      if (!v.split(',').every((d) => WEEKDAY.test(d))) return `BYDAY=${v}`;
-    } else if (['BYMONTHDAY', 'BYMONTH', 'BYSETPOS', 'BYHOUR', 'BYMINUTE', 'BYYEARDAY', 'BYWEEKNO'].includes(k)) {
-      if (!INT_LIST.test(v)) return `${k}=${v}`;
-    } else return `${k}`;
+    const ok = k === 'INTERVAL' || k === 'COUNT' ? /^[1-9]\d*$/.test(v)
+      : k === 'UNTIL' ? /^\d{8}(T\d{6}Z?)?$/.test(v)
+        : k === 'BYDAY' ? v.split(',').every((d) => WEEKDAY.test(d))
+          : ['BYMONTHDAY', 'BYMONTH', 'BYSETPOS', 'BYHOUR', 'BYMINUTE', 'BYYEARDAY', 'BYWEEKNO'].includes(k) && INT_LIST.test(v);
+    if (!ok) return raw;
   }
   return undefined;
 }

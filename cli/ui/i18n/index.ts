@@ -1,27 +1,8 @@
-// The console's message catalogue: every user-visible string goes through t(key, vars).
+// The catalogue plus the React context the console's components read it from.
 import { createContext, useContext } from 'react';
-import { en, type MessageKey } from './en.js';
-import { zhCN } from './zh-CN.js';
+import { translator, type T, type UiLang } from './translate.js';
 
-export type { MessageKey };
-export type UiLang = 'en' | 'zh';
-export type Vars = Record<string, string | number>;
-export type T = (key: MessageKey, vars?: Vars) => string;
-
-const CATALOGUES: Record<UiLang, Record<MessageKey, string>> = { en, zh: zhCN };
-
-/** A translator for one language; an unknown placeholder is left visible so it gets noticed. */
-export function translator(lang: UiLang): T {
-  const cat = CATALOGUES[lang];
-  return (key, vars) => {
-    const text = cat[key] ?? en[key] ?? key;
-    return vars ? text.replace(/\{(\w+)\}/g, (m, name: string) => (name in vars ? String(vars[name]) : m)) : text;
-  };
-}
-
-export function catalogue(lang: UiLang): Readonly<Record<MessageKey, string>> {
-  return CATALOGUES[lang];
-}
+export * from './translate.js';
 
 export interface I18n {
   lang: UiLang;
@@ -34,24 +15,3 @@ export function useI18n(): I18n {
   return useContext(I18nContext);
 }
 
-/** An endpoint's name in the console's language. */
-export function localName(name: { zh: string; en: string } | undefined, lang: UiLang, fallback = ''): string {
-  if (!name) return fallback;
-  return (lang === 'zh' ? name.zh : name.en) || name.en || name.zh || fallback;
-}
-
-/** "42s", "5m 03s", "1h 05m", "2d 3h" — or their Chinese forms. */
-export function fmtDuration(seconds: number, t: T): string {
-  const s = Math.max(0, Math.round(seconds));
-  const two = (n: number) => String(n).padStart(2, '0');
-  if (s < 60) return t('dur.s', { s });
-  if (s < 3600) return t('dur.ms', { m: Math.floor(s / 60), s: two(s % 60) });
-  if (s < 86400) return t('dur.hm', { h: Math.floor(s / 3600), m: two(Math.floor((s % 3600) / 60)) });
-  return t('dur.dh', { d: Math.floor(s / 86400), h: Math.floor((s % 86400) / 3600) });
-}
-
-/** "in 5m 03s" / "5m 03s ago". */
-export function fmtRelative(targetMs: number, nowMs: number, t: T): string {
-  const d = fmtDuration(Math.abs(targetMs - nowMs) / 1000, t);
-  return targetMs >= nowMs ? t('time.in', { d }) : t('time.ago', { d });
-}

@@ -1,7 +1,8 @@
 // Conference control: participants with state, mute, floor, view and link quality; an event log;
 // keys m M f v d h e x q. Hanging up, muting everyone and ending the meeting ask first.
 import { useEffect, useState } from 'react';
-import { Box, Text, useInput } from 'ink';
+import { Box, Text } from 'ink';
+import { useKeys } from '../hooks/useKeys.js';
 import type { ConferenceMode, ConferenceView, LegStats } from '../../../daemon/api/protocol.js';
 import { Confirm } from '../components/Confirm.js';
 import { EventLog } from '../components/EventLog.js';
@@ -13,6 +14,7 @@ import type { ConfEvent } from '../data/state.js';
 import { errorMessage } from '../data/types.js';
 import { fmtClock } from '../format.js';
 import { useCaptureKeys } from '../hooks/useCaptureKeys.js';
+import { useSyncState } from '../hooks/useSyncState.js';
 import { fmtDuration, localName, useI18n } from '../i18n/index.js';
 
 export interface ConferenceScreenProps {
@@ -22,6 +24,7 @@ export interface ConferenceScreenProps {
   actionsFor: (conferenceId: string) => ConferenceActions | null;
   now: number;
   timezone: string;
+  width: number;
   height: number;
   onBack: () => void;
 }
@@ -33,12 +36,12 @@ type Status = { text: string; color: string } | null;
 
 function ConferenceList({ conferences, onOpen, onBack }: { conferences: readonly ConferenceView[]; onOpen: (id: string) => void; onBack: () => void }) {
   const { t } = useI18n();
-  const [cursor, setCursor] = useState(0);
-  useInput((input, key) => {
+  const [cursor, setCursor, getCursor] = useSyncState(0);
+  useKeys((input, key) => {
     if (key.upArrow || input === 'k') setCursor((c) => Math.max(0, c - 1));
     else if (key.downArrow || input === 'j') setCursor((c) => Math.min(conferences.length - 1, c + 1));
     else if (key.return) {
-      const c = conferences[cursor];
+      const c = conferences[getCursor()];
       if (c) onOpen(c.id);
     } else if (input === 'q' || key.escape) onBack();
   });
@@ -70,7 +73,7 @@ export function ConferenceScreen(props: ConferenceScreenProps) {
 
 function NoConference({ onBack, text }: { onBack: () => void; text: string }) {
   const { t } = useI18n();
-  useInput((input, key) => {
+  useKeys((input, key) => {
     if (input === 'q' || key.escape) onBack();
   });
   return (
@@ -81,16 +84,16 @@ function NoConference({ onBack, text }: { onBack: () => void; text: string }) {
   );
 }
 
-function ConferenceControl({ conference: c, events, stats, actionsFor, now, timezone, height, onBack }: ConferenceScreenProps & { conference: ConferenceView }) {
+function ConferenceControl({ conference: c, events, stats, actionsFor, now, timezone, width, height, onBack }: ConferenceScreenProps & { conference: ConferenceView }) {
   const { t, lang } = useI18n();
-  const [cursor, setCursor] = useState(0);
-  const [pending, setPending] = useState<Pending | null>(null);
-  const [choosingMode, setChoosingMode] = useState(false);
+  const [cursor, setCursor, getCursor] = useSyncState(0);
+  const [pending, setPending, getPending] = useSyncState<Pending | null>(null);
+  const [choosingMode, setChoosingMode, getChoosingMode] = useSyncState(false);
   const [status, setStatus] = useState<Status>(null);
   useCaptureKeys(pending !== null || choosingMode);
   const actions = actionsFor(c.id);
-  const sel = c.participants[Math.min(cursor, c.participants.length - 1)];
-  const selName = sel ? localName(sel.name, lang, sel.endpointId) : '';
+  const selectedAt = (i: number) => c.participants[Math.min(i, c.participants.length - 1)];
+  const sel = selectedAt(cursor);
 
   useEffect(() => {
     if (cursor >= c.participants.length && c.participants.length > 0) setCursor(c.participants.length - 1);
@@ -107,13 +110,16 @@ function ConferenceControl({ conference: c, events, stats, actionsFor, now, time
   const ask = (message: string, label: string, fn: (a: ConferenceActions) => Promise<unknown>) =>
     setPending({ message, run: () => run(label, fn) });
 
-  useInput((input, key) => {
-    if (choosingMode) {
+  useKeys((input, key) => {
+    if (getPending()) return; // the question owns the keyboard
+    if (getChoosingMode()) {
       const m = MODES.find(([k]) => k === input);
       if (m) run(t('conf.act.mode', { mode: t(`mode.${m[1]}`) }), (a) => a.mode(m[1]));
       if (m || key.escape || input === 'q') setChoosingMode(false);
       return;
     }
+    const sel = selectedAt(getCursor());
+    const selName = sel ? localName(sel.name, lang, sel.endpointId) : '';
     if (key.upArrow || input === 'k') setCursor((n) => Math.max(0, n - 1));
     else if (key.downArrow || input === 'j') setCursor((n) => Math.min(c.participants.length - 1, n + 1));
     else if (input === 'q' || key.escape) onBack();
@@ -127,7 +133,7 @@ function ConferenceControl({ conference: c, events, stats, actionsFor, now, time
     } else if (sel && input === 'f') run(t('conf.act.floor', { name: selName }), (a) => a.floor(sel.endpointId));
     else if (sel && input === 'd') run(t('conf.act.dial', { name: selName }), (a) => a.dial(sel.endpointId));
     else if (sel && input === 'h') ask(t('confirm.hangup', { name: selName }), t('conf.act.hangup', { name: selName }), (a) => a.hangup(sel.endpointId));
-  }, { isActive: pending === null });
+  });
 
   const connected = c.participants.filter((p) => p.state === 'connected').length;
   const logLines = Math.max(3, height - c.participants.length - 12);
@@ -138,7 +144,7 @@ function ConferenceControl({ conference: c, events, stats, actionsFor, now, time
         {c.endsAt ? <Text dimColor> · {t('conf.endsAt', { time: fmtClock(c.endsAt, timezone) })}</Text> : null}
         {c.locked ? <Text color="yellow"> · {t('conf.locked')}</Text> : null}
       </Text>
-      <ParticipantTable conference={c} stats={stats} selected={Math.min(cursor, c.participants.length - 1)} />
+      <ParticipantTable conference={c} stats={stats} selected={Math.min(cursor, c.participants.length - 1)} width={width} />
       {sel ? <ParticipantDetail conferenceId={c.id} participant={sel} stats={stats} /> : null}
       <Box marginTop={1}>
         <EventLog events={events[c.id] ?? []} lines={logLines} timezone={timezone} title={t('conf.events')} emptyText={t('conf.noEvents')} />

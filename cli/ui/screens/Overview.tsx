@@ -13,6 +13,8 @@ export interface OverviewProps {
   state: ConsoleState;
   now: number;
   width: number;
+  /** Rows available to the overview; the endpoint grid gets what the other sections leave. */
+  height?: number;
   timezone: string;
 }
 
@@ -28,8 +30,11 @@ export function readinessCell(o: OccurrenceView, endpoints: readonly EndpointVie
   const missing = sites.filter((x) => x.status === 'unreachable').map((x) => nameOf(x.endpointId, endpoints, lang));
   const worst = missing.length ? 'unreachable' : count('degraded') ? 'degraded' : 'ready';
   const s = badgeStyle({ kind: 'preflight', state: worst });
-  const text = `${s.symbol} ${t('ov.readiness', { ready: count('ready'), degraded: count('degraded'), unreachable: missing.length })}`;
-  return { text: missing.length ? `${text} · ${t('ov.missing', { names: missing.join(', ') })}` : text, color: s.color };
+  // Who is missing matters most to the operator at 08:45: it comes before the counts are cut off.
+  const parts = [t('ov.readiness', { ready: count('ready'), total: sites.length })];
+  if (missing.length) parts.push(t('ov.missing', { names: missing.join(', ') }));
+  if (count('degraded')) parts.push(t('ov.degradedCount', { n: count('degraded') }));
+  return { text: `${s.symbol} ${parts.join(' · ')}`, color: s.color };
 }
 
 function Summary({ endpoints }: { endpoints: readonly EndpointView[] }) {
@@ -83,14 +88,18 @@ function ActiveConferences({ conferences, now }: { conferences: readonly Confere
   );
 }
 
-export function Overview({ state, now, width, timezone }: OverviewProps) {
+export function Overview({ state, now, width, height = Infinity, timezone }: OverviewProps) {
   const { t } = useI18n();
   const notice = state.notices[state.notices.length - 1];
+  const today = dayKey(now, timezone);
+  const meetingRows = Math.max(1, state.occurrences.filter((o) => dayKey(o.start, timezone) === today).length);
+  // titles, summary, table headers, blank lines, notices
+  const gridLines = height - 12 - meetingRows - Math.max(1, state.conferences.length);
   return (
     <Box flexDirection="column">
       <Text bold underline>{t('ov.endpoints')}</Text>
       <Summary endpoints={state.endpoints} />
-      {state.endpoints.length === 0 ? <Text dimColor>{t('ov.noEndpoints')}</Text> : <EndpointGrid endpoints={state.endpoints} width={width} />}
+      {state.endpoints.length === 0 ? <Text dimColor>{t('ov.noEndpoints')}</Text> : <EndpointGrid endpoints={state.endpoints} width={width} maxLines={gridLines} />}
       <Box marginTop={1} flexDirection="column">
         <Text bold underline>{t('ov.today')}</Text>
         <TodaysMeetings occurrences={state.occurrences} endpoints={state.endpoints} now={now} timezone={timezone} />

@@ -87,6 +87,17 @@ export function hasKeyframeRequest(buf: Buffer): boolean {
   return false;
 }
 
+/** Media SSRCs that PLIs and FIRs in the compound ask keyframes of. */
+export function keyframeRequestSsrcs(buf: Buffer): number[] {
+  const out: number[] = [];
+  for (const c of chunks(buf)) {
+    if (c.pt !== RTCP_PSFB || c.end < c.off + 12) continue;
+    if (c.count === 1) out.push(buf.readUInt32BE(c.off + 8));
+    if (c.count === 4) for (let p = c.off + 12; p + 8 <= c.end; p += 8) out.push(buf.readUInt32BE(p));
+  }
+  return out;
+}
+
 export function reportBlocks(buf: Buffer): ReportBlock[] {
   const out: ReportBlock[] = [];
   for (const c of chunks(buf)) {

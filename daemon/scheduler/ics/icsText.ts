@@ -104,6 +104,9 @@ export function parseIcsText(text: string): IcsComponent[] {
     if ((l.startsWith(' ') || l.startsWith('\t')) && last) last.text += l.slice(1);
     else if (l.trim() !== '') lines.push({ text: l, line: idx + 1 });
   });
+  if (!/^BEGIN:VCALENDAR\s*$/i.test(lines[0]?.text ?? '')) {
+    throw new VcError('ICS_INVALID', 'not an iCalendar file: it does not start with BEGIN:VCALENDAR');
+  }
   const roots: IcsComponent[] = [];
   const stack: IcsComponent[] = [];
   for (const { text: t, line } of lines) {

@@ -1,0 +1,155 @@
+import { describe, expect, it } from 'vitest';
+import type { ConferenceView, LegStats } from '../../../daemon/api/protocol.js';
+import { ConferenceScreen } from './ConferenceScreen.js';
+import type { ConferenceActions } from '../data/calls.js';
+import { statsKey } from '../data/state.js';
+import { frameWith, plain, renderIn, settle, weeklyMeeting } from '../testing.js';
+
+const DOWN = '\u001b[B';
+const NOW = Date.parse('2026-12-07T01:10:00Z');
+
+function recorder(fail: Partial<Record<keyof ConferenceActions, string>> = {}) {
+  const calls: string[] = [];
+  const act = (name: keyof ConferenceActions) => (...args: unknown[]) => {
+    calls.push([name, ...args].join(' '));
+    return fail[name] ? Promise.reject(new Error(fail[name])) : Promise.resolve({});
+  };
+  const actions: ConferenceActions = {
+    mute: act('mute'), muteAllExceptChair: act('muteAllExceptChair'), floor: act('floor'), mode: act('mode'),
+    dial: act('dial'), hangup: act('hangup'), extend: act('extend'), end: act('end'),
+  };
+  return { calls, actions };
+}
+
+function setup(opts: { conferences?: ConferenceView[]; fail?: Partial<Record<keyof ConferenceActions, string>>; lang?: 'en' | 'zh'; width?: number } = {}) {
+  const { calls, actions } = recorder(opts.fail);
+  const backs: number[] = [];
+  const history: LegStats[] = [100, 800, 1200, 1500].map((k) => ({ at: 'x', lossPct: 0, jitterMs: 2, rttMs: 10, bitrateInKbps: k, bitrateOutKbps: 1000 }));
+  const r = renderIn(opts.lang ?? 'en', (
+    <ConferenceScreen
+      conferences={opts.conferences ?? [weeklyMeeting()]}
+      events={{ c1: [{ at: '2026-12-07T01:00:07Z', message: 'Xiaoguan connected' }] }}
+      stats={{ [statsKey('c1', 'zhengzhou')]: history }}
+      actionsFor={() => actions}
+      now={NOW}
+      timezone="Asia/Shanghai"
+      width={opts.width ?? 100}
+      height={40}
+      onBack={() => backs.push(1)}
+    />
+  ));
+  return { ...r, calls, backs, frame: () => plain(r.lastFrame()) };
+}
+
+describe('ConferenceScreen', () => {
+  it('shows the meeting, every site with state, mic, floor, view, quality and trend, the events and the keys', () => {
+    const { frame } = setup();
+    const f = frame();
+    expect(f).toContain('周一例会 · roll call · 3/4 connected · 10m 00s · ends 10:30');
+    expect(f).toMatch(/› ● connected\s+Zhengzhou \(chair\)\s+on\s+★\s+Zhengzhou\s+0\.0%\s+3 ms\s+8 ms\s+1500\/1480\n/);
+    // the selected site's trends: the bitrate rose 100 → 1500 kbit/s
+    expect(f).toMatch(/^Zhengzhou\s+Loss\s+▁▁▁▁\s+Jitter\s+████\s+RTT\s+████\s+kbps in\s+▁▅▇█$/m);
+    expect(f).toMatch(/◐ degraded|● connected\s+Mihe\s+muted/);
+    expect(f).toMatch(/Mihe\s+muted\s+Zhengzhou\s+6\.2%/);
+    expect(f).toMatch(/◐ redialing\s+Zhulin/);
+    expect(f).toContain('09:00:07 Xiaoguan connected');
+    for (const k of ['m mute/unmute', 'M mute all but chair', 'f give floor', 'v view mode', 'd dial/redial', 'h hang up', 'e extend 15 min', 'x end meeting', 'q back']) {
+      expect(f).toContain(k);
+    }
+  });
+
+  it('leaves out the trend, then bitrate, then jitter on narrower terminals, never the state or the site', () => {
+    expect(setup({ width: 100 }).frame()).not.toContain('Trend in');
+    expect(setup({ width: 80 }).frame()).toMatch(/State\s+Site\s+Mic\s+Floor\s+Sees\s+Loss\s+Jitter\s+RTT\n/);
+    const narrow = setup({ width: 72 }).frame();
+    expect(narrow).toMatch(/State\s+Site\s+Mic\s+Floor\s+Sees\s+Loss\s+RTT\n/);
+    expect(narrow).toMatch(/◐ redialing\s+Zhulin/);
+  });
+
+  it('gives the floor to the selected site with f (roll call)', async () => {
+    const { stdin, calls, frame } = setup();
+    stdin.write(DOWN);
+    await settle();
+    expect(frame()).toMatch(/› ● connected\s+Xiaoguan/);
+    stdin.write('f');
+    await frameWith(frame, 'floor to Xiaoguan: done');
+    expect(calls).toEqual(['floor xiaoguan']);
+  });
+
+  it('toggles mute with m: a muted site is unmuted', async () => {
+    const { stdin, calls, frame } = setup();
+    stdin.write(DOWN);
+    stdin.write(DOWN);
+    await settle();
+    stdin.write('m');
+    await frameWith(frame, 'unmute Mihe: done');
+    expect(calls).toEqual(['mute mihe false']);
+  });
+
+  it('asks before hanging up; n keeps the site, y hangs it up', async () => {
+    const { stdin, calls, frame } = setup();
+    stdin.write(DOWN);
+    await settle();
+    stdin.write('h');
+    await frameWith(frame, 'Hang up Xiaoguan?');
+    stdin.write('f'); // a stray key while asked does nothing
+    stdin.write('n');
+    await settle();
+    expect(frame()).not.toContain('Hang up Xiaoguan?');
+    expect(calls).toEqual([]);
+    stdin.write('h');
+    await frameWith(frame, 'Hang up Xiaoguan?');
+    stdin.write('y');
+    await frameWith(frame, 'hang up Xiaoguan: done');
+    expect(calls).toEqual(['hangup xiaoguan']);
+  });
+
+  it('asks before muting everyone but the chair and before ending the meeting', async () => {
+    const { stdin, calls, frame } = setup();
+    stdin.write('M');
+    await frameWith(frame, 'Mute every site except the chair?');
+    stdin.write('y');
+    await frameWith(frame, 'mute all but the chair: done');
+    stdin.write('x');
+    await frameWith(frame, 'End "周一例会" for every site?');
+    stdin.write('y');
+    await frameWith(frame, 'end the meeting: done');
+    expect(calls).toEqual(['muteAllExceptChair', 'end']);
+  });
+
+  it('switches the view mode through the chooser, and extends with e', async () => {
+    const { stdin, calls, frame } = setup();
+    stdin.write('v');
+    await frameWith(frame, 'View mode:');
+    stdin.write('b');
+    await frameWith(frame, 'mode broadcast: done');
+    expect(frame()).not.toContain('View mode:');
+    stdin.write('e');
+    await frameWith(frame, 'extend by 15 min: done');
+    expect(calls).toEqual(['mode broadcast', 'extend 15']);
+  });
+
+  it('shows the daemon\'s refusal when an action fails', async () => {
+    const { stdin, frame } = setup({ fail: { dial: 'Zhulin is not answering (408)' }, lang: 'zh' });
+    for (let i = 0; i < 3; i++) stdin.write(DOWN);
+    await settle();
+    stdin.write('d');
+    await frameWith(frame, '呼叫 竹林镇失败：Zhulin is not answering (408)');
+  });
+
+  it('lists several meetings to choose from; q goes back to the list, then out', async () => {
+    const other = weeklyMeeting({ id: 'c2', title: 'Flood control', mode: 'broadcast' });
+    const { stdin, frame, backs } = setup({ conferences: [weeklyMeeting(), other] });
+    expect(frame()).toContain('Choose a conference');
+    stdin.write(DOWN);
+    await settle();
+    stdin.write('\r');
+    await frameWith(frame, 'Flood control · broadcast');
+    stdin.write('q');
+    await frameWith(frame, 'Choose a conference');
+    expect(backs).toEqual([]);
+    stdin.write('q');
+    await settle();
+    expect(backs).toEqual([1]);
+  });
+});

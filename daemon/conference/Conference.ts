@@ -1,0 +1,381 @@
+// One meeting: its participants, its media, the floor, and its life (starting → active → ending →
+// ended). Operator actions arrive here from the manager; every change is published as typed events
+// that the daemon forwards as conference.* notifications.
+import type { Endpoint } from '../config/schema.js';
+import type { ConferenceMode, ConferenceView, LegStats, ParticipantView } from '../api/protocol.js';
+import type { CdrRepo } from '../store/CdrRepo.js';
+import type { ConferenceRow } from '../store/ConferenceRepo.js';
+import type { Clock, Timer } from '../util/clock.js';
+import type { Logger } from '../util/logger.js';
+import { TypedEmitter } from '../util/TypedEmitter.js';
+import { VcError } from '../errors.js';
+import type { RelayPortPool } from '../media/RelayPortPool.js';
+import { LegStats as LegStatsSampler } from '../media/LegStats.js';
+import type { types as ms } from 'mediasoup';
+import { ConferenceMedia } from './ConferenceMedia.js';
+import { decideFloor, type FloorDecision } from './FloorControl.js';
+import { Participant } from './Participant.js';
+import { participantView } from './views.js';
+import type { IncomingSignal, Signalling } from './types.js';
+
+/** Voice-activated view: a new speaker is shown at most this often. */
+export const SPEAKER_HOLD_MS = 2000;
+
+export interface ConferenceDeps {
+  log: Logger;
+  clock: Clock;
+  signalling: Signalling;
+  ports: RelayPortPool;
+  cdr: CdrRepo;
+  announcedAddress: string;
+  rtpTimeoutMs: number;
+  pinDelayMs: number;
+  statsIntervalMs: number;
+}
+
+export interface ConferenceSetup {
+  row: ConferenceRow;
+  endpoints: Endpoint[];
+  router: ms.Router;
+}
+
+type ConferenceEvents = {
+  state: [ConferenceView];
+  participant: [ParticipantView];
+  event: [string];
+  stats: [{ endpointId: string; stats: LegStats }];
+  ended: [{ reason: string }];
+};
+
+type Phase = ConferenceView['state'];
+
+export class Conference extends TypedEmitter<ConferenceEvents> {
+  readonly id: string;
+  readonly title: string;
+  readonly startedAt: number;
+  readonly scheduleId: string | null;
+  readonly #d: ConferenceDeps;
+  readonly #log: Logger;
+  readonly #media: ConferenceMedia;
+  readonly #sampler: LegStatsSampler;
+  readonly #participants = new Map<string, Participant>();
+  #phase: Phase = 'starting';
+  #mode: ConferenceMode;
+  #chair: string | null;
+  #upstream: string | null;
+  #floor: string | null = null;
+  #locked = false;
+  #endsAt: number | null;
+  #speaker: string | null = null;
+  #previousSpeaker: string | null = null;
+  #speakerAt = 0;
+  #candidate: string | null = null;
+  #speakerTimer: Timer | undefined;
+  readonly #selections = new Map<string, string>();
+  readonly #overrides = new Map<string, boolean>();
+  #decision: FloorDecision = { source: null, muted: new Map(), views: new Map() };
+  #applying: Promise<void> = Promise.resolve();
+  #rebuilding: Promise<void> = Promise.resolve();
+  #ending: Promise<void> | undefined;
+
+  static async create(setup: ConferenceSetup, deps: ConferenceDeps): Promise<Conference> {
+    const media = await ConferenceMedia.create({ router: setup.router, log: deps.log.child({ conferenceId: setup.row.id }) });
+    return new Conference(setup, deps, media);
+  }
+
+  private constructor(setup: ConferenceSetup, deps: ConferenceDeps, media: ConferenceMedia) {
+    super();
+    const row = setup.row;
+    this.id = row.id;
+    this.title = row.title;
+    this.startedAt = row.startedAt;
+    this.scheduleId = row.scheduleId;
+    this.#d = deps;
+    this.#log = deps.log.child({ component: 'conference', conferenceId: row.id });
+    this.#mode = row.mode as ConferenceMode;
+    this.#chair = row.chair;
+    this.#upstream = row.upstream;
+    this.#endsAt = row.endsAt;
+    this.#media = media;
+    media.on('activeSpeaker', (e) => this.#onSpeaker(e.id));
+    media.on('switched', (e) => this.#publish(e.targetId));
+    this.#sampler = new LegStatsSampler({ log: deps.log, clock: deps.clock, intervalMs: deps.statsIntervalMs });
+    this.#sampler.on('stats', (s) => {
+      const p = this.#participants.get(s.legId);
+      if (!p?.connected) return;
+      this.emit('stats', { endpointId: p.id, stats: p.recordStats(s) });
+    });
+    for (const ep of setup.endpoints) this.#add(ep);
+  }
+
+  get phase(): Phase { return this.#phase; }
+  get live(): boolean { return this.#phase === 'starting' || this.#phase === 'active'; }
+  get mode(): ConferenceMode { return this.#mode; }
+  get endsAt(): number | null { return this.#endsAt; }
+  get locked(): boolean { return this.#locked; }
+  get endpointIds(): string[] { return [...this.#participants.keys()]; }
+  get media(): ConferenceMedia { return this.#media; }
+
+  /** Which participants are still wanted (not hung up): they occupy their endpoint. */
+  occupies(endpointId: string): boolean {
+    const p = this.#participants.get(endpointId);
+    return Boolean(p && this.live && p.wanted);
+  }
+
+  /** Dial every site in parallel. */
+  start(): void {
+    this.#phase = 'active';
+    for (const p of this.#participants.values()) p.dial();
+    this.#emitState();
+  }
+
+  view(): ConferenceView {
+    return {
+      id: this.id, title: this.title, state: this.#phase, mode: this.#mode, chair: this.#chair, upstream: this.#upstream,
+      floor: this.#decision.source, locked: this.#locked, startedAt: new Date(this.startedAt).toISOString(),
+      endsAt: this.#endsAt === null ? null : new Date(this.#endsAt).toISOString(),
+      ...(this.scheduleId ? { scheduleId: this.scheduleId } : {}),
+      participants: [...this.#participants.values()].map((p) => this.#participantView(p)),
+    };
+  }
+
+  participant(endpointId: string): ParticipantView {
+    return this.#participantView(this.#require(endpointId));
+  }
+
+  mute(ids: string[] | 'all', muted: boolean, opts: { exceptChair?: boolean } = {}): void {
+    this.#assertLive();
+    const list = ids === 'all' ? [...this.#participants.keys()] : ids.map((id) => this.#require(id).id);
+    for (const id of list) {
+      if (ids === 'all' && opts.exceptChair && id === this.#chair) this.#overrides.set(id, false);
+      else this.#overrides.set(id, muted);
+    }
+    this.#event(ids === 'all' ? `${muted ? 'muted' : 'unmuted'} all${opts.exceptChair ? ' except the chair' : ''}` : `${muted ? 'muted' : 'unmuted'} ${list.join(', ')}`);
+    this.#apply();
+  }
+
+  /** Give the floor (roll call) or choose the broadcast source; null takes it back. */
+  setFloor(endpointId: string | null): void {
+    this.#assertLive();
+    if (endpointId !== null) this.#require(endpointId);
+    if (this.#mode === 'voice' || this.#mode === 'select') this.#mode = 'rollcall';
+    this.#floor = endpointId;
+    this.#overrides.clear();
+    this.#event(endpointId ? `floor to ${endpointId} (${this.#mode})` : 'floor taken back');
+    this.#apply();
+    this.#emitState();
+  }
+
+  setMode(mode: ConferenceMode, floor?: string | null): void {
+    this.#assertLive();
+    if (floor) this.#require(floor);
+    this.#mode = mode;
+    this.#floor = floor ?? null;
+    this.#overrides.clear();
+    if (mode !== 'select') this.#selections.clear();
+    this.#event(`mode ${mode}${floor ? ` (floor ${floor})` : ''}`);
+    this.#apply();
+    this.#emitState();
+  }
+
+  /** What one site sees (null: back to the mode's choice). */
+  select(targetId: string, sourceId: string | null): void {
+    this.#assertLive();
+    this.#require(targetId);
+    if (sourceId === null) this.#selections.delete(targetId);
+    else {
+      this.#require(sourceId);
+      if (sourceId === targetId) throw new VcError('BAD_REQUEST', `${targetId} cannot be shown itself`);
+      this.#selections.set(targetId, sourceId);
+    }
+    this.#event(sourceId ? `${targetId} now sees ${sourceId}` : `${targetId} sees the ${this.#mode} view again`);
+    this.#apply();
+  }
+
+  /** Dial (or redial now) a site; a configured endpoint not yet in the meeting joins it. */
+  dial(endpoint: Endpoint): ParticipantView {
+    this.#assertLive();
+    const p = this.#participants.get(endpoint.id) ?? this.#add(endpoint);
+    p.dial();
+    this.#event(`dialling ${endpoint.id}`);
+    return this.#participantView(p);
+  }
+
+  async hangup(endpointId: string): Promise<ParticipantView> {
+    this.#assertLive();
+    const p = this.#require(endpointId);
+    this.#event(`hanging up ${endpointId}`);
+    await p.hangup();
+    return this.#participantView(p);
+  }
+
+  setLocked(locked: boolean): void {
+    this.#assertLive();
+    this.#locked = locked;
+    this.#event(locked ? 'locked against dial-in' : 'unlocked');
+    this.#emitState();
+  }
+
+  /** Move the planned end by `minutes` (from now when there was none). */
+  extend(minutes: number): number {
+    this.#assertLive();
+    this.#endsAt = Math.max(this.#endsAt ?? this.#d.clock.now(), this.#d.clock.now()) + minutes * 60_000;
+    this.#event(`extended by ${minutes} min, now ends at ${new Date(this.#endsAt).toISOString()}`);
+    this.#emitState();
+    return this.#endsAt;
+  }
+
+  notice(message: string): void {
+    this.#event(message);
+  }
+
+  /** A listed site dialled in (the manager checked who it is). */
+  incoming(sig: IncomingSignal, endpoint: Endpoint): void {
+    if (!this.live) return sig.reject(480, 'Temporarily Unavailable');
+    if (this.#locked) return sig.reject(486, 'Busy Here (conference locked)');
+    const p = this.#participants.get(endpoint.id) ?? this.#add(endpoint);
+    this.#event(`${endpoint.id} dialled in`);
+    p.acceptIncoming(sig);
+  }
+
+  /** The worker under our router died: rebuild the media on `router` and re-INVITE every leg. */
+  rebuild(router: ms.Router): Promise<void> {
+    this.#rebuilding = this.#rebuilding.then(async () => {
+      if (!this.live) return;
+      const t0 = this.#d.clock.now();
+      this.#event('media worker died: rebuilding the conference on another worker');
+      await this.#media.rebuild(router);
+      await Promise.all([...this.#participants.values()].map((p) => p.reinvite()));
+      this.#apply();
+      this.#event(`media rebuilt in ${this.#d.clock.now() - t0} ms`);
+    }).catch((err: unknown) => this.#log.error({ err }, 'rebuilding the conference failed'));
+    return this.#rebuilding;
+  }
+
+  /** BYE to every leg, free the media; resolves when done (idempotent). */
+  end(reason: string): Promise<void> {
+    this.#ending ??= this.#end(reason);
+    return this.#ending;
+  }
+
+  async #end(reason: string): Promise<void> {
+    this.#phase = 'ending';
+    this.#emitState();
+    this.#d.clock.clearTimeout(this.#speakerTimer);
+    await Promise.all([...this.#participants.values()].map((p) => p.end(reason)));
+    await this.#applying;
+    this.#sampler.close();
+    this.#media.close();
+    this.#phase = 'ended';
+    this.#event(`ended: ${reason}`);
+    this.#emitState();
+    this.emit('ended', { reason });
+    this.#log.info({ reason }, 'conference ended');
+  }
+
+  #add(ep: Endpoint): Participant {
+    const p = new Participant({
+      conferenceId: this.id, endpoint: ep, signalling: this.#d.signalling, ports: this.#d.ports,
+      router: () => this.#media.router, announcedAddress: this.#d.announcedAddress, cdr: this.#d.cdr,
+      log: this.#d.log, clock: this.#d.clock, rtpTimeoutMs: this.#d.rtpTimeoutMs, pinDelayMs: this.#d.pinDelayMs,
+      media: {
+        attach: async (id, leg) => {
+          await this.#media.addLeg(id, leg);
+          this.#sampler.add(id, leg);
+          this.#apply();
+        },
+        detach: (id) => {
+          this.#sampler.remove(id);
+          this.#media.removeLeg(id);
+          this.#apply();
+        },
+        renegotiated: async (id) => {
+          await this.#media.refreshLeg(id);
+          this.#apply();
+        },
+        keyframeWanted: (id) => this.#media.keyframeFor(id),
+      },
+    });
+    p.on('changed', () => this.#publish(p.id));
+    p.on('event', (m) => this.#event(m));
+    this.#participants.set(ep.id, p);
+    return p;
+  }
+
+  #onSpeaker(id: string): void {
+    this.#candidate = id;
+    const wait = this.#speakerAt + SPEAKER_HOLD_MS - this.#d.clock.now();
+    if (wait <= 0) return this.#takeSpeaker();
+    if (this.#speakerTimer === undefined) {
+      this.#speakerTimer = this.#d.clock.setTimeout(() => {
+        this.#speakerTimer = undefined;
+        this.#takeSpeaker();
+      }, wait);
+    }
+  }
+
+  #takeSpeaker(): void {
+    const id = this.#candidate;
+    if (!this.live || id === null || id === this.#speaker) return;
+    this.#previousSpeaker = this.#speaker;
+    this.#speaker = id;
+    this.#speakerAt = this.#d.clock.now();
+    if (this.#mode === 'voice') {
+      this.#apply();
+      this.#emitState();
+    }
+  }
+
+  /** Recompute mutes and views and apply them to the media (serialised: views switch asynchronously). */
+  #apply(): void {
+    this.#applying = this.#applying.then(() => this.#applyNow()).catch((err: unknown) => this.#log.error({ err }, 'applying the floor failed'));
+  }
+
+  async #applyNow(): Promise<void> {
+    if (!this.live) return;
+    const attached = new Set(this.#media.legIds);
+    const present = [...this.#participants.keys()].filter((id) => attached.has(id));
+    const before = this.#decision;
+    const d = decideFloor({
+      mode: this.#mode, chair: this.#chair, upstream: this.#upstream, floor: this.#floor, speaker: this.#speaker,
+      previousSpeaker: this.#previousSpeaker, selections: this.#selections, overrides: this.#overrides, present,
+      canView: (t, s) => this.#media.canView(t, s),
+    });
+    this.#decision = d;
+    for (const [id, muted] of d.muted) this.#media.setMuted(id, muted);
+    for (const [id, src] of d.views) await this.#media.show(id, src);
+    for (const id of this.#participants.keys()) {
+      if (before.muted.get(id) !== d.muted.get(id) || (before.source === id) !== (d.source === id)) this.#publish(id);
+    }
+    if (before.source !== d.source) this.#emitState();
+  }
+
+  #participantView(p: Participant): ParticipantView {
+    const muted = this.#decision.muted.get(p.id) ?? this.#overrides.get(p.id) ?? false;
+    return participantView(p, { muted, hasFloor: this.#decision.source === p.id, viewing: this.#media.viewing(p.id) });
+  }
+
+  #publish(endpointId: string): void {
+    const p = this.#participants.get(endpointId);
+    if (p) this.emit('participant', this.#participantView(p));
+  }
+
+  #emitState(): void {
+    this.emit('state', this.view());
+  }
+
+  #event(message: string): void {
+    this.#log.info(message);
+    this.emit('event', message);
+  }
+
+  #require(endpointId: string): Participant {
+    const p = this.#participants.get(endpointId);
+    if (!p) throw new VcError('PARTICIPANT_UNKNOWN', `${endpointId} is not in conference ${this.id} (${this.endpointIds.join(', ')})`);
+    return p;
+  }
+
+  #assertLive(): void {
+    if (!this.live) throw new VcError('CONFERENCE_ENDED', `conference ${this.id} has ${this.#phase === 'ending' ? 'been asked to end' : 'ended'}`);
+  }
+}

@@ -1,0 +1,334 @@
+// Every conference of the daemon: starts them on a router of the worker pool, keeps them in the
+// store, routes dial-ins to the meeting that lists the caller, rebuilds meetings whose worker died,
+// and ends them all (BYE to every leg) on close(). Its events are what the daemon pushes to API
+// clients as conference.* and stats notifications.
+import type { ConferenceMode, ConferenceStartParams, ConferenceView, LegStats, ParticipantView } from '../api/protocol.js';
+import type { Endpoint, SiteConfig } from '../config/schema.js';
+import type { CdrListOptions, CdrRepo, CdrRow } from '../store/CdrRepo.js';
+import type { ConferenceRepo } from '../store/ConferenceRepo.js';
+import type { StatsRepo } from '../store/StatsRepo.js';
+import { systemClock, type Clock, type Timer } from '../util/clock.js';
+import type { Logger } from '../util/logger.js';
+import { TypedEmitter } from '../util/TypedEmitter.js';
+import { VcError, toVcError } from '../errors.js';
+import type { RelayPortPool } from '../media/RelayPortPool.js';
+import type { WorkerPool, WorkerDied } from '../media/WorkerPool.js';
+import { Conference } from './Conference.js';
+import { StatsRecorder } from './StatsRecorder.js';
+import { storedConferenceView } from './views.js';
+import { toStoredSample } from './statsView.js';
+import type { IncomingSignal, Signalling } from './types.js';
+
+export interface ConferenceManagerOptions {
+  log: Logger;
+  clock?: Clock;
+  store: { conferences: ConferenceRepo; cdr: CdrRepo; stats: Pick<StatsRepo, 'insertMany'> };
+  pool: Pick<WorkerPool, 'routerFor' | 'releaseRouter' | 'on' | 'off'>;
+  ports: RelayPortPool;
+  signalling: Signalling;
+  config: () => SiteConfig;
+  /** No RTP for this long drops a leg (default 10 s). */
+  rtpTimeoutMs?: number;
+  /** Wait after the upstream answers before sending its PIN (default 1 s). */
+  pinDelayMs?: number;
+  statsIntervalMs?: number;
+}
+
+/** What conference.start accepts (the API's params, plus the scheduler's). */
+export interface StartRequest extends ConferenceStartParams {
+  scheduleId?: string;
+  occurrenceStart?: string;
+  /** Planned end, ISO (the scheduler's); wins over durationMinutes. */
+  endsAt?: string;
+}
+
+type ManagerEvents = {
+  state: [ConferenceView];
+  participant: [{ conferenceId: string; participant: ParticipantView }];
+  event: [{ conferenceId: string; at: string; message: string }];
+  stats: [{ conferenceId: string; endpointId: string; stats: LegStats }];
+  ended: [{ conferenceId: string; reason: string }];
+  extended: [{ conferenceId: string; endsAt: number }];
+  /** An endpoint's call in a conference came up or went away (health probes in-call sites faster). */
+  inCall: [{ endpointId: string; conferenceId: string; inCall: boolean }];
+};
+
+const ROUTER_RETRY_MS = 250;
+const ROUTER_WAIT_MS = 30_000;
+
+export class ConferenceManager extends TypedEmitter<ManagerEvents> {
+  readonly #o: ConferenceManagerOptions;
+  readonly #log: Logger;
+  readonly #clock: Clock;
+  readonly #live = new Map<string, Conference>();
+  readonly #endTimers = new Map<string, Timer>();
+  readonly #inCall = new Set<string>();
+  readonly #recorder: StatsRecorder;
+  readonly #offIncoming: () => void;
+  readonly #onDied = (d: WorkerDied): void => this.#workerDied(d);
+  #closed = false;
+
+  constructor(o: ConferenceManagerOptions) {
+    super();
+    this.#o = o;
+    this.#log = o.log.child({ component: 'conference.manager' });
+    this.#clock = o.clock ?? systemClock;
+    this.#recorder = new StatsRecorder({ repo: o.store.stats, clock: this.#clock, log: o.log });
+    const stale = o.store.conferences.endAllActive('the daemon stopped while it was running');
+    const dangling = o.store.cdr.closeDangling('the daemon stopped during the call');
+    if (stale.length || dangling) this.#log.warn({ conferences: stale, legs: dangling }, 'closed conferences and call records left open by the last run');
+    this.#offIncoming = o.signalling.onIncoming((sig) => this.#incoming(sig));
+    o.pool.on('died', this.#onDied);
+  }
+
+  get activeCount(): number {
+    return this.#live.size;
+  }
+
+  async start(p: StartRequest, createdBy = 'system'): Promise<ConferenceView> {
+    if (this.#closed) throw new VcError('CONFERENCE_ENDED', 'the daemon is stopping; no new conferences');
+    const cfg = this.#o.config();
+    const endpoints = this.#resolveEndpoints(cfg, p);
+    const limits = cfg.scheduler;
+    if (this.#live.size >= limits.maxConcurrentConferences) {
+      throw new VcError('CAPACITY_EXCEEDED', `${this.#live.size} conferences are running; at most ${limits.maxConcurrentConferences} at once (scheduler.maxConcurrentConferences)`);
+    }
+    const legs = [...this.#live.values()].reduce((n, c) => n + c.endpointIds.length, 0) + endpoints.length;
+    if (legs > limits.maxLegs) throw new VcError('CAPACITY_EXCEEDED', `${legs} call legs would exceed scheduler.maxLegs (${limits.maxLegs})`);
+    const now = this.#clock.now();
+    const endsAt = p.endsAt ? Date.parse(p.endsAt) : p.durationMinutes ? now + p.durationMinutes * 60_000 : null;
+    const row = this.#o.store.conferences.create({
+      title: p.title, scheduleId: p.scheduleId ?? null, occurrenceStartUtc: p.occurrenceStart ? Date.parse(p.occurrenceStart) : null,
+      mode: p.mode ?? 'broadcast', chair: p.chair ?? null, upstream: p.upstream ?? null, startedAt: now, endsAt,
+      endpoints: endpoints.map((e) => e.id), createdBy,
+    });
+    let conf: Conference;
+    try {
+      const router = await this.#o.pool.routerFor(row.id, { weight: endpoints.length });
+      conf = await Conference.create({ row, endpoints, router }, {
+        log: this.#o.log, clock: this.#clock, signalling: this.#o.signalling, ports: this.#o.ports, cdr: this.#o.store.cdr,
+        announcedAddress: cfg.media.announcedAddress, rtpTimeoutMs: this.#o.rtpTimeoutMs ?? 10_000,
+        pinDelayMs: this.#o.pinDelayMs ?? 1000, statsIntervalMs: this.#o.statsIntervalMs ?? 2000,
+      });
+    } catch (err) {
+      this.#o.pool.releaseRouter(row.id);
+      this.#o.store.conferences.end(row.id, `could not start: ${(err as Error).message}`);
+      throw toVcError(err, 'MEDIA_FAILED');
+    }
+    this.#live.set(row.id, conf);
+    this.#wire(conf);
+    this.#armEnd(conf);
+    this.#log.info({ conferenceId: row.id, title: row.title, endpoints: conf.endpointIds, createdBy }, 'conference starting');
+    conf.start();
+    return conf.view();
+  }
+
+  /** Live conferences; with `all`, also the ones that ended (newest 100 from the store). */
+  list(opts: { all?: boolean; since?: number } = {}): ConferenceView[] {
+    if (!opts.all) return [...this.#live.values()].map((c) => c.view());
+    const cfg = this.#o.config();
+    return this.#o.store.conferences.list({ since: opts.since }).map((row) => this.#live.get(row.id)?.view()
+      ?? storedConferenceView(row, this.#o.store.cdr.list({ conferenceId: row.id, limit: 1000 }), cfg.endpoints));
+  }
+
+  show(id: string): ConferenceView {
+    const live = this.#live.get(id);
+    if (live) return live.view();
+    const row = this.#o.store.conferences.get(id);
+    if (!row) throw new VcError('CONFERENCE_UNKNOWN', `no conference with id "${id}" (see \`vcbridge conf list\`)`);
+    return storedConferenceView(row, this.#o.store.cdr.list({ conferenceId: id, limit: 1000 }), this.#o.config().endpoints);
+  }
+
+  /** A live conference, for operator actions. */
+  get(id: string): Conference {
+    const c = this.#live.get(id);
+    if (c) return c;
+    if (this.#o.store.conferences.get(id)) throw new VcError('CONFERENCE_ENDED', `conference ${id} has ended`);
+    throw new VcError('CONFERENCE_UNKNOWN', `no conference with id "${id}" (see \`vcbridge conf list\`)`);
+  }
+
+  isActive(id: string): boolean {
+    return this.#live.get(id)?.live ?? false;
+  }
+
+  endsAt(id: string): number | null | undefined {
+    return this.#live.get(id)?.endsAt;
+  }
+
+  notice(id: string, message: string): void {
+    this.#live.get(id)?.notice(message);
+  }
+
+  async end(id: string, reason = 'ended by an operator'): Promise<ConferenceView> {
+    const c = this.get(id);
+    await c.end(reason);
+    return this.show(id);
+  }
+
+  /** Dial an endpoint into a live conference (a configured endpoint not yet in it joins it). */
+  dial(id: string, endpointId: string): ParticipantView {
+    const c = this.get(id);
+    const ep = this.#endpoint(this.#o.config(), endpointId);
+    const other = this.#occupiedBy(endpointId);
+    if (other && other !== c) throw new VcError('ENDPOINT_BUSY', `${endpointId} is in conference ${other.id} ("${other.title}")`);
+    if (!c.endpointIds.includes(endpointId)) this.#o.store.conferences.update(id, { endpoints: [...c.endpointIds, endpointId] });
+    return c.dial(ep);
+  }
+
+  extend(id: string, minutes: number): ConferenceView {
+    const c = this.get(id);
+    const endsAt = c.extend(minutes);
+    this.#o.store.conferences.update(id, { endsAt });
+    this.#armEnd(c);
+    this.emit('extended', { conferenceId: id, endsAt });
+    return c.view();
+  }
+
+  setMode(id: string, mode: ConferenceMode, floor?: string | null): ConferenceView {
+    const c = this.get(id);
+    c.setMode(mode, floor);
+    this.#o.store.conferences.update(id, { mode });
+    return c.view();
+  }
+
+  /** Call records, oldest first (the newest `limit`). */
+  listCdr(opts: CdrListOptions): CdrRow[] {
+    return this.#o.store.cdr.list(opts);
+  }
+
+  /** End every conference with BYE to every leg (SIGTERM). */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#offIncoming();
+    this.#o.pool.off('died', this.#onDied);
+    await Promise.all([...this.#live.values()].map((c) => c.end('the bridge is shutting down')));
+    for (const t of this.#endTimers.values()) this.#clock.clearTimeout(t);
+    this.#endTimers.clear();
+    this.#recorder.close();
+  }
+
+  #wire(c: Conference): void {
+    const conferenceId = c.id;
+    c.on('state', (v) => this.emit('state', v));
+    c.on('participant', (participant) => {
+      this.emit('participant', { conferenceId, participant });
+      this.#trackInCall(conferenceId, participant);
+    });
+    c.on('event', (message) => this.emit('event', { conferenceId, at: new Date(this.#clock.now()).toISOString(), message }));
+    c.on('stats', (s) => {
+      this.#recorder.add(toStoredSample(conferenceId, s.endpointId, s.stats));
+      this.emit('stats', { conferenceId, ...s });
+    });
+    c.on('ended', ({ reason }) => {
+      this.#live.delete(conferenceId);
+      this.#clock.clearTimeout(this.#endTimers.get(conferenceId));
+      this.#endTimers.delete(conferenceId);
+      this.#o.pool.releaseRouter(conferenceId);
+      try {
+        this.#o.store.conferences.end(conferenceId, reason);
+      } catch (err) {
+        this.#log.error({ err, conferenceId }, 'could not record the end of a conference');
+      }
+      for (const id of c.endpointIds) this.#trackInCall(conferenceId, { endpointId: id, state: 'ended' });
+      this.emit('ended', { conferenceId, reason });
+    });
+  }
+
+  #trackInCall(conferenceId: string, p: Pick<ParticipantView, 'endpointId' | 'state'>): void {
+    const key = `${conferenceId}\u0000${p.endpointId}`;
+    const now = p.state === 'connected';
+    if (now === this.#inCall.has(key)) return;
+    if (now) this.#inCall.add(key);
+    else this.#inCall.delete(key);
+    this.emit('inCall', { endpointId: p.endpointId, conferenceId, inCall: now });
+  }
+
+  /** Ad-hoc conferences end themselves at their planned end; the scheduler ends scheduled ones. */
+  #armEnd(c: Conference): void {
+    this.#clock.clearTimeout(this.#endTimers.get(c.id));
+    this.#endTimers.delete(c.id);
+    if (c.scheduleId || c.endsAt === null) return;
+    const t = this.#clock.setTimeout(() => {
+      void c.end('planned end reached').catch((err: unknown) => this.#log.error({ err, conferenceId: c.id }, 'ending failed'));
+    }, Math.max(0, c.endsAt - this.#clock.now()));
+    t.unref?.();
+    this.#endTimers.set(c.id, t);
+  }
+
+  #resolveEndpoints(cfg: SiteConfig, p: StartRequest): Endpoint[] {
+    const ids: string[] = [];
+    const push = (id: string): void => {
+      if (!ids.includes(id)) ids.push(id);
+    };
+    if (p.upstream) push(p.upstream);
+    if (p.chair) push(p.chair);
+    if (p.group !== undefined) {
+      if (!cfg.groups.some((g) => g.id === p.group)) {
+        throw new VcError('GROUP_UNKNOWN', `no group "${p.group}" in the site config (groups: ${cfg.groups.map((g) => g.id).join(', ') || 'none'})`);
+      }
+      for (const e of cfg.endpoints) if (e.groups.includes(p.group)) push(e.id);
+    }
+    for (const id of p.endpoints ?? []) push(id);
+    if (ids.length === 0) throw new VcError('BAD_REQUEST', 'a conference needs at least one endpoint (--endpoints or --group)');
+    const endpoints = ids.map((id) => this.#endpoint(cfg, id));
+    const busy = endpoints.map((e) => [e.id, this.#occupiedBy(e.id)] as const).filter(([, c]) => c);
+    if (busy.length) {
+      throw new VcError('ENDPOINT_BUSY', busy.map(([id, c]) => `${id} is in conference ${c!.id} ("${c!.title}")`).join('; '),
+        { endpoints: busy.map(([id]) => id) });
+    }
+    return endpoints;
+  }
+
+  #endpoint(cfg: SiteConfig, id: string): Endpoint {
+    const ep = cfg.endpoints.find((e) => e.id === id);
+    if (!ep) throw new VcError('ENDPOINT_UNKNOWN', `no endpoint "${id}" in the site config (see \`vcbridge endpoints\`)`);
+    return ep;
+  }
+
+  #occupiedBy(endpointId: string): Conference | undefined {
+    return [...this.#live.values()].find((c) => c.occupies(endpointId));
+  }
+
+  #incoming(sig: IncomingSignal): void {
+    const cfg = this.#o.config();
+    const ep = sig.endpointId ? cfg.endpoints.find((e) => e.id === sig.endpointId) : undefined;
+    if (!ep) {
+      this.#log.warn({ from: sig.fromUri, callId: sig.callId }, 'dial-in from an unknown endpoint refused');
+      return sig.reject(403, 'Forbidden');
+    }
+    const conf = [...this.#live.values()].find((c) => c.live && c.endpointIds.includes(ep.id));
+    if (!conf) {
+      this.#log.info({ endpoint: ep.id, callId: sig.callId }, 'dial-in while no conference lists the endpoint');
+      return sig.reject(480, 'Temporarily Unavailable (no conference for this site now)');
+    }
+    conf.incoming(sig, ep);
+  }
+
+  #workerDied(d: WorkerDied): void {
+    for (const id of d.conferenceIds) {
+      const c = this.#live.get(id);
+      if (!c) continue;
+      void this.#routerAgain(id).then(
+        (router) => c.rebuild(router),
+        (err: unknown) => {
+          this.#log.error({ err, conferenceId: id }, 'no router to rebuild the conference on; ending it');
+          return c.end('the media server failed and could not be restarted');
+        },
+      );
+    }
+  }
+
+  /** A router on a live worker, waiting for a respawn when the dead worker was the only one. */
+  async #routerAgain(id: string): Promise<import('mediasoup').types.Router> {
+    const deadline = this.#clock.now() + ROUTER_WAIT_MS;
+    for (;;) {
+      try {
+        return await this.#o.pool.routerFor(id);
+      } catch (err) {
+        if (this.#clock.now() > deadline || this.#closed) throw err;
+        await new Promise((r) => setTimeout(r, ROUTER_RETRY_MS));
+      }
+    }
+  }
+}

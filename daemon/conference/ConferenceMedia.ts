@@ -1,0 +1,176 @@
+// The media of one conference: its router, the N-1 audio mixer for SIP legs and the per-leg video
+// views. Participants hand in their connected SipMediaLeg; the conference tells this class who is
+// muted and who sees whom. After a worker death rebuild() moves everything to a new router: the
+// legs keep their relay ports (the rooms' SDP stays valid) and the mixer keeps mixing throughout,
+// because it takes the rooms' audio from the relays, not from mediasoup.
+import type { types as ms } from 'mediasoup';
+import type { Logger } from '../util/logger.js';
+import { TypedEmitter } from '../util/TypedEmitter.js';
+import { AudioMixer, type MixerMemberStats } from '../media/AudioMixer.js';
+import { VideoView } from '../media/VideoView.js';
+import type { SipMediaLeg } from '../media/SipMediaLeg.js';
+import type { MediaKind } from '../media/types.js';
+
+type MediaEvents = {
+  activeSpeaker: [{ id: string; dBov: number }];
+  switched: [{ targetId: string; sourceId: string | null; waitedMs: number }];
+};
+
+interface LegEntry {
+  leg: SipMediaLeg;
+  onProducer: (e: { kind: MediaKind; producer: ms.Producer }) => void;
+  /** The video producer given to the current view (a leg re-emits its producer on moveTo). */
+  source?: ms.Producer;
+}
+
+export class ConferenceMedia extends TypedEmitter<MediaEvents> {
+  readonly #log: Logger;
+  readonly #mixer: AudioMixer;
+  readonly #legs = new Map<string, LegEntry>();
+  readonly #muted = new Map<string, boolean>();
+  #router: ms.Router;
+  #view: VideoView;
+  #closed = false;
+
+  static async create(o: { router: ms.Router; log: Logger }): Promise<ConferenceMedia> {
+    const view = await VideoView.create({ router: o.router, log: o.log });
+    return new ConferenceMedia(o.router, view, o.log);
+  }
+
+  private constructor(router: ms.Router, view: VideoView, log: Logger) {
+    super();
+    this.#router = router;
+    this.#log = log.child({ component: 'conference.media' });
+    this.#mixer = new AudioMixer({ log, router });
+    this.#mixer.on('activeSpeaker', (e) => this.emit('activeSpeaker', e));
+    this.#view = this.#wireView(view);
+  }
+
+  get router(): ms.Router { return this.#router; }
+  get legIds(): string[] { return [...this.#legs.keys()]; }
+
+  /** A leg that just connected (after setRemote): its audio joins the mix, its video becomes a source and a target. */
+  async addLeg(id: string, leg: SipMediaLeg): Promise<void> {
+    this.removeLeg(id);
+    const entry: LegEntry = {
+      leg,
+      onProducer: (e) => {
+        if (e.kind !== 'video') return;
+        this.#addSource(id, entry, e.producer).catch((err: unknown) => this.#log.warn({ err, id }, 'cannot add video source'));
+      },
+    };
+    leg.on('producer', entry.onProducer);
+    this.#legs.set(id, entry);
+    if (leg.audioFormat) {
+      this.#mixer.addSipLeg(id, leg);
+      this.#mixer.setMuted(id, this.#muted.get(id) ?? false);
+    }
+    await this.#addToView(id, entry);
+  }
+
+  /** The leg renegotiated (re-INVITE): its codecs may have changed. */
+  async refreshLeg(id: string): Promise<void> {
+    const e = this.#legs.get(id);
+    if (!e) return;
+    if (e.leg.audioFormat && !this.#mixer.members.includes(id)) {
+      this.#mixer.addSipLeg(id, e.leg);
+      this.#mixer.setMuted(id, this.#muted.get(id) ?? false);
+    }
+    this.#view.removeTarget(id);
+    this.#view.removeSource(id);
+    e.source = undefined;
+    await this.#addToView(id, e);
+  }
+
+  removeLeg(id: string): void {
+    const e = this.#legs.get(id);
+    if (!e) return;
+    this.#legs.delete(id);
+    e.leg.off('producer', e.onProducer);
+    this.#mixer.remove(id);
+    this.#view.removeTarget(id);
+    this.#view.removeSource(id);
+  }
+
+  setMuted(id: string, muted: boolean): void {
+    this.#muted.set(id, muted);
+    if (this.#mixer.members.includes(id)) this.#mixer.setMuted(id, muted);
+  }
+
+  canView(targetId: string, sourceId: string): boolean {
+    return this.#view.canView(targetId, sourceId);
+  }
+
+  /** Show `sourceId` to the target from its next keyframe (no-op when it already shows or waits for it). */
+  async show(targetId: string, sourceId: string | null): Promise<boolean> {
+    const v = this.#view.viewOf(targetId);
+    if (!v) return false;
+    if (sourceId !== null && (v.showing === sourceId && v.pending === null || v.pending === sourceId)) return true;
+    if (sourceId === null && v.showing === null && v.pending === null) return true;
+    const ok = await this.#view.select(targetId, sourceId); console.log("SHOW", targetId, sourceId, ok, JSON.stringify(this.#view.viewOf(targetId))); return ok;
+  }
+
+  /** What the target shows now (the pending switch not yet done). */
+  viewing(targetId: string): string | null {
+    return this.#view.viewOf(targetId)?.showing ?? null;
+  }
+
+  mixerStats(): MixerMemberStats[] {
+    return this.#mixer.stats();
+  }
+
+  /** Ask a room for a keyframe of what `targetId` watches (it asked by SIP INFO). */
+  keyframeFor(targetId: string): void {
+    const src = this.#view.viewOf(targetId)?.showing;
+    if (src) this.#legs.get(src)?.leg.requestKeyFrame();
+  }
+
+  /** After the worker under the router died: move the legs and the view to `router`. */
+  async rebuild(router: ms.Router): Promise<void> {
+    this.#view.close();
+    this.#router = router;
+    this.#mixer.setRouter(router);
+    this.#view = this.#wireView(await VideoView.create({ router, log: this.#log }));
+    for (const e of this.#legs.values()) e.source = undefined;
+    for (const [id, e] of this.#legs) {
+      try {
+        await e.leg.moveTo(router);
+      } catch (err) {
+        this.#log.error({ err, id }, 'cannot move a leg to the new router');
+      }
+    }
+    for (const [id, e] of this.#legs) {
+      try {
+        await this.#addToView(id, e);
+      } catch (err) {
+        this.#log.error({ err, id }, 'cannot restore the video of a leg');
+      }
+    }
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const id of [...this.#legs.keys()]) this.removeLeg(id);
+    this.#mixer.close();
+    this.#view.close();
+    this.removeAllListeners();
+  }
+
+  async #addToView(id: string, e: LegEntry): Promise<void> {
+    const p = e.leg.videoProducer;
+    if (p && !p.closed) await this.#addSource(id, e, p);
+    await this.#view.addTarget(id, e.leg);
+  }
+
+  async #addSource(id: string, e: LegEntry, producer: ms.Producer): Promise<void> {
+    if (e.source === producer || this.#legs.get(id) !== e) return;
+    e.source = producer;
+    await this.#view.addSource(id, producer);
+  }
+
+  #wireView(view: VideoView): VideoView {
+    view.on('switched', (e) => this.emit('switched', e));
+    return view;
+  }
+}

@@ -1,0 +1,412 @@
+// One site in a conference and its call leg: dialling (or accepting its dial-in), the media leg,
+// the call record, and the redial policy. States:
+//
+//   idle ─dial─▶ calling ─180─▶ ringing ─200─▶ connected ─drop─▶ redialing ─timer─▶ calling …
+//                   └──────────── failure ──────────────────────▶ redialing | failed (permanent)
+//   any ─operator hangup─▶ hungup        any ─conference end─▶ ended
+//
+// Every attempt has a generation number: whatever an older attempt's promises deliver after a newer
+// one began (or the participant was hung up) is cleaned up and otherwise ignored.
+import type { Endpoint } from '../config/schema.js';
+import type { CdrRepo } from '../store/CdrRepo.js';
+import type { Clock, Timer } from '../util/clock.js';
+import type { Logger } from '../util/logger.js';
+import { TypedEmitter } from '../util/TypedEmitter.js';
+import { VcError, toVcError } from '../errors.js';
+import type { LegState, LegStats } from '../api/protocol.js';
+import type { RelayPortPool } from '../media/RelayPortPool.js';
+import { SipMediaLeg } from '../media/SipMediaLeg.js';
+import type { LegStatsSample } from '../media/LegStats.js';
+import type { NegotiatedMedia } from '../media/types.js';
+import type { types as ms } from 'mediasoup';
+import { accumulate, emptySummary, summarise, toApiStats, type SummaryAcc } from './statsView.js';
+import { failureReason, isPermanentFailure, redialDelayMs, STABLE_CALL_MS } from './redial.js';
+import type { CallEnded, DialFailureDetails, IncomingSignal, SignalCall, Signalling } from './types.js';
+
+/** What the conference does with a participant's media. */
+export interface ParticipantMediaHooks {
+  attach(id: string, leg: SipMediaLeg): Promise<void>;
+  detach(id: string): void;
+  renegotiated(id: string): Promise<void>;
+  /** The room asked (SIP INFO) for a keyframe of what it is shown. */
+  keyframeWanted(id: string): void;
+}
+
+export interface ParticipantDeps {
+  conferenceId: string;
+  endpoint: Endpoint;
+  signalling: Signalling;
+  ports: RelayPortPool;
+  router(): ms.Router;
+  announcedAddress: string;
+  cdr: CdrRepo;
+  log: Logger;
+  clock: Clock;
+  rtpTimeoutMs: number;
+  /** Wait after the answer before sending the upstream's DTMF PIN (its voice prompt). */
+  pinDelayMs: number;
+  media: ParticipantMediaHooks;
+}
+
+type ParticipantEvents = {
+  /** State or figures changed: publish the participant again. */
+  changed: [];
+  /** Something an operator wants to read in the conference's event log. */
+  event: [string];
+};
+
+interface Live { call: SignalCall; leg: SipMediaLeg; off: () => void }
+
+export class Participant extends TypedEmitter<ParticipantEvents> {
+  readonly id: string;
+  readonly endpoint: Endpoint;
+  readonly #d: ParticipantDeps;
+  readonly #log: Logger;
+  #state: LegState = 'idle';
+  #reason: string | undefined;
+  #direction: 'out' | 'in' = 'out';
+  #attempts = 0;
+  #failures = 0;
+  #gen = 0;
+  #abort: AbortController | undefined;
+  #timer: Timer | undefined;
+  #nextRedialAt: number | undefined;
+  #connectedAt: number | undefined;
+  #live: Live | undefined;
+  #cdrId: number | undefined;
+  #stats: LegStats | undefined;
+  #summary: SummaryAcc = emptySummary();
+
+  constructor(d: ParticipantDeps) {
+    super();
+    this.#d = d;
+    this.id = d.endpoint.id;
+    this.endpoint = d.endpoint;
+    this.#log = d.log.child({ component: 'conference.leg', conferenceId: d.conferenceId, endpoint: this.id });
+  }
+
+  get state(): LegState { return this.#state; }
+  get reason(): string | undefined { return this.#reason; }
+  get direction(): 'out' | 'in' { return this.#direction; }
+  get attempts(): number { return this.#attempts; }
+  get connectedAt(): number | undefined { return this.#connectedAt; }
+  get nextRedialAt(): number | undefined { return this.#nextRedialAt; }
+  get stats(): LegStats | undefined { return this.#stats; }
+  get leg(): SipMediaLeg | undefined { return this.#live?.leg; }
+  get callId(): string | undefined { return this.#live?.call.callId; }
+  get connected(): boolean { return this.#state === 'connected'; }
+  /** Still part of the meeting (not hung up by the operator, not ended). */
+  get wanted(): boolean { return this.#state !== 'hungup' && this.#state !== 'ended'; }
+
+  /** Dial now (first dial, operator redial). No-op while a call is up or being set up. */
+  dial(): void {
+    if (this.#state === 'ended') throw new VcError('CONFERENCE_ENDED', `the conference of ${this.id} has ended`);
+    if (this.#state === 'calling' || this.#state === 'ringing' || this.#state === 'connected') return;
+    const gen = this.#begin();
+    this.#direction = 'out';
+    void this.#dialOut(gen);
+  }
+
+  /** The room dialled in: take this call instead of whatever was going on. */
+  acceptIncoming(sig: IncomingSignal): void {
+    const gen = this.#begin();
+    this.#direction = 'in';
+    void this.#dialIn(gen, sig);
+  }
+
+  /** Operator hang-up: BYE and no redial until dialled again. */
+  async hangup(reason = 'hung up by the operator'): Promise<void> {
+    await this.#stop('hungup', reason);
+  }
+
+  /** The conference ends: BYE, and this participant is finished. */
+  async end(reason: string): Promise<void> {
+    await this.#stop('ended', reason);
+  }
+
+  /** After a worker death the media moved to a new router: send our (same) addresses again. */
+  async reinvite(): Promise<void> {
+    const live = this.#live;
+    if (!live || this.#state !== 'connected') return;
+    const gen = this.#gen;
+    try {
+      const remote = await live.call.reinvite(live.leg.localDescription());
+      if (gen !== this.#gen) return;
+      await this.#applyRemote(live, remote);
+      live.leg.requestKeyFrame();
+    } catch (err) {
+      if (gen !== this.#gen) return;
+      this.#log.warn({ err }, 're-INVITE after a media rebuild failed');
+      this.#dropped(`re-INVITE failed: ${failureReason(err)}`, true);
+    }
+  }
+
+  /** A stats sample of this leg (every 2 s): kept for the view and the CDR summary. */
+  recordStats(sample: LegStatsSample): LegStats {
+    const s = toApiStats(sample);
+    this.#stats = s;
+    accumulate(this.#summary, s);
+    return s;
+  }
+
+  #begin(): number {
+    this.#gen++;
+    this.#abort?.abort();
+    this.#abort = undefined;
+    this.#d.clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#nextRedialAt = undefined;
+    if (this.#live) this.#teardown('replaced by a new call', true);
+    this.#attempts++;
+    return this.#gen;
+  }
+
+  async #dialOut(gen: number): Promise<void> {
+    const ep = this.#d.endpoint;
+    const startedAt = this.#d.clock.now();
+    let leg: SipMediaLeg | undefined;
+    let callId: string | undefined;
+    const abort = new AbortController();
+    this.#abort = abort;
+    this.#set('calling', undefined);
+    try {
+      if (ep.register) {
+        // The upstream wants us registered before it takes our call (and again after a drop).
+        await this.#d.signalling.register(ep);
+        if (gen !== this.#gen) return;
+      }
+      leg = await this.#createLeg();
+      if (gen !== this.#gen) return leg.close();
+      const call = await this.#d.signalling.dial({
+        endpoint: ep, local: leg.localDescription(), signal: abort.signal,
+        onProgress: (p) => {
+          if (gen !== this.#gen) return;
+          if (p.callId && callId === undefined) {
+            callId = p.callId;
+            this.#openCdr(p.callId, 'out', startedAt);
+          }
+          if (p.state === 'ringing' && this.#state === 'calling') this.#set('ringing', undefined);
+        },
+      });
+      if (gen !== this.#gen) {
+        leg.close();
+        await call.hangup('cancelled');
+        return;
+      }
+      if (callId === undefined) {
+        callId = call.callId;
+        this.#openCdr(call.callId, 'out', startedAt);
+      }
+      await this.#connect(gen, call, leg);
+    } catch (err) {
+      if (!this.#cleanupFailed(gen, leg, err)) return;
+      const details = (toVcError(err).details ?? {}) as DialFailureDetails;
+      if (callId === undefined) this.#openCdr(details.callId ?? '', 'out', startedAt);
+      this.#failed(err);
+    }
+  }
+
+  async #dialIn(gen: number, sig: IncomingSignal): Promise<void> {
+    const startedAt = this.#d.clock.now();
+    let leg: SipMediaLeg | undefined;
+    this.#set('ringing', undefined);
+    this.#openCdr(sig.callId, 'in', startedAt);
+    try {
+      sig.ring();
+      leg = await this.#createLeg();
+      if (gen !== this.#gen) {
+        leg.close();
+        sig.reject(486, 'Busy Here');
+        return;
+      }
+      const call = await sig.accept(leg.localDescription(), this.#d.endpoint);
+      if (gen !== this.#gen) {
+        leg.close();
+        await call.hangup('superseded');
+        return;
+      }
+      await this.#connect(gen, call, leg);
+    } catch (err) {
+      if (this.#cleanupFailed(gen, leg, err)) this.#failed(err);
+    }
+  }
+
+  /** After a failed attempt: free its media (and BYE a call that was answered). False when stale. */
+  #cleanupFailed(gen: number, leg: SipMediaLeg | undefined, err: unknown): boolean {
+    if (gen !== this.#gen) {
+      leg?.close();
+      return false;
+    }
+    if (leg && this.#live?.leg === leg) void this.#teardown(failureReason(err), true);
+    else leg?.close();
+    return true;
+  }
+
+  #createLeg(): Promise<SipMediaLeg> {
+    return SipMediaLeg.create({
+      id: this.id, router: this.#d.router(), ports: this.#d.ports, log: this.#d.log, clock: this.#d.clock,
+      announcedAddress: this.#d.announcedAddress, rtpTimeoutMs: this.#d.rtpTimeoutMs,
+    });
+  }
+
+  async #connect(gen: number, call: SignalCall, leg: SipMediaLeg): Promise<void> {
+    const router = this.#d.router();
+    // A worker may have died while we dialled: build the media where the conference is now.
+    if (leg.router !== router) await leg.moveTo(router);
+    const onEnded = (e: CallEnded): void => {
+      if (gen === this.#gen) this.#dropped(e.by === 'remote' ? `ended by the site: ${e.reason}` : e.reason, false);
+    };
+    const onMedia = (m: NegotiatedMedia): void => {
+      if (gen === this.#gen && this.#live) void this.#applyRemote(this.#live, m).catch((err: unknown) => this.#log.warn({ err }, 'cannot apply renegotiated media'));
+    };
+    const onKeyframe = (): void => this.#d.media.keyframeWanted(this.id);
+    const onTimeout = (e: { kind: string; silentMs: number }): void => {
+      if (gen !== this.#gen || (e.kind !== 'audio' && leg.remote?.audio?.port)) return;
+      this.#dropped(`no RTP for ${Math.round(e.silentMs / 1000)} s`, true);
+    };
+    const onLegKeyframe = (e: { rtcpFeedback: boolean }): void => {
+      if (!e.rtcpFeedback) call.requestKeyframe();
+    };
+    call.on('ended', onEnded);
+    call.on('media', onMedia);
+    call.on('keyframeRequest', onKeyframe);
+    leg.on('rtpTimeout', onTimeout);
+    leg.on('keyframeRequest', onLegKeyframe);
+    const off = (): void => {
+      call.off('ended', onEnded);
+      call.off('media', onMedia);
+      call.off('keyframeRequest', onKeyframe);
+      leg.off('rtpTimeout', onTimeout);
+      leg.off('keyframeRequest', onLegKeyframe);
+    };
+    this.#live = { call, leg, off };
+    await leg.setRemote(call.remote);
+    if (gen !== this.#gen) return;
+    this.#connectedAt = this.#d.clock.now();
+    if (this.#cdrId !== undefined) {
+      this.#d.cdr.answer(this.#cdrId, this.#connectedAt, { audio: codecOf(call.remote.audio), video: codecOf(call.remote.video) });
+    }
+    await this.#d.media.attach(this.id, leg);
+    if (gen !== this.#gen) return;
+    this.#set('connected', undefined);
+    this.#log.info({ callId: call.callId, direction: this.#direction, audio: codecOf(call.remote.audio), video: codecOf(call.remote.video) }, 'leg connected');
+    if (this.#d.endpoint.pin) this.#sendPin(gen, this.#d.endpoint.pin);
+  }
+
+  async #applyRemote(live: Live, remote: NegotiatedMedia): Promise<void> {
+    await live.leg.setRemote(remote);
+    await this.#d.media.renegotiated(this.id);
+  }
+
+  #sendPin(gen: number, pin: string): void {
+    this.#d.clock.setTimeout(() => {
+      const live = this.#live;
+      if (gen !== this.#gen || !live) return;
+      const viaRtp = live.leg.remote?.audio?.telephoneEventPt !== undefined;
+      const sent = viaRtp ? live.leg.sendDtmf(pin) : live.call.sendDtmfInfo(pin);
+      sent.then(
+        () => this.emit('event', `${this.id}: conference PIN sent (${viaRtp ? 'RFC 4733' : 'SIP INFO'})`),
+        (err: unknown) => {
+          this.#log.warn({ err }, 'sending the PIN failed');
+          this.emit('event', `${this.id}: sending the PIN failed: ${failureReason(err)}`);
+        },
+      );
+    }, this.#d.pinDelayMs);
+  }
+
+  /** A connected call went away (BYE, no RTP, failed re-INVITE): record it and redial. */
+  #dropped(reason: string, sendBye: boolean): void {
+    const stable = this.#connectedAt !== undefined && this.#d.clock.now() - this.#connectedAt >= STABLE_CALL_MS;
+    if (stable) this.#failures = 0;
+    this.#gen++;
+    this.#teardown(reason, sendBye);
+    this.#log.warn({ reason }, 'leg dropped');
+    this.emit('event', `${this.id} dropped: ${reason}`);
+    this.#scheduleRedial(reason);
+  }
+
+  #failed(err: unknown): void {
+    const reason = failureReason(err);
+    this.#closeCdr(reason);
+    this.#log.warn({ err: toVcError(err) }, 'dial failed');
+    if (isPermanentFailure(err)) {
+      this.#set('failed', reason);
+      this.emit('event', `${this.id} failed: ${reason} (not redialled; dial it again when fixed)`);
+      return;
+    }
+    this.emit('event', `${this.id} failed: ${reason}`);
+    this.#scheduleRedial(reason);
+  }
+
+  #scheduleRedial(reason: string): void {
+    this.#failures++;
+    const delay = redialDelayMs(this.#failures);
+    this.#nextRedialAt = this.#d.clock.now() + delay;
+    const gen = this.#gen;
+    this.#timer = this.#d.clock.setTimeout(() => {
+      if (gen !== this.#gen || this.#state !== 'redialing') return;
+      this.#timer = undefined;
+      const g = this.#begin();
+      this.#direction = 'out';
+      void this.#dialOut(g);
+    }, delay);
+    this.#set('redialing', reason);
+  }
+
+  async #stop(state: 'hungup' | 'ended', reason: string): Promise<void> {
+    if (this.#state === 'ended') return;
+    this.#gen++;
+    this.#abort?.abort();
+    this.#abort = undefined;
+    this.#d.clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#nextRedialAt = undefined;
+    const bye = this.#teardown(reason, true);
+    this.#closeCdr(reason);
+    this.#set(state, reason);
+    await bye;
+  }
+
+  /** Stop the media and (optionally) BYE the call; closes the CDR. Returns the BYE's promise. */
+  #teardown(reason: string, sendBye: boolean): Promise<void> {
+    const live = this.#live;
+    this.#live = undefined;
+    this.#connectedAt = undefined;
+    this.#stats = undefined;
+    let bye: Promise<void> = Promise.resolve();
+    if (live) {
+      live.off();
+      this.#d.media.detach(this.id);
+      live.leg.close();
+      if (sendBye) {
+        bye = Promise.resolve(live.call.hangup(reason)).catch((err: unknown) => this.#log.warn({ err }, 'BYE failed'));
+      }
+    }
+    this.#closeCdr(reason);
+    return bye;
+  }
+
+  #openCdr(callId: string, direction: 'out' | 'in', startedAt: number): void {
+    this.#closeCdr('superseded');
+    this.#summary = emptySummary();
+    this.#cdrId = this.#d.cdr.open({ conferenceId: this.#d.conferenceId, endpointId: this.id, direction, callId, startedAt });
+  }
+
+  #closeCdr(reason: string): void {
+    if (this.#cdrId === undefined) return;
+    const stats = this.#summary.n > 0 ? summarise(this.#summary) : undefined;
+    this.#d.cdr.close(this.#cdrId, this.#d.clock.now(), reason, stats);
+    this.#cdrId = undefined;
+  }
+
+  #set(state: LegState, reason: string | undefined): void {
+    this.#state = state;
+    this.#reason = reason;
+    if (state !== 'redialing') this.#nextRedialAt = undefined;
+    this.emit('changed');
+  }
+}
+
+function codecOf(s: NegotiatedMedia['audio']): string | null {
+  return s && s.port !== 0 ? s.codec : null;
+}

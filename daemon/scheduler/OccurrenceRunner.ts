@@ -1,0 +1,359 @@
+import type { ConferenceMode, OccurrenceView, PreflightReport } from '../api/protocol.js';
+import type { SiteConfig } from '../config/schema.js';
+import type { Store } from '../store/Store.js';
+import type { OccurrenceDetailRow, ScheduleRow } from '../store/ScheduleRepo.js';
+import type { Clock, Timer } from '../util/clock.js';
+import type { Logger } from '../util/logger.js';
+import type { Preflight } from './Preflight.js';
+import type { Occurrence } from './Recurrence.js';
+import type { ScheduleBook } from './ScheduleBook.js';
+import type { ConferenceControl, ScheduleNotice } from './types.js';
+import { iso, occurrenceView } from './views.js';
+import { formatWall } from './zonedTime.js';
+
+// Runs meetings by the clock: pre-flight at start − lead and start − 2 min, start (late within the
+// grace window after a restart, else "missed"), a notice before the end, the end. One timer, armed
+// for the next thing due; everything it must remember is in SQLite, so a restart picks up where
+// the last run stopped.
+
+export interface RunnerOptions {
+  store: Store;
+  book: ScheduleBook;
+  clock: Clock;
+  log: Logger;
+  config: () => SiteConfig;
+  preflight: Preflight;
+  conferences: ConferenceControl;
+  onOccurrence: (v: OccurrenceView) => void;
+  onPreflight: (r: PreflightReport) => void;
+  onNotice: (n: ScheduleNotice) => void;
+  noticeBeforeEndMs: number;
+  finalPreflightMs: number;
+  retryStartMs: number;
+}
+
+const MINUTE = 60_000;
+const DAY = 86_400 * 1000;
+/** Longest sleep: the timer is re-armed at least this often (setTimeout tops out at ~24.8 days). */
+const MAX_SLEEP_MS = 60 * MINUTE;
+/** How far back a restart looks for meetings that passed while the daemon was down. */
+const LOOKBACK_MS = 7 * DAY;
+
+export class OccurrenceRunner {
+  readonly #o: RunnerOptions;
+  readonly #log: Logger;
+  readonly #busy = new Set<string>();
+  /** Earliest next start attempt after a failed one, per occurrence. */
+  readonly #retryAt = new Map<string, number>();
+  /** Actions that failed recently are not retried before this time (no hot loop on a fault). */
+  readonly #cooldown = new Map<string, number>();
+  /** Occurrences near now, expanded once per change of the book rather than on every pass: the
+   *  pass at a meeting's start must be quick (start accuracy). */
+  #plan: { version: number; from: number; to: number; items: { row: ScheduleRow; occ: Occurrence }[] } | undefined;
+  #version = 0;
+  #timer: Timer | undefined;
+  #running = false;
+  #closed = false;
+
+  constructor(opts: RunnerOptions) {
+    this.#o = opts;
+    this.#log = opts.log;
+  }
+
+  /** Recover after a (re)start, then run by the clock. */
+  start(): void {
+    this.#running = true;
+    this.#recover();
+    this.poke();
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#o.clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /** The book or the config changed: expand again on the next pass. */
+  invalidate(): void {
+    this.#version++;
+  }
+
+  /** Look again now (after a change, or when an action finished). */
+  poke(): void {
+    if (!this.#running || this.#closed) return;
+    this.#o.clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#tick();
+  }
+
+  /** The bridge reports that a conference ended (by an operator or by itself). */
+  conferenceEnded(conferenceId: string, reason: string): void {
+    for (const d of this.#o.store.schedules.occurrenceDetails({ state: 'started' })) {
+      if (d.conferenceId === conferenceId) this.#finish(d, reason);
+    }
+  }
+
+  /** An operator moved the end of a scheduled conference (conf extend). */
+  conferenceExtended(conferenceId: string, endsAtUtc: number): void {
+    for (const d of this.#o.store.schedules.occurrenceDetails({ state: 'started' })) {
+      if (d.conferenceId !== conferenceId) continue;
+      this.#o.store.schedules.updateOccurrence(d.scheduleId, d.occurrenceStartUtc, { endsAt: endsAtUtc, noticeSent: false });
+    }
+    this.poke();
+  }
+
+  /** Record `missed` for meetings whose start passed beyond the grace window while we were down;
+   *  a meeting that was in progress is started again (sites re-dialled). */
+  #recover(): void {
+    const now = this.#o.clock.now();
+    const grace = this.#graceMs();
+    for (const m of this.#o.book.meetings()) {
+      for (const occ of m.rec.occurrences(Math.max(now - LOOKBACK_MS, m.row.createdAt), now - grace, m.exceptions)) {
+        if (occ.start >= now - grace || occ.start < m.row.createdAt) continue;
+        const d = this.#o.store.schedules.occurrenceDetail(m.row.id, occ.key);
+        if (d && d.state !== 'pending' && d.state !== 'preflight') continue;
+        this.#missed(m.row, occ, `the daemon was not running at ${formatWall(occ.start, m.row.tz)} and the ${Math.round(grace / MINUTE)} min grace window had passed`);
+      }
+    }
+    for (const d of this.#o.store.schedules.occurrenceDetails({ state: 'started' })) {
+      const row = this.#o.store.schedules.get(d.scheduleId);
+      const endsAt = d.endsAt ?? (row ? d.occurrenceStartUtc + row.durationMs : now);
+      if (!row || row.cancelledAt !== null || now >= endsAt) {
+        this.#finish(d, row && row.cancelledAt === null ? 'its end time passed while the daemon was not running' : 'schedule cancelled');
+      } else if (!d.conferenceId || !this.#o.conferences.isActive(d.conferenceId)) {
+        const occ = { key: d.occurrenceStartUtc, start: d.occurrenceStartUtc, end: endsAt };
+        this.#startMeeting(row, occ, true);
+      }
+    }
+  }
+
+  #tick(): void {
+    if (this.#closed) return;
+    const now = this.#o.clock.now();
+    let next = now + MAX_SLEEP_MS;
+    const due = (t: number): void => {
+      if (t > now && t < next) next = t;
+    };
+    try {
+      for (const d of this.#o.store.schedules.occurrenceDetails({ state: 'started' })) due(this.#runStarted(d, now));
+      for (const t of this.#runUpcoming(now)) due(t);
+      for (const [key, t] of this.#cooldown) {
+        if (t <= now) this.#cooldown.delete(key);
+        else due(t);
+      }
+    } catch (err) {
+      // a store failure must not stop the clock: log it and look again soon
+      this.#log.error({ err }, 'scheduler pass failed; retrying in 10 s');
+      next = Math.min(next, now + 10_000);
+    }
+    this.#arm(next - now);
+  }
+
+  #arm(ms: number): void {
+    if (this.#closed) return;
+    this.#o.clock.clearTimeout(this.#timer);
+    this.#timer = this.#o.clock.setTimeout(() => {
+      this.#timer = undefined;
+      this.#tick();
+    }, Math.max(0, Math.min(ms, MAX_SLEEP_MS)));
+  }
+
+  /** A started meeting: notice, end, or notice that the bridge ended it. Returns its next due time. */
+  #runStarted(d: OccurrenceDetailRow, now: number): number {
+    const key = `run|${d.scheduleId}|${d.occurrenceStartUtc}`;
+    if (this.#busy.has(key)) return Infinity;
+    const row = this.#o.store.schedules.get(d.scheduleId);
+    let endsAt = d.endsAt ?? d.occurrenceStartUtc + (row?.durationMs ?? 0);
+    const cid = d.conferenceId;
+    const extended = cid ? this.#o.conferences.endsAt?.(cid) : undefined;
+    if (typeof extended === 'number' && extended !== endsAt) {
+      this.#o.store.schedules.updateOccurrence(d.scheduleId, d.occurrenceStartUtc, { endsAt: extended, noticeSent: extended > endsAt ? false : d.noticeSent });
+      endsAt = extended;
+    }
+    if (!cid || !this.#o.conferences.isActive(cid)) {
+      this.#finish(d, 'the conference was ended before its scheduled end');
+      return Infinity;
+    }
+    if (now >= endsAt) {
+      this.#act(key, async () => {
+        try {
+          await this.#o.conferences.end(cid, 'scheduled end');
+          this.#finish(d, 'ended at its scheduled time');
+        } catch (err) {
+          // the bridge could not end it (most likely it is gone already): the meeting is over anyway
+          this.#log.error({ err, conferenceId: cid }, 'ending a scheduled conference failed');
+          this.#finish(d, `ended at its scheduled time (the bridge said: ${err instanceof Error ? err.message : String(err)})`);
+        }
+      });
+      return Infinity;
+    }
+    const noticeAt = endsAt - this.#o.noticeBeforeEndMs;
+    if (!d.noticeSent && now >= noticeAt && noticeAt > d.occurrenceStartUtc) {
+      const minutes = Math.max(1, Math.round((endsAt - now) / MINUTE));
+      const message = `"${row?.title ?? d.scheduleId}" ends in ${minutes} minute${minutes === 1 ? '' : 's'} (at ${formatWall(endsAt, row?.tz ?? 'UTC').slice(11)})`;
+      this.#act(key, async () => {
+        this.#o.store.schedules.updateOccurrence(d.scheduleId, d.occurrenceStartUtc, { noticeSent: true });
+        this.#o.onNotice({ scheduleId: d.scheduleId, conferenceId: cid, message });
+        await this.#o.conferences.notice(cid, message);
+      });
+      return endsAt;
+    }
+    return d.noticeSent || noticeAt <= d.occurrenceStartUtc ? endsAt : noticeAt;
+  }
+
+  /** Occurrences that may need something before the next pass, from the cached plan. */
+  #near(now: number, lead: number, grace: number): { row: ScheduleRow; occ: Occurrence }[] {
+    const from = now - grace - DAY;
+    const to = now + lead + MAX_SLEEP_MS;
+    let plan = this.#plan;
+    if (!plan || plan.version !== this.#version || plan.from > from || plan.to < to) {
+      const items: { row: ScheduleRow; occ: Occurrence }[] = [];
+      const until = to + DAY;
+      for (const m of this.#o.book.meetings()) {
+        for (const occ of m.rec.occurrences(from, until, m.exceptions)) {
+          // nothing is owed for meetings that were over before they were booked (imports)
+          if (occ.start >= m.row.createdAt - MINUTE) items.push({ row: m.row, occ });
+        }
+      }
+      items.sort((a, b) => a.occ.start - b.occ.start);
+      plan = { version: this.#version, from, to: until, items };
+      this.#plan = plan;
+    }
+    return plan.items.filter((i) => i.occ.start >= now - grace - i.row.durationMs && i.occ.start <= to);
+  }
+
+  /** Meetings not yet started: pre-flight, start or missed. Returns due times. */
+  #runUpcoming(now: number): number[] {
+    const cfg = this.#o.config();
+    const lead = cfg.scheduler.preflightLeadMinutes * MINUTE;
+    const final = Math.min(this.#o.finalPreflightMs, lead);
+    const grace = this.#graceMs();
+    const dues: number[] = [];
+    for (const { row, occ } of this.#near(now, lead, grace)) {
+      const id = `${row.id}|${occ.key}`;
+      const d = this.#o.store.schedules.occurrenceDetail(row.id, occ.key);
+      if (d && d.state !== 'pending' && d.state !== 'preflight') continue;
+      if (now >= occ.start) {
+        if (now - occ.start > grace) {
+          this.#missed(row, occ, `not started within the ${Math.round(grace / MINUTE)} min grace window`);
+          continue;
+        }
+        const retry = this.#retryAt.get(id) ?? 0;
+        if (now >= retry) this.#startMeeting(row, occ, false);
+        else dues.push(retry);
+        continue;
+      }
+      dues.push(occ.start);
+      const stage = d?.preflightStage ?? 0;
+      const dueStage = now >= occ.start - final ? 2 : now >= occ.start - lead ? 1 : 0;
+      if (dueStage !== 0 && dueStage > stage) this.#runPreflight(row, occ, dueStage);
+      if (stage < 1 && dueStage < 1 && lead > final) dues.push(occ.start - lead);
+      if (stage < 2 && dueStage < 2) dues.push(occ.start - final);
+    }
+    return dues;
+  }
+
+  #runPreflight(row: ScheduleRow, occ: Occurrence, stage: 1 | 2): void {
+    this.#act(`pf|${row.id}|${occ.key}`, async () => {
+      const report = await this.#o.preflight.run({
+        scheduleId: row.id, title: row.title, occurrenceStart: iso(occ.key), stage: stage === 1 ? 'lead' : 'final',
+        endpoints: [...row.endpoints, ...(row.upstream ? [row.upstream] : [])], timezone: row.tz,
+      });
+      const cur = this.#o.store.schedules.occurrenceDetail(row.id, occ.key);
+      // the meeting may have started meanwhile: then only remember that the check ran
+      const state = !cur || cur.state === 'pending' || cur.state === 'preflight' ? 'preflight' : cur.state;
+      this.#o.store.transaction(() => {
+        this.#o.store.schedules.addPreflightReport({ scheduleId: row.id, occurrenceStartUtc: occ.key, report });
+        this.#o.store.schedules.updateOccurrence(row.id, occ.key, { state, preflightStage: Math.max(stage, cur?.preflightStage ?? 0) });
+      });
+      this.#o.onPreflight(report);
+      this.#noticeNotReady(row, occ, report);
+      if (state === 'preflight') this.#emit(row, occ);
+    });
+  }
+
+  #noticeNotReady(row: ScheduleRow, occ: Occurrence, report: PreflightReport): void {
+    const bad = report.sites.filter((s) => s.status !== 'ready');
+    const head = `pre-flight of "${row.title}" at ${formatWall(occ.start, row.tz)}: ${report.sites.length - bad.length}/${report.sites.length} sites ready`;
+    const tail = bad.map((s) => `${s.endpointId} ${s.status}${s.reason ? ` (${s.reason})` : ''}`).join('; ');
+    this.#o.onNotice({ scheduleId: row.id, message: bad.length ? `${head}; ${tail}` : head });
+  }
+
+  /** Start (or, after a restart, resume) one meeting through the bridge. */
+  #startMeeting(row: ScheduleRow, occ: Occurrence, resume: boolean): void {
+    const key = `run|${row.id}|${occ.key}`;
+    const id = `${row.id}|${occ.key}`;
+    this.#act(key, async () => {
+      const now = this.#o.clock.now();
+      const lateMs = now - occ.start;
+      try {
+        const { id: conferenceId } = await this.#o.conferences.start({
+          title: row.title, endpoints: [...row.endpoints], ...(row.upstream ? { upstream: row.upstream } : {}),
+          ...(row.chair ? { chair: row.chair } : {}), ...(row.mode ? { mode: row.mode as ConferenceMode } : {}),
+          durationMinutes: Math.max(1, Math.ceil((occ.end - now) / MINUTE)),
+          scheduleId: row.id, occurrenceStart: iso(occ.key), endsAt: iso(occ.end), resume,
+        });
+        this.#retryAt.delete(id);
+        const reason = resume ? 'resumed after a daemon restart' : lateMs > 1000 ? `started ${Math.round(lateMs / 1000)} s late` : null;
+        this.#o.store.schedules.updateOccurrence(row.id, occ.key, { state: 'started', conferenceId, endsAt: occ.end, reason });
+        this.#log.info({ scheduleId: row.id, conferenceId, lateMs, resume }, resume ? `meeting "${row.title}" resumed` : `meeting "${row.title}" started`);
+        this.#emit(row, occ);
+      } catch (err) {
+        const grace = this.#graceMs();
+        const retry = this.#o.clock.now() + this.#o.retryStartMs;
+        const why = err instanceof Error ? err.message : String(err);
+        this.#log.error({ err, scheduleId: row.id, occurrence: iso(occ.key) }, `meeting "${row.title}" could not start`);
+        if (!resume && retry - occ.start <= grace) {
+          this.#retryAt.set(id, retry);
+          this.#o.onNotice({ scheduleId: row.id, message: `"${row.title}" could not start (${why}); trying again at ${formatWall(retry, row.tz).slice(11)}` });
+        } else {
+          this.#retryAt.delete(id);
+          this.#missed(row, occ, `could not start: ${why}`);
+        }
+      }
+    });
+  }
+
+  #missed(row: ScheduleRow, occ: Occurrence, reason: string): void {
+    this.#o.store.schedules.updateOccurrence(row.id, occ.key, { state: 'missed', reason });
+    this.#log.warn({ scheduleId: row.id, occurrence: iso(occ.key), reason }, `meeting "${row.title}" missed`);
+    this.#o.onNotice({ scheduleId: row.id, message: `"${row.title}" at ${formatWall(occ.start, row.tz)} was missed: ${reason}` });
+    this.#emit(row, occ);
+  }
+
+  #finish(d: OccurrenceDetailRow, reason: string): void {
+    const cur = this.#o.store.schedules.occurrenceDetail(d.scheduleId, d.occurrenceStartUtc);
+    if (cur?.state !== 'started') return;
+    this.#o.store.schedules.updateOccurrence(d.scheduleId, d.occurrenceStartUtc, { state: 'ended', reason });
+    const row = this.#o.store.schedules.get(d.scheduleId);
+    if (row) this.#emit(row, { key: d.occurrenceStartUtc, start: d.occurrenceStartUtc, end: cur.endsAt ?? d.occurrenceStartUtc + row.durationMs });
+  }
+
+  #emit(row: ScheduleRow, occ: Occurrence): void {
+    const d = this.#o.store.schedules.occurrenceDetail(row.id, occ.key);
+    this.#o.onOccurrence(occurrenceView(row, occ, { state: d?.state ?? 'pending', ...(d ? { detail: d } : {}) }));
+  }
+
+  /** Run one action at a time per key; look at the clock again when it is done. */
+  #act(key: string, fn: () => Promise<void>): void {
+    const now = this.#o.clock.now();
+    if (this.#busy.has(key) || (this.#cooldown.get(key) ?? 0) > now) return;
+    this.#busy.add(key);
+    fn().catch((err: unknown) => {
+      this.#log.error({ err, action: key }, 'scheduler action failed; not retried for 10 s');
+      this.#cooldown.set(key, this.#o.clock.now() + 10_000);
+    }).finally(() => {
+      this.#busy.delete(key);
+      if (!this.#closed) this.poke();
+    });
+  }
+
+  #graceMs(): number {
+    return this.#o.config().scheduler.graceMinutes * MINUTE;
+  }
+
+  /** For tests and the close path: resolves when no action is in flight. */
+  async idle(): Promise<void> {
+    while (this.#busy.size > 0) await new Promise((r) => setImmediate(r));
+  }
+}

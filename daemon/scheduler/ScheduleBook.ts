@@ -1,0 +1,310 @@
+import type { ScheduleAddParams, ScheduleConflict, ScheduleEditParams } from '../api/protocol.js';
+import type { SiteConfig } from '../config/schema.js';
+import { VcError } from '../errors.js';
+import type { Store } from '../store/Store.js';
+import type { NewSchedule, ScheduleException, ScheduleRow } from '../store/ScheduleRepo.js';
+import type { Clock } from '../util/clock.js';
+import type { Logger } from '../util/logger.js';
+import {
+  checkDuration, checkTimes, checkTimezone, checkTitle, parseStart, participantsOf, resolveParticipants,
+} from './booking.js';
+import { describeConflicts, findConflicts, type BookedMeeting } from './conflicts.js';
+import { Recurrence, type Occurrence } from './Recurrence.js';
+import { withEnd } from './rruleText.js';
+import { formatWall, parseTimeInZone, utcToWall, zonedTimeToUtc } from './zonedTime.js';
+
+// The book of meetings: validation, conflicts and persistence of schedules. No timers here.
+
+/** Who asks (the API caller). */
+export interface Actor {
+  name: string;
+  role: string;
+}
+
+export interface Meeting {
+  row: ScheduleRow;
+  rec: Recurrence;
+  exceptions: ScheduleException[];
+}
+
+export interface BookOutcome {
+  row: ScheduleRow;
+  overridden: ScheduleConflict[];
+  /** The earlier part of a split series. */
+  previous?: ScheduleRow;
+}
+
+const DAY = 86_400_000;
+/** How far ahead conflicts are checked: a year for open-ended series, three for bounded ones. */
+const HORIZON_OPEN = 366 * DAY;
+const HORIZON_BOUNDED = 3 * 366 * DAY;
+
+export interface ScheduleBookOptions {
+  store: Store;
+  clock: Clock;
+  log: Logger;
+  config: () => SiteConfig;
+}
+
+export class ScheduleBook {
+  readonly #store: Store;
+  readonly #clock: Clock;
+  readonly #log: Logger;
+  readonly #config: () => SiteConfig;
+  readonly #recurrences = new Map<string, { sig: string; rec: Recurrence }>();
+
+  constructor(opts: ScheduleBookOptions) {
+    this.#store = opts.store;
+    this.#clock = opts.clock;
+    this.#log = opts.log;
+    this.#config = opts.config;
+  }
+
+  /** The (cached) recurrence of a stored schedule. */
+  recurrence(row: ScheduleRow): Recurrence {
+    // keyed on the times themselves: two edits within one clock tick must not share an entry
+    const sig = `${row.startUtc}|${row.durationMs}|${row.rrule ?? ''}|${row.tz}`;
+    const hit = this.#recurrences.get(row.id);
+    if (hit && hit.sig === sig) return hit.rec;
+    const rec = new Recurrence({ startUtc: row.startUtc, durationMs: row.durationMs, rrule: row.rrule, tz: row.tz });
+    this.#recurrences.set(row.id, { sig, rec });
+    return rec;
+  }
+
+  meeting(id: string): Meeting {
+    const row = this.#store.schedules.get(id);
+    if (!row) throw new VcError('SCHEDULE_UNKNOWN', `no schedule with id "${id}" (see vcbridge schedule list)`, { id });
+    return { row, rec: this.recurrence(row), exceptions: this.#store.schedules.exceptions(id) };
+  }
+
+  /** Every schedule not cancelled (with cancelled ones when asked). A row whose rule no longer
+   *  parses is logged and left out rather than stopping every other meeting. */
+  meetings(opts: { includeCancelled?: boolean } = {}): Meeting[] {
+    const out: Meeting[] = [];
+    for (const row of this.#store.schedules.list(opts)) {
+      try {
+        out.push({ row, rec: this.recurrence(row), exceptions: this.#store.schedules.exceptions(row.id) });
+      } catch (err) {
+        this.#log.error({ err, scheduleId: row.id }, 'stored schedule cannot be expanded; it is ignored');
+      }
+    }
+    return out;
+  }
+
+  add(p: ScheduleAddParams, actor: Actor): BookOutcome {
+    const cfg = this.#config();
+    const now = this.#clock.now();
+    const tz = checkTimezone(p.timezone ?? cfg.site.timezone);
+    const title = checkTitle(p.title);
+    const durationMs = checkDuration(p.durationMinutes);
+    const startUtc = parseStart(p.start, tz);
+    const who = resolveParticipants(cfg, p);
+    const rec = checkTimes({ startUtc, durationMs, rrule: p.rrule ?? null, tz }, now);
+    const fields: NewSchedule = {
+      title, startUtc: rec.times.startUtc, durationMs, rrule: rec.rule?.text ?? null, tz, ...who, mode: p.mode ?? null, createdBy: actor.name,
+    };
+    return this.#store.transaction(() => {
+      const overridden = this.#check({ id: null, title, tz, participants: participantsOf(who), rec, exceptions: [], from: now }, Boolean(p.force));
+      const row = this.#store.schedules.create({ ...fields, forced: overridden.length > 0 });
+      this.#audit(actor, 'add', row.id, overridden);
+      this.#log.info({ scheduleId: row.id, title, start: formatWall(row.startUtc, tz), tz, rrule: row.rrule, by: actor.name }, 'meeting booked');
+      return { row, overridden };
+    });
+  }
+
+  edit(p: ScheduleEditParams, actor: Actor): BookOutcome {
+    const m = this.meeting(p.id);
+    if (m.row.cancelledAt !== null) throw new VcError('SCHEDULE_INVALID', `schedule ${p.id} is cancelled; book a new one instead`);
+    if (p.occurrence !== undefined) return this.#moveOne(m, p, actor);
+    if (p.from !== undefined) {
+      const occ = this.findOccurrence(m, p.from);
+      if (occ.key !== m.rec.first()) return this.#split(m, occ, p, actor);
+    }
+    return this.#editSeries(m, p, actor);
+  }
+
+  /** The occurrence of `m` starting at `when` (as shown, or as the rule generated it). */
+  findOccurrence(m: Meeting, when: string): Occurrence {
+    const t = parseTimeInZone(when, m.row.tz);
+    if (t === undefined) throw new VcError('SCHEDULE_INVALID', `occurrence "${when}" is not a time (write it as listed, e.g. 2026-12-07 09:00 or an ISO time)`);
+    const found = m.rec.occurrences(t - m.row.durationMs - DAY, t + DAY, m.exceptions).find((o) => o.start === t || o.key === t);
+    if (found) return found;
+    const next = m.rec.occurrences(this.#clock.now(), this.#clock.now() + 60 * DAY, m.exceptions).slice(0, 3).map((o) => formatWall(o.start, m.row.tz));
+    throw new VcError('SCHEDULE_INVALID', `"${m.row.title}" (${m.row.id}) has no occurrence at ${formatWall(t, m.row.tz)} ${m.row.tz}` +
+      (next.length ? ` (next: ${next.join(', ')})` : ''), { id: m.row.id, occurrence: when });
+  }
+
+  /** Conflicts of a prospective booking; throws SCHEDULE_CONFLICT unless forced. */
+  #check(c: { id: string | null; title: string; tz: string; participants: string[]; rec: Recurrence; exceptions: ScheduleException[]; from: number; only?: Occurrence },
+    force: boolean, exclude: ReadonlySet<string> = new Set()): ScheduleConflict[] {
+    const horizon = Math.max(c.from, c.rec.times.startUtc) + (c.rec.bounded ? HORIZON_BOUNDED : HORIZON_OPEN);
+    const occurrences = c.only ? [c.only] : c.rec.occurrences(c.from, horizon, c.exceptions);
+    if (occurrences.length === 0) return [];
+    const from = occurrences[0]!.start;
+    const to = occurrences[occurrences.length - 1]!.end;
+    const candidate: BookedMeeting = { scheduleId: c.id ?? '(new)', title: c.title, tz: c.tz, participants: c.participants, occurrences };
+    const cfg = this.#config();
+    const conflicts = findConflicts(candidate, this.bookedBetween(from, to, exclude), {
+      maxConcurrentConferences: cfg.scheduler.maxConcurrentConferences,
+      maxLegs: cfg.scheduler.maxLegs,
+      upstreamIds: new Set(cfg.endpoints.filter((e) => e.kind === 'upstream').map((e) => e.id)),
+    });
+    if (conflicts.length > 0 && !force) {
+      throw new VcError('SCHEDULE_CONFLICT', describeConflicts(conflicts, c.tz), { conflicts: conflicts.slice(0, 100), total: conflicts.length });
+    }
+    return conflicts;
+  }
+
+  /** What is booked in [from, to): occurrences still to happen or running (with extended ends). */
+  bookedBetween(from: number, to: number, exclude: ReadonlySet<string> = new Set()): BookedMeeting[] {
+    const meetings = this.meetings().filter((m) => !exclude.has(m.row.id));
+    const longest = meetings.reduce((n, m) => Math.max(n, m.row.durationMs), 0);
+    const states = new Map<string, { state: string; endsAt: number | null }>();
+    for (const s of this.#store.schedules.occurrenceDetails({ fromUtc: from - longest - DAY, toUtc: to })) {
+      states.set(`${s.scheduleId}|${s.occurrenceStartUtc}`, { state: s.state, endsAt: s.endsAt });
+    }
+    return meetings.map((m) => {
+      const occurrences: Occurrence[] = [];
+      for (const o of m.rec.occurrences(from - DAY, to, m.exceptions)) {
+        const st = states.get(`${m.row.id}|${o.key}`);
+        if (st?.state === 'ended' || st?.state === 'missed') continue;
+        const end = st?.state === 'started' && st.endsAt !== null ? st.endsAt : o.end;
+        if (end > from && o.start < to) occurrences.push({ ...o, end });
+      }
+      return { scheduleId: m.row.id, title: m.row.title, tz: m.row.tz, participants: participantsOf(m.row), occurrences };
+    });
+  }
+
+  #editSeries(m: Meeting, p: ScheduleEditParams, actor: Actor): BookOutcome {
+    const cfg = this.#config();
+    const now = this.#clock.now();
+    const row = m.row;
+    const tz = checkTimezone(p.timezone ?? row.tz);
+    // a new zone without a new start keeps the wall-clock time ("09:00" stays 09:00)
+    const startUtc = p.start !== undefined ? parseStart(p.start, tz) : tz === row.tz ? row.startUtc : zonedTimeToUtc(utcToWall(row.startUtc, row.tz), tz);
+    const durationMs = p.durationMinutes !== undefined ? checkDuration(p.durationMinutes) : row.durationMs;
+    const rrule = p.rrule === undefined ? row.rrule : p.rrule;
+    const who = this.#participants(cfg, m, p);
+    const rec = checkTimes({ startUtc, durationMs, rrule, tz }, p.start !== undefined ? now : null);
+    const title = p.title !== undefined ? checkTitle(p.title) : row.title;
+    return this.#store.transaction(() => {
+      const overridden = this.#check({ id: row.id, title, tz, participants: participantsOf(who), rec, exceptions: m.exceptions, from: now }, Boolean(p.force), new Set([row.id]));
+      const next = this.#store.schedules.update(row.id, {
+        title, startUtc: rec.times.startUtc, durationMs, rrule: rec.rule?.text ?? null, tz, ...who, mode: p.mode ?? row.mode,
+        forced: row.forced || overridden.length > 0,
+      });
+      this.#audit(actor, 'edit', row.id, overridden);
+      return { row: next, overridden };
+    });
+  }
+
+  /** Change `occ` and every later occurrence: the series ends before it and a new one starts there. */
+  #split(m: Meeting, occ: Occurrence, p: ScheduleEditParams, actor: Actor): BookOutcome {
+    const cfg = this.#config();
+    const now = this.#clock.now();
+    const row = m.row;
+    const rule = m.rec.rule;
+    if (!rule) throw new VcError('SCHEDULE_INVALID', `"${row.title}" is a one-off meeting: edit it without --from`);
+    if (occ.key <= now) throw new VcError('SCHEDULE_INVALID', `the occurrence at ${formatWall(occ.start, row.tz)} has already begun; --from must name a later one`);
+    const before = m.rec.countBefore(occ.key);
+    const oldRule = rule.count !== null ? withEnd(rule, { count: before }) : withEnd(rule, { untilUtc: occ.key - 1000 });
+    const tz = checkTimezone(p.timezone ?? row.tz);
+    const startUtc = p.start !== undefined ? parseStart(p.start, tz) : tz === row.tz ? occ.key : zonedTimeToUtc(utcToWall(occ.key, row.tz), tz);
+    const durationMs = p.durationMinutes !== undefined ? checkDuration(p.durationMinutes) : row.durationMs;
+    const rrule = p.rrule !== undefined ? p.rrule : rule.count !== null ? withEnd(rule, { count: rule.count - before }) : rule.text;
+    const rec = checkTimes({ startUtc, durationMs, rrule, tz }, now);
+    const who = this.#participants(cfg, m, p);
+    const title = p.title !== undefined ? checkTitle(p.title) : row.title;
+    // exceptions of later occurrences follow them when the times did not change
+    const carried = startUtc === occ.key && rrule === rule.text ? m.exceptions.filter((e) => e.occurrenceStartUtc >= occ.key) : [];
+    return this.#store.transaction(() => {
+      const overridden = this.#check({ id: null, title, tz, participants: participantsOf(who), rec, exceptions: carried, from: now }, Boolean(p.force), new Set([row.id]));
+      const previous = this.#store.schedules.update(row.id, { rrule: oldRule });
+      const created = this.#store.schedules.create({
+        title, startUtc: rec.times.startUtc, durationMs, rrule: rec.rule?.text ?? null, tz, ...who, mode: p.mode ?? row.mode,
+        createdBy: actor.name, forced: overridden.length > 0,
+      });
+      for (const e of m.exceptions.filter((x) => x.occurrenceStartUtc >= occ.key)) this.#store.schedules.removeException(row.id, e.occurrenceStartUtc);
+      for (const e of carried) this.#store.schedules.setException({ ...e, scheduleId: created.id });
+      this.#audit(actor, 'edit', created.id, overridden);
+      this.#log.info({ scheduleId: row.id, newScheduleId: created.id, from: formatWall(occ.key, row.tz) }, 'series split for an edit');
+      return { row: created, overridden, previous };
+    });
+  }
+
+  #moveOne(m: Meeting, p: ScheduleEditParams, actor: Actor): BookOutcome {
+    const row = m.row;
+    const changed = (['title', 'durationMinutes', 'rrule', 'timezone', 'endpoints', 'group', 'upstream', 'chair', 'mode', 'from'] as const).filter((k) => p[k] !== undefined);
+    if (changed.length > 0) {
+      throw new VcError('SCHEDULE_INVALID', `moving one occurrence changes only its start (not ${changed.join(', ')}); edit the series, or use --from to change it from an occurrence on`);
+    }
+    if (p.start === undefined) throw new VcError('SCHEDULE_INVALID', 'moving one occurrence needs its new start');
+    const now = this.#clock.now();
+    const occ = this.findOccurrence(m, p.occurrence!);
+    const state = this.#store.schedules.occurrenceState(row.id, occ.key)?.state;
+    if (occ.start <= now || state === 'started' || state === 'ended' || state === 'missed') {
+      throw new VcError('SCHEDULE_INVALID', `the occurrence at ${formatWall(occ.start, row.tz)} has already begun or passed; it cannot be moved`);
+    }
+    const newStart = parseStart(p.start, row.tz);
+    if (newStart < now) throw new VcError('SCHEDULE_INVALID', `the new start ${formatWall(newStart, row.tz)} ${row.tz} is in the past`);
+    const only: Occurrence = { key: occ.key, start: newStart, end: newStart + row.durationMs };
+    return this.#store.transaction(() => {
+      const overridden = this.#check({ id: row.id, title: row.title, tz: row.tz, participants: participantsOf(row), rec: m.rec, exceptions: [], from: now, only }, Boolean(p.force), new Set([row.id]));
+      if (newStart === occ.key) this.#store.schedules.removeException(row.id, occ.key);
+      else this.#store.schedules.setException({ scheduleId: row.id, occurrenceStartUtc: occ.key, kind: 'moved', newStartUtc: newStart });
+      const next = this.#store.schedules.update(row.id, { forced: row.forced || overridden.length > 0 });
+      this.#audit(actor, 'move', row.id, overridden);
+      return { row: next, overridden };
+    });
+  }
+
+  #participants(cfg: SiteConfig, m: Meeting, p: ScheduleEditParams): ReturnType<typeof resolveParticipants> {
+    const upstream = p.upstream === undefined ? m.row.upstream : p.upstream;
+    const chair = p.chair === undefined ? m.row.chair : p.chair;
+    const listed = p.endpoints !== undefined || p.group !== undefined;
+    return resolveParticipants(cfg, { endpoints: listed ? p.endpoints ?? [] : m.row.endpoints, group: p.group, upstream, chair });
+  }
+
+  /** Cancel the whole series (kept for history). */
+  cancelSeries(id: string, actor: Actor): ScheduleRow {
+    this.meeting(id);
+    const row = this.#store.schedules.cancel(id);
+    this.#log.info({ scheduleId: id, by: actor.name }, 'series cancelled');
+    return row;
+  }
+
+  /** Cancel one occurrence; returns it. A running one is the caller's to end. */
+  cancelOccurrence(m: Meeting, when: string, actor: Actor): Occurrence {
+    const occ = this.findOccurrence(m, when);
+    const state = this.#store.schedules.occurrenceState(m.row.id, occ.key)?.state;
+    if (state === 'ended' || state === 'missed') {
+      throw new VcError('SCHEDULE_INVALID', `the occurrence at ${formatWall(occ.start, m.row.tz)} is already over (${state})`);
+    }
+    this.#store.schedules.setException({ scheduleId: m.row.id, occurrenceStartUtc: occ.key, kind: 'cancelled' });
+    this.#log.info({ scheduleId: m.row.id, occurrence: formatWall(occ.start, m.row.tz), by: actor.name }, 'occurrence cancelled');
+    return occ;
+  }
+
+  /** Book a meeting read from a calendar file; times in the past are allowed (only future occurrences run). */
+  importOne(fields: NewSchedule, exceptions: { occurrenceStartUtc: number; kind: 'cancelled' | 'moved'; newStartUtc: number | null }[], force: boolean, actor: Actor): BookOutcome {
+    const now = this.#clock.now();
+    const rec = checkTimes({ ...fields, rrule: fields.rrule ?? null }, null);
+    const overridden = this.#check({
+      id: null, title: fields.title, tz: fields.tz, participants: participantsOf({ endpoints: fields.endpoints, upstream: fields.upstream ?? null, chair: null }),
+      rec, exceptions: exceptions.map((e) => ({ ...e, scheduleId: '', createdAt: 0 })), from: now,
+    }, force);
+    const row = this.#store.schedules.create({ ...fields, startUtc: rec.times.startUtc, rrule: rec.rule?.text ?? null, forced: overridden.length > 0 });
+    for (const e of exceptions) this.#store.schedules.setException({ scheduleId: row.id, ...e });
+    this.#audit(actor, 'import', row.id, overridden);
+    return { row, overridden };
+  }
+
+  #audit(actor: Actor, action: string, scheduleId: string, overridden: readonly ScheduleConflict[]): void {
+    if (overridden.length === 0) return;
+    this.#store.audit.append({
+      actor: actor.name, role: actor.role, method: 'schedule.override', result: 'ok',
+      params: { action, scheduleId, conflicts: overridden.slice(0, 50).map((c) => ({ kind: c.kind, occurrenceStart: c.occurrenceStart, message: c.message })), total: overridden.length },
+    });
+    this.#log.warn({ scheduleId, by: actor.name, conflicts: overridden.length }, 'booking conflicts overridden with force');
+  }
+}

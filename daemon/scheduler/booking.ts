@@ -1,0 +1,126 @@
+import type { ConferenceMode } from '../api/protocol.js';
+import type { SiteConfig } from '../config/schema.js';
+import { isValidTimeZone } from '../config/timezone.js';
+import { VcError } from '../errors.js';
+import { Recurrence } from './Recurrence.js';
+import { formatWall, parseTimeInZone } from './zonedTime.js';
+
+// Turning what an operator typed into a valid meeting, or a clear error naming what is wrong.
+
+export const MAX_DURATION_MINUTES = 24 * 60;
+
+export interface Participants {
+  endpoints: string[];
+  upstream: string | null;
+  chair: string | null;
+}
+
+export interface BookingFields extends Participants {
+  title: string;
+  startUtc: number;
+  durationMs: number;
+  rrule: string | null;
+  tz: string;
+  mode: ConferenceMode | null;
+}
+
+const list = (ids: readonly string[], max = 12): string => (ids.length > max ? `${ids.slice(0, max).join(', ')}, …` : ids.join(', '));
+
+export function checkTimezone(tz: string): string {
+  if (!isValidTimeZone(tz)) throw new VcError('SCHEDULE_INVALID', `unknown time zone "${tz}" (expected an IANA name such as Asia/Shanghai or Europe/Berlin)`);
+  return tz;
+}
+
+export function checkTitle(title: string): string {
+  const t = title.trim();
+  if (t === '') throw new VcError('SCHEDULE_INVALID', 'the meeting needs a title');
+  if (t.length > 200) throw new VcError('SCHEDULE_INVALID', `the title is ${t.length} characters long (at most 200)`);
+  return t;
+}
+
+export function checkDuration(minutes: number): number {
+  if (!Number.isFinite(minutes) || minutes <= 0) {
+    throw new VcError('SCHEDULE_INVALID', `the duration must be more than 0 minutes, got ${minutes}`);
+  }
+  if (!Number.isInteger(minutes)) throw new VcError('SCHEDULE_INVALID', `the duration must be whole minutes, got ${minutes}`);
+  if (minutes > MAX_DURATION_MINUTES) throw new VcError('SCHEDULE_INVALID', `the duration ${minutes} min is longer than ${MAX_DURATION_MINUTES / 60} hours`);
+  return minutes * 60_000;
+}
+
+/** A start as typed ("2026-12-07 09:00" in `tz`, or ISO with offset) -> UTC ms. */
+export function parseStart(text: string, tz: string): number {
+  const t = parseTimeInZone(text, tz);
+  if (t === undefined) {
+    throw new VcError('SCHEDULE_INVALID', `start "${text}" is not a time: write "2026-12-07 09:00" (read in ${tz}) or an ISO time with offset such as 2026-12-07T09:00+08:00`);
+  }
+  return t;
+}
+
+function endpointIds(config: SiteConfig): Set<string> {
+  return new Set(config.endpoints.map((e) => e.id));
+}
+
+function checkEndpoint(config: SiteConfig, id: string, role: string): void {
+  if (!endpointIds(config).has(id)) {
+    throw new VcError('ENDPOINT_UNKNOWN', `unknown ${role} "${id}" (known endpoints: ${list(config.endpoints.map((e) => e.id))})`, { endpoint: id });
+  }
+}
+
+/** Endpoints from an explicit list and/or a group, plus upstream and chair, all checked. */
+export function resolveParticipants(config: SiteConfig, p: { endpoints?: readonly string[]; group?: string; upstream?: string | null; chair?: string | null }): Participants {
+  const ids: string[] = [];
+  for (const id of p.endpoints ?? []) {
+    checkEndpoint(config, id, 'endpoint');
+    ids.push(id);
+  }
+  if (p.group !== undefined) {
+    if (!config.groups.some((g) => g.id === p.group)) {
+      throw new VcError('GROUP_UNKNOWN', `unknown group "${p.group}" (known groups: ${list(config.groups.map((g) => g.id)) || 'none'})`, { group: p.group });
+    }
+    const members = config.endpoints.filter((e) => e.groups.includes(p.group!)).map((e) => e.id);
+    if (members.length === 0) throw new VcError('SCHEDULE_INVALID', `group "${p.group}" has no endpoints`);
+    ids.push(...members);
+  }
+  const upstream = p.upstream ?? null;
+  if (upstream !== null) {
+    checkEndpoint(config, upstream, 'upstream');
+    const kind = config.endpoints.find((e) => e.id === upstream)?.kind;
+    if (kind !== 'upstream') throw new VcError('SCHEDULE_INVALID', `"${upstream}" is a ${kind} endpoint, not an upstream link`);
+  }
+  const chair = p.chair ?? null;
+  if (chair !== null) {
+    checkEndpoint(config, chair, 'chair');
+    if (chair !== upstream) ids.push(chair);
+  }
+  const endpoints = [...new Set(ids.filter((id) => id !== upstream))];
+  if (endpoints.length === 0 && upstream === null) {
+    throw new VcError('SCHEDULE_INVALID', 'the meeting has no participants: give endpoints (--endpoints a,b) or a group (--group towns)');
+  }
+  return { endpoints, upstream, chair };
+}
+
+/** Every endpoint that takes a leg. */
+export function participantsOf(p: Participants): string[] {
+  return [...new Set([...p.endpoints, ...(p.upstream ? [p.upstream] : [])])];
+}
+
+/**
+ * Check the times of a booking; returns the recurrence with the start moved onto the first
+ * occurrence the rule really generates (RFC 5545 wants DTSTART to be one).
+ * `notBefore`: earliest allowed first start (now), or null to allow the past (imports, edits that
+ * keep the old start).
+ */
+export function checkTimes(f: Pick<BookingFields, 'startUtc' | 'durationMs' | 'rrule' | 'tz'>, notBefore: number | null): Recurrence {
+  let rec = new Recurrence({ startUtc: f.startUtc, durationMs: f.durationMs, rrule: f.rrule, tz: f.tz });
+  const first = rec.first();
+  if (first === null) {
+    const until = rec.rule?.until;
+    const why = until ? `it ends (UNTIL) before its start ${formatWall(f.startUtc, f.tz)} ${f.tz}` : 'the rule generates no date';
+    throw new VcError('SCHEDULE_INVALID', `the series has no occurrence: ${why}`);
+  }
+  if (first !== f.startUtc) rec = new Recurrence({ startUtc: first, durationMs: f.durationMs, rrule: rec.rule?.text ?? null, tz: f.tz });
+  if (notBefore !== null && first < notBefore) {
+    throw new VcError('SCHEDULE_INVALID', `the start ${formatWall(first, f.tz)} ${f.tz} is in the past (now ${formatWall(notBefore, f.tz)})`);
+  }
+  return rec;
+}

@@ -1,0 +1,73 @@
+import { z } from 'zod';
+import type { MethodRouter } from '../api/Router.js';
+import type { Scheduler } from './Scheduler.js';
+
+// The schedule.* methods of the control API. Shapes are checked here; meaning (unknown endpoint,
+// start in the past, conflicts) is checked by the scheduler, which names what is wrong.
+
+const Id = z.string().min(1).max(64);
+const EndpointId = z.string().min(1).max(32);
+const Mode = z.enum(['broadcast', 'rollcall', 'voice', 'select']);
+const Time = z.string().min(4).max(40);
+
+const Add = z.object({
+  title: z.string().min(1).max(200),
+  start: Time,
+  durationMinutes: z.number(),
+  rrule: z.string().min(1).max(500).optional(),
+  timezone: z.string().min(1).max(64).optional(),
+  endpoints: z.array(EndpointId).max(1000).optional(),
+  group: EndpointId.optional(),
+  upstream: EndpointId.optional(),
+  chair: EndpointId.optional(),
+  mode: Mode.optional(),
+  force: z.boolean().optional(),
+}).strict();
+
+const Edit = z.object({
+  id: Id,
+  from: Time.optional(),
+  occurrence: Time.optional(),
+  title: z.string().min(1).max(200).optional(),
+  start: Time.optional(),
+  durationMinutes: z.number().optional(),
+  rrule: z.string().min(1).max(500).nullable().optional(),
+  timezone: z.string().min(1).max(64).optional(),
+  endpoints: z.array(EndpointId).max(1000).optional(),
+  group: EndpointId.optional(),
+  upstream: EndpointId.nullable().optional(),
+  chair: EndpointId.nullable().optional(),
+  mode: Mode.optional(),
+  force: z.boolean().optional(),
+}).strict().refine((p) => !(p.from !== undefined && p.occurrence !== undefined), 'give either from (this and later occurrences) or occurrence (this one only), not both');
+
+const List = z.object({
+  from: z.string().max(40).optional(),
+  to: z.string().max(40).optional(),
+  scheduleId: Id.optional(),
+  all: z.boolean().optional(),
+}).strict();
+
+const Cancel = z.object({ id: Id, occurrence: Time.optional() }).strict();
+const Show = z.object({ id: Id }).strict();
+const Preflight = z.object({ id: Id, occurrence: Time.optional() }).strict();
+const Export = z.object({ ids: z.array(Id).max(1000).optional() }).strict();
+const Import = z.object({
+  ics: z.string().min(1).max(900_000),
+  map: z.record(z.string().min(1).max(200), z.array(EndpointId).max(1000)).optional(),
+  endpoints: z.array(EndpointId).max(1000).optional(),
+  group: EndpointId.optional(),
+  force: z.boolean().optional(),
+}).strict();
+
+/** Register schedule.add|list|show|edit|cancel|preflight|export|import on the API router. */
+export function registerScheduleMethods(router: MethodRouter, scheduler: Scheduler): void {
+  router.register('schedule.add', Add, (p, caller) => scheduler.add(p, caller));
+  router.register('schedule.list', List.optional(), (p) => scheduler.list(p ?? {}));
+  router.register('schedule.show', Show, (p) => scheduler.show(p.id));
+  router.register('schedule.edit', Edit, (p, caller) => scheduler.edit(p, caller));
+  router.register('schedule.cancel', Cancel, (p, caller) => scheduler.cancel(p, caller));
+  router.register('schedule.preflight', Preflight, (p) => scheduler.preflight(p.id, p.occurrence));
+  router.register('schedule.export', Export.optional(), (p) => scheduler.exportIcs(p?.ids));
+  router.register('schedule.import', Import, (p, caller) => scheduler.importIcs(p, caller));
+}

@@ -1,0 +1,155 @@
+// RtpRelay on the wire, with UDP sockets on both sides: one plays the room, one plays the mediasoup
+// PlainTransport (so the test can send exactly what mediasoup might: probation packets, PLIs).
+import { afterEach, describe, expect, it } from 'vitest';
+import dgram from 'node:dgram';
+import { silentLogger } from '../../daemon/util/logger.js';
+import { systemClock } from '../../daemon/util/clock.js';
+import { RelayPortPool } from '../../daemon/media/RelayPortPool.js';
+import { RtpRelay, type RelayRemote } from '../../daemon/media/RtpRelay.js';
+import { DtmfSender } from '../../daemon/media/DtmfSender.js';
+import { buildRtp, isRtcp, parseRtp, seqDiff, type RtpView } from '../../daemon/media/rtp/packet.js';
+import { buildPli, keyframeRequestSsrcs } from '../../daemon/media/rtp/rtcp.js';
+import { eventPayload, parseEvent } from '../../daemon/media/rtp/telephoneEvent.js';
+
+const log = silentLogger();
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const ports = new RelayPortPool({ range: { min: 0, max: 0 }, address: '127.0.0.1' });
+let cleanup: (() => void)[] = [];
+afterEach(() => {
+  for (const f of cleanup.reverse()) f();
+  cleanup = [];
+});
+
+interface Sock { s: dgram.Socket; port: number; rtp: { v: RtpView; buf: Buffer; from: number }[]; rtcp: Buffer[] }
+
+async function sock(): Promise<Sock> {
+  const s = dgram.createSocket('udp4');
+  await new Promise<void>((r) => s.bind(0, '127.0.0.1', r));
+  const out: Sock = { s, port: s.address().port, rtp: [], rtcp: [] };
+  s.on('message', (m, r) => {
+    if (isRtcp(m)) out.rtcp.push(Buffer.from(m));
+    else {
+      const v = parseRtp(m);
+      if (v) out.rtp.push({ v, buf: Buffer.from(m), from: r.port });
+    }
+  });
+  cleanup.push(() => s.close());
+  return out;
+}
+
+async function relayWith(kind: 'audio' | 'video', remote: Partial<RelayRemote> & { port: number; rtcpPort: number }, timeoutMs = 10_000): Promise<{ relay: RtpRelay; ms: Sock }> {
+  const sockets = await ports.allocate();
+  const relay = new RtpRelay({ kind, sockets, log, clock: systemClock, rtpTimeoutMs: timeoutMs });
+  cleanup.push(() => { relay.close(); ports.release(sockets); });
+  await relay.start();
+  const ms = await sock();
+  relay.setRemote({ address: '127.0.0.1', rtcpMux: false, pt: 96, clockRate: kind === 'audio' ? 8000 : 90000, routerPt: 101, expectRtp: true, sendRtp: true, ...remote });
+  relay.setTransport(ms.port);
+  return { relay, ms };
+}
+
+describe('RtpRelay', () => {
+  it('renames SSRC and PT towards mediasoup and keeps seq/ts continuous when the room changes SSRC', async () => {
+    const room = await sock();
+    const { relay, ms } = await relayWith('audio', { port: room.port, rtcpPort: room.port + 1, pt: 8, routerPt: 8 });
+    let seq = 100;
+    let ts = 5000;
+    for (let i = 0; i < 10; i++) room.s.send(buildRtp({ pt: 8, seq: seq++, ts: (ts += 160), ssrc: 111 }, Buffer.alloc(160)), relay.localPort, '127.0.0.1');
+    await sleep(150);
+    seq = 40000;
+    ts = 900000;
+    for (let i = 0; i < 10; i++) {
+      room.s.send(buildRtp({ pt: 8, seq: seq++, ts: (ts += 160), ssrc: 222 }, Buffer.alloc(160)), relay.localPort, '127.0.0.1');
+      await sleep(5);
+    }
+    await sleep(100);
+    const got = ms.rtp.map((p) => p.v);
+    expect(got.length).toBe(20);
+    expect(got.every((v) => v.ssrc === relay.ingressSsrc && v.pt === 8)).toBe(true);
+    for (let i = 1; i < got.length; i++) {
+      expect(seqDiff(got[i]!.seq, got[i - 1]!.seq)).toBe(1);
+      expect(((got[i]!.ts - got[i - 1]!.ts) | 0) > 0).toBe(true);
+    }
+    expect(relay.roomSsrc).toBe(222);
+  });
+
+  it('latches to the source the room really sends from, drops probation packets and rewrites egress PT', async () => {
+    const sdp = await sock(); // what the SDP says
+    const real = await sock(); // where the room actually sends from
+    const { relay, ms } = await relayWith('video', { port: sdp.port, rtcpPort: sdp.port + 1 });
+    real.s.send(buildRtp({ pt: 96, seq: 1, ts: 1, ssrc: 7 }, Buffer.alloc(10)), relay.localPort, '127.0.0.1');
+    await sleep(50);
+    ms.s.send(buildRtp({ pt: 127, seq: 1, ts: 1, ssrc: 1234 }, Buffer.alloc(10)), relay.internalPort, '127.0.0.1');
+    ms.s.send(buildRtp({ pt: 101, seq: 2, ts: 2, ssrc: 99 }, Buffer.alloc(10)), relay.internalPort, '127.0.0.1');
+    await sleep(100);
+    expect(sdp.rtp).toEqual([]);
+    expect(real.rtp.map((p) => [p.v.pt, p.v.ssrc, p.from])).toEqual([[96, 99, relay.localPort]]);
+  });
+
+  it("turns mediasoup's PLI into one about the room's SSRC, and a FIR for FIR-only rooms", async () => {
+    const room = await sock();
+    const rtcp = await sock();
+    const { relay, ms } = await relayWith('video', { port: room.port, rtcpPort: rtcp.port, rtcpFb: { fir: true } });
+    const requests: boolean[] = [];
+    relay.on('keyframeRequest', (e) => requests.push(e.rtcpFeedback));
+    room.s.send(buildRtp({ pt: 96, seq: 1, ts: 1, ssrc: 0xabc }, Buffer.alloc(10)), relay.localPort, '127.0.0.1');
+    await sleep(50);
+    ms.s.send(buildPli(5, relay.ingressSsrc), relay.internalPort, '127.0.0.1');
+    await sleep(100);
+    const asked = rtcp.rtcp.flatMap((b) => keyframeRequestSsrcs(b));
+    expect(asked.length).toBeGreaterThanOrEqual(2); // the PLI as forwarded, and a FIR
+    expect(asked.every((s) => s === 0xabc)).toBe(true);
+    expect(requests).toEqual([true]);
+  });
+
+  it('sends RFC 4733 DTMF in the audio stream, holds audio back meanwhile, and reports received digits', async () => {
+    const room = await sock();
+    const { relay } = await relayWith('audio', { port: room.port, rtcpPort: room.port + 1, pt: 0, routerPt: 0, telephoneEventPt: 101 });
+    const dtmf = new DtmfSender({ relay, clock: systemClock });
+    cleanup.push(() => dtmf.close());
+    const audio = setInterval(() => relay.sendFrame(Buffer.alloc(160, 0xff), 160), 20);
+    cleanup.push(() => clearInterval(audio));
+    await sleep(60);
+    await dtmf.send('1#', { durationMs: 100, gapMs: 40 });
+    await sleep(60);
+    clearInterval(audio);
+    const pkts = room.rtp.map((p) => p.v);
+    expect(new Set(pkts.map((v) => v.ssrc)).size).toBe(1);
+    for (let i = 1; i < pkts.length; i++) expect(seqDiff(pkts[i]!.seq, pkts[i - 1]!.seq)).toBe(1);
+    const events = room.rtp.filter((p) => p.v.pt === 101).map((p) => ({ ts: p.v.ts, m: p.v.marker, ...parseEvent(p.buf.subarray(12))! }));
+    expect([...new Set(events.map((e) => e.code))]).toEqual([1, 11]);
+    const one = events.filter((e) => e.code === 1);
+    expect(one[0]!.m).toBe(true);
+    expect(one.filter((e) => e.end).length).toBe(3);
+    expect(new Set(one.map((e) => e.ts)).size).toBe(1);
+    // No audio packet between the first and last packet of an event.
+    const first = room.rtp.findIndex((p) => p.v.pt === 101);
+    const lastOne = room.rtp.findIndex((p, i) => i > first && p.v.pt === 101 && parseEvent(p.buf.subarray(12))!.end);
+    expect(room.rtp.slice(first, lastOne).every((p) => p.v.pt === 101)).toBe(true);
+    // Audio after the event continues at a later timestamp.
+    const after = room.rtp.slice(lastOne).find((p) => p.v.pt === 0)!;
+    expect(((after.v.ts - one[0]!.ts) | 0) >= one.at(-1)!.duration).toBe(true);
+
+    const digits: string[] = [];
+    relay.on('dtmf', (e) => digits.push(e.digit));
+    for (const [end, dur] of [[false, 160], [true, 320], [true, 320], [true, 320]] as const) {
+      room.s.send(buildRtp({ pt: 101, seq: 0, ts: 777, ssrc: 5 }, eventPayload(9, end, dur)), relay.localPort, '127.0.0.1');
+    }
+    await sleep(50);
+    expect(digits).toEqual(['9']);
+  });
+
+  it('emits firstRtp, then rtpTimeout after silence, then rtpResumed', async () => {
+    const room = await sock();
+    const { relay } = await relayWith('audio', { port: room.port, rtcpPort: room.port + 1, pt: 0, routerPt: 0 }, 300);
+    const seen: string[] = [];
+    relay.on('firstRtp', () => seen.push('first'));
+    relay.on('rtpTimeout', () => seen.push('timeout'));
+    relay.on('rtpResumed', () => seen.push('resumed'));
+    room.s.send(buildRtp({ pt: 0, seq: 1, ts: 1, ssrc: 5 }, Buffer.alloc(160)), relay.localPort, '127.0.0.1');
+    await sleep(600);
+    room.s.send(buildRtp({ pt: 0, seq: 2, ts: 161, ssrc: 5 }, Buffer.alloc(160)), relay.localPort, '127.0.0.1');
+    await sleep(50);
+    expect(seen).toEqual(['first', 'timeout', 'resumed']);
+  });
+});

@@ -1,0 +1,126 @@
+// View switching towards a SIP room through real legs and a real worker: two rooms send VP8 (one
+// answers PLI, one only sends keyframes every 2 s), a third room receives its view at PT 96 (the
+// router uses another number). The receiving side checks what a room decoder would care about.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import dgram from 'node:dgram';
+import type { types as ms } from 'mediasoup';
+import { silentLogger } from '../../daemon/util/logger.js';
+import { WorkerPool } from '../../daemon/media/WorkerPool.js';
+import { RelayPortPool } from '../../daemon/media/RelayPortPool.js';
+import { SipMediaLeg } from '../../daemon/media/SipMediaLeg.js';
+import { VideoView } from '../../daemon/media/VideoView.js';
+import { isVp8KeyframeStart } from '../../daemon/media/rtp/keyframe.js';
+import { buildPli } from '../../daemon/media/rtp/rtcp.js';
+import { seqDiff } from '../../daemon/media/rtp/packet.js';
+import { SimVideo, tagOf } from '../helpers/simVideo.js';
+
+const log = silentLogger();
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const until = async (what: string, ok: () => boolean, ms = 5000): Promise<void> => {
+  const t0 = Date.now();
+  while (!ok()) {
+    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+};
+
+let pool: WorkerPool;
+let router: ms.Router;
+const ports = new RelayPortPool({ range: { min: 0, max: 0 }, address: '127.0.0.1' });
+let cleanup: (() => void)[] = [];
+
+beforeAll(async () => {
+  pool = new WorkerPool({ log, workers: 1, rtcPorts: { min: 10000, max: 59999 } });
+  await pool.start();
+  router = await pool.routerFor('video-test');
+});
+afterAll(() => pool.close());
+afterEach(() => {
+  for (const f of cleanup.reverse()) f();
+  cleanup = [];
+});
+
+async function sourceRoom(id: string, sim: SimVideo): Promise<SipMediaLeg> {
+  const leg = await SipMediaLeg.create({ id, router, ports, log, announcedAddress: '127.0.0.1', kinds: ['video'] });
+  cleanup.push(() => { sim.close(); leg.close(); });
+  const codec = sim.o.codec;
+  await leg.setRemote({ address: '127.0.0.1', video: {
+    port: sim.port, rtcpPort: sim.rtcpPort, pt: sim.o.pt, codec, clockRate: 90000, direction: 'sendonly',
+    fmtp: codec === 'H264' ? 'packetization-mode=1;profile-level-id=42e01f' : undefined, rtcpFb: { pli: true, nack: true },
+  } });
+  sim.start({ address: '127.0.0.1', port: leg.localDescription().video!.port });
+  return leg;
+}
+
+describe('VideoView with real legs and a real worker', () => {
+  it('switches a room between sources on keyframes with constant SSRC, continuous seq, its own PT and no probation packets', async () => {
+    const simA = await SimVideo.create({ codec: 'VP8', pt: 100, tag: 0xa1, gopFrames: 30, answersPli: false });
+    const simB = await SimVideo.create({ codec: 'VP8', pt: 97, tag: 0xb2, gopFrames: 1000, answersPli: true });
+    const simH = await SimVideo.create({ codec: 'H264', pt: 126, tag: 0xc3 });
+    const legA = await sourceRoom('a', simA);
+    const legB = await sourceRoom('b', simB);
+    const legH = await sourceRoom('h', simH);
+    const keyRequests: boolean[] = [];
+    legB.on('keyframeRequest', (e) => keyRequests.push(e.rtcpFeedback));
+
+    const target = await SimVideo.create({ codec: 'VP8', pt: 96, tag: 0 });
+    const legT = await SipMediaLeg.create({ id: 't', router, ports, log, announcedAddress: '127.0.0.1', kinds: ['video'] });
+    cleanup.push(() => { target.close(); legT.close(); });
+    await legT.setRemote({ address: '127.0.0.1', video: { port: target.port, rtcpPort: target.rtcpPort, pt: 96, codec: 'VP8', clockRate: 90000, direction: 'recvonly' } });
+
+    const view = await VideoView.create({ router, log });
+    cleanup.push(() => view.close());
+    const switches: { targetId: string; sourceId: string | null; waitedMs: number }[] = [];
+    view.on('switched', (e) => switches.push(e));
+    await view.addSource('a', legA.videoProducer!);
+    await view.addSource('b', legB.videoProducer!);
+    await view.addSource('h', legH.videoProducer!);
+    await view.addTarget('t', legT);
+    expect(view.canView('t', 'a')).toBe(true);
+    expect(view.canView('t', 'h')).toBe(false);
+    expect(await view.select('t', 'h')).toBe(false);
+
+    expect(await view.select('t', 'a')).toBe(true);
+    await until('A at the target', () => target.received.some((p) => tagOf('VP8', p.payload) === 0xa1), 4000);
+    await sleep(500);
+    const switchAt = target.received.length;
+    await view.select('t', 'b');
+    await until('B at the target', () => target.received.some((p) => tagOf('VP8', p.payload) === 0xb2), 3000);
+    await sleep(500);
+    // B answers the PLI that select() triggers through mediasoup and the relay: a fast switch.
+    expect(simB.plis).toBeGreaterThan(0);
+    expect(keyRequests.length).toBeGreaterThan(0);
+    expect(switches.find((s) => s.sourceId === 'b')!.waitedMs).toBeLessThan(1000);
+
+    const got = target.received;
+    const media = got.filter((p) => p.v.pt !== 127);
+    expect(got.length - media.length, 'probation packets reached the room').toBe(0);
+    expect(new Set(got.map((p) => p.v.ssrc)).size).toBe(1);
+    expect(got.every((p) => p.v.pt === 96)).toBe(true);
+    for (let i = 1; i < got.length; i++) {
+      expect(seqDiff(got[i]!.v.seq, got[i - 1]!.v.seq), `seq step at ${i}`).toBe(1);
+      expect(((got[i]!.v.ts - got[i - 1]!.v.ts) | 0) >= 0, `ts step at ${i}`).toBe(true);
+    }
+    const firstB = got.findIndex((p) => tagOf('VP8', p.payload) === 0xb2);
+    expect(firstB).toBeGreaterThanOrEqual(switchAt);
+    expect(isVp8KeyframeStart(got[firstB]!.payload), 'the first packet of B is a keyframe start').toBe(true);
+    expect(got.slice(firstB).every((p) => tagOf('VP8', p.payload) === 0xb2), 'no A after the switch').toBe(true);
+
+    // A room's PLI reaches the source it is watching (B answers PLI).
+    const plisBefore = simB.plis;
+    const pli = dgram.createSocket('udp4');
+    cleanup.push(() => pli.close());
+    target.rtcp.send(buildPli(0x1234567, got[0]!.v.ssrc), legT.localDescription().video!.rtcpPort, '127.0.0.1');
+    await until('PLI forwarded to B', () => simB.plis > plisBefore, 2000);
+
+    // Back to A, which ignores PLI: the view waits for A's own keyframe (every 2 s), never breaks.
+    const n0 = target.received.length;
+    await view.select('t', 'a');
+    await until('A again', () => target.received.slice(n0).some((p) => tagOf('VP8', p.payload) === 0xa1), 4000);
+    const back = target.received.slice(n0);
+    const firstA = back.findIndex((p) => tagOf('VP8', p.payload) === 0xa1);
+    expect(isVp8KeyframeStart(back[firstA]!.payload)).toBe(true);
+    expect(back.slice(0, firstA).every((p) => tagOf('VP8', p.payload) === 0xb2), 'B kept playing while waiting').toBe(true);
+    expect(view.viewOf('t')).toEqual({ showing: 'a', pending: null });
+  });
+});
