@@ -58,6 +58,10 @@ function statusRun(url: string): number {
 }
 
 const daemon = await startDaemon();
+// Even if the benchmark dies on an uncaught error, the daemon it started must not outlive it.
+process.once('exit', () => {
+  if (daemon.proc.exitCode === null) daemon.proc.kill('SIGTERM');
+});
 try {
   const site = 'Test site';
   await consoleRun(daemon.url, site); // warm the file cache

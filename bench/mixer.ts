@@ -10,6 +10,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import fs from 'node:fs';
+import os from 'node:os';
 import alawmulaw from 'alawmulaw';
 import { silentLogger } from '../daemon/util/logger.js';
 import { WorkerPool } from '../daemon/media/WorkerPool.js';
@@ -147,6 +148,8 @@ async function run(codec: Codec): Promise<void> {
   child.send({ legPorts: legs.map((l) => l.localDescription().audio!.port), seconds: SECONDS } satisfies Go);
   await new Promise((r) => setTimeout(r, 2000)); // warm-up: buffers primed, JIT warm
   const workerPid = pool.workers[0]!.pid!;
+  const u0 = mixer.stats().reduce((a, s) => a + s.underruns, 0);
+  const late0 = mixer.lateTicks;
   const c0 = process.cpuUsage();
   const w0 = procTicks(workerPid);
   const t0 = performance.now();
@@ -158,13 +161,15 @@ async function run(codec: Codec): Promise<void> {
   const bridgePct = ((cpu.user + cpu.system) / 1e6 / wall) * 100;
   const workerPct = (workerTicks / 100 / wall) * 100; // CLK_TCK is 100 on Linux
   const jb = mixer.stats();
-  const underruns = jb.reduce((a, s) => a + s.underruns, 0);
+  const underruns = jb.reduce((a, s) => a + s.underruns, 0) - u0;
+  const lateTicks = mixer.lateTicks - late0;
   console.log(`${codec.padEnd(5)} ${SITES} sites, ${wall.toFixed(1)} s measured`);
   console.log(`  bridge process (relays + mixer): ${bridgePct.toFixed(1)} % of a core = ${(bridgePct / SITES).toFixed(2)} % per site`);
   console.log(`  mediasoup worker (${SITES} producers + 1 consumer): ${workerPct.toFixed(1)} % of a core`);
   console.log(`  mix path latency (site 0 burst → site 1's mix): ${summary(result.mixMs)}`);
   console.log(`  SFU path latency (site 20 → relay → mediasoup → consumer): ${summary(result.sfuMs)}`);
-  console.log(`  site 1 received ${result.received} mix packets; jitter-buffer underruns ${underruns}; late mixer ticks ${mixer.lateTicks}; targets ${[...new Set(jb.map((s) => s.targetFrames))].join('/')} frames`);
+  console.log(`  while measured: jitter-buffer underruns ${underruns} (all ${SITES} sources), mixer ticks > 1 frame late ${lateTicks}; targets now ${[...new Set(jb.map((s) => s.targetFrames))].join('/')} frames; site 1 got ${result.received} mix packets`);
+  console.log(`  machine load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} on ${os.availableParallelism()} cores`);
   mixer.close();
   for (const l of legs) l.close();
   pool.close();

@@ -12,6 +12,7 @@ import { MethodRouter } from './api/Router.js';
 import { RpcServer } from './api/RpcServer.js';
 import type { EndpointState, StatusResult } from './api/protocol.js';
 import { VERSION } from './version.js';
+import { Metrics } from './api/Metrics.js';
 
 /** Something the daemon started and must close, newest first, when it stops. */
 export interface Service {
@@ -52,8 +53,17 @@ export class Daemon {
   readonly counters = {
     endpointStates: (): Partial<Record<EndpointState, number>> => ({}),
     activeConferences: (): number => 0,
+    activeLegs: (): number => 0,
+    legLoss: (): { conference: string; endpoint: string; lossPct: number }[] => [],
+    mixerCpuPct: (): number | null => null,
     upcoming24h: (): number => 0,
   };
+  readonly metrics = new Metrics({
+    endpointStates: () => this.counters.endpointStates(),
+    conferences: () => ({ active: this.counters.activeConferences(), legs: this.counters.activeLegs() }),
+    legLoss: () => this.counters.legLoss(),
+    mixerCpuPct: () => this.counters.mixerCpuPct(),
+  });
 
   private constructor(opts: DaemonOptions, config: SiteConfig, lock: DataDirLock, store: Store) {
     this.#opts = opts;
@@ -101,7 +111,9 @@ export class Daemon {
       audit: this.store.audit,
       log: this.log,
       onDemoToken: (caller) => this.#warnDemoToken(caller.name),
+      onCall: (method, result) => this.metrics.apiCalls.inc({ method, result }),
     });
+    this.#api.addRoute(this.metrics.route);
     this.#services.push({ name: 'api', close: () => this.#api?.close() });
     this.log.info({ url: this.#api.url, site: cfg.site.name, endpoints: cfg.endpoints.length }, 'vcbridged ready');
   }

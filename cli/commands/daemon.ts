@@ -8,6 +8,7 @@ import { globals, parseOptions, type Globals } from '../context.js';
 import { CliError } from '../errors.js';
 import { isAlive, spawnDaemon } from '../daemonProcess.js';
 import { print } from '../output.js';
+import { install } from './install.js';
 
 /** Same default as vcbridged's own (VCBRIDGE_DATA_DIR, /var/lib/vcbridge for root, else ~/.local/state). */
 function defaultDataDir(): string {
@@ -101,4 +102,4 @@ const status = new Command('status')
     if (!pid) process.exitCode = 1;
   });
 
-export const daemon = new Command('daemon').description('start, stop and check the daemon').addCommand(start).addCommand(stop).addCommand(status);
+export const daemon = new Command('daemon').description('start, stop and check the daemon').addCommand(start).addCommand(stop).addCommand(status).addCommand(install);

@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
+import { cdr } from './cdr.js';
+import { conf } from './conf.js';
 import { consoleCommand } from './console.js';
 import { endpoint } from './endpoint.js';
 import { endpoints } from './endpoints.js';
 import { schedule } from './schedule.js';
 
 /** Commands added by later layers (endpoints, conf, schedule, cdr, console, report). */
-export const commands: Command[] = [consoleCommand, endpoints, endpoint, schedule];
+export const commands: Command[] = [consoleCommand, endpoints, endpoint, schedule, conf, cdr];

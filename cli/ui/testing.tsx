@@ -1,13 +1,25 @@
 // Helpers for the console's .test.tsx files: render inside a language, read frames as plain text,
 // let React and Ink settle after a key press.
 import type { ReactElement } from 'react';
+import { afterEach } from 'vitest';
 import { render } from 'ink-testing-library';
 import type { ConferenceView, EndpointView, ParticipantView } from '../../daemon/api/protocol.js';
 import { KeyProvider } from './hooks/useKeys.js';
 import { I18nContext, translator, type UiLang } from './i18n/index.js';
 
+type Instance = ReturnType<typeof render>;
+const live = new Set<Instance>();
+
+// Every console test file imports this module: unmount what a test rendered (timers, spinners).
+afterEach(() => {
+  for (const r of live) r.unmount();
+  live.clear();
+});
+
 export function renderIn(lang: UiLang, tree: ReactElement) {
-  return render(<I18nContext.Provider value={{ lang, t: translator(lang) }}><KeyProvider>{tree}</KeyProvider></I18nContext.Provider>);
+  const r = render(<I18nContext.Provider value={{ lang, t: translator(lang) }}><KeyProvider>{tree}</KeyProvider></I18nContext.Provider>);
+  live.add(r);
+  return r;
 }
 
 /** Strip colour codes, so assertions read the frame as a person would. */
@@ -16,7 +28,21 @@ export function plain(frame: string | undefined): string {
   return (frame ?? '').replace(/\u001b\[[0-9;]*m/g, '');
 }
 
-export const settle = (ms = 20) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Let React and Ink settle after a key press: wait `ms`, then until no rendered instance has drawn a
+ * new frame for 40 ms (Ink throttles drawing; a loaded machine delays it), at most 1 s.
+ */
+export async function settle(ms = 20): Promise<void> {
+  await sleep(ms);
+  const deadline = Date.now() + 1000;
+  for (;;) {
+    const before = [...live].map((r) => r.frames.length);
+    await sleep(40);
+    if ([...live].every((r, i) => r.frames.length === before[i]) || Date.now() > deadline) return;
+  }
+}
 
 /** Poll until the frame contains `text` (for async data), or throw with the last frame. */
 export async function frameWith(get: () => string | undefined, text: string | RegExp, timeoutMs = 3000): Promise<string> {
@@ -25,7 +51,7 @@ export async function frameWith(get: () => string | undefined, text: string | Re
     const f = plain(get());
     if (typeof text === 'string' ? f.includes(text) : text.test(f)) return f;
     if (Date.now() > deadline) throw new Error(`frame never showed ${String(text)}; last frame:\n${f}`);
-    await settle(10);
+    await sleep(10);
   }
 }
 

@@ -28,6 +28,8 @@ export interface RpcServerOptions {
   operators: () => readonly OperatorIdentity[];
   audit: AuditSink;
   log: Logger;
+  /** Called after every dispatched call (metrics). */
+  onCall?: (method: string, result: 'ok' | 'error') => void;
   /** Called when an operator authenticates with the published demo token. */
   onDemoToken?: (caller: Caller) => void;
 }
@@ -231,6 +233,8 @@ export class RpcServer {
   }
 
   #audited(caller: Caller, method: string, params: unknown, reply: RpcResponse): RpcResponse {
+    // unknown methods never get here, so the label set stays bounded
+    this.#opts.onCall?.(method, reply.error ? 'error' : 'ok');
     if (isStateChanging(method)) {
       try {
         this.#opts.audit.append({

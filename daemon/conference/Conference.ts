@@ -326,28 +326,32 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
     }
   }
 
-  /** Recompute mutes and views and apply them to the media (serialised: views switch asynchronously). */
+  /** Recompute mutes (applied now) and views (switched in order, each waits for a keyframe). */
   #apply(): void {
-    this.#applying = this.#applying.then(() => this.#applyNow()).catch((err: unknown) => this.#log.error({ err }, 'applying the floor failed'));
-  }
-
-  async #applyNow(): Promise<void> {
     if (!this.live) return;
     const attached = new Set(this.#media.legIds);
-    const present = [...this.#participants.keys()].filter((id) => attached.has(id));
     const before = this.#decision;
     const d = decideFloor({
       mode: this.#mode, chair: this.#chair, upstream: this.#upstream, floor: this.#floor, speaker: this.#speaker,
-      previousSpeaker: this.#previousSpeaker, selections: this.#selections, overrides: this.#overrides, present,
+      previousSpeaker: this.#previousSpeaker, selections: this.#selections, overrides: this.#overrides,
+      present: [...this.#participants.keys()].filter((id) => attached.has(id)),
       canView: (t, s) => this.#media.canView(t, s),
     });
     this.#decision = d;
     for (const [id, muted] of d.muted) this.#media.setMuted(id, muted);
-    for (const [id, src] of d.views) await this.#media.show(id, src);
     for (const id of this.#participants.keys()) {
       if (before.muted.get(id) !== d.muted.get(id) || (before.source === id) !== (d.source === id)) this.#publish(id);
     }
     if (before.source !== d.source) this.#emitState();
+    this.#applying = this.#applying.then(() => this.#showViews()).catch((err: unknown) => this.#log.error({ err }, 'switching views failed'));
+  }
+
+  async #showViews(): Promise<void> {
+    const d = this.#decision;
+    for (const [id, src] of d.views) {
+      if (!this.live || this.#decision !== d) return; // a newer decision follows in the chain
+      await this.#media.show(id, src);
+    }
   }
 
   #participantView(p: Participant): ParticipantView {

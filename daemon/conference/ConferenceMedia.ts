@@ -107,7 +107,7 @@ export class ConferenceMedia extends TypedEmitter<MediaEvents> {
     if (!v) return false;
     if (sourceId !== null && (v.showing === sourceId && v.pending === null || v.pending === sourceId)) return true;
     if (sourceId === null && v.showing === null && v.pending === null) return true;
-    const ok = await this.#view.select(targetId, sourceId); console.log("SHOW", targetId, sourceId, ok, JSON.stringify(this.#view.viewOf(targetId))); return ok;
+    return this.#view.select(targetId, sourceId);
   }
 
   /** What the target shows now (the pending switch not yet done). */

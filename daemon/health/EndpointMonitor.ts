@@ -8,14 +8,15 @@ import { checkEndpoint, type CheckStep } from './diagnose.js';
 import { describeReply, isGoodAnswer } from './causes.js';
 import { Reachability, type ProbeOutcome } from './Reachability.js';
 import { SampleWriter } from './SampleWriter.js';
+import { DueQueue } from './DueQueue.js';
 import type {
   CheckReport, EndpointHealth, EndpointStateChange, HealthSettings, HealthState, OptionsProber, OptionsReply, RegistrationChange,
   RegistrationState,
 } from './types.js';
 
-// OPTIONS "qualify" of every configured endpoint. Each endpoint has its own jittered timer, so 2,000
-// endpoints spread over the interval instead of firing together; a bounded queue caps how many
-// probes are in flight. An endpoint in a meeting is probed about once a second with a short timeout,
+// OPTIONS "qualify" of every configured endpoint. Each endpoint has its own jittered due time (all
+// on one timer, see DueQueue), so 2,000 endpoints spread over the interval instead of firing
+// together; a bounded queue caps how many probes are in flight. An endpoint in a meeting is probed about once a second with a short timeout,
 // so losing it is noticed within seconds. A single miss triggers a quick confirmation probe, so an
 // outage is declared within two intervals without one lost datagram being an outage.
 
@@ -27,6 +28,7 @@ export const SAMPLE_EVERY_MS = 60_000;
 const MIN_GAP_MS = 50;
 /** Slack past the probe timeout before the monitor gives up on the prober itself. */
 const GUARD_MS = 2000;
+const WATCHDOG_MS = 1000;
 
 export type MonitorEvents = {
   state: [EndpointStateChange];
@@ -55,7 +57,6 @@ interface Tracked {
   registrationReason?: string;
   inCall: boolean;
   conferenceId?: string;
-  timer?: Timer;
   probing: boolean;
   removed: boolean;
 }
@@ -73,6 +74,9 @@ export class EndpointMonitor extends TypedEmitter<MonitorEvents> {
   readonly #queue = new Set<Tracked>();
   #running = 0;
   #samples?: SampleWriter;
+  readonly #due: DueQueue<Tracked>;
+  readonly #inflight = new Map<Tracked, { deadline: number; give: (r: OptionsReply) => void }>();
+  #watchdog?: Timer;
   #started = false;
   #closed = false;
 
@@ -84,6 +88,7 @@ export class EndpointMonitor extends TypedEmitter<MonitorEvents> {
     this.#log = opts.log.child({ component: 'health' });
     this.#settings = { ...opts.settings };
     this.#random = opts.random ?? Math.random;
+    this.#due = new DueQueue(this.#clock, (t) => this.#enqueue(t));
   }
 
   /** Restore the last known states from the store and start probing. */
@@ -92,6 +97,7 @@ export class EndpointMonitor extends TypedEmitter<MonitorEvents> {
     this.#started = true;
     this.#apply(endpoints);
     this.#samples = new SampleWriter({ repo: this.#repo, clock: this.#clock, log: this.#log });
+    this.#watchdog = this.#later(() => this.#watch(), WATCHDOG_MS);
     this.#log.info({ endpoints: endpoints.length, intervalSeconds: this.#settings.intervalSeconds }, 'endpoint monitor started');
   }
 
@@ -185,7 +191,9 @@ export class EndpointMonitor extends TypedEmitter<MonitorEvents> {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    for (const t of this.#tracked.values()) this.#clock.clearTimeout(t.timer);
+    this.#due.close();
+    this.#clock.clearTimeout(this.#watchdog);
+    for (const abandon of this.#inflight.values()) abandon.give({ ok: false, error: 'timeout' });
     this.#urgent.clear();
     this.#queue.clear();
     this.#samples?.close();
@@ -205,7 +213,7 @@ export class EndpointMonitor extends TypedEmitter<MonitorEvents> {
     for (const [id, t] of this.#tracked) {
       if (wanted.has(id)) continue;
       t.removed = true;
-      this.#clock.clearTimeout(t.timer);
+      this.#due.cancel(t);
       this.#urgent.delete(t);
       this.#queue.delete(t);
       this.#tracked.delete(id);
@@ -251,11 +259,7 @@ export class EndpointMonitor extends TypedEmitter<MonitorEvents> {
   }
 
   #schedule(t: Tracked, delayMs: number): void {
-    this.#clock.clearTimeout(t.timer);
-    t.timer = this.#later(() => {
-      t.timer = undefined;
-      this.#enqueue(t);
-    }, Math.max(0, delayMs));
+    this.#due.schedule(t, this.#clock.now() + Math.max(0, delayMs));
   }
 
   #enqueue(t: Tracked): void {
@@ -284,7 +288,7 @@ export class EndpointMonitor extends TypedEmitter<MonitorEvents> {
     let server: string | undefined;
     let code: number | null = null;
     try {
-      const reply = await this.#guard(this.#prober.options({ uri: t.ep.uri, transport: t.ep.transport }, { timeoutMs }), timeoutMs, t.ep.id);
+      const reply = await this.#guarded(t, this.#prober.options({ uri: t.ep.uri, transport: t.ep.transport }, { timeoutMs }), startedAt + timeoutMs + GUARD_MS);
       outcome = describeReply(reply, t.ep.transport, timeoutMs);
       server = reply.server;
       code = reply.status ?? null;
@@ -301,16 +305,25 @@ export class EndpointMonitor extends TypedEmitter<MonitorEvents> {
     this.#pump();
   }
 
-  /** A prober that never settles must not freeze an endpoint's schedule. */
-  #guard(p: Promise<OptionsReply>, timeoutMs: number, endpointId: string): Promise<OptionsReply> {
-    let timer: Timer | undefined;
+  /** A prober that never settles must not freeze an endpoint's schedule: one watchdog (not a timer
+   *  per probe) gives up on probes past their deadline. */
+  #guarded(t: Tracked, p: Promise<OptionsReply>, deadline: number): Promise<OptionsReply> {
+    let give!: (r: OptionsReply) => void;
     const late = new Promise<OptionsReply>((resolve) => {
-      timer = this.#later(() => {
-        this.#log.error({ endpoint: endpointId, timeoutMs }, 'the OPTIONS prober did not settle after its timeout');
-        resolve({ ok: false, error: 'timeout' });
-      }, timeoutMs + GUARD_MS);
+      give = resolve;
     });
-    return Promise.race([p, late]).finally(() => this.#clock.clearTimeout(timer));
+    this.#inflight.set(t, { deadline, give });
+    return Promise.race([p, late]).finally(() => this.#inflight.delete(t));
+  }
+
+  #watch(): void {
+    const now = this.#clock.now();
+    for (const [t, w] of this.#inflight) {
+      if (now < w.deadline) continue;
+      this.#log.error({ endpoint: t.ep.id }, 'the OPTIONS prober did not settle after its timeout');
+      w.give({ ok: false, error: 'timeout' });
+    }
+    if (!this.#closed) this.#watchdog = this.#later(() => this.#watch(), WATCHDOG_MS);
   }
 
   #account(t: Tracked, o: ProbeOutcome, server: string | undefined, code: number | null, startedAt: number): void {

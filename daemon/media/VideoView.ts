@@ -196,7 +196,7 @@ export class VideoView extends TypedEmitter<ViewEvents> {
     return true;
   }
 
-  /** Broadcast: every target that can view the source shows it (the source's own room excluded). */
+  /** Broadcast: every target that can view the source shows it, except those listed; returns the ones that cannot. */
   async selectAll(sourceId: string, opts: { except?: string[] } = {}): Promise<string[]> {
     const skipped: string[] = [];
     for (const id of this.#targets.keys()) {

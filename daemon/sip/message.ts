@@ -5,6 +5,7 @@ import { VcError } from '../errors.js';
 import { parseAOR, parseUri, stringifyUri, type NameAddr, type Remote, type SipMessage, type SipUri } from './lib.js';
 
 export type { SipMessage, NameAddr, SipUri };
+export { parseUri, stringifyUri };
 
 export type SipTransport = 'udp' | 'tcp' | 'tls';
 

@@ -38,7 +38,9 @@ export class SimCall extends TypedEmitter<SignalCallEvents> implements SignalCal
     this.remote = {
       address: '127.0.0.1',
       audio: { port: site.audio.port, rtcpPort: site.audio.rtcpPort, pt: 0, codec: 'PCMU', clockRate: 8000, telephoneEventPt: 101 },
-      video: { port: site.video.port, rtcpPort: site.video.rtcpPort, pt: 96, codec: 'H264', clockRate: 90000, fmtp: 'packetization-mode=1;profile-level-id=42e01f' },
+      // VP8: SimVideo's H.264 keyframes are IDR slices without an SPS, and mediasoup only treats an SPS
+      // as the start of a keyframe, so its consumers would never start forwarding them.
+      video: { port: site.video.port, rtcpPort: site.video.rtcpPort, pt: 96, codec: 'VP8', clockRate: 90000 },
     };
     this.#send(local);
   }
@@ -97,7 +99,7 @@ export class SimSignalling implements Signalling {
     const s = new SimSignalling();
     for (const spec of specs) {
       const audio = await SimRoom.create({ codec: 'PCMU', pt: 0, toneHz: spec.toneHz, amplitude: 6000 });
-      const video = await SimVideo.create({ codec: 'H264', pt: 96, tag: spec.tag, gopFrames: 30, answersPli: true });
+      const video = await SimVideo.create({ codec: 'VP8', pt: 96, tag: spec.tag, gopFrames: 30, answersPli: true });
       s.sites.set(spec.id, { id: spec.id, audio, video, calls: 0 });
     }
     return s;

@@ -114,3 +114,18 @@ it('a WebSocket with a garbage upgrade does not disturb the daemon', async () =>
   expect(((await c.call('status')) as any).result.site).toBe('Test site');
   c.close();
 });
+
+it('GET /metrics serves Prometheus text that counts API calls by method and result', async () => {
+  const c = await rawConnect(d.url, TOKENS.viewer);
+  await c.call('status');
+  await c.call('daemon.stop');
+  c.close();
+  const res = await fetch(`http://127.0.0.1:${d.apiPort}/metrics`);
+  expect(res.status).toBe(200);
+  const text = await res.text();
+  expect(text).toMatch(/vcbridge_api_calls_total\{method="status",result="ok"\} [1-9]/);
+  expect(text).toMatch(/vcbridge_api_calls_total\{method="daemon.stop",result="error"\} [1-9]/);
+  expect(text).toMatch(/vcbridge_endpoints\{state="unknown"\} 1/);
+  expect(text).toContain('vcbridge_conferences_active 0');
+  expect((await fetch(`http://127.0.0.1:${d.apiPort}/nope`)).status).toBe(404);
+});

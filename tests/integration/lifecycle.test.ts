@@ -150,4 +150,18 @@ describe('CLI', () => {
     expect(stop.code, stop.err).toBe(0);
     expect(cli(['daemon', 'status', '--data-dir', dataDir]).code).toBe(1);
   });
+
+  it('daemon install --root stages the systemd unit (unprivileged user, restart on failure, state dir) and the config', () => {
+    const root = mkdtempSync(join(tmpdir(), 'vcb-root-'));
+    const r = cli(['daemon', 'install', '--root', root, '--config', 'configs/gongyi.example.yaml', '--json']);
+    expect(r.code, r.err).toBe(0);
+    const unit = readFileSync(join(root, 'etc/systemd/system/vcbridged.service'), 'utf8');
+    expect(unit).toMatch(/^User=vcbridge$/m);
+    expect(unit).toMatch(/^Restart=on-failure$/m);
+    expect(unit).toMatch(/--data-dir \/var\/lib\/vcbridge/);
+    expect(unit).toContain(process.execPath);
+    expect(unit).not.toMatch(/@(NODE|PREFIX)@/);
+    expect(existsSync(join(root, 'etc/vcbridge/site.yaml'))).toBe(true);
+    expect(existsSync(join(root, 'var/lib/vcbridge'))).toBe(true);
+  });
 });

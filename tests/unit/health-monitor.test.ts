@@ -208,3 +208,53 @@ describe('EndpointMonitor: states on a manual clock', () => {
     expect(u.last7d).toBe(u.last24h);
   });
 });
+
+describe('EndpointMonitor: robustness', () => {
+  it('a prober that never settles is given up after its timeout; the endpoint goes unreachable and keeps being probed', async () => {
+    const clock = new ManualClock(T0);
+    let calls = 0;
+    const hanging: OptionsProber = { options: () => { calls++; return new Promise<OptionsReply>(() => undefined); } };
+    const store = Store.open(join(root, `m${++n}.db`));
+    const monitor = new EndpointMonitor({ prober: hanging, repo: store.health, clock, log: silentLogger(), settings: SETTINGS, random: () => 0.5 });
+    opened.push({ store, monitor });
+    monitor.start([ep('a')]);
+    const took = await until(clock, () => monitor.snapshot('a')?.state === 'unreachable', 30_000, 100);
+    expect(took).toBeLessThan(12_000);
+    const before = calls;
+    await clock.advance(30_000);
+    expect(calls).toBeGreaterThan(before);
+  });
+});
+
+describe('DueQueue: one timer for many due times', () => {
+  it('fires each item once, at its latest schedule, in time order; cancelled items never fire', async () => {
+    const { DueQueue } = await import('../../daemon/health/DueQueue.js');
+    const clock = new ManualClock(T0);
+    const fired: { item: number; at: number }[] = [];
+    const q = new DueQueue<number>(clock, (item) => fired.push({ item, at: clock.now() }));
+    const want = new Map<number, number>();
+    let seed = 7;
+    const rnd = () => ((seed = (seed * 48271) % 2147483647) / 2147483647);
+    for (let i = 0; i < 500; i++) {
+      const at = T0 + Math.floor(rnd() * 10_000);
+      q.schedule(i, at);
+      want.set(i, at);
+    }
+    for (let i = 0; i < 500; i += 3) {
+      const at = T0 + Math.floor(rnd() * 10_000);
+      q.schedule(i, at);
+      want.set(i, at);
+    }
+    for (let i = 1; i < 500; i += 7) {
+      q.cancel(i);
+      want.delete(i);
+    }
+    expect(q.size).toBe(want.size);
+    await clock.advance(10_001);
+    expect(fired.length).toBe(want.size);
+    for (const f of fired) expect(f.at).toBe(want.get(f.item));
+    expect(fired.map((f) => f.at)).toEqual([...fired.map((f) => f.at)].sort((a, b) => a - b));
+    expect(clock.pending).toBe(0);
+    q.close();
+  });
+});

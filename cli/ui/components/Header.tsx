@@ -14,7 +14,7 @@ export function ConnectionLine({ conn, url, now }: { conn: ConnState; url: strin
   return (
     <Box flexDirection="column">
       <Text color="red" bold>✕ {t('conn.disconnected', { seconds, attempt: conn.attempt })}</Text>
-      <Text color="red">  {t('conn.stale')} · {conn.error}</Text>
+      <Text color="red">  {t('conn.stale')} · {conn.error ?? t('conn.closed')}</Text>
     </Box>
   );
 }

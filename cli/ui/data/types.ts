@@ -9,7 +9,8 @@ export interface ConsoleApi {
 export type ConnState =
   | { phase: 'connecting' }
   | { phase: 'connected' }
-  | { phase: 'disconnected'; error: string; attempt: number; retryAt: number };
+  /** `error` is the client's message; null when the daemon closed a working connection. */
+  | { phase: 'disconnected'; error: string | null; attempt: number; retryAt: number };
 
 export type NotificationListener = (method: string, params: unknown) => void;
 

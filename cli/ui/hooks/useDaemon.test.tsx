@@ -12,7 +12,7 @@ function Probe({ url }: { url: string }) {
   const d = useDaemon({ url, token: 'op-token', backoff: { firstMs: 50, maxMs: 200 } });
   const [last, setLast] = useState('-');
   useNotifications(d, (m, p) => setLast(`${m}:${JSON.stringify(p)}`));
-  const conn = d.conn.phase === 'disconnected' ? `disconnected#${d.conn.attempt} (${d.conn.error})` : d.conn.phase;
+  const conn = d.conn.phase === 'disconnected' ? `disconnected#${d.conn.attempt} (${d.conn.error ?? 'closed'})` : d.conn.phase;
   return <Text>{conn} gen={d.generation} api={d.api ? 'yes' : 'no'} last={last}</Text>;
 }
 
@@ -51,7 +51,7 @@ describe('useDaemon against a real WebSocket JSON-RPC server', () => {
     const { lastFrame } = mount(s.url);
     await frameWith(lastFrame, 'connected gen=1');
     await s.stop();
-    await frameWith(lastFrame, /disconnected#1 \(the daemon closed the connection\) gen=1 api=no/);
+    await frameWith(lastFrame, /disconnected#1 \(closed\) gen=1 api=no/);
     // while it is down, attempts keep coming, each refused
     await frameWith(lastFrame, /disconnected#[2-9] \(cannot reach the daemon at ws:\/\/127\.0\.0\.1:\d+: nothing is listening/);
     await s.start();

@@ -37,7 +37,7 @@ export function useDaemon({ url, token, backoff = DEFAULT_BACKOFF, timeoutMs = 6
     let current: ApiClient | undefined;
     let attempt = 0;
 
-    const retry = (error: string) => {
+    const retry = (error: string | null) => {
       if (stopped) return;
       attempt += 1;
       const delay = Math.min(maxMs, firstMs * 2 ** (attempt - 1));
@@ -63,7 +63,7 @@ export function useDaemon({ url, token, backoff = DEFAULT_BACKOFF, timeoutMs = 6
         for (const l of listeners.current) l(method, params);
       });
       c.onClose(() => {
-        if (current === c) retry('the daemon closed the connection');
+        if (current === c) retry(null);
       });
       try {
         await c.call('subscribe', { topics: ['*'] });

@@ -9,6 +9,7 @@ export const en = {
   'conn.connecting': 'connecting to {url}…',
   'conn.connected': 'connected',
   'conn.disconnected': 'daemon unreachable — reconnecting in {seconds} s (attempt {attempt})',
+  'conn.closed': 'the daemon closed the connection',
   'conn.stale': 'showing the last known state',
 
   'state.reachable': 'reachable',

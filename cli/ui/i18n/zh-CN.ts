@@ -10,6 +10,7 @@ export const zhCN: Record<MessageKey, string> = {
   'conn.connecting': '正在连接 {url}…',
   'conn.connected': '已连接',
   'conn.disconnected': '无法连接守护进程 — {seconds} 秒后重连（第 {attempt} 次）',
+  'conn.closed': '守护进程关闭了连接',
   'conn.stale': '显示的是最后已知状态',
 
   'state.reachable': '在线',

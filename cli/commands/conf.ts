@@ -1,0 +1,188 @@
+import { Command } from 'commander';
+import { z } from 'zod';
+import type { ConferenceMode, ConferenceStartParams, ConferenceView, ParticipantView } from '../../daemon/api/protocol.js';
+import type { ApiClient } from '../client.js';
+import { globals, parseOptions, withClient, type Globals } from '../context.js';
+import { usage } from '../errors.js';
+import { print } from '../output.js';
+import { progressLine, renderConference, renderList, renderParticipant } from '../confRender.js';
+
+const MODES = ['broadcast', 'rollcall', 'voice', 'select'] as const;
+const Mode = z.enum(MODES);
+const list = (s: string): string[] => s.split(',').map((x) => x.trim()).filter(Boolean);
+const SETTLED = new Set<ParticipantView['state']>(['connected', 'failed', 'redialing', 'hungup', 'ended']);
+
+const StartOptions = z.object({
+  title: z.string().trim().min(1, 'a title is needed'),
+  endpoints: z.string().optional(),
+  group: z.string().min(1).optional(),
+  upstream: z.string().min(1).optional(),
+  chair: z.string().min(1).optional(),
+  mode: Mode.optional(),
+  duration: z.coerce.number().int().min(1).max(1440).optional(),
+  wait: z.coerce.number().min(0).max(600).default(30),
+});
+
+/** Start, then follow each site's progress until every one has settled (or --wait runs out). */
+async function startAndFollow(g: Globals, c: ApiClient, params: ConferenceStartParams, waitS: number): Promise<ConferenceView> {
+  const seen: { conferenceId: string; participant: ParticipantView }[] = [];
+  const target: { id?: string } = {};
+  const states = new Map<string, ParticipantView['state']>();
+  let wake: (() => void) | undefined;
+  const show = (p: ParticipantView): void => {
+    if (states.get(p.endpointId) === p.state && p.state !== 'redialing') return;
+    states.set(p.endpointId, p.state);
+    if (!g.json) process.stdout.write(`${progressLine(p, g.lang)}\n`);
+    wake?.();
+  };
+  c.onNotification((method, raw) => {
+    if (method === 'conference.participant') {
+      const n = raw as { conferenceId: string; participant: ParticipantView };
+      if (target.id === undefined) seen.push(n);
+      else if (n.conferenceId === target.id) show(n.participant);
+    } else if (method === 'conference.event' && !g.json) {
+      const n = raw as { conferenceId: string; message: string };
+      if (n.conferenceId === target.id && /failed|dropped|PIN/.test(n.message)) process.stdout.write(`          ${n.message}\n`);
+    }
+  });
+  await c.call('subscribe', { topics: ['conference.participant', 'conference.event'] });
+  const started = await c.call('conference.start', params);
+  const id = started.id;
+  target.id = id;
+  if (!g.json) process.stdout.write(`conference ${started.id} "${started.title}" starting: dialling ${started.participants.length} sites\n`);
+  for (const n of seen.splice(0)) if (n.conferenceId === id) show(n.participant);
+  const deadline = Date.now() + waitS * 1000;
+  const settled = (): boolean => started.participants.every((p) => SETTLED.has(states.get(p.endpointId) ?? p.state));
+  while (!settled() && Date.now() < deadline) {
+    await new Promise<void>((resolve) => {
+      wake = resolve;
+      setTimeout(resolve, Math.min(500, Math.max(0, deadline - Date.now())));
+    });
+  }
+  return c.call('conference.show', { id });
+}
+
+const start = new Command('start')
+  .description('start a conference: dial every site now and show how each one answers')
+  .requiredOption('--title <title>', 'what the meeting is called')
+  .option('--endpoints <ids>', 'comma-separated endpoint ids, e.g. mihe,xiaoguan')
+  .option('--group <group>', 'every endpoint of a group, e.g. towns')
+  .option('--upstream <id>', 'the upstream MCU to join (registers, dials, sends its PIN), e.g. zhengzhou')
+  .option('--chair <id>', 'the chair site (never muted by roll call)')
+  .option('--mode <mode>', `floor mode: ${MODES.join(', ')} (default broadcast)`)
+  .option('--duration <minutes>', 'planned length; the conference ends itself then')
+  .option('--wait <seconds>', 'follow the sites\' progress at most this long (0: do not wait)', '30')
+  .action(async (raw, cmd: Command) => {
+    const g = globals(cmd);
+    const o = parseOptions(StartOptions, raw);
+    if (!o.endpoints && !o.group && !o.upstream) throw usage('name the sites: --endpoints a,b,c and/or --group towns (and/or --upstream)');
+    const params: ConferenceStartParams = { title: o.title };
+    if (o.endpoints) params.endpoints = list(o.endpoints);
+    if (o.group) params.group = o.group;
+    if (o.upstream) params.upstream = o.upstream;
+    if (o.chair) params.chair = o.chair;
+    if (o.mode) params.mode = o.mode;
+    if (o.duration) params.durationMinutes = o.duration;
+    const conf = await withClient(g, (c) => startAndFollow(g, c, params, o.wait));
+    print(g, conf, (v) => `\n${renderConference(v, g.lang)}`);
+  });
+
+const listCmd = new Command('list')
+  .description('conferences running now (--all: also those that ended)')
+  .option('--all', 'include ended conferences (newest 100)')
+  .action(async (raw: { all?: boolean }, cmd: Command) => {
+    const g = globals(cmd);
+    const rows = await withClient(g, (c) => c.call('conference.list', raw.all ? { all: true } : {}));
+    print(g, rows, renderList);
+  });
+
+const showCmd = new Command('show')
+  .description('one conference: every site with its state, mute, what it sees and its link quality')
+  .argument('<id>', 'conference id (see `vcbridge conf list`)')
+  .action(async (id: string, _o, cmd: Command) => {
+    const g = globals(cmd);
+    const conf = await withClient(g, (c) => c.call('conference.show', { id }));
+    print(g, conf, (v) => renderConference(v, g.lang));
+  });
+
+/** A subcommand `<id> ...args` that calls one method and prints the conference (or participant). */
+function action<A extends unknown[]>(
+  name: string, description: string, args: [string, string][],
+  run: (c: ApiClient, id: string, ...rest: A) => Promise<ConferenceView | ParticipantView>,
+  opts: [string, string][] = [],
+): Command {
+  const cmd = new Command(name).description(description).argument('<id>', 'conference id');
+  for (const [a, d] of args) cmd.argument(a, d);
+  for (const [f, d] of opts) cmd.option(f, d);
+  return cmd.action(async (...all: unknown[]) => {
+    // commander calls back with (id, ...declared arguments, options, command)
+    const command = all[all.length - 1] as Command;
+    const g = globals(command);
+    const id = all[0] as string;
+    const merged = [...all.slice(1, 1 + args.length), all[all.length - 2]] as unknown as A;
+    const out = await withClient(g, (c) => run(c, id, ...merged));
+    print(g, out, (v) => ('endpointId' in v ? renderParticipant(v, g.lang) : renderConference(v, g.lang)));
+  });
+}
+
+const orNull = (s: string): string | null => (s === 'none' || s === 'auto' ? null : s);
+
+const end = action<[{ reason?: string }]>('end', 'end the conference (BYE to every site)', [],
+  (c, id, o) => c.call('conference.end', { id, ...(o.reason ? { reason: o.reason } : {}) }), [['--reason <text>', 'why, for the record']]);
+
+const mute = action<[string[], { all?: boolean; exceptChair?: boolean }]>('mute', 'mute sites (or --all, --all --except-chair)',
+  [['[sites...]', 'endpoint ids']], (c, id, sites, o) => {
+    if (!o.all && sites.length === 0) throw usage('name the sites to mute, or use --all');
+    return c.call('conference.mute', o.all ? { id, all: true, exceptChair: Boolean(o.exceptChair) } : { id, endpointIds: sites });
+  }, [['--all', 'every site'], ['--except-chair', 'with --all: keep the chair unmuted']]);
+
+const unmute = action<[string[], { all?: boolean }]>('unmute', 'unmute sites (or --all)', [['[sites...]', 'endpoint ids']], (c, id, sites, o) => {
+  if (!o.all && sites.length === 0) throw usage('name the sites to unmute, or use --all');
+  return c.call('conference.unmute', o.all ? { id, all: true } : { id, endpointIds: sites });
+}, [['--all', 'every site']]);
+
+const floor = action<[string]>('floor', 'give the floor to a site (roll call 点名发言), or "none" to take it back',
+  [['<site>', 'endpoint id or none']], (c, id, site) => c.call('conference.floor', { id, endpointId: orNull(site) }));
+
+const mode = action<[string, { floor?: string }]>('mode', `switch the floor mode: ${MODES.join(', ')}`, [['<mode>', MODES.join('|')]],
+  (c, id, m, o) => {
+    const parsed = Mode.safeParse(m);
+    if (!parsed.success) throw usage(`mode must be one of ${MODES.join(', ')}, got "${m}"`);
+    return c.call('conference.mode', { id, mode: parsed.data as ConferenceMode, ...(o.floor ? { floor: o.floor } : {}) });
+  }, [['--floor <site>', 'the source (broadcast) or floor site (rollcall)']]);
+
+const view = action<[string, string]>('view', 'choose what one site sees ("auto": back to the mode\'s choice)',
+  [['<site>', 'the site whose screen to set'], ['<source>', 'the site it should see, or auto']],
+  (c, id, site, source) => c.call('conference.view', { id, endpointId: site, source: orNull(source) }));
+
+const dial = action<[string]>('dial', 'dial (or redial now) a site; a configured site not in the meeting joins it',
+  [['<site>', 'endpoint id']], (c, id, site) => c.call('conference.dial', { id, endpointId: site }));
+
+const hangup = action<[string]>('hangup', 'hang up one site (it is not redialled until you dial it)',
+  [['<site>', 'endpoint id']], (c, id, site) => c.call('conference.hangup', { id, endpointId: site }));
+
+const lock = action<[]>('lock', 'refuse dial-ins to this conference', [], (c, id) => c.call('conference.lock', { id }));
+const unlock = action<[]>('unlock', 'accept dial-ins from listed sites again', [], (c, id) => c.call('conference.unlock', { id }));
+
+const extend = action<[string]>('extend', 'move the planned end later', [['<minutes>', 'minutes to add']], (c, id, minutes) => {
+  const n = Number(minutes);
+  if (!Number.isInteger(n) || n < 1 || n > 1440) throw usage(`minutes must be a whole number from 1 to 1440, got "${minutes}"`);
+  return c.call('conference.extend', { id, minutes: n });
+});
+
+export const conf = new Command('conf')
+  .description('conferences: start, list, show, end, and control the floor, mutes and views')
+  .addCommand(start)
+  .addCommand(listCmd)
+  .addCommand(showCmd)
+  .addCommand(end)
+  .addCommand(mute)
+  .addCommand(unmute)
+  .addCommand(floor)
+  .addCommand(mode)
+  .addCommand(view)
+  .addCommand(dial)
+  .addCommand(hangup)
+  .addCommand(lock)
+  .addCommand(unlock)
+  .addCommand(extend);

@@ -1,0 +1,75 @@
+import { Command } from 'commander';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { globals, parseOptions } from '../context.js';
+import { CliError } from '../errors.js';
+import { print } from '../output.js';
+
+const Options = z.object({
+  root: z.string().default('/'),
+  config: z.string().optional(),
+  user: z.boolean().default(true),
+});
+
+/** The project folder (where dist/ and configs/ are), from this bundle's location. */
+function prefix(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 4; i++) {
+    if (existsSync(join(dir, 'configs', 'vcbridged.service'))) return dir;
+    dir = dirname(dir);
+  }
+  throw new CliError('INTERNAL', 'cannot find configs/vcbridged.service next to this vcbridge');
+}
+
+function run(cmd: string, args: string[]): void {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new CliError('INTERNAL', `${cmd} ${args.join(' ')} failed: ${r.stderr || r.error?.message}`);
+}
+
+/**
+ * Place the systemd unit, the config dir and the state dir. With --root (a staging tree, used by
+ * the tests and by packagers) nothing outside that tree is touched and no user is created.
+ */
+export const install = new Command('install')
+  .description('install the systemd unit (vcbridged.service), /etc/vcbridge and /var/lib/vcbridge')
+  .option('--root <dir>', 'install into this tree instead of / (packaging, tests)')
+  .option('--config <file>', 'copy this site config to /etc/vcbridge/site.yaml (kept if one exists)')
+  .option('--no-user', 'do not create the vcbridge system user')
+  .action((raw, cmd: Command) => {
+    const g = globals(cmd);
+    const o = parseOptions(Options, raw);
+    const root = resolve(o.root);
+    const live = root === '/';
+    const pre = prefix();
+    const unit = readFileSync(join(pre, 'configs', 'vcbridged.service'), 'utf8').replaceAll('@NODE@', process.execPath).replaceAll('@PREFIX@', pre);
+    const unitPath = join(root, 'etc/systemd/system/vcbridged.service');
+    const etc = join(root, 'etc/vcbridge');
+    const state = join(root, 'var/lib/vcbridge');
+    if (live && process.getuid?.() !== 0) throw new CliError('FORBIDDEN', 'installing the service needs root (or use --root DIR to stage it)');
+    mkdirSync(dirname(unitPath), { recursive: true });
+    mkdirSync(etc, { recursive: true });
+    mkdirSync(state, { recursive: true, mode: 0o750 });
+    writeFileSync(unitPath, unit);
+    const site = join(etc, 'site.yaml');
+    let configCopied = false;
+    if (o.config && !existsSync(site)) {
+      copyFileSync(o.config, site);
+      configCopied = true;
+    }
+    const steps: string[] = [`unit: ${unitPath}`, `config dir: ${etc}${configCopied ? ' (site.yaml copied)' : ''}`, `state dir: ${state}`];
+    if (live && o.user) {
+      if (spawnSync('id', ['vcbridge']).status !== 0) run('useradd', ['--system', '--home-dir', '/var/lib/vcbridge', '--shell', '/usr/sbin/nologin', 'vcbridge']);
+      run('chown', ['-R', 'vcbridge:vcbridge', state]);
+      steps.push('user: vcbridge');
+    }
+    if (live && existsSync('/run/systemd/system')) {
+      run('systemctl', ['daemon-reload']);
+      steps.push('systemd reloaded: now `systemctl enable --now vcbridged`');
+    } else {
+      steps.push('systemd is not running here: enable the unit where it is');
+    }
+    print(g, { installed: true, unit: unitPath, configDir: etc, stateDir: state, configCopied }, () => steps.join('\n'));
+  });

@@ -1,0 +1,71 @@
+// Translation between the SIP layer's SDP offer/answer and the media layer's descriptions: our offer
+// from a leg's relay ports and the endpoint's codecs, the room's answer (or offer) as the media
+// layer's NegotiatedMedia, and our answer to a room's offer.
+import type { Endpoint } from '../config/schema.js';
+import type { LocalMedia, NegotiatedMedia, NegotiatedStream } from '../media/types.js';
+import { buildOffer } from '../sip/sdp.js';
+import { buildAnswer, negotiate, type Capabilities, type Negotiation, type NegotiatedMedia as SipStream } from '../sip/sdpNegotiate.js';
+
+/** What we can carry for an endpoint: its configured codecs. SRTP is off (see SipMediaLeg). */
+export function capabilitiesOf(ep: Endpoint): Capabilities {
+  return {
+    audio: { codecs: ep.codecs.audio, telephoneEvent: true },
+    ...(ep.codecs.video.length ? { video: { codecs: ep.codecs.video } } : {}),
+    srtp: 'off',
+  };
+}
+
+/** Our SDP offer: media lines pointing at the leg's relay ports, the endpoint's codecs in its order. */
+export function offerFor(ep: Endpoint, local: LocalMedia, o: { sessionId?: string; version?: number } = {}): string {
+  return buildOffer({
+    address: local.address, sessionId: o.sessionId, version: o.version, sessionName: 'vcbridge',
+    ...(local.audio ? { audio: { port: local.audio.port, rtcpPort: local.audio.rtcpPort, codecs: ep.codecs.audio, telephoneEvent: true, ptime: 20 } } : {}),
+    ...(local.video && ep.codecs.video.length ? { video: { port: local.video.port, rtcpPort: local.video.rtcpPort, codecs: ep.codecs.video } } : {}),
+  });
+}
+
+/** The room's SDP (its answer to our offer, or its offer) against the endpoint's capabilities. */
+export function negotiateFor(ep: Endpoint, remoteSdp: string): Negotiation {
+  return negotiate(remoteSdp, capabilitiesOf(ep));
+}
+
+/** Our answer to a room's offer, with the leg's ports. */
+export function answerFor(neg: Negotiation, local: LocalMedia, o: { sessionId?: string; version?: number } = {}): string {
+  const line = (s: LocalMedia['audio']) => (s ? { port: s.port, rtcpPort: s.rtcpPort } : undefined);
+  return buildAnswer(neg, { address: local.address, sessionId: o.sessionId, version: o.version, audio: line(local.audio), video: line(local.video) }).sdp;
+}
+
+function stream(m: SipStream): NegotiatedStream {
+  const fb = m.codec.rtcpFeedback;
+  const s: NegotiatedStream = {
+    port: m.remote.port,
+    rtcpPort: m.remote.rtcpPort,
+    address: m.remote.address,
+    rtcpMux: m.remote.rtcpMux,
+    pt: m.codec.payloadType,
+    codec: m.codec.name,
+    clockRate: m.codec.clockRate,
+    direction: m.remoteDirection,
+  };
+  if (m.codec.channels !== undefined) s.channels = m.codec.channels;
+  if (m.codec.fmtp !== undefined) s.fmtp = m.codec.fmtp;
+  if (m.telephoneEvent) s.telephoneEventPt = m.telephoneEvent.payloadType;
+  if (m.ptime !== undefined) s.ptime = m.ptime;
+  if (m.kind === 'video') {
+    s.rtcpFb = {
+      nack: fb.some((f) => f.type === 'nack' && !f.subtype),
+      pli: fb.some((f) => f.type === 'nack' && f.subtype === 'pli'),
+      fir: fb.some((f) => f.type === 'ccm' && f.subtype === 'fir'),
+    };
+  }
+  return s;
+}
+
+/** The SIP layer's negotiation as the media layer wants it. */
+export function toMediaNegotiated(neg: Negotiation): NegotiatedMedia {
+  const any = neg.audio ?? neg.video;
+  const out: NegotiatedMedia = { address: any?.remote.address ?? '0.0.0.0' };
+  if (neg.audio) out.audio = stream(neg.audio);
+  if (neg.video) out.video = stream(neg.video);
+  return out;
+}

@@ -1,0 +1,376 @@
+// An established SIP call (one dialog), dialled by us or answered by us. Owns the dialog's
+// timers: 2xx retransmission until ACK, session timer (RFC 4028), maximum call duration.
+// In-dialog requests from the peer are handled in CallInbound.ts.
+import { TypedEmitter } from '../util/TypedEmitter.js';
+import type { Logger } from '../util/logger.js';
+import type { Timer } from '../util/clock.js';
+import { VcError } from '../errors.js';
+import type { SipMessage } from './lib.js';
+import type { DialogHandler, SipCore } from './core.js';
+import type { Dialog } from './Dialog.js';
+import type { DigestCredentials } from './digest.js';
+import { sendRequest } from './requests.js';
+import { sendReinvite } from './reinvite.js';
+import { Retransmitter } from './Retransmitter.js';
+import { SessionTimer, uacSessionTimerHeaders, uacSessionTimerResult, type SessionTimerState } from './SessionTimer.js';
+import { dtmfInfoBody, isDtmfDigits, PICTURE_FAST_UPDATE } from './dtmf.js';
+import { originOf, setOriginVersion, telephoneEventOf } from './sdp.js';
+import { bodyText, contentType, setBody, tokens, uriString, type SipSource } from './message.js';
+import { CallInbound, type RemoteOffer } from './CallInbound.js';
+
+export type CallProgress =
+  | { state: 'calling' }
+  | { state: 'ringing' | 'early'; status: number; reason: string; sdp?: string }
+  | { state: 'connected'; status: number }
+  | { state: 'failed'; status?: number; reason: string };
+
+export interface CallEnded {
+  by: 'local' | 'remote';
+  reason: string;
+  status?: number;
+}
+
+export interface InfoMessage {
+  contentType: string;
+  body: string;
+}
+
+export type { RemoteOffer };
+
+export type CallEvents = {
+  progress: [CallProgress];
+  ended: [CallEnded];
+  /** The peer re-offered (re-INVITE/UPDATE with changed SDP); answer with offer.accept(sdp). */
+  reinvite: [RemoteOffer];
+  /** The remote SDP changed (answer to our re-INVITE, SDP in an ACK). */
+  remoteSdp: [string];
+  info: [InfoMessage];
+  dtmf: [{ digit: string; durationMs: number; via: 'info' }];
+  keyframeRequest: [];
+};
+
+export interface CallInit {
+  core: SipCore;
+  dialog: Dialog;
+  direction: 'outgoing' | 'incoming';
+  localSdp: string;
+  remoteSdp: string;
+  credentials?: DigestCredentials;
+  endpointId?: string;
+  source?: SipSource;
+  sessionTimer?: SessionTimerState;
+  /** Methods the peer allows (its Allow header), to pick UPDATE for refreshes. */
+  remoteAllow?: string[];
+  /** UAS: the 2xx we sent; the call is confirmed when its ACK arrives. */
+  awaitAck?: SipMessage;
+}
+
+/** Sends RFC 4733 events on the call's RTP stream (wired by the media layer). */
+export type DtmfRtpSender = (digits: string, telephoneEvent: { payloadType: number; clockRate: number }) => Promise<void>;
+
+export class Call extends TypedEmitter<CallEvents> implements DialogHandler {
+  readonly direction: 'outgoing' | 'incoming';
+  readonly endpointId?: string;
+  readonly source?: SipSource;
+  readonly startedAt: number;
+  /** Set by the media layer to send RFC 4733 DTMF; without it DTMF goes by SIP INFO. */
+  dtmfRtpSender?: DtmfRtpSender;
+
+  readonly #core: SipCore;
+  readonly #dialog: Dialog;
+  readonly #log: Logger;
+  readonly #credentials?: DigestCredentials;
+  readonly #timer: SessionTimer;
+  readonly #inbound: CallInbound;
+  #retrans?: Retransmitter;
+  #maxTimer: Timer | undefined;
+  #localSdp: string;
+  #remoteSdp: string;
+  #state: 'confirming' | 'confirmed' | 'terminating' | 'ended' = 'confirmed';
+  #remoteAllow: string[];
+  #reinviteBusy = false;
+  #hangupAfterAck?: string;
+  /** The first ACK arrived (always true for calls we dialled). */
+  #confirmedOnce = false;
+  #confirmed: Promise<void>;
+  #confirm!: { resolve: () => void; reject: (e: VcError) => void };
+
+  constructor(init: CallInit) {
+    super();
+    this.#core = init.core;
+    this.#dialog = init.dialog;
+    this.direction = init.direction;
+    this.endpointId = init.endpointId;
+    this.source = init.source;
+    this.#credentials = init.credentials;
+    this.#localSdp = init.localSdp;
+    this.#remoteSdp = init.remoteSdp;
+    this.#remoteAllow = init.remoteAllow ?? [];
+    this.startedAt = init.core.clock.now();
+    this.#log = init.core.log.child({ callId: init.dialog.callId, endpoint: init.endpointId });
+    this.#confirmed = new Promise((resolve, reject) => (this.#confirm = { resolve, reject }));
+    this.#confirmed.catch(() => undefined); // observed through accept(); never unhandled here
+    this.#timer = new SessionTimer({
+      clock: init.core.clock,
+      refresh: () => void this.#refreshSession(),
+      expire: () => void this.#hangupQuietly('session-expired'),
+    });
+    this.#inbound = new CallInbound(this, this.#hooks());
+    init.core.addDialog(init.dialog.key, this);
+    if (init.awaitAck) {
+      this.#startAckWait(init.awaitAck);
+    } else {
+      this.#confirmedOnce = true;
+      this.#confirm.resolve();
+    }
+    this.#timer.arm(init.sessionTimer);
+    this.#maxTimer = init.core.clock.setTimeout(() => void this.#hangupQuietly('max-duration'), init.core.config.maxCallSeconds * 1000);
+  }
+
+  get callId(): string {
+    return this.#dialog.callId;
+  }
+  get localSdp(): string {
+    return this.#localSdp;
+  }
+  get remoteSdp(): string {
+    return this.#remoteSdp;
+  }
+  get remoteUri(): string {
+    return uriString(this.#dialog.remote.uri);
+  }
+  get localUri(): string {
+    return uriString(this.#dialog.local.uri);
+  }
+  get state(): 'confirming' | 'confirmed' | 'terminating' | 'ended' {
+    return this.#state;
+  }
+  get sessionTimer(): SessionTimerState | undefined {
+    return this.#timer.state;
+  }
+  /** Resolves when the call is confirmed (ACK received, for calls we answered). */
+  get confirmed(): Promise<void> {
+    return this.#confirmed;
+  }
+
+  onRequest(req: SipMessage, src: SipSource): void {
+    this.#inbound.onRequest(req, src);
+  }
+
+  /** Re-offer (e.g. new media addresses after a media worker died); resolves with the remote answer. */
+  async reinvite(sdp: string): Promise<string> {
+    this.#assertActive('re-INVITE');
+    if (this.#reinviteBusy || this.#inbound.busy) throw new VcError('SIP_FAILED', `call ${this.callId}: a re-INVITE is already in progress`);
+    const cur = originOf(this.#localSdp);
+    const next = originOf(sdp);
+    const offer = cur && next && next.version <= cur.version ? setOriginVersion(sdp, cur.version + 1) : sdp;
+    const rs = await this.#reinviteRaw(offer);
+    const st = rs.status ?? 0;
+    if (st >= 200 && st < 300) {
+      this.#localSdp = offer;
+      const answer = bodyText(rs);
+      if (answer && contentType(rs) === 'application/sdp') this.#setRemoteSdp(answer);
+      return this.#remoteSdp;
+    }
+    if (st === 408 || st === 481) await this.#hangupQuietly(st === 408 ? 'reinvite-timeout' : 'dialog-gone');
+    throw new VcError(st === 408 ? 'SIP_TIMEOUT' : 'SIP_FAILED', `re-INVITE of call ${this.callId} failed: ${st} ${rs.reason ?? ''}`.trim(), { status: st });
+  }
+
+  /** End the call with BYE. Rejects with VcError when the BYE could not be sent (the call ends anyway). */
+  async hangup(reason = 'normal'): Promise<void> {
+    if (this.#state === 'ended' || this.#state === 'terminating') return;
+    if (this.#state === 'confirming') {
+      // RFC 3261 15: no BYE before the ACK of our 2xx (or its timeout)
+      this.#hangupAfterAck = reason;
+      return;
+    }
+    this.#state = 'terminating';
+    this.#finish('local', reason);
+    let rs: SipMessage;
+    try {
+      rs = await sendRequest(this.#core, () => this.#dialog.request('BYE', { headers: { 'user-agent': this.#core.config.userAgent } }), {
+        credentials: this.#credentials,
+        timeoutMs: 64 * this.#core.config.timers.t1,
+      });
+    } catch (e) {
+      throw new VcError('SIP_FAILED', `BYE for call ${this.callId} could not be sent: ${(e as Error).message}`, undefined, { cause: e });
+    } finally {
+      this.#state = 'ended';
+      this.#core.removeDialog(this.#dialog.key, this);
+    }
+    if (rs.local && rs.status !== 408) {
+      throw new VcError('SIP_FAILED', `BYE for call ${this.callId} to ${this.#dialog.remoteTarget} failed: ${rs.transportError ?? rs.resolveError ?? rs.reason}`, { status: rs.status });
+    }
+  }
+
+  /** Send DTMF: 'rfc4733' needs a negotiated telephone-event and a dtmfRtpSender; 'auto' falls back to INFO. */
+  async sendDtmf(digits: string, { method = 'auto' }: { method?: 'rfc4733' | 'info' | 'auto' } = {}): Promise<void> {
+    if (!isDtmfDigits(digits)) throw new VcError('USAGE', `"${digits}" is not a DTMF digit string (0-9, *, #, A-D)`);
+    this.#assertActive('DTMF');
+    const te = telephoneEventOf(this.#remoteSdp);
+    if (method !== 'info' && te && this.dtmfRtpSender) return this.dtmfRtpSender(digits, te);
+    if (method === 'rfc4733') {
+      throw new VcError('SIP_FAILED', te ? 'RFC 4733 DTMF needs the media layer (no dtmfRtpSender set)' : `the peer of call ${this.callId} did not negotiate telephone-event`);
+    }
+    for (const d of digits) {
+      const rs = await this.sendInfo('application/dtmf-relay', dtmfInfoBody(d));
+      if ((rs.status ?? 0) >= 300) throw new VcError('SIP_FAILED', `INFO DTMF "${d}" refused: ${rs.status} ${rs.reason ?? ''}`.trim(), { status: rs.status });
+    }
+  }
+
+  /** Ask the far end for a key frame (SIP INFO picture_fast_update, RFC 5168). */
+  async requestKeyframe(): Promise<void> {
+    const rs = await this.sendInfo('application/media_control+xml', PICTURE_FAST_UPDATE);
+    if ((rs.status ?? 0) >= 300) throw new VcError('SIP_FAILED', `key frame request refused: ${rs.status} ${rs.reason ?? ''}`.trim(), { status: rs.status });
+  }
+
+  /** Send an INFO in the dialog; resolves with the final response. */
+  async sendInfo(type: string, body: string): Promise<SipMessage> {
+    this.#assertActive('INFO');
+    return sendRequest(this.#core, () => {
+      const req = this.#dialog.request('INFO');
+      setBody(req, body, type);
+      return req;
+    }, { credentials: this.#credentials, timeoutMs: 64 * this.#core.config.timers.t1 });
+  }
+
+  #assertActive(what: string): void {
+    if (this.#state === 'ended' || this.#state === 'terminating') throw new VcError('SIP_FAILED', `cannot send ${what}: call ${this.callId} has ended`);
+  }
+
+  #hooks(): ConstructorParameters<typeof CallInbound>[1] {
+    return {
+      core: this.#core,
+      dialog: this.#dialog,
+      state: () => this.#state,
+      localSdp: () => this.#localSdp,
+      remoteSdp: () => this.#remoteSdp,
+      reinviteBusy: () => this.#reinviteBusy,
+      onAck: (ack) => this.#onAck(ack),
+      onBye: () => {
+        if (this.#state === 'ended') return;
+        const was = this.#state;
+        this.#state = 'ended';
+        this.#core.removeDialog(this.#dialog.key, this);
+        if (was !== 'terminating') this.#finish('remote', 'bye');
+      },
+      answered: (localSdp, remoteSdp, timer, response) => {
+        this.#localSdp = localSdp;
+        if (remoteSdp !== undefined && remoteSdp !== this.#remoteSdp) this.#setRemoteSdp(remoteSdp);
+        if (timer !== undefined) this.#timer.arm(timer);
+        if (response) this.#startAckWait(response);
+      },
+      refreshed: (timer) => this.#timer.arm(timer ?? this.#timer.state),
+      setRemoteSdp: (sdp) => this.#setRemoteSdp(sdp),
+    };
+  }
+
+  #setRemoteSdp(sdp: string): void {
+    this.#remoteSdp = sdp;
+    this.emit('remoteSdp', sdp);
+  }
+
+  #startAckWait(response: SipMessage): void {
+    this.#retrans?.stop();
+    // a re-INVITE we answered uses the same machinery; the call stays confirmed meanwhile
+    if (!this.#confirmedOnce) this.#state = 'confirming';
+    this.#retrans = new Retransmitter({
+      clock: this.#core.clock,
+      timers: this.#core.config.timers,
+      reliable: this.#dialog.transport !== 'udp',
+      resend: () => this.#core.respond(response),
+      giveUp: () => {
+        this.#log.warn('no ACK for our 2xx within 64*T1; ending the call');
+        if (!this.#confirmedOnce) {
+          this.#confirm.reject(new VcError('SIP_TIMEOUT', `call ${this.callId}: the peer never acknowledged our answer (no ACK)`));
+          this.#state = 'confirmed';
+        }
+        void this.#hangupQuietly(this.#hangupAfterAck ?? 'no-ack');
+      },
+    });
+    this.#retrans.start();
+  }
+
+  #onAck(ack: SipMessage): void {
+    if (!this.#retrans?.running) return;
+    this.#retrans.stop();
+    const sdp = contentType(ack) === 'application/sdp' ? bodyText(ack) : '';
+    if (sdp) this.#setRemoteSdp(sdp);
+    if (!this.#confirmedOnce) {
+      this.#confirmedOnce = true;
+      this.#state = 'confirmed';
+      this.#confirm.resolve();
+      if (this.#hangupAfterAck !== undefined) void this.#hangupQuietly(this.#hangupAfterAck);
+    }
+  }
+
+  async #reinviteRaw(sdp: string): Promise<SipMessage> {
+    this.#reinviteBusy = true;
+    try {
+      const { response } = await sendReinvite(this.#core, this.#dialog, {
+        sdp,
+        credentials: this.#credentials,
+        ownsCallId: this.direction === 'outgoing',
+        headers: (minSE) => {
+          const cfg = this.#core.config.sessionTimer;
+          const st = this.#timer.state;
+          return uacSessionTimerHeaders(cfg, minSE && st ? { ...st, interval: Math.max(st.interval, minSE) } : st);
+        },
+      });
+      const st = response.status ?? 0;
+      if (st >= 200 && st < 300) {
+        this.#remoteAllow = tokens(response, 'allow').length ? tokens(response, 'allow') : this.#remoteAllow;
+        this.#timer.arm(uacSessionTimerResult(response, this.#core.config.sessionTimer) ?? this.#timer.state);
+      }
+      return response;
+    } finally {
+      this.#reinviteBusy = false;
+    }
+  }
+
+  async #refreshSession(): Promise<void> {
+    if (this.#state !== 'confirmed') return;
+    const state = this.#timer.state;
+    if (!state) return;
+    let rs: SipMessage;
+    if (this.#remoteAllow.includes('update')) {
+      rs = await sendRequest(this.#core, () => this.#dialog.request('UPDATE', { headers: { supported: 'timer', ...uacSessionTimerHeaders(this.#core.config.sessionTimer, state) } }), {
+        credentials: this.#credentials,
+        timeoutMs: 64 * this.#core.config.timers.t1,
+      });
+      if ((rs.status ?? 0) < 300) this.#timer.arm(uacSessionTimerResult(rs, this.#core.config.sessionTimer) ?? state);
+    } else if (this.#reinviteBusy || this.#inbound.busy) {
+      this.#timer.arm(state); // a re-INVITE is under way: it refreshes the session anyway
+      return;
+    } else {
+      rs = await this.#reinviteRaw(this.#localSdp);
+    }
+    const st = rs.status ?? 0;
+    if (st === 408 || st === 481) {
+      this.#log.warn({ status: st }, 'session refresh failed; the peer is gone');
+      await this.#hangupQuietly('session-refresh-failed');
+    } else if (st >= 300) {
+      // RFC 4028 10: the session stays up until it expires; try again at the next half interval
+      this.#log.warn({ status: st }, 'session refresh refused');
+      this.#timer.armExpiry(state.interval / 2);
+    }
+  }
+
+  async #hangupQuietly(reason: string): Promise<void> {
+    try {
+      await this.hangup(reason);
+    } catch (e) {
+      this.#log.warn({ err: (e as Error).message, reason }, 'BYE failed');
+    }
+  }
+
+  #finish(by: 'local' | 'remote', reason: string, status?: number): void {
+    this.#retrans?.stop();
+    this.#timer.stop();
+    this.#core.clock.clearTimeout(this.#maxTimer);
+    this.#inbound.close();
+    if (!this.#confirmedOnce && this.direction === 'incoming') this.#confirm.reject(new VcError('SIP_FAILED', `call ${this.callId} ended before it was confirmed (${reason})`));
+    this.#log.debug({ by, reason }, 'call ended');
+    this.emit('ended', status === undefined ? { by, reason } : { by, reason, status });
+  }
+}

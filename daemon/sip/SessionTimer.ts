@@ -1,0 +1,107 @@
+// RFC 4028 session timers: what to put in requests and answers, what the peer agreed to, and the
+// timer that either refreshes the session (we are the refresher) or ends it (the peer's refresh
+// never came). "uac"/"uas" in refresher= refer to the transaction that negotiated it.
+import type { Clock, Timer } from '../util/clock.js';
+import type { SessionTimerConfig } from './core.js';
+import { header, parseParamHeader, tokens, type SipMessage } from './message.js';
+
+export interface SessionTimerState {
+  /** Seconds. */
+  interval: number;
+  refresher: 'local' | 'remote';
+}
+
+export type UasTimerDecision =
+  | { reject: true; minSE: number }
+  | { reject: false; headers: Record<string, string>; state?: SessionTimerState };
+
+function sessionExpires(m: SipMessage): { interval: number; refresher?: string } | undefined {
+  const p = parseParamHeader(header(m, 'session-expires'));
+  if (!p) return undefined;
+  const interval = Number(p.value);
+  if (!Number.isInteger(interval) || interval <= 0) return undefined;
+  return { interval, refresher: p.params.refresher?.toLowerCase() };
+}
+
+/** As the UAS of an INVITE/UPDATE: 422, or the headers for our 2xx and the resulting state. */
+export function uasSessionTimer(req: SipMessage, cfg: SessionTimerConfig | false): UasTimerDecision {
+  if (!cfg) return { reject: false, headers: {} };
+  const se = sessionExpires(req);
+  const peerSupports = tokens(req, 'supported').includes('timer');
+  if (se && se.interval < cfg.minSE) return { reject: true, minSE: cfg.minSE };
+  const minSE = Math.max(cfg.minSE, Number(parseParamHeader(header(req, 'min-se'))?.value) || 0);
+  const interval = Math.max(se?.interval ?? cfg.expires, minSE);
+  // Prefer the requester as refresher when it can do it; otherwise we refresh.
+  const refresher = se?.refresher === 'uac' || se?.refresher === 'uas' ? se.refresher : peerSupports ? 'uac' : 'uas';
+  if (refresher === 'uac' && !peerSupports) {
+    // the peer asked to refresh but did not say it supports timers: we refresh instead
+    return { reject: false, headers: { 'session-expires': `${interval};refresher=uas` }, state: { interval, refresher: 'local' } };
+  }
+  const headers: Record<string, string> = { 'session-expires': `${interval};refresher=${refresher}` };
+  if (peerSupports) headers.require = 'timer';
+  return { reject: false, headers, state: { interval, refresher: refresher === 'uac' ? 'remote' : 'local' } };
+}
+
+/** Headers for an INVITE/UPDATE we send (initial or refresh). */
+export function uacSessionTimerHeaders(cfg: SessionTimerConfig | false, current?: SessionTimerState): Record<string, string> {
+  if (!cfg) return {};
+  const interval = current?.interval ?? cfg.expires;
+  const refresher = current ? (current.refresher === 'local' ? ';refresher=uac' : ';refresher=uas') : '';
+  return { 'session-expires': `${interval}${refresher}`, 'min-se': String(cfg.minSE) };
+}
+
+/** As the UAC: what the 2xx agreed to (undefined: no session timer). */
+export function uacSessionTimerResult(rs: SipMessage, cfg: SessionTimerConfig | false): SessionTimerState | undefined {
+  if (!cfg) return undefined;
+  const se = sessionExpires(rs);
+  if (!se) return undefined;
+  return { interval: se.interval, refresher: se.refresher === 'uas' ? 'remote' : 'local' };
+}
+
+/** Min-SE of a 422 response (seconds). */
+export function minSEOf(rs: SipMessage): number | undefined {
+  const v = Number(parseParamHeader(header(rs, 'min-se'))?.value);
+  return Number.isInteger(v) && v > 0 ? v : undefined;
+}
+
+/** Fires `refresh` at half the interval when we refresh, `expire` shortly before the end when the peer does. */
+export class SessionTimer {
+  readonly #clock: Clock;
+  readonly #refresh: () => void;
+  readonly #expire: () => void;
+  #timer: Timer | undefined;
+  #state: SessionTimerState | undefined;
+
+  constructor({ clock, refresh, expire }: { clock: Clock; refresh: () => void; expire: () => void }) {
+    this.#clock = clock;
+    this.#refresh = refresh;
+    this.#expire = expire;
+  }
+
+  get state(): SessionTimerState | undefined {
+    return this.#state;
+  }
+
+  arm(state: SessionTimerState | undefined): void {
+    this.stop();
+    this.#state = state;
+    if (!state) return;
+    const s = state.interval;
+    if (state.refresher === 'local') {
+      this.#timer = this.#clock.setTimeout(() => this.#refresh(), (s * 1000) / 2);
+    } else {
+      this.#timer = this.#clock.setTimeout(() => this.#expire(), (s - Math.min(32, s / 3)) * 1000);
+    }
+  }
+
+  /** Time left before a local-refresher session runs out (used after a failed refresh). */
+  armExpiry(seconds: number): void {
+    this.stop();
+    this.#timer = this.#clock.setTimeout(() => this.#expire(), seconds * 1000);
+  }
+
+  stop(): void {
+    this.#clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+}

@@ -1,0 +1,280 @@
+// Offer/answer (RFC 3264) for SIP legs: validate a remote SDP, choose one codec per m-line from
+// our capabilities (in OUR preference order), keep the REMOTE payload type numbers and H264
+// fmtp, and write the answer. Bad SDP → VcError SDP_INVALID; nothing usable → SDP_NO_COMMON_CODEC
+// with a reason the caller logs next to its 488.
+import { isIP } from 'node:net';
+import sdpTransform from 'sdp-transform';
+import type { MediaDescription, SessionDescription } from 'sdp-transform';
+import { VcError } from '../errors.js';
+import {
+  AUDIO_CODECS, cryptoLine, newSdesCrypto, writeSession,
+  type AudioCodecName, type Direction, type SdesCrypto, type SrtpSuite, type VideoCodecName,
+} from './sdp.js';
+
+export interface Capabilities {
+  audio?: { codecs: readonly AudioCodecName[]; telephoneEvent?: boolean };
+  video?: { codecs: readonly VideoCodecName[]; h264Profiles?: readonly string[] };
+  /** SDES-SRTP: 'optional' (default) takes RTP/AVP and RTP/SAVP, 'required' only SAVP, 'off' only AVP. */
+  srtp?: 'optional' | 'required' | 'off';
+}
+
+export interface NegotiatedCodec {
+  name: AudioCodecName | VideoCodecName;
+  payloadType: number;
+  clockRate: number;
+  channels?: number;
+  fmtp?: string;
+  rtcpFeedback: { type: string; subtype?: string }[];
+}
+
+export interface NegotiatedMedia {
+  kind: 'audio' | 'video';
+  index: number;
+  mid?: string;
+  codec: NegotiatedCodec;
+  telephoneEvent?: { payloadType: number; clockRate: number };
+  remote: { address: string; port: number; rtcpPort: number; rtcpMux: boolean };
+  /** The remote side's direction, and ours in the answer (mirrored). */
+  remoteDirection: Direction;
+  direction: Direction;
+  protocol: string;
+  /** The remote's crypto line we accepted (SDES-SRTP). */
+  remoteCrypto?: SdesCrypto;
+  ptime?: number;
+}
+
+export interface RejectedMedia {
+  kind: string;
+  index: number;
+  reason: string;
+}
+
+export interface Negotiation {
+  audio?: NegotiatedMedia;
+  video?: NegotiatedMedia;
+  rejected: RejectedMedia[];
+  /** The parsed remote SDP (for writing the answer). */
+  remote: SessionDescription;
+}
+
+const MAX_SDP_BYTES = 64 * 1024;
+const SUITES: readonly SrtpSuite[] = ['AES_CM_128_HMAC_SHA1_80', 'AES_CM_128_HMAC_SHA1_32'];
+const STATIC: Record<number, { codec: string; rate: number }> = { 0: { codec: 'PCMU', rate: 8000 }, 8: { codec: 'PCMA', rate: 8000 }, 9: { codec: 'G722', rate: 8000 } };
+const HOSTNAME = /^[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*$/;
+
+function invalid(why: string): VcError {
+  return new VcError('SDP_INVALID', `remote SDP is invalid: ${why}`);
+}
+
+/** Parse and check a remote SDP; throws VcError SDP_INVALID naming the problem. */
+export function parseRemoteSdp(text: string): SessionDescription {
+  if (typeof text !== 'string' || text.trim() === '') throw invalid('empty');
+  if (Buffer.byteLength(text) > MAX_SDP_BYTES) throw invalid(`larger than ${MAX_SDP_BYTES} bytes`);
+  if (!/^\s*v=0\s*$/m.test(text.split('\n', 1)[0] ?? '')) throw invalid('does not start with v=0');
+  let s: SessionDescription;
+  try {
+    s = sdpTransform.parse(text);
+  } catch (e) {
+    throw new VcError('SDP_INVALID', `remote SDP is invalid: ${(e as Error).message}`, undefined, { cause: e });
+  }
+  if (!Array.isArray(s.media) || s.media.length === 0) throw invalid('no m= line');
+  s.media.forEach((m, i) => {
+    if (!Number.isInteger(m.port) || m.port < 0 || m.port > 65535) throw invalid(`m-line ${i} has port "${m.port}"`);
+    if (typeof m.protocol !== 'string' || !m.protocol) throw invalid(`m-line ${i} has no protocol`);
+    if (m.port !== 0) {
+      const ip = m.connection?.ip ?? s.connection?.ip;
+      if (!ip) throw invalid(`m-line ${i} (${m.type}) has no c= address`);
+      if (!isIP(ip) && !HOSTNAME.test(ip)) throw invalid(`m-line ${i} has c= address "${ip}"`);
+    }
+  });
+  return s;
+}
+
+function fmtpOf(m: MediaDescription, pt: number): string | undefined {
+  return m.fmtp?.find((f) => f.payload === pt)?.config;
+}
+
+function fmtpParams(config: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of (config ?? '').split(';')) {
+    const [k, v] = part.split('=');
+    if (k) out[k.trim().toLowerCase()] = (v ?? '').trim();
+  }
+  return out;
+}
+
+interface OfferedCodec {
+  pt: number;
+  codec: string;
+  rate: number;
+  channels?: number;
+  fmtp?: string;
+}
+
+function offeredCodecs(m: MediaDescription): OfferedCodec[] {
+  const pts = String(m.payloads ?? '').trim().split(/\s+/).filter(Boolean).map(Number).filter((n) => Number.isInteger(n) && n >= 0 && n <= 127);
+  return pts.map((pt) => {
+    const r = m.rtp?.find((x) => x.payload === pt);
+    const st = STATIC[pt];
+    return r
+      ? { pt, codec: r.codec, rate: r.rate ?? 0, channels: r.encoding ? Number(r.encoding) : undefined, fmtp: fmtpOf(m, pt) }
+      : { pt, codec: st?.codec ?? `pt${pt}`, rate: st?.rate ?? 0 };
+  });
+}
+
+function h264Acceptable(o: OfferedCodec, profiles: readonly string[]): boolean {
+  const p = fmtpParams(o.fmtp);
+  const mode = p['packetization-mode'] ?? '0';
+  if (mode !== '0' && mode !== '1') return false;
+  const plid = (p['profile-level-id'] ?? '42000a').toLowerCase();
+  return /^[0-9a-f]{6}$/.test(plid) && profiles.includes(plid.slice(0, 2));
+}
+
+function mirror(d: Direction): Direction {
+  return d === 'sendonly' ? 'recvonly' : d === 'recvonly' ? 'sendonly' : d;
+}
+
+function chooseCodec(kind: 'audio' | 'video', offered: OfferedCodec[], caps: Capabilities): OfferedCodec | undefined {
+  if (kind === 'audio') {
+    for (const want of caps.audio?.codecs ?? []) {
+      const spec = AUDIO_CODECS[want];
+      const hit = offered.find((o) => o.codec.toLowerCase() === spec.encoding.toLowerCase() && (o.rate === spec.clockRate || o.rate === 0));
+      if (hit) return hit;
+    }
+    return undefined;
+  }
+  const profiles = caps.video?.h264Profiles ?? ['42', '4d', '58', '64'];
+  for (const want of caps.video?.codecs ?? []) {
+    const hits = offered.filter((o) => o.codec.toLowerCase() === want.toLowerCase() && o.rate === 90000);
+    if (want === 'H264') {
+      const ok = hits.filter((o) => h264Acceptable(o, profiles));
+      // prefer packetization-mode 1 (non-interleaved: larger frames) when offered
+      const best = ok.find((o) => fmtpParams(o.fmtp)['packetization-mode'] === '1') ?? ok[0];
+      if (best) return best;
+    } else if (hits[0]) {
+      return hits[0];
+    }
+  }
+  return undefined;
+}
+
+/** Choose codecs for each m-line of a remote offer (or answer). */
+export function negotiate(remoteSdp: string, caps: Capabilities): Negotiation {
+  const remote = parseRemoteSdp(remoteSdp);
+  const srtp = caps.srtp ?? 'optional';
+  const out: Negotiation = { rejected: [], remote };
+  remote.media.forEach((m, index) => {
+    const kind = m.type;
+    const reject = (reason: string): void => void out.rejected.push({ kind, index, reason });
+    if (kind !== 'audio' && kind !== 'video') return reject(`media type ${kind} not supported`);
+    if (m.port === 0) return reject('disabled by the peer (port 0)');
+    if (out[kind]) return reject(`only one ${kind} stream is supported`);
+    if (!caps[kind]) return reject(`no ${kind} on this leg`);
+    const proto = m.protocol.toUpperCase();
+    let remoteCrypto: SdesCrypto | undefined;
+    if (proto === 'RTP/SAVP' || proto === 'RTP/SAVPF') {
+      if (srtp === 'off') return reject(`${proto} offered but SRTP is off`);
+      const c = (m.crypto ?? []).find((x) => SUITES.includes(x.suite as SrtpSuite) && x.config.startsWith('inline:'));
+      if (!c) return reject(`${proto} without a supported a=crypto suite (${SUITES.join(', ')})`);
+      remoteCrypto = { tag: c.id, suite: c.suite as SrtpSuite, keyBase64: c.config.slice(7).split('|')[0]! };
+    } else if (proto === 'RTP/AVP' || proto === 'RTP/AVPF') {
+      if (srtp === 'required') return reject('plain RTP offered but SRTP is required');
+    } else {
+      return reject(`transport ${m.protocol} not supported`);
+    }
+    const offered = offeredCodecs(m);
+    const chosen = chooseCodec(kind, offered, caps);
+    if (!chosen) {
+      const want = kind === 'audio' ? caps.audio?.codecs : caps.video?.codecs;
+      return reject(`no common ${kind} codec: offered ${offered.map((o) => `${o.codec}/${o.rate}(${o.pt})`).join(' ') || 'none'}, supported ${want?.join(' ')}`);
+    }
+    const te = kind === 'audio' && (caps.audio?.telephoneEvent ?? true)
+      ? (offered.find((o) => o.codec.toLowerCase() === 'telephone-event' && o.rate === chosen.rate) ?? offered.find((o) => o.codec.toLowerCase() === 'telephone-event' && o.rate === 8000))
+      : undefined;
+    const rtcpMux = Boolean(m.rtcpMux);
+    const remoteDirection = (m.direction ?? remote.direction ?? 'sendrecv') as Direction;
+    out[kind] = {
+      kind,
+      index,
+      mid: m.mid !== undefined ? String(m.mid) : undefined,
+      codec: {
+        name: normalizeName(chosen.codec),
+        payloadType: chosen.pt,
+        clockRate: chosen.rate || 8000,
+        ...(chosen.channels ? { channels: chosen.channels } : {}),
+        ...(chosen.fmtp !== undefined ? { fmtp: chosen.fmtp } : {}),
+        rtcpFeedback: (m.rtcpFb ?? []).filter((f) => String(f.payload) === String(chosen.pt) || f.payload === '*').map((f) => ({ type: f.type, ...(f.subtype ? { subtype: f.subtype } : {}) })),
+      },
+      ...(te ? { telephoneEvent: { payloadType: te.pt, clockRate: te.rate } } : {}),
+      remote: {
+        address: (m.connection?.ip ?? remote.connection?.ip)!,
+        port: m.port,
+        rtcpPort: rtcpMux ? m.port : m.rtcp?.port ?? m.port + 1,
+        rtcpMux,
+      },
+      remoteDirection,
+      direction: mirror(remoteDirection),
+      protocol: m.protocol,
+      ...(remoteCrypto ? { remoteCrypto } : {}),
+      ...(m.ptime ? { ptime: m.ptime } : {}),
+    };
+  });
+  if (!out.audio && !out.video) {
+    throw new VcError('SDP_NO_COMMON_CODEC', `no usable media in the remote SDP: ${out.rejected.map((r) => `${r.kind}#${r.index}: ${r.reason}`).join('; ')}`, { rejected: out.rejected });
+  }
+  return out;
+}
+
+function normalizeName(codec: string): AudioCodecName | VideoCodecName {
+  const c = codec.toLowerCase();
+  if (c === 'opus') return 'opus';
+  if (c === 'vp8') return 'VP8';
+  return codec.toUpperCase() as AudioCodecName | VideoCodecName;
+}
+
+export interface LocalMedia {
+  port: number;
+  rtcpPort?: number;
+  /** Answer rtcp-mux when the remote offered it (default false: many room systems lack it). */
+  rtcpMux?: boolean;
+  /** Our SDES key for an SRTP m-line (generated when missing). */
+  crypto?: SdesCrypto;
+  direction?: Direction;
+}
+
+/** Our answer to the offer behind `neg`: one m-line per offered line, rejected ones with port 0. */
+export function buildAnswer(neg: Negotiation, local: { address: string; sessionId?: string; version?: number; audio?: LocalMedia; video?: LocalMedia }): { sdp: string; crypto: { audio?: SdesCrypto; video?: SdesCrypto } } {
+  const crypto: { audio?: SdesCrypto; video?: SdesCrypto } = {};
+  const media = neg.remote.media.map((m, index): MediaDescription => {
+    const kind = m.type === 'audio' || m.type === 'video' ? m.type : undefined;
+    const chosen = kind ? neg[kind] : undefined;
+    const mine = kind ? local[kind] : undefined;
+    if (!kind || !chosen || chosen.index !== index || !mine) {
+      const first = String(m.payloads ?? '').trim().split(/\s+/)[0] || '0';
+      return { type: m.type, port: 0, protocol: m.protocol, payloads: first, rtp: [], fmtp: [], ...(m.mid !== undefined ? { mid: m.mid } : {}) };
+    }
+    const codecs = [chosen.codec, ...(chosen.telephoneEvent ? [{ name: 'telephone-event', payloadType: chosen.telephoneEvent.payloadType, clockRate: chosen.telephoneEvent.clockRate, fmtp: '0-16' }] : [])];
+    const md: MediaDescription = {
+      type: kind,
+      port: mine.port,
+      protocol: m.protocol,
+      payloads: codecs.map((c) => c.payloadType).join(' '),
+      connection: { version: isIP(local.address) === 6 ? 6 : 4, ip: local.address },
+      rtp: codecs.map((c) => ({ payload: c.payloadType, codec: c.name, rate: c.clockRate, ...('channels' in c && c.channels ? { encoding: c.channels } : {}) })),
+      fmtp: codecs.filter((c) => c.fmtp !== undefined).map((c) => ({ payload: c.payloadType, config: c.fmtp! })),
+      direction: mine.direction ?? chosen.direction,
+    };
+    if (m.mid !== undefined) md.mid = m.mid;
+    if (chosen.remote.rtcpMux && mine.rtcpMux) md.rtcpMux = 'rtcp-mux';
+    else if (mine.rtcpPort !== undefined && mine.rtcpPort !== mine.port + 1) md.rtcp = { port: mine.rtcpPort };
+    if (chosen.codec.rtcpFeedback.length) md.rtcpFb = chosen.codec.rtcpFeedback.map((f) => ({ payload: chosen.codec.payloadType, ...f }));
+    if (chosen.ptime) md.ptime = chosen.ptime;
+    if (chosen.remoteCrypto) {
+      const c = { ...(mine.crypto ?? newSdesCrypto()), tag: chosen.remoteCrypto.tag, suite: chosen.remoteCrypto.suite };
+      md.crypto = [cryptoLine(c)];
+      crypto[kind] = c;
+    }
+    return md;
+  });
+  return { sdp: writeSession(local.address, local.sessionId, local.version, undefined, media), crypto };
+}
