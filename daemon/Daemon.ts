@@ -59,7 +59,7 @@ export class Daemon {
     upcoming24h: (): number => 0,
   };
   readonly metrics = new Metrics({
-    endpointStates: () => this.counters.endpointStates(),
+    endpointStates: () => this.endpointCounts(),
     conferences: () => ({ active: this.counters.activeConferences(), legs: this.counters.activeLegs() }),
     legLoss: () => this.counters.legLoss(),
     mixerCpuPct: () => this.counters.mixerCpuPct(),
@@ -118,6 +118,15 @@ export class Daemon {
     this.log.info({ url: this.#api.url, site: cfg.site.name, endpoints: cfg.endpoints.length }, 'vcbridged ready');
   }
 
+  /** Endpoints per health state; those the monitor has not judged yet count as unknown. */
+  endpointCounts(): Record<EndpointState, number> {
+    const byState: Record<EndpointState, number> = { unknown: 0, reachable: 0, degraded: 0, unreachable: 0 };
+    Object.assign(byState, this.counters.endpointStates());
+    const known = byState.reachable + byState.degraded + byState.unreachable;
+    byState.unknown = Math.max(0, this.#config.endpoints.length - known);
+    return byState;
+  }
+
   /** Add a started component; it is closed before those added earlier. */
   addService(s: Service): void {
     this.#services.push(s);
@@ -135,10 +144,7 @@ export class Daemon {
   #registerCoreMethods(): void {
     const r = this.router;
     r.register('status', undefined, (_p, caller): StatusResult => {
-      const byState: Record<EndpointState, number> = { unknown: 0, reachable: 0, degraded: 0, unreachable: 0 };
-      Object.assign(byState, this.counters.endpointStates());
-      const known = byState.reachable + byState.degraded + byState.unreachable;
-      byState.unknown = Math.max(0, this.#config.endpoints.length - known);
+      const byState = this.endpointCounts();
       return {
         site: this.#config.site.name,
         version: VERSION,

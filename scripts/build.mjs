@@ -3,9 +3,11 @@
 // status command's wall time is mostly module loading); the daemon keeps node_modules external
 // (native addons and the mediasoup worker can't be bundled).
 import { build } from 'esbuild';
-import { chmodSync, existsSync } from 'node:fs';
+import { chmodSync, existsSync, rmSync } from 'node:fs';
 
 const t0 = Date.now();
+// old split chunks would pile up otherwise (their names carry content hashes)
+rmSync('dist/cli-chunks', { recursive: true, force: true });
 const common = {
   bundle: true,
   platform: 'node',

@@ -63,6 +63,8 @@ export interface CallInit {
   remoteAllow?: string[];
   /** UAS: the 2xx we sent; the call is confirmed when its ACK arrives. */
   awaitAck?: SipMessage;
+  /** UAC: sends the ACK for the 2xx of the initial INVITE (again for each 2xx retransmission). */
+  ack?: () => void;
 }
 
 /** Sends RFC 4733 events on the call's RTP stream (wired by the media layer). */
@@ -82,6 +84,7 @@ export class Call extends TypedEmitter<CallEvents> implements DialogHandler {
   readonly #credentials?: DigestCredentials;
   readonly #timer: SessionTimer;
   readonly #inbound: CallInbound;
+  readonly #ack?: () => void;
   #retrans?: Retransmitter;
   #maxTimer: Timer | undefined;
   #localSdp: string;
@@ -106,6 +109,7 @@ export class Call extends TypedEmitter<CallEvents> implements DialogHandler {
     this.#localSdp = init.localSdp;
     this.#remoteSdp = init.remoteSdp;
     this.#remoteAllow = init.remoteAllow ?? [];
+    this.#ack = init.ack;
     this.startedAt = init.core.clock.now();
     this.#log = init.core.log.child({ callId: init.dialog.callId, endpoint: init.endpointId });
     this.#confirmed = new Promise((resolve, reject) => (this.#confirm = { resolve, reject }));
@@ -136,6 +140,10 @@ export class Call extends TypedEmitter<CallEvents> implements DialogHandler {
   get remoteSdp(): string {
     return this.#remoteSdp;
   }
+  /** @internal The peer's dialog tag. */
+  get remoteTag(): string {
+    return this.#dialog.remoteTag;
+  }
   get remoteUri(): string {
     return uriString(this.#dialog.remote.uri);
   }
@@ -155,6 +163,16 @@ export class Call extends TypedEmitter<CallEvents> implements DialogHandler {
 
   onRequest(req: SipMessage, src: SipSource): void {
     this.#inbound.onRequest(req, src);
+  }
+
+  /** @internal (Re-)send the ACK of the initial 2xx (calls we dialled). */
+  reAck(): void {
+    if (this.#state === 'ended') return;
+    try {
+      this.#ack?.();
+    } catch (e) {
+      this.#log.warn({ err: (e as Error).message }, 'cannot send the ACK');
+    }
   }
 
   /** Re-offer (e.g. new media addresses after a media worker died); resolves with the remote answer. */

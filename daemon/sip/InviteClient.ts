@@ -46,6 +46,8 @@ export class InviteClient {
   #handle: SendHandle | undefined;
   #seq = 1;
   #authTried = false;
+  /** The 401/407 we answered; later INVITEs of this dial (422 retry) are signed for it too. */
+  #challenge: SipMessage | undefined;
   #minSE: number | undefined;
   #provisional = false;
   #cancelWanted: string | undefined;
@@ -122,9 +124,9 @@ export class InviteClient {
     return req;
   }
 
-  #send(signWith?: SipMessage): void {
+  #send(): void {
     const req = this.#buildInvite();
-    if (signWith && this.#o.credentials) signRequest(req, signWith, this.#o.credentials, uriString(req.uri!), req.content);
+    if (this.#challenge && this.#o.credentials) signRequest(req, this.#challenge, this.#o.credentials, uriString(req.uri!), req.content);
     this.#invite = req;
     this.#provisional = false;
     this.#handle = this.#core.send(req, (rs) => this.#onResponse(req, rs));
@@ -149,13 +151,14 @@ export class InviteClient {
     if (st < 300) return this.#on2xx(req, rs);
     if ((st === 401 || st === 407) && !rs.local && this.#o.credentials && !this.#authTried && !this.#cancelWanted) {
       this.#authTried = true;
+      this.#challenge = rs;
       this.#seq++;
-      return this.#send(rs);
+      return this.#send();
     }
     if (st === 422 && this.#minSE === undefined && !this.#cancelWanted) {
       this.#minSE = minSEOf(rs) ?? 90;
       this.#seq++;
-      return this.#send(this.#authTried ? undefined : undefined);
+      return this.#send();
     }
     const kind = failureKind(rs);
     const why = kind === 'dns' ? `cannot resolve ${this.#o.target.uri}` : kind ? `${kind} (${rs.transportError ?? rs.reason})` : `${st} ${rs.reason ?? ''}`.trim();
