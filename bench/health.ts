@@ -3,7 +3,7 @@
 // an endpoint that goes silent (goal: within 2 intervals; within 5 s when in a meeting).
 // Run: npx tsx bench/health.ts   (env: N=2000 INTERVAL_S=10 MEASURE_S=60)
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -51,6 +51,22 @@ async function startResponder(): Promise<{ child: ChildProcess; port: number }> 
   throw new Error('responder could not start');
 }
 
+/** PROFILE=file.cpuprofile: a V8 CPU profile of the steady-state window (for finding hot spots). */
+async function startProfile(): Promise<{ stop: (file: string) => Promise<void> }> {
+  const { Session } = await import('node:inspector/promises');
+  const s = new Session();
+  s.connect();
+  await s.post('Profiler.enable');
+  await s.post('Profiler.start');
+  return {
+    stop: async (file) => {
+      const { profile } = await s.post('Profiler.stop');
+      writeFileSync(file, JSON.stringify(profile));
+      s.disconnect();
+    },
+  };
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function waitFor(pred: () => boolean, ms: number): Promise<number> {
@@ -89,17 +105,19 @@ try {
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
   const resp0 = await ask(child, { cpu: true }, (m) => (m.cpuMs !== undefined ? m as { cpuMs: number; answered: number } : undefined));
+  const profiler = process.env.PROFILE ? await startProfile() : undefined;
   const c0 = process.cpuUsage();
   const w0 = performance.now();
   await sleep(MEASURE_S * 1000);
   const cpu = process.cpuUsage(c0);
   const wall = performance.now() - w0;
+  if (profiler) await profiler.stop(process.env.PROFILE as string);
   const resp1 = await ask(child, { cpu: true }, (m) => (m.cpuMs !== undefined ? m as { cpuMs: number; answered: number } : undefined));
   loop.disable();
   const share = ((cpu.user + cpu.system) / 1000 / wall) * 100;
   const probes = resp1.answered - resp0.answered;
-  console.log(`steady state over ${(wall / 1000).toFixed(0)} s: daemon side ${share.toFixed(2)} % of one core (goal ≤ 5 %), ` +
-    `${probes} probes (${(probes / (wall / 1000)).toFixed(0)}/s), responder ${((resp1.cpuMs - resp0.cpuMs) / wall * 100).toFixed(2)} %, ` +
+  console.log(`steady state over ${(wall / 1000).toFixed(0)} s: daemon side ${share.toFixed(2)} % of one core (goal ≤ 5 %; ` +
+    `user ${(cpu.user / 10 / wall).toFixed(2)} %, system ${(cpu.system / 10 / wall).toFixed(2)} %), ${probes} probes (${(probes / (wall / 1000)).toFixed(0)}/s), responder ${((resp1.cpuMs - resp0.cpuMs) / wall * 100).toFixed(2)} %, ` +
     `event-loop delay p99 ${(loop.percentile(99) / 1e6).toFixed(1)} ms, RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`);
   const unstable = changes.filter((c) => c.t > w0);
   if (unstable.length) console.log(`  state changes during the steady state (should be none): ${unstable.length}`);

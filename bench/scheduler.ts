@@ -122,3 +122,52 @@ function timeOne(s: Scheduler, ep: number): number {
 expansion();
 await accuracy(0);
 await accuracy(1000);
+
+/** Scheduled time vs the first INVITE a room receives, through the real conference bridge. */
+async function inviteAccuracy(): Promise<void> {
+  const { startBridge } = await import('../tests/helpers/conferenceBridge.js');
+  const { conferenceControl, followConferences } = await import('../daemon/scheduler/wiring.js');
+  const dgram = await import('node:dgram');
+  // 20 "rooms": UDP sockets that note when an INVITE arrives and answer 486 Busy Here
+  const arrivals = new Map<string, number>();
+  const rooms = await Promise.all(Array.from({ length: 20 }, async (_, i) => {
+    const sock = dgram.createSocket('udp4');
+    sock.on('message', (msg, rinfo) => {
+      const text = msg.toString();
+      if (text.startsWith('INVITE ')) {
+        if (!arrivals.has(`room${i}`)) arrivals.set(`room${i}`, Date.now());
+        const h = (n: string): string => new RegExp(`^${n}:[^\\r\\n]*`, 'im').exec(text)?.[0] ?? '';
+        sock.send([`SIP/2.0 486 Busy Here`, h('Via'), h('From'), `${h('To')};tag=b${i}`, h('Call-ID'), h('CSeq'), 'Content-Length: 0', '', ''].join('\r\n'), rinfo.port, rinfo.address);
+      }
+    });
+    await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
+    return sock;
+  }));
+  const bridge = await startBridge({
+    endpoints: rooms.map((s, i) => ({ id: `room${i}`, kind: 'town', name: { zh: `r${i}`, en: `r${i}` }, uri: `sip:room${i}@127.0.0.1:${s.address().port}` })),
+  });
+  // room for 20 conferences at once (the bridge reads the same config object)
+  Object.assign(bridge.config.scheduler, { maxConcurrentConferences: 30, preflightLeadMinutes: 0 });
+  const s = new Scheduler({ store: bridge.store, config: bridge.config, clock: systemClock, log: silentLogger(), prober: { probe: async () => ({ ok: true, rttMs: 1 }) }, conferences: conferenceControl(bridge.manager) });
+  followConferences(bridge.manager, s);
+  s.start();
+  try {
+    const first = Math.ceil((Date.now() + 3000) / 1000) * 1000;
+    const starts = new Map<string, number>();
+    for (let i = 0; i < 20; i++) {
+      const start = first + i * 500;
+      starts.set(`room${i}`, start);
+      s.add({ title: `m${i}`, start: new Date(start).toISOString(), durationMinutes: 1, endpoints: [`room${i}`] }, actor);
+    }
+    await new Promise((r) => setTimeout(r, first + 20 * 500 + 2000 - Date.now()));
+    const late = [...starts].map(([room, t]) => (arrivals.get(room) ?? NaN) - t).filter((x) => !Number.isNaN(x));
+    console.log('first INVITE at the room vs scheduled time, 20 meetings through the real bridge (SIP stack + mediasoup):');
+    console.log(`  ${late.length}/20 rooms dialled; late by min ${ms(Math.min(...late))}, median ${ms(pct(late, 50))}, p95 ${ms(pct(late, 95))}, max ${ms(Math.max(...late))}`);
+  } finally {
+    await s.close();
+    await bridge.close();
+    for (const r of rooms) r.close();
+  }
+}
+
+await inviteAccuracy();

@@ -42,7 +42,7 @@ function renderShow(e: EndpointDetail, lang: Lang): string {
 }
 
 function probeLine(p: ProbeResult): string[] {
-  const answer = p.status !== undefined ? `${p.status}${p.reason ? ` ${p.reason}` : ''}` : (p.error ?? 'failed');
+  const answer = p.status !== undefined ? `${p.status}${p.reason ? ` ${p.reason}` : ''}` : `${p.error ?? 'failed'}${p.reason ? ` (${p.reason})` : ''}`;
   return [p.transport.toUpperCase(), p.ok ? 'ok' : 'FAIL', answer, fmtRtt(p.rttMs), p.server ?? ''];
 }
 

@@ -112,11 +112,15 @@ const edit = new Command('edit')
   .argument('<id>', 'schedule id')
   .option('--from <occurrence>', 'change this occurrence and all later ones (as listed, e.g. "2026-12-21 09:00")')
   .option('--occurrence <occurrence>', 'move only this occurrence to --start')
-  .option('--title <title>').option('--start <time>').option('--duration <d>')
+  .option('--title <title>', 'new title')
+  .option('--start <time>', 'new start ("2026-12-07 09:30" in the meeting\'s zone); with --occurrence, where it moves to')
+  .option('--duration <d>', 'new length, e.g. 2h')
   .option('--rrule <rule>', 'new repeat rule').option('--no-rrule', 'make it a one-off')
-  .option('--tz <zone>').option('--endpoints <ids>').option('--group <group>')
+  .option('--tz <zone>', 'new IANA time zone (the wall-clock time is kept)')
+  .option('--endpoints <ids>', 'new participants, comma-separated (replaces the list)')
+  .option('--group <group>', 'new participants: a whole group (replaces the list)')
   .option('--upstream <id>', 'upstream link, or "none"').option('--chair <id>', 'chair, or "none"')
-  .option('--mode <mode>').option('--force', 'change despite conflicts (audited)')
+  .option('--mode <mode>', 'broadcast, rollcall, voice or select').option('--force', 'change despite conflicts (audited)')
   .action(async (id: string, raw, cmd: Command) => {
     const g = globals(cmd);
     const o = parseOptions(EditOptions, raw);

@@ -1,6 +1,7 @@
 // Translation between the SIP layer's SDP offer/answer and the media layer's descriptions: our offer
 // from a leg's relay ports and the endpoint's codecs, the room's answer (or offer) as the media
 // layer's NegotiatedMedia, and our answer to a room's offer.
+import sdpTransform from 'sdp-transform';
 import type { Endpoint } from '../config/schema.js';
 import type { LocalMedia, NegotiatedMedia, NegotiatedStream } from '../media/types.js';
 import { buildOffer } from '../sip/sdp.js';
@@ -17,11 +18,34 @@ export function capabilitiesOf(ep: Endpoint): Capabilities {
 
 /** Our SDP offer: media lines pointing at the leg's relay ports, the endpoint's codecs in its order. */
 export function offerFor(ep: Endpoint, local: LocalMedia, o: { sessionId?: string; version?: number } = {}): string {
-  return buildOffer({
+  return withH264Mode0(buildOffer({
     address: local.address, sessionId: o.sessionId, version: o.version, sessionName: 'vcbridge',
     ...(local.audio ? { audio: { port: local.audio.port, rtcpPort: local.audio.rtcpPort, codecs: ep.codecs.audio, telephoneEvent: true, ptime: 20 } } : {}),
     ...(local.video && ep.codecs.video.length ? { video: { port: local.video.port, rtcpPort: local.video.rtcpPort, codecs: ep.codecs.video } } : {}),
-  });
+  }));
+}
+
+const H264_MODE0_PT = 98;
+
+/**
+ * Offer H.264 packetization-mode 0 next to mode 1: older room systems (and baresip's avcodec) do
+ * only single-NAL mode and would otherwise refuse the video line. The media layer carries both.
+ */
+function withH264Mode0(sdp: string): string {
+  const parsed = sdpTransform.parse(sdp);
+  const video = parsed.media.find((m) => m.type === 'video');
+  const h264 = video?.rtp.find((r) => r.codec.toUpperCase() === 'H264');
+  if (!video || !h264 || video.rtp.some((r) => r.payload === H264_MODE0_PT)) return sdp;
+  const fmtp = video.fmtp.find((f) => f.payload === h264.payload)?.config ?? '';
+  const at = String(video.payloads ?? '').split(' ').indexOf(String(h264.payload)) + 1;
+  const pts = String(video.payloads ?? '').split(' ');
+  pts.splice(at, 0, String(H264_MODE0_PT));
+  video.payloads = pts.join(' ');
+  video.rtp.push({ payload: H264_MODE0_PT, codec: 'H264', rate: 90000 });
+  video.fmtp.push({ payload: H264_MODE0_PT, config: fmtp.replace(/packetization-mode=\d/, 'packetization-mode=0') || 'packetization-mode=0;profile-level-id=42e01f' });
+  const fb = (video.rtcpFb ?? []).filter((f) => String(f.payload) === String(h264.payload));
+  video.rtcpFb = [...(video.rtcpFb ?? []), ...fb.map((f) => ({ ...f, payload: H264_MODE0_PT }))];
+  return sdpTransform.write(parsed);
 }
 
 /** The room's SDP (its answer to our offer, or its offer) against the endpoint's capabilities. */

@@ -21,10 +21,13 @@ export class DueQueue<T> {
   #timer?: Timer;
   #armedAt = Infinity;
   #closed = false;
+  readonly #grainMs: number;
 
-  constructor(clock: Clock, onDue: (item: T) => void) {
+  /** `grainMs`: wake-ups are rounded up to this grid, so items due close together share one. */
+  constructor(clock: Clock, onDue: (item: T) => void, { grainMs = 0 }: { grainMs?: number } = {}) {
     this.#clock = clock;
     this.#onDue = onDue;
+    this.#grainMs = grainMs;
   }
 
   /** Due at `at` (UTC ms), replacing any earlier schedule of the same item. */
@@ -33,7 +36,7 @@ export class DueQueue<T> {
     const seq = ++this.#seq;
     this.#live.set(item, seq);
     this.#push({ at, seq, item });
-    if (at < this.#armedAt) this.#arm(at);
+    if (this.#wake(at) < this.#armedAt) this.#arm(at);
   }
 
   cancel(item: T): void {
@@ -55,10 +58,14 @@ export class DueQueue<T> {
     this.#heap.length = 0;
   }
 
+  #wake(at: number): number {
+    return this.#grainMs > 0 ? Math.ceil(at / this.#grainMs) * this.#grainMs : at;
+  }
+
   #arm(at: number): void {
     this.#clock.clearTimeout(this.#timer);
-    this.#armedAt = at;
-    this.#timer = this.#clock.setTimeout(() => this.#tick(), Math.max(0, at - this.#clock.now()));
+    this.#armedAt = this.#wake(at);
+    this.#timer = this.#clock.setTimeout(() => this.#tick(), Math.max(0, this.#armedAt - this.#clock.now()));
     this.#timer.unref?.();
   }
 

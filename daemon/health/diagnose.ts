@@ -1,7 +1,7 @@
 import { lookup } from 'node:dns/promises';
 import type { Endpoint } from '../config/schema.js';
 import { defaultPort, parseSipUri } from '../config/uri.js';
-import { isGoodAnswer, likelyCause, probeError, statusText } from './causes.js';
+import { isAnswer, isGoodAnswer, likelyCause, probeError, statusText } from './causes.js';
 import type { CheckReport, OptionsProber, OptionsReply, ProbeReport, SipTransport } from './types.js';
 
 // `vcbridge endpoint check`: an immediate OPTIONS over each transport, timed, with the answer's
@@ -84,10 +84,13 @@ export async function checkEndpoint(ep: Pick<Endpoint, 'id' | 'uri' | 'transport
 
 function toReport(transport: SipTransport, r: OptionsReply): ProbeReport {
   const p: ProbeReport = { transport, ok: isGoodAnswer(r) };
-  if (r.status !== undefined) p.status = r.status;
+  // A local failure may carry a made-up status (the stack's 408/503): only real answers show one.
+  if (isAnswer(r)) {
+    if (r.status !== undefined) p.status = r.status;
+    if (r.rttMs !== undefined) p.rttMs = Math.round(r.rttMs * 10) / 10;
+    if (r.server !== undefined) p.server = r.server;
+  }
   if (r.reason !== undefined) p.reason = r.reason;
-  if (r.rttMs !== undefined) p.rttMs = Math.round(r.rttMs * 10) / 10;
-  if (r.server !== undefined) p.server = r.server;
   const e = probeError(r, transport);
   if (e !== undefined) p.error = e;
   return p;

@@ -118,8 +118,8 @@ export class OccurrenceRunner {
     for (const d of this.#o.store.schedules.occurrenceDetails({ state: 'started' })) {
       const row = this.#o.store.schedules.get(d.scheduleId);
       const endsAt = d.endsAt ?? (row ? d.occurrenceStartUtc + row.durationMs : now);
-      if (!row || row.cancelledAt !== null || now >= endsAt) {
-        this.#finish(d, row && row.cancelledAt === null ? 'its end time passed while the daemon was not running' : 'schedule cancelled');
+      if (!row || this.#cancelled(row, d.occurrenceStartUtc) || now >= endsAt) {
+        this.#finish(d, row && !this.#cancelled(row, d.occurrenceStartUtc) ? 'its end time passed while the daemon was not running' : 'meeting cancelled');
       } else if (!d.conferenceId || !this.#o.conferences.isActive(d.conferenceId)) {
         const occ = { key: d.occurrenceStartUtc, start: d.occurrenceStartUtc, end: endsAt };
         this.#startMeeting(row, occ, true);
@@ -170,8 +170,17 @@ export class OccurrenceRunner {
       this.#o.store.schedules.updateOccurrence(d.scheduleId, d.occurrenceStartUtc, { endsAt: extended, noticeSent: extended > endsAt ? false : d.noticeSent });
       endsAt = extended;
     }
+    // cancelled while its start was in flight: end it now
+    if ((!row || this.#cancelled(row, d.occurrenceStartUtc)) && cid && this.#o.conferences.isActive(cid)) {
+      this.#act(key, async () => {
+        await this.#o.conferences.end(cid, 'meeting cancelled');
+        this.#finish(d, 'meeting cancelled');
+      });
+      return Infinity;
+    }
     if (!cid || !this.#o.conferences.isActive(cid)) {
-      this.#finish(d, 'the conference was ended before its scheduled end');
+      // the bridge ends a conference at its planned end by itself too; only earlier is news
+      this.#finish(d, now >= endsAt - 1000 ? 'ended at its scheduled time' : 'the conference was ended before its scheduled end');
       return Infinity;
     }
     if (now >= endsAt) {
@@ -346,6 +355,11 @@ export class OccurrenceRunner {
       this.#busy.delete(key);
       if (!this.#closed) this.poke();
     });
+  }
+
+  /** The series, or this one occurrence of it, was cancelled. */
+  #cancelled(row: ScheduleRow, key: number): boolean {
+    return row.cancelledAt !== null || this.#o.store.schedules.exceptions(row.id).some((e) => e.occurrenceStartUtc === key && e.kind === 'cancelled');
   }
 
   #graceMs(): number {

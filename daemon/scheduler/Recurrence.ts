@@ -29,6 +29,21 @@ const DAY = 86_400_000;
 /** Well inside the range a Date can hold (±8.64e15 ms), leaving room for zone offsets. */
 const TIME_LIMIT = 8.6e15;
 const clampTime = (t: number): number => Math.max(-TIME_LIMIT, Math.min(TIME_LIMIT, t));
+/** Windows of the expansion cache: at least a week and a bit; joined up to five times CACHE_SPAN. */
+const MIN_CACHE_SPAN = 8 * DAY;
+const CACHE_SPAN = 400 * DAY;
+
+/** First index whose value is >= t. */
+function lowerBound(xs: readonly number[], t: number): number {
+  let lo = 0;
+  let hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (xs[mid]! < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
 
 /**
  * The start instants of one schedule. The rule runs in floating wall-clock time of the schedule's
@@ -39,6 +54,9 @@ export class Recurrence {
   readonly times: SeriesTimes;
   readonly rule: ParsedRRule | null;
   readonly #rrule: RRuleType | null;
+  /** Starts already expanded for a window: conflict checks and the runner ask for overlapping
+   *  windows again and again, and rrule walks from DTSTART every time. */
+  #cache: { from: number; to: number; starts: number[] } | undefined;
 
   /** Throws SCHEDULE_INVALID when the rule does not parse. */
   constructor(times: SeriesTimes) {
@@ -62,6 +80,29 @@ export class Recurrence {
     const toUtc = clampTime(toUtcIn);
     if (toUtc <= fromUtc) return [];
     if (!this.#rrule) return this.times.startUtc >= fromUtc && this.times.startUtc < toUtc ? [this.times.startUtc] : [];
+    const c = this.#cache;
+    if (c && fromUtc >= c.from && toUtc <= c.to) {
+      const out: number[] = [];
+      for (let i = lowerBound(c.starts, fromUtc); i < c.starts.length && c.starts[i]! < toUtc && out.length < limit; i++) out.push(c.starts[i]!);
+      return out;
+    }
+    if (limit !== Infinity || toUtc >= TIME_LIMIT) return this.#expand(fromUtc, toUtc, limit);
+    // expand a somewhat larger window once (joined with the cached one when they are near each
+    // other) and answer from it from now on; small windows stay cheap (a restart expands every
+    // series for the next few days only)
+    let from = fromUtc;
+    let to = Math.min(TIME_LIMIT, Math.max(toUtc, fromUtc + 2 * (toUtc - fromUtc), fromUtc + MIN_CACHE_SPAN));
+    if (c && from - c.to < CACHE_SPAN && c.from - to < CACHE_SPAN && Math.max(to, c.to) - Math.min(from, c.from) <= 5 * CACHE_SPAN) {
+      from = Math.min(from, c.from);
+      to = Math.max(to, c.to);
+    }
+    const starts = this.#expand(from, to, Infinity);
+    this.#cache = { from, to, starts };
+    return starts.filter((t) => t >= fromUtc && t < toUtc);
+  }
+
+  #expand(fromUtc: number, toUtc: number, limit: number): number[] {
+    if (!this.#rrule) return [];
     const tz = this.times.tz;
     // widen by a day: offsets differ by at most ~26 h, the exact filter is done on UTC below
     const a = new Date(Math.max(utcToFloating(fromUtc, tz) - DAY, utcToFloating(this.times.startUtc, tz)));

@@ -159,17 +159,24 @@ export class ScheduleBook {
   bookedBetween(from: number, to: number, exclude: ReadonlySet<string> = new Set()): BookedMeeting[] {
     const meetings = this.meetings().filter((m) => !exclude.has(m.row.id));
     const longest = meetings.reduce((n, m) => Math.max(n, m.row.durationMs), 0);
-    const states = new Map<string, { state: string; endsAt: number | null }>();
+    // occurrence states by schedule, then by occurrence (most schedules have none in the window)
+    const states = new Map<string, Map<number, { state: string; endsAt: number | null }>>();
     for (const s of this.#store.schedules.occurrenceDetails({ fromUtc: from - longest - DAY, toUtc: to })) {
-      states.set(`${s.scheduleId}|${s.occurrenceStartUtc}`, { state: s.state, endsAt: s.endsAt });
+      let byKey = states.get(s.scheduleId);
+      if (!byKey) states.set(s.scheduleId, (byKey = new Map()));
+      byKey.set(s.occurrenceStartUtc, { state: s.state, endsAt: s.endsAt });
     }
     return meetings.map((m) => {
-      const occurrences: Occurrence[] = [];
-      for (const o of m.rec.occurrences(from - DAY, to, m.exceptions)) {
-        const st = states.get(`${m.row.id}|${o.key}`);
-        if (st?.state === 'ended' || st?.state === 'missed') continue;
-        const end = st?.state === 'started' && st.endsAt !== null ? st.endsAt : o.end;
-        if (end > from && o.start < to) occurrences.push({ ...o, end });
+      const byKey = states.get(m.row.id);
+      let occurrences = m.rec.occurrences(byKey ? from - DAY : from, to, m.exceptions);
+      if (byKey) {
+        occurrences = occurrences.flatMap((o): Occurrence[] => {
+          const st = byKey.get(o.key);
+          if (st?.state === 'ended' || st?.state === 'missed') return [];
+          // a running meeting may have been extended past its planned end
+          const end = st?.state === 'started' && st.endsAt !== null ? st.endsAt : o.end;
+          return end > from && o.start < to ? [{ ...o, end }] : [];
+        });
       }
       return { scheduleId: m.row.id, title: m.row.title, tz: m.row.tz, participants: participantsOf(m.row), occurrences };
     });

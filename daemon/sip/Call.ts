@@ -150,8 +150,9 @@ export class Call extends TypedEmitter<CallEvents> implements DialogHandler {
   get localUri(): string {
     return uriString(this.#dialog.local.uri);
   }
-  get state(): 'confirming' | 'confirmed' | 'terminating' | 'ended' {
-    return this.#state;
+  /** 'ended' from the moment 'ended' is emitted (our BYE may still be on its way). */
+  get state(): 'confirming' | 'confirmed' | 'ended' {
+    return this.#state === 'terminating' ? 'ended' : this.#state;
   }
   get sessionTimer(): SessionTimerState | undefined {
     return this.#timer.state;

@@ -62,8 +62,8 @@ export class CallInbound {
       if (d.matches(req)) this.#h.onAck(req);
       return;
     }
-    if (!d.matches(req) || this.#h.state() === 'ended') return this.#reply(req, 481, 'Call/Transaction Does Not Exist');
-    if (!d.acceptRemoteSeq(req)) return this.#reply(req, 500, 'CSeq Out Of Order');
+    if (!d.matches(req) || this.#h.state() === 'ended') return void this.#reply(req, 481, 'Call/Transaction Does Not Exist');
+    if (!d.acceptRemoteSeq(req)) return void this.#reply(req, 500, 'CSeq Out Of Order');
     switch (req.method) {
       case 'BYE':
         this.#reply(req, 200, 'OK');
@@ -75,9 +75,9 @@ export class CallInbound {
       case 'INFO':
         return this.#onInfo(req);
       case 'OPTIONS':
-        return this.#reply(req, 200, 'OK', { allow: ALLOW, accept: ACCEPT, supported: SUPPORTED });
+        return void this.#reply(req, 200, 'OK', { allow: ALLOW, accept: ACCEPT, supported: SUPPORTED });
       default:
-        return this.#reply(req, 405, 'Method Not Allowed', { allow: ALLOW });
+        return void this.#reply(req, 405, 'Method Not Allowed', { allow: ALLOW });
     }
   }
 
@@ -122,11 +122,6 @@ export class CallInbound {
       answer(h.localSdp());
       return;
     }
-    if (this.#call.listenerCount('reinvite') === 0) {
-      h.core.log.warn({ callId: h.dialog.callId }, 're-offer from the peer refused: nobody handles re-INVITEs for this call');
-      this.#reply(req, 488, 'Not Acceptable Here');
-      return;
-    }
     const pending: { timer: Timer | undefined } = { timer: undefined };
     this.#pending = pending;
     let settled = false;
@@ -140,7 +135,7 @@ export class CallInbound {
     pending.timer = h.core.clock.setTimeout(() => {
       if (settle()) this.#reply(req, 500, 'Server Internal Error');
     }, OFFER_ANSWER_MS);
-    this.#call.emit('reinvite', {
+    const remoteOffer: RemoteOffer = {
       sdp: offer,
       method,
       accept: (sdp) => {
@@ -149,7 +144,21 @@ export class CallInbound {
       reject: (status = 488, reason = 'Not Acceptable Here') => {
         if (settle()) this.#reply(req, status, reason);
       },
-    });
+    };
+    const deliver = (again: boolean): void => {
+      if (settled) return;
+      if (this.#call.listenerCount('reinvite') > 0) {
+        this.#call.emit('reinvite', remoteOffer);
+      } else if (again) {
+        // the application may attach its listener when accept()/dial() resolves, a microtask
+        // after an offer that came right behind the ACK: look once more on the next turn
+        setImmediate(() => deliver(false));
+      } else {
+        h.core.log.warn({ callId: h.dialog.callId }, 're-offer from the peer refused: nobody handles re-INVITEs for this call');
+        remoteOffer.reject(488, 'Not Acceptable Here');
+      }
+    };
+    deliver(true);
   }
 
   #onInfo(req: SipMessage): void {

@@ -9,7 +9,7 @@ import { Dialog } from './Dialog.js';
 import { Call } from './Call.js';
 import type { DigestCredentials } from './digest.js';
 import type { SessionTimerState } from './SessionTimer.js';
-import { ALLOW, SUPPORTED, bodyText, contentType, header, newTag, setBody, tokens, uriString, type SipSource } from './message.js';
+import { ALLOW, SUPPORTED, bodyText, contentType, header, headerTextOf, newTag, setBody, tokens, uriString, type SipSource } from './message.js';
 
 export type IncomingCallEvents = {
   /** The caller gave up (CANCEL) or nobody answered in time. */
@@ -48,6 +48,7 @@ export class IncomingCall extends TypedEmitter<IncomingCallEvents> {
   readonly #sessionTimer?: SessionTimerState;
   readonly #pendingKey: string;
   #state: IncomingCallState = 'pending';
+  #call: Call | undefined;
   #noAnswer: Timer | undefined;
 
   constructor(init: IncomingCallInit) {
@@ -73,9 +74,15 @@ export class IncomingCall extends TypedEmitter<IncomingCallEvents> {
     return this.#state;
   }
 
+  /** The Call, as soon as accept() was called (before the ACK), to attach listeners early. */
+  get call(): Call | undefined {
+    return this.#call;
+  }
+
   /** A header of the INVITE as received (generic headers only), e.g. 'user-agent', 'subject'. */
   header(name: string): string | undefined {
-    return header(this.#req, name.toLowerCase());
+    const v = header(this.#req, name.toLowerCase());
+    return v === undefined ? undefined : headerTextOf(v);
   }
 
   /** Send 180 Ringing. */
@@ -122,6 +129,7 @@ export class IncomingCall extends TypedEmitter<IncomingCallEvents> {
       remoteAllow: tokens(this.#req, 'allow'),
       awaitAck: rs,
     });
+    this.#call = call;
     return call.confirmed.then(() => call);
   }
 
@@ -181,6 +189,6 @@ const REASONS: Record<number, string> = {
 
 function unquote(name: string | undefined): string | undefined {
   if (!name) return undefined;
-  const t = name.trim();
+  const t = headerTextOf(name.trim());
   return t.startsWith('"') && t.endsWith('"') ? t.slice(1, -1).replace(/\\(.)/g, '$1') : t;
 }

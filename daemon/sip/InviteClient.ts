@@ -11,7 +11,7 @@ import { signRequest, type DigestCredentials } from './digest.js';
 import { failureKind } from './requests.js';
 import { minSEOf, uacSessionTimerHeaders, uacSessionTimerResult } from './SessionTimer.js';
 import {
-  ALLOW, SUPPORTED, bodyText, contentType, displayName, newCallId, newTag, parseNameAddr, routableUri, setBody, tagOf,
+  ALLOW, SUPPORTED, bodyText, contentType, displayName, headerText, newCallId, newTag, parseNameAddr, routableUri, setBody, tagOf,
   tokens, uriString, type SipTarget,
 } from './message.js';
 
@@ -117,7 +117,7 @@ export class InviteClient {
         supported: SUPPORTED,
         'user-agent': this.#core.config.userAgent,
         ...uacSessionTimerHeaders(st, this.#minSE && st ? { interval: Math.max(st.expires, this.#minSE), refresher: 'local' } : undefined),
-        ...o.headers,
+        ...Object.fromEntries(Object.entries(o.headers ?? {}).map(([k, v]) => [k.toLowerCase(), headerText(v)])),
       },
     };
     setBody(req, o.sdpOffer, 'application/sdp');

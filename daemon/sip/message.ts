@@ -98,10 +98,23 @@ export function parseNameAddr(s: string): NameAddr {
   return { name: na.name, uri: uriString(na.uri), params: { ...na.params } };
 }
 
+/**
+ * Header text as the library writes it: one char per byte, so UTF-8 text (a display name
+ * 巩义, a Subject) must be turned into its bytes first. CR/LF become spaces.
+ */
+export function headerText(text: string): string {
+  return Buffer.from(text.replace(/[\r\n]+/g, ' '), 'utf8').toString('latin1');
+}
+
+/** Header bytes (latin1 string) back to text. */
+export function headerTextOf(raw: string): string {
+  return Buffer.from(raw, 'latin1').toString('utf8');
+}
+
 /** Quote a display name for a From/To header. */
 export function displayName(name: string | undefined): string | undefined {
   if (!name) return undefined;
-  return '"' + name.replace(/["\\]/g, (c) => '\\' + c).replace(/[\r\n]/g, ' ') + '"';
+  return headerText('"' + name.replace(/["\\]/g, (c) => '\\' + c) + '"');
 }
 
 export function isValidPort(p: number | undefined): boolean {

@@ -43,11 +43,14 @@ export class RecordingConferences implements ConferenceControl {
   readonly active = new Set<string>();
   readonly extendedTo = new Map<string, number>();
   failStarts = 0;
+  /** When set, start() waits for it (a bridge that is slow to start a conference). */
+  gate: Promise<void> | undefined;
   #n = 0;
 
   constructor(readonly clock: { now(): number }) {}
 
   async start(params: ScheduledStart): Promise<{ id: string }> {
+    if (this.gate) await this.gate;
     if (this.failStarts > 0) {
       this.failStarts--;
       throw new Error('bridge busy');

@@ -2,7 +2,7 @@
 // with simulated rooms instead of SIP (tests/helpers/simSignalling.ts). One shared conference runs
 // through the checks in order: audio mix, mute, roll call, video views, drop + redial, worker death,
 // dial-in rules, end with CDR and stats in SQLite.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -47,6 +47,7 @@ const config = SiteConfig.parse({
 
 let sig: SimSignalling;
 let store: Store;
+let dir: string;
 let pool: WorkerPool;
 let mgr: ConferenceManager;
 let conf: ConferenceView;
@@ -54,7 +55,8 @@ const participantEvents: ParticipantView[] = [];
 
 beforeAll(async () => {
   sig = await SimSignalling.create(SITES);
-  store = Store.open(join(mkdtempSync(join(tmpdir(), 'vcb-conf-')), 'db.sqlite'));
+  dir = mkdtempSync(join(tmpdir(), 'vcb-conf-'));
+  store = Store.open(join(dir, 'db.sqlite'));
   pool = new WorkerPool({ log, workers: 2, rtcPorts: { min: 10000, max: 59999 } });
   await pool.start();
   mgr = new ConferenceManager({
@@ -69,6 +71,7 @@ afterAll(async () => {
   pool?.close();
   sig?.close();
   store?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 const stateOf = (id: string): string | undefined => mgr.show(conf.id).participants.find((p) => p.endpointId === id)?.state;

@@ -1,18 +1,20 @@
 import { spawn } from 'node:child_process';
 import stringWidth from 'string-width';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SipStack } from '../../daemon/sip/SipStack.js';
+import { silentLogger } from '../../daemon/util/logger.js';
 import { CLI_JS, TOKENS, rawConnect } from '../helpers/daemon.js';
 import { startHealthApi, type HealthApi } from '../helpers/healthHarness.js';
-import { MiniOptionsClient } from '../helpers/miniOptionsClient.js';
 import { OptionsResponder } from '../helpers/optionsResponder.js';
-import { freePorts } from '../helpers/ports.js';
+import { freePort, freePorts } from '../helpers/ports.js';
 
 // endpoints.list / endpoint.show / endpoint.check and the CLI commands over them, on a real control
-// API and SQLite file, with endpoints answered by a real UDP peer (one answering, one silent, one slow).
+// API and SQLite file, probed by the real SIP stack, with endpoints answered by a real UDP peer
+// (one answering, one silent, one slow).
 
 let h: HealthApi;
 let responder: OptionsResponder;
-let prober: MiniOptionsClient;
+let stack: SipStack;
 let addr: { xiaoguan: { host: string; port: number }; mihe: { host: string; port: number }; bureau: { host: string; port: number } };
 
 beforeAll(async () => {
@@ -21,9 +23,10 @@ beforeAll(async () => {
   responder = await OptionsResponder.start({ addresses: Object.values(addr), server: 'baresip-like/3.0' });
   responder.set(addr.mihe, { silent: true });
   responder.set(addr.bureau, { delayMs: 400 });
-  prober = await MiniOptionsClient.start();
+  const sipPort = await freePort();
+  stack = await SipStack.start({ listen: [{ transport: 'udp', host: '127.0.0.1', port: sipPort }, { transport: 'tcp', host: '127.0.0.1', port: sipPort }], userAgent: 'vcbridge-test', log: silentLogger() });
   h = await startHealthApi({
-    prober,
+    prober: stack,
     health: { timeoutMs: 900, degradedRttMs: 300 },
     endpoints: [
       { id: 'xiaoguan', name: { zh: '小关镇', en: 'Xiaoguan' }, kind: 'town', uri: `sip:xiaoguan@127.0.0.1:${p1}`, groups: ['towns'] },
@@ -40,7 +43,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await h?.close();
-  prober?.close();
+  await stack?.close();
   await responder?.close();
 });
 

@@ -126,6 +126,20 @@ describe('a scheduled meeting runs by itself', () => {
     expect(occ).toMatchObject({ state: 'ended', reason: 'ended by alice' });
   });
 
+  it('an occurrence cancelled while the bridge is still starting it is ended as soon as it is up', async () => {
+    h = harness({ now: MON_0800 });
+    const id = bookMonday(h);
+    let open!: () => void;
+    h.conferences.gate = new Promise<void>((r) => (open = r));
+    await h.clock.advanceTo(at('09:00'));
+    const cancel = await h.scheduler.cancel({ id, occurrence: '2026-12-07 09:00' }, ALICE);
+    expect(cancel.endedConference).toBeUndefined();
+    open();
+    await h.scheduler.idle();
+    expect(h.conferences.started).toHaveLength(1);
+    expect(h.conferences.ended).toEqual([{ at: at('09:00'), id: h.conferences.started[0]!.id, reason: 'meeting cancelled' }]);
+  });
+
   it('a start the bridge refuses is retried within the grace window, then recorded as missed', async () => {
     h = harness({ now: MON_0800, extra: { retryStartSeconds: 240 } });
     const ev = record(h);

@@ -1,0 +1,402 @@
+// The SIP user agent: transports and transactions from the (patched) npm `sip` package, our
+// dialog layer on top. Screens every new request before the library keeps any state for it
+// (allow-list, stateless 403/200 OPTIONS/400), routes the rest to calls, and offers OPTIONS
+// probes, dialling and registration to the layers above.
+import { TypedEmitter } from '../util/TypedEmitter.js';
+import type { Logger } from '../util/logger.js';
+import { systemClock, type Clock } from '../util/clock.js';
+import { VcError } from '../errors.js';
+import { createLibStack, makeResponse, parseUri, type LibStack, type NameAddr, type Remote, type ScreenVerdict, type SendHandle, type SipMessage } from './lib.js';
+import type { CoreConfig, DialogHandler, SessionTimerConfig, SipCore, SipTimers } from './core.js';
+import { dialogKey } from './core.js';
+import type { AllowDecision } from './AccessControl.js';
+import { DigestVerifier } from './digest.js';
+import { IncomingCall } from './IncomingCall.js';
+import { InviteClient, type DialOptions } from './InviteClient.js';
+import { Registration, type RegistrationOptions } from './Registration.js';
+import { Call } from './Call.js';
+import { RateLimiter } from './RateLimiter.js';
+import { localResponse } from './requests.js';
+import { checkInvite, probeOptions, type OptionsResult } from './probe.js';
+import { listenOptions, stackTlsOptions, type SipListen, type SipTlsOptions } from './listen.js';
+import { uasSessionTimer } from './SessionTimer.js';
+import {
+  ACCEPT, ALLOW, SUPPORTED, hostFamily, newTag, sourceOf, tagOf,
+  uriString, type SipSource, type SipTarget, type SipTransport,
+} from './message.js';
+
+export type { SipListen, SipTlsOptions, OptionsResult };
+
+export interface SipStackOptions {
+  listen: readonly SipListen[];
+  /** Address put in Via/Contact (default: the listen host). */
+  publicHost?: string;
+  userAgent: string;
+  log: Logger;
+  clock?: Clock;
+  /** Access control for new requests (default: everyone allowed). See AccessControl. */
+  isAllowed?: (src: SipSource, msg: SipMessage) => AllowDecision;
+  tls?: SipTlsOptions;
+  maxCallSeconds?: number;
+  sessionTimer?: SessionTimerConfig | false;
+  timers?: Partial<SipTimers>;
+  /** A TCP/TLS connection that has not completed a message after this long is cut (slow-loris). */
+  headerTimeoutMs?: number;
+  inviteTimeoutMs?: number;
+  /** Budget per source for 400 answers to malformed messages (default 20/s, burst 40). */
+  badMessageRate?: { perSecond: number; burst: number };
+  /** Digest realm for challenged dial-ins (default: the userAgent). */
+  realm?: string;
+}
+
+export interface SipStats {
+  requestsIn: Record<string, number>;
+  optionsAnswered: number;
+  rejected: number;
+  dropped: number;
+  badMessages: number;
+  dialogs: number;
+  pendingInvites: number;
+}
+
+export type SipStackEvents = {
+  /** A new call offer; answer with call.accept(sdp), call.reject(status) or call.ring(). */
+  invite: [IncomingCall];
+  /** An allowed peer probed us with OPTIONS (answered 200). */
+  options: [{ source: SipSource; endpointId?: string }];
+  /** A request refused by the allow-list (403) or dropped over the rate limit. */
+  rejected: [{ source: SipSource; method: string; action: 'reject' | 'drop' }];
+  badMessage: [{ source: SipSource; reason: string; replied: boolean }];
+  transportError: [{ transport: string; message: string }];
+};
+
+const ALLOW_ALL: AllowDecision = { action: 'allow' };
+const NOT_IN_DIALOG = new Set(['BYE', 'UPDATE', 'INFO', 'PRACK']);
+
+export class SipStack extends TypedEmitter<SipStackEvents> implements SipCore {
+  readonly log: Logger;
+  readonly clock: Clock;
+  readonly config: CoreConfig;
+  readonly publicHost: string;
+  readonly #o: SipStackOptions;
+  readonly #dialogs = new Map<string, DialogHandler>();
+  readonly #pending = new Map<string, IncomingCall>();
+  readonly #decisions = new WeakMap<SipMessage, AllowDecision>();
+  readonly #registrations = new Set<Registration>();
+  readonly #badLimiter: RateLimiter;
+  readonly #badLogOnce: RateLimiter;
+  readonly #verifier: DigestVerifier;
+  readonly #contacts = new Map<string, NameAddr>();
+  #lib!: LibStack;
+  #ports: Partial<Record<SipTransport, number>> = {};
+  #family: 4 | 6 | 0 = 0;
+  #closed = false;
+  readonly #stats = { requestsIn: {} as Record<string, number>, optionsAnswered: 0, rejected: 0, dropped: 0, badMessages: 0 };
+
+  /** Listen on every configured transport; VcError PORT_IN_USE when a port is taken. */
+  static async start(o: SipStackOptions): Promise<SipStack> {
+    const stack = new SipStack(o);
+    await stack.#open();
+    return stack;
+  }
+
+  private constructor(o: SipStackOptions) {
+    super();
+    this.#o = o;
+    this.log = o.log.child({ component: 'sip' });
+    this.clock = o.clock ?? systemClock;
+    const host = o.listen[0]?.host ?? '127.0.0.1';
+    this.publicHost = o.publicHost ?? host;
+    this.config = {
+      userAgent: o.userAgent,
+      timers: { t1: o.timers?.t1 ?? 500, t2: o.timers?.t2 ?? 4000 },
+      sessionTimer: o.sessionTimer ?? { expires: 1800, minSE: 90 },
+      maxCallSeconds: o.maxCallSeconds ?? 6 * 3600,
+      inviteTimeoutMs: o.inviteTimeoutMs ?? 180_000,
+    };
+    const rate = o.badMessageRate ?? { perSecond: 20, burst: 40 };
+    this.#badLimiter = new RateLimiter({ ...rate, clock: this.clock });
+    this.#badLogOnce = new RateLimiter({ perSecond: 1 / 60, burst: 1, clock: this.clock });
+    this.#verifier = new DigestVerifier({ realm: o.realm ?? o.userAgent, now: () => this.clock.now() });
+  }
+
+  async #open(): Promise<void> {
+    const base = listenOptions(this.#o.listen);
+    this.#family = hostFamily(base.address) || 4;
+    const lib = createLibStack({
+      ...base,
+      publicAddress: this.publicHost,
+      ...(base.tls ? stackTlsOptions(this.#o.tls) : {}),
+      headerTimeout: this.#o.headerTimeoutMs ?? 10_000,
+      maxConnections: 2000,
+      screen: (m, remote) => this.#screen(m, remote),
+      onBadMessage: (reason, m, remote) => this.#onBad(reason, m, remote),
+      logger: {
+        error: (e) => this.log.warn({ err: e instanceof Error ? e.message : String(e) }, 'SIP library error'),
+        transportError: (transport, e) => {
+          this.log.debug({ transport, err: e.message }, 'SIP transport error');
+          this.emit('transportError', { transport, message: e.message });
+        },
+      },
+    }, (m, remote) => this.#onMessage(m, remote));
+    const ports = await new Promise<Record<string, number>>((resolve, reject) => lib.listening((err, p) => (err ? reject(err) : resolve(p))))
+      .catch((err: Error & { code?: string; protocol?: string }) => {
+        lib.destroy();
+        const where = this.#o.listen.find((l) => l.transport.toUpperCase() === err.protocol) ?? this.#o.listen[0];
+        const at = where ? `${where.transport} ${where.host}:${where.port}` : 'SIP';
+        throw new VcError(err.code === 'EADDRINUSE' ? 'PORT_IN_USE' : 'SIP_FAILED', `cannot listen for SIP on ${at}: ${err.message}`, { code: err.code }, { cause: err });
+      });
+    this.#lib = lib;
+    for (const [k, v] of Object.entries(ports)) this.#ports[k.toLowerCase() as SipTransport] = v;
+    this.log.info({ ports: this.#ports, publicHost: this.publicHost }, 'SIP stack listening');
+  }
+
+  /** The ports actually bound per transport. */
+  get ports(): Readonly<Partial<Record<SipTransport, number>>> {
+    return this.#ports;
+  }
+
+  stats(): SipStats {
+    return { ...this.#stats, requestsIn: { ...this.#stats.requestsIn }, dialogs: this.#dialogs.size, pendingInvites: this.#pending.size };
+  }
+
+  /** Probe a peer with OPTIONS (health monitor). Never throws. */
+  options(target: SipTarget, { timeoutMs = 2000 }: { timeoutMs?: number } = {}): Promise<OptionsResult> {
+    return probeOptions(this, target, timeoutMs);
+  }
+
+  /** Place a call; resolves with the Call once answered (VcError SIP_FAILED / SIP_TIMEOUT otherwise). */
+  dial(opts: DialOptions): Promise<Call> {
+    if (this.#closed) return Promise.reject(new VcError('SIP_FAILED', 'the SIP stack is closed'));
+    return new InviteClient(this, opts).start();
+  }
+
+  /** Register to a registrar and keep the binding fresh; watch registration.on('state'). */
+  register(opts: RegistrationOptions): Registration {
+    const r = new Registration(this, opts);
+    this.#registrations.add(r);
+    // on the next tick, so listeners attached right after register() see 'registering'
+    process.nextTick(() => r.start());
+    return r;
+  }
+
+  /** Unregister, hang up remaining calls, refuse pending INVITEs, close the transports. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const calls = [...new Set(this.#dialogs.values())].filter((h): h is Call => h instanceof Call);
+    for (const p of [...this.#pending.values()]) p.reject(503, 'Service Unavailable');
+    await Promise.allSettled([
+      ...[...this.#registrations].map((r) => r.close()),
+      ...calls.map((c) => withTimeout(c.hangup('shutdown'), 1000)),
+    ]);
+    this.#lib.destroy();
+  }
+
+  // ---- SipCore (used by calls and registrations) ----
+
+  send(req: SipMessage, onResponse: (rs: SipMessage) => void): SendHandle {
+    const fail = (why: string): SendHandle => {
+      const rs = localResponse(req, 503, 'Service Unavailable', { transportError: why });
+      process.nextTick(() => onResponse(rs));
+      return { aborted: false, abort: () => undefined };
+    };
+    if (this.#closed) return fail('the SIP stack is closed');
+    const hop = parseUri(uriString(req.headers.route?.[0]?.uri ?? req.uri!));
+    const fam = hop ? hostFamily(hop.host) : 0;
+    if (fam && fam !== this.#family) return fail(`EAFNOSUPPORT: ${hop!.host} is IPv${fam} but SIP listens on IPv${this.#family} only`);
+    try {
+      return this.#lib.send(req, onResponse);
+    } catch (e) {
+      return fail((e as Error).message);
+    }
+  }
+
+  sendAck(ack: SipMessage): void {
+    if (this.#closed) return;
+    try {
+      this.#lib.send(ack);
+    } catch (e) {
+      this.log.warn({ err: (e as Error).message }, 'cannot send ACK');
+    }
+  }
+
+  respond(rs: SipMessage): void {
+    if (!this.#closed) this.#lib.send(rs);
+  }
+
+  contact(transport: SipTransport, user = 'vcbridge'): NameAddr {
+    const key = transport + ' ' + user;
+    let c = this.#contacts.get(key);
+    if (!c) {
+      const port = this.#ports[transport] ?? this.#ports.udp ?? this.#ports.tcp;
+      c = { uri: `sip:${user}@${this.#hostForUri()}:${port}${transport === 'udp' ? '' : `;transport=${transport}`}`, params: {} };
+      this.#contacts.set(key, c);
+    }
+    return { ...c, params: {} };
+  }
+
+  addDialog(key: string, handler: DialogHandler): void {
+    this.#dialogs.set(key, handler);
+  }
+
+  removeDialog(key: string, handler: DialogHandler): void {
+    if (this.#dialogs.get(key) === handler) this.#dialogs.delete(key);
+  }
+
+  forgetPendingInvite(key: string): void {
+    this.#pending.delete(key);
+  }
+
+  // ---- incoming ----
+
+  #hostForUri(): string {
+    return hostFamily(this.publicHost) === 6 ? `[${this.publicHost}]` : this.publicHost;
+  }
+
+  #statelessReply(m: SipMessage, status: number, reason: string, headers: Record<string, unknown> = {}): SipMessage {
+    const to = m.headers.to!;
+    const rs = makeResponse(m, status, reason, { headers: { to: { ...to, params: { ...to.params, tag: tagOf(to) ?? newTag() } }, 'user-agent': this.config.userAgent, ...headers } });
+    rs.version = '2.0';
+    return rs;
+  }
+
+  /** Every new request, before the library creates a transaction for it. */
+  #screen(m: SipMessage, remote: Remote): ScreenVerdict | undefined {
+    if (this.#closed) return {};
+    const src = sourceOf(remote);
+    const method = m.method!;
+    this.#stats.requestsIn[method] = (this.#stats.requestsIn[method] ?? 0) + 1;
+    if (m.version !== '2.0') return this.#badReply(m, src, 505, 'Version Not Supported');
+    const ruri = parseUri(uriString(m.uri ?? ''));
+    if (!ruri) {
+      const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(uriString(m.uri ?? ''))?.[1]?.toLowerCase();
+      const bad = scheme && scheme !== 'sip' && scheme !== 'sips';
+      return this.#badReply(m, src, bad ? 416 : 400, bad ? 'Unsupported URI Scheme' : 'Bad Request-URI');
+    }
+    if (!parseUri(uriString(m.headers.from!.uri)) || !parseUri(uriString(m.headers.to!.uri))) return this.#badReply(m, src, 400, 'Bad From or To URI');
+    const toTag = tagOf(m.headers.to);
+    // requests inside one of our dialogs are the dialog's business, wherever they come from
+    if (toTag && this.#dialogs.has(dialogKey(String(m.headers['call-id']), toTag))) return undefined;
+    const decision = this.#o.isAllowed ? this.#o.isAllowed(src, m) : ALLOW_ALL;
+    if (decision.action !== 'allow') {
+      const stream = src.transport !== 'udp';
+      if (decision.action === 'drop') {
+        this.#stats.dropped++;
+        this.emit('rejected', { source: src, method, action: 'drop' });
+        return { close: stream };
+      }
+      this.#stats.rejected++;
+      this.emit('rejected', { source: src, method, action: 'reject' });
+      return { reply: this.#statelessReply(m, decision.status ?? 403, decision.reason ?? 'Forbidden'), close: stream };
+    }
+    if (method === 'OPTIONS' && !toTag) {
+      // answered statelessly: a probe costs no transaction, no timers
+      this.#stats.optionsAnswered++;
+      this.emit('options', { source: src, endpointId: decision.endpointId });
+      return { reply: this.#statelessReply(m, 200, 'OK', { allow: ALLOW, accept: ACCEPT, supported: SUPPORTED, server: this.config.userAgent }) };
+    }
+    if (decision !== ALLOW_ALL) this.#decisions.set(m, decision);
+    return undefined;
+  }
+
+  #badReply(m: SipMessage, src: SipSource, status: number, reason: string): ScreenVerdict {
+    this.#noteBad(src, reason, true);
+    return this.#badLimiter.take(src.address) ? { reply: this.#statelessReply(m, status, reason) } : {};
+  }
+
+  #noteBad(src: SipSource, reason: string, replied: boolean): void {
+    this.#stats.badMessages++;
+    if (this.#badLogOnce.take(src.address)) this.log.info({ source: `${src.address}:${src.port}`, transport: src.transport, reason }, 'malformed SIP message (logged at most once a minute per source)');
+    this.emit('badMessage', { source: src, reason, replied });
+  }
+
+  #onBad(reason: string, m: SipMessage | null, remote: Remote): SipMessage | undefined {
+    const src = sourceOf(remote);
+    const canReply = Boolean(m && m.method && m.method !== 'ACK' && Array.isArray(m.headers.via) && m.headers.via.length);
+    const reply = canReply && this.#badLimiter.take(src.address);
+    this.#noteBad(src, reason, reply);
+    if (!reply) return undefined;
+    const warning = `399 ${this.#hostForUri()} "${reason.replace(/[^\x20-\x7e]|"/g, '?').slice(0, 120)}"`;
+    return makeResponse(m!, 400, 'Bad Request', { headers: { warning, 'user-agent': this.config.userAgent } });
+  }
+
+  #reply(m: SipMessage, status: number, reason: string, headers: Record<string, unknown> = {}): void {
+    this.respond(this.#statelessReply(m, status, reason, headers));
+  }
+
+  #onMessage(m: SipMessage, remote: Remote): void {
+    if (this.#closed) return;
+    const src = sourceOf(remote);
+    const toTag = tagOf(m.headers.to);
+    const handler = toTag ? this.#dialogs.get(dialogKey(String(m.headers['call-id']), toTag)) : undefined;
+    if (m.method === 'ACK') {
+      handler?.onRequest(m, src);
+      return;
+    }
+    if (handler) return handler.onRequest(m, src);
+    if (toTag) return this.#reply(m, 481, 'Call/Transaction Does Not Exist');
+    switch (m.method) {
+      case 'INVITE':
+        return this.#onInvite(m, src);
+      case 'CANCEL':
+        return this.#onCancel(m);
+      case 'OPTIONS':
+        return this.#reply(m, 200, 'OK', { allow: ALLOW, accept: ACCEPT, supported: SUPPORTED });
+      default:
+        if (NOT_IN_DIALOG.has(m.method!)) return this.#reply(m, 481, 'Call/Transaction Does Not Exist');
+        if (['REGISTER', 'SUBSCRIBE', 'PUBLISH', 'MESSAGE', 'NOTIFY', 'REFER'].includes(m.method!)) return this.#reply(m, 405, 'Method Not Allowed', { allow: ALLOW });
+        return this.#reply(m, 501, 'Not Implemented', { allow: ALLOW });
+    }
+  }
+
+  #onInvite(m: SipMessage, src: SipSource): void {
+    const decision = this.#decisions.get(m) ?? ALLOW_ALL;
+    const problem = checkInvite(m, src);
+    if (problem) {
+      if (problem.bad) this.#noteBad(src, problem.bad, true);
+      const warning = problem.warning ? { warning: `399 ${this.#hostForUri()} "${problem.warning}"` } : {};
+      return this.#reply(m, problem.status, problem.reason, { ...warning, ...problem.headers });
+    }
+    const st = uasSessionTimer(m, this.config.sessionTimer);
+    if (st.reject) return this.#reply(m, 422, 'Session Interval Too Small', { 'min-se': String(st.minSE) });
+    if (decision.action === 'allow' && decision.challenge) {
+      const v = this.#verifier.verify(m, decision.challenge);
+      if (v !== 'ok') {
+        if (v === 'bad') this.log.warn({ source: `${src.address}:${src.port}`, endpoint: decision.endpointId }, 'dial-in failed digest authentication');
+        return this.#reply(m, 401, 'Unauthorized', { 'www-authenticate': [this.#verifier.challenge(v === 'stale')] });
+      }
+    }
+    const pendingKey = String(m.headers['call-id']) + ' ' + String(m.headers.via![0]!.params.branch);
+    const call = new IncomingCall({
+      core: this,
+      request: m,
+      source: src,
+      endpointId: decision.action === 'allow' ? decision.endpointId : undefined,
+      sessionHeaders: st.headers,
+      sessionTimer: st.state,
+      pendingKey,
+    });
+    this.#pending.set(pendingKey, call);
+    if (this.listenerCount('invite') === 0) return call.reject(480, 'Temporarily Unavailable');
+    this.emit('invite', call);
+    call.handleUnanswered();
+  }
+
+  #onCancel(m: SipMessage): void {
+    const key = String(m.headers['call-id']) + ' ' + String(m.headers.via![0]!.params.branch);
+    const call = this.#pending.get(key);
+    if (!call) return this.#reply(m, 481, 'Call/Transaction Does Not Exist');
+    this.#reply(m, 200, 'OK');
+    call.handleCancel();
+  }
+}
+
+async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  let t: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([p, new Promise<undefined>((r) => (t = globalThis.setTimeout(r, ms) as unknown as NodeJS.Timeout))]);
+  } finally {
+    clearTimeout(t);
+  }
+}

@@ -1,0 +1,100 @@
+// Two stateless helpers of SipStack: the OPTIONS probe the health monitor calls, and the checks a
+// new INVITE must pass before it is offered to the application.
+import { performance } from 'node:perf_hooks';
+import type { SipMessage } from './lib.js';
+import type { SipCore } from './core.js';
+import { failureKind } from './requests.js';
+import { parseRemoteSdp } from './sdpNegotiate.js';
+import { bodyText, contentType, header, hostFamily, newCallId, newTag, routableUri, tokens, uriString, type SipSource, type SipTarget } from './message.js';
+
+export interface OptionsResult {
+  /** The peer answered (any final status; see `status`). */
+  ok: boolean;
+  status?: number;
+  reason?: string;
+  rttMs?: number;
+  /** The peer's Server (or User-Agent) header. */
+  server?: string;
+  error?: 'timeout' | 'unreachable' | 'dns' | 'transport';
+}
+
+/** One OPTIONS to `target`; resolves (never rejects) with what came back. */
+export function probeOptions(core: SipCore, target: SipTarget, timeoutMs: number): Promise<OptionsResult> {
+  let uri;
+  try {
+    uri = routableUri(target.uri, target.transport, 'OPTIONS target');
+  } catch (e) {
+    return Promise.resolve({ ok: false, error: 'transport', reason: (e as Error).message });
+  }
+  const host = hostFamily(core.publicHost) === 6 ? `[${core.publicHost}]` : core.publicHost;
+  const req: SipMessage = {
+    method: 'OPTIONS',
+    uri,
+    headers: {
+      to: { uri: target.uri, params: {} },
+      from: { uri: `sip:vcbridge@${host}`, params: { tag: newTag() } },
+      'call-id': newCallId(),
+      cseq: { seq: 1, method: 'OPTIONS' },
+      'max-forwards': '70',
+      accept: 'application/sdp',
+      'user-agent': core.config.userAgent,
+    },
+  };
+  const t0 = performance.now();
+  return new Promise((resolve) => {
+    let done = false;
+    const timer = core.clock.setTimeout(() => {
+      if (done) return;
+      done = true;
+      handle.abort();
+      resolve({ ok: false, error: 'timeout', reason: `no answer within ${timeoutMs} ms` });
+    }, timeoutMs);
+    const handle = core.send(req, (rs) => {
+      if (done || (rs.status ?? 0) < 200) return;
+      done = true;
+      core.clock.clearTimeout(timer);
+      const kind = failureKind(rs);
+      if (kind) {
+        resolve({ ok: false, error: kind, status: rs.status, reason: rs.transportError ?? rs.resolveError ?? rs.reason });
+        return;
+      }
+      resolve({ ok: true, status: rs.status, reason: rs.reason, rttMs: performance.now() - t0, server: header(rs, 'server') ?? header(rs, 'user-agent') });
+    });
+  });
+}
+
+export interface InviteProblem {
+  status: number;
+  reason: string;
+  headers?: Record<string, string>;
+  /** Text for a Warning header (already safe to quote). */
+  warning?: string;
+  /** Counted as a malformed message with this reason. */
+  bad?: string;
+}
+
+function safe(s: string): string {
+  return s.replace(/[^\x20-\x7e]|"/g, '?').slice(0, 120);
+}
+
+/** Why a new INVITE cannot be offered to the application (undefined: it can). */
+export function checkInvite(m: SipMessage, src: SipSource): InviteProblem | undefined {
+  const contact = Array.isArray(m.headers.contact) ? m.headers.contact[0] : undefined;
+  try {
+    if (!contact) throw new Error('missing Contact');
+    routableUri(uriString(contact.uri), src.transport, 'Contact');
+  } catch (e) {
+    return { status: 400, reason: 'Bad Contact', warning: safe((e as Error).message), bad: (e as Error).message };
+  }
+  const unsupported = tokens(m, 'require').filter((t) => t !== 'timer');
+  if (unsupported.length) return { status: 420, reason: 'Bad Extension', headers: { unsupported: unsupported.join(', ') } };
+  if (m.content && contentType(m) !== 'application/sdp') return { status: 415, reason: 'Unsupported Media Type', headers: { accept: 'application/sdp' } };
+  if (m.content) {
+    try {
+      parseRemoteSdp(bodyText(m));
+    } catch (e) {
+      return { status: 488, reason: 'Not Acceptable Here', warning: safe((e as Error).message), bad: (e as Error).message };
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,111 @@
+// The conference bridge composed in-process the way the daemon wires it (SIP stack with access
+// control, worker pool, relay ports, SipSignalling, ConferenceManager, and the control API with the
+// conference methods), on free ports and a temp SQLite file. For real-peer tests that need to reach
+// inside (kill the worker, shorten the RTP timeout) and still drive everything through the API/CLI.
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { silentLogger, type Logger } from '../../daemon/util/logger.js';
+import { SiteConfig } from '../../daemon/config/schema.js';
+import { Store } from '../../daemon/store/Store.js';
+import { SipStack } from '../../daemon/sip/SipStack.js';
+import { AccessControl } from '../../daemon/sip/AccessControl.js';
+import { WorkerPool } from '../../daemon/media/WorkerPool.js';
+import { RelayPortPool } from '../../daemon/media/RelayPortPool.js';
+import { SipSignalling } from '../../daemon/conference/SipSignalling.js';
+import { ConferenceManager } from '../../daemon/conference/ConferenceManager.js';
+import { MethodRouter } from '../../daemon/api/Router.js';
+import { RpcServer } from '../../daemon/api/RpcServer.js';
+import { registerConferenceMethods } from '../../daemon/api/methods/conference.js';
+import { freePort } from './ports.js';
+
+export const BRIDGE_TOKEN = 'conference-test-operator';
+
+export interface Bridge {
+  config: SiteConfig;
+  store: Store;
+  stack: SipStack;
+  pool: WorkerPool;
+  signalling: SipSignalling;
+  manager: ConferenceManager;
+  api: RpcServer;
+  url: string;
+  sipPort: number;
+  /** Notifications pushed to API clients, in order. */
+  notifications: { method: string; params: unknown }[];
+  close(): Promise<void>;
+}
+
+export async function startBridge(o: {
+  endpoints: Record<string, unknown>[];
+  groups?: Record<string, unknown>[];
+  rtpTimeoutMs?: number;
+  workers?: number;
+  log?: Logger;
+}): Promise<Bridge> {
+  const log = o.log ?? silentLogger();
+  const dir = mkdtempSync(join(tmpdir(), 'vcb-bridge-'));
+  const sipPort = await freePort();
+  const config = SiteConfig.parse({
+    site: { name: 'conference test' },
+    sip: { listen: [{ transport: 'udp', host: '127.0.0.1', port: sipPort }], userAgent: 'vcbridge-test' },
+    media: { rtpPorts: { min: 20000, max: 24999 }, relayPorts: { min: 25000, max: 29999 } },
+    groups: o.groups ?? [{ id: 'towns', name: { zh: '乡镇', en: 'Towns' } }],
+    operators: [{ name: 'op', role: 'operator', tokenHash: `sha256:${createHash('sha256').update(BRIDGE_TOKEN).digest('hex')}` }],
+    endpoints: o.endpoints,
+  });
+  const closers: (() => unknown)[] = [];
+  const store = Store.open(join(dir, 'vcbridge.db'));
+  closers.push(() => store.close(), () => rmSync(dir, { recursive: true, force: true }));
+  try {
+    const access = new AccessControl({ log });
+    await access.update(AccessControl.fromConfig(config.endpoints));
+    const stack = await SipStack.start({ listen: config.sip.listen, userAgent: config.sip.userAgent, log, isAllowed: access.decide });
+    closers.push(() => stack.close());
+    const pool = new WorkerPool({ log, workers: o.workers ?? 2, rtcPorts: config.media.rtpPorts });
+    await pool.start();
+    closers.push(() => pool.close());
+    const ports = new RelayPortPool({ range: config.media.relayPorts, address: config.media.listenAddress });
+    const signalling = new SipSignalling({ stack, log });
+    closers.push(() => signalling.close());
+    const manager = new ConferenceManager({
+      log, store, pool, ports, signalling, config: () => config, rtpTimeoutMs: o.rtpTimeoutMs,
+    });
+    closers.push(() => manager.close());
+    const router = new MethodRouter();
+    // as the daemon's core methods do: the server keeps the topics, the handler echoes them
+    router.register('subscribe', undefined, (p) => p);
+    router.register('unsubscribe', undefined, (p) => p);
+    registerConferenceMethods(router, manager);
+    const api = await RpcServer.start({
+      host: '127.0.0.1', port: 0, router, operators: () => config.operators, audit: store.audit, log,
+    });
+    closers.push(() => api.close());
+    const notifications: { method: string; params: unknown }[] = [];
+    const push = (method: string, params: unknown): void => {
+      notifications.push({ method, params });
+      api.notify(method, params);
+    };
+    manager.on('state', (v) => push('conference.state', v));
+    manager.on('participant', (p) => push('conference.participant', p));
+    manager.on('event', (e) => push('conference.event', e));
+    manager.on('stats', (s) => push('stats', s));
+    signalling.on('registration', (r) => push('endpoint.registration', { id: r.endpointId, state: r.state, ...(r.reason ? { reason: r.reason } : {}) }));
+    return {
+      config, store, stack, pool, signalling, manager, api, url: api.url, sipPort, notifications,
+      async close() {
+        for (const c of closers.reverse()) {
+          try {
+            await c();
+          } catch (err) {
+            log.error({ err }, 'closing the test bridge');
+          }
+        }
+      },
+    };
+  } catch (err) {
+    for (const c of closers.reverse()) await c();
+    throw err;
+  }
+}

@@ -1,0 +1,219 @@
+// The conference bridge with real peers: three baresip room systems (tones 440/660/880 Hz in
+// PCMA, PCMU and G.722; solid red, lime and blue video), kamailio as the upstream's registrar
+// (digest auth on REGISTER and INVITE) in front of a fourth baresip as the upstream MCU (1100 Hz,
+// white). Everything is judged from what the rooms themselves record and decode: the WAV each
+// baresip writes of what it hears, and snapshots of the video it decodes. One conference runs
+// through the checks in order; the CLI starts it (dist/vcbridge.js; `node scripts/build.mjs` first).
+import { execFile } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BaresipRoom } from '../peers/baresipRoom.js';
+import { KamailioUpstream } from '../peers/kamailioUpstream.js';
+import { BRIDGE_TOKEN, startBridge, type Bridge } from '../helpers/conferenceBridge.js';
+import { CLI_JS } from '../helpers/daemon.js';
+import { toneDb } from '../helpers/simRoom.js';
+import type { ConferenceView } from '../../daemon/api/protocol.js';
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+async function until(what: string, fn: () => boolean | Promise<boolean>, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await fn())) {
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+const SITES = [
+  { id: 'mihe', toneHz: 440, codec: 'PCMA', color: 'red' },
+  { id: 'xiaoguan', toneHz: 660, codec: 'PCMU', color: 'lime' },
+  { id: 'zhulin', toneHz: 880, codec: 'G722', color: 'blue' },
+  { id: 'zhengzhou', toneHz: 1100, codec: 'PCMA', color: 'white' },
+] as const;
+type SiteId = (typeof SITES)[number]['id'];
+const TONES = SITES.map((s) => s.toneHz);
+const HEARD = -35;
+const SILENT = -50;
+
+let kam: KamailioUpstream;
+const rooms = new Map<SiteId, BaresipRoom>();
+let bridge: Bridge;
+let conf: ConferenceView;
+const room = (id: SiteId): BaresipRoom => rooms.get(id)!;
+
+function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI_JS, '--url', bridge.url, '--token', BRIDGE_TOKEN, ...args], { timeout: 30_000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+/** Tone levels (dB) each room recorded over ~1.2 s from now. */
+async function listen(ms = 1200): Promise<Record<SiteId, Record<number, number>>> {
+  const marks = new Map(SITES.map((s) => [s.id, room(s.id).mark()]));
+  await sleep(ms);
+  const out = {} as Record<SiteId, Record<number, number>>;
+  for (const s of SITES) {
+    const { pcm, rate } = room(s.id).audioSince(marks.get(s.id)!);
+    const tail = pcm.subarray(Math.max(0, pcm.length - Math.round(rate * (ms - 300) / 1000)));
+    out[s.id] = Object.fromEntries(TONES.map((hz) => [hz, toneDb(tail, rate, hz)]));
+  }
+  return out;
+}
+
+/** Which site's colour a room decodes now. */
+async function sees(id: SiteId): Promise<string | undefined> {
+  const c = await room(id).seenColor();
+  if (!c) return undefined;
+  if (c.r > 180 && c.g > 180 && c.b > 180) return 'zhengzhou';
+  if (c.r > 150 && c.g < 100 && c.b < 100) return 'mihe';
+  if (c.g > 150 && c.r < 100 && c.b < 100) return 'xiaoguan';
+  if (c.b > 150 && c.r < 100 && c.g < 100) return 'zhulin';
+  return `unknown ${JSON.stringify(c)}`;
+}
+
+const stateOf = (id: SiteId): string | undefined => bridge.manager.show(conf.id).participants.find((p) => p.endpointId === id)?.state;
+const allConnected = (): boolean => bridge.manager.show(conf.id).participants.every((p) => p.state === 'connected');
+
+beforeAll(async () => {
+  for (const s of SITES) {
+    rooms.set(s.id, await BaresipRoom.start({ name: s.id === 'zhengzhou' ? 'mcu' : s.id, toneHz: s.toneHz, video: 'H264', color: s.color, audioCodecs: [s.codec] }));
+  }
+  // kamailio hands every authenticated INVITE to the MCU: it stands for Zhengzhou's front door.
+  kam = await KamailioUpstream.start({ password: 'gongyi-secret', mcu: room('zhengzhou').uri });
+  room('zhengzhou').watchEvents();
+  bridge = await startBridge({
+    rtpTimeoutMs: 3000,
+    endpoints: [
+      {
+        id: 'zhengzhou', name: { zh: '郑州市政府', en: 'Zhengzhou' }, kind: 'upstream', uri: `sip:gongyi@127.0.0.1:${kam.port}`,
+        register: { expires: 120 }, credentials: { username: 'gongyi', password: 'gongyi-secret' }, pin: '8001#',
+        codecs: { audio: ['PCMA'], video: ['H264'] },
+      },
+      ...SITES.filter((s) => s.id !== 'zhengzhou').map((s) => ({
+        id: s.id, name: { zh: s.id, en: s.id }, kind: 'town', uri: room(s.id).uri, groups: ['towns'],
+        codecs: { audio: [s.codec], video: ['H264'] },
+      })),
+    ],
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await bridge?.close();
+  await Promise.all([...rooms.values()].map((r) => r.stop()));
+  await kam?.stop();
+}, 30_000);
+
+describe('conference with real baresip rooms and kamailio in front of the upstream MCU', () => {
+  it('`conf start` registers to the upstream, dials every site in parallel, shows each one\'s progress and sends the PIN', async () => {
+    const t0 = Date.now();
+    const r = await cli(['conf', 'start', '--title', '周例会', '--group', 'towns', '--upstream', 'zhengzhou', '--chair', 'mihe', '--mode', 'voice', '--wait', '15']);
+    expect(r.code, r.stderr).toBe(0);
+    for (const s of SITES) expect(r.stdout, `${s.id} progress`).toMatch(new RegExp(`${s.id}\\s.*connected`));
+    expect(r.stdout).toMatch(/mihe\s.*calling/);
+    conf = bridge.manager.list()[0]!;
+    expect(allConnected()).toBe(true);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    expect(kam.log).toMatch(/REGISTER ok sip:gongyi@/);
+    expect(kam.log).toMatch(/INVITE sip:gongyi@.* authenticated/);
+    expect(bridge.notifications.some((n) => n.method === 'endpoint.registration' && (n.params as { state: string }).state === 'registered')).toBe(true);
+    await until('the PIN at the MCU', () => room('zhengzhou').events.filter((e) => e.type === 'CALL_DTMF_START').map((e) => e.param).join('') === '8001#', 5000);
+  }, 30_000);
+
+  it('each room hears every other room\'s tone and not its own', async () => {
+    await sleep(1500);
+    const l = await listen();
+    for (const s of SITES) {
+      for (const hz of TONES) {
+        if (hz === s.toneHz) expect(l[s.id][hz], `${s.id} must not hear its own ${hz} Hz`).toBeLessThan(SILENT);
+        else expect(l[s.id][hz], `${s.id} hears ${hz} Hz`).toBeGreaterThan(HEARD);
+      }
+    }
+  }, 20_000);
+
+  it('each room receives and decodes video', async () => {
+    const before = await Promise.all(SITES.map((s) => room(s.id).framesDecoded()));
+    await sleep(1500);
+    const after = await Promise.all(SITES.map((s) => room(s.id).framesDecoded()));
+    SITES.forEach((s, i) => expect(after[i]! - before[i]!, `${s.id} decoded frames`).toBeGreaterThan(10));
+  });
+
+  it('muting a site removes its tone for everyone else', async () => {
+    const r = await cli(['conf', 'mute', conf.id, 'xiaoguan']);
+    expect(r.code, r.stderr).toBe(0);
+    await sleep(400);
+    const l = await listen();
+    for (const id of ['mihe', 'zhulin', 'zhengzhou'] as const) expect(l[id][660], `${id} no longer hears xiaoguan`).toBeLessThan(SILENT);
+    expect(l.mihe[880]).toBeGreaterThan(HEARD);
+    expect((await cli(['conf', 'unmute', conf.id, 'xiaoguan'])).code).toBe(0);
+  }, 20_000);
+
+  it('roll call: the floor site and the chair are heard, everyone else is muted, and all see the floor site', async () => {
+    expect((await cli(['conf', 'floor', conf.id, 'zhulin'])).code).toBe(0);
+    await sleep(1500);
+    const l = await listen();
+    expect(l.xiaoguan[880], 'floor heard').toBeGreaterThan(HEARD);
+    expect(l.xiaoguan[440], 'chair heard').toBeGreaterThan(HEARD);
+    expect(l.mihe[1100], 'upstream muted').toBeLessThan(SILENT);
+    expect(l.zhulin[660], 'other town muted').toBeLessThan(SILENT);
+    for (const id of ['mihe', 'xiaoguan', 'zhengzhou'] as const) expect(await sees(id), `${id} sees the floor site`).toBe('zhulin');
+    expect(await sees('zhulin'), 'the floor site sees the chair').toBe('mihe');
+  }, 30_000);
+
+  it('broadcast: everyone sees and hears the upstream (and the chair)', async () => {
+    expect((await cli(['conf', 'mode', conf.id, 'broadcast'])).code).toBe(0);
+    await sleep(1500);
+    const l = await listen();
+    expect(l.xiaoguan[1100]).toBeGreaterThan(HEARD);
+    expect(l.xiaoguan[440]).toBeGreaterThan(HEARD);
+    expect(l.xiaoguan[880]).toBeLessThan(SILENT);
+    for (const id of ['mihe', 'xiaoguan', 'zhulin'] as const) expect(await sees(id), `${id} sees the upstream`).toBe('zhengzhou');
+    expect(await sees('zhengzhou'), 'the upstream sees the chair').toBe('mihe');
+    const show = await cli(['conf', 'show', conf.id]);
+    expect(show.stdout).toMatch(/mode broadcast; floor zhengzhou/);
+    expect(show.stdout).toMatch(/xiaoguan .*connected .*muted/);
+  }, 30_000);
+
+  it('a room that dies and comes back is redialled and back in the meeting', async () => {
+    const calls = bridge.store.cdr.list({ conferenceId: conf.id, endpointId: 'xiaoguan' }).length;
+    await room('xiaoguan').kill('SIGKILL');
+    await until('xiaoguan dropped (no RTP)', () => stateOf('xiaoguan') !== 'connected', 8000);
+    await room('xiaoguan').restart();
+    await until('xiaoguan redialled and connected', () => stateOf('xiaoguan') === 'connected', 15_000);
+    expect(bridge.store.cdr.list({ conferenceId: conf.id, endpointId: 'xiaoguan' }).length).toBeGreaterThan(calls);
+    await sleep(1500);
+    const l = await listen();
+    expect(l.xiaoguan[1100], 'xiaoguan hears the upstream again').toBeGreaterThan(HEARD);
+    expect(await sees('xiaoguan')).toBe('zhengzhou');
+  }, 40_000);
+
+  it('SIGKILL of the mediasoup worker: every leg is back within 5 s', async () => {
+    const w = bridge.pool.workerOf(conf.id)!;
+    const frames0 = await Promise.all(SITES.map((s) => room(s.id).framesDecoded()));
+    process.kill(w.pid, 'SIGKILL');
+    const t0 = Date.now();
+    await until('rebuilt', () => bridge.notifications.some((n) => n.method === 'conference.event' && /media rebuilt/.test((n.params as { message: string }).message)), 5000);
+    const l = await listen(1000);
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(l.mihe[1100]).toBeGreaterThan(HEARD);
+    expect(l.zhengzhou[440]).toBeGreaterThan(HEARD);
+    const frames1 = await Promise.all(SITES.map((s) => room(s.id).framesDecoded()));
+    SITES.forEach((s, i) => expect(frames1[i]!, `${s.id} decodes video again`).toBeGreaterThan(frames0[i]!));
+    expect(allConnected()).toBe(true);
+    expect(bridge.pool.workerOf(conf.id)?.pid).not.toBe(w.pid);
+  }, 20_000);
+
+  it('`conf end` hangs up every room and leaves one closed call record per leg', async () => {
+    const r = await cli(['conf', 'end', conf.id, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).state).toBe('ended');
+    await until('every room hung up', () => SITES.every((s) => /terminated/.test(room(s.id).log)), 5000);
+    const cdr = await cli(['cdr', '--conference', conf.id, '--csv']);
+    expect(cdr.code).toBe(0);
+    const lines = cdr.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^id,conferenceId,endpointId/);
+    expect(lines.length - 1).toBeGreaterThanOrEqual(SITES.length + 1);
+    const rows = bridge.store.cdr.list({ conferenceId: conf.id });
+    expect(rows.every((x) => x.endedAt !== null)).toBe(true);
+    expect(rows.filter((x) => x.answeredAt !== null).every((x) => x.audioCodec !== null)).toBe(true);
+  }, 20_000);
+});
