@@ -3,7 +3,7 @@
 // an endpoint that goes silent (goal: within 2 intervals; within 5 s when in a meeting).
 // Run: npx tsx bench/health.ts   (env: N=2000 INTERVAL_S=10 MEASURE_S=60)
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -67,6 +67,23 @@ async function startProfile(): Promise<{ stop: (file: string) => Promise<void> }
   };
 }
 
+/** CPU ticks (1/100 s) per thread name of this process, from /proc (Linux). */
+function threadTicks(): Map<string, number> {
+  const out = new Map<string, number>();
+  try {
+    for (const tid of readdirSync('/proc/self/task')) {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ticks = Number(f[11]) + Number(f[12]);
+      out.set(name, (out.get(name) ?? 0) + ticks);
+    }
+  } catch {
+    // not Linux: the per-thread split is a diagnostic only
+  }
+  return out;
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function waitFor(pred: () => boolean, ms: number): Promise<number> {
@@ -80,14 +97,16 @@ async function waitFor(pred: () => boolean, ms: number): Promise<number> {
 
 const dir = mkdtempSync(join(tmpdir(), 'vc-bench-health-'));
 const { child, port } = await startResponder();
-const { prober, kind, close: closeProber } = await makeBenchProber();
+const { prober: inner, kind, close: closeProber } = await makeBenchProber();
+let probesSent = 0;
+const prober: OptionsProber = { options: (t, o) => { probesSent++; return inner.options(t, o); } };
 const store = Store.open(join(dir, 'vcbridge.db'));
 const endpoints = Array.from({ length: N }, (_, i) => {
   const a = addrOf(i, port);
   return Endpoint.parse({ id: `e${i}`, name: { zh: `站点${i}`, en: `Site ${i}` }, kind: 'town', uri: `sip:e${i}@${a.host}:${a.port}` });
 });
 const monitor = new EndpointMonitor({
-  prober: prober as OptionsProber, repo: store.health, clock: systemClock, log: silentLogger(),
+  prober, repo: store.health, clock: systemClock, log: silentLogger(),
   settings: { intervalSeconds: INTERVAL_S, timeoutMs: 2000, concurrency: 64, degradedRttMs: 300 },
 });
 const changes: (EndpointStateChange & { t: number })[] = [];
@@ -105,7 +124,9 @@ try {
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
   const resp0 = await ask(child, { cpu: true }, (m) => (m.cpuMs !== undefined ? m as { cpuMs: number; answered: number } : undefined));
+  const sent0 = probesSent;
   const profiler = process.env.PROFILE ? await startProfile() : undefined;
+  const th0 = threadTicks();
   const c0 = process.cpuUsage();
   const w0 = performance.now();
   await sleep(MEASURE_S * 1000);
@@ -115,10 +136,13 @@ try {
   const resp1 = await ask(child, { cpu: true }, (m) => (m.cpuMs !== undefined ? m as { cpuMs: number; answered: number } : undefined));
   loop.disable();
   const share = ((cpu.user + cpu.system) / 1000 / wall) * 100;
-  const probes = resp1.answered - resp0.answered;
+  const probes = probesSent - sent0;
   console.log(`steady state over ${(wall / 1000).toFixed(0)} s: daemon side ${share.toFixed(2)} % of one core (goal ≤ 5 %; ` +
-    `user ${(cpu.user / 10 / wall).toFixed(2)} %, system ${(cpu.system / 10 / wall).toFixed(2)} %), ${probes} probes (${(probes / (wall / 1000)).toFixed(0)}/s), responder ${((resp1.cpuMs - resp0.cpuMs) / wall * 100).toFixed(2)} %, ` +
+    `user ${(cpu.user / 10 / wall).toFixed(2)} %, system ${(cpu.system / 10 / wall).toFixed(2)} %), ${probes} probes (${(probes / (wall / 1000)).toFixed(0)}/s), answered by the responder ${resp1.answered - resp0.answered}, responder CPU ${((resp1.cpuMs - resp0.cpuMs) / wall * 100).toFixed(2)} %, ` +
     `event-loop delay p99 ${(loop.percentile(99) / 1e6).toFixed(1)} ms, RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`);
+  const th1 = threadTicks();
+  const perThread = [...th1].map(([k, v]) => [k, v - (th0.get(k) ?? 0)] as const).filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1]);
+  if (perThread.length) console.log(`  by thread (% of one core): ${perThread.map(([k, v]) => `${k} ${((v * 10) / wall * 100).toFixed(2)}`).join(', ')}`);
   const unstable = changes.filter((c) => c.t > w0);
   if (unstable.length) console.log(`  state changes during the steady state (should be none): ${unstable.length}`);
 

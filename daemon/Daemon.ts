@@ -13,6 +13,8 @@ import { RpcServer } from './api/RpcServer.js';
 import type { EndpointState, StatusResult } from './api/protocol.js';
 import { VERSION } from './version.js';
 import { Metrics } from './api/Metrics.js';
+import { startLayers } from './layers.js';
+import { systemClock, type Clock } from './util/clock.js';
 
 /** Something the daemon started and must close, newest first, when it stops. */
 export interface Service {
@@ -37,6 +39,7 @@ export class Daemon {
   readonly store: Store;
   readonly router = new MethodRouter();
   readonly startedAt = new Date();
+  readonly clock: Clock = systemClock;
   readonly #opts: DaemonOptions;
   readonly #lock: DataDirLock;
   readonly #services: Service[] = [];
@@ -77,17 +80,25 @@ export class Daemon {
     const { config, warnings } = loadConfig(opts.configFile);
     for (const w of warnings) opts.log.warn({ config: opts.configFile }, w);
     const lock = DataDirLock.acquire(opts.dataDir);
-    let store: Store | undefined;
+    let store: Store;
     try {
       store = Store.open(join(opts.dataDir, 'vcbridge.db'));
-      const d = new Daemon(opts, config, lock, store);
-      await d.#startLayers();
-      return d;
     } catch (err) {
-      store?.close();
       lock.release();
       throw err;
     }
+    const d = new Daemon(opts, config, lock, store);
+    try {
+      await d.#startLayers();
+    } catch (err) {
+      // Whatever started before the failure (API socket, SIP sockets, workers) must not keep the
+      // process alive or the ports taken.
+      await d.#closeServices();
+      store.close();
+      lock.release();
+      throw err;
+    }
+    return d;
   }
 
   get config(): SiteConfig {
@@ -114,6 +125,7 @@ export class Daemon {
       onCall: (method, result) => this.metrics.apiCalls.inc({ method, result }),
     });
     this.#api.addRoute(this.metrics.route);
+    await startLayers(this);
     this.#services.push({ name: 'api', close: () => this.#api?.close() });
     this.log.info({ url: this.#api.url, site: cfg.site.name, endpoints: cfg.endpoints.length }, 'vcbridged ready');
   }
@@ -195,17 +207,10 @@ export class Daemon {
     return { reloaded: true, changes };
   }
 
-  /** Graceful stop: every service closed newest-first, bounded by a 5 s deadline. */
-  stop(reason: string): Promise<void> {
-    this.#stopping ??= this.#stop(reason);
-    return this.#stopping;
-  }
-
-  async #stop(reason: string): Promise<void> {
-    this.log.info({ reason }, 'vcbridged stopping');
-    this.#api?.notify('daemon.stopping', { reason });
+  /** Close every started service, newest first, each bounded by what is left of the stop deadline. */
+  async #closeServices(): Promise<void> {
     const deadline = Date.now() + STOP_DEADLINE_MS - 500;
-    for (const s of [...this.#services].reverse()) {
+    for (const s of this.#services.splice(0).reverse()) {
       const left = deadline - Date.now();
       try {
         await Promise.race([
@@ -216,6 +221,18 @@ export class Daemon {
         this.log.error({ err, service: s.name }, 'service close failed');
       }
     }
+  }
+
+  /** Graceful stop: every service closed newest-first, bounded by a 5 s deadline. */
+  stop(reason: string): Promise<void> {
+    this.#stopping ??= this.#stop(reason);
+    return this.#stopping;
+  }
+
+  async #stop(reason: string): Promise<void> {
+    this.log.info({ reason }, 'vcbridged stopping');
+    this.#api?.notify('daemon.stopping', { reason });
+    await this.#closeServices();
     this.store.close();
     this.#lock.release();
     this.log.info('vcbridged stopped');

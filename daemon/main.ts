@@ -66,7 +66,29 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`vcbridged: --api-port must be a port number, got "${args['api-port']}"\n`);
     return 2;
   }
-  let daemon: Daemon;
+  // Signals are handled from the first moment: one that arrives while the layers are still
+  // starting stops the daemon as soon as the start has finished.
+  let daemon: Daemon | undefined;
+  let stopRequested: string | undefined;
+  let reloadRequested = false;
+  const stop = (sig: string) => {
+    // A second signal while stopping means "now".
+    if (stopRequested) process.exit(1);
+    stopRequested = sig;
+    setTimeout(() => {
+      log.error('graceful stop took longer than 5 s; exiting anyway');
+      log.flush();
+      process.exit(1);
+    }, 5000).unref();
+    if (daemon) void daemon.stop(sig);
+  };
+  const reload = () => {
+    if (!daemon) reloadRequested = true;
+    else daemon.reload().catch(() => undefined /* reload() logged why; the old config stays */);
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGHUP', reload);
   try {
     daemon = await Daemon.start({ configFile: resolve(configFile), dataDir: resolve(args['data-dir'] ?? defaultDataDir()), log, apiPort });
   } catch (err) {
@@ -77,23 +99,8 @@ export async function main(argv: string[]): Promise<number> {
   }
   process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled promise rejection (bug): kept running'));
   process.on('uncaughtException', (err) => log.error({ err }, 'uncaught exception (bug): kept running'));
-  let stopping = false;
-  const stop = (sig: string) => {
-    // A second signal while stopping means "now".
-    if (stopping) process.exit(1);
-    stopping = true;
-    setTimeout(() => {
-      log.error('graceful stop took longer than 5 s; exiting anyway');
-      log.flush();
-      process.exit(1);
-    }, 5000).unref();
-    void daemon.stop(sig);
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGHUP', () => {
-    daemon.reload().catch(() => undefined /* reload() logged why; the old config stays */);
-  });
+  if (stopRequested) void daemon.stop(stopRequested);
+  else if (reloadRequested) reload();
   await daemon.stopped;
   log.flush();
   return 0;

@@ -262,6 +262,7 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
     this.#phase = 'ending';
     this.#emitState();
     this.#d.clock.clearTimeout(this.#speakerTimer);
+    // BYE to everyone (each waits at most 2 s for its answer; see Participant)
     await Promise.all([...this.#participants.values()].map((p) => p.end(reason)));
     await this.#applying;
     this.#sampler.close();

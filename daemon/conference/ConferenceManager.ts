@@ -191,6 +191,25 @@ export class ConferenceManager extends TypedEmitter<ManagerEvents> {
     return c.view();
   }
 
+  /** The bridge as the scheduler drives it (structurally its ConferenceControl; no import upward). */
+  control(): {
+    start(p: StartRequest): Promise<{ id: string }>;
+    notice(id: string, message: string): void;
+    end(id: string, reason: string): Promise<void>;
+    isActive(id: string): boolean;
+    endsAt(id: string): number | null | undefined;
+  } {
+    return {
+      start: (p) => this.start(p, 'scheduler'),
+      notice: (id, message) => this.notice(id, message),
+      end: async (id, reason) => {
+        await this.end(id, reason);
+      },
+      isActive: (id) => this.isActive(id),
+      endsAt: (id) => this.endsAt(id),
+    };
+  }
+
   /** Call records, oldest first (the newest `limit`). */
   listCdr(opts: CdrListOptions): CdrRow[] {
     return this.#o.store.cdr.list(opts);

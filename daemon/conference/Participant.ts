@@ -19,18 +19,10 @@ import { SipMediaLeg } from '../media/SipMediaLeg.js';
 import type { LegStatsSample } from '../media/LegStats.js';
 import type { NegotiatedMedia } from '../media/types.js';
 import type { types as ms } from 'mediasoup';
-import { accumulate, emptySummary, summarise, toApiStats, type SummaryAcc } from './statsView.js';
+import { toApiStats } from './statsView.js';
+import { CallRecord } from './CallRecord.js';
 import { failureReason, isPermanentFailure, redialDelayMs, STABLE_CALL_MS } from './redial.js';
-import type { CallEnded, DialFailureDetails, IncomingSignal, SignalCall, Signalling } from './types.js';
-
-/** What the conference does with a participant's media. */
-export interface ParticipantMediaHooks {
-  attach(id: string, leg: SipMediaLeg): Promise<void>;
-  detach(id: string): void;
-  renegotiated(id: string): Promise<void>;
-  /** The room asked (SIP INFO) for a keyframe of what it is shown. */
-  keyframeWanted(id: string): void;
-}
+import type { CallEnded, DialFailureDetails, IncomingSignal, ParticipantMediaHooks, SignalCall, Signalling } from './types.js';
 
 export interface ParticipantDeps {
   conferenceId: string;
@@ -57,6 +49,8 @@ type ParticipantEvents = {
 
 interface Live { call: SignalCall; leg: SipMediaLeg; off: () => void }
 
+const BYE_WAIT_MS = 2000;
+
 export class Participant extends TypedEmitter<ParticipantEvents> {
   readonly id: string;
   readonly endpoint: Endpoint;
@@ -73,9 +67,8 @@ export class Participant extends TypedEmitter<ParticipantEvents> {
   #nextRedialAt: number | undefined;
   #connectedAt: number | undefined;
   #live: Live | undefined;
-  #cdrId: number | undefined;
+  readonly #record: CallRecord;
   #stats: LegStats | undefined;
-  #summary: SummaryAcc = emptySummary();
 
   constructor(d: ParticipantDeps) {
     super();
@@ -83,6 +76,7 @@ export class Participant extends TypedEmitter<ParticipantEvents> {
     this.id = d.endpoint.id;
     this.endpoint = d.endpoint;
     this.#log = d.log.child({ component: 'conference.leg', conferenceId: d.conferenceId, endpoint: this.id });
+    this.#record = new CallRecord({ cdr: d.cdr, clock: d.clock, conferenceId: d.conferenceId, endpointId: this.id });
   }
 
   get state(): LegState { return this.#state; }
@@ -145,7 +139,7 @@ export class Participant extends TypedEmitter<ParticipantEvents> {
   recordStats(sample: LegStatsSample): LegStats {
     const s = toApiStats(sample);
     this.#stats = s;
-    accumulate(this.#summary, s);
+    this.#record.sample(s);
     return s;
   }
 
@@ -183,7 +177,7 @@ export class Participant extends TypedEmitter<ParticipantEvents> {
           if (gen !== this.#gen) return;
           if (p.callId && callId === undefined) {
             callId = p.callId;
-            this.#openCdr(p.callId, 'out', startedAt);
+            this.#record.start(p.callId, 'out', startedAt);
           }
           if (p.state === 'ringing' && this.#state === 'calling') this.#set('ringing', undefined);
         },
@@ -195,13 +189,13 @@ export class Participant extends TypedEmitter<ParticipantEvents> {
       }
       if (callId === undefined) {
         callId = call.callId;
-        this.#openCdr(call.callId, 'out', startedAt);
+        this.#record.start(call.callId, 'out', startedAt);
       }
       await this.#connect(gen, call, leg);
     } catch (err) {
       if (!this.#cleanupFailed(gen, leg, err)) return;
       const details = (toVcError(err).details ?? {}) as DialFailureDetails;
-      if (callId === undefined) this.#openCdr(details.callId ?? '', 'out', startedAt);
+      if (callId === undefined) this.#record.start(details.callId ?? '', 'out', startedAt);
       this.#failed(err);
     }
   }
@@ -210,7 +204,7 @@ export class Participant extends TypedEmitter<ParticipantEvents> {
     const startedAt = this.#d.clock.now();
     let leg: SipMediaLeg | undefined;
     this.#set('ringing', undefined);
-    this.#openCdr(sig.callId, 'in', startedAt);
+    this.#record.start(sig.callId, 'in', startedAt);
     try {
       sig.ring();
       leg = await this.#createLeg();
@@ -283,9 +277,7 @@ export class Participant extends TypedEmitter<ParticipantEvents> {
     await leg.setRemote(call.remote);
     if (gen !== this.#gen) return;
     this.#connectedAt = this.#d.clock.now();
-    if (this.#cdrId !== undefined) {
-      this.#d.cdr.answer(this.#cdrId, this.#connectedAt, { audio: codecOf(call.remote.audio), video: codecOf(call.remote.video) });
-    }
+    this.#record.answered(this.#connectedAt, { audio: codecOf(call.remote.audio), video: codecOf(call.remote.video) });
     await this.#d.media.attach(this.id, leg);
     if (gen !== this.#gen) return;
     this.#set('connected', undefined);
@@ -327,7 +319,7 @@ export class Participant extends TypedEmitter<ParticipantEvents> {
 
   #failed(err: unknown): void {
     const reason = failureReason(err);
-    this.#closeCdr(reason);
+    this.#record.close(reason);
     this.#log.warn({ err: toVcError(err) }, 'dial failed');
     if (isPermanentFailure(err)) {
       this.#set('failed', reason);
@@ -362,9 +354,12 @@ export class Participant extends TypedEmitter<ParticipantEvents> {
     this.#timer = undefined;
     this.#nextRedialAt = undefined;
     const bye = this.#teardown(reason, true);
-    this.#closeCdr(reason);
+    this.#record.close(reason);
     this.#set(state, reason);
-    await bye;
+    // a BYE to a room that is gone runs 32 s; answer the operator sooner, it carries on alone
+    let timer: Timer | undefined;
+    await Promise.race([bye, new Promise<void>((resolve) => { timer = this.#d.clock.setTimeout(resolve, BYE_WAIT_MS); })]);
+    this.#d.clock.clearTimeout(timer);
   }
 
   /** Stop the media and (optionally) BYE the call; closes the CDR. Returns the BYE's promise. */
@@ -382,21 +377,8 @@ export class Participant extends TypedEmitter<ParticipantEvents> {
         bye = Promise.resolve(live.call.hangup(reason)).catch((err: unknown) => this.#log.warn({ err }, 'BYE failed'));
       }
     }
-    this.#closeCdr(reason);
+    this.#record.close(reason);
     return bye;
-  }
-
-  #openCdr(callId: string, direction: 'out' | 'in', startedAt: number): void {
-    this.#closeCdr('superseded');
-    this.#summary = emptySummary();
-    this.#cdrId = this.#d.cdr.open({ conferenceId: this.#d.conferenceId, endpointId: this.id, direction, callId, startedAt });
-  }
-
-  #closeCdr(reason: string): void {
-    if (this.#cdrId === undefined) return;
-    const stats = this.#summary.n > 0 ? summarise(this.#summary) : undefined;
-    this.#d.cdr.close(this.#cdrId, this.#d.clock.now(), reason, stats);
-    this.#cdrId = undefined;
   }
 
   #set(state: LegState, reason: string | undefined): void {

@@ -23,6 +23,8 @@ export interface SipSignallingOptions {
   ringTimeoutMs?: number;
   /** How long register() waits for the registrar (default 10 s). */
   registerTimeoutMs?: number;
+  /** A Registration the daemon already keeps for this endpoint (shared rather than duplicated). */
+  registrationFor?: (endpointId: string) => Registration | undefined;
 }
 
 export interface RegistrationChange {
@@ -80,7 +82,7 @@ export class SipSignalling extends TypedEmitter<SignallingEvents> implements Sig
 
   /** Registered to the endpoint's registrar: resolves at once when already registered. */
   async register(ep: Endpoint): Promise<void> {
-    let reg = this.#regs.get(ep.id);
+    let reg = this.#o.registrationFor?.(ep.id) ?? this.#regs.get(ep.id);
     if (!reg) {
       reg = this.#createRegistration(ep);
       this.#regs.set(ep.id, reg);

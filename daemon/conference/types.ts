@@ -3,6 +3,7 @@
 // the media descriptions of daemon/media/types.ts, so the adapter is the one place that knows both.
 import type { Endpoint } from '../config/schema.js';
 import type { LocalMedia, NegotiatedMedia } from '../media/types.js';
+import type { SipMediaLeg } from '../media/SipMediaLeg.js';
 
 export interface CallEnded {
   by: 'local' | 'remote';
@@ -78,4 +79,13 @@ export interface Signalling {
   onIncoming(handler: (call: IncomingSignal) => void): () => void;
   /** Register to the endpoint (the upstream) and resolve when registered; re-registers if asked again. */
   register(endpoint: Endpoint): Promise<void>;
+}
+
+/** What the conference does with a participant's media. */
+export interface ParticipantMediaHooks {
+  attach(id: string, leg: SipMediaLeg): Promise<void>;
+  detach(id: string): void;
+  renegotiated(id: string): Promise<void>;
+  /** The room asked (SIP INFO) for a keyframe of what it is shown. */
+  keyframeWanted(id: string): void;
 }

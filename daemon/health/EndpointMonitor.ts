@@ -192,6 +192,11 @@ export class EndpointMonitor extends TypedEmitter<MonitorEvents> {
     return report;
   }
 
+  /** Write buffered probe samples now (they are otherwise written every few seconds). */
+  flushSamples(): void {
+    this.#samples?.flush();
+  }
+
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
@@ -342,7 +347,9 @@ export class EndpointMonitor extends TypedEmitter<MonitorEvents> {
 
   #nextDelay(t: Tracked, confirm: boolean, startedAt: number, now: number): number {
     const period = t.inCall ? IN_CALL_PERIOD_MS : this.#intervalMs();
-    if (confirm) return Math.min(100, period / 10);
+    // A confirmation goes out at once: the last probe already waited its timeout (or was refused),
+    // and each confirmation is a single extra probe (see Reachability), so this cannot spin.
+    if (confirm) return 0;
     // Jitter only shortens the period, so "within two intervals" holds for the slowest draw too.
     const due = startedAt + period * (0.85 + 0.15 * this.#random());
     return Math.max(MIN_GAP_MS, due - now);

@@ -17,58 +17,9 @@ import { dtmfInfoBody, isDtmfDigits, PICTURE_FAST_UPDATE } from './dtmf.js';
 import { originOf, setOriginVersion, telephoneEventOf } from './sdp.js';
 import { bodyText, contentType, setBody, tokens, uriString, type SipSource } from './message.js';
 import { CallInbound, type RemoteOffer } from './CallInbound.js';
+import type { CallEnded, CallEvents, CallInit, CallProgress, DtmfRtpSender, InfoMessage } from './callTypes.js';
 
-export type CallProgress =
-  | { state: 'calling' }
-  | { state: 'ringing' | 'early'; status: number; reason: string; sdp?: string }
-  | { state: 'connected'; status: number }
-  | { state: 'failed'; status?: number; reason: string };
-
-export interface CallEnded {
-  by: 'local' | 'remote';
-  reason: string;
-  status?: number;
-}
-
-export interface InfoMessage {
-  contentType: string;
-  body: string;
-}
-
-export type { RemoteOffer };
-
-export type CallEvents = {
-  progress: [CallProgress];
-  ended: [CallEnded];
-  /** The peer re-offered (re-INVITE/UPDATE with changed SDP); answer with offer.accept(sdp). */
-  reinvite: [RemoteOffer];
-  /** The remote SDP changed (answer to our re-INVITE, SDP in an ACK). */
-  remoteSdp: [string];
-  info: [InfoMessage];
-  dtmf: [{ digit: string; durationMs: number; via: 'info' }];
-  keyframeRequest: [];
-};
-
-export interface CallInit {
-  core: SipCore;
-  dialog: Dialog;
-  direction: 'outgoing' | 'incoming';
-  localSdp: string;
-  remoteSdp: string;
-  credentials?: DigestCredentials;
-  endpointId?: string;
-  source?: SipSource;
-  sessionTimer?: SessionTimerState;
-  /** Methods the peer allows (its Allow header), to pick UPDATE for refreshes. */
-  remoteAllow?: string[];
-  /** UAS: the 2xx we sent; the call is confirmed when its ACK arrives. */
-  awaitAck?: SipMessage;
-  /** UAC: sends the ACK for the 2xx of the initial INVITE (again for each 2xx retransmission). */
-  ack?: () => void;
-}
-
-/** Sends RFC 4733 events on the call's RTP stream (wired by the media layer). */
-export type DtmfRtpSender = (digits: string, telephoneEvent: { payloadType: number; clockRate: number }) => Promise<void>;
+export type { CallProgress, CallEnded, InfoMessage, CallEvents, CallInit, DtmfRtpSender, RemoteOffer };
 
 export class Call extends TypedEmitter<CallEvents> implements DialogHandler {
   readonly direction: 'outgoing' | 'incoming';
@@ -319,6 +270,7 @@ export class Call extends TypedEmitter<CallEvents> implements DialogHandler {
       this.#confirmedOnce = true;
       this.#state = 'confirmed';
       this.#confirm.resolve();
+      this.emit('progress', { state: 'connected', status: 200 });
       if (this.#hangupAfterAck !== undefined) void this.#hangupQuietly(this.#hangupAfterAck);
     }
   }

@@ -11,7 +11,7 @@ import { signRequest, type DigestCredentials } from './digest.js';
 import { failureKind } from './requests.js';
 import { minSEOf, uacSessionTimerHeaders, uacSessionTimerResult } from './SessionTimer.js';
 import {
-  ALLOW, SUPPORTED, bodyText, contentType, displayName, headerText, newCallId, newTag, parseNameAddr, routableUri, setBody, tagOf,
+  ALLOW, SUPPORTED, bodyText, contentType, displayName, headerText, hostFamily, newCallId, newTag, parseNameAddr, routableUri, setBody, tagOf,
   tokens, uriString, type SipTarget,
 } from './message.js';
 
@@ -100,7 +100,8 @@ export class InviteClient {
 
   #buildInvite(): SipMessage {
     const o = this.#o;
-    const from = o.from ? parseNameAddr(o.from) : { uri: `sip:vcbridge@${this.#core.publicHost}`, params: {} };
+    const host = hostFamily(this.#core.publicHost) === 6 ? `[${this.#core.publicHost}]` : this.#core.publicHost;
+    const from = o.from ? parseNameAddr(o.from) : { uri: `sip:vcbridge@${host}`, params: {} };
     const to = o.to ? parseNameAddr(o.to) : { uri: o.target.uri, params: {} };
     const st = this.#core.config.sessionTimer;
     const req: SipMessage = {

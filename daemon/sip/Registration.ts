@@ -118,7 +118,7 @@ export class Registration extends TypedEmitter<{ state: [RegistrationState] }> {
       this.#set({ state: 'registered', status: st, expiresAt: now + granted * 1000, failures: 0 });
       // refresh well before the binding runs out
       const refreshIn = Math.max(granted * 500, (granted - 60) * 1000, 1000);
-      this.#schedule(Math.min(refreshIn, (granted - 1) * 1000));
+      this.#schedule(Math.max(500, Math.min(refreshIn, (granted - 1) * 1000)));
       return;
     }
     const kind = failureKind(rs);

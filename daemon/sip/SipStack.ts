@@ -16,7 +16,7 @@ import { InviteClient, type DialOptions } from './InviteClient.js';
 import { Registration, type RegistrationOptions } from './Registration.js';
 import { Call } from './Call.js';
 import { RateLimiter } from './RateLimiter.js';
-import { localResponse } from './requests.js';
+import { localResponse, withTimeout } from './requests.js';
 import { checkInvite, probeOptions, type OptionsResult } from './probe.js';
 import { listenOptions, stackTlsOptions, type SipListen, type SipTlsOptions } from './listen.js';
 import { uasSessionTimer } from './SessionTimer.js';
@@ -72,6 +72,7 @@ export type SipStackEvents = {
 
 const ALLOW_ALL: AllowDecision = { action: 'allow' };
 const NOT_IN_DIALOG = new Set(['BYE', 'UPDATE', 'INFO', 'PRACK']);
+const KNOWN_METHODS = new Set(['INVITE', 'ACK', 'CANCEL', 'BYE', 'OPTIONS', 'INFO', 'UPDATE', 'PRACK', 'REGISTER', 'SUBSCRIBE', 'NOTIFY', 'PUBLISH', 'MESSAGE', 'REFER']);
 
 export class SipStack extends TypedEmitter<SipStackEvents> implements SipCore {
   readonly log: Logger;
@@ -266,7 +267,8 @@ export class SipStack extends TypedEmitter<SipStackEvents> implements SipCore {
     if (this.#closed) return {};
     const src = sourceOf(remote);
     const method = m.method!;
-    this.#stats.requestsIn[method] = (this.#stats.requestsIn[method] ?? 0) + 1;
+    const counted = KNOWN_METHODS.has(method) ? method : 'other'; // a peer must not grow this map
+    this.#stats.requestsIn[counted] = (this.#stats.requestsIn[counted] ?? 0) + 1;
     if (m.version !== '2.0') return this.#badReply(m, src, 505, 'Version Not Supported');
     const ruri = parseUri(uriString(m.uri ?? ''));
     if (!ruri) {
@@ -389,14 +391,5 @@ export class SipStack extends TypedEmitter<SipStackEvents> implements SipCore {
     if (!call) return this.#reply(m, 481, 'Call/Transaction Does Not Exist');
     this.#reply(m, 200, 'OK');
     call.handleCancel();
-  }
-}
-
-async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
-  let t: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([p, new Promise<undefined>((r) => (t = globalThis.setTimeout(r, ms) as unknown as NodeJS.Timeout))]);
-  } finally {
-    clearTimeout(t);
   }
 }

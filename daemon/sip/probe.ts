@@ -8,7 +8,7 @@ import { parseRemoteSdp } from './sdpNegotiate.js';
 import { bodyText, contentType, header, hostFamily, newCallId, newTag, routableUri, tokens, uriString, type SipSource, type SipTarget } from './message.js';
 
 export interface OptionsResult {
-  /** The peer answered (any final status; see `status`). */
+  /** The peer answered 2xx. Any answer (error undefined, status set) means it is alive. */
   ok: boolean;
   status?: number;
   reason?: string;
@@ -58,7 +58,8 @@ export function probeOptions(core: SipCore, target: SipTarget, timeoutMs: number
         resolve({ ok: false, error: kind, status: rs.status, reason: rs.transportError ?? rs.resolveError ?? rs.reason });
         return;
       }
-      resolve({ ok: true, status: rs.status, reason: rs.reason, rttMs: performance.now() - t0, server: header(rs, 'server') ?? header(rs, 'user-agent') });
+      const status = rs.status ?? 0;
+      resolve({ ok: status >= 200 && status < 300, status, reason: rs.reason, rttMs: performance.now() - t0, server: header(rs, 'server') ?? header(rs, 'user-agent') });
     });
   });
 }

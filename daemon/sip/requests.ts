@@ -74,3 +74,13 @@ export function failureKind(rs: SipMessage): 'timeout' | 'unreachable' | 'dns' |
   if (/ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|ECONNRESET|EPIPE|ERR_SOCKET_BAD_PORT|EADDRNOTAVAIL/.test(code)) return 'unreachable';
   return 'transport';
 }
+
+/** `p`, or undefined after `ms` (without keeping the process alive past it). */
+export async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  let t: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([p, new Promise<undefined>((r) => (t = globalThis.setTimeout(r, ms) as unknown as NodeJS.Timeout))]);
+  } finally {
+    clearTimeout(t);
+  }
+}

@@ -15,6 +15,7 @@ import { WorkerPool } from '../../daemon/media/WorkerPool.js';
 import { RelayPortPool } from '../../daemon/media/RelayPortPool.js';
 import { SipSignalling } from '../../daemon/conference/SipSignalling.js';
 import { ConferenceManager } from '../../daemon/conference/ConferenceManager.js';
+import type { Signalling } from '../../daemon/conference/types.js';
 import { MethodRouter } from '../../daemon/api/Router.js';
 import { RpcServer } from '../../daemon/api/RpcServer.js';
 import { registerConferenceMethods } from '../../daemon/api/methods/conference.js';
@@ -43,6 +44,8 @@ export async function startBridge(o: {
   rtpTimeoutMs?: number;
   workers?: number;
   log?: Logger;
+  /** Put another Signalling in front of the SIP one (benchmarks mix in simulated probe sites). */
+  signallingWrap?: (sip: SipSignalling) => Signalling;
 }): Promise<Bridge> {
   const log = o.log ?? silentLogger();
   const dir = mkdtempSync(join(tmpdir(), 'vcb-bridge-'));
@@ -70,7 +73,7 @@ export async function startBridge(o: {
     const signalling = new SipSignalling({ stack, log });
     closers.push(() => signalling.close());
     const manager = new ConferenceManager({
-      log, store, pool, ports, signalling, config: () => config, rtpTimeoutMs: o.rtpTimeoutMs,
+      log, store, pool, ports, signalling: o.signallingWrap ? o.signallingWrap(signalling) : signalling, config: () => config, rtpTimeoutMs: o.rtpTimeoutMs,
     });
     closers.push(() => manager.close());
     const router = new MethodRouter();

@@ -27,6 +27,8 @@ export interface HealthApi {
   store: Store;
   api: RpcServer;
   dbFile: string;
+  /** Start probing (only needed with `autoStart: false`). */
+  start(): void;
   close(): Promise<void>;
 }
 
@@ -36,6 +38,8 @@ export async function startHealthApi(opts: {
   health?: Record<string, unknown>;
   prober: OptionsProber;
   log?: Logger;
+  /** Start the monitor at once (default); false lets a test subscribe first. */
+  autoStart?: boolean;
 }): Promise<HealthApi> {
   const dir = mkdtempSync(join(tmpdir(), 'vc-health-api-'));
   const config = SiteConfig.parse({
@@ -61,9 +65,10 @@ export async function startHealthApi(opts: {
   const api = await RpcServer.start({ host: '127.0.0.1', port: 0, router, operators: () => config.operators, audit: store.audit, log });
   monitor.on('state', (c) => api.notify('endpoint.state', c));
   monitor.on('registration', (r) => api.notify('endpoint.registration', r));
-  monitor.start(config.endpoints);
+  if (opts.autoStart !== false) monitor.start(config.endpoints);
   return {
     url: api.url, config, monitor, store, api, dbFile,
+    start: () => monitor.start(config.endpoints),
     async close() {
       monitor.close();
       await api.close();

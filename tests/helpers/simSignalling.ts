@@ -30,10 +30,13 @@ export class SimCall extends TypedEmitter<SignalCallEvents> implements SignalCal
   keyframeInfos = 0;
   dtmfInfo: string[] = [];
   hungUp: string | undefined;
+  /** Where the room sends (the leg's relay ports). */
+  local: LocalMedia;
 
   constructor(site: SimSite, local: LocalMedia) {
     super();
     this.site = site;
+    this.local = local;
     this.callId = `sim-${site.id}-${++site.calls}`;
     this.remote = {
       address: '127.0.0.1',
@@ -46,6 +49,7 @@ export class SimCall extends TypedEmitter<SignalCallEvents> implements SignalCal
   }
 
   #send(local: LocalMedia): void {
+    this.local = local;
     this.site.audio.stop();
     this.site.video.stop();
     this.site.audio.start({ address: local.address, port: local.audio!.port });
@@ -134,12 +138,13 @@ export class SimSignalling implements Signalling {
     this.registered.push(endpoint.id);
   }
 
-  /** The site dials the bridge; resolves with the status it got (200 or the rejection). */
-  dialIn(id: string): Promise<{ status: number; call?: SimCall }> {
+  /** The site dials the bridge; resolves with the status it got (200 or the rejection). `endpointId`
+   *  is what access control identified (default the site; undefined: an unknown caller). */
+  dialIn(id: string, o: { endpointId?: string | undefined } = { endpointId: id }): Promise<{ status: number; call?: SimCall }> {
     const site = this.site(id);
     return new Promise((resolve) => {
       const sig: IncomingSignal = {
-        callId: `sim-in-${id}-${++site.calls}`, endpointId: this.sites.has(id) ? id : undefined, fromUri: `sip:${id}@127.0.0.1`,
+        callId: `sim-in-${id}-${++site.calls}`, endpointId: o.endpointId, fromUri: `sip:${id}@127.0.0.1`,
         ring: () => undefined,
         accept: async (local) => {
           const call = new SimCall(site, local);

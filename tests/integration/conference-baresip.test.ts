@@ -186,6 +186,23 @@ describe('conference with real baresip rooms and kamailio in front of the upstre
     expect(await sees('xiaoguan')).toBe('zhengzhou');
   }, 40_000);
 
+  it('dial-in: a listed room that calls the bridge is taken in; a locked conference refuses it with 486', async () => {
+    expect((await cli(['conf', 'hangup', conf.id, 'zhulin'])).code).toBe(0);
+    expect(stateOf('zhulin')).toBe('hungup');
+    expect((await cli(['conf', 'lock', conf.id])).code).toBe(0);
+    await room('zhulin').command('dial', `sip:bridge@127.0.0.1:${bridge.sipPort}`);
+    await until('486 at the room', () => /486/.test(room('zhulin').log), 5000);
+    expect(stateOf('zhulin')).toBe('hungup');
+    expect((await cli(['conf', 'unlock', conf.id])).code).toBe(0);
+    await room('zhulin').command('dial', `sip:bridge@127.0.0.1:${bridge.sipPort}`);
+    await until('zhulin in by dial-in', () => stateOf('zhulin') === 'connected', 5000);
+    expect(bridge.manager.show(conf.id).participants.find((p) => p.endpointId === 'zhulin')?.direction).toBe('in');
+    await sleep(1500);
+    const l = await listen();
+    expect(l.zhulin[1100], 'the dialled-in room hears the upstream').toBeGreaterThan(HEARD);
+    expect(l.zhengzhou[880], 'broadcast mode keeps the town muted').toBeLessThan(SILENT);
+  }, 30_000);
+
   it('SIGKILL of the mediasoup worker: every leg is back within 5 s', async () => {
     const w = bridge.pool.workerOf(conf.id)!;
     const frames0 = await Promise.all(SITES.map((s) => room(s.id).framesDecoded()));
@@ -201,6 +218,28 @@ describe('conference with real baresip rooms and kamailio in front of the upstre
     expect(allConnected()).toBe(true);
     expect(bridge.pool.workerOf(conf.id)?.pid).not.toBe(w.pid);
   }, 20_000);
+
+  it('operator commands: mute all but the chair, pick what one room sees, extend, list, dial', async () => {
+    expect((await cli(['conf', 'mute', conf.id, '--all', '--except-chair'])).code).toBe(0);
+    const muted = bridge.manager.show(conf.id).participants.filter((p) => p.muted).map((p) => p.endpointId).sort();
+    expect(muted).toEqual(['xiaoguan', 'zhengzhou', 'zhulin']);
+    expect((await cli(['conf', 'unmute', conf.id, '--all'])).code).toBe(0);
+    expect(bridge.manager.show(conf.id).participants.every((p) => !p.muted)).toBe(true);
+    expect((await cli(['conf', 'view', conf.id, 'xiaoguan', 'zhulin'])).code).toBe(0);
+    await sleep(2000);
+    console.log('DBG', JSON.stringify(bridge.manager.show(conf.id).participants.map((p) => [p.endpointId, p.state, p.viewing, p.direction])), await sees('xiaoguan'), bridge.manager.get(conf.id).media.canView('xiaoguan', 'zhulin'));
+    await until('xiaoguan sees zhulin', async () => (await sees('xiaoguan')) === 'zhulin', 5000);
+    const ext = await cli(['conf', 'extend', conf.id, '30', '--json']);
+    expect(ext.code, ext.stderr).toBe(0);
+    expect(Date.parse(JSON.parse(ext.stdout).endsAt) - Date.now()).toBeGreaterThan(29 * 60_000);
+    const list = JSON.parse((await cli(['conf', 'list', '--json'])).stdout) as ConferenceView[];
+    expect(list.map((c) => c.id)).toContain(conf.id);
+    const dial = await cli(['conf', 'dial', conf.id, 'mihe', '--json']);
+    expect(JSON.parse(dial.stdout).state, 'dialling a connected site changes nothing').toBe('connected');
+    const bad = await cli(['conf', 'floor', conf.id, 'nowhere', '--json']);
+    expect(bad.code).not.toBe(0);
+    expect(JSON.parse(bad.stdout || bad.stderr).error.code).toBe('PARTICIPANT_UNKNOWN');
+  }, 30_000);
 
   it('`conf end` hangs up every room and leaves one closed call record per leg', async () => {
     const r = await cli(['conf', 'end', conf.id, '--json']);

@@ -13,6 +13,7 @@ import { WorkerPool } from '../../daemon/media/WorkerPool.js';
 import { RelayPortPool } from '../../daemon/media/RelayPortPool.js';
 import { ConferenceManager } from '../../daemon/conference/ConferenceManager.js';
 import type { ConferenceView, ParticipantView } from '../../daemon/api/protocol.js';
+import type { ConferenceControl } from '../../daemon/scheduler/types.js';
 import { SimSignalling } from '../helpers/simSignalling.js';
 import { toneDb } from '../helpers/simRoom.js';
 import { tagOf } from '../helpers/simVideo.js';
@@ -51,7 +52,8 @@ let dir: string;
 let pool: WorkerPool;
 let mgr: ConferenceManager;
 let conf: ConferenceView;
-const participantEvents: ParticipantView[] = [];
+const participantEvents: (ParticipantView & { at: number })[] = [];
+const floorChanges: { at: number; floor: string | null }[] = [];
 
 beforeAll(async () => {
   sig = await SimSignalling.create(SITES);
@@ -63,7 +65,13 @@ beforeAll(async () => {
     log, store, pool, ports: new RelayPortPool({ range: { min: 0, max: 0 }, address: '127.0.0.1' }), signalling: sig,
     config: () => config, rtpTimeoutMs: 1500, pinDelayMs: 100, statsIntervalMs: 500,
   });
-  mgr.on('participant', (e) => participantEvents.push(e.participant));
+  // the scheduler drives the manager as it is
+  const control: ConferenceControl = mgr.control();
+  void control;
+  mgr.on('participant', (e) => participantEvents.push({ ...e.participant, at: Date.now() }));
+  mgr.on('state', (v) => {
+    if (floorChanges.at(-1)?.floor !== v.floor) floorChanges.push({ at: Date.now(), floor: v.floor });
+  });
 });
 
 afterAll(async () => {
@@ -163,6 +171,29 @@ describe('conference over real media with simulated rooms', () => {
     expect(got.every((t) => t === 0x11)).toBe(true);
   });
 
+  it('voice: the view follows the active speaker, each one held at least 2 s', async () => {
+    mgr.setMode(conf.id, 'voice');
+    // silence by amplitude: a tone of 0 Hz would be a DC offset, loud to a level meter
+    const speak = (who: string | null): void => {
+      for (const x of SITES) Object.assign(sig.site(x.id).audio, { amplitude: who === null || x.id === who ? 6000 : 0 });
+    };
+    try {
+      speak('xiaoguan');
+      await until('xiaoguan has the floor', () => mgr.show(conf.id).floor === 'xiaoguan', 4000);
+      speak('zhulin');
+      await until('zhulin has the floor', () => mgr.show(conf.id).floor === 'zhulin', 5000);
+      const [a, b] = floorChanges.slice(-2);
+      expect(a?.floor).toBe('xiaoguan');
+      expect(b!.at - a!.at, 'held for 2 s').toBeGreaterThanOrEqual(1900);
+      await until('views follow', () => {
+        const v = mgr.show(conf.id).participants;
+        return v.find((p) => p.endpointId === 'mihe')?.viewing === 'zhulin' && v.find((p) => p.endpointId === 'zhulin')?.viewing === 'xiaoguan';
+      }, 3000);
+    } finally {
+      speak(null);
+    }
+  });
+
   it('a site that hangs up is redialled and back within a few seconds; a silent one after the RTP timeout', async () => {
     const before = sig.site('xiaoguan').calls;
     sig.site('xiaoguan').current!.remoteBye();
@@ -174,10 +205,14 @@ describe('conference over real media with simulated rooms', () => {
     await until('zhulin back', () => stateOf('zhulin') === 'connected', 5000);
   });
 
-  it('a site that keeps failing is redialled with growing delays', () => {
+  it('a site that keeps failing is redialled with growing delays (1 s, 2 s, 4 s …)', () => {
     const p = mgr.show(conf.id).participants.find((x) => x.endpointId === 'dayugou')!;
     expect(['redialing', 'calling', 'ringing']).toContain(p.state);
-    expect(p.attempts).toBeGreaterThanOrEqual(2);
+    expect(p.attempts).toBeGreaterThanOrEqual(4);
+    const dials = participantEvents.filter((e) => e.endpointId === 'dayugou' && e.state === 'calling').map((e) => e.at);
+    const gaps = dials.slice(1).map((t, i) => t - dials[i]!);
+    expect(gaps.length).toBeGreaterThanOrEqual(3);
+    [1000, 2000, 4000].forEach((want, i) => expect(Math.abs(gaps[i]! - want), `gap ${i + 1}: ${gaps[i]} ms`).toBeLessThan(400));
   });
 
   it('SIGKILL of the worker: every leg carries media again within 5 s', async () => {
@@ -196,7 +231,7 @@ describe('conference over real media with simulated rooms', () => {
     expect(allConnected() || stateOf('dayugou') !== 'connected').toBe(true);
   });
 
-  it('dial-in: a listed site is taken in, an unlisted one gets 480, a locked conference 486', async () => {
+  it('dial-in: a listed site is taken in (replacing its dead call), an unknown caller gets 403, a locked conference 486', async () => {
     sig.site('mihe').current!.vanish();
     const r = await sig.dialIn('mihe');
     expect(r.status).toBe(200);
@@ -204,9 +239,10 @@ describe('conference over real media with simulated rooms', () => {
     mgr.get(conf.id).setLocked(true);
     expect((await sig.dialIn('xiaoguan')).status).toBe(486);
     mgr.get(conf.id).setLocked(false);
+    expect((await sig.dialIn('xiaoguan', { endpointId: undefined })).status).toBe(403);
   });
 
-  it('operator hangup is not redialled; ending sends BYE everywhere and closes CDRs with stats', async () => {
+  it('operator hangup is not redialled; ending sends BYE everywhere, closes CDRs with stats, and later dial-ins get 480', async () => {
     await mgr.get(conf.id).hangup('zhulin');
     expect(stateOf('zhulin')).toBe('hungup');
     await sleep(1500);
@@ -223,5 +259,6 @@ describe('conference over real media with simulated rooms', () => {
     expect(cdr.find((r) => r.endpointId === 'zhulin' && r.endReason === 'hung up by the operator')).toBeTruthy();
     expect(store.stats.forLeg(conf.id, 'mihe', 0).length).toBeGreaterThan(0);
     expect(store.conferences.get(conf.id)?.state).toBe('ended');
+    expect((await sig.dialIn('mihe')).status, 'no meeting for mihe any more').toBe(480);
   });
 });

@@ -158,12 +158,12 @@ describe('SIP dialogs between two stacks', () => {
   });
 
   it('session timer: the refresher refreshes with UPDATE and the call stays up past the interval', async () => {
-    const timer = { sessionTimer: { expires: 2, minSE: 1 } };
+    const timer = { sessionTimer: { expires: 1, minSE: 1 } };
     const [A, B] = await pair(timer, timer);
     const [a, b] = await connect(A, B);
-    expect(a.sessionTimer).toEqual({ interval: 2, refresher: 'local' });
-    expect(b.sessionTimer).toEqual({ interval: 2, refresher: 'remote' });
-    await sleep(3200);
+    expect(a.sessionTimer).toEqual({ interval: 1, refresher: 'local' });
+    expect(b.sessionTimer).toEqual({ interval: 1, refresher: 'remote' });
+    await sleep(1700);
     expect(B.stats().requestsIn.UPDATE ?? 0).toBeGreaterThanOrEqual(2);
     expect(a.state).toBe('confirmed');
     expect(b.state).toBe('confirmed');
@@ -205,7 +205,7 @@ describe('SIP dialogs against a raw peer', () => {
   });
 
   it('our 2xx is retransmitted (T1 doubling to T2) until the ACK; without one we BYE after 64*T1', async () => {
-    const A = await startTestStack(FAST);
+    const A = await startTestStack({ timers: { t1: 25, t2: 200 } });
     cleanup.push(() => A.close());
     let accepted: Promise<Call> | undefined;
     A.on('invite', (inc) => {
@@ -216,15 +216,26 @@ describe('SIP dialogs against a raw peer', () => {
     const t0 = performance.now();
     const times: number[] = [];
     p.send(sipRequest({ method: 'INVITE', uri: uriOf(A), transport: 'udp', localPort: p.localPort, body: SDP_B }));
-    const bye = await p.waitFor((m) => {
-      if (statusOf(m) === 200 && !times.includes(Number(m.length + times.length))) times.push(performance.now() - t0);
-      return m.startsWith('BYE ');
-    }, 6000);
+    p.received.length = 0;
+    const seen = new Set<string>();
+    const poll = setInterval(() => {
+      p.received.forEach((m, i) => {
+        if (statusOf(m) === 200 && !seen.has(String(i))) {
+          seen.add(String(i));
+          times.push(performance.now() - t0);
+        }
+      });
+    }, 2);
+    const bye = await p.waitFor((m) => m.startsWith('BYE '), 4000);
+    clearInterval(poll);
     expect(bye).toMatch(/^BYE /);
-    const oks = p.received.filter((m) => statusOf(m) === 200);
-    // 1 + retransmissions at 50, 150, 350, 750, 1150, ... until 3.2 s
-    expect(oks.length).toBeGreaterThanOrEqual(8);
-    expect(oks.length).toBeLessThanOrEqual(12);
+    expect(performance.now() - t0).toBeGreaterThan(1500); // 64 * T1 = 1.6 s
+    // the 2xx at 0, then after 25, 75, 175, 375, 575, ... ms: gaps double up to T2 = 200 ms
+    const gaps = times.slice(1).map((t, i) => t - times[i]!);
+    expect(times.length).toBeGreaterThanOrEqual(9);
+    expect(times.length).toBeLessThanOrEqual(13);
+    expect(gaps[0]).toBeLessThan(gaps[2]!);
+    expect(Math.max(...gaps)).toBeLessThan(300);
     await expect(accepted).rejects.toMatchObject({ code: 'SIP_TIMEOUT' });
   });
 
@@ -246,7 +257,11 @@ describe('SIP dialogs against a raw peer', () => {
     const acks = p.received.filter((m) => m.startsWith('ACK '));
     expect(branch(acks[0]!)).not.toBe(branch(invite));
     expect(headerOf(acks[0]!, 'CSeq')).toBe(`${h('CSeq').split(' ')[0]} ACK`);
-    await call.hangup().catch(() => undefined);
+    const hungUp = call.hangup();
+    const bye = await p.waitFor((m) => m.startsWith('BYE '));
+    const bh = (n: string): string => headerOf(bye, n)!;
+    p.send(['SIP/2.0 200 OK', `Via: ${bh('Via')}`, `From: ${bh('From')}`, `To: ${bh('To')}`, `Call-ID: ${bh('Call-ID')}`, `CSeq: ${bh('CSeq')}`, 'Content-Length: 0', '', ''].join('\r\n'));
+    await hungUp;
   });
 
   it('the peer was to refresh the session and never did: we send BYE (reason session-expired)', async () => {

@@ -6,7 +6,6 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SipStack } from '../../daemon/sip/SipStack.js';
-import type { Call } from '../../daemon/sip/Call.js';
 import type { IncomingCall } from '../../daemon/sip/IncomingCall.js';
 import type { RegistrationState } from '../../daemon/sip/Registration.js';
 import { buildOffer } from '../../daemon/sip/sdp.js';
@@ -172,6 +171,29 @@ describe('calls with baresip', () => {
   });
 });
 
+describe('session timer with baresip', () => {
+  it('baresip has no session timers: we refresh by re-INVITE at half the interval and the call stays up', async () => {
+    const timed = await startTestStack({ sessionTimer: { expires: 2, minSE: 1 } });
+    cleanup.push(() => timed.close());
+    let call: Promise<import('../../daemon/sip/Call.js').Call> | undefined;
+    timed.once('invite', (inc) => {
+      call = inc.accept(buildAnswer(negotiate(inc.offer!, caps), { address: '127.0.0.1', audio: { port: 40000 } }).sdp);
+    });
+    const since = bob.events.length;
+    await bob.dial(`sip:bridge@127.0.0.1:${timed.ports.udp}`);
+    await bob.waitEvent('CALL_ESTABLISHED', 5000, since);
+    const c = await call!;
+    expect(c.sessionTimer).toEqual({ interval: 2, refresher: 'local' });
+    const established = bob.events.length;
+    await sleep(2600);
+    // each refresh is a re-INVITE carrying our (unchanged) SDP offer
+    expect(bob.events.slice(established).filter((e) => e.type === 'CALL_REMOTE_SDP' && e.param === 'offer').length).toBeGreaterThanOrEqual(2);
+    expect(c.state).toBe('confirmed');
+    await c.hangup();
+    await bob.waitEvent('CALL_CLOSED', 5000, since);
+  });
+});
+
 describe('REGISTER to kamailio', () => {
   let kam: Kamailio;
   beforeAll(async () => {
@@ -207,6 +229,20 @@ describe('REGISTER to kamailio', () => {
     // the restarted kamailio knows nothing until we register again
     await waitState('registered', failedAt);
     expect(await stack.options(viaKamailio)).toMatchObject({ ok: true, status: 200, server: 'vcbridge-test' });
+    // a call through kamailio: it record-routes the INVITE, so the caller's ACK and our BYE (the
+    // callee's route set comes from the INVITE's Record-Route) go via kamailio
+    const caller = await startTestStack({ userAgent: 'caller' });
+    cleanup.push(() => caller.close());
+    const sdp = buildOffer({ address: '127.0.0.1', audio: { port: 40000, codecs: ['PCMU'] } });
+    let inbound: Promise<import('../../daemon/sip/Call.js').Call> | undefined;
+    stack.once('invite', (inc) => void (inbound = inc.accept(sdp)));
+    const out = await caller.dial({ target: viaKamailio, sdpOffer: sdp });
+    const ours = await inbound!;
+    expect(kam.log()).toMatch(/in-dialog ACK relayed/);
+    const theirs = new Promise((r) => out.once('ended', r));
+    await ours.hangup();
+    expect(await theirs).toEqual({ by: 'remote', reason: 'bye' });
+    expect(kam.log()).toMatch(/in-dialog BYE relayed/);
     // a wrong password fails with the status and keeps retrying
     const bad = stack.register({ registrar: { uri: kam.uri, transport: 'udp' }, aor: `sip:zhengzhou@${kam.domain}`, credentials: { username: 'zhengzhou', password: 'wrong' }, expires: 60, retry: { minMs: 5000, maxMs: 5000 } });
     cleanup.push(() => bad.close());

@@ -8,8 +8,9 @@
 // Config (written to a temp dir): listens on 127.0.0.1 UDP+TCP on a free port; REGISTER needs
 // digest auth (MD5, qop=auth) against per-user plain passwords (auth module's pv_auth_check, so
 // no database); registrations are kept in memory (usrloc db_mode 0) and lost on restart; other
-// requests to a registered user are relayed to its contact (record-routed), so a request sent
-// to sip:user@domain through kamailio proves the registration. kamailio runs in the foreground
+// requests to a registered user are relayed to its contact (INVITEs record-routed, and each
+// in-dialog request it relays is logged as "in-dialog <METHOD> relayed"), so a request sent to
+// sip:user@domain through kamailio proves the registration. kamailio runs in the foreground
 // (-DD -E) with its own runtime dir (-Y), small memory pools, 2 children.
 import { createSocket } from 'node:dgram';
 import { randomBytes } from 'node:crypto';
@@ -84,7 +85,8 @@ request_route {
   if (!mf_process_maxfwd_header("10")) { sl_send_reply("483", "Too Many Hops"); exit; }
   if (is_method("OPTIONS") && uri == myself && $rU == $null) { sl_send_reply("200", "Keepalive"); exit; }
   if (has_totag()) {
-    if (loose_route()) { t_relay(); exit; }
+    xlog("L_INFO", "in-dialog $rm routed=$rr\n");
+    if (loose_route()) { xlog("L_INFO", "in-dialog $rm relayed\n"); t_relay(); exit; }
     if (is_method("ACK")) { if (t_check_trans()) { t_relay(); } exit; }
     sl_send_reply("404", "Not here");
     exit;

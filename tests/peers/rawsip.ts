@@ -76,7 +76,6 @@ export async function rawSip(transport: 'udp' | 'tcp', port: number, host = '127
     send: (d) => send(d),
     waitFor(pred, timeoutMs = 2000) {
       return new Promise((resolve, reject) => {
-        let t: NodeJS.Timeout | undefined;
         const check = (): void => {
           const m = received.find(pred);
           if (m !== undefined) {
@@ -85,7 +84,7 @@ export async function rawSip(transport: 'udp' | 'tcp', port: number, host = '127
             resolve(m);
           }
         };
-        t = setTimeout(() => {
+        const t = setTimeout(() => {
           waiters.delete(check);
           reject(new Error(`no matching SIP message within ${timeoutMs} ms; got:\n${received.map((r) => r.split('\r\n')[0]).join('\n')}`));
         }, timeoutMs);

@@ -6,6 +6,9 @@
 // Scenarios: 'options' (OPTIONS → 200), 'invite-bye' (sipp's built-in uac: INVITE, optional
 // 100/180/183, 200, ACK, BYE → 200), or a path to your own XML. Counts come from sipp's
 // statistics CSV (-trace_stat) at the end of the run. `cpu` pins sipp with taskset.
+//
+// startSippUas() runs sipp the other way round, as a peer that answers OPTIONS with 200 (to
+// measure our own OPTIONS probes): `const uas = await startSippUas(); ...; await uas.stop()`.
 import { writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePortRun, removeDir, startProc, tempDir } from './proc.js';
@@ -60,6 +63,25 @@ const OPTIONS_XML = `<?xml version="1.0" encoding="ISO-8859-1" ?>
     ]]>
   </send>
   <recv response="200" timeout="5000" />
+</scenario>
+`;
+
+const OPTIONS_UAS_XML = `<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="vcbridge options uas">
+  <recv request="OPTIONS" />
+  <send>
+    <![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]SIPpTag01[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Server: sipp-uas
+      Content-Length: 0
+
+    ]]>
+  </send>
 </scenario>
 `;
 
@@ -126,4 +148,40 @@ export async function runSipp(o: SippOptions): Promise<SippResult> {
   } finally {
     removeDir(dir);
   }
+}
+
+export interface SippUas {
+  readonly port: number;
+  /** Stop it; resolves with how many OPTIONS it answered. */
+  stop(): Promise<{ answered: number; output: string }>;
+}
+
+/** sipp as an OPTIONS responder on 127.0.0.1 (UDP), optionally pinned to a CPU. */
+export async function startSippUas(o: { cpu?: number } = {}): Promise<SippUas> {
+  const dir = tempDir('sipp-uas');
+  writeFileSync(join(dir, 'uas.xml'), OPTIONS_UAS_XML);
+  const port = await freePortRun(2);
+  const stf = join(dir, 'stats.csv');
+  const args = ['-sf', join(dir, 'uas.xml'), '-i', '127.0.0.1', '-p', String(port), '-mp', String(port + 1), '-t', 'u1', '-nostdin', '-trace_stat', '-stf', stf, '-fd', '1'];
+  const [cmd, argv] = o.cpu !== undefined ? ['taskset', ['-c', String(o.cpu), 'sipp', ...args]] as const : ['sipp', args] as const;
+  const proc = startProc(cmd, [...argv], { name: 'sipp-uas', cwd: dir });
+  // ready when its socket is bound: give it a moment, then check it did not die
+  await new Promise((r) => setTimeout(r, 300));
+  if (proc.child.exitCode !== null) throw new Error(`sipp uas exited:\n${proc.output().slice(-2000)}`);
+  return {
+    port,
+    async stop() {
+      await new Promise((r) => setTimeout(r, 1100)); // let the last statistics line be written
+      await proc.stop();
+      let answered = 0;
+      if (existsSync(stf)) {
+        const lines = readFileSync(stf, 'utf8').trim().split('\n');
+        const header = lines[0]!.split(';');
+        answered = stat(header, lines[lines.length - 1]!.split(';'), 'SuccessfulCall(C)');
+      }
+      const output = proc.output();
+      removeDir(dir);
+      return { answered, output };
+    },
+  };
 }

@@ -1,0 +1,147 @@
+import type { SiteConfig, Endpoint } from './config/schema.js';
+import { resolveSecret } from './config/validate.js';
+import { SipStack } from './sip/SipStack.js';
+import { AccessControl } from './sip/AccessControl.js';
+import type { Registration, RegistrationState as SipRegState } from './sip/Registration.js';
+import { EndpointMonitor } from './health/EndpointMonitor.js';
+import { AlarmHook } from './health/AlarmHook.js';
+import { WorkerPool } from './media/WorkerPool.js';
+import { RelayPortPool } from './media/RelayPortPool.js';
+import { SipSignalling } from './conference/SipSignalling.js';
+import { ConferenceManager } from './conference/ConferenceManager.js';
+import { Scheduler } from './scheduler/Scheduler.js';
+import { conferenceControl, followConferences, healthProber } from './scheduler/wiring.js';
+import { registerScheduleMethods } from './scheduler/methods.js';
+import { registerEndpointMethods } from './api/methods/endpoints.js';
+import { registerConferenceMethods } from './api/methods/conference.js';
+import type { RegistrationState } from './api/protocol.js';
+import type { Daemon } from './Daemon.js';
+
+// The daemon's layers, started bottom-up and wired by events:
+// sip → health → media → conference → scheduler, each registered as a Service so that
+// Daemon.stop() closes them top-down (scheduler first, SIP last, after every BYE went out).
+
+function registrationView(s: SipRegState['state']): RegistrationState {
+  return s === 'unregistered' ? 'none' : s;
+}
+
+/** Upstream registrations the daemon keeps alive independently of any conference. */
+class Registrations {
+  readonly #regs = new Map<string, Registration>();
+  constructor(readonly stack: SipStack, readonly onState: (id: string, s: SipRegState) => void) {}
+
+  apply(endpoints: readonly Endpoint[]): void {
+    const wanted = new Map(endpoints.filter((e) => e.register).map((e) => [e.id, e]));
+    for (const [id, reg] of this.#regs) {
+      if (!wanted.has(id)) {
+        void reg.close();
+        this.#regs.delete(id);
+      }
+    }
+    for (const [id, ep] of wanted) {
+      if (this.#regs.has(id)) continue;
+      const reg = this.stack.register({
+        registrar: { uri: ep.uri, transport: ep.transport },
+        aor: ep.uri,
+        credentials: ep.credentials ? { username: ep.credentials.username, password: resolveSecret(ep.credentials.password), realm: ep.credentials.realm } : undefined,
+        expires: ep.register?.expires ?? 600,
+      });
+      reg.on('state', (s) => this.onState(id, s));
+      this.#regs.set(id, reg);
+    }
+  }
+
+  get(id: string): Registration | undefined {
+    return this.#regs.get(id);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.#regs.values()].map((r) => r.close()));
+    this.#regs.clear();
+  }
+}
+
+export async function startLayers(d: Daemon): Promise<void> {
+  const cfg: SiteConfig = d.config;
+  const log = d.log;
+  const api = d.api;
+
+  // ---- SIP
+  const access = new AccessControl({ log });
+  await access.update(AccessControl.fromConfig(cfg.endpoints));
+  const stack = await SipStack.start({
+    listen: cfg.sip.listen,
+    publicHost: cfg.sip.publicHost,
+    userAgent: cfg.sip.userAgent,
+    log,
+    tls: cfg.sip.tls,
+    maxCallSeconds: cfg.sip.maxCallSeconds,
+    isAllowed: access.decide,
+  });
+  d.addService({
+    name: 'sip',
+    reload: (next) => access.update(AccessControl.fromConfig(next.endpoints)),
+    close: () => stack.close(),
+  });
+
+  // ---- health
+  const monitor = new EndpointMonitor({ prober: stack, repo: d.store.health, clock: d.clock, log, settings: cfg.health });
+  const alarms = new AlarmHook({ settings: cfg.health.alarm, clock: d.clock, log });
+  monitor.on('state', (c) => {
+    api.notify('endpoint.state', c);
+    alarms.onStateChange(c);
+  });
+  monitor.on('registration', (r) => api.notify('endpoint.registration', r));
+  const regs = new Registrations(stack, (id, s) => monitor.setRegistration(id, registrationView(s.state), s.reason));
+  regs.apply(cfg.endpoints);
+  monitor.start(cfg.endpoints);
+  d.counters.endpointStates = () => monitor.counts();
+  registerEndpointMethods(d.router, { monitor, config: () => d.config });
+  d.addService({
+    name: 'health',
+    reload: (next) => {
+      monitor.reload(next.endpoints, next.health);
+      alarms.reload(next.health.alarm);
+      regs.apply(next.endpoints);
+    },
+    close: async () => {
+      monitor.close();
+      await alarms.close();
+      await regs.close();
+    },
+  });
+
+  // ---- media
+  const pool = new WorkerPool({ log, workers: cfg.media.workers, rtcPorts: cfg.media.rtpPorts });
+  await pool.start();
+  pool.on('died', () => d.metrics.workerRestarts.inc());
+  const ports = new RelayPortPool({ range: cfg.media.relayPorts, address: cfg.media.listenAddress });
+  d.addService({ name: 'media', close: () => pool.close() });
+
+  // ---- conferences
+  const signalling = new SipSignalling({ stack, log, registrationFor: (id) => regs.get(id) });
+  const manager = new ConferenceManager({ log, clock: d.clock, store: d.store, pool, ports, signalling, config: () => d.config });
+  manager.on('state', (v) => api.notify('conference.state', v));
+  manager.on('participant', (p) => api.notify('conference.participant', p));
+  manager.on('event', (e) => api.notify('conference.event', e));
+  manager.on('stats', (s) => api.notify('stats', s));
+  manager.on('inCall', (e) => monitor.setInCall(e.endpointId, e.inCall, e.conferenceId));
+  registerConferenceMethods(d.router, manager);
+  d.counters.activeConferences = () => manager.list().filter((c) => c.state !== 'ended').length;
+  d.counters.activeLegs = () => manager.list().reduce((n, c) => n + c.participants.filter((p) => p.state === 'connected').length, 0);
+  d.counters.legLoss = () => manager.list().flatMap((c) => c.participants
+    .filter((p) => p.stats?.lossPct !== null && p.stats?.lossPct !== undefined)
+    .map((p) => ({ conference: c.id, endpoint: p.endpointId, lossPct: p.stats?.lossPct ?? 0 })));
+  d.addService({ name: 'conferences', close: () => manager.close() });
+
+  // ---- scheduler
+  const scheduler = new Scheduler({ store: d.store, config: cfg, log, clock: d.clock, prober: healthProber(monitor), conferences: conferenceControl(manager) });
+  followConferences(manager, scheduler);
+  registerScheduleMethods(d.router, scheduler);
+  scheduler.on('preflight', (r) => api.notify('schedule.preflight', r));
+  scheduler.on('occurrence', (o) => api.notify('schedule.occurrence', o));
+  scheduler.on('notice', (n) => api.notify('schedule.notice', n));
+  d.counters.upcoming24h = () => scheduler.upcomingCount();
+  scheduler.start();
+  d.addService(scheduler);
+}
