@@ -36,11 +36,13 @@ export class BaresipRoom {
   readonly ctrlPort: number;
   readonly host: string;
   proc: ChildProcess | undefined;
-  /** ctrl_tcp events (CALL_ESTABLISHED, CALL_DTMF_START, ...) since watchEvents(). */
+  /** ctrl_tcp events (CALL_ESTABLISHED, CALL_DTMF_START, ...) seen on the control connection. */
   readonly events: { type: string; param?: string; at: number }[] = [];
   #log = '';
   #ownDir = false;
-  #eventSocket: net.Socket | undefined;
+  #ctrl: Promise<net.Socket> | undefined;
+  readonly #waiting = new Map<string, (data: string) => void>();
+  #seq = 0;
 
   private constructor(o: BaresipRoomOptions, dir: string, sipPort: number, ctrlPort: number) {
     this.o = o;
@@ -128,7 +130,14 @@ export class BaresipRoom {
       if (Date.now() > deadline) throw new Error(`baresip ${this.o.name} did not start:\n${this.#log}`);
       await new Promise((r) => setTimeout(r, 100));
     }
-    if (video && this.o.color) await this.command('avfilter', `drawbox=x=0:y=0:w=iw:h=ih:color=${this.o.color}:t=fill`);
+    if (video && this.o.color) {
+      // baresip drops the filter when a call ends: set it again for every new call (#onControl)
+      await this.#applyColor();
+    }
+  }
+
+  #applyColor(): Promise<string> {
+    return this.command('avfilter', `drawbox=x=0:y=0:w=iw:h=ih:color=${this.o.color}:t=fill`);
   }
 
   #ctrlReachable(): Promise<boolean> {
@@ -139,52 +148,73 @@ export class BaresipRoom {
     });
   }
 
-  /** One ctrl_tcp command; resolves with its `data` text. */
-  command(command: string, params = ''): Promise<string> {
+  /**
+   * One ctrl_tcp command; resolves with its `data` text. Commands and events share one connection:
+   * baresip pushes events to the connection that spoke to it last.
+   */
+  async command(command: string, params = ''): Promise<string> {
+    const s = await this.#control();
+    const token = `t${++this.#seq}`;
+    const j = JSON.stringify({ command, params, token });
     return new Promise((resolve, reject) => {
-      const s = net.connect(this.ctrlPort, '127.0.0.1');
-      const j = JSON.stringify({ command, params, token: 'vcb' });
-      let buf = '';
-      const timer = setTimeout(() => { s.destroy(); reject(new Error(`baresip ${this.o.name}: no answer to ${command}`)); }, 3000);
-      s.on('connect', () => s.write(`${Buffer.byteLength(j)}:${j},`));
-      s.on('data', (d) => {
-        buf += d;
-        const m = /^(\d+):/.exec(buf);
-        if (!m || buf.length < m[0].length + Number(m[1])) return;
+      const timer = setTimeout(() => {
+        this.#waiting.delete(token);
+        reject(new Error(`baresip ${this.o.name}: no answer to ${command}`));
+      }, 3000);
+      this.#waiting.set(token, (data) => {
         clearTimeout(timer);
-        s.destroy();
-        try {
-          resolve(String((JSON.parse(buf.slice(m[0].length, m[0].length + Number(m[1]))) as { data?: unknown }).data ?? ''));
-        } catch (e) {
-          reject(e as Error);
-        }
+        resolve(data);
       });
-      s.on('error', (e) => { clearTimeout(timer); reject(e); });
+      s.write(`${Buffer.byteLength(j)}:${j},`);
     });
   }
 
-  /** Keep a ctrl_tcp connection open and collect the events baresip pushes on it. */
+  /** Events are collected from the control connection; this opens it if nothing has yet. */
   watchEvents(): void {
-    this.#eventSocket?.destroy();
-    const s = net.connect(this.ctrlPort, '127.0.0.1');
-    this.#eventSocket = s;
-    let buf = '';
-    s.on('data', (d) => {
-      buf += d;
-      for (;;) {
-        const m = /^(\d+):/.exec(buf);
-        if (!m || buf.length < m[0].length + Number(m[1]) + 1) return;
-        const body = buf.slice(m[0].length, m[0].length + Number(m[1]));
-        buf = buf.slice(m[0].length + Number(m[1]) + 1);
-        try {
-          const e = JSON.parse(body) as { event?: boolean; type?: string; param?: string };
-          if (e.event && e.type) this.events.push({ type: e.type, ...(e.param !== undefined ? { param: e.param } : {}), at: Date.now() });
-        } catch {
-          this.#log += `\n[harness] unparsable ctrl_tcp event: ${body.slice(0, 200)}`;
+    this.#control().catch((err: Error) => (this.#log += `\n[harness] ctrl_tcp: ${err.message}`));
+  }
+
+  #control(): Promise<net.Socket> {
+    this.#ctrl ??= new Promise((resolve, reject) => {
+      const s = net.connect(this.ctrlPort, '127.0.0.1');
+      let buf = '';
+      s.once('connect', () => resolve(s));
+      s.on('error', (e) => reject(e));
+      s.on('close', () => {
+        this.#ctrl = undefined;
+      });
+      s.on('data', (d) => {
+        buf += d;
+        for (;;) {
+          const m = /^(\d+):/.exec(buf);
+          if (!m || buf.length < m[0].length + Number(m[1]) + 1) return;
+          const body = buf.slice(m[0].length, m[0].length + Number(m[1]));
+          buf = buf.slice(m[0].length + Number(m[1]) + 1);
+          this.#onControl(body);
         }
-      }
+      });
     });
-    s.on('error', () => undefined);
+    return this.#ctrl;
+  }
+
+  #onControl(body: string): void {
+    let e: { event?: boolean; type?: string; param?: string; response?: boolean; token?: string; data?: unknown };
+    try {
+      e = JSON.parse(body) as typeof e;
+    } catch {
+      this.#log += `\n[harness] unparsable ctrl_tcp message: ${body.slice(0, 200)}`;
+      return;
+    }
+    if (e.response && e.token) {
+      this.#waiting.get(e.token)?.(String(e.data ?? ''));
+      this.#waiting.delete(e.token);
+      return;
+    }
+    if (!e.event || !e.type) return;
+    this.events.push({ type: e.type, ...(e.param !== undefined ? { param: e.param } : {}), at: Date.now() });
+    if (e.type === 'CALL_ESTABLISHED' && this.o.video && this.o.color) {
+      this.#applyColor().catch((err: Error) => (this.#log += `\n[harness] avfilter failed: ${err.message}`));
+    }
   }
 
   /** Frames baresip's video display has shown (decoded) so far, from video_debug; 0 without a call. */
@@ -241,8 +271,8 @@ export class BaresipRoom {
 
   /** Kill it (SIGKILL by default: a power cut, no BYE). */
   async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
-    this.#eventSocket?.destroy();
-    this.#eventSocket = undefined;
+    void this.#ctrl?.then((c) => c.destroy(), () => undefined);
+    this.#ctrl = undefined;
     const p = this.proc;
     if (!p || p.exitCode !== null || p.signalCode !== null) return;
     const exited = new Promise((r) => p.once('exit', r));

@@ -34,12 +34,13 @@ async function udpFree(port: number): Promise<boolean> {
 
 /**
  * A port p where p .. p+count-1 are all free for TCP and UDP on 127.0.0.1 (baresip also takes
- * p+1 for TLS). Picked from a random spot of 20000-59999 to make collisions between
- * concurrently running tests unlikely.
+ * p+1 for TLS). Picked at random in 21000-32700: below Linux's ephemeral range (32768+), so
+ * an outgoing connection cannot take it between this check and the peer binding it, and random
+ * so concurrently running tests rarely pick the same one.
  */
 export async function freePortRun(count = 1): Promise<number> {
   for (let attempt = 0; attempt < 200; attempt++) {
-    const base = 20000 + Math.floor(Math.random() * 40000);
+    const base = 21000 + Math.floor(Math.random() * (32700 - 21000 - count));
     let ok = true;
     for (let i = 0; i < count && ok; i++) ok = (await tcpFree(base + i)) && (await udpFree(base + i));
     if (ok) return base;
