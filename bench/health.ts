@@ -14,7 +14,7 @@ import { Store } from '../daemon/store/Store.js';
 import { systemClock } from '../daemon/util/clock.js';
 import { silentLogger } from '../daemon/util/logger.js';
 import { freePort } from '../tests/helpers/ports.js';
-import { makeBenchProber } from './health-prober.js';
+import { makeBenchProber } from './lib/health-prober.js';
 
 const N = Number(process.env.N ?? 2000);
 const INTERVAL_S = Number(process.env.INTERVAL_S ?? 10);
@@ -42,7 +42,7 @@ async function startResponder(): Promise<{ child: ChildProcess; port: number }> 
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = await freePort();
     const addrs = Array.from({ length: N }, (_, i) => addrOf(i, port));
-    const child = fork(join(import.meta.dirname, 'health-responder.ts'), [JSON.stringify(addrs)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(join(import.meta.dirname, 'lib', 'health-responder.ts'), [JSON.stringify(addrs)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const r = await ask(child, undefined, (m) => (m.ready ? 'ok' : m.error ? `error: ${m.error}` : undefined));
     if (r === 'ok') return { child, port };
     child.kill();

@@ -85,6 +85,24 @@ export class ConferenceManager extends TypedEmitter<ManagerEvents> {
     return this.#live.size;
   }
 
+  /** Connected legs over all live conferences (metrics). */
+  activeLegs(): number {
+    let n = 0;
+    for (const c of this.#live.values()) n += c.view().participants.filter((p) => p.state === 'connected').length;
+    return n;
+  }
+
+  /** Latest loss figure of every connected leg (metrics). */
+  legLoss(): { conference: string; endpoint: string; lossPct: number }[] {
+    const out: { conference: string; endpoint: string; lossPct: number }[] = [];
+    for (const c of this.#live.values()) {
+      for (const p of c.view().participants) {
+        if (p.state === 'connected' && p.stats?.lossPct != null) out.push({ conference: c.id, endpoint: p.endpointId, lossPct: p.stats.lossPct });
+      }
+    }
+    return out;
+  }
+
   async start(p: StartRequest, createdBy = 'system'): Promise<ConferenceView> {
     if (this.#closed) throw new VcError('CONFERENCE_ENDED', 'the daemon is stopping; no new conferences');
     const cfg = this.#o.config();

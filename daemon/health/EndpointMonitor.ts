@@ -16,9 +16,10 @@ import type {
 
 // OPTIONS "qualify" of every configured endpoint. Each endpoint has its own jittered due time (all
 // on one timer, see DueQueue), so 2,000 endpoints spread over the interval instead of firing
-// together; a bounded queue caps how many probes are in flight. An endpoint in a meeting is probed about once a second with a short timeout,
-// so losing it is noticed within seconds. A single miss triggers a quick confirmation probe, so an
-// outage is declared within two intervals without one lost datagram being an outage.
+// together; a bounded queue caps how many probes are in flight. An endpoint in a meeting is probed
+// about once a second with a short timeout, so losing it is noticed within seconds. A single miss
+// triggers an immediate confirmation probe, so an outage is declared within two intervals without
+// one lost datagram being an outage.
 
 /** Probe cadence of an endpoint that is in a meeting. */
 export const IN_CALL_PERIOD_MS = 1000;
@@ -59,6 +60,8 @@ interface Tracked {
   inCall: boolean;
   conferenceId?: string;
   probing: boolean;
+  /** The next probe confirms a pending decision: it jumps the queue. */
+  confirming: boolean;
   /** Counts probes, so a result the watchdog already gave up on is ignored. */
   probeSeq: number;
   removed: boolean;
@@ -97,7 +100,7 @@ export class EndpointMonitor extends TypedEmitter<MonitorEvents> {
 
   /** Restore the last known states from the store and start probing. */
   start(endpoints: readonly Endpoint[]): void {
-    if (this.#started) throw new Error('EndpointMonitor started twice');
+    if (this.#started) throw new VcError('INTERNAL', 'the endpoint monitor was started twice');
     this.#started = true;
     this.#apply(endpoints);
     this.#samples = new SampleWriter({ repo: this.#repo, clock: this.#clock, log: this.#log });
@@ -122,8 +125,10 @@ export class EndpointMonitor extends TypedEmitter<MonitorEvents> {
     if (inCall && !was && !t.probing && !this.#closed) this.#schedule(t, this.#random() * IN_CALL_PERIOD_MS);
   }
 
-  /** The SIP layer's registration state towards an endpoint (the upstream). */
-  setRegistration(endpointId: string, state: RegistrationState, reason?: string): void {
+  /** The SIP layer's registration state towards an endpoint (the upstream). Takes the SIP
+   *  Registration's own words too: 'unregistered' is shown as 'none'. */
+  setRegistration(endpointId: string, sipState: RegistrationState | 'unregistered', reason?: string): void {
+    const state: RegistrationState = sipState === 'unregistered' ? 'none' : sipState;
     const t = this.#tracked.get(endpointId);
     if (!t) {
       this.#log.warn({ endpoint: endpointId, state }, 'registration state for an endpoint that is not configured');
@@ -242,7 +247,7 @@ export class EndpointMonitor extends TypedEmitter<MonitorEvents> {
       const last = restored.get(ep.id);
       const nt: Tracked = {
         ep, r: new Reachability(last?.state ?? 'unknown', last?.since ?? null), rttMs: null, lastProbeAt: null, lastSampleAt: 0,
-        registration: 'none', inCall: false, probing: false, probeSeq: 0, removed: false,
+        registration: 'none', inCall: false, probing: false, confirming: false, probeSeq: 0, removed: false,
       };
       this.#tracked.set(ep.id, nt);
       this.#schedule(nt, this.#random() * spread);
@@ -274,7 +279,7 @@ export class EndpointMonitor extends TypedEmitter<MonitorEvents> {
 
   #enqueue(t: Tracked): void {
     if (this.#closed || t.removed || t.probing) return;
-    if (t.inCall) this.#urgent.add(t);
+    if (t.inCall || t.confirming) this.#urgent.add(t);
     else this.#queue.add(t);
     this.#pump();
   }
@@ -342,6 +347,7 @@ export class EndpointMonitor extends TypedEmitter<MonitorEvents> {
       this.#samples?.add({ endpointId: t.ep.id, at: now, rttMs: o.answered ? o.rttMs : null, ok: o.answered, code });
     }
     if (transition) this.#transition(t, transition.from, transition.to, transition.reason, now);
+    t.confirming = confirm;
     this.#schedule(t, this.#nextDelay(t, confirm, startedAt, now));
   }
 

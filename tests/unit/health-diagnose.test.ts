@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { checkEndpoint, type CheckStep } from '../../daemon/health/diagnose.js';
 import type { OptionsProber, OptionsReply, SipTransport } from '../../daemon/health/types.js';
-import type { EndpointCheckResult } from '../../daemon/api/protocol.js';
+import type { EndpointCheckResult, Notifications } from '../../daemon/api/protocol.js';
+import type { CheckReport, EndpointStateChange, RegistrationChange } from '../../daemon/health/types.js';
+
+// compile-time check: health's own shapes are the API's (health cannot import the api layer)
+const _sameShape: [EndpointCheckResult, CheckReport, Notifications['endpoint.state'], Notifications['endpoint.registration']] =
+  [{} as CheckReport, {} as EndpointCheckResult, {} as EndpointStateChange, {} as RegistrationChange];
+void _sameShape;
 
 // How `endpoint check` words each kind of failure. The replies here are scripted; the same paths
 // run against real peers in tests/integration/health-peers.test.ts.

@@ -178,6 +178,11 @@ describe('EndpointMonitor: states on a manual clock', () => {
     monitor.setRegistration('zhengzhou', 'failed', '403 Forbidden');
     expect(seen).toEqual([{ id: 'zhengzhou', state: 'registering' }, { id: 'zhengzhou', state: 'registered' }, { id: 'zhengzhou', state: 'failed', reason: '403 Forbidden' }]);
     expect(monitor.snapshot('zhengzhou')).toMatchObject({ registration: 'failed', registrationReason: '403 Forbidden' });
+    // the SIP Registration's "unregistered" is shown as "none"
+    monitor.setRegistration('zhengzhou', 'unregistered');
+    expect(seen.at(-1)).toEqual({ id: 'zhengzhou', state: 'none' });
+    monitor.setRegistration('zhengzhou', 'failed', '403 Forbidden');
+    expect(monitor.snapshot('zhengzhou')).toMatchObject({ registration: 'failed', registrationReason: '403 Forbidden' });
   });
 
   it('writes sampled RTTs and every miss to SQLite in batches, and flushes on close', async () => {

@@ -171,15 +171,15 @@ describe('Recurrence: expansion in the schedule\'s own zone', () => {
     expect(r.occurrences(start + 90 * 60_000, start + 2 * H)).toHaveLength(0);
   });
 
-  it('expands 1,000 weekly series over a year in well under 2 s', () => {
+  it('expands 1,000 weekly series over a year, every occurrence counted (timing: bench/scheduler.ts)', () => {
     const start = Date.UTC(2026, 0, 5, 1);
-    const t0 = performance.now();
     let n = 0;
     for (let i = 0; i < 1000; i++) {
       const r = new Recurrence({ startUtc: start + i * 60_000, durationMs: H, rrule: 'FREQ=WEEKLY;BYDAY=MO,TH', tz: i % 2 ? BER : SH });
       n += r.startsBetween(start, start + 365 * DAY).length;
     }
-    expect(n).toBeGreaterThan(100_000);
-    expect(performance.now() - t0).toBeLessThan(2000);
+    // 2 starts a week for a year each; a start a minute later per series keeps them distinct
+    expect(n).toBeGreaterThanOrEqual(1000 * 104);
+    expect(n).toBeLessThanOrEqual(1000 * 106);
   });
 });

@@ -2,7 +2,7 @@
 // CPU is not counted as the daemon side's. Driven over IPC:
 //   in:  { silence: {host, port} } | { cpu: true }
 //   out: { ready: true } | { error } | { cpuMs } | { silenced }
-import { OptionsResponder, type ResponderAddress } from '../tests/helpers/optionsResponder.js';
+import { OptionsResponder, type ResponderAddress } from '../../tests/helpers/optionsResponder.js';
 
 const addresses = JSON.parse(process.argv[2] ?? '[]') as ResponderAddress[];
 const send = (m: unknown) => process.send?.(m);
