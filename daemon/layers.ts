@@ -1,5 +1,5 @@
 import type { SiteConfig, Endpoint } from './config/schema.js';
-import { resolveSecret } from './config/validate.js';
+import { resolveCredentials } from './config/validate.js';
 import { SipStack } from './sip/SipStack.js';
 import { AccessControl } from './sip/AccessControl.js';
 import type { Registration, RegistrationState as SipRegState } from './sip/Registration.js';
@@ -43,7 +43,7 @@ class Registrations {
       const reg = this.stack.register({
         registrar: { uri: ep.uri, transport: ep.transport },
         aor: ep.uri,
-        credentials: ep.credentials ? { username: ep.credentials.username, password: resolveSecret(ep.credentials.password), realm: ep.credentials.realm } : undefined,
+        credentials: resolveCredentials(ep.credentials),
         expires: ep.register?.expires ?? 600,
       });
       reg.on('state', (s) => this.onState(id, s));
@@ -120,6 +120,8 @@ export async function startLayers(d: Daemon): Promise<void> {
 
   // ---- conferences
   const signalling = new SipSignalling({ stack, log, registrationFor: (id) => regs.get(id) });
+  signalling.on('registration', (r) => monitor.setRegistration(r.endpointId, r.state, r.reason));
+  d.addService({ name: 'signalling', close: () => signalling.close() });
   const manager = new ConferenceManager({ log, clock: d.clock, store: d.store, pool, ports, signalling, config: () => d.config });
   manager.on('state', (v) => api.notify('conference.state', v));
   manager.on('participant', (p) => api.notify('conference.participant', p));
@@ -127,11 +129,9 @@ export async function startLayers(d: Daemon): Promise<void> {
   manager.on('stats', (s) => api.notify('stats', s));
   manager.on('inCall', (e) => monitor.setInCall(e.endpointId, e.inCall, e.conferenceId));
   registerConferenceMethods(d.router, manager);
-  d.counters.activeConferences = () => manager.list().filter((c) => c.state !== 'ended').length;
-  d.counters.activeLegs = () => manager.list().reduce((n, c) => n + c.participants.filter((p) => p.state === 'connected').length, 0);
-  d.counters.legLoss = () => manager.list().flatMap((c) => c.participants
-    .filter((p) => p.stats?.lossPct !== null && p.stats?.lossPct !== undefined)
-    .map((p) => ({ conference: c.id, endpoint: p.endpointId, lossPct: p.stats?.lossPct ?? 0 })));
+  d.counters.activeConferences = () => manager.activeCount;
+  d.counters.activeLegs = () => manager.activeLegs();
+  d.counters.legLoss = () => manager.legLoss();
   d.addService({ name: 'conferences', close: () => manager.close() });
 
   // ---- scheduler

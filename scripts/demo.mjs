@@ -71,7 +71,13 @@ if (withRooms) {
 }
 console.log(`\nTry it from another terminal:\n  export VCBRIDGE_TOKEN=${token}\n  node dist/vcbridge.js status\n  node dist/vcbridge.js conf list${confId ? `\n  node dist/vcbridge.js conf show ${confId}\n  node dist/vcbridge.js conf floor ${confId} xiaoguan\n  node dist/vcbridge.js conf mute ${confId} xinzhong` : ''}\n  node dist/vcbridge.js audit\n`);
 if (once) await stop();
-else console.log('Ctrl-C stops the demo.');
+else if (process.stdout.isTTY && process.stdin.isTTY) {
+  // On a terminal the demo opens the operator console on the meeting; leaving it (q) ends the demo.
+  await new Promise((r) => setTimeout(r, 1500));
+  const args = ['dist/vcbridge.js', 'console'];
+  spawnSync(process.execPath, args, { stdio: 'inherit', env });
+  await stop();
+} else console.log('Ctrl-C stops the demo.');
 daemon.on('exit', (code) => {
   void (async () => {
     await stop();

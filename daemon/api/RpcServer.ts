@@ -20,6 +20,9 @@ export interface AuditSink {
 /** Plain HTTP routes on the control port (/metrics, the join page); return false when not handled. */
 export type HttpRoute = (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
 
+/** A WebSocket upgrade on a path of its own (the browser join signalling), not the control API. */
+export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+
 export interface RpcServerOptions {
   host: string;
   port: number;
@@ -56,6 +59,7 @@ export class RpcServer {
   readonly #limiter = new RateLimiter({ perSecond: 200, burst: 400 });
   readonly #authFailures = new RateLimiter({ perSecond: 1, burst: 20 });
   readonly #routes: HttpRoute[] = [];
+  readonly #upgrades = new Map<string, UpgradeHandler>();
 
   private constructor(opts: RpcServerOptions, http: Server) {
     this.#opts = opts;
@@ -105,6 +109,11 @@ export class RpcServer {
     this.#routes.push(route);
   }
 
+  /** Hand WebSocket upgrades for exactly this path (query ignored) to `handler` instead of the control API. */
+  addUpgrade(path: string, handler: UpgradeHandler): void {
+    this.#upgrades.set(path, handler);
+  }
+
   /** Push a notification to every connection subscribed to it. */
   notify(method: string, params: unknown): void {
     if (this.#conns.size === 0) return;
@@ -137,6 +146,8 @@ export class RpcServer {
   }
 
   #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const other = this.#upgrades.get((req.url ?? '/').split('?')[0] ?? '/');
+    if (other) return other(req, socket, head);
     const address = req.socket.remoteAddress ?? '?';
     const token = bearerFrom(req.headers.authorization);
     let caller: Caller | undefined;

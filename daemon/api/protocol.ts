@@ -219,6 +219,22 @@ export interface ConferenceMuteParams {
   exceptChair?: boolean;
 }
 
+export interface ConferenceInviteParams {
+  id: string;
+  /** Shown to everyone in the meeting, e.g. 教育局. */
+  name: string;
+  /** How long the link works (default 240 minutes). */
+  ttlMinutes?: number;
+}
+
+export interface ConferenceInviteResult {
+  /** The join page with its signed token: https://host:port/join?t=... */
+  url: string;
+  expiresAt: string;
+  /** The id the browser will have in the conference (conference.show, floor, mute). */
+  participantId: string;
+}
+
 export interface CdrListParams {
   /** ISO instant: legs started at or after it. */
   since?: string;
@@ -431,6 +447,7 @@ export interface Methods {
   'conference.lock': { params: { id: string }; result: ConferenceView; role: 'operator' };
   'conference.unlock': { params: { id: string }; result: ConferenceView; role: 'operator' };
   'conference.extend': { params: { id: string; minutes: number }; result: ConferenceView; role: 'operator' };
+  'conference.invite': { params: ConferenceInviteParams; result: ConferenceInviteResult; role: 'operator' };
   'cdr.list': { params: CdrListParams | undefined; result: CdrRow[]; role: 'viewer' };
 }
 
@@ -474,6 +491,7 @@ export const METHOD_ROLES: { [M in MethodName]: Methods[M]['role'] } = {
   'conference.lock': 'operator',
   'conference.unlock': 'operator',
   'conference.extend': 'operator',
+  'conference.invite': 'operator',
   'cdr.list': 'viewer',
 };
 

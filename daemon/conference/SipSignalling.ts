@@ -6,7 +6,7 @@ import type { Endpoint } from '../config/schema.js';
 import type { Logger } from '../util/logger.js';
 import { TypedEmitter } from '../util/TypedEmitter.js';
 import { VcError, toVcError } from '../errors.js';
-import { resolveSecret } from '../sip/AccessControl.js';
+import { resolveCredentials } from '../config/validate.js';
 import type { DigestCredentials } from '../sip/digest.js';
 import type { IncomingCall } from '../sip/IncomingCall.js';
 import type { Registration, RegistrationState } from '../sip/Registration.js';
@@ -169,7 +169,7 @@ export class SipSignalling extends TypedEmitter<SignallingEvents> implements Sig
 
 function credentialsOf(ep: Endpoint): DigestCredentials | undefined {
   const c = ep.credentials;
-  return c ? { username: c.username, password: resolveSecret(c.password), ...(c.realm ? { realm: c.realm } : {}) } : undefined;
+  return resolveCredentials(c);
 }
 
 /** Our identity towards an endpoint: the account we hold there (the upstream), else the bridge's. */

@@ -45,6 +45,11 @@ export function resolveSecret(value: string, env: Record<string, string | undefi
   return v;
 }
 
+/** An endpoint's credentials with the secret resolved, as the SIP layer's digest code wants them. */
+export function resolveCredentials(c: { username: string; password: string; realm?: string } | undefined): { username: string; password: string; realm?: string } | undefined {
+  return c ? { username: c.username, password: resolveSecret(c.password), ...(c.realm ? { realm: c.realm } : {}) } : undefined;
+}
+
 const ANY_HOST = new Set(['0.0.0.0', '::', '[::]']);
 
 /** Two binds collide when they name the same host or either one is the wildcard address. */

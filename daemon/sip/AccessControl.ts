@@ -3,12 +3,13 @@
 // source; past the limit requests are dropped without a reply. Refusals are logged at most once
 // a minute per source. Neither path creates a transaction (the stack answers statelessly).
 import { lookup } from 'node:dns/promises';
+import { resolveCredentials } from '../config/validate.js';
 import { isIP } from 'node:net';
 import type { Endpoint } from '../config/schema.js';
 import type { Logger } from '../util/logger.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { parseUri, uriString, type SipMessage } from './message.js';
-import { RateLimiter } from './RateLimiter.js';
+import { RateLimiter } from '../util/RateLimiter.js';
 import type { SipSource } from './message.js';
 import type { DigestCredentials } from './digest.js';
 
@@ -33,15 +34,6 @@ interface Entry {
   user?: string;
 }
 
-/** Secrets in the config may be "env:NAME": read them from the environment. */
-export function resolveSecret(v: string): string {
-  if (!v.startsWith('env:')) return v;
-  const name = v.slice(4);
-  const value = process.env[name];
-  if (value === undefined) throw new Error(`environment variable ${name} (named by a password "env:${name}") is not set`);
-  return value;
-}
-
 export class AccessControl {
   readonly #log: Logger;
   readonly #rejects: RateLimiter;
@@ -62,7 +54,7 @@ export class AccessControl {
       id: e.id,
       uri: e.uri,
       allowFrom: e.allowFrom,
-      credentials: e.credentials ? { username: e.credentials.username, password: resolveSecret(e.credentials.password), realm: e.credentials.realm } : undefined,
+      credentials: resolveCredentials(e.credentials),
       challengeDialIn: e.challengeDialIn,
     }));
   }

@@ -15,7 +15,7 @@ import { IncomingCall } from './IncomingCall.js';
 import { InviteClient, type DialOptions } from './InviteClient.js';
 import { Registration, type RegistrationOptions } from './Registration.js';
 import { Call } from './Call.js';
-import { RateLimiter } from './RateLimiter.js';
+import { RateLimiter } from '../util/RateLimiter.js';
 import { localResponse, withTimeout } from './requests.js';
 import { checkInvite, probeOptions, type OptionsResult } from './probe.js';
 import { listenOptions, stackTlsOptions, type SipListen, type SipTlsOptions } from './listen.js';

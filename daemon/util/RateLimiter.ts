@@ -1,52 +1,56 @@
+import { systemClock, type Clock } from './clock.js';
+
 /**
- * Token bucket per key (e.g. a source address). Keys idle long enough to be full again are
- * forgotten, so a flood of distinct sources cannot grow memory without bound.
+ * Token buckets keyed by a string (a source address). Bounded: buckets that have refilled are
+ * forgotten (checked at most once a minute and whenever the table is full), and when the table
+ * is still full a new key is refused — a flood from many spoofed sources cannot grow memory.
  */
 export class RateLimiter {
-  readonly #rate: number;
+  readonly #perMs: number;
   readonly #burst: number;
   readonly #maxKeys: number;
-  readonly #now: () => number;
+  readonly #clock: Clock;
   readonly #buckets = new Map<string, { tokens: number; at: number }>();
+  #lastPrune = 0;
 
-  constructor({ perSecond, burst, maxKeys = 10_000, now = Date.now }: { perSecond: number; burst: number; maxKeys?: number; now?: () => number }) {
-    this.#rate = perSecond;
+  constructor({ perSecond, burst, maxKeys = 10_000, clock = systemClock }: { perSecond: number; burst: number; maxKeys?: number; clock?: Clock }) {
+    this.#perMs = perSecond / 1000;
     this.#burst = burst;
     this.#maxKeys = maxKeys;
-    this.#now = now;
+    this.#clock = clock;
   }
 
-  /** Take one token for `key`; false when the key is over its rate. */
-  take(key: string, cost = 1): boolean {
-    const now = this.#now();
+  /** Take one token for `key`; false when the bucket is empty (or the table is full). */
+  take(key: string): boolean {
+    const now = this.#clock.now();
+    if (now - this.#lastPrune > 60_000) this.#prune(now);
     let b = this.#buckets.get(key);
     if (!b) {
-      if (this.#buckets.size >= this.#maxKeys) this.#sweep(now);
+      if (this.#buckets.size >= this.#maxKeys) {
+        if (now - this.#lastPrune > 1000) this.#prune(now);
+        if (this.#buckets.size >= this.#maxKeys) return false;
+      }
       b = { tokens: this.#burst, at: now };
       this.#buckets.set(key, b);
     } else {
-      b.tokens = Math.min(this.#burst, b.tokens + ((now - b.at) / 1000) * this.#rate);
+      b.tokens = Math.min(this.#burst, b.tokens + (now - b.at) * this.#perMs);
       b.at = now;
     }
-    if (b.tokens < cost) return false;
-    b.tokens -= cost;
-    return true;
+    if (b.tokens >= 1) {
+      b.tokens -= 1;
+      return true;
+    }
+    return false;
   }
 
   get size(): number {
     return this.#buckets.size;
   }
 
-  #sweep(now: number): void {
-    const refill = (this.#burst / this.#rate) * 1000;
-    for (const [k, b] of this.#buckets) if (now - b.at >= refill) this.#buckets.delete(k);
-    // Still full of busy keys: drop the oldest half rather than grow.
-    if (this.#buckets.size >= this.#maxKeys) {
-      let n = Math.floor(this.#buckets.size / 2);
-      for (const k of this.#buckets.keys()) {
-        if (n-- <= 0) break;
-        this.#buckets.delete(k);
-      }
+  #prune(now: number): void {
+    this.#lastPrune = now;
+    for (const [k, b] of this.#buckets) {
+      if (b.tokens + (now - b.at) * this.#perMs >= this.#burst) this.#buckets.delete(k);
     }
   }
 }

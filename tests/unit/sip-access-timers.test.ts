@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AccessControl } from '../../daemon/sip/AccessControl.js';
-import { RateLimiter } from '../../daemon/sip/RateLimiter.js';
+import { RateLimiter } from '../../daemon/util/RateLimiter.js';
 import { SessionTimer, uacSessionTimerResult, uasSessionTimer } from '../../daemon/sip/SessionTimer.js';
 import { parseMessage, type SipMessage } from '../../daemon/sip/lib.js';
 import type { SipSource } from '../../daemon/sip/message.js';
