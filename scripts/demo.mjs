@@ -74,7 +74,7 @@ if (once) await stop();
 else if (process.stdout.isTTY && process.stdin.isTTY) {
   // On a terminal the demo opens the operator console on the meeting; leaving it (q) ends the demo.
   await new Promise((r) => setTimeout(r, 1500));
-  const args = ['dist/vcbridge.js', 'console'];
+  const args = ['dist/vcbridge.js', 'console', ...(confId ? ['--screen', 'conference'] : [])];
   spawnSync(process.execPath, args, { stdio: 'inherit', env });
   await stop();
 } else console.log('Ctrl-C stops the demo.');

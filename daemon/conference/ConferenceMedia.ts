@@ -9,11 +9,15 @@ import { TypedEmitter } from '../util/TypedEmitter.js';
 import { AudioMixer, type MixerMemberStats } from '../media/AudioMixer.js';
 import { VideoView } from '../media/VideoView.js';
 import type { SipMediaLeg } from '../media/SipMediaLeg.js';
-import type { MediaKind } from '../media/types.js';
+import type { MediaKind, VideoCodecKey } from '../media/types.js';
 
 type MediaEvents = {
   activeSpeaker: [{ id: string; dBov: number }];
   switched: [{ targetId: string; sourceId: string | null; waitedMs: number }];
+  /** The streams in the router changed (a leg or browser came, went or produced again): browsers re-sync. */
+  sources: [];
+  /** Someone was muted or unmuted in the mix: browsers pause or resume that one's audio too. */
+  muted: [{ id: string; muted: boolean }];
 };
 
 interface LegEntry {
@@ -28,6 +32,8 @@ export class ConferenceMedia extends TypedEmitter<MediaEvents> {
   readonly #mixer: AudioMixer;
   readonly #legs = new Map<string, LegEntry>();
   readonly #muted = new Map<string, boolean>();
+  /** Browser participants' producers (BrowserLink hands them in). */
+  readonly #browsers = new Map<string, { audio?: ms.Producer; video?: ms.Producer }>();
   #router: ms.Router;
   #view: VideoView;
   #closed = false;
@@ -55,6 +61,7 @@ export class ConferenceMedia extends TypedEmitter<MediaEvents> {
     const entry: LegEntry = {
       leg,
       onProducer: (e) => {
+        this.emit('sources');
         if (e.kind !== 'video') return;
         this.#addSource(id, entry, e.producer).catch((err: unknown) => this.#log.warn({ err, id }, 'cannot add video source'));
       },
@@ -66,6 +73,7 @@ export class ConferenceMedia extends TypedEmitter<MediaEvents> {
       this.#mixer.setMuted(id, this.#muted.get(id) ?? false);
     }
     await this.#addToView(id, entry);
+    this.emit('sources');
   }
 
   /** The leg renegotiated (re-INVITE): its codecs may have changed. */
@@ -90,11 +98,74 @@ export class ConferenceMedia extends TypedEmitter<MediaEvents> {
     this.#mixer.remove(id);
     this.#view.removeTarget(id);
     this.#view.removeSource(id);
+    this.emit('sources');
   }
 
   setMuted(id: string, muted: boolean): void {
+    const was = this.#muted.get(id) ?? false;
     this.#muted.set(id, muted);
     if (this.#mixer.members.includes(id)) this.#mixer.setMuted(id, muted);
+    if (was !== muted) this.emit('muted', { id, muted });
+  }
+
+  isMuted(id: string): boolean {
+    return this.#muted.get(id) ?? false;
+  }
+
+  /** A browser's producer: its audio joins the mix, its video becomes a source SIP rooms can view. */
+  async addBrowserProducer(id: string, producer: ms.Producer): Promise<void> {
+    const b = this.#browsers.get(id) ?? {};
+    this.#browsers.set(id, b);
+    if (producer.kind === 'audio') {
+      this.#mixer.remove(id);
+      b.audio = producer;
+      await this.#mixer.addProducer(id, producer);
+      this.#mixer.setMuted(id, this.#muted.get(id) ?? false);
+    } else {
+      b.video = producer;
+      await this.#view.addSource(id, producer);
+    }
+    this.emit('sources');
+  }
+
+  removeBrowser(id: string): void {
+    if (!this.#browsers.delete(id)) return;
+    this.#mixer.remove(id);
+    this.#view.removeSource(id);
+    this.emit('sources');
+  }
+
+  /** Every stream a browser may consume: each leg's and each browser's live producers. */
+  sources(): { id: string; kind: MediaKind; producer: ms.Producer }[] {
+    const out: { id: string; kind: MediaKind; producer: ms.Producer }[] = [];
+    const add = (id: string, kind: MediaKind, p: ms.Producer | undefined): void => {
+      if (p && !p.closed) out.push({ id, kind, producer: p });
+    };
+    for (const [id, e] of this.#legs) {
+      add(id, 'audio', e.leg.audioProducer);
+      add(id, 'video', e.leg.videoProducer);
+    }
+    for (const [id, b] of this.#browsers) {
+      add(id, 'audio', b.audio);
+      add(id, 'video', b.video);
+    }
+    return out;
+  }
+
+  /** Whether a participant sends video that can be shown (a browser can show any of them). */
+  hasVideo(id: string): boolean {
+    const p = this.#legs.get(id)?.leg.videoProducer ?? this.#browsers.get(id)?.video;
+    return Boolean(p && !p.closed);
+  }
+
+  /** Codec keys of the SIP legs' video towards the rooms, most used first (browsers send in the first). */
+  roomVideoCodecs(): VideoCodecKey[] {
+    const n = new Map<VideoCodecKey, number>();
+    for (const e of this.#legs.values()) {
+      const k = e.leg.videoCodec;
+      if (k) n.set(k, (n.get(k) ?? 0) + 1);
+    }
+    return [...n.entries()].sort((a, b) => b[1] - a[1]).map(([k]) => k);
   }
 
   canView(targetId: string, sourceId: string): boolean {
@@ -146,6 +217,7 @@ export class ConferenceMedia extends TypedEmitter<MediaEvents> {
         this.#log.error({ err, id }, 'cannot restore the video of a leg');
       }
     }
+    this.emit('sources');
   }
 
   close(): void {

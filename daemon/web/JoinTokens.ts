@@ -1,0 +1,88 @@
+// Signed, expiring invitations for browser participants. A token is
+//   base64url(JSON claims) "." base64url(HMAC-SHA256(secret, that first part))
+// and binds the conference id, the display name, the seat (participant id) and the expiry: change
+// any of them and the signature no longer matches. The secret is made once and kept in the store's
+// kv table, so links survive a daemon restart; deleting that key revokes every link.
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { VcError } from '../errors.js';
+import type { Clock } from '../util/clock.js';
+import { systemClock } from '../util/clock.js';
+
+/** What a valid token says. */
+export interface JoinClaims {
+  conferenceId: string;
+  name: string;
+  participantId: string;
+  expiresAt: number;
+}
+
+/** The bit of the store this needs (Store.kv). */
+export interface SecretStore {
+  get<T = unknown>(key: string): T | undefined;
+  set(key: string, value: unknown): void;
+}
+
+const SECRET_KEY = 'web.joinTokenSecret';
+const MAX_TOKEN_CHARS = 2048;
+
+const b64 = (b: Buffer | string): string => Buffer.from(b).toString('base64url');
+
+export class JoinTokens {
+  readonly #secret: Buffer;
+  readonly #clock: Clock;
+
+  constructor({ kv, clock = systemClock }: { kv: SecretStore; clock?: Clock }) {
+    let hex = kv.get<string>(SECRET_KEY);
+    if (typeof hex !== 'string' || !/^[0-9a-f]{64}$/.test(hex)) {
+      hex = randomBytes(32).toString('hex');
+      kv.set(SECRET_KEY, hex);
+    }
+    this.#secret = Buffer.from(hex, 'hex');
+    this.#clock = clock;
+  }
+
+  /** A new seat in the conference: its own participant id, valid for `ttlMs`. */
+  issue(o: { conferenceId: string; name: string; ttlMs: number; participantId?: string }): { token: string; claims: JoinClaims } {
+    const claims: JoinClaims = {
+      conferenceId: o.conferenceId,
+      name: o.name,
+      participantId: o.participantId ?? `web-${randomBytes(3).toString('hex')}`,
+      expiresAt: this.#clock.now() + o.ttlMs,
+    };
+    const body = b64(JSON.stringify({ v: 1, c: claims.conferenceId, n: claims.name, p: claims.participantId, e: claims.expiresAt }));
+    return { token: `${body}.${this.#sign(body)}`, claims };
+  }
+
+  /** The claims of a genuine, unexpired token; TOKEN_INVALID or TOKEN_EXPIRED otherwise. */
+  verify(token: string | null | undefined): JoinClaims {
+    if (!token) throw new VcError('TOKEN_INVALID', 'this link has no invitation token');
+    const dot = token.indexOf('.');
+    if (token.length > MAX_TOKEN_CHARS || dot <= 0) throw new VcError('TOKEN_INVALID', 'the invitation token is malformed');
+    const body = token.slice(0, dot);
+    const given = Buffer.from(token.slice(dot + 1), 'base64url');
+    const want = Buffer.from(this.#sign(body), 'base64url');
+    if (given.length !== want.length || !timingSafeEqual(given, want)) {
+      throw new VcError('TOKEN_INVALID', 'the invitation token is not genuine (it was altered or not made by this bridge)');
+    }
+    let raw: unknown;
+    try {
+      raw = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
+    } catch (err) {
+      // signed by us but unreadable: only a bug of ours can get here
+      throw new VcError('TOKEN_INVALID', 'the invitation token cannot be read', undefined, { cause: err });
+    }
+    const c = raw as { v?: unknown; c?: unknown; n?: unknown; p?: unknown; e?: unknown };
+    if (c.v !== 1 || typeof c.c !== 'string' || typeof c.n !== 'string' || typeof c.p !== 'string' || typeof c.e !== 'number') {
+      throw new VcError('TOKEN_INVALID', 'the invitation token has an unknown format');
+    }
+    const claims: JoinClaims = { conferenceId: c.c, name: c.n, participantId: c.p, expiresAt: c.e };
+    if (this.#clock.now() >= claims.expiresAt) {
+      throw new VcError('TOKEN_EXPIRED', `this invitation expired at ${new Date(claims.expiresAt).toISOString()}`, { claims });
+    }
+    return claims;
+  }
+
+  #sign(body: string): string {
+    return b64(createHmac('sha256', this.#secret).update(body).digest());
+  }
+}
