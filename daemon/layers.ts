@@ -14,6 +14,7 @@ import { conferenceControl, followConferences, healthProber } from './scheduler/
 import { registerScheduleMethods } from './scheduler/methods.js';
 import { registerEndpointMethods } from './api/methods/endpoints.js';
 import { registerConferenceMethods } from './api/methods/conference.js';
+import { feedConferenceMetrics, feedHealthMetrics, feedSipMetrics } from './api/metricsFeed.js';
 import type { RegistrationState } from './api/protocol.js';
 import type { Daemon } from './Daemon.js';
 
@@ -78,6 +79,7 @@ export async function startLayers(d: Daemon): Promise<void> {
     maxCallSeconds: cfg.sip.maxCallSeconds,
     isAllowed: access.decide,
   });
+  feedSipMetrics(d.metrics, stack);
   d.addService({
     name: 'sip',
     reload: (next) => access.update(AccessControl.fromConfig(next.endpoints)),
@@ -87,6 +89,7 @@ export async function startLayers(d: Daemon): Promise<void> {
   // ---- health
   const monitor = new EndpointMonitor({ prober: stack, repo: d.store.health, clock: d.clock, log, settings: cfg.health });
   const alarms = new AlarmHook({ settings: cfg.health.alarm, clock: d.clock, log });
+  feedHealthMetrics(d.metrics, monitor);
   monitor.on('state', (c) => {
     api.notify('endpoint.state', c);
     alarms.onStateChange(c);
@@ -128,6 +131,7 @@ export async function startLayers(d: Daemon): Promise<void> {
   manager.on('event', (e) => api.notify('conference.event', e));
   manager.on('stats', (s) => api.notify('stats', s));
   manager.on('inCall', (e) => monitor.setInCall(e.endpointId, e.inCall, e.conferenceId));
+  feedConferenceMetrics(d.metrics, manager);
   registerConferenceMethods(d.router, manager);
   d.counters.activeConferences = () => manager.activeCount;
   d.counters.activeLegs = () => manager.activeLegs();

@@ -15,6 +15,7 @@ import type { types as ms } from 'mediasoup';
 import { ConferenceMedia } from './ConferenceMedia.js';
 import { decideFloor, type FloorDecision } from './FloorControl.js';
 import { Participant } from './Participant.js';
+import { BrowserParticipant } from './BrowserParticipant.js';
 import { participantView } from './views.js';
 import type { IncomingSignal, Signalling } from './types.js';
 
@@ -59,6 +60,8 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
   readonly #media: ConferenceMedia;
   readonly #sampler: LegStatsSampler;
   readonly #participants = new Map<string, Participant>();
+  /** Browser participants' seats, by participant id (see BrowserParticipant). */
+  readonly #browsers = new Map<string, BrowserParticipant>();
   #phase: Phase = 'starting';
   #mode: ConferenceMode;
   #chair: string | null;
@@ -135,8 +138,25 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
       floor: this.#decision.source, locked: this.#locked, startedAt: new Date(this.startedAt).toISOString(),
       endsAt: this.#endsAt === null ? null : new Date(this.#endsAt).toISOString(),
       ...(this.scheduleId ? { scheduleId: this.scheduleId } : {}),
-      participants: [...this.#participants.values()].map((p) => this.#participantView(p)),
+      participants: [...this.#participants.values(), ...this.#browsers.values()].map((p) => this.#participantView(p)),
     };
+  }
+
+  /** The seat of a browser participant (the web layer checked its invitation); made on first join. */
+  browser(id: string, name: string): BrowserParticipant {
+    this.#assertLive();
+    const had = this.#browsers.get(id);
+    if (had) return had;
+    if (this.#participants.has(id)) throw new VcError('BAD_REQUEST', `${id} is a configured site of conference ${this.id}, not a browser seat`);
+    const b = new BrowserParticipant({ id, name, conferenceId: this.id, media: this.#media, log: this.#d.log, clock: this.#d.clock });
+    b.on('changed', () => {
+      this.#apply();
+      this.#publish(id);
+    });
+    b.on('media', () => this.#apply());
+    b.on('event', (m) => this.#event(m));
+    this.#browsers.set(id, b);
+    return b;
   }
 
   participant(endpointId: string): ParticipantView {
@@ -145,7 +165,7 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
 
   mute(ids: string[] | 'all', muted: boolean, opts: { exceptChair?: boolean } = {}): void {
     this.#assertLive();
-    const list = ids === 'all' ? [...this.#participants.keys()] : ids.map((id) => this.#require(id).id);
+    const list = ids === 'all' ? [...this.#participants.keys(), ...this.#browsers.keys()] : ids.map((id) => this.#require(id).id);
     for (const id of list) {
       if (ids === 'all' && opts.exceptChair && id === this.#chair) this.#overrides.set(id, false);
       else this.#overrides.set(id, muted);
@@ -263,7 +283,7 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
     this.#emitState();
     this.#d.clock.clearTimeout(this.#speakerTimer);
     // BYE to everyone (each waits at most 2 s for its answer; see Participant)
-    await Promise.all([...this.#participants.values()].map((p) => p.end(reason)));
+    await Promise.all([...this.#participants.values(), ...this.#browsers.values()].map((p) => p.end(reason)));
     await this.#applying;
     this.#sampler.close();
     this.#media.close();
@@ -335,13 +355,16 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
     const d = decideFloor({
       mode: this.#mode, chair: this.#chair, upstream: this.#upstream, floor: this.#floor, speaker: this.#speaker,
       previousSpeaker: this.#previousSpeaker, selections: this.#selections, overrides: this.#overrides,
-      present: [...this.#participants.keys()].filter((id) => attached.has(id)),
-      canView: (t, s) => this.#media.canView(t, s),
+      present: [...this.#participants.keys()].filter((id) => attached.has(id))
+        .concat([...this.#browsers.values()].filter((b) => b.connected).map((b) => b.id)),
+      // a browser gets every stream, so it can be shown anyone who sends video
+      canView: (t, s) => (this.#browsers.has(t) ? this.#media.hasVideo(s) : this.#media.canView(t, s)),
     });
     this.#decision = d;
     for (const [id, muted] of d.muted) this.#media.setMuted(id, muted);
-    for (const id of this.#participants.keys()) {
-      if (before.muted.get(id) !== d.muted.get(id) || (before.source === id) !== (d.source === id)) this.#publish(id);
+    for (const id of [...this.#participants.keys(), ...this.#browsers.keys()]) {
+      if (before.muted.get(id) !== d.muted.get(id) || (before.source === id) !== (d.source === id) ||
+        (this.#browsers.has(id) && before.views.get(id) !== d.views.get(id))) this.#publish(id);
     }
     if (before.source !== d.source) this.#emitState();
     this.#applying = this.#applying.then(() => this.#showViews()).catch((err: unknown) => this.#log.error({ err }, 'switching views failed'));
@@ -355,13 +378,14 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
     }
   }
 
-  #participantView(p: Participant): ParticipantView {
+  #participantView(p: Participant | BrowserParticipant): ParticipantView {
     const muted = this.#decision.muted.get(p.id) ?? this.#overrides.get(p.id) ?? false;
+    if (p instanceof BrowserParticipant) return p.view({ muted, hasFloor: this.#decision.source === p.id, viewing: this.#decision.views.get(p.id) ?? null });
     return participantView(p, { muted, hasFloor: this.#decision.source === p.id, viewing: this.#media.viewing(p.id) });
   }
 
   #publish(endpointId: string): void {
-    const p = this.#participants.get(endpointId);
+    const p = this.#participants.get(endpointId) ?? this.#browsers.get(endpointId);
     if (p) this.emit('participant', this.#participantView(p));
   }
 
@@ -374,8 +398,8 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
     this.emit('event', message);
   }
 
-  #require(endpointId: string): Participant {
-    const p = this.#participants.get(endpointId);
+  #require(endpointId: string): Participant | BrowserParticipant {
+    const p = this.#participants.get(endpointId) ?? this.#browsers.get(endpointId);
     if (!p) throw new VcError('PARTICIPANT_UNKNOWN', `${endpointId} is not in conference ${this.id} (${this.endpointIds.join(', ')})`);
     return p;
   }

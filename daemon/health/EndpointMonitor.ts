@@ -35,6 +35,8 @@ const WAKE_GRAIN_MS = 20;
 export type MonitorEvents = {
   state: [EndpointStateChange];
   registration: [RegistrationChange];
+  /** Every scheduled probe's outcome (metrics: the RTT histogram). */
+  probe: [{ id: string; answered: boolean; rttMs: number | null }];
 };
 
 export interface EndpointMonitorOptions {
@@ -341,6 +343,7 @@ export class EndpointMonitor extends TypedEmitter<MonitorEvents> {
     t.lastProbeAt = now;
     t.rttMs = o.answered ? o.rttMs : null;
     if (server) t.lastServer = server;
+    this.emit('probe', { id: t.ep.id, answered: o.answered, rttMs: t.rttMs });
     const { transition, confirm } = t.r.feed(o, this.#settings.degradedRttMs, now);
     if (!o.answered || transition || now - t.lastSampleAt >= SAMPLE_EVERY_MS) {
       t.lastSampleAt = now;

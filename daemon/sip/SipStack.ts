@@ -21,11 +21,11 @@ import { checkInvite, probeOptions, type OptionsResult } from './probe.js';
 import { listenOptions, stackTlsOptions, type SipListen, type SipTlsOptions } from './listen.js';
 import { uasSessionTimer } from './SessionTimer.js';
 import {
-  ACCEPT, ALLOW, SUPPORTED, hostFamily, newTag, sourceOf, tagOf,
-  uriString, type SipSource, type SipTarget, type SipTransport,
+  ACCEPT, ALLOW, KNOWN_METHODS, SUPPORTED, hostFamily, newTag, seenOf, sourceOf, tagOf,
+  uriString, type SipMessageSeen, type SipSource, type SipTarget, type SipTransport,
 } from './message.js';
 
-export type { SipListen, SipTlsOptions, OptionsResult };
+export type { SipListen, SipTlsOptions, OptionsResult, SipMessageSeen };
 
 export interface SipStackOptions {
   listen: readonly SipListen[];
@@ -60,6 +60,8 @@ export interface SipStats {
 }
 
 export type SipStackEvents = {
+  /** Every message sent or received, after screening. */
+  message: [SipMessageSeen];
   /** A new call offer; answer with call.accept(sdp), call.reject(status) or call.ring(). */
   invite: [IncomingCall];
   /** An allowed peer probed us with OPTIONS (answered 200). */
@@ -72,7 +74,6 @@ export type SipStackEvents = {
 
 const ALLOW_ALL: AllowDecision = { action: 'allow' };
 const NOT_IN_DIALOG = new Set(['BYE', 'UPDATE', 'INFO', 'PRACK']);
-const KNOWN_METHODS = new Set(['INVITE', 'ACK', 'CANCEL', 'BYE', 'OPTIONS', 'INFO', 'UPDATE', 'PRACK', 'REGISTER', 'SUBSCRIBE', 'NOTIFY', 'PUBLISH', 'MESSAGE', 'REFER']);
 
 export class SipStack extends TypedEmitter<SipStackEvents> implements SipCore {
   readonly log: Logger;
@@ -207,7 +208,12 @@ export class SipStack extends TypedEmitter<SipStackEvents> implements SipCore {
     const fam = hop ? hostFamily(hop.host) : 0;
     if (fam && fam !== this.#family) return fail(`EAFNOSUPPORT: ${hop!.host} is IPv${fam} but SIP listens on IPv${this.#family} only`);
     try {
-      return this.#lib.send(req, onResponse);
+      const handle = this.#lib.send(req, (rs) => {
+        if (!rs.local) this.#seen('in', rs);
+        onResponse(rs);
+      });
+      this.#seen('out', req);
+      return handle;
     } catch (e) {
       return fail((e as Error).message);
     }
@@ -217,13 +223,16 @@ export class SipStack extends TypedEmitter<SipStackEvents> implements SipCore {
     if (this.#closed) return;
     try {
       this.#lib.send(ack);
+      this.#seen('out', ack);
     } catch (e) {
       this.log.warn({ err: (e as Error).message }, 'cannot send ACK');
     }
   }
 
   respond(rs: SipMessage): void {
-    if (!this.#closed) this.#lib.send(rs);
+    if (this.#closed) return;
+    this.#lib.send(rs);
+    this.#seen('out', rs);
   }
 
   contact(transport: SipTransport, user = 'vcbridge'): NameAddr {
@@ -265,6 +274,17 @@ export class SipStack extends TypedEmitter<SipStackEvents> implements SipCore {
   /** Every new request, before the library creates a transaction for it. */
   #screen(m: SipMessage, remote: Remote): ScreenVerdict | undefined {
     if (this.#closed) return {};
+    this.#seen('in', m);
+    const verdict = this.#decide(m, remote);
+    if (verdict?.reply) this.#seen('out', verdict.reply);
+    return verdict;
+  }
+
+  #seen(direction: 'in' | 'out', m: SipMessage): void {
+    if (this.listenerCount('message') > 0) this.emit('message', seenOf(direction, m));
+  }
+
+  #decide(m: SipMessage, remote: Remote): ScreenVerdict | undefined {
     const src = sourceOf(remote);
     const method = m.method!;
     const counted = KNOWN_METHODS.has(method) ? method : 'other'; // a peer must not grow this map
@@ -320,7 +340,9 @@ export class SipStack extends TypedEmitter<SipStackEvents> implements SipCore {
     this.#noteBad(src, reason, reply);
     if (!reply) return undefined;
     const warning = `399 ${this.#hostForUri()} "${reason.replace(/[^\x20-\x7e]|"/g, '?').slice(0, 120)}"`;
-    return makeResponse(m!, 400, 'Bad Request', { headers: { warning, 'user-agent': this.config.userAgent } });
+    const rs = makeResponse(m!, 400, 'Bad Request', { headers: { warning, 'user-agent': this.config.userAgent } });
+    this.#seen('out', rs);
+    return rs;
   }
 
   #reply(m: SipMessage, status: number, reason: string, headers: Record<string, unknown> = {}): void {

@@ -23,6 +23,22 @@ export interface SipSource {
 }
 
 export const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE';
+export const KNOWN_METHODS = new Set(['INVITE', 'ACK', 'CANCEL', 'BYE', 'OPTIONS', 'INFO', 'UPDATE', 'PRACK', 'REGISTER', 'SUBSCRIBE', 'NOTIFY', 'PUBLISH', 'MESSAGE', 'REFER']);
+
+/** One SIP message the stack sent or received (metrics). Library retransmissions are not seen. */
+export interface SipMessageSeen {
+  direction: 'in' | 'out';
+  /** The request's method, or the CSeq method of a response; 'other' for unknown ones (bounded labels). */
+  method: string;
+  /** Responses only. */
+  status?: number;
+}
+
+export function seenOf(direction: 'in' | 'out', m: SipMessage): SipMessageSeen {
+  const raw = m.method ?? m.headers.cseq?.method ?? 'other';
+  const method = KNOWN_METHODS.has(raw) ? raw : 'other';
+  return m.status === undefined ? { direction, method } : { direction, method, status: m.status };
+}
 export const SUPPORTED = 'timer';
 export const ACCEPT = 'application/sdp, application/dtmf-relay, application/media_control+xml';
 

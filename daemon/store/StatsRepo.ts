@@ -16,6 +16,18 @@ export interface LegStatsSample {
   codec: string | null;
 }
 
+/** Quality of one leg over a time window (reports: the worst links of a day). */
+export interface LegStatsSummary {
+  conferenceId: string;
+  endpointId: string;
+  samples: number;
+  avgLossPct: number | null;
+  maxLossPct: number | null;
+  avgJitterMs: number | null;
+  maxJitterMs: number | null;
+  avgRttMs: number | null;
+}
+
 interface StatsDbRow {
   conference_id: string; endpoint_id: string; at: number; loss_pct: number | null; jitter_ms: number | null; rtt_ms: number | null;
   bitrate_in: number | null; bitrate_out: number | null; codec: string | null;
@@ -31,6 +43,8 @@ export class StatsRepo {
   readonly #insert: Statement<StatsParams>;
   readonly #forLeg: Statement<[string, string, number, number], StatsDbRow>;
   readonly #prune: Statement<[number]>;
+  readonly #summary: Statement<[number, number], { conference_id: string; endpoint_id: string; samples: number; avg_loss: number | null;
+    max_loss: number | null; avg_jitter: number | null; max_jitter: number | null; avg_rtt: number | null }>;
 
   constructor(db: Database) {
     this.#db = db;
@@ -40,6 +54,9 @@ export class StatsRepo {
       SELECT * FROM leg_stats WHERE conference_id = ? AND endpoint_id = ? AND at >= ? ORDER BY at DESC LIMIT ?
     ) ORDER BY at`);
     this.#prune = db.prepare('DELETE FROM leg_stats WHERE at < ?');
+    this.#summary = db.prepare(`SELECT conference_id, endpoint_id, count(*) AS samples, avg(loss_pct) AS avg_loss, max(loss_pct) AS max_loss,
+      avg(jitter_ms) AS avg_jitter, max(jitter_ms) AS max_jitter, avg(rtt_ms) AS avg_rtt
+      FROM leg_stats WHERE at >= ? AND at < ? GROUP BY conference_id, endpoint_id`);
   }
 
   insert(s: LegStatsSample): void {
@@ -59,6 +76,14 @@ export class StatsRepo {
     return this.#forLeg.all(conferenceId, endpointId, sinceMs, clampLimit(limit, 10_000, 100_000)).map((r) => ({
       conferenceId: r.conference_id, endpointId: r.endpoint_id, at: r.at, lossPct: r.loss_pct, jitterMs: r.jitter_ms,
       rttMs: r.rtt_ms, bitrateIn: r.bitrate_in, bitrateOut: r.bitrate_out, codec: r.codec,
+    }));
+  }
+
+  /** Per-leg aggregates of the samples in [fromMs, toMs), one SQL pass over the time index. */
+  summarize(fromMs: number, toMs: number): LegStatsSummary[] {
+    return this.#summary.all(fromMs, toMs).map((r) => ({
+      conferenceId: r.conference_id, endpointId: r.endpoint_id, samples: r.samples, avgLossPct: r.avg_loss, maxLossPct: r.max_loss,
+      avgJitterMs: r.avg_jitter, maxJitterMs: r.max_jitter, avgRttMs: r.avg_rtt,
     }));
   }
 

@@ -40,7 +40,9 @@ export class TmuxSession {
       'start-server', ';', 'set-option', '-g', 'remain-on-exit', 'on', ';',
       'new-session', '-d', '-s', 'main', '-x', String(opts.cols ?? 120), '-y', String(opts.rows ?? 40),
       ...(opts.cwd ? ['-c', opts.cwd] : []), ...envArgs,
-      `exec ${opts.command.map(shellQuote).join(' ')}`,
+      // A person's terminal: Ink draws nothing but the last frame when it believes it runs in CI,
+      // and CI runs these tests with CI=true in the environment the tmux server inherits.
+      `exec env -u CI -u CONTINUOUS_INTEGRATION ${opts.command.map(shellQuote).join(' ')}`,
     );
     return s;
   }

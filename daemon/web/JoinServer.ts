@@ -1,0 +1,156 @@
+// The browser side door of the control port: GET /join?t=TOKEN (the page, or a 403 refusal page),
+// GET /join/page.js (the bundled script) and the page's signalling WebSocket /join/ws?t=TOKEN.
+// Nothing here works without a genuine, unexpired invitation for a running conference; page loads
+// and socket joins are rate-limited per source address.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { readFileSync, statSync } from 'node:fs';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Logger } from '../util/logger.js';
+import { RateLimiter } from '../util/RateLimiter.js';
+import { toVcError, VcError } from '../errors.js';
+import type { Conference } from '../conference/Conference.js';
+import type { BrowserListen } from '../conference/BrowserLink.js';
+import type { JoinClaims, JoinTokens } from './JoinTokens.js';
+import { BrowserSession } from './BrowserSession.js';
+import { CLOSE_CODE_OF, refusalWords, type RefusalKind } from './messages.js';
+import { joinPage, pageHeaders, refusalPage } from './pageHtml.js';
+
+export interface JoinServerOptions {
+  tokens: JoinTokens;
+  /** A live conference by id (ConferenceManager.get): throws CONFERENCE_UNKNOWN / CONFERENCE_ENDED. */
+  conference(id: string): Conference;
+  /** Where browsers' WebRTC transports listen (config media.listenAddress / announcedAddress). */
+  listen(): BrowserListen;
+  /** The bundled page script (dist/web/page.js). */
+  pageScript: string;
+  log: Logger;
+  /** Page loads + socket joins per source address (default 20 at once, then one per 3 s). */
+  rate?: { perSecond: number; burst: number };
+}
+
+const MAX_SIGNAL_FRAME = 256 * 1024;
+
+export class JoinServer {
+  readonly #o: JoinServerOptions;
+  readonly #log: Logger;
+  readonly #limiter: RateLimiter;
+  readonly #wss = new WebSocketServer({ noServer: true, maxPayload: MAX_SIGNAL_FRAME });
+  readonly #sessions = new Set<BrowserSession>();
+  readonly #sockets = new Set<WebSocket>();
+  #script: { mtimeMs: number; body: Buffer } | undefined;
+
+  constructor(o: JoinServerOptions) {
+    this.#o = o;
+    this.#log = o.log.child({ component: 'web.join' });
+    this.#limiter = new RateLimiter(o.rate ?? { perSecond: 1 / 3, burst: 20 });
+  }
+
+  get sessionCount(): number {
+    return this.#sessions.size;
+  }
+
+  /** For RpcServer.addRoute: true when the request was for us. */
+  readonly route = (req: IncomingMessage, res: ServerResponse): boolean => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    if (url.pathname !== '/join' && !url.pathname.startsWith('/join/')) return false;
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' }).end('method not allowed\n');
+      return true;
+    }
+    if (url.pathname === '/join/page.js') {
+      this.#serveScript(res);
+      return true;
+    }
+    if (url.pathname !== '/join') {
+      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found\n');
+      return true;
+    }
+    const address = req.socket.remoteAddress ?? '?';
+    if (!this.#limiter.take(address)) return this.#refuse(res, 429, 'rateLimited');
+    const checked = this.#check(url.searchParams.get('t'));
+    if ('refusal' in checked) {
+      this.#log.info({ address, why: checked.why }, 'join page refused');
+      return this.#refuse(res, 403, checked.refusal);
+    }
+    res.writeHead(200, pageHeaders()).end(req.method === 'HEAD' ? undefined : joinPage({ title: checked.conference.title, name: checked.claims.name }));
+    return true;
+  };
+
+  /** For RpcServer.addUpgrade('/join/ws', ...). */
+  readonly upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    const address = req.socket.remoteAddress ?? '?';
+    const allowed = this.#limiter.take(address);
+    const token = new URL(req.url ?? '/', 'http://x').searchParams.get('t');
+    this.#wss.handleUpgrade(req, socket, head, (ws) => {
+      this.#sockets.add(ws);
+      ws.on('close', () => this.#sockets.delete(ws));
+      // refusals are told over the socket (close code + reason): a page cannot read a handshake's status
+      if (!allowed) return ws.close(CLOSE_CODE_OF.rateLimited, 'too many join attempts from this address');
+      const checked = this.#check(token);
+      if ('refusal' in checked) {
+        this.#log.info({ address, why: checked.why }, 'join socket refused');
+        return ws.close(CLOSE_CODE_OF[checked.refusal], checked.why.slice(0, 120));
+      }
+      void BrowserSession.open({ ws, claims: checked.claims, conference: checked.conference, listen: this.#o.listen(), address, log: this.#o.log })
+        .then((s) => {
+          if (ws.readyState !== ws.OPEN) return;
+          this.#sessions.add(s);
+          ws.on('close', () => this.#sessions.delete(s));
+        }, (err: unknown) => this.#log.error({ err }, 'browser session failed to open'));
+    });
+  };
+
+  close(): void {
+    for (const s of this.#sessions) s.close('shutdown', 'the bridge is stopping');
+    this.#sessions.clear();
+    for (const ws of this.#sockets) ws.terminate();
+    this.#sockets.clear();
+    this.#wss.close();
+  }
+
+  /** Test hook and operator aid: drop every page's socket as a network failure would. */
+  dropConnections(): number {
+    const n = this.#sockets.size;
+    for (const ws of this.#sockets) ws.terminate();
+    return n;
+  }
+
+  #check(token: string | null): { claims: JoinClaims; conference: Conference } | { refusal: RefusalKind; why: string } {
+    let claims: JoinClaims;
+    try {
+      claims = this.#o.tokens.verify(token);
+    } catch (err) {
+      const e = toVcError(err, 'TOKEN_INVALID');
+      return { refusal: e.code === 'TOKEN_EXPIRED' ? 'expired' : 'invalid', why: e.message };
+    }
+    try {
+      const conference = this.#o.conference(claims.conferenceId);
+      if (!conference.live) throw new VcError('CONFERENCE_ENDED', `conference ${conference.id} is ${conference.phase}`);
+      return { claims, conference };
+    } catch (err) {
+      const e = toVcError(err);
+      if (e.code === 'CONFERENCE_ENDED' || e.code === 'CONFERENCE_UNKNOWN') return { refusal: 'gone', why: e.message };
+      throw e;
+    }
+  }
+
+  #refuse(res: ServerResponse, status: number, kind: RefusalKind): true {
+    res.writeHead(status, pageHeaders()).end(refusalPage(refusalWords(kind)));
+    return true;
+  }
+
+  #serveScript(res: ServerResponse): void {
+    try {
+      const st = statSync(this.#o.pageScript);
+      if (!this.#script || this.#script.mtimeMs !== st.mtimeMs) this.#script = { mtimeMs: st.mtimeMs, body: readFileSync(this.#o.pageScript) };
+    } catch (err) {
+      this.#log.error({ err, file: this.#o.pageScript }, 'the join page script is missing (run `npm run build`)');
+      res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' }).end('the join page is not built on this server (npm run build)\n');
+      return;
+    }
+    res.writeHead(200, {
+      'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff',
+    }).end(this.#script.body);
+  }
+}
