@@ -14,6 +14,7 @@ import type { EndpointState, StatusResult } from './api/protocol.js';
 import { VERSION } from './version.js';
 import { Metrics } from './api/Metrics.js';
 import { startLayers } from './layers.js';
+import { registerReportMethods } from './api/methods/report.js';
 import { systemClock, type Clock } from './util/clock.js';
 
 /** Something the daemon started and must close, newest first, when it stops. */
@@ -181,6 +182,7 @@ export class Daemon {
       return { stopping: true as const };
     });
     r.register('daemon.reload', undefined, () => this.reload());
+    registerReportMethods(r, { store: this.store, config: () => this.#config, clock: this.clock });
   }
 
   /** Re-read the config file; on any error keep running on the old one. */

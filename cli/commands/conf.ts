@@ -6,6 +6,7 @@ import { globals, parseOptions, withClient, type Globals } from '../context.js';
 import { usage } from '../errors.js';
 import { print } from '../output.js';
 import { progressLine, renderConference, renderList, renderParticipant } from '../confRender.js';
+import { parseDuration } from '../time.js';
 
 const MODES = ['broadcast', 'rollcall', 'voice', 'select'] as const;
 const Mode = z.enum(MODES);
@@ -164,9 +165,10 @@ const hangup = action<[string]>('hangup', 'hang up one site (it is not redialled
 const lock = action<[]>('lock', 'refuse dial-ins to this conference', [], (c, id) => c.call('conference.lock', { id }));
 const unlock = action<[]>('unlock', 'accept dial-ins from listed sites again', [], (c, id) => c.call('conference.unlock', { id }));
 
-const extend = action<[string]>('extend', 'move the planned end later', [['<minutes>', 'minutes to add']], (c, id, minutes) => {
-  const n = Number(minutes);
-  if (!Number.isInteger(n) || n < 1 || n > 1440) throw usage(`minutes must be a whole number from 1 to 1440, got "${minutes}"`);
+const extend = action<[string]>('extend', 'move the planned end later (15m, 1h, or minutes)', [['<duration>', 'time to add: 15m, 1h30m, or a number of minutes']], (c, id, duration) => {
+  const ms = /^\d+$/.test(duration) ? Number(duration) * 60_000 : parseDuration(duration);
+  const n = ms === undefined ? NaN : ms / 60_000;
+  if (!Number.isInteger(n) || n < 1 || n > 1440) throw usage(`duration must be whole minutes from 1m to 24h (15m, 1h, 90), got "${duration}"`);
   return c.call('conference.extend', { id, minutes: n });
 });
 

@@ -411,6 +411,78 @@ export interface ScheduleImportResult {
   skipped: { uid: string; summary: string; reason: string }[];
 }
 
+// ---------------------------------------------------------------- reports
+
+export interface ReportDailyParams {
+  /** YYYY-MM-DD in the site's time zone; default today there. */
+  date?: string;
+}
+
+export type AttendanceStatus = 'joined' | 'late' | 'missing';
+
+export interface ReportMeeting {
+  conferenceId: string;
+  title: string;
+  scheduleId: string | null;
+  startedAt: string;
+  endedAt: string | null;
+  durationMinutes: number | null;
+  endReason: string | null;
+  /** Every site the meeting listed: answered in time, late (after lateAfterMinutes), or never. */
+  sites: { endpointId: string; status: AttendanceStatus; answeredAt: string | null; lateMinutes: number | null }[];
+}
+
+export interface ReportSiteAttendance {
+  endpointId: string;
+  name: { zh: string; en: string };
+  meetings: number;
+  joined: number;
+  late: number;
+  missing: number;
+}
+
+export interface ReportUptime {
+  endpointId: string;
+  name: { zh: string; en: string };
+  /** Percent of the known time the endpoint answered OPTIONS; null when nothing is known. */
+  uptimePct: number | null;
+  upMinutes: number;
+  downMinutes: number;
+  unknownMinutes: number;
+}
+
+export interface ReportLink {
+  conferenceId: string;
+  title: string;
+  endpointId: string;
+  name: { zh: string; en: string };
+  samples: number;
+  avgLossPct: number | null;
+  maxLossPct: number | null;
+  avgJitterMs: number | null;
+  maxJitterMs: number | null;
+  avgRttMs: number | null;
+}
+
+export interface DailyReport {
+  site: string;
+  /** The day, YYYY-MM-DD in `timezone`. */
+  date: string;
+  timezone: string;
+  /** The day as UTC instants [from, to). */
+  from: string;
+  to: string;
+  generatedAt: string;
+  lateAfterMinutes: number;
+  meetings: ReportMeeting[];
+  /** Sites listed in at least one meeting of the day. */
+  attendance: ReportSiteAttendance[];
+  /** Every configured endpoint. */
+  uptime: ReportUptime[];
+  /** Legs with the highest loss (then jitter), at most 10. */
+  worstLinks: ReportLink[];
+}
+
 // ---------------------------------------------------------------- method table
 // Each entry: params, result, and the least role allowed to call it (viewer < technician < operator).
 
@@ -449,6 +521,7 @@ export interface Methods {
   'conference.extend': { params: { id: string; minutes: number }; result: ConferenceView; role: 'operator' };
   'conference.invite': { params: ConferenceInviteParams; result: ConferenceInviteResult; role: 'operator' };
   'cdr.list': { params: CdrListParams | undefined; result: CdrRow[]; role: 'viewer' };
+  'report.daily': { params: ReportDailyParams | undefined; result: DailyReport; role: 'viewer' };
 }
 
 export type MethodName = keyof Methods;
@@ -493,11 +566,12 @@ export const METHOD_ROLES: { [M in MethodName]: Methods[M]['role'] } = {
   'conference.extend': 'operator',
   'conference.invite': 'operator',
   'cdr.list': 'viewer',
+  'report.daily': 'viewer',
 };
 
 /** Methods that change state; each call is written to the audit log. */
 export function isStateChanging(method: string): boolean {
-  return !(method === 'status' || method === 'subscribe' || method === 'unsubscribe' ||
+  return !(method === 'status' || method === 'subscribe' || method === 'unsubscribe' || method.startsWith('report.') ||
     method.endsWith('.list') || method.endsWith('.show') || method.endsWith('.get'));
 }
 

@@ -1,8 +1,9 @@
 // The console in a real terminal (tmux) against the real, built daemon: `vcbridge` with no command
 // opens it, the overview shows the site and its configured endpoints by kind, keys switch screens,
 // the console notices the daemon going away and comes back by itself, and `q` quits cleanly.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt } from '../helpers/build.js';
 import { CLI_JS, ROOT, TOKENS, startDaemon, testConfig, type RunningDaemon } from '../helpers/daemon.js';
 import { freePort } from '../helpers/ports.js';
 import { TmuxSession } from '../peers/tmux.js';
@@ -30,7 +31,7 @@ describe('operator console in a real terminal', () => {
   let term: TmuxSession | undefined;
 
   beforeAll(async () => {
-    execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: 'pipe' });
+    await ensureBuilt();
     daemon = await startDaemon({ config: await siteConfig() });
   }, 60_000);
 

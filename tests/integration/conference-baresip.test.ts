@@ -227,7 +227,7 @@ describe('conference with real baresip rooms and kamailio in front of the upstre
     expect(bridge.manager.show(conf.id).participants.every((p) => !p.muted)).toBe(true);
     expect((await cli(['conf', 'view', conf.id, 'xiaoguan', 'zhulin'])).code).toBe(0);
     await until('xiaoguan sees zhulin', async () => (await sees('xiaoguan')) === 'zhulin', 5000);
-    const ext = await cli(['conf', 'extend', conf.id, '30', '--json']);
+    const ext = await cli(['conf', 'extend', conf.id, '30m', '--json']);
     expect(ext.code, ext.stderr).toBe(0);
     expect(Date.parse(JSON.parse(ext.stdout).endsAt) - Date.now()).toBeGreaterThan(29 * 60_000);
     const list = JSON.parse((await cli(['conf', 'list', '--json'])).stdout) as ConferenceView[];
