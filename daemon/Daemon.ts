@@ -113,6 +113,8 @@ export class Daemon {
 
   async #startLayers(): Promise<void> {
     this.#registerCoreMethods();
+    // Every layer first, the control API last: a client that can connect finds every method there.
+    await startLayers(this);
     const cfg = this.#config;
     this.#api = await RpcServer.start({
       host: cfg.api.host,
@@ -126,7 +128,6 @@ export class Daemon {
       onCall: (method, result) => this.metrics.apiCalls.inc({ method, result }),
     });
     this.#api.addRoute(this.metrics.route);
-    await startLayers(this);
     this.#services.push({ name: 'api', close: () => this.#api?.close() });
     this.log.info({ url: this.#api.url, site: cfg.site.name, endpoints: cfg.endpoints.length }, 'vcbridged ready');
   }
@@ -138,6 +139,11 @@ export class Daemon {
     const known = byState.reachable + byState.degraded + byState.unreachable;
     byState.unknown = Math.max(0, this.#config.endpoints.length - known);
     return byState;
+  }
+
+  /** Push a notification to API subscribers (dropped while the API is not up yet: nobody listens). */
+  notify(method: string, params: unknown): void {
+    this.#api?.notify(method, params);
   }
 
   /** Add a started component; it is closed before those added earlier. */

@@ -14,6 +14,9 @@ import { conferenceControl, followConferences, healthProber } from './scheduler/
 import { registerScheduleMethods } from './scheduler/methods.js';
 import { registerEndpointMethods } from './api/methods/endpoints.js';
 import { registerConferenceMethods } from './api/methods/conference.js';
+import { registerDiagnoseMethod } from './api/methods/diagnose.js';
+import { runTestCall } from './conference/TestCall.js';
+import { VcError } from './errors.js';
 import { feedConferenceMetrics, feedHealthMetrics, feedSipMetrics } from './api/metricsFeed.js';
 import type { RegistrationState } from './api/protocol.js';
 import type { Daemon } from './Daemon.js';
@@ -65,7 +68,6 @@ class Registrations {
 export async function startLayers(d: Daemon): Promise<void> {
   const cfg: SiteConfig = d.config;
   const log = d.log;
-  const api = d.api;
 
   // ---- SIP
   const access = new AccessControl({ log });
@@ -91,10 +93,10 @@ export async function startLayers(d: Daemon): Promise<void> {
   const alarms = new AlarmHook({ settings: cfg.health.alarm, clock: d.clock, log });
   feedHealthMetrics(d.metrics, monitor);
   monitor.on('state', (c) => {
-    api.notify('endpoint.state', c);
+    d.notify('endpoint.state', c);
     alarms.onStateChange(c);
   });
-  monitor.on('registration', (r) => api.notify('endpoint.registration', r));
+  monitor.on('registration', (r) => d.notify('endpoint.registration', r));
   const regs = new Registrations(stack, (id, s) => monitor.setRegistration(id, registrationView(s.state), s.reason));
   regs.apply(cfg.endpoints);
   monitor.start(cfg.endpoints);
@@ -126,25 +128,31 @@ export async function startLayers(d: Daemon): Promise<void> {
   signalling.on('registration', (r) => monitor.setRegistration(r.endpointId, r.state, r.reason));
   d.addService({ name: 'signalling', close: () => signalling.close() });
   const manager = new ConferenceManager({ log, clock: d.clock, store: d.store, pool, ports, signalling, config: () => d.config });
-  manager.on('state', (v) => api.notify('conference.state', v));
-  manager.on('participant', (p) => api.notify('conference.participant', p));
-  manager.on('event', (e) => api.notify('conference.event', e));
-  manager.on('stats', (s) => api.notify('stats', s));
+  manager.on('state', (v) => d.notify('conference.state', v));
+  manager.on('participant', (p) => d.notify('conference.participant', p));
+  manager.on('event', (e) => d.notify('conference.event', e));
+  manager.on('stats', (s) => d.notify('stats', s));
   manager.on('inCall', (e) => monitor.setInCall(e.endpointId, e.inCall, e.conferenceId));
   feedConferenceMetrics(d.metrics, manager);
   registerConferenceMethods(d.router, manager);
+  const testCall = (id: string) => runTestCall(manager, id);
+  registerDiagnoseMethod(d.router, { monitor, testCall, config: () => d.config });
   d.counters.activeConferences = () => manager.activeCount;
   d.counters.activeLegs = () => manager.activeLegs();
   d.counters.legLoss = () => manager.legLoss();
   d.addService({ name: 'conferences', close: () => manager.close() });
 
   // ---- scheduler
-  const scheduler = new Scheduler({ store: d.store, config: cfg, log, clock: d.clock, prober: healthProber(monitor), conferences: conferenceControl(manager) });
+  const scheduler = new Scheduler({ store: d.store, config: cfg, log, clock: d.clock, prober: healthProber(monitor, async (id) => {
+    const r = await testCall(id);
+    if (!r.call.ok) throw new VcError('SIP_FAILED', `test call failed: ${r.call.reason ?? 'no reason'}`);
+    return { lossPct: r.media?.lossPct ?? 0, jitterMs: r.media?.jitterMs ?? 0, rttMs: r.media?.rttMs ?? 0 };
+  }), conferences: conferenceControl(manager) });
   followConferences(manager, scheduler);
   registerScheduleMethods(d.router, scheduler);
-  scheduler.on('preflight', (r) => api.notify('schedule.preflight', r));
-  scheduler.on('occurrence', (o) => api.notify('schedule.occurrence', o));
-  scheduler.on('notice', (n) => api.notify('schedule.notice', n));
+  scheduler.on('preflight', (r) => d.notify('schedule.preflight', r));
+  scheduler.on('occurrence', (o) => d.notify('schedule.occurrence', o));
+  scheduler.on('notice', (n) => d.notify('schedule.notice', n));
   d.counters.upcoming24h = () => scheduler.upcomingCount();
   scheduler.start();
   d.addService(scheduler);

@@ -172,6 +172,20 @@ const extend = action<[string]>('extend', 'move the planned end later (15m, 1h, 
   return c.call('conference.extend', { id, minutes: n });
 });
 
+const invite = new Command('invite')
+  .description('a join link for a browser participant (a bureau without a room system): signed, for this conference only, expiring')
+  .argument('<id>', 'conference id')
+  .requiredOption('--name <name>', 'the name everyone sees, e.g. 教育局')
+  .option('--ttl <duration>', 'how long the link works: 30m, 4h, 2d (default 4h)')
+  .action(async (id: string, raw: { name: string; ttl?: string }, cmd: Command) => {
+    const g = globals(cmd);
+    const ms = raw.ttl === undefined ? undefined : parseDuration(raw.ttl);
+    if (raw.ttl !== undefined && (ms === undefined || ms < 60_000 || ms > 7 * 86_400_000)) throw usage(`--ttl must be from 1m to 7d (30m, 4h, 2d), got "${raw.ttl}"`);
+    const params = { id, name: raw.name, ...(ms !== undefined ? { ttlMinutes: Math.round(ms / 60_000) } : {}) };
+    const r = await withClient(g, (c) => c.call('conference.invite', params));
+    print(g, r, (v) => `${v.url}\n\n${raw.name} joins as ${v.participantId}; the link works until ${v.expiresAt}.\nAnyone holding the link can join: send it to that participant only.`);
+  });
+
 export const conf = new Command('conf')
   .description('conferences: start, list, show, end, and control the floor, mutes and views')
   .addCommand(start)
@@ -187,4 +201,5 @@ export const conf = new Command('conf')
   .addCommand(hangup)
   .addCommand(lock)
   .addCommand(unlock)
-  .addCommand(extend);
+  .addCommand(extend)
+  .addCommand(invite);

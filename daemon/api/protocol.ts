@@ -145,6 +145,12 @@ export interface EndpointCheckResult {
   likelyCause?: string;
 }
 
+/** endpoint.check plus a short test call: did the call set up, did media flow both ways. */
+export interface EndpointDiagnoseResult extends EndpointCheckResult {
+  call?: { ok: boolean; status?: number; reason?: string; setupMs?: number; audioCodec?: string; videoCodec?: string };
+  media?: { ok: boolean; lossPct: number | null; jitterMs: number | null; rttMs: number | null; kbpsIn: number | null; kbpsOut: number | null };
+}
+
 export type ConferenceMode = 'broadcast' | 'rollcall' | 'voice' | 'select';
 export type LegState = 'idle' | 'calling' | 'ringing' | 'connected' | 'failed' | 'redialing' | 'hungup' | 'ended';
 
@@ -504,6 +510,7 @@ export interface Methods {
   'endpoints.list': { params: EndpointsListParams | undefined; result: EndpointView[]; role: 'viewer' };
   'endpoint.show': { params: { id: string }; result: EndpointDetail; role: 'viewer' };
   'endpoint.check': { params: { id: string }; result: EndpointCheckResult; role: 'technician' };
+  'endpoint.diagnose': { params: { id: string }; result: EndpointDiagnoseResult; role: 'technician' };
   'conference.start': { params: ConferenceStartParams; result: ConferenceView; role: 'operator' };
   'conference.list': { params: ConferenceListParams | undefined; result: ConferenceView[]; role: 'viewer' };
   'conference.show': { params: { id: string }; result: ConferenceView; role: 'viewer' };
@@ -549,6 +556,7 @@ export const METHOD_ROLES: { [M in MethodName]: Methods[M]['role'] } = {
   'endpoints.list': 'viewer',
   'endpoint.show': 'viewer',
   'endpoint.check': 'technician',
+  'endpoint.diagnose': 'technician',
   'conference.start': 'operator',
   'conference.list': 'viewer',
   'conference.show': 'viewer',
