@@ -31,6 +31,8 @@ export interface Bridge {
   signalling: SipSignalling;
   manager: ConferenceManager;
   api: RpcServer;
+  /** The API's method table (tests register more methods, e.g. conference.invite). */
+  router: MethodRouter;
   url: string;
   sipPort: number;
   /** Notifications pushed to API clients, in order. */
@@ -53,7 +55,7 @@ export async function startBridge(o: {
   const config = SiteConfig.parse({
     site: { name: 'conference test' },
     sip: { listen: [{ transport: 'udp', host: '127.0.0.1', port: sipPort }], userAgent: 'vcbridge-test' },
-    media: { rtpPorts: { min: 20000, max: 24999 }, relayPorts: { min: 25000, max: 29999 } },
+    media: { rtpPorts: { min: 10000, max: 14999 }, relayPorts: { min: 15000, max: 19999 } },
     groups: o.groups ?? [{ id: 'towns', name: { zh: '乡镇', en: 'Towns' } }],
     operators: [{ name: 'op', role: 'operator', tokenHash: `sha256:${createHash('sha256').update(BRIDGE_TOKEN).digest('hex')}` }],
     endpoints: o.endpoints,
@@ -96,7 +98,7 @@ export async function startBridge(o: {
     manager.on('stats', (s) => push('stats', s));
     signalling.on('registration', (r) => push('endpoint.registration', { id: r.endpointId, state: r.state, ...(r.reason ? { reason: r.reason } : {}) }));
     return {
-      config, store, stack, pool, signalling, manager, api, url: api.url, sipPort, notifications,
+      config, store, stack, pool, signalling, manager, api, router, url: api.url, sipPort, notifications,
       async close() {
         for (const c of closers.reverse()) {
           try {

@@ -20,8 +20,8 @@ export function testConfig(apiPort: number, sipPort: number, extra: Record<strin
     site: { name: 'Test site', timezone: 'Asia/Shanghai' },
     sip: { listen: [{ transport: 'udp', host: '127.0.0.1', port: sipPort }, { transport: 'tcp', host: '127.0.0.1', port: sipPort }] },
     api: { host: '127.0.0.1', port: apiPort },
-    // Below the OS's ephemeral range, so freePort() never hands out one of these.
-    media: { rtpPorts: { min: 20000, max: 24999 }, relayPorts: { min: 25000, max: 29999 } },
+    // Below the OS's ephemeral range (freePort) and the peers' port runs (21000-32700, freePortRun).
+    media: { rtpPorts: { min: 10000, max: 14999 }, relayPorts: { min: 15000, max: 19999 } },
     groups: [{ id: 'towns', name: { zh: '乡镇', en: 'Towns' } }],
     operators: [
       { name: 'alice', role: 'operator', tokenHash: hash(TOKENS.operator) },

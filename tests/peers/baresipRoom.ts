@@ -9,6 +9,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../helpers/ports.js';
+import { freePortRun } from './proc.js';
 
 export interface BaresipRoomOptions {
   name: string;
@@ -54,7 +55,9 @@ export class BaresipRoom {
 
   static async start(o: BaresipRoomOptions): Promise<BaresipRoom> {
     const dir = o.dir ?? mkdtempSync(join(tmpdir(), `vcb-bs-${o.name}-`));
-    const room = new BaresipRoom(o, dir, o.sipPort ?? (await freePort()), o.ctrlPort ?? (await freePort()));
+    // baresip also binds SIP+1 (TLS): take a run of three free ports (SIP, TLS, control).
+    const base = o.sipPort ?? (await freePortRun(3));
+    const room = new BaresipRoom(o, dir, base, o.ctrlPort ?? (o.sipPort === undefined ? base + 2 : await freePort()));
     room.#ownDir = o.dir === undefined;
     await room.#launch();
     return room;
