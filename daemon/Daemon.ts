@@ -113,10 +113,8 @@ export class Daemon {
 
   async #startLayers(): Promise<void> {
     this.#registerCoreMethods();
-    // Every layer first, the control API last: a client that can connect finds every method there.
-    await startLayers(this);
     const cfg = this.#config;
-    this.#api = await RpcServer.start({
+    const api = RpcServer.create({
       host: cfg.api.host,
       port: this.#opts.apiPort ?? cfg.api.port,
       tls: cfg.api.tls,
@@ -127,8 +125,12 @@ export class Daemon {
       onDemoToken: (caller) => this.#warnDemoToken(caller.name),
       onCall: (method, result) => this.metrics.apiCalls.inc({ method, result }),
     });
-    this.#api.addRoute(this.metrics.route);
-    this.#services.push({ name: 'api', close: () => this.#api?.close() });
+    this.#api = api;
+    api.addRoute(this.metrics.route);
+    // Every layer first, the control port last: a client that can connect finds every method there.
+    await startLayers(this);
+    await api.listen();
+    this.#services.push({ name: 'api', close: () => api.close() });
     this.log.info({ url: this.#api.url, site: cfg.site.name, endpoints: cfg.endpoints.length }, 'vcbridged ready');
   }
 

@@ -15,6 +15,7 @@ import { registerScheduleMethods } from './scheduler/methods.js';
 import { registerEndpointMethods } from './api/methods/endpoints.js';
 import { registerConferenceMethods } from './api/methods/conference.js';
 import { registerDiagnoseMethod } from './api/methods/diagnose.js';
+import { startBrowserJoin } from './web/wiring.js';
 import { runTestCall } from './conference/TestCall.js';
 import { VcError } from './errors.js';
 import { feedConferenceMetrics, feedHealthMetrics, feedSipMetrics } from './api/metricsFeed.js';
@@ -95,6 +96,8 @@ export async function startLayers(d: Daemon): Promise<void> {
   monitor.on('state', (c) => {
     d.notify('endpoint.state', c);
     alarms.onStateChange(c);
+    // a registrar that was unreachable may have restarted without our binding: register again now
+    if (c.from === 'unreachable' && c.to !== 'unknown') regs.get(c.id)?.refreshNow();
   });
   monitor.on('registration', (r) => d.notify('endpoint.registration', r));
   const regs = new Registrations(stack, (id, s) => monitor.setRegistration(id, registrationView(s.state), s.reason));
@@ -135,12 +138,15 @@ export async function startLayers(d: Daemon): Promise<void> {
   manager.on('inCall', (e) => monitor.setInCall(e.endpointId, e.inCall, e.conferenceId));
   feedConferenceMetrics(d.metrics, manager);
   registerConferenceMethods(d.router, manager);
+  d.addService(startBrowserJoin({ router: d.router, api: d.api, manager, kv: d.store.kv, config: () => d.config, log }));
   const testCall = (id: string) => runTestCall(manager, id);
   registerDiagnoseMethod(d.router, { monitor, testCall, config: () => d.config });
   d.counters.activeConferences = () => manager.activeCount;
   d.counters.activeLegs = () => manager.activeLegs();
   d.counters.legLoss = () => manager.legLoss();
   d.addService({ name: 'conferences', close: () => manager.close() });
+  // meetings a killed run left active are dialled again before the scheduler looks at them
+  await manager.resumeActive();
 
   // ---- scheduler
   const scheduler = new Scheduler({ store: d.store, config: cfg, log, clock: d.clock, prober: healthProber(monitor, async (id) => {

@@ -4,7 +4,8 @@ import { conf } from './conf.js';
 import { consoleCommand } from './console.js';
 import { endpoint } from './endpoint.js';
 import { endpoints } from './endpoints.js';
+import { report } from './report.js';
 import { schedule } from './schedule.js';
 
 /** Commands added by later layers (endpoints, conf, schedule, cdr, console, report). */
-export const commands: Command[] = [consoleCommand, endpoints, endpoint, schedule, conf, cdr];
+export const commands: Command[] = [consoleCommand, endpoints, endpoint, schedule, conf, cdr, report];

@@ -74,25 +74,38 @@ export class RpcServer {
     });
   }
 
-  static async start(opts: RpcServerOptions): Promise<RpcServer> {
+  /** Create the server without listening yet: routes and upgrades can be added, then listen(). */
+  static create(opts: RpcServerOptions): RpcServer {
     const http = opts.tls
       ? createHttpsServer({ cert: readFileSync(opts.tls.cert), key: readFileSync(opts.tls.key) })
       : createHttpServer();
     http.headersTimeout = 10_000;
     http.requestTimeout = 30_000;
+    return new RpcServer(opts, http);
+  }
+
+  static async start(opts: RpcServerOptions): Promise<RpcServer> {
+    const server = RpcServer.create(opts);
+    await server.listen();
+    return server;
+  }
+
+  /** Bind the control port; a port in use is PORT_IN_USE. */
+  async listen(): Promise<void> {
+    const { host, port } = this.#opts;
+    const http = this.#http;
     await new Promise<void>((resolve, reject) => {
       const onError = (err: NodeJS.ErrnoException) => {
         reject(err.code === 'EADDRINUSE'
-          ? new VcError('PORT_IN_USE', `control API port ${opts.host}:${opts.port} is already in use (another vcbridged running?)`)
-          : new VcError('INTERNAL', `control API cannot listen on ${opts.host}:${opts.port}: ${err.message}`));
+          ? new VcError('PORT_IN_USE', `control API port ${host}:${port} is already in use (another vcbridged running?)`)
+          : new VcError('INTERNAL', `control API cannot listen on ${host}:${port}: ${err.message}`));
       };
       http.once('error', onError);
-      http.listen(opts.port, opts.host, () => {
+      http.listen(port, host, () => {
         http.off('error', onError);
         resolve();
       });
     });
-    return new RpcServer(opts, http);
   }
 
   get url(): string {

@@ -155,7 +155,8 @@ export class BrowserLink extends TypedEmitter<LinkEvents> {
     }
     this.#producers.set(kind, producer);
     if (kind === 'audio' && this.#selfMuted) await producer.pause();
-    this.#log.info({ kind, codec: producer.rtpParameters.codecs[0]?.mimeType }, 'browser producing');
+    const c = producer.rtpParameters.codecs[0];
+    this.#log.info({ kind, codec: c?.mimeType, fmtp: c?.parameters }, 'browser producing');
     await this.#media.addBrowserProducer(this.participantId, producer);
     this.emit('produced');
     return producer.id;

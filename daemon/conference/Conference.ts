@@ -145,16 +145,14 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
   /** The seat of a browser participant (the web layer checked its invitation); made on first join. */
   browser(id: string, name: string): BrowserParticipant {
     this.#assertLive();
-    const had = this.#browsers.get(id);
-    if (had) return had;
+    let b = this.#browsers.get(id);
+    if (b) return b;
     if (this.#participants.has(id)) throw new VcError('BAD_REQUEST', `${id} is a configured site of conference ${this.id}, not a browser seat`);
-    const b = new BrowserParticipant({ id, name, conferenceId: this.id, media: this.#media, log: this.#d.log, clock: this.#d.clock });
-    b.on('changed', () => {
+    b = new BrowserParticipant({ id, name, conferenceId: this.id, media: this.#media, log: this.#d.log, clock: this.#d.clock });
+    b.on('media', () => this.#apply()).on('event', (m) => this.#event(m)).on('changed', () => {
       this.#apply();
       this.#publish(id);
     });
-    b.on('media', () => this.#apply());
-    b.on('event', (m) => this.#event(m));
     this.#browsers.set(id, b);
     return b;
   }

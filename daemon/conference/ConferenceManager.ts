@@ -5,7 +5,7 @@
 import type { ConferenceMode, ConferenceStartParams, ConferenceView, LegStats, ParticipantView } from '../api/protocol.js';
 import type { Endpoint, SiteConfig } from '../config/schema.js';
 import type { CdrListOptions, CdrRepo, CdrRow } from '../store/CdrRepo.js';
-import type { ConferenceRepo } from '../store/ConferenceRepo.js';
+import type { ConferenceRepo, ConferenceRow } from '../store/ConferenceRepo.js';
 import type { StatsRepo } from '../store/StatsRepo.js';
 import { systemClock, type Clock, type Timer } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
@@ -66,6 +66,8 @@ export class ConferenceManager extends TypedEmitter<ManagerEvents> {
   readonly #recorder: StatsRecorder;
   readonly #offIncoming: () => void;
   readonly #onDied = (d: WorkerDied): void => this.#workerDied(d);
+  /** Conferences the last run left active (it was killed): resumeActive() dials them again. */
+  #stale: ConferenceRow[];
   #closed = false;
 
   constructor(o: ConferenceManagerOptions) {
@@ -74,9 +76,10 @@ export class ConferenceManager extends TypedEmitter<ManagerEvents> {
     this.#log = o.log.child({ component: 'conference.manager' });
     this.#clock = o.clock ?? systemClock;
     this.#recorder = new StatsRecorder({ repo: o.store.stats, clock: this.#clock, log: o.log });
-    const stale = o.store.conferences.endAllActive('the daemon stopped while it was running');
+    // the calls of the last run are gone with its process; its meetings are resumed (resumeActive)
+    this.#stale = o.store.conferences.list({ state: 'active', limit: 10_000 });
     const dangling = o.store.cdr.closeDangling('the daemon stopped during the call');
-    if (stale.length || dangling) this.#log.warn({ conferences: stale, legs: dangling }, 'closed conferences and call records left open by the last run');
+    if (this.#stale.length || dangling) this.#log.warn({ conferences: this.#stale.map((c) => c.id), legs: dangling }, 'conferences and call records left open by the last run');
     this.#offIncoming = o.signalling.onIncoming((sig) => this.#incoming(sig));
     o.pool.on('died', this.#onDied);
   }
@@ -120,6 +123,44 @@ export class ConferenceManager extends TypedEmitter<ManagerEvents> {
       mode: p.mode ?? 'broadcast', chair: p.chair ?? null, upstream: p.upstream ?? null, startedAt: now, endsAt,
       endpoints: endpoints.map((e) => e.id), createdBy,
     });
+    const conf = await this.#launch(row, endpoints);
+    this.#log.info({ conferenceId: row.id, title: row.title, endpoints: conf.endpointIds, createdBy }, 'conference starting');
+    return conf.view();
+  }
+
+  /**
+   * At start-up: dial again, under the same id, every conference the last run left active (it was
+   * killed or crashed), so a meeting survives a restart; one whose planned end passed meanwhile is
+   * closed. Call once, before the scheduler starts (it then finds its meetings active). Returns the
+   * ids resumed.
+   */
+  async resumeActive(): Promise<string[]> {
+    const stale = this.#stale;
+    this.#stale = [];
+    const cfg = this.#o.config();
+    const resumed: string[] = [];
+    for (const row of stale) {
+      const endpoints = row.endpoints.map((id) => cfg.endpoints.find((e) => e.id === id)).filter((e): e is Endpoint => e !== undefined);
+      const over = row.endsAt !== null && row.endsAt <= this.#clock.now();
+      if (over || endpoints.length === 0 || this.#closed) {
+        this.#o.store.conferences.end(row.id, over ? 'its planned end passed while the daemon was not running' : 'the daemon stopped while it was running');
+        continue;
+      }
+      try {
+        const conf = await this.#launch(row, endpoints);
+        conf.notice('resumed after a daemon restart: dialling every site again');
+        this.#log.warn({ conferenceId: row.id, title: row.title, endpoints: conf.endpointIds }, 'conference resumed after a restart');
+        resumed.push(row.id);
+      } catch (err) {
+        this.#log.error({ err, conferenceId: row.id }, 'could not resume a conference after a restart');
+      }
+    }
+    return resumed;
+  }
+
+  /** Media for a stored conference row, then dial every site. Ends the row when the media fails. */
+  async #launch(row: ConferenceRow, endpoints: Endpoint[]): Promise<Conference> {
+    const cfg = this.#o.config();
     let conf: Conference;
     try {
       const router = await this.#o.pool.routerFor(row.id, { weight: endpoints.length });
@@ -136,9 +177,8 @@ export class ConferenceManager extends TypedEmitter<ManagerEvents> {
     this.#live.set(row.id, conf);
     this.#wire(conf);
     this.#armEnd(conf);
-    this.#log.info({ conferenceId: row.id, title: row.title, endpoints: conf.endpointIds, createdBy }, 'conference starting');
     conf.start();
-    return conf.view();
+    return conf;
   }
 
   /** Live conferences; with `all`, also the ones that ended (newest 100 from the store). */

@@ -103,13 +103,15 @@ export class ScheduleBook {
     const fields: NewSchedule = {
       title, startUtc: rec.times.startUtc, durationMs, rrule: rec.rule?.text ?? null, tz, ...who, mode: p.mode ?? null, createdBy: actor.name,
     };
-    return this.#store.transaction(() => {
+    const out = this.#store.transaction(() => {
       const overridden = this.#check({ id: null, title, tz, participants: participantsOf(who), rec, exceptions: [], from: now }, Boolean(p.force));
       const row = this.#store.schedules.create({ ...fields, forced: overridden.length > 0 });
       this.#audit(actor, 'add', row.id, overridden);
-      this.#log.info({ scheduleId: row.id, title, start: formatWall(row.startUtc, tz), tz, rrule: row.rrule, by: actor.name }, 'meeting booked');
       return { row, overridden };
     });
+    // logged once committed: a commit that fails (a full disk) must not leave "booked" in the log
+    this.#log.info({ scheduleId: out.row.id, title, start: formatWall(out.row.startUtc, tz), tz, rrule: out.row.rrule, by: actor.name }, 'meeting booked');
+    return out;
   }
 
   edit(p: ScheduleEditParams, actor: Actor): BookOutcome {

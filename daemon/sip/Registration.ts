@@ -67,6 +67,14 @@ export class Registration extends TypedEmitter<{ state: [RegistrationState] }> {
     void this.#register();
   }
 
+  /** REGISTER now instead of at the next refresh: the registrar was seen coming back (it may have
+   *  restarted and forgotten the binding). No-op while one is in flight. */
+  refreshNow(): void {
+    if (this.#closed || this.#inFlight) return;
+    this.#core.clock.clearTimeout(this.#timer);
+    void this.#register();
+  }
+
   /** Stop refreshing and remove the binding (Expires: 0), best effort. */
   async close(): Promise<void> {
     if (this.#closed) return;

@@ -11,6 +11,7 @@ import { HealthRepo } from './HealthRepo.js';
 import { KvRepo } from './KvRepo.js';
 import { LATEST_VERSION, MIGRATIONS, type Migration } from './migrations.js';
 import { ScheduleRepo } from './ScheduleRepo.js';
+import { guard } from './sql.js';
 import { StatsRepo } from './StatsRepo.js';
 
 export interface StoreOptions {
@@ -73,7 +74,8 @@ export class Store {
   /** Run `fn` in one transaction: writes through several repositories commit together or not at
    *  all (e.g. end a conference and close its call records). Nested calls become savepoints. */
   transaction<T>(fn: () => T): T {
-    return this.#db.transaction(fn)();
+    // the COMMIT itself can fail (a full disk surfaces there in WAL mode): that is STORE_FAILED too
+    return guard('saving to the store', () => this.#db.transaction(fn)());
   }
 
   /** "ok", or SQLite's list of what is damaged. */

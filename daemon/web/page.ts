@@ -194,7 +194,9 @@ function ended(s: Session, code: number, reason: string): void {
     window.clearInterval(watchdog);
     return;
   }
-  const waitMs = code === JOIN_CLOSE.RATE_LIMITED ? 20_000 : code === JOIN_CLOSE.RESTART ? 500 : Math.min(10_000, 1000 * 2 ** Math.min(attempt, 4));
+  // the first retry comes quickly, then less and less often
+  const n = Math.min(Math.max(0, attempt - 1), 4);
+  const waitMs = code === JOIN_CLOSE.RATE_LIMITED ? 20_000 : code === JOIN_CLOSE.RESTART ? 500 * 2 ** n : Math.min(10_000, 1000 * 2 ** n);
   console.info(`connection closed (${code} ${reason}); trying again in ${waitMs} ms`);
   view.status('warn', kind ? refusalWords(kind) : { zh: `连接中断，${Math.round(waitMs / 1000)} 秒后重连`, en: `Connection lost; retrying in ${Math.round(waitMs / 1000)} s` });
   window.setTimeout(connect, waitMs);
@@ -213,14 +215,16 @@ function toggleMute(): void {
 }
 
 /** Figures for tests and benchmarks: what each stream received. */
-async function stats(): Promise<{ sourceId: string; kind: string; bytesReceived: number; framesDecoded: number; packetsLost: number }[]> {
-  const out = [];
+interface StreamStats { sourceId: string; kind: string; bytesReceived: number; framesDecoded: number; packetsLost: number }
+
+async function stats(): Promise<StreamStats[]> {
+  const out: StreamStats[] = [];
   for (const { consumer, sourceId } of session?.consumers.values() ?? []) {
     const report = await consumer.getStats();
-    for (const r of report.values()) {
-      if (r.type !== 'inbound-rtp') continue;
+    report.forEach((r: { type: string; bytesReceived?: number; framesDecoded?: number; packetsLost?: number }) => {
+      if (r.type !== 'inbound-rtp') return;
       out.push({ sourceId, kind: consumer.kind, bytesReceived: r.bytesReceived ?? 0, framesDecoded: r.framesDecoded ?? 0, packetsLost: r.packetsLost ?? 0 });
-    }
+    });
   }
   return out;
 }

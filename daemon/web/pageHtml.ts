@@ -6,6 +6,7 @@ const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeA
 const CSS = `
 :root { color-scheme: dark; --bg: #111418; --panel: #1b2027; --line: #2c333d; --text: #e8ebef; --dim: #9aa4b1; --accent: #3d8bfd; --warn: #e0a030; --bad: #e05555; --ok: #3fb37f; }
 * { box-sizing: border-box; }
+[hidden] { display: none !important; }
 html, body { margin: 0; height: 100%; background: var(--bg); color: var(--text); font: 15px/1.45 system-ui, "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; }
 body { display: grid; grid-template-rows: auto 1fr auto; }
 header, footer { display: flex; align-items: center; gap: 16px; padding: 10px 16px; background: var(--panel); border-color: var(--line); border-style: solid; border-width: 0 0 1px; }
@@ -62,6 +63,7 @@ export function joinPage(o: { title: string; name: string }): string {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <title>${esc(o.title)} · 视频会议 Video conference</title>
 <style>${CSS}</style>
 </head>
@@ -96,6 +98,7 @@ export function refusalPage(o: { zh: string; en: string }): string {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <title>无法加入会议 · Cannot join the meeting</title>
 <style>${CSS} body { display: flex; align-items: center; justify-content: center; }</style>
 </head>

@@ -114,7 +114,7 @@ export class PageView {
     if (!floor) info.textContent = '';
     else if (floor.id === this.#self) info.textContent = '您正在发言 You have the floor';
     else info.textContent = `发言：${label(floor.name)} · Floor: ${floor.name.en}`;
-    this.notice(r.mutedByBridge ? { zh: '主持人已将您静音（对方听不到您）', en: 'Muted by the operator (the others cannot hear you)' } : null);
+    this.notice(r.mutedByBridge ? { zh: '会议已将您静音（主持人或点名发言模式），对方听不到您', en: 'Muted by the meeting (operator or roll call): the others cannot hear you' } : null);
     this.#draw();
   }
 
@@ -202,7 +202,7 @@ export class PageView {
   #audioBlocked(): void {
     this.notice({ zh: '浏览器阻止了自动播放声音：请点击页面任意处开启声音', en: 'The browser blocked sound: click anywhere on the page to hear the meeting' });
     document.addEventListener('click', () => {
-      for (const a of this.#audios.values()) a.play().catch(() => undefined);
+      for (const a of this.#audios.values()) a.play().catch((err: unknown) => console.warn('audio still blocked', err));
       this.notice(null);
       this.onUnblockAudio?.();
     }, { once: true });
