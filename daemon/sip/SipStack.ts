@@ -7,7 +7,7 @@ import type { Logger } from '../util/logger.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { VcError } from '../errors.js';
 import { createLibStack, makeResponse, parseUri, type LibStack, type NameAddr, type Remote, type ScreenVerdict, type SendHandle, type SipMessage } from './lib.js';
-import type { CoreConfig, DialogHandler, SessionTimerConfig, SipCore, SipTimers } from './core.js';
+import type { CoreConfig, DialogHandler, SipCore } from './core.js';
 import { dialogKey } from './core.js';
 import type { AllowDecision } from './AccessControl.js';
 import { DigestVerifier } from './digest.js';
@@ -26,51 +26,8 @@ import {
 } from './message.js';
 
 export type { SipListen, SipTlsOptions, OptionsResult, SipMessageSeen };
-
-export interface SipStackOptions {
-  listen: readonly SipListen[];
-  /** Address put in Via/Contact (default: the listen host). */
-  publicHost?: string;
-  userAgent: string;
-  log: Logger;
-  clock?: Clock;
-  /** Access control for new requests (default: everyone allowed). See AccessControl. */
-  isAllowed?: (src: SipSource, msg: SipMessage) => AllowDecision;
-  tls?: SipTlsOptions;
-  maxCallSeconds?: number;
-  sessionTimer?: SessionTimerConfig | false;
-  timers?: Partial<SipTimers>;
-  /** A TCP/TLS connection that has not completed a message after this long is cut (slow-loris). */
-  headerTimeoutMs?: number;
-  inviteTimeoutMs?: number;
-  /** Budget per source for 400 answers to malformed messages (default 20/s, burst 40). */
-  badMessageRate?: { perSecond: number; burst: number };
-  /** Digest realm for challenged dial-ins (default: the userAgent). */
-  realm?: string;
-}
-
-export interface SipStats {
-  requestsIn: Record<string, number>;
-  optionsAnswered: number;
-  rejected: number;
-  dropped: number;
-  badMessages: number;
-  dialogs: number;
-  pendingInvites: number;
-}
-
-export type SipStackEvents = {
-  /** Every message sent or received, after screening. */
-  message: [SipMessageSeen];
-  /** A new call offer; answer with call.accept(sdp), call.reject(status) or call.ring(). */
-  invite: [IncomingCall];
-  /** An allowed peer probed us with OPTIONS (answered 200). */
-  options: [{ source: SipSource; endpointId?: string }];
-  /** A request refused by the allow-list (403) or dropped over the rate limit. */
-  rejected: [{ source: SipSource; method: string; action: 'reject' | 'drop' }];
-  badMessage: [{ source: SipSource; reason: string; replied: boolean }];
-  transportError: [{ transport: string; message: string }];
-};
+export type { SipStackOptions, SipStats, SipStackEvents } from './stackTypes.js';
+import type { SipStackOptions, SipStats, SipStackEvents } from './stackTypes.js';
 
 const ALLOW_ALL: AllowDecision = { action: 'allow' };
 const NOT_IN_DIALOG = new Set(['BYE', 'UPDATE', 'INFO', 'PRACK']);
