@@ -18,7 +18,7 @@ import { registerDiagnoseMethod } from './api/methods/diagnose.js';
 import { startBrowserJoin } from './web/wiring.js';
 import { runTestCall } from './conference/TestCall.js';
 import { VcError } from './errors.js';
-import { feedConferenceMetrics, feedHealthMetrics, feedSipMetrics } from './api/metricsFeed.js';
+import { feedConferenceMetrics, feedHealthMetrics, feedSipMetrics, mixerCpuPercent } from './api/metricsFeed.js';
 import type { RegistrationState } from './api/protocol.js';
 import type { Daemon } from './Daemon.js';
 
@@ -144,6 +144,7 @@ export async function startLayers(d: Daemon): Promise<void> {
   d.counters.activeConferences = () => manager.activeCount;
   d.counters.activeLegs = () => manager.activeLegs();
   d.counters.legLoss = () => manager.legLoss();
+  d.counters.mixerCpuPct = mixerCpuPercent(() => manager.mixerBusyMs());
   d.addService({ name: 'conferences', close: () => manager.close() });
   // meetings a killed run left active are dialled again before the scheduler looks at them
   await manager.resumeActive();

@@ -39,3 +39,17 @@ export function feedConferenceMetrics(metrics: Metrics, conferences: ConferenceS
   });
   conferences.on('ended', ({ conferenceId }) => last.delete(conferenceId));
 }
+
+/** vcbridge_mixer_cpu_percent: the mixers' CPU time since the previous scrape as a percentage of
+ *  one core over the same wall time (a gauge read at scrape time; null before the first interval). */
+export function mixerCpuPercent(busyMs: () => number, now: () => number = () => performance.now()): () => number | null {
+  let last: { at: number; busy: number } | undefined;
+  return () => {
+    const at = now();
+    const busy = busyMs();
+    const prev = last;
+    last = { at, busy };
+    if (!prev || at - prev.at < 1) return null;
+    return Math.max(0, Math.round(((busy - prev.busy) / (at - prev.at)) * 10_000) / 100);
+  };
+}

@@ -66,6 +66,8 @@ export class ConferenceManager extends TypedEmitter<ManagerEvents> {
   readonly #recorder: StatsRecorder;
   readonly #offIncoming: () => void;
   readonly #onDied = (d: WorkerDied): void => this.#workerDied(d);
+  /** Mixer CPU time of conferences that ended (keeps mixerBusyMs() monotonic). */
+  #mixerBusyEnded = 0;
   /** Conferences the last run left active (it was killed): resumeActive() dials them again. */
   #stale: ConferenceRow[];
   #closed = false;
@@ -93,6 +95,13 @@ export class ConferenceManager extends TypedEmitter<ManagerEvents> {
     let n = 0;
     for (const c of this.#live.values()) n += c.view().participants.filter((p) => p.state === 'connected').length;
     return n;
+  }
+
+  /** CPU time all audio mixers have spent so far, ms (metrics: mixer CPU). */
+  mixerBusyMs(): number {
+    let ms = this.#mixerBusyEnded;
+    for (const c of this.#live.values()) ms += c.media.mixerBusyMs;
+    return ms;
   }
 
   /** Latest loss figure of every connected leg (metrics). */
@@ -298,6 +307,7 @@ export class ConferenceManager extends TypedEmitter<ManagerEvents> {
       this.emit('stats', { conferenceId, ...s });
     });
     c.on('ended', ({ reason }) => {
+      this.#mixerBusyEnded += c.media.mixerBusyMs;
       this.#live.delete(conferenceId);
       this.#clock.clearTimeout(this.#endTimers.get(conferenceId));
       this.#endTimers.delete(conferenceId);

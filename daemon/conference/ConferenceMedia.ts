@@ -54,6 +54,8 @@ export class ConferenceMedia extends TypedEmitter<MediaEvents> {
 
   get router(): ms.Router { return this.#router; }
   get legIds(): string[] { return [...this.#legs.keys()]; }
+  /** CPU time of this conference's audio mixer so far, ms. */
+  get mixerBusyMs(): number { return this.#mixer.busyMs; }
 
   /** A leg that just connected (after setRemote): its audio joins the mix, its video becomes a source and a target. */
   async addLeg(id: string, leg: SipMediaLeg): Promise<void> {

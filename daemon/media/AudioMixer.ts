@@ -78,6 +78,7 @@ export class AudioMixer extends TypedEmitter<MixerEvents> {
   #t0 = 0;
   #ticks = 0;
   #lateTicks = 0;
+  #busyMs = 0;
   #closed = false;
 
   constructor(o: AudioMixerOptions) {
@@ -92,6 +93,8 @@ export class AudioMixer extends TypedEmitter<MixerEvents> {
   get activeSpeaker(): string | undefined { return this.#speaker.current; }
   /** Mixer ticks that ran more than one frame late (event loop stalls). */
   get lateTicks(): number { return this.#lateTicks; }
+  /** Milliseconds spent receiving, decoding, mixing and encoding so far (metrics: mixer CPU). */
+  get busyMs(): number { return this.#busyMs; }
 
   /** A SIP leg: its room's audio goes into the mix and it hears everyone else. Call after setRemote(). */
   addSipLeg(id: string, leg: SipMediaLeg): void {
@@ -204,9 +207,11 @@ export class AudioMixer extends TypedEmitter<MixerEvents> {
 
   #fromTap(msg: Buffer): void {
     if (isRtcp(msg)) return;
+    const t = performance.now();
     const v = parseRtp(msg);
     if (!v || v.pt === PROBATION_PT) return;
     this.#bySsrc.get(v.ssrc)?.jb.push(v.ts, msg.subarray(v.payloadOffset, v.payloadEnd));
+    this.#busyMs += performance.now() - t;
   }
 
   #closeTap(): void {
@@ -243,6 +248,7 @@ export class AudioMixer extends TypedEmitter<MixerEvents> {
       this.#lateTicks++;
     }
     const n = Math.max(1, Math.min(behind, MAX_CATCH_UP));
+    const t = performance.now();
     for (let i = 0; i < n; i++) {
       this.#ticks++;
       try {
@@ -251,6 +257,7 @@ export class AudioMixer extends TypedEmitter<MixerEvents> {
         this.#log.error({ err: e }, 'mixer tick failed');
       }
     }
+    this.#busyMs += performance.now() - t;
     this.#schedule();
   }
 
