@@ -30,16 +30,23 @@ function registrationView(s: SipRegState['state']): RegistrationState {
   return s === 'unregistered' ? 'none' : s;
 }
 
+/** What a registration depends on; a change of any of it means re-registering. */
+function registrationKey(ep: Endpoint): string {
+  return JSON.stringify([ep.uri, ep.transport, ep.credentials ?? null, ep.register?.expires ?? null]);
+}
+
 /** Upstream registrations the daemon keeps alive independently of any conference. */
 class Registrations {
-  readonly #regs = new Map<string, Registration>();
+  readonly #regs = new Map<string, { reg: Registration; key: string }>();
   constructor(readonly stack: SipStack, readonly onState: (id: string, s: SipRegState) => void) {}
 
   apply(endpoints: readonly Endpoint[]): void {
     const wanted = new Map(endpoints.filter((e) => e.register).map((e) => [e.id, e]));
-    for (const [id, reg] of this.#regs) {
-      if (!wanted.has(id)) {
-        void reg.close();
+    for (const [id, entry] of this.#regs) {
+      const ep = wanted.get(id);
+      // gone from the config, or its address/credentials/expiry changed: unregister the old binding
+      if (!ep || registrationKey(ep) !== entry.key) {
+        void entry.reg.close();
         this.#regs.delete(id);
       }
     }
@@ -52,16 +59,16 @@ class Registrations {
         expires: ep.register?.expires ?? 600,
       });
       reg.on('state', (s) => this.onState(id, s));
-      this.#regs.set(id, reg);
+      this.#regs.set(id, { reg, key: registrationKey(ep) });
     }
   }
 
   get(id: string): Registration | undefined {
-    return this.#regs.get(id);
+    return this.#regs.get(id)?.reg;
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.#regs.values()].map((r) => r.close()));
+    await Promise.all([...this.#regs.values()].map((r) => r.reg.close()));
     this.#regs.clear();
   }
 }

@@ -60,7 +60,8 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     return fail(err, 'load the config');
   }
-  const log = createLogger({ level: args['log-level'] ?? cfgLog.level, file: args['log-file'] ?? cfgLog.file });
+  // flag > environment > config file
+  const log = createLogger({ level: args['log-level'] ?? (process.env.VCBRIDGE_LOG_LEVEL || undefined) ?? cfgLog.level, file: args['log-file'] ?? cfgLog.file });
   const apiPort = args['api-port'] !== undefined ? Number(args['api-port']) : undefined;
   if (apiPort !== undefined && !(Number.isInteger(apiPort) && apiPort >= 0 && apiPort < 65536)) {
     process.stderr.write(`vcbridged: --api-port must be a port number, got "${args['api-port']}"\n`);

@@ -2,14 +2,11 @@
 // ended). Operator actions arrive here from the manager; every change is published as typed events
 // that the daemon forwards as conference.* notifications.
 import type { Endpoint } from '../config/schema.js';
-import type { ConferenceMode, ConferenceView, LegStats, ParticipantView } from '../api/protocol.js';
-import type { CdrRepo } from '../store/CdrRepo.js';
-import type { ConferenceRow } from '../store/ConferenceRepo.js';
-import type { Clock, Timer } from '../util/clock.js';
+import type { ConferenceMode, ConferenceView, ParticipantView } from '../api/protocol.js';
+import type { Timer } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { TypedEmitter } from '../util/TypedEmitter.js';
 import { VcError } from '../errors.js';
-import type { RelayPortPool } from '../media/RelayPortPool.js';
 import { LegStats as LegStatsSampler } from '../media/LegStats.js';
 import type { types as ms } from 'mediasoup';
 import { ConferenceMedia } from './ConferenceMedia.js';
@@ -17,36 +14,13 @@ import { decideFloor, type FloorDecision } from './FloorControl.js';
 import { Participant } from './Participant.js';
 import { BrowserParticipant } from './BrowserParticipant.js';
 import { participantView } from './views.js';
-import type { IncomingSignal, Signalling } from './types.js';
+import type { IncomingSignal } from './types.js';
 
 /** Voice-activated view: a new speaker is shown at most this often. */
 export const SPEAKER_HOLD_MS = 2000;
 
-export interface ConferenceDeps {
-  log: Logger;
-  clock: Clock;
-  signalling: Signalling;
-  ports: RelayPortPool;
-  cdr: CdrRepo;
-  announcedAddress: string;
-  rtpTimeoutMs: number;
-  pinDelayMs: number;
-  statsIntervalMs: number;
-}
-
-export interface ConferenceSetup {
-  row: ConferenceRow;
-  endpoints: Endpoint[];
-  router: ms.Router;
-}
-
-type ConferenceEvents = {
-  state: [ConferenceView];
-  participant: [ParticipantView];
-  event: [string];
-  stats: [{ endpointId: string; stats: LegStats }];
-  ended: [{ reason: string }];
-};
+export type { ConferenceDeps, ConferenceSetup, ConferenceEvents } from './conferenceTypes.js';
+import type { ConferenceDeps, ConferenceSetup, ConferenceEvents } from './conferenceTypes.js';
 
 type Phase = ConferenceView['state'];
 

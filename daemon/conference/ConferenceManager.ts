@@ -2,56 +2,23 @@
 // store, routes dial-ins to the meeting that lists the caller, rebuilds meetings whose worker died,
 // and ends them all (BYE to every leg) on close(). Its events are what the daemon pushes to API
 // clients as conference.* and stats notifications.
-import type { ConferenceMode, ConferenceStartParams, ConferenceView, LegStats, ParticipantView } from '../api/protocol.js';
+import type { ConferenceMode, ConferenceView, ParticipantView } from '../api/protocol.js';
 import type { Endpoint, SiteConfig } from '../config/schema.js';
-import type { CdrListOptions, CdrRepo, CdrRow } from '../store/CdrRepo.js';
-import type { ConferenceRepo, ConferenceRow } from '../store/ConferenceRepo.js';
-import type { StatsRepo } from '../store/StatsRepo.js';
+import type { CdrListOptions, CdrRow } from '../store/CdrRepo.js';
+import type { ConferenceRow } from '../store/ConferenceRepo.js';
 import { systemClock, type Clock, type Timer } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { TypedEmitter } from '../util/TypedEmitter.js';
 import { VcError, toVcError } from '../errors.js';
-import type { RelayPortPool } from '../media/RelayPortPool.js';
-import type { WorkerPool, WorkerDied } from '../media/WorkerPool.js';
+import type { WorkerDied } from '../media/WorkerPool.js';
 import { Conference } from './Conference.js';
 import { StatsRecorder } from './StatsRecorder.js';
 import { storedConferenceView } from './views.js';
 import { toStoredSample } from './statsView.js';
-import type { IncomingSignal, Signalling } from './types.js';
+import type { IncomingSignal } from './types.js';
 
-export interface ConferenceManagerOptions {
-  log: Logger;
-  clock?: Clock;
-  store: { conferences: ConferenceRepo; cdr: CdrRepo; stats: Pick<StatsRepo, 'insertMany'> };
-  pool: Pick<WorkerPool, 'routerFor' | 'releaseRouter' | 'on' | 'off'>;
-  ports: RelayPortPool;
-  signalling: Signalling;
-  config: () => SiteConfig;
-  /** No RTP for this long drops a leg (default 10 s). */
-  rtpTimeoutMs?: number;
-  /** Wait after the upstream answers before sending its PIN (default 1 s). */
-  pinDelayMs?: number;
-  statsIntervalMs?: number;
-}
-
-/** What conference.start accepts (the API's params, plus the scheduler's). */
-export interface StartRequest extends ConferenceStartParams {
-  scheduleId?: string;
-  occurrenceStart?: string;
-  /** Planned end, ISO (the scheduler's); wins over durationMinutes. */
-  endsAt?: string;
-}
-
-type ManagerEvents = {
-  state: [ConferenceView];
-  participant: [{ conferenceId: string; participant: ParticipantView }];
-  event: [{ conferenceId: string; at: string; message: string }];
-  stats: [{ conferenceId: string; endpointId: string; stats: LegStats }];
-  ended: [{ conferenceId: string; reason: string }];
-  extended: [{ conferenceId: string; endsAt: number }];
-  /** An endpoint's call in a conference came up or went away (health probes in-call sites faster). */
-  inCall: [{ endpointId: string; conferenceId: string; inCall: boolean }];
-};
+export type { ConferenceManagerOptions, StartRequest, ManagerEvents } from './managerTypes.js';
+import type { ConferenceManagerOptions, StartRequest, ManagerEvents } from './managerTypes.js';
 
 const ROUTER_RETRY_MS = 250;
 const ROUTER_WAIT_MS = 30_000;

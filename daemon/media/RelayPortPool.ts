@@ -1,5 +1,6 @@
 // Hands out bound UDP socket pairs (RTP on an even port, RTCP on the next) for the relays that face
 // room systems, from config `media.relayPorts`. A range with min 0 means "ephemeral ports" (tests).
+import { randomInt } from 'node:crypto';
 import dgram from 'node:dgram';
 import { VcError } from '../errors.js';
 
@@ -49,7 +50,10 @@ export class RelayPortPool {
     this.#address = address;
     this.#min = range.min === 0 ? 0 : range.min + (range.min % 2);
     this.#max = range.max;
-    this.#next = this.#min;
+    // Start at a random pair: a restarted daemon must not hand a new call the ports an old call's
+    // room may still be sending to.
+    const pairs = this.#min === 0 ? 0 : Math.floor((this.#max - this.#min + 1) / 2);
+    this.#next = pairs > 0 ? this.#min + 2 * randomInt(pairs) : this.#min;
     if (this.#min !== 0 && this.#max < this.#min + 1) {
       throw new VcError('CONFIG_INVALID', `media.relayPorts ${range.min}-${range.max} holds no even/odd port pair`);
     }
