@@ -164,4 +164,24 @@ describe('CLI', () => {
     expect(existsSync(join(root, 'etc/vcbridge/site.yaml'))).toBe(true);
     expect(existsSync(join(root, 'var/lib/vcbridge'))).toBe(true);
   });
+
+  it('warns loudly when the published demo token is accepted on a non-loopback bind, and not on loopback', async () => {
+    const { createHash } = await import('node:crypto');
+    const demoHash = `sha256:${createHash('sha256').update('demo-token-gongyi').digest('hex')}`;
+    for (const host of ['0.0.0.0', '127.0.0.1']) {
+      const apiPort = await freePort();
+      const cfg = testConfig(apiPort, await freePort());
+      cfg.api = { host, port: apiPort };
+      (cfg.operators as unknown[]).push({ name: 'demo', role: 'operator', tokenHash: demoHash });
+      const d = await startDaemon({ config: cfg });
+      running.push(d);
+      // traffic stays on loopback: a 0.0.0.0 bind is reached through 127.0.0.1
+      const c = await rawConnect(`ws://127.0.0.1:${apiPort}`, 'demo-token-gongyi');
+      expect(((await c.call('status')) as any).result.you.name).toBe('demo');
+      c.close();
+      await new Promise((r) => setTimeout(r, 200));
+      if (host === '0.0.0.0') expect(d.output()).toMatch(/PUBLISHED DEMO TOKEN was accepted on a non-loopback address/);
+      else expect(d.output()).not.toMatch(/PUBLISHED DEMO TOKEN/);
+    }
+  });
 });
