@@ -143,13 +143,18 @@ export class Participant extends TypedEmitter<ParticipantEvents> {
     return s;
   }
 
-  #begin(): number {
+  /** Forget whatever attempt or redial timer is in flight: its late results are ignored (#gen). */
+  #cancelPending(): void {
     this.#gen++;
     this.#abort?.abort();
     this.#abort = undefined;
     this.#d.clock.clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#nextRedialAt = undefined;
+  }
+
+  #begin(): number {
+    this.#cancelPending();
     if (this.#live) this.#teardown('replaced by a new call', true);
     this.#attempts++;
     return this.#gen;
@@ -347,12 +352,7 @@ export class Participant extends TypedEmitter<ParticipantEvents> {
 
   async #stop(state: 'hungup' | 'ended', reason: string): Promise<void> {
     if (this.#state === 'ended') return;
-    this.#gen++;
-    this.#abort?.abort();
-    this.#abort = undefined;
-    this.#d.clock.clearTimeout(this.#timer);
-    this.#timer = undefined;
-    this.#nextRedialAt = undefined;
+    this.#cancelPending();
     const bye = this.#teardown(reason, true);
     this.#record.close(reason);
     this.#set(state, reason);

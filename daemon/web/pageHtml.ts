@@ -57,16 +57,21 @@ export function pageHeaders(): Record<string, string> {
 }
 
 /** The meeting page. The script reads the token from the URL and does the rest. */
-export function joinPage(o: { title: string; name: string }): string {
+/** The shared top of our pages, up to </head>; `title` must already be escaped. */
+function pageHead(title: string, css: string): string {
   return `<!doctype html>
 <html lang="zh-CN">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="icon" href="data:,">
-<title>${esc(o.title)} · 视频会议 Video conference</title>
-<style>${CSS}</style>
-</head>
+<title>${title}</title>
+<style>${css}</style>
+</head>`;
+}
+
+export function joinPage(o: { title: string; name: string }): string {
+  return `${pageHead(`${esc(o.title)} · 视频会议 Video conference`, CSS)}
 <body>
 <header>
   <span class="title" id="title">${esc(o.title)}</span>
@@ -93,15 +98,7 @@ export function joinPage(o: { title: string; name: string }): string {
 
 /** A refusal people can read: what is wrong and what to do, in both languages. */
 export function refusalPage(o: { zh: string; en: string }): string {
-  return `<!doctype html>
-<html lang="zh-CN">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="icon" href="data:,">
-<title>无法加入会议 · Cannot join the meeting</title>
-<style>${CSS} body { display: flex; align-items: center; justify-content: center; }</style>
-</head>
+  return `${pageHead('无法加入会议 · Cannot join the meeting', `${CSS} body { display: flex; align-items: center; justify-content: center; }`)}
 <body>
 <div class="card" role="alert">
   <h1>无法加入会议 <span class="en">Cannot join the meeting</span></h1>

@@ -6,6 +6,7 @@ import alawmulaw from 'alawmulaw';
 import { G722Codec } from '../../daemon/media/codecs/G722Codec.js';
 import { OpusCodec } from '../../daemon/media/codecs/OpusCodec.js';
 import { buildRtp, isRtcp, parseRtp, type RtpView } from '../../daemon/media/rtp/packet.js';
+import { bindUdp, pace } from './udpSim.js';
 
 export type SimCodec = 'PCMA' | 'PCMU' | 'G722' | 'opus';
 
@@ -22,12 +23,6 @@ export const SIM_CLOCK: Record<SimCodec, number> = { PCMA: 8000, PCMU: 8000, G72
 /** Sample rate of the PCM a room plays and records. */
 export const SIM_RATE: Record<SimCodec, number> = { PCMA: 8000, PCMU: 8000, G722: 16000, opus: 16000 };
 
-async function bindUdp(): Promise<dgram.Socket> {
-  const s = dgram.createSocket('udp4');
-  await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', resolve));
-  return s;
-}
-
 export class SimRoom {
   readonly codec: SimCodec;
   readonly pt: number;
@@ -43,7 +38,7 @@ export class SimRoom {
   readonly packets: { at: number; v: RtpView; payload: Buffer }[] = [];
   readonly rtcpPackets: Buffer[] = [];
   #phase = 0;
-  #timer: NodeJS.Timeout | undefined;
+  #pacer: { stop(): void } | undefined;
   #enc: G722Codec | OpusCodec | undefined;
   sending = true;
 
@@ -70,14 +65,7 @@ export class SimRoom {
 
   /** Start sending one 20 ms packet per tick to dest. */
   start(dest: { address: string; port: number }): void {
-    const t0 = performance.now();
-    let n = 0;
-    const next = (): void => {
-      n++;
-      if (this.sending) this.sendFrame(dest);
-      this.#timer = setTimeout(next, Math.max(0, t0 + n * 20 - performance.now()));
-    };
-    next();
+    this.#pacer = pace(20, () => { if (this.sending) this.sendFrame(dest); });
   }
 
   sendFrame(dest: { address: string; port: number }): void {
@@ -120,8 +108,8 @@ export class SimRoom {
   }
 
   stop(): void {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#pacer?.stop();
+    this.#pacer = undefined;
   }
 
   close(): void {

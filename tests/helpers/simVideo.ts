@@ -4,6 +4,7 @@
 import dgram from 'node:dgram';
 import { buildRtp, isRtcp, parseRtp, type RtpView } from '../../daemon/media/rtp/packet.js';
 import { hasKeyframeRequest } from '../../daemon/media/rtp/rtcp.js';
+import { bindUdp, pace } from './udpSim.js';
 
 export interface SimVideoOptions {
   codec: 'VP8' | 'H264';
@@ -11,12 +12,6 @@ export interface SimVideoOptions {
   tag: number;
   gopFrames?: number;
   answersPli?: boolean;
-}
-
-async function bindUdp(): Promise<dgram.Socket> {
-  const s = dgram.createSocket('udp4');
-  await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', resolve));
-  return s;
 }
 
 export interface Received { at: number; v: RtpView; payload: Buffer }
@@ -33,7 +28,7 @@ export class SimVideo {
   plis = 0;
   readonly received: Received[] = [];
   #wantKey = true;
-  #timer: NodeJS.Timeout | undefined;
+  #pacer: { stop(): void } | undefined;
 
   private constructor(o: SimVideoOptions, rtp: dgram.Socket, rtcp: dgram.Socket) {
     this.o = o;
@@ -61,14 +56,7 @@ export class SimVideo {
   get rtcpPort(): number { return this.rtcp.address().port; }
 
   start(dest: { address: string; port: number }): void {
-    const t0 = performance.now();
-    let n = 0;
-    const next = (): void => {
-      n++;
-      this.sendFrame(dest);
-      this.#timer = setTimeout(next, Math.max(0, t0 + (n * 1000) / 15 - performance.now()));
-    };
-    next();
+    this.#pacer = pace(1000 / 15, () => this.sendFrame(dest));
   }
 
   sendFrame(dest: { address: string; port: number }): void {
@@ -86,7 +74,7 @@ export class SimVideo {
   }
 
   stop(): void {
-    clearTimeout(this.#timer);
+    this.#pacer?.stop();
   }
 
   close(): void {
