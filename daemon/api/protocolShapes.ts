@@ -43,7 +43,7 @@ export interface SubscribeParams {
 }
 
 
-export type EndpointKind = 'upstream' | 'town' | 'subdistrict' | 'bureau';
+export type EndpointKind = 'city' | 'upstream' | 'town' | 'subdistrict' | 'bureau';
 
 export interface EndpointView {
   id: string;

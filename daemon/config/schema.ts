@@ -18,7 +18,8 @@ export type Transport = z.infer<typeof Transport>;
 export const Role = z.enum(['operator', 'technician', 'viewer']);
 export type Role = z.infer<typeof Role>;
 
-export const EndpointKind = z.enum(['upstream', 'town', 'subdistrict', 'bureau']);
+// `city`: the city's own rooms (the government's main room that chairs, the network management centre).
+export const EndpointKind = z.enum(['city', 'upstream', 'town', 'subdistrict', 'bureau']);
 export type EndpointKind = z.infer<typeof EndpointKind>;
 
 export const AudioCodec = z.enum(['PCMA', 'PCMU', 'G722', 'opus']);

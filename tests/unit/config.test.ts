@@ -100,7 +100,7 @@ describe('site config: the valid base and the examples', () => {
     const { config, warnings } = loadConfig('configs/gongyi.example.yaml', { env: {} });
     expect(warnings).toEqual([]);
     const kinds = config.endpoints.reduce<Record<string, number>>((m, e) => ({ ...m, [e.kind]: (m[e.kind] ?? 0) + 1 }), {});
-    expect(kinds).toEqual({ upstream: 1, town: 16, subdistrict: 5, bureau: 6 });
+    expect(kinds).toEqual({ city: 3, upstream: 1, town: 16, subdistrict: 5, bureau: 6 });
     const demo = config.operators.find((o) => o.name === 'demo');
     expect(demo?.role).toBe('operator');
     expect(demo?.tokenHash).toBe(hashToken(DEMO_TOKEN));

@@ -4,16 +4,25 @@ import { EndpointGrid } from './EndpointGrid.js';
 import { SITE, endpoint, plain, renderIn } from '../testing.js';
 
 describe('EndpointGrid', () => {
-  it('groups endpoints by kind in the order upstream, towns, subdistricts, bureaus, with state symbols and RTT', () => {
-    const { lastFrame } = renderIn('en', <EndpointGrid endpoints={[...SITE].reverse()} width={100} />);
+  it('groups endpoints by kind in the order city rooms, upstream, towns, subdistricts, bureaus, with state symbols and RTT', () => {
+    const city = endpoint('zhuhuichang', '市政府主会场', 'City Main Room', 'city', { rttMs: 2 });
+    const { lastFrame } = renderIn('en', <EndpointGrid endpoints={[...SITE, city].reverse()} width={100} />);
     const f = plain(lastFrame());
-    const order = ['Upstream (1)', 'Towns (3)', 'Subdistricts (1)', 'Bureaus (1)'].map((h) => f.indexOf(h));
+    const order = ['City rooms (1)', 'Upstream (1)', 'Towns (3)', 'Subdistricts (1)', 'Bureaus (1)'].map((h) => f.indexOf(h));
     expect(order.every((i) => i >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     expect(f).toMatch(/● Xiaoguan\s+15 ms/);
     expect(f).toMatch(/◐ Mihe\s+420 ms/);
     expect(f).toMatch(/✕ Zhulin\s+—/);
     expect(f).toMatch(/○ Xinhua Rd\s+—/);
+    expect(f).toMatch(/● City Main Room\s+2 ms/);
+  });
+
+  it("puts the city's rooms first in Chinese too", () => {
+    const city = endpoint('wangkong', '网络管理中心', 'Network Centre', 'city');
+    const lines = plain(renderIn('zh', <EndpointGrid endpoints={[...SITE, city]} width={100} />).lastFrame()).split('\n');
+    expect(lines[0]).toBe('市直会场 (1)');
+    expect(lines[1]).toContain('网络管理中心');
   });
 
   it('shows Chinese names in zh and lines the cells up in columns by display width', () => {

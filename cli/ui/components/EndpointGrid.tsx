@@ -1,5 +1,5 @@
-// Every endpoint as a cell "● 小关镇   12 ms", grouped by kind (upstream, towns, subdistricts,
-// bureaus), as many cells per line as the terminal is wide. When the site does not fit in `maxLines`,
+// Every endpoint as a cell "● 小关镇   12 ms", grouped by kind (the city's rooms, upstream, towns,
+// subdistricts, bureaus), as many cells per line as the terminal is wide. When the site does not fit in `maxLines`,
 // reachable endpoints are only counted in their kind's heading, so the ones with a problem stay visible.
 import { Box, Text } from 'ink';
 import type { EndpointKind, EndpointView } from '../../../daemon/api/protocol.js';
@@ -7,7 +7,8 @@ import { fit, stringWidth } from '../format.js';
 import { localName, useI18n } from '../i18n/index.js';
 import { badgeStyle } from './StatusBadge.js';
 
-export const KIND_ORDER: readonly EndpointKind[] = ['upstream', 'town', 'subdistrict', 'bureau'];
+// the city's own rooms first: the city chairs its meetings
+export const KIND_ORDER: readonly EndpointKind[] = ['city', 'upstream', 'town', 'subdistrict', 'bureau'];
 const NAME_MAX = 16;
 const RTT_W = 7;
 const GAP = 2;

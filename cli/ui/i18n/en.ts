@@ -34,6 +34,7 @@ export const en = {
   'step.fail': 'failed',
   'step.skipped': 'skipped',
 
+  'kind.city': 'City rooms',
   'kind.upstream': 'Upstream',
   'kind.town': 'Towns',
   'kind.subdistrict': 'Subdistricts',

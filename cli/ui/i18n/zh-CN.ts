@@ -35,6 +35,7 @@ export const zhCN: Record<MessageKey, string> = {
   'step.fail': '失败',
   'step.skipped': '跳过',
 
+  'kind.city': '市直会场',
   'kind.upstream': '上级',
   'kind.town': '乡镇',
   'kind.subdistrict': '街道办事处',
