@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
 import { CliError } from './errors.js';
-import type { MethodName, ParamsOf, ResultOf, RpcResponse } from '../daemon/api/protocol.js';
+import type { MethodName, ParamsOf, ResultOf, RpcResponse } from '../protocol/index.js';
 
 export interface ClientOptions {
   url: string;

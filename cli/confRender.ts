@@ -1,6 +1,6 @@
 // Text for `vcbridge conf ...` and `vcbridge cdr`: conference lists, one conference with its
 // participants and link quality, live progress lines, and call records (table or CSV).
-import type { CdrRow, ConferenceView, LegStats, ParticipantView } from '../daemon/api/protocol.js';
+import type { CdrRow, ConferenceView, LegStats, ParticipantView } from '../protocol/index.js';
 import type { Lang } from './context.js';
 import { duration, padEnd, table } from './output.js';
 

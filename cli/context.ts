@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { Command } from 'commander';
-import { DEFAULT_API_URL } from '../daemon/api/protocol.js';
+import { DEFAULT_API_URL } from '../protocol/index.js';
 import { ApiClient } from './client.js';
 import { CliError, usage } from './errors.js';
 

@@ -1,7 +1,7 @@
 // The daily report as text (terminal), CSV (spreadsheet: one block per table, each with its own
 // header line, blocks separated by an empty line) and a printable, self-contained HTML page.
 // Times are shown in the site's zone, the one the report's date is in.
-import type { DailyReport, ReportLink, ReportMeeting } from '../daemon/api/protocol.js';
+import type { DailyReport, ReportLink, ReportMeeting } from '../protocol/index.js';
 import { table } from './output.js';
 
 const STATUS_WORD = { joined: 'joined', late: 'late', missing: 'missing' } as const;

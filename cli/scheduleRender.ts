@@ -1,4 +1,4 @@
-import type { OccurrenceView, PreflightReport, ScheduleBookResult, ScheduleDetail, ScheduleImportResult, ScheduleView } from '../daemon/api/protocol.js';
+import type { OccurrenceView, PreflightReport, ScheduleBookResult, ScheduleDetail, ScheduleImportResult, ScheduleView } from '../protocol/index.js';
 import { table } from './output.js';
 
 // How schedules look in the terminal. Times are shown in each meeting's own zone (the zone is

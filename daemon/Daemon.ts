@@ -10,7 +10,7 @@ import type { Logger } from './util/logger.js';
 import { DataDirLock } from './lock.js';
 import { MethodRouter } from './api/Router.js';
 import { RpcServer } from './api/RpcServer.js';
-import type { EndpointState, StatusResult } from './api/protocol.js';
+import type { EndpointState, StatusResult } from '../protocol/index.js';
 import { VERSION } from './version.js';
 import { Metrics } from './api/Metrics.js';
 import { startLayers } from './layers.js';

@@ -1,45 +1,8 @@
 // One error type for the whole product. `code` is the stable contract (API, CLI --json, tests);
 // `message` is for people and may change.
-export const VC_ERROR_CODES = [
-  'INTERNAL',
-  'USAGE',
-  'CONFIG_INVALID',
-  'CONFIG_NOT_FOUND',
-  'DATA_DIR_LOCKED',
-  'PORT_IN_USE',
-  'STORE_FAILED',
-  'AUTH_REQUIRED',
-  'AUTH_INVALID',
-  'FORBIDDEN',
-  'RATE_LIMITED',
-  'BAD_REQUEST',
-  'METHOD_UNKNOWN',
-  'PARAMS_INVALID',
-  'DAEMON_UNREACHABLE',
-  'DAEMON_NOT_RUNNING',
-  'TIMEOUT',
-  'ENDPOINT_UNKNOWN',
-  'GROUP_UNKNOWN',
-  'ENDPOINT_BUSY',
-  'SIP_FAILED',
-  'SIP_TIMEOUT',
-  'SDP_INVALID',
-  'SDP_NO_COMMON_CODEC',
-  'MEDIA_FAILED',
-  'CONFERENCE_UNKNOWN',
-  'CONFERENCE_ENDED',
-  'CONFERENCE_LOCKED',
-  'PARTICIPANT_UNKNOWN',
-  'CAPACITY_EXCEEDED',
-  'SCHEDULE_UNKNOWN',
-  'SCHEDULE_CONFLICT',
-  'SCHEDULE_INVALID',
-  'ICS_INVALID',
-  'TOKEN_INVALID',
-  'TOKEN_EXPIRED',
-] as const;
+import type { VcErrorCode } from '../protocol/index.js';
 
-export type VcErrorCode = (typeof VC_ERROR_CODES)[number];
+export { VC_ERROR_CODES, type VcErrorCode } from '../protocol/index.js';
 
 export class VcError extends Error {
   readonly code: VcErrorCode;

@@ -11,7 +11,7 @@ import { SipSignalling } from './conference/SipSignalling.js';
 import { ConferenceManager } from './conference/ConferenceManager.js';
 import { Scheduler } from './scheduler/Scheduler.js';
 import { conferenceControl, followConferences, healthProber } from './scheduler/wiring.js';
-import { registerScheduleMethods } from './scheduler/methods.js';
+import { registerScheduleMethods } from './api/methods/schedule.js';
 import { registerEndpointMethods } from './api/methods/endpoints.js';
 import { registerConferenceMethods } from './api/methods/conference.js';
 import { registerDiagnoseMethod } from './api/methods/diagnose.js';
@@ -19,7 +19,7 @@ import { startBrowserJoin } from './web/wiring.js';
 import { runTestCall } from './conference/TestCall.js';
 import { VcError } from './errors.js';
 import { feedConferenceMetrics, feedHealthMetrics, feedSipMetrics, mixerCpuPercent } from './api/metricsFeed.js';
-import type { RegistrationState } from './api/protocol.js';
+import type { RegistrationState } from '../protocol/index.js';
 import type { Daemon } from './Daemon.js';
 
 // The daemon's layers, started bottom-up and wired by events:

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { z } from 'zod';
-import type { AuditEntry } from '../../daemon/api/protocol.js';
+import type { AuditEntry } from '../../protocol/index.js';
 import { globals, parseOptions, withClient } from '../context.js';
 import { print, table } from '../output.js';
 import { parseSince } from '../time.js';

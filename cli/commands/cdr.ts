@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { z } from 'zod';
-import type { CdrListParams } from '../../daemon/api/protocol.js';
+import type { CdrListParams } from '../../protocol/index.js';
 import { globals, parseOptions, withClient } from '../context.js';
 import { print } from '../output.js';
 import { parseSince } from '../time.js';

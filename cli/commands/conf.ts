@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { z } from 'zod';
-import type { ConferenceMode, ConferenceStartParams, ConferenceView, ParticipantView } from '../../daemon/api/protocol.js';
+import type { ConferenceMode, ConferenceStartParams, ConferenceView, ParticipantView } from '../../protocol/index.js';
 import type { ApiClient } from '../client.js';
 import { globals, parseOptions, withClient, type Globals } from '../context.js';
 import { usage } from '../errors.js';

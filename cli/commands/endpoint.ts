@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import type { EndpointCheckResult, EndpointDetail, ProbeResult } from '../../daemon/api/protocol.js';
+import type { EndpointCheckResult, EndpointDetail, ProbeResult } from '../../protocol/index.js';
 import { globals, withClient, type Lang } from '../context.js';
 import { padEnd, print, table } from '../output.js';
 import { endpointName, fmtRegistration, fmtRtt, fmtSince } from './endpoints.js';

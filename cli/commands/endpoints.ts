@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { z } from 'zod';
-import type { EndpointView } from '../../daemon/api/protocol.js';
+import type { EndpointView } from '../../protocol/index.js';
 import { globals, parseOptions, withClient, type Lang } from '../context.js';
 import { duration, print, table } from '../output.js';
 

@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import type { ReportDailyParams } from '../../daemon/api/protocol.js';
+import type { ReportDailyParams } from '../../protocol/index.js';
 import { globals, parseOptions, withClient } from '../context.js';
 import { CliError } from '../errors.js';
 import { print } from '../output.js';

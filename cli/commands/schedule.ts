@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
-import type { ScheduleEditParams } from '../../daemon/api/protocol.js';
+import type { ScheduleEditParams } from '../../protocol/index.js';
 import { globals, parseOptions, withClient } from '../context.js';
 import { CliError, usage } from '../errors.js';
 import { print } from '../output.js';

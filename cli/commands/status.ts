@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import type { StatusResult } from '../../daemon/api/protocol.js';
+import type { StatusResult } from '../../protocol/index.js';
 import { globals, withClient } from '../context.js';
 import { duration, print } from '../output.js';
 

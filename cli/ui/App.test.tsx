@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { App } from './App.js';
 import { applySnapshot, emptyState } from './data/state.js';
 import type { ConnState, ConsoleApi } from './data/types.js';
-import type { StatusResult } from '../../daemon/api/protocol.js';
+import type { StatusResult } from '../../protocol/index.js';
 import { SITE, frameWith, plain, renderIn, settle, weeklyMeeting } from './testing.js';
 
 const NOW = Date.parse('2026-12-07T01:10:00Z');

@@ -3,7 +3,7 @@
 import type { ReactElement } from 'react';
 import { afterEach } from 'vitest';
 import { render } from 'ink-testing-library';
-import type { ConferenceView, EndpointView, ParticipantView } from '../../daemon/api/protocol.js';
+import type { ConferenceView, EndpointView, ParticipantView } from '../../protocol/index.js';
 import { KeyProvider } from './hooks/useKeys.js';
 import { I18nContext, translator, type UiLang } from './i18n/index.js';
 

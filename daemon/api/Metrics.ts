@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { EndpointState } from './protocol.js';
+import type { EndpointState } from '../../protocol/index.js';
 
 /** What the gauges read at scrape time; the daemon fills these from the layers that know. */
 export interface MetricSources {

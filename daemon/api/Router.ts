@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { VcError } from '../errors.js';
-import { METHOD_ROLES, type Role } from './protocol.js';
+import { METHOD_ROLES, type Role } from '../../protocol/index.js';
 
 /** Who is calling: resolved from the bearer token at connect time. */
 export interface Caller {

@@ -10,8 +10,8 @@ import { authenticate, bearerFrom, redact, type OperatorIdentity } from './auth.
 import type { Caller, MethodRouter } from './Router.js';
 import {
   MAX_FRAME_BYTES, ROLE_RANK, RPC_APP_ERROR, RPC_INVALID_PARAMS, RPC_INVALID_REQUEST, RPC_METHOD_NOT_FOUND,
-  RPC_PARSE_ERROR, isStateChanging, type RpcResponse,
-} from './protocol.js';
+  RPC_PARSE_ERROR, isStateChanging, type RpcResponse, type VcErrorCode,
+} from '../../protocol/index.js';
 
 export interface AuditSink {
   append(entry: { actor: string; role: string; method: string; params: unknown; result: 'ok' | 'error'; errorCode?: string }): unknown;
@@ -282,7 +282,7 @@ export class RpcServer {
   }
 }
 
-function errorReply(id: string | number | null, code: number, message: string, vcCode: string, details?: unknown): RpcResponse {
+function errorReply(id: string | number | null, code: number, message: string, vcCode: VcErrorCode, details?: unknown): RpcResponse {
   return { jsonrpc: '2.0', id, error: { code, message, data: details === undefined ? { code: vcCode } : { code: vcCode, details } } };
 }
 

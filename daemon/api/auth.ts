@@ -1,5 +1,5 @@
 import { findOperatorByToken } from '../config/tokens.js';
-import type { Role } from './protocol.js';
+import type { Role } from '../../protocol/index.js';
 
 export interface OperatorIdentity {
   name: string;

@@ -1,5 +1,5 @@
 import type { SipMessageSeen } from '../sip/SipStack.js';
-import type { ParticipantView } from './protocol.js';
+import type { ParticipantView } from '../../protocol/index.js';
 import type { Metrics } from './Metrics.js';
 
 // Feeds the event-driven Prometheus series from the layers' typed events (the gauges read their

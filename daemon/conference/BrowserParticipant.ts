@@ -7,7 +7,7 @@
 //                                        │   └──── page back ───────────┘
 //                                        └─ page left ─▶ hungup     operator hangup ─▶ hungup (seat closed)
 //                                                                   conference end ─▶ ended
-import type { ParticipantView, LegState } from '../api/protocol.js';
+import type { ParticipantView, LegState } from '../../protocol/index.js';
 import type { Clock, Timer } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { TypedEmitter } from '../util/TypedEmitter.js';

@@ -1,6 +1,6 @@
 // The call record (CDR row) of one leg attempt and the quality summary that goes into it: opened
 // when the attempt starts, answered with the codecs, closed once with the reason and the summary.
-import type { LegStats } from '../api/protocol.js';
+import type { LegStats } from '../../protocol/index.js';
 import type { CdrRepo } from '../store/CdrRepo.js';
 import type { Clock } from '../util/clock.js';
 import { accumulate, emptySummary, summarise, type SummaryAcc } from './statsView.js';

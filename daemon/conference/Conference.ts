@@ -2,7 +2,7 @@
 // ended). Operator actions arrive here from the manager; every change is published as typed events
 // that the daemon forwards as conference.* notifications.
 import type { Endpoint } from '../config/schema.js';
-import type { ConferenceMode, ConferenceView, ParticipantView } from '../api/protocol.js';
+import type { ConferenceMode, ConferenceView, ParticipantView } from '../../protocol/index.js';
 import type { Timer } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { TypedEmitter } from '../util/TypedEmitter.js';

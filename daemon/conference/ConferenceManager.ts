@@ -2,7 +2,7 @@
 // store, routes dial-ins to the meeting that lists the caller, rebuilds meetings whose worker died,
 // and ends them all (BYE to every leg) on close(). Its events are what the daemon pushes to API
 // clients as conference.* and stats notifications.
-import type { ConferenceMode, ConferenceView, ParticipantView } from '../api/protocol.js';
+import type { ConferenceMode, ConferenceView, ParticipantView } from '../../protocol/index.js';
 import type { Endpoint, SiteConfig } from '../config/schema.js';
 import type { CdrListOptions, CdrRow } from '../store/CdrRepo.js';
 import type { ConferenceRow } from '../store/ConferenceRepo.js';

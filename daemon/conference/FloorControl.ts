@@ -13,7 +13,7 @@
 // The source itself sees someone else: the chair, else the upstream, else the previous speaker.
 // Operator overrides (mute/unmute one, mute all except chair) win over the mode's muting until the
 // mode or the floor changes.
-import type { ConferenceMode } from '../api/protocol.js';
+import type { ConferenceMode } from '../../protocol/index.js';
 
 export interface FloorInput {
   mode: ConferenceMode;

@@ -13,7 +13,7 @@ import type { Clock, Timer } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { TypedEmitter } from '../util/TypedEmitter.js';
 import { VcError, toVcError } from '../errors.js';
-import type { LegState, LegStats } from '../api/protocol.js';
+import type { LegState, LegStats } from '../../protocol/index.js';
 import type { RelayPortPool } from '../media/RelayPortPool.js';
 import { SipMediaLeg } from '../media/SipMediaLeg.js';
 import type { LegStatsSample } from '../media/LegStats.js';

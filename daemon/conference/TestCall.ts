@@ -1,5 +1,5 @@
 import { VcError } from '../errors.js';
-import type { ParticipantView } from '../api/protocol.js';
+import type { ParticipantView } from '../../protocol/index.js';
 import type { ConferenceManager } from './ConferenceManager.js';
 
 /** What a short test call to one endpoint found: did the call set up, and did media flow both ways. */

@@ -1,5 +1,5 @@
 // ConferenceManager's options, start request and events (kept apart so the manager holds only behaviour).
-import type { ConferenceStartParams, ConferenceView, LegStats, ParticipantView } from '../api/protocol.js';
+import type { ConferenceStartParams, ConferenceView, LegStats, ParticipantView } from '../../protocol/index.js';
 import type { SiteConfig } from '../config/schema.js';
 import type { CdrRepo } from '../store/CdrRepo.js';
 import type { ConferenceRepo } from '../store/ConferenceRepo.js';

@@ -1,6 +1,6 @@
 // Turns the media layer's per-leg samples into the API's LegStats, the store's rows, and the CDR's
 // quality summary of a leg.
-import type { LegStats } from '../api/protocol.js';
+import type { LegStats, QualitySummary } from '../../protocol/index.js';
 import type { LegStatsSample as MediaSample, StreamQuality } from '../media/LegStats.js';
 import type { LegStatsSample as StoredSample } from '../store/StatsRepo.js';
 
@@ -37,13 +37,7 @@ export function toStoredSample(conferenceId: string, endpointId: string, s: LegS
 }
 
 /** Quality summary kept for a leg's CDR row. */
-export interface StatsSummary {
-  samples: number;
-  avgLossPct: number | null;
-  maxLossPct: number | null;
-  avgJitterMs: number | null;
-  maxJitterMs: number | null;
-  avgRttMs: number | null;
+export interface StatsSummary extends QualitySummary {
   avgKbpsIn: number | null;
   avgKbpsOut: number | null;
 }

@@ -1,5 +1,5 @@
 // API shapes (protocol.ts) of conferences and participants, live or from the store.
-import type { CdrRow as ApiCdrRow, ConferenceMode, ConferenceView, LegState, ParticipantView } from '../api/protocol.js';
+import type { CdrRow as ApiCdrRow, ConferenceMode, ConferenceView, LegState, ParticipantView } from '../../protocol/index.js';
 import type { Endpoint } from '../config/schema.js';
 import type { CdrRow } from '../store/CdrRepo.js';
 import type { ConferenceRow } from '../store/ConferenceRepo.js';

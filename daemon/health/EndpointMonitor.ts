@@ -9,10 +9,8 @@ import { describeReply, isGoodAnswer } from './causes.js';
 import { Reachability, type ProbeOutcome } from './Reachability.js';
 import { SampleWriter } from './SampleWriter.js';
 import { DueQueue } from './DueQueue.js';
-import type {
-  CheckReport, EndpointHealth, EndpointStateChange, HealthSettings, HealthState, OptionsProber, OptionsReply, RegistrationChange,
-  RegistrationState,
-} from './types.js';
+import type { EndpointCheckResult, EndpointState, OptionsProbeResult, RegistrationState } from '../../protocol/index.js';
+import type { EndpointHealth, EndpointStateChange, HealthSettings, OptionsProber, RegistrationChange } from './types.js';
 
 // OPTIONS "qualify" of every configured endpoint. Each endpoint has its own jittered due time (all
 // on one timer, see DueQueue), so 2,000 endpoints spread over the interval instead of firing
@@ -157,8 +155,8 @@ export class EndpointMonitor extends TypedEmitter<MonitorEvents> {
   }
 
   /** How many endpoints are in each state (for `status`). */
-  counts(): Record<HealthState, number> {
-    const c: Record<HealthState, number> = { unknown: 0, reachable: 0, degraded: 0, unreachable: 0 };
+  counts(): Record<EndpointState, number> {
+    const c: Record<EndpointState, number> = { unknown: 0, reachable: 0, degraded: 0, unreachable: 0 };
     for (const t of this.#tracked.values()) c[t.r.state]++;
     return c;
   }
@@ -191,7 +189,7 @@ export class EndpointMonitor extends TypedEmitter<MonitorEvents> {
 
   /** The technician's check: OPTIONS over each transport, with a likely cause on failure. Takes the
    *  endpoint's config so it also works for one added by a reload the monitor has not seen yet. */
-  async check(ep: Endpoint, onStep?: (s: CheckStep) => void): Promise<CheckReport> {
+  async check(ep: Endpoint, onStep?: (s: CheckStep) => void): Promise<EndpointCheckResult> {
     const report = await checkEndpoint(ep, this.#prober, { timeoutMs: this.#settings.timeoutMs, degradedRttMs: this.#settings.degradedRttMs, onStep });
     const t = this.#tracked.get(ep.id);
     const server = report.probes.find((p) => p.server !== undefined)?.server;
@@ -235,7 +233,7 @@ export class EndpointMonitor extends TypedEmitter<MonitorEvents> {
       this.#queue.delete(t);
       this.#tracked.delete(id);
     }
-    let restored: Map<string, { state: HealthState; since: number }> | undefined;
+    let restored: Map<string, { state: EndpointState; since: number }> | undefined;
     const spread = Math.min(this.#intervalMs(), 1000);
     for (const ep of endpoints) {
       const t = this.#tracked.get(ep.id);
@@ -256,7 +254,7 @@ export class EndpointMonitor extends TypedEmitter<MonitorEvents> {
     }
   }
 
-  #restore(): Map<string, { state: HealthState; since: number }> {
+  #restore(): Map<string, { state: EndpointState; since: number }> {
     try {
       return this.#repo.latestStates();
     } catch (err) {
@@ -303,7 +301,7 @@ export class EndpointMonitor extends TypedEmitter<MonitorEvents> {
     const startedAt = this.#clock.now();
     const timeoutMs = t.inCall ? Math.min(this.#settings.timeoutMs, IN_CALL_PERIOD_MS) : this.#settings.timeoutMs;
     this.#inflight.set(t, { deadline: startedAt + timeoutMs + GUARD_MS, startedAt, timeoutMs });
-    let reply: OptionsReply;
+    let reply: OptionsProbeResult;
     try {
       reply = await this.#prober.options({ uri: t.ep.uri, transport: t.ep.transport }, { timeoutMs });
     } catch (err) {
@@ -316,7 +314,7 @@ export class EndpointMonitor extends TypedEmitter<MonitorEvents> {
     this.#finish(t, reply, startedAt, timeoutMs);
   }
 
-  #finish(t: Tracked, reply: OptionsReply, startedAt: number, timeoutMs: number): void {
+  #finish(t: Tracked, reply: OptionsProbeResult, startedAt: number, timeoutMs: number): void {
     this.#inflight.delete(t);
     this.#running--;
     t.probing = false;
@@ -364,7 +362,7 @@ export class EndpointMonitor extends TypedEmitter<MonitorEvents> {
     return Math.max(MIN_GAP_MS, due - now);
   }
 
-  #transition(t: Tracked, from: HealthState, to: HealthState, reason: string | undefined, at: number): void {
+  #transition(t: Tracked, from: EndpointState, to: EndpointState, reason: string | undefined, at: number): void {
     const rttMs = t.rttMs;
     try {
       this.#repo.recordTransition({ endpointId: t.ep.id, from, to, at, reason, rttMs: rttMs ?? undefined });

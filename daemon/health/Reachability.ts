@@ -1,4 +1,4 @@
-import type { HealthState } from './types.js';
+import type { EndpointState } from '../../protocol/index.js';
 
 // The reachability state of one endpoint, fed one probe result at a time. Pure (no timers, no I/O)
 // so the hysteresis rules can be tested on their own:
@@ -22,8 +22,8 @@ export interface ProbeOutcome {
 }
 
 export interface Transition {
-  from: HealthState;
-  to: HealthState;
+  from: EndpointState;
+  to: EndpointState;
   reason?: string;
 }
 
@@ -34,7 +34,7 @@ export interface FeedResult {
 }
 
 export class Reachability {
-  #state: HealthState;
+  #state: EndpointState;
   #since: number | null;
   #reason: string | undefined;
   #window: boolean[] = [];
@@ -42,12 +42,12 @@ export class Reachability {
   #okRun = 0;
   #failRun = 0;
 
-  constructor(state: HealthState = 'unknown', since: number | null = null) {
+  constructor(state: EndpointState = 'unknown', since: number | null = null) {
     this.#state = state;
     this.#since = since;
   }
 
-  get state(): HealthState {
+  get state(): EndpointState {
     return this.#state;
   }
 
@@ -91,7 +91,7 @@ export class Reachability {
     return { transition, confirm };
   }
 
-  #decide(p: ProbeOutcome, limitMs: number): { to: HealthState; reason?: string } {
+  #decide(p: ProbeOutcome, limitMs: number): { to: EndpointState; reason?: string } {
     if (!p.answered) {
       if (this.#failRun >= FAIL_DOWN) return { to: 'unreachable', reason: p.reason ?? 'no answer' };
       return { to: this.#state, reason: this.#reason };

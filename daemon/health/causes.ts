@@ -1,25 +1,26 @@
 import type { ProbeOutcome } from './Reachability.js';
-import type { OptionsReply, OptionsTarget, ProbeError, SipTransport } from './types.js';
+import type { OptionsProbeResult, ProbeError, SipTransport } from '../../protocol/index.js';
+import type { OptionsTarget } from './types.js';
 
 // Turning an OPTIONS reply into plain words: the monitor's short reason ("no answer within 2000 ms
 // over UDP") and the technician's likely cause ("the host is down, or a firewall drops SIP").
 
 /** Any SIP answer means the endpoint is alive, whatever it thinks of OPTIONS or of us. */
-export function isAnswer(r: OptionsReply): boolean {
+export function isAnswer(r: OptionsProbeResult): boolean {
   return r.error === undefined && r.status !== undefined;
 }
 
 /** A check probe passes on 2xx, and on "I don't do OPTIONS" answers (405, 501): the device is up. */
-export function isGoodAnswer(r: OptionsReply): boolean {
+export function isGoodAnswer(r: OptionsProbeResult): boolean {
   return isAnswer(r) && r.status !== undefined && ((r.status >= 200 && r.status < 300) || r.status === 405 || r.status === 501);
 }
 
-export function statusText(r: OptionsReply): string {
+export function statusText(r: OptionsProbeResult): string {
   return `${r.status ?? '?'}${r.reason ? ` ${r.reason}` : ''}`;
 }
 
 /** The monitor's view of one reply. */
-export function describeReply(r: OptionsReply, transport: SipTransport, timeoutMs: number): ProbeOutcome {
+export function describeReply(r: OptionsProbeResult, transport: SipTransport, timeoutMs: number): ProbeOutcome {
   if (isAnswer(r)) {
     const o: ProbeOutcome = { answered: true, rttMs: r.rttMs ?? null };
     if (!isGoodAnswer(r)) o.reason = `answers OPTIONS with ${statusText(r)}`;
@@ -28,7 +29,7 @@ export function describeReply(r: OptionsReply, transport: SipTransport, timeoutM
   return { answered: false, rttMs: null, reason: failureReason(r, transport, timeoutMs) };
 }
 
-function failureReason(r: OptionsReply, transport: SipTransport, timeoutMs: number): string {
+function failureReason(r: OptionsProbeResult, transport: SipTransport, timeoutMs: number): string {
   const t = transport.toUpperCase();
   switch (r.error) {
     case 'unreachable': return transport === 'udp' ? 'port unreachable over UDP' : `connection refused over ${t}`;
@@ -39,7 +40,7 @@ function failureReason(r: OptionsReply, transport: SipTransport, timeoutMs: numb
 }
 
 /** The error class the check reports for a reply. */
-export function probeError(r: OptionsReply, transport: SipTransport): ProbeError | undefined {
+export function probeError(r: OptionsProbeResult, transport: SipTransport): ProbeError | undefined {
   if (r.error === 'unreachable') return transport === 'udp' ? 'unreachable' : 'refused';
   if (r.error) return r.error;
   if (r.status === 403) return 'forbidden';
@@ -48,7 +49,7 @@ export function probeError(r: OptionsReply, transport: SipTransport): ProbeError
 }
 
 /** What probably went wrong, for people; undefined when nothing did. */
-export function likelyCause(r: OptionsReply, target: OptionsTarget, host: string, port: number, timeoutMs: number): string | undefined {
+export function likelyCause(r: OptionsProbeResult, target: OptionsTarget, host: string, port: number, timeoutMs: number): string | undefined {
   if (isGoodAnswer(r)) return undefined;
   const t = target.transport.toUpperCase();
   const where = `${host}:${port}`;

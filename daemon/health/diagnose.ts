@@ -2,7 +2,8 @@ import { lookup } from 'node:dns/promises';
 import type { Endpoint } from '../config/schema.js';
 import { defaultPort, parseSipUri } from '../config/uri.js';
 import { isAnswer, isGoodAnswer, likelyCause, probeError, statusText } from './causes.js';
-import type { CheckReport, OptionsProber, OptionsReply, ProbeReport, SipTransport } from './types.js';
+import type { EndpointCheckResult, OptionsProbeResult, ProbeResult, SipTransport } from '../../protocol/index.js';
+import type { OptionsProber } from './types.js';
 
 // `vcbridge endpoint check`: an immediate OPTIONS over each transport, timed, with the answer's
 // Server/User-Agent and, on failure, the likely cause in plain words. Steps are reported as they
@@ -27,9 +28,9 @@ export interface CheckOptions {
 
 const RESOLVE_TIMEOUT_MS = 3000;
 
-export async function checkEndpoint(ep: Pick<Endpoint, 'id' | 'uri' | 'transport'>, prober: OptionsProber, opts: CheckOptions): Promise<CheckReport> {
+export async function checkEndpoint(ep: Pick<Endpoint, 'id' | 'uri' | 'transport'>, prober: OptionsProber, opts: CheckOptions): Promise<EndpointCheckResult> {
   const step = (s: CheckStep): void => opts.onStep?.(s);
-  const failed = (likely: string): CheckReport => ({ id: ep.id, uri: ep.uri, probes: [], verdict: 'failed', likelyCause: likely });
+  const failed = (likely: string): EndpointCheckResult => ({ id: ep.id, uri: ep.uri, probes: [], verdict: 'failed', likelyCause: likely });
 
   step({ id: 'config', state: 'running' });
   const uri = parseSipUri(ep.uri);
@@ -56,12 +57,12 @@ export async function checkEndpoint(ep: Pick<Endpoint, 'id' | 'uri' | 'transport
   }
 
   const order: SipTransport[] = [ep.transport, ...(['udp', 'tcp'] as const).filter((t) => t !== ep.transport)];
-  const probes = await Promise.all(order.map(async (transport): Promise<ProbeReport> => {
+  const probes = await Promise.all(order.map(async (transport): Promise<ProbeResult> => {
     const id = `options:${transport}` as const;
     step({ id, state: 'running' });
     const port = transport === 'tls' && uri.port === undefined ? 5061 : defaultPort(uri);
     const target = { uri: ep.uri, transport };
-    let reply: OptionsReply;
+    let reply: OptionsProbeResult;
     try {
       reply = await prober.options(target, { timeoutMs: opts.timeoutMs });
     } catch (err) {
@@ -82,8 +83,8 @@ export async function checkEndpoint(ep: Pick<Endpoint, 'id' | 'uri' | 'transport
   return { id: ep.id, uri: ep.uri, probes, ...verdict(ep.transport, probes, opts.degradedRttMs) };
 }
 
-function toReport(transport: SipTransport, r: OptionsReply): ProbeReport {
-  const p: ProbeReport = { transport, ok: isGoodAnswer(r) };
+function toReport(transport: SipTransport, r: OptionsProbeResult): ProbeResult {
+  const p: ProbeResult = { transport, ok: isGoodAnswer(r) };
   // A local failure may carry a made-up status (the stack's 408/503): only real answers show one.
   if (isAnswer(r)) {
     if (r.status !== undefined) p.status = r.status;
@@ -96,7 +97,7 @@ function toReport(transport: SipTransport, r: OptionsReply): ProbeReport {
   return p;
 }
 
-function verdict(configured: SipTransport, probes: ProbeReport[], limitMs: number): Pick<CheckReport, 'verdict' | 'likelyCause'> {
+function verdict(configured: SipTransport, probes: ProbeResult[], limitMs: number): Pick<EndpointCheckResult, 'verdict' | 'likelyCause'> {
   const main = probes.find((p) => p.transport === configured);
   if (main?.ok) {
     if (main.rttMs !== undefined && main.rttMs > limitMs) {

@@ -4,7 +4,7 @@
 // and needs no running conference, SIP or media.
 import type {
   AttendanceStatus, DailyReport, ReportLink, ReportMeeting, ReportSiteAttendance, ReportUptime,
-} from '../api/protocol.js';
+} from '../../protocol/index.js';
 import type { CdrRepo } from '../store/CdrRepo.js';
 import type { ConferenceRepo, ConferenceRow } from '../store/ConferenceRepo.js';
 import type { HealthRepo } from '../store/HealthRepo.js';

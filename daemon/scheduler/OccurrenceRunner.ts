@@ -1,4 +1,4 @@
-import type { ConferenceMode, OccurrenceView, PreflightReport } from '../api/protocol.js';
+import type { ConferenceMode, OccurrenceView, PreflightReport } from '../../protocol/index.js';
 import type { SiteConfig } from '../config/schema.js';
 import type { Store } from '../store/Store.js';
 import type { OccurrenceDetailRow, ScheduleRow } from '../store/ScheduleRepo.js';

@@ -1,4 +1,4 @@
-import type { PreflightReport, PreflightSiteStatus } from '../api/protocol.js';
+import type { PreflightReport, PreflightSiteStatus } from '../../protocol/index.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { Prober, TestCallOutcome } from './types.js';

@@ -1,4 +1,4 @@
-import type { ScheduleAddParams, ScheduleConflict, ScheduleEditParams } from '../api/protocol.js';
+import type { ScheduleAddParams, ScheduleConflict, ScheduleEditParams } from '../../protocol/index.js';
 import type { SiteConfig } from '../config/schema.js';
 import { VcError } from '../errors.js';
 import type { Store } from '../store/Store.js';

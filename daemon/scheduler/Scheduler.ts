@@ -1,7 +1,7 @@
 import type {
   OccurrenceView, PreflightReport, ScheduleAddParams, ScheduleBookResult, ScheduleCancelParams, ScheduleCancelResult,
   ScheduleDetail, ScheduleEditParams, ScheduleImportParams, ScheduleImportResult, ScheduleListParams,
-} from '../api/protocol.js';
+} from '../../protocol/index.js';
 import type { SiteConfig } from '../config/schema.js';
 import { VcError } from '../errors.js';
 import type { Store } from '../store/Store.js';

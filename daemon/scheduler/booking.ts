@@ -1,4 +1,4 @@
-import type { ConferenceMode } from '../api/protocol.js';
+import type { ConferenceMode } from '../../protocol/index.js';
 import type { SiteConfig } from '../config/schema.js';
 import { isValidTimeZone } from '../config/timezone.js';
 import { VcError } from '../errors.js';

@@ -1,4 +1,4 @@
-import type { ScheduleConflict } from '../api/protocol.js';
+import type { ScheduleConflict } from '../../protocol/index.js';
 import type { Occurrence } from './Recurrence.js';
 import { formatWall } from './zonedTime.js';
 

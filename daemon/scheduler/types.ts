@@ -1,4 +1,4 @@
-import type { ConferenceStartParams, OccurrenceView, PreflightReport } from '../api/protocol.js';
+import type { ConferenceStartParams, OccurrenceView, PreflightReport } from '../../protocol/index.js';
 
 // What the scheduler needs from the layers below. The daemon hands in adapters over the health
 // monitor / SIP stack (Prober) and the conference bridge (ConferenceControl), so the scheduler

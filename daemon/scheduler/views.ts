@@ -1,4 +1,4 @@
-import type { ConferenceMode, OccurrenceView, PreflightReport, ScheduleDetail, ScheduleView } from '../api/protocol.js';
+import type { ConferenceMode, OccurrenceView, PreflightReport, ScheduleDetail, ScheduleView } from '../../protocol/index.js';
 import type { OccurrenceDetailRow, ScheduleException, ScheduleRow } from '../store/ScheduleRepo.js';
 import type { Occurrence } from './Recurrence.js';
 

@@ -17,7 +17,8 @@ import { Registration, type RegistrationOptions } from './Registration.js';
 import { Call } from './Call.js';
 import { RateLimiter } from '../util/RateLimiter.js';
 import { localResponse, withTimeout } from './requests.js';
-import { checkInvite, probeOptions, type OptionsResult } from './probe.js';
+import type { OptionsProbeResult } from '../../protocol/index.js';
+import { checkInvite, probeOptions } from './probe.js';
 import { listenOptions, stackTlsOptions, type SipListen, type SipTlsOptions } from './listen.js';
 import { uasSessionTimer } from './SessionTimer.js';
 import {
@@ -25,7 +26,7 @@ import {
   uriString, type SipMessageSeen, type SipSource, type SipTarget, type SipTransport,
 } from './message.js';
 
-export type { SipListen, SipTlsOptions, OptionsResult, SipMessageSeen };
+export type { SipListen, SipTlsOptions, SipMessageSeen };
 export type { SipStackOptions, SipStats, SipStackEvents } from './stackTypes.js';
 import type { SipStackOptions, SipStats, SipStackEvents } from './stackTypes.js';
 
@@ -120,7 +121,7 @@ export class SipStack extends TypedEmitter<SipStackEvents> implements SipCore {
   }
 
   /** Probe a peer with OPTIONS (health monitor). Never throws. */
-  options(target: SipTarget, { timeoutMs = 2000 }: { timeoutMs?: number } = {}): Promise<OptionsResult> {
+  options(target: SipTarget, { timeoutMs = 2000 }: { timeoutMs?: number } = {}): Promise<OptionsProbeResult> {
     return probeOptions(this, target, timeoutMs);
   }
 

@@ -1,25 +1,16 @@
 // Two stateless helpers of SipStack: the OPTIONS probe the health monitor calls, and the checks a
 // new INVITE must pass before it is offered to the application.
 import { performance } from 'node:perf_hooks';
+import type { OptionsProbeResult } from '../../protocol/index.js';
 import type { SipMessage } from './lib.js';
 import type { SipCore } from './core.js';
 import { failureKind } from './requests.js';
 import { parseRemoteSdp } from './sdpNegotiate.js';
 import { bodyText, contentType, header, hostFamily, newCallId, newTag, routableUri, tokens, uriString, type SipSource, type SipTarget } from './message.js';
 
-export interface OptionsResult {
-  /** The peer answered 2xx. Any answer (error undefined, status set) means it is alive. */
-  ok: boolean;
-  status?: number;
-  reason?: string;
-  rttMs?: number;
-  /** The peer's Server (or User-Agent) header. */
-  server?: string;
-  error?: 'timeout' | 'unreachable' | 'dns' | 'transport';
-}
 
 /** One OPTIONS to `target`; resolves (never rejects) with what came back. */
-export function probeOptions(core: SipCore, target: SipTarget, timeoutMs: number): Promise<OptionsResult> {
+export function probeOptions(core: SipCore, target: SipTarget, timeoutMs: number): Promise<OptionsProbeResult> {
   let uri;
   try {
     uri = routableUri(target.uri, target.transport, 'OPTIONS target');

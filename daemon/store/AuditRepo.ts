@@ -1,21 +1,9 @@
 import type { Database, Statement } from 'better-sqlite3';
+import type { AuditEntry } from '../../protocol/index.js';
 import { VcError } from '../errors.js';
 import type { Clock } from '../util/clock.js';
 import { clampLimit, guard, toJson } from './sql.js';
 
-/** One audit row as the API shows it; structurally identical to `AuditEntry` in api/protocol.ts
- *  (the store must not import the api layer). */
-export interface AuditEntry {
-  id: number;
-  /** ISO 8601, UTC. */
-  at: string;
-  actor: string;
-  role: string;
-  method: string;
-  params: unknown;
-  result: 'ok' | 'error';
-  errorCode?: string;
-}
 
 export interface NewAuditEntry {
   actor: string;

@@ -1,14 +1,13 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { clampLimit, guard } from './sql.js';
 
-/** Same strings as `EndpointState` in api/protocol.ts (the store cannot import the api layer). */
-export type HealthState = 'unknown' | 'reachable' | 'degraded' | 'unreachable';
+import type { EndpointState } from '../../protocol/index.js';
 
 export interface HealthTransition {
   id: number;
   endpointId: string;
-  from: HealthState;
-  to: HealthState;
+  from: EndpointState;
+  to: EndpointState;
   /** UTC ms. */
   at: number;
   reason: string | null;
@@ -17,8 +16,8 @@ export interface HealthTransition {
 
 export interface NewHealthTransition {
   endpointId: string;
-  from: HealthState;
-  to: HealthState;
+  from: EndpointState;
+  to: EndpointState;
   at: number;
   reason?: string;
   rttMs?: number;
@@ -46,8 +45,8 @@ export interface Availability {
 interface TransitionRow {
   id: number;
   endpoint_id: string;
-  from_state: HealthState;
-  to_state: HealthState;
+  from_state: EndpointState;
+  to_state: EndpointState;
   at: number;
   reason: string | null;
   rtt_ms: number | null;
@@ -63,9 +62,9 @@ export class HealthRepo {
   readonly #insertTransition: Statement<[string, string, string, number, string | null, number | null]>;
   readonly #insertSample: Statement<[string, number, number | null, number, number | null]>;
   readonly #last: Statement<[string, number], TransitionRow>;
-  readonly #latest: Statement<[], { endpoint_id: string; to_state: HealthState; at: number }>;
-  readonly #stateAt: Statement<[string, number], { to_state: HealthState }>;
-  readonly #between: Statement<[string, number, number], { to_state: HealthState; at: number }>;
+  readonly #latest: Statement<[], { endpoint_id: string; to_state: EndpointState; at: number }>;
+  readonly #stateAt: Statement<[string, number], { to_state: EndpointState }>;
+  readonly #between: Statement<[string, number, number], { to_state: EndpointState; at: number }>;
   readonly #samples: Statement<[string, number, number], { endpoint_id: string; at: number; rtt_ms: number | null; ok: number; code: number | null }>;
   readonly #prune: Statement<[number]>;
 
@@ -107,7 +106,7 @@ export class HealthRepo {
   }
 
   /** Each endpoint's most recent state and since when (UTC ms); endpoints never seen are absent. */
-  latestStates(): Map<string, { state: HealthState; since: number }> {
+  latestStates(): Map<string, { state: EndpointState; since: number }> {
     return new Map(this.#latest.all().map((r) => [r.endpoint_id, { state: r.to_state, since: r.at }]));
   }
 
@@ -121,7 +120,7 @@ export class HealthRepo {
   availability(endpointId: string, fromMs: number, toMs: number): Availability {
     const a: Availability = { upMs: 0, downMs: 0, unknownMs: 0 };
     if (toMs <= fromMs) return a;
-    let state: HealthState = this.#stateAt.get(endpointId, fromMs)?.to_state ?? 'unknown';
+    let state: EndpointState = this.#stateAt.get(endpointId, fromMs)?.to_state ?? 'unknown';
     let t = fromMs;
     const add = (until: number): void => {
       const d = until - t;

@@ -1,4 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
+import type { QualitySummary } from '../../protocol/index.js';
 import { clampLimit, guard } from './sql.js';
 
 /** One periodic quality sample of a conference leg. */
@@ -17,15 +18,9 @@ export interface LegStatsSample {
 }
 
 /** Quality of one leg over a time window (reports: the worst links of a day). */
-export interface LegStatsSummary {
+export interface LegStatsSummary extends QualitySummary {
   conferenceId: string;
   endpointId: string;
-  samples: number;
-  avgLossPct: number | null;
-  maxLossPct: number | null;
-  avgJitterMs: number | null;
-  maxJitterMs: number | null;
-  avgRttMs: number | null;
 }
 
 interface StatsDbRow {

@@ -12,7 +12,7 @@ import { toVcError } from '../errors.js';
 import type { Conference } from '../conference/Conference.js';
 import type { BrowserParticipant } from '../conference/BrowserParticipant.js';
 import type { BrowserLink, BrowserListen, LinkEnd } from '../conference/BrowserLink.js';
-import type { ConferenceView, ParticipantView } from '../api/protocol.js';
+import type { ConferenceView, ParticipantView } from '../../protocol/index.js';
 import type { JoinClaims } from './JoinTokens.js';
 import { CLOSE_CODE_OF, type RefusalKind } from './messages.js';
 import { PING_INTERVAL_S, type ClientMessage, type Notifications, type Roster, type ServerMessage, type Welcome } from './signalling.js';

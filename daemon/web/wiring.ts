@@ -9,7 +9,7 @@ import type { SiteConfig } from '../config/schema.js';
 import type { ConferenceManager } from '../conference/ConferenceManager.js';
 import type { MethodRouter } from '../api/Router.js';
 import type { RpcServer } from '../api/RpcServer.js';
-import type { ConferenceInviteResult } from '../api/protocol.js';
+import type { ConferenceInviteResult } from '../../protocol/index.js';
 import { VcError } from '../errors.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';

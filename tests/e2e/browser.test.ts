@@ -18,7 +18,7 @@ import { CLI_JS, ROOT } from '../helpers/daemon.js';
 import { toneDb } from '../helpers/simRoom.js';
 import { startBrowserJoin, type BrowserJoin } from '../../daemon/web/wiring.js';
 import { JOIN_CLOSE } from '../../daemon/web/signalling.js';
-import type { ConferenceInviteResult, ConferenceView, ParticipantView } from '../../daemon/api/protocol.js';
+import type { ConferenceInviteResult, ConferenceView, ParticipantView } from '../../protocol/index.js';
 import { createLogger, silentLogger } from '../../daemon/util/logger.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ConferenceView } from '../../daemon/api/protocol.js';
+import type { ConferenceView } from '../../protocol/index.js';
 import { ensureBuilt } from '../helpers/build.js';
 import { CLI_JS, ROOT, TOKENS, rawConnect, startDaemon, testConfig, type RunningDaemon } from '../helpers/daemon.js';
 import { freePort } from '../helpers/ports.js';

@@ -11,7 +11,7 @@ import { KamailioUpstream } from '../peers/kamailioUpstream.js';
 import { BRIDGE_TOKEN, startBridge, type Bridge } from '../helpers/conferenceBridge.js';
 import { CLI_JS } from '../helpers/daemon.js';
 import { toneDb } from '../helpers/simRoom.js';
-import type { ConferenceView } from '../../daemon/api/protocol.js';
+import type { ConferenceView } from '../../protocol/index.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 async function until(what: string, fn: () => boolean | Promise<boolean>, ms: number): Promise<void> {

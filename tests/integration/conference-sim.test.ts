@@ -12,7 +12,7 @@ import { Store } from '../../daemon/store/Store.js';
 import { WorkerPool } from '../../daemon/media/WorkerPool.js';
 import { RelayPortPool } from '../../daemon/media/RelayPortPool.js';
 import { ConferenceManager } from '../../daemon/conference/ConferenceManager.js';
-import type { ConferenceView, ParticipantView } from '../../daemon/api/protocol.js';
+import type { ConferenceView, ParticipantView } from '../../protocol/index.js';
 import type { ConferenceControl } from '../../daemon/scheduler/types.js';
 import { SimSignalling } from '../helpers/simSignalling.js';
 import { toneDb } from '../helpers/simRoom.js';

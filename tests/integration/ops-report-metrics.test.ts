@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BaresipRoom } from '../peers/baresipRoom.js';
 import { CLI_JS, TOKENS, rawConnect, startDaemon, testConfig, type RunningDaemon } from '../helpers/daemon.js';
 import { freePort } from '../helpers/ports.js';
-import type { DailyReport } from '../../daemon/api/protocol.js';
+import type { DailyReport } from '../../protocol/index.js';
 
 type Reply = { result?: any; error?: { message: string; data?: { code: string } } };
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

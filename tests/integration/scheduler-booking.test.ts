@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ScheduleAddParams, ScheduleConflict } from '../../daemon/api/protocol.js';
+import type { ScheduleAddParams, ScheduleConflict } from '../../protocol/index.js';
 import { VcError } from '../../daemon/errors.js';
 import { formatWall } from '../../daemon/scheduler/zonedTime.js';
 import { ALICE, harness, siteConfig, type Harness } from '../helpers/schedulerFixture.js';

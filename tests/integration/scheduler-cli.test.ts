@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MethodRouter } from '../../daemon/api/Router.js';
 import { RpcServer } from '../../daemon/api/RpcServer.js';
-import { registerScheduleMethods } from '../../daemon/scheduler/methods.js';
+import { registerScheduleMethods } from '../../daemon/api/methods/schedule.js';
 import { Scheduler } from '../../daemon/scheduler/Scheduler.js';
 import { Store } from '../../daemon/store/Store.js';
 import { systemClock } from '../../daemon/util/clock.js';

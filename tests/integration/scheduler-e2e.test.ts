@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { OccurrenceView } from '../../daemon/api/protocol.js';
+import type { OccurrenceView } from '../../protocol/index.js';
 import { Scheduler } from '../../daemon/scheduler/Scheduler.js';
 import { conferenceControl, followConferences } from '../../daemon/scheduler/wiring.js';
 import { systemClock } from '../../daemon/util/clock.js';

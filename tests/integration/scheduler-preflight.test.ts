@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { PreflightReport } from '../../daemon/api/protocol.js';
+import type { PreflightReport } from '../../protocol/index.js';
 import { Scheduler } from '../../daemon/scheduler/Scheduler.js';
 import type { Prober } from '../../daemon/scheduler/types.js';
 import { Store } from '../../daemon/store/Store.js';

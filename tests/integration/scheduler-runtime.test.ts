@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { OccurrenceView, PreflightReport } from '../../daemon/api/protocol.js';
+import type { OccurrenceView, PreflightReport } from '../../protocol/index.js';
 import type { ScheduleNotice } from '../../daemon/scheduler/types.js';
 import { ALICE, harness, siteConfig, type Harness } from '../helpers/schedulerFixture.js';
 

@@ -11,7 +11,7 @@ import WebSocket from 'ws';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Daemon } from '../../daemon/Daemon.js';
-import { METHOD_ROLES, ROLE_RANK, type Role } from '../../daemon/api/protocol.js';
+import { METHOD_ROLES, ROLE_RANK, type Role } from '../../protocol/index.js';
 import { silentLogger } from '../../daemon/util/logger.js';
 import { TOKENS, rawConnect, testConfig } from '../helpers/daemon.js';
 import { freePort } from '../helpers/ports.js';

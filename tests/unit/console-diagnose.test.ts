@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { EndpointCheckResult, EndpointDetail } from '../../daemon/api/protocol.js';
+import type { EndpointCheckResult, EndpointDetail } from '../../protocol/index.js';
 import { CliError } from '../../cli/errors.js';
 import { runDiagnosis, uriAddress, type DiagnoseCallResult, type Diagnosis } from '../../cli/ui/data/diagnose.js';
 import type { ConsoleApi } from '../../cli/ui/data/types.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { EndpointView } from '../../daemon/api/protocol.js';
+import type { EndpointView } from '../../protocol/index.js';
 import { emptyForm, parseLocalTime, resolveSites, rruleProblem, validateForm } from '../../cli/ui/data/scheduleForm.js';
 import { translator } from '../../cli/ui/i18n/translate.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ConferenceView, EndpointView, OccurrenceView } from '../../daemon/api/protocol.js';
+import type { ConferenceView, EndpointView, OccurrenceView } from '../../protocol/index.js';
 import { EVENTS_KEPT, applyNotification, applySnapshot, emptyState, statsKey, type ConsoleState } from '../../cli/ui/data/state.js';
 
 const ep = (id: string, state: EndpointView['state'] = 'reachable'): EndpointView => ({

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { checkEndpoint, type CheckStep } from '../../daemon/health/diagnose.js';
-import type { OptionsProber, OptionsReply, SipTransport } from '../../daemon/health/types.js';
-import type { EndpointCheckResult, Notifications } from '../../daemon/api/protocol.js';
-import type { CheckReport, EndpointStateChange, RegistrationChange } from '../../daemon/health/types.js';
+import type { OptionsProber } from '../../daemon/health/types.js';
+import type { EndpointCheckResult, Notifications, OptionsProbeResult, SipTransport } from '../../protocol/index.js';
+import type { EndpointStateChange, RegistrationChange } from '../../daemon/health/types.js';
 
-// compile-time check: health's own shapes are the API's (health cannot import the api layer)
-const _sameShape: [EndpointCheckResult, CheckReport, Notifications['endpoint.state'], Notifications['endpoint.registration']] =
-  [{} as CheckReport, {} as EndpointCheckResult, {} as EndpointStateChange, {} as RegistrationChange];
+// compile-time check: health's events are the API's notifications
+const _sameShape: [Notifications['endpoint.state'], Notifications['endpoint.registration']] =
+  [{} as EndpointStateChange, {} as RegistrationChange];
 void _sameShape;
 
 // How `endpoint check` words each kind of failure. The replies here are scripted; the same paths
@@ -15,7 +15,7 @@ void _sameShape;
 const ep = { id: 'xiaoguan', uri: 'sip:xiaoguan@10.20.0.7:5060', transport: 'udp' as const };
 const opts = { timeoutMs: 2000, degradedRttMs: 300 };
 
-function prober(by: Partial<Record<SipTransport, OptionsReply>>): OptionsProber & { asked: SipTransport[] } {
+function prober(by: Partial<Record<SipTransport, OptionsProbeResult>>): OptionsProber & { asked: SipTransport[] } {
   const asked: SipTransport[] = [];
   return {
     asked,
@@ -26,7 +26,7 @@ function prober(by: Partial<Record<SipTransport, OptionsReply>>): OptionsProber 
   };
 }
 
-const ok200: OptionsReply = { ok: true, status: 200, reason: 'OK', rttMs: 4.2, server: 'Polycom/5.9' };
+const ok200: OptionsProbeResult = { ok: true, status: 200, reason: 'OK', rttMs: 4.2, server: 'Polycom/5.9' };
 
 describe('checkEndpoint: per-transport probes and likely causes', () => {
   it('probes the configured transport first, then the others, with timing and Server', async () => {

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { Endpoint } from '../../daemon/config/schema.js';
 import { EndpointMonitor, IN_CALL_PERIOD_MS } from '../../daemon/health/EndpointMonitor.js';
-import type { EndpointStateChange, HealthSettings, OptionsProber, OptionsReply, OptionsTarget } from '../../daemon/health/types.js';
+import type { EndpointStateChange, HealthSettings, OptionsProber, OptionsTarget } from '../../daemon/health/types.js';
+import type { OptionsProbeResult } from '../../protocol/index.js';
 import { Store } from '../../daemon/store/Store.js';
 import { silentLogger } from '../../daemon/util/logger.js';
 import { ManualClock } from '../helpers/manualClock.js';
@@ -26,14 +27,14 @@ class ScriptedProber implements OptionsProber {
   calls: { id: string; at: number; timeoutMs: number }[] = [];
   constructor(readonly clock: ManualClock) {}
 
-  options(target: OptionsTarget, opts: { timeoutMs: number }): Promise<OptionsReply> {
+  options(target: OptionsTarget, opts: { timeoutMs: number }): Promise<OptionsProbeResult> {
     const id = /^sip:([^@]+)@/.exec(target.uri)?.[1] ?? '?';
     this.calls.push({ id, at: this.clock.now(), timeoutMs: opts.timeoutMs });
     const m = this.mode.get(id) ?? { rttMs: 5 };
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     return new Promise((resolve) => {
-      const done = (r: OptionsReply) => { this.inFlight--; resolve(r); };
+      const done = (r: OptionsProbeResult) => { this.inFlight--; resolve(r); };
       if (m === 'silent') this.clock.setTimeout(() => done({ ok: false, error: 'timeout' }), opts.timeoutMs);
       else this.clock.setTimeout(() => done({ ok: true, status: 200, reason: 'OK', rttMs: m.rttMs, server: 'scripted/1.0' }), m.rttMs);
     });
@@ -218,7 +219,7 @@ describe('EndpointMonitor: robustness', () => {
   it('a prober that never settles is given up after its timeout; the endpoint goes unreachable and keeps being probed', async () => {
     const clock = new ManualClock(T0);
     let calls = 0;
-    const hanging: OptionsProber = { options: () => { calls++; return new Promise<OptionsReply>(() => undefined); } };
+    const hanging: OptionsProber = { options: () => { calls++; return new Promise<OptionsProbeResult>(() => undefined); } };
     const store = Store.open(join(root, `m${++n}.db`));
     const monitor = new EndpointMonitor({ prober: hanging, repo: store.health, clock, log: silentLogger(), settings: SETTINGS, random: () => 0.5 });
     opened.push({ store, monitor });

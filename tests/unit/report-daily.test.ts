@@ -8,7 +8,7 @@ import { Store } from '../../daemon/store/Store.js';
 import { buildDailyReport } from '../../daemon/reports/dailyReport.js';
 import { dayWindow } from '../../daemon/reports/dayWindow.js';
 import { renderReportCsv, renderReportHtml, renderReportText } from '../../cli/reportRender.js';
-import type { DailyReport } from '../../daemon/api/protocol.js';
+import type { DailyReport } from '../../protocol/index.js';
 
 const TZ = 'Asia/Shanghai';
 // 2026-12-07 09:00 in Shanghai = 01:00 UTC

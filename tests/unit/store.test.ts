@@ -6,8 +6,6 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Store } from '../../daemon/store/Store.js';
 import { LATEST_VERSION, MIGRATIONS } from '../../daemon/store/migrations.js';
 import type { Clock } from '../../daemon/util/clock.js';
-import type { AuditEntry as ApiAuditEntry } from '../../daemon/api/protocol.js';
-import type { AuditEntry as StoreAuditEntry } from '../../daemon/store/AuditRepo.js';
 
 const root = mkdtempSync(join(tmpdir(), 'vc-store-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -21,10 +19,6 @@ class FakeClock implements Clock {
   setTimeout(): never { throw new Error('not used'); }
   clearTimeout(): void { /* not used */ }
 }
-
-// compile-time check: the store's audit row is the API's AuditEntry and vice versa
-const _sameShape: [ApiAuditEntry, StoreAuditEntry] = [{} as StoreAuditEntry, {} as ApiAuditEntry];
-void _sameShape;
 
 describe('Store: opening and migrations', () => {
   it('creates the parent folder and migrates an empty file to the latest version', () => {

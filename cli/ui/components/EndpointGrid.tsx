@@ -2,7 +2,7 @@
 // subdistricts, bureaus), as many cells per line as the terminal is wide. When the site does not fit in `maxLines`,
 // reachable endpoints are only counted in their kind's heading, so the ones with a problem stay visible.
 import { Box, Text } from 'ink';
-import type { EndpointKind, EndpointView } from '../../../daemon/api/protocol.js';
+import type { EndpointKind, EndpointView } from '../../../protocol/index.js';
 import { fit, stringWidth } from '../format.js';
 import { localName, useI18n } from '../i18n/index.js';
 import { badgeStyle } from './StatusBadge.js';

@@ -1,7 +1,7 @@
 // The sites of one conference: state, mic, floor, what they see, link quality now and its trend,
 // plus a detail line with loss/jitter/RTT sparklines for the selected site.
 import { Box, Text } from 'ink';
-import type { ConferenceView, LegStats, ParticipantView } from '../../../daemon/api/protocol.js';
+import type { ConferenceView, LegStats, ParticipantView } from '../../../protocol/index.js';
 import { statsKey } from '../data/state.js';
 import { fmtKbps, fmtMs, fmtPct } from '../format.js';
 import { localName, useI18n } from '../i18n/index.js';

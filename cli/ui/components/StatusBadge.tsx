@@ -1,6 +1,6 @@
 // A state shown by colour AND symbol, so it still reads on a monochrome terminal or a printout.
 import { Text } from 'ink';
-import type { EndpointState, LegState, PreflightSiteStatus } from '../../../daemon/api/protocol.js';
+import type { EndpointState, LegState, PreflightSiteStatus } from '../../../protocol/index.js';
 import { useI18n, type MessageKey } from '../i18n/index.js';
 
 export type StepState = 'pending' | 'running' | 'ok' | 'warn' | 'fail' | 'skipped';

@@ -2,7 +2,7 @@
 // protocol's method table (`satisfies ParamsOf<...>`), so a contract change breaks the build here.
 import type {
   ConferenceMode, ParamsOf, ResultOf, ScheduleAddParams,
-} from '../../../daemon/api/protocol.js';
+} from '../../../protocol/index.js';
 import { isMethodUnknown, type ConsoleApi } from './types.js';
 import type { Snapshot } from './state.js';
 

@@ -1,7 +1,7 @@
 // The technician's diagnosis, step by step: config → address → SIP OPTIONS per transport → test call →
 // media both ways. Driven by sequential API calls (endpoint.show, endpoint.check, endpoint.diagnose);
 // each step is reported as it starts and ends so the screen can spin.
-import type { EndpointCheckResult, EndpointDetail, ParamsOf, ProbeResult } from '../../../daemon/api/protocol.js';
+import type { EndpointCheckResult, EndpointDetail, ParamsOf, ProbeResult } from '../../../protocol/index.js';
 import type { StepState } from '../components/StatusBadge.js';
 import type { MessageKey, T, Vars } from '../i18n/index.js';
 import { fmtMs, fmtPct } from '../format.js';

@@ -1,6 +1,6 @@
 // The booking form's fields and their inline validation. The daemon is the authority (conflicts,
 // capacity); this catches typing mistakes while the operator is still in the field.
-import type { EndpointView } from '../../../daemon/api/protocol.js';
+import type { EndpointView } from '../../../protocol/index.js';
 import { parseDuration } from '../../time.js';
 import type { T } from '../i18n/index.js';
 import type { ScheduleAddParams } from './calls.js';

@@ -2,7 +2,7 @@
 // the notifications the daemon pushes. Pure functions, so they are tested without a terminal.
 import type {
   ConferenceView, EndpointView, LegStats, Notifications, OccurrenceView, ParticipantView, StatusResult,
-} from '../../../daemon/api/protocol.js';
+} from '../../../protocol/index.js';
 
 export interface ConfEvent {
   at: string;

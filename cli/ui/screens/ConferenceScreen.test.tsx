@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ConferenceView, LegStats } from '../../../daemon/api/protocol.js';
+import type { ConferenceView, LegStats } from '../../../protocol/index.js';
 import { ConferenceScreen } from './ConferenceScreen.js';
 import type { ConferenceActions } from '../data/calls.js';
 import { statsKey } from '../data/state.js';

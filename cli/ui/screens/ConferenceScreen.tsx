@@ -3,7 +3,7 @@
 import { useEffect, useState } from 'react';
 import { Box, Text } from 'ink';
 import { useKeys } from '../hooks/useKeys.js';
-import type { ConferenceMode, ConferenceView, LegStats } from '../../../daemon/api/protocol.js';
+import type { ConferenceMode, ConferenceView, LegStats } from '../../../protocol/index.js';
 import { Confirm } from '../components/Confirm.js';
 import { EventLog } from '../components/EventLog.js';
 import { KeyHelp } from '../components/KeyHelp.js';

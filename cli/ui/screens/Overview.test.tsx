@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import stringWidth from 'string-width';
-import type { OccurrenceView } from '../../../daemon/api/protocol.js';
+import type { OccurrenceView } from '../../../protocol/index.js';
 import { Overview } from './Overview.js';
 import { applySnapshot, emptyState, type ConsoleState } from '../data/state.js';
 import { SITE, plain, renderIn, weeklyMeeting } from '../testing.js';

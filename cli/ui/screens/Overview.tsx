@@ -1,7 +1,7 @@
 // The console's home: every endpoint by kind with state and RTT, today's meetings with a countdown and
 // their pre-flight readiness, and the conferences in progress with their site counts.
 import { Box, Text } from 'ink';
-import type { ConferenceView, EndpointState, EndpointView, OccurrenceView } from '../../../daemon/api/protocol.js';
+import type { ConferenceView, EndpointState, EndpointView, OccurrenceView } from '../../../protocol/index.js';
 import { EndpointGrid } from '../components/EndpointGrid.js';
 import { badgeStyle } from '../components/StatusBadge.js';
 import { Table, type Cell } from '../components/Table.js';

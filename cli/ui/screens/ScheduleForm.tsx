@@ -3,7 +3,7 @@
 // Enter on the last field books, Esc cancels.
 import { Box, Text } from 'ink';
 import { useKeys } from '../hooks/useKeys.js';
-import type { EndpointView } from '../../../daemon/api/protocol.js';
+import type { EndpointView } from '../../../protocol/index.js';
 import { KeyHelp } from '../components/KeyHelp.js';
 import { Spinner } from '../components/Spinner.js';
 import { TextField, editText } from '../components/TextField.js';

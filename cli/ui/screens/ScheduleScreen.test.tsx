@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { OccurrenceView } from '../../../daemon/api/protocol.js';
+import type { OccurrenceView } from '../../../protocol/index.js';
 import { CliError } from '../../errors.js';
 import { ScheduleScreen } from './ScheduleScreen.js';
 import type { ScheduleAddParams } from '../data/calls.js';

@@ -1,7 +1,7 @@
 // The week's meetings, day by day, with their state and pre-flight readiness; 'a' books a new one.
 import { Box, Text } from 'ink';
 import { useKeys } from '../hooks/useKeys.js';
-import type { EndpointView, OccurrenceView } from '../../../daemon/api/protocol.js';
+import type { EndpointView, OccurrenceView } from '../../../protocol/index.js';
 import { KeyHelp } from '../components/KeyHelp.js';
 import { Table, type Cell } from '../components/Table.js';
 import type { ScheduleAddParams } from '../data/calls.js';

@@ -2,7 +2,7 @@
 import { useEffect, useRef } from 'react';
 import { Box, Text } from 'ink';
 import { useKeys } from '../hooks/useKeys.js';
-import type { EndpointView } from '../../../daemon/api/protocol.js';
+import type { EndpointView } from '../../../protocol/index.js';
 import { DiagnosisView } from '../components/DiagnosisView.js';
 import { KeyHelp } from '../components/KeyHelp.js';
 import { badgeStyle } from '../components/StatusBadge.js';

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { ConferenceManager } from '../../conference/ConferenceManager.js';
 import { cdrView } from '../../conference/views.js';
 import { VcError } from '../../errors.js';
-import type { CdrRow, ConferenceView, ParticipantView } from '../protocol.js';
+import type { CdrRow, ConferenceView, ParticipantView } from '../../../protocol/index.js';
 import type { MethodRouter } from '../Router.js';
 
 // conference.* and cdr.list: thin shells over the ConferenceManager; it validates against the site

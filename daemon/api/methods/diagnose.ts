@@ -3,7 +3,7 @@ import type { SiteConfig } from '../../config/schema.js';
 import { VcError } from '../../errors.js';
 import type { EndpointMonitor } from '../../health/EndpointMonitor.js';
 import type { TestCallReport } from '../../conference/TestCall.js';
-import type { EndpointDiagnoseResult } from '../protocol.js';
+import type { EndpointDiagnoseResult } from '../../../protocol/index.js';
 import type { MethodRouter } from '../Router.js';
 
 export interface DiagnoseDeps {

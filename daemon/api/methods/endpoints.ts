@@ -3,7 +3,7 @@ import type { Endpoint, SiteConfig } from '../../config/schema.js';
 import { VcError } from '../../errors.js';
 import type { EndpointMonitor } from '../../health/EndpointMonitor.js';
 import type { EndpointHealth } from '../../health/types.js';
-import type { EndpointCheckResult, EndpointDetail, EndpointTransition, EndpointView } from '../protocol.js';
+import type { EndpointCheckResult, EndpointDetail, EndpointTransition, EndpointView } from '../../../protocol/index.js';
 import type { MethodRouter } from '../Router.js';
 
 // endpoints.list / endpoint.show / endpoint.check: the site config says which endpoints exist, the

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { SiteConfig } from '../../config/schema.js';
 import type { Clock } from '../../util/clock.js';
 import { buildDailyReport, type ReportStore } from '../../reports/dailyReport.js';
-import type { DailyReport } from '../protocol.js';
+import type { DailyReport } from '../../../protocol/index.js';
 import type { MethodRouter } from '../Router.js';
 
 // report.daily: the day's operations report, built from the store (see daemon/reports). Reading

@@ -1,4 +1,4 @@
-import type { ConferenceMode, ScheduleImportParams, ScheduleImportResult } from '../../api/protocol.js';
+import type { ConferenceMode, ScheduleImportParams, ScheduleImportResult } from '../../../protocol/index.js';
 import type { SiteConfig } from '../../config/schema.js';
 import { VcError } from '../../errors.js';
 import type { Store } from '../../store/Store.js';

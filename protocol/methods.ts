@@ -1,53 +1,11 @@
-// The control API's typed contract: the one module of the daemon the CLI imports.
-// JSON-RPC 2.0 over WebSocket. Keep this file free of runtime imports from the daemon.
+// The control API's method table: each method's params, result and least role. The client's
+// calls and the server's handlers are both checked against it.
+import type { ConferenceInviteParams, ConferenceInviteResult, ConferenceListParams, ConferenceMode, ConferenceMuteParams, ConferenceStartParams, ConferenceView, ParticipantView } from './conferences.js';
+import type { AuditEntry, AuditListParams, StatusResult, SubscribeParams } from './daemon.js';
+import type { EndpointCheckResult, EndpointDetail, EndpointDiagnoseResult, EndpointView, EndpointsListParams } from './endpoints.js';
+import type { CdrListParams, CdrRow, DailyReport, ReportDailyParams } from './reports.js';
+import type { OccurrenceView, PreflightReport, ScheduleAddParams, ScheduleBookResult, ScheduleCancelParams, ScheduleCancelResult, ScheduleDetail, ScheduleEditParams, ScheduleImportParams, ScheduleImportResult, ScheduleListParams } from './schedules.js';
 
-export const PROTOCOL_VERSION = 1;
-export const DEFAULT_API_URL = 'ws://127.0.0.1:7443';
-/** Largest JSON-RPC frame the server accepts. */
-export const MAX_FRAME_BYTES = 1024 * 1024;
-
-export type Role = 'operator' | 'technician' | 'viewer';
-
-/** JSON-RPC error codes: the standard ones, plus one server code per VcError code family. */
-export const RPC_PARSE_ERROR = -32700;
-export const RPC_INVALID_REQUEST = -32600;
-export const RPC_METHOD_NOT_FOUND = -32601;
-export const RPC_INVALID_PARAMS = -32602;
-export const RPC_INTERNAL_ERROR = -32603;
-/** Every application error uses this JSON-RPC code; `data.code` carries the VcError code. */
-export const RPC_APP_ERROR = -32000;
-
-export interface RpcErrorData {
-  code: string;
-  details?: unknown;
-}
-
-export interface RpcRequest {
-  jsonrpc: '2.0';
-  id?: string | number | null;
-  method: string;
-  params?: unknown;
-}
-
-export interface RpcResponse {
-  jsonrpc: '2.0';
-  id: string | number | null;
-  result?: unknown;
-  error?: { code: number; message: string; data?: RpcErrorData };
-}
-
-export interface RpcNotification {
-  jsonrpc: '2.0';
-  method: string;
-  params: unknown;
-}
-
-import type { AuditEntry, AuditListParams, CdrListParams, CdrRow, ConferenceInviteParams, ConferenceInviteResult, ConferenceListParams, ConferenceMode, ConferenceMuteParams, ConferenceStartParams, ConferenceView, EndpointCheckResult, EndpointDetail, EndpointDiagnoseResult, EndpointState, EndpointView, EndpointsListParams, LegStats, ParticipantView, RegistrationState, StatusResult, SubscribeParams } from './protocolShapes.js';
-import type { DailyReport, OccurrenceView, PreflightReport, ReportDailyParams, ScheduleAddParams, ScheduleBookResult, ScheduleCancelParams, ScheduleCancelResult, ScheduleDetail, ScheduleEditParams, ScheduleImportParams, ScheduleImportResult, ScheduleListParams } from './scheduleShapes.js';
-export type * from './protocolShapes.js';
-export type * from './scheduleShapes.js';
-
-// ---------------------------------------------------------------- method table
 // Each entry: params, result, and the least role allowed to call it (viewer < technician < operator).
 
 export interface Methods {
@@ -92,8 +50,6 @@ export interface Methods {
 export type MethodName = keyof Methods;
 export type ParamsOf<M extends MethodName> = Methods[M]['params'];
 export type ResultOf<M extends MethodName> = Methods[M]['result'];
-
-export const ROLE_RANK: Record<Role, number> = { viewer: 0, technician: 1, operator: 2 };
 
 /** Least role per method, at run time (the server enforces it; the CLI can explain it). */
 export const METHOD_ROLES: { [M in MethodName]: Methods[M]['role'] } = {
@@ -140,20 +96,3 @@ export function isStateChanging(method: string): boolean {
   return !(method === 'status' || method === 'subscribe' || method === 'unsubscribe' || method.startsWith('report.') ||
     method.endsWith('.list') || method.endsWith('.show') || method.endsWith('.get'));
 }
-
-// ---------------------------------------------------------------- notifications
-
-export interface Notifications {
-  'daemon.reloaded': { changes: string[] };
-  'daemon.stopping': { reason: string };
-  'endpoint.state': { id: string; from: EndpointState; to: EndpointState; at: string; reason?: string; rttMs?: number | null };
-  'endpoint.registration': { id: string; state: RegistrationState; reason?: string };
-  'conference.state': ConferenceView;
-  'conference.participant': { conferenceId: string; participant: ParticipantView };
-  'conference.event': { conferenceId: string; at: string; message: string };
-  stats: { conferenceId: string; endpointId: string; stats: LegStats };
-  'schedule.preflight': PreflightReport;
-  'schedule.occurrence': OccurrenceView;
-  'schedule.notice': { scheduleId: string; conferenceId?: string; message: string };
-}
-export type NotificationName = keyof Notifications;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { MethodRouter } from '../api/Router.js';
-import type { Scheduler } from './Scheduler.js';
+import type { MethodRouter } from '../Router.js';
+import type { Scheduler } from '../../scheduler/Scheduler.js';
 
 // The schedule.* methods of the control API. Shapes are checked here; meaning (unknown endpoint,
 // start in the past, conflicts) is checked by the scheduler, which names what is wrong.

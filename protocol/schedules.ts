@@ -1,5 +1,7 @@
-// Shapes of schedules, pre-flight and reports in the control API (re-exported by protocol.ts). Types only.
-import type { ConferenceMode, PreflightSiteStatus } from './protocolShapes.js';
+// Schedules, their occurrences and pre-flight checks as the control API books and shows them.
+import type { ConferenceMode } from './conferences.js';
+
+export type PreflightSiteStatus = 'ready' | 'degraded' | 'unreachable';
 
 export interface PreflightReport {
   scheduleId: string;
@@ -150,76 +152,3 @@ export interface ScheduleImportResult {
   imported: ScheduleView[];
   skipped: { uid: string; summary: string; reason: string }[];
 }
-
-// ---------------------------------------------------------------- reports
-
-export interface ReportDailyParams {
-  /** YYYY-MM-DD in the site's time zone; default today there. */
-  date?: string;
-}
-
-export type AttendanceStatus = 'joined' | 'late' | 'missing';
-
-export interface ReportMeeting {
-  conferenceId: string;
-  title: string;
-  scheduleId: string | null;
-  startedAt: string;
-  endedAt: string | null;
-  durationMinutes: number | null;
-  endReason: string | null;
-  /** Every site the meeting listed: answered in time, late (after lateAfterMinutes), or never. */
-  sites: { endpointId: string; status: AttendanceStatus; answeredAt: string | null; lateMinutes: number | null }[];
-}
-
-export interface ReportSiteAttendance {
-  endpointId: string;
-  name: { zh: string; en: string };
-  meetings: number;
-  joined: number;
-  late: number;
-  missing: number;
-}
-
-export interface ReportUptime {
-  endpointId: string;
-  name: { zh: string; en: string };
-  /** Percent of the known time the endpoint answered OPTIONS; null when nothing is known. */
-  uptimePct: number | null;
-  upMinutes: number;
-  downMinutes: number;
-  unknownMinutes: number;
-}
-
-export interface ReportLink {
-  conferenceId: string;
-  title: string;
-  endpointId: string;
-  name: { zh: string; en: string };
-  samples: number;
-  avgLossPct: number | null;
-  maxLossPct: number | null;
-  avgJitterMs: number | null;
-  maxJitterMs: number | null;
-  avgRttMs: number | null;
-}
-
-export interface DailyReport {
-  site: string;
-  /** The day, YYYY-MM-DD in `timezone`. */
-  date: string;
-  timezone: string;
-  /** The day as UTC instants [from, to). */
-  from: string;
-  to: string;
-  generatedAt: string;
-  lateAfterMinutes: number;
-  meetings: ReportMeeting[];
-  /** Sites listed in at least one meeting of the day. */
-  attendance: ReportSiteAttendance[];
-  /** Every configured endpoint. */
-  uptime: ReportUptime[];
-  /** Legs with the highest loss (then jitter), at most 10. */
-  worstLinks: ReportLink[];
-}
-

@@ -1,0 +1,102 @@
+// Conferences and their participants as the control API shows and drives them.
+import type { EndpointKind } from './endpoints.js';
+
+export type ConferenceMode = 'broadcast' | 'rollcall' | 'voice' | 'select';
+export type LegState = 'idle' | 'calling' | 'ringing' | 'connected' | 'failed' | 'redialing' | 'hungup' | 'ended';
+
+export interface LegStats {
+  at: string;
+  lossPct: number | null;
+  jitterMs: number | null;
+  rttMs: number | null;
+  bitrateInKbps: number | null;
+  bitrateOutKbps: number | null;
+  audioCodec?: string;
+  videoCodec?: string;
+}
+
+/** Quality of one leg over a span of samples: a CDR's summary, a report's worst links. */
+export interface QualitySummary {
+  samples: number;
+  avgLossPct: number | null;
+  maxLossPct: number | null;
+  avgJitterMs: number | null;
+  maxJitterMs: number | null;
+  avgRttMs: number | null;
+}
+
+export interface ParticipantView {
+  endpointId: string;
+  name: { zh: string; en: string };
+  kind: EndpointKind | 'browser';
+  state: LegState;
+  /** Why the last attempt failed / why it ended. */
+  reason?: string;
+  muted: boolean;
+  hasFloor: boolean;
+  /** What this participant is shown (endpoint id of the source), null when nothing. */
+  viewing: string | null;
+  direction: 'out' | 'in';
+  connectedAt?: string;
+  attempts: number;
+  nextRedialAt?: string;
+  stats?: LegStats;
+}
+
+export interface ConferenceView {
+  id: string;
+  title: string;
+  state: 'starting' | 'active' | 'ending' | 'ended';
+  mode: ConferenceMode;
+  chair: string | null;
+  upstream: string | null;
+  /** Source everyone sees in broadcast/rollcall; the active speaker in voice mode. */
+  floor: string | null;
+  locked: boolean;
+  startedAt: string;
+  endsAt: string | null;
+  scheduleId?: string;
+  participants: ParticipantView[];
+}
+
+export interface ConferenceStartParams {
+  title: string;
+  endpoints?: string[];
+  group?: string;
+  upstream?: string;
+  chair?: string;
+  mode?: ConferenceMode;
+  durationMinutes?: number;
+}
+
+export interface ConferenceListParams {
+  /** Also conferences that ended (newest 100). */
+  all?: boolean;
+  /** With all: only those started at or after this ISO instant. */
+  since?: string;
+}
+
+export interface ConferenceMuteParams {
+  id: string;
+  endpointId?: string;
+  endpointIds?: string[];
+  /** Every site; with exceptChair the chair stays (or becomes) unmuted. */
+  all?: boolean;
+  exceptChair?: boolean;
+}
+
+export interface ConferenceInviteParams {
+  id: string;
+  /** Shown to everyone in the meeting, e.g. 教育局. */
+  name: string;
+  /** How long the link works (default 240 minutes). */
+  ttlMinutes?: number;
+}
+
+export interface ConferenceInviteResult {
+  /** The join page with its signed token: https://host:port/join?t=... */
+  url: string;
+  expiresAt: string;
+  /** The id the browser will have in the conference (conference.show, floor, mute). */
+  participantId: string;
+}

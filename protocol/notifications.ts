@@ -1,0 +1,19 @@
+// Notifications the daemon pushes to subscribed clients (JSON-RPC notifications, no id).
+import type { ConferenceView, LegStats, ParticipantView } from './conferences.js';
+import type { EndpointState, RegistrationState } from './endpoints.js';
+import type { OccurrenceView, PreflightReport } from './schedules.js';
+
+export interface Notifications {
+  'daemon.reloaded': { changes: string[] };
+  'daemon.stopping': { reason: string };
+  'endpoint.state': { id: string; from: EndpointState; to: EndpointState; at: string; reason?: string; rttMs?: number | null };
+  'endpoint.registration': { id: string; state: RegistrationState; reason?: string };
+  'conference.state': ConferenceView;
+  'conference.participant': { conferenceId: string; participant: ParticipantView };
+  'conference.event': { conferenceId: string; at: string; message: string };
+  stats: { conferenceId: string; endpointId: string; stats: LegStats };
+  'schedule.preflight': PreflightReport;
+  'schedule.occurrence': OccurrenceView;
+  'schedule.notice': { scheduleId: string; conferenceId?: string; message: string };
+}
+export type NotificationName = keyof Notifications;
