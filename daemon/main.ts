@@ -5,6 +5,7 @@ import { loadConfig } from './config/load.js';
 import { Daemon } from './Daemon.js';
 import { VcError, toVcError } from './errors.js';
 import { createLogger } from './util/logger.js';
+import { setListenerErrorReporter } from './util/TypedEmitter.js';
 import { VERSION } from './version.js';
 
 const USAGE = `usage: vcbridged --config FILE [--data-dir DIR] [--log-file FILE] [--log-level LEVEL]
@@ -87,6 +88,7 @@ export async function main(argv: string[]): Promise<number> {
     if (!daemon) reloadRequested = true;
     else daemon.reload().catch(() => undefined /* reload() logged why; the old config stays */);
   };
+  setListenerErrorReporter((event, err) => log.error({ err, event }, 'an event listener failed (bug); the emitter carried on'));
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGHUP', reload);
