@@ -1,6 +1,8 @@
 import WebSocket from 'ws';
 import { CliError } from './errors.js';
-import type { MethodName, ParamsOf, ResultOf, RpcResponse } from '../protocol/index.js';
+import {
+  PROTOCOL_HEADER, PROTOCOL_VERSION, type MethodName, type NotificationArgs, type ParamsOf, type ResultOf, type RpcResponse,
+} from '../protocol/index.js';
 
 export interface ClientOptions {
   url: string;
@@ -9,7 +11,8 @@ export interface ClientOptions {
 }
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout };
-export type NotificationHandler = (method: string, params: unknown) => void;
+/** Gets every notification the daemon pushes, typed by the protocol's Notifications table. */
+export type NotificationHandler = (...n: NotificationArgs) => void;
 
 /** JSON-RPC 2.0 client for the control API. */
 export class ApiClient {
@@ -37,7 +40,7 @@ export class ApiClient {
   static connect(opts: ClientOptions): Promise<ApiClient> {
     const timeoutMs = opts.timeoutMs ?? 10_000;
     return new Promise((resolve, reject) => {
-      const headers: Record<string, string> = {};
+      const headers: Record<string, string> = { [PROTOCOL_HEADER]: String(PROTOCOL_VERSION) };
       if (opts.token) headers.authorization = `Bearer ${opts.token}`;
       let ws: WebSocket;
       try {
@@ -54,16 +57,14 @@ export class ApiClient {
     });
   }
 
-  call<M extends MethodName>(method: M, params?: ParamsOf<M>): Promise<ResultOf<M>>;
-  call(method: string, params?: unknown): Promise<unknown>;
-  call(method: string, params?: unknown): Promise<unknown> {
+  call<M extends MethodName>(method: M, params?: ParamsOf<M>): Promise<ResultOf<M>> {
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pending.delete(id);
         reject(new CliError('TIMEOUT', `the daemon did not answer ${method} within ${this.#timeoutMs} ms`));
       }, this.#timeoutMs);
-      this.#pending.set(id, { resolve, reject, timer });
+      this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
       this.#ws.send(JSON.stringify({ jsonrpc: '2.0', id, method, params: params ?? {} }));
     });
   }
@@ -90,7 +91,10 @@ export class ApiClient {
       return; // the daemon only sends JSON; a broken frame has no id to answer anyway
     }
     if (msg.method !== undefined && msg.id === undefined) {
-      for (const h of this.#handlers) h(msg.method, msg.params);
+      // The wire is where the contract is trusted: a method this client does not know (a newer
+      // daemon's) passes through, and handlers ignore it.
+      const n = [msg.method, msg.params] as NotificationArgs;
+      for (const h of this.#handlers) h(...n);
       return;
     }
     const p = typeof msg.id === 'number' ? this.#pending.get(msg.id) : undefined;

@@ -8,9 +8,9 @@ import { Store } from './store/Store.js';
 import { VcError, toVcError } from './errors.js';
 import type { Logger } from './util/logger.js';
 import { DataDirLock } from './lock.js';
-import { MethodRouter } from './api/Router.js';
+import { MethodRouter } from './api/MethodRouter.js';
 import { RpcServer } from './api/RpcServer.js';
-import type { EndpointState, StatusResult } from '../protocol/index.js';
+import type { EndpointState, NotificationName, Notifications, StatusResult } from '../protocol/index.js';
 import { VERSION } from './version.js';
 import { Metrics } from './api/Metrics.js';
 import { startLayers } from './layers.js';
@@ -144,7 +144,7 @@ export class Daemon {
   }
 
   /** Push a notification to API subscribers (dropped while the API is not up yet: nobody listens). */
-  notify(method: string, params: unknown): void {
+  notify<N extends NotificationName>(method: N, params: Notifications[N]): void {
     this.#api?.notify(method, params);
   }
 

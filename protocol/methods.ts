@@ -4,95 +4,98 @@ import type { ConferenceInviteParams, ConferenceInviteResult, ConferenceListPara
 import type { AuditEntry, AuditListParams, StatusResult, SubscribeParams } from './daemon.js';
 import type { EndpointCheckResult, EndpointDetail, EndpointDiagnoseResult, EndpointView, EndpointsListParams } from './endpoints.js';
 import type { CdrListParams, CdrRow, DailyReport, ReportDailyParams } from './reports.js';
+import type { Role } from './rpc.js';
 import type { OccurrenceView, PreflightReport, ScheduleAddParams, ScheduleBookResult, ScheduleCancelParams, ScheduleCancelResult, ScheduleDetail, ScheduleEditParams, ScheduleImportParams, ScheduleImportResult, ScheduleListParams } from './schedules.js';
 
-// Each entry: params, result, and the least role allowed to call it (viewer < technician < operator).
+// Each entry: what the method takes and gives back. Who may call it, and whether it is audited, is METHODS below.
 
 export interface Methods {
-  status: { params: Record<string, never> | undefined; result: StatusResult; role: 'viewer' };
-  'audit.list': { params: AuditListParams | undefined; result: AuditEntry[]; role: 'viewer' };
-  subscribe: { params: SubscribeParams; result: { topics: string[] }; role: 'viewer' };
-  unsubscribe: { params: SubscribeParams; result: { topics: string[] }; role: 'viewer' };
-  'daemon.stop': { params: Record<string, never> | undefined; result: { stopping: true }; role: 'operator' };
-  'daemon.reload': { params: Record<string, never> | undefined; result: { reloaded: boolean; changes: string[] }; role: 'operator' };
-  'schedule.add': { params: ScheduleAddParams; result: ScheduleBookResult; role: 'operator' };
-  'schedule.list': { params: ScheduleListParams | undefined; result: OccurrenceView[]; role: 'viewer' };
-  'schedule.show': { params: { id: string }; result: ScheduleDetail; role: 'viewer' };
-  'schedule.edit': { params: ScheduleEditParams; result: ScheduleBookResult; role: 'operator' };
-  'schedule.cancel': { params: ScheduleCancelParams; result: ScheduleCancelResult; role: 'operator' };
-  'schedule.preflight': { params: { id: string; occurrence?: string }; result: PreflightReport; role: 'technician' };
-  'schedule.export': { params: { ids?: string[] } | undefined; result: { ics: string; count: number }; role: 'viewer' };
-  'schedule.import': { params: ScheduleImportParams; result: ScheduleImportResult; role: 'operator' };
-  'endpoints.list': { params: EndpointsListParams | undefined; result: EndpointView[]; role: 'viewer' };
-  'endpoint.show': { params: { id: string }; result: EndpointDetail; role: 'viewer' };
-  'endpoint.check': { params: { id: string }; result: EndpointCheckResult; role: 'technician' };
-  'endpoint.diagnose': { params: { id: string }; result: EndpointDiagnoseResult; role: 'technician' };
-  'conference.start': { params: ConferenceStartParams; result: ConferenceView; role: 'operator' };
-  'conference.list': { params: ConferenceListParams | undefined; result: ConferenceView[]; role: 'viewer' };
-  'conference.show': { params: { id: string }; result: ConferenceView; role: 'viewer' };
-  'conference.end': { params: { id: string; reason?: string }; result: ConferenceView; role: 'operator' };
-  'conference.mute': { params: ConferenceMuteParams; result: ConferenceView; role: 'operator' };
-  'conference.unmute': { params: ConferenceMuteParams; result: ConferenceView; role: 'operator' };
-  'conference.muteAll': { params: { id: string; exceptChair?: boolean }; result: ConferenceView; role: 'operator' };
-  'conference.floor': { params: { id: string; endpointId: string | null }; result: ConferenceView; role: 'operator' };
-  'conference.mode': { params: { id: string; mode: ConferenceMode; floor?: string }; result: ConferenceView; role: 'operator' };
-  'conference.view': { params: { id: string; endpointId: string; source: string | null }; result: ConferenceView; role: 'operator' };
-  'conference.dial': { params: { id: string; endpointId: string }; result: ParticipantView; role: 'operator' };
-  'conference.hangup': { params: { id: string; endpointId: string }; result: ParticipantView; role: 'operator' };
-  'conference.lock': { params: { id: string }; result: ConferenceView; role: 'operator' };
-  'conference.unlock': { params: { id: string }; result: ConferenceView; role: 'operator' };
-  'conference.extend': { params: { id: string; minutes: number }; result: ConferenceView; role: 'operator' };
-  'conference.invite': { params: ConferenceInviteParams; result: ConferenceInviteResult; role: 'operator' };
-  'cdr.list': { params: CdrListParams | undefined; result: CdrRow[]; role: 'viewer' };
-  'report.daily': { params: ReportDailyParams | undefined; result: DailyReport; role: 'viewer' };
+  status: { params: Record<string, never> | undefined; result: StatusResult };
+  'audit.list': { params: AuditListParams | undefined; result: AuditEntry[] };
+  subscribe: { params: SubscribeParams; result: { topics: string[] } };
+  unsubscribe: { params: SubscribeParams; result: { topics: string[] } };
+  'daemon.stop': { params: Record<string, never> | undefined; result: { stopping: true } };
+  'daemon.reload': { params: Record<string, never> | undefined; result: { reloaded: boolean; changes: string[] } };
+  'schedule.add': { params: ScheduleAddParams; result: ScheduleBookResult };
+  'schedule.list': { params: ScheduleListParams | undefined; result: OccurrenceView[] };
+  'schedule.show': { params: { id: string }; result: ScheduleDetail };
+  'schedule.edit': { params: ScheduleEditParams; result: ScheduleBookResult };
+  'schedule.cancel': { params: ScheduleCancelParams; result: ScheduleCancelResult };
+  'schedule.preflight': { params: { id: string; occurrence?: string }; result: PreflightReport };
+  'schedule.export': { params: { ids?: string[] } | undefined; result: { ics: string; count: number } };
+  'schedule.import': { params: ScheduleImportParams; result: ScheduleImportResult };
+  'endpoints.list': { params: EndpointsListParams | undefined; result: EndpointView[] };
+  'endpoint.show': { params: { id: string }; result: EndpointDetail };
+  'endpoint.check': { params: { id: string }; result: EndpointCheckResult };
+  'endpoint.diagnose': { params: { id: string }; result: EndpointDiagnoseResult };
+  'conference.start': { params: ConferenceStartParams; result: ConferenceView };
+  'conference.list': { params: ConferenceListParams | undefined; result: ConferenceView[] };
+  'conference.show': { params: { id: string }; result: ConferenceView };
+  'conference.end': { params: { id: string; reason?: string }; result: ConferenceView };
+  'conference.mute': { params: ConferenceMuteParams; result: ConferenceView };
+  'conference.unmute': { params: ConferenceMuteParams; result: ConferenceView };
+  'conference.muteAll': { params: { id: string; exceptChair?: boolean }; result: ConferenceView };
+  'conference.floor': { params: { id: string; endpointId: string | null }; result: ConferenceView };
+  'conference.mode': { params: { id: string; mode: ConferenceMode; floor?: string }; result: ConferenceView };
+  'conference.view': { params: { id: string; endpointId: string; source: string | null }; result: ConferenceView };
+  'conference.dial': { params: { id: string; endpointId: string }; result: ParticipantView };
+  'conference.hangup': { params: { id: string; endpointId: string }; result: ParticipantView };
+  'conference.lock': { params: { id: string }; result: ConferenceView };
+  'conference.unlock': { params: { id: string }; result: ConferenceView };
+  'conference.extend': { params: { id: string; minutes: number }; result: ConferenceView };
+  'conference.invite': { params: ConferenceInviteParams; result: ConferenceInviteResult };
+  'cdr.list': { params: CdrListParams | undefined; result: CdrRow[] };
+  'report.daily': { params: ReportDailyParams | undefined; result: DailyReport };
 }
 
 export type MethodName = keyof Methods;
 export type ParamsOf<M extends MethodName> = Methods[M]['params'];
 export type ResultOf<M extends MethodName> = Methods[M]['result'];
 
-/** Least role per method, at run time (the server enforces it; the CLI can explain it). */
-export const METHOD_ROLES: { [M in MethodName]: Methods[M]['role'] } = {
-  status: 'viewer',
-  'audit.list': 'viewer',
-  subscribe: 'viewer',
-  unsubscribe: 'viewer',
-  'daemon.stop': 'operator',
-  'daemon.reload': 'operator',
-  'schedule.add': 'operator',
-  'schedule.list': 'viewer',
-  'schedule.show': 'viewer',
-  'schedule.edit': 'operator',
-  'schedule.cancel': 'operator',
-  'schedule.preflight': 'technician',
-  'schedule.export': 'viewer',
-  'schedule.import': 'operator',
-  'endpoints.list': 'viewer',
-  'endpoint.show': 'viewer',
-  'endpoint.check': 'technician',
-  'endpoint.diagnose': 'technician',
-  'conference.start': 'operator',
-  'conference.list': 'viewer',
-  'conference.show': 'viewer',
-  'conference.end': 'operator',
-  'conference.mute': 'operator',
-  'conference.unmute': 'operator',
-  'conference.muteAll': 'operator',
-  'conference.floor': 'operator',
-  'conference.mode': 'operator',
-  'conference.view': 'operator',
-  'conference.dial': 'operator',
-  'conference.hangup': 'operator',
-  'conference.lock': 'operator',
-  'conference.unlock': 'operator',
-  'conference.extend': 'operator',
-  'conference.invite': 'operator',
-  'cdr.list': 'viewer',
-  'report.daily': 'viewer',
-};
-
-/** Methods that change state; each call is written to the audit log. */
-export function isStateChanging(method: string): boolean {
-  return !(method === 'status' || method === 'subscribe' || method === 'unsubscribe' || method.startsWith('report.') ||
-    method.endsWith('.list') || method.endsWith('.show') || method.endsWith('.get'));
+export interface MethodInfo {
+  /** The least role allowed to call it (viewer < technician < operator); the server enforces it. */
+  role: Role;
+  /** Every call is written to the audit log: the methods that change state or act on the outside
+   *  (probes, test calls, exports); plain reads are not. */
+  audited: boolean;
 }
+
+/** Per method, at run time: the server enforces and audits by it, the CLI can explain it. */
+export const METHODS = {
+  status: { role: 'viewer', audited: false },
+  'audit.list': { role: 'viewer', audited: false },
+  subscribe: { role: 'viewer', audited: false },
+  unsubscribe: { role: 'viewer', audited: false },
+  'daemon.stop': { role: 'operator', audited: true },
+  'daemon.reload': { role: 'operator', audited: true },
+  'schedule.add': { role: 'operator', audited: true },
+  'schedule.list': { role: 'viewer', audited: false },
+  'schedule.show': { role: 'viewer', audited: false },
+  'schedule.edit': { role: 'operator', audited: true },
+  'schedule.cancel': { role: 'operator', audited: true },
+  'schedule.preflight': { role: 'technician', audited: true },
+  'schedule.export': { role: 'viewer', audited: true },
+  'schedule.import': { role: 'operator', audited: true },
+  'endpoints.list': { role: 'viewer', audited: false },
+  'endpoint.show': { role: 'viewer', audited: false },
+  'endpoint.check': { role: 'technician', audited: true },
+  'endpoint.diagnose': { role: 'technician', audited: true },
+  'conference.start': { role: 'operator', audited: true },
+  'conference.list': { role: 'viewer', audited: false },
+  'conference.show': { role: 'viewer', audited: false },
+  'conference.end': { role: 'operator', audited: true },
+  'conference.mute': { role: 'operator', audited: true },
+  'conference.unmute': { role: 'operator', audited: true },
+  'conference.muteAll': { role: 'operator', audited: true },
+  'conference.floor': { role: 'operator', audited: true },
+  'conference.mode': { role: 'operator', audited: true },
+  'conference.view': { role: 'operator', audited: true },
+  'conference.dial': { role: 'operator', audited: true },
+  'conference.hangup': { role: 'operator', audited: true },
+  'conference.lock': { role: 'operator', audited: true },
+  'conference.unlock': { role: 'operator', audited: true },
+  'conference.extend': { role: 'operator', audited: true },
+  'conference.invite': { role: 'operator', audited: true },
+  'cdr.list': { role: 'viewer', audited: false },
+  'report.daily': { role: 'viewer', audited: false },
+} as const satisfies { [M in MethodName]: MethodInfo };

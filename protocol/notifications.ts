@@ -17,3 +17,7 @@ export interface Notifications {
   'schedule.notice': { scheduleId: string; conferenceId?: string; message: string };
 }
 export type NotificationName = keyof Notifications;
+
+/** One notification as (method, params) arguments: a union discriminated by the method, so a
+ *  `switch (method)` narrows `params` to that notification's shape. */
+export type NotificationArgs = { [N in NotificationName]: [method: N, params: Notifications[N]] }[NotificationName];

@@ -2,7 +2,12 @@
 // protocol/ is the contract between the daemon and its clients: types and constants only, it
 // imports nothing from daemon/ or cli/, and every layer (and the CLI) may import it.
 
+/** The contract's version. A client sends it in the PROTOCOL_HEADER of its WebSocket upgrade; the
+ *  server refuses every call of a client that speaks another one (PROTOCOL_MISMATCH). Bump it when a
+ *  change would make an older CLI misread the daemon or the daemon misread an older CLI. */
 export const PROTOCOL_VERSION = 1;
+/** HTTP header (lower case, as node hands it over) carrying the client's PROTOCOL_VERSION. */
+export const PROTOCOL_HEADER = 'vcbridge-protocol';
 export const DEFAULT_API_URL = 'ws://127.0.0.1:7443';
 /** Largest JSON-RPC frame the server accepts. */
 export const MAX_FRAME_BYTES = 1024 * 1024;
@@ -57,6 +62,7 @@ export const VC_ERROR_CODES = [
   'ICS_INVALID',
   'TOKEN_INVALID',
   'TOKEN_EXPIRED',
+  'PROTOCOL_MISMATCH',
 ] as const;
 
 export type VcErrorCode = (typeof VC_ERROR_CODES)[number];

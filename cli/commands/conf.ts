@@ -36,13 +36,11 @@ async function startAndFollow(g: Globals, c: ApiClient, params: ConferenceStartP
     if (!g.json) process.stdout.write(`${progressLine(p, g.lang)}\n`);
     wake?.();
   };
-  c.onNotification((method, raw) => {
+  c.onNotification((method, n) => {
     if (method === 'conference.participant') {
-      const n = raw as { conferenceId: string; participant: ParticipantView };
       if (target.id === undefined) seen.push(n);
       else if (n.conferenceId === target.id) show(n.participant);
     } else if (method === 'conference.event' && !g.json) {
-      const n = raw as { conferenceId: string; message: string };
       if (n.conferenceId === target.id && /failed|dropped|PIN/.test(n.message)) process.stdout.write(`          ${n.message}\n`);
     }
   });

@@ -15,7 +15,7 @@ const state = applySnapshot(emptyState, { status, endpoints: SITE, conferences: 
 
 function setup(conn: ConnState = { phase: 'connected' }, lang: 'en' | 'zh' = 'en') {
   const calls: [string, unknown][] = [];
-  const api: ConsoleApi = { call: async (method, params) => { calls.push([method, params]); return {}; } };
+  const api: ConsoleApi = { call: (async (method: string, params: unknown) => { calls.push([method, params]); return {}; }) as ConsoleApi['call'] };
   const quits: number[] = [];
   const r = renderIn(lang, (
     <App conn={conn} url="ws://127.0.0.1:7443" state={state} loadError={null} api={api} reload={() => {}} width={100} height={40} onQuit={() => quits.push(1)} now={NOW} />

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { VcError } from '../errors.js';
-import { METHOD_ROLES, type Role } from '../../protocol/index.js';
+import { METHODS, type MethodName, type ParamsOf, type ResultOf, type Role } from '../../protocol/index.js';
 
 /** Who is calling: resolved from the bearer token at connect time. */
 export interface Caller {
@@ -10,27 +10,38 @@ export interface Caller {
   address: string;
 }
 
-export type Handler = (params: unknown, caller: Caller) => unknown | Promise<unknown>;
+/** A method's implementation: gets what the params check let through, gives back the method's result. */
+export type Handler<M extends MethodName, P = ParamsOf<M>> = (params: P, caller: Caller) => ResultOf<M> | Promise<ResultOf<M>>;
 
-interface Entry {
+/** The params' run-time check; what it lets through must be the method's params type. */
+export type ParamsSchema<M extends MethodName> = z.ZodType<ParamsOf<M>>;
+
+export interface RouteEntry {
   role: Role;
+  /** Written to the audit log (protocol METHODS[m].audited). */
+  audited: boolean;
   schema?: z.ZodType;
-  handler: Handler;
+  handler: (params: unknown, caller: Caller) => unknown;
 }
 
 /**
  * The method table of the control API. Each layer registers its own methods at start-up
- * (conference.*, schedule.*, endpoint.*); the server only dispatches.
+ * (conference.*, schedule.*, endpoint.*); the server only dispatches. Role and auditing come from
+ * the protocol's METHODS table, never from the registering code.
  */
 export class MethodRouter {
-  readonly #methods = new Map<string, Entry>();
+  readonly #methods = new Map<string, RouteEntry>();
 
-  /** Register a method. The role defaults to the one in the protocol's METHOD_ROLES table. */
-  register<S extends z.ZodType>(method: string, schema: S | undefined, handler: (params: z.infer<S>, caller: Caller) => unknown, role?: Role): void {
+  /** With a schema, the handler gets its output: the server checks `params ?? {}`, so a method whose
+   *  params are optional in the protocol still hands a non-optional schema's handler an object. */
+  register<M extends MethodName, S extends ParamsSchema<M>>(method: M, schema: S, handler: Handler<M, z.output<S>>): void;
+  register<M extends MethodName>(method: M, schema: undefined, handler: Handler<M>): void;
+  register<M extends MethodName>(method: M, schema: ParamsSchema<M> | undefined, handler: Handler<M, never>): void {
     if (this.#methods.has(method)) throw new VcError('INTERNAL', `API method ${method} registered twice`);
-    const r = role ?? (METHOD_ROLES as Record<string, Role | undefined>)[method];
-    if (!r) throw new VcError('INTERNAL', `API method ${method} has no role in protocol.METHOD_ROLES`);
-    this.#methods.set(method, { role: r, schema, handler: handler as Handler });
+    const info = METHODS[method];
+    // the table is typed, but a caller outside TypeScript's reach (a test's cast) still gets a clear error
+    if (!info) throw new VcError('INTERNAL', `API method ${method} is not in the protocol's METHODS table`);
+    this.#methods.set(method, { role: info.role, audited: info.audited, schema, handler: handler as RouteEntry['handler'] });
   }
 
   has(method: string): boolean {
@@ -41,7 +52,7 @@ export class MethodRouter {
     return [...this.#methods.keys()].sort();
   }
 
-  get(method: string): Entry | undefined {
+  get(method: string): RouteEntry | undefined {
     return this.#methods.get(method);
   }
 }

@@ -7,10 +7,10 @@ import { VcError, toVcError } from '../errors.js';
 import type { Logger } from '../util/logger.js';
 import { RateLimiter } from '../util/RateLimiter.js';
 import { authenticate, bearerFrom, redact, type OperatorIdentity } from './auth.js';
-import type { Caller, MethodRouter } from './Router.js';
+import type { Caller, MethodRouter } from './MethodRouter.js';
 import {
-  MAX_FRAME_BYTES, ROLE_RANK, RPC_APP_ERROR, RPC_INVALID_PARAMS, RPC_INVALID_REQUEST, RPC_METHOD_NOT_FOUND,
-  RPC_PARSE_ERROR, isStateChanging, type RpcResponse, type VcErrorCode,
+  MAX_FRAME_BYTES, PROTOCOL_HEADER, PROTOCOL_VERSION, ROLE_RANK, RPC_APP_ERROR, RPC_INVALID_PARAMS, RPC_INVALID_REQUEST,
+  RPC_METHOD_NOT_FOUND, RPC_PARSE_ERROR, type NotificationName, type Notifications, type RpcResponse, type VcErrorCode,
 } from '../../protocol/index.js';
 
 export interface AuditSink {
@@ -42,6 +42,8 @@ interface Connection {
   caller?: Caller;
   /** A token was presented but matched no operator. */
   badToken: boolean;
+  /** The protocol version the client said it speaks, when it is not ours. */
+  otherVersion?: string;
   address: string;
   topics: Set<string>;
 }
@@ -128,7 +130,7 @@ export class RpcServer {
   }
 
   /** Push a notification to every connection subscribed to it. */
-  notify(method: string, params: unknown): void {
+  notify<N extends NotificationName>(method: N, params: Notifications[N]): void {
     if (this.#conns.size === 0) return;
     const frame = JSON.stringify({ jsonrpc: '2.0', method, params });
     for (const c of this.#conns) {
@@ -175,7 +177,7 @@ export class RpcServer {
     }
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
       // A wrong token still gets a connection, so that every call can say precisely why it fails.
-      const conn: Connection = { ws, address, topics: new Set(), caller, badToken: Boolean(token && !caller) };
+      const conn: Connection = { ws, address, topics: new Set(), caller, badToken: Boolean(token && !caller), otherVersion: versionMismatch(req) };
       this.#conns.add(conn);
       if (caller) this.#opts.onDemoToken?.(caller);
       ws.on('message', (data, isBinary) => void this.#onMessage(conn, data, isBinary));
@@ -217,6 +219,9 @@ export class RpcServer {
 
   async #dispatch(conn: Connection, method: string, params: unknown, id: string | number | null): Promise<RpcResponse> {
     if (!this.#limiter.take(conn.address)) return errorReply(id, RPC_APP_ERROR, 'too many requests from this address; slow down', 'RATE_LIMITED');
+    if (conn.otherVersion !== undefined) {
+      return errorReply(id, RPC_APP_ERROR, `this client speaks control protocol ${conn.otherVersion}, the daemon speaks ${PROTOCOL_VERSION}: use the vcbridge CLI of the same release as vcbridged`, 'PROTOCOL_MISMATCH');
+    }
     const caller = conn.caller;
     if (!caller) {
       return conn.badToken
@@ -259,7 +264,7 @@ export class RpcServer {
   #audited(caller: Caller, method: string, params: unknown, reply: RpcResponse): RpcResponse {
     // unknown methods never get here, so the label set stays bounded
     this.#opts.onCall?.(method, reply.error ? 'error' : 'ok');
-    if (isStateChanging(method)) {
+    if (this.#opts.router.get(method)?.audited) {
       try {
         this.#opts.audit.append({
           actor: caller.name, role: caller.role, method, params: redact(params ?? null),
@@ -284,6 +289,15 @@ export class RpcServer {
 
 function errorReply(id: string | number | null, code: number, message: string, vcCode: VcErrorCode, details?: unknown): RpcResponse {
   return { jsonrpc: '2.0', id, error: { code, message, data: details === undefined ? { code: vcCode } : { code: vcCode, details } } };
+}
+
+/** The version a client announced in its upgrade request, when it differs from ours. A client that
+ *  announces none (a script, an older CLI) is served as before. */
+function versionMismatch(req: IncomingMessage): string | undefined {
+  const said = req.headers[PROTOCOL_HEADER];
+  if (said === undefined) return undefined;
+  const v = (Array.isArray(said) ? said.join(',') : said).trim().slice(0, 20);
+  return v === String(PROTOCOL_VERSION) ? undefined : JSON.stringify(v);
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { SiteConfig } from '../config/schema.js';
 import type { ConferenceManager } from '../conference/ConferenceManager.js';
-import type { MethodRouter } from '../api/Router.js';
+import type { MethodRouter } from '../api/MethodRouter.js';
 import type { RpcServer } from '../api/RpcServer.js';
 import type { ConferenceInviteResult } from '../../protocol/index.js';
 import { VcError } from '../errors.js';

@@ -16,7 +16,8 @@ import { RelayPortPool } from '../../daemon/media/RelayPortPool.js';
 import { SipSignalling } from '../../daemon/conference/SipSignalling.js';
 import { ConferenceManager } from '../../daemon/conference/ConferenceManager.js';
 import type { Signalling } from '../../daemon/conference/types.js';
-import { MethodRouter } from '../../daemon/api/Router.js';
+import { MethodRouter } from '../../daemon/api/MethodRouter.js';
+import type { NotificationName, Notifications } from '../../protocol/index.js';
 import { RpcServer } from '../../daemon/api/RpcServer.js';
 import { registerConferenceMethods } from '../../daemon/api/methods/conference.js';
 import { freePort } from './ports.js';
@@ -88,7 +89,7 @@ export async function startBridge(o: {
     });
     closers.push(() => api.close());
     const notifications: { method: string; params: unknown }[] = [];
-    const push = (method: string, params: unknown): void => {
+    const push = <N extends NotificationName>(method: N, params: Notifications[N]): void => {
       notifications.push({ method, params });
       api.notify(method, params);
     };

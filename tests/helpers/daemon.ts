@@ -107,8 +107,8 @@ function canConnect(url: string): Promise<boolean> {
 }
 
 /** A raw JSON-RPC connection for tests that need to send malformed frames. */
-export async function rawConnect(url: string, token?: string): Promise<{ ws: WebSocket; send: (frame: string) => Promise<unknown>; call: (method: string, params?: unknown) => Promise<any>; notifications: unknown[]; close: () => void }> {
-  const ws = new WebSocket(url, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+export async function rawConnect(url: string, token?: string, extraHeaders: Record<string, string> = {}): Promise<{ ws: WebSocket; send: (frame: string) => Promise<unknown>; call: (method: string, params?: unknown) => Promise<any>; notifications: unknown[]; close: () => void }> {
+  const ws = new WebSocket(url, { headers: { ...extraHeaders, ...(token ? { authorization: `Bearer ${token}` } : {}) } });
   await new Promise<void>((res, rej) => {
     ws.once('open', () => res());
     ws.once('error', rej);

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { MethodRouter } from '../../daemon/api/Router.js';
+import { MethodRouter } from '../../daemon/api/MethodRouter.js';
 import { RpcServer } from '../../daemon/api/RpcServer.js';
 import { registerEndpointMethods } from '../../daemon/api/methods/endpoints.js';
 import { SiteConfig } from '../../daemon/config/schema.js';

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { TOKENS, rawConnect, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
+import { PROTOCOL_HEADER, PROTOCOL_VERSION } from '../../protocol/index.js';
 
 let d: RunningDaemon;
 beforeAll(async () => {
@@ -44,6 +45,25 @@ describe('control API: authentication and roles', () => {
     const log: any = await op.call('audit.list', { limit: 10 });
     expect(log.result.some((e: any) => e.method === 'daemon.stop' && e.actor === 'vera' && e.result === 'error' && e.errorCode === 'FORBIDDEN')).toBe(true);
     op.close();
+  });
+});
+
+describe('control API: protocol version', () => {
+  it('a client announcing another version is refused on every call, naming both; the same version and none are served', async () => {
+    const other = await rawConnect(d.url, TOKENS.operator, { [PROTOCOL_HEADER]: String(PROTOCOL_VERSION + 1) });
+    for (const method of ['status', 'conference.list']) {
+      const r: any = await other.call(method);
+      expect(r.error.data.code).toBe('PROTOCOL_MISMATCH');
+      expect(r.error.message).toContain(`control protocol "${PROTOCOL_VERSION + 1}"`);
+      expect(r.error.message).toContain(`the daemon speaks ${PROTOCOL_VERSION}`);
+    }
+    other.close();
+    const same = await rawConnect(d.url, TOKENS.operator, { [PROTOCOL_HEADER]: String(PROTOCOL_VERSION) });
+    expect(((await same.call('status')) as any).result.you.role).toBe('operator');
+    same.close();
+    const silent = await rawConnect(d.url, TOKENS.operator);
+    expect(((await silent.call('status')) as any).result.you.role).toBe('operator');
+    silent.close();
   });
 });
 

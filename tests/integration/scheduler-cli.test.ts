@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MethodRouter } from '../../daemon/api/Router.js';
+import { MethodRouter } from '../../daemon/api/MethodRouter.js';
 import { RpcServer } from '../../daemon/api/RpcServer.js';
 import { registerScheduleMethods } from '../../daemon/api/methods/schedule.js';
 import { Scheduler } from '../../daemon/scheduler/Scheduler.js';

@@ -11,7 +11,7 @@ import WebSocket from 'ws';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Daemon } from '../../daemon/Daemon.js';
-import { METHOD_ROLES, ROLE_RANK, type Role } from '../../protocol/index.js';
+import { METHODS, ROLE_RANK, type Role } from '../../protocol/index.js';
 import { silentLogger } from '../../daemon/util/logger.js';
 import { TOKENS, rawConnect, testConfig } from '../helpers/daemon.js';
 import { freePort } from '../helpers/ports.js';
@@ -49,14 +49,14 @@ async function probe(role: Role, method: string): Promise<Reply> {
 }
 
 describe('roles on every method', () => {
-  it('every registered method has exactly its METHOD_ROLES role, and every METHOD_ROLES entry is served', () => {
+  it('every registered method has exactly its METHODS role, and every METHODS entry is served', () => {
     const registered = daemon.router.methods();
     expect(registered.length).toBeGreaterThan(30);
     for (const m of registered) {
-      expect(Object.keys(METHOD_ROLES), `${m} has a role in protocol.METHOD_ROLES`).toContain(m);
-      expect(daemon.router.get(m)!.role, `${m}'s enforced role`).toBe((METHOD_ROLES as Record<string, Role>)[m]);
+      expect(Object.keys(METHODS), `${m} has a role in protocol.METHODS`).toContain(m);
+      expect(daemon.router.get(m)!.role, `${m}'s enforced role`).toBe((METHODS as Record<string, { role: Role }>)[m]!.role);
     }
-    expect(registered.sort()).toEqual(Object.keys(METHOD_ROLES).sort());
+    expect(registered.sort()).toEqual(Object.keys(METHODS).sort());
   });
 
   for (const role of ROLES) {

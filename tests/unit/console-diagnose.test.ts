@@ -16,12 +16,13 @@ function api(answers: Record<string, unknown | CliError>): ConsoleApi & { calls:
   const calls: string[] = [];
   return {
     calls,
-    async call(method) {
+    // answers are whatever the test scripts, not checked against the method's result type
+    call: (async (method: string) => {
       calls.push(method);
       const a = method in answers ? answers[method] : new CliError('METHOD_UNKNOWN', `unknown method "${method}"`);
       if (a instanceof CliError) throw a;
       return a;
-    },
+    }) as ConsoleApi['call'],
   };
 }
 

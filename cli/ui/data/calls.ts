@@ -1,8 +1,6 @@
-// Every control-API call the console makes, in one place. Parameters are checked against the
-// protocol's method table (`satisfies ParamsOf<...>`), so a contract change breaks the build here.
-import type {
-  ConferenceMode, ParamsOf, ResultOf, ScheduleAddParams,
-} from '../../../protocol/index.js';
+// Every control-API call the console makes, in one place. ConsoleApi.call is typed by the protocol's
+// method table, so a contract change breaks the build here.
+import type { ConferenceMode, MethodName, ParamsOf, ResultOf, ScheduleAddParams } from '../../../protocol/index.js';
 import { isMethodUnknown, type ConsoleApi } from './types.js';
 import type { Snapshot } from './state.js';
 
@@ -11,9 +9,9 @@ const DAY_MS = 86_400_000;
 /** Everything the screens show, read in parallel. A method the daemon lacks yields null, not an error. */
 export async function loadSnapshot(api: ConsoleApi, now = Date.now()): Promise<Snapshot> {
   const unavailable: string[] = [];
-  const optional = async <T>(method: string, params?: unknown): Promise<T | null> => {
+  const optional = async <M extends MethodName>(method: M, params?: ParamsOf<M>): Promise<ResultOf<M> | null> => {
     try {
-      return (await api.call(method, params)) as T;
+      return await api.call(method, params);
     } catch (err) {
       if (isMethodUnknown(err)) {
         unavailable.push(method);
@@ -23,13 +21,11 @@ export async function loadSnapshot(api: ConsoleApi, now = Date.now()): Promise<S
     }
   };
   const [status, endpoints, conferences, occurrences] = await Promise.all([
-    api.call('status') as Promise<ResultOf<'status'>>,
-    optional<ResultOf<'endpoints.list'>>('endpoints.list', {} satisfies ParamsOf<'endpoints.list'>),
-    optional<ResultOf<'conference.list'>>('conference.list', {} satisfies ParamsOf<'conference.list'>),
+    api.call('status'),
+    optional('endpoints.list', {}),
+    optional('conference.list', {}),
     // From yesterday so today's earlier meetings stay listed whatever the site's timezone.
-    optional<ResultOf<'schedule.list'>>('schedule.list', {
-      from: new Date(now - DAY_MS).toISOString(), to: new Date(now + 8 * DAY_MS).toISOString(),
-    } satisfies ParamsOf<'schedule.list'>),
+    optional('schedule.list', { from: new Date(now - DAY_MS).toISOString(), to: new Date(now + 8 * DAY_MS).toISOString() }),
   ]);
   return { status, endpoints, conferences, occurrences, unavailable: unavailable.sort() };
 }
@@ -48,19 +44,19 @@ export interface ConferenceActions {
 
 export function conferenceActions(api: ConsoleApi, id: string): ConferenceActions {
   return {
-    mute: (endpointId, muted) => api.call(muted ? 'conference.mute' : 'conference.unmute', { id, endpointId } satisfies ParamsOf<'conference.mute'>),
-    muteAllExceptChair: () => api.call('conference.muteAll', { id, exceptChair: true } satisfies ParamsOf<'conference.muteAll'>),
-    floor: (endpointId) => api.call('conference.floor', { id, endpointId } satisfies ParamsOf<'conference.floor'>),
-    mode: (mode) => api.call('conference.mode', { id, mode } satisfies ParamsOf<'conference.mode'>),
-    dial: (endpointId) => api.call('conference.dial', { id, endpointId } satisfies ParamsOf<'conference.dial'>),
-    hangup: (endpointId) => api.call('conference.hangup', { id, endpointId } satisfies ParamsOf<'conference.hangup'>),
-    extend: (minutes) => api.call('conference.extend', { id, minutes } satisfies ParamsOf<'conference.extend'>),
-    end: () => api.call('conference.end', { id } satisfies ParamsOf<'conference.end'>),
+    mute: (endpointId, muted) => api.call(muted ? 'conference.mute' : 'conference.unmute', { id, endpointId }),
+    muteAllExceptChair: () => api.call('conference.muteAll', { id, exceptChair: true }),
+    floor: (endpointId) => api.call('conference.floor', { id, endpointId }),
+    mode: (mode) => api.call('conference.mode', { id, mode }),
+    dial: (endpointId) => api.call('conference.dial', { id, endpointId }),
+    hangup: (endpointId) => api.call('conference.hangup', { id, endpointId }),
+    extend: (minutes) => api.call('conference.extend', { id, minutes }),
+    end: () => api.call('conference.end', { id }),
   };
 }
 
 export type { ScheduleAddParams };
 
 export function addSchedule(api: ConsoleApi, p: ScheduleAddParams): Promise<unknown> {
-  return api.call('schedule.add', p satisfies ParamsOf<'schedule.add'>);
+  return api.call('schedule.add', p);
 }

@@ -1,7 +1,7 @@
 // The console's picture of the daemon: a snapshot loaded on every (re)connect, then kept current by
 // the notifications the daemon pushes. Pure functions, so they are tested without a terminal.
 import type {
-  ConferenceView, EndpointView, LegStats, Notifications, OccurrenceView, ParticipantView, StatusResult,
+  ConferenceView, EndpointView, LegStats, NotificationArgs, OccurrenceView, ParticipantView, StatusResult,
 } from '../../../protocol/index.js';
 
 export interface ConfEvent {
@@ -73,69 +73,59 @@ function upsertParticipant(c: ConferenceView, p: ParticipantView): ConferenceVie
   return { ...c, participants };
 }
 
-/** Fold one notification into the state. Unknown methods leave it unchanged. */
-export function applyNotification(state: ConsoleState, method: string, params: unknown): ConsoleState {
+/** Fold one notification into the state. Unknown methods (a newer daemon's) leave it unchanged. */
+export function applyNotification(state: ConsoleState, ...[method, params]: NotificationArgs): ConsoleState {
   switch (method) {
     case 'endpoint.state': {
-      const n = params as Notifications['endpoint.state'];
       return {
         ...state,
-        endpoints: state.endpoints.map((e) => (e.id !== n.id ? e : {
-          ...e, state: n.to, since: n.at, reason: n.reason, rttMs: n.rttMs === undefined ? e.rttMs : n.rttMs,
+        endpoints: state.endpoints.map((e) => (e.id !== params.id ? e : {
+          ...e, state: params.to, since: params.at, reason: params.reason, rttMs: params.rttMs === undefined ? e.rttMs : params.rttMs,
         })),
       };
     }
     case 'endpoint.registration': {
-      const n = params as Notifications['endpoint.registration'];
-      return { ...state, endpoints: state.endpoints.map((e) => (e.id === n.id ? { ...e, registration: n.state } : e)) };
+      return { ...state, endpoints: state.endpoints.map((e) => (e.id === params.id ? { ...e, registration: params.state } : e)) };
     }
     case 'conference.state': {
-      const c = params as Notifications['conference.state'];
-      const others = state.conferences.filter((x) => x.id !== c.id);
+      const others = state.conferences.filter((x) => x.id !== params.id);
       const had = others.length !== state.conferences.length;
-      if (c.state === 'ended') return { ...state, conferences: others };
-      return { ...state, conferences: had ? state.conferences.map((x) => (x.id === c.id ? c : x)) : [...state.conferences, c] };
+      if (params.state === 'ended') return { ...state, conferences: others };
+      return { ...state, conferences: had ? state.conferences.map((x) => (x.id === params.id ? params : x)) : [...state.conferences, params] };
     }
     case 'conference.participant': {
-      const n = params as Notifications['conference.participant'];
-      return { ...state, conferences: state.conferences.map((c) => (c.id === n.conferenceId ? upsertParticipant(c, n.participant) : c)) };
+      return { ...state, conferences: state.conferences.map((c) => (c.id === params.conferenceId ? upsertParticipant(c, params.participant) : c)) };
     }
     case 'conference.event': {
-      const n = params as Notifications['conference.event'];
-      return { ...state, events: { ...state.events, [n.conferenceId]: keep(state.events[n.conferenceId] ?? [], { at: n.at, message: n.message }, EVENTS_KEPT) } };
+      return { ...state, events: { ...state.events, [params.conferenceId]: keep(state.events[params.conferenceId] ?? [], { at: params.at, message: params.message }, EVENTS_KEPT) } };
     }
     case 'stats': {
-      const n = params as Notifications['stats'];
-      const key = statsKey(n.conferenceId, n.endpointId);
+      const key = statsKey(params.conferenceId, params.endpointId);
       return {
         ...state,
-        stats: { ...state.stats, [key]: keep(state.stats[key] ?? [], n.stats, STATS_KEPT) },
-        conferences: state.conferences.map((c) => (c.id !== n.conferenceId ? c : {
-          ...c, participants: c.participants.map((p) => (p.endpointId === n.endpointId ? { ...p, stats: n.stats } : p)),
+        stats: { ...state.stats, [key]: keep(state.stats[key] ?? [], params.stats, STATS_KEPT) },
+        conferences: state.conferences.map((c) => (c.id !== params.conferenceId ? c : {
+          ...c, participants: c.participants.map((p) => (p.endpointId === params.endpointId ? { ...p, stats: params.stats } : p)),
         })),
       };
     }
     case 'schedule.preflight': {
-      const r = params as Notifications['schedule.preflight'];
-      return { ...state, occurrences: state.occurrences.map((o) => (sameOccurrence(o, r.scheduleId, r.occurrenceStart) ? { ...o, preflight: r } : o)) };
+      return { ...state, occurrences: state.occurrences.map((o) => (sameOccurrence(o, params.scheduleId, params.occurrenceStart) ? { ...o, preflight: params } : o)) };
     }
     case 'schedule.occurrence': {
-      const o = params as Notifications['schedule.occurrence'];
-      const i = state.occurrences.findIndex((x) => sameOccurrence(x, o.scheduleId, o.start));
-      const merged = i < 0 ? o : { ...o, preflight: o.preflight ?? state.occurrences[i]?.preflight };
+      const i = state.occurrences.findIndex((x) => sameOccurrence(x, params.scheduleId, params.start));
+      const merged = i < 0 ? params : { ...params, preflight: params.preflight ?? state.occurrences[i]?.preflight };
       const list = i < 0 ? [...state.occurrences, merged] : state.occurrences.map((x, j) => (j === i ? merged : x));
       return { ...state, occurrences: list.sort((a, b) => Date.parse(a.start) - Date.parse(b.start)) };
     }
     case 'schedule.notice': {
-      const n = params as Notifications['schedule.notice'];
       const at = new Date().toISOString();
-      const next = { ...state, notices: keep(state.notices, { at, message: n.message }, NOTICES_KEPT) };
-      if (!n.conferenceId) return next;
-      return { ...next, events: { ...next.events, [n.conferenceId]: keep(next.events[n.conferenceId] ?? [], { at, message: n.message }, EVENTS_KEPT) } };
+      const next = { ...state, notices: keep(state.notices, { at, message: params.message }, NOTICES_KEPT) };
+      if (!params.conferenceId) return next;
+      return { ...next, events: { ...next.events, [params.conferenceId]: keep(next.events[params.conferenceId] ?? [], { at, message: params.message }, EVENTS_KEPT) } };
     }
     case 'daemon.stopping': {
-      const n = params as Notifications['daemon.stopping'];
-      return { ...state, notices: keep(state.notices, { at: new Date().toISOString(), message: n.reason }, NOTICES_KEPT) };
+      return { ...state, notices: keep(state.notices, { at: new Date().toISOString(), message: params.reason }, NOTICES_KEPT) };
     }
     default:
       return state;

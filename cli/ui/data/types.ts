@@ -1,9 +1,10 @@
 // What the screens need from the daemon, as a small interface: the real one is the control API
 // client (through useDaemon), tests hand in their own.
+import type { MethodName, NotificationArgs, ParamsOf, ResultOf } from '../../../protocol/index.js';
 
 /** Calls a control-API method; rejects with an error whose `code` is the daemon's error code. */
 export interface ConsoleApi {
-  call(method: string, params?: unknown): Promise<unknown>;
+  call<M extends MethodName>(method: M, params?: ParamsOf<M>): Promise<ResultOf<M>>;
 }
 
 export type ConnState =
@@ -12,7 +13,7 @@ export type ConnState =
   /** `error` is the client's message; null when the daemon closed a working connection. */
   | { phase: 'disconnected'; error: string | null; attempt: number; retryAt: number };
 
-export type NotificationListener = (method: string, params: unknown) => void;
+export type NotificationListener = (...n: NotificationArgs) => void;
 
 /** The error code of a failed call (CliError.code from the client), or undefined. */
 export function errorCode(err: unknown): string | undefined {

@@ -4,13 +4,14 @@ import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
 import { loadSnapshot } from '../data/calls.js';
 import { applyNotification, applySnapshot, emptyState, type ConsoleState, type Snapshot } from '../data/state.js';
 import { errorMessage } from '../data/types.js';
+import type { NotificationArgs } from '../../../protocol/index.js';
 import type { DaemonHandle } from './useDaemon.js';
 import { useNotifications } from './useNotifications.js';
 
-type Action = { type: 'snapshot'; snap: Snapshot } | { type: 'notification'; method: string; params: unknown };
+type Action = { type: 'snapshot'; snap: Snapshot } | { type: 'notification'; n: NotificationArgs };
 
 function reducer(state: ConsoleState, a: Action): ConsoleState {
-  return a.type === 'snapshot' ? applySnapshot(state, a.snap) : applyNotification(state, a.method, a.params);
+  return a.type === 'snapshot' ? applySnapshot(state, a.snap) : applyNotification(state, ...a.n);
 }
 
 export interface ConsoleData {
@@ -24,7 +25,7 @@ export function useConsoleData(daemon: Pick<DaemonHandle, 'api' | 'generation' |
   const [state, dispatch] = useReducer(reducer, emptyState);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [reloads, setReloads] = useState(0);
-  const loading = useRef<{ method: string; params: unknown }[] | null>(null);
+  const loading = useRef<NotificationArgs[] | null>(null);
   const { api, generation } = daemon;
 
   useEffect(() => {
@@ -35,7 +36,7 @@ export function useConsoleData(daemon: Pick<DaemonHandle, 'api' | 'generation' |
       (snap) => {
         if (!live) return;
         dispatch({ type: 'snapshot', snap });
-        for (const n of loading.current ?? []) dispatch({ type: 'notification', ...n });
+        for (const n of loading.current ?? []) dispatch({ type: 'notification', n });
         loading.current = null;
         setLoadError(null);
       },
@@ -52,10 +53,10 @@ export function useConsoleData(daemon: Pick<DaemonHandle, 'api' | 'generation' |
 
   const reload = useCallback(() => setReloads((n) => n + 1), []);
 
-  useNotifications(daemon, (method, params) => {
-    if (method === 'daemon.reloaded') reload();
-    if (loading.current) loading.current.push({ method, params });
-    else dispatch({ type: 'notification', method, params });
+  useNotifications(daemon, (...n) => {
+    if (n[0] === 'daemon.reloaded') reload();
+    if (loading.current) loading.current.push(n);
+    else dispatch({ type: 'notification', n });
   });
 
   return { state, loadError, reload };

@@ -59,8 +59,8 @@ export function useDaemon({ url, token, backoff = DEFAULT_BACKOFF, timeoutMs = 6
         return;
       }
       current = c;
-      c.onNotification((method, params) => {
-        for (const l of listeners.current) l(method, params);
+      c.onNotification((...n) => {
+        for (const l of listeners.current) l(...n);
       });
       c.onClose(() => {
         if (current === c) retry(null);

@@ -7,5 +7,5 @@ export function useNotifications(source: { onNotification(l: NotificationListene
   const latest = useRef(handler);
   latest.current = handler;
   const subscribe = source.onNotification;
-  useEffect(() => subscribe((m, p) => latest.current(m, p)), [subscribe]);
+  useEffect(() => subscribe((...n) => latest.current(...n)), [subscribe]);
 }

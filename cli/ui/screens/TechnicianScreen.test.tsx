@@ -10,7 +10,7 @@ const DOWN = '\u001b[B';
 /** A daemon stand-in whose answers the test releases one by one. */
 function slowApi() {
   const waiting: { method: string; resolve: (v: unknown) => void }[] = [];
-  const api: ConsoleApi = { call: (method) => new Promise((resolve) => waiting.push({ method, resolve })) };
+  const api: ConsoleApi = { call: ((method: string) => new Promise<unknown>((resolve) => waiting.push({ method, resolve }))) as ConsoleApi['call'] };
   const answer = async (method: string, value: unknown) => {
     for (let i = 0; i < 100 && !waiting.some((w) => w.method === method); i++) await settle(10);
     const w = waiting.find((x) => x.method === method);

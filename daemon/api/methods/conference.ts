@@ -3,7 +3,7 @@ import type { ConferenceManager } from '../../conference/ConferenceManager.js';
 import { cdrView } from '../../conference/views.js';
 import { VcError } from '../../errors.js';
 import type { CdrRow, ConferenceView, ParticipantView } from '../../../protocol/index.js';
-import type { MethodRouter } from '../Router.js';
+import type { MethodRouter } from '../MethodRouter.js';
 
 // conference.* and cdr.list: thin shells over the ConferenceManager; it validates against the site
 // config and throws the VcErrors the CLI prints.

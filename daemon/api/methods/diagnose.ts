@@ -4,7 +4,7 @@ import { VcError } from '../../errors.js';
 import type { EndpointMonitor } from '../../health/EndpointMonitor.js';
 import type { TestCallReport } from '../../conference/TestCall.js';
 import type { EndpointDiagnoseResult } from '../../../protocol/index.js';
-import type { MethodRouter } from '../Router.js';
+import type { MethodRouter } from '../MethodRouter.js';
 
 export interface DiagnoseDeps {
   monitor: Pick<EndpointMonitor, 'check'>;
@@ -40,5 +40,5 @@ export function registerDiagnoseMethod(router: MethodRouter, deps: DiagnoseDeps)
     const cause = callCause(r);
     const verdict = !r.call.ok || (r.media && !r.media.ok) ? 'failed' : (r.media?.lossPct ?? 0) > 2 || check.verdict === 'degraded' ? 'degraded' : 'ok';
     return { ...check, call: r.call, ...(r.media ? { media: r.media } : {}), verdict, ...(cause ? { likelyCause: cause } : check.likelyCause ? { likelyCause: check.likelyCause } : {}) };
-  }, 'technician');
+  });
 }

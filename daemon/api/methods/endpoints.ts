@@ -4,7 +4,7 @@ import { VcError } from '../../errors.js';
 import type { EndpointMonitor } from '../../health/EndpointMonitor.js';
 import type { EndpointHealth } from '../../health/types.js';
 import type { EndpointCheckResult, EndpointDetail, EndpointTransition, EndpointView } from '../../../protocol/index.js';
-import type { MethodRouter } from '../Router.js';
+import type { MethodRouter } from '../MethodRouter.js';
 
 // endpoints.list / endpoint.show / endpoint.check: the site config says which endpoints exist, the
 // health monitor says how they are. An endpoint the monitor has not seen yet (just added by a

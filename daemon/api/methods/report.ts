@@ -3,7 +3,7 @@ import type { SiteConfig } from '../../config/schema.js';
 import type { Clock } from '../../util/clock.js';
 import { buildDailyReport, type ReportStore } from '../../reports/dailyReport.js';
 import type { DailyReport } from '../../../protocol/index.js';
-import type { MethodRouter } from '../Router.js';
+import type { MethodRouter } from '../MethodRouter.js';
 
 // report.daily: the day's operations report, built from the store (see daemon/reports). Reading
 // a report changes nothing, so it is not audited (protocol.isStateChanging).

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { MethodRouter } from '../Router.js';
+import type { MethodRouter } from '../MethodRouter.js';
 import type { Scheduler } from '../../scheduler/Scheduler.js';
 
 // The schedule.* methods of the control API. Shapes are checked here; meaning (unknown endpoint,
