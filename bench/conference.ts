@@ -13,7 +13,7 @@ import { SimSignalling } from '../tests/helpers/simSignalling.js';
 import { toneDb } from '../tests/helpers/simRoom.js';
 import { tagOf } from '../tests/helpers/simVideo.js';
 import alawmulaw from 'alawmulaw';
-import type { DialRequest, IncomingSignal, SignalCall, Signalling } from '../daemon/conference/types.js';
+import type { DialRequest, IncomingSignal, SignalCall, Signalling } from '../daemon/conference/Signalling.js';
 import type { Endpoint } from '../daemon/config/schema.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);

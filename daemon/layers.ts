@@ -7,7 +7,7 @@ import { EndpointMonitor } from './health/EndpointMonitor.js';
 import { AlarmHook } from './health/AlarmHook.js';
 import { WorkerPool } from './media/WorkerPool.js';
 import { RelayPortPool } from './media/RelayPortPool.js';
-import { SipSignalling } from './conference/SipSignalling.js';
+import { SipSignalling } from './conference/sip/SipSignalling.js';
 import { ConferenceManager } from './conference/ConferenceManager.js';
 import { Scheduler } from './scheduler/Scheduler.js';
 import { conferenceControl, followConferences, healthProber } from './scheduler/wiring.js';

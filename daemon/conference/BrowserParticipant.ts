@@ -12,8 +12,8 @@ import type { Clock, Timer } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { TypedEmitter } from '../util/TypedEmitter.js';
 import { VcError } from '../errors.js';
-import { BrowserLink, type BrowserListen, type LinkEnd } from './BrowserLink.js';
-import type { ConferenceMedia } from './ConferenceMedia.js';
+import { BrowserLink, type BrowserListen, type LinkEnd } from '../media/BrowserLink.js';
+import type { ConferenceMedia } from '../media/ConferenceMedia.js';
 
 export interface BrowserParticipantOptions {
   id: string;

@@ -9,18 +9,18 @@ import { TypedEmitter } from '../util/TypedEmitter.js';
 import { VcError } from '../errors.js';
 import { LegStats as LegStatsSampler } from '../media/LegStats.js';
 import type { types as ms } from 'mediasoup';
-import { ConferenceMedia } from './ConferenceMedia.js';
+import { ConferenceMedia } from '../media/ConferenceMedia.js';
 import { decideFloor, type FloorDecision } from './FloorControl.js';
 import { Participant } from './Participant.js';
 import { BrowserParticipant } from './BrowserParticipant.js';
 import { participantView } from './views.js';
-import type { IncomingSignal } from './types.js';
+import type { IncomingSignal } from './Signalling.js';
 
 /** Voice-activated view: a new speaker is shown at most this often. */
 export const SPEAKER_HOLD_MS = 2000;
 
-export type { ConferenceDeps, ConferenceSetup, ConferenceEvents } from './conferenceTypes.js';
-import type { ConferenceDeps, ConferenceSetup, ConferenceEvents } from './conferenceTypes.js';
+export type { ConferenceDeps, ConferenceSetup, ConferenceEvents } from './conferenceDeps.js';
+import type { ConferenceDeps, ConferenceSetup, ConferenceEvents } from './conferenceDeps.js';
 
 type Phase = ConferenceView['state'];
 

@@ -15,10 +15,10 @@ import { Conference } from './Conference.js';
 import { StatsRecorder } from './StatsRecorder.js';
 import { storedConferenceView } from './views.js';
 import { toStoredSample } from './statsView.js';
-import type { IncomingSignal } from './types.js';
+import type { IncomingSignal } from './Signalling.js';
 
-export type { ConferenceManagerOptions, StartRequest, ManagerEvents } from './managerTypes.js';
-import type { ConferenceManagerOptions, StartRequest, ManagerEvents } from './managerTypes.js';
+export type { ConferenceManagerOptions, StartRequest, ManagerEvents } from './managerOptions.js';
+import type { ConferenceManagerOptions, StartRequest, ManagerEvents } from './managerOptions.js';
 
 const ROUTER_RETRY_MS = 250;
 const ROUTER_WAIT_MS = 30_000;

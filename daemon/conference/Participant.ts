@@ -22,7 +22,7 @@ import type { types as ms } from 'mediasoup';
 import { toApiStats } from './statsView.js';
 import { CallRecord } from './CallRecord.js';
 import { failureReason, isPermanentFailure, redialDelayMs, STABLE_CALL_MS } from './redial.js';
-import type { CallEnded, DialFailureDetails, IncomingSignal, ParticipantMediaHooks, SignalCall, Signalling } from './types.js';
+import type { CallEnded, DialFailureDetails, IncomingSignal, ParticipantMediaHooks, SignalCall, Signalling } from './Signalling.js';
 
 export interface ParticipantDeps {
   conferenceId: string;

@@ -1,7 +1,7 @@
 // The redial policy of a conference leg: exponential backoff 1 s, 2 s, 4 s … at most 60 s, and the
 // failures that no amount of redialling fixes (the operator must change something and dial again).
 import { isVcError } from '../errors.js';
-import type { DialFailureDetails } from './types.js';
+import type { DialFailureDetails } from './Signalling.js';
 
 export const REDIAL_MIN_MS = 1000;
 export const REDIAL_MAX_MS = 60_000;

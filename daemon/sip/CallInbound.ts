@@ -2,8 +2,8 @@
 // session refresh), INFO (DTMF, key frame requests), OPTIONS. Answers them and reports to the
 // Call through hooks (the Call keeps its state private).
 import type { Timer } from '../util/clock.js';
-import { makeResponse, type SipMessage } from './lib.js';
-import type { SipCore } from './core.js';
+import { makeResponse, type SipMessage } from './sipLibrary.js';
+import type { SipCore } from './SipCore.js';
 import type { Dialog } from './Dialog.js';
 import type { Call } from './Call.js';
 import { uasSessionTimer, type SessionTimerState } from './SessionTimer.js';

@@ -2,9 +2,9 @@
 // requests built inside the dialog.
 import { randomInt } from 'node:crypto';
 import { VcError } from '../errors.js';
-import type { NameAddr, SipMessage } from './lib.js';
+import type { NameAddr, SipMessage } from './sipLibrary.js';
 import { routableUri, tagOf, uriString, type SipTransport } from './message.js';
-import { dialogKey } from './core.js';
+import { dialogKey } from './SipCore.js';
 
 export interface DialogInit {
   callId: string;

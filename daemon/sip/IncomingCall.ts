@@ -3,8 +3,8 @@
 import { TypedEmitter } from '../util/TypedEmitter.js';
 import type { Timer } from '../util/clock.js';
 import { VcError } from '../errors.js';
-import { makeResponse, type SipMessage } from './lib.js';
-import type { SipCore } from './core.js';
+import { makeResponse, type SipMessage } from './sipLibrary.js';
+import type { SipCore } from './SipCore.js';
 import { Dialog } from './Dialog.js';
 import { Call } from './Call.js';
 import type { DigestCredentials } from './digest.js';

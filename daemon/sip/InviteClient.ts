@@ -3,8 +3,8 @@
 // (ACK + BYE), and a Call once answered.
 import type { Timer } from '../util/clock.js';
 import { VcError } from '../errors.js';
-import type { SendHandle, SipMessage } from './lib.js';
-import type { SipCore } from './core.js';
+import type { SendHandle, SipMessage } from './sipLibrary.js';
+import type { SipCore } from './SipCore.js';
 import { Dialog, contactUri } from './Dialog.js';
 import { Call, type CallProgress } from './Call.js';
 import { signRequest, type DigestCredentials } from './digest.js';

@@ -3,8 +3,8 @@
 import { TypedEmitter } from '../util/TypedEmitter.js';
 import type { Logger } from '../util/logger.js';
 import type { Timer } from '../util/clock.js';
-import type { SipMessage } from './lib.js';
-import type { SipCore } from './core.js';
+import type { SipMessage } from './sipLibrary.js';
+import type { SipCore } from './SipCore.js';
 import type { DigestCredentials } from './digest.js';
 import { failureKind, sendRequest } from './requests.js';
 import { header, newCallId, newTag, parseNameAddr, routableUri, uriString, type SipTarget } from './message.js';

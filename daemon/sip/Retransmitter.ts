@@ -1,5 +1,5 @@
 import type { Clock, Timer } from '../util/clock.js';
-import type { SipTimers } from './core.js';
+import type { SipTimers } from './SipCore.js';
 
 /**
  * Re-sends a 2xx to an INVITE until the ACK comes (RFC 3261 13.3.1.4): first after T1, the

@@ -2,7 +2,7 @@
 // timer that either refreshes the session (we are the refresher) or ends it (the peer's refresh
 // never came). "uac"/"uas" in refresher= refer to the transaction that negotiated it.
 import type { Clock, Timer } from '../util/clock.js';
-import type { SessionTimerConfig } from './core.js';
+import type { SessionTimerConfig } from './SipCore.js';
 import { header, parseParamHeader, tokens, type SipMessage } from './message.js';
 
 export interface SessionTimerState {

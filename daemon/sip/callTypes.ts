@@ -1,6 +1,6 @@
 // The shapes around a Call: its events and what it is built from.
-import type { SipMessage } from './lib.js';
-import type { SipCore } from './core.js';
+import type { SipMessage } from './sipLibrary.js';
+import type { SipCore } from './SipCore.js';
 import type { Dialog } from './Dialog.js';
 import type { DigestCredentials } from './digest.js';
 import type { SessionTimerState } from './SessionTimer.js';

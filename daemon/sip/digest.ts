@@ -3,7 +3,7 @@
 // wrote it ("MD5", "SHA-256", ...); nonces we hand out are stateless (time + HMAC), so a peer
 // that never comes back leaves nothing behind.
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { AuthHeader, SipMessage } from './lib.js';
+import type { AuthHeader, SipMessage } from './sipLibrary.js';
 
 export interface DigestCredentials {
   username: string;

@@ -1,7 +1,7 @@
 // From the config's listen list to the library's transport options.
 import { readFileSync } from 'node:fs';
 import { VcError } from '../errors.js';
-import type { LibStackOptions } from './lib.js';
+import type { LibStackOptions } from './sipLibrary.js';
 import type { SipTransport } from './message.js';
 
 export interface SipListen {

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { VcError } from '../errors.js';
-import { parseAOR, parseUri, stringifyUri, type NameAddr, type Remote, type SipMessage, type SipUri } from './lib.js';
+import { parseAOR, parseUri, stringifyUri, type NameAddr, type Remote, type SipMessage, type SipUri } from './sipLibrary.js';
 
 export type { SipMessage, NameAddr, SipUri };
 export { parseUri, stringifyUri };

@@ -2,8 +2,8 @@
 // new INVITE must pass before it is offered to the application.
 import { performance } from 'node:perf_hooks';
 import type { OptionsProbeResult } from '../../protocol/index.js';
-import type { SipMessage } from './lib.js';
-import type { SipCore } from './core.js';
+import type { SipMessage } from './sipLibrary.js';
+import type { SipCore } from './SipCore.js';
 import { failureKind } from './requests.js';
 import { parseRemoteSdp } from './sdpNegotiate.js';
 import { bodyText, contentType, header, hostFamily, newCallId, newTag, routableUri, tokens, uriString, type SipSource, type SipTarget } from './message.js';

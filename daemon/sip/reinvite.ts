@@ -1,8 +1,8 @@
 // Sending a re-INVITE inside an established dialog: digest retry, 491 glare back-off (RFC 3261
 // 14.1), 422 Min-SE retry, ACK for the 2xx (and again for each 2xx retransmission).
 import { randomInt } from 'node:crypto';
-import type { SipMessage } from './lib.js';
-import type { SipCore } from './core.js';
+import type { SipMessage } from './sipLibrary.js';
+import type { SipCore } from './SipCore.js';
 import type { Dialog } from './Dialog.js';
 import { signRequest, type DigestCredentials } from './digest.js';
 import { ALLOW, SUPPORTED, setBody, uriString } from './message.js';

@@ -1,9 +1,9 @@
 // Sending one non-INVITE request and waiting for its final response, with one digest retry when
 // challenged and an optional deadline after which the transaction is abandoned.
-import { makeResponse, type SendHandle, type SipMessage } from './lib.js';
+import { makeResponse, type SendHandle, type SipMessage } from './sipLibrary.js';
 import { signRequest, type DigestCredentials } from './digest.js';
 import { uriString } from './message.js';
-import type { SipCore } from './core.js';
+import type { SipCore } from './SipCore.js';
 import type { Timer } from '../util/clock.js';
 
 export interface RequestOptions {

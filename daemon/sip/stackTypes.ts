@@ -1,8 +1,8 @@
 // The SipStack's options, statistics and events (kept apart so SipStack.ts holds only behaviour).
 import type { Logger } from '../util/logger.js';
 import type { Clock } from '../util/clock.js';
-import type { SipMessage } from './lib.js';
-import type { SessionTimerConfig, SipTimers } from './core.js';
+import type { SipMessage } from './sipLibrary.js';
+import type { SessionTimerConfig, SipTimers } from './SipCore.js';
 import type { AllowDecision } from './AccessControl.js';
 import type { IncomingCall } from './IncomingCall.js';
 import type { SipListen, SipTlsOptions } from './listen.js';

@@ -11,7 +11,7 @@ import { RateLimiter } from '../util/RateLimiter.js';
 import { toVcError } from '../errors.js';
 import type { Conference } from '../conference/Conference.js';
 import type { BrowserParticipant } from '../conference/BrowserParticipant.js';
-import type { BrowserLink, BrowserListen, LinkEnd } from '../conference/BrowserLink.js';
+import type { BrowserLink, BrowserListen, LinkEnd } from '../media/BrowserLink.js';
 import type { ConferenceView, ParticipantView } from '../../protocol/index.js';
 import type { JoinClaims } from './JoinTokens.js';
 import { CLOSE_CODE_OF, type RefusalKind } from './messages.js';

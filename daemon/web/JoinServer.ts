@@ -10,7 +10,7 @@ import type { Logger } from '../util/logger.js';
 import { RateLimiter } from '../util/RateLimiter.js';
 import { toVcError, VcError } from '../errors.js';
 import type { Conference } from '../conference/Conference.js';
-import type { BrowserListen } from '../conference/BrowserLink.js';
+import type { BrowserListen } from '../media/BrowserLink.js';
 import type { JoinClaims, JoinTokens } from './JoinTokens.js';
 import { BrowserSession } from './BrowserSession.js';
 import { CLOSE_CODE_OF, refusalWords, type RefusalKind } from './messages.js';

@@ -8,7 +8,7 @@ import type { Endpoint } from '../../daemon/config/schema.js';
 import type { LocalMedia, NegotiatedMedia } from '../../daemon/media/types.js';
 import type {
   DialRequest, IncomingSignal, SignalCall, SignalCallEvents, Signalling,
-} from '../../daemon/conference/types.js';
+} from '../../daemon/conference/Signalling.js';
 import { SimRoom } from './simRoom.js';
 import { SimVideo } from './simVideo.js';
 

@@ -6,7 +6,7 @@ import { createServer } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import digest from 'sip/digest.js';
 import type { SipStack } from '../../daemon/sip/SipStack.js';
-import { generateBranch, parseMessage, parseUri, resolveUri } from '../../daemon/sip/lib.js';
+import { generateBranch, parseMessage, parseUri, resolveUri } from '../../daemon/sip/sipLibrary.js';
 import { buildOffer } from '../../daemon/sip/sdp.js';
 import { isVcError } from '../../daemon/errors.js';
 import { startTestStack, uriOf } from '../helpers/sipTestStack.js';

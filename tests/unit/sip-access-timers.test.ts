@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { AccessControl } from '../../daemon/sip/AccessControl.js';
 import { RateLimiter } from '../../daemon/util/RateLimiter.js';
 import { SessionTimer, uacSessionTimerResult, uasSessionTimer } from '../../daemon/sip/SessionTimer.js';
-import { parseMessage, type SipMessage } from '../../daemon/sip/lib.js';
+import { parseMessage, type SipMessage } from '../../daemon/sip/sipLibrary.js';
 import type { SipSource } from '../../daemon/sip/message.js';
 import { silentLogger } from '../../daemon/util/logger.js';
 import { ManualClock } from '../helpers/manualClock.js';

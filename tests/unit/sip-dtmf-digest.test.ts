@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { buildDtmfRtp, dtmfInfoBody, parseDtmfInfo, parseDtmfPayload, isPictureFastUpdate, PICTURE_FAST_UPDATE } from '../../daemon/sip/dtmf.js';
 import { authorize, challengesOf, DigestVerifier, signRequest } from '../../daemon/sip/digest.js';
-import type { SipMessage } from '../../daemon/sip/lib.js';
-import { parseMessage } from '../../daemon/sip/lib.js';
+import type { SipMessage } from '../../daemon/sip/sipLibrary.js';
+import { parseMessage } from '../../daemon/sip/sipLibrary.js';
 
 describe('RFC 4733 telephone-event packets', () => {
   it('each digit: marker on its first packet, growing durations, the end packet three times, one timestamp per event', () => {

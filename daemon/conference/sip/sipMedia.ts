@@ -2,10 +2,10 @@
 // from a leg's relay ports and the endpoint's codecs, the room's answer (or offer) as the media
 // layer's NegotiatedMedia, and our answer to a room's offer.
 import sdpTransform from 'sdp-transform';
-import type { Endpoint } from '../config/schema.js';
-import type { LocalMedia, NegotiatedMedia, NegotiatedStream } from '../media/types.js';
-import { buildOffer } from '../sip/sdp.js';
-import { buildAnswer, negotiate, type Capabilities, type Negotiation, type NegotiatedMedia as SipStream } from '../sip/sdpNegotiate.js';
+import type { Endpoint } from '../../config/schema.js';
+import type { LocalMedia, NegotiatedMedia, NegotiatedStream } from '../../media/types.js';
+import { buildOffer } from '../../sip/sdp.js';
+import { buildAnswer, negotiate, type Capabilities, type Negotiation, type NegotiatedMedia as SipStream } from '../../sip/sdpNegotiate.js';
 
 /** What we can carry for an endpoint: its configured codecs. SRTP is off (see SipMediaLeg). */
 export function capabilitiesOf(ep: Endpoint): Capabilities {

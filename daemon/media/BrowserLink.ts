@@ -7,8 +7,8 @@ import type { types as ms } from 'mediasoup';
 import type { Logger } from '../util/logger.js';
 import { TypedEmitter } from '../util/TypedEmitter.js';
 import { VcError } from '../errors.js';
-import { routerVideoCodec } from '../media/mediaCodecs.js';
-import type { MediaKind } from '../media/types.js';
+import { routerVideoCodec } from './mediaCodecs.js';
+import type { MediaKind } from './types.js';
 import type { ConferenceMedia } from './ConferenceMedia.js';
 
 export interface BrowserListen {

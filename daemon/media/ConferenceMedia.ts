@@ -6,10 +6,10 @@
 import type { types as ms } from 'mediasoup';
 import type { Logger } from '../util/logger.js';
 import { TypedEmitter } from '../util/TypedEmitter.js';
-import { AudioMixer, type MixerMemberStats } from '../media/AudioMixer.js';
-import { VideoView } from '../media/VideoView.js';
-import type { SipMediaLeg } from '../media/SipMediaLeg.js';
-import type { MediaKind, VideoCodecKey } from '../media/types.js';
+import { AudioMixer, type MixerMemberStats } from './AudioMixer.js';
+import { VideoView } from './VideoView.js';
+import type { SipMediaLeg } from './SipMediaLeg.js';
+import type { MediaKind, VideoCodecKey } from './types.js';
 
 type MediaEvents = {
   activeSpeaker: [{ id: string; dBov: number }];

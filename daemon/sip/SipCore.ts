@@ -2,7 +2,7 @@
 // it; the classes get it in their constructor, so they never import SipStack itself.
 import type { Logger } from '../util/logger.js';
 import type { Clock } from '../util/clock.js';
-import type { NameAddr, SendHandle, SipMessage } from './lib.js';
+import type { NameAddr, SendHandle, SipMessage } from './sipLibrary.js';
 import type { SipSource, SipTransport } from './message.js';
 
 export interface SipTimers {

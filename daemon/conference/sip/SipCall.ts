@@ -1,14 +1,14 @@
 // One SIP Call as the conference sees it (SignalCall): media descriptions instead of SDP text,
 // re-INVITEs in both directions answered with the leg's same relay ports.
-import type { Endpoint } from '../config/schema.js';
-import type { Logger } from '../util/logger.js';
-import { TypedEmitter } from '../util/TypedEmitter.js';
-import { toVcError } from '../errors.js';
-import type { Call, CallEnded, RemoteOffer } from '../sip/Call.js';
-import type { LocalMedia, NegotiatedMedia } from '../media/types.js';
-import { originOf } from '../sip/sdp.js';
+import type { Endpoint } from '../../config/schema.js';
+import type { Logger } from '../../util/logger.js';
+import { TypedEmitter } from '../../util/TypedEmitter.js';
+import { toVcError } from '../../errors.js';
+import type { Call, CallEnded, RemoteOffer } from '../../sip/Call.js';
+import type { LocalMedia, NegotiatedMedia } from '../../media/types.js';
+import { originOf } from '../../sip/sdp.js';
 import { answerFor, negotiateFor, offerFor, toMediaNegotiated } from './sipMedia.js';
-import type { SignalCall, SignalCallEvents } from './types.js';
+import type { SignalCall, SignalCallEvents } from '../Signalling.js';
 
 export class SipCall extends TypedEmitter<SignalCallEvents> implements SignalCall {
   readonly #call: Call;

@@ -8,7 +8,7 @@ import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { RelayPortPool } from '../media/RelayPortPool.js';
 import type { WorkerPool } from '../media/WorkerPool.js';
-import type { Signalling } from './types.js';
+import type { Signalling } from './Signalling.js';
 
 export interface ConferenceManagerOptions {
   log: Logger;

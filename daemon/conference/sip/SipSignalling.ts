@@ -2,19 +2,19 @@
 // answer into media descriptions, adapt incoming INVITEs, and keep the upstream's registration
 // (one Registration per endpoint that has `register` in the site config; its state is re-emitted
 // for the health layer and the API's endpoint.registration notification).
-import type { Endpoint } from '../config/schema.js';
-import type { Logger } from '../util/logger.js';
-import { TypedEmitter } from '../util/TypedEmitter.js';
-import { VcError, toVcError } from '../errors.js';
-import { resolveCredentials } from '../config/validate.js';
-import type { DigestCredentials } from '../sip/digest.js';
-import type { IncomingCall } from '../sip/IncomingCall.js';
-import type { Registration, RegistrationState } from '../sip/Registration.js';
-import type { SipStack } from '../sip/SipStack.js';
-import { parseUri } from '../sip/message.js';
+import type { Endpoint } from '../../config/schema.js';
+import type { Logger } from '../../util/logger.js';
+import { TypedEmitter } from '../../util/TypedEmitter.js';
+import { VcError, toVcError } from '../../errors.js';
+import { resolveCredentials } from '../../config/validate.js';
+import type { DigestCredentials } from '../../sip/digest.js';
+import type { IncomingCall } from '../../sip/IncomingCall.js';
+import type { Registration, RegistrationState } from '../../sip/Registration.js';
+import type { SipStack } from '../../sip/SipStack.js';
+import { parseUri } from '../../sip/message.js';
 import { answerFor, negotiateFor, offerFor, toMediaNegotiated } from './sipMedia.js';
 import { SipCall } from './SipCall.js';
-import type { DialRequest, IncomingSignal, SignalCall, Signalling } from './types.js';
+import type { DialRequest, IncomingSignal, SignalCall, Signalling } from '../Signalling.js';
 
 export interface SipSignallingOptions {
   stack: Pick<SipStack, 'dial' | 'register' | 'on' | 'off' | 'publicHost'>;

@@ -7,7 +7,7 @@ import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { RelayPortPool } from '../media/RelayPortPool.js';
 import type { types as ms } from 'mediasoup';
-import type { Signalling } from './types.js';
+import type { Signalling } from './Signalling.js';
 
 export interface ConferenceDeps {
   log: Logger;
