@@ -149,9 +149,9 @@ export async function startLayers(d: Daemon): Promise<void> {
   const testCall = (id: string) => runTestCall(manager, id);
   registerDiagnoseMethod(d.router, { monitor, testCall, config: () => d.config });
   d.counters.activeConferences = () => manager.activeCount;
-  d.counters.activeLegs = () => manager.activeLegs();
-  d.counters.legLoss = () => manager.legLoss();
-  d.counters.mixerCpuPct = mixerCpuPercent(() => manager.mixerBusyMs());
+  d.counters.activeLegs = () => manager.gauges.activeLegs();
+  d.counters.legLoss = () => manager.gauges.legLoss();
+  d.counters.mixerCpuPct = mixerCpuPercent(() => manager.gauges.mixerBusyMs());
   d.addService({ name: 'conferences', close: () => manager.close() });
   // meetings a killed run left active are dialled again before the scheduler looks at them
   await manager.resumeActive();

@@ -12,6 +12,8 @@ import { TypedEmitter } from '../util/TypedEmitter.js';
 import { VcError, toVcError } from '../errors.js';
 import type { WorkerDied } from '../media/WorkerPool.js';
 import { Conference } from './Conference.js';
+import { ConferenceGauges } from './ConferenceGauges.js';
+import { CrashResume } from './CrashResume.js';
 import { StatsRecorder } from './StatsRecorder.js';
 import { storedConferenceView } from './views.js';
 import { toStoredSample } from './statsView.js';
@@ -33,10 +35,9 @@ export class ConferenceManager extends TypedEmitter<ManagerEvents> {
   readonly #recorder: StatsRecorder;
   readonly #offIncoming: () => void;
   readonly #onDied = (d: WorkerDied): void => this.#workerDied(d);
-  /** Mixer CPU time of conferences that ended (keeps mixerBusyMs() monotonic). */
-  #mixerBusyEnded = 0;
-  /** Conferences the last run left active (it was killed): resumeActive() dials them again. */
-  #stale: ConferenceRow[];
+  readonly #crashResume: CrashResume;
+  /** Figures over the live conferences, read by /metrics. */
+  readonly gauges = new ConferenceGauges(() => this.#live.values());
   #closed = false;
 
   constructor(o: ConferenceManagerOptions) {
@@ -45,41 +46,13 @@ export class ConferenceManager extends TypedEmitter<ManagerEvents> {
     this.#log = o.log.child({ component: 'conference.manager' });
     this.#clock = o.clock ?? systemClock;
     this.#recorder = new StatsRecorder({ repo: o.store.stats, clock: this.#clock, log: o.log });
-    // the calls of the last run are gone with its process; its meetings are resumed (resumeActive)
-    this.#stale = o.store.conferences.list({ state: 'active', limit: 10_000 });
-    const dangling = o.store.cdr.closeDangling('the daemon stopped during the call');
-    if (this.#stale.length || dangling) this.#log.warn({ conferences: this.#stale.map((c) => c.id), legs: dangling }, 'conferences and call records left open by the last run');
+    this.#crashResume = new CrashResume(o.store, this.#log);
     this.#offIncoming = o.signalling.onIncoming((sig) => this.#incoming(sig));
     o.pool.on('died', this.#onDied);
   }
 
   get activeCount(): number {
     return this.#live.size;
-  }
-
-  /** Connected legs over all live conferences (metrics). */
-  activeLegs(): number {
-    let n = 0;
-    for (const c of this.#live.values()) n += c.view().participants.filter((p) => p.state === 'connected').length;
-    return n;
-  }
-
-  /** CPU time all audio mixers have spent so far, ms (metrics: mixer CPU). */
-  mixerBusyMs(): number {
-    let ms = this.#mixerBusyEnded;
-    for (const c of this.#live.values()) ms += c.media.mixerBusyMs;
-    return ms;
-  }
-
-  /** Latest loss figure of every connected leg (metrics). */
-  legLoss(): { conference: string; endpoint: string; lossPct: number }[] {
-    const out: { conference: string; endpoint: string; lossPct: number }[] = [];
-    for (const c of this.#live.values()) {
-      for (const p of c.view().participants) {
-        if (p.state === 'connected' && p.stats?.lossPct != null) out.push({ conference: c.id, endpoint: p.endpointId, lossPct: p.stats.lossPct });
-      }
-    }
-    return out;
   }
 
   async start(p: StartRequest, createdBy = 'system'): Promise<ConferenceView> {
@@ -111,27 +84,10 @@ export class ConferenceManager extends TypedEmitter<ManagerEvents> {
    * ids resumed.
    */
   async resumeActive(): Promise<string[]> {
-    const stale = this.#stale;
-    this.#stale = [];
-    const cfg = this.#o.config();
-    const resumed: string[] = [];
-    for (const row of stale) {
-      const endpoints = row.endpoints.map((id) => cfg.endpoints.find((e) => e.id === id)).filter((e): e is Endpoint => e !== undefined);
-      const over = row.endsAt !== null && row.endsAt <= this.#clock.now();
-      if (over || endpoints.length === 0 || this.#closed) {
-        this.#o.store.conferences.end(row.id, over ? 'its planned end passed while the daemon was not running' : 'the daemon stopped while it was running');
-        continue;
-      }
-      try {
-        const conf = await this.#launch(row, endpoints);
-        conf.notice('resumed after a daemon restart: dialling every site again');
-        this.#log.warn({ conferenceId: row.id, title: row.title, endpoints: conf.endpointIds }, 'conference resumed after a restart');
-        resumed.push(row.id);
-      } catch (err) {
-        this.#log.error({ err, conferenceId: row.id }, 'could not resume a conference after a restart');
-      }
-    }
-    return resumed;
+    return this.#crashResume.resume({
+      endpoints: this.#o.config().endpoints, now: () => this.#clock.now(), closing: () => this.#closed,
+      launch: (row, endpoints) => this.#launch(row, endpoints),
+    });
   }
 
   /** Media for a stored conference row, then dial every site. Ends the row when the media fails. */
@@ -225,25 +181,6 @@ export class ConferenceManager extends TypedEmitter<ManagerEvents> {
     return c.view();
   }
 
-  /** The bridge as the scheduler drives it (structurally its ConferenceControl; no import upward). */
-  control(): {
-    start(p: StartRequest): Promise<{ id: string }>;
-    notice(id: string, message: string): void;
-    end(id: string, reason: string): Promise<void>;
-    isActive(id: string): boolean;
-    endsAt(id: string): number | null | undefined;
-  } {
-    return {
-      start: (p) => this.start(p, 'scheduler'),
-      notice: (id, message) => this.notice(id, message),
-      end: async (id, reason) => {
-        await this.end(id, reason);
-      },
-      isActive: (id) => this.isActive(id),
-      endsAt: (id) => this.endsAt(id),
-    };
-  }
-
   /** Call records, oldest first (the newest `limit`). */
   listCdr(opts: CdrListOptions): CdrRow[] {
     return this.#o.store.cdr.list(opts);
@@ -274,7 +211,7 @@ export class ConferenceManager extends TypedEmitter<ManagerEvents> {
       this.emit('stats', { conferenceId, ...s });
     });
     c.on('ended', ({ reason }) => {
-      this.#mixerBusyEnded += c.media.mixerBusyMs;
+      this.gauges.ended(c);
       this.#live.delete(conferenceId);
       this.#clock.clearTimeout(this.#endTimers.get(conferenceId));
       this.#endTimers.delete(conferenceId);

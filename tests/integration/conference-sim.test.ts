@@ -14,6 +14,7 @@ import { RelayPortPool } from '../../daemon/media/RelayPortPool.js';
 import { ConferenceManager } from '../../daemon/conference/ConferenceManager.js';
 import type { ConferenceView, ParticipantView } from '../../protocol/index.js';
 import type { ConferenceControl } from '../../daemon/scheduler/types.js';
+import { conferenceControl } from '../../daemon/scheduler/wiring.js';
 import { SimSignalling } from '../helpers/simSignalling.js';
 import { toneDb } from '../helpers/simRoom.js';
 import { tagOf } from '../helpers/simVideo.js';
@@ -66,7 +67,7 @@ beforeAll(async () => {
     config: () => config, rtpTimeoutMs: 1500, pinDelayMs: 100, statsIntervalMs: 500,
   });
   // the scheduler drives the manager as it is
-  const control: ConferenceControl = mgr.control();
+  const control: ConferenceControl = conferenceControl(mgr);
   void control;
   mgr.on('participant', (e) => participantEvents.push({ ...e.participant, at: Date.now() }));
   mgr.on('state', (v) => {

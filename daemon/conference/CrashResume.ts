@@ -1,0 +1,57 @@
+// What a killed run left behind: conferences still marked active and call records never closed.
+// Found when the manager is built (before anything new is written), dialled again by resume().
+import type { Endpoint } from '../config/schema.js';
+import type { CdrRepo } from '../store/CdrRepo.js';
+import type { ConferenceRepo, ConferenceRow } from '../store/ConferenceRepo.js';
+import type { Logger } from '../util/logger.js';
+
+export interface ResumeContext {
+  endpoints: readonly Endpoint[];
+  now(): number;
+  /** The manager is closing: close the rows instead of dialling. */
+  closing(): boolean;
+  /** Media and dialling for a stored row, as a fresh start does; throws when the media fails. */
+  launch(row: ConferenceRow, endpoints: Endpoint[]): Promise<{ endpointIds: string[]; notice(message: string): void }>;
+}
+
+export class CrashResume {
+  readonly #conferences: Pick<ConferenceRepo, 'end'>;
+  readonly #log: Logger;
+  #stale: ConferenceRow[];
+
+  constructor(store: { conferences: Pick<ConferenceRepo, 'list' | 'end'>; cdr: Pick<CdrRepo, 'closeDangling'> }, log: Logger) {
+    this.#conferences = store.conferences;
+    this.#log = log;
+    // the calls of the last run are gone with its process; its meetings are resumed (resume())
+    this.#stale = store.conferences.list({ state: 'active', limit: 10_000 });
+    const dangling = store.cdr.closeDangling('the daemon stopped during the call');
+    if (this.#stale.length || dangling) log.warn({ conferences: this.#stale.map((c) => c.id), legs: dangling }, 'conferences and call records left open by the last run');
+  }
+
+  /**
+   * Dial again, under the same id, every conference the last run left active, so a meeting survives
+   * a restart; one whose planned end passed meanwhile is closed. Runs once; returns the ids resumed.
+   */
+  async resume(ctx: ResumeContext): Promise<string[]> {
+    const stale = this.#stale;
+    this.#stale = [];
+    const resumed: string[] = [];
+    for (const row of stale) {
+      const endpoints = row.endpoints.map((id) => ctx.endpoints.find((e) => e.id === id)).filter((e): e is Endpoint => e !== undefined);
+      const over = row.endsAt !== null && row.endsAt <= ctx.now();
+      if (over || endpoints.length === 0 || ctx.closing()) {
+        this.#conferences.end(row.id, over ? 'its planned end passed while the daemon was not running' : 'the daemon stopped while it was running');
+        continue;
+      }
+      try {
+        const conf = await ctx.launch(row, endpoints);
+        conf.notice('resumed after a daemon restart: dialling every site again');
+        this.#log.warn({ conferenceId: row.id, title: row.title, endpoints: conf.endpointIds }, 'conference resumed after a restart');
+        resumed.push(row.id);
+      } catch (err) {
+        this.#log.error({ err, conferenceId: row.id }, 'could not resume a conference after a restart');
+      }
+    }
+    return resumed;
+  }
+}
