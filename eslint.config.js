@@ -14,6 +14,12 @@ export default tseslint.config(
       'no-empty': ['error', { allowEmptyCatch: false }],
     },
   },
+  // Type-aware rules: a promise nobody awaits, returns or marks `void` loses its rejection.
+  {
+    files: ['**/*.ts', '**/*.tsx'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: { '@typescript-eslint/no-floating-promises': 'error' },
+  },
   // Tests read untyped JSON-RPC replies and peer output; `any` there is a reading aid, not a design.
   { files: ['tests/**/*.ts', '**/*.test.ts', '**/*.test.tsx', 'bench/**/*.ts'], rules: { '@typescript-eslint/no-explicit-any': 'off' } },
   { files: ['daemon/web/**/*.ts'], languageOptions: { globals: { ...globals.browser } } },

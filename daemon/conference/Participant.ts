@@ -155,7 +155,8 @@ export class Participant extends TypedEmitter<ParticipantEvents> {
 
   #begin(): number {
     this.#cancelPending();
-    if (this.#live) this.#teardown('replaced by a new call', true);
+    // the BYE goes out in the background (its failure is logged in #teardown)
+    if (this.#live) void this.#teardown('replaced by a new call', true);
     this.#attempts++;
     return this.#gen;
   }
@@ -316,7 +317,7 @@ export class Participant extends TypedEmitter<ParticipantEvents> {
     const stable = this.#connectedAt !== undefined && this.#d.clock.now() - this.#connectedAt >= STABLE_CALL_MS;
     if (stable) this.#failures = 0;
     this.#gen++;
-    this.#teardown(reason, sendBye);
+    void this.#teardown(reason, sendBye);
     this.#log.warn({ reason }, 'leg dropped');
     this.emit('event', `${this.id} dropped: ${reason}`);
     this.#scheduleRedial(reason);
