@@ -13,8 +13,29 @@ CACHE="${VCBRIDGE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vcbridge}"
 MS_DIR="$CACHE/mediasoup-worker/$MS_VERSION"
 WORKER_BIN="$MS_DIR/mediasoup-worker"
 RECIPE="vcbridge-offline-1"   # bump when the stubs or patches below change
+# The offline recipe (scripts/mediasoup-stubs.sh, scripts/mediasoup-offline/) was written against
+# these sources; another version's meson.build may want other wraps or variable names.
+RECIPE_MS_VERSIONS="3.19.3"
+LOG="$CACHE/setup.log"        # apt, npm and meson output: kept, its tail shown on failure
+WORK=""                       # the build's temp folder, removed however the script ends
 log() { printf '\n[setup] %s\n' "$*"; }
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+
+mkdir -p "$CACHE"
+: >"$LOG"
+on_exit() {
+  local rc=$?
+  [ -z "$WORK" ] || rm -rf "$WORK"
+  if [ "$rc" -ne 0 ]; then
+    printf '\n[setup] failed (exit %s); last lines of %s:\n' "$rc" "$LOG" >&2
+    tail -n 40 "$LOG" >&2 || true
+  fi
+}
+trap on_exit EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+# Run a noisy step with its output in the log only.
+quiet() { printf '\n$ %s\n' "$*" >>"$LOG"; "$@" >>"$LOG" 2>&1; }
 
 APT_PKGS=(build-essential pkg-config ninja-build python3 ca-certificates
   libssl-dev libuv1-dev libsrtp2-dev libabsl-dev libflatbuffers-dev flatbuffers-compiler libusrsctp-dev
@@ -38,15 +59,17 @@ apt_step() {
       $SUDO tee /etc/apt/sources.list.d/bookworm-backports.sources >/dev/null
   fi
   log "installing Debian packages: ${missing[*]:-} (meson)"
-  $SUDO apt-get update -qq
-  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${APT_PKGS[@]}" >/dev/null
+  quiet $SUDO apt-get update -qq
+  quiet $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${APT_PKGS[@]}"
   if ! meson_ok; then
-    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends -t bookworm-backports meson >/dev/null
+    quiet $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends -t bookworm-backports meson
   fi
   meson_ok || { echo "setup: meson >= 1.1 is required" >&2; exit 1; }
   # kamailio's package may start a system instance on 5060; tests run their own.
   (command -v service >/dev/null && $SUDO service kamailio stop >/dev/null 2>&1) || true
 }
+
+recipe_fits() { local v; for v in $RECIPE_MS_VERSIONS; do [ "$v" = "$1" ] && return 0; done; return 1; }
 
 worker_ok() { [ -x "$1" ] || return 1; local rc=0; env -i "$1" >/dev/null 2>&1 || rc=$?; [ "$rc" -eq 41 ]; }
 
@@ -54,36 +77,49 @@ worker_step() {
   if worker_ok "$WORKER_BIN" && [ "$(cat "$MS_DIR/.recipe" 2>/dev/null)" = "$RECIPE" ]; then
     log "mediasoup worker $MS_VERSION cached at $WORKER_BIN"; return
   fi
-  local work; work="$(mktemp -d "${TMPDIR:-/var/tmp}/vcbridge-ms-XXXXXX")"
+  WORK="$(mktemp -d "${TMPDIR:-/var/tmp}/vcbridge-ms-XXXXXX")"
+  local work="$WORK"
   log "trying mediasoup's own prebuilt worker for $MS_VERSION"
-  if (cd "$work" && npm init -y >/dev/null && npm install --no-audit --no-fund --silent "mediasoup@$MS_VERSION" >/dev/null 2>&1) &&
+  if (cd "$work" && quiet npm init -y && quiet npm install --no-audit --no-fund "mediasoup@$MS_VERSION") &&
      worker_ok "$work/node_modules/mediasoup/worker/out/Release/mediasoup-worker"; then
     mkdir -p "$MS_DIR"; install -m 0755 "$work/node_modules/mediasoup/worker/out/Release/mediasoup-worker" "$WORKER_BIN"
   else
-    log "no prebuilt worker here; building $MS_VERSION from the npm tarball with Debian's libraries (~8 min)"
-    rm -rf "$work"/*
-    (cd "$work" && npm pack --silent "mediasoup@$MS_VERSION" >/dev/null && tar xzf "mediasoup-$MS_VERSION.tgz")
-    bash scripts/mediasoup-stubs.sh "$work/package/worker"
+    recipe_fits "$MS_VERSION" || {
+      echo "setup: no prebuilt mediasoup worker for $MS_VERSION, and the offline build recipe was written for mediasoup $RECIPE_MS_VERSIONS only;" \
+        "check scripts/mediasoup-stubs.sh against $MS_VERSION's worker/meson.build, then add it to RECIPE_MS_VERSIONS" >&2
+      exit 1
+    }
+    log "no prebuilt worker here; building $MS_VERSION from the npm tarball with Debian's libraries (~8 min, log: $LOG)"
+    rm -rf "${work:?}"/*
+    (cd "$work" && quiet npm pack "mediasoup@$MS_VERSION" && tar xzf "mediasoup-$MS_VERSION.tgz")
+    quiet bash scripts/mediasoup-stubs.sh "$work/package/worker"
     (cd "$work/package/worker" &&
-      meson setup --wrap-mode=nodownload --buildtype release -Db_ndebug=true -Dms_disable_liburing=true out/build >/dev/null &&
-      meson compile -C out/build flatbuffers-generator >/dev/null &&
-      meson compile -C out/build -j "$(nproc)" mediasoup-worker >/dev/null)
+      quiet meson setup --wrap-mode=nodownload --buildtype release -Db_ndebug=true -Dms_disable_liburing=true out/build &&
+      quiet meson compile -C out/build flatbuffers-generator &&
+      quiet meson compile -C out/build -j "$(nproc)" mediasoup-worker)
     mkdir -p "$MS_DIR"; install -m 0755 "$work/package/worker/out/build/mediasoup-worker" "$WORKER_BIN"
   fi
-  rm -rf "$work"
+  rm -rf "$WORK"; WORK=""
   worker_ok "$WORKER_BIN" || { echo "setup: the mediasoup worker at $WORKER_BIN does not run" >&2; exit 1; }
   echo "$RECIPE" >"$MS_DIR/.recipe"
   log "mediasoup worker ready: $WORKER_BIN"
 }
 
+# What node_modules was installed from: the lock file and the patches patch-package applies at
+# npm ci (a changed patch must be re-applied, and only a fresh npm ci undoes the old one).
+install_hash() {
+  { sha1sum package-lock.json; find patches -type f -print0 2>/dev/null | sort -z | xargs -0r sha1sum; } | sha1sum | cut -c1-40
+}
+
 npm_step() {
-  local stamp="node_modules/.vcbridge-installed"
-  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$(sha1sum package-lock.json | cut -c1-40)" ]; then
+  local stamp="node_modules/.vcbridge-installed" want
+  want="$(install_hash)"
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
     log "node_modules up to date"
   else
-    log "npm ci"
-    MEDIASOUP_WORKER_BIN="$WORKER_BIN" npm ci --no-audit --no-fund --loglevel=error
-    sha1sum package-lock.json | cut -c1-40 >"$stamp"
+    log "npm ci (log: $LOG)"
+    MEDIASOUP_WORKER_BIN="$WORKER_BIN" quiet npm ci --no-audit --no-fund --loglevel=error
+    echo "$want" >"$stamp"
   fi
   # mediasoup looks here when MEDIASOUP_WORKER_BIN is not set at run time.
   local dest="node_modules/mediasoup/worker/out/Release"
