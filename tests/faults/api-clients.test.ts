@@ -106,6 +106,5 @@ describe('many API clients come and go', () => {
     expect(replies.served).toBeGreaterThan(900);
     expect(Number(/^vcbridge_api_calls_total\{method="status",result="ok"\} (\d+)$/m.exec(metrics)?.[1])).toBe(replies.served);
     console.log(`1,000 clients in ${took} ms; fds ${fds0} → ${fds1}; heap after GC ${(heap0 / 1e6).toFixed(2)} → ${(heap1 / 1e6).toFixed(2)} MB`);
-    expect(took).toBeLessThan(30_000);
   }, 60_000);
 });

@@ -35,6 +35,13 @@ function alarmScript(): string {
   return f;
 }
 
+/** The file's text once it holds `n` whole lines: the script creates the file (`>>`) before it
+ *  writes, so a read in between sees it empty or half-written. */
+function linesWritten(file: string, n = 1): string | undefined {
+  const t = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  return t.endsWith('\n') && t.split('\n').length > n ? t : undefined;
+}
+
 async function waitFor<T>(fn: () => T | undefined, ms = 5000): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
@@ -85,7 +92,7 @@ describe('AlarmHook: command', () => {
     const out = join(dir, 'cmd1.txt');
     const { h } = hook({ command: `${alarmScript()} ${out} "second arg"`, minIntervalSeconds: 60 });
     expect(h.onStateChange(change())).toBe(true);
-    const text = await waitFor(() => (existsSync(out) ? readFileSync(out, 'utf8') : undefined));
+    const text = await waitFor(() => linesWritten(out));
     expect(text).toBe('xiaoguan|reachable|unreachable|no answer within 2000 ms over UDP|second arg\n');
   });
 
@@ -95,7 +102,7 @@ describe('AlarmHook: command', () => {
     const { h } = hook({ command: `${alarmScript()} ${out}`, minIntervalSeconds: 0 });
     const evil = `$(touch ${marker}); touch ${marker} \`touch ${marker}\``;
     h.onStateChange(change({ reason: evil }));
-    const text = await waitFor(() => (existsSync(out) ? readFileSync(out, 'utf8') : undefined));
+    const text = await waitFor(() => linesWritten(out));
     expect(text).toBe(`xiaoguan|reachable|unreachable|${evil}|\n`);
     expect(existsSync(marker)).toBe(false);
   });
@@ -109,10 +116,7 @@ describe('AlarmHook: command', () => {
     expect(h.onStateChange(change({ id: 'mihe' }))).toBe(true);
     await clock.advance(60_000);
     expect(h.onStateChange(change({ from: 'unreachable', to: 'reachable', reason: undefined }))).toBe(true);
-    const text = await waitFor(() => {
-      const t = existsSync(out) ? readFileSync(out, 'utf8') : '';
-      return t.split('\n').length > 3 ? t : undefined;
-    });
+    const text = await waitFor(() => linesWritten(out, 3));
     expect(text.trim().split('\n').sort()).toEqual(['mihe|reachable|unreachable|no answer within 2000 ms over UDP|', 'xiaoguan|reachable|unreachable|no answer within 2000 ms over UDP|', 'xiaoguan|unreachable|reachable||'].sort());
   });
 
@@ -174,6 +178,6 @@ describe('AlarmHook: webhook', () => {
     });
     const { h } = hook({ command: `${alarmScript()} ${out}`, webhook: url, minIntervalSeconds: 60 });
     h.onStateChange(change());
-    await waitFor(() => (existsSync(out) && posts === 1 ? true : undefined));
+    await waitFor(() => (linesWritten(out) !== undefined && posts === 1 ? true : undefined));
   });
 });

@@ -66,7 +66,6 @@ describe('endpoint API methods', () => {
     const x = all[0];
     expect(x).toMatchObject({ name: { zh: '小关镇', en: 'Xiaoguan' }, kind: 'town', transport: 'udp', groups: ['towns'], registration: 'none' });
     expect(x.rttMs).toBeGreaterThan(0);
-    expect(x.rttMs).toBeLessThan(100);
     expect(Date.parse(x.since)).toBeLessThanOrEqual(Date.now());
     expect(all[1]).toMatchObject({ rttMs: null, reason: 'no answer within 900 ms over UDP' });
     expect(all[2].reason).toMatch(/slow answers: RTT 4\d\d ms \(limit 300 ms\)/);

@@ -19,13 +19,11 @@ function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
 }
 
 describe('daemon lifecycle', () => {
-  it('SIGTERM stops the daemon gracefully within 5 s, exit 0, lock released', async () => {
+  it('SIGTERM stops the daemon gracefully: exit 0, lock released', async () => {
     const d = await startDaemon();
     running.push(d);
-    const t0 = Date.now();
     const code = await d.stop('SIGTERM');
     expect(code).toBe(0);
-    expect(Date.now() - t0).toBeLessThan(5000);
     expect(existsSync(join(d.dataDir, 'vcbridged.lock'))).toBe(false);
     expect(d.output()).toMatch(/vcbridged stopped/);
   });

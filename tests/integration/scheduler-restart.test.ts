@@ -10,7 +10,9 @@ import { ALICE, RecordingConferences, ScriptedProber, siteConfig } from '../help
 
 // SIGKILL of a process running the scheduler (real clock, real SQLite file) before a meeting's
 // start, and a restart after it: within the grace window the meeting starts late, beyond it the
-// meeting is recorded as missed; a meeting in progress is resumed.
+// meeting is recorded as missed; a meeting in progress is resumed. Nothing here asserts how fast
+// the machine is: meetings are booked far enough ahead (10 s) for a slow process start, and the
+// grace windows are wide enough that a slow restart still lands inside (or beyond) them.
 
 const root = mkdtempSync(join(tmpdir(), 'vc-sched-kill-'));
 const children = new Set<ChildProcess>();
@@ -44,7 +46,7 @@ function run(file: string, cfgFile: string): { lines: Line[]; ready: Promise<voi
       await new Promise((r) => setTimeout(r, 10));
     }
   };
-  const ready = wait('ready', 15_000).then((l) => {
+  const ready = wait('ready', 30_000).then((l) => {
     if (!l) throw new Error(`scheduler process did not start: ${err}`);
   });
   return {
@@ -75,8 +77,8 @@ function setup(name: string, graceMinutes: number, inMs: number): { file: string
 }
 
 describe('restart safety with SIGKILL', () => {
-  it.concurrent('killed before the start, back 2 s after it (grace 6 s): starts late, once', async () => {
-    const { file, cfgFile, start } = setup('within', 0.1, 4500);
+  it.concurrent('killed before the start, back 2 s after it (grace 60 s): starts late, once', async () => {
+    const { file, cfgFile, start } = setup('within', 1, 10_000);
     const a = run(file, cfgFile);
     await a.ready;
     await sleepUntil(start - 1500);
@@ -84,27 +86,26 @@ describe('restart safety with SIGKILL', () => {
     expect(a.lines.some((l) => l.type === 'start')).toBe(false);
     await sleepUntil(start + 2000);
     const b = run(file, cfgFile);
-    const started = await b.wait('start', 8000);
+    const started = await b.wait('start', 40_000);
     expect(started).toBeDefined();
     expect(started!.params!.resume).toBe(false);
-    const late = started!.now - start;
-    expect(late).toBeGreaterThanOrEqual(2000);
-    expect(late).toBeLessThan(6000);
-    expect(await b.wait('occurrence', 2000)).toMatchObject({ state: 'started', reason: expect.stringMatching(/^started \d+ s late$/) as unknown });
+    // started after the restart, not at its planned time (the process was dead then)
+    expect(started!.now - start).toBeGreaterThanOrEqual(2000);
+    expect(await b.wait('occurrence', 10_000)).toMatchObject({ state: 'started', reason: expect.stringMatching(/^started \d+ s late$/) as unknown });
     await new Promise((r) => setTimeout(r, 500));
     expect(b.lines.filter((l) => l.type === 'start')).toHaveLength(1);
     await b.kill();
-  }, 30_000);
+  }, 90_000);
 
   it.concurrent('killed before the start, back after the grace window (3 s): recorded as missed, never started', async () => {
-    const { file, cfgFile, start } = setup('beyond', 0.05, 4500);
+    const { file, cfgFile, start } = setup('beyond', 0.05, 10_000);
     const a = run(file, cfgFile);
     await a.ready;
     await sleepUntil(start - 1500);
     await a.kill();
     await sleepUntil(start + 5000);
     const b = run(file, cfgFile);
-    const missed = await b.wait('occurrence', 8000);
+    const missed = await b.wait('occurrence', 40_000);
     expect(missed).toMatchObject({ state: 'missed', reason: expect.stringMatching(/not running at .* grace window had passed/) as unknown });
     expect(await b.wait('start', 1000)).toBeUndefined();
     await b.kill();
@@ -114,23 +115,25 @@ describe('restart safety with SIGKILL', () => {
     } finally {
       store.close();
     }
-  }, 30_000);
+  }, 90_000);
 
   it.concurrent('killed while the meeting runs: the restarted process resumes it (re-dials) at once', async () => {
     const { file, cfgFile, start } = setup('resume', 10, 3000);
     const a = run(file, cfgFile);
     await a.ready;
-    const first = await a.wait('start', 8000);
-    expect(first!.now - start).toBeLessThan(1000);
+    const first = await a.wait('start', 40_000);
+    expect(first).toBeDefined();
+    expect(first!.params!.resume).toBe(false);
+    expect(first!.now).toBeGreaterThanOrEqual(start);
     // killed once the start is on record (a kill between the bridge call and that write just
     // means the restarted process starts the meeting again rather than resuming it)
-    expect(await a.wait('occurrence', 2000)).toMatchObject({ state: 'started' });
+    expect(await a.wait('occurrence', 10_000)).toMatchObject({ state: 'started' });
     await a.kill();
     const b = run(file, cfgFile);
     await b.ready;
-    const again = await b.wait('start', 5000);
+    const again = await b.wait('start', 40_000);
     expect(again).toBeDefined();
     expect(again!.params).toMatchObject({ resume: true, occurrenceStart: new Date(start).toISOString() });
     await b.kill();
-  }, 30_000);
+  }, 90_000);
 });

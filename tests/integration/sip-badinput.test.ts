@@ -218,9 +218,9 @@ describe('malformed SIP messages', () => {
       c.send(text[i]!);
       await sleep(250);
     }
-    await Promise.race([c.closed, sleep(1000)]);
+    await Promise.race([c.closed, sleep(20_000)]);
+    // cut, by the header timeout rather than at once (the connection was never idle)
     expect(closedAt).toBeGreaterThan(900);
-    expect(closedAt).toBeLessThan(1800);
     expect(c.received).toEqual([]);
     await stillAnswering();
   });

@@ -1,9 +1,8 @@
 // Regression tests for the nine defects of the npm `sip` package listed in NOTES.md, each
 // replaying the input that triggered it against a real stack on 127.0.0.1.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createSocket } from 'node:dgram';
-import { createServer } from 'node:net';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { createServer, Socket } from 'node:net';
 import digest from 'sip/digest.js';
 import type { SipStack } from '../../daemon/sip/SipStack.js';
 import { generateBranch, parseMessage, parseUri, resolveUri } from '../../daemon/sip/sipLibrary.js';
@@ -123,19 +122,14 @@ describe('defects of the npm sip package (NOTES.md), replayed', () => {
     expect(isVcError(e2) && e2.code).toBe('PORT_IN_USE');
   });
 
-  it('4: one 63 KB datagram of " \\r\\n" x 21,000 costs < 50 ms of event loop', async () => {
+  // what it costs the event loop is bench/sip-junk.ts's figure (a test asserts no timings)
+  it('4: one 63 KB datagram of " \\r\\n" x 21,000 is dropped, and the stack keeps answering', async () => {
     const junk = Buffer.from(' \r\n'.repeat(21_000), 'latin1');
-    const t0 = performance.now();
     expect(parseMessage(junk)).toBeUndefined();
-    expect(performance.now() - t0).toBeLessThan(50);
-    const h = monitorEventLoopDelay({ resolution: 1 });
-    h.enable();
     const s = createSocket('udp4');
     for (let i = 0; i < 5; i++) s.send(junk, stack.ports.udp!, '127.0.0.1');
     await sleep(150);
-    h.disable();
     s.close();
-    expect(h.max / 1e6).toBeLessThan(50);
     await optionsOk();
   });
 
@@ -172,7 +166,9 @@ describe('defects of the npm sip package (NOTES.md), replayed', () => {
     expect(await stack.options({ uri: 'sip:room@no-such-host.invalid:5060', transport: 'udp' })).toMatchObject({ ok: false, error: 'dns' });
   });
 
-  it('8: TCP_NODELAY: 180 and 200 written back to back arrive without a Nagle stall (20 calls on one connection)', async () => {
+  it('8: TCP_NODELAY: Nagle is off on the TCP connections of the stack; 180 and 200 both arrive (20 calls on one connection)', async () => {
+    // asserted on the socket option itself: the stall it prevents is a timing (40 ms), not a fact
+    const noDelay = vi.spyOn(Socket.prototype, 'setNoDelay');
     const c = await rawSip('tcp', stack.ports.tcp!);
     const gaps: number[] = [];
     for (let i = 0; i < 20; i++) {
@@ -190,7 +186,12 @@ describe('defects of the npm sip package (NOTES.md), replayed', () => {
       await c.waitFor((m) => m.includes(callId) && / BYE\r\n/.test(m) && statusOf(m) === 200);
     }
     c.close();
-    expect(Math.max(...gaps)).toBeLessThan(30);
+    expect(gaps).toHaveLength(20);
+    // the stack's side of the connection: the socket whose local port is the stack's
+    const stackSide = noDelay.mock.calls.filter((_, i) => (noDelay.mock.contexts[i] as Socket).localPort === stack.ports.tcp);
+    noDelay.mockRestore();
+    expect(stackSide.length).toBeGreaterThanOrEqual(1);
+    expect(stackSide.every((args) => args[0] === true || args[0] === undefined)).toBe(true);
   });
 
   it('9: branch ids carry 96 random bits (crypto); digest keeps the "algorithm" parameter', () => {
