@@ -1,5 +1,6 @@
-import type { RRule as RRuleType } from 'rrule';
-import { RRule, parseRRule, untilFloating, type ParsedRRule } from './rruleText.js';
+import { VcError } from '../errors.js';
+import { parseRRule, untilFloating, type ParsedRRule } from './rruleText.js';
+import { RuleWalker } from './ruleWalk.js';
 import { floatingToUtc, utcToFloating } from './zonedTime.js';
 
 /** What a schedule's times are made of. */
@@ -26,6 +27,10 @@ export interface Occurrence {
 }
 
 const DAY = 86_400_000;
+/** Years a series may start in (wall clock of its zone): a start in the year 100 made every
+ *  expansion walk 19 centuries; a meeting system has no business before 1970 or after 2100. */
+export const MIN_START_YEAR = 1970;
+export const MAX_START_YEAR = 2100;
 /** Well inside the range a Date can hold (±8.64e15 ms), leaving room for zone offsets. */
 const TIME_LIMIT = 8.6e15;
 const clampTime = (t: number): number => Math.max(-TIME_LIMIT, Math.min(TIME_LIMIT, t));
@@ -53,22 +58,24 @@ function lowerBound(xs: readonly number[], t: number): number {
 export class Recurrence {
   readonly times: SeriesTimes;
   readonly rule: ParsedRRule | null;
-  readonly #rrule: RRuleType | null;
+  readonly #rrule: RuleWalker | null;
   /** Starts already expanded for a window: conflict checks and the runner ask for overlapping
    *  windows again and again, and rrule walks from DTSTART every time. */
   #cache: { from: number; to: number; starts: number[] } | undefined;
 
-  /** Throws SCHEDULE_INVALID when the rule does not parse. */
+  /** Throws SCHEDULE_INVALID when the rule does not parse or the start is outside the years allowed. */
   constructor(times: SeriesTimes) {
     this.times = times;
+    const startFloating = utcToFloating(times.startUtc, times.tz);
+    const year = new Date(startFloating).getUTCFullYear();
+    if (!(year >= MIN_START_YEAR && year <= MAX_START_YEAR)) {
+      throw new VcError('SCHEDULE_INVALID', `a meeting must start between the years ${MIN_START_YEAR} and ${MAX_START_YEAR}, not in ${Number.isNaN(year) ? 'an invalid time' : year}`,
+        { limit: 'START_YEAR', min: MIN_START_YEAR, max: MAX_START_YEAR });
+    }
     this.rule = times.rrule === null ? null : parseRRule(times.rrule);
     if (this.rule) {
       const { until } = this.rule;
-      this.#rrule = new RRule({
-        ...this.rule.options,
-        dtstart: new Date(utcToFloating(times.startUtc, times.tz)),
-        until: until ? new Date(untilFloating(until, times.tz)) : null,
-      });
+      this.#rrule = new RuleWalker(this.rule, startFloating, until ? untilFloating(until, times.tz) : null);
     } else {
       this.#rrule = null;
     }
@@ -108,18 +115,25 @@ export class Recurrence {
     const a = new Date(Math.max(utcToFloating(fromUtc, tz) - DAY, utcToFloating(this.times.startUtc, tz)));
     const b = new Date(utcToFloating(toUtc, tz) + DAY);
     const out: number[] = [];
-    this.#rrule.between(a, b, true, (d) => {
+    this.#rrule.walk(a.getTime(), (r) => r.between(a, b, true, (d) => {
       const utc = floatingToUtc(d.getTime(), tz);
       if (utc >= fromUtc && utc < toUtc) out.push(utc);
       return out.length < limit;
-    });
+    }));
     return out;
+  }
+
+  /** A COUNT series' walks always start at DTSTART: walk it to its end once, so that a series too
+   *  long or too sparse for the step budget is refused when booked, not when listed. */
+  checkWalkable(): void {
+    if (this.rule?.count != null) this.startsBetween(this.times.startUtc, TIME_LIMIT);
   }
 
   /** The first rule-generated start, null when the rule yields none (e.g. UNTIL before start). */
   first(): number | null {
     if (!this.#rrule) return this.times.startUtc;
-    const d = this.#rrule.after(new Date(utcToFloating(this.times.startUtc, this.times.tz)), true);
+    const start = utcToFloating(this.times.startUtc, this.times.tz);
+    const d = this.#rrule.first((r) => r.after(new Date(start), true));
     return d ? floatingToUtc(d.getTime(), this.times.tz) : null;
   }
 

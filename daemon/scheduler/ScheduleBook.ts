@@ -8,8 +8,8 @@ import type { Logger } from '../util/logger.js';
 import {
   checkDuration, checkTimes, checkTimezone, checkTitle, parseStart, participantsOf, resolveParticipants,
 } from './booking.js';
-import { describeConflicts, findConflicts, type BookedMeeting } from './conflicts.js';
-import { Recurrence, type Occurrence } from './Recurrence.js';
+import { describeConflicts, findConflicts, SlotIndex, type BookedMeeting } from './conflicts.js';
+import { Recurrence, type Occurrence, type OccurrenceException } from './Recurrence.js';
 import { withEnd } from './rruleText.js';
 import { formatWall, parseTimeInZone, utcToWall, zonedTimeToUtc } from './zonedTime.js';
 
@@ -39,6 +39,25 @@ const DAY = 86_400_000;
 const HORIZON_OPEN = 366 * DAY;
 const HORIZON_BOUNDED = 3 * 366 * DAY;
 
+/** A prospective booking as the conflict check sees it. */
+interface Candidate {
+  id: string | null;
+  title: string;
+  tz: string;
+  participants: string[];
+  rec: Recurrence;
+  exceptions: ScheduleException[];
+  from: number;
+  only?: Occurrence;
+}
+
+/** Conflict checks of many bookings in a row (see ScheduleBook.importChecker). */
+export interface ImportChecker {
+  /** Conflicts of one more candidate (named by `label` in messages); throws SCHEDULE_CONFLICT
+   *  unless forced. The candidate counts as booked for the checks after it. */
+  check(label: string, c: Omit<Candidate, 'id' | 'from' | 'only'>, force: boolean): ScheduleConflict[];
+}
+
 export interface ScheduleBookOptions {
   store: Store;
   clock: Clock;
@@ -51,7 +70,9 @@ export class ScheduleBook {
   readonly #clock: Clock;
   readonly #log: Logger;
   readonly #config: () => SiteConfig;
-  readonly #recurrences = new Map<string, { sig: string; rec: Recurrence }>();
+  /** By schedule id; a row that cannot be expanded is remembered with its error (and logged once). */
+  readonly #recurrences = new Map<string, { sig: string; rec?: Recurrence; err?: unknown; logged?: boolean }>();
+  #generation = 0;
 
   constructor(opts: ScheduleBookOptions) {
     this.#store = opts.store;
@@ -60,15 +81,31 @@ export class ScheduleBook {
     this.#config = opts.config;
   }
 
+  /** Bumped by every change of the book made here: a long import checks it before it commits. */
+  get generation(): number {
+    return this.#generation;
+  }
+
   /** The (cached) recurrence of a stored schedule. */
   recurrence(row: ScheduleRow): Recurrence {
     // keyed on the times themselves: two edits within one clock tick must not share an entry
     const sig = `${row.startUtc}|${row.durationMs}|${row.rrule ?? ''}|${row.tz}`;
     const hit = this.#recurrences.get(row.id);
-    if (hit && hit.sig === sig) return hit.rec;
-    const rec = new Recurrence({ startUtc: row.startUtc, durationMs: row.durationMs, rrule: row.rrule, tz: row.tz });
-    this.#recurrences.set(row.id, { sig, rec });
-    return rec;
+    if (hit && hit.sig === sig) {
+      if (hit.rec) return hit.rec;
+      throw hit.err;
+    }
+    try {
+      const rec = new Recurrence({ startUtc: row.startUtc, durationMs: row.durationMs, rrule: row.rrule, tz: row.tz });
+      // a row stored before the limits (a start in the year 100, a rule that never matches) fails
+      // here once, within the step budget, instead of in every later listing
+      rec.first();
+      this.#recurrences.set(row.id, { sig, rec });
+      return rec;
+    } catch (err) {
+      this.#recurrences.set(row.id, { sig, err });
+      throw err;
+    }
   }
 
   meeting(id: string): Meeting {
@@ -85,7 +122,13 @@ export class ScheduleBook {
       try {
         out.push({ row, rec: this.recurrence(row), exceptions: this.#store.schedules.exceptions(row.id) });
       } catch (err) {
-        this.#log.error({ err, scheduleId: row.id }, 'stored schedule cannot be expanded; it is ignored');
+        // a row that cannot be expanded is logged once, not on every listing
+        const entry = this.#recurrences.get(row.id);
+        const known = entry !== undefined && entry.err === err;
+        if (!known || !entry.logged) {
+          if (known) entry.logged = true;
+          this.#log.error({ err, scheduleId: row.id }, 'stored schedule cannot be expanded; it is ignored');
+        }
       }
     }
     return out;
@@ -106,6 +149,7 @@ export class ScheduleBook {
     const out = this.#store.transaction(() => {
       const overridden = this.#check({ id: null, title, tz, participants: participantsOf(who), rec, exceptions: [], from: now }, Boolean(p.force));
       const row = this.#store.schedules.create({ ...fields, forced: overridden.length > 0 });
+      this.#generation++;
       this.#audit(actor, 'add', row.id, overridden);
       return { row, overridden };
     });
@@ -137,24 +181,70 @@ export class ScheduleBook {
   }
 
   /** Conflicts of a prospective booking; throws SCHEDULE_CONFLICT unless forced. */
-  #check(c: { id: string | null; title: string; tz: string; participants: string[]; rec: Recurrence; exceptions: ScheduleException[]; from: number; only?: Occurrence },
-    force: boolean, exclude: ReadonlySet<string> = new Set()): ScheduleConflict[] {
+  #check(c: Candidate, force: boolean, exclude: ReadonlySet<string> = new Set()): ScheduleConflict[] {
+    const candidate = this.#candidate(c, c.id ?? '(new)');
+    if (candidate.occurrences.length === 0) return [];
+    const booked = this.bookedBetween(candidate.occurrences[0]!.start, candidate.occurrences[candidate.occurrences.length - 1]!.end, exclude);
+    return this.#conflicts(candidate, booked, force);
+  }
+
+  /** The occurrences a booking is checked over: a year ahead for open series, three for bounded ones. */
+  #candidate(c: Candidate, scheduleId: string): BookedMeeting {
     const horizon = Math.max(c.from, c.rec.times.startUtc) + (c.rec.bounded ? HORIZON_BOUNDED : HORIZON_OPEN);
     const occurrences = c.only ? [c.only] : c.rec.occurrences(c.from, horizon, c.exceptions);
-    if (occurrences.length === 0) return [];
-    const from = occurrences[0]!.start;
-    const to = occurrences[occurrences.length - 1]!.end;
-    const candidate: BookedMeeting = { scheduleId: c.id ?? '(new)', title: c.title, tz: c.tz, participants: c.participants, occurrences };
+    return { scheduleId, title: c.title, tz: c.tz, participants: c.participants, occurrences };
+  }
+
+  #conflicts(candidate: BookedMeeting, booked: readonly BookedMeeting[] | SlotIndex, force: boolean): ScheduleConflict[] {
     const cfg = this.#config();
-    const conflicts = findConflicts(candidate, this.bookedBetween(from, to, exclude), {
+    const conflicts = findConflicts(candidate, booked, {
       maxConcurrentConferences: cfg.scheduler.maxConcurrentConferences,
       maxLegs: cfg.scheduler.maxLegs,
       upstreamIds: new Set(cfg.endpoints.filter((e) => e.kind === 'upstream').map((e) => e.id)),
     });
     if (conflicts.length > 0 && !force) {
-      throw new VcError('SCHEDULE_CONFLICT', describeConflicts(conflicts, c.tz), { conflicts: conflicts.slice(0, 100), total: conflicts.length });
+      throw new VcError('SCHEDULE_CONFLICT', describeConflicts(conflicts, candidate.tz), { conflicts: conflicts.slice(0, 100), total: conflicts.length });
     }
     return conflicts;
+  }
+
+  /**
+   * Conflict checks for many bookings in a row (a calendar import): the book is read once per
+   * stretch of time the candidates need, not once per candidate (which made an import of 7,000
+   * events quadratic), and each candidate checked counts as booked for the next ones.
+   */
+  importChecker(): ImportChecker {
+    const now = this.#clock.now();
+    const index = new SlotIndex();
+    /** Stretches of time already read into the index, sorted and disjoint. */
+    let covered: [number, number][] = [];
+    const ensure = (from: number, to: number): void => {
+      let at = from;
+      for (const [a, b] of covered) {
+        if (b <= at) continue;
+        if (a >= to) break;
+        if (a > at) for (const m of this.bookedBetween(at, a)) index.add(m);
+        at = Math.max(at, b);
+      }
+      if (at < to) for (const m of this.bookedBetween(at, to)) index.add(m);
+      covered = [...covered, [from, to] as [number, number]].sort((x, y) => x[0] - y[0])
+        .reduce<[number, number][]>((acc, r) => {
+          const prev = acc[acc.length - 1];
+          if (prev && r[0] <= prev[1]) prev[1] = Math.max(prev[1], r[1]);
+          else acc.push([r[0], r[1]]);
+          return acc;
+        }, []);
+    };
+    return {
+      check: (label, c, force) => {
+        const candidate = this.#candidate({ ...c, id: null, from: now }, label);
+        if (candidate.occurrences.length === 0) return [];
+        ensure(candidate.occurrences[0]!.start, candidate.occurrences[candidate.occurrences.length - 1]!.end);
+        const overridden = this.#conflicts(candidate, index, force);
+        index.add(candidate);
+        return overridden;
+      },
+    };
   }
 
   /** What is booked in [from, to): occurrences still to happen or running (with extended ends). */
@@ -202,6 +292,7 @@ export class ScheduleBook {
         title, startUtc: rec.times.startUtc, durationMs, rrule: rec.rule?.text ?? null, tz, ...who, mode: p.mode ?? row.mode,
         forced: row.forced || overridden.length > 0,
       });
+      this.#generation++;
       this.#audit(actor, 'edit', row.id, overridden);
       return { row: next, overridden };
     });
@@ -235,6 +326,7 @@ export class ScheduleBook {
       });
       for (const e of m.exceptions.filter((x) => x.occurrenceStartUtc >= occ.key)) this.#store.schedules.removeException(row.id, e.occurrenceStartUtc);
       for (const e of carried) this.#store.schedules.setException({ ...e, scheduleId: created.id });
+      this.#generation++;
       this.#audit(actor, 'edit', created.id, overridden);
       this.#log.info({ scheduleId: row.id, newScheduleId: created.id, from: formatWall(occ.key, row.tz) }, 'series split for an edit');
       return { row: created, overridden, previous };
@@ -262,6 +354,7 @@ export class ScheduleBook {
       if (newStart === occ.key) this.#store.schedules.removeException(row.id, occ.key);
       else this.#store.schedules.setException({ scheduleId: row.id, occurrenceStartUtc: occ.key, kind: 'moved', newStartUtc: newStart });
       const next = this.#store.schedules.update(row.id, { forced: row.forced || overridden.length > 0 });
+      this.#generation++;
       this.#audit(actor, 'move', row.id, overridden);
       return { row: next, overridden };
     });
@@ -278,6 +371,7 @@ export class ScheduleBook {
   cancelSeries(id: string, actor: Actor): ScheduleRow {
     this.meeting(id);
     const row = this.#store.schedules.cancel(id);
+    this.#generation++;
     this.#log.info({ scheduleId: id, by: actor.name }, 'series cancelled');
     return row;
   }
@@ -290,22 +384,19 @@ export class ScheduleBook {
       throw new VcError('SCHEDULE_INVALID', `the occurrence at ${formatWall(occ.start, m.row.tz)} is already over (${state})`);
     }
     this.#store.schedules.setException({ scheduleId: m.row.id, occurrenceStartUtc: occ.key, kind: 'cancelled' });
+    this.#generation++;
     this.#log.info({ scheduleId: m.row.id, occurrence: formatWall(occ.start, m.row.tz), by: actor.name }, 'occurrence cancelled');
     return occ;
   }
 
-  /** Book a meeting read from a calendar file; times in the past are allowed (only future occurrences run). */
-  importOne(fields: NewSchedule, exceptions: { occurrenceStartUtc: number; kind: 'cancelled' | 'moved'; newStartUtc: number | null }[], force: boolean, actor: Actor): BookOutcome {
-    const now = this.#clock.now();
-    const rec = checkTimes({ ...fields, rrule: fields.rrule ?? null }, null);
-    const overridden = this.#check({
-      id: null, title: fields.title, tz: fields.tz, participants: participantsOf({ endpoints: fields.endpoints, upstream: fields.upstream ?? null, chair: null }),
-      rec, exceptions: exceptions.map((e) => ({ ...e, scheduleId: '', createdAt: 0 })), from: now,
-    }, force);
-    const row = this.#store.schedules.create({ ...fields, startUtc: rec.times.startUtc, rrule: rec.rule?.text ?? null, forced: overridden.length > 0 });
+  /** Store a meeting read from a calendar file, already checked (importChecker); the caller holds
+   *  the transaction. Times in the past are allowed (only future occurrences run). */
+  createImported(fields: NewSchedule, exceptions: readonly OccurrenceException[], overridden: readonly ScheduleConflict[], actor: Actor): ScheduleRow {
+    const row = this.#store.schedules.create({ ...fields, forced: overridden.length > 0 });
     for (const e of exceptions) this.#store.schedules.setException({ scheduleId: row.id, ...e });
     this.#audit(actor, 'import', row.id, overridden);
-    return { row, overridden };
+    this.#generation++;
+    return row;
   }
 
   #audit(actor: Actor, action: string, scheduleId: string, overridden: readonly ScheduleConflict[]): void {

@@ -177,8 +177,8 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
     return { ics: schedulesToIcs(meetings.map((m) => ({ schedule: m.row, exceptions: m.exceptions })), this.#clock.now()), count: meetings.length };
   }
 
-  importIcs(p: ScheduleImportParams, actor: Actor): ScheduleImportResult {
-    const result = importCalendar(p, actor, { store: this.#store, book: this.#book, config: this.#config, now: this.#clock.now() });
+  async importIcs(p: ScheduleImportParams, actor: Actor): Promise<ScheduleImportResult> {
+    const result = await importCalendar(p, actor, { store: this.#store, book: this.#book, config: this.#config, now: this.#clock.now() });
     this.#changed();
     this.#log.info({ imported: result.imported.length, skipped: result.skipped.length, by: actor.name }, 'calendar imported');
     return result;

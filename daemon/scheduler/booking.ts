@@ -2,6 +2,7 @@ import type { ConferenceMode } from '../../protocol/index.js';
 import type { SiteConfig } from '../config/schema.js';
 import { isValidTimeZone } from '../config/timezone.js';
 import { VcError } from '../errors.js';
+import { controlCharacterIn, MAX_TITLE_LENGTH } from '../util/text.js';
 import { Recurrence } from './Recurrence.js';
 import { formatWall, parseTimeInZone } from './zonedTime.js';
 
@@ -34,7 +35,9 @@ export function checkTimezone(tz: string): string {
 export function checkTitle(title: string): string {
   const t = title.trim();
   if (t === '') throw new VcError('SCHEDULE_INVALID', 'the meeting needs a title');
-  if (t.length > 200) throw new VcError('SCHEDULE_INVALID', `the title is ${t.length} characters long (at most 200)`);
+  if (t.length > MAX_TITLE_LENGTH) throw new VcError('SCHEDULE_INVALID', `the title is ${t.length} characters long (at most ${MAX_TITLE_LENGTH})`);
+  const bad = controlCharacterIn(t);
+  if (bad) throw new VcError('SCHEDULE_INVALID', `the title must not contain control characters: ${bad}`);
   return t;
 }
 
@@ -119,6 +122,7 @@ export function checkTimes(f: Pick<BookingFields, 'startUtc' | 'durationMs' | 'r
     throw new VcError('SCHEDULE_INVALID', `the series has no occurrence: ${why}`);
   }
   if (first !== f.startUtc) rec = new Recurrence({ startUtc: first, durationMs: f.durationMs, rrule: rec.rule?.text ?? null, tz: f.tz });
+  rec.checkWalkable();
   if (notBefore !== null && first < notBefore) {
     throw new VcError('SCHEDULE_INVALID', `the start ${formatWall(first, f.tz)} ${f.tz} is in the past (now ${formatWall(notBefore, f.tz)})`);
   }

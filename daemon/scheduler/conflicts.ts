@@ -34,26 +34,60 @@ function span(m: BookedMeeting, start: number, end: number): string {
   return `${a}–${a.slice(0, 10) === b.slice(0, 10) ? b.slice(11) : b} ${m.tz}`;
 }
 
+const DAY = 86_400_000;
+
+/**
+ * Booked occurrences by the day they start, so that many candidates can be checked against one
+ * reading of the book (an import of thousands of events reads it once, not once per event) and
+ * each accepted candidate is added for the next ones to see.
+ */
+export class SlotIndex {
+  readonly #byDay = new Map<number, Slot[]>();
+  readonly #seen = new Set<string>();
+  #longest = 0;
+
+  constructor(booked: readonly BookedMeeting[] = []) {
+    for (const m of booked) this.add(m);
+  }
+
+  /** Add a meeting's occurrences (an occurrence already in the index is not added twice). */
+  add(m: BookedMeeting): void {
+    for (const o of m.occurrences) {
+      const id = `${m.scheduleId}|${o.key}`;
+      if (this.#seen.has(id)) continue;
+      this.#seen.add(id);
+      const day = Math.floor(o.start / DAY);
+      let list = this.#byDay.get(day);
+      if (!list) this.#byDay.set(day, (list = []));
+      list.push({ meeting: m, start: o.start, end: o.end });
+      this.#longest = Math.max(this.#longest, o.end - o.start);
+    }
+  }
+
+  /** Slots overlapping `occ`, of meetings other than `exceptId`, sorted by start. */
+  overlapping(occ: Occurrence, exceptId: string): Slot[] {
+    const out: Slot[] = [];
+    const last = Math.floor((occ.end - 1) / DAY);
+    for (let day = Math.floor((occ.start - this.#longest) / DAY); day <= last; day++) {
+      for (const s of this.#byDay.get(day) ?? []) {
+        if (s.start < occ.end && s.end > occ.start && s.meeting.scheduleId !== exceptId) out.push(s);
+      }
+    }
+    return out.sort((a, b) => a.start - b.start);
+  }
+}
+
 /**
  * Every way `candidate` collides with what is booked: a shared endpoint, a shared upstream link,
  * or too many conferences / legs at once. Occurrences touching end-to-start do not overlap.
  */
-export function findConflicts(candidate: BookedMeeting, booked: readonly BookedMeeting[], limits: CapacityLimits): ScheduleConflict[] {
-  const slots: Slot[] = [];
-  let longest = 0;
-  for (const m of booked) {
-    if (m.scheduleId === candidate.scheduleId) continue;
-    for (const o of m.occurrences) {
-      slots.push({ meeting: m, start: o.start, end: o.end });
-      longest = Math.max(longest, o.end - o.start);
-    }
-  }
-  slots.sort((a, b) => a.start - b.start);
+export function findConflicts(candidate: BookedMeeting, booked: readonly BookedMeeting[] | SlotIndex, limits: CapacityLimits): ScheduleConflict[] {
+  const index = booked instanceof SlotIndex ? booked : new SlotIndex(booked);
   const mine = new Set(candidate.participants);
   const out: ScheduleConflict[] = [];
 
   for (const occ of candidate.occurrences) {
-    const overlapping = overlappingSlots(slots, occ, longest);
+    const overlapping = index.overlapping(occ, candidate.scheduleId);
     for (const s of overlapping) {
       const shared = s.meeting.participants.filter((p) => mine.has(p));
       const upstream = shared.filter((p) => limits.upstreamIds.has(p));
@@ -71,24 +105,6 @@ export function findConflicts(candidate: BookedMeeting, booked: readonly BookedM
     }
     const capacity = capacityConflict(candidate, occ, overlapping, limits);
     if (capacity) out.push(capacity);
-  }
-  return out;
-}
-
-function overlappingSlots(slots: readonly Slot[], occ: Occurrence, longest: number): Slot[] {
-  // first slot that could still be running at occ.start
-  let lo = 0;
-  let hi = slots.length;
-  const from = occ.start - longest;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (slots[mid]!.start < from) lo = mid + 1;
-    else hi = mid;
-  }
-  const out: Slot[] = [];
-  for (let i = lo; i < slots.length && slots[i]!.start < occ.end; i++) {
-    const s = slots[i]!;
-    if (s.end > occ.start) out.push(s);
   }
   return out;
 }

@@ -31,7 +31,7 @@ describe('iCalendar round trip', () => {
     expect(count).toBe(3);
 
     const b = make();
-    const r = b.scheduler.importIcs({ ics }, ALICE);
+    const r = await b.scheduler.importIcs({ ics }, ALICE);
     expect(r.skipped).toEqual([]);
     expect(r.imported.map((s) => s.id).sort()).toEqual(a.store.schedules.list().map((s) => s.id).sort());
     expect(strip(b.scheduler.list(window))).toEqual(strip(a.scheduler.list(window)));
@@ -41,12 +41,12 @@ describe('iCalendar round trip', () => {
     expect(b.scheduler.show(weekly.id)).toMatchObject({ mode: 'broadcast', upstream: 'zhengzhou', endpoints: ['xiaoguan', 'zhulin', 'mihe'] });
 
     // importing the same file again books nothing twice
-    const again = b.scheduler.importIcs({ ics }, ALICE);
+    const again = await b.scheduler.importIcs({ ics }, ALICE);
     expect(again.imported).toEqual([]);
     expect(again.skipped.map((s) => s.reason).sort()).toEqual(a.store.schedules.list().map((s) => `already booked as ${s.id}`).sort());
   });
 
-  it('maps calendar attendees to endpoints with a mapping, skips what cannot be a meeting, and refuses conflicts as a whole', () => {
+  it('maps calendar attendees to endpoints with a mapping, skips what cannot be a meeting, and refuses conflicts as a whole', async () => {
     const h = make();
     const ics = [
       'BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//x//y//EN',
@@ -58,7 +58,7 @@ describe('iCalendar round trip', () => {
       'BEGIN:VEVENT', 'UID:ev5@cal', 'SUMMARY:Cancelled', 'STATUS:CANCELLED', 'DTSTART;TZID=Asia/Shanghai:20261212T100000', 'DURATION:PT1H', 'X-VCBRIDGE-ENDPOINTS:jiaoyu', 'END:VEVENT',
       'END:VCALENDAR',
     ].join('\r\n');
-    const r = h.scheduler.importIcs({ ics, map: { 'Xiaoguan Town': ['xiaoguan'], 'zl@gov.example': ['zhulin'] } }, ALICE);
+    const r = await h.scheduler.importIcs({ ics, map: { 'Xiaoguan Town': ['xiaoguan'], 'zl@gov.example': ['zhulin'] } }, ALICE);
     expect(r.imported).toEqual([expect.objectContaining({ title: 'Town heads', endpoints: ['xiaoguan', 'zhulin'], start: '2026-12-10T02:00:00.000Z' })]);
     expect(r.skipped).toEqual([
       { uid: 'ev2@cal', summary: 'Nobody', reason: expect.stringMatching(/no participants: add X-VCBRIDGE-ENDPOINTS, map calendar names with --map/) as unknown },
@@ -68,15 +68,15 @@ describe('iCalendar round trip', () => {
     ]);
     // the same calendar again, with default participants for events naming nobody: what was
     // imported before is recognised by its UID, the rest is booked with the defaults
-    const r2 = h.scheduler.importIcs({ ics, endpoints: ['gongan'] }, ALICE);
+    const r2 = await h.scheduler.importIcs({ ics, endpoints: ['gongan'] }, ALICE);
     expect(r2.imported.map((s) => [s.title, s.endpoints])).toEqual([['Nobody', ['gongan']]]);
     expect(r2.skipped[0]).toEqual({ uid: 'ev1@cal', summary: 'Town heads', reason: `already imported as ${r.imported[0]!.id}` });
 
     // a conflicting event stops the import: nothing of it is booked
     const clash = ics.replace('UID:ev1@cal', 'UID:ev9@cal');
     const before = h.store.schedules.list().length;
-    expect(() => h.scheduler.importIcs({ ics: clash, map: { 'Xiaoguan Town': ['xiaoguan'] }, endpoints: ['caizheng'] }, ALICE)).toThrowError(
-      expect.objectContaining({ code: 'SCHEDULE_CONFLICT', message: expect.stringMatching(/^nothing imported: "Town heads" \(ev9@cal\)/) as unknown }) as Error,
+    await expect(h.scheduler.importIcs({ ics: clash, map: { 'Xiaoguan Town': ['xiaoguan'] }, endpoints: ['caizheng'] }, ALICE)).rejects.toMatchObject(
+      { code: 'SCHEDULE_CONFLICT', message: expect.stringMatching(/^nothing imported: "Town heads" \(ev9@cal\)/) as unknown },
     );
     expect(h.store.schedules.list()).toHaveLength(before);
   });

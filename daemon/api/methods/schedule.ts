@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import type { MethodRouter } from '../MethodRouter.js';
 import type { Scheduler } from '../../scheduler/Scheduler.js';
+import { ICS_MAX_CHARS } from '../../scheduler/ics/importCalendar.js';
+import { Title } from '../../util/text.js';
 
 // The schedule.* methods of the control API. Shapes are checked here; meaning (unknown endpoint,
 // start in the past, conflicts) is checked by the scheduler, which names what is wrong.
@@ -11,7 +13,7 @@ const Mode = z.enum(['broadcast', 'rollcall', 'voice', 'select']);
 const Time = z.string().min(4).max(40);
 
 const Add = z.object({
-  title: z.string().min(1).max(200),
+  title: Title,
   start: Time,
   durationMinutes: z.number(),
   rrule: z.string().min(1).max(500).optional(),
@@ -28,7 +30,7 @@ const Edit = z.object({
   id: Id,
   from: Time.optional(),
   occurrence: Time.optional(),
-  title: z.string().min(1).max(200).optional(),
+  title: Title.optional(),
   start: Time.optional(),
   durationMinutes: z.number().optional(),
   rrule: z.string().min(1).max(500).nullable().optional(),
@@ -53,7 +55,7 @@ const Show = z.object({ id: Id }).strict();
 const Preflight = z.object({ id: Id, occurrence: Time.optional() }).strict();
 const Export = z.object({ ids: z.array(Id).max(1000).optional() }).strict();
 const Import = z.object({
-  ics: z.string().min(1).max(900_000),
+  ics: z.string().min(1).max(ICS_MAX_CHARS, { message: `the calendar is larger than ${ICS_MAX_CHARS} characters (limit ICS_MAX_CHARS); split it into smaller files` }),
   map: z.record(z.string().min(1).max(200), z.array(EndpointId).max(1000)).optional(),
   endpoints: z.array(EndpointId).max(1000).optional(),
   group: EndpointId.optional(),
