@@ -3,7 +3,7 @@
 // " \r\n" x 21,000 (NOTES: the library's regex was quadratic, 0.5–0.9 s), and Nagle on TCP
 // (the gap between a 180 and the 200 written right after it). Run: npx tsx bench/sip-junk.ts
 import { performance } from 'node:perf_hooks';
-import { parseMessage } from '../daemon/sip/lib.js';
+import { parseMessage } from '../daemon/sip/sipLibrary.js';
 
 const junk = Buffer.from(' \r\n'.repeat(21_000), 'latin1');
 const runs: number[] = [];

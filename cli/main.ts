@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { CliError } from './errors.js';
+import { writeOut } from './output.js';
 import { audit } from './commands/audit.js';
 import { config } from './commands/config.js';
 import { daemon } from './commands/daemon.js';
@@ -58,6 +59,6 @@ function report(err: unknown, json: boolean): number {
   }
   const e = err instanceof CliError ? err : new CliError('INTERNAL', err instanceof Error ? (err.stack ?? err.message) : String(err));
   if (json) process.stdout.write(`${JSON.stringify({ error: { code: e.code, message: e.message, ...(e.details === undefined ? {} : { details: e.details }) } })}\n`);
-  else process.stderr.write(`vcbridge: ${e.message}\n`);
+  else writeOut(`vcbridge: ${e.message}\n`, process.stderr);
   return e.exitCode;
 }

@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { z } from 'zod';
 import type { CdrListParams } from '../../protocol/index.js';
 import { globals, parseOptions, withClient } from '../context.js';
-import { print } from '../output.js';
+import { print, writeOut } from '../output.js';
 import { parseSince } from '../time.js';
 import { renderCdr, renderCdrCsv } from '../confRender.js';
 
@@ -29,6 +29,6 @@ export const cdr = new Command('cdr')
     if (o.conference) params.conferenceId = o.conference;
     if (o.endpoint) params.endpointId = o.endpoint;
     const rows = await withClient(g, (c) => c.call('cdr.list', params));
-    if (o.csv && !g.json) process.stdout.write(renderCdrCsv(rows));
+    if (o.csv && !g.json) writeOut(renderCdrCsv(rows));
     else print(g, rows, renderCdr);
   });

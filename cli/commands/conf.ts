@@ -4,7 +4,7 @@ import type { ConferenceMode, ConferenceStartParams, ConferenceView, Participant
 import type { ApiClient } from '../client.js';
 import { globals, parseOptions, withClient, type Globals } from '../context.js';
 import { usage } from '../errors.js';
-import { print } from '../output.js';
+import { print, writeOut } from '../output.js';
 import { progressLine, renderConference, renderList, renderParticipant } from '../confRender.js';
 import { parseDuration } from '../time.js';
 
@@ -33,7 +33,7 @@ async function startAndFollow(g: Globals, c: ApiClient, params: ConferenceStartP
   const show = (p: ParticipantView): void => {
     if (states.get(p.endpointId) === p.state && p.state !== 'redialing') return;
     states.set(p.endpointId, p.state);
-    if (!g.json) process.stdout.write(`${progressLine(p, g.lang)}\n`);
+    if (!g.json) writeOut(`${progressLine(p, g.lang)}\n`);
     wake?.();
   };
   c.onNotification((method, n) => {
@@ -48,7 +48,7 @@ async function startAndFollow(g: Globals, c: ApiClient, params: ConferenceStartP
   const started = await c.call('conference.start', params);
   const id = started.id;
   target.id = id;
-  if (!g.json) process.stdout.write(`conference ${started.id} "${started.title}" starting: dialling ${started.participants.length} sites\n`);
+  if (!g.json) writeOut(`conference ${started.id} "${started.title}" starting: dialling ${started.participants.length} sites\n`);
   for (const n of seen.splice(0)) if (n.conferenceId === id) show(n.participant);
   const deadline = Date.now() + waitS * 1000;
   const settled = (): boolean => started.participants.every((p) => SETTLED.has(states.get(p.endpointId) ?? p.state));

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { CliError } from '../errors.js';
 import { globals } from '../context.js';
 import { runDaemonSync } from '../daemonProcess.js';
+import { writeOut } from '../output.js';
 
 // Validation is the daemon's own loader, run as `vcbridged --check`, so the CLI and the daemon
 // can never disagree about what a valid config is.
@@ -20,7 +21,7 @@ const check = new Command('check')
     if (!out.ok && out.error) throw new CliError(out.error.code, out.error.message, { details: out.error.details });
     if (g.json) process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
     else {
-      for (const w of out.warnings ?? []) process.stdout.write(`warning: ${w}\n`);
+      for (const w of out.warnings ?? []) writeOut(`warning: ${w}\n`);
       process.stdout.write(`${file}: valid (${out.endpoints} endpoints)\n`);
     }
   });

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { ReportDailyParams } from '../../protocol/index.js';
 import { globals, parseOptions, withClient } from '../context.js';
 import { CliError } from '../errors.js';
-import { print } from '../output.js';
+import { print, writeOut } from '../output.js';
 import { renderReportCsv, renderReportHtml, renderReportText } from '../reportRender.js';
 
 const DailyOptions = z.object({
@@ -33,7 +33,7 @@ const daily = new Command('daily')
       }
       if (!g.json && !o.csv) process.stderr.write(`HTML report written to ${file}\n`);
     }
-    if (o.csv && !g.json) process.stdout.write(renderReportCsv(report));
+    if (o.csv && !g.json) writeOut(renderReportCsv(report));
     else print(g, report, renderReportText);
   });
 

@@ -2,6 +2,7 @@
 // goes away say so and reconnect by itself with backoff (0.5 s, 1 s, 2 s … at most `maxMs`).
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { ApiClient } from '../../client.js';
+import { safeDeep, safeText } from '../../safeText.js';
 import { errorMessage, type ConnState, type ConsoleApi, type NotificationListener } from '../data/types.js';
 
 export interface DaemonOptions {
@@ -59,8 +60,10 @@ export function useDaemon({ url, token, backoff = DEFAULT_BACKOFF, timeoutMs = 6
         return;
       }
       current = c;
+      // what the daemon sends (peer text, stored titles) is made safe once here for every view
       c.onNotification((...n) => {
-        for (const l of listeners.current) l(...n);
+        const clean = safeDeep(n);
+        for (const l of listeners.current) l(...clean);
       });
       c.onClose(() => {
         if (current === c) retry(null);
@@ -89,7 +92,12 @@ export function useDaemon({ url, token, backoff = DEFAULT_BACKOFF, timeoutMs = 6
     };
   }, [url, token, firstMs, maxMs, timeoutMs]);
 
-  const api = useMemo<ConsoleApi | null>(() => (client ? { call: (m, p) => client.call(m, p) } : null), [client]);
+  const api = useMemo<ConsoleApi | null>(() => (client ? {
+    call: (m, p) => client.call(m, p).then(safeDeep, (err: unknown) => {
+      if (err instanceof Error) err.message = safeText(err.message);
+      throw err;
+    }),
+  } : null), [client]);
   const onNotification = useMemo(() => (l: NotificationListener) => {
     listeners.current.add(l);
     return () => {

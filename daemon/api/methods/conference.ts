@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { ConferenceManager } from '../../conference/ConferenceManager.js';
 import { cdrView } from '../../conference/views.js';
 import { VcError } from '../../errors.js';
+import { Title } from '../../util/text.js';
 import type { CdrRow, ConferenceView, ParticipantView } from '../../../protocol/index.js';
 import type { MethodRouter } from '../MethodRouter.js';
 
@@ -15,7 +16,7 @@ const Target = z.object({ id: Id, endpointId: Id }).strict();
 const Iso = z.iso.datetime({ offset: true });
 
 const Start = z.object({
-  title: z.string().trim().min(1).max(200),
+  title: Title,
   endpoints: z.array(Id).max(500).optional(),
   group: Id.optional(),
   upstream: Id.optional(),
