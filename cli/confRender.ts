@@ -1,6 +1,6 @@
 // Text for `vcbridge conf ...` and `vcbridge cdr`: conference lists, one conference with its
 // participants and link quality, live progress lines, and call records (table or CSV).
-import type { CdrRow, ConferenceView, LegStats, ParticipantView } from '../protocol/index.js';
+import type { CdrRow, ConferenceView, HandView, LegStats, ParticipantView } from '../protocol/index.js';
 import type { Lang } from './context.js';
 import { duration, padEnd, table } from './output.js';
 
@@ -55,17 +55,30 @@ export function renderConference(c: ConferenceView, lang: Lang, now = Date.now()
     `${c.id} — ${c.title}`,
     `  state ${c.state}${c.locked ? ', locked' : ''}; mode ${c.mode}; floor ${c.floor ?? '—'}; chair ${c.chair ?? '—'}; upstream ${c.upstream ?? '—'}`,
     `  started ${fmtClock(c.startedAt, now)} (${up} ago)${c.endsAt ? `, ends ${fmtClock(c.endsAt, now)}` : ''}; ${connectedCount(c)} sites connected`,
+    ...(c.polling ? [`  polling every ${c.polling.intervalSeconds} s (${c.polling.target ? `what ${c.polling.target} sees` : 'everyone\'s picture'}): now ${c.polling.current ?? '—'}, next ${c.polling.next ?? '—'} at ${fmtClock(c.polling.nextAt, now)}; list ${c.polling.sites.join(', ')}`] : []),
+    ...(c.hands?.length ? [`  hands raised: ${c.hands.map((h) => `${h.endpointId} ${fmtClock(h.at, now)}`).join(', ')}`] : []),
+    ...(c.rollcall ? [`  roll-call list: ${c.rollcall.join(', ')}`] : []),
     '',
   ];
   const rows = c.participants.map((p) => {
     const s = fmtStats(p.stats);
-    const flags = [p.hasFloor ? '★' : '', p.muted ? 'muted' : '', c.chair === p.endpointId ? 'chair' : ''].filter(Boolean).join(' ');
+    const flags = [p.hasFloor ? '★' : '', p.handRaisedAt ? '✋' : '', p.muted ? 'muted' : '', c.chair === p.endpointId ? 'chair' : '',
+      c.polling?.current === p.endpointId ? 'polled' : ''].filter(Boolean).join(' ');
     return [
       p.endpointId, name(p, lang), stateText(p, now), flags, p.viewing ?? '—', p.direction, s.loss, s.jitter, s.rtt, s.kbps, s.codecs,
       p.state === 'connected' ? '' : (p.reason ?? ''),
     ];
   });
   return head.join('\n') + table(['site', 'name', 'state', 'flags', 'sees', 'dir', 'loss', 'jitter', 'RTT', 'kbps in/out', 'codecs', 'note'], rows);
+}
+
+/** Raised hands, oldest first: order, site, name, when, how. */
+export function renderHands(hands: HandView[], lang: Lang, c: ConferenceView, now = Date.now()): string {
+  if (hands.length === 0) return `no hands raised in ${c.id}`;
+  const names = new Map(c.participants.map((p) => [p.endpointId, name(p, lang)]));
+  return table(['#', 'site', 'name', 'raised', 'via'], hands.map((h, i) => [
+    String(i + 1), h.endpointId, names.get(h.endpointId) ?? h.endpointId, fmtClock(h.at, now), h.via,
+  ]));
 }
 
 /** One line of live progress: "09:00:01  mihe      Mihe Town      ringing". */

@@ -6,6 +6,7 @@ import { config } from './commands/config.js';
 import { daemon } from './commands/daemon.js';
 import { status } from './commands/status.js';
 import { commands as laterCommands } from './commands/index.js';
+import { completeIds, completionCommand } from './commands/completion.js';
 
 export function buildProgram(): Command {
   const program = new Command('vcbridge')
@@ -16,7 +17,8 @@ export function buildProgram(): Command {
     .option('--lang <lang>', 'en or zh (default from LANG)')
     .showHelpAfterError()
     .exitOverride();
-  for (const c of [status, config, daemon, audit, ...laterCommands]) program.addCommand(c);
+  for (const c of [status, config, daemon, audit, ...laterCommands, completionCommand(() => program)]) program.addCommand(c);
+  program.addCommand(completeIds, { hidden: true });
   // Commander's own usage errors must exit 2, not call process.exit inside subcommands.
   const override = (c: Command) => {
     c.exitOverride();

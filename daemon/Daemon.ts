@@ -15,6 +15,7 @@ import { VERSION } from './version.js';
 import { Metrics } from './api/Metrics.js';
 import { startLayers } from './layers.js';
 import { registerReportMethods } from './api/methods/report.js';
+import { registerTemplateMethods } from './api/methods/templates.js';
 import { systemClock, type Clock } from './util/clock.js';
 
 /** Something the daemon started and must close, newest first, when it stops. */
@@ -191,6 +192,7 @@ export class Daemon {
     });
     r.register('daemon.reload', undefined, () => this.reload());
     registerReportMethods(r, { store: this.store, config: () => this.#config, clock: this.clock });
+    registerTemplateMethods(r, () => this.#config);
   }
 
   /** Re-read the config file; on any error keep running on the old one. */

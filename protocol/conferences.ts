@@ -41,6 +41,59 @@ export interface ParticipantView {
   attempts: number;
   nextRedialAt?: string;
   stats?: LegStats;
+  /** When it asked to speak (申请发言), while its hand is up. */
+  handRaisedAt?: string;
+}
+
+/** Auto-polling (轮巡) of a conference. */
+export interface PollingView {
+  intervalSeconds: number;
+  /** The sites walked, in order. */
+  sites: string[];
+  /** The site whose view polls; null: everyone's (the broadcast picture). */
+  target: string | null;
+  /** Shown now (null: none of the list is connected). */
+  current: string | null;
+  /** Shown at the next change, as things stand. */
+  next: string | null;
+  nextAt: string | null;
+  startedAt: string;
+}
+
+/** A raised hand, oldest first in a list. */
+export interface HandView {
+  endpointId: string;
+  at: string;
+  via: 'dtmf' | 'browser' | 'operator';
+}
+
+export interface ConferencePollParams {
+  id: string;
+  /** Seconds between changes, 5–600; default 10. */
+  intervalSeconds?: number;
+  /** The sites to walk (default every participant but the target). */
+  sites?: string[];
+  /** Every site of this group that is in the conference. */
+  group?: string;
+  /** Poll what this one site sees (default: everyone's picture). */
+  for?: string;
+  /** Stop polling. */
+  stop?: boolean;
+}
+
+/** A meeting template (会议模板) of the site config. */
+export interface TemplateView {
+  id: string;
+  name: { zh: string; en: string };
+  title: string;
+  endpoints: string[];
+  groups: string[];
+  /** Every site it takes (endpoints, group members, chair), upstream apart. */
+  sites: string[];
+  chair: string | null;
+  upstream: string | null;
+  mode: ConferenceMode | null;
+  durationMinutes: number | null;
 }
 
 export interface ConferenceView {
@@ -56,11 +109,19 @@ export interface ConferenceView {
   startedAt: string;
   endsAt: string | null;
   scheduleId?: string;
+  /** Live conferences only. */
+  polling?: PollingView | null;
+  hands?: HandView[];
+  /** The roll-call list given to `floor --next` (default: every site but chair and upstream). */
+  rollcall?: string[];
   participants: ParticipantView[];
 }
 
 export interface ConferenceStartParams {
-  title: string;
+  /** Needed unless the template gives one. */
+  title?: string;
+  /** A meeting template of the site config; the other params add to or override it. */
+  template?: string;
   endpoints?: string[];
   group?: string;
   upstream?: string;

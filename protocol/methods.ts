@@ -1,6 +1,6 @@
 // The control API's method table: each method's params, result and least role. The client's
 // calls and the server's handlers are both checked against it.
-import type { ConferenceInviteParams, ConferenceInviteResult, ConferenceListParams, ConferenceMode, ConferenceMuteParams, ConferenceStartParams, ConferenceView, ParticipantView } from './conferences.js';
+import type { ConferenceInviteParams, ConferenceInviteResult, ConferenceListParams, ConferenceMode, ConferenceMuteParams, ConferencePollParams, ConferenceStartParams, ConferenceView, HandView, ParticipantView, TemplateView } from './conferences.js';
 import type { AuditEntry, AuditListParams, StatusResult, SubscribeParams } from './daemon.js';
 import type { EndpointCheckResult, EndpointDetail, EndpointDiagnoseResult, EndpointView, EndpointsListParams } from './endpoints.js';
 import type { CdrListParams, CdrRow, DailyReport, ReportDailyParams } from './reports.js';
@@ -44,8 +44,14 @@ export interface Methods {
   'conference.unlock': { params: { id: string }; result: ConferenceView };
   'conference.extend': { params: { id: string; minutes: number }; result: ConferenceView };
   'conference.invite': { params: ConferenceInviteParams; result: ConferenceInviteResult };
+  'conference.floorStep': { params: { id: string; direction: 'next' | 'previous'; sites?: string[] }; result: ConferenceView };
+  'conference.poll': { params: ConferencePollParams; result: ConferenceView };
+  'conference.hands': { params: { id: string }; result: HandView[] };
+  'conference.clearHands': { params: { id: string; endpointId?: string }; result: ConferenceView };
   'cdr.list': { params: CdrListParams | undefined; result: CdrRow[] };
   'report.daily': { params: ReportDailyParams | undefined; result: DailyReport };
+  'template.list': { params: Record<string, never> | undefined; result: TemplateView[] };
+  'template.show': { params: { id: string }; result: TemplateView };
 }
 
 export type MethodName = keyof Methods;
@@ -96,6 +102,12 @@ export const METHODS = {
   'conference.unlock': { role: 'operator', audited: true },
   'conference.extend': { role: 'operator', audited: true },
   'conference.invite': { role: 'operator', audited: true },
+  'conference.floorStep': { role: 'operator', audited: true },
+  'conference.poll': { role: 'operator', audited: true },
+  'conference.hands': { role: 'viewer', audited: false },
+  'conference.clearHands': { role: 'operator', audited: true },
   'cdr.list': { role: 'viewer', audited: false },
   'report.daily': { role: 'viewer', audited: false },
+  'template.list': { role: 'viewer', audited: false },
+  'template.show': { role: 'viewer', audited: false },
 } as const satisfies { [M in MethodName]: MethodInfo };

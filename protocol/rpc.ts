@@ -62,6 +62,7 @@ export const VC_ERROR_CODES = [
   'ICS_INVALID',
   'TOKEN_INVALID',
   'TOKEN_EXPIRED',
+  'TEMPLATE_UNKNOWN',
   'PROTOCOL_MISMATCH',
 ] as const;
 

@@ -47,10 +47,14 @@ export interface OccurrenceView {
 }
 
 export interface ScheduleAddParams {
-  title: string;
+  /** Needed unless the template gives one. */
+  title?: string;
+  /** A meeting template of the site config; the other params add to or override it. */
+  template?: string;
   /** ISO instant with offset, or a wall-clock time "2026-12-07 09:00" read in `timezone`. */
   start: string;
-  durationMinutes: number;
+  /** Needed unless the template gives one. */
+  durationMinutes?: number;
   /** RFC 5545 RRULE, e.g. "FREQ=WEEKLY;BYDAY=MO". */
   rrule?: string;
   /** IANA zone; default the site's. */

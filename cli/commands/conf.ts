@@ -7,6 +7,7 @@ import { usage } from '../errors.js';
 import { print, writeOut } from '../output.js';
 import { progressLine, renderConference, renderList, renderParticipant } from '../confRender.js';
 import { parseDuration } from '../time.js';
+import { floor, hands, poll } from './confControl.js';
 
 const MODES = ['broadcast', 'rollcall', 'voice', 'select'] as const;
 const Mode = z.enum(MODES);
@@ -14,7 +15,8 @@ const list = (s: string): string[] => s.split(',').map((x) => x.trim()).filter(B
 const SETTLED = new Set<ParticipantView['state']>(['connected', 'failed', 'redialing', 'hungup', 'ended']);
 
 const StartOptions = z.object({
-  title: z.string().trim().min(1, 'a title is needed'),
+  title: z.string().trim().min(1, 'a title is needed').optional(),
+  template: z.string().min(1).optional(),
   endpoints: z.string().optional(),
   group: z.string().min(1).optional(),
   upstream: z.string().min(1).optional(),
@@ -63,7 +65,8 @@ async function startAndFollow(g: Globals, c: ApiClient, params: ConferenceStartP
 
 const start = new Command('start')
   .description('start a conference: dial every site now and show how each one answers')
-  .requiredOption('--title <title>', 'what the meeting is called')
+  .option('--title <title>', 'what the meeting is called (default: the template\'s)')
+  .option('--template <id>', 'a meeting template of the site config (see `vcbridge template list`); other options add to it')
   .option('--endpoints <ids>', 'comma-separated endpoint ids, e.g. mihe,xiaoguan')
   .option('--group <group>', 'every endpoint of a group, e.g. towns')
   .option('--upstream <id>', 'the upstream MCU to join (registers, dials, sends its PIN), e.g. zhengzhou')
@@ -74,8 +77,11 @@ const start = new Command('start')
   .action(async (raw, cmd: Command) => {
     const g = globals(cmd);
     const o = parseOptions(StartOptions, raw);
-    if (!o.endpoints && !o.group && !o.upstream) throw usage('name the sites: --endpoints a,b,c and/or --group towns (and/or --upstream)');
-    const params: ConferenceStartParams = { title: o.title };
+    if (!o.template && !o.title) throw usage('give the meeting a --title (or start a --template)');
+    if (!o.template && !o.endpoints && !o.group && !o.upstream) throw usage('name the sites: --endpoints a,b,c and/or --group towns (and/or --upstream), or a --template');
+    const params: ConferenceStartParams = {};
+    if (o.title) params.title = o.title;
+    if (o.template) params.template = o.template;
     if (o.endpoints) params.endpoints = list(o.endpoints);
     if (o.group) params.group = o.group;
     if (o.upstream) params.upstream = o.upstream;
@@ -140,9 +146,6 @@ const unmute = action<[string[], { all?: boolean }]>('unmute', 'unmute sites (or
   return c.call('conference.unmute', o.all ? { id, all: true } : { id, endpointIds: sites });
 }, [['--all', 'every site']]);
 
-const floor = action<[string]>('floor', 'give the floor to a site (roll call 点名发言), or "none" to take it back',
-  [['<site>', 'endpoint id or none']], (c, id, site) => c.call('conference.floor', { id, endpointId: orNull(site) }));
-
 const mode = action<[string, { floor?: string }]>('mode', `switch the floor mode: ${MODES.join(', ')}`, [['<mode>', MODES.join('|')]],
   (c, id, m, o) => {
     const parsed = Mode.safeParse(m);
@@ -185,7 +188,7 @@ const invite = new Command('invite')
   });
 
 export const conf = new Command('conf')
-  .description('conferences: start, list, show, end, and control the floor, mutes and views')
+  .description('conferences: start, list, show, end, and control the floor, roll call, polling, hands, mutes and views')
   .addCommand(start)
   .addCommand(listCmd)
   .addCommand(showCmd)
@@ -193,6 +196,8 @@ export const conf = new Command('conf')
   .addCommand(mute)
   .addCommand(unmute)
   .addCommand(floor)
+  .addCommand(poll)
+  .addCommand(hands)
   .addCommand(mode)
   .addCommand(view)
   .addCommand(dial)

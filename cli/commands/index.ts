@@ -6,6 +6,7 @@ import { endpoint } from './endpoint.js';
 import { endpoints } from './endpoints.js';
 import { report } from './report.js';
 import { schedule } from './schedule.js';
+import { template } from './template.js';
 
-/** Commands added by later layers (endpoints, conf, schedule, cdr, console, report). */
-export const commands: Command[] = [consoleCommand, endpoints, endpoint, schedule, conf, cdr, report];
+/** Commands added by later layers (endpoints, conf, schedule, template, cdr, console, report). */
+export const commands: Command[] = [consoleCommand, endpoints, endpoint, schedule, conf, template, cdr, report];

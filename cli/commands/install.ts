@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { globals, parseOptions } from '../context.js';
 import { CliError } from '../errors.js';
 import { print } from '../output.js';
+import { bashCompletion } from '../completion.js';
 
 const Options = z.object({
   root: z.string().default('/'),
@@ -29,12 +30,36 @@ function run(cmd: string, args: string[]): void {
   if (r.status !== 0) throw new CliError('INTERNAL', `${cmd} ${args.join(' ')} failed: ${r.stderr || r.error?.message}`);
 }
 
+const shQuote = (s: string): string => `'${s.replace(/'/g, "'\\''")}'`;
+
+/** vcbridge and vcbridged on everyone's PATH: small launchers naming this node and this install. */
+function installLaunchers(binDir: string, pre: string): string[] {
+  mkdirSync(binDir, { recursive: true });
+  return ['vcbridge', 'vcbridged'].map((name) => {
+    const path = join(binDir, name);
+    writeFileSync(path, `#!/bin/sh\n# installed by \`vcbridge daemon install\`\nexec ${shQuote(process.execPath)} ${shQuote(join(pre, 'dist', `${name}.js`))} "$@"\n`);
+    chmodSync(path, 0o755);
+    return path;
+  });
+}
+
+/** The completion script, where bash-completion looks for it by command name. */
+function installCompletion(dir: string, root: Command): string[] {
+  mkdirSync(dir, { recursive: true });
+  const script = bashCompletion(root);
+  return ['vcbridge', 'vcbridged'].map((name) => {
+    const path = join(dir, name);
+    writeFileSync(path, script);
+    return path;
+  });
+}
+
 /**
  * Place the systemd unit, the config dir and the state dir. With --root (a staging tree, used by
  * the tests and by packagers) nothing outside that tree is touched and no user is created.
  */
 export const install = new Command('install')
-  .description('install the systemd unit (vcbridged.service), /etc/vcbridge and /var/lib/vcbridge')
+  .description('install the systemd unit (vcbridged.service), /etc/vcbridge, /var/lib/vcbridge, vcbridge/vcbridged in /usr/local/bin and bash completion')
   .option('--root <dir>', 'install into this tree instead of / (packaging, tests)')
   .option('--config <file>', 'copy this site config to /etc/vcbridge/site.yaml (kept if one exists)')
   .option('--no-user', 'do not create the vcbridge system user')
@@ -59,7 +84,12 @@ export const install = new Command('install')
       copyFileSync(o.config, site);
       configCopied = true;
     }
-    const steps: string[] = [`unit: ${unitPath}`, `config dir: ${etc}${configCopied ? ' (site.yaml copied)' : ''}`, `state dir: ${state}`];
+    let top: Command = cmd;
+    while (top.parent) top = top.parent;
+    const launchers = installLaunchers(join(root, 'usr/local/bin'), pre);
+    const completion = installCompletion(join(root, 'usr/share/bash-completion/completions'), top);
+    const steps: string[] = [`unit: ${unitPath}`, `config dir: ${etc}${configCopied ? ' (site.yaml copied)' : ''}`, `state dir: ${state}`,
+      `commands: ${launchers.join(', ')}`, `bash completion: ${completion[0]} (new shells; or: source ${completion[0]})`];
     if (live && o.user) {
       if (spawnSync('id', ['vcbridge']).status !== 0) run('useradd', ['--system', '--home-dir', '/var/lib/vcbridge', '--shell', '/usr/sbin/nologin', 'vcbridge']);
       run('chown', ['-R', 'vcbridge:vcbridge', state]);
@@ -71,5 +101,5 @@ export const install = new Command('install')
     } else {
       steps.push('systemd is not running here: enable the unit where it is');
     }
-    print(g, { installed: true, unit: unitPath, configDir: etc, stateDir: state, configCopied }, () => steps.join('\n'));
+    print(g, { installed: true, unit: unitPath, configDir: etc, stateDir: state, configCopied, launchers, completion }, () => steps.join('\n'));
   });

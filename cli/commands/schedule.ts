@@ -35,9 +35,10 @@ function when(s: string, opt: '--from' | '--to', now = Date.now()): string {
 const clearable = (v: string | undefined): string | null | undefined => (v === undefined ? undefined : v === 'none' ? null : v);
 
 const AddOptions = z.object({
-  title: z.string().min(1, 'give the meeting a title'),
+  title: z.string().min(1, 'give the meeting a title').optional(),
+  template: z.string().min(1).optional(),
   start: z.string().min(1),
-  duration: z.string().min(1),
+  duration: z.string().min(1).optional(),
   rrule: z.string().optional(),
   endpoints: z.string().optional(),
   group: z.string().optional(),
@@ -50,9 +51,10 @@ const AddOptions = z.object({
 
 const add = new Command('add')
   .description('book a meeting (one-off, or repeating with --rrule)')
-  .requiredOption('--title <title>', 'what the meeting is called, e.g. "周一例会"')
+  .option('--title <title>', 'what the meeting is called, e.g. "周一例会" (default: the template\'s)')
+  .option('--template <id>', 'a meeting template of the site config (see `vcbridge template list`); other options add to it')
   .requiredOption('--start <time>', 'first start, "2026-12-07 09:00" in the meeting\'s zone (or ISO with offset)')
-  .requiredOption('--duration <d>', 'length, e.g. 90m, 1h30m')
+  .option('--duration <d>', 'length, e.g. 90m, 1h30m (default: the template\'s)')
   .option('--rrule <rule>', 'repeat rule (RFC 5545), e.g. "FREQ=WEEKLY;BYDAY=MO"')
   .option('--endpoints <ids>', 'participants, comma-separated endpoint ids')
   .option('--group <group>', 'all endpoints of a group (e.g. towns)')
@@ -64,9 +66,12 @@ const add = new Command('add')
   .action(async (raw, cmd: Command) => {
     const g = globals(cmd);
     const o = parseOptions(AddOptions, raw);
-    if (!o.endpoints && !o.group && !o.upstream) throw usage('say who takes part: --endpoints a,b or --group towns');
+    if (!o.template && !o.title) throw usage('give the meeting a --title (or book a --template)');
+    if (!o.template && !o.duration) throw usage('say how long it lasts: --duration 90m (or book a --template that says)');
+    if (!o.template && !o.endpoints && !o.group && !o.upstream) throw usage('say who takes part: --endpoints a,b or --group towns, or a --template');
     const r = await withClient(g, (c) => c.call('schedule.add', {
-      title: o.title, start: o.start, durationMinutes: minutes(o.duration, '--duration'),
+      ...(o.title ? { title: o.title } : {}), ...(o.template ? { template: o.template } : {}), start: o.start,
+      ...(o.duration ? { durationMinutes: minutes(o.duration, '--duration') } : {}),
       ...(o.rrule ? { rrule: o.rrule } : {}), ...(o.endpoints ? { endpoints: list(o.endpoints) } : {}), ...(o.group ? { group: o.group } : {}),
       ...(o.upstream ? { upstream: o.upstream } : {}), ...(o.chair ? { chair: o.chair } : {}), ...(o.tz ? { timezone: o.tz } : {}),
       ...(o.mode ? { mode: o.mode } : {}), ...(o.force ? { force: true } : {}),

@@ -14,6 +14,9 @@ import { decideFloor, type FloorDecision } from './FloorControl.js';
 import { Participant } from './Participant.js';
 import { BrowserParticipant } from './BrowserParticipant.js';
 import { participantView } from './views.js';
+import { Polling, type PollSetup } from './Polling.js';
+import { DtmfSequence, RaisedHands, type RaisedHand } from './RaisedHands.js';
+import { handsView, pollingView } from './controlViews.js';
 import type { IncomingSignal } from './Signalling.js';
 
 /** Voice-activated view: a new speaker is shown at most this often. */
@@ -51,6 +54,11 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
   readonly #selections = new Map<string, string>();
   readonly #overrides = new Map<string, boolean>();
   #decision: FloorDecision = { source: null, muted: new Map(), views: new Map() };
+  #polling: Polling | undefined;
+  readonly #hands = new RaisedHands();
+  readonly #dtmf = new Map<string, DtmfSequence>();
+  /** The roll-call list `floor --next/--previous` walks (null: every site but chair and upstream). */
+  #rollcall: string[] | null = null;
   #applying: Promise<void> = Promise.resolve();
   #rebuilding: Promise<void> = Promise.resolve();
   #ending: Promise<void> | undefined;
@@ -112,6 +120,9 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
       floor: this.#decision.source, locked: this.#locked, startedAt: new Date(this.startedAt).toISOString(),
       endsAt: this.#endsAt === null ? null : new Date(this.#endsAt).toISOString(),
       ...(this.scheduleId ? { scheduleId: this.scheduleId } : {}),
+      polling: this.#polling ? pollingView(this.#polling) : null,
+      hands: handsView(this.#hands.list()),
+      ...(this.#rollcall ? { rollcall: [...this.#rollcall] } : {}),
       participants: [...this.#participants.values(), ...this.#browsers.values()].map((p) => this.#participantView(p)),
     };
   }
@@ -154,8 +165,101 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
     this.#floor = endpointId;
     this.#overrides.clear();
     this.#event(endpointId ? `floor to ${endpointId} (${this.#mode})` : 'floor taken back');
+    // giving the floor answers the site's raised hand
+    if (endpointId !== null && this.#hands.lower(endpointId)) this.#publish(endpointId);
     this.#apply();
     this.#emitState();
+  }
+
+  /**
+   * Roll call through a list (点名): the floor goes to the next (or previous) connected site of
+   * `sites` (remembered for later steps), else of the list given before, else of every site but
+   * the chair and the upstream. Returns the site that has the floor now.
+   */
+  stepFloor(direction: 'next' | 'previous', sites?: readonly string[]): string {
+    this.#assertLive();
+    if (sites) {
+      if (sites.length === 0) throw new VcError('BAD_REQUEST', 'the roll-call list is empty');
+      for (const id of sites) this.#require(id);
+      this.#rollcall = [...new Set(sites)];
+    }
+    const list = this.#rollcall ?? this.endpointIds.filter((id) => id !== this.#chair && id !== this.#upstream);
+    const present = new Set(this.#presentIds());
+    const at = this.#floor === null ? -1 : list.indexOf(this.#floor);
+    const n = list.length;
+    for (let k = 1; k <= n; k++) {
+      const i = direction === 'next' ? (at === -1 ? k - 1 : at + k) % n : (((at === -1 ? n - k : at - k) % n) + n) % n;
+      const id = list[i]!;
+      if (present.has(id)) {
+        this.setFloor(id);
+        return id;
+      }
+    }
+    throw new VcError('PARTICIPANT_UNKNOWN', `no site of the roll-call list is connected (${list.join(', ') || 'empty list'})`);
+  }
+
+  /** Start (or restart) auto-polling; `sites` null: every participant but the target. */
+  poll(setup: { intervalSeconds: number; sites: readonly string[] | null; target: string | null }): void {
+    this.#assertLive();
+    if (setup.target !== null) this.#require(setup.target);
+    for (const id of setup.sites ?? []) this.#require(id);
+    const everyone = [...this.#participants.keys(), ...this.#browsers.keys()];
+    const sites = (setup.sites ?? everyone).filter((id) => id !== setup.target);
+    const full: PollSetup = { intervalSeconds: setup.intervalSeconds, sites, target: setup.target };
+    const polling = new Polling(full, {
+      clock: this.#d.clock,
+      showable: (id) => this.#presentIds().includes(id) && this.#media.hasVideo(id) &&
+        (full.target === null || this.#browsers.has(full.target) || this.#media.canView(full.target, id)),
+      switched: (current) => {
+        if (this.#polling !== polling) return;
+        this.#event(current ? `polling: ${full.target ? `${full.target} sees` : 'everyone sees'} ${current}` : 'polling: no site of the list can be shown now');
+        this.#apply();
+        this.#emitState();
+      },
+    });
+    this.#polling?.stop();
+    this.#polling = polling;
+    this.#event(`polling started: every ${full.intervalSeconds} s through ${sites.join(', ')}${full.target ? ` (what ${full.target} sees)` : ''}`);
+    polling.start();
+    this.#emitState();
+  }
+
+  stopPolling(): void {
+    this.#assertLive();
+    if (!this.#polling) throw new VcError('BAD_REQUEST', `conference ${this.id} is not polling`);
+    this.#polling.stop();
+    this.#polling = undefined;
+    this.#event('polling stopped');
+    this.#apply();
+    this.#emitState();
+  }
+
+  /** A site or browser asks to speak (DTMF, the page's button). */
+  raiseHand(endpointId: string, via: RaisedHand['via']): void {
+    this.#assertLive();
+    const p = this.#require(endpointId);
+    if (!this.#hands.raise(p.id, this.#d.clock.now(), via)) return;
+    this.#event(`hand raised: ${p.id} (${via === 'dtmf' ? `DTMF ${'endpoint' in p ? p.endpoint.raiseHand : ''}`.trim() : via})`);
+    this.#publish(p.id);
+    this.#emitState();
+  }
+
+  /** Lower one hand or (no id) every hand; returns the sites whose hand was lowered. */
+  clearHands(endpointId?: string): string[] {
+    this.#assertLive();
+    let cleared: string[];
+    if (endpointId !== undefined) {
+      this.#require(endpointId);
+      cleared = this.#hands.lower(endpointId) ? [endpointId] : [];
+    } else cleared = this.#hands.clear();
+    if (cleared.length) this.#event(`hands lowered: ${cleared.join(', ')}`);
+    for (const id of cleared) this.#publish(id);
+    this.#emitState();
+    return cleared;
+  }
+
+  hands(): RaisedHand[] {
+    return this.#hands.list();
   }
 
   setMode(mode: ConferenceMode, floor?: string | null): void {
@@ -252,6 +356,7 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
 
   async #end(reason: string): Promise<void> {
     this.#phase = 'ending';
+    this.#polling?.stop();
     this.#emitState();
     this.#d.clock.clearTimeout(this.#speakerTimer);
     // BYE to everyone (each waits at most 2 s for its answer; see Participant)
@@ -291,8 +396,23 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
     });
     p.on('changed', () => this.#publish(p.id));
     p.on('event', (m) => this.#event(m));
+    p.on('dtmf', (d) => this.#onDtmf(p, d.digit));
     this.#participants.set(ep.id, p);
     return p;
+  }
+
+  #onDtmf(p: Participant, digit: string): void {
+    let seq = this.#dtmf.get(p.id);
+    if (!seq) this.#dtmf.set(p.id, (seq = new DtmfSequence(p.endpoint.raiseHand)));
+    if (!seq.push(digit, this.#d.clock.now()) || !this.live) return;
+    this.raiseHand(p.id, 'dtmf');
+  }
+
+  /** Legs attached to the media and browsers connected: who can be heard and shown. */
+  #presentIds(): string[] {
+    const attached = new Set(this.#media.legIds);
+    return [...this.#participants.keys()].filter((id) => attached.has(id))
+      .concat([...this.#browsers.values()].filter((b) => b.connected).map((b) => b.id));
   }
 
   #onSpeaker(id: string): void {
@@ -322,13 +442,12 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
   /** Recompute mutes (applied now) and views (switched in order, each waits for a keyframe). */
   #apply(): void {
     if (!this.live) return;
-    const attached = new Set(this.#media.legIds);
     const before = this.#decision;
     const d = decideFloor({
       mode: this.#mode, chair: this.#chair, upstream: this.#upstream, floor: this.#floor, speaker: this.#speaker,
       previousSpeaker: this.#previousSpeaker, selections: this.#selections, overrides: this.#overrides,
-      present: [...this.#participants.keys()].filter((id) => attached.has(id))
-        .concat([...this.#browsers.values()].filter((b) => b.connected).map((b) => b.id)),
+      present: this.#presentIds(),
+      poll: this.#polling ? { source: this.#polling.current, target: this.#polling.target } : undefined,
       // a browser gets every stream, so it can be shown anyone who sends video
       canView: (t, s) => (this.#browsers.has(t) ? this.#media.hasVideo(s) : this.#media.canView(t, s)),
     });
@@ -352,8 +471,10 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
 
   #participantView(p: Participant | BrowserParticipant): ParticipantView {
     const muted = this.#decision.muted.get(p.id) ?? this.#overrides.get(p.id) ?? false;
-    if (p instanceof BrowserParticipant) return p.view({ muted, hasFloor: this.#decision.source === p.id, viewing: this.#decision.views.get(p.id) ?? null });
-    return participantView(p, { muted, hasFloor: this.#decision.source === p.id, viewing: this.#media.viewing(p.id) });
+    const raised = this.#hands.at(p.id);
+    const hand = raised === undefined ? {} : { handRaisedAt: new Date(raised).toISOString() };
+    if (p instanceof BrowserParticipant) return { ...p.view({ muted, hasFloor: this.#decision.source === p.id, viewing: this.#decision.views.get(p.id) ?? null }), ...hand };
+    return { ...participantView(p, { muted, hasFloor: this.#decision.source === p.id, viewing: this.#media.viewing(p.id) }), ...hand };
   }
 
   #publish(endpointId: string): void {

@@ -10,6 +10,7 @@ import { systemClock, type Clock, type Timer } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { TypedEmitter } from '../util/TypedEmitter.js';
 import { VcError, toVcError } from '../errors.js';
+import { applyTemplate } from '../config/templates.js';
 import type { WorkerDied } from '../media/WorkerPool.js';
 import { Conference } from './Conference.js';
 import { ConferenceGauges } from './ConferenceGauges.js';
@@ -55,9 +56,10 @@ export class ConferenceManager extends TypedEmitter<ManagerEvents> {
     return this.#live.size;
   }
 
-  async start(p: StartRequest, createdBy = 'system'): Promise<ConferenceView> {
+  async start(req: StartRequest, createdBy = 'system'): Promise<ConferenceView> {
     if (this.#closed) throw new VcError('CONFERENCE_ENDED', 'the daemon is stopping; no new conferences');
     const cfg = this.#o.config();
+    const p = applyTemplate(cfg, req);
     const endpoints = this.#resolveEndpoints(cfg, p);
     const limits = cfg.scheduler;
     if (this.#live.size >= limits.maxConcurrentConferences) {
@@ -245,6 +247,19 @@ export class ConferenceManager extends TypedEmitter<ManagerEvents> {
     }, Math.max(0, c.endsAt - this.#clock.now()));
     t.unref?.();
     this.#endTimers.set(c.id, t);
+  }
+
+  /** The sites to poll: a list and/or the members of a group that are in the conference (null: all). */
+  pollSites(id: string, sites: readonly string[] | undefined, group: string | undefined): string[] | null {
+    const c = this.get(id);
+    if (group === undefined) return sites ? [...sites] : null;
+    const cfg = this.#o.config();
+    if (!cfg.groups.some((g) => g.id === group)) {
+      throw new VcError('GROUP_UNKNOWN', `no group "${group}" in the site config (groups: ${cfg.groups.map((g) => g.id).join(', ') || 'none'})`);
+    }
+    const inGroup = cfg.endpoints.filter((e) => e.groups.includes(group) && c.endpointIds.includes(e.id)).map((e) => e.id);
+    if (inGroup.length === 0) throw new VcError('BAD_REQUEST', `no site of group "${group}" is in conference ${id}`);
+    return [...new Set([...(sites ?? []), ...inGroup])];
   }
 
   #resolveEndpoints(cfg: SiteConfig, p: StartRequest): Endpoint[] {

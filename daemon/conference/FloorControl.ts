@@ -13,6 +13,9 @@
 // The source itself sees someone else: the chair, else the upstream, else the previous speaker.
 // Operator overrides (mute/unmute one, mute all except chair) win over the mode's muting until the
 // mode or the floor changes.
+// Auto-polling (轮巡) changes pictures only, never who is heard: the polled site is what every site
+// sees (target null; the polled site itself keeps its usual view) or what one target sees, ahead of
+// the operator's own pick for it.
 import type { ConferenceMode } from '../../protocol/index.js';
 
 export interface FloorInput {
@@ -30,6 +33,8 @@ export interface FloorInput {
   overrides: ReadonlyMap<string, boolean>;
   /** Connected participants, in the conference's order. */
   present: readonly string[];
+  /** The site auto-polling shows now, to everyone (target null) or to one site. */
+  poll?: { source: string | null; target: string | null } | undefined;
   /** Whether a target can show a source (codec match, source has video). */
   canView(targetId: string, sourceId: string): boolean;
 }
@@ -66,9 +71,12 @@ export function decideFloor(i: FloorInput): FloorDecision {
   }
 
   const views = new Map<string, string | null>();
+  const poll = i.poll?.source ? i.poll : undefined;
   for (const target of i.present) {
     const wanted: (string | null | undefined)[] = [];
+    if (poll && poll.target === target) wanted.push(poll.source);
     wanted.push(i.selections.get(target));
+    if (poll && poll.target === null && target !== poll.source) wanted.push(poll.source);
     if (target === source) {
       if (i.mode === 'voice') wanted.push(i.previousSpeaker);
       wanted.push(i.chair, i.upstream);

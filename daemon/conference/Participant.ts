@@ -45,6 +45,8 @@ type ParticipantEvents = {
   changed: [];
   /** Something an operator wants to read in the conference's event log. */
   event: [string];
+  /** A DTMF digit from the room, by RFC 4733 (in its audio) or SIP INFO. */
+  dtmf: [{ digit: string; via: 'rfc4733' | 'info' }];
 };
 
 interface Live { call: SignalCall; leg: SipMediaLeg; off: () => void }
@@ -267,12 +269,22 @@ export class Participant extends TypedEmitter<ParticipantEvents> {
     const onLegKeyframe = (e: { rtcpFeedback: boolean }): void => {
       if (!e.rtcpFeedback) call.requestKeyframe();
     };
+    const onInfoDtmf = (d: { digit: string }): void => {
+      if (gen === this.#gen) this.emit('dtmf', { digit: d.digit, via: 'info' });
+    };
+    const onRtpDtmf = (d: { digit: string }): void => {
+      if (gen === this.#gen) this.emit('dtmf', { digit: d.digit, via: 'rfc4733' });
+    };
     call.on('ended', onEnded);
     call.on('media', onMedia);
     call.on('keyframeRequest', onKeyframe);
     leg.on('rtpTimeout', onTimeout);
     leg.on('keyframeRequest', onLegKeyframe);
+    call.on('dtmf', onInfoDtmf);
+    leg.on('dtmf', onRtpDtmf);
     const off = (): void => {
+      call.off('dtmf', onInfoDtmf);
+      leg.off('dtmf', onRtpDtmf);
       call.off('ended', onEnded);
       call.off('media', onMedia);
       call.off('keyframeRequest', onKeyframe);

@@ -19,6 +19,8 @@ export type SignalCallEvents = {
   media: [NegotiatedMedia];
   /** The room asked for a keyframe by SIP INFO (picture_fast_update). */
   keyframeRequest: [];
+  /** The room sent a DTMF digit by SIP INFO (RFC 4733 digits come from the media leg). */
+  dtmf: [{ digit: string }];
 };
 
 /** One established call, as the conference drives it. */

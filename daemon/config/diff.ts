@@ -74,6 +74,16 @@ export function describeConfigChanges(a: SiteConfig, b: SiteConfig): ConfigChang
     live(`endpoint changed: ${label(e)} (${keys.join(', ')}${uri})`);
   }
 
+  const ta = byId(a.templates);
+  const tb = byId(b.templates);
+  for (const [id, t] of tb) if (!ta.has(id)) live(`template added: ${label(t)}`);
+  for (const [id, t] of ta) if (!tb.has(id)) live(`template removed: ${label(t)}`);
+  for (const [id, t] of tb) {
+    const old = ta.get(id);
+    const keys = old ? changedKeys(old, t) : [];
+    if (keys.length) live(`template changed: ${label(t)} (${keys.join(', ')})`);
+  }
+
   const oa = new Map(a.operators.map((o) => [o.name, o]));
   const ob = new Map(b.operators.map((o) => [o.name, o]));
   for (const [name, o] of ob) if (!oa.has(name)) live(`operator added: ${name} (${o.role})`);

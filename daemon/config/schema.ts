@@ -57,6 +57,8 @@ export const Endpoint = z.strictObject({
   groups: z.array(Id).default([]),
   /** Pre-flight may place a short test call to this endpoint. */
   testCall: z.boolean().default(false),
+  /** DTMF sequence with which the room asks to speak (申请发言). */
+  raiseHand: z.string().regex(/^[0-9*#]{1,8}$/, 'digits, * and # only (1 to 8)').default('*1'),
   /** Extra addresses a dial-in from this endpoint may come from (besides the URI's host). */
   allowFrom: z.array(Host).default([]),
 });
@@ -75,6 +77,23 @@ export const Operator = z.strictObject({
   tokenHash: z.string().regex(/^sha256:[0-9a-f]{64}$/, 'must be "sha256:" followed by 64 hex digits'),
 });
 export type Operator = z.infer<typeof Operator>;
+
+export const ConferenceMode = z.enum(['broadcast', 'rollcall', 'voice', 'select']);
+
+/** A named meeting preset (会议模板): who takes part and how, started or booked by its id. */
+export const Template = z.strictObject({
+  id: Id,
+  name: z.strictObject({ zh: z.string().min(1), en: z.string().min(1) }),
+  /** The meeting's title when none is given (default: the Chinese name). */
+  title: z.string().trim().min(1).max(200).optional(),
+  endpoints: z.array(Id).default([]),
+  groups: z.array(Id).default([]),
+  chair: Id.optional(),
+  upstream: Id.optional(),
+  mode: ConferenceMode.optional(),
+  durationMinutes: z.number().int().min(1).max(24 * 60).optional(),
+});
+export type Template = z.infer<typeof Template>;
 
 const PortRange = z.strictObject({ min: Port, max: Port })
   .superRefine((r, ctx) => {
@@ -140,5 +159,6 @@ export const SiteConfig = z.strictObject({
   groups: z.array(Group).default([]),
   operators: z.array(Operator).min(1, 'at least one operator is needed (nobody could use the API otherwise)'),
   endpoints: z.array(Endpoint).default([]),
+  templates: z.array(Template).default([]),
 });
 export type SiteConfig = z.infer<typeof SiteConfig>;

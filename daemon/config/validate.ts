@@ -120,6 +120,8 @@ export function validateConfig(c: SiteConfig, opts: ValidateOptions = {}): Valid
     for (const i of upstreams.slice(1)) warn(['endpoints', i, 'kind'], `more than one upstream (${names}); a meeting links to one upstream at a time`);
   }
 
+  checkTemplates(c, endpointIndex, groupIndex, err);
+
   // ---- SIP listen sockets, API port, media port ranges
   const seenListen = new Map<string, number>();
   c.sip.listen.forEach((l, i) => {
@@ -180,6 +182,34 @@ export function validateConfig(c: SiteConfig, opts: ValidateOptions = {}): Valid
   }
 
   return { errors, warnings };
+}
+
+/** Templates may name only sites and groups the config defines, and must name someone. */
+function checkTemplates(c: SiteConfig, endpoints: Map<string, number>, groups: Map<string, number>, err: (p: ConfigPath, m: string) => void): void {
+  const seen = new Map<string, number>();
+  const known = (m: Map<string, number>): string => [...m.keys()].slice(0, 12).join(', ') + (m.size > 12 ? ', …' : '');
+  c.templates.forEach((t, i) => {
+    const at = (...rest: ConfigPath): ConfigPath => ['templates', i, ...rest];
+    const first = seen.get(t.id);
+    if (first !== undefined) err(at('id'), `duplicate template id "${t.id}" (already used by templates[${first}])`);
+    else seen.set(t.id, i);
+    t.endpoints.forEach((id, k) => {
+      if (!endpoints.has(id)) err(at('endpoints', k), `unknown site "${id}" (known: ${known(endpoints) || 'none'})`);
+    });
+    t.groups.forEach((g, k) => {
+      if (!groups.has(g)) err(at('groups', k), `unknown group "${g}" (known: ${known(groups) || 'none'})`);
+    });
+    for (const role of ['chair', 'upstream'] as const) {
+      const id = t[role];
+      if (id === undefined) continue;
+      const e = c.endpoints[endpoints.get(id) ?? -1];
+      if (!e) err(at(role), `unknown site "${id}" (known: ${known(endpoints) || 'none'})`);
+      else if (role === 'upstream' && e.kind !== 'upstream') err(at(role), `"${id}" is a ${e.kind} site, not an upstream link`);
+    }
+    if (t.endpoints.length === 0 && t.groups.length === 0 && t.upstream === undefined && t.chair === undefined) {
+      err(at('endpoints'), 'the template names no site: give endpoints, groups, a chair or an upstream');
+    }
+  });
 }
 
 function checkSecret(value: string, path: ConfigPath, env: Record<string, string | undefined>, err: (p: ConfigPath, m: string) => void): void {

@@ -1,5 +1,6 @@
 import type { ScheduleAddParams, ScheduleConflict, ScheduleEditParams } from '../../protocol/index.js';
 import type { SiteConfig } from '../config/schema.js';
+import { applyTemplate } from '../config/templates.js';
 import { VcError } from '../errors.js';
 import type { Store } from '../store/Store.js';
 import type { NewSchedule, ScheduleException, ScheduleRow } from '../store/ScheduleRepo.js';
@@ -134,8 +135,10 @@ export class ScheduleBook {
     return out;
   }
 
-  add(p: ScheduleAddParams, actor: Actor): BookOutcome {
+  add(req: ScheduleAddParams, actor: Actor): BookOutcome {
     const cfg = this.#config();
+    const p = applyTemplate(cfg, req);
+    if (p.durationMinutes === undefined) throw new VcError('SCHEDULE_INVALID', 'the meeting needs a duration (--duration, or a template that gives one)');
     const now = this.#clock.now();
     const tz = checkTimezone(p.timezone ?? cfg.site.timezone);
     const title = checkTitle(p.title);

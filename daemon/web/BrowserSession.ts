@@ -24,6 +24,7 @@ const Message = z.discriminatedUnion('method', [
   z.object({ id: z.number().int(), method: z.literal('ready'), params: z.object({ rtpCapabilities: Obj }) }),
   z.object({ id: z.number().int(), method: z.literal('resume'), params: z.object({ consumerId: z.string().max(100) }) }),
   z.object({ id: z.number().int(), method: z.literal('mute'), params: z.object({ muted: z.boolean() }) }),
+  z.object({ id: z.number().int(), method: z.literal('hand'), params: z.object({ raised: z.boolean() }) }),
 ]);
 
 const CLOSE_FOR_END: Partial<Record<LinkEnd, RefusalKind>> = { replaced: 'replaced', removed: 'removed', ended: 'gone', media: 'restart' };
@@ -150,6 +151,10 @@ export class BrowserSession {
         return link.resume(msg.params.consumerId);
       case 'mute':
         return this.#seat?.setSelfMuted(msg.params.muted);
+      case 'hand':
+        if (msg.params.raised) this.#conf.raiseHand(this.#claims.participantId, 'browser');
+        else this.#conf.clearHands(this.#claims.participantId);
+        return null;
     }
   }
 
@@ -212,7 +217,7 @@ export function rosterOf(v: ConferenceView, self: string, mutedByBridge: boolean
   const me = v.participants.find((p) => p.endpointId === self);
   const visible = (p: ParticipantView): boolean => p.state !== 'hungup' && p.state !== 'ended' && p.state !== 'failed';
   return {
-    title: v.title, mode: v.mode, floor: v.floor, view: me?.viewing ?? null, mutedByBridge,
+    title: v.title, mode: v.mode, floor: v.floor, view: me?.viewing ?? null, mutedByBridge, handRaised: Boolean(me?.handRaisedAt),
     participants: v.participants.filter(visible).map((p) => ({
       id: p.endpointId, name: p.name, kind: p.kind, state: p.state, muted: p.muted, hasFloor: p.hasFloor,
     })),

@@ -25,6 +25,7 @@ interface Session {
 
 let local: MediaStream | null = null;
 let selfMuted = false;
+let handRaised = false;
 let session: Session | undefined;
 let attempt = 0;
 let joinedOnce = false;
@@ -96,7 +97,12 @@ async function onMessage(s: Session, m: ServerMessage): Promise<void> {
     case 'welcome': return setup(s, m.params);
     case 'consumer': return consume(s, m.params);
     case 'consumerClosed': return dropConsumer(s, m.params.consumerId);
-    case 'roster': return view.roster(m.params);
+    case 'roster':
+      if (handRaised !== m.params.handRaised) {
+        handRaised = m.params.handRaised;
+        view.handButton(handRaised, toggleHand);
+      }
+      return view.roster(m.params);
     case 'ping': return;
   }
 }
@@ -214,6 +220,14 @@ function toggleMute(): void {
   view.muteButton(selfMuted, toggleMute);
 }
 
+/** Ask to speak (or take the request back); the roster says when the bridge lowered it (floor given). */
+function toggleHand(): void {
+  handRaised = !handRaised;
+  view.handButton(handRaised, toggleHand);
+  const s = session;
+  if (s) request(s, 'hand', { raised: handRaised }).catch((err: unknown) => console.warn('hand not sent', err));
+}
+
 /** Figures for tests and benchmarks: what each stream received. */
 interface StreamStats { sourceId: string; kind: string; bytesReceived: number; framesDecoded: number; packetsLost: number }
 
@@ -249,6 +263,7 @@ window.vcbridge = {
 
 async function main(): Promise<void> {
   view.muteButton(selfMuted, toggleMute);
+  view.handButton(handRaised, toggleHand);
   if (!token) {
     view.overlay('无法加入会议 · Cannot join the meeting', refusalWords('invalid'));
     return;

@@ -85,6 +85,7 @@ export function joinPage(o: { title: string; name: string }): string {
 <footer>
   <video id="self" autoplay playsinline muted></video>
   <button id="mute" type="button">静音 Mute</button>
+  <button id="hand" type="button">申请发言 Raise hand</button>
   <span id="floorInfo"></span>
   <span id="notice"></span>
 </footer>

@@ -71,6 +71,13 @@ export class PageView {
     b.onclick = onClick;
   }
 
+  handButton(raised: boolean, onClick: () => void): void {
+    const b = $<HTMLButtonElement>('hand');
+    b.textContent = raised ? '取消发言申请 Lower hand' : '申请发言 Raise hand';
+    b.classList.toggle('on', raised);
+    b.onclick = onClick;
+  }
+
   addVideo(sourceId: string, track: MediaStreamTrack): void {
     this.#videos.set(sourceId, track);
     this.#draw();

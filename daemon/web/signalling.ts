@@ -80,6 +80,8 @@ export interface Roster {
   view: string | null;
   /** Muted by the operator or the floor mode (the page's own mute button is separate). */
   mutedByBridge: boolean;
+  /** This browser's hand is up (it asked to speak and has not been given the floor yet). */
+  handRaised: boolean;
   participants: RosterEntry[];
 }
 
@@ -92,6 +94,8 @@ export interface Requests {
   resume: { params: { consumerId: string }; result: null };
   /** The page's own mute button. */
   mute: { params: { muted: boolean }; result: null };
+  /** The page's "ask to speak" button (申请发言): raise or lower the hand. */
+  hand: { params: { raised: boolean }; result: null };
 }
 export type RequestName = keyof Requests;
 

@@ -20,6 +20,7 @@ import { MethodRouter } from '../../daemon/api/MethodRouter.js';
 import type { NotificationName, Notifications } from '../../protocol/index.js';
 import { RpcServer } from '../../daemon/api/RpcServer.js';
 import { registerConferenceMethods } from '../../daemon/api/methods/conference.js';
+import { registerTemplateMethods } from '../../daemon/api/methods/templates.js';
 import { freePort } from './ports.js';
 
 export const BRIDGE_TOKEN = 'conference-test-operator';
@@ -44,6 +45,7 @@ export interface Bridge {
 export async function startBridge(o: {
   endpoints: Record<string, unknown>[];
   groups?: Record<string, unknown>[];
+  templates?: Record<string, unknown>[];
   rtpTimeoutMs?: number;
   workers?: number;
   log?: Logger;
@@ -60,6 +62,7 @@ export async function startBridge(o: {
     groups: o.groups ?? [{ id: 'towns', name: { zh: '乡镇', en: 'Towns' } }],
     operators: [{ name: 'op', role: 'operator', tokenHash: `sha256:${createHash('sha256').update(BRIDGE_TOKEN).digest('hex')}` }],
     endpoints: o.endpoints,
+    templates: o.templates ?? [],
   });
   const closers: (() => unknown)[] = [];
   const store = Store.open(join(dir, 'vcbridge.db'));
@@ -84,6 +87,7 @@ export async function startBridge(o: {
     router.register('subscribe', undefined, (p) => p);
     router.register('unsubscribe', undefined, (p) => p);
     registerConferenceMethods(router, manager);
+    registerTemplateMethods(router, () => config);
     const api = await RpcServer.start({
       host: '127.0.0.1', port: 0, router, operators: () => config.operators, audit: store.audit, log,
     });

@@ -23,7 +23,9 @@ export function ParticipantTable({ conference, stats, selected, width }: { confe
     const p = conference.participants.find((x) => x.endpointId === id);
     return p ? localName(p.name, lang, id) : id;
   };
+  const handOrder = new Map((conference.hands ?? []).map((h, i) => [h.endpointId, i + 1]));
   const rows = conference.participants.map((p): Cell[] => {
+    const hand = handOrder.get(p.endpointId);
     const b = badgeStyle({ kind: 'leg', state: p.state });
     const s = p.stats;
     const history = stats[statsKey(conference.id, p.endpointId)] ?? [];
@@ -31,8 +33,10 @@ export function ParticipantTable({ conference, stats, selected, width }: { confe
       { text: `${b.symbol} ${t(b.label)}`, color: b.color },
       { text: localName(p.name, lang, p.endpointId) + (conference.chair === p.endpointId ? ` (${t('conf.chair')})` : ''), bold: p.hasFloor },
       p.muted ? { text: t('conf.muted'), color: 'yellow' } : t('conf.live'),
-      p.hasFloor || conference.floor === p.endpointId ? { text: '★', color: 'magenta' } : '',
-      name(p.viewing),
+      // the floor star, and a raised hand with its place in the queue
+      p.hasFloor || conference.floor === p.endpointId ? { text: `★${hand !== undefined ? ` ✋${hand}` : ''}`, color: 'magenta' }
+        : hand !== undefined ? { text: `✋${hand}`, color: 'yellow', bold: true } : '',
+      name(p.viewing) + (conference.polling?.current === p.viewing && p.viewing !== null ? ' ⟳' : ''),
       { text: fmtPct(s?.lossPct), color: lossColor(s?.lossPct) },
       fmtMs(s?.jitterMs),
       fmtMs(s?.rttMs),

@@ -40,6 +40,11 @@ export interface ConferenceActions {
   hangup(endpointId: string): Promise<unknown>;
   extend(minutes: number): Promise<unknown>;
   end(): Promise<unknown>;
+  /** Roll call: the floor to the next / previous connected site. */
+  floorStep(direction: 'next' | 'previous'): Promise<unknown>;
+  /** Start auto-polling every site (every `intervalSeconds`), or stop it. */
+  poll(on: boolean, intervalSeconds?: number): Promise<unknown>;
+  clearHands(endpointId?: string): Promise<unknown>;
 }
 
 export function conferenceActions(api: ConsoleApi, id: string): ConferenceActions {
@@ -52,6 +57,9 @@ export function conferenceActions(api: ConsoleApi, id: string): ConferenceAction
     hangup: (endpointId) => api.call('conference.hangup', { id, endpointId }),
     extend: (minutes) => api.call('conference.extend', { id, minutes }),
     end: () => api.call('conference.end', { id }),
+    floorStep: (direction) => api.call('conference.floorStep', { id, direction }),
+    poll: (on, intervalSeconds = 10) => api.call('conference.poll', on ? { id, intervalSeconds } : { id, stop: true }),
+    clearHands: (endpointId) => api.call('conference.clearHands', { id, ...(endpointId ? { endpointId } : {}) }),
   };
 }
 

@@ -17,6 +17,7 @@ function recorder(fail: Partial<Record<keyof ConferenceActions, string>> = {}) {
   const actions: ConferenceActions = {
     mute: act('mute'), muteAllExceptChair: act('muteAllExceptChair'), floor: act('floor'), mode: act('mode'),
     dial: act('dial'), hangup: act('hangup'), extend: act('extend'), end: act('end'),
+    floorStep: act('floorStep'), poll: act('poll'), clearHands: act('clearHands'),
   };
   return { calls, actions };
 }
@@ -64,6 +65,35 @@ describe('ConferenceScreen', () => {
     const narrow = setup({ width: 72 }).frame();
     expect(narrow).toMatch(/State\s+Site\s+Mic\s+Floor\s+Sees\s+Loss\s+RTT\n/);
     expect(narrow).toMatch(/◐ redialing\s+Zhulin/);
+  });
+
+  it('shows polling and the raised hands (queue, ✋ with its place), and steps, polls and lowers hands by key', async () => {
+    const conf: ConferenceView = {
+      ...weeklyMeeting(),
+      polling: { intervalSeconds: 10, sites: ['xiaoguan', 'mihe'], target: null, current: 'xiaoguan', next: 'mihe', nextAt: new Date(NOW + 7000).toISOString(), startedAt: new Date(NOW - 3000).toISOString() },
+      hands: [{ endpointId: 'mihe', at: '2026-12-07T01:08:00Z', via: 'dtmf' }, { endpointId: 'xiaoguan', at: '2026-12-07T01:09:00Z', via: 'browser' }],
+    };
+    const { stdin, calls, frame } = setup({ conferences: [conf] });
+    const f = frame();
+    expect(f).toContain('Polling every 10 s: now Xiaoguan, next Mihe in 7 s');
+    expect(f).toContain('Hands raised: 1. Mihe 09:08  2. Xiaoguan 09:09');
+    expect(f).toMatch(/Mihe\s+\S+\s+✋1/);
+    for (const [key, label] of [['n', 'floor to the next site'], ['N', 'floor to the previous site'], ['p', 'stop polling'], ['c', 'lower every hand']] as const) {
+      stdin.write(key);
+      await frameWith(frame, `${label}: done`);
+    }
+    expect(calls).toEqual(['floorStep next', 'floorStep previous', 'poll false', 'clearHands']);
+  });
+
+  it('says polling and hands in Chinese', () => {
+    const conf: ConferenceView = {
+      ...weeklyMeeting(),
+      polling: { intervalSeconds: 10, sites: ['xiaoguan'], target: null, current: 'xiaoguan', next: 'xiaoguan', nextAt: new Date(NOW + 5000).toISOString(), startedAt: new Date(NOW).toISOString() },
+      hands: [{ endpointId: 'mihe', at: '2026-12-07T01:08:00Z', via: 'dtmf' }],
+    };
+    const f = setup({ conferences: [conf], lang: 'zh' }).frame();
+    expect(f).toContain('轮巡（每 10 秒）：当前 小关镇，5 秒后 小关镇');
+    expect(f).toContain('申请发言：1. 米河镇 09:08');
   });
 
   it('gives the floor to the selected site with f (roll call)', async () => {

@@ -1,6 +1,7 @@
-// Conference control: participants with state, mute, floor, view and link quality; an event log;
-// keys m M f v d h e x q. Hanging up, muting everyone and ending the meeting ask first.
-import { useEffect, useState } from 'react';
+// Conference control: participants with state, mute, floor, raised hands, view and link quality;
+// polling and the hand queue; an event log; keys m M f n N p c v d h e x q. Hanging up, muting
+// everyone and ending the meeting ask first. A newly raised hand rings the terminal's bell.
+import { useEffect, useRef, useState } from 'react';
 import { Box, Text } from 'ink';
 import { useKeys } from '../hooks/useKeys.js';
 import type { ConferenceMode, ConferenceView, LegStats } from '../../../protocol/index.js';
@@ -99,6 +100,14 @@ function ConferenceControl({ conference: c, events, stats, actionsFor, now, time
     if (cursor >= c.participants.length && c.participants.length > 0) setCursor(c.participants.length - 1);
   }, [cursor, c.participants.length]);
 
+  // the bell: once per hand that was not up at the last render
+  const seenHands = useRef(new Set((c.hands ?? []).map((h) => h.endpointId)));
+  useEffect(() => {
+    const now = new Set((c.hands ?? []).map((h) => h.endpointId));
+    if ([...now].some((id) => !seenHands.current.has(id)) && process.stdout.isTTY) process.stdout.write('\x07');
+    seenHands.current = now;
+  }, [c.hands]);
+
   const run = (label: string, fn: ((a: ConferenceActions) => Promise<unknown>) | undefined) => {
     if (!fn || !actions) return;
     setStatus({ text: `${label}…`, color: 'cyan' });
@@ -126,6 +135,10 @@ function ConferenceControl({ conference: c, events, stats, actionsFor, now, time
     else if (input === 'M') ask(t('confirm.muteAll'), t('conf.act.muteAll'), (a) => a.muteAllExceptChair());
     else if (input === 'v') setChoosingMode(true);
     else if (input === 'e') run(t('conf.act.extend'), (a) => a.extend(15));
+    else if (input === 'n') run(t('conf.act.rollNext'), (a) => a.floorStep('next'));
+    else if (input === 'N') run(t('conf.act.rollPrev'), (a) => a.floorStep('previous'));
+    else if (input === 'p') run(t(c.polling ? 'conf.act.pollOff' : 'conf.act.pollOn'), (a) => a.poll(!c.polling));
+    else if (input === 'c') run(t('conf.act.clearHands'), (a) => a.clearHands());
     else if (input === 'x') ask(t('confirm.end', { title: c.title }), t('conf.act.end'), (a) => a.end());
     else if (sel && input === 'm') {
       const label = t(sel.muted ? 'conf.act.unmute' : 'conf.act.mute', { name: selName });
@@ -136,7 +149,11 @@ function ConferenceControl({ conference: c, events, stats, actionsFor, now, time
   });
 
   const connected = c.participants.filter((p) => p.state === 'connected').length;
-  const logLines = Math.max(3, height - c.participants.length - 12);
+  const siteName = (id: string | null): string => {
+    const p = id === null ? undefined : c.participants.find((x) => x.endpointId === id);
+    return p ? localName(p.name, lang, p.endpointId) : (id ?? '—');
+  };
+  const logLines = Math.max(3, height - c.participants.length - 12 - (c.polling ? 1 : 0) - (c.hands?.length ? 1 : 0));
   return (
     <Box flexDirection="column">
       <Text wrap="truncate-end">
@@ -144,6 +161,21 @@ function ConferenceControl({ conference: c, events, stats, actionsFor, now, time
         {c.endsAt ? <Text dimColor> · {t('conf.endsAt', { time: fmtClock(c.endsAt, timezone) })}</Text> : null}
         {c.locked ? <Text color="yellow"> · {t('conf.locked')}</Text> : null}
       </Text>
+      {c.polling ? (
+        <Text color="cyan" wrap="truncate-end">
+          ⟳ {c.polling.current === null
+            ? t('conf.pollingNone', { interval: c.polling.intervalSeconds })
+            : t('conf.polling', {
+              interval: c.polling.intervalSeconds, current: siteName(c.polling.current), next: siteName(c.polling.next),
+              secs: Math.max(0, Math.round(((c.polling.nextAt ? Date.parse(c.polling.nextAt) : now) - now) / 1000)),
+            })}
+        </Text>
+      ) : null}
+      {c.hands?.length ? (
+        <Text color="yellow" wrap="truncate-end">
+          ✋ {t('conf.hands', { list: c.hands.map((h, i) => `${i + 1}. ${siteName(h.endpointId)} ${fmtClock(h.at, timezone)}`).join('  ') })}
+        </Text>
+      ) : null}
       <ParticipantTable conference={c} stats={stats} selected={Math.min(cursor, c.participants.length - 1)} width={width} />
       {sel ? <ParticipantDetail conferenceId={c.id} participant={sel} stats={stats} /> : null}
       <Box marginTop={1}>
@@ -168,7 +200,8 @@ function ConferenceControl({ conference: c, events, stats, actionsFor, now, time
       ) : null}
       {status ? <Text color={status.color} wrap="truncate-end">{status.text}</Text> : null}
       <KeyHelp keys={[
-        ['↑↓', t('key.select')], ['m', t('key.mute')], ['M', t('key.muteAll')], ['f', t('key.floor')], ['v', t('key.view')],
+        ['↑↓', t('key.select')], ['m', t('key.mute')], ['M', t('key.muteAll')], ['f', t('key.floor')], ['n', t('key.rollNext')], ['N', t('key.rollPrev')],
+        ['p', t('key.poll')], ['c', t('key.clearHands')], ['v', t('key.view')],
         ['d', t('key.dial')], ['h', t('key.hangup')], ['e', t('key.extend')], ['x', t('key.end')], ['q', t('key.back')],
       ]} />
     </Box>

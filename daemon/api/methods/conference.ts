@@ -3,7 +3,7 @@ import type { ConferenceManager } from '../../conference/ConferenceManager.js';
 import { cdrView } from '../../conference/views.js';
 import { VcError } from '../../errors.js';
 import { Title } from '../../util/text.js';
-import type { CdrRow, ConferenceView, ParticipantView } from '../../../protocol/index.js';
+import type { CdrRow, ConferenceView, HandView, ParticipantView } from '../../../protocol/index.js';
 import type { MethodRouter } from '../MethodRouter.js';
 
 // conference.* and cdr.list: thin shells over the ConferenceManager; it validates against the site
@@ -16,7 +16,8 @@ const Target = z.object({ id: Id, endpointId: Id }).strict();
 const Iso = z.iso.datetime({ offset: true });
 
 const Start = z.object({
-  title: Title,
+  title: Title.optional(),
+  template: Id.optional(),
   endpoints: z.array(Id).max(500).optional(),
   group: Id.optional(),
   upstream: Id.optional(),
@@ -97,6 +98,36 @@ export function registerConferenceMethods(router: MethodRouter, manager: Confere
 
   router.register('conference.extend', z.object({ id: Id, minutes: z.number().int().min(1).max(24 * 60) }).strict(),
     (p): ConferenceView => manager.extend(p.id, p.minutes));
+
+  router.register('conference.floorStep', z.object({ id: Id, direction: z.enum(['next', 'previous']), sites: z.array(Id).max(500).optional() }).strict(),
+    (p): ConferenceView => {
+      const c = manager.get(p.id);
+      c.stepFloor(p.direction, p.sites);
+      return c.view();
+    });
+
+  router.register('conference.poll', z.object({
+    id: Id,
+    // the conference names the allowed range in its error; this only keeps numbers sane
+    intervalSeconds: z.number().min(0).max(86_400).optional(),
+    sites: z.array(Id).min(1).max(500).optional(),
+    group: Id.optional(),
+    for: Id.optional(),
+    stop: z.boolean().optional(),
+  }).strict(), (p): ConferenceView => {
+    const c = manager.get(p.id);
+    if (p.stop) c.stopPolling();
+    else c.poll({ intervalSeconds: p.intervalSeconds ?? 10, sites: manager.pollSites(p.id, p.sites, p.group), target: p.for ?? null });
+    return c.view();
+  });
+
+  router.register('conference.hands', IdOnly, (p): HandView[] => manager.get(p.id).view().hands ?? []);
+
+  router.register('conference.clearHands', z.object({ id: Id, endpointId: Id.optional() }).strict(), (p): ConferenceView => {
+    const c = manager.get(p.id);
+    c.clearHands(p.endpointId);
+    return c.view();
+  });
 
   router.register('cdr.list', CdrList.optional(), (p): CdrRow[] => manager.listCdr({
     since: p?.since ? Date.parse(p.since) : undefined, conferenceId: p?.conferenceId, endpointId: p?.endpointId, limit: p?.limit ?? 1000,

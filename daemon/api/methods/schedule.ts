@@ -13,9 +13,10 @@ const Mode = z.enum(['broadcast', 'rollcall', 'voice', 'select']);
 const Time = z.string().min(4).max(40);
 
 const Add = z.object({
-  title: Title,
+  title: Title.optional(),
+  template: Id.optional(),
   start: Time,
-  durationMinutes: z.number(),
+  durationMinutes: z.number().optional(),
   rrule: z.string().min(1).max(500).optional(),
   timezone: z.string().min(1).max(64).optional(),
   endpoints: z.array(EndpointId).max(1000).optional(),

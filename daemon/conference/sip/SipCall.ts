@@ -31,13 +31,16 @@ export class SipCall extends TypedEmitter<SignalCallEvents> implements SignalCal
     };
     const onReinvite = (o: RemoteOffer): void => this.#answerReinvite(o);
     const onKeyframe = (): void => void this.emit('keyframeRequest');
+    const onDtmf = (d: { digit: string }): void => void this.emit('dtmf', { digit: d.digit });
     call.on('ended', onEnded);
+    call.on('dtmf', onDtmf);
     call.on('reinvite', onReinvite);
     call.on('keyframeRequest', onKeyframe);
     this.#off = () => {
       call.off('ended', onEnded);
       call.off('reinvite', onReinvite);
       call.off('keyframeRequest', onKeyframe);
+      call.off('dtmf', onDtmf);
     };
   }
 

@@ -1,0 +1,52 @@
+import { VcError } from '../errors.js';
+import type { SiteConfig, Template } from './schema.js';
+
+// Meeting templates (会议模板) turned into what conference.start and schedule.add take. What the
+// caller gives wins over the template; the template's groups become their member sites, so a
+// template reads the same whichever command uses it.
+
+export interface TemplatedRequest {
+  template?: string;
+  title?: string;
+  endpoints?: string[];
+  group?: string;
+  upstream?: string;
+  chair?: string;
+  mode?: Template['mode'];
+  durationMinutes?: number;
+}
+
+export function findTemplate(config: SiteConfig, id: string): Template {
+  const t = config.templates.find((x) => x.id === id);
+  if (!t) {
+    const known = config.templates.map((x) => x.id).join(', ');
+    throw new VcError('TEMPLATE_UNKNOWN', `no template "${id}" in the site config (${known ? `templates: ${known}` : 'it defines none'}; see vcbridge template list)`, { template: id });
+  }
+  return t;
+}
+
+/** Every site a template takes: its endpoints, the members of its groups, its chair (config order). */
+export function templateSites(config: SiteConfig, t: Template): string[] {
+  const ids = new Set<string>(t.endpoints);
+  for (const e of config.endpoints) if (e.groups.some((g) => t.groups.includes(g))) ids.add(e.id);
+  if (t.chair !== undefined) ids.add(t.chair);
+  if (t.upstream !== undefined) ids.delete(t.upstream);
+  return [...ids];
+}
+
+/** The request with the template's values filled in where the caller left them out. */
+export function applyTemplate<P extends TemplatedRequest>(config: SiteConfig, p: P): P & { title: string } {
+  if (p.template === undefined) {
+    if (p.title === undefined || p.title.trim() === '') throw new VcError('BAD_REQUEST', 'a title is needed (or a template that gives one)');
+    return { ...p, title: p.title };
+  }
+  const t = findTemplate(config, p.template);
+  const out: P & { title: string } = { ...p, title: p.title ?? t.title ?? t.name.zh };
+  // explicit sites add to the template's, so "the weekly meeting plus one bureau" is one command
+  out.endpoints = [...new Set([...templateSites(config, t), ...(p.endpoints ?? [])])];
+  if (p.upstream === undefined && t.upstream !== undefined) out.upstream = t.upstream;
+  if (p.chair === undefined && t.chair !== undefined) out.chair = t.chair;
+  if (p.mode === undefined && t.mode !== undefined) out.mode = t.mode;
+  if (p.durationMinutes === undefined && t.durationMinutes !== undefined) out.durationMinutes = t.durationMinutes;
+  return out;
+}
