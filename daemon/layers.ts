@@ -88,6 +88,7 @@ export async function startLayers(d: Daemon): Promise<void> {
     tls: cfg.sip.tls,
     maxCallSeconds: cfg.sip.maxCallSeconds,
     isAllowed: access.decide,
+    isKnownAddress: access.knows,
   });
   feedSipMetrics(d.metrics, stack);
   d.addService({

@@ -114,6 +114,8 @@ declare module 'sip' {
     headerTimeout?: number;
     idleTimeout?: number;
     maxConnections?: number;
+    /** Asked for every accepted TCP/TLS socket (before a TLS handshake); false closes it at once. */
+    admit?: (socket: import('node:net').Socket, protocol: string) => boolean;
     screen?: (m: SipMessage, remote: Remote) => ScreenVerdict | undefined;
     onBadMessage?: (reason: string, m: SipMessage | null, remote: Remote) => SipMessage | undefined;
     logger?: {

@@ -113,7 +113,7 @@ export const SiteConfig = z.strictObject({
     tls: z.strictObject({ cert: z.string(), key: z.string() }).optional(),
     userAgent: z.string().default('vcbridge'),
     /** Longest a call may last before the daemon hangs it up. */
-    maxCallSeconds: z.number().int().min(60).default(6 * 3600),
+    maxCallSeconds: z.number().int().min(60).max(7 * 86400).default(6 * 3600),
   }).default({
     listen: [{ transport: 'udp', host: '127.0.0.1', port: 5060 }, { transport: 'tcp', host: '127.0.0.1', port: 5060 }],
     userAgent: 'vcbridge', maxCallSeconds: 6 * 3600,

@@ -93,6 +93,9 @@ export class AccessControl {
     return { action: 'allow', endpointId: ep.id };
   };
 
+  /** Is `address` a configured endpoint's (URI host or allowFrom)? (SIP connection limits) */
+  knows = (address: string): boolean => (this.#byAddress.get(address)?.length ?? 0) > 0;
+
   /** The endpoint a source most likely is (for incoming calls and OPTIONS), if any. */
   identify(src: SipSource, msg?: SipMessage): string | undefined {
     const entries = this.#byAddress.get(src.address);

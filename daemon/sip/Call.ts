@@ -15,7 +15,7 @@ import { Retransmitter } from './Retransmitter.js';
 import { SessionTimer, uacSessionTimerHeaders, uacSessionTimerResult, type SessionTimerState } from './SessionTimer.js';
 import { dtmfInfoBody, isDtmfDigits, PICTURE_FAST_UPDATE } from './dtmf.js';
 import { originOf, setOriginVersion, telephoneEventOf } from './sdp.js';
-import { bodyText, contentType, setBody, tokens, uriString, type SipSource } from './message.js';
+import { bodyText, contentType, parseUri, setBody, tokens, uriString, type SipSource } from './message.js';
 import { CallInbound, type RemoteOffer } from './CallInbound.js';
 import type { CallEnded, CallEvents, CallInit, CallProgress, DtmfRtpSender, InfoMessage } from './callTypes.js';
 
@@ -115,6 +115,13 @@ export class Call extends TypedEmitter<CallEvents> implements DialogHandler {
 
   onRequest(req: SipMessage, src: SipSource): void {
     this.#inbound.onRequest(req, src);
+  }
+
+  /** The address the call came from, or the host of the peer's current Contact (an IP). */
+  isPeer(src: SipSource): boolean {
+    if (this.source && this.source.address === src.address) return true;
+    const host = parseUri(this.#dialog.remoteTarget)?.host;
+    return host !== undefined && host === src.address;
   }
 
   /** @internal (Re-)send the ACK of the initial 2xx (calls we dialled). */

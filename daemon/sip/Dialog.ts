@@ -73,7 +73,8 @@ export class Dialog {
       remoteTag: tagOf(invite.headers.from) ?? '',
       local: invite.headers.to!,
       remote: invite.headers.from!,
-      remoteTarget: contactUri(invite) ?? '',
+      // no Contact: an RFC 2543 peer, reached at its From URI
+      remoteTarget: contactUri(invite) ?? uriString(invite.headers.from!.uri),
       routeSet: rr.map(copyNameAddr),
       localSeq: randomInt(1, 10_000),
       remoteSeq: invite.headers.cseq!.seq,

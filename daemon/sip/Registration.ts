@@ -7,6 +7,7 @@ import type { SipMessage } from './sipLibrary.js';
 import type { SipCore } from './SipCore.js';
 import type { DigestCredentials } from './digest.js';
 import { failureKind, sendRequest } from './requests.js';
+import { REGISTER_EXPIRES, clamp, peerSeconds } from './limits.js';
 import { header, newCallId, newTag, parseNameAddr, routableUri, uriString, type SipTarget } from './message.js';
 
 export interface RegistrationOptions {
@@ -155,11 +156,14 @@ export class Registration extends TypedEmitter<{ state: [RegistrationState] }> {
     const mine = this.#core.contact(this.#o.registrar.transport).uri;
     const contacts = Array.isArray(rs.headers.contact) ? rs.headers.contact : [];
     const match = contacts.find((c) => sameContact(uriString(c.uri), uriString(mine)));
-    const fromContact = Number(match?.params?.expires);
-    if (Number.isFinite(fromContact) && fromContact > 0) return fromContact;
-    const fromHeader = Number(header(rs, 'expires'));
-    if (Number.isFinite(fromHeader) && fromHeader > 0) return fromHeader;
-    return this.#o.expires;
+    // the registrar's numbers are clamped (REGISTER_EXPIRES; never below what we asked for, when
+    // that is less): neither a REGISTER storm nor a timer overflow
+    const range = { min: Math.min(REGISTER_EXPIRES.min, this.#o.expires), max: REGISTER_EXPIRES.max };
+    const granted = (raw: unknown): number | undefined => {
+      const n = peerSeconds(raw, { min: 0, max: range.max });
+      return n ? clamp(n, range) : undefined;
+    };
+    return granted(match?.params?.expires) ?? granted(header(rs, 'expires')) ?? this.#o.expires;
   }
 
   #set(s: RegistrationState): void {

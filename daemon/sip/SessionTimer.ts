@@ -4,6 +4,7 @@
 import type { Clock, Timer } from '../util/clock.js';
 import type { SessionTimerConfig } from './SipCore.js';
 import { header, parseParamHeader, tokens, type SipMessage } from './message.js';
+import { SESSION_EXPIRES, clamp, peerSeconds } from './limits.js';
 
 export interface SessionTimerState {
   /** Seconds. */
@@ -15,11 +16,16 @@ export type UasTimerDecision =
   | { reject: true; minSE: number }
   | { reject: false; headers: Record<string, string>; state?: SessionTimerState };
 
+/** A peer's number is capped at SESSION_EXPIRES.max; the floor of what we agree to is our own
+ *  Min-SE (90 s, RFC 4028's floor, unless a test configures less). */
+const PEER_RANGE = { min: 1, max: SESSION_EXPIRES.max };
+const ours = (cfg: SessionTimerConfig): { min: number; max: number } => ({ min: Math.min(cfg.minSE, SESSION_EXPIRES.max), max: SESSION_EXPIRES.max });
+
+/** The peer's Session-Expires, capped (a request below our Min-SE gets 422 from the callers). */
 function sessionExpires(m: SipMessage): { interval: number; refresher?: string } | undefined {
   const p = parseParamHeader(header(m, 'session-expires'));
-  if (!p) return undefined;
-  const interval = Number(p.value);
-  if (!Number.isInteger(interval) || interval <= 0) return undefined;
+  const interval = peerSeconds(p?.value, PEER_RANGE);
+  if (!p || !interval) return undefined;
   return { interval, refresher: p.params.refresher?.toLowerCase() };
 }
 
@@ -29,8 +35,9 @@ export function uasSessionTimer(req: SipMessage, cfg: SessionTimerConfig | false
   const se = sessionExpires(req);
   const peerSupports = tokens(req, 'supported').includes('timer');
   if (se && se.interval < cfg.minSE) return { reject: true, minSE: cfg.minSE };
-  const minSE = Math.max(cfg.minSE, Number(parseParamHeader(header(req, 'min-se'))?.value) || 0);
-  const interval = Math.max(se?.interval ?? cfg.expires, minSE);
+  const minSE = Math.max(cfg.minSE, peerSeconds(parseParamHeader(header(req, 'min-se'))?.value, PEER_RANGE) ?? 0);
+  // RFC 4028 9: the UAS may lower the interval (we never go above SESSION_EXPIRES.max)
+  const interval = clamp(Math.max(se?.interval ?? cfg.expires, minSE), ours(cfg));
   // Prefer the requester as refresher when it can do it; otherwise we refresh.
   const refresher = se?.refresher === 'uac' || se?.refresher === 'uas' ? se.refresher : peerSupports ? 'uac' : 'uas';
   if (refresher === 'uac' && !peerSupports) {
@@ -55,13 +62,12 @@ export function uacSessionTimerResult(rs: SipMessage, cfg: SessionTimerConfig | 
   if (!cfg) return undefined;
   const se = sessionExpires(rs);
   if (!se) return undefined;
-  return { interval: se.interval, refresher: se.refresher === 'uas' ? 'remote' : 'local' };
+  return { interval: clamp(se.interval, ours(cfg)), refresher: se.refresher === 'uas' ? 'remote' : 'local' };
 }
 
 /** Min-SE of a 422 response (seconds). */
 export function minSEOf(rs: SipMessage): number | undefined {
-  const v = Number(parseParamHeader(header(rs, 'min-se'))?.value);
-  return Number.isInteger(v) && v > 0 ? v : undefined;
+  return peerSeconds(parseParamHeader(header(rs, 'min-se'))?.value, PEER_RANGE);
 }
 
 /** Fires `refresh` at half the interval when we refresh, `expire` shortly before the end when the peer does. */
@@ -86,7 +92,8 @@ export class SessionTimer {
     this.stop();
     this.#state = state;
     if (!state) return;
-    const s = state.interval;
+    // states come from the functions above (already clamped); clamp again so no caller can bypass it
+    const s = clamp(state.interval, PEER_RANGE);
     if (state.refresher === 'local') {
       this.#timer = this.#clock.setTimeout(() => this.#refresh(), (s * 1000) / 2);
     } else {
@@ -97,7 +104,7 @@ export class SessionTimer {
   /** Time left before a local-refresher session runs out (used after a failed refresh). */
   armExpiry(seconds: number): void {
     this.stop();
-    this.#timer = this.#clock.setTimeout(() => this.#expire(), seconds * 1000);
+    this.#timer = this.#clock.setTimeout(() => this.#expire(), clamp(seconds, PEER_RANGE) * 1000);
   }
 
   stop(): void {

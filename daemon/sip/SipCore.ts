@@ -33,6 +33,9 @@ export interface CoreConfig {
 /** Receives in-dialog requests (a To tag that names it). */
 export interface DialogHandler {
   onRequest(req: SipMessage, src: SipSource): void;
+  /** Did this come from the dialog's peer (the address it called from, or its target's)? Others
+   *  must pass the allow-list. */
+  isPeer(src: SipSource): boolean;
 }
 
 export interface SipCore {

@@ -21,8 +21,9 @@ import type { OptionsProbeResult } from '../../protocol/index.js';
 import { checkInvite, probeOptions } from './probe.js';
 import { listenOptions, stackTlsOptions, type SipListen, type SipTlsOptions } from './listen.js';
 import { uasSessionTimer } from './SessionTimer.js';
+import { ConnectionGuard } from './ConnectionGuard.js';
 import {
-  ACCEPT, ALLOW, KNOWN_METHODS, SUPPORTED, hostFamily, newTag, seenOf, sourceOf, tagOf,
+  ACCEPT, ALLOW, KNOWN_METHODS, SUPPORTED, hostFamily, newTag, seenOf, sourceOf, tagOf, tokens,
   uriString, type SipMessageSeen, type SipSource, type SipTarget, type SipTransport,
 } from './message.js';
 
@@ -32,6 +33,7 @@ import type { SipStackOptions, SipStats, SipStackEvents } from './stackTypes.js'
 
 const ALLOW_ALL: AllowDecision = { action: 'allow' };
 const NOT_IN_DIALOG = new Set(['BYE', 'UPDATE', 'INFO', 'PRACK']);
+const SUPPORTED_SET = new Set(SUPPORTED.split(',').map((t) => t.trim().toLowerCase()));
 
 export class SipStack extends TypedEmitter<SipStackEvents> implements SipCore {
   readonly log: Logger;
@@ -48,6 +50,7 @@ export class SipStack extends TypedEmitter<SipStackEvents> implements SipCore {
   readonly #verifier: DigestVerifier;
   readonly #contacts = new Map<string, NameAddr>();
   #lib!: LibStack;
+  #guard!: ConnectionGuard;
   #ports: Partial<Record<SipTransport, number>> = {};
   #family: 4 | 6 | 0 = 0;
   #closed = false;
@@ -83,12 +86,15 @@ export class SipStack extends TypedEmitter<SipStackEvents> implements SipCore {
   async #open(): Promise<void> {
     const base = listenOptions(this.#o.listen);
     this.#family = hostFamily(base.address) || 4;
+    const guard = new ConnectionGuard({ limits: this.#o.connectionLimits, isKnown: this.#o.isKnownAddress ?? (() => true), log: this.log, clock: this.clock });
+    this.#guard = guard;
     const lib = createLibStack({
       ...base,
       publicAddress: this.publicHost,
       ...(base.tls ? stackTlsOptions(this.#o.tls) : {}),
       headerTimeout: this.#o.headerTimeoutMs ?? 10_000,
-      maxConnections: 2000,
+      maxConnections: guard.limits.maxTotal,
+      admit: guard.admit,
       screen: (m, remote) => this.#screen(m, remote),
       onBadMessage: (reason, m, remote) => this.#onBad(reason, m, remote),
       logger: {
@@ -117,7 +123,7 @@ export class SipStack extends TypedEmitter<SipStackEvents> implements SipCore {
   }
 
   stats(): SipStats {
-    return { ...this.#stats, requestsIn: { ...this.#stats.requestsIn }, dialogs: this.#dialogs.size, pendingInvites: this.#pending.size };
+    return { ...this.#stats, requestsIn: { ...this.#stats.requestsIn }, dialogs: this.#dialogs.size, pendingInvites: this.#pending.size, connections: this.#guard.stats() };
   }
 
   /** Probe a peer with OPTIONS (health monitor). Never throws. */
@@ -256,9 +262,13 @@ export class SipStack extends TypedEmitter<SipStackEvents> implements SipCore {
     }
     if (!parseUri(uriString(m.headers.from!.uri)) || !parseUri(uriString(m.headers.to!.uri))) return this.#badReply(m, src, 400, 'Bad From or To URI');
     const toTag = tagOf(m.headers.to);
-    // requests inside one of our dialogs are the dialog's business, wherever they come from
-    if (toTag && this.#dialogs.has(dialogKey(String(m.headers['call-id']), toTag))) return undefined;
+    const dialog = toTag ? this.#dialogs.get(dialogKey(String(m.headers['call-id']), toTag)) : undefined;
+    // a request inside one of our dialogs is the dialog's business when it comes from the dialog's
+    // peer; from anywhere else it must pass the allow-list like any other (Call-ID and tags are
+    // not secrets: they travel in clear)
+    if (dialog?.isPeer(src)) return this.#extensions(m, src);
     const decision = this.#o.isAllowed ? this.#o.isAllowed(src, m) : ALLOW_ALL;
+    if (dialog && decision.action === 'allow') return this.#extensions(m, src);
     if (decision.action !== 'allow') {
       const stream = src.transport !== 'udp';
       if (decision.action === 'drop') {
@@ -270,6 +280,8 @@ export class SipStack extends TypedEmitter<SipStackEvents> implements SipCore {
       this.emit('rejected', { source: src, method, action: 'reject' });
       return { reply: this.#statelessReply(m, decision.status ?? 403, decision.reason ?? 'Forbidden'), close: stream };
     }
+    const unsupported = this.#extensions(m, src);
+    if (unsupported) return unsupported;
     if (method === 'OPTIONS' && !toTag) {
       // answered statelessly: a probe costs no transaction, no timers
       this.#stats.optionsAnswered++;
@@ -278,6 +290,16 @@ export class SipStack extends TypedEmitter<SipStackEvents> implements SipCore {
     }
     if (decision !== ALLOW_ALL) this.#decisions.set(m, decision);
     return undefined;
+  }
+
+  /** RFC 3261 8.2.2.3: a Require naming an extension we lack gets 420 listing it (ACK and CANCEL
+   *  excepted; Proxy-Require is for proxies). */
+  #extensions(m: SipMessage, src: SipSource): ScreenVerdict | undefined {
+    if (m.method === 'ACK' || m.method === 'CANCEL') return undefined;
+    const unsupported = tokens(m, 'require').filter((t) => !SUPPORTED_SET.has(t));
+    if (!unsupported.length) return undefined;
+    if (!this.#badLimiter.take(src.address)) return {};
+    return { reply: this.#statelessReply(m, 420, 'Bad Extension', { unsupported: unsupported.join(', ').replace(/[^\x21-\x7e, ]/g, '?').slice(0, 200) }) };
   }
 
   #badReply(m: SipMessage, src: SipSource, status: number, reason: string): ScreenVerdict {

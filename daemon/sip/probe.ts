@@ -6,7 +6,7 @@ import type { SipMessage } from './sipLibrary.js';
 import type { SipCore } from './SipCore.js';
 import { failureKind } from './requests.js';
 import { parseRemoteSdp } from './sdpNegotiate.js';
-import { bodyText, contentType, header, hostFamily, newCallId, newTag, routableUri, tokens, uriString, type SipSource, type SipTarget } from './message.js';
+import { bodyText, contentType, header, hostFamily, newCallId, newTag, routableUri, uriString, type SipSource, type SipTarget } from './message.js';
 
 
 /** One OPTIONS to `target`; resolves (never rejects) with what came back. */
@@ -69,17 +69,32 @@ function safe(s: string): string {
   return s.replace(/[^\x20-\x7e]|"/g, '?').slice(0, 120);
 }
 
+/** RFC 3261 8.2.3 / 21.4.7: an INVITE whose Accept excludes SDP cannot take our answer (RFC 4475 3.3.15). */
+function acceptsSdp(m: SipMessage): boolean {
+  const accept = header(m, 'accept');
+  if (accept === undefined || accept === '') return true;
+  return accept.split(',').some((a) => {
+    const t = a.split(';')[0]!.trim().toLowerCase();
+    return t === 'application/sdp' || t === 'application/*' || t === '*/*';
+  });
+}
+
 /** Why a new INVITE cannot be offered to the application (undefined: it can). */
 export function checkInvite(m: SipMessage, src: SipSource): InviteProblem | undefined {
   const contact = Array.isArray(m.headers.contact) ? m.headers.contact[0] : undefined;
   try {
-    if (!contact) throw new Error('missing Contact');
-    routableUri(uriString(contact.uri), src.transport, 'Contact');
+    if (m.headers.contact === undefined) {
+      // RFC 2543 INVITE (RFC 4475 3.4.1): no Contact; the From URI is the peer's target then
+      routableUri(uriString(m.headers.from!.uri), src.transport, 'From (no Contact)');
+    } else {
+      if (!contact) throw new Error('bad Contact');
+      routableUri(uriString(contact.uri), src.transport, 'Contact');
+    }
   } catch (e) {
     return { status: 400, reason: 'Bad Contact', warning: safe((e as Error).message), bad: (e as Error).message };
   }
-  const unsupported = tokens(m, 'require').filter((t) => t !== 'timer');
-  if (unsupported.length) return { status: 420, reason: 'Bad Extension', headers: { unsupported: unsupported.join(', ') } };
+  // (Require is checked for every request by SipStack before this)
+  if (!acceptsSdp(m)) return { status: 406, reason: 'Not Acceptable', headers: { accept: 'application/sdp' }, warning: 'our answer is SDP, which the Accept header excludes' };
   if (m.content && contentType(m) !== 'application/sdp') return { status: 415, reason: 'Unsupported Media Type', headers: { accept: 'application/sdp' } };
   if (m.content) {
     try {

@@ -6,6 +6,7 @@ import type { SessionTimerConfig, SipTimers } from './SipCore.js';
 import type { AllowDecision } from './AccessControl.js';
 import type { IncomingCall } from './IncomingCall.js';
 import type { SipListen, SipTlsOptions } from './listen.js';
+import type { ConnectionLimits, ConnectionStats } from './ConnectionGuard.js';
 import type { SipMessageSeen, SipSource } from './message.js';
 
 export interface SipStackOptions {
@@ -17,6 +18,11 @@ export interface SipStackOptions {
   clock?: Clock;
   /** Access control for new requests (default: everyone allowed). See AccessControl. */
   isAllowed?: (src: SipSource, msg: SipMessage) => AllowDecision;
+  /** Is an address a configured endpoint's? Others get the strangers' TCP/TLS connection limits
+   *  (default: every address is known). See ConnectionGuard. */
+  isKnownAddress?: (address: string) => boolean;
+  /** TCP/TLS connection limits (defaults: DEFAULT_CONNECTION_LIMITS). */
+  connectionLimits?: Partial<ConnectionLimits>;
   tls?: SipTlsOptions;
   maxCallSeconds?: number;
   sessionTimer?: SessionTimerConfig | false;
@@ -38,6 +44,7 @@ export interface SipStats {
   badMessages: number;
   dialogs: number;
   pendingInvites: number;
+  connections: ConnectionStats;
 }
 
 export type SipStackEvents = {

@@ -1,4 +1,4 @@
-import type { Clock, Timer } from '../../daemon/util/clock.js';
+import { timerDelay, type Clock, type Timer } from '../../daemon/util/clock.js';
 
 interface Pending {
   id: number;
@@ -22,7 +22,7 @@ export class ManualClock implements Clock {
 
   setTimeout(fn: () => void, ms: number): Timer {
     const id = ++this.#seq;
-    this.#timers.set(id, { id, at: this.#t + Math.max(0, ms), fn });
+    this.#timers.set(id, { id, at: this.#t + timerDelay(ms), fn });
     return { id, unref: () => undefined } as Timer;
   }
 

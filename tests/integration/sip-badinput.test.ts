@@ -83,7 +83,8 @@ const ALL_CASES: Case[] = [
   { name: 'INVITE with SDP without m= line', msg: (t, lp) => req('INVITE', t, lp, { body: 'v=0\r\no=x 1 1 IN IP4 1.2.3.4\r\ns=-\r\nc=IN IP4 1.2.3.4\r\nt=0 0\r\n' }), udp: 488, tcp: 488 },
   { name: 'INVITE with SDP port 99999', msg: (t, lp) => req('INVITE', t, lp, { body: SDP.replace('m=audio 40000', 'm=audio 99999') }), udp: 488, tcp: 488 },
   { name: 'INVITE with a text/plain body', msg: (t, lp) => req('INVITE', t, lp, { body: 'hi', contentType: 'text/plain' }), udp: 415, tcp: 415 },
-  { name: 'INVITE without Contact', msg: (t, lp) => drop(req('INVITE', t, lp, { body: SDP }), 'Contact'), udp: 400, tcp: 400 },
+  // RFC 2543 style (RFC 4475 3.4.1): offered to the application, which here answers 486
+  { name: 'INVITE without Contact', msg: (t, lp) => drop(req('INVITE', t, lp, { body: SDP }), 'Contact'), udp: 486, tcp: 486 },
   { name: 'INVITE with Contact port 99999', msg: (t, lp) => swap(req('INVITE', t, lp, { body: SDP }), /Contact: [^\r]*/, 'Contact: <sip:x@127.0.0.1:99999>'), udp: 400, tcp: 400 },
   { name: 'INVITE with Contact: *', msg: (t, lp) => swap(req('INVITE', t, lp, { body: SDP }), /Contact: [^\r]*/, 'Contact: *'), udp: 400, tcp: 400 },
   { name: 'INVITE requiring an unknown extension', msg: (t, lp) => req('INVITE', t, lp, { body: SDP, headers: ['Require: 100rel, frobnication'] }), udp: 420, tcp: 420 },
