@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { MAX_TIMER_MS, systemClock, timerDelay } from '../../daemon/util/clock.js';
 import { REGISTER_EXPIRES, SESSION_EXPIRES, peerSeconds } from '../../daemon/sip/limits.js';
 import { SessionTimer, minSEOf, uacSessionTimerResult, uasSessionTimer } from '../../daemon/sip/SessionTimer.js';
-import { parseMessage, type SipMessage } from '../../daemon/sip/lib.js';
+import { parseMessage, type SipMessage } from '../../daemon/sip/sipLibrary.js';
 import { ManualClock } from '../helpers/manualClock.js';
 
 const CFG = { expires: 1800, minSE: 90 };
