@@ -83,13 +83,13 @@ export async function startDaemon(opts: { config?: Record<string, unknown>; dir?
       return exited;
     },
   };
-  const deadline = Date.now() + 15_000;
+  const deadline = Date.now() + 60_000;
   for (;;) {
     if (proc.exitCode !== null) throw new Error(`daemon exited ${proc.exitCode} during start:\n${out}`);
     if (await canConnect(url)) return d;
     if (Date.now() > deadline) {
       proc.kill('SIGKILL');
-      throw new Error(`daemon did not answer within 15 s:\n${out}`);
+      throw new Error(`daemon did not answer within 60 s:\n${out}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
