@@ -5,12 +5,15 @@ import { diffConfig } from './config/diff.js';
 import { isDemoTokenHash, isLoopbackHost } from './config/tokens.js';
 import type { SiteConfig } from './config/schema.js';
 import { Store } from './store/Store.js';
+import { MAX_AUDIT_PAGE } from './store/AuditRepo.js';
 import { VcError, toVcError } from './errors.js';
 import type { Logger } from './util/logger.js';
 import { DataDirLock } from './lock.js';
 import { MethodRouter } from './api/MethodRouter.js';
 import { RpcServer } from './api/RpcServer.js';
+import { isKnownTopic } from './api/topics.js';
 import type { EndpointState, NotificationName, Notifications, StatusResult } from '../protocol/index.js';
+import { API_LIMITS } from './api/limits.js';
 import { VERSION } from './version.js';
 import { Metrics } from './api/Metrics.js';
 import { startLayers } from './layers.js';
@@ -181,9 +184,15 @@ export class Daemon {
         you: { name: caller.name, role: caller.role },
       };
     });
-    r.register('audit.list', z.object({ since: z.iso.datetime({ offset: true }).optional(), limit: z.number().int().min(1).max(10000).optional() }).strict(),
-      (p) => this.store.audit.list({ since: p.since, limit: p.limit ?? 100 }));
-    const Topics = z.object({ topics: z.array(z.string().min(1).max(100)).min(1).max(50) }).strict();
+    r.register('audit.list', z.object({
+      since: z.iso.datetime({ offset: true }).optional(),
+      beforeId: z.number().int().min(1).optional(),
+      limit: z.number().int().min(1).max(MAX_AUDIT_PAGE).optional(),
+    }).strict(), (p) => this.store.audit.list({ since: p.since, beforeId: p.beforeId, limit: p.limit ?? 100 }));
+    const Topics = z.object({
+      topics: z.array(z.string().min(1).max(100).refine(isKnownTopic, { error: (i) => `unknown topic "${String(i.input)}": a notification name, "<head>.*" or "*"` }))
+        .min(1).max(API_LIMITS.maxTopicsPerConnection),
+    }).strict();
     r.register('subscribe', Topics, (p) => ({ topics: p.topics }));
     r.register('unsubscribe', Topics, (p) => ({ topics: p.topics }));
     r.register('daemon.stop', undefined, () => {

@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadConfig } from './config/load.js';
 import { Daemon } from './Daemon.js';
+import { exitOnCrash } from './crash.js';
 import { VcError, toVcError } from './errors.js';
 import { createLogger } from './util/logger.js';
 import { setListenerErrorReporter } from './util/TypedEmitter.js';
@@ -92,6 +93,7 @@ export async function main(argv: string[]): Promise<number> {
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGHUP', reload);
+  exitOnCrash(log);
   try {
     daemon = await Daemon.start({ configFile: resolve(configFile), dataDir: resolve(args['data-dir'] ?? defaultDataDir()), log, apiPort });
   } catch (err) {
@@ -100,8 +102,6 @@ export async function main(argv: string[]): Promise<number> {
     log.flush();
     return fail(e, 'start');
   }
-  process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled promise rejection (bug): kept running'));
-  process.on('uncaughtException', (err) => log.error({ err }, 'uncaught exception (bug): kept running'));
   if (stopRequested) void daemon.stop(stopRequested);
   else if (reloadRequested) reload();
   await daemon.stopped;

@@ -31,6 +31,9 @@ export interface AuditEntry {
 
 export interface AuditListParams {
   since?: string;
+  /** Only entries with a smaller id: page back from the first id of the previous page. */
+  beforeId?: number;
+  /** At most 1000 (and a page stops at ~1 MiB of params). */
   limit?: number;
 }
 

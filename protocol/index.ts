@@ -1,7 +1,7 @@
 // The control API's contract, one import for both ends: `import type { ... } from '../protocol/index.js'`.
 export * from './rpc.js';
 export * from './methods.js';
-export type * from './notifications.js';
+export * from './notifications.js';
 export type * from './daemon.js';
 export type * from './endpoints.js';
 export type * from './conferences.js';

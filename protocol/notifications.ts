@@ -21,3 +21,19 @@ export type NotificationName = keyof Notifications;
 /** One notification as (method, params) arguments: a union discriminated by the method, so a
  *  `switch (method)` narrows `params` to that notification's shape. */
 export type NotificationArgs = { [N in NotificationName]: [method: N, params: Notifications[N]] }[NotificationName];
+
+/** Every notification, at run time (subscribe accepts these, '*', and '<head>.*' of them). */
+export const NOTIFICATION_NAMES: { [N in NotificationName]: true } = {
+  'daemon.reloaded': true,
+  'daemon.stopping': true,
+  'endpoint.state': true,
+  'endpoint.registration': true,
+  'conference.state': true,
+  'conference.participant': true,
+  'conference.event': true,
+  stats: true,
+  'schedule.preflight': true,
+  'schedule.occurrence': true,
+  'schedule.notice': true,
+};
+

@@ -7,7 +7,8 @@ import { parseSince } from '../time.js';
 
 const Options = z.object({
   since: z.string().optional(),
-  limit: z.coerce.number().int().min(1).max(10000).default(100),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  before: z.coerce.number().int().min(1).optional(),
 });
 
 function render(rows: AuditEntry[]): string {
@@ -20,11 +21,12 @@ function render(rows: AuditEntry[]): string {
 export const audit = new Command('audit')
   .description('show who changed what (state-changing API calls), newest first')
   .option('--since <when>', 'ISO time, or a duration back from now such as 2h, 7d')
-  .option('--limit <n>', 'most entries to show', '100')
+  .option('--limit <n>', 'most entries to show (at most 1000)', '100')
+  .option('--before <id>', 'only entries older than this id (page back from the first id shown)')
   .action(async (raw, cmd: Command) => {
     const g = globals(cmd);
     const o = parseOptions(Options, raw);
     const since = o.since === undefined ? undefined : parseSince(o.since);
-    const rows = await withClient(g, (c) => c.call('audit.list', { since, limit: o.limit }));
+    const rows = await withClient(g, (c) => c.call('audit.list', { since, limit: o.limit, beforeId: o.before }));
     print(g, rows, render);
   });

@@ -6,16 +6,18 @@ import { WebSocketServer, type WebSocket, type RawData } from 'ws';
 import { VcError, toVcError } from '../errors.js';
 import type { Logger } from '../util/logger.js';
 import { RateLimiter } from '../util/RateLimiter.js';
-import { authenticate, bearerFrom, redact, type OperatorIdentity } from './auth.js';
+import { redactUrl } from '../util/redact.js';
+import { authenticate, bearerFrom, type OperatorIdentity } from './auth.js';
 import type { Caller, MethodRouter } from './MethodRouter.js';
 import {
-  MAX_FRAME_BYTES, PROTOCOL_HEADER, PROTOCOL_VERSION, ROLE_RANK, RPC_APP_ERROR, RPC_INVALID_PARAMS, RPC_INVALID_REQUEST,
+  PROTOCOL_HEADER, PROTOCOL_VERSION, ROLE_RANK, RPC_APP_ERROR, RPC_INTERNAL_ERROR, RPC_INVALID_PARAMS, RPC_INVALID_REQUEST,
   RPC_METHOD_NOT_FOUND, RPC_PARSE_ERROR, type NotificationName, type Notifications, type RpcResponse, type VcErrorCode,
 } from '../../protocol/index.js';
+import { API_CLOSE, API_LIMITS } from './limits.js';
+import { Admission } from './Admission.js';
+import { AuditTrail, type AuditSink } from './AuditTrail.js';
 
-export interface AuditSink {
-  append(entry: { actor: string; role: string; method: string; params: unknown; result: 'ok' | 'error'; errorCode?: string }): unknown;
-}
+export type { AuditSink } from './AuditTrail.js';
 
 /** Plain HTTP routes on the control port (/metrics, the join page); return false when not handled. */
 export type HttpRoute = (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
@@ -40,16 +42,23 @@ export interface RpcServerOptions {
 interface Connection {
   ws: WebSocket;
   caller?: Caller;
+  readonly authenticated: boolean;
   /** A token was presented but matched no operator. */
   badToken: boolean;
   /** The protocol version the client said it speaks, when it is not ours. */
   otherVersion?: string;
   address: string;
   topics: Set<string>;
+  /** Closes a connection without a valid token once API_LIMITS.authDeadlineMs has passed. */
+  deadline?: NodeJS.Timeout;
 }
 
 // A client that reads too slowly stops getting notifications rather than growing our memory.
 const MAX_BUFFERED = 4 * 1024 * 1024;
+// Batch members run this many at a time: bounded work, yet slow methods (endpoint.check) overlap.
+const BATCH_CONCURRENCY = 10;
+// A peer that does not answer our close frame is cut off after this long (fds come back).
+const CLOSE_GRACE_MS = 2000;
 
 /** The control API: JSON-RPC 2.0 over WebSocket, plus a few HTTP routes on the same port. */
 export class RpcServer {
@@ -57,9 +66,14 @@ export class RpcServer {
   readonly #log: Logger;
   readonly #http: Server;
   readonly #wss: WebSocketServer;
+  /** For connections without a valid token: they only ever get AUTH_* errors, so small frames. */
+  readonly #wssAnonymous: WebSocketServer;
   readonly #conns = new Set<Connection>();
-  readonly #limiter = new RateLimiter({ perSecond: 200, burst: 400 });
-  readonly #authFailures = new RateLimiter({ perSecond: 1, burst: 20 });
+  readonly #admission = new Admission<Connection>();
+  readonly #audit: AuditTrail;
+  readonly #callsPerToken = new RateLimiter(API_LIMITS.callsPerToken);
+  readonly #anonymousCalls = new RateLimiter(API_LIMITS.unauthenticatedCallsPerAddress);
+  readonly #authFailures = new RateLimiter(API_LIMITS.badTokensPerAddress);
   readonly #routes: HttpRoute[] = [];
   readonly #upgrades = new Map<string, UpgradeHandler>();
 
@@ -67,8 +81,20 @@ export class RpcServer {
     this.#opts = opts;
     this.#log = opts.log.child({ component: 'api' });
     this.#http = http;
-    this.#wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
-    http.on('upgrade', (req, socket, head) => this.#upgrade(req, socket, head));
+    this.#audit = new AuditTrail(opts.audit, this.#log);
+    this.#wss = new WebSocketServer({ noServer: true, maxPayload: API_LIMITS.maxFrameBytes });
+    this.#wssAnonymous = new WebSocketServer({ noServer: true, maxPayload: API_LIMITS.maxAnonymousFrameBytes });
+    http.on('upgrade', (req, socket, head) => {
+      // node drops its own error listener from an upgraded socket: a reset before ws takes it over
+      // must not become an uncaught exception
+      socket.on('error', (err) => this.#log.debug({ err: err.message }, 'control socket error during the handshake'));
+      try {
+        this.#upgrade(req, socket, head);
+      } catch (err) {
+        this.#log.error({ err, url: redactUrl(req.url) }, 'WebSocket upgrade failed');
+        socket.destroy();
+      }
+    });
     http.on('request', (req, res) => void this.#request(req, res));
     http.on('clientError', (err, socket) => {
       this.#log.debug({ err: err.message }, 'bad HTTP from client');
@@ -141,8 +167,12 @@ export class RpcServer {
   }
 
   async close(): Promise<void> {
-    for (const c of this.#conns) c.ws.close(1001, 'daemon stopping');
+    for (const c of this.#conns) {
+      clearTimeout(c.deadline);
+      c.ws.close(1001, 'daemon stopping');
+    }
     this.#wss.close();
+    this.#wssAnonymous.close();
     await new Promise<void>((resolve) => {
       this.#http.close(() => resolve());
       this.#http.closeAllConnections();
@@ -154,7 +184,7 @@ export class RpcServer {
       for (const route of this.#routes) if (await route(req, res)) return;
       res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found\n');
     } catch (err) {
-      this.#log.error({ err, url: req.url }, 'HTTP route failed');
+      this.#log.error({ err, url: redactUrl(req.url) }, 'HTTP route failed');
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
       res.end('internal error\n');
     }
@@ -175,15 +205,46 @@ export class RpcServer {
         return;
       }
     }
-    this.#wss.handleUpgrade(req, socket, head, (ws) => {
-      // A wrong token still gets a connection, so that every call can say precisely why it fails.
-      const conn: Connection = { ws, address, topics: new Set(), caller, badToken: Boolean(token && !caller), otherVersion: versionMismatch(req) };
+    const decision = this.#admission.decide(address, caller !== undefined);
+    if ('refused' in decision) {
+      this.#log.debug({ address, why: decision.refused }, 'control connection refused');
+      socket.end(`HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n${decision.refused}\n`);
+      return;
+    }
+    if (decision.evict) this.#drop(decision.evict, API_CLOSE.TOO_MANY, 'the control API is full: making room for a client with a valid token');
+    (caller ? this.#wss : this.#wssAnonymous).handleUpgrade(req, socket, head, (ws) => {
+      // A wrong token still gets a connection (until the deadline), so that every call can say precisely why it fails.
+      const conn: Connection = { ws, address, topics: new Set(), caller, authenticated: caller !== undefined, badToken: Boolean(token && !caller), otherVersion: versionMismatch(req) };
       this.#conns.add(conn);
+      this.#admission.add(conn);
       if (caller) this.#opts.onDemoToken?.(caller);
-      ws.on('message', (data, isBinary) => void this.#onMessage(conn, data, isBinary));
-      ws.on('close', () => this.#conns.delete(conn));
+      else {
+        const s = API_LIMITS.authDeadlineMs / 1000;
+        conn.deadline = setTimeout(() => this.#drop(conn, API_CLOSE.AUTH_DEADLINE, `not authenticated within ${s} s: connect with "Authorization: Bearer <token>"`), API_LIMITS.authDeadlineMs);
+        conn.deadline.unref();
+      }
+      ws.on('message', (data, isBinary) => {
+        this.#onMessage(conn, data, isBinary).catch((err: unknown) => {
+          this.#log.error({ err, address }, 'control message handling failed (bug)');
+          this.#send(conn, errorReply(null, RPC_INTERNAL_ERROR, 'internal error handling this message', 'INTERNAL'));
+        });
+      });
+      ws.on('close', () => this.#forget(conn));
       ws.on('error', (err) => this.#log.debug({ err: err.message, address }, 'control connection error'));
     });
+  }
+
+  /** Close a connection from our side with a code and reason; cut it off if the peer does not answer. */
+  #drop(conn: Connection, code: number, reason: string): void {
+    this.#forget(conn);
+    conn.ws.close(code, reason);
+    setTimeout(() => conn.ws.terminate(), CLOSE_GRACE_MS).unref();
+  }
+
+  #forget(conn: Connection): void {
+    clearTimeout(conn.deadline);
+    this.#conns.delete(conn);
+    this.#admission.remove(conn);
   }
 
   async #onMessage(conn: Connection, data: RawData, isBinary: boolean): Promise<void> {
@@ -194,14 +255,37 @@ export class RpcServer {
     } catch {
       return this.#send(conn, errorReply(null, RPC_PARSE_ERROR, 'malformed JSON', 'BAD_REQUEST'));
     }
-    if (Array.isArray(msg)) {
-      if (msg.length === 0) return this.#send(conn, errorReply(null, RPC_INVALID_REQUEST, 'empty batch', 'BAD_REQUEST'));
-      const replies = (await Promise.all(msg.slice(0, 100).map((m) => this.#handle(conn, m)))).filter((r): r is RpcResponse => r !== undefined);
-      if (replies.length) this.#sendRaw(conn, JSON.stringify(replies));
-      return;
-    }
+    if (Array.isArray(msg)) return this.#batch(conn, msg);
     const reply = await this.#handle(conn, msg);
     if (reply) this.#send(conn, reply);
+  }
+
+  /** A JSON-RPC batch: refused whole when too long; members run a few at a time, and once the
+   *  replies reach their byte budget the members not yet run are answered with an error. */
+  async #batch(conn: Connection, batch: unknown[]): Promise<void> {
+    const { maxBatch, maxBatchReplyBytes } = API_LIMITS;
+    if (batch.length === 0) return this.#send(conn, errorReply(null, RPC_INVALID_REQUEST, 'empty batch', 'BAD_REQUEST'));
+    if (batch.length > maxBatch) {
+      return this.#send(conn, errorReply(null, RPC_INVALID_REQUEST, `a batch of ${batch.length} calls; at most ${maxBatch} per batch (nothing was run: send it in parts)`, 'BAD_REQUEST'));
+    }
+    const frames: string[] = [];
+    let bytes = 0;
+    for (let i = 0; i < batch.length; i += BATCH_CONCURRENCY) {
+      const part = batch.slice(i, i + BATCH_CONCURRENCY);
+      if (bytes > maxBatchReplyBytes) {
+        for (const m of part) {
+          if (isObject(m) && isId(m.id)) frames.push(JSON.stringify(errorReply(m.id, RPC_APP_ERROR, `not run: this batch's replies passed ${maxBatchReplyBytes} bytes; call it separately`, 'CAPACITY_EXCEEDED')));
+        }
+        continue;
+      }
+      for (const r of await Promise.all(part.map((m) => this.#handle(conn, m)))) {
+        if (!r) continue;
+        const f = JSON.stringify(r);
+        bytes += f.length;
+        frames.push(f);
+      }
+    }
+    if (frames.length) this.#sendRaw(conn, `[${frames.join(',')}]`);
   }
 
   async #handle(conn: Connection, msg: unknown): Promise<RpcResponse | undefined> {
@@ -218,11 +302,15 @@ export class RpcServer {
   }
 
   async #dispatch(conn: Connection, method: string, params: unknown, id: string | number | null): Promise<RpcResponse> {
-    if (!this.#limiter.take(conn.address)) return errorReply(id, RPC_APP_ERROR, 'too many requests from this address; slow down', 'RATE_LIMITED');
+    const caller = conn.caller;
+    // token holders are budgeted per operator, everyone else per address in a bucket of their own,
+    // so anonymous traffic cannot use up an operator's calls
+    if (caller ? !this.#callsPerToken.take(caller.name) : !this.#anonymousCalls.take(conn.address)) {
+      return errorReply(id, RPC_APP_ERROR, caller ? `too many calls for ${caller.name}; slow down` : 'too many calls without a valid token from this address; slow down', 'RATE_LIMITED');
+    }
     if (conn.otherVersion !== undefined) {
       return errorReply(id, RPC_APP_ERROR, `this client speaks control protocol ${conn.otherVersion}, the daemon speaks ${PROTOCOL_VERSION}: use the vcbridge CLI of the same release as vcbridged`, 'PROTOCOL_MISMATCH');
     }
-    const caller = conn.caller;
     if (!caller) {
       return conn.badToken
         ? errorReply(id, RPC_APP_ERROR, 'the token is not valid for any operator', 'AUTH_INVALID')
@@ -241,6 +329,12 @@ export class RpcServer {
         return this.#audited(caller, method, params, errorReply(id, RPC_INVALID_PARAMS, `bad params for ${method}: ${detail}`, 'PARAMS_INVALID'));
       }
       input = parsed.data;
+    }
+    if (method === 'subscribe') {
+      const topics = new Set([...conn.topics, ...(input as { topics: string[] }).topics]);
+      if (topics.size > API_LIMITS.maxTopicsPerConnection) {
+        return errorReply(id, RPC_INVALID_PARAMS, `a connection holds at most ${API_LIMITS.maxTopicsPerConnection} topics (it would have ${topics.size})`, 'PARAMS_INVALID');
+      }
     }
     try {
       const result = await entry.handler(input, caller);
@@ -264,17 +358,7 @@ export class RpcServer {
   #audited(caller: Caller, method: string, params: unknown, reply: RpcResponse): RpcResponse {
     // unknown methods never get here, so the label set stays bounded
     this.#opts.onCall?.(method, reply.error ? 'error' : 'ok');
-    if (this.#opts.router.get(method)?.audited) {
-      try {
-        this.#opts.audit.append({
-          actor: caller.name, role: caller.role, method, params: redact(params ?? null),
-          result: reply.error ? 'error' : 'ok', errorCode: reply.error?.data?.code,
-        });
-      } catch (err) {
-        // The call already happened; failing to audit it is loud but must not hide its result.
-        this.#log.error({ err, method }, 'audit log write failed');
-      }
-    }
+    this.#audit.record(caller, method, params, reply, this.#opts.router.get(method)?.audited === true);
     return reply;
   }
 
@@ -283,7 +367,13 @@ export class RpcServer {
   }
 
   #sendRaw(conn: Connection, frame: string): void {
-    if (conn.ws.readyState === conn.ws.OPEN) conn.ws.send(frame);
+    if (conn.ws.readyState !== conn.ws.OPEN) return;
+    // replies cannot be skipped like notifications: a client that asks without reading is cut off
+    if (conn.ws.bufferedAmount > API_LIMITS.maxBufferedBytes) {
+      this.#log.warn({ address: conn.address, actor: conn.caller?.name, buffered: conn.ws.bufferedAmount }, 'control client does not read its replies; closing it');
+      return this.#drop(conn, API_CLOSE.SLOW_READER, 'replies are not being read; reconnect');
+    }
+    conn.ws.send(frame);
   }
 }
 

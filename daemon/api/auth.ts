@@ -18,14 +18,3 @@ export function bearerFrom(header: string | undefined): string | undefined {
   const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
   return m?.[1];
 }
-
-/** Drop secrets from params before they are logged or audited. */
-export function redact(value: unknown, depth = 0): unknown {
-  if (depth > 6 || value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) {
-    out[k] = /pass|secret|token|pin|authorization/i.test(k) ? '[redacted]' : redact(v, depth + 1);
-  }
-  return out;
-}

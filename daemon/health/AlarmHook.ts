@@ -91,8 +91,10 @@ export class AlarmHook {
       this.#log.error({ command }, 'health.alarm.command is empty');
       return Promise.resolve();
     }
+    // only what a command needs to run, never the daemon's own environment (it holds `env:` secrets
+    // such as the upstream password)
     const env: NodeJS.ProcessEnv = {
-      ...process.env,
+      ...pick(process.env, ALARM_ENV_PASSED),
       VCBRIDGE_ENDPOINT: c.id,
       VCBRIDGE_FROM: c.from,
       VCBRIDGE_TO: c.to,
@@ -181,6 +183,15 @@ export function splitCommand(line: string): string[] {
 }
 
 /** Webhook URLs may carry a secret in the query or userinfo: log only scheme, host and path. */
+/** The daemon's environment variables an alarm command inherits. */
+export const ALARM_ENV_PASSED = ['PATH', 'LANG', 'LC_ALL', 'TZ', 'HOME'] as const;
+
+function pick(env: NodeJS.ProcessEnv, names: readonly string[]): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = {};
+  for (const n of names) if (env[n] !== undefined) out[n] = env[n];
+  return out;
+}
+
 function redactUrl(url: string): string {
   try {
     const u = new URL(url);

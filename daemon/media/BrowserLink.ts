@@ -64,6 +64,8 @@ export class BrowserLink extends TypedEmitter<LinkEvents> {
   readonly #send: ms.WebRtcTransport;
   readonly #recv: ms.WebRtcTransport;
   readonly #producers = new Map<MediaKind, ms.Producer>();
+  /** Kinds whose producer is being made (claimed before the await). */
+  readonly #producing = new Set<MediaKind>();
   /** producerId → what we consume of it. */
   readonly #held = new Map<string, Held>();
   readonly #offSources: () => void;
@@ -146,12 +148,20 @@ export class BrowserLink extends TypedEmitter<LinkEvents> {
   /** The page sends audio or video (one of each at most); returns the producer id. */
   async produce(transportId: string, kind: MediaKind, rtpParameters: ms.RtpParameters): Promise<string> {
     if (this.#transport(transportId) !== this.#send) throw new VcError('BAD_REQUEST', 'produce on the receive transport');
-    if (this.#producers.has(kind)) throw new VcError('BAD_REQUEST', `this browser already sends ${kind}`);
+    // the kind is claimed before the first await: parallel requests must not each make a producer
+    if (this.#producers.has(kind) || this.#producing.has(kind)) throw new VcError('BAD_REQUEST', `this browser already sends ${kind}`);
+    this.#producing.add(kind);
     let producer: ms.Producer;
     try {
       producer = await this.#send.produce({ kind, rtpParameters, appData: { browser: this.participantId } });
     } catch (e) {
       throw new VcError('MEDIA_FAILED', `the bridge cannot take this browser's ${kind}: ${(e as Error).message}`, undefined, { cause: e });
+    } finally {
+      this.#producing.delete(kind);
+    }
+    if (this.#closed) {
+      producer.close();
+      throw new VcError('MEDIA_FAILED', 'this connection closed while the browser was starting to send');
     }
     this.#producers.set(kind, producer);
     if (kind === 'audio' && this.#selfMuted) await producer.pause();

@@ -2,8 +2,12 @@ import type { Database, Statement } from 'better-sqlite3';
 import type { AuditEntry } from '../../protocol/index.js';
 import { VcError } from '../errors.js';
 import type { Clock } from '../util/clock.js';
+import { auditParams } from '../util/redact.js';
 import { clampLimit, guard, toJson } from './sql.js';
 
+/** Most entries one audit.list page returns, and the most bytes of params it holds. */
+export const MAX_AUDIT_PAGE = 1000;
+export const MAX_AUDIT_PAGE_BYTES = 1024 * 1024;
 
 export interface NewAuditEntry {
   actor: string;
@@ -19,7 +23,9 @@ export interface NewAuditEntry {
 export interface AuditListOptions {
   /** ISO 8601 instant: only entries at or after it. */
   since?: string;
-  /** Default 100, at most 10 000. */
+  /** Only entries with a smaller id (page back from the first id of the previous page). */
+  beforeId?: number;
+  /** Default 100, at most MAX_AUDIT_PAGE. */
   limit?: number;
 }
 
@@ -32,18 +38,6 @@ interface AuditRow {
   params: string;
   result: 'ok' | 'error';
   error_code: string | null;
-}
-
-// Secrets a caller may pass as params (a new operator token, an endpoint password, a PIN) must
-// not become permanent in a log nobody can edit.
-const SECRET_KEY = /password|passwd|secret|token|^pin$|authorization/i;
-
-function redact(value: unknown, depth = 0): unknown {
-  if (depth > 8 || value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = SECRET_KEY.test(k) ? '[redacted]' : redact(v, depth + 1);
-  return out;
 }
 
 function toEntry(r: AuditRow): AuditEntry {
@@ -60,14 +54,14 @@ function toEntry(r: AuditRow): AuditEntry {
 export class AuditRepo {
   readonly #clock: Clock;
   readonly #insert: Statement<[number, string, string, string, string, string, string | null]>;
-  readonly #list: Statement<[number, number], AuditRow>;
+  readonly #list: Statement<[number, number, number], AuditRow>;
   readonly #get: Statement<[number], AuditRow>;
 
   constructor(db: Database, clock: Clock) {
     this.#clock = clock;
     this.#insert = db.prepare('INSERT INTO audit (at, actor, role, method, params, result, error_code) VALUES (?, ?, ?, ?, ?, ?, ?)');
-    // newest `limit` entries, handed back oldest first (reads like a log)
-    this.#list = db.prepare(`SELECT * FROM (SELECT * FROM audit WHERE at >= ? ORDER BY id DESC LIMIT ?) ORDER BY id ASC`);
+    // newest first, so a page cut short by its byte budget keeps the newest entries
+    this.#list = db.prepare('SELECT * FROM audit WHERE at >= ? AND id < ? ORDER BY id DESC LIMIT ?');
     this.#get = db.prepare('SELECT * FROM audit WHERE id = ?');
   }
 
@@ -75,18 +69,26 @@ export class AuditRepo {
   append(e: NewAuditEntry): number {
     const at = e.at ?? this.#clock.now();
     return guard(`writing the audit entry for ${e.method}`, () => Number(
-      this.#insert.run(at, e.actor, e.role, e.method, toJson(redact(e.params)), e.result, e.errorCode ?? null).lastInsertRowid,
+      this.#insert.run(at, e.actor, e.role, e.method, toJson(auditParams(e.params)), e.result, e.errorCode ?? null).lastInsertRowid,
     ));
   }
 
-  /** The newest `limit` entries at or after `since`, oldest first. */
+  /** The newest `limit` entries at or after `since` (and before `beforeId`), oldest first; a page
+   *  stops early once its params reach MAX_AUDIT_PAGE_BYTES (at least one entry is returned). */
   list(opts: AuditListOptions = {}): AuditEntry[] {
     let since = 0;
     if (opts.since !== undefined) {
       since = Date.parse(opts.since);
       if (Number.isNaN(since)) throw new VcError('PARAMS_INVALID', `since: not an ISO 8601 date-time: "${opts.since}"`);
     }
-    return this.#list.all(since, clampLimit(opts.limit, 100)).map(toEntry);
+    const out: AuditEntry[] = [];
+    let bytes = 0;
+    for (const r of this.#list.iterate(since, opts.beforeId ?? Number.MAX_SAFE_INTEGER, clampLimit(opts.limit, 100, MAX_AUDIT_PAGE))) {
+      bytes += r.params.length;
+      if (out.length > 0 && bytes > MAX_AUDIT_PAGE_BYTES) break;
+      out.push(toEntry(r));
+    }
+    return out.reverse();
   }
 
   get(id: number): AuditEntry | undefined {

@@ -1,7 +1,8 @@
 // The browser side door of the control port: GET /join?t=TOKEN (the page, or a 403 refusal page),
 // GET /join/page.js (the bundled script) and the page's signalling WebSocket /join/ws?t=TOKEN.
-// Nothing here works without a genuine, unexpired invitation for a running conference; page loads
-// and socket joins are rate-limited per source address.
+// Nothing here works without a genuine, unexpired invitation for a running conference. The token is
+// checked first: refusals are rate-limited per source address, and page loads and socket joins with a
+// genuine token per seat, so bogus links from an address cannot block a real one from it.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { readFileSync, statSync } from 'node:fs';
@@ -25,16 +26,21 @@ export interface JoinServerOptions {
   /** The bundled page script (dist/web/page.js). */
   pageScript: string;
   log: Logger;
-  /** Page loads + socket joins per source address (default 20 at once, then one per 3 s). */
+  /** Page loads + socket joins per seat with a genuine token, and refusals per source address
+   *  (default for each: 20 at once, then one per 3 s). */
   rate?: { perSecond: number; burst: number };
 }
 
 const MAX_SIGNAL_FRAME = 256 * 1024;
+const JOIN_RATE = { perSecond: 1 / 3, burst: 20 };
 
 export class JoinServer {
   readonly #o: JoinServerOptions;
   readonly #log: Logger;
+  /** Genuine tokens, per seat. */
   readonly #limiter: RateLimiter;
+  /** Refused tokens (invalid, expired, conference over), per source address. */
+  readonly #refusals: RateLimiter;
   readonly #wss = new WebSocketServer({ noServer: true, maxPayload: MAX_SIGNAL_FRAME });
   readonly #sessions = new Set<BrowserSession>();
   readonly #sockets = new Set<WebSocket>();
@@ -43,7 +49,8 @@ export class JoinServer {
   constructor(o: JoinServerOptions) {
     this.#o = o;
     this.#log = o.log.child({ component: 'web.join' });
-    this.#limiter = new RateLimiter(o.rate ?? { perSecond: 1 / 3, burst: 20 });
+    this.#limiter = new RateLimiter(o.rate ?? JOIN_RATE);
+    this.#refusals = new RateLimiter(o.rate ?? JOIN_RATE);
   }
 
   get sessionCount(): number {
@@ -67,11 +74,10 @@ export class JoinServer {
       return true;
     }
     const address = req.socket.remoteAddress ?? '?';
-    if (!this.#limiter.take(address)) return this.#refuse(res, 429, 'rateLimited');
-    const checked = this.#check(url.searchParams.get('t'));
+    const checked = this.#check(url.searchParams.get('t'), address);
     if ('refusal' in checked) {
-      this.#log.info({ address, why: checked.why }, 'join page refused');
-      return this.#refuse(res, 403, checked.refusal);
+      if (checked.refusal !== 'rateLimited') this.#log.info({ address, why: checked.why }, 'join page refused');
+      return this.#refuse(res, checked.refusal === 'rateLimited' ? 429 : 403, checked.refusal);
     }
     res.writeHead(200, pageHeaders()).end(req.method === 'HEAD' ? undefined : joinPage({ title: checked.conference.title, name: checked.claims.name }));
     return true;
@@ -80,16 +86,15 @@ export class JoinServer {
   /** For RpcServer.addUpgrade('/join/ws', ...). */
   readonly upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const address = req.socket.remoteAddress ?? '?';
-    const allowed = this.#limiter.take(address);
-    const token = new URL(req.url ?? '/', 'http://x').searchParams.get('t');
+    const checked = this.#check(new URL(req.url ?? '/', 'http://x').searchParams.get('t'), address);
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
       this.#sockets.add(ws);
       ws.on('close', () => this.#sockets.delete(ws));
+      // a bad frame from the peer is an 'error' event: unheard, it would be an uncaught exception
+      ws.on('error', (err) => this.#log.debug({ err: err.message, address }, 'join socket error'));
       // refusals are told over the socket (close code + reason): a page cannot read a handshake's status
-      if (!allowed) return ws.close(CLOSE_CODE_OF.rateLimited, 'too many join attempts from this address');
-      const checked = this.#check(token);
       if ('refusal' in checked) {
-        this.#log.info({ address, why: checked.why }, 'join socket refused');
+        if (checked.refusal !== 'rateLimited') this.#log.info({ address, why: checked.why }, 'join socket refused');
         return ws.close(CLOSE_CODE_OF[checked.refusal], checked.why.slice(0, 120));
       }
       void BrowserSession.open({ ws, claims: checked.claims, conference: checked.conference, listen: this.#o.listen(), address, log: this.#o.log })
@@ -116,7 +121,14 @@ export class JoinServer {
     return n;
   }
 
-  #check(token: string | null): { claims: JoinClaims; conference: Conference } | { refusal: RefusalKind; why: string } {
+  /** The token first (cheap), then the rate limit of its kind: refusals per address, genuine tokens per seat. */
+  #check(token: string | null, address: string): { claims: JoinClaims; conference: Conference } | { refusal: RefusalKind; why: string } {
+    const checked = this.#checkToken(token);
+    const limited = 'refusal' in checked ? !this.#refusals.take(address) : !this.#limiter.take(checked.claims.participantId);
+    return limited ? { refusal: 'rateLimited', why: 'too many join attempts; wait a minute' } : checked;
+  }
+
+  #checkToken(token: string | null): { claims: JoinClaims; conference: Conference } | { refusal: RefusalKind; why: string } {
     let claims: JoinClaims;
     try {
       claims = this.#o.tokens.verify(token);

@@ -123,7 +123,7 @@ describe('audit log', () => {
 describe('rate limits', () => {
   it('API: one address flooding calls gets RATE_LIMITED past its budget, and is served again a second later', async () => {
     const c = await rawConnect(url, TOKENS.viewer);
-    // the budget (200/s, burst 400) is per address, and the tests above spent some of it
+    // the budget (200/s, burst 400) is per token, and the tests above spent some of it
     await new Promise((r) => setTimeout(r, 2100));
     try {
       const replies = (await Promise.all(Array.from({ length: 700 }, () => c.call('status')))) as Reply[];

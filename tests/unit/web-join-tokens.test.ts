@@ -54,4 +54,25 @@ describe('join tokens', () => {
     expect(() => tokens.verify(token)).toThrow(expect.objectContaining({ code: 'TOKEN_EXPIRED' }));
     store.close();
   });
+
+  it('accepts only our own spelling of a signature: padded, standard-alphabet or stray-bit variants are refused', () => {
+    const clock = new ManualClock(Date.parse('2026-12-07T01:00:00Z'));
+    const store = Store.open(file);
+    const tokens = new JoinTokens({ kv: store.kv, clock });
+    const { token } = tokens.issue({ conferenceId: 'c-1', name: 'x', ttlMs: 60_000 });
+    expect(tokens.verify(token).conferenceId).toBe('c-1');
+    const [body, sig] = token.split('.') as [string, string];
+    const bytes = Buffer.from(sig, 'base64url');
+    // 32 bytes → 43 characters; the last carries 4 bits of signature and 2 unused ones
+    const last = sig.at(-1)!;
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const strayBits = [1, 2, 3].map((k) => `${sig.slice(0, -1)}${alphabet[(alphabet.indexOf(last) & ~3) | k]}`);
+    const variants = [`${sig}=`, bytes.toString('base64'), `${sig}%3D`, ` ${sig}`, ...strayBits]
+      .filter((v) => v !== sig);
+    expect(variants.length).toBeGreaterThanOrEqual(5);
+    for (const v of variants) {
+      expect(() => tokens.verify(`${body}.${v}`), v).toThrow(expect.objectContaining({ code: 'TOKEN_INVALID' }));
+    }
+    store.close();
+  });
 });
