@@ -9,14 +9,14 @@ export interface AuditSink {
   append(entry: { actor: string; role: string; method: string; params: unknown; result: 'ok' | 'error'; errorCode?: string }): unknown;
 }
 
-// Refused before anything ran: a caller can repeat these as fast as its rate allows, so they are
-// the ones that could fill the disk.
+// Refused before anything ran: a caller can repeat these as fast as its rate allows, so they (and
+// whatever a viewer may call that is audited, e.g. schedule.export) are what could fill the disk.
 const REFUSALS = new Set(['FORBIDDEN', 'PARAMS_INVALID']);
 
 /**
- * Writes state-changing calls to the audit log: params redacted and size-capped, and refusals
- * budgeted per caller — past the budget they are counted, and the count is written as one
- * `audit.suppressed` entry with the caller's next refusal that fits (and logged at once).
+ * Writes audited calls to the audit log: params redacted and size-capped, and refusals (and every
+ * audited call of a viewer) budgeted per caller — past the budget they are counted, and the count
+ * is written as one `audit.suppressed` entry with the caller's next entry that fits (and logged at once).
  */
 export class AuditTrail {
   readonly #sink: AuditSink;
@@ -33,7 +33,8 @@ export class AuditTrail {
   record(caller: Caller, method: string, params: unknown, reply: RpcResponse, audited: boolean): void {
     if (!audited) return;
     const errorCode = reply.error?.data?.code;
-    if (errorCode !== undefined && REFUSALS.has(errorCode) && !this.#refusals.take(caller.name)) {
+    const budgeted = caller.role === 'viewer' || (errorCode !== undefined && REFUSALS.has(errorCode));
+    if (budgeted && !this.#refusals.take(caller.name)) {
       this.#suppress(caller, method);
       return;
     }

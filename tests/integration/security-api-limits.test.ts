@@ -104,6 +104,16 @@ describe('a viewer cannot fill the disk or the memory', () => {
     expect(summary.params.count + audited.length).toBeGreaterThanOrEqual(n);
   }, 90_000);
 
+  it('a viewer\'s audited calls that succeed (schedule.export) are budgeted the same way', async () => {
+    const v = await rawConnect(d.url, TOKENS.viewer);
+    const n = API_LIMITS.refusedAuditsPerCaller.burst + 40;
+    for (let i = 0; i < n; i++) expect(((await v.call('schedule.export', {})) as any).result).toBeDefined();
+    v.close();
+    const audited = (await auditOf('vera')).filter((e) => e.method === 'schedule.export');
+    expect(audited.length).toBeGreaterThan(0);
+    expect(audited.length).toBeLessThanOrEqual(n - 20);
+  });
+
   it('audit.list pages are capped: a limit over the page size is refused, naming it', async () => {
     const v = await rawConnect(d.url, TOKENS.viewer);
     const r: any = await v.call('audit.list', { limit: 10_000 });
