@@ -335,7 +335,11 @@ export class SipStack extends TypedEmitter<SipStackEvents> implements SipCore {
     const toTag = tagOf(m.headers.to);
     const handler = toTag ? this.#dialogs.get(dialogKey(String(m.headers['call-id']), toTag)) : undefined;
     if (m.method === 'ACK') {
-      handler?.onRequest(m, src);
+      // ACKs are not screened (no transaction, no answer): the dialog's peer or a configured
+      // endpoint only, else dropped unseen — a stranger's ACK must not confirm a call or carry SDP
+      if (!handler) return;
+      if (handler.isPeer(src) || (this.#o.isKnownAddress?.(src.address) ?? true)) handler.onRequest(m, src);
+      else this.#stats.dropped++;
       return;
     }
     if (handler) return handler.onRequest(m, src);

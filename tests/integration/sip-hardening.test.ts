@@ -13,7 +13,10 @@ import { startDaemon, testConfig, type RunningDaemon } from '../helpers/daemon.j
 import { freePort } from '../helpers/ports.js';
 import { call, participantStates, sleep, until } from '../faults/helpers.js';
 import { startRawRoom, type RawRoom } from '../peers/rawRoom.js';
-import { newId, rawSip, sipRequest, statusOf } from '../peers/rawsip.js';
+import { headerOf, newId, rawSip, sipRequest, statusOf } from '../peers/rawsip.js';
+import { startTestStack, uriOf } from '../helpers/sipTestStack.js';
+import { buildOffer } from '../../daemon/sip/sdp.js';
+import type { Call } from '../../daemon/sip/Call.js';
 
 let d: RunningDaemon;
 let room: RawRoom;
@@ -138,4 +141,43 @@ describe('SIP attacks on the built daemon', () => {
     }
     expect(d.proc.exitCode).toBeNull();
   }, 60_000);
+});
+
+describe('in-dialog requests from strangers (SIP stack with an allow-list of 127.0.0.1)', () => {
+  it('an ACK from elsewhere neither confirms our answer nor reaches the call; the peer\'s ACK does', async () => {
+    const stack = await startTestStack({
+      timers: { t1: 100, t2: 400 },
+      isAllowed: (src) => (src.address === '127.0.0.1' ? { action: 'allow' } : { action: 'reject', status: 403 }),
+      isKnownAddress: (a) => a === '127.0.0.1',
+    });
+    const stranger = createSocket('udp4');
+    try {
+      let accepted: Promise<Call> | undefined;
+      let confirmed = false;
+      stack.on('invite', (inc) => {
+        accepted = inc.accept(buildOffer({ address: '127.0.0.1', audio: { port: 40000, codecs: ['PCMU'] } }));
+        accepted.then(() => (confirmed = true), () => undefined);
+      });
+      const peer = await rawSip('udp', stack.ports.udp!);
+      const sdp = buildOffer({ address: '127.0.0.1', audio: { port: 40002, codecs: ['PCMU'] } });
+      peer.send(sipRequest({ method: 'INVITE', uri: uriOf(stack), transport: 'udp', localPort: peer.localPort, body: sdp }));
+      const ok = await peer.waitFor((m) => statusOf(m) === 200, 4000);
+      const h = (n: string): string => headerOf(ok, n)!;
+      const ack = (port: number, host: string): string => [
+        `ACK ${/<([^>]+)>/.exec(h('Contact'))![1]} SIP/2.0`, `Via: SIP/2.0/UDP ${host}:${port};branch=z9hG4bK${newId()}`,
+        `From: ${h('From')}`, `To: ${h('To')}`, `Call-ID: ${h('Call-ID')}`, `CSeq: ${h('CSeq').split(' ')[0]} ACK`, 'Max-Forwards: 70', 'Content-Length: 0', '', '',
+      ].join('\r\n');
+      await new Promise<void>((r) => stranger.bind(0, '127.0.0.9', () => r()));
+      stranger.send(ack(stranger.address().port, '127.0.0.9'), stack.ports.udp!, '127.0.0.1');
+      await sleep(500);
+      expect(confirmed).toBe(false);
+      peer.send(ack(peer.localPort, '127.0.0.1'));
+      await until('confirmed by the peer\'s ACK', () => confirmed, 4000);
+      expect(stack.stats().dropped).toBeGreaterThanOrEqual(1);
+      peer.close();
+    } finally {
+      stranger.close();
+      await stack.close();
+    }
+  }, 20_000);
 });
