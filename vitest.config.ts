@@ -4,6 +4,7 @@ export default defineConfig({
   test: {
     include: ['tests/**/*.test.ts', 'tests/**/*.test.tsx', 'cli/**/*.test.tsx', 'daemon/**/*.test.ts'],
     pool: 'forks',
+    globalSetup: ['tests/helpers/globalSetup.ts'],
     maxWorkers: 2,
     testTimeout: 30_000,
     hookTimeout: 30_000,

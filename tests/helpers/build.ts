@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI_JS, DAEMON_JS, ROOT } from './daemon.js';
 
-const SOURCES = ['bin', 'cli', 'daemon', 'scripts/build.mjs', 'package-lock.json'];
+const SOURCES = ['bin', 'cli', 'daemon', 'protocol', 'scripts/build.mjs', 'package-lock.json'];
 const LOCK = join(tmpdir(), `vcb-build-${createHash('sha256').update(ROOT).digest('hex').slice(0, 12)}.lock`);
 const STALE_LOCK_MS = 120_000;
 
