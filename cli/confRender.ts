@@ -69,7 +69,25 @@ export function renderConference(c: ConferenceView, lang: Lang, now = Date.now()
       p.state === 'connected' ? '' : (p.reason ?? ''),
     ];
   });
-  return head.join('\n') + table(['site', 'name', 'state', 'flags', 'sees', 'dir', 'loss', 'jitter', 'RTT', 'kbps in/out', 'codecs', 'note'], rows);
+  return head.join('\n') + table(['site', 'name', 'state', 'flags', 'sees', 'dir', 'loss', 'jitter', 'RTT', 'kbps in/out', 'codecs', 'note'], rows) + renderMultiview(c);
+}
+
+/** Layouts and what is in each pane (多画面), after the table; nothing when no room gets a composed picture. */
+export function renderMultiview(c: ConferenceView): string {
+  const m = c.multiview;
+  if (!m || (m.layout === 'off' && Object.keys(m.personal).length === 0 && Object.keys(m.pictures).length === 0)) return '';
+  const lines = ['', `layout ${m.layout}${m.banner ? `; banner "${m.banner}"` : ''}`];
+  for (const [site, l] of Object.entries(m.personal)) lines.push(`  ${site}: personal layout ${l}`);
+  for (const [owner, pins] of Object.entries(m.pins)) {
+    lines.push(`  pinned (${owner}): ${Object.entries(pins).map(([n, s]) => `${n}=${s}`).join(' ')}`);
+  }
+  const groups = new Map<string, string[]>();
+  for (const [site, p] of Object.entries(m.pictures)) groups.set(p.canvas, [...(groups.get(p.canvas) ?? []), site]);
+  for (const [canvas, sites] of groups) {
+    const p = m.pictures[sites[0]!]!;
+    lines.push(`  ${sites.join(', ')} see ${p.layout}: ${p.panes.map((s, i) => `${i + 1} ${s ?? '—'}`).join(', ')}${canvas.startsWith('tx:') ? ' (transcoded)' : ''}`);
+  }
+  return lines.join('\n');
 }
 
 /** Raised hands, oldest first: order, site, name, when, how. */

@@ -14,6 +14,7 @@ import { conferenceControl, followConferences, healthProber } from './scheduler/
 import { registerScheduleMethods } from './api/methods/schedule.js';
 import { registerEndpointMethods } from './api/methods/endpoints.js';
 import { registerConferenceMethods } from './api/methods/conference.js';
+import { registerMultiviewMethods } from './api/methods/multiview.js';
 import { registerDiagnoseMethod } from './api/methods/diagnose.js';
 import { startBrowserJoin } from './web/wiring.js';
 import { runTestCall } from './conference/TestCall.js';
@@ -146,6 +147,7 @@ export async function startLayers(d: Daemon): Promise<void> {
   manager.on('inCall', (e) => monitor.setInCall(e.endpointId, e.inCall, e.conferenceId));
   feedConferenceMetrics(d.metrics, manager);
   registerConferenceMethods(d.router, manager);
+  registerMultiviewMethods(d.router, manager);
   d.addService(startBrowserJoin({ router: d.router, api: d.api, manager, kv: d.store.kv, config: () => d.config, log }));
   const testCall = (id: string) => runTestCall(manager, id);
   registerDiagnoseMethod(d.router, { monitor, testCall, config: () => d.config });

@@ -115,6 +115,20 @@ export interface ConferenceView {
   /** The roll-call list given to `floor --next` (default: every site but chair and upstream). */
   rollcall?: string[];
   participants: ParticipantView[];
+  /** Multi-picture (多画面) settings and what each room is shown; absent for stored conferences. */
+  multiview?: MultiviewInfo;
+}
+
+/** Layouts: 1, 2x2, 3x3, 4x4, 5x5, 1+5, 1+7, 1+12, auto, or off (the switched view). */
+export interface MultiviewInfo {
+  layout: string;
+  banner: string | null;
+  /** Sites with a personal layout. */
+  personal: Record<string, string>;
+  /** Pinned panes (1-based) by owner: "conference" or a site with a personal layout. */
+  pins: Record<string, Record<string, string>>;
+  /** Rooms shown a composed picture: its layout and the site in each pane (null: empty pane). */
+  pictures: Record<string, { canvas: string; layout: string; panes: (string | null)[] }>;
 }
 
 export interface ConferenceStartParams {

@@ -38,6 +38,9 @@ export interface Methods {
   'conference.floor': { params: { id: string; endpointId: string | null }; result: ConferenceView };
   'conference.mode': { params: { id: string; mode: ConferenceMode; floor?: string }; result: ConferenceView };
   'conference.view': { params: { id: string; endpointId: string; source: string | null }; result: ConferenceView };
+  'conference.layout': { params: { id: string; layout: string; for?: string }; result: ConferenceView };
+  'conference.pane': { params: { id: string; pane: number; site: string; for?: string }; result: ConferenceView };
+  'conference.banner': { params: { id: string; text: string | null }; result: ConferenceView };
   'conference.dial': { params: { id: string; endpointId: string }; result: ParticipantView };
   'conference.hangup': { params: { id: string; endpointId: string }; result: ParticipantView };
   'conference.lock': { params: { id: string }; result: ConferenceView };
@@ -96,6 +99,9 @@ export const METHODS = {
   'conference.floor': { role: 'operator', audited: true },
   'conference.mode': { role: 'operator', audited: true },
   'conference.view': { role: 'operator', audited: true },
+  'conference.layout': { role: 'operator', audited: true },
+  'conference.pane': { role: 'operator', audited: true },
+  'conference.banner': { role: 'operator', audited: true },
   'conference.dial': { role: 'operator', audited: true },
   'conference.hangup': { role: 'operator', audited: true },
   'conference.lock': { role: 'operator', audited: true },

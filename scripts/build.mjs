@@ -3,7 +3,7 @@
 // status command's wall time is mostly module loading); the daemon keeps node_modules external
 // (native addons and the mediasoup worker can't be bundled).
 import { build } from 'esbuild';
-import { chmodSync, existsSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 
 const t0 = Date.now();
 // old split chunks would pile up otherwise (their names carry content hashes)
@@ -30,6 +30,9 @@ await build({
   banner: { js: "#!/usr/bin/env node\nimport { createRequire as __vcCreateRequire } from 'node:module'; const require = __vcCreateRequire(import.meta.url);" },
 });
 for (const f of ['dist/vcbridge.js', 'dist/vcbridged.js']) chmodSync(f, 0o755);
+// The multi-picture compositor's controller runs as a Python child of the daemon (GStreamer bindings).
+mkdirSync('dist/compositor', { recursive: true });
+copyFileSync('daemon/media/compositor/gst_compositor.py', 'dist/compositor/gst_compositor.py');
 // The browser join page (issue: browser participants), when present.
 if (existsSync('daemon/web/page.ts')) {
   await build({ entryPoints: ['daemon/web/page.ts'], bundle: true, format: 'esm', platform: 'browser', target: 'chrome110', outfile: 'dist/web/page.js', minify: true, logLevel: 'warning' });

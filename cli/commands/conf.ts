@@ -173,6 +173,25 @@ const extend = action<[string]>('extend', 'move the planned end later (15m, 1h, 
   return c.call('conference.extend', { id, minutes: n });
 });
 
+const LAYOUT_HELP = '1, 2x2, 3x3, 4x4, 5x5, 1+5, 1+7, 1+12, auto, or off (the switched view); with --for: default (the conference\'s)';
+
+const layout = action<[string, { for?: string }]>('layout', 'multi-picture layout (多画面) of the conference, or of one site with --for',
+  [['<layout>', LAYOUT_HELP]], (c, id, l, o) => c.call('conference.layout', { id, layout: l, ...(o.for ? { for: o.for } : {}) }),
+  [['--for <site>', 'a personal layout for this site only']]);
+
+const pane = action<[string, string, { for?: string }]>('pane', 'pin a site to pane N of the layout (1 = the large pane), or "auto"',
+  [['<n>', 'pane number, from 1'], ['<site>', 'endpoint id, or auto']], (c, id, n, site, o) => {
+    if (!/^\d+$/.test(n)) throw usage(`pane must be a number from 1, got "${n}"`);
+    return c.call('conference.pane', { id, pane: Number(n), site, ...(o.for ? { for: o.for } : {}) });
+  }, [['--for <site>', 'in that site\'s personal layout']]);
+
+const banner = action<[string | undefined, { clear?: boolean }]>('banner', 'a line of text over every composed picture (字幕), or --clear',
+  [['[text]', 'the banner text']], (c, id, text, o) => {
+    if (o.clear) return c.call('conference.banner', { id, text: null });
+    if (!text) throw usage('give the banner text, or --clear');
+    return c.call('conference.banner', { id, text });
+  }, [['--clear', 'remove the banner']]);
+
 const invite = new Command('invite')
   .description('a join link for a browser participant (a bureau without a room system): signed, for this conference only, expiring')
   .argument('<id>', 'conference id')
@@ -200,6 +219,9 @@ export const conf = new Command('conf')
   .addCommand(hands)
   .addCommand(mode)
   .addCommand(view)
+  .addCommand(layout)
+  .addCommand(pane)
+  .addCommand(banner)
   .addCommand(dial)
   .addCommand(hangup)
   .addCommand(lock)

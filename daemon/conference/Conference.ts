@@ -18,6 +18,9 @@ import { Polling, type PollSetup } from './Polling.js';
 import { DtmfSequence, RaisedHands, type RaisedHand } from './RaisedHands.js';
 import { handsView, pollingView } from './controlViews.js';
 import type { IncomingSignal } from './Signalling.js';
+import { Multiview } from './multiview.js';
+import { pictureSeats, pictureTargets, multiviewInfo } from './pictures.js';
+import { Pictures, type Picture } from '../media/compositor/Pictures.js';
 
 /** Voice-activated view: a new speaker is shown at most this often. */
 export const SPEAKER_HOLD_MS = 2000;
@@ -59,6 +62,8 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
   readonly #dtmf = new Map<string, DtmfSequence>();
   /** The roll-call list `floor --next/--previous` walks (null: every site but chair and upstream). */
   #rollcall: string[] | null = null;
+  readonly #multiview = new Multiview();
+  #plan = new Map<string, Picture>();
   #applying: Promise<void> = Promise.resolve();
   #rebuilding: Promise<void> = Promise.resolve();
   #ending: Promise<void> | undefined;
@@ -124,7 +129,41 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
       hands: handsView(this.#hands.list()),
       ...(this.#rollcall ? { rollcall: [...this.#rollcall] } : {}),
       participants: [...this.#participants.values(), ...this.#browsers.values()].map((p) => this.#participantView(p)),
+      multiview: multiviewInfo(this.#multiview, this.#plan),
     };
+  }
+
+  /** The conference's multi-picture layout, or a site's own (`default`: back to the conference's). */
+  setLayout(layout: string, forSite?: string): void {
+    this.#assertLive();
+    if (forSite !== undefined) this.#require(forSite);
+    const choice = Multiview.parseChoice(layout, forSite !== undefined);
+    // refuse now, changing nothing, when no compositor can start (no GStreamer, no CJK font)
+    if (choice !== 'off' && choice !== 'default') Pictures.check();
+    this.#multiview.setLayout(choice, forSite);
+    this.#event(`layout ${layout}${forSite ? ` for ${forSite}` : ''}`);
+    this.#apply();
+    this.#emitState();
+  }
+
+  /** Pin a site to pane `n` (1-based) or give the pane back to automatic filling ('auto'). */
+  setPane(n: number, site: string, forSite?: string): void {
+    this.#assertLive();
+    if (forSite !== undefined) this.#require(forSite);
+    if (site !== 'auto') this.#require(site);
+    this.#multiview.setPane(n, site === 'auto' ? null : site, forSite);
+    this.#event(`pane ${n} ${site === 'auto' ? 'filled automatically' : `shows ${site}`}${forSite ? ` for ${forSite}` : ''}`);
+    this.#apply();
+    this.#emitState();
+  }
+
+  /** The banner line over every composed picture (null removes it). */
+  setBanner(text: string | null): void {
+    this.#assertLive();
+    this.#multiview.setBanner(text);
+    this.#event(text === null ? 'banner removed' : `banner: ${this.#multiview.banner ?? ''}`);
+    this.#apply();
+    this.#emitState();
   }
 
   /** The seat of a browser participant (the web layer checked its invitation); made on first join. */
@@ -449,9 +488,16 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
       present: this.#presentIds(),
       poll: this.#polling ? { source: this.#polling.current, target: this.#polling.target } : undefined,
       // a browser gets every stream, so it can be shown anyone who sends video
-      canView: (t, s) => (this.#browsers.has(t) ? this.#media.hasVideo(s) : this.#media.canView(t, s)),
+      canView: (t, s) => (this.#browsers.has(t) ? this.#media.hasVideo(s)
+        : this.#media.canView(t, s) || (this.#multiview.layoutOf(t) === 'off' && this.#media.canTranscode(t, s))),
     });
     this.#decision = d;
+    // the pictures are planned now (conf show reports them at once) and composed in the chain below
+    const plan = this.#multiview.plan(pictureTargets(this.#media, d), pictureSeats(this.#media, this.#participants, this.#browsers), d.source);
+    if (JSON.stringify([...plan]) !== JSON.stringify([...this.#plan])) {
+      this.#plan = plan;
+      this.#emitState();
+    }
     for (const [id, muted] of d.muted) this.#media.setMuted(id, muted);
     for (const id of [...this.#participants.keys(), ...this.#browsers.keys()]) {
       if (before.muted.get(id) !== d.muted.get(id) || (before.source === id) !== (d.source === id) ||
@@ -463,8 +509,17 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
 
   async #showViews(): Promise<void> {
     const d = this.#decision;
+    let plan = this.#plan;
+    try {
+      await this.#media.compose(plan);
+    } catch (err) {
+      // the rooms keep the switched view meanwhile; the next change of the conference tries again
+      this.#log.error({ err }, 'cannot compose the pictures: showing the switched view');
+      plan = new Map();
+    }
     for (const [id, src] of d.views) {
       if (!this.live || this.#decision !== d) return; // a newer decision follows in the chain
+      if (plan.has(id)) continue;
       await this.#media.show(id, src);
     }
   }

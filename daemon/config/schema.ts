@@ -61,6 +61,8 @@ export const Endpoint = z.strictObject({
   raiseHand: z.string().regex(/^[0-9*#]{1,8}$/, 'digits, * and # only (1 to 8)').default('*1'),
   /** Extra addresses a dial-in from this endpoint may come from (besides the URI's host). */
   allowFrom: z.array(Host).default([]),
+  /** Language of the site's name in multi-picture labels (台标): name.zh by default. */
+  labelLang: z.enum(['zh', 'en']).default('zh'),
 });
 export type Endpoint = z.infer<typeof Endpoint>;
 

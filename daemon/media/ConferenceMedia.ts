@@ -10,6 +10,9 @@ import { AudioMixer, type MixerMemberStats } from './AudioMixer.js';
 import { VideoView } from './VideoView.js';
 import type { SipMediaLeg } from './SipMediaLeg.js';
 import type { MediaKind, VideoCodecKey } from './types.js';
+import { Pictures, type Picture } from './compositor/Pictures.js';
+import { outputClassOf } from './compositor/outputClass.js';
+import type { OutputClass } from './compositor/Compositor.js';
 
 type MediaEvents = {
   activeSpeaker: [{ id: string; dBov: number }];
@@ -36,6 +39,8 @@ export class ConferenceMedia extends TypedEmitter<MediaEvents> {
   readonly #browsers = new Map<string, { audio?: ms.Producer; video?: ms.Producer }>();
   #router: ms.Router;
   #view: VideoView;
+  /** Multi-picture and transcoding: the compositor's canvases as view sources. */
+  readonly #pictures: Pictures;
   #closed = false;
 
   static async create(o: { router: ms.Router; log: Logger }): Promise<ConferenceMedia> {
@@ -50,6 +55,7 @@ export class ConferenceMedia extends TypedEmitter<MediaEvents> {
     this.#mixer = new AudioMixer({ log, router });
     this.#mixer.on('activeSpeaker', (e) => this.emit('activeSpeaker', e));
     this.#view = this.#wireView(view);
+    this.#pictures = new Pictures({ router, view, log: this.#log });
   }
 
   get router(): ms.Router { return this.#router; }
@@ -100,6 +106,7 @@ export class ConferenceMedia extends TypedEmitter<MediaEvents> {
     this.#mixer.remove(id);
     this.#view.removeTarget(id);
     this.#view.removeSource(id);
+    this.#pictures.removeSource(id);
     this.emit('sources');
   }
 
@@ -126,6 +133,7 @@ export class ConferenceMedia extends TypedEmitter<MediaEvents> {
     } else {
       b.video = producer;
       await this.#view.addSource(id, producer);
+      this.#pictures.addSource(id, producer);
     }
     this.emit('sources');
   }
@@ -134,6 +142,7 @@ export class ConferenceMedia extends TypedEmitter<MediaEvents> {
     if (!this.#browsers.delete(id)) return;
     this.#mixer.remove(id);
     this.#view.removeSource(id);
+    this.#pictures.removeSource(id);
     this.emit('sources');
   }
 
@@ -174,6 +183,11 @@ export class ConferenceMedia extends TypedEmitter<MediaEvents> {
     return this.#view.canView(targetId, sourceId);
   }
 
+  /** Whether the compositor can show the target a source it cannot decode (single-pane transcoding). */
+  canTranscode(targetId: string, sourceId: string): boolean {
+    return this.hasVideo(sourceId) && this.outputClass(targetId) !== undefined && Pictures.available;
+  }
+
   /** Show `sourceId` to the target from its next keyframe (no-op when it already shows or waits for it). */
   async show(targetId: string, sourceId: string | null): Promise<boolean> {
     const v = this.#view.viewOf(targetId);
@@ -192,8 +206,24 @@ export class ConferenceMedia extends TypedEmitter<MediaEvents> {
     return this.#mixer.stats();
   }
 
+  /** The composed pictures (multi-picture layouts, transcoding). */
+  get pictures(): Pictures { return this.#pictures; }
+
+  /** Show each planned target its composed picture (see Pictures.apply). */
+  compose(plan: Map<string, Picture>): Promise<void> {
+    return this.#pictures.apply(plan);
+  }
+
+  /** What a room's encoder must produce for it, or undefined when it receives no video. */
+  outputClass(targetId: string): OutputClass | undefined {
+    const leg = this.#legs.get(targetId)?.leg;
+    const key = leg?.videoCodec;
+    return key && outputClassOf(key, leg.remote?.video);
+  }
+
   /** Ask a room for a keyframe of what `targetId` watches (it asked by SIP INFO). */
   keyframeFor(targetId: string): void {
+    if (this.#pictures.keyframe(targetId)) return;
     const src = this.#view.viewOf(targetId)?.showing;
     if (src) this.#legs.get(src)?.leg.requestKeyFrame();
   }
@@ -204,6 +234,7 @@ export class ConferenceMedia extends TypedEmitter<MediaEvents> {
     this.#router = router;
     this.#mixer.setRouter(router);
     this.#view = this.#wireView(await VideoView.create({ router, log: this.#log }));
+    await this.#pictures.rebuild(router, this.#view).catch((err: unknown) => this.#log.error({ err }, 'cannot restore the composed pictures'));
     for (const e of this.#legs.values()) e.source = undefined;
     for (const [id, e] of this.#legs) {
       try {
@@ -227,6 +258,7 @@ export class ConferenceMedia extends TypedEmitter<MediaEvents> {
     this.#closed = true;
     for (const id of [...this.#legs.keys()]) this.removeLeg(id);
     this.#mixer.close();
+    this.#pictures.close();
     this.#view.close();
     this.removeAllListeners();
   }
@@ -241,6 +273,7 @@ export class ConferenceMedia extends TypedEmitter<MediaEvents> {
     if (e.source === producer || this.#legs.get(id) !== e) return;
     e.source = producer;
     await this.#view.addSource(id, producer);
+    this.#pictures.addSource(id, producer);
   }
 
   #wireView(view: VideoView): VideoView {

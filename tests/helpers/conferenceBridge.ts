@@ -21,6 +21,7 @@ import type { NotificationName, Notifications } from '../../protocol/index.js';
 import { RpcServer } from '../../daemon/api/RpcServer.js';
 import { registerConferenceMethods } from '../../daemon/api/methods/conference.js';
 import { registerTemplateMethods } from '../../daemon/api/methods/templates.js';
+import { registerMultiviewMethods } from '../../daemon/api/methods/multiview.js';
 import { freePort } from './ports.js';
 
 export const BRIDGE_TOKEN = 'conference-test-operator';
@@ -88,6 +89,7 @@ export async function startBridge(o: {
     router.register('unsubscribe', undefined, (p) => p);
     registerConferenceMethods(router, manager);
     registerTemplateMethods(router, () => config);
+    registerMultiviewMethods(router, manager);
     const api = await RpcServer.start({
       host: '127.0.0.1', port: 0, router, operators: () => config.operators, audit: store.audit, log,
     });

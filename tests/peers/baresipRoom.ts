@@ -227,8 +227,8 @@ export class BaresipRoom {
     return m ? Number(m[1]) : 0;
   }
 
-  /** Average colour (r, g, b) of the video this room decodes now (snapshot_recv → PNG → ffmpeg). */
-  async seenColor(): Promise<{ r: number; g: number; b: number } | undefined> {
+  /** A PNG of the picture this room decodes now (snapshot_recv), or undefined if none came. */
+  async snapshot(): Promise<string | undefined> {
     const base = join(this.dir, `snap-${Date.now()}`);
     await this.command('snapshot_recv', base);
     const deadline = Date.now() + 3000;
@@ -237,8 +237,14 @@ export class BaresipRoom {
       await new Promise((r) => setTimeout(r, 100));
       png = readdirSync(this.dir).map((f) => join(this.dir, f)).find((f) => f.startsWith(base));
     }
+    if (png) await new Promise((r) => setTimeout(r, 100)); // let baresip finish writing it
+    return png;
+  }
+
+  /** Average colour (r, g, b) of the video this room decodes now (snapshot_recv → PNG → ffmpeg). */
+  async seenColor(): Promise<{ r: number; g: number; b: number } | undefined> {
+    const png = await this.snapshot();
     if (!png) return undefined;
-    await new Promise((r) => setTimeout(r, 100));
     const r = spawnSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-i', png, '-vf', 'scale=8:8', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-']);
     if (r.status !== 0 || r.stdout.length < 3) return undefined;
     let rs = 0; let gs = 0; let bs = 0;

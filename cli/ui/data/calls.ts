@@ -45,6 +45,8 @@ export interface ConferenceActions {
   /** Start auto-polling every site (every `intervalSeconds`), or stop it. */
   poll(on: boolean, intervalSeconds?: number): Promise<unknown>;
   clearHands(endpointId?: string): Promise<unknown>;
+  layout(layout: string): Promise<unknown>;
+  pane(pane: number, site: string): Promise<unknown>;
 }
 
 export function conferenceActions(api: ConsoleApi, id: string): ConferenceActions {
@@ -60,6 +62,8 @@ export function conferenceActions(api: ConsoleApi, id: string): ConferenceAction
     floorStep: (direction) => api.call('conference.floorStep', { id, direction }),
     poll: (on, intervalSeconds = 10) => api.call('conference.poll', on ? { id, intervalSeconds } : { id, stop: true }),
     clearHands: (endpointId) => api.call('conference.clearHands', { id, ...(endpointId ? { endpointId } : {}) }),
+    layout: (layout) => api.call('conference.layout', { id, layout }),
+    pane: (pane, site) => api.call('conference.pane', { id, pane, site }),
   };
 }
 

@@ -17,7 +17,7 @@ function recorder(fail: Partial<Record<keyof ConferenceActions, string>> = {}) {
   const actions: ConferenceActions = {
     mute: act('mute'), muteAllExceptChair: act('muteAllExceptChair'), floor: act('floor'), mode: act('mode'),
     dial: act('dial'), hangup: act('hangup'), extend: act('extend'), end: act('end'),
-    floorStep: act('floorStep'), poll: act('poll'), clearHands: act('clearHands'),
+    floorStep: act('floorStep'), poll: act('poll'), clearHands: act('clearHands'), layout: act('layout'), pane: act('pane'),
   };
   return { calls, actions };
 }
@@ -157,6 +157,21 @@ describe('ConferenceScreen', () => {
     stdin.write('e');
     await frameWith(frame, 'extend by 15 min: done');
     expect(calls).toEqual(['mode broadcast', 'extend 15']);
+  });
+
+  it('cycles the multi-picture layout with l and pins the selected site to a pane with g', async () => {
+    const { stdin, calls, frame } = setup();
+    stdin.write('l');
+    await frameWith(frame, 'layout auto: done');
+    stdin.write(DOWN);
+    await settle();
+    stdin.write('g');
+    await frameWith(frame, 'Pin Xiaoguan to pane');
+    stdin.write('m'); // other keys do nothing while the picker is open
+    stdin.write('3');
+    await frameWith(frame, 'Xiaoguan in pane 3: done');
+    expect(frame()).not.toContain('Pin Xiaoguan');
+    expect(calls).toEqual(['layout auto', 'pane 3 xiaoguan']);
   });
 
   it('shows the daemon\'s refusal when an action fails', async () => {

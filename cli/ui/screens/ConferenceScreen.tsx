@@ -30,6 +30,9 @@ export interface ConferenceScreenProps {
   onBack: () => void;
 }
 
+/** `l` cycles through these: off (the switched view) first, then the multi-picture layouts. */
+const LAYOUT_CYCLE = ['off', 'auto', '2x2', '3x3', '4x4', '5x5', '1+5', '1+7', '1+12', '1'] as const;
+
 const MODES: readonly (readonly [key: string, mode: ConferenceMode])[] = [['b', 'broadcast'], ['r', 'rollcall'], ['v', 'voice'], ['s', 'select']];
 
 type Pending = { message: string; run: () => void };
@@ -90,8 +93,9 @@ function ConferenceControl({ conference: c, events, stats, actionsFor, now, time
   const [cursor, setCursor, getCursor] = useSyncState(0);
   const [pending, setPending, getPending] = useSyncState<Pending | null>(null);
   const [choosingMode, setChoosingMode, getChoosingMode] = useSyncState(false);
+  const [choosingPane, setChoosingPane, getChoosingPane] = useSyncState(false);
   const [status, setStatus] = useState<Status>(null);
-  useCaptureKeys(pending !== null || choosingMode);
+  useCaptureKeys(pending !== null || choosingMode || choosingPane);
   const actions = actionsFor(c.id);
   const selectedAt = (i: number) => c.participants[Math.min(i, c.participants.length - 1)];
   const sel = selectedAt(cursor);
@@ -129,11 +133,27 @@ function ConferenceControl({ conference: c, events, stats, actionsFor, now, time
     }
     const sel = selectedAt(getCursor());
     const selName = sel ? localName(sel.name, lang, sel.endpointId) : '';
+    if (getChoosingPane()) {
+      if (sel && /^[0-9]$/.test(input)) {
+        const pane = Number(input);
+        // 0: the selected site goes back to automatic filling (its pin, wherever it was, is undone)
+        const pinned = Object.entries(c.multiview?.pins['conference'] ?? {}).find(([, s]) => s === sel.endpointId)?.[0];
+        if (pane > 0) run(t('conf.act.pane', { name: selName, pane }), (a) => a.pane(pane, sel.endpointId));
+        else if (pinned) run(t('conf.act.pane', { name: selName, pane: 'auto' }), (a) => a.pane(Number(pinned), 'auto'));
+      }
+      if (/^[0-9]$/.test(input) || key.escape || input === 'q') setChoosingPane(false);
+      return;
+    }
     if (key.upArrow || input === 'k') setCursor((n) => Math.max(0, n - 1));
     else if (key.downArrow || input === 'j') setCursor((n) => Math.min(c.participants.length - 1, n + 1));
     else if (input === 'q' || key.escape) onBack();
     else if (input === 'M') ask(t('confirm.muteAll'), t('conf.act.muteAll'), (a) => a.muteAllExceptChair());
     else if (input === 'v') setChoosingMode(true);
+    else if (input === 'l') {
+      const now = LAYOUT_CYCLE.indexOf((c.multiview?.layout ?? 'off') as (typeof LAYOUT_CYCLE)[number]);
+      const next = LAYOUT_CYCLE[(now + 1) % LAYOUT_CYCLE.length]!;
+      run(t('conf.act.layout', { layout: next }), (a) => a.layout(next));
+    } else if (sel && input === 'g') setChoosingPane(true);
     else if (input === 'e') run(t('conf.act.extend'), (a) => a.extend(15));
     else if (input === 'n') run(t('conf.act.rollNext'), (a) => a.floorStep('next'));
     else if (input === 'N') run(t('conf.act.rollPrev'), (a) => a.floorStep('previous'));
@@ -198,10 +218,16 @@ function ConferenceControl({ conference: c, events, stats, actionsFor, now, time
           <Text dimColor>  Esc {t('key.cancel')}</Text>
         </Text>
       ) : null}
+      {choosingPane && sel ? (
+        <Text>
+          <Text bold>{t('conf.paneChoose', { name: localName(sel.name, lang, sel.endpointId) })}</Text>
+          <Text dimColor>  Esc {t('key.cancel')}</Text>
+        </Text>
+      ) : null}
       {status ? <Text color={status.color} wrap="truncate-end">{status.text}</Text> : null}
       <KeyHelp keys={[
         ['↑↓', t('key.select')], ['m', t('key.mute')], ['M', t('key.muteAll')], ['f', t('key.floor')], ['n', t('key.rollNext')], ['N', t('key.rollPrev')],
-        ['p', t('key.poll')], ['c', t('key.clearHands')], ['v', t('key.view')],
+        ['p', t('key.poll')], ['c', t('key.clearHands')], ['v', t('key.view')], ['l', t('key.layout')], ['g', t('key.pane')],
         ['d', t('key.dial')], ['h', t('key.hangup')], ['e', t('key.extend')], ['x', t('key.end')], ['q', t('key.back')],
       ]} />
     </Box>

@@ -1,0 +1,172 @@
+// Multi-picture policy of one conference (多画面): the conference layout, personal layouts per site,
+// pinned panes and the banner, and the plan that turns them into canvases for the compositor. Pure:
+// the Conference validates ids and applies the plan through ConferenceMedia.
+//
+// Sharing: everyone who follows the conference layout sees the same picture (themselves included),
+// so rooms of one output class share one encoder; a personal layout is a canvas of its own.
+import { VcError } from '../errors.js';
+import { MAX_PANES, paneCount, parseLayout, resolveLayout, type LayoutName } from '../media/compositor/layouts.js';
+import { classId } from '../media/compositor/outputClass.js';
+import type { CanvasSpec, OutputClass, PaneSpec } from '../media/compositor/Compositor.js';
+
+/** 'off': the switched view (one source full screen, no composition), today's behaviour. */
+export type LayoutChoice = LayoutName | 'off';
+/** The longest banner line (字幕), in characters. */
+export const BANNER_MAX_CHARS = 60;
+
+export interface Seat {
+  id: string;
+  label: string;
+  /** Sends video the compositor can decode now. */
+  video: boolean;
+  connected: boolean;
+}
+
+export interface PlanTarget {
+  id: string;
+  cls: OutputClass;
+  /** The switched view's choice for this target and whether it can decode it without transcoding. */
+  view: string | null;
+  canDecodeView: boolean;
+}
+
+export interface PlannedPicture { canvasId: string; spec: CanvasSpec }
+
+export interface MultiviewView {
+  layout: LayoutChoice;
+  banner: string | null;
+  personal: Record<string, LayoutChoice>;
+  pins: Record<string, Record<string, string>>;
+}
+
+const CONF = '';
+
+export class Multiview {
+  #layout: LayoutChoice = 'off';
+  readonly #personal = new Map<string, LayoutChoice>();
+  /** owner ('' = the conference layout, else a site's personal one) → pane index (0-based) → site. */
+  readonly #pins = new Map<string, Map<number, string>>();
+  #banner: string | null = null;
+
+  get layout(): LayoutChoice { return this.#layout; }
+  get banner(): string | null { return this.#banner; }
+
+  /** Parse a layout choice typed by an operator ('default' only with a site: back to the conference's). */
+  static parseChoice(s: string, personal: boolean): LayoutChoice | 'default' {
+    if (s === 'off') return 'off';
+    if (s === 'default' && personal) return 'default';
+    try {
+      return parseLayout(s);
+    } catch {
+      throw new VcError('BAD_REQUEST', `unknown layout "${s}" (one of 1, 2x2, 3x3, 4x4, 5x5, 1+5, 1+7, 1+12, auto, off${personal ? ', default' : ''})`);
+    }
+  }
+
+  setLayout(choice: LayoutChoice | 'default', forSite?: string): void {
+    if (forSite === undefined) {
+      if (choice === 'default') throw new VcError('BAD_REQUEST', 'layout "default" needs --for SITE');
+      this.#layout = choice;
+    } else if (choice === 'default') {
+      this.#personal.delete(forSite);
+      this.#pins.delete(forSite);
+    } else this.#personal.set(forSite, choice);
+  }
+
+  layoutOf(siteId: string): LayoutChoice {
+    return this.#personal.get(siteId) ?? this.#layout;
+  }
+
+  /** Pin `site` (null: auto) to pane `n` (1-based) of the conference's or a site's layout. */
+  setPane(n: number, site: string | null, forSite?: string): void {
+    const layout = forSite === undefined ? this.#layout : this.layoutOf(forSite);
+    if (layout === 'off') {
+      throw new VcError('BAD_REQUEST', `${forSite ? `${forSite} sees` : 'the conference has'} no multi-picture layout: set one with conf layout first`);
+    }
+    const max = layout === 'auto' ? MAX_PANES : paneCount(layout);
+    if (!Number.isInteger(n) || n < 1 || n > max) throw new VcError('BAD_REQUEST', `pane ${n} is out of range: layout ${layout} has panes 1-${max}`);
+    const owner = forSite !== undefined && this.#personal.has(forSite) ? forSite : CONF;
+    const pins = this.#pins.get(owner) ?? new Map<number, string>();
+    this.#pins.set(owner, pins);
+    if (site === null) pins.delete(n - 1);
+    else {
+      for (const [i, s] of pins) if (s === site) pins.delete(i); // a site sits in one pane
+      pins.set(n - 1, site);
+    }
+  }
+
+  setBanner(text: string | null): void {
+    if (text !== null) {
+      const t = text.replace(/[\r\n\t]+/g, ' ').trim();
+      if (!t) throw new VcError('BAD_REQUEST', 'the banner text is empty (use --clear to remove the banner)');
+      if ([...t].length > BANNER_MAX_CHARS) throw new VcError('BAD_REQUEST', `the banner is ${[...t].length} characters long; at most ${BANNER_MAX_CHARS}`);
+      this.#banner = t;
+    } else this.#banner = null;
+  }
+
+  /** A site left the conference for good: forget its pins and its personal layout. */
+  forget(siteId: string): void {
+    this.#personal.delete(siteId);
+    this.#pins.delete(siteId);
+    for (const pins of this.#pins.values()) for (const [i, s] of pins) if (s === siteId) pins.delete(i);
+  }
+
+  view(): MultiviewView {
+    const pins: Record<string, Record<string, string>> = {};
+    for (const [owner, m] of this.#pins) {
+      if (m.size) pins[owner || 'conference'] = Object.fromEntries([...m].map(([i, s]) => [String(i + 1), s]));
+    }
+    return { layout: this.#layout, banner: this.#banner, personal: Object.fromEntries(this.#personal), pins };
+  }
+
+  /**
+   * The picture of every target that gets a composed one: its layout's canvas, or a single-pane
+   * canvas of its view when it cannot decode that source (transcoding). `big` goes to pane 1 of
+   * `1+N` layouts (the floor, the speaker, the broadcast source).
+   */
+  plan(targets: PlanTarget[], seats: Seat[], big: string | null): Map<string, PlannedPicture> {
+    const out = new Map<string, PlannedPicture>();
+    const connected = seats.filter((s) => s.connected).length;
+    const byId = new Map(seats.map((s) => [s.id, s]));
+    for (const t of targets) {
+      const choice = this.layoutOf(t.id);
+      if (choice === 'off') {
+        const src = t.view ? byId.get(t.view) : undefined;
+        if (!src?.video || t.canDecodeView) continue;
+        out.set(t.id, {
+          canvasId: `tx:${src.id}|${classId(t.cls)}`,
+          spec: { cls: t.cls, layout: '1', panes: [{ sourceId: src.id, label: src.label }], banner: null },
+        });
+        continue;
+      }
+      const owner = this.#personal.has(t.id) ? t.id : CONF;
+      const layout = resolveLayout(choice, connected);
+      const panes = fill(paneCount(layout), seats, big, this.#pins.get(owner));
+      out.set(t.id, { canvasId: `${owner ? `site:${owner}` : 'conf'}|${classId(t.cls)}`, spec: { cls: t.cls, layout, panes, banner: this.#banner } });
+    }
+    return out;
+  }
+}
+
+/** Pinned panes first, then `big` in pane 1, then connected sites in conference order, then the others. */
+export function fill(n: number, seats: Seat[], big: string | null, pins?: Map<number, string>): PaneSpec[] {
+  const byId = new Map(seats.map((s) => [s.id, s]));
+  const slots: (string | null | undefined)[] = Array.from({ length: n }, () => undefined);
+  const placed = new Set<string>();
+  for (const [i, site] of pins ?? []) {
+    if (i < n && byId.has(site)) {
+      slots[i] = site;
+      placed.add(site);
+    }
+  }
+  const order = [
+    ...(big && byId.has(big) ? [big] : []),
+    ...seats.filter((s) => s.connected).map((s) => s.id),
+    ...seats.filter((s) => !s.connected).map((s) => s.id),
+  ].filter((id, i, a) => !placed.has(id) && a.indexOf(id) === i);
+  let next = 0;
+  for (let i = 0; i < n; i++) if (slots[i] === undefined) slots[i] = order[next++] ?? null;
+  return slots.map((id) => {
+    const s = id ? byId.get(id) : undefined;
+    return { sourceId: s?.video ? s.id : null, label: s?.label ?? '', site: s?.id ?? null };
+  });
+}

@@ -1,0 +1,44 @@
+// What the conference hands the multi-picture plan (who can be shown, who is shown what) and what
+// `conf show` reports back; kept out of Conference.ts, which holds the behaviour.
+import type { MultiviewInfo } from '../../protocol/index.js';
+import type { Picture } from '../media/compositor/Pictures.js';
+import type { ConferenceMedia } from '../media/ConferenceMedia.js';
+import type { FloorDecision } from './FloorControl.js';
+import type { Multiview, PlanTarget, Seat } from './multiview.js';
+import type { Participant } from './Participant.js';
+import type { BrowserParticipant } from './BrowserParticipant.js';
+
+/** SIP rooms that receive video, with what the switched view chose for them. */
+export function pictureTargets(media: ConferenceMedia, d: FloorDecision): PlanTarget[] {
+  const out: PlanTarget[] = [];
+  for (const id of media.legIds) {
+    const cls = media.outputClass(id);
+    if (!cls) continue;
+    const view = d.views.get(id) ?? null;
+    out.push({ id, cls, view, canDecodeView: view === null || media.canView(id, view) });
+  }
+  return out;
+}
+
+/** Every site in conference order, then browsers; labels in Chinese unless the site says English. */
+export function pictureSeats(media: ConferenceMedia, sites: ReadonlyMap<string, Participant>, browsers: ReadonlyMap<string, BrowserParticipant>): Seat[] {
+  const attached = new Set(media.legIds);
+  const seats: Seat[] = [];
+  for (const p of sites.values()) {
+    const label = p.endpoint.labelLang === 'en' ? p.endpoint.name.en : p.endpoint.name.zh;
+    seats.push({ id: p.id, label, video: media.hasVideo(p.id), connected: attached.has(p.id) });
+  }
+  for (const b of browsers.values()) {
+    seats.push({ id: b.id, label: b.name, video: media.hasVideo(b.id), connected: b.connected });
+  }
+  return seats;
+}
+
+export function multiviewInfo(mv: Multiview, plan: ReadonlyMap<string, Picture>): MultiviewInfo {
+  const v = mv.view();
+  const pictures: MultiviewInfo['pictures'] = {};
+  for (const [target, p] of plan) {
+    pictures[target] = { canvas: p.canvasId, layout: p.spec.layout, panes: p.spec.panes.map((x) => x.site ?? null) };
+  }
+  return { layout: v.layout, banner: v.banner, personal: v.personal, pins: v.pins, pictures };
+}

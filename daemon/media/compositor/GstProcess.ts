@@ -1,0 +1,185 @@
+// The compositor child process (gst_compositor.py: a GStreamer pipeline behind a JSON-lines
+// controller) and the request/reply protocol with it. One process per conference that composes;
+// whoever owns it respawns it when it dies ('exit').
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+import type { Logger } from '../../util/logger.js';
+import { TypedEmitter } from '../../util/TypedEmitter.js';
+import { VcError } from '../../errors.js';
+
+/** How long one command may take before the process is considered stuck. */
+export const COMMAND_TIMEOUT_MS = 5000;
+/** Lines of stderr kept for the error report when the process dies. */
+const STDERR_LINES = 20;
+
+type ProcessEvents = {
+  /** A source's decoder produced its first frame (live) or nothing for a second (not live). */
+  source: [{ id: string; live: boolean }];
+  /** A GStreamer element reported a problem (a decoder fed garbage, ...). */
+  warning: [{ element: string; message: string }];
+  exit: [{ code: number | null; signal: NodeJS.Signals | null; stderr: string }];
+};
+
+interface Pending { resolve: (v: Record<string, unknown>) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }
+
+/** The Python interpreter with GStreamer's bindings (Debian's, not a pyenv shim that lacks python3-gi). */
+function findPython(): string {
+  for (const p of [process.env['VCBRIDGE_PYTHON'], '/usr/bin/python3']) if (p && existsSync(p)) return p;
+  return 'python3';
+}
+
+/** The controller script: next to this module in the sources, next to the bundle in dist/. */
+function scriptPath(): string {
+  const candidates = [new URL('./gst_compositor.py', import.meta.url), new URL('./compositor/gst_compositor.py', import.meta.url)];
+  for (const u of candidates) {
+    const p = fileURLToPath(u);
+    if (existsSync(p)) return p;
+  }
+  throw new VcError('MEDIA_FAILED', `the compositor controller gst_compositor.py is missing (looked in ${candidates.map((u) => fileURLToPath(u)).join(', ')})`);
+}
+
+let checked: string | undefined;
+
+/**
+ * Check once that GStreamer and its Python bindings are usable, with the elements the compositor
+ * needs; throws naming what is missing (the Debian packages to install).
+ */
+export function checkGstreamer(): void {
+  if (checked) return;
+  const elements = ['compositor', 'textoverlay', 'rtpjitterbuffer', 'avdec_h264', 'vp8dec', 'x264enc', 'vp8enc', 'rtph264pay', 'rtpvp8pay'];
+  const code = `import gi; gi.require_version('Gst','1.0'); from gi.repository import Gst; Gst.init(None); print(' '.join(e for e in ${JSON.stringify(elements)} if Gst.ElementFactory.find(e) is None))`;
+  const r = spawnSync(findPython(), ['-c', code], { encoding: 'utf8', timeout: 20_000 });
+  if (r.status !== 0) {
+    throw new VcError('MEDIA_FAILED', `the compositor needs GStreamer's Python bindings (Debian: python3-gi gir1.2-gstreamer-1.0): ${(r.stderr || r.error?.message || '').trim().split('\n').pop()}`);
+  }
+  const missing = r.stdout.trim();
+  if (missing) {
+    throw new VcError('MEDIA_FAILED', `GStreamer elements missing for the compositor: ${missing} (Debian: gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-x)`);
+  }
+  checked = 'ok';
+}
+
+export class GstProcess extends TypedEmitter<ProcessEvents> {
+  readonly #log: Logger;
+  readonly #child: ChildProcessWithoutNullStreams;
+  readonly #pending = new Map<number, Pending>();
+  readonly #stderr: string[] = [];
+  #seq = 0;
+  #exited = false;
+
+  /** Start the controller and wait for its 'ready'. */
+  static async start(o: { log: Logger }): Promise<GstProcess> {
+    const child = spawn(findPython(), [scriptPath()], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const p = new GstProcess(o.log, child);
+    await p.#ready();
+    return p;
+  }
+
+  private constructor(log: Logger, child: ChildProcessWithoutNullStreams) {
+    super();
+    this.#child = child;
+    this.#log = log.child({ component: 'media.compositor', pid: child.pid });
+    child.stdin.on('error', (e) => this.#log.debug({ err: e }, 'compositor stdin closed'));
+    createInterface({ input: child.stderr }).on('line', (l) => {
+      this.#stderr.push(l);
+      if (this.#stderr.length > STDERR_LINES) this.#stderr.shift();
+    });
+    createInterface({ input: child.stdout }).on('line', (l) => this.#onLine(l));
+    child.on('exit', (code, signal) => {
+      this.#exited = true;
+      for (const p of this.#pending.values()) {
+        clearTimeout(p.timer);
+        p.reject(new VcError('MEDIA_FAILED', `the compositor process exited (${signal ?? code})`));
+      }
+      this.#pending.clear();
+      this.emit('exit', { code, signal, stderr: this.#stderr.join('\n') });
+    });
+  }
+
+  get pid(): number | undefined { return this.#child.pid; }
+  get alive(): boolean { return !this.#exited; }
+
+  /** One command; resolves with the reply's fields or rejects with the controller's error. */
+  request(op: string, params: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
+    if (this.#exited) return Promise.reject(new VcError('MEDIA_FAILED', 'the compositor process is not running'));
+    const id = ++this.#seq;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#pending.delete(id);
+        reject(new VcError('MEDIA_FAILED', `the compositor did not answer "${op}" within ${COMMAND_TIMEOUT_MS} ms`));
+      }, COMMAND_TIMEOUT_MS);
+      this.#pending.set(id, { resolve, reject, timer });
+      this.#child.stdin.write(`${JSON.stringify({ ...params, op, id })}\n`);
+    });
+  }
+
+  /** Stop the process (SIGTERM, then SIGKILL after 1 s). */
+  close(): void {
+    if (this.#exited) return;
+    this.#child.stdin.end();
+    this.#child.kill('SIGTERM');
+    const t = setTimeout(() => {
+      if (!this.#exited) this.#child.kill('SIGKILL');
+    }, 1000);
+    t.unref();
+  }
+
+  #ready(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.close();
+        reject(new VcError('MEDIA_FAILED', `the compositor did not start within 10 s: ${this.#stderr.join(' ').slice(-300)}`));
+      }, 10_000);
+      const onReady = (): void => {
+        clearTimeout(timer);
+        this.off('exit', onExit);
+        resolve();
+      };
+      const onExit = (e: { stderr: string }): void => {
+        clearTimeout(timer);
+        reject(new VcError('MEDIA_FAILED', `the compositor exited at start: ${e.stderr.slice(-300)}`));
+      };
+      this.#readyListener = onReady;
+      this.once('exit', onExit);
+    });
+  }
+
+  #readyListener: (() => void) | undefined;
+
+  #onLine(line: string): void {
+    let m: Record<string, unknown>;
+    try {
+      m = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      this.#log.warn({ line: line.slice(0, 200) }, 'compositor printed a line that is not JSON');
+      return;
+    }
+    if (typeof m['re'] === 'number') {
+      const p = this.#pending.get(m['re']);
+      if (!p) return;
+      this.#pending.delete(m['re']);
+      clearTimeout(p.timer);
+      if (typeof m['error'] === 'string') p.reject(new VcError('MEDIA_FAILED', `compositor: ${m['error']}`));
+      else p.resolve(m);
+      return;
+    }
+    switch (m['ev']) {
+      case 'ready':
+        this.#readyListener?.();
+        this.#readyListener = undefined;
+        break;
+      case 'source':
+        this.emit('source', { id: String(m['id']), live: m['live'] === true });
+        break;
+      case 'warning':
+      case 'error':
+        this.#log.debug({ element: m['element'], message: m['message'] }, `compositor ${String(m['ev'])}`);
+        this.emit('warning', { element: String(m['element']), message: String(m['message']) });
+        break;
+      default:
+        this.#log.debug({ m }, 'compositor event ignored');
+    }
+  }
+}

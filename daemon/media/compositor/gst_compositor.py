@@ -1,0 +1,423 @@
+#!/usr/bin/env python3
+# vcbridge compositor: one GStreamer pipeline, driven by the daemon through JSON lines on stdin
+# (commands) and stdout (replies and events). Why a controller at all: a gst-launch line cannot
+# change a compositor pad's position or size at run time; through the bindings every layout change
+# is a property change on live pads: no restart, no broken frames.
+#
+#   source: udpsrc -> rtpjitterbuffer -> depay -> parse -> decoder -> videoconvert -> tee
+#   canvas: background (live, dark) + one compositor pad per source -> labels (textoverlay chain)
+#           -> encoder -> payloader -> udpsink (a mediasoup PlainTransport)
+#
+# A source is decoded once and feeds every canvas (one canvas per layout and output class). A source
+# that is off screen everywhere gets no packets (the daemon pauses its consumer): it costs nothing.
+# Commands: {"id":n,"op":...}; replies {"re":n,"ok":true,...} or {"re":n,"error":"..."}.
+# Events: {"ev":"ready"}, {"ev":"source","id":..,"live":bool} (first decoded frame / stalled).
+import json
+import sys
+import threading
+import time
+
+import gi
+
+gi.require_version('Gst', '1.0')
+gi.require_version('GstVideo', '1.0')
+from gi.repository import GLib, Gst, GstVideo  # noqa: E402
+
+Gst.init(None)
+
+STALL_S = 1.0   # a source without a decoded frame for this long shows its placeholder
+MAX_LABELS = 26  # 25 panes + the banner
+
+out_lock = threading.Lock()
+
+
+def emit(obj):
+    with out_lock:
+        sys.stdout.write(json.dumps(obj, ensure_ascii=False) + '\n')
+        sys.stdout.flush()
+
+
+def make(factory, **props):
+    e = Gst.ElementFactory.make(factory, None)
+    if e is None:
+        raise RuntimeError('GStreamer element %s is missing' % factory)
+    for k, v in props.items():
+        e.set_property(k.replace('_', '-'), v)
+    return e
+
+
+class Source:
+    def __init__(self, ctl, sid, codec, pt):
+        self.ctl = ctl
+        self.id = sid
+        self.codec = codec
+        self.last = 0.0
+        self.live = False
+        self.frames = 0
+        enc = 'VP8' if codec == 'VP8' else 'H264'
+        caps = Gst.Caps.from_string(
+            'application/x-rtp,media=video,clock-rate=90000,encoding-name=%s,payload=%d' % (enc, pt))
+        self.udp = make('udpsrc', address='127.0.0.1', port=0, caps=caps, buffer_size=1 << 20)
+        jb = make('rtpjitterbuffer', latency=60, drop_on_latency=True)
+        # max-errors -1: a source sending garbage must not stop its decoder for good (it shows its
+        # placeholder until pictures decode again)
+        if codec == 'VP8':
+            chain = [make('rtpvp8depay'), make('vp8dec', threads=1, max_errors=-1)]
+        else:
+            chain = [make('rtph264depay'), make('h264parse'), make('avdec_h264', max_threads=1, max_errors=-1, output_corrupt=False)]
+        self.conv = make('videoconvert')
+        self.tee = make('tee', allow_not_linked=True)
+        self.elements = [self.udp, jb] + chain + [self.conv, self.tee]
+        for e in self.elements:
+            ctl.pipeline.add(e)
+        for a, b in zip(self.elements, self.elements[1:]):
+            if not a.link(b):
+                raise RuntimeError('cannot link %s' % a.get_name())
+        self.seen = False
+        self._arm()
+        for e in self.elements:
+            e.sync_state_with_parent()
+        self.pads = {}  # canvas id -> compositor sink pad
+
+    def port(self):
+        return self.udp.get_property('port')
+
+    def _arm(self):
+        # one-shot probe, re-armed by the watch timer: liveness costs a few Python calls a second,
+        # not one per frame
+        self.conv.get_static_pad('src').add_probe(Gst.PadProbeType.BUFFER, self._on_frame)
+
+    def _on_frame(self, pad, info):
+        self.last = time.monotonic()
+        self.frames += 1
+        if not self.live:
+            self.live = True
+            GLib.idle_add(self.ctl.source_state, self)
+        GLib.idle_add(self._rearm)
+        return Gst.PadProbeReturn.REMOVE
+
+    def _rearm(self):
+        GLib.timeout_add(200, self._arm_once)
+        return False
+
+    def _arm_once(self):
+        if self.ctl.sources.get(self.id) is self:
+            self._arm()
+        return False
+
+    def link(self, canvas):
+        pad = canvas.comp.request_pad_simple('sink_%u')
+        pad.set_property('alpha', 0.0)
+        pad.set_property('zorder', 1)
+        try:
+            pad.set_property('sizing-policy', 1)  # keep-aspect-ratio
+        except TypeError:
+            pass
+        tpad = self.tee.request_pad_simple('src_%u')
+        q = make('queue', max_size_buffers=2, leaky=2)
+        self.ctl.pipeline.add(q)
+        tpad.link(q.get_static_pad('sink'))
+        q.get_static_pad('src').link(pad)
+        q.sync_state_with_parent()
+        self.pads[canvas.id] = (pad, q, tpad)
+
+    def detach(self, canvas):
+        """Stop feeding a canvas: the tee's branch is cut when the tee is idle (never mid-push), the
+        queue and the compositor pad are released from the main loop afterwards."""
+        entry = self.pads.pop(canvas.id, None)
+        if entry is None:
+            return
+        pad, q, tpad = entry
+
+        def teardown():
+            q.set_state(Gst.State.NULL)
+            q.get_static_pad('src').unlink(pad)
+            canvas.comp.release_request_pad(pad)
+            self.ctl.pipeline.remove(q)
+            return False
+
+        def on_idle(_pad, _info):
+            tpad.unlink(q.get_static_pad('sink'))
+            self.tee.release_request_pad(tpad)
+            GLib.idle_add(teardown)
+            return Gst.PadProbeReturn.REMOVE
+
+        tpad.add_probe(Gst.PadProbeType.IDLE, on_idle)
+
+    def remove(self):
+        # stop this branch's threads first: then nothing is pushed while it is cut off
+        for e in self.elements:
+            e.set_state(Gst.State.NULL)
+        for cid in list(self.pads):
+            self.detach(self.ctl.canvases[cid])
+
+        def drop():
+            for e in self.elements:
+                self.ctl.pipeline.remove(e)
+            return False
+        GLib.idle_add(drop)
+
+
+class Canvas:
+    def __init__(self, ctl, cid, o):
+        self.ctl = ctl
+        self.id = cid
+        self.w, self.h, fps = int(o['width']), int(o['height']), int(o['fps'])
+        self.codec = o['codec']
+        self.font = o['font']
+        self.panes = []
+        self.banner = None
+        raw = 'video/x-raw,format=I420,width=%d,height=%d,framerate=%d/1' % (self.w, self.h, fps)
+        bg = make('videotestsrc', is_live=True, pattern='solid-color', foreground_color=0xff1c2026)
+        bgcaps = make('capsfilter', caps=Gst.Caps.from_string(raw))
+        self.comp = make('compositor', background='black', latency=40 * 1000000)
+        outcaps = make('capsfilter', caps=Gst.Caps.from_string(raw))
+        self.labels = [make('textoverlay', text='', auto_resize=False, shaded_background=True,
+                            halignment='position', valignment='position', wait_text=False,
+                            font_desc='%s 12' % self.font) for _ in range(MAX_LABELS)]
+        conv = make('videoconvert')
+        q = make('queue', max_size_buffers=2, leaky=2)
+        kbps = int(o.get('kbps', 1500))
+        if self.codec == 'VP8':
+            self.enc = make('vp8enc', deadline=1, cpu_used=16, threads=1, target_bitrate=kbps * 1000,
+                            keyframe_max_dist=fps * 10, end_usage='cbr', error_resilient='default',
+                            lag_in_frames=0)
+            pay = make('rtpvp8pay', pt=int(o['pt']), ssrc=int(o['ssrc']), mtu=1200,
+                       picture_id_mode='15-bit')
+        else:
+            opts = 'repeat-headers=1'
+            if self.codec == 'H264/0':
+                opts += ':slice-max-size=1100'  # single-NAL mode: every NAL must fit one packet
+            self.enc = make('x264enc', tune='zerolatency', speed_preset='ultrafast', bitrate=kbps,
+                            key_int_max=fps * 10, threads=1, option_string=opts)
+            prof = make('capsfilter', caps=Gst.Caps.from_string(
+                'video/x-h264,profile=constrained-baseline,stream-format=byte-stream'))
+            pay = make('rtph264pay', pt=int(o['pt']), ssrc=int(o['ssrc']), mtu=1200, config_interval=-1,
+                       aggregate_mode='none')
+        self.pay = pay
+        sink = make('udpsink', host='127.0.0.1', port=int(o['port']), sync=False)
+        sink.set_property('async', False)
+        chain = [self.comp, outcaps] + self.labels + [conv, q, self.enc]
+        if self.codec != 'VP8':
+            chain.append(prof)
+        chain += [pay, sink]
+        self.elements = [bg, bgcaps] + chain
+        for e in self.elements:
+            ctl.pipeline.add(e)
+        bg.link(bgcaps)
+        bgpad = self.comp.request_pad_simple('sink_%u')
+        bgpad.set_property('zorder', 0)
+        bgcaps.get_static_pad('src').link(bgpad)
+        for a, b in zip(chain, chain[1:]):
+            if not a.link(b):
+                raise RuntimeError('cannot link %s -> %s' % (a.get_name(), b.get_name()))
+        self.frames = 0
+        for e in self.elements:
+            e.sync_state_with_parent()
+
+    def frames_out(self):
+        # the encoder's input queue counts nothing; ask the payloader how far it got instead
+        return self.pay.get_property('stats').get_value('seqnum') if self.pay else 0
+
+    def keyframe(self):
+        ev = GstVideo.video_event_new_upstream_force_key_unit(Gst.CLOCK_TIME_NONE, True, 0)
+        self.enc.get_static_pad('src').send_event(ev)
+
+    def apply(self, scene):
+        """scene: {panes:[{x,y,w,h,source|null,label,big}], banner: str|null}"""
+        self.panes = scene['panes']
+        shown = {}
+        for p in self.panes:
+            if p.get('source'):
+                shown[p['source']] = p
+        for sid, src in self.ctl.sources.items():
+            entry = src.pads.get(self.id)
+            if entry is None:
+                continue
+            pad = entry[0]
+            p = shown.get(sid)
+            if p is None:
+                pad.set_property('alpha', 0.0)
+                continue
+            pad.set_property('xpos', int(p['x']))
+            pad.set_property('ypos', int(p['y']))
+            pad.set_property('width', int(p['w']))
+            pad.set_property('height', int(p['h']))
+            pad.set_property('alpha', 1.0 if src.live else 0.0)
+        self.draw_labels(scene.get('banner'))
+
+    def refresh_alpha(self):
+        shown = {p['source'] for p in self.panes if p.get('source')}
+        for sid, src in self.ctl.sources.items():
+            entry = src.pads.get(self.id)
+            if entry is not None:
+                entry[0].set_property('alpha', 1.0 if (sid in shown and src.live) else 0.0)
+
+    def draw_labels(self, banner):
+        i = 0
+        for p in self.panes:
+            if i >= MAX_LABELS - 1:
+                break
+            t = self.labels[i]
+            i += 1
+            label = p.get('label') or ''
+            src = self.ctl.sources.get(p.get('source') or '')
+            placeholder = src is None or not src.live
+            # the font follows the pane: about 1/9 of its height, never below what CIF needs
+            px = max(11, min(40, int(p['h'] / (6 if placeholder else 9))))
+            t.set_property('font-desc', '%s %dpx' % (self.font, px))
+            t.set_property('text', label)
+            t.set_property('xpos', (p['x'] + p['w'] / 2) / self.w)
+            if placeholder:
+                t.set_property('ypos', (p['y'] + p['h'] / 2) / self.h)
+            else:
+                t.set_property('ypos', min(1.0, (p['y'] + p['h'] - px * 0.8 - 2) / self.h))
+        for t in self.labels[i:MAX_LABELS - 1]:
+            t.set_property('text', '')
+        b = self.labels[MAX_LABELS - 1]
+        b.set_property('text', banner or '')
+        if banner:
+            px = max(12, int(self.h / 20))
+            b.set_property('font-desc', '%s %dpx' % (self.font, px))
+            b.set_property('xpos', 0.5)
+            b.set_property('ypos', 0.0)
+
+    def remove(self):
+        for src in self.ctl.sources.values():
+            src.detach(self)
+
+        def drop():  # after the sources' branches were cut (idle callbacks run in order)
+            for e in self.elements:
+                e.set_state(Gst.State.NULL)
+                self.ctl.pipeline.remove(e)
+            return False
+        GLib.idle_add(drop)
+
+
+class Controller:
+    def __init__(self):
+        self.pipeline = Gst.Pipeline.new('vcbridge-compositor')
+        self.sources = {}
+        self.canvases = {}
+        self.loop = GLib.MainLoop()
+        bus = self.pipeline.get_bus()
+        bus.add_signal_watch()
+        bus.connect('message::error', self._on_error)
+        bus.connect('message::warning', self._on_warning)
+        # keep a clock running even with no canvas yet
+        self.pipeline.set_state(Gst.State.PLAYING)
+        GLib.timeout_add(250, self._watch)
+
+    def _on_error(self, bus, msg):
+        err, dbg = msg.parse_error()
+        name = msg.src.get_name() if msg.src else '?'
+        emit({'ev': 'error', 'element': name, 'message': err.message})
+        # a decoder choking on garbage must not stop the others: only the pipeline's own error is fatal
+        if isinstance(msg.src, Gst.Pipeline):
+            self.loop.quit()
+
+    def _on_warning(self, bus, msg):
+        err, dbg = msg.parse_warning()
+        emit({'ev': 'warning', 'element': msg.src.get_name() if msg.src else '?', 'message': err.message})
+
+    def _watch(self):
+        now = time.monotonic()
+        for src in self.sources.values():
+            if src.live and now - src.last > STALL_S:
+                src.live = False
+                self.source_state(src)
+        return True
+
+    def source_state(self, src):
+        for c in self.canvases.values():
+            c.refresh_alpha()
+            c.draw_labels(c.banner)
+        emit({'ev': 'source', 'id': src.id, 'live': src.live})
+        return False
+
+    # commands ---------------------------------------------------------------------------------
+    def op_add_source(self, c):
+        sid = c['source']
+        if sid in self.sources:
+            self.op_remove_source(c)
+        src = Source(self, sid, c['codec'], int(c['pt']))
+        self.sources[sid] = src
+        for canvas in self.canvases.values():
+            src.link(canvas)
+            canvas.refresh_alpha()
+        # the new branch adds jitter-buffer and decoder latency: the compositors must wait for it
+        self.pipeline.recalculate_latency()
+        return {'port': src.port()}
+
+    def op_remove_source(self, c):
+        src = self.sources.pop(c['source'], None)
+        if src:
+            src.remove()
+        return {}
+
+    def op_add_canvas(self, c):
+        cid = c['canvas']
+        if cid in self.canvases:
+            raise RuntimeError('canvas %s exists' % cid)
+        canvas = Canvas(self, cid, c)
+        self.canvases[cid] = canvas
+        for src in self.sources.values():
+            src.link(canvas)
+        self.pipeline.recalculate_latency()
+        return {}
+
+    def op_remove_canvas(self, c):
+        canvas = self.canvases.pop(c['canvas'], None)
+        if canvas:
+            canvas.remove()
+        return {}
+
+    def op_scene(self, c):
+        canvas = self.canvases[c['canvas']]
+        canvas.banner = c.get('banner')
+        canvas.apply(c)
+        if c.get('keyframe', True):
+            canvas.keyframe()
+        return {}
+
+    def op_keyframe(self, c):
+        self.canvases[c['canvas']].keyframe()
+        return {}
+
+    def op_stats(self, c):
+        return {'sources': {s.id: {'frames': s.frames, 'live': s.live} for s in self.sources.values()},
+                'canvases': {c.id: {'frames': c.frames_out()} for c in self.canvases.values()}}
+
+    def handle(self, line):
+        try:
+            c = json.loads(line)
+        except ValueError as e:
+            emit({'ev': 'error', 'element': 'controller', 'message': 'bad command: %s' % e})
+            return False
+        try:
+            fn = getattr(self, 'op_' + str(c.get('op')), None)
+            if fn is None:
+                raise RuntimeError('unknown op %s' % c.get('op'))
+            res = fn(c)
+            res['re'] = c.get('id')
+            res['ok'] = True
+            emit(res)
+        except Exception as e:  # noqa: BLE001 - every failure goes back to the daemon as a reply
+            emit({'re': c.get('id'), 'error': '%s: %s' % (type(e).__name__, e)})
+        return False
+
+    def run(self):
+        def reader():
+            for line in sys.stdin:
+                line = line.strip()
+                if line:
+                    GLib.idle_add(self.handle, line)
+            GLib.idle_add(self.loop.quit)  # the daemon went away
+        threading.Thread(target=reader, daemon=True).start()
+        emit({'ev': 'ready', 'pid': __import__('os').getpid()})
+        self.loop.run()
+        self.pipeline.set_state(Gst.State.NULL)
+
+
+if __name__ == '__main__':
+    Controller().run()
