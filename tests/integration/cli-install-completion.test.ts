@@ -79,7 +79,7 @@ describe('daemon install: commands on PATH and bash completion', () => {
 
   it('TAB offers commands, subcommands and options from the command tree', () => {
     expect(complete('vcbridge co')).toEqual(['completion', 'conf', 'config', 'console']);
-    expect(complete('vcbridge conf p')).toEqual(['poll']);
+    expect(complete('vcbridge conf p')).toEqual(['pane', 'poll']);
     expect(complete('vcbridge template ')).toEqual(['list', 'show']);
     expect(complete('vcbridge conf poll c-1 --i')).toEqual(['--interval']);
     expect(complete('vcbridge conf start --mode r')).toEqual(['rollcall']);

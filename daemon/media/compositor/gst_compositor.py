@@ -180,7 +180,7 @@ class Canvas:
         kbps = int(o.get('kbps', 1500))
         if self.codec == 'VP8':
             self.enc = make('vp8enc', deadline=1, cpu_used=16, threads=1, target_bitrate=kbps * 1000,
-                            keyframe_max_dist=fps * 10, end_usage='cbr', error_resilient='default',
+                            keyframe_max_dist=fps * 3, end_usage='cbr', error_resilient='default',
                             lag_in_frames=0)
             pay = make('rtpvp8pay', pt=int(o['pt']), ssrc=int(o['ssrc']), mtu=1200,
                        picture_id_mode='15-bit')
@@ -189,7 +189,7 @@ class Canvas:
             if self.codec == 'H264/0':
                 opts += ':slice-max-size=1100'  # single-NAL mode: every NAL must fit one packet
             self.enc = make('x264enc', tune='zerolatency', speed_preset='ultrafast', bitrate=kbps,
-                            key_int_max=fps * 10, threads=1, option_string=opts)
+                            key_int_max=fps * 3, threads=1, option_string=opts)
             prof = make('capsfilter', caps=Gst.Caps.from_string(
                 'video/x-h264,profile=constrained-baseline,stream-format=byte-stream'))
             pay = make('rtph264pay', pt=int(o['pt']), ssrc=int(o['ssrc']), mtu=1200, config_interval=-1,
