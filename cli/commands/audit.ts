@@ -13,8 +13,9 @@ const Options = z.object({
 
 function render(rows: AuditEntry[]): string {
   if (rows.length === 0) return 'no audit entries';
-  return table(['when', 'who', 'role', 'method', 'result'], rows.map((r) => [
-    r.at.replace('T', ' ').replace(/\.\d+Z$/, 'Z'), r.actor, r.role, r.method, r.result === 'ok' ? 'ok' : `error ${r.errorCode ?? ''}`.trim(),
+  // the id is what --before pages back from
+  return table(['id', 'when', 'who', 'role', 'method', 'result'], rows.map((r) => [
+    String(r.id), r.at.replace('T', ' ').replace(/\.\d+Z$/, 'Z'), r.actor, r.role, r.method, r.result === 'ok' ? 'ok' : `error ${r.errorCode ?? ''}`.trim(),
   ]));
 }
 

@@ -1,11 +1,12 @@
 // Attacks on the control API, run against the built daemon (`node scripts/build.mjs` first) on
 // 127.0.0.x, each bounded in count: a viewer trying to fill the disk through the audit log, floods of
 // unauthenticated sockets and calls, oversized batches and subscriptions, secrets buried deep in params.
+import { spawnSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TOKENS, rawConnect, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
+import { CLI_JS, TOKENS, rawConnect, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
 import { API_CLOSE, API_LIMITS } from '../../daemon/api/limits.js';
 import { MAX_AUDIT_PARAMS_BYTES } from '../../daemon/util/redact.js';
 
@@ -122,6 +123,18 @@ describe('a viewer cannot fill the disk or the memory', () => {
     const ok: any = await v.call('audit.list', { limit: 1000 });
     expect(Array.isArray(ok.result)).toBe(true);
     v.close();
+  });
+
+  it('vcbridge audit pages back with --before: nothing older is out of reach', async () => {
+    const cli = (args: string[]) => spawnSync(process.execPath, [CLI_JS, '--url', d.url, '--token', TOKENS.operator, 'audit', ...args], { encoding: 'utf8' });
+    const first = JSON.parse(cli(['--limit', '3', '--json']).stdout) as { id: number }[];
+    expect(first).toHaveLength(3);
+    const older = JSON.parse(cli(['--limit', '3', '--before', String(first[0]!.id), '--json']).stdout) as { id: number }[];
+    expect(older.map((e) => e.id)).toEqual([first[0]!.id - 3, first[0]!.id - 2, first[0]!.id - 1]);
+    const text = cli(['--limit', '1']);
+    expect(text.status).toBe(0);
+    expect(text.stdout).toMatch(new RegExp(`\\b${first[2]!.id}\\b`));
+    expect(cli(['--limit', '5000']).status).toBe(2);
   });
 
   it('a batch over the limit is refused whole with a clear error; nothing in it runs', async () => {
