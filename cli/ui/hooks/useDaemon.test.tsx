@@ -46,6 +46,15 @@ describe('useDaemon against a real WebSocket JSON-RPC server', () => {
     await frameWith(lastFrame, 'last=endpoint.state:{"id":"xiaoguan","to":"unreachable"}');
   });
 
+  it('shows the control characters of what the daemon sends (a peer\'s Server header) as symbols', async () => {
+    const s = await server();
+    const { lastFrame } = mount(s.url);
+    await frameWith(lastFrame, 'connected gen=1 api=yes');
+    s.push('endpoint.state', { id: 'xiaoguan', reason: 'evil\u001b]0;pwned\u0007\u001b[2J' });
+    await frameWith(lastFrame, 'last=endpoint.state:{"id":"xiaoguan","reason":"evil␛]0;pwned␇␛[2J"}');
+    expect(lastFrame()).not.toContain('\u0007');
+  });
+
   it('says it is disconnected when the daemon goes away, retries with backoff, and reconnects when it is back', async () => {
     const s = await server();
     const { lastFrame } = mount(s.url);
