@@ -20,15 +20,7 @@ import { startBrowserJoin, type BrowserJoin } from '../../daemon/web/wiring.js';
 import { JOIN_CLOSE } from '../../daemon/web/signalling.js';
 import type { ConferenceInviteResult, ConferenceView, ParticipantView } from '../../protocol/index.js';
 import { createLogger, silentLogger } from '../../daemon/util/logger.js';
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-async function until(what: string, fn: () => boolean | Promise<boolean>, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await fn())) {
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(100);
-  }
-}
+import { sleep, until } from '../helpers/wait.js';
 
 const ROOMS = [
   { id: 'mihe', toneHz: 440, codec: 'PCMA', color: 'red' },

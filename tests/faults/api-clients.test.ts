@@ -5,7 +5,8 @@
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOKENS, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
-import { openFds, sleep, until } from './helpers.js';
+import { openFds } from './helpers.js';
+import { sleep, until } from '../helpers/wait.js';
 
 let d: RunningDaemon;
 const replies = { served: 0, limited: 0 };

@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BaresipRoom } from '../peers/baresipRoom.js';
 import { startDaemon, testConfig, type RunningDaemon } from '../helpers/daemon.js';
 import { freePort } from '../helpers/ports.js';
-import { HEARD_DB, allConnected, call, childPids, sleep, toneLevel, until } from './helpers.js';
+import { HEARD_DB, allConnected, call, childPids, toneLevel } from './helpers.js';
+import { sleep, until } from '../helpers/wait.js';
 
 let mihe: BaresipRoom;
 let xiaoguan: BaresipRoom;

@@ -10,7 +10,8 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, testConfig, type RunningDaemon } from '../helpers/daemon.js';
 import { freePort } from '../helpers/ports.js';
-import { call, sleep } from './helpers.js';
+import { call } from './helpers.js';
+import { sleep } from '../helpers/wait.js';
 
 let dir: string;
 let dataDir: string;

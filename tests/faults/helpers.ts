@@ -1,22 +1,13 @@
-// Shared bits of the fault-injection suite: waiting, listening to what a baresip room hears, and
+// Shared bits of the fault-injection suite: listening to what a baresip room hears, and
 // talking to the built daemon.
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { BaresipRoom } from '../peers/baresipRoom.js';
 import { toneDb } from '../helpers/simRoom.js';
 import { rawConnect, TOKENS, type RunningDaemon } from '../helpers/daemon.js';
+import { sleep } from '../helpers/wait.js';
 
 export type Reply = { result?: any; error?: { message: string; data?: { code: string } } };
 export const HEARD_DB = -35;
-
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-export async function until(what: string, fn: () => boolean | Promise<boolean>, ms: number, stepMs = 100): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await fn())) {
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(stepMs);
-  }
-}
 
 /** Level (dB) of a tone in what the room received over the last `ms`. */
 export async function toneLevel(room: BaresipRoom, hz: number, ms = 700): Promise<number> {

@@ -7,7 +7,8 @@ import { BaresipRoom } from '../peers/baresipRoom.js';
 import { KamailioUpstream } from '../peers/kamailioUpstream.js';
 import { startDaemon, testConfig, type RunningDaemon } from '../helpers/daemon.js';
 import { freePort } from '../helpers/ports.js';
-import { HEARD_DB, call, childPids, participantStates, sleep, toneLevel, until } from './helpers.js';
+import { HEARD_DB, call, childPids, participantStates, toneLevel } from './helpers.js';
+import { sleep, until } from '../helpers/wait.js';
 
 const PASSWORD = 'upstream-pass';
 let mcu: BaresipRoom;

@@ -12,15 +12,7 @@ import { BRIDGE_TOKEN, startBridge, type Bridge } from '../helpers/conferenceBri
 import { CLI_JS } from '../helpers/daemon.js';
 import { toneDb } from '../helpers/simRoom.js';
 import type { ConferenceView } from '../../protocol/index.js';
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-async function until(what: string, fn: () => boolean | Promise<boolean>, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await fn())) {
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(100);
-  }
-}
+import { sleep, until } from '../helpers/wait.js';
 
 const SITES = [
   { id: 'mihe', toneHz: 440, codec: 'PCMA', color: 'red' },

@@ -18,16 +18,9 @@ import { conferenceControl } from '../../daemon/scheduler/wiring.js';
 import { SimSignalling } from '../helpers/simSignalling.js';
 import { toneDb } from '../helpers/simRoom.js';
 import { tagOf } from '../helpers/simVideo.js';
+import { sleep, until } from '../helpers/wait.js';
 
 const log = silentLogger();
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-async function until(what: string, fn: () => boolean, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (!fn()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 const SITES = [
   { id: 'zhengzhou', toneHz: 440, tag: 0x11 },

@@ -8,9 +8,9 @@ import { SipMediaLeg } from '../../daemon/media/SipMediaLeg.js';
 import { AudioMixer } from '../../daemon/media/AudioMixer.js';
 import { LegStats, type LegStatsSample } from '../../daemon/media/LegStats.js';
 import { SimRoom } from '../helpers/simRoom.js';
+import { sleep } from '../helpers/wait.js';
 
 const log = silentLogger();
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const cleanup: (() => void)[] = [];
 afterAll(() => {
   for (const f of cleanup.reverse()) f();

@@ -9,9 +9,9 @@ import { RelayPortPool } from '../../daemon/media/RelayPortPool.js';
 import { SipMediaLeg } from '../../daemon/media/SipMediaLeg.js';
 import { AudioMixer } from '../../daemon/media/AudioMixer.js';
 import { SIM_CLOCK, SIM_RATE, SimRoom, toneDb, type SimCodec } from '../helpers/simRoom.js';
+import { sleep } from '../helpers/wait.js';
 
 const log = silentLogger();
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 let pool: WorkerPool;
 let router: ms.Router;

@@ -10,9 +10,9 @@ import { DtmfSender } from '../../daemon/media/DtmfSender.js';
 import { buildRtp, isRtcp, parseRtp, seqDiff, type RtpView } from '../../daemon/media/rtp/packet.js';
 import { buildPli, keyframeRequestSsrcs } from '../../daemon/media/rtp/rtcp.js';
 import { eventPayload, parseEvent } from '../../daemon/media/rtp/telephoneEvent.js';
+import { sleep } from '../helpers/wait.js';
 
 const log = silentLogger();
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const ports = new RelayPortPool({ range: { min: 0, max: 0 }, address: '127.0.0.1' });
 let cleanup: (() => void)[] = [];
 afterEach(() => {

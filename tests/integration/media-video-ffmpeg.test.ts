@@ -11,9 +11,9 @@ import { SipMediaLeg } from '../../daemon/media/SipMediaLeg.js';
 import { VideoView } from '../../daemon/media/VideoView.js';
 import { seqDiff } from '../../daemon/media/rtp/packet.js';
 import { SimVideo } from '../helpers/simVideo.js';
+import { sleep } from '../helpers/wait.js';
 
 const log = silentLogger();
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const H264 = 'packetization-mode=1;profile-level-id=42e01f';
 let pool: WorkerPool;
 let router: ms.Router;

@@ -13,16 +13,9 @@ import { isVp8KeyframeStart } from '../../daemon/media/rtp/keyframe.js';
 import { buildPli } from '../../daemon/media/rtp/rtcp.js';
 import { seqDiff } from '../../daemon/media/rtp/packet.js';
 import { SimVideo, tagOf } from '../helpers/simVideo.js';
+import { sleep, until } from '../helpers/wait.js';
 
 const log = silentLogger();
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-const until = async (what: string, ok: () => boolean, ms = 5000): Promise<void> => {
-  const t0 = Date.now();
-  while (!ok()) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-};
 
 let pool: WorkerPool;
 let router: ms.Router;

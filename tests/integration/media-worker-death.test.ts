@@ -7,9 +7,9 @@ import { WorkerPool, type WorkerDied } from '../../daemon/media/WorkerPool.js';
 import { RelayPortPool } from '../../daemon/media/RelayPortPool.js';
 import { SipMediaLeg } from '../../daemon/media/SipMediaLeg.js';
 import { SimRoom } from '../helpers/simRoom.js';
+import { sleep } from '../helpers/wait.js';
 
 const log = silentLogger();
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const cleanup: (() => void)[] = [];
 afterAll(() => {
   for (const f of cleanup.reverse()) f();

@@ -9,8 +9,8 @@ import { MediaStreamTrack, RTCPeerConnection, RTCRtpCodecParameters, RtpHeader, 
 import { silentLogger } from '../../daemon/util/logger.js';
 import { WorkerPool } from '../../daemon/media/WorkerPool.js';
 import { buildRtp } from '../../daemon/media/rtp/packet.js';
+import { sleep } from '../helpers/wait.js';
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 let pool: WorkerPool;
 let router: ms.Router;
 const died: unknown[] = [];

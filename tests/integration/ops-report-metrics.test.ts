@@ -12,16 +12,9 @@ import { BaresipRoom } from '../peers/baresipRoom.js';
 import { CLI_JS, TOKENS, rawConnect, startDaemon, testConfig, type RunningDaemon } from '../helpers/daemon.js';
 import { freePort } from '../helpers/ports.js';
 import type { DailyReport } from '../../protocol/index.js';
+import { sleep, until } from '../helpers/wait.js';
 
 type Reply = { result?: any; error?: { message: string; data?: { code: string } } };
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-async function until(what: string, fn: () => boolean | Promise<boolean>, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await fn())) {
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 let room: BaresipRoom;
 let d: RunningDaemon;

@@ -12,6 +12,7 @@ import { BaresipRoom } from '../peers/baresipRoom.js';
 import { KamailioUpstream } from '../peers/kamailioUpstream.js';
 import { TOKENS, rawConnect, startDaemon, testConfig, type RunningDaemon } from '../helpers/daemon.js';
 import { freePort } from '../helpers/ports.js';
+import { until } from '../helpers/wait.js';
 
 const PASSWORD = 'Upstream-Pw-9f3kQ';
 const NEW_PASSWORD = 'Rotated-Pw-4Lm8z';
@@ -22,14 +23,6 @@ const PARAM_SECRET = 'Param-Secret-Q7w2';
 const SECRETS = [PASSWORD, NEW_PASSWORD, ENV_PASSWORD, PIN, WRONG_TOKEN, PARAM_SECRET, TOKENS.operator, TOKENS.technician, TOKENS.viewer];
 
 type Reply = { result?: any; error?: { message: string; data?: { code: string } } };
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-async function until(what: string, fn: () => boolean | Promise<boolean>, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await fn())) {
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 let mcu: BaresipRoom;
 let kam: KamailioUpstream;

@@ -11,7 +11,7 @@ import type { SipStack } from '../../daemon/sip/SipStack.js';
 import { buildOffer } from '../../daemon/sip/sdp.js';
 import { startTestStack, uriOf } from '../helpers/sipTestStack.js';
 import { newId, rawSip, sipRequest, statusOf, type RawSip } from '../peers/rawsip.js';
-import { sleep } from '../peers/proc.js';
+import { sleep } from '../helpers/wait.js';
 
 const SDP = buildOffer({ address: '127.0.0.1', audio: { port: 40000, codecs: ['PCMU'] } });
 let stack: SipStack;

@@ -11,9 +11,9 @@ import { isVcError } from '../../daemon/errors.js';
 import { startTestStack, uriOf } from '../helpers/sipTestStack.js';
 import { freePort } from '../helpers/ports.js';
 import { newId, rawSip, sipRequest, statusOf, headerOf, type RawSip } from '../peers/rawsip.js';
+import { sleep } from '../helpers/wait.js';
 
 const SDP = buildOffer({ address: '127.0.0.1', audio: { port: 40000, codecs: ['PCMU'] } });
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 let stack: SipStack;
 const uncaught: unknown[] = [];

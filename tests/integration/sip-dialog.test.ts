@@ -14,11 +14,11 @@ import { silentLogger } from '../../daemon/util/logger.js';
 import { startTestStack, uriOf } from '../helpers/sipTestStack.js';
 import { headerOf, newId, rawSip, sipRequest, statusOf, type RawSip } from '../peers/rawsip.js';
 import { removeDir, tempDir } from '../peers/proc.js';
+import { sleep } from '../helpers/wait.js';
 
 const SDP_A = buildOffer({ address: '127.0.0.1', sessionId: '1', version: 1, audio: { port: 41000, codecs: ['PCMU'] } });
 const SDP_B = buildOffer({ address: '127.0.0.1', sessionId: '2', version: 1, audio: { port: 42000, codecs: ['PCMU'] } });
 const FAST = { timers: { t1: 50, t2: 400 } };
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 const cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => {

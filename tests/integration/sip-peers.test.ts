@@ -15,7 +15,8 @@ import { startBaresip, type Baresip } from '../peers/baresip.js';
 import { startLinphone } from '../peers/linphone.js';
 import { startKamailio, disposeKamailio, type Kamailio } from '../peers/kamailio.js';
 import { startRtpEndpoint, type RtpEndpoint } from '../peers/rtp.js';
-import { removeDir, sleep, tempDir } from '../peers/proc.js';
+import { removeDir, tempDir } from '../peers/proc.js';
+import { sleep } from '../helpers/wait.js';
 import { readWav, toneShare } from '../peers/wav.js';
 
 let stack: SipStack;

@@ -16,7 +16,8 @@ import { createSocket } from 'node:dgram';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePortRun, removeDir, sleep, startProc, tempDir, type Proc } from './proc.js';
+import { freePortRun, removeDir, startProc, tempDir, type Proc } from './proc.js';
+import { sleep } from '../helpers/wait.js';
 
 export interface KamailioOptions {
   /** user → password for REGISTER digest auth. */

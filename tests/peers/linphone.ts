@@ -12,7 +12,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { udpOptionsPing } from './kamailio.js';
-import { freePortRun, removeDir, sleep, startProc, tempDir } from './proc.js';
+import { freePortRun, removeDir, startProc, tempDir } from './proc.js';
+import { sleep } from '../helpers/wait.js';
 
 export interface LinphoneOptions {
   name?: string;

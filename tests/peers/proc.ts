@@ -117,7 +117,3 @@ export function startProc(cmd: string, args: string[], opts: SpawnOptions & { na
     },
   };
 }
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
