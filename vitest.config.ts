@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['tests/**/*.test.ts', 'tests/**/*.test.tsx', 'cli/**/*.test.tsx', 'daemon/**/*.test.ts'],
+    include: ['tests/**/*.test.ts', 'tests/**/*.test.tsx'],
     pool: 'forks',
     globalSetup: ['tests/helpers/globalSetup.ts'],
     maxWorkers: 2,

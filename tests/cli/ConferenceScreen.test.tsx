@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { ConferenceView, LegStats } from '../../../protocol/index.js';
-import { ConferenceScreen } from './ConferenceScreen.js';
-import type { ConferenceActions } from '../data/calls.js';
-import { statsKey } from '../data/state.js';
-import { frameWith, plain, renderIn, settle, weeklyMeeting } from '../testing.js';
+import type { ConferenceView, LegStats } from '../../protocol/index.js';
+import { ConferenceScreen } from '../../cli/ui/screens/ConferenceScreen.js';
+import type { ConferenceActions } from '../../cli/ui/data/calls.js';
+import { statsKey } from '../../cli/ui/data/state.js';
+import { frameWith, plain, renderIn, settle, weeklyMeeting } from '../helpers/console.js';
 
 const DOWN = '\u001b[B';
 const NOW = Date.parse('2026-12-07T01:10:00Z');

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import stringWidth from 'string-width';
-import type { OccurrenceView } from '../../../protocol/index.js';
-import { Overview } from './Overview.js';
-import { applySnapshot, emptyState, type ConsoleState } from '../data/state.js';
-import { SITE, plain, renderIn, weeklyMeeting } from '../testing.js';
+import type { OccurrenceView } from '../../protocol/index.js';
+import { Overview } from '../../cli/ui/screens/Overview.js';
+import { applySnapshot, emptyState, type ConsoleState } from '../../cli/ui/data/state.js';
+import { SITE, plain, renderIn, weeklyMeeting } from '../helpers/console.js';
 
 const NOW = Date.parse('2026-12-07T00:45:00Z'); // 08:45 in Gongyi, Monday
 const weekly: OccurrenceView = {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { App } from './App.js';
-import { applySnapshot, emptyState } from './data/state.js';
-import type { ConnState, ConsoleApi } from './data/types.js';
+import { App } from '../../cli/ui/App.js';
+import { applySnapshot, emptyState } from '../../cli/ui/data/state.js';
+import type { ConnState, ConsoleApi } from '../../cli/ui/data/types.js';
 import type { StatusResult } from '../../protocol/index.js';
-import { SITE, frameWith, plain, renderIn, settle, weeklyMeeting } from './testing.js';
+import { SITE, frameWith, plain, renderIn, settle, weeklyMeeting } from '../helpers/console.js';
 
 const NOW = Date.parse('2026-12-07T01:10:00Z');
 const status: StatusResult = {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Sparkline, sparkline } from './Sparkline.js';
-import { plain, renderIn } from '../testing.js';
+import { Sparkline, sparkline } from '../../cli/ui/components/Sparkline.js';
+import { plain, renderIn } from '../helpers/console.js';
 
 describe('Sparkline', () => {
   it('scales values from the lowest to the highest bar', () => {

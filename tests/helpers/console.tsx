@@ -4,8 +4,8 @@ import type { ReactElement } from 'react';
 import { afterEach } from 'vitest';
 import { render } from 'ink-testing-library';
 import type { ConferenceView, EndpointView, ParticipantView } from '../../protocol/index.js';
-import { KeyProvider } from './hooks/useKeys.js';
-import { I18nContext, translator, type UiLang } from './i18n/index.js';
+import { KeyProvider } from '../../cli/ui/hooks/useKeys.js';
+import { I18nContext, translator, type UiLang } from '../../cli/ui/i18n/index.js';
 
 type Instance = ReturnType<typeof render>;
 const live = new Set<Instance>();

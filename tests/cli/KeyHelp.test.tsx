@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { KeyHelp } from './KeyHelp.js';
-import { plain, renderIn } from '../testing.js';
+import { KeyHelp } from '../../cli/ui/components/KeyHelp.js';
+import { plain, renderIn } from '../helpers/console.js';
 
 describe('KeyHelp', () => {
   it('lists each key with its label, separated by dots', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import stringWidth from 'string-width';
-import { Table } from './Table.js';
-import { plain, renderIn } from '../testing.js';
+import { Table } from '../../cli/ui/components/Table.js';
+import { plain, renderIn } from '../helpers/console.js';
 
 describe('Table', () => {
   it('lines up Chinese and Latin names by display width in the rendered frame', () => {

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { render } from 'ink-testing-library';
-import { ConsoleRoot } from './ConsoleRoot.js';
-import { RpcTestServer } from './hooks/testServer.js';
-import { SITE, frameWith, plain, settle } from './testing.js';
+import { ConsoleRoot } from '../../cli/ui/ConsoleRoot.js';
+import { RpcTestServer } from '../helpers/consoleServer.js';
+import { SITE, frameWith, plain, settle } from '../helpers/console.js';
 
 const STATUS = { site: '巩义市视频会议系统', timezone: 'Asia/Shanghai', version: '0.1.0' };
 const cleanups: (() => unknown)[] = [];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Box } from 'ink';
-import { StatusBadge, badgeStyle } from './StatusBadge.js';
-import { plain, renderIn } from '../testing.js';
+import { StatusBadge, badgeStyle } from '../../cli/ui/components/StatusBadge.js';
+import { plain, renderIn } from '../helpers/console.js';
 
 describe('StatusBadge', () => {
   it('gives each endpoint state its own symbol, so states read without colour', () => {

@@ -1,9 +1,9 @@
 import { useState } from 'react';
 import { describe, expect, it } from 'vitest';
-import { TextField, editText } from './TextField.js';
-import { useKeys } from '../hooks/useKeys.js';
-import { useSyncState } from '../hooks/useSyncState.js';
-import { plain, renderIn, settle } from '../testing.js';
+import { TextField, editText } from '../../cli/ui/components/TextField.js';
+import { useKeys } from '../../cli/ui/hooks/useKeys.js';
+import { useSyncState } from '../../cli/ui/hooks/useSyncState.js';
+import { plain, renderIn, settle } from '../helpers/console.js';
 
 function Field({ focused }: { focused: boolean }) {
   const [v, setV, getV] = useSyncState('');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import stringWidth from 'string-width';
-import { EndpointGrid } from './EndpointGrid.js';
-import { SITE, endpoint, plain, renderIn } from '../testing.js';
+import { EndpointGrid } from '../../cli/ui/components/EndpointGrid.js';
+import { SITE, endpoint, plain, renderIn } from '../helpers/console.js';
 
 describe('EndpointGrid', () => {
   it('groups endpoints by kind in the order city rooms, upstream, towns, subdistricts, bureaus, with state symbols and RTT', () => {

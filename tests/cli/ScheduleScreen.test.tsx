@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { OccurrenceView } from '../../../protocol/index.js';
-import { CliError } from '../../errors.js';
-import { ScheduleScreen } from './ScheduleScreen.js';
-import type { ScheduleAddParams } from '../data/calls.js';
-import { SITE, frameWith, plain, renderIn, settle } from '../testing.js';
+import type { OccurrenceView } from '../../protocol/index.js';
+import { CliError } from '../../cli/errors.js';
+import { ScheduleScreen } from '../../cli/ui/screens/ScheduleScreen.js';
+import type { ScheduleAddParams } from '../../cli/ui/data/calls.js';
+import { SITE, frameWith, plain, renderIn, settle } from '../helpers/console.js';
 
 const NOW = Date.parse('2026-12-07T00:45:00Z'); // Monday 08:45 in Gongyi
 const TAB = '\t';

@@ -2,11 +2,11 @@ import { useState } from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Text } from 'ink';
 import { render } from 'ink-testing-library';
-import { RpcTestServer } from './testServer.js';
-import { useDaemon } from './useDaemon.js';
-import { useNotifications } from './useNotifications.js';
-import { frameWith } from '../testing.js';
-import { freePort } from '../../../tests/helpers/ports.js';
+import { RpcTestServer } from '../helpers/consoleServer.js';
+import { useDaemon } from '../../cli/ui/hooks/useDaemon.js';
+import { useNotifications } from '../../cli/ui/hooks/useNotifications.js';
+import { frameWith } from '../helpers/console.js';
+import { freePort } from '../helpers/ports.js';
 
 function Probe({ url }: { url: string }) {
   const d = useDaemon({ url, token: 'op-token', backoff: { firstMs: 50, maxMs: 200 } });

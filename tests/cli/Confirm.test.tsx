@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Confirm } from './Confirm.js';
-import { plain, renderIn, settle } from '../testing.js';
+import { Confirm } from '../../cli/ui/components/Confirm.js';
+import { plain, renderIn, settle } from '../helpers/console.js';
 
 function setup(lang: 'en' | 'zh' = 'en') {
   const calls: string[] = [];

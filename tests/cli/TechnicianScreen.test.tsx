@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { TechnicianScreen, type Diagnose } from './TechnicianScreen.js';
-import { runDiagnosis } from '../data/diagnose.js';
-import type { ConsoleApi } from '../data/types.js';
-import { translator } from '../i18n/index.js';
-import { SITE, frameWith, plain, renderIn, settle } from '../testing.js';
+import { TechnicianScreen, type Diagnose } from '../../cli/ui/screens/TechnicianScreen.js';
+import { runDiagnosis } from '../../cli/ui/data/diagnose.js';
+import type { ConsoleApi } from '../../cli/ui/data/types.js';
+import { translator } from '../../cli/ui/i18n/index.js';
+import { SITE, frameWith, plain, renderIn, settle } from '../helpers/console.js';
 
 const DOWN = '\u001b[B';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { SPINNER_FRAMES, Spinner } from './Spinner.js';
-import { plain, renderIn, settle } from '../testing.js';
+import { SPINNER_FRAMES, Spinner } from '../../cli/ui/components/Spinner.js';
+import { plain, renderIn, settle } from '../helpers/console.js';
 
 describe('Spinner', () => {
   it('turns while mounted', async () => {
