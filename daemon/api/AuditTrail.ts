@@ -1,12 +1,12 @@
 import type { Logger } from '../util/logger.js';
 import { RateLimiter } from '../util/RateLimiter.js';
 import { auditParams } from '../util/redact.js';
-import type { RpcResponse } from '../../protocol/index.js';
+import type { AuditEntry, RpcResponse } from '../../protocol/index.js';
 import type { Caller } from './MethodRouter.js';
 import { API_LIMITS } from './limits.js';
 
 export interface AuditSink {
-  append(entry: { actor: string; role: string; method: string; params: unknown; result: 'ok' | 'error'; errorCode?: string }): unknown;
+  append(entry: Omit<AuditEntry, 'id' | 'at'>): unknown;
 }
 
 // Refused before anything ran: a caller can repeat these as fast as its rate allows, so they (and

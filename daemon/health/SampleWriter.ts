@@ -1,10 +1,9 @@
 import type { HealthRepo, HealthSample } from '../store/HealthRepo.js';
+import { BatchWriter } from '../store/BatchWriter.js';
 import type { Clock, Timer } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 
-// Probe samples go to SQLite in batches (one transaction every few seconds instead of one per
-// probe), and old ones are pruned now and then. A failing write is logged and the batch dropped:
-// samples are history, not state.
+// Probe samples go to SQLite in batches (store/BatchWriter), and old ones are pruned every hour.
 
 /** Samples are kept this long. */
 export const SAMPLE_RETENTION_MS = 30 * 86_400_000;
@@ -16,58 +15,41 @@ export class SampleWriter {
   readonly #repo: HealthRepo;
   readonly #clock: Clock;
   readonly #log: Logger;
-  #rows: HealthSample[] = [];
-  #timer?: Timer;
-  #lastPrune: number;
-  #closed = false;
+  readonly #batch: BatchWriter<HealthSample>;
+  #pruneTimer?: Timer;
 
   constructor({ repo, clock, log }: { repo: HealthRepo; clock: Clock; log: Logger }) {
     this.#repo = repo;
     this.#clock = clock;
     this.#log = log;
-    this.#lastPrune = clock.now();
-    this.#arm();
+    this.#batch = new BatchWriter({ write: (rows) => repo.recordSamples(rows), clock, log, what: 'probe samples', flushMs: FLUSH_EVERY_MS, maxBatch: FLUSH_AT });
+    this.#armPrune();
   }
 
   add(s: HealthSample): void {
-    this.#rows.push(s);
-    if (this.#rows.length >= FLUSH_AT) this.flush();
+    this.#batch.add(s);
   }
 
   flush(): void {
-    if (this.#rows.length === 0) return;
-    const rows = this.#rows;
-    this.#rows = [];
-    try {
-      this.#repo.recordSamples(rows);
-    } catch (err) {
-      this.#log.error({ err, samples: rows.length }, 'cannot record probe samples; dropped');
-    }
+    this.#batch.flush();
   }
 
   close(): void {
-    this.#closed = true;
-    this.#clock.clearTimeout(this.#timer);
-    this.flush();
+    this.#clock.clearTimeout(this.#pruneTimer);
+    this.#pruneTimer = undefined;
+    this.#batch.close();
   }
 
-  #arm(): void {
-    this.#timer = this.#clock.setTimeout(() => this.#tick(), FLUSH_EVERY_MS);
-    this.#timer.unref?.();
-  }
-
-  #tick(): void {
-    this.flush();
-    const now = this.#clock.now();
-    if (now - this.#lastPrune >= PRUNE_EVERY_MS) {
-      this.#lastPrune = now;
+  #armPrune(): void {
+    this.#pruneTimer = this.#clock.setTimeout(() => {
       try {
-        const n = this.#repo.pruneSamples(now - SAMPLE_RETENTION_MS);
+        const n = this.#repo.pruneSamples(this.#clock.now() - SAMPLE_RETENTION_MS);
         if (n > 0) this.#log.debug({ pruned: n }, 'old probe samples pruned');
       } catch (err) {
         this.#log.error({ err }, 'cannot prune old probe samples');
       }
-    }
-    if (!this.#closed) this.#arm();
+      this.#armPrune();
+    }, PRUNE_EVERY_MS);
+    this.#pruneTimer.unref?.();
   }
 }

@@ -9,14 +9,8 @@ import { clampLimit, guard, toJson } from './sql.js';
 export const MAX_AUDIT_PAGE = 1000;
 export const MAX_AUDIT_PAGE_BYTES = 1024 * 1024;
 
-export interface NewAuditEntry {
-  actor: string;
-  role: string;
-  method: string;
-  params: unknown;
-  result: 'ok' | 'error';
-  errorCode?: string;
-  /** UTC ms; default now. */
+/** An entry to write: the API's AuditEntry without the id the store gives it, `at` as UTC ms (default now). */
+export interface NewAuditEntry extends Omit<AuditEntry, 'id' | 'at'> {
   at?: number;
 }
 
