@@ -2,7 +2,7 @@ import type { SiteConfig, Endpoint } from './config/schema.js';
 import { resolveCredentials } from './config/validate.js';
 import { SipStack } from './sip/SipStack.js';
 import { AccessControl } from './sip/AccessControl.js';
-import type { Registration, RegistrationState as SipRegState } from './sip/Registration.js';
+import type { Registration, RegistrationSnapshot } from './sip/Registration.js';
 import { EndpointMonitor } from './health/EndpointMonitor.js';
 import { AlarmHook } from './health/AlarmHook.js';
 import { WorkerPool } from './media/WorkerPool.js';
@@ -27,7 +27,7 @@ import type { Daemon } from './Daemon.js';
 // sip → health → media → conference → scheduler, each registered as a Service so that
 // Daemon.stop() closes them top-down (scheduler first, SIP last, after every BYE went out).
 
-function registrationView(s: SipRegState['state']): RegistrationState {
+function registrationView(s: RegistrationSnapshot['state']): RegistrationState {
   return s === 'unregistered' ? 'none' : s;
 }
 
@@ -39,7 +39,7 @@ function registrationKey(ep: Endpoint): string {
 /** Upstream registrations the daemon keeps alive independently of any conference. */
 class Registrations {
   readonly #regs = new Map<string, { reg: Registration; key: string }>();
-  constructor(readonly stack: SipStack, readonly onState: (id: string, s: SipRegState) => void) {}
+  constructor(readonly stack: SipStack, readonly onState: (id: string, s: RegistrationSnapshot) => void) {}
 
   apply(endpoints: readonly Endpoint[]): void {
     const wanted = new Map(endpoints.filter((e) => e.register).map((e) => [e.id, e]));

@@ -17,7 +17,7 @@ import type { Logger } from '../util/logger.js';
 import type { Clock, Timer } from '../util/clock.js';
 import { TypedEmitter } from '../util/TypedEmitter.js';
 import type { SocketPair } from './RelayPortPool.js';
-import type { Endpoint, MediaKind } from './types.js';
+import type { MediaKind, TransportAddress } from './types.js';
 import { PROBATION_PT, PROBATION_SSRC, isRtcp, parseRtp, randomSsrc, setPt, setSeq, setSsrc, setTs } from './rtp/packet.js';
 import { OutboundStream } from './rtp/OutboundStream.js';
 import { StreamRebaser } from './rtp/StreamRebaser.js';
@@ -57,7 +57,7 @@ export interface RelayCounters {
   /** Media packets expected from the room (by sequence number) and received; the gap is loss. */
   expected: number; received: number;
   lastRtpAt: number | undefined;
-  remoteRtp: Endpoint | undefined;
+  remoteRtp: TransportAddress | undefined;
   /** The room's last report about our directly sent stream (audio mix), with RTT if known. */
   report: (ReportBlock & { rttMs?: number }) | undefined;
 }
@@ -81,7 +81,7 @@ export interface RtpRelayOptions {
 }
 
 const RELATCH_MS = 1000;
-const SAME = (a: Endpoint, b: dgram.RemoteInfo): boolean => a.port === b.port && a.address === b.address;
+const SAME = (a: TransportAddress, b: dgram.RemoteInfo): boolean => a.port === b.port && a.address === b.address;
 
 export class RtpRelay extends TypedEmitter<RelayEvents> {
   readonly kind: MediaKind;
@@ -98,8 +98,8 @@ export class RtpRelay extends TypedEmitter<RelayEvents> {
   // ingress
   readonly #rebase: StreamRebaser;
   #lastMediaAt = 0;
-  #latchedRtp: Endpoint | undefined;
-  #latchedRtcp: Endpoint | undefined;
+  #latchedRtp: TransportAddress | undefined;
+  #latchedRtcp: TransportAddress | undefined;
   #lastRtcpAt = 0;
   #timedOut = false;
   #timeoutFrom = 0;

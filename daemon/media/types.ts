@@ -1,14 +1,15 @@
 // Plain shapes shared by the media layer and its users (the SIP layer fills NegotiatedMedia from the
 // answered SDP; the conference layer reads LocalMedia back into the SDP it sends).
+import { AudioCodec, VideoCodec, type AudioCodec as AudioCodecName, type VideoCodec as VideoCodecName } from '../config/schema.js';
 
 export type MediaKind = 'audio' | 'video';
 export type Direction = 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
 
-/** Codec names as they appear in SDP rtpmap (case-insensitive on input). */
-export const AUDIO_CODECS = ['PCMA', 'PCMU', 'G722', 'opus'] as const;
-export const VIDEO_CODECS = ['H264', 'VP8'] as const;
-export type AudioCodecName = (typeof AUDIO_CODECS)[number];
-export type VideoCodecName = (typeof VIDEO_CODECS)[number];
+/** Codec names as they appear in SDP rtpmap (case-insensitive on input): the ones the site config
+ *  accepts, which are the ones the bridge mixes and forwards. */
+export const AUDIO_CODECS: readonly AudioCodecName[] = AudioCodec.options;
+export const VIDEO_CODECS: readonly VideoCodecName[] = VideoCodec.options;
+export type { AudioCodecName, VideoCodecName };
 
 /**
  * What a video stream's bytes look like to a decoder. Two streams are interchangeable only when their
@@ -64,7 +65,7 @@ export interface LocalMedia {
 }
 
 /** Address and port pair. */
-export interface Endpoint {
+export interface TransportAddress {
   address: string;
   port: number;
 }

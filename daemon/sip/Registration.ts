@@ -28,7 +28,8 @@ export interface RegistrationOptions {
 
 export type RegistrationStatus = 'registering' | 'registered' | 'failed' | 'unregistered';
 
-export interface RegistrationState {
+/** Where one registration stands (its `state` event); the API shows only `state`, as protocol RegistrationState. */
+export interface RegistrationSnapshot {
   state: RegistrationStatus;
   reason?: string;
   status?: number;
@@ -38,7 +39,7 @@ export interface RegistrationState {
   failures: number;
 }
 
-export class Registration extends TypedEmitter<{ state: [RegistrationState] }> {
+export class Registration extends TypedEmitter<{ state: [RegistrationSnapshot] }> {
   readonly #core: SipCore;
   readonly #o: RegistrationOptions;
   readonly #log: Logger;
@@ -46,7 +47,7 @@ export class Registration extends TypedEmitter<{ state: [RegistrationState] }> {
   readonly #tag = newTag();
   #seq = 0;
   #timer: Timer | undefined;
-  #state: RegistrationState = { state: 'unregistered', failures: 0 };
+  #state: RegistrationSnapshot = { state: 'unregistered', failures: 0 };
   #closed = false;
   #inFlight = false;
 
@@ -59,7 +60,7 @@ export class Registration extends TypedEmitter<{ state: [RegistrationState] }> {
     this.#log = core.log.child({ component: 'sip-register', aor: opts.aor });
   }
 
-  get state(): RegistrationState {
+  get state(): RegistrationSnapshot {
     return this.#state;
   }
 
@@ -166,7 +167,7 @@ export class Registration extends TypedEmitter<{ state: [RegistrationState] }> {
     return granted(match?.params?.expires) ?? granted(header(rs, 'expires')) ?? this.#o.expires;
   }
 
-  #set(s: RegistrationState): void {
+  #set(s: RegistrationSnapshot): void {
     const changed = s.state !== this.#state.state || s.status !== this.#state.status || s.reason !== this.#state.reason || s.expiresAt !== this.#state.expiresAt;
     this.#state = s;
     if (changed) this.emit('state', s);

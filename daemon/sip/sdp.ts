@@ -5,8 +5,9 @@ import { isIPv6 } from 'node:net';
 import sdpTransform from 'sdp-transform';
 import type { MediaDescription, SessionDescription } from 'sdp-transform';
 
-export type AudioCodecName = 'PCMA' | 'PCMU' | 'G722' | 'opus';
-export type VideoCodecName = 'H264' | 'VP8';
+import type { AudioCodec as AudioCodecName, VideoCodec as VideoCodecName } from '../config/schema.js';
+
+export type { AudioCodecName, VideoCodecName };
 export type Direction = 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
 export type SrtpSuite = 'AES_CM_128_HMAC_SHA1_80' | 'AES_CM_128_HMAC_SHA1_32';
 
@@ -61,7 +62,7 @@ export interface CodecSpec {
 }
 
 /** The payload types we offer (static ones as assigned by RFC 3551). */
-export const AUDIO_CODECS: Record<AudioCodecName, CodecSpec> = {
+export const AUDIO_CODEC_SPECS: Record<AudioCodecName, CodecSpec> = {
   PCMU: { payloadType: 0, encoding: 'PCMU', clockRate: 8000 },
   PCMA: { payloadType: 8, encoding: 'PCMA', clockRate: 8000 },
   // RFC 3551: G.722 is announced with 8000 although it samples at 16 kHz
@@ -69,7 +70,7 @@ export const AUDIO_CODECS: Record<AudioCodecName, CodecSpec> = {
   opus: { payloadType: 111, encoding: 'opus', clockRate: 48000, channels: 2, fmtp: 'minptime=10;useinbandfec=1' },
 };
 export const TELEPHONE_EVENT: CodecSpec = { payloadType: 101, encoding: 'telephone-event', clockRate: 8000, fmtp: '0-16' };
-export const VIDEO_CODECS: Record<VideoCodecName, CodecSpec> = {
+export const VIDEO_CODEC_SPECS: Record<VideoCodecName, CodecSpec> = {
   H264: { payloadType: 96, encoding: 'H264', clockRate: 90000, fmtp: 'packetization-mode=1;profile-level-id=42e01f' },
   VP8: { payloadType: 97, encoding: 'VP8', clockRate: 90000 },
 };
@@ -117,13 +118,13 @@ function mediaSection(kind: 'audio' | 'video', m: MediaOfferBase, codecs: CodecS
 export function buildOffer(desc: SessionOffer): string {
   const media: MediaDescription[] = [];
   if (desc.audio) {
-    const codecs = desc.audio.codecs.map((c) => AUDIO_CODECS[c]);
+    const codecs = desc.audio.codecs.map((c) => AUDIO_CODEC_SPECS[c]);
     if (desc.audio.telephoneEvent ?? true) codecs.push(TELEPHONE_EVENT);
     media.push(mediaSection('audio', desc.audio, codecs, desc.address, false, desc.audio.ptime));
   }
   if (desc.video) {
     const codecs = desc.video.codecs.map((c) => {
-      const spec = VIDEO_CODECS[c];
+      const spec = VIDEO_CODEC_SPECS[c];
       if (c !== 'H264' || !desc.video?.h264) return spec;
       const h = desc.video.h264;
       return { ...spec, fmtp: `packetization-mode=${h.packetizationMode ?? 1};profile-level-id=${h.profileLevelId ?? '42e01f'}` };

@@ -7,7 +7,7 @@ import sdpTransform from 'sdp-transform';
 import type { MediaDescription, SessionDescription } from 'sdp-transform';
 import { VcError } from '../errors.js';
 import {
-  AUDIO_CODECS, cryptoLine, newSdesCrypto, writeSession,
+  AUDIO_CODEC_SPECS, cryptoLine, newSdesCrypto, writeSession,
   type AudioCodecName, type Direction, type SdesCrypto, type SrtpSuite, type VideoCodecName,
 } from './sdp.js';
 
@@ -27,7 +27,7 @@ export interface NegotiatedCodec {
   rtcpFeedback: { type: string; subtype?: string }[];
 }
 
-export interface NegotiatedMedia {
+export interface NegotiatedMLine {
   kind: 'audio' | 'video';
   index: number;
   mid?: string;
@@ -50,8 +50,8 @@ export interface RejectedMedia {
 }
 
 export interface Negotiation {
-  audio?: NegotiatedMedia;
-  video?: NegotiatedMedia;
+  audio?: NegotiatedMLine;
+  video?: NegotiatedMLine;
   rejected: RejectedMedia[];
   /** The parsed remote SDP (for writing the answer). */
   remote: SessionDescription;
@@ -137,7 +137,7 @@ function mirror(d: Direction): Direction {
 function chooseCodec(kind: 'audio' | 'video', offered: OfferedCodec[], caps: Capabilities): OfferedCodec | undefined {
   if (kind === 'audio') {
     for (const want of caps.audio?.codecs ?? []) {
-      const spec = AUDIO_CODECS[want];
+      const spec = AUDIO_CODEC_SPECS[want];
       const hit = offered.find((o) => o.codec.toLowerCase() === spec.encoding.toLowerCase() && (o.rate === spec.clockRate || o.rate === 0));
       if (hit) return hit;
     }

@@ -7,7 +7,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SipStack } from '../../daemon/sip/SipStack.js';
 import type { IncomingCall } from '../../daemon/sip/IncomingCall.js';
-import type { RegistrationState } from '../../daemon/sip/Registration.js';
+import type { RegistrationSnapshot } from '../../daemon/sip/Registration.js';
 import { buildOffer } from '../../daemon/sip/sdp.js';
 import { buildAnswer, negotiate } from '../../daemon/sip/sdpNegotiate.js';
 import { startTestStack } from '../helpers/sipTestStack.js';
@@ -203,7 +203,7 @@ describe('REGISTER to kamailio', () => {
   afterAll(() => disposeKamailio(kam));
 
   it('registers with digest, is reachable through kamailio, re-registers after kamailio restarts', async () => {
-    const states: RegistrationState[] = [];
+    const states: RegistrationSnapshot[] = [];
     const reg = stack.register({
       registrar: { uri: kam.uri, transport: 'udp' },
       aor: `sip:zhengzhou@${kam.domain}`,
@@ -247,7 +247,7 @@ describe('REGISTER to kamailio', () => {
     // a wrong password fails with the status and keeps retrying
     const bad = stack.register({ registrar: { uri: kam.uri, transport: 'udp' }, aor: `sip:zhengzhou@${kam.domain}`, credentials: { username: 'zhengzhou', password: 'wrong' }, expires: 60, retry: { minMs: 5000, maxMs: 5000 } });
     cleanup.push(() => bad.close());
-    const failed = await new Promise<RegistrationState>((r) => bad.on('state', (s) => s.state === 'failed' && r(s)));
+    const failed = await new Promise<RegistrationSnapshot>((r) => bad.on('state', (s) => s.state === 'failed' && r(s)));
     expect(failed).toMatchObject({ status: 401, reason: expect.stringMatching(/authentication failed/) });
   });
 });

@@ -9,7 +9,7 @@ import { VcError, toVcError } from '../../errors.js';
 import { resolveCredentials } from '../../config/validate.js';
 import type { DigestCredentials } from '../../sip/digest.js';
 import type { IncomingCall } from '../../sip/IncomingCall.js';
-import type { Registration, RegistrationState } from '../../sip/Registration.js';
+import type { Registration, RegistrationSnapshot } from '../../sip/Registration.js';
 import type { SipStack } from '../../sip/SipStack.js';
 import { parseUri } from '../../sip/message.js';
 import { answerFor, negotiateFor, offerFor, toMediaNegotiated } from './sipMedia.js';
@@ -94,7 +94,7 @@ export class SipSignalling extends TypedEmitter<SignallingEvents> implements Sig
         r.off('state', on);
         reject(new VcError('SIP_TIMEOUT', `registration to ${ep.id} not confirmed: ${r.state.reason ?? r.state.state}`, { status: r.state.status }));
       }, this.#o.registerTimeoutMs ?? 10_000);
-      const on = (s: RegistrationState): void => {
+      const on = (s: RegistrationSnapshot): void => {
         if (s.state === 'registered') {
           clearTimeout(timer);
           r.off('state', on);
@@ -109,7 +109,7 @@ export class SipSignalling extends TypedEmitter<SignallingEvents> implements Sig
     });
   }
 
-  registrationState(endpointId: string): RegistrationState | undefined {
+  registrationState(endpointId: string): RegistrationSnapshot | undefined {
     return this.#regs.get(endpointId)?.state;
   }
 

@@ -5,7 +5,7 @@ import sdpTransform from 'sdp-transform';
 import type { Endpoint } from '../../config/schema.js';
 import type { LocalMedia, NegotiatedMedia, NegotiatedStream } from '../../media/types.js';
 import { buildOffer } from '../../sip/sdp.js';
-import { buildAnswer, negotiate, type Capabilities, type Negotiation, type NegotiatedMedia as SipStream } from '../../sip/sdpNegotiate.js';
+import { buildAnswer, negotiate, type Capabilities, type Negotiation, type NegotiatedMLine } from '../../sip/sdpNegotiate.js';
 
 /** What we can carry for an endpoint: its configured codecs. SRTP is off (see SipMediaLeg). */
 export function capabilitiesOf(ep: Endpoint): Capabilities {
@@ -59,7 +59,7 @@ export function answerFor(neg: Negotiation, local: LocalMedia, o: { sessionId?: 
   return buildAnswer(neg, { address: local.address, sessionId: o.sessionId, version: o.version, audio: line(local.audio), video: line(local.video) }).sdp;
 }
 
-function stream(m: SipStream): NegotiatedStream {
+function stream(m: NegotiatedMLine): NegotiatedStream {
   const fb = m.codec.rtcpFeedback;
   const s: NegotiatedStream = {
     port: m.remote.port,
