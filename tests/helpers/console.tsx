@@ -6,6 +6,7 @@ import { render } from 'ink-testing-library';
 import type { ConferenceView, EndpointView, ParticipantView } from '../../protocol/index.js';
 import { KeyProvider } from '../../cli/ui/hooks/useKeys.js';
 import { I18nContext, translator, type UiLang } from '../../cli/ui/i18n/index.js';
+import { sleep } from './wait.js';
 
 type Instance = ReturnType<typeof render>;
 const live = new Set<Instance>();
@@ -28,7 +29,6 @@ export function plain(frame: string | undefined): string {
   return (frame ?? '').replace(/\u001b\[[0-9;]*m/g, '');
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Let React and Ink settle after a key press: wait `ms`, then until no rendered instance has drawn a

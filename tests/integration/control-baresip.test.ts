@@ -15,15 +15,8 @@ import { conferenceControl, followConferences } from '../../daemon/scheduler/wir
 import { systemClock } from '../../daemon/util/clock.js';
 import { silentLogger } from '../../daemon/util/logger.js';
 import type { ConferenceView, HandView, TemplateView } from '../../protocol/index.js';
+import { sleep, until } from '../helpers/wait.js';
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-async function until(what: string, fn: () => boolean | Promise<boolean>, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await fn())) {
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(150);
-  }
-}
 
 const SITES = [
   { id: 'zhuhuichang', color: 'white', kind: 'city' },

@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt } from '../helpers/build.js';
 import { ROOT } from '../helpers/daemon.js';
+import { until } from '../helpers/wait.js';
 
 // `npm run demo` (scripts/demo.mjs) with its real daemon, baresip rooms and kamailio, stopped the
 // three ways a demo ends: Ctrl-C (SIGINT), SIGTERM, and the daemon dying. Every process it started
@@ -49,14 +50,6 @@ function leftOver(procs: Proc[]): Proc[] {
   const pids = new Set(procs.map((p) => p.pid));
   const pgids = new Set(procs.map((p) => p.pgid));
   return [...processes().values()].filter((p) => p.state !== 'Z' && (pids.has(p.pid) || pgids.has(p.pgid)));
-}
-
-async function until(what: string, pred: () => boolean, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!pred()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 let demo: ChildProcess | undefined;

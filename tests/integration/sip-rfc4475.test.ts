@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
 import { newId, rawSip, sipRequest, statusOf, headerOf, type RawSip } from '../peers/rawsip.js';
-import { sleep } from '../faults/helpers.js';
+import { sleep } from '../helpers/wait.js';
 
 const CORPUS = join(ROOT, 'tests', 'corpora', 'rfc4475');
 
