@@ -28,7 +28,7 @@ function span(o: OccurrenceView): string {
 }
 
 const STATE_MARK: Record<OccurrenceView['state'], string> = {
-  pending: 'pending', preflight: 'checked', started: 'RUNNING', ended: 'ended', missed: 'MISSED', cancelled: 'cancelled',
+  pending: 'pending', preflight: 'checked', started: 'RUNNING', ended: 'ended', missed: 'MISSED', cancelled: 'cancelled', skipped: 'skipped',
 };
 
 function readiness(p?: PreflightReport): string {
@@ -43,7 +43,7 @@ export function renderOccurrences(list: OccurrenceView[]): string {
   const rows = list.map((o) => [
     span(o) + (zones.size > 1 ? zoneNote(o.timezone ?? 'UTC') : ''),
     o.title, o.scheduleId, STATE_MARK[o.state], String(o.endpoints?.length ?? ''),
-    [readiness(o.preflight), o.reason ?? '', o.originalStart ? `moved from ${wall(o.originalStart, o.timezone ?? 'UTC')}` : ''].filter(Boolean).join('; '),
+    [readiness(o.preflight), o.reason ?? '', o.note ?? '', o.originalStart ? `moved from ${wall(o.originalStart, o.timezone ?? 'UTC')}` : ''].filter(Boolean).join('; '),
   ]);
   const head = zones.size === 1 ? `times in ${[...zones][0]}\n` : '';
   return head + table(['when', 'title', 'id', 'state', 'sites', 'notes'], rows);
@@ -63,7 +63,8 @@ export function renderSchedule(s: ScheduleView | ScheduleDetail): string {
     for (const e of s.exceptions) {
       lines.push(`  ${e.kind === 'cancelled' ? 'cancelled' : 'moved'}:  ${wall(e.occurrenceStart, s.timezone)}${e.newStart ? ` -> ${wall(e.newStart, s.timezone)}` : ''}`);
     }
-    if (s.upcoming.length) lines.push('  next:', ...s.upcoming.map((o) => `    ${span(o)}  ${STATE_MARK[o.state]}${o.reason ? `  (${o.reason})` : ''}`));
+    if (s.workdays === 'cn') lines.push('  workdays:  China\'s working-day calendar (holidays skipped, make-up days worked)');
+    if (s.upcoming.length) lines.push('  next:', ...s.upcoming.map((o) => `    ${span(o)}  ${STATE_MARK[o.state]}${o.reason ? `  (${o.reason})` : ''}${o.note ? `  (${o.note})` : ''}`));
     if (s.lastPreflight) lines.push(`  last pre-flight (${wall(s.lastPreflight.at, s.timezone)}): ${readiness(s.lastPreflight)}`);
   }
   return lines.join('\n');

@@ -5,7 +5,7 @@ import type { AuditEntry, AuditListParams, StatusResult, SubscribeParams } from 
 import type { EndpointCheckResult, EndpointDetail, EndpointDiagnoseResult, EndpointView, EndpointsListParams } from './endpoints.js';
 import type { CdrListParams, CdrRow, DailyReport, ReportDailyParams } from './reports.js';
 import type { Role } from './rpc.js';
-import type { OccurrenceView, PreflightReport, ScheduleAddParams, ScheduleBookResult, ScheduleCancelParams, ScheduleCancelResult, ScheduleDetail, ScheduleEditParams, ScheduleImportParams, ScheduleImportResult, ScheduleListParams } from './schedules.js';
+import type { CalendarImportResult, CalendarListResult, OccurrenceView, PreflightReport, ScheduleAddParams, ScheduleBookResult, ScheduleCancelParams, ScheduleCancelResult, ScheduleDetail, ScheduleEditParams, ScheduleImportParams, ScheduleImportResult, ScheduleListParams } from './schedules.js';
 
 // Each entry: what the method takes and gives back. Who may call it, and whether it is audited, is METHODS below.
 
@@ -54,6 +54,8 @@ export interface Methods {
   'cdr.list': { params: CdrListParams | undefined; result: CdrRow[] };
   'report.daily': { params: ReportDailyParams | undefined; result: DailyReport };
   'template.list': { params: Record<string, never> | undefined; result: TemplateView[] };
+  'calendar.list': { params: { year: number }; result: CalendarListResult };
+  'calendar.import': { params: { ics: string }; result: CalendarImportResult };
   'template.show': { params: { id: string }; result: TemplateView };
 }
 
@@ -115,5 +117,7 @@ export const METHODS = {
   'cdr.list': { role: 'viewer', audited: false },
   'report.daily': { role: 'viewer', audited: false },
   'template.list': { role: 'viewer', audited: false },
+  'calendar.list': { role: 'viewer', audited: false },
+  'calendar.import': { role: 'operator', audited: true },
   'template.show': { role: 'viewer', audited: false },
 } as const satisfies { [M in MethodName]: MethodInfo };

@@ -16,6 +16,8 @@ export interface PreflightReport {
 }
 
 export interface ScheduleView {
+  /** 'cn': follows China's working-day calendar. */
+  workdays?: 'cn';
   id: string;
   title: string;
   start: string;
@@ -34,7 +36,10 @@ export interface OccurrenceView {
   title: string;
   start: string;
   end: string;
-  state: 'pending' | 'preflight' | 'started' | 'ended' | 'missed' | 'cancelled';
+  /** skipped: the series follows the working-day calendar and this day is off (reason names the holiday). */
+  state: 'pending' | 'preflight' | 'started' | 'ended' | 'missed' | 'cancelled' | 'skipped';
+  /** Why the calendar moved it in or out: "make-up working day (补班, 国庆节)", "2027 not published yet…". */
+  note?: string;
   conferenceId?: string;
   preflight?: PreflightReport;
   /** The schedule's zone, for showing local times. */
@@ -51,6 +56,8 @@ export interface ScheduleAddParams {
   title?: string;
   /** A meeting template of the site config; the other params add to or override it. */
   template?: string;
+  /** 'cn': follow China's official working-day calendar (调休): no meeting on holidays, make-up days worked. */
+  workdays?: 'cn';
   /** ISO instant with offset, or a wall-clock time "2026-12-07 09:00" read in `timezone`. */
   start: string;
   /** Needed unless the template gives one. */
@@ -155,4 +162,30 @@ export interface ScheduleImportParams {
 export interface ScheduleImportResult {
   imported: ScheduleView[];
   skipped: { uid: string; summary: string; reason: string }[];
+}
+
+/** One special day of the working-day calendar. */
+export interface CalendarDayView {
+  day: string;
+  /** off: a holiday (or a site day off); work: a make-up working day (补班). */
+  kind: 'off' | 'work';
+  name: string;
+  /** official: the State Council's arrangement; statutory: a year not published yet; site: imported. */
+  source: 'official' | 'statutory' | 'site';
+}
+
+export interface CalendarListResult {
+  year: number;
+  /** The year's arrangement is published (or the site imported it). */
+  confirmed: boolean;
+  days: CalendarDayView[];
+}
+
+export interface CalendarImportResult {
+  /** Days taken from the file (days off and make-up days). */
+  offDays: number;
+  workDays: number;
+  /** Years whose site days the import replaced. */
+  years: number[];
+  skipped: { summary: string; line: number; reason: string }[];
 }

@@ -7,6 +7,7 @@ import { endpoints } from './endpoints.js';
 import { report } from './report.js';
 import { schedule } from './schedule.js';
 import { template } from './template.js';
+import { calendar } from './calendar.js';
 
 /** Commands added by later layers (endpoints, conf, schedule, template, cdr, console, report). */
-export const commands: Command[] = [consoleCommand, endpoints, endpoint, schedule, conf, template, cdr, report];
+export const commands: Command[] = [consoleCommand, endpoints, endpoint, schedule, calendar, conf, template, cdr, report];

@@ -37,6 +37,7 @@ const clearable = (v: string | undefined): string | null | undefined => (v === u
 const AddOptions = z.object({
   title: z.string().min(1, 'give the meeting a title').optional(),
   template: z.string().min(1).optional(),
+  workdays: z.enum(['cn'], { message: 'the only working-day calendar is cn (China, with 调休)' }).optional(),
   start: z.string().min(1),
   duration: z.string().min(1).optional(),
   rrule: z.string().optional(),
@@ -56,6 +57,7 @@ const add = new Command('add')
   .requiredOption('--start <time>', 'first start, "2026-12-07 09:00" in the meeting\'s zone (or ISO with offset)')
   .option('--duration <d>', 'length, e.g. 90m, 1h30m (default: the template\'s)')
   .option('--rrule <rule>', 'repeat rule (RFC 5545), e.g. "FREQ=WEEKLY;BYDAY=MO"')
+  .option('--workdays <cn>', 'follow China\'s working-day calendar: no meeting on holidays, make-up days (补班) worked')
   .option('--endpoints <ids>', 'participants, comma-separated endpoint ids')
   .option('--group <group>', 'all endpoints of a group (e.g. towns)')
   .option('--upstream <id>', 'upstream link to dial (e.g. zhengzhou)')
@@ -70,7 +72,7 @@ const add = new Command('add')
     if (!o.template && !o.duration) throw usage('say how long it lasts: --duration 90m (or book a --template that says)');
     if (!o.template && !o.endpoints && !o.group && !o.upstream) throw usage('say who takes part: --endpoints a,b or --group towns, or a --template');
     const r = await withClient(g, (c) => c.call('schedule.add', {
-      ...(o.title ? { title: o.title } : {}), ...(o.template ? { template: o.template } : {}), start: o.start,
+      ...(o.title ? { title: o.title } : {}), ...(o.template ? { template: o.template } : {}), ...(o.workdays ? { workdays: o.workdays } : {}), start: o.start,
       ...(o.duration ? { durationMinutes: minutes(o.duration, '--duration') } : {}),
       ...(o.rrule ? { rrule: o.rrule } : {}), ...(o.endpoints ? { endpoints: list(o.endpoints) } : {}), ...(o.group ? { group: o.group } : {}),
       ...(o.upstream ? { upstream: o.upstream } : {}), ...(o.chair ? { chair: o.chair } : {}), ...(o.tz ? { timezone: o.tz } : {}),

@@ -94,6 +94,8 @@ export const Template = z.strictObject({
   upstream: Id.optional(),
   mode: ConferenceMode.optional(),
   durationMinutes: z.number().int().min(1).max(24 * 60).optional(),
+  /** Booked series follow China's working-day calendar (调休): holidays skipped, make-up days worked. */
+  workdays: z.enum(['cn']).optional(),
 });
 export type Template = z.infer<typeof Template>;
 

@@ -14,6 +14,7 @@ export interface TemplatedRequest {
   chair?: string;
   mode?: Template['mode'];
   durationMinutes?: number;
+  workdays?: 'cn';
 }
 
 export function findTemplate(config: SiteConfig, id: string): Template {
@@ -48,5 +49,6 @@ export function applyTemplate<P extends TemplatedRequest>(config: SiteConfig, p:
   if (p.chair === undefined && t.chair !== undefined) out.chair = t.chair;
   if (p.mode === undefined && t.mode !== undefined) out.mode = t.mode;
   if (p.durationMinutes === undefined && t.durationMinutes !== undefined) out.durationMinutes = t.durationMinutes;
+  if (p.workdays === undefined && t.workdays !== undefined) out.workdays = t.workdays;
   return out;
 }

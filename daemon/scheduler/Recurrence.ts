@@ -2,6 +2,7 @@ import { VcError } from '../errors.js';
 import { parseRRule, untilFloating, type ParsedRRule } from './rruleText.js';
 import { RuleWalker } from './ruleWalk.js';
 import { floatingToUtc, utcToFloating } from './zonedTime.js';
+import type { DayInfo, WorkCalendar } from './workdays/WorkCalendar.js';
 
 /** What a schedule's times are made of. */
 export interface SeriesTimes {
@@ -10,6 +11,15 @@ export interface SeriesTimes {
   /** null: a one-off meeting. */
   rrule: string | null;
   tz: string;
+  /** Follow this working-day calendar: no occurrence on a day off; make-up days count for rules
+   *  that meet every working day (调休). */
+  calendar?: WorkCalendar | null;
+}
+
+/** An occurrence the rule generates on a day off, left out of the series. */
+export interface SkippedOccurrence {
+  start: number;
+  day: DayInfo;
 }
 
 export interface OccurrenceException {
@@ -27,6 +37,7 @@ export interface Occurrence {
 }
 
 const DAY = 86_400_000;
+const localDay = (utc: number, tz: string): string => new Date(utcToFloating(utc, tz)).toISOString().slice(0, 10);
 /** Years a series may start in (wall clock of its zone): a start in the year 100 made every
  *  expansion walk 19 centuries; a meeting system has no business before 1970 or after 2100. */
 export const MIN_START_YEAR = 1970;
@@ -59,6 +70,7 @@ export class Recurrence {
   readonly times: SeriesTimes;
   readonly rule: ParsedRRule | null;
   readonly #rrule: RuleWalker | null;
+  #last: number | undefined;
   /** Starts already expanded for a window: conflict checks and the runner ask for overlapping
    *  windows again and again, and rrule walks from DTSTART every time. */
   #cache: { from: number; to: number; starts: number[] } | undefined;
@@ -108,19 +120,63 @@ export class Recurrence {
     return starts.filter((t) => t >= fromUtc && t < toUtc);
   }
 
-  #expand(fromUtc: number, toUtc: number, limit: number): number[] {
+  #expand(fromUtc: number, toUtc: number, limit: number, skipped?: SkippedOccurrence[]): number[] {
     if (!this.#rrule) return [];
     const tz = this.times.tz;
+    const cal = this.times.calendar ?? null;
     // widen by a day: offsets differ by at most ~26 h, the exact filter is done on UTC below
     const a = new Date(Math.max(utcToFloating(fromUtc, tz) - DAY, utcToFloating(this.times.startUtc, tz)));
     const b = new Date(utcToFloating(toUtc, tz) + DAY);
     const out: number[] = [];
     this.#rrule.walk(a.getTime(), (r) => r.between(a, b, true, (d) => {
       const utc = floatingToUtc(d.getTime(), tz);
-      if (utc >= fromUtc && utc < toUtc) out.push(utc);
+      if (utc >= fromUtc && utc < toUtc) {
+        const day = cal?.info(localDay(utc, tz));
+        if (day?.off) skipped?.push({ start: utc, day });
+        else out.push(utc);
+      }
       return out.length < limit;
     }));
+    if (cal && this.#meetsEveryWorkingDay()) {
+      // make-up working days (补班) are weekend days the rule does not generate: add them at the
+      // series' time of day, within what was expanded (and not past the rule's own end)
+      const last = out.length >= limit ? out[out.length - 1]! : toUtc;
+      const end = this.#lastStart();
+      const timeOfDay = ((utcToFloating(this.times.startUtc, tz) % DAY) + DAY) % DAY;
+      for (const day of cal.makeUpDays(localDay(Math.max(fromUtc, this.times.startUtc) - DAY, tz), localDay(Math.min(last, TIME_LIMIT - DAY), tz))) {
+        const utc = floatingToUtc(Date.parse(`${day}T00:00:00Z`) + timeOfDay, tz);
+        if (utc >= fromUtc && utc < toUtc && utc >= this.times.startUtc && utc <= last && utc <= end && !out.includes(utc)) out.push(utc);
+      }
+      out.sort((x, y) => x - y);
+      if (out.length > limit) out.length = limit;
+    }
     return out;
+  }
+
+  /** The latest start the rule allows (its UNTIL, or its COUNT-th start), Infinity when open-ended. */
+  #lastStart(): number {
+    if (this.#last !== undefined) return this.#last;
+    if (!this.#rrule || !this.rule || (this.rule.until === null && this.rule.count === null)) return (this.#last = Infinity);
+    const d = this.#rrule.first((r) => r.before(new Date(TIME_LIMIT - 2 * DAY), true));
+    return (this.#last = d ? floatingToUtc(d.getTime(), this.times.tz) : -Infinity);
+  }
+
+  /** A rule that meets Monday to Friday (weekly or daily, every week): "every working day". */
+  #meetsEveryWorkingDay(): boolean {
+    const o = this.rule?.options;
+    if (!o || (o.interval ?? 1) !== 1) return false;
+    const raw = o.byweekday;
+    const list = Array.isArray(raw) ? raw : raw != null ? [raw] : [];
+    const days = new Set(list.map((w) => (typeof w === 'number' ? w : typeof w === 'string' ? -1 : w.weekday)));
+    return [0, 1, 2, 3, 4].every((d) => days.has(d)) && !days.has(5) && !days.has(6);
+  }
+
+  /** Occurrences the rule generates in [fromUtc, toUtc) on days off of its calendar (none without one). */
+  skippedBetween(fromUtc: number, toUtc: number): SkippedOccurrence[] {
+    if (!this.times.calendar) return [];
+    const skipped: SkippedOccurrence[] = [];
+    this.#expand(clampTime(fromUtc), clampTime(toUtc), Infinity, skipped);
+    return skipped;
   }
 
   /** A COUNT series' walks always start at DTSTART: walk it to its end once, so that a series too

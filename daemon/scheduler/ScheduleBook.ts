@@ -1,6 +1,7 @@
 import type { ScheduleAddParams, ScheduleConflict, ScheduleEditParams } from '../../protocol/index.js';
 import type { SiteConfig } from '../config/schema.js';
 import { applyTemplate } from '../config/templates.js';
+import type { WorkCalendar } from './workdays/WorkCalendar.js';
 import { VcError } from '../errors.js';
 import type { Store } from '../store/Store.js';
 import type { NewSchedule, ScheduleException, ScheduleRow } from '../store/ScheduleRepo.js';
@@ -64,6 +65,8 @@ export interface ScheduleBookOptions {
   clock: Clock;
   log: Logger;
   config: () => SiteConfig;
+  /** The working-day calendar series with workdays 'cn' follow (the site's imported days included). */
+  calendar: () => WorkCalendar;
 }
 
 export class ScheduleBook {
@@ -71,6 +74,7 @@ export class ScheduleBook {
   readonly #clock: Clock;
   readonly #log: Logger;
   readonly #config: () => SiteConfig;
+  readonly #calendar: () => WorkCalendar;
   /** By schedule id; a row that cannot be expanded is remembered with its error (and logged once). */
   readonly #recurrences = new Map<string, { sig: string; rec?: Recurrence; err?: unknown; logged?: boolean }>();
   #generation = 0;
@@ -80,6 +84,7 @@ export class ScheduleBook {
     this.#clock = opts.clock;
     this.#log = opts.log;
     this.#config = opts.config;
+    this.#calendar = opts.calendar;
   }
 
   /** Bumped by every change of the book made here: a long import checks it before it commits. */
@@ -90,14 +95,15 @@ export class ScheduleBook {
   /** The (cached) recurrence of a stored schedule. */
   recurrence(row: ScheduleRow): Recurrence {
     // keyed on the times themselves: two edits within one clock tick must not share an entry
-    const sig = `${row.startUtc}|${row.durationMs}|${row.rrule ?? ''}|${row.tz}`;
+    const cal = row.workdays === 'cn' ? this.#calendar() : null;
+    const sig = `${row.startUtc}|${row.durationMs}|${row.rrule ?? ''}|${row.tz}|${cal ? `cn${cal.version}` : ''}`;
     const hit = this.#recurrences.get(row.id);
     if (hit && hit.sig === sig) {
       if (hit.rec) return hit.rec;
       throw hit.err;
     }
     try {
-      const rec = new Recurrence({ startUtc: row.startUtc, durationMs: row.durationMs, rrule: row.rrule, tz: row.tz });
+      const rec = new Recurrence({ startUtc: row.startUtc, durationMs: row.durationMs, rrule: row.rrule, tz: row.tz, calendar: cal });
       // a row stored before the limits (a start in the year 100, a rule that never matches) fails
       // here once, within the step budget, instead of in every later listing
       rec.first();
@@ -145,9 +151,12 @@ export class ScheduleBook {
     const durationMs = checkDuration(p.durationMinutes);
     const startUtc = parseStart(p.start, tz);
     const who = resolveParticipants(cfg, p);
-    const rec = checkTimes({ startUtc, durationMs, rrule: p.rrule ?? null, tz }, now);
+    const checked = checkTimes({ startUtc, durationMs, rrule: p.rrule ?? null, tz }, now);
+    const workdays = p.workdays ?? null;
+    // conflicts are checked against the meetings that will really take place
+    const rec = workdays ? new Recurrence({ ...checked.times, calendar: this.#calendar() }) : checked;
     const fields: NewSchedule = {
-      title, startUtc: rec.times.startUtc, durationMs, rrule: rec.rule?.text ?? null, tz, ...who, mode: p.mode ?? null, createdBy: actor.name,
+      title, startUtc: rec.times.startUtc, durationMs, rrule: rec.rule?.text ?? null, tz, ...who, mode: p.mode ?? null, createdBy: actor.name, workdays,
     };
     const out = this.#store.transaction(() => {
       const overridden = this.#check({ id: null, title, tz, participants: participantsOf(who), rec, exceptions: [], from: now }, Boolean(p.force));
@@ -325,7 +334,7 @@ export class ScheduleBook {
       const previous = this.#store.schedules.update(row.id, { rrule: oldRule });
       const created = this.#store.schedules.create({
         title, startUtc: rec.times.startUtc, durationMs, rrule: rec.rule?.text ?? null, tz, ...who, mode: p.mode ?? row.mode,
-        createdBy: actor.name, forced: overridden.length > 0,
+        createdBy: actor.name, forced: overridden.length > 0, workdays: row.workdays,
       });
       for (const e of m.exceptions.filter((x) => x.occurrenceStartUtc >= occ.key)) this.#store.schedules.removeException(row.id, e.occurrenceStartUtc);
       for (const e of carried) this.#store.schedules.setException({ ...e, scheduleId: created.id });

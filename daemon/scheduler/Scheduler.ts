@@ -1,5 +1,5 @@
 import type {
-  OccurrenceView, PreflightReport, ScheduleAddParams, ScheduleBookResult, ScheduleCancelParams, ScheduleCancelResult,
+  CalendarDayView, CalendarImportResult, CalendarListResult, OccurrenceView, PreflightReport, ScheduleAddParams, ScheduleBookResult, ScheduleCancelParams, ScheduleCancelResult,
   ScheduleDetail, ScheduleEditParams, ScheduleImportParams, ScheduleImportResult, ScheduleListParams,
 } from '../../protocol/index.js';
 import type { SiteConfig } from '../config/schema.js';
@@ -10,6 +10,10 @@ import { systemClock, type Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { TypedEmitter } from '../util/TypedEmitter.js';
 import { importCalendar } from './ics/importCalendar.js';
+import { parseHolidayIcs } from './workdays/holidayIcs.js';
+import { SiteCalendar } from './workdays/SiteCalendar.js';
+import type { DayInfo } from './workdays/WorkCalendar.js';
+import { utcToFloating } from './zonedTime.js';
 import { schedulesToIcs } from './ics/icsExport.js';
 import { OccurrenceRunner } from './OccurrenceRunner.js';
 import { Preflight } from './Preflight.js';
@@ -17,6 +21,21 @@ import type { Occurrence } from './Recurrence.js';
 import { ScheduleBook, type Actor, type BookOutcome, type Meeting } from './ScheduleBook.js';
 import type { ConferenceControl, Prober, SchedulerEvents } from './types.js';
 import { iso, occurrenceView, scheduleDetail, scheduleView, type OccurrenceStateName } from './views.js';
+
+const STATUTORY_NOTE = 'statutory holidays only';
+
+/** Why the calendar left an occurrence out. */
+function skipReason(day: DayInfo): string {
+  const what = day.name ? `holiday: ${day.name}` : 'day off';
+  return day.confirmed ? what : `${what} (${day.day.slice(0, 4)} arrangement not published yet: ${STATUTORY_NOTE})`;
+}
+
+/** What to tell about an occurrence that takes place on a working-day series. */
+function dayNote(day: DayInfo): string | undefined {
+  if (day.makeUp) return `make-up working day (补班${day.name ? `, ${day.name}` : ''})`;
+  if (!day.confirmed) return `${day.day.slice(0, 4)} holidays not published yet: ${STATUTORY_NOTE} are skipped`;
+  return undefined;
+}
 
 export interface SchedulerOptions {
   store: Store;
@@ -52,6 +71,7 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
   readonly #log: Logger;
   readonly #conferences: ConferenceControl;
   readonly #book: ScheduleBook;
+  readonly #site: SiteCalendar;
   readonly #preflight: Preflight;
   readonly #runner: OccurrenceRunner;
   #config: SiteConfig;
@@ -64,7 +84,8 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
     this.#config = opts.config;
     this.#conferences = opts.conferences;
     const config = (): SiteConfig => this.#config;
-    this.#book = new ScheduleBook({ store: this.#store, clock: this.#clock, log: this.#log, config });
+    this.#site = new SiteCalendar(this.#store);
+    this.#book = new ScheduleBook({ store: this.#store, clock: this.#clock, log: this.#log, config, calendar: () => this.#site.calendar() });
     this.#preflight = new Preflight({
       prober: opts.prober, clock: this.#clock, log: this.#log,
       degradedRttMs: () => this.#config.health.degradedRttMs,
@@ -138,6 +159,11 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
       for (const occ of m.rec.occurrences(from, to, m.exceptions)) {
         if (occ.start < m.row.createdAt - MINUTE && !this.#store.schedules.occurrenceState(m.row.id, occ.key)) continue;
         out.push(this.#view(m, occ, now));
+      }
+      // on a working-day series, what the calendar took out is listed too, with why
+      for (const s of m.rec.skippedBetween(Math.max(from - m.row.durationMs + 1, m.row.createdAt - MINUTE), to)) {
+        const occ = { key: s.start, start: s.start, end: s.start + m.row.durationMs };
+        out.push(occurrenceView(m.row, occ, { state: m.row.cancelledAt !== null ? 'cancelled' : 'skipped', reason: skipReason(s.day) }));
       }
       for (const e of m.exceptions) {
         const occ = { key: e.occurrenceStartUtc, start: e.occurrenceStartUtc, end: e.occurrenceStartUtc + m.row.durationMs };
@@ -231,7 +257,39 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
       state = 'missed';
       reason = 'not started (the daemon was not running)';
     }
-    return occurrenceView(m.row, occ, { state, ...(d ? { detail: d } : {}), ...(report ? { preflight: report } : {}), ...(reason ? { reason } : {}) });
+    const v = occurrenceView(m.row, occ, { state, ...(d ? { detail: d } : {}), ...(report ? { preflight: report } : {}), ...(reason ? { reason } : {}) });
+    if (m.row.workdays === 'cn') {
+      const note = dayNote(this.#site.calendar().info(new Date(utcToFloating(occ.start, m.row.tz)).toISOString().slice(0, 10)));
+      if (note) v.note = note;
+    }
+    return v;
+  }
+
+  /** Import a holiday calendar (.ics) as the site's days off and make-up days (not as meetings). */
+  importHolidays(ics: string, actor: Actor): CalendarImportResult {
+    const parsed = parseHolidayIcs(ics);
+    const years = this.#site.import(parsed.days);
+    this.#changed();
+    const result: CalendarImportResult = {
+      offDays: parsed.days.filter((d) => d.kind === 'off').length, workDays: parsed.days.filter((d) => d.kind === 'work').length,
+      years, skipped: parsed.skipped.slice(0, 100),
+    };
+    this.#log.info({ ...result, skipped: parsed.skipped.length, by: actor.name }, 'holiday calendar imported');
+    return result;
+  }
+
+  /** The special days of a year: holidays and make-up days, official, statutory or the site's. */
+  calendarYear(year: number): CalendarListResult {
+    if (!Number.isInteger(year) || year < 1970 || year > 2100) throw new VcError('BAD_REQUEST', `year ${year} is out of range (1970–2100)`);
+    const cal = this.#site.calendar();
+    const days: CalendarDayView[] = [];
+    for (let t = Date.UTC(year, 0, 1); t < Date.UTC(year + 1, 0, 1); t += DAY) {
+      const info = cal.info(new Date(t).toISOString().slice(0, 10));
+      if (info.source === 'weekend' || info.source === 'ordinary' || !info.name) continue;
+      if (!info.off && !info.makeUp && info.source !== 'site') continue;
+      days.push({ day: info.day, kind: info.off ? 'off' : 'work', name: info.name, source: info.source });
+    }
+    return { year, confirmed: cal.confirmedYear(year), days };
   }
 
   /** End the conference of a running occurrence; returns its id when there was one. */

@@ -19,6 +19,7 @@ export function scheduleView(row: ScheduleRow): ScheduleView {
     chair: row.chair,
     createdBy: row.createdBy,
     cancelled: row.cancelledAt !== null,
+    ...(row.workdays ? { workdays: row.workdays } : {}),
   };
 }
 

@@ -26,6 +26,8 @@ export interface ScheduleRow {
   cancelledAt: number | null;
   /** Created despite a conflict warning. */
   forced: boolean;
+  /** 'cn': follows the official working-day calendar (holidays skipped, make-up days worked). */
+  workdays: 'cn' | null;
 }
 
 export interface NewSchedule {
@@ -42,9 +44,10 @@ export interface NewSchedule {
   mode?: string | null;
   createdBy: string;
   forced?: boolean;
+  workdays?: 'cn' | null;
 }
 
-export type SchedulePatch = Partial<Pick<ScheduleRow, 'title' | 'startUtc' | 'durationMs' | 'rrule' | 'tz' | 'endpoints' | 'upstream' | 'chair' | 'mode' | 'forced'>>;
+export type SchedulePatch = Partial<Pick<ScheduleRow, 'title' | 'startUtc' | 'durationMs' | 'rrule' | 'tz' | 'endpoints' | 'upstream' | 'chair' | 'mode' | 'forced' | 'workdays'>>;
 
 export type ExceptionKind = 'cancelled' | 'moved';
 
@@ -93,7 +96,7 @@ export interface PreflightReportRow {
 interface ScheduleDbRow {
   id: string; title: string; start_utc: number; duration_ms: number; rrule: string | null; tz: string;
   endpoints: string; upstream: string | null; chair: string | null; mode: string | null; created_by: string;
-  created_at: number; updated_at: number; cancelled_at: number | null; forced: number;
+  created_at: number; updated_at: number; cancelled_at: number | null; forced: number; workdays: string | null;
 }
 interface ExceptionDbRow { schedule_id: string; occurrence_start_utc: number; kind: ExceptionKind; new_start_utc: number | null; created_at: number }
 interface OccurrenceDbRow { schedule_id: string; occurrence_start_utc: number; state: OccurrenceState; conference_id: string | null; updated_at: number }
@@ -104,6 +107,7 @@ const toSchedule = (r: ScheduleDbRow): ScheduleRow => ({
   id: r.id, title: r.title, startUtc: r.start_utc, durationMs: r.duration_ms, rrule: r.rrule, tz: r.tz,
   endpoints: JSON.parse(r.endpoints) as string[], upstream: r.upstream, chair: r.chair, mode: r.mode,
   createdBy: r.created_by, createdAt: r.created_at, updatedAt: r.updated_at, cancelledAt: r.cancelled_at, forced: r.forced === 1,
+  workdays: r.workdays === 'cn' ? 'cn' : null,
 });
 const toException = (r: ExceptionDbRow): ScheduleException => ({
   scheduleId: r.schedule_id, occurrenceStartUtc: r.occurrence_start_utc, kind: r.kind, newStartUtc: r.new_start_utc, createdAt: r.created_at,
@@ -118,7 +122,7 @@ const toPreflight = (r: PreflightDbRow): PreflightReportRow => ({
   id: r.id, scheduleId: r.schedule_id, occurrenceStartUtc: r.occurrence_start_utc, at: r.at, report: JSON.parse(r.report) as unknown,
 });
 
-type ScheduleParams = [string, string, number, number, string | null, string, string, string | null, string | null, string | null, string, number, number, number | null, number];
+type ScheduleParams = [string, string, number, number, string | null, string, string, string | null, string | null, string | null, string, number, number, number | null, number, string | null];
 
 export class ScheduleRepo {
   readonly #db: Database;
@@ -142,8 +146,8 @@ export class ScheduleRepo {
   constructor(db: Database, clock: Clock) {
     this.#db = db;
     this.#clock = clock;
-    const cols = 'id, title, start_utc, duration_ms, rrule, tz, endpoints, upstream, chair, mode, created_by, created_at, updated_at, cancelled_at, forced';
-    const marks = Array.from({ length: 15 }, () => '?').join(', ');
+    const cols = 'id, title, start_utc, duration_ms, rrule, tz, endpoints, upstream, chair, mode, created_by, created_at, updated_at, cancelled_at, forced, workdays';
+    const marks = Array.from({ length: 16 }, () => '?').join(', ');
     this.#insert = db.prepare(`INSERT INTO schedules (${cols}) VALUES (${marks})`);
     // a full-row write keeps one prepared statement for every patch (and lets a patch set null)
     this.#replace = db.prepare(`UPDATE schedules SET (${cols}) = (${marks}) WHERE id = ?`);
@@ -177,6 +181,7 @@ export class ScheduleRepo {
       id: s.id ?? newId('s'), title: s.title, startUtc: s.startUtc, durationMs: s.durationMs, rrule: s.rrule ?? null, tz: s.tz,
       endpoints: [...s.endpoints], upstream: s.upstream ?? null, chair: s.chair ?? null, mode: s.mode ?? null,
       createdBy: s.createdBy, createdAt: now, updatedAt: now, cancelledAt: null, forced: s.forced ?? false,
+      workdays: s.workdays ?? null,
     };
     guard(`saving schedule "${row.title}"`, () => this.#insert.run(...this.#params(row)));
     return row;
@@ -318,7 +323,7 @@ export class ScheduleRepo {
 
   #params(r: ScheduleRow): ScheduleParams {
     return [r.id, r.title, r.startUtc, r.durationMs, r.rrule, r.tz, toJson(r.endpoints), r.upstream, r.chair, r.mode,
-      r.createdBy, r.createdAt, r.updatedAt, r.cancelledAt, bool(r.forced)];
+      r.createdBy, r.createdAt, r.updatedAt, r.cancelledAt, bool(r.forced), r.workdays];
   }
 }
 

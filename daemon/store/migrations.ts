@@ -175,6 +175,14 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 3,
+    name: 'series that follow the official working-day calendar',
+    up(db) {
+      // 'cn': occurrences on official holidays are skipped, make-up working days count (调休)
+      db.exec(`ALTER TABLE schedules ADD COLUMN workdays TEXT CHECK (workdays IS NULL OR workdays IN ('cn'));`);
+    },
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.reduce((v, m) => Math.max(v, m.version), 0);

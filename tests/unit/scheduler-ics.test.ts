@@ -12,7 +12,7 @@ function row(over: Partial<ScheduleRow>): ScheduleRow {
   return {
     id: 's-abc', title: '周一例会', startUtc: zonedTimeToUtc({ year: 2026, month: 12, day: 7, hour: 9 }, SH), durationMs: 90 * 60_000,
     rrule: 'FREQ=WEEKLY;BYDAY=MO', tz: SH, endpoints: ['xiaoguan', 'zhulin'], upstream: 'zhengzhou', chair: null, mode: 'broadcast',
-    createdBy: 'alice', createdAt: 0, updatedAt: Date.UTC(2026, 10, 1), cancelledAt: null, forced: false, ...over,
+    createdBy: 'alice', createdAt: 0, updatedAt: Date.UTC(2026, 10, 1), cancelledAt: null, forced: false, workdays: null, ...over,
   };
 }
 

@@ -51,6 +51,7 @@ export const en = {
   'occ.started': 'in progress',
   'occ.ended': 'ended',
   'occ.missed': 'missed',
+  'occ.skipped': 'skipped (holiday)',
   'occ.cancelled': 'cancelled',
 
   'dur.s': '{s}s',

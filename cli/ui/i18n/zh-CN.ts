@@ -52,6 +52,7 @@ export const zhCN: Record<MessageKey, string> = {
   'occ.started': '进行中',
   'occ.ended': '已结束',
   'occ.missed': '错过',
+  'occ.skipped': '节假日跳过',
   'occ.cancelled': '已取消',
 
   'dur.s': '{s}秒',

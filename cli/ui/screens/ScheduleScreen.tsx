@@ -49,8 +49,9 @@ export function ScheduleScreen({ occurrences, endpoints, now, timezone, height, 
       `${fmtClock(o.start, timezone)}–${fmtClock(o.end, timezone)}`,
       o.title,
       fmtDuration((Date.parse(o.end) - Date.parse(o.start)) / 1000, t),
-      { text: t(`occ.${o.state}`), color: o.state === 'missed' ? 'red' : o.state === 'started' ? 'green' : o.state === 'cancelled' ? 'gray' : undefined },
-      readinessCell(o, endpoints, t, lang),
+      { text: t(`occ.${o.state}`), color: o.state === 'missed' ? 'red' : o.state === 'started' ? 'green' : o.state === 'cancelled' || o.state === 'skipped' ? 'gray' : undefined },
+      // why the working-day calendar moved it in or out, else how ready the sites are
+      o.state === 'skipped' ? { text: o.reason ?? '', color: 'gray' } : o.note ? { text: o.note, color: 'cyan' } : readinessCell(o, endpoints, t, lang),
     ];
   });
   const maxRows = Math.max(3, height - (adding ? 22 : 8));

@@ -15,6 +15,7 @@ const Time = z.string().min(4).max(40);
 const Add = z.object({
   title: Title.optional(),
   template: Id.optional(),
+  workdays: z.enum(['cn']).optional(),
   start: Time,
   durationMinutes: z.number().optional(),
   rrule: z.string().min(1).max(500).optional(),
@@ -73,4 +74,8 @@ export function registerScheduleMethods(router: MethodRouter, scheduler: Schedul
   router.register('schedule.preflight', Preflight, (p) => scheduler.preflight(p.id, p.occurrence));
   router.register('schedule.export', Export.optional(), (p) => scheduler.exportIcs(p?.ids));
   router.register('schedule.import', Import, (p, caller) => scheduler.importIcs(p, caller));
+  router.register('calendar.list', z.object({ year: z.number().int().min(1970).max(2100) }).strict(), (p) => scheduler.calendarYear(p.year));
+  router.register('calendar.import', z.object({
+    ics: z.string().min(1).max(ICS_MAX_CHARS, { message: `the calendar is larger than ${ICS_MAX_CHARS} characters (limit ICS_MAX_CHARS)` }),
+  }).strict(), (p, caller) => scheduler.importHolidays(p.ics, caller));
 }
