@@ -76,7 +76,7 @@ async function decoder(router: ms.Router, producer: ms.Producer, dir: string, na
   const sdp = path.join(dir, `${name}.sdp`);
   fs.writeFileSync(sdp, `v=0\no=- 0 0 IN IP4 127.0.0.1\ns=${name}\nc=IN IP4 127.0.0.1\nt=0 0\nm=video ${port} RTP/AVP ${pt}\na=rtpmap:${pt} H264/90000\na=fmtp:${pt} packetization-mode=${key === 'H264/0' ? 0 : 1}\n`);
   const p = run('ffmpeg', ['-loglevel', 'error', '-fflags', 'nobuffer', '-flags', 'low_delay', '-probesize', '32', '-analyzeduration', '0',
-    '-protocol_whitelist', 'file,udp,rtp', '-i', sdp, '-vf', `scale=${OUT_W}:${OUT_H}`, '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1']);
+    '-protocol_whitelist', 'file,udp,rtp', '-i', sdp, '-fps_mode', 'passthrough', '-vf', `scale=${OUT_W}:${OUT_H}`, '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1']);
   const size = OUT_W * OUT_H * 3;
   let buf = Buffer.alloc(0);
   p.stdout!.on('data', (d: Buffer) => {

@@ -18,7 +18,8 @@ import type { Logger } from '../../util/logger.js';
 import { TypedEmitter } from '../../util/TypedEmitter.js';
 import { VcError } from '../../errors.js';
 import { plainConsumeCaps, producerParams, routerVideoCodec, videoKeyOfCodec } from '../mediaCodecs.js';
-import { isRtcp, parseRtp, randomSsrc } from '../rtp/packet.js';
+import { isRtcp, parseRtp, randomSsrc, setSeq, setSsrc, setTs } from '../rtp/packet.js';
+import { StreamRebaser } from '../rtp/StreamRebaser.js';
 import { hasKeyframeRequest, keyframeRequestSsrcs } from '../rtp/rtcp.js';
 import type { VideoCodecKey } from '../types.js';
 import { GstProcess, checkGstreamer } from './GstProcess.js';
@@ -71,7 +72,12 @@ interface Source {
 interface Canvas {
   id: string;
   spec: CanvasSpec;
+  /** The output producer's SSRC: constant for the canvas's life. */
   ssrc: number;
+  /** What the current process sends with (new after a restart); renamed to `ssrc` here, with seq and
+   *  timestamps rebased, so rooms see one unbroken stream across a compositor restart. */
+  wireSsrc: number;
+  rebase: StreamRebaser;
   producer: ms.Producer;
   lastKeyframe: number;
   keyframeTimer?: NodeJS.Timeout;
@@ -302,9 +308,10 @@ export class Compositor extends TypedEmitter<CompositorEvents> {
       s.consumer = undefined;
       s.live = false;
     }
-    for (const c of this.#canvases.values()) await this.#createInProcess(c);
-    for (const s of this.#sources.values()) if (this.#onScreen(s.id)) await this.#feed(s);
-    for (const c of this.#canvases.values()) await this.#scene(c, true);
+    // all at once: the restore is on the rooms' screens (goal: back within 2 s)
+    await Promise.all([...this.#canvases.values()].map((c) => this.#createInProcess(c)));
+    await Promise.all([...this.#sources.values()].filter((s) => this.#onScreen(s.id)).map((s) => this.#feed(s)));
+    await Promise.all([...this.#canvases.values()].map((c) => this.#scene(c, true)));
     this.#respawns = 0;
     const took = Math.round(performance.now() - (this.#diedAt ?? performance.now()));
     this.#diedAt = undefined;
@@ -321,7 +328,7 @@ export class Compositor extends TypedEmitter<CompositorEvents> {
   async #addCanvas(id: string, spec: CanvasSpec): Promise<void> {
     const ssrc = randomSsrc();
     const producer = await this.#produce(spec.cls.key, ssrc, id);
-    const c: Canvas = { id, spec, ssrc, producer, lastKeyframe: 0 };
+    const c: Canvas = { id, spec, ssrc, wireSsrc: 0, rebase: new StreamRebaser(0), producer, lastKeyframe: 0 };
     this.#canvases.set(id, c);
     try {
       await this.#createInProcess(c);
@@ -335,8 +342,9 @@ export class Compositor extends TypedEmitter<CompositorEvents> {
   async #createInProcess(c: Canvas): Promise<void> {
     const { key, width, height, fps, kbps } = c.spec.cls;
     const pt = routerVideoCodec(this.#router.rtpCapabilities, key).preferredPayloadType ?? 0;
+    c.wireSsrc = randomSsrc();
     await this.#running().request('add_canvas', {
-      canvas: c.id, codec: key, width, height, fps, kbps, pt, ssrc: c.ssrc, port: this.#socket.address().port, font: this.#font,
+      canvas: c.id, codec: key, width, height, fps, kbps, pt, ssrc: c.wireSsrc, port: this.#socket.address().port, font: this.#font,
     });
   }
 
@@ -427,8 +435,19 @@ export class Compositor extends TypedEmitter<CompositorEvents> {
       for (const c of this.#canvases.values()) if (ssrcs.includes(c.ssrc)) this.#keyframe(c);
       return;
     }
-    if (fromPort === this.#out.tuple.localPort || !parseRtp(msg)) return;
-    // an encoded canvas from the process: into mediasoup
+    const v = fromPort === this.#out.tuple.localPort ? undefined : parseRtp(msg);
+    if (!v) return;
+    // an encoded canvas from the process: into mediasoup, as the canvas's own continuous stream
+    let c: Canvas | undefined;
+    for (const x of this.#canvases.values()) if (x.wireSsrc === v.ssrc) c = x;
+    if (!c) return;
+    const now = performance.now();
+    if (c.rebase.accept(v.ssrc, v.seq, v.ts, now, 90_000) === 'drop') return;
+    c.rebase.touch(now);
+    const { seq, ts } = c.rebase.map(v.seq, v.ts);
+    setSsrc(msg, c.ssrc);
+    setSeq(msg, seq);
+    setTs(msg, ts);
     this.#socket.send(msg, this.#out.tuple.localPort, '127.0.0.1');
   }
 }

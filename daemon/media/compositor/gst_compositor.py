@@ -113,6 +113,11 @@ class Source:
             pad.set_property('sizing-policy', 1)  # keep-aspect-ratio
         except TypeError:
             pass
+        # bilinear scaling without dithering: panes are small, and the default (cubic) costs more CPU
+        pad.set_property('converter-config', Gst.Structure.new_from_string(
+            'config, GstVideoConverter.resampler-method=(GstVideoResamplerMethod)linear, '
+            'GstVideoConverter.chroma-resampler-method=(GstVideoResamplerMethod)linear, '
+            'GstVideoConverter.dither=(GstVideoDitherMethod)none'))
         tpad = self.tee.request_pad_simple('src_%u')
         q = make('queue', max_size_buffers=2, leaky=2)
         self.ctl.pipeline.add(q)
