@@ -2,6 +2,7 @@
 // systems (audio PCMA tones; BENCH_VIDEO of them also send H.264) plus 2 probe sites simulated in
 // this process (real RTP, signalled in-process) that time the media paths.
 //   npx tsx bench/conference.ts            BENCH_SECONDS=10 BENCH_VIDEO=3 by default
+//   BENCH_SRTP=1 npx tsx bench/conference.ts   the same with every room on SDES-SRTP (mediaenc=srtp-mand)
 // Figures: time from conference.start to every site connected; CPU and RSS of the bridge (this
 // process) and of the mediasoup worker; bridge CPU per site; added one-way latency of the mix path
 // (probe A's tone onset → probe B's mix) and of the SFU path (probe A's video tag change → probe B's
@@ -19,6 +20,7 @@ import type { Endpoint } from '../daemon/config/schema.js';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const VIDEO = Number(process.env.BENCH_VIDEO ?? 3);
 const ROOMS = 19;
+const SRTP = Boolean(process.env.BENCH_SRTP);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const TICK = 100; // USER_HZ on Linux
 const ulaw = (b: Uint8Array): Int16Array => (b.length ? alawmulaw.mulaw.decode(b) : new Int16Array(0));
@@ -54,11 +56,11 @@ class RoutedSignalling implements Signalling {
 }
 
 async function main(): Promise<void> {
-  console.log(`starting ${ROOMS} baresip rooms (${VIDEO} with H.264 video) and 2 probes …`);
+  console.log(`starting ${ROOMS} baresip rooms (${VIDEO} with H.264 video${SRTP ? ', all on SRTP' : ''}) and 2 probes …`);
   const rooms: BaresipRoom[] = [];
   for (let i = 0; i < ROOMS; i++) {
     rooms.push(await BaresipRoom.start({
-      name: `room${i}`, toneHz: 300 + 37 * i, audioCodecs: ['PCMA'], toneSeconds: SECONDS + 40,
+      name: `room${i}`, toneHz: 300 + 37 * i, audioCodecs: ['PCMA'], toneSeconds: SECONDS + 40, ...(SRTP ? { mediaenc: 'srtp-mand' as const } : {}),
       ...(i < VIDEO ? { video: 'H264' as const, color: ['red', 'lime', 'blue', 'yellow'][i % 4] } : {}),
     }));
   }
@@ -83,6 +85,8 @@ async function main(): Promise<void> {
     }
     const times = [...connected.values()].sort((a, b) => a - b);
     console.log(`\nsites connected: ${connected.size}/${endpoints.length}; all connected after ${times.at(-1)?.toFixed(0)} ms (first ${times[0]?.toFixed(0)} ms, median ${times[Math.floor(times.length / 2)]?.toFixed(0)} ms)`);
+    const encrypted = bridge.manager.show(conf.id).participants.filter((p) => p.srtp).length;
+    console.log(`legs on SRTP: ${encrypted}/${endpoints.length}`);
     if (!routed) throw new Error('signalling not wired');
     const c = bridge.manager.get(conf.id);
     c.select('probeb', 'probea');

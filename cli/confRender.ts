@@ -65,7 +65,7 @@ export function renderConference(c: ConferenceView, lang: Lang, now = Date.now()
     const flags = [p.hasFloor ? '★' : '', p.handRaisedAt ? '✋' : '', p.muted ? 'muted' : '', c.chair === p.endpointId ? 'chair' : '',
       c.polling?.current === p.endpointId ? 'polled' : ''].filter(Boolean).join(' ');
     return [
-      p.endpointId, name(p, lang), stateText(p, now), flags, p.viewing ?? '—', p.direction, s.loss, s.jitter, s.rtt, s.kbps, s.codecs,
+      p.endpointId, name(p, lang), stateText(p, now), flags, p.viewing ?? '—', p.direction, s.loss, s.jitter, s.rtt, s.kbps, s.codecs + (p.srtp ? ' 🔒' : ''),
       p.state === 'connected' ? '' : (p.reason ?? ''),
     ];
   });
@@ -115,12 +115,12 @@ export function renderCdr(rows: CdrRow[]): string {
   return table(['start', 'conference', 'site', 'dir', 'answered', 'duration', 'codecs', 'end reason'], rows.map((r) => [
     fmtClock(r.startedAt, now), r.conferenceId, r.endpointId, r.direction, r.answeredAt ? fmtClock(r.answeredAt, now) : 'no',
     r.durationSeconds === null ? (r.endedAt ? '—' : 'in call') : duration(r.durationSeconds),
-    [r.audioCodec, r.videoCodec].filter(Boolean).join('+') || '—', r.endReason ?? '',
+    ([r.audioCodec, r.videoCodec].filter(Boolean).join('+') || '—') + (r.srtp ? ' 🔒' : ''), r.endReason ?? '',
   ]));
 }
 
 const CSV_COLUMNS = ['id', 'conferenceId', 'endpointId', 'direction', 'callId', 'startedAt', 'answeredAt', 'endedAt',
-  'durationSeconds', 'endReason', 'audioCodec', 'videoCodec', 'avgLossPct', 'maxJitterMs', 'avgRttMs'] as const;
+  'durationSeconds', 'endReason', 'audioCodec', 'videoCodec', 'srtp', 'avgLossPct', 'maxJitterMs', 'avgRttMs'] as const;
 
 function csvCell(v: unknown): string {
   if (v === null || v === undefined) return '';

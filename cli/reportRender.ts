@@ -30,10 +30,12 @@ export function renderReportText(r: DailyReport): string {
   const out: string[] = [`${r.site} — daily report for ${r.date} (${tz})`, ''];
   out.push(`Meetings held: ${r.meetings.length}`);
   if (r.meetings.length) {
-    out.push(table(['start', 'end', 'title', 'sites', 'joined', 'late', 'missing', 'missing sites'], r.meetings.map((m) => {
+    out.push(table(['start', 'end', 'title', 'sites', 'joined', 'late', 'missing', 'encrypted', 'missing sites'], r.meetings.map((m) => {
       const c = meetingSummary(m);
       const missing = m.sites.filter((s) => s.status === 'missing').map((s) => s.endpointId).join(', ');
-      return [clock(m.startedAt, tz), m.endedAt ? clock(m.endedAt, tz) : 'running', m.title, String(m.sites.length), String(c.joined), String(c.late), String(c.missing), missing];
+      const answered = m.sites.filter((s) => s.status !== 'missing');
+      const encrypted = `🔒 ${answered.filter((s) => s.srtp).length}/${answered.length}`;
+      return [clock(m.startedAt, tz), m.endedAt ? clock(m.endedAt, tz) : 'running', m.title, String(m.sites.length), String(c.joined), String(c.late), String(c.missing), encrypted, missing];
     })));
   }
   out.push('', `Attendance per site (late = answered more than ${r.lateAfterMinutes} min after the start)`);
@@ -62,9 +64,9 @@ const csvLine = (cells: unknown[]): string => cells.map(csvCell).join(',');
 export function renderReportCsv(r: DailyReport): string {
   const blocks: string[][] = [];
   blocks.push([
-    csvLine(['meeting', 'title', 'date', 'startedAt', 'endedAt', 'durationMinutes', 'endpointId', 'status', 'answeredAt', 'lateMinutes']),
+    csvLine(['meeting', 'title', 'date', 'startedAt', 'endedAt', 'durationMinutes', 'endpointId', 'status', 'answeredAt', 'lateMinutes', 'srtp']),
     ...r.meetings.flatMap((m) => m.sites.map((s) => csvLine([
-      m.conferenceId, m.title, r.date, m.startedAt, m.endedAt, m.durationMinutes, s.endpointId, STATUS_WORD[s.status], s.answeredAt, s.lateMinutes,
+      m.conferenceId, m.title, r.date, m.startedAt, m.endedAt, m.durationMinutes, s.endpointId, STATUS_WORD[s.status], s.answeredAt, s.lateMinutes, s.srtp,
     ]))),
   ]);
   blocks.push([
@@ -111,12 +113,12 @@ export function renderReportHtml(r: DailyReport): string {
   const tz = r.timezone;
   const totals = r.attendance.reduce((t, a) => ({ joined: t.joined + a.joined, late: t.late + a.late, missing: t.missing + a.missing }), { joined: 0, late: 0, missing: 0 });
   const meetings = r.meetings.map((m) => {
-    const sites = m.sites.map((s) => `<span class="${s.status}">${esc(s.endpointId)}${s.status === 'late' ? ` +${esc(s.lateMinutes)}′` : s.status === 'missing' ? ' ✗' : ''}</span>`).join(', ');
+    const sites = m.sites.map((s) => `<span class="${s.status}">${s.srtp ? '🔒' : ''}${esc(s.endpointId)}${s.status === 'late' ? ` +${esc(s.lateMinutes)}′` : s.status === 'missing' ? ' ✗' : ''}</span>`).join(', ');
     const end = m.endedAt ? clock(m.endedAt, tz) : 'running';
     return `<tr><td>${esc(clock(m.startedAt, tz))}–${esc(end)}</td><td>${esc(m.title)}</td><td class="n">${m.sites.length}</td><td>${sites}</td></tr>`;
   }).join('');
   const meetingTable = r.meetings.length
-    ? `<table><thead><tr><th>time</th><th>title</th><th class="n">sites</th><th>attendance (late +minutes, missing ✗)</th></tr></thead><tbody>${meetings}</tbody></table>`
+    ? `<table><thead><tr><th>time</th><th>title</th><th class="n">sites</th><th>attendance (🔒 encrypted, late +minutes, missing ✗)</th></tr></thead><tbody>${meetings}</tbody></table>`
     : '<p class="empty">no meetings on this day</p>';
   return `<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">

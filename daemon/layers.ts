@@ -2,6 +2,7 @@ import type { SiteConfig, Endpoint } from './config/schema.js';
 import { resolveCredentials } from './config/validate.js';
 import { SipStack } from './sip/SipStack.js';
 import { AccessControl } from './sip/AccessControl.js';
+import { TlsPeers } from './sip/TlsPeers.js';
 import type { Registration, RegistrationSnapshot } from './sip/Registration.js';
 import { EndpointMonitor } from './health/EndpointMonitor.js';
 import { AlarmHook } from './health/AlarmHook.js';
@@ -19,8 +20,9 @@ import { registerDiagnoseMethod } from './api/methods/diagnose.js';
 import { startBrowserJoin } from './web/wiring.js';
 import { runTestCall } from './conference/TestCall.js';
 import { VcError } from './errors.js';
-import { feedConferenceMetrics, feedHealthMetrics, feedSipMetrics, mixerCpuPercent } from './api/metricsFeed.js';
+import { feedConferenceMetrics, feedHealthMetrics, feedSipMetrics, feedSrtpMetrics, mixerCpuPercent } from './api/metricsFeed.js';
 import type { RegistrationState } from '../protocol/index.js';
+import { srtpEvents } from './media/srtp/SrtpGuard.js';
 import type { Daemon } from './Daemon.js';
 
 // The daemon's layers, started bottom-up and wired by events:
@@ -81,20 +83,27 @@ export async function startLayers(d: Daemon): Promise<void> {
   // ---- SIP
   const access = new AccessControl({ log });
   await access.update(AccessControl.fromConfig(cfg.endpoints));
+  const tlsPeers = new TlsPeers(log);
+  await tlsPeers.update(cfg.endpoints);
   const stack = await SipStack.start({
     listen: cfg.sip.listen,
     publicHost: cfg.sip.publicHost,
     userAgent: cfg.sip.userAgent,
     log,
-    tls: cfg.sip.tls,
+    tls: cfg.sip.tls && { ...cfg.sip.tls, peerPolicy: tlsPeers.policy },
     maxCallSeconds: cfg.sip.maxCallSeconds,
     isAllowed: access.decide,
     isKnownAddress: access.knows,
   });
   feedSipMetrics(d.metrics, stack);
+  const srtpMetricsOff = feedSrtpMetrics(d.metrics, srtpEvents);
+  d.addService({ name: 'srtp-metrics', close: srtpMetricsOff });
   d.addService({
     name: 'sip',
-    reload: (next) => access.update(AccessControl.fromConfig(next.endpoints)),
+    reload: async (next) => {
+      await access.update(AccessControl.fromConfig(next.endpoints));
+      await tlsPeers.update(next.endpoints);
+    },
     close: () => stack.close(),
   });
 

@@ -41,6 +41,8 @@ export interface ParticipantView {
   attempts: number;
   nextRedialAt?: string;
   stats?: LegStats;
+  /** SDES-SRTP suite when the leg's media is encrypted (absent: plain RTP). */
+  srtp?: string;
   /** When it asked to speak (申请发言), while its hand is up. */
   handRaisedAt?: string;
 }

@@ -55,6 +55,8 @@ export interface OptionsProbeResult {
   rttMs?: number;
   /** The peer's Server (or User-Agent) header. */
   server?: string;
+  /** SDES-SRTP suites (a=crypto) in the SDP of the answer ([] = SDP without a=crypto; absent: no SDP). */
+  cryptoSuites?: string[];
   /** Why no answer came. */
   error?: 'timeout' | 'unreachable' | 'dns' | 'transport';
 }

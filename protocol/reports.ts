@@ -22,6 +22,8 @@ export interface CdrRow {
   endReason: string | null;
   audioCodec: string | null;
   videoCodec: string | null;
+  /** SRTP suite when the leg was encrypted, null for plain RTP. */
+  srtp: string | null;
   stats: unknown;
 }
 
@@ -40,8 +42,9 @@ export interface ReportMeeting {
   endedAt: string | null;
   durationMinutes: number | null;
   endReason: string | null;
-  /** Every site the meeting listed: answered in time, late (after lateAfterMinutes), or never. */
-  sites: { endpointId: string; status: AttendanceStatus; answeredAt: string | null; lateMinutes: number | null }[];
+  /** Every site the meeting listed: answered in time, late (after lateAfterMinutes), or never;
+   *  `srtp`: the SRTP suite when every answered leg of the site was encrypted, else null. */
+  sites: { endpointId: string; status: AttendanceStatus; answeredAt: string | null; lateMinutes: number | null; srtp: string | null }[];
 }
 
 export interface ReportSiteAttendance {

@@ -40,7 +40,7 @@ quiet() { printf '\n$ %s\n' "$*" >>"$LOG"; "$@" >>"$LOG" 2>&1; }
 APT_PKGS=(build-essential pkg-config ninja-build python3 ca-certificates
   libssl-dev libuv1-dev libsrtp2-dev libabsl-dev libflatbuffers-dev flatbuffers-compiler libusrsctp-dev
   baresip-core baresip-ffmpeg linphone-cli sip-tester sipsak kamailio
-  ffmpeg sox tmux chromium libspandsp2 iproute2 procps
+  ffmpeg sox tmux chromium libspandsp2 libsrtp2-1 iproute2 procps
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-x gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0
   python3-gi fontconfig fonts-wqy-zenhei)

@@ -107,7 +107,8 @@ declare module 'sip' {
     tcp_port?: number;
     tls_port?: number;
     tls?: Record<string, unknown>;
-    tlsClient?: Record<string, unknown>;
+    /** Options for tls.connect, or a function of the address and port connected to (vcbridge patch). */
+    tlsClient?: Record<string, unknown> | ((host: string, port: number) => Record<string, unknown>);
     rport?: boolean;
     maxBytesHeaders?: number;
     maxContentLength?: number;

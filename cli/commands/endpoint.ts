@@ -50,6 +50,9 @@ function renderCheck(r: EndpointCheckResult): string {
   const lines = [`OPTIONS to ${r.id} (${r.uri}):`];
   if (r.probes.length > 0) lines.push(table(['via', 'result', 'answer', 'time', 'server / user agent'], r.probes.map(probeLine)));
   for (const p of r.probes) if (!p.ok && p.likelyCause) lines.push(`  ${p.transport.toUpperCase()}: ${p.likelyCause}`);
+  const suites = r.probes.find((p) => p.cryptoSuites !== undefined)?.cryptoSuites;
+  if (suites) lines.push(`SRTP (a=crypto in its OPTIONS answer): ${suites.length ? `🔒 ${suites.join(', ')}` : 'none offered'}`);
+  else if (r.probes.some((p) => p.ok)) lines.push('SRTP: unknown (its OPTIONS answer carried no SDP)');
   lines.push('');
   lines.push(`verdict: ${r.verdict}${r.likelyCause ? ` — likely cause: ${r.likelyCause}` : ''}`);
   return lines.join('\n');

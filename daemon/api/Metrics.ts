@@ -18,6 +18,7 @@ export class Metrics {
   readonly endpointRtt: Histogram;
   readonly workerRestarts: Counter;
   readonly redials: Counter;
+  readonly srtpAuthFailures: Counter<'endpoint'>;
 
   constructor(sources: MetricSources) {
     const registers = [this.registry];
@@ -27,6 +28,7 @@ export class Metrics {
     this.endpointRtt = new Histogram({ name: 'vcbridge_endpoint_rtt_ms', help: 'OPTIONS round-trip time to endpoints (ms)', buckets: [5, 10, 25, 50, 100, 200, 300, 500, 1000, 2000], registers });
     this.workerRestarts = new Counter({ name: 'vcbridge_media_worker_restarts_total', help: 'mediasoup workers that died and were respawned', registers });
     this.redials = new Counter({ name: 'vcbridge_redials_total', help: 'legs redialled after a drop', registers });
+    this.srtpAuthFailures = new Counter({ name: 'vcbridge_srtp_auth_failures_total', help: 'SRTP/SRTCP packets from a room that failed authentication (dropped)', labelNames: ['endpoint'], registers });
     new Gauge({
       name: 'vcbridge_endpoints', help: 'configured endpoints by health state', labelNames: ['state'], registers,
       collect() {

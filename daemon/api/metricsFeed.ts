@@ -11,11 +11,23 @@ interface On<E extends string, A> {
   on(event: E, listener: (arg: A) => void): unknown;
 }
 
+interface Off<E extends string, A> {
+  off(event: E, listener: (arg: A) => void): unknown;
+}
+
 /** vcbridge_sip_messages_total by direction, method and response code (empty for requests). */
 export function feedSipMetrics(metrics: Metrics, sip: On<'message', SipMessageSeen>): void {
   sip.on('message', (m) => {
     metrics.sipMessages.inc({ direction: m.direction, method: m.method, code: m.status === undefined ? '' : String(m.status) });
   });
+}
+
+/** vcbridge_srtp_auth_failures_total by endpoint (the SIP leg's id is its endpoint id). The source
+ *  is process-wide: the returned function detaches this daemon's listener when it stops. */
+export function feedSrtpMetrics(metrics: Metrics, srtp: On<'authFailure', { legId: string }> & Off<'authFailure', { legId: string }>): () => void {
+  const on = (e: { legId: string }): void => void metrics.srtpAuthFailures.inc({ endpoint: e.legId });
+  srtp.on('authFailure', on);
+  return () => void srtp.off('authFailure', on);
 }
 
 /** vcbridge_endpoint_rtt_ms from every answered scheduled OPTIONS probe. */

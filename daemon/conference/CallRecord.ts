@@ -29,7 +29,7 @@ export class CallRecord {
     this.#id = this.#cdr.open({ conferenceId: this.#conferenceId, endpointId: this.#endpointId, direction, callId, startedAt });
   }
 
-  answered(at: number, codecs: { audio: string | null; video: string | null }): void {
+  answered(at: number, codecs: { audio: string | null; video: string | null; srtp: string | null }): void {
     if (this.#id !== undefined) this.#cdr.answer(this.#id, at, codecs);
   }
 

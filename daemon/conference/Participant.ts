@@ -18,6 +18,7 @@ import type { RelayPortPool } from '../media/RelayPortPool.js';
 import { SipMediaLeg } from '../media/SipMediaLeg.js';
 import type { LegStatsSample } from '../media/LegStats.js';
 import type { NegotiatedMedia } from '../media/types.js';
+import { srtpLabel } from '../media/srtp/SrtpKeys.js';
 import type { types as ms } from 'mediasoup';
 import { toApiStats } from './statsView.js';
 import { CallRecord } from './CallRecord.js';
@@ -295,11 +296,11 @@ export class Participant extends TypedEmitter<ParticipantEvents> {
     await leg.setRemote(call.remote);
     if (gen !== this.#gen) return;
     this.#connectedAt = this.#d.clock.now();
-    this.#record.answered(this.#connectedAt, { audio: codecOf(call.remote.audio), video: codecOf(call.remote.video) });
+    this.#record.answered(this.#connectedAt, { audio: codecOf(call.remote.audio), video: codecOf(call.remote.video), srtp: srtpLabel(call.remote) });
     await this.#d.media.attach(this.id, leg);
     if (gen !== this.#gen) return;
     this.#set('connected', undefined);
-    this.#log.info({ callId: call.callId, direction: this.#direction, audio: codecOf(call.remote.audio), video: codecOf(call.remote.video) }, 'leg connected');
+    this.#log.info({ callId: call.callId, direction: this.#direction, audio: codecOf(call.remote.audio), video: codecOf(call.remote.video), srtp: srtpLabel(call.remote) }, 'leg connected');
     if (this.#d.endpoint.pin) this.#sendPin(gen, this.#d.endpoint.pin);
   }
 

@@ -4,6 +4,7 @@ import type { Endpoint } from '../config/schema.js';
 import type { CdrRow } from '../store/CdrRepo.js';
 import type { ConferenceRow } from '../store/ConferenceRepo.js';
 import type { Participant } from './Participant.js';
+import { srtpLabel } from '../media/srtp/SrtpKeys.js';
 
 const iso = (ms: number | null | undefined): string | null => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
 
@@ -23,6 +24,8 @@ export function participantView(p: Participant, extra: { muted: boolean; hasFloo
   if (p.connectedAt !== undefined) v.connectedAt = new Date(p.connectedAt).toISOString();
   if (p.nextRedialAt !== undefined) v.nextRedialAt = new Date(p.nextRedialAt).toISOString();
   if (p.stats) v.stats = p.stats;
+  const srtp = p.connected ? srtpLabel(p.leg?.remote) : null;
+  if (srtp) v.srtp = srtp;
   return v;
 }
 
@@ -58,6 +61,6 @@ export function cdrView(c: CdrRow): ApiCdrRow {
     id: c.id, conferenceId: c.conferenceId ?? '', endpointId: c.endpointId, direction: c.direction, callId: c.callId || null,
     startedAt: new Date(c.startedAt).toISOString(), answeredAt: iso(c.answeredAt), endedAt: iso(c.endedAt),
     durationSeconds: c.answeredAt !== null && c.endedAt !== null ? Math.round((c.endedAt - c.answeredAt) / 1000) : null,
-    endReason: c.endReason, audioCodec: c.audioCodec, videoCodec: c.videoCodec, stats: c.stats,
+    endReason: c.endReason, audioCodec: c.audioCodec, videoCodec: c.videoCodec, srtp: c.srtp, stats: c.stats,
   };
 }

@@ -100,5 +100,7 @@ export function parseConfig(text: string, file: string, opts: LoadOptions = {}):
   const result = validateConfig(parsed.data, { env: opts.env, baseDir: opts.baseDir ?? process.cwd() });
   if (result.errors.length > 0) throw invalid(file, result.errors.map(locate));
   for (const w of result.warnings) warnings.push(formatIssue(file, locate(w)));
+  // site-wide defaults an endpoint did not override (the layers below read the endpoint only)
+  for (const e of parsed.data.endpoints) e.srtp ??= parsed.data.media.srtp;
   return { config: parsed.data, file, warnings };
 }

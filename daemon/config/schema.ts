@@ -27,6 +27,10 @@ export type AudioCodec = z.infer<typeof AudioCodec>;
 export const VideoCodec = z.enum(['H264', 'VP8']);
 export type VideoCodec = z.infer<typeof VideoCodec>;
 
+/** SDES-SRTP on a SIP leg: never, when the room agrees (default), or refuse rooms that will not encrypt. */
+export const SrtpMode = z.enum(['off', 'optional', 'required']);
+export type SrtpMode = z.infer<typeof SrtpMode>;
+
 export const Credentials = z.strictObject({
   username: z.string().min(1),
   /** Either the secret itself or the name of an environment variable holding it ("env:NAME"). */
@@ -63,6 +67,10 @@ export const Endpoint = z.strictObject({
   allowFrom: z.array(Host).default([]),
   /** Language of the site's name in multi-picture labels (台标): name.zh by default. */
   labelLang: z.enum(['zh', 'en']).default('zh'),
+  /** SDES-SRTP for this room; default media.srtp. */
+  srtp: SrtpMode.optional(),
+  /** Over TLS, verify this room's certificate (default true); false is an opt-out `config check` warns about. */
+  tlsVerify: z.boolean().optional(),
 });
 export type Endpoint = z.infer<typeof Endpoint>;
 
@@ -114,7 +122,8 @@ export const SiteConfig = z.strictObject({
       .default([{ transport: 'udp', host: '127.0.0.1', port: 5060 }, { transport: 'tcp', host: '127.0.0.1', port: 5060 }]),
     /** Address put in Via/Contact/SDP; default: the first listen host. */
     publicHost: Host.optional(),
-    tls: z.strictObject({ cert: z.string(), key: z.string() }).optional(),
+    /** cert/key: ours; ca: a CA file trusted for rooms' certificates besides the system store. */
+    tls: z.strictObject({ cert: z.string(), key: z.string(), ca: z.string().optional() }).optional(),
     userAgent: z.string().default('vcbridge'),
     /** Longest a call may last before the daemon hangs it up. */
     maxCallSeconds: z.number().int().min(60).max(7 * 86400).default(6 * 3600),
@@ -131,7 +140,9 @@ export const SiteConfig = z.strictObject({
     announcedAddress: Host.default('127.0.0.1'),
     listenAddress: Host.default('127.0.0.1'),
     workers: z.number().int().min(1).max(64).optional(),
-  }).default({ rtpPorts: { min: 40000, max: 49999 }, relayPorts: { min: 30000, max: 30999 }, announcedAddress: '127.0.0.1', listenAddress: '127.0.0.1' }),
+    /** SDES-SRTP default for endpoints without their own `srtp`. */
+    srtp: SrtpMode.default('optional'),
+  }).default({ rtpPorts: { min: 40000, max: 49999 }, relayPorts: { min: 30000, max: 30999 }, announcedAddress: '127.0.0.1', listenAddress: '127.0.0.1', srtp: 'optional' }),
   api: z.strictObject({
     host: Host.default('127.0.0.1'),
     port: Port.default(7443),

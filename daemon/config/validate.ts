@@ -114,6 +114,11 @@ export function validateConfig(c: SiteConfig, opts: ValidateOptions = {}): Valid
     if (e.transport === 'tls' && !c.sip.listen.some((l) => l.transport === 'tls')) {
       warn(at('transport'), 'transport tls, but sip.listen has no tls entry');
     }
+    if (e.tlsVerify === false) {
+      warn(at('tlsVerify'), e.transport === 'tls'
+        ? 'the certificate of this room is not verified: anyone on the path can pose as it and read the signalling (SRTP keys included)'
+        : `tlsVerify: false has no effect on transport ${e.transport}`);
+    }
   });
   if (upstreams.length > 1) {
     const names = upstreams.map((i) => c.endpoints[i]?.id).join(', ');
@@ -153,8 +158,10 @@ export function validateConfig(c: SiteConfig, opts: ValidateOptions = {}): Valid
   for (const section of ['sip', 'api'] as const) {
     const tls = c[section].tls;
     if (!tls) continue;
-    for (const which of ['cert', 'key'] as const) {
-      const p = resolve(baseDir, tls[which]);
+    for (const which of ['cert', 'key', 'ca'] as const) {
+      const file = (tls as { cert: string; key: string; ca?: string })[which];
+      if (file === undefined || file.includes('-----BEGIN')) continue;
+      const p = resolve(baseDir, file);
       if (!existsSync(p)) err([section, 'tls', which], `file not found: ${p}`);
       else if (!statSync(p).isFile()) err([section, 'tls', which], `not a regular file: ${p}`);
     }

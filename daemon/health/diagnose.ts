@@ -75,7 +75,7 @@ export async function checkEndpoint(ep: Pick<Endpoint, 'id' | 'uri' | 'transport
     const good = isGoodAnswer(reply);
     const slow = good && reply.rttMs !== undefined && reply.rttMs > opts.degradedRttMs;
     const detail = good
-      ? `${statusText(reply)} in ${fmtMs(reply.rttMs)}${reply.server ? ` from "${reply.server}"` : ''}`
+      ? `${statusText(reply)} in ${fmtMs(reply.rttMs)}${reply.server ? ` from "${reply.server}"` : ''}${cryptoText(reply.cryptoSuites)}`
       : cause ?? statusText(reply);
     step({ id, state: good ? (slow ? 'warn' : 'ok') : transport === ep.transport ? 'fail' : 'warn', detail });
     return report;
@@ -90,6 +90,7 @@ function toReport(transport: SipTransport, r: OptionsProbeResult): ProbeResult {
     if (r.status !== undefined) p.status = r.status;
     if (r.rttMs !== undefined) p.rttMs = Math.round(r.rttMs * 10) / 10;
     if (r.server !== undefined) p.server = r.server;
+    if (r.cryptoSuites !== undefined) p.cryptoSuites = r.cryptoSuites;
   }
   if (r.reason !== undefined) p.reason = r.reason;
   const e = probeError(r, transport);
@@ -114,6 +115,11 @@ function verdict(configured: SipTransport, probes: ProbeResult[], limitMs: numbe
     return { verdict: 'degraded', likelyCause: `it answers over ${o} but not over ${c} (${mainCause}); either fix ${c} on the way to it or set "transport: ${other.transport}" for it` };
   }
   return { verdict: 'failed', likelyCause: mainCause };
+}
+
+function cryptoText(suites: string[] | undefined): string {
+  if (suites === undefined) return '';
+  return suites.length ? `; SRTP offered: ${suites.join(', ')}` : '; no SRTP offered';
 }
 
 function fmtMs(ms: number | undefined): string {

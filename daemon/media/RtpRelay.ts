@@ -6,7 +6,9 @@
 // a=ssrc, so we rename the room's SSRC to one we chose; consumers always send the router's payload
 // type, so egress PTs are renamed to what the room negotiated; rooms may change SSRC mid-call, so seq
 // and timestamps are rebased to stay continuous; and our RTP leaves from the port in our SDP, which
-// symmetric-RTP room systems insist on. The relay does no crypto (see SipMediaLeg for SRTP).
+// symmetric-RTP room systems insist on. SDES-SRTP legs are terminated here (srtp/SrtpGuard): the
+// room's packets are authenticated and decrypted before anything reads them, and what leaves for the
+// room is encrypted after the last rewrite; the internal hop to mediasoup stays plain RTP.
 //
 // Ingress: room RTP → SSRC/PT/seq/ts rewritten → transport (producer), and emitted as 'rtp' (the mixer
 // taps SIP audio here, one hop less than through mediasoup). Egress: consumer RTP from the transport →
@@ -23,6 +25,8 @@ import { OutboundStream } from './rtp/OutboundStream.js';
 import { StreamRebaser } from './rtp/StreamRebaser.js';
 import { buildFir, buildPli, hasKeyframeRequest, renameSsrc, reportBlocks, rttFromBlock, type ReportBlock } from './rtp/rtcp.js';
 import { digitOf, parseEvent } from './rtp/telephoneEvent.js';
+import { SrtpGuard, type SrtpCounters } from './srtp/SrtpGuard.js';
+import type { SrtpKeys } from './srtp/SrtpKeys.js';
 
 export interface RelayRemote {
   address: string;
@@ -40,6 +44,8 @@ export interface RelayRemote {
   expectRtp: boolean;
   /** The room receives on this m-line (false when it said sendonly/inactive: we must not send). */
   sendRtp: boolean;
+  /** SDES-SRTP keys of this m-line; absent for plain RTP. */
+  srtp?: SrtpKeys;
 }
 
 /** One ingress packet after rewriting; `packet` must not be modified by listeners. */
@@ -60,6 +66,8 @@ export interface RelayCounters {
   remoteRtp: TransportAddress | undefined;
   /** The room's last report about our directly sent stream (audio mix), with RTT if known. */
   report: (ReportBlock & { rttMs?: number }) | undefined;
+  /** The SRTP suite in use and the packets it refused; undefined on plain RTP. */
+  srtp: (SrtpCounters & { suite: string }) | undefined;
 }
 
 type RelayEvents = {
@@ -78,6 +86,8 @@ export interface RtpRelayOptions {
   log: Logger;
   clock: Clock;
   rtpTimeoutMs: number;
+  /** Names the leg in the SRTP authentication-failure metric (default 'unknown'). */
+  legId?: string;
 }
 
 const RELATCH_MS = 1000;
@@ -91,7 +101,9 @@ export class RtpRelay extends TypedEmitter<RelayEvents> {
   readonly #log: Logger;
   readonly #clock: Clock;
   readonly #timeoutMs: number;
+  readonly #legId: string;
   #remote: RelayRemote | undefined;
+  #srtp: SrtpGuard | undefined;
   #transportPort: number | undefined;
   #closed = false;
   #timer: Timer | undefined;
@@ -111,7 +123,7 @@ export class RtpRelay extends TypedEmitter<RelayEvents> {
   readonly #out = new OutboundStream();
   readonly #c: RelayCounters = {
     rtpIn: 0, bytesIn: 0, rtpOut: 0, bytesOut: 0, rtcpIn: 0, rtcpOut: 0, dropped: 0, expected: 0, received: 0,
-    lastRtpAt: undefined, remoteRtp: undefined, report: undefined,
+    lastRtpAt: undefined, remoteRtp: undefined, report: undefined, srtp: undefined,
   };
 
   constructor(o: RtpRelayOptions) {
@@ -122,6 +134,7 @@ export class RtpRelay extends TypedEmitter<RelayEvents> {
     this.#log = o.log.child({ kind: o.kind });
     this.#clock = o.clock;
     this.#timeoutMs = o.rtpTimeoutMs;
+    this.#legId = o.legId ?? 'unknown';
     for (const s of [o.sockets.rtp, o.sockets.rtcp, this.#internal]) {
       s.on('error', (e) => this.#log.warn({ err: e }, 'relay socket error'));
     }
@@ -145,11 +158,16 @@ export class RtpRelay extends TypedEmitter<RelayEvents> {
   get roomSsrc(): number | undefined { return this.#rebase.ssrc; }
 
   counters(): RelayCounters {
-    return { ...this.#c, remoteRtp: this.#latchedRtp ?? this.#c.remoteRtp };
+    const srtp = this.#srtp && { suite: this.#srtp.suite, ...this.#srtp.counters };
+    return { ...this.#c, remoteRtp: this.#latchedRtp ?? this.#c.remoteRtp, srtp };
   }
+
+  /** The SRTP suite of this m-line, or undefined when it carries plain RTP. */
+  get srtpSuite(): string | undefined { return this.#srtp?.suite; }
 
   /** Apply the negotiated remote; undefined stops the m-line (rejected or removed). */
   setRemote(remote: RelayRemote | undefined): void {
+    this.#setKeys(remote?.srtp);
     if (!remote) {
       this.#remote = undefined;
       return;
@@ -209,9 +227,26 @@ export class RtpRelay extends TypedEmitter<RelayEvents> {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#setKeys(undefined);
     this.#clock.clearTimeout(this.#timer);
     this.#internal.close();
     this.removeAllListeners();
+  }
+
+  /** New keys (first answer, or a re-key) replace the contexts; the same keys keep them running. */
+  #setKeys(keys: SrtpKeys | undefined): void {
+    if (keys && keys.sameAs(this.#srtp?.keys)) return;
+    if (keys && this.#srtp && this.#srtp.suite === keys.suite) {
+      this.#srtp.rekey(keys);
+      this.#log.info({ suite: keys.suite }, 'SRTP re-keyed');
+      return;
+    }
+    this.#srtp?.close();
+    this.#srtp = undefined;
+    if (!keys) return;
+    this.#srtp = new SrtpGuard(keys, this.#legId);
+    this.#srtp.onKeyExpired = () => this.#log.warn({ suite: keys.suite }, 'SRTP key lifetime reached: packets refused until the room re-keys');
+    this.#log.info({ suite: keys.suite }, 'SRTP on');
   }
 
   #emitKeyframeRequest(): void {
@@ -219,10 +254,17 @@ export class RtpRelay extends TypedEmitter<RelayEvents> {
     this.emit('keyframeRequest', { rtcpFeedback: Boolean(fb && (fb.pli || fb.fir)) });
   }
 
-  #fromRoom(msg: Buffer, rinfo: dgram.RemoteInfo, onRtcpSocket: boolean): void {
+  #fromRoom(raw: Buffer, rinfo: dgram.RemoteInfo, onRtcpSocket: boolean): void {
     const r = this.#remote;
     if (!r || this.#closed) return;
-    if (onRtcpSocket || isRtcp(msg)) return this.#rtcpFromRoom(msg, rinfo);
+    const rtcp = onRtcpSocket || isRtcp(raw);
+    // authenticate before anything else reads the packet: garbage must not latch or count as media
+    const msg = this.#srtp ? this.#srtp.unprotect(raw, rtcp) : raw;
+    if (!msg) {
+      this.#c.dropped++;
+      return;
+    }
+    if (rtcp) return this.#rtcpFromRoom(msg, rinfo);
     const v = parseRtp(msg);
     const isMedia = v?.pt === r.pt;
     const isEvent = v !== undefined && r.telephoneEventPt !== undefined && v.pt === r.telephoneEventPt;
@@ -328,17 +370,21 @@ export class RtpRelay extends TypedEmitter<RelayEvents> {
     this.#sendOut(msg);
   }
 
-  #sendOut(pkt: Buffer): void {
+  #sendOut(plain: Buffer): void {
     const dest = this.#latchedRtp ?? this.#remote;
     if (!dest || this.#closed || dest.port === 0 || !this.#remote?.sendRtp) return;
+    const pkt = this.#srtp ? this.#srtp.protectRtp(plain) : plain;
+    if (!pkt) return;
     this.#sockets.rtp.send(pkt, dest.port, dest.address);
     this.#c.rtpOut++;
     this.#c.bytesOut += pkt.length;
   }
 
-  #sendRtcpToRoom(pkt: Buffer): void {
+  #sendRtcpToRoom(plain: Buffer): void {
     const r = this.#remote;
     if (!r || this.#closed || r.port === 0) return;
+    const pkt = this.#srtp ? this.#srtp.protectRtcp(plain) : plain;
+    if (!pkt) return;
     if (r.rtcpMux) {
       const dest = this.#latchedRtp ?? r;
       this.#sockets.rtp.send(pkt, dest.port, dest.address);

@@ -7,10 +7,8 @@
 // The relay ports live as long as the leg, not as long as the router: after a worker death moveTo()
 // rebuilds the mediasoup side on another router and the room's SDP stays valid.
 //
-// SRTP: not supported here. The relay rewrites SSRC, PT, seq and timestamps, which SRTP authenticates,
-// so it would have to terminate SRTP itself (AES-CM + HMAC-SHA1 from node:crypto would do); pointing
-// the room at an SRTP PlainTransport instead loses the rewriting that makes rooms work (NOTES.md).
-// The SIP layer must answer RTP/AVP and reject SAVP-only offers (488).
+// SRTP (SDES): the relay terminates it with the keys in NegotiatedStream.srtp, because it rewrites
+// SSRC, PT, seq and timestamps, which SRTP authenticates; mediasoup only ever sees plain RTP.
 import type { types as ms } from 'mediasoup';
 import type { Logger } from '../util/logger.js';
 import { systemClock, type Clock } from '../util/clock.js';
@@ -100,7 +98,7 @@ export class SipMediaLeg extends TypedEmitter<LegEvents> {
     try {
       for (const kind of o.kinds ?? ['audio', 'video']) {
         const sockets = await o.ports.allocate();
-        const relay = new RtpRelay({ kind, sockets, log, clock, rtpTimeoutMs: o.rtpTimeoutMs ?? 10_000 });
+        const relay = new RtpRelay({ kind, sockets, log, clock, rtpTimeoutMs: o.rtpTimeoutMs ?? 10_000, legId: o.id });
         tracks.push({ kind, sockets, relay });
         await relay.start();
       }
@@ -151,6 +149,16 @@ export class SipMediaLeg extends TypedEmitter<LegEvents> {
     if (!s) return undefined;
     const codec = normaliseCodecName(s.codec) as AudioCodecName;
     return { codec, pt: s.pt, clockRate: s.clockRate, channels: s.channels ?? 1 };
+  }
+
+  /** The SRTP suite of each m-line that is encrypted (empty for a plain leg). */
+  get srtpSuites(): Partial<Record<MediaKind, string>> {
+    const out: Partial<Record<MediaKind, string>> = {};
+    for (const t of this.#tracks.values()) {
+      const suite = t.stream ? t.relay.srtpSuite : undefined;
+      if (suite) out[t.kind] = suite;
+    }
+    return out;
   }
 
   /** The video the room can decode, or undefined without a video m-line it receives on. */
@@ -266,6 +274,7 @@ export class SipMediaLeg extends TypedEmitter<LegEvents> {
       address: s.address ?? this.#remote!.address, port: s.port, rtcpPort: s.rtcpPort ?? s.port + 1,
       rtcpMux: s.rtcpMux ?? false, pt: s.pt, clockRate: s.clockRate, telephoneEventPt: s.telephoneEventPt,
       routerPt: codec.preferredPayloadType ?? 0, rtcpFb: s.rtcpFb, expectRtp: sends(s), sendRtp: receives(s),
+      ...(s.srtp ? { srtp: s.srtp } : {}),
     });
     if (!t.transport) {
       try {

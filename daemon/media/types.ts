@@ -1,6 +1,7 @@
 // Plain shapes shared by the media layer and its users (the SIP layer fills NegotiatedMedia from the
 // answered SDP; the conference layer reads LocalMedia back into the SDP it sends).
 import { AudioCodec, VideoCodec, type AudioCodec as AudioCodecName, type VideoCodec as VideoCodecName } from '../config/schema.js';
+import type { SrtpKeys } from './srtp/SrtpKeys.js';
 
 export type MediaKind = 'audio' | 'video';
 export type Direction = 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
@@ -43,6 +44,8 @@ export interface NegotiatedStream {
   /** Direction from the room's side: 'sendonly' means the room sends and does not receive. */
   direction?: Direction;
   ptime?: number;
+  /** SDES-SRTP keys agreed for this m-line; absent means plain RTP. */
+  srtp?: SrtpKeys;
 }
 
 export interface NegotiatedMedia {

@@ -63,19 +63,22 @@ export function buildDailyReport(store: ReportStore, input: DailyReportInput): D
 function meeting(store: ReportStore, c: ConferenceRow): ReportMeeting {
   // the first answered leg of each site counts (a site redialled after a drop was there already)
   const firstAnswer = new Map<string, number>();
+  // a site counts as encrypted when every answered leg of it was (one plain leg is worth a look)
+  const srtp = new Map<string, string | null>();
   for (const leg of store.cdr.list({ conferenceId: c.id, limit: MAX_ROWS })) {
     if (leg.answeredAt === null) continue;
     const seen = firstAnswer.get(leg.endpointId);
     if (seen === undefined || leg.answeredAt < seen) firstAnswer.set(leg.endpointId, leg.answeredAt);
+    srtp.set(leg.endpointId, seen !== undefined && srtp.get(leg.endpointId) === null ? null : leg.srtp);
   }
   const sites = c.endpoints.map((endpointId) => {
     const at = firstAnswer.get(endpointId);
-    if (at === undefined) return { endpointId, status: 'missing' as AttendanceStatus, answeredAt: null, lateMinutes: null };
+    if (at === undefined) return { endpointId, status: 'missing' as AttendanceStatus, answeredAt: null, lateMinutes: null, srtp: null };
     const lateMs = at - c.startedAt;
     const late = lateMs > LATE_AFTER_MINUTES * 60_000;
     return {
       endpointId, status: (late ? 'late' : 'joined') as AttendanceStatus, answeredAt: new Date(at).toISOString(),
-      lateMinutes: late ? Math.round(lateMs / 6_000) / 10 : null,
+      lateMinutes: late ? Math.round(lateMs / 6_000) / 10 : null, srtp: srtp.get(endpointId) ?? null,
     };
   });
   return {

@@ -8,7 +8,7 @@ import type { SipCore } from './SipCore.js';
 import { Dialog, contactUri } from './Dialog.js';
 import { Call, type CallProgress } from './Call.js';
 import { signRequest, type DigestCredentials } from './digest.js';
-import { failureKind } from './requests.js';
+import { failureKind, transportReason } from './requests.js';
 import { minSEOf, uacSessionTimerHeaders, uacSessionTimerResult } from './SessionTimer.js';
 import {
   ALLOW, SUPPORTED, bodyText, contentType, displayName, headerText, hostFamily, newCallId, newTag, parseNameAddr, routableUri, setBody, tagOf,
@@ -162,7 +162,7 @@ export class InviteClient {
       return this.#send();
     }
     const kind = failureKind(rs);
-    const why = kind === 'dns' ? `cannot resolve ${this.#o.target.uri}` : kind ? `${kind} (${rs.transportError ?? rs.reason})` : `${st} ${rs.reason ?? ''}`.trim();
+    const why = kind === 'dns' ? `cannot resolve ${this.#o.target.uri}` : kind ? `${kind} (${transportReason(rs) ?? rs.reason})` : `${st} ${rs.reason ?? ''}`.trim();
     this.#fail(st === 408 ? 'SIP_TIMEOUT' : 'SIP_FAILED', `call to ${this.#o.target.uri} failed: ${why}`, { status: st, reason: rs.reason, ...(kind ? { error: kind } : {}) });
   }
 

@@ -1,5 +1,6 @@
 // From the config's listen list to the library's transport options.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { rootCertificates } from 'node:tls';
 import { VcError } from '../errors.js';
 import type { LibStackOptions } from './sipLibrary.js';
 import type { SipTransport } from './message.js';
@@ -11,16 +12,31 @@ export interface SipListen {
   port: number;
 }
 
+/** How we treat the certificate of the peer at one address when we connect out over TLS. */
+export interface TlsPeerPolicy {
+  /** Verify chain and name (default); false is the per-endpoint opt-out. */
+  verify: boolean;
+  /** The name the certificate must carry when it is not the address (a hostname URI). */
+  servername?: string;
+}
+
 export interface SipTlsOptions {
   /** PEM text or a file path. */
   cert: string;
   key: string;
-  /**
-   * Check the peer's certificate when we connect out. Default false: room systems present
-   * self-signed certificates; TLS then protects against passive listeners only.
-   */
-  rejectUnauthorized?: boolean;
+  /** A CA (PEM text or file) trusted for peers' certificates besides the system store. */
   ca?: string;
+  /** Per-peer policy by the address and port we connect to; default: verify against the address. */
+  peerPolicy?: (host: string, port: number) => TlsPeerPolicy | undefined;
+}
+
+// Debian's store (ca-certificates); Node's bundled Mozilla list where that file does not exist
+const SYSTEM_CA_FILE = '/etc/ssl/certs/ca-certificates.crt';
+let systemCa: string[] | undefined;
+
+function systemCas(): string[] {
+  systemCa ??= existsSync(SYSTEM_CA_FILE) ? [readFileSync(SYSTEM_CA_FILE, 'utf8')] : [...rootCertificates];
+  return systemCa;
 }
 
 export function listenOptions(listen: readonly SipListen[]): LibStackOptions & { address: string; tls?: Record<string, unknown> } {
@@ -57,9 +73,14 @@ export function stackTlsOptions(tls: SipTlsOptions | undefined): Pick<LibStackOp
   if (!tls) throw new VcError('CONFIG_INVALID', 'sip.listen has tls but sip.tls (cert, key) is not configured');
   const cert = pem(tls.cert, 'cert');
   const key = pem(tls.key, 'key');
-  const ca = tls.ca ? pem(tls.ca, 'ca') : undefined;
+  const ca = [...systemCas(), ...(tls.ca ? [pem(tls.ca, 'ca')] : [])];
+  const policy = tls.peerPolicy;
   return {
     tls: { cert, key },
-    tlsClient: { cert, key, rejectUnauthorized: tls.rejectUnauthorized ?? false, ...(ca ? { ca } : {}) },
+    // asked for each connection we open: certificates are verified unless the endpoint opted out
+    tlsClient: (host: string, port: number) => {
+      const p = policy?.(host, port);
+      return { cert, key, ca, rejectUnauthorized: p?.verify ?? true, ...(p?.servername ? { servername: p.servername } : {}) };
+    },
   };
 }

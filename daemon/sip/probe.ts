@@ -4,10 +4,22 @@ import { performance } from 'node:perf_hooks';
 import type { OptionsProbeResult } from '../../protocol/index.js';
 import type { SipMessage } from './sipLibrary.js';
 import type { SipCore } from './SipCore.js';
-import { failureKind } from './requests.js';
+import { failureKind, transportReason } from './requests.js';
 import { parseRemoteSdp } from './sdpNegotiate.js';
 import { bodyText, contentType, header, hostFamily, newCallId, newTag, routableUri, uriString, type SipSource, type SipTarget } from './message.js';
 
+
+/** The distinct a=crypto suites of an OPTIONS answer's SDP body (RFC 3261 11.2: it may carry one). */
+function cryptoSuitesOf(rs: SipMessage): string[] | undefined {
+  if (!/application\/sdp/i.test(contentType(rs) ?? '')) return undefined;
+  try {
+    const sdp = parseRemoteSdp(bodyText(rs));
+    return [...new Set(sdp.media.flatMap((m) => (m.crypto ?? []).map((c) => String(c.suite).slice(0, 64))))];
+  } catch {
+    // an unreadable body tells nothing about crypto; the probe's answer still counts
+    return undefined;
+  }
+}
 
 /** One OPTIONS to `target`; resolves (never rejects) with what came back. */
 export function probeOptions(core: SipCore, target: SipTarget, timeoutMs: number): Promise<OptionsProbeResult> {
@@ -46,11 +58,15 @@ export function probeOptions(core: SipCore, target: SipTarget, timeoutMs: number
       core.clock.clearTimeout(timer);
       const kind = failureKind(rs);
       if (kind) {
-        resolve({ ok: false, error: kind, status: rs.status, reason: rs.transportError ?? rs.resolveError ?? rs.reason });
+        resolve({ ok: false, error: kind, status: rs.status, reason: transportReason(rs) ?? rs.resolveError ?? rs.reason });
         return;
       }
       const status = rs.status ?? 0;
-      resolve({ ok: status >= 200 && status < 300, status, reason: rs.reason, rttMs: performance.now() - t0, server: header(rs, 'server') ?? header(rs, 'user-agent') });
+      const cryptoSuites = cryptoSuitesOf(rs);
+      resolve({
+        ok: status >= 200 && status < 300, status, reason: rs.reason, rttMs: performance.now() - t0, server: header(rs, 'server') ?? header(rs, 'user-agent'),
+        ...(cryptoSuites ? { cryptoSuites } : {}),
+      });
     });
   });
 }

@@ -75,6 +75,25 @@ export function failureKind(rs: SipMessage): 'timeout' | 'unreachable' | 'dns' |
   return 'transport';
 }
 
+// The SIP library reports a failed TLS connection by OpenSSL's/Node's code only: say what it means.
+const TLS_REASONS: Record<string, string> = {
+  ERR_TLS_CERT_ALTNAME_INVALID: "the room's certificate is for another name or address",
+  DEPTH_ZERO_SELF_SIGNED_CERT: "the room's certificate is self-signed (trust it with sip.tls.ca, or set tlsVerify: false on the endpoint)",
+  SELF_SIGNED_CERT_IN_CHAIN: "the room's certificate chain ends in a CA we do not trust (add it to sip.tls.ca)",
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: "the room's certificate is not signed by a CA we trust (add it to sip.tls.ca)",
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: "the room's certificate is not signed by a CA we trust (add it to sip.tls.ca)",
+  CERT_HAS_EXPIRED: "the room's certificate has expired",
+  CERT_NOT_YET_VALID: "the room's certificate is not valid yet",
+};
+
+/** The library's transport error code, explained when it is a certificate check that failed. */
+export function transportReason(rs: SipMessage): string | undefined {
+  const code = rs.transportError;
+  if (code === undefined) return undefined;
+  const why = TLS_REASONS[code];
+  return why ? `TLS: ${why} [${code}]` : code;
+}
+
 /** `p`, or undefined after `ms` (without keeping the process alive past it). */
 export async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
   let t: NodeJS.Timeout | undefined;

@@ -1,22 +1,16 @@
 // SDP offers for SIP legs, built from a typed description with sdp-transform. Answering a remote
 // offer lives in sdpNegotiate.ts.
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import { isIPv6 } from 'node:net';
 import sdpTransform from 'sdp-transform';
 import type { MediaDescription, SessionDescription } from 'sdp-transform';
+import { cryptoAttr, type SdesKey } from './sdes.js';
 
 import type { AudioCodec as AudioCodecName, VideoCodec as VideoCodecName } from '../config/schema.js';
 
 export type { AudioCodecName, VideoCodecName };
 export type Direction = 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
-export type SrtpSuite = 'AES_CM_128_HMAC_SHA1_80' | 'AES_CM_128_HMAC_SHA1_32';
-
-/** One SDES a=crypto line (RFC 4568). keyBase64: 30 bytes master key + salt, base64. */
-export interface SdesCrypto {
-  tag: number;
-  suite: SrtpSuite;
-  keyBase64: string;
-}
+export type { SdesKey, SdesSuite } from './sdes.js';
 
 interface MediaOfferBase {
   port: number;
@@ -24,8 +18,10 @@ interface MediaOfferBase {
   rtcpPort?: number;
   rtcpMux?: boolean;
   direction?: Direction;
-  /** With crypto lines the m-line is RTP/SAVP (SDES-SRTP). */
-  crypto?: SdesCrypto[];
+  /** SDES keys (a=crypto). With them the m-line is RTP/SAVP unless `bestEffort` keeps RTP/AVP. */
+  crypto?: SdesKey[];
+  /** Offer the keys on RTP/AVP ("best effort" SRTP: a plain room ignores them). */
+  bestEffort?: boolean;
   bandwidthKbps?: number;
 }
 
@@ -75,15 +71,6 @@ export const VIDEO_CODEC_SPECS: Record<VideoCodecName, CodecSpec> = {
   VP8: { payloadType: 97, encoding: 'VP8', clockRate: 90000 },
 };
 
-/** A fresh SDES key (AES_CM_128: 16-byte key + 14-byte salt). */
-export function newSdesCrypto(tag = 1, suite: SrtpSuite = 'AES_CM_128_HMAC_SHA1_80'): SdesCrypto {
-  return { tag, suite, keyBase64: randomBytes(30).toString('base64') };
-}
-
-export function cryptoLine(c: SdesCrypto): { id: number; suite: string; config: string } {
-  return { id: c.tag, suite: c.suite, config: `inline:${c.keyBase64}` };
-}
-
 function ipVer(address: string): number {
   return isIPv6(address) ? 6 : 4;
 }
@@ -92,7 +79,7 @@ function mediaSection(kind: 'audio' | 'video', m: MediaOfferBase, codecs: CodecS
   const md: MediaDescription = {
     type: kind,
     port: m.port,
-    protocol: m.crypto && m.crypto.length ? 'RTP/SAVP' : 'RTP/AVP',
+    protocol: m.crypto && m.crypto.length && !m.bestEffort ? 'RTP/SAVP' : 'RTP/AVP',
     payloads: codecs.map((c) => c.payloadType).join(' '),
     connection: { version: ipVer(address), ip: address },
     rtp: codecs.map((c) => ({ payload: c.payloadType, codec: c.encoding, rate: c.clockRate, ...(c.channels ? { encoding: c.channels } : {}) })),
@@ -101,7 +88,7 @@ function mediaSection(kind: 'audio' | 'video', m: MediaOfferBase, codecs: CodecS
   };
   if (m.rtcpMux) md.rtcpMux = 'rtcp-mux';
   else if (m.rtcpPort !== undefined && m.rtcpPort !== m.port + 1) md.rtcp = { port: m.rtcpPort };
-  if (m.crypto && m.crypto.length) md.crypto = m.crypto.map(cryptoLine);
+  if (m.crypto && m.crypto.length) md.crypto = m.crypto.map(cryptoAttr);
   if (m.bandwidthKbps) md.bandwidth = [{ type: 'AS', limit: m.bandwidthKbps }];
   if (ptime) md.ptime = ptime;
   if (fb) {

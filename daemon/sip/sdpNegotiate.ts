@@ -6,16 +6,19 @@ import { isIP } from 'node:net';
 import sdpTransform from 'sdp-transform';
 import type { MediaDescription, SessionDescription } from 'sdp-transform';
 import { VcError } from '../errors.js';
-import {
-  AUDIO_CODEC_SPECS, cryptoLine, newSdesCrypto, writeSession,
-  type AudioCodecName, type Direction, type SdesCrypto, type SrtpSuite, type VideoCodecName,
-} from './sdp.js';
+import { AUDIO_CODEC_SPECS, writeSession, type AudioCodecName, type Direction, type VideoCodecName } from './sdp.js';
+import { chooseCrypto, cryptoAttr, newSdesKey, type SdesKey } from './sdes.js';
 
 export interface Capabilities {
   audio?: { codecs: readonly AudioCodecName[]; telephoneEvent?: boolean };
   video?: { codecs: readonly VideoCodecName[]; h264Profiles?: readonly string[] };
-  /** SDES-SRTP: 'optional' (default) takes RTP/AVP and RTP/SAVP, 'required' only SAVP, 'off' only AVP. */
+  /**
+   * SDES-SRTP: 'optional' (default) takes RTP/SAVP and RTP/AVP, with keys on AVP taken as best
+   * effort; 'required' refuses m-lines without keys we can use; 'off' refuses RTP/SAVP and ignores keys.
+   */
   srtp?: 'optional' | 'required' | 'off';
+  /** Suites the media layer runs (default the two AES_CM_128 ones). */
+  srtpSuites?: readonly string[];
 }
 
 export interface NegotiatedCodec {
@@ -38,8 +41,10 @@ export interface NegotiatedMLine {
   remoteDirection: Direction;
   direction: Direction;
   protocol: string;
-  /** The remote's crypto line we accepted (SDES-SRTP). */
-  remoteCrypto?: SdesCrypto;
+  /** The remote's crypto line we accepted (SDES-SRTP): the key it encrypts with. */
+  remoteCrypto?: SdesKey;
+  /** Why the remote's a=crypto lines (on best-effort RTP/AVP) were not taken. */
+  cryptoRefused?: string;
   ptime?: number;
 }
 
@@ -58,7 +63,7 @@ export interface Negotiation {
 }
 
 const MAX_SDP_BYTES = 64 * 1024;
-const SUITES: readonly SrtpSuite[] = ['AES_CM_128_HMAC_SHA1_80', 'AES_CM_128_HMAC_SHA1_32'];
+const DEFAULT_SUITES = ['AES_CM_128_HMAC_SHA1_80', 'AES_CM_128_HMAC_SHA1_32'];
 const STATIC: Record<number, { codec: string; rate: number }> = { 0: { codec: 'PCMU', rate: 8000 }, 8: { codec: 'PCMA', rate: 8000 }, 9: { codec: 'G722', rate: 8000 } };
 const HOSTNAME = /^[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*$/;
 
@@ -171,16 +176,19 @@ export function negotiate(remoteSdp: string, caps: Capabilities): Negotiation {
     if (out[kind]) return reject(`only one ${kind} stream is supported`);
     if (!caps[kind]) return reject(`no ${kind} on this leg`);
     const proto = m.protocol.toUpperCase();
-    let remoteCrypto: SdesCrypto | undefined;
-    if (proto === 'RTP/SAVP' || proto === 'RTP/SAVPF') {
-      if (srtp === 'off') return reject(`${proto} offered but SRTP is off`);
-      const c = (m.crypto ?? []).find((x) => SUITES.includes(x.suite as SrtpSuite) && x.config.startsWith('inline:'));
-      if (!c) return reject(`${proto} without a supported a=crypto suite (${SUITES.join(', ')})`);
-      remoteCrypto = { tag: c.id, suite: c.suite as SrtpSuite, keyBase64: c.config.slice(7).split('|')[0]! };
-    } else if (proto === 'RTP/AVP' || proto === 'RTP/AVPF') {
-      if (srtp === 'required') return reject('plain RTP offered but SRTP is required');
-    } else {
-      return reject(`transport ${m.protocol} not supported`);
+    let remoteCrypto: SdesKey | undefined;
+    let cryptoRefused: string | undefined;
+    const savp = proto === 'RTP/SAVP' || proto === 'RTP/SAVPF';
+    if (!savp && proto !== 'RTP/AVP' && proto !== 'RTP/AVPF') return reject(`transport ${m.protocol} not supported`);
+    if (savp && srtp === 'off') return reject(`${proto} offered but SRTP is off for this endpoint`);
+    if (srtp !== 'off' && (savp || m.crypto?.length)) {
+      const v = chooseCrypto(m.crypto ?? [], caps.srtpSuites ?? DEFAULT_SUITES);
+      if ('ok' in v) remoteCrypto = v.ok;
+      else if (savp) return reject(`${proto} without an a=crypto we can use (${v.refused})`);
+      else cryptoRefused = v.refused;
+    }
+    if (!remoteCrypto && srtp === 'required') {
+      return reject(`SRTP is required but the ${kind} line is plain ${proto}${cryptoRefused ? ` (a=crypto refused: ${cryptoRefused})` : ''}`);
     }
     const offered = offeredCodecs(m);
     const chosen = chooseCodec(kind, offered, caps);
@@ -216,6 +224,7 @@ export function negotiate(remoteSdp: string, caps: Capabilities): Negotiation {
       direction: mirror(remoteDirection),
       protocol: m.protocol,
       ...(remoteCrypto ? { remoteCrypto } : {}),
+      ...(cryptoRefused ? { cryptoRefused } : {}),
       ...(m.ptime ? { ptime: m.ptime } : {}),
     };
   });
@@ -237,14 +246,14 @@ export interface LocalMedia {
   rtcpPort?: number;
   /** Answer rtcp-mux when the remote offered it (default false: many room systems lack it). */
   rtcpMux?: boolean;
-  /** Our SDES key for an SRTP m-line (generated when missing). */
-  crypto?: SdesCrypto;
+  /** Our SDES key for an SRTP m-line (a fresh one is made when missing or of another suite). */
+  crypto?: SdesKey;
   direction?: Direction;
 }
 
 /** Our answer to the offer behind `neg`: one m-line per offered line, rejected ones with port 0. */
-export function buildAnswer(neg: Negotiation, local: { address: string; sessionId?: string; version?: number; audio?: LocalMedia; video?: LocalMedia }): { sdp: string; crypto: { audio?: SdesCrypto; video?: SdesCrypto } } {
-  const crypto: { audio?: SdesCrypto; video?: SdesCrypto } = {};
+export function buildAnswer(neg: Negotiation, local: { address: string; sessionId?: string; version?: number; audio?: LocalMedia; video?: LocalMedia }): { sdp: string; crypto: { audio?: SdesKey; video?: SdesKey } } {
+  const crypto: { audio?: SdesKey; video?: SdesKey } = {};
   const media = neg.remote.media.map((m, index): MediaDescription => {
     const kind = m.type === 'audio' || m.type === 'video' ? m.type : undefined;
     const chosen = kind ? neg[kind] : undefined;
@@ -270,8 +279,10 @@ export function buildAnswer(neg: Negotiation, local: { address: string; sessionI
     if (chosen.codec.rtcpFeedback.length) md.rtcpFb = chosen.codec.rtcpFeedback.map((f) => ({ payload: chosen.codec.payloadType, ...f }));
     if (chosen.ptime) md.ptime = chosen.ptime;
     if (chosen.remoteCrypto) {
-      const c = { ...(mine.crypto ?? newSdesCrypto()), tag: chosen.remoteCrypto.tag, suite: chosen.remoteCrypto.suite };
-      md.crypto = [cryptoLine(c)];
+      // RFC 4568 5.1.2: the answer carries the offer's tag and suite with the answerer's own key
+      const { tag, suite } = chosen.remoteCrypto;
+      const c = mine.crypto?.suite === suite ? { ...mine.crypto, tag } : newSdesKey(tag, suite);
+      md.crypto = [cryptoAttr(c)];
       crypto[kind] = c;
     }
     return md;

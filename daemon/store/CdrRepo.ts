@@ -16,6 +16,8 @@ export interface CdrRow {
   endReason: string | null;
   audioCodec: string | null;
   videoCodec: string | null;
+  /** The SRTP suite(s) when the leg was encrypted, null for plain RTP. */
+  srtp: string | null;
   /** Summary of the leg's quality, whatever the media layer hands in. */
   stats: unknown;
 }
@@ -41,19 +43,19 @@ export interface CdrListOptions {
 interface CdrDbRow {
   id: number; conference_id: string | null; endpoint_id: string; direction: 'out' | 'in'; call_id: string; started_at: number;
   answered_at: number | null; ended_at: number | null; end_reason: string | null; audio_codec: string | null;
-  video_codec: string | null; stats: string | null;
+  video_codec: string | null; srtp: string | null; stats: string | null;
 }
 
 const toCdr = (r: CdrDbRow): CdrRow => ({
   id: r.id, conferenceId: r.conference_id, endpointId: r.endpoint_id, direction: r.direction, callId: r.call_id,
   startedAt: r.started_at, answeredAt: r.answered_at, endedAt: r.ended_at, endReason: r.end_reason,
-  audioCodec: r.audio_codec, videoCodec: r.video_codec, stats: r.stats === null ? null : JSON.parse(r.stats) as unknown,
+  audioCodec: r.audio_codec, videoCodec: r.video_codec, srtp: r.srtp ?? null, stats: r.stats === null ? null : JSON.parse(r.stats) as unknown,
 });
 
 export class CdrRepo {
   readonly #clock: Clock;
   readonly #open: Statement<[string | null, string, string, string, number]>;
-  readonly #answer: Statement<[number, string | null, string | null, number]>;
+  readonly #answer: Statement<[number, string | null, string | null, string | null, number]>;
   readonly #close: Statement<[number, string, string | null, number]>;
   readonly #closeDangling: Statement<[number, string]>;
   readonly #get: Statement<[number], CdrDbRow>;
@@ -64,7 +66,7 @@ export class CdrRepo {
     this.#open = db.prepare('INSERT INTO cdr (conference_id, endpoint_id, direction, call_id, started_at) VALUES (?, ?, ?, ?, ?)');
     // codecs given at answer win; a re-INVITE may answer again with new ones
     this.#answer = db.prepare(`UPDATE cdr SET answered_at = coalesce(answered_at, ?), audio_codec = coalesce(?, audio_codec),
-      video_codec = coalesce(?, video_codec) WHERE id = ? AND ended_at IS NULL`);
+      video_codec = coalesce(?, video_codec), srtp = coalesce(?, srtp) WHERE id = ? AND ended_at IS NULL`);
     this.#close = db.prepare('UPDATE cdr SET ended_at = ?, end_reason = ?, stats = ? WHERE id = ? AND ended_at IS NULL');
     this.#closeDangling = db.prepare('UPDATE cdr SET ended_at = ?, end_reason = ? WHERE ended_at IS NULL');
     this.#get = db.prepare('SELECT * FROM cdr WHERE id = ?');
@@ -82,8 +84,8 @@ export class CdrRepo {
   }
 
   /** The leg was answered; false when the record is unknown or already closed. */
-  answer(id: number, at: number, codecs: { audio?: string | null; video?: string | null } = {}): boolean {
-    return guard(`updating call record ${id}`, () => this.#answer.run(at, codecs.audio ?? null, codecs.video ?? null, id).changes > 0);
+  answer(id: number, at: number, codecs: { audio?: string | null; video?: string | null; srtp?: string | null } = {}): boolean {
+    return guard(`updating call record ${id}`, () => this.#answer.run(at, codecs.audio ?? null, codecs.video ?? null, codecs.srtp ?? null, id).changes > 0);
   }
 
   /** The leg ended; false when unknown or already closed (the first close wins). */

@@ -183,6 +183,13 @@ export const MIGRATIONS: readonly Migration[] = [
       db.exec(`ALTER TABLE schedules ADD COLUMN workdays TEXT CHECK (workdays IS NULL OR workdays IN ('cn'));`);
     },
   },
+  {
+    version: 4,
+    name: 'whether a call leg was encrypted (SRTP suite, NULL for plain RTP)',
+    up(db) {
+      db.exec('ALTER TABLE cdr ADD COLUMN srtp TEXT;');
+    },
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.reduce((v, m) => Math.max(v, m.version), 0);

@@ -178,11 +178,11 @@ describe('SIP dialogs between two stacks', () => {
     expect(eb).toEqual({ by: 'remote', reason: 'bye' });
   });
 
-  it('TLS: OPTIONS and a call between two stacks with self-signed certificates', async () => {
+  it('TLS: OPTIONS and a call between two stacks with a self-signed certificate each trusts (sip.tls.ca)', async () => {
     const dir = tempDir('tls');
     cleanup.push(() => removeDir(dir));
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=127.0.0.1'], { stdio: 'ignore' });
-    const tls = { cert: join(dir, 'cert.pem'), key: join(dir, 'key.pem') };
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    const tls = { cert: join(dir, 'cert.pem'), key: join(dir, 'key.pem'), ca: join(dir, 'cert.pem') };
     const listen = [{ transport: 'udp' as const, host: '127.0.0.1', port: 0 }, { transport: 'tls' as const, host: '127.0.0.1', port: 0 }];
     const [A, B] = await pair({ listen, tls }, { listen, tls });
     expect(await A.options({ uri: `sip:b@127.0.0.1:${B.ports.tls}`, transport: 'tls' })).toMatchObject({ ok: true, server: 'B' });

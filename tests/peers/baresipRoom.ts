@@ -23,6 +23,9 @@ export interface BaresipRoomOptions {
   audioCodecs?: string[];
   /** Register to a registrar (e.g. kamailio) with this user and password. */
   register?: { registrar: string; password: string; regint?: number };
+  /** SDES-SRTP with baresip's srtp module: 'srtp-mand' offers RTP/SAVP and refuses plain RTP,
+   *  'srtp' offers a=crypto on RTP/AVP (best effort). Default: plain RTP. */
+  mediaenc?: 'srtp' | 'srtp-mand';
   /** Reuse a directory (and with it the ports) when restarting. */
   dir?: string;
   sipPort?: number;
@@ -91,6 +94,7 @@ export class BaresipRoom {
     // A solid colour by an ffmpeg filter on fakevideo's frames (set through ctrl_tcp once running):
     // frames keep flowing at 15 fps, unlike an avformat file source, whose frames baresip skips.
     if (video && this.o.color) mods.push('avfilter.so');
+    if (this.o.mediaenc) mods.push('srtp.so');
     const videoSource = 'fakevideo,nil';
     const rtpBase = 30000 + 2 * Math.floor(Math.random() * 1300);
     const conf = [
@@ -120,7 +124,8 @@ export class BaresipRoom {
       ? `;auth_pass=${this.o.register.password};regint=${this.o.register.regint ?? 60};outbound="sip:${this.o.register.registrar.replace(/^sip:/, '')}"`
       : ';regint=0';
     const aor = this.o.register ? `sip:${this.o.name}@${this.o.register.registrar.replace(/^sip:/, '')}` : this.uri;
-    writeFileSync(join(this.dir, 'accounts'), `<${aor}>${reg};answermode=auto${codecs}\n`);
+    const enc = this.o.mediaenc ? `;mediaenc=${this.o.mediaenc}` : '';
+    writeFileSync(join(this.dir, 'accounts'), `<${aor}>${reg};answermode=auto${codecs}${enc}\n`);
     this.#log = '';
     const proc = spawn('baresip', ['-f', this.dir], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc = proc;

@@ -265,6 +265,22 @@ describe('site config: each kind of mistake names file, line and field', () => {
     }
   });
 
+  it('SRTP: the site default reaches endpoints without their own; a bad mode is an error naming the field', () => {
+    const text = mutate('  relayPorts: { min: 30000, max: 30999 }\n', '  relayPorts: { min: 30000, max: 30999 }\n  srtp: required\n')
+      .replace('    groups: [towns]\n', '    groups: [towns]\n    srtp: off\n');
+    const { config } = parseConfig(text, FILE, { env: ENV });
+    expect(config.endpoints.map((e) => [e.id, e.srtp])).toEqual([['zhengzhou', 'required'], ['xiaoguan', 'required'], ['mihe', 'off']]);
+    expect(parseConfig(BASE, FILE, { env: ENV }).config.endpoints.every((e) => e.srtp === 'optional')).toBe(true);
+    const bad = mutate('    groups: [towns]\n', '    groups: [towns]\n    srtp: mandatory\n');
+    expectIssue(configError(bad), lineOf(bad, 'srtp: mandatory'), 'endpoints[2].srtp', /off.*optional.*required/);
+  });
+
+  it('TLS: an endpoint that opts out of certificate checks is warned about', () => {
+    const text = mutate('    groups: [towns]\n', '    groups: [towns]\n    transport: tls\n    tlsVerify: false\n');
+    const { warnings } = parseConfig(text, FILE, { env: ENV });
+    expect(warnings.some((w) => /endpoints\[2\]\.tlsVerify: the certificate of this room is not verified/.test(w)), warnings.join('\n')).toBe(true);
+  });
+
   it('lists every problem, not only the first', () => {
     let text = mutate('  - id: mihe', '  - id: xiaoguan');
     text = mutate('    groups: [towns]\n', '    groups: [nowhere]\n', text);

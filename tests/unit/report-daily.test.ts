@@ -31,9 +31,10 @@ beforeAll(() => {
   // the weekly meeting at 09:00: mihe at once, xiaoguan 3 min late (after one failed attempt),
   // zhulin never; mihe drops and is redialled (its first answer counts)
   const weekly = store.conferences.create({ title: '周例会 <weekly>', mode: 'broadcast', startedAt: NINE, endpoints: ['mihe', 'xiaoguan', 'zhulin'], createdBy: 'scheduler', scheduleId: null });
+  // xiaoguan's room encrypts (SDES-SRTP); the others are plain
   const leg = (ep: string, start: number, answer: number | null, end: number): void => {
     const id = store.cdr.open({ conferenceId: weekly.id, endpointId: ep, direction: 'out', callId: `${ep}-${start}`, startedAt: start });
-    if (answer !== null) store.cdr.answer(id, answer);
+    if (answer !== null) store.cdr.answer(id, answer, { srtp: ep === 'xiaoguan' ? 'AES_CM_128_HMAC_SHA1_80' : null });
     store.cdr.close(id, end, answer === null ? '408 timeout' : 'ended');
   };
   leg('mihe', NINE, NINE + 20_000, NINE + 30 * MIN);
@@ -91,7 +92,8 @@ describe('daily report', () => {
   it('attendance: answered within 2 min is joined, later is late (minutes shown), never answered is missing', () => {
     const sites = Object.fromEntries(report.meetings[0]!.sites.map((s) => [s.endpointId, s]));
     expect(sites.mihe).toMatchObject({ status: 'joined', answeredAt: new Date(NINE + 20_000).toISOString(), lateMinutes: null });
-    expect(sites.xiaoguan).toMatchObject({ status: 'late', lateMinutes: 3 });
+    expect(sites.xiaoguan).toMatchObject({ status: 'late', lateMinutes: 3, srtp: 'AES_CM_128_HMAC_SHA1_80' });
+    expect(sites.mihe?.srtp).toBeNull();
     expect(sites.zhulin).toMatchObject({ status: 'missing', answeredAt: null });
     const per = Object.fromEntries(report.attendance.map((a) => [a.endpointId, a]));
     expect(per.mihe).toMatchObject({ meetings: 2, joined: 2, late: 0, missing: 0 });
@@ -115,11 +117,11 @@ describe('daily report', () => {
   it('text, CSV and HTML carry the same facts; HTML is escaped, self-contained and has print CSS', () => {
     const text = renderReportText(report);
     expect(text).toMatch(/Gongyi — daily report for 2026-12-07 \(Asia\/Shanghai\)/);
-    expect(text).toMatch(/09:00\s+10:00\s+周例会 <weekly>\s+3\s+1\s+1\s+1\s+zhulin/);
+    expect(text).toMatch(/09:00\s+10:00\s+周例会 <weekly>\s+3\s+1\s+1\s+1\s+🔒 1\/2\s+zhulin/);
     expect(text).toMatch(/竹林镇 \(zhulin\)\s+1\s+0\s+0\s+1/);
     const csv = renderReportCsv(report).split('\n');
-    expect(csv[0]).toBe('meeting,title,date,startedAt,endedAt,durationMinutes,endpointId,status,answeredAt,lateMinutes');
-    expect(csv.filter((l) => /,xiaoguan,late,/.test(l))).toHaveLength(1);
+    expect(csv[0]).toBe('meeting,title,date,startedAt,endedAt,durationMinutes,endpointId,status,answeredAt,lateMinutes,srtp');
+    expect(csv.filter((l) => /,xiaoguan,late,.*,AES_CM_128_HMAC_SHA1_80$/.test(l))).toHaveLength(1);
     expect(csv).toContain('uptimeSite,nameZh,nameEn,date,uptimePct,upMinutes,downMinutes,unknownMinutes');
     expect(csv).toContain('xiaoguan,小关镇,Xiaoguan,2026-12-07,88.89,960,120,0');
     const html = renderReportHtml(report);

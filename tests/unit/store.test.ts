@@ -273,14 +273,15 @@ describe('Store: repositories', () => {
     const id1 = store.cdr.open({ conferenceId: conf.id, endpointId: 'mihe', direction: 'out', callId: 'a@127.0.0.1', startedAt: 1000 });
     const id2 = store.cdr.open({ conferenceId: conf.id, endpointId: 'heluo', direction: 'in', callId: 'b@127.0.0.1', startedAt: 2000 });
     const id3 = store.cdr.open({ endpointId: 'xiaoguan', direction: 'out', callId: 'c@127.0.0.1', startedAt: 3000 });
-    expect(store.cdr.answer(id1, 1500, { audio: 'PCMA', video: 'H264' })).toBe(true);
+    expect(store.cdr.answer(id1, 1500, { audio: 'PCMA', video: 'H264', srtp: 'AES_CM_128_HMAC_SHA1_80' })).toBe(true);
     expect(store.cdr.close(id1, 9000, 'bye', { lossPct: 0.5, jitterMs: 3 })).toBe(true);
     expect(store.cdr.close(id1, 9999, 'again')).toBe(false);
     expect(store.cdr.answer(id1, 9999)).toBe(false);
     expect(store.cdr.get(id1)).toEqual({
       id: id1, conferenceId: conf.id, endpointId: 'mihe', direction: 'out', callId: 'a@127.0.0.1', startedAt: 1000, answeredAt: 1500,
-      endedAt: 9000, endReason: 'bye', audioCodec: 'PCMA', videoCodec: 'H264', stats: { lossPct: 0.5, jitterMs: 3 },
+      endedAt: 9000, endReason: 'bye', audioCodec: 'PCMA', videoCodec: 'H264', srtp: 'AES_CM_128_HMAC_SHA1_80', stats: { lossPct: 0.5, jitterMs: 3 },
     });
+    expect(store.cdr.get(id2)?.srtp).toBeNull();
     expect(store.cdr.list({ conferenceId: conf.id }).map((r) => r.id)).toEqual([id1, id2]);
     expect(store.cdr.list({ since: 2000 }).map((r) => r.id)).toEqual([id2, id3]);
     expect(store.cdr.list({ endpointId: 'xiaoguan' }).map((r) => r.id)).toEqual([id3]);

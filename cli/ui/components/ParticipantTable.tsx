@@ -31,7 +31,8 @@ export function ParticipantTable({ conference, stats, selected, width }: { confe
     const history = stats[statsKey(conference.id, p.endpointId)] ?? [];
     return [
       { text: `${b.symbol} ${t(b.label)}`, color: b.color },
-      { text: localName(p.name, lang, p.endpointId) + (conference.chair === p.endpointId ? ` (${t('conf.chair')})` : ''), bold: p.hasFloor },
+      // 🔒: the leg's media is SRTP-encrypted
+      { text: (p.srtp ? '🔒 ' : '') + localName(p.name, lang, p.endpointId) + (conference.chair === p.endpointId ? ` (${t('conf.chair')})` : ''), bold: p.hasFloor },
       p.muted ? { text: t('conf.muted'), color: 'yellow' } : t('conf.live'),
       // the floor star, and a raised hand with its place in the queue
       p.hasFloor || conference.floor === p.endpointId ? { text: `★${hand !== undefined ? ` ✋${hand}` : ''}`, color: 'magenta' }

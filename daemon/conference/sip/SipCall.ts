@@ -8,20 +8,23 @@ import type { Call, CallEnded, RemoteOffer } from '../../sip/Call.js';
 import type { LocalMedia, NegotiatedMedia } from '../../media/types.js';
 import { originOf } from '../../sip/sdp.js';
 import { answerFor, negotiateFor, offerFor, toMediaNegotiated } from './sipMedia.js';
+import type { LegSdes } from './sipSrtp.js';
 import type { SignalCall, SignalCallEvents } from '../Signalling.js';
 
 export class SipCall extends TypedEmitter<SignalCallEvents> implements SignalCall {
   readonly #call: Call;
   readonly #ep: Endpoint;
   readonly #log: Logger;
+  readonly #sdes: LegSdes;
   #local: LocalMedia;
   #remote: NegotiatedMedia;
   #off: () => void;
 
-  constructor(call: Call, ep: Endpoint, local: LocalMedia, remote: NegotiatedMedia, log: Logger) {
+  constructor(call: Call, ep: Endpoint, local: LocalMedia, remote: NegotiatedMedia, log: Logger, sdes: LegSdes) {
     super();
     this.#call = call;
     this.#ep = ep;
+    this.#sdes = sdes;
     this.#local = local;
     this.#remote = remote;
     this.#log = log.child({ component: 'conference.sip', endpoint: ep.id, callId: call.callId });
@@ -48,9 +51,11 @@ export class SipCall extends TypedEmitter<SignalCallEvents> implements SignalCal
   get remote(): NegotiatedMedia { return this.#remote; }
 
   async reinvite(local: LocalMedia): Promise<NegotiatedMedia> {
-    const answer = await this.#call.reinvite(offerFor(this.#ep, local, this.#nextOrigin()));
+    const answer = await this.#call.reinvite(offerFor(this.#ep, local, this.#nextOrigin(), this.#sdes));
     this.#local = local;
-    this.#remote = toMediaNegotiated(negotiateFor(this.#ep, answer));
+    const neg = negotiateFor(this.#ep, answer);
+    this.#sdes.takeAnswer(neg);
+    this.#remote = toMediaNegotiated(neg, this.#sdes);
     return this.#remote;
   }
 
@@ -82,8 +87,8 @@ export class SipCall extends TypedEmitter<SignalCallEvents> implements SignalCal
   #answerReinvite(o: RemoteOffer): void {
     try {
       const neg = negotiateFor(this.#ep, o.sdp);
-      o.accept(answerFor(neg, this.#local, this.#nextOrigin()));
-      this.#remote = toMediaNegotiated(neg);
+      o.accept(answerFor(neg, this.#local, this.#nextOrigin(), this.#sdes));
+      this.#remote = toMediaNegotiated(neg, this.#sdes);
       this.emit('media', this.#remote);
     } catch (err) {
       const e = toVcError(err);

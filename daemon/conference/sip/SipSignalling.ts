@@ -14,6 +14,7 @@ import type { SipStack } from '../../sip/SipStack.js';
 import { parseUri } from '../../sip/message.js';
 import { answerFor, negotiateFor, offerFor, toMediaNegotiated } from './sipMedia.js';
 import { SipCall } from './SipCall.js';
+import { LegSdes } from './sipSrtp.js';
 import type { DialRequest, IncomingSignal, SignalCall, Signalling } from '../Signalling.js';
 
 export interface SipSignallingOptions {
@@ -51,11 +52,12 @@ export class SipSignalling extends TypedEmitter<SignallingEvents> implements Sig
 
   async dial(req: DialRequest): Promise<SignalCall> {
     const ep = req.endpoint;
-    const call = await this.#o.stack.dial({
+    const sdes = new LegSdes(ep.srtp ?? 'optional');
+    const invite = (): ReturnType<SipSignallingOptions['stack']['dial']> => this.#o.stack.dial({
       target: { uri: ep.uri, transport: ep.transport },
       from: fromFor(ep, this.#o.stack.publicHost),
       credentials: credentialsOf(ep),
-      sdpOffer: offerFor(ep, req.local),
+      sdpOffer: offerFor(ep, req.local, {}, sdes),
       signal: req.signal,
       ringTimeoutMs: this.#o.ringTimeoutMs ?? 45_000,
       endpointId: ep.id,
@@ -64,10 +66,21 @@ export class SipSignalling extends TypedEmitter<SignallingEvents> implements Sig
         else if (p.state === 'ringing' || p.state === 'early') req.onProgress({ state: 'ringing' });
       },
     });
+    let call;
+    try {
+      call = await invite();
+    } catch (err) {
+      // keys on RTP/AVP refused (488): a room with mandatory encryption wants RTP/SAVP
+      const e = toVcError(err);
+      if ((e.details as { status?: number } | undefined)?.status !== 488 || !sdes.preferSavp()) throw e;
+      this.#log.info({ endpoint: ep.id }, '488 to the best-effort SRTP offer: offering RTP/SAVP');
+      call = await invite();
+    }
     try {
       const neg = negotiateFor(ep, call.remoteSdp);
       if (neg.rejected.length) this.#log.info({ endpoint: ep.id, callId: call.callId, rejected: neg.rejected }, 'media lines of the answer not used');
-      return new SipCall(call, ep, req.local, toMediaNegotiated(neg), this.#o.log);
+      sdes.takeAnswer(neg);
+      return new SipCall(call, ep, req.local, toMediaNegotiated(neg, sdes), this.#o.log, sdes);
     } catch (err) {
       // Answered with media we cannot use: hang up rather than sit in a silent call.
       await call.hangup('488 no usable media in the answer').catch((e: unknown) => this.#log.debug({ err: e }, 'BYE failed'));
@@ -147,10 +160,19 @@ export class SipSignalling extends TypedEmitter<SignallingEvents> implements Sig
       ring: () => ic.ring(),
       reject: (status, reason) => ic.reject(status, reason),
       accept: async (local, ep) => {
+        let sdes: LegSdes;
+        try {
+          sdes = new LegSdes(ep.srtp ?? 'optional');
+        } catch (err) {
+          ic.reject(488, 'Not Acceptable Here');
+          throw err;
+        }
         if (!ic.offer) {
           // Delayed offer: our offer goes in the 200, the room's answer comes in the ACK.
-          const call = await ic.accept(offerFor(ep, local), { credentials: credentialsOf(ep) });
-          return new SipCall(call, ep, local, toMediaNegotiated(negotiateFor(ep, call.remoteSdp)), this.#o.log);
+          const call = await ic.accept(offerFor(ep, local, {}, sdes), { credentials: credentialsOf(ep) });
+          const answer = negotiateFor(ep, call.remoteSdp);
+          sdes.takeAnswer(answer);
+          return new SipCall(call, ep, local, toMediaNegotiated(answer, sdes), this.#o.log, sdes);
         }
         let neg;
         try {
@@ -159,8 +181,8 @@ export class SipSignalling extends TypedEmitter<SignallingEvents> implements Sig
           ic.reject(488, 'Not Acceptable Here');
           throw err;
         }
-        const call = await ic.accept(answerFor(neg, local), { credentials: credentialsOf(ep) });
-        return new SipCall(call, ep, local, toMediaNegotiated(neg), this.#o.log);
+        const call = await ic.accept(answerFor(neg, local, {}, sdes), { credentials: credentialsOf(ep) });
+        return new SipCall(call, ep, local, toMediaNegotiated(neg, sdes), this.#o.log, sdes);
       },
     };
     handler(sig);

@@ -6,22 +6,24 @@ import type { Endpoint } from '../../config/schema.js';
 import type { LocalMedia, NegotiatedMedia, NegotiatedStream } from '../../media/types.js';
 import { buildOffer } from '../../sip/sdp.js';
 import { buildAnswer, negotiate, type Capabilities, type Negotiation, type NegotiatedMLine } from '../../sip/sdpNegotiate.js';
+import { srtpSuites, type LegSdes } from './sipSrtp.js';
 
-/** What we can carry for an endpoint: its configured codecs. SRTP is off (see SipMediaLeg). */
+/** What we can carry for an endpoint: its configured codecs, and SRTP as it asks (default optional). */
 export function capabilitiesOf(ep: Endpoint): Capabilities {
   return {
     audio: { codecs: ep.codecs.audio, telephoneEvent: true },
     ...(ep.codecs.video.length ? { video: { codecs: ep.codecs.video } } : {}),
-    srtp: 'off',
+    srtp: ep.srtp ?? 'optional',
+    srtpSuites: srtpSuites(),
   };
 }
 
 /** Our SDP offer: media lines pointing at the leg's relay ports, the endpoint's codecs in its order. */
-export function offerFor(ep: Endpoint, local: LocalMedia, o: { sessionId?: string; version?: number } = {}): string {
+export function offerFor(ep: Endpoint, local: LocalMedia, o: { sessionId?: string; version?: number } = {}, sdes?: LegSdes): string {
   return withH264Mode0(buildOffer({
     address: local.address, sessionId: o.sessionId, version: o.version, sessionName: 'vcbridge',
-    ...(local.audio ? { audio: { port: local.audio.port, rtcpPort: local.audio.rtcpPort, codecs: ep.codecs.audio, telephoneEvent: true, ptime: 20 } } : {}),
-    ...(local.video && ep.codecs.video.length ? { video: { port: local.video.port, rtcpPort: local.video.rtcpPort, codecs: ep.codecs.video } } : {}),
+    ...(local.audio ? { audio: { port: local.audio.port, rtcpPort: local.audio.rtcpPort, codecs: ep.codecs.audio, telephoneEvent: true, ptime: 20, ...sdes?.offer('audio') } } : {}),
+    ...(local.video && ep.codecs.video.length ? { video: { port: local.video.port, rtcpPort: local.video.rtcpPort, codecs: ep.codecs.video, ...sdes?.offer('video') } } : {}),
   }));
 }
 
@@ -53,13 +55,14 @@ export function negotiateFor(ep: Endpoint, remoteSdp: string): Negotiation {
   return negotiate(remoteSdp, capabilitiesOf(ep));
 }
 
-/** Our answer to a room's offer, with the leg's ports. */
-export function answerFor(neg: Negotiation, local: LocalMedia, o: { sessionId?: string; version?: number } = {}): string {
-  const line = (s: LocalMedia['audio']) => (s ? { port: s.port, rtcpPort: s.rtcpPort } : undefined);
-  return buildAnswer(neg, { address: local.address, sessionId: o.sessionId, version: o.version, audio: line(local.audio), video: line(local.video) }).sdp;
+/** Our answer to a room's offer, with the leg's ports (and our SDES keys where the room offered SRTP). */
+export function answerFor(neg: Negotiation, local: LocalMedia, o: { sessionId?: string; version?: number } = {}, sdes?: LegSdes): string {
+  const keys = sdes?.answer(neg) ?? {};
+  const line = (s: LocalMedia['audio'], k: 'audio' | 'video') => (s ? { port: s.port, rtcpPort: s.rtcpPort, ...(keys[k] ? { crypto: keys[k] } : {}) } : undefined);
+  return buildAnswer(neg, { address: local.address, sessionId: o.sessionId, version: o.version, audio: line(local.audio, 'audio'), video: line(local.video, 'video') }).sdp;
 }
 
-function stream(m: NegotiatedMLine): NegotiatedStream {
+function stream(m: NegotiatedMLine, sdes: LegSdes | undefined): NegotiatedStream {
   const fb = m.codec.rtcpFeedback;
   const s: NegotiatedStream = {
     port: m.remote.port,
@@ -75,6 +78,8 @@ function stream(m: NegotiatedMLine): NegotiatedStream {
   if (m.codec.fmtp !== undefined) s.fmtp = m.codec.fmtp;
   if (m.telephoneEvent) s.telephoneEventPt = m.telephoneEvent.payloadType;
   if (m.ptime !== undefined) s.ptime = m.ptime;
+  const keys = sdes?.keysFor(m.kind);
+  if (keys) s.srtp = keys;
   if (m.kind === 'video') {
     s.rtcpFb = {
       nack: fb.some((f) => f.type === 'nack' && !f.subtype),
@@ -85,11 +90,11 @@ function stream(m: NegotiatedMLine): NegotiatedStream {
   return s;
 }
 
-/** The SIP layer's negotiation as the media layer wants it. */
-export function toMediaNegotiated(neg: Negotiation): NegotiatedMedia {
+/** The SIP layer's negotiation as the media layer wants it (keys from `sdes`, after answer()/takeAnswer()). */
+export function toMediaNegotiated(neg: Negotiation, sdes?: LegSdes): NegotiatedMedia {
   const any = neg.audio ?? neg.video;
   const out: NegotiatedMedia = { address: any?.remote.address ?? '0.0.0.0' };
-  if (neg.audio) out.audio = stream(neg.audio);
-  if (neg.video) out.video = stream(neg.video);
+  if (neg.audio) out.audio = stream(neg.audio, sdes);
+  if (neg.video) out.video = stream(neg.video, sdes);
   return out;
 }
