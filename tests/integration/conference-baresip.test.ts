@@ -10,7 +10,8 @@ import { BaresipRoom } from '../peers/baresipRoom.js';
 import { KamailioUpstream } from '../peers/kamailioUpstream.js';
 import { BRIDGE_TOKEN, startBridge, type Bridge } from '../helpers/conferenceBridge.js';
 import { CLI_JS } from '../helpers/daemon.js';
-import { toneDb } from '../helpers/simRoom.js';
+import { listenTones } from '../helpers/roomTones.js';
+import { sleep, until } from '../helpers/wait.js';
 import type { ConferenceView } from '../../protocol/index.js';
 import { sleep, until } from '../helpers/wait.js';
 
@@ -40,17 +41,7 @@ function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: st
 }
 
 /** Tone levels (dB) each room recorded over ~1.2 s from now. */
-async function listen(ms = 1200): Promise<Record<SiteId, Record<number, number>>> {
-  const marks = new Map(SITES.map((s) => [s.id, room(s.id).mark()]));
-  await sleep(ms);
-  const out = {} as Record<SiteId, Record<number, number>>;
-  for (const s of SITES) {
-    const { pcm, rate } = room(s.id).audioSince(marks.get(s.id)!);
-    const tail = pcm.subarray(Math.max(0, pcm.length - Math.round(rate * (ms - 300) / 1000)));
-    out[s.id] = Object.fromEntries(TONES.map((hz) => [hz, toneDb(tail, rate, hz)]));
-  }
-  return out;
-}
+const listen = (ms = 1200): Promise<Record<SiteId, Record<number, number>>> => listenTones(rooms, TONES, ms);
 
 /** Which site's colour a room decodes now. */
 async function sees(id: SiteId): Promise<string | undefined> {

@@ -9,19 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BaresipRoom } from '../peers/baresipRoom.js';
 import { KamailioUpstream } from '../peers/kamailioUpstream.js';
 import { startBridge, type Bridge } from '../helpers/conferenceBridge.js';
-import { toneDb } from '../helpers/simRoom.js';
+import { listenTones } from '../helpers/roomTones.js';
+import { sleep, until } from '../helpers/wait.js';
 import { srtpEvents } from '../../daemon/media/srtp/SrtpGuard.js';
 import { renderConference } from '../../cli/confRender.js';
-import type { ConferenceView } from '../../daemon/api/protocol.js';
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-async function until(what: string, fn: () => boolean | Promise<boolean>, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await fn())) {
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(100);
-  }
-}
+import type { ConferenceView } from '../../protocol/index.js';
 
 const SITES = [
   { id: 'mand', toneHz: 440, codec: 'PCMA', color: 'red', mediaenc: 'srtp-mand' },
@@ -43,17 +35,7 @@ const room = (id: SiteId): BaresipRoom => rooms.get(id)!;
 const authFailures = new Map<string, number>();
 const onAuthFailure = (e: { legId: string }): void => void authFailures.set(e.legId, (authFailures.get(e.legId) ?? 0) + 1);
 
-async function listen(ms = 1200): Promise<Record<SiteId, Record<number, number>>> {
-  const marks = new Map(SITES.map((s) => [s.id, room(s.id).mark()]));
-  await sleep(ms);
-  const out = {} as Record<SiteId, Record<number, number>>;
-  for (const s of SITES) {
-    const { pcm, rate } = room(s.id).audioSince(marks.get(s.id)!);
-    const tail = pcm.subarray(Math.max(0, pcm.length - Math.round(rate * (ms - 300) / 1000)));
-    out[s.id] = Object.fromEntries(TONES.map((hz) => [hz, toneDb(tail, rate, hz)]));
-  }
-  return out;
-}
+const listen = (): Promise<Record<SiteId, Record<number, number>>> => listenTones(rooms, TONES);
 
 function expectEveryoneHearsTheOthers(l: Record<SiteId, Record<number, number>>): void {
   for (const s of SITES) {
