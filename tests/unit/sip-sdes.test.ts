@@ -6,7 +6,7 @@ import sdpTransform from 'sdp-transform';
 import { buildOffer } from '../../daemon/sip/sdp.js';
 import { buildAnswer, negotiate, type Capabilities } from '../../daemon/sip/sdpNegotiate.js';
 import { chooseCrypto, parseCryptoAttr, SDES_SUITES } from '../../daemon/sip/sdes.js';
-import { LegSdes } from '../../daemon/conference/sipSrtp.js';
+import { LegSdes } from '../../daemon/conference/sip/sipSrtp.js';
 import { isVcError } from '../../daemon/errors.js';
 
 const K30 = Buffer.alloc(30, 7).toString('base64');
