@@ -13,7 +13,6 @@ import { CLI_JS } from '../helpers/daemon.js';
 import { listenTones } from '../helpers/roomTones.js';
 import { sleep, until } from '../helpers/wait.js';
 import type { ConferenceView } from '../../protocol/index.js';
-import { sleep, until } from '../helpers/wait.js';
 
 const SITES = [
   { id: 'mihe', toneHz: 440, codec: 'PCMA', color: 'red' },
