@@ -1,8 +1,8 @@
 import { Command } from 'commander';
-import { readFileSync } from 'node:fs';
 import type { CalendarImportResult, CalendarListResult } from '../../protocol/index.js';
 import { globals, withClient } from '../context.js';
-import { CliError, usage } from '../errors.js';
+import { usage } from '../errors.js';
+import { readInput } from '../readInput.js';
 import { print, table } from '../output.js';
 
 // vcbridge calendar list|import: the working-day calendar (调休) that `--workdays cn` series follow.
@@ -37,12 +37,7 @@ const importCmd = new Command('import')
   .argument('<file>', '.ics file ("-" for standard input)')
   .action(async (file: string, _o, cmd: Command) => {
     const g = globals(cmd);
-    let ics: string;
-    try {
-      ics = readFileSync(file === '-' ? 0 : file, 'utf8');
-    } catch (err) {
-      throw new CliError('USAGE', `cannot read ${file}: ${(err as Error).message}`, { exitCode: 2 });
-    }
+    const ics = readInput(file);
     print(g, await withClient(g, (c) => c.call('calendar.import', { ics })), renderImport);
   });
 

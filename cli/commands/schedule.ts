@@ -1,12 +1,13 @@
 import { Command } from 'commander';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { ScheduleEditParams } from '../../protocol/index.js';
 import { globals, parseOptions, withClient } from '../context.js';
-import { CliError, usage } from '../errors.js';
+import { usage } from '../errors.js';
 import { print } from '../output.js';
 import { renderBooking, renderImport, renderOccurrences, renderPreflight, renderSchedule } from '../scheduleRender.js';
 import { parseDuration } from '../time.js';
+import { readInput } from '../readInput.js';
 
 // vcbridge schedule add|list|show|edit|cancel|preflight|export|import
 
@@ -199,12 +200,7 @@ const importCmd = new Command('import')
   .option('--force', 'book despite conflicts (audited)')
   .action(async (file: string, raw: { map?: string[]; endpoints?: string; group?: string; force?: boolean }, cmd: Command) => {
     const g = globals(cmd);
-    let ics: string;
-    try {
-      ics = readFileSync(file === '-' ? 0 : file, 'utf8');
-    } catch (err) {
-      throw new CliError('USAGE', `cannot read ${file}: ${(err as Error).message}`, { exitCode: 2 });
-    }
+    const ics = readInput(file);
     const map: Record<string, string[]> = {};
     for (const m of raw.map ?? []) {
       const eq = m.lastIndexOf('=');
