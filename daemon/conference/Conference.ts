@@ -274,11 +274,11 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
   }
 
   /** A site or browser asks to speak (DTMF, the page's button). */
-  raiseHand(endpointId: string, via: RaisedHand['via']): void {
+  raiseHand(endpointId: string, via: RaisedHand['via'], how?: string): void {
     this.#assertLive();
     const p = this.#require(endpointId);
     if (!this.#hands.raise(p.id, this.#d.clock.now(), via)) return;
-    this.#event(`hand raised: ${p.id} (${via === 'dtmf' ? `DTMF ${'endpoint' in p ? p.endpoint.raiseHand : ''}`.trim() : via})`);
+    this.#event(`hand raised: ${p.id} (${how ?? via})`);
     this.#publish(p.id);
     this.#emitState();
   }
@@ -435,16 +435,16 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
     });
     p.on('changed', () => this.#publish(p.id));
     p.on('event', (m) => this.#event(m));
-    p.on('dtmf', (d) => this.#onDtmf(p, d.digit));
+    p.on('dtmf', (d) => this.#onDtmf(p, d.digit, d.via));
     this.#participants.set(ep.id, p);
     return p;
   }
 
-  #onDtmf(p: Participant, digit: string): void {
+  #onDtmf(p: Participant, digit: string, via: 'rfc4733' | 'info'): void {
     let seq = this.#dtmf.get(p.id);
     if (!seq) this.#dtmf.set(p.id, (seq = new DtmfSequence(p.endpoint.raiseHand)));
     if (!seq.push(digit, this.#d.clock.now()) || !this.live) return;
-    this.raiseHand(p.id, 'dtmf');
+    this.raiseHand(p.id, 'dtmf', `DTMF ${p.endpoint.raiseHand} by ${via === 'info' ? 'SIP INFO' : 'RFC 4733'}`);
   }
 
   /** Legs attached to the media and browsers connected: who can be heard and shown. */

@@ -146,7 +146,7 @@ describe('meeting control with real baresip rooms', () => {
     expect(hands.map((h) => [h.endpointId, h.via])).toEqual([['zhulin', 'dtmf'], ['mihe', 'dtmf']]);
     const text = await cli(['conf', 'hands', conf.id]);
     expect(text.stdout).toMatch(/1\s+zhulin/);
-    expect(bridge.notifications.some((n) => n.method === 'conference.event' && /hand raised: zhulin \(DTMF \*1\)/.test((n.params as { message: string }).message))).toBe(true);
+    expect(bridge.notifications.some((n) => n.method === 'conference.event' && /hand raised: zhulin \(DTMF \*1 by RFC 4733\)/.test((n.params as { message: string }).message))).toBe(true);
 
     expect((await cli(['conf', 'floor', conf.id, 'zhulin'])).code).toBe(0);
     expect(show().hands?.map((h) => h.endpointId)).toEqual(['mihe']);

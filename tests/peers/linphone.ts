@@ -19,6 +19,8 @@ export interface LinphoneOptions {
   name?: string;
   /** Answer incoming calls automatically (default false). */
   autoAnswer?: boolean;
+  /** Send DTMF (digits typed on its console) by SIP INFO instead of RFC 4733 (default false). */
+  dtmfInfo?: boolean;
 }
 
 export interface Linphone {
@@ -46,6 +48,7 @@ export async function startLinphone(opts: LinphoneOptions = {}): Promise<Linphon
     'bind_address=127.0.0.1',
     `contact="${name}" <sip:${name}@127.0.0.1>`,
     `auto_answer=${opts.autoAnswer ? 1 : 0}`,
+    ...(opts.dtmfInfo ? ['use_info=1', 'use_rfc2833=0'] : []),
     '[rtp]',
     `audio_rtp_port=${port + 1}`,
     `video_rtp_port=${port + 3}`,
