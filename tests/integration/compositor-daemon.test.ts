@@ -1,0 +1,100 @@
+// Multi-picture from the built daemon (dist/vcbridged.js, `node scripts/build.mjs` first): the
+// compositor's Python controller must run from dist/compositor/, where the build ships it, not from
+// the source tree. The CLI starts a meeting of three real baresip rooms and sets a 2x2 layout; the
+// chair's room must then decode the composed picture the daemon reports, each pane in its site's
+// colour. Needs GStreamer and python3-gi (scripts/setup.sh installs them).
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BaresipRoom } from '../peers/baresipRoom.js';
+import { CLI_JS, ROOT, TOKENS, startDaemon, testConfig, type RunningDaemon } from '../helpers/daemon.js';
+import { freePort } from '../helpers/ports.js';
+import { Picture, colourName } from '../helpers/picture.js';
+import { paneRects, type FixedLayout } from '../../daemon/media/compositor/layouts.js';
+import type { ConferenceView } from '../../protocol/index.js';
+import { sleep, until } from '../helpers/wait.js';
+
+const SITES = [
+  { id: 'city', color: 'magenta', kind: 'city' },
+  { id: 'mihe', color: 'red', kind: 'town' },
+  { id: 'xiaoguan', color: 'lime', kind: 'town' },
+] as const;
+const COLOUR: Record<string, string> = Object.fromEntries(SITES.map((s) => [s.id, s.color]));
+const rooms = new Map<string, BaresipRoom>();
+let d: RunningDaemon;
+let confId: string;
+
+function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI_JS, '--url', d.url, '--token', TOKENS.operator, ...args], { timeout: 30_000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+async function show(): Promise<ConferenceView> {
+  const r = await cli(['conf', 'show', confId, '--json']);
+  if (r.code !== 0) throw new Error(`conf show exited ${r.code}: ${r.stderr}`);
+  return JSON.parse(r.stdout) as ConferenceView;
+}
+
+/** Problems in what `viewer` decodes against the picture the daemon reports for it ('' = none). */
+async function pictureProblems(viewer: string): Promise<string> {
+  const want = (await show()).multiview?.pictures[viewer];
+  if (!want) return `${viewer} has no composed picture in conf show`;
+  const png = await rooms.get(viewer)!.snapshot();
+  const pic = png ? Picture.load(png) : undefined;
+  if (!pic) return `${viewer} decoded no picture`;
+  const problems: string[] = [];
+  paneRects(want.layout as FixedLayout, 1280, 720).forEach((r, i) => {
+    const site = want.panes[i] ?? null;
+    const fx = r.x / 1280; const fy = r.y / 720; const fw = r.w / 1280; const fh = r.h / 720;
+    const seen = colourName(pic.mean(fx + fw * 0.4, fy + fh * 0.3, fw * 0.2, fh * 0.15));
+    const expected = site === null ? 'dark' : COLOUR[site];
+    if (seen !== expected) problems.push(`pane ${i + 1} (${site ?? 'empty'}) is ${seen ?? 'unclear'}, expected ${expected}`);
+  });
+  return problems.length ? `${want.layout} [${want.panes.join(', ')}]: ${problems.join('; ')}` : '';
+}
+
+beforeAll(async () => {
+  for (const s of SITES) rooms.set(s.id, await BaresipRoom.start({ name: s.id, toneHz: 440, video: 'H264', color: s.color, audioCodecs: ['PCMA'], toneSeconds: 600 }));
+  d = await startDaemon({
+    config: testConfig(await freePort(), await freePort(), {
+      endpoints: SITES.map((s) => ({
+        id: s.id, name: { zh: s.id, en: s.id }, kind: s.kind, uri: rooms.get(s.id)!.uri, groups: ['towns'],
+        codecs: { audio: ['PCMA'], video: ['H264'] },
+      })),
+    }),
+  });
+}, 90_000);
+
+afterAll(async () => {
+  await d?.stop();
+  await Promise.all([...rooms.values()].map((r) => r.stop()));
+}, 30_000);
+
+describe('multi-picture from the built daemon', () => {
+  it('the build ships the controller next to the bundle, and not as a source path', () => {
+    expect(existsSync(join(ROOT, 'dist', 'compositor', 'gst_compositor.py'))).toBe(true);
+  });
+
+  it('`conf layout 2x2` through the CLI: the chair\'s room decodes each site\'s colour in its pane', async () => {
+    const start = await cli(['conf', 'start', '--title', '防汛会商', '--group', 'towns', '--chair', 'city', '--wait', '10', '--json']);
+    expect(start.code, start.stderr).toBe(0);
+    confId = (JSON.parse(start.stdout) as ConferenceView).id;
+    await until('all rooms connected', async () => (await show()).participants.filter((p) => p.state === 'connected').length === SITES.length, 60_000, 500);
+    const r = await cli(['conf', 'layout', confId, '2x2']);
+    expect(r.code, r.stderr).toBe(0);
+    const view = await show();
+    expect(view.multiview?.layout).toBe('2x2');
+    let last = 'not checked';
+    const end = Date.now() + 90_000;
+    while (Date.now() < end && (last = await pictureProblems('city')) !== '') await sleep(500);
+    expect(last, d.output().split('\n').filter((l) => /compositor/i.test(l)).slice(-20).join('\n')).toBe('');
+    // both towns are in the chair's picture
+    const panes = (await show()).multiview?.pictures.city?.panes ?? [];
+    expect(panes).toContain('mihe');
+    expect(panes).toContain('xiaoguan');
+  }, 240_000);
+});
