@@ -160,10 +160,21 @@ describe('a browser participant in a conference of two baresip rooms', () => {
     await until('the page shows big what the conference chose for it', () => page.evaluate(() => window.vcbridge.state().stage).then((s) => s === participant(invite.participantId)?.viewing), 3000);
   }, 40_000);
 
+  it('the page\'s 申请发言 button raises the browser\'s hand in the meeting', async () => {
+    expect(await page.textContent('#hand')).toMatch(/申请发言/);
+    await page.click('#hand');
+    await until('the hand is up', () => (bridge.manager.show(conf.id).hands ?? []).some((h) => h.endpointId === invite.participantId && h.via === 'browser'), 5000);
+    expect(participant(invite.participantId)?.handRaisedAt).toBeDefined();
+    expect(await page.textContent('#hand')).toMatch(/取消发言申请/);
+  }, 20_000);
+
   it('the rooms hear the browser\'s microphone and, given the floor, are shown its camera', async () => {
     for (const r of ROOMS) expect(await roomHears(r.id, BROWSER_HZ), `${r.id} hears the browser`).toBeGreaterThan(HEARD);
     const floor = await cli(['conf', 'floor', conf.id, invite.participantId]);
     expect(floor.code, floor.stderr).toBe(0);
+    // the floor answers the raised hand: lowered in the meeting and on the page
+    expect(bridge.manager.show(conf.id).hands).toEqual([]);
+    await until('the page\'s button is back to 申请发言', async () => /^申请发言/.test((await page.textContent('#hand')) ?? ''), 5000);
     await until('both rooms switched to the browser', () => ROOMS.every((r) => participant(r.id)?.viewing === invite.participantId), 8000);
     const frames = await Promise.all(ROOMS.map((r) => room(r.id).framesDecoded()));
     await sleep(1500);
