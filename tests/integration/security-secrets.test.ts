@@ -3,6 +3,8 @@
 // baresip MCU behind kamailio answers; operators call with bearer tokens, a wrong token is tried,
 // calls carry secrets in their params, and a reload changes the password. Then the daemon's whole
 // output, its audit table and the raw bytes of its SQLite files are searched for every secret.
+// A room with SRTP mandatory (baresip, mediaenc=srtp-mand) joins too: the SDES keys both sides put
+// in their a=crypto lines, read from that baresip's SIP trace, must be nowhere either.
 import { readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -22,9 +24,18 @@ const WRONG_TOKEN = 'Wrong-Token-Zx81q';
 const PARAM_SECRET = 'Param-Secret-Q7w2';
 const SECRETS = [PASSWORD, NEW_PASSWORD, ENV_PASSWORD, PIN, WRONG_TOKEN, PARAM_SECRET, TOKENS.operator, TOKENS.technician, TOKENS.viewer];
 
+/** The key||salt of every a=crypto line in the SRTP room's SIP trace (the offer the bridge sent,
+ *  the answer the room sent), as the base64 on the wire and as hex, should anything print it so. */
+function srtpKeys(): string[] {
+  const keys = new Set<string>();
+  for (const m of enc.log.matchAll(/a=crypto:\d+ \S+ inline:([A-Za-z0-9+/=]+)/g)) keys.add(m[1]!);
+  return [...keys];
+}
+
 type Reply = { result?: any; error?: { message: string; data?: { code: string } } };
 
 let mcu: BaresipRoom;
+let enc: BaresipRoom;
 let kam: KamailioUpstream;
 let d: RunningDaemon;
 let config: Record<string, unknown>;
@@ -37,6 +48,7 @@ function siteConfig(apiPort: number, sipPort: number, password: string): Record<
         id: 'zhengzhou', name: { zh: '郑州市政府', en: 'Zhengzhou' }, kind: 'upstream', uri: `sip:gongyi@127.0.0.1:${kam.port}`,
         register: { expires: 120 }, credentials: { username: 'gongyi', password }, pin: PIN, codecs: { audio: ['PCMA'], video: ['H264'] },
       },
+      { id: 'secure', name: { zh: '加密会议室', en: 'Secure room' }, kind: 'town', uri: enc.uri, srtp: 'required', codecs: { audio: ['PCMA'] } },
       // a second upstream-like endpoint whose password comes from the environment
       { id: 'backup', name: { zh: '备用', en: 'Backup' }, kind: 'bureau', uri: 'sip:backup@127.0.0.1:5998', credentials: { username: 'b', password: 'env:VCB_TEST_BACKUP_PW' } },
     ],
@@ -46,6 +58,7 @@ function siteConfig(apiPort: number, sipPort: number, password: string): Record<
 beforeAll(async () => {
   mcu = await BaresipRoom.start({ name: 'mcu', toneHz: 1100, video: 'H264', audioCodecs: ['PCMA'] });
   mcu.watchEvents();
+  enc = await BaresipRoom.start({ name: 'secure', toneHz: 660, audioCodecs: ['PCMA'], mediaenc: 'srtp-mand', sipTrace: true });
   kam = await KamailioUpstream.start({ password: PASSWORD, mcu: mcu.uri });
   config = siteConfig(await freePort(), await freePort(), PASSWORD);
   d = await startDaemon({ config, env: { VCB_TEST_BACKUP_PW: ENV_PASSWORD } });
@@ -54,6 +67,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await d?.stop('SIGKILL');
   await mcu?.stop();
+  await enc?.stop();
   await kam?.stop();
 }, 20_000);
 
@@ -64,8 +78,10 @@ describe('secrets never in logs or the store', () => {
       await until('registered at kamailio', async () => ((await op.call('endpoints.list')) as Reply).result
         ?.find((e: { id: string }) => e.id === 'zhengzhou')?.registration === 'registered', 10_000);
       expect(kam.log).toMatch(/REGISTER ok sip:gongyi@/);
-      const started = (await op.call('conference.start', { title: 'secret test', endpoints: ['zhengzhou'], upstream: 'zhengzhou' })) as Reply;
+      const started = (await op.call('conference.start', { title: 'secret test', endpoints: ['zhengzhou', 'secure'], upstream: 'zhengzhou' })) as Reply;
       expect(started.error).toBeUndefined();
+      await until('the SRTP room connected encrypted', async () => ((await op.call('conference.show', { id: started.result.id })) as Reply).result
+        ?.participants.find((p: { endpointId: string }) => p.endpointId === 'secure')?.srtp !== undefined, 15_000);
       await until('the PIN at the MCU', () => mcu.events.filter((e) => e.type === 'CALL_DTMF_START').map((e) => e.param).join('') === PIN, 12_000);
       // secrets in params: refused or accepted, they must be redacted wherever the call is recorded
       const bad = (await op.call('schedule.add', { title: 'x', start: '2030-01-01 09:00', durationMinutes: 30, endpoints: ['zhengzhou'], password: PARAM_SECRET })) as Reply;
@@ -91,6 +107,12 @@ describe('secrets never in logs or the store', () => {
     op.close();
     expect(r.result.changes.join('\n')).toMatch(/endpoint changed: zhengzhou .*credentials/);
     expect(JSON.stringify(r)).not.toContain(NEW_PASSWORD);
+  });
+
+  it('the SRTP room and the bridge exchanged SDES keys (each side its own)', () => {
+    const keys = srtpKeys();
+    expect(keys.length, `a=crypto keys in the SIP trace:\n${enc.log.slice(-3000)}`).toBeGreaterThanOrEqual(2);
+    SECRETS.push(...keys, ...keys.map((k) => Buffer.from(k, 'base64').toString('hex')));
   });
 
   it('none of the secrets is in the daemon\'s output, its audit table, or the bytes of its database files', async () => {

@@ -26,6 +26,9 @@ export interface BaresipRoomOptions {
   /** SDES-SRTP with baresip's srtp module: 'srtp-mand' offers RTP/SAVP and refuses plain RTP,
    *  'srtp' offers a=crypto on RTP/AVP (best effort). Default: plain RTP. */
   mediaenc?: 'srtp' | 'srtp-mand';
+  /** Print every SIP message baresip sends and receives to its log (baresip -s), e.g. to read the
+   *  SDP both sides exchanged. */
+  sipTrace?: boolean;
   /** Reuse a directory (and with it the ports) when restarting. */
   dir?: string;
   sipPort?: number;
@@ -127,7 +130,7 @@ export class BaresipRoom {
     const enc = this.o.mediaenc ? `;mediaenc=${this.o.mediaenc}` : '';
     writeFileSync(join(this.dir, 'accounts'), `<${aor}>${reg};answermode=auto${codecs}${enc}\n`);
     this.#log = '';
-    const proc = spawn('baresip', ['-f', this.dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn('baresip', ['-f', this.dir, ...(this.o.sipTrace ? ['-s'] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc = proc;
     proc.stdout?.on('data', (d) => (this.#log += d));
     proc.stderr?.on('data', (d) => (this.#log += d));
