@@ -76,11 +76,25 @@ function setup(name: string, graceMinutes: number, inMs: number): { file: string
   return { file, cfgFile, start };
 }
 
+/**
+ * Book a meeting and start a scheduler process that is up at least `marginMs` before the start. On
+ * a busy machine a process can take longer to come up than the lead we gave it; then the booking is
+ * made again further ahead (a fresh data dir each time), so the test still kills it before the start.
+ */
+async function bookAndRun(name: string, graceMinutes: number, marginMs: number): Promise<{ file: string; cfgFile: string; start: number; a: ReturnType<typeof run> }> {
+  for (let lead = 10_000; ; lead *= 2) {
+    const booked = setup(`${name}-${lead}`, graceMinutes, lead);
+    const a = run(booked.file, booked.cfgFile);
+    await a.ready;
+    if (Date.now() <= booked.start - marginMs) return { ...booked, a };
+    await a.kill();
+    if (lead >= 80_000) throw new Error(`the scheduler process never came up ${marginMs} ms before a meeting booked ${lead} ms ahead`);
+  }
+}
+
 describe('restart safety with SIGKILL', () => {
   it.concurrent('killed before the start, back 2 s after it (grace 60 s): starts late, once', async () => {
-    const { file, cfgFile, start } = setup('within', 1, 10_000);
-    const a = run(file, cfgFile);
-    await a.ready;
+    const { file, cfgFile, start, a } = await bookAndRun('within', 1, 3000);
     await sleepUntil(start - 1500);
     await a.kill();
     expect(a.lines.some((l) => l.type === 'start')).toBe(false);
@@ -95,12 +109,10 @@ describe('restart safety with SIGKILL', () => {
     await new Promise((r) => setTimeout(r, 500));
     expect(b.lines.filter((l) => l.type === 'start')).toHaveLength(1);
     await b.kill();
-  }, 90_000);
+  }, 240_000);
 
   it.concurrent('killed before the start, back after the grace window (3 s): recorded as missed, never started', async () => {
-    const { file, cfgFile, start } = setup('beyond', 0.05, 10_000);
-    const a = run(file, cfgFile);
-    await a.ready;
+    const { file, cfgFile, start, a } = await bookAndRun('beyond', 0.05, 3000);
     await sleepUntil(start - 1500);
     await a.kill();
     await sleepUntil(start + 5000);
@@ -115,7 +127,7 @@ describe('restart safety with SIGKILL', () => {
     } finally {
       store.close();
     }
-  }, 90_000);
+  }, 240_000);
 
   it.concurrent('killed while the meeting runs: the restarted process resumes it (re-dials) at once', async () => {
     const { file, cfgFile, start } = setup('resume', 10, 3000);
