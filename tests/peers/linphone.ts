@@ -21,6 +21,9 @@ export interface LinphoneOptions {
   autoAnswer?: boolean;
   /** Send DTMF (digits typed on its console) by SIP INFO instead of RFC 4733 (default false). */
   dtmfInfo?: boolean;
+  /** SDES-SRTP mandatory (media_encryption=srtp, media_encryption_mandatory=1): it offers and
+   *  accepts only RTP/SAVP with a=crypto (default: plain RTP). */
+  srtpMandatory?: boolean;
 }
 
 export interface Linphone {
@@ -49,6 +52,7 @@ export async function startLinphone(opts: LinphoneOptions = {}): Promise<Linphon
     `contact="${name}" <sip:${name}@127.0.0.1>`,
     `auto_answer=${opts.autoAnswer ? 1 : 0}`,
     ...(opts.dtmfInfo ? ['use_info=1', 'use_rfc2833=0'] : []),
+    ...(opts.srtpMandatory ? ['media_encryption=srtp', 'media_encryption_mandatory=1'] : []),
     '[rtp]',
     `audio_rtp_port=${port + 1}`,
     `video_rtp_port=${port + 3}`,
