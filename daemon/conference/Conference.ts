@@ -14,9 +14,8 @@ import { decideFloor, type FloorDecision } from './FloorControl.js';
 import { Participant } from './Participant.js';
 import { BrowserParticipant } from './BrowserParticipant.js';
 import { participantView } from './views.js';
-import { Polling, type PollSetup } from './Polling.js';
-import { DtmfSequence, RaisedHands, type RaisedHand } from './RaisedHands.js';
-import { handsView, pollingView } from './controlViews.js';
+import type { RaisedHand } from './RaisedHands.js';
+import { MeetingControl } from './MeetingControl.js';
 import type { IncomingSignal } from './Signalling.js';
 import { Multiview } from './multiview.js';
 import { pictureSeats, pictureTargets, multiviewInfo } from './pictures.js';
@@ -57,11 +56,8 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
   readonly #selections = new Map<string, string>();
   readonly #overrides = new Map<string, boolean>();
   #decision: FloorDecision = { source: null, muted: new Map(), views: new Map() };
-  #polling: Polling | undefined;
-  readonly #hands = new RaisedHands();
-  readonly #dtmf = new Map<string, DtmfSequence>();
-  /** The roll-call list `floor --next/--previous` walks (null: every site but chair and upstream). */
-  #rollcall: string[] | null = null;
+  /** Polling, raised hands and roll-call stepping (the operator's controls). */
+  readonly #control: MeetingControl;
   readonly #multiview = new Multiview();
   #plan = new Map<string, Picture>();
   #applying: Promise<void> = Promise.resolve();
@@ -95,6 +91,22 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
       if (!p?.connected) return;
       this.emit('stats', { endpointId: p.id, stats: p.recordStats(s) });
     });
+    this.#control = new MeetingControl({
+      clock: deps.clock,
+      assertLive: () => this.#assertLive(),
+      require: (id) => void this.#require(id),
+      everyone: () => [...this.#participants.keys(), ...this.#browsers.keys()],
+      rollcallDefault: () => this.endpointIds.filter((id) => id !== this.#chair && id !== this.#upstream),
+      present: () => this.#presentIds(),
+      showable: (target, id) => this.#presentIds().includes(id) && this.#media.hasVideo(id) &&
+        (target === null || this.#browsers.has(target) || this.#media.canView(target, id)),
+      floor: () => this.#floor,
+      setFloor: (id) => this.setFloor(id),
+      event: (m) => this.#event(m),
+      apply: () => this.#apply(),
+      publish: (id) => this.#publish(id),
+      emitState: () => this.#emitState(),
+    });
     for (const ep of setup.endpoints) this.#add(ep);
   }
 
@@ -125,9 +137,7 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
       floor: this.#decision.source, locked: this.#locked, startedAt: new Date(this.startedAt).toISOString(),
       endsAt: this.#endsAt === null ? null : new Date(this.#endsAt).toISOString(),
       ...(this.scheduleId ? { scheduleId: this.scheduleId } : {}),
-      polling: this.#polling ? pollingView(this.#polling) : null,
-      hands: handsView(this.#hands.list()),
-      ...(this.#rollcall ? { rollcall: [...this.#rollcall] } : {}),
+      ...this.#control.view(),
       participants: [...this.#participants.values(), ...this.#browsers.values()].map((p) => this.#participantView(p)),
       multiview: multiviewInfo(this.#multiview, this.#plan),
     };
@@ -205,7 +215,7 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
     this.#overrides.clear();
     this.#event(endpointId ? `floor to ${endpointId} (${this.#mode})` : 'floor taken back');
     // giving the floor answers the site's raised hand
-    if (endpointId !== null && this.#hands.lower(endpointId)) this.#publish(endpointId);
+    if (endpointId !== null && this.#control.lowerHand(endpointId)) this.#publish(endpointId);
     this.#apply();
     this.#emitState();
   }
@@ -216,89 +226,30 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
    * the chair and the upstream. Returns the site that has the floor now.
    */
   stepFloor(direction: 'next' | 'previous', sites?: readonly string[]): string {
-    this.#assertLive();
-    if (sites) {
-      if (sites.length === 0) throw new VcError('BAD_REQUEST', 'the roll-call list is empty');
-      for (const id of sites) this.#require(id);
-      this.#rollcall = [...new Set(sites)];
-    }
-    const list = this.#rollcall ?? this.endpointIds.filter((id) => id !== this.#chair && id !== this.#upstream);
-    const present = new Set(this.#presentIds());
-    const at = this.#floor === null ? -1 : list.indexOf(this.#floor);
-    const n = list.length;
-    for (let k = 1; k <= n; k++) {
-      const i = direction === 'next' ? (at === -1 ? k - 1 : at + k) % n : (((at === -1 ? n - k : at - k) % n) + n) % n;
-      const id = list[i]!;
-      if (present.has(id)) {
-        this.setFloor(id);
-        return id;
-      }
-    }
-    throw new VcError('PARTICIPANT_UNKNOWN', `no site of the roll-call list is connected (${list.join(', ') || 'empty list'})`);
+    return this.#control.stepFloor(direction, sites);
   }
 
   /** Start (or restart) auto-polling; `sites` null: every participant but the target. */
   poll(setup: { intervalSeconds: number; sites: readonly string[] | null; target: string | null }): void {
-    this.#assertLive();
-    if (setup.target !== null) this.#require(setup.target);
-    for (const id of setup.sites ?? []) this.#require(id);
-    const everyone = [...this.#participants.keys(), ...this.#browsers.keys()];
-    const sites = (setup.sites ?? everyone).filter((id) => id !== setup.target);
-    const full: PollSetup = { intervalSeconds: setup.intervalSeconds, sites, target: setup.target };
-    const polling = new Polling(full, {
-      clock: this.#d.clock,
-      showable: (id) => this.#presentIds().includes(id) && this.#media.hasVideo(id) &&
-        (full.target === null || this.#browsers.has(full.target) || this.#media.canView(full.target, id)),
-      switched: (current) => {
-        if (this.#polling !== polling) return;
-        this.#event(current ? `polling: ${full.target ? `${full.target} sees` : 'everyone sees'} ${current}` : 'polling: no site of the list can be shown now');
-        this.#apply();
-        this.#emitState();
-      },
-    });
-    this.#polling?.stop();
-    this.#polling = polling;
-    this.#event(`polling started: every ${full.intervalSeconds} s through ${sites.join(', ')}${full.target ? ` (what ${full.target} sees)` : ''}`);
-    polling.start();
-    this.#emitState();
+    this.#control.startPolling(setup);
   }
 
   stopPolling(): void {
-    this.#assertLive();
-    if (!this.#polling) throw new VcError('BAD_REQUEST', `conference ${this.id} is not polling`);
-    this.#polling.stop();
-    this.#polling = undefined;
-    this.#event('polling stopped');
-    this.#apply();
-    this.#emitState();
+    if (!this.#control.stopPolling()) throw new VcError('BAD_REQUEST', `conference ${this.id} is not polling`);
   }
 
   /** A site or browser asks to speak (DTMF, the page's button). */
   raiseHand(endpointId: string, via: RaisedHand['via'], how?: string): void {
-    this.#assertLive();
-    const p = this.#require(endpointId);
-    if (!this.#hands.raise(p.id, this.#d.clock.now(), via)) return;
-    this.#event(`hand raised: ${p.id} (${how ?? via})`);
-    this.#publish(p.id);
-    this.#emitState();
+    this.#control.raiseHand(endpointId, via, how);
   }
 
   /** Lower one hand or (no id) every hand; returns the sites whose hand was lowered. */
   clearHands(endpointId?: string): string[] {
-    this.#assertLive();
-    let cleared: string[];
-    if (endpointId !== undefined) {
-      this.#require(endpointId);
-      cleared = this.#hands.lower(endpointId) ? [endpointId] : [];
-    } else cleared = this.#hands.clear();
-    if (cleared.length) this.#event(`hands lowered: ${cleared.join(', ')}`);
-    for (const id of cleared) this.#publish(id);
-    this.#emitState();
-    return cleared;
+    return this.#control.clearHands(endpointId);
   }
 
   hands(): RaisedHand[] {
-    return this.#hands.list();
+    return this.#control.hands();
   }
 
   setMode(mode: ConferenceMode, floor?: string | null): void {
@@ -395,7 +346,7 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
 
   async #end(reason: string): Promise<void> {
     this.#phase = 'ending';
-    this.#polling?.stop();
+    this.#control.close();
     this.#emitState();
     this.#d.clock.clearTimeout(this.#speakerTimer);
     // BYE to everyone (each waits at most 2 s for its answer; see Participant)
@@ -441,9 +392,7 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
   }
 
   #onDtmf(p: Participant, digit: string, via: 'rfc4733' | 'info'): void {
-    let seq = this.#dtmf.get(p.id);
-    if (!seq) this.#dtmf.set(p.id, (seq = new DtmfSequence(p.endpoint.raiseHand)));
-    if (!seq.push(digit, this.#d.clock.now()) || !this.live) return;
+    if (!this.#control.dtmf(p.id, p.endpoint.raiseHand, digit) || !this.live) return;
     this.raiseHand(p.id, 'dtmf', `DTMF ${p.endpoint.raiseHand} by ${via === 'info' ? 'SIP INFO' : 'RFC 4733'}`);
   }
 
@@ -486,7 +435,7 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
       mode: this.#mode, chair: this.#chair, upstream: this.#upstream, floor: this.#floor, speaker: this.#speaker,
       previousSpeaker: this.#previousSpeaker, selections: this.#selections, overrides: this.#overrides,
       present: this.#presentIds(),
-      poll: this.#polling ? { source: this.#polling.current, target: this.#polling.target } : undefined,
+      poll: this.#control.poll,
       // a browser gets every stream, so it can be shown anyone who sends video
       canView: (t, s) => (this.#browsers.has(t) ? this.#media.hasVideo(s)
         : this.#media.canView(t, s) || (this.#multiview.layoutOf(t) === 'off' && this.#media.canTranscode(t, s))),
@@ -526,7 +475,7 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
 
   #participantView(p: Participant | BrowserParticipant): ParticipantView {
     const muted = this.#decision.muted.get(p.id) ?? this.#overrides.get(p.id) ?? false;
-    const raised = this.#hands.at(p.id);
+    const raised = this.#control.handAt(p.id);
     const hand = raised === undefined ? {} : { handRaisedAt: new Date(raised).toISOString() };
     if (p instanceof BrowserParticipant) return { ...p.view({ muted, hasFloor: this.#decision.source === p.id, viewing: this.#decision.views.get(p.id) ?? null }), ...hand };
     return { ...participantView(p, { muted, hasFloor: this.#decision.source === p.id, viewing: this.#media.viewing(p.id) }), ...hand };
