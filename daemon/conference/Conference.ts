@@ -14,12 +14,10 @@ import { decideFloor, type FloorDecision } from './FloorControl.js';
 import { Participant } from './Participant.js';
 import { BrowserParticipant } from './BrowserParticipant.js';
 import { participantView } from './views.js';
-import type { RaisedHand } from './RaisedHands.js';
 import { MeetingControl } from './MeetingControl.js';
 import type { IncomingSignal } from './Signalling.js';
-import { Multiview } from './multiview.js';
 import { pictureSeats, pictureTargets, multiviewInfo } from './pictures.js';
-import { Pictures, type Picture } from '../media/compositor/Pictures.js';
+import type { Picture } from '../media/compositor/Pictures.js';
 
 /** Voice-activated view: a new speaker is shown at most this often. */
 export const SPEAKER_HOLD_MS = 2000;
@@ -56,9 +54,8 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
   readonly #selections = new Map<string, string>();
   readonly #overrides = new Map<string, boolean>();
   #decision: FloorDecision = { source: null, muted: new Map(), views: new Map() };
-  /** Polling, raised hands and roll-call stepping (the operator's controls). */
-  readonly #control: MeetingControl;
-  readonly #multiview = new Multiview();
+  /** The operator's controls: polling, raised hands, roll-call stepping, multi-picture. */
+  readonly control: MeetingControl;
   #plan = new Map<string, Picture>();
   #applying: Promise<void> = Promise.resolve();
   #rebuilding: Promise<void> = Promise.resolve();
@@ -91,8 +88,8 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
       if (!p?.connected) return;
       this.emit('stats', { endpointId: p.id, stats: p.recordStats(s) });
     });
-    this.#control = new MeetingControl({
-      clock: deps.clock,
+    this.control = new MeetingControl({
+      conferenceId: row.id, clock: deps.clock,
       assertLive: () => this.#assertLive(),
       require: (id) => void this.#require(id),
       everyone: () => [...this.#participants.keys(), ...this.#browsers.keys()],
@@ -137,43 +134,10 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
       floor: this.#decision.source, locked: this.#locked, startedAt: new Date(this.startedAt).toISOString(),
       endsAt: this.#endsAt === null ? null : new Date(this.#endsAt).toISOString(),
       ...(this.scheduleId ? { scheduleId: this.scheduleId } : {}),
-      ...this.#control.view(),
+      ...this.control.view(),
       participants: [...this.#participants.values(), ...this.#browsers.values()].map((p) => this.#participantView(p)),
-      multiview: multiviewInfo(this.#multiview, this.#plan),
+      multiview: multiviewInfo(this.control.multiview, this.#plan),
     };
-  }
-
-  /** The conference's multi-picture layout, or a site's own (`default`: back to the conference's). */
-  setLayout(layout: string, forSite?: string): void {
-    this.#assertLive();
-    if (forSite !== undefined) this.#require(forSite);
-    const choice = Multiview.parseChoice(layout, forSite !== undefined);
-    // refuse now, changing nothing, when no compositor can start (no GStreamer, no CJK font)
-    if (choice !== 'off' && choice !== 'default') Pictures.check();
-    this.#multiview.setLayout(choice, forSite);
-    this.#event(`layout ${layout}${forSite ? ` for ${forSite}` : ''}`);
-    this.#apply();
-    this.#emitState();
-  }
-
-  /** Pin a site to pane `n` (1-based) or give the pane back to automatic filling ('auto'). */
-  setPane(n: number, site: string, forSite?: string): void {
-    this.#assertLive();
-    if (forSite !== undefined) this.#require(forSite);
-    if (site !== 'auto') this.#require(site);
-    this.#multiview.setPane(n, site === 'auto' ? null : site, forSite);
-    this.#event(`pane ${n} ${site === 'auto' ? 'filled automatically' : `shows ${site}`}${forSite ? ` for ${forSite}` : ''}`);
-    this.#apply();
-    this.#emitState();
-  }
-
-  /** The banner line over every composed picture (null removes it). */
-  setBanner(text: string | null): void {
-    this.#assertLive();
-    this.#multiview.setBanner(text);
-    this.#event(text === null ? 'banner removed' : `banner: ${this.#multiview.banner ?? ''}`);
-    this.#apply();
-    this.#emitState();
   }
 
   /** The seat of a browser participant (the web layer checked its invitation); made on first join. */
@@ -215,41 +179,9 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
     this.#overrides.clear();
     this.#event(endpointId ? `floor to ${endpointId} (${this.#mode})` : 'floor taken back');
     // giving the floor answers the site's raised hand
-    if (endpointId !== null && this.#control.lowerHand(endpointId)) this.#publish(endpointId);
+    if (endpointId !== null && this.control.lowerHand(endpointId)) this.#publish(endpointId);
     this.#apply();
     this.#emitState();
-  }
-
-  /**
-   * Roll call through a list (点名): the floor goes to the next (or previous) connected site of
-   * `sites` (remembered for later steps), else of the list given before, else of every site but
-   * the chair and the upstream. Returns the site that has the floor now.
-   */
-  stepFloor(direction: 'next' | 'previous', sites?: readonly string[]): string {
-    return this.#control.stepFloor(direction, sites);
-  }
-
-  /** Start (or restart) auto-polling; `sites` null: every participant but the target. */
-  poll(setup: { intervalSeconds: number; sites: readonly string[] | null; target: string | null }): void {
-    this.#control.startPolling(setup);
-  }
-
-  stopPolling(): void {
-    if (!this.#control.stopPolling()) throw new VcError('BAD_REQUEST', `conference ${this.id} is not polling`);
-  }
-
-  /** A site or browser asks to speak (DTMF, the page's button). */
-  raiseHand(endpointId: string, via: RaisedHand['via'], how?: string): void {
-    this.#control.raiseHand(endpointId, via, how);
-  }
-
-  /** Lower one hand or (no id) every hand; returns the sites whose hand was lowered. */
-  clearHands(endpointId?: string): string[] {
-    return this.#control.clearHands(endpointId);
-  }
-
-  hands(): RaisedHand[] {
-    return this.#control.hands();
   }
 
   setMode(mode: ConferenceMode, floor?: string | null): void {
@@ -346,7 +278,7 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
 
   async #end(reason: string): Promise<void> {
     this.#phase = 'ending';
-    this.#control.close();
+    this.control.close();
     this.#emitState();
     this.#d.clock.clearTimeout(this.#speakerTimer);
     // BYE to everyone (each waits at most 2 s for its answer; see Participant)
@@ -392,8 +324,8 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
   }
 
   #onDtmf(p: Participant, digit: string, via: 'rfc4733' | 'info'): void {
-    if (!this.#control.dtmf(p.id, p.endpoint.raiseHand, digit) || !this.live) return;
-    this.raiseHand(p.id, 'dtmf', `DTMF ${p.endpoint.raiseHand} by ${via === 'info' ? 'SIP INFO' : 'RFC 4733'}`);
+    if (!this.control.dtmf(p.id, p.endpoint.raiseHand, digit) || !this.live) return;
+    this.control.raiseHand(p.id, 'dtmf', `DTMF ${p.endpoint.raiseHand} by ${via === 'info' ? 'SIP INFO' : 'RFC 4733'}`);
   }
 
   /** Legs attached to the media and browsers connected: who can be heard and shown. */
@@ -435,14 +367,14 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
       mode: this.#mode, chair: this.#chair, upstream: this.#upstream, floor: this.#floor, speaker: this.#speaker,
       previousSpeaker: this.#previousSpeaker, selections: this.#selections, overrides: this.#overrides,
       present: this.#presentIds(),
-      poll: this.#control.poll,
+      poll: this.control.polled,
       // a browser gets every stream, so it can be shown anyone who sends video
       canView: (t, s) => (this.#browsers.has(t) ? this.#media.hasVideo(s)
-        : this.#media.canView(t, s) || (this.#multiview.layoutOf(t) === 'off' && this.#media.canTranscode(t, s))),
+        : this.#media.canView(t, s) || (this.control.multiview.layoutOf(t) === 'off' && this.#media.canTranscode(t, s))),
     });
     this.#decision = d;
     // the pictures are planned now (conf show reports them at once) and composed in the chain below
-    const plan = this.#multiview.plan(pictureTargets(this.#media, d), pictureSeats(this.#media, this.#participants, this.#browsers), d.source);
+    const plan = this.control.multiview.plan(pictureTargets(this.#media, d), pictureSeats(this.#media, this.#participants, this.#browsers), d.source);
     if (JSON.stringify([...plan]) !== JSON.stringify([...this.#plan])) {
       this.#plan = plan;
       this.#emitState();
@@ -475,7 +407,7 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
 
   #participantView(p: Participant | BrowserParticipant): ParticipantView {
     const muted = this.#decision.muted.get(p.id) ?? this.#overrides.get(p.id) ?? false;
-    const raised = this.#control.handAt(p.id);
+    const raised = this.control.handAt(p.id);
     const hand = raised === undefined ? {} : { handRaisedAt: new Date(raised).toISOString() };
     if (p instanceof BrowserParticipant) return { ...p.view({ muted, hasFloor: this.#decision.source === p.id, viewing: this.#decision.views.get(p.id) ?? null }), ...hand };
     return { ...participantView(p, { muted, hasFloor: this.#decision.source === p.id, viewing: this.#media.viewing(p.id) }), ...hand };

@@ -1,5 +1,6 @@
 // The operator's meeting-control surface over one conference: auto-polling (轮巡), raised hands
-// (申请发言, from DTMF, the page's button or the operator) and roll-call stepping (点名). It keeps
+// (申请发言, from DTMF, the page's button or the operator), roll-call stepping (点名) and the
+// multi-picture choices (多画面: layouts, pinned panes, the banner). It keeps
 // that state and its rules; the conference owns the participants, the floor and the media, and
 // lends what this needs through ControlHost.
 import type { ConferenceView } from '../../protocol/index.js';
@@ -8,9 +9,12 @@ import { VcError } from '../errors.js';
 import { Polling, type PollSetup } from './Polling.js';
 import { DtmfSequence, RaisedHands, type RaisedHand } from './RaisedHands.js';
 import { handsView, pollingView } from './controlViews.js';
+import { Multiview } from './multiview.js';
+import { Pictures } from '../media/compositor/Pictures.js';
 
 /** What the conference lends its meeting control. */
 export interface ControlHost {
+  conferenceId: string;
   clock: Clock;
   /** Throws CONFERENCE_ENDED unless the meeting is live. */
   assertLive(): void;
@@ -36,6 +40,8 @@ type ControlView = Pick<ConferenceView, 'polling' | 'hands' | 'rollcall'>;
 
 export class MeetingControl {
   readonly #h: ControlHost;
+  /** The layouts, pinned panes and banner the conference plans its pictures from. */
+  readonly multiview = new Multiview();
   #polling: Polling | undefined;
   readonly #hands = new RaisedHands();
   readonly #dtmf = new Map<string, DtmfSequence>();
@@ -55,11 +61,15 @@ export class MeetingControl {
   }
 
   /** What the floor decision needs of the polling, if any. */
-  get poll(): { source: string | null; target: string | null } | undefined {
+  get polled(): { source: string | null; target: string | null } | undefined {
     return this.#polling ? { source: this.#polling.current, target: this.#polling.target } : undefined;
   }
 
-  /** See Conference.stepFloor. */
+  /**
+   * Roll call through a list (点名): the floor goes to the next (or previous) connected site of
+   * `sites` (remembered for later steps), else of the list given before, else of every site but
+   * the chair and the upstream. Returns the site that has the floor now.
+   */
   stepFloor(direction: 'next' | 'previous', sites?: readonly string[]): string {
     this.#h.assertLive();
     if (sites) {
@@ -83,8 +93,8 @@ export class MeetingControl {
     throw new VcError('PARTICIPANT_UNKNOWN', `no site of the roll-call list is connected (${list.join(', ') || 'empty list'})`);
   }
 
-  /** See Conference.poll. */
-  startPolling(setup: { intervalSeconds: number; sites: readonly string[] | null; target: string | null }): void {
+  /** Start (or restart) auto-polling; `sites` null: every participant but the target. */
+  poll(setup: { intervalSeconds: number; sites: readonly string[] | null; target: string | null }): void {
     const h = this.#h;
     h.assertLive();
     if (setup.target !== null) h.require(setup.target);
@@ -108,16 +118,14 @@ export class MeetingControl {
     h.emitState();
   }
 
-  /** False when there was no polling to stop. */
-  stopPolling(): boolean {
+  stopPolling(): void {
     this.#h.assertLive();
-    if (!this.#polling) return false;
+    if (!this.#polling) throw new VcError('BAD_REQUEST', `conference ${this.#h.conferenceId} is not polling`);
     this.#polling.stop();
     this.#polling = undefined;
     this.#h.event('polling stopped');
     this.#h.apply();
     this.#h.emitState();
-    return true;
   }
 
   /** The meeting ends: stop the polling's timer. */
@@ -125,6 +133,7 @@ export class MeetingControl {
     this.#polling?.stop();
   }
 
+  /** A site or browser asks to speak (DTMF, the page's button). */
   raiseHand(endpointId: string, via: RaisedHand['via'], how?: string): void {
     this.#h.assertLive();
     this.#h.require(endpointId);
@@ -134,6 +143,7 @@ export class MeetingControl {
     this.#h.emitState();
   }
 
+  /** Lower one hand or (no id) every hand; returns the sites whose hand was lowered. */
   clearHands(endpointId?: string): string[] {
     this.#h.assertLive();
     let cleared: string[];
@@ -165,5 +175,38 @@ export class MeetingControl {
     let seq = this.#dtmf.get(endpointId);
     if (!seq) this.#dtmf.set(endpointId, (seq = new DtmfSequence(sequence)));
     return seq.push(digit, this.#h.clock.now());
+  }
+
+  /** The conference's multi-picture layout, or a site's own (`default`: back to the conference's). */
+  setLayout(layout: string, forSite?: string): void {
+    this.#h.assertLive();
+    if (forSite !== undefined) this.#h.require(forSite);
+    const choice = Multiview.parseChoice(layout, forSite !== undefined);
+    // refuse now, changing nothing, when no compositor can start (no GStreamer, no CJK font)
+    if (choice !== 'off' && choice !== 'default') Pictures.check();
+    this.multiview.setLayout(choice, forSite);
+    this.#h.event(`layout ${layout}${forSite ? ` for ${forSite}` : ''}`);
+    this.#h.apply();
+    this.#h.emitState();
+  }
+
+  /** Pin a site to pane `n` (1-based) or give the pane back to automatic filling ('auto'). */
+  setPane(n: number, site: string, forSite?: string): void {
+    this.#h.assertLive();
+    if (forSite !== undefined) this.#h.require(forSite);
+    if (site !== 'auto') this.#h.require(site);
+    this.multiview.setPane(n, site === 'auto' ? null : site, forSite);
+    this.#h.event(`pane ${n} ${site === 'auto' ? 'filled automatically' : `shows ${site}`}${forSite ? ` for ${forSite}` : ''}`);
+    this.#h.apply();
+    this.#h.emitState();
+  }
+
+  /** The banner line over every composed picture (null removes it). */
+  setBanner(text: string | null): void {
+    this.#h.assertLive();
+    this.multiview.setBanner(text);
+    this.#h.event(text === null ? 'banner removed' : `banner: ${this.multiview.banner ?? ''}`);
+    this.#h.apply();
+    this.#h.emitState();
   }
 }

@@ -152,8 +152,8 @@ export class BrowserSession {
       case 'mute':
         return this.#seat?.setSelfMuted(msg.params.muted);
       case 'hand':
-        if (msg.params.raised) this.#conf.raiseHand(this.#claims.participantId, 'browser');
-        else this.#conf.clearHands(this.#claims.participantId);
+        if (msg.params.raised) this.#conf.control.raiseHand(this.#claims.participantId, 'browser');
+        else this.#conf.control.clearHands(this.#claims.participantId);
         return null;
     }
   }

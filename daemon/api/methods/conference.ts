@@ -102,7 +102,7 @@ export function registerConferenceMethods(router: MethodRouter, manager: Confere
   router.register('conference.floorStep', z.object({ id: Id, direction: z.enum(['next', 'previous']), sites: z.array(Id).max(500).optional() }).strict(),
     (p): ConferenceView => {
       const c = manager.get(p.id);
-      c.stepFloor(p.direction, p.sites);
+      c.control.stepFloor(p.direction, p.sites);
       return c.view();
     });
 
@@ -116,8 +116,8 @@ export function registerConferenceMethods(router: MethodRouter, manager: Confere
     stop: z.boolean().optional(),
   }).strict(), (p): ConferenceView => {
     const c = manager.get(p.id);
-    if (p.stop) c.stopPolling();
-    else c.poll({ intervalSeconds: p.intervalSeconds ?? 10, sites: manager.pollSites(p.id, p.sites, p.group), target: p.for ?? null });
+    if (p.stop) c.control.stopPolling();
+    else c.control.poll({ intervalSeconds: p.intervalSeconds ?? 10, sites: manager.pollSites(p.id, p.sites, p.group), target: p.for ?? null });
     return c.view();
   });
 
@@ -125,7 +125,7 @@ export function registerConferenceMethods(router: MethodRouter, manager: Confere
 
   router.register('conference.clearHands', z.object({ id: Id, endpointId: Id.optional() }).strict(), (p): ConferenceView => {
     const c = manager.get(p.id);
-    c.clearHands(p.endpointId);
+    c.control.clearHands(p.endpointId);
     return c.view();
   });
 
