@@ -3,7 +3,6 @@
 // that the daemon forwards as conference.* notifications.
 import type { Endpoint } from '../config/schema.js';
 import type { ConferenceMode, ConferenceView, ParticipantView } from '../../protocol/index.js';
-import type { Timer } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { TypedEmitter } from '../util/TypedEmitter.js';
 import { VcError } from '../errors.js';
@@ -15,12 +14,10 @@ import { Participant } from './Participant.js';
 import { BrowserParticipant } from './BrowserParticipant.js';
 import { participantView } from './views.js';
 import { MeetingControl } from './MeetingControl.js';
+import { SpeakerHold } from './SpeakerHold.js';
 import type { IncomingSignal } from './Signalling.js';
 import { pictureSeats, pictureTargets, multiviewInfo } from './pictures.js';
 import type { Picture } from '../media/compositor/Pictures.js';
-
-/** Voice-activated view: a new speaker is shown at most this often. */
-export const SPEAKER_HOLD_MS = 2000;
 
 export type { ConferenceDeps, ConferenceSetup, ConferenceEvents } from './conferenceDeps.js';
 import type { ConferenceDeps, ConferenceSetup, ConferenceEvents } from './conferenceDeps.js';
@@ -46,11 +43,7 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
   #floor: string | null = null;
   #locked = false;
   #endsAt: number | null;
-  #speaker: string | null = null;
-  #previousSpeaker: string | null = null;
-  #speakerAt = 0;
-  #candidate: string | null = null;
-  #speakerTimer: Timer | undefined;
+  readonly #speakers: SpeakerHold;
   readonly #selections = new Map<string, string>();
   readonly #overrides = new Map<string, boolean>();
   #decision: FloorDecision = { source: null, muted: new Map(), views: new Map() };
@@ -80,7 +73,16 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
     this.#upstream = row.upstream;
     this.#endsAt = row.endsAt;
     this.#media = media;
-    media.on('activeSpeaker', (e) => this.#onSpeaker(e.id));
+    this.#speakers = new SpeakerHold({
+      clock: deps.clock,
+      live: () => this.live,
+      changed: () => {
+        if (this.#mode !== 'voice') return;
+        this.#apply();
+        this.#emitState();
+      },
+    });
+    media.on('activeSpeaker', (e) => this.#speakers.heard(e.id));
     media.on('switched', (e) => this.#publish(e.targetId));
     this.#sampler = new LegStatsSampler({ log: deps.log, clock: deps.clock, intervalMs: deps.statsIntervalMs });
     this.#sampler.on('stats', (s) => {
@@ -280,7 +282,7 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
     this.#phase = 'ending';
     this.control.close();
     this.#emitState();
-    this.#d.clock.clearTimeout(this.#speakerTimer);
+    this.#speakers.close();
     // BYE to everyone (each waits at most 2 s for its answer; see Participant)
     await Promise.all([...this.#participants.values(), ...this.#browsers.values()].map((p) => p.end(reason)));
     await this.#applying;
@@ -335,37 +337,13 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
       .concat([...this.#browsers.values()].filter((b) => b.connected).map((b) => b.id));
   }
 
-  #onSpeaker(id: string): void {
-    this.#candidate = id;
-    const wait = this.#speakerAt + SPEAKER_HOLD_MS - this.#d.clock.now();
-    if (wait <= 0) return this.#takeSpeaker();
-    if (this.#speakerTimer === undefined) {
-      this.#speakerTimer = this.#d.clock.setTimeout(() => {
-        this.#speakerTimer = undefined;
-        this.#takeSpeaker();
-      }, wait);
-    }
-  }
-
-  #takeSpeaker(): void {
-    const id = this.#candidate;
-    if (!this.live || id === null || id === this.#speaker) return;
-    this.#previousSpeaker = this.#speaker;
-    this.#speaker = id;
-    this.#speakerAt = this.#d.clock.now();
-    if (this.#mode === 'voice') {
-      this.#apply();
-      this.#emitState();
-    }
-  }
-
   /** Recompute mutes (applied now) and views (switched in order, each waits for a keyframe). */
   #apply(): void {
     if (!this.live) return;
     const before = this.#decision;
     const d = decideFloor({
-      mode: this.#mode, chair: this.#chair, upstream: this.#upstream, floor: this.#floor, speaker: this.#speaker,
-      previousSpeaker: this.#previousSpeaker, selections: this.#selections, overrides: this.#overrides,
+      mode: this.#mode, chair: this.#chair, upstream: this.#upstream, floor: this.#floor, speaker: this.#speakers.speaker,
+      previousSpeaker: this.#speakers.previous, selections: this.#selections, overrides: this.#overrides,
       present: this.#presentIds(),
       poll: this.control.polled,
       // a browser gets every stream, so it can be shown anyone who sends video
