@@ -21,7 +21,10 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-floating-promises': 'error' },
   },
   // Tests read untyped JSON-RPC replies and peer output; `any` there is a reading aid, not a design.
-  { files: ['tests/**/*.ts', '**/*.test.ts', '**/*.test.tsx', 'bench/**/*.ts'], rules: { '@typescript-eslint/no-explicit-any': 'off' } },
+  {
+    files: ['tests/**/*.ts', '**/*.test.ts', '**/*.test.tsx', 'bench/**/*.ts'],
+    rules: { '@typescript-eslint/no-explicit-any': 'off' },
+  },
   { files: ['daemon/web/**/*.ts'], languageOptions: { globals: { ...globals.browser } } },
   ...layering(),
 );
@@ -36,20 +39,46 @@ function layering() {
   const above = (...dirs) => `(^|/)(${dirs.join('|')})/|(^|/)\\.\\./(Daemon|layers|main)\\.js$`;
   const rule = (files, regex, why) => ({
     files,
-    rules: { 'no-restricted-imports': ['error', { patterns: [{ regex, message: `layering (eslint.config.js): ${why}` }] }] },
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex, message: `layering (eslint.config.js): ${why}` }] }],
+    },
   });
   const top = ['conference', 'scheduler', 'api', 'web', 'reports', 'cli'];
   return [
     rule(['protocol/**'], '^(?!\\./)', 'protocol/ is the leaf contract: it imports nothing but its own files'),
-    rule(['cli/**'], above('daemon'), 'the CLI talks to the daemon only through the control API: import protocol/, never daemon/'),
+    rule(
+      ['cli/**'],
+      above('daemon'),
+      'the CLI talks to the daemon only through the control API: import protocol/, never daemon/',
+    ),
     rule(['daemon/util/**'], above('config', 'store', 'sip', 'media', 'health', ...top), 'util/ is below every layer'),
     rule(['daemon/config/**'], above('store', 'sip', 'media', 'health', ...top), 'config is the bottom layer'),
     rule(['daemon/store/**'], above('sip', 'media', 'health', ...top), 'store sits below sip, media and health'),
-    rule(['daemon/sip/**'], above('media', 'health', ...top), 'sip never imports media, health or the layers above; report upward by events'),
-    rule(['daemon/media/**'], above('sip', 'health', ...top), 'media never imports sip, health or the layers above; report upward by events'),
-    rule(['daemon/health/**'], above('sip', 'media', ...top), 'health never imports sip, media or the layers above; report upward by events'),
-    rule(['daemon/conference/**'], above('scheduler', 'api', 'web', 'reports', 'cli'), 'conference never imports scheduler, api, web or reports'),
-    rule(['daemon/scheduler/**', 'daemon/reports/**'], above('api', 'web', 'cli'), 'scheduler and reports never import api or web'),
+    rule(
+      ['daemon/sip/**'],
+      above('media', 'health', ...top),
+      'sip never imports media, health or the layers above; report upward by events',
+    ),
+    rule(
+      ['daemon/media/**'],
+      above('sip', 'health', ...top),
+      'media never imports sip, health or the layers above; report upward by events',
+    ),
+    rule(
+      ['daemon/health/**'],
+      above('sip', 'media', ...top),
+      'health never imports sip, media or the layers above; report upward by events',
+    ),
+    rule(
+      ['daemon/conference/**'],
+      above('scheduler', 'api', 'web', 'reports', 'cli'),
+      'conference never imports scheduler, api, web or reports',
+    ),
+    rule(
+      ['daemon/scheduler/**', 'daemon/reports/**'],
+      above('api', 'web', 'cli'),
+      'scheduler and reports never import api or web',
+    ),
     rule(['daemon/web/**'], above('scheduler', 'cli'), 'web never imports the scheduler or the CLI'),
   ];
 }

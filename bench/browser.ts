@@ -43,22 +43,56 @@ async function until(what: string, fn: () => Promise<boolean> | boolean, ms: num
 async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vcb-bench-browser-'));
   const pageScript = path.join(dir, 'page.js');
-  await build({ entryPoints: ['daemon/web/page.ts'], bundle: true, format: 'esm', platform: 'browser', target: 'chrome110', outfile: pageScript, minify: true, logLevel: 'warning' });
+  await build({
+    entryPoints: ['daemon/web/page.ts'],
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'chrome110',
+    outfile: pageScript,
+    minify: true,
+    logLevel: 'warning',
+  });
   const rooms: BaresipRoom[] = [];
   let chrome: ChromiumPeer | undefined;
   const bridge = await (async () => {
-    for (const [name, hz] of [['mihe', 440], ['xiaoguan', 660]] as const) {
+    for (const [name, hz] of [
+      ['mihe', 440],
+      ['xiaoguan', 660],
+    ] as const) {
       rooms.push(await BaresipRoom.start({ name, toneHz: hz, video: 'H264', audioCodecs: ['PCMA'] }));
     }
     return startBridge({
       workers: 1,
-      endpoints: rooms.map((r) => ({ id: r.o.name, name: { zh: r.o.name, en: r.o.name }, kind: 'town', uri: r.uri, codecs: { audio: ['PCMA'], video: ['H264'] } })),
+      endpoints: rooms.map((r) => ({
+        id: r.o.name,
+        name: { zh: r.o.name, en: r.o.name },
+        kind: 'town',
+        uri: r.uri,
+        codecs: { audio: ['PCMA'], video: ['H264'] },
+      })),
     });
   })();
-  const web = startBrowserJoin({ router: bridge.router, api: bridge.api, manager: bridge.manager, kv: bridge.store.kv, config: () => bridge.config, log: silentLogger(), pageScript, rate: { perSecond: 10, burst: 100 } });
+  const web = startBrowserJoin({
+    router: bridge.router,
+    api: bridge.api,
+    manager: bridge.manager,
+    kv: bridge.store.kv,
+    config: () => bridge.config,
+    log: silentLogger(),
+    pageScript,
+    rate: { perSecond: 10, burst: 100 },
+  });
   try {
-    const conf = await bridge.manager.start({ title: 'bench', endpoints: rooms.map((r) => r.o.name), mode: 'voice' }, 'bench');
-    await until('rooms connected', () => bridge.manager.show(conf.id).participants.every((p) => p.state === 'connected'), 15_000);
+    const conf = await bridge.manager.start(
+      { title: 'bench', endpoints: rooms.map((r) => r.o.name), mode: 'voice' },
+      'bench',
+    );
+    await until(
+      'rooms connected',
+      () => bridge.manager.show(conf.id).participants.every((p) => p.state === 'connected'),
+      15_000,
+    );
     const worker = bridge.pool.workerOf(conf.id)!.pid;
     await sleep(2000);
     const [w0, b0] = await cpuOver([worker, process.pid], SECONDS);
@@ -70,27 +104,45 @@ async function main(): Promise<void> {
       const { tokens } = web;
       const link = `${bridge.url.replace(/^ws/, 'http')}/join?t=${tokens.issue({ conferenceId: conf.id, name: `bureau ${i + 1}`, ttlMs: 3_600_000 }).token}`;
       const { page } = await chrome.open(link);
-      await until(`browser ${i + 1}'s first frame`, () => page.evaluate(() => window.vcbridge.state().firstFrameAt !== null), 20_000);
+      await until(
+        `browser ${i + 1}'s first frame`,
+        () => page.evaluate(() => window.vcbridge.state().firstFrameAt !== null),
+        20_000,
+      );
       firstFrame.push(await page.evaluate(() => window.vcbridge.state().firstFrameAt!));
       pages.push(page);
     }
-    await until('every browser receives every stream', async () => {
-      for (const p of pages) {
-        const s = await p.evaluate(() => window.vcbridge.stats());
-        if (s.length < 2 * (rooms.length + BROWSERS - 1)) return false;
-      }
-      return true;
-    }, 20_000);
+    await until(
+      'every browser receives every stream',
+      async () => {
+        for (const p of pages) {
+          const s = await p.evaluate(() => window.vcbridge.stats());
+          if (s.length < 2 * (rooms.length + BROWSERS - 1)) return false;
+        }
+        return true;
+      },
+      20_000,
+    );
     await sleep(2000);
     const [w1, b1] = await cpuOver([worker, process.pid], SECONDS);
     const streams = pages.length * 2 * (rooms.length + BROWSERS - 1);
     const sorted = [...firstFrame].sort((a, b) => a - b);
 
-    console.log(`\nbrowser participants: ${BROWSERS} headless Chromium windows + ${rooms.length} baresip rooms (H.264, PCMA), one mediasoup worker, ${SECONDS} s samples`);
-    console.log(`  page load → first remote video frame: ${firstFrame.map((x) => `${Math.round(x)} ms`).join(', ')} (median ${Math.round(sorted[Math.floor(sorted.length / 2)]!)} ms)`);
-    console.log(`  mediasoup worker CPU: ${pct(w0!)} rooms only → ${pct(w1!)} with ${BROWSERS} browsers = ${pct((w1! - w0!) / BROWSERS)} of a core per browser`);
-    console.log(`    (${streams} streams to browsers, ${BROWSERS * 2} from them; each browser sends audio+video and receives ${2 * (rooms.length + BROWSERS - 1)})`);
-    console.log(`  bridge process CPU (mixer, views, signalling): ${pct(b0!)} → ${pct(b1!)} = ${pct((b1! - b0!) / BROWSERS)} per browser`);
+    console.log(
+      `\nbrowser participants: ${BROWSERS} headless Chromium windows + ${rooms.length} baresip rooms (H.264, PCMA), one mediasoup worker, ${SECONDS} s samples`,
+    );
+    console.log(
+      `  page load → first remote video frame: ${firstFrame.map((x) => `${Math.round(x)} ms`).join(', ')} (median ${Math.round(sorted[Math.floor(sorted.length / 2)]!)} ms)`,
+    );
+    console.log(
+      `  mediasoup worker CPU: ${pct(w0!)} rooms only → ${pct(w1!)} with ${BROWSERS} browsers = ${pct((w1! - w0!) / BROWSERS)} of a core per browser`,
+    );
+    console.log(
+      `    (${streams} streams to browsers, ${BROWSERS * 2} from them; each browser sends audio+video and receives ${2 * (rooms.length + BROWSERS - 1)})`,
+    );
+    console.log(
+      `  bridge process CPU (mixer, views, signalling): ${pct(b0!)} → ${pct(b1!)} = ${pct((b1! - b0!) / BROWSERS)} per browser`,
+    );
   } finally {
     await chrome?.close();
     web.close();

@@ -52,21 +52,53 @@ function rssMb(pid: number): number {
 
 /** Pre-encoded 352×288 25 fps H.264 of one colour (long enough for the whole run: a looped file would jump back in time). */
 async function colourFile(dir: string, colour: string): Promise<void> {
-  const r = spawn('ffmpeg', ['-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `color=c=${colour}:s=352x288:r=25`, '-t', '400',
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-profile:v', 'baseline', '-g', '25', '-x264-params', 'repeat-headers=1',
-    path.join(dir, `${colour}.h264`)]);
+  const r = spawn('ffmpeg', [
+    '-loglevel',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    `color=c=${colour}:s=352x288:r=25`,
+    '-t',
+    '400',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-tune',
+    'zerolatency',
+    '-profile:v',
+    'baseline',
+    '-g',
+    '25',
+    '-x264-params',
+    'repeat-headers=1',
+    path.join(dir, `${colour}.h264`),
+  ]);
   await new Promise<void>((resolve) => r.on('exit', () => resolve()));
 }
 
 async function producerFromRtp(router: ms.Router, ssrc: number): Promise<{ producer: ms.Producer; port: number }> {
-  const t = await router.createPlainTransport({ listenInfo: { protocol: 'udp', ip: '127.0.0.1' }, rtcpMux: false, comedia: true });
+  const t = await router.createPlainTransport({
+    listenInfo: { protocol: 'udp', ip: '127.0.0.1' },
+    rtcpMux: false,
+    comedia: true,
+  });
   const codec = routerVideoCodec(router.rtpCapabilities, 'H264/1');
   const producer = await t.produce({ kind: 'video', rtpParameters: producerParams(codec, ssrc) });
   return { producer, port: t.tuple.localPort };
 }
 
 /** ffmpeg decoding a producer into OUT_W×OUT_H RGB frames; calls back with each frame and its arrival time. */
-async function decoder(router: ms.Router, producer: ms.Producer, dir: string, name: string, onFrame: (px: Buffer, at: number) => void, key: 'H264/0' | 'H264/1' = 'H264/1'): Promise<ms.Consumer> {
+async function decoder(
+  router: ms.Router,
+  producer: ms.Producer,
+  dir: string,
+  name: string,
+  onFrame: (px: Buffer, at: number) => void,
+  key: 'H264/0' | 'H264/1' = 'H264/1',
+): Promise<ms.Consumer> {
   const sock = dgram.createSocket('udp4');
   await new Promise<void>((r) => sock.bind(0, '127.0.0.1', r));
   const port = sock.address().port;
@@ -74,9 +106,35 @@ async function decoder(router: ms.Router, producer: ms.Producer, dir: string, na
   const codec = routerVideoCodec(router.rtpCapabilities, key);
   const pt = codec.preferredPayloadType!;
   const sdp = path.join(dir, `${name}.sdp`);
-  fs.writeFileSync(sdp, `v=0\no=- 0 0 IN IP4 127.0.0.1\ns=${name}\nc=IN IP4 127.0.0.1\nt=0 0\nm=video ${port} RTP/AVP ${pt}\na=rtpmap:${pt} H264/90000\na=fmtp:${pt} packetization-mode=${key === 'H264/0' ? 0 : 1}\n`);
-  const p = run('ffmpeg', ['-loglevel', 'error', '-fflags', 'nobuffer', '-flags', 'low_delay', '-probesize', '32', '-analyzeduration', '0',
-    '-protocol_whitelist', 'file,udp,rtp', '-i', sdp, '-fps_mode', 'passthrough', '-vf', `scale=${OUT_W}:${OUT_H}`, '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1']);
+  fs.writeFileSync(
+    sdp,
+    `v=0\no=- 0 0 IN IP4 127.0.0.1\ns=${name}\nc=IN IP4 127.0.0.1\nt=0 0\nm=video ${port} RTP/AVP ${pt}\na=rtpmap:${pt} H264/90000\na=fmtp:${pt} packetization-mode=${key === 'H264/0' ? 0 : 1}\n`,
+  );
+  const p = run('ffmpeg', [
+    '-loglevel',
+    'error',
+    '-fflags',
+    'nobuffer',
+    '-flags',
+    'low_delay',
+    '-probesize',
+    '32',
+    '-analyzeduration',
+    '0',
+    '-protocol_whitelist',
+    'file,udp,rtp',
+    '-i',
+    sdp,
+    '-fps_mode',
+    'passthrough',
+    '-vf',
+    `scale=${OUT_W}:${OUT_H}`,
+    '-f',
+    'rawvideo',
+    '-pix_fmt',
+    'rgb24',
+    'pipe:1',
+  ]);
   const size = OUT_W * OUT_H * 3;
   let buf = Buffer.alloc(0);
   p.stdout!.on('data', (d: Buffer) => {
@@ -88,7 +146,11 @@ async function decoder(router: ms.Router, producer: ms.Producer, dir: string, na
     }
   });
   await sleep(500);
-  const t = await router.createPlainTransport({ listenInfo: { protocol: 'udp', ip: '127.0.0.1' }, rtcpMux: false, comedia: false });
+  const t = await router.createPlainTransport({
+    listenInfo: { protocol: 'udp', ip: '127.0.0.1' },
+    rtcpMux: false,
+    comedia: false,
+  });
   await t.connect({ ip: '127.0.0.1', port, rtcpPort: port + 1 });
   const consumer = await t.consume({ producerId: producer.id, rtpCapabilities: plainConsumeCaps(codec) });
   const timer = setInterval(() => void consumer.requestKeyFrame().catch(() => undefined), 1000);
@@ -102,7 +164,12 @@ function meanAt(px: Buffer, fx: number, fy: number): { r: number; g: number; b: 
   const i = 3 * (y * OUT_W + x);
   return { r: px[i]!, g: px[i + 1]!, b: px[i + 2]! };
 }
-const frac = (r: { x: number; y: number; w: number; h: number }): { x: number; y: number; w: number; h: number } => ({ x: r.x / W, y: r.y / H, w: r.w / W, h: r.h / H });
+const frac = (r: { x: number; y: number; w: number; h: number }): { x: number; y: number; w: number; h: number } => ({
+  x: r.x / W,
+  y: r.y / H,
+  w: r.w / W,
+  h: r.h / H,
+});
 const isBlue = (c: { r: number; g: number; b: number }): boolean => c.b > 150 && c.r < 100 && c.g < 100;
 
 async function main(): Promise<void> {
@@ -119,15 +186,65 @@ async function main(): Promise<void> {
   for (let i = 0; i < 20; i++) {
     const ssrc = 1000 + i;
     const { producer, port } = await producerFromRtp(router, ssrc);
-    run('ffmpeg', ['-loglevel', 'error', '-re', '-i', path.join(dir, `${COLOURS[i % COLOURS.length]}.h264`), '-c', 'copy', '-f', 'rtp',
-      '-payload_type', String(pt), '-ssrc', String(ssrc), `rtp://127.0.0.1:${port}`]);
+    run('ffmpeg', [
+      '-loglevel',
+      'error',
+      '-re',
+      '-i',
+      path.join(dir, `${COLOURS[i % COLOURS.length]}.h264`),
+      '-c',
+      'copy',
+      '-f',
+      'rtp',
+      '-payload_type',
+      String(pt),
+      '-ssrc',
+      String(ssrc),
+      `rtp://127.0.0.1:${port}`,
+    ]);
     sources.push({ id: `s${i}`, producer });
   }
   const probeSsrc = 4242;
   const probe = await producerFromRtp(router, probeSsrc);
-  const enc = run('ffmpeg', ['-loglevel', 'error', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', '352x288', '-r', '25', '-i', 'pipe:0',
-    '-pix_fmt', 'yuv420p', '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-profile:v', 'baseline', '-g', '25', '-x264-params', 'repeat-headers=1',
-    '-f', 'rtp', '-payload_type', String(pt), '-ssrc', String(probeSsrc), `rtp://127.0.0.1:${probe.port}`], 'pipe');
+  const enc = run(
+    'ffmpeg',
+    [
+      '-loglevel',
+      'error',
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'rgb24',
+      '-s',
+      '352x288',
+      '-r',
+      '25',
+      '-i',
+      'pipe:0',
+      '-pix_fmt',
+      'yuv420p',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-tune',
+      'zerolatency',
+      '-profile:v',
+      'baseline',
+      '-g',
+      '25',
+      '-x264-params',
+      'repeat-headers=1',
+      '-f',
+      'rtp',
+      '-payload_type',
+      String(pt),
+      '-ssrc',
+      String(probeSsrc),
+      `rtp://127.0.0.1:${probe.port}`,
+    ],
+    'pipe',
+  );
   enc.stdin!.on('error', (e) => console.error('probe encoder:', e.message));
   let probeColour: [number, number, number] = [255, 0, 0];
   let turnedBlueAt = 0;
@@ -142,7 +259,10 @@ async function main(): Promise<void> {
   const key = (process.env.BENCH_KEY ?? 'H264/1') as 'H264/1' | 'H264/0';
   const cls = { key, width: W, height: H, fps: 25, kbps: 1500 };
   const spec = (layout: FixedLayout, ids: string[]): CanvasSpec => ({
-    cls, layout, banner: '防汛会商', panes: ids.map((id): PaneSpec => ({ sourceId: id, label: `${id} 镇`, site: id })),
+    cls,
+    layout,
+    banner: '防汛会商',
+    panes: ids.map((id): PaneSpec => ({ sourceId: id, label: `${id} 镇`, site: id })),
   });
   const sixteen = [...sources.slice(0, 15).map((s) => s.id), 'probe'];
   let outputs = await comp.setCanvases(new Map([['grid', spec('4x4', sixteen)]]));
@@ -154,11 +274,18 @@ async function main(): Promise<void> {
   });
   let watch: ((px: Buffer, at: number) => void) | undefined;
   let frames = 0;
-  await decoder(router, outputs.get('grid')!, dir, 'out', (px, at) => {
-    frames++;
-    watch?.(px, at);
-    if (process.env.BENCH_DUMP && frames % 50 === 0) fs.writeFileSync(`${process.env.BENCH_DUMP}-${frames}.rgb`, px);
-  }, key);
+  await decoder(
+    router,
+    outputs.get('grid')!,
+    dir,
+    'out',
+    (px, at) => {
+      frames++;
+      watch?.(px, at);
+      if (process.env.BENCH_DUMP && frames % 50 === 0) fs.writeFileSync(`${process.env.BENCH_DUMP}-${frames}.rgb`, px);
+    },
+    key,
+  );
   await sleep(3000);
   const pid = comp.pid!;
 
@@ -181,7 +308,8 @@ async function main(): Promise<void> {
     let composedBlue = 0;
     directBlue = 0;
     watch = (px, at) => {
-      if (!composedBlue && isBlue(meanAt(px, probePane.x + probePane.w / 2, probePane.y + probePane.h * 0.4))) composedBlue = at;
+      if (!composedBlue && isBlue(meanAt(px, probePane.x + probePane.w / 2, probePane.y + probePane.h * 0.4)))
+        composedBlue = at;
     };
     turnedBlueAt = performance.now();
     probeColour = [0, 0, 255];
@@ -202,7 +330,12 @@ async function main(): Promise<void> {
     let seen = 0;
     const t = performance.now();
     watch = (px, at) => {
-      if (!seen && isBlue(meanAt(px, r.x + r.w / 2, r.y + r.h * 0.4)) && isBlue(meanAt(px, r.x + r.w * 0.3, r.y + r.h * 0.3))) seen = at;
+      if (
+        !seen &&
+        isBlue(meanAt(px, r.x + r.w / 2, r.y + r.h * 0.4)) &&
+        isBlue(meanAt(px, r.x + r.w * 0.3, r.y + r.h * 0.3))
+      )
+        seen = at;
     };
     outputs = await comp.setCanvases(new Map([['grid', spec(layout, ids)]]));
     const end = performance.now() + 3000;
@@ -213,7 +346,17 @@ async function main(): Promise<void> {
   }
 
   // auto with 21 sites: 5x5
-  await comp.setCanvases(new Map([['grid', spec('5x5', sources.map((s) => s.id))]]));
+  await comp.setCanvases(
+    new Map([
+      [
+        'grid',
+        spec(
+          '5x5',
+          sources.map((s) => s.id),
+        ),
+      ],
+    ]),
+  );
   await sleep(3000);
   const c1 = cpuSeconds(pid);
   const t1 = performance.now();
@@ -222,12 +365,25 @@ async function main(): Promise<void> {
   const fps21 = ((frames - f1) * 1000) / (performance.now() - t1);
   const cpu21 = (cpuSeconds(pid) - c1) / ((performance.now() - t1) / 1000);
 
-  const load = os.loadavg().map((x) => x.toFixed(1)).join(' ');
-  console.log(`compositor, ${os.cpus().length} cores, load ${load} (a shared machine: other engineers' runs at the same time)`);
-  console.log(`16 × H.264 352x288 → 4x4 1280x720 25 fps H.264: CPU ${(cpu * 100).toFixed(0)} % of one core, RSS ${rss.toFixed(0)} MB, output ${fps16.toFixed(1)} fps`);
-  console.log(`colour change at the probe's encoder input → seen decoded: through the compositor median ${median(added).toFixed(0)} ms [${added.map((x) => x.toFixed(0)).join(', ')}]; direct (probe → mediasoup → decoder) median ${median(direct).toFixed(0)} ms [${direct.map((x) => x.toFixed(0)).join(', ')}]; added by the compositor ≈ ${(median(added) - median(direct)).toFixed(0)} ms`);
-  console.log(`layout change 4x4 ⇄ 1+12 → first frame with the new layout: median ${median(changes).toFixed(0)} ms, all [${changes.map((x) => x.toFixed(0)).join(', ')}]`);
-  console.log(`auto, 21 sites (5x5): output ${fps21.toFixed(1)} fps, CPU ${(cpu21 * 100).toFixed(0)} % of one core, RSS ${rssMb(pid).toFixed(0)} MB`);
+  const load = os
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ');
+  console.log(
+    `compositor, ${os.cpus().length} cores, load ${load} (a shared machine: other engineers' runs at the same time)`,
+  );
+  console.log(
+    `16 × H.264 352x288 → 4x4 1280x720 25 fps H.264: CPU ${(cpu * 100).toFixed(0)} % of one core, RSS ${rss.toFixed(0)} MB, output ${fps16.toFixed(1)} fps`,
+  );
+  console.log(
+    `colour change at the probe's encoder input → seen decoded: through the compositor median ${median(added).toFixed(0)} ms [${added.map((x) => x.toFixed(0)).join(', ')}]; direct (probe → mediasoup → decoder) median ${median(direct).toFixed(0)} ms [${direct.map((x) => x.toFixed(0)).join(', ')}]; added by the compositor ≈ ${(median(added) - median(direct)).toFixed(0)} ms`,
+  );
+  console.log(
+    `layout change 4x4 ⇄ 1+12 → first frame with the new layout: median ${median(changes).toFixed(0)} ms, all [${changes.map((x) => x.toFixed(0)).join(', ')}]`,
+  );
+  console.log(
+    `auto, 21 sites (5x5): output ${fps21.toFixed(1)} fps, CPU ${(cpu21 * 100).toFixed(0)} % of one core, RSS ${rssMb(pid).toFixed(0)} MB`,
+  );
   clearInterval(pump);
   comp.close();
   pool.close();
@@ -235,8 +391,11 @@ async function main(): Promise<void> {
   fs.rmSync(dir, { recursive: true, force: true });
 }
 
-main().then(() => process.exit(0), (e: unknown) => {
-  console.error(e);
-  for (const c of children) c.kill('SIGKILL');
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    console.error(e);
+    for (const c of children) c.kill('SIGKILL');
+    process.exit(1);
+  },
+);

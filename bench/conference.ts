@@ -43,7 +43,10 @@ const stats = (xs: number[]): string => {
 
 /** SIP for the rooms, in-process signalling for the two probes. */
 class RoutedSignalling implements Signalling {
-  constructor(readonly sip: Signalling, readonly sim: SimSignalling) {}
+  constructor(
+    readonly sip: Signalling,
+    readonly sim: SimSignalling,
+  ) {}
   dial(req: DialRequest): Promise<SignalCall> {
     return this.sim.sites.has(req.endpoint.id) ? this.sim.dial(req) : this.sip.dial(req);
   }
@@ -56,22 +59,48 @@ class RoutedSignalling implements Signalling {
 }
 
 async function main(): Promise<void> {
-  console.log(`starting ${ROOMS} baresip rooms (${VIDEO} with H.264 video${SRTP ? ', all on SRTP' : ''}) and 2 probes …`);
+  console.log(
+    `starting ${ROOMS} baresip rooms (${VIDEO} with H.264 video${SRTP ? ', all on SRTP' : ''}) and 2 probes …`,
+  );
   const rooms: BaresipRoom[] = [];
   for (let i = 0; i < ROOMS; i++) {
-    rooms.push(await BaresipRoom.start({
-      name: `room${i}`, toneHz: 300 + 37 * i, audioCodecs: ['PCMA'], toneSeconds: SECONDS + 40, ...(SRTP ? { mediaenc: 'srtp-mand' as const } : {}),
-      ...(i < VIDEO ? { video: 'H264' as const, color: ['red', 'lime', 'blue', 'yellow'][i % 4] } : {}),
-    }));
+    rooms.push(
+      await BaresipRoom.start({
+        name: `room${i}`,
+        toneHz: 300 + 37 * i,
+        audioCodecs: ['PCMA'],
+        toneSeconds: SECONDS + 40,
+        ...(SRTP ? { mediaenc: 'srtp-mand' as const } : {}),
+        ...(i < VIDEO ? { video: 'H264' as const, color: ['red', 'lime', 'blue', 'yellow'][i % 4] } : {}),
+      }),
+    );
   }
-  const sim = await SimSignalling.create([{ id: 'probea', toneHz: 0, tag: 0xa0 }, { id: 'probeb', toneHz: 0, tag: 0xb0 }]);
+  const sim = await SimSignalling.create([
+    { id: 'probea', toneHz: 0, tag: 0xa0 },
+    { id: 'probeb', toneHz: 0, tag: 0xb0 },
+  ]);
   const endpoints = [
-    ...rooms.map((r, i) => ({ id: `room${i}`, name: { zh: `会场${i}`, en: `Room ${i}` }, kind: 'town', uri: r.uri, groups: ['towns'], codecs: { audio: ['PCMA'], video: ['H264'] } })),
-    ...['probea', 'probeb'].map((id) => ({ id, name: { zh: id, en: id }, kind: 'bureau', uri: `sip:${id}@127.0.0.1:9`, groups: ['towns'], codecs: { audio: ['PCMU'], video: ['VP8'] } })),
+    ...rooms.map((r, i) => ({
+      id: `room${i}`,
+      name: { zh: `会场${i}`, en: `Room ${i}` },
+      kind: 'town',
+      uri: r.uri,
+      groups: ['towns'],
+      codecs: { audio: ['PCMA'], video: ['H264'] },
+    })),
+    ...['probea', 'probeb'].map((id) => ({
+      id,
+      name: { zh: id, en: id },
+      kind: 'bureau',
+      uri: `sip:${id}@127.0.0.1:9`,
+      groups: ['towns'],
+      codecs: { audio: ['PCMU'], video: ['VP8'] },
+    })),
   ];
   let routed: RoutedSignalling | undefined;
   const bridge = await startBridge({
-    endpoints, workers: 1,
+    endpoints,
+    workers: 1,
     signallingWrap: (s) => (routed = new RoutedSignalling(s, sim)),
   });
   try {
@@ -80,11 +109,15 @@ async function main(): Promise<void> {
     const conf = await bridge.manager.start({ title: 'bench', group: 'towns', mode: 'select' });
     const connected = new Map<string, number>();
     while (connected.size < endpoints.length && performance.now() - t0 < 30_000) {
-      for (const p of bridge.manager.show(conf.id).participants) if (p.state === 'connected' && !connected.has(p.endpointId)) connected.set(p.endpointId, performance.now() - t0);
+      for (const p of bridge.manager.show(conf.id).participants)
+        if (p.state === 'connected' && !connected.has(p.endpointId))
+          connected.set(p.endpointId, performance.now() - t0);
       await sleep(5);
     }
     const times = [...connected.values()].sort((a, b) => a - b);
-    console.log(`\nsites connected: ${connected.size}/${endpoints.length}; all connected after ${times.at(-1)?.toFixed(0)} ms (first ${times[0]?.toFixed(0)} ms, median ${times[Math.floor(times.length / 2)]?.toFixed(0)} ms)`);
+    console.log(
+      `\nsites connected: ${connected.size}/${endpoints.length}; all connected after ${times.at(-1)?.toFixed(0)} ms (first ${times[0]?.toFixed(0)} ms, median ${times[Math.floor(times.length / 2)]?.toFixed(0)} ms)`,
+    );
     const encrypted = bridge.manager.show(conf.id).participants.filter((p) => p.srtp).length;
     console.log(`legs on SRTP: ${encrypted}/${endpoints.length}`);
     if (!routed) throw new Error('signalling not wired');
@@ -102,7 +135,9 @@ async function main(): Promise<void> {
     const selfPct = ((selfUs.user + selfUs.system) / 1e6 / SECONDS) * 100;
     const w1 = cpuTicks(worker);
     const r1 = rooms.reduce((n, r) => n + cpuTicks(r.proc!.pid!), 0);
-    console.log(`bridge (node) CPU ${selfPct.toFixed(1)} % of a core, RSS ${rssMb(process.pid)} MB; per site ${(selfPct / endpoints.length).toFixed(2)} %`);
+    console.log(
+      `bridge (node) CPU ${selfPct.toFixed(1)} % of a core, RSS ${rssMb(process.pid)} MB; per site ${(selfPct / endpoints.length).toFixed(2)} %`,
+    );
     console.log(`mediasoup worker CPU ${pct(w1 - w0, SECONDS)}, RSS ${rssMb(worker)} MB`);
     console.log(`(the ${ROOMS} baresip rooms together: ${pct(r1 - r0, SECONDS)})`);
     const mix = c.media.mixerStats();

@@ -21,7 +21,11 @@ function consoleRun(url: string, site: string): Promise<{ frame: number; data: n
   return new Promise((resolve, reject) => {
     const cmd = [process.execPath, CLI_JS, '--url', url, '--token', TOKENS.operator, '--lang', 'en'].join(' ');
     const t0 = performance.now();
-    const child = spawn('script', ['-qfec', cmd, '/dev/null'], { cwd: ROOT, env: { ...process.env, COLUMNS: '120', LINES: '40', TERM: 'xterm-256color' }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('script', ['-qfec', cmd, '/dev/null'], {
+      cwd: ROOT,
+      env: { ...process.env, COLUMNS: '120', LINES: '40', TERM: 'xterm-256color' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let out = '';
     let frame = 0;
     let done = false;
@@ -50,7 +54,9 @@ function consoleRun(url: string, site: string): Promise<{ frame: number; data: n
 
 function statusRun(url: string): number {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, [CLI_JS, 'status', '--json', '--url', url, '--token', TOKENS.operator], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [CLI_JS, 'status', '--json', '--url', url, '--token', TOKENS.operator], {
+    encoding: 'utf8',
+  });
   const ms = performance.now() - t0;
   if (r.status !== 0) throw new Error(`status --json failed (${r.status}): ${r.stdout}${r.stderr}`);
   JSON.parse(r.stdout);

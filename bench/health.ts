@@ -23,7 +23,10 @@ const SILENT_RUNS = Number(process.env.SILENT_RUNS ?? 3);
 
 type Addr = { host: string; port: number };
 /** 127.0.10.1 … : 250 addresses per /24, away from the 127.0.0.x others' tests use. */
-const addrOf = (i: number, port: number): Addr => ({ host: `127.0.${10 + Math.floor(i / 250)}.${1 + (i % 250)}`, port });
+const addrOf = (i: number, port: number): Addr => ({
+  host: `127.0.${10 + Math.floor(i / 250)}.${1 + (i % 250)}`,
+  port,
+});
 
 function ask<T>(child: ChildProcess, msg: unknown, pick: (m: any) => T | undefined): Promise<T> {
   return new Promise((resolve) => {
@@ -42,7 +45,10 @@ async function startResponder(): Promise<{ child: ChildProcess; port: number }> 
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = await freePort();
     const addrs = Array.from({ length: N }, (_, i) => addrOf(i, port));
-    const child = fork(join(import.meta.dirname, 'lib', 'health-responder.ts'), [JSON.stringify(addrs)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(join(import.meta.dirname, 'lib', 'health-responder.ts'), [JSON.stringify(addrs)], {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     const r = await ask(child, undefined, (m) => (m.ready ? 'ok' : m.error ? `error: ${m.error}` : undefined));
     if (r === 'ok') return { child, port };
     child.kill();
@@ -99,14 +105,27 @@ const dir = mkdtempSync(join(tmpdir(), 'vc-bench-health-'));
 const { child, port } = await startResponder();
 const { prober: inner, kind, close: closeProber } = await makeBenchProber();
 let probesSent = 0;
-const prober: OptionsProber = { options: (t, o) => { probesSent++; return inner.options(t, o); } };
+const prober: OptionsProber = {
+  options: (t, o) => {
+    probesSent++;
+    return inner.options(t, o);
+  },
+};
 const store = Store.open(join(dir, 'vcbridge.db'));
 const endpoints = Array.from({ length: N }, (_, i) => {
   const a = addrOf(i, port);
-  return Endpoint.parse({ id: `e${i}`, name: { zh: `站点${i}`, en: `Site ${i}` }, kind: 'town', uri: `sip:e${i}@${a.host}:${a.port}` });
+  return Endpoint.parse({
+    id: `e${i}`,
+    name: { zh: `站点${i}`, en: `Site ${i}` },
+    kind: 'town',
+    uri: `sip:e${i}@${a.host}:${a.port}`,
+  });
 });
 const monitor = new EndpointMonitor({
-  prober, repo: store.health, clock: systemClock, log: silentLogger(),
+  prober,
+  repo: store.health,
+  clock: systemClock,
+  log: silentLogger(),
   settings: { intervalSeconds: INTERVAL_S, timeoutMs: 2000, concurrency: 64, degradedRttMs: 300 },
 });
 const changes: (EndpointStateChange & { t: number })[] = [];
@@ -123,7 +142,9 @@ try {
   await sleep(INTERVAL_S * 1000);
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
-  const resp0 = await ask(child, { cpu: true }, (m) => (m.cpuMs !== undefined ? m as { cpuMs: number; answered: number } : undefined));
+  const resp0 = await ask(child, { cpu: true }, (m) =>
+    m.cpuMs !== undefined ? (m as { cpuMs: number; answered: number }) : undefined,
+  );
   const sent0 = probesSent;
   const profiler = process.env.PROFILE ? await startProfile() : undefined;
   const th0 = threadTicks();
@@ -133,16 +154,26 @@ try {
   const cpu = process.cpuUsage(c0);
   const wall = performance.now() - w0;
   if (profiler) await profiler.stop(process.env.PROFILE as string);
-  const resp1 = await ask(child, { cpu: true }, (m) => (m.cpuMs !== undefined ? m as { cpuMs: number; answered: number } : undefined));
+  const resp1 = await ask(child, { cpu: true }, (m) =>
+    m.cpuMs !== undefined ? (m as { cpuMs: number; answered: number }) : undefined,
+  );
   loop.disable();
   const share = ((cpu.user + cpu.system) / 1000 / wall) * 100;
   const probes = probesSent - sent0;
-  console.log(`steady state over ${(wall / 1000).toFixed(0)} s: daemon side ${share.toFixed(2)} % of one core (goal ≤ 5 %; ` +
-    `user ${(cpu.user / 10 / wall).toFixed(2)} %, system ${(cpu.system / 10 / wall).toFixed(2)} %), ${probes} probes (${(probes / (wall / 1000)).toFixed(0)}/s), answered by the responder ${resp1.answered - resp0.answered}, responder CPU ${((resp1.cpuMs - resp0.cpuMs) / wall * 100).toFixed(2)} %, ` +
-    `event-loop delay p99 ${(loop.percentile(99) / 1e6).toFixed(1)} ms, RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`);
+  console.log(
+    `steady state over ${(wall / 1000).toFixed(0)} s: daemon side ${share.toFixed(2)} % of one core (goal ≤ 5 %; ` +
+      `user ${(cpu.user / 10 / wall).toFixed(2)} %, system ${(cpu.system / 10 / wall).toFixed(2)} %), ${probes} probes (${(probes / (wall / 1000)).toFixed(0)}/s), answered by the responder ${resp1.answered - resp0.answered}, responder CPU ${(((resp1.cpuMs - resp0.cpuMs) / wall) * 100).toFixed(2)} %, ` +
+      `event-loop delay p99 ${(loop.percentile(99) / 1e6).toFixed(1)} ms, RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`,
+  );
   const th1 = threadTicks();
-  const perThread = [...th1].map(([k, v]) => [k, v - (th0.get(k) ?? 0)] as const).filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1]);
-  if (perThread.length) console.log(`  by thread (% of one core): ${perThread.map(([k, v]) => `${k} ${((v * 10) / wall * 100).toFixed(2)}`).join(', ')}`);
+  const perThread = [...th1]
+    .map(([k, v]) => [k, v - (th0.get(k) ?? 0)] as const)
+    .filter(([, v]) => v > 0)
+    .sort((a, b) => b[1] - a[1]);
+  if (perThread.length)
+    console.log(
+      `  by thread (% of one core): ${perThread.map(([k, v]) => `${k} ${(((v * 10) / wall) * 100).toFixed(2)}`).join(', ')}`,
+    );
   const unstable = changes.filter((c) => c.t > w0);
   if (unstable.length) console.log(`  state changes during the steady state (should be none): ${unstable.length}`);
 
@@ -154,7 +185,9 @@ try {
     await ask(child, { silence: addrOf(i, port) }, (m) => (m.silenced ? true : undefined));
     detect.push(await waitFor(() => monitor.snapshot(`e${i}`)?.state === 'unreachable', 4 * INTERVAL_S * 1000));
   }
-  console.log(`silent endpoint detected unreachable after ${detect.map((ms) => `${(ms / 1000).toFixed(2)} s`).join(', ')} (goal ≤ ${2 * INTERVAL_S} s)`);
+  console.log(
+    `silent endpoint detected unreachable after ${detect.map((ms) => `${(ms / 1000).toFixed(2)} s`).join(', ')} (goal ≤ ${2 * INTERVAL_S} s)`,
+  );
 
   const inCall: number[] = [];
   for (let k = 0; k < SILENT_RUNS; k++) {
@@ -164,7 +197,9 @@ try {
     await ask(child, { silence: addrOf(i, port) }, (m) => (m.silenced ? true : undefined));
     inCall.push(await waitFor(() => monitor.snapshot(`e${i}`)?.state === 'unreachable', 20_000));
   }
-  console.log(`in a meeting: detected unreachable after ${inCall.map((ms) => `${(ms / 1000).toFixed(2)} s`).join(', ')} (goal ≤ 5 s)`);
+  console.log(
+    `in a meeting: detected unreachable after ${inCall.map((ms) => `${(ms / 1000).toFixed(2)} s`).join(', ')} (goal ≤ 5 s)`,
+  );
 } finally {
   monitor.close();
   await closeProber();

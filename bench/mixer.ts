@@ -27,9 +27,19 @@ const PT: Record<Codec, number> = { PCMA: 8, G722: 9, opus: 111 };
 const CLOCK: Record<Codec, number> = { PCMA: 8000, G722: 8000, opus: 48000 };
 const RATE: Record<Codec, number> = { PCMA: 8000, G722: 16000, opus: 16000 };
 
-interface Hello { sitePorts: number[]; probePort: number }
-interface Go { legPorts: number[]; seconds: number }
-interface Result { mixMs: number[]; sfuMs: number[]; received: number }
+interface Hello {
+  sitePorts: number[];
+  probePort: number;
+}
+interface Go {
+  legPorts: number[];
+  seconds: number;
+}
+interface Result {
+  mixMs: number[];
+  sfuMs: number[];
+  received: number;
+}
 
 // ---------------------------------------------------------------- the sites (child process)
 
@@ -39,11 +49,12 @@ async function sites(codec: Codec): Promise<void> {
   const rate = RATE[codec];
   const n = (rate * 20) / 1000;
   const encode = encoder(codec);
-  const frames = (hz: number, amp: number): Buffer[] => Array.from({ length: 50 }, (_, k) => {
-    const pcm = new Int16Array(n);
-    for (let i = 0; i < n; i++) pcm[i] = Math.round(amp * Math.sin((2 * Math.PI * hz * (k * n + i)) / rate));
-    return Buffer.from(encode(pcm));
-  });
+  const frames = (hz: number, amp: number): Buffer[] =>
+    Array.from({ length: 50 }, (_, k) => {
+      const pcm = new Int16Array(n);
+      for (let i = 0; i < n; i++) pcm[i] = Math.round(amp * Math.sin((2 * Math.PI * hz * (k * n + i)) / rate));
+      return Buffer.from(encode(pcm));
+    });
   const quiet = Array.from({ length: SITES }, (_, i) => frames(300 + i * 37, 300));
   const burst = frames(1000, 16000);
   const silence = frames(1000, 0);
@@ -87,7 +98,11 @@ async function sites(codec: Codec): Promise<void> {
         stampedAt.set(tick, performance.now());
       }
       const ts = tick * ((CLOCK[codec] * 20) / 1000);
-      socks[s]!.send(buildRtp({ pt: PT[codec], seq: tick, ts, ssrc: ssrcs[s]! }, payload), go.legPorts[s]!, '127.0.0.1');
+      socks[s]!.send(
+        buildRtp({ pt: PT[codec], seq: tick, ts, ssrc: ssrcs[s]! }, payload),
+        go.legPorts[s]!,
+        '127.0.0.1',
+      );
     }
     await new Promise((r) => setTimeout(r, Math.max(0, t0 + (tick + 1) * 20 - performance.now())));
   }
@@ -134,13 +149,27 @@ async function run(codec: Codec): Promise<void> {
   const hello = await new Promise<Hello>((resolve) => child.once('message', (m) => resolve(m as Hello)));
   const legs: SipMediaLeg[] = [];
   for (let i = 0; i < SITES; i++) {
-    const leg = await SipMediaLeg.create({ id: `site${i}`, router, ports, log, announcedAddress: '127.0.0.1', kinds: ['audio'] });
-    await leg.setRemote({ address: '127.0.0.1', audio: { port: hello.sitePorts[i]!, pt: PT[codec], codec, clockRate: CLOCK[codec] } });
+    const leg = await SipMediaLeg.create({
+      id: `site${i}`,
+      router,
+      ports,
+      log,
+      announcedAddress: '127.0.0.1',
+      kinds: ['audio'],
+    });
+    await leg.setRemote({
+      address: '127.0.0.1',
+      audio: { port: hello.sitePorts[i]!, pt: PT[codec], codec, clockRate: CLOCK[codec] },
+    });
     mixer.addSipLeg(`site${i}`, leg);
     legs.push(leg);
   }
   mixer.setMuted(`site${SITES - 1}`, true);
-  const probeT = await router.createPlainTransport({ listenInfo: { protocol: 'udp', ip: '127.0.0.1' }, rtcpMux: true, comedia: false });
+  const probeT = await router.createPlainTransport({
+    listenInfo: { protocol: 'udp', ip: '127.0.0.1' },
+    rtcpMux: true,
+    comedia: false,
+  });
   await probeT.connect({ ip: '127.0.0.1', port: hello.probePort });
   await probeT.consume({ producerId: legs[SITES - 1]!.audioProducer!.id, rtpCapabilities: router.rtpCapabilities });
 
@@ -164,12 +193,21 @@ async function run(codec: Codec): Promise<void> {
   const underruns = jb.reduce((a, s) => a + s.underruns, 0) - u0;
   const lateTicks = mixer.lateTicks - late0;
   console.log(`${codec.padEnd(5)} ${SITES} sites, ${wall.toFixed(1)} s measured`);
-  console.log(`  bridge process (relays + mixer): ${bridgePct.toFixed(1)} % of a core = ${(bridgePct / SITES).toFixed(2)} % per site`);
+  console.log(
+    `  bridge process (relays + mixer): ${bridgePct.toFixed(1)} % of a core = ${(bridgePct / SITES).toFixed(2)} % per site`,
+  );
   console.log(`  mediasoup worker (${SITES} producers + 1 consumer): ${workerPct.toFixed(1)} % of a core`);
   console.log(`  mix path latency (site 0 burst → site 1's mix): ${summary(result.mixMs)}`);
   console.log(`  SFU path latency (site 20 → relay → mediasoup → consumer): ${summary(result.sfuMs)}`);
-  console.log(`  while measured: jitter-buffer underruns ${underruns} (all ${SITES} sources), mixer ticks > 1 frame late ${lateTicks}; targets now ${[...new Set(jb.map((s) => s.targetFrames))].join('/')} frames; site 1 got ${result.received} mix packets`);
-  console.log(`  machine load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} on ${os.availableParallelism()} cores`);
+  console.log(
+    `  while measured: jitter-buffer underruns ${underruns} (all ${SITES} sources), mixer ticks > 1 frame late ${lateTicks}; targets now ${[...new Set(jb.map((s) => s.targetFrames))].join('/')} frames; site 1 got ${result.received} mix packets`,
+  );
+  console.log(
+    `  machine load average ${os
+      .loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')} on ${os.availableParallelism()} cores`,
+  );
   mixer.close();
   for (const l of legs) l.close();
   pool.close();

@@ -13,4 +13,6 @@ for (let i = 0; i < 20; i++) {
   runs.push(performance.now() - t0);
 }
 runs.sort((a, b) => a - b);
-console.log(`parse of a 63 KB junk datagram: median ${runs[10]!.toFixed(2)} ms, max ${runs[19]!.toFixed(2)} ms (goal < 50 ms)`);
+console.log(
+  `parse of a 63 KB junk datagram: median ${runs[10]!.toFixed(2)} ms, max ${runs[19]!.toFixed(2)} ms (goal < 50 ms)`,
+);

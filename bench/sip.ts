@@ -20,7 +20,10 @@ interface UasStats {
 /** The measured side: a SipStack answering everything. Talks to the driver over IPC. */
 async function uas(): Promise<void> {
   const stack = await SipStack.start({
-    listen: [{ transport: 'udp', host: '127.0.0.1', port: 0 }, { transport: 'tcp', host: '127.0.0.1', port: 0 }],
+    listen: [
+      { transport: 'udp', host: '127.0.0.1', port: 0 },
+      { transport: 'tcp', host: '127.0.0.1', port: 0 },
+    ],
     userAgent: 'vcbridge-bench',
     log: silentLogger(),
     sessionTimer: false,
@@ -32,7 +35,11 @@ async function uas(): Promise<void> {
       void probe(stack, m.port!, m.count!, m.concurrency!).then((r) => process.send?.(r));
     } else if (m.cmd === 'stats') {
       const u = process.cpuUsage();
-      process.send?.({ cpuMs: (u.user + u.system) / 1000, rssMb: process.memoryUsage().rss / 2 ** 20, dialogs: stack.stats().dialogs } satisfies UasStats);
+      process.send?.({
+        cpuMs: (u.user + u.system) / 1000,
+        rssMb: process.memoryUsage().rss / 2 ** 20,
+        dialogs: stack.stats().dialogs,
+      } satisfies UasStats);
     } else if (m.cmd === 'stop') {
       void stack.close().then(() => process.exit(0));
     }
@@ -41,7 +48,12 @@ async function uas(): Promise<void> {
 }
 
 /** SipStack.options() as fast as `concurrency` outstanding probes allow. */
-async function probe(stack: SipStack, port: number, count: number, concurrency: number): Promise<{ perSecond: number; ok: number; failed: number; cpu: number }> {
+async function probe(
+  stack: SipStack,
+  port: number,
+  count: number,
+  concurrency: number,
+): Promise<{ perSecond: number; ok: number; failed: number; cpu: number }> {
   let next = 0;
   let ok = 0;
   let failed = 0;
@@ -81,20 +93,40 @@ async function driver(): Promise<void> {
   const seconds = Number(process.argv[2] ?? 5);
   const pin = availableParallelism() >= 2 && hasTaskset();
   const self = fileURLToPath(import.meta.url);
-  const child = fork(self, ['--uas'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const ready = await new Promise<{ ports: { udp: number; tcp: number } }>((resolve) => child.once('message', (m) => resolve(m as { ports: { udp: number; tcp: number } })));
+  const child = fork(self, ['--uas'], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const ready = await new Promise<{ ports: { udp: number; tcp: number } }>((resolve) =>
+    child.once('message', (m) => resolve(m as { ports: { udp: number; tcp: number } })),
+  );
   if (pin) execFileSync('taskset', ['-p', '-c', '0', String(child.pid)], { stdio: 'ignore' });
-  console.log(`our stack: pid ${child.pid} ${pin ? 'pinned to CPU 0' : '(not pinned)'}; sipp ${pin ? 'on CPU 1' : 'unpinned'}; ${seconds} s per step`);
+  console.log(
+    `our stack: pid ${child.pid} ${pin ? 'pinned to CPU 0' : '(not pinned)'}; sipp ${pin ? 'on CPU 1' : 'unpinned'}; ${seconds} s per step`,
+  );
   console.log('scenario         target/s  done/s  successful  failed  retrans  our CPU  RSS MB');
   const rows: { scenario: string; rate: number; r: SippResult; cpu: number; rss: number }[] = [];
-  const step = async (scenario: 'options' | 'invite-bye', rate: number, transport: 'udp' | 'tcp' = 'udp'): Promise<void> => {
+  const step = async (
+    scenario: 'options' | 'invite-bye',
+    rate: number,
+    transport: 'udp' | 'tcp' = 'udp',
+  ): Promise<void> => {
     const before = await ask(child);
-    const r = await runSipp({ port: ready.ports[transport], transport, scenario, rate, count: rate * seconds, cpu: pin ? 1 : undefined });
+    const r = await runSipp({
+      port: ready.ports[transport],
+      transport,
+      scenario,
+      rate,
+      count: rate * seconds,
+      cpu: pin ? 1 : undefined,
+    });
     const after = await ask(child);
     const cpu = (after.cpuMs - before.cpuMs) / Math.max(1, r.elapsedMs);
     rows.push({ scenario, rate, r, cpu, rss: after.rssMb });
     const name = `${scenario}/${transport}`;
-    console.log(`${name.padEnd(16)} ${String(rate).padStart(8)}  ${r.perSecond.toFixed(0).padStart(6)}  ${String(r.successful).padStart(10)}  ${String(r.failed).padStart(6)}  ${String(r.retransmissions).padStart(7)}  ${(cpu * 100).toFixed(0).padStart(6)}%  ${after.rssMb.toFixed(0).padStart(6)}`);
+    console.log(
+      `${name.padEnd(16)} ${String(rate).padStart(8)}  ${r.perSecond.toFixed(0).padStart(6)}  ${String(r.successful).padStart(10)}  ${String(r.failed).padStart(6)}  ${String(r.retransmissions).padStart(7)}  ${(cpu * 100).toFixed(0).padStart(6)}%  ${after.rssMb.toFixed(0).padStart(6)}`,
+    );
   };
   try {
     for (const rate of [2000, 4000, 6000]) await step('options', rate);
@@ -107,15 +139,34 @@ async function driver(): Promise<void> {
         child.once('message', (m) => resolve(m as { perSecond: number; ok: number; failed: number; cpu: number }));
         child.send({ cmd: 'probe', port: peer.port, count: 4000 * seconds, concurrency });
       });
-      console.log(`${`probe x${concurrency}`.padEnd(16)} ${'-'.padStart(8)}  ${r.perSecond.toFixed(0).padStart(6)}  ${String(r.ok).padStart(10)}  ${String(r.failed).padStart(6)}  ${'-'.padStart(7)}  ${(r.cpu * 100).toFixed(0).padStart(6)}%`);
-      rows.push({ scenario: 'probe', rate: 0, r: { successful: r.ok, failed: r.failed, retransmissions: 0, elapsedMs: 0, perSecond: r.perSecond, exitCode: 0, output: '' }, cpu: r.cpu, rss: 0 });
+      console.log(
+        `${`probe x${concurrency}`.padEnd(16)} ${'-'.padStart(8)}  ${r.perSecond.toFixed(0).padStart(6)}  ${String(r.ok).padStart(10)}  ${String(r.failed).padStart(6)}  ${'-'.padStart(7)}  ${(r.cpu * 100).toFixed(0).padStart(6)}%`,
+      );
+      rows.push({
+        scenario: 'probe',
+        rate: 0,
+        r: {
+          successful: r.ok,
+          failed: r.failed,
+          retransmissions: 0,
+          elapsedMs: 0,
+          perSecond: r.perSecond,
+          exitCode: 0,
+          output: '',
+        },
+        cpu: r.cpu,
+        rss: 0,
+      });
     }
     await peer.stop();
   } finally {
     child.send({ cmd: 'stop' });
   }
-  const best = (s: string): number => Math.max(0, ...rows.filter((x) => x.scenario === s && x.r.failed === 0).map((x) => x.r.perSecond));
-  console.log(`\nbest clean (0 failed): ${best('options').toFixed(0)} OPTIONS/s answered (goal 4000), ${best('invite-bye').toFixed(0)} calls/s (goal 800), ${best('probe').toFixed(0)} options() probes/s sent`);
+  const best = (s: string): number =>
+    Math.max(0, ...rows.filter((x) => x.scenario === s && x.r.failed === 0).map((x) => x.r.perSecond));
+  console.log(
+    `\nbest clean (0 failed): ${best('options').toFixed(0)} OPTIONS/s answered (goal 4000), ${best('invite-bye').toFixed(0)} calls/s (goal 800), ${best('probe').toFixed(0)} options() probes/s sent`,
+  );
 }
 
 if (process.argv.includes('--uas')) void uas();

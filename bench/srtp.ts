@@ -9,7 +9,11 @@ import { SrtpGuard } from '../daemon/media/srtp/SrtpGuard.js';
 import { supportedSuites, type SrtpSuiteName } from '../daemon/media/srtp/libsrtp.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 600);
-const KEY_BYTES: Record<SrtpSuiteName, number> = { AES_CM_128_HMAC_SHA1_80: 30, AES_CM_128_HMAC_SHA1_32: 30, AEAD_AES_128_GCM: 28 };
+const KEY_BYTES: Record<SrtpSuiteName, number> = {
+  AES_CM_128_HMAC_SHA1_80: 30,
+  AES_CM_128_HMAC_SHA1_32: 30,
+  AEAD_AES_128_GCM: 28,
+};
 
 function rtp(ssrc: number, pt: number, seq: number, ts: number, payload: number): Buffer {
   const p = Buffer.alloc(12 + payload, seq & 0xff);
@@ -47,12 +51,18 @@ function runSuite(suite: SrtpSuiteName): { cpuMs: number; wallMs: number; packet
   for (let s = 0; s < SECONDS; s++) {
     // the room's side is prepared outside the measured part: only the bridge's work counts
     const fromRoom: { pkt: Buffer; rtcp: boolean }[] = [];
-    for (let i = 0; i < 50; i++) fromRoom.push({ pkt: room.protectRtp(rtp(0x1111, 8, s * 50 + i, (s * 50 + i) * 160, 160))!, rtcp: false });
-    for (let i = 0; i < 30; i++) fromRoom.push({ pkt: room.protectRtp(rtp(0x2222, 96, s * 30 + i, (s * 30 + i) * 3000, 1067))!, rtcp: false });
-    fromRoom.push({ pkt: room.protectRtcp(rtcp(0x1111))!, rtcp: true }, { pkt: room.protectRtcp(rtcp(0x2222))!, rtcp: true });
+    for (let i = 0; i < 50; i++)
+      fromRoom.push({ pkt: room.protectRtp(rtp(0x1111, 8, s * 50 + i, (s * 50 + i) * 160, 160))!, rtcp: false });
+    for (let i = 0; i < 30; i++)
+      fromRoom.push({ pkt: room.protectRtp(rtp(0x2222, 96, s * 30 + i, (s * 30 + i) * 3000, 1067))!, rtcp: false });
+    fromRoom.push(
+      { pkt: room.protectRtcp(rtcp(0x1111))!, rtcp: true },
+      { pkt: room.protectRtcp(rtcp(0x2222))!, rtcp: true },
+    );
     const toRoom: { pkt: Buffer; rtcp: boolean }[] = [];
     for (let i = 0; i < 50; i++) toRoom.push({ pkt: rtp(0x3333, 8, s * 50 + i, (s * 50 + i) * 160, 160), rtcp: false });
-    for (let i = 0; i < 30; i++) toRoom.push({ pkt: rtp(0x4444, 96, s * 30 + i, (s * 30 + i) * 3000, 1067), rtcp: false });
+    for (let i = 0; i < 30; i++)
+      toRoom.push({ pkt: rtp(0x4444, 96, s * 30 + i, (s * 30 + i) * 3000, 1067), rtcp: false });
     toRoom.push({ pkt: rtcp(0x3333), rtcp: true }, { pkt: rtcp(0x4444), rtcp: true });
     step(() => {
       for (const p of fromRoom) {
@@ -70,11 +80,15 @@ function runSuite(suite: SrtpSuiteName): { cpuMs: number; wallMs: number; packet
   return { cpuMs: cpu, wallMs, packets };
 }
 
-console.log(`SRTP per leg: audio PCMA 20 ms + CIF video 256 kbit/s + RTCP, both directions, ${SECONDS} simulated seconds per suite`);
+console.log(
+  `SRTP per leg: audio PCMA 20 ms + CIF video 256 kbit/s + RTCP, both directions, ${SECONDS} simulated seconds per suite`,
+);
 for (const suite of supportedSuites()) {
   runSuite(suite); // warm-up (JIT, koffi call paths)
   const r = runSuite(suite);
   const perLegPct = (r.cpuMs / (SECONDS * 1000)) * 100;
   const perPacketUs = (r.cpuMs * 1000) / r.packets;
-  console.log(`${suite.padEnd(24)} ${perLegPct.toFixed(3)} % of a core per leg (${perPacketUs.toFixed(2)} µs CPU per packet, ${r.packets} packets)`);
+  console.log(
+    `${suite.padEnd(24)} ${perLegPct.toFixed(3)} % of a core per leg (${perPacketUs.toFixed(2)} µs CPU per packet, ${r.packets} packets)`,
+  );
 }

@@ -1,7 +1,13 @@
 import WebSocket from 'ws';
 import { CliError } from './errors.js';
 import {
-  PROTOCOL_HEADER, PROTOCOL_VERSION, type MethodName, type NotificationArgs, type ParamsOf, type ResultOf, type RpcResponse,
+  PROTOCOL_HEADER,
+  PROTOCOL_VERSION,
+  type MethodName,
+  type NotificationArgs,
+  type ParamsOf,
+  type ResultOf,
+  type RpcResponse,
 } from '../protocol/index.js';
 
 export interface ClientOptions {
@@ -44,14 +50,21 @@ export class ApiClient {
       if (opts.token) headers.authorization = `Bearer ${opts.token}`;
       let ws: WebSocket;
       try {
-        ws = new WebSocket(opts.url, { headers, handshakeTimeout: Math.min(timeoutMs, 5000), maxPayload: 64 * 1024 * 1024 });
+        ws = new WebSocket(opts.url, {
+          headers,
+          handshakeTimeout: Math.min(timeoutMs, 5000),
+          maxPayload: 64 * 1024 * 1024,
+        });
       } catch (err) {
         reject(new CliError('USAGE', `bad daemon URL "${opts.url}": ${(err as Error).message}`, { exitCode: 2 }));
         return;
       }
       ws.once('open', () => resolve(new ApiClient(ws, timeoutMs)));
       ws.once('error', (err: NodeJS.ErrnoException) => {
-        const why = err.code === 'ECONNREFUSED' ? 'nothing is listening there (is vcbridged running? try `vcbridge daemon status`)' : err.message;
+        const why =
+          err.code === 'ECONNREFUSED'
+            ? 'nothing is listening there (is vcbridged running? try `vcbridge daemon status`)'
+            : err.message;
         reject(new CliError('DAEMON_UNREACHABLE', `cannot reach the daemon at ${opts.url}: ${why}`));
       });
     });
@@ -101,7 +114,10 @@ export class ApiClient {
     if (!p) return;
     this.#pending.delete(msg.id as number);
     clearTimeout(p.timer);
-    if (msg.error) p.reject(new CliError(msg.error.data?.code ?? 'INTERNAL', msg.error.message, { details: msg.error.data?.details }));
+    if (msg.error)
+      p.reject(
+        new CliError(msg.error.data?.code ?? 'INTERNAL', msg.error.message, { details: msg.error.data?.details }),
+      );
     else p.resolve(msg.result);
   }
 }

@@ -8,11 +8,20 @@ export type IdKind = 'conferences' | 'endpoints' | 'groups' | 'templates' | 'sch
 
 /** What an option's value or an argument is, by its name. */
 const OPTION_KINDS: Record<string, IdKind | string[]> = {
-  '--template': 'templates', '--chair': 'endpoints', '--upstream': 'endpoints', '--for': 'endpoints',
-  '--endpoints': 'endpoints', '--sites': 'endpoints', '--group': 'groups', '--conference': 'conferences',
-  '--endpoint': 'endpoints', '--id': 'schedules',
-  '--mode': ['broadcast', 'rollcall', 'voice', 'select'], '--lang': ['en', 'zh'],
-  '--state': ['unknown', 'reachable', 'degraded', 'unreachable'], '--screen': ['overview', 'conference', 'technician', 'schedule'],
+  '--template': 'templates',
+  '--chair': 'endpoints',
+  '--upstream': 'endpoints',
+  '--for': 'endpoints',
+  '--endpoints': 'endpoints',
+  '--sites': 'endpoints',
+  '--group': 'groups',
+  '--conference': 'conferences',
+  '--endpoint': 'endpoints',
+  '--id': 'schedules',
+  '--mode': ['broadcast', 'rollcall', 'voice', 'select'],
+  '--lang': ['en', 'zh'],
+  '--state': ['unknown', 'reachable', 'degraded', 'unreachable'],
+  '--screen': ['overview', 'conference', 'technician', 'schedule'],
 };
 
 function argumentKind(path: string, name: string, index: number): IdKind | undefined {
@@ -60,7 +69,9 @@ export function bashCompletion(program: Command): string {
   const globals = nodes[0]!.options.filter((o) => o !== '--help');
   const table = (name: string, pick: (n: Node) => string[]): string =>
     `  ${name}=(\n${nodes.map((n) => `    [${q(n.path || '.')}]=${q(pick(n).join(' '))}`).join('\n')}\n  )`;
-  const kinds = Object.entries(OPTION_KINDS).map(([o, k]) => `    [${q(o)}]=${q(Array.isArray(k) ? `=${k.join(' ')}` : k)}`).join('\n');
+  const kinds = Object.entries(OPTION_KINDS)
+    .map(([o, k]) => `    [${q(o)}]=${q(Array.isArray(k) ? `=${k.join(' ')}` : k)}`)
+    .join('\n');
   return `# bash completion for vcbridge — generated from its command tree by \`vcbridge completion bash\`;
 # ids (conferences, sites, groups, templates, schedules) come from the running daemon.
 _vcbridge_ids() {

@@ -13,11 +13,13 @@ export function cliConfigPath(): string {
   return join(process.env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'vcbridge', 'config.yaml');
 }
 
-const FileSettings = z.object({
-  url: z.string().optional(),
-  token: z.string().optional(),
-  lang: z.enum(['en', 'zh']).optional(),
-}).strict();
+const FileSettings = z
+  .object({
+    url: z.string().optional(),
+    token: z.string().optional(),
+    lang: z.enum(['en', 'zh']).optional(),
+  })
+  .strict();
 
 function readFileSettings(): z.infer<typeof FileSettings> {
   const file = cliConfigPath();
@@ -30,7 +32,10 @@ function readFileSettings(): z.infer<typeof FileSettings> {
   }
   const parsed = FileSettings.safeParse(parseYaml(text) ?? {});
   if (!parsed.success) {
-    throw new CliError('CONFIG_INVALID', `${file}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`).join('; ')}`);
+    throw new CliError(
+      'CONFIG_INVALID',
+      `${file}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`).join('; ')}`,
+    );
   }
   return parsed.data;
 }
@@ -81,7 +86,11 @@ export async function withClient<T>(g: Globals, fn: (c: ApiClient) => Promise<T>
 export function parseOptions<S extends z.ZodType>(schema: S, raw: unknown): z.infer<S> {
   const r = schema.safeParse(raw);
   if (!r.success) {
-    throw usage(r.error.issues.map((i) => `--${String(i.path[0] ?? '?').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: ${i.message}`).join('; '));
+    throw usage(
+      r.error.issues
+        .map((i) => `--${String(i.path[0] ?? '?').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: ${i.message}`)
+        .join('; '),
+    );
   }
   return r.data;
 }

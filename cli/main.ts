@@ -17,7 +17,8 @@ export function buildProgram(): Command {
     .option('--lang <lang>', 'en or zh (default from LANG)')
     .showHelpAfterError()
     .exitOverride();
-  for (const c of [status, config, daemon, audit, ...laterCommands, completionCommand(() => program)]) program.addCommand(c);
+  for (const c of [status, config, daemon, audit, ...laterCommands, completionCommand(() => program)])
+    program.addCommand(c);
   program.addCommand(completeIds, { hidden: true });
   // Commander's own usage errors must exit 2, not call process.exit inside subcommands.
   const override = (c: Command) => {
@@ -59,8 +60,14 @@ function report(err: unknown, json: boolean): number {
     if (json) process.stdout.write(`${JSON.stringify({ error: { code: 'USAGE', message: err.message } })}\n`);
     return 2;
   }
-  const e = err instanceof CliError ? err : new CliError('INTERNAL', err instanceof Error ? (err.stack ?? err.message) : String(err));
-  if (json) process.stdout.write(`${JSON.stringify({ error: { code: e.code, message: e.message, ...(e.details === undefined ? {} : { details: e.details }) } })}\n`);
+  const e =
+    err instanceof CliError
+      ? err
+      : new CliError('INTERNAL', err instanceof Error ? (err.stack ?? err.message) : String(err));
+  if (json)
+    process.stdout.write(
+      `${JSON.stringify({ error: { code: e.code, message: e.message, ...(e.details === undefined ? {} : { details: e.details }) } })}\n`,
+    );
   else writeOut(`vcbridge: ${e.message}\n`, process.stderr);
   return e.exitCode;
 }

@@ -9,11 +9,17 @@ const STATUS_WORD = { joined: 'joined', late: 'late', missing: 'missing' } as co
 /** "09:03" in the report's zone. */
 function clock(iso: string | null, tz: string): string {
   if (!iso) return '';
-  return new Intl.DateTimeFormat('en-GB', { timeZone: tz, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(iso));
+  return new Intl.DateTimeFormat('en-GB', {
+    timeZone: tz,
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).format(new Date(iso));
 }
 
 const num = (n: number | null, unit = ''): string => (n === null ? '–' : `${n}${unit}`);
-const siteLabel = (name: { zh: string; en: string }, id: string): string => (name.zh === id ? id : `${name.zh} (${id})`);
+const siteLabel = (name: { zh: string; en: string }, id: string): string =>
+  name.zh === id ? id : `${name.zh} (${id})`;
 
 function meetingSummary(m: ReportMeeting): { joined: number; late: number; missing: number } {
   const c = { joined: 0, late: 0, missing: 0 };
@@ -22,7 +28,15 @@ function meetingSummary(m: ReportMeeting): { joined: number; late: number; missi
 }
 
 function linkRow(l: ReportLink): string[] {
-  return [siteLabel(l.name, l.endpointId), l.title, num(l.maxLossPct, '%'), num(l.avgLossPct, '%'), num(l.maxJitterMs, ' ms'), num(l.avgRttMs, ' ms'), String(l.samples)];
+  return [
+    siteLabel(l.name, l.endpointId),
+    l.title,
+    num(l.maxLossPct, '%'),
+    num(l.avgLossPct, '%'),
+    num(l.maxJitterMs, ' ms'),
+    num(l.avgRttMs, ' ms'),
+    String(l.samples),
+  ];
 }
 
 export function renderReportText(r: DailyReport): string {
@@ -30,26 +44,71 @@ export function renderReportText(r: DailyReport): string {
   const out: string[] = [`${r.site} — daily report for ${r.date} (${tz})`, ''];
   out.push(`Meetings held: ${r.meetings.length}`);
   if (r.meetings.length) {
-    out.push(table(['start', 'end', 'title', 'sites', 'joined', 'late', 'missing', 'encrypted', 'missing sites'], r.meetings.map((m) => {
-      const c = meetingSummary(m);
-      const missing = m.sites.filter((s) => s.status === 'missing').map((s) => s.endpointId).join(', ');
-      const answered = m.sites.filter((s) => s.status !== 'missing');
-      const encrypted = `🔒 ${answered.filter((s) => s.srtp).length}/${answered.length}`;
-      return [clock(m.startedAt, tz), m.endedAt ? clock(m.endedAt, tz) : 'running', m.title, String(m.sites.length), String(c.joined), String(c.late), String(c.missing), encrypted, missing];
-    })));
+    out.push(
+      table(
+        ['start', 'end', 'title', 'sites', 'joined', 'late', 'missing', 'encrypted', 'missing sites'],
+        r.meetings.map((m) => {
+          const c = meetingSummary(m);
+          const missing = m.sites
+            .filter((s) => s.status === 'missing')
+            .map((s) => s.endpointId)
+            .join(', ');
+          const answered = m.sites.filter((s) => s.status !== 'missing');
+          const encrypted = `🔒 ${answered.filter((s) => s.srtp).length}/${answered.length}`;
+          return [
+            clock(m.startedAt, tz),
+            m.endedAt ? clock(m.endedAt, tz) : 'running',
+            m.title,
+            String(m.sites.length),
+            String(c.joined),
+            String(c.late),
+            String(c.missing),
+            encrypted,
+            missing,
+          ];
+        }),
+      ),
+    );
   }
   out.push('', `Attendance per site (late = answered more than ${r.lateAfterMinutes} min after the start)`);
-  out.push(r.attendance.length
-    ? table(['site', 'meetings', 'joined', 'late', 'missing'], r.attendance.map((a) => [siteLabel(a.name, a.endpointId), String(a.meetings), String(a.joined), String(a.late), String(a.missing)]))
-    : 'no meetings, no attendance');
+  out.push(
+    r.attendance.length
+      ? table(
+          ['site', 'meetings', 'joined', 'late', 'missing'],
+          r.attendance.map((a) => [
+            siteLabel(a.name, a.endpointId),
+            String(a.meetings),
+            String(a.joined),
+            String(a.late),
+            String(a.missing),
+          ]),
+        )
+      : 'no meetings, no attendance',
+  );
   out.push('', 'Endpoint uptime (share of the known time it answered OPTIONS)');
-  out.push(r.uptime.length
-    ? table(['site', 'uptime', 'up', 'down', 'unknown'], r.uptime.map((u) => [siteLabel(u.name, u.endpointId), num(u.uptimePct, '%'), `${u.upMinutes} min`, `${u.downMinutes} min`, `${u.unknownMinutes} min`]))
-    : 'no endpoints configured');
+  out.push(
+    r.uptime.length
+      ? table(
+          ['site', 'uptime', 'up', 'down', 'unknown'],
+          r.uptime.map((u) => [
+            siteLabel(u.name, u.endpointId),
+            num(u.uptimePct, '%'),
+            `${u.upMinutes} min`,
+            `${u.downMinutes} min`,
+            `${u.unknownMinutes} min`,
+          ]),
+        )
+      : 'no endpoints configured',
+  );
   out.push('', 'Worst links (highest packet loss, then jitter)');
-  out.push(r.worstLinks.length
-    ? table(['site', 'meeting', 'max loss', 'avg loss', 'max jitter', 'avg rtt', 'samples'], r.worstLinks.map(linkRow))
-    : 'no call quality samples on this day');
+  out.push(
+    r.worstLinks.length
+      ? table(
+          ['site', 'meeting', 'max loss', 'avg loss', 'max jitter', 'avg rtt', 'samples'],
+          r.worstLinks.map(linkRow),
+        )
+      : 'no call quality samples on this day',
+  );
   return `${out.join('\n')}\n`;
 }
 
@@ -64,35 +123,93 @@ const csvLine = (cells: unknown[]): string => cells.map(csvCell).join(',');
 export function renderReportCsv(r: DailyReport): string {
   const blocks: string[][] = [];
   blocks.push([
-    csvLine(['meeting', 'title', 'date', 'startedAt', 'endedAt', 'durationMinutes', 'endpointId', 'status', 'answeredAt', 'lateMinutes', 'srtp']),
-    ...r.meetings.flatMap((m) => m.sites.map((s) => csvLine([
-      m.conferenceId, m.title, r.date, m.startedAt, m.endedAt, m.durationMinutes, s.endpointId, STATUS_WORD[s.status], s.answeredAt, s.lateMinutes, s.srtp,
-    ]))),
+    csvLine([
+      'meeting',
+      'title',
+      'date',
+      'startedAt',
+      'endedAt',
+      'durationMinutes',
+      'endpointId',
+      'status',
+      'answeredAt',
+      'lateMinutes',
+      'srtp',
+    ]),
+    ...r.meetings.flatMap((m) =>
+      m.sites.map((s) =>
+        csvLine([
+          m.conferenceId,
+          m.title,
+          r.date,
+          m.startedAt,
+          m.endedAt,
+          m.durationMinutes,
+          s.endpointId,
+          STATUS_WORD[s.status],
+          s.answeredAt,
+          s.lateMinutes,
+          s.srtp,
+        ]),
+      ),
+    ),
   ]);
   blocks.push([
     csvLine(['site', 'nameZh', 'nameEn', 'date', 'meetings', 'joined', 'late', 'missing']),
-    ...r.attendance.map((a) => csvLine([a.endpointId, a.name.zh, a.name.en, r.date, a.meetings, a.joined, a.late, a.missing])),
+    ...r.attendance.map((a) =>
+      csvLine([a.endpointId, a.name.zh, a.name.en, r.date, a.meetings, a.joined, a.late, a.missing]),
+    ),
   ]);
   blocks.push([
     csvLine(['uptimeSite', 'nameZh', 'nameEn', 'date', 'uptimePct', 'upMinutes', 'downMinutes', 'unknownMinutes']),
-    ...r.uptime.map((u) => csvLine([u.endpointId, u.name.zh, u.name.en, r.date, u.uptimePct, u.upMinutes, u.downMinutes, u.unknownMinutes])),
+    ...r.uptime.map((u) =>
+      csvLine([u.endpointId, u.name.zh, u.name.en, r.date, u.uptimePct, u.upMinutes, u.downMinutes, u.unknownMinutes]),
+    ),
   ]);
   blocks.push([
-    csvLine(['linkSite', 'meeting', 'title', 'date', 'maxLossPct', 'avgLossPct', 'maxJitterMs', 'avgJitterMs', 'avgRttMs', 'samples']),
-    ...r.worstLinks.map((l) => csvLine([l.endpointId, l.conferenceId, l.title, r.date, l.maxLossPct, l.avgLossPct, l.maxJitterMs, l.avgJitterMs, l.avgRttMs, l.samples])),
+    csvLine([
+      'linkSite',
+      'meeting',
+      'title',
+      'date',
+      'maxLossPct',
+      'avgLossPct',
+      'maxJitterMs',
+      'avgJitterMs',
+      'avgRttMs',
+      'samples',
+    ]),
+    ...r.worstLinks.map((l) =>
+      csvLine([
+        l.endpointId,
+        l.conferenceId,
+        l.title,
+        r.date,
+        l.maxLossPct,
+        l.avgLossPct,
+        l.maxJitterMs,
+        l.avgJitterMs,
+        l.avgRttMs,
+        l.samples,
+      ]),
+    ),
   ]);
   return `${blocks.map((b) => b.join('\n')).join('\n\n')}\n`;
 }
 
 function esc(v: unknown): string {
-  return String(v ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return String(v ?? '').replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 }
 
 function htmlTable(headers: string[], rows: (string | number)[][], empty: string, numeric: number[] = []): string {
   if (rows.length === 0) return `<p class="empty">${esc(empty)}</p>`;
   const cls = (i: number): string => (numeric.includes(i) ? ' class="n"' : '');
-  return `<table><thead><tr>${headers.map((h, i) => `<th${cls(i)}>${esc(h)}</th>`).join('')}</tr></thead><tbody>${
-    rows.map((r) => `<tr>${r.map((c, i) => `<td${cls(i)}>${esc(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
+  return `<table><thead><tr>${headers.map((h, i) => `<th${cls(i)}>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows
+    .map((r) => `<tr>${r.map((c, i) => `<td${cls(i)}>${esc(c)}</td>`).join('')}</tr>`)
+    .join('')}</tbody></table>`;
 }
 
 const CSS = `
@@ -111,12 +228,22 @@ const CSS = `
 
 export function renderReportHtml(r: DailyReport): string {
   const tz = r.timezone;
-  const totals = r.attendance.reduce((t, a) => ({ joined: t.joined + a.joined, late: t.late + a.late, missing: t.missing + a.missing }), { joined: 0, late: 0, missing: 0 });
-  const meetings = r.meetings.map((m) => {
-    const sites = m.sites.map((s) => `<span class="${s.status}">${s.srtp ? '🔒' : ''}${esc(s.endpointId)}${s.status === 'late' ? ` +${esc(s.lateMinutes)}′` : s.status === 'missing' ? ' ✗' : ''}</span>`).join(', ');
-    const end = m.endedAt ? clock(m.endedAt, tz) : 'running';
-    return `<tr><td>${esc(clock(m.startedAt, tz))}–${esc(end)}</td><td>${esc(m.title)}</td><td class="n">${m.sites.length}</td><td>${sites}</td></tr>`;
-  }).join('');
+  const totals = r.attendance.reduce(
+    (t, a) => ({ joined: t.joined + a.joined, late: t.late + a.late, missing: t.missing + a.missing }),
+    { joined: 0, late: 0, missing: 0 },
+  );
+  const meetings = r.meetings
+    .map((m) => {
+      const sites = m.sites
+        .map(
+          (s) =>
+            `<span class="${s.status}">${s.srtp ? '🔒' : ''}${esc(s.endpointId)}${s.status === 'late' ? ` +${esc(s.lateMinutes)}′` : s.status === 'missing' ? ' ✗' : ''}</span>`,
+        )
+        .join(', ');
+      const end = m.endedAt ? clock(m.endedAt, tz) : 'running';
+      return `<tr><td>${esc(clock(m.startedAt, tz))}–${esc(end)}</td><td>${esc(m.title)}</td><td class="n">${m.sites.length}</td><td>${sites}</td></tr>`;
+    })
+    .join('');
   const meetingTable = r.meetings.length
     ? `<table><thead><tr><th>time</th><th>title</th><th class="n">sites</th><th>attendance (🔒 encrypted, late +minutes, missing ✗)</th></tr></thead><tbody>${meetings}</tbody></table>`
     : '<p class="empty">no meetings on this day</p>';
@@ -130,9 +257,25 @@ export function renderReportHtml(r: DailyReport): string {
 <h2>Meetings held</h2>
 ${meetingTable}
 <h2>Attendance per site</h2>
-${htmlTable(['site', 'meetings', 'joined', 'late', 'missing'], r.attendance.map((a) => [siteLabel(a.name, a.endpointId), a.meetings, a.joined, a.late, a.missing]), 'no meetings, no attendance', [1, 2, 3, 4])}
+${htmlTable(
+  ['site', 'meetings', 'joined', 'late', 'missing'],
+  r.attendance.map((a) => [siteLabel(a.name, a.endpointId), a.meetings, a.joined, a.late, a.missing]),
+  'no meetings, no attendance',
+  [1, 2, 3, 4],
+)}
 <h2>Endpoint uptime</h2>
-${htmlTable(['site', 'uptime', 'up (min)', 'down (min)', 'unknown (min)'], r.uptime.map((u) => [siteLabel(u.name, u.endpointId), num(u.uptimePct, '%'), u.upMinutes, u.downMinutes, u.unknownMinutes]), 'no endpoints configured', [1, 2, 3, 4])}
+${htmlTable(
+  ['site', 'uptime', 'up (min)', 'down (min)', 'unknown (min)'],
+  r.uptime.map((u) => [
+    siteLabel(u.name, u.endpointId),
+    num(u.uptimePct, '%'),
+    u.upMinutes,
+    u.downMinutes,
+    u.unknownMinutes,
+  ]),
+  'no endpoints configured',
+  [1, 2, 3, 4],
+)}
 <h2>Worst links</h2>
 ${htmlTable(['site', 'meeting', 'max loss', 'avg loss', 'max jitter', 'avg rtt', 'samples'], r.worstLinks.map(linkRow), 'no call quality samples on this day', [2, 3, 4, 5, 6])}
 </body></html>

@@ -19,6 +19,7 @@ export function parseSince(s: string, now = Date.now()): string {
   const d = parseDuration(s);
   if (d !== undefined) return new Date(now - d).toISOString();
   const t = Date.parse(s);
-  if (Number.isNaN(t)) throw usage(`--since: "${s}" is neither a time (2026-12-01T08:00:00+08:00) nor a duration (2h, 7d)`);
+  if (Number.isNaN(t))
+    throw usage(`--since: "${s}" is neither a time (2026-12-01T08:00:00+08:00) nor a duration (2h, 7d)`);
   return new Date(t).toISOString();
 }

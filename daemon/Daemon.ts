@@ -163,7 +163,10 @@ export class Daemon {
     const host = this.#config.api.host;
     if (isLoopbackHost(host)) return;
     this.#demoWarned = true;
-    this.log.warn({ operator: name, bind: host }, '!!! the PUBLISHED DEMO TOKEN was accepted on a non-loopback address: anyone can control this bridge. Replace the demo operator\'s tokenHash now. !!!');
+    this.log.warn(
+      { operator: name, bind: host },
+      "!!! the PUBLISHED DEMO TOKEN was accepted on a non-loopback address: anyone can control this bridge. Replace the demo operator's tokenHash now. !!!",
+    );
   }
 
   #registerCoreMethods(): void {
@@ -184,15 +187,33 @@ export class Daemon {
         you: { name: caller.name, role: caller.role },
       };
     });
-    r.register('audit.list', z.object({
-      since: z.iso.datetime({ offset: true }).optional(),
-      beforeId: z.number().int().min(1).optional(),
-      limit: z.number().int().min(1).max(MAX_AUDIT_PAGE).optional(),
-    }).strict(), (p) => this.store.audit.list({ since: p.since, beforeId: p.beforeId, limit: p.limit ?? 100 }));
-    const Topics = z.object({
-      topics: z.array(z.string().min(1).max(100).refine(isKnownTopic, { error: (i) => `unknown topic "${String(i.input)}": a notification name, "<head>.*" or "*"` }))
-        .min(1).max(API_LIMITS.maxTopicsPerConnection),
-    }).strict();
+    r.register(
+      'audit.list',
+      z
+        .object({
+          since: z.iso.datetime({ offset: true }).optional(),
+          beforeId: z.number().int().min(1).optional(),
+          limit: z.number().int().min(1).max(MAX_AUDIT_PAGE).optional(),
+        })
+        .strict(),
+      (p) => this.store.audit.list({ since: p.since, beforeId: p.beforeId, limit: p.limit ?? 100 }),
+    );
+    const Topics = z
+      .object({
+        topics: z
+          .array(
+            z
+              .string()
+              .min(1)
+              .max(100)
+              .refine(isKnownTopic, {
+                error: (i) => `unknown topic "${String(i.input)}": a notification name, "<head>.*" or "*"`,
+              }),
+          )
+          .min(1)
+          .max(API_LIMITS.maxTopicsPerConnection),
+      })
+      .strict();
     r.register('subscribe', Topics, (p) => ({ topics: p.topics }));
     r.register('unsubscribe', Topics, (p) => ({ topics: p.topics }));
     r.register('daemon.stop', undefined, () => {
@@ -211,7 +232,10 @@ export class Daemon {
       next = loadConfig(this.#opts.configFile).config;
     } catch (err) {
       const e = toVcError(err, 'CONFIG_INVALID');
-      this.log.error({ code: e.code, config: this.#opts.configFile }, `config reload refused, still running on the old config: ${e.message}`);
+      this.log.error(
+        { code: e.code, config: this.#opts.configFile },
+        `config reload refused, still running on the old config: ${e.message}`,
+      );
       throw e;
     }
     const changes = diffConfig(this.#config, next);
@@ -223,7 +247,10 @@ export class Daemon {
         this.log.error({ err, service: s.name }, 'service failed to apply the new config');
       }
     }
-    this.log.info({ changes }, changes.length ? `config reloaded: ${changes.length} change(s)` : 'config reloaded: no changes');
+    this.log.info(
+      { changes },
+      changes.length ? `config reloaded: ${changes.length} change(s)` : 'config reloaded: no changes',
+    );
     this.#api?.notify('daemon.reloaded', { changes });
     return { reloaded: true, changes };
   }
@@ -236,7 +263,12 @@ export class Daemon {
       try {
         await Promise.race([
           Promise.resolve(s.close()),
-          new Promise((_, rej) => setTimeout(() => rej(new VcError('TIMEOUT', `${s.name} did not close in time`)), Math.max(100, left)).unref()),
+          new Promise((_, rej) =>
+            setTimeout(
+              () => rej(new VcError('TIMEOUT', `${s.name} did not close in time`)),
+              Math.max(100, left),
+            ).unref(),
+          ),
         ]);
       } catch (err) {
         this.log.error({ err, service: s.name }, 'service close failed');

@@ -9,7 +9,11 @@ export const CRASH_EXIT_CODE = 70;
  * change, a timer never re-armed): log it as fatal and exit non-zero rather than run on. Nothing a
  * network peer sends may get here; every path that reads from the network catches its own errors.
  */
-export function exitOnCrash(log: Logger, proc: Pick<NodeJS.Process, 'on'> = process, exit: (code: number) => void = (c) => process.exit(c)): void {
+export function exitOnCrash(
+  log: Logger,
+  proc: Pick<NodeJS.Process, 'on'> = process,
+  exit: (code: number) => void = (c) => process.exit(c),
+): void {
   let crashed = false;
   const crash = (what: string, err: unknown): void => {
     if (crashed) return;

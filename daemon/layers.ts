@@ -20,7 +20,13 @@ import { registerDiagnoseMethod } from './api/methods/diagnose.js';
 import { startBrowserJoin } from './web/wiring.js';
 import { runTestCall } from './conference/TestCall.js';
 import { VcError } from './errors.js';
-import { feedConferenceMetrics, feedHealthMetrics, feedSipMetrics, feedSrtpMetrics, mixerCpuPercent } from './api/metricsFeed.js';
+import {
+  feedConferenceMetrics,
+  feedHealthMetrics,
+  feedSipMetrics,
+  feedSrtpMetrics,
+  mixerCpuPercent,
+} from './api/metricsFeed.js';
 import type { RegistrationState } from '../protocol/index.js';
 import { srtpEvents } from './media/srtp/SrtpGuard.js';
 import type { Daemon } from './Daemon.js';
@@ -41,7 +47,10 @@ function registrationKey(ep: Endpoint): string {
 /** Upstream registrations the daemon keeps alive independently of any conference. */
 class Registrations {
   readonly #regs = new Map<string, { reg: Registration; key: string }>();
-  constructor(readonly stack: SipStack, readonly onState: (id: string, s: RegistrationSnapshot) => void) {}
+  constructor(
+    readonly stack: SipStack,
+    readonly onState: (id: string, s: RegistrationSnapshot) => void,
+  ) {}
 
   apply(endpoints: readonly Endpoint[]): void {
     const wanted = new Map(endpoints.filter((e) => e.register).map((e) => [e.id, e]));
@@ -108,7 +117,13 @@ export async function startLayers(d: Daemon): Promise<void> {
   });
 
   // ---- health
-  const monitor = new EndpointMonitor({ prober: stack, repo: d.store.health, clock: d.clock, log, settings: cfg.health });
+  const monitor = new EndpointMonitor({
+    prober: stack,
+    repo: d.store.health,
+    clock: d.clock,
+    log,
+    settings: cfg.health,
+  });
   const alarms = new AlarmHook({ settings: cfg.health.alarm, clock: d.clock, log });
   feedHealthMetrics(d.metrics, monitor);
   monitor.on('state', (c) => {
@@ -148,7 +163,15 @@ export async function startLayers(d: Daemon): Promise<void> {
   const signalling = new SipSignalling({ stack, log, registrationFor: (id) => regs.get(id) });
   signalling.on('registration', (r) => monitor.setRegistration(r.endpointId, r.state, r.reason));
   d.addService({ name: 'signalling', close: () => signalling.close() });
-  const manager = new ConferenceManager({ log, clock: d.clock, store: d.store, pool, ports, signalling, config: () => d.config });
+  const manager = new ConferenceManager({
+    log,
+    clock: d.clock,
+    store: d.store,
+    pool,
+    ports,
+    signalling,
+    config: () => d.config,
+  });
   manager.on('state', (v) => d.notify('conference.state', v));
   manager.on('participant', (p) => d.notify('conference.participant', p));
   manager.on('event', (e) => d.notify('conference.event', e));
@@ -157,7 +180,9 @@ export async function startLayers(d: Daemon): Promise<void> {
   feedConferenceMetrics(d.metrics, manager);
   registerConferenceMethods(d.router, manager);
   registerMultiviewMethods(d.router, manager);
-  d.addService(startBrowserJoin({ router: d.router, api: d.api, manager, kv: d.store.kv, config: () => d.config, log }));
+  d.addService(
+    startBrowserJoin({ router: d.router, api: d.api, manager, kv: d.store.kv, config: () => d.config, log }),
+  );
   const testCall = (id: string) => runTestCall(manager, id);
   registerDiagnoseMethod(d.router, { monitor, testCall, config: () => d.config });
   d.counters.activeConferences = () => manager.activeCount;
@@ -169,11 +194,18 @@ export async function startLayers(d: Daemon): Promise<void> {
   await manager.resumeActive();
 
   // ---- scheduler
-  const scheduler = new Scheduler({ store: d.store, config: cfg, log, clock: d.clock, prober: healthProber(monitor, async (id) => {
-    const r = await testCall(id);
-    if (!r.call.ok) throw new VcError('SIP_FAILED', `test call failed: ${r.call.reason ?? 'no reason'}`);
-    return { lossPct: r.media?.lossPct ?? 0, jitterMs: r.media?.jitterMs ?? 0, rttMs: r.media?.rttMs ?? 0 };
-  }), conferences: conferenceControl(manager) });
+  const scheduler = new Scheduler({
+    store: d.store,
+    config: cfg,
+    log,
+    clock: d.clock,
+    prober: healthProber(monitor, async (id) => {
+      const r = await testCall(id);
+      if (!r.call.ok) throw new VcError('SIP_FAILED', `test call failed: ${r.call.reason ?? 'no reason'}`);
+      return { lossPct: r.media?.lossPct ?? 0, jitterMs: r.media?.jitterMs ?? 0, rttMs: r.media?.rttMs ?? 0 };
+    }),
+    conferences: conferenceControl(manager),
+  });
   followConferences(manager, scheduler);
   registerScheduleMethods(d.router, scheduler);
   scheduler.on('preflight', (r) => d.notify('schedule.preflight', r));

@@ -41,7 +41,11 @@ export class DataDirLock {
           if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
           const pid = readPid(this.file);
           if (pid !== undefined && pid !== process.pid && alive(pid)) {
-            throw new VcError('DATA_DIR_LOCKED', `data dir is in use by vcbridged pid ${pid} (lock ${this.file}); stop it first or use another --data-dir`, { pid });
+            throw new VcError(
+              'DATA_DIR_LOCKED',
+              `data dir is in use by vcbridged pid ${pid} (lock ${this.file}); stop it first or use another --data-dir`,
+              { pid },
+            );
           }
           // The previous owner died without cleaning up: the lock is stale.
           unlinkSync(this.file);

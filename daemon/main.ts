@@ -63,7 +63,10 @@ export async function main(argv: string[]): Promise<number> {
     return fail(err, 'load the config');
   }
   // flag > environment > config file
-  const log = createLogger({ level: args['log-level'] ?? (process.env.VCBRIDGE_LOG_LEVEL || undefined) ?? cfgLog.level, file: args['log-file'] ?? cfgLog.file });
+  const log = createLogger({
+    level: args['log-level'] ?? (process.env.VCBRIDGE_LOG_LEVEL || undefined) ?? cfgLog.level,
+    file: args['log-file'] ?? cfgLog.file,
+  });
   const apiPort = args['api-port'] !== undefined ? Number(args['api-port']) : undefined;
   if (apiPort !== undefined && !(Number.isInteger(apiPort) && apiPort >= 0 && apiPort < 65536)) {
     process.stderr.write(`vcbridged: --api-port must be a port number, got "${args['api-port']}"\n`);
@@ -89,13 +92,20 @@ export async function main(argv: string[]): Promise<number> {
     if (!daemon) reloadRequested = true;
     else daemon.reload().catch(() => undefined /* reload() logged why; the old config stays */);
   };
-  setListenerErrorReporter((event, err) => log.error({ err, event }, 'an event listener failed (bug); the emitter carried on'));
+  setListenerErrorReporter((event, err) =>
+    log.error({ err, event }, 'an event listener failed (bug); the emitter carried on'),
+  );
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGHUP', reload);
   exitOnCrash(log);
   try {
-    daemon = await Daemon.start({ configFile: resolve(configFile), dataDir: resolve(args['data-dir'] ?? defaultDataDir()), log, apiPort });
+    daemon = await Daemon.start({
+      configFile: resolve(configFile),
+      dataDir: resolve(args['data-dir'] ?? defaultDataDir()),
+      log,
+      apiPort,
+    });
   } catch (err) {
     const e = toVcError(err);
     log.fatal({ code: e.code, err: e.code === 'INTERNAL' ? err : undefined }, e.message);
@@ -112,10 +122,13 @@ export async function main(argv: string[]): Promise<number> {
 function checkOnly(file: string, json: boolean): number {
   try {
     const { config, warnings } = loadConfig(file);
-    if (json) process.stdout.write(`${JSON.stringify({ ok: true, file, endpoints: config.endpoints.length, warnings })}\n`);
+    if (json)
+      process.stdout.write(`${JSON.stringify({ ok: true, file, endpoints: config.endpoints.length, warnings })}\n`);
     else {
       for (const w of warnings) process.stdout.write(`warning: ${w}\n`);
-      process.stdout.write(`${file}: valid (${config.endpoints.length} endpoints, ${config.operators.length} operators)\n`);
+      process.stdout.write(
+        `${file}: valid (${config.endpoints.length} endpoints, ${config.operators.length} operators)\n`,
+      );
     }
     return 0;
   } catch (err) {

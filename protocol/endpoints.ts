@@ -83,5 +83,12 @@ export interface EndpointCheckResult {
 /** endpoint.check plus a short test call: did the call set up, did media flow both ways. */
 export interface EndpointDiagnoseResult extends EndpointCheckResult {
   call?: { ok: boolean; status?: number; reason?: string; setupMs?: number; audioCodec?: string; videoCodec?: string };
-  media?: { ok: boolean; lossPct: number | null; jitterMs: number | null; rttMs: number | null; kbpsIn: number | null; kbpsOut: number | null };
+  media?: {
+    ok: boolean;
+    lossPct: number | null;
+    jitterMs: number | null;
+    rttMs: number | null;
+    kbpsIn: number | null;
+    kbpsOut: number | null;
+  };
 }

@@ -1,11 +1,43 @@
 // The control API's method table: each method's params, result and least role. The client's
 // calls and the server's handlers are both checked against it.
-import type { ConferenceInviteParams, ConferenceInviteResult, ConferenceListParams, ConferenceMode, ConferenceMuteParams, ConferencePollParams, ConferenceStartParams, ConferenceView, HandView, ParticipantView, TemplateView } from './conferences.js';
+import type {
+  ConferenceInviteParams,
+  ConferenceInviteResult,
+  ConferenceListParams,
+  ConferenceMode,
+  ConferenceMuteParams,
+  ConferencePollParams,
+  ConferenceStartParams,
+  ConferenceView,
+  HandView,
+  ParticipantView,
+  TemplateView,
+} from './conferences.js';
 import type { AuditEntry, AuditListParams, StatusResult, SubscribeParams } from './daemon.js';
-import type { EndpointCheckResult, EndpointDetail, EndpointDiagnoseResult, EndpointView, EndpointsListParams } from './endpoints.js';
+import type {
+  EndpointCheckResult,
+  EndpointDetail,
+  EndpointDiagnoseResult,
+  EndpointView,
+  EndpointsListParams,
+} from './endpoints.js';
 import type { CdrListParams, CdrRow, DailyReport, ReportDailyParams } from './reports.js';
 import type { Role } from './rpc.js';
-import type { CalendarImportResult, CalendarListResult, OccurrenceView, PreflightReport, ScheduleAddParams, ScheduleBookResult, ScheduleCancelParams, ScheduleCancelResult, ScheduleDetail, ScheduleEditParams, ScheduleImportParams, ScheduleImportResult, ScheduleListParams } from './schedules.js';
+import type {
+  CalendarImportResult,
+  CalendarListResult,
+  OccurrenceView,
+  PreflightReport,
+  ScheduleAddParams,
+  ScheduleBookResult,
+  ScheduleCancelParams,
+  ScheduleCancelResult,
+  ScheduleDetail,
+  ScheduleEditParams,
+  ScheduleImportParams,
+  ScheduleImportResult,
+  ScheduleListParams,
+} from './schedules.js';
 
 // Each entry: what the method takes and gives back. Who may call it, and whether it is audited, is METHODS below.
 
@@ -47,7 +79,10 @@ export interface Methods {
   'conference.unlock': { params: { id: string }; result: ConferenceView };
   'conference.extend': { params: { id: string; minutes: number }; result: ConferenceView };
   'conference.invite': { params: ConferenceInviteParams; result: ConferenceInviteResult };
-  'conference.floorStep': { params: { id: string; direction: 'next' | 'previous'; sites?: string[] }; result: ConferenceView };
+  'conference.floorStep': {
+    params: { id: string; direction: 'next' | 'previous'; sites?: string[] };
+    result: ConferenceView;
+  };
   'conference.poll': { params: ConferencePollParams; result: ConferenceView };
   'conference.hands': { params: { id: string }; result: HandView[] };
   'conference.clearHands': { params: { id: string; endpointId?: string }; result: ConferenceView };

@@ -6,7 +6,14 @@ import type { OccurrenceView, PreflightReport } from './schedules.js';
 export interface Notifications {
   'daemon.reloaded': { changes: string[] };
   'daemon.stopping': { reason: string };
-  'endpoint.state': { id: string; from: EndpointState; to: EndpointState; at: string; reason?: string; rttMs?: number | null };
+  'endpoint.state': {
+    id: string;
+    from: EndpointState;
+    to: EndpointState;
+    at: string;
+    reason?: string;
+    rttMs?: number | null;
+  };
   'endpoint.registration': { id: string; state: RegistrationState; reason?: string };
   'conference.state': ConferenceView;
   'conference.participant': { conferenceId: string; participant: ParticipantView };
@@ -36,4 +43,3 @@ export const NOTIFICATION_NAMES: { [N in NotificationName]: true } = {
   'schedule.occurrence': true,
   'schedule.notice': true,
 };
-

@@ -44,7 +44,13 @@ export interface ReportMeeting {
   endReason: string | null;
   /** Every site the meeting listed: answered in time, late (after lateAfterMinutes), or never;
    *  `srtp`: the SRTP suite when every answered leg of the site was encrypted, else null. */
-  sites: { endpointId: string; status: AttendanceStatus; answeredAt: string | null; lateMinutes: number | null; srtp: string | null }[];
+  sites: {
+    endpointId: string;
+    status: AttendanceStatus;
+    answeredAt: string | null;
+    lateMinutes: number | null;
+    srtp: string | null;
+  }[];
 }
 
 export interface ReportSiteAttendance {

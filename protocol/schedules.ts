@@ -12,7 +12,14 @@ export interface PreflightReport {
   timezone?: string;
   /** lead: at start minus the lead time; final: start minus 2 min; manual: asked for. */
   stage?: 'lead' | 'final' | 'manual';
-  sites: { endpointId: string; status: PreflightSiteStatus; reason?: string; rttMs?: number | null; lossPct?: number | null; jitterMs?: number | null }[];
+  sites: {
+    endpointId: string;
+    status: PreflightSiteStatus;
+    reason?: string;
+    rttMs?: number | null;
+    lossPct?: number | null;
+    jitterMs?: number | null;
+  }[];
 }
 
 export interface ScheduleView {

@@ -3,7 +3,9 @@ import { readdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 
 const only = process.argv[2];
-for (const f of readdirSync('bench').filter((f) => /\.(ts|mjs)$/.test(f)).sort()) {
+for (const f of readdirSync('bench')
+  .filter((f) => /\.(ts|mjs)$/.test(f))
+  .sort()) {
   if (only && !f.startsWith(only)) continue;
   console.log(`\n=== bench/${f}`);
   const r = spawnSync('npx', ['tsx', `bench/${f}`], { stdio: 'inherit' });

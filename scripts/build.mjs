@@ -17,7 +17,13 @@ const common = {
   jsx: 'automatic',
   logLevel: 'warning',
 };
-await build({ ...common, entryPoints: { vcbridged: 'bin/vcbridged.ts' }, outdir: 'dist', packages: 'external', banner: { js: '#!/usr/bin/env node' } });
+await build({
+  ...common,
+  entryPoints: { vcbridged: 'bin/vcbridged.ts' },
+  outdir: 'dist',
+  packages: 'external',
+  banner: { js: '#!/usr/bin/env node' },
+});
 await build({
   ...common,
   entryPoints: { vcbridge: 'bin/vcbridge.ts' },
@@ -27,7 +33,9 @@ await build({
   // optional native speed-ups of ws; react-devtools is only for ink's dev mode
   external: ['bufferutil', 'utf-8-validate', 'react-devtools-core'],
   // bundled CommonJS deps (commander, ws) call require(); give ESM output one
-  banner: { js: "#!/usr/bin/env node\nimport { createRequire as __vcCreateRequire } from 'node:module'; const require = __vcCreateRequire(import.meta.url);" },
+  banner: {
+    js: "#!/usr/bin/env node\nimport { createRequire as __vcCreateRequire } from 'node:module'; const require = __vcCreateRequire(import.meta.url);",
+  },
 });
 for (const f of ['dist/vcbridge.js', 'dist/vcbridged.js']) chmodSync(f, 0o755);
 // The multi-picture compositor's controller runs as a Python child of the daemon (GStreamer bindings).
@@ -35,6 +43,15 @@ mkdirSync('dist/compositor', { recursive: true });
 copyFileSync('daemon/media/compositor/gst_compositor.py', 'dist/compositor/gst_compositor.py');
 // The browser join page (issue: browser participants), when present.
 if (existsSync('daemon/web/page.ts')) {
-  await build({ entryPoints: ['daemon/web/page.ts'], bundle: true, format: 'esm', platform: 'browser', target: 'chrome110', outfile: 'dist/web/page.js', minify: true, logLevel: 'warning' });
+  await build({
+    entryPoints: ['daemon/web/page.ts'],
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'chrome110',
+    outfile: 'dist/web/page.js',
+    minify: true,
+    logLevel: 'warning',
+  });
 }
 console.log(`[build] dist/ in ${Date.now() - t0} ms`);

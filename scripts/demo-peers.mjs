@@ -7,11 +7,12 @@ import { tsImport } from 'tsx/esm/api';
 const { startDemoPeers } = await tsImport('../tests/peers/demoPeers.ts', import.meta.url);
 const starting = startDemoPeers(JSON.parse(process.argv[2] ?? '{}'));
 let stopping;
-const stop = () => (stopping ??= (async () => {
-  const peers = await starting.catch(() => undefined); // a failed start stopped what it had started
-  await peers?.stop().catch((err) => console.error(`stopping the demo rooms: ${err.message}`));
-  process.exit(0);
-})());
+const stop = () =>
+  (stopping ??= (async () => {
+    const peers = await starting.catch(() => undefined); // a failed start stopped what it had started
+    await peers?.stop().catch((err) => console.error(`stopping the demo rooms: ${err.message}`));
+    process.exit(0);
+  })());
 process.on('SIGTERM', () => void stop());
 process.on('SIGINT', () => void stop());
 process.on('disconnect', () => void stop());

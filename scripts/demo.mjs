@@ -28,7 +28,8 @@ const token = 'demo-token-gongyi';
 const GRACE_MS = 10_000;
 mkdirSync(dataDir, { recursive: true });
 
-const exited = (child) => new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', () => r())));
+const exited = (child) =>
+  new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', () => r())));
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const groups = new Set();
 function killGroup(child, signal) {
@@ -45,20 +46,25 @@ async function stopGroup(child) {
   killGroup(child, 'SIGKILL'); // stragglers: kamailio's workers, a mediasoup worker
 }
 
-const daemon = spawn(process.execPath, ['dist/vcbridged.js', '--config', config, '--data-dir', dataDir, '--log-file', join(dataDir, 'vcbridged.log')],
-  { stdio: 'inherit', detached: true });
+const daemon = spawn(
+  process.execPath,
+  ['dist/vcbridged.js', '--config', config, '--data-dir', dataDir, '--log-file', join(dataDir, 'vcbridged.log')],
+  { stdio: 'inherit', detached: true },
+);
 groups.add(daemon);
 let peers;
 let stopping;
-const stop = (code = 0) => (stopping ??= (async () => {
-  await stopGroup(daemon);
-  if (peers) await stopGroup(peers);
-  process.exit(code);
-})());
+const stop = (code = 0) =>
+  (stopping ??= (async () => {
+    await stopGroup(daemon);
+    if (peers) await stopGroup(peers);
+    process.exit(code);
+  })());
 process.on('SIGINT', () => void stop(130));
 process.on('SIGTERM', () => void stop(143));
 daemon.once('exit', (code, signal) => {
-  if (!stopping) console.error(`vcbridged exited (${signal ?? code}); stopping the demo (log: ${join(dataDir, 'vcbridged.log')})`);
+  if (!stopping)
+    console.error(`vcbridged exited (${signal ?? code}); stopping the demo (log: ${join(dataDir, 'vcbridged.log')})`);
   void stop(code ?? 1);
 });
 // the last resort (an error here, process.exit): nothing may outlive the demo
@@ -73,7 +79,10 @@ process.on('uncaughtException', (err) => {
 /** A CLI call; asynchronous so that Ctrl-C is handled while it runs. */
 const env = { ...process.env, VCBRIDGE_URL: url, VCBRIDGE_TOKEN: token };
 function cli(args, { capture = false } = {}) {
-  const child = spawn(process.execPath, ['dist/vcbridge.js', ...args], { stdio: capture ? ['ignore', 'pipe', 'pipe'] : 'inherit', env });
+  const child = spawn(process.execPath, ['dist/vcbridge.js', ...args], {
+    stdio: capture ? ['ignore', 'pipe', 'pipe'] : 'inherit',
+    env,
+  });
   let out = '';
   if (capture) {
     child.stdout.on('data', (d) => (out += d));
@@ -82,19 +91,26 @@ function cli(args, { capture = false } = {}) {
   return exited(child).then(() => ({ status: child.exitCode, out }));
 }
 
-const up = () => new Promise((resolve) => {
-  const ws = new WebSocket(url);
-  ws.once('open', () => { ws.close(); resolve(true); });
-  ws.once('error', () => resolve(false));
-});
+const up = () =>
+  new Promise((resolve) => {
+    const ws = new WebSocket(url);
+    ws.once('open', () => {
+      ws.close();
+      resolve(true);
+    });
+    ws.once('error', () => resolve(false));
+  });
 for (let i = 0; i < 300 && !stopping && !(await up()); i++) await sleep(100);
 if (stopping) await stopping;
 console.log(`\nvcbridged is running on the example site (log: ${join(dataDir, 'vcbridged.log')})\n`);
 await cli(['status']);
 let confId;
 if (withRooms && !stopping) {
-  peers = spawn(process.execPath, ['scripts/demo-peers.mjs', JSON.stringify({ configFile: config, towns: DEMO_TOWNS, upstream: DEMO_UPSTREAM })],
-    { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], detached: true });
+  peers = spawn(
+    process.execPath,
+    ['scripts/demo-peers.mjs', JSON.stringify({ configFile: config, towns: DEMO_TOWNS, upstream: DEMO_UPSTREAM })],
+    { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], detached: true },
+  );
   groups.add(peers);
   const started = await new Promise((resolve) => {
     peers.once('message', resolve);
@@ -103,9 +119,29 @@ if (withRooms && !stopping) {
   if (started.error) {
     console.error(`the demo room systems could not start (${started.error}); the daemon runs without them`);
   } else if (!stopping) {
-    console.log(`\nroom systems up: ${DEMO_TOWNS.join(', ')} (baresip on 127.0.1.x), ${DEMO_UPSTREAM} (kamailio on 127.0.4.1 + an MCU on 127.0.4.2)\n`);
-    const r = await cli(['conf', 'start', '--title', '周例会 (demo)', '--endpoints', DEMO_TOWNS.join(','),
-      '--upstream', DEMO_UPSTREAM, '--chair', DEMO_TOWNS[0], '--mode', 'voice', '--wait', '20', '--json'], { capture: true });
+    console.log(
+      `\nroom systems up: ${DEMO_TOWNS.join(', ')} (baresip on 127.0.1.x), ${DEMO_UPSTREAM} (kamailio on 127.0.4.1 + an MCU on 127.0.4.2)\n`,
+    );
+    const r = await cli(
+      [
+        'conf',
+        'start',
+        '--title',
+        '周例会 (demo)',
+        '--endpoints',
+        DEMO_TOWNS.join(','),
+        '--upstream',
+        DEMO_UPSTREAM,
+        '--chair',
+        DEMO_TOWNS[0],
+        '--mode',
+        'voice',
+        '--wait',
+        '20',
+        '--json',
+      ],
+      { capture: true },
+    );
     if (r.status === 0) {
       confId = JSON.parse(r.out).id;
       await cli(['conf', 'show', confId]);
@@ -115,7 +151,9 @@ if (withRooms && !stopping) {
   }
 }
 if (stopping) await stopping;
-console.log(`\nTry it from another terminal:\n  export VCBRIDGE_TOKEN=${token}\n  node dist/vcbridge.js status\n  node dist/vcbridge.js conf list${confId ? `\n  node dist/vcbridge.js conf show ${confId}\n  node dist/vcbridge.js conf floor ${confId} xiaoguan\n  node dist/vcbridge.js conf mute ${confId} xinzhong` : ''}\n  node dist/vcbridge.js audit\n`);
+console.log(
+  `\nTry it from another terminal:\n  export VCBRIDGE_TOKEN=${token}\n  node dist/vcbridge.js status\n  node dist/vcbridge.js conf list${confId ? `\n  node dist/vcbridge.js conf show ${confId}\n  node dist/vcbridge.js conf floor ${confId} xiaoguan\n  node dist/vcbridge.js conf mute ${confId} xinzhong` : ''}\n  node dist/vcbridge.js audit\n`,
+);
 if (once) await stop(0);
 else if (process.stdout.isTTY && process.stdin.isTTY) {
   // On a terminal the demo opens the operator console on the meeting; leaving it (q) ends the demo.

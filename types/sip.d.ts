@@ -130,7 +130,9 @@ declare module 'sip' {
   export interface Stack {
     send(m: SipMessage, callback?: (rs: SipMessage) => void): SendHandle;
     hostname(): string;
-    listening(cb: (err: (Error & { code?: string; protocol?: string }) | null, ports: Record<string, number>) => void): void;
+    listening(
+      cb: (err: (Error & { code?: string; protocol?: string }) | null, ports: Record<string, number>) => void,
+    ): void;
     ports(): Record<string, number>;
     destroy(): void;
   }
@@ -194,7 +196,11 @@ declare module 'sip/digest.js' {
     rs: SipMessage,
     creds: { user: string; password: string; realm?: string },
   ): DigestContext | null;
-  export function authenticateRequest(ctx: DigestContext, rq: SipMessage, creds: { user: string; password: string }): boolean;
+  export function authenticateRequest(
+    ctx: DigestContext,
+    rq: SipMessage,
+    creds: { user: string; password: string },
+  ): boolean;
   const digest: {
     challenge: typeof challenge;
     signRequest: typeof signRequest;

@@ -8,9 +8,17 @@ import { freePort } from '../../tests/helpers/ports.js';
 
 export async function makeBenchProber(): Promise<{ prober: OptionsProber; kind: string; close: () => Promise<void> }> {
   if (process.env.PROBER === 'instant') {
-    return { prober: { options: async () => ({ ok: true, status: 200, reason: 'OK', rttMs: 0.1 }) }, kind: 'instant (no network: the monitor alone)', close: async () => undefined };
+    return {
+      prober: { options: async () => ({ ok: true, status: 200, reason: 'OK', rttMs: 0.1 }) },
+      kind: 'instant (no network: the monitor alone)',
+      close: async () => undefined,
+    };
   }
   const port = await freePort();
-  const stack = await SipStack.start({ listen: [{ transport: 'udp', host: '127.0.0.1', port }], userAgent: 'vcbridge-bench', log: silentLogger() });
+  const stack = await SipStack.start({
+    listen: [{ transport: 'udp', host: '127.0.0.1', port }],
+    userAgent: 'vcbridge-bench',
+    log: silentLogger(),
+  });
   return { prober: stack, kind: `SipStack on udp 127.0.0.1:${port}`, close: () => stack.close() };
 }

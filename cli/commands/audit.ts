@@ -14,9 +14,17 @@ const Options = z.object({
 function render(rows: AuditEntry[]): string {
   if (rows.length === 0) return 'no audit entries';
   // the id is what --before pages back from
-  return table(['id', 'when', 'who', 'role', 'method', 'result'], rows.map((r) => [
-    String(r.id), r.at.replace('T', ' ').replace(/\.\d+Z$/, 'Z'), r.actor, r.role, r.method, r.result === 'ok' ? 'ok' : `error ${r.errorCode ?? ''}`.trim(),
-  ]));
+  return table(
+    ['id', 'when', 'who', 'role', 'method', 'result'],
+    rows.map((r) => [
+      String(r.id),
+      r.at.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
+      r.actor,
+      r.role,
+      r.method,
+      r.result === 'ok' ? 'ok' : `error ${r.errorCode ?? ''}`.trim(),
+    ]),
+  );
 }
 
 export const audit = new Command('audit')

@@ -11,7 +11,11 @@ import { floor, hands, poll } from './confControl.js';
 
 const MODES = ['broadcast', 'rollcall', 'voice', 'select'] as const;
 const Mode = z.enum(MODES);
-const list = (s: string): string[] => s.split(',').map((x) => x.trim()).filter(Boolean);
+const list = (s: string): string[] =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
 const SETTLED = new Set<ParticipantView['state']>(['connected', 'failed', 'redialing', 'hungup', 'ended']);
 
 const StartOptions = z.object({
@@ -27,7 +31,12 @@ const StartOptions = z.object({
 });
 
 /** Start, then follow each site's progress until every one has settled (or --wait runs out). */
-async function startAndFollow(g: Globals, c: ApiClient, params: ConferenceStartParams, waitS: number): Promise<ConferenceView> {
+async function startAndFollow(
+  g: Globals,
+  c: ApiClient,
+  params: ConferenceStartParams,
+  waitS: number,
+): Promise<ConferenceView> {
   const seen: { conferenceId: string; participant: ParticipantView }[] = [];
   const target: { id?: string } = {};
   const states = new Map<string, ParticipantView['state']>();
@@ -43,14 +52,16 @@ async function startAndFollow(g: Globals, c: ApiClient, params: ConferenceStartP
       if (target.id === undefined) seen.push(n);
       else if (n.conferenceId === target.id) show(n.participant);
     } else if (method === 'conference.event' && !g.json) {
-      if (n.conferenceId === target.id && /failed|dropped|PIN/.test(n.message)) process.stdout.write(`          ${n.message}\n`);
+      if (n.conferenceId === target.id && /failed|dropped|PIN/.test(n.message))
+        process.stdout.write(`          ${n.message}\n`);
     }
   });
   await c.call('subscribe', { topics: ['conference.participant', 'conference.event'] });
   const started = await c.call('conference.start', params);
   const id = started.id;
   target.id = id;
-  if (!g.json) writeOut(`conference ${started.id} "${started.title}" starting: dialling ${started.participants.length} sites\n`);
+  if (!g.json)
+    writeOut(`conference ${started.id} "${started.title}" starting: dialling ${started.participants.length} sites\n`);
   for (const n of seen.splice(0)) if (n.conferenceId === id) show(n.participant);
   const deadline = Date.now() + waitS * 1000;
   const settled = (): boolean => started.participants.every((p) => SETTLED.has(states.get(p.endpointId) ?? p.state));
@@ -65,20 +76,24 @@ async function startAndFollow(g: Globals, c: ApiClient, params: ConferenceStartP
 
 const start = new Command('start')
   .description('start a conference: dial every site now and show how each one answers')
-  .option('--title <title>', 'what the meeting is called (default: the template\'s)')
-  .option('--template <id>', 'a meeting template of the site config (see `vcbridge template list`); other options add to it')
+  .option('--title <title>', "what the meeting is called (default: the template's)")
+  .option(
+    '--template <id>',
+    'a meeting template of the site config (see `vcbridge template list`); other options add to it',
+  )
   .option('--endpoints <ids>', 'comma-separated endpoint ids, e.g. mihe,xiaoguan')
   .option('--group <group>', 'every endpoint of a group, e.g. towns')
   .option('--upstream <id>', 'the upstream MCU to join (registers, dials, sends its PIN), e.g. zhengzhou')
   .option('--chair <id>', 'the chair site (never muted by roll call)')
   .option('--mode <mode>', `floor mode: ${MODES.join(', ')} (default broadcast)`)
   .option('--duration <minutes>', 'planned length; the conference ends itself then')
-  .option('--wait <seconds>', 'follow the sites\' progress at most this long (0: do not wait)', '30')
+  .option('--wait <seconds>', "follow the sites' progress at most this long (0: do not wait)", '30')
   .action(async (raw, cmd: Command) => {
     const g = globals(cmd);
     const o = parseOptions(StartOptions, raw);
     if (!o.template && !o.title) throw usage('give the meeting a --title (or start a --template)');
-    if (!o.template && !o.endpoints && !o.group && !o.upstream) throw usage('name the sites: --endpoints a,b,c and/or --group towns (and/or --upstream), or a --template');
+    if (!o.template && !o.endpoints && !o.group && !o.upstream)
+      throw usage('name the sites: --endpoints a,b,c and/or --group towns (and/or --upstream), or a --template');
     const params: ConferenceStartParams = {};
     if (o.title) params.title = o.title;
     if (o.template) params.template = o.template;
@@ -112,7 +127,9 @@ const showCmd = new Command('show')
 
 /** A subcommand `<id> ...args` that calls one method and prints the conference (or participant). */
 function action<A extends unknown[]>(
-  name: string, description: string, args: [string, string][],
+  name: string,
+  description: string,
+  args: [string, string][],
   run: (c: ApiClient, id: string, ...rest: A) => Promise<ConferenceView | ParticipantView>,
   opts: [string, string][] = [],
 ): Command {
@@ -132,78 +149,157 @@ function action<A extends unknown[]>(
 
 const orNull = (s: string): string | null => (s === 'none' || s === 'auto' ? null : s);
 
-const end = action<[{ reason?: string }]>('end', 'end the conference (BYE to every site)', [],
-  (c, id, o) => c.call('conference.end', { id, ...(o.reason ? { reason: o.reason } : {}) }), [['--reason <text>', 'why, for the record']]);
+const end = action<[{ reason?: string }]>(
+  'end',
+  'end the conference (BYE to every site)',
+  [],
+  (c, id, o) => c.call('conference.end', { id, ...(o.reason ? { reason: o.reason } : {}) }),
+  [['--reason <text>', 'why, for the record']],
+);
 
-const mute = action<[string[], { all?: boolean; exceptChair?: boolean }]>('mute', 'mute sites (or --all, --all --except-chair)',
-  [['[sites...]', 'endpoint ids']], (c, id, sites, o) => {
+const mute = action<[string[], { all?: boolean; exceptChair?: boolean }]>(
+  'mute',
+  'mute sites (or --all, --all --except-chair)',
+  [['[sites...]', 'endpoint ids']],
+  (c, id, sites, o) => {
     if (!o.all && sites.length === 0) throw usage('name the sites to mute, or use --all');
-    return c.call('conference.mute', o.all ? { id, all: true, exceptChair: Boolean(o.exceptChair) } : { id, endpointIds: sites });
-  }, [['--all', 'every site'], ['--except-chair', 'with --all: keep the chair unmuted']]);
+    return c.call(
+      'conference.mute',
+      o.all ? { id, all: true, exceptChair: Boolean(o.exceptChair) } : { id, endpointIds: sites },
+    );
+  },
+  [
+    ['--all', 'every site'],
+    ['--except-chair', 'with --all: keep the chair unmuted'],
+  ],
+);
 
-const unmute = action<[string[], { all?: boolean }]>('unmute', 'unmute sites (or --all)', [['[sites...]', 'endpoint ids']], (c, id, sites, o) => {
-  if (!o.all && sites.length === 0) throw usage('name the sites to unmute, or use --all');
-  return c.call('conference.unmute', o.all ? { id, all: true } : { id, endpointIds: sites });
-}, [['--all', 'every site']]);
+const unmute = action<[string[], { all?: boolean }]>(
+  'unmute',
+  'unmute sites (or --all)',
+  [['[sites...]', 'endpoint ids']],
+  (c, id, sites, o) => {
+    if (!o.all && sites.length === 0) throw usage('name the sites to unmute, or use --all');
+    return c.call('conference.unmute', o.all ? { id, all: true } : { id, endpointIds: sites });
+  },
+  [['--all', 'every site']],
+);
 
-const mode = action<[string, { floor?: string }]>('mode', `switch the floor mode: ${MODES.join(', ')}`, [['<mode>', MODES.join('|')]],
+const mode = action<[string, { floor?: string }]>(
+  'mode',
+  `switch the floor mode: ${MODES.join(', ')}`,
+  [['<mode>', MODES.join('|')]],
   (c, id, m, o) => {
     const parsed = Mode.safeParse(m);
     if (!parsed.success) throw usage(`mode must be one of ${MODES.join(', ')}, got "${m}"`);
-    return c.call('conference.mode', { id, mode: parsed.data as ConferenceMode, ...(o.floor ? { floor: o.floor } : {}) });
-  }, [['--floor <site>', 'the source (broadcast) or floor site (rollcall)']]);
+    return c.call('conference.mode', {
+      id,
+      mode: parsed.data as ConferenceMode,
+      ...(o.floor ? { floor: o.floor } : {}),
+    });
+  },
+  [['--floor <site>', 'the source (broadcast) or floor site (rollcall)']],
+);
 
-const view = action<[string, string]>('view', 'choose what one site sees ("auto": back to the mode\'s choice)',
-  [['<site>', 'the site whose screen to set'], ['<source>', 'the site it should see, or auto']],
-  (c, id, site, source) => c.call('conference.view', { id, endpointId: site, source: orNull(source) }));
+const view = action<[string, string]>(
+  'view',
+  'choose what one site sees ("auto": back to the mode\'s choice)',
+  [
+    ['<site>', 'the site whose screen to set'],
+    ['<source>', 'the site it should see, or auto'],
+  ],
+  (c, id, site, source) => c.call('conference.view', { id, endpointId: site, source: orNull(source) }),
+);
 
-const dial = action<[string]>('dial', 'dial (or redial now) a site; a configured site not in the meeting joins it',
-  [['<site>', 'endpoint id']], (c, id, site) => c.call('conference.dial', { id, endpointId: site }));
+const dial = action<[string]>(
+  'dial',
+  'dial (or redial now) a site; a configured site not in the meeting joins it',
+  [['<site>', 'endpoint id']],
+  (c, id, site) => c.call('conference.dial', { id, endpointId: site }),
+);
 
-const hangup = action<[string]>('hangup', 'hang up one site (it is not redialled until you dial it)',
-  [['<site>', 'endpoint id']], (c, id, site) => c.call('conference.hangup', { id, endpointId: site }));
+const hangup = action<[string]>(
+  'hangup',
+  'hang up one site (it is not redialled until you dial it)',
+  [['<site>', 'endpoint id']],
+  (c, id, site) => c.call('conference.hangup', { id, endpointId: site }),
+);
 
 const lock = action<[]>('lock', 'refuse dial-ins to this conference', [], (c, id) => c.call('conference.lock', { id }));
-const unlock = action<[]>('unlock', 'accept dial-ins from listed sites again', [], (c, id) => c.call('conference.unlock', { id }));
+const unlock = action<[]>('unlock', 'accept dial-ins from listed sites again', [], (c, id) =>
+  c.call('conference.unlock', { id }),
+);
 
-const extend = action<[string]>('extend', 'move the planned end later (15m, 1h, or minutes)', [['<duration>', 'time to add: 15m, 1h30m, or a number of minutes']], (c, id, duration) => {
-  const ms = /^\d+$/.test(duration) ? Number(duration) * 60_000 : parseDuration(duration);
-  const n = ms === undefined ? NaN : ms / 60_000;
-  if (!Number.isInteger(n) || n < 1 || n > 1440) throw usage(`duration must be whole minutes from 1m to 24h (15m, 1h, 90), got "${duration}"`);
-  return c.call('conference.extend', { id, minutes: n });
-});
+const extend = action<[string]>(
+  'extend',
+  'move the planned end later (15m, 1h, or minutes)',
+  [['<duration>', 'time to add: 15m, 1h30m, or a number of minutes']],
+  (c, id, duration) => {
+    const ms = /^\d+$/.test(duration) ? Number(duration) * 60_000 : parseDuration(duration);
+    const n = ms === undefined ? NaN : ms / 60_000;
+    if (!Number.isInteger(n) || n < 1 || n > 1440)
+      throw usage(`duration must be whole minutes from 1m to 24h (15m, 1h, 90), got "${duration}"`);
+    return c.call('conference.extend', { id, minutes: n });
+  },
+);
 
-const LAYOUT_HELP = '1, 2x2, 3x3, 4x4, 5x5, 1+5, 1+7, 1+12, auto, or off (the switched view); with --for: default (the conference\'s)';
+const LAYOUT_HELP =
+  "1, 2x2, 3x3, 4x4, 5x5, 1+5, 1+7, 1+12, auto, or off (the switched view); with --for: default (the conference's)";
 
-const layout = action<[string, { for?: string }]>('layout', 'multi-picture layout (多画面) of the conference, or of one site with --for',
-  [['<layout>', LAYOUT_HELP]], (c, id, l, o) => c.call('conference.layout', { id, layout: l, ...(o.for ? { for: o.for } : {}) }),
-  [['--for <site>', 'a personal layout for this site only']]);
+const layout = action<[string, { for?: string }]>(
+  'layout',
+  'multi-picture layout (多画面) of the conference, or of one site with --for',
+  [['<layout>', LAYOUT_HELP]],
+  (c, id, l, o) => c.call('conference.layout', { id, layout: l, ...(o.for ? { for: o.for } : {}) }),
+  [['--for <site>', 'a personal layout for this site only']],
+);
 
-const pane = action<[string, string, { for?: string }]>('pane', 'pin a site to pane N of the layout (1 = the large pane), or "auto"',
-  [['<n>', 'pane number, from 1'], ['<site>', 'endpoint id, or auto']], (c, id, n, site, o) => {
+const pane = action<[string, string, { for?: string }]>(
+  'pane',
+  'pin a site to pane N of the layout (1 = the large pane), or "auto"',
+  [
+    ['<n>', 'pane number, from 1'],
+    ['<site>', 'endpoint id, or auto'],
+  ],
+  (c, id, n, site, o) => {
     if (!/^\d+$/.test(n)) throw usage(`pane must be a number from 1, got "${n}"`);
     return c.call('conference.pane', { id, pane: Number(n), site, ...(o.for ? { for: o.for } : {}) });
-  }, [['--for <site>', 'in that site\'s personal layout']]);
+  },
+  [['--for <site>', "in that site's personal layout"]],
+);
 
-const banner = action<[string | undefined, { clear?: boolean }]>('banner', 'a line of text over every composed picture (字幕), or --clear',
-  [['[text]', 'the banner text']], (c, id, text, o) => {
+const banner = action<[string | undefined, { clear?: boolean }]>(
+  'banner',
+  'a line of text over every composed picture (字幕), or --clear',
+  [['[text]', 'the banner text']],
+  (c, id, text, o) => {
     if (o.clear) return c.call('conference.banner', { id, text: null });
     if (!text) throw usage('give the banner text, or --clear');
     return c.call('conference.banner', { id, text });
-  }, [['--clear', 'remove the banner']]);
+  },
+  [['--clear', 'remove the banner']],
+);
 
 const invite = new Command('invite')
-  .description('a join link for a browser participant (a bureau without a room system): signed, for this conference only, expiring')
+  .description(
+    'a join link for a browser participant (a bureau without a room system): signed, for this conference only, expiring',
+  )
   .argument('<id>', 'conference id')
   .requiredOption('--name <name>', 'the name everyone sees, e.g. 教育局')
   .option('--ttl <duration>', 'how long the link works: 30m, 4h, 2d (default 4h)')
   .action(async (id: string, raw: { name: string; ttl?: string }, cmd: Command) => {
     const g = globals(cmd);
     const ms = raw.ttl === undefined ? undefined : parseDuration(raw.ttl);
-    if (raw.ttl !== undefined && (ms === undefined || ms < 60_000 || ms > 7 * 86_400_000)) throw usage(`--ttl must be from 1m to 7d (30m, 4h, 2d), got "${raw.ttl}"`);
+    if (raw.ttl !== undefined && (ms === undefined || ms < 60_000 || ms > 7 * 86_400_000))
+      throw usage(`--ttl must be from 1m to 7d (30m, 4h, 2d), got "${raw.ttl}"`);
     const params = { id, name: raw.name, ...(ms !== undefined ? { ttlMinutes: Math.round(ms / 60_000) } : {}) };
     const r = await withClient(g, (c) => c.call('conference.invite', params));
-    print(g, r, (v) => `${v.url}\n\n${raw.name} joins as ${v.participantId}; the link works until ${v.expiresAt}.\nAnyone holding the link can join: send it to that participant only.`);
+    print(
+      g,
+      r,
+      (v) =>
+        `${v.url}\n\n${raw.name} joins as ${v.participantId}; the link works until ${v.expiresAt}.\nAnyone holding the link can join: send it to that participant only.`,
+    );
   });
 
 export const conf = new Command('conf')

@@ -12,7 +12,12 @@ const check = new Command('check')
   .action((file: string, _opts, cmd: Command) => {
     const g = globals(cmd);
     const r = runDaemonSync(['--check', '--json', '--config', file]);
-    let out: { ok: boolean; endpoints?: number; warnings?: string[]; error?: { code: string; message: string; details?: unknown } };
+    let out: {
+      ok: boolean;
+      endpoints?: number;
+      warnings?: string[];
+      error?: { code: string; message: string; details?: unknown };
+    };
     try {
       out = JSON.parse(r.stdout);
     } catch {

@@ -12,7 +12,8 @@ export const consoleCommand = new Command('console')
     const screen = screens.find((s) => s === opts.screen);
     if (!screen) throw usage(`--screen must be one of ${screens.join(', ')}, got "${opts.screen}"`);
     // Never draw escape codes into a pipe or a file: point at the plain commands instead.
-    if (!process.stdout.isTTY || !process.stdin.isTTY) throw new CliError('NOT_A_TERMINAL', translator(g.lang)('console.notTty'));
+    if (!process.stdout.isTTY || !process.stdin.isTTY)
+      throw new CliError('NOT_A_TERMINAL', translator(g.lang)('console.notTty'));
     // Loaded on demand (a separate chunk in the bundle): Ink and React take ~0.4 s to load, which
     // the plain commands must not pay.
     const { runConsole } = await import('../ui/run.js');

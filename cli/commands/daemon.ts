@@ -39,7 +39,11 @@ async function ping(g: Globals): Promise<boolean> {
   }
 }
 
-const StartOptions = z.object({ config: z.string().min(1), dataDir: z.string().optional(), apiPort: z.coerce.number().int().min(0).max(65535).optional() });
+const StartOptions = z.object({
+  config: z.string().min(1),
+  dataDir: z.string().optional(),
+  apiPort: z.coerce.number().int().min(0).max(65535).optional(),
+});
 
 const start = new Command('start')
   .description('start vcbridged in the background')
@@ -65,7 +69,11 @@ const start = new Command('start')
         throw new CliError('INTERNAL', `vcbridged exited during start-up; last log lines (${logFile}):\n${tail}`);
       }
       if (lockPid(dataDir) === pid && (await ping(g))) {
-        print(g, { started: true, pid, dataDir, log: logFile }, () => `vcbridged started (pid ${pid}); log: ${logFile}`);
+        print(
+          g,
+          { started: true, pid, dataDir, log: logFile },
+          () => `vcbridged started (pid ${pid}); log: ${logFile}`,
+        );
         return;
       }
       await sleep(100);
@@ -98,8 +106,17 @@ const status = new Command('status')
     const pid = lockPid(dataDir);
     const api = pid ? await ping(g) : false;
     const out = { running: Boolean(pid), pid: pid ?? null, dataDir, api: { url: g.url, answering: api } };
-    print(g, out, (s) => (s.running ? `vcbridged running (pid ${s.pid}), data ${s.dataDir}; API ${s.api.url} ${api ? 'answering' : 'NOT answering'}` : `vcbridged is not running (data ${s.dataDir})`));
+    print(g, out, (s) =>
+      s.running
+        ? `vcbridged running (pid ${s.pid}), data ${s.dataDir}; API ${s.api.url} ${api ? 'answering' : 'NOT answering'}`
+        : `vcbridged is not running (data ${s.dataDir})`,
+    );
     if (!pid) process.exitCode = 1;
   });
 
-export const daemon = new Command('daemon').description('start, stop and check the daemon').addCommand(start).addCommand(stop).addCommand(status).addCommand(install);
+export const daemon = new Command('daemon')
+  .description('start, stop and check the daemon')
+  .addCommand(start)
+  .addCommand(stop)
+  .addCommand(status)
+  .addCommand(install);

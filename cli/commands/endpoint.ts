@@ -34,24 +34,32 @@ function renderShow(e: EndpointDetail, lang: Lang): string {
   if (e.transitions.length === 0) lines.push('no state changes recorded yet');
   else {
     lines.push('last state changes (newest first):');
-    lines.push(table(['when', 'from', 'to', 'RTT', 'reason'], e.transitions.map((t) => [
-      fmtTime(t.at), t.from, t.to, fmtRtt(t.rttMs), t.reason ?? '',
-    ])));
+    lines.push(
+      table(
+        ['when', 'from', 'to', 'RTT', 'reason'],
+        e.transitions.map((t) => [fmtTime(t.at), t.from, t.to, fmtRtt(t.rttMs), t.reason ?? '']),
+      ),
+    );
   }
   return lines.join('\n');
 }
 
 function probeLine(p: ProbeResult): string[] {
-  const answer = p.status !== undefined ? `${p.status}${p.reason ? ` ${p.reason}` : ''}` : `${p.error ?? 'failed'}${p.reason ? ` (${p.reason})` : ''}`;
+  const answer =
+    p.status !== undefined
+      ? `${p.status}${p.reason ? ` ${p.reason}` : ''}`
+      : `${p.error ?? 'failed'}${p.reason ? ` (${p.reason})` : ''}`;
   return [p.transport.toUpperCase(), p.ok ? 'ok' : 'FAIL', answer, fmtRtt(p.rttMs), p.server ?? ''];
 }
 
 function renderCheck(r: EndpointCheckResult): string {
   const lines = [`OPTIONS to ${r.id} (${r.uri}):`];
-  if (r.probes.length > 0) lines.push(table(['via', 'result', 'answer', 'time', 'server / user agent'], r.probes.map(probeLine)));
+  if (r.probes.length > 0)
+    lines.push(table(['via', 'result', 'answer', 'time', 'server / user agent'], r.probes.map(probeLine)));
   for (const p of r.probes) if (!p.ok && p.likelyCause) lines.push(`  ${p.transport.toUpperCase()}: ${p.likelyCause}`);
   const suites = r.probes.find((p) => p.cryptoSuites !== undefined)?.cryptoSuites;
-  if (suites) lines.push(`SRTP (a=crypto in its OPTIONS answer): ${suites.length ? `🔒 ${suites.join(', ')}` : 'none offered'}`);
+  if (suites)
+    lines.push(`SRTP (a=crypto in its OPTIONS answer): ${suites.length ? `🔒 ${suites.join(', ')}` : 'none offered'}`);
   else if (r.probes.some((p) => p.ok)) lines.push('SRTP: unknown (its OPTIONS answer carried no SDP)');
   lines.push('');
   lines.push(`verdict: ${r.verdict}${r.likelyCause ? ` — likely cause: ${r.likelyCause}` : ''}`);

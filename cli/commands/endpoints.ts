@@ -31,10 +31,19 @@ export function fmtRegistration(r: EndpointView['registration']): string {
 function render(rows: EndpointView[], lang: Lang): string {
   if (rows.length === 0) return 'no endpoints match';
   const now = Date.now();
-  return table(['id', 'name', 'kind', 'state', 'RTT', 'since', 'registration', 'note'], rows.map((e) => [
-    e.id, endpointName(e, lang), e.kind, e.state, fmtRtt(e.rttMs), fmtSince(e.since, now), fmtRegistration(e.registration),
-    [e.conferenceId ? `in ${e.conferenceId}` : '', e.reason ?? ''].filter(Boolean).join('; '),
-  ]));
+  return table(
+    ['id', 'name', 'kind', 'state', 'RTT', 'since', 'registration', 'note'],
+    rows.map((e) => [
+      e.id,
+      endpointName(e, lang),
+      e.kind,
+      e.state,
+      fmtRtt(e.rttMs),
+      fmtSince(e.since, now),
+      fmtRegistration(e.registration),
+      [e.conferenceId ? `in ${e.conferenceId}` : '', e.reason ?? ''].filter(Boolean).join('; '),
+    ]),
+  );
 }
 
 export const endpoints = new Command('endpoints')

@@ -10,4 +10,14 @@ import { template } from './template.js';
 import { calendar } from './calendar.js';
 
 /** Commands added by later layers (endpoints, conf, schedule, template, cdr, console, report). */
-export const commands: Command[] = [consoleCommand, endpoints, endpoint, schedule, calendar, conf, template, cdr, report];
+export const commands: Command[] = [
+  consoleCommand,
+  endpoints,
+  endpoint,
+  schedule,
+  calendar,
+  conf,
+  template,
+  cdr,
+  report,
+];

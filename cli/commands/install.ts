@@ -27,7 +27,8 @@ function prefix(): string {
 
 function run(cmd: string, args: string[]): void {
   const r = spawnSync(cmd, args, { encoding: 'utf8' });
-  if (r.status !== 0) throw new CliError('INTERNAL', `${cmd} ${args.join(' ')} failed: ${r.stderr || r.error?.message}`);
+  if (r.status !== 0)
+    throw new CliError('INTERNAL', `${cmd} ${args.join(' ')} failed: ${r.stderr || r.error?.message}`);
 }
 
 const shQuote = (s: string): string => `'${s.replace(/'/g, "'\\''")}'`;
@@ -37,7 +38,10 @@ function installLaunchers(binDir: string, pre: string): string[] {
   mkdirSync(binDir, { recursive: true });
   return ['vcbridge', 'vcbridged'].map((name) => {
     const path = join(binDir, name);
-    writeFileSync(path, `#!/bin/sh\n# installed by \`vcbridge daemon install\`\nexec ${shQuote(process.execPath)} ${shQuote(join(pre, 'dist', `${name}.js`))} "$@"\n`);
+    writeFileSync(
+      path,
+      `#!/bin/sh\n# installed by \`vcbridge daemon install\`\nexec ${shQuote(process.execPath)} ${shQuote(join(pre, 'dist', `${name}.js`))} "$@"\n`,
+    );
     chmodSync(path, 0o755);
     return path;
   });
@@ -59,7 +63,9 @@ function installCompletion(dir: string, root: Command): string[] {
  * the tests and by packagers) nothing outside that tree is touched and no user is created.
  */
 export const install = new Command('install')
-  .description('install the systemd unit (vcbridged.service), /etc/vcbridge, /var/lib/vcbridge, vcbridge/vcbridged in /usr/local/bin and bash completion')
+  .description(
+    'install the systemd unit (vcbridged.service), /etc/vcbridge, /var/lib/vcbridge, vcbridge/vcbridged in /usr/local/bin and bash completion',
+  )
   .option('--root <dir>', 'install into this tree instead of / (packaging, tests)')
   .option('--config <file>', 'copy this site config to /etc/vcbridge/site.yaml (kept if one exists)')
   .option('--no-user', 'do not create the vcbridge system user')
@@ -69,11 +75,14 @@ export const install = new Command('install')
     const root = resolve(o.root);
     const live = root === '/';
     const pre = prefix();
-    const unit = readFileSync(join(pre, 'configs', 'vcbridged.service'), 'utf8').replaceAll('@NODE@', process.execPath).replaceAll('@PREFIX@', pre);
+    const unit = readFileSync(join(pre, 'configs', 'vcbridged.service'), 'utf8')
+      .replaceAll('@NODE@', process.execPath)
+      .replaceAll('@PREFIX@', pre);
     const unitPath = join(root, 'etc/systemd/system/vcbridged.service');
     const etc = join(root, 'etc/vcbridge');
     const state = join(root, 'var/lib/vcbridge');
-    if (live && process.getuid?.() !== 0) throw new CliError('FORBIDDEN', 'installing the service needs root (or use --root DIR to stage it)');
+    if (live && process.getuid?.() !== 0)
+      throw new CliError('FORBIDDEN', 'installing the service needs root (or use --root DIR to stage it)');
     mkdirSync(dirname(unitPath), { recursive: true });
     mkdirSync(etc, { recursive: true });
     mkdirSync(state, { recursive: true, mode: 0o750 });
@@ -88,10 +97,16 @@ export const install = new Command('install')
     while (top.parent) top = top.parent;
     const launchers = installLaunchers(join(root, 'usr/local/bin'), pre);
     const completion = installCompletion(join(root, 'usr/share/bash-completion/completions'), top);
-    const steps: string[] = [`unit: ${unitPath}`, `config dir: ${etc}${configCopied ? ' (site.yaml copied)' : ''}`, `state dir: ${state}`,
-      `commands: ${launchers.join(', ')}`, `bash completion: ${completion[0]} (new shells; or: source ${completion[0]})`];
+    const steps: string[] = [
+      `unit: ${unitPath}`,
+      `config dir: ${etc}${configCopied ? ' (site.yaml copied)' : ''}`,
+      `state dir: ${state}`,
+      `commands: ${launchers.join(', ')}`,
+      `bash completion: ${completion[0]} (new shells; or: source ${completion[0]})`,
+    ];
     if (live && o.user) {
-      if (spawnSync('id', ['vcbridge']).status !== 0) run('useradd', ['--system', '--home-dir', '/var/lib/vcbridge', '--shell', '/usr/sbin/nologin', 'vcbridge']);
+      if (spawnSync('id', ['vcbridge']).status !== 0)
+        run('useradd', ['--system', '--home-dir', '/var/lib/vcbridge', '--shell', '/usr/sbin/nologin', 'vcbridge']);
       run('chown', ['-R', 'vcbridge:vcbridge', state]);
       steps.push('user: vcbridge');
     }
@@ -101,5 +116,9 @@ export const install = new Command('install')
     } else {
       steps.push('systemd is not running here: enable the unit where it is');
     }
-    print(g, { installed: true, unit: unitPath, configDir: etc, stateDir: state, configCopied, launchers, completion }, () => steps.join('\n'));
+    print(
+      g,
+      { installed: true, unit: unitPath, configDir: etc, stateDir: state, configCopied, launchers, completion },
+      () => steps.join('\n'),
+    );
   });

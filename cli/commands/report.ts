@@ -9,14 +9,17 @@ import { print, writeOut } from '../output.js';
 import { renderReportCsv, renderReportHtml, renderReportText } from '../reportRender.js';
 
 const DailyOptions = z.object({
-  date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD').optional(),
+  date: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD')
+    .optional(),
   csv: z.boolean().optional(),
   html: z.string().min(1).optional(),
 });
 
 const daily = new Command('daily')
   .description('one day: meetings held, attendance per site (on time / late / missing), endpoint uptime, worst links')
-  .option('--date <YYYY-MM-DD>', 'the day, in the site\'s time zone (default today)')
+  .option('--date <YYYY-MM-DD>', "the day, in the site's time zone (default today)")
   .option('--csv', 'CSV for a spreadsheet (one block per table)')
   .option('--html <file>', 'also write a printable HTML page to this file')
   .action(async (raw, cmd: Command) => {
@@ -37,6 +40,4 @@ const daily = new Command('daily')
     else print(g, report, renderReportText);
   });
 
-export const report = new Command('report')
-  .description('operations reports')
-  .addCommand(daily);
+export const report = new Command('report').description('operations reports').addCommand(daily);

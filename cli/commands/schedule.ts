@@ -11,7 +11,11 @@ import { readInput } from '../readInput.js';
 
 // vcbridge schedule add|list|show|edit|cancel|preflight|export|import
 
-const list = (s: string): string[] => s.split(',').map((x) => x.trim()).filter(Boolean);
+const list = (s: string): string[] =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 const Mode = z.enum(['broadcast', 'rollcall', 'voice', 'select']);
 
@@ -28,12 +32,14 @@ function when(s: string, opt: '--from' | '--to', now = Date.now()): string {
   const d = parseDuration(s.replace(/^[+-]/, ''));
   if (d !== undefined) return new Date(opt === '--from' || s.startsWith('-') ? now - d : now + d).toISOString();
   const t = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(s) ? `${s}T00:00` : s.replace(' ', 'T'));
-  if (Number.isNaN(t)) throw usage(`${opt}: "${s}" is neither a time (2026-12-07, 2026-12-07T09:00+08:00) nor a duration (7d)`);
+  if (Number.isNaN(t))
+    throw usage(`${opt}: "${s}" is neither a time (2026-12-07, 2026-12-07T09:00+08:00) nor a duration (7d)`);
   return new Date(t).toISOString();
 }
 
 /** "none" clears an optional participant. */
-const clearable = (v: string | undefined): string | null | undefined => (v === undefined ? undefined : v === 'none' ? null : v);
+const clearable = (v: string | undefined): string | null | undefined =>
+  v === undefined ? undefined : v === 'none' ? null : v;
 
 const AddOptions = z.object({
   title: z.string().min(1, 'give the meeting a title').optional(),
@@ -54,35 +60,55 @@ const AddOptions = z.object({
 const add = new Command('add')
   .description('book a meeting (one-off, or repeating with --rrule)')
   .option('--title <title>', 'what the meeting is called, e.g. "周一例会" (default: the template\'s)')
-  .option('--template <id>', 'a meeting template of the site config (see `vcbridge template list`); other options add to it')
+  .option(
+    '--template <id>',
+    'a meeting template of the site config (see `vcbridge template list`); other options add to it',
+  )
   .requiredOption('--start <time>', 'first start, "2026-12-07 09:00" in the meeting\'s zone (or ISO with offset)')
-  .option('--duration <d>', 'length, e.g. 90m, 1h30m (default: the template\'s)')
+  .option('--duration <d>', "length, e.g. 90m, 1h30m (default: the template's)")
   .option('--rrule <rule>', 'repeat rule (RFC 5545), e.g. "FREQ=WEEKLY;BYDAY=MO"')
-  .option('--workdays <cn>', 'follow China\'s working-day calendar: no meeting on holidays, make-up days (补班) worked')
+  .option('--workdays <cn>', "follow China's working-day calendar: no meeting on holidays, make-up days (补班) worked")
   .option('--endpoints <ids>', 'participants, comma-separated endpoint ids')
   .option('--group <group>', 'all endpoints of a group (e.g. towns)')
   .option('--upstream <id>', 'upstream link to dial (e.g. zhengzhou)')
   .option('--chair <id>', 'chair site')
-  .option('--tz <zone>', 'IANA time zone (default: the site\'s)')
+  .option('--tz <zone>', "IANA time zone (default: the site's)")
   .option('--mode <mode>', 'broadcast, rollcall, voice or select')
   .option('--force', 'book despite conflicts (written to the audit log)')
   .action(async (raw, cmd: Command) => {
     const g = globals(cmd);
     const o = parseOptions(AddOptions, raw);
     if (!o.template && !o.title) throw usage('give the meeting a --title (or book a --template)');
-    if (!o.template && !o.duration) throw usage('say how long it lasts: --duration 90m (or book a --template that says)');
-    if (!o.template && !o.endpoints && !o.group && !o.upstream) throw usage('say who takes part: --endpoints a,b or --group towns, or a --template');
-    const r = await withClient(g, (c) => c.call('schedule.add', {
-      ...(o.title ? { title: o.title } : {}), ...(o.template ? { template: o.template } : {}), ...(o.workdays ? { workdays: o.workdays } : {}), start: o.start,
-      ...(o.duration ? { durationMinutes: minutes(o.duration, '--duration') } : {}),
-      ...(o.rrule ? { rrule: o.rrule } : {}), ...(o.endpoints ? { endpoints: list(o.endpoints) } : {}), ...(o.group ? { group: o.group } : {}),
-      ...(o.upstream ? { upstream: o.upstream } : {}), ...(o.chair ? { chair: o.chair } : {}), ...(o.tz ? { timezone: o.tz } : {}),
-      ...(o.mode ? { mode: o.mode } : {}), ...(o.force ? { force: true } : {}),
-    }));
+    if (!o.template && !o.duration)
+      throw usage('say how long it lasts: --duration 90m (or book a --template that says)');
+    if (!o.template && !o.endpoints && !o.group && !o.upstream)
+      throw usage('say who takes part: --endpoints a,b or --group towns, or a --template');
+    const r = await withClient(g, (c) =>
+      c.call('schedule.add', {
+        ...(o.title ? { title: o.title } : {}),
+        ...(o.template ? { template: o.template } : {}),
+        ...(o.workdays ? { workdays: o.workdays } : {}),
+        start: o.start,
+        ...(o.duration ? { durationMinutes: minutes(o.duration, '--duration') } : {}),
+        ...(o.rrule ? { rrule: o.rrule } : {}),
+        ...(o.endpoints ? { endpoints: list(o.endpoints) } : {}),
+        ...(o.group ? { group: o.group } : {}),
+        ...(o.upstream ? { upstream: o.upstream } : {}),
+        ...(o.chair ? { chair: o.chair } : {}),
+        ...(o.tz ? { timezone: o.tz } : {}),
+        ...(o.mode ? { mode: o.mode } : {}),
+        ...(o.force ? { force: true } : {}),
+      }),
+    );
     print(g, r, renderBooking);
   });
 
-const ListOptions = z.object({ from: z.string().optional(), to: z.string().optional(), id: z.string().optional(), all: z.boolean().optional() });
+const ListOptions = z.object({
+  from: z.string().optional(),
+  to: z.string().optional(),
+  id: z.string().optional(),
+  all: z.boolean().optional(),
+});
 
 const listCmd = new Command('list')
   .description('meetings (each occurrence) in a period; default from 1 day ago to 14 days ahead')
@@ -93,10 +119,14 @@ const listCmd = new Command('list')
   .action(async (raw, cmd: Command) => {
     const g = globals(cmd);
     const o = parseOptions(ListOptions, raw);
-    const r = await withClient(g, (c) => c.call('schedule.list', {
-      ...(o.from ? { from: when(o.from, '--from') } : {}), ...(o.to ? { to: when(o.to, '--to') } : {}),
-      ...(o.id ? { scheduleId: o.id } : {}), ...(o.all ? { all: true } : {}),
-    }));
+    const r = await withClient(g, (c) =>
+      c.call('schedule.list', {
+        ...(o.from ? { from: when(o.from, '--from') } : {}),
+        ...(o.to ? { to: when(o.to, '--to') } : {}),
+        ...(o.id ? { scheduleId: o.id } : {}),
+        ...(o.all ? { all: true } : {}),
+      }),
+    );
     print(g, r, renderOccurrences);
   });
 
@@ -109,26 +139,43 @@ const show = new Command('show')
   });
 
 const EditOptions = z.object({
-  from: z.string().optional(), occurrence: z.string().optional(), title: z.string().optional(), start: z.string().optional(),
-  duration: z.string().optional(), rrule: z.union([z.string(), z.literal(false)]).optional(), tz: z.string().optional(),
-  endpoints: z.string().optional(), group: z.string().optional(), upstream: z.string().optional(), chair: z.string().optional(),
-  mode: Mode.optional(), force: z.boolean().optional(),
+  from: z.string().optional(),
+  occurrence: z.string().optional(),
+  title: z.string().optional(),
+  start: z.string().optional(),
+  duration: z.string().optional(),
+  rrule: z.union([z.string(), z.literal(false)]).optional(),
+  tz: z.string().optional(),
+  endpoints: z.string().optional(),
+  group: z.string().optional(),
+  upstream: z.string().optional(),
+  chair: z.string().optional(),
+  mode: Mode.optional(),
+  force: z.boolean().optional(),
 });
 
 const edit = new Command('edit')
-  .description('change a schedule: the whole series, from one occurrence on (--from), or move one occurrence (--occurrence)')
+  .description(
+    'change a schedule: the whole series, from one occurrence on (--from), or move one occurrence (--occurrence)',
+  )
   .argument('<id>', 'schedule id')
   .option('--from <occurrence>', 'change this occurrence and all later ones (as listed, e.g. "2026-12-21 09:00")')
   .option('--occurrence <occurrence>', 'move only this occurrence to --start')
   .option('--title <title>', 'new title')
-  .option('--start <time>', 'new start ("2026-12-07 09:30" in the meeting\'s zone); with --occurrence, where it moves to')
+  .option(
+    '--start <time>',
+    'new start ("2026-12-07 09:30" in the meeting\'s zone); with --occurrence, where it moves to',
+  )
   .option('--duration <d>', 'new length, e.g. 2h')
-  .option('--rrule <rule>', 'new repeat rule').option('--no-rrule', 'make it a one-off')
+  .option('--rrule <rule>', 'new repeat rule')
+  .option('--no-rrule', 'make it a one-off')
   .option('--tz <zone>', 'new IANA time zone (the wall-clock time is kept)')
   .option('--endpoints <ids>', 'new participants, comma-separated (replaces the list)')
   .option('--group <group>', 'new participants: a whole group (replaces the list)')
-  .option('--upstream <id>', 'upstream link, or "none"').option('--chair <id>', 'chair, or "none"')
-  .option('--mode <mode>', 'broadcast, rollcall, voice or select').option('--force', 'change despite conflicts (audited)')
+  .option('--upstream <id>', 'upstream link, or "none"')
+  .option('--chair <id>', 'chair, or "none"')
+  .option('--mode <mode>', 'broadcast, rollcall, voice or select')
+  .option('--force', 'change despite conflicts (audited)')
   .action(async (id: string, raw, cmd: Command) => {
     const g = globals(cmd);
     const o = parseOptions(EditOptions, raw);
@@ -149,7 +196,8 @@ const edit = new Command('edit')
     if (chair !== undefined) p.chair = chair;
     if (o.mode) p.mode = o.mode;
     if (o.force) p.force = true;
-    if (Object.keys(p).length === 1) throw usage('nothing to change: give --title, --start, --duration, --rrule, --endpoints, ...');
+    if (Object.keys(p).length === 1)
+      throw usage('nothing to change: give --title, --start, --duration, --rrule, --endpoints, ...');
     print(g, await withClient(g, (c) => c.call('schedule.edit', p)), renderBooking);
   });
 
@@ -159,9 +207,16 @@ const cancel = new Command('cancel')
   .option('--occurrence <occurrence>', 'only this occurrence (as listed, e.g. "2026-12-14 09:00")')
   .action(async (id: string, raw: { occurrence?: string }, cmd: Command) => {
     const g = globals(cmd);
-    const r = await withClient(g, (c) => c.call('schedule.cancel', { id, ...(raw.occurrence ? { occurrence: raw.occurrence } : {}) }));
-    print(g, r, (x) => `${x.scope === 'series' ? `series ${x.id} cancelled` : `occurrence ${x.occurrence} of ${x.id} cancelled`}` +
-      (x.endedConference ? `; its running conference ${x.endedConference} was ended` : ''));
+    const r = await withClient(g, (c) =>
+      c.call('schedule.cancel', { id, ...(raw.occurrence ? { occurrence: raw.occurrence } : {}) }),
+    );
+    print(
+      g,
+      r,
+      (x) =>
+        `${x.scope === 'series' ? `series ${x.id} cancelled` : `occurrence ${x.occurrence} of ${x.id} cancelled`}` +
+        (x.endedConference ? `; its running conference ${x.endedConference} was ended` : ''),
+    );
   });
 
 const preflight = new Command('preflight')
@@ -170,7 +225,9 @@ const preflight = new Command('preflight')
   .option('--occurrence <occurrence>', 'which occurrence (default: the next one)')
   .action(async (id: string, raw: { occurrence?: string }, cmd: Command) => {
     const g = globals(cmd);
-    const r = await withClient(g, (c) => c.call('schedule.preflight', { id, ...(raw.occurrence ? { occurrence: raw.occurrence } : {}) }));
+    const r = await withClient(g, (c) =>
+      c.call('schedule.preflight', { id, ...(raw.occurrence ? { occurrence: raw.occurrence } : {}) }),
+    );
     print(g, r, renderPreflight);
   });
 
@@ -194,27 +251,48 @@ const exportCmd = new Command('export')
 const importCmd = new Command('import')
   .description('book the meetings of an .ics file; endpoints come from X-VCBRIDGE-ENDPOINTS or --map')
   .argument('<file>', '.ics file ("-" for standard input)')
-  .option('--map <name=ids>', 'calendar name (attendee, e-mail, location or title) to endpoint ids, e.g. "Xiaoguan Town=xiaoguan" (repeatable)', collect)
+  .option(
+    '--map <name=ids>',
+    'calendar name (attendee, e-mail, location or title) to endpoint ids, e.g. "Xiaoguan Town=xiaoguan" (repeatable)',
+    collect,
+  )
   .option('--endpoints <ids>', 'participants for events that name none')
   .option('--group <group>', 'participants for events that name none')
   .option('--force', 'book despite conflicts (audited)')
-  .action(async (file: string, raw: { map?: string[]; endpoints?: string; group?: string; force?: boolean }, cmd: Command) => {
-    const g = globals(cmd);
-    const ics = readInput(file);
-    const map: Record<string, string[]> = {};
-    for (const m of raw.map ?? []) {
-      const eq = m.lastIndexOf('=');
-      if (eq <= 0) throw usage(`--map: "${m}" is not NAME=id[,id]`);
-      map[m.slice(0, eq).trim()] = [...(map[m.slice(0, eq).trim()] ?? []), ...list(m.slice(eq + 1))];
-    }
-    const r = await withClient(g, (c) => c.call('schedule.import', {
-      ics, ...(raw.map ? { map } : {}), ...(raw.endpoints ? { endpoints: list(raw.endpoints) } : {}),
-      ...(raw.group ? { group: raw.group } : {}), ...(raw.force ? { force: true } : {}),
-    }));
-    print(g, r, renderImport);
-  });
+  .action(
+    async (
+      file: string,
+      raw: { map?: string[]; endpoints?: string; group?: string; force?: boolean },
+      cmd: Command,
+    ) => {
+      const g = globals(cmd);
+      const ics = readInput(file);
+      const map: Record<string, string[]> = {};
+      for (const m of raw.map ?? []) {
+        const eq = m.lastIndexOf('=');
+        if (eq <= 0) throw usage(`--map: "${m}" is not NAME=id[,id]`);
+        map[m.slice(0, eq).trim()] = [...(map[m.slice(0, eq).trim()] ?? []), ...list(m.slice(eq + 1))];
+      }
+      const r = await withClient(g, (c) =>
+        c.call('schedule.import', {
+          ics,
+          ...(raw.map ? { map } : {}),
+          ...(raw.endpoints ? { endpoints: list(raw.endpoints) } : {}),
+          ...(raw.group ? { group: raw.group } : {}),
+          ...(raw.force ? { force: true } : {}),
+        }),
+      );
+      print(g, r, renderImport);
+    },
+  );
 
 export const schedule = new Command('schedule')
   .description('book and manage meetings that run by themselves (pre-flight, automatic start and end)')
-  .addCommand(add).addCommand(listCmd).addCommand(show).addCommand(edit).addCommand(cancel)
-  .addCommand(preflight).addCommand(exportCmd).addCommand(importCmd);
+  .addCommand(add)
+  .addCommand(listCmd)
+  .addCommand(show)
+  .addCommand(edit)
+  .addCommand(cancel)
+  .addCommand(preflight)
+  .addCommand(exportCmd)
+  .addCommand(importCmd);

@@ -6,13 +6,23 @@ import { print, table } from '../output.js';
 // vcbridge template list|show: the meeting templates (会议模板) of the running daemon's site config.
 
 const name = (t: TemplateView, lang: Lang): string => (lang === 'zh' ? t.name.zh : t.name.en);
-const sitesText = (t: TemplateView): string => (t.sites.length > 8 ? `${t.sites.slice(0, 8).join(', ')}, … (${t.sites.length})` : t.sites.join(', '));
+const sitesText = (t: TemplateView): string =>
+  t.sites.length > 8 ? `${t.sites.slice(0, 8).join(', ')}, … (${t.sites.length})` : t.sites.join(', ');
 
 function renderList(rows: TemplateView[], lang: Lang): string {
   if (rows.length === 0) return 'no templates in the site config (add them under templates:)';
-  return table(['id', 'name', 'sites', 'chair', 'upstream', 'mode', 'duration'], rows.map((t) => [
-    t.id, name(t, lang), String(t.sites.length), t.chair ?? '—', t.upstream ?? '—', t.mode ?? '—', t.durationMinutes ? `${t.durationMinutes} min` : '—',
-  ]));
+  return table(
+    ['id', 'name', 'sites', 'chair', 'upstream', 'mode', 'duration'],
+    rows.map((t) => [
+      t.id,
+      name(t, lang),
+      String(t.sites.length),
+      t.chair ?? '—',
+      t.upstream ?? '—',
+      t.mode ?? '—',
+      t.durationMinutes ? `${t.durationMinutes} min` : '—',
+    ]),
+  );
 }
 
 function renderOne(t: TemplateView, lang: Lang): string {
@@ -44,6 +54,8 @@ const show = new Command('show')
   });
 
 export const template = new Command('template')
-  .description('meeting templates (会议模板): start one with `conf start --template ID`, book one with `schedule add --template ID`')
+  .description(
+    'meeting templates (会议模板): start one with `conf start --template ID`, book one with `schedule add --template ID`',
+  )
   .addCommand(list)
   .addCommand(show);

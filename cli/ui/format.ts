@@ -40,7 +40,9 @@ export function fmtKbps(k: number | null | undefined): string {
 
 /** Wall-clock HH:MM of an instant in the site's timezone. */
 export function fmtClock(iso: string, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hour12: false }).format(new Date(iso));
+  return new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hour12: false }).format(
+    new Date(iso),
+  );
 }
 
 /** "Mon 07 Dec" / "12月7日周一" of an instant in the site's timezone. */
@@ -51,10 +53,18 @@ export function fmtDay(iso: string, timeZone: string, lang: 'en' | 'zh'): string
 
 /** Calendar day (YYYY-MM-DD) of an instant in a timezone; used to group meetings by day. */
 export function dayKey(instant: string | number | Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(instant));
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(
+    new Date(instant),
+  );
 }
 
 /** HH:MM:SS of an instant in the site's timezone (event log). */
 export function fmtTime(iso: string, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false }).format(new Date(iso));
+  return new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hour12: false,
+  }).format(new Date(iso));
 }

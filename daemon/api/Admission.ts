@@ -6,7 +6,10 @@ export interface Admitted {
   readonly authenticated: boolean;
 }
 
-type Limits = Record<'maxConnections' | 'maxConnectionsPerAddress' | 'maxUnauthenticated' | 'maxUnauthenticatedPerAddress', number>;
+type Limits = Record<
+  'maxConnections' | 'maxConnectionsPerAddress' | 'maxUnauthenticated' | 'maxUnauthenticatedPerAddress',
+  number
+>;
 
 /**
  * Who may open a control connection. Connections without a valid token get a small share (total and
@@ -35,14 +38,21 @@ export class Admission<C extends Admitted> {
     const L = this.#limits;
     const here = this.#perAddress.get(address) ?? { all: 0, unauth: 0 };
     if (!authenticated) {
-      if (here.unauth >= L.maxUnauthenticatedPerAddress) return { refused: `too many connections without a valid token from ${address} (limit ${L.maxUnauthenticatedPerAddress})` };
-      if (this.#unauth >= L.maxUnauthenticated) return { refused: `too many connections without a valid token (limit ${L.maxUnauthenticated})` };
-      if (here.all >= L.maxConnectionsPerAddress || this.#open.size >= L.maxConnections) return { refused: 'the control API has no free connection' };
+      if (here.unauth >= L.maxUnauthenticatedPerAddress)
+        return {
+          refused: `too many connections without a valid token from ${address} (limit ${L.maxUnauthenticatedPerAddress})`,
+        };
+      if (this.#unauth >= L.maxUnauthenticated)
+        return { refused: `too many connections without a valid token (limit ${L.maxUnauthenticated})` };
+      if (here.all >= L.maxConnectionsPerAddress || this.#open.size >= L.maxConnections)
+        return { refused: 'the control API has no free connection' };
       return {};
     }
     if (here.all >= L.maxConnectionsPerAddress) {
       const evict = this.#oldestUnauthenticated(address);
-      return evict ? { evict } : { refused: `too many connections from ${address} (limit ${L.maxConnectionsPerAddress})` };
+      return evict
+        ? { evict }
+        : { refused: `too many connections from ${address} (limit ${L.maxConnectionsPerAddress})` };
     }
     if (this.#open.size >= L.maxConnections) {
       const evict = this.#oldestUnauthenticated();

@@ -41,7 +41,13 @@ export class AuditTrail {
     const held = this.#suppressed.get(caller.name);
     if (held) {
       this.#suppressed.delete(caller.name);
-      this.#append(caller, 'audit.suppressed', { count: held.count, since: held.since, methods: [...held.methods] }, 'error', 'RATE_LIMITED');
+      this.#append(
+        caller,
+        'audit.suppressed',
+        { count: held.count, since: held.since, methods: [...held.methods] },
+        'error',
+        'RATE_LIMITED',
+      );
     }
     this.#append(caller, method, params, reply.error ? 'error' : 'ok', errorCode);
   }
@@ -51,8 +57,10 @@ export class AuditTrail {
     if (!held) {
       held = { count: 0, since: new Date().toISOString(), methods: new Set() };
       this.#suppressed.set(caller.name, held);
-      this.#log.warn({ actor: caller.name, role: caller.role, address: caller.address, method },
-        'too many refused calls from this caller: further refusals are counted, not each audited');
+      this.#log.warn(
+        { actor: caller.name, role: caller.role, address: caller.address, method },
+        'too many refused calls from this caller: further refusals are counted, not each audited',
+      );
     }
     held.count++;
     if (held.methods.size < 20) held.methods.add(method);
@@ -60,7 +68,14 @@ export class AuditTrail {
 
   #append(caller: Caller, method: string, params: unknown, result: 'ok' | 'error', errorCode?: string): void {
     try {
-      this.#sink.append({ actor: caller.name, role: caller.role, method, params: auditParams(params), result, errorCode });
+      this.#sink.append({
+        actor: caller.name,
+        role: caller.role,
+        method,
+        params: auditParams(params),
+        result,
+        errorCode,
+      });
     } catch (err) {
       // The call already happened; failing to audit it is loud but must not hide its result.
       this.#log.error({ err, method }, 'audit log write failed');

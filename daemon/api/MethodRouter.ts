@@ -11,7 +11,10 @@ export interface Caller {
 }
 
 /** A method's implementation: gets what the params check let through, gives back the method's result. */
-export type Handler<M extends MethodName, P = ParamsOf<M>> = (params: P, caller: Caller) => ResultOf<M> | Promise<ResultOf<M>>;
+export type Handler<M extends MethodName, P = ParamsOf<M>> = (
+  params: P,
+  caller: Caller,
+) => ResultOf<M> | Promise<ResultOf<M>>;
 
 /** The params' run-time check; what it lets through must be the method's params type. */
 export type ParamsSchema<M extends MethodName> = z.ZodType<ParamsOf<M>>;
@@ -34,14 +37,23 @@ export class MethodRouter {
 
   /** With a schema, the handler gets its output: the server checks `params ?? {}`, so a method whose
    *  params are optional in the protocol still hands a non-optional schema's handler an object. */
-  register<M extends MethodName, S extends ParamsSchema<M>>(method: M, schema: S, handler: Handler<M, z.output<S>>): void;
+  register<M extends MethodName, S extends ParamsSchema<M>>(
+    method: M,
+    schema: S,
+    handler: Handler<M, z.output<S>>,
+  ): void;
   register<M extends MethodName>(method: M, schema: undefined, handler: Handler<M>): void;
   register<M extends MethodName>(method: M, schema: ParamsSchema<M> | undefined, handler: Handler<M, never>): void {
     if (this.#methods.has(method)) throw new VcError('INTERNAL', `API method ${method} registered twice`);
     const info = METHODS[method];
     // the table is typed, but a caller outside TypeScript's reach (a test's cast) still gets a clear error
     if (!info) throw new VcError('INTERNAL', `API method ${method} is not in the protocol's METHODS table`);
-    this.#methods.set(method, { role: info.role, audited: info.audited, schema, handler: handler as RouteEntry['handler'] });
+    this.#methods.set(method, {
+      role: info.role,
+      audited: info.audited,
+      schema,
+      handler: handler as RouteEntry['handler'],
+    });
   }
 
   has(method: string): boolean {

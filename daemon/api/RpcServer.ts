@@ -10,8 +10,19 @@ import { redactUrl } from '../util/redact.js';
 import { authenticate, bearerFrom, type OperatorIdentity } from './auth.js';
 import type { Caller, MethodRouter } from './MethodRouter.js';
 import {
-  PROTOCOL_HEADER, PROTOCOL_VERSION, ROLE_RANK, RPC_APP_ERROR, RPC_INTERNAL_ERROR, RPC_INVALID_PARAMS, RPC_INVALID_REQUEST,
-  RPC_METHOD_NOT_FOUND, RPC_PARSE_ERROR, type NotificationName, type Notifications, type RpcResponse, type VcErrorCode,
+  PROTOCOL_HEADER,
+  PROTOCOL_VERSION,
+  ROLE_RANK,
+  RPC_APP_ERROR,
+  RPC_INTERNAL_ERROR,
+  RPC_INVALID_PARAMS,
+  RPC_INVALID_REQUEST,
+  RPC_METHOD_NOT_FOUND,
+  RPC_PARSE_ERROR,
+  type NotificationName,
+  type Notifications,
+  type RpcResponse,
+  type VcErrorCode,
 } from '../../protocol/index.js';
 import { API_CLOSE, API_LIMITS } from './limits.js';
 import { Admission } from './Admission.js';
@@ -124,9 +135,14 @@ export class RpcServer {
     const http = this.#http;
     await new Promise<void>((resolve, reject) => {
       const onError = (err: NodeJS.ErrnoException) => {
-        reject(err.code === 'EADDRINUSE'
-          ? new VcError('PORT_IN_USE', `control API port ${host}:${port} is already in use (another vcbridged running?)`)
-          : new VcError('INTERNAL', `control API cannot listen on ${host}:${port}: ${err.message}`));
+        reject(
+          err.code === 'EADDRINUSE'
+            ? new VcError(
+                'PORT_IN_USE',
+                `control API port ${host}:${port} is already in use (another vcbridged running?)`,
+              )
+            : new VcError('INTERNAL', `control API cannot listen on ${host}:${port}: ${err.message}`),
+        );
       };
       http.once('error', onError);
       http.listen(port, host, () => {
@@ -208,19 +224,42 @@ export class RpcServer {
     const decision = this.#admission.decide(address, caller !== undefined);
     if ('refused' in decision) {
       this.#log.debug({ address, why: decision.refused }, 'control connection refused');
-      socket.end(`HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n${decision.refused}\n`);
+      socket.end(
+        `HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n${decision.refused}\n`,
+      );
       return;
     }
-    if (decision.evict) this.#drop(decision.evict, API_CLOSE.TOO_MANY, 'the control API is full: making room for a client with a valid token');
+    if (decision.evict)
+      this.#drop(
+        decision.evict,
+        API_CLOSE.TOO_MANY,
+        'the control API is full: making room for a client with a valid token',
+      );
     (caller ? this.#wss : this.#wssAnonymous).handleUpgrade(req, socket, head, (ws) => {
       // A wrong token still gets a connection (until the deadline), so that every call can say precisely why it fails.
-      const conn: Connection = { ws, address, topics: new Set(), caller, authenticated: caller !== undefined, badToken: Boolean(token && !caller), otherVersion: versionMismatch(req) };
+      const conn: Connection = {
+        ws,
+        address,
+        topics: new Set(),
+        caller,
+        authenticated: caller !== undefined,
+        badToken: Boolean(token && !caller),
+        otherVersion: versionMismatch(req),
+      };
       this.#conns.add(conn);
       this.#admission.add(conn);
       if (caller) this.#opts.onDemoToken?.(caller);
       else {
         const s = API_LIMITS.authDeadlineMs / 1000;
-        conn.deadline = setTimeout(() => this.#drop(conn, API_CLOSE.AUTH_DEADLINE, `not authenticated within ${s} s: connect with "Authorization: Bearer <token>"`), API_LIMITS.authDeadlineMs);
+        conn.deadline = setTimeout(
+          () =>
+            this.#drop(
+              conn,
+              API_CLOSE.AUTH_DEADLINE,
+              `not authenticated within ${s} s: connect with "Authorization: Bearer <token>"`,
+            ),
+          API_LIMITS.authDeadlineMs,
+        );
         conn.deadline.unref();
       }
       ws.on('message', (data, isBinary) => {
@@ -248,7 +287,8 @@ export class RpcServer {
   }
 
   async #onMessage(conn: Connection, data: RawData, isBinary: boolean): Promise<void> {
-    if (isBinary) return this.#send(conn, errorReply(null, RPC_INVALID_REQUEST, 'binary frames are not JSON-RPC', 'BAD_REQUEST'));
+    if (isBinary)
+      return this.#send(conn, errorReply(null, RPC_INVALID_REQUEST, 'binary frames are not JSON-RPC', 'BAD_REQUEST'));
     let msg: unknown;
     try {
       msg = JSON.parse(data.toString());
@@ -264,9 +304,18 @@ export class RpcServer {
    *  replies reach their byte budget the members not yet run are answered with an error. */
   async #batch(conn: Connection, batch: unknown[]): Promise<void> {
     const { maxBatch, maxBatchReplyBytes } = API_LIMITS;
-    if (batch.length === 0) return this.#send(conn, errorReply(null, RPC_INVALID_REQUEST, 'empty batch', 'BAD_REQUEST'));
+    if (batch.length === 0)
+      return this.#send(conn, errorReply(null, RPC_INVALID_REQUEST, 'empty batch', 'BAD_REQUEST'));
     if (batch.length > maxBatch) {
-      return this.#send(conn, errorReply(null, RPC_INVALID_REQUEST, `a batch of ${batch.length} calls; at most ${maxBatch} per batch (nothing was run: send it in parts)`, 'BAD_REQUEST'));
+      return this.#send(
+        conn,
+        errorReply(
+          null,
+          RPC_INVALID_REQUEST,
+          `a batch of ${batch.length} calls; at most ${maxBatch} per batch (nothing was run: send it in parts)`,
+          'BAD_REQUEST',
+        ),
+      );
     }
     const frames: string[] = [];
     let bytes = 0;
@@ -274,7 +323,17 @@ export class RpcServer {
       const part = batch.slice(i, i + BATCH_CONCURRENCY);
       if (bytes > maxBatchReplyBytes) {
         for (const m of part) {
-          if (isObject(m) && isId(m.id)) frames.push(JSON.stringify(errorReply(m.id, RPC_APP_ERROR, `not run: this batch's replies passed ${maxBatchReplyBytes} bytes; call it separately`, 'CAPACITY_EXCEEDED')));
+          if (isObject(m) && isId(m.id))
+            frames.push(
+              JSON.stringify(
+                errorReply(
+                  m.id,
+                  RPC_APP_ERROR,
+                  `not run: this batch's replies passed ${maxBatchReplyBytes} bytes; call it separately`,
+                  'CAPACITY_EXCEEDED',
+                ),
+              ),
+            );
         }
         continue;
       }
@@ -291,9 +350,15 @@ export class RpcServer {
   async #handle(conn: Connection, msg: unknown): Promise<RpcResponse | undefined> {
     if (!isObject(msg) || msg.jsonrpc !== '2.0' || typeof msg.method !== 'string') {
       const id = isObject(msg) && isId(msg.id) ? msg.id : null;
-      return errorReply(id, RPC_INVALID_REQUEST, 'not a JSON-RPC 2.0 request (need jsonrpc "2.0" and a method)', 'BAD_REQUEST');
+      return errorReply(
+        id,
+        RPC_INVALID_REQUEST,
+        'not a JSON-RPC 2.0 request (need jsonrpc "2.0" and a method)',
+        'BAD_REQUEST',
+      );
     }
-    if (msg.id !== undefined && !isId(msg.id)) return errorReply(null, RPC_INVALID_REQUEST, 'id must be a string, number or null', 'BAD_REQUEST');
+    if (msg.id !== undefined && !isId(msg.id))
+      return errorReply(null, RPC_INVALID_REQUEST, 'id must be a string, number or null', 'BAD_REQUEST');
     const id = (msg.id ?? null) as string | number | null;
     const isNotification = msg.id === undefined;
     const method = msg.method;
@@ -306,34 +371,71 @@ export class RpcServer {
     // token holders are budgeted per operator, everyone else per address in a bucket of their own,
     // so anonymous traffic cannot use up an operator's calls
     if (caller ? !this.#callsPerToken.take(caller.name) : !this.#anonymousCalls.take(conn.address)) {
-      return errorReply(id, RPC_APP_ERROR, caller ? `too many calls for ${caller.name}; slow down` : 'too many calls without a valid token from this address; slow down', 'RATE_LIMITED');
+      return errorReply(
+        id,
+        RPC_APP_ERROR,
+        caller
+          ? `too many calls for ${caller.name}; slow down`
+          : 'too many calls without a valid token from this address; slow down',
+        'RATE_LIMITED',
+      );
     }
     if (conn.otherVersion !== undefined) {
-      return errorReply(id, RPC_APP_ERROR, `this client speaks control protocol ${conn.otherVersion}, the daemon speaks ${PROTOCOL_VERSION}: use the vcbridge CLI of the same release as vcbridged`, 'PROTOCOL_MISMATCH');
+      return errorReply(
+        id,
+        RPC_APP_ERROR,
+        `this client speaks control protocol ${conn.otherVersion}, the daemon speaks ${PROTOCOL_VERSION}: use the vcbridge CLI of the same release as vcbridged`,
+        'PROTOCOL_MISMATCH',
+      );
     }
     if (!caller) {
       return conn.badToken
         ? errorReply(id, RPC_APP_ERROR, 'the token is not valid for any operator', 'AUTH_INVALID')
-        : errorReply(id, RPC_APP_ERROR, 'authentication required: send "Authorization: Bearer <token>" when connecting', 'AUTH_REQUIRED');
+        : errorReply(
+            id,
+            RPC_APP_ERROR,
+            'authentication required: send "Authorization: Bearer <token>" when connecting',
+            'AUTH_REQUIRED',
+          );
     }
     const entry = this.#opts.router.get(method);
     if (!entry) return errorReply(id, RPC_METHOD_NOT_FOUND, `unknown method "${method}"`, 'METHOD_UNKNOWN');
     if (ROLE_RANK[caller.role] < ROLE_RANK[entry.role]) {
-      return this.#audited(caller, method, params, errorReply(id, RPC_APP_ERROR, `${method} needs the ${entry.role} role; ${caller.name} is ${caller.role}`, 'FORBIDDEN'));
+      return this.#audited(
+        caller,
+        method,
+        params,
+        errorReply(
+          id,
+          RPC_APP_ERROR,
+          `${method} needs the ${entry.role} role; ${caller.name} is ${caller.role}`,
+          'FORBIDDEN',
+        ),
+      );
     }
     let input = params;
     if (entry.schema) {
       const parsed = entry.schema.safeParse(params ?? {});
       if (!parsed.success) {
         const detail = parsed.error.issues.map((i) => `${i.path.join('.') || 'params'}: ${i.message}`).join('; ');
-        return this.#audited(caller, method, params, errorReply(id, RPC_INVALID_PARAMS, `bad params for ${method}: ${detail}`, 'PARAMS_INVALID'));
+        return this.#audited(
+          caller,
+          method,
+          params,
+          errorReply(id, RPC_INVALID_PARAMS, `bad params for ${method}: ${detail}`, 'PARAMS_INVALID'),
+        );
       }
       input = parsed.data;
     }
     if (method === 'subscribe') {
       const topics = new Set([...conn.topics, ...(input as { topics: string[] }).topics]);
       if (topics.size > API_LIMITS.maxTopicsPerConnection) {
-        return errorReply(id, RPC_INVALID_PARAMS, `a connection holds at most ${API_LIMITS.maxTopicsPerConnection} topics (it would have ${topics.size})`, 'PARAMS_INVALID');
+        return errorReply(
+          id,
+          RPC_INVALID_PARAMS,
+          `a connection holds at most ${API_LIMITS.maxTopicsPerConnection} topics (it would have ${topics.size})`,
+          'PARAMS_INVALID',
+        );
       }
     }
     try {
@@ -370,15 +472,28 @@ export class RpcServer {
     if (conn.ws.readyState !== conn.ws.OPEN) return;
     // replies cannot be skipped like notifications: a client that asks without reading is cut off
     if (conn.ws.bufferedAmount > API_LIMITS.maxBufferedBytes) {
-      this.#log.warn({ address: conn.address, actor: conn.caller?.name, buffered: conn.ws.bufferedAmount }, 'control client does not read its replies; closing it');
+      this.#log.warn(
+        { address: conn.address, actor: conn.caller?.name, buffered: conn.ws.bufferedAmount },
+        'control client does not read its replies; closing it',
+      );
       return this.#drop(conn, API_CLOSE.SLOW_READER, 'replies are not being read; reconnect');
     }
     conn.ws.send(frame);
   }
 }
 
-function errorReply(id: string | number | null, code: number, message: string, vcCode: VcErrorCode, details?: unknown): RpcResponse {
-  return { jsonrpc: '2.0', id, error: { code, message, data: details === undefined ? { code: vcCode } : { code: vcCode, details } } };
+function errorReply(
+  id: string | number | null,
+  code: number,
+  message: string,
+  vcCode: VcErrorCode,
+  details?: unknown,
+): RpcResponse {
+  return {
+    jsonrpc: '2.0',
+    id,
+    error: { code, message, data: details === undefined ? { code: vcCode } : { code: vcCode, details } },
+  };
 }
 
 /** The version a client announced in its upgrade request, when it differs from ours. A client that

@@ -18,26 +18,37 @@ interface Off<E extends string, A> {
 /** vcbridge_sip_messages_total by direction, method and response code (empty for requests). */
 export function feedSipMetrics(metrics: Metrics, sip: On<'message', SipMessageSeen>): void {
   sip.on('message', (m) => {
-    metrics.sipMessages.inc({ direction: m.direction, method: m.method, code: m.status === undefined ? '' : String(m.status) });
+    metrics.sipMessages.inc({
+      direction: m.direction,
+      method: m.method,
+      code: m.status === undefined ? '' : String(m.status),
+    });
   });
 }
 
 /** vcbridge_srtp_auth_failures_total by endpoint (the SIP leg's id is its endpoint id). The source
  *  is process-wide: the returned function detaches this daemon's listener when it stops. */
-export function feedSrtpMetrics(metrics: Metrics, srtp: On<'authFailure', { legId: string }> & Off<'authFailure', { legId: string }>): () => void {
+export function feedSrtpMetrics(
+  metrics: Metrics,
+  srtp: On<'authFailure', { legId: string }> & Off<'authFailure', { legId: string }>,
+): () => void {
   const on = (e: { legId: string }): void => void metrics.srtpAuthFailures.inc({ endpoint: e.legId });
   srtp.on('authFailure', on);
   return () => void srtp.off('authFailure', on);
 }
 
 /** vcbridge_endpoint_rtt_ms from every answered scheduled OPTIONS probe. */
-export function feedHealthMetrics(metrics: Metrics, health: On<'probe', { answered: boolean; rttMs: number | null }>): void {
+export function feedHealthMetrics(
+  metrics: Metrics,
+  health: On<'probe', { answered: boolean; rttMs: number | null }>,
+): void {
   health.on('probe', (p) => {
     if (p.answered && p.rttMs !== null) metrics.endpointRtt.observe(p.rttMs);
   });
 }
 
-type ConferenceSource = On<'participant', { conferenceId: string; participant: ParticipantView }> & On<'ended', { conferenceId: string }>;
+type ConferenceSource = On<'participant', { conferenceId: string; participant: ParticipantView }> &
+  On<'ended', { conferenceId: string }>;
 
 /** vcbridge_redials_total: a leg entering "redialing". The last state per leg is kept only while
  *  its conference lives, so the map is as small as the legs in progress. */
@@ -54,7 +65,10 @@ export function feedConferenceMetrics(metrics: Metrics, conferences: ConferenceS
 
 /** vcbridge_mixer_cpu_percent: the mixers' CPU time since the previous scrape as a percentage of
  *  one core over the same wall time (a gauge read at scrape time; null before the first interval). */
-export function mixerCpuPercent(busyMs: () => number, now: () => number = () => performance.now()): () => number | null {
+export function mixerCpuPercent(
+  busyMs: () => number,
+  now: () => number = () => performance.now(),
+): () => number | null {
   let last: { at: number; busy: number } | undefined;
   return () => {
     const at = now();

@@ -57,12 +57,22 @@ export class BrowserParticipant extends TypedEmitter<BrowserEvents> {
     this.#log = o.log.child({ component: 'conference.browser', conferenceId: o.conferenceId, participant: o.id });
   }
 
-  get state(): LegState { return this.#state; }
-  get connected(): boolean { return this.#state === 'connected'; }
-  get selfMuted(): boolean { return this.#selfMuted; }
-  get link(): BrowserLink | undefined { return this.#link; }
+  get state(): LegState {
+    return this.#state;
+  }
+  get connected(): boolean {
+    return this.#state === 'connected';
+  }
+  get selfMuted(): boolean {
+    return this.#selfMuted;
+  }
+  get link(): BrowserLink | undefined {
+    return this.#link;
+  }
   /** Sends video the SIP rooms could be shown. */
-  get hasVideo(): boolean { return this.#o.media.hasVideo(this.id); }
+  get hasVideo(): boolean {
+    return this.#o.media.hasVideo(this.id);
+  }
 
   /** A page connects (first time or again): a new link; the previous one is closed as replaced. */
   async connect(listen: BrowserListen): Promise<BrowserLink> {

@@ -20,13 +20,21 @@ export class CallRecord {
     this.#endpointId = o.endpointId;
   }
 
-  get open(): boolean { return this.#id !== undefined; }
+  get open(): boolean {
+    return this.#id !== undefined;
+  }
 
   /** A new attempt (closes the previous record as superseded if it was still open). */
   start(callId: string, direction: 'out' | 'in', startedAt: number): void {
     this.close('superseded');
     this.#summary = emptySummary();
-    this.#id = this.#cdr.open({ conferenceId: this.#conferenceId, endpointId: this.#endpointId, direction, callId, startedAt });
+    this.#id = this.#cdr.open({
+      conferenceId: this.#conferenceId,
+      endpointId: this.#endpointId,
+      direction,
+      callId,
+      startedAt,
+    });
   }
 
   answered(at: number, codecs: { audio: string | null; video: string | null; srtp: string | null }): void {

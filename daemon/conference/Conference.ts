@@ -55,7 +55,10 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
   #ending: Promise<void> | undefined;
 
   static async create(setup: ConferenceSetup, deps: ConferenceDeps): Promise<Conference> {
-    const media = await ConferenceMedia.create({ router: setup.router, log: deps.log.child({ conferenceId: setup.row.id }) });
+    const media = await ConferenceMedia.create({
+      router: setup.router,
+      log: deps.log.child({ conferenceId: setup.row.id }),
+    });
     return new Conference(setup, deps, media);
   }
 
@@ -91,13 +94,16 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
       this.emit('stats', { endpointId: p.id, stats: p.recordStats(s) });
     });
     this.control = new MeetingControl({
-      conferenceId: row.id, clock: deps.clock,
+      conferenceId: row.id,
+      clock: deps.clock,
       assertLive: () => this.#assertLive(),
       require: (id) => void this.#require(id),
       everyone: () => [...this.#participants.keys(), ...this.#browsers.keys()],
       rollcallDefault: () => this.endpointIds.filter((id) => id !== this.#chair && id !== this.#upstream),
       present: () => this.#presentIds(),
-      showable: (target, id) => this.#presentIds().includes(id) && this.#media.hasVideo(id) &&
+      showable: (target, id) =>
+        this.#presentIds().includes(id) &&
+        this.#media.hasVideo(id) &&
         (target === null || this.#browsers.has(target) || this.#media.canView(target, id)),
       floor: () => this.#floor,
       setFloor: (id) => this.setFloor(id),
@@ -109,13 +115,27 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
     for (const ep of setup.endpoints) this.#add(ep);
   }
 
-  get phase(): Phase { return this.#phase; }
-  get live(): boolean { return this.#phase === 'starting' || this.#phase === 'active'; }
-  get mode(): ConferenceMode { return this.#mode; }
-  get endsAt(): number | null { return this.#endsAt; }
-  get locked(): boolean { return this.#locked; }
-  get endpointIds(): string[] { return [...this.#participants.keys()]; }
-  get media(): ConferenceMedia { return this.#media; }
+  get phase(): Phase {
+    return this.#phase;
+  }
+  get live(): boolean {
+    return this.#phase === 'starting' || this.#phase === 'active';
+  }
+  get mode(): ConferenceMode {
+    return this.#mode;
+  }
+  get endsAt(): number | null {
+    return this.#endsAt;
+  }
+  get locked(): boolean {
+    return this.#locked;
+  }
+  get endpointIds(): string[] {
+    return [...this.#participants.keys()];
+  }
+  get media(): ConferenceMedia {
+    return this.#media;
+  }
 
   /** Which participants are still wanted (not hung up): they occupy their endpoint. */
   occupies(endpointId: string): boolean {
@@ -132,8 +152,15 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
 
   view(): ConferenceView {
     return {
-      id: this.id, title: this.title, state: this.#phase, mode: this.#mode, chair: this.#chair, upstream: this.#upstream,
-      floor: this.#decision.source, locked: this.#locked, startedAt: new Date(this.startedAt).toISOString(),
+      id: this.id,
+      title: this.title,
+      state: this.#phase,
+      mode: this.#mode,
+      chair: this.#chair,
+      upstream: this.#upstream,
+      floor: this.#decision.source,
+      locked: this.#locked,
+      startedAt: new Date(this.startedAt).toISOString(),
       endsAt: this.#endsAt === null ? null : new Date(this.#endsAt).toISOString(),
       ...(this.scheduleId ? { scheduleId: this.scheduleId } : {}),
       ...this.control.view(),
@@ -147,12 +174,22 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
     this.#assertLive();
     let b = this.#browsers.get(id);
     if (b) return b;
-    if (this.#participants.has(id)) throw new VcError('BAD_REQUEST', `${id} is a configured site of conference ${this.id}, not a browser seat`);
-    b = new BrowserParticipant({ id, name, conferenceId: this.id, media: this.#media, log: this.#d.log, clock: this.#d.clock });
-    b.on('media', () => this.#apply()).on('event', (m) => this.#event(m)).on('changed', () => {
-      this.#apply();
-      this.#publish(id);
+    if (this.#participants.has(id))
+      throw new VcError('BAD_REQUEST', `${id} is a configured site of conference ${this.id}, not a browser seat`);
+    b = new BrowserParticipant({
+      id,
+      name,
+      conferenceId: this.id,
+      media: this.#media,
+      log: this.#d.log,
+      clock: this.#d.clock,
     });
+    b.on('media', () => this.#apply())
+      .on('event', (m) => this.#event(m))
+      .on('changed', () => {
+        this.#apply();
+        this.#publish(id);
+      });
     this.#browsers.set(id, b);
     return b;
   }
@@ -163,12 +200,17 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
 
   mute(ids: string[] | 'all', muted: boolean, opts: { exceptChair?: boolean } = {}): void {
     this.#assertLive();
-    const list = ids === 'all' ? [...this.#participants.keys(), ...this.#browsers.keys()] : ids.map((id) => this.#require(id).id);
+    const list =
+      ids === 'all' ? [...this.#participants.keys(), ...this.#browsers.keys()] : ids.map((id) => this.#require(id).id);
     for (const id of list) {
       if (ids === 'all' && opts.exceptChair && id === this.#chair) this.#overrides.set(id, false);
       else this.#overrides.set(id, muted);
     }
-    this.#event(ids === 'all' ? `${muted ? 'muted' : 'unmuted'} all${opts.exceptChair ? ' except the chair' : ''}` : `${muted ? 'muted' : 'unmuted'} ${list.join(', ')}`);
+    this.#event(
+      ids === 'all'
+        ? `${muted ? 'muted' : 'unmuted'} all${opts.exceptChair ? ' except the chair' : ''}`
+        : `${muted ? 'muted' : 'unmuted'} ${list.join(', ')}`,
+    );
     this.#apply();
   }
 
@@ -260,15 +302,17 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
 
   /** The worker under our router died: rebuild the media on `router` and re-INVITE every leg. */
   rebuild(router: ms.Router): Promise<void> {
-    this.#rebuilding = this.#rebuilding.then(async () => {
-      if (!this.live) return;
-      const t0 = this.#d.clock.now();
-      this.#event('media worker died: rebuilding the conference on another worker');
-      await this.#media.rebuild(router);
-      await Promise.all([...this.#participants.values()].map((p) => p.reinvite()));
-      this.#apply();
-      this.#event(`media rebuilt in ${this.#d.clock.now() - t0} ms`);
-    }).catch((err: unknown) => this.#log.error({ err }, 'rebuilding the conference failed'));
+    this.#rebuilding = this.#rebuilding
+      .then(async () => {
+        if (!this.live) return;
+        const t0 = this.#d.clock.now();
+        this.#event('media worker died: rebuilding the conference on another worker');
+        await this.#media.rebuild(router);
+        await Promise.all([...this.#participants.values()].map((p) => p.reinvite()));
+        this.#apply();
+        this.#event(`media rebuilt in ${this.#d.clock.now() - t0} ms`);
+      })
+      .catch((err: unknown) => this.#log.error({ err }, 'rebuilding the conference failed'));
     return this.#rebuilding;
   }
 
@@ -297,9 +341,17 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
 
   #add(ep: Endpoint): Participant {
     const p = new Participant({
-      conferenceId: this.id, endpoint: ep, signalling: this.#d.signalling, ports: this.#d.ports,
-      router: () => this.#media.router, announcedAddress: this.#d.announcedAddress, cdr: this.#d.cdr,
-      log: this.#d.log, clock: this.#d.clock, rtpTimeoutMs: this.#d.rtpTimeoutMs, pinDelayMs: this.#d.pinDelayMs,
+      conferenceId: this.id,
+      endpoint: ep,
+      signalling: this.#d.signalling,
+      ports: this.#d.ports,
+      router: () => this.#media.router,
+      announcedAddress: this.#d.announcedAddress,
+      cdr: this.#d.cdr,
+      log: this.#d.log,
+      clock: this.#d.clock,
+      rtpTimeoutMs: this.#d.rtpTimeoutMs,
+      pinDelayMs: this.#d.pinDelayMs,
       media: {
         attach: async (id, leg) => {
           await this.#media.addLeg(id, leg);
@@ -333,7 +385,8 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
   /** Legs attached to the media and browsers connected: who can be heard and shown. */
   #presentIds(): string[] {
     const attached = new Set(this.#media.legIds);
-    return [...this.#participants.keys()].filter((id) => attached.has(id))
+    return [...this.#participants.keys()]
+      .filter((id) => attached.has(id))
       .concat([...this.#browsers.values()].filter((b) => b.connected).map((b) => b.id));
   }
 
@@ -342,28 +395,47 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
     if (!this.live) return;
     const before = this.#decision;
     const d = decideFloor({
-      mode: this.#mode, chair: this.#chair, upstream: this.#upstream, floor: this.#floor, speaker: this.#speakers.speaker,
-      previousSpeaker: this.#speakers.previous, selections: this.#selections, overrides: this.#overrides,
+      mode: this.#mode,
+      chair: this.#chair,
+      upstream: this.#upstream,
+      floor: this.#floor,
+      speaker: this.#speakers.speaker,
+      previousSpeaker: this.#speakers.previous,
+      selections: this.#selections,
+      overrides: this.#overrides,
       present: this.#presentIds(),
       poll: this.control.polled,
       // a browser gets every stream, so it can be shown anyone who sends video
-      canView: (t, s) => (this.#browsers.has(t) ? this.#media.hasVideo(s)
-        : this.#media.canView(t, s) || (this.control.multiview.layoutOf(t) === 'off' && this.#media.canTranscode(t, s))),
+      canView: (t, s) =>
+        this.#browsers.has(t)
+          ? this.#media.hasVideo(s)
+          : this.#media.canView(t, s) ||
+            (this.control.multiview.layoutOf(t) === 'off' && this.#media.canTranscode(t, s)),
     });
     this.#decision = d;
     // the pictures are planned now (conf show reports them at once) and composed in the chain below
-    const plan = this.control.multiview.plan(pictureTargets(this.#media, d), pictureSeats(this.#media, this.#participants, this.#browsers), d.source);
+    const plan = this.control.multiview.plan(
+      pictureTargets(this.#media, d),
+      pictureSeats(this.#media, this.#participants, this.#browsers),
+      d.source,
+    );
     if (JSON.stringify([...plan]) !== JSON.stringify([...this.#plan])) {
       this.#plan = plan;
       this.#emitState();
     }
     for (const [id, muted] of d.muted) this.#media.setMuted(id, muted);
     for (const id of [...this.#participants.keys(), ...this.#browsers.keys()]) {
-      if (before.muted.get(id) !== d.muted.get(id) || (before.source === id) !== (d.source === id) ||
-        (this.#browsers.has(id) && before.views.get(id) !== d.views.get(id))) this.#publish(id);
+      if (
+        before.muted.get(id) !== d.muted.get(id) ||
+        (before.source === id) !== (d.source === id) ||
+        (this.#browsers.has(id) && before.views.get(id) !== d.views.get(id))
+      )
+        this.#publish(id);
     }
     if (before.source !== d.source) this.#emitState();
-    this.#applying = this.#applying.then(() => this.#showViews()).catch((err: unknown) => this.#log.error({ err }, 'switching views failed'));
+    this.#applying = this.#applying
+      .then(() => this.#showViews())
+      .catch((err: unknown) => this.#log.error({ err }, 'switching views failed'));
   }
 
   async #showViews(): Promise<void> {
@@ -387,8 +459,15 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
     const muted = this.#decision.muted.get(p.id) ?? this.#overrides.get(p.id) ?? false;
     const raised = this.control.handAt(p.id);
     const hand = raised === undefined ? {} : { handRaisedAt: new Date(raised).toISOString() };
-    if (p instanceof BrowserParticipant) return { ...p.view({ muted, hasFloor: this.#decision.source === p.id, viewing: this.#decision.views.get(p.id) ?? null }), ...hand };
-    return { ...participantView(p, { muted, hasFloor: this.#decision.source === p.id, viewing: this.#media.viewing(p.id) }), ...hand };
+    if (p instanceof BrowserParticipant)
+      return {
+        ...p.view({ muted, hasFloor: this.#decision.source === p.id, viewing: this.#decision.views.get(p.id) ?? null }),
+        ...hand,
+      };
+    return {
+      ...participantView(p, { muted, hasFloor: this.#decision.source === p.id, viewing: this.#media.viewing(p.id) }),
+      ...hand,
+    };
   }
 
   #publish(endpointId: string): void {
@@ -407,11 +486,19 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
 
   #require(endpointId: string): Participant | BrowserParticipant {
     const p = this.#participants.get(endpointId) ?? this.#browsers.get(endpointId);
-    if (!p) throw new VcError('PARTICIPANT_UNKNOWN', `${endpointId} is not in conference ${this.id} (${this.endpointIds.join(', ')})`);
+    if (!p)
+      throw new VcError(
+        'PARTICIPANT_UNKNOWN',
+        `${endpointId} is not in conference ${this.id} (${this.endpointIds.join(', ')})`,
+      );
     return p;
   }
 
   #assertLive(): void {
-    if (!this.live) throw new VcError('CONFERENCE_ENDED', `conference ${this.id} has ${this.#phase === 'ending' ? 'been asked to end' : 'ended'}`);
+    if (!this.live)
+      throw new VcError(
+        'CONFERENCE_ENDED',
+        `conference ${this.id} has ${this.#phase === 'ending' ? 'been asked to end' : 'ended'}`,
+      );
   }
 }

@@ -41,7 +41,8 @@ export class ConferenceGauges {
     const out: LegLoss[] = [];
     for (const c of this.#live()) {
       for (const p of c.view().participants) {
-        if (p.state === 'connected' && p.stats?.lossPct != null) out.push({ conference: c.id, endpoint: p.endpointId, lossPct: p.stats.lossPct });
+        if (p.state === 'connected' && p.stats?.lossPct != null)
+          out.push({ conference: c.id, endpoint: p.endpointId, lossPct: p.stats.lossPct });
       }
     }
     return out;

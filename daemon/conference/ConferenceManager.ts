@@ -49,8 +49,12 @@ export class ConferenceManager extends TypedEmitter<ManagerEvents> {
     this.#log = o.log.child({ component: 'conference.manager' });
     this.#clock = o.clock ?? systemClock;
     this.#recorder = new BatchWriter({
-      write: (rows) => o.store.stats.insertMany(rows), clock: this.#clock, log: o.log.child({ component: 'conference.stats' }),
-      what: 'leg stats samples', flushMs: 1000, maxBatch: 500,
+      write: (rows) => o.store.stats.insertMany(rows),
+      clock: this.#clock,
+      log: o.log.child({ component: 'conference.stats' }),
+      what: 'leg stats samples',
+      flushMs: 1000,
+      maxBatch: 500,
     });
     this.#crashResume = new CrashResume(o.store, this.#log);
     this.#offIncoming = o.signalling.onIncoming((sig) => this.#incoming(sig));
@@ -68,19 +72,33 @@ export class ConferenceManager extends TypedEmitter<ManagerEvents> {
     const endpoints = this.#resolveEndpoints(cfg, p);
     const limits = cfg.scheduler;
     if (this.#live.size >= limits.maxConcurrentConferences) {
-      throw new VcError('CAPACITY_EXCEEDED', `${this.#live.size} conferences are running; at most ${limits.maxConcurrentConferences} at once (scheduler.maxConcurrentConferences)`);
+      throw new VcError(
+        'CAPACITY_EXCEEDED',
+        `${this.#live.size} conferences are running; at most ${limits.maxConcurrentConferences} at once (scheduler.maxConcurrentConferences)`,
+      );
     }
     const legs = [...this.#live.values()].reduce((n, c) => n + c.endpointIds.length, 0) + endpoints.length;
-    if (legs > limits.maxLegs) throw new VcError('CAPACITY_EXCEEDED', `${legs} call legs would exceed scheduler.maxLegs (${limits.maxLegs})`);
+    if (legs > limits.maxLegs)
+      throw new VcError('CAPACITY_EXCEEDED', `${legs} call legs would exceed scheduler.maxLegs (${limits.maxLegs})`);
     const now = this.#clock.now();
     const endsAt = p.endsAt ? Date.parse(p.endsAt) : p.durationMinutes ? now + p.durationMinutes * 60_000 : null;
     const row = this.#o.store.conferences.create({
-      title: p.title, scheduleId: p.scheduleId ?? null, occurrenceStartUtc: p.occurrenceStart ? Date.parse(p.occurrenceStart) : null,
-      mode: p.mode ?? 'broadcast', chair: p.chair ?? null, upstream: p.upstream ?? null, startedAt: now, endsAt,
-      endpoints: endpoints.map((e) => e.id), createdBy,
+      title: p.title,
+      scheduleId: p.scheduleId ?? null,
+      occurrenceStartUtc: p.occurrenceStart ? Date.parse(p.occurrenceStart) : null,
+      mode: p.mode ?? 'broadcast',
+      chair: p.chair ?? null,
+      upstream: p.upstream ?? null,
+      startedAt: now,
+      endsAt,
+      endpoints: endpoints.map((e) => e.id),
+      createdBy,
     });
     const conf = await this.#launch(row, endpoints);
-    this.#log.info({ conferenceId: row.id, title: row.title, endpoints: conf.endpointIds, createdBy }, 'conference starting');
+    this.#log.info(
+      { conferenceId: row.id, title: row.title, endpoints: conf.endpointIds, createdBy },
+      'conference starting',
+    );
     return conf.view();
   }
 
@@ -92,7 +110,9 @@ export class ConferenceManager extends TypedEmitter<ManagerEvents> {
    */
   async resumeActive(): Promise<string[]> {
     return this.#crashResume.resume({
-      endpoints: this.#o.config().endpoints, now: () => this.#clock.now(), closing: () => this.#closed,
+      endpoints: this.#o.config().endpoints,
+      now: () => this.#clock.now(),
+      closing: () => this.#closed,
       launch: (row, endpoints) => this.#launch(row, endpoints),
     });
   }
@@ -103,11 +123,20 @@ export class ConferenceManager extends TypedEmitter<ManagerEvents> {
     let conf: Conference;
     try {
       const router = await this.#o.pool.routerFor(row.id, { weight: endpoints.length });
-      conf = await Conference.create({ row, endpoints, router }, {
-        log: this.#o.log, clock: this.#clock, signalling: this.#o.signalling, ports: this.#o.ports, cdr: this.#o.store.cdr,
-        announcedAddress: cfg.media.announcedAddress, rtpTimeoutMs: this.#o.rtpTimeoutMs ?? 10_000,
-        pinDelayMs: this.#o.pinDelayMs ?? 1000, statsIntervalMs: this.#o.statsIntervalMs ?? 2000,
-      });
+      conf = await Conference.create(
+        { row, endpoints, router },
+        {
+          log: this.#o.log,
+          clock: this.#clock,
+          signalling: this.#o.signalling,
+          ports: this.#o.ports,
+          cdr: this.#o.store.cdr,
+          announcedAddress: cfg.media.announcedAddress,
+          rtpTimeoutMs: this.#o.rtpTimeoutMs ?? 10_000,
+          pinDelayMs: this.#o.pinDelayMs ?? 1000,
+          statsIntervalMs: this.#o.statsIntervalMs ?? 2000,
+        },
+      );
     } catch (err) {
       this.#o.pool.releaseRouter(row.id);
       this.#o.store.conferences.end(row.id, `could not start: ${(err as Error).message}`);
@@ -124,8 +153,13 @@ export class ConferenceManager extends TypedEmitter<ManagerEvents> {
   list(opts: { all?: boolean; since?: number } = {}): ConferenceView[] {
     if (!opts.all) return [...this.#live.values()].map((c) => c.view());
     const cfg = this.#o.config();
-    return this.#o.store.conferences.list({ since: opts.since }).map((row) => this.#live.get(row.id)?.view()
-      ?? storedConferenceView(row, this.#o.store.cdr.list({ conferenceId: row.id, limit: 1000 }), cfg.endpoints));
+    return this.#o.store.conferences
+      .list({ since: opts.since })
+      .map(
+        (row) =>
+          this.#live.get(row.id)?.view() ??
+          storedConferenceView(row, this.#o.store.cdr.list({ conferenceId: row.id, limit: 1000 }), cfg.endpoints),
+      );
   }
 
   show(id: string): ConferenceView {
@@ -133,7 +167,11 @@ export class ConferenceManager extends TypedEmitter<ManagerEvents> {
     if (live) return live.view();
     const row = this.#o.store.conferences.get(id);
     if (!row) throw new VcError('CONFERENCE_UNKNOWN', `no conference with id "${id}" (see \`vcbridge conf list\`)`);
-    return storedConferenceView(row, this.#o.store.cdr.list({ conferenceId: id, limit: 1000 }), this.#o.config().endpoints);
+    return storedConferenceView(
+      row,
+      this.#o.store.cdr.list({ conferenceId: id, limit: 1000 }),
+      this.#o.config().endpoints,
+    );
   }
 
   /** A live conference, for operator actions. */
@@ -167,8 +205,10 @@ export class ConferenceManager extends TypedEmitter<ManagerEvents> {
     const c = this.get(id);
     const ep = this.#endpoint(this.#o.config(), endpointId);
     const other = this.#occupiedBy(endpointId);
-    if (other && other !== c) throw new VcError('ENDPOINT_BUSY', `${endpointId} is in conference ${other.id} ("${other.title}")`);
-    if (!c.endpointIds.includes(endpointId)) this.#o.store.conferences.update(id, { endpoints: [...c.endpointIds, endpointId] });
+    if (other && other !== c)
+      throw new VcError('ENDPOINT_BUSY', `${endpointId} is in conference ${other.id} ("${other.title}")`);
+    if (!c.endpointIds.includes(endpointId))
+      this.#o.store.conferences.update(id, { endpoints: [...c.endpointIds, endpointId] });
     return c.dial(ep);
   }
 
@@ -212,7 +252,9 @@ export class ConferenceManager extends TypedEmitter<ManagerEvents> {
       this.emit('participant', { conferenceId, participant });
       this.#trackInCall(conferenceId, participant);
     });
-    c.on('event', (message) => this.emit('event', { conferenceId, at: new Date(this.#clock.now()).toISOString(), message }));
+    c.on('event', (message) =>
+      this.emit('event', { conferenceId, at: new Date(this.#clock.now()).toISOString(), message }),
+    );
     c.on('stats', (s) => {
       this.#recorder.add(toStoredSample(conferenceId, s.endpointId, s.stats));
       this.emit('stats', { conferenceId, ...s });
@@ -247,9 +289,14 @@ export class ConferenceManager extends TypedEmitter<ManagerEvents> {
     this.#clock.clearTimeout(this.#endTimers.get(c.id));
     this.#endTimers.delete(c.id);
     if (c.scheduleId || c.endsAt === null) return;
-    const t = this.#clock.setTimeout(() => {
-      void c.end('planned end reached').catch((err: unknown) => this.#log.error({ err, conferenceId: c.id }, 'ending failed'));
-    }, Math.max(0, c.endsAt - this.#clock.now()));
+    const t = this.#clock.setTimeout(
+      () => {
+        void c
+          .end('planned end reached')
+          .catch((err: unknown) => this.#log.error({ err, conferenceId: c.id }, 'ending failed'));
+      },
+      Math.max(0, c.endsAt - this.#clock.now()),
+    );
     t.unref?.();
     this.#endTimers.set(c.id, t);
   }
@@ -260,9 +307,14 @@ export class ConferenceManager extends TypedEmitter<ManagerEvents> {
     if (group === undefined) return sites ? [...sites] : null;
     const cfg = this.#o.config();
     if (!cfg.groups.some((g) => g.id === group)) {
-      throw new VcError('GROUP_UNKNOWN', `no group "${group}" in the site config (groups: ${cfg.groups.map((g) => g.id).join(', ') || 'none'})`);
+      throw new VcError(
+        'GROUP_UNKNOWN',
+        `no group "${group}" in the site config (groups: ${cfg.groups.map((g) => g.id).join(', ') || 'none'})`,
+      );
     }
-    const inGroup = cfg.endpoints.filter((e) => e.groups.includes(group) && c.endpointIds.includes(e.id)).map((e) => e.id);
+    const inGroup = cfg.endpoints
+      .filter((e) => e.groups.includes(group) && c.endpointIds.includes(e.id))
+      .map((e) => e.id);
     if (inGroup.length === 0) throw new VcError('BAD_REQUEST', `no site of group "${group}" is in conference ${id}`);
     return [...new Set([...(sites ?? []), ...inGroup])];
   }
@@ -276,24 +328,32 @@ export class ConferenceManager extends TypedEmitter<ManagerEvents> {
     if (p.chair) push(p.chair);
     if (p.group !== undefined) {
       if (!cfg.groups.some((g) => g.id === p.group)) {
-        throw new VcError('GROUP_UNKNOWN', `no group "${p.group}" in the site config (groups: ${cfg.groups.map((g) => g.id).join(', ') || 'none'})`);
+        throw new VcError(
+          'GROUP_UNKNOWN',
+          `no group "${p.group}" in the site config (groups: ${cfg.groups.map((g) => g.id).join(', ') || 'none'})`,
+        );
       }
       for (const e of cfg.endpoints) if (e.groups.includes(p.group)) push(e.id);
     }
     for (const id of p.endpoints ?? []) push(id);
-    if (ids.length === 0) throw new VcError('BAD_REQUEST', 'a conference needs at least one endpoint (--endpoints or --group)');
+    if (ids.length === 0)
+      throw new VcError('BAD_REQUEST', 'a conference needs at least one endpoint (--endpoints or --group)');
     const endpoints = ids.map((id) => this.#endpoint(cfg, id));
     const busy = endpoints.map((e) => [e.id, this.#occupiedBy(e.id)] as const).filter(([, c]) => c);
     if (busy.length) {
-      throw new VcError('ENDPOINT_BUSY', busy.map(([id, c]) => `${id} is in conference ${c!.id} ("${c!.title}")`).join('; '),
-        { endpoints: busy.map(([id]) => id) });
+      throw new VcError(
+        'ENDPOINT_BUSY',
+        busy.map(([id, c]) => `${id} is in conference ${c!.id} ("${c!.title}")`).join('; '),
+        { endpoints: busy.map(([id]) => id) },
+      );
     }
     return endpoints;
   }
 
   #endpoint(cfg: SiteConfig, id: string): Endpoint {
     const ep = cfg.endpoints.find((e) => e.id === id);
-    if (!ep) throw new VcError('ENDPOINT_UNKNOWN', `no endpoint "${id}" in the site config (see \`vcbridge endpoints\`)`);
+    if (!ep)
+      throw new VcError('ENDPOINT_UNKNOWN', `no endpoint "${id}" in the site config (see \`vcbridge endpoints\`)`);
     return ep;
   }
 

@@ -19,13 +19,20 @@ export class CrashResume {
   readonly #log: Logger;
   #stale: ConferenceRow[];
 
-  constructor(store: { conferences: Pick<ConferenceRepo, 'list' | 'end'>; cdr: Pick<CdrRepo, 'closeDangling'> }, log: Logger) {
+  constructor(
+    store: { conferences: Pick<ConferenceRepo, 'list' | 'end'>; cdr: Pick<CdrRepo, 'closeDangling'> },
+    log: Logger,
+  ) {
     this.#conferences = store.conferences;
     this.#log = log;
     // the calls of the last run are gone with its process; its meetings are resumed (resume())
     this.#stale = store.conferences.list({ state: 'active', limit: 10_000 });
     const dangling = store.cdr.closeDangling('the daemon stopped during the call');
-    if (this.#stale.length || dangling) log.warn({ conferences: this.#stale.map((c) => c.id), legs: dangling }, 'conferences and call records left open by the last run');
+    if (this.#stale.length || dangling)
+      log.warn(
+        { conferences: this.#stale.map((c) => c.id), legs: dangling },
+        'conferences and call records left open by the last run',
+      );
   }
 
   /**
@@ -37,16 +44,24 @@ export class CrashResume {
     this.#stale = [];
     const resumed: string[] = [];
     for (const row of stale) {
-      const endpoints = row.endpoints.map((id) => ctx.endpoints.find((e) => e.id === id)).filter((e): e is Endpoint => e !== undefined);
+      const endpoints = row.endpoints
+        .map((id) => ctx.endpoints.find((e) => e.id === id))
+        .filter((e): e is Endpoint => e !== undefined);
       const over = row.endsAt !== null && row.endsAt <= ctx.now();
       if (over || endpoints.length === 0 || ctx.closing()) {
-        this.#conferences.end(row.id, over ? 'its planned end passed while the daemon was not running' : 'the daemon stopped while it was running');
+        this.#conferences.end(
+          row.id,
+          over ? 'its planned end passed while the daemon was not running' : 'the daemon stopped while it was running',
+        );
         continue;
       }
       try {
         const conf = await ctx.launch(row, endpoints);
         conf.notice('resumed after a daemon restart: dialling every site again');
-        this.#log.warn({ conferenceId: row.id, title: row.title, endpoints: conf.endpointIds }, 'conference resumed after a restart');
+        this.#log.warn(
+          { conferenceId: row.id, title: row.title, endpoints: conf.endpointIds },
+          'conference resumed after a restart',
+        );
         resumed.push(row.id);
       } catch (err) {
         this.#log.error({ err, conferenceId: row.id }, 'could not resume a conference after a restart');

@@ -90,7 +90,10 @@ export class MeetingControl {
         return id;
       }
     }
-    throw new VcError('PARTICIPANT_UNKNOWN', `no site of the roll-call list is connected (${list.join(', ') || 'empty list'})`);
+    throw new VcError(
+      'PARTICIPANT_UNKNOWN',
+      `no site of the roll-call list is connected (${list.join(', ') || 'empty list'})`,
+    );
   }
 
   /** Start (or restart) auto-polling; `sites` null: every participant but the target. */
@@ -106,14 +109,20 @@ export class MeetingControl {
       showable: (id) => h.showable(full.target, id),
       switched: (current) => {
         if (this.#polling !== polling) return;
-        h.event(current ? `polling: ${full.target ? `${full.target} sees` : 'everyone sees'} ${current}` : 'polling: no site of the list can be shown now');
+        h.event(
+          current
+            ? `polling: ${full.target ? `${full.target} sees` : 'everyone sees'} ${current}`
+            : 'polling: no site of the list can be shown now',
+        );
         h.apply();
         h.emitState();
       },
     });
     this.#polling?.stop();
     this.#polling = polling;
-    h.event(`polling started: every ${full.intervalSeconds} s through ${sites.join(', ')}${full.target ? ` (what ${full.target} sees)` : ''}`);
+    h.event(
+      `polling started: every ${full.intervalSeconds} s through ${sites.join(', ')}${full.target ? ` (what ${full.target} sees)` : ''}`,
+    );
     polling.start();
     h.emitState();
   }
@@ -196,7 +205,9 @@ export class MeetingControl {
     if (forSite !== undefined) this.#h.require(forSite);
     if (site !== 'auto') this.#h.require(site);
     this.multiview.setPane(n, site === 'auto' ? null : site, forSite);
-    this.#h.event(`pane ${n} ${site === 'auto' ? 'filled automatically' : `shows ${site}`}${forSite ? ` for ${forSite}` : ''}`);
+    this.#h.event(
+      `pane ${n} ${site === 'auto' ? 'filled automatically' : `shows ${site}`}${forSite ? ` for ${forSite}` : ''}`,
+    );
     this.#h.apply();
     this.#h.emitState();
   }

@@ -23,7 +23,14 @@ import type { types as ms } from 'mediasoup';
 import { toApiStats } from './statsView.js';
 import { CallRecord } from './CallRecord.js';
 import { failureReason, isPermanentFailure, redialDelayMs, STABLE_CALL_MS } from './redial.js';
-import type { CallEnded, DialFailureDetails, IncomingSignal, ParticipantMediaHooks, SignalCall, Signalling } from './Signalling.js';
+import type {
+  CallEnded,
+  DialFailureDetails,
+  IncomingSignal,
+  ParticipantMediaHooks,
+  SignalCall,
+  Signalling,
+} from './Signalling.js';
 
 export interface ParticipantDeps {
   conferenceId: string;
@@ -50,7 +57,11 @@ type ParticipantEvents = {
   dtmf: [{ digit: string; via: 'rfc4733' | 'info' }];
 };
 
-interface Live { call: SignalCall; leg: SipMediaLeg; off: () => void }
+interface Live {
+  call: SignalCall;
+  leg: SipMediaLeg;
+  off: () => void;
+}
 
 const BYE_WAIT_MS = 2000;
 
@@ -82,18 +93,40 @@ export class Participant extends TypedEmitter<ParticipantEvents> {
     this.#record = new CallRecord({ cdr: d.cdr, clock: d.clock, conferenceId: d.conferenceId, endpointId: this.id });
   }
 
-  get state(): LegState { return this.#state; }
-  get reason(): string | undefined { return this.#reason; }
-  get direction(): 'out' | 'in' { return this.#direction; }
-  get attempts(): number { return this.#attempts; }
-  get connectedAt(): number | undefined { return this.#connectedAt; }
-  get nextRedialAt(): number | undefined { return this.#nextRedialAt; }
-  get stats(): LegStats | undefined { return this.#stats; }
-  get leg(): SipMediaLeg | undefined { return this.#live?.leg; }
-  get callId(): string | undefined { return this.#live?.call.callId; }
-  get connected(): boolean { return this.#state === 'connected'; }
+  get state(): LegState {
+    return this.#state;
+  }
+  get reason(): string | undefined {
+    return this.#reason;
+  }
+  get direction(): 'out' | 'in' {
+    return this.#direction;
+  }
+  get attempts(): number {
+    return this.#attempts;
+  }
+  get connectedAt(): number | undefined {
+    return this.#connectedAt;
+  }
+  get nextRedialAt(): number | undefined {
+    return this.#nextRedialAt;
+  }
+  get stats(): LegStats | undefined {
+    return this.#stats;
+  }
+  get leg(): SipMediaLeg | undefined {
+    return this.#live?.leg;
+  }
+  get callId(): string | undefined {
+    return this.#live?.call.callId;
+  }
+  get connected(): boolean {
+    return this.#state === 'connected';
+  }
   /** Still part of the meeting (not hung up by the operator, not ended). */
-  get wanted(): boolean { return this.#state !== 'hungup' && this.#state !== 'ended'; }
+  get wanted(): boolean {
+    return this.#state !== 'hungup' && this.#state !== 'ended';
+  }
 
   /** Dial now (first dial, operator redial). No-op while a call is up or being set up. */
   dial(): void {
@@ -181,7 +214,9 @@ export class Participant extends TypedEmitter<ParticipantEvents> {
       leg = await this.#createLeg();
       if (gen !== this.#gen) return leg.close();
       const call = await this.#d.signalling.dial({
-        endpoint: ep, local: leg.localDescription(), signal: abort.signal,
+        endpoint: ep,
+        local: leg.localDescription(),
+        signal: abort.signal,
         onProgress: (p) => {
           if (gen !== this.#gen) return;
           if (p.callId && callId === undefined) {
@@ -247,8 +282,13 @@ export class Participant extends TypedEmitter<ParticipantEvents> {
 
   #createLeg(): Promise<SipMediaLeg> {
     return SipMediaLeg.create({
-      id: this.id, router: this.#d.router(), ports: this.#d.ports, log: this.#d.log, clock: this.#d.clock,
-      announcedAddress: this.#d.announcedAddress, rtpTimeoutMs: this.#d.rtpTimeoutMs,
+      id: this.id,
+      router: this.#d.router(),
+      ports: this.#d.ports,
+      log: this.#d.log,
+      clock: this.#d.clock,
+      announcedAddress: this.#d.announcedAddress,
+      rtpTimeoutMs: this.#d.rtpTimeoutMs,
     });
   }
 
@@ -260,7 +300,10 @@ export class Participant extends TypedEmitter<ParticipantEvents> {
       if (gen === this.#gen) this.#dropped(e.by === 'remote' ? `ended by the site: ${e.reason}` : e.reason, false);
     };
     const onMedia = (m: NegotiatedMedia): void => {
-      if (gen === this.#gen && this.#live) void this.#applyRemote(this.#live, m).catch((err: unknown) => this.#log.warn({ err }, 'cannot apply renegotiated media'));
+      if (gen === this.#gen && this.#live)
+        void this.#applyRemote(this.#live, m).catch((err: unknown) =>
+          this.#log.warn({ err }, 'cannot apply renegotiated media'),
+        );
     };
     const onKeyframe = (): void => this.#d.media.keyframeWanted(this.id);
     const onTimeout = (e: { kind: string; silentMs: number }): void => {
@@ -296,11 +339,24 @@ export class Participant extends TypedEmitter<ParticipantEvents> {
     await leg.setRemote(call.remote);
     if (gen !== this.#gen) return;
     this.#connectedAt = this.#d.clock.now();
-    this.#record.answered(this.#connectedAt, { audio: codecOf(call.remote.audio), video: codecOf(call.remote.video), srtp: srtpLabel(call.remote) });
+    this.#record.answered(this.#connectedAt, {
+      audio: codecOf(call.remote.audio),
+      video: codecOf(call.remote.video),
+      srtp: srtpLabel(call.remote),
+    });
     await this.#d.media.attach(this.id, leg);
     if (gen !== this.#gen) return;
     this.#set('connected', undefined);
-    this.#log.info({ callId: call.callId, direction: this.#direction, audio: codecOf(call.remote.audio), video: codecOf(call.remote.video), srtp: srtpLabel(call.remote) }, 'leg connected');
+    this.#log.info(
+      {
+        callId: call.callId,
+        direction: this.#direction,
+        audio: codecOf(call.remote.audio),
+        video: codecOf(call.remote.video),
+        srtp: srtpLabel(call.remote),
+      },
+      'leg connected',
+    );
     if (this.#d.endpoint.pin) this.#sendPin(gen, this.#d.endpoint.pin);
   }
 
@@ -372,7 +428,12 @@ export class Participant extends TypedEmitter<ParticipantEvents> {
     this.#set(state, reason);
     // a BYE to a room that is gone runs 32 s; answer the operator sooner, it carries on alone
     let timer: Timer | undefined;
-    await Promise.race([bye, new Promise<void>((resolve) => { timer = this.#d.clock.setTimeout(resolve, BYE_WAIT_MS); })]);
+    await Promise.race([
+      bye,
+      new Promise<void>((resolve) => {
+        timer = this.#d.clock.setTimeout(resolve, BYE_WAIT_MS);
+      }),
+    ]);
     this.#d.clock.clearTimeout(timer);
   }
 

@@ -37,8 +37,15 @@ export class Polling {
   #stopped = false;
 
   constructor(setup: PollSetup, deps: PollingDeps) {
-    if (!Number.isFinite(setup.intervalSeconds) || setup.intervalSeconds < POLL_MIN_SECONDS || setup.intervalSeconds > POLL_MAX_SECONDS) {
-      throw new VcError('BAD_REQUEST', `polling interval ${setup.intervalSeconds} s is out of range (${POLL_MIN_SECONDS} s – ${POLL_MAX_SECONDS / 60} min)`);
+    if (
+      !Number.isFinite(setup.intervalSeconds) ||
+      setup.intervalSeconds < POLL_MIN_SECONDS ||
+      setup.intervalSeconds > POLL_MAX_SECONDS
+    ) {
+      throw new VcError(
+        'BAD_REQUEST',
+        `polling interval ${setup.intervalSeconds} s is out of range (${POLL_MIN_SECONDS} s – ${POLL_MAX_SECONDS / 60} min)`,
+      );
     }
     if (setup.sites.length === 0) throw new VcError('BAD_REQUEST', 'nothing to poll: the list of sites is empty');
     this.intervalSeconds = setup.intervalSeconds;
@@ -48,8 +55,12 @@ export class Polling {
     this.startedAt = deps.clock.now();
   }
 
-  get current(): string | null { return this.#current; }
-  get nextAt(): number | null { return this.#nextAt; }
+  get current(): string | null {
+    return this.#current;
+  }
+  get nextAt(): number | null {
+    return this.#nextAt;
+  }
 
   /** The site that would come after the current one if the step were taken now. */
   peekNext(): string | null {

@@ -5,7 +5,14 @@ import type { ConferenceManager } from './ConferenceManager.js';
 /** What a short test call to one endpoint found: did the call set up, and did media flow both ways. */
 export interface TestCallReport {
   call: { ok: boolean; status?: number; reason?: string; setupMs?: number; audioCodec?: string; videoCodec?: string };
-  media?: { ok: boolean; lossPct: number | null; jitterMs: number | null; rttMs: number | null; kbpsIn: number | null; kbpsOut: number | null };
+  media?: {
+    ok: boolean;
+    lossPct: number | null;
+    jitterMs: number | null;
+    rttMs: number | null;
+    kbpsIn: number | null;
+    kbpsOut: number | null;
+  };
 }
 
 export interface TestCallOptions {
@@ -23,23 +30,44 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * meeting (same SDP, same relay, the mixer sends it comfort silence), so what it measures is what a
  * meeting would get. It shows in the call records under the title "test call".
  */
-export async function runTestCall(manager: ConferenceManager, endpointId: string, opts: TestCallOptions = {}): Promise<TestCallReport> {
-  const busy = manager.list().find((c) => c.participants.some((p) => p.endpointId === endpointId && p.state === 'connected'));
-  if (busy) throw new VcError('ENDPOINT_BUSY', `${endpointId} is in conference ${busy.id} now; a test call would interrupt it`);
+export async function runTestCall(
+  manager: ConferenceManager,
+  endpointId: string,
+  opts: TestCallOptions = {},
+): Promise<TestCallReport> {
+  const busy = manager
+    .list()
+    .find((c) => c.participants.some((p) => p.endpointId === endpointId && p.state === 'connected'));
+  if (busy)
+    throw new VcError('ENDPOINT_BUSY', `${endpointId} is in conference ${busy.id} now; a test call would interrupt it`);
   const started = Date.now();
-  const conf = await manager.start({ title: `test call: ${endpointId}`, endpoints: [endpointId], mode: 'broadcast' }, 'test-call');
+  const conf = await manager.start(
+    { title: `test call: ${endpointId}`, endpoints: [endpointId], mode: 'broadcast' },
+    'test-call',
+  );
   const setupDeadline = started + (opts.setupTimeoutMs ?? 15_000);
   const poll = opts.pollMs ?? 200;
-  const leg = (): ParticipantView | undefined => manager.show(conf.id).participants.find((p) => p.endpointId === endpointId);
+  const leg = (): ParticipantView | undefined =>
+    manager.show(conf.id).participants.find((p) => p.endpointId === endpointId);
   try {
     let p = leg();
     // a failed first attempt is final for a test call: the redial policy is the meeting's business
-    while (p && p.state !== 'connected' && p.state !== 'failed' && !(p.state === 'redialing' && p.attempts > 0) && Date.now() < setupDeadline) {
+    while (
+      p &&
+      p.state !== 'connected' &&
+      p.state !== 'failed' &&
+      !(p.state === 'redialing' && p.attempts > 0) &&
+      Date.now() < setupDeadline
+    ) {
       await sleep(poll);
       p = leg();
     }
     if (!p || p.state !== 'connected') {
-      const reason = p?.reason ?? (Date.now() >= setupDeadline ? `no answer within ${Math.round((opts.setupTimeoutMs ?? 15_000) / 1000)} s` : p?.state ?? 'not dialled');
+      const reason =
+        p?.reason ??
+        (Date.now() >= setupDeadline
+          ? `no answer within ${Math.round((opts.setupTimeoutMs ?? 15_000) / 1000)} s`
+          : (p?.state ?? 'not dialled'));
       const status = /^(\d{3})\b/.exec(reason)?.[1];
       return { call: { ok: false, reason, ...(status ? { status: Number(status) } : {}) } };
     }
@@ -49,8 +77,20 @@ export async function runTestCall(manager: ConferenceManager, endpointId: string
     const kbpsIn = s?.bitrateInKbps ?? null;
     const kbpsOut = s?.bitrateOutKbps ?? null;
     return {
-      call: { ok: true, setupMs, ...(s?.audioCodec ? { audioCodec: s.audioCodec } : {}), ...(s?.videoCodec ? { videoCodec: s.videoCodec } : {}) },
-      media: { ok: (kbpsIn ?? 0) > 0 && (kbpsOut ?? 0) > 0, lossPct: s?.lossPct ?? null, jitterMs: s?.jitterMs ?? null, rttMs: s?.rttMs ?? null, kbpsIn, kbpsOut },
+      call: {
+        ok: true,
+        setupMs,
+        ...(s?.audioCodec ? { audioCodec: s.audioCodec } : {}),
+        ...(s?.videoCodec ? { videoCodec: s.videoCodec } : {}),
+      },
+      media: {
+        ok: (kbpsIn ?? 0) > 0 && (kbpsOut ?? 0) > 0,
+        lossPct: s?.lossPct ?? null,
+        jitterMs: s?.jitterMs ?? null,
+        rttMs: s?.rttMs ?? null,
+        kbpsIn,
+        kbpsOut,
+      },
     };
   } finally {
     await manager.end(conf.id, 'test call finished');

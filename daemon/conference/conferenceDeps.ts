@@ -34,4 +34,3 @@ export type ConferenceEvents = {
   stats: [{ endpointId: string; stats: LegStats }];
   ended: [{ reason: string }];
 };
-

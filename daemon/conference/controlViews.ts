@@ -7,8 +7,13 @@ const iso = (ms: number | null): string | null => (ms === null ? null : new Date
 
 export function pollingView(p: Polling): PollingView {
   return {
-    intervalSeconds: p.intervalSeconds, sites: [...p.sites], target: p.target, current: p.current,
-    next: p.peekNext(), nextAt: iso(p.nextAt), startedAt: new Date(p.startedAt).toISOString(),
+    intervalSeconds: p.intervalSeconds,
+    sites: [...p.sites],
+    target: p.target,
+    current: p.current,
+    next: p.peekNext(),
+    nextAt: iso(p.nextAt),
+    startedAt: new Date(p.startedAt).toISOString(),
   };
 }
 

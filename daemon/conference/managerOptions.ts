@@ -43,4 +43,3 @@ export type ManagerEvents = {
   /** An endpoint's call in a conference came up or went away (health probes in-call sites faster). */
   inCall: [{ endpointId: string; conferenceId: string; inCall: boolean }];
 };
-

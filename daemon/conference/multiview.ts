@@ -30,7 +30,10 @@ export interface PlanTarget {
   canDecodeView: boolean;
 }
 
-export interface PlannedPicture { canvasId: string; spec: CanvasSpec }
+export interface PlannedPicture {
+  canvasId: string;
+  spec: CanvasSpec;
+}
 
 export interface MultiviewView {
   layout: LayoutChoice;
@@ -48,8 +51,12 @@ export class Multiview {
   readonly #pins = new Map<string, Map<number, string>>();
   #banner: string | null = null;
 
-  get layout(): LayoutChoice { return this.#layout; }
-  get banner(): string | null { return this.#banner; }
+  get layout(): LayoutChoice {
+    return this.#layout;
+  }
+  get banner(): string | null {
+    return this.#banner;
+  }
 
   /** Parse a layout choice typed by an operator ('default' only with a site: back to the conference's). */
   static parseChoice(s: string, personal: boolean): LayoutChoice | 'default' {
@@ -58,7 +65,10 @@ export class Multiview {
     try {
       return parseLayout(s);
     } catch {
-      throw new VcError('BAD_REQUEST', `unknown layout "${s}" (one of 1, 2x2, 3x3, 4x4, 5x5, 1+5, 1+7, 1+12, auto, off${personal ? ', default' : ''})`);
+      throw new VcError(
+        'BAD_REQUEST',
+        `unknown layout "${s}" (one of 1, 2x2, 3x3, 4x4, 5x5, 1+5, 1+7, 1+12, auto, off${personal ? ', default' : ''})`,
+      );
     }
   }
 
@@ -80,10 +90,14 @@ export class Multiview {
   setPane(n: number, site: string | null, forSite?: string): void {
     const layout = forSite === undefined ? this.#layout : this.layoutOf(forSite);
     if (layout === 'off') {
-      throw new VcError('BAD_REQUEST', `${forSite ? `${forSite} sees` : 'the conference has'} no multi-picture layout: set one with conf layout first`);
+      throw new VcError(
+        'BAD_REQUEST',
+        `${forSite ? `${forSite} sees` : 'the conference has'} no multi-picture layout: set one with conf layout first`,
+      );
     }
     const max = layout === 'auto' ? MAX_PANES : paneCount(layout);
-    if (!Number.isInteger(n) || n < 1 || n > max) throw new VcError('BAD_REQUEST', `pane ${n} is out of range: layout ${layout} has panes 1-${max}`);
+    if (!Number.isInteger(n) || n < 1 || n > max)
+      throw new VcError('BAD_REQUEST', `pane ${n} is out of range: layout ${layout} has panes 1-${max}`);
     const owner = forSite !== undefined && this.#personal.has(forSite) ? forSite : CONF;
     const pins = this.#pins.get(owner) ?? new Map<number, string>();
     this.#pins.set(owner, pins);
@@ -98,7 +112,8 @@ export class Multiview {
     if (text !== null) {
       const t = text.replace(/[\r\n\t]+/g, ' ').trim();
       if (!t) throw new VcError('BAD_REQUEST', 'the banner text is empty (use --clear to remove the banner)');
-      if ([...t].length > BANNER_MAX_CHARS) throw new VcError('BAD_REQUEST', `the banner is ${[...t].length} characters long; at most ${BANNER_MAX_CHARS}`);
+      if ([...t].length > BANNER_MAX_CHARS)
+        throw new VcError('BAD_REQUEST', `the banner is ${[...t].length} characters long; at most ${BANNER_MAX_CHARS}`);
       this.#banner = t;
     } else this.#banner = null;
   }
@@ -141,7 +156,10 @@ export class Multiview {
       const owner = this.#personal.has(t.id) ? t.id : CONF;
       const layout = resolveLayout(choice, connected);
       const panes = fill(paneCount(layout), seats, big, this.#pins.get(owner));
-      out.set(t.id, { canvasId: `${owner ? `site:${owner}` : 'conf'}|${classId(t.cls)}`, spec: { cls: t.cls, layout, panes, banner: this.#banner } });
+      out.set(t.id, {
+        canvasId: `${owner ? `site:${owner}` : 'conf'}|${classId(t.cls)}`,
+        spec: { cls: t.cls, layout, panes, banner: this.#banner },
+      });
     }
     return out;
   }

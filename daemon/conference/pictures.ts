@@ -21,7 +21,11 @@ export function pictureTargets(media: ConferenceMedia, d: FloorDecision): PlanTa
 }
 
 /** Every site in conference order, then browsers; labels in Chinese unless the site says English. */
-export function pictureSeats(media: ConferenceMedia, sites: ReadonlyMap<string, Participant>, browsers: ReadonlyMap<string, BrowserParticipant>): Seat[] {
+export function pictureSeats(
+  media: ConferenceMedia,
+  sites: ReadonlyMap<string, Participant>,
+  browsers: ReadonlyMap<string, BrowserParticipant>,
+): Seat[] {
   const attached = new Set(media.legIds);
   const seats: Seat[] = [];
   for (const p of sites.values()) {

@@ -30,8 +30,14 @@ export function toApiStats(s: MediaSample): LegStats {
 export function toStoredSample(conferenceId: string, endpointId: string, s: LegStats): StoredSample {
   const bps = (k: number | null): number | null => (k === null ? null : k * 1000);
   return {
-    conferenceId, endpointId, at: Date.parse(s.at), lossPct: s.lossPct, jitterMs: s.jitterMs, rttMs: s.rttMs,
-    bitrateIn: bps(s.bitrateInKbps), bitrateOut: bps(s.bitrateOutKbps),
+    conferenceId,
+    endpointId,
+    at: Date.parse(s.at),
+    lossPct: s.lossPct,
+    jitterMs: s.jitterMs,
+    rttMs: s.rttMs,
+    bitrateIn: bps(s.bitrateInKbps),
+    bitrateOut: bps(s.bitrateOutKbps),
     codec: [s.audioCodec, s.videoCodec].filter(Boolean).join('+') || null,
   };
 }
@@ -42,7 +48,11 @@ export interface StatsSummary extends QualitySummary {
   avgKbpsOut: number | null;
 }
 
-interface Field { sum: number; n: number; max: number | null }
+interface Field {
+  sum: number;
+  n: number;
+  max: number | null;
+}
 
 export interface SummaryAcc {
   n: number;
@@ -54,7 +64,14 @@ export interface SummaryAcc {
 }
 
 const field = (): Field => ({ sum: 0, n: 0, max: null });
-export const emptySummary = (): SummaryAcc => ({ n: 0, loss: field(), jitter: field(), rtt: field(), kin: field(), kout: field() });
+export const emptySummary = (): SummaryAcc => ({
+  n: 0,
+  loss: field(),
+  jitter: field(),
+  rtt: field(),
+  kin: field(),
+  kout: field(),
+});
 
 export function accumulate(acc: SummaryAcc, s: LegStats): void {
   acc.n++;
@@ -74,7 +91,13 @@ export function accumulate(acc: SummaryAcc, s: LegStats): void {
 export function summarise(acc: SummaryAcc): StatsSummary {
   const avg = (f: Field): number | null => (f.n ? r1(f.sum / f.n) : null);
   return {
-    samples: acc.n, avgLossPct: avg(acc.loss), maxLossPct: r1(acc.loss.max), avgJitterMs: avg(acc.jitter),
-    maxJitterMs: r1(acc.jitter.max), avgRttMs: avg(acc.rtt), avgKbpsIn: avg(acc.kin), avgKbpsOut: avg(acc.kout),
+    samples: acc.n,
+    avgLossPct: avg(acc.loss),
+    maxLossPct: r1(acc.loss.max),
+    avgJitterMs: avg(acc.jitter),
+    maxJitterMs: r1(acc.jitter.max),
+    avgRttMs: avg(acc.rtt),
+    avgKbpsIn: avg(acc.kin),
+    avgKbpsOut: avg(acc.kout),
   };
 }

@@ -36,7 +36,7 @@ export class YamlSource {
    *  exist in the text (a missing or defaulted field) the closest existing ancestor's line. */
   lineOf(path: ConfigPath, opts: { key?: boolean } = {}): number {
     let node: unknown = this.#doc.contents;
-    let line = node ? this.#lineOfNode(node) ?? 1 : 1;
+    let line = node ? (this.#lineOfNode(node) ?? 1) : 1;
     for (let i = 0; i < path.length; i++) {
       const seg = path[i];
       const last = i === path.length - 1;

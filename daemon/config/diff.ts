@@ -24,7 +24,9 @@ const LIVE_SECTIONS = [
 
 function changedKeys<T extends object>(a: T, b: T): string[] {
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-  return [...keys].filter((k) => !isDeepStrictEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])).sort();
+  return [...keys]
+    .filter((k) => !isDeepStrictEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
+    .sort();
 }
 
 function label(e: { id: string; name: { zh: string } }): string {

@@ -42,7 +42,9 @@ export function formatPath(path: ConfigPath): string {
 }
 
 export function formatIssue(file: string, issue: ConfigIssue): string {
-  return issue.path ? `${file}:${issue.line} ${issue.path}: ${issue.message}` : `${file}:${issue.line} ${issue.message}`;
+  return issue.path
+    ? `${file}:${issue.line} ${issue.path}: ${issue.message}`
+    : `${file}:${issue.line} ${issue.message}`;
 }
 
 function invalid(file: string, issues: ConfigIssue[]): VcError {
@@ -59,8 +61,19 @@ export function loadConfig(file: string, opts: LoadOptions = {}): LoadedConfig {
     text = readFileSync(file, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new VcError('CONFIG_NOT_FOUND', `config file not found: ${file} (give one with --config)`, { file }, { cause: e });
-    throw new VcError('CONFIG_INVALID', `cannot read config file ${file}: ${(e as Error).message}`, { file, issues: [] }, { cause: e });
+    if (code === 'ENOENT')
+      throw new VcError(
+        'CONFIG_NOT_FOUND',
+        `config file not found: ${file} (give one with --config)`,
+        { file },
+        { cause: e },
+      );
+    throw new VcError(
+      'CONFIG_INVALID',
+      `cannot read config file ${file}: ${(e as Error).message}`,
+      { file, issues: [] },
+      { cause: e },
+    );
   }
   return parseConfig(text, file, { baseDir: dirname(resolve(file)), ...opts });
 }
@@ -71,7 +84,10 @@ export function parseConfig(text: string, file: string, opts: LoadOptions = {}):
   // one mistake often trips several parser rules on the same line: report the first of each line
   const syntax = src.syntaxErrors.filter((e, i, all) => all.findIndex((o) => o.line === e.line) === i);
   if (syntax.length > 0) {
-    throw invalid(file, syntax.map((s) => ({ path: '', line: s.line, message: `YAML syntax error at column ${s.col}: ${s.message}` })));
+    throw invalid(
+      file,
+      syntax.map((s) => ({ path: '', line: s.line, message: `YAML syntax error at column ${s.col}: ${s.message}` })),
+    );
   }
   const warnings = src.syntaxWarnings.map((w) => `${file}:${w.line} (yaml): ${w.message}`);
 
@@ -91,9 +107,10 @@ export function parseConfig(text: string, file: string, opts: LoadOptions = {}):
 
   const parsed = SiteConfig.safeParse(raw ?? {});
   if (!parsed.success) {
-    const findings = raw === null || raw === undefined
-      ? [{ path: [], message: 'the file is empty (expected a mapping with at least "site" and "operators")' }]
-      : findingsFromZod(parsed.error.issues, raw, SiteConfig);
+    const findings =
+      raw === null || raw === undefined
+        ? [{ path: [], message: 'the file is empty (expected a mapping with at least "site" and "operators")' }]
+        : findingsFromZod(parsed.error.issues, raw, SiteConfig);
     throw invalid(file, findings.map(locate));
   }
 

@@ -8,7 +8,9 @@ import { isValidTimeZone } from './timezone.js';
 // with every other shape error in one pass.
 
 export const ID_PATTERN = /^[a-z][a-z0-9_-]{0,31}$/;
-const Id = z.string().regex(ID_PATTERN, 'must be lower-case letters, digits, "-" or "_", starting with a letter (max 32)');
+const Id = z
+  .string()
+  .regex(ID_PATTERN, 'must be lower-case letters, digits, "-" or "_", starting with a letter (max 32)');
 const Port = z.number().int().min(1).max(65535);
 const Host = z.string().min(1);
 
@@ -53,16 +55,24 @@ export const Endpoint = z.strictObject({
   /** Register to this endpoint (upstream MCU / registrar). */
   register: z.strictObject({ expires: z.number().int().min(60).max(86400).default(600) }).optional(),
   /** DTMF PIN sent after the upstream answers. */
-  pin: z.string().regex(/^[0-9*#]{1,32}$/, 'digits, * and # only').optional(),
-  codecs: z.strictObject({
-    audio: z.array(AudioCodec).min(1).default(['PCMA', 'PCMU', 'G722', 'opus']),
-    video: z.array(VideoCodec).default(['H264', 'VP8']),
-  }).default({ audio: ['PCMA', 'PCMU', 'G722', 'opus'], video: ['H264', 'VP8'] }),
+  pin: z
+    .string()
+    .regex(/^[0-9*#]{1,32}$/, 'digits, * and # only')
+    .optional(),
+  codecs: z
+    .strictObject({
+      audio: z.array(AudioCodec).min(1).default(['PCMA', 'PCMU', 'G722', 'opus']),
+      video: z.array(VideoCodec).default(['H264', 'VP8']),
+    })
+    .default({ audio: ['PCMA', 'PCMU', 'G722', 'opus'], video: ['H264', 'VP8'] }),
   groups: z.array(Id).default([]),
   /** Pre-flight may place a short test call to this endpoint. */
   testCall: z.boolean().default(false),
   /** DTMF sequence with which the room asks to speak (申请发言). */
-  raiseHand: z.string().regex(/^[0-9*#]{1,8}$/, 'digits, * and # only (1 to 8)').default('*1'),
+  raiseHand: z
+    .string()
+    .regex(/^[0-9*#]{1,8}$/, 'digits, * and # only (1 to 8)')
+    .default('*1'),
   /** Extra addresses a dial-in from this endpoint may come from (besides the URI's host). */
   allowFrom: z.array(Host).default([]),
   /** Language of the site's name in multi-picture labels (台标): name.zh by default. */
@@ -101,76 +111,126 @@ export const Template = z.strictObject({
   chair: Id.optional(),
   upstream: Id.optional(),
   mode: ConferenceMode.optional(),
-  durationMinutes: z.number().int().min(1).max(24 * 60).optional(),
+  durationMinutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .optional(),
   /** Booked series follow China's working-day calendar (调休): holidays skipped, make-up days worked. */
   workdays: z.enum(['cn']).optional(),
 });
 export type Template = z.infer<typeof Template>;
 
-const PortRange = z.strictObject({ min: Port, max: Port })
-  .superRefine((r, ctx) => {
-    if (r.min > r.max) ctx.addIssue({ code: 'custom', path: ['min'], message: `min ${r.min} is greater than max ${r.max}` });
-  });
+const PortRange = z.strictObject({ min: Port, max: Port }).superRefine((r, ctx) => {
+  if (r.min > r.max)
+    ctx.addIssue({ code: 'custom', path: ['min'], message: `min ${r.min} is greater than max ${r.max}` });
+});
 
 export const SiteConfig = z.strictObject({
   site: z.strictObject({
     name: z.string().min(1),
-    timezone: z.string().refine(isValidTimeZone, 'not a known IANA time zone (e.g. Asia/Shanghai)').default('Asia/Shanghai'),
+    timezone: z
+      .string()
+      .refine(isValidTimeZone, 'not a known IANA time zone (e.g. Asia/Shanghai)')
+      .default('Asia/Shanghai'),
   }),
-  sip: z.strictObject({
-    listen: z.array(z.strictObject({ transport: Transport, host: Host.default('127.0.0.1'), port: Port.default(5060) })).min(1)
-      .default([{ transport: 'udp', host: '127.0.0.1', port: 5060 }, { transport: 'tcp', host: '127.0.0.1', port: 5060 }]),
-    /** Address put in Via/Contact/SDP; default: the first listen host. */
-    publicHost: Host.optional(),
-    /** cert/key: ours; ca: a CA file trusted for rooms' certificates besides the system store. */
-    tls: z.strictObject({ cert: z.string(), key: z.string(), ca: z.string().optional() }).optional(),
-    userAgent: z.string().default('vcbridge'),
-    /** Longest a call may last before the daemon hangs it up. */
-    maxCallSeconds: z.number().int().min(60).max(7 * 86400).default(6 * 3600),
-  }).default({
-    listen: [{ transport: 'udp', host: '127.0.0.1', port: 5060 }, { transport: 'tcp', host: '127.0.0.1', port: 5060 }],
-    userAgent: 'vcbridge', maxCallSeconds: 6 * 3600,
-  }),
-  media: z.strictObject({
-    /** mediasoup RTP ports. */
-    rtpPorts: PortRange.default({ min: 40000, max: 49999 }),
-    /** Ports of the daemon's own RTP relay sockets for SIP legs. */
-    relayPorts: PortRange.default({ min: 30000, max: 30999 }),
-    /** Address announced to peers in SDP / ICE. */
-    announcedAddress: Host.default('127.0.0.1'),
-    listenAddress: Host.default('127.0.0.1'),
-    workers: z.number().int().min(1).max(64).optional(),
-    /** SDES-SRTP default for endpoints without their own `srtp`. */
-    srtp: SrtpMode.default('optional'),
-  }).default({ rtpPorts: { min: 40000, max: 49999 }, relayPorts: { min: 30000, max: 30999 }, announcedAddress: '127.0.0.1', listenAddress: '127.0.0.1', srtp: 'optional' }),
-  api: z.strictObject({
-    host: Host.default('127.0.0.1'),
-    port: Port.default(7443),
-    tls: z.strictObject({ cert: z.string(), key: z.string() }).optional(),
-    /** Base URL put in join links (default http(s)://host:port). */
-    publicUrl: z.string().url().optional(),
-  }).default({ host: '127.0.0.1', port: 7443 }),
-  health: z.strictObject({
-    intervalSeconds: z.number().min(1).max(3600).default(10),
-    timeoutMs: z.number().int().min(100).max(30000).default(2000),
-    concurrency: z.number().int().min(1).max(1000).default(64),
-    degradedRttMs: z.number().int().min(1).default(300),
-    alarm: z.strictObject({
-      command: z.string().optional(),
-      webhook: z.string().url().optional(),
-      minIntervalSeconds: z.number().min(0).default(60),
-    }).optional(),
-  }).default({ intervalSeconds: 10, timeoutMs: 2000, concurrency: 64, degradedRttMs: 300 }),
-  scheduler: z.strictObject({
-    preflightLeadMinutes: z.number().min(0).max(24 * 60).default(15),
-    graceMinutes: z.number().min(0).max(24 * 60).default(10),
-    maxConcurrentConferences: z.number().int().min(1).default(8),
-    maxLegs: z.number().int().min(1).default(200),
-  }).default({ preflightLeadMinutes: 15, graceMinutes: 10, maxConcurrentConferences: 8, maxLegs: 200 }),
-  logging: z.strictObject({
-    level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
-    file: z.string().optional(),
-  }).default({ level: 'info' }),
+  sip: z
+    .strictObject({
+      listen: z
+        .array(z.strictObject({ transport: Transport, host: Host.default('127.0.0.1'), port: Port.default(5060) }))
+        .min(1)
+        .default([
+          { transport: 'udp', host: '127.0.0.1', port: 5060 },
+          { transport: 'tcp', host: '127.0.0.1', port: 5060 },
+        ]),
+      /** Address put in Via/Contact/SDP; default: the first listen host. */
+      publicHost: Host.optional(),
+      /** cert/key: ours; ca: a CA file trusted for rooms' certificates besides the system store. */
+      tls: z.strictObject({ cert: z.string(), key: z.string(), ca: z.string().optional() }).optional(),
+      userAgent: z.string().default('vcbridge'),
+      /** Longest a call may last before the daemon hangs it up. */
+      maxCallSeconds: z
+        .number()
+        .int()
+        .min(60)
+        .max(7 * 86400)
+        .default(6 * 3600),
+    })
+    .default({
+      listen: [
+        { transport: 'udp', host: '127.0.0.1', port: 5060 },
+        { transport: 'tcp', host: '127.0.0.1', port: 5060 },
+      ],
+      userAgent: 'vcbridge',
+      maxCallSeconds: 6 * 3600,
+    }),
+  media: z
+    .strictObject({
+      /** mediasoup RTP ports. */
+      rtpPorts: PortRange.default({ min: 40000, max: 49999 }),
+      /** Ports of the daemon's own RTP relay sockets for SIP legs. */
+      relayPorts: PortRange.default({ min: 30000, max: 30999 }),
+      /** Address announced to peers in SDP / ICE. */
+      announcedAddress: Host.default('127.0.0.1'),
+      listenAddress: Host.default('127.0.0.1'),
+      workers: z.number().int().min(1).max(64).optional(),
+      /** SDES-SRTP default for endpoints without their own `srtp`. */
+      srtp: SrtpMode.default('optional'),
+    })
+    .default({
+      rtpPorts: { min: 40000, max: 49999 },
+      relayPorts: { min: 30000, max: 30999 },
+      announcedAddress: '127.0.0.1',
+      listenAddress: '127.0.0.1',
+      srtp: 'optional',
+    }),
+  api: z
+    .strictObject({
+      host: Host.default('127.0.0.1'),
+      port: Port.default(7443),
+      tls: z.strictObject({ cert: z.string(), key: z.string() }).optional(),
+      /** Base URL put in join links (default http(s)://host:port). */
+      publicUrl: z.string().url().optional(),
+    })
+    .default({ host: '127.0.0.1', port: 7443 }),
+  health: z
+    .strictObject({
+      intervalSeconds: z.number().min(1).max(3600).default(10),
+      timeoutMs: z.number().int().min(100).max(30000).default(2000),
+      concurrency: z.number().int().min(1).max(1000).default(64),
+      degradedRttMs: z.number().int().min(1).default(300),
+      alarm: z
+        .strictObject({
+          command: z.string().optional(),
+          webhook: z.string().url().optional(),
+          minIntervalSeconds: z.number().min(0).default(60),
+        })
+        .optional(),
+    })
+    .default({ intervalSeconds: 10, timeoutMs: 2000, concurrency: 64, degradedRttMs: 300 }),
+  scheduler: z
+    .strictObject({
+      preflightLeadMinutes: z
+        .number()
+        .min(0)
+        .max(24 * 60)
+        .default(15),
+      graceMinutes: z
+        .number()
+        .min(0)
+        .max(24 * 60)
+        .default(10),
+      maxConcurrentConferences: z.number().int().min(1).default(8),
+      maxLegs: z.number().int().min(1).default(200),
+    })
+    .default({ preflightLeadMinutes: 15, graceMinutes: 10, maxConcurrentConferences: 8, maxLegs: 200 }),
+  logging: z
+    .strictObject({
+      level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
+      file: z.string().optional(),
+    })
+    .default({ level: 'info' }),
   groups: z.array(Group).default([]),
   operators: z.array(Operator).min(1, 'at least one operator is needed (nobody could use the API otherwise)'),
   endpoints: z.array(Endpoint).default([]),

@@ -21,7 +21,11 @@ export function findTemplate(config: SiteConfig, id: string): Template {
   const t = config.templates.find((x) => x.id === id);
   if (!t) {
     const known = config.templates.map((x) => x.id).join(', ');
-    throw new VcError('TEMPLATE_UNKNOWN', `no template "${id}" in the site config (${known ? `templates: ${known}` : 'it defines none'}; see vcbridge template list)`, { template: id });
+    throw new VcError(
+      'TEMPLATE_UNKNOWN',
+      `no template "${id}" in the site config (${known ? `templates: ${known}` : 'it defines none'}; see vcbridge template list)`,
+      { template: id },
+    );
   }
   return t;
 }
@@ -38,7 +42,8 @@ export function templateSites(config: SiteConfig, t: Template): string[] {
 /** The request with the template's values filled in where the caller left them out. */
 export function applyTemplate<P extends TemplatedRequest>(config: SiteConfig, p: P): P & { title: string } {
   if (p.template === undefined) {
-    if (p.title === undefined || p.title.trim() === '') throw new VcError('BAD_REQUEST', 'a title is needed (or a template that gives one)');
+    if (p.title === undefined || p.title.trim() === '')
+      throw new VcError('BAD_REQUEST', 'a title is needed (or a template that gives one)');
     return { ...p, title: p.title };
   }
   const t = findTemplate(config, p.template);

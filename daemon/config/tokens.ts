@@ -17,7 +17,10 @@ export function tokenMatchesHash(plain: string, tokenHash: string): boolean {
 }
 
 /** The operator whose tokenHash matches `plain`, checking every entry so timing says nothing. */
-export function findOperatorByToken<T extends { tokenHash: string }>(operators: readonly T[], plain: string): T | undefined {
+export function findOperatorByToken<T extends { tokenHash: string }>(
+  operators: readonly T[],
+  plain: string,
+): T | undefined {
   let found: T | undefined;
   for (const op of operators) {
     if (tokenMatchesHash(plain, op.tokenHash) && found === undefined) found = op;

@@ -96,7 +96,11 @@ function got(raw: unknown, path: ConfigPath): string {
   return v === undefined ? '' : ` (got ${describe(v)})`;
 }
 
-export function findingsFromZod(issues: readonly z.core.$ZodIssue[], raw: unknown, schema: z.ZodType): LocatedFinding[] {
+export function findingsFromZod(
+  issues: readonly z.core.$ZodIssue[],
+  raw: unknown,
+  schema: z.ZodType,
+): LocatedFinding[] {
   const out: LocatedFinding[] = [];
   for (const issue of issues) {
     const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
@@ -106,7 +110,11 @@ export function findingsFromZod(issues: readonly z.core.$ZodIssue[], raw: unknow
         for (const key of issue.keys) {
           const hint = suggest(key, known);
           const list = known.length && known.length <= 12 ? ` (allowed: ${known.join(', ')})` : '';
-          out.push({ path: [...path, key], atKey: true, message: `unknown key "${key}"${hint ? `; did you mean "${hint}"?` : list}` });
+          out.push({
+            path: [...path, key],
+            atKey: true,
+            message: `unknown key "${key}"${hint ? `; did you mean "${hint}"?` : list}`,
+          });
         }
         break;
       }
@@ -125,9 +133,15 @@ export function findingsFromZod(issues: readonly z.core.$ZodIssue[], raw: unknow
         const v = valueAt(raw, path);
         let message = issue.message;
         if (issue.origin === 'number' && !message.startsWith('Too')) message = `${message}${got(raw, path)}`;
-        else if (issue.origin === 'number') message = `must be ${issue.code === 'too_small' ? '>=' : '<='} ${String(bound)}${got(raw, path)}`;
-        else if (issue.origin === 'array' && message.startsWith('Too')) message = `needs ${issue.code === 'too_small' ? 'at least' : 'at most'} ${String(bound)} item(s), has ${Array.isArray(v) ? v.length : 0}`;
-        else if (issue.origin === 'string' && message.startsWith('Too')) message = issue.code === 'too_small' && bound === 1 ? 'must not be empty' : `must have ${issue.code === 'too_small' ? 'at least' : 'at most'} ${String(bound)} characters`;
+        else if (issue.origin === 'number')
+          message = `must be ${issue.code === 'too_small' ? '>=' : '<='} ${String(bound)}${got(raw, path)}`;
+        else if (issue.origin === 'array' && message.startsWith('Too'))
+          message = `needs ${issue.code === 'too_small' ? 'at least' : 'at most'} ${String(bound)} item(s), has ${Array.isArray(v) ? v.length : 0}`;
+        else if (issue.origin === 'string' && message.startsWith('Too'))
+          message =
+            issue.code === 'too_small' && bound === 1
+              ? 'must not be empty'
+              : `must have ${issue.code === 'too_small' ? 'at least' : 'at most'} ${String(bound)} characters`;
         out.push({ path, message });
         break;
       }

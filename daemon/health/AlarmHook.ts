@@ -58,7 +58,10 @@ export class AlarmHook {
     if (last !== undefined && now - last < s.minIntervalSeconds * 1000) {
       const n = (this.#suppressed.get(c.id) ?? 0) + 1;
       this.#suppressed.set(c.id, n);
-      this.#log.info({ endpoint: c.id, from: c.from, to: c.to, suppressed: n }, `alarm for ${c.id} suppressed (rate limit ${s.minIntervalSeconds} s)`);
+      this.#log.info(
+        { endpoint: c.id, from: c.from, to: c.to, suppressed: n },
+        `alarm for ${c.id} suppressed (rate limit ${s.minIntervalSeconds} s)`,
+      );
       return false;
     }
     this.#lastAt.set(c.id, now);
@@ -74,7 +77,12 @@ export class AlarmHook {
     this.#closed = true;
     const all = Promise.allSettled([...this.#inflight]);
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([all, new Promise((r) => { timer = setTimeout(r, graceMs); })]);
+    await Promise.race([
+      all,
+      new Promise((r) => {
+        timer = setTimeout(r, graceMs);
+      }),
+    ]);
     clearTimeout(timer);
     for (const child of this.#children) child.kill('SIGKILL');
   }
@@ -106,7 +114,13 @@ export class AlarmHook {
     return new Promise((resolve) => {
       let child: ChildProcess;
       try {
-        child = spawn(file, args, { env, stdio: ['ignore', 'ignore', 'pipe'], shell: false, timeout: this.#commandTimeoutMs, killSignal: 'SIGKILL' });
+        child = spawn(file, args, {
+          env,
+          stdio: ['ignore', 'ignore', 'pipe'],
+          shell: false,
+          timeout: this.#commandTimeoutMs,
+          killSignal: 'SIGKILL',
+        });
       } catch (err) {
         this.#log.error({ err, command: file }, 'alarm command could not be started');
         resolve();
@@ -125,14 +139,27 @@ export class AlarmHook {
       child.once('close', (code, signal) => {
         this.#children.delete(child);
         if (code === 0) this.#log.info({ command: file, endpoint: c.id, to: c.to }, 'alarm command ran');
-        else this.#log.error({ command: file, endpoint: c.id, code, signal, stderr: stderr.trim() }, `alarm command failed (${signal ?? `exit ${code}`})`);
+        else
+          this.#log.error(
+            { command: file, endpoint: c.id, code, signal, stderr: stderr.trim() },
+            `alarm command failed (${signal ?? `exit ${code}`})`,
+          );
         resolve();
       });
     });
   }
 
   async #postWebhook(url: string, c: EndpointStateChange, suppressed: number): Promise<void> {
-    const body = JSON.stringify({ event: 'endpoint.state', endpoint: c.id, from: c.from, to: c.to, at: c.at, reason: c.reason ?? null, rttMs: c.rttMs, suppressed });
+    const body = JSON.stringify({
+      event: 'endpoint.state',
+      endpoint: c.id,
+      from: c.from,
+      to: c.to,
+      at: c.at,
+      reason: c.reason ?? null,
+      rttMs: c.rttMs,
+      suppressed,
+    });
     try {
       const res = await fetch(url, {
         method: 'POST',
@@ -142,8 +169,13 @@ export class AlarmHook {
       });
       // Drain the body so the connection is released.
       await res.arrayBuffer();
-      if (res.ok) this.#log.info({ webhook: redactUrl(url), endpoint: c.id, status: res.status }, 'alarm webhook delivered');
-      else this.#log.error({ webhook: redactUrl(url), endpoint: c.id, status: res.status }, `alarm webhook answered ${res.status}`);
+      if (res.ok)
+        this.#log.info({ webhook: redactUrl(url), endpoint: c.id, status: res.status }, 'alarm webhook delivered');
+      else
+        this.#log.error(
+          { webhook: redactUrl(url), endpoint: c.id, status: res.status },
+          `alarm webhook answered ${res.status}`,
+        );
     } catch (err) {
       this.#log.error({ err, webhook: redactUrl(url), endpoint: c.id }, 'alarm webhook failed');
     }

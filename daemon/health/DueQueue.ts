@@ -80,7 +80,8 @@ export class DueQueue<T> {
       this.#onDue(top.item);
     }
     // Drop stale entries at the top so the timer is not armed for nothing.
-    for (let top = this.#heap[0]; top !== undefined && this.#live.get(top.item) !== top.seq; top = this.#heap[0]) this.#pop();
+    for (let top = this.#heap[0]; top !== undefined && this.#live.get(top.item) !== top.seq; top = this.#heap[0])
+      this.#pop();
     const next = this.#heap[0];
     if (next && !this.#closed) this.#arm(next.at);
   }

@@ -9,8 +9,19 @@ import { describeReply, isGoodAnswer } from './causes.js';
 import { Reachability, type ProbeOutcome } from './Reachability.js';
 import { SampleWriter } from './SampleWriter.js';
 import { DueQueue } from './DueQueue.js';
-import type { EndpointCheckResult, EndpointState, OptionsProbeResult, RegistrationState } from '../../protocol/index.js';
-import type { EndpointHealth, EndpointStateChange, HealthSettings, OptionsProber, RegistrationChange } from './types.js';
+import type {
+  EndpointCheckResult,
+  EndpointState,
+  OptionsProbeResult,
+  RegistrationState,
+} from '../../protocol/index.js';
+import type {
+  EndpointHealth,
+  EndpointStateChange,
+  HealthSettings,
+  OptionsProber,
+  RegistrationChange,
+} from './types.js';
 
 // OPTIONS "qualify" of every configured endpoint. Each endpoint has its own jittered due time (all
 // on one timer, see DueQueue), so 2,000 endpoints spread over the interval instead of firing
@@ -105,7 +116,10 @@ export class EndpointMonitor extends TypedEmitter<MonitorEvents> {
     this.#apply(endpoints);
     this.#samples = new SampleWriter({ repo: this.#repo, clock: this.#clock, log: this.#log });
     this.#watchdog = this.#later(() => this.#watch(), WATCHDOG_MS);
-    this.#log.info({ endpoints: endpoints.length, intervalSeconds: this.#settings.intervalSeconds }, 'endpoint monitor started');
+    this.#log.info(
+      { endpoints: endpoints.length, intervalSeconds: this.#settings.intervalSeconds },
+      'endpoint monitor started',
+    );
   }
 
   /** New config: endpoints added, removed or changed; settings take effect from each next probe. */
@@ -180,7 +194,10 @@ export class EndpointMonitor extends TypedEmitter<MonitorEvents> {
    *  does not change the monitored state. ok = 2xx (or 405/501): a 403/404/401 answer is not ready. */
   async probeNow(endpointId: string): Promise<{ ok: boolean; rttMs: number | null; reason?: string }> {
     const t = this.#mustGet(endpointId);
-    const reply = await this.#prober.options({ uri: t.ep.uri, transport: t.ep.transport }, { timeoutMs: this.#settings.timeoutMs });
+    const reply = await this.#prober.options(
+      { uri: t.ep.uri, transport: t.ep.transport },
+      { timeoutMs: this.#settings.timeoutMs },
+    );
     const o = describeReply(reply, t.ep.transport, this.#settings.timeoutMs);
     // A meeting needs more than a sign of life: 403/404/401 answers are not "ready".
     const ok = isGoodAnswer(reply);
@@ -190,7 +207,11 @@ export class EndpointMonitor extends TypedEmitter<MonitorEvents> {
   /** The technician's check: OPTIONS over each transport, with a likely cause on failure. Takes the
    *  endpoint's config so it also works for one added by a reload the monitor has not seen yet. */
   async check(ep: Endpoint, onStep?: (s: CheckStep) => void): Promise<EndpointCheckResult> {
-    const report = await checkEndpoint(ep, this.#prober, { timeoutMs: this.#settings.timeoutMs, degradedRttMs: this.#settings.degradedRttMs, onStep });
+    const report = await checkEndpoint(ep, this.#prober, {
+      timeoutMs: this.#settings.timeoutMs,
+      degradedRttMs: this.#settings.degradedRttMs,
+      onStep,
+    });
     const t = this.#tracked.get(ep.id);
     const server = report.probes.find((p) => p.server !== undefined)?.server;
     if (t && server) t.lastServer = server;
@@ -246,8 +267,17 @@ export class EndpointMonitor extends TypedEmitter<MonitorEvents> {
       restored ??= this.#restore();
       const last = restored.get(ep.id);
       const nt: Tracked = {
-        ep, r: new Reachability(last?.state ?? 'unknown', last?.since ?? null), rttMs: null, lastProbeAt: null, lastSampleAt: 0,
-        registration: 'none', inCall: false, probing: false, confirming: false, probeSeq: 0, removed: false,
+        ep,
+        r: new Reachability(last?.state ?? 'unknown', last?.since ?? null),
+        rttMs: null,
+        lastProbeAt: null,
+        lastSampleAt: 0,
+        registration: 'none',
+        inCall: false,
+        probing: false,
+        confirming: false,
+        probeSeq: 0,
+        removed: false,
       };
       this.#tracked.set(ep.id, nt);
       this.#schedule(nt, this.#random() * spread);
@@ -370,7 +400,10 @@ export class EndpointMonitor extends TypedEmitter<MonitorEvents> {
       this.#log.error({ err, endpoint: t.ep.id }, 'cannot record an endpoint state change');
     }
     const level = to === 'unreachable' ? 'warn' : 'info';
-    this.#log[level]({ endpoint: t.ep.id, from, to, reason, rttMs, inCall: t.inCall }, `${t.ep.id}: ${from} → ${to}${reason ? ` (${reason})` : ''}`);
+    this.#log[level](
+      { endpoint: t.ep.id, from, to, reason, rttMs, inCall: t.inCall },
+      `${t.ep.id}: ${from} → ${to}${reason ? ` (${reason})` : ''}`,
+    );
     const change: EndpointStateChange = { id: t.ep.id, from, to, at: new Date(at).toISOString(), rttMs };
     if (reason !== undefined) change.reason = reason;
     this.emit('state', change);
@@ -384,7 +417,12 @@ function first<T>(s: Set<T>): T | undefined {
 
 function view(t: Tracked): EndpointHealth {
   const h: EndpointHealth = {
-    id: t.ep.id, state: t.r.state, since: t.r.since, rttMs: t.rttMs, registration: t.registration, inCall: t.inCall,
+    id: t.ep.id,
+    state: t.r.state,
+    since: t.r.since,
+    rttMs: t.rttMs,
+    registration: t.registration,
+    inCall: t.inCall,
     lastProbeAt: t.lastProbeAt,
   };
   if (t.r.reason !== undefined) h.reason = t.r.reason;

@@ -103,7 +103,8 @@ export class Reachability {
     // Entering "slow" needs SLOW_RUN slow answers (one is enough when nothing is known yet);
     // leaving it needs as many fast ones.
     const need = this.#state === 'unknown' ? 1 : SLOW_RUN;
-    const slowNow = this.#state === 'degraded' ? this.#slow.some(Boolean) : this.#slow.length >= need && this.#slow.every(Boolean);
+    const slowNow =
+      this.#state === 'degraded' ? this.#slow.some(Boolean) : this.#slow.length >= need && this.#slow.every(Boolean);
     if (misses > 0) return { to: 'degraded', reason: `lost ${misses} of the last ${window.length} OPTIONS probes` };
     if (slowNow) {
       const rtt = p.rttMs === null ? '?' : Math.round(p.rttMs);

@@ -22,7 +22,14 @@ export class SampleWriter {
     this.#repo = repo;
     this.#clock = clock;
     this.#log = log;
-    this.#batch = new BatchWriter({ write: (rows) => repo.recordSamples(rows), clock, log, what: 'probe samples', flushMs: FLUSH_EVERY_MS, maxBatch: FLUSH_AT });
+    this.#batch = new BatchWriter({
+      write: (rows) => repo.recordSamples(rows),
+      clock,
+      log,
+      what: 'probe samples',
+      flushMs: FLUSH_EVERY_MS,
+      maxBatch: FLUSH_AT,
+    });
     this.#armPrune();
   }
 

@@ -12,7 +12,11 @@ export function isAnswer(r: OptionsProbeResult): boolean {
 
 /** A check probe passes on 2xx, and on "I don't do OPTIONS" answers (405, 501): the device is up. */
 export function isGoodAnswer(r: OptionsProbeResult): boolean {
-  return isAnswer(r) && r.status !== undefined && ((r.status >= 200 && r.status < 300) || r.status === 405 || r.status === 501);
+  return (
+    isAnswer(r) &&
+    r.status !== undefined &&
+    ((r.status >= 200 && r.status < 300) || r.status === 405 || r.status === 501)
+  );
 }
 
 export function statusText(r: OptionsProbeResult): string {
@@ -32,10 +36,14 @@ export function describeReply(r: OptionsProbeResult, transport: SipTransport, ti
 function failureReason(r: OptionsProbeResult, transport: SipTransport, timeoutMs: number): string {
   const t = transport.toUpperCase();
   switch (r.error) {
-    case 'unreachable': return transport === 'udp' ? 'port unreachable over UDP' : `connection refused over ${t}`;
-    case 'dns': return 'hostname does not resolve';
-    case 'transport': return `cannot send over ${t}${r.reason ? `: ${r.reason}` : ''}`;
-    default: return `no answer within ${timeoutMs} ms over ${t}`;
+    case 'unreachable':
+      return transport === 'udp' ? 'port unreachable over UDP' : `connection refused over ${t}`;
+    case 'dns':
+      return 'hostname does not resolve';
+    case 'transport':
+      return `cannot send over ${t}${r.reason ? `: ${r.reason}` : ''}`;
+    default:
+      return `no answer within ${timeoutMs} ms over ${t}`;
   }
 }
 
@@ -49,7 +57,13 @@ export function probeError(r: OptionsProbeResult, transport: SipTransport): Prob
 }
 
 /** What probably went wrong, for people; undefined when nothing did. */
-export function likelyCause(r: OptionsProbeResult, target: OptionsTarget, host: string, port: number, timeoutMs: number): string | undefined {
+export function likelyCause(
+  r: OptionsProbeResult,
+  target: OptionsTarget,
+  host: string,
+  port: number,
+  timeoutMs: number,
+): string | undefined {
   if (isGoodAnswer(r)) return undefined;
   const t = target.transport.toUpperCase();
   const where = `${host}:${port}`;
@@ -71,9 +85,12 @@ export function likelyCause(r: OptionsProbeResult, target: OptionsTarget, host: 
   }
   const s = r.status ?? 0;
   const user = /^sips?:([^@;]+)@/i.exec(target.uri)?.[1];
-  if (s === 403) return `the endpoint refuses us (403 ${r.reason ?? 'Forbidden'}): check its allow-list / trusted hosts for the bridge's address`;
-  if (s === 404) return `the endpoint does not know ${user ? `the user "${user}"` : 'the user part'} of ${target.uri} (404): check the user part of the URI`;
-  if (s === 401 || s === 407) return `the endpoint wants credentials (${s}): configure credentials for it in the site config`;
+  if (s === 403)
+    return `the endpoint refuses us (403 ${r.reason ?? 'Forbidden'}): check its allow-list / trusted hosts for the bridge's address`;
+  if (s === 404)
+    return `the endpoint does not know ${user ? `the user "${user}"` : 'the user part'} of ${target.uri} (404): check the user part of the URI`;
+  if (s === 401 || s === 407)
+    return `the endpoint wants credentials (${s}): configure credentials for it in the site config`;
   if (s === 408 || s === 480) return `the endpoint answered ${statusText(r)}: it is up but its user is not available`;
   if (s === 486 || s === 600) return `the endpoint answered ${statusText(r)}: it is busy`;
   if (s >= 500) return `the endpoint answered ${statusText(r)}: it is up but failing or overloaded`;

@@ -28,9 +28,19 @@ export interface CheckOptions {
 
 const RESOLVE_TIMEOUT_MS = 3000;
 
-export async function checkEndpoint(ep: Pick<Endpoint, 'id' | 'uri' | 'transport'>, prober: OptionsProber, opts: CheckOptions): Promise<EndpointCheckResult> {
+export async function checkEndpoint(
+  ep: Pick<Endpoint, 'id' | 'uri' | 'transport'>,
+  prober: OptionsProber,
+  opts: CheckOptions,
+): Promise<EndpointCheckResult> {
   const step = (s: CheckStep): void => opts.onStep?.(s);
-  const failed = (likely: string): EndpointCheckResult => ({ id: ep.id, uri: ep.uri, probes: [], verdict: 'failed', likelyCause: likely });
+  const failed = (likely: string): EndpointCheckResult => ({
+    id: ep.id,
+    uri: ep.uri,
+    probes: [],
+    verdict: 'failed',
+    likelyCause: likely,
+  });
 
   step({ id: 'config', state: 'running' });
   const uri = parseSipUri(ep.uri);
@@ -57,29 +67,31 @@ export async function checkEndpoint(ep: Pick<Endpoint, 'id' | 'uri' | 'transport
   }
 
   const order: SipTransport[] = [ep.transport, ...(['udp', 'tcp'] as const).filter((t) => t !== ep.transport)];
-  const probes = await Promise.all(order.map(async (transport): Promise<ProbeResult> => {
-    const id = `options:${transport}` as const;
-    step({ id, state: 'running' });
-    const port = transport === 'tls' && uri.port === undefined ? 5061 : defaultPort(uri);
-    const target = { uri: ep.uri, transport };
-    let reply: OptionsProbeResult;
-    try {
-      reply = await prober.options(target, { timeoutMs: opts.timeoutMs });
-    } catch (err) {
-      // The prober resolves for network failures; a throw is a local fault, reported as such.
-      reply = { ok: false, error: 'transport', reason: (err as Error).message };
-    }
-    const report = toReport(transport, reply);
-    const cause = likelyCause(reply, target, host, port, opts.timeoutMs);
-    if (cause) report.likelyCause = cause;
-    const good = isGoodAnswer(reply);
-    const slow = good && reply.rttMs !== undefined && reply.rttMs > opts.degradedRttMs;
-    const detail = good
-      ? `${statusText(reply)} in ${fmtMs(reply.rttMs)}${reply.server ? ` from "${reply.server}"` : ''}${cryptoText(reply.cryptoSuites)}`
-      : cause ?? statusText(reply);
-    step({ id, state: good ? (slow ? 'warn' : 'ok') : transport === ep.transport ? 'fail' : 'warn', detail });
-    return report;
-  }));
+  const probes = await Promise.all(
+    order.map(async (transport): Promise<ProbeResult> => {
+      const id = `options:${transport}` as const;
+      step({ id, state: 'running' });
+      const port = transport === 'tls' && uri.port === undefined ? 5061 : defaultPort(uri);
+      const target = { uri: ep.uri, transport };
+      let reply: OptionsProbeResult;
+      try {
+        reply = await prober.options(target, { timeoutMs: opts.timeoutMs });
+      } catch (err) {
+        // The prober resolves for network failures; a throw is a local fault, reported as such.
+        reply = { ok: false, error: 'transport', reason: (err as Error).message };
+      }
+      const report = toReport(transport, reply);
+      const cause = likelyCause(reply, target, host, port, opts.timeoutMs);
+      if (cause) report.likelyCause = cause;
+      const good = isGoodAnswer(reply);
+      const slow = good && reply.rttMs !== undefined && reply.rttMs > opts.degradedRttMs;
+      const detail = good
+        ? `${statusText(reply)} in ${fmtMs(reply.rttMs)}${reply.server ? ` from "${reply.server}"` : ''}${cryptoText(reply.cryptoSuites)}`
+        : (cause ?? statusText(reply));
+      step({ id, state: good ? (slow ? 'warn' : 'ok') : transport === ep.transport ? 'fail' : 'warn', detail });
+      return report;
+    }),
+  );
   return { id: ep.id, uri: ep.uri, probes, ...verdict(ep.transport, probes, opts.degradedRttMs) };
 }
 
@@ -98,11 +110,18 @@ function toReport(transport: SipTransport, r: OptionsProbeResult): ProbeResult {
   return p;
 }
 
-function verdict(configured: SipTransport, probes: ProbeResult[], limitMs: number): Pick<EndpointCheckResult, 'verdict' | 'likelyCause'> {
+function verdict(
+  configured: SipTransport,
+  probes: ProbeResult[],
+  limitMs: number,
+): Pick<EndpointCheckResult, 'verdict' | 'likelyCause'> {
   const main = probes.find((p) => p.transport === configured);
   if (main?.ok) {
     if (main.rttMs !== undefined && main.rttMs > limitMs) {
-      return { verdict: 'degraded', likelyCause: `slow answer: RTT ${Math.round(main.rttMs)} ms (limit ${limitMs} ms): a congested or long network path` };
+      return {
+        verdict: 'degraded',
+        likelyCause: `slow answer: RTT ${Math.round(main.rttMs)} ms (limit ${limitMs} ms): a congested or long network path`,
+      };
     }
     return { verdict: 'ok' };
   }
@@ -112,7 +131,10 @@ function verdict(configured: SipTransport, probes: ProbeResult[], limitMs: numbe
   if (other && main?.status === undefined) {
     const o = other.transport.toUpperCase();
     const c = configured.toUpperCase();
-    return { verdict: 'degraded', likelyCause: `it answers over ${o} but not over ${c} (${mainCause}); either fix ${c} on the way to it or set "transport: ${other.transport}" for it` };
+    return {
+      verdict: 'degraded',
+      likelyCause: `it answers over ${o} but not over ${c} (${mainCause}); either fix ${c} on the way to it or set "transport: ${other.transport}" for it`,
+    };
   }
   return { verdict: 'failed', likelyCause: mainCause };
 }

@@ -89,12 +89,20 @@ export class AudioMixer extends TypedEmitter<MixerEvents> {
     this.#speaker.on('activeSpeaker', (e) => this.emit('activeSpeaker', e));
   }
 
-  get members(): string[] { return [...this.#members.keys()]; }
-  get activeSpeaker(): string | undefined { return this.#speaker.current; }
+  get members(): string[] {
+    return [...this.#members.keys()];
+  }
+  get activeSpeaker(): string | undefined {
+    return this.#speaker.current;
+  }
   /** Mixer ticks that ran more than one frame late (event loop stalls). */
-  get lateTicks(): number { return this.#lateTicks; }
+  get lateTicks(): number {
+    return this.#lateTicks;
+  }
   /** Milliseconds spent receiving, decoding, mixing and encoding so far (metrics: mixer CPU). */
-  get busyMs(): number { return this.#busyMs; }
+  get busyMs(): number {
+    return this.#busyMs;
+  }
 
   /** A SIP leg: its room's audio goes into the mix and it hears everyone else. Call after setRemote(). */
   addSipLeg(id: string, leg: SipMediaLeg): void {
@@ -149,7 +157,11 @@ export class AudioMixer extends TypedEmitter<MixerEvents> {
 
   stats(): MixerMemberStats[] {
     return [...this.#members.values()].map((m) => ({
-      id: m.id, codec: m.codec.name, muted: m.muted, dBov: Math.round(this.#speaker.level(m.id) * 10) / 10, ...m.jb.stats(),
+      id: m.id,
+      codec: m.codec.name,
+      muted: m.muted,
+      dBov: Math.round(this.#speaker.level(m.id) * 10) / 10,
+      ...m.jb.stats(),
     }));
   }
 
@@ -197,11 +209,17 @@ export class AudioMixer extends TypedEmitter<MixerEvents> {
       socket.on('error', (e) => this.#log.warn({ err: e }, 'mixer socket error'));
       socket.on('message', (msg) => this.#fromTap(msg));
       await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-      const transport = await router.createPlainTransport({ listenInfo: { protocol: 'udp', ip: '127.0.0.1' }, rtcpMux: true, comedia: false });
+      const transport = await router.createPlainTransport({
+        listenInfo: { protocol: 'udp', ip: '127.0.0.1' },
+        rtcpMux: true,
+        comedia: false,
+      });
       await transport.connect({ ip: '127.0.0.1', port: socket.address().port });
       this.#tap = { socket, transport };
       return this.#tap;
-    })().finally(() => { this.#tapPending = undefined; });
+    })().finally(() => {
+      this.#tapPending = undefined;
+    });
     return this.#tapPending;
   }
 

@@ -76,14 +76,29 @@ export class BrowserLink extends TypedEmitter<LinkEvents> {
   #connected = false;
   #closed = false;
 
-  static async create(o: { participantId: string; media: ConferenceMedia; listen: BrowserListen; log: Logger }): Promise<BrowserLink> {
+  static async create(o: {
+    participantId: string;
+    media: ConferenceMedia;
+    listen: BrowserListen;
+    log: Logger;
+  }): Promise<BrowserLink> {
     const router = o.media.router;
     const opts: ms.WebRtcTransportOptions = {
       listenInfos: [
-        { protocol: 'udp', ip: o.listen.ip, ...(o.listen.announcedAddress ? { announcedAddress: o.listen.announcedAddress } : {}) },
-        { protocol: 'tcp', ip: o.listen.ip, ...(o.listen.announcedAddress ? { announcedAddress: o.listen.announcedAddress } : {}) },
+        {
+          protocol: 'udp',
+          ip: o.listen.ip,
+          ...(o.listen.announcedAddress ? { announcedAddress: o.listen.announcedAddress } : {}),
+        },
+        {
+          protocol: 'tcp',
+          ip: o.listen.ip,
+          ...(o.listen.announcedAddress ? { announcedAddress: o.listen.announcedAddress } : {}),
+        },
       ],
-      enableUdp: true, enableTcp: true, preferUdp: true,
+      enableUdp: true,
+      enableTcp: true,
+      preferUdp: true,
       initialAvailableOutgoingBitrate: 1_000_000,
       appData: { browser: o.participantId },
     };
@@ -95,11 +110,18 @@ export class BrowserLink extends TypedEmitter<LinkEvents> {
       return new BrowserLink(o, router, send, recv);
     } catch (e) {
       send?.close();
-      throw new VcError('MEDIA_FAILED', `cannot set up the browser's media: ${(e as Error).message}`, undefined, { cause: e });
+      throw new VcError('MEDIA_FAILED', `cannot set up the browser's media: ${(e as Error).message}`, undefined, {
+        cause: e,
+      });
     }
   }
 
-  private constructor(o: { participantId: string; media: ConferenceMedia; log: Logger }, router: ms.Router, send: ms.WebRtcTransport, recv: ms.WebRtcTransport) {
+  private constructor(
+    o: { participantId: string; media: ConferenceMedia; log: Logger },
+    router: ms.Router,
+    send: ms.WebRtcTransport,
+    recv: ms.WebRtcTransport,
+  ) {
     super();
     this.participantId = o.participantId;
     this.#media = o.media;
@@ -124,12 +146,23 @@ export class BrowserLink extends TypedEmitter<LinkEvents> {
     this.#offMuted = () => o.media.off('muted', onMuted);
   }
 
-  get connected(): boolean { return this.#connected; }
-  get closed(): boolean { return this.#closed; }
-  get routerRtpCapabilities(): ms.RtpCapabilities { return this.#router.rtpCapabilities; }
+  get connected(): boolean {
+    return this.#connected;
+  }
+  get closed(): boolean {
+    return this.#closed;
+  }
+  get routerRtpCapabilities(): ms.RtpCapabilities {
+    return this.#router.rtpCapabilities;
+  }
 
   transports(): { send: LinkTransport; recv: LinkTransport } {
-    const info = (t: ms.WebRtcTransport): LinkTransport => ({ id: t.id, iceParameters: t.iceParameters, iceCandidates: t.iceCandidates, dtlsParameters: t.dtlsParameters });
+    const info = (t: ms.WebRtcTransport): LinkTransport => ({
+      id: t.id,
+      iceParameters: t.iceParameters,
+      iceCandidates: t.iceCandidates,
+      dtlsParameters: t.dtlsParameters,
+    });
     return { send: info(this.#send), recv: info(this.#recv) };
   }
 
@@ -147,15 +180,22 @@ export class BrowserLink extends TypedEmitter<LinkEvents> {
 
   /** The page sends audio or video (one of each at most); returns the producer id. */
   async produce(transportId: string, kind: MediaKind, rtpParameters: ms.RtpParameters): Promise<string> {
-    if (this.#transport(transportId) !== this.#send) throw new VcError('BAD_REQUEST', 'produce on the receive transport');
+    if (this.#transport(transportId) !== this.#send)
+      throw new VcError('BAD_REQUEST', 'produce on the receive transport');
     // the kind is claimed before the first await: parallel requests must not each make a producer
-    if (this.#producers.has(kind) || this.#producing.has(kind)) throw new VcError('BAD_REQUEST', `this browser already sends ${kind}`);
+    if (this.#producers.has(kind) || this.#producing.has(kind))
+      throw new VcError('BAD_REQUEST', `this browser already sends ${kind}`);
     this.#producing.add(kind);
     let producer: ms.Producer;
     try {
       producer = await this.#send.produce({ kind, rtpParameters, appData: { browser: this.participantId } });
     } catch (e) {
-      throw new VcError('MEDIA_FAILED', `the bridge cannot take this browser's ${kind}: ${(e as Error).message}`, undefined, { cause: e });
+      throw new VcError(
+        'MEDIA_FAILED',
+        `the bridge cannot take this browser's ${kind}: ${(e as Error).message}`,
+        undefined,
+        { cause: e },
+      );
     } finally {
       this.#producing.delete(kind);
     }
@@ -224,7 +264,9 @@ export class BrowserLink extends TypedEmitter<LinkEvents> {
   /** Consume what is new, in order (a burst of 'sources' events must not consume a producer twice). */
   #resync(): void {
     if (!this.#caps || this.#closed) return;
-    this.#sync = this.#sync.then(() => this.#consumeNew()).catch((err: unknown) => this.#log.warn({ err }, 'cannot send a stream to the browser'));
+    this.#sync = this.#sync
+      .then(() => this.#consumeNew())
+      .catch((err: unknown) => this.#log.warn({ err }, 'cannot send a stream to the browser'));
   }
 
   async #consumeNew(): Promise<void> {
@@ -233,10 +275,18 @@ export class BrowserLink extends TypedEmitter<LinkEvents> {
     for (const s of this.#media.sources()) {
       if (s.id === this.participantId || this.#held.has(s.producer.id) || this.#closed) continue;
       if (!this.#router.canConsume({ producerId: s.producer.id, rtpCapabilities: caps })) {
-        this.#log.warn({ source: s.id, kind: s.kind, codec: s.producer.rtpParameters.codecs[0]?.mimeType }, 'the browser cannot decode this stream; not sent');
+        this.#log.warn(
+          { source: s.id, kind: s.kind, codec: s.producer.rtpParameters.codecs[0]?.mimeType },
+          'the browser cannot decode this stream; not sent',
+        );
         continue;
       }
-      const consumer = await this.#recv.consume({ producerId: s.producer.id, rtpCapabilities: caps, paused: true, appData: { source: s.id } });
+      const consumer = await this.#recv.consume({
+        producerId: s.producer.id,
+        rtpCapabilities: caps,
+        paused: true,
+        appData: { source: s.id },
+      });
       if (this.#closed) return;
       const h: Held = { consumer, sourceId: s.id, ready: false };
       this.#held.set(s.producer.id, h);
@@ -248,7 +298,13 @@ export class BrowserLink extends TypedEmitter<LinkEvents> {
       };
       consumer.on('producerclose', gone);
       consumer.on('transportclose', gone);
-      this.emit('consumer', { consumerId: consumer.id, producerId: s.producer.id, sourceId: s.id, kind: s.kind, rtpParameters: consumer.rtpParameters });
+      this.emit('consumer', {
+        consumerId: consumer.id,
+        producerId: s.producer.id,
+        sourceId: s.id,
+        kind: s.kind,
+        rtpParameters: consumer.rtpParameters,
+      });
     }
   }
 

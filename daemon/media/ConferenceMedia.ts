@@ -58,10 +58,16 @@ export class ConferenceMedia extends TypedEmitter<MediaEvents> {
     this.#pictures = new Pictures({ router, view, log: this.#log });
   }
 
-  get router(): ms.Router { return this.#router; }
-  get legIds(): string[] { return [...this.#legs.keys()]; }
+  get router(): ms.Router {
+    return this.#router;
+  }
+  get legIds(): string[] {
+    return [...this.#legs.keys()];
+  }
   /** CPU time of this conference's audio mixer so far, ms. */
-  get mixerBusyMs(): number { return this.#mixer.busyMs; }
+  get mixerBusyMs(): number {
+    return this.#mixer.busyMs;
+  }
 
   /** A leg that just connected (after setRemote): its audio joins the mix, its video becomes a source and a target. */
   async addLeg(id: string, leg: SipMediaLeg): Promise<void> {
@@ -71,7 +77,9 @@ export class ConferenceMedia extends TypedEmitter<MediaEvents> {
       onProducer: (e) => {
         this.emit('sources');
         if (e.kind !== 'video') return;
-        this.#addSource(id, entry, e.producer).catch((err: unknown) => this.#log.warn({ err, id }, 'cannot add video source'));
+        this.#addSource(id, entry, e.producer).catch((err: unknown) =>
+          this.#log.warn({ err, id }, 'cannot add video source'),
+        );
       },
     };
     leg.on('producer', entry.onProducer);
@@ -192,7 +200,7 @@ export class ConferenceMedia extends TypedEmitter<MediaEvents> {
   async show(targetId: string, sourceId: string | null): Promise<boolean> {
     const v = this.#view.viewOf(targetId);
     if (!v) return false;
-    if (sourceId !== null && (v.showing === sourceId && v.pending === null || v.pending === sourceId)) return true;
+    if (sourceId !== null && ((v.showing === sourceId && v.pending === null) || v.pending === sourceId)) return true;
     if (sourceId === null && v.showing === null && v.pending === null) return true;
     return this.#view.select(targetId, sourceId);
   }
@@ -207,7 +215,9 @@ export class ConferenceMedia extends TypedEmitter<MediaEvents> {
   }
 
   /** The composed pictures (multi-picture layouts, transcoding). */
-  get pictures(): Pictures { return this.#pictures; }
+  get pictures(): Pictures {
+    return this.#pictures;
+  }
 
   /** Show each planned target its composed picture (see Pictures.apply). */
   compose(plan: Map<string, Picture>): Promise<void> {
@@ -234,7 +244,9 @@ export class ConferenceMedia extends TypedEmitter<MediaEvents> {
     this.#router = router;
     this.#mixer.setRouter(router);
     this.#view = this.#wireView(await VideoView.create({ router, log: this.#log }));
-    await this.#pictures.rebuild(router, this.#view).catch((err: unknown) => this.#log.error({ err }, 'cannot restore the composed pictures'));
+    await this.#pictures
+      .rebuild(router, this.#view)
+      .catch((err: unknown) => this.#log.error({ err }, 'cannot restore the composed pictures'));
     for (const e of this.#legs.values()) e.source = undefined;
     for (const [id, e] of this.#legs) {
       try {

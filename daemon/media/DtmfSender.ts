@@ -32,7 +32,10 @@ export class DtmfSender {
     if (!isDtmfString(digits)) throw new VcError('BAD_REQUEST', `not a DTMF string: ${JSON.stringify(digits)}`);
     const remote = this.#relay.remote;
     if (remote?.telephoneEventPt === undefined) {
-      throw new VcError('MEDIA_FAILED', 'the room did not negotiate telephone-event (RFC 4733); send DTMF by SIP INFO instead');
+      throw new VcError(
+        'MEDIA_FAILED',
+        'the room did not negotiate telephone-event (RFC 4733); send DTMF by SIP INFO instead',
+      );
     }
     const run = this.#queue.then(() => this.#sendAll(digits, opts));
     this.#queue = run.catch(() => undefined);

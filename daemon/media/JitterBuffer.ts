@@ -79,7 +79,8 @@ export class JitterBuffer {
       if (this.#pkts.has(ext)) return; // duplicate
       if (ext < this.#next) {
         this.#s.late++;
-        if (++this.#lateRun >= LATE_RUN_RESYNC) this.#reset(ext); // the sender restarted its clock
+        if (++this.#lateRun >= LATE_RUN_RESYNC)
+          this.#reset(ext); // the sender restarted its clock
         else return;
       } else if (ext - this.#next > this.#frameTs * 100) {
         this.#reset(ext); // a jump of more than 2 s: not jitter, a new timeline

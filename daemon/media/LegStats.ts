@@ -38,7 +38,13 @@ export interface StatsSource {
 
 type LegStatsEvents = { stats: [LegStatsSample] };
 
-interface Prev { at: number; bytesIn: number; bytesOut: number; expected: number; received: number }
+interface Prev {
+  at: number;
+  bytesIn: number;
+  bytesOut: number;
+  expected: number;
+  received: number;
+}
 
 export class LegStats extends TypedEmitter<LegStatsEvents> {
   readonly #log: Logger;
@@ -119,7 +125,13 @@ export class LegStats extends TypedEmitter<LegStatsEvents> {
     const prod = k.producer[0];
     const cons = k.consumer[0];
     const prev = this.#prev.get(key);
-    const cur: Prev = { at: now, bytesIn: k.relay.bytesIn, bytesOut: k.relay.bytesOut, expected: k.relay.expected, received: k.relay.received };
+    const cur: Prev = {
+      at: now,
+      bytesIn: k.relay.bytesIn,
+      bytesOut: k.relay.bytesOut,
+      expected: k.relay.expected,
+      received: k.relay.received,
+    };
     this.#prev.set(key, cur);
     const secs = prev ? Math.max(0.001, (now - prev.at) / 1000) : 0;
     const kbps = (d: number): number => (secs > 0 ? Math.round((d * 8) / secs / 100) / 10 : 0);

@@ -93,7 +93,10 @@ export class RelayPortPool {
       const pair = await this.#tryPair(port, port + 1);
       if (pair) return pair;
     }
-    throw new VcError('CAPACITY_EXCEEDED', `no free RTP relay port pair in ${this.#min}-${this.#max} (media.relayPorts)`);
+    throw new VcError(
+      'CAPACITY_EXCEEDED',
+      `no free RTP relay port pair in ${this.#min}-${this.#max} (media.relayPorts)`,
+    );
   }
 
   async #allocateEphemeral(): Promise<SocketPair> {
@@ -126,7 +129,12 @@ export class RelayPortPool {
     } catch (e) {
       rtp?.close();
       if (isInUse(e)) return undefined;
-      throw new VcError('MEDIA_FAILED', `cannot bind RTP relay port ${port} on ${this.#address}: ${(e as Error).message}`, undefined, { cause: e });
+      throw new VcError(
+        'MEDIA_FAILED',
+        `cannot bind RTP relay port ${port} on ${this.#address}: ${(e as Error).message}`,
+        undefined,
+        { cause: e },
+      );
     }
   }
 }

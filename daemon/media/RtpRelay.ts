@@ -20,10 +20,28 @@ import type { Clock, Timer } from '../util/clock.js';
 import { TypedEmitter } from '../util/TypedEmitter.js';
 import type { SocketPair } from './RelayPortPool.js';
 import type { MediaKind, TransportAddress } from './types.js';
-import { PROBATION_PT, PROBATION_SSRC, isRtcp, parseRtp, randomSsrc, setPt, setSeq, setSsrc, setTs } from './rtp/packet.js';
+import {
+  PROBATION_PT,
+  PROBATION_SSRC,
+  isRtcp,
+  parseRtp,
+  randomSsrc,
+  setPt,
+  setSeq,
+  setSsrc,
+  setTs,
+} from './rtp/packet.js';
 import { OutboundStream } from './rtp/OutboundStream.js';
 import { StreamRebaser } from './rtp/StreamRebaser.js';
-import { buildFir, buildPli, hasKeyframeRequest, renameSsrc, reportBlocks, rttFromBlock, type ReportBlock } from './rtp/rtcp.js';
+import {
+  buildFir,
+  buildPli,
+  hasKeyframeRequest,
+  renameSsrc,
+  reportBlocks,
+  rttFromBlock,
+  type ReportBlock,
+} from './rtp/rtcp.js';
 import { digitOf, parseEvent } from './rtp/telephoneEvent.js';
 import { SrtpGuard, type SrtpCounters } from './srtp/SrtpGuard.js';
 import type { SrtpKeys } from './srtp/SrtpKeys.js';
@@ -58,10 +76,16 @@ export interface RelayedRtp {
 }
 
 export interface RelayCounters {
-  rtpIn: number; bytesIn: number; rtpOut: number; bytesOut: number;
-  rtcpIn: number; rtcpOut: number; dropped: number;
+  rtpIn: number;
+  bytesIn: number;
+  rtpOut: number;
+  bytesOut: number;
+  rtcpIn: number;
+  rtcpOut: number;
+  dropped: number;
   /** Media packets expected from the room (by sequence number) and received; the gap is loss. */
-  expected: number; received: number;
+  expected: number;
+  received: number;
   lastRtpAt: number | undefined;
   remoteRtp: TransportAddress | undefined;
   /** The room's last report about our directly sent stream (audio mix), with RTT if known. */
@@ -122,8 +146,19 @@ export class RtpRelay extends TypedEmitter<RelayEvents> {
   // direct egress (mixer frames, DTMF)
   readonly #out = new OutboundStream();
   readonly #c: RelayCounters = {
-    rtpIn: 0, bytesIn: 0, rtpOut: 0, bytesOut: 0, rtcpIn: 0, rtcpOut: 0, dropped: 0, expected: 0, received: 0,
-    lastRtpAt: undefined, remoteRtp: undefined, report: undefined, srtp: undefined,
+    rtpIn: 0,
+    bytesIn: 0,
+    rtpOut: 0,
+    bytesOut: 0,
+    rtcpIn: 0,
+    rtcpOut: 0,
+    dropped: 0,
+    expected: 0,
+    received: 0,
+    lastRtpAt: undefined,
+    remoteRtp: undefined,
+    report: undefined,
+    srtp: undefined,
   };
 
   constructor(o: RtpRelayOptions) {
@@ -148,14 +183,26 @@ export class RtpRelay extends TypedEmitter<RelayEvents> {
     this.#schedule();
   }
 
-  get localPort(): number { return this.#sockets.port; }
-  get localRtcpPort(): number { return this.#sockets.rtcpPort; }
+  get localPort(): number {
+    return this.#sockets.port;
+  }
+  get localRtcpPort(): number {
+    return this.#sockets.rtcpPort;
+  }
   /** Where the mediasoup PlainTransport must send (127.0.0.1). */
-  get internalPort(): number { return this.#internal.address().port; }
+  get internalPort(): number {
+    return this.#internal.address().port;
+  }
   /** SSRC of frames sent with sendFrame() (the room reports on it). */
-  get outboundSsrc(): number { return this.#out.ssrc; }
-  get remote(): RelayRemote | undefined { return this.#remote; }
-  get roomSsrc(): number | undefined { return this.#rebase.ssrc; }
+  get outboundSsrc(): number {
+    return this.#out.ssrc;
+  }
+  get remote(): RelayRemote | undefined {
+    return this.#remote;
+  }
+  get roomSsrc(): number | undefined {
+    return this.#rebase.ssrc;
+  }
 
   counters(): RelayCounters {
     const srtp = this.#srtp && { suite: this.#srtp.suite, ...this.#srtp.counters };
@@ -163,7 +210,9 @@ export class RtpRelay extends TypedEmitter<RelayEvents> {
   }
 
   /** The SRTP suite of this m-line, or undefined when it carries plain RTP. */
-  get srtpSuite(): string | undefined { return this.#srtp?.suite; }
+  get srtpSuite(): string | undefined {
+    return this.#srtp?.suite;
+  }
 
   /** Apply the negotiated remote; undefined stops the m-line (rejected or removed). */
   setRemote(remote: RelayRemote | undefined): void {
@@ -172,7 +221,8 @@ export class RtpRelay extends TypedEmitter<RelayEvents> {
       this.#remote = undefined;
       return;
     }
-    const changedAddress = !this.#remote || this.#remote.address !== remote.address || this.#remote.port !== remote.port;
+    const changedAddress =
+      !this.#remote || this.#remote.address !== remote.address || this.#remote.port !== remote.port;
     this.#remote = remote;
     this.#c.remoteRtp = { address: remote.address, port: remote.port };
     if (changedAddress) {
@@ -245,7 +295,8 @@ export class RtpRelay extends TypedEmitter<RelayEvents> {
     this.#srtp = undefined;
     if (!keys) return;
     this.#srtp = new SrtpGuard(keys, this.#legId);
-    this.#srtp.onKeyExpired = () => this.#log.warn({ suite: keys.suite }, 'SRTP key lifetime reached: packets refused until the room re-keys');
+    this.#srtp.onKeyExpired = () =>
+      this.#log.warn({ suite: keys.suite }, 'SRTP key lifetime reached: packets refused until the room re-keys');
     this.#log.info({ suite: keys.suite }, 'SRTP on');
   }
 
@@ -310,7 +361,13 @@ export class RtpRelay extends TypedEmitter<RelayEvents> {
     setTs(msg, ts);
     if (this.#transportPort !== undefined) this.#internal.send(msg, this.#transportPort, '127.0.0.1');
     if (this.listenerCount('rtp') > 0) {
-      this.emit('rtp', { packet: msg, payload: msg.subarray(v.payloadOffset, v.payloadEnd), seq, ts, marker: v.marker });
+      this.emit('rtp', {
+        packet: msg,
+        payload: msg.subarray(v.payloadOffset, v.payloadEnd),
+        seq,
+        ts,
+        marker: v.marker,
+      });
     }
   }
 
@@ -339,7 +396,8 @@ export class RtpRelay extends TypedEmitter<RelayEvents> {
     this.#lastRtcpAt = now;
     this.#c.rtcpIn++;
     for (const b of reportBlocks(msg)) {
-      if (b.ssrc === this.#out.ssrc) this.#c.report = { ...b, rttMs: rttFromBlock(b, Date.now()) ?? this.#c.report?.rttMs };
+      if (b.ssrc === this.#out.ssrc)
+        this.#c.report = { ...b, rttMs: rttFromBlock(b, Date.now()) ?? this.#c.report?.rttMs };
     }
     if (this.#rebase.ssrc !== undefined) renameSsrc(msg, this.#rebase.ssrc, this.ingressSsrc);
     if (this.#transportPort !== undefined) this.#internal.send(msg, this.#transportPort, '127.0.0.1');

@@ -19,8 +19,15 @@ import { RtpRelay, type RelayCounters, type RelayedRtp } from './RtpRelay.js';
 import { DtmfSender, type DtmfOptions } from './DtmfSender.js';
 import { plainConsumeCaps, producerParams, routerCodecFor } from './mediaCodecs.js';
 import {
-  AUDIO_CODECS, normaliseCodecName, videoKeyOf,
-  type AudioCodecName, type LocalMedia, type MediaKind, type NegotiatedMedia, type NegotiatedStream, type VideoCodecKey,
+  AUDIO_CODECS,
+  normaliseCodecName,
+  videoKeyOf,
+  type AudioCodecName,
+  type LocalMedia,
+  type MediaKind,
+  type NegotiatedMedia,
+  type NegotiatedStream,
+  type VideoCodecKey,
 } from './types.js';
 
 export interface SipMediaLegOptions {
@@ -138,10 +145,18 @@ export class SipMediaLeg extends TypedEmitter<LegEvents> {
     return out;
   }
 
-  get router(): ms.Router { return this.#router; }
-  get remote(): NegotiatedMedia | undefined { return this.#remote; }
-  get audioProducer(): ms.Producer | undefined { return this.#tracks.get('audio')?.producer; }
-  get videoProducer(): ms.Producer | undefined { return this.#tracks.get('video')?.producer; }
+  get router(): ms.Router {
+    return this.#router;
+  }
+  get remote(): NegotiatedMedia | undefined {
+    return this.#remote;
+  }
+  get audioProducer(): ms.Producer | undefined {
+    return this.#tracks.get('audio')?.producer;
+  }
+  get videoProducer(): ms.Producer | undefined {
+    return this.#tracks.get('video')?.producer;
+  }
 
   /** The audio codec the room negotiated (what the mixer decodes and encodes for it). */
   get audioFormat(): AudioFormat | undefined {
@@ -175,8 +190,16 @@ export class SipMediaLeg extends TypedEmitter<LegEvents> {
       if (s && s.port !== 0 && !this.#tracks.has(kind)) {
         throw new VcError('SDP_INVALID', `leg ${this.id} has no ${kind} ports but the SDP has a ${kind} m-line`);
       }
-      if (s && s.port !== 0 && kind === 'audio' && !(AUDIO_CODECS as readonly string[]).includes(normaliseCodecName(s.codec))) {
-        throw new VcError('SDP_NO_COMMON_CODEC', `audio codec ${s.codec} is not one the bridge mixes (${AUDIO_CODECS.join(', ')})`);
+      if (
+        s &&
+        s.port !== 0 &&
+        kind === 'audio' &&
+        !(AUDIO_CODECS as readonly string[]).includes(normaliseCodecName(s.codec))
+      ) {
+        throw new VcError(
+          'SDP_NO_COMMON_CODEC',
+          `audio codec ${s.codec} is not one the bridge mixes (${AUDIO_CODECS.join(', ')})`,
+        );
       }
     }
     this.#remote = remote;
@@ -235,8 +258,12 @@ export class SipMediaLeg extends TypedEmitter<LegEvents> {
         t.consumer && !t.consumer.closed ? t.consumer.getStats() : [],
       ]);
       out.push({
-        kind: t.kind, codec: normaliseCodecName(t.stream.codec), clockRate: t.stream.clockRate,
-        relay: t.relay.counters(), producer, consumer: consumer.filter((s) => s.type === 'outbound-rtp'),
+        kind: t.kind,
+        codec: normaliseCodecName(t.stream.codec),
+        clockRate: t.stream.clockRate,
+        relay: t.relay.counters(),
+        producer,
+        consumer: consumer.filter((s) => s.type === 'outbound-rtp'),
       });
     }
     return out;
@@ -271,9 +298,17 @@ export class SipMediaLeg extends TypedEmitter<LegEvents> {
     t.stream = s;
     t.codec = codec;
     t.relay.setRemote({
-      address: s.address ?? this.#remote!.address, port: s.port, rtcpPort: s.rtcpPort ?? s.port + 1,
-      rtcpMux: s.rtcpMux ?? false, pt: s.pt, clockRate: s.clockRate, telephoneEventPt: s.telephoneEventPt,
-      routerPt: codec.preferredPayloadType ?? 0, rtcpFb: s.rtcpFb, expectRtp: sends(s), sendRtp: receives(s),
+      address: s.address ?? this.#remote!.address,
+      port: s.port,
+      rtcpPort: s.rtcpPort ?? s.port + 1,
+      rtcpMux: s.rtcpMux ?? false,
+      pt: s.pt,
+      clockRate: s.clockRate,
+      telephoneEventPt: s.telephoneEventPt,
+      routerPt: codec.preferredPayloadType ?? 0,
+      rtcpFb: s.rtcpFb,
+      expectRtp: sends(s),
+      sendRtp: receives(s),
       ...(s.srtp ? { srtp: s.srtp } : {}),
     });
     if (!t.transport) {
@@ -281,7 +316,12 @@ export class SipMediaLeg extends TypedEmitter<LegEvents> {
         t.transport = await this.#router.createPlainTransport({ listenInfo: LOOPBACK, rtcpMux: true, comedia: false });
         await t.transport.connect({ ip: '127.0.0.1', port: t.relay.internalPort });
       } catch (e) {
-        throw new VcError('MEDIA_FAILED', `cannot create the ${t.kind} transport of leg ${this.id}: ${(e as Error).message}`, undefined, { cause: e });
+        throw new VcError(
+          'MEDIA_FAILED',
+          `cannot create the ${t.kind} transport of leg ${this.id}: ${(e as Error).message}`,
+          undefined,
+          { cause: e },
+        );
       }
       const transport = t.transport;
       transport.on('routerclose', () => this.#onRouterClosed(t, transport));
@@ -293,7 +333,8 @@ export class SipMediaLeg extends TypedEmitter<LegEvents> {
     }
     if (!t.producer && sends(s)) {
       t.producer = await t.transport.produce({
-        kind: t.kind, rtpParameters: producerParams(codec, t.relay.ingressSsrc, { nack: s.rtcpFb?.nack }),
+        kind: t.kind,
+        rtpParameters: producerParams(codec, t.relay.ingressSsrc, { nack: s.rtcpFb?.nack }),
         appData: { legId: this.id },
       });
       this.#log.debug({ kind: t.kind, producerId: t.producer.id, codec: codec.mimeType }, 'room producer ready');
@@ -314,15 +355,24 @@ export class SipMediaLeg extends TypedEmitter<LegEvents> {
     t.consumer?.close();
     t.consumer = undefined;
     if (!producer || !t.stream || !receives(t.stream)) return;
-    if (!t.transport || !t.codec) throw new VcError('MEDIA_FAILED', `leg ${this.id}: setRemote() before choosing what it receives`);
+    if (!t.transport || !t.codec)
+      throw new VcError('MEDIA_FAILED', `leg ${this.id}: setRemote() before choosing what it receives`);
     try {
-      const consumer = await t.transport.consume({ producerId: producer.id, rtpCapabilities: plainConsumeCaps(t.codec) });
+      const consumer = await t.transport.consume({
+        producerId: producer.id,
+        rtpCapabilities: plainConsumeCaps(t.codec),
+      });
       consumer.on('producerclose', () => {
         if (t.consumer === consumer) t.consumer = undefined;
       });
       t.consumer = consumer;
     } catch (e) {
-      throw new VcError('MEDIA_FAILED', `leg ${this.id} cannot receive producer ${producer.id} in ${t.codec.mimeType}: ${(e as Error).message}`, undefined, { cause: e });
+      throw new VcError(
+        'MEDIA_FAILED',
+        `leg ${this.id} cannot receive producer ${producer.id} in ${t.codec.mimeType}: ${(e as Error).message}`,
+        undefined,
+        { cause: e },
+      );
     }
     if (kind === 'video') await t.consumer.requestKeyFrame();
   }

@@ -40,7 +40,12 @@ type ViewEvents = {
   switched: [{ targetId: string; sourceId: string | null; waitedMs: number }];
 };
 
-interface Source { id: string; key: VideoCodecKey; consumer: ms.Consumer; ssrc: number }
+interface Source {
+  id: string;
+  key: VideoCodecKey;
+  consumer: ms.Consumer;
+  ssrc: number;
+}
 
 interface Target {
   id: string;
@@ -75,12 +80,18 @@ export class VideoView extends TypedEmitter<ViewEvents> {
     const socket = dgram.createSocket('udp4');
     await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
     try {
-      const transport = await o.router.createPlainTransport({ listenInfo: { protocol: 'udp', ip: '127.0.0.1' }, rtcpMux: true, comedia: false });
+      const transport = await o.router.createPlainTransport({
+        listenInfo: { protocol: 'udp', ip: '127.0.0.1' },
+        rtcpMux: true,
+        comedia: false,
+      });
       await transport.connect({ ip: '127.0.0.1', port: socket.address().port });
       return new VideoView(o, socket, transport);
     } catch (e) {
       socket.close();
-      throw new VcError('MEDIA_FAILED', `cannot set up the video view: ${(e as Error).message}`, undefined, { cause: e });
+      throw new VcError('MEDIA_FAILED', `cannot set up the video view: ${(e as Error).message}`, undefined, {
+        cause: e,
+      });
     }
   }
 
@@ -102,9 +113,12 @@ export class VideoView extends TypedEmitter<ViewEvents> {
     if (this.#sources.has(id)) this.removeSource(id);
     const pc = producer.rtpParameters.codecs[0];
     const key = pc ? videoKeyOfCodec(pc) : undefined;
-    if (producer.kind !== 'video' || !key) throw new VcError('MEDIA_FAILED', `producer ${producer.id} is not VP8/H.264 video`);
+    if (producer.kind !== 'video' || !key)
+      throw new VcError('MEDIA_FAILED', `producer ${producer.id} is not VP8/H.264 video`);
     const consumer = await this.#transport.consume({
-      producerId: producer.id, rtpCapabilities: plainConsumeCaps(routerVideoCodec(this.#router.rtpCapabilities, key)), paused: true,
+      producerId: producer.id,
+      rtpCapabilities: plainConsumeCaps(routerVideoCodec(this.#router.rtpCapabilities, key)),
+      paused: true,
     });
     const ssrc = consumer.rtpParameters.encodings?.[0]?.ssrc ?? 0;
     const src: Source = { id, key, consumer, ssrc };
@@ -134,13 +148,26 @@ export class VideoView extends TypedEmitter<ViewEvents> {
     if (this.#targets.has(id)) this.removeTarget(id);
     const key = leg.videoCodec;
     const t: Target = {
-      id, key, leg, ssrc: randomSsrc(), showing: null, pending: null, pendingSince: 0, lastAsked: 0,
-      seq: Math.floor(Math.random() * 0xffff), ts: randomSsrc(), sentAt: performance.now(), seqOff: 0, tsOff: 0,
+      id,
+      key,
+      leg,
+      ssrc: randomSsrc(),
+      showing: null,
+      pending: null,
+      pendingSince: 0,
+      lastAsked: 0,
+      seq: Math.floor(Math.random() * 0xffff),
+      ts: randomSsrc(),
+      sentAt: performance.now(),
+      seqOff: 0,
+      tsOff: 0,
     };
     this.#targets.set(id, t);
     if (!key) return; // no video towards this room: it can view nothing
     t.producer = await this.#transport.produce({
-      kind: 'video', rtpParameters: producerParams(routerVideoCodec(this.#router.rtpCapabilities, key), t.ssrc), appData: { viewOf: id },
+      kind: 'video',
+      rtpParameters: producerParams(routerVideoCodec(this.#router.rtpCapabilities, key), t.ssrc),
+      appData: { viewOf: id },
     });
     await leg.setVideoEgress(t.producer);
   }

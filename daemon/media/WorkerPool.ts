@@ -63,7 +63,10 @@ export class WorkerPool extends TypedEmitter<PoolEvents> {
     const span = o.rtcPorts.max - o.rtcPorts.min + 1;
     const each = Math.floor(span / n);
     if (each < 2) {
-      throw new VcError('CONFIG_INVALID', `media.rtpPorts ${o.rtcPorts.min}-${o.rtcPorts.max} is too small for ${n} workers`);
+      throw new VcError(
+        'CONFIG_INVALID',
+        `media.rtpPorts ${o.rtcPorts.min}-${o.rtcPorts.max} is too small for ${n} workers`,
+      );
     }
     for (let i = 0; i < n; i++) {
       const min = o.rtcPorts.min + i * each;
@@ -84,8 +87,18 @@ export class WorkerPool extends TypedEmitter<PoolEvents> {
   }
 
   /** Live workers (for metrics and tests). */
-  get workers(): { index: number; pid: number | undefined; conferences: string[]; ports: { min: number; max: number } }[] {
-    return this.#slots.map((s) => ({ index: s.index, pid: s.worker?.pid, conferences: [...s.routers.keys()], ports: s.ports }));
+  get workers(): {
+    index: number;
+    pid: number | undefined;
+    conferences: string[];
+    ports: { min: number; max: number };
+  }[] {
+    return this.#slots.map((s) => ({
+      index: s.index,
+      pid: s.worker?.pid,
+      conferences: [...s.routers.keys()],
+      ports: s.ports,
+    }));
   }
 
   /** The conference's router, created on the least loaded worker on first use. */
@@ -138,7 +151,12 @@ export class WorkerPool extends TypedEmitter<PoolEvents> {
     try {
       router = await slot.worker.createRouter({ mediaCodecs: ROUTER_MEDIA_CODECS, appData: { conferenceId } });
     } catch (e) {
-      throw new VcError('MEDIA_FAILED', `cannot create a router for conference ${conferenceId}: ${(e as Error).message}`, undefined, { cause: e });
+      throw new VcError(
+        'MEDIA_FAILED',
+        `cannot create a router for conference ${conferenceId}: ${(e as Error).message}`,
+        undefined,
+        { cause: e },
+      );
     }
     slot.routers.set(conferenceId, { router, weight });
     const worker = slot.worker;
@@ -153,7 +171,10 @@ export class WorkerPool extends TypedEmitter<PoolEvents> {
 
   async #spawn(slot: Slot): Promise<void> {
     const worker = await mediasoup.createWorker({
-      logLevel: this.#logLevel, rtcMinPort: slot.ports.min, rtcMaxPort: slot.ports.max, appData: { index: slot.index },
+      logLevel: this.#logLevel,
+      rtcMinPort: slot.ports.min,
+      rtcMaxPort: slot.ports.max,
+      appData: { index: slot.index },
     });
     if (this.#closed) {
       worker.close();

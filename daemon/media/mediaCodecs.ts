@@ -20,16 +20,24 @@ export const ROUTER_MEDIA_CODECS: ms.RouterRtpCodecCapability[] = [
 
 /** RTCP feedback we ask for on the rooms' side. Nothing that needs header extensions (transport-cc, REMB). */
 const VIDEO_FEEDBACK: ms.RtcpFeedback[] = [
-  { type: 'nack' }, { type: 'nack', parameter: 'pli' }, { type: 'ccm', parameter: 'fir' },
+  { type: 'nack' },
+  { type: 'nack', parameter: 'pli' },
+  { type: 'ccm', parameter: 'fir' },
 ];
 
-export function videoKeyOfCodec(codec: Pick<ms.RtpCodecParameters, 'mimeType' | 'parameters'>): VideoCodecKey | undefined {
+export function videoKeyOfCodec(
+  codec: Pick<ms.RtpCodecParameters, 'mimeType' | 'parameters'>,
+): VideoCodecKey | undefined {
   const name = codec.mimeType.split('/')[1] ?? '';
   const pm = (codec.parameters as Record<string, unknown> | undefined)?.['packetization-mode'];
   return videoKeyOf({ codec: name, fmtp: pm === undefined ? undefined : { 'packetization-mode': String(pm) } });
 }
 
-function sameCodec(c: ms.RtpCodecCapability, kind: MediaKind, stream: Pick<NegotiatedStream, 'codec' | 'fmtp' | 'clockRate'>): boolean {
+function sameCodec(
+  c: ms.RtpCodecCapability,
+  kind: MediaKind,
+  stream: Pick<NegotiatedStream, 'codec' | 'fmtp' | 'clockRate'>,
+): boolean {
   if (c.kind !== kind) return false;
   const name = normaliseCodecName(stream.codec);
   if (normaliseCodecName(c.mimeType.split('/')[1] ?? '') !== name) return false;
@@ -38,10 +46,17 @@ function sameCodec(c: ms.RtpCodecCapability, kind: MediaKind, stream: Pick<Negot
 }
 
 /** The router's codec (with its PT) for a negotiated stream; throws if the router lacks it. */
-export function routerCodecFor(caps: ms.RtpCapabilities, kind: MediaKind, stream: NegotiatedStream): ms.RtpCodecCapability {
+export function routerCodecFor(
+  caps: ms.RtpCapabilities,
+  kind: MediaKind,
+  stream: NegotiatedStream,
+): ms.RtpCodecCapability {
   const c = (caps.codecs ?? []).find((x) => sameCodec(x, kind, stream));
   if (!c || c.preferredPayloadType === undefined) {
-    throw new VcError('SDP_NO_COMMON_CODEC', `the media layer cannot carry ${kind} codec ${stream.codec}/${stream.clockRate}`);
+    throw new VcError(
+      'SDP_NO_COMMON_CODEC',
+      `the media layer cannot carry ${kind} codec ${stream.codec}/${stream.clockRate}`,
+    );
   }
   return c;
 }
@@ -54,19 +69,24 @@ export function routerVideoCodec(caps: ms.RtpCapabilities, key: VideoCodecKey): 
 }
 
 /** Producer parameters for a stream that arrives with the router's PT and our chosen SSRC. */
-export function producerParams(codec: ms.RtpCodecCapability, ssrc: number, opts: { nack?: boolean } = {}): ms.RtpParameters {
-  const feedback = codec.kind === 'video'
-    ? VIDEO_FEEDBACK.filter((f) => f.type !== 'nack' || f.parameter === 'pli' || opts.nack)
-    : [];
+export function producerParams(
+  codec: ms.RtpCodecCapability,
+  ssrc: number,
+  opts: { nack?: boolean } = {},
+): ms.RtpParameters {
+  const feedback =
+    codec.kind === 'video' ? VIDEO_FEEDBACK.filter((f) => f.type !== 'nack' || f.parameter === 'pli' || opts.nack) : [];
   return {
-    codecs: [{
-      mimeType: codec.mimeType,
-      clockRate: codec.clockRate,
-      payloadType: codec.preferredPayloadType ?? 0,
-      ...(codec.channels !== undefined ? { channels: codec.channels } : {}),
-      ...(codec.parameters ? { parameters: codec.parameters } : {}),
-      rtcpFeedback: feedback,
-    }],
+    codecs: [
+      {
+        mimeType: codec.mimeType,
+        clockRate: codec.clockRate,
+        payloadType: codec.preferredPayloadType ?? 0,
+        ...(codec.channels !== undefined ? { channels: codec.channels } : {}),
+        ...(codec.parameters ? { parameters: codec.parameters } : {}),
+        rtcpFeedback: feedback,
+      },
+    ],
     encodings: [{ ssrc }],
     headerExtensions: [],
   };
@@ -88,9 +108,13 @@ export function producerCodec(caps: ms.RtpCapabilities, producer: ms.Producer): 
   const pc = producer.rtpParameters.codecs[0];
   if (!pc) throw new VcError('MEDIA_FAILED', `producer ${producer.id} has no codec`);
   const key = producer.kind === 'video' ? videoKeyOfCodec(pc) : undefined;
-  const c = (caps.codecs ?? []).find((x) => x.kind === producer.kind &&
-    x.mimeType.toLowerCase() === pc.mimeType.toLowerCase() && x.clockRate === pc.clockRate &&
-    (producer.kind !== 'video' || videoKeyOfCodec(x) === key));
+  const c = (caps.codecs ?? []).find(
+    (x) =>
+      x.kind === producer.kind &&
+      x.mimeType.toLowerCase() === pc.mimeType.toLowerCase() &&
+      x.clockRate === pc.clockRate &&
+      (producer.kind !== 'video' || videoKeyOfCodec(x) === key),
+  );
   if (!c) throw new VcError('MEDIA_FAILED', `the router has no codec for producer ${producer.id} (${pc.mimeType})`);
   return c;
 }

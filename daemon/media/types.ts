@@ -1,6 +1,11 @@
 // Plain shapes shared by the media layer and its users (the SIP layer fills NegotiatedMedia from the
 // answered SDP; the conference layer reads LocalMedia back into the SDP it sends).
-import { AudioCodec, VideoCodec, type AudioCodec as AudioCodecName, type VideoCodec as VideoCodecName } from '../config/schema.js';
+import {
+  AudioCodec,
+  VideoCodec,
+  type AudioCodec as AudioCodecName,
+  type VideoCodec as VideoCodecName,
+} from '../config/schema.js';
 import type { SrtpKeys } from './srtp/SrtpKeys.js';
 
 export type MediaKind = 'audio' | 'video';

@@ -3,7 +3,12 @@
 // call records, health transitions, leg stats), so it works for any past day the store still holds
 // and needs no running conference, SIP or media.
 import type {
-  AttendanceStatus, DailyReport, ReportLink, ReportMeeting, ReportSiteAttendance, ReportUptime,
+  AttendanceStatus,
+  DailyReport,
+  ReportLink,
+  ReportMeeting,
+  ReportSiteAttendance,
+  ReportUptime,
 } from '../../protocol/index.js';
 import type { CdrRepo } from '../store/CdrRepo.js';
 import type { ConferenceRepo, ConferenceRow } from '../store/ConferenceRepo.js';
@@ -73,12 +78,16 @@ function meeting(store: ReportStore, c: ConferenceRow): ReportMeeting {
   }
   const sites = c.endpoints.map((endpointId) => {
     const at = firstAnswer.get(endpointId);
-    if (at === undefined) return { endpointId, status: 'missing' as AttendanceStatus, answeredAt: null, lateMinutes: null, srtp: null };
+    if (at === undefined)
+      return { endpointId, status: 'missing' as AttendanceStatus, answeredAt: null, lateMinutes: null, srtp: null };
     const lateMs = at - c.startedAt;
     const late = lateMs > LATE_AFTER_MINUTES * 60_000;
     return {
-      endpointId, status: (late ? 'late' : 'joined') as AttendanceStatus, answeredAt: new Date(at).toISOString(),
-      lateMinutes: late ? Math.round(lateMs / 6_000) / 10 : null, srtp: srtp.get(endpointId) ?? null,
+      endpointId,
+      status: (late ? 'late' : 'joined') as AttendanceStatus,
+      answeredAt: new Date(at).toISOString(),
+      lateMinutes: late ? Math.round(lateMs / 6_000) / 10 : null,
+      srtp: srtp.get(endpointId) ?? null,
     };
   });
   return {
@@ -98,13 +107,19 @@ function attendance(meetings: ReportMeeting[], nameOf: (id: string) => Name): Re
   for (const m of meetings) {
     for (const s of m.sites) {
       let a = bySite.get(s.endpointId);
-      if (!a) bySite.set(s.endpointId, (a = { endpointId: s.endpointId, name: nameOf(s.endpointId), meetings: 0, joined: 0, late: 0, missing: 0 }));
+      if (!a)
+        bySite.set(
+          s.endpointId,
+          (a = { endpointId: s.endpointId, name: nameOf(s.endpointId), meetings: 0, joined: 0, late: 0, missing: 0 }),
+        );
       a.meetings++;
       a[s.status]++;
     }
   }
   // the sites that missed most first: that is what the control centre follows up
-  return [...bySite.values()].sort((a, b) => b.missing - a.missing || b.late - a.late || a.endpointId.localeCompare(b.endpointId));
+  return [...bySite.values()].sort(
+    (a, b) => b.missing - a.missing || b.late - a.late || a.endpointId.localeCompare(b.endpointId),
+  );
 }
 
 function uptime(store: ReportStore, endpointId: string, name: Name, fromMs: number, toMs: number): ReportUptime {
@@ -112,20 +127,42 @@ function uptime(store: ReportStore, endpointId: string, name: Name, fromMs: numb
   const known = a.upMs + a.downMs;
   const min = (ms: number): number => Math.round(ms / 60_000);
   return {
-    endpointId, name, uptimePct: known === 0 ? null : Math.round((a.upMs / known) * 10_000) / 100,
-    upMinutes: min(a.upMs), downMinutes: min(a.downMs), unknownMinutes: min(a.unknownMs),
+    endpointId,
+    name,
+    uptimePct: known === 0 ? null : Math.round((a.upMs / known) * 10_000) / 100,
+    upMinutes: min(a.upMs),
+    downMinutes: min(a.downMs),
+    unknownMinutes: min(a.unknownMs),
   };
 }
 
-function worstLinks(store: ReportStore, fromMs: number, toMs: number, titles: Map<string, string>, nameOf: (id: string) => Name): ReportLink[] {
+function worstLinks(
+  store: ReportStore,
+  fromMs: number,
+  toMs: number,
+  titles: Map<string, string>,
+  nameOf: (id: string) => Name,
+): ReportLink[] {
   const r1 = (n: number | null): number | null => (n === null ? null : Math.round(n * 10) / 10);
-  return store.stats.summarize(fromMs, toMs)
-    .sort((a, b) => (b.maxLossPct ?? -1) - (a.maxLossPct ?? -1) || (b.avgLossPct ?? -1) - (a.avgLossPct ?? -1)
-      || (b.maxJitterMs ?? -1) - (a.maxJitterMs ?? -1))
+  return store.stats
+    .summarize(fromMs, toMs)
+    .sort(
+      (a, b) =>
+        (b.maxLossPct ?? -1) - (a.maxLossPct ?? -1) ||
+        (b.avgLossPct ?? -1) - (a.avgLossPct ?? -1) ||
+        (b.maxJitterMs ?? -1) - (a.maxJitterMs ?? -1),
+    )
     .slice(0, WORST_LINKS)
     .map((l) => ({
-      conferenceId: l.conferenceId, title: titles.get(l.conferenceId) ?? l.conferenceId, endpointId: l.endpointId, name: nameOf(l.endpointId),
-      samples: l.samples, avgLossPct: r1(l.avgLossPct), maxLossPct: r1(l.maxLossPct), avgJitterMs: r1(l.avgJitterMs),
-      maxJitterMs: r1(l.maxJitterMs), avgRttMs: r1(l.avgRttMs),
+      conferenceId: l.conferenceId,
+      title: titles.get(l.conferenceId) ?? l.conferenceId,
+      endpointId: l.endpointId,
+      name: nameOf(l.endpointId),
+      samples: l.samples,
+      avgLossPct: r1(l.avgLossPct),
+      maxLossPct: r1(l.maxLossPct),
+      avgJitterMs: r1(l.avgJitterMs),
+      maxJitterMs: r1(l.maxJitterMs),
+      avgRttMs: r1(l.avgRttMs),
     }));
 }

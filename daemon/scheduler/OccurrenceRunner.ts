@@ -97,7 +97,10 @@ export class OccurrenceRunner {
   conferenceExtended(conferenceId: string, endsAtUtc: number): void {
     for (const d of this.#o.store.schedules.occurrenceDetails({ state: 'started' })) {
       if (d.conferenceId !== conferenceId) continue;
-      this.#o.store.schedules.updateOccurrence(d.scheduleId, d.occurrenceStartUtc, { endsAt: endsAtUtc, noticeSent: false });
+      this.#o.store.schedules.updateOccurrence(d.scheduleId, d.occurrenceStartUtc, {
+        endsAt: endsAtUtc,
+        noticeSent: false,
+      });
     }
     this.poke();
   }
@@ -112,14 +115,23 @@ export class OccurrenceRunner {
         if (occ.start >= now - grace || occ.start < m.row.createdAt) continue;
         const d = this.#o.store.schedules.occurrenceDetail(m.row.id, occ.key);
         if (d && d.state !== 'pending' && d.state !== 'preflight') continue;
-        this.#missed(m.row, occ, `the daemon was not running at ${formatWall(occ.start, m.row.tz)} and the ${Math.round(grace / MINUTE)} min grace window had passed`);
+        this.#missed(
+          m.row,
+          occ,
+          `the daemon was not running at ${formatWall(occ.start, m.row.tz)} and the ${Math.round(grace / MINUTE)} min grace window had passed`,
+        );
       }
     }
     for (const d of this.#o.store.schedules.occurrenceDetails({ state: 'started' })) {
       const row = this.#o.store.schedules.get(d.scheduleId);
       const endsAt = d.endsAt ?? (row ? d.occurrenceStartUtc + row.durationMs : now);
       if (!row || this.#cancelled(row, d.occurrenceStartUtc) || now >= endsAt) {
-        this.#finish(d, row && !this.#cancelled(row, d.occurrenceStartUtc) ? 'its end time passed while the daemon was not running' : 'meeting cancelled');
+        this.#finish(
+          d,
+          row && !this.#cancelled(row, d.occurrenceStartUtc)
+            ? 'its end time passed while the daemon was not running'
+            : 'meeting cancelled',
+        );
       } else if (!d.conferenceId || !this.#o.conferences.isActive(d.conferenceId)) {
         const occ = { key: d.occurrenceStartUtc, start: d.occurrenceStartUtc, end: endsAt };
         this.#startMeeting(row, occ, true);
@@ -152,10 +164,13 @@ export class OccurrenceRunner {
   #arm(ms: number): void {
     if (this.#closed) return;
     this.#o.clock.clearTimeout(this.#timer);
-    this.#timer = this.#o.clock.setTimeout(() => {
-      this.#timer = undefined;
-      this.#tick();
-    }, Math.max(0, Math.min(ms, MAX_SLEEP_MS)));
+    this.#timer = this.#o.clock.setTimeout(
+      () => {
+        this.#timer = undefined;
+        this.#tick();
+      },
+      Math.max(0, Math.min(ms, MAX_SLEEP_MS)),
+    );
   }
 
   /** A started meeting: notice, end, or notice that the bridge ended it. Returns its next due time. */
@@ -167,7 +182,10 @@ export class OccurrenceRunner {
     const cid = d.conferenceId;
     const extended = cid ? this.#o.conferences.endsAt?.(cid) : undefined;
     if (typeof extended === 'number' && extended !== endsAt) {
-      this.#o.store.schedules.updateOccurrence(d.scheduleId, d.occurrenceStartUtc, { endsAt: extended, noticeSent: extended > endsAt ? false : d.noticeSent });
+      this.#o.store.schedules.updateOccurrence(d.scheduleId, d.occurrenceStartUtc, {
+        endsAt: extended,
+        noticeSent: extended > endsAt ? false : d.noticeSent,
+      });
       endsAt = extended;
     }
     // cancelled while its start was in flight: end it now
@@ -180,7 +198,10 @@ export class OccurrenceRunner {
     }
     if (!cid || !this.#o.conferences.isActive(cid)) {
       // the bridge ends a conference at its planned end by itself too; only earlier is news
-      this.#finish(d, now >= endsAt - 1000 ? 'ended at its scheduled time' : 'the conference was ended before its scheduled end');
+      this.#finish(
+        d,
+        now >= endsAt - 1000 ? 'ended at its scheduled time' : 'the conference was ended before its scheduled end',
+      );
       return Infinity;
     }
     if (now >= endsAt) {
@@ -191,7 +212,10 @@ export class OccurrenceRunner {
         } catch (err) {
           // the bridge could not end it (most likely it is gone already): the meeting is over anyway
           this.#log.error({ err, conferenceId: cid }, 'ending a scheduled conference failed');
-          this.#finish(d, `ended at its scheduled time (the bridge said: ${err instanceof Error ? err.message : String(err)})`);
+          this.#finish(
+            d,
+            `ended at its scheduled time (the bridge said: ${err instanceof Error ? err.message : String(err)})`,
+          );
         }
       });
       return Infinity;
@@ -265,15 +289,22 @@ export class OccurrenceRunner {
   #runPreflight(row: ScheduleRow, occ: Occurrence, stage: 1 | 2): void {
     this.#act(`pf|${row.id}|${occ.key}`, async () => {
       const report = await this.#o.preflight.run({
-        scheduleId: row.id, title: row.title, occurrenceStart: iso(occ.key), stage: stage === 1 ? 'lead' : 'final',
-        endpoints: [...row.endpoints, ...(row.upstream ? [row.upstream] : [])], timezone: row.tz,
+        scheduleId: row.id,
+        title: row.title,
+        occurrenceStart: iso(occ.key),
+        stage: stage === 1 ? 'lead' : 'final',
+        endpoints: [...row.endpoints, ...(row.upstream ? [row.upstream] : [])],
+        timezone: row.tz,
       });
       const cur = this.#o.store.schedules.occurrenceDetail(row.id, occ.key);
       // the meeting may have started meanwhile: then only remember that the check ran
       const state = !cur || cur.state === 'pending' || cur.state === 'preflight' ? 'preflight' : cur.state;
       this.#o.store.transaction(() => {
         this.#o.store.schedules.addPreflightReport({ scheduleId: row.id, occurrenceStartUtc: occ.key, report });
-        this.#o.store.schedules.updateOccurrence(row.id, occ.key, { state, preflightStage: Math.max(stage, cur?.preflightStage ?? 0) });
+        this.#o.store.schedules.updateOccurrence(row.id, occ.key, {
+          state,
+          preflightStage: Math.max(stage, cur?.preflightStage ?? 0),
+        });
       });
       this.#o.onPreflight(report);
       this.#noticeNotReady(row, occ, report);
@@ -297,24 +328,48 @@ export class OccurrenceRunner {
       const lateMs = now - occ.start;
       try {
         const { id: conferenceId } = await this.#o.conferences.start({
-          title: row.title, endpoints: [...row.endpoints], ...(row.upstream ? { upstream: row.upstream } : {}),
-          ...(row.chair ? { chair: row.chair } : {}), ...(row.mode ? { mode: row.mode as ConferenceMode } : {}),
+          title: row.title,
+          endpoints: [...row.endpoints],
+          ...(row.upstream ? { upstream: row.upstream } : {}),
+          ...(row.chair ? { chair: row.chair } : {}),
+          ...(row.mode ? { mode: row.mode as ConferenceMode } : {}),
           durationMinutes: Math.max(1, Math.ceil((occ.end - now) / MINUTE)),
-          scheduleId: row.id, occurrenceStart: iso(occ.key), endsAt: iso(occ.end), resume,
+          scheduleId: row.id,
+          occurrenceStart: iso(occ.key),
+          endsAt: iso(occ.end),
+          resume,
         });
         this.#retryAt.delete(id);
-        const reason = resume ? 'resumed after a daemon restart' : lateMs > 1000 ? `started ${Math.round(lateMs / 1000)} s late` : null;
-        this.#o.store.schedules.updateOccurrence(row.id, occ.key, { state: 'started', conferenceId, endsAt: occ.end, reason });
-        this.#log.info({ scheduleId: row.id, conferenceId, lateMs, resume }, resume ? `meeting "${row.title}" resumed` : `meeting "${row.title}" started`);
+        const reason = resume
+          ? 'resumed after a daemon restart'
+          : lateMs > 1000
+            ? `started ${Math.round(lateMs / 1000)} s late`
+            : null;
+        this.#o.store.schedules.updateOccurrence(row.id, occ.key, {
+          state: 'started',
+          conferenceId,
+          endsAt: occ.end,
+          reason,
+        });
+        this.#log.info(
+          { scheduleId: row.id, conferenceId, lateMs, resume },
+          resume ? `meeting "${row.title}" resumed` : `meeting "${row.title}" started`,
+        );
         this.#emit(row, occ);
       } catch (err) {
         const grace = this.#graceMs();
         const retry = this.#o.clock.now() + this.#o.retryStartMs;
         const why = err instanceof Error ? err.message : String(err);
-        this.#log.error({ err, scheduleId: row.id, occurrence: iso(occ.key) }, `meeting "${row.title}" could not start`);
+        this.#log.error(
+          { err, scheduleId: row.id, occurrence: iso(occ.key) },
+          `meeting "${row.title}" could not start`,
+        );
         if (!resume && retry - occ.start <= grace) {
           this.#retryAt.set(id, retry);
-          this.#o.onNotice({ scheduleId: row.id, message: `"${row.title}" could not start (${why}); trying again at ${formatWall(retry, row.tz).slice(11)}` });
+          this.#o.onNotice({
+            scheduleId: row.id,
+            message: `"${row.title}" could not start (${why}); trying again at ${formatWall(retry, row.tz).slice(11)}`,
+          });
         } else {
           this.#retryAt.delete(id);
           this.#missed(row, occ, `could not start: ${why}`);
@@ -326,7 +381,10 @@ export class OccurrenceRunner {
   #missed(row: ScheduleRow, occ: Occurrence, reason: string): void {
     this.#o.store.schedules.updateOccurrence(row.id, occ.key, { state: 'missed', reason });
     this.#log.warn({ scheduleId: row.id, occurrence: iso(occ.key), reason }, `meeting "${row.title}" missed`);
-    this.#o.onNotice({ scheduleId: row.id, message: `"${row.title}" at ${formatWall(occ.start, row.tz)} was missed: ${reason}` });
+    this.#o.onNotice({
+      scheduleId: row.id,
+      message: `"${row.title}" at ${formatWall(occ.start, row.tz)} was missed: ${reason}`,
+    });
     this.#emit(row, occ);
   }
 
@@ -335,7 +393,12 @@ export class OccurrenceRunner {
     if (cur?.state !== 'started') return;
     this.#o.store.schedules.updateOccurrence(d.scheduleId, d.occurrenceStartUtc, { state: 'ended', reason });
     const row = this.#o.store.schedules.get(d.scheduleId);
-    if (row) this.#emit(row, { key: d.occurrenceStartUtc, start: d.occurrenceStartUtc, end: cur.endsAt ?? d.occurrenceStartUtc + row.durationMs });
+    if (row)
+      this.#emit(row, {
+        key: d.occurrenceStartUtc,
+        start: d.occurrenceStartUtc,
+        end: cur.endsAt ?? d.occurrenceStartUtc + row.durationMs,
+      });
   }
 
   #emit(row: ScheduleRow, occ: Occurrence): void {
@@ -348,18 +411,23 @@ export class OccurrenceRunner {
     const now = this.#o.clock.now();
     if (this.#busy.has(key) || (this.#cooldown.get(key) ?? 0) > now) return;
     this.#busy.add(key);
-    fn().catch((err: unknown) => {
-      this.#log.error({ err, action: key }, 'scheduler action failed; not retried for 10 s');
-      this.#cooldown.set(key, this.#o.clock.now() + 10_000);
-    }).finally(() => {
-      this.#busy.delete(key);
-      if (!this.#closed) this.poke();
-    });
+    fn()
+      .catch((err: unknown) => {
+        this.#log.error({ err, action: key }, 'scheduler action failed; not retried for 10 s');
+        this.#cooldown.set(key, this.#o.clock.now() + 10_000);
+      })
+      .finally(() => {
+        this.#busy.delete(key);
+        if (!this.#closed) this.poke();
+      });
   }
 
   /** The series, or this one occurrence of it, was cancelled. */
   #cancelled(row: ScheduleRow, key: number): boolean {
-    return row.cancelledAt !== null || this.#o.store.schedules.exceptions(row.id).some((e) => e.occurrenceStartUtc === key && e.kind === 'cancelled');
+    return (
+      row.cancelledAt !== null ||
+      this.#o.store.schedules.exceptions(row.id).some((e) => e.occurrenceStartUtc === key && e.kind === 'cancelled')
+    );
   }
 
   #graceMs(): number {

@@ -46,12 +46,25 @@ export class Preflight {
   async run(req: PreflightRequest): Promise<PreflightReport> {
     const sites = await Promise.all(req.endpoints.map((id) => this.#site(id)));
     const report: PreflightReport = {
-      scheduleId: req.scheduleId, occurrenceStart: req.occurrenceStart, at: new Date(this.#opts.clock.now()).toISOString(),
-      title: req.title, ...(req.timezone ? { timezone: req.timezone } : {}), stage: req.stage, sites,
+      scheduleId: req.scheduleId,
+      occurrenceStart: req.occurrenceStart,
+      at: new Date(this.#opts.clock.now()).toISOString(),
+      title: req.title,
+      ...(req.timezone ? { timezone: req.timezone } : {}),
+      stage: req.stage,
+      sites,
     };
     const bad = sites.filter((s) => s.status !== 'ready');
-    this.#log.info({ scheduleId: req.scheduleId, occurrence: req.occurrenceStart, stage: req.stage, ready: sites.length - bad.length, notReady: bad.map((s) => s.endpointId) },
-      `pre-flight of "${req.title}": ${sites.length - bad.length}/${sites.length} sites ready`);
+    this.#log.info(
+      {
+        scheduleId: req.scheduleId,
+        occurrence: req.occurrenceStart,
+        stage: req.stage,
+        ready: sites.length - bad.length,
+        notReady: bad.map((s) => s.endpointId),
+      },
+      `pre-flight of "${req.title}": ${sites.length - bad.length}/${sites.length} sites ready`,
+    );
     return report;
   }
 
@@ -59,7 +72,11 @@ export class Preflight {
     const limit = this.#opts.degradedRttMs();
     let rttMs: number | null = null;
     try {
-      const p = await this.#within(this.#opts.prober.probe(endpointId), this.#opts.probeTimeoutMs ?? 5000, 'no answer to OPTIONS');
+      const p = await this.#within(
+        this.#opts.prober.probe(endpointId),
+        this.#opts.probeTimeoutMs ?? 5000,
+        'no answer to OPTIONS',
+      );
       if (!p.ok) return { endpointId, status: 'unreachable', reason: p.reason ?? 'no answer', rttMs: null };
       rttMs = p.rttMs;
     } catch (e) {
@@ -71,7 +88,11 @@ export class Preflight {
     const testCall = this.#opts.prober.testCall?.bind(this.#opts.prober);
     if (testCall && this.#opts.allowsTestCall(endpointId)) {
       try {
-        const t: TestCallOutcome = await this.#within(testCall(endpointId), this.#opts.testCallTimeoutMs ?? 30_000, 'test call did not finish');
+        const t: TestCallOutcome = await this.#within(
+          testCall(endpointId),
+          this.#opts.testCallTimeoutMs ?? 30_000,
+          'test call did not finish',
+        );
         Object.assign(site, { lossPct: t.lossPct, jitterMs: t.jitterMs, rttMs: t.rttMs });
         if (t.lossPct > TEST_CALL_LIMITS.lossPct) why.push(`test call: ${t.lossPct.toFixed(1)} % packet loss`);
         if (t.jitterMs > TEST_CALL_LIMITS.jitterMs) why.push(`test call: jitter ${Math.round(t.jitterMs)} ms`);
@@ -91,13 +112,16 @@ export class Preflight {
     const clock = this.#opts.clock;
     return new Promise<T>((resolve, reject) => {
       const t = clock.setTimeout(() => reject(new Error(`${what} within ${ms} ms`)), ms);
-      p.then((v) => {
-        clock.clearTimeout(t);
-        resolve(v);
-      }, (e: unknown) => {
-        clock.clearTimeout(t);
-        reject(e instanceof Error ? e : new Error(String(e)));
-      });
+      p.then(
+        (v) => {
+          clock.clearTimeout(t);
+          resolve(v);
+        },
+        (e: unknown) => {
+          clock.clearTimeout(t);
+          reject(e instanceof Error ? e : new Error(String(e)));
+        },
+      );
     });
   }
 }

@@ -81,8 +81,11 @@ export class Recurrence {
     const startFloating = utcToFloating(times.startUtc, times.tz);
     const year = new Date(startFloating).getUTCFullYear();
     if (!(year >= MIN_START_YEAR && year <= MAX_START_YEAR)) {
-      throw new VcError('SCHEDULE_INVALID', `a meeting must start between the years ${MIN_START_YEAR} and ${MAX_START_YEAR}, not in ${Number.isNaN(year) ? 'an invalid time' : year}`,
-        { limit: 'START_YEAR', min: MIN_START_YEAR, max: MAX_START_YEAR });
+      throw new VcError(
+        'SCHEDULE_INVALID',
+        `a meeting must start between the years ${MIN_START_YEAR} and ${MAX_START_YEAR}, not in ${Number.isNaN(year) ? 'an invalid time' : year}`,
+        { limit: 'START_YEAR', min: MIN_START_YEAR, max: MAX_START_YEAR },
+      );
     }
     this.rule = times.rrule === null ? null : parseRRule(times.rrule);
     if (this.rule) {
@@ -102,7 +105,12 @@ export class Recurrence {
     const c = this.#cache;
     if (c && fromUtc >= c.from && toUtc <= c.to) {
       const out: number[] = [];
-      for (let i = lowerBound(c.starts, fromUtc); i < c.starts.length && c.starts[i]! < toUtc && out.length < limit; i++) out.push(c.starts[i]!);
+      for (
+        let i = lowerBound(c.starts, fromUtc);
+        i < c.starts.length && c.starts[i]! < toUtc && out.length < limit;
+        i++
+      )
+        out.push(c.starts[i]!);
       return out;
     }
     if (limit !== Infinity || toUtc >= TIME_LIMIT) return this.#expand(fromUtc, toUtc, limit);
@@ -111,7 +119,12 @@ export class Recurrence {
     // series for the next few days only)
     let from = fromUtc;
     let to = Math.min(TIME_LIMIT, Math.max(toUtc, fromUtc + 2 * (toUtc - fromUtc), fromUtc + MIN_CACHE_SPAN));
-    if (c && from - c.to < CACHE_SPAN && c.from - to < CACHE_SPAN && Math.max(to, c.to) - Math.min(from, c.from) <= 5 * CACHE_SPAN) {
+    if (
+      c &&
+      from - c.to < CACHE_SPAN &&
+      c.from - to < CACHE_SPAN &&
+      Math.max(to, c.to) - Math.min(from, c.from) <= 5 * CACHE_SPAN
+    ) {
       from = Math.min(from, c.from);
       to = Math.max(to, c.to);
     }
@@ -128,24 +141,37 @@ export class Recurrence {
     const a = new Date(Math.max(utcToFloating(fromUtc, tz) - DAY, utcToFloating(this.times.startUtc, tz)));
     const b = new Date(utcToFloating(toUtc, tz) + DAY);
     const out: number[] = [];
-    this.#rrule.walk(a.getTime(), (r) => r.between(a, b, true, (d) => {
-      const utc = floatingToUtc(d.getTime(), tz);
-      if (utc >= fromUtc && utc < toUtc) {
-        const day = cal?.info(localDay(utc, tz));
-        if (day?.off) skipped?.push({ start: utc, day });
-        else out.push(utc);
-      }
-      return out.length < limit;
-    }));
+    this.#rrule.walk(a.getTime(), (r) =>
+      r.between(a, b, true, (d) => {
+        const utc = floatingToUtc(d.getTime(), tz);
+        if (utc >= fromUtc && utc < toUtc) {
+          const day = cal?.info(localDay(utc, tz));
+          if (day?.off) skipped?.push({ start: utc, day });
+          else out.push(utc);
+        }
+        return out.length < limit;
+      }),
+    );
     if (cal && this.#meetsEveryWorkingDay()) {
       // make-up working days (补班) are weekend days the rule does not generate: add them at the
       // series' time of day, within what was expanded (and not past the rule's own end)
       const last = out.length >= limit ? out[out.length - 1]! : toUtc;
       const end = this.#lastStart();
       const timeOfDay = ((utcToFloating(this.times.startUtc, tz) % DAY) + DAY) % DAY;
-      for (const day of cal.makeUpDays(localDay(Math.max(fromUtc, this.times.startUtc) - DAY, tz), localDay(Math.min(last, TIME_LIMIT - DAY), tz))) {
+      for (const day of cal.makeUpDays(
+        localDay(Math.max(fromUtc, this.times.startUtc) - DAY, tz),
+        localDay(Math.min(last, TIME_LIMIT - DAY), tz),
+      )) {
         const utc = floatingToUtc(Date.parse(`${day}T00:00:00Z`) + timeOfDay, tz);
-        if (utc >= fromUtc && utc < toUtc && utc >= this.times.startUtc && utc <= last && utc <= end && !out.includes(utc)) out.push(utc);
+        if (
+          utc >= fromUtc &&
+          utc < toUtc &&
+          utc >= this.times.startUtc &&
+          utc <= last &&
+          utc <= end &&
+          !out.includes(utc)
+        )
+          out.push(utc);
       }
       out.sort((x, y) => x - y);
       if (out.length > limit) out.length = limit;
@@ -156,7 +182,8 @@ export class Recurrence {
   /** The latest start the rule allows (its UNTIL, or its COUNT-th start), Infinity when open-ended. */
   #lastStart(): number {
     if (this.#last !== undefined) return this.#last;
-    if (!this.#rrule || !this.rule || (this.rule.until === null && this.rule.count === null)) return (this.#last = Infinity);
+    if (!this.#rrule || !this.rule || (this.rule.until === null && this.rule.count === null))
+      return (this.#last = Infinity);
     const d = this.#rrule.first((r) => r.before(new Date(TIME_LIMIT - 2 * DAY), true));
     return (this.#last = d ? floatingToUtc(d.getTime(), this.times.tz) : -Infinity);
   }

@@ -8,7 +8,13 @@ import type { NewSchedule, ScheduleException, ScheduleRow } from '../store/Sched
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import {
-  checkDuration, checkTimes, checkTimezone, checkTitle, parseStart, participantsOf, resolveParticipants,
+  checkDuration,
+  checkTimes,
+  checkTimezone,
+  checkTitle,
+  parseStart,
+  participantsOf,
+  resolveParticipants,
 } from './booking.js';
 import { describeConflicts, findConflicts, SlotIndex, type BookedMeeting } from './conflicts.js';
 import { Recurrence, type Occurrence, type OccurrenceException } from './Recurrence.js';
@@ -103,7 +109,13 @@ export class ScheduleBook {
       throw hit.err;
     }
     try {
-      const rec = new Recurrence({ startUtc: row.startUtc, durationMs: row.durationMs, rrule: row.rrule, tz: row.tz, calendar: cal });
+      const rec = new Recurrence({
+        startUtc: row.startUtc,
+        durationMs: row.durationMs,
+        rrule: row.rrule,
+        tz: row.tz,
+        calendar: cal,
+      });
       // a row stored before the limits (a start in the year 100, a rule that never matches) fails
       // here once, within the step budget, instead of in every later listing
       rec.first();
@@ -144,7 +156,8 @@ export class ScheduleBook {
   add(req: ScheduleAddParams, actor: Actor): BookOutcome {
     const cfg = this.#config();
     const p = applyTemplate(cfg, req);
-    if (p.durationMinutes === undefined) throw new VcError('SCHEDULE_INVALID', 'the meeting needs a duration (--duration, or a template that gives one)');
+    if (p.durationMinutes === undefined)
+      throw new VcError('SCHEDULE_INVALID', 'the meeting needs a duration (--duration, or a template that gives one)');
     const now = this.#clock.now();
     const tz = checkTimezone(p.timezone ?? cfg.site.timezone);
     const title = checkTitle(p.title);
@@ -156,23 +169,45 @@ export class ScheduleBook {
     // conflicts are checked against the meetings that will really take place
     const rec = workdays ? new Recurrence({ ...checked.times, calendar: this.#calendar() }) : checked;
     const fields: NewSchedule = {
-      title, startUtc: rec.times.startUtc, durationMs, rrule: rec.rule?.text ?? null, tz, ...who, mode: p.mode ?? null, createdBy: actor.name, workdays,
+      title,
+      startUtc: rec.times.startUtc,
+      durationMs,
+      rrule: rec.rule?.text ?? null,
+      tz,
+      ...who,
+      mode: p.mode ?? null,
+      createdBy: actor.name,
+      workdays,
     };
     const out = this.#store.transaction(() => {
-      const overridden = this.#check({ id: null, title, tz, participants: participantsOf(who), rec, exceptions: [], from: now }, Boolean(p.force));
+      const overridden = this.#check(
+        { id: null, title, tz, participants: participantsOf(who), rec, exceptions: [], from: now },
+        Boolean(p.force),
+      );
       const row = this.#store.schedules.create({ ...fields, forced: overridden.length > 0 });
       this.#generation++;
       this.#audit(actor, 'add', row.id, overridden);
       return { row, overridden };
     });
     // logged once committed: a commit that fails (a full disk) must not leave "booked" in the log
-    this.#log.info({ scheduleId: out.row.id, title, start: formatWall(out.row.startUtc, tz), tz, rrule: out.row.rrule, by: actor.name }, 'meeting booked');
+    this.#log.info(
+      {
+        scheduleId: out.row.id,
+        title,
+        start: formatWall(out.row.startUtc, tz),
+        tz,
+        rrule: out.row.rrule,
+        by: actor.name,
+      },
+      'meeting booked',
+    );
     return out;
   }
 
   edit(p: ScheduleEditParams, actor: Actor): BookOutcome {
     const m = this.meeting(p.id);
-    if (m.row.cancelledAt !== null) throw new VcError('SCHEDULE_INVALID', `schedule ${p.id} is cancelled; book a new one instead`);
+    if (m.row.cancelledAt !== null)
+      throw new VcError('SCHEDULE_INVALID', `schedule ${p.id} is cancelled; book a new one instead`);
     if (p.occurrence !== undefined) return this.#moveOne(m, p, actor);
     if (p.from !== undefined) {
       const occ = this.findOccurrence(m, p.from);
@@ -184,19 +219,36 @@ export class ScheduleBook {
   /** The occurrence of `m` starting at `when` (as shown, or as the rule generated it). */
   findOccurrence(m: Meeting, when: string): Occurrence {
     const t = parseTimeInZone(when, m.row.tz);
-    if (t === undefined) throw new VcError('SCHEDULE_INVALID', `occurrence "${when}" is not a time (write it as listed, e.g. 2026-12-07 09:00 or an ISO time)`);
-    const found = m.rec.occurrences(t - m.row.durationMs - DAY, t + DAY, m.exceptions).find((o) => o.start === t || o.key === t);
+    if (t === undefined)
+      throw new VcError(
+        'SCHEDULE_INVALID',
+        `occurrence "${when}" is not a time (write it as listed, e.g. 2026-12-07 09:00 or an ISO time)`,
+      );
+    const found = m.rec
+      .occurrences(t - m.row.durationMs - DAY, t + DAY, m.exceptions)
+      .find((o) => o.start === t || o.key === t);
     if (found) return found;
-    const next = m.rec.occurrences(this.#clock.now(), this.#clock.now() + 60 * DAY, m.exceptions).slice(0, 3).map((o) => formatWall(o.start, m.row.tz));
-    throw new VcError('SCHEDULE_INVALID', `"${m.row.title}" (${m.row.id}) has no occurrence at ${formatWall(t, m.row.tz)} ${m.row.tz}` +
-      (next.length ? ` (next: ${next.join(', ')})` : ''), { id: m.row.id, occurrence: when });
+    const next = m.rec
+      .occurrences(this.#clock.now(), this.#clock.now() + 60 * DAY, m.exceptions)
+      .slice(0, 3)
+      .map((o) => formatWall(o.start, m.row.tz));
+    throw new VcError(
+      'SCHEDULE_INVALID',
+      `"${m.row.title}" (${m.row.id}) has no occurrence at ${formatWall(t, m.row.tz)} ${m.row.tz}` +
+        (next.length ? ` (next: ${next.join(', ')})` : ''),
+      { id: m.row.id, occurrence: when },
+    );
   }
 
   /** Conflicts of a prospective booking; throws SCHEDULE_CONFLICT unless forced. */
   #check(c: Candidate, force: boolean, exclude: ReadonlySet<string> = new Set()): ScheduleConflict[] {
     const candidate = this.#candidate(c, c.id ?? '(new)');
     if (candidate.occurrences.length === 0) return [];
-    const booked = this.bookedBetween(candidate.occurrences[0]!.start, candidate.occurrences[candidate.occurrences.length - 1]!.end, exclude);
+    const booked = this.bookedBetween(
+      candidate.occurrences[0]!.start,
+      candidate.occurrences[candidate.occurrences.length - 1]!.end,
+      exclude,
+    );
     return this.#conflicts(candidate, booked, force);
   }
 
@@ -207,7 +259,11 @@ export class ScheduleBook {
     return { scheduleId, title: c.title, tz: c.tz, participants: c.participants, occurrences };
   }
 
-  #conflicts(candidate: BookedMeeting, booked: readonly BookedMeeting[] | SlotIndex, force: boolean): ScheduleConflict[] {
+  #conflicts(
+    candidate: BookedMeeting,
+    booked: readonly BookedMeeting[] | SlotIndex,
+    force: boolean,
+  ): ScheduleConflict[] {
     const cfg = this.#config();
     const conflicts = findConflicts(candidate, booked, {
       maxConcurrentConferences: cfg.scheduler.maxConcurrentConferences,
@@ -215,7 +271,10 @@ export class ScheduleBook {
       upstreamIds: new Set(cfg.endpoints.filter((e) => e.kind === 'upstream').map((e) => e.id)),
     });
     if (conflicts.length > 0 && !force) {
-      throw new VcError('SCHEDULE_CONFLICT', describeConflicts(conflicts, candidate.tz), { conflicts: conflicts.slice(0, 100), total: conflicts.length });
+      throw new VcError('SCHEDULE_CONFLICT', describeConflicts(conflicts, candidate.tz), {
+        conflicts: conflicts.slice(0, 100),
+        total: conflicts.length,
+      });
     }
     return conflicts;
   }
@@ -239,7 +298,8 @@ export class ScheduleBook {
         at = Math.max(at, b);
       }
       if (at < to) for (const m of this.bookedBetween(at, to)) index.add(m);
-      covered = [...covered, [from, to] as [number, number]].sort((x, y) => x[0] - y[0])
+      covered = [...covered, [from, to] as [number, number]]
+        .sort((x, y) => x[0] - y[0])
         .reduce<[number, number][]>((acc, r) => {
           const prev = acc[acc.length - 1];
           if (prev && r[0] <= prev[1]) prev[1] = Math.max(prev[1], r[1]);
@@ -282,7 +342,13 @@ export class ScheduleBook {
           return end > from && o.start < to ? [{ ...o, end }] : [];
         });
       }
-      return { scheduleId: m.row.id, title: m.row.title, tz: m.row.tz, participants: participantsOf(m.row), occurrences };
+      return {
+        scheduleId: m.row.id,
+        title: m.row.title,
+        tz: m.row.tz,
+        participants: participantsOf(m.row),
+        occurrences,
+      };
     });
   }
 
@@ -292,16 +358,31 @@ export class ScheduleBook {
     const row = m.row;
     const tz = checkTimezone(p.timezone ?? row.tz);
     // a new zone without a new start keeps the wall-clock time ("09:00" stays 09:00)
-    const startUtc = p.start !== undefined ? parseStart(p.start, tz) : tz === row.tz ? row.startUtc : zonedTimeToUtc(utcToWall(row.startUtc, row.tz), tz);
+    const startUtc =
+      p.start !== undefined
+        ? parseStart(p.start, tz)
+        : tz === row.tz
+          ? row.startUtc
+          : zonedTimeToUtc(utcToWall(row.startUtc, row.tz), tz);
     const durationMs = p.durationMinutes !== undefined ? checkDuration(p.durationMinutes) : row.durationMs;
     const rrule = p.rrule === undefined ? row.rrule : p.rrule;
     const who = this.#participants(cfg, m, p);
     const rec = checkTimes({ startUtc, durationMs, rrule, tz }, p.start !== undefined ? now : null);
     const title = p.title !== undefined ? checkTitle(p.title) : row.title;
     return this.#store.transaction(() => {
-      const overridden = this.#check({ id: row.id, title, tz, participants: participantsOf(who), rec, exceptions: m.exceptions, from: now }, Boolean(p.force), new Set([row.id]));
+      const overridden = this.#check(
+        { id: row.id, title, tz, participants: participantsOf(who), rec, exceptions: m.exceptions, from: now },
+        Boolean(p.force),
+        new Set([row.id]),
+      );
       const next = this.#store.schedules.update(row.id, {
-        title, startUtc: rec.times.startUtc, durationMs, rrule: rec.rule?.text ?? null, tz, ...who, mode: p.mode ?? row.mode,
+        title,
+        startUtc: rec.times.startUtc,
+        durationMs,
+        rrule: rec.rule?.text ?? null,
+        tz,
+        ...who,
+        mode: p.mode ?? row.mode,
         forced: row.forced || overridden.length > 0,
       });
       this.#generation++;
@@ -317,54 +398,121 @@ export class ScheduleBook {
     const row = m.row;
     const rule = m.rec.rule;
     if (!rule) throw new VcError('SCHEDULE_INVALID', `"${row.title}" is a one-off meeting: edit it without --from`);
-    if (occ.key <= now) throw new VcError('SCHEDULE_INVALID', `the occurrence at ${formatWall(occ.start, row.tz)} has already begun; --from must name a later one`);
+    if (occ.key <= now)
+      throw new VcError(
+        'SCHEDULE_INVALID',
+        `the occurrence at ${formatWall(occ.start, row.tz)} has already begun; --from must name a later one`,
+      );
     const before = m.rec.countBefore(occ.key);
-    const oldRule = rule.count !== null ? withEnd(rule, { count: before }) : withEnd(rule, { untilUtc: occ.key - 1000 });
+    const oldRule =
+      rule.count !== null ? withEnd(rule, { count: before }) : withEnd(rule, { untilUtc: occ.key - 1000 });
     const tz = checkTimezone(p.timezone ?? row.tz);
-    const startUtc = p.start !== undefined ? parseStart(p.start, tz) : tz === row.tz ? occ.key : zonedTimeToUtc(utcToWall(occ.key, row.tz), tz);
+    const startUtc =
+      p.start !== undefined
+        ? parseStart(p.start, tz)
+        : tz === row.tz
+          ? occ.key
+          : zonedTimeToUtc(utcToWall(occ.key, row.tz), tz);
     const durationMs = p.durationMinutes !== undefined ? checkDuration(p.durationMinutes) : row.durationMs;
-    const rrule = p.rrule !== undefined ? p.rrule : rule.count !== null ? withEnd(rule, { count: rule.count - before }) : rule.text;
+    const rrule =
+      p.rrule !== undefined ? p.rrule : rule.count !== null ? withEnd(rule, { count: rule.count - before }) : rule.text;
     const rec = checkTimes({ startUtc, durationMs, rrule, tz }, now);
     const who = this.#participants(cfg, m, p);
     const title = p.title !== undefined ? checkTitle(p.title) : row.title;
     // exceptions of later occurrences follow them when the times did not change
-    const carried = startUtc === occ.key && rrule === rule.text ? m.exceptions.filter((e) => e.occurrenceStartUtc >= occ.key) : [];
+    const carried =
+      startUtc === occ.key && rrule === rule.text ? m.exceptions.filter((e) => e.occurrenceStartUtc >= occ.key) : [];
     return this.#store.transaction(() => {
-      const overridden = this.#check({ id: null, title, tz, participants: participantsOf(who), rec, exceptions: carried, from: now }, Boolean(p.force), new Set([row.id]));
+      const overridden = this.#check(
+        { id: null, title, tz, participants: participantsOf(who), rec, exceptions: carried, from: now },
+        Boolean(p.force),
+        new Set([row.id]),
+      );
       const previous = this.#store.schedules.update(row.id, { rrule: oldRule });
       const created = this.#store.schedules.create({
-        title, startUtc: rec.times.startUtc, durationMs, rrule: rec.rule?.text ?? null, tz, ...who, mode: p.mode ?? row.mode,
-        createdBy: actor.name, forced: overridden.length > 0, workdays: row.workdays,
+        title,
+        startUtc: rec.times.startUtc,
+        durationMs,
+        rrule: rec.rule?.text ?? null,
+        tz,
+        ...who,
+        mode: p.mode ?? row.mode,
+        createdBy: actor.name,
+        forced: overridden.length > 0,
+        workdays: row.workdays,
       });
-      for (const e of m.exceptions.filter((x) => x.occurrenceStartUtc >= occ.key)) this.#store.schedules.removeException(row.id, e.occurrenceStartUtc);
+      for (const e of m.exceptions.filter((x) => x.occurrenceStartUtc >= occ.key))
+        this.#store.schedules.removeException(row.id, e.occurrenceStartUtc);
       for (const e of carried) this.#store.schedules.setException({ ...e, scheduleId: created.id });
       this.#generation++;
       this.#audit(actor, 'edit', created.id, overridden);
-      this.#log.info({ scheduleId: row.id, newScheduleId: created.id, from: formatWall(occ.key, row.tz) }, 'series split for an edit');
+      this.#log.info(
+        { scheduleId: row.id, newScheduleId: created.id, from: formatWall(occ.key, row.tz) },
+        'series split for an edit',
+      );
       return { row: created, overridden, previous };
     });
   }
 
   #moveOne(m: Meeting, p: ScheduleEditParams, actor: Actor): BookOutcome {
     const row = m.row;
-    const changed = (['title', 'durationMinutes', 'rrule', 'timezone', 'endpoints', 'group', 'upstream', 'chair', 'mode', 'from'] as const).filter((k) => p[k] !== undefined);
+    const changed = (
+      [
+        'title',
+        'durationMinutes',
+        'rrule',
+        'timezone',
+        'endpoints',
+        'group',
+        'upstream',
+        'chair',
+        'mode',
+        'from',
+      ] as const
+    ).filter((k) => p[k] !== undefined);
     if (changed.length > 0) {
-      throw new VcError('SCHEDULE_INVALID', `moving one occurrence changes only its start (not ${changed.join(', ')}); edit the series, or use --from to change it from an occurrence on`);
+      throw new VcError(
+        'SCHEDULE_INVALID',
+        `moving one occurrence changes only its start (not ${changed.join(', ')}); edit the series, or use --from to change it from an occurrence on`,
+      );
     }
     if (p.start === undefined) throw new VcError('SCHEDULE_INVALID', 'moving one occurrence needs its new start');
     const now = this.#clock.now();
     const occ = this.findOccurrence(m, p.occurrence!);
     const state = this.#store.schedules.occurrenceState(row.id, occ.key)?.state;
     if (occ.start <= now || state === 'started' || state === 'ended' || state === 'missed') {
-      throw new VcError('SCHEDULE_INVALID', `the occurrence at ${formatWall(occ.start, row.tz)} has already begun or passed; it cannot be moved`);
+      throw new VcError(
+        'SCHEDULE_INVALID',
+        `the occurrence at ${formatWall(occ.start, row.tz)} has already begun or passed; it cannot be moved`,
+      );
     }
     const newStart = parseStart(p.start, row.tz);
-    if (newStart < now) throw new VcError('SCHEDULE_INVALID', `the new start ${formatWall(newStart, row.tz)} ${row.tz} is in the past`);
+    if (newStart < now)
+      throw new VcError('SCHEDULE_INVALID', `the new start ${formatWall(newStart, row.tz)} ${row.tz} is in the past`);
     const only: Occurrence = { key: occ.key, start: newStart, end: newStart + row.durationMs };
     return this.#store.transaction(() => {
-      const overridden = this.#check({ id: row.id, title: row.title, tz: row.tz, participants: participantsOf(row), rec: m.rec, exceptions: [], from: now, only }, Boolean(p.force), new Set([row.id]));
+      const overridden = this.#check(
+        {
+          id: row.id,
+          title: row.title,
+          tz: row.tz,
+          participants: participantsOf(row),
+          rec: m.rec,
+          exceptions: [],
+          from: now,
+          only,
+        },
+        Boolean(p.force),
+        new Set([row.id]),
+      );
       if (newStart === occ.key) this.#store.schedules.removeException(row.id, occ.key);
-      else this.#store.schedules.setException({ scheduleId: row.id, occurrenceStartUtc: occ.key, kind: 'moved', newStartUtc: newStart });
+      else
+        this.#store.schedules.setException({
+          scheduleId: row.id,
+          occurrenceStartUtc: occ.key,
+          kind: 'moved',
+          newStartUtc: newStart,
+        });
       const next = this.#store.schedules.update(row.id, { forced: row.forced || overridden.length > 0 });
       this.#generation++;
       this.#audit(actor, 'move', row.id, overridden);
@@ -376,7 +524,12 @@ export class ScheduleBook {
     const upstream = p.upstream === undefined ? m.row.upstream : p.upstream;
     const chair = p.chair === undefined ? m.row.chair : p.chair;
     const listed = p.endpoints !== undefined || p.group !== undefined;
-    return resolveParticipants(cfg, { endpoints: listed ? p.endpoints ?? [] : m.row.endpoints, group: p.group, upstream, chair });
+    return resolveParticipants(cfg, {
+      endpoints: listed ? (p.endpoints ?? []) : m.row.endpoints,
+      group: p.group,
+      upstream,
+      chair,
+    });
   }
 
   /** Cancel the whole series (kept for history). */
@@ -393,17 +546,28 @@ export class ScheduleBook {
     const occ = this.findOccurrence(m, when);
     const state = this.#store.schedules.occurrenceState(m.row.id, occ.key)?.state;
     if (state === 'ended' || state === 'missed') {
-      throw new VcError('SCHEDULE_INVALID', `the occurrence at ${formatWall(occ.start, m.row.tz)} is already over (${state})`);
+      throw new VcError(
+        'SCHEDULE_INVALID',
+        `the occurrence at ${formatWall(occ.start, m.row.tz)} is already over (${state})`,
+      );
     }
     this.#store.schedules.setException({ scheduleId: m.row.id, occurrenceStartUtc: occ.key, kind: 'cancelled' });
     this.#generation++;
-    this.#log.info({ scheduleId: m.row.id, occurrence: formatWall(occ.start, m.row.tz), by: actor.name }, 'occurrence cancelled');
+    this.#log.info(
+      { scheduleId: m.row.id, occurrence: formatWall(occ.start, m.row.tz), by: actor.name },
+      'occurrence cancelled',
+    );
     return occ;
   }
 
   /** Store a meeting read from a calendar file, already checked (importChecker); the caller holds
    *  the transaction. Times in the past are allowed (only future occurrences run). */
-  createImported(fields: NewSchedule, exceptions: readonly OccurrenceException[], overridden: readonly ScheduleConflict[], actor: Actor): ScheduleRow {
+  createImported(
+    fields: NewSchedule,
+    exceptions: readonly OccurrenceException[],
+    overridden: readonly ScheduleConflict[],
+    actor: Actor,
+  ): ScheduleRow {
     const row = this.#store.schedules.create({ ...fields, forced: overridden.length > 0 });
     for (const e of exceptions) this.#store.schedules.setException({ scheduleId: row.id, ...e });
     this.#audit(actor, 'import', row.id, overridden);
@@ -414,9 +578,22 @@ export class ScheduleBook {
   #audit(actor: Actor, action: string, scheduleId: string, overridden: readonly ScheduleConflict[]): void {
     if (overridden.length === 0) return;
     this.#store.audit.append({
-      actor: actor.name, role: actor.role, method: 'schedule.override', result: 'ok',
-      params: { action, scheduleId, conflicts: overridden.slice(0, 50).map((c) => ({ kind: c.kind, occurrenceStart: c.occurrenceStart, message: c.message })), total: overridden.length },
+      actor: actor.name,
+      role: actor.role,
+      method: 'schedule.override',
+      result: 'ok',
+      params: {
+        action,
+        scheduleId,
+        conflicts: overridden
+          .slice(0, 50)
+          .map((c) => ({ kind: c.kind, occurrenceStart: c.occurrenceStart, message: c.message })),
+        total: overridden.length,
+      },
     });
-    this.#log.warn({ scheduleId, by: actor.name, conflicts: overridden.length }, 'booking conflicts overridden with force');
+    this.#log.warn(
+      { scheduleId, by: actor.name, conflicts: overridden.length },
+      'booking conflicts overridden with force',
+    );
   }
 }

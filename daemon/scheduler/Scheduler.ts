@@ -1,6 +1,18 @@
 import type {
-  CalendarDayView, CalendarImportResult, CalendarListResult, OccurrenceView, PreflightReport, ScheduleAddParams, ScheduleBookResult, ScheduleCancelParams, ScheduleCancelResult,
-  ScheduleDetail, ScheduleEditParams, ScheduleImportParams, ScheduleImportResult, ScheduleListParams,
+  CalendarDayView,
+  CalendarImportResult,
+  CalendarListResult,
+  OccurrenceView,
+  PreflightReport,
+  ScheduleAddParams,
+  ScheduleBookResult,
+  ScheduleCancelParams,
+  ScheduleCancelResult,
+  ScheduleDetail,
+  ScheduleEditParams,
+  ScheduleImportParams,
+  ScheduleImportResult,
+  ScheduleListParams,
 } from '../../protocol/index.js';
 import type { SiteConfig } from '../config/schema.js';
 import { VcError } from '../errors.js';
@@ -85,16 +97,29 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
     this.#conferences = opts.conferences;
     const config = (): SiteConfig => this.#config;
     this.#site = new SiteCalendar(this.#store);
-    this.#book = new ScheduleBook({ store: this.#store, clock: this.#clock, log: this.#log, config, calendar: () => this.#site.calendar() });
+    this.#book = new ScheduleBook({
+      store: this.#store,
+      clock: this.#clock,
+      log: this.#log,
+      config,
+      calendar: () => this.#site.calendar(),
+    });
     this.#preflight = new Preflight({
-      prober: opts.prober, clock: this.#clock, log: this.#log,
+      prober: opts.prober,
+      clock: this.#clock,
+      log: this.#log,
       degradedRttMs: () => this.#config.health.degradedRttMs,
       allowsTestCall: (id) => this.#config.endpoints.find((e) => e.id === id)?.testCall === true,
       ...(opts.probeTimeoutMs !== undefined ? { probeTimeoutMs: opts.probeTimeoutMs } : {}),
       ...(opts.testCallTimeoutMs !== undefined ? { testCallTimeoutMs: opts.testCallTimeoutMs } : {}),
     });
     this.#runner = new OccurrenceRunner({
-      store: this.#store, book: this.#book, clock: this.#clock, log: this.#log, config, preflight: this.#preflight,
+      store: this.#store,
+      book: this.#book,
+      clock: this.#clock,
+      log: this.#log,
+      config,
+      preflight: this.#preflight,
       conferences: opts.conferences,
       onOccurrence: (v) => this.emit('occurrence', v),
       onPreflight: (r) => this.emit('preflight', r),
@@ -152,8 +177,12 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
     const from = p.from !== undefined ? parseInstant(p.from, 'from') : now - DAY;
     const to = p.to !== undefined ? parseInstant(p.to, 'to') : now + 14 * DAY;
     if (to <= from) throw new VcError('SCHEDULE_INVALID', `--to (${iso(to)}) must be after --from (${iso(from)})`);
-    if (to - from > MAX_LIST_SPAN) throw new VcError('SCHEDULE_INVALID', `a listing may span at most ${MAX_LIST_SPAN / DAY} days`);
-    const meetings = p.scheduleId !== undefined ? [this.#book.meeting(p.scheduleId)] : this.#book.meetings({ includeCancelled: p.all === true });
+    if (to - from > MAX_LIST_SPAN)
+      throw new VcError('SCHEDULE_INVALID', `a listing may span at most ${MAX_LIST_SPAN / DAY} days`);
+    const meetings =
+      p.scheduleId !== undefined
+        ? [this.#book.meeting(p.scheduleId)]
+        : this.#book.meetings({ includeCancelled: p.all === true });
     const out: OccurrenceView[] = [];
     for (const m of meetings) {
       for (const occ of m.rec.occurrences(from, to, m.exceptions)) {
@@ -163,15 +192,27 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
       // on a working-day series, what the calendar took out is listed too, with why
       for (const s of m.rec.skippedBetween(Math.max(from - m.row.durationMs + 1, m.row.createdAt - MINUTE), to)) {
         const occ = { key: s.start, start: s.start, end: s.start + m.row.durationMs };
-        out.push(occurrenceView(m.row, occ, { state: m.row.cancelledAt !== null ? 'cancelled' : 'skipped', reason: skipReason(s.day) }));
+        out.push(
+          occurrenceView(m.row, occ, {
+            state: m.row.cancelledAt !== null ? 'cancelled' : 'skipped',
+            reason: skipReason(s.day),
+          }),
+        );
       }
       for (const e of m.exceptions) {
-        const occ = { key: e.occurrenceStartUtc, start: e.occurrenceStartUtc, end: e.occurrenceStartUtc + m.row.durationMs };
-        if (e.kind === 'cancelled' && occ.end > from && occ.start < to) out.push(occurrenceView(m.row, occ, { state: 'cancelled' }));
+        const occ = {
+          key: e.occurrenceStartUtc,
+          start: e.occurrenceStartUtc,
+          end: e.occurrenceStartUtc + m.row.durationMs,
+        };
+        if (e.kind === 'cancelled' && occ.end > from && occ.start < to)
+          out.push(occurrenceView(m.row, occ, { state: 'cancelled' }));
       }
       if (out.length > MAX_LIST_ROWS) break;
     }
-    return out.sort((a, b) => a.start.localeCompare(b.start) || a.scheduleId.localeCompare(b.scheduleId)).slice(0, MAX_LIST_ROWS);
+    return out
+      .sort((a, b) => a.start.localeCompare(b.start) || a.scheduleId.localeCompare(b.scheduleId))
+      .slice(0, MAX_LIST_ROWS);
   }
 
   show(id: string): ScheduleDetail {
@@ -187,11 +228,16 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
     const m = this.#book.meeting(id);
     if (m.row.cancelledAt !== null) throw new VcError('SCHEDULE_INVALID', `schedule ${id} is cancelled`);
     const now = this.#clock.now();
-    const occ = occurrence !== undefined ? this.#book.findOccurrence(m, occurrence) : m.rec.next(now, 1, m.exceptions)[0];
+    const occ =
+      occurrence !== undefined ? this.#book.findOccurrence(m, occurrence) : m.rec.next(now, 1, m.exceptions)[0];
     if (!occ) throw new VcError('SCHEDULE_INVALID', `"${m.row.title}" (${id}) has no occurrence left to check`);
     const report = await this.#preflight.run({
-      scheduleId: id, title: m.row.title, occurrenceStart: iso(occ.key), stage: 'manual',
-      endpoints: [...m.row.endpoints, ...(m.row.upstream ? [m.row.upstream] : [])], timezone: m.row.tz,
+      scheduleId: id,
+      title: m.row.title,
+      occurrenceStart: iso(occ.key),
+      stage: 'manual',
+      endpoints: [...m.row.endpoints, ...(m.row.upstream ? [m.row.upstream] : [])],
+      timezone: m.row.tz,
     });
     this.#store.schedules.addPreflightReport({ scheduleId: id, occurrenceStartUtc: occ.key, report });
     this.emit('preflight', report);
@@ -200,13 +246,27 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
 
   exportIcs(ids?: readonly string[]): { ics: string; count: number } {
     const meetings = ids && ids.length > 0 ? ids.map((id) => this.#book.meeting(id)) : this.#book.meetings();
-    return { ics: schedulesToIcs(meetings.map((m) => ({ schedule: m.row, exceptions: m.exceptions })), this.#clock.now()), count: meetings.length };
+    return {
+      ics: schedulesToIcs(
+        meetings.map((m) => ({ schedule: m.row, exceptions: m.exceptions })),
+        this.#clock.now(),
+      ),
+      count: meetings.length,
+    };
   }
 
   async importIcs(p: ScheduleImportParams, actor: Actor): Promise<ScheduleImportResult> {
-    const result = await importCalendar(p, actor, { store: this.#store, book: this.#book, config: this.#config, now: this.#clock.now() });
+    const result = await importCalendar(p, actor, {
+      store: this.#store,
+      book: this.#book,
+      config: this.#config,
+      now: this.#clock.now(),
+    });
     this.#changed();
-    this.#log.info({ imported: result.imported.length, skipped: result.skipped.length, by: actor.name }, 'calendar imported');
+    this.#log.info(
+      { imported: result.imported.length, skipped: result.skipped.length, by: actor.name },
+      'calendar imported',
+    );
     return result;
   }
 
@@ -224,7 +284,8 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
   upcomingCount(withinMs = DAY): number {
     const now = this.#clock.now();
     let n = 0;
-    for (const m of this.#book.meetings()) n += m.rec.occurrences(now, now + withinMs, m.exceptions).filter((o) => o.start >= now).length;
+    for (const m of this.#book.meetings())
+      n += m.rec.occurrences(now, now + withinMs, m.exceptions).filter((o) => o.start >= now).length;
     return n;
   }
 
@@ -247,7 +308,8 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
 
   #view(m: Meeting, occ: Occurrence, now: number): OccurrenceView {
     const d = this.#store.schedules.occurrenceDetail(m.row.id, occ.key);
-    const report = this.#store.schedules.preflightReports(m.row.id, occ.key, 1)[0]?.report as PreflightReport | undefined;
+    const report = this.#store.schedules.preflightReports(m.row.id, occ.key, 1)[0]?.report as
+      PreflightReport | undefined;
     const grace = this.#config.scheduler.graceMinutes * MINUTE;
     let state: OccurrenceStateName = d?.state ?? 'pending';
     let reason: string | undefined;
@@ -257,9 +319,16 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
       state = 'missed';
       reason = 'not started (the daemon was not running)';
     }
-    const v = occurrenceView(m.row, occ, { state, ...(d ? { detail: d } : {}), ...(report ? { preflight: report } : {}), ...(reason ? { reason } : {}) });
+    const v = occurrenceView(m.row, occ, {
+      state,
+      ...(d ? { detail: d } : {}),
+      ...(report ? { preflight: report } : {}),
+      ...(reason ? { reason } : {}),
+    });
     if (m.row.workdays === 'cn') {
-      const note = dayNote(this.#site.calendar().info(new Date(utcToFloating(occ.start, m.row.tz)).toISOString().slice(0, 10)));
+      const note = dayNote(
+        this.#site.calendar().info(new Date(utcToFloating(occ.start, m.row.tz)).toISOString().slice(0, 10)),
+      );
       if (note) v.note = note;
     }
     return v;
@@ -271,8 +340,10 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
     const years = this.#site.import(parsed.days);
     this.#changed();
     const result: CalendarImportResult = {
-      offDays: parsed.days.filter((d) => d.kind === 'off').length, workDays: parsed.days.filter((d) => d.kind === 'work').length,
-      years, skipped: parsed.skipped.slice(0, 100),
+      offDays: parsed.days.filter((d) => d.kind === 'off').length,
+      workDays: parsed.days.filter((d) => d.kind === 'work').length,
+      years,
+      skipped: parsed.skipped.slice(0, 100),
     };
     this.#log.info({ ...result, skipped: parsed.skipped.length, by: actor.name }, 'holiday calendar imported');
     return result;
@@ -280,7 +351,8 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
 
   /** The special days of a year: holidays and make-up days, official, statutory or the site's. */
   calendarYear(year: number): CalendarListResult {
-    if (!Number.isInteger(year) || year < 1970 || year > 2100) throw new VcError('BAD_REQUEST', `year ${year} is out of range (1970–2100)`);
+    if (!Number.isInteger(year) || year < 1970 || year > 2100)
+      throw new VcError('BAD_REQUEST', `year ${year} is out of range (1970–2100)`);
     const cal = this.#site.calendar();
     const days: CalendarDayView[] = [];
     for (let t = Date.UTC(year, 0, 1); t < Date.UTC(year + 1, 0, 1); t += DAY) {

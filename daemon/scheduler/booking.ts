@@ -25,17 +25,23 @@ export interface BookingFields extends Participants {
   mode: ConferenceMode | null;
 }
 
-const list = (ids: readonly string[], max = 12): string => (ids.length > max ? `${ids.slice(0, max).join(', ')}, …` : ids.join(', '));
+const list = (ids: readonly string[], max = 12): string =>
+  ids.length > max ? `${ids.slice(0, max).join(', ')}, …` : ids.join(', ');
 
 export function checkTimezone(tz: string): string {
-  if (!isValidTimeZone(tz)) throw new VcError('SCHEDULE_INVALID', `unknown time zone "${tz}" (expected an IANA name such as Asia/Shanghai or Europe/Berlin)`);
+  if (!isValidTimeZone(tz))
+    throw new VcError(
+      'SCHEDULE_INVALID',
+      `unknown time zone "${tz}" (expected an IANA name such as Asia/Shanghai or Europe/Berlin)`,
+    );
   return tz;
 }
 
 export function checkTitle(title: string): string {
   const t = title.trim();
   if (t === '') throw new VcError('SCHEDULE_INVALID', 'the meeting needs a title');
-  if (t.length > MAX_TITLE_LENGTH) throw new VcError('SCHEDULE_INVALID', `the title is ${t.length} characters long (at most ${MAX_TITLE_LENGTH})`);
+  if (t.length > MAX_TITLE_LENGTH)
+    throw new VcError('SCHEDULE_INVALID', `the title is ${t.length} characters long (at most ${MAX_TITLE_LENGTH})`);
   const bad = controlCharacterIn(t);
   if (bad) throw new VcError('SCHEDULE_INVALID', `the title must not contain control characters: ${bad}`);
   return t;
@@ -45,8 +51,13 @@ export function checkDuration(minutes: number): number {
   if (!Number.isFinite(minutes) || minutes <= 0) {
     throw new VcError('SCHEDULE_INVALID', `the duration must be more than 0 minutes, got ${minutes}`);
   }
-  if (!Number.isInteger(minutes)) throw new VcError('SCHEDULE_INVALID', `the duration must be whole minutes, got ${minutes}`);
-  if (minutes > MAX_DURATION_MINUTES) throw new VcError('SCHEDULE_INVALID', `the duration ${minutes} min is longer than ${MAX_DURATION_MINUTES / 60} hours`);
+  if (!Number.isInteger(minutes))
+    throw new VcError('SCHEDULE_INVALID', `the duration must be whole minutes, got ${minutes}`);
+  if (minutes > MAX_DURATION_MINUTES)
+    throw new VcError(
+      'SCHEDULE_INVALID',
+      `the duration ${minutes} min is longer than ${MAX_DURATION_MINUTES / 60} hours`,
+    );
   return minutes * 60_000;
 }
 
@@ -54,7 +65,10 @@ export function checkDuration(minutes: number): number {
 export function parseStart(text: string, tz: string): number {
   const t = parseTimeInZone(text, tz);
   if (t === undefined) {
-    throw new VcError('SCHEDULE_INVALID', `start "${text}" is not a time: write "2026-12-07 09:00" (read in ${tz}) or an ISO time with offset such as 2026-12-07T09:00+08:00`);
+    throw new VcError(
+      'SCHEDULE_INVALID',
+      `start "${text}" is not a time: write "2026-12-07 09:00" (read in ${tz}) or an ISO time with offset such as 2026-12-07T09:00+08:00`,
+    );
   }
   return t;
 }
@@ -65,12 +79,19 @@ function endpointIds(config: SiteConfig): Set<string> {
 
 function checkEndpoint(config: SiteConfig, id: string, role: string): void {
   if (!endpointIds(config).has(id)) {
-    throw new VcError('ENDPOINT_UNKNOWN', `unknown ${role} "${id}" (known endpoints: ${list(config.endpoints.map((e) => e.id))})`, { endpoint: id });
+    throw new VcError(
+      'ENDPOINT_UNKNOWN',
+      `unknown ${role} "${id}" (known endpoints: ${list(config.endpoints.map((e) => e.id))})`,
+      { endpoint: id },
+    );
   }
 }
 
 /** Endpoints from an explicit list and/or a group, plus upstream and chair, all checked. */
-export function resolveParticipants(config: SiteConfig, p: { endpoints?: readonly string[]; group?: string; upstream?: string | null; chair?: string | null }): Participants {
+export function resolveParticipants(
+  config: SiteConfig,
+  p: { endpoints?: readonly string[]; group?: string; upstream?: string | null; chair?: string | null },
+): Participants {
   const ids: string[] = [];
   for (const id of p.endpoints ?? []) {
     checkEndpoint(config, id, 'endpoint');
@@ -78,7 +99,11 @@ export function resolveParticipants(config: SiteConfig, p: { endpoints?: readonl
   }
   if (p.group !== undefined) {
     if (!config.groups.some((g) => g.id === p.group)) {
-      throw new VcError('GROUP_UNKNOWN', `unknown group "${p.group}" (known groups: ${list(config.groups.map((g) => g.id)) || 'none'})`, { group: p.group });
+      throw new VcError(
+        'GROUP_UNKNOWN',
+        `unknown group "${p.group}" (known groups: ${list(config.groups.map((g) => g.id)) || 'none'})`,
+        { group: p.group },
+      );
     }
     const members = config.endpoints.filter((e) => e.groups.includes(p.group!)).map((e) => e.id);
     if (members.length === 0) throw new VcError('SCHEDULE_INVALID', `group "${p.group}" has no endpoints`);
@@ -88,7 +113,8 @@ export function resolveParticipants(config: SiteConfig, p: { endpoints?: readonl
   if (upstream !== null) {
     checkEndpoint(config, upstream, 'upstream');
     const kind = config.endpoints.find((e) => e.id === upstream)?.kind;
-    if (kind !== 'upstream') throw new VcError('SCHEDULE_INVALID', `"${upstream}" is a ${kind} endpoint, not an upstream link`);
+    if (kind !== 'upstream')
+      throw new VcError('SCHEDULE_INVALID', `"${upstream}" is a ${kind} endpoint, not an upstream link`);
   }
   const chair = p.chair ?? null;
   if (chair !== null) {
@@ -97,7 +123,10 @@ export function resolveParticipants(config: SiteConfig, p: { endpoints?: readonl
   }
   const endpoints = [...new Set(ids.filter((id) => id !== upstream))];
   if (endpoints.length === 0 && upstream === null) {
-    throw new VcError('SCHEDULE_INVALID', 'the meeting has no participants: give endpoints (--endpoints a,b) or a group (--group towns)');
+    throw new VcError(
+      'SCHEDULE_INVALID',
+      'the meeting has no participants: give endpoints (--endpoints a,b) or a group (--group towns)',
+    );
   }
   return { endpoints, upstream, chair };
 }
@@ -113,18 +142,27 @@ export function participantsOf(p: Participants): string[] {
  * `notBefore`: earliest allowed first start (now), or null to allow the past (imports, edits that
  * keep the old start).
  */
-export function checkTimes(f: Pick<BookingFields, 'startUtc' | 'durationMs' | 'rrule' | 'tz'>, notBefore: number | null): Recurrence {
+export function checkTimes(
+  f: Pick<BookingFields, 'startUtc' | 'durationMs' | 'rrule' | 'tz'>,
+  notBefore: number | null,
+): Recurrence {
   let rec = new Recurrence({ startUtc: f.startUtc, durationMs: f.durationMs, rrule: f.rrule, tz: f.tz });
   const first = rec.first();
   if (first === null) {
     const until = rec.rule?.until;
-    const why = until ? `it ends (UNTIL) before its start ${formatWall(f.startUtc, f.tz)} ${f.tz}` : 'the rule generates no date';
+    const why = until
+      ? `it ends (UNTIL) before its start ${formatWall(f.startUtc, f.tz)} ${f.tz}`
+      : 'the rule generates no date';
     throw new VcError('SCHEDULE_INVALID', `the series has no occurrence: ${why}`);
   }
-  if (first !== f.startUtc) rec = new Recurrence({ startUtc: first, durationMs: f.durationMs, rrule: rec.rule?.text ?? null, tz: f.tz });
+  if (first !== f.startUtc)
+    rec = new Recurrence({ startUtc: first, durationMs: f.durationMs, rrule: rec.rule?.text ?? null, tz: f.tz });
   rec.checkWalkable();
   if (notBefore !== null && first < notBefore) {
-    throw new VcError('SCHEDULE_INVALID', `the start ${formatWall(first, f.tz)} ${f.tz} is in the past (now ${formatWall(notBefore, f.tz)})`);
+    throw new VcError(
+      'SCHEDULE_INVALID',
+      `the start ${formatWall(first, f.tz)} ${f.tz} is in the past (now ${formatWall(notBefore, f.tz)})`,
+    );
   }
   return rec;
 }

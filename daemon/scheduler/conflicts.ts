@@ -81,7 +81,11 @@ export class SlotIndex {
  * Every way `candidate` collides with what is booked: a shared endpoint, a shared upstream link,
  * or too many conferences / legs at once. Occurrences touching end-to-start do not overlap.
  */
-export function findConflicts(candidate: BookedMeeting, booked: readonly BookedMeeting[] | SlotIndex, limits: CapacityLimits): ScheduleConflict[] {
+export function findConflicts(
+  candidate: BookedMeeting,
+  booked: readonly BookedMeeting[] | SlotIndex,
+  limits: CapacityLimits,
+): ScheduleConflict[] {
   const index = booked instanceof SlotIndex ? booked : new SlotIndex(booked);
   const mine = new Set(candidate.participants);
   const out: ScheduleConflict[] = [];
@@ -92,15 +96,27 @@ export function findConflicts(candidate: BookedMeeting, booked: readonly BookedM
       const shared = s.meeting.participants.filter((p) => mine.has(p));
       const upstream = shared.filter((p) => limits.upstreamIds.has(p));
       const endpoints = shared.filter((p) => !limits.upstreamIds.has(p));
-      const meetings = [{ scheduleId: s.meeting.scheduleId, title: s.meeting.title, start: iso(s.start), end: iso(s.end) }];
+      const meetings = [
+        { scheduleId: s.meeting.scheduleId, title: s.meeting.title, start: iso(s.start), end: iso(s.end) },
+      ];
       const where = `"${s.meeting.title}" (${s.meeting.scheduleId}) ${span(s.meeting, s.start, s.end)}`;
       if (upstream.length > 0) {
-        out.push({ kind: 'upstream', occurrenceStart: iso(occ.start), endpoints: upstream, meetings,
-          message: `upstream link ${upstream.join(', ')} is already used by ${where}` });
+        out.push({
+          kind: 'upstream',
+          occurrenceStart: iso(occ.start),
+          endpoints: upstream,
+          meetings,
+          message: `upstream link ${upstream.join(', ')} is already used by ${where}`,
+        });
       }
       if (endpoints.length > 0) {
-        out.push({ kind: 'endpoint', occurrenceStart: iso(occ.start), endpoints, meetings,
-          message: `${endpoints.join(', ')} ${endpoints.length === 1 ? 'is' : 'are'} already booked in ${where}` });
+        out.push({
+          kind: 'endpoint',
+          occurrenceStart: iso(occ.start),
+          endpoints,
+          meetings,
+          message: `${endpoints.join(', ')} ${endpoints.length === 1 ? 'is' : 'are'} already booked in ${where}`,
+        });
       }
     }
     const capacity = capacityConflict(candidate, occ, overlapping, limits);
@@ -110,7 +126,12 @@ export function findConflicts(candidate: BookedMeeting, booked: readonly BookedM
 }
 
 /** The busiest moment inside `occ` (a moment where a meeting starts), counting the candidate. */
-function capacityConflict(candidate: BookedMeeting, occ: Occurrence, overlapping: readonly Slot[], limits: CapacityLimits): ScheduleConflict | null {
+function capacityConflict(
+  candidate: BookedMeeting,
+  occ: Occurrence,
+  overlapping: readonly Slot[],
+  limits: CapacityLimits,
+): ScheduleConflict | null {
   if (overlapping.length === 0) {
     if (candidate.participants.length <= limits.maxLegs) return null;
   }
@@ -124,21 +145,29 @@ function capacityConflict(candidate: BookedMeeting, occ: Occurrence, overlapping
   }
   if (!worst) return null;
   const conferences = worst.running.length + 1;
-  const what = conferences > limits.maxConcurrentConferences
-    ? `${conferences} conferences at once (at most ${limits.maxConcurrentConferences})`
-    : `${worst.legs} legs at once (at most ${limits.maxLegs})`;
+  const what =
+    conferences > limits.maxConcurrentConferences
+      ? `${conferences} conferences at once (at most ${limits.maxConcurrentConferences})`
+      : `${worst.legs} legs at once (at most ${limits.maxLegs})`;
   const names = worst.running.map((s) => `"${s.meeting.title}" (${s.meeting.scheduleId})`).join(', ');
   return {
     kind: 'capacity',
     occurrenceStart: iso(occ.start),
-    meetings: worst.running.map((s) => ({ scheduleId: s.meeting.scheduleId, title: s.meeting.title, start: iso(s.start), end: iso(s.end) })),
+    meetings: worst.running.map((s) => ({
+      scheduleId: s.meeting.scheduleId,
+      title: s.meeting.title,
+      start: iso(s.start),
+      end: iso(s.end),
+    })),
     message: `capacity: ${what} at ${formatWall(worst.at, candidate.tz)} ${candidate.tz}${names ? ` with ${names}` : ''}`,
   };
 }
 
 /** A readable summary for the error message: the first few conflicts, then a count. */
 export function describeConflicts(conflicts: readonly ScheduleConflict[], tz: string, shown = 8): string {
-  const lines = conflicts.slice(0, shown).map((c) => `  ${formatWall(Date.parse(c.occurrenceStart), tz)}: ${c.message}`);
+  const lines = conflicts
+    .slice(0, shown)
+    .map((c) => `  ${formatWall(Date.parse(c.occurrenceStart), tz)}: ${c.message}`);
   if (conflicts.length > shown) lines.push(`  … and ${conflicts.length - shown} more`);
   const occurrences = new Set(conflicts.map((c) => c.occurrenceStart)).size;
   return `the booking conflicts with what is already booked (${conflicts.length} conflict${conflicts.length === 1 ? '' : 's'} in ${occurrences} occurrence${occurrences === 1 ? '' : 's'}):\n${lines.join('\n')}\nuse --force to book anyway (the override is written to the audit log)`;

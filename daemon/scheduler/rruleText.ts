@@ -12,7 +12,19 @@ export { RRule };
 const FREQS = ['YEARLY', 'MONTHLY', 'WEEKLY', 'DAILY'] as const;
 type Freq = (typeof FREQS)[number];
 const DAYS = ['MO', 'TU', 'WE', 'TH', 'FR', 'SA', 'SU'] as const;
-const ORDER = ['FREQ', 'INTERVAL', 'COUNT', 'UNTIL', 'BYMONTH', 'BYWEEKNO', 'BYYEARDAY', 'BYMONTHDAY', 'BYDAY', 'BYSETPOS', 'WKST'];
+const ORDER = [
+  'FREQ',
+  'INTERVAL',
+  'COUNT',
+  'UNTIL',
+  'BYMONTH',
+  'BYWEEKNO',
+  'BYYEARDAY',
+  'BYMONTHDAY',
+  'BYDAY',
+  'BYSETPOS',
+  'WKST',
+];
 
 export type Until =
   | { kind: 'utc'; ms: number }
@@ -79,24 +91,39 @@ export function parseRRule(input: string): ParsedRRule {
   let until: Until | null = null;
   for (const [key, value] of seen) {
     switch (key) {
-      case 'FREQ': break;
+      case 'FREQ':
+        break;
       case 'INTERVAL': {
-        if (!/^\d{1,4}$/.test(value) || Number(value) < 1) throw invalid(input, `INTERVAL must be a whole number from 1, got "${value}"`);
+        if (!/^\d{1,4}$/.test(value) || Number(value) < 1)
+          throw invalid(input, `INTERVAL must be a whole number from 1, got "${value}"`);
         options.interval = Number(value);
         break;
       }
       case 'COUNT': {
-        if (!/^\d{1,5}$/.test(value) || Number(value) < 1) throw invalid(input, `COUNT must be a whole number from 1, got "${value}"`);
+        if (!/^\d{1,5}$/.test(value) || Number(value) < 1)
+          throw invalid(input, `COUNT must be a whole number from 1, got "${value}"`);
         count = Number(value);
         options.count = count;
         break;
       }
-      case 'UNTIL': until = parseUntil(input, value); break;
-      case 'BYMONTH': options.bymonth = intList(input, key, value, 1, 12, false); break;
-      case 'BYWEEKNO': options.byweekno = intList(input, key, value, 1, 53, true); break;
-      case 'BYYEARDAY': options.byyearday = intList(input, key, value, 1, 366, true); break;
-      case 'BYMONTHDAY': options.bymonthday = intList(input, key, value, 1, 31, true); break;
-      case 'BYSETPOS': options.bysetpos = intList(input, key, value, 1, 366, true); break;
+      case 'UNTIL':
+        until = parseUntil(input, value);
+        break;
+      case 'BYMONTH':
+        options.bymonth = intList(input, key, value, 1, 12, false);
+        break;
+      case 'BYWEEKNO':
+        options.byweekno = intList(input, key, value, 1, 53, true);
+        break;
+      case 'BYYEARDAY':
+        options.byyearday = intList(input, key, value, 1, 366, true);
+        break;
+      case 'BYMONTHDAY':
+        options.bymonthday = intList(input, key, value, 1, 31, true);
+        break;
+      case 'BYSETPOS':
+        options.bysetpos = intList(input, key, value, 1, 366, true);
+        break;
       case 'BYDAY': {
         options.byweekday = value.split(',').map((d) => {
           const m = /^([+-]?\d{1,2})?(MO|TU|WE|TH|FR|SA|SU)$/.exec(d);
@@ -110,18 +137,23 @@ export function parseRRule(input: string): ParsedRRule {
         break;
       }
       case 'WKST': {
-        if (!(DAYS as readonly string[]).includes(value)) throw invalid(input, `WKST must be a day (MO..SU), got "${value}"`);
+        if (!(DAYS as readonly string[]).includes(value))
+          throw invalid(input, `WKST must be a day (MO..SU), got "${value}"`);
         options.wkst = RRule[value as (typeof DAYS)[number]];
         break;
       }
-      case 'BYHOUR': case 'BYMINUTE': case 'BYSECOND':
+      case 'BYHOUR':
+      case 'BYMINUTE':
+      case 'BYSECOND':
         throw invalid(input, `${key} is not supported: a meeting series has one start time, set by --start`);
       default:
         throw invalid(input, `unknown part ${key}`);
     }
   }
   if (count !== null && until !== null) throw invalid(input, 'COUNT and UNTIL cannot both be given');
-  const text = ORDER.filter((k) => seen.has(k)).map((k) => `${k}=${seen.get(k)}`).join(';');
+  const text = ORDER.filter((k) => seen.has(k))
+    .map((k) => `${k}=${seen.get(k)}`)
+    .join(';');
   return { text, freq: freq as Freq, count, until, options };
 }
 
@@ -132,7 +164,10 @@ export function untilFloating(until: Until, tz: string): number {
 
 /** "20261231T155959Z" */
 export function formatUntilUtc(utcMs: number): string {
-  return new Date(utcMs).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return new Date(utcMs)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 }
 
 /** The same rule text with COUNT/UNTIL replaced (used when a series is split). */

@@ -47,12 +47,16 @@ class CountedRule {
     } catch (err) {
       if (!(err instanceof StepBudgetSpent)) throw err;
       throw first
-        ? new VcError('SCHEDULE_INVALID',
-          `the recurrence rule "${text}" finds no date within ${limit} steps (limit MAX_RULE_STEPS): it may never match (such as BYMONTH=2;BYMONTHDAY=30) or match too rarely`,
-          { limit: 'MAX_RULE_STEPS', value: limit })
-        : new VcError('SCHEDULE_INVALID',
-          `expanding the recurrence rule "${text}" takes more than ${limit} steps (limit MAX_WALK_STEPS): make the series shorter (COUNT, UNTIL) or its rule simpler`,
-          { limit: 'MAX_WALK_STEPS', value: limit });
+        ? new VcError(
+            'SCHEDULE_INVALID',
+            `the recurrence rule "${text}" finds no date within ${limit} steps (limit MAX_RULE_STEPS): it may never match (such as BYMONTH=2;BYMONTHDAY=30) or match too rarely`,
+            { limit: 'MAX_RULE_STEPS', value: limit },
+          )
+        : new VcError(
+            'SCHEDULE_INVALID',
+            `expanding the recurrence rule "${text}" takes more than ${limit} steps (limit MAX_WALK_STEPS): make the series shorter (COUNT, UNTIL) or its rule simpler`,
+            { limit: 'MAX_WALK_STEPS', value: limit },
+          );
     } finally {
       this.#left = Infinity;
     }

@@ -1,4 +1,10 @@
-import type { ConferenceMode, OccurrenceView, PreflightReport, ScheduleDetail, ScheduleView } from '../../protocol/index.js';
+import type {
+  ConferenceMode,
+  OccurrenceView,
+  PreflightReport,
+  ScheduleDetail,
+  ScheduleView,
+} from '../../protocol/index.js';
 import type { OccurrenceDetailRow, ScheduleException, ScheduleRow } from '../store/ScheduleRepo.js';
 import type { Occurrence } from './Recurrence.js';
 
@@ -25,12 +31,16 @@ export function scheduleView(row: ScheduleRow): ScheduleView {
 
 export type OccurrenceStateName = OccurrenceView['state'];
 
-export function occurrenceView(row: ScheduleRow, occ: Occurrence, o: {
-  state: OccurrenceStateName;
-  detail?: OccurrenceDetailRow;
-  preflight?: PreflightReport;
-  reason?: string;
-}): OccurrenceView {
+export function occurrenceView(
+  row: ScheduleRow,
+  occ: Occurrence,
+  o: {
+    state: OccurrenceStateName;
+    detail?: OccurrenceDetailRow;
+    preflight?: PreflightReport;
+    reason?: string;
+  },
+): OccurrenceView {
   const end = o.detail?.endsAt ?? occ.end;
   const v: OccurrenceView = {
     scheduleId: row.id,
@@ -49,12 +59,19 @@ export function occurrenceView(row: ScheduleRow, occ: Occurrence, o: {
   return v;
 }
 
-export function scheduleDetail(row: ScheduleRow, exceptions: readonly ScheduleException[], upcoming: OccurrenceView[], lastPreflight: PreflightReport | null): ScheduleDetail {
+export function scheduleDetail(
+  row: ScheduleRow,
+  exceptions: readonly ScheduleException[],
+  upcoming: OccurrenceView[],
+  lastPreflight: PreflightReport | null,
+): ScheduleDetail {
   return {
     ...scheduleView(row),
     mode: (row.mode as ConferenceMode | null) ?? null,
     exceptions: exceptions.map((e) => ({
-      occurrenceStart: iso(e.occurrenceStartUtc), kind: e.kind, newStart: e.newStartUtc === null ? null : iso(e.newStartUtc),
+      occurrenceStart: iso(e.occurrenceStartUtc),
+      kind: e.kind,
+      newStart: e.newStartUtc === null ? null : iso(e.newStartUtc),
     })),
     upcoming,
     lastPreflight,

@@ -21,11 +21,22 @@ function formatter(tz: string): Intl.DateTimeFormat {
   if (!f) {
     try {
       f = new Intl.DateTimeFormat('en-US', {
-        timeZone: tz, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric',
-        hour: 'numeric', minute: 'numeric', second: 'numeric', era: 'short',
+        timeZone: tz,
+        hourCycle: 'h23',
+        year: 'numeric',
+        month: 'numeric',
+        day: 'numeric',
+        hour: 'numeric',
+        minute: 'numeric',
+        second: 'numeric',
+        era: 'short',
       });
     } catch (e) {
-      if (e instanceof RangeError) throw new VcError('SCHEDULE_INVALID', `unknown time zone "${tz}" (expected an IANA name such as Asia/Shanghai)`);
+      if (e instanceof RangeError)
+        throw new VcError(
+          'SCHEDULE_INVALID',
+          `unknown time zone "${tz}" (expected an IANA name such as Asia/Shanghai)`,
+        );
       throw e;
     }
     formatters.set(tz, f);
@@ -38,7 +49,11 @@ function formatter(tz: string): Intl.DateTimeFormat {
 // changes its offset (at most one change a day, at a whole minute: true of every zone since 1900).
 const DAY_MS = 86_400_000;
 const MINUTE = 60_000;
-interface DayOffsets { start: number; end: number; change: number }
+interface DayOffsets {
+  start: number;
+  end: number;
+  change: number;
+}
 const dayCache = new Map<string, Map<number, DayOffsets>>();
 const DAY_CACHE_MAX = 50_000;
 
@@ -86,7 +101,14 @@ export function utcToWall(utcMs: number, tz: string): WallTime {
   const get = (type: Intl.DateTimeFormatPartTypes): number => Number(parts.find((p) => p.type === type)?.value ?? NaN);
   const era = parts.find((p) => p.type === 'era')?.value;
   const year = era === 'BC' || era === 'B' ? 1 - get('year') : get('year');
-  return { year, month: get('month'), day: get('day'), hour: get('hour'), minute: get('minute'), second: get('second') };
+  return {
+    year,
+    month: get('month'),
+    day: get('day'),
+    hour: get('hour'),
+    minute: get('minute'),
+    second: get('second'),
+  };
 }
 
 /** Floating ms of the wall-clock time in `tz` at the instant `utcMs`. */
@@ -104,7 +126,8 @@ export function floatingToUtc(floatingMs: number, tz: string): number {
   // offsets a day either side: assumes at most one transition within 48 h, true of every zone
   const before = zoneOffsetMs(tz, floatingMs - DAY);
   const after = zoneOffsetMs(tz, floatingMs + DAY);
-  const candidates = before === after ? [floatingMs - before] : [floatingMs - before, floatingMs - after].sort((a, b) => a - b);
+  const candidates =
+    before === after ? [floatingMs - before] : [floatingMs - before, floatingMs - after].sort((a, b) => a - b);
   for (const c of candidates) {
     if (utcToFloating(c, tz) === floatingMs) return c;
   }

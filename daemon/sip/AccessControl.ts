@@ -42,7 +42,17 @@ export class AccessControl {
   #rejected = 0;
   #dropped = 0;
 
-  constructor({ log, clock = systemClock, rejectsPerSecond = 5, rejectBurst = 10 }: { log: Logger; clock?: Clock; rejectsPerSecond?: number; rejectBurst?: number }) {
+  constructor({
+    log,
+    clock = systemClock,
+    rejectsPerSecond = 5,
+    rejectBurst = 10,
+  }: {
+    log: Logger;
+    clock?: Clock;
+    rejectsPerSecond?: number;
+    rejectBurst?: number;
+  }) {
     this.#log = log.child({ component: 'sip-access' });
     this.#rejects = new RateLimiter({ perSecond: rejectsPerSecond, burst: rejectBurst, clock });
     this.#logOnce = new RateLimiter({ perSecond: 1 / 60, burst: 1, clock });
@@ -87,7 +97,13 @@ export class AccessControl {
     if (!entries || entries.length === 0) return this.#refuse(src, msg);
     const entry = this.#pick(entries, src, msg);
     const ep = entry.ep;
-    if (ep.challengeDialIn && ep.credentials && msg.method !== 'OPTIONS' && msg.method !== 'ACK' && msg.method !== 'CANCEL') {
+    if (
+      ep.challengeDialIn &&
+      ep.credentials &&
+      msg.method !== 'OPTIONS' &&
+      msg.method !== 'ACK' &&
+      msg.method !== 'CANCEL'
+    ) {
       return { action: 'allow', endpointId: ep.id, challenge: ep.credentials };
     }
     return { action: 'allow', endpointId: ep.id };
@@ -117,7 +133,10 @@ export class AccessControl {
 
   #refuse(src: SipSource, msg: SipMessage): AllowDecision {
     if (this.#logOnce.take(src.address)) {
-      this.#log.warn({ source: `${src.address}:${src.port}`, transport: src.transport, method: msg.method }, 'SIP request from a source that is not a configured endpoint refused (403); further refusals from it are logged at most once a minute');
+      this.#log.warn(
+        { source: `${src.address}:${src.port}`, transport: src.transport, method: msg.method },
+        'SIP request from a source that is not a configured endpoint refused (403); further refusals from it are logged at most once a minute',
+      );
     }
     if (this.#rejects.take(src.address)) {
       this.#rejected++;
@@ -133,7 +152,10 @@ export class AccessControl {
     try {
       return (await lookup(bare, { all: true })).map((a) => a.address);
     } catch (e) {
-      this.#log.warn({ endpoint: id, host: bare, err: (e as Error).message }, 'cannot resolve an endpoint host for the SIP allow-list');
+      this.#log.warn(
+        { endpoint: id, host: bare, err: (e as Error).message },
+        'cannot resolve an endpoint host for the SIP allow-list',
+      );
       return [];
     }
   }

@@ -79,7 +79,10 @@ export class Call extends TypedEmitter<CallEvents> implements DialogHandler {
       this.#confirm.resolve();
     }
     this.#timer.arm(init.sessionTimer);
-    this.#maxTimer = init.core.clock.setTimeout(() => void this.#hangupQuietly('max-duration'), init.core.config.maxCallSeconds * 1000);
+    this.#maxTimer = init.core.clock.setTimeout(
+      () => void this.#hangupQuietly('max-duration'),
+      init.core.config.maxCallSeconds * 1000,
+    );
   }
 
   get callId(): string {
@@ -137,7 +140,8 @@ export class Call extends TypedEmitter<CallEvents> implements DialogHandler {
   /** Re-offer (e.g. new media addresses after a media worker died); resolves with the remote answer. */
   async reinvite(sdp: string): Promise<string> {
     this.#assertActive('re-INVITE');
-    if (this.#reinviteBusy || this.#inbound.busy) throw new VcError('SIP_FAILED', `call ${this.callId}: a re-INVITE is already in progress`);
+    if (this.#reinviteBusy || this.#inbound.busy)
+      throw new VcError('SIP_FAILED', `call ${this.callId}: a re-INVITE is already in progress`);
     const cur = originOf(this.#localSdp);
     const next = originOf(sdp);
     const offer = cur && next && next.version <= cur.version ? setOriginVersion(sdp, cur.version + 1) : sdp;
@@ -150,7 +154,11 @@ export class Call extends TypedEmitter<CallEvents> implements DialogHandler {
       return this.#remoteSdp;
     }
     if (st === 408 || st === 481) await this.#hangupQuietly(st === 408 ? 'reinvite-timeout' : 'dialog-gone');
-    throw new VcError(st === 408 ? 'SIP_TIMEOUT' : 'SIP_FAILED', `re-INVITE of call ${this.callId} failed: ${st} ${rs.reason ?? ''}`.trim(), { status: st });
+    throw new VcError(
+      st === 408 ? 'SIP_TIMEOUT' : 'SIP_FAILED',
+      `re-INVITE of call ${this.callId} failed: ${st} ${rs.reason ?? ''}`.trim(),
+      { status: st },
+    );
   }
 
   /** End the call with BYE. Rejects with VcError when the BYE could not be sent (the call ends anyway). */
@@ -165,18 +173,31 @@ export class Call extends TypedEmitter<CallEvents> implements DialogHandler {
     this.#finish('local', reason);
     let rs: SipMessage;
     try {
-      rs = await sendRequest(this.#core, () => this.#dialog.request('BYE', { headers: { 'user-agent': this.#core.config.userAgent } }), {
-        credentials: this.#credentials,
-        timeoutMs: 64 * this.#core.config.timers.t1,
-      });
+      rs = await sendRequest(
+        this.#core,
+        () => this.#dialog.request('BYE', { headers: { 'user-agent': this.#core.config.userAgent } }),
+        {
+          credentials: this.#credentials,
+          timeoutMs: 64 * this.#core.config.timers.t1,
+        },
+      );
     } catch (e) {
-      throw new VcError('SIP_FAILED', `BYE for call ${this.callId} could not be sent: ${(e as Error).message}`, undefined, { cause: e });
+      throw new VcError(
+        'SIP_FAILED',
+        `BYE for call ${this.callId} could not be sent: ${(e as Error).message}`,
+        undefined,
+        { cause: e },
+      );
     } finally {
       this.#state = 'ended';
       this.#core.removeDialog(this.#dialog.key, this);
     }
     if (rs.local && rs.status !== 408) {
-      throw new VcError('SIP_FAILED', `BYE for call ${this.callId} to ${this.#dialog.remoteTarget} failed: ${rs.transportError ?? rs.resolveError ?? rs.reason}`, { status: rs.status });
+      throw new VcError(
+        'SIP_FAILED',
+        `BYE for call ${this.callId} to ${this.#dialog.remoteTarget} failed: ${rs.transportError ?? rs.resolveError ?? rs.reason}`,
+        { status: rs.status },
+      );
     }
   }
 
@@ -187,32 +208,48 @@ export class Call extends TypedEmitter<CallEvents> implements DialogHandler {
     const te = telephoneEventOf(this.#remoteSdp);
     if (method !== 'info' && te && this.dtmfRtpSender) return this.dtmfRtpSender(digits, te);
     if (method === 'rfc4733') {
-      throw new VcError('SIP_FAILED', te ? 'RFC 4733 DTMF needs the media layer (no dtmfRtpSender set)' : `the peer of call ${this.callId} did not negotiate telephone-event`);
+      throw new VcError(
+        'SIP_FAILED',
+        te
+          ? 'RFC 4733 DTMF needs the media layer (no dtmfRtpSender set)'
+          : `the peer of call ${this.callId} did not negotiate telephone-event`,
+      );
     }
     for (const d of digits) {
       const rs = await this.sendInfo('application/dtmf-relay', dtmfInfoBody(d));
-      if ((rs.status ?? 0) >= 300) throw new VcError('SIP_FAILED', `INFO DTMF "${d}" refused: ${rs.status} ${rs.reason ?? ''}`.trim(), { status: rs.status });
+      if ((rs.status ?? 0) >= 300)
+        throw new VcError('SIP_FAILED', `INFO DTMF "${d}" refused: ${rs.status} ${rs.reason ?? ''}`.trim(), {
+          status: rs.status,
+        });
     }
   }
 
   /** Ask the far end for a key frame (SIP INFO picture_fast_update, RFC 5168). */
   async requestKeyframe(): Promise<void> {
     const rs = await this.sendInfo('application/media_control+xml', PICTURE_FAST_UPDATE);
-    if ((rs.status ?? 0) >= 300) throw new VcError('SIP_FAILED', `key frame request refused: ${rs.status} ${rs.reason ?? ''}`.trim(), { status: rs.status });
+    if ((rs.status ?? 0) >= 300)
+      throw new VcError('SIP_FAILED', `key frame request refused: ${rs.status} ${rs.reason ?? ''}`.trim(), {
+        status: rs.status,
+      });
   }
 
   /** Send an INFO in the dialog; resolves with the final response. */
   async sendInfo(type: string, body: string): Promise<SipMessage> {
     this.#assertActive('INFO');
-    return sendRequest(this.#core, () => {
-      const req = this.#dialog.request('INFO');
-      setBody(req, body, type);
-      return req;
-    }, { credentials: this.#credentials, timeoutMs: 64 * this.#core.config.timers.t1 });
+    return sendRequest(
+      this.#core,
+      () => {
+        const req = this.#dialog.request('INFO');
+        setBody(req, body, type);
+        return req;
+      },
+      { credentials: this.#credentials, timeoutMs: 64 * this.#core.config.timers.t1 },
+    );
   }
 
   #assertActive(what: string): void {
-    if (this.#state === 'ended' || this.#state === 'terminating') throw new VcError('SIP_FAILED', `cannot send ${what}: call ${this.callId} has ended`);
+    if (this.#state === 'ended' || this.#state === 'terminating')
+      throw new VcError('SIP_FAILED', `cannot send ${what}: call ${this.callId} has ended`);
   }
 
   #hooks(): ConstructorParameters<typeof CallInbound>[1] {
@@ -259,7 +296,9 @@ export class Call extends TypedEmitter<CallEvents> implements DialogHandler {
       giveUp: () => {
         this.#log.warn('no ACK for our 2xx within 64*T1; ending the call');
         if (!this.#confirmedOnce) {
-          this.#confirm.reject(new VcError('SIP_TIMEOUT', `call ${this.callId}: the peer never acknowledged our answer (no ACK)`));
+          this.#confirm.reject(
+            new VcError('SIP_TIMEOUT', `call ${this.callId}: the peer never acknowledged our answer (no ACK)`),
+          );
           this.#state = 'confirmed';
         }
         void this.#hangupQuietly(this.#hangupAfterAck ?? 'no-ack');
@@ -312,10 +351,17 @@ export class Call extends TypedEmitter<CallEvents> implements DialogHandler {
     if (!state) return;
     let rs: SipMessage;
     if (this.#remoteAllow.includes('update')) {
-      rs = await sendRequest(this.#core, () => this.#dialog.request('UPDATE', { headers: { supported: 'timer', ...uacSessionTimerHeaders(this.#core.config.sessionTimer, state) } }), {
-        credentials: this.#credentials,
-        timeoutMs: 64 * this.#core.config.timers.t1,
-      });
+      rs = await sendRequest(
+        this.#core,
+        () =>
+          this.#dialog.request('UPDATE', {
+            headers: { supported: 'timer', ...uacSessionTimerHeaders(this.#core.config.sessionTimer, state) },
+          }),
+        {
+          credentials: this.#credentials,
+          timeoutMs: 64 * this.#core.config.timers.t1,
+        },
+      );
       if ((rs.status ?? 0) < 300) this.#timer.arm(uacSessionTimerResult(rs, this.#core.config.sessionTimer) ?? state);
     } else if (this.#reinviteBusy || this.#inbound.busy) {
       this.#timer.arm(state); // a re-INVITE is under way: it refreshes the session anyway
@@ -347,7 +393,8 @@ export class Call extends TypedEmitter<CallEvents> implements DialogHandler {
     this.#timer.stop();
     this.#core.clock.clearTimeout(this.#maxTimer);
     this.#inbound.close();
-    if (!this.#confirmedOnce && this.direction === 'incoming') this.#confirm.reject(new VcError('SIP_FAILED', `call ${this.callId} ended before it was confirmed (${reason})`));
+    if (!this.#confirmedOnce && this.direction === 'incoming')
+      this.#confirm.reject(new VcError('SIP_FAILED', `call ${this.callId} ended before it was confirmed (${reason})`));
     this.#log.debug({ by, reason }, 'call ended');
     this.emit('ended', status === undefined ? { by, reason } : { by, reason, status });
   }

@@ -29,7 +29,12 @@ export interface InboundHooks {
   onAck(ack: SipMessage): void;
   onBye(): void;
   /** We answered an offer: new local/remote SDP, session timer, and (re-INVITE) the 2xx awaiting ACK. */
-  answered(localSdp: string, remoteSdp: string | undefined, timer: SessionTimerState | undefined, response: SipMessage | undefined): void;
+  answered(
+    localSdp: string,
+    remoteSdp: string | undefined,
+    timer: SessionTimerState | undefined,
+    response: SipMessage | undefined,
+  ): void;
   refreshed(timer: SessionTimerState | undefined): void;
   setRemoteSdp(sdp: string): void;
 }
@@ -62,7 +67,8 @@ export class CallInbound {
       if (d.matches(req)) this.#h.onAck(req);
       return;
     }
-    if (!d.matches(req) || this.#h.state() === 'ended') return void this.#reply(req, 481, 'Call/Transaction Does Not Exist');
+    if (!d.matches(req) || this.#h.state() === 'ended')
+      return void this.#reply(req, 481, 'Call/Transaction Does Not Exist');
     if (!d.acceptRemoteSeq(req)) return void this.#reply(req, 500, 'CSeq Out Of Order');
     switch (req.method) {
       case 'BYE':
@@ -81,8 +87,16 @@ export class CallInbound {
     }
   }
 
-  #reply(req: SipMessage, status: number, reason: string, headers: Record<string, unknown> = {}, body?: string): SipMessage {
-    const rs = makeResponse(req, status, reason, { headers: { 'user-agent': this.#h.core.config.userAgent, ...headers } });
+  #reply(
+    req: SipMessage,
+    status: number,
+    reason: string,
+    headers: Record<string, unknown> = {},
+    body?: string,
+  ): SipMessage {
+    const rs = makeResponse(req, status, reason, {
+      headers: { 'user-agent': this.#h.core.config.userAgent, ...headers },
+    });
     if (body !== undefined) setBody(rs, body, 'application/sdp');
     this.#h.core.respond(rs);
     return rs;
@@ -92,7 +106,10 @@ export class CallInbound {
     const h = this.#h;
     if (h.state() === 'terminating') return void this.#reply(req, 481, 'Call/Transaction Does Not Exist');
     if (h.reinviteBusy()) return void this.#reply(req, 491, 'Request Pending');
-    if (this.#pending) return void this.#reply(req, 500, 'Server Internal Error', { 'retry-after': String(1 + Math.floor(Math.random() * 9)) });
+    if (this.#pending)
+      return void this.#reply(req, 500, 'Server Internal Error', {
+        'retry-after': String(1 + Math.floor(Math.random() * 9)),
+      });
     const st = uasSessionTimer(req, h.core.config.sessionTimer);
     if (st.reject) return void this.#reply(req, 422, 'Session Interval Too Small', { 'min-se': String(st.minSE) });
     h.dialog.refreshTarget(req);
@@ -154,7 +171,10 @@ export class CallInbound {
         // after an offer that came right behind the ACK: look once more on the next turn
         setImmediate(() => deliver(false));
       } else {
-        h.core.log.warn({ callId: h.dialog.callId }, 're-offer from the peer refused: nobody handles re-INVITEs for this call');
+        h.core.log.warn(
+          { callId: h.dialog.callId },
+          're-offer from the peer refused: nobody handles re-INVITEs for this call',
+        );
         remoteOffer.reject(488, 'Not Acceptable Here');
       }
     };

@@ -50,7 +50,12 @@ export class ConnectionGuard {
   #refused = 0;
   #deadlineClosed = 0;
 
-  constructor(o: { limits?: Partial<ConnectionLimits>; isKnown: (address: string) => boolean; log: Logger; clock?: Clock }) {
+  constructor(o: {
+    limits?: Partial<ConnectionLimits>;
+    isKnown: (address: string) => boolean;
+    log: Logger;
+    clock?: Clock;
+  }) {
     this.#limits = { ...DEFAULT_CONNECTION_LIMITS, ...o.limits };
     this.#isKnown = o.isKnown;
     this.#clock = o.clock ?? systemClock;
@@ -75,14 +80,22 @@ export class ConnectionGuard {
     const here = this.#perAddress.get(address) ?? 0;
     const l = this.#limits;
     const why =
-      this.#open >= l.maxTotal ? `${l.maxTotal} SIP connections open`
-      : known && here >= l.maxPerAddress ? `${l.maxPerAddress} connections from ${address}`
-      : !known && this.#unknown >= l.maxUnknown ? `${l.maxUnknown} connections from unconfigured addresses`
-      : !known && here >= l.maxUnknownPerAddress ? `${l.maxUnknownPerAddress} connections from unconfigured ${address}`
-      : undefined;
+      this.#open >= l.maxTotal
+        ? `${l.maxTotal} SIP connections open`
+        : known && here >= l.maxPerAddress
+          ? `${l.maxPerAddress} connections from ${address}`
+          : !known && this.#unknown >= l.maxUnknown
+            ? `${l.maxUnknown} connections from unconfigured addresses`
+            : !known && here >= l.maxUnknownPerAddress
+              ? `${l.maxUnknownPerAddress} connections from unconfigured ${address}`
+              : undefined;
     if (why) {
       this.#refused++;
-      if (this.#logOnce.take(address)) this.#log.warn({ source: address, transport, limit: why }, 'SIP connection refused: limit reached (logged at most once a minute per source)');
+      if (this.#logOnce.take(address))
+        this.#log.warn(
+          { source: address, transport, limit: why },
+          'SIP connection refused: limit reached (logged at most once a minute per source)',
+        );
       return false;
     }
     this.#open++;

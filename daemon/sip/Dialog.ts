@@ -112,7 +112,8 @@ export class Dialog {
 
   /** A new request in this dialog (ACK: pass the INVITE's CSeq number). */
   request(method: string, opts: { seq?: number; headers?: Record<string, unknown> } = {}): SipMessage {
-    if (!this.remoteTarget) throw new VcError('SIP_FAILED', `dialog ${this.callId} has no remote target (the peer sent no Contact)`);
+    if (!this.remoteTarget)
+      throw new VcError('SIP_FAILED', `dialog ${this.callId} has no remote target (the peer sent no Contact)`);
     const uri = routableUri(this.remoteTarget, this.transport, 'remote target (Contact)');
     const seq = opts.seq ?? ++this.localSeq;
     const m: SipMessage = {

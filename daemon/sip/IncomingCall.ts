@@ -9,7 +9,19 @@ import { Dialog } from './Dialog.js';
 import { Call } from './Call.js';
 import type { DigestCredentials } from './digest.js';
 import type { SessionTimerState } from './SessionTimer.js';
-import { ALLOW, SUPPORTED, bodyText, contentType, header, headerTextOf, newTag, setBody, tokens, uriString, type SipSource } from './message.js';
+import {
+  ALLOW,
+  SUPPORTED,
+  bodyText,
+  contentType,
+  header,
+  headerTextOf,
+  newTag,
+  setBody,
+  tokens,
+  uriString,
+  type SipSource,
+} from './message.js';
 
 export type IncomingCallEvents = {
   /** The caller gave up (CANCEL) or nobody answered in time. */
@@ -109,13 +121,18 @@ export class IncomingCall extends TypedEmitter<IncomingCallEvents> {
     }
     this.#settle('accepted');
     const contact = this.#core.contact(this.source.transport);
-    const rs = this.#send(200, 'OK', {
-      contact: [contact],
-      allow: ALLOW,
-      supported: SUPPORTED,
-      ...(this.#req.headers['record-route'] ? { 'record-route': this.#req.headers['record-route'] } : {}),
-      ...this.#sessionHeaders,
-    }, sdp);
+    const rs = this.#send(
+      200,
+      'OK',
+      {
+        contact: [contact],
+        allow: ALLOW,
+        supported: SUPPORTED,
+        ...(this.#req.headers['record-route'] ? { 'record-route': this.#req.headers['record-route'] } : {}),
+        ...this.#sessionHeaders,
+      },
+      sdp,
+    );
     const call = new Call({
       core: this.#core,
       dialog: Dialog.asUas(this.#req, this.#localTag, this.source.transport, contact),
@@ -136,7 +153,8 @@ export class IncomingCall extends TypedEmitter<IncomingCallEvents> {
   /** Refuse the call (default 486 Busy Here; 488 for SDP problems, 603 to decline). */
   reject(status = 486, reason?: string): void {
     if (this.#state !== 'pending' && this.#state !== 'ringing') return;
-    if (!(status >= 300 && status <= 699)) throw new VcError('USAGE', `reject() needs a final status 300-699, not ${status}`);
+    if (!(status >= 300 && status <= 699))
+      throw new VcError('USAGE', `reject() needs a final status 300-699, not ${status}`);
     this.#settle('rejected');
     this.#send(status, reason ?? REASONS[status] ?? 'Rejected');
   }
@@ -183,8 +201,14 @@ export class IncomingCall extends TypedEmitter<IncomingCallEvents> {
 }
 
 const REASONS: Record<number, string> = {
-  403: 'Forbidden', 404: 'Not Found', 480: 'Temporarily Unavailable', 486: 'Busy Here', 488: 'Not Acceptable Here',
-  500: 'Server Internal Error', 503: 'Service Unavailable', 603: 'Decline',
+  403: 'Forbidden',
+  404: 'Not Found',
+  480: 'Temporarily Unavailable',
+  486: 'Busy Here',
+  488: 'Not Acceptable Here',
+  500: 'Server Internal Error',
+  503: 'Service Unavailable',
+  603: 'Decline',
 };
 
 function unquote(name: string | undefined): string | undefined {

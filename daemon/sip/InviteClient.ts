@@ -11,8 +11,22 @@ import { signRequest, type DigestCredentials } from './digest.js';
 import { failureKind, transportReason } from './requests.js';
 import { minSEOf, uacSessionTimerHeaders, uacSessionTimerResult } from './SessionTimer.js';
 import {
-  ALLOW, SUPPORTED, bodyText, contentType, displayName, headerText, hostFamily, newCallId, newTag, parseNameAddr, routableUri, setBody, tagOf,
-  tokens, uriString, type SipTarget,
+  ALLOW,
+  SUPPORTED,
+  bodyText,
+  contentType,
+  displayName,
+  headerText,
+  hostFamily,
+  newCallId,
+  newTag,
+  parseNameAddr,
+  routableUri,
+  setBody,
+  tagOf,
+  tokens,
+  uriString,
+  type SipTarget,
 } from './message.js';
 
 export interface DialOptions {
@@ -75,7 +89,8 @@ export class InviteClient {
     } catch (e) {
       return Promise.reject(e);
     }
-    if (o.signal?.aborted) return Promise.reject(new VcError('SIP_FAILED', 'dial cancelled before it started', { reason: 'cancelled' }));
+    if (o.signal?.aborted)
+      return Promise.reject(new VcError('SIP_FAILED', 'dial cancelled before it started', { reason: 'cancelled' }));
     o.signal?.addEventListener('abort', () => this.cancel('cancelled'), { once: true });
     this.#ringTimer = this.#core.clock.setTimeout(() => this.cancel('no answer'), o.ringTimeoutMs ?? 60_000);
     o.onProgress?.({ state: 'calling' });
@@ -89,7 +104,11 @@ export class InviteClient {
     this.#cancelWanted = reason;
     if (this.#provisional) this.#sendCancel();
     // the caller is told now; the INVITE transaction finishes in the background
-    this.#fail(reason === 'no answer' ? 'SIP_TIMEOUT' : 'SIP_FAILED', `call to ${this.#o.target.uri} ${reason === 'no answer' ? 'not answered in time' : 'cancelled'}`, { reason });
+    this.#fail(
+      reason === 'no answer' ? 'SIP_TIMEOUT' : 'SIP_FAILED',
+      `call to ${this.#o.target.uri} ${reason === 'no answer' ? 'not answered in time' : 'cancelled'}`,
+      { reason },
+    );
     if (!this.#provisional) {
       // nothing heard yet: CANCEL may not be sent (RFC 3261 9.1); stop retransmitting after a while
       this.#core.clock.setTimeout(() => {
@@ -109,7 +128,11 @@ export class InviteClient {
       uri: routableUri(o.target.uri, o.target.transport, 'dial target'),
       headers: {
         to: { name: to.name, uri: uriString(to.uri), params: {} },
-        from: { name: displayName(o.displayName) ?? from.name, uri: uriString(from.uri), params: { tag: this.#fromTag } },
+        from: {
+          name: displayName(o.displayName) ?? from.name,
+          uri: uriString(from.uri),
+          params: { tag: this.#fromTag },
+        },
         'call-id': this.#callId,
         cseq: { seq: this.#seq, method: 'INVITE' },
         contact: [this.#core.contact(o.target.transport)],
@@ -117,7 +140,10 @@ export class InviteClient {
         allow: ALLOW,
         supported: SUPPORTED,
         'user-agent': this.#core.config.userAgent,
-        ...uacSessionTimerHeaders(st, this.#minSE && st ? { interval: Math.max(st.expires, this.#minSE), refresher: 'local' } : undefined),
+        ...uacSessionTimerHeaders(
+          st,
+          this.#minSE && st ? { interval: Math.max(st.expires, this.#minSE), refresher: 'local' } : undefined,
+        ),
         ...Object.fromEntries(Object.entries(o.headers ?? {}).map(([k, v]) => [k.toLowerCase(), headerText(v)])),
       },
     };
@@ -127,7 +153,8 @@ export class InviteClient {
 
   #send(): void {
     const req = this.#buildInvite();
-    if (this.#challenge && this.#o.credentials) signRequest(req, this.#challenge, this.#o.credentials, uriString(req.uri!), req.content);
+    if (this.#challenge && this.#o.credentials)
+      signRequest(req, this.#challenge, this.#o.credentials, uriString(req.uri!), req.content);
     this.#invite = req;
     this.#provisional = false;
     this.#handle = this.#core.send(req, (rs) => this.#onResponse(req, rs));
@@ -145,7 +172,12 @@ export class InviteClient {
       if (this.#cancelWanted && !this.#cancelSent && st > 100) this.#sendCancel();
       if (st > 100 && !this.#done) {
         const sdp = contentType(rs) === 'application/sdp' ? bodyText(rs) : undefined;
-        this.#o.onProgress?.({ state: sdp ? 'early' : 'ringing', status: st, reason: rs.reason ?? '', ...(sdp ? { sdp } : {}) });
+        this.#o.onProgress?.({
+          state: sdp ? 'early' : 'ringing',
+          status: st,
+          reason: rs.reason ?? '',
+          ...(sdp ? { sdp } : {}),
+        });
       }
       return;
     }
@@ -162,8 +194,17 @@ export class InviteClient {
       return this.#send();
     }
     const kind = failureKind(rs);
-    const why = kind === 'dns' ? `cannot resolve ${this.#o.target.uri}` : kind ? `${kind} (${transportReason(rs) ?? rs.reason})` : `${st} ${rs.reason ?? ''}`.trim();
-    this.#fail(st === 408 ? 'SIP_TIMEOUT' : 'SIP_FAILED', `call to ${this.#o.target.uri} failed: ${why}`, { status: st, reason: rs.reason, ...(kind ? { error: kind } : {}) });
+    const why =
+      kind === 'dns'
+        ? `cannot resolve ${this.#o.target.uri}`
+        : kind
+          ? `${kind} (${transportReason(rs) ?? rs.reason})`
+          : `${st} ${rs.reason ?? ''}`.trim();
+    this.#fail(st === 408 ? 'SIP_TIMEOUT' : 'SIP_FAILED', `call to ${this.#o.target.uri} failed: ${why}`, {
+      status: st,
+      reason: rs.reason,
+      ...(kind ? { error: kind } : {}),
+    });
   }
 
   #on2xx(req: SipMessage, rs: SipMessage): void {
@@ -180,8 +221,13 @@ export class InviteClient {
       routableUri(target, o.target.transport, 'Contact of the 2xx');
     } catch (e) {
       const err = e as VcError;
-      this.#core.log.warn({ callId: this.#callId, err: err.message }, 'peer answered with an unusable Contact; the call cannot be used');
-      this.#fail('SIP_FAILED', `call to ${o.target.uri} answered with an unusable Contact: ${err.message}`, { status: rs.status });
+      this.#core.log.warn(
+        { callId: this.#callId, err: err.message },
+        'peer answered with an unusable Contact; the call cannot be used',
+      );
+      this.#fail('SIP_FAILED', `call to ${o.target.uri} answered with an unusable Contact: ${err.message}`, {
+        status: rs.status,
+      });
       return;
     }
     const dialog = Dialog.asUac(req, rs, o.target.transport, this.#core.contact(o.target.transport));
@@ -243,7 +289,11 @@ export class InviteClient {
     if (this.#done) return;
     this.#done = true;
     this.#core.clock.clearTimeout(this.#ringTimer);
-    this.#o.onProgress?.({ state: 'failed', reason: String(details.reason ?? message), ...(typeof details.status === 'number' ? { status: details.status } : {}) });
+    this.#o.onProgress?.({
+      state: 'failed',
+      reason: String(details.reason ?? message),
+      ...(typeof details.status === 'number' ? { status: details.status } : {}),
+    });
     this.#reject(new VcError(code, message, details));
   }
 }

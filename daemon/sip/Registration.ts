@@ -83,7 +83,10 @@ export class Registration extends TypedEmitter<{ state: [RegistrationSnapshot] }
     this.#closed = true;
     this.#core.clock.clearTimeout(this.#timer);
     if (this.#state.state === 'registered') {
-      const rs = await sendRequest(this.#core, () => this.#request(0), { credentials: this.#o.credentials, timeoutMs: 2000 });
+      const rs = await sendRequest(this.#core, () => this.#request(0), {
+        credentials: this.#o.credentials,
+        timeoutMs: 2000,
+      });
       this.#log.debug({ status: rs.status }, 'unregistered');
     }
     this.#set({ state: 'unregistered', failures: 0 });
@@ -114,7 +117,10 @@ export class Registration extends TypedEmitter<{ state: [RegistrationSnapshot] }
     this.#set({ ...this.#state, state: this.#state.state === 'registered' ? 'registered' : 'registering' });
     let rs: SipMessage;
     try {
-      rs = await sendRequest(this.#core, () => this.#request(this.#o.expires), { credentials: this.#o.credentials, timeoutMs: this.#o.timeoutMs ?? 8000 });
+      rs = await sendRequest(this.#core, () => this.#request(this.#o.expires), {
+        credentials: this.#o.credentials,
+        timeoutMs: this.#o.timeoutMs ?? 8000,
+      });
     } catch (e) {
       this.#inFlight = false;
       return this.#failed((e as Error).message);
@@ -133,8 +139,14 @@ export class Registration extends TypedEmitter<{ state: [RegistrationSnapshot] }
     }
     const kind = failureKind(rs);
     const reason = kind
-      ? (kind === 'timeout' ? 'registrar did not answer' : kind === 'dns' ? 'registrar host does not resolve' : `cannot reach registrar (${rs.transportError ?? kind})`)
-      : st === 401 || st === 407 ? `authentication failed (${st} ${rs.reason ?? ''})`.trim() : `${st} ${rs.reason ?? ''}`.trim();
+      ? kind === 'timeout'
+        ? 'registrar did not answer'
+        : kind === 'dns'
+          ? 'registrar host does not resolve'
+          : `cannot reach registrar (${rs.transportError ?? kind})`
+      : st === 401 || st === 407
+        ? `authentication failed (${st} ${rs.reason ?? ''})`.trim()
+        : `${st} ${rs.reason ?? ''}`.trim();
     this.#failed(reason, kind ? undefined : st);
   }
 
@@ -168,7 +180,11 @@ export class Registration extends TypedEmitter<{ state: [RegistrationSnapshot] }
   }
 
   #set(s: RegistrationSnapshot): void {
-    const changed = s.state !== this.#state.state || s.status !== this.#state.status || s.reason !== this.#state.reason || s.expiresAt !== this.#state.expiresAt;
+    const changed =
+      s.state !== this.#state.state ||
+      s.status !== this.#state.status ||
+      s.reason !== this.#state.reason ||
+      s.expiresAt !== this.#state.expiresAt;
     this.#state = s;
     if (changed) this.emit('state', s);
   }
@@ -180,6 +196,10 @@ function parseUriUser(uri: string): string | undefined {
 
 /** Same host:port (and user) — registrars may reorder or drop URI parameters. */
 function sameContact(a: string, b: string): boolean {
-  const strip = (u: string): string => u.replace(/^sips?:/i, '').split(';')[0]!.toLowerCase();
+  const strip = (u: string): string =>
+    u
+      .replace(/^sips?:/i, '')
+      .split(';')[0]!
+      .toLowerCase();
   return strip(a) === strip(b) || strip(a).split('@').pop() === strip(b).split('@').pop();
 }

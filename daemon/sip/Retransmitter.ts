@@ -15,7 +15,19 @@ export class Retransmitter {
   #timer: Timer | undefined;
   #deadline: Timer | undefined;
 
-  constructor({ clock, timers, reliable, resend, giveUp }: { clock: Clock; timers: SipTimers; reliable: boolean; resend: () => void; giveUp: () => void }) {
+  constructor({
+    clock,
+    timers,
+    reliable,
+    resend,
+    giveUp,
+  }: {
+    clock: Clock;
+    timers: SipTimers;
+    reliable: boolean;
+    resend: () => void;
+    giveUp: () => void;
+  }) {
     this.#clock = clock;
     this.#timers = timers;
     this.#reliable = reliable;

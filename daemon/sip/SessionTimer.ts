@@ -13,13 +13,15 @@ export interface SessionTimerState {
 }
 
 export type UasTimerDecision =
-  | { reject: true; minSE: number }
-  | { reject: false; headers: Record<string, string>; state?: SessionTimerState };
+  { reject: true; minSE: number } | { reject: false; headers: Record<string, string>; state?: SessionTimerState };
 
 /** A peer's number is capped at SESSION_EXPIRES.max; the floor of what we agree to is our own
  *  Min-SE (90 s, RFC 4028's floor, unless a test configures less). */
 const PEER_RANGE = { min: 1, max: SESSION_EXPIRES.max };
-const ours = (cfg: SessionTimerConfig): { min: number; max: number } => ({ min: Math.min(cfg.minSE, SESSION_EXPIRES.max), max: SESSION_EXPIRES.max });
+const ours = (cfg: SessionTimerConfig): { min: number; max: number } => ({
+  min: Math.min(cfg.minSE, SESSION_EXPIRES.max),
+  max: SESSION_EXPIRES.max,
+});
 
 /** The peer's Session-Expires, capped (a request below our Min-SE gets 422 from the callers). */
 function sessionExpires(m: SipMessage): { interval: number; refresher?: string } | undefined {
@@ -42,7 +44,11 @@ export function uasSessionTimer(req: SipMessage, cfg: SessionTimerConfig | false
   const refresher = se?.refresher === 'uac' || se?.refresher === 'uas' ? se.refresher : peerSupports ? 'uac' : 'uas';
   if (refresher === 'uac' && !peerSupports) {
     // the peer asked to refresh but did not say it supports timers: we refresh instead
-    return { reject: false, headers: { 'session-expires': `${interval};refresher=uas` }, state: { interval, refresher: 'local' } };
+    return {
+      reject: false,
+      headers: { 'session-expires': `${interval};refresher=uas` },
+      state: { interval, refresher: 'local' },
+    };
   }
   const headers: Record<string, string> = { 'session-expires': `${interval};refresher=${refresher}` };
   if (peerSupports) headers.require = 'timer';
@@ -50,7 +56,10 @@ export function uasSessionTimer(req: SipMessage, cfg: SessionTimerConfig | false
 }
 
 /** Headers for an INVITE/UPDATE we send (initial or refresh). */
-export function uacSessionTimerHeaders(cfg: SessionTimerConfig | false, current?: SessionTimerState): Record<string, string> {
+export function uacSessionTimerHeaders(
+  cfg: SessionTimerConfig | false,
+  current?: SessionTimerState,
+): Record<string, string> {
   if (!cfg) return {};
   const interval = current?.interval ?? cfg.expires;
   const refresher = current ? (current.refresher === 'local' ? ';refresher=uac' : ';refresher=uas') : '';

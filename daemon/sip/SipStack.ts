@@ -6,7 +6,17 @@ import { TypedEmitter } from '../util/TypedEmitter.js';
 import type { Logger } from '../util/logger.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { VcError } from '../errors.js';
-import { createLibStack, makeResponse, parseUri, type LibStack, type NameAddr, type Remote, type ScreenVerdict, type SendHandle, type SipMessage } from './sipLibrary.js';
+import {
+  createLibStack,
+  makeResponse,
+  parseUri,
+  type LibStack,
+  type NameAddr,
+  type Remote,
+  type ScreenVerdict,
+  type SendHandle,
+  type SipMessage,
+} from './sipLibrary.js';
 import type { CoreConfig, DialogHandler, SipCore } from './SipCore.js';
 import { dialogKey } from './SipCore.js';
 import type { AllowDecision } from './AccessControl.js';
@@ -23,8 +33,21 @@ import { listenOptions, stackTlsOptions, type SipListen, type SipTlsOptions } fr
 import { uasSessionTimer } from './SessionTimer.js';
 import { ConnectionGuard } from './ConnectionGuard.js';
 import {
-  ACCEPT, ALLOW, KNOWN_METHODS, SUPPORTED, hostFamily, newTag, seenOf, sourceOf, tagOf, tokens,
-  uriString, type SipMessageSeen, type SipSource, type SipTarget, type SipTransport,
+  ACCEPT,
+  ALLOW,
+  KNOWN_METHODS,
+  SUPPORTED,
+  hostFamily,
+  newTag,
+  seenOf,
+  sourceOf,
+  tagOf,
+  tokens,
+  uriString,
+  type SipMessageSeen,
+  type SipSource,
+  type SipTarget,
+  type SipTransport,
 } from './message.js';
 
 export type { SipListen, SipTlsOptions, SipMessageSeen };
@@ -54,7 +77,13 @@ export class SipStack extends TypedEmitter<SipStackEvents> implements SipCore {
   #ports: Partial<Record<SipTransport, number>> = {};
   #family: 4 | 6 | 0 = 0;
   #closed = false;
-  readonly #stats = { requestsIn: {} as Record<string, number>, optionsAnswered: 0, rejected: 0, dropped: 0, badMessages: 0 };
+  readonly #stats = {
+    requestsIn: {} as Record<string, number>,
+    optionsAnswered: 0,
+    rejected: 0,
+    dropped: 0,
+    badMessages: 0,
+  };
 
   /** Listen on every configured transport; VcError PORT_IN_USE when a port is taken. */
   static async start(o: SipStackOptions): Promise<SipStack> {
@@ -86,32 +115,46 @@ export class SipStack extends TypedEmitter<SipStackEvents> implements SipCore {
   async #open(): Promise<void> {
     const base = listenOptions(this.#o.listen);
     this.#family = hostFamily(base.address) || 4;
-    const guard = new ConnectionGuard({ limits: this.#o.connectionLimits, isKnown: this.#o.isKnownAddress ?? (() => true), log: this.log, clock: this.clock });
+    const guard = new ConnectionGuard({
+      limits: this.#o.connectionLimits,
+      isKnown: this.#o.isKnownAddress ?? (() => true),
+      log: this.log,
+      clock: this.clock,
+    });
     this.#guard = guard;
-    const lib = createLibStack({
-      ...base,
-      publicAddress: this.publicHost,
-      ...(base.tls ? stackTlsOptions(this.#o.tls) : {}),
-      headerTimeout: this.#o.headerTimeoutMs ?? 10_000,
-      maxConnections: guard.limits.maxTotal,
-      admit: guard.admit,
-      screen: (m, remote) => this.#screen(m, remote),
-      onBadMessage: (reason, m, remote) => this.#onBad(reason, m, remote),
-      logger: {
-        error: (e) => this.log.warn({ err: e instanceof Error ? e.message : String(e) }, 'SIP library error'),
-        transportError: (transport, e) => {
-          this.log.debug({ transport, err: e.message }, 'SIP transport error');
-          this.emit('transportError', { transport, message: e.message });
+    const lib = createLibStack(
+      {
+        ...base,
+        publicAddress: this.publicHost,
+        ...(base.tls ? stackTlsOptions(this.#o.tls) : {}),
+        headerTimeout: this.#o.headerTimeoutMs ?? 10_000,
+        maxConnections: guard.limits.maxTotal,
+        admit: guard.admit,
+        screen: (m, remote) => this.#screen(m, remote),
+        onBadMessage: (reason, m, remote) => this.#onBad(reason, m, remote),
+        logger: {
+          error: (e) => this.log.warn({ err: e instanceof Error ? e.message : String(e) }, 'SIP library error'),
+          transportError: (transport, e) => {
+            this.log.debug({ transport, err: e.message }, 'SIP transport error');
+            this.emit('transportError', { transport, message: e.message });
+          },
         },
       },
-    }, (m, remote) => this.#onMessage(m, remote));
-    const ports = await new Promise<Record<string, number>>((resolve, reject) => lib.listening((err, p) => (err ? reject(err) : resolve(p))))
-      .catch((err: Error & { code?: string; protocol?: string }) => {
-        lib.destroy();
-        const where = this.#o.listen.find((l) => l.transport.toUpperCase() === err.protocol) ?? this.#o.listen[0];
-        const at = where ? `${where.transport} ${where.host}:${where.port}` : 'SIP';
-        throw new VcError(err.code === 'EADDRINUSE' ? 'PORT_IN_USE' : 'SIP_FAILED', `cannot listen for SIP on ${at}: ${err.message}`, { code: err.code }, { cause: err });
-      });
+      (m, remote) => this.#onMessage(m, remote),
+    );
+    const ports = await new Promise<Record<string, number>>((resolve, reject) =>
+      lib.listening((err, p) => (err ? reject(err) : resolve(p))),
+    ).catch((err: Error & { code?: string; protocol?: string }) => {
+      lib.destroy();
+      const where = this.#o.listen.find((l) => l.transport.toUpperCase() === err.protocol) ?? this.#o.listen[0];
+      const at = where ? `${where.transport} ${where.host}:${where.port}` : 'SIP';
+      throw new VcError(
+        err.code === 'EADDRINUSE' ? 'PORT_IN_USE' : 'SIP_FAILED',
+        `cannot listen for SIP on ${at}: ${err.message}`,
+        { code: err.code },
+        { cause: err },
+      );
+    });
     this.#lib = lib;
     for (const [k, v] of Object.entries(ports)) this.#ports[k.toLowerCase() as SipTransport] = v;
     this.log.info({ ports: this.#ports, publicHost: this.publicHost }, 'SIP stack listening');
@@ -123,7 +166,13 @@ export class SipStack extends TypedEmitter<SipStackEvents> implements SipCore {
   }
 
   stats(): SipStats {
-    return { ...this.#stats, requestsIn: { ...this.#stats.requestsIn }, dialogs: this.#dialogs.size, pendingInvites: this.#pending.size, connections: this.#guard.stats() };
+    return {
+      ...this.#stats,
+      requestsIn: { ...this.#stats.requestsIn },
+      dialogs: this.#dialogs.size,
+      pendingInvites: this.#pending.size,
+      connections: this.#guard.stats(),
+    };
   }
 
   /** Probe a peer with OPTIONS (health monitor). Never throws. */
@@ -170,7 +219,8 @@ export class SipStack extends TypedEmitter<SipStackEvents> implements SipCore {
     if (this.#closed) return fail('the SIP stack is closed');
     const hop = parseUri(uriString(req.headers.route?.[0]?.uri ?? req.uri!));
     const fam = hop ? hostFamily(hop.host) : 0;
-    if (fam && fam !== this.#family) return fail(`EAFNOSUPPORT: ${hop!.host} is IPv${fam} but SIP listens on IPv${this.#family} only`);
+    if (fam && fam !== this.#family)
+      return fail(`EAFNOSUPPORT: ${hop!.host} is IPv${fam} but SIP listens on IPv${this.#family} only`);
     try {
       const handle = this.#lib.send(req, (rs) => {
         if (!rs.local) this.#seen('in', rs);
@@ -204,7 +254,10 @@ export class SipStack extends TypedEmitter<SipStackEvents> implements SipCore {
     let c = this.#contacts.get(key);
     if (!c) {
       const port = this.#ports[transport] ?? this.#ports.udp ?? this.#ports.tcp;
-      c = { uri: `sip:${user}@${this.#hostForUri()}:${port}${transport === 'udp' ? '' : `;transport=${transport}`}`, params: {} };
+      c = {
+        uri: `sip:${user}@${this.#hostForUri()}:${port}${transport === 'udp' ? '' : `;transport=${transport}`}`,
+        params: {},
+      };
       this.#contacts.set(key, c);
     }
     return { ...c, params: {} };
@@ -230,7 +283,13 @@ export class SipStack extends TypedEmitter<SipStackEvents> implements SipCore {
 
   #statelessReply(m: SipMessage, status: number, reason: string, headers: Record<string, unknown> = {}): SipMessage {
     const to = m.headers.to!;
-    const rs = makeResponse(m, status, reason, { headers: { to: { ...to, params: { ...to.params, tag: tagOf(to) ?? newTag() } }, 'user-agent': this.config.userAgent, ...headers } });
+    const rs = makeResponse(m, status, reason, {
+      headers: {
+        to: { ...to, params: { ...to.params, tag: tagOf(to) ?? newTag() } },
+        'user-agent': this.config.userAgent,
+        ...headers,
+      },
+    });
     rs.version = '2.0';
     return rs;
   }
@@ -260,7 +319,8 @@ export class SipStack extends TypedEmitter<SipStackEvents> implements SipCore {
       const bad = scheme && scheme !== 'sip' && scheme !== 'sips';
       return this.#badReply(m, src, bad ? 416 : 400, bad ? 'Unsupported URI Scheme' : 'Bad Request-URI');
     }
-    if (!parseUri(uriString(m.headers.from!.uri)) || !parseUri(uriString(m.headers.to!.uri))) return this.#badReply(m, src, 400, 'Bad From or To URI');
+    if (!parseUri(uriString(m.headers.from!.uri)) || !parseUri(uriString(m.headers.to!.uri)))
+      return this.#badReply(m, src, 400, 'Bad From or To URI');
     const toTag = tagOf(m.headers.to);
     const dialog = toTag ? this.#dialogs.get(dialogKey(String(m.headers['call-id']), toTag)) : undefined;
     // a request inside one of our dialogs is the dialog's business when it comes from the dialog's
@@ -286,7 +346,14 @@ export class SipStack extends TypedEmitter<SipStackEvents> implements SipCore {
       // answered statelessly: a probe costs no transaction, no timers
       this.#stats.optionsAnswered++;
       this.emit('options', { source: src, endpointId: decision.endpointId });
-      return { reply: this.#statelessReply(m, 200, 'OK', { allow: ALLOW, accept: ACCEPT, supported: SUPPORTED, server: this.config.userAgent }) };
+      return {
+        reply: this.#statelessReply(m, 200, 'OK', {
+          allow: ALLOW,
+          accept: ACCEPT,
+          supported: SUPPORTED,
+          server: this.config.userAgent,
+        }),
+      };
     }
     if (decision !== ALLOW_ALL) this.#decisions.set(m, decision);
     return undefined;
@@ -299,7 +366,14 @@ export class SipStack extends TypedEmitter<SipStackEvents> implements SipCore {
     const unsupported = tokens(m, 'require').filter((t) => !SUPPORTED_SET.has(t));
     if (!unsupported.length) return undefined;
     if (!this.#badLimiter.take(src.address)) return {};
-    return { reply: this.#statelessReply(m, 420, 'Bad Extension', { unsupported: unsupported.join(', ').replace(/[^\x21-\x7e, ]/g, '?').slice(0, 200) }) };
+    return {
+      reply: this.#statelessReply(m, 420, 'Bad Extension', {
+        unsupported: unsupported
+          .join(', ')
+          .replace(/[^\x21-\x7e, ]/g, '?')
+          .slice(0, 200),
+      }),
+    };
   }
 
   #badReply(m: SipMessage, src: SipSource, status: number, reason: string): ScreenVerdict {
@@ -309,13 +383,19 @@ export class SipStack extends TypedEmitter<SipStackEvents> implements SipCore {
 
   #noteBad(src: SipSource, reason: string, replied: boolean): void {
     this.#stats.badMessages++;
-    if (this.#badLogOnce.take(src.address)) this.log.info({ source: `${src.address}:${src.port}`, transport: src.transport, reason }, 'malformed SIP message (logged at most once a minute per source)');
+    if (this.#badLogOnce.take(src.address))
+      this.log.info(
+        { source: `${src.address}:${src.port}`, transport: src.transport, reason },
+        'malformed SIP message (logged at most once a minute per source)',
+      );
     this.emit('badMessage', { source: src, reason, replied });
   }
 
   #onBad(reason: string, m: SipMessage | null, remote: Remote): SipMessage | undefined {
     const src = sourceOf(remote);
-    const canReply = Boolean(m && m.method && m.method !== 'ACK' && Array.isArray(m.headers.via) && m.headers.via.length);
+    const canReply = Boolean(
+      m && m.method && m.method !== 'ACK' && Array.isArray(m.headers.via) && m.headers.via.length,
+    );
     const reply = canReply && this.#badLimiter.take(src.address);
     this.#noteBad(src, reason, reply);
     if (!reply) return undefined;
@@ -353,7 +433,8 @@ export class SipStack extends TypedEmitter<SipStackEvents> implements SipCore {
         return this.#reply(m, 200, 'OK', { allow: ALLOW, accept: ACCEPT, supported: SUPPORTED });
       default:
         if (NOT_IN_DIALOG.has(m.method!)) return this.#reply(m, 481, 'Call/Transaction Does Not Exist');
-        if (['REGISTER', 'SUBSCRIBE', 'PUBLISH', 'MESSAGE', 'NOTIFY', 'REFER'].includes(m.method!)) return this.#reply(m, 405, 'Method Not Allowed', { allow: ALLOW });
+        if (['REGISTER', 'SUBSCRIBE', 'PUBLISH', 'MESSAGE', 'NOTIFY', 'REFER'].includes(m.method!))
+          return this.#reply(m, 405, 'Method Not Allowed', { allow: ALLOW });
         return this.#reply(m, 501, 'Not Implemented', { allow: ALLOW });
     }
   }
@@ -371,7 +452,11 @@ export class SipStack extends TypedEmitter<SipStackEvents> implements SipCore {
     if (decision.action === 'allow' && decision.challenge) {
       const v = this.#verifier.verify(m, decision.challenge);
       if (v !== 'ok') {
-        if (v === 'bad') this.log.warn({ source: `${src.address}:${src.port}`, endpoint: decision.endpointId }, 'dial-in failed digest authentication');
+        if (v === 'bad')
+          this.log.warn(
+            { source: `${src.address}:${src.port}`, endpoint: decision.endpointId },
+            'dial-in failed digest authentication',
+          );
         return this.#reply(m, 401, 'Unauthorized', { 'www-authenticate': [this.#verifier.challenge(v === 'stale')] });
       }
     }

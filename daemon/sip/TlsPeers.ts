@@ -16,7 +16,8 @@ export class TlsPeers {
   }
 
   /** For SipTlsOptions.peerPolicy: undefined means "verify against the address". */
-  readonly policy = (host: string, port: number): TlsPeerPolicy | undefined => this.#byAddress.get(`${host.replace(/^\[|\]$/g, '')}:${port}`);
+  readonly policy = (host: string, port: number): TlsPeerPolicy | undefined =>
+    this.#byAddress.get(`${host.replace(/^\[|\]$/g, '')}:${port}`);
 
   async update(endpoints: readonly Endpoint[]): Promise<void> {
     const next = new Map<string, TlsPeerPolicy>();
@@ -31,10 +32,14 @@ export class TlsPeers {
         continue;
       }
       try {
-        for (const a of await lookup(u.host, { all: true })) next.set(`${a.address}:${port}`, { verify, servername: u.host });
+        for (const a of await lookup(u.host, { all: true }))
+          next.set(`${a.address}:${port}`, { verify, servername: u.host });
       } catch (err) {
         // unresolvable now: a later connection is verified against its address (and most likely fails, visibly)
-        this.#log.warn({ endpoint: e.id, host: u.host, err: (err as Error).message }, 'cannot resolve a TLS room\'s hostname for certificate checks');
+        this.#log.warn(
+          { endpoint: e.id, host: u.host, err: (err as Error).message },
+          "cannot resolve a TLS room's hostname for certificate checks",
+        );
       }
     }
     this.#byAddress = next;

@@ -59,4 +59,7 @@ export interface CallInit {
 }
 
 /** Sends RFC 4733 events on the call's RTP stream (wired by the media layer). */
-export type DtmfRtpSender = (digits: string, telephoneEvent: { payloadType: number; clockRate: number }) => Promise<void>;
+export type DtmfRtpSender = (
+  digits: string,
+  telephoneEvent: { payloadType: number; clockRate: number },
+) => Promise<void>;

@@ -24,7 +24,12 @@ export interface DigestChallenge {
   proxy: boolean;
 }
 
-const HASHES: Record<string, 'md5' | 'sha256'> = { md5: 'md5', 'md5-sess': 'md5', 'sha-256': 'sha256', 'sha-256-sess': 'sha256' };
+const HASHES: Record<string, 'md5' | 'sha256'> = {
+  md5: 'md5',
+  'md5-sess': 'md5',
+  'sha-256': 'sha256',
+  'sha-256-sess': 'sha256',
+};
 
 function unq(v: string | undefined): string | undefined {
   if (v === undefined) return undefined;
@@ -51,8 +56,19 @@ export function challengesOf(rs: SipMessage): DigestChallenge[] {
     const algorithm = unq(a.algorithm);
     if (realm === undefined || !nonce) continue;
     if (algorithm !== undefined && !(algorithm.toLowerCase() in HASHES)) continue;
-    const qop = (unq(a.qop) ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
-    out.push({ realm, nonce, opaque: unq(a.opaque), algorithm, qop, stale: unq(a.stale)?.toLowerCase() === 'true', proxy });
+    const qop = (unq(a.qop) ?? '')
+      .split(',')
+      .map((s) => s.trim().toLowerCase())
+      .filter(Boolean);
+    out.push({
+      realm,
+      nonce,
+      opaque: unq(a.opaque),
+      algorithm,
+      qop,
+      stale: unq(a.stale)?.toLowerCase() === 'true',
+      proxy,
+    });
   }
   return out.sort((x, y) => rank(y) - rank(x));
 }
@@ -79,9 +95,10 @@ export function authorize(ch: DigestChallenge, creds: DigestCredentials, input: 
   const nc = (input.nc ?? 1).toString(16).padStart(8, '0');
   let ha1 = h(hash, `${creds.username}:${ch.realm}:${creds.password}`);
   if (alg.endsWith('-sess')) ha1 = h(hash, `${ha1}:${ch.nonce}:${cnonce}`);
-  const ha2 = qop === 'auth-int'
-    ? h(hash, `${input.method}:${input.uri}:${h(hash, input.body ?? '')}`)
-    : h(hash, `${input.method}:${input.uri}`);
+  const ha2 =
+    qop === 'auth-int'
+      ? h(hash, `${input.method}:${input.uri}:${h(hash, input.body ?? '')}`)
+      : h(hash, `${input.method}:${input.uri}`);
   const response = qop
     ? h(hash, `${ha1}:${ch.nonce}:${nc}:${cnonce}:${qop}:${ha2}`)
     : h(hash, `${ha1}:${ch.nonce}:${ha2}`);
@@ -107,7 +124,13 @@ export function authorize(ch: DigestChallenge, creds: DigestCredentials, input: 
  * Answer the challenge in `rs` on `rq` (in place): sets Authorization or Proxy-Authorization.
  * False when there is no challenge we can answer (wrong realm, unknown algorithm).
  */
-export function signRequest(rq: SipMessage, rs: SipMessage, creds: DigestCredentials, uri: string, body?: string): boolean {
+export function signRequest(
+  rq: SipMessage,
+  rs: SipMessage,
+  creds: DigestCredentials,
+  uri: string,
+  body?: string,
+): boolean {
   const ch = challengesOf(rs).find((c) => creds.realm === undefined || c.realm === creds.realm);
   if (!ch) return false;
   const name = ch.proxy ? 'proxy-authorization' : 'authorization';
@@ -145,7 +168,9 @@ export class DigestVerifier {
   }
 
   verify(rq: SipMessage, creds: DigestCredentials): VerifyResult {
-    const a = (rq.headers.authorization ?? []).find((x) => x.scheme?.toLowerCase() === 'digest' && unq(x.realm) === this.#realm);
+    const a = (rq.headers.authorization ?? []).find(
+      (x) => x.scheme?.toLowerCase() === 'digest' && unq(x.realm) === this.#realm,
+    );
     if (!a) return 'missing';
     const username = unq(a.username);
     const nonce = unq(a.nonce) ?? '';

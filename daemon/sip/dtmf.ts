@@ -46,7 +46,17 @@ export interface DtmfRtpPlan {
   nextTimestamp: number;
 }
 
-function rtpPacket(pt: number, marker: boolean, seq: number, ts: number, ssrc: number, event: number, end: boolean, volume: number, duration: number): Buffer {
+function rtpPacket(
+  pt: number,
+  marker: boolean,
+  seq: number,
+  ts: number,
+  ssrc: number,
+  event: number,
+  end: boolean,
+  volume: number,
+  duration: number,
+): Buffer {
   const b = Buffer.alloc(16);
   b[0] = 0x80;
   b[1] = (marker ? 0x80 : 0) | (pt & 0x7f);
@@ -75,12 +85,18 @@ export function buildDtmfRtp(digits: string, o: DtmfRtpOptions): DtmfRtpPlan {
     const ev = eventCode(d);
     let first = true;
     for (let elapsed = intervalMs; elapsed < toneMs; elapsed += intervalMs) {
-      packets.push({ atMs: at + elapsed - intervalMs, packet: rtpPacket(o.payloadType, first, seq++, ts, o.ssrc, ev, false, volume, Math.round(elapsed * perMs)) });
+      packets.push({
+        atMs: at + elapsed - intervalMs,
+        packet: rtpPacket(o.payloadType, first, seq++, ts, o.ssrc, ev, false, volume, Math.round(elapsed * perMs)),
+      });
       first = false;
     }
     const duration = Math.round(toneMs * perMs);
     for (let i = 0; i < 3; i++) {
-      packets.push({ atMs: at + toneMs - intervalMs + i * intervalMs, packet: rtpPacket(o.payloadType, first && i === 0, seq++, ts, o.ssrc, ev, true, volume, duration) });
+      packets.push({
+        atMs: at + toneMs - intervalMs + i * intervalMs,
+        packet: rtpPacket(o.payloadType, first && i === 0, seq++, ts, o.ssrc, ev, true, volume, duration),
+      });
     }
     at += toneMs + gapMs;
     ts = (ts + Math.round((toneMs + gapMs) * perMs)) >>> 0;
@@ -89,7 +105,9 @@ export function buildDtmfRtp(digits: string, o: DtmfRtpOptions): DtmfRtpPlan {
 }
 
 /** Decode one telephone-event payload (after the 12-byte RTP header). */
-export function parseDtmfPayload(payload: Buffer): { digit: string; end: boolean; volume: number; duration: number } | undefined {
+export function parseDtmfPayload(
+  payload: Buffer,
+): { digit: string; end: boolean; volume: number; duration: number } | undefined {
   if (payload.length < 4) return undefined;
   const digit = EVENTS[payload[0]!];
   if (digit === undefined) return undefined;

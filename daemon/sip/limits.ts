@@ -23,7 +23,12 @@ export function clamp(n: number, r: Range): number {
  * is not one (empty, signed, fractional, hex, …). Leading zeros and huge values are fine.
  */
 export function peerSeconds(raw: unknown, r: Range): number | undefined {
-  const s = typeof raw === 'string' ? raw.trim() : typeof raw === 'number' && Number.isInteger(raw) && raw >= 0 ? String(raw) : '';
+  const s =
+    typeof raw === 'string'
+      ? raw.trim()
+      : typeof raw === 'number' && Number.isInteger(raw) && raw >= 0
+        ? String(raw)
+        : '';
   if (!/^\d{1,64}$/.test(s)) return undefined;
   return clamp(Number(s), r);
 }

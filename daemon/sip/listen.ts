@@ -39,14 +39,18 @@ function systemCas(): string[] {
   return systemCa;
 }
 
-export function listenOptions(listen: readonly SipListen[]): LibStackOptions & { address: string; tls?: Record<string, unknown> } {
+export function listenOptions(
+  listen: readonly SipListen[],
+): LibStackOptions & { address: string; tls?: Record<string, unknown> } {
   if (listen.length === 0) throw new VcError('CONFIG_INVALID', 'sip.listen: at least one transport is needed');
   const host = listen[0]!.host;
   const seen = new Set<SipTransport>();
   for (const l of listen) {
-    if (l.host !== host) throw new VcError('CONFIG_INVALID', `sip.listen: all transports must use one host (got ${host} and ${l.host})`);
+    if (l.host !== host)
+      throw new VcError('CONFIG_INVALID', `sip.listen: all transports must use one host (got ${host} and ${l.host})`);
     if (seen.has(l.transport)) throw new VcError('CONFIG_INVALID', `sip.listen: ${l.transport} is listed twice`);
-    if (!Number.isInteger(l.port) || l.port < 0 || l.port > 65535) throw new VcError('CONFIG_INVALID', `sip.listen: bad port ${l.port}`);
+    if (!Number.isInteger(l.port) || l.port < 0 || l.port > 65535)
+      throw new VcError('CONFIG_INVALID', `sip.listen: bad port ${l.port}`);
     seen.add(l.transport);
   }
   const port = (t: SipTransport): number | undefined => listen.find((l) => l.transport === t)?.port;
@@ -65,7 +69,9 @@ function pem(v: string, what: string): string {
   try {
     return readFileSync(v, 'utf8');
   } catch (e) {
-    throw new VcError('CONFIG_INVALID', `sip.tls.${what}: cannot read ${v}: ${(e as Error).message}`, undefined, { cause: e });
+    throw new VcError('CONFIG_INVALID', `sip.tls.${what}: cannot read ${v}: ${(e as Error).message}`, undefined, {
+      cause: e,
+    });
   }
 }
 
@@ -80,7 +86,13 @@ export function stackTlsOptions(tls: SipTlsOptions | undefined): Pick<LibStackOp
     // asked for each connection we open: certificates are verified unless the endpoint opted out
     tlsClient: (host: string, port: number) => {
       const p = policy?.(host, port);
-      return { cert, key, ca, rejectUnauthorized: p?.verify ?? true, ...(p?.servername ? { servername: p.servername } : {}) };
+      return {
+        cert,
+        key,
+        ca,
+        rejectUnauthorized: p?.verify ?? true,
+        ...(p?.servername ? { servername: p.servername } : {}),
+      };
     },
   };
 }

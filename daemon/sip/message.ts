@@ -2,7 +2,15 @@
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { VcError } from '../errors.js';
-import { parseAOR, parseUri, stringifyUri, type NameAddr, type Remote, type SipMessage, type SipUri } from './sipLibrary.js';
+import {
+  parseAOR,
+  parseUri,
+  stringifyUri,
+  type NameAddr,
+  type Remote,
+  type SipMessage,
+  type SipUri,
+} from './sipLibrary.js';
 
 export type { SipMessage, NameAddr, SipUri };
 export { parseUri, stringifyUri };
@@ -23,7 +31,22 @@ export interface SipSource {
 }
 
 export const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE';
-export const KNOWN_METHODS = new Set(['INVITE', 'ACK', 'CANCEL', 'BYE', 'OPTIONS', 'INFO', 'UPDATE', 'PRACK', 'REGISTER', 'SUBSCRIBE', 'NOTIFY', 'PUBLISH', 'MESSAGE', 'REFER']);
+export const KNOWN_METHODS = new Set([
+  'INVITE',
+  'ACK',
+  'CANCEL',
+  'BYE',
+  'OPTIONS',
+  'INFO',
+  'UPDATE',
+  'PRACK',
+  'REGISTER',
+  'SUBSCRIBE',
+  'NOTIFY',
+  'PUBLISH',
+  'MESSAGE',
+  'REFER',
+]);
 
 /** One SIP message the stack sent or received (metrics). Library retransmissions are not seen. */
 export interface SipMessageSeen {
@@ -64,7 +87,12 @@ export function header(m: SipMessage, name: string): string | undefined {
 /** Comma-separated tokens of a header, lower-cased (Supported, Require, Allow). */
 export function tokens(m: SipMessage, name: string): string[] {
   const v = header(m, name);
-  return v ? v.split(',').map((t) => t.trim().toLowerCase()).filter(Boolean) : [];
+  return v
+    ? v
+        .split(',')
+        .map((t) => t.trim().toLowerCase())
+        .filter(Boolean)
+    : [];
 }
 
 /** The body as text (the library keeps bodies as latin1 strings, one char per byte). */

@@ -6,8 +6,18 @@ import type { SipMessage } from './sipLibrary.js';
 import type { SipCore } from './SipCore.js';
 import { failureKind, transportReason } from './requests.js';
 import { parseRemoteSdp } from './sdpNegotiate.js';
-import { bodyText, contentType, header, hostFamily, newCallId, newTag, routableUri, uriString, type SipSource, type SipTarget } from './message.js';
-
+import {
+  bodyText,
+  contentType,
+  header,
+  hostFamily,
+  newCallId,
+  newTag,
+  routableUri,
+  uriString,
+  type SipSource,
+  type SipTarget,
+} from './message.js';
 
 /** The distinct a=crypto suites of an OPTIONS answer's SDP body (RFC 3261 11.2: it may carry one). */
 function cryptoSuitesOf(rs: SipMessage): string[] | undefined {
@@ -58,13 +68,22 @@ export function probeOptions(core: SipCore, target: SipTarget, timeoutMs: number
       core.clock.clearTimeout(timer);
       const kind = failureKind(rs);
       if (kind) {
-        resolve({ ok: false, error: kind, status: rs.status, reason: transportReason(rs) ?? rs.resolveError ?? rs.reason });
+        resolve({
+          ok: false,
+          error: kind,
+          status: rs.status,
+          reason: transportReason(rs) ?? rs.resolveError ?? rs.reason,
+        });
         return;
       }
       const status = rs.status ?? 0;
       const cryptoSuites = cryptoSuitesOf(rs);
       resolve({
-        ok: status >= 200 && status < 300, status, reason: rs.reason, rttMs: performance.now() - t0, server: header(rs, 'server') ?? header(rs, 'user-agent'),
+        ok: status >= 200 && status < 300,
+        status,
+        reason: rs.reason,
+        rttMs: performance.now() - t0,
+        server: header(rs, 'server') ?? header(rs, 'user-agent'),
         ...(cryptoSuites ? { cryptoSuites } : {}),
       });
     });
@@ -110,13 +129,25 @@ export function checkInvite(m: SipMessage, src: SipSource): InviteProblem | unde
     return { status: 400, reason: 'Bad Contact', warning: safe((e as Error).message), bad: (e as Error).message };
   }
   // (Require is checked for every request by SipStack before this)
-  if (!acceptsSdp(m)) return { status: 406, reason: 'Not Acceptable', headers: { accept: 'application/sdp' }, warning: 'our answer is SDP, which the Accept header excludes' };
-  if (m.content && contentType(m) !== 'application/sdp') return { status: 415, reason: 'Unsupported Media Type', headers: { accept: 'application/sdp' } };
+  if (!acceptsSdp(m))
+    return {
+      status: 406,
+      reason: 'Not Acceptable',
+      headers: { accept: 'application/sdp' },
+      warning: 'our answer is SDP, which the Accept header excludes',
+    };
+  if (m.content && contentType(m) !== 'application/sdp')
+    return { status: 415, reason: 'Unsupported Media Type', headers: { accept: 'application/sdp' } };
   if (m.content) {
     try {
       parseRemoteSdp(bodyText(m));
     } catch (e) {
-      return { status: 488, reason: 'Not Acceptable Here', warning: safe((e as Error).message), bad: (e as Error).message };
+      return {
+        status: 488,
+        reason: 'Not Acceptable Here',
+        warning: safe((e as Error).message),
+        bad: (e as Error).message,
+      };
     }
   }
   return undefined;

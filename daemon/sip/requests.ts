@@ -14,7 +14,12 @@ export interface RequestOptions {
 }
 
 /** A response made here, not by the peer (timeout, transport failure). */
-export function localResponse(rq: SipMessage, status: number, reason: string, extra: Partial<SipMessage> = {}): SipMessage {
+export function localResponse(
+  rq: SipMessage,
+  status: number,
+  reason: string,
+  extra: Partial<SipMessage> = {},
+): SipMessage {
   const rs = makeResponse(rq, status, reason);
   return Object.assign(rs, { local: true }, extra);
 }
@@ -71,14 +76,16 @@ export function failureKind(rs: SipMessage): 'timeout' | 'unreachable' | 'dns' |
   if (rs.resolveError) return 'dns';
   if (rs.status === 408) return 'timeout';
   const code = rs.transportError ?? '';
-  if (/ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|ECONNRESET|EPIPE|ERR_SOCKET_BAD_PORT|EADDRNOTAVAIL/.test(code)) return 'unreachable';
+  if (/ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|ECONNRESET|EPIPE|ERR_SOCKET_BAD_PORT|EADDRNOTAVAIL/.test(code))
+    return 'unreachable';
   return 'transport';
 }
 
 // The SIP library reports a failed TLS connection by OpenSSL's/Node's code only: say what it means.
 const TLS_REASONS: Record<string, string> = {
   ERR_TLS_CERT_ALTNAME_INVALID: "the room's certificate is for another name or address",
-  DEPTH_ZERO_SELF_SIGNED_CERT: "the room's certificate is self-signed (trust it with sip.tls.ca, or set tlsVerify: false on the endpoint)",
+  DEPTH_ZERO_SELF_SIGNED_CERT:
+    "the room's certificate is self-signed (trust it with sip.tls.ca, or set tlsVerify: false on the endpoint)",
   SELF_SIGNED_CERT_IN_CHAIN: "the room's certificate chain ends in a CA we do not trust (add it to sip.tls.ca)",
   UNABLE_TO_VERIFY_LEAF_SIGNATURE: "the room's certificate is not signed by a CA we trust (add it to sip.tls.ca)",
   UNABLE_TO_GET_ISSUER_CERT_LOCALLY: "the room's certificate is not signed by a CA we trust (add it to sip.tls.ca)",
@@ -98,7 +105,10 @@ export function transportReason(rs: SipMessage): string | undefined {
 export async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
   let t: NodeJS.Timeout | undefined;
   try {
-    return await Promise.race([p, new Promise<undefined>((r) => (t = globalThis.setTimeout(r, ms) as unknown as NodeJS.Timeout))]);
+    return await Promise.race([
+      p,
+      new Promise<undefined>((r) => (t = globalThis.setTimeout(r, ms) as unknown as NodeJS.Timeout)),
+    ]);
   } finally {
     clearTimeout(t);
   }

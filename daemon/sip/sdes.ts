@@ -8,7 +8,11 @@ export const SDES_SUITES = ['AES_CM_128_HMAC_SHA1_80', 'AES_CM_128_HMAC_SHA1_32'
 export type SdesSuite = (typeof SDES_SUITES)[number];
 
 /** Master key + salt bytes per suite (RFC 4568 6.2, RFC 7714 12). */
-const KEY_BYTES: Record<SdesSuite, number> = { AES_CM_128_HMAC_SHA1_80: 30, AES_CM_128_HMAC_SHA1_32: 30, AEAD_AES_128_GCM: 28 };
+const KEY_BYTES: Record<SdesSuite, number> = {
+  AES_CM_128_HMAC_SHA1_80: 30,
+  AES_CM_128_HMAC_SHA1_32: 30,
+  AEAD_AES_128_GCM: 28,
+};
 /** The most packets one master key may protect (RFC 3711 9.2: 2^48 for SRTP). */
 export const MAX_KEY_LIFETIME = 2 ** 48;
 const B64 = /^[A-Za-z0-9+/]+={0,2}$/;
@@ -47,11 +51,16 @@ function lifetimeOf(s: string): number | undefined {
  * Refused (with the reason): unknown suites, malformed or wrong-length keys, several keys, MKI,
  * a lifetime beyond the suite's limit, and session parameters that change SRTP's processing.
  */
-export function parseCryptoAttr(a: { id: number | string; suite: string; config: string; sessionConfig?: string }, suites: readonly string[]): CryptoVerdict {
+export function parseCryptoAttr(
+  a: { id: number | string; suite: string; config: string; sessionConfig?: string },
+  suites: readonly string[],
+): CryptoVerdict {
   const tag = Number(a.id);
   const name = `tag ${String(a.id)} ${a.suite}`;
-  if (!Number.isInteger(tag) || tag < 0 || tag > 999_999_999) return { refused: `${name}: tag is not a 1-9 digit number` };
-  if (!(SDES_SUITES as readonly string[]).includes(a.suite) || !suites.includes(a.suite)) return { refused: `${name}: suite not supported` };
+  if (!Number.isInteger(tag) || tag < 0 || tag > 999_999_999)
+    return { refused: `${name}: tag is not a 1-9 digit number` };
+  if (!(SDES_SUITES as readonly string[]).includes(a.suite) || !suites.includes(a.suite))
+    return { refused: `${name}: suite not supported` };
   const suite = a.suite as SdesSuite;
   const params = String(a.config ?? '');
   if (params.includes(';')) return { refused: `${name}: more than one key (needs MKI, not supported)` };
@@ -59,7 +68,8 @@ export function parseCryptoAttr(a: { id: number | string; suite: string; config:
   const [b64 = '', ...rest] = params.slice(7).split('|');
   if (!B64.test(b64)) return { refused: `${name}: key is not base64` };
   const key = Buffer.from(b64, 'base64');
-  if (key.length !== KEY_BYTES[suite]) return { refused: `${name}: key and salt are ${key.length} bytes, the suite needs ${KEY_BYTES[suite]}` };
+  if (key.length !== KEY_BYTES[suite])
+    return { refused: `${name}: key and salt are ${key.length} bytes, the suite needs ${KEY_BYTES[suite]}` };
   let lifetime = MAX_KEY_LIFETIME;
   for (const p of rest) {
     if (p.includes(':')) return { refused: `${name}: MKI ${p} not supported (one key per direction)` };
@@ -69,17 +79,23 @@ export function parseCryptoAttr(a: { id: number | string; suite: string; config:
     lifetime = n;
   }
   let windowSize: number | undefined;
-  for (const sp of String(a.sessionConfig ?? '').split(/\s+/).filter(Boolean)) {
+  for (const sp of String(a.sessionConfig ?? '')
+    .split(/\s+/)
+    .filter(Boolean)) {
     const wsh = /^WSH=(\d{1,5})$/.exec(sp);
     if (wsh) windowSize = Math.min(32_768, Math.max(64, Number(wsh[1])));
-    else if (sp === 'KDR=0' || sp === 'FEC_ORDER=FEC_SRTP') continue; // what we do anyway
+    else if (sp === 'KDR=0' || sp === 'FEC_ORDER=FEC_SRTP')
+      continue; // what we do anyway
     else return { refused: `${name}: session parameter ${sp} not supported` };
   }
   return { ok: { tag, suite, key, lifetime, ...(windowSize ? { windowSize } : {}) } };
 }
 
 /** The first attribute (in the room's order) we can honour, or every reason why none. */
-export function chooseCrypto(attrs: readonly Parameters<typeof parseCryptoAttr>[0][], suites: readonly string[]): CryptoVerdict {
+export function chooseCrypto(
+  attrs: readonly Parameters<typeof parseCryptoAttr>[0][],
+  suites: readonly string[],
+): CryptoVerdict {
   const reasons: string[] = [];
   for (const a of attrs) {
     const v = parseCryptoAttr(a, suites);

@@ -65,7 +65,12 @@ export const AUDIO_CODEC_SPECS: Record<AudioCodecName, CodecSpec> = {
   G722: { payloadType: 9, encoding: 'G722', clockRate: 8000 },
   opus: { payloadType: 111, encoding: 'opus', clockRate: 48000, channels: 2, fmtp: 'minptime=10;useinbandfec=1' },
 };
-export const TELEPHONE_EVENT: CodecSpec = { payloadType: 101, encoding: 'telephone-event', clockRate: 8000, fmtp: '0-16' };
+export const TELEPHONE_EVENT: CodecSpec = {
+  payloadType: 101,
+  encoding: 'telephone-event',
+  clockRate: 8000,
+  fmtp: '0-16',
+};
 export const VIDEO_CODEC_SPECS: Record<VideoCodecName, CodecSpec> = {
   H264: { payloadType: 96, encoding: 'H264', clockRate: 90000, fmtp: 'packetization-mode=1;profile-level-id=42e01f' },
   VP8: { payloadType: 97, encoding: 'VP8', clockRate: 90000 },
@@ -75,14 +80,26 @@ function ipVer(address: string): number {
   return isIPv6(address) ? 6 : 4;
 }
 
-function mediaSection(kind: 'audio' | 'video', m: MediaOfferBase, codecs: CodecSpec[], address: string, fb: boolean, ptime?: number): MediaDescription {
+function mediaSection(
+  kind: 'audio' | 'video',
+  m: MediaOfferBase,
+  codecs: CodecSpec[],
+  address: string,
+  fb: boolean,
+  ptime?: number,
+): MediaDescription {
   const md: MediaDescription = {
     type: kind,
     port: m.port,
     protocol: m.crypto && m.crypto.length && !m.bestEffort ? 'RTP/SAVP' : 'RTP/AVP',
     payloads: codecs.map((c) => c.payloadType).join(' '),
     connection: { version: ipVer(address), ip: address },
-    rtp: codecs.map((c) => ({ payload: c.payloadType, codec: c.encoding, rate: c.clockRate, ...(c.channels ? { encoding: c.channels } : {}) })),
+    rtp: codecs.map((c) => ({
+      payload: c.payloadType,
+      codec: c.encoding,
+      rate: c.clockRate,
+      ...(c.channels ? { encoding: c.channels } : {}),
+    })),
     fmtp: codecs.filter((c) => c.fmtp).map((c) => ({ payload: c.payloadType, config: c.fmtp! })),
     direction: m.direction ?? 'sendrecv',
   };
@@ -114,17 +131,33 @@ export function buildOffer(desc: SessionOffer): string {
       const spec = VIDEO_CODEC_SPECS[c];
       if (c !== 'H264' || !desc.video?.h264) return spec;
       const h = desc.video.h264;
-      return { ...spec, fmtp: `packetization-mode=${h.packetizationMode ?? 1};profile-level-id=${h.profileLevelId ?? '42e01f'}` };
+      return {
+        ...spec,
+        fmtp: `packetization-mode=${h.packetizationMode ?? 1};profile-level-id=${h.profileLevelId ?? '42e01f'}`,
+      };
     });
     media.push(mediaSection('video', desc.video, codecs, desc.address, desc.video.rtcpFeedback ?? true));
   }
   return writeSession(desc.address, desc.sessionId, desc.version, desc.sessionName, media);
 }
 
-export function writeSession(address: string, sessionId: string | undefined, version: number | undefined, name: string | undefined, media: MediaDescription[]): string {
+export function writeSession(
+  address: string,
+  sessionId: string | undefined,
+  version: number | undefined,
+  name: string | undefined,
+  media: MediaDescription[],
+): string {
   const session: SessionDescription = {
     version: 0,
-    origin: { username: 'vcbridge', sessionId: sessionId ?? String(randomInt(1, 2 ** 31)), sessionVersion: version ?? 1, netType: 'IN', ipVer: ipVer(address), address },
+    origin: {
+      username: 'vcbridge',
+      sessionId: sessionId ?? String(randomInt(1, 2 ** 31)),
+      sessionVersion: version ?? 1,
+      netType: 'IN',
+      ipVer: ipVer(address),
+      address,
+    },
     name: name ?? 'vcbridge',
     connection: { version: ipVer(address), ip: address },
     timing: { start: 0, stop: 0 },

@@ -64,7 +64,11 @@ export interface Negotiation {
 
 const MAX_SDP_BYTES = 64 * 1024;
 const DEFAULT_SUITES = ['AES_CM_128_HMAC_SHA1_80', 'AES_CM_128_HMAC_SHA1_32'];
-const STATIC: Record<number, { codec: string; rate: number }> = { 0: { codec: 'PCMU', rate: 8000 }, 8: { codec: 'PCMA', rate: 8000 }, 9: { codec: 'G722', rate: 8000 } };
+const STATIC: Record<number, { codec: string; rate: number }> = {
+  0: { codec: 'PCMU', rate: 8000 },
+  8: { codec: 'PCMA', rate: 8000 },
+  9: { codec: 'G722', rate: 8000 },
+};
 const HOSTNAME = /^[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*$/;
 
 function invalid(why: string): VcError {
@@ -117,12 +121,23 @@ interface OfferedCodec {
 }
 
 function offeredCodecs(m: MediaDescription): OfferedCodec[] {
-  const pts = String(m.payloads ?? '').trim().split(/\s+/).filter(Boolean).map(Number).filter((n) => Number.isInteger(n) && n >= 0 && n <= 127);
+  const pts = String(m.payloads ?? '')
+    .trim()
+    .split(/\s+/)
+    .filter(Boolean)
+    .map(Number)
+    .filter((n) => Number.isInteger(n) && n >= 0 && n <= 127);
   return pts.map((pt) => {
     const r = m.rtp?.find((x) => x.payload === pt);
     const st = STATIC[pt];
     return r
-      ? { pt, codec: r.codec, rate: r.rate ?? 0, channels: r.encoding ? Number(r.encoding) : undefined, fmtp: fmtpOf(m, pt) }
+      ? {
+          pt,
+          codec: r.codec,
+          rate: r.rate ?? 0,
+          channels: r.encoding ? Number(r.encoding) : undefined,
+          fmtp: fmtpOf(m, pt),
+        }
       : { pt, codec: st?.codec ?? `pt${pt}`, rate: st?.rate ?? 0 };
   });
 }
@@ -143,7 +158,9 @@ function chooseCodec(kind: 'audio' | 'video', offered: OfferedCodec[], caps: Cap
   if (kind === 'audio') {
     for (const want of caps.audio?.codecs ?? []) {
       const spec = AUDIO_CODEC_SPECS[want];
-      const hit = offered.find((o) => o.codec.toLowerCase() === spec.encoding.toLowerCase() && (o.rate === spec.clockRate || o.rate === 0));
+      const hit = offered.find(
+        (o) => o.codec.toLowerCase() === spec.encoding.toLowerCase() && (o.rate === spec.clockRate || o.rate === 0),
+      );
       if (hit) return hit;
     }
     return undefined;
@@ -188,17 +205,23 @@ export function negotiate(remoteSdp: string, caps: Capabilities): Negotiation {
       else cryptoRefused = v.refused;
     }
     if (!remoteCrypto && srtp === 'required') {
-      return reject(`SRTP is required but the ${kind} line is plain ${proto}${cryptoRefused ? ` (a=crypto refused: ${cryptoRefused})` : ''}`);
+      return reject(
+        `SRTP is required but the ${kind} line is plain ${proto}${cryptoRefused ? ` (a=crypto refused: ${cryptoRefused})` : ''}`,
+      );
     }
     const offered = offeredCodecs(m);
     const chosen = chooseCodec(kind, offered, caps);
     if (!chosen) {
       const want = kind === 'audio' ? caps.audio?.codecs : caps.video?.codecs;
-      return reject(`no common ${kind} codec: offered ${offered.map((o) => `${o.codec}/${o.rate}(${o.pt})`).join(' ') || 'none'}, supported ${want?.join(' ')}`);
+      return reject(
+        `no common ${kind} codec: offered ${offered.map((o) => `${o.codec}/${o.rate}(${o.pt})`).join(' ') || 'none'}, supported ${want?.join(' ')}`,
+      );
     }
-    const te = kind === 'audio' && (caps.audio?.telephoneEvent ?? true)
-      ? (offered.find((o) => o.codec.toLowerCase() === 'telephone-event' && o.rate === chosen.rate) ?? offered.find((o) => o.codec.toLowerCase() === 'telephone-event' && o.rate === 8000))
-      : undefined;
+    const te =
+      kind === 'audio' && (caps.audio?.telephoneEvent ?? true)
+        ? (offered.find((o) => o.codec.toLowerCase() === 'telephone-event' && o.rate === chosen.rate) ??
+          offered.find((o) => o.codec.toLowerCase() === 'telephone-event' && o.rate === 8000))
+        : undefined;
     const rtcpMux = Boolean(m.rtcpMux);
     const remoteDirection = (m.direction ?? remote.direction ?? 'sendrecv') as Direction;
     out[kind] = {
@@ -211,13 +234,15 @@ export function negotiate(remoteSdp: string, caps: Capabilities): Negotiation {
         clockRate: chosen.rate || 8000,
         ...(chosen.channels ? { channels: chosen.channels } : {}),
         ...(chosen.fmtp !== undefined ? { fmtp: chosen.fmtp } : {}),
-        rtcpFeedback: (m.rtcpFb ?? []).filter((f) => String(f.payload) === String(chosen.pt) || f.payload === '*').map((f) => ({ type: f.type, ...(f.subtype ? { subtype: f.subtype } : {}) })),
+        rtcpFeedback: (m.rtcpFb ?? [])
+          .filter((f) => String(f.payload) === String(chosen.pt) || f.payload === '*')
+          .map((f) => ({ type: f.type, ...(f.subtype ? { subtype: f.subtype } : {}) })),
       },
       ...(te ? { telephoneEvent: { payloadType: te.pt, clockRate: te.rate } } : {}),
       remote: {
         address: (m.connection?.ip ?? remote.connection?.ip)!,
         port: m.port,
-        rtcpPort: rtcpMux ? m.port : m.rtcp?.port ?? m.port + 1,
+        rtcpPort: rtcpMux ? m.port : (m.rtcp?.port ?? m.port + 1),
         rtcpMux,
       },
       remoteDirection,
@@ -229,7 +254,11 @@ export function negotiate(remoteSdp: string, caps: Capabilities): Negotiation {
     };
   });
   if (!out.audio && !out.video) {
-    throw new VcError('SDP_NO_COMMON_CODEC', `no usable media in the remote SDP: ${out.rejected.map((r) => `${r.kind}#${r.index}: ${r.reason}`).join('; ')}`, { rejected: out.rejected });
+    throw new VcError(
+      'SDP_NO_COMMON_CODEC',
+      `no usable media in the remote SDP: ${out.rejected.map((r) => `${r.kind}#${r.index}: ${r.reason}`).join('; ')}`,
+      { rejected: out.rejected },
+    );
   }
   return out;
 }
@@ -252,31 +281,63 @@ export interface LocalMedia {
 }
 
 /** Our answer to the offer behind `neg`: one m-line per offered line, rejected ones with port 0. */
-export function buildAnswer(neg: Negotiation, local: { address: string; sessionId?: string; version?: number; audio?: LocalMedia; video?: LocalMedia }): { sdp: string; crypto: { audio?: SdesKey; video?: SdesKey } } {
+export function buildAnswer(
+  neg: Negotiation,
+  local: { address: string; sessionId?: string; version?: number; audio?: LocalMedia; video?: LocalMedia },
+): { sdp: string; crypto: { audio?: SdesKey; video?: SdesKey } } {
   const crypto: { audio?: SdesKey; video?: SdesKey } = {};
   const media = neg.remote.media.map((m, index): MediaDescription => {
     const kind = m.type === 'audio' || m.type === 'video' ? m.type : undefined;
     const chosen = kind ? neg[kind] : undefined;
     const mine = kind ? local[kind] : undefined;
     if (!kind || !chosen || chosen.index !== index || !mine) {
-      const first = String(m.payloads ?? '').trim().split(/\s+/)[0] || '0';
-      return { type: m.type, port: 0, protocol: m.protocol, payloads: first, rtp: [], fmtp: [], ...(m.mid !== undefined ? { mid: m.mid } : {}) };
+      const first =
+        String(m.payloads ?? '')
+          .trim()
+          .split(/\s+/)[0] || '0';
+      return {
+        type: m.type,
+        port: 0,
+        protocol: m.protocol,
+        payloads: first,
+        rtp: [],
+        fmtp: [],
+        ...(m.mid !== undefined ? { mid: m.mid } : {}),
+      };
     }
-    const codecs = [chosen.codec, ...(chosen.telephoneEvent ? [{ name: 'telephone-event', payloadType: chosen.telephoneEvent.payloadType, clockRate: chosen.telephoneEvent.clockRate, fmtp: '0-16' }] : [])];
+    const codecs = [
+      chosen.codec,
+      ...(chosen.telephoneEvent
+        ? [
+            {
+              name: 'telephone-event',
+              payloadType: chosen.telephoneEvent.payloadType,
+              clockRate: chosen.telephoneEvent.clockRate,
+              fmtp: '0-16',
+            },
+          ]
+        : []),
+    ];
     const md: MediaDescription = {
       type: kind,
       port: mine.port,
       protocol: m.protocol,
       payloads: codecs.map((c) => c.payloadType).join(' '),
       connection: { version: isIP(local.address) === 6 ? 6 : 4, ip: local.address },
-      rtp: codecs.map((c) => ({ payload: c.payloadType, codec: c.name, rate: c.clockRate, ...('channels' in c && c.channels ? { encoding: c.channels } : {}) })),
+      rtp: codecs.map((c) => ({
+        payload: c.payloadType,
+        codec: c.name,
+        rate: c.clockRate,
+        ...('channels' in c && c.channels ? { encoding: c.channels } : {}),
+      })),
       fmtp: codecs.filter((c) => c.fmtp !== undefined).map((c) => ({ payload: c.payloadType, config: c.fmtp! })),
       direction: mine.direction ?? chosen.direction,
     };
     if (m.mid !== undefined) md.mid = m.mid;
     if (chosen.remote.rtcpMux && mine.rtcpMux) md.rtcpMux = 'rtcp-mux';
     else if (mine.rtcpPort !== undefined && mine.rtcpPort !== mine.port + 1) md.rtcp = { port: mine.rtcpPort };
-    if (chosen.codec.rtcpFeedback.length) md.rtcpFb = chosen.codec.rtcpFeedback.map((f) => ({ payload: chosen.codec.payloadType, ...f }));
+    if (chosen.codec.rtcpFeedback.length)
+      md.rtcpFb = chosen.codec.rtcpFeedback.map((f) => ({ payload: chosen.codec.payloadType, ...f }));
     if (chosen.ptime) md.ptime = chosen.ptime;
     if (chosen.remoteCrypto) {
       // RFC 4568 5.1.2: the answer carries the offer's tag and suite with the answerer's own key

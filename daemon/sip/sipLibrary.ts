@@ -3,8 +3,18 @@
 import sip from 'sip';
 
 export type {
-  SipMessage, SipUri, NameAddr, Via, CSeq, AuthHeader, SipHeaders, Remote, SendHandle, Stack as LibStack,
-  StackOptions as LibStackOptions, ScreenVerdict,
+  SipMessage,
+  SipUri,
+  NameAddr,
+  Via,
+  CSeq,
+  AuthHeader,
+  SipHeaders,
+  Remote,
+  SendHandle,
+  Stack as LibStack,
+  StackOptions as LibStackOptions,
+  ScreenVerdict,
 } from 'sip';
 
 export const createLibStack = sip.create;

@@ -59,4 +59,3 @@ export type SipStackEvents = {
   badMessage: [{ source: SipSource; reason: string; replied: boolean }];
   transportError: [{ transport: string; message: string }];
 };
-

@@ -36,8 +36,13 @@ interface AuditRow {
 
 function toEntry(r: AuditRow): AuditEntry {
   const entry: AuditEntry = {
-    id: r.id, at: new Date(r.at).toISOString(), actor: r.actor, role: r.role, method: r.method,
-    params: JSON.parse(r.params) as unknown, result: r.result,
+    id: r.id,
+    at: new Date(r.at).toISOString(),
+    actor: r.actor,
+    role: r.role,
+    method: r.method,
+    params: JSON.parse(r.params) as unknown,
+    result: r.result,
   };
   if (r.error_code !== null) entry.errorCode = r.error_code;
   return entry;
@@ -53,7 +58,9 @@ export class AuditRepo {
 
   constructor(db: Database, clock: Clock) {
     this.#clock = clock;
-    this.#insert = db.prepare('INSERT INTO audit (at, actor, role, method, params, result, error_code) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    this.#insert = db.prepare(
+      'INSERT INTO audit (at, actor, role, method, params, result, error_code) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
     // newest first, so a page cut short by its byte budget keeps the newest entries
     this.#list = db.prepare('SELECT * FROM audit WHERE at >= ? AND id < ? ORDER BY id DESC LIMIT ?');
     this.#get = db.prepare('SELECT * FROM audit WHERE id = ?');
@@ -62,9 +69,12 @@ export class AuditRepo {
   /** Write one entry; returns its id. */
   append(e: NewAuditEntry): number {
     const at = e.at ?? this.#clock.now();
-    return guard(`writing the audit entry for ${e.method}`, () => Number(
-      this.#insert.run(at, e.actor, e.role, e.method, toJson(auditParams(e.params)), e.result, e.errorCode ?? null).lastInsertRowid,
-    ));
+    return guard(`writing the audit entry for ${e.method}`, () =>
+      Number(
+        this.#insert.run(at, e.actor, e.role, e.method, toJson(auditParams(e.params)), e.result, e.errorCode ?? null)
+          .lastInsertRowid,
+      ),
+    );
   }
 
   /** The newest `limit` entries at or after `since` (and before `beforeId`), oldest first; a page
@@ -77,7 +87,11 @@ export class AuditRepo {
     }
     const out: AuditEntry[] = [];
     let bytes = 0;
-    for (const r of this.#list.iterate(since, opts.beforeId ?? Number.MAX_SAFE_INTEGER, clampLimit(opts.limit, 100, MAX_AUDIT_PAGE))) {
+    for (const r of this.#list.iterate(
+      since,
+      opts.beforeId ?? Number.MAX_SAFE_INTEGER,
+      clampLimit(opts.limit, 100, MAX_AUDIT_PAGE),
+    )) {
       bytes += r.params.length;
       if (out.length > 0 && bytes > MAX_AUDIT_PAGE_BYTES) break;
       out.push(toEntry(r));

@@ -39,7 +39,9 @@ export interface NewConference {
   createdBy: string;
 }
 
-export type ConferencePatch = Partial<Pick<ConferenceRow, 'title' | 'mode' | 'chair' | 'upstream' | 'endsAt' | 'endpoints'>>;
+export type ConferencePatch = Partial<
+  Pick<ConferenceRow, 'title' | 'mode' | 'chair' | 'upstream' | 'endsAt' | 'endpoints'>
+>;
 
 export interface ConferenceListOptions {
   state?: ConferenceState;
@@ -50,18 +52,54 @@ export interface ConferenceListOptions {
 }
 
 interface ConferenceDbRow {
-  id: string; title: string; schedule_id: string | null; occurrence_start_utc: number | null; mode: string;
-  chair: string | null; upstream: string | null; state: ConferenceState; started_at: number; ends_at: number | null;
-  ended_at: number | null; end_reason: string | null; endpoints: string; created_by: string;
+  id: string;
+  title: string;
+  schedule_id: string | null;
+  occurrence_start_utc: number | null;
+  mode: string;
+  chair: string | null;
+  upstream: string | null;
+  state: ConferenceState;
+  started_at: number;
+  ends_at: number | null;
+  ended_at: number | null;
+  end_reason: string | null;
+  endpoints: string;
+  created_by: string;
 }
 
-type ConferenceParams = [string, string, string | null, number | null, string, string | null, string | null, string, number,
-  number | null, number | null, string | null, string, string];
+type ConferenceParams = [
+  string,
+  string,
+  string | null,
+  number | null,
+  string,
+  string | null,
+  string | null,
+  string,
+  number,
+  number | null,
+  number | null,
+  string | null,
+  string,
+  string,
+];
 
 const toConference = (r: ConferenceDbRow): ConferenceRow => ({
-  id: r.id, title: r.title, scheduleId: r.schedule_id, occurrenceStartUtc: r.occurrence_start_utc, mode: r.mode, chair: r.chair,
-  upstream: r.upstream, state: r.state, startedAt: r.started_at, endsAt: r.ends_at, endedAt: r.ended_at, endReason: r.end_reason,
-  endpoints: JSON.parse(r.endpoints) as string[], createdBy: r.created_by,
+  id: r.id,
+  title: r.title,
+  scheduleId: r.schedule_id,
+  occurrenceStartUtc: r.occurrence_start_utc,
+  mode: r.mode,
+  chair: r.chair,
+  upstream: r.upstream,
+  state: r.state,
+  startedAt: r.started_at,
+  endsAt: r.ends_at,
+  endedAt: r.ended_at,
+  endReason: r.end_reason,
+  endpoints: JSON.parse(r.endpoints) as string[],
+  createdBy: r.created_by,
 });
 
 export class ConferenceRepo {
@@ -76,7 +114,8 @@ export class ConferenceRepo {
   constructor(db: Database, clock: Clock) {
     this.#db = db;
     this.#clock = clock;
-    const cols = 'id, title, schedule_id, occurrence_start_utc, mode, chair, upstream, state, started_at, ends_at, ended_at, end_reason, endpoints, created_by';
+    const cols =
+      'id, title, schedule_id, occurrence_start_utc, mode, chair, upstream, state, started_at, ends_at, ended_at, end_reason, endpoints, created_by';
     const marks = Array.from({ length: 14 }, () => '?').join(', ');
     this.#insert = db.prepare(`INSERT INTO conferences (${cols}) VALUES (${marks})`);
     this.#replace = db.prepare(`UPDATE conferences SET (${cols}) = (${marks}) WHERE id = ?`);
@@ -84,14 +123,27 @@ export class ConferenceRepo {
     this.#list = db.prepare(`SELECT * FROM (
       SELECT * FROM conferences WHERE (@state IS NULL OR state = @state) AND started_at >= @since ORDER BY started_at DESC, id DESC LIMIT @limit
     ) ORDER BY started_at, id`);
-    this.#endActive = db.prepare(`UPDATE conferences SET state = 'ended', ended_at = ?, end_reason = ? WHERE state = 'active' RETURNING id`);
+    this.#endActive = db.prepare(
+      `UPDATE conferences SET state = 'ended', ended_at = ?, end_reason = ? WHERE state = 'active' RETURNING id`,
+    );
   }
 
   create(c: NewConference): ConferenceRow {
     const row: ConferenceRow = {
-      id: c.id ?? newId('c'), title: c.title, scheduleId: c.scheduleId ?? null, occurrenceStartUtc: c.occurrenceStartUtc ?? null,
-      mode: c.mode, chair: c.chair ?? null, upstream: c.upstream ?? null, state: 'active', startedAt: c.startedAt ?? this.#clock.now(),
-      endsAt: c.endsAt ?? null, endedAt: null, endReason: null, endpoints: [...c.endpoints], createdBy: c.createdBy,
+      id: c.id ?? newId('c'),
+      title: c.title,
+      scheduleId: c.scheduleId ?? null,
+      occurrenceStartUtc: c.occurrenceStartUtc ?? null,
+      mode: c.mode,
+      chair: c.chair ?? null,
+      upstream: c.upstream ?? null,
+      state: 'active',
+      startedAt: c.startedAt ?? this.#clock.now(),
+      endsAt: c.endsAt ?? null,
+      endedAt: null,
+      endReason: null,
+      endpoints: [...c.endpoints],
+      createdBy: c.createdBy,
     };
     guard(`saving conference "${row.title}"`, () => this.#insert.run(...params(row)));
     return row;
@@ -104,30 +156,37 @@ export class ConferenceRepo {
 
   /** The newest `limit` matching conferences, oldest first. */
   list(opts: ConferenceListOptions = {}): ConferenceRow[] {
-    return this.#list.all({ state: opts.state ?? null, since: opts.since ?? 0, limit: clampLimit(opts.limit, 100) }).map(toConference);
+    return this.#list
+      .all({ state: opts.state ?? null, since: opts.since ?? 0, limit: clampLimit(opts.limit, 100) })
+      .map(toConference);
   }
 
   /** Change some fields of a conference (active or not); CONFERENCE_UNKNOWN when missing. */
   update(id: string, patch: ConferencePatch): ConferenceRow {
-    return guard(`updating conference ${id}`, () => this.#db.transaction(() => {
-      const current = this.#require(id);
-      const next: ConferenceRow = { ...current, id };
-      for (const [k, v] of Object.entries(patch)) if (v !== undefined) (next as unknown as Record<string, unknown>)[k] = v;
-      if (patch.endpoints) next.endpoints = [...patch.endpoints];
-      this.#replace.run(...params(next), id);
-      return next;
-    })());
+    return guard(`updating conference ${id}`, () =>
+      this.#db.transaction(() => {
+        const current = this.#require(id);
+        const next: ConferenceRow = { ...current, id };
+        for (const [k, v] of Object.entries(patch))
+          if (v !== undefined) (next as unknown as Record<string, unknown>)[k] = v;
+        if (patch.endpoints) next.endpoints = [...patch.endpoints];
+        this.#replace.run(...params(next), id);
+        return next;
+      })(),
+    );
   }
 
   /** Mark ended. Ending an ended conference changes nothing and returns it as it is. */
   end(id: string, reason: string, at = this.#clock.now()): ConferenceRow {
-    return guard(`ending conference ${id}`, () => this.#db.transaction(() => {
-      const current = this.#require(id);
-      if (current.state === 'ended') return current;
-      const next: ConferenceRow = { ...current, state: 'ended', endedAt: at, endReason: reason };
-      this.#replace.run(...params(next), id);
-      return next;
-    })());
+    return guard(`ending conference ${id}`, () =>
+      this.#db.transaction(() => {
+        const current = this.#require(id);
+        if (current.state === 'ended') return current;
+        const next: ConferenceRow = { ...current, state: 'ended', endedAt: at, endReason: reason };
+        this.#replace.run(...params(next), id);
+        return next;
+      })(),
+    );
   }
 
   /** At start-up: conferences the last run left active cannot be live any more. Returns their ids. */
@@ -143,6 +202,20 @@ export class ConferenceRepo {
 }
 
 function params(r: ConferenceRow): ConferenceParams {
-  return [r.id, r.title, r.scheduleId, r.occurrenceStartUtc, r.mode, r.chair, r.upstream, r.state, r.startedAt, r.endsAt,
-    r.endedAt, r.endReason, toJson(r.endpoints), r.createdBy];
+  return [
+    r.id,
+    r.title,
+    r.scheduleId,
+    r.occurrenceStartUtc,
+    r.mode,
+    r.chair,
+    r.upstream,
+    r.state,
+    r.startedAt,
+    r.endsAt,
+    r.endedAt,
+    r.endReason,
+    toJson(r.endpoints),
+    r.createdBy,
+  ];
 }

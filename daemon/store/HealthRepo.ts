@@ -53,7 +53,15 @@ interface TransitionRow {
 }
 
 function toTransition(r: TransitionRow): HealthTransition {
-  return { id: r.id, endpointId: r.endpoint_id, from: r.from_state, to: r.to_state, at: r.at, reason: r.reason, rttMs: r.rtt_ms };
+  return {
+    id: r.id,
+    endpointId: r.endpoint_id,
+    from: r.from_state,
+    to: r.to_state,
+    at: r.at,
+    reason: r.reason,
+    rttMs: r.rtt_ms,
+  };
 }
 
 /** Endpoint reachability history: state transitions (kept) and probe samples (pruned). */
@@ -65,39 +73,58 @@ export class HealthRepo {
   readonly #latest: Statement<[], { endpoint_id: string; to_state: EndpointState; at: number }>;
   readonly #stateAt: Statement<[string, number], { to_state: EndpointState }>;
   readonly #between: Statement<[string, number, number], { to_state: EndpointState; at: number }>;
-  readonly #samples: Statement<[string, number, number], { endpoint_id: string; at: number; rtt_ms: number | null; ok: number; code: number | null }>;
+  readonly #samples: Statement<
+    [string, number, number],
+    { endpoint_id: string; at: number; rtt_ms: number | null; ok: number; code: number | null }
+  >;
   readonly #prune: Statement<[number]>;
 
   constructor(db: Database) {
     this.#db = db;
-    this.#insertTransition = db.prepare('INSERT INTO health_transitions (endpoint_id, from_state, to_state, at, reason, rtt_ms) VALUES (?, ?, ?, ?, ?, ?)');
-    this.#insertSample = db.prepare('INSERT INTO health_samples (endpoint_id, at, rtt_ms, ok, code) VALUES (?, ?, ?, ?, ?)');
+    this.#insertTransition = db.prepare(
+      'INSERT INTO health_transitions (endpoint_id, from_state, to_state, at, reason, rtt_ms) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    this.#insertSample = db.prepare(
+      'INSERT INTO health_samples (endpoint_id, at, rtt_ms, ok, code) VALUES (?, ?, ?, ?, ?)',
+    );
     this.#last = db.prepare('SELECT * FROM health_transitions WHERE endpoint_id = ? ORDER BY at DESC, id DESC LIMIT ?');
     this.#latest = db.prepare(`SELECT endpoint_id, to_state, at FROM (
       SELECT endpoint_id, to_state, at, ROW_NUMBER() OVER (PARTITION BY endpoint_id ORDER BY at DESC, id DESC) AS n FROM health_transitions
     ) WHERE n = 1`);
-    this.#stateAt = db.prepare('SELECT to_state FROM health_transitions WHERE endpoint_id = ? AND at <= ? ORDER BY at DESC, id DESC LIMIT 1');
-    this.#between = db.prepare('SELECT to_state, at FROM health_transitions WHERE endpoint_id = ? AND at > ? AND at < ? ORDER BY at, id');
-    this.#samples = db.prepare('SELECT * FROM (SELECT * FROM health_samples WHERE endpoint_id = ? AND at >= ? ORDER BY at DESC LIMIT ?) ORDER BY at');
+    this.#stateAt = db.prepare(
+      'SELECT to_state FROM health_transitions WHERE endpoint_id = ? AND at <= ? ORDER BY at DESC, id DESC LIMIT 1',
+    );
+    this.#between = db.prepare(
+      'SELECT to_state, at FROM health_transitions WHERE endpoint_id = ? AND at > ? AND at < ? ORDER BY at, id',
+    );
+    this.#samples = db.prepare(
+      'SELECT * FROM (SELECT * FROM health_samples WHERE endpoint_id = ? AND at >= ? ORDER BY at DESC LIMIT ?) ORDER BY at',
+    );
     this.#prune = db.prepare('DELETE FROM health_samples WHERE at < ?');
   }
 
   recordTransition(t: NewHealthTransition): number {
-    return guard(`recording the state of ${t.endpointId}`, () => Number(
-      this.#insertTransition.run(t.endpointId, t.from, t.to, t.at, t.reason ?? null, t.rttMs ?? null).lastInsertRowid,
-    ));
+    return guard(`recording the state of ${t.endpointId}`, () =>
+      Number(
+        this.#insertTransition.run(t.endpointId, t.from, t.to, t.at, t.reason ?? null, t.rttMs ?? null).lastInsertRowid,
+      ),
+    );
   }
 
   recordSample(s: HealthSample): void {
-    guard(`recording a probe of ${s.endpointId}`, () => this.#insertSample.run(s.endpointId, s.at, s.rttMs, s.ok ? 1 : 0, s.code ?? null));
+    guard(`recording a probe of ${s.endpointId}`, () =>
+      this.#insertSample.run(s.endpointId, s.at, s.rttMs, s.ok ? 1 : 0, s.code ?? null),
+    );
   }
 
   /** Many samples in one transaction (one probe round): one fsync-free commit instead of N. */
   recordSamples(rows: readonly HealthSample[]): void {
     if (rows.length === 0) return;
-    guard(`recording ${rows.length} probe samples`, () => this.#db.transaction(() => {
-      for (const s of rows) this.#insertSample.run(s.endpointId, s.at, s.rttMs, s.ok ? 1 : 0, s.code ?? null);
-    })());
+    guard(`recording ${rows.length} probe samples`, () =>
+      this.#db.transaction(() => {
+        for (const s of rows) this.#insertSample.run(s.endpointId, s.at, s.rttMs, s.ok ? 1 : 0, s.code ?? null);
+      })(),
+    );
   }
 
   /** Newest first. */
@@ -112,7 +139,8 @@ export class HealthRepo {
 
   /** Probe samples at or after `sinceMs`, oldest first (the newest `limit` of them). */
   samples(endpointId: string, sinceMs: number, limit = 1000): HealthSample[] {
-    return this.#samples.all(endpointId, sinceMs, clampLimit(limit, 1000, 100_000))
+    return this.#samples
+      .all(endpointId, sinceMs, clampLimit(limit, 1000, 100_000))
       .map((r) => ({ endpointId: r.endpoint_id, at: r.at, rttMs: r.rtt_ms, ok: r.ok === 1, code: r.code }));
   }
 

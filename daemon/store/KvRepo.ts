@@ -13,7 +13,9 @@ export class KvRepo {
   constructor(db: Database, clock: Clock) {
     this.#clock = clock;
     this.#get = db.prepare('SELECT value, updated_at FROM kv WHERE key = ?');
-    this.#set = db.prepare('INSERT INTO kv (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at');
+    this.#set = db.prepare(
+      'INSERT INTO kv (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at',
+    );
     this.#delete = db.prepare('DELETE FROM kv WHERE key = ?');
     this.#keys = db.prepare('SELECT key FROM kv ORDER BY key');
   }

@@ -47,7 +47,22 @@ export interface NewSchedule {
   workdays?: 'cn' | null;
 }
 
-export type SchedulePatch = Partial<Pick<ScheduleRow, 'title' | 'startUtc' | 'durationMs' | 'rrule' | 'tz' | 'endpoints' | 'upstream' | 'chair' | 'mode' | 'forced' | 'workdays'>>;
+export type SchedulePatch = Partial<
+  Pick<
+    ScheduleRow,
+    | 'title'
+    | 'startUtc'
+    | 'durationMs'
+    | 'rrule'
+    | 'tz'
+    | 'endpoints'
+    | 'upstream'
+    | 'chair'
+    | 'mode'
+    | 'forced'
+    | 'workdays'
+  >
+>;
 
 export type ExceptionKind = 'cancelled' | 'moved';
 
@@ -94,35 +109,116 @@ export interface PreflightReportRow {
 }
 
 interface ScheduleDbRow {
-  id: string; title: string; start_utc: number; duration_ms: number; rrule: string | null; tz: string;
-  endpoints: string; upstream: string | null; chair: string | null; mode: string | null; created_by: string;
-  created_at: number; updated_at: number; cancelled_at: number | null; forced: number; workdays: string | null;
+  id: string;
+  title: string;
+  start_utc: number;
+  duration_ms: number;
+  rrule: string | null;
+  tz: string;
+  endpoints: string;
+  upstream: string | null;
+  chair: string | null;
+  mode: string | null;
+  created_by: string;
+  created_at: number;
+  updated_at: number;
+  cancelled_at: number | null;
+  forced: number;
+  workdays: string | null;
 }
-interface ExceptionDbRow { schedule_id: string; occurrence_start_utc: number; kind: ExceptionKind; new_start_utc: number | null; created_at: number }
-interface OccurrenceDbRow { schedule_id: string; occurrence_start_utc: number; state: OccurrenceState; conference_id: string | null; updated_at: number }
-interface OccurrenceDetailDbRow extends OccurrenceDbRow { ends_at: number | null; preflight_stage: number; notice_sent: number; reason: string | null }
-interface PreflightDbRow { id: number; schedule_id: string; occurrence_start_utc: number; at: number; report: string }
+interface ExceptionDbRow {
+  schedule_id: string;
+  occurrence_start_utc: number;
+  kind: ExceptionKind;
+  new_start_utc: number | null;
+  created_at: number;
+}
+interface OccurrenceDbRow {
+  schedule_id: string;
+  occurrence_start_utc: number;
+  state: OccurrenceState;
+  conference_id: string | null;
+  updated_at: number;
+}
+interface OccurrenceDetailDbRow extends OccurrenceDbRow {
+  ends_at: number | null;
+  preflight_stage: number;
+  notice_sent: number;
+  reason: string | null;
+}
+interface PreflightDbRow {
+  id: number;
+  schedule_id: string;
+  occurrence_start_utc: number;
+  at: number;
+  report: string;
+}
 
 const toSchedule = (r: ScheduleDbRow): ScheduleRow => ({
-  id: r.id, title: r.title, startUtc: r.start_utc, durationMs: r.duration_ms, rrule: r.rrule, tz: r.tz,
-  endpoints: JSON.parse(r.endpoints) as string[], upstream: r.upstream, chair: r.chair, mode: r.mode,
-  createdBy: r.created_by, createdAt: r.created_at, updatedAt: r.updated_at, cancelledAt: r.cancelled_at, forced: r.forced === 1,
+  id: r.id,
+  title: r.title,
+  startUtc: r.start_utc,
+  durationMs: r.duration_ms,
+  rrule: r.rrule,
+  tz: r.tz,
+  endpoints: JSON.parse(r.endpoints) as string[],
+  upstream: r.upstream,
+  chair: r.chair,
+  mode: r.mode,
+  createdBy: r.created_by,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+  cancelledAt: r.cancelled_at,
+  forced: r.forced === 1,
   workdays: r.workdays === 'cn' ? 'cn' : null,
 });
 const toException = (r: ExceptionDbRow): ScheduleException => ({
-  scheduleId: r.schedule_id, occurrenceStartUtc: r.occurrence_start_utc, kind: r.kind, newStartUtc: r.new_start_utc, createdAt: r.created_at,
+  scheduleId: r.schedule_id,
+  occurrenceStartUtc: r.occurrence_start_utc,
+  kind: r.kind,
+  newStartUtc: r.new_start_utc,
+  createdAt: r.created_at,
 });
 const toOccurrence = (r: OccurrenceDbRow): OccurrenceStateRow => ({
-  scheduleId: r.schedule_id, occurrenceStartUtc: r.occurrence_start_utc, state: r.state, conferenceId: r.conference_id, updatedAt: r.updated_at,
+  scheduleId: r.schedule_id,
+  occurrenceStartUtc: r.occurrence_start_utc,
+  state: r.state,
+  conferenceId: r.conference_id,
+  updatedAt: r.updated_at,
 });
 const toDetail = (r: OccurrenceDetailDbRow): OccurrenceDetailRow => ({
-  ...toOccurrence(r), endsAt: r.ends_at, preflightStage: r.preflight_stage, noticeSent: r.notice_sent === 1, reason: r.reason,
+  ...toOccurrence(r),
+  endsAt: r.ends_at,
+  preflightStage: r.preflight_stage,
+  noticeSent: r.notice_sent === 1,
+  reason: r.reason,
 });
 const toPreflight = (r: PreflightDbRow): PreflightReportRow => ({
-  id: r.id, scheduleId: r.schedule_id, occurrenceStartUtc: r.occurrence_start_utc, at: r.at, report: JSON.parse(r.report) as unknown,
+  id: r.id,
+  scheduleId: r.schedule_id,
+  occurrenceStartUtc: r.occurrence_start_utc,
+  at: r.at,
+  report: JSON.parse(r.report) as unknown,
 });
 
-type ScheduleParams = [string, string, number, number, string | null, string, string, string | null, string | null, string | null, string, number, number, number | null, number, string | null];
+type ScheduleParams = [
+  string,
+  string,
+  number,
+  number,
+  string | null,
+  string,
+  string,
+  string | null,
+  string | null,
+  string | null,
+  string,
+  number,
+  number,
+  number | null,
+  number,
+  string | null,
+];
 
 export class ScheduleRepo {
   readonly #db: Database;
@@ -138,7 +234,10 @@ export class ScheduleRepo {
   readonly #exceptions: Statement<[string], ExceptionDbRow>;
   readonly #upsertOccurrence: Statement<[string, number, string, string | null, number]>;
   readonly #occurrence: Statement<[string, number], OccurrenceDbRow>;
-  readonly #occurrences: Statement<[{ scheduleId: string | null; state: string | null; from: number; to: number }], OccurrenceDbRow>;
+  readonly #occurrences: Statement<
+    [{ scheduleId: string | null; state: string | null; from: number; to: number }],
+    OccurrenceDbRow
+  >;
   readonly #setRuntime: Statement<[number | null, number, number, string | null, string, number]>;
   readonly #insertPreflight: Statement<[string, number, number, string]>;
   readonly #preflights: Statement<[{ scheduleId: string; occurrence: number | null; limit: number }], PreflightDbRow>;
@@ -146,7 +245,8 @@ export class ScheduleRepo {
   constructor(db: Database, clock: Clock) {
     this.#db = db;
     this.#clock = clock;
-    const cols = 'id, title, start_utc, duration_ms, rrule, tz, endpoints, upstream, chair, mode, created_by, created_at, updated_at, cancelled_at, forced, workdays';
+    const cols =
+      'id, title, start_utc, duration_ms, rrule, tz, endpoints, upstream, chair, mode, created_by, created_at, updated_at, cancelled_at, forced, workdays';
     const marks = Array.from({ length: 16 }, () => '?').join(', ');
     this.#insert = db.prepare(`INSERT INTO schedules (${cols}) VALUES (${marks})`);
     // a full-row write keeps one prepared statement for every patch (and lets a patch set null)
@@ -155,12 +255,18 @@ export class ScheduleRepo {
     this.#listAll = db.prepare('SELECT * FROM schedules ORDER BY start_utc, id');
     this.#listLive = db.prepare('SELECT * FROM schedules WHERE cancelled_at IS NULL ORDER BY start_utc, id');
     this.#delete = db.prepare('DELETE FROM schedules WHERE id = ?');
-    this.#upsertException = db.prepare(`INSERT INTO schedule_exceptions (schedule_id, occurrence_start_utc, kind, new_start_utc, created_at)
+    this.#upsertException =
+      db.prepare(`INSERT INTO schedule_exceptions (schedule_id, occurrence_start_utc, kind, new_start_utc, created_at)
       VALUES (?, ?, ?, ?, ?) ON CONFLICT (schedule_id, occurrence_start_utc)
       DO UPDATE SET kind = excluded.kind, new_start_utc = excluded.new_start_utc, created_at = excluded.created_at`);
-    this.#deleteException = db.prepare('DELETE FROM schedule_exceptions WHERE schedule_id = ? AND occurrence_start_utc = ?');
-    this.#exceptions = db.prepare('SELECT * FROM schedule_exceptions WHERE schedule_id = ? ORDER BY occurrence_start_utc');
-    this.#upsertOccurrence = db.prepare(`INSERT INTO occurrence_states (schedule_id, occurrence_start_utc, state, conference_id, updated_at)
+    this.#deleteException = db.prepare(
+      'DELETE FROM schedule_exceptions WHERE schedule_id = ? AND occurrence_start_utc = ?',
+    );
+    this.#exceptions = db.prepare(
+      'SELECT * FROM schedule_exceptions WHERE schedule_id = ? ORDER BY occurrence_start_utc',
+    );
+    this.#upsertOccurrence =
+      db.prepare(`INSERT INTO occurrence_states (schedule_id, occurrence_start_utc, state, conference_id, updated_at)
       VALUES (?, ?, ?, ?, ?) ON CONFLICT (schedule_id, occurrence_start_utc)
       DO UPDATE SET state = excluded.state, conference_id = excluded.conference_id, updated_at = excluded.updated_at`);
     this.#occurrence = db.prepare('SELECT * FROM occurrence_states WHERE schedule_id = ? AND occurrence_start_utc = ?');
@@ -168,9 +274,12 @@ export class ScheduleRepo {
       WHERE (@scheduleId IS NULL OR schedule_id = @scheduleId) AND (@state IS NULL OR state = @state)
         AND occurrence_start_utc >= @from AND occurrence_start_utc < @to
       ORDER BY occurrence_start_utc, schedule_id`);
-    this.#setRuntime = db.prepare(`UPDATE occurrence_states SET ends_at = ?, preflight_stage = ?, notice_sent = ?, reason = ?
+    this.#setRuntime =
+      db.prepare(`UPDATE occurrence_states SET ends_at = ?, preflight_stage = ?, notice_sent = ?, reason = ?
       WHERE schedule_id = ? AND occurrence_start_utc = ?`);
-    this.#insertPreflight = db.prepare('INSERT INTO preflight_reports (schedule_id, occurrence_start_utc, at, report) VALUES (?, ?, ?, ?)');
+    this.#insertPreflight = db.prepare(
+      'INSERT INTO preflight_reports (schedule_id, occurrence_start_utc, at, report) VALUES (?, ?, ?, ?)',
+    );
     this.#preflights = db.prepare(`SELECT * FROM preflight_reports WHERE schedule_id = @scheduleId
       AND (@occurrence IS NULL OR occurrence_start_utc = @occurrence) ORDER BY at DESC, id DESC LIMIT @limit`);
   }
@@ -178,9 +287,21 @@ export class ScheduleRepo {
   create(s: NewSchedule): ScheduleRow {
     const now = this.#clock.now();
     const row: ScheduleRow = {
-      id: s.id ?? newId('s'), title: s.title, startUtc: s.startUtc, durationMs: s.durationMs, rrule: s.rrule ?? null, tz: s.tz,
-      endpoints: [...s.endpoints], upstream: s.upstream ?? null, chair: s.chair ?? null, mode: s.mode ?? null,
-      createdBy: s.createdBy, createdAt: now, updatedAt: now, cancelledAt: null, forced: s.forced ?? false,
+      id: s.id ?? newId('s'),
+      title: s.title,
+      startUtc: s.startUtc,
+      durationMs: s.durationMs,
+      rrule: s.rrule ?? null,
+      tz: s.tz,
+      endpoints: [...s.endpoints],
+      upstream: s.upstream ?? null,
+      chair: s.chair ?? null,
+      mode: s.mode ?? null,
+      createdBy: s.createdBy,
+      createdAt: now,
+      updatedAt: now,
+      cancelledAt: null,
+      forced: s.forced ?? false,
       workdays: s.workdays ?? null,
     };
     guard(`saving schedule "${row.title}"`, () => this.#insert.run(...this.#params(row)));
@@ -199,24 +320,28 @@ export class ScheduleRepo {
 
   /** Change some fields; throws SCHEDULE_UNKNOWN when there is no such schedule. */
   update(id: string, patch: SchedulePatch): ScheduleRow {
-    return guard(`updating schedule ${id}`, () => this.#db.transaction(() => {
-      const current = this.#require(id);
-      const next: ScheduleRow = { ...current, ...definedOnly(patch), id, updatedAt: this.#clock.now() };
-      if (patch.endpoints) next.endpoints = [...patch.endpoints];
-      this.#replace.run(...this.#params(next), id);
-      return next;
-    })());
+    return guard(`updating schedule ${id}`, () =>
+      this.#db.transaction(() => {
+        const current = this.#require(id);
+        const next: ScheduleRow = { ...current, ...definedOnly(patch), id, updatedAt: this.#clock.now() };
+        if (patch.endpoints) next.endpoints = [...patch.endpoints];
+        this.#replace.run(...this.#params(next), id);
+        return next;
+      })(),
+    );
   }
 
   /** Mark cancelled (kept for history); cancelling twice keeps the first time. */
   cancel(id: string, at = this.#clock.now()): ScheduleRow {
-    return guard(`cancelling schedule ${id}`, () => this.#db.transaction(() => {
-      const current = this.#require(id);
-      if (current.cancelledAt !== null) return current;
-      const next = { ...current, cancelledAt: at, updatedAt: at };
-      this.#replace.run(...this.#params(next), id);
-      return next;
-    })());
+    return guard(`cancelling schedule ${id}`, () =>
+      this.#db.transaction(() => {
+        const current = this.#require(id);
+        if (current.cancelledAt !== null) return current;
+        const next = { ...current, cancelledAt: at, updatedAt: at };
+        this.#replace.run(...this.#params(next), id);
+        return next;
+      })(),
+    );
   }
 
   /** Delete outright, with its exceptions, occurrence states and reports. Conferences it started
@@ -226,12 +351,21 @@ export class ScheduleRepo {
   }
 
   /** Cancel or move one occurrence (replaces an earlier exception for the same occurrence). */
-  setException(e: { scheduleId: string; occurrenceStartUtc: number; kind: ExceptionKind; newStartUtc?: number | null }): ScheduleException {
+  setException(e: {
+    scheduleId: string;
+    occurrenceStartUtc: number;
+    kind: ExceptionKind;
+    newStartUtc?: number | null;
+  }): ScheduleException {
     const row: ScheduleException = {
-      scheduleId: e.scheduleId, occurrenceStartUtc: e.occurrenceStartUtc, kind: e.kind,
-      newStartUtc: e.kind === 'moved' ? e.newStartUtc ?? null : null, createdAt: this.#clock.now(),
+      scheduleId: e.scheduleId,
+      occurrenceStartUtc: e.occurrenceStartUtc,
+      kind: e.kind,
+      newStartUtc: e.kind === 'moved' ? (e.newStartUtc ?? null) : null,
+      createdAt: this.#clock.now(),
     };
-    if (row.kind === 'moved' && row.newStartUtc === null) throw new VcError('SCHEDULE_INVALID', 'a moved occurrence needs its new start time');
+    if (row.kind === 'moved' && row.newStartUtc === null)
+      throw new VcError('SCHEDULE_INVALID', 'a moved occurrence needs its new start time');
     guard(`saving an exception of schedule ${e.scheduleId}`, () => {
       this.#require(e.scheduleId);
       this.#upsertException.run(row.scheduleId, row.occurrenceStartUtc, row.kind, row.newStartUtc, row.createdAt);
@@ -240,7 +374,10 @@ export class ScheduleRepo {
   }
 
   removeException(scheduleId: string, occurrenceStartUtc: number): boolean {
-    return guard(`removing an exception of schedule ${scheduleId}`, () => this.#deleteException.run(scheduleId, occurrenceStartUtc).changes > 0);
+    return guard(
+      `removing an exception of schedule ${scheduleId}`,
+      () => this.#deleteException.run(scheduleId, occurrenceStartUtc).changes > 0,
+    );
   }
 
   exceptions(scheduleId: string): ScheduleException[] {
@@ -248,13 +385,23 @@ export class ScheduleRepo {
   }
 
   /** Record where one occurrence is in its life (insert or replace). */
-  setOccurrenceState(s: { scheduleId: string; occurrenceStartUtc: number; state: OccurrenceState; conferenceId?: string | null; at?: number }): OccurrenceStateRow {
+  setOccurrenceState(s: {
+    scheduleId: string;
+    occurrenceStartUtc: number;
+    state: OccurrenceState;
+    conferenceId?: string | null;
+    at?: number;
+  }): OccurrenceStateRow {
     const row: OccurrenceStateRow = {
-      scheduleId: s.scheduleId, occurrenceStartUtc: s.occurrenceStartUtc, state: s.state,
-      conferenceId: s.conferenceId ?? null, updatedAt: s.at ?? this.#clock.now(),
+      scheduleId: s.scheduleId,
+      occurrenceStartUtc: s.occurrenceStartUtc,
+      state: s.state,
+      conferenceId: s.conferenceId ?? null,
+      updatedAt: s.at ?? this.#clock.now(),
     };
     guard(`saving the state of an occurrence of ${s.scheduleId}`, () =>
-      this.#upsertOccurrence.run(row.scheduleId, row.occurrenceStartUtc, row.state, row.conferenceId, row.updatedAt));
+      this.#upsertOccurrence.run(row.scheduleId, row.occurrenceStartUtc, row.state, row.conferenceId, row.updatedAt),
+    );
     return row;
   }
 
@@ -264,10 +411,17 @@ export class ScheduleRepo {
   }
 
   /** Occurrence states filtered by schedule, state and a [fromUtc, toUtc) window on the start. */
-  occurrenceStates(q: { scheduleId?: string; state?: OccurrenceState; fromUtc?: number; toUtc?: number } = {}): OccurrenceStateRow[] {
-    return this.#occurrences.all({
-      scheduleId: q.scheduleId ?? null, state: q.state ?? null, from: q.fromUtc ?? Number.MIN_SAFE_INTEGER, to: q.toUtc ?? Number.MAX_SAFE_INTEGER,
-    }).map(toOccurrence);
+  occurrenceStates(
+    q: { scheduleId?: string; state?: OccurrenceState; fromUtc?: number; toUtc?: number } = {},
+  ): OccurrenceStateRow[] {
+    return this.#occurrences
+      .all({
+        scheduleId: q.scheduleId ?? null,
+        state: q.state ?? null,
+        from: q.fromUtc ?? Number.MIN_SAFE_INTEGER,
+        to: q.toUtc ?? Number.MAX_SAFE_INTEGER,
+      })
+      .map(toOccurrence);
   }
 
   /** State plus run-time details of one occurrence. */
@@ -277,42 +431,69 @@ export class ScheduleRepo {
   }
 
   /** Like occurrenceStates(), with the run-time details. */
-  occurrenceDetails(q: { scheduleId?: string; state?: OccurrenceState; fromUtc?: number; toUtc?: number } = {}): OccurrenceDetailRow[] {
-    return (this.#occurrences.all({
-      scheduleId: q.scheduleId ?? null, state: q.state ?? null, from: q.fromUtc ?? Number.MIN_SAFE_INTEGER, to: q.toUtc ?? Number.MAX_SAFE_INTEGER,
-    }) as OccurrenceDetailDbRow[]).map(toDetail);
+  occurrenceDetails(
+    q: { scheduleId?: string; state?: OccurrenceState; fromUtc?: number; toUtc?: number } = {},
+  ): OccurrenceDetailRow[] {
+    return (
+      this.#occurrences.all({
+        scheduleId: q.scheduleId ?? null,
+        state: q.state ?? null,
+        from: q.fromUtc ?? Number.MIN_SAFE_INTEGER,
+        to: q.toUtc ?? Number.MAX_SAFE_INTEGER,
+      }) as OccurrenceDetailDbRow[]
+    ).map(toDetail);
   }
 
   /** Change state and run-time details of one occurrence together; fields not given keep their
    *  value (a new row starts as 'pending', nothing done). */
-  updateOccurrence(scheduleId: string, occurrenceStartUtc: number, patch: Partial<OccurrenceRuntime> & { state?: OccurrenceState; conferenceId?: string | null; at?: number }): OccurrenceDetailRow {
-    return guard(`saving the state of an occurrence of ${scheduleId}`, () => this.#db.transaction(() => {
-      const cur = this.occurrenceDetail(scheduleId, occurrenceStartUtc);
-      const at = patch.at ?? this.#clock.now();
-      const next: OccurrenceDetailRow = {
-        scheduleId, occurrenceStartUtc, updatedAt: at,
-        state: patch.state ?? cur?.state ?? 'pending',
-        conferenceId: patch.conferenceId !== undefined ? patch.conferenceId : cur?.conferenceId ?? null,
-        endsAt: patch.endsAt !== undefined ? patch.endsAt : cur?.endsAt ?? null,
-        preflightStage: patch.preflightStage ?? cur?.preflightStage ?? 0,
-        noticeSent: patch.noticeSent ?? cur?.noticeSent ?? false,
-        reason: patch.reason !== undefined ? patch.reason : cur?.reason ?? null,
-      };
-      this.#upsertOccurrence.run(scheduleId, occurrenceStartUtc, next.state, next.conferenceId, at);
-      this.#setRuntime.run(next.endsAt, next.preflightStage, bool(next.noticeSent), next.reason, scheduleId, occurrenceStartUtc);
-      return next;
-    })());
+  updateOccurrence(
+    scheduleId: string,
+    occurrenceStartUtc: number,
+    patch: Partial<OccurrenceRuntime> & { state?: OccurrenceState; conferenceId?: string | null; at?: number },
+  ): OccurrenceDetailRow {
+    return guard(`saving the state of an occurrence of ${scheduleId}`, () =>
+      this.#db.transaction(() => {
+        const cur = this.occurrenceDetail(scheduleId, occurrenceStartUtc);
+        const at = patch.at ?? this.#clock.now();
+        const next: OccurrenceDetailRow = {
+          scheduleId,
+          occurrenceStartUtc,
+          updatedAt: at,
+          state: patch.state ?? cur?.state ?? 'pending',
+          conferenceId: patch.conferenceId !== undefined ? patch.conferenceId : (cur?.conferenceId ?? null),
+          endsAt: patch.endsAt !== undefined ? patch.endsAt : (cur?.endsAt ?? null),
+          preflightStage: patch.preflightStage ?? cur?.preflightStage ?? 0,
+          noticeSent: patch.noticeSent ?? cur?.noticeSent ?? false,
+          reason: patch.reason !== undefined ? patch.reason : (cur?.reason ?? null),
+        };
+        this.#upsertOccurrence.run(scheduleId, occurrenceStartUtc, next.state, next.conferenceId, at);
+        this.#setRuntime.run(
+          next.endsAt,
+          next.preflightStage,
+          bool(next.noticeSent),
+          next.reason,
+          scheduleId,
+          occurrenceStartUtc,
+        );
+        return next;
+      })(),
+    );
   }
 
   addPreflightReport(r: { scheduleId: string; occurrenceStartUtc: number; report: unknown; at?: number }): number {
-    return guard(`saving a pre-flight report of ${r.scheduleId}`, () => Number(
-      this.#insertPreflight.run(r.scheduleId, r.occurrenceStartUtc, r.at ?? this.#clock.now(), toJson(r.report)).lastInsertRowid,
-    ));
+    return guard(`saving a pre-flight report of ${r.scheduleId}`, () =>
+      Number(
+        this.#insertPreflight.run(r.scheduleId, r.occurrenceStartUtc, r.at ?? this.#clock.now(), toJson(r.report))
+          .lastInsertRowid,
+      ),
+    );
   }
 
   /** Newest first; for one occurrence when `occurrenceStartUtc` is given. */
   preflightReports(scheduleId: string, occurrenceStartUtc?: number, limit = 50): PreflightReportRow[] {
-    return this.#preflights.all({ scheduleId, occurrence: occurrenceStartUtc ?? null, limit: clampLimit(limit, 50) }).map(toPreflight);
+    return this.#preflights
+      .all({ scheduleId, occurrence: occurrenceStartUtc ?? null, limit: clampLimit(limit, 50) })
+      .map(toPreflight);
   }
 
   #require(id: string): ScheduleRow {
@@ -322,8 +503,24 @@ export class ScheduleRepo {
   }
 
   #params(r: ScheduleRow): ScheduleParams {
-    return [r.id, r.title, r.startUtc, r.durationMs, r.rrule, r.tz, toJson(r.endpoints), r.upstream, r.chair, r.mode,
-      r.createdBy, r.createdAt, r.updatedAt, r.cancelledAt, bool(r.forced), r.workdays];
+    return [
+      r.id,
+      r.title,
+      r.startUtc,
+      r.durationMs,
+      r.rrule,
+      r.tz,
+      toJson(r.endpoints),
+      r.upstream,
+      r.chair,
+      r.mode,
+      r.createdBy,
+      r.createdAt,
+      r.updatedAt,
+      r.cancelledAt,
+      bool(r.forced),
+      r.workdays,
+    ];
   }
 }
 

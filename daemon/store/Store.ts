@@ -62,7 +62,12 @@ export class Store {
     } catch (e) {
       db?.close();
       if (e instanceof VcError) throw e;
-      throw new VcError('STORE_FAILED', `cannot open the store ${file}: ${(e as Error).message}`, { file }, { cause: e });
+      throw new VcError(
+        'STORE_FAILED',
+        `cannot open the store ${file}: ${(e as Error).message}`,
+        { file },
+        { cause: e },
+      );
     }
   }
 
@@ -104,7 +109,8 @@ export class Store {
 function configure(db: Database.Database, file: string): void {
   // WAL: readers never block the writer, and a commit is one append to the -wal file.
   const mode = db.pragma('journal_mode = WAL', { simple: true }) as string;
-  if (mode !== 'wal' && file !== ':memory:') throw new VcError('STORE_FAILED', `cannot use WAL journaling for ${file} (got ${mode})`, { file });
+  if (mode !== 'wal' && file !== ':memory:')
+    throw new VcError('STORE_FAILED', `cannot use WAL journaling for ${file} (got ${mode})`, { file });
   // synchronous=NORMAL in WAL mode: a commit is write()n to the WAL before the call returns, but
   // not fsync()ed. The bytes sit in the OS page cache, which belongs to the kernel, not to us, so a
   // SIGKILL, OOM kill or crash of vcbridged loses no committed row (tests/unit/store-durability
@@ -121,9 +127,12 @@ function migrate(db: Database.Database, file: string, migrations: readonly Migra
   const latest = migrations.reduce((v, m) => Math.max(v, m.version), 0);
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > latest) {
-    throw new VcError('STORE_FAILED',
+    throw new VcError(
+      'STORE_FAILED',
       `the store ${file} has schema version ${current}, newer than this vcbridge understands (${latest}); ` +
-      'it was written by a newer release: upgrade vcbridge or point it at another data directory', { file, version: current, supported: latest });
+        'it was written by a newer release: upgrade vcbridge or point it at another data directory',
+      { file, version: current, supported: latest },
+    );
   }
   const pending = [...migrations].filter((m) => m.version > current).sort((a, b) => a.version - b.version);
   for (const m of pending) {
@@ -133,7 +142,12 @@ function migrate(db: Database.Database, file: string, migrations: readonly Migra
         db.pragma(`user_version = ${m.version}`);
       })();
     } catch (e) {
-      throw new VcError('STORE_FAILED', `migration ${m.version} (${m.name}) of ${file} failed: ${(e as Error).message}`, { file, version: m.version }, { cause: e });
+      throw new VcError(
+        'STORE_FAILED',
+        `migration ${m.version} (${m.name}) of ${file} failed: ${(e as Error).message}`,
+        { file, version: m.version },
+        { cause: e },
+      );
     }
     log.info({ file, version: m.version, name: m.name }, 'store migrated');
   }

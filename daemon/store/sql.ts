@@ -11,7 +11,12 @@ export function guard<T>(what: string, fn: () => T): T {
   } catch (e) {
     if (e instanceof VcError) throw e;
     const code = (e as { code?: unknown }).code;
-    throw new VcError('STORE_FAILED', `${what}: ${(e as Error).message}`, typeof code === 'string' ? { sqlite: code } : undefined, { cause: e });
+    throw new VcError(
+      'STORE_FAILED',
+      `${what}: ${(e as Error).message}`,
+      typeof code === 'string' ? { sqlite: code } : undefined,
+      { cause: e },
+    );
   }
 }
 

@@ -13,7 +13,17 @@ export class RateLimiter {
   readonly #buckets = new Map<string, { tokens: number; at: number }>();
   #lastPrune = 0;
 
-  constructor({ perSecond, burst, maxKeys = 10_000, clock = systemClock }: { perSecond: number; burst: number; maxKeys?: number; clock?: Clock }) {
+  constructor({
+    perSecond,
+    burst,
+    maxKeys = 10_000,
+    clock = systemClock,
+  }: {
+    perSecond: number;
+    burst: number;
+    maxKeys?: number;
+    clock?: Clock;
+  }) {
     this.#perMs = perSecond / 1000;
     this.#burst = burst;
     this.#maxKeys = maxKeys;

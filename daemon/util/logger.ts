@@ -12,9 +12,20 @@ export interface LoggerSetup {
 
 // Secrets must never reach a log line, whatever object a caller hands in.
 const REDACT = [
-  'password', 'secret', 'token', 'pin', 'authorization', 'tokenHash',
-  '*.password', '*.secret', '*.token', '*.pin', '*.authorization', '*.tokenHash',
-  'credentials.password', '*.credentials.password',
+  'password',
+  'secret',
+  'token',
+  'pin',
+  'authorization',
+  'tokenHash',
+  '*.password',
+  '*.secret',
+  '*.token',
+  '*.pin',
+  '*.authorization',
+  '*.tokenHash',
+  'credentials.password',
+  '*.credentials.password',
 ];
 
 export function createLogger(setup: LoggerSetup = {}): Logger {
@@ -28,7 +39,13 @@ export function createLogger(setup: LoggerSetup = {}): Logger {
   }
   const pretty = setup.pretty ?? Boolean(process.stdout.isTTY);
   if (pretty) {
-    return pino({ ...opts, transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } });
+    return pino({
+      ...opts,
+      transport: {
+        target: 'pino-pretty',
+        options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' },
+      },
+    });
   }
   return pino(opts);
 }

@@ -43,7 +43,12 @@ export function auditParams(value: unknown): unknown {
   }
   const bytes = Buffer.byteLength(json);
   if (bytes <= MAX_AUDIT_PARAMS_BYTES) return clean;
-  const keys = clean !== null && typeof clean === 'object' && !Array.isArray(clean) ? Object.keys(clean).slice(0, 20).map((k) => k.slice(0, 40)) : undefined;
+  const keys =
+    clean !== null && typeof clean === 'object' && !Array.isArray(clean)
+      ? Object.keys(clean)
+          .slice(0, 20)
+          .map((k) => k.slice(0, 40))
+      : undefined;
   return {
     truncated: true,
     bytes,

@@ -11,7 +11,16 @@ export const MAX_TITLE_LENGTH = 200;
 // eslint-disable-next-line no-control-regex -- finding control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/u;
 
-const NAMES: Record<number, string> = { 0: 'NUL', 7: 'BEL', 8: 'BS', 9: 'TAB', 10: 'LF', 13: 'CR', 27: 'ESC', 127: 'DEL' };
+const NAMES: Record<number, string> = {
+  0: 'NUL',
+  7: 'BEL',
+  8: 'BS',
+  9: 'TAB',
+  10: 'LF',
+  13: 'CR',
+  27: 'ESC',
+  127: 'DEL',
+};
 
 /** The first control character in `s`, described for an error message ("ESC (U+001B) at character 6"), or null. */
 export function controlCharacterIn(s: string): string | null {
@@ -23,7 +32,12 @@ export function controlCharacterIn(s: string): string | null {
 }
 
 /** A title as the API takes it: trimmed, 1..MAX_TITLE_LENGTH characters, no control characters. */
-export const Title = z.string().trim().min(1).max(MAX_TITLE_LENGTH).superRefine((s, ctx) => {
-  const bad = controlCharacterIn(s);
-  if (bad) ctx.addIssue({ code: 'custom', message: `must not contain control characters: ${bad}` });
-});
+export const Title = z
+  .string()
+  .trim()
+  .min(1)
+  .max(MAX_TITLE_LENGTH)
+  .superRefine((s, ctx) => {
+    const bad = controlCharacterIn(s);
+    if (bad) ctx.addIssue({ code: 'custom', message: `must not contain control characters: ${bad}` });
+  });

@@ -15,19 +15,43 @@ import type { BrowserLink, BrowserListen, LinkEnd } from '../media/BrowserLink.j
 import type { ConferenceView, ParticipantView } from '../../protocol/index.js';
 import type { JoinClaims } from './JoinTokens.js';
 import { CLOSE_CODE_OF, type RefusalKind } from './messages.js';
-import { PING_INTERVAL_S, type ClientMessage, type Notifications, type Roster, type ServerMessage, type Welcome } from './signalling.js';
+import {
+  PING_INTERVAL_S,
+  type ClientMessage,
+  type Notifications,
+  type Roster,
+  type ServerMessage,
+  type Welcome,
+} from './signalling.js';
 
 const Obj = z.record(z.string(), z.unknown());
 const Message = z.discriminatedUnion('method', [
-  z.object({ id: z.number().int(), method: z.literal('connectTransport'), params: z.object({ transportId: z.string().max(100), dtlsParameters: Obj }) }),
-  z.object({ id: z.number().int(), method: z.literal('produce'), params: z.object({ transportId: z.string().max(100), kind: z.enum(['audio', 'video']), rtpParameters: Obj }) }),
+  z.object({
+    id: z.number().int(),
+    method: z.literal('connectTransport'),
+    params: z.object({ transportId: z.string().max(100), dtlsParameters: Obj }),
+  }),
+  z.object({
+    id: z.number().int(),
+    method: z.literal('produce'),
+    params: z.object({ transportId: z.string().max(100), kind: z.enum(['audio', 'video']), rtpParameters: Obj }),
+  }),
   z.object({ id: z.number().int(), method: z.literal('ready'), params: z.object({ rtpCapabilities: Obj }) }),
-  z.object({ id: z.number().int(), method: z.literal('resume'), params: z.object({ consumerId: z.string().max(100) }) }),
+  z.object({
+    id: z.number().int(),
+    method: z.literal('resume'),
+    params: z.object({ consumerId: z.string().max(100) }),
+  }),
   z.object({ id: z.number().int(), method: z.literal('mute'), params: z.object({ muted: z.boolean() }) }),
   z.object({ id: z.number().int(), method: z.literal('hand'), params: z.object({ raised: z.boolean() }) }),
 ]);
 
-const CLOSE_FOR_END: Partial<Record<LinkEnd, RefusalKind>> = { replaced: 'replaced', removed: 'removed', ended: 'gone', media: 'restart' };
+const CLOSE_FOR_END: Partial<Record<LinkEnd, RefusalKind>> = {
+  replaced: 'replaced',
+  removed: 'removed',
+  ended: 'gone',
+  media: 'restart',
+};
 const ROSTER_DEBOUNCE_MS = 150;
 
 export interface BrowserSessionOptions {
@@ -64,14 +88,21 @@ export class BrowserSession {
     this.#ws = o.ws;
     this.#claims = o.claims;
     this.#conf = o.conference;
-    this.#log = o.log.child({ component: 'web.session', conferenceId: o.claims.conferenceId, participant: o.claims.participantId, address: o.address });
+    this.#log = o.log.child({
+      component: 'web.session',
+      conferenceId: o.claims.conferenceId,
+      participant: o.claims.participantId,
+      address: o.address,
+    });
     o.ws.on('message', (data, isBinary) => void this.#onMessage(data, isBinary));
     o.ws.on('close', (code) => this.#onSocketClosed(code));
     o.ws.on('error', (err) => this.#log.debug({ err: err.message }, 'join socket error'));
     o.ws.on('pong', () => (this.#alive = true));
   }
 
-  get participantId(): string { return this.#claims.participantId; }
+  get participantId(): string {
+    return this.#claims.participantId;
+  }
 
   /** Close from our side (daemon stopping). */
   close(kind: RefusalKind, reason: string): void {
@@ -96,10 +127,12 @@ export class BrowserSession {
       });
       const t = link.transports();
       const welcome: Welcome = {
-        participantId: this.#claims.participantId, name: this.#claims.name,
+        participantId: this.#claims.participantId,
+        name: this.#claims.name,
         conference: { id: this.#conf.id, title: this.#conf.title },
         routerRtpCapabilities: link.routerRtpCapabilities as Welcome['routerRtpCapabilities'],
-        send: t.send as Welcome['send'], recv: t.recv as Welcome['recv'],
+        send: t.send as Welcome['send'],
+        recv: t.recv as Welcome['recv'],
         videoCodec: link.videoCodec(),
       };
       this.#notify('welcome', welcome);
@@ -111,7 +144,10 @@ export class BrowserSession {
     } catch (err) {
       const e = toVcError(err);
       this.#log.info({ code: e.code, err: e.message }, 'browser join refused');
-      this.#closeSocket(e.code === 'FORBIDDEN' ? 'removed' : e.code === 'CONFERENCE_ENDED' ? 'gone' : 'restart', e.message);
+      this.#closeSocket(
+        e.code === 'FORBIDDEN' ? 'removed' : e.code === 'CONFERENCE_ENDED' ? 'gone' : 'restart',
+        e.message,
+      );
     }
   }
 
@@ -121,7 +157,8 @@ export class BrowserSession {
     let msg: ClientMessage;
     try {
       const parsed = Message.safeParse(JSON.parse(data.toString()));
-      if (!parsed.success) throw new Error(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+      if (!parsed.success)
+        throw new Error(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
       msg = parsed.data as unknown as ClientMessage;
     } catch (err) {
       this.#log.debug({ err: (err as Error).message }, 'unreadable message from the page');
@@ -139,12 +176,15 @@ export class BrowserSession {
 
   async #handle(msg: ClientMessage): Promise<unknown> {
     const link = this.#link;
-    if (!link || link.closed) throw toVcError(new Error('this connection has no media any more; reconnecting'), 'MEDIA_FAILED');
+    if (!link || link.closed)
+      throw toVcError(new Error('this connection has no media any more; reconnecting'), 'MEDIA_FAILED');
     switch (msg.method) {
       case 'connectTransport':
         return link.connectTransport(msg.params.transportId, msg.params.dtlsParameters as ms.DtlsParameters);
       case 'produce':
-        return { id: await link.produce(msg.params.transportId, msg.params.kind, msg.params.rtpParameters as ms.RtpParameters) };
+        return {
+          id: await link.produce(msg.params.transportId, msg.params.kind, msg.params.rtpParameters as ms.RtpParameters),
+        };
       case 'ready':
         return link.start(msg.params.rtpCapabilities as ms.RtpCapabilities);
       case 'resume':
@@ -173,7 +213,11 @@ export class BrowserSession {
     if (this.#rosterTimer || this.#closed) return;
     this.#rosterTimer = setTimeout(() => {
       this.#rosterTimer = undefined;
-      if (!this.#closed) this.#notify('roster', rosterOf(this.#conf.view(), this.#claims.participantId, this.#conf.media.isMuted(this.#claims.participantId)));
+      if (!this.#closed)
+        this.#notify(
+          'roster',
+          rosterOf(this.#conf.view(), this.#claims.participantId, this.#conf.media.isMuted(this.#claims.participantId)),
+        );
     }, ROSTER_DEBOUNCE_MS);
   }
 
@@ -190,7 +234,13 @@ export class BrowserSession {
     if (this.#closed) return;
     this.#teardown();
     // a close frame holds 123 bytes; the page words it from the code
-    this.#ws.close(CLOSE_CODE_OF[kind], Buffer.from(reason).subarray(0, 120).toString().replace(/\uFFFD+$/, ''));
+    this.#ws.close(
+      CLOSE_CODE_OF[kind],
+      Buffer.from(reason)
+        .subarray(0, 120)
+        .toString()
+        .replace(/\uFFFD+$/, ''),
+    );
     const link = this.#link;
     if (link && !link.closed) link.close(kind === 'rateLimited' ? 'lost' : 'left', reason);
   }
@@ -217,9 +267,19 @@ export function rosterOf(v: ConferenceView, self: string, mutedByBridge: boolean
   const me = v.participants.find((p) => p.endpointId === self);
   const visible = (p: ParticipantView): boolean => p.state !== 'hungup' && p.state !== 'ended' && p.state !== 'failed';
   return {
-    title: v.title, mode: v.mode, floor: v.floor, view: me?.viewing ?? null, mutedByBridge, handRaised: Boolean(me?.handRaisedAt),
+    title: v.title,
+    mode: v.mode,
+    floor: v.floor,
+    view: me?.viewing ?? null,
+    mutedByBridge,
+    handRaised: Boolean(me?.handRaisedAt),
     participants: v.participants.filter(visible).map((p) => ({
-      id: p.endpointId, name: p.name, kind: p.kind, state: p.state, muted: p.muted, hasFloor: p.hasFloor,
+      id: p.endpointId,
+      name: p.name,
+      kind: p.kind,
+      state: p.state,
+      muted: p.muted,
+      hasFloor: p.hasFloor,
     })),
   };
 }

@@ -62,7 +62,9 @@ export class JoinServer {
     const url = new URL(req.url ?? '/', 'http://x');
     if (url.pathname !== '/join' && !url.pathname.startsWith('/join/')) return false;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' }).end('method not allowed\n');
+      res
+        .writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' })
+        .end('method not allowed\n');
       return true;
     }
     if (url.pathname === '/join/page.js') {
@@ -79,7 +81,11 @@ export class JoinServer {
       if (checked.refusal !== 'rateLimited') this.#log.info({ address, why: checked.why }, 'join page refused');
       return this.#refuse(res, checked.refusal === 'rateLimited' ? 429 : 403, checked.refusal);
     }
-    res.writeHead(200, pageHeaders()).end(req.method === 'HEAD' ? undefined : joinPage({ title: checked.conference.title, name: checked.claims.name }));
+    res
+      .writeHead(200, pageHeaders())
+      .end(
+        req.method === 'HEAD' ? undefined : joinPage({ title: checked.conference.title, name: checked.claims.name }),
+      );
     return true;
   };
 
@@ -97,12 +103,21 @@ export class JoinServer {
         if (checked.refusal !== 'rateLimited') this.#log.info({ address, why: checked.why }, 'join socket refused');
         return ws.close(CLOSE_CODE_OF[checked.refusal], checked.why.slice(0, 120));
       }
-      void BrowserSession.open({ ws, claims: checked.claims, conference: checked.conference, listen: this.#o.listen(), address, log: this.#o.log })
-        .then((s) => {
+      void BrowserSession.open({
+        ws,
+        claims: checked.claims,
+        conference: checked.conference,
+        listen: this.#o.listen(),
+        address,
+        log: this.#o.log,
+      }).then(
+        (s) => {
           if (ws.readyState !== ws.OPEN) return;
           this.#sessions.add(s);
           ws.on('close', () => this.#sessions.delete(s));
-        }, (err: unknown) => this.#log.error({ err }, 'browser session failed to open'));
+        },
+        (err: unknown) => this.#log.error({ err }, 'browser session failed to open'),
+      );
     });
   };
 
@@ -122,13 +137,19 @@ export class JoinServer {
   }
 
   /** The token first (cheap), then the rate limit of its kind: refusals per address, genuine tokens per seat. */
-  #check(token: string | null, address: string): { claims: JoinClaims; conference: Conference } | { refusal: RefusalKind; why: string } {
+  #check(
+    token: string | null,
+    address: string,
+  ): { claims: JoinClaims; conference: Conference } | { refusal: RefusalKind; why: string } {
     const checked = this.#checkToken(token);
-    const limited = 'refusal' in checked ? !this.#refusals.take(address) : !this.#limiter.take(checked.claims.participantId);
+    const limited =
+      'refusal' in checked ? !this.#refusals.take(address) : !this.#limiter.take(checked.claims.participantId);
     return limited ? { refusal: 'rateLimited', why: 'too many join attempts; wait a minute' } : checked;
   }
 
-  #checkToken(token: string | null): { claims: JoinClaims; conference: Conference } | { refusal: RefusalKind; why: string } {
+  #checkToken(
+    token: string | null,
+  ): { claims: JoinClaims; conference: Conference } | { refusal: RefusalKind; why: string } {
     let claims: JoinClaims;
     try {
       claims = this.#o.tokens.verify(token);
@@ -155,14 +176,21 @@ export class JoinServer {
   #serveScript(res: ServerResponse): void {
     try {
       const st = statSync(this.#o.pageScript);
-      if (!this.#script || this.#script.mtimeMs !== st.mtimeMs) this.#script = { mtimeMs: st.mtimeMs, body: readFileSync(this.#o.pageScript) };
+      if (!this.#script || this.#script.mtimeMs !== st.mtimeMs)
+        this.#script = { mtimeMs: st.mtimeMs, body: readFileSync(this.#o.pageScript) };
     } catch (err) {
       this.#log.error({ err, file: this.#o.pageScript }, 'the join page script is missing (run `npm run build`)');
-      res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' }).end('the join page is not built on this server (npm run build)\n');
+      res
+        .writeHead(503, { 'content-type': 'text/plain; charset=utf-8' })
+        .end('the join page is not built on this server (npm run build)\n');
       return;
     }
-    res.writeHead(200, {
-      'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff',
-    }).end(this.#script.body);
+    res
+      .writeHead(200, {
+        'content-type': 'text/javascript; charset=utf-8',
+        'cache-control': 'no-cache',
+        'x-content-type-options': 'nosniff',
+      })
+      .end(this.#script.body);
   }
 }

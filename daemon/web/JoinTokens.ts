@@ -42,14 +42,19 @@ export class JoinTokens {
   }
 
   /** A new seat in the conference: its own participant id, valid for `ttlMs`. */
-  issue(o: { conferenceId: string; name: string; ttlMs: number; participantId?: string }): { token: string; claims: JoinClaims } {
+  issue(o: { conferenceId: string; name: string; ttlMs: number; participantId?: string }): {
+    token: string;
+    claims: JoinClaims;
+  } {
     const claims: JoinClaims = {
       conferenceId: o.conferenceId,
       name: o.name,
       participantId: o.participantId ?? `web-${randomBytes(3).toString('hex')}`,
       expiresAt: this.#clock.now() + o.ttlMs,
     };
-    const body = b64(JSON.stringify({ v: 1, c: claims.conferenceId, n: claims.name, p: claims.participantId, e: claims.expiresAt }));
+    const body = b64(
+      JSON.stringify({ v: 1, c: claims.conferenceId, n: claims.name, p: claims.participantId, e: claims.expiresAt }),
+    );
     return { token: `${body}.${this.#sign(body)}`, claims };
   }
 
@@ -57,14 +62,18 @@ export class JoinTokens {
   verify(token: string | null | undefined): JoinClaims {
     if (!token) throw new VcError('TOKEN_INVALID', 'this link has no invitation token');
     const dot = token.indexOf('.');
-    if (token.length > MAX_TOKEN_CHARS || dot <= 0) throw new VcError('TOKEN_INVALID', 'the invitation token is malformed');
+    if (token.length > MAX_TOKEN_CHARS || dot <= 0)
+      throw new VcError('TOKEN_INVALID', 'the invitation token is malformed');
     const body = token.slice(0, dot);
     // compare the signature as text, not decoded: base64 has several spellings of one byte string
     // (padding, the standard alphabet, stray bits in the last character), and only ours is genuine
     const given = Buffer.from(token.slice(dot + 1), 'utf8');
     const want = Buffer.from(this.#sign(body), 'utf8');
     if (given.length !== want.length || !timingSafeEqual(given, want)) {
-      throw new VcError('TOKEN_INVALID', 'the invitation token is not genuine (it was altered or not made by this bridge)');
+      throw new VcError(
+        'TOKEN_INVALID',
+        'the invitation token is not genuine (it was altered or not made by this bridge)',
+      );
     }
     let raw: unknown;
     try {
@@ -74,12 +83,20 @@ export class JoinTokens {
       throw new VcError('TOKEN_INVALID', 'the invitation token cannot be read', undefined, { cause: err });
     }
     const c = raw as { v?: unknown; c?: unknown; n?: unknown; p?: unknown; e?: unknown };
-    if (c.v !== 1 || typeof c.c !== 'string' || typeof c.n !== 'string' || typeof c.p !== 'string' || typeof c.e !== 'number') {
+    if (
+      c.v !== 1 ||
+      typeof c.c !== 'string' ||
+      typeof c.n !== 'string' ||
+      typeof c.p !== 'string' ||
+      typeof c.e !== 'number'
+    ) {
       throw new VcError('TOKEN_INVALID', 'the invitation token has an unknown format');
     }
     const claims: JoinClaims = { conferenceId: c.c, name: c.n, participantId: c.p, expiresAt: c.e };
     if (this.#clock.now() >= claims.expiresAt) {
-      throw new VcError('TOKEN_EXPIRED', `this invitation expired at ${new Date(claims.expiresAt).toISOString()}`, { claims });
+      throw new VcError('TOKEN_EXPIRED', `this invitation expired at ${new Date(claims.expiresAt).toISOString()}`, {
+        claims,
+      });
     }
     return claims;
   }

@@ -3,7 +3,16 @@
 // every other participant's streams, and draws them (pageView.ts). A lost connection is retried with
 // a growing pause; the codes in FINAL_CLOSE_CODES (bad link, removed, meeting over) end it.
 import { Device, type types } from 'mediasoup-client';
-import { FINAL_CLOSE_CODES, JOIN_CLOSE, PING_DEAD_S, type ClientMessage, type ConsumerInfo, type Requests, type ServerMessage, type Welcome } from './signalling.js';
+import {
+  FINAL_CLOSE_CODES,
+  JOIN_CLOSE,
+  PING_DEAD_S,
+  type ClientMessage,
+  type ConsumerInfo,
+  type Requests,
+  type ServerMessage,
+  type Welcome,
+} from './signalling.js';
 import { refusalKindOfCode, refusalWords, type Words } from './messages.js';
 import { PageView } from './pageView.js';
 
@@ -36,22 +45,35 @@ const CONNECTED: Words = { zh: '已连接', en: 'Connected' };
 
 async function takeLocalMedia(): Promise<MediaStream | null> {
   if (!navigator.mediaDevices?.getUserMedia) {
-    view.notice({ zh: '此页面不是安全连接（需要 HTTPS），无法使用摄像头和麦克风，只能观看。', en: 'Not a secure (HTTPS) page: no camera or microphone, watching only.' });
+    view.notice({
+      zh: '此页面不是安全连接（需要 HTTPS），无法使用摄像头和麦克风，只能观看。',
+      en: 'Not a secure (HTTPS) page: no camera or microphone, watching only.',
+    });
     return null;
   }
   const video = { width: { ideal: 640 }, height: { ideal: 480 }, frameRate: { ideal: 15, max: 25 } };
-  for (const c of [{ audio: true, video }, { audio: true, video: false }] as MediaStreamConstraints[]) {
+  for (const c of [
+    { audio: true, video },
+    { audio: true, video: false },
+  ] as MediaStreamConstraints[]) {
     try {
       return await navigator.mediaDevices.getUserMedia(c);
     } catch (err) {
       console.warn('getUserMedia failed', c, err);
     }
   }
-  view.notice({ zh: '无法使用摄像头和麦克风（未授权或不存在），只能观看。', en: 'No camera or microphone (not allowed or not present): watching only.' });
+  view.notice({
+    zh: '无法使用摄像头和麦克风（未授权或不存在），只能观看。',
+    en: 'No camera or microphone (not allowed or not present): watching only.',
+  });
   return null;
 }
 
-function request<M extends keyof Requests>(s: Session, method: M, params: Requests[M]['params']): Promise<Requests[M]['result']> {
+function request<M extends keyof Requests>(
+  s: Session,
+  method: M,
+  params: Requests[M]['params'],
+): Promise<Requests[M]['result']> {
   return new Promise((resolve, reject) => {
     if (s.over || s.ws.readyState !== WebSocket.OPEN) return reject(new Error('not connected'));
     const id = s.nextId++;
@@ -65,7 +87,15 @@ function connect(): void {
   view.status('warn', attempt > 1 ? { zh: '正在重新连接…', en: 'Reconnecting…' } : CONNECTING);
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
   const ws = new WebSocket(`${scheme}://${location.host}/join/ws?t=${encodeURIComponent(token)}`);
-  const s: Session = { ws, producers: new Map(), consumers: new Map(), pending: new Map(), nextId: 1, lastMessageAt: Date.now(), over: false };
+  const s: Session = {
+    ws,
+    producers: new Map(),
+    consumers: new Map(),
+    pending: new Map(),
+    nextId: 1,
+    lastMessageAt: Date.now(),
+    over: false,
+  };
   session = s;
   ws.onmessage = (ev) => {
     s.lastMessageAt = Date.now();
@@ -94,16 +124,20 @@ async function onMessage(s: Session, m: ServerMessage): Promise<void> {
     return;
   }
   switch (m.method) {
-    case 'welcome': return setup(s, m.params);
-    case 'consumer': return consume(s, m.params);
-    case 'consumerClosed': return dropConsumer(s, m.params.consumerId);
+    case 'welcome':
+      return setup(s, m.params);
+    case 'consumer':
+      return consume(s, m.params);
+    case 'consumerClosed':
+      return dropConsumer(s, m.params.consumerId);
     case 'roster':
       if (handRaised !== m.params.handRaised) {
         handRaised = m.params.handRaised;
         view.handButton(handRaised, toggleHand);
       }
       return view.roster(m.params);
-    case 'ping': return;
+    case 'ping':
+      return;
   }
 }
 
@@ -134,13 +168,25 @@ async function setup(s: Session, w: Welcome): Promise<void> {
   const audio = local?.getAudioTracks()[0];
   const video = local?.getVideoTracks()[0];
   if (audio && device.canProduce('audio')) {
-    const p = await send.produce({ track: audio, stopTracks: false, codecOptions: { opusStereo: false, opusDtx: false, opusFec: true } });
+    const p = await send.produce({
+      track: audio,
+      stopTracks: false,
+      codecOptions: { opusStereo: false, opusDtx: false, opusFec: true },
+    });
     if (selfMuted) p.pause();
     s.producers.set('audio', p);
   }
   if (video && device.canProduce('video')) {
     const codec = pickCodec(device, w.videoCodec);
-    s.producers.set('video', await send.produce({ track: video, stopTracks: false, encodings: [{ maxBitrate: 800_000 }], ...(codec ? { codec } : {}) }));
+    s.producers.set(
+      'video',
+      await send.produce({
+        track: video,
+        stopTracks: false,
+        encodings: [{ maxBitrate: 800_000 }],
+        ...(codec ? { codec } : {}),
+      }),
+    );
   }
   await request(s, 'ready', { rtpCapabilities: device.rtpCapabilities });
   if (!audio && !video) view.status('ok', CONNECTED);
@@ -150,16 +196,25 @@ async function setup(s: Session, w: Welcome): Promise<void> {
 function pickCodec(device: Device, want: Welcome['videoCodec']): types.RtpCodecCapability | undefined {
   if (!want) return undefined;
   const p = (c: { parameters?: Record<string, unknown> }, k: string): string => String(c.parameters?.[k] ?? '');
-  const found = device.rtpCapabilities.codecs?.find((c) => c.mimeType.toLowerCase() === want.mimeType.toLowerCase() &&
-    (!want.mimeType.toLowerCase().endsWith('h264') || (p(c, 'packetization-mode') === p(want, 'packetization-mode') &&
-      p(c, 'profile-level-id').toLowerCase() === p(want, 'profile-level-id').toLowerCase())));
-  if (!found) console.warn('this browser cannot send the rooms\' video codec; sending its default', want);
+  const found = device.rtpCapabilities.codecs?.find(
+    (c) =>
+      c.mimeType.toLowerCase() === want.mimeType.toLowerCase() &&
+      (!want.mimeType.toLowerCase().endsWith('h264') ||
+        (p(c, 'packetization-mode') === p(want, 'packetization-mode') &&
+          p(c, 'profile-level-id').toLowerCase() === p(want, 'profile-level-id').toLowerCase())),
+  );
+  if (!found) console.warn("this browser cannot send the rooms' video codec; sending its default", want);
   return found;
 }
 
 async function consume(s: Session, c: ConsumerInfo): Promise<void> {
   if (!s.recv) return;
-  const consumer = await s.recv.consume({ id: c.consumerId, producerId: c.producerId, kind: c.kind, rtpParameters: c.rtpParameters });
+  const consumer = await s.recv.consume({
+    id: c.consumerId,
+    producerId: c.producerId,
+    kind: c.kind,
+    rtpParameters: c.rtpParameters,
+  });
   if (s.over) return;
   s.consumers.set(c.consumerId, { consumer, sourceId: c.sourceId });
   if (c.kind === 'video') view.addVideo(c.sourceId, consumer.track);
@@ -202,9 +257,22 @@ function ended(s: Session, code: number, reason: string): void {
   }
   // the first retry comes quickly, then less and less often
   const n = Math.min(Math.max(0, attempt - 1), 4);
-  const waitMs = code === JOIN_CLOSE.RATE_LIMITED ? 20_000 : code === JOIN_CLOSE.RESTART ? 500 * 2 ** n : Math.min(10_000, 1000 * 2 ** n);
+  const waitMs =
+    code === JOIN_CLOSE.RATE_LIMITED
+      ? 20_000
+      : code === JOIN_CLOSE.RESTART
+        ? 500 * 2 ** n
+        : Math.min(10_000, 1000 * 2 ** n);
   console.info(`connection closed (${code} ${reason}); trying again in ${waitMs} ms`);
-  view.status('warn', kind ? refusalWords(kind) : { zh: `连接中断，${Math.round(waitMs / 1000)} 秒后重连`, en: `Connection lost; retrying in ${Math.round(waitMs / 1000)} s` });
+  view.status(
+    'warn',
+    kind
+      ? refusalWords(kind)
+      : {
+          zh: `连接中断，${Math.round(waitMs / 1000)} 秒后重连`,
+          en: `Connection lost; retrying in ${Math.round(waitMs / 1000)} s`,
+        },
+  );
   window.setTimeout(connect, waitMs);
 }
 
@@ -229,7 +297,13 @@ function toggleHand(): void {
 }
 
 /** Figures for tests and benchmarks: what each stream received. */
-interface StreamStats { sourceId: string; kind: string; bytesReceived: number; framesDecoded: number; packetsLost: number }
+interface StreamStats {
+  sourceId: string;
+  kind: string;
+  bytesReceived: number;
+  framesDecoded: number;
+  packetsLost: number;
+}
 
 async function stats(): Promise<StreamStats[]> {
   const out: StreamStats[] = [];
@@ -237,7 +311,13 @@ async function stats(): Promise<StreamStats[]> {
     const report = await consumer.getStats();
     report.forEach((r: { type: string; bytesReceived?: number; framesDecoded?: number; packetsLost?: number }) => {
       if (r.type !== 'inbound-rtp') return;
-      out.push({ sourceId, kind: consumer.kind, bytesReceived: r.bytesReceived ?? 0, framesDecoded: r.framesDecoded ?? 0, packetsLost: r.packetsLost ?? 0 });
+      out.push({
+        sourceId,
+        kind: consumer.kind,
+        bytesReceived: r.bytesReceived ?? 0,
+        framesDecoded: r.framesDecoded ?? 0,
+        packetsLost: r.packetsLost ?? 0,
+      });
     });
   }
   return out;
@@ -247,7 +327,14 @@ declare global {
   interface Window {
     vcbridge: {
       stats: typeof stats;
-      state(): { connected: boolean; joinedOnce: boolean; attempt: number; stage: string | null; firstFrameAt: number | null; producing: string[] };
+      state(): {
+        connected: boolean;
+        joinedOnce: boolean;
+        attempt: number;
+        stage: string | null;
+        firstFrameAt: number | null;
+        producing: string[];
+      };
     };
   }
 }
@@ -256,7 +343,10 @@ window.vcbridge = {
   stats,
   state: () => ({
     connected: Boolean(session && !session.over && session.ws.readyState === WebSocket.OPEN),
-    joinedOnce, attempt, stage: view.stageSource, firstFrameAt: view.firstFrameAt,
+    joinedOnce,
+    attempt,
+    stage: view.stageSource,
+    firstFrameAt: view.firstFrameAt,
     producing: [...(session?.producers.keys() ?? [])],
   }),
 };

@@ -11,7 +11,12 @@ const $ = <T extends HTMLElement>(id: string): T => {
 
 const label = (n: { zh: string; en: string }): string => (n.zh === n.en ? n.zh : `${n.zh} ${n.en}`);
 
-interface Tile { el: HTMLDivElement; video: HTMLVideoElement; caption: HTMLSpanElement; placeholder: HTMLDivElement }
+interface Tile {
+  el: HTMLDivElement;
+  video: HTMLVideoElement;
+  caption: HTMLSpanElement;
+  placeholder: HTMLDivElement;
+}
 
 export class PageView {
   readonly #tiles = new Map<string, Tile>();
@@ -121,7 +126,14 @@ export class PageView {
     if (!floor) info.textContent = '';
     else if (floor.id === this.#self) info.textContent = '您正在发言 You have the floor';
     else info.textContent = `发言：${label(floor.name)} · Floor: ${floor.name.en}`;
-    this.notice(r.mutedByBridge ? { zh: '会议已将您静音（主持人或点名发言模式），对方听不到您', en: 'Muted by the meeting (operator or roll call): the others cannot hear you' } : null);
+    this.notice(
+      r.mutedByBridge
+        ? {
+            zh: '会议已将您静音（主持人或点名发言模式），对方听不到您',
+            en: 'Muted by the meeting (operator or roll call): the others cannot hear you',
+          }
+        : null,
+    );
     this.#draw();
   }
 
@@ -132,7 +144,8 @@ export class PageView {
 
   #pickStage(): string | null {
     const r = this.#roster;
-    const has = (id: string | null | undefined): id is string => Boolean(id && id !== this.#self && this.#videos.has(id));
+    const has = (id: string | null | undefined): id is string =>
+      Boolean(id && id !== this.#self && this.#videos.has(id));
     if (has(this.#pinned)) return this.#pinned;
     if (has(r?.view)) return r.view;
     if (has(r?.floor)) return r.floor;
@@ -143,7 +156,8 @@ export class PageView {
     const others: RosterEntry[] = (this.#roster?.participants ?? []).filter((p) => p.id !== this.#self);
     // sources we have streams for but the roster does not list yet still get a tile
     for (const id of this.#videos.keys()) {
-      if (!others.some((p) => p.id === id)) others.push({ id, name: { zh: id, en: id }, kind: '', state: 'connected', muted: false, hasFloor: false });
+      if (!others.some((p) => p.id === id))
+        others.push({ id, name: { zh: id, en: id }, kind: '', state: 'connected', muted: false, hasFloor: false });
     }
     for (const [id, t] of this.#tiles) {
       if (!others.some((p) => p.id === id)) {
@@ -175,7 +189,8 @@ export class PageView {
     const l = $('stageLabel');
     const who = others.find((p) => p.id === src);
     l.hidden = !who;
-    if (who) l.textContent = `${who.hasFloor ? '★ ' : ''}${label(who.name)}${this.#pinned === src ? ' · 已固定 pinned' : ''}`;
+    if (who)
+      l.textContent = `${who.hasFloor ? '★ ' : ''}${label(who.name)}${this.#pinned === src ? ' · 已固定 pinned' : ''}`;
   }
 
   #tile(id: string): Tile {
@@ -207,11 +222,19 @@ export class PageView {
   }
 
   #audioBlocked(): void {
-    this.notice({ zh: '浏览器阻止了自动播放声音：请点击页面任意处开启声音', en: 'The browser blocked sound: click anywhere on the page to hear the meeting' });
-    document.addEventListener('click', () => {
-      for (const a of this.#audios.values()) a.play().catch((err: unknown) => console.warn('audio still blocked', err));
-      this.notice(null);
-      this.onUnblockAudio?.();
-    }, { once: true });
+    this.notice({
+      zh: '浏览器阻止了自动播放声音：请点击页面任意处开启声音',
+      en: 'The browser blocked sound: click anywhere on the page to hear the meeting',
+    });
+    document.addEventListener(
+      'click',
+      () => {
+        for (const a of this.#audios.values())
+          a.play().catch((err: unknown) => console.warn('audio still blocked', err));
+        this.notice(null);
+        this.onUnblockAudio?.();
+      },
+      { once: true },
+    );
   }
 }

@@ -28,7 +28,11 @@ export const JOIN_CLOSE = {
 
 /** Codes after which the page must not reconnect by itself. */
 export const FINAL_CLOSE_CODES: readonly number[] = [
-  JOIN_CLOSE.TOKEN_INVALID, JOIN_CLOSE.TOKEN_EXPIRED, JOIN_CLOSE.REMOVED, JOIN_CLOSE.CONFERENCE_GONE, JOIN_CLOSE.REPLACED,
+  JOIN_CLOSE.TOKEN_INVALID,
+  JOIN_CLOSE.TOKEN_EXPIRED,
+  JOIN_CLOSE.REMOVED,
+  JOIN_CLOSE.CONFERENCE_GONE,
+  JOIN_CLOSE.REPLACED,
 ];
 
 export interface TransportInfo {
@@ -87,7 +91,10 @@ export interface Roster {
 
 export interface Requests {
   connectTransport: { params: { transportId: string; dtlsParameters: msc.DtlsParameters }; result: null };
-  produce: { params: { transportId: string; kind: 'audio' | 'video'; rtpParameters: msc.RtpParameters }; result: { id: string } };
+  produce: {
+    params: { transportId: string; kind: 'audio' | 'video'; rtpParameters: msc.RtpParameters };
+    result: { id: string };
+  };
   /** The page's device is loaded: start sending it the other participants' streams. */
   ready: { params: { rtpCapabilities: msc.RtpCapabilities }; result: null };
   /** The page has set a consumer up: start its RTP. */
@@ -109,7 +116,9 @@ export interface Notifications {
 }
 export type NotificationName = keyof Notifications;
 
-export type ClientMessage = { [M in RequestName]: { id: number; method: M; params: Requests[M]['params'] } }[RequestName];
+export type ClientMessage = {
+  [M in RequestName]: { id: number; method: M; params: Requests[M]['params'] };
+}[RequestName];
 export type ServerMessage =
   | { id: number; result: unknown }
   | { id: number; error: { code: string; message: string } }

@@ -39,16 +39,31 @@ export interface BrowserJoin {
 
 const DEFAULT_TTL_MINUTES = 240;
 // a display name is shown to every site: printable, short
-const Name = z.string().trim().min(1).max(40).regex(/^[^\p{Cc}\p{Cf}<>]+$/u, 'printable characters only, no < or >');
-const Invite = z.object({
-  id: z.string().min(1).max(64),
-  name: Name,
-  ttlMinutes: z.number().int().min(1).max(7 * 24 * 60).optional(),
-}).strict();
+const Name = z
+  .string()
+  .trim()
+  .min(1)
+  .max(40)
+  .regex(/^[^\p{Cc}\p{Cf}<>]+$/u, 'printable characters only, no < or >');
+const Invite = z
+  .object({
+    id: z.string().min(1).max(64),
+    name: Name,
+    ttlMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(7 * 24 * 60)
+      .optional(),
+  })
+  .strict();
 
 /** dist/web/page.js: beside the bundled daemon (dist/vcbridged.js) or from the sources (daemon/web/). */
 export function defaultPageScript(): string {
-  const candidates = [new URL('./web/page.js', import.meta.url), new URL('../../dist/web/page.js', import.meta.url)].map((u) => fileURLToPath(u));
+  const candidates = [
+    new URL('./web/page.js', import.meta.url),
+    new URL('../../dist/web/page.js', import.meta.url),
+  ].map((u) => fileURLToPath(u));
   return candidates.find((f) => existsSync(f)) ?? candidates[candidates.length - 1]!;
 }
 
@@ -64,7 +79,10 @@ export function startBrowserJoin(d: BrowserJoinDeps): BrowserJoin {
     conference: (id) => d.manager.get(id),
     listen: () => {
       const m = d.config().media;
-      return { ip: m.listenAddress, ...(m.announcedAddress !== m.listenAddress ? { announcedAddress: m.announcedAddress } : {}) };
+      return {
+        ip: m.listenAddress,
+        ...(m.announcedAddress !== m.listenAddress ? { announcedAddress: m.announcedAddress } : {}),
+      };
     },
     pageScript: d.pageScript ?? defaultPageScript(),
     log: d.log,
@@ -75,13 +93,18 @@ export function startBrowserJoin(d: BrowserJoinDeps): BrowserJoin {
 
   d.router.register('conference.invite', Invite, (p, caller): ConferenceInviteResult => {
     const conf = d.manager.get(p.id);
-    if (!conf.live) throw new VcError('CONFERENCE_ENDED', `conference ${p.id} is ${conf.phase}; invite to a running one`);
+    if (!conf.live)
+      throw new VcError('CONFERENCE_ENDED', `conference ${p.id} is ${conf.phase}; invite to a running one`);
     const ttlMs = (p.ttlMinutes ?? DEFAULT_TTL_MINUTES) * 60_000;
     let issued = tokens.issue({ conferenceId: conf.id, name: p.name, ttlMs });
     // a configured site's id is never a browser's
-    while (conf.endpointIds.includes(issued.claims.participantId)) issued = tokens.issue({ conferenceId: conf.id, name: p.name, ttlMs });
+    while (conf.endpointIds.includes(issued.claims.participantId))
+      issued = tokens.issue({ conferenceId: conf.id, name: p.name, ttlMs });
     const expiresAt = new Date(issued.claims.expiresAt).toISOString();
-    d.manager.notice(conf.id, `${caller.name} invited ${p.name} (${issued.claims.participantId}) to join from a browser; the link works until ${expiresAt}`);
+    d.manager.notice(
+      conf.id,
+      `${caller.name} invited ${p.name} (${issued.claims.participantId}) to join from a browser; the link works until ${expiresAt}`,
+    );
     return {
       url: `${joinBase(d.config(), d.api.url)}/join?t=${issued.token}`,
       expiresAt,

@@ -7,8 +7,18 @@ import { translator } from '../../cli/ui/i18n/translate.js';
 
 const t = translator('en');
 const detail: EndpointDetail = {
-  id: 'xiaoguan', name: { zh: '小关镇', en: 'Xiaoguan' }, kind: 'town', uri: 'sip:xiaoguan@127.0.1.3:5060', transport: 'udp', groups: [],
-  state: 'reachable', rttMs: 12, since: null, registration: 'none', uptime: { last24h: 1, last7d: 1 }, transitions: [],
+  id: 'xiaoguan',
+  name: { zh: '小关镇', en: 'Xiaoguan' },
+  kind: 'town',
+  uri: 'sip:xiaoguan@127.0.1.3:5060',
+  transport: 'udp',
+  groups: [],
+  state: 'reachable',
+  rttMs: 12,
+  since: null,
+  registration: 'none',
+  uptime: { last24h: 1, last7d: 1 },
+  transitions: [],
 };
 
 /** A daemon stand-in answering per method: a value, or an error with the daemon's code. */
@@ -33,19 +43,32 @@ async function diagnose(a: ConsoleApi): Promise<{ final: Diagnosis; updates: Dia
 }
 
 const okCheck: EndpointCheckResult = {
-  id: 'xiaoguan', uri: detail.uri, verdict: 'ok',
-  probes: [{ transport: 'udp', ok: true, status: 200, reason: 'OK', rttMs: 4, server: 'baresip v3' }, { transport: 'tcp', ok: false, error: 'refused', likelyCause: 'nothing listens on TCP' }],
+  id: 'xiaoguan',
+  uri: detail.uri,
+  verdict: 'ok',
+  probes: [
+    { transport: 'udp', ok: true, status: 200, reason: 'OK', rttMs: 4, server: 'baresip v3' },
+    { transport: 'tcp', ok: false, error: 'refused', likelyCause: 'nothing listens on TCP' },
+  ],
 };
 
 describe('technician diagnosis', () => {
   it('reads host and port from SIP URIs', () => {
-    expect(uriAddress('sip:xg@127.0.1.3:5070;transport=tcp', 'tcp')).toEqual({ host: '127.0.1.3', port: 5070, literal: true });
+    expect(uriAddress('sip:xg@127.0.1.3:5070;transport=tcp', 'tcp')).toEqual({
+      host: '127.0.1.3',
+      port: 5070,
+      literal: true,
+    });
     expect(uriAddress('sips:room@hall.example', 'tls')).toEqual({ host: 'hall.example', port: 5061, literal: false });
     expect(uriAddress('mailto:x', 'udp')).toBeNull();
   });
 
   it('runs the steps in order, each shown running before its result, and ends working', async () => {
-    const call: DiagnoseCallResult = { call: { ok: true, status: 200, setupMs: 180, audioCodec: 'PCMA' }, media: { packetsSent: 150, packetsReceived: 149, lossPct: 0.7, jitterMs: 4 }, verdict: 'ok' };
+    const call: DiagnoseCallResult = {
+      call: { ok: true, status: 200, setupMs: 180, audioCodec: 'PCMA' },
+      media: { packetsSent: 150, packetsReceived: 149, lossPct: 0.7, jitterMs: 4 },
+      verdict: 'ok',
+    };
     const a = api({ 'endpoint.show': detail, 'endpoint.check': okCheck, 'endpoint.diagnose': call });
     const { final, updates } = await diagnose(a);
     expect(a.calls).toEqual(['endpoint.show', 'endpoint.check', 'endpoint.diagnose']);
@@ -53,7 +76,12 @@ describe('technician diagnosis', () => {
     expect(updates[0]?.steps.map((s) => s.state)).toEqual(['running', 'pending', 'pending', 'pending', 'pending']);
     expect(updates.some((u) => u.steps.find((s) => s.id === 'call')?.state === 'running')).toBe(true);
     expect(final.steps.map((s) => [s.id, s.state])).toEqual([
-      ['config', 'ok'], ['address', 'ok'], ['options:udp', 'ok'], ['options:tcp', 'warn'], ['call', 'ok'], ['media', 'ok'],
+      ['config', 'ok'],
+      ['address', 'ok'],
+      ['options:udp', 'ok'],
+      ['options:tcp', 'warn'],
+      ['call', 'ok'],
+      ['media', 'ok'],
     ]);
     expect(final.steps.find((s) => s.id === 'options:udp')?.detail).toBe('200 OK in 4 ms · baresip v3');
     expect(final.steps.find((s) => s.id === 'media')?.detail).toContain('sent 150 / received 149');
@@ -62,13 +90,22 @@ describe('technician diagnosis', () => {
   });
 
   it('stops after OPTIONS when the endpoint does not answer, with the likely cause', async () => {
-    const check: EndpointCheckResult = { id: 'xiaoguan', uri: detail.uri, verdict: 'failed', likelyCause: 'host down or a firewall drops SIP', probes: [{ transport: 'udp', ok: false, error: 'timeout' }] };
+    const check: EndpointCheckResult = {
+      id: 'xiaoguan',
+      uri: detail.uri,
+      verdict: 'failed',
+      likelyCause: 'host down or a firewall drops SIP',
+      probes: [{ transport: 'udp', ok: false, error: 'timeout' }],
+    };
     const a = api({ 'endpoint.show': detail, 'endpoint.check': check });
     const { final } = await diagnose(a);
     expect(a.calls).not.toContain('endpoint.diagnose');
     expect(final.verdict).toBe('failed');
     expect(final.likelyCause).toBe('host down or a firewall drops SIP');
-    expect(final.steps.find((s) => s.id === 'call')).toMatchObject({ state: 'skipped', detail: 'skipped: the endpoint does not answer OPTIONS' });
+    expect(final.steps.find((s) => s.id === 'call')).toMatchObject({
+      state: 'skipped',
+      detail: 'skipped: the endpoint does not answer OPTIONS',
+    });
   });
 
   it('fails at the first step for an endpoint not in the config', async () => {
@@ -79,12 +116,25 @@ describe('technician diagnosis', () => {
 
   it('says which method the daemon lacks instead of failing the endpoint', async () => {
     const { final } = await diagnose(api({ 'endpoint.show': detail, 'endpoint.check': okCheck }));
-    expect(final.steps.find((s) => s.id === 'call')).toMatchObject({ state: 'skipped', detail: 'the daemon does not offer endpoint.diagnose yet' });
+    expect(final.steps.find((s) => s.id === 'call')).toMatchObject({
+      state: 'skipped',
+      detail: 'the daemon does not offer endpoint.diagnose yet',
+    });
   });
 
   it('fails the media step when packets flowed one way only', async () => {
-    const call: DiagnoseCallResult = { call: { ok: true, setupMs: 200 }, media: { packetsSent: 150, packetsReceived: 0, lossPct: null, jitterMs: null }, likelyCause: 'no RTP from the room: NAT or firewall' };
-    const { final } = await diagnose(api({ 'endpoint.show': detail, 'endpoint.check': { ...okCheck, probes: [okCheck.probes[0]!] }, 'endpoint.diagnose': call }));
+    const call: DiagnoseCallResult = {
+      call: { ok: true, setupMs: 200 },
+      media: { packetsSent: 150, packetsReceived: 0, lossPct: null, jitterMs: null },
+      likelyCause: 'no RTP from the room: NAT or firewall',
+    };
+    const { final } = await diagnose(
+      api({
+        'endpoint.show': detail,
+        'endpoint.check': { ...okCheck, probes: [okCheck.probes[0]!] },
+        'endpoint.diagnose': call,
+      }),
+    );
     expect(final.steps.find((s) => s.id === 'media')?.state).toBe('fail');
     expect(final.verdict).toBe('failed');
     expect(final.likelyCause).toBe('no RTP from the room: NAT or firewall');

@@ -5,17 +5,37 @@ import { translator } from '../../cli/ui/i18n/translate.js';
 
 const t = translator('en');
 const ep = (id: string, kind: EndpointView['kind'], groups: string[] = []): EndpointView => ({
-  id, name: { zh: id, en: id }, kind, uri: `sip:${id}@127.0.1.1`, transport: 'udp', groups, state: 'reachable', rttMs: 1, since: null, registration: 'none',
+  id,
+  name: { zh: id, en: id },
+  kind,
+  uri: `sip:${id}@127.0.1.1`,
+  transport: 'udp',
+  groups,
+  state: 'reachable',
+  rttMs: 1,
+  since: null,
+  registration: 'none',
 });
-const endpoints = [ep('zhengzhou', 'upstream'), ep('xiaoguan', 'town', ['towns']), ep('mihe', 'town', ['towns']), ep('jiaoyu', 'bureau', ['bureaus'])];
+const endpoints = [
+  ep('zhengzhou', 'upstream'),
+  ep('xiaoguan', 'town', ['towns']),
+  ep('mihe', 'town', ['towns']),
+  ep('jiaoyu', 'bureau', ['bureaus']),
+];
 const now = Date.parse('2026-12-01T00:00:00Z');
 const ctx = { endpoints, timezone: 'Asia/Shanghai', now };
 
 describe('booking form validation', () => {
   it('reads a wall-clock time in the site timezone, across a DST change too', () => {
-    expect(new Date(parseLocalTime('2026-12-07 09:00', 'Asia/Shanghai')!).toISOString()).toBe('2026-12-07T01:00:00.000Z');
-    expect(new Date(parseLocalTime('2026-03-30 09:00', 'Europe/Berlin')!).toISOString()).toBe('2026-03-30T07:00:00.000Z');
-    expect(new Date(parseLocalTime('2026-03-27 09:00', 'Europe/Berlin')!).toISOString()).toBe('2026-03-27T08:00:00.000Z');
+    expect(new Date(parseLocalTime('2026-12-07 09:00', 'Asia/Shanghai')!).toISOString()).toBe(
+      '2026-12-07T01:00:00.000Z',
+    );
+    expect(new Date(parseLocalTime('2026-03-30 09:00', 'Europe/Berlin')!).toISOString()).toBe(
+      '2026-03-30T07:00:00.000Z',
+    );
+    expect(new Date(parseLocalTime('2026-03-27 09:00', 'Europe/Berlin')!).toISOString()).toBe(
+      '2026-03-27T08:00:00.000Z',
+    );
     expect(parseLocalTime('2026-02-30 09:00', 'Asia/Shanghai')).toBeUndefined();
     expect(parseLocalTime('next monday', 'Asia/Shanghai')).toBeUndefined();
   });
@@ -34,7 +54,19 @@ describe('booking form validation', () => {
   });
 
   it('reports every wrong field at once', () => {
-    const r = validateForm({ ...emptyForm, start: '2026-11-30 09:00', duration: '0m', sites: 'towns,nowhere', upstream: 'xiaoguan', chair: 'ghost', repeat: 'FREQ=HOURLY' }, ctx, t);
+    const r = validateForm(
+      {
+        ...emptyForm,
+        start: '2026-11-30 09:00',
+        duration: '0m',
+        sites: 'towns,nowhere',
+        upstream: 'xiaoguan',
+        chair: 'ghost',
+        repeat: 'FREQ=HOURLY',
+      },
+      ctx,
+      t,
+    );
     expect(r.params).toBeUndefined();
     expect(r.errors).toEqual({
       title: 'required',
@@ -48,11 +80,28 @@ describe('booking form validation', () => {
   });
 
   it('builds the schedule.add parameters from a valid form', () => {
-    const r = validateForm({ title: ' 周一例会 ', start: '2026-12-07 09:00', duration: '1h30m', sites: 'towns', repeat: 'FREQ=WEEKLY;BYDAY=MO', upstream: 'zhengzhou', chair: '' }, ctx, t);
+    const r = validateForm(
+      {
+        title: ' 周一例会 ',
+        start: '2026-12-07 09:00',
+        duration: '1h30m',
+        sites: 'towns',
+        repeat: 'FREQ=WEEKLY;BYDAY=MO',
+        upstream: 'zhengzhou',
+        chair: '',
+      },
+      ctx,
+      t,
+    );
     expect(r.errors).toEqual({});
     expect(r.params).toEqual({
-      title: '周一例会', start: '2026-12-07T01:00:00.000Z', durationMinutes: 90, timezone: 'Asia/Shanghai',
-      endpoints: ['xiaoguan', 'mihe'], rrule: 'FREQ=WEEKLY;BYDAY=MO', upstream: 'zhengzhou',
+      title: '周一例会',
+      start: '2026-12-07T01:00:00.000Z',
+      durationMinutes: 90,
+      timezone: 'Asia/Shanghai',
+      endpoints: ['xiaoguan', 'mihe'],
+      rrule: 'FREQ=WEEKLY;BYDAY=MO',
+      upstream: 'zhengzhou',
     });
   });
 });

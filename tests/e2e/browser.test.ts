@@ -44,17 +44,29 @@ const room = (id: RoomId): BaresipRoom => rooms.get(id)!;
 
 function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI_JS, '--url', bridge.url, '--token', BRIDGE_TOKEN, ...args], { timeout: 20_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [CLI_JS, '--url', bridge.url, '--token', BRIDGE_TOKEN, ...args],
+      { timeout: 20_000 },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
-const participant = (id: string): ParticipantView | undefined => bridge.manager.show(conf.id).participants.find((p) => p.endpointId === id);
+const participant = (id: string): ParticipantView | undefined =>
+  bridge.manager.show(conf.id).participants.find((p) => p.endpointId === id);
 
-interface StreamStats { sourceId: string; kind: string; bytesReceived: number; framesDecoded: number }
+interface StreamStats {
+  sourceId: string;
+  kind: string;
+  bytesReceived: number;
+  framesDecoded: number;
+}
 const pageStats = (): Promise<StreamStats[]> => page.evaluate(() => window.vcbridge.stats());
-const received = (s: StreamStats[], sourceId: string, kind: string): StreamStats | undefined => s.find((x) => x.sourceId === sourceId && x.kind === kind);
+const received = (s: StreamStats[], sourceId: string, kind: string): StreamStats | undefined =>
+  s.find((x) => x.sourceId === sourceId && x.kind === kind);
 
 /** Level (dB) of `hz` in what a room recorded over the next `ms`. */
 async function roomHears(id: RoomId, hz: number, ms = 1200): Promise<number> {
@@ -78,16 +90,51 @@ const tokenOf = (url: string): string => new URL(url).searchParams.get('t')!;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'vcb-browser-'));
   const pageScript = join(dir, 'page.js');
-  await build({ entryPoints: [join(ROOT, 'daemon/web/page.ts')], bundle: true, format: 'esm', platform: 'browser', target: 'chrome110', outfile: pageScript, logLevel: 'warning' });
-  for (const r of ROOMS) rooms.set(r.id, await BaresipRoom.start({ name: r.id, toneHz: r.toneHz, video: 'H264', color: r.color, audioCodecs: [r.codec] }));
-  bridge = await startBridge({
-    rtpTimeoutMs: 5000, log,
-    endpoints: ROOMS.map((r) => ({ id: r.id, name: { zh: r.id, en: r.id }, kind: 'town', uri: room(r.id).uri, groups: ['towns'], codecs: { audio: [r.codec], video: ['H264'] } })),
+  await build({
+    entryPoints: [join(ROOT, 'daemon/web/page.ts')],
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'chrome110',
+    outfile: pageScript,
+    logLevel: 'warning',
   });
-  web = startBrowserJoin({ router: bridge.router, api: bridge.api, manager: bridge.manager, kv: bridge.store.kv, config: () => bridge.config, log, pageScript });
+  for (const r of ROOMS)
+    rooms.set(
+      r.id,
+      await BaresipRoom.start({ name: r.id, toneHz: r.toneHz, video: 'H264', color: r.color, audioCodecs: [r.codec] }),
+    );
+  bridge = await startBridge({
+    rtpTimeoutMs: 5000,
+    log,
+    endpoints: ROOMS.map((r) => ({
+      id: r.id,
+      name: { zh: r.id, en: r.id },
+      kind: 'town',
+      uri: room(r.id).uri,
+      groups: ['towns'],
+      codecs: { audio: [r.codec], video: ['H264'] },
+    })),
+  });
+  web = startBrowserJoin({
+    router: bridge.router,
+    api: bridge.api,
+    manager: bridge.manager,
+    kv: bridge.store.kv,
+    config: () => bridge.config,
+    log,
+    pageScript,
+  });
   chrome = await ChromiumPeer.launch({ toneHz: BROWSER_HZ, color: 'magenta' });
-  conf = await bridge.manager.start({ title: '周例会', endpoints: ROOMS.map((r) => r.id), chair: 'mihe', mode: 'voice' }, 'test');
-  await until('both rooms connected', () => bridge.manager.show(conf.id).participants.every((p) => p.state === 'connected'), 15_000);
+  conf = await bridge.manager.start(
+    { title: '周例会', endpoints: ROOMS.map((r) => r.id), chair: 'mihe', mode: 'voice' },
+    'test',
+  );
+  await until(
+    'both rooms connected',
+    () => bridge.manager.show(conf.id).participants.every((p) => p.state === 'connected'),
+    15_000,
+  );
 }, 40_000);
 
 afterAll(async () => {
@@ -107,7 +154,9 @@ describe('a browser participant in a conference of two baresip rooms', () => {
     expect(Date.parse(invite.expiresAt) - Date.now()).toBeGreaterThan(119 * 60_000);
     const good = tokenOf(invite.url);
     const [body, sig] = good.split('.') as [string, string];
-    const altered = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(body, 'base64url').toString()), c: 'another-conference' })).toString('base64url');
+    const altered = Buffer.from(
+      JSON.stringify({ ...JSON.parse(Buffer.from(body, 'base64url').toString()), c: 'another-conference' }),
+    ).toString('base64url');
     const refused = {
       forged: `${body}.${sig.slice(0, -2)}${sig.endsWith('AA') ? 'BB' : 'AA'}`,
       altered: `${altered}.${sig}`,
@@ -116,10 +165,18 @@ describe('a browser participant in a conference of two baresip rooms', () => {
       missing: '',
     };
     const words: Record<keyof typeof refused, RegExp> = {
-      forged: /邀请链接无效[\s\S]*not valid/, altered: /邀请链接无效/, expired: /已过期[\s\S]*expired/, otherConference: /会议已结束[\s\S]*not running/, missing: /邀请链接无效/,
+      forged: /邀请链接无效[\s\S]*not valid/,
+      altered: /邀请链接无效/,
+      expired: /已过期[\s\S]*expired/,
+      otherConference: /会议已结束[\s\S]*not running/,
+      missing: /邀请链接无效/,
     };
     const codes: Record<keyof typeof refused, number> = {
-      forged: JOIN_CLOSE.TOKEN_INVALID, altered: JOIN_CLOSE.TOKEN_INVALID, expired: JOIN_CLOSE.TOKEN_EXPIRED, otherConference: JOIN_CLOSE.CONFERENCE_GONE, missing: JOIN_CLOSE.TOKEN_INVALID,
+      forged: JOIN_CLOSE.TOKEN_INVALID,
+      altered: JOIN_CLOSE.TOKEN_INVALID,
+      expired: JOIN_CLOSE.TOKEN_EXPIRED,
+      otherConference: JOIN_CLOSE.CONFERENCE_GONE,
+      missing: JOIN_CLOSE.TOKEN_INVALID,
     };
     const base = invite.url.slice(0, invite.url.indexOf('/join'));
     for (const [k, t] of Object.entries(refused) as [keyof typeof refused, string][]) {
@@ -133,20 +190,25 @@ describe('a browser participant in a conference of two baresip rooms', () => {
     expect((await fetch(invite.url)).status).toBe(200);
   }, 20_000);
 
-  it('joins from the page: listed as a browser participant, and receives both rooms\' audio and video', async () => {
+  it("joins from the page: listed as a browser participant, and receives both rooms' audio and video", async () => {
     ({ page, logs: pageLogs } = await chrome.open(invite.url));
     await until('the page connected', () => page.evaluate(() => window.vcbridge.state().connected), 10_000);
-    await until('video decoded from both rooms', async () => {
-      const s = await pageStats();
-      return ROOMS.every((r) => (received(s, r.id, 'video')?.framesDecoded ?? 0) > 5);
-    }, 15_000).catch((err: Error) => {
+    await until(
+      'video decoded from both rooms',
+      async () => {
+        const s = await pageStats();
+        return ROOMS.every((r) => (received(s, r.id, 'video')?.framesDecoded ?? 0) > 5);
+      },
+      15_000,
+    ).catch((err: Error) => {
       throw new Error(`${err.message}\npage console:\n${pageLogs.join('\n')}`);
     });
     const before = await pageStats();
     await sleep(1500);
     const after = await pageStats();
     for (const r of ROOMS) {
-      const delta = (kind: string, k: 'bytesReceived' | 'framesDecoded'): number => received(after, r.id, kind)![k] - received(before, r.id, kind)![k];
+      const delta = (kind: string, k: 'bytesReceived' | 'framesDecoded'): number =>
+        received(after, r.id, kind)![k] - received(before, r.id, kind)![k];
       expect(delta('audio', 'bytesReceived'), `audio bytes from ${r.id}`).toBeGreaterThan(1000);
       // a solid colour compresses to a few bytes a frame: count frames, not bytes
       expect(delta('video', 'bytesReceived'), `video bytes from ${r.id}`).toBeGreaterThan(0);
@@ -157,25 +219,48 @@ describe('a browser participant in a conference of two baresip rooms', () => {
     const me = shown.participants.find((p) => p.endpointId === invite.participantId);
     expect(me).toMatchObject({ kind: 'browser', state: 'connected', name: { zh: '教育局' } });
     expect(ROOMS.map((r) => r.id)).toContain(me!.viewing);
-    await until('the page shows big what the conference chose for it', () => page.evaluate(() => window.vcbridge.state().stage).then((s) => s === participant(invite.participantId)?.viewing), 3000);
+    await until(
+      'the page shows big what the conference chose for it',
+      () =>
+        page
+          .evaluate(() => window.vcbridge.state().stage)
+          .then((s) => s === participant(invite.participantId)?.viewing),
+      3000,
+    );
   }, 40_000);
 
-  it('the page\'s 申请发言 button raises the browser\'s hand in the meeting', async () => {
+  it("the page's 申请发言 button raises the browser's hand in the meeting", async () => {
     expect(await page.textContent('#hand')).toMatch(/申请发言/);
     await page.click('#hand');
-    await until('the hand is up', () => (bridge.manager.show(conf.id).hands ?? []).some((h) => h.endpointId === invite.participantId && h.via === 'browser'), 5000);
+    await until(
+      'the hand is up',
+      () =>
+        (bridge.manager.show(conf.id).hands ?? []).some(
+          (h) => h.endpointId === invite.participantId && h.via === 'browser',
+        ),
+      5000,
+    );
     expect(participant(invite.participantId)?.handRaisedAt).toBeDefined();
     expect(await page.textContent('#hand')).toMatch(/取消发言申请/);
   }, 20_000);
 
-  it('the rooms hear the browser\'s microphone and, given the floor, are shown its camera', async () => {
-    for (const r of ROOMS) expect(await roomHears(r.id, BROWSER_HZ), `${r.id} hears the browser`).toBeGreaterThan(HEARD);
+  it("the rooms hear the browser's microphone and, given the floor, are shown its camera", async () => {
+    for (const r of ROOMS)
+      expect(await roomHears(r.id, BROWSER_HZ), `${r.id} hears the browser`).toBeGreaterThan(HEARD);
     const floor = await cli(['conf', 'floor', conf.id, invite.participantId]);
     expect(floor.code, floor.stderr).toBe(0);
     // the floor answers the raised hand: lowered in the meeting and on the page
     expect(bridge.manager.show(conf.id).hands).toEqual([]);
-    await until('the page\'s button is back to 申请发言', async () => /^申请发言/.test((await page.textContent('#hand')) ?? ''), 5000);
-    await until('both rooms switched to the browser', () => ROOMS.every((r) => participant(r.id)?.viewing === invite.participantId), 8000);
+    await until(
+      "the page's button is back to 申请发言",
+      async () => /^申请发言/.test((await page.textContent('#hand')) ?? ''),
+      5000,
+    );
+    await until(
+      'both rooms switched to the browser',
+      () => ROOMS.every((r) => participant(r.id)?.viewing === invite.participantId),
+      8000,
+    );
     const frames = await Promise.all(ROOMS.map((r) => room(r.id).framesDecoded()));
     await sleep(1500);
     const frames2 = await Promise.all(ROOMS.map((r) => room(r.id).framesDecoded()));
@@ -183,15 +268,24 @@ describe('a browser participant in a conference of two baresip rooms', () => {
     for (const r of ROOMS) {
       const c = await room(r.id).seenColor();
       expect(c, `${r.id} snapshot`).toBeDefined();
-      expect(c!.r > 150 && c!.b > 150 && c!.g < 100, `${r.id} sees the browser's magenta, not ${JSON.stringify(c)}`).toBe(true);
+      expect(
+        c!.r > 150 && c!.b > 150 && c!.g < 100,
+        `${r.id} sees the browser's magenta, not ${JSON.stringify(c)}`,
+      ).toBe(true);
     }
     expect(await roomHears('xiaoguan', BROWSER_HZ), 'the floor is heard').toBeGreaterThan(HEARD);
     // roll call mutes xiaoguan: the browser stops getting its audio, as the rooms stop hearing it
     const s1 = await pageStats();
     await sleep(1000);
     const s2 = await pageStats();
-    expect(received(s2, 'xiaoguan', 'audio')!.bytesReceived - received(s1, 'xiaoguan', 'audio')!.bytesReceived, 'muted room').toBeLessThan(500);
-    expect(received(s2, 'mihe', 'audio')!.bytesReceived - received(s1, 'mihe', 'audio')!.bytesReceived, 'the chair').toBeGreaterThan(1000);
+    expect(
+      received(s2, 'xiaoguan', 'audio')!.bytesReceived - received(s1, 'xiaoguan', 'audio')!.bytesReceived,
+      'muted room',
+    ).toBeLessThan(500);
+    expect(
+      received(s2, 'mihe', 'audio')!.bytesReceived - received(s1, 'mihe', 'audio')!.bytesReceived,
+      'the chair',
+    ).toBeGreaterThan(1000);
   }, 40_000);
 
   it('after its connection drops the page comes back by itself, in the same seat', async () => {
@@ -199,27 +293,56 @@ describe('a browser participant in a conference of two baresip rooms', () => {
     await until('marked as reconnecting', () => participant(invite.participantId)?.state !== 'connected', 3000);
     await until('connected again', () => participant(invite.participantId)?.state === 'connected', 15_000);
     expect(participant(invite.participantId)?.attempts).toBe(2);
-    await until('video flows again', async () => (received(await pageStats(), 'mihe', 'video')?.framesDecoded ?? 0) > 5, 10_000);
+    await until(
+      'video flows again',
+      async () => (received(await pageStats(), 'mihe', 'video')?.framesDecoded ?? 0) > 5,
+      10_000,
+    );
     expect(participant(invite.participantId)?.hasFloor, 'keeps the floor').toBe(true);
-    await until('the rooms see the browser again', () => ROOMS.every((r) => participant(r.id)?.viewing === invite.participantId), 8000);
+    await until(
+      'the rooms see the browser again',
+      () => ROOMS.every((r) => participant(r.id)?.viewing === invite.participantId),
+      8000,
+    );
   }, 40_000);
 
   it('SIGKILL of the mediasoup worker: the page rejoins on the new worker and media flows both ways again', async () => {
     const w = bridge.pool.workerOf(conf.id)!;
     process.kill(w.pid, 'SIGKILL');
-    await until('a new worker', () => bridge.pool.workerOf(conf.id) !== undefined && bridge.pool.workerOf(conf.id)!.pid !== w.pid, 8000);
-    await until('the browser back', () => participant(invite.participantId)?.state === 'connected' && participant(invite.participantId)!.attempts >= 3, 10_000);
-    await until('video from the rooms again', async () => {
-      const s = await pageStats();
-      return ROOMS.every((r) => (received(s, r.id, 'video')?.framesDecoded ?? 0) > 5);
-    }, 10_000);
+    await until(
+      'a new worker',
+      () => bridge.pool.workerOf(conf.id) !== undefined && bridge.pool.workerOf(conf.id)!.pid !== w.pid,
+      8000,
+    );
+    await until(
+      'the browser back',
+      () =>
+        participant(invite.participantId)?.state === 'connected' && participant(invite.participantId)!.attempts >= 3,
+      10_000,
+    );
+    await until(
+      'video from the rooms again',
+      async () => {
+        const s = await pageStats();
+        return ROOMS.every((r) => (received(s, r.id, 'video')?.framesDecoded ?? 0) > 5);
+      },
+      10_000,
+    );
     expect(await roomHears('xiaoguan', BROWSER_HZ), 'the rooms hear the browser again').toBeGreaterThan(HEARD);
-    await until('the rooms see the browser again', () => ROOMS.every((r) => participant(r.id)?.viewing === invite.participantId), 8000);
+    await until(
+      'the rooms see the browser again',
+      () => ROOMS.every((r) => participant(r.id)?.viewing === invite.participantId),
+      8000,
+    );
   }, 40_000);
 
   it('removed by the operator: the page says so and the link cannot join again', async () => {
     expect((await cli(['conf', 'hangup', conf.id, invite.participantId])).code).toBe(0);
-    await until('the page shows the removal', () => page.evaluate(() => !document.getElementById('overlay')!.hidden), 5000);
+    await until(
+      'the page shows the removal',
+      () => page.evaluate(() => !document.getElementById('overlay')!.hidden),
+      5000,
+    );
     expect(await page.textContent('#overlay')).toMatch(/移出[\s\S]*removed/);
     expect(participant(invite.participantId)?.state).toBe('hungup');
     expect((await wsClose(wsUrl(tokenOf(invite.url)))).code).toBe(JOIN_CLOSE.REMOVED);

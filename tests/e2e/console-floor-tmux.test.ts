@@ -31,9 +31,16 @@ let confId = '';
 
 function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI_JS, ...args], {
-      timeout: 25_000, env: { ...process.env, VCBRIDGE_URL: daemon!.url, VCBRIDGE_TOKEN: TOKENS.operator, XDG_CONFIG_HOME: cliHome! },
-    }, (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }));
+    execFile(
+      process.execPath,
+      [CLI_JS, ...args],
+      {
+        timeout: 25_000,
+        env: { ...process.env, VCBRIDGE_URL: daemon!.url, VCBRIDGE_TOKEN: TOKENS.operator, XDG_CONFIG_HOME: cliHome! },
+      },
+      (err, stdout, stderr) =>
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
+    );
   });
 }
 
@@ -76,7 +83,11 @@ beforeAll(async () => {
     config: testConfig(api, sip, {
       site: { name: '巩义市视频会议系统 E2E', timezone: 'Asia/Shanghai' },
       endpoints: TOWNS.map((t) => ({
-        id: t.id, name: { zh: t.zh, en: t.en }, kind: 'town', uri: rooms.get(t.id)!.uri, groups: ['towns'],
+        id: t.id,
+        name: { zh: t.zh, en: t.en },
+        kind: 'town',
+        uri: rooms.get(t.id)!.uri,
+        groups: ['towns'],
         codecs: { audio: ['PCMU'], video: [] },
       })),
     }),
@@ -99,7 +110,21 @@ afterAll(async () => {
 
 describe('giving a town the floor from the console in a real terminal', () => {
   it('`vcbridge conf start` dials the three baresip rooms into a voice-activated meeting', async () => {
-    const r = await cli(['conf', 'start', '--title', TITLE, '--group', 'towns', '--chair', CHAIR, '--mode', 'voice', '--wait', '15', '--json']);
+    const r = await cli([
+      'conf',
+      'start',
+      '--title',
+      TITLE,
+      '--group',
+      'towns',
+      '--chair',
+      CHAIR,
+      '--mode',
+      'voice',
+      '--wait',
+      '15',
+      '--json',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const started = JSON.parse(r.stdout) as ConferenceView;
     confId = started.id;
@@ -118,7 +143,9 @@ describe('giving a town the floor from the console in a real terminal', () => {
 
     term = await TmuxSession.start({
       command: [process.execPath, CLI_JS, 'console', '--screen', 'conference', '--lang', 'en'],
-      cols: 120, rows: 40, cwd: ROOT,
+      cols: 120,
+      rows: 40,
+      cwd: ROOT,
       env: { VCBRIDGE_URL: daemon!.url, VCBRIDGE_TOKEN: TOKENS.operator, XDG_CONFIG_HOME: cliHome! },
     });
     const opened = await term.waitForText(/Zhulin[\s\S]*f give floor/, 15_000);

@@ -13,8 +13,13 @@ const SITE = '巩义市视频会议系统 E2E';
 async function siteConfig(): Promise<Record<string, unknown>> {
   const [api, sip] = [await freePort(), await freePort()];
   // Endpoints on ports nobody answers: they need not be up for the overview to list them.
-  const ep = (id: string, zh: string, en: string, kind: string, host: string) =>
-    ({ id, name: { zh, en }, kind, uri: `sip:${id}@${host}:${sip + 1}`, groups: kind === 'town' ? ['towns'] : [] });
+  const ep = (id: string, zh: string, en: string, kind: string, host: string) => ({
+    id,
+    name: { zh, en },
+    kind,
+    uri: `sip:${id}@${host}:${sip + 1}`,
+    groups: kind === 'town' ? ['towns'] : [],
+  });
   return testConfig(api, sip, {
     site: { name: SITE, timezone: 'Asia/Shanghai' },
     endpoints: [
@@ -44,10 +49,13 @@ describe('operator console in a real terminal', () => {
     await daemon?.stop();
   });
 
-  const openConsole = (lang: 'zh' | 'en', extra: string[] = []) => TmuxSession.start({
-    command: [process.execPath, CLI_JS, '--url', daemon!.url, '--token', TOKENS.operator, '--lang', lang, ...extra],
-    cols: 120, rows: 40, cwd: ROOT,
-  });
+  const openConsole = (lang: 'zh' | 'en', extra: string[] = []) =>
+    TmuxSession.start({
+      command: [process.execPath, CLI_JS, '--url', daemon!.url, '--token', TOKENS.operator, '--lang', lang, ...extra],
+      cols: 120,
+      rows: 40,
+      cwd: ROOT,
+    });
 
   it('`vcbridge` with no command on a terminal opens the overview with the site name and its endpoints by kind', async () => {
     term = await openConsole('zh');
@@ -55,7 +63,8 @@ describe('operator console in a real terminal', () => {
     expect(screen).toContain('总览');
     await term.waitForText('已连接');
     const withEndpoints = await term.waitForText('小关镇', 10_000);
-    for (const text of ['郑州市政府', '米河镇', '教育局', '上级', '乡镇', '委局']) expect(withEndpoints).toContain(text);
+    for (const text of ['郑州市政府', '米河镇', '教育局', '上级', '乡镇', '委局'])
+      expect(withEndpoints).toContain(text);
   });
 
   it('switches screens with the number keys and quits with q from the overview', async () => {
@@ -82,7 +91,10 @@ describe('operator console in a real terminal', () => {
   }, 45_000);
 
   it('refuses to draw into a pipe and names the plain commands instead', () => {
-    const r = spawnSync(process.execPath, [CLI_JS, 'console', '--url', daemon!.url], { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
+    const r = spawnSync(process.execPath, [CLI_JS, 'console', '--url', daemon!.url], {
+      encoding: 'utf8',
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain('vcbridge status');
     expect(r.stdout + r.stderr).not.toContain('\u001b[');

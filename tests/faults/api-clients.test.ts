@@ -66,17 +66,18 @@ async function heapUsed(): Promise<number> {
     ws.once('error', reject);
   });
   let id = 0;
-  const send = (method: string): Promise<any> => new Promise((resolve) => {
-    const my = ++id;
-    const onMessage = (data: WebSocket.RawData): void => {
-      const m = JSON.parse(data.toString()) as { id?: number; result?: unknown };
-      if (m.id !== my) return;
-      ws.off('message', onMessage);
-      resolve(m.result);
-    };
-    ws.on('message', onMessage);
-    ws.send(JSON.stringify({ id: my, method }));
-  });
+  const send = (method: string): Promise<any> =>
+    new Promise((resolve) => {
+      const my = ++id;
+      const onMessage = (data: WebSocket.RawData): void => {
+        const m = JSON.parse(data.toString()) as { id?: number; result?: unknown };
+        if (m.id !== my) return;
+        ws.off('message', onMessage);
+        resolve(m.result);
+      };
+      ws.on('message', onMessage);
+      ws.send(JSON.stringify({ id: my, method }));
+    });
   try {
     await send('HeapProfiler.collectGarbage');
     await send('HeapProfiler.collectGarbage');
@@ -100,12 +101,18 @@ describe('many API clients come and go', () => {
     const heap1 = await heapUsed();
     const fds1 = openFds(pid);
     expect(fds1 - fds0, `fds ${fds0} → ${fds1}`).toBeLessThanOrEqual(2);
-    expect(heap1 - heap0, `heap ${(heap0 / 1e6).toFixed(1)} MB → ${(heap1 / 1e6).toFixed(1)} MB`).toBeLessThan(2_000_000);
+    expect(heap1 - heap0, `heap ${(heap0 / 1e6).toFixed(1)} MB → ${(heap1 / 1e6).toFixed(1)} MB`).toBeLessThan(
+      2_000_000,
+    );
     // the daemon still serves, and counted every call
     const metrics = await (await fetch(`http://127.0.0.1:${d.apiPort}/metrics`)).text();
     expect(replies.served + replies.limited, 'every client got its answer').toBe(1100);
     expect(replies.served).toBeGreaterThan(900);
-    expect(Number(/^vcbridge_api_calls_total\{method="status",result="ok"\} (\d+)$/m.exec(metrics)?.[1])).toBe(replies.served);
-    console.log(`1,000 clients in ${took} ms; fds ${fds0} → ${fds1}; heap after GC ${(heap0 / 1e6).toFixed(2)} → ${(heap1 / 1e6).toFixed(2)} MB`);
+    expect(Number(/^vcbridge_api_calls_total\{method="status",result="ok"\} (\d+)$/m.exec(metrics)?.[1])).toBe(
+      replies.served,
+    );
+    console.log(
+      `1,000 clients in ${took} ms; fds ${fds0} → ${fds1}; heap after GC ${(heap0 / 1e6).toFixed(2)} → ${(heap1 / 1e6).toFixed(2)} MB`,
+    );
   }, 60_000);
 });

@@ -33,8 +33,22 @@ beforeAll(async () => {
     config: testConfig(await freePort(), await freePort(), {
       scheduler: { preflightLeadMinutes: 0, graceMinutes: 5 },
       endpoints: [
-        { id: 'mihe', name: { zh: '米河镇', en: 'Mihe' }, kind: 'town', uri: mihe.uri, groups: ['towns'], codecs: { audio: ['PCMA'], video: [] } },
-        { id: 'xiaoguan', name: { zh: '小关镇', en: 'Xiaoguan' }, kind: 'town', uri: xiaoguan.uri, groups: ['towns'], codecs: { audio: ['PCMU'], video: [] } },
+        {
+          id: 'mihe',
+          name: { zh: '米河镇', en: 'Mihe' },
+          kind: 'town',
+          uri: mihe.uri,
+          groups: ['towns'],
+          codecs: { audio: ['PCMA'], video: [] },
+        },
+        {
+          id: 'xiaoguan',
+          name: { zh: '小关镇', en: 'Xiaoguan' },
+          kind: 'town',
+          uri: xiaoguan.uri,
+          groups: ['towns'],
+          codecs: { audio: ['PCMU'], video: [] },
+        },
       ],
     }),
   });
@@ -49,20 +63,40 @@ afterAll(async () => {
 describe('faults during a meeting with real rooms', () => {
   it('a scheduled meeting starts by itself and both rooms hear each other', async () => {
     const start = new Date(Math.ceil((Date.now() + 2500) / 1000) * 1000).toISOString();
-    const weekly = await call(d, 'schedule.add', { title: '周例会', start, durationMinutes: 30, rrule: 'FREQ=WEEKLY', group: 'towns', mode: 'voice' });
+    const weekly = await call(d, 'schedule.add', {
+      title: '周例会',
+      start,
+      durationMinutes: 30,
+      rrule: 'FREQ=WEEKLY',
+      group: 'towns',
+      mode: 'voice',
+    });
     expect(weekly.error, weekly.error?.message).toBeUndefined();
-    const later = await call(d, 'schedule.add', { title: '月度会', start: new Date(Date.now() + 3 * 86_400_000).toISOString(), durationMinutes: 60, endpoints: ['mihe'] });
+    const later = await call(d, 'schedule.add', {
+      title: '月度会',
+      start: new Date(Date.now() + 3 * 86_400_000).toISOString(),
+      durationMinutes: 60,
+      endpoints: ['mihe'],
+    });
     expect(later.error, later.error?.message).toBeUndefined();
-    await until('the meeting started', async () => ((await call(d, 'conference.list')).result as unknown[]).length === 1, 10_000);
+    await until(
+      'the meeting started',
+      async () => ((await call(d, 'conference.list')).result as unknown[]).length === 1,
+      10_000,
+    );
     conferenceId = (await call(d, 'conference.list')).result[0].id;
     await until('both rooms connected', () => allConnected(d, conferenceId), 10_000);
     await until('both rooms hear each other', bothHear, 8000, 0);
   }, 30_000);
 
   it('SIGKILL of the mediasoup worker hosting the meeting: both rooms hear each other again', async () => {
-    const routerLine = new RegExp(`"conferenceId":"${conferenceId}","worker":\\d+,"pid":(\\d+),"msg":"router created"`).exec(d.output());
+    const routerLine = new RegExp(
+      `"conferenceId":"${conferenceId}","worker":\\d+,"pid":(\\d+),"msg":"router created"`,
+    ).exec(d.output());
     const workerPid = Number(routerLine?.[1]);
-    expect(childPids(d.proc.pid!, 'mediasoup-worker'), 'the router\'s worker is a child of the daemon').toContain(workerPid);
+    expect(childPids(d.proc.pid!, 'mediasoup-worker'), "the router's worker is a child of the daemon").toContain(
+      workerPid,
+    );
     process.kill(workerPid, 'SIGKILL');
     await sleep(300);
     await until('media back in both rooms', bothHear, 30_000, 0);
@@ -74,7 +108,11 @@ describe('faults during a meeting with real rooms', () => {
 
   it('SIGKILL of the daemon and a restart: schedules intact, the meeting resumed under its id, rooms hear each other', async () => {
     const before = (await call(d, 'schedule.list', { all: true })).result as unknown[];
-    const shows = await Promise.all([...new Set((before as { scheduleId: string }[]).map((o) => o.scheduleId))].map(async (id) => (await call(d, 'schedule.show', { id })).result));
+    const shows = await Promise.all(
+      [...new Set((before as { scheduleId: string }[]).map((o) => o.scheduleId))].map(
+        async (id) => (await call(d, 'schedule.show', { id })).result,
+      ),
+    );
     d.proc.kill('SIGKILL');
     await d.exited;
     d = await startDaemon({ dir: d.dir });
@@ -82,21 +120,35 @@ describe('faults during a meeting with real rooms', () => {
     await until('every room connected again', () => allConnected(d, conferenceId), 30_000);
     await until('both rooms hear each other', bothHear, 30_000, 0);
     const conferences = (await call(d, 'conference.list')).result as { id: string; title: string }[];
-    expect(conferences.map((c) => c.id), 'one meeting, the same one').toEqual([conferenceId]);
+    expect(
+      conferences.map((c) => c.id),
+      'one meeting, the same one',
+    ).toEqual([conferenceId]);
     // the scheduler sees its meeting running: it did not start a second one
-    const occ = ((await call(d, 'schedule.list')).result as { title: string; state: string; conferenceId?: string }[]).find((o) => o.title === '周例会');
+    const occ = (
+      (await call(d, 'schedule.list')).result as { title: string; state: string; conferenceId?: string }[]
+    ).find((o) => o.title === '周例会');
     expect(occ).toMatchObject({ state: 'started', conferenceId });
     const after = (await call(d, 'schedule.list', { all: true })).result as unknown[];
     expect(after.length).toBe(before.length);
     for (const s of shows) {
-      const again = (await call(d, 'schedule.show', { id: (s as { id: string }).id })).result as Record<string, unknown>;
-      expect({ ...again, upcoming: undefined, lastPreflight: undefined }).toEqual({ ...(s as Record<string, unknown>), upcoming: undefined, lastPreflight: undefined });
+      const again = (await call(d, 'schedule.show', { id: (s as { id: string }).id })).result as Record<
+        string,
+        unknown
+      >;
+      expect({ ...again, upcoming: undefined, lastPreflight: undefined }).toEqual({
+        ...(s as Record<string, unknown>),
+        upcoming: undefined,
+        lastPreflight: undefined,
+      });
     }
     // the store survived the kill: no corruption, the killed run's legs closed
     const db = new Database(join(d.dataDir, 'vcbridge.db'), { readonly: true });
     try {
       expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
-      const legs = db.prepare('SELECT end_reason FROM cdr WHERE conference_id = ? AND ended_at IS NOT NULL').all(conferenceId) as { end_reason: string }[];
+      const legs = db
+        .prepare('SELECT end_reason FROM cdr WHERE conference_id = ? AND ended_at IS NOT NULL')
+        .all(conferenceId) as { end_reason: string }[];
       expect(legs.map((l) => l.end_reason)).toContain('the daemon stopped during the call');
     } finally {
       db.close();

@@ -43,7 +43,10 @@ beforeAll(async () => {
     mountError = `mounting a tmpfs needs root: ${(m.stderr || m.error?.message || '').trim()}`;
     return;
   }
-  d = await startDaemon({ dir, config: testConfig(await freePort(), await freePort(), { health: { intervalSeconds: 1, timeoutMs: 300 } }) });
+  d = await startDaemon({
+    dir,
+    config: testConfig(await freePort(), await freePort(), { health: { intervalSeconds: 1, timeoutMs: 300 } }),
+  });
 }, 30_000);
 
 afterAll(async () => {
@@ -55,38 +58,70 @@ afterAll(async () => {
 describe('the data disk fills up', () => {
   it('writes fail with STORE_FAILED naming what was written and why; reads and the daemon keep working', async (ctx) => {
     if (mountError || !d) return ctx.skip(mountError);
-    const ok = await call(d, 'schedule.add', { title: 'before', start: new Date(Date.now() + 86_400_000).toISOString(), durationMinutes: 30, endpoints: ['xiaoguan'] });
+    const ok = await call(d, 'schedule.add', {
+      title: 'before',
+      start: new Date(Date.now() + 86_400_000).toISOString(),
+      durationMinutes: 30,
+      endpoints: ['xiaoguan'],
+    });
     expect(ok.error, ok.error?.message).toBeUndefined();
     expect(fillDisk(filler())).toBeGreaterThan(100_000);
-    const full = await call(d, 'schedule.add', { title: 'while full', start: new Date(Date.now() + 2 * 86_400_000).toISOString(), durationMinutes: 30, endpoints: ['xiaoguan'] });
+    const full = await call(d, 'schedule.add', {
+      title: 'while full',
+      start: new Date(Date.now() + 2 * 86_400_000).toISOString(),
+      durationMinutes: 30,
+      endpoints: ['xiaoguan'],
+    });
     expect(full.error?.data?.code).toBe('STORE_FAILED');
     expect(full.error?.message).toMatch(/full/i);
     const conf = await call(d, 'conference.start', { title: 'while full', endpoints: ['xiaoguan'] });
     expect(conf.error?.data?.code).toBe('STORE_FAILED');
     // the daemon is up and answers reads
     expect((await call(d, 'status')).result?.site).toBe('Test site');
-    expect(((await call(d, 'schedule.list', { all: true })).result as { title: string }[]).map((o) => o.title)).toContain('before');
+    expect(
+      ((await call(d, 'schedule.list', { all: true })).result as { title: string }[]).map((o) => o.title),
+    ).toContain('before');
     await sleep(1500); // health probes try to record samples meanwhile
     expect(d.proc.exitCode).toBeNull();
-    const errors = d.output().split('\n').filter((l) => /"level":50/.test(l));
-    expect(errors.some((l) => /audit log write failed/.test(l) && /disk is full/.test(l)), 'the log says the disk is full').toBe(true);
-    expect(d.output(), 'nothing claims the refused meeting was booked').not.toMatch(/"title":"while full".*"meeting booked"/);
+    const errors = d
+      .output()
+      .split('\n')
+      .filter((l) => /"level":50/.test(l));
+    expect(
+      errors.some((l) => /audit log write failed/.test(l) && /disk is full/.test(l)),
+      'the log says the disk is full',
+    ).toBe(true);
+    expect(d.output(), 'nothing claims the refused meeting was booked').not.toMatch(
+      /"title":"while full".*"meeting booked"/,
+    );
   }, 20_000);
 
   it('after space is freed writes succeed again and the database passes its integrity check', async (ctx) => {
     if (mountError || !d) return ctx.skip(mountError);
     unlinkSync(filler());
-    const again = await call(d, 'schedule.add', { title: 'after', start: new Date(Date.now() + 3 * 86_400_000).toISOString(), durationMinutes: 30, endpoints: ['xiaoguan'] });
+    const again = await call(d, 'schedule.add', {
+      title: 'after',
+      start: new Date(Date.now() + 3 * 86_400_000).toISOString(),
+      durationMinutes: 30,
+      endpoints: ['xiaoguan'],
+    });
     expect(again.error, again.error?.message).toBeUndefined();
-    const titles = ((await call(d, 'schedule.list', { all: true, to: new Date(Date.now() + 5 * 86_400_000).toISOString() })).result as { title: string }[]).map((o) => o.title);
+    const titles = (
+      (await call(d, 'schedule.list', { all: true, to: new Date(Date.now() + 5 * 86_400_000).toISOString() }))
+        .result as { title: string }[]
+    ).map((o) => o.title);
     expect(titles).toEqual(expect.arrayContaining(['before', 'after']));
     expect(titles).not.toContain('while full');
     expect(await d.stop('SIGTERM')).toBe(0);
     const db = new Database(join(dataDir, 'vcbridge.db'), { readonly: true });
     try {
       expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
-      expect((db.prepare('SELECT title FROM schedules ORDER BY start_utc').all() as { title: string }[]).map((r) => r.title)).toEqual(['before', 'after']);
-      expect((db.prepare("SELECT count(*) AS n FROM conferences WHERE title = 'while full'").get() as { n: number }).n).toBe(0);
+      expect(
+        (db.prepare('SELECT title FROM schedules ORDER BY start_utc').all() as { title: string }[]).map((r) => r.title),
+      ).toEqual(['before', 'after']);
+      expect(
+        (db.prepare("SELECT count(*) AS n FROM conferences WHERE title = 'while full'").get() as { n: number }).n,
+      ).toBe(0);
     } finally {
       db.close();
     }

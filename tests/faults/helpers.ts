@@ -18,7 +18,12 @@ export async function toneLevel(room: BaresipRoom, hz: number, ms = 700): Promis
 }
 
 /** One JSON-RPC call as the operator on a short-lived connection. */
-export async function call(d: RunningDaemon, method: string, params?: unknown, token: string = TOKENS.operator): Promise<Reply> {
+export async function call(
+  d: RunningDaemon,
+  method: string,
+  params?: unknown,
+  token: string = TOKENS.operator,
+): Promise<Reply> {
   const c = await rawConnect(d.url, token);
   try {
     return (await c.call(method, params)) as Reply;
@@ -30,7 +35,9 @@ export async function call(d: RunningDaemon, method: string, params?: unknown, t
 export async function participantStates(d: RunningDaemon, conferenceId: string): Promise<Record<string, string>> {
   const r = await call(d, 'conference.show', { id: conferenceId });
   if (!r.result) return {};
-  return Object.fromEntries((r.result.participants as { endpointId: string; state: string }[]).map((p) => [p.endpointId, p.state]));
+  return Object.fromEntries(
+    (r.result.participants as { endpointId: string; state: string }[]).map((p) => [p.endpointId, p.state]),
+  );
 }
 
 export async function allConnected(d: RunningDaemon, conferenceId: string): Promise<boolean> {

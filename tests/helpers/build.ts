@@ -40,7 +40,8 @@ export async function ensureBuilt(timeoutMs = 60_000): Promise<void> {
       // a holder that died mid-build must not block every later run
       const st = statSync(LOCK, { throwIfNoEntry: false });
       if (st && Date.now() - st.mtimeMs > STALE_LOCK_MS) rmSync(LOCK, { recursive: true, force: true });
-      if (Date.now() > deadline) throw new Error(`another test has been building dist/ for over ${timeoutMs} ms (lock ${LOCK})`);
+      if (Date.now() > deadline)
+        throw new Error(`another test has been building dist/ for over ${timeoutMs} ms (lock ${LOCK})`);
       await new Promise((r) => setTimeout(r, 200));
     }
   }

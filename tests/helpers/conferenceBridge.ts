@@ -61,17 +61,27 @@ export async function startBridge(o: {
     sip: { listen: [{ transport: 'udp', host: '127.0.0.1', port: sipPort }], userAgent: 'vcbridge-test' },
     media: { rtpPorts: { min: 10000, max: 14999 }, relayPorts: { min: 15000, max: 19999 } },
     groups: o.groups ?? [{ id: 'towns', name: { zh: '乡镇', en: 'Towns' } }],
-    operators: [{ name: 'op', role: 'operator', tokenHash: `sha256:${createHash('sha256').update(BRIDGE_TOKEN).digest('hex')}` }],
+    operators: [
+      { name: 'op', role: 'operator', tokenHash: `sha256:${createHash('sha256').update(BRIDGE_TOKEN).digest('hex')}` },
+    ],
     endpoints: o.endpoints,
     templates: o.templates ?? [],
   });
   const closers: (() => unknown)[] = [];
   const store = Store.open(join(dir, 'vcbridge.db'));
-  closers.push(() => store.close(), () => rmSync(dir, { recursive: true, force: true }));
+  closers.push(
+    () => store.close(),
+    () => rmSync(dir, { recursive: true, force: true }),
+  );
   try {
     const access = new AccessControl({ log });
     await access.update(AccessControl.fromConfig(config.endpoints));
-    const stack = await SipStack.start({ listen: config.sip.listen, userAgent: config.sip.userAgent, log, isAllowed: access.decide });
+    const stack = await SipStack.start({
+      listen: config.sip.listen,
+      userAgent: config.sip.userAgent,
+      log,
+      isAllowed: access.decide,
+    });
     closers.push(() => stack.close());
     const pool = new WorkerPool({ log, workers: o.workers ?? 2, rtcPorts: config.media.rtpPorts });
     await pool.start();
@@ -80,7 +90,13 @@ export async function startBridge(o: {
     const signalling = new SipSignalling({ stack, log });
     closers.push(() => signalling.close());
     const manager = new ConferenceManager({
-      log, store, pool, ports, signalling: o.signallingWrap ? o.signallingWrap(signalling) : signalling, config: () => config, rtpTimeoutMs: o.rtpTimeoutMs,
+      log,
+      store,
+      pool,
+      ports,
+      signalling: o.signallingWrap ? o.signallingWrap(signalling) : signalling,
+      config: () => config,
+      rtpTimeoutMs: o.rtpTimeoutMs,
     });
     closers.push(() => manager.close());
     const router = new MethodRouter();
@@ -91,7 +107,12 @@ export async function startBridge(o: {
     registerTemplateMethods(router, () => config);
     registerMultiviewMethods(router, manager);
     const api = await RpcServer.start({
-      host: '127.0.0.1', port: 0, router, operators: () => config.operators, audit: store.audit, log,
+      host: '127.0.0.1',
+      port: 0,
+      router,
+      operators: () => config.operators,
+      audit: store.audit,
+      log,
     });
     closers.push(() => api.close());
     const notifications: { method: string; params: unknown }[] = [];
@@ -103,9 +124,21 @@ export async function startBridge(o: {
     manager.on('participant', (p) => push('conference.participant', p));
     manager.on('event', (e) => push('conference.event', e));
     manager.on('stats', (s) => push('stats', s));
-    signalling.on('registration', (r) => push('endpoint.registration', { id: r.endpointId, state: r.state, ...(r.reason ? { reason: r.reason } : {}) }));
+    signalling.on('registration', (r) =>
+      push('endpoint.registration', { id: r.endpointId, state: r.state, ...(r.reason ? { reason: r.reason } : {}) }),
+    );
     return {
-      config, store, stack, pool, signalling, manager, api, router, url: api.url, sipPort, notifications,
+      config,
+      store,
+      stack,
+      pool,
+      signalling,
+      manager,
+      api,
+      router,
+      url: api.url,
+      sipPort,
+      notifications,
       async close() {
         for (const c of closers.reverse()) {
           try {

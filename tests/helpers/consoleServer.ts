@@ -58,7 +58,13 @@ export class RpcTestServer {
     const msg = JSON.parse(text) as { id: number; method: string; params: unknown };
     this.calls.push({ method: msg.method, params: msg.params, token });
     if (!(msg.method in this.#answers)) {
-      ws.send(JSON.stringify({ jsonrpc: '2.0', id: msg.id, error: { code: -32601, message: `unknown method "${msg.method}"`, data: { code: 'METHOD_UNKNOWN' } } }));
+      ws.send(
+        JSON.stringify({
+          jsonrpc: '2.0',
+          id: msg.id,
+          error: { code: -32601, message: `unknown method "${msg.method}"`, data: { code: 'METHOD_UNKNOWN' } },
+        }),
+      );
       return;
     }
     const a = this.#answers[msg.method];

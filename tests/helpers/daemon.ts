@@ -11,14 +11,27 @@ export const ROOT = resolve(import.meta.dirname, '..', '..');
 export const DAEMON_JS = join(ROOT, 'dist', 'vcbridged.js');
 export const CLI_JS = join(ROOT, 'dist', 'vcbridge.js');
 
-export const TOKENS = { operator: 'op-secret-token', technician: 'tech-secret-token', viewer: 'viewer-secret-token' } as const;
+export const TOKENS = {
+  operator: 'op-secret-token',
+  technician: 'tech-secret-token',
+  viewer: 'viewer-secret-token',
+} as const;
 const hash = (t: string) => `sha256:${createHash('sha256').update(t).digest('hex')}`;
 
 /** A small valid site config; `extra` is merged on top (shallowly, per top-level key). */
-export function testConfig(apiPort: number, sipPort: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function testConfig(
+  apiPort: number,
+  sipPort: number,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
     site: { name: 'Test site', timezone: 'Asia/Shanghai' },
-    sip: { listen: [{ transport: 'udp', host: '127.0.0.1', port: sipPort }, { transport: 'tcp', host: '127.0.0.1', port: sipPort }] },
+    sip: {
+      listen: [
+        { transport: 'udp', host: '127.0.0.1', port: sipPort },
+        { transport: 'tcp', host: '127.0.0.1', port: sipPort },
+      ],
+    },
     api: { host: '127.0.0.1', port: apiPort },
     // Below the OS's ephemeral range (freePort) and the peers' port runs (21000-32700, freePortRun).
     media: { rtpPorts: { min: 10000, max: 14999 }, relayPorts: { min: 15000, max: 19999 } },
@@ -29,7 +42,13 @@ export function testConfig(apiPort: number, sipPort: number, extra: Record<strin
       { name: 'vera', role: 'viewer', tokenHash: hash(TOKENS.viewer) },
     ],
     endpoints: [
-      { id: 'xiaoguan', name: { zh: '小关镇', en: 'Xiaoguan' }, kind: 'town', uri: 'sip:xiaoguan@127.0.0.1:5999', groups: ['towns'] },
+      {
+        id: 'xiaoguan',
+        name: { zh: '小关镇', en: 'Xiaoguan' },
+        kind: 'town',
+        uri: 'sip:xiaoguan@127.0.0.1:5999',
+        groups: ['towns'],
+      },
     ],
     ...extra,
   };
@@ -49,7 +68,9 @@ export interface RunningDaemon {
 }
 
 /** Start the built daemon on free ports with a temp config and data dir; resolves when its API answers. */
-export async function startDaemon(opts: { config?: Record<string, unknown>; dir?: string; env?: NodeJS.ProcessEnv } = {}): Promise<RunningDaemon> {
+export async function startDaemon(
+  opts: { config?: Record<string, unknown>; dir?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<RunningDaemon> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'vcb-daemon-'));
   const configFile = join(dir, 'site.yaml');
   let apiPort: number;
@@ -69,7 +90,8 @@ export async function startDaemon(opts: { config?: Record<string, unknown>; dir?
   }
   const dataDir = join(dir, 'data');
   const proc = spawn(process.execPath, [DAEMON_JS, '--config', configFile, '--data-dir', dataDir], {
-    stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, VCBRIDGE_LOG_LEVEL: 'debug', ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, VCBRIDGE_LOG_LEVEL: 'debug', ...opts.env },
   });
   let out = '';
   proc.stdout?.on('data', (d) => (out += d));
@@ -77,7 +99,15 @@ export async function startDaemon(opts: { config?: Record<string, unknown>; dir?
   const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
   const url = `ws://127.0.0.1:${apiPort}`;
   const d: RunningDaemon = {
-    proc, url, apiPort, sipPort, dir, configFile, dataDir, output: () => out, exited,
+    proc,
+    url,
+    apiPort,
+    sipPort,
+    dir,
+    configFile,
+    dataDir,
+    output: () => out,
+    exited,
     async stop(signal = 'SIGTERM') {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
       return exited;
@@ -107,8 +137,20 @@ function canConnect(url: string): Promise<boolean> {
 }
 
 /** A raw JSON-RPC connection for tests that need to send malformed frames. */
-export async function rawConnect(url: string, token?: string, extraHeaders: Record<string, string> = {}): Promise<{ ws: WebSocket; send: (frame: string) => Promise<unknown>; call: (method: string, params?: unknown) => Promise<any>; notifications: unknown[]; close: () => void }> {
-  const ws = new WebSocket(url, { headers: { ...extraHeaders, ...(token ? { authorization: `Bearer ${token}` } : {}) } });
+export async function rawConnect(
+  url: string,
+  token?: string,
+  extraHeaders: Record<string, string> = {},
+): Promise<{
+  ws: WebSocket;
+  send: (frame: string) => Promise<unknown>;
+  call: (method: string, params?: unknown) => Promise<any>;
+  notifications: unknown[];
+  close: () => void;
+}> {
+  const ws = new WebSocket(url, {
+    headers: { ...extraHeaders, ...(token ? { authorization: `Bearer ${token}` } : {}) },
+  });
   await new Promise<void>((res, rej) => {
     ws.once('open', () => res());
     ws.once('error', rej);
@@ -120,13 +162,17 @@ export async function rawConnect(url: string, token?: string, extraHeaders: Reco
     if (!Array.isArray(msg) && msg.method && msg.id === undefined) notifications.push(msg);
     else queue.shift()?.(msg);
   });
-  const send = (frame: string) => new Promise<unknown>((res) => {
-    queue.push(res);
-    ws.send(frame);
-  });
+  const send = (frame: string) =>
+    new Promise<unknown>((res) => {
+      queue.push(res);
+      ws.send(frame);
+    });
   let id = 1;
   return {
-    ws, send, notifications, close: () => ws.close(),
+    ws,
+    send,
+    notifications,
+    close: () => ws.close(),
     call: (method, params) => send(JSON.stringify({ jsonrpc: '2.0', id: id++, method, params })),
   };
 }

@@ -49,25 +49,46 @@ export async function startHealthApi(opts: {
       { name: 'tom', role: 'technician', tokenHash: hash(TOKENS.technician) },
       { name: 'vera', role: 'viewer', tokenHash: hash(TOKENS.viewer) },
     ],
-    groups: opts.groups ?? [{ id: 'towns', name: { zh: '乡镇', en: 'Towns' } }, { id: 'bureaus', name: { zh: '委局', en: 'Bureaus' } }],
+    groups: opts.groups ?? [
+      { id: 'towns', name: { zh: '乡镇', en: 'Towns' } },
+      { id: 'bureaus', name: { zh: '委局', en: 'Bureaus' } },
+    ],
     endpoints: opts.endpoints,
     health: { intervalSeconds: 1, timeoutMs: 300, concurrency: 16, degradedRttMs: 300, ...opts.health },
   });
   const log = opts.log ?? silentLogger();
   const dbFile = join(dir, 'vcbridge.db');
   const store = Store.open(dbFile);
-  const monitor = new EndpointMonitor({ prober: opts.prober, repo: store.health, clock: systemClock, log, settings: config.health });
+  const monitor = new EndpointMonitor({
+    prober: opts.prober,
+    repo: store.health,
+    clock: systemClock,
+    log,
+    settings: config.health,
+  });
   const router = new MethodRouter();
   // As the daemon's core methods do: the server applies the topics after the handler returns.
   const Topics = z.object({ topics: z.array(z.string().min(1)).min(1) }).strict();
   router.register('subscribe', Topics, (p) => ({ topics: p.topics }));
   registerEndpointMethods(router, { monitor, config: () => config });
-  const api = await RpcServer.start({ host: '127.0.0.1', port: 0, router, operators: () => config.operators, audit: store.audit, log });
+  const api = await RpcServer.start({
+    host: '127.0.0.1',
+    port: 0,
+    router,
+    operators: () => config.operators,
+    audit: store.audit,
+    log,
+  });
   monitor.on('state', (c) => api.notify('endpoint.state', c));
   monitor.on('registration', (r) => api.notify('endpoint.registration', r));
   if (opts.autoStart !== false) monitor.start(config.endpoints);
   return {
-    url: api.url, config, monitor, store, api, dbFile,
+    url: api.url,
+    config,
+    monitor,
+    store,
+    api,
+    dbFile,
     start: () => monitor.start(config.endpoints),
     async close() {
       monitor.close();

@@ -46,7 +46,8 @@ export class ManualClock implements Clock {
   async advanceTo(time: number): Promise<void> {
     for (;;) {
       let next: Pending | undefined;
-      for (const p of this.#timers.values()) if (p.at <= time && (!next || p.at < next.at || (p.at === next.at && p.id < next.id))) next = p;
+      for (const p of this.#timers.values())
+        if (p.at <= time && (!next || p.at < next.at || (p.at === next.at && p.id < next.id))) next = p;
       if (!next) break;
       this.#timers.delete(next.id);
       this.#t = Math.max(this.#t, next.at);

@@ -110,7 +110,9 @@ export class OptionsResponder {
           if (buf.length < end + 4 + len) return;
           const msg = buf.slice(0, end + 4 + len);
           buf = buf.slice(end + 4 + len);
-          this.#answer(key(a), msg, (out) => { if (!c.destroyed) c.write(out); });
+          this.#answer(key(a), msg, (out) => {
+            if (!c.destroyed) c.write(out);
+          });
         }
       });
       c.on('error', () => undefined);
@@ -128,8 +130,12 @@ export class OptionsResponder {
     this.#counts.set(k, (this.#counts.get(k) ?? 0) + 1);
     const b = this.#get(k);
     if (b.silent) return;
-    const head = text.slice(0, text.indexOf('\r\n\r\n') >= 0 ? text.indexOf('\r\n\r\n') : text.length).split('\r\n').slice(1);
-    const pick = (names: string[]) => head.filter((h) => names.includes(h.slice(0, h.indexOf(':')).trim().toLowerCase()));
+    const head = text
+      .slice(0, text.indexOf('\r\n\r\n') >= 0 ? text.indexOf('\r\n\r\n') : text.length)
+      .split('\r\n')
+      .slice(1);
+    const pick = (names: string[]) =>
+      head.filter((h) => names.includes(h.slice(0, h.indexOf(':')).trim().toLowerCase()));
     const to = pick(['to', 't'])[0] ?? 'To: <sip:unknown@invalid>';
     const lines = [
       `SIP/2.0 ${b.status} ${b.reason}`,

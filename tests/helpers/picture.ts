@@ -2,14 +2,39 @@
 // text is drawn in a strip. Tests look at panes with it.
 import { spawnSync } from 'node:child_process';
 
-export interface Rgb { r: number; g: number; b: number }
+export interface Rgb {
+  r: number;
+  g: number;
+  b: number;
+}
 
 export class Picture {
-  private constructor(readonly w: number, readonly h: number, readonly px: Buffer) {}
+  private constructor(
+    readonly w: number,
+    readonly h: number,
+    readonly px: Buffer,
+  ) {}
 
   /** Decode a PNG scaled to w×h (ffmpeg), or undefined when it cannot be read. */
   static load(png: string, w = 256, h = 144): Picture | undefined {
-    const r = spawnSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-i', png, '-vf', `scale=${w}:${h}:flags=area`, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], { maxBuffer: 64 << 20 });
+    const r = spawnSync(
+      'ffmpeg',
+      [
+        '-hide_banner',
+        '-loglevel',
+        'error',
+        '-i',
+        png,
+        '-vf',
+        `scale=${w}:${h}:flags=area`,
+        '-f',
+        'rawvideo',
+        '-pix_fmt',
+        'rgb24',
+        '-',
+      ],
+      { maxBuffer: 64 << 20 },
+    );
     if (r.status !== 0 || r.stdout.length < w * h * 3) return undefined;
     return new Picture(w, h, r.stdout);
   }
@@ -21,13 +46,21 @@ export class Picture {
 
   /** Average colour of a rectangle given in fractions of the picture. */
   mean(fx: number, fy: number, fw: number, fh: number): Rgb {
-    const x0 = Math.floor(fx * this.w); const y0 = Math.floor(fy * this.h);
-    const x1 = Math.max(x0 + 1, Math.floor((fx + fw) * this.w)); const y1 = Math.max(y0 + 1, Math.floor((fy + fh) * this.h));
-    let r = 0; let g = 0; let b = 0; let n = 0;
+    const x0 = Math.floor(fx * this.w);
+    const y0 = Math.floor(fy * this.h);
+    const x1 = Math.max(x0 + 1, Math.floor((fx + fw) * this.w));
+    const y1 = Math.max(y0 + 1, Math.floor((fy + fh) * this.h));
+    let r = 0;
+    let g = 0;
+    let b = 0;
+    let n = 0;
     for (let y = y0; y < y1; y++) {
       for (let x = x0; x < x1; x++) {
         const c = this.at(x, y);
-        r += c.r; g += c.g; b += c.b; n++;
+        r += c.r;
+        g += c.g;
+        b += c.b;
+        n++;
       }
     }
     return { r: Math.round(r / n), g: Math.round(g / n), b: Math.round(b / n) };

@@ -33,8 +33,11 @@ const conferences: ConferenceControl = {
 
 const store = Store.open(file);
 const scheduler = new Scheduler({
-  store, config: SiteConfig.parse(JSON.parse(readFileSync(configFile, 'utf8'))), log: silentLogger(),
-  prober: { probe: async () => ({ ok: true, rttMs: 1 }) }, conferences,
+  store,
+  config: SiteConfig.parse(JSON.parse(readFileSync(configFile, 'utf8'))),
+  log: silentLogger(),
+  prober: { probe: async () => ({ ok: true, rttMs: 1 }) },
+  conferences,
 });
 scheduler.on('occurrence', (o) => out({ type: 'occurrence', state: o.state, reason: o.reason }));
 scheduler.start();

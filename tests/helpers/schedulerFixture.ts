@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SiteConfig } from '../../daemon/config/schema.js';
 import { Scheduler, type SchedulerOptions } from '../../daemon/scheduler/Scheduler.js';
-import type { ConferenceControl, ProbeOutcome, Prober, ScheduledStart, TestCallOutcome } from '../../daemon/scheduler/types.js';
+import type {
+  ConferenceControl,
+  ProbeOutcome,
+  Prober,
+  ScheduledStart,
+  TestCallOutcome,
+} from '../../daemon/scheduler/types.js';
 import { Store } from '../../daemon/store/Store.js';
 import { silentLogger } from '../../daemon/util/logger.js';
 import { ManualClock } from './manualClock.js';
@@ -14,15 +20,31 @@ import { ManualClock } from './manualClock.js';
 
 const HASH = `sha256:${'0'.repeat(64)}`;
 
-export function siteConfig(over: { scheduler?: Partial<SiteConfig['scheduler']>; timezone?: string; endpoints?: unknown[] } = {}): SiteConfig {
+export function siteConfig(
+  over: { scheduler?: Partial<SiteConfig['scheduler']>; timezone?: string; endpoints?: unknown[] } = {},
+): SiteConfig {
   const ep = (id: string, kind: string, groups: string[] = [], extra: Record<string, unknown> = {}) => ({
-    id, kind, groups, name: { zh: id, en: id }, uri: `sip:${id}@127.0.0.1:5999`, ...extra,
+    id,
+    kind,
+    groups,
+    name: { zh: id, en: id },
+    uri: `sip:${id}@127.0.0.1:5999`,
+    ...extra,
   });
   return SiteConfig.parse({
     site: { name: 'Gongyi test', timezone: over.timezone ?? 'Asia/Shanghai' },
     operators: [{ name: 'alice', role: 'operator', tokenHash: HASH }],
-    groups: [{ id: 'towns', name: { zh: '乡镇', en: 'Towns' } }, { id: 'empty', name: { zh: '空', en: 'Empty' } }],
-    scheduler: { preflightLeadMinutes: 15, graceMinutes: 10, maxConcurrentConferences: 3, maxLegs: 50, ...over.scheduler },
+    groups: [
+      { id: 'towns', name: { zh: '乡镇', en: 'Towns' } },
+      { id: 'empty', name: { zh: '空', en: 'Empty' } },
+    ],
+    scheduler: {
+      preflightLeadMinutes: 15,
+      graceMinutes: 10,
+      maxConcurrentConferences: 3,
+      maxLegs: 50,
+      ...over.scheduler,
+    },
     endpoints: over.endpoints ?? [
       ep('zhengzhou', 'upstream'),
       ep('xiaoguan', 'town', ['towns'], { testCall: true }),
@@ -114,7 +136,12 @@ export interface Harness {
 
 export const ALICE = { name: 'alice', role: 'operator' };
 
-export function harness(opts: { now: number; config?: SiteConfig; start?: boolean; extra?: Partial<SchedulerOptions> }): Harness {
+export function harness(opts: {
+  now: number;
+  config?: SiteConfig;
+  start?: boolean;
+  extra?: Partial<SchedulerOptions>;
+}): Harness {
   const dir = mkdtempSync(join(tmpdir(), 'vc-sched-'));
   const file = join(dir, 'vcbridge.db');
   const clock = new ManualClock(opts.now);
@@ -124,7 +151,12 @@ export function harness(opts: { now: number; config?: SiteConfig; start?: boolea
   const make = (store: Store): Scheduler =>
     new Scheduler({ store, config, clock, log: silentLogger(), prober, conferences, ...opts.extra });
   const h: Harness = {
-    dir, file, clock, config, conferences, prober,
+    dir,
+    file,
+    clock,
+    config,
+    conferences,
+    prober,
     store: Store.open(file, { clock }),
     scheduler: undefined as unknown as Scheduler,
     async restart(at?: number) {

@@ -8,7 +8,10 @@ const ROOT = resolve(import.meta.dirname, '..', '..');
 export function corpusFile(rel: string): string {
   const candidates = [join(ROOT, '..', 'shared', 'corpora', rel)];
   try {
-    const common = execFileSync('git', ['rev-parse', '--path-format=absolute', '--git-common-dir'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    const common = execFileSync('git', ['rev-parse', '--path-format=absolute', '--git-common-dir'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    }).trim();
     candidates.push(join(dirname(common), '..', 'shared', 'corpora', rel));
   } catch (err) {
     // not a git checkout (a copied tree): only the first place counts

@@ -60,12 +60,18 @@ export class SimRoom {
     return new SimRoom(o, await bindUdp(), await bindUdp());
   }
 
-  get port(): number { return this.rtp.address().port; }
-  get rtcpPort(): number { return this.rtcp.address().port; }
+  get port(): number {
+    return this.rtp.address().port;
+  }
+  get rtcpPort(): number {
+    return this.rtcp.address().port;
+  }
 
   /** Start sending one 20 ms packet per tick to dest. */
   start(dest: { address: string; port: number }): void {
-    this.#pacer = pace(20, () => { if (this.sending) this.sendFrame(dest); });
+    this.#pacer = pace(20, () => {
+      if (this.sending) this.sendFrame(dest);
+    });
   }
 
   sendFrame(dest: { address: string; port: number }): void {
@@ -82,7 +88,11 @@ export class SimRoom {
     else if (this.codec === 'PCMU') payload = alawmulaw.mulaw.encode(pcm);
     else payload = this.#enc!.encode(pcm);
     if (!this.loseEvery || this.seq % this.loseEvery !== 0) {
-      this.rtp.send(buildRtp({ pt: this.pt, seq: this.seq, ts: this.ts, ssrc: this.ssrc }, payload), dest.port, dest.address);
+      this.rtp.send(
+        buildRtp({ pt: this.pt, seq: this.seq, ts: this.ts, ssrc: this.ssrc }, payload),
+        dest.port,
+        dest.address,
+      );
     }
     this.seq = (this.seq + 1) & 0xffff;
     this.ts = (this.ts + (SIM_CLOCK[this.codec] * 20) / 1000) >>> 0;
@@ -131,7 +141,8 @@ export class SimRoom {
       return;
     }
     const v = parseRtp(m);
-    if (v) this.packets.push({ at: performance.now(), v, payload: Buffer.from(m.subarray(v.payloadOffset, v.payloadEnd)) });
+    if (v)
+      this.packets.push({ at: performance.now(), v, payload: Buffer.from(m.subarray(v.payloadOffset, v.payloadEnd)) });
   }
 }
 

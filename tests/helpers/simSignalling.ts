@@ -7,7 +7,11 @@ import { TypedEmitter } from '../../daemon/util/TypedEmitter.js';
 import type { Endpoint } from '../../daemon/config/schema.js';
 import type { LocalMedia, NegotiatedMedia } from '../../daemon/media/types.js';
 import type {
-  DialRequest, IncomingSignal, SignalCall, SignalCallEvents, Signalling,
+  DialRequest,
+  IncomingSignal,
+  SignalCall,
+  SignalCallEvents,
+  Signalling,
 } from '../../daemon/conference/Signalling.js';
 import { SimRoom } from './simRoom.js';
 import { SimVideo } from './simVideo.js';
@@ -40,7 +44,14 @@ export class SimCall extends TypedEmitter<SignalCallEvents> implements SignalCal
     this.callId = `sim-${site.id}-${++site.calls}`;
     this.remote = {
       address: '127.0.0.1',
-      audio: { port: site.audio.port, rtcpPort: site.audio.rtcpPort, pt: 0, codec: 'PCMU', clockRate: 8000, telephoneEventPt: 101 },
+      audio: {
+        port: site.audio.port,
+        rtcpPort: site.audio.rtcpPort,
+        pt: 0,
+        codec: 'PCMU',
+        clockRate: 8000,
+        telephoneEventPt: 101,
+      },
       // VP8: SimVideo's H.264 keyframes are IDR slices without an SPS, and mediasoup only treats an SPS
       // as the start of a keyframe, so its consumers would never start forwarding them.
       video: { port: site.video.port, rtcpPort: site.video.rtcpPort, pt: 96, codec: 'VP8', clockRate: 90000 },
@@ -140,11 +151,16 @@ export class SimSignalling implements Signalling {
 
   /** The site dials the bridge; resolves with the status it got (200 or the rejection). `endpointId`
    *  is what access control identified (default the site; undefined: an unknown caller). */
-  dialIn(id: string, o: { endpointId?: string | undefined } = { endpointId: id }): Promise<{ status: number; call?: SimCall }> {
+  dialIn(
+    id: string,
+    o: { endpointId?: string | undefined } = { endpointId: id },
+  ): Promise<{ status: number; call?: SimCall }> {
     const site = this.site(id);
     return new Promise((resolve) => {
       const sig: IncomingSignal = {
-        callId: `sim-in-${id}-${++site.calls}`, endpointId: o.endpointId, fromUri: `sip:${id}@127.0.0.1`,
+        callId: `sim-in-${id}-${++site.calls}`,
+        endpointId: o.endpointId,
+        fromUri: `sip:${id}@127.0.0.1`,
         ring: () => undefined,
         accept: async (local) => {
           const call = new SimCall(site, local);

@@ -14,7 +14,11 @@ export interface SimVideoOptions {
   answersPli?: boolean;
 }
 
-export interface Received { at: number; v: RtpView; payload: Buffer }
+export interface Received {
+  at: number;
+  v: RtpView;
+  payload: Buffer;
+}
 
 export class SimVideo {
   readonly o: SimVideoOptions;
@@ -44,7 +48,12 @@ export class SimVideo {
     rtp.on('message', (m) => {
       if (isRtcp(m)) return onRtcp(m);
       const v = parseRtp(m);
-      if (v) this.received.push({ at: performance.now(), v, payload: Buffer.from(m.subarray(v.payloadOffset, v.payloadEnd)) });
+      if (v)
+        this.received.push({
+          at: performance.now(),
+          v,
+          payload: Buffer.from(m.subarray(v.payloadOffset, v.payloadEnd)),
+        });
     });
   }
 
@@ -52,8 +61,12 @@ export class SimVideo {
     return new SimVideo(o, await bindUdp(), await bindUdp());
   }
 
-  get port(): number { return this.rtp.address().port; }
-  get rtcpPort(): number { return this.rtcp.address().port; }
+  get port(): number {
+    return this.rtp.address().port;
+  }
+  get rtcpPort(): number {
+    return this.rtcp.address().port;
+  }
 
   start(dest: { address: string; port: number }): void {
     this.#pacer = pace(1000 / 15, () => this.sendFrame(dest));
@@ -88,8 +101,13 @@ export class SimVideo {
     const b = Buffer.alloc(40, 0x55);
     b[0] = i === 0 ? 0x10 : 0x00;
     b[1] = key ? 0x10 : 0x11;
-    b[2] = 0x02; b[3] = 0x00;
-    if (key) { b[4] = 0x9d; b[5] = 0x01; b[6] = 0x2a; }
+    b[2] = 0x02;
+    b[3] = 0x00;
+    if (key) {
+      b[4] = 0x9d;
+      b[5] = 0x01;
+      b[6] = 0x2a;
+    }
     b[7] = this.o.tag;
     return b;
   }

@@ -35,7 +35,11 @@ export function optionsPing(uri: string, timeoutMs = 1500): Promise<ProbeOutcome
       resolve(o);
     };
     sock.on('error', (err: NodeJS.ErrnoException) => {
-      finish({ ok: false, rttMs: null, reason: err.code === 'ECONNREFUSED' ? 'port unreachable (nothing listens there)' : err.message });
+      finish({
+        ok: false,
+        rttMs: null,
+        reason: err.code === 'ECONNREFUSED' ? 'port unreachable (nothing listens there)' : err.message,
+      });
     });
     sock.on('message', (msg) => {
       const text = msg.toString();
@@ -60,7 +64,8 @@ export function optionsPing(uri: string, timeoutMs = 1500): Promise<ProbeOutcome
           `Contact: <sip:preflight@127.0.0.1:${local}>`,
           'Accept: application/sdp',
           'Content-Length: 0',
-          '', '',
+          '',
+          '',
         ].join('\r\n');
         t0 = performance.now();
         const send = (): void => {
@@ -68,14 +73,21 @@ export function optionsPing(uri: string, timeoutMs = 1500): Promise<ProbeOutcome
         };
         send();
         for (let t = 500; t < timeoutMs; t *= 2) timers.push(setTimeout(send, t));
-        timers.push(setTimeout(() => finish({ ok: false, rttMs: null, reason: `timeout (no answer within ${timeoutMs} ms)` }), timeoutMs));
+        timers.push(
+          setTimeout(
+            () => finish({ ok: false, rttMs: null, reason: `timeout (no answer within ${timeoutMs} ms)` }),
+            timeoutMs,
+          ),
+        );
       });
     });
   });
 }
 
 /** A UDP socket that answers OPTIONS with `status` after `delayMs`. */
-export async function startOptionsResponder(opts: { status?: number; reason?: string; delayMs?: number } = {}): Promise<{ port: number; received: number; close(): Promise<void> }> {
+export async function startOptionsResponder(
+  opts: { status?: number; reason?: string; delayMs?: number } = {},
+): Promise<{ port: number; received: number; close(): Promise<void> }> {
   const sock = dgram.createSocket('udp4');
   const state = { port: 0, received: 0, close: () => new Promise<void>((r) => sock.close(() => r())) };
   sock.on('message', (msg, rinfo) => {
@@ -84,8 +96,16 @@ export async function startOptionsResponder(opts: { status?: number; reason?: st
     state.received++;
     const header = (name: string): string => new RegExp(`^${name}:[^\\r\\n]*`, 'im').exec(text)?.[0] ?? '';
     const reply = [
-      `SIP/2.0 ${opts.status ?? 200} ${opts.reason ?? 'OK'}`, header('Via'), header('From'), `${header('To')};tag=${rand()}`, header('Call-ID'), header('CSeq'),
-      'Server: test-room', 'Content-Length: 0', '', '',
+      `SIP/2.0 ${opts.status ?? 200} ${opts.reason ?? 'OK'}`,
+      header('Via'),
+      header('From'),
+      `${header('To')};tag=${rand()}`,
+      header('Call-ID'),
+      header('CSeq'),
+      'Server: test-room',
+      'Content-Length: 0',
+      '',
+      '',
     ].join('\r\n');
     setTimeout(() => sock.send(reply, rinfo.port, rinfo.address), opts.delayMs ?? 0);
   });
@@ -95,12 +115,24 @@ export async function startOptionsResponder(opts: { status?: number; reason?: st
 }
 
 /** A real baresip UA listening on 127.0.0.1:port with account `user`; resolves once it is ready. */
-export async function startBaresip(user: string, port: number): Promise<{ proc: ChildProcess; stop(): Promise<void>; output(): string }> {
+export async function startBaresip(
+  user: string,
+  port: number,
+): Promise<{ proc: ChildProcess; stop(): Promise<void>; output(): string }> {
   const dir = mkdtempSync(join(tmpdir(), 'vc-baresip-'));
-  writeFileSync(join(dir, 'config'), [
-    'module_path /usr/lib/baresip/modules', `sip_listen 127.0.0.1:${port}`, 'net_interface 127.0.0.1',
-    'audio_player nil', 'audio_source nil', 'module_app account.so', 'module_app menu.so', '',
-  ].join('\n'));
+  writeFileSync(
+    join(dir, 'config'),
+    [
+      'module_path /usr/lib/baresip/modules',
+      `sip_listen 127.0.0.1:${port}`,
+      'net_interface 127.0.0.1',
+      'audio_player nil',
+      'audio_source nil',
+      'module_app account.so',
+      'module_app menu.so',
+      '',
+    ].join('\n'),
+  );
   writeFileSync(join(dir, 'accounts'), `<sip:${user}@127.0.0.1:${port}>;regint=0;answermode=auto\n`);
   const proc = spawn('baresip', ['-f', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';

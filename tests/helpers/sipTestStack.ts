@@ -8,7 +8,10 @@ export function testLogger() {
 
 export function startTestStack(o: Partial<SipStackOptions> = {}): Promise<SipStack> {
   return SipStack.start({
-    listen: [{ transport: 'udp', host: '127.0.0.1', port: 0 }, { transport: 'tcp', host: '127.0.0.1', port: 0 }],
+    listen: [
+      { transport: 'udp', host: '127.0.0.1', port: 0 },
+      { transport: 'tcp', host: '127.0.0.1', port: 0 },
+    ],
     userAgent: 'vcbridge-test',
     log: testLogger(),
     ...o,

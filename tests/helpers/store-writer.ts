@@ -13,14 +13,26 @@ let n = 0;
 
 function burst(): void {
   for (let i = 0; i < 25; i++, n++) {
-    const a = store.audit.append({ actor: 'writer', role: 'operator', method: 'test.write', params: { n, pad: 'x'.repeat(n % 200) }, result: 'ok' });
+    const a = store.audit.append({
+      actor: 'writer',
+      role: 'operator',
+      method: 'test.write',
+      params: { n, pad: 'x'.repeat(n % 200) },
+      result: 'ok',
+    });
     process.stdout.write(`A ${a}\n`);
-    const c = store.cdr.open({ endpointId: `ep${n % 21}`, direction: n % 2 ? 'in' : 'out', callId: `call-${n}@127.0.0.1` });
+    const c = store.cdr.open({
+      endpointId: `ep${n % 21}`,
+      direction: n % 2 ? 'in' : 'out',
+      callId: `call-${n}@127.0.0.1`,
+    });
     if (n % 3 === 0) store.cdr.close(c, Date.now(), 'bye', { lossPct: n % 7 });
     process.stdout.write(`C ${c}\n`);
     if (n % 10 === 0) {
       // a multi-row transaction too: all 8 samples or none
-      store.health.recordSamples(Array.from({ length: 8 }, (_, k) => ({ endpointId: `ep${k}`, at: n, rttMs: k, ok: true })));
+      store.health.recordSamples(
+        Array.from({ length: 8 }, (_, k) => ({ endpointId: `ep${k}`, at: n, rttMs: k, ok: true })),
+      );
       process.stdout.write(`H ${n}\n`);
     }
   }

@@ -4,7 +4,12 @@
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Poll `fn` every `stepMs` until it holds; throws, naming `what`, when `ms` pass first. */
-export async function until(what: string, fn: () => boolean | Promise<boolean>, ms: number, stepMs = 100): Promise<void> {
+export async function until(
+  what: string,
+  fn: () => boolean | Promise<boolean>,
+  ms: number,
+  stepMs = 100,
+): Promise<void> {
   const end = Date.now() + ms;
   while (!(await fn())) {
     if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);

@@ -43,7 +43,12 @@ describe('control API: authentication and roles', () => {
     v.close();
     const op = await rawConnect(d.url, TOKENS.operator);
     const log: any = await op.call('audit.list', { limit: 10 });
-    expect(log.result.some((e: any) => e.method === 'daemon.stop' && e.actor === 'vera' && e.result === 'error' && e.errorCode === 'FORBIDDEN')).toBe(true);
+    expect(
+      log.result.some(
+        (e: any) =>
+          e.method === 'daemon.stop' && e.actor === 'vera' && e.result === 'error' && e.errorCode === 'FORBIDDEN',
+      ),
+    ).toBe(true);
     op.close();
   });
 });
@@ -83,7 +88,12 @@ describe('control API: malformed requests', () => {
     expect(params.error.message).toMatch(/limit/);
     const extra: any = await c.call('audit.list', { bogus: true });
     expect(extra.error.data.code).toBe('PARAMS_INVALID');
-    const batch: any = await c.send(JSON.stringify([{ jsonrpc: '2.0', id: 'a', method: 'status' }, { jsonrpc: '2.0', id: 'b', method: 'nope' }]));
+    const batch: any = await c.send(
+      JSON.stringify([
+        { jsonrpc: '2.0', id: 'a', method: 'status' },
+        { jsonrpc: '2.0', id: 'b', method: 'nope' },
+      ]),
+    );
     expect(batch).toHaveLength(2);
     expect(batch[0].result.site).toBe('Test site');
     expect(batch[1].error.code).toBe(-32601);
@@ -95,7 +105,9 @@ describe('control API: malformed requests', () => {
   it('an oversized frame closes that connection only; the daemon keeps serving others', async () => {
     const c = await rawConnect(d.url, TOKENS.operator);
     const closed = new Promise<number>((r) => c.ws.once('close', (code) => r(code)));
-    c.ws.send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'status', params: { pad: 'x'.repeat(2 * 1024 * 1024) } }));
+    c.ws.send(
+      JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'status', params: { pad: 'x'.repeat(2 * 1024 * 1024) } }),
+    );
     expect(await closed).toBe(1009);
     const c2 = await rawConnect(d.url, TOKENS.operator);
     const r: any = await c2.call('status');
@@ -110,10 +122,12 @@ describe('control API: notifications', () => {
     const other = await rawConnect(d.url, TOKENS.viewer);
     const s: any = await sub.call('subscribe', { topics: ['daemon.*'] });
     expect(s.result.topics).toEqual(['daemon.*']);
-    const got = new Promise<any>((resolve) => sub.ws.on('message', (m) => {
-      const msg = JSON.parse(m.toString());
-      if (msg.method === 'daemon.reloaded') resolve(msg);
-    }));
+    const got = new Promise<any>((resolve) =>
+      sub.ws.on('message', (m) => {
+        const msg = JSON.parse(m.toString());
+        if (msg.method === 'daemon.reloaded') resolve(msg);
+      }),
+    );
     d.proc.kill('SIGHUP');
     const n = await got;
     expect(n.params.changes).toEqual([]);

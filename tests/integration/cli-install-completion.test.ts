@@ -15,7 +15,12 @@ import { freePort } from '../helpers/ports.js';
 let d: RunningDaemon;
 let root: string;
 let config: Record<string, unknown>;
-const env = (): NodeJS.ProcessEnv => ({ ...process.env, XDG_CONFIG_HOME: mkdtempSync(join(tmpdir(), 'vcb-xdg-')), VCBRIDGE_URL: d.url, VCBRIDGE_TOKEN: TOKENS.operator });
+const env = (): NodeJS.ProcessEnv => ({
+  ...process.env,
+  XDG_CONFIG_HOME: mkdtempSync(join(tmpdir(), 'vcb-xdg-')),
+  VCBRIDGE_URL: d.url,
+  VCBRIDGE_TOKEN: TOKENS.operator,
+});
 
 function cli(args: string[]): { code: number | null; out: string; err: string } {
   const r = spawnSync(process.execPath, [CLI_JS, ...args], { encoding: 'utf8', env: env() });
@@ -32,7 +37,10 @@ function complete(line: string): string[] {
     '_vcbridge',
     'printf "%s\\n" "${COMPREPLY[@]}"',
   ].join('\n');
-  const r = spawnSync('bash', ['--norc', '-c', script], { encoding: 'utf8', env: { ...env(), PATH: `${join(root, 'usr/local/bin')}:${process.env.PATH}` } });
+  const r = spawnSync('bash', ['--norc', '-c', script], {
+    encoding: 'utf8',
+    env: { ...env(), PATH: `${join(root, 'usr/local/bin')}:${process.env.PATH}` },
+  });
   if (r.status !== 0) throw new Error(`bash failed (${r.status}): ${r.stderr}`);
   return r.stdout.split('\n').filter(Boolean).sort();
 }
@@ -41,10 +49,29 @@ beforeAll(async () => {
   const apiPort = await freePort();
   config = testConfig(apiPort, await freePort(), {
     endpoints: [
-      { id: 'xiaoguan', name: { zh: '小关镇', en: 'Xiaoguan' }, kind: 'town', uri: 'sip:xiaoguan@127.0.0.1:9', groups: ['towns'] },
-      { id: 'zhuhuichang', name: { zh: '市政府主会场', en: 'City Main Room' }, kind: 'city', uri: 'sip:zhuhuichang@127.0.0.1:9' },
+      {
+        id: 'xiaoguan',
+        name: { zh: '小关镇', en: 'Xiaoguan' },
+        kind: 'town',
+        uri: 'sip:xiaoguan@127.0.0.1:9',
+        groups: ['towns'],
+      },
+      {
+        id: 'zhuhuichang',
+        name: { zh: '市政府主会场', en: 'City Main Room' },
+        kind: 'city',
+        uri: 'sip:zhuhuichang@127.0.0.1:9',
+      },
     ],
-    templates: [{ id: 'weekly', name: { zh: '周例会', en: 'Weekly' }, groups: ['towns'], chair: 'zhuhuichang', durationMinutes: 90 }],
+    templates: [
+      {
+        id: 'weekly',
+        name: { zh: '周例会', en: 'Weekly' },
+        groups: ['towns'],
+        chair: 'zhuhuichang',
+        durationMinutes: 90,
+      },
+    ],
   });
   d = await startDaemon({ config });
   root = mkdtempSync(join(tmpdir(), 'vcb-root-'));
@@ -63,7 +90,10 @@ describe('daemon install: commands on PATH and bash completion', () => {
       expect(statSync(p).mode & 0o111).toBe(0o111);
       expect(readFileSync(p, 'utf8')).toContain(process.execPath);
     }
-    const r = spawnSync('bash', ['--norc', '-c', 'vcbridge status --json'], { encoding: 'utf8', env: { ...env(), PATH: `${join(root, 'usr/local/bin')}:/usr/bin:/bin` } });
+    const r = spawnSync('bash', ['--norc', '-c', 'vcbridge status --json'], {
+      encoding: 'utf8',
+      env: { ...env(), PATH: `${join(root, 'usr/local/bin')}:/usr/bin:/bin` },
+    });
     expect(r.status, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).site).toBe('Test site');
     const help = spawnSync(join(root, 'usr/local/bin/vcbridged'), ['--help'], { encoding: 'utf8' });
@@ -87,7 +117,7 @@ describe('daemon install: commands on PATH and bash completion', () => {
     expect(complete('vcbridge __c')).toEqual([]);
   });
 
-  it('TAB offers the running daemon\'s template, site, group and conference ids', () => {
+  it("TAB offers the running daemon's template, site, group and conference ids", () => {
     expect(complete('vcbridge conf start --template ')).toEqual(['weekly']);
     expect(complete('vcbridge template show w')).toEqual(['weekly']);
     expect(complete('vcbridge conf start --chair ')).toEqual(['xiaoguan', 'zhuhuichang']);
@@ -108,11 +138,19 @@ describe('daemon install: commands on PATH and bash completion', () => {
     const bad = cli(['template', 'show', 'nosuch', '--json']);
     expect(bad.code).toBe(1);
     expect(JSON.parse(bad.out).error.code).toBe('TEMPLATE_UNKNOWN');
-    (config.templates as unknown[]).push({ id: 'emergency', name: { zh: '应急', en: 'Emergency' }, endpoints: ['xiaoguan'] });
+    (config.templates as unknown[]).push({
+      id: 'emergency',
+      name: { zh: '应急', en: 'Emergency' },
+      endpoints: ['xiaoguan'],
+    });
     writeFileSync(d.configFile, stringify(config));
     d.proc.kill('SIGHUP');
     const deadline = Date.now() + 10_000;
-    while (!/template added: emergency/.test(d.output()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    expect(JSON.parse(cli(['template', 'list', '--json']).out).map((t: { id: string }) => t.id)).toEqual(['weekly', 'emergency']);
+    while (!/template added: emergency/.test(d.output()) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
+    expect(JSON.parse(cli(['template', 'list', '--json']).out).map((t: { id: string }) => t.id)).toEqual([
+      'weekly',
+      'emergency',
+    ]);
   });
 });

@@ -22,7 +22,15 @@ beforeAll(async () => {
   const roomPort = await freePort();
   room = await OptionsResponder.start({ addresses: [{ host: '127.0.0.1', port: roomPort }], server: EVIL_SERVER });
   const cfg = testConfig(await freePort(), await freePort(), {
-    endpoints: [{ id: 'xiaoguan', name: { zh: '小关镇', en: 'Xiaoguan' }, kind: 'town', uri: `sip:xiaoguan@127.0.0.1:${roomPort}`, groups: ['towns'] }],
+    endpoints: [
+      {
+        id: 'xiaoguan',
+        name: { zh: '小关镇', en: 'Xiaoguan' },
+        kind: 'town',
+        uri: `sip:xiaoguan@127.0.0.1:${roomPort}`,
+        groups: ['towns'],
+      },
+    ],
   });
   d = await startDaemon({ config: cfg });
 }, 60_000);
@@ -33,7 +41,9 @@ afterAll(async () => {
 
 function cli(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [CLI_JS, ...args], { env: { ...process.env, VCBRIDGE_URL: d.url, VCBRIDGE_TOKEN: TOKENS.operator, NO_COLOR: '1' } });
+    const p = spawn(process.execPath, [CLI_JS, ...args], {
+      env: { ...process.env, VCBRIDGE_URL: d.url, VCBRIDGE_TOKEN: TOKENS.operator, NO_COLOR: '1' },
+    });
     let out = '';
     let err = '';
     p.stdout.on('data', (b: Buffer) => (out += b.toString()));
@@ -60,14 +70,35 @@ describe('control characters never reach the terminal', () => {
     const conf = await op.call('conference.start', { title: 'Weekly\x1b[2J', endpoints: ['xiaoguan'] });
     expect(conf.error.data.code).toBe('PARAMS_INVALID');
     expect(conf.error.message).toMatch(/title: must not contain control characters: ESC \(U\+001B\) at character 7/);
-    const add = await op.call('schedule.add', { title: 'ding\x07', start: '2030-01-07 09:00', durationMinutes: 30, endpoints: ['xiaoguan'] });
+    const add = await op.call('schedule.add', {
+      title: 'ding\x07',
+      start: '2030-01-07 09:00',
+      durationMinutes: 30,
+      endpoints: ['xiaoguan'],
+    });
     expect(add.error.data.code).toBe('PARAMS_INVALID');
     expect(add.error.message).toMatch(/BEL \(U\+0007\)/);
-    const edit = await op.call('schedule.add', { title: 'ok', start: '2030-01-07 09:00', durationMinutes: 30, endpoints: ['xiaoguan'] });
+    const edit = await op.call('schedule.add', {
+      title: 'ok',
+      start: '2030-01-07 09:00',
+      durationMinutes: 30,
+      endpoints: ['xiaoguan'],
+    });
     const renamed = await op.call('schedule.edit', { id: edit.result.schedule.id, title: 'nul\x00' });
     expect(renamed.error.data.code).toBe('PARAMS_INVALID');
     // the CLI says so, and exits non-zero
-    const r = await cli(['schedule', 'add', '--title', 'x\x1b]0;t\x07', '--start', '2030-01-08 09:00', '--duration', '30m', '--endpoints', 'xiaoguan']);
+    const r = await cli([
+      'schedule',
+      'add',
+      '--title',
+      'x\x1b]0;t\x07',
+      '--start',
+      '2030-01-08 09:00',
+      '--duration',
+      '30m',
+      '--endpoints',
+      'xiaoguan',
+    ]);
     expect(r.code).not.toBe(0);
     expect(r.err).toMatch(/control characters/);
     expect(r.err + r.out).not.toMatch(RAW_CONTROL);
@@ -78,8 +109,20 @@ describe('control characters never reach the terminal', () => {
     await d.stop();
     const store = Store.open(join(d.dataDir, 'vcbridge.db'));
     try {
-      store.schedules.create({ title: 'old\x1b[2Jmeeting\x07', startUtc: Date.UTC(2030, 0, 9, 1), durationMs: 1_800_000, tz: 'Asia/Shanghai', endpoints: ['xiaoguan'], createdBy: 'alice' });
-      const c = store.conferences.create({ title: 'old\x1b]0;conf\x07', mode: 'voice', endpoints: ['xiaoguan'], createdBy: 'alice' });
+      store.schedules.create({
+        title: 'old\x1b[2Jmeeting\x07',
+        startUtc: Date.UTC(2030, 0, 9, 1),
+        durationMs: 1_800_000,
+        tz: 'Asia/Shanghai',
+        endpoints: ['xiaoguan'],
+        createdBy: 'alice',
+      });
+      const c = store.conferences.create({
+        title: 'old\x1b]0;conf\x07',
+        mode: 'voice',
+        endpoints: ['xiaoguan'],
+        createdBy: 'alice',
+      });
       store.conferences.end(c.id, 'test');
     } finally {
       store.close();

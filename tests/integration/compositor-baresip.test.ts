@@ -36,9 +36,14 @@ const room = (id: Town): BaresipRoom => rooms.get(id)!;
 
 function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI_JS, '--url', bridge.url, '--token', BRIDGE_TOKEN, ...args], { timeout: 30_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [CLI_JS, '--url', bridge.url, '--token', BRIDGE_TOKEN, ...args],
+      { timeout: 30_000 },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -50,7 +55,10 @@ function expectedPanes(viewer: Town): { layout: FixedLayout; panes: (string | nu
   return p && { layout: p.layout as FixedLayout, panes: p.panes };
 }
 
-interface Check { ok: boolean; why: string }
+interface Check {
+  ok: boolean;
+  why: string;
+}
 
 /** Compare the viewer's decoded picture with the reported layout: colours, labels, placeholders. */
 async function checkPicture(viewer: Town): Promise<Check> {
@@ -63,19 +71,27 @@ async function checkPicture(viewer: Town): Promise<Check> {
   const rects = paneRects(want.layout, 1280, 720);
   const problems: string[] = [];
   rects.forEach((r, i) => {
-    const fx = r.x / 1280; const fy = r.y / 720; const fw = r.w / 1280; const fh = r.h / 720;
+    const fx = r.x / 1280;
+    const fy = r.y / 720;
+    const fw = r.w / 1280;
+    const fh = r.h / 720;
     const site = want.panes[i] ?? null;
     // the middle of the pane, above the label strip
     const centre = colourName(pic.mean(fx + fw * 0.4, fy + fh * 0.3, fw * 0.2, fh * 0.15));
     const expected = site === null || site === ABSENT ? 'dark' : COLOUR[site];
-    if (centre !== expected) problems.push(`pane ${i + 1} (${site ?? 'empty'}) is ${centre ?? 'unclear'}, expected ${expected}`);
+    if (centre !== expected)
+      problems.push(`pane ${i + 1} (${site ?? 'empty'}) is ${centre ?? 'unclear'}, expected ${expected}`);
     if (site !== null) {
       // a label: white text at the bottom of a video pane, in the middle of a placeholder
       const strip = site === ABSENT ? [fy + fh * 0.35, fh * 0.3] : [fy + fh * 0.78, fh * 0.22];
-      if (pic.whitePixels(fx + fw * 0.2, strip[0]!, fw * 0.6, strip[1]!) === 0) problems.push(`pane ${i + 1} (${site}) has no label`);
+      if (pic.whitePixels(fx + fw * 0.2, strip[0]!, fw * 0.6, strip[1]!) === 0)
+        problems.push(`pane ${i + 1} (${site}) has no label`);
     }
   });
-  return { ok: problems.length === 0, why: `${want.layout} [${want.panes.join(', ')}]: ${problems.join('; ') || 'ok'} (${png})` };
+  return {
+    ok: problems.length === 0,
+    why: `${want.layout} [${want.panes.join(', ')}]: ${problems.join('; ') || 'ok'} (${png})`,
+  };
 }
 
 async function untilPicture(viewer: Town, ms = 60_000): Promise<Check> {
@@ -104,25 +120,60 @@ async function untilSees(viewer: Town, colour: string, ms = 60_000): Promise<str
 
 beforeAll(async () => {
   for (const t of TOWNS) {
-    rooms.set(t.id, await BaresipRoom.start({ name: t.id, toneHz: 400 + 100 * rooms.size, video: t.video, color: t.color, audioCodecs: ['PCMA'], toneSeconds: 900 }));
+    rooms.set(
+      t.id,
+      await BaresipRoom.start({
+        name: t.id,
+        toneHz: 400 + 100 * rooms.size,
+        video: t.video,
+        color: t.color,
+        audioCodecs: ['PCMA'],
+        toneSeconds: 900,
+      }),
+    );
   }
   bridge = await startBridge({
     // VCB_TEST_LOG=file: the bridge's log, to see why a picture did not come
     ...(process.env.VCB_TEST_LOG ? { log: createLogger({ level: 'debug', file: process.env.VCB_TEST_LOG }) } : {}),
     endpoints: [
       ...TOWNS.map((t) => ({
-        id: t.id, name: { zh: `${t.id}镇`, en: t.id }, kind: 'town', uri: room(t.id).uri, groups: ['towns'],
+        id: t.id,
+        name: { zh: `${t.id}镇`, en: t.id },
+        kind: 'town',
+        uri: room(t.id).uri,
+        groups: ['towns'],
         codecs: { audio: ['PCMA'], video: [t.video] },
       })),
-      { id: ABSENT, name: { zh: '大峪沟镇', en: 'Dayukou' }, kind: 'town', uri: 'sip:dayukou@127.0.0.1:9', groups: ['towns'] },
+      {
+        id: ABSENT,
+        name: { zh: '大峪沟镇', en: 'Dayukou' },
+        kind: 'town',
+        uri: 'sip:dayukou@127.0.0.1:9',
+        groups: ['towns'],
+      },
     ],
   });
-  const r = await cli(['conf', 'start', '--title', '防汛会商', '--group', 'towns', '--chair', 'city', '--wait', '10', '--json']);
+  const r = await cli([
+    'conf',
+    'start',
+    '--title',
+    '防汛会商',
+    '--group',
+    'towns',
+    '--chair',
+    'city',
+    '--wait',
+    '10',
+    '--json',
+  ]);
   expect(r.code, r.stderr).toBe(0);
   confId = (JSON.parse(r.stdout) as ConferenceView).id;
   const end = Date.now() + 30_000;
   while (show().participants.filter((p) => p.state === 'connected').length < TOWNS.length) {
-    if (Date.now() > end) throw new Error(`rooms did not connect: ${JSON.stringify(show().participants.map((p) => [p.endpointId, p.state]))}`);
+    if (Date.now() > end)
+      throw new Error(
+        `rooms did not connect: ${JSON.stringify(show().participants.map((p) => [p.endpointId, p.state]))}`,
+      );
     await sleep(200);
   }
 }, 90_000);
@@ -145,7 +196,7 @@ describe('multi-picture with real baresip rooms', () => {
     expect(Object.keys(show().multiview?.pictures ?? {})).toEqual(['huiguo']);
   }, 30_000);
 
-  it('3x3: every pane shows its site\'s colour with a label; the absent site is a labelled placeholder', async () => {
+  it("3x3: every pane shows its site's colour with a label; the absent site is a labelled placeholder", async () => {
     const r = await cli(['conf', 'layout', confId, '3x3']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/see 3x3: 1 /);
@@ -164,7 +215,7 @@ describe('multi-picture with real baresip rooms', () => {
     expect(expectedPanes('mihe')!.layout).toBe('1+5');
   }, 150_000);
 
-  it('a personal layout for one site; the others keep the conference\'s', async () => {
+  it("a personal layout for one site; the others keep the conference's", async () => {
     expect((await cli(['conf', 'layout', confId, '2x2', '--for', 'city'])).code).toBe(0);
     const c = await untilPicture('city');
     expect(c.ok, c.why).toBe(true);

@@ -27,9 +27,14 @@ let confId: string;
 
 function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI_JS, '--url', d.url, '--token', TOKENS.operator, ...args], { timeout: 30_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [CLI_JS, '--url', d.url, '--token', TOKENS.operator, ...args],
+      { timeout: 30_000 },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -49,20 +54,39 @@ async function pictureProblems(viewer: string): Promise<string> {
   const problems: string[] = [];
   paneRects(want.layout as FixedLayout, 1280, 720).forEach((r, i) => {
     const site = want.panes[i] ?? null;
-    const fx = r.x / 1280; const fy = r.y / 720; const fw = r.w / 1280; const fh = r.h / 720;
+    const fx = r.x / 1280;
+    const fy = r.y / 720;
+    const fw = r.w / 1280;
+    const fh = r.h / 720;
     const seen = colourName(pic.mean(fx + fw * 0.4, fy + fh * 0.3, fw * 0.2, fh * 0.15));
     const expected = site === null ? 'dark' : COLOUR[site];
-    if (seen !== expected) problems.push(`pane ${i + 1} (${site ?? 'empty'}) is ${seen ?? 'unclear'}, expected ${expected}`);
+    if (seen !== expected)
+      problems.push(`pane ${i + 1} (${site ?? 'empty'}) is ${seen ?? 'unclear'}, expected ${expected}`);
   });
   return problems.length ? `${want.layout} [${want.panes.join(', ')}]: ${problems.join('; ')}` : '';
 }
 
 beforeAll(async () => {
-  for (const s of SITES) rooms.set(s.id, await BaresipRoom.start({ name: s.id, toneHz: 440, video: 'H264', color: s.color, audioCodecs: ['PCMA'], toneSeconds: 600 }));
+  for (const s of SITES)
+    rooms.set(
+      s.id,
+      await BaresipRoom.start({
+        name: s.id,
+        toneHz: 440,
+        video: 'H264',
+        color: s.color,
+        audioCodecs: ['PCMA'],
+        toneSeconds: 600,
+      }),
+    );
   d = await startDaemon({
     config: testConfig(await freePort(), await freePort(), {
       endpoints: SITES.map((s) => ({
-        id: s.id, name: { zh: s.id, en: s.id }, kind: s.kind, uri: rooms.get(s.id)!.uri, groups: ['towns'],
+        id: s.id,
+        name: { zh: s.id, en: s.id },
+        kind: s.kind,
+        uri: rooms.get(s.id)!.uri,
+        groups: ['towns'],
         codecs: { audio: ['PCMA'], video: ['H264'] },
       })),
     }),
@@ -79,11 +103,28 @@ describe('multi-picture from the built daemon', () => {
     expect(existsSync(join(ROOT, 'dist', 'compositor', 'gst_compositor.py'))).toBe(true);
   });
 
-  it('`conf layout 2x2` through the CLI: the chair\'s room decodes each site\'s colour in its pane', async () => {
-    const start = await cli(['conf', 'start', '--title', '防汛会商', '--group', 'towns', '--chair', 'city', '--wait', '10', '--json']);
+  it("`conf layout 2x2` through the CLI: the chair's room decodes each site's colour in its pane", async () => {
+    const start = await cli([
+      'conf',
+      'start',
+      '--title',
+      '防汛会商',
+      '--group',
+      'towns',
+      '--chair',
+      'city',
+      '--wait',
+      '10',
+      '--json',
+    ]);
     expect(start.code, start.stderr).toBe(0);
     confId = (JSON.parse(start.stdout) as ConferenceView).id;
-    await until('all rooms connected', async () => (await show()).participants.filter((p) => p.state === 'connected').length === SITES.length, 60_000, 500);
+    await until(
+      'all rooms connected',
+      async () => (await show()).participants.filter((p) => p.state === 'connected').length === SITES.length,
+      60_000,
+      500,
+    );
     const r = await cli(['conf', 'layout', confId, '2x2']);
     expect(r.code, r.stderr).toBe(0);
     const view = await show();
@@ -91,7 +132,15 @@ describe('multi-picture from the built daemon', () => {
     let last = 'not checked';
     const end = Date.now() + 90_000;
     while (Date.now() < end && (last = await pictureProblems('city')) !== '') await sleep(500);
-    expect(last, d.output().split('\n').filter((l) => /compositor/i.test(l)).slice(-20).join('\n')).toBe('');
+    expect(
+      last,
+      d
+        .output()
+        .split('\n')
+        .filter((l) => /compositor/i.test(l))
+        .slice(-20)
+        .join('\n'),
+    ).toBe('');
     // both towns are in the chair's picture
     const panes = (await show()).multiview?.pictures.city?.panes ?? [];
     expect(panes).toContain('mihe');

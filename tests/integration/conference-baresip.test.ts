@@ -33,9 +33,14 @@ const room = (id: SiteId): BaresipRoom => rooms.get(id)!;
 
 function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI_JS, '--url', bridge.url, '--token', BRIDGE_TOKEN, ...args], { timeout: 30_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [CLI_JS, '--url', bridge.url, '--token', BRIDGE_TOKEN, ...args],
+      { timeout: 30_000 },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -53,12 +58,22 @@ async function sees(id: SiteId): Promise<string | undefined> {
   return `unknown ${JSON.stringify(c)}`;
 }
 
-const stateOf = (id: SiteId): string | undefined => bridge.manager.show(conf.id).participants.find((p) => p.endpointId === id)?.state;
+const stateOf = (id: SiteId): string | undefined =>
+  bridge.manager.show(conf.id).participants.find((p) => p.endpointId === id)?.state;
 const allConnected = (): boolean => bridge.manager.show(conf.id).participants.every((p) => p.state === 'connected');
 
 beforeAll(async () => {
   for (const s of SITES) {
-    rooms.set(s.id, await BaresipRoom.start({ name: s.id === 'zhengzhou' ? 'mcu' : s.id, toneHz: s.toneHz, video: 'H264', color: s.color, audioCodecs: [s.codec] }));
+    rooms.set(
+      s.id,
+      await BaresipRoom.start({
+        name: s.id === 'zhengzhou' ? 'mcu' : s.id,
+        toneHz: s.toneHz,
+        video: 'H264',
+        color: s.color,
+        audioCodecs: [s.codec],
+      }),
+    );
   }
   // kamailio hands every authenticated INVITE to the MCU: it stands for Zhengzhou's front door.
   kam = await KamailioUpstream.start({ password: 'gongyi-secret', mcu: room('zhengzhou').uri });
@@ -67,12 +82,21 @@ beforeAll(async () => {
     rtpTimeoutMs: 3000,
     endpoints: [
       {
-        id: 'zhengzhou', name: { zh: '郑州市政府', en: 'Zhengzhou' }, kind: 'upstream', uri: `sip:gongyi@127.0.0.1:${kam.port}`,
-        register: { expires: 120 }, credentials: { username: 'gongyi', password: 'gongyi-secret' }, pin: '8001#',
+        id: 'zhengzhou',
+        name: { zh: '郑州市政府', en: 'Zhengzhou' },
+        kind: 'upstream',
+        uri: `sip:gongyi@127.0.0.1:${kam.port}`,
+        register: { expires: 120 },
+        credentials: { username: 'gongyi', password: 'gongyi-secret' },
+        pin: '8001#',
         codecs: { audio: ['PCMA'], video: ['H264'] },
       },
       ...SITES.filter((s) => s.id !== 'zhengzhou').map((s) => ({
-        id: s.id, name: { zh: s.id, en: s.id }, kind: 'town', uri: room(s.id).uri, groups: ['towns'],
+        id: s.id,
+        name: { zh: s.id, en: s.id },
+        kind: 'town',
+        uri: room(s.id).uri,
+        groups: ['towns'],
         codecs: { audio: [s.codec], video: ['H264'] },
       })),
     ],
@@ -86,8 +110,23 @@ afterAll(async () => {
 }, 30_000);
 
 describe('conference with real baresip rooms and kamailio in front of the upstream MCU', () => {
-  it('`conf start` registers to the upstream, dials every site in parallel, shows each one\'s progress and sends the PIN', async () => {
-    const r = await cli(['conf', 'start', '--title', '周例会', '--group', 'towns', '--upstream', 'zhengzhou', '--chair', 'mihe', '--mode', 'voice', '--wait', '30']);
+  it("`conf start` registers to the upstream, dials every site in parallel, shows each one's progress and sends the PIN", async () => {
+    const r = await cli([
+      'conf',
+      'start',
+      '--title',
+      '周例会',
+      '--group',
+      'towns',
+      '--upstream',
+      'zhengzhou',
+      '--chair',
+      'mihe',
+      '--mode',
+      'voice',
+      '--wait',
+      '30',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     for (const s of SITES) expect(r.stdout, `${s.id} progress`).toMatch(new RegExp(`${s.id}\\s.*connected`));
     expect(r.stdout).toMatch(/mihe\s.*calling/);
@@ -95,11 +134,23 @@ describe('conference with real baresip rooms and kamailio in front of the upstre
     expect(allConnected()).toBe(true);
     expect(kam.log).toMatch(/REGISTER ok sip:gongyi@/);
     expect(kam.log).toMatch(/INVITE sip:gongyi@.* authenticated/);
-    expect(bridge.notifications.some((n) => n.method === 'endpoint.registration' && (n.params as { state: string }).state === 'registered')).toBe(true);
-    await until('the PIN at the MCU', () => room('zhengzhou').events.filter((e) => e.type === 'CALL_DTMF_START').map((e) => e.param).join('') === '8001#', 10_000);
+    expect(
+      bridge.notifications.some(
+        (n) => n.method === 'endpoint.registration' && (n.params as { state: string }).state === 'registered',
+      ),
+    ).toBe(true);
+    await until(
+      'the PIN at the MCU',
+      () =>
+        room('zhengzhou')
+          .events.filter((e) => e.type === 'CALL_DTMF_START')
+          .map((e) => e.param)
+          .join('') === '8001#',
+      10_000,
+    );
   }, 60_000);
 
-  it('each room hears every other room\'s tone and not its own', async () => {
+  it("each room hears every other room's tone and not its own", async () => {
     await sleep(1500);
     const l = await listen();
     for (const s of SITES) {
@@ -122,7 +173,8 @@ describe('conference with real baresip rooms and kamailio in front of the upstre
     expect(r.code, r.stderr).toBe(0);
     await sleep(400);
     const l = await listen();
-    for (const id of ['mihe', 'zhulin', 'zhengzhou'] as const) expect(l[id][660], `${id} no longer hears xiaoguan`).toBeLessThan(SILENT);
+    for (const id of ['mihe', 'zhulin', 'zhengzhou'] as const)
+      expect(l[id][660], `${id} no longer hears xiaoguan`).toBeLessThan(SILENT);
     expect(l.mihe[880]).toBeGreaterThan(HEARD);
     expect((await cli(['conf', 'unmute', conf.id, 'xiaoguan'])).code).toBe(0);
   }, 20_000);
@@ -135,7 +187,8 @@ describe('conference with real baresip rooms and kamailio in front of the upstre
     expect(l.xiaoguan[440], 'chair heard').toBeGreaterThan(HEARD);
     expect(l.mihe[1100], 'upstream muted').toBeLessThan(SILENT);
     expect(l.zhulin[660], 'other town muted').toBeLessThan(SILENT);
-    for (const id of ['mihe', 'xiaoguan', 'zhengzhou'] as const) expect(await sees(id), `${id} sees the floor site`).toBe('zhulin');
+    for (const id of ['mihe', 'xiaoguan', 'zhengzhou'] as const)
+      expect(await sees(id), `${id} sees the floor site`).toBe('zhulin');
     expect(await sees('zhulin'), 'the floor site sees the chair').toBe('mihe');
   }, 30_000);
 
@@ -146,7 +199,8 @@ describe('conference with real baresip rooms and kamailio in front of the upstre
     expect(l.xiaoguan[1100]).toBeGreaterThan(HEARD);
     expect(l.xiaoguan[440]).toBeGreaterThan(HEARD);
     expect(l.xiaoguan[880]).toBeLessThan(SILENT);
-    for (const id of ['mihe', 'xiaoguan', 'zhulin'] as const) expect(await sees(id), `${id} sees the upstream`).toBe('zhengzhou');
+    for (const id of ['mihe', 'xiaoguan', 'zhulin'] as const)
+      expect(await sees(id), `${id} sees the upstream`).toBe('zhengzhou');
     expect(await sees('zhengzhou'), 'the upstream sees the chair').toBe('mihe');
     const show = await cli(['conf', 'show', conf.id]);
     expect(show.stdout).toMatch(/mode broadcast; floor zhengzhou/);
@@ -187,7 +241,14 @@ describe('conference with real baresip rooms and kamailio in front of the upstre
     const w = bridge.pool.workerOf(conf.id)!;
     const frames0 = await Promise.all(SITES.map((s) => room(s.id).framesDecoded()));
     process.kill(w.pid, 'SIGKILL');
-    await until('rebuilt', () => bridge.notifications.some((n) => n.method === 'conference.event' && /media rebuilt/.test((n.params as { message: string }).message)), 30_000);
+    await until(
+      'rebuilt',
+      () =>
+        bridge.notifications.some(
+          (n) => n.method === 'conference.event' && /media rebuilt/.test((n.params as { message: string }).message),
+        ),
+      30_000,
+    );
     const l = await listen(1000);
     expect(l.mihe[1100]).toBeGreaterThan(HEARD);
     expect(l.zhengzhou[440]).toBeGreaterThan(HEARD);
@@ -199,7 +260,11 @@ describe('conference with real baresip rooms and kamailio in front of the upstre
 
   it('operator commands: mute all but the chair, pick what one room sees, extend, list, dial', async () => {
     expect((await cli(['conf', 'mute', conf.id, '--all', '--except-chair'])).code).toBe(0);
-    const muted = bridge.manager.show(conf.id).participants.filter((p) => p.muted).map((p) => p.endpointId).sort();
+    const muted = bridge.manager
+      .show(conf.id)
+      .participants.filter((p) => p.muted)
+      .map((p) => p.endpointId)
+      .sort();
     expect(muted).toEqual(['xiaoguan', 'zhengzhou', 'zhulin']);
     expect((await cli(['conf', 'unmute', conf.id, '--all'])).code).toBe(0);
     expect(bridge.manager.show(conf.id).participants.every((p) => !p.muted)).toBe(true);

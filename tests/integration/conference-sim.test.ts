@@ -35,8 +35,22 @@ const config = SiteConfig.parse({
   operators: [{ name: 'a', role: 'operator', tokenHash: `sha256:${'0'.repeat(64)}` }],
   groups: [{ id: 'towns', name: { zh: '乡镇', en: 'Towns' } }],
   endpoints: [
-    { id: 'zhengzhou', name: { zh: '郑州', en: 'Zhengzhou' }, kind: 'upstream', uri: 'sip:z@127.0.0.1:5999', register: {}, pin: '8001#', credentials: { username: 'u', password: 'p' } },
-    ...['mihe', 'xiaoguan', 'zhulin', 'dayugou'].map((id) => ({ id, name: { zh: id, en: id }, kind: 'town', uri: `sip:${id}@127.0.0.1:5999`, groups: ['towns'] })),
+    {
+      id: 'zhengzhou',
+      name: { zh: '郑州', en: 'Zhengzhou' },
+      kind: 'upstream',
+      uri: 'sip:z@127.0.0.1:5999',
+      register: {},
+      pin: '8001#',
+      credentials: { username: 'u', password: 'p' },
+    },
+    ...['mihe', 'xiaoguan', 'zhulin', 'dayugou'].map((id) => ({
+      id,
+      name: { zh: id, en: id },
+      kind: 'town',
+      uri: `sip:${id}@127.0.0.1:5999`,
+      groups: ['towns'],
+    })),
   ],
 });
 
@@ -56,8 +70,15 @@ beforeAll(async () => {
   pool = new WorkerPool({ log, workers: 2, rtcPorts: { min: 10000, max: 59999 } });
   await pool.start();
   mgr = new ConferenceManager({
-    log, store, pool, ports: new RelayPortPool({ range: { min: 0, max: 0 }, address: '127.0.0.1' }), signalling: sig,
-    config: () => config, rtpTimeoutMs: 1500, pinDelayMs: 100, statsIntervalMs: 500,
+    log,
+    store,
+    pool,
+    ports: new RelayPortPool({ range: { min: 0, max: 0 }, address: '127.0.0.1' }),
+    signalling: sig,
+    config: () => config,
+    rtpTimeoutMs: 1500,
+    pinDelayMs: 100,
+    statsIntervalMs: 500,
   });
   // the scheduler drives the manager as it is
   const control: ConferenceControl = conferenceControl(mgr);
@@ -76,7 +97,8 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-const stateOf = (id: string): string | undefined => mgr.show(conf.id).participants.find((p) => p.endpointId === id)?.state;
+const stateOf = (id: string): string | undefined =>
+  mgr.show(conf.id).participants.find((p) => p.endpointId === id)?.state;
 const allConnected = (): boolean => mgr.show(conf.id).participants.every((p) => p.state === 'connected');
 
 /** Tone levels each site received over the last `ms`. */
@@ -93,15 +115,29 @@ async function listen(ms = 1000): Promise<Record<string, Record<number, number>>
 
 describe('conference over real media with simulated rooms', () => {
   it('dials every site in parallel, registers the upstream first and sends it the PIN', async () => {
-    conf = await mgr.start({ title: 'Weekly', group: 'towns', upstream: 'zhengzhou', chair: 'mihe', mode: 'voice', endpoints: [] }, 'alice');
+    conf = await mgr.start(
+      { title: 'Weekly', group: 'towns', upstream: 'zhengzhou', chair: 'mihe', mode: 'voice', endpoints: [] },
+      'alice',
+    );
     expect(conf.participants.map((p) => p.endpointId)).toEqual(['zhengzhou', 'mihe', 'xiaoguan', 'zhulin', 'dayugou']);
     // dayugou has no simulated room: make it fail busy and check it keeps being redialled
-    await until('4 sites connected', () => ['zhengzhou', 'mihe', 'xiaoguan', 'zhulin'].every((id) => stateOf(id) === 'connected'), 30_000);
+    await until(
+      '4 sites connected',
+      () => ['zhengzhou', 'mihe', 'xiaoguan', 'zhulin'].every((id) => stateOf(id) === 'connected'),
+      30_000,
+    );
     expect(sig.registered).toContain('zhengzhou');
     expect(participantEvents.some((p) => p.endpointId === 'mihe' && p.state === 'calling')).toBe(true);
     expect(participantEvents.some((p) => p.endpointId === 'mihe' && p.state === 'ringing')).toBe(true);
-    await until('the PIN as RFC 4733 events at the upstream', () => sig.site('zhengzhou').audio.packets.some((p) => p.v.pt === 101), 3000);
-    expect(sig.site('mihe').audio.packets.some((p) => p.v.pt === 101), 'no PIN to a town').toBe(false);
+    await until(
+      'the PIN as RFC 4733 events at the upstream',
+      () => sig.site('zhengzhou').audio.packets.some((p) => p.v.pt === 101),
+      3000,
+    );
+    expect(
+      sig.site('mihe').audio.packets.some((p) => p.v.pt === 101),
+      'no PIN to a town',
+    ).toBe(false);
   });
 
   it('each site hears the other tones and not its own', async () => {
@@ -144,7 +180,10 @@ describe('conference over real media with simulated rooms', () => {
     // and the rooms really get that video
     const since = performance.now();
     await sleep(600);
-    const got = sig.site('xiaoguan').video.received.filter((r) => r.at > since).map((r) => tagOf('VP8', r.payload));
+    const got = sig
+      .site('xiaoguan')
+      .video.received.filter((r) => r.at > since)
+      .map((r) => tagOf('VP8', r.payload));
     expect(got.length).toBeGreaterThan(10);
     expect(got.every((t) => t === 0x44)).toBe(true);
   });
@@ -158,7 +197,10 @@ describe('conference over real media with simulated rooms', () => {
     expect(l.xiaoguan![1100]).toBeLessThan(-45);
     const since = performance.now();
     await sleep(600);
-    const got = sig.site('mihe').video.received.filter((r) => r.at > since).map((r) => tagOf('VP8', r.payload));
+    const got = sig
+      .site('mihe')
+      .video.received.filter((r) => r.at > since)
+      .map((r) => tagOf('VP8', r.payload));
     expect(got.length).toBeGreaterThan(10);
     expect(got.every((t) => t === 0x11)).toBe(true);
   });
@@ -167,7 +209,8 @@ describe('conference over real media with simulated rooms', () => {
     mgr.setMode(conf.id, 'voice');
     // silence by amplitude: a tone of 0 Hz would be a DC offset, loud to a level meter
     const speak = (who: string | null): void => {
-      for (const x of SITES) Object.assign(sig.site(x.id).audio, { amplitude: who === null || x.id === who ? 6000 : 0 });
+      for (const x of SITES)
+        Object.assign(sig.site(x.id).audio, { amplitude: who === null || x.id === who ? 6000 : 0 });
     };
     try {
       speak('xiaoguan');
@@ -177,10 +220,17 @@ describe('conference over real media with simulated rooms', () => {
       const [a, b] = floorChanges.slice(-2);
       expect(a?.floor).toBe('xiaoguan');
       expect(b!.at - a!.at, 'held for 2 s').toBeGreaterThanOrEqual(1900);
-      await until('views follow', () => {
-        const v = mgr.show(conf.id).participants;
-        return v.find((p) => p.endpointId === 'mihe')?.viewing === 'zhulin' && v.find((p) => p.endpointId === 'zhulin')?.viewing === 'xiaoguan';
-      }, 3000);
+      await until(
+        'views follow',
+        () => {
+          const v = mgr.show(conf.id).participants;
+          return (
+            v.find((p) => p.endpointId === 'mihe')?.viewing === 'zhulin' &&
+            v.find((p) => p.endpointId === 'zhulin')?.viewing === 'xiaoguan'
+          );
+        },
+        3000,
+      );
     } finally {
       speak(null);
     }
@@ -205,7 +255,9 @@ describe('conference over real media with simulated rooms', () => {
     const gaps = dials.slice(1).map((t, i) => t - dials[i]!);
     expect(gaps.length).toBeGreaterThanOrEqual(3);
     // each wait at least its planned delay, and growing (a timer never fires early; a busy machine only adds)
-    [1000, 2000, 4000].forEach((want, i) => expect(gaps[i]!, `gap ${i + 1}: ${gaps[i]} ms`).toBeGreaterThanOrEqual(want - 20));
+    [1000, 2000, 4000].forEach((want, i) =>
+      expect(gaps[i]!, `gap ${i + 1}: ${gaps[i]} ms`).toBeGreaterThanOrEqual(want - 20),
+    );
     expect(gaps[1]!).toBeGreaterThan(gaps[0]!);
     expect(gaps[2]!).toBeGreaterThan(gaps[1]!);
   });
@@ -228,7 +280,13 @@ describe('conference over real media with simulated rooms', () => {
     sig.site('mihe').current!.vanish();
     const r = await sig.dialIn('mihe');
     expect(r.status).toBe(200);
-    await until('mihe in by dial-in', () => mgr.show(conf.id).participants.find((p) => p.endpointId === 'mihe')?.direction === 'in' && stateOf('mihe') === 'connected', 3000);
+    await until(
+      'mihe in by dial-in',
+      () =>
+        mgr.show(conf.id).participants.find((p) => p.endpointId === 'mihe')?.direction === 'in' &&
+        stateOf('mihe') === 'connected',
+      3000,
+    );
     mgr.get(conf.id).setLocked(true);
     expect((await sig.dialIn('xiaoguan')).status).toBe(486);
     mgr.get(conf.id).setLocked(false);

@@ -12,12 +12,22 @@ const SUITE = /^(AES_CM_128_HMAC_SHA1_(80|32)|AEAD_AES_128_GCM)$/;
 let lin: Linphone;
 let bridge: Bridge;
 let conf: ConferenceView;
-const leg = (): ParticipantView | undefined => bridge.manager.show(conf.id).participants.find((p) => p.endpointId === 'dengfeng');
+const leg = (): ParticipantView | undefined =>
+  bridge.manager.show(conf.id).participants.find((p) => p.endpointId === 'dengfeng');
 
 beforeAll(async () => {
   lin = await startLinphone({ name: 'dengfeng', autoAnswer: true, srtpMandatory: true });
   bridge = await startBridge({
-    endpoints: [{ id: 'dengfeng', name: { zh: '登封', en: 'Dengfeng' }, kind: 'town', uri: lin.uri, groups: ['towns'], codecs: { audio: ['PCMU', 'PCMA'], video: [] } }],
+    endpoints: [
+      {
+        id: 'dengfeng',
+        name: { zh: '登封', en: 'Dengfeng' },
+        kind: 'town',
+        uri: lin.uri,
+        groups: ['towns'],
+        codecs: { audio: ['PCMU', 'PCMA'], video: [] },
+      },
+    ],
   });
 }, 30_000);
 
@@ -27,7 +37,7 @@ afterAll(async () => {
 }, 20_000);
 
 describe('linphonec with SRTP mandatory', () => {
-  it('answers the bridge\'s call encrypted', async () => {
+  it("answers the bridge's call encrypted", async () => {
     conf = await bridge.manager.start({ title: 'SRTP linphone', group: 'towns' });
     await until('linphonec connected', () => leg()?.state === 'connected', 15_000);
     expect(leg()?.direction).toBe('out');

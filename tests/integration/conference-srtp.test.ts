@@ -33,7 +33,8 @@ let bridge: Bridge;
 let conf: ConferenceView;
 const room = (id: SiteId): BaresipRoom => rooms.get(id)!;
 const authFailures = new Map<string, number>();
-const onAuthFailure = (e: { legId: string }): void => void authFailures.set(e.legId, (authFailures.get(e.legId) ?? 0) + 1);
+const onAuthFailure = (e: { legId: string }): void =>
+  void authFailures.set(e.legId, (authFailures.get(e.legId) ?? 0) + 1);
 
 const listen = (): Promise<Record<SiteId, Record<number, number>>> => listenTones(rooms, TONES);
 
@@ -62,10 +63,17 @@ function relayPorts(): number[] {
 
 beforeAll(async () => {
   for (const s of SITES) {
-    rooms.set(s.id, await BaresipRoom.start({
-      name: s.id === 'zhengzhou' ? 'mcu' : s.id, toneHz: s.toneHz, video: 'H264', color: s.color, audioCodecs: [s.codec],
-      ...(s.mediaenc ? { mediaenc: s.mediaenc } : {}),
-    }));
+    rooms.set(
+      s.id,
+      await BaresipRoom.start({
+        name: s.id === 'zhengzhou' ? 'mcu' : s.id,
+        toneHz: s.toneHz,
+        video: 'H264',
+        color: s.color,
+        audioCodecs: [s.codec],
+        ...(s.mediaenc ? { mediaenc: s.mediaenc } : {}),
+      }),
+    );
   }
   kam = await KamailioUpstream.start({ password: 'gongyi-secret', mcu: room('zhengzhou').uri });
   srtpEvents.on('authFailure', onAuthFailure);
@@ -73,12 +81,21 @@ beforeAll(async () => {
     rtpTimeoutMs: 5000,
     endpoints: [
       {
-        id: 'zhengzhou', name: { zh: '郑州市政府', en: 'Zhengzhou' }, kind: 'upstream', uri: `sip:gongyi@127.0.0.1:${kam.port}`,
-        register: { expires: 120 }, credentials: { username: 'gongyi', password: 'gongyi-secret' },
-        codecs: { audio: ['PCMA'], video: ['H264'] }, srtp: 'required',
+        id: 'zhengzhou',
+        name: { zh: '郑州市政府', en: 'Zhengzhou' },
+        kind: 'upstream',
+        uri: `sip:gongyi@127.0.0.1:${kam.port}`,
+        register: { expires: 120 },
+        credentials: { username: 'gongyi', password: 'gongyi-secret' },
+        codecs: { audio: ['PCMA'], video: ['H264'] },
+        srtp: 'required',
       },
       ...SITES.filter((s) => s.id !== 'zhengzhou').map((s) => ({
-        id: s.id, name: { zh: s.id, en: s.id }, kind: 'town', uri: room(s.id).uri, groups: ['towns'],
+        id: s.id,
+        name: { zh: s.id, en: s.id },
+        kind: 'town',
+        uri: room(s.id).uri,
+        groups: ['towns'],
         codecs: { audio: [s.codec], video: ['H264'] },
       })),
     ],
@@ -94,18 +111,28 @@ afterAll(async () => {
 
 describe('SDES-SRTP rooms, a plain room and an encrypted upstream in one conference', () => {
   it('every site connects; the encrypted legs say so in conf show and the plain one does not', async () => {
-    conf = await bridge.manager.start({ title: 'encrypted', endpoints: SITES.map((s) => s.id), upstream: 'zhengzhou', mode: 'voice' });
-    await until('every site connected', () => bridge.manager.show(conf.id).participants.every((p) => p.state === 'connected'), 20_000);
+    conf = await bridge.manager.start({
+      title: 'encrypted',
+      endpoints: SITES.map((s) => s.id),
+      upstream: 'zhengzhou',
+      mode: 'voice',
+    });
+    await until(
+      'every site connected',
+      () => bridge.manager.show(conf.id).participants.every((p) => p.state === 'connected'),
+      20_000,
+    );
     const view = bridge.manager.show(conf.id);
     const srtpOf = (id: SiteId): string | undefined => view.participants.find((p) => p.endpointId === id)?.srtp;
-    for (const id of ENCRYPTED) expect(srtpOf(id), `${id} encrypted`).toMatch(/^(AES_CM_128_HMAC_SHA1_(80|32)|AEAD_AES_128_GCM)$/);
+    for (const id of ENCRYPTED)
+      expect(srtpOf(id), `${id} encrypted`).toMatch(/^(AES_CM_128_HMAC_SHA1_(80|32)|AEAD_AES_128_GCM)$/);
     expect(srtpOf('plain')).toBeUndefined();
     const text = renderConference(view, 'en');
     for (const id of ENCRYPTED) expect(text).toMatch(new RegExp(`${id}\\s.*🔒`));
     expect(text).not.toMatch(/plain\s.*🔒/);
   }, 40_000);
 
-  it('each room hears every other room\'s tone (through decryption and re-encryption) and not its own', async () => {
+  it("each room hears every other room's tone (through decryption and re-encryption) and not its own", async () => {
     await sleep(1500);
     expectEveryoneHearsTheOthers(await listen());
   }, 20_000);

@@ -17,7 +17,6 @@ import { silentLogger } from '../../daemon/util/logger.js';
 import type { ConferenceView, HandView, TemplateView } from '../../protocol/index.js';
 import { sleep, until } from '../helpers/wait.js';
 
-
 const SITES = [
   { id: 'zhuhuichang', color: 'white', kind: 'city' },
   { id: 'mihe', color: 'red', kind: 'town' },
@@ -32,9 +31,14 @@ let conf: ConferenceView;
 
 function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI_JS, '--url', bridge.url, '--token', BRIDGE_TOKEN, ...args], { timeout: 30_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [CLI_JS, '--url', bridge.url, '--token', BRIDGE_TOKEN, ...args],
+      { timeout: 30_000 },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 async function cliJson<T>(args: string[]): Promise<T> {
@@ -58,15 +62,32 @@ const show = (): ConferenceView => bridge.manager.show(conf.id);
 const stateOf = (id: SiteId): string | undefined => show().participants.find((p) => p.endpointId === id)?.state;
 
 beforeAll(async () => {
-  for (const s of SITES) rooms.set(s.id, await BaresipRoom.start({ name: s.id, toneHz: 440, video: 'H264', color: s.color, audioCodecs: ['PCMA'] }));
+  for (const s of SITES)
+    rooms.set(
+      s.id,
+      await BaresipRoom.start({ name: s.id, toneHz: 440, video: 'H264', color: s.color, audioCodecs: ['PCMA'] }),
+    );
   bridge = await startBridge({
     rtpTimeoutMs: 4000,
     groups: [{ id: 'towns', name: { zh: '乡镇', en: 'Towns' } }],
     endpoints: SITES.map((s) => ({
-      id: s.id, name: { zh: s.id, en: s.id }, kind: s.kind, uri: room(s.id).uri, groups: s.kind === 'town' ? ['towns'] : [],
+      id: s.id,
+      name: { zh: s.id, en: s.id },
+      kind: s.kind,
+      uri: room(s.id).uri,
+      groups: s.kind === 'town' ? ['towns'] : [],
       codecs: { audio: ['PCMA'], video: ['H264'] },
     })),
-    templates: [{ id: 'weekly', name: { zh: '周例会', en: 'Weekly meeting' }, groups: ['towns'], chair: 'zhuhuichang', mode: 'broadcast', durationMinutes: 60 }],
+    templates: [
+      {
+        id: 'weekly',
+        name: { zh: '周例会', en: 'Weekly meeting' },
+        groups: ['towns'],
+        chair: 'zhuhuichang',
+        mode: 'broadcast',
+        durationMinutes: 60,
+      },
+    ],
   });
 }, 60_000);
 
@@ -92,7 +113,7 @@ describe('meeting control with real baresip rooms', () => {
     await until('every room connected', () => show().participants.every((p) => p.state === 'connected'), 15_000);
   }, 40_000);
 
-  it('polling the chair\'s view walks through the connected towns in order, skipping one that is hung up, and stops', async () => {
+  it("polling the chair's view walks through the connected towns in order, skipping one that is hung up, and stops", async () => {
     expect((await cli(['conf', 'hangup', conf.id, 'xiaoguan'])).code).toBe(0);
     const bad = await cli(['conf', 'poll', conf.id, '--interval', '2s', '--json']);
     expect(bad.code).toBe(1);
@@ -101,17 +122,37 @@ describe('meeting control with real baresip rooms', () => {
     expect(JSON.parse(notHere.stdout || notHere.stderr).error.code).toBe('PARTICIPANT_UNKNOWN');
     expect(show().polling).toBeNull();
 
-    const started = await cliJson<ConferenceView>(['conf', 'poll', conf.id, '--interval', '5s', '--sites', 'mihe,xiaoguan,zhulin', '--for', 'zhuhuichang']);
-    expect(started.polling).toMatchObject({ intervalSeconds: 5, target: 'zhuhuichang', current: 'mihe', next: 'zhulin', sites: ['mihe', 'xiaoguan', 'zhulin'] });
+    const started = await cliJson<ConferenceView>([
+      'conf',
+      'poll',
+      conf.id,
+      '--interval',
+      '5s',
+      '--sites',
+      'mihe,xiaoguan,zhulin',
+      '--for',
+      'zhuhuichang',
+    ]);
+    expect(started.polling).toMatchObject({
+      intervalSeconds: 5,
+      target: 'zhuhuichang',
+      current: 'mihe',
+      next: 'zhulin',
+      sites: ['mihe', 'xiaoguan', 'zhulin'],
+    });
     const text = await cli(['conf', 'show', conf.id]);
     expect(text.stdout).toMatch(/polling every 5 s \(what zhuhuichang sees\): now mihe, next zhulin/);
     // what the chair's room decodes, sampled until it has been through the list and back
     const seen: string[] = [];
-    await until('the chair saw mihe, zhulin, mihe', async () => {
-      const s = await sees('zhuhuichang');
-      if (s && seen.at(-1) !== s) seen.push(s);
-      return seen.length >= 3;
-    }, 25_000);
+    await until(
+      'the chair saw mihe, zhulin, mihe',
+      async () => {
+        const s = await sees('zhuhuichang');
+        if (s && seen.at(-1) !== s) seen.push(s);
+        return seen.length >= 3;
+      },
+      25_000,
+    );
     expect(seen.slice(0, 3)).toEqual(['mihe', 'zhulin', 'mihe']);
     // the other rooms keep the broadcast picture: the chair
     expect(await sees('zhulin')).toBe('zhuhuichang');
@@ -120,14 +161,18 @@ describe('meeting control with real baresip rooms', () => {
     expect(stopped.polling).toBeNull();
     const after = await sees('zhuhuichang');
     await sleep(6000);
-    expect(await sees('zhuhuichang'), 'the chair\'s picture no longer changes').toBe(after);
+    expect(await sees('zhuhuichang'), "the chair's picture no longer changes").toBe(after);
     expect((await cli(['conf', 'dial', conf.id, 'xiaoguan'])).code).toBe(0);
     await until('xiaoguan back', () => stateOf('xiaoguan') === 'connected', 15_000);
   }, 70_000);
 
-  it('polling everyone\'s picture: every room but the polled one sees it', async () => {
+  it("polling everyone's picture: every room but the polled one sees it", async () => {
     await cliJson<ConferenceView>(['conf', 'poll', conf.id, '--interval', '10s', '--sites', 'xiaoguan']);
-    await until('mihe and the chair see xiaoguan', async () => (await sees('mihe')) === 'xiaoguan' && (await sees('zhuhuichang')) === 'xiaoguan', 10_000);
+    await until(
+      'mihe and the chair see xiaoguan',
+      async () => (await sees('mihe')) === 'xiaoguan' && (await sees('zhuhuichang')) === 'xiaoguan',
+      10_000,
+    );
     expect(await sees('xiaoguan')).not.toBe('xiaoguan');
     await cliJson<ConferenceView>(['conf', 'poll', conf.id, '--stop']);
     await until('mihe sees the chair again', async () => (await sees('mihe')) === 'zhuhuichang', 10_000);
@@ -137,16 +182,25 @@ describe('meeting control with real baresip rooms', () => {
     await room('zhulin').command('sndcode', '*');
     await sleep(300);
     await room('zhulin').command('sndcode', '1');
-    await until('zhulin\'s hand is up', () => (show().hands ?? []).some((h) => h.endpointId === 'zhulin'), 10_000);
+    await until("zhulin's hand is up", () => (show().hands ?? []).some((h) => h.endpointId === 'zhulin'), 10_000);
     await room('mihe').command('sndcode', '*');
     await sleep(300);
     await room('mihe').command('sndcode', '1');
-    await until('mihe\'s hand is up', () => (show().hands ?? []).length === 2, 10_000);
+    await until("mihe's hand is up", () => (show().hands ?? []).length === 2, 10_000);
     const hands = await cliJson<HandView[]>(['conf', 'hands', conf.id]);
-    expect(hands.map((h) => [h.endpointId, h.via])).toEqual([['zhulin', 'dtmf'], ['mihe', 'dtmf']]);
+    expect(hands.map((h) => [h.endpointId, h.via])).toEqual([
+      ['zhulin', 'dtmf'],
+      ['mihe', 'dtmf'],
+    ]);
     const text = await cli(['conf', 'hands', conf.id]);
     expect(text.stdout).toMatch(/1\s+zhulin/);
-    expect(bridge.notifications.some((n) => n.method === 'conference.event' && /hand raised: zhulin \(DTMF \*1 by RFC 4733\)/.test((n.params as { message: string }).message))).toBe(true);
+    expect(
+      bridge.notifications.some(
+        (n) =>
+          n.method === 'conference.event' &&
+          /hand raised: zhulin \(DTMF \*1 by RFC 4733\)/.test((n.params as { message: string }).message),
+      ),
+    ).toBe(true);
 
     expect((await cli(['conf', 'floor', conf.id, 'zhulin'])).code).toBe(0);
     expect(show().hands?.map((h) => h.endpointId)).toEqual(['mihe']);
@@ -169,12 +223,16 @@ describe('meeting control with real baresip rooms', () => {
     await until('the chair sees zhulin', async () => (await sees('zhuhuichang')) === 'zhulin', 10_000);
   }, 40_000);
 
-  it('the template books a meeting the scheduler starts by itself, with the template\'s sites and chair', async () => {
+  it("the template books a meeting the scheduler starts by itself, with the template's sites and chair", async () => {
     expect((await cli(['conf', 'end', conf.id])).code).toBe(0);
     const uriOf = new Map(bridge.config.endpoints.map((e) => [e.id, e.uri]));
     const scheduler = new Scheduler({
-      store: bridge.store, config: bridge.config, clock: systemClock, log: silentLogger(),
-      prober: { probe: (id) => optionsPing(uriOf.get(id)!) }, conferences: conferenceControl(bridge.manager),
+      store: bridge.store,
+      config: bridge.config,
+      clock: systemClock,
+      log: silentLogger(),
+      prober: { probe: (id) => optionsPing(uriOf.get(id)!) },
+      conferences: conferenceControl(bridge.manager),
     });
     followConferences(bridge.manager, scheduler);
     scheduler.start();
@@ -182,10 +240,23 @@ describe('meeting control with real baresip rooms', () => {
       const start = new Date(Math.ceil((Date.now() + 3000) / 1000) * 1000).toISOString();
       const { schedule } = scheduler.add({ template: 'weekly', start }, { name: 'alice', role: 'operator' });
       expect(schedule).toMatchObject({ title: '周例会', chair: 'zhuhuichang', durationMinutes: 60 });
-      await until('the scheduled meeting started', () => bridge.manager.list().some((c) => c.scheduleId === schedule.id), 15_000);
+      await until(
+        'the scheduled meeting started',
+        () => bridge.manager.list().some((c) => c.scheduleId === schedule.id),
+        15_000,
+      );
       const started = bridge.manager.list().find((c) => c.scheduleId === schedule.id)!;
-      expect(started.participants.map((p) => p.endpointId).sort()).toEqual(['mihe', 'xiaoguan', 'zhuhuichang', 'zhulin']);
-      await until('the rooms answered the scheduled meeting', () => bridge.manager.show(started.id).participants.every((p) => p.state === 'connected'), 15_000);
+      expect(started.participants.map((p) => p.endpointId).sort()).toEqual([
+        'mihe',
+        'xiaoguan',
+        'zhuhuichang',
+        'zhulin',
+      ]);
+      await until(
+        'the rooms answered the scheduled meeting',
+        () => bridge.manager.show(started.id).participants.every((p) => p.state === 'connected'),
+        15_000,
+      );
       await scheduler.cancel({ id: schedule.id }, { name: 'alice', role: 'operator' });
     } finally {
       await scheduler.close();

@@ -11,7 +11,16 @@ let bridge: Bridge;
 beforeAll(async () => {
   lin = await startLinphone({ name: 'dengfeng', autoAnswer: true, dtmfInfo: true });
   bridge = await startBridge({
-    endpoints: [{ id: 'dengfeng', name: { zh: '登封', en: 'Dengfeng' }, kind: 'town', uri: lin.uri, groups: ['towns'], codecs: { audio: ['PCMU', 'PCMA'], video: [] } }],
+    endpoints: [
+      {
+        id: 'dengfeng',
+        name: { zh: '登封', en: 'Dengfeng' },
+        kind: 'town',
+        uri: lin.uri,
+        groups: ['towns'],
+        codecs: { audio: ['PCMU', 'PCMA'], video: [] },
+      },
+    ],
   });
 }, 30_000);
 
@@ -21,14 +30,30 @@ afterAll(async () => {
 }, 20_000);
 
 describe('raised hand by SIP INFO DTMF from a real linphonec', () => {
-  it('*1 keyed on linphonec arrives as INFO and raises the site\'s hand', async () => {
+  it("*1 keyed on linphonec arrives as INFO and raises the site's hand", async () => {
     const conf = await bridge.manager.start({ title: 'INFO 测试', group: 'towns' });
-    await until('linphonec connected', () => bridge.manager.show(conf.id).participants[0]?.state === 'connected', 15_000);
+    await until(
+      'linphonec connected',
+      () => bridge.manager.show(conf.id).participants[0]?.state === 'connected',
+      15_000,
+    );
     lin.command('*');
     await new Promise((r) => setTimeout(r, 400));
     lin.command('1');
-    await until('the hand is up', () => (bridge.manager.show(conf.id).hands ?? []).some((h) => h.endpointId === 'dengfeng'), 10_000);
-    expect(bridge.manager.show(conf.id).hands).toEqual([expect.objectContaining({ endpointId: 'dengfeng', via: 'dtmf' })]);
-    expect(bridge.notifications.some((n) => n.method === 'conference.event' && /hand raised: dengfeng \(DTMF \*1 by SIP INFO\)/.test((n.params as { message: string }).message))).toBe(true);
+    await until(
+      'the hand is up',
+      () => (bridge.manager.show(conf.id).hands ?? []).some((h) => h.endpointId === 'dengfeng'),
+      10_000,
+    );
+    expect(bridge.manager.show(conf.id).hands).toEqual([
+      expect.objectContaining({ endpointId: 'dengfeng', via: 'dtmf' }),
+    ]);
+    expect(
+      bridge.notifications.some(
+        (n) =>
+          n.method === 'conference.event' &&
+          /hand raised: dengfeng \(DTMF \*1 by SIP INFO\)/.test((n.params as { message: string }).message),
+      ),
+    ).toBe(true);
   }, 40_000);
 });

@@ -9,7 +9,13 @@ import { until } from '../helpers/wait.js';
 // three ways a demo ends: Ctrl-C (SIGINT), SIGTERM, and the daemon dying. Every process it started
 // must be gone afterwards (the next demo would otherwise find its ports busy).
 
-interface Proc { pid: number; ppid: number; pgid: number; state: string; name: string }
+interface Proc {
+  pid: number;
+  ppid: number;
+  pgid: number;
+  state: string;
+  name: string;
+}
 
 function processes(): Map<number, Proc> {
   const out = new Map<number, Proc>();
@@ -20,7 +26,13 @@ function processes(): Map<number, Proc> {
       // "pid (name) state ppid pgrp …": the name may hold spaces and parentheses
       const close = stat.lastIndexOf(')');
       const [state, ppid, pgid] = stat.slice(close + 2).split(' ');
-      out.set(Number(d), { pid: Number(d), ppid: Number(ppid), pgid: Number(pgid), state: state!, name: stat.slice(stat.indexOf('(') + 1, close) });
+      out.set(Number(d), {
+        pid: Number(d),
+        ppid: Number(ppid),
+        pgid: Number(pgid),
+        state: state!,
+        name: stat.slice(stat.indexOf('(') + 1, close),
+      });
     } catch {
       // the process ended while we read /proc: it is simply not listed
     }
@@ -77,7 +89,11 @@ async function runDemo(): Promise<{ child: ChildProcess; output: () => string; e
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  await until('the demo running its meeting', () => out.includes('Ctrl-C stops the demo.') || child.exitCode !== null, 120_000);
+  await until(
+    'the demo running its meeting',
+    () => out.includes('Ctrl-C stops the demo.') || child.exitCode !== null,
+    120_000,
+  );
   expect(child.exitCode, out).toBeNull();
   return { child, output: () => out, exited };
 }
@@ -86,7 +102,10 @@ function demoProcesses(child: ChildProcess): Proc[] {
   const procs = descendants(child.pid!);
   started = procs;
   const names = procs.map((p) => p.name);
-  expect(names.filter((n) => n === 'baresip'), names.join(' ')).toHaveLength(4);
+  expect(
+    names.filter((n) => n === 'baresip'),
+    names.join(' '),
+  ).toHaveLength(4);
   expect(names, names.join(' ')).toContain('kamailio');
   expect(names, names.join(' ')).toContain('mediasoup-worke'); // /proc's name is cut at 15 characters
   return procs;
@@ -113,7 +132,9 @@ describe('npm run demo leaves nothing running', () => {
   it('the daemon dying (SIGKILL): the demo stops its rooms and returns', async () => {
     const { child, output, exited } = await runDemo();
     const procs = demoProcesses(child);
-    const daemon = procs.find((p) => p.ppid === child.pid && readFileSync(`/proc/${p.pid}/cmdline`, 'utf8').includes('vcbridged'));
+    const daemon = procs.find(
+      (p) => p.ppid === child.pid && readFileSync(`/proc/${p.pid}/cmdline`, 'utf8').includes('vcbridged'),
+    );
     expect(daemon).toBeDefined();
     process.kill(daemon!.pid, 'SIGKILL');
     expect(await exited).not.toBe(0);

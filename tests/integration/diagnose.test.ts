@@ -14,8 +14,21 @@ beforeAll(async () => {
   deadPort = await freePort();
   const cfg = testConfig(await freePort(), await freePort(), {
     endpoints: [
-      { id: 'xiaoguan', name: { zh: '小关镇', en: 'Xiaoguan' }, kind: 'town', uri: room.uri, groups: ['towns'], testCall: true },
-      { id: 'zhulin', name: { zh: '竹林镇', en: 'Zhulin' }, kind: 'town', uri: `sip:zhulin@127.0.0.1:${deadPort}`, groups: ['towns'] },
+      {
+        id: 'xiaoguan',
+        name: { zh: '小关镇', en: 'Xiaoguan' },
+        kind: 'town',
+        uri: room.uri,
+        groups: ['towns'],
+        testCall: true,
+      },
+      {
+        id: 'zhulin',
+        name: { zh: '竹林镇', en: 'Zhulin' },
+        kind: 'town',
+        uri: `sip:zhulin@127.0.0.1:${deadPort}`,
+        groups: ['towns'],
+      },
     ],
   });
   d = await startDaemon({ config: cfg });

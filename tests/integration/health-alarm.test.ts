@@ -24,13 +24,22 @@ function capturingLogger() {
 }
 
 const change = (over: Partial<EndpointStateChange> = {}): EndpointStateChange => ({
-  id: 'xiaoguan', from: 'reachable', to: 'unreachable', at: '2026-01-05T01:00:00.000Z', reason: 'no answer within 2000 ms over UDP', rttMs: null, ...over,
+  id: 'xiaoguan',
+  from: 'reachable',
+  to: 'unreachable',
+  at: '2026-01-05T01:00:00.000Z',
+  reason: 'no answer within 2000 ms over UDP',
+  rttMs: null,
+  ...over,
 });
 
 /** A script that appends its environment's alarm variables to the file named by its first argument. */
 function alarmScript(): string {
   const f = join(dir, `alarm-${Math.random().toString(36).slice(2)}.sh`);
-  writeFileSync(f, '#!/bin/sh\nprintf "%s|%s|%s|%s|%s\\n" "$VCBRIDGE_ENDPOINT" "$VCBRIDGE_FROM" "$VCBRIDGE_TO" "$VCBRIDGE_REASON" "$2" >> "$1"\n');
+  writeFileSync(
+    f,
+    '#!/bin/sh\nprintf "%s|%s|%s|%s|%s\\n" "$VCBRIDGE_ENDPOINT" "$VCBRIDGE_FROM" "$VCBRIDGE_TO" "$VCBRIDGE_REASON" "$2" >> "$1"\n',
+  );
   chmodSync(f, 0o755);
   return f;
 }
@@ -56,22 +65,32 @@ let hooks: AlarmHook[] = [];
 let servers: Server[] = [];
 afterEach(async () => {
   await Promise.all(hooks.map((h) => h.close()));
-  await Promise.all(servers.map((s) => new Promise((r) => {
-    s.close(r);
-    s.closeAllConnections();
-  })));
+  await Promise.all(
+    servers.map(
+      (s) =>
+        new Promise((r) => {
+          s.close(r);
+          s.closeAllConnections();
+        }),
+    ),
+  );
   hooks = [];
   servers = [];
 });
 
-function hook(settings: ConstructorParameters<typeof AlarmHook>[0]['settings'], clock = new ManualClock(Date.UTC(2026, 0, 5))) {
+function hook(
+  settings: ConstructorParameters<typeof AlarmHook>[0]['settings'],
+  clock = new ManualClock(Date.UTC(2026, 0, 5)),
+) {
   const { log, lines } = capturingLogger();
   const h = new AlarmHook({ settings, clock, log, webhookTimeoutMs: 500 });
   hooks.push(h);
   return { h, lines, clock };
 }
 
-async function httpServer(handler: (req: IncomingMessage, body: string) => { status: number; delayMs?: number }): Promise<string> {
+async function httpServer(
+  handler: (req: IncomingMessage, body: string) => { status: number; delayMs?: number },
+): Promise<string> {
   const srv = createServer((req, res) => {
     let body = '';
     req.on('data', (d) => (body += d));
@@ -117,7 +136,13 @@ describe('AlarmHook: command', () => {
     await clock.advance(60_000);
     expect(h.onStateChange(change({ from: 'unreachable', to: 'reachable', reason: undefined }))).toBe(true);
     const text = await waitFor(() => linesWritten(out, 3));
-    expect(text.trim().split('\n').sort()).toEqual(['mihe|reachable|unreachable|no answer within 2000 ms over UDP|', 'xiaoguan|reachable|unreachable|no answer within 2000 ms over UDP|', 'xiaoguan|unreachable|reachable||'].sort());
+    expect(text.trim().split('\n').sort()).toEqual(
+      [
+        'mihe|reachable|unreachable|no answer within 2000 ms over UDP|',
+        'xiaoguan|reachable|unreachable|no answer within 2000 ms over UDP|',
+        'xiaoguan|unreachable|reachable||',
+      ].sort(),
+    );
   });
 
   it('a failing or missing command is logged, not thrown', async () => {
@@ -131,7 +156,14 @@ describe('AlarmHook: command', () => {
   });
 
   it('splits the command line into words without a shell', () => {
-    expect(splitCommand(`/usr/bin/notify --to "ops team" 'a b' c\\ d  e`)).toEqual(['/usr/bin/notify', '--to', 'ops team', 'a b', 'c d', 'e']);
+    expect(splitCommand(`/usr/bin/notify --to "ops team" 'a b' c\\ d  e`)).toEqual([
+      '/usr/bin/notify',
+      '--to',
+      'ops team',
+      'a b',
+      'c d',
+      'e',
+    ]);
     expect(splitCommand('x "" y')).toEqual(['x', '', 'y']);
   });
 });
@@ -147,8 +179,18 @@ describe('AlarmHook: webhook', () => {
     h.onStateChange(change({ to: 'degraded', reason: 'slow answers: RTT 450 ms (limit 300 ms)', rttMs: 450 }));
     await waitFor(() => got[0]);
     expect(got[0]).toEqual({
-      method: 'POST', type: 'application/json',
-      body: { event: 'endpoint.state', endpoint: 'xiaoguan', from: 'reachable', to: 'degraded', at: '2026-01-05T01:00:00.000Z', reason: 'slow answers: RTT 450 ms (limit 300 ms)', rttMs: 450, suppressed: 0 },
+      method: 'POST',
+      type: 'application/json',
+      body: {
+        event: 'endpoint.state',
+        endpoint: 'xiaoguan',
+        from: 'reachable',
+        to: 'degraded',
+        at: '2026-01-05T01:00:00.000Z',
+        reason: 'slow answers: RTT 450 ms (limit 300 ms)',
+        rttMs: 450,
+        suppressed: 0,
+      },
     });
     const l = await waitFor(() => lines.find((x) => x.msg === 'alarm webhook delivered'));
     // the query string may hold a secret: it is not logged
@@ -163,10 +205,10 @@ describe('AlarmHook: webhook', () => {
     await waitFor(() => lines.find((x) => /alarm webhook answered 500/.test(x.msg)));
     h.reload({ webhook: hanging, minIntervalSeconds: 0 });
     h.onStateChange(change());
-    await waitFor(() => lines.filter((x) => x.msg === 'alarm webhook failed').length === 1 ? true : undefined, 3000);
+    await waitFor(() => (lines.filter((x) => x.msg === 'alarm webhook failed').length === 1 ? true : undefined), 3000);
     h.reload({ webhook: 'http://127.0.0.1:1/nothing', minIntervalSeconds: 0 });
     h.onStateChange(change());
-    await waitFor(() => lines.filter((x) => x.msg === 'alarm webhook failed').length === 2 ? true : undefined, 3000);
+    await waitFor(() => (lines.filter((x) => x.msg === 'alarm webhook failed').length === 2 ? true : undefined), 3000);
   });
 
   it('command and webhook both fire for one change', async () => {

@@ -15,27 +15,64 @@ import { freePort, freePorts } from '../helpers/ports.js';
 let h: HealthApi;
 let responder: OptionsResponder;
 let stack: SipStack;
-let addr: { xiaoguan: { host: string; port: number }; mihe: { host: string; port: number }; bureau: { host: string; port: number } };
+let addr: {
+  xiaoguan: { host: string; port: number };
+  mihe: { host: string; port: number };
+  bureau: { host: string; port: number };
+};
 
 beforeAll(async () => {
   const [p1, p2, p3] = await freePorts(3);
-  addr = { xiaoguan: { host: '127.0.0.1', port: p1! }, mihe: { host: '127.0.0.1', port: p2! }, bureau: { host: '127.0.0.1', port: p3! } };
+  addr = {
+    xiaoguan: { host: '127.0.0.1', port: p1! },
+    mihe: { host: '127.0.0.1', port: p2! },
+    bureau: { host: '127.0.0.1', port: p3! },
+  };
   responder = await OptionsResponder.start({ addresses: Object.values(addr), server: 'baresip-like/3.0' });
   responder.set(addr.mihe, { silent: true });
   responder.set(addr.bureau, { delayMs: 400 });
   const sipPort = await freePort();
-  stack = await SipStack.start({ listen: [{ transport: 'udp', host: '127.0.0.1', port: sipPort }, { transport: 'tcp', host: '127.0.0.1', port: sipPort }], userAgent: 'vcbridge-test', log: silentLogger() });
+  stack = await SipStack.start({
+    listen: [
+      { transport: 'udp', host: '127.0.0.1', port: sipPort },
+      { transport: 'tcp', host: '127.0.0.1', port: sipPort },
+    ],
+    userAgent: 'vcbridge-test',
+    log: silentLogger(),
+  });
   h = await startHealthApi({
     prober: stack,
     health: { timeoutMs: 900, degradedRttMs: 300 },
     endpoints: [
-      { id: 'xiaoguan', name: { zh: '小关镇', en: 'Xiaoguan' }, kind: 'town', uri: `sip:xiaoguan@127.0.0.1:${p1}`, groups: ['towns'] },
-      { id: 'mihe', name: { zh: '米河镇', en: 'Mihe' }, kind: 'town', uri: `sip:mihe@127.0.0.1:${p2}`, groups: ['towns'] },
-      { id: 'jiaotong', name: { zh: '交通局', en: 'Transport Bureau' }, kind: 'bureau', uri: `sip:jiaotong@127.0.0.1:${p3}`, groups: ['bureaus'] },
+      {
+        id: 'xiaoguan',
+        name: { zh: '小关镇', en: 'Xiaoguan' },
+        kind: 'town',
+        uri: `sip:xiaoguan@127.0.0.1:${p1}`,
+        groups: ['towns'],
+      },
+      {
+        id: 'mihe',
+        name: { zh: '米河镇', en: 'Mihe' },
+        kind: 'town',
+        uri: `sip:mihe@127.0.0.1:${p2}`,
+        groups: ['towns'],
+      },
+      {
+        id: 'jiaotong',
+        name: { zh: '交通局', en: 'Transport Bureau' },
+        kind: 'bureau',
+        uri: `sip:jiaotong@127.0.0.1:${p3}`,
+        groups: ['bureaus'],
+      },
     ],
   });
   const deadline = Date.now() + 10_000;
-  while (!(h.monitor.snapshot('xiaoguan')?.state === 'reachable' && h.monitor.snapshot('mihe')?.state === 'unreachable' && h.monitor.snapshot('jiaotong')?.state === 'degraded')) {
+  while (!(
+    h.monitor.snapshot('xiaoguan')?.state === 'reachable' &&
+    h.monitor.snapshot('mihe')?.state === 'unreachable' &&
+    h.monitor.snapshot('jiaotong')?.state === 'degraded'
+  )) {
     if (Date.now() > deadline) throw new Error(`states did not settle: ${JSON.stringify(h.monitor.snapshots())}`);
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -47,9 +84,14 @@ afterAll(async () => {
   await responder?.close();
 });
 
-function cli(args: string[], token: string = TOKENS.viewer): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function cli(
+  args: string[],
+  token: string = TOKENS.viewer,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [CLI_JS, ...args, '--url', h.url, '--token', token], { env: { ...process.env, LANG: 'C', VCBRIDGE_LANG: '' } });
+    const p = spawn(process.execPath, [CLI_JS, ...args, '--url', h.url, '--token', token], {
+      env: { ...process.env, LANG: 'C', VCBRIDGE_LANG: '' },
+    });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d) => (stdout += d));
@@ -62,14 +104,27 @@ describe('endpoint API methods', () => {
   it('endpoints.list joins the config with live health; filters by group and state', async () => {
     const c = await rawConnect(h.url, TOKENS.viewer);
     const all = (await c.call('endpoints.list')).result;
-    expect(all.map((e: any) => [e.id, e.state])).toEqual([['xiaoguan', 'reachable'], ['mihe', 'unreachable'], ['jiaotong', 'degraded']]);
+    expect(all.map((e: any) => [e.id, e.state])).toEqual([
+      ['xiaoguan', 'reachable'],
+      ['mihe', 'unreachable'],
+      ['jiaotong', 'degraded'],
+    ]);
     const x = all[0];
-    expect(x).toMatchObject({ name: { zh: '小关镇', en: 'Xiaoguan' }, kind: 'town', transport: 'udp', groups: ['towns'], registration: 'none' });
+    expect(x).toMatchObject({
+      name: { zh: '小关镇', en: 'Xiaoguan' },
+      kind: 'town',
+      transport: 'udp',
+      groups: ['towns'],
+      registration: 'none',
+    });
     expect(x.rttMs).toBeGreaterThan(0);
     expect(Date.parse(x.since)).toBeLessThanOrEqual(Date.now());
     expect(all[1]).toMatchObject({ rttMs: null, reason: 'no answer within 900 ms over UDP' });
     expect(all[2].reason).toMatch(/slow answers: RTT 4\d\d ms \(limit 300 ms\)/);
-    expect((await c.call('endpoints.list', { group: 'towns' })).result.map((e: any) => e.id)).toEqual(['xiaoguan', 'mihe']);
+    expect((await c.call('endpoints.list', { group: 'towns' })).result.map((e: any) => e.id)).toEqual([
+      'xiaoguan',
+      'mihe',
+    ]);
     expect((await c.call('endpoints.list', { state: 'unreachable' })).result.map((e: any) => e.id)).toEqual(['mihe']);
     const bad = await c.call('endpoints.list', { group: 'nope' });
     expect(bad.error.data.code).toBe('GROUP_UNKNOWN');
@@ -149,7 +204,13 @@ describe('vcbridge endpoints / endpoint', () => {
     expect(r.code).toBe(0);
     const list = JSON.parse(r.stdout);
     expect(list).toHaveLength(1);
-    expect(list[0]).toMatchObject({ id: 'mihe', name: { zh: '米河镇', en: 'Mihe' }, kind: 'town', state: 'unreachable', rttMs: null });
+    expect(list[0]).toMatchObject({
+      id: 'mihe',
+      name: { zh: '米河镇', en: 'Mihe' },
+      kind: 'town',
+      state: 'unreachable',
+      rttMs: null,
+    });
     expect(typeof list[0].since).toBe('string');
   });
 
@@ -159,7 +220,9 @@ describe('vcbridge endpoints / endpoint', () => {
     expect(bad.stderr).toMatch(/--state/);
     const g = await cli(['endpoints', '--group', 'villages', '--json']);
     expect(g.code).toBe(1);
-    expect(JSON.parse(g.stdout)).toEqual({ error: { code: 'GROUP_UNKNOWN', message: expect.stringMatching(/towns, bureaus/) } });
+    expect(JSON.parse(g.stdout)).toEqual({
+      error: { code: 'GROUP_UNKNOWN', message: expect.stringMatching(/towns, bureaus/) },
+    });
   });
 
   it('endpoint show prints state, uptime and the last transitions', async () => {
@@ -183,7 +246,9 @@ describe('vcbridge endpoints / endpoint', () => {
     const bad = await cli(['endpoint', 'check', 'mihe'], TOKENS.technician);
     expect(bad.code).toBe(1);
     expect(bad.stdout).toMatch(/UDP\s+FAIL\s+timeout/);
-    expect(bad.stdout).toMatch(/verdict: failed — likely cause: no answer over UDP within 900 ms: the host is down, or a firewall drops SIP/);
+    expect(bad.stdout).toMatch(
+      /verdict: failed — likely cause: no answer over UDP within 900 ms: the host is down, or a firewall drops SIP/,
+    );
     const viewer = await cli(['endpoint', 'check', 'mihe']);
     expect(viewer.code).toBe(1);
     expect(viewer.stderr).toMatch(/technician/);

@@ -23,7 +23,14 @@ const tmp = mkdtempSync(join(tmpdir(), 'vc-health-peers-'));
 
 beforeAll(async () => {
   const port = await freePort();
-  stack = await SipStack.start({ listen: [{ transport: 'udp', host: '127.0.0.1', port }, { transport: 'tcp', host: '127.0.0.1', port }], userAgent: 'vcbridge-test', log: silentLogger() });
+  stack = await SipStack.start({
+    listen: [
+      { transport: 'udp', host: '127.0.0.1', port },
+      { transport: 'tcp', host: '127.0.0.1', port },
+    ],
+    userAgent: 'vcbridge-test',
+    log: silentLogger(),
+  });
 });
 afterEach(async () => {
   for (const f of cleanup.splice(0).reverse()) await f();
@@ -42,7 +49,10 @@ async function room(name: string): Promise<Baresip> {
 
 /** Start baresip again from the config dir of a stopped one: same URI, same port. */
 async function restart(b: Baresip): Promise<Proc> {
-  const p = startProc('baresip', ['-f', b.dir], { name: `baresip ${b.name} (restarted)`, env: { ...process.env, HOME: b.dir } });
+  const p = startProc('baresip', ['-f', b.dir], {
+    name: `baresip ${b.name} (restarted)`,
+    env: { ...process.env, HOME: b.dir },
+  });
   cleanup.push(() => p.stop());
   await p.waitFor(/baresip is ready/, 10_000);
   return p;
@@ -63,12 +73,24 @@ async function until(pred: () => boolean, ms: number): Promise<number> {
   return performance.now() - t0;
 }
 
-const town = (id: string, uri: string, extra: Record<string, unknown> = {}) => ({ id, name: { zh: id, en: id }, kind: 'town', uri, groups: ['towns'], ...extra });
+const town = (id: string, uri: string, extra: Record<string, unknown> = {}) => ({
+  id,
+  name: { zh: id, en: id },
+  kind: 'town',
+  uri,
+  groups: ['towns'],
+  ...extra,
+});
 
 describe('health monitor with a real baresip', () => {
   it('reachable with RTT and User-Agent; stopped → unreachable; restarted → reachable; all in SQLite and notified', async () => {
     const bob = await room('xiaoguan');
-    const h = await health({ prober: stack, endpoints: [town('xiaoguan', bob.uri)], health: { intervalSeconds: 1, timeoutMs: 200 }, autoStart: false });
+    const h = await health({
+      prober: stack,
+      endpoints: [town('xiaoguan', bob.uri)],
+      health: { intervalSeconds: 1, timeoutMs: 200 },
+      autoStart: false,
+    });
     const sub = await rawConnect(h.url, TOKENS.viewer);
     cleanup.push(() => sub.close());
     await sub.call('subscribe', { topics: ['endpoint.*'] });
@@ -89,22 +111,35 @@ describe('health monitor with a real baresip', () => {
     await until(() => state() === 'reachable', 30_000);
 
     const db = new Database(h.dbFile, { readonly: true });
-    const rows = db.prepare("SELECT from_state, to_state, reason FROM health_transitions WHERE endpoint_id = 'xiaoguan' ORDER BY id").all() as { from_state: string; to_state: string }[];
+    const rows = db
+      .prepare("SELECT from_state, to_state, reason FROM health_transitions WHERE endpoint_id = 'xiaoguan' ORDER BY id")
+      .all() as { from_state: string; to_state: string }[];
     db.close();
-    expect(rows.map((r) => `${r.from_state}>${r.to_state}`)).toEqual(['unknown>reachable', 'reachable>unreachable', 'unreachable>reachable']);
+    expect(rows.map((r) => `${r.from_state}>${r.to_state}`)).toEqual([
+      'unknown>reachable',
+      'reachable>unreachable',
+      'unreachable>reachable',
+    ]);
     h.monitor.flushSamples();
     const samples = h.store.health.samples('xiaoguan', 0);
     expect(samples.some((s) => !s.ok)).toBe(true);
     expect(samples.find((s) => s.ok)).toMatchObject({ code: 200 });
 
-    const notes = () => sub.notifications.filter((n: any) => n.method === 'endpoint.state').map((n: any) => `${n.params.from}>${n.params.to}`);
+    const notes = () =>
+      sub.notifications
+        .filter((n: any) => n.method === 'endpoint.state')
+        .map((n: any) => `${n.params.from}>${n.params.to}`);
     await until(() => notes().length >= 3, 10_000).catch(() => undefined);
     expect(notes()).toEqual(['unknown>reachable', 'reachable>unreachable', 'unreachable>reachable']);
   }, 90_000);
 
   it('in a meeting, a baresip that stops is found unreachable at the default 10 s interval', async () => {
     const bob = await room('mihe');
-    const h = await health({ prober: stack, endpoints: [town('mihe', bob.uri)], health: { intervalSeconds: 10, timeoutMs: 2000 } });
+    const h = await health({
+      prober: stack,
+      endpoints: [town('mihe', bob.uri)],
+      health: { intervalSeconds: 10, timeoutMs: 2000 },
+    });
     await until(() => h.monitor.snapshot('mihe')?.state === 'reachable', 2000);
     h.monitor.setInCall('mihe', true, 'weekly');
     await new Promise((r) => setTimeout(r, 1500));
@@ -119,7 +154,11 @@ describe('health monitor with a slow UDP peer', () => {
     const peer = await OptionsResponder.start({ addresses: [addr] });
     cleanup.push(() => peer.close());
     peer.set(addr, { delayMs: 250 });
-    const h = await health({ prober: stack, endpoints: [town('slow', `sip:slow@127.0.0.1:${addr.port}`)], health: { intervalSeconds: 1, timeoutMs: 1000, degradedRttMs: 150 } });
+    const h = await health({
+      prober: stack,
+      endpoints: [town('slow', `sip:slow@127.0.0.1:${addr.port}`)],
+      health: { intervalSeconds: 1, timeoutMs: 1000, degradedRttMs: 150 },
+    });
     await until(() => h.monitor.snapshot('slow')?.state === 'degraded', 4000);
     expect(h.monitor.snapshot('slow')?.rttMs).toBeGreaterThanOrEqual(250);
     expect(h.monitor.snapshot('slow')?.reason).toMatch(/slow answers: RTT 2\d\d ms \(limit 150 ms\)/);
@@ -139,7 +178,8 @@ describe('endpoint check against real peers', () => {
     cleanup.push(() => peer.close());
     peer.set(strict, { status: 403, reason: 'Forbidden' });
     const h = await health({
-      prober: stack, health: { intervalSeconds: 10, timeoutMs: 500 },
+      prober: stack,
+      health: { intervalSeconds: 10, timeoutMs: 500 },
       endpoints: [
         town('kanggou', bob.uri),
         town('wronguser', bob.uri.replace('kanggou@', 'nobody@')),
@@ -153,7 +193,10 @@ describe('endpoint check against real peers', () => {
 
     const ok = await check('kanggou');
     expect(ok.verdict).toBe('ok');
-    expect(ok.probes.map((p: any) => [p.transport, p.ok, p.status])).toEqual([['udp', true, 200], ['tcp', true, 200]]);
+    expect(ok.probes.map((p: any) => [p.transport, p.ok, p.status])).toEqual([
+      ['udp', true, 200],
+      ['tcp', true, 200],
+    ]);
     expect(ok.probes[0].server).toMatch(/^baresip/);
     expect(ok.probes[0].rttMs).toBeGreaterThan(0);
 
@@ -171,7 +214,13 @@ describe('endpoint check against real peers', () => {
     expect(c.probes[1].likelyCause).toMatch(/host is down, or a firewall drops SIP/);
 
     const s = await check('strict');
-    expect(s.probes[0]).toMatchObject({ transport: 'udp', ok: false, status: 403, error: 'forbidden', server: 'StrictMCU/2.1' });
+    expect(s.probes[0]).toMatchObject({
+      transport: 'udp',
+      ok: false,
+      status: 403,
+      error: 'forbidden',
+      server: 'StrictMCU/2.1',
+    });
     expect(s.likelyCause).toMatch(/refuses us.*allow-list/);
     expect(peer.count(strict)).toBeGreaterThanOrEqual(2);
   });

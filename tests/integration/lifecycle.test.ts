@@ -5,7 +5,15 @@ import { mkdtempSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { CLI_JS, DAEMON_JS, TOKENS, rawConnect, startDaemon, testConfig, type RunningDaemon } from '../helpers/daemon.js';
+import {
+  CLI_JS,
+  DAEMON_JS,
+  TOKENS,
+  rawConnect,
+  startDaemon,
+  testConfig,
+  type RunningDaemon,
+} from '../helpers/daemon.js';
 import { freePort } from '../helpers/ports.js';
 
 const running: RunningDaemon[] = [];
@@ -14,7 +22,10 @@ afterEach(async () => {
 });
 
 function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const r = spawnSync(process.execPath, [CLI_JS, ...args], { encoding: 'utf8', env: { ...process.env, XDG_CONFIG_HOME: mkdtempSync(join(tmpdir(), 'vcb-xdg-')), ...env } });
+  const r = spawnSync(process.execPath, [CLI_JS, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, XDG_CONFIG_HOME: mkdtempSync(join(tmpdir(), 'vcb-xdg-')), ...env },
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -49,7 +60,11 @@ describe('daemon lifecycle', () => {
   it('a second daemon on the same data dir refuses to start, naming the pid holding it', async () => {
     const d = await startDaemon();
     running.push(d);
-    const r = spawnSync(process.execPath, [DAEMON_JS, '--config', d.configFile, '--data-dir', d.dataDir, '--api-port', '0'], { encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      [DAEMON_JS, '--config', d.configFile, '--data-dir', d.dataDir, '--api-port', '0'],
+      { encoding: 'utf8' },
+    );
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(new RegExp(`in use by vcbridged pid ${d.proc.pid}`));
   });
@@ -61,7 +76,11 @@ describe('daemon lifecycle', () => {
     try {
       const dir = mkdtempSync(join(tmpdir(), 'vcb-port-'));
       writeFileSync(join(dir, 'site.yaml'), stringify(testConfig(port, await freePort())));
-      const r = spawnSync(process.execPath, [DAEMON_JS, '--config', join(dir, 'site.yaml'), '--data-dir', join(dir, 'data')], { encoding: 'utf8' });
+      const r = spawnSync(
+        process.execPath,
+        [DAEMON_JS, '--config', join(dir, 'site.yaml'), '--data-dir', join(dir, 'data')],
+        { encoding: 'utf8' },
+      );
       expect(r.status).toBe(1);
       expect(r.stderr).toMatch(new RegExp(`127.0.0.1:${port} is already in use`));
       expect(existsSync(join(dir, 'data', 'vcbridged.lock'))).toBe(false);
@@ -74,7 +93,9 @@ describe('daemon lifecycle', () => {
     const dir = mkdtempSync(join(tmpdir(), 'vcb-bad-'));
     const file = join(dir, 'site.yaml');
     writeFileSync(file, 'site:\n  name: x\noperators: []\nendpoints: 7\n');
-    const r = spawnSync(process.execPath, [DAEMON_JS, '--config', file, '--data-dir', join(dir, 'data')], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [DAEMON_JS, '--config', file, '--data-dir', join(dir, 'data')], {
+      encoding: 'utf8',
+    });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain(file);
     expect(r.stderr).toMatch(/endpoints/);
@@ -89,7 +110,9 @@ describe('CLI', () => {
     expect(r.code).toBe(0);
     const s = JSON.parse(r.out);
     expect(s.you).toEqual({ name: 'tom', role: 'technician' });
-    const flagWins = cli(['status', '--json', '--url', d.url, '--token', TOKENS.viewer], { VCBRIDGE_TOKEN: TOKENS.technician });
+    const flagWins = cli(['status', '--json', '--url', d.url, '--token', TOKENS.viewer], {
+      VCBRIDGE_TOKEN: TOKENS.technician,
+    });
     expect(JSON.parse(flagWins.out).you.name).toBe('vera');
   });
 

@@ -25,12 +25,24 @@ describe('LegStats', () => {
     const ports = new RelayPortPool({ range: { min: 0, max: 0 }, address: '127.0.0.1' });
     const mixer = new AudioMixer({ log, router });
     const stats = new LegStats({ log, intervalMs: 500 });
-    cleanup.push(() => { stats.close(); mixer.close(); });
-    for (const [id, loseEvery] of [['lossy', 10], ['clean', 0]] as const) {
+    cleanup.push(() => {
+      stats.close();
+      mixer.close();
+    });
+    for (const [id, loseEvery] of [
+      ['lossy', 10],
+      ['clean', 0],
+    ] as const) {
       const sim = await SimRoom.create({ codec: 'PCMA', pt: 8, toneHz: 440, loseEvery });
       const leg = await SipMediaLeg.create({ id, router, ports, log, announcedAddress: '127.0.0.1', kinds: ['audio'] });
-      cleanup.push(() => { sim.close(); leg.close(); });
-      await leg.setRemote({ address: '127.0.0.1', audio: { port: sim.port, rtcpPort: sim.rtcpPort, pt: 8, codec: 'PCMA', clockRate: 8000 } });
+      cleanup.push(() => {
+        sim.close();
+        leg.close();
+      });
+      await leg.setRemote({
+        address: '127.0.0.1',
+        audio: { port: sim.port, rtcpPort: sim.rtcpPort, pt: 8, codec: 'PCMA', clockRate: 8000 },
+      });
       mixer.addSipLeg(id, leg);
       stats.add(id, leg);
       sim.start({ address: '127.0.0.1', port: leg.localDescription().audio!.port });
@@ -49,7 +61,10 @@ describe('LegStats', () => {
     // PCMA 20 ms: 172 bytes a packet, 50 a second ≈ 69 kbit/s each way (the mix goes back to the room).
     // One 500 ms interval on a busy machine catches a late or a doubled burst of the simulated room's
     // pacing, so the figure checked is the mean over the intervals after the first (which has no rate).
-    const rates = samples.filter((s) => s.legId === 'clean').slice(1).map((s) => s.audio!);
+    const rates = samples
+      .filter((s) => s.legId === 'clean')
+      .slice(1)
+      .map((s) => s.audio!);
     const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
     expect(mean(rates.map((r) => r.kbpsIn))).toBeGreaterThan(50);
     expect(mean(rates.map((r) => r.kbpsIn))).toBeLessThan(90);

@@ -29,11 +29,23 @@ afterEach(() => {
   cleanup = [];
 });
 
-async function room(id: string, codec: SimCodec, pt: number, toneHz: number, mixer: AudioMixer): Promise<{ leg: SipMediaLeg; sim: SimRoom }> {
+async function room(
+  id: string,
+  codec: SimCodec,
+  pt: number,
+  toneHz: number,
+  mixer: AudioMixer,
+): Promise<{ leg: SipMediaLeg; sim: SimRoom }> {
   const sim = await SimRoom.create({ codec, pt, toneHz });
   const leg = await SipMediaLeg.create({ id, router, ports, log, announcedAddress: '127.0.0.1', kinds: ['audio'] });
-  cleanup.push(() => { sim.close(); leg.close(); });
-  await leg.setRemote({ address: '127.0.0.1', audio: { port: sim.port, rtcpPort: sim.rtcpPort, pt, codec, clockRate: SIM_CLOCK[codec] } });
+  cleanup.push(() => {
+    sim.close();
+    leg.close();
+  });
+  await leg.setRemote({
+    address: '127.0.0.1',
+    audio: { port: sim.port, rtcpPort: sim.rtcpPort, pt, codec, clockRate: SIM_CLOCK[codec] },
+  });
   mixer.addSipLeg(id, leg);
   sim.start({ address: '127.0.0.1', port: leg.localDescription().audio!.port });
   return { leg, sim };
@@ -61,9 +73,14 @@ describe('AudioMixer (N-1) with real legs and a real worker', () => {
     const lc = levels(c.sim, t1);
     // The tones are sent at 8000/32768 ≈ -12 dBFS; each should arrive near that level (a loaded CI
     // machine may cost some frames, hence the margin); the own tone must be ≥ 30 dB below them.
-    for (const [l, others, own] of [[la, [660, 880], 440], [lb, [440, 880], 660], [lc, [440, 660], 880]] as const) {
+    for (const [l, others, own] of [
+      [la, [660, 880], 440],
+      [lb, [440, 880], 660],
+      [lc, [440, 660], 880],
+    ] as const) {
       for (const f of others) expect(l[f], `tone ${f} in ${JSON.stringify(l)}`).toBeGreaterThan(-20);
-      for (const f of others) expect(l[f]! - l[own]!, `own tone ${own} suppressed in ${JSON.stringify(l)}`).toBeGreaterThan(30);
+      for (const f of others)
+        expect(l[f]! - l[own]!, `own tone ${own} suppressed in ${JSON.stringify(l)}`).toBeGreaterThan(30);
     }
     // Continuous 20 ms stream towards every room.
     expect(a.sim.packets.length).toBeGreaterThan(100);
@@ -126,18 +143,43 @@ describe('AudioMixer (N-1) with real legs and a real worker', () => {
     mixer.on('activeSpeaker', (e) => speakers.push(e.id));
     const loud = await room('loud', 'PCMA', 8, 440, mixer);
     const soft = await SimRoom.create({ codec: 'PCMU', pt: 0, toneHz: 660, amplitude: 1000 });
-    const softLeg = await SipMediaLeg.create({ id: 'soft', router, ports, log, announcedAddress: '127.0.0.1', kinds: ['audio'] });
-    cleanup.push(() => { soft.close(); softLeg.close(); });
-    await softLeg.setRemote({ address: '127.0.0.1', audio: { port: soft.port, pt: 0, codec: 'PCMU', clockRate: 8000 } });
+    const softLeg = await SipMediaLeg.create({
+      id: 'soft',
+      router,
+      ports,
+      log,
+      announcedAddress: '127.0.0.1',
+      kinds: ['audio'],
+    });
+    cleanup.push(() => {
+      soft.close();
+      softLeg.close();
+    });
+    await softLeg.setRemote({
+      address: '127.0.0.1',
+      audio: { port: soft.port, pt: 0, codec: 'PCMU', clockRate: 8000 },
+    });
     mixer.addSipLeg('soft', softLeg);
     soft.start({ address: '127.0.0.1', port: softLeg.localDescription().audio!.port });
 
     // A browser's audio arrives in the router as an Opus producer; here it is fed over plain RTP.
     const web = await SimRoom.create({ codec: 'opus', pt: 111, toneHz: 880 });
-    const t = await router.createPlainTransport({ listenInfo: { protocol: 'udp', ip: '127.0.0.1' }, rtcpMux: true, comedia: true });
-    cleanup.push(() => { web.close(); t.close(); });
-    const producer = await t.produce({ kind: 'audio', rtpParameters: {
-      codecs: [{ mimeType: 'audio/opus', clockRate: 48000, channels: 2, payloadType: 111 }], encodings: [{ ssrc: web.ssrc }] } });
+    const t = await router.createPlainTransport({
+      listenInfo: { protocol: 'udp', ip: '127.0.0.1' },
+      rtcpMux: true,
+      comedia: true,
+    });
+    cleanup.push(() => {
+      web.close();
+      t.close();
+    });
+    const producer = await t.produce({
+      kind: 'audio',
+      rtpParameters: {
+        codecs: [{ mimeType: 'audio/opus', clockRate: 48000, channels: 2, payloadType: 111 }],
+        encodings: [{ ssrc: web.ssrc }],
+      },
+    });
     web.start({ address: '127.0.0.1', port: t.tuple.localPort });
     await mixer.addProducer('web', producer);
     mixer.setMuted('web', true); // keep the speaker race between the two rooms

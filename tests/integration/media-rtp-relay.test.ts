@@ -20,7 +20,12 @@ afterEach(() => {
   cleanup = [];
 });
 
-interface Sock { s: dgram.Socket; port: number; rtp: { v: RtpView; buf: Buffer; from: number }[]; rtcp: Buffer[] }
+interface Sock {
+  s: dgram.Socket;
+  port: number;
+  rtp: { v: RtpView; buf: Buffer; from: number }[];
+  rtcp: Buffer[];
+}
 
 async function sock(): Promise<Sock> {
   const s = dgram.createSocket('udp4');
@@ -37,13 +42,29 @@ async function sock(): Promise<Sock> {
   return out;
 }
 
-async function relayWith(kind: 'audio' | 'video', remote: Partial<RelayRemote> & { port: number; rtcpPort: number }, timeoutMs = 10_000): Promise<{ relay: RtpRelay; ms: Sock }> {
+async function relayWith(
+  kind: 'audio' | 'video',
+  remote: Partial<RelayRemote> & { port: number; rtcpPort: number },
+  timeoutMs = 10_000,
+): Promise<{ relay: RtpRelay; ms: Sock }> {
   const sockets = await ports.allocate();
   const relay = new RtpRelay({ kind, sockets, log, clock: systemClock, rtpTimeoutMs: timeoutMs });
-  cleanup.push(() => { relay.close(); ports.release(sockets); });
+  cleanup.push(() => {
+    relay.close();
+    ports.release(sockets);
+  });
   await relay.start();
   const ms = await sock();
-  relay.setRemote({ address: '127.0.0.1', rtcpMux: false, pt: 96, clockRate: kind === 'audio' ? 8000 : 90000, routerPt: 101, expectRtp: true, sendRtp: true, ...remote });
+  relay.setRemote({
+    address: '127.0.0.1',
+    rtcpMux: false,
+    pt: 96,
+    clockRate: kind === 'audio' ? 8000 : 90000,
+    routerPt: 101,
+    expectRtp: true,
+    sendRtp: true,
+    ...remote,
+  });
   relay.setTransport(ms.port);
   return { relay, ms };
 }
@@ -54,12 +75,21 @@ describe('RtpRelay', () => {
     const { relay, ms } = await relayWith('audio', { port: room.port, rtcpPort: room.port + 1, pt: 8, routerPt: 8 });
     let seq = 100;
     let ts = 5000;
-    for (let i = 0; i < 10; i++) room.s.send(buildRtp({ pt: 8, seq: seq++, ts: (ts += 160), ssrc: 111 }, Buffer.alloc(160)), relay.localPort, '127.0.0.1');
+    for (let i = 0; i < 10; i++)
+      room.s.send(
+        buildRtp({ pt: 8, seq: seq++, ts: (ts += 160), ssrc: 111 }, Buffer.alloc(160)),
+        relay.localPort,
+        '127.0.0.1',
+      );
     await sleep(150);
     seq = 40000;
     ts = 900000;
     for (let i = 0; i < 10; i++) {
-      room.s.send(buildRtp({ pt: 8, seq: seq++, ts: (ts += 160), ssrc: 222 }, Buffer.alloc(160)), relay.localPort, '127.0.0.1');
+      room.s.send(
+        buildRtp({ pt: 8, seq: seq++, ts: (ts += 160), ssrc: 222 }, Buffer.alloc(160)),
+        relay.localPort,
+        '127.0.0.1',
+      );
       await sleep(5);
     }
     await sleep(100);
@@ -104,7 +134,13 @@ describe('RtpRelay', () => {
 
   it('sends RFC 4733 DTMF in the audio stream, holds audio back meanwhile, and reports received digits', async () => {
     const room = await sock();
-    const { relay } = await relayWith('audio', { port: room.port, rtcpPort: room.port + 1, pt: 0, routerPt: 0, telephoneEventPt: 101 });
+    const { relay } = await relayWith('audio', {
+      port: room.port,
+      rtcpPort: room.port + 1,
+      pt: 0,
+      routerPt: 0,
+      telephoneEventPt: 101,
+    });
     const dtmf = new DtmfSender({ relay, clock: systemClock });
     cleanup.push(() => dtmf.close());
     const audio = setInterval(() => relay.sendFrame(Buffer.alloc(160, 0xff), 160), 20);
@@ -116,7 +152,9 @@ describe('RtpRelay', () => {
     const pkts = room.rtp.map((p) => p.v);
     expect(new Set(pkts.map((v) => v.ssrc)).size).toBe(1);
     for (let i = 1; i < pkts.length; i++) expect(seqDiff(pkts[i]!.seq, pkts[i - 1]!.seq)).toBe(1);
-    const events = room.rtp.filter((p) => p.v.pt === 101).map((p) => ({ ts: p.v.ts, m: p.v.marker, ...parseEvent(p.buf.subarray(12))! }));
+    const events = room.rtp
+      .filter((p) => p.v.pt === 101)
+      .map((p) => ({ ts: p.v.ts, m: p.v.marker, ...parseEvent(p.buf.subarray(12))! }));
     expect([...new Set(events.map((e) => e.code))]).toEqual([1, 11]);
     const one = events.filter((e) => e.code === 1);
     expect(one[0]!.m).toBe(true);
@@ -132,8 +170,17 @@ describe('RtpRelay', () => {
 
     const digits: string[] = [];
     relay.on('dtmf', (e) => digits.push(e.digit));
-    for (const [end, dur] of [[false, 160], [true, 320], [true, 320], [true, 320]] as const) {
-      room.s.send(buildRtp({ pt: 101, seq: 0, ts: 777, ssrc: 5 }, eventPayload(9, end, dur)), relay.localPort, '127.0.0.1');
+    for (const [end, dur] of [
+      [false, 160],
+      [true, 320],
+      [true, 320],
+      [true, 320],
+    ] as const) {
+      room.s.send(
+        buildRtp({ pt: 101, seq: 0, ts: 777, ssrc: 5 }, eventPayload(9, end, dur)),
+        relay.localPort,
+        '127.0.0.1',
+      );
     }
     await sleep(50);
     expect(digits).toEqual(['9']);

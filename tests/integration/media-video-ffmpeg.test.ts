@@ -43,12 +43,61 @@ function spsLevels(p: Buffer): number[] {
 async function ffmpegSource(id: string, level: '2.1' | '3.1'): Promise<SipMediaLeg> {
   const sink = await SimVideo.create({ codec: 'H264', pt: 96, tag: 0 }); // where the source's SDP says it listens
   const leg = await SipMediaLeg.create({ id, router, ports, log, announcedAddress: '127.0.0.1', kinds: ['video'] });
-  await leg.setRemote({ address: '127.0.0.1', video: { port: sink.port, rtcpPort: sink.rtcpPort, pt: 96, codec: 'H264', clockRate: 90000, fmtp: H264, direction: 'sendonly' } });
+  await leg.setRemote({
+    address: '127.0.0.1',
+    video: {
+      port: sink.port,
+      rtcpPort: sink.rtcpPort,
+      pt: 96,
+      codec: 'H264',
+      clockRate: 90000,
+      fmtp: H264,
+      direction: 'sendonly',
+    },
+  });
   const local = leg.localDescription().video!;
-  const ff: ChildProcess = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=15', '-t', '20',
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-profile:v', 'baseline', '-level', level, '-pix_fmt', 'yuv420p', '-g', '15', '-bf', '0',
-    '-f', 'rtp', '-payload_type', '96', `rtp://127.0.0.1:${local.port}?rtcpport=${local.rtcpPort}&pkt_size=1200`], { stdio: ['ignore', 'ignore', 'ignore'] });
-  cleanup.push(() => { ff.kill('SIGKILL'); sink.close(); leg.close(); });
+  const ff: ChildProcess = spawn(
+    'ffmpeg',
+    [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-re',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc=size=320x240:rate=15',
+      '-t',
+      '20',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-tune',
+      'zerolatency',
+      '-profile:v',
+      'baseline',
+      '-level',
+      level,
+      '-pix_fmt',
+      'yuv420p',
+      '-g',
+      '15',
+      '-bf',
+      '0',
+      '-f',
+      'rtp',
+      '-payload_type',
+      '96',
+      `rtp://127.0.0.1:${local.port}?rtcpport=${local.rtcpPort}&pkt_size=1200`,
+    ],
+    { stdio: ['ignore', 'ignore', 'ignore'] },
+  );
+  cleanup.push(() => {
+    ff.kill('SIGKILL');
+    sink.close();
+    leg.close();
+  });
   return leg;
 }
 
@@ -59,9 +108,30 @@ describe('VideoView with ffmpeg H.264 sources', () => {
     const a = await ffmpegSource('a', '2.1');
     const b = await ffmpegSource('b', '3.1');
     const target = await SimVideo.create({ codec: 'H264', pt: 109, tag: 0 });
-    const legT = await SipMediaLeg.create({ id: 't', router, ports, log, announcedAddress: '127.0.0.1', kinds: ['video'] });
-    cleanup.push(() => { target.close(); legT.close(); });
-    await legT.setRemote({ address: '127.0.0.1', video: { port: target.port, rtcpPort: target.rtcpPort, pt: 109, codec: 'H264', clockRate: 90000, fmtp: H264, direction: 'recvonly' } });
+    const legT = await SipMediaLeg.create({
+      id: 't',
+      router,
+      ports,
+      log,
+      announcedAddress: '127.0.0.1',
+      kinds: ['video'],
+    });
+    cleanup.push(() => {
+      target.close();
+      legT.close();
+    });
+    await legT.setRemote({
+      address: '127.0.0.1',
+      video: {
+        port: target.port,
+        rtcpPort: target.rtcpPort,
+        pt: 109,
+        codec: 'H264',
+        clockRate: 90000,
+        fmtp: H264,
+        direction: 'recvonly',
+      },
+    });
     const view = await VideoView.create({ router, log });
     cleanup.push(() => view.close());
     const switched: { sourceId: string | null; waitedMs: number }[] = [];
@@ -86,6 +156,9 @@ describe('VideoView with ffmpeg H.264 sources', () => {
     const firstB = levels.indexOf(31);
     expect(levels[0], 'first keyframe is from A (level 2.1)').toBe(21);
     expect(firstB).toBeGreaterThan(0);
-    expect(levels.slice(firstB).every((x) => x === 31), 'only B after the switch').toBe(true);
+    expect(
+      levels.slice(firstB).every((x) => x === 31),
+      'only B after the switch',
+    ).toBe(true);
   });
 });

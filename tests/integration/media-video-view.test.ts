@@ -35,12 +35,24 @@ afterEach(() => {
 
 async function sourceRoom(id: string, sim: SimVideo): Promise<SipMediaLeg> {
   const leg = await SipMediaLeg.create({ id, router, ports, log, announcedAddress: '127.0.0.1', kinds: ['video'] });
-  cleanup.push(() => { sim.close(); leg.close(); });
+  cleanup.push(() => {
+    sim.close();
+    leg.close();
+  });
   const codec = sim.o.codec;
-  await leg.setRemote({ address: '127.0.0.1', video: {
-    port: sim.port, rtcpPort: sim.rtcpPort, pt: sim.o.pt, codec, clockRate: 90000, direction: 'sendonly',
-    fmtp: codec === 'H264' ? 'packetization-mode=1;profile-level-id=42e01f' : undefined, rtcpFb: { pli: true, nack: true },
-  } });
+  await leg.setRemote({
+    address: '127.0.0.1',
+    video: {
+      port: sim.port,
+      rtcpPort: sim.rtcpPort,
+      pt: sim.o.pt,
+      codec,
+      clockRate: 90000,
+      direction: 'sendonly',
+      fmtp: codec === 'H264' ? 'packetization-mode=1;profile-level-id=42e01f' : undefined,
+      rtcpFb: { pli: true, nack: true },
+    },
+  });
   sim.start({ address: '127.0.0.1', port: leg.localDescription().video!.port });
   return leg;
 }
@@ -57,9 +69,29 @@ describe('VideoView with real legs and a real worker', () => {
     legB.on('keyframeRequest', (e) => keyRequests.push(e.rtcpFeedback));
 
     const target = await SimVideo.create({ codec: 'VP8', pt: 96, tag: 0 });
-    const legT = await SipMediaLeg.create({ id: 't', router, ports, log, announcedAddress: '127.0.0.1', kinds: ['video'] });
-    cleanup.push(() => { target.close(); legT.close(); });
-    await legT.setRemote({ address: '127.0.0.1', video: { port: target.port, rtcpPort: target.rtcpPort, pt: 96, codec: 'VP8', clockRate: 90000, direction: 'recvonly' } });
+    const legT = await SipMediaLeg.create({
+      id: 't',
+      router,
+      ports,
+      log,
+      announcedAddress: '127.0.0.1',
+      kinds: ['video'],
+    });
+    cleanup.push(() => {
+      target.close();
+      legT.close();
+    });
+    await legT.setRemote({
+      address: '127.0.0.1',
+      video: {
+        port: target.port,
+        rtcpPort: target.rtcpPort,
+        pt: 96,
+        codec: 'VP8',
+        clockRate: 90000,
+        direction: 'recvonly',
+      },
+    });
 
     const view = await VideoView.create({ router, log });
     cleanup.push(() => view.close());
@@ -97,7 +129,10 @@ describe('VideoView with real legs and a real worker', () => {
     const firstB = got.findIndex((p) => tagOf('VP8', p.payload) === 0xb2);
     expect(firstB).toBeGreaterThanOrEqual(switchAt);
     expect(isVp8KeyframeStart(got[firstB]!.payload), 'the first packet of B is a keyframe start').toBe(true);
-    expect(got.slice(firstB).every((p) => tagOf('VP8', p.payload) === 0xb2), 'no A after the switch').toBe(true);
+    expect(
+      got.slice(firstB).every((p) => tagOf('VP8', p.payload) === 0xb2),
+      'no A after the switch',
+    ).toBe(true);
 
     // A room's PLI reaches the source it is watching (B answers PLI).
     const plisBefore = simB.plis;
@@ -113,7 +148,10 @@ describe('VideoView with real legs and a real worker', () => {
     const back = target.received.slice(n0);
     const firstA = back.findIndex((p) => tagOf('VP8', p.payload) === 0xa1);
     expect(isVp8KeyframeStart(back[firstA]!.payload)).toBe(true);
-    expect(back.slice(0, firstA).every((p) => tagOf('VP8', p.payload) === 0xb2), 'B kept playing while waiting').toBe(true);
+    expect(
+      back.slice(0, firstA).every((p) => tagOf('VP8', p.payload) === 0xb2),
+      'B kept playing while waiting',
+    ).toBe(true);
     expect(view.viewOf('t')).toEqual({ showing: 'a', pending: null });
   });
 });

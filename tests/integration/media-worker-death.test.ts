@@ -29,9 +29,22 @@ describe('WorkerPool when a worker dies', () => {
 
     const ports = new RelayPortPool({ range: { min: 0, max: 0 }, address: '127.0.0.1' });
     const sim = await SimRoom.create({ codec: 'PCMU', pt: 0, toneHz: 440 });
-    const leg = await SipMediaLeg.create({ id: 'x', router: r1, ports, log, announcedAddress: '127.0.0.1', kinds: ['audio'] });
-    cleanup.push(() => { sim.close(); leg.close(); });
-    await leg.setRemote({ address: '127.0.0.1', audio: { port: sim.port, rtcpPort: sim.rtcpPort, pt: 0, codec: 'PCMU', clockRate: 8000 } });
+    const leg = await SipMediaLeg.create({
+      id: 'x',
+      router: r1,
+      ports,
+      log,
+      announcedAddress: '127.0.0.1',
+      kinds: ['audio'],
+    });
+    cleanup.push(() => {
+      sim.close();
+      leg.close();
+    });
+    await leg.setRemote({
+      address: '127.0.0.1',
+      audio: { port: sim.port, rtcpPort: sim.rtcpPort, pt: 0, codec: 'PCMU', clockRate: 8000 },
+    });
     const local = leg.localDescription();
     sim.start({ address: '127.0.0.1', port: local.audio!.port });
     await sleep(300);

@@ -20,7 +20,10 @@ let room: BaresipRoom;
 let d: RunningDaemon;
 
 function cli(args: string[]): { code: number | null; out: string; err: string } {
-  const r = spawnSync(process.execPath, [CLI_JS, '--url', d.url, '--token', TOKENS.viewer, ...args], { encoding: 'utf8', timeout: 20_000 });
+  const r = spawnSync(process.execPath, [CLI_JS, '--url', d.url, '--token', TOKENS.viewer, ...args], {
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -43,8 +46,21 @@ beforeAll(async () => {
     config: testConfig(await freePort(), await freePort(), {
       health: { intervalSeconds: 1, timeoutMs: 500 },
       endpoints: [
-        { id: 'mihe', name: { zh: '米河镇', en: 'Mihe' }, kind: 'town', uri: room.uri, groups: ['towns'], codecs: { audio: ['PCMA'], video: [] } },
-        { id: 'xiaoguan', name: { zh: '小关镇', en: 'Xiaoguan' }, kind: 'town', uri: `sip:xiaoguan@127.0.0.1:${deadPort}`, groups: ['towns'] },
+        {
+          id: 'mihe',
+          name: { zh: '米河镇', en: 'Mihe' },
+          kind: 'town',
+          uri: room.uri,
+          groups: ['towns'],
+          codecs: { audio: ['PCMA'], video: [] },
+        },
+        {
+          id: 'xiaoguan',
+          name: { zh: '小关镇', en: 'Xiaoguan' },
+          kind: 'town',
+          uri: `sip:xiaoguan@127.0.0.1:${deadPort}`,
+          groups: ['towns'],
+        },
       ],
     }),
   });
@@ -61,10 +77,20 @@ describe('metrics and the daily report after a real meeting', () => {
     try {
       const r = (await op.call('conference.start', { title: '周例会', group: 'towns' })) as Reply;
       expect(r.error, r.error?.message).toBeUndefined();
-      await until('mihe connected', async () => ((await op.call('conference.show', { id: r.result.id })) as Reply).result
-        .participants.find((p: { endpointId: string }) => p.endpointId === 'mihe')?.state === 'connected', 10_000);
+      await until(
+        'mihe connected',
+        async () =>
+          ((await op.call('conference.show', { id: r.result.id })) as Reply).result.participants.find(
+            (p: { endpointId: string }) => p.endpointId === 'mihe',
+          )?.state === 'connected',
+        10_000,
+      );
       await op.call('subscribe', { topics: ['stats'] });
-      await until('a stats sample of mihe', () => op.notifications.some((n) => (n as { params: { endpointId: string } }).params.endpointId === 'mihe'), 8000);
+      await until(
+        'a stats sample of mihe',
+        () => op.notifications.some((n) => (n as { params: { endpointId: string } }).params.endpointId === 'mihe'),
+        8000,
+      );
       await sleep(1200); // the recorder writes a round within a second
       // the mixer's CPU over the time between two scrapes: something (the figure is bench/mixer's)
       await metrics();
@@ -79,12 +105,18 @@ describe('metrics and the daily report after a real meeting', () => {
   }, 30_000);
 
   it('/metrics counts SIP messages by direction, method and code, OPTIONS RTTs, and endpoints by state', async () => {
-    await until('both endpoints judged', async () => series(await metrics(), 'vcbridge_endpoints{state="unreachable"}') === 1, 8000);
+    await until(
+      'both endpoints judged',
+      async () => series(await metrics(), 'vcbridge_endpoints{state="unreachable"}') === 1,
+      8000,
+    );
     const m = await metrics();
     expect(series(m, 'vcbridge_sip_messages_total{direction="out",method="OPTIONS",code=""}')).toBeGreaterThan(2);
     expect(series(m, 'vcbridge_sip_messages_total{direction="in",method="OPTIONS",code="200"}')).toBeGreaterThan(1);
     expect(series(m, 'vcbridge_sip_messages_total{direction="out",method="INVITE",code=""}')).toBeGreaterThanOrEqual(2);
-    expect(series(m, 'vcbridge_sip_messages_total{direction="in",method="INVITE",code="200"}')).toBeGreaterThanOrEqual(1);
+    expect(series(m, 'vcbridge_sip_messages_total{direction="in",method="INVITE",code="200"}')).toBeGreaterThanOrEqual(
+      1,
+    );
     expect(series(m, 'vcbridge_sip_messages_total{direction="out",method="ACK",code=""}')).toBeGreaterThanOrEqual(1);
     expect(series(m, 'vcbridge_sip_messages_total{direction="out",method="BYE",code=""}')).toBeGreaterThanOrEqual(1);
     expect(series(m, 'vcbridge_endpoint_rtt_ms_count')).toBeGreaterThan(1);

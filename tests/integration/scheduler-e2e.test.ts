@@ -19,12 +19,22 @@ let scheduler: Scheduler | undefined;
 beforeAll(async () => {
   rooms = [await startBaresip({ name: 'xiaoguan' }), await startBaresip({ name: 'zhulin' })];
   bridge = await startBridge({
-    endpoints: rooms.map((r) => ({ id: r.name, kind: 'town', name: { zh: r.name, en: r.name }, uri: r.uri, groups: ['towns'] })),
+    endpoints: rooms.map((r) => ({
+      id: r.name,
+      kind: 'town',
+      name: { zh: r.name, en: r.name },
+      uri: r.uri,
+      groups: ['towns'],
+    })),
   });
   const uriOf = new Map(bridge.config.endpoints.map((e) => [e.id, e.uri]));
   scheduler = new Scheduler({
-    store: bridge.store, config: bridge.config, clock: systemClock, log: silentLogger(),
-    prober: { probe: (id) => optionsPing(uriOf.get(id)!) }, conferences: conferenceControl(bridge.manager),
+    store: bridge.store,
+    config: bridge.config,
+    clock: systemClock,
+    log: silentLogger(),
+    prober: { probe: (id) => optionsPing(uriOf.get(id)!) },
+    conferences: conferenceControl(bridge.manager),
   });
   followConferences(bridge.manager, scheduler);
   scheduler.start();
@@ -42,19 +52,23 @@ describe('a scheduled meeting with the real bridge and baresip rooms', () => {
     const seen: OccurrenceView[] = [];
     s.on('occurrence', (o) => seen.push(o));
     const start = Math.ceil((Date.now() + 3000) / 1000) * 1000;
-    const { schedule } = s.add({ title: 'Town check-in', start: new Date(start).toISOString(), durationMinutes: 30, group: 'towns' }, { name: 'alice', role: 'operator' });
+    const { schedule } = s.add(
+      { title: 'Town check-in', start: new Date(start).toISOString(), durationMinutes: 30, group: 'towns' },
+      { name: 'alice', role: 'operator' },
+    );
 
     // the first call event a room reports (it answers at once: CALL_REMOTE_SDP for the INVITE's offer)
-    const firstEvent = (r: Baresip): Promise<number> => new Promise((resolve, reject) => {
-      const since = r.events.length;
-      const deadline = Date.now() + 10_000;
-      const poll = (): void => {
-        if (r.events.length > since) resolve(Date.now());
-        else if (Date.now() > deadline) reject(new Error(`${r.name} saw no call`));
-        else setTimeout(poll, 5);
-      };
-      poll();
-    });
+    const firstEvent = (r: Baresip): Promise<number> =>
+      new Promise((resolve, reject) => {
+        const since = r.events.length;
+        const deadline = Date.now() + 10_000;
+        const poll = (): void => {
+          if (r.events.length > since) resolve(Date.now());
+          else if (Date.now() > deadline) reject(new Error(`${r.name} saw no call`));
+          else setTimeout(poll, 5);
+        };
+        poll();
+      });
     const incoming = await Promise.all(rooms.map(firstEvent));
     // what the rooms saw: the INVITE at the booked time, not before (how late is bench/scheduler's figure)
     for (const t of incoming) expect(t - start).toBeGreaterThanOrEqual(0);

@@ -39,9 +39,20 @@ afterAll(async () => {
 });
 
 function config() {
-  const ep = (id: string, kind: string, port: number) => ({ id, kind, groups: ['towns'], name: { zh: id, en: id }, uri: `sip:${id}@127.0.0.1:${port}` });
+  const ep = (id: string, kind: string, port: number) => ({
+    id,
+    kind,
+    groups: ['towns'],
+    name: { zh: id, en: id },
+    uri: `sip:${id}@127.0.0.1:${port}`,
+  });
   return siteConfig({
-    endpoints: [ep('xiaoguan', 'town', bsPort), ep('zhulin', 'town', slow.port), ep('mihe', 'town', closedPort), ep('jiaoyu', 'bureau', busy.port)],
+    endpoints: [
+      ep('xiaoguan', 'town', bsPort),
+      ep('zhulin', 'town', slow.port),
+      ep('mihe', 'town', closedPort),
+      ep('jiaoyu', 'bureau', busy.port),
+    ],
   });
 }
 
@@ -65,18 +76,31 @@ describe('pre-flight check with real SIP OPTIONS', () => {
     };
     const clock = new ManualClock(MON_0800);
     const store = Store.open(join(dir, 'a.db'), { clock });
-    const scheduler = new Scheduler({ store, config: cfg, clock, log: silentLogger(), prober, conferences: new RecordingConferences(clock) });
+    const scheduler = new Scheduler({
+      store,
+      config: cfg,
+      clock,
+      log: silentLogger(),
+      prober,
+      conferences: new RecordingConferences(clock),
+    });
     const pushed: PreflightReport[] = [];
     scheduler.on('preflight', (r) => pushed.push(r));
     try {
       scheduler.start();
-      const id = scheduler.add({ title: '周一例会', start: '2026-12-07 09:00', durationMinutes: 60, group: 'towns', endpoints: ['jiaoyu'] }, ALICE).schedule.id;
+      const id = scheduler.add(
+        { title: '周一例会', start: '2026-12-07 09:00', durationMinutes: 60, group: 'towns', endpoints: ['jiaoyu'] },
+        ALICE,
+      ).schedule.id;
       const report = await scheduler.preflight(id);
       expect(peak, 'all sites asked at once, not one after another').toBe(4);
       const site = (eid: string) => report.sites.find((s) => s.endpointId === eid);
       expect(report).toMatchObject({ scheduleId: id, stage: 'manual', occurrenceStart: '2026-12-07T01:00:00.000Z' });
       expect(site('xiaoguan')).toMatchObject({ status: 'ready' });
-      expect(site('zhulin')).toMatchObject({ status: 'degraded', reason: expect.stringMatching(/slow answer: RTT (4[5-9]\d|[5-9]\d\d|\d{4,}) ms \(limit 300 ms\)/) as unknown });
+      expect(site('zhulin')).toMatchObject({
+        status: 'degraded',
+        reason: expect.stringMatching(/slow answer: RTT (4[5-9]\d|[5-9]\d\d|\d{4,}) ms \(limit 300 ms\)/) as unknown,
+      });
       expect(site('jiaoyu')).toMatchObject({ status: 'unreachable', reason: '503 Service Unavailable' });
       expect(site('mihe')).toMatchObject({ status: 'unreachable', rttMs: null });
       expect(site('mihe')!.reason).toMatch(/port unreachable|timeout/);
@@ -91,7 +115,12 @@ describe('pre-flight check with real SIP OPTIONS', () => {
       await clock.advanceTo(MON_0800 + 45 * 60_000);
       await scheduler.idle();
       expect(pushed.map((r) => r.stage)).toEqual(['manual', 'lead']);
-      expect(pushed[1]!.sites.filter((s) => s.status !== 'ready').map((s) => s.endpointId).sort()).toEqual(['jiaoyu', 'mihe', 'zhulin']);
+      expect(
+        pushed[1]!.sites
+          .filter((s) => s.status !== 'ready')
+          .map((s) => s.endpointId)
+          .sort(),
+      ).toEqual(['jiaoyu', 'mihe', 'zhulin']);
     } finally {
       await scheduler.close();
       store.close();

@@ -21,10 +21,26 @@ afterAll(() => {
   rmSync(root, { recursive: true, force: true });
 });
 
-interface Line { type: string; now: number; params?: { resume: boolean; occurrenceStart: string }; state?: string; reason?: string }
+interface Line {
+  type: string;
+  now: number;
+  params?: { resume: boolean; occurrenceStart: string };
+  state?: string;
+  reason?: string;
+}
 
-function run(file: string, cfgFile: string): { lines: Line[]; ready: Promise<void>; wait(type: string, ms: number): Promise<Line | undefined>; kill(): Promise<void> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'tests/helpers/scheduler-proc.ts', file, cfgFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+function run(
+  file: string,
+  cfgFile: string,
+): {
+  lines: Line[];
+  ready: Promise<void>;
+  wait(type: string, ms: number): Promise<Line | undefined>;
+  kill(): Promise<void>;
+} {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'tests/helpers/scheduler-proc.ts', file, cfgFile], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.add(child);
   const lines: Line[] = [];
   let buf = '';
@@ -50,7 +66,9 @@ function run(file: string, cfgFile: string): { lines: Line[]; ready: Promise<voi
     if (!l) throw new Error(`scheduler process did not start: ${err}`);
   });
   return {
-    lines, ready, wait,
+    lines,
+    ready,
+    wait,
     async kill() {
       child.kill('SIGKILL');
       await exited;
@@ -66,7 +84,13 @@ function setup(name: string, graceMinutes: number, inMs: number): { file: string
   const file = join(dir, 'vcbridge.db');
   const cfg = siteConfig({ scheduler: { graceMinutes, preflightLeadMinutes: 0 } });
   const store = Store.open(file);
-  const s = new Scheduler({ store, config: cfg, log: silentLogger(), prober: new ScriptedProber(), conferences: new RecordingConferences({ now: Date.now }) });
+  const s = new Scheduler({
+    store,
+    config: cfg,
+    log: silentLogger(),
+    prober: new ScriptedProber(),
+    conferences: new RecordingConferences({ now: Date.now }),
+  });
   const start = Math.ceil((Date.now() + inMs) / 1000) * 1000;
   s.add({ title: name, start: new Date(start).toISOString(), durationMinutes: 1, endpoints: ['jiaoyu'] }, ALICE);
   void s.close();
@@ -81,71 +105,96 @@ function setup(name: string, graceMinutes: number, inMs: number): { file: string
  * a busy machine a process can take longer to come up than the lead we gave it; then the booking is
  * made again further ahead (a fresh data dir each time), so the test still kills it before the start.
  */
-async function bookAndRun(name: string, graceMinutes: number, marginMs: number): Promise<{ file: string; cfgFile: string; start: number; a: ReturnType<typeof run> }> {
+async function bookAndRun(
+  name: string,
+  graceMinutes: number,
+  marginMs: number,
+): Promise<{ file: string; cfgFile: string; start: number; a: ReturnType<typeof run> }> {
   for (let lead = 10_000; ; lead *= 2) {
     const booked = setup(`${name}-${lead}`, graceMinutes, lead);
     const a = run(booked.file, booked.cfgFile);
     await a.ready;
     if (Date.now() <= booked.start - marginMs) return { ...booked, a };
     await a.kill();
-    if (lead >= 80_000) throw new Error(`the scheduler process never came up ${marginMs} ms before a meeting booked ${lead} ms ahead`);
+    if (lead >= 80_000)
+      throw new Error(`the scheduler process never came up ${marginMs} ms before a meeting booked ${lead} ms ahead`);
   }
 }
 
 describe('restart safety with SIGKILL', () => {
-  it.concurrent('killed before the start, back 2 s after it (grace 60 s): starts late, once', async () => {
-    const { file, cfgFile, start, a } = await bookAndRun('within', 1, 3000);
-    await sleepUntil(start - 1500);
-    await a.kill();
-    expect(a.lines.some((l) => l.type === 'start')).toBe(false);
-    await sleepUntil(start + 2000);
-    const b = run(file, cfgFile);
-    const started = await b.wait('start', 40_000);
-    expect(started).toBeDefined();
-    expect(started!.params!.resume).toBe(false);
-    // started after the restart, not at its planned time (the process was dead then)
-    expect(started!.now - start).toBeGreaterThanOrEqual(2000);
-    expect(await b.wait('occurrence', 10_000)).toMatchObject({ state: 'started', reason: expect.stringMatching(/^started \d+ s late$/) as unknown });
-    await new Promise((r) => setTimeout(r, 500));
-    expect(b.lines.filter((l) => l.type === 'start')).toHaveLength(1);
-    await b.kill();
-  }, 240_000);
+  it.concurrent(
+    'killed before the start, back 2 s after it (grace 60 s): starts late, once',
+    async () => {
+      const { file, cfgFile, start, a } = await bookAndRun('within', 1, 3000);
+      await sleepUntil(start - 1500);
+      await a.kill();
+      expect(a.lines.some((l) => l.type === 'start')).toBe(false);
+      await sleepUntil(start + 2000);
+      const b = run(file, cfgFile);
+      const started = await b.wait('start', 40_000);
+      expect(started).toBeDefined();
+      expect(started!.params!.resume).toBe(false);
+      // started after the restart, not at its planned time (the process was dead then)
+      expect(started!.now - start).toBeGreaterThanOrEqual(2000);
+      expect(await b.wait('occurrence', 10_000)).toMatchObject({
+        state: 'started',
+        reason: expect.stringMatching(/^started \d+ s late$/) as unknown,
+      });
+      await new Promise((r) => setTimeout(r, 500));
+      expect(b.lines.filter((l) => l.type === 'start')).toHaveLength(1);
+      await b.kill();
+    },
+    240_000,
+  );
 
-  it.concurrent('killed before the start, back after the grace window (3 s): recorded as missed, never started', async () => {
-    const { file, cfgFile, start, a } = await bookAndRun('beyond', 0.05, 3000);
-    await sleepUntil(start - 1500);
-    await a.kill();
-    await sleepUntil(start + 5000);
-    const b = run(file, cfgFile);
-    const missed = await b.wait('occurrence', 40_000);
-    expect(missed).toMatchObject({ state: 'missed', reason: expect.stringMatching(/not running at .* grace window had passed/) as unknown });
-    expect(await b.wait('start', 1000)).toBeUndefined();
-    await b.kill();
-    const store = Store.open(file);
-    try {
-      expect(store.schedules.occurrenceStates().map((o) => [o.occurrenceStartUtc, o.state])).toEqual([[start, 'missed']]);
-    } finally {
-      store.close();
-    }
-  }, 240_000);
+  it.concurrent(
+    'killed before the start, back after the grace window (3 s): recorded as missed, never started',
+    async () => {
+      const { file, cfgFile, start, a } = await bookAndRun('beyond', 0.05, 3000);
+      await sleepUntil(start - 1500);
+      await a.kill();
+      await sleepUntil(start + 5000);
+      const b = run(file, cfgFile);
+      const missed = await b.wait('occurrence', 40_000);
+      expect(missed).toMatchObject({
+        state: 'missed',
+        reason: expect.stringMatching(/not running at .* grace window had passed/) as unknown,
+      });
+      expect(await b.wait('start', 1000)).toBeUndefined();
+      await b.kill();
+      const store = Store.open(file);
+      try {
+        expect(store.schedules.occurrenceStates().map((o) => [o.occurrenceStartUtc, o.state])).toEqual([
+          [start, 'missed'],
+        ]);
+      } finally {
+        store.close();
+      }
+    },
+    240_000,
+  );
 
-  it.concurrent('killed while the meeting runs: the restarted process resumes it (re-dials) at once', async () => {
-    const { file, cfgFile, start } = setup('resume', 10, 3000);
-    const a = run(file, cfgFile);
-    await a.ready;
-    const first = await a.wait('start', 40_000);
-    expect(first).toBeDefined();
-    expect(first!.params!.resume).toBe(false);
-    expect(first!.now).toBeGreaterThanOrEqual(start);
-    // killed once the start is on record (a kill between the bridge call and that write just
-    // means the restarted process starts the meeting again rather than resuming it)
-    expect(await a.wait('occurrence', 10_000)).toMatchObject({ state: 'started' });
-    await a.kill();
-    const b = run(file, cfgFile);
-    await b.ready;
-    const again = await b.wait('start', 40_000);
-    expect(again).toBeDefined();
-    expect(again!.params).toMatchObject({ resume: true, occurrenceStart: new Date(start).toISOString() });
-    await b.kill();
-  }, 90_000);
+  it.concurrent(
+    'killed while the meeting runs: the restarted process resumes it (re-dials) at once',
+    async () => {
+      const { file, cfgFile, start } = setup('resume', 10, 3000);
+      const a = run(file, cfgFile);
+      await a.ready;
+      const first = await a.wait('start', 40_000);
+      expect(first).toBeDefined();
+      expect(first!.params!.resume).toBe(false);
+      expect(first!.now).toBeGreaterThanOrEqual(start);
+      // killed once the start is on record (a kill between the bridge call and that write just
+      // means the restarted process starts the meeting again rather than resuming it)
+      expect(await a.wait('occurrence', 10_000)).toMatchObject({ state: 'started' });
+      await a.kill();
+      const b = run(file, cfgFile);
+      await b.ready;
+      const again = await b.wait('start', 40_000);
+      expect(again).toBeDefined();
+      expect(again!.params).toMatchObject({ resume: true, occurrenceStart: new Date(start).toISOString() });
+      await b.kill();
+    },
+    90_000,
+  );
 });

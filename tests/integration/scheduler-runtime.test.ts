@@ -25,9 +25,18 @@ function record(hh: Harness): { occurrences: OccurrenceView[]; reports: Prefligh
 }
 
 function bookMonday(hh: Harness, over: Record<string, unknown> = {}): string {
-  return hh.scheduler.add({
-    title: '周一例会', start: '2026-12-07 09:00', durationMinutes: 90, rrule: 'FREQ=WEEKLY;BYDAY=MO', group: 'towns', upstream: 'zhengzhou', ...over,
-  }, ALICE).schedule.id;
+  return hh.scheduler.add(
+    {
+      title: '周一例会',
+      start: '2026-12-07 09:00',
+      durationMinutes: 90,
+      rrule: 'FREQ=WEEKLY;BYDAY=MO',
+      group: 'towns',
+      upstream: 'zhengzhou',
+      ...over,
+    },
+    ALICE,
+  ).schedule.id;
 }
 
 describe('a scheduled meeting runs by itself', () => {
@@ -43,8 +52,17 @@ describe('a scheduled meeting runs by itself', () => {
     await h.scheduler.idle();
     expect(ev.reports.map((r) => [r.stage, r.at])).toEqual([['lead', new Date(at('08:45')).toISOString()]]);
     const lead = ev.reports[0]!;
-    expect(lead.sites.find((s) => s.endpointId === 'mihe')).toEqual({ endpointId: 'mihe', status: 'unreachable', reason: 'timeout (no answer to OPTIONS within 2000 ms)', rttMs: null });
-    expect(lead.sites.find((s) => s.endpointId === 'xiaoguan')).toMatchObject({ status: 'ready', lossPct: 0, jitterMs: 3 });
+    expect(lead.sites.find((s) => s.endpointId === 'mihe')).toEqual({
+      endpointId: 'mihe',
+      status: 'unreachable',
+      reason: 'timeout (no answer to OPTIONS within 2000 ms)',
+      rttMs: null,
+    });
+    expect(lead.sites.find((s) => s.endpointId === 'xiaoguan')).toMatchObject({
+      status: 'ready',
+      lossPct: 0,
+      jitterMs: 3,
+    });
     // xiaoguan allows a test call (config testCall: true), the others only get OPTIONS
     expect(h.prober.calls.filter((c) => c.kind === 'testCall').map((c) => c.id)).toEqual(['xiaoguan']);
     expect(ev.notices.at(-1)!.message).toMatch(/3\/4 sites ready; mihe unreachable \(timeout/);
@@ -62,8 +80,14 @@ describe('a scheduled meeting runs by itself', () => {
     const s = h.conferences.started[0]!;
     expect(s.at).toBe(MON_0900);
     expect(s.params).toMatchObject({
-      title: '周一例会', endpoints: ['xiaoguan', 'zhulin', 'mihe'], upstream: 'zhengzhou', scheduleId: id,
-      occurrenceStart: '2026-12-07T01:00:00.000Z', endsAt: '2026-12-07T02:30:00.000Z', resume: false, durationMinutes: 90,
+      title: '周一例会',
+      endpoints: ['xiaoguan', 'zhulin', 'mihe'],
+      upstream: 'zhengzhou',
+      scheduleId: id,
+      occurrenceStart: '2026-12-07T01:00:00.000Z',
+      endsAt: '2026-12-07T02:30:00.000Z',
+      resume: false,
+      durationMinutes: 90,
     });
     expect(h.scheduler.list()[0]).toMatchObject({ state: 'started', conferenceId: s.id });
 
@@ -71,7 +95,9 @@ describe('a scheduled meeting runs by itself', () => {
     expect(h.conferences.notices).toEqual([]);
     await h.clock.advanceTo(at('10:25'));
     await h.scheduler.idle();
-    expect(h.conferences.notices).toEqual([{ at: at('10:25'), id: s.id, message: '"周一例会" ends in 5 minutes (at 10:30)' }]);
+    expect(h.conferences.notices).toEqual([
+      { at: at('10:25'), id: s.id, message: '"周一例会" ends in 5 minutes (at 10:30)' },
+    ]);
 
     await h.clock.advanceTo(at('10:30'));
     await h.scheduler.idle();
@@ -85,10 +111,13 @@ describe('a scheduled meeting runs by itself', () => {
     expect(h.conferences.started.map((c) => c.at)).toEqual([MON_0900, MON_0900 + 7 * 24 * 60 * MIN]);
   });
 
-  it('keeps one timer armed at most an hour ahead, and starts a meeting 60 days out on time (beyond setTimeout\'s 24.8-day limit)', async () => {
+  it("keeps one timer armed at most an hour ahead, and starts a meeting 60 days out on time (beyond setTimeout's 24.8-day limit)", async () => {
     h = harness({ now: MON_0800 });
     const start = MON_0900 + 60 * 24 * 60 * MIN;
-    h.scheduler.add({ title: 'Far', start: new Date(start).toISOString(), durationMinutes: 30, endpoints: ['jiaoyu'] }, ALICE);
+    h.scheduler.add(
+      { title: 'Far', start: new Date(start).toISOString(), durationMinutes: 30, endpoints: ['jiaoyu'] },
+      ALICE,
+    );
     expect(h.clock.pending).toBe(1);
     expect(h.clock.nextDue()! - h.clock.now()).toBeLessThanOrEqual(60 * MIN);
     await h.clock.advanceTo(start);
@@ -122,7 +151,10 @@ describe('a scheduled meeting runs by itself', () => {
     await h.clock.advanceTo(at('10:30') + next);
     await h.scheduler.idle();
     expect(h.conferences.ended.map((e) => e.id)).toEqual([cid]);
-    const occ = h.scheduler.list({ from: new Date(at('09:00') + next).toISOString(), to: new Date(at('11:00') + next).toISOString() })[0];
+    const occ = h.scheduler.list({
+      from: new Date(at('09:00') + next).toISOString(),
+      to: new Date(at('11:00') + next).toISOString(),
+    })[0];
     expect(occ).toMatchObject({ state: 'ended', reason: 'ended by alice' });
   });
 
@@ -137,7 +169,9 @@ describe('a scheduled meeting runs by itself', () => {
     open();
     await h.scheduler.idle();
     expect(h.conferences.started).toHaveLength(1);
-    expect(h.conferences.ended).toEqual([{ at: at('09:00'), id: h.conferences.started[0]!.id, reason: 'meeting cancelled' }]);
+    expect(h.conferences.ended).toEqual([
+      { at: at('09:00'), id: h.conferences.started[0]!.id, reason: 'meeting cancelled' },
+    ]);
   });
 
   it('a start the bridge refuses is retried within the grace window, then recorded as missed', async () => {
@@ -157,7 +191,10 @@ describe('a scheduled meeting runs by itself', () => {
     const next = 7 * 24 * 60 * MIN;
     await h.clock.advanceTo(at('09:15') + next);
     await h.scheduler.idle();
-    const occ = h.scheduler.list({ from: new Date(at('09:00') + next).toISOString(), to: new Date(at('09:01') + next).toISOString() })[0];
+    const occ = h.scheduler.list({
+      from: new Date(at('09:00') + next).toISOString(),
+      to: new Date(at('09:01') + next).toISOString(),
+    })[0];
     expect(occ).toMatchObject({ state: 'missed', reason: 'could not start: bridge busy' });
   });
 });
@@ -169,7 +206,9 @@ describe('restart safety (a fresh Scheduler and Store on the same SQLite file)',
     await h.clock.advanceTo(at('08:50'));
     await h.scheduler.idle();
     await h.restart(at('09:06'));
-    expect(h.conferences.started.map((c) => [c.at, c.params.scheduleId, c.params.resume])).toEqual([[at('09:06'), id, false]]);
+    expect(h.conferences.started.map((c) => [c.at, c.params.scheduleId, c.params.resume])).toEqual([
+      [at('09:06'), id, false],
+    ]);
     expect(h.scheduler.list()[0]).toMatchObject({ state: 'started', reason: 'started 360 s late' });
     // the lead pre-flight ran before the crash and is not repeated; the final one was missed while down
     expect(h.store.schedules.preflightReports(id).map((r) => (r.report as PreflightReport).stage)).toEqual(['lead']);
@@ -200,9 +239,22 @@ describe('restart safety (a fresh Scheduler and Store on the same SQLite file)',
     h.conferences.active.clear();
     await h.restart(at('09:30'));
     expect(h.conferences.started).toHaveLength(2);
-    expect(h.conferences.started[1]).toMatchObject({ at: at('09:30'), params: { scheduleId: id, resume: true, occurrenceStart: first.params.occurrenceStart, endsAt: '2026-12-07T02:30:00.000Z', durationMinutes: 60 } });
+    expect(h.conferences.started[1]).toMatchObject({
+      at: at('09:30'),
+      params: {
+        scheduleId: id,
+        resume: true,
+        occurrenceStart: first.params.occurrenceStart,
+        endsAt: '2026-12-07T02:30:00.000Z',
+        durationMinutes: 60,
+      },
+    });
     const resumed = h.conferences.started[1]!.id;
-    expect(h.scheduler.list()[0]).toMatchObject({ state: 'started', conferenceId: resumed, reason: 'resumed after a daemon restart' });
+    expect(h.scheduler.list()[0]).toMatchObject({
+      state: 'started',
+      conferenceId: resumed,
+      reason: 'resumed after a daemon restart',
+    });
     await h.clock.advanceTo(at('10:30'));
     await h.scheduler.idle();
     expect(h.conferences.ended).toEqual([{ at: at('10:30'), id: resumed, reason: 'scheduled end' }]);
@@ -216,7 +268,10 @@ describe('restart safety (a fresh Scheduler and Store on the same SQLite file)',
     h.conferences.active.clear();
     await h.restart(at('11:00'));
     expect(h.conferences.started).toHaveLength(1);
-    expect(h.scheduler.list()[0]).toMatchObject({ state: 'ended', reason: 'its end time passed while the daemon was not running' });
+    expect(h.scheduler.list()[0]).toMatchObject({
+      state: 'ended',
+      reason: 'its end time passed while the daemon was not running',
+    });
   });
 
   it('a different grace window from the config is honoured', async () => {

@@ -8,7 +8,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CalendarImportResult, CalendarListResult, OccurrenceView, ScheduleBookResult } from '../../protocol/index.js';
+import type {
+  CalendarImportResult,
+  CalendarListResult,
+  OccurrenceView,
+  ScheduleBookResult,
+} from '../../protocol/index.js';
 import { CLI_JS, TOKENS, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
 import { corpusFile } from '../helpers/sharedCorpus.js';
 
@@ -17,7 +22,8 @@ const dir = mkdtempSync(join(tmpdir(), 'vcb-workdays-'));
 
 function cli<T>(args: string[]): T {
   const r = spawnSync(process.execPath, [CLI_JS, ...args, '--json'], {
-    encoding: 'utf8', env: { ...process.env, XDG_CONFIG_HOME: dir, VCBRIDGE_URL: d.url, VCBRIDGE_TOKEN: TOKENS.operator },
+    encoding: 'utf8',
+    env: { ...process.env, XDG_CONFIG_HOME: dir, VCBRIDGE_URL: d.url, VCBRIDGE_TOKEN: TOKENS.operator },
   });
   if (r.status !== 0) throw new Error(`vcbridge ${args.join(' ')} exited ${r.status}: ${r.stdout}${r.stderr}`);
   return JSON.parse(r.stdout) as T;
@@ -40,36 +46,90 @@ describe('working days (调休) through the daemon', () => {
     expect(cli<OccurrenceView[]>(['schedule', 'list', '--from', '2025-01-01', '--to', '2026-01-30'])).toEqual([]);
     const y = cli<CalendarListResult>(['calendar', 'list', '--year', '2026']);
     expect(y.confirmed).toBe(true);
-    expect(y.days.find((x) => x.day === '2026-09-20')).toEqual({ day: '2026-09-20', kind: 'work', name: '国庆节', source: 'site' });
+    expect(y.days.find((x) => x.day === '2026-09-20')).toEqual({
+      day: '2026-09-20',
+      kind: 'work',
+      name: '国庆节',
+      source: 'site',
+    });
   });
 
   it('a year not published yet: only its statutory holidays count, and the listing of the series says the year is not confirmed', () => {
     const y = cli<CalendarListResult>(['calendar', 'list', '--year', '2027']);
     expect(y.confirmed).toBe(false);
-    expect(y.days.filter((x) => x.name === '元旦')).toEqual([{ day: '2027-01-01', kind: 'off', name: '元旦', source: 'statutory' }]);
-    const booked = cli<ScheduleBookResult>(['schedule', 'add', '--title', '每日调度会', '--start', '2027-12-27 09:00', '--duration', '30m',
-      '--rrule', 'FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR', '--endpoints', 'xiaoguan', '--workdays', 'cn']);
+    expect(y.days.filter((x) => x.name === '元旦')).toEqual([
+      { day: '2027-01-01', kind: 'off', name: '元旦', source: 'statutory' },
+    ]);
+    const booked = cli<ScheduleBookResult>([
+      'schedule',
+      'add',
+      '--title',
+      '每日调度会',
+      '--start',
+      '2027-12-27 09:00',
+      '--duration',
+      '30m',
+      '--rrule',
+      'FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR',
+      '--endpoints',
+      'xiaoguan',
+      '--workdays',
+      'cn',
+    ]);
     expect(booked.schedule.workdays).toBe('cn');
-    const list = cli<OccurrenceView[]>(['schedule', 'list', '--id', booked.schedule.id, '--from', '2027-12-27', '--to', '2028-01-08']);
+    const list = cli<OccurrenceView[]>([
+      'schedule',
+      'list',
+      '--id',
+      booked.schedule.id,
+      '--from',
+      '2027-12-27',
+      '--to',
+      '2028-01-08',
+    ]);
     const byDay = new Map(list.map((o) => [local(o.start), o]));
     expect(byDay.get('2027-12-31')?.state).toBe('pending');
     expect(byDay.get('2027-12-31')?.note).toMatch(/2027 holidays not published yet: statutory holidays only/);
     // 2028 is not published either: 1 Jan 2028 is a Saturday, so nothing to skip there; 3 Jan is worked
     expect(byDay.get('2028-01-03')?.state).toBe('pending');
-    const y2 = cli<OccurrenceView[]>(['schedule', 'list', '--id', booked.schedule.id, '--from', '2027-12-20', '--to', '2028-01-10']);
+    const y2 = cli<OccurrenceView[]>([
+      'schedule',
+      'list',
+      '--id',
+      booked.schedule.id,
+      '--from',
+      '2027-12-20',
+      '--to',
+      '2028-01-10',
+    ]);
     expect(y2.filter((o) => o.state === 'skipped')).toEqual([]);
   });
 
-  it('the site\'s own calendar for a year: a holiday skipped by name, a make-up Saturday worked, kept across a restart', async () => {
+  it("the site's own calendar for a year: a holiday skipped by name, a make-up Saturday worked, kept across a restart", async () => {
     const ics = [
-      'BEGIN:VCALENDAR', 'VERSION:2.0',
-      'BEGIN:VEVENT', 'DTSTART;VALUE=DATE:20280101', 'DTEND;VALUE=DATE:20280104', 'SUMMARY:「元旦 假期」 第1天/共3天', 'END:VEVENT',
-      'BEGIN:VEVENT', 'DTSTART:20280108T090000', 'DTEND:20280108T180000', 'SUMMARY:「元旦 补班」 第1天/共1天', 'STATUS:TENTATIVE', 'END:VEVENT',
-      'END:VCALENDAR', '',
+      'BEGIN:VCALENDAR',
+      'VERSION:2.0',
+      'BEGIN:VEVENT',
+      'DTSTART;VALUE=DATE:20280101',
+      'DTEND;VALUE=DATE:20280104',
+      'SUMMARY:「元旦 假期」 第1天/共3天',
+      'END:VEVENT',
+      'BEGIN:VEVENT',
+      'DTSTART:20280108T090000',
+      'DTEND:20280108T180000',
+      'SUMMARY:「元旦 补班」 第1天/共1天',
+      'STATUS:TENTATIVE',
+      'END:VEVENT',
+      'END:VCALENDAR',
+      '',
     ].join('\r\n');
     const file = join(dir, 'site-2028.ics');
     writeFileSync(file, ics);
-    expect(cli<CalendarImportResult>(['calendar', 'import', file])).toMatchObject({ offDays: 3, workDays: 1, years: [2028] });
+    expect(cli<CalendarImportResult>(['calendar', 'import', file])).toMatchObject({
+      offDays: 3,
+      workDays: 1,
+      years: [2028],
+    });
     const s = cli<OccurrenceView[]>(['schedule', 'list', '--from', '2027-12-20', '--to', '2028-01-12']);
     const check = (list: OccurrenceView[]): void => {
       const byDay = new Map(list.map((o) => [local(o.start), o]));
@@ -78,9 +138,12 @@ describe('working days (调休) through the daemon', () => {
       expect(byDay.get('2028-01-07')?.state).toBe('pending');
     };
     check(s);
-    expect(spawnSync(process.execPath, [CLI_JS, 'schedule', 'list', '--from', '2028-01-01', '--to', '2028-01-10'], {
-      encoding: 'utf8', env: { ...process.env, XDG_CONFIG_HOME: dir, VCBRIDGE_URL: d.url, VCBRIDGE_TOKEN: TOKENS.operator },
-    }).stdout).toMatch(/skipped.*holiday: 元旦/);
+    expect(
+      spawnSync(process.execPath, [CLI_JS, 'schedule', 'list', '--from', '2028-01-01', '--to', '2028-01-10'], {
+        encoding: 'utf8',
+        env: { ...process.env, XDG_CONFIG_HOME: dir, VCBRIDGE_URL: d.url, VCBRIDGE_TOKEN: TOKENS.operator },
+      }).stdout,
+    ).toMatch(/skipped.*holiday: 元旦/);
     await d.stop('SIGTERM');
     d = await startDaemon({ dir: d.dir });
     check(cli<OccurrenceView[]>(['schedule', 'list', '--from', '2027-12-20', '--to', '2028-01-12']));

@@ -40,13 +40,18 @@ function dbBytes(): number {
   return n;
 }
 
-interface Opened { ws: WebSocket; closed: Promise<{ code: number; reason: string }> }
+interface Opened {
+  ws: WebSocket;
+  closed: Promise<{ code: number; reason: string }>;
+}
 
 /** Open a control socket; resolves with it, or with the HTTP status that refused it. */
 function open(token?: string, localAddress = '127.0.0.1'): Promise<Opened | { status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(d.url, { localAddress, headers: token ? { authorization: `Bearer ${token}` } : {} });
-    const closed = new Promise<{ code: number; reason: string }>((r) => ws.once('close', (code, reason) => r({ code, reason: reason.toString() })));
+    const closed = new Promise<{ code: number; reason: string }>((r) =>
+      ws.once('close', (code, reason) => r({ code, reason: reason.toString() })),
+    );
     ws.once('open', () => resolve({ ws, closed }));
     ws.once('unexpected-response', (_req, res) => {
       let body = '';
@@ -79,11 +84,16 @@ describe('a viewer cannot fill the disk or the memory', () => {
     const rows = (await auditOf('vera')).filter((e) => e.method === 'conference.start');
     expect(rows).toHaveLength(20);
     // what an operator needs is still there: who, what, that it was refused, how big it was
-    expect(rows[0]).toMatchObject({ role: 'viewer', result: 'error', errorCode: 'FORBIDDEN', params: { truncated: true, keys: ['title'] } });
+    expect(rows[0]).toMatchObject({
+      role: 'viewer',
+      result: 'error',
+      errorCode: 'FORBIDDEN',
+      params: { truncated: true, keys: ['title'] },
+    });
     expect(rows[0].params.bytes).toBeGreaterThan(API_LIMITS.maxFrameBytes - 2000);
   });
 
-  it('past its budget, a caller\'s refusals are counted and the count is audited, not each call', async () => {
+  it("past its budget, a caller's refusals are counted and the count is audited, not each call", async () => {
     const t = await rawConnect(d.url, TOKENS.technician);
     const n = API_LIMITS.refusedAuditsPerCaller.burst + 40;
     for (let i = 0; i < n; i++) {
@@ -94,18 +104,22 @@ describe('a viewer cannot fill the disk or the memory', () => {
     expect(audited.length).toBeLessThanOrEqual(n - 20);
     // once the budget refills, the next refusal brings the count of the ones not written
     let summary: any;
-    await until('the audit.suppressed entry', async () => {
-      await t.call('daemon.reload');
-      summary = (await auditOf('tom')).find((e) => e.method === 'audit.suppressed');
-      if (!summary) await sleep(1000);
-      return summary !== undefined;
-    }, 60_000);
+    await until(
+      'the audit.suppressed entry',
+      async () => {
+        await t.call('daemon.reload');
+        summary = (await auditOf('tom')).find((e) => e.method === 'audit.suppressed');
+        if (!summary) await sleep(1000);
+        return summary !== undefined;
+      },
+      60_000,
+    );
     t.close();
     expect(summary.params.methods).toEqual(['daemon.reload']);
     expect(summary.params.count + audited.length).toBeGreaterThanOrEqual(n);
   }, 90_000);
 
-  it('a viewer\'s audited calls that succeed (schedule.export) are budgeted the same way', async () => {
+  it("a viewer's audited calls that succeed (schedule.export) are budgeted the same way", async () => {
     const v = await rawConnect(d.url, TOKENS.viewer);
     const n = API_LIMITS.refusedAuditsPerCaller.burst + 40;
     for (let i = 0; i < n; i++) expect(((await v.call('schedule.export', {})) as any).result).toBeDefined();
@@ -126,10 +140,15 @@ describe('a viewer cannot fill the disk or the memory', () => {
   });
 
   it('vcbridge audit pages back with --before: nothing older is out of reach', async () => {
-    const cli = (args: string[]) => spawnSync(process.execPath, [CLI_JS, '--url', d.url, '--token', TOKENS.operator, 'audit', ...args], { encoding: 'utf8' });
+    const cli = (args: string[]) =>
+      spawnSync(process.execPath, [CLI_JS, '--url', d.url, '--token', TOKENS.operator, 'audit', ...args], {
+        encoding: 'utf8',
+      });
     const first = JSON.parse(cli(['--limit', '3', '--json']).stdout) as { id: number }[];
     expect(first).toHaveLength(3);
-    const older = JSON.parse(cli(['--limit', '3', '--before', String(first[0]!.id), '--json']).stdout) as { id: number }[];
+    const older = JSON.parse(cli(['--limit', '3', '--before', String(first[0]!.id), '--json']).stdout) as {
+      id: number;
+    }[];
     expect(older.map((e) => e.id)).toEqual([first[0]!.id - 3, first[0]!.id - 2, first[0]!.id - 1]);
     const text = cli(['--limit', '1']);
     expect(text.status).toBe(0);
@@ -139,7 +158,11 @@ describe('a viewer cannot fill the disk or the memory', () => {
 
   it('a batch over the limit is refused whole with a clear error; nothing in it runs', async () => {
     const op = await rawConnect(d.url, TOKENS.operator);
-    const batch = Array.from({ length: API_LIMITS.maxBatch + 1 }, (_, i) => ({ jsonrpc: '2.0', id: i, method: 'status' }));
+    const batch = Array.from({ length: API_LIMITS.maxBatch + 1 }, (_, i) => ({
+      jsonrpc: '2.0',
+      id: i,
+      method: 'status',
+    }));
     const r: any = await op.send(JSON.stringify(batch));
     expect(Array.isArray(r)).toBe(false);
     expect(r.error.code).toBe(-32600);
@@ -239,7 +262,7 @@ describe('unauthenticated sockets cannot exhaust connections or starve operators
     for (const o of [...viewers, op as Opened, ...anon]) o.ws.terminate();
   }, 60_000);
 
-  it('a flood of anonymous calls from the operator\'s own address does not make the operator\'s calls RATE_LIMITED', async () => {
+  it("a flood of anonymous calls from the operator's own address does not make the operator's calls RATE_LIMITED", async () => {
     const flooders = await Promise.all(Array.from({ length: 12 }, () => rawConnect(d.url)));
     const op = await rawConnect(d.url, TOKENS.operator);
     const codes = { flood: new Map<string, number>(), op: new Map<string, number>() };
@@ -247,9 +270,11 @@ describe('unauthenticated sockets cannot exhaust connections or starve operators
       const k = r.error?.data?.code ?? 'ok';
       m.set(k, (m.get(k) ?? 0) + 1);
     };
-    const flood = Promise.all(flooders.map(async (f) => {
-      for (let i = 0; i < 50; i++) count(codes.flood, await f.call('status'));
-    }));
+    const flood = Promise.all(
+      flooders.map(async (f) => {
+        for (let i = 0; i < 50; i++) count(codes.flood, await f.call('status'));
+      }),
+    );
     for (let i = 0; i < 20; i++) count(codes.op, await op.call('status'));
     await flood;
     for (const f of flooders) f.close();

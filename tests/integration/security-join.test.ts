@@ -28,7 +28,8 @@ async function invite(name: string): Promise<string> {
   return new URL(r.result.url).searchParams.get('t')!;
 }
 
-const page = (t: string): Promise<number> => fetch(`http://127.0.0.1:${d.apiPort}/join?t=${encodeURIComponent(t)}`).then((r) => r.status);
+const page = (t: string): Promise<number> =>
+  fetch(`http://127.0.0.1:${d.apiPort}/join?t=${encodeURIComponent(t)}`).then((r) => r.status);
 
 describe('join door', () => {
   it('bogus links from an address are limited on their own: a genuine link from it still opens', async () => {
@@ -50,21 +51,42 @@ describe('join door', () => {
       if (m.method === 'welcome') welcome = m.params;
       else if (typeof m.id === 'number') replies.set(m.id, m);
     });
-    const closed = new Promise<{ code: number; reason: string }>((r) => ws.once('close', (code, reason) => r({ code, reason: reason.toString() })));
+    const closed = new Promise<{ code: number; reason: string }>((r) =>
+      ws.once('close', (code, reason) => r({ code, reason: reason.toString() })),
+    );
     const end = Date.now() + 20_000;
     while (!welcome) {
-      if (Date.now() > end) throw new Error(`no welcome; socket closed: ${JSON.stringify(await Promise.race([closed, Promise.resolve('open')]))}`);
+      if (Date.now() > end)
+        throw new Error(
+          `no welcome; socket closed: ${JSON.stringify(await Promise.race([closed, Promise.resolve('open')]))}`,
+        );
       await new Promise((r) => setTimeout(r, 50));
     }
     // each request with an SSRC of its own, as an attacker would (mediasoup itself refuses a repeated one)
     const rtpParameters = (id: number) => ({
       mid: String(id),
-      codecs: [{ mimeType: 'audio/opus', payloadType: 111, clockRate: 48000, channels: 2, parameters: { useinbandfec: 1 }, rtcpFeedback: [] }],
+      codecs: [
+        {
+          mimeType: 'audio/opus',
+          payloadType: 111,
+          clockRate: 48000,
+          channels: 2,
+          parameters: { useinbandfec: 1 },
+          rtcpFeedback: [],
+        },
+      ],
       headerExtensions: [],
       encodings: [{ ssrc: 11_223_344 + id }],
       rtcp: { cname: 'attacker', reducedSize: true },
     });
-    for (let id = 1; id <= 20; id++) ws.send(JSON.stringify({ id, method: 'produce', params: { transportId: welcome.send.id, kind: 'audio', rtpParameters: rtpParameters(id) } }));
+    for (let id = 1; id <= 20; id++)
+      ws.send(
+        JSON.stringify({
+          id,
+          method: 'produce',
+          params: { transportId: welcome.send.id, kind: 'audio', rtpParameters: rtpParameters(id) },
+        }),
+      );
     while (replies.size < 20) {
       if (Date.now() > end + 20_000) throw new Error(`only ${replies.size} of 20 produce replies`);
       await new Promise((r) => setTimeout(r, 50));
@@ -83,7 +105,8 @@ describe('garbage on the wire', () => {
   function badFrame(path: string): Promise<string> {
     return new Promise((resolve) => {
       const s = connect(d.apiPort, '127.0.0.1', () => {
-        const head = `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+        const head =
+          `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
           'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n';
         s.write(Buffer.concat([Buffer.from(head), Buffer.from([0x83, 0x80, 1, 2, 3, 4])]));
       });

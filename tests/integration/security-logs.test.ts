@@ -16,7 +16,15 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function capture() {
   const lines: string[] = [];
-  const log = pino({ level: 'debug' }, new Writable({ write(c, _e, cb) { lines.push(String(c)); cb(); } }));
+  const log = pino(
+    { level: 'debug' },
+    new Writable({
+      write(c, _e, cb) {
+        lines.push(String(c));
+        cb();
+      },
+    }),
+  );
   return { log, lines };
 }
 
@@ -31,7 +39,7 @@ async function waitFor<T>(fn: () => T | undefined, ms = 20_000): Promise<T> {
 }
 
 describe('alarm command environment', () => {
-  it('gets PATH and its own VCBRIDGE_* variables, not the daemon\'s environment (secrets included)', async () => {
+  it("gets PATH and its own VCBRIDGE_* variables, not the daemon's environment (secrets included)", async () => {
     const secretName = 'VCB_TEST_UPSTREAM_PASSWORD';
     process.env[secretName] = 'upstream-pw-91ac';
     const out = join(dir, 'env.txt');
@@ -40,15 +48,31 @@ describe('alarm command environment', () => {
     writeFileSync(script, `#!/bin/sh\nenv > "$1.tmp" && mv "$1.tmp" "$1"\n`);
     chmodSync(script, 0o755);
     const { log } = capture();
-    const hook = new AlarmHook({ settings: { command: `${script} ${out}`, minIntervalSeconds: 0 }, clock: new ManualClock(Date.UTC(2026, 0, 5)), log });
+    const hook = new AlarmHook({
+      settings: { command: `${script} ${out}`, minIntervalSeconds: 0 },
+      clock: new ManualClock(Date.UTC(2026, 0, 5)),
+      log,
+    });
     try {
-      hook.onStateChange({ id: 'xiaoguan', from: 'reachable', to: 'unreachable', at: '2026-01-05T01:00:00.000Z', reason: 'no answer', rttMs: null });
+      hook.onStateChange({
+        id: 'xiaoguan',
+        from: 'reachable',
+        to: 'unreachable',
+        at: '2026-01-05T01:00:00.000Z',
+        reason: 'no answer',
+        rttMs: null,
+      });
       const env = await waitFor(() => (existsSync(out) ? readFileSync(out, 'utf8') : undefined));
-      const names = env.split('\n').map((l) => l.split('=')[0]).filter(Boolean);
+      const names = env
+        .split('\n')
+        .map((l) => l.split('=')[0])
+        .filter(Boolean);
       expect(env).not.toContain('upstream-pw-91ac');
       expect(names).not.toContain(secretName);
       expect(names).toContain('PATH');
-      expect(names).toEqual(expect.arrayContaining(['VCBRIDGE_ENDPOINT', 'VCBRIDGE_FROM', 'VCBRIDGE_TO', 'VCBRIDGE_REASON']));
+      expect(names).toEqual(
+        expect.arrayContaining(['VCBRIDGE_ENDPOINT', 'VCBRIDGE_FROM', 'VCBRIDGE_TO', 'VCBRIDGE_REASON']),
+      );
       // nothing else of ours leaks either (vitest's own variables, HOME-less CI, ...)
       const allowed = /^(PATH|LANG|LC_ALL|TZ|HOME|VCBRIDGE_[A-Z_]+|PWD|SHLVL|_|OLDPWD)$/;
       expect(names.filter((n) => !allowed.test(n!))).toEqual([]);
@@ -63,7 +87,12 @@ describe('a failing HTTP route', () => {
   it('logs the URL with its join token redacted', async () => {
     const { log, lines } = capture();
     const server = await RpcServer.start({
-      host: '127.0.0.1', port: 0, router: new MethodRouter(), operators: () => [], audit: { append: () => 0 }, log,
+      host: '127.0.0.1',
+      port: 0,
+      router: new MethodRouter(),
+      operators: () => [],
+      audit: { append: () => 0 },
+      log,
     });
     server.addRoute(() => {
       throw new Error('route exploded');

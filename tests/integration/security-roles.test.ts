@@ -54,7 +54,9 @@ describe('roles on every method', () => {
     expect(registered.length).toBeGreaterThan(30);
     for (const m of registered) {
       expect(Object.keys(METHODS), `${m} has a role in protocol.METHODS`).toContain(m);
-      expect(daemon.router.get(m)!.role, `${m}'s enforced role`).toBe((METHODS as Record<string, { role: Role }>)[m]!.role);
+      expect(daemon.router.get(m)!.role, `${m}'s enforced role`).toBe(
+        (METHODS as Record<string, { role: Role }>)[m]!.role,
+      );
     }
     expect(registered.sort()).toEqual(Object.keys(METHODS).sort());
   });
@@ -63,7 +65,9 @@ describe('roles on every method', () => {
     for (const cls of ROLES) {
       const allowed = ROLE_RANK[role] >= ROLE_RANK[cls];
       it(`${role === 'operator' ? 'an' : 'a'} ${role} calling ${cls}-class methods: ${allowed ? 'served (never FORBIDDEN)' : 'FORBIDDEN, and audited'}`, async () => {
-        const methods = daemon.router.methods().filter((m) => daemon.router.get(m)!.role === cls && m !== 'daemon.stop');
+        const methods = daemon.router
+          .methods()
+          .filter((m) => daemon.router.get(m)!.role === cls && m !== 'daemon.stop');
         expect(methods.length, `some ${cls}-class methods exist`).toBeGreaterThan(0);
         for (const m of methods) {
           const r = await probe(role, m);
@@ -74,8 +78,12 @@ describe('roles on every method', () => {
           }
         }
         if (!allowed) {
-          const audited = daemon.store.audit.list({ limit: 10_000 }).filter((e) => e.role === role && e.errorCode === 'FORBIDDEN').map((e) => e.method);
-          for (const m of methods.filter((x) => !/\.(list|show)$|^(status|subscribe|unsubscribe|report\..*)$/.test(x))) expect(audited).toContain(m);
+          const audited = daemon.store.audit
+            .list({ limit: 10_000 })
+            .filter((e) => e.role === role && e.errorCode === 'FORBIDDEN')
+            .map((e) => e.method);
+          for (const m of methods.filter((x) => !/\.(list|show)$|^(status|subscribe|unsubscribe|report\..*)$/.test(x)))
+            expect(audited).toContain(m);
         }
       }, 20_000);
     }
@@ -168,14 +176,24 @@ describe('rate limits', () => {
     try {
       for (let i = 0; i < 60; i++) {
         const msg = [
-          `OPTIONS sip:bridge@127.0.0.1:${sipPort} SIP/2.0`, `Via: SIP/2.0/UDP 127.0.0.9:${port};branch=z9hG4bKrl${i}x${Date.now()}`,
-          'Max-Forwards: 70', `From: <sip:probe@127.0.0.9>;tag=rl${i}`, `To: <sip:bridge@127.0.0.1:${sipPort}>`, `Call-ID: rl-${i}-${Date.now()}@x`,
-          'CSeq: 1 OPTIONS', 'Content-Length: 0', '', '',
+          `OPTIONS sip:bridge@127.0.0.1:${sipPort} SIP/2.0`,
+          `Via: SIP/2.0/UDP 127.0.0.9:${port};branch=z9hG4bKrl${i}x${Date.now()}`,
+          'Max-Forwards: 70',
+          `From: <sip:probe@127.0.0.9>;tag=rl${i}`,
+          `To: <sip:bridge@127.0.0.1:${sipPort}>`,
+          `Call-ID: rl-${i}-${Date.now()}@x`,
+          'CSeq: 1 OPTIONS',
+          'Content-Length: 0',
+          '',
+          '',
         ].join('\r\n');
         sock.send(Buffer.from(msg, 'latin1'), sipPort, '127.0.0.1');
       }
       await new Promise((r) => setTimeout(r, 800));
-      expect(got.every((l) => l === 'SIP/2.0 403 Forbidden'), got.join('|')).toBe(true);
+      expect(
+        got.every((l) => l === 'SIP/2.0 403 Forbidden'),
+        got.join('|'),
+      ).toBe(true);
       expect(got.length).toBeGreaterThanOrEqual(5);
       expect(got.length).toBeLessThanOrEqual(15);
     } finally {
@@ -184,12 +202,29 @@ describe('rate limits', () => {
     // 127.0.0.1 is the configured endpoint's host: its OPTIONS are answered all the while
     const ok = createSocket('udp4');
     await new Promise<void>((r) => ok.bind(0, '127.0.0.1', () => r()));
-    const answer = new Promise<string>((resolve) => ok.once('message', (m) => resolve(m.toString('latin1').split('\r\n')[0]!)));
+    const answer = new Promise<string>((resolve) =>
+      ok.once('message', (m) => resolve(m.toString('latin1').split('\r\n')[0]!)),
+    );
     const p = ok.address().port;
-    ok.send(Buffer.from([
-      `OPTIONS sip:bridge@127.0.0.1:${sipPort} SIP/2.0`, `Via: SIP/2.0/UDP 127.0.0.1:${p};branch=z9hG4bKok${Date.now()}`, 'Max-Forwards: 70',
-      'From: <sip:xiaoguan@127.0.0.1>;tag=ok1', `To: <sip:bridge@127.0.0.1:${sipPort}>`, `Call-ID: ok-${Date.now()}@x`, 'CSeq: 1 OPTIONS', 'Content-Length: 0', '', '',
-    ].join('\r\n'), 'latin1'), sipPort, '127.0.0.1');
+    ok.send(
+      Buffer.from(
+        [
+          `OPTIONS sip:bridge@127.0.0.1:${sipPort} SIP/2.0`,
+          `Via: SIP/2.0/UDP 127.0.0.1:${p};branch=z9hG4bKok${Date.now()}`,
+          'Max-Forwards: 70',
+          'From: <sip:xiaoguan@127.0.0.1>;tag=ok1',
+          `To: <sip:bridge@127.0.0.1:${sipPort}>`,
+          `Call-ID: ok-${Date.now()}@x`,
+          'CSeq: 1 OPTIONS',
+          'Content-Length: 0',
+          '',
+          '',
+        ].join('\r\n'),
+        'latin1',
+      ),
+      sipPort,
+      '127.0.0.1',
+    );
     try {
       expect(await answer).toBe('SIP/2.0 200 OK');
     } finally {
@@ -200,7 +235,8 @@ describe('rate limits', () => {
 
 describe('daemon.stop', () => {
   it('is refused to a viewer and a technician, and obeyed for an operator', async () => {
-    for (const r of ['viewer', 'technician'] as const) expect((await probe(r, 'daemon.stop')).error?.data?.code).toBe('FORBIDDEN');
+    for (const r of ['viewer', 'technician'] as const)
+      expect((await probe(r, 'daemon.stop')).error?.data?.code).toBe('FORBIDDEN');
     expect((await probe('operator', 'daemon.stop')).result).toEqual({ stopping: true });
     await daemon.stopped;
   });

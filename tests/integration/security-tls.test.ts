@@ -23,8 +23,27 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'vcb-tls-'));
   const cert = join(dir, 'cert.pem');
   const key = join(dir, 'key.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '2',
-    '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '2',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ],
+    { stdio: 'ignore' },
+  );
   ca = readFileSync(cert);
   port = await freePort();
   const cfg = testConfig(port, await freePort());
@@ -38,9 +57,16 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function connect(url: string, opts: WebSocket.ClientOptions): Promise<{ ok: true; ws: WebSocket } | { ok: false; error: string }> {
+function connect(
+  url: string,
+  opts: WebSocket.ClientOptions,
+): Promise<{ ok: true; ws: WebSocket } | { ok: false; error: string }> {
   return new Promise((resolve) => {
-    const ws = new WebSocket(url, { headers: { authorization: `Bearer ${TOKENS.viewer}` }, handshakeTimeout: 3000, ...opts });
+    const ws = new WebSocket(url, {
+      headers: { authorization: `Bearer ${TOKENS.viewer}` },
+      handshakeTimeout: 3000,
+      ...opts,
+    });
     ws.once('open', () => resolve({ ok: true, ws }));
     ws.once('error', (e) => resolve({ ok: false, error: e.message }));
   });
@@ -52,7 +78,9 @@ function httpsGet(path: string): Promise<{ status: number; body: string }> {
       let body = '';
       res.on('data', (d) => (body += d));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    }).on('error', reject).end();
+    })
+      .on('error', reject)
+      .end();
   });
 }
 

@@ -16,8 +16,18 @@ import { headerOf, newId, rawSip, sipRequest, statusOf, type RawSip } from '../p
 import { removeDir, tempDir } from '../peers/proc.js';
 import { sleep } from '../helpers/wait.js';
 
-const SDP_A = buildOffer({ address: '127.0.0.1', sessionId: '1', version: 1, audio: { port: 41000, codecs: ['PCMU'] } });
-const SDP_B = buildOffer({ address: '127.0.0.1', sessionId: '2', version: 1, audio: { port: 42000, codecs: ['PCMU'] } });
+const SDP_A = buildOffer({
+  address: '127.0.0.1',
+  sessionId: '1',
+  version: 1,
+  audio: { port: 41000, codecs: ['PCMU'] },
+});
+const SDP_B = buildOffer({
+  address: '127.0.0.1',
+  sessionId: '2',
+  version: 1,
+  audio: { port: 42000, codecs: ['PCMU'] },
+});
 const FAST = { timers: { t1: 50, t2: 400 } };
 
 const cleanup: (() => Promise<void> | void)[] = [];
@@ -25,7 +35,10 @@ afterEach(async () => {
   for (const f of cleanup.splice(0).reverse()) await f();
 });
 
-async function pair(a: Parameters<typeof startTestStack>[0] = {}, b: Parameters<typeof startTestStack>[0] = {}): Promise<[SipStack, SipStack]> {
+async function pair(
+  a: Parameters<typeof startTestStack>[0] = {},
+  b: Parameters<typeof startTestStack>[0] = {},
+): Promise<[SipStack, SipStack]> {
   const A = await startTestStack({ userAgent: 'A', ...FAST, ...a });
   cleanup.push(() => A.close());
   const B = await startTestStack({ userAgent: 'B', ...FAST, ...b });
@@ -61,31 +74,39 @@ function tagOf(header: string | undefined): string {
 }
 
 describe('SIP dialogs between two stacks', () => {
-  it.each(['udp', 'tcp'] as const)('a call over %s: SDP both ways, progress events, BYE ends both sides', async (transport) => {
-    const [A, B] = await pair();
-    const progress: string[] = [];
-    const incoming = nextInvite(B);
-    const dialled = A.dial({ target: { uri: `sip:b@127.0.0.1:${B.ports[transport]}`, transport }, sdpOffer: SDP_A, displayName: '巩义 bridge', onProgress: (p) => progress.push(p.state) });
-    const inc = await incoming;
-    expect(inc.offer).toBe(SDP_A);
-    expect(inc.source.transport).toBe(transport);
-    expect(inc.from.displayName).toBe('巩义 bridge');
-    inc.ring();
-    await sleep(30);
-    const bCall = inc.accept(SDP_B);
-    const aCall = await dialled;
-    const b = await bCall;
-    expect(progress).toEqual(['calling', 'ringing', 'connected']);
-    expect(aCall.remoteSdp).toBe(SDP_B);
-    expect(b.remoteSdp).toBe(SDP_A);
-    expect(aCall.callId).toBe(b.callId);
-    const bEnded = ended(b);
-    await aCall.hangup('done');
-    expect(await bEnded).toEqual({ by: 'remote', reason: 'bye' });
-    expect(aCall.state).toBe('ended');
-    await sleep(20);
-    expect(A.stats().dialogs + B.stats().dialogs).toBe(0);
-  });
+  it.each(['udp', 'tcp'] as const)(
+    'a call over %s: SDP both ways, progress events, BYE ends both sides',
+    async (transport) => {
+      const [A, B] = await pair();
+      const progress: string[] = [];
+      const incoming = nextInvite(B);
+      const dialled = A.dial({
+        target: { uri: `sip:b@127.0.0.1:${B.ports[transport]}`, transport },
+        sdpOffer: SDP_A,
+        displayName: '巩义 bridge',
+        onProgress: (p) => progress.push(p.state),
+      });
+      const inc = await incoming;
+      expect(inc.offer).toBe(SDP_A);
+      expect(inc.source.transport).toBe(transport);
+      expect(inc.from.displayName).toBe('巩义 bridge');
+      inc.ring();
+      await sleep(30);
+      const bCall = inc.accept(SDP_B);
+      const aCall = await dialled;
+      const b = await bCall;
+      expect(progress).toEqual(['calling', 'ringing', 'connected']);
+      expect(aCall.remoteSdp).toBe(SDP_B);
+      expect(b.remoteSdp).toBe(SDP_A);
+      expect(aCall.callId).toBe(b.callId);
+      const bEnded = ended(b);
+      await aCall.hangup('done');
+      expect(await bEnded).toEqual({ by: 'remote', reason: 'bye' });
+      expect(aCall.state).toBe('ended');
+      await sleep(20);
+      expect(A.stats().dialogs + B.stats().dialogs).toBe(0);
+    },
+  );
 
   it('the callee can hang up too', async () => {
     const [A, B] = await pair();
@@ -117,9 +138,14 @@ describe('SIP dialogs between two stacks', () => {
   it('a call nobody answers in time is cancelled with SIP_TIMEOUT; a rejected call fails with its status', async () => {
     const [A, B] = await pair();
     B.once('invite', (inc) => inc.ring());
-    await expect(A.dial({ target: { uri: uriOf(B), transport: 'udp' }, sdpOffer: SDP_A, ringTimeoutMs: 200 })).rejects.toMatchObject({ code: 'SIP_TIMEOUT' });
+    await expect(
+      A.dial({ target: { uri: uriOf(B), transport: 'udp' }, sdpOffer: SDP_A, ringTimeoutMs: 200 }),
+    ).rejects.toMatchObject({ code: 'SIP_TIMEOUT' });
     B.once('invite', (inc) => inc.reject(486));
-    await expect(A.dial({ target: { uri: uriOf(B), transport: 'udp' }, sdpOffer: SDP_A })).rejects.toMatchObject({ code: 'SIP_FAILED', details: { status: 486 } });
+    await expect(A.dial({ target: { uri: uriOf(B), transport: 'udp' }, sdpOffer: SDP_A })).rejects.toMatchObject({
+      code: 'SIP_FAILED',
+      details: { status: 486 },
+    });
   });
 
   it('re-INVITE in both directions: the other side gets the new offer, its answer comes back', async () => {
@@ -136,7 +162,10 @@ describe('SIP dialogs between two stacks', () => {
     expect(b.remoteSdp).toContain('m=audio 41100');
     // the other way round, and a refusal keeps the old session
     a.once('reinvite', (offer) => offer.reject(488));
-    await expect(b.reinvite(SDP_B.replace('m=audio 42000', 'm=audio 42200'))).rejects.toMatchObject({ code: 'SIP_FAILED', details: { status: 488 } });
+    await expect(b.reinvite(SDP_B.replace('m=audio 42000', 'm=audio 42200'))).rejects.toMatchObject({
+      code: 'SIP_FAILED',
+      details: { status: 488 },
+    });
     expect(b.state).toBe('confirmed');
     a.once('reinvite', (offer) => offer.accept(a.localSdp));
     await expect(b.reinvite(SDP_B.replace('m=audio 42000', 'm=audio 42300'))).resolves.toContain('m=audio 41100');
@@ -181,11 +210,39 @@ describe('SIP dialogs between two stacks', () => {
   it('TLS: OPTIONS and a call between two stacks with a self-signed certificate each trusts (sip.tls.ca)', async () => {
     const dir = tempDir('tls');
     cleanup.push(() => removeDir(dir));
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
+      { stdio: 'ignore' },
+    );
     const tls = { cert: join(dir, 'cert.pem'), key: join(dir, 'key.pem'), ca: join(dir, 'cert.pem') };
-    const listen = [{ transport: 'udp' as const, host: '127.0.0.1', port: 0 }, { transport: 'tls' as const, host: '127.0.0.1', port: 0 }];
+    const listen = [
+      { transport: 'udp' as const, host: '127.0.0.1', port: 0 },
+      { transport: 'tls' as const, host: '127.0.0.1', port: 0 },
+    ];
     const [A, B] = await pair({ listen, tls }, { listen, tls });
-    expect(await A.options({ uri: `sip:b@127.0.0.1:${B.ports.tls}`, transport: 'tls' })).toMatchObject({ ok: true, server: 'B' });
+    expect(await A.options({ uri: `sip:b@127.0.0.1:${B.ports.tls}`, transport: 'tls' })).toMatchObject({
+      ok: true,
+      server: 'B',
+    });
     const [a, b] = await connect(A, B, 'tls');
     expect(b.source?.transport).toBe('tls');
     const gone = ended(b);
@@ -245,8 +302,19 @@ describe('SIP dialogs against a raw peer', () => {
     const dialled = A.dial({ target: { uri: `sip:raw@127.0.0.1:${p.localPort}`, transport: 'udp' }, sdpOffer: SDP_A });
     const invite = await p.waitFor((m) => m.startsWith('INVITE '));
     const h = (n: string): string => headerOf(invite, n)!;
-    const ok = ['SIP/2.0 200 OK', `Via: ${h('Via')}`, `From: ${h('From')}`, `To: ${h('To')};tag=${newId()}`, `Call-ID: ${h('Call-ID')}`, `CSeq: ${h('CSeq')}`,
-      `Contact: <sip:raw@127.0.0.1:${p.localPort}>`, 'Content-Type: application/sdp', `Content-Length: ${SDP_B.length}`, '', SDP_B].join('\r\n');
+    const ok = [
+      'SIP/2.0 200 OK',
+      `Via: ${h('Via')}`,
+      `From: ${h('From')}`,
+      `To: ${h('To')};tag=${newId()}`,
+      `Call-ID: ${h('Call-ID')}`,
+      `CSeq: ${h('CSeq')}`,
+      `Contact: <sip:raw@127.0.0.1:${p.localPort}>`,
+      'Content-Type: application/sdp',
+      `Content-Length: ${SDP_B.length}`,
+      '',
+      SDP_B,
+    ].join('\r\n');
     p.send(ok);
     const call = await dialled;
     await p.waitFor((m) => m.startsWith('ACK '));
@@ -259,7 +327,19 @@ describe('SIP dialogs against a raw peer', () => {
     const hungUp = call.hangup();
     const bye = await p.waitFor((m) => m.startsWith('BYE '));
     const bh = (n: string): string => headerOf(bye, n)!;
-    p.send(['SIP/2.0 200 OK', `Via: ${bh('Via')}`, `From: ${bh('From')}`, `To: ${bh('To')}`, `Call-ID: ${bh('Call-ID')}`, `CSeq: ${bh('CSeq')}`, 'Content-Length: 0', '', ''].join('\r\n'));
+    p.send(
+      [
+        'SIP/2.0 200 OK',
+        `Via: ${bh('Via')}`,
+        `From: ${bh('From')}`,
+        `To: ${bh('To')}`,
+        `Call-ID: ${bh('Call-ID')}`,
+        `CSeq: ${bh('CSeq')}`,
+        'Content-Length: 0',
+        '',
+        '',
+      ].join('\r\n'),
+    );
     await hungUp;
   });
 
@@ -271,12 +351,33 @@ describe('SIP dialogs against a raw peer', () => {
     const p = await rawPeer(A);
     const callId = newId();
     const fromTag = newId();
-    p.send(sipRequest({ method: 'INVITE', uri: uriOf(A), transport: 'udp', localPort: p.localPort, callId, fromTag, body: SDP_B, headers: ['Supported: timer', 'Session-Expires: 2;refresher=uac'] }));
+    p.send(
+      sipRequest({
+        method: 'INVITE',
+        uri: uriOf(A),
+        transport: 'udp',
+        localPort: p.localPort,
+        callId,
+        fromTag,
+        body: SDP_B,
+        headers: ['Supported: timer', 'Session-Expires: 2;refresher=uac'],
+      }),
+    );
     const ok = await p.waitFor((m) => statusOf(m) === 200);
     expect(headerOf(ok, 'Session-Expires')).toBe('2;refresher=uac');
     expect(headerOf(ok, 'Require')).toBe('timer');
     const t0 = performance.now();
-    p.send(sipRequest({ method: 'ACK', uri: uriOf(A), transport: 'udp', localPort: p.localPort, callId, fromTag, toTag: tagOf(headerOf(ok, 'To')) }));
+    p.send(
+      sipRequest({
+        method: 'ACK',
+        uri: uriOf(A),
+        transport: 'udp',
+        localPort: p.localPort,
+        callId,
+        fromTag,
+        toTag: tagOf(headerOf(ok, 'To')),
+      }),
+    );
     await p.waitFor((m) => m.startsWith('BYE '), 4000);
     // not before half the interval (RFC 4028: the refresher has until then); how late is not asserted
     expect(performance.now() - t0).toBeGreaterThan(1000);
@@ -285,17 +386,35 @@ describe('SIP dialogs against a raw peer', () => {
 
   it('digest both ways: a challenged dial-in succeeds with the right password, fails with a wrong one', async () => {
     const ac = new AccessControl({ log: silentLogger() });
-    await ac.update([{ id: 'town', uri: 'sip:town@127.0.0.1', challengeDialIn: true, credentials: { username: 'town', password: 's3cret' } }]);
+    await ac.update([
+      {
+        id: 'town',
+        uri: 'sip:town@127.0.0.1',
+        challengeDialIn: true,
+        credentials: { username: 'town', password: 's3cret' },
+      },
+    ]);
     const [A, B] = await pair({}, { isAllowed: ac.decide, realm: 'gongyi' });
     B.on('invite', (inc) => {
       expect(inc.endpointId).toBe('town');
       void inc.accept(SDP_B);
     });
-    const call = await A.dial({ target: { uri: uriOf(B), transport: 'udp' }, sdpOffer: SDP_A, credentials: { username: 'town', password: 's3cret' } });
+    const call = await A.dial({
+      target: { uri: uriOf(B), transport: 'udp' },
+      sdpOffer: SDP_A,
+      credentials: { username: 'town', password: 's3cret' },
+    });
     await call.hangup();
-    await expect(A.dial({ target: { uri: uriOf(B), transport: 'udp' }, sdpOffer: SDP_A, credentials: { username: 'town', password: 'nope' } }))
-      .rejects.toMatchObject({ code: 'SIP_FAILED', details: { status: 401 } });
-    await expect(A.dial({ target: { uri: uriOf(B), transport: 'udp' }, sdpOffer: SDP_A })).rejects.toMatchObject({ details: { status: 401 } });
+    await expect(
+      A.dial({
+        target: { uri: uriOf(B), transport: 'udp' },
+        sdpOffer: SDP_A,
+        credentials: { username: 'town', password: 'nope' },
+      }),
+    ).rejects.toMatchObject({ code: 'SIP_FAILED', details: { status: 401 } });
+    await expect(A.dial({ target: { uri: uriOf(B), transport: 'udp' }, sdpOffer: SDP_A })).rejects.toMatchObject({
+      details: { status: 401 },
+    });
   });
 
   it('an unknown source gets 403 (rate-limited, then nothing) and leaves no state; OPTIONS from allowed peers get 200', async () => {
@@ -308,7 +427,15 @@ describe('SIP dialogs against a raw peer', () => {
     });
     const p = await rawPeer(A);
     for (const method of ['INVITE', 'REGISTER', 'OPTIONS', 'MESSAGE', 'SUBSCRIBE']) {
-      p.send(sipRequest({ method, uri: uriOf(A), transport: 'udp', localPort: p.localPort, body: method === 'INVITE' ? SDP_B : undefined }));
+      p.send(
+        sipRequest({
+          method,
+          uri: uriOf(A),
+          transport: 'udp',
+          localPort: p.localPort,
+          body: method === 'INVITE' ? SDP_B : undefined,
+        }),
+      );
     }
     await sleep(200);
     expect(p.received.map(statusOf)).toEqual([403, 403, 403]);
@@ -326,7 +453,11 @@ describe('SIP dialogs against a raw peer', () => {
     cleanup.push(() => B.close());
     const probes: (string | undefined)[] = [];
     B.on('options', (o) => probes.push(o.endpointId));
-    expect(await A.options({ uri: uriOf(B), transport: 'udp' })).toMatchObject({ ok: true, status: 200, server: 'open' });
+    expect(await A.options({ uri: uriOf(B), transport: 'udp' })).toMatchObject({
+      ok: true,
+      status: 200,
+      server: 'open',
+    });
     expect(probes).toEqual(['local']);
   });
 });

@@ -25,13 +25,29 @@ let registrar: RawRoom;
 let conferenceId: string;
 
 beforeAll(async () => {
-  room = await startRawRoom({ extraHeaders: ['Session-Expires: 4294968;refresher=uac', 'Require: timer', 'Supported: timer'] });
+  room = await startRawRoom({
+    extraHeaders: ['Session-Expires: 4294968;refresher=uac', 'Require: timer', 'Supported: timer'],
+  });
   registrar = await startRawRoom({ user: 'mcu', registerExpires: '4294968' });
   d = await startDaemon({
     config: testConfig(await freePort(), await freePort(), {
       endpoints: [
-        { id: 'room', name: { zh: '房间', en: 'Room' }, kind: 'town', uri: room.uri, groups: ['towns'], codecs: { audio: ['PCMU'], video: [] } },
-        { id: 'mcu', name: { zh: '上级', en: 'MCU' }, kind: 'upstream', uri: registrar.uri, register: { expires: 600 }, credentials: { username: 'gongyi', password: 'not-asked-for' } },
+        {
+          id: 'room',
+          name: { zh: '房间', en: 'Room' },
+          kind: 'town',
+          uri: room.uri,
+          groups: ['towns'],
+          codecs: { audio: ['PCMU'], video: [] },
+        },
+        {
+          id: 'mcu',
+          name: { zh: '上级', en: 'MCU' },
+          kind: 'upstream',
+          uri: registrar.uri,
+          register: { expires: 600 },
+          credentials: { username: 'gongyi', password: 'not-asked-for' },
+        },
       ],
     }),
   });
@@ -60,7 +76,11 @@ describe('SIP attacks on the built daemon', () => {
     const r = await call(d, 'conference.start', { title: 'session timer', endpoints: ['room'] });
     expect(r.error, r.error?.message).toBeUndefined();
     conferenceId = r.result.id;
-    await until('the room connected', async () => (await participantStates(d, conferenceId)).room === 'connected', 15_000);
+    await until(
+      'the room connected',
+      async () => (await participantStates(d, conferenceId)).room === 'connected',
+      15_000,
+    );
     const before = invites();
     await sleep(4000);
     // before the fix: a re-INVITE every millisecond or so, hundreds in this window
@@ -71,16 +91,19 @@ describe('SIP attacks on the built daemon', () => {
   it('a BYE in the live dialog from an unconfigured address is refused (403) and the call stays up', async () => {
     const dlg = room.dialog()!;
     expect(dlg).toBeDefined();
-    const bye = (localPort: number, host: string, cseq: number): string => [
-      `BYE ${dlg.remoteContact} SIP/2.0`,
-      `Via: SIP/2.0/UDP ${host}:${localPort};branch=z9hG4bK${newId()};rport`,
-      `From: <${room.uri}>;tag=${dlg.localTag}`,
-      `To: <${dlg.remoteUri}>;tag=${dlg.remoteTag}`,
-      `Call-ID: ${dlg.callId}`,
-      `CSeq: ${cseq} BYE`,
-      'Max-Forwards: 70',
-      'Content-Length: 0', '', '',
-    ].join('\r\n');
+    const bye = (localPort: number, host: string, cseq: number): string =>
+      [
+        `BYE ${dlg.remoteContact} SIP/2.0`,
+        `Via: SIP/2.0/UDP ${host}:${localPort};branch=z9hG4bK${newId()};rport`,
+        `From: <${room.uri}>;tag=${dlg.localTag}`,
+        `To: <${dlg.remoteUri}>;tag=${dlg.remoteTag}`,
+        `Call-ID: ${dlg.callId}`,
+        `CSeq: ${cseq} BYE`,
+        'Max-Forwards: 70',
+        'Content-Length: 0',
+        '',
+        '',
+      ].join('\r\n');
     const stranger = createSocket('udp4');
     await new Promise<void>((r) => stranger.bind(0, '127.0.0.9', () => r()));
     const answers: string[] = [];
@@ -97,7 +120,11 @@ describe('SIP attacks on the built daemon', () => {
     // the room itself may end its call
     const byes = room.requests.length;
     room.send(bye(room.port, '127.0.0.1', 101), d.sipPort);
-    await until('the room disconnected', async () => (await participantStates(d, conferenceId)).room !== 'connected', 5000);
+    await until(
+      'the room disconnected',
+      async () => (await participantStates(d, conferenceId)).room !== 'connected',
+      5000,
+    );
     expect(room.requests.length).toBeGreaterThanOrEqual(byes);
     await call(d, 'conference.end', { id: conferenceId });
   }, 30_000);
@@ -105,19 +132,20 @@ describe('SIP attacks on the built daemon', () => {
   it('2,100 idle TCP connections from unconfigured addresses, kept alive with CRLF: a configured room still gets 200 to OPTIONS over TCP, and every idle one is closed by its deadline', async () => {
     const sockets: Socket[] = [];
     const closed = new Set<Socket>();
-    const open = (localAddress: string): Promise<void> => new Promise((resolve) => {
-      const s = connect({ port: d.sipPort, host: '127.0.0.1', localAddress });
-      sockets.push(s);
-      s.on('error', () => undefined); // resets are expected
-      s.once('close', () => {
-        closed.add(s);
-        resolve();
+    const open = (localAddress: string): Promise<void> =>
+      new Promise((resolve) => {
+        const s = connect({ port: d.sipPort, host: '127.0.0.1', localAddress });
+        sockets.push(s);
+        s.on('error', () => undefined); // resets are expected
+        s.once('close', () => {
+          closed.add(s);
+          resolve();
+        });
+        s.once('connect', () => {
+          s.write('\r\n\r\n');
+          resolve();
+        });
       });
-      s.once('connect', () => {
-        s.write('\r\n\r\n');
-        resolve();
-      });
-    });
     const keepAlive = setInterval(() => {
       for (const s of sockets) if (!closed.has(s)) s.write('\r\n\r\n');
     }, 1000);
@@ -128,7 +156,14 @@ describe('SIP attacks on the built daemon', () => {
       // the configured room (127.0.0.1) talks SIP over TCP as usual
       const c = await rawSip('tcp', d.sipPort);
       try {
-        c.send(sipRequest({ method: 'OPTIONS', uri: `sip:bridge@127.0.0.1:${d.sipPort};transport=tcp`, transport: 'tcp', localPort: c.localPort }));
+        c.send(
+          sipRequest({
+            method: 'OPTIONS',
+            uri: `sip:bridge@127.0.0.1:${d.sipPort};transport=tcp`,
+            transport: 'tcp',
+            localPort: c.localPort,
+          }),
+        );
         const rs = await c.waitFor(() => true, 5000);
         expect(statusOf(rs)).toBe(200);
       } finally {
@@ -145,7 +180,7 @@ describe('SIP attacks on the built daemon', () => {
 });
 
 describe('in-dialog requests from strangers (SIP stack with an allow-list of 127.0.0.1)', () => {
-  it('an ACK from elsewhere neither confirms our answer nor reaches the call; the peer\'s ACK does', async () => {
+  it("an ACK from elsewhere neither confirms our answer nor reaches the call; the peer's ACK does", async () => {
     const stack = await startTestStack({
       timers: { t1: 100, t2: 400 },
       isAllowed: (src) => (src.address === '127.0.0.1' ? { action: 'allow' } : { action: 'reject', status: 403 }),
@@ -157,23 +192,37 @@ describe('in-dialog requests from strangers (SIP stack with an allow-list of 127
       let confirmed = false;
       stack.on('invite', (inc) => {
         accepted = inc.accept(buildOffer({ address: '127.0.0.1', audio: { port: 40000, codecs: ['PCMU'] } }));
-        accepted.then(() => (confirmed = true), () => undefined);
+        accepted.then(
+          () => (confirmed = true),
+          () => undefined,
+        );
       });
       const peer = await rawSip('udp', stack.ports.udp!);
       const sdp = buildOffer({ address: '127.0.0.1', audio: { port: 40002, codecs: ['PCMU'] } });
-      peer.send(sipRequest({ method: 'INVITE', uri: uriOf(stack), transport: 'udp', localPort: peer.localPort, body: sdp }));
+      peer.send(
+        sipRequest({ method: 'INVITE', uri: uriOf(stack), transport: 'udp', localPort: peer.localPort, body: sdp }),
+      );
       const ok = await peer.waitFor((m) => statusOf(m) === 200, 4000);
       const h = (n: string): string => headerOf(ok, n)!;
-      const ack = (port: number, host: string): string => [
-        `ACK ${/<([^>]+)>/.exec(h('Contact'))![1]} SIP/2.0`, `Via: SIP/2.0/UDP ${host}:${port};branch=z9hG4bK${newId()}`,
-        `From: ${h('From')}`, `To: ${h('To')}`, `Call-ID: ${h('Call-ID')}`, `CSeq: ${h('CSeq').split(' ')[0]} ACK`, 'Max-Forwards: 70', 'Content-Length: 0', '', '',
-      ].join('\r\n');
+      const ack = (port: number, host: string): string =>
+        [
+          `ACK ${/<([^>]+)>/.exec(h('Contact'))![1]} SIP/2.0`,
+          `Via: SIP/2.0/UDP ${host}:${port};branch=z9hG4bK${newId()}`,
+          `From: ${h('From')}`,
+          `To: ${h('To')}`,
+          `Call-ID: ${h('Call-ID')}`,
+          `CSeq: ${h('CSeq').split(' ')[0]} ACK`,
+          'Max-Forwards: 70',
+          'Content-Length: 0',
+          '',
+          '',
+        ].join('\r\n');
       await new Promise<void>((r) => stranger.bind(0, '127.0.0.9', () => r()));
       stranger.send(ack(stranger.address().port, '127.0.0.9'), stack.ports.udp!, '127.0.0.1');
       await sleep(500);
       expect(confirmed).toBe(false);
       peer.send(ack(peer.localPort, '127.0.0.1'));
-      await until('confirmed by the peer\'s ACK', () => confirmed, 4000);
+      await until("confirmed by the peer's ACK", () => confirmed, 4000);
       expect(stack.stats().dropped).toBeGreaterThanOrEqual(1);
       peer.close();
     } finally {

@@ -26,7 +26,10 @@ const cleanup: (() => Promise<void> | void)[] = [];
 
 beforeAll(async () => {
   recordDir = tempDir('bob-rec');
-  [stack, bob] = await Promise.all([startTestStack({ timers: { t1: 100, t2: 800 } }), startBaresip({ name: 'bob', recordDir })]);
+  [stack, bob] = await Promise.all([
+    startTestStack({ timers: { t1: 100, t2: 800 } }),
+    startBaresip({ name: 'bob', recordDir }),
+  ]);
 });
 afterAll(async () => {
   await stack?.close();
@@ -53,7 +56,9 @@ function sendToward(r: RtpEndpoint, sdp: string): void {
 
 /** The newest "-dec.wav" baresip recorded (what it decoded from us) has our 1 kHz tone. */
 function bobHeardOurTone(): { seconds: number; share: number } {
-  const files = readdirSync(recordDir).filter((f) => f.endsWith('-dec.wav')).sort();
+  const files = readdirSync(recordDir)
+    .filter((f) => f.endsWith('-dec.wav'))
+    .sort();
   const { samples, rate } = readWav(join(recordDir, files[files.length - 1]!));
   return { seconds: samples.length / rate, share: toneShare(samples, rate, 1000) };
 }
@@ -81,8 +86,14 @@ describe('OPTIONS to real peers', () => {
   it('a stopped baresip: timeout over UDP, refused over TCP', async () => {
     const gone = await startBaresip({ name: 'gone' });
     await gone.stop();
-    expect(await stack.options({ uri: gone.uri, transport: 'udp' }, { timeoutMs: 600 })).toMatchObject({ ok: false, error: 'timeout' });
-    expect(await stack.options({ uri: gone.uri, transport: 'tcp' }, { timeoutMs: 600 })).toMatchObject({ ok: false, error: 'unreachable' });
+    expect(await stack.options({ uri: gone.uri, transport: 'udp' }, { timeoutMs: 600 })).toMatchObject({
+      ok: false,
+      error: 'timeout',
+    });
+    expect(await stack.options({ uri: gone.uri, transport: 'tcp' }, { timeoutMs: 600 })).toMatchObject({
+      ok: false,
+      error: 'unreachable',
+    });
   });
 });
 
@@ -90,7 +101,10 @@ describe('calls with baresip', () => {
   it('we call baresip: RTP flows both ways, our BYE ends its call', async () => {
     const media = await rtp();
     const since = bob.events.length;
-    const call = await stack.dial({ target: { uri: bob.uri, transport: 'udp' }, sdpOffer: buildOffer({ address: '127.0.0.1', audio: { port: media.port, codecs: ['PCMU', 'PCMA'] } }) });
+    const call = await stack.dial({
+      target: { uri: bob.uri, transport: 'udp' },
+      sdpOffer: buildOffer({ address: '127.0.0.1', audio: { port: media.port, codecs: ['PCMU', 'PCMA'] } }),
+    });
     await bob.waitEvent('CALL_ESTABLISHED', 5000, since);
     sendToward(media, call.remoteSdp);
     await sleep(1200);
@@ -128,7 +142,11 @@ describe('calls with baresip', () => {
     cleanup.push(() => carol.stop());
     // we give up while carol rings
     const ac = new AbortController();
-    const dialled = stack.dial({ target: { uri: carol.uri, transport: 'udp' }, sdpOffer: buildOffer({ address: '127.0.0.1', audio: { port: 40000, codecs: ['PCMU'] } }), signal: ac.signal });
+    const dialled = stack.dial({
+      target: { uri: carol.uri, transport: 'udp' },
+      sdpOffer: buildOffer({ address: '127.0.0.1', audio: { port: 40000, codecs: ['PCMU'] } }),
+      signal: ac.signal,
+    });
     await carol.waitEvent('CALL_INCOMING');
     ac.abort();
     await expect(dialled).rejects.toMatchObject({ code: 'SIP_FAILED', details: { reason: 'cancelled' } });
@@ -145,11 +163,12 @@ describe('calls with baresip', () => {
     expect(await cancelled).toEqual({ reason: 'cancelled by the caller' });
   });
 
-  it('re-INVITE: our re-offer moves baresip\'s RTP to a new port; its own re-INVITE reaches us as a re-offer', async () => {
+  it("re-INVITE: our re-offer moves baresip's RTP to a new port; its own re-INVITE reaches us as a re-offer", async () => {
     const first = await rtp();
     const second = await rtp();
     const since = bob.events.length;
-    const offer = (port: number, version: number): string => buildOffer({ address: '127.0.0.1', sessionId: '77', version, audio: { port, codecs: ['PCMU'] } });
+    const offer = (port: number, version: number): string =>
+      buildOffer({ address: '127.0.0.1', sessionId: '77', version, audio: { port, codecs: ['PCMU'] } });
     const call = await stack.dial({ target: { uri: bob.uri, transport: 'udp' }, sdpOffer: offer(first.port, 1) });
     await bob.waitEvent('CALL_ESTABLISHED', 5000, since);
     await sleep(500);
@@ -161,10 +180,12 @@ describe('calls with baresip', () => {
     expect(first.received.total - before).toBeLessThan(3);
     expect(second.received.total).toBeGreaterThan(10);
     // baresip re-offers (hold: sendonly); we answer
-    const reoffer = new Promise<string>((resolve) => call.once('reinvite', (o) => {
-      resolve(o.sdp);
-      o.accept(buildAnswer(negotiate(o.sdp, caps), { address: '127.0.0.1', audio: { port: second.port } }).sdp);
-    }));
+    const reoffer = new Promise<string>((resolve) =>
+      call.once('reinvite', (o) => {
+        resolve(o.sdp);
+        o.accept(buildAnswer(negotiate(o.sdp, caps), { address: '127.0.0.1', audio: { port: second.port } }).sdp);
+      }),
+    );
     await bob.command('hold');
     expect(await reoffer).toMatch(/a=sendonly/);
     await call.hangup();
@@ -188,7 +209,9 @@ describe('session timer with baresip', () => {
     const established = bob.events.length;
     await sleep(2600);
     // each refresh is a re-INVITE carrying our (unchanged) SDP offer
-    expect(bob.events.slice(established).filter((e) => e.type === 'CALL_REMOTE_SDP' && e.param === 'offer').length).toBeGreaterThanOrEqual(2);
+    expect(
+      bob.events.slice(established).filter((e) => e.type === 'CALL_REMOTE_SDP' && e.param === 'offer').length,
+    ).toBeGreaterThanOrEqual(2);
     expect(c.state).toBe('confirmed');
     await c.hangup();
     await bob.waitEvent('CALL_CLOSED', 5000, since);
@@ -245,7 +268,13 @@ describe('REGISTER to kamailio', () => {
     expect(await theirs).toEqual({ by: 'remote', reason: 'bye' });
     expect(kam.log()).toMatch(/in-dialog BYE relayed/);
     // a wrong password fails with the status and keeps retrying
-    const bad = stack.register({ registrar: { uri: kam.uri, transport: 'udp' }, aor: `sip:zhengzhou@${kam.domain}`, credentials: { username: 'zhengzhou', password: 'wrong' }, expires: 60, retry: { minMs: 5000, maxMs: 5000 } });
+    const bad = stack.register({
+      registrar: { uri: kam.uri, transport: 'udp' },
+      aor: `sip:zhengzhou@${kam.domain}`,
+      credentials: { username: 'zhengzhou', password: 'wrong' },
+      expires: 60,
+      retry: { minMs: 5000, maxMs: 5000 },
+    });
     cleanup.push(() => bad.close());
     const failed = await new Promise<RegistrationSnapshot>((r) => bad.on('state', (s) => s.state === 'failed' && r(s)));
     expect(failed).toMatchObject({ status: 401, reason: expect.stringMatching(/authentication failed/) });

@@ -23,7 +23,9 @@ interface Case {
 }
 
 function loadCorpus(): Case[] {
-  const lines = readFileSync(join(CORPUS, 'MANIFEST.tsv'), 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
+  const lines = readFileSync(join(CORPUS, 'MANIFEST.tsv'), 'utf8')
+    .split('\n')
+    .filter((l) => l && !l.startsWith('#'));
   const cols = lines[0]!.split('\t');
   const at = (name: string): number => cols.indexOf(name);
   return lines.slice(1).map((l) => {
@@ -82,21 +84,33 @@ describe('RFC 4475 torture messages (tests/corpora/rfc4475)', () => {
   it('every send gets the answer the manifest expects; the daemon stays up and answers OPTIONS', async () => {
     const results: { name: string; transport: string; expect: string; got: string; ok: boolean }[] = [];
     const extra: string[] = [];
-    const jobs = (['udp', 'tcp'] as const).flatMap((t) => CASES.filter((c) => c.sends.includes(t)).map((c) => ({ c, t })));
+    const jobs = (['udp', 'tcp'] as const).flatMap((t) =>
+      CASES.filter((c) => c.sends.includes(t)).map((c) => ({ c, t })),
+    );
     // a few at a time: the machine is shared, and the daemon's 400 budget per source is finite
     for (let i = 0; i < jobs.length; i += 4) {
-      await Promise.all(jobs.slice(i, i + 4).map(async ({ c, t }) => {
-        const r = await answer(c, t);
-        const got = r.status === undefined ? 'none' : `${r.status}${r.status === 400 ? ` (${headerOf(r.text!, 'Warning') ?? ''})` : ''}`;
-        results.push({ name: c.name, transport: t, expect: c.expect, got, ok: satisfies(c.expect, r.status) });
-        // an unknown method and 420 must say what we do support
-        if (r.status === 501 && !headerOf(r.text!, 'Allow')) extra.push(`${c.name}/${t}: 501 without Allow`);
-        if (r.status === 420 && !headerOf(r.text!, 'Unsupported')) extra.push(`${c.name}/${t}: 420 without Unsupported`);
-      }));
+      await Promise.all(
+        jobs.slice(i, i + 4).map(async ({ c, t }) => {
+          const r = await answer(c, t);
+          const got =
+            r.status === undefined
+              ? 'none'
+              : `${r.status}${r.status === 400 ? ` (${headerOf(r.text!, 'Warning') ?? ''})` : ''}`;
+          results.push({ name: c.name, transport: t, expect: c.expect, got, ok: satisfies(c.expect, r.status) });
+          // an unknown method and 420 must say what we do support
+          if (r.status === 501 && !headerOf(r.text!, 'Allow')) extra.push(`${c.name}/${t}: 501 without Allow`);
+          if (r.status === 420 && !headerOf(r.text!, 'Unsupported'))
+            extra.push(`${c.name}/${t}: 420 without Unsupported`);
+        }),
+      );
       await sleep(50);
     }
-    const wrong = results.filter((r) => !r.ok).map((r) => `${r.name}/${r.transport}: expected ${r.expect}, got ${r.got}`);
-    console.log(`RFC 4475: ${results.filter((r) => r.ok).length}/${results.length} sends answered as the manifest expects`);
+    const wrong = results
+      .filter((r) => !r.ok)
+      .map((r) => `${r.name}/${r.transport}: expected ${r.expect}, got ${r.got}`);
+    console.log(
+      `RFC 4475: ${results.filter((r) => r.ok).length}/${results.length} sends answered as the manifest expects`,
+    );
     expect(wrong).toEqual([]);
     expect(extra).toEqual([]);
     expect(results).toHaveLength(59);
@@ -106,7 +120,14 @@ describe('RFC 4475 torture messages (tests/corpora/rfc4475)', () => {
       for (const t of ['udp', 'tcp'] as const) {
         const s = await rawSip(t, d.sipPort);
         try {
-          s.send(sipRequest({ method: 'OPTIONS', uri: `sip:bridge@127.0.0.1:${d.sipPort}${t === 'tcp' ? ';transport=tcp' : ''}`, transport: t, localPort: s.localPort }));
+          s.send(
+            sipRequest({
+              method: 'OPTIONS',
+              uri: `sip:bridge@127.0.0.1:${d.sipPort}${t === 'tcp' ? ';transport=tcp' : ''}`,
+              transport: t,
+              localPort: s.localPort,
+            }),
+          );
           expect(statusOf(await s.waitFor((m) => statusOf(m) >= 200, 4000))).toBe(200);
         } finally {
           s.close();
@@ -118,7 +139,8 @@ describe('RFC 4475 torture messages (tests/corpora/rfc4475)', () => {
   it('the escaped methods are not taken for REGISTER or INVITE (501 with Allow)', async () => {
     const esc02 = CASES.find((c) => c.name === 'esc02')!.bytes.toString('latin1');
     // new transaction ids, so these are not retransmissions of the sends above
-    const fresh = (text: string): Buffer => Buffer.from(text.replace('esc02.', `esc02-${newId()}.`).replace('z9hG4bK209', `z9hG4bK${newId()}`), 'latin1');
+    const fresh = (text: string): Buffer =>
+      Buffer.from(text.replace('esc02.', `esc02-${newId()}.`).replace('z9hG4bK209', `z9hG4bK${newId()}`), 'latin1');
     for (const bytes of [fresh(esc02), fresh(esc02.replaceAll('RE%47IST%45R', 'IN%56ITE'))]) {
       const r = await answer({ name: 'esc02', section: '', expect: '501', sends: ['udp'], bytes }, 'udp');
       expect(r.status).toBe(501);

@@ -25,7 +25,13 @@ describe('sipp against our stack', () => {
   it('200 INVITE/ACK/BYE calls at 100/s over UDP and 100 at 50/s over TCP: all complete, no dialog left', async () => {
     const udp = await runSipp({ port: stack.ports.udp!, scenario: 'invite-bye', rate: 100, count: 200 });
     expect(udp).toMatchObject({ successful: 200, failed: 0 });
-    const tcp = await runSipp({ port: stack.ports.tcp!, transport: 'tcp', scenario: 'invite-bye', rate: 50, count: 100 });
+    const tcp = await runSipp({
+      port: stack.ports.tcp!,
+      transport: 'tcp',
+      scenario: 'invite-bye',
+      rate: 50,
+      count: 100,
+    });
     expect(tcp).toMatchObject({ successful: 100, failed: 0 });
     expect(stack.stats()).toMatchObject({ dialogs: 0, pendingInvites: 0 });
   });

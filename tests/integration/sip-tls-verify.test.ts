@@ -18,7 +18,10 @@ const SDP = buildOffer({ address: '127.0.0.1', sessionId: '1', version: 1, audio
 const FAST = { timers: { t1: 50, t2: 400 } };
 let dir: string;
 const stacks: SipStack[] = [];
-const listen = [{ transport: 'udp' as const, host: '127.0.0.1', port: 0 }, { transport: 'tls' as const, host: '127.0.0.1', port: 0 }];
+const listen = [
+  { transport: 'udp' as const, host: '127.0.0.1', port: 0 },
+  { transport: 'tls' as const, host: '127.0.0.1', port: 0 },
+];
 
 function openssl(args: string[]): void {
   execFileSync('openssl', args, { stdio: 'ignore' });
@@ -29,14 +32,62 @@ function leaf(name: string, san: string, selfSigned = false): { cert: string; ke
   const key = join(dir, `${name}.key`);
   const cert = join(dir, `${name}.pem`);
   if (selfSigned) {
-    openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', `/CN=${name}`, '-addext', `subjectAltName=${san}`]);
+    openssl([
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '1',
+      '-subj',
+      `/CN=${name}`,
+      '-addext',
+      `subjectAltName=${san}`,
+    ]);
     return { cert, key };
   }
   const csr = join(dir, `${name}.csr`);
   const ext = join(dir, `${name}.ext`);
   writeFileSync(ext, `subjectAltName=${san}\n`);
-  openssl(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', csr, '-subj', `/CN=${name}`]);
-  openssl(['x509', '-req', '-in', csr, '-CA', join(dir, 'ca.pem'), '-CAkey', join(dir, 'ca.key'), '-CAcreateserial', '-out', cert, '-days', '1', '-extfile', ext]);
+  openssl([
+    'req',
+    '-new',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    key,
+    '-out',
+    csr,
+    '-subj',
+    `/CN=${name}`,
+  ]);
+  openssl([
+    'x509',
+    '-req',
+    '-in',
+    csr,
+    '-CA',
+    join(dir, 'ca.pem'),
+    '-CAkey',
+    join(dir, 'ca.key'),
+    '-CAcreateserial',
+    '-out',
+    cert,
+    '-days',
+    '1',
+    '-extfile',
+    ext,
+  ]);
   return { cert, key };
 }
 
@@ -54,7 +105,23 @@ let selfSigned: SipStack;
 
 beforeAll(async () => {
   dir = tempDir('tls-verify');
-  openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(dir, 'ca.key'), '-out', join(dir, 'ca.pem'), '-days', '1', '-subj', '/CN=vcbridge test CA']);
+  openssl([
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    join(dir, 'ca.key'),
+    '-out',
+    join(dir, 'ca.pem'),
+    '-days',
+    '1',
+    '-subj',
+    '/CN=vcbridge test CA',
+  ]);
   bridgeCert = leaf('bridge', 'IP:127.0.0.1');
   good = await room(leaf('good', 'IP:127.0.0.1'));
   wrongName = await room(leaf('wrong', 'DNS:other-room.example,IP:127.0.0.9'));
@@ -67,7 +134,12 @@ afterAll(async () => {
 });
 
 async function bridge(peerPolicy?: (host: string, port: number) => { verify: boolean } | undefined): Promise<SipStack> {
-  const s = await startTestStack({ listen, tls: { ...bridgeCert, ca: join(dir, 'ca.pem'), ...(peerPolicy ? { peerPolicy } : {}) }, userAgent: 'bridge', ...FAST });
+  const s = await startTestStack({
+    listen,
+    tls: { ...bridgeCert, ca: join(dir, 'ca.pem'), ...(peerPolicy ? { peerPolicy } : {}) },
+    userAgent: 'bridge',
+    ...FAST,
+  });
   stacks.push(s);
   return s;
 }
@@ -85,7 +157,9 @@ describe('SIP over TLS: certificates of rooms are verified', () => {
 
   it('a certificate for another name is refused with the reason; no call is placed', async () => {
     const b = await bridge();
-    await expect(b.dial({ target: target(wrongName), sdpOffer: SDP, ringTimeoutMs: 5000 })).rejects.toThrow("failed: transport (TLS: the room's certificate is for another name or address [ERR_TLS_CERT_ALTNAME_INVALID])");
+    await expect(b.dial({ target: target(wrongName), sdpOffer: SDP, ringTimeoutMs: 5000 })).rejects.toThrow(
+      "failed: transport (TLS: the room's certificate is for another name or address [ERR_TLS_CERT_ALTNAME_INVALID])",
+    );
     // a second stack: the library keeps a refused connection for a moment and would say ECONNRESET
     const r = await (await bridge()).options(target(wrongName));
     expect(r.ok).toBe(false);
@@ -98,9 +172,16 @@ describe('SIP over TLS: certificates of rooms are verified', () => {
     expect(r.ok).toBe(false);
     expect(r.reason).toMatch(/TLS: the room's certificate is self-signed .*\[DEPTH_ZERO_SELF_SIGNED_CERT\]/);
     const peers = new TlsPeers(silentLogger());
-    await peers.update([Endpoint.parse({
-      id: 'oldroom', name: { zh: 'x', en: 'x' }, kind: 'town', uri: `sip:room@127.0.0.1:${selfSigned.ports.tls}`, transport: 'tls', tlsVerify: false,
-    })]);
+    await peers.update([
+      Endpoint.parse({
+        id: 'oldroom',
+        name: { zh: 'x', en: 'x' },
+        kind: 'town',
+        uri: `sip:room@127.0.0.1:${selfSigned.ports.tls}`,
+        transport: 'tls',
+        tlsVerify: false,
+      }),
+    ]);
     const lax = await bridge(peers.policy);
     expect(await lax.options(target(selfSigned))).toMatchObject({ ok: true, server: 'room' });
     // the opt-out is for that room only: the wrong-name room is still refused by the same stack

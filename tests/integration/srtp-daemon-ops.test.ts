@@ -61,11 +61,18 @@ describe('SRTP on the built daemon: /metrics', () => {
   it('forged packets at the encrypted leg are counted in /metrics under its endpoint; the plain leg counts none', async () => {
     const op = await rawConnect(d.url, TOKENS.operator);
     try {
-      const started = (await op.call('conference.start', { title: 'srtp metrics', endpoints: ['secure', 'plain'] })) as Reply;
+      const started = (await op.call('conference.start', {
+        title: 'srtp metrics',
+        endpoints: ['secure', 'plain'],
+      })) as Reply;
       expect(started.error).toBeUndefined();
       const parts = async (): Promise<{ endpointId: string; state: string; srtp?: string }[]> =>
         ((await op.call('conference.show', { id: started.result.id })) as Reply).result?.participants ?? [];
-      await until('both legs connected', async () => (await parts()).filter((x) => x.state === 'connected').length === 2, 20_000);
+      await until(
+        'both legs connected',
+        async () => (await parts()).filter((x) => x.state === 'connected').length === 2,
+        20_000,
+      );
       expect((await parts()).find((x) => x.endpointId === 'secure')?.srtp).toMatch(SUITE);
       expect((await parts()).find((x) => x.endpointId === 'plain')?.srtp).toBeUndefined();
       const ports = daemonRelayPorts();

@@ -70,7 +70,22 @@ let toneFile: string | undefined;
 
 /** An 8 kHz mono 16-bit WAV with a sine tone (made once per process with sox). */
 export function makeToneWav(path: string, hz = 440, seconds = 30): string {
-  execFileSync('sox', ['-n', '-r', '8000', '-c', '1', '-b', '16', path, 'synth', String(seconds), 'sine', String(hz), 'vol', '0.5']);
+  execFileSync('sox', [
+    '-n',
+    '-r',
+    '8000',
+    '-c',
+    '1',
+    '-b',
+    '16',
+    path,
+    'synth',
+    String(seconds),
+    'sine',
+    String(hz),
+    'vol',
+    '0.5',
+  ]);
   return path;
 }
 
@@ -103,14 +118,25 @@ export async function startBaresip(opts: BaresipOptions = {}): Promise<Baresip> 
     'rtp_stats yes',
     `rtp_ports ${port + 10}-${port + 60}`,
     'call_max_calls 4',
-    ...(video ? ['video_source fakevideo,nil', 'video_display fakevideo,nil', 'video_size 320x240', 'video_fps 15', 'video_bitrate 300000'] : []),
+    ...(video
+      ? [
+          'video_source fakevideo,nil',
+          'video_display fakevideo,nil',
+          'video_size 320x240',
+          'video_fps 15',
+          'video_bitrate 300000',
+        ]
+      : []),
     ...(opts.extraConfig ?? []),
     '',
   ].join('\n');
   writeFileSync(join(dir, 'config'), config);
   const codecs = (opts.audioCodecs ?? ['PCMU', 'PCMA']).join(',');
   const videoCodecs = video ? `;video_codecs=${video === 'h264' ? 'H264' : 'VP8'}` : '';
-  writeFileSync(join(dir, 'accounts'), `<sip:${name}@127.0.0.1:${port}>;regint=0;answermode=${opts.answer ?? 'auto'};audio_codecs=${codecs}${videoCodecs}${opts.accountParams ?? ''}\n`);
+  writeFileSync(
+    join(dir, 'accounts'),
+    `<sip:${name}@127.0.0.1:${port}>;regint=0;answermode=${opts.answer ?? 'auto'};audio_codecs=${codecs}${videoCodecs}${opts.accountParams ?? ''}\n`,
+  );
 
   const proc = startProc('baresip', ['-f', dir], { name: `baresip ${name}`, env: { ...process.env, HOME: dir } });
   try {
@@ -174,7 +200,10 @@ class CtrlClient {
     const json = JSON.stringify({ command, params, token });
     return new Promise((resolve, reject) => {
       const t = setTimeout(() => reject(new Error(`baresip ctrl: no reply to ${command}`)), 5000);
-      this.#replies.set(token, (r) => { clearTimeout(t); resolve(r); });
+      this.#replies.set(token, (r) => {
+        clearTimeout(t);
+        resolve(r);
+      });
       this.#sock.write(`${Buffer.byteLength(json)}:${json},`);
     });
   }
@@ -192,7 +221,11 @@ class CtrlClient {
       };
       const t = setTimeout(() => {
         this.#eventWaiters.delete(check);
-        reject(new Error(`baresip: no ${type} event within ${timeoutMs} ms (events: ${this.events.map((e) => e.type).join(', ')})\n${proc.output().slice(-2000)}`));
+        reject(
+          new Error(
+            `baresip: no ${type} event within ${timeoutMs} ms (events: ${this.events.map((e) => e.type).join(', ')})\n${proc.output().slice(-2000)}`,
+          ),
+        );
       }, timeoutMs);
       if (!check()) this.#eventWaiters.add(check);
     });

@@ -4,7 +4,16 @@
 // lives in a temp dir; stop() kills it whatever state it is in. (tests/peers/baresip.ts is the SIP
 // layer's general harness; this one adds what the conference tests listen and look at.)
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -88,7 +97,22 @@ export class BaresipRoom {
     const rate = (this.o.audioCodecs?.[0] ?? 'PCMU').toUpperCase().startsWith('G722') ? 16000 : 8000;
     const wav = join(this.dir, `tone${this.o.toneHz}-${rate}.wav`);
     if (!existsSync(wav)) {
-      const r = spawnSync('sox', ['-n', '-r', String(rate), '-c', '1', '-b', '16', wav, 'synth', String(this.o.toneSeconds ?? 120), 'sine', String(this.o.toneHz), 'vol', '0.3']);
+      const r = spawnSync('sox', [
+        '-n',
+        '-r',
+        String(rate),
+        '-c',
+        '1',
+        '-b',
+        '16',
+        wav,
+        'synth',
+        String(this.o.toneSeconds ?? 120),
+        'sine',
+        String(this.o.toneHz),
+        'vol',
+        '0.3',
+      ]);
       if (r.status !== 0) throw new Error(`sox failed: ${r.stderr.toString()}`);
     }
     const video = this.o.video;
@@ -117,11 +141,21 @@ export class BaresipRoom {
       'rtp_stats yes',
       `rtp_ports ${rtpBase}-${rtpBase + 60}`,
       'call_max_calls 4',
-      ...(video ? [`video_source ${videoSource}`, 'video_display fakevideo,nil', 'video_size 320x240', 'video_fps 15', 'video_bitrate 300000'] : []),
+      ...(video
+        ? [
+            `video_source ${videoSource}`,
+            'video_display fakevideo,nil',
+            'video_size 320x240',
+            'video_fps 15',
+            'video_bitrate 300000',
+          ]
+        : []),
       '',
     ].join('\n');
     writeFileSync(join(this.dir, 'config'), conf);
-    const names = (this.o.audioCodecs ?? ['PCMU', 'PCMA']).map((c) => (c.toUpperCase() === 'G722' ? 'G722/16000/1' : c));
+    const names = (this.o.audioCodecs ?? ['PCMU', 'PCMA']).map((c) =>
+      c.toUpperCase() === 'G722' ? 'G722/16000/1' : c,
+    );
     const codecs = `;audio_codecs=${names.join(',')}${video ? `;video_codecs=${video}` : ''}`;
     const reg = this.o.register
       ? `;auth_pass=${this.o.register.password};regint=${this.o.register.regint ?? 60};outbound="sip:${this.o.register.registrar.replace(/^sip:/, '')}"`
@@ -130,7 +164,9 @@ export class BaresipRoom {
     const enc = this.o.mediaenc ? `;mediaenc=${this.o.mediaenc}` : '';
     writeFileSync(join(this.dir, 'accounts'), `<${aor}>${reg};answermode=auto${codecs}${enc}\n`);
     this.#log = '';
-    const proc = spawn('baresip', ['-f', this.dir, ...(this.o.sipTrace ? ['-s'] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn('baresip', ['-f', this.dir, ...(this.o.sipTrace ? ['-s'] : [])], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.proc = proc;
     proc.stdout?.on('data', (d) => (this.#log += d));
     proc.stderr?.on('data', (d) => (this.#log += d));
@@ -154,7 +190,10 @@ export class BaresipRoom {
   #ctrlReachable(): Promise<boolean> {
     return new Promise((resolve) => {
       const s = net.connect(this.ctrlPort, '127.0.0.1');
-      s.once('connect', () => { s.destroy(); resolve(true); });
+      s.once('connect', () => {
+        s.destroy();
+        resolve(true);
+      });
       s.once('error', () => resolve(false));
     });
   }
@@ -243,7 +282,9 @@ export class BaresipRoom {
     let png: string | undefined;
     while (!png && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 100));
-      png = readdirSync(this.dir).map((f) => join(this.dir, f)).find((f) => f.startsWith(base));
+      png = readdirSync(this.dir)
+        .map((f) => join(this.dir, f))
+        .find((f) => f.startsWith(base));
     }
     if (png) await new Promise((r) => setTimeout(r, 100)); // let baresip finish writing it
     return png;
@@ -253,11 +294,30 @@ export class BaresipRoom {
   async seenColor(): Promise<{ r: number; g: number; b: number } | undefined> {
     const png = await this.snapshot();
     if (!png) return undefined;
-    const r = spawnSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-i', png, '-vf', 'scale=8:8', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-']);
+    const r = spawnSync('ffmpeg', [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-i',
+      png,
+      '-vf',
+      'scale=8:8',
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'rgb24',
+      '-',
+    ]);
     if (r.status !== 0 || r.stdout.length < 3) return undefined;
-    let rs = 0; let gs = 0; let bs = 0;
+    let rs = 0;
+    let gs = 0;
+    let bs = 0;
     const n = Math.floor(r.stdout.length / 3);
-    for (let i = 0; i < n; i++) { rs += r.stdout[3 * i]!; gs += r.stdout[3 * i + 1]!; bs += r.stdout[3 * i + 2]!; }
+    for (let i = 0; i < n; i++) {
+      rs += r.stdout[3 * i]!;
+      gs += r.stdout[3 * i + 1]!;
+      bs += r.stdout[3 * i + 2]!;
+    }
     return { r: Math.round(rs / n), g: Math.round(gs / n), b: Math.round(bs / n) };
   }
 
@@ -265,7 +325,9 @@ export class BaresipRoom {
   recordings(): string[] {
     const snd = join(this.dir, 'snd');
     if (!existsSync(snd)) return [];
-    return readdirSync(snd).filter((f) => f.endsWith('-dec.wav')).map((f) => join(snd, f))
+    return readdirSync(snd)
+      .filter((f) => f.endsWith('-dec.wav'))
+      .map((f) => join(snd, f))
       .sort((a, b) => statSync(a).mtimeMs - statSync(b).mtimeMs);
   }
 
@@ -283,12 +345,18 @@ export class BaresipRoom {
     const rate = buf.length >= 28 ? buf.readUInt32LE(24) : 8000;
     const start = file === m.file ? Math.max(44, m.offset) : 44;
     const body = buf.subarray(start - ((start - 44) % 2));
-    return { pcm: new Int16Array(body.buffer.slice(body.byteOffset, body.byteOffset + body.length - (body.length % 2))), rate };
+    return {
+      pcm: new Int16Array(body.buffer.slice(body.byteOffset, body.byteOffset + body.length - (body.length % 2))),
+      rate,
+    };
   }
 
   /** Kill it (SIGKILL by default: a power cut, no BYE). */
   async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
-    void this.#ctrl?.then((c) => c.destroy(), () => undefined);
+    void this.#ctrl?.then(
+      (c) => c.destroy(),
+      () => undefined,
+    );
     this.#ctrl = undefined;
     const p = this.proc;
     if (!p || p.exitCode !== null || p.signalCode !== null) return;

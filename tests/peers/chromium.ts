@@ -30,13 +30,41 @@ export class ChromiumPeer {
   static async launch(o: ChromiumOptions = {}): Promise<ChromiumPeer> {
     const dir = mkdtempSync(join(tmpdir(), 'vcb-chromium-'));
     const wav = join(dir, `tone${o.toneHz ?? 1200}.wav`);
-    const r = spawnSync('sox', ['-n', '-r', '48000', '-c', '1', '-b', '16', wav, 'synth', '60', 'sine', String(o.toneHz ?? 1200), 'vol', '0.5']);
+    const r = spawnSync('sox', [
+      '-n',
+      '-r',
+      '48000',
+      '-c',
+      '1',
+      '-b',
+      '16',
+      wav,
+      'synth',
+      '60',
+      'sine',
+      String(o.toneHz ?? 1200),
+      'vol',
+      '0.5',
+    ]);
     if (r.status !== 0) throw new Error(`sox failed: ${r.stderr.toString()}`);
     const video: string[] = [];
     if (o.color) {
       // Chrome loops a y4m file as its camera; 2 s of 320x240 is enough
       const y4m = join(dir, `${o.color}.y4m`);
-      const f = spawnSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', `color=c=${o.color}:s=320x240:r=15`, '-t', '2', '-pix_fmt', 'yuv420p', y4m]);
+      const f = spawnSync('ffmpeg', [
+        '-hide_banner',
+        '-loglevel',
+        'error',
+        '-f',
+        'lavfi',
+        '-i',
+        `color=c=${o.color}:s=320x240:r=15`,
+        '-t',
+        '2',
+        '-pix_fmt',
+        'yuv420p',
+        y4m,
+      ]);
       if (f.status !== 0) throw new Error(`ffmpeg failed: ${f.stderr.toString()}`);
       video.push(`--use-file-for-fake-video-capture=${y4m}`);
     }
@@ -44,11 +72,19 @@ export class ChromiumPeer {
       const browser = await chromium.launch({
         executablePath: CHROMIUM,
         args: [
-          '--no-sandbox', '--disable-gpu', '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
-          '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
-          `--use-file-for-fake-audio-capture=${wav}`, ...video,
+          '--no-sandbox',
+          '--disable-gpu',
+          '--use-fake-device-for-media-stream',
+          '--use-fake-ui-for-media-stream',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+          '--no-first-run',
+          `--use-file-for-fake-audio-capture=${wav}`,
+          ...video,
           // the bridge is on 127.0.0.1: let WebRTC use loopback, and never publish mDNS names
-          '--allow-loopback-in-peer-connection', '--disable-features=WebRtcHideLocalIpsWithMdns',
+          '--allow-loopback-in-peer-connection',
+          '--disable-features=WebRtcHideLocalIpsWithMdns',
           '--autoplay-policy=no-user-gesture-required',
           '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
         ],

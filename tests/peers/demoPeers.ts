@@ -29,7 +29,12 @@ function password(ep: Endpoint): string {
   return p.startsWith('env:') ? (process.env[p.slice(4)] ?? '') : p;
 }
 
-export async function startDemoPeers(o: { configFile: string; towns: string[]; upstream?: string; toneSeconds?: number }): Promise<DemoPeers> {
+export async function startDemoPeers(o: {
+  configFile: string;
+  towns: string[];
+  upstream?: string;
+  toneSeconds?: number;
+}): Promise<DemoPeers> {
   const { config } = loadConfig(o.configFile);
   const started: DemoPeers = {
     rooms: [],
@@ -49,11 +54,18 @@ export async function startDemoPeers(o: { configFile: string; towns: string[]; u
       const ep = find(id);
       const a = addressOf(ep);
       const audio = ep.codecs.audio.find((c) => BARESIP_AUDIO.includes(c)) ?? 'PCMA';
-      started.rooms.push(await BaresipRoom.start({
-        name: a.user, host: a.host, sipPort: a.port, toneHz: TONES[i % TONES.length]!, color: COLORS[i % COLORS.length],
-        video: ep.codecs.video.includes('H264') ? 'H264' : ep.codecs.video.includes('VP8') ? 'VP8' : undefined,
-        audioCodecs: [audio], toneSeconds: o.toneSeconds ?? 600,
-      }));
+      started.rooms.push(
+        await BaresipRoom.start({
+          name: a.user,
+          host: a.host,
+          sipPort: a.port,
+          toneHz: TONES[i % TONES.length]!,
+          color: COLORS[i % COLORS.length],
+          video: ep.codecs.video.includes('H264') ? 'H264' : ep.codecs.video.includes('VP8') ? 'VP8' : undefined,
+          audioCodecs: [audio],
+          toneSeconds: o.toneSeconds ?? 600,
+        }),
+      );
       i++;
     }
     if (o.upstream) {
@@ -62,11 +74,22 @@ export async function startDemoPeers(o: { configFile: string; towns: string[]; u
       // the MCU on the next address of the upstream's subnet (127.0.4.1 → 127.0.4.2)
       const mcuHost = a.host.replace(/\.(\d+)$/, (_m, n: string) => `.${Number(n) + 1}`);
       const mcu = await BaresipRoom.start({
-        name: 'mcu', host: mcuHost, sipPort: 5060, toneHz: 1000, color: 'white', video: 'H264',
-        audioCodecs: [ep.codecs.audio.find((c) => BARESIP_AUDIO.includes(c)) ?? 'PCMA'], toneSeconds: o.toneSeconds ?? 600,
+        name: 'mcu',
+        host: mcuHost,
+        sipPort: 5060,
+        toneHz: 1000,
+        color: 'white',
+        video: 'H264',
+        audioCodecs: [ep.codecs.audio.find((c) => BARESIP_AUDIO.includes(c)) ?? 'PCMA'],
+        toneSeconds: o.toneSeconds ?? 600,
       });
       started.rooms.push(mcu);
-      started.kamailio = await KamailioUpstream.start({ host: a.host, port: a.port, password: password(ep), mcu: mcu.uri });
+      started.kamailio = await KamailioUpstream.start({
+        host: a.host,
+        port: a.port,
+        password: password(ep),
+        mcu: mcu.uri,
+      });
     }
     return started;
   } catch (err) {

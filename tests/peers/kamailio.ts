@@ -116,7 +116,10 @@ export function udpOptionsPing(port: number, timeoutMs = 500): Promise<string | 
   return new Promise((resolve) => {
     const s = createSocket('udp4');
     const id = randomBytes(8).toString('hex');
-    const t = setTimeout(() => { s.close(); resolve(undefined); }, timeoutMs);
+    const t = setTimeout(() => {
+      s.close();
+      resolve(undefined);
+    }, timeoutMs);
     s.on('message', (m) => {
       const line = m.toString('latin1').split('\r\n')[0] ?? '';
       if (/^SIP\/2\.0 [2-6]\d\d/.test(line)) {
@@ -142,10 +145,14 @@ export async function startKamailio(opts: KamailioOptions = {}): Promise<Kamaili
   let proc: Proc | undefined;
 
   const start = async (): Promise<void> => {
-    proc = startProc('kamailio', ['-DD', '-E', '-f', cfg, '-Y', dir, '-w', dir, '-m', '32', '-M', '4', '-a', 'no'], { name: 'kamailio', cwd: dir });
+    proc = startProc('kamailio', ['-DD', '-E', '-f', cfg, '-Y', dir, '-w', dir, '-m', '32', '-M', '4', '-a', 'no'], {
+      name: 'kamailio',
+      cwd: dir,
+    });
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline) {
-      if (proc.child.exitCode !== null) throw new Error(`kamailio exited (${proc.child.exitCode}):\n${proc.output().slice(-3000)}`);
+      if (proc.child.exitCode !== null)
+        throw new Error(`kamailio exited (${proc.child.exitCode}):\n${proc.output().slice(-3000)}`);
       if (await udpOptionsPing(port, 300)) return;
       await sleep(100);
     }

@@ -71,8 +71,12 @@ request_route {
     record_route();
   }
   if (uri==myself) {
-${o.mcu ? `    if (is_method("INVITE")) { $ru = "${o.mcu}"; t_relay(); exit; }
-` : ''}    if (!lookup("location")) { sl_send_reply("404", "Not Found"); exit; }
+${
+  o.mcu
+    ? `    if (is_method("INVITE")) { $ru = "${o.mcu}"; t_relay(); exit; }
+`
+    : ''
+}    if (!lookup("location")) { sl_send_reply("404", "Not Found"); exit; }
   }
   if (!t_relay()) { sl_reply_error(); }
   exit;
@@ -102,7 +106,9 @@ export class KamailioUpstream {
     const dir = mkdtempSync(join(tmpdir(), 'vcb-kam-'));
     const file = join(dir, 'kamailio.cfg');
     writeFileSync(file, config({ password: o.password, realm: o.realm ?? 'upstream', port, host, mcu: o.mcu }));
-    const proc = spawn('kamailio', ['-f', file, '-DD', '-E', '-Y', dir, '-w', dir, '-m', '32', '-M', '4'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn('kamailio', ['-f', file, '-DD', '-E', '-Y', dir, '-w', dir, '-m', '32', '-M', '4'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const k = new KamailioUpstream(port, host, dir, proc);
     const deadline = Date.now() + 8000;
     while (!/INFO:.*main.*|ready|listening on/i.test(k.#log) || !k.#log.includes(String(port))) {

@@ -44,26 +44,33 @@ export async function startLinphone(opts: LinphoneOptions = {}): Promise<Linphon
   mkdirSync(join(dir, '.local', 'share', 'linphone'), { recursive: true });
   const port = await freePortRun(5); // SIP, then audio/video RTP+RTCP
   const rc = join(dir, 'linphonerc');
-  writeFileSync(rc, [
-    '[sip]',
-    `sip_port=${port}`,
-    `sip_tcp_port=${port}`,
-    'bind_address=127.0.0.1',
-    `contact="${name}" <sip:${name}@127.0.0.1>`,
-    `auto_answer=${opts.autoAnswer ? 1 : 0}`,
-    ...(opts.dtmfInfo ? ['use_info=1', 'use_rfc2833=0'] : []),
-    ...(opts.srtpMandatory ? ['media_encryption=srtp', 'media_encryption_mandatory=1'] : []),
-    '[rtp]',
-    `audio_rtp_port=${port + 1}`,
-    `video_rtp_port=${port + 3}`,
-    '[video]',
-    'capture=0',
-    'display=0',
-    '[sound]',
-    '',
-  ].join('\n'));
+  writeFileSync(
+    rc,
+    [
+      '[sip]',
+      `sip_port=${port}`,
+      `sip_tcp_port=${port}`,
+      'bind_address=127.0.0.1',
+      `contact="${name}" <sip:${name}@127.0.0.1>`,
+      `auto_answer=${opts.autoAnswer ? 1 : 0}`,
+      ...(opts.dtmfInfo ? ['use_info=1', 'use_rfc2833=0'] : []),
+      ...(opts.srtpMandatory ? ['media_encryption=srtp', 'media_encryption_mandatory=1'] : []),
+      '[rtp]',
+      `audio_rtp_port=${port + 1}`,
+      `video_rtp_port=${port + 3}`,
+      '[video]',
+      'capture=0',
+      'display=0',
+      '[sound]',
+      '',
+    ].join('\n'),
+  );
   const args = ['-c', rc, ...(opts.autoAnswer ? ['-a'] : [])];
-  const proc = startProc('linphonec', args, { name: `linphonec ${name}`, cwd: dir, env: { ...process.env, HOME: dir } });
+  const proc = startProc('linphonec', args, {
+    name: `linphonec ${name}`,
+    cwd: dir,
+    env: { ...process.env, HOME: dir },
+  });
   const deadline = Date.now() + 10_000;
   let ready = false;
   while (!ready && Date.now() < deadline) {

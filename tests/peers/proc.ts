@@ -92,10 +92,18 @@ export function startProc(cmd: string, args: string[], opts: SpawnOptions & { na
     exited,
     waitFor(re, timeoutMs = 10_000) {
       return new Promise((resolve, reject) => {
-        const w = { re, resolve: (l: string) => { clearTimeout(t); resolve(l); } };
+        const w = {
+          re,
+          resolve: (l: string) => {
+            clearTimeout(t);
+            resolve(l);
+          },
+        };
         const t = setTimeout(() => {
           waiters.splice(waiters.indexOf(w), 1);
-          reject(new Error(`${opts.name}: no line matching ${re} within ${timeoutMs} ms; output:\n${out.slice(-3000)}`));
+          reject(
+            new Error(`${opts.name}: no line matching ${re} within ${timeoutMs} ms; output:\n${out.slice(-3000)}`),
+          );
         }, timeoutMs);
         waiters.push(w);
         check();

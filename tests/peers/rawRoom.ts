@@ -14,7 +14,8 @@ export interface RawRoom {
   readonly requests: string[];
   readonly rtp: RtpEndpoint;
   /** The dialog of the last INVITE answered: ids as the room sees them. */
-  dialog(): { callId: string; localTag: string; remoteTag: string; remoteUri: string; remoteContact: string } | undefined;
+  dialog():
+    { callId: string; localTag: string; remoteTag: string; remoteUri: string; remoteContact: string } | undefined;
   /** Send `text` from the room's socket (to the daemon's SIP port) or from another socket. */
   send(text: string, port: number): void;
   close(): Promise<void>;
@@ -22,7 +23,9 @@ export interface RawRoom {
 
 const line = (m: string, name: string): string => `${name}: ${headerOf(m, name) ?? ''}`;
 
-export async function startRawRoom(opts: { user?: string; extraHeaders?: string[]; registerExpires?: string } = {}): Promise<RawRoom> {
+export async function startRawRoom(
+  opts: { user?: string; extraHeaders?: string[]; registerExpires?: string } = {},
+): Promise<RawRoom> {
   const sock: Socket = createSocket('udp4');
   await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
   const port = sock.address().port;
@@ -42,15 +45,26 @@ export async function startRawRoom(opts: { user?: string; extraHeaders?: string[
     const withBody = method === 'INVITE' || method === 'UPDATE';
     const toTag = /;tag=/.test(headerOf(m, 'To') ?? '') ? '' : `;tag=${tag}`;
     const body = method === 'INVITE' ? sdp : '';
-    const contact = method === 'REGISTER'
-      ? [`Contact: <${/<([^>]+)>/.exec(headerOf(m, 'Contact') ?? '')?.[1]}>;expires=${opts.registerExpires ?? '600'}`, `Expires: ${opts.registerExpires ?? '600'}`]
-      : [`Contact: <sip:${user}@127.0.0.1:${port}>`];
+    const contact =
+      method === 'REGISTER'
+        ? [
+            `Contact: <${/<([^>]+)>/.exec(headerOf(m, 'Contact') ?? '')?.[1]}>;expires=${opts.registerExpires ?? '600'}`,
+            `Expires: ${opts.registerExpires ?? '600'}`,
+          ]
+        : [`Contact: <sip:${user}@127.0.0.1:${port}>`];
     const reply = [
-      'SIP/2.0 200 OK', line(m, 'Via'), line(m, 'From'), `${line(m, 'To')}${toTag}`, line(m, 'Call-ID'), line(m, 'CSeq'),
+      'SIP/2.0 200 OK',
+      line(m, 'Via'),
+      line(m, 'From'),
+      `${line(m, 'To')}${toTag}`,
+      line(m, 'Call-ID'),
+      line(m, 'CSeq'),
       ...contact,
-      ...(withBody ? opts.extraHeaders ?? [] : []),
+      ...(withBody ? (opts.extraHeaders ?? []) : []),
       ...(body ? ['Content-Type: application/sdp'] : []),
-      `Content-Length: ${body.length}`, '', body,
+      `Content-Length: ${body.length}`,
+      '',
+      body,
     ].join('\r\n');
     sock.send(Buffer.from(reply, 'latin1'), rinfo.port, rinfo.address);
     if (method === 'INVITE' && toTag) {

@@ -86,7 +86,11 @@ export async function rawSip(transport: 'udp' | 'tcp', port: number, host = '127
         };
         const t = setTimeout(() => {
           waiters.delete(check);
-          reject(new Error(`no matching SIP message within ${timeoutMs} ms; got:\n${received.map((r) => r.split('\r\n')[0]).join('\n')}`));
+          reject(
+            new Error(
+              `no matching SIP message within ${timeoutMs} ms; got:\n${received.map((r) => r.split('\r\n')[0]).join('\n')}`,
+            ),
+          );
         }, timeoutMs);
         waiters.add(check);
         check();

@@ -112,21 +112,35 @@ export async function runSipp(o: SippOptions): Promise<SippResult> {
     const args = [
       `${o.host ?? '127.0.0.1'}:${o.port}`,
       ...scenarioArgs,
-      '-i', '127.0.0.1',
-      '-p', String(localPort),
-      '-mp', String(localPort + 1),
-      '-t', o.transport === 'tcp' ? 't1' : 'u1',
-      '-s', o.service ?? 'bridge',
-      '-r', String(o.rate),
-      '-m', String(o.count),
-      '-l', String(o.limit ?? Math.max(50, o.rate * 4)),
+      '-i',
+      '127.0.0.1',
+      '-p',
+      String(localPort),
+      '-mp',
+      String(localPort + 1),
+      '-t',
+      o.transport === 'tcp' ? 't1' : 'u1',
+      '-s',
+      o.service ?? 'bridge',
+      '-r',
+      String(o.rate),
+      '-m',
+      String(o.count),
+      '-l',
+      String(o.limit ?? Math.max(50, o.rate * 4)),
       '-nostdin',
-      '-trace_stat', '-stf', stf, '-fd', '3600',
-      '-timeout', `${Math.ceil((o.timeoutMs ?? (o.count / o.rate) * 1000 + 15_000) / 1000)}s`,
+      '-trace_stat',
+      '-stf',
+      stf,
+      '-fd',
+      '3600',
+      '-timeout',
+      `${Math.ceil((o.timeoutMs ?? (o.count / o.rate) * 1000 + 15_000) / 1000)}s`,
       '-timeout_error',
       ...(o.args ?? []),
     ];
-    const [cmd, argv] = o.cpu !== undefined ? ['taskset', ['-c', String(o.cpu), 'sipp', ...args]] as const : ['sipp', args] as const;
+    const [cmd, argv] =
+      o.cpu !== undefined ? (['taskset', ['-c', String(o.cpu), 'sipp', ...args]] as const) : (['sipp', args] as const);
     const proc = startProc(cmd, [...argv], { name: 'sipp', cwd: dir });
     const exitCode = await proc.exited;
     const output = proc.output();
@@ -162,8 +176,26 @@ export async function startSippUas(o: { cpu?: number } = {}): Promise<SippUas> {
   writeFileSync(join(dir, 'uas.xml'), OPTIONS_UAS_XML);
   const port = await freePortRun(2);
   const stf = join(dir, 'stats.csv');
-  const args = ['-sf', join(dir, 'uas.xml'), '-i', '127.0.0.1', '-p', String(port), '-mp', String(port + 1), '-t', 'u1', '-nostdin', '-trace_stat', '-stf', stf, '-fd', '1'];
-  const [cmd, argv] = o.cpu !== undefined ? ['taskset', ['-c', String(o.cpu), 'sipp', ...args]] as const : ['sipp', args] as const;
+  const args = [
+    '-sf',
+    join(dir, 'uas.xml'),
+    '-i',
+    '127.0.0.1',
+    '-p',
+    String(port),
+    '-mp',
+    String(port + 1),
+    '-t',
+    'u1',
+    '-nostdin',
+    '-trace_stat',
+    '-stf',
+    stf,
+    '-fd',
+    '1',
+  ];
+  const [cmd, argv] =
+    o.cpu !== undefined ? (['taskset', ['-c', String(o.cpu), 'sipp', ...args]] as const) : (['sipp', args] as const);
   const proc = startProc(cmd, [...argv], { name: 'sipp-uas', cwd: dir });
   // ready when its socket is bound: give it a moment, then check it did not die
   await new Promise((r) => setTimeout(r, 300));

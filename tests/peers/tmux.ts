@@ -37,9 +37,23 @@ export class TmuxSession {
     const envArgs = Object.entries({ TERM: 'xterm-256color', ...opts.env }).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
     await s.tmux(
       // keep the pane after the program exits, so its last screen and exit status can be read
-      'start-server', ';', 'set-option', '-g', 'remain-on-exit', 'on', ';',
-      'new-session', '-d', '-s', 'main', '-x', String(opts.cols ?? 120), '-y', String(opts.rows ?? 40),
-      ...(opts.cwd ? ['-c', opts.cwd] : []), ...envArgs,
+      'start-server',
+      ';',
+      'set-option',
+      '-g',
+      'remain-on-exit',
+      'on',
+      ';',
+      'new-session',
+      '-d',
+      '-s',
+      'main',
+      '-x',
+      String(opts.cols ?? 120),
+      '-y',
+      String(opts.rows ?? 40),
+      ...(opts.cwd ? ['-c', opts.cwd] : []),
+      ...envArgs,
       // A person's terminal: Ink draws nothing but the last frame when it believes it runs in CI,
       // and CI runs these tests with CI=true in the environment the tmux server inherits.
       `exec env -u CI -u CONTINUOUS_INTEGRATION ${opts.command.map(shellQuote).join(' ')}`,
@@ -70,14 +84,17 @@ export class TmuxSession {
     for (;;) {
       screen = await this.capture();
       if (typeof text === 'string' ? screen.includes(text) : text.test(screen)) return screen;
-      if (Date.now() > deadline) throw new Error(`terminal never showed ${String(text)} within ${timeoutMs} ms; screen:\n${screen}`);
+      if (Date.now() > deadline)
+        throw new Error(`terminal never showed ${String(text)} within ${timeoutMs} ms; screen:\n${screen}`);
       await new Promise((r) => setTimeout(r, pollMs));
     }
   }
 
   /** null while the program runs; then its exit status (128 + signal number when killed by one). */
   async exitStatus(): Promise<number | null> {
-    const out = (await this.tmux('display-message', '-p', '-t', 'main', '#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}')).trim();
+    const out = (
+      await this.tmux('display-message', '-p', '-t', 'main', '#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}')
+    ).trim();
     const [dead, status, signal] = out.split(':');
     if (dead !== '1') return null;
     // tmux 3.3 leaves the status empty for a clean exit

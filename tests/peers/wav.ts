@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 
 export function readWav(path: string): { rate: number; channels: number; samples: Int16Array } {
   const b = readFileSync(path);
-  if (b.toString('ascii', 0, 4) !== 'RIFF' || b.toString('ascii', 8, 12) !== 'WAVE') throw new Error(`${path} is not a WAV file`);
+  if (b.toString('ascii', 0, 4) !== 'RIFF' || b.toString('ascii', 8, 12) !== 'WAVE')
+    throw new Error(`${path} is not a WAV file`);
   let off = 12;
   let rate = 8000;
   let channels = 1;
@@ -16,7 +17,11 @@ export function readWav(path: string): { rate: number; channels: number; samples
     } else if (id === 'data') {
       const end = Math.min(b.length, off + 8 + size);
       const data = b.subarray(off + 8, end - ((end - off - 8) % 2));
-      return { rate, channels, samples: new Int16Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.length)) };
+      return {
+        rate,
+        channels,
+        samples: new Int16Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.length)),
+      };
     }
     off += 8 + size + (size % 2);
   }

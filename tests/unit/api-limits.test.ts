@@ -10,14 +10,25 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Admission } from '../../daemon/api/Admission.js';
 import { Store } from '../../daemon/store/Store.js';
 import { MAX_AUDIT_PAGE, MAX_AUDIT_PAGE_BYTES } from '../../daemon/store/AuditRepo.js';
-import { MAX_AUDIT_PARAMS_BYTES, MAX_REDACT_DEPTH, auditParams, redactSecrets, redactUrl } from '../../daemon/util/redact.js';
+import {
+  MAX_AUDIT_PARAMS_BYTES,
+  MAX_REDACT_DEPTH,
+  auditParams,
+  redactSecrets,
+  redactUrl,
+} from '../../daemon/util/redact.js';
 import { CRASH_EXIT_CODE, exitOnCrash } from '../../daemon/crash.js';
 
 const root = mkdtempSync(join(tmpdir(), 'vc-limits-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe('Admission', () => {
-  const limits = { maxConnections: 10, maxConnectionsPerAddress: 6, maxUnauthenticated: 4, maxUnauthenticatedPerAddress: 2 };
+  const limits = {
+    maxConnections: 10,
+    maxConnectionsPerAddress: 6,
+    maxUnauthenticated: 4,
+    maxUnauthenticatedPerAddress: 2,
+  };
   const conn = (address: string, authenticated: boolean) => ({ address, authenticated });
 
   it('caps anonymous connections per address and in total, and reserves the rest for token holders', () => {
@@ -61,7 +72,9 @@ describe('redaction and audited params', () => {
     const out = JSON.stringify(redactSecrets(v));
     expect(out).not.toMatch(/"p"|"t"|"s"/);
     expect(out).toContain('[too deep]');
-    expect(JSON.stringify(redactSecrets({ a: { b: { pin: '1234', name: 'x' } } }))).toBe('{"a":{"b":{"pin":"[redacted]","name":"x"}}}');
+    expect(JSON.stringify(redactSecrets({ a: { b: { pin: '1234', name: 'x' } } }))).toBe(
+      '{"a":{"b":{"pin":"[redacted]","name":"x"}}}',
+    );
     let depth = 0;
     for (let x: any = redactSecrets(v); x && typeof x === 'object'; x = x.inner) depth++;
     expect(depth).toBe(MAX_REDACT_DEPTH);
@@ -86,7 +99,14 @@ describe('redaction and audited params', () => {
 describe('the audit log on a real SQLite file', () => {
   it('stores a megabyte of params as a summary', () => {
     const store = Store.open(join(root, 'a.db'));
-    const id = store.audit.append({ actor: 'vera', role: 'viewer', method: 'conference.start', params: { title: 'x'.repeat(1_000_000) }, result: 'error', errorCode: 'FORBIDDEN' });
+    const id = store.audit.append({
+      actor: 'vera',
+      role: 'viewer',
+      method: 'conference.start',
+      params: { title: 'x'.repeat(1_000_000) },
+      result: 'error',
+      errorCode: 'FORBIDDEN',
+    });
     const row = store.audit.get(id)!;
     expect(row.params).toMatchObject({ truncated: true });
     expect(JSON.stringify(row.params).length).toBeLessThan(MAX_AUDIT_PARAMS_BYTES);
@@ -97,7 +117,13 @@ describe('the audit log on a real SQLite file', () => {
     const store = Store.open(join(root, 'b.db'));
     const n = 700;
     for (let i = 0; i < n; i++) {
-      store.audit.append({ actor: 'alice', role: 'operator', method: 'schedule.add', params: { i, note: 'y'.repeat(3000) }, result: 'ok' });
+      store.audit.append({
+        actor: 'alice',
+        role: 'operator',
+        method: 'schedule.add',
+        params: { i, note: 'y'.repeat(3000) },
+        result: 'ok',
+      });
     }
     const first = store.audit.list({ limit: MAX_AUDIT_PAGE });
     expect(first.length).toBeLessThan(n);
@@ -119,7 +145,15 @@ describe('crash policy', () => {
   it('an uncaught exception or unhandled rejection is logged as fatal and exits non-zero', () => {
     for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
       const lines: { level: number; msg: string }[] = [];
-      const log = pino({ level: 'info' }, new Writable({ write(c, _e, cb) { lines.push(JSON.parse(String(c))); cb(); } }));
+      const log = pino(
+        { level: 'info' },
+        new Writable({
+          write(c, _e, cb) {
+            lines.push(JSON.parse(String(c)));
+            cb();
+          },
+        }),
+      );
       const proc = new EventEmitter();
       const exits: number[] = [];
       exitOnCrash(log, proc as unknown as NodeJS.Process, (code) => exits.push(code));

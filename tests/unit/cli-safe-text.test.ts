@@ -11,12 +11,22 @@ describe('terminal-safe text', () => {
   });
 
   it('cleans every string of a result, keys included, and leaves other values alone', () => {
-    expect(safeDeep({ title: 'x\x1b', n: 3, list: ['\x07', null, true], nested: { 'k\x00': 'v' } }))
-      .toEqual({ title: 'x␛', n: 3, list: ['␇', null, true], nested: { 'k␀': 'v' } });
+    expect(safeDeep({ title: 'x\x1b', n: 3, list: ['\x07', null, true], nested: { 'k\x00': 'v' } })).toEqual({
+      title: 'x␛',
+      n: 3,
+      list: ['␇', null, true],
+      nested: { 'k␀': 'v' },
+    });
   });
 
   it('aligns a table on the visible symbols', () => {
-    const t = table(['name', 'server'], [['a\x1b', 'x'], ['bb', 'y']]).split('\n');
+    const t = table(
+      ['name', 'server'],
+      [
+        ['a\x1b', 'x'],
+        ['bb', 'y'],
+      ],
+    ).split('\n');
     expect(t[2]).toBe('a␛    x');
     expect(t[3]).toBe('bb    y');
   });

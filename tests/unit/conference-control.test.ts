@@ -11,7 +11,10 @@ const T0 = Date.parse('2026-12-07T01:00:00Z');
 function polling(sites: string[], up: Set<string>, intervalSeconds = 10) {
   const clock = new ManualClock(T0);
   const shown: (string | null)[] = [];
-  const p = new Polling({ intervalSeconds, sites, target: null }, { clock, showable: (id) => up.has(id), switched: (c) => shown.push(c) });
+  const p = new Polling(
+    { intervalSeconds, sites, target: null },
+    { clock, showable: (id) => up.has(id), switched: (c) => shown.push(c) },
+  );
   return { clock, shown, p };
 }
 
@@ -61,17 +64,32 @@ describe('Polling', () => {
 
   it('refuses intervals outside 5 s – 10 min and an empty list, naming the range', () => {
     const deps = { clock: new ManualClock(T0), showable: () => true, switched: () => undefined };
-    expect(() => new Polling({ intervalSeconds: 4, sites: ['a'], target: null }, deps)).toThrow(/out of range \(5 s – 10 min\)/);
-    expect(() => new Polling({ intervalSeconds: 601, sites: ['a'], target: null }, deps)).toThrow(/601 s is out of range/);
-    expect(() => new Polling({ intervalSeconds: Number.NaN, sites: ['a'], target: null }, deps)).toThrow(/out of range/);
+    expect(() => new Polling({ intervalSeconds: 4, sites: ['a'], target: null }, deps)).toThrow(
+      /out of range \(5 s – 10 min\)/,
+    );
+    expect(() => new Polling({ intervalSeconds: 601, sites: ['a'], target: null }, deps)).toThrow(
+      /601 s is out of range/,
+    );
+    expect(() => new Polling({ intervalSeconds: Number.NaN, sites: ['a'], target: null }, deps)).toThrow(
+      /out of range/,
+    );
     expect(() => new Polling({ intervalSeconds: 10, sites: [], target: null }, deps)).toThrow(/empty/);
   });
 });
 
 describe('polling in the floor decision', () => {
   const base = (o: Partial<FloorInput> = {}): FloorInput => ({
-    mode: 'broadcast', chair: 'city', upstream: 'zz', floor: null, speaker: null, previousSpeaker: null,
-    selections: new Map(), overrides: new Map(), present: ['zz', 'city', 'a', 'b'], canView: () => true, ...o,
+    mode: 'broadcast',
+    chair: 'city',
+    upstream: 'zz',
+    floor: null,
+    speaker: null,
+    previousSpeaker: null,
+    selections: new Map(),
+    overrides: new Map(),
+    present: ['zz', 'city', 'a', 'b'],
+    canView: () => true,
+    ...o,
   });
 
   it('everyone sees the polled site (it keeps its own usual view); who is heard does not change', () => {
@@ -82,7 +100,7 @@ describe('polling in the floor decision', () => {
     expect(d.source).toBe(plain.source);
   });
 
-  it('polling one site\'s view changes only that site\'s picture, ahead of the operator\'s pick', () => {
+  it("polling one site's view changes only that site's picture, ahead of the operator's pick", () => {
     const d = decideFloor(base({ poll: { source: 'b', target: 'city' }, selections: new Map([['city', 'a']]) }));
     expect(d.views.get('city')).toBe('b');
     expect(d.views.get('a')).toBe('zz');
@@ -100,7 +118,10 @@ describe('raised hands', () => {
     expect(h.raise('b', 2, 'dtmf')).toBe(true);
     expect(h.raise('a', 3, 'browser')).toBe(true);
     expect(h.raise('b', 4, 'dtmf')).toBe(false);
-    expect(h.list().map((x) => [x.endpointId, x.at, x.via])).toEqual([['b', 2, 'dtmf'], ['a', 3, 'browser']]);
+    expect(h.list().map((x) => [x.endpointId, x.at, x.via])).toEqual([
+      ['b', 2, 'dtmf'],
+      ['a', 3, 'browser'],
+    ]);
     expect(h.lower('b')).toBe(true);
     expect(h.lower('b')).toBe(false);
     expect(h.clear()).toEqual(['a']);

@@ -5,8 +5,17 @@ import { isPermanentFailure, redialDelayMs } from '../../daemon/conference/redia
 import { VcError } from '../../daemon/errors.js';
 
 const base = (o: Partial<FloorInput> = {}): FloorInput => ({
-  mode: 'broadcast', chair: 'city', upstream: 'zz', floor: null, speaker: null, previousSpeaker: null,
-  selections: new Map(), overrides: new Map(), present: ['zz', 'city', 'a', 'b', 'c'], canView: () => true, ...o,
+  mode: 'broadcast',
+  chair: 'city',
+  upstream: 'zz',
+  floor: null,
+  speaker: null,
+  previousSpeaker: null,
+  selections: new Map(),
+  overrides: new Map(),
+  present: ['zz', 'city', 'a', 'b', 'c'],
+  canView: () => true,
+  ...o,
 });
 const heard = (d: ReturnType<typeof decideFloor>): string[] => [...d.muted].filter(([, m]) => !m).map(([id]) => id);
 
@@ -45,8 +54,16 @@ describe('decideFloor', () => {
     expect(heard(d)).toHaveLength(5);
   });
 
-  it('an operator override beats the mode; a pick for one site beats the mode\'s view', () => {
-    const d = decideFloor(base({ overrides: new Map([['a', false], ['zz', true]]), selections: new Map([['b', 'c']]) }));
+  it("an operator override beats the mode; a pick for one site beats the mode's view", () => {
+    const d = decideFloor(
+      base({
+        overrides: new Map([
+          ['a', false],
+          ['zz', true],
+        ]),
+        selections: new Map([['b', 'c']]),
+      }),
+    );
     expect(heard(d).sort()).toEqual(['a', 'city']);
     expect(d.views.get('b')).toBe('c');
     expect(d.views.get('a')).toBe('zz');
@@ -68,13 +85,21 @@ describe('decideFloor', () => {
 
 describe('redial policy', () => {
   it('backs off 1 s, 2 s, 4 s … and never waits more than 60 s', () => {
-    expect([1, 2, 3, 4, 5, 6, 7, 8, 50].map(redialDelayMs)).toEqual([1000, 2000, 4000, 8000, 16000, 32000, 60000, 60000, 60000]);
+    expect([1, 2, 3, 4, 5, 6, 7, 8, 50].map(redialDelayMs)).toEqual([
+      1000, 2000, 4000, 8000, 16000, 32000, 60000, 60000, 60000,
+    ]);
   });
 
   it('gives up on what redialling cannot fix (403, 404, 488, no common codec), not on 408/486/5xx', () => {
     const fail = (status: number): VcError => new VcError('SIP_FAILED', 'x', { status });
     expect([403, 404, 488, 603].map((s) => isPermanentFailure(fail(s)))).toEqual([true, true, true, true]);
-    expect([408, 480, 486, 500, 503].map((s) => isPermanentFailure(fail(s)))).toEqual([false, false, false, false, false]);
+    expect([408, 480, 486, 500, 503].map((s) => isPermanentFailure(fail(s)))).toEqual([
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
     expect(isPermanentFailure(new VcError('SDP_NO_COMMON_CODEC', 'x'))).toBe(true);
     expect(isPermanentFailure(new Error('socket closed'))).toBe(false);
   });

@@ -5,7 +5,9 @@ import { describeConfigChanges, diffConfig, needsRestart } from '../../daemon/co
 import { hashToken } from '../../daemon/config/tokens.js';
 import type { SiteConfig } from '../../daemon/config/schema.js';
 
-const base = parseConfig(readFileSync('configs/gongyi.example.yaml', 'utf8'), 'gongyi.example.yaml', { env: {} }).config;
+const base = parseConfig(readFileSync('configs/gongyi.example.yaml', 'utf8'), 'gongyi.example.yaml', {
+  env: {},
+}).config;
 const clone = (): SiteConfig => structuredClone(base);
 
 describe('diffConfig', () => {
@@ -25,7 +27,9 @@ describe('diffConfig', () => {
     const changes = diffConfig(base, next);
     expect(changes).toContain('endpoint removed: mihe (米河镇)');
     expect(changes).toContain('endpoint added: xinzhen (新镇) sip:x@127.0.9.1');
-    expect(changes).toContain('endpoint changed: xiaoguan (小关镇) (testCall, uri; uri sip:xiaoguan@127.0.1.3:5060 → sip:xiaoguan@127.0.1.99:5060)');
+    expect(changes).toContain(
+      'endpoint changed: xiaoguan (小关镇) (testCall, uri; uri sip:xiaoguan@127.0.1.3:5060 → sip:xiaoguan@127.0.1.99:5060)',
+    );
     expect(needsRestart(base, next)).toBe(false);
   });
 
@@ -40,10 +44,14 @@ describe('diffConfig', () => {
     if (!zz?.credentials) throw new Error('upstream credentials missing');
     zz.credentials.password = 'changed-secret';
     const changes = diffConfig(base, next);
-    expect(changes).toEqual(expect.arrayContaining([
-      'operator added: li (technician)', 'operator demo: role operator → viewer', 'operator demo: token replaced',
-      'endpoint changed: zhengzhou (郑州市政府) (credentials)',
-    ]));
+    expect(changes).toEqual(
+      expect.arrayContaining([
+        'operator added: li (technician)',
+        'operator demo: role operator → viewer',
+        'operator demo: token replaced',
+        'endpoint changed: zhengzhou (郑州市政府) (credentials)',
+      ]),
+    );
     expect(changes.join('\n')).not.toMatch(/changed-secret|sha256:/);
   });
 
@@ -53,11 +61,13 @@ describe('diffConfig', () => {
     next.api.port = 7444;
     next.logging.level = 'debug';
     const changes = describeConfigChanges(base, next);
-    expect(changes).toEqual(expect.arrayContaining([
-      { text: expect.stringMatching(/sip\.listen.*needs restart/) as unknown, needsRestart: true },
-      { text: expect.stringMatching(/api\.port.*needs restart/) as unknown, needsRestart: true },
-      { text: 'logging changed (logging.level)', needsRestart: false },
-    ]));
+    expect(changes).toEqual(
+      expect.arrayContaining([
+        { text: expect.stringMatching(/sip\.listen.*needs restart/) as unknown, needsRestart: true },
+        { text: expect.stringMatching(/api\.port.*needs restart/) as unknown, needsRestart: true },
+        { text: 'logging changed (logging.level)', needsRestart: false },
+      ]),
+    );
     expect(needsRestart(base, next)).toBe(true);
   });
 });

@@ -42,16 +42,26 @@ const lineOf = (text: string, needle: string): number => text.split('\n').findIn
 
 describe('meeting templates in the site config', () => {
   it('a template naming an unknown site is a config error naming file, line and field', () => {
-    const text = BASE.replace('    groups: [towns]\n    chair', '    endpoints: [jiaoyu, nosuch]\n    groups: [towns]\n    chair');
+    const text = BASE.replace(
+      '    groups: [towns]\n    chair',
+      '    endpoints: [jiaoyu, nosuch]\n    groups: [towns]\n    chair',
+    );
     const found = issues(text);
-    expect(found).toContainEqual(expect.objectContaining({ path: 'templates[0].endpoints[1]', line: lineOf(text, 'nosuch') }));
+    expect(found).toContainEqual(
+      expect.objectContaining({ path: 'templates[0].endpoints[1]', line: lineOf(text, 'nosuch') }),
+    );
     expect(found.find((i) => i.path === 'templates[0].endpoints[1]')?.message).toMatch(/unknown site "nosuch"/);
   });
 
   it('an unknown group, chair or a non-upstream upstream is refused, each with its line', () => {
-    const text = BASE.replace('groups: [towns]\n    chair: zhuhuichang', 'groups: [villages]\n    chair: nobody\n    upstream: mihe');
+    const text = BASE.replace(
+      'groups: [towns]\n    chair: zhuhuichang',
+      'groups: [villages]\n    chair: nobody\n    upstream: mihe',
+    );
     const found = issues(text);
-    expect(found).toContainEqual(expect.objectContaining({ path: 'templates[0].groups[0]', line: lineOf(text, 'villages') }));
+    expect(found).toContainEqual(
+      expect.objectContaining({ path: 'templates[0].groups[0]', line: lineOf(text, 'villages') }),
+    );
     expect(found).toContainEqual(expect.objectContaining({ path: 'templates[0].chair', line: lineOf(text, 'nobody') }));
     const up = found.find((i) => i.path === 'templates[0].upstream');
     expect(up?.message).toMatch(/"mihe" is a town site, not an upstream/);
@@ -68,12 +78,15 @@ describe('meeting templates in the site config', () => {
     const { config } = loadConfig('configs/gongyi.example.yaml', { env: {} });
     const weekly = findTemplate(config, 'weekly');
     const emergency = findTemplate(config, 'emergency');
-    const kinds = (ids: string[]): Set<string> => new Set(ids.map((id) => config.endpoints.find((e) => e.id === id)?.kind ?? '?'));
+    const kinds = (ids: string[]): Set<string> =>
+      new Set(ids.map((id) => config.endpoints.find((e) => e.id === id)?.kind ?? '?'));
     expect(weekly.chair).toBe('zhuhuichang');
     expect(kinds(templateSites(config, weekly))).toEqual(new Set(['town', 'subdistrict', 'city']));
     expect(templateSites(config, weekly)).toHaveLength(16 + 5 + 1);
     expect(emergency.upstream).toBe('zhengzhou');
-    expect(new Set([...templateSites(config, emergency), emergency.upstream])).toEqual(new Set(config.endpoints.map((e) => e.id)));
+    expect(new Set([...templateSites(config, emergency), emergency.upstream])).toEqual(
+      new Set(config.endpoints.map((e) => e.id)),
+    );
   });
 
   it('applying a template fills in what the caller left out; what the caller gives wins or adds', () => {
@@ -82,14 +95,23 @@ describe('meeting templates in the site config', () => {
     expect(p).toMatchObject({ title: '周例会', chair: 'zhuhuichang', mode: 'voice', durationMinutes: 90 });
     expect(p.endpoints).toEqual(['xiaoguan', 'mihe', 'zhuhuichang', 'jiaoyu']);
     expect(applyTemplate(config, { template: 'weekly', title: '临时会' }).title).toBe('临时会');
-    expect(() => applyTemplate(config, { template: 'nosuch' })).toThrow(expect.objectContaining({ code: 'TEMPLATE_UNKNOWN', message: expect.stringMatching(/templates: weekly/) }));
+    expect(() => applyTemplate(config, { template: 'nosuch' })).toThrow(
+      expect.objectContaining({ code: 'TEMPLATE_UNKNOWN', message: expect.stringMatching(/templates: weekly/) }),
+    );
     expect(() => applyTemplate(config, {})).toThrow(expect.objectContaining({ code: 'BAD_REQUEST' }));
   });
 
   it('a reload names added, removed and changed templates', () => {
     const a = parseConfig(BASE, FILE, { env: {} }).config;
-    const b = parseConfig(BASE.replace('durationMinutes: 90', 'durationMinutes: 60') +
-      '  - { id: flood, name: { zh: 防汛, en: Flood }, groups: [towns] }\n', FILE, { env: {} }).config;
-    expect(diffConfig(a, b)).toEqual(['template added: flood (防汛)', 'template changed: weekly (周例会) (durationMinutes)']);
+    const b = parseConfig(
+      BASE.replace('durationMinutes: 90', 'durationMinutes: 60') +
+        '  - { id: flood, name: { zh: 防汛, en: Flood }, groups: [towns] }\n',
+      FILE,
+      { env: {} },
+    ).config;
+    expect(diffConfig(a, b)).toEqual([
+      'template added: flood (防汛)',
+      'template changed: weekly (周例会) (durationMinutes)',
+    ]);
   });
 });

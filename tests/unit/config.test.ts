@@ -99,7 +99,10 @@ describe('site config: the valid base and the examples', () => {
   it('configs/gongyi.example.yaml validates with no error and no warning, without any env var', () => {
     const { config, warnings } = loadConfig('configs/gongyi.example.yaml', { env: {} });
     expect(warnings).toEqual([]);
-    const kinds = config.endpoints.reduce<Record<string, number>>((m, e) => ({ ...m, [e.kind]: (m[e.kind] ?? 0) + 1 }), {});
+    const kinds = config.endpoints.reduce<Record<string, number>>(
+      (m, e) => ({ ...m, [e.kind]: (m[e.kind] ?? 0) + 1 }),
+      {},
+    );
     expect(kinds).toEqual({ city: 3, upstream: 1, town: 16, subdistrict: 5, bureau: 6 });
     const demo = config.operators.find((o) => o.name === 'demo');
     expect(demo?.role).toBe('operator');
@@ -153,22 +156,40 @@ describe('site config: each kind of mistake names file, line and field', () => {
   it('duplicate endpoint id', () => {
     const text = mutate('  - id: mihe', '  - id: xiaoguan');
     const line = text.split('\n').lastIndexOf('  - id: xiaoguan') + 1;
-    expectIssue(configError(text), line, 'endpoints[2].id', /duplicate endpoint id "xiaoguan" \(already used by endpoints\[1\]\)/);
+    expectIssue(
+      configError(text),
+      line,
+      'endpoints[2].id',
+      /duplicate endpoint id "xiaoguan" \(already used by endpoints\[1\]\)/,
+    );
   });
 
   it('duplicate group id', () => {
-    const text = mutate('  - { id: all, name: { zh: 全部, en: All } }', '  - { id: towns, name: { zh: 全部, en: All } }');
+    const text = mutate(
+      '  - { id: all, name: { zh: 全部, en: All } }',
+      '  - { id: towns, name: { zh: 全部, en: All } }',
+    );
     expectIssue(configError(text), lineOf(text, 'zh: 全部'), 'groups[1].id', /duplicate group id "towns"/);
   });
 
   it('endpoint in an unknown group', () => {
     const text = mutate('    groups: [towns]\n', '    groups: [towns, villages]\n');
-    expectIssue(configError(text), lineOf(text, 'villages'), 'endpoints[2].groups[1]', /unknown group "villages" \(known: towns, all\)/);
+    expectIssue(
+      configError(text),
+      lineOf(text, 'villages'),
+      'endpoints[2].groups[1]',
+      /unknown group "villages" \(known: towns, all\)/,
+    );
   });
 
   it('bad SIP URI', () => {
     const text = mutate('uri: sip:mihe@127.0.1.1:5060', 'uri: http://mihe.example');
-    expectIssue(configError(text), lineOf(text, 'http://mihe'), 'endpoints[2].uri', /not a SIP URI \(expected sip:user@host\[:port\]\)/);
+    expectIssue(
+      configError(text),
+      lineOf(text, 'http://mihe'),
+      'endpoints[2].uri',
+      /not a SIP URI \(expected sip:user@host\[:port\]\)/,
+    );
   });
 
   it('SIP URI with an out-of-range port', () => {
@@ -177,7 +198,10 @@ describe('site config: each kind of mistake names file, line and field', () => {
   });
 
   it('bad listen port', () => {
-    const text = mutate('{ transport: udp, host: 127.0.0.1, port: 5060 }', '{ transport: udp, host: 127.0.0.1, port: 65536 }');
+    const text = mutate(
+      '{ transport: udp, host: 127.0.0.1, port: 5060 }',
+      '{ transport: udp, host: 127.0.0.1, port: 65536 }',
+    );
     expectIssue(configError(text), lineOf(text, '65536'), 'sip.listen[0].port', /<= 65535 \(got number 65536\)/);
   });
 
@@ -188,17 +212,30 @@ describe('site config: each kind of mistake names file, line and field', () => {
 
   it('port range with min greater than max', () => {
     const text = mutate('rtpPorts: { min: 40000, max: 49999 }', 'rtpPorts: { min: 49999, max: 40000 }');
-    expectIssue(configError(text), lineOf(text, 'rtpPorts'), 'media.rtpPorts.min', /min 49999 is greater than max 40000/);
+    expectIssue(
+      configError(text),
+      lineOf(text, 'rtpPorts'),
+      'media.rtpPorts.min',
+      /min 49999 is greater than max 40000/,
+    );
   });
 
   it('SIP TCP listener on the control API port', () => {
-    const text = mutate('{ transport: tcp, host: 127.0.0.1, port: 5060 }', '{ transport: tcp, host: 0.0.0.0, port: 7443 }');
+    const text = mutate(
+      '{ transport: tcp, host: 127.0.0.1, port: 5060 }',
+      '{ transport: tcp, host: 0.0.0.0, port: 7443 }',
+    );
     expectIssue(configError(text), lineOf(text, 'port: 7443 }'), 'sip.listen[1].port', /control API's port/);
   });
 
   it('secret from an environment variable that is not set', () => {
     const err = configError(BASE, {});
-    expectIssue(err, lineOf(BASE, 'env:VC_TEST_UPSTREAM'), 'endpoints[0].credentials.password', /VC_TEST_UPSTREAM is not set/);
+    expectIssue(
+      err,
+      lineOf(BASE, 'env:VC_TEST_UPSTREAM'),
+      'endpoints[0].credentials.password',
+      /VC_TEST_UPSTREAM is not set/,
+    );
     expect(err.message).not.toContain('upstream-secret');
   });
 
@@ -209,7 +246,12 @@ describe('site config: each kind of mistake names file, line and field', () => {
 
   it('challengeDialIn without credentials', () => {
     const text = mutate('    groups: [towns]\n', '    groups: [towns]\n    challengeDialIn: true\n');
-    expectIssue(configError(text), lineOf(text, 'challengeDialIn'), 'endpoints[2].challengeDialIn', /needs credentials/);
+    expectIssue(
+      configError(text),
+      lineOf(text, 'challengeDialIn'),
+      'endpoints[2].challengeDialIn',
+      /needs credentials/,
+    );
   });
 
   it('invalid timezone', () => {
@@ -231,7 +273,12 @@ describe('site config: each kind of mistake names file, line and field', () => {
 
   it('bad tokenHash', () => {
     const text = mutate(hashToken('bob-token'), 'bob-token');
-    expectIssue(configError(text), lineOf(text, 'tokenHash: bob-token'), 'operators[1].tokenHash', /"sha256:" followed by 64 hex digits/);
+    expectIssue(
+      configError(text),
+      lineOf(text, 'tokenHash: bob-token'),
+      'operators[1].tokenHash',
+      /"sha256:" followed by 64 hex digits/,
+    );
   });
 
   it('empty operators list', () => {
@@ -266,10 +313,16 @@ describe('site config: each kind of mistake names file, line and field', () => {
   });
 
   it('SRTP: the site default reaches endpoints without their own; a bad mode is an error naming the field', () => {
-    const text = mutate('  relayPorts: { min: 30000, max: 30999 }\n', '  relayPorts: { min: 30000, max: 30999 }\n  srtp: required\n')
-      .replace('    groups: [towns]\n', '    groups: [towns]\n    srtp: off\n');
+    const text = mutate(
+      '  relayPorts: { min: 30000, max: 30999 }\n',
+      '  relayPorts: { min: 30000, max: 30999 }\n  srtp: required\n',
+    ).replace('    groups: [towns]\n', '    groups: [towns]\n    srtp: off\n');
     const { config } = parseConfig(text, FILE, { env: ENV });
-    expect(config.endpoints.map((e) => [e.id, e.srtp])).toEqual([['zhengzhou', 'required'], ['xiaoguan', 'required'], ['mihe', 'off']]);
+    expect(config.endpoints.map((e) => [e.id, e.srtp])).toEqual([
+      ['zhengzhou', 'required'],
+      ['xiaoguan', 'required'],
+      ['mihe', 'off'],
+    ]);
     expect(parseConfig(BASE, FILE, { env: ENV }).config.endpoints.every((e) => e.srtp === 'optional')).toBe(true);
     const bad = mutate('    groups: [towns]\n', '    groups: [towns]\n    srtp: mandatory\n');
     expectIssue(configError(bad), lineOf(bad, 'srtp: mandatory'), 'endpoints[2].srtp', /off.*optional.*required/);
@@ -278,7 +331,10 @@ describe('site config: each kind of mistake names file, line and field', () => {
   it('TLS: an endpoint that opts out of certificate checks is warned about', () => {
     const text = mutate('    groups: [towns]\n', '    groups: [towns]\n    transport: tls\n    tlsVerify: false\n');
     const { warnings } = parseConfig(text, FILE, { env: ENV });
-    expect(warnings.some((w) => /endpoints\[2\]\.tlsVerify: the certificate of this room is not verified/.test(w)), warnings.join('\n')).toBe(true);
+    expect(
+      warnings.some((w) => /endpoints\[2\]\.tlsVerify: the certificate of this room is not verified/.test(w)),
+      warnings.join('\n'),
+    ).toBe(true);
   });
 
   it('lists every problem, not only the first', () => {
@@ -287,14 +343,22 @@ describe('site config: each kind of mistake names file, line and field', () => {
     text = mutate('  - name: bob', '  - name: alice', text);
     const err = configError(text, {});
     const paths = (err.details as ConfigInvalidDetails).issues.map((i) => i.path).sort();
-    expect(paths).toEqual(['endpoints[0].credentials.password', 'endpoints[2].groups[0]', 'endpoints[2].id', 'operators[1].name']);
+    expect(paths).toEqual([
+      'endpoints[0].credentials.password',
+      'endpoints[2].groups[0]',
+      'endpoints[2].id',
+      'operators[1].name',
+    ]);
     expect(err.message).toMatch(/\(4 problems\)/);
   });
 
   it('a missing file is CONFIG_NOT_FOUND naming the file', () => {
-    expect(() => loadConfig('/nonexistent/vcbridge-site.yaml')).toThrowError(expect.objectContaining({
-      code: 'CONFIG_NOT_FOUND', message: expect.stringContaining('/nonexistent/vcbridge-site.yaml') as unknown,
-    }) as Error);
+    expect(() => loadConfig('/nonexistent/vcbridge-site.yaml')).toThrowError(
+      expect.objectContaining({
+        code: 'CONFIG_NOT_FOUND',
+        message: expect.stringContaining('/nonexistent/vcbridge-site.yaml') as unknown,
+      }) as Error,
+    );
   });
 
   it('an empty file says so', () => {
@@ -332,7 +396,10 @@ describe('secrets and tokens', () => {
     expect(hashToken(DEMO_TOKEN)).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(tokenMatchesHash(DEMO_TOKEN, hashToken(DEMO_TOKEN))).toBe(true);
     expect(tokenMatchesHash('other', hashToken(DEMO_TOKEN))).toBe(false);
-    const ops = [{ name: 'a', tokenHash: hashToken('ta') }, { name: 'b', tokenHash: hashToken('tb') }];
+    const ops = [
+      { name: 'a', tokenHash: hashToken('ta') },
+      { name: 'b', tokenHash: hashToken('tb') },
+    ];
     expect(findOperatorByToken(ops, 'tb')?.name).toBe('b');
     expect(findOperatorByToken(ops, 'tc')).toBeUndefined();
   });

@@ -5,8 +5,10 @@ import type { EndpointCheckResult, Notifications, OptionsProbeResult, SipTranspo
 import type { EndpointStateChange, RegistrationChange } from '../../daemon/health/types.js';
 
 // compile-time check: health's events are the API's notifications
-const _sameShape: [Notifications['endpoint.state'], Notifications['endpoint.registration']] =
-  [{} as EndpointStateChange, {} as RegistrationChange];
+const _sameShape: [Notifications['endpoint.state'], Notifications['endpoint.registration']] = [
+  {} as EndpointStateChange,
+  {} as RegistrationChange,
+];
 void _sameShape;
 
 // How `endpoint check` words each kind of failure. The replies here are scripted; the same paths
@@ -34,7 +36,14 @@ describe('checkEndpoint: per-transport probes and likely causes', () => {
     const r: EndpointCheckResult = await checkEndpoint({ ...ep, transport: 'tcp' }, p, opts);
     expect(p.asked).toEqual(['tcp', 'udp']);
     expect(r.probes.map((x) => x.transport)).toEqual(['tcp', 'udp']);
-    expect(r.probes[0]).toEqual({ transport: 'tcp', ok: true, status: 200, reason: 'OK', rttMs: 4.2, server: 'Polycom/5.9' });
+    expect(r.probes[0]).toEqual({
+      transport: 'tcp',
+      ok: true,
+      status: 200,
+      reason: 'OK',
+      rttMs: 4.2,
+      server: 'Polycom/5.9',
+    });
     expect(r.verdict).toBe('ok');
     expect(r.likelyCause).toBeUndefined();
   });
@@ -43,13 +52,21 @@ describe('checkEndpoint: per-transport probes and likely causes', () => {
     const r = await checkEndpoint(ep, prober({}), opts);
     expect(r.verdict).toBe('failed');
     expect(r.probes[0]).toMatchObject({ transport: 'udp', ok: false, error: 'timeout' });
-    expect(r.likelyCause).toMatch(/no answer over UDP within 2000 ms: the host is down, or a firewall drops SIP \(UDP 5060\)/);
+    expect(r.likelyCause).toMatch(
+      /no answer over UDP within 2000 ms: the host is down, or a firewall drops SIP \(UDP 5060\)/,
+    );
   });
 
   it('TCP refused: nothing listening on that port', async () => {
-    const r = await checkEndpoint({ ...ep, transport: 'tcp' }, prober({ tcp: { ok: false, error: 'unreachable' } }), opts);
+    const r = await checkEndpoint(
+      { ...ep, transport: 'tcp' },
+      prober({ tcp: { ok: false, error: 'unreachable' } }),
+      opts,
+    );
     expect(r.probes[0]).toMatchObject({ error: 'refused' });
-    expect(r.likelyCause).toMatch(/10\.20\.0\.7:5060 refused the TCP connection: the host is up but nothing listens for SIP on TCP 5060/);
+    expect(r.likelyCause).toMatch(
+      /10\.20\.0\.7:5060 refused the TCP connection: the host is up but nothing listens for SIP on TCP 5060/,
+    );
   });
 
   it('ICMP port unreachable over UDP: nothing listening', async () => {
@@ -59,7 +76,14 @@ describe('checkEndpoint: per-transport probes and likely causes', () => {
   });
 
   it('403: the endpoint refuses us — check its allow-list', async () => {
-    const r = await checkEndpoint(ep, prober({ udp: { ok: false, status: 403, reason: 'Forbidden', rttMs: 3 }, tcp: { ok: false, status: 403, reason: 'Forbidden' } }), opts);
+    const r = await checkEndpoint(
+      ep,
+      prober({
+        udp: { ok: false, status: 403, reason: 'Forbidden', rttMs: 3 },
+        tcp: { ok: false, status: 403, reason: 'Forbidden' },
+      }),
+      opts,
+    );
     expect(r.verdict).toBe('failed');
     expect(r.probes[0]).toMatchObject({ error: 'forbidden', status: 403 });
     expect(r.likelyCause).toMatch(/refuses us.*allow-list/);
@@ -81,17 +105,30 @@ describe('checkEndpoint: per-transport probes and likely causes', () => {
   it('DNS failure: the hostname does not resolve (resolver step fails before any OPTIONS)', async () => {
     const p = prober({ udp: ok200 });
     const steps: CheckStep[] = [];
-    const r = await checkEndpoint({ ...ep, uri: 'sip:xiaoguan@xiaoguan.gongyi.invalid' }, p,
-      { ...opts, resolve: async () => { throw new Error('getaddrinfo ENOTFOUND'); }, onStep: (s) => steps.push(s) });
+    const r = await checkEndpoint({ ...ep, uri: 'sip:xiaoguan@xiaoguan.gongyi.invalid' }, p, {
+      ...opts,
+      resolve: async () => {
+        throw new Error('getaddrinfo ENOTFOUND');
+      },
+      onStep: (s) => steps.push(s),
+    });
     expect(p.asked).toEqual([]);
     expect(r.verdict).toBe('failed');
     expect(r.likelyCause).toMatch(/the hostname xiaoguan\.gongyi\.invalid does not resolve/);
-    expect(steps.map((s) => `${s.id}:${s.state}`)).toEqual(['config:running', 'config:ok', 'address:running', 'address:fail']);
+    expect(steps.map((s) => `${s.id}:${s.state}`)).toEqual([
+      'config:running',
+      'config:ok',
+      'address:running',
+      'address:fail',
+    ]);
   });
 
   it('DNS failure reported by the SIP stack itself', async () => {
-    const r = await checkEndpoint({ ...ep, uri: 'sip:xiaoguan@xiaoguan.example' }, prober({ udp: { ok: false, error: 'dns' }, tcp: { ok: false, error: 'dns' } }),
-      { ...opts, resolve: async () => '10.0.0.1' });
+    const r = await checkEndpoint(
+      { ...ep, uri: 'sip:xiaoguan@xiaoguan.example' },
+      prober({ udp: { ok: false, error: 'dns' }, tcp: { ok: false, error: 'dns' } }),
+      { ...opts, resolve: async () => '10.0.0.1' },
+    );
     expect(r.probes[0]?.error).toBe('dns');
     expect(r.likelyCause).toMatch(/xiaoguan\.example does not resolve/);
   });
@@ -106,7 +143,11 @@ describe('checkEndpoint: per-transport probes and likely causes', () => {
     const slow = await checkEndpoint(ep, prober({ udp: { ...ok200, rttMs: 480 } }), opts);
     expect(slow.verdict).toBe('degraded');
     expect(slow.likelyCause).toMatch(/RTT 480 ms \(limit 300 ms\)/);
-    const m405 = await checkEndpoint(ep, prober({ udp: { ok: false, status: 405, reason: 'Method Not Allowed', rttMs: 2 } }), opts);
+    const m405 = await checkEndpoint(
+      ep,
+      prober({ udp: { ok: false, status: 405, reason: 'Method Not Allowed', rttMs: 2 } }),
+      opts,
+    );
     expect(m405.verdict).toBe('ok');
   });
 
@@ -114,8 +155,17 @@ describe('checkEndpoint: per-transport probes and likely causes', () => {
     const steps: CheckStep[] = [];
     await checkEndpoint(ep, prober({ udp: ok200 }), { ...opts, onStep: (s) => steps.push(s) });
     expect(steps.map((s) => `${s.id}:${s.state}`)).toEqual([
-      'config:running', 'config:ok', 'address:running', 'address:ok', 'options:udp:running', 'options:tcp:running', 'options:udp:ok', 'options:tcp:warn',
+      'config:running',
+      'config:ok',
+      'address:running',
+      'address:ok',
+      'options:udp:running',
+      'options:tcp:running',
+      'options:udp:ok',
+      'options:tcp:warn',
     ]);
-    expect(steps.find((s) => s.id === 'options:udp' && s.state === 'ok')?.detail).toBe('200 OK in 4.2 ms from "Polycom/5.9"');
+    expect(steps.find((s) => s.id === 'options:udp' && s.state === 'ok')?.detail).toBe(
+      '200 OK in 4.2 ms from "Polycom/5.9"',
+    );
   });
 });

@@ -17,7 +17,8 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 let n = 0;
 const T0 = Date.UTC(2026, 0, 5, 1, 0, 0);
 
-const ep = (id: string, port = 5060): Endpoint => Endpoint.parse({ id, name: { zh: id, en: id }, kind: 'town', uri: `sip:${id}@127.0.0.1:${port}`, groups: ['towns'] });
+const ep = (id: string, port = 5060): Endpoint =>
+  Endpoint.parse({ id, name: { zh: id, en: id }, kind: 'town', uri: `sip:${id}@127.0.0.1:${port}`, groups: ['towns'] });
 
 /** Answers by script: each endpoint's behaviour can be switched at any time. */
 class ScriptedProber implements OptionsProber {
@@ -34,9 +35,16 @@ class ScriptedProber implements OptionsProber {
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     return new Promise((resolve) => {
-      const done = (r: OptionsProbeResult) => { this.inFlight--; resolve(r); };
+      const done = (r: OptionsProbeResult) => {
+        this.inFlight--;
+        resolve(r);
+      };
       if (m === 'silent') this.clock.setTimeout(() => done({ ok: false, error: 'timeout' }), opts.timeoutMs);
-      else this.clock.setTimeout(() => done({ ok: true, status: 200, reason: 'OK', rttMs: m.rttMs, server: 'scripted/1.0' }), m.rttMs);
+      else
+        this.clock.setTimeout(
+          () => done({ ok: true, status: 200, reason: 'OK', rttMs: m.rttMs, server: 'scripted/1.0' }),
+          m.rttMs,
+        );
     });
   }
 }
@@ -56,7 +64,14 @@ function setup(endpoints: Endpoint[], settings: Partial<HealthSettings> = {}, fi
   const clock = new ManualClock(T0);
   const prober = new ScriptedProber(clock);
   const store = Store.open(file);
-  const monitor = new EndpointMonitor({ prober, repo: store.health, clock, log: silentLogger(), settings: { ...SETTINGS, ...settings }, random: () => 0.5 });
+  const monitor = new EndpointMonitor({
+    prober,
+    repo: store.health,
+    clock,
+    log: silentLogger(),
+    settings: { ...SETTINGS, ...settings },
+    random: () => 0.5,
+  });
   const events: EndpointStateChange[] = [];
   monitor.on('state', (c) => events.push(c));
   opened.push({ store, monitor });
@@ -79,7 +94,9 @@ describe('EndpointMonitor: states on a manual clock', () => {
     const { clock, monitor, store, events } = setup([ep('xiaoguan')]);
     await until(clock, () => monitor.snapshot('xiaoguan')?.state === 'reachable', 1500);
     expect(events).toEqual([expect.objectContaining({ id: 'xiaoguan', from: 'unknown', to: 'reachable', rttMs: 5 })]);
-    expect(store.health.lastTransitions('xiaoguan')).toEqual([expect.objectContaining({ from: 'unknown', to: 'reachable', rttMs: 5 })]);
+    expect(store.health.lastTransitions('xiaoguan')).toEqual([
+      expect.objectContaining({ from: 'unknown', to: 'reachable', rttMs: 5 }),
+    ]);
     expect(monitor.snapshot('xiaoguan')).toMatchObject({ rttMs: 5, lastServer: 'scripted/1.0', registration: 'none' });
   });
 
@@ -103,7 +120,12 @@ describe('EndpointMonitor: states on a manual clock', () => {
     prober.mode.set('a', 'silent');
     const took = await until(clock, () => monitor.snapshot('a')?.state === 'unreachable', 25_000);
     expect(took).toBeLessThanOrEqual(20_000);
-    expect(events.at(-1)).toMatchObject({ from: 'reachable', to: 'unreachable', rttMs: null, reason: 'no answer within 2000 ms over UDP' });
+    expect(events.at(-1)).toMatchObject({
+      from: 'reachable',
+      to: 'unreachable',
+      rttMs: null,
+      reason: 'no answer within 2000 ms over UDP',
+    });
     // No "degraded" step on the way down.
     expect(events.map((e) => e.to)).toEqual(['reachable', 'unreachable']);
   });
@@ -133,7 +155,11 @@ describe('EndpointMonitor: states on a manual clock', () => {
     prober.mode.set('a', { rttMs: 450 });
     await until(clock, () => monitor.snapshot('a')?.state === 'degraded', 25_000);
     expect(monitor.snapshot('a')?.reason).toMatch(/RTT 450 ms \(limit 300 ms\)/);
-    expect(events.map((e) => `${e.from}>${e.to}`)).toEqual(['unknown>unreachable', 'unreachable>reachable', 'reachable>degraded']);
+    expect(events.map((e) => `${e.from}>${e.to}`)).toEqual([
+      'unknown>unreachable',
+      'unreachable>reachable',
+      'reachable>degraded',
+    ]);
   });
 
   it('never has more probes in flight than health.concurrency', async () => {
@@ -147,7 +173,11 @@ describe('EndpointMonitor: states on a manual clock', () => {
   it('restores the last known states from the store on start', async () => {
     const first = setup([ep('a'), ep('b')]);
     first.prober.mode.set('b', 'silent');
-    await until(first.clock, () => first.monitor.snapshot('b')?.state === 'unreachable' && first.monitor.snapshot('a')?.state === 'reachable', 25_000);
+    await until(
+      first.clock,
+      () => first.monitor.snapshot('b')?.state === 'unreachable' && first.monitor.snapshot('a')?.state === 'reachable',
+      25_000,
+    );
     const file = first.file;
     first.monitor.close();
     const second = setup([ep('a'), ep('b'), ep('c')], {}, file);
@@ -177,13 +207,23 @@ describe('EndpointMonitor: states on a manual clock', () => {
     monitor.setRegistration('zhengzhou', 'registered');
     monitor.setRegistration('zhengzhou', 'registered');
     monitor.setRegistration('zhengzhou', 'failed', '403 Forbidden');
-    expect(seen).toEqual([{ id: 'zhengzhou', state: 'registering' }, { id: 'zhengzhou', state: 'registered' }, { id: 'zhengzhou', state: 'failed', reason: '403 Forbidden' }]);
-    expect(monitor.snapshot('zhengzhou')).toMatchObject({ registration: 'failed', registrationReason: '403 Forbidden' });
+    expect(seen).toEqual([
+      { id: 'zhengzhou', state: 'registering' },
+      { id: 'zhengzhou', state: 'registered' },
+      { id: 'zhengzhou', state: 'failed', reason: '403 Forbidden' },
+    ]);
+    expect(monitor.snapshot('zhengzhou')).toMatchObject({
+      registration: 'failed',
+      registrationReason: '403 Forbidden',
+    });
     // the SIP Registration's "unregistered" is shown as "none"
     monitor.setRegistration('zhengzhou', 'unregistered');
     expect(seen.at(-1)).toEqual({ id: 'zhengzhou', state: 'none' });
     monitor.setRegistration('zhengzhou', 'failed', '403 Forbidden');
-    expect(monitor.snapshot('zhengzhou')).toMatchObject({ registration: 'failed', registrationReason: '403 Forbidden' });
+    expect(monitor.snapshot('zhengzhou')).toMatchObject({
+      registration: 'failed',
+      registrationReason: '403 Forbidden',
+    });
   });
 
   it('writes sampled RTTs and every miss to SQLite in batches, and flushes on close', async () => {
@@ -219,9 +259,21 @@ describe('EndpointMonitor: robustness', () => {
   it('a prober that never settles is given up after its timeout; the endpoint goes unreachable and keeps being probed', async () => {
     const clock = new ManualClock(T0);
     let calls = 0;
-    const hanging: OptionsProber = { options: () => { calls++; return new Promise<OptionsProbeResult>(() => undefined); } };
+    const hanging: OptionsProber = {
+      options: () => {
+        calls++;
+        return new Promise<OptionsProbeResult>(() => undefined);
+      },
+    };
     const store = Store.open(join(root, `m${++n}.db`));
-    const monitor = new EndpointMonitor({ prober: hanging, repo: store.health, clock, log: silentLogger(), settings: SETTINGS, random: () => 0.5 });
+    const monitor = new EndpointMonitor({
+      prober: hanging,
+      repo: store.health,
+      clock,
+      log: silentLogger(),
+      settings: SETTINGS,
+      random: () => 0.5,
+    });
     opened.push({ store, monitor });
     monitor.start([ep('a')]);
     const took = await until(clock, () => monitor.snapshot('a')?.state === 'unreachable', 30_000, 100);
@@ -240,7 +292,7 @@ describe('DueQueue: one timer for many due times', () => {
     const q = new DueQueue<number>(clock, (item) => fired.push({ item, at: clock.now() }));
     const want = new Map<number, number>();
     let seed = 7;
-    const rnd = () => ((seed = (seed * 48271) % 2147483647) / 2147483647);
+    const rnd = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
     for (let i = 0; i < 500; i++) {
       const at = T0 + Math.floor(rnd() * 10_000);
       q.schedule(i, at);

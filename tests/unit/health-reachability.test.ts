@@ -9,7 +9,7 @@ function run(r: Reachability, outcomes: ProbeOutcome[]): string[] {
   let t = 0;
   return outcomes.map((o) => {
     const f = r.feed(o, LIMIT, (t += 1000));
-    return f.transition ? `${f.transition.from}>${f.transition.to}` : (f.confirm ? 'confirm' : '-');
+    return f.transition ? `${f.transition.from}>${f.transition.to}` : f.confirm ? 'confirm' : '-';
   });
 }
 
@@ -61,6 +61,11 @@ describe('Reachability: hysteresis of the endpoint state', () => {
 
   it('a degraded endpoint that stops answering goes unreachable and comes back clean', () => {
     const r = new Reachability('degraded', 0);
-    expect(run(r, [miss, miss, ok(), ok()])).toEqual(['confirm', 'degraded>unreachable', 'confirm', 'unreachable>reachable']);
+    expect(run(r, [miss, miss, ok(), ok()])).toEqual([
+      'confirm',
+      'degraded>unreachable',
+      'confirm',
+      'unreachable>reachable',
+    ]);
   });
 });

@@ -39,8 +39,14 @@ const upward: [file: string, code: string][] = [
 ];
 
 const allowed: [file: string, code: string][] = [
-  ['daemon/conference/Planted.ts', "import type { SipMediaLeg } from '../media/SipMediaLeg.js';\nimport type { ConferenceView } from '../../protocol/index.js';"],
-  ['daemon/store/Planted.ts', "import type { AuditEntry } from '../../protocol/index.js';\nimport { VcError } from '../errors.js';"],
+  [
+    'daemon/conference/Planted.ts',
+    "import type { SipMediaLeg } from '../media/SipMediaLeg.js';\nimport type { ConferenceView } from '../../protocol/index.js';",
+  ],
+  [
+    'daemon/store/Planted.ts',
+    "import type { AuditEntry } from '../../protocol/index.js';\nimport { VcError } from '../errors.js';",
+  ],
   ['daemon/scheduler/Planted.ts', "import type { ConferenceManager } from '../conference/ConferenceManager.js';"],
   ['cli/commands/Planted.ts', "import type { ConferenceView } from '../../protocol/index.js';"],
   ['protocol/Planted.ts', "import type { ConferenceView } from './conferences.js';"],

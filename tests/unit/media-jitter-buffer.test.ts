@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { JitterBuffer } from '../../daemon/media/JitterBuffer.js';
 
 const FRAME_TS = 160; // 20 ms at 8 kHz
-const jb = (): JitterBuffer => new JitterBuffer({ clockRate: 8000, samplesPerTs: 2, decode: (p) => new Int16Array(320).fill(p[0]!) });
+const jb = (): JitterBuffer =>
+  new JitterBuffer({ clockRate: 8000, samplesPerTs: 2, decode: (p) => new Int16Array(320).fill(p[0]!) });
 const pkt = (n: number): Uint8Array => Uint8Array.of(n % 256);
 const played = (f: Int16Array | null): number | null => (f ? f[0]! : null);
 
@@ -24,7 +25,10 @@ describe('JitterBuffer', () => {
   it('grows after late arrivals, plays the same jitter without underruns, and shrinks when it stops', () => {
     const b = jb();
     let n = 0;
-    const send = (): void => { b.push(n * FRAME_TS, pkt(n)); n++; };
+    const send = (): void => {
+      b.push(n * FRAME_TS, pkt(n));
+      n++;
+    };
     // Every 10th packet arrives one tick late (together with the next one).
     for (let tick = 0; tick < 300; tick++) {
       if (tick % 10 !== 5) {
@@ -38,7 +42,10 @@ describe('JitterBuffer', () => {
     expect(s.underruns).toBeLessThanOrEqual(2);
     expect(s.depthMs).toBeLessThanOrEqual(40);
     // The jitter stops: after a while the extra frame of delay goes away again.
-    for (let tick = 0; tick < 600; tick++) { send(); b.pop(); }
+    for (let tick = 0; tick < 600; tick++) {
+      send();
+      b.pop();
+    }
     expect(b.stats().targetFrames).toBe(1);
     expect(b.stats().depthMs).toBeLessThanOrEqual(20);
   });
@@ -78,10 +85,21 @@ describe('JitterBuffer', () => {
   it('brings its delay back down after a burst', () => {
     const b = jb();
     let n = 0;
-    for (let tick = 0; tick < 20; tick++) { b.push(n * FRAME_TS, pkt(n)); n++; b.pop(); }
-    for (let k = 0; k < 5; k++) { b.push(n * FRAME_TS, pkt(n)); n++; } // five at once
+    for (let tick = 0; tick < 20; tick++) {
+      b.push(n * FRAME_TS, pkt(n));
+      n++;
+      b.pop();
+    }
+    for (let k = 0; k < 5; k++) {
+      b.push(n * FRAME_TS, pkt(n));
+      n++;
+    } // five at once
     const peak = b.stats().depthMs;
-    for (let tick = 0; tick < 300; tick++) { b.push(n * FRAME_TS, pkt(n)); n++; b.pop(); }
+    for (let tick = 0; tick < 300; tick++) {
+      b.push(n * FRAME_TS, pkt(n));
+      n++;
+      b.pop();
+    }
     expect(peak).toBeGreaterThanOrEqual(100);
     expect(b.stats().depthMs).toBeLessThanOrEqual(20);
   });

@@ -2,7 +2,13 @@
 // (AES_CM_128 with HMAC-SHA1 80 and 32, SRTCP), a GCM round trip, and what SrtpGuard does with
 // tampered, replayed and garbage packets (dropped, counted, reported; never thrown).
 import { describe, expect, it } from 'vitest';
-import { SRTP_AUTH_FAIL, SRTP_REPLAY_FAIL, SrtpContext, supportedSuites, KEY_EXPIRED } from '../../daemon/media/srtp/libsrtp.js';
+import {
+  SRTP_AUTH_FAIL,
+  SRTP_REPLAY_FAIL,
+  SrtpContext,
+  supportedSuites,
+  KEY_EXPIRED,
+} from '../../daemon/media/srtp/libsrtp.js';
 import { SrtpKeys } from '../../daemon/media/srtp/SrtpKeys.js';
 import { SrtpGuard, srtpEvents } from '../../daemon/media/srtp/SrtpGuard.js';
 
@@ -91,9 +97,15 @@ describe('libsrtp2 through koffi: reference packets', () => {
   });
 
   it('a wrong key length is refused; a key lifetime is enforced', () => {
-    expect(() => new SrtpContext('AES_CM_128_HMAC_SHA1_80', Buffer.alloc(28), 'inbound')).toThrow(/needs a 30-byte key/);
+    expect(() => new SrtpContext('AES_CM_128_HMAC_SHA1_80', Buffer.alloc(28), 'inbound')).toThrow(
+      /needs a 30-byte key/,
+    );
     const tx = new SrtpContext('AES_CM_128_HMAC_SHA1_80', KEY, 'outbound', { maxPackets: 2 });
-    const pkt = (seq: number): Buffer => { const p = Buffer.from(RTP_PLAIN); p.writeUInt16BE(seq, 2); return p; };
+    const pkt = (seq: number): Buffer => {
+      const p = Buffer.from(RTP_PLAIN);
+      p.writeUInt16BE(seq, 2);
+      return p;
+    };
     expect(tx.protectRtp(pkt(1))).toBeInstanceOf(Buffer);
     expect(tx.protectRtp(pkt(2))).toBeInstanceOf(Buffer);
     expect(tx.protectRtp(pkt(3))).toBe(KEY_EXPIRED);
@@ -111,7 +123,11 @@ describe('SrtpGuard', () => {
     const on = (e: { legId: string }): void => void seen.push(e.legId);
     srtpEvents.on('authFailure', on);
     try {
-      const pkt = (seq: number): Buffer => { const p = Buffer.from(RTP_PLAIN); p.writeUInt16BE(seq, 2); return p; };
+      const pkt = (seq: number): Buffer => {
+        const p = Buffer.from(RTP_PLAIN);
+        p.writeUInt16BE(seq, 2);
+        return p;
+      };
       const sent = room.protectRtp(pkt(1))!;
       // garbage of every size, including shorter than a header
       for (let n = 0; n < 200; n++) expect(bridge.unprotect(Buffer.alloc(n % 60, n), n % 2 === 0)).toBeUndefined();
@@ -136,7 +152,7 @@ describe('SrtpGuard', () => {
     }
   });
 
-  it('a re-key of the room\'s key keeps our outbound context (the room would take a restarted SRTCP index for replays)', () => {
+  it("a re-key of the room's key keeps our outbound context (the room would take a restarted SRTCP index for replays)", () => {
     const [a, b, c] = [Buffer.alloc(30, 1), Buffer.alloc(30, 2), Buffer.alloc(30, 3)];
     const bridge = new SrtpGuard(new SrtpKeys('AES_CM_128_HMAC_SHA1_80', { key: a }, { key: b }), 'leg');
     const room = new SrtpGuard(new SrtpKeys('AES_CM_128_HMAC_SHA1_80', { key: b }, { key: a }), 'room');

@@ -1,6 +1,13 @@
 // Multi-picture layouts and the pane policy (pure): geometry, auto, filling, pins, bad input.
 import { describe, expect, it } from 'vitest';
-import { LAYOUTS, autoLayout, paneCount, paneRects, parseLayout, type FixedLayout } from '../../daemon/media/compositor/layouts.js';
+import {
+  LAYOUTS,
+  autoLayout,
+  paneCount,
+  paneRects,
+  parseLayout,
+  type FixedLayout,
+} from '../../daemon/media/compositor/layouts.js';
 import { outputClassOf } from '../../daemon/media/compositor/outputClass.js';
 import { pickCjkFamily } from '../../daemon/media/compositor/cjkFont.js';
 import { Multiview, fill, type PlanTarget, type Seat } from '../../daemon/conference/multiview.js';
@@ -17,7 +24,11 @@ describe('layouts', () => {
   it('tiles the whole canvas without overlap, on even pixels', () => {
     for (const l of LAYOUTS) {
       if (l === 'auto') continue;
-      for (const [w, h] of [[1280, 720], [352, 288], [720, 576]] as const) {
+      for (const [w, h] of [
+        [1280, 720],
+        [352, 288],
+        [720, 576],
+      ] as const) {
         expect(area(l, w, h)).toBe(w * h);
         for (const r of paneRects(l, w, h)) expect([r.x % 2, r.y % 2, r.w % 2, r.h % 2]).toEqual([0, 0, 0, 0]);
       }
@@ -31,7 +42,18 @@ describe('layouts', () => {
   });
 
   it('auto grows with the connected sites: 21 sites get 5x5', () => {
-    expect([0, 1, 2, 4, 5, 9, 10, 16, 17, 21].map(autoLayout)).toEqual(['1', '1', '2x2', '2x2', '3x3', '3x3', '4x4', '4x4', '5x5', '5x5']);
+    expect([0, 1, 2, 4, 5, 9, 10, 16, 17, 21].map(autoLayout)).toEqual([
+      '1',
+      '1',
+      '2x2',
+      '2x2',
+      '3x3',
+      '3x3',
+      '4x4',
+      '4x4',
+      '5x5',
+      '5x5',
+    ]);
   });
 
   it('names an unknown layout and lists the valid ones', () => {
@@ -41,16 +63,25 @@ describe('layouts', () => {
 
 describe('output classes', () => {
   it('follows the H.264 level the room negotiated; VP8 gets 720p', () => {
-    expect(outputClassOf('H264/1', { fmtp: 'packetization-mode=1;profile-level-id=42e01f' })).toMatchObject({ width: 1280, height: 720 });
+    expect(outputClassOf('H264/1', { fmtp: 'packetization-mode=1;profile-level-id=42e01f' })).toMatchObject({
+      width: 1280,
+      height: 720,
+    });
     expect(outputClassOf('H264/0', { fmtp: 'profile-level-id=42801e' })).toMatchObject({ width: 720, height: 576 });
-    expect(outputClassOf('H264/0', { fmtp: 'profile-level-id=42800d' })).toMatchObject({ width: 352, height: 288, fps: 15 });
+    expect(outputClassOf('H264/0', { fmtp: 'profile-level-id=42800d' })).toMatchObject({
+      width: 352,
+      height: 288,
+      fps: 15,
+    });
     expect(outputClassOf('VP8')).toMatchObject({ key: 'VP8', width: 1280, height: 720 });
   });
 });
 
 describe('CJK font choice', () => {
   it('prefers Noto, takes WenQuanYi, finds nothing in an empty list', () => {
-    expect(pickCjkFamily('WenQuanYi Zen Hei,文泉驛正黑\nNoto Sans CJK SC,Noto Sans CJK SC Regular\n')).toBe('Noto Sans CJK SC');
+    expect(pickCjkFamily('WenQuanYi Zen Hei,文泉驛正黑\nNoto Sans CJK SC,Noto Sans CJK SC Regular\n')).toBe(
+      'Noto Sans CJK SC',
+    );
     expect(pickCjkFamily('WenQuanYi Zen Hei Mono,文泉驛等寬正黑\n')).toBe('WenQuanYi Zen Hei Mono');
     expect(pickCjkFamily('')).toBeUndefined();
   });
@@ -63,7 +94,13 @@ const seats: Seat[] = [
   { id: 'city', label: '市政府', video: true, connected: true },
 ];
 const cls = { key: 'H264/1' as const, width: 1280, height: 720, fps: 25, kbps: 1500 };
-const target = (id: string, o: Partial<PlanTarget> = {}): PlanTarget => ({ id, cls, view: null, canDecodeView: true, ...o });
+const target = (id: string, o: Partial<PlanTarget> = {}): PlanTarget => ({
+  id,
+  cls,
+  view: null,
+  canDecodeView: true,
+  ...o,
+});
 
 describe('pane filling', () => {
   it('puts the floor in pane 1, then connected sites in order, then the missing ones as placeholders', () => {
@@ -74,7 +111,15 @@ describe('pane filling', () => {
   });
 
   it('keeps pinned panes where the operator put them', () => {
-    const panes = fill(4, seats, 'city', new Map([[0, 'zhulin'], [3, 'mihe']]));
+    const panes = fill(
+      4,
+      seats,
+      'city',
+      new Map([
+        [0, 'zhulin'],
+        [3, 'mihe'],
+      ]),
+    );
     expect(panes.map((p) => p.site)).toEqual(['zhulin', 'city', 'xiaoguan', 'mihe']);
   });
 });
@@ -84,7 +129,10 @@ describe('Multiview', () => {
     const m = new Multiview();
     expect(m.plan([target('mihe', { view: 'city' })], seats, 'city').size).toBe(0);
     const tx = m.plan([target('mihe', { view: 'city', canDecodeView: false })], seats, 'city');
-    expect(tx.get('mihe')).toMatchObject({ canvasId: 'tx:city|H264/1@1280x720p25', spec: { layout: '1', panes: [{ sourceId: 'city' }] } });
+    expect(tx.get('mihe')).toMatchObject({
+      canvasId: 'tx:city|H264/1@1280x720p25',
+      spec: { layout: '1', panes: [{ sourceId: 'city' }] },
+    });
   });
 
   it('shares one canvas per class for the conference layout; a personal layout gets its own', () => {

@@ -30,10 +30,23 @@ beforeAll(() => {
   store = Store.open(join(dir, 'vcbridge.db'));
   // the weekly meeting at 09:00: mihe at once, xiaoguan 3 min late (after one failed attempt),
   // zhulin never; mihe drops and is redialled (its first answer counts)
-  const weekly = store.conferences.create({ title: '周例会 <weekly>', mode: 'broadcast', startedAt: NINE, endpoints: ['mihe', 'xiaoguan', 'zhulin'], createdBy: 'scheduler', scheduleId: null });
+  const weekly = store.conferences.create({
+    title: '周例会 <weekly>',
+    mode: 'broadcast',
+    startedAt: NINE,
+    endpoints: ['mihe', 'xiaoguan', 'zhulin'],
+    createdBy: 'scheduler',
+    scheduleId: null,
+  });
   // xiaoguan's room encrypts (SDES-SRTP); the others are plain
   const leg = (ep: string, start: number, answer: number | null, end: number): void => {
-    const id = store.cdr.open({ conferenceId: weekly.id, endpointId: ep, direction: 'out', callId: `${ep}-${start}`, startedAt: start });
+    const id = store.cdr.open({
+      conferenceId: weekly.id,
+      endpointId: ep,
+      direction: 'out',
+      callId: `${ep}-${start}`,
+      startedAt: start,
+    });
     if (answer !== null) store.cdr.answer(id, answer, { srtp: ep === 'xiaoguan' ? 'AES_CM_128_HMAC_SHA1_80' : null });
     store.cdr.close(id, end, answer === null ? '408 timeout' : 'ended');
   };
@@ -44,27 +57,66 @@ beforeAll(() => {
   leg('zhulin', NINE, null, NINE + 32_000);
   store.conferences.end(weekly.id, 'planned end reached', NINE + 60 * MIN);
   // an ad-hoc call in the afternoon, still running when the report is made
-  const adhoc = store.conferences.create({ title: 'ad hoc', mode: 'voice', startedAt: NINE + 5 * 60 * MIN, endpoints: ['mihe'], createdBy: 'alice' });
-  const a = store.cdr.open({ conferenceId: adhoc.id, endpointId: 'mihe', direction: 'in', callId: 'adhoc', startedAt: NINE + 5 * 60 * MIN });
+  const adhoc = store.conferences.create({
+    title: 'ad hoc',
+    mode: 'voice',
+    startedAt: NINE + 5 * 60 * MIN,
+    endpoints: ['mihe'],
+    createdBy: 'alice',
+  });
+  const a = store.cdr.open({
+    conferenceId: adhoc.id,
+    endpointId: 'mihe',
+    direction: 'in',
+    callId: 'adhoc',
+    startedAt: NINE + 5 * 60 * MIN,
+  });
   store.cdr.answer(a, NINE + 5 * 60 * MIN + 5000);
   // the evening before (local) and the next day: not in the report
-  store.conferences.create({ title: 'yesterday', mode: 'broadcast', startedAt: NINE - 10 * 60 * MIN, endpoints: ['mihe'], createdBy: 'x' });
-  store.conferences.create({ title: 'tomorrow', mode: 'broadcast', startedAt: NINE + 15 * 60 * MIN + 1, endpoints: ['mihe'], createdBy: 'x' });
+  store.conferences.create({
+    title: 'yesterday',
+    mode: 'broadcast',
+    startedAt: NINE - 10 * 60 * MIN,
+    endpoints: ['mihe'],
+    createdBy: 'x',
+  });
+  store.conferences.create({
+    title: 'tomorrow',
+    mode: 'broadcast',
+    startedAt: NINE + 15 * 60 * MIN + 1,
+    endpoints: ['mihe'],
+    createdBy: 'x',
+  });
   // health: mihe reachable all day (from the day before), xiaoguan down 08:00–10:00 local
   store.health.recordTransition({ endpointId: 'mihe', from: 'unknown', to: 'reachable', at: NINE - 24 * 60 * MIN });
   store.health.recordTransition({ endpointId: 'xiaoguan', from: 'unknown', to: 'reachable', at: NINE - 24 * 60 * MIN });
   store.health.recordTransition({ endpointId: 'xiaoguan', from: 'reachable', to: 'unreachable', at: NINE - 60 * MIN });
   store.health.recordTransition({ endpointId: 'xiaoguan', from: 'unreachable', to: 'reachable', at: NINE + 60 * MIN });
   // link quality: xiaoguan lossy, mihe clean
-  const stat = (ep: string, at: number, loss: number, jitter: number): void => store.stats.insert({
-    conferenceId: weekly.id, endpointId: ep, at, lossPct: loss, jitterMs: jitter, rttMs: 12, bitrateIn: 800_000, bitrateOut: 800_000, codec: 'PCMA+H264',
-  });
+  const stat = (ep: string, at: number, loss: number, jitter: number): void =>
+    store.stats.insert({
+      conferenceId: weekly.id,
+      endpointId: ep,
+      at,
+      lossPct: loss,
+      jitterMs: jitter,
+      rttMs: 12,
+      bitrateIn: 800_000,
+      bitrateOut: 800_000,
+      codec: 'PCMA+H264',
+    });
   for (let i = 0; i < 10; i++) {
     stat('mihe', NINE + i * 2000, 0, 3);
     stat('xiaoguan', NINE + 3 * MIN + i * 2000, i === 5 ? 12.5 : 1, 25);
   }
   // at 18:00 local
-  report = buildDailyReport(store, { site: 'Gongyi', timezone: TZ, date: '2026-12-07', endpoints: ENDPOINTS, now: NINE + 9 * 60 * MIN });
+  report = buildDailyReport(store, {
+    site: 'Gongyi',
+    timezone: TZ,
+    date: '2026-12-07',
+    endpoints: ENDPOINTS,
+    now: NINE + 9 * 60 * MIN,
+  });
 });
 
 afterAll(() => {
@@ -73,8 +125,12 @@ afterAll(() => {
 });
 
 describe('daily report', () => {
-  it('the day is the site\'s local calendar day: 2026-12-07 in Shanghai is 06T16:00Z to 07T16:00Z', () => {
-    expect(dayWindow(TZ, NINE, '2026-12-07')).toEqual({ date: '2026-12-07', fromMs: Date.UTC(2026, 11, 6, 16), toMs: Date.UTC(2026, 11, 7, 16) });
+  it("the day is the site's local calendar day: 2026-12-07 in Shanghai is 06T16:00Z to 07T16:00Z", () => {
+    expect(dayWindow(TZ, NINE, '2026-12-07')).toEqual({
+      date: '2026-12-07',
+      fromMs: Date.UTC(2026, 11, 6, 16),
+      toMs: Date.UTC(2026, 11, 7, 16),
+    });
     expect(dayWindow(TZ, Date.UTC(2026, 11, 6, 17)).date).toBe('2026-12-07');
     // a DST day is 23 h long
     const spring = dayWindow('Europe/Berlin', 0, '2026-03-29');
@@ -91,7 +147,11 @@ describe('daily report', () => {
 
   it('attendance: answered within 2 min is joined, later is late (minutes shown), never answered is missing', () => {
     const sites = Object.fromEntries(report.meetings[0]!.sites.map((s) => [s.endpointId, s]));
-    expect(sites.mihe).toMatchObject({ status: 'joined', answeredAt: new Date(NINE + 20_000).toISOString(), lateMinutes: null });
+    expect(sites.mihe).toMatchObject({
+      status: 'joined',
+      answeredAt: new Date(NINE + 20_000).toISOString(),
+      lateMinutes: null,
+    });
     expect(sites.xiaoguan).toMatchObject({ status: 'late', lateMinutes: 3, srtp: 'AES_CM_128_HMAC_SHA1_80' });
     expect(sites.mihe?.srtp).toBeNull();
     expect(sites.zhulin).toMatchObject({ status: 'missing', answeredAt: null });
@@ -111,7 +171,13 @@ describe('daily report', () => {
 
   it('worst links: the lossy leg first, with its max and average loss and jitter', () => {
     expect(report.worstLinks.map((l) => l.endpointId)).toEqual(['xiaoguan', 'mihe']);
-    expect(report.worstLinks[0]).toMatchObject({ maxLossPct: 12.5, avgLossPct: 2.2, maxJitterMs: 25, samples: 10, title: '周例会 <weekly>' });
+    expect(report.worstLinks[0]).toMatchObject({
+      maxLossPct: 12.5,
+      avgLossPct: 2.2,
+      maxJitterMs: 25,
+      samples: 10,
+      title: '周例会 <weekly>',
+    });
   });
 
   it('text, CSV and HTML carry the same facts; HTML is escaped, self-contained and has print CSS', () => {
@@ -120,7 +186,9 @@ describe('daily report', () => {
     expect(text).toMatch(/09:00\s+10:00\s+周例会 <weekly>\s+3\s+1\s+1\s+1\s+🔒 1\/2\s+zhulin/);
     expect(text).toMatch(/竹林镇 \(zhulin\)\s+1\s+0\s+0\s+1/);
     const csv = renderReportCsv(report).split('\n');
-    expect(csv[0]).toBe('meeting,title,date,startedAt,endedAt,durationMinutes,endpointId,status,answeredAt,lateMinutes,srtp');
+    expect(csv[0]).toBe(
+      'meeting,title,date,startedAt,endedAt,durationMinutes,endpointId,status,answeredAt,lateMinutes,srtp',
+    );
     expect(csv.filter((l) => /,xiaoguan,late,.*,AES_CM_128_HMAC_SHA1_80$/.test(l))).toHaveLength(1);
     expect(csv).toContain('uptimeSite,nameZh,nameEn,date,uptimePct,upMinutes,downMinutes,unknownMinutes');
     expect(csv).toContain('xiaoguan,小关镇,Xiaoguan,2026-12-07,88.89,960,120,0');

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { Recurrence } from '../../daemon/scheduler/Recurrence.js';
 import { parseRRule, withEnd } from '../../daemon/scheduler/rruleText.js';
 import {
-  formatIsoInZone, formatWall, parseTimeInZone, utcToWall, zoneOffsetMs, zoneTransitions, zonedTimeToUtc,
+  formatIsoInZone,
+  formatWall,
+  parseTimeInZone,
+  utcToWall,
+  zoneOffsetMs,
+  zoneTransitions,
+  zonedTimeToUtc,
 } from '../../daemon/scheduler/zonedTime.js';
 
 const SH = 'Asia/Shanghai';
@@ -13,13 +19,21 @@ const walls = (ts: number[], tz: string): string[] => ts.map((t) => formatWall(t
 
 describe('zonedTimeToUtc: wall-clock time in a zone to an instant', () => {
   it('09:00 in Shanghai is 01:00Z all year (no DST)', () => {
-    expect(new Date(zonedTimeToUtc({ year: 2026, month: 1, day: 5, hour: 9 }, SH)).toISOString()).toBe('2026-01-05T01:00:00.000Z');
-    expect(new Date(zonedTimeToUtc({ year: 2026, month: 7, day: 6, hour: 9 }, SH)).toISOString()).toBe('2026-07-06T01:00:00.000Z');
+    expect(new Date(zonedTimeToUtc({ year: 2026, month: 1, day: 5, hour: 9 }, SH)).toISOString()).toBe(
+      '2026-01-05T01:00:00.000Z',
+    );
+    expect(new Date(zonedTimeToUtc({ year: 2026, month: 7, day: 6, hour: 9 }, SH)).toISOString()).toBe(
+      '2026-07-06T01:00:00.000Z',
+    );
   });
 
   it('09:00 in Berlin is 08:00Z in winter and 07:00Z in summer', () => {
-    expect(new Date(zonedTimeToUtc({ year: 2026, month: 3, day: 27, hour: 9 }, BER)).toISOString()).toBe('2026-03-27T08:00:00.000Z');
-    expect(new Date(zonedTimeToUtc({ year: 2026, month: 3, day: 30, hour: 9 }, BER)).toISOString()).toBe('2026-03-30T07:00:00.000Z');
+    expect(new Date(zonedTimeToUtc({ year: 2026, month: 3, day: 27, hour: 9 }, BER)).toISOString()).toBe(
+      '2026-03-27T08:00:00.000Z',
+    );
+    expect(new Date(zonedTimeToUtc({ year: 2026, month: 3, day: 30, hour: 9 }, BER)).toISOString()).toBe(
+      '2026-03-30T07:00:00.000Z',
+    );
   });
 
   it('a time in the spring-forward gap moves forward by the gap (02:30 -> 03:30 CEST)', () => {
@@ -50,8 +64,9 @@ describe('zonedTimeToUtc: wall-clock time in a zone to an instant', () => {
     // Lord Howe moves by 30 minutes
     expect(zoneOffsetMs('Australia/Lord_Howe', Date.UTC(2026, 3, 4, 14, 59)) / 60_000).toBe(660);
     expect(zoneOffsetMs('Australia/Lord_Howe', Date.UTC(2026, 3, 4, 15, 0)) / 60_000).toBe(630);
-    expect(zoneTransitions(BER, Date.UTC(2026, 0, 1), Date.UTC(2027, 0, 1)).map((x) => new Date(x.at).toISOString()))
-      .toEqual(['2026-03-29T01:00:00.000Z', '2026-10-25T01:00:00.000Z']);
+    expect(
+      zoneTransitions(BER, Date.UTC(2026, 0, 1), Date.UTC(2027, 0, 1)).map((x) => new Date(x.at).toISOString()),
+    ).toEqual(['2026-03-29T01:00:00.000Z', '2026-10-25T01:00:00.000Z']);
     expect(zoneTransitions(SH, Date.UTC(2026, 0, 1), Date.UTC(2027, 0, 1))).toEqual([]);
   });
 
@@ -87,32 +102,50 @@ describe('parseRRule: strict RRULE reading', () => {
     ['garbage', /not NAME=VALUE/],
     ['', /empty/],
   ])('refuses %s', (rule, msg) => {
-    expect(() => parseRRule(rule)).toThrowError(expect.objectContaining({ code: 'SCHEDULE_INVALID', message: expect.stringMatching(msg) as unknown }) as Error);
+    expect(() => parseRRule(rule)).toThrowError(
+      expect.objectContaining({ code: 'SCHEDULE_INVALID', message: expect.stringMatching(msg) as unknown }) as Error,
+    );
   });
 
   it('replaces the end of a rule (used to split a series)', () => {
     const r = parseRRule('FREQ=WEEKLY;BYDAY=MO;COUNT=10');
     expect(withEnd(r, { count: 4 })).toBe('FREQ=WEEKLY;COUNT=4;BYDAY=MO');
-    expect(withEnd(r, { untilUtc: Date.UTC(2026, 11, 31, 15, 59, 59) })).toBe('FREQ=WEEKLY;UNTIL=20261231T155959Z;BYDAY=MO');
+    expect(withEnd(r, { untilUtc: Date.UTC(2026, 11, 31, 15, 59, 59) })).toBe(
+      'FREQ=WEEKLY;UNTIL=20261231T155959Z;BYDAY=MO',
+    );
   });
 });
 
-describe('Recurrence: expansion in the schedule\'s own zone', () => {
+describe("Recurrence: expansion in the schedule's own zone", () => {
   it('weekly Monday 09:00 Asia/Shanghai stays 01:00Z every week', () => {
     const start = zonedTimeToUtc({ year: 2026, month: 3, day: 16, hour: 9 }, SH);
     const r = new Recurrence({ startUtc: start, durationMs: 90 * 60_000, rrule: 'FREQ=WEEKLY;BYDAY=MO', tz: SH });
     const got = r.startsBetween(start, start + 5 * 7 * DAY);
-    expect(got.map((t) => new Date(t).toISOString().slice(11, 16))).toEqual(['01:00', '01:00', '01:00', '01:00', '01:00']);
+    expect(got.map((t) => new Date(t).toISOString().slice(11, 16))).toEqual([
+      '01:00',
+      '01:00',
+      '01:00',
+      '01:00',
+      '01:00',
+    ]);
     expect(walls(got, SH)[4]).toBe('2026-04-13 09:00');
   });
 
   it('weekly Monday 09:00 Europe/Berlin stays 09:00 local across the March DST change (08:00Z -> 07:00Z)', () => {
     const start = zonedTimeToUtc({ year: 2026, month: 3, day: 16, hour: 9 }, BER);
-    const r = new Recurrence({ startUtc: start, durationMs: 60 * 60_000, rrule: 'FREQ=WEEKLY;BYDAY=MO;COUNT=4', tz: BER });
+    const r = new Recurrence({
+      startUtc: start,
+      durationMs: 60 * 60_000,
+      rrule: 'FREQ=WEEKLY;BYDAY=MO;COUNT=4',
+      tz: BER,
+    });
     const got = r.startsBetween(0, 8e15);
     expect(walls(got, BER)).toEqual(['2026-03-16 09:00', '2026-03-23 09:00', '2026-03-30 09:00', '2026-04-06 09:00']);
     expect(got.map((t) => new Date(t).toISOString())).toEqual([
-      '2026-03-16T08:00:00.000Z', '2026-03-23T08:00:00.000Z', '2026-03-30T07:00:00.000Z', '2026-04-06T07:00:00.000Z',
+      '2026-03-16T08:00:00.000Z',
+      '2026-03-23T08:00:00.000Z',
+      '2026-03-30T07:00:00.000Z',
+      '2026-04-06T07:00:00.000Z',
     ]);
   });
 
@@ -133,8 +166,17 @@ describe('Recurrence: expansion in the schedule\'s own zone', () => {
 
   it('UNTIL in UTC and date-only UNTIL (inclusive, local) both bound the series', () => {
     const start = zonedTimeToUtc({ year: 2026, month: 12, day: 7, hour: 9 }, SH);
-    const utcUntil = new Recurrence({ startUtc: start, durationMs: H, rrule: 'FREQ=WEEKLY;UNTIL=20261221T010000Z', tz: SH });
-    expect(walls(utcUntil.startsBetween(0, 8e15), SH)).toEqual(['2026-12-07 09:00', '2026-12-14 09:00', '2026-12-21 09:00']);
+    const utcUntil = new Recurrence({
+      startUtc: start,
+      durationMs: H,
+      rrule: 'FREQ=WEEKLY;UNTIL=20261221T010000Z',
+      tz: SH,
+    });
+    expect(walls(utcUntil.startsBetween(0, 8e15), SH)).toEqual([
+      '2026-12-07 09:00',
+      '2026-12-14 09:00',
+      '2026-12-21 09:00',
+    ]);
     const dateUntil = new Recurrence({ startUtc: start, durationMs: H, rrule: 'FREQ=WEEKLY;UNTIL=20261221', tz: SH });
     expect(dateUntil.startsBetween(0, 8e15)).toHaveLength(3);
     expect(dateUntil.bounded).toBe(true);
@@ -157,11 +199,17 @@ describe('Recurrence: expansion in the schedule\'s own zone', () => {
       { occurrenceStartUtc: all[1]!, kind: 'cancelled', newStartUtc: null },
       { occurrenceStartUtc: all[2]!, kind: 'moved', newStartUtc: moveTo },
     ]);
-    expect(occ.map((o) => formatWall(o.start, BER))).toEqual(['2026-03-16 09:00', '2026-04-01 14:00', '2026-04-06 09:00']);
+    expect(occ.map((o) => formatWall(o.start, BER))).toEqual([
+      '2026-03-16 09:00',
+      '2026-04-01 14:00',
+      '2026-04-06 09:00',
+    ]);
     expect(occ[1]!.key).toBe(all[2]);
     expect(occ[1]!.end - occ[1]!.start).toBe(H);
     // an exception for a start the rule does not generate is ignored
-    expect(r.occurrences(start, start + 30 * DAY, [{ occurrenceStartUtc: start + 1, kind: 'moved', newStartUtc: moveTo }])).toHaveLength(4);
+    expect(
+      r.occurrences(start, start + 30 * DAY, [{ occurrenceStartUtc: start + 1, kind: 'moved', newStartUtc: moveTo }]),
+    ).toHaveLength(4);
   });
 
   it('occurrences() includes one already running at the window start', () => {
@@ -175,7 +223,12 @@ describe('Recurrence: expansion in the schedule\'s own zone', () => {
     const start = Date.UTC(2026, 0, 5, 1);
     let n = 0;
     for (let i = 0; i < 1000; i++) {
-      const r = new Recurrence({ startUtc: start + i * 60_000, durationMs: H, rrule: 'FREQ=WEEKLY;BYDAY=MO,TH', tz: i % 2 ? BER : SH });
+      const r = new Recurrence({
+        startUtc: start + i * 60_000,
+        durationMs: H,
+        rrule: 'FREQ=WEEKLY;BYDAY=MO,TH',
+        tz: i % 2 ? BER : SH,
+      });
       n += r.startsBetween(start, start + 365 * DAY).length;
     }
     // 2 starts a week for a year each; a start a minute later per series keeps them distinct

@@ -11,13 +11,20 @@ import { floatingToUtc, utcToFloating } from '../../daemon/scheduler/zonedTime.j
 
 const BER = 'Europe/Berlin';
 const DAY = 86_400_000;
-const times = (startUtc: number, rrule: string | null, tz = 'Asia/Shanghai') => ({ startUtc, durationMs: 3_600_000, rrule, tz });
+const times = (startUtc: number, rrule: string | null, tz = 'Asia/Shanghai') => ({
+  startUtc,
+  durationMs: 3_600_000,
+  rrule,
+  tz,
+});
 
 /** The rule's starts in [from, to) walked by the rrule package from DTSTART, unbounded: the reference. */
 function reference(startUtc: number, rule: string, tz: string, from: number, to: number): number[] {
   const r = new RRule({ ...parseRRule(rule).options, dtstart: new Date(utcToFloating(startUtc, tz)) });
-  return r.between(new Date(utcToFloating(from, tz) - DAY), new Date(utcToFloating(to, tz) + DAY), true)
-    .map((d) => floatingToUtc(d.getTime(), tz)).filter((t) => t >= from && t < to);
+  return r
+    .between(new Date(utcToFloating(from, tz) - DAY), new Date(utcToFloating(to, tz) + DAY), true)
+    .map((d) => floatingToUtc(d.getTime(), tz))
+    .filter((t) => t >= from && t < to);
 }
 
 describe('recurrence limits', () => {
@@ -27,25 +34,37 @@ describe('recurrence limits', () => {
     'FREQ=WEEKLY;BYMONTH=2;BYMONTHDAY=-30;BYDAY=MO',
   ])('a rule that never matches (%s) is refused naming MAX_RULE_STEPS', (rule) => {
     expect(() => checkTimes(times(Date.UTC(2027, 0, 4, 1), rule), null)).toThrowError(
-      expect.objectContaining({ code: 'SCHEDULE_INVALID', message: expect.stringContaining(`no date within ${MAX_RULE_STEPS} steps (limit MAX_RULE_STEPS)`) as unknown }) as Error,
+      expect.objectContaining({
+        code: 'SCHEDULE_INVALID',
+        message: expect.stringContaining(`no date within ${MAX_RULE_STEPS} steps (limit MAX_RULE_STEPS)`) as unknown,
+      }) as Error,
     );
   });
 
   it('a rule that matches rarely but surely (29 February on a Monday) is taken', () => {
     const rec = checkTimes(times(Date.UTC(2027, 0, 4, 1), 'FREQ=DAILY;BYMONTH=2;BYMONTHDAY=29;BYDAY=MO'), null);
     expect(new Date(rec.times.startUtc).toISOString()).toBe('2044-02-29T01:00:00.000Z');
-    expect(rec.next(rec.times.startUtc + DAY, 1).map((o) => new Date(o.start).toISOString())).toEqual(['2072-02-29T01:00:00.000Z']);
+    expect(rec.next(rec.times.startUtc + DAY, 1).map((o) => new Date(o.start).toISOString())).toEqual([
+      '2072-02-29T01:00:00.000Z',
+    ]);
   });
 
   it('a COUNT series too long to walk is refused when booked, not later when listed', () => {
-    expect(() => checkTimes(times(Date.UTC(2027, 0, 4, 1), 'FREQ=DAILY;BYMONTHDAY=1;COUNT=5000'), null)).toThrowError(/more than 100000 steps \(limit MAX_WALK_STEPS\)/);
-    expect(checkTimes(times(Date.UTC(2027, 0, 4, 1), 'FREQ=WEEKLY;COUNT=1000'), null).countBefore(Date.UTC(2100, 0, 1))).toBe(1000);
+    expect(() => checkTimes(times(Date.UTC(2027, 0, 4, 1), 'FREQ=DAILY;BYMONTHDAY=1;COUNT=5000'), null)).toThrowError(
+      /more than 100000 steps \(limit MAX_WALK_STEPS\)/,
+    );
+    expect(
+      checkTimes(times(Date.UTC(2027, 0, 4, 1), 'FREQ=WEEKLY;COUNT=1000'), null).countBefore(Date.UTC(2100, 0, 1)),
+    ).toBe(1000);
   });
 
   it(`a start outside ${MIN_START_YEAR}..${MAX_START_YEAR} is refused, with the years allowed`, () => {
     for (const year of [100, 1969, 2101]) {
       expect(() => new Recurrence(times(Date.UTC(year, 0, 4, 1), 'FREQ=DAILY'))).toThrowError(
-        expect.objectContaining({ code: 'SCHEDULE_INVALID', message: `a meeting must start between the years 1970 and 2100, not in ${year}` }) as Error,
+        expect.objectContaining({
+          code: 'SCHEDULE_INVALID',
+          message: `a meeting must start between the years 1970 and 2100, not in ${year}`,
+        }) as Error,
       );
     }
     expect(() => new Recurrence(times(Date.UTC(1970, 0, 1, 1), 'FREQ=DAILY'))).not.toThrow();

@@ -8,7 +8,20 @@ import { silentLogger } from '../../daemon/util/logger.js';
 import { ManualClock } from '../helpers/manualClock.js';
 
 function req(method: string, extra: string[] = [], from = 'sip:x@h'): SipMessage {
-  return parseMessage([`${method} sip:bridge@127.0.0.1 SIP/2.0`, 'Via: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bK1', `From: <${from}>;tag=1`, 'To: <sip:bridge@127.0.0.1>', 'Call-ID: c', `CSeq: 1 ${method}`, ...extra, 'Content-Length: 0', '', ''].join('\r\n'))!;
+  return parseMessage(
+    [
+      `${method} sip:bridge@127.0.0.1 SIP/2.0`,
+      'Via: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bK1',
+      `From: <${from}>;tag=1`,
+      'To: <sip:bridge@127.0.0.1>',
+      'Call-ID: c',
+      `CSeq: 1 ${method}`,
+      ...extra,
+      'Content-Length: 0',
+      '',
+      '',
+    ].join('\r\n'),
+  )!;
 }
 const src = (address: string, port = 5060): SipSource => ({ address, port, transport: 'udp' });
 
@@ -37,10 +50,19 @@ describe('SIP access control', () => {
     const ac = new AccessControl({ log: silentLogger() });
     await ac.update([
       { id: 'a', uri: 'sip:town-a@127.0.0.1:6001' },
-      { id: 'b', uri: 'sip:town-b@127.0.0.1:6002', challengeDialIn: true, credentials: { username: 'b', password: 'pw' } },
+      {
+        id: 'b',
+        uri: 'sip:town-b@127.0.0.1:6002',
+        challengeDialIn: true,
+        credentials: { username: 'b', password: 'pw' },
+      },
       { id: 'c', uri: 'sip:town-c@127.0.0.1:6003' },
     ]);
-    expect(ac.decide(src('127.0.0.1', 6002), req('INVITE'))).toEqual({ action: 'allow', endpointId: 'b', challenge: { username: 'b', password: 'pw' } });
+    expect(ac.decide(src('127.0.0.1', 6002), req('INVITE'))).toEqual({
+      action: 'allow',
+      endpointId: 'b',
+      challenge: { username: 'b', password: 'pw' },
+    });
     // OPTIONS are never challenged
     expect(ac.decide(src('127.0.0.1', 6002), req('OPTIONS'))).toEqual({ action: 'allow', endpointId: 'b' });
     expect(ac.identify(src('127.0.0.1', 40000), req('INVITE', [], 'sip:town-c@127.0.0.1'))).toBe('c');
@@ -73,16 +95,41 @@ describe('session timers (RFC 4028)', () => {
   it('as UAS: too small an interval is 422, the requester refreshes when it supports timers, else we do', () => {
     expect(uasSessionTimer(req('INVITE', ['Session-Expires: 30']), cfg)).toEqual({ reject: true, minSE: 90 });
     expect(uasSessionTimer(req('INVITE', ['Session-Expires: 600;refresher=uac', 'Supported: timer']), cfg)).toEqual({
-      reject: false, headers: { 'session-expires': '600;refresher=uac', require: 'timer' }, state: { interval: 600, refresher: 'remote' },
+      reject: false,
+      headers: { 'session-expires': '600;refresher=uac', require: 'timer' },
+      state: { interval: 600, refresher: 'remote' },
     });
-    expect(uasSessionTimer(req('INVITE', ['Supported: 100rel, timer']), cfg)).toMatchObject({ state: { interval: 1800, refresher: 'remote' } });
-    expect(uasSessionTimer(req('INVITE'), cfg)).toEqual({ reject: false, headers: { 'session-expires': '1800;refresher=uas' }, state: { interval: 1800, refresher: 'local' } });
+    expect(uasSessionTimer(req('INVITE', ['Supported: 100rel, timer']), cfg)).toMatchObject({
+      state: { interval: 1800, refresher: 'remote' },
+    });
+    expect(uasSessionTimer(req('INVITE'), cfg)).toEqual({
+      reject: false,
+      headers: { 'session-expires': '1800;refresher=uas' },
+      state: { interval: 1800, refresher: 'local' },
+    });
     expect(uasSessionTimer(req('INVITE', ['Session-Expires: 600']), false)).toEqual({ reject: false, headers: {} });
   });
 
   it('as UAC: the 2xx says who refreshes; no Session-Expires means no timer', () => {
-    const ok = (h: string[]): SipMessage => parseMessage(['SIP/2.0 200 OK', 'Via: SIP/2.0/UDP h;branch=z9hG4bK1', 'From: <sip:a@h>;tag=1', 'To: <sip:b@h>;tag=2', 'Call-ID: c', 'CSeq: 1 INVITE', ...h, 'Content-Length: 0', '', ''].join('\r\n'))!;
-    expect(uacSessionTimerResult(ok(['Session-Expires: 120;refresher=uac']), cfg)).toEqual({ interval: 120, refresher: 'local' });
+    const ok = (h: string[]): SipMessage =>
+      parseMessage(
+        [
+          'SIP/2.0 200 OK',
+          'Via: SIP/2.0/UDP h;branch=z9hG4bK1',
+          'From: <sip:a@h>;tag=1',
+          'To: <sip:b@h>;tag=2',
+          'Call-ID: c',
+          'CSeq: 1 INVITE',
+          ...h,
+          'Content-Length: 0',
+          '',
+          '',
+        ].join('\r\n'),
+      )!;
+    expect(uacSessionTimerResult(ok(['Session-Expires: 120;refresher=uac']), cfg)).toEqual({
+      interval: 120,
+      refresher: 'local',
+    });
     expect(uacSessionTimerResult(ok(['x: 120;refresher=uas']), cfg)).toEqual({ interval: 120, refresher: 'remote' });
     expect(uacSessionTimerResult(ok([]), cfg)).toBeUndefined();
   });
@@ -90,7 +137,11 @@ describe('session timers (RFC 4028)', () => {
   it('the refresher refreshes at half the interval; the other side gives up shortly before the end', async () => {
     const clock = new ManualClock(0);
     const seen: string[] = [];
-    const t = new SessionTimer({ clock, refresh: () => seen.push(`refresh@${clock.now()}`), expire: () => seen.push(`expire@${clock.now()}`) });
+    const t = new SessionTimer({
+      clock,
+      refresh: () => seen.push(`refresh@${clock.now()}`),
+      expire: () => seen.push(`expire@${clock.now()}`),
+    });
     t.arm({ interval: 120, refresher: 'local' });
     await clock.advance(200_000);
     t.arm({ interval: 90, refresher: 'remote' });

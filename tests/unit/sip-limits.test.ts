@@ -10,14 +10,27 @@ import { ManualClock } from '../helpers/manualClock.js';
 const CFG = { expires: 1800, minSE: 90 };
 
 function msg(start: string, extra: string[]): SipMessage {
-  return parseMessage([start, 'Via: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bK1', 'From: <sip:a@h>;tag=1', 'To: <sip:b@h>;tag=2', 'Call-ID: c', 'CSeq: 1 INVITE', ...extra, 'Content-Length: 0', '', ''].join('\r\n'))!;
+  return parseMessage(
+    [
+      start,
+      'Via: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bK1',
+      'From: <sip:a@h>;tag=1',
+      'To: <sip:b@h>;tag=2',
+      'Call-ID: c',
+      'CSeq: 1 INVITE',
+      ...extra,
+      'Content-Length: 0',
+      '',
+      '',
+    ].join('\r\n'),
+  )!;
 }
 const request = (extra: string[]): SipMessage => msg('INVITE sip:b@h SIP/2.0', extra);
 const answer = (extra: string[], status = 200): SipMessage => msg(`SIP/2.0 ${status} X`, extra);
 
 describe('timer bounds', () => {
   it('timerDelay keeps every delay within what setTimeout honours; NaN means never, not now', () => {
-    expect(timerDelay(4294968 * 1000 / 2)).toBe(MAX_TIMER_MS);
+    expect(timerDelay((4294968 * 1000) / 2)).toBe(MAX_TIMER_MS);
     expect(timerDelay(Infinity)).toBe(MAX_TIMER_MS);
     expect(timerDelay(Number.NaN)).toBe(MAX_TIMER_MS);
     expect(timerDelay(-5)).toBe(0);
@@ -37,7 +50,8 @@ describe('timer bounds', () => {
     expect(peerSeconds('99999999999999999999999', REGISTER_EXPIRES)).toBe(86_400);
     expect(peerSeconds('10', SESSION_EXPIRES)).toBe(90);
     expect(peerSeconds(' 1800 ', SESSION_EXPIRES)).toBe(1800);
-    for (const bad of ['', '-1', '1e9', '0x10', '12.5', 'abc', undefined, null, -3, 1.5]) expect(peerSeconds(bad, SESSION_EXPIRES)).toBeUndefined();
+    for (const bad of ['', '-1', '1e9', '0x10', '12.5', 'abc', undefined, null, -3, 1.5])
+      expect(peerSeconds(bad, SESSION_EXPIRES)).toBeUndefined();
   });
 });
 
@@ -57,7 +71,11 @@ describe('session timers with overlarge peer values', () => {
 
   it('an INVITE asking Session-Expires: 4294968 gets an answer lowered to 24 h (RFC 4028 9: the UAS may lower it)', () => {
     const d = uasSessionTimer(request(['Supported: timer', 'Session-Expires: 4294968;refresher=uas']), CFG);
-    expect(d).toMatchObject({ reject: false, headers: { 'session-expires': '86400;refresher=uas' }, state: { interval: 86_400, refresher: 'local' } });
+    expect(d).toMatchObject({
+      reject: false,
+      headers: { 'session-expires': '86400;refresher=uas' },
+      state: { interval: 86_400, refresher: 'local' },
+    });
     const big = uasSessionTimer(request(['Supported: timer', 'Min-SE: 99999999999']), CFG);
     expect(big).toMatchObject({ reject: false, state: { interval: 86_400 } });
   });

@@ -16,8 +16,17 @@ const ALL = SDES_SUITES;
 
 function offer(proto: string, cryptoLines: string[]): string {
   return [
-    'v=0', 'o=room 1 1 IN IP4 10.0.0.5', 's=-', 'c=IN IP4 10.0.0.5', 't=0 0',
-    `m=audio 4000 ${proto} 0 101`, 'a=rtpmap:0 PCMU/8000', 'a=rtpmap:101 telephone-event/8000', ...cryptoLines, 'a=sendrecv', '',
+    'v=0',
+    'o=room 1 1 IN IP4 10.0.0.5',
+    's=-',
+    'c=IN IP4 10.0.0.5',
+    't=0 0',
+    `m=audio 4000 ${proto} 0 101`,
+    'a=rtpmap:0 PCMU/8000',
+    'a=rtpmap:101 telephone-event/8000',
+    ...cryptoLines,
+    'a=sendrecv',
+    '',
   ].join('\r\n');
 }
 
@@ -35,10 +44,22 @@ function errorOf(fn: () => unknown): { code: string; message: string } {
 
 describe('a=crypto parsing', () => {
   it('takes lifetime, WSH and the harmless session parameters; the key bytes are decoded', () => {
-    const v = parseCryptoAttr({ id: 1, suite: 'AES_CM_128_HMAC_SHA1_80', config: `inline:${K30}|2^31`, sessionConfig: 'WSH=256' }, ALL);
-    expect(v).toEqual({ ok: { tag: 1, suite: 'AES_CM_128_HMAC_SHA1_80', key: Buffer.alloc(30, 7), lifetime: 2 ** 31, windowSize: 256 } });
-    expect(parseCryptoAttr({ id: 3, suite: 'AEAD_AES_128_GCM', config: `inline:${K28}|1048576` }, ALL)).toMatchObject({ ok: { lifetime: 1048576 } });
-    expect(parseCryptoAttr({ id: 1, suite: 'AES_CM_128_HMAC_SHA1_80', config: `inline:${K30}`, sessionConfig: 'KDR=0' }, ALL)).toHaveProperty('ok');
+    const v = parseCryptoAttr(
+      { id: 1, suite: 'AES_CM_128_HMAC_SHA1_80', config: `inline:${K30}|2^31`, sessionConfig: 'WSH=256' },
+      ALL,
+    );
+    expect(v).toEqual({
+      ok: { tag: 1, suite: 'AES_CM_128_HMAC_SHA1_80', key: Buffer.alloc(30, 7), lifetime: 2 ** 31, windowSize: 256 },
+    });
+    expect(parseCryptoAttr({ id: 3, suite: 'AEAD_AES_128_GCM', config: `inline:${K28}|1048576` }, ALL)).toMatchObject({
+      ok: { lifetime: 1048576 },
+    });
+    expect(
+      parseCryptoAttr(
+        { id: 1, suite: 'AES_CM_128_HMAC_SHA1_80', config: `inline:${K30}`, sessionConfig: 'KDR=0' },
+        ALL,
+      ),
+    ).toHaveProperty('ok');
   });
 
   it.each([
@@ -50,15 +71,23 @@ describe('a=crypto parsing', () => {
     [{ id: 1, suite: 'AES_CM_128_HMAC_SHA1_80', config: 'inline:not*base64' }, /not base64/],
     [{ id: 1, suite: 'AES_CM_128_HMAC_SHA1_80', config: `inline:${K30};inline:${K30b}` }, /more than one key/],
     [{ id: 1, suite: 'AES_CM_128_HMAC_SHA1_80', config: `uri:${K30}` }, /not inline:/],
-    [{ id: 1, suite: 'AES_CM_128_HMAC_SHA1_80', config: `inline:${K30}`, sessionConfig: 'UNENCRYPTED_SRTP' }, /session parameter UNENCRYPTED_SRTP not supported/],
-    [{ id: 1, suite: 'AES_CM_128_HMAC_SHA1_80', config: `inline:${K30}`, sessionConfig: 'KDR=24' }, /KDR=24 not supported/],
+    [
+      { id: 1, suite: 'AES_CM_128_HMAC_SHA1_80', config: `inline:${K30}`, sessionConfig: 'UNENCRYPTED_SRTP' },
+      /session parameter UNENCRYPTED_SRTP not supported/,
+    ],
+    [
+      { id: 1, suite: 'AES_CM_128_HMAC_SHA1_80', config: `inline:${K30}`, sessionConfig: 'KDR=24' },
+      /KDR=24 not supported/,
+    ],
   ])('refuses %j with its reason', (attr, why) => {
     const v = parseCryptoAttr(attr, ALL);
     expect('refused' in v && v.refused).toMatch(why);
   });
 
   it('GCM is refused when the media layer cannot run it', () => {
-    expect(chooseCrypto([{ id: 1, suite: 'AEAD_AES_128_GCM', config: `inline:${K28}` }], ['AES_CM_128_HMAC_SHA1_80'])).toEqual({ refused: 'tag 1 AEAD_AES_128_GCM: suite not supported' });
+    expect(
+      chooseCrypto([{ id: 1, suite: 'AEAD_AES_128_GCM', config: `inline:${K28}` }], ['AES_CM_128_HMAC_SHA1_80']),
+    ).toEqual({ refused: 'tag 1 AEAD_AES_128_GCM: suite not supported' });
   });
 });
 
@@ -70,7 +99,11 @@ describe('SDES negotiation', () => {
       `a=crypto:3 AES_CM_128_HMAC_SHA1_80 inline:${K30b}`,
     ]);
     const neg = negotiate(o, caps('optional'));
-    expect(neg.audio?.remoteCrypto).toMatchObject({ tag: 2, suite: 'AES_CM_128_HMAC_SHA1_32', key: Buffer.alloc(30, 7) });
+    expect(neg.audio?.remoteCrypto).toMatchObject({
+      tag: 2,
+      suite: 'AES_CM_128_HMAC_SHA1_32',
+      key: Buffer.alloc(30, 7),
+    });
     const ans = buildAnswer(neg, { address: '127.0.0.1', audio: { port: 1000 } });
     const m = sdpTransform.parse(ans.sdp).media[0]!;
     expect(m.protocol).toBe('RTP/SAVP');
@@ -81,12 +114,17 @@ describe('SDES negotiation', () => {
   });
 
   it('never answers RTP/SAVP without a=crypto: SAVP with no usable key, or with SRTP off, is refused naming why', () => {
-    expect(errorOf(() => negotiate(offer('RTP/SAVP', []), caps('optional'))).message).toMatch(/RTP\/SAVP without an a=crypto we can use \(no a=crypto line\)/);
+    expect(errorOf(() => negotiate(offer('RTP/SAVP', []), caps('optional'))).message).toMatch(
+      /RTP\/SAVP without an a=crypto we can use \(no a=crypto line\)/,
+    );
     const mki = offer('RTP/SAVP', [`a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:${K30}|2^31|1:1`]);
     const e = errorOf(() => negotiate(mki, caps('required')));
     expect(e.code).toBe('SDP_NO_COMMON_CODEC');
     expect(e.message).toMatch(/MKI 1:1 not supported/);
-    expect(errorOf(() => negotiate(offer('RTP/SAVP', [`a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:${K30}`]), caps('off'))).message).toMatch(/SRTP is off/);
+    expect(
+      errorOf(() => negotiate(offer('RTP/SAVP', [`a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:${K30}`]), caps('off')))
+        .message,
+    ).toMatch(/SRTP is off/);
   });
 
   it('best effort: keys on RTP/AVP are taken unless SRTP is off; required refuses plain RTP', () => {
@@ -98,7 +136,9 @@ describe('SDES negotiation', () => {
     expect(buildAnswer(off, { address: '127.0.0.1', audio: { port: 1 } }).sdp).not.toContain('a=crypto');
     const plain = offer('RTP/AVP', []);
     expect(negotiate(plain, caps('optional')).audio?.remoteCrypto).toBeUndefined();
-    expect(errorOf(() => negotiate(plain, caps('required'))).message).toMatch(/SRTP is required but the audio line is plain RTP\/AVP/);
+    expect(errorOf(() => negotiate(plain, caps('required'))).message).toMatch(
+      /SRTP is required but the audio line is plain RTP\/AVP/,
+    );
     // keys we cannot use on AVP: plain for optional (with the reason kept), refused for required
     const bad = offer('RTP/AVP', [`a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:${K30}|2^20|1:4`]);
     expect(negotiate(bad, caps('optional')).audio?.cryptoRefused).toMatch(/MKI/);
@@ -113,9 +153,15 @@ describe('LegSdes: our keys across offers, answers and re-INVITEs', () => {
     const a = new LegSdes('optional', ALL);
     const o = sdpTransform.parse(buildOffer({ ...local, audio: { ...local.audio, ...a.offer('audio') } })).media[0]!;
     expect(o.protocol).toBe('RTP/AVP');
-    expect(o.crypto?.map((c) => `${c.id} ${c.suite}`)).toEqual(['1 AES_CM_128_HMAC_SHA1_80', '2 AES_CM_128_HMAC_SHA1_32', '3 AEAD_AES_128_GCM']);
+    expect(o.crypto?.map((c) => `${c.id} ${c.suite}`)).toEqual([
+      '1 AES_CM_128_HMAC_SHA1_80',
+      '2 AES_CM_128_HMAC_SHA1_32',
+      '3 AEAD_AES_128_GCM',
+    ]);
     expect(new Set(o.crypto!.map((c) => c.config)).size).toBe(3);
-    const r = sdpTransform.parse(buildOffer({ ...local, audio: { ...local.audio, ...new LegSdes('required', ALL).offer('audio') } })).media[0]!;
+    const r = sdpTransform.parse(
+      buildOffer({ ...local, audio: { ...local.audio, ...new LegSdes('required', ALL).offer('audio') } }),
+    ).media[0]!;
     expect(r.protocol).toBe('RTP/SAVP');
     expect(r.crypto?.[0]?.config).not.toBe(o.crypto?.[0]?.config);
     expect(new LegSdes('off', ALL).offer('audio')).toEqual({});
@@ -129,8 +175,17 @@ describe('LegSdes: our keys across offers, answers and re-INVITEs', () => {
     const keys = sdes.keysFor('audio')!;
     expect(keys.suite).toBe('AES_CM_128_HMAC_SHA1_32');
     expect(ours[1]!.suite).toBe('AES_CM_128_HMAC_SHA1_32');
-    expect(errorOf(() => sdes.takeAnswer(negotiate(offer('RTP/SAVP', [`a=crypto:7 AES_CM_128_HMAC_SHA1_80 inline:${K30}`]), caps('optional')))).message).toMatch(/tag 7 .* was not in our offer/);
-    const unusable = negotiate(offer('RTP/AVP', [`a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:${K30}|1:4`]), caps('optional'));
+    expect(
+      errorOf(() =>
+        sdes.takeAnswer(
+          negotiate(offer('RTP/SAVP', [`a=crypto:7 AES_CM_128_HMAC_SHA1_80 inline:${K30}`]), caps('optional')),
+        ),
+      ).message,
+    ).toMatch(/tag 7 .* was not in our offer/);
+    const unusable = negotiate(
+      offer('RTP/AVP', [`a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:${K30}|1:4`]),
+      caps('optional'),
+    );
     expect(errorOf(() => sdes.takeAnswer(unusable)).message).toMatch(/answer has a=crypto we cannot use/);
     sdes.takeAnswer(negotiate(offer('RTP/AVP', []), caps('optional')));
     expect(sdes.keysFor('audio')).toBeUndefined();
@@ -138,12 +193,18 @@ describe('LegSdes: our keys across offers, answers and re-INVITEs', () => {
 
   it('a re-INVITE with the same room key keeps our key; a new room key gets a new one of ours (re-key)', () => {
     const sdes = new LegSdes('optional', ALL);
-    const first = sdes.answer(negotiate(offer('RTP/SAVP', [`a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:${K30}`]), caps('optional'))).audio!;
-    const again = sdes.answer(negotiate(offer('RTP/SAVP', [`a=crypto:4 AES_CM_128_HMAC_SHA1_80 inline:${K30}`]), caps('optional'))).audio!;
+    const first = sdes.answer(
+      negotiate(offer('RTP/SAVP', [`a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:${K30}`]), caps('optional')),
+    ).audio!;
+    const again = sdes.answer(
+      negotiate(offer('RTP/SAVP', [`a=crypto:4 AES_CM_128_HMAC_SHA1_80 inline:${K30}`]), caps('optional')),
+    ).audio!;
     expect(again.key.equals(first.key)).toBe(true);
     expect(again.tag).toBe(4);
     const k1 = sdes.keysFor('audio')!;
-    const rekeyed = sdes.answer(negotiate(offer('RTP/SAVP', [`a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:${K30b}`]), caps('optional'))).audio!;
+    const rekeyed = sdes.answer(
+      negotiate(offer('RTP/SAVP', [`a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:${K30b}`]), caps('optional')),
+    ).audio!;
     expect(rekeyed.key.equals(first.key)).toBe(false);
     expect(sdes.keysFor('audio')!.sameAs(k1)).toBe(false);
     // and our next offer (a re-INVITE from us) carries the key in use, not a third one
@@ -152,7 +213,9 @@ describe('LegSdes: our keys across offers, answers and re-INVITEs', () => {
 
   it('keys never show when the negotiated media is logged (JSON or inspect)', () => {
     const sdes = new LegSdes('optional', ALL);
-    const ours = sdes.answer(negotiate(offer('RTP/SAVP', [`a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:${K30}`]), caps('optional'))).audio!;
+    const ours = sdes.answer(
+      negotiate(offer('RTP/SAVP', [`a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:${K30}`]), caps('optional')),
+    ).audio!;
     const keys = sdes.keysFor('audio')!;
     for (const text of [JSON.stringify({ srtp: keys }), inspect({ srtp: keys }, { depth: 5 })]) {
       expect(text).toContain('AES_CM_128_HMAC_SHA1_80');

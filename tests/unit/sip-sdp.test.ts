@@ -50,34 +50,65 @@ describe('SDP offers', () => {
     expect(a.port).toBe(40000);
     expect(a.protocol).toBe('RTP/AVP');
     expect(String(a.payloads)).toBe('8 0 9 111 101');
-    expect(a.rtp.map((r) => `${r.codec}/${r.rate}${r.encoding ? `/${r.encoding}` : ''}`)).toEqual(['PCMA/8000', 'PCMU/8000', 'G722/8000', 'opus/48000/2', 'telephone-event/8000']);
+    expect(a.rtp.map((r) => `${r.codec}/${r.rate}${r.encoding ? `/${r.encoding}` : ''}`)).toEqual([
+      'PCMA/8000',
+      'PCMU/8000',
+      'G722/8000',
+      'opus/48000/2',
+      'telephone-event/8000',
+    ]);
     expect(a.fmtp.find((f) => f.payload === 101)?.config).toBe('0-16');
     expect(a.direction).toBe('sendrecv');
     expect(s.connection?.ip).toBe('127.0.0.1');
   });
 
   it('a video offer carries H264 packetization-mode and profile-level-id, VP8, and nack/pli/fir feedback', () => {
-    const sdp = buildOffer({ address: '127.0.0.1', video: { port: 40002, codecs: ['H264', 'VP8'], h264: { profileLevelId: '42e01f', packetizationMode: 1 }, direction: 'sendonly' } });
+    const sdp = buildOffer({
+      address: '127.0.0.1',
+      video: {
+        port: 40002,
+        codecs: ['H264', 'VP8'],
+        h264: { profileLevelId: '42e01f', packetizationMode: 1 },
+        direction: 'sendonly',
+      },
+    });
     const v = sdpTransform.parse(sdp).media[0]!;
     expect(v.rtp.map((r) => r.codec)).toEqual(['H264', 'VP8']);
     expect(v.fmtp.find((f) => f.payload === 96)?.config).toBe('packetization-mode=1;profile-level-id=42e01f');
-    expect(v.rtcpFb?.filter((f) => f.payload === 96).map((f) => `${f.type} ${f.subtype ?? ''}`.trim())).toEqual(['nack', 'nack pli', 'ccm fir']);
+    expect(v.rtcpFb?.filter((f) => f.payload === 96).map((f) => `${f.type} ${f.subtype ?? ''}`.trim())).toEqual([
+      'nack',
+      'nack pli',
+      'ccm fir',
+    ]);
     expect(v.direction).toBe('sendonly');
   });
 
   it('an offer with SDES keys is RTP/SAVP with a=crypto lines; rtcp-mux and a separate RTCP port are announced', () => {
     const c = newSdesKey(1, 'AES_CM_128_HMAC_SHA1_80');
     expect(c.key).toHaveLength(30);
-    const sdp = buildOffer({ address: '127.0.0.1', audio: { port: 40000, rtcpPort: 40005, codecs: ['PCMU'], crypto: [c] }, video: { port: 40010, rtcpMux: true, codecs: ['VP8'] } });
+    const sdp = buildOffer({
+      address: '127.0.0.1',
+      audio: { port: 40000, rtcpPort: 40005, codecs: ['PCMU'], crypto: [c] },
+      video: { port: 40010, rtcpMux: true, codecs: ['VP8'] },
+    });
     const [a, v] = sdpTransform.parse(sdp).media;
     expect(a!.protocol).toBe('RTP/SAVP');
-    expect(a!.crypto?.[0]).toEqual({ id: 1, suite: 'AES_CM_128_HMAC_SHA1_80', config: `inline:${c.key.toString('base64')}` });
+    expect(a!.crypto?.[0]).toEqual({
+      id: 1,
+      suite: 'AES_CM_128_HMAC_SHA1_80',
+      config: `inline:${c.key.toString('base64')}`,
+    });
     expect(a!.rtcp?.port).toBe(40005);
     expect(v!.rtcpMux).toBe('rtcp-mux');
   });
 
   it('the o= version can be raised and read back; telephone-event is found in the audio section', () => {
-    const sdp = buildOffer({ address: '127.0.0.1', sessionId: '42', version: 3, audio: { port: 1000, codecs: ['PCMU'] } });
+    const sdp = buildOffer({
+      address: '127.0.0.1',
+      sessionId: '42',
+      version: 3,
+      audio: { port: 1000, codecs: ['PCMU'] },
+    });
     expect(originOf(sdp)).toEqual({ sessionId: '42', version: 3 });
     expect(originOf(setOriginVersion(sdp, 4))).toEqual({ sessionId: '42', version: 4 });
     expect(telephoneEventOf(ROOM_OFFER)).toEqual({ payloadType: 100, clockRate: 8000 });
@@ -90,7 +121,11 @@ describe('SDP negotiation', () => {
     expect(neg.audio?.codec).toMatchObject({ name: 'PCMA', payloadType: 8, clockRate: 8000 });
     expect(neg.audio?.telephoneEvent).toEqual({ payloadType: 100, clockRate: 8000 });
     expect(neg.audio?.remote).toEqual({ address: '10.1.2.3', port: 49170, rtcpPort: 49171, rtcpMux: false });
-    expect(neg.video?.codec).toMatchObject({ name: 'H264', payloadType: 110, fmtp: 'profile-level-id=428016;packetization-mode=1;max-mbps=108000' });
+    expect(neg.video?.codec).toMatchObject({
+      name: 'H264',
+      payloadType: 110,
+      fmtp: 'profile-level-id=428016;packetization-mode=1;max-mbps=108000',
+    });
     expect(neg.video?.codec.rtcpFeedback).toEqual([{ type: 'nack', subtype: 'pli' }]);
     expect(neg.video?.remote.rtcpPort).toBe(49175);
     expect(neg.rejected).toEqual([]);
@@ -123,12 +158,25 @@ describe('SDP negotiation', () => {
   });
 
   it('our own offer negotiates against our own answerer (opus keeps its fmtp and 48 kHz clock)', () => {
-    const offer = buildOffer({ address: '127.0.0.1', audio: { port: 5000, codecs: ['opus', 'PCMU'] }, video: { port: 5002, codecs: ['VP8'] } });
+    const offer = buildOffer({
+      address: '127.0.0.1',
+      audio: { port: 5000, codecs: ['opus', 'PCMU'] },
+      video: { port: 5002, codecs: ['VP8'] },
+    });
     const neg = negotiate(offer, { audio: { codecs: ['opus'] }, video: { codecs: ['VP8', 'H264'] } });
-    expect(neg.audio?.codec).toMatchObject({ name: 'opus', payloadType: 111, clockRate: 48000, channels: 2, fmtp: 'minptime=10;useinbandfec=1' });
+    expect(neg.audio?.codec).toMatchObject({
+      name: 'opus',
+      payloadType: 111,
+      clockRate: 48000,
+      channels: 2,
+      fmtp: 'minptime=10;useinbandfec=1',
+    });
     expect(neg.video?.codec).toMatchObject({ name: 'VP8', payloadType: 97 });
     // our answer, read back as the remote answer by the offerer
-    const back = negotiate(buildAnswer(neg, { address: '127.0.0.1', audio: { port: 6000 }, video: { port: 6002 } }).sdp, { audio: { codecs: ['opus', 'PCMU'] }, video: { codecs: ['VP8'] } });
+    const back = negotiate(
+      buildAnswer(neg, { address: '127.0.0.1', audio: { port: 6000 }, video: { port: 6002 } }).sdp,
+      { audio: { codecs: ['opus', 'PCMU'] }, video: { codecs: ['VP8'] } },
+    );
     expect(back.audio?.remote.port).toBe(6000);
     expect(back.video?.codec.payloadType).toBe(97);
   });

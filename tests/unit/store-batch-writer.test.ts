@@ -16,7 +16,11 @@ function setup(write: (rows: number[]) => void = () => undefined) {
       write(rows);
       rounds.push(rows);
     },
-    clock, log, what: 'test rows', flushMs: 1000, maxBatch: 3,
+    clock,
+    log,
+    what: 'test rows',
+    flushMs: 1000,
+    maxBatch: 3,
   });
   return { clock, rounds, logged, w };
 }

@@ -9,12 +9,18 @@ import { Store } from '../../daemon/store/Store.js';
 const dir = mkdtempSync(join(tmpdir(), 'vc-store-kill-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-interface Confirmed { audit: number[]; cdr: number[]; healthRounds: number[] }
+interface Confirmed {
+  audit: number[];
+  cdr: number[];
+  healthRounds: number[];
+}
 
 /** Start the writer, let it confirm `rows` audit rows, SIGKILL it, return what it confirmed. */
 function runAndKill(file: string, rows: number): Promise<Confirmed> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'tests/helpers/store-writer.ts', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'tests/helpers/store-writer.ts', file], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const got: Confirmed = { audit: [], cdr: [], healthRounds: [] };
     let buf = '';
     let stderr = '';
@@ -73,7 +79,10 @@ describe('store durability', () => {
       // a multi-row transaction is all or nothing, even when the kill lands inside one
       const db = new Database(file, { readonly: true });
       try {
-        const counts = db.prepare('SELECT at, count(*) AS n FROM health_samples GROUP BY at').all() as { at: number; n: number }[];
+        const counts = db.prepare('SELECT at, count(*) AS n FROM health_samples GROUP BY at').all() as {
+          at: number;
+          n: number;
+        }[];
         expect(counts.filter((c) => c.n % 8 !== 0)).toEqual([]);
         const present = new Set(counts.map((c) => c.at));
         // rounds restart n from 0 in each child, so only check presence, not uniqueness

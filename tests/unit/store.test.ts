@@ -15,9 +15,15 @@ const freshFile = (): string => join(root, `t${++n}`, 'sub', 'vcbridge.db');
 /** A clock the test moves by hand. */
 class FakeClock implements Clock {
   t = Date.UTC(2025, 0, 6, 1, 0, 0);
-  now(): number { return this.t; }
-  setTimeout(): never { throw new Error('not used'); }
-  clearTimeout(): void { /* not used */ }
+  now(): number {
+    return this.t;
+  }
+  setTimeout(): never {
+    throw new Error('not used');
+  }
+  clearTimeout(): void {
+    /* not used */
+  }
 }
 
 describe('Store: opening and migrations', () => {
@@ -39,7 +45,13 @@ describe('Store: opening and migrations', () => {
   it('keeps data across close and reopen, and reopening does not migrate again', () => {
     const file = freshFile();
     const a = Store.open(file);
-    const id = a.audit.append({ actor: 'demo', role: 'operator', method: 'conference.start', params: { title: '周例会' }, result: 'ok' });
+    const id = a.audit.append({
+      actor: 'demo',
+      role: 'operator',
+      method: 'conference.start',
+      params: { title: '周例会' },
+      result: 'ok',
+    });
     a.kv.set('lastCleanShutdown', { at: 123 });
     a.close();
     a.close(); // twice is harmless
@@ -59,24 +71,39 @@ describe('Store: opening and migrations', () => {
     const db = new Database(file);
     db.pragma(`user_version = ${LATEST_VERSION + 5}`);
     db.close();
-    expect(() => Store.open(file)).toThrowError(expect.objectContaining({
-      code: 'STORE_FAILED',
-      message: expect.stringMatching(new RegExp(`${file}.*schema version ${LATEST_VERSION + 5}.*\\(${LATEST_VERSION}\\)`)) as unknown,
-    }) as Error);
+    expect(() => Store.open(file)).toThrowError(
+      expect.objectContaining({
+        code: 'STORE_FAILED',
+        message: expect.stringMatching(
+          new RegExp(`${file}.*schema version ${LATEST_VERSION + 5}.*\\(${LATEST_VERSION}\\)`),
+        ) as unknown,
+      }) as Error,
+    );
   });
 
   it('applies only pending migrations, each with its user_version, and a failing one leaves nothing behind', () => {
     const file = freshFile();
     Store.open(file).close();
-    const extra = [...MIGRATIONS,
-      { version: LATEST_VERSION + 1, name: 'add notes', up: (db: Database.Database) => db.exec('CREATE TABLE notes (t TEXT) STRICT') },
-      { version: LATEST_VERSION + 2, name: 'broken', up: (db: Database.Database) => db.exec('CREATE TABLE half (x); CREATE TABLE oops (') },
+    const extra = [
+      ...MIGRATIONS,
+      {
+        version: LATEST_VERSION + 1,
+        name: 'add notes',
+        up: (db: Database.Database) => db.exec('CREATE TABLE notes (t TEXT) STRICT'),
+      },
+      {
+        version: LATEST_VERSION + 2,
+        name: 'broken',
+        up: (db: Database.Database) => db.exec('CREATE TABLE half (x); CREATE TABLE oops ('),
+      },
     ];
     expect(() => Store.open(file, { migrations: extra })).toThrowError(/migration .* \(broken\)/);
     const db = new Database(file, { readonly: true });
     try {
       expect(db.pragma('user_version', { simple: true })).toBe(LATEST_VERSION + 1);
-      const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name);
+      const tables = (
+        db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]
+      ).map((r) => r.name);
       expect(tables).toContain('notes');
       expect(tables).not.toContain('half');
     } finally {
@@ -87,7 +114,9 @@ describe('Store: opening and migrations', () => {
   it('a file that is not a database is STORE_FAILED naming it', () => {
     const file = join(root, 'garbage.db');
     writeFileSync(file, 'this is not sqlite '.repeat(100));
-    expect(() => Store.open(file)).toThrowError(expect.objectContaining({ code: 'STORE_FAILED', message: expect.stringContaining(file) as unknown }) as Error);
+    expect(() => Store.open(file)).toThrowError(
+      expect.objectContaining({ code: 'STORE_FAILED', message: expect.stringContaining(file) as unknown }) as Error,
+    );
   });
 });
 
@@ -102,7 +131,14 @@ describe('Store: repositories', () => {
 
   it('audit: appends, lists the newest N oldest-first, filters by since, redacts secrets', () => {
     for (let i = 0; i < 5; i++) {
-      store.audit.append({ actor: 'demo', role: 'operator', method: `m${i}`, params: { i, token: 'plain-token', nested: { password: 'pw' } }, result: i === 3 ? 'error' : 'ok', errorCode: i === 3 ? 'FORBIDDEN' : undefined });
+      store.audit.append({
+        actor: 'demo',
+        role: 'operator',
+        method: `m${i}`,
+        params: { i, token: 'plain-token', nested: { password: 'pw' } },
+        result: i === 3 ? 'error' : 'ok',
+        errorCode: i === 3 ? 'FORBIDDEN' : undefined,
+      });
       clock.t += 60_000;
     }
     const last2 = store.audit.list({ limit: 2 });
@@ -111,11 +147,15 @@ describe('Store: repositories', () => {
     expect(last2[1]).not.toHaveProperty('errorCode');
     expect(last2[1]?.params).toEqual({ i: 4, token: '[redacted]', nested: { password: '[redacted]' } });
     expect(store.audit.list({ since: '2025-01-06T01:02:00Z' }).map((e) => e.method)).toEqual(['m2', 'm3', 'm4']);
-    expect(() => store.audit.list({ since: 'yesterday' })).toThrowError(expect.objectContaining({ code: 'PARAMS_INVALID' }) as Error);
+    expect(() => store.audit.list({ since: 'yesterday' })).toThrowError(
+      expect.objectContaining({ code: 'PARAMS_INVALID' }) as Error,
+    );
   });
 
   it('audit: the log has no update or delete, and the database itself refuses both', () => {
-    expect(Object.getOwnPropertyNames(Object.getPrototypeOf(store.audit))).toEqual(expect.not.arrayContaining(['update', 'delete', 'remove']));
+    expect(Object.getOwnPropertyNames(Object.getPrototypeOf(store.audit))).toEqual(
+      expect.not.arrayContaining(['update', 'delete', 'remove']),
+    );
     store.audit.append({ actor: 'a', role: 'viewer', method: 'x', params: null, result: 'ok' });
     store.close();
     const db = new Database(store.file);
@@ -132,15 +172,27 @@ describe('Store: repositories', () => {
     const h = store.health;
     const t0 = 1_000_000;
     h.recordTransition({ endpointId: 'mihe', from: 'unknown', to: 'reachable', at: t0, rttMs: 12 });
-    h.recordTransition({ endpointId: 'mihe', from: 'reachable', to: 'unreachable', at: t0 + 60_000, reason: 'no answer to OPTIONS' });
+    h.recordTransition({
+      endpointId: 'mihe',
+      from: 'reachable',
+      to: 'unreachable',
+      at: t0 + 60_000,
+      reason: 'no answer to OPTIONS',
+    });
     h.recordTransition({ endpointId: 'mihe', from: 'unreachable', to: 'degraded', at: t0 + 90_000, rttMs: 450 });
     h.recordTransition({ endpointId: 'xiaoguan', from: 'unknown', to: 'reachable', at: t0 + 5 });
     expect(h.lastTransitions('mihe', 2).map((t) => t.to)).toEqual(['degraded', 'unreachable']);
-    expect(h.lastTransitions('mihe', 5)[1]).toMatchObject({ reason: 'no answer to OPTIONS', rttMs: null, from: 'reachable' });
-    expect(h.latestStates()).toEqual(new Map([
-      ['mihe', { state: 'degraded', since: t0 + 90_000 }],
-      ['xiaoguan', { state: 'reachable', since: t0 + 5 }],
-    ]));
+    expect(h.lastTransitions('mihe', 5)[1]).toMatchObject({
+      reason: 'no answer to OPTIONS',
+      rttMs: null,
+      from: 'reachable',
+    });
+    expect(h.latestStates()).toEqual(
+      new Map([
+        ['mihe', { state: 'degraded', since: t0 + 90_000 }],
+        ['xiaoguan', { state: 'reachable', since: t0 + 5 }],
+      ]),
+    );
     // [t0, t0+120s): up 60 s, down 30 s, degraded (counts as up) 30 s
     expect(h.uptime('mihe', t0, t0 + 120_000)).toBeCloseTo(0.75, 10);
     // a window starting before anything is known: the unknown part is left out
@@ -169,26 +221,55 @@ describe('Store: repositories', () => {
   });
 
   it('health: a batch with one bad row stores none of it', () => {
-    expect(() => store.health.recordSamples([
-      { endpointId: 'a', at: 1, rttMs: 1, ok: true },
-      { endpointId: null as unknown as string, at: 2, rttMs: 1, ok: true },
-    ])).toThrowError(expect.objectContaining({ code: 'STORE_FAILED' }) as Error);
+    expect(() =>
+      store.health.recordSamples([
+        { endpointId: 'a', at: 1, rttMs: 1, ok: true },
+        { endpointId: null as unknown as string, at: 2, rttMs: 1, ok: true },
+      ]),
+    ).toThrowError(expect.objectContaining({ code: 'STORE_FAILED' }) as Error);
     expect(store.health.samples('a', 0)).toEqual([]);
   });
 
   it('schedules: create, update (including back to null), cancel, list, remove with cascade', () => {
     const s = store.schedules;
-    const weekly = s.create({ title: '周一例会', startUtc: Date.UTC(2025, 0, 6, 1), durationMs: 3_600_000, rrule: 'FREQ=WEEKLY;BYDAY=MO', tz: 'Asia/Shanghai', endpoints: ['mihe', 'xiaoguan'], upstream: 'zhengzhou', chair: 'mihe', createdBy: 'demo' });
-    const once = s.create({ id: 'flood-drill', title: '防汛演练', startUtc: Date.UTC(2025, 0, 1), durationMs: 1_800_000, tz: 'Asia/Shanghai', endpoints: ['shuili'], createdBy: 'demo', forced: true });
+    const weekly = s.create({
+      title: '周一例会',
+      startUtc: Date.UTC(2025, 0, 6, 1),
+      durationMs: 3_600_000,
+      rrule: 'FREQ=WEEKLY;BYDAY=MO',
+      tz: 'Asia/Shanghai',
+      endpoints: ['mihe', 'xiaoguan'],
+      upstream: 'zhengzhou',
+      chair: 'mihe',
+      createdBy: 'demo',
+    });
+    const once = s.create({
+      id: 'flood-drill',
+      title: '防汛演练',
+      startUtc: Date.UTC(2025, 0, 1),
+      durationMs: 1_800_000,
+      tz: 'Asia/Shanghai',
+      endpoints: ['shuili'],
+      createdBy: 'demo',
+      forced: true,
+    });
     expect(weekly.id).toMatch(/^s-[a-z2-9]{10}$/);
     expect(s.get('flood-drill')).toEqual(once);
     expect(once).toMatchObject({ rrule: null, forced: true, cancelledAt: null, createdAt: clock.t });
 
     clock.t += 1000;
     const updated = s.update(weekly.id, { chair: null, endpoints: ['mihe'], title: undefined });
-    expect(updated).toMatchObject({ chair: null, endpoints: ['mihe'], title: '周一例会', updatedAt: clock.t, createdAt: clock.t - 1000 });
+    expect(updated).toMatchObject({
+      chair: null,
+      endpoints: ['mihe'],
+      title: '周一例会',
+      updatedAt: clock.t,
+      createdAt: clock.t - 1000,
+    });
     expect(s.get(weekly.id)).toEqual(updated);
-    expect(() => s.update('nope', { title: 'x' })).toThrowError(expect.objectContaining({ code: 'SCHEDULE_UNKNOWN' }) as Error);
+    expect(() => s.update('nope', { title: 'x' })).toThrowError(
+      expect.objectContaining({ code: 'SCHEDULE_UNKNOWN' }) as Error,
+    );
 
     expect(s.list().map((x) => x.id)).toEqual(['flood-drill', weekly.id]);
     const cancelled = s.cancel('flood-drill');
@@ -198,8 +279,9 @@ describe('Store: repositories', () => {
     expect(s.list().map((x) => x.id)).toEqual([weekly.id]);
     expect(s.list({ includeCancelled: true })).toHaveLength(2);
 
-    expect(() => s.create({ id: weekly.id, title: 'dup', startUtc: 0, durationMs: 1, tz: 'UTC', endpoints: [], createdBy: 'x' }))
-      .toThrowError(expect.objectContaining({ code: 'STORE_FAILED' }) as Error);
+    expect(() =>
+      s.create({ id: weekly.id, title: 'dup', startUtc: 0, durationMs: 1, tz: 'UTC', endpoints: [], createdBy: 'x' }),
+    ).toThrowError(expect.objectContaining({ code: 'STORE_FAILED' }) as Error);
 
     const occ = weekly.startUtc;
     s.setException({ scheduleId: weekly.id, occurrenceStartUtc: occ + 7 * 86_400_000, kind: 'cancelled' });
@@ -214,23 +296,46 @@ describe('Store: repositories', () => {
 
   it('schedules: exceptions, occurrence states and pre-flight reports', () => {
     const s = store.schedules;
-    const w = s.create({ title: 'w', startUtc: 0, durationMs: 60_000, rrule: 'FREQ=DAILY', tz: 'Asia/Shanghai', endpoints: ['a'], createdBy: 'demo' });
+    const w = s.create({
+      title: 'w',
+      startUtc: 0,
+      durationMs: 60_000,
+      rrule: 'FREQ=DAILY',
+      tz: 'Asia/Shanghai',
+      endpoints: ['a'],
+      createdBy: 'demo',
+    });
     const day = 86_400_000;
     s.setException({ scheduleId: w.id, occurrenceStartUtc: day, kind: 'moved', newStartUtc: day + 3_600_000 });
     s.setException({ scheduleId: w.id, occurrenceStartUtc: 2 * day, kind: 'cancelled' });
     s.setException({ scheduleId: w.id, occurrenceStartUtc: 2 * day, kind: 'moved', newStartUtc: 2 * day + 60_000 }); // replaces
-    expect(s.exceptions(w.id).map((e) => [e.occurrenceStartUtc, e.kind, e.newStartUtc])).toEqual([[day, 'moved', day + 3_600_000], [2 * day, 'moved', 2 * day + 60_000]]);
+    expect(s.exceptions(w.id).map((e) => [e.occurrenceStartUtc, e.kind, e.newStartUtc])).toEqual([
+      [day, 'moved', day + 3_600_000],
+      [2 * day, 'moved', 2 * day + 60_000],
+    ]);
     expect(s.removeException(w.id, day)).toBe(true);
-    expect(() => s.setException({ scheduleId: w.id, occurrenceStartUtc: 3 * day, kind: 'moved' })).toThrowError(expect.objectContaining({ code: 'SCHEDULE_INVALID' }) as Error);
-    expect(() => s.setException({ scheduleId: 'nope', occurrenceStartUtc: 0, kind: 'cancelled' })).toThrowError(expect.objectContaining({ code: 'SCHEDULE_UNKNOWN' }) as Error);
+    expect(() => s.setException({ scheduleId: w.id, occurrenceStartUtc: 3 * day, kind: 'moved' })).toThrowError(
+      expect.objectContaining({ code: 'SCHEDULE_INVALID' }) as Error,
+    );
+    expect(() => s.setException({ scheduleId: 'nope', occurrenceStartUtc: 0, kind: 'cancelled' })).toThrowError(
+      expect.objectContaining({ code: 'SCHEDULE_UNKNOWN' }) as Error,
+    );
 
     s.setOccurrenceState({ scheduleId: w.id, occurrenceStartUtc: 0, state: 'preflight' });
     s.setOccurrenceState({ scheduleId: w.id, occurrenceStartUtc: 0, state: 'started', conferenceId: 'c-x', at: 77 });
     s.setOccurrenceState({ scheduleId: w.id, occurrenceStartUtc: day, state: 'missed' });
-    expect(s.occurrenceState(w.id, 0)).toEqual({ scheduleId: w.id, occurrenceStartUtc: 0, state: 'started', conferenceId: 'c-x', updatedAt: 77 });
+    expect(s.occurrenceState(w.id, 0)).toEqual({
+      scheduleId: w.id,
+      occurrenceStartUtc: 0,
+      state: 'started',
+      conferenceId: 'c-x',
+      updatedAt: 77,
+    });
     expect(s.occurrenceStates({ state: 'missed' }).map((o) => o.occurrenceStartUtc)).toEqual([day]);
     expect(s.occurrenceStates({ scheduleId: w.id, fromUtc: 1, toUtc: 2 * day })).toHaveLength(1);
-    expect(() => s.setOccurrenceState({ scheduleId: 'nope', occurrenceStartUtc: 0, state: 'pending' })).toThrowError(expect.objectContaining({ code: 'STORE_FAILED' }) as Error);
+    expect(() => s.setOccurrenceState({ scheduleId: 'nope', occurrenceStartUtc: 0, state: 'pending' })).toThrowError(
+      expect.objectContaining({ code: 'STORE_FAILED' }) as Error,
+    );
 
     const r1 = s.addPreflightReport({ scheduleId: w.id, occurrenceStartUtc: 0, report: { ok: 1 }, at: 10 });
     const r2 = s.addPreflightReport({ scheduleId: w.id, occurrenceStartUtc: 0, report: { ok: 2 }, at: 20 });
@@ -241,9 +346,22 @@ describe('Store: repositories', () => {
 
   it('conferences: create, get, list by state and since, update, end (idempotent), endAllActive', () => {
     const c = store.conferences;
-    const a = c.create({ title: '防汛调度会', mode: 'lecture', endpoints: ['mihe', 'heluo'], upstream: 'zhengzhou', createdBy: 'demo' });
+    const a = c.create({
+      title: '防汛调度会',
+      mode: 'lecture',
+      endpoints: ['mihe', 'heluo'],
+      upstream: 'zhengzhou',
+      createdBy: 'demo',
+    });
     clock.t += 1000;
-    const b = c.create({ id: 'c-b', title: 'b', mode: 'discussion', endpoints: [], createdBy: 'demo', endsAt: clock.t + 3_600_000 });
+    const b = c.create({
+      id: 'c-b',
+      title: 'b',
+      mode: 'discussion',
+      endpoints: [],
+      createdBy: 'demo',
+      endsAt: clock.t + 3_600_000,
+    });
     expect(c.get(a.id)).toEqual(a);
     expect(a).toMatchObject({ state: 'active', startedAt: clock.t - 1000, chair: null, scheduleId: null });
     expect(c.list().map((x) => x.id)).toEqual([a.id, 'c-b']);
@@ -264,22 +382,46 @@ describe('Store: repositories', () => {
     expect(c.endAllActive('daemon restarted')).toEqual(['c-b']);
     expect(c.get('c-b')).toMatchObject({ state: 'ended', endReason: 'daemon restarted', endedAt: clock.t });
     expect(b.endsAt).toBe(clock.t - 2000 + 3_600_000);
-    expect(() => c.create({ title: 'x', mode: 'lecture', endpoints: [], createdBy: 'd', scheduleId: 'no-such-schedule' }))
-      .toThrowError(expect.objectContaining({ code: 'STORE_FAILED' }) as Error);
+    expect(() =>
+      c.create({ title: 'x', mode: 'lecture', endpoints: [], createdBy: 'd', scheduleId: 'no-such-schedule' }),
+    ).toThrowError(expect.objectContaining({ code: 'STORE_FAILED' }) as Error);
   });
 
   it('cdr: open, answer, close (first close wins), list filters, closeDangling', () => {
     const conf = store.conferences.create({ title: 't', mode: 'lecture', endpoints: ['mihe'], createdBy: 'demo' });
-    const id1 = store.cdr.open({ conferenceId: conf.id, endpointId: 'mihe', direction: 'out', callId: 'a@127.0.0.1', startedAt: 1000 });
-    const id2 = store.cdr.open({ conferenceId: conf.id, endpointId: 'heluo', direction: 'in', callId: 'b@127.0.0.1', startedAt: 2000 });
+    const id1 = store.cdr.open({
+      conferenceId: conf.id,
+      endpointId: 'mihe',
+      direction: 'out',
+      callId: 'a@127.0.0.1',
+      startedAt: 1000,
+    });
+    const id2 = store.cdr.open({
+      conferenceId: conf.id,
+      endpointId: 'heluo',
+      direction: 'in',
+      callId: 'b@127.0.0.1',
+      startedAt: 2000,
+    });
     const id3 = store.cdr.open({ endpointId: 'xiaoguan', direction: 'out', callId: 'c@127.0.0.1', startedAt: 3000 });
     expect(store.cdr.answer(id1, 1500, { audio: 'PCMA', video: 'H264', srtp: 'AES_CM_128_HMAC_SHA1_80' })).toBe(true);
     expect(store.cdr.close(id1, 9000, 'bye', { lossPct: 0.5, jitterMs: 3 })).toBe(true);
     expect(store.cdr.close(id1, 9999, 'again')).toBe(false);
     expect(store.cdr.answer(id1, 9999)).toBe(false);
     expect(store.cdr.get(id1)).toEqual({
-      id: id1, conferenceId: conf.id, endpointId: 'mihe', direction: 'out', callId: 'a@127.0.0.1', startedAt: 1000, answeredAt: 1500,
-      endedAt: 9000, endReason: 'bye', audioCodec: 'PCMA', videoCodec: 'H264', srtp: 'AES_CM_128_HMAC_SHA1_80', stats: { lossPct: 0.5, jitterMs: 3 },
+      id: id1,
+      conferenceId: conf.id,
+      endpointId: 'mihe',
+      direction: 'out',
+      callId: 'a@127.0.0.1',
+      startedAt: 1000,
+      answeredAt: 1500,
+      endedAt: 9000,
+      endReason: 'bye',
+      audioCodec: 'PCMA',
+      videoCodec: 'H264',
+      srtp: 'AES_CM_128_HMAC_SHA1_80',
+      stats: { lossPct: 0.5, jitterMs: 3 },
     });
     expect(store.cdr.get(id2)?.srtp).toBeNull();
     expect(store.cdr.list({ conferenceId: conf.id }).map((r) => r.id)).toEqual([id1, id2]);
@@ -288,17 +430,43 @@ describe('Store: repositories', () => {
     expect(store.cdr.list({ limit: 1 }).map((r) => r.id)).toEqual([id3]);
     expect(store.cdr.closeDangling('daemon restarted', 10_000)).toBe(2);
     expect(store.cdr.get(id2)).toMatchObject({ endedAt: 10_000, endReason: 'daemon restarted', answeredAt: null });
-    expect(() => store.cdr.open({ conferenceId: 'c-none', endpointId: 'x', direction: 'out', callId: 'z' }))
-      .toThrowError(expect.objectContaining({ code: 'STORE_FAILED', message: expect.stringContaining('FOREIGN KEY') as unknown }) as Error);
+    expect(() =>
+      store.cdr.open({ conferenceId: 'c-none', endpointId: 'x', direction: 'out', callId: 'z' }),
+    ).toThrowError(
+      expect.objectContaining({
+        code: 'STORE_FAILED',
+        message: expect.stringContaining('FOREIGN KEY') as unknown,
+      }) as Error,
+    );
   });
 
   it('stats: batched insert, per-leg read since a time, prune', () => {
-    const row = (at: number, endpointId = 'mihe') => ({ conferenceId: 'c1', endpointId, at, lossPct: 1.5, jitterMs: 4.25, rttMs: 20, bitrateIn: 1_000_000.7, bitrateOut: 64_000, codec: 'H264' });
+    const row = (at: number, endpointId = 'mihe') => ({
+      conferenceId: 'c1',
+      endpointId,
+      at,
+      lossPct: 1.5,
+      jitterMs: 4.25,
+      rttMs: 20,
+      bitrateIn: 1_000_000.7,
+      bitrateOut: 64_000,
+      codec: 'H264',
+    });
     store.stats.insertMany([row(1000), row(2000), row(3000), row(2000, 'heluo')]);
     store.stats.insert({ ...row(4000), lossPct: Number.NaN, codec: null });
     const leg = store.stats.forLeg('c1', 'mihe', 2000);
     expect(leg.map((s) => s.at)).toEqual([2000, 3000, 4000]);
-    expect(leg[0]).toEqual({ conferenceId: 'c1', endpointId: 'mihe', at: 2000, lossPct: 1.5, jitterMs: 4.25, rttMs: 20, bitrateIn: 1_000_001, bitrateOut: 64_000, codec: 'H264' });
+    expect(leg[0]).toEqual({
+      conferenceId: 'c1',
+      endpointId: 'mihe',
+      at: 2000,
+      lossPct: 1.5,
+      jitterMs: 4.25,
+      rttMs: 20,
+      bitrateIn: 1_000_001,
+      bitrateOut: 64_000,
+      codec: 'H264',
+    });
     expect(leg[2]).toMatchObject({ lossPct: null, codec: null });
     expect(store.stats.prune(2500)).toBe(3);
     expect(store.stats.forLeg('c1', 'mihe', 0).map((s) => s.at)).toEqual([3000, 4000]);
@@ -320,11 +488,13 @@ describe('Store: repositories', () => {
   it('transaction: writes through several repositories commit together or not at all', () => {
     const conf = store.conferences.create({ title: 't', mode: 'lecture', endpoints: ['mihe'], createdBy: 'demo' });
     const leg = store.cdr.open({ conferenceId: conf.id, endpointId: 'mihe', direction: 'out', callId: 'x' });
-    expect(() => store.transaction(() => {
-      store.conferences.end(conf.id, 'operator');
-      store.cdr.close(leg, clock.t, 'conference ended');
-      throw new Error('boom');
-    })).toThrowError('boom');
+    expect(() =>
+      store.transaction(() => {
+        store.conferences.end(conf.id, 'operator');
+        store.cdr.close(leg, clock.t, 'conference ended');
+        throw new Error('boom');
+      }),
+    ).toThrowError('boom');
     expect(store.conferences.get(conf.id)?.state).toBe('active');
     expect(store.cdr.get(leg)?.endedAt).toBeNull();
     store.transaction(() => {

@@ -27,14 +27,20 @@ describe('join tokens', () => {
   it('a link made before a restart still works after it (the secret is kept in the store)', () => {
     const clock = new ManualClock(Date.parse('2026-12-07T01:00:00Z'));
     const a = Store.open(file);
-    const { token, claims } = new JoinTokens({ kv: a.kv, clock }).issue({ conferenceId: 'c-1', name: '教育局', ttlMs: 3_600_000 });
+    const { token, claims } = new JoinTokens({ kv: a.kv, clock }).issue({
+      conferenceId: 'c-1',
+      name: '教育局',
+      ttlMs: 3_600_000,
+    });
     a.close();
     const b = Store.open(file);
     expect(new JoinTokens({ kv: b.kv, clock }).verify(token)).toEqual(claims);
     expect(claims.participantId).toMatch(/^web-[0-9a-f]{6}$/);
     b.close();
     const other = Store.open(join(dir, 'other.db'));
-    expect(() => new JoinTokens({ kv: other.kv, clock }).verify(token), 'another bridge\'s secret').toThrow(/not genuine/);
+    expect(() => new JoinTokens({ kv: other.kv, clock }).verify(token), "another bridge's secret").toThrow(
+      /not genuine/,
+    );
     other.close();
   });
 
@@ -43,8 +49,15 @@ describe('join tokens', () => {
     const store = Store.open(file);
     const tokens = new JoinTokens({ kv: store.kv, clock });
     const { token } = tokens.issue({ conferenceId: 'c-1', name: '教育局', ttlMs: 60_000 });
-    for (const [field, value] of [['c', 'c-2'], ['n', '公安局'], ['p', 'web-000000'], ['e', Date.parse('2030-01-01T00:00:00Z')]] as const) {
-      expect(() => tokens.verify(resign(token, (c) => (c[field] = value))), field).toThrow(expect.objectContaining({ code: 'TOKEN_INVALID' }));
+    for (const [field, value] of [
+      ['c', 'c-2'],
+      ['n', '公安局'],
+      ['p', 'web-000000'],
+      ['e', Date.parse('2030-01-01T00:00:00Z')],
+    ] as const) {
+      expect(() => tokens.verify(resign(token, (c) => (c[field] = value))), field).toThrow(
+        expect.objectContaining({ code: 'TOKEN_INVALID' }),
+      );
     }
     expect(() => tokens.verify('garbage')).toThrow(expect.objectContaining({ code: 'TOKEN_INVALID' }));
     expect(() => tokens.verify(undefined)).toThrow(expect.objectContaining({ code: 'TOKEN_INVALID' }));
@@ -67,8 +80,9 @@ describe('join tokens', () => {
     const last = sig.at(-1)!;
     const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
     const strayBits = [1, 2, 3].map((k) => `${sig.slice(0, -1)}${alphabet[(alphabet.indexOf(last) & ~3) | k]}`);
-    const variants = [`${sig}=`, bytes.toString('base64'), `${sig}%3D`, ` ${sig}`, ...strayBits]
-      .filter((v) => v !== sig);
+    const variants = [`${sig}=`, bytes.toString('base64'), `${sig}%3D`, ` ${sig}`, ...strayBits].filter(
+      (v) => v !== sig,
+    );
     expect(variants.length).toBeGreaterThanOrEqual(5);
     for (const v of variants) {
       expect(() => tokens.verify(`${body}.${v}`), v).toThrow(expect.objectContaining({ code: 'TOKEN_INVALID' }));

@@ -25,7 +25,10 @@ export async function loadSnapshot(api: ConsoleApi, now = Date.now()): Promise<S
     optional('endpoints.list', {}),
     optional('conference.list', {}),
     // From yesterday so today's earlier meetings stay listed whatever the site's timezone.
-    optional('schedule.list', { from: new Date(now - DAY_MS).toISOString(), to: new Date(now + 8 * DAY_MS).toISOString() }),
+    optional('schedule.list', {
+      from: new Date(now - DAY_MS).toISOString(),
+      to: new Date(now + 8 * DAY_MS).toISOString(),
+    }),
   ]);
   return { status, endpoints, conferences, occurrences, unavailable: unavailable.sort() };
 }

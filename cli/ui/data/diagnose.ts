@@ -31,7 +31,13 @@ export interface Diagnosis {
  */
 export interface DiagnoseCallResult {
   call?: { ok: boolean; status?: number; reason?: string; setupMs?: number; audioCodec?: string; videoCodec?: string };
-  media?: { ok?: boolean; packetsSent?: number; packetsReceived?: number; lossPct?: number | null; jitterMs?: number | null };
+  media?: {
+    ok?: boolean;
+    packetsSent?: number;
+    packetsReceived?: number;
+    lossPct?: number | null;
+    jitterMs?: number | null;
+  };
   verdict?: 'ok' | 'degraded' | 'failed';
   likelyCause?: string;
 }
@@ -51,11 +57,18 @@ function probeDetail(p: ProbeResult, t: T): string {
     const base = t('diag.optionsOk', { status: p.status ?? '', reason: p.reason ?? '', rtt: fmtMs(p.rttMs) });
     return p.server ? base + t('diag.server', { server: p.server }) : base;
   }
-  return t('diag.optionsFail', { error: [p.error, p.status, p.reason].filter((x) => x !== undefined && x !== '').join(' ') || '?' });
+  return t('diag.optionsFail', {
+    error: [p.error, p.status, p.reason].filter((x) => x !== undefined && x !== '').join(' ') || '?',
+  });
 }
 
 /** Run the diagnosis, calling `onUpdate` with a fresh copy after every change. */
-export async function runDiagnosis(api: ConsoleApi, endpointId: string, t: T, onUpdate: (d: Diagnosis) => void): Promise<Diagnosis> {
+export async function runDiagnosis(
+  api: ConsoleApi,
+  endpointId: string,
+  t: T,
+  onUpdate: (d: Diagnosis) => void,
+): Promise<Diagnosis> {
   let d: Diagnosis = {
     endpointId,
     done: false,
@@ -71,10 +84,15 @@ export async function runDiagnosis(api: ConsoleApi, endpointId: string, t: T, on
     d = next;
     onUpdate(d);
   };
-  const set = (id: string, patch: Partial<DiagStep>) => emit({ ...d, steps: d.steps.map((s) => (s.id === id ? { ...s, ...patch } : s)) });
+  const set = (id: string, patch: Partial<DiagStep>) =>
+    emit({ ...d, steps: d.steps.map((s) => (s.id === id ? { ...s, ...patch } : s)) });
   const finish = (likelyCause?: string): Diagnosis => {
     const steps = d.steps.map((s) => (s.state === 'pending' ? { ...s, state: 'skipped' as const } : s));
-    const verdict = steps.some((s) => s.state === 'fail') ? 'failed' : steps.some((s) => s.state === 'warn') ? 'degraded' : 'ok';
+    const verdict = steps.some((s) => s.state === 'fail')
+      ? 'failed'
+      : steps.some((s) => s.state === 'warn')
+        ? 'degraded'
+        : 'ok';
     emit({ ...d, steps, done: true, verdict, likelyCause });
     return d;
   };
@@ -89,7 +107,10 @@ export async function runDiagnosis(api: ConsoleApi, endpointId: string, t: T, on
     set('config', { state: 'fail', detail: unknown ? t('diag.unknownEndpoint') : errorMessage(err) });
     return finish(unknown ? t('diag.unknownEndpoint') : errorMessage(err));
   }
-  set('config', { state: 'ok', detail: t('diag.configOk', { kind: t(`kind.${ep.kind}`), uri: ep.uri, transport: ep.transport }) });
+  set('config', {
+    state: 'ok',
+    detail: t('diag.configOk', { kind: t(`kind.${ep.kind}`), uri: ep.uri, transport: ep.transport }),
+  });
 
   // 2. Where it is.
   set('address', { state: 'running' });
@@ -98,7 +119,10 @@ export async function runDiagnosis(api: ConsoleApi, endpointId: string, t: T, on
     set('address', { state: 'fail', detail: t('diag.addressBad', { uri: ep.uri }) });
     return finish(t('diag.addressBad', { uri: ep.uri }));
   }
-  set('address', { state: 'ok', detail: t(addr.literal ? 'diag.addressOk' : 'diag.addressName', { host: addr.host, port: addr.port }) });
+  set('address', {
+    state: 'ok',
+    detail: t(addr.literal ? 'diag.addressOk' : 'diag.addressName', { host: addr.host, port: addr.port }),
+  });
 
   // 3. SIP OPTIONS on each transport; one step per probe once the answers are in.
   set('options', { state: 'running' });
@@ -106,7 +130,10 @@ export async function runDiagnosis(api: ConsoleApi, endpointId: string, t: T, on
   try {
     check = await api.call('endpoint.check', { id: endpointId });
   } catch (err) {
-    set('options', { state: 'fail', detail: isMethodUnknown(err) ? t('diag.notOffered', { method: 'endpoint.check' }) : errorMessage(err) });
+    set('options', {
+      state: 'fail',
+      detail: isMethodUnknown(err) ? t('diag.notOffered', { method: 'endpoint.check' }) : errorMessage(err),
+    });
     return finish(isMethodUnknown(err) ? undefined : errorMessage(err));
   }
   const probeSteps: DiagStep[] = check.probes.map((p) => ({
@@ -142,15 +169,32 @@ export async function runDiagnosis(api: ConsoleApi, endpointId: string, t: T, on
   if (!call) set('call', { state: 'skipped' });
   else if (call.ok) {
     const codec = [call.audioCodec, call.videoCodec].filter(Boolean).join(' + ');
-    set('call', { state: 'ok', detail: t('diag.callOk', { ms: fmtMs(call.setupMs) }) + (codec ? t('diag.callCodec', { codec }) : '') });
-  } else set('call', { state: 'fail', detail: t('diag.callFail', { reason: [call.status, call.reason].filter((x) => x !== undefined).join(' ') || '?' }) });
+    set('call', {
+      state: 'ok',
+      detail: t('diag.callOk', { ms: fmtMs(call.setupMs) }) + (codec ? t('diag.callCodec', { codec }) : ''),
+    });
+  } else
+    set('call', {
+      state: 'fail',
+      detail: t('diag.callFail', {
+        reason: [call.status, call.reason].filter((x) => x !== undefined).join(' ') || '?',
+      }),
+    });
   const m = r.media;
   if (!m) set('media', { state: call?.ok ? 'warn' : 'skipped', detail: call?.ok ? t('diag.noMedia') : undefined });
   else {
     const bothWays = (m.packetsSent ?? 0) > 0 && (m.packetsReceived ?? 0) > 0;
     const ok = m.ok ?? bothWays;
     const state: StepState = !ok ? 'fail' : r.verdict === 'degraded' ? 'warn' : 'ok';
-    set('media', { state, detail: t('diag.mediaLine', { sent: m.packetsSent ?? '?', received: m.packetsReceived ?? '?', loss: fmtPct(m.lossPct), jitter: fmtMs(m.jitterMs) }) });
+    set('media', {
+      state,
+      detail: t('diag.mediaLine', {
+        sent: m.packetsSent ?? '?',
+        received: m.packetsReceived ?? '?',
+        loss: fmtPct(m.lossPct),
+        jitter: fmtMs(m.jitterMs),
+      }),
+    });
   }
   return finish(r.likelyCause ?? (check.verdict !== 'ok' ? optionsCause : undefined));
 }

@@ -16,14 +16,29 @@ export interface FormContext {
   now: number;
 }
 
-export const emptyForm: FormValues = { title: '', start: '', duration: '', sites: '', repeat: '', upstream: '', chair: '' };
+export const emptyForm: FormValues = {
+  title: '',
+  start: '',
+  duration: '',
+  sites: '',
+  repeat: '',
+  upstream: '',
+  chair: '',
+};
 
 const TITLE_MAX = 80;
 
 /** Offset of `timeZone` from UTC at the instant `utcMs`, in ms. */
 function tzOffsetMs(utcMs: number, timeZone: string): number {
   const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
   }).formatToParts(new Date(utcMs));
   const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
   return Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second')) - utcMs;
@@ -59,10 +74,15 @@ export function rruleProblem(rule: string): string | undefined {
   if (!['DAILY', 'WEEKLY', 'MONTHLY', 'YEARLY'].includes(freq[0])) return freq[1];
   for (const [k, [v, raw]] of seen) {
     if (k === 'FREQ' || k === 'WKST') continue;
-    const ok = k === 'INTERVAL' || k === 'COUNT' ? /^[1-9]\d*$/.test(v)
-      : k === 'UNTIL' ? /^\d{8}(T\d{6}Z?)?$/.test(v)
-        : k === 'BYDAY' ? v.split(',').every((d) => WEEKDAY.test(d))
-          : ['BYMONTHDAY', 'BYMONTH', 'BYSETPOS', 'BYHOUR', 'BYMINUTE', 'BYYEARDAY', 'BYWEEKNO'].includes(k) && INT_LIST.test(v);
+    const ok =
+      k === 'INTERVAL' || k === 'COUNT'
+        ? /^[1-9]\d*$/.test(v)
+        : k === 'UNTIL'
+          ? /^\d{8}(T\d{6}Z?)?$/.test(v)
+          : k === 'BYDAY'
+            ? v.split(',').every((d) => WEEKDAY.test(d))
+            : ['BYMONTHDAY', 'BYMONTH', 'BYSETPOS', 'BYHOUR', 'BYMINUTE', 'BYYEARDAY', 'BYWEEKNO'].includes(k) &&
+              INT_LIST.test(v);
     if (!ok) return raw;
   }
   return undefined;
@@ -72,7 +92,10 @@ export function rruleProblem(rule: string): string | undefined {
 export function resolveSites(text: string, endpoints: readonly EndpointView[]): { ids: string[]; unknown: string[] } {
   const ids = new Set<string>();
   const unknown: string[] = [];
-  for (const token of text.split(/[,，\s]+/).map((s) => s.trim()).filter(Boolean)) {
+  for (const token of text
+    .split(/[,，\s]+/)
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const id = token.replace(/^group:/, '');
     if (!token.startsWith('group:') && endpoints.some((e) => e.id === id)) ids.add(id);
     else {
@@ -125,7 +148,11 @@ export function validateField(name: FieldName, v: FormValues, ctx: FormContext, 
 }
 
 /** All errors, and the schedule.add parameters when there are none. */
-export function validateForm(v: FormValues, ctx: FormContext, t: T): { errors: FormErrors; params?: ScheduleAddParams } {
+export function validateForm(
+  v: FormValues,
+  ctx: FormContext,
+  t: T,
+): { errors: FormErrors; params?: ScheduleAddParams } {
   const errors: FormErrors = {};
   for (const f of FIELDS) {
     const e = validateField(f, v, ctx, t);

@@ -1,7 +1,13 @@
 // The console's picture of the daemon: a snapshot loaded on every (re)connect, then kept current by
 // the notifications the daemon pushes. Pure functions, so they are tested without a terminal.
 import type {
-  ConferenceView, EndpointView, LegStats, NotificationArgs, OccurrenceView, ParticipantView, StatusResult,
+  ConferenceView,
+  EndpointView,
+  LegStats,
+  NotificationArgs,
+  OccurrenceView,
+  ParticipantView,
+  StatusResult,
 } from '../../../protocol/index.js';
 
 export interface ConfEvent {
@@ -31,7 +37,14 @@ export const STATS_KEPT = 60;
 export const NOTICES_KEPT = 20;
 
 export const emptyState: ConsoleState = {
-  status: null, endpoints: [], conferences: [], occurrences: [], events: {}, stats: {}, notices: [], unavailable: [],
+  status: null,
+  endpoints: [],
+  conferences: [],
+  occurrences: [],
+  events: {},
+  stats: {},
+  notices: [],
+  unavailable: [],
 };
 
 export interface Snapshot {
@@ -79,38 +92,81 @@ export function applyNotification(state: ConsoleState, ...[method, params]: Noti
     case 'endpoint.state': {
       return {
         ...state,
-        endpoints: state.endpoints.map((e) => (e.id !== params.id ? e : {
-          ...e, state: params.to, since: params.at, reason: params.reason, rttMs: params.rttMs === undefined ? e.rttMs : params.rttMs,
-        })),
+        endpoints: state.endpoints.map((e) =>
+          e.id !== params.id
+            ? e
+            : {
+                ...e,
+                state: params.to,
+                since: params.at,
+                reason: params.reason,
+                rttMs: params.rttMs === undefined ? e.rttMs : params.rttMs,
+              },
+        ),
       };
     }
     case 'endpoint.registration': {
-      return { ...state, endpoints: state.endpoints.map((e) => (e.id === params.id ? { ...e, registration: params.state } : e)) };
+      return {
+        ...state,
+        endpoints: state.endpoints.map((e) => (e.id === params.id ? { ...e, registration: params.state } : e)),
+      };
     }
     case 'conference.state': {
       const others = state.conferences.filter((x) => x.id !== params.id);
       const had = others.length !== state.conferences.length;
       if (params.state === 'ended') return { ...state, conferences: others };
-      return { ...state, conferences: had ? state.conferences.map((x) => (x.id === params.id ? params : x)) : [...state.conferences, params] };
+      return {
+        ...state,
+        conferences: had
+          ? state.conferences.map((x) => (x.id === params.id ? params : x))
+          : [...state.conferences, params],
+      };
     }
     case 'conference.participant': {
-      return { ...state, conferences: state.conferences.map((c) => (c.id === params.conferenceId ? upsertParticipant(c, params.participant) : c)) };
+      return {
+        ...state,
+        conferences: state.conferences.map((c) =>
+          c.id === params.conferenceId ? upsertParticipant(c, params.participant) : c,
+        ),
+      };
     }
     case 'conference.event': {
-      return { ...state, events: { ...state.events, [params.conferenceId]: keep(state.events[params.conferenceId] ?? [], { at: params.at, message: params.message }, EVENTS_KEPT) } };
+      return {
+        ...state,
+        events: {
+          ...state.events,
+          [params.conferenceId]: keep(
+            state.events[params.conferenceId] ?? [],
+            { at: params.at, message: params.message },
+            EVENTS_KEPT,
+          ),
+        },
+      };
     }
     case 'stats': {
       const key = statsKey(params.conferenceId, params.endpointId);
       return {
         ...state,
         stats: { ...state.stats, [key]: keep(state.stats[key] ?? [], params.stats, STATS_KEPT) },
-        conferences: state.conferences.map((c) => (c.id !== params.conferenceId ? c : {
-          ...c, participants: c.participants.map((p) => (p.endpointId === params.endpointId ? { ...p, stats: params.stats } : p)),
-        })),
+        conferences: state.conferences.map((c) =>
+          c.id !== params.conferenceId
+            ? c
+            : {
+                ...c,
+                participants: c.participants.map((p) =>
+                  p.endpointId === params.endpointId ? { ...p, stats: params.stats } : p,
+                ),
+              },
+        ),
       };
     }
     case 'schedule.preflight': {
-      return { ...state, occurrences: state.occurrences.map((o) => (sameOccurrence(o, params.scheduleId, params.occurrenceStart) ? { ...o, preflight: params } : o)) };
+      return {
+        ...state,
+        occurrences: state.occurrences.map((o) =>
+          sameOccurrence(o, params.scheduleId, params.occurrenceStart) ? { ...o, preflight: params } : o,
+        ),
+      };
     }
     case 'schedule.occurrence': {
       const i = state.occurrences.findIndex((x) => sameOccurrence(x, params.scheduleId, params.start));
@@ -122,10 +178,23 @@ export function applyNotification(state: ConsoleState, ...[method, params]: Noti
       const at = new Date().toISOString();
       const next = { ...state, notices: keep(state.notices, { at, message: params.message }, NOTICES_KEPT) };
       if (!params.conferenceId) return next;
-      return { ...next, events: { ...next.events, [params.conferenceId]: keep(next.events[params.conferenceId] ?? [], { at, message: params.message }, EVENTS_KEPT) } };
+      return {
+        ...next,
+        events: {
+          ...next.events,
+          [params.conferenceId]: keep(
+            next.events[params.conferenceId] ?? [],
+            { at, message: params.message },
+            EVENTS_KEPT,
+          ),
+        },
+      };
     }
     case 'daemon.stopping': {
-      return { ...state, notices: keep(state.notices, { at: new Date().toISOString(), message: params.reason }, NOTICES_KEPT) };
+      return {
+        ...state,
+        notices: keep(state.notices, { at: new Date().toISOString(), message: params.reason }, NOTICES_KEPT),
+      };
     }
     default:
       return state;

@@ -92,17 +92,27 @@ export function useDaemon({ url, token, backoff = DEFAULT_BACKOFF, timeoutMs = 6
     };
   }, [url, token, firstMs, maxMs, timeoutMs]);
 
-  const api = useMemo<ConsoleApi | null>(() => (client ? {
-    call: (m, p) => client.call(m, p).then(safeDeep, (err: unknown) => {
-      if (err instanceof Error) err.message = safeText(err.message);
-      throw err;
-    }),
-  } : null), [client]);
-  const onNotification = useMemo(() => (l: NotificationListener) => {
-    listeners.current.add(l);
-    return () => {
-      listeners.current.delete(l);
-    };
-  }, []);
+  const api = useMemo<ConsoleApi | null>(
+    () =>
+      client
+        ? {
+            call: (m, p) =>
+              client.call(m, p).then(safeDeep, (err: unknown) => {
+                if (err instanceof Error) err.message = safeText(err.message);
+                throw err;
+              }),
+          }
+        : null,
+    [client],
+  );
+  const onNotification = useMemo(
+    () => (l: NotificationListener) => {
+      listeners.current.add(l);
+      return () => {
+        listeners.current.delete(l);
+      };
+    },
+    [],
+  );
   return { conn, api, generation, onNotification };
 }

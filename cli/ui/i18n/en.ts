@@ -86,7 +86,8 @@ export const en = {
   'key.no': 'no',
 
   'ov.endpoints': 'Endpoints',
-  'ov.summary': '{total} endpoints: {reachable} reachable, {degraded} degraded, {unreachable} unreachable, {unknown} unknown',
+  'ov.summary':
+    '{total} endpoints: {reachable} reachable, {degraded} degraded, {unreachable} unreachable, {unknown} unknown',
   'ov.reachableCount': '{n} reachable',
   'ov.noEndpoints': 'no endpoints known',
   'ov.today': "Today's meetings",
@@ -229,7 +230,8 @@ export const en = {
   'form.booked': 'booked "{title}"',
   'form.failed': 'the daemon refused: {message}',
 
-  'console.notTty': 'the console needs an interactive terminal. In scripts and pipes use the plain commands instead: vcbridge status, vcbridge endpoints, vcbridge conf show ID, vcbridge schedule list (each takes --json).',
+  'console.notTty':
+    'the console needs an interactive terminal. In scripts and pipes use the plain commands instead: vcbridge status, vcbridge endpoints, vcbridge conf show ID, vcbridge schedule list (each takes --json).',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -14,4 +14,3 @@ export const I18nContext = createContext<I18n>({ lang: 'en', t: translator('en')
 export function useI18n(): I18n {
   return useContext(I18nContext);
 }
-

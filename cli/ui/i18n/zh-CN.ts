@@ -230,5 +230,6 @@ export const zhCN: Record<MessageKey, string> = {
   'form.booked': '已预约“{title}”',
   'form.failed': '守护进程拒绝：{message}',
 
-  'console.notTty': '控制台需要交互式终端。脚本和管道中请使用普通命令：vcbridge status、vcbridge endpoints、vcbridge conf show ID、vcbridge schedule list（均支持 --json）。',
+  'console.notTty':
+    '控制台需要交互式终端。脚本和管道中请使用普通命令：vcbridge status、vcbridge endpoints、vcbridge conf show ID、vcbridge schedule list（均支持 --json）。',
 };

@@ -16,14 +16,16 @@ export interface DiagnoseDeps {
 function callCause(r: TestCallReport): string | undefined {
   if (!r.call.ok) {
     const s = r.call.status;
-    if (s === 488 || /codec|488/i.test(r.call.reason ?? '')) return 'the endpoint and the bridge share no audio/video codec: compare its codec list with endpoints[].codecs';
+    if (s === 488 || /codec|488/i.test(r.call.reason ?? ''))
+      return 'the endpoint and the bridge share no audio/video codec: compare its codec list with endpoints[].codecs';
     if (s === 486 || s === 600) return 'the endpoint is busy (already in a call)';
     if (s === 403 || s === 603) return 'the endpoint refuses our call: check its allow-list / answer settings';
     if (s === 401 || s === 407) return 'the endpoint wants credentials: set endpoints[].credentials';
     return `the call did not set up: ${r.call.reason ?? 'no reason given'}`;
   }
   if (r.media && !r.media.ok) {
-    if (!r.media.kbpsIn) return 'no media arrives from the endpoint: a firewall/NAT between us drops its RTP, or it sends to another address';
+    if (!r.media.kbpsIn)
+      return 'no media arrives from the endpoint: a firewall/NAT between us drops its RTP, or it sends to another address';
     return 'the endpoint sends media but ours does not reach it: a firewall/NAT drops our RTP';
   }
   return undefined;
@@ -31,14 +33,29 @@ function callCause(r: TestCallReport): string | undefined {
 
 /** endpoint.diagnose: the technician's full check — OPTIONS per transport, then a short test call. */
 export function registerDiagnoseMethod(router: MethodRouter, deps: DiagnoseDeps): void {
-  router.register('endpoint.diagnose', z.object({ id: z.string().min(1).max(64) }).strict(), async (p): Promise<EndpointDiagnoseResult> => {
-    const ep = deps.config().endpoints.find((e) => e.id === p.id);
-    if (!ep) throw new VcError('ENDPOINT_UNKNOWN', `no endpoint "${p.id}" in the site config`);
-    const check = await deps.monitor.check(ep);
-    if (check.verdict === 'failed') return { ...check };
-    const r = await deps.testCall(ep.id);
-    const cause = callCause(r);
-    const verdict = !r.call.ok || (r.media && !r.media.ok) ? 'failed' : (r.media?.lossPct ?? 0) > 2 || check.verdict === 'degraded' ? 'degraded' : 'ok';
-    return { ...check, call: r.call, ...(r.media ? { media: r.media } : {}), verdict, ...(cause ? { likelyCause: cause } : check.likelyCause ? { likelyCause: check.likelyCause } : {}) };
-  });
+  router.register(
+    'endpoint.diagnose',
+    z.object({ id: z.string().min(1).max(64) }).strict(),
+    async (p): Promise<EndpointDiagnoseResult> => {
+      const ep = deps.config().endpoints.find((e) => e.id === p.id);
+      if (!ep) throw new VcError('ENDPOINT_UNKNOWN', `no endpoint "${p.id}" in the site config`);
+      const check = await deps.monitor.check(ep);
+      if (check.verdict === 'failed') return { ...check };
+      const r = await deps.testCall(ep.id);
+      const cause = callCause(r);
+      const verdict =
+        !r.call.ok || (r.media && !r.media.ok)
+          ? 'failed'
+          : (r.media?.lossPct ?? 0) > 2 || check.verdict === 'degraded'
+            ? 'degraded'
+            : 'ok';
+      return {
+        ...check,
+        call: r.call,
+        ...(r.media ? { media: r.media } : {}),
+        verdict,
+        ...(cause ? { likelyCause: cause } : check.likelyCause ? { likelyCause: check.likelyCause } : {}),
+      };
+    },
+  );
 }

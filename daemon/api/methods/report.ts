@@ -14,13 +14,24 @@ export interface ReportMethodsDeps {
   clock: Clock;
 }
 
-const DailyParams = z.object({ date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD').optional() }).strict();
+const DailyParams = z
+  .object({
+    date: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD')
+      .optional(),
+  })
+  .strict();
 
 export function registerReportMethods(router: MethodRouter, deps: ReportMethodsDeps): void {
   router.register('report.daily', DailyParams, (p): DailyReport => {
     const cfg = deps.config();
     return buildDailyReport(deps.store, {
-      site: cfg.site.name, timezone: cfg.site.timezone, date: p.date, endpoints: cfg.endpoints, now: deps.clock.now(),
+      site: cfg.site.name,
+      timezone: cfg.site.timezone,
+      date: p.date,
+      endpoints: cfg.endpoints,
+      now: deps.clock.now(),
     });
   });
 }

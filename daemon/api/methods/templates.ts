@@ -8,8 +8,16 @@ import type { MethodRouter } from '../MethodRouter.js';
 
 function templateView(config: SiteConfig, t: Template): TemplateView {
   return {
-    id: t.id, name: t.name, title: t.title ?? t.name.zh, endpoints: t.endpoints, groups: t.groups, sites: templateSites(config, t),
-    chair: t.chair ?? null, upstream: t.upstream ?? null, mode: t.mode ?? null, durationMinutes: t.durationMinutes ?? null,
+    id: t.id,
+    name: t.name,
+    title: t.title ?? t.name.zh,
+    endpoints: t.endpoints,
+    groups: t.groups,
+    sites: templateSites(config, t),
+    chair: t.chair ?? null,
+    upstream: t.upstream ?? null,
+    mode: t.mode ?? null,
+    durationMinutes: t.durationMinutes ?? null,
   };
 }
 

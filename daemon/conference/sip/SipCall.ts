@@ -47,8 +47,12 @@ export class SipCall extends TypedEmitter<SignalCallEvents> implements SignalCal
     };
   }
 
-  get callId(): string { return this.#call.callId; }
-  get remote(): NegotiatedMedia { return this.#remote; }
+  get callId(): string {
+    return this.#call.callId;
+  }
+  get remote(): NegotiatedMedia {
+    return this.#remote;
+  }
 
   async reinvite(local: LocalMedia): Promise<NegotiatedMedia> {
     const answer = await this.#call.reinvite(offerFor(this.#ep, local, this.#nextOrigin(), this.#sdes));
@@ -74,7 +78,9 @@ export class SipCall extends TypedEmitter<SignalCallEvents> implements SignalCal
   }
 
   requestKeyframe(): void {
-    this.#call.requestKeyframe().catch((err: unknown) => this.#log.debug({ err: toVcError(err).message }, 'picture_fast_update refused'));
+    this.#call
+      .requestKeyframe()
+      .catch((err: unknown) => this.#log.debug({ err: toVcError(err).message }, 'picture_fast_update refused'));
   }
 
   /** Same o= session id as our last SDP, next version (RFC 3264 8). */

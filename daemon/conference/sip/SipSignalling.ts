@@ -53,19 +53,20 @@ export class SipSignalling extends TypedEmitter<SignallingEvents> implements Sig
   async dial(req: DialRequest): Promise<SignalCall> {
     const ep = req.endpoint;
     const sdes = new LegSdes(ep.srtp ?? 'optional');
-    const invite = (): ReturnType<SipSignallingOptions['stack']['dial']> => this.#o.stack.dial({
-      target: { uri: ep.uri, transport: ep.transport },
-      from: fromFor(ep, this.#o.stack.publicHost),
-      credentials: credentialsOf(ep),
-      sdpOffer: offerFor(ep, req.local, {}, sdes),
-      signal: req.signal,
-      ringTimeoutMs: this.#o.ringTimeoutMs ?? 45_000,
-      endpointId: ep.id,
-      onProgress: (p) => {
-        if (p.state === 'calling') req.onProgress({ state: 'calling' });
-        else if (p.state === 'ringing' || p.state === 'early') req.onProgress({ state: 'ringing' });
-      },
-    });
+    const invite = (): ReturnType<SipSignallingOptions['stack']['dial']> =>
+      this.#o.stack.dial({
+        target: { uri: ep.uri, transport: ep.transport },
+        from: fromFor(ep, this.#o.stack.publicHost),
+        credentials: credentialsOf(ep),
+        sdpOffer: offerFor(ep, req.local, {}, sdes),
+        signal: req.signal,
+        ringTimeoutMs: this.#o.ringTimeoutMs ?? 45_000,
+        endpointId: ep.id,
+        onProgress: (p) => {
+          if (p.state === 'calling') req.onProgress({ state: 'calling' });
+          else if (p.state === 'ringing' || p.state === 'early') req.onProgress({ state: 'ringing' });
+        },
+      });
     let call;
     try {
       call = await invite();
@@ -78,12 +79,18 @@ export class SipSignalling extends TypedEmitter<SignallingEvents> implements Sig
     }
     try {
       const neg = negotiateFor(ep, call.remoteSdp);
-      if (neg.rejected.length) this.#log.info({ endpoint: ep.id, callId: call.callId, rejected: neg.rejected }, 'media lines of the answer not used');
+      if (neg.rejected.length)
+        this.#log.info(
+          { endpoint: ep.id, callId: call.callId, rejected: neg.rejected },
+          'media lines of the answer not used',
+        );
       sdes.takeAnswer(neg);
       return new SipCall(call, ep, req.local, toMediaNegotiated(neg, sdes), this.#o.log, sdes);
     } catch (err) {
       // Answered with media we cannot use: hang up rather than sit in a silent call.
-      await call.hangup('488 no usable media in the answer').catch((e: unknown) => this.#log.debug({ err: e }, 'BYE failed'));
+      await call
+        .hangup('488 no usable media in the answer')
+        .catch((e: unknown) => this.#log.debug({ err: e }, 'BYE failed'));
       throw toVcError(err, 'SDP_NO_COMMON_CODEC');
     }
   }
@@ -105,7 +112,11 @@ export class SipSignalling extends TypedEmitter<SignallingEvents> implements Sig
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         r.off('state', on);
-        reject(new VcError('SIP_TIMEOUT', `registration to ${ep.id} not confirmed: ${r.state.reason ?? r.state.state}`, { status: r.state.status }));
+        reject(
+          new VcError('SIP_TIMEOUT', `registration to ${ep.id} not confirmed: ${r.state.reason ?? r.state.state}`, {
+            status: r.state.status,
+          }),
+        );
       }, this.#o.registerTimeoutMs ?? 10_000);
       const on = (s: RegistrationSnapshot): void => {
         if (s.state === 'registered') {
@@ -115,7 +126,11 @@ export class SipSignalling extends TypedEmitter<SignallingEvents> implements Sig
         } else if (s.state === 'failed' && s.failures >= 2) {
           clearTimeout(timer);
           r.off('state', on);
-          reject(new VcError('SIP_FAILED', `registration to ${ep.id} failed: ${s.reason ?? 'unknown reason'}`, { status: s.status }));
+          reject(
+            new VcError('SIP_FAILED', `registration to ${ep.id} failed: ${s.reason ?? 'unknown reason'}`, {
+              status: s.status,
+            }),
+          );
         }
       };
       r.on('state', on);
@@ -198,5 +213,7 @@ function credentialsOf(ep: Endpoint): DigestCredentials | undefined {
 function fromFor(ep: Endpoint, publicHost: string): string | undefined {
   if (!ep.credentials) return undefined;
   const u = parseUri(ep.uri);
-  return u ? `sip:${ep.credentials.username}@${u.host}${u.port ? `:${u.port}` : ''}` : `sip:${ep.credentials.username}@${publicHost}`;
+  return u
+    ? `sip:${ep.credentials.username}@${u.host}${u.port ? `:${u.port}` : ''}`
+    : `sip:${ep.credentials.username}@${publicHost}`;
 }

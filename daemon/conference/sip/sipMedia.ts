@@ -5,7 +5,13 @@ import sdpTransform from 'sdp-transform';
 import type { Endpoint } from '../../config/schema.js';
 import type { LocalMedia, NegotiatedMedia, NegotiatedStream } from '../../media/types.js';
 import { buildOffer } from '../../sip/sdp.js';
-import { buildAnswer, negotiate, type Capabilities, type Negotiation, type NegotiatedMLine } from '../../sip/sdpNegotiate.js';
+import {
+  buildAnswer,
+  negotiate,
+  type Capabilities,
+  type Negotiation,
+  type NegotiatedMLine,
+} from '../../sip/sdpNegotiate.js';
 import { srtpSuites, type LegSdes } from './sipSrtp.js';
 
 /** What we can carry for an endpoint: its configured codecs, and SRTP as it asks (default optional). */
@@ -19,12 +25,42 @@ export function capabilitiesOf(ep: Endpoint): Capabilities {
 }
 
 /** Our SDP offer: media lines pointing at the leg's relay ports, the endpoint's codecs in its order. */
-export function offerFor(ep: Endpoint, local: LocalMedia, o: { sessionId?: string; version?: number } = {}, sdes?: LegSdes): string {
-  return withH264Mode0(buildOffer({
-    address: local.address, sessionId: o.sessionId, version: o.version, sessionName: 'vcbridge',
-    ...(local.audio ? { audio: { port: local.audio.port, rtcpPort: local.audio.rtcpPort, codecs: ep.codecs.audio, telephoneEvent: true, ptime: 20, ...sdes?.offer('audio') } } : {}),
-    ...(local.video && ep.codecs.video.length ? { video: { port: local.video.port, rtcpPort: local.video.rtcpPort, codecs: ep.codecs.video, ...sdes?.offer('video') } } : {}),
-  }));
+export function offerFor(
+  ep: Endpoint,
+  local: LocalMedia,
+  o: { sessionId?: string; version?: number } = {},
+  sdes?: LegSdes,
+): string {
+  return withH264Mode0(
+    buildOffer({
+      address: local.address,
+      sessionId: o.sessionId,
+      version: o.version,
+      sessionName: 'vcbridge',
+      ...(local.audio
+        ? {
+            audio: {
+              port: local.audio.port,
+              rtcpPort: local.audio.rtcpPort,
+              codecs: ep.codecs.audio,
+              telephoneEvent: true,
+              ptime: 20,
+              ...sdes?.offer('audio'),
+            },
+          }
+        : {}),
+      ...(local.video && ep.codecs.video.length
+        ? {
+            video: {
+              port: local.video.port,
+              rtcpPort: local.video.rtcpPort,
+              codecs: ep.codecs.video,
+              ...sdes?.offer('video'),
+            },
+          }
+        : {}),
+    }),
+  );
 }
 
 const H264_MODE0_PT = 98;
@@ -39,12 +75,19 @@ function withH264Mode0(sdp: string): string {
   const h264 = video?.rtp.find((r) => r.codec.toUpperCase() === 'H264');
   if (!video || !h264 || video.rtp.some((r) => r.payload === H264_MODE0_PT)) return sdp;
   const fmtp = video.fmtp.find((f) => f.payload === h264.payload)?.config ?? '';
-  const at = String(video.payloads ?? '').split(' ').indexOf(String(h264.payload)) + 1;
+  const at =
+    String(video.payloads ?? '')
+      .split(' ')
+      .indexOf(String(h264.payload)) + 1;
   const pts = String(video.payloads ?? '').split(' ');
   pts.splice(at, 0, String(H264_MODE0_PT));
   video.payloads = pts.join(' ');
   video.rtp.push({ payload: H264_MODE0_PT, codec: 'H264', rate: 90000 });
-  video.fmtp.push({ payload: H264_MODE0_PT, config: fmtp.replace(/packetization-mode=\d/, 'packetization-mode=0') || 'packetization-mode=0;profile-level-id=42e01f' });
+  video.fmtp.push({
+    payload: H264_MODE0_PT,
+    config:
+      fmtp.replace(/packetization-mode=\d/, 'packetization-mode=0') || 'packetization-mode=0;profile-level-id=42e01f',
+  });
   const fb = (video.rtcpFb ?? []).filter((f) => String(f.payload) === String(h264.payload));
   video.rtcpFb = [...(video.rtcpFb ?? []), ...fb.map((f) => ({ ...f, payload: H264_MODE0_PT }))];
   return sdpTransform.write(parsed);
@@ -56,10 +99,22 @@ export function negotiateFor(ep: Endpoint, remoteSdp: string): Negotiation {
 }
 
 /** Our answer to a room's offer, with the leg's ports (and our SDES keys where the room offered SRTP). */
-export function answerFor(neg: Negotiation, local: LocalMedia, o: { sessionId?: string; version?: number } = {}, sdes?: LegSdes): string {
+export function answerFor(
+  neg: Negotiation,
+  local: LocalMedia,
+  o: { sessionId?: string; version?: number } = {},
+  sdes?: LegSdes,
+): string {
   const keys = sdes?.answer(neg) ?? {};
-  const line = (s: LocalMedia['audio'], k: 'audio' | 'video') => (s ? { port: s.port, rtcpPort: s.rtcpPort, ...(keys[k] ? { crypto: keys[k] } : {}) } : undefined);
-  return buildAnswer(neg, { address: local.address, sessionId: o.sessionId, version: o.version, audio: line(local.audio, 'audio'), video: line(local.video, 'video') }).sdp;
+  const line = (s: LocalMedia['audio'], k: 'audio' | 'video') =>
+    s ? { port: s.port, rtcpPort: s.rtcpPort, ...(keys[k] ? { crypto: keys[k] } : {}) } : undefined;
+  return buildAnswer(neg, {
+    address: local.address,
+    sessionId: o.sessionId,
+    version: o.version,
+    audio: line(local.audio, 'audio'),
+    video: line(local.video, 'video'),
+  }).sdp;
 }
 
 function stream(m: NegotiatedMLine, sdes: LegSdes | undefined): NegotiatedStream {

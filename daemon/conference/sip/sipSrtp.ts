@@ -31,7 +31,10 @@ export function srtpUnavailableReason(): string | undefined {
   return unavailableReason;
 }
 
-interface Agreed { local: SdesKey; remote: SdesKey }
+interface Agreed {
+  local: SdesKey;
+  remote: SdesKey;
+}
 
 export class LegSdes {
   readonly mode: SrtpMode;
@@ -44,7 +47,10 @@ export class LegSdes {
     this.mode = mode;
     this.#suites = suites;
     if (mode === 'required' && suites.length === 0) {
-      throw new VcError('MEDIA_FAILED', `SRTP is required but unavailable: ${srtpUnavailableReason() ?? 'no suite supported'}`);
+      throw new VcError(
+        'MEDIA_FAILED',
+        `SRTP is required but unavailable: ${srtpUnavailableReason() ?? 'no suite supported'}`,
+      );
     }
   }
 
@@ -82,12 +88,17 @@ export class LegSdes {
       }
       const remote = m.remoteCrypto;
       if (!remote) {
-        if (m.cryptoRefused) throw new VcError('SDP_NO_COMMON_CODEC', `the ${kind} answer has a=crypto we cannot use: ${m.cryptoRefused}`);
+        if (m.cryptoRefused)
+          throw new VcError('SDP_NO_COMMON_CODEC', `the ${kind} answer has a=crypto we cannot use: ${m.cryptoRefused}`);
         delete this.#agreed[kind];
         continue;
       }
       const local = this.#offered[kind]?.find((k) => k.tag === remote.tag && k.suite === remote.suite);
-      if (!local) throw new VcError('SDP_INVALID', `the ${kind} answer's a=crypto tag ${remote.tag} ${remote.suite} was not in our offer`);
+      if (!local)
+        throw new VcError(
+          'SDP_INVALID',
+          `the ${kind} answer's a=crypto tag ${remote.tag} ${remote.suite} was not in our offer`,
+        );
       this.#agreed[kind] = { local, remote };
     }
   }
@@ -114,6 +125,10 @@ export class LegSdes {
   keysFor(kind: MediaKind): SrtpKeys | undefined {
     const a = this.#agreed[kind];
     if (!a) return undefined;
-    return new SrtpKeys(a.remote.suite, { key: a.remote.key, lifetime: a.remote.lifetime, windowSize: a.remote.windowSize }, { key: a.local.key });
+    return new SrtpKeys(
+      a.remote.suite,
+      { key: a.remote.key, lifetime: a.remote.lifetime, windowSize: a.remote.windowSize },
+      { key: a.local.key },
+    );
   }
 }

@@ -21,7 +21,12 @@ function spandsp(): SpanDsp {
   try {
     h = koffi.load('libspandsp.so.2');
   } catch (e) {
-    throw new VcError('MEDIA_FAILED', `G.722 needs libspandsp.so.2 (Debian package libspandsp2): ${(e as Error).message}`, undefined, { cause: e });
+    throw new VcError(
+      'MEDIA_FAILED',
+      `G.722 needs libspandsp.so.2 (Debian package libspandsp2): ${(e as Error).message}`,
+      undefined,
+      { cause: e },
+    );
   }
   lib = {
     encodeInit: h.func('void *g722_encode_init(void *s, int rate, int options)'),

@@ -5,7 +5,10 @@ import type { AudioCodec } from './AudioCodec.js';
 import { MIX_RATE } from './AudioCodec.js';
 
 interface OpusBinding {
-  OpusEncoder: new (rate: number, channels: number) => {
+  OpusEncoder: new (
+    rate: number,
+    channels: number,
+  ) => {
     encode(buf: Buffer): Buffer;
     decode(buf: Buffer): Buffer;
     setBitrate(bitrate: number): void;

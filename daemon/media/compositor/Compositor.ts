@@ -27,7 +27,13 @@ import { cjkFontFamily } from './cjkFont.js';
 import { paneRects, type FixedLayout } from './layouts.js';
 
 /** What an encoder produces: rooms that agree on all of it share one. */
-export interface OutputClass { key: VideoCodecKey; width: number; height: number; fps: number; kbps: number }
+export interface OutputClass {
+  key: VideoCodecKey;
+  width: number;
+  height: number;
+  fps: number;
+  kbps: number;
+}
 
 export interface PaneSpec {
   /** The source shown in the pane; null (or a source that sends nothing): its label on a dark background. */
@@ -111,17 +117,28 @@ export class Compositor extends TypedEmitter<CompositorEvents> {
       return c;
     } catch (e) {
       socket.close();
-      throw e instanceof VcError ? e : new VcError('MEDIA_FAILED', `cannot start the compositor: ${(e as Error).message}`, undefined, { cause: e });
+      throw e instanceof VcError
+        ? e
+        : new VcError('MEDIA_FAILED', `cannot start the compositor: ${(e as Error).message}`, undefined, { cause: e });
     }
   }
 
   static async #outputTransport(router: ms.Router, socket: dgram.Socket): Promise<ms.PlainTransport> {
-    const t = await router.createPlainTransport({ listenInfo: { protocol: 'udp', ip: '127.0.0.1' }, rtcpMux: true, comedia: false });
+    const t = await router.createPlainTransport({
+      listenInfo: { protocol: 'udp', ip: '127.0.0.1' },
+      rtcpMux: true,
+      comedia: false,
+    });
     await t.connect({ ip: '127.0.0.1', port: socket.address().port });
     return t;
   }
 
-  private constructor(o: { router: ms.Router; log: Logger }, font: string, socket: dgram.Socket, out: ms.PlainTransport) {
+  private constructor(
+    o: { router: ms.Router; log: Logger },
+    font: string,
+    socket: dgram.Socket,
+    out: ms.PlainTransport,
+  ) {
     super();
     this.#router = o.router;
     this.#log = o.log.child({ component: 'media.compositor' });
@@ -134,14 +151,18 @@ export class Compositor extends TypedEmitter<CompositorEvents> {
     this.#timer.unref();
   }
 
-  get pid(): number | undefined { return this.#proc?.pid; }
+  get pid(): number | undefined {
+    return this.#proc?.pid;
+  }
 
   /** The output producer of a canvas (undefined until setCanvases() made it). */
   output(canvasId: string): ms.Producer | undefined {
     return this.#canvases.get(canvasId)?.producer;
   }
 
-  get canvasIds(): string[] { return [...this.#canvases.keys()]; }
+  get canvasIds(): string[] {
+    return [...this.#canvases.keys()];
+  }
 
   isLive(sourceId: string): boolean {
     return this.#sources.get(sourceId)?.live ?? false;
@@ -159,7 +180,8 @@ export class Compositor extends TypedEmitter<CompositorEvents> {
       const src: Source = { id, producer, key, live: false, lastAsked: 0 };
       this.#sources.set(id, src);
       producer.observer.once('close', () => {
-        if (this.#sources.get(id) === src) this.removeSource(id).catch((e: unknown) => this.#log.debug({ err: e }, 'remove source failed'));
+        if (this.#sources.get(id) === src)
+          this.removeSource(id).catch((e: unknown) => this.#log.debug({ err: e }, 'remove source failed'));
       });
       if (this.#onScreen(id)) {
         await this.#feed(src);
@@ -321,7 +343,9 @@ export class Compositor extends TypedEmitter<CompositorEvents> {
 
   async #produce(key: VideoCodecKey, ssrc: number, canvasId: string): Promise<ms.Producer> {
     return this.#out.produce({
-      kind: 'video', rtpParameters: producerParams(routerVideoCodec(this.#router.rtpCapabilities, key), ssrc), appData: { canvas: canvasId },
+      kind: 'video',
+      rtpParameters: producerParams(routerVideoCodec(this.#router.rtpCapabilities, key), ssrc),
+      appData: { canvas: canvasId },
     });
   }
 
@@ -344,7 +368,16 @@ export class Compositor extends TypedEmitter<CompositorEvents> {
     const pt = routerVideoCodec(this.#router.rtpCapabilities, key).preferredPayloadType ?? 0;
     c.wireSsrc = randomSsrc();
     await this.#running().request('add_canvas', {
-      canvas: c.id, codec: key, width, height, fps, kbps, pt, ssrc: c.wireSsrc, port: this.#socket.address().port, font: this.#font,
+      canvas: c.id,
+      codec: key,
+      width,
+      height,
+      fps,
+      kbps,
+      pt,
+      ssrc: c.wireSsrc,
+      port: this.#socket.address().port,
+      font: this.#font,
     });
   }
 
@@ -361,12 +394,18 @@ export class Compositor extends TypedEmitter<CompositorEvents> {
       const pt = routerVideoCodec(this.#router.rtpCapabilities, src.key).preferredPayloadType ?? 0;
       const r = await this.#running().request('add_source', { source: src.id, codec: src.key, pt });
       const port = Number(r['port']);
-      const t = await this.#router.createPlainTransport({ listenInfo: { protocol: 'udp', ip: '127.0.0.1' }, rtcpMux: false, comedia: false });
+      const t = await this.#router.createPlainTransport({
+        listenInfo: { protocol: 'udp', ip: '127.0.0.1' },
+        rtcpMux: false,
+        comedia: false,
+      });
       // sender reports go to our socket, which ignores them
       await t.connect({ ip: '127.0.0.1', port, rtcpPort: this.#socket.address().port });
       src.transport = t;
       src.consumer = await t.consume({
-        producerId: src.producer.id, rtpCapabilities: plainConsumeCaps(routerVideoCodec(this.#router.rtpCapabilities, src.key)), paused: true,
+        producerId: src.producer.id,
+        rtpCapabilities: plainConsumeCaps(routerVideoCodec(this.#router.rtpCapabilities, src.key)),
+        paused: true,
       });
     }
     const consumer = src.consumer;
@@ -382,7 +421,8 @@ export class Compositor extends TypedEmitter<CompositorEvents> {
     src.transport = undefined;
     src.consumer = undefined;
     if (this.#proc?.alive) await this.#proc.request('remove_source', { source: src.id });
-    for (const c of this.#canvases.values()) if (c.spec.panes.some((p) => p.sourceId === src.id)) await this.#scene(c, false);
+    for (const c of this.#canvases.values())
+      if (c.spec.panes.some((p) => p.sourceId === src.id)) await this.#scene(c, false);
   }
 
   async #scene(c: Canvas, keyframe: boolean): Promise<void> {
@@ -404,7 +444,9 @@ export class Compositor extends TypedEmitter<CompositorEvents> {
       c.keyframeTimer = undefined;
       c.lastKeyframe = performance.now();
       if (!this.#proc?.alive || !this.#canvases.has(c.id)) return;
-      this.#proc.request('keyframe', { canvas: c.id }).catch((e: unknown) => this.#log.debug({ err: e }, 'keyframe failed'));
+      this.#proc
+        .request('keyframe', { canvas: c.id })
+        .catch((e: unknown) => this.#log.debug({ err: e }, 'keyframe failed'));
     };
     if (wait <= 0) fire();
     else c.keyframeTimer = setTimeout(fire, wait);
@@ -420,7 +462,14 @@ export class Compositor extends TypedEmitter<CompositorEvents> {
   #retrySourceKeyframes(): void {
     const now = performance.now();
     for (const s of this.#sources.values()) {
-      if (s.live || !s.consumer || s.consumer.closed || s.consumer.paused || now - s.lastAsked < SOURCE_KEYFRAME_RETRY_MS) continue;
+      if (
+        s.live ||
+        !s.consumer ||
+        s.consumer.closed ||
+        s.consumer.paused ||
+        now - s.lastAsked < SOURCE_KEYFRAME_RETRY_MS
+      )
+        continue;
       s.lastAsked = now;
       s.consumer.requestKeyFrame().catch((e: unknown) => this.#log.debug({ err: e }, 'source keyframe request failed'));
     }

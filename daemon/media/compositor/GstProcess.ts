@@ -22,7 +22,11 @@ type ProcessEvents = {
   exit: [{ code: number | null; signal: NodeJS.Signals | null; stderr: string }];
 };
 
-interface Pending { resolve: (v: Record<string, unknown>) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }
+interface Pending {
+  resolve: (v: Record<string, unknown>) => void;
+  reject: (e: Error) => void;
+  timer: NodeJS.Timeout;
+}
 
 /** The Python interpreter with GStreamer's bindings (Debian's, not a pyenv shim that lacks python3-gi). */
 function findPython(): string {
@@ -32,12 +36,18 @@ function findPython(): string {
 
 /** The controller script: next to this module in the sources, next to the bundle in dist/. */
 function scriptPath(): string {
-  const candidates = [new URL('./gst_compositor.py', import.meta.url), new URL('./compositor/gst_compositor.py', import.meta.url)];
+  const candidates = [
+    new URL('./gst_compositor.py', import.meta.url),
+    new URL('./compositor/gst_compositor.py', import.meta.url),
+  ];
   for (const u of candidates) {
     const p = fileURLToPath(u);
     if (existsSync(p)) return p;
   }
-  throw new VcError('MEDIA_FAILED', `the compositor controller gst_compositor.py is missing (looked in ${candidates.map((u) => fileURLToPath(u)).join(', ')})`);
+  throw new VcError(
+    'MEDIA_FAILED',
+    `the compositor controller gst_compositor.py is missing (looked in ${candidates.map((u) => fileURLToPath(u)).join(', ')})`,
+  );
 }
 
 let checked: string | undefined;
@@ -48,15 +58,31 @@ let checked: string | undefined;
  */
 export function checkGstreamer(): void {
   if (checked) return;
-  const elements = ['compositor', 'textoverlay', 'rtpjitterbuffer', 'avdec_h264', 'vp8dec', 'x264enc', 'vp8enc', 'rtph264pay', 'rtpvp8pay'];
+  const elements = [
+    'compositor',
+    'textoverlay',
+    'rtpjitterbuffer',
+    'avdec_h264',
+    'vp8dec',
+    'x264enc',
+    'vp8enc',
+    'rtph264pay',
+    'rtpvp8pay',
+  ];
   const code = `import gi; gi.require_version('Gst','1.0'); from gi.repository import Gst; Gst.init(None); print(' '.join(e for e in ${JSON.stringify(elements)} if Gst.ElementFactory.find(e) is None))`;
   const r = spawnSync(findPython(), ['-c', code], { encoding: 'utf8', timeout: 20_000 });
   if (r.status !== 0) {
-    throw new VcError('MEDIA_FAILED', `the compositor needs GStreamer's Python bindings (Debian: python3-gi gir1.2-gstreamer-1.0): ${(r.stderr || r.error?.message || '').trim().split('\n').pop()}`);
+    throw new VcError(
+      'MEDIA_FAILED',
+      `the compositor needs GStreamer's Python bindings (Debian: python3-gi gir1.2-gstreamer-1.0): ${(r.stderr || r.error?.message || '').trim().split('\n').pop()}`,
+    );
   }
   const missing = r.stdout.trim();
   if (missing) {
-    throw new VcError('MEDIA_FAILED', `GStreamer elements missing for the compositor: ${missing} (Debian: gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-x)`);
+    throw new VcError(
+      'MEDIA_FAILED',
+      `GStreamer elements missing for the compositor: ${missing} (Debian: gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-x)`,
+    );
   }
   checked = 'ok';
 }
@@ -98,8 +124,12 @@ export class GstProcess extends TypedEmitter<ProcessEvents> {
     });
   }
 
-  get pid(): number | undefined { return this.#child.pid; }
-  get alive(): boolean { return !this.#exited; }
+  get pid(): number | undefined {
+    return this.#child.pid;
+  }
+  get alive(): boolean {
+    return !this.#exited;
+  }
 
   /** One command; resolves with the reply's fields or rejects with the controller's error. */
   request(op: string, params: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
@@ -130,7 +160,12 @@ export class GstProcess extends TypedEmitter<ProcessEvents> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.close();
-        reject(new VcError('MEDIA_FAILED', `the compositor did not start within 10 s: ${this.#stderr.join(' ').slice(-300)}`));
+        reject(
+          new VcError(
+            'MEDIA_FAILED',
+            `the compositor did not start within 10 s: ${this.#stderr.join(' ').slice(-300)}`,
+          ),
+        );
       }, 10_000);
       const onReady = (): void => {
         clearTimeout(timer);

@@ -9,7 +9,10 @@ import { Compositor, type CanvasSpec } from './Compositor.js';
 import { checkGstreamer } from './GstProcess.js';
 import { cjkFontFamily } from './cjkFont.js';
 
-export interface Picture { canvasId: string; spec: CanvasSpec }
+export interface Picture {
+  canvasId: string;
+  spec: CanvasSpec;
+}
 
 const CANVAS = 'canvas:';
 
@@ -48,19 +51,27 @@ export class Pictures {
     }
   }
 
-  get compositor(): Compositor | undefined { return this.#compositor; }
+  get compositor(): Compositor | undefined {
+    return this.#compositor;
+  }
 
   /** The canvas a target shows, if any. */
-  canvasOf(targetId: string): string | undefined { return this.#targets.get(targetId); }
+  canvasOf(targetId: string): string | undefined {
+    return this.#targets.get(targetId);
+  }
 
   addSource(id: string, producer: ms.Producer): void {
     this.#sources.set(id, producer);
-    this.#compositor?.addSource(id, producer).catch((err: unknown) => this.#log.warn({ err, id }, 'compositor cannot take the source'));
+    this.#compositor
+      ?.addSource(id, producer)
+      .catch((err: unknown) => this.#log.warn({ err, id }, 'compositor cannot take the source'));
   }
 
   removeSource(id: string): void {
     if (!this.#sources.delete(id)) return;
-    this.#compositor?.removeSource(id).catch((err: unknown) => this.#log.debug({ err, id }, 'compositor source removal failed'));
+    this.#compositor
+      ?.removeSource(id)
+      .catch((err: unknown) => this.#log.debug({ err, id }, 'compositor source removal failed'));
   }
 
   /** Show every planned target its canvas; targets not in the plan are left to the caller. */
@@ -85,7 +96,7 @@ export class Pictures {
     for (const [t, canvasId] of this.#targets) {
       const v = this.#view.viewOf(t);
       const src = CANVAS + canvasId;
-      if (v && (v.showing === src && v.pending === null || v.pending === src)) continue;
+      if (v && ((v.showing === src && v.pending === null) || v.pending === src)) continue;
       await this.#view.select(t, src);
     }
     if (plan.size === 0) this.#stop();

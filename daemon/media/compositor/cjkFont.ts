@@ -10,7 +10,15 @@ let found: string | undefined;
 
 /** Parse `fc-list :lang=zh family` output: one font per line, its names comma-separated. */
 export function pickCjkFamily(fcList: string): string | undefined {
-  const families = fcList.split('\n').map((l) => l.split(',').map((f) => f.trim()).filter(Boolean)).filter((f) => f.length > 0);
+  const families = fcList
+    .split('\n')
+    .map((l) =>
+      l
+        .split(',')
+        .map((f) => f.trim())
+        .filter(Boolean),
+    )
+    .filter((f) => f.length > 0);
   for (const want of PREFERRED) if (families.some((f) => f.includes(want))) return want;
   return families[0]?.[0];
 }
@@ -21,7 +29,10 @@ export function cjkFontFamily(): string {
   const r = spawnSync('fc-list', [':lang=zh', 'family'], { encoding: 'utf8', timeout: 10_000 });
   const family = r.status === 0 ? pickCjkFamily(r.stdout) : undefined;
   if (!family) {
-    throw new VcError('MEDIA_FAILED', 'no CJK font for the site names in multi-picture layouts: install fonts-noto-cjk or fonts-wqy-zenhei (fontconfig finds none for :lang=zh)');
+    throw new VcError(
+      'MEDIA_FAILED',
+      'no CJK font for the site names in multi-picture layouts: install fonts-noto-cjk or fonts-wqy-zenhei (fontconfig finds none for :lang=zh)',
+    );
   }
   found = family;
   return family;

@@ -7,7 +7,12 @@ export const LAYOUTS = ['1', '2x2', '3x3', '4x4', '5x5', '1+5', '1+7', '1+12', '
 export type LayoutName = (typeof LAYOUTS)[number];
 export type FixedLayout = Exclude<LayoutName, 'auto'>;
 
-export interface Rect { x: number; y: number; w: number; h: number }
+export interface Rect {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
 
 /** Cells of a unit grid: [column, row, width, height] in units of canvas/size. */
 type Cells = { size: number; cells: [number, number, number, number][] };

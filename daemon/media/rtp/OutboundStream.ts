@@ -47,7 +47,14 @@ export class OutboundStream {
     this.#lastSrAt = nowMs;
     this.#srPackets = this.#packets;
     const rtpTs = (this.#ts + Math.round(((nowMs - this.#lastAt) * clockRate) / 1000)) >>> 0;
-    return buildSr({ ssrc: this.ssrc, nowMs: wallMs, rtpTs, packets: this.#packets, octets: this.#octets, cname: 'vcbridge' });
+    return buildSr({
+      ssrc: this.ssrc,
+      nowMs: wallMs,
+      rtpTs,
+      packets: this.#packets,
+      octets: this.#octets,
+      cname: 'vcbridge',
+    });
   }
 
   #packet(pt: number, payload: Uint8Array, ts: number, marker: boolean, nowMs: number): Buffer {

@@ -18,7 +18,7 @@ export const PROBATION_PT = 127;
 
 /** RFC 5761 demultiplexing: RTCP packet types 192–223 in the second byte. */
 export function isRtcp(buf: Buffer): boolean {
-  return buf.length >= 8 && (buf[0]! >> 6) === 2 && buf[1]! >= 192 && buf[1]! <= 223;
+  return buf.length >= 8 && buf[0]! >> 6 === 2 && buf[1]! >= 192 && buf[1]! <= 223;
 }
 
 export function parseRtp(buf: Buffer): RtpView | undefined {
@@ -58,7 +58,10 @@ export function setSsrc(buf: Buffer, ssrc: number): void {
   buf.writeUInt32BE(ssrc >>> 0, 8);
 }
 
-export function buildRtp(h: { pt: number; marker?: boolean; seq: number; ts: number; ssrc: number }, payload: Uint8Array): Buffer {
+export function buildRtp(
+  h: { pt: number; marker?: boolean; seq: number; ts: number; ssrc: number },
+  payload: Uint8Array,
+): Buffer {
   const buf = Buffer.allocUnsafe(12 + payload.length);
   buf[0] = 0x80;
   buf[1] = (h.marker ? 0x80 : 0) | (h.pt & 0x7f);
@@ -76,7 +79,7 @@ export function seqDiff(a: number, b: number): number {
 
 /** Signed distance a - b between two 32-bit timestamps. */
 export function tsDiff(a: number, b: number): number {
-  return ((a - b) | 0);
+  return (a - b) | 0;
 }
 
 /** A random non-zero SSRC that is not mediasoup's probation SSRC. */

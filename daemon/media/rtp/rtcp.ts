@@ -22,7 +22,12 @@ export interface ReportBlock {
   dlsr: number;
 }
 
-interface Chunk { off: number; pt: number; count: number; end: number }
+interface Chunk {
+  off: number;
+  pt: number;
+  count: number;
+  end: number;
+}
 
 function* chunks(buf: Buffer): Generator<Chunk> {
   let off = 0;
@@ -171,7 +176,14 @@ export function rttFromBlock(block: ReportBlock, nowMs: number): number | undefi
   return ms < 60_000 ? ms : undefined;
 }
 
-export function buildSr(s: { ssrc: number; nowMs: number; rtpTs: number; packets: number; octets: number; cname: string }): Buffer {
+export function buildSr(s: {
+  ssrc: number;
+  nowMs: number;
+  rtpTs: number;
+  packets: number;
+  octets: number;
+  cname: string;
+}): Buffer {
   const sr = Buffer.alloc(28);
   sr[0] = 0x80;
   sr[1] = RTCP_SR;

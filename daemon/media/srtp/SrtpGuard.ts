@@ -2,7 +2,14 @@
 // to the room after the relay rewrote it. A packet that fails is dropped and counted here (and
 // reported on srtpEvents for /metrics); nothing a peer sends can throw out of this class.
 import { TypedEmitter } from '../../util/TypedEmitter.js';
-import { KEY_EXPIRED, SRTP_AUTH_FAIL, SRTP_REPLAY_FAIL, SRTP_REPLAY_OLD, type SrtpContext, type SrtpSuiteName } from './libsrtp.js';
+import {
+  KEY_EXPIRED,
+  SRTP_AUTH_FAIL,
+  SRTP_REPLAY_FAIL,
+  SRTP_REPLAY_OLD,
+  type SrtpContext,
+  type SrtpSuiteName,
+} from './libsrtp.js';
 import type { SrtpKeys } from './SrtpKeys.js';
 
 export interface SrtpCounters {
@@ -38,8 +45,12 @@ export class SrtpGuard {
     }
   }
 
-  get suite(): SrtpSuiteName { return this.#keys.suite; }
-  get keys(): SrtpKeys { return this.#keys; }
+  get suite(): SrtpSuiteName {
+    return this.#keys.suite;
+  }
+  get keys(): SrtpKeys {
+    return this.#keys;
+  }
 
   /** New keys from a re-INVITE: only the direction whose key changed gets a new context. */
   rekey(keys: SrtpKeys): void {

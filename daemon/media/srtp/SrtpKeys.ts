@@ -62,7 +62,9 @@ export class SrtpKeys {
  * How a leg's media is protected, for people and call records: null when nothing is encrypted, the
  * suite when every m-line uses it, else per m-line ("audio AES_CM_128_HMAC_SHA1_80, video plain").
  */
-export function srtpLabel(m: { audio?: { port: number; srtp?: SrtpKeys }; video?: { port: number; srtp?: SrtpKeys } } | undefined): string | null {
+export function srtpLabel(
+  m: { audio?: { port: number; srtp?: SrtpKeys }; video?: { port: number; srtp?: SrtpKeys } } | undefined,
+): string | null {
   const lines = (['audio', 'video'] as const).flatMap((k) => {
     const s = m?.[k];
     return s && s.port !== 0 ? [{ kind: k, suite: s.srtp?.suite }] : [];

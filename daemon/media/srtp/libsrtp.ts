@@ -28,7 +28,12 @@ export const SRTP_REPLAY_OLD = 10;
 export const KEY_EXPIRED = -2;
 
 interface CryptoPolicy {
-  cipher_type: number; cipher_key_len: number; auth_type: number; auth_key_len: number; auth_tag_len: number; sec_serv: number;
+  cipher_type: number;
+  cipher_key_len: number;
+  auth_type: number;
+  auth_key_len: number;
+  auth_tag_len: number;
+  sec_serv: number;
 }
 
 interface Lib {
@@ -50,16 +55,35 @@ function load(): Lib {
   try {
     h = koffi.load('libsrtp2.so.1');
   } catch (e) {
-    throw new VcError('MEDIA_FAILED', `SRTP needs libsrtp2.so.1 (Debian package libsrtp2-1): ${(e as Error).message}`, undefined, { cause: e });
+    throw new VcError(
+      'MEDIA_FAILED',
+      `SRTP needs libsrtp2.so.1 (Debian package libsrtp2-1): ${(e as Error).message}`,
+      undefined,
+      { cause: e },
+    );
   }
   koffi.struct('srtp_crypto_policy_t', {
-    cipher_type: 'uint32', cipher_key_len: 'int', auth_type: 'uint32', auth_key_len: 'int', auth_tag_len: 'int', sec_serv: 'int',
+    cipher_type: 'uint32',
+    cipher_key_len: 'int',
+    auth_type: 'uint32',
+    auth_key_len: 'int',
+    auth_tag_len: 'int',
+    sec_serv: 'int',
   });
   koffi.struct('srtp_ssrc_t', { type: 'int', value: 'uint32' });
   koffi.struct('srtp_policy_t', {
-    ssrc: 'srtp_ssrc_t', rtp: 'srtp_crypto_policy_t', rtcp: 'srtp_crypto_policy_t',
-    key: 'void *', keys: 'void *', num_master_keys: 'unsigned long', deprecated_ekt: 'void *',
-    window_size: 'unsigned long', allow_repeat_tx: 'int', enc_xtn_hdr: 'void *', enc_xtn_hdr_count: 'int', next: 'void *',
+    ssrc: 'srtp_ssrc_t',
+    rtp: 'srtp_crypto_policy_t',
+    rtcp: 'srtp_crypto_policy_t',
+    key: 'void *',
+    keys: 'void *',
+    num_master_keys: 'unsigned long',
+    deprecated_ekt: 'void *',
+    window_size: 'unsigned long',
+    allow_repeat_tx: 'int',
+    enc_xtn_hdr: 'void *',
+    enc_xtn_hdr_count: 'int',
+    next: 'void *',
   });
   koffi.opaque('srtp_ctx_t');
   const l: Lib = {
@@ -105,10 +129,18 @@ export class SrtpContext {
   #ctx: unknown;
 
   /** `maxPackets`: the key's lifetime (RFC 4568); afterwards every packet is refused with KEY_EXPIRED. */
-  constructor(suite: SrtpSuiteName, key: Uint8Array, direction: 'inbound' | 'outbound', o: { windowSize?: number; maxPackets?: number } = {}) {
+  constructor(
+    suite: SrtpSuiteName,
+    key: Uint8Array,
+    direction: 'inbound' | 'outbound',
+    o: { windowSize?: number; maxPackets?: number } = {},
+  ) {
     const l = load();
     if (key.length !== SUITE_KEY_BYTES[suite]) {
-      throw new VcError('SDP_INVALID', `${suite} needs a ${SUITE_KEY_BYTES[suite]}-byte key and salt, got ${key.length} bytes`);
+      throw new VcError(
+        'SDP_INVALID',
+        `${suite} needs a ${SUITE_KEY_BYTES[suite]}-byte key and salt, got ${key.length} bytes`,
+      );
     }
     const keyMem = koffi.alloc('uint8_t', key.length);
     try {
@@ -116,12 +148,22 @@ export class SrtpContext {
       const { rtp, rtcp } = policies(l, suite);
       const out: unknown[] = [null];
       const st = l.create(out, {
-        ssrc: { type: direction === 'inbound' ? 2 : 3, value: 0 }, rtp, rtcp, key: keyMem, keys: null, num_master_keys: 0,
-        deprecated_ekt: null, window_size: o.windowSize ?? 1024,
+        ssrc: { type: direction === 'inbound' ? 2 : 3, value: 0 },
+        rtp,
+        rtcp,
+        key: keyMem,
+        keys: null,
+        num_master_keys: 0,
+        deprecated_ekt: null,
+        window_size: o.windowSize ?? 1024,
         // mediasoup retransmits (NACK) with the original sequence number: allow those on the way out
-        allow_repeat_tx: direction === 'outbound' ? 1 : 0, enc_xtn_hdr: null, enc_xtn_hdr_count: 0, next: null,
+        allow_repeat_tx: direction === 'outbound' ? 1 : 0,
+        enc_xtn_hdr: null,
+        enc_xtn_hdr_count: 0,
+        next: null,
       });
-      if (st !== SRTP_OK || !out[0]) throw new VcError('MEDIA_FAILED', `srtp_create failed for ${suite} (libsrtp status ${st})`);
+      if (st !== SRTP_OK || !out[0])
+        throw new VcError('MEDIA_FAILED', `srtp_create failed for ${suite} (libsrtp status ${st})`);
       this.#ctx = out[0];
     } finally {
       koffi.encode(keyMem, 'uint8_t', new Array<number>(key.length).fill(0), key.length);

@@ -27,7 +27,10 @@ export function localStamp(utcMs: number, tz: string): string {
 }
 
 export function utcStamp(utcMs: number): string {
-  return new Date(utcMs).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return new Date(utcMs)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 }
 
 /** RFC 5545 duration: "PT1H30M", "P1DT2H". */
@@ -54,12 +57,23 @@ function vtimezone(tz: string, fromUtc: number, toUtc: number): string[] {
   const first = zoneOffsetMs(tz, fromUtc);
   const transitions = zoneTransitions(tz, fromUtc, toUtc);
   const sub = (kind: 'STANDARD' | 'DAYLIGHT', startLocal: string, from: number, to: number): void => {
-    lines.push(`BEGIN:${kind}`, `DTSTART:${startLocal}`, `TZOFFSETFROM:${offsetText(from)}`, `TZOFFSETTO:${offsetText(to)}`, `END:${kind}`);
+    lines.push(
+      `BEGIN:${kind}`,
+      `DTSTART:${startLocal}`,
+      `TZOFFSETFROM:${offsetText(from)}`,
+      `TZOFFSETTO:${offsetText(to)}`,
+      `END:${kind}`,
+    );
   };
   // the offset in force at the start of the range, then every change in it
   sub('STANDARD', localStamp(fromUtc, 'UTC').slice(0, 8) + 'T000000', first, first);
   for (const t of transitions) {
-    sub(t.toOffsetMs > t.fromOffsetMs ? 'DAYLIGHT' : 'STANDARD', localStamp(t.at + t.fromOffsetMs, 'UTC'), t.fromOffsetMs, t.toOffsetMs);
+    sub(
+      t.toOffsetMs > t.fromOffsetMs ? 'DAYLIGHT' : 'STANDARD',
+      localStamp(t.at + t.fromOffsetMs, 'UTC'),
+      t.fromOffsetMs,
+      t.toOffsetMs,
+    );
   }
   lines.push('END:VTIMEZONE');
   return lines;
@@ -77,7 +91,9 @@ function vevent(item: ExportItem, dtstamp: number): string[] {
     contentLine('SUMMARY', escapeText(s.title)),
   ];
   if (s.rrule) lines.push(contentLine('RRULE', s.rrule));
-  const cancelled = item.exceptions.filter((e) => e.kind === 'cancelled').map((e) => localStamp(e.occurrenceStartUtc, s.tz));
+  const cancelled = item.exceptions
+    .filter((e) => e.kind === 'cancelled')
+    .map((e) => localStamp(e.occurrenceStartUtc, s.tz));
   if (s.rrule && cancelled.length > 0) lines.push(contentLine('EXDATE', cancelled.join(','), tzParam));
   if (s.cancelledAt !== null) lines.push('STATUS:CANCELLED');
   lines.push(contentLine(X_ENDPOINTS, s.endpoints.join(',')));
@@ -104,7 +120,13 @@ function vevent(item: ExportItem, dtstamp: number): string[] {
 
 /** A whole VCALENDAR with the given schedules; CRLF line ends as RFC 5545 asks. */
 export function schedulesToIcs(items: readonly ExportItem[], now: number): string {
-  const lines = ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//vcbridge//scheduler//EN', 'CALSCALE:GREGORIAN', 'METHOD:PUBLISH'];
+  const lines = [
+    'BEGIN:VCALENDAR',
+    'VERSION:2.0',
+    'PRODID:-//vcbridge//scheduler//EN',
+    'CALSCALE:GREGORIAN',
+    'METHOD:PUBLISH',
+  ];
   const zones = new Map<string, { from: number; to: number }>();
   for (const { schedule: s } of items) {
     const z = zones.get(s.tz) ?? { from: s.startUtc, to: s.startUtc };

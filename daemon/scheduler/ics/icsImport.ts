@@ -44,7 +44,7 @@ const WINDOWS_ZONES: Record<string, string> = {
   'Central Europe Standard Time': 'Europe/Budapest',
   'Romance Standard Time': 'Europe/Paris',
   'GMT Standard Time': 'Europe/London',
-  'UTC': 'UTC',
+  UTC: 'UTC',
   'Tokyo Standard Time': 'Asia/Tokyo',
   'Singapore Standard Time': 'Asia/Singapore',
   'Eastern Standard Time': 'America/New_York',
@@ -64,10 +64,18 @@ class Skip extends Error {}
 
 /** One DATE-TIME value: wall time in TZID, UTC with "Z", or floating (read in `fallbackTz`). */
 function parseDateTime(value: string, p: IcsProperty, fallbackTz: string): { utc: number; tz: string } {
-  if (p.params.VALUE === 'DATE' || /^\d{8}$/.test(value)) throw new Skip(`all-day ${p.name} (${value}): an all-day event is not a meeting`);
+  if (p.params.VALUE === 'DATE' || /^\d{8}$/.test(value))
+    throw new Skip(`all-day ${p.name} (${value}): an all-day event is not a meeting`);
   const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(Z?)$/.exec(value.trim());
   if (!m) throw new Skip(`${p.name} "${value}" is not a date-time (line ${p.line})`);
-  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   if (m[7] === 'Z') return { utc: Date.UTC(year, month - 1, day, hour, minute, second), tz: fallbackTz };
   let tz = fallbackTz;
   if (p.params.TZID !== undefined) {
@@ -89,7 +97,12 @@ export function parseIcsDuration(text: string): number | null {
 
 const listProp = (c: IcsComponent, name: string): string[] | null => {
   const p = prop(c, name);
-  return p ? unescapeText(p.value).split(',').map((s) => s.trim()).filter(Boolean) : null;
+  return p
+    ? unescapeText(p.value)
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : null;
 };
 const textProp = (c: IcsComponent, name: string): string | null => {
   const p = prop(c, name);
@@ -136,12 +149,28 @@ function readEvent(ev: IcsComponent, defaultTz: string): ImportedEvent {
     if (mail) names.push(mail[1]!);
   }
   const location = textProp(ev, 'LOCATION');
-  if (location) names.push(...location.split(/[,;、，]/).map((s) => s.trim()).filter(Boolean));
+  if (location)
+    names.push(
+      ...location
+        .split(/[,;、，]/)
+        .map((s) => s.trim())
+        .filter(Boolean),
+    );
   names.push(summary);
   return {
-    uid, summary, tz: start.tz, startUtc: start.utc, durationMs, rrule, exdates, moved: [],
+    uid,
+    summary,
+    tz: start.tz,
+    startUtc: start.utc,
+    durationMs,
+    rrule,
+    exdates,
+    moved: [],
     cancelled: (textProp(ev, 'STATUS') ?? '').toUpperCase() === 'CANCELLED',
-    endpoints: listProp(ev, X_ENDPOINTS), upstream: textProp(ev, X_UPSTREAM), chair: textProp(ev, X_CHAIR), mode: textProp(ev, X_MODE),
+    endpoints: listProp(ev, X_ENDPOINTS),
+    upstream: textProp(ev, X_UPSTREAM),
+    chair: textProp(ev, X_CHAIR),
+    mode: textProp(ev, X_MODE),
     names,
   };
 }
@@ -149,7 +178,9 @@ function readEvent(ev: IcsComponent, defaultTz: string): ImportedEvent {
 /** The meetings in an .ics text. Throws ICS_INVALID when the text is not iCalendar at all. */
 export function parseIcsEvents(text: string, defaultTz: string): { events: ImportedEvent[]; skipped: ImportSkip[] } {
   const roots = parseIcsText(text);
-  const vevents = roots.filter((r) => r.name === 'VCALENDAR').flatMap((c) => c.children.filter((k) => k.name === 'VEVENT'));
+  const vevents = roots
+    .filter((r) => r.name === 'VCALENDAR')
+    .flatMap((c) => c.children.filter((k) => k.name === 'VEVENT'));
   const events = new Map<string, ImportedEvent>();
   const skipped: ImportSkip[] = [];
   const overrides: IcsComponent[] = [];

@@ -54,7 +54,9 @@ export function paramValue(v: string): string {
 
 /** Serialise one property: NAME;P=V:value */
 export function contentLine(name: string, value: string, params: Record<string, string> = {}): string {
-  const p = Object.entries(params).map(([k, v]) => `;${k}=${paramValue(v)}`).join('');
+  const p = Object.entries(params)
+    .map(([k, v]) => `;${k}=${paramValue(v)}`)
+    .join('');
   return foldLine(`${name}${p}:${value}`);
 }
 
@@ -120,7 +122,10 @@ export function parseIcsText(text: string): IcsComponent[] {
     } else if (p.name === 'END') {
       const top = stack.pop();
       if (!top || top.name !== p.value.trim().toUpperCase()) {
-        throw new VcError('ICS_INVALID', `line ${line}: END:${p.value} does not close ${top ? `BEGIN:${top.name}` : 'anything'}`);
+        throw new VcError(
+          'ICS_INVALID',
+          `line ${line}: END:${p.value} does not close ${top ? `BEGIN:${top.name}` : 'anything'}`,
+        );
       }
     } else {
       const top = stack[stack.length - 1];
@@ -128,8 +133,10 @@ export function parseIcsText(text: string): IcsComponent[] {
       top.props.push(p);
     }
   }
-  if (stack.length > 0) throw new VcError('ICS_INVALID', `BEGIN:${stack[stack.length - 1]!.name} is never closed (file cut short?)`);
-  if (!roots.some((r) => r.name === 'VCALENDAR')) throw new VcError('ICS_INVALID', 'no BEGIN:VCALENDAR found: not an iCalendar file');
+  if (stack.length > 0)
+    throw new VcError('ICS_INVALID', `BEGIN:${stack[stack.length - 1]!.name} is never closed (file cut short?)`);
+  if (!roots.some((r) => r.name === 'VCALENDAR'))
+    throw new VcError('ICS_INVALID', 'no BEGIN:VCALENDAR found: not an iCalendar file');
   return roots;
 }
 

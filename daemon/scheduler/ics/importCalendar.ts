@@ -62,13 +62,19 @@ function endpointsFor(ev: ImportedEvent, map: Map<string, string[]>): string[] |
 /** Refuse a file over the limits before any work is done on it. */
 export function checkIcsLimits(ics: string): void {
   if (ics.length > ICS_MAX_CHARS) {
-    throw new VcError('ICS_INVALID', `the calendar is ${ics.length} characters long (limit ICS_MAX_CHARS: at most ${ICS_MAX_CHARS}); split it into smaller files`,
-      { limit: 'ICS_MAX_CHARS', value: ICS_MAX_CHARS });
+    throw new VcError(
+      'ICS_INVALID',
+      `the calendar is ${ics.length} characters long (limit ICS_MAX_CHARS: at most ${ICS_MAX_CHARS}); split it into smaller files`,
+      { limit: 'ICS_MAX_CHARS', value: ICS_MAX_CHARS },
+    );
   }
   const events = ics.match(/^BEGIN:VEVENT\s*$/gim)?.length ?? 0;
   if (events > ICS_MAX_EVENTS) {
-    throw new VcError('ICS_INVALID', `the calendar holds ${events} events (limit ICS_MAX_EVENTS: at most ${ICS_MAX_EVENTS}); split it into smaller files`,
-      { limit: 'ICS_MAX_EVENTS', value: ICS_MAX_EVENTS });
+    throw new VcError(
+      'ICS_INVALID',
+      `the calendar holds ${events} events (limit ICS_MAX_EVENTS: at most ${ICS_MAX_EVENTS}); split it into smaller files`,
+      { limit: 'ICS_MAX_EVENTS', value: ICS_MAX_EVENTS },
+    );
   }
 }
 
@@ -83,20 +89,30 @@ export async function importCalendar(p: ScheduleImportParams, actor: Actor, d: D
     // nothing may have been booked while the checks gave the event loop its turns
     if (d.book.generation !== generation) {
       if (attempt < MAX_ATTEMPTS) continue;
-      throw new VcError('SCHEDULE_CONFLICT', 'nothing imported: the schedules kept changing while the calendar was checked; import it again');
+      throw new VcError(
+        'SCHEDULE_CONFLICT',
+        'nothing imported: the schedules kept changing while the calendar was checked; import it again',
+      );
     }
-    const imported = d.store.transaction(() => planned.map((e) => {
-      const row = d.book.createImported(e.fields, e.exceptions, e.overridden, actor);
-      if (e.uidKey) d.store.kv.set(e.uidKey, row.id);
-      return scheduleView(row);
-    }));
+    const imported = d.store.transaction(() =>
+      planned.map((e) => {
+        const row = d.book.createImported(e.fields, e.exceptions, e.overridden, actor);
+        if (e.uidKey) d.store.kv.set(e.uidKey, row.id);
+        return scheduleView(row);
+      }),
+    );
     return { imported, skipped: [...parsed.skipped, ...skipped] };
   }
 }
 
 /** Check every event against the book and the events before it; nothing is written. */
-async function plan(events: readonly ImportedEvent[], p: ScheduleImportParams, actor: Actor, d: Deps, pause: () => Promise<void>):
-  Promise<{ planned: Planned[]; skipped: ScheduleImportResult['skipped'] }> {
+async function plan(
+  events: readonly ImportedEvent[],
+  p: ScheduleImportParams,
+  actor: Actor,
+  d: Deps,
+  pause: () => Promise<void>,
+): Promise<{ planned: Planned[]; skipped: ScheduleImportResult['skipped'] }> {
   const map = new Map(Object.entries(p.map ?? {}).map(([k, v]) => [k.trim().toLowerCase(), v]));
   const checker = d.book.importChecker();
   const planned: Planned[] = [];
@@ -130,9 +146,17 @@ async function plan(events: readonly ImportedEvent[], p: ScheduleImportParams, a
     }
     try {
       const listed = endpointsFor(ev, map);
-      const who = resolveParticipants(d.config, listed
-        ? { endpoints: listed, upstream: ev.upstream, chair: ev.chair }
-        : { endpoints: p.endpoints ?? [], ...(p.group !== undefined ? { group: p.group } : {}), upstream: ev.upstream, chair: ev.chair });
+      const who = resolveParticipants(
+        d.config,
+        listed
+          ? { endpoints: listed, upstream: ev.upstream, chair: ev.chair }
+          : {
+              endpoints: p.endpoints ?? [],
+              ...(p.group !== undefined ? { group: p.group } : {}),
+              upstream: ev.upstream,
+              chair: ev.chair,
+            },
+      );
       const durationMs = checkDuration(ev.durationMs / 60_000);
       const rec = checkTimes({ startUtc: ev.startUtc, durationMs, rrule: ev.rrule, tz: ev.tz }, null);
       if (rec.startsBetween(d.now, FAR, 1).length === 0) {
@@ -142,22 +166,42 @@ async function plan(events: readonly ImportedEvent[], p: ScheduleImportParams, a
       const title = checkTitle(ev.summary);
       const exceptions: OccurrenceException[] = [
         ...ev.exdates.map((t) => ({ occurrenceStartUtc: t, kind: 'cancelled' as const, newStartUtc: null })),
-        ...ev.moved.map((m) => ({ occurrenceStartUtc: m.occurrenceStartUtc, kind: 'moved' as const, newStartUtc: m.newStartUtc })),
+        ...ev.moved.map((m) => ({
+          occurrenceStartUtc: m.occurrenceStartUtc,
+          kind: 'moved' as const,
+          newStartUtc: m.newStartUtc,
+        })),
       ];
       const label = ev.uid || `event ${i + 1}`;
-      const overridden = checker.check(label, {
-        title, tz: ev.tz, participants: participantsOf({ endpoints: who.endpoints, upstream: who.upstream, chair: null }), rec,
-        exceptions: exceptions.map((e) => ({ ...e, scheduleId: '', createdAt: 0 })),
-      }, Boolean(p.force));
+      const overridden = checker.check(
+        label,
+        {
+          title,
+          tz: ev.tz,
+          participants: participantsOf({ endpoints: who.endpoints, upstream: who.upstream, chair: null }),
+          rec,
+          exceptions: exceptions.map((e) => ({ ...e, scheduleId: '', createdAt: 0 })),
+        },
+        Boolean(p.force),
+      );
       const mode = ev.mode && MODES.has(ev.mode) ? (ev.mode as ConferenceMode) : null;
       const id = ownId && /^[a-z0-9-]{1,64}$/.test(ownId) ? ownId : undefined;
       if (id) ownIds.add(id);
       planned.push({
         fields: {
           ...(id ? { id } : {}),
-          title, startUtc: rec.times.startUtc, durationMs, rrule: rec.rule?.text ?? null, tz: ev.tz, ...who, mode, createdBy: actor.name,
+          title,
+          startUtc: rec.times.startUtc,
+          durationMs,
+          rrule: rec.rule?.text ?? null,
+          tz: ev.tz,
+          ...who,
+          mode,
+          createdBy: actor.name,
         },
-        exceptions, overridden, uidKey,
+        exceptions,
+        overridden,
+        uidKey,
       });
     } catch (e) {
       if (!(e instanceof VcError)) throw e;
@@ -166,7 +210,9 @@ async function plan(events: readonly ImportedEvent[], p: ScheduleImportParams, a
       }
       if (e.code === 'STORE_FAILED') throw e;
       if (e.code === 'SCHEDULE_INVALID' && /no participants/.test(e.message)) {
-        skip('no participants: add X-VCBRIDGE-ENDPOINTS, map calendar names with --map NAME=id,…, or give --endpoints/--group');
+        skip(
+          'no participants: add X-VCBRIDGE-ENDPOINTS, map calendar names with --map NAME=id,…, or give --endpoints/--group',
+        );
       } else {
         skip(e.message);
       }

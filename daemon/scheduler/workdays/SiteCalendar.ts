@@ -29,7 +29,10 @@ export class SiteCalendar {
   import(days: readonly CalendarDay[]): number[] {
     const years = [...new Set(days.map((d) => Number(d.day.slice(0, 4))))].sort();
     const kept = this.days().filter((d) => !years.includes(Number(d.day.slice(0, 4))));
-    this.#store.kv.set(KEY, [...kept, ...days].sort((a, b) => a.day.localeCompare(b.day)));
+    this.#store.kv.set(
+      KEY,
+      [...kept, ...days].sort((a, b) => a.day.localeCompare(b.day)),
+    );
     this.#imports++;
     this.#calendar = undefined;
     return years;

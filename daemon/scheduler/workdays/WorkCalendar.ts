@@ -55,7 +55,15 @@ export class WorkCalendar {
     const confirmed = this.confirmedYear(year);
     const site = this.#site.get(day);
     const weekend = weekday(day) === 0 || weekday(day) === 6;
-    if (site) return { day, off: site.kind === 'off', makeUp: site.kind === 'work' && weekend, name: site.name, confirmed, source: 'site' };
+    if (site)
+      return {
+        day,
+        off: site.kind === 'off',
+        makeUp: site.kind === 'work' && weekend,
+        name: site.name,
+        confirmed,
+        source: 'site',
+      };
     if (officialYears().has(year)) {
       const o = officialDay(day);
       if (o) return { day, off: !o.work, makeUp: o.work && weekend, name: o.name, confirmed, source: 'official' };
@@ -63,6 +71,8 @@ export class WorkCalendar {
       const name = statutoryHolidays(year).get(day);
       if (name) return { day, off: true, makeUp: false, name, confirmed, source: 'statutory' };
     }
-    return weekend ? { day, off: true, makeUp: false, confirmed, source: 'weekend' } : { day, off: false, makeUp: false, confirmed, source: 'ordinary' };
+    return weekend
+      ? { day, off: true, makeUp: false, confirmed, source: 'weekend' }
+      : { day, off: false, makeUp: false, confirmed, source: 'ordinary' };
   }
 }

@@ -93,8 +93,13 @@ export function parseHolidayIcs(text: string): HolidayParse {
       skip('a timed event that is not a make-up working day (补班): not a holiday');
       continue;
     }
-    if (days.size > MAX_CALENDAR_DAYS) throw new VcError('ICS_INVALID', `the calendar names more than ${MAX_CALENDAR_DAYS} days`);
+    if (days.size > MAX_CALENDAR_DAYS)
+      throw new VcError('ICS_INVALID', `the calendar names more than ${MAX_CALENDAR_DAYS} days`);
   }
-  if (days.size === 0) throw new VcError('ICS_INVALID', `no day off or make-up day found in the calendar${skipped.length ? ` (${skipped.length} events skipped: ${skipped[0]!.reason})` : ''}`);
+  if (days.size === 0)
+    throw new VcError(
+      'ICS_INVALID',
+      `no day off or make-up day found in the calendar${skipped.length ? ` (${skipped.length} events skipped: ${skipped[0]!.reason})` : ''}`,
+    );
   return { days: [...days.values()].sort((a, b) => a.day.localeCompare(b.day)), skipped };
 }

@@ -47,8 +47,12 @@ export function statutoryHolidays(year: number): ReadonlyMap<string, string> {
   const hit = statutoryCache.get(year);
   if (hit) return hit;
   const days = new Map<string, string>([
-    [`${year}-01-01`, '元旦'], [`${year}-05-01`, '劳动节'], [`${year}-05-02`, '劳动节'],
-    [`${year}-10-01`, '国庆节'], [`${year}-10-02`, '国庆节'], [`${year}-10-03`, '国庆节'],
+    [`${year}-01-01`, '元旦'],
+    [`${year}-05-01`, '劳动节'],
+    [`${year}-05-02`, '劳动节'],
+    [`${year}-10-01`, '国庆节'],
+    [`${year}-10-02`, '国庆节'],
+    [`${year}-10-03`, '国庆节'],
   ]);
   const lunar = (md: string): string | undefined => {
     try {
@@ -62,7 +66,10 @@ export function statutoryHolidays(year: number): ReadonlyMap<string, string> {
     const t = Date.parse(`${newYear}T00:00:00Z`);
     for (let k = -1; k <= 2; k++) days.set(new Date(t + k * 86_400_000).toISOString().slice(0, 10), '春节');
   }
-  for (const [md, name] of [['05-05', '端午节'], ['08-15', '中秋节']] as const) {
+  for (const [md, name] of [
+    ['05-05', '端午节'],
+    ['08-15', '中秋节'],
+  ] as const) {
     const d = lunar(md);
     if (d) days.set(d, name);
   }
