@@ -34,19 +34,7 @@ export interface AppProps {
   now?: number;
 }
 
-export function App({
-  conn,
-  url,
-  state,
-  loadError,
-  api,
-  reload,
-  width,
-  height,
-  onQuit,
-  initialScreen = 'overview',
-  now: fixedNow,
-}: AppProps) {
+export function App({ conn, url, state, loadError, api, reload, width, height, onQuit, initialScreen = 'overview', now: fixedNow }: AppProps) {
   const { t } = useI18n();
   const [screen, setScreen] = useState<ScreenName>(initialScreen);
   const [captured, setCaptured] = useState(0);
@@ -56,21 +44,14 @@ export function App({
   const timezone = state.status?.timezone ?? DEFAULT_TIMEZONE;
   const back = useCallback(() => setScreen('overview'), []);
 
-  useKeys(
-    (input) => {
-      const n = Number(input);
-      if (Number.isInteger(n) && n >= 1 && n <= SCREENS.length) setScreen(SCREENS[n - 1] ?? 'overview');
-      else if (input === 'q' && screen === 'overview') onQuit();
-    },
-    { isActive: captured === 0 },
-  );
+  useKeys((input) => {
+    const n = Number(input);
+    if (Number.isInteger(n) && n >= 1 && n <= SCREENS.length) setScreen(SCREENS[n - 1] ?? 'overview');
+    else if (input === 'q' && screen === 'overview') onQuit();
+  }, { isActive: captured === 0 });
 
   const actionsFor = useCallback((id: string) => (api ? conferenceActions(api, id) : null), [api]);
-  const diagnose = useMemo(
-    () =>
-      api ? (id: string, onUpdate: Parameters<typeof runDiagnosis>[3]) => runDiagnosis(api, id, t, onUpdate) : null,
-    [api, t],
-  );
+  const diagnose = useMemo(() => (api ? (id: string, onUpdate: Parameters<typeof runDiagnosis>[3]) => runDiagnosis(api, id, t, onUpdate) : null), [api, t]);
   const add = useMemo(() => (api ? (p: Parameters<typeof addSchedule>[1]) => addSchedule(api, p) : null), [api]);
 
   let body;
@@ -79,62 +60,26 @@ export function App({
       body = (
         <Box flexDirection="column">
           <Overview state={state} now={now} width={width} height={height - 5} timezone={timezone} />
-          <Box marginTop={1}>
-            <KeyHelp
-              keys={[
-                ['1-4', t('key.screens')],
-                ['q', t('key.quit')],
-              ]}
-            />
-          </Box>
+          <Box marginTop={1}><KeyHelp keys={[['1-4', t('key.screens')], ['q', t('key.quit')]]} /></Box>
         </Box>
       );
       break;
     case 'conference':
-      body = (
-        <ConferenceScreen
-          conferences={state.conferences}
-          events={state.events}
-          stats={state.stats}
-          actionsFor={actionsFor}
-          now={now}
-          timezone={timezone}
-          width={width}
-          height={height}
-          onBack={back}
-        />
-      );
+      body = <ConferenceScreen conferences={state.conferences} events={state.events} stats={state.stats} actionsFor={actionsFor} now={now} timezone={timezone} width={width} height={height} onBack={back} />;
       break;
     case 'technician':
       body = <TechnicianScreen endpoints={state.endpoints} diagnose={diagnose} height={height} onBack={back} />;
       break;
     case 'schedule':
-      body = (
-        <ScheduleScreen
-          occurrences={state.occurrences}
-          endpoints={state.endpoints}
-          now={now}
-          timezone={timezone}
-          height={height}
-          addSchedule={add}
-          onBooked={reload}
-          onBack={back}
-        />
-      );
+      body = <ScheduleScreen occurrences={state.occurrences} endpoints={state.endpoints} now={now} timezone={timezone} height={height} addSchedule={add} onBooked={reload} onBack={back} />;
       break;
   }
   return (
     <CaptureContext.Provider value={addCapture}>
       <Box flexDirection="column" width={width}>
         <Header site={state.status?.site ?? ''} screen={screen} conn={conn} url={url} now={now} />
-        {loadError ? (
-          <Text color="red" wrap="truncate-end">
-            ✕ {loadError}
-          </Text>
-        ) : null}
-        <Box marginTop={1} flexDirection="column">
-          {body}
-        </Box>
+        {loadError ? <Text color="red" wrap="truncate-end">✕ {loadError}</Text> : null}
+        <Box marginTop={1} flexDirection="column">{body}</Box>
       </Box>
     </CaptureContext.Provider>
   );

@@ -36,18 +36,18 @@ export function ConsoleRoot({ lang, initialScreen, ...daemonOpts }: ConsoleRootP
   return (
     <I18nContext.Provider value={i18n}>
       <KeyProvider>
-        <App
-          conn={daemon.conn}
-          url={daemonOpts.url}
-          state={data.state}
-          loadError={data.loadError}
-          api={daemon.api}
-          reload={data.reload}
-          width={width}
-          height={height}
-          onQuit={() => exit()}
-          initialScreen={initialScreen}
-        />
+      <App
+        conn={daemon.conn}
+        url={daemonOpts.url}
+        state={data.state}
+        loadError={data.loadError}
+        api={daemon.api}
+        reload={data.reload}
+        width={width}
+        height={height}
+        onQuit={() => exit()}
+        initialScreen={initialScreen}
+      />
       </KeyProvider>
     </I18nContext.Provider>
   );

@@ -7,50 +7,19 @@ import { SITE, frameWith, plain, renderIn, settle, weeklyMeeting } from '../help
 
 const NOW = Date.parse('2026-12-07T01:10:00Z');
 const status: StatusResult = {
-  site: '巩义市视频会议系统',
-  version: '0.1.0',
-  pid: 1,
-  startedAt: '2026-12-07T00:00:00Z',
-  uptimeSeconds: 4200,
-  timezone: 'Asia/Shanghai',
-  api: { url: 'ws://127.0.0.1:7443' },
-  endpoints: { total: 6, byState: { reachable: 3, degraded: 1, unreachable: 1, unknown: 1 } },
-  conferences: { active: 1 },
-  schedules: { upcoming24h: 1 },
-  you: { name: 'demo', role: 'operator' },
+  site: '巩义市视频会议系统', version: '0.1.0', pid: 1, startedAt: '2026-12-07T00:00:00Z', uptimeSeconds: 4200, timezone: 'Asia/Shanghai',
+  api: { url: 'ws://127.0.0.1:7443' }, endpoints: { total: 6, byState: { reachable: 3, degraded: 1, unreachable: 1, unknown: 1 } },
+  conferences: { active: 1 }, schedules: { upcoming24h: 1 }, you: { name: 'demo', role: 'operator' },
 };
-const state = applySnapshot(emptyState, {
-  status,
-  endpoints: SITE,
-  conferences: [weeklyMeeting()],
-  occurrences: [],
-  unavailable: [],
-});
+const state = applySnapshot(emptyState, { status, endpoints: SITE, conferences: [weeklyMeeting()], occurrences: [], unavailable: [] });
 
 function setup(conn: ConnState = { phase: 'connected' }, lang: 'en' | 'zh' = 'en') {
   const calls: [string, unknown][] = [];
-  const api: ConsoleApi = {
-    call: (async (method: string, params: unknown) => {
-      calls.push([method, params]);
-      return {};
-    }) as ConsoleApi['call'],
-  };
+  const api: ConsoleApi = { call: (async (method: string, params: unknown) => { calls.push([method, params]); return {}; }) as ConsoleApi['call'] };
   const quits: number[] = [];
-  const r = renderIn(
-    lang,
-    <App
-      conn={conn}
-      url="ws://127.0.0.1:7443"
-      state={state}
-      loadError={null}
-      api={api}
-      reload={() => {}}
-      width={100}
-      height={40}
-      onQuit={() => quits.push(1)}
-      now={NOW}
-    />,
-  );
+  const r = renderIn(lang, (
+    <App conn={conn} url="ws://127.0.0.1:7443" state={state} loadError={null} api={api} reload={() => {}} width={100} height={40} onQuit={() => quits.push(1)} now={NOW} />
+  ));
   return { ...r, calls, quits, frame: () => plain(r.lastFrame()) };
 }
 
@@ -104,16 +73,9 @@ describe('App', () => {
   });
 
   it('says the daemon is unreachable, when it retries, and keeps the last known state on screen', () => {
-    const f = setup({
-      phase: 'disconnected',
-      error: 'cannot reach the daemon at ws://127.0.0.1:7443: nothing is listening there',
-      attempt: 2,
-      retryAt: NOW + 2500,
-    }).frame();
+    const f = setup({ phase: 'disconnected', error: 'cannot reach the daemon at ws://127.0.0.1:7443: nothing is listening there', attempt: 2, retryAt: NOW + 2500 }).frame();
     expect(f).toContain('✕ daemon unreachable — reconnecting in 3 s (attempt 2)');
-    expect(f.replace(/\s+/g, ' ')).toContain(
-      'showing the last known state · cannot reach the daemon at ws://127.0.0.1:7443: nothing is listening there',
-    );
+    expect(f.replace(/\s+/g, ' ')).toContain('showing the last known state · cannot reach the daemon at ws://127.0.0.1:7443: nothing is listening there');
     expect(f).toContain('Xiaoguan');
   });
 });

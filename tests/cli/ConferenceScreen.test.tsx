@@ -10,50 +10,23 @@ const NOW = Date.parse('2026-12-07T01:10:00Z');
 
 function recorder(fail: Partial<Record<keyof ConferenceActions, string>> = {}) {
   const calls: string[] = [];
-  const act =
-    (name: keyof ConferenceActions) =>
-    (...args: unknown[]) => {
-      calls.push([name, ...args].join(' '));
-      return fail[name] ? Promise.reject(new Error(fail[name])) : Promise.resolve({});
-    };
+  const act = (name: keyof ConferenceActions) => (...args: unknown[]) => {
+    calls.push([name, ...args].join(' '));
+    return fail[name] ? Promise.reject(new Error(fail[name])) : Promise.resolve({});
+  };
   const actions: ConferenceActions = {
-    mute: act('mute'),
-    muteAllExceptChair: act('muteAllExceptChair'),
-    floor: act('floor'),
-    mode: act('mode'),
-    dial: act('dial'),
-    hangup: act('hangup'),
-    extend: act('extend'),
-    end: act('end'),
-    floorStep: act('floorStep'),
-    poll: act('poll'),
-    clearHands: act('clearHands'),
-    layout: act('layout'),
-    pane: act('pane'),
+    mute: act('mute'), muteAllExceptChair: act('muteAllExceptChair'), floor: act('floor'), mode: act('mode'),
+    dial: act('dial'), hangup: act('hangup'), extend: act('extend'), end: act('end'),
+    floorStep: act('floorStep'), poll: act('poll'), clearHands: act('clearHands'), layout: act('layout'), pane: act('pane'),
   };
   return { calls, actions };
 }
 
-function setup(
-  opts: {
-    conferences?: ConferenceView[];
-    fail?: Partial<Record<keyof ConferenceActions, string>>;
-    lang?: 'en' | 'zh';
-    width?: number;
-  } = {},
-) {
+function setup(opts: { conferences?: ConferenceView[]; fail?: Partial<Record<keyof ConferenceActions, string>>; lang?: 'en' | 'zh'; width?: number } = {}) {
   const { calls, actions } = recorder(opts.fail);
   const backs: number[] = [];
-  const history: LegStats[] = [100, 800, 1200, 1500].map((k) => ({
-    at: 'x',
-    lossPct: 0,
-    jitterMs: 2,
-    rttMs: 10,
-    bitrateInKbps: k,
-    bitrateOutKbps: 1000,
-  }));
-  const r = renderIn(
-    opts.lang ?? 'en',
+  const history: LegStats[] = [100, 800, 1200, 1500].map((k) => ({ at: 'x', lossPct: 0, jitterMs: 2, rttMs: 10, bitrateInKbps: k, bitrateOutKbps: 1000 }));
+  const r = renderIn(opts.lang ?? 'en', (
     <ConferenceScreen
       conferences={opts.conferences ?? [weeklyMeeting()]}
       events={{ c1: [{ at: '2026-12-07T01:00:07Z', message: 'Xiaoguan connected' }] }}
@@ -64,8 +37,8 @@ function setup(
       width={opts.width ?? 100}
       height={40}
       onBack={() => backs.push(1)}
-    />,
-  );
+    />
+  ));
   return { ...r, calls, backs, frame: () => plain(r.lastFrame()) };
 }
 
@@ -81,17 +54,7 @@ describe('ConferenceScreen', () => {
     expect(f).toMatch(/Mihe\s+muted\s+Zhengzhou\s+6\.2%/);
     expect(f).toMatch(/◐ redialing\s+Zhulin/);
     expect(f).toContain('09:00:07 Xiaoguan connected');
-    for (const k of [
-      'm mute/unmute',
-      'M mute all but chair',
-      'f give floor',
-      'v view mode',
-      'd dial/redial',
-      'h hang up',
-      'e extend 15 min',
-      'x end meeting',
-      'q back',
-    ]) {
+    for (const k of ['m mute/unmute', 'M mute all but chair', 'f give floor', 'v view mode', 'd dial/redial', 'h hang up', 'e extend 15 min', 'x end meeting', 'q back']) {
       expect(f).toContain(k);
     }
   });
@@ -107,31 +70,15 @@ describe('ConferenceScreen', () => {
   it('shows polling and the raised hands (queue, ✋ with its place), and steps, polls and lowers hands by key', async () => {
     const conf: ConferenceView = {
       ...weeklyMeeting(),
-      polling: {
-        intervalSeconds: 10,
-        sites: ['xiaoguan', 'mihe'],
-        target: null,
-        current: 'xiaoguan',
-        next: 'mihe',
-        nextAt: new Date(NOW + 7000).toISOString(),
-        startedAt: new Date(NOW - 3000).toISOString(),
-      },
-      hands: [
-        { endpointId: 'mihe', at: '2026-12-07T01:08:00Z', via: 'dtmf' },
-        { endpointId: 'xiaoguan', at: '2026-12-07T01:09:00Z', via: 'browser' },
-      ],
+      polling: { intervalSeconds: 10, sites: ['xiaoguan', 'mihe'], target: null, current: 'xiaoguan', next: 'mihe', nextAt: new Date(NOW + 7000).toISOString(), startedAt: new Date(NOW - 3000).toISOString() },
+      hands: [{ endpointId: 'mihe', at: '2026-12-07T01:08:00Z', via: 'dtmf' }, { endpointId: 'xiaoguan', at: '2026-12-07T01:09:00Z', via: 'browser' }],
     };
     const { stdin, calls, frame } = setup({ conferences: [conf] });
     const f = frame();
     expect(f).toContain('Polling every 10 s: now Xiaoguan, next Mihe in 7 s');
     expect(f).toContain('Hands raised: 1. Mihe 09:08  2. Xiaoguan 09:09');
     expect(f).toMatch(/Mihe\s+\S+\s+✋1/);
-    for (const [key, label] of [
-      ['n', 'floor to the next site'],
-      ['N', 'floor to the previous site'],
-      ['p', 'stop polling'],
-      ['c', 'lower every hand'],
-    ] as const) {
+    for (const [key, label] of [['n', 'floor to the next site'], ['N', 'floor to the previous site'], ['p', 'stop polling'], ['c', 'lower every hand']] as const) {
       stdin.write(key);
       await frameWith(frame, `${label}: done`);
     }
@@ -141,15 +88,7 @@ describe('ConferenceScreen', () => {
   it('says polling and hands in Chinese', () => {
     const conf: ConferenceView = {
       ...weeklyMeeting(),
-      polling: {
-        intervalSeconds: 10,
-        sites: ['xiaoguan'],
-        target: null,
-        current: 'xiaoguan',
-        next: 'xiaoguan',
-        nextAt: new Date(NOW + 5000).toISOString(),
-        startedAt: new Date(NOW).toISOString(),
-      },
+      polling: { intervalSeconds: 10, sites: ['xiaoguan'], target: null, current: 'xiaoguan', next: 'xiaoguan', nextAt: new Date(NOW + 5000).toISOString(), startedAt: new Date(NOW).toISOString() },
       hands: [{ endpointId: 'mihe', at: '2026-12-07T01:08:00Z', via: 'dtmf' }],
     };
     const f = setup({ conferences: [conf], lang: 'zh' }).frame();
@@ -235,7 +174,7 @@ describe('ConferenceScreen', () => {
     expect(calls).toEqual(['layout auto', 'pane 3 xiaoguan']);
   });
 
-  it("shows the daemon's refusal when an action fails", async () => {
+  it('shows the daemon\'s refusal when an action fails', async () => {
     const { stdin, frame } = setup({ fail: { dial: 'Zhulin is not answering (408)' }, lang: 'zh' });
     for (let i = 0; i < 3; i++) stdin.write(DOWN);
     await settle();

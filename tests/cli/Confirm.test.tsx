@@ -4,10 +4,7 @@ import { plain, renderIn, settle } from '../helpers/console.js';
 
 function setup(lang: 'en' | 'zh' = 'en') {
   const calls: string[] = [];
-  const r = renderIn(
-    lang,
-    <Confirm message="Hang up 小关镇?" onConfirm={() => calls.push('yes')} onCancel={() => calls.push('no')} />,
-  );
+  const r = renderIn(lang, <Confirm message="Hang up 小关镇?" onConfirm={() => calls.push('yes')} onCancel={() => calls.push('no')} />);
   return { ...r, calls };
 }
 

@@ -11,14 +11,7 @@ afterEach(async () => {
 });
 
 async function daemonLike(extra: Record<string, unknown> = {}): Promise<RpcTestServer> {
-  const s = new RpcTestServer({
-    status: STATUS,
-    subscribe: (p) => p,
-    'endpoints.list': SITE,
-    'conference.list': [],
-    'schedule.list': [],
-    ...extra,
-  });
+  const s = new RpcTestServer({ status: STATUS, subscribe: (p) => p, 'endpoints.list': SITE, 'conference.list': [], 'schedule.list': [], ...extra });
   await s.start();
   cleanups.push(() => s.stop());
   return s;
@@ -37,14 +30,7 @@ describe('ConsoleRoot: the console fed by a live JSON-RPC connection', () => {
     await frameWith(frame, /● 小关镇\s+15 ms/);
     expect(frame()).toContain('巩义市视频会议系统');
     const reads = s.calls.length;
-    s.push('endpoint.state', {
-      id: 'xiaoguan',
-      from: 'reachable',
-      to: 'unreachable',
-      at: new Date().toISOString(),
-      reason: 'timeout',
-      rttMs: null,
-    });
+    s.push('endpoint.state', { id: 'xiaoguan', from: 'reachable', to: 'unreachable', at: new Date().toISOString(), reason: 'timeout', rttMs: null });
     await frameWith(frame, /✕ 小关镇\s+—/);
     await settle(300);
     // nothing was asked again: the change came by notification
@@ -69,8 +55,7 @@ describe('ConsoleRoot: the console fed by a live JSON-RPC connection', () => {
     const before = s.calls.filter((c) => c.method === 'endpoints.list').length;
     await s.start();
     await frameWith(frame, '● connected', 5000);
-    for (let i = 0; i < 50 && s.calls.filter((c) => c.method === 'endpoints.list').length === before; i++)
-      await settle(20);
+    for (let i = 0; i < 50 && s.calls.filter((c) => c.method === 'endpoints.list').length === before; i++) await settle(20);
     expect(s.calls.filter((c) => c.method === 'endpoints.list').length).toBe(before + 1);
   });
 });

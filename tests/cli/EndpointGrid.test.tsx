@@ -8,9 +8,7 @@ describe('EndpointGrid', () => {
     const city = endpoint('zhuhuichang', '市政府主会场', 'City Main Room', 'city', { rttMs: 2 });
     const { lastFrame } = renderIn('en', <EndpointGrid endpoints={[...SITE, city].reverse()} width={100} />);
     const f = plain(lastFrame());
-    const order = ['City rooms (1)', 'Upstream (1)', 'Towns (3)', 'Subdistricts (1)', 'Bureaus (1)'].map((h) =>
-      f.indexOf(h),
-    );
+    const order = ['City rooms (1)', 'Upstream (1)', 'Towns (3)', 'Subdistricts (1)', 'Bureaus (1)'].map((h) => f.indexOf(h));
     expect(order.every((i) => i >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     expect(f).toMatch(/● Xiaoguan\s+15 ms/);
@@ -22,19 +20,15 @@ describe('EndpointGrid', () => {
 
   it("puts the city's rooms first in Chinese too", () => {
     const city = endpoint('wangkong', '网络管理中心', 'Network Centre', 'city');
-    const lines = plain(renderIn('zh', <EndpointGrid endpoints={[...SITE, city]} width={100} />).lastFrame()).split(
-      '\n',
-    );
+    const lines = plain(renderIn('zh', <EndpointGrid endpoints={[...SITE, city]} width={100} />).lastFrame()).split('\n');
     expect(lines[0]).toBe('市直会场 (1)');
     expect(lines[1]).toContain('网络管理中心');
   });
 
   it('shows Chinese names in zh and lines the cells up in columns by display width', () => {
     const towns = [
-      endpoint('xiaoguan', '小关镇', 'Xiaoguan', 'town'),
-      endpoint('mihe', '米河镇', 'Mihe', 'town'),
-      endpoint('xinzhong', '新中镇', 'Xinzhong', 'town'),
-      endpoint('hzl', '回郭镇', 'Huiguo', 'town'),
+      endpoint('xiaoguan', '小关镇', 'Xiaoguan', 'town'), endpoint('mihe', '米河镇', 'Mihe', 'town'),
+      endpoint('xinzhong', '新中镇', 'Xinzhong', 'town'), endpoint('hzl', '回郭镇', 'Huiguo', 'town'),
       endpoint('a', 'Abc', 'Abc', 'town'),
     ];
     const { lastFrame } = renderIn('zh', <EndpointGrid endpoints={towns} width={60} />);

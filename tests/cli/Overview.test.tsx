@@ -7,42 +7,19 @@ import { SITE, plain, renderIn, weeklyMeeting } from '../helpers/console.js';
 
 const NOW = Date.parse('2026-12-07T00:45:00Z'); // 08:45 in Gongyi, Monday
 const weekly: OccurrenceView = {
-  scheduleId: 's1',
-  title: '周一例会',
-  start: '2026-12-07T01:00:00Z',
-  end: '2026-12-07T02:30:00Z',
-  state: 'preflight',
-  preflight: {
-    scheduleId: 's1',
-    occurrenceStart: '2026-12-07T01:00:00Z',
-    at: '2026-12-07T00:45:00Z',
-    sites: [
-      { endpointId: 'xiaoguan', status: 'ready' },
-      { endpointId: 'mihe', status: 'degraded' },
-      { endpointId: 'zhulin', status: 'unreachable', reason: 'timeout' },
-    ],
-  },
+  scheduleId: 's1', title: '周一例会', start: '2026-12-07T01:00:00Z', end: '2026-12-07T02:30:00Z', state: 'preflight',
+  preflight: { scheduleId: 's1', occurrenceStart: '2026-12-07T01:00:00Z', at: '2026-12-07T00:45:00Z', sites: [
+    { endpointId: 'xiaoguan', status: 'ready' }, { endpointId: 'mihe', status: 'degraded' }, { endpointId: 'zhulin', status: 'unreachable', reason: 'timeout' },
+  ] },
 };
-const tomorrow: OccurrenceView = {
-  scheduleId: 's2',
-  title: 'Tomorrow',
-  start: '2026-12-08T01:00:00Z',
-  end: '2026-12-08T02:00:00Z',
-  state: 'pending',
-};
+const tomorrow: OccurrenceView = { scheduleId: 's2', title: 'Tomorrow', start: '2026-12-08T01:00:00Z', end: '2026-12-08T02:00:00Z', state: 'pending' };
 
 function state(): ConsoleState {
-  return applySnapshot(emptyState, {
-    status: null,
-    endpoints: SITE,
-    conferences: [weeklyMeeting({ startedAt: '2026-12-07T00:30:00Z' })],
-    occurrences: [weekly, tomorrow],
-    unavailable: [],
-  });
+  return applySnapshot(emptyState, { status: null, endpoints: SITE, conferences: [weeklyMeeting({ startedAt: '2026-12-07T00:30:00Z' })], occurrences: [weekly, tomorrow], unavailable: [] });
 }
 
 describe('Overview', () => {
-  it("shows every endpoint by kind, today's meeting with its countdown and readiness, and the active conference", () => {
+  it('shows every endpoint by kind, today\'s meeting with its countdown and readiness, and the active conference', () => {
     const { lastFrame } = renderIn('en', <Overview state={state()} now={NOW} width={100} timezone="Asia/Shanghai" />);
     const f = plain(lastFrame());
     expect(f).toContain('6 endpoints: 3 reachable, 1 degraded, 1 unreachable, 1 unknown');
@@ -66,13 +43,7 @@ describe('Overview', () => {
   });
 
   it('says plainly what is empty and which daemon methods are missing', () => {
-    const s = applySnapshot(emptyState, {
-      status: null,
-      endpoints: null,
-      conferences: null,
-      occurrences: null,
-      unavailable: ['endpoints.list'],
-    });
+    const s = applySnapshot(emptyState, { status: null, endpoints: null, conferences: null, occurrences: null, unavailable: ['endpoints.list'] });
     const f = plain(renderIn('en', <Overview state={s} now={NOW} width={100} timezone="Asia/Shanghai" />).lastFrame());
     expect(f).toContain('no endpoints known');
     expect(f).toContain('no meetings today');

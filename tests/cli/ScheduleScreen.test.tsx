@@ -7,14 +7,8 @@ import { SITE, frameWith, plain, renderIn, settle } from '../helpers/console.js'
 
 const NOW = Date.parse('2026-12-07T00:45:00Z'); // Monday 08:45 in Gongyi
 const TAB = '\t';
-const occ = (title: string, start: string, minutes: number, extra: Partial<OccurrenceView> = {}): OccurrenceView => ({
-  scheduleId: title,
-  title,
-  start,
-  end: new Date(Date.parse(start) + minutes * 60_000).toISOString(),
-  state: 'pending',
-  ...extra,
-});
+const occ = (title: string, start: string, minutes: number, extra: Partial<OccurrenceView> = {}): OccurrenceView =>
+  ({ scheduleId: title, title, start, end: new Date(Date.parse(start) + minutes * 60_000).toISOString(), state: 'pending', ...extra });
 const WEEK = [
   occ('周一例会', '2026-12-07T01:00:00Z', 90, { state: 'preflight' }),
   occ('Flood drill', '2026-12-07T06:00:00Z', 60),
@@ -30,19 +24,9 @@ function setup(opts: { refuse?: string; lang?: 'en' | 'zh' } = {}) {
     booked.push(p);
     return { id: 's9' };
   };
-  const r = renderIn(
-    opts.lang ?? 'en',
-    <ScheduleScreen
-      occurrences={WEEK}
-      endpoints={SITE}
-      now={NOW}
-      timezone="Asia/Shanghai"
-      height={40}
-      addSchedule={add}
-      onBooked={() => reloads.push(1)}
-      onBack={() => {}}
-    />,
-  );
+  const r = renderIn(opts.lang ?? 'en', (
+    <ScheduleScreen occurrences={WEEK} endpoints={SITE} now={NOW} timezone="Asia/Shanghai" height={40} addSchedule={add} onBooked={() => reloads.push(1)} onBack={() => {}} />
+  ));
   const type = async (text: string) => {
     r.stdin.write(text);
     await settle();
@@ -87,17 +71,10 @@ describe('ScheduleScreen', () => {
     await type(TAB);
     await type('\r');
     await frameWith(frame, 'booked "周一例会"');
-    expect(booked).toEqual([
-      {
-        title: '周一例会',
-        start: '2026-12-14T01:00:00.000Z',
-        durationMinutes: 90,
-        timezone: 'Asia/Shanghai',
-        endpoints: ['xiaoguan', 'mihe', 'zhulin'],
-        rrule: 'FREQ=WEEKLY;BYDAY=MO',
-        upstream: 'zhengzhou',
-      },
-    ]);
+    expect(booked).toEqual([{
+      title: '周一例会', start: '2026-12-14T01:00:00.000Z', durationMinutes: 90, timezone: 'Asia/Shanghai',
+      endpoints: ['xiaoguan', 'mihe', 'zhulin'], rrule: 'FREQ=WEEKLY;BYDAY=MO', upstream: 'zhengzhou',
+    }]);
     expect(reloads).toEqual([1]);
     expect(frame()).not.toContain('New meeting');
   });
@@ -113,7 +90,7 @@ describe('ScheduleScreen', () => {
     expect(booked).toEqual([]);
   });
 
-  it("shows the daemon's refusal under the form and keeps what was typed", async () => {
+  it('shows the daemon\'s refusal under the form and keeps what was typed', async () => {
     const { type, frame } = setup({ refuse: 'xiaoguan is already booked 09:00–10:30 in 周一例会', lang: 'zh' });
     await type('a');
     for (const v of ['第二个会', '2026-12-07 09:30', '30m', 'xiaoguan', '', '', '']) {

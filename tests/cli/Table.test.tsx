@@ -5,17 +5,12 @@ import { plain, renderIn } from '../helpers/console.js';
 
 describe('Table', () => {
   it('lines up Chinese and Latin names by display width in the rendered frame', () => {
-    const { lastFrame } = renderIn(
-      'en',
+    const { lastFrame } = renderIn('en', (
       <Table
         columns={[{ header: 'Site' }, { header: 'RTT', align: 'right' }, { header: 'State' }]}
-        rows={[
-          ['小关镇', '12 ms', 'ok'],
-          ['Xiaoguan', '8 ms', 'ok'],
-          ['新华路街道', '120 ms', { text: 'slow', color: 'yellow' }],
-        ]}
-      />,
-    );
+        rows={[['小关镇', '12 ms', 'ok'], ['Xiaoguan', '8 ms', 'ok'], ['新华路街道', '120 ms', { text: 'slow', color: 'yellow' }]]}
+      />
+    ));
     const lines = plain(lastFrame()).split('\n');
     expect(lines).toHaveLength(4);
     // The RTT column ends, and the State column starts, at the same display column on every line.
@@ -28,21 +23,12 @@ describe('Table', () => {
   });
 
   it('cuts cells longer than maxWidth with an ellipsis, still aligned', () => {
-    const { lastFrame } = renderIn(
-      'en',
-      <Table
-        columns={[{ header: 'Meeting', maxWidth: 8 }, { header: 'x' }]}
-        rows={[
-          ['周一例会全体乡镇参加', 'a'],
-          ['Weekly', 'b'],
-        ]}
-      />,
-    );
+    const { lastFrame } = renderIn('en', (
+      <Table columns={[{ header: 'Meeting', maxWidth: 8 }, { header: 'x' }]} rows={[['周一例会全体乡镇参加', 'a'], ['Weekly', 'b']]} />
+    ));
     const lines = plain(lastFrame()).split('\n');
     expect(lines[1]).toContain('周一例…');
-    expect(stringWidth(lines[1]!.slice(0, lines[1]!.indexOf('a')))).toBe(
-      stringWidth(lines[2]!.slice(0, lines[2]!.indexOf('b'))),
-    );
+    expect(stringWidth(lines[1]!.slice(0, lines[1]!.indexOf('a')))).toBe(stringWidth(lines[2]!.slice(0, lines[2]!.indexOf('b'))));
   });
 
   it('marks the selected row with › so it shows without colour', () => {
@@ -55,15 +41,9 @@ describe('Table', () => {
   it('leaves out optional columns, highest first, only until the table fits the width', () => {
     const columns = [{ header: 'Site' }, { header: 'Jitter', optional: 1 }, { header: 'Trend', optional: 2 }];
     const rows = [['小关镇', '3 ms', '▁▂▃']];
-    expect(plain(renderIn('en', <Table width={40} columns={columns} rows={rows} />).lastFrame()).split('\n')[0]).toBe(
-      'Site    Jitter  Trend',
-    );
-    expect(plain(renderIn('en', <Table width={15} columns={columns} rows={rows} />).lastFrame()).split('\n')[0]).toBe(
-      'Site    Jitter',
-    );
-    expect(plain(renderIn('en', <Table width={8} columns={columns} rows={rows} />).lastFrame()).split('\n')[0]).toBe(
-      'Site',
-    );
+    expect(plain(renderIn('en', <Table width={40} columns={columns} rows={rows} />).lastFrame()).split('\n')[0]).toBe('Site    Jitter  Trend');
+    expect(plain(renderIn('en', <Table width={15} columns={columns} rows={rows} />).lastFrame()).split('\n')[0]).toBe('Site    Jitter');
+    expect(plain(renderIn('en', <Table width={8} columns={columns} rows={rows} />).lastFrame()).split('\n')[0]).toBe('Site');
   });
 
   it('shows the empty text when there are no rows', () => {

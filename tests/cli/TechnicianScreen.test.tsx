@@ -10,10 +10,7 @@ const DOWN = '\u001b[B';
 /** A daemon stand-in whose answers the test releases one by one. */
 function slowApi() {
   const waiting: { method: string; resolve: (v: unknown) => void }[] = [];
-  const api: ConsoleApi = {
-    call: ((method: string) =>
-      new Promise<unknown>((resolve) => waiting.push({ method, resolve }))) as ConsoleApi['call'],
-  };
+  const api: ConsoleApi = { call: ((method: string) => new Promise<unknown>((resolve) => waiting.push({ method, resolve }))) as ConsoleApi['call'] };
   const answer = async (method: string, value: unknown) => {
     for (let i = 0; i < 100 && !waiting.some((w) => w.method === method); i++) await settle(10);
     const w = waiting.find((x) => x.method === method);
@@ -29,10 +26,7 @@ function setup(lang: 'en' | 'zh' = 'en') {
   const t = translator(lang);
   const diagnose: Diagnose = (id, onUpdate) => runDiagnosis(api, id, t, onUpdate);
   const backs: number[] = [];
-  const r = renderIn(
-    lang,
-    <TechnicianScreen endpoints={SITE} diagnose={diagnose} height={30} onBack={() => backs.push(1)} />,
-  );
+  const r = renderIn(lang, <TechnicianScreen endpoints={SITE} diagnose={diagnose} height={30} onBack={() => backs.push(1)} />);
   return { ...r, answer, waiting, backs, frame: () => plain(r.lastFrame()) };
 }
 
@@ -63,14 +57,8 @@ describe('TechnicianScreen', () => {
     expect(frame()).toMatch(/✓ Address\s+host 127\.0\.1\.1, port 5060/);
     expect(frame()).toMatch(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] SIP OPTIONS/);
     await answer('endpoint.check', {
-      id: 'xiaoguan',
-      uri: xiaoguan.uri,
-      verdict: 'failed',
-      likelyCause: 'host down or a firewall drops SIP',
-      probes: [
-        { transport: 'udp', ok: false, error: 'timeout' },
-        { transport: 'tcp', ok: false, error: 'refused' },
-      ],
+      id: 'xiaoguan', uri: xiaoguan.uri, verdict: 'failed', likelyCause: 'host down or a firewall drops SIP',
+      probes: [{ transport: 'udp', ok: false, error: 'timeout' }, { transport: 'tcp', ok: false, error: 'refused' }],
     });
     const f = await frameWith(frame, 'Verdict: not working');
     expect(f).toMatch(/✕ SIP OPTIONS over UDP\s+timeout/);

@@ -8,22 +8,11 @@ import { plain, renderIn, settle } from '../helpers/console.js';
 function Field({ focused }: { focused: boolean }) {
   const [v, setV, getV] = useSyncState('');
   const [f] = useState(focused);
-  useKeys(
-    (input, key) => {
-      const next = editText(getV(), input, key);
-      if (next !== null) setV(next);
-    },
-    { isActive: f },
-  );
-  return (
-    <TextField
-      label="Title"
-      value={v}
-      focused={focused}
-      hint="weekly meeting"
-      error={v === 'x' ? 'too short' : undefined}
-    />
-  );
+  useKeys((input, key) => {
+    const next = editText(getV(), input, key);
+    if (next !== null) setV(next);
+  }, { isActive: f });
+  return <TextField label="Title" value={v} focused={focused} hint="weekly meeting" error={v === 'x' ? 'too short' : undefined} />;
 }
 
 describe('TextField', () => {
@@ -52,17 +41,7 @@ describe('TextField', () => {
   });
 
   it('treats navigation keys as no edit', () => {
-    const none = {
-      ctrl: false,
-      meta: false,
-      return: false,
-      tab: false,
-      escape: false,
-      upArrow: false,
-      downArrow: false,
-      backspace: false,
-      delete: false,
-    } as Parameters<typeof editText>[2];
+    const none = { ctrl: false, meta: false, return: false, tab: false, escape: false, upArrow: false, downArrow: false, backspace: false, delete: false } as Parameters<typeof editText>[2];
     expect(editText('ab', '', { ...none, tab: true })).toBeNull();
     expect(editText('ab', '', { ...none, backspace: true })).toBe('a');
     expect(editText('ab', 'c\r', none)).toBe('abc');

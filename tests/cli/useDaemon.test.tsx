@@ -12,13 +12,8 @@ function Probe({ url }: { url: string }) {
   const d = useDaemon({ url, token: 'op-token', backoff: { firstMs: 50, maxMs: 200 } });
   const [last, setLast] = useState('-');
   useNotifications(d, (m, p) => setLast(`${m}:${JSON.stringify(p)}`));
-  const conn =
-    d.conn.phase === 'disconnected' ? `disconnected#${d.conn.attempt} (${d.conn.error ?? 'closed'})` : d.conn.phase;
-  return (
-    <Text>
-      {conn} gen={d.generation} api={d.api ? 'yes' : 'no'} last={last}
-    </Text>
-  );
+  const conn = d.conn.phase === 'disconnected' ? `disconnected#${d.conn.attempt} (${d.conn.error ?? 'closed'})` : d.conn.phase;
+  return <Text>{conn} gen={d.generation} api={d.api ? 'yes' : 'no'} last={last}</Text>;
 }
 
 const servers: RpcTestServer[] = [];
@@ -51,7 +46,7 @@ describe('useDaemon against a real WebSocket JSON-RPC server', () => {
     await frameWith(lastFrame, 'last=endpoint.state:{"id":"xiaoguan","to":"unreachable"}');
   });
 
-  it("shows the control characters of what the daemon sends (a peer's Server header) as symbols", async () => {
+  it('shows the control characters of what the daemon sends (a peer\'s Server header) as symbols', async () => {
     const s = await server();
     const { lastFrame } = mount(s.url);
     await frameWith(lastFrame, 'connected gen=1 api=yes');
@@ -67,10 +62,7 @@ describe('useDaemon against a real WebSocket JSON-RPC server', () => {
     await s.stop();
     await frameWith(lastFrame, /disconnected#1 \(closed\) gen=1 api=no/);
     // while it is down, attempts keep coming, each refused
-    await frameWith(
-      lastFrame,
-      /disconnected#[2-9] \(cannot reach the daemon at ws:\/\/127\.0\.0\.1:\d+: nothing is listening/,
-    );
+    await frameWith(lastFrame, /disconnected#[2-9] \(cannot reach the daemon at ws:\/\/127\.0\.0\.1:\d+: nothing is listening/);
     await s.start();
     await frameWith(lastFrame, 'connected gen=2 api=yes', 5000);
     // subscribed again on the new connection, and the same listener still hears notifications

@@ -18,11 +18,7 @@ afterEach(() => {
 });
 
 export function renderIn(lang: UiLang, tree: ReactElement) {
-  const r = render(
-    <I18nContext.Provider value={{ lang, t: translator(lang) }}>
-      <KeyProvider>{tree}</KeyProvider>
-    </I18nContext.Provider>,
-  );
+  const r = render(<I18nContext.Provider value={{ lang, t: translator(lang) }}><KeyProvider>{tree}</KeyProvider></I18nContext.Provider>);
   live.add(r);
   return r;
 }
@@ -32,6 +28,7 @@ export function plain(frame: string | undefined): string {
   // eslint-disable-next-line no-control-regex
   return (frame ?? '').replace(/\u001b\[[0-9;]*m/g, '');
 }
+
 
 /**
  * Let React and Ink settle after a key press: wait `ms`, then until no rendered instance has drawn a
@@ -48,11 +45,7 @@ export async function settle(ms = 20): Promise<void> {
 }
 
 /** Poll until the frame contains `text` (for async data), or throw with the last frame. */
-export async function frameWith(
-  get: () => string | undefined,
-  text: string | RegExp,
-  timeoutMs = 3000,
-): Promise<string> {
+export async function frameWith(get: () => string | undefined, text: string | RegExp, timeoutMs = 3000): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const f = plain(get());
@@ -62,25 +55,10 @@ export async function frameWith(
   }
 }
 
-export function endpoint(
-  id: string,
-  zh: string,
-  en: string,
-  kind: EndpointView['kind'],
-  extra: Partial<EndpointView> = {},
-): EndpointView {
+export function endpoint(id: string, zh: string, en: string, kind: EndpointView['kind'], extra: Partial<EndpointView> = {}): EndpointView {
   return {
-    id,
-    name: { zh, en },
-    kind,
-    uri: `sip:${id}@127.0.1.1:5060`,
-    transport: 'udp',
-    groups: kind === 'town' ? ['towns'] : [],
-    state: 'reachable',
-    rttMs: 12,
-    since: '2026-12-07T00:00:00Z',
-    registration: 'none',
-    ...extra,
+    id, name: { zh, en }, kind, uri: `sip:${id}@127.0.1.1:5060`, transport: 'udp', groups: kind === 'town' ? ['towns'] : [],
+    state: 'reachable', rttMs: 12, since: '2026-12-07T00:00:00Z', registration: 'none', ...extra,
   };
 }
 
@@ -96,17 +74,8 @@ export const SITE: EndpointView[] = [
 
 export function participant(e: EndpointView, extra: Partial<ParticipantView> = {}): ParticipantView {
   return {
-    endpointId: e.id,
-    name: e.name,
-    kind: e.kind,
-    state: 'connected',
-    muted: false,
-    hasFloor: false,
-    viewing: 'zhengzhou',
-    direction: 'out',
-    attempts: 1,
-    connectedAt: '2026-12-07T01:00:05Z',
-    ...extra,
+    endpointId: e.id, name: e.name, kind: e.kind, state: 'connected', muted: false, hasFloor: false, viewing: 'zhengzhou',
+    direction: 'out', attempts: 1, connectedAt: '2026-12-07T01:00:05Z', ...extra,
   };
 }
 
@@ -114,49 +83,12 @@ export function participant(e: EndpointView, extra: Partial<ParticipantView> = {
 export function weeklyMeeting(extra: Partial<ConferenceView> = {}): ConferenceView {
   const [zz, xg, mh, zl] = SITE as [EndpointView, EndpointView, EndpointView, EndpointView];
   return {
-    id: 'c1',
-    title: '周一例会',
-    state: 'active',
-    mode: 'rollcall',
-    chair: 'zhengzhou',
-    upstream: 'zhengzhou',
-    floor: 'zhengzhou',
-    locked: false,
-    startedAt: '2026-12-07T01:00:00Z',
-    endsAt: '2026-12-07T02:30:00Z',
+    id: 'c1', title: '周一例会', state: 'active', mode: 'rollcall', chair: 'zhengzhou', upstream: 'zhengzhou', floor: 'zhengzhou',
+    locked: false, startedAt: '2026-12-07T01:00:00Z', endsAt: '2026-12-07T02:30:00Z',
     participants: [
-      participant(zz, {
-        hasFloor: true,
-        stats: {
-          at: '2026-12-07T01:10:00Z',
-          lossPct: 0,
-          jitterMs: 3,
-          rttMs: 8,
-          bitrateInKbps: 1500,
-          bitrateOutKbps: 1480,
-        },
-      }),
-      participant(xg, {
-        stats: {
-          at: '2026-12-07T01:10:00Z',
-          lossPct: 0.4,
-          jitterMs: 5,
-          rttMs: 15,
-          bitrateInKbps: 1200,
-          bitrateOutKbps: 1480,
-        },
-      }),
-      participant(mh, {
-        muted: true,
-        stats: {
-          at: '2026-12-07T01:10:00Z',
-          lossPct: 6.2,
-          jitterMs: 40,
-          rttMs: 420,
-          bitrateInKbps: 300,
-          bitrateOutKbps: 1480,
-        },
-      }),
+      participant(zz, { hasFloor: true, stats: { at: '2026-12-07T01:10:00Z', lossPct: 0, jitterMs: 3, rttMs: 8, bitrateInKbps: 1500, bitrateOutKbps: 1480 } }),
+      participant(xg, { stats: { at: '2026-12-07T01:10:00Z', lossPct: 0.4, jitterMs: 5, rttMs: 15, bitrateInKbps: 1200, bitrateOutKbps: 1480 } }),
+      participant(mh, { muted: true, stats: { at: '2026-12-07T01:10:00Z', lossPct: 6.2, jitterMs: 40, rttMs: 420, bitrateInKbps: 300, bitrateOutKbps: 1480 } }),
       participant(zl, { state: 'redialing', reason: '408 Request Timeout', attempts: 3 }),
     ],
     ...extra,

@@ -20,20 +20,14 @@ export function DiagnosisView({ diagnosis }: { diagnosis: Diagnosis }) {
         return (
           <Text key={s.id} wrap="truncate-end">
             {s.state === 'running' ? <Spinner /> : <Text color={b.color}>{b.symbol}</Text>}{' '}
-            <Text bold={s.state === 'running'} dimColor={s.state === 'pending' || s.state === 'skipped'}>
-              {fit(titles[i] ?? '', titleW)}
-            </Text>
-            <Text color={s.state === 'fail' ? 'red' : s.state === 'warn' ? 'yellow' : undefined}>
-              {s.detail ?? (s.state === 'pending' ? '' : t(b.label))}
-            </Text>
+            <Text bold={s.state === 'running'} dimColor={s.state === 'pending' || s.state === 'skipped'}>{fit(titles[i] ?? '', titleW)}</Text>
+            <Text color={s.state === 'fail' ? 'red' : s.state === 'warn' ? 'yellow' : undefined}>{s.detail ?? (s.state === 'pending' ? '' : t(b.label))}</Text>
           </Text>
         );
       })}
       {diagnosis.done && diagnosis.verdict ? (
         <Box flexDirection="column" marginTop={1}>
-          <Text bold color={VERDICT_COLOR[diagnosis.verdict]}>
-            {t(`verdict.${diagnosis.verdict}`)}
-          </Text>
+          <Text bold color={VERDICT_COLOR[diagnosis.verdict]}>{t(`verdict.${diagnosis.verdict}`)}</Text>
           {diagnosis.likelyCause ? <Text>{t('verdict.cause', { cause: diagnosis.likelyCause })}</Text> : null}
         </Box>
       ) : null}

@@ -17,15 +17,7 @@ function rttText(e: EndpointView): string {
   return e.state === 'unreachable' || e.rttMs === null ? '—' : `${Math.round(e.rttMs)} ms`;
 }
 
-export function EndpointGrid({
-  endpoints,
-  width,
-  maxLines = Infinity,
-}: {
-  endpoints: readonly EndpointView[];
-  width: number;
-  maxLines?: number;
-}) {
+export function EndpointGrid({ endpoints, width, maxLines = Infinity }: { endpoints: readonly EndpointView[]; width: number; maxLines?: number }) {
   const { t, lang } = useI18n();
   const nameW = Math.min(NAME_MAX, Math.max(4, ...endpoints.map((e) => stringWidth(localName(e.name, lang, e.id)))));
   const cellW = 2 + nameW + 1 + RTT_W;
@@ -54,9 +46,7 @@ export function EndpointGrid({
                     <Text key={e.id}>
                       {ci > 0 ? ' '.repeat(GAP) : ''}
                       <Text color={s.color}>{s.symbol}</Text> {fit(localName(e.name, lang, e.id), nameW)}{' '}
-                      <Text dimColor={e.state !== 'degraded'} color={e.state === 'degraded' ? 'yellow' : undefined}>
-                        {fit(rttText(e), RTT_W, 'right')}
-                      </Text>
+                      <Text dimColor={e.state !== 'degraded'} color={e.state === 'degraded' ? 'yellow' : undefined}>{fit(rttText(e), RTT_W, 'right')}</Text>
                     </Text>
                   );
                 })}

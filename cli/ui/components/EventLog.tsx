@@ -3,25 +3,11 @@ import type { ConfEvent } from '../data/state.js';
 import { fmtTime } from '../format.js';
 
 /** The newest `lines` events, oldest at the top, each with its site-local time. */
-export function EventLog({
-  events,
-  lines,
-  timezone,
-  title,
-  emptyText,
-}: {
-  events: readonly ConfEvent[];
-  lines: number;
-  timezone: string;
-  title: string;
-  emptyText: string;
-}) {
+export function EventLog({ events, lines, timezone, title, emptyText }: { events: readonly ConfEvent[]; lines: number; timezone: string; title: string; emptyText: string }) {
   const shown = events.slice(-Math.max(1, lines));
   return (
     <Box flexDirection="column">
-      <Text bold underline>
-        {title}
-      </Text>
+      <Text bold underline>{title}</Text>
       {shown.length === 0 ? <Text dimColor>{emptyText}</Text> : null}
       {shown.map((e, i) => (
         <Text key={`${e.at}-${i}`} wrap="truncate-end">

@@ -13,30 +13,13 @@ export function ConnectionLine({ conn, url, now }: { conn: ConnState; url: strin
   const seconds = Math.max(0, Math.ceil((conn.retryAt - now) / 1000));
   return (
     <Box flexDirection="column">
-      <Text color="red" bold>
-        ✕ {t('conn.disconnected', { seconds, attempt: conn.attempt })}
-      </Text>
-      <Text color="red">
-        {' '}
-        {t('conn.stale')} · {conn.error ?? t('conn.closed')}
-      </Text>
+      <Text color="red" bold>✕ {t('conn.disconnected', { seconds, attempt: conn.attempt })}</Text>
+      <Text color="red">  {t('conn.stale')} · {conn.error ?? t('conn.closed')}</Text>
     </Box>
   );
 }
 
-export function Header({
-  site,
-  screen,
-  conn,
-  url,
-  now,
-}: {
-  site: string;
-  screen: ScreenName;
-  conn: ConnState;
-  url: string;
-  now: number;
-}) {
+export function Header({ site, screen, conn, url, now }: { site: string; screen: ScreenName; conn: ConnState; url: string; now: number }) {
   const { t } = useI18n();
   return (
     <Box flexDirection="column">

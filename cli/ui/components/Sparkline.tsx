@@ -18,16 +18,6 @@ export function sparkline(values: readonly (number | null)[], width: number, max
   return chars.join('').padStart(width, ' ');
 }
 
-export function Sparkline({
-  values,
-  width = 12,
-  max,
-  color,
-}: {
-  values: readonly (number | null)[];
-  width?: number;
-  max?: number;
-  color?: string;
-}) {
+export function Sparkline({ values, width = 12, max, color }: { values: readonly (number | null)[]; width?: number; max?: number; color?: string }) {
   return <Text color={color}>{sparkline(values, width, max)}</Text>;
 }

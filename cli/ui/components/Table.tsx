@@ -29,32 +29,18 @@ export function columnWidths(columns: readonly Column[], rows: readonly (readonl
 }
 
 /** Indexes of the columns that fit in `width`, leaving out optional ones (highest first). */
-export function fittingColumns(
-  columns: readonly Column[],
-  widths: readonly number[],
-  width: number,
-  marks: boolean,
-): number[] {
+export function fittingColumns(columns: readonly Column[], widths: readonly number[], width: number, marks: boolean): number[] {
   const shown = columns.map((_, i) => i);
-  const total = () =>
-    shown.reduce((sum, i) => sum + (widths[i] ?? 0), 0) + GAP.length * (shown.length - 1) + (marks ? 2 : 0);
+  const total = () => shown.reduce((sum, i) => sum + (widths[i] ?? 0), 0) + GAP.length * (shown.length - 1) + (marks ? 2 : 0);
   while (total() > width) {
-    const drop = shown
-      .filter((i) => columns[i]?.optional !== undefined)
-      .sort((a, b) => (columns[b]?.optional ?? 0) - (columns[a]?.optional ?? 0))[0];
+    const drop = shown.filter((i) => columns[i]?.optional !== undefined).sort((a, b) => (columns[b]?.optional ?? 0) - (columns[a]?.optional ?? 0))[0];
     if (drop === undefined) break;
     shown.splice(shown.indexOf(drop), 1);
   }
   return shown;
 }
 
-export function Table({
-  columns: allColumns,
-  rows: allRows,
-  selected,
-  emptyText,
-  width,
-}: {
+export function Table({ columns: allColumns, rows: allRows, selected, emptyText, width }: {
   columns: readonly Column[];
   rows: readonly (readonly Cell[])[];
   /** Index of the highlighted row; a '›' marks it (also without colour). */
@@ -73,17 +59,9 @@ export function Table({
     <Box flexDirection="column">
       <Text bold wrap="truncate-end">
         {marks ? '  ' : ''}
-        {columns
-          .map((c, i) => fit(c.header, widths[i] ?? 0, c.align))
-          .join(GAP)
-          .trimEnd()}
+        {columns.map((c, i) => fit(c.header, widths[i] ?? 0, c.align)).join(GAP).trimEnd()}
       </Text>
-      {rows.length === 0 && emptyText ? (
-        <Text dimColor>
-          {marks ? '  ' : ''}
-          {emptyText}
-        </Text>
-      ) : null}
+      {rows.length === 0 && emptyText ? <Text dimColor>{marks ? '  ' : ''}{emptyText}</Text> : null}
       {rows.map((row, r) => (
         <Text key={r} wrap="truncate-end" inverse={r === selected}>
           {marks ? (r === selected ? '› ' : '  ') : ''}

@@ -33,25 +33,12 @@ export interface ConferenceScreenProps {
 /** `l` cycles through these: off (the switched view) first, then the multi-picture layouts. */
 const LAYOUT_CYCLE = ['off', 'auto', '2x2', '3x3', '4x4', '5x5', '1+5', '1+7', '1+12', '1'] as const;
 
-const MODES: readonly (readonly [key: string, mode: ConferenceMode])[] = [
-  ['b', 'broadcast'],
-  ['r', 'rollcall'],
-  ['v', 'voice'],
-  ['s', 'select'],
-];
+const MODES: readonly (readonly [key: string, mode: ConferenceMode])[] = [['b', 'broadcast'], ['r', 'rollcall'], ['v', 'voice'], ['s', 'select']];
 
 type Pending = { message: string; run: () => void };
 type Status = { text: string; color: string } | null;
 
-function ConferenceList({
-  conferences,
-  onOpen,
-  onBack,
-}: {
-  conferences: readonly ConferenceView[];
-  onOpen: (id: string) => void;
-  onBack: () => void;
-}) {
+function ConferenceList({ conferences, onOpen, onBack }: { conferences: readonly ConferenceView[]; onOpen: (id: string) => void; onBack: () => void }) {
   const { t } = useI18n();
   const [cursor, setCursor, getCursor] = useSyncState(0);
   useKeys((input, key) => {
@@ -68,22 +55,9 @@ function ConferenceList({
       <Table
         selected={cursor}
         columns={[{ header: t('ov.col.title') }, { header: t('ov.col.mode') }, { header: t('ov.col.sites') }]}
-        rows={conferences.map((c) => [
-          c.title,
-          t(`mode.${c.mode}`),
-          t('ov.sites', {
-            connected: c.participants.filter((p) => p.state === 'connected').length,
-            total: c.participants.length,
-          }),
-        ])}
+        rows={conferences.map((c) => [c.title, t(`mode.${c.mode}`), t('ov.sites', { connected: c.participants.filter((p) => p.state === 'connected').length, total: c.participants.length })])}
       />
-      <KeyHelp
-        keys={[
-          ['↑↓', t('key.select')],
-          ['⏎', t('key.open')],
-          ['q', t('key.back')],
-        ]}
-      />
+      <KeyHelp keys={[['↑↓', t('key.select')], ['⏎', t('key.open')], ['q', t('key.back')]]} />
     </Box>
   );
 }
@@ -114,17 +88,7 @@ function NoConference({ onBack, text }: { onBack: () => void; text: string }) {
   );
 }
 
-function ConferenceControl({
-  conference: c,
-  events,
-  stats,
-  actionsFor,
-  now,
-  timezone,
-  width,
-  height,
-  onBack,
-}: ConferenceScreenProps & { conference: ConferenceView }) {
+function ConferenceControl({ conference: c, events, stats, actionsFor, now, timezone, width, height, onBack }: ConferenceScreenProps & { conference: ConferenceView }) {
   const { t, lang } = useI18n();
   const [cursor, setCursor, getCursor] = useSyncState(0);
   const [pending, setPending, getPending] = useSyncState<Pending | null>(null);
@@ -153,8 +117,7 @@ function ConferenceControl({
     setStatus({ text: `${label}…`, color: 'cyan' });
     fn(actions).then(
       () => setStatus({ text: t('act.ok', { action: label }), color: 'green' }),
-      (err: unknown) =>
-        setStatus({ text: t('act.failed', { action: label, message: errorMessage(err) }), color: 'red' }),
+      (err: unknown) => setStatus({ text: t('act.failed', { action: label, message: errorMessage(err) }), color: 'red' }),
     );
   };
   const ask = (message: string, label: string, fn: (a: ConferenceActions) => Promise<unknown>) =>
@@ -176,8 +139,7 @@ function ConferenceControl({
         // 0: the selected site goes back to automatic filling (its pin, wherever it was, is undone)
         const pinned = Object.entries(c.multiview?.pins['conference'] ?? {}).find(([, s]) => s === sel.endpointId)?.[0];
         if (pane > 0) run(t('conf.act.pane', { name: selName, pane }), (a) => a.pane(pane, sel.endpointId));
-        else if (pinned)
-          run(t('conf.act.pane', { name: selName, pane: 'auto' }), (a) => a.pane(Number(pinned), 'auto'));
+        else if (pinned) run(t('conf.act.pane', { name: selName, pane: 'auto' }), (a) => a.pane(Number(pinned), 'auto'));
       }
       if (/^[0-9]$/.test(input) || key.escape || input === 'q') setChoosingPane(false);
       return;
@@ -203,10 +165,7 @@ function ConferenceControl({
       run(label, (a) => a.mute(sel.endpointId, !sel.muted));
     } else if (sel && input === 'f') run(t('conf.act.floor', { name: selName }), (a) => a.floor(sel.endpointId));
     else if (sel && input === 'd') run(t('conf.act.dial', { name: selName }), (a) => a.dial(sel.endpointId));
-    else if (sel && input === 'h')
-      ask(t('confirm.hangup', { name: selName }), t('conf.act.hangup', { name: selName }), (a) =>
-        a.hangup(sel.endpointId),
-      );
+    else if (sel && input === 'h') ask(t('confirm.hangup', { name: selName }), t('conf.act.hangup', { name: selName }), (a) => a.hangup(sel.endpointId));
   });
 
   const connected = c.participants.filter((p) => p.state === 'connected').length;
@@ -218,54 +177,29 @@ function ConferenceControl({
   return (
     <Box flexDirection="column">
       <Text wrap="truncate-end">
-        <Text bold>
-          {t('conf.header', {
-            title: c.title,
-            mode: t(`mode.${c.mode}`),
-            connected,
-            total: c.participants.length,
-            elapsed: fmtDuration((now - Date.parse(c.startedAt)) / 1000, t),
-          })}
-        </Text>
+        <Text bold>{t('conf.header', { title: c.title, mode: t(`mode.${c.mode}`), connected, total: c.participants.length, elapsed: fmtDuration((now - Date.parse(c.startedAt)) / 1000, t) })}</Text>
         {c.endsAt ? <Text dimColor> · {t('conf.endsAt', { time: fmtClock(c.endsAt, timezone) })}</Text> : null}
         {c.locked ? <Text color="yellow"> · {t('conf.locked')}</Text> : null}
       </Text>
       {c.polling ? (
         <Text color="cyan" wrap="truncate-end">
-          ⟳{' '}
-          {c.polling.current === null
+          ⟳ {c.polling.current === null
             ? t('conf.pollingNone', { interval: c.polling.intervalSeconds })
             : t('conf.polling', {
-                interval: c.polling.intervalSeconds,
-                current: siteName(c.polling.current),
-                next: siteName(c.polling.next),
-                secs: Math.max(0, Math.round(((c.polling.nextAt ? Date.parse(c.polling.nextAt) : now) - now) / 1000)),
-              })}
+              interval: c.polling.intervalSeconds, current: siteName(c.polling.current), next: siteName(c.polling.next),
+              secs: Math.max(0, Math.round(((c.polling.nextAt ? Date.parse(c.polling.nextAt) : now) - now) / 1000)),
+            })}
         </Text>
       ) : null}
       {c.hands?.length ? (
         <Text color="yellow" wrap="truncate-end">
-          ✋{' '}
-          {t('conf.hands', {
-            list: c.hands.map((h, i) => `${i + 1}. ${siteName(h.endpointId)} ${fmtClock(h.at, timezone)}`).join('  '),
-          })}
+          ✋ {t('conf.hands', { list: c.hands.map((h, i) => `${i + 1}. ${siteName(h.endpointId)} ${fmtClock(h.at, timezone)}`).join('  ') })}
         </Text>
       ) : null}
-      <ParticipantTable
-        conference={c}
-        stats={stats}
-        selected={Math.min(cursor, c.participants.length - 1)}
-        width={width}
-      />
+      <ParticipantTable conference={c} stats={stats} selected={Math.min(cursor, c.participants.length - 1)} width={width} />
       {sel ? <ParticipantDetail conferenceId={c.id} participant={sel} stats={stats} /> : null}
       <Box marginTop={1}>
-        <EventLog
-          events={events[c.id] ?? []}
-          lines={logLines}
-          timezone={timezone}
-          title={t('conf.events')}
-          emptyText={t('conf.noEvents')}
-        />
+        <EventLog events={events[c.id] ?? []} lines={logLines} timezone={timezone} title={t('conf.events')} emptyText={t('conf.noEvents')} />
       </Box>
       {pending ? (
         <Confirm
@@ -280,49 +214,22 @@ function ConferenceControl({
       {choosingMode ? (
         <Text>
           <Text bold>{t('conf.modeChoose')}</Text>
-          {MODES.map(([k, m]) => (
-            <Text key={k}>
-              {' '}
-              <Text bold inverse={m === c.mode}>
-                {k}
-              </Text>{' '}
-              {t(`mode.${m}`)}
-            </Text>
-          ))}
-          <Text dimColor> Esc {t('key.cancel')}</Text>
+          {MODES.map(([k, m]) => <Text key={k}>  <Text bold inverse={m === c.mode}>{k}</Text> {t(`mode.${m}`)}</Text>)}
+          <Text dimColor>  Esc {t('key.cancel')}</Text>
         </Text>
       ) : null}
       {choosingPane && sel ? (
         <Text>
           <Text bold>{t('conf.paneChoose', { name: localName(sel.name, lang, sel.endpointId) })}</Text>
-          <Text dimColor> Esc {t('key.cancel')}</Text>
+          <Text dimColor>  Esc {t('key.cancel')}</Text>
         </Text>
       ) : null}
-      {status ? (
-        <Text color={status.color} wrap="truncate-end">
-          {status.text}
-        </Text>
-      ) : null}
-      <KeyHelp
-        keys={[
-          ['↑↓', t('key.select')],
-          ['m', t('key.mute')],
-          ['M', t('key.muteAll')],
-          ['f', t('key.floor')],
-          ['n', t('key.rollNext')],
-          ['N', t('key.rollPrev')],
-          ['p', t('key.poll')],
-          ['c', t('key.clearHands')],
-          ['v', t('key.view')],
-          ['l', t('key.layout')],
-          ['g', t('key.pane')],
-          ['d', t('key.dial')],
-          ['h', t('key.hangup')],
-          ['e', t('key.extend')],
-          ['x', t('key.end')],
-          ['q', t('key.back')],
-        ]}
-      />
+      {status ? <Text color={status.color} wrap="truncate-end">{status.text}</Text> : null}
+      <KeyHelp keys={[
+        ['↑↓', t('key.select')], ['m', t('key.mute')], ['M', t('key.muteAll')], ['f', t('key.floor')], ['n', t('key.rollNext')], ['N', t('key.rollPrev')],
+        ['p', t('key.poll')], ['c', t('key.clearHands')], ['v', t('key.view')], ['l', t('key.layout')], ['g', t('key.pane')],
+        ['d', t('key.dial')], ['h', t('key.hangup')], ['e', t('key.extend')], ['x', t('key.end')], ['q', t('key.back')],
+      ]} />
     </Box>
   );
 }

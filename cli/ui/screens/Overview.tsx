@@ -42,28 +42,12 @@ function Summary({ endpoints }: { endpoints: readonly EndpointView[] }) {
   const by = (s: EndpointState) => endpoints.filter((e) => e.state === s).length;
   return (
     <Text wrap="truncate-end">
-      {t('ov.summary', {
-        total: endpoints.length,
-        reachable: by('reachable'),
-        degraded: by('degraded'),
-        unreachable: by('unreachable'),
-        unknown: by('unknown'),
-      })}
+      {t('ov.summary', { total: endpoints.length, reachable: by('reachable'), degraded: by('degraded'), unreachable: by('unreachable'), unknown: by('unknown') })}
     </Text>
   );
 }
 
-function TodaysMeetings({
-  occurrences,
-  endpoints,
-  now,
-  timezone,
-}: {
-  occurrences: readonly OccurrenceView[];
-  endpoints: readonly EndpointView[];
-  now: number;
-  timezone: string;
-}) {
+function TodaysMeetings({ occurrences, endpoints, now, timezone }: { occurrences: readonly OccurrenceView[]; endpoints: readonly EndpointView[]; now: number; timezone: string }) {
   const { t, lang } = useI18n();
   const today = dayKey(now, timezone);
   const rows = occurrences
@@ -71,21 +55,13 @@ function TodaysMeetings({
     .map((o): Cell[] => [
       `${fmtClock(o.start, timezone)}–${fmtClock(o.end, timezone)}`,
       o.title,
-      o.state === 'pending' || o.state === 'preflight'
-        ? { text: fmtRelative(Date.parse(o.start), now, t), bold: Date.parse(o.start) - now < 15 * 60_000 }
-        : '',
+      o.state === 'pending' || o.state === 'preflight' ? { text: fmtRelative(Date.parse(o.start), now, t), bold: Date.parse(o.start) - now < 15 * 60_000 } : '',
       { text: t(`occ.${o.state}`), color: o.state === 'missed' ? 'red' : o.state === 'started' ? 'green' : undefined },
       readinessCell(o, endpoints, t, lang),
     ]);
   return (
     <Table
-      columns={[
-        { header: t('ov.col.time') },
-        { header: t('ov.col.title'), maxWidth: 24 },
-        { header: t('ov.col.starts') },
-        { header: t('ov.col.state') },
-        { header: t('ov.col.ready') },
-      ]}
+      columns={[{ header: t('ov.col.time') }, { header: t('ov.col.title'), maxWidth: 24 }, { header: t('ov.col.starts') }, { header: t('ov.col.state') }, { header: t('ov.col.ready') }]}
       rows={rows}
       emptyText={t('ov.noMeetings')}
     />
@@ -99,21 +75,13 @@ function ActiveConferences({ conferences, now }: { conferences: readonly Confere
     return [
       c.title,
       t(`mode.${c.mode}`),
-      {
-        text: t('ov.sites', { connected, total: c.participants.length }),
-        color: connected < c.participants.length ? 'yellow' : 'green',
-      },
+      { text: t('ov.sites', { connected, total: c.participants.length }), color: connected < c.participants.length ? 'yellow' : 'green' },
       fmtDuration((now - Date.parse(c.startedAt)) / 1000, t),
     ];
   });
   return (
     <Table
-      columns={[
-        { header: t('ov.col.title'), maxWidth: 28 },
-        { header: t('ov.col.mode') },
-        { header: t('ov.col.sites') },
-        { header: t('ov.col.running') },
-      ]}
+      columns={[{ header: t('ov.col.title'), maxWidth: 28 }, { header: t('ov.col.mode') }, { header: t('ov.col.sites') }, { header: t('ov.col.running') }]}
       rows={rows}
       emptyText={t('ov.noConferences')}
     />
@@ -129,39 +97,19 @@ export function Overview({ state, now, width, height = Infinity, timezone }: Ove
   const gridLines = height - 12 - meetingRows - Math.max(1, state.conferences.length);
   return (
     <Box flexDirection="column">
-      <Text bold underline>
-        {t('ov.endpoints')}
-      </Text>
+      <Text bold underline>{t('ov.endpoints')}</Text>
       <Summary endpoints={state.endpoints} />
-      {state.endpoints.length === 0 ? (
-        <Text dimColor>{t('ov.noEndpoints')}</Text>
-      ) : (
-        <EndpointGrid endpoints={state.endpoints} width={width} maxLines={gridLines} />
-      )}
+      {state.endpoints.length === 0 ? <Text dimColor>{t('ov.noEndpoints')}</Text> : <EndpointGrid endpoints={state.endpoints} width={width} maxLines={gridLines} />}
       <Box marginTop={1} flexDirection="column">
-        <Text bold underline>
-          {t('ov.today')}
-        </Text>
+        <Text bold underline>{t('ov.today')}</Text>
         <TodaysMeetings occurrences={state.occurrences} endpoints={state.endpoints} now={now} timezone={timezone} />
       </Box>
       <Box marginTop={1} flexDirection="column">
-        <Text bold underline>
-          {t('ov.active')}
-        </Text>
+        <Text bold underline>{t('ov.active')}</Text>
         <ActiveConferences conferences={state.conferences} now={now} />
       </Box>
-      {notice ? (
-        <Box marginTop={1}>
-          <Text color="yellow" wrap="truncate-end">
-            ! {fmtClock(notice.at, timezone)} {notice.message}
-          </Text>
-        </Box>
-      ) : null}
-      {state.unavailable.length > 0 ? (
-        <Text dimColor wrap="truncate-end">
-          {t('ov.unavailable', { methods: state.unavailable.join(', ') })}
-        </Text>
-      ) : null}
+      {notice ? <Box marginTop={1}><Text color="yellow" wrap="truncate-end">! {fmtClock(notice.at, timezone)} {notice.message}</Text></Box> : null}
+      {state.unavailable.length > 0 ? <Text dimColor wrap="truncate-end">{t('ov.unavailable', { methods: state.unavailable.join(', ') })}</Text> : null}
     </Box>
   );
 }

@@ -8,14 +8,7 @@ import { KeyHelp } from '../components/KeyHelp.js';
 import { Spinner } from '../components/Spinner.js';
 import { TextField, editText } from '../components/TextField.js';
 import type { ScheduleAddParams } from '../data/calls.js';
-import {
-  emptyForm,
-  FIELDS,
-  validateField,
-  validateForm,
-  type FieldName,
-  type FormValues,
-} from '../data/scheduleForm.js';
+import { emptyForm, FIELDS, validateField, validateForm, type FieldName, type FormValues } from '../data/scheduleForm.js';
 import { errorMessage } from '../data/types.js';
 import { stringWidth } from '../format.js';
 import { useCaptureKeys } from '../hooks/useCaptureKeys.js';
@@ -101,20 +94,9 @@ export function ScheduleForm({ endpoints, timezone, now, onSubmit, onDone, onCan
           error={touched.has(f) || values[f] !== '' ? validateField(f, values, ctx, t) : undefined}
         />
       ))}
-      {submitting ? (
-        <Text>
-          <Spinner /> {t('form.booking')}
-        </Text>
-      ) : null}
+      {submitting ? <Text><Spinner /> {t('form.booking')}</Text> : null}
       {problem ? <Text color="red">{problem}</Text> : null}
-      <KeyHelp
-        keys={[
-          ['Tab/↓/⏎', t('key.next')],
-          ['↑', t('key.prev')],
-          [t('form.lastEnter'), t('key.submit')],
-          ['Esc', t('key.cancel')],
-        ]}
-      />
+      <KeyHelp keys={[['Tab/↓/⏎', t('key.next')], ['↑', t('key.prev')], [t('form.lastEnter'), t('key.submit')], ['Esc', t('key.cancel')]]} />
     </Box>
   );
 }

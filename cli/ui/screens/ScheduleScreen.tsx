@@ -24,16 +24,7 @@ export interface ScheduleScreenProps {
 
 const WEEK_MS = 7 * 86_400_000;
 
-export function ScheduleScreen({
-  occurrences,
-  endpoints,
-  now,
-  timezone,
-  height,
-  addSchedule,
-  onBooked,
-  onBack,
-}: ScheduleScreenProps) {
+export function ScheduleScreen({ occurrences, endpoints, now, timezone, height, addSchedule, onBooked, onBack }: ScheduleScreenProps) {
   const { t, lang } = useI18n();
   const [adding, setAdding, getAdding] = useSyncState(false);
   const [notice, setNotice] = useSyncState<string | null>(null);
@@ -58,39 +49,19 @@ export function ScheduleScreen({
       `${fmtClock(o.start, timezone)}–${fmtClock(o.end, timezone)}`,
       o.title,
       fmtDuration((Date.parse(o.end) - Date.parse(o.start)) / 1000, t),
-      {
-        text: t(`occ.${o.state}`),
-        color:
-          o.state === 'missed'
-            ? 'red'
-            : o.state === 'started'
-              ? 'green'
-              : o.state === 'cancelled' || o.state === 'skipped'
-                ? 'gray'
-                : undefined,
-      },
+      { text: t(`occ.${o.state}`), color: o.state === 'missed' ? 'red' : o.state === 'started' ? 'green' : o.state === 'cancelled' || o.state === 'skipped' ? 'gray' : undefined },
       // why the working-day calendar moved it in or out, else how ready the sites are
-      o.state === 'skipped'
-        ? { text: o.reason ?? '', color: 'gray' }
-        : o.note
-          ? { text: o.note, color: 'cyan' }
-          : readinessCell(o, endpoints, t, lang),
+      o.state === 'skipped' ? { text: o.reason ?? '', color: 'gray' } : o.note ? { text: o.note, color: 'cyan' } : readinessCell(o, endpoints, t, lang),
     ];
   });
   const maxRows = Math.max(3, height - (adding ? 22 : 8));
   return (
     <Box flexDirection="column">
-      <Text bold underline>
-        {t('sch.title')}
-      </Text>
+      <Text bold underline>{t('sch.title')}</Text>
       <Table
         columns={[
-          { header: t('sch.col.day') },
-          { header: t('sch.col.time') },
-          { header: t('sch.col.title'), maxWidth: 28 },
-          { header: t('sch.col.duration') },
-          { header: t('sch.col.state') },
-          { header: t('sch.col.ready') },
+          { header: t('sch.col.day') }, { header: t('sch.col.time') }, { header: t('sch.col.title'), maxWidth: 28 },
+          { header: t('sch.col.duration') }, { header: t('sch.col.state') }, { header: t('sch.col.ready') },
         ]}
         rows={rows.slice(0, maxRows)}
         emptyText={t('sch.none')}

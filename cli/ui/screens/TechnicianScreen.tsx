@@ -27,12 +27,9 @@ export function TechnicianScreen({ endpoints, diagnose, height, onBack }: Techni
   const [cursor, setCursor, getCursor] = useSyncState(0);
   const [running, setRunning, getRunning] = useSyncState<{ id: string; d: Diagnosis | null; run: number } | null>(null);
   const alive = useRef(true);
-  useEffect(
-    () => () => {
-      alive.current = false;
-    },
-    [],
-  );
+  useEffect(() => () => {
+    alive.current = false;
+  }, []);
   const sorted = [...endpoints].sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind));
 
   const start = (id: string) => {
@@ -43,9 +40,7 @@ export function TechnicianScreen({ endpoints, diagnose, height, onBack }: Techni
     const update = (d: Diagnosis) => {
       if (alive.current) setRunning((r) => (r && r.run === run ? { ...r, d } : r));
     };
-    diagnose(id, update).catch((err: unknown) =>
-      update({ endpointId: id, steps: [], done: true, verdict: 'failed', likelyCause: String(err) }),
-    );
+    diagnose(id, update).catch((err: unknown) => update({ endpointId: id, steps: [], done: true, verdict: 'failed', likelyCause: String(err) }));
   };
 
   useKeys((input, key) => {
@@ -70,16 +65,7 @@ export function TechnicianScreen({ endpoints, diagnose, height, onBack }: Techni
         <Text bold>{t('tech.title', { name: e ? `${localName(e.name, lang, e.id)} (${e.id})` : running.id })}</Text>
         {running.d ? <DiagnosisView diagnosis={running.d} /> : null}
         <Box marginTop={1}>
-          <KeyHelp
-            keys={
-              running.d?.done
-                ? [
-                    ['r', t('key.run')],
-                    ['q', t('key.back')],
-                  ]
-                : [['q', t('key.back')]]
-            }
-          />
+          <KeyHelp keys={running.d?.done ? [['r', t('key.run')], ['q', t('key.back')]] : [['q', t('key.back')]]} />
         </Box>
       </Box>
     );
@@ -94,32 +80,14 @@ export function TechnicianScreen({ endpoints, diagnose, height, onBack }: Techni
       <Text bold>{t('tech.choose')}</Text>
       <Table
         selected={cursor - first}
-        columns={[
-          { header: t('conf.col.state') },
-          { header: t('conf.col.site'), maxWidth: 20 },
-          { header: t('tech.col.id') },
-          { header: t('conf.col.rtt'), align: 'right' },
-          { header: '' },
-        ]}
+        columns={[{ header: t('conf.col.state') }, { header: t('conf.col.site'), maxWidth: 20 }, { header: t('tech.col.id') }, { header: t('conf.col.rtt'), align: 'right' }, { header: '' }]}
         rows={shown.map((e) => {
           const b = badgeStyle({ kind: 'endpoint', state: e.state });
-          return [
-            { text: `${b.symbol} ${t(b.label)}`, color: b.color },
-            localName(e.name, lang, e.id),
-            e.id,
-            fmtMs(e.rttMs),
-            { text: e.reason ?? '', dim: true },
-          ];
+          return [{ text: `${b.symbol} ${t(b.label)}`, color: b.color }, localName(e.name, lang, e.id), e.id, fmtMs(e.rttMs), { text: e.reason ?? '', dim: true }];
         })}
         emptyText={t('ov.noEndpoints')}
       />
-      <KeyHelp
-        keys={[
-          ['↑↓', t('key.select')],
-          ['⏎', t('key.run')],
-          ['q', t('key.back')],
-        ]}
-      />
+      <KeyHelp keys={[['↑↓', t('key.select')], ['⏎', t('key.run')], ['q', t('key.back')]]} />
     </Box>
   );
 }
