@@ -103,7 +103,7 @@ describe('site config: the valid base and the examples', () => {
       (m, e) => ({ ...m, [e.kind]: (m[e.kind] ?? 0) + 1 }),
       {},
     );
-    expect(kinds).toEqual({ city: 3, upstream: 1, town: 16, subdistrict: 5, bureau: 6 });
+    expect(kinds).toEqual({ city: 3, upstream: 1, town: 16, subdistrict: 5, bureau: 51 });
     const demo = config.operators.find((o) => o.name === 'demo');
     expect(demo?.role).toBe('operator');
     expect(demo?.tokenHash).toBe(hashToken(DEMO_TOKEN));
