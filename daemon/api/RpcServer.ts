@@ -26,6 +26,7 @@ import {
 } from '../../protocol/index.js';
 import { API_CLOSE, API_LIMITS } from './limits.js';
 import { Admission } from './Admission.js';
+import { SocketGuard } from './SocketGuard.js';
 import { AuditTrail, type AuditSink } from './AuditTrail.js';
 
 export type { AuditSink } from './AuditTrail.js';
@@ -87,6 +88,7 @@ export class RpcServer {
   readonly #authFailures = new RateLimiter(API_LIMITS.badTokensPerAddress);
   readonly #routes: HttpRoute[] = [];
   readonly #upgrades = new Map<string, UpgradeHandler>();
+  readonly #sockets: SocketGuard;
 
   private constructor(opts: RpcServerOptions, http: Server) {
     this.#opts = opts;
@@ -106,6 +108,8 @@ export class RpcServer {
         socket.destroy();
       }
     });
+    this.#sockets = new SocketGuard(API_LIMITS, this.#log);
+    this.#sockets.attach(http);
     http.on('request', (req, res) => void this.#request(req, res));
     http.on('clientError', (err, socket) => {
       this.#log.debug({ err: err.message }, 'bad HTTP from client');
@@ -156,6 +160,11 @@ export class RpcServer {
     const a = this.#http.address();
     const port = typeof a === 'object' && a ? a.port : this.#opts.port;
     return `${this.#opts.tls ? 'wss' : 'ws'}://${this.#opts.host}:${port}`;
+  }
+
+  /** TCP connections to the port (any kind), refused ones, and ones closed for sending nothing. */
+  get socketStats(): { open: number; refused: number; expired: number } {
+    return this.#sockets.stats;
   }
 
   get connectionCount(): number {

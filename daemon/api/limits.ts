@@ -8,6 +8,12 @@ export const API_LIMITS = {
   maxFrameBytes: MAX_FRAME_BYTES,
   /** Largest frame on a connection without a valid token (a bigger one closes it, code 1009). */
   maxAnonymousFrameBytes: 16 * 1024,
+  /** TCP connections to the control port of any kind (control API, join page, /metrics, live), all
+   *  together / from one source address; past them a connection is closed at once. */
+  maxSockets: 2048,
+  maxSocketsPerAddress: 256,
+  /** A TCP connection that has not sent its first HTTP request (or upgrade) by then is closed. */
+  firstRequestMs: 10_000,
   /** Open control connections, all addresses together / from one source address. */
   maxConnections: 1024,
   maxConnectionsPerAddress: 128,

@@ -4,6 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { connect, type Socket } from 'node:net';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI_JS, TOKENS, rawConnect, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
@@ -213,6 +214,52 @@ describe('a viewer cannot fill the disk or the memory', () => {
       }
     }
   });
+});
+
+/** A raw TCP connection that says nothing; resolves once connected, with a promise of its close. */
+function silentSocket(port: number, localAddress: string): Promise<{ socket: Socket; closed: Promise<void> }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port, localAddress });
+    const closed = new Promise<void>((r) => socket.once('close', () => r()));
+    socket.on('error', () => undefined); // a reset is one way of being closed
+    socket.once('connect', () => resolve({ socket, closed }));
+    socket.once('error', reject);
+  });
+}
+
+describe('raw TCP connections that never send a request', () => {
+  it('are capped per address and closed after the first-request deadline; the API keeps answering', async () => {
+    const port = Number(new URL(d.url).port);
+    const extra = 20;
+    const sockets = await Promise.all(
+      Array.from({ length: API_LIMITS.maxSocketsPerAddress + extra }, () => silentSocket(port, '127.0.0.7')),
+    );
+    // the connections past the per-address limit are closed at once (the kernel accepted them first)
+    let closedNow = 0;
+    await until('the connections past the limit to be closed', async () => {
+      const states = await Promise.all(
+        sockets.map((s) => Promise.race([s.closed.then(() => 1), sleep(0).then(() => 0)])),
+      );
+      closedNow = states.reduce<number>((a, b) => a + b, 0);
+      return closedNow >= extra;
+    });
+    expect(closedNow).toBeGreaterThanOrEqual(extra);
+    // another address is not affected: an operator gets in and is answered
+    const op = await rawConnect(d.url, TOKENS.operator);
+    expect(((await op.call('status')) as any).result.you.name).toBe('alice');
+    op.close();
+    // every silent socket is closed by the daemon in the end, without a word from the client
+    await until(
+      'every silent socket to be closed',
+      async () => {
+        const states = await Promise.all(
+          sockets.map((s) => Promise.race([s.closed.then(() => 1), sleep(0).then(() => 0)])),
+        );
+        return states.every((x) => x === 1);
+      },
+      60_000,
+    );
+  }, 90_000);
 });
 
 describe('unauthenticated sockets cannot exhaust connections or starve operators', () => {
