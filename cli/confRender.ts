@@ -1,6 +1,6 @@
 // Text for `vcbridge conf ...` and `vcbridge cdr`: conference lists, one conference with its
 // participants and link quality, live progress lines, and call records (table or CSV).
-import type { CdrRow, ConferenceView, HandView, LegStats, ParticipantView } from '../protocol/index.js';
+import type { CdrRow, ConferenceView, HandView, LegStats, ParticipantView, PollingView } from '../protocol/index.js';
 import type { Lang } from './context.js';
 import { duration, padEnd, table } from './output.js';
 
@@ -69,6 +69,12 @@ function stateText(p: ParticipantView, now: number): string {
   return p.state;
 }
 
+/** What a polling walks: a whole picture or one pane of a layout. */
+function pollWhat(p: PollingView): string {
+  if (p.pane !== undefined) return `pane ${p.pane} of ${p.target ? `${p.target}'s layout` : "the conference's layout"}`;
+  return p.target ? `what ${p.target} sees` : "everyone's picture";
+}
+
 export function renderConference(c: ConferenceView, lang: Lang, now = Date.now()): string {
   const up = duration((now - Date.parse(c.startedAt)) / 1000);
   const head = [
@@ -77,7 +83,7 @@ export function renderConference(c: ConferenceView, lang: Lang, now = Date.now()
     `  started ${fmtClock(c.startedAt, now)} (${up} ago)${c.endsAt ? `, ends ${fmtClock(c.endsAt, now)}` : ''}; ${connectedCount(c)} sites connected`,
     ...(c.polling
       ? [
-          `  polling every ${c.polling.intervalSeconds} s (${c.polling.target ? `what ${c.polling.target} sees` : "everyone's picture"}): now ${c.polling.current ?? '—'}, next ${c.polling.next ?? '—'} at ${fmtClock(c.polling.nextAt, now)}; list ${c.polling.sites.join(', ')}`,
+          `  polling every ${c.polling.intervalSeconds} s (${pollWhat(c.polling)}): now ${c.polling.current ?? '—'}, next ${c.polling.next ?? '—'} at ${fmtClock(c.polling.nextAt, now)}; list ${c.polling.sites.join(', ')}`,
         ]
       : []),
     ...(c.hands?.length

@@ -54,6 +54,8 @@ export interface PollingView {
   sites: string[];
   /** The site whose view polls; null: everyone's (the broadcast picture). */
   target: string | null;
+  /** The pane (1-based) that polls, of the conference's layout or of the target's own; absent: the whole picture. */
+  pane?: number;
   /** Shown now (null: none of the list is connected). */
   current: string | null;
   /** Shown at the next change, as things stand. */
@@ -79,6 +81,8 @@ export interface ConferencePollParams {
   group?: string;
   /** Poll what this one site sees (default: everyone's picture). */
   for?: string;
+  /** Poll one pane (1-based) of the conference's multi-picture layout, or of the `for` site's own. */
+  pane?: number;
   /** Stop polling. */
   stop?: boolean;
 }

@@ -60,14 +60,17 @@ function seconds(s: string): number {
 
 export const poll = new Command('poll')
   .description(
-    "auto-polling (轮巡): walk the broadcast picture (or one site's view) through the sites, one every interval",
+    "auto-polling (轮巡): walk the broadcast picture (or one site's view, or one pane of a multi-picture layout) through the sites, one every interval",
   )
   .argument('<id>', 'conference id')
   .option('--interval <d>', 'time on each site, 5s to 10m (default 10s)')
   .option('--sites <ids>', 'the sites to walk, comma-separated (default every site in the meeting)')
   .option('--group <group>', 'every site of a group that is in the meeting')
   .option('--for <site>', "poll what this one site sees instead of everyone's picture")
-  .option('--pane <n>', 'poll one pane of a multi-picture layout (needs multi-picture)')
+  .option(
+    '--pane <n>',
+    "poll pane N of the conference layout (with --for: of that site's own layout); the pane goes back to auto when polling stops",
+  )
   .option('--stop', 'stop polling')
   .action(
     async (
@@ -77,10 +80,8 @@ export const poll = new Command('poll')
     ) => {
       const g = globals(cmd);
       if (o.stop && (o.interval || o.sites || o.group || o.for || o.pane)) throw usage('--stop takes no other option');
-      if (o.pane !== undefined)
-        throw usage(
-          "--pane needs multi-picture layouts, which this bridge does not have yet; poll everyone's picture or --for SITE",
-        );
+      if (o.pane !== undefined && !/^[1-9]\d{0,2}$/.test(o.pane))
+        throw usage(`--pane must be a pane number from 1, got "${o.pane}"`);
       if (o.sites && o.group) throw usage('give --sites or --group, not both');
       const params: ConferencePollParams = o.stop
         ? { id, stop: true }
@@ -90,6 +91,7 @@ export const poll = new Command('poll')
             ...(o.sites ? { sites: list(o.sites) } : {}),
             ...(o.group ? { group: o.group } : {}),
             ...(o.for ? { for: o.for } : {}),
+            ...(o.pane !== undefined ? { pane: Number(o.pane) } : {}),
           };
       const r = await withClient(g, (c) => c.call('conference.poll', params));
       print(g, r, (v) => renderConference(v, g.lang));

@@ -60,9 +60,10 @@ export class MeetingControl {
     };
   }
 
-  /** What the floor decision needs of the polling, if any. */
+  /** What the floor decision needs of the polling, if any (a polled pane changes no switched view). */
   get polled(): { source: string | null; target: string | null } | undefined {
-    return this.#polling ? { source: this.#polling.current, target: this.#polling.target } : undefined;
+    const p = this.#polling;
+    return p && p.pane === null ? { source: p.current, target: p.target } : undefined;
   }
 
   /**
@@ -96,32 +97,55 @@ export class MeetingControl {
     );
   }
 
-  /** Start (or restart) auto-polling; `sites` null: every participant but the target. */
-  poll(setup: { intervalSeconds: number; sites: readonly string[] | null; target: string | null }): void {
+  /**
+   * Start (or restart) auto-polling; `sites` null: every participant but the target. With `pane`,
+   * the polled site is pinned into that pane of the conference's layout (or of the target's own
+   * layout) at each step, and the pane goes back to automatic filling when the polling stops.
+   */
+  poll(setup: {
+    intervalSeconds: number;
+    sites: readonly string[] | null;
+    target: string | null;
+    pane?: number | null;
+  }): void {
     const h = this.#h;
     h.assertLive();
     if (setup.target !== null) h.require(setup.target);
     for (const id of setup.sites ?? []) h.require(id);
+    const pane = setup.pane ?? null;
+    if (pane !== null) this.#checkPollPane(pane, setup.target);
     const sites = (setup.sites ?? h.everyone()).filter((id) => id !== setup.target);
-    const full: PollSetup = { intervalSeconds: setup.intervalSeconds, sites, target: setup.target };
+    const full: PollSetup = { intervalSeconds: setup.intervalSeconds, sites, target: setup.target, pane };
+    const forSite = full.target ?? undefined;
     const polling = new Polling(full, {
       clock: h.clock,
-      showable: (id) => h.showable(full.target, id),
+      showable: (id) =>
+        pane === null
+          ? h.showable(full.target, id)
+          : // a pane is composed, so any source will do; a site pinned to another pane stays there
+            h.showable(null, id) && !this.multiview.pinnedElsewhere(pane, id, forSite),
       switched: (current) => {
         if (this.#polling !== polling) return;
+        if (pane !== null && !this.#paneExists(polling)) {
+          this.#layoutChanged();
+          h.apply();
+          h.emitState();
+          return;
+        }
+        if (pane !== null) this.#pinPolled(polling, current);
         h.event(
           current
-            ? `polling: ${full.target ? `${full.target} sees` : 'everyone sees'} ${current}`
+            ? `polling: ${pane === null ? `${full.target ? `${full.target} sees` : 'everyone sees'}` : `${pollTarget(full)} shows`} ${current}`
             : 'polling: no site of the list can be shown now',
         );
         h.apply();
         h.emitState();
       },
     });
-    this.#polling?.stop();
+    this.#endPolling();
     this.#polling = polling;
     h.event(
-      `polling started: every ${full.intervalSeconds} s through ${sites.join(', ')}${full.target ? ` (what ${full.target} sees)` : ''}`,
+      `polling started: every ${full.intervalSeconds} s through ${sites.join(', ')}${pane !== null || full.target ? ` (${pollTarget(full)})` : ''}`,
     );
     polling.start();
     h.emitState();
@@ -130,11 +154,57 @@ export class MeetingControl {
   stopPolling(): void {
     this.#h.assertLive();
     if (!this.#polling) throw new VcError('BAD_REQUEST', `conference ${this.#h.conferenceId} is not polling`);
-    this.#polling.stop();
-    this.#polling = undefined;
+    this.#endPolling();
     this.#h.event('polling stopped');
     this.#h.apply();
     this.#h.emitState();
+  }
+
+  /** Polling a pane needs that pane to exist in the layout it names; --for needs the site's own layout. */
+  #checkPollPane(pane: number, target: string | null): void {
+    if (target !== null && !this.multiview.hasPersonal(target))
+      throw new VcError(
+        'BAD_REQUEST',
+        `${target} has no layout of its own: poll pane ${pane} of the conference's layout (without --for), or give ${target} one first (conf layout ID LAYOUT --for ${target})`,
+      );
+    this.multiview.checkPane(pane, target ?? undefined);
+  }
+
+  /** Pin the polled site into the polled pane (null: give the pane back to automatic filling). */
+  #pinPolled(p: Polling, current: string | null): void {
+    const forSite = p.target ?? undefined;
+    if (current !== null) this.multiview.setPane(p.pane!, current, forSite);
+    else if (this.multiview.pinAt(p.pane!, forSite) !== undefined) this.multiview.setPane(p.pane!, null, forSite);
+  }
+
+  /** Stop the polling's timer and give its pane back to automatic filling. */
+  #endPolling(): void {
+    const p = this.#polling;
+    if (!p) return;
+    p.stop();
+    this.#polling = undefined;
+    // a site whose own layout is gone took its pins with it; the conference's pins are not its to clear
+    if (p.pane !== null && (p.target === null || this.multiview.hasPersonal(p.target)))
+      this.multiview.unpin(p.pane, p.target ?? undefined);
+  }
+
+  #paneExists(p: Polling): boolean {
+    if (p.pane === null) return false;
+    try {
+      this.#checkPollPane(p.pane, p.target);
+      return true;
+    } catch (err) {
+      if (err instanceof VcError) return false;
+      throw err;
+    }
+  }
+
+  /** After a layout change: a polled pane the new layout lacks ends the polling, said in the event log. */
+  #layoutChanged(): void {
+    const p = this.#polling;
+    if (!p || p.pane === null || this.#paneExists(p)) return;
+    this.#endPolling();
+    this.#h.event(`polling stopped: ${pollTarget(p)} is gone with the layout change`);
   }
 
   /** The meeting ends: stop the polling's timer. */
@@ -195,6 +265,7 @@ export class MeetingControl {
     if (choice !== 'off' && choice !== 'default') Pictures.check();
     this.multiview.setLayout(choice, forSite);
     this.#h.event(`layout ${layout}${forSite ? ` for ${forSite}` : ''}`);
+    this.#layoutChanged();
     this.#h.apply();
     this.#h.emitState();
   }
@@ -204,6 +275,9 @@ export class MeetingControl {
     this.#h.assertLive();
     if (forSite !== undefined) this.#h.require(forSite);
     if (site !== 'auto') this.#h.require(site);
+    const p = this.#polling;
+    if (p?.pane === n && (forSite ?? null) === p.target)
+      throw new VcError('BAD_REQUEST', `pane ${n} is being polled: stop the polling first (conf poll ID --stop)`);
     this.multiview.setPane(n, site === 'auto' ? null : site, forSite);
     this.#h.event(
       `pane ${n} ${site === 'auto' ? 'filled automatically' : `shows ${site}`}${forSite ? ` for ${forSite}` : ''}`,
@@ -220,4 +294,12 @@ export class MeetingControl {
     this.#h.apply();
     this.#h.emitState();
   }
+}
+
+/** What a polling walks, in words: "pane 2 of what mihe sees", "everyone's picture". */
+function pollTarget(p: { target: string | null; pane?: number | null }): string {
+  const whose = p.target ? `what ${p.target} sees` : "everyone's picture";
+  return p.pane === null || p.pane === undefined
+    ? whose
+    : `pane ${p.pane} of ${p.target ? `${p.target}'s layout` : "the conference's layout"}`;
 }

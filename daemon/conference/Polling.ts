@@ -1,8 +1,8 @@
 // Auto-polling (轮巡): a picture walks through a list of sites, one every interval, so the centre
 // can check that every room is staffed. Only sites that are connected (and can be shown) are
 // visited: the others are skipped at each step, and a site that rejoins is visited again in its
-// turn. The conference decides what the current site means (the broadcast picture, or what one
-// site sees); this class only keeps the walk and its timer.
+// turn. The conference decides what the current site means (the broadcast picture, what one site
+// sees, or one pane of a multi-picture layout); this class only keeps the walk and its timer.
 import type { Clock, Timer } from '../util/clock.js';
 import { VcError } from '../errors.js';
 
@@ -14,6 +14,8 @@ export interface PollSetup {
   sites: readonly string[];
   /** The site whose view polls; null: the conference's broadcast picture. */
   target: string | null;
+  /** The pane (1-based) of the conference's layout, or of the target's own layout, that polls; null: the whole picture. */
+  pane?: number | null;
 }
 
 export interface PollingDeps {
@@ -28,6 +30,7 @@ export class Polling {
   readonly intervalSeconds: number;
   readonly sites: readonly string[];
   readonly target: string | null;
+  readonly pane: number | null;
   readonly startedAt: number;
   readonly #d: PollingDeps;
   #index = -1;
@@ -51,6 +54,7 @@ export class Polling {
     this.intervalSeconds = setup.intervalSeconds;
     this.sites = [...new Set(setup.sites)];
     this.target = setup.target;
+    this.pane = setup.pane ?? null;
     this.#d = deps;
     this.startedAt = deps.clock.now();
   }

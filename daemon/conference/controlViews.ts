@@ -10,6 +10,7 @@ export function pollingView(p: Polling): PollingView {
     intervalSeconds: p.intervalSeconds,
     sites: [...p.sites],
     target: p.target,
+    ...(p.pane !== null ? { pane: p.pane } : {}),
     current: p.current,
     next: p.peekNext(),
     nextAt: iso(p.nextAt),

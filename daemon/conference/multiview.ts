@@ -88,6 +88,47 @@ export class Multiview {
 
   /** Pin `site` (null: auto) to pane `n` (1-based) of the conference's or a site's layout. */
   setPane(n: number, site: string | null, forSite?: string): void {
+    const owner = this.#checkPane(n, forSite);
+    const pins = this.#pins.get(owner) ?? new Map<number, string>();
+    this.#pins.set(owner, pins);
+    if (site === null) pins.delete(n - 1);
+    else {
+      for (const [i, s] of pins) if (s === site) pins.delete(i); // a site sits in one pane
+      pins.set(n - 1, site);
+    }
+  }
+
+  /** Give pane `n` back to automatic filling, whatever the layout has now (a pin beyond its panes is dropped too). */
+  unpin(n: number, forSite?: string): void {
+    this.#pins.get(this.#owner(forSite))?.delete(n - 1);
+  }
+
+  /** Throws (naming the problem) unless pane `n` exists in the layout `forSite` (or the conference) has. */
+  checkPane(n: number, forSite?: string): void {
+    this.#checkPane(n, forSite);
+  }
+
+  /** Does `forSite` have a layout of its own (not the conference's)? */
+  hasPersonal(forSite: string): boolean {
+    return this.#personal.has(forSite);
+  }
+
+  /** The site pinned to pane `n` (1-based) of the layout `forSite` (or the conference) follows. */
+  pinAt(n: number, forSite?: string): string | undefined {
+    return this.#pins.get(this.#owner(forSite))?.get(n - 1);
+  }
+
+  /** Is `site` pinned to a pane other than `n` of the layout `forSite` (or the conference) follows? */
+  pinnedElsewhere(n: number, site: string, forSite?: string): boolean {
+    for (const [i, s] of this.#pins.get(this.#owner(forSite)) ?? []) if (s === site && i !== n - 1) return true;
+    return false;
+  }
+
+  #owner(forSite?: string): string {
+    return forSite !== undefined && this.#personal.has(forSite) ? forSite : CONF;
+  }
+
+  #checkPane(n: number, forSite?: string): string {
     const layout = forSite === undefined ? this.#layout : this.layoutOf(forSite);
     if (layout === 'off') {
       throw new VcError(
@@ -98,14 +139,7 @@ export class Multiview {
     const max = layout === 'auto' ? MAX_PANES : paneCount(layout);
     if (!Number.isInteger(n) || n < 1 || n > max)
       throw new VcError('BAD_REQUEST', `pane ${n} is out of range: layout ${layout} has panes 1-${max}`);
-    const owner = forSite !== undefined && this.#personal.has(forSite) ? forSite : CONF;
-    const pins = this.#pins.get(owner) ?? new Map<number, string>();
-    this.#pins.set(owner, pins);
-    if (site === null) pins.delete(n - 1);
-    else {
-      for (const [i, s] of pins) if (s === site) pins.delete(i); // a site sits in one pane
-      pins.set(n - 1, site);
-    }
+    return this.#owner(forSite);
   }
 
   setBanner(text: string | null): void {

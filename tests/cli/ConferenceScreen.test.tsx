@@ -96,6 +96,13 @@ describe('ConferenceScreen', () => {
     expect(f).toContain('申请发言：1. 米河镇 09:08');
   });
 
+  it('says which pane polls, in both languages', () => {
+    const polling = { intervalSeconds: 10, sites: ['xiaoguan', 'mihe'], target: null, pane: 2, current: 'mihe', next: 'xiaoguan', nextAt: new Date(NOW + 4000).toISOString(), startedAt: new Date(NOW).toISOString() };
+    const conf: ConferenceView = { ...weeklyMeeting(), polling };
+    expect(setup({ conferences: [conf] }).frame()).toContain('Polling every 10 s: now Mihe, next Xiaoguan in 4 s (pane 2)');
+    expect(setup({ conferences: [conf], lang: 'zh' }).frame()).toContain('轮巡（每 10 秒）：当前 米河镇，4 秒后 小关镇（第 2 画面）');
+  });
+
   it('gives the floor to the selected site with f (roll call)', async () => {
     const { stdin, calls, frame } = setup();
     stdin.write(DOWN);

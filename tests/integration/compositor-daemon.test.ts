@@ -146,4 +146,42 @@ describe('multi-picture from the built daemon', () => {
     expect(panes).toContain('mihe');
     expect(panes).toContain('xiaoguan');
   }, 240_000);
+
+  it("`conf poll --pane 4` walks the towns through pane 4 of the layout: the chair's room decodes each in turn; --stop gives the pane back", async () => {
+    // refused, nothing changed: a pane the layout lacks, a site without a layout of its own
+    const out = await cli(['conf', 'poll', confId, '--pane', '5', '--sites', 'mihe,xiaoguan']);
+    expect(out.code).not.toBe(0);
+    expect(out.stderr).toMatch(/pane 5 is out of range: layout 2x2 has panes 1-4/);
+    const noOwn = await cli(['conf', 'poll', confId, '--pane', '2', '--for', 'mihe']);
+    expect(noOwn.code).not.toBe(0);
+    expect(noOwn.stderr).toMatch(/mihe has no layout of its own/);
+    expect((await show()).polling).toBeNull();
+
+    const r = await cli(['conf', 'poll', confId, '--pane', '4', '--sites', 'mihe,xiaoguan', '--interval', '15s']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/polling every 15 s \(pane 4 of the conference's layout\): now mihe, next xiaoguan/);
+    const polled = (await show()).polling;
+    expect(polled).toMatchObject({ pane: 4, target: null, sites: ['mihe', 'xiaoguan'] });
+    // each town in turn: conf show puts it in pane 4 and the chair's room decodes its colour there
+    const seen: string[] = [];
+    for (const site of ['mihe', 'xiaoguan']) {
+      let last = 'not checked';
+      const end = Date.now() + 90_000;
+      while (Date.now() < end) {
+        const v = await show();
+        const pane4 = v.multiview?.pictures.city?.panes[3];
+        last = pane4 !== site ? `pane 4 holds ${pane4 ?? 'nothing'}, waiting for ${site}` : await pictureProblems('city');
+        if (last === '' && (await show()).polling?.current === site) break;
+        await sleep(500);
+      }
+      expect(last, `${site} in pane 4`).toBe('');
+      seen.push(site);
+    }
+    expect(seen).toEqual(['mihe', 'xiaoguan']);
+    const stopped = await cli(['conf', 'poll', confId, '--stop', '--json']);
+    expect(stopped.code, stopped.stderr).toBe(0);
+    const after = JSON.parse(stopped.stdout) as ConferenceView;
+    expect(after.polling).toBeNull();
+    expect(after.multiview?.pins).toEqual({});
+  }, 240_000);
 });

@@ -145,6 +145,7 @@ export const en = {
   'key.clearHands': 'lower hands',
   'conf.polling': 'Polling every {interval} s: now {current}, next {next} in {secs} s',
   'conf.pollingNone': 'Polling every {interval} s: no site of the list is connected',
+  'conf.pollingPane': ' (pane {pane})',
   'conf.hands': 'Hands raised: {list}',
   'conf.act.pollOn': 'start polling every 10 s',
   'conf.act.pollOff': 'stop polling',

@@ -145,6 +145,7 @@ export const zhCN: Record<MessageKey, string> = {
   'key.clearHands': '清除举手',
   'conf.polling': '轮巡（每 {interval} 秒）：当前 {current}，{secs} 秒后 {next}',
   'conf.pollingNone': '轮巡（每 {interval} 秒）：列表中没有已接通的会场',
+  'conf.pollingPane': '（第 {pane} 画面）',
   'conf.hands': '申请发言：{list}',
   'conf.act.pollOn': '开始轮巡（每 10 秒）',
   'conf.act.pollOff': '停止轮巡',

@@ -189,6 +189,7 @@ function ConferenceControl({ conference: c, events, stats, actionsFor, now, time
               interval: c.polling.intervalSeconds, current: siteName(c.polling.current), next: siteName(c.polling.next),
               secs: Math.max(0, Math.round(((c.polling.nextAt ? Date.parse(c.polling.nextAt) : now) - now) / 1000)),
             })}
+          {c.polling.pane !== undefined ? t('conf.pollingPane', { pane: c.polling.pane }) : ''}
         </Text>
       ) : null}
       {c.hands?.length ? (

@@ -164,6 +164,8 @@ export function registerConferenceMethods(router: MethodRouter, manager: Confere
         sites: z.array(Id).min(1).max(500).optional(),
         group: Id.optional(),
         for: Id.optional(),
+        // the layout names the panes it has in its error; this only keeps numbers sane
+        pane: z.number().int().min(1).max(1000).optional(),
         stop: z.boolean().optional(),
       })
       .strict(),
@@ -175,6 +177,7 @@ export function registerConferenceMethods(router: MethodRouter, manager: Confere
           intervalSeconds: p.intervalSeconds ?? 10,
           sites: manager.pollSites(p.id, p.sites, p.group),
           target: p.for ?? null,
+          pane: p.pane ?? null,
         });
       return c.view();
     },
