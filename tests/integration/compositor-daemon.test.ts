@@ -170,7 +170,8 @@ describe('multi-picture from the built daemon', () => {
       while (Date.now() < end) {
         const v = await show();
         const pane4 = v.multiview?.pictures.city?.panes[3];
-        last = pane4 !== site ? `pane 4 holds ${pane4 ?? 'nothing'}, waiting for ${site}` : await pictureProblems('city');
+        last =
+          pane4 !== site ? `pane 4 holds ${pane4 ?? 'nothing'}, waiting for ${site}` : await pictureProblems('city');
         if (last === '' && (await show()).polling?.current === site) break;
         await sleep(500);
       }
