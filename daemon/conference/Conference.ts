@@ -16,7 +16,8 @@ import { participantView } from './views.js';
 import { MeetingControl } from './MeetingControl.js';
 import { SpeakerHold } from './SpeakerHold.js';
 import type { IncomingSignal } from './Signalling.js';
-import { pictureSeats, pictureTargets, multiviewInfo } from './pictures.js';
+import { pictureSeats, pictureTargets, multiviewInfo, programTarget } from './pictures.js';
+import { PROGRAM_TARGET } from '../media/program/ProgramFeed.js';
 import type { Picture } from '../media/compositor/Pictures.js';
 
 export type { ConferenceDeps, ConferenceSetup, ConferenceEvents } from './conferenceDeps.js';
@@ -87,6 +88,8 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
     });
     media.on('activeSpeaker', (e) => this.#speakers.heard(e.id));
     media.on('switched', (e) => this.#publish(e.targetId));
+    // the program feed started or stopped: plan its picture
+    media.program.on('wanted', () => this.#apply());
     this.#sampler = new LegStatsSampler({ log: deps.log, clock: deps.clock, intervalMs: deps.statsIntervalMs });
     this.#sampler.on('stats', (s) => {
       const p = this.#participants.get(s.legId);
@@ -414,11 +417,13 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
     });
     this.#decision = d;
     // the pictures are planned now (conf show reports them at once) and composed in the chain below
-    const plan = this.control.multiview.plan(
-      pictureTargets(this.#media, d),
-      pictureSeats(this.#media, this.#participants, this.#browsers),
-      d.source,
-    );
+    const targets = pictureTargets(this.#media, d);
+    const seats = pictureSeats(this.#media, this.#participants, this.#browsers);
+    const program = programTarget(this.#media, this.#programSource(d), targets, this.control.multiview);
+    if (program) targets.push(program);
+    const plan = this.control.multiview.plan(targets, seats, d.source);
+    const floorSeat = d.source === null ? undefined : seats.find((x) => x.id === d.source);
+    this.#media.program.noteFloor(d.source, floorSeat?.label ?? d.source, this.#d.clock.now());
     if (JSON.stringify([...plan]) !== JSON.stringify([...this.#plan])) {
       this.#plan = plan;
       this.#emitState();
@@ -448,11 +453,23 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
       this.#log.error({ err }, 'cannot compose the pictures: showing the switched view');
       plan = new Map();
     }
+    if (this.#media.programOn && !plan.has(PROGRAM_TARGET)) {
+      // the program without a layout: the floor's (or broadcast) source itself, switched on its keyframe
+      await this.#media
+        .show(PROGRAM_TARGET, this.#programSource(d))
+        .catch((err: unknown) => this.#log.warn({ err }, 'cannot switch the program picture'));
+    }
     for (const [id, src] of d.views) {
       if (!this.live || this.#decision !== d) return; // a newer decision follows in the chain
       if (plan.has(id)) continue;
       await this.#media.show(id, src);
     }
+  }
+
+  /** What the program shows without a layout: the floor, else the first site present with video. */
+  #programSource(d: FloorDecision): string | null {
+    if (d.source !== null && this.#media.hasVideo(d.source)) return d.source;
+    return this.#presentIds().find((id) => this.#media.hasVideo(id)) ?? null;
   }
 
   #participantView(p: Participant | BrowserParticipant): ParticipantView {

@@ -13,6 +13,7 @@ import { VcError, toVcError } from '../errors.js';
 import { applyTemplate } from '../config/templates.js';
 import type { WorkerDied } from '../media/WorkerPool.js';
 import { Conference } from './Conference.js';
+import type { ProgramFeed } from '../media/program/ProgramFeed.js';
 import { ConferenceGauges } from './ConferenceGauges.js';
 import { CrashResume } from './CrashResume.js';
 import { BatchWriter } from '../store/BatchWriter.js';
@@ -180,6 +181,11 @@ export class ConferenceManager extends TypedEmitter<ManagerEvents> {
     if (c) return c;
     if (this.#o.store.conferences.get(id)) throw new VcError('CONFERENCE_ENDED', `conference ${id} has ended`);
     throw new VcError('CONFERENCE_UNKNOWN', `no conference with id "${id}" (see \`vcbridge conf list\`)`);
+  }
+
+  /** The program feed of a live conference (its picture and full mix, for recording and live streams). */
+  programFeed(id: string): ProgramFeed {
+    return this.get(id).media.program;
   }
 
   isActive(id: string): boolean {

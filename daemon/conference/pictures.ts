@@ -5,6 +5,9 @@ import type { Picture } from '../media/compositor/Pictures.js';
 import type { ConferenceMedia } from '../media/ConferenceMedia.js';
 import type { FloorDecision } from './FloorControl.js';
 import type { Multiview, PlanTarget, Seat } from './multiview.js';
+import { PROGRAM_TARGET, PROGRAM_VIDEO_KEY } from '../media/program/ProgramFeed.js';
+import { classId, DEFAULT_CANVAS } from '../media/compositor/outputClass.js';
+import type { OutputClass } from '../media/compositor/Compositor.js';
 import type { Participant } from './Participant.js';
 import type { BrowserParticipant } from './BrowserParticipant.js';
 
@@ -18,6 +21,35 @@ export function pictureTargets(media: ConferenceMedia, d: FloorDecision): PlanTa
     out.push({ id, cls, view, canDecodeView: view === null || media.canView(id, view) });
   }
   return out;
+}
+
+/**
+ * The program feed as one more picture target while it runs: it follows the conference layout in the
+ * H.264 class most rooms on that layout get, so it shares their canvas (no second encode); with no
+ * layout it shows `source` (a tx canvas only when that source is not H.264).
+ */
+export function programTarget(
+  media: ConferenceMedia,
+  source: string | null,
+  targets: readonly PlanTarget[],
+  mv: Multiview,
+): PlanTarget | undefined {
+  if (!media.programOn) return undefined;
+  const n = new Map<string, { cls: OutputClass; count: number }>();
+  for (const t of targets) {
+    if (t.cls.key !== PROGRAM_VIDEO_KEY || mv.layoutOf(t.id) !== mv.layout) continue;
+    const e = n.get(classId(t.cls)) ?? { cls: t.cls, count: 0 };
+    e.count++;
+    n.set(classId(t.cls), e);
+  }
+  const best = [...n.values()].sort((a, b) => b.count - a.count)[0];
+  const cls = best?.cls ?? { key: PROGRAM_VIDEO_KEY, ...DEFAULT_CANVAS };
+  return {
+    id: PROGRAM_TARGET,
+    cls,
+    view: source,
+    canDecodeView: source === null || media.canView(PROGRAM_TARGET, source),
+  };
 }
 
 /** Every site in conference order, then browsers; labels in Chinese unless the site says English. */
@@ -42,6 +74,7 @@ export function multiviewInfo(mv: Multiview, plan: ReadonlyMap<string, Picture>)
   const v = mv.view();
   const pictures: MultiviewInfo['pictures'] = {};
   for (const [target, p] of plan) {
+    if (target === PROGRAM_TARGET) continue; // the recording's picture, not a room's
     pictures[target] = { canvas: p.canvasId, layout: p.spec.layout, panes: p.spec.panes.map((x) => x.site ?? null) };
   }
   return { layout: v.layout, banner: v.banner, personal: v.personal, pins: v.pins, pictures };

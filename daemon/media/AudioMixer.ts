@@ -80,6 +80,8 @@ export class AudioMixer extends TypedEmitter<MixerEvents> {
   #lateTicks = 0;
   #busyMs = 0;
   #closed = false;
+  /** Listeners of the full mix (everyone unmuted, nobody subtracted): the program feed's audio. */
+  readonly #fullMix = new Set<(sum: Int32Array) => void>();
 
   constructor(o: AudioMixerOptions) {
     super();
@@ -132,6 +134,16 @@ export class AudioMixer extends TypedEmitter<MixerEvents> {
     consumer.on('transportclose', () => this.remove(id));
     this.#members.set(id, m);
     this.#start();
+  }
+
+  /**
+   * Hear the full mix every 20 ms (the unclipped sum, valid only during the call; the mixer ticks
+   * while anyone listens, members or not, so a listener gets a steady clock). Returns the unsubscribe.
+   */
+  onFullMix(listener: (sum: Int32Array) => void): () => void {
+    this.#fullMix.add(listener);
+    this.#start();
+    return () => void this.#fullMix.delete(listener);
   }
 
   remove(id: string): void {
@@ -290,6 +302,7 @@ export class AudioMixer extends TypedEmitter<MixerEvents> {
       if (f) for (let i = 0; i < FRAME_SAMPLES; i++) sum[i]! += f[i]!;
     }
     this.#speaker.decide();
+    for (const l of this.#fullMix) l(sum);
     const out = new Int16Array(FRAME_SAMPLES);
     for (const m of this.#members.values()) {
       if (!m.leg) continue;

@@ -13,6 +13,7 @@ import type { MediaKind, VideoCodecKey } from './types.js';
 import { Pictures, type Picture } from './compositor/Pictures.js';
 import { outputClassOf } from './compositor/outputClass.js';
 import type { OutputClass } from './compositor/Compositor.js';
+import { PROGRAM_TARGET, ProgramFeed } from './program/ProgramFeed.js';
 
 type MediaEvents = {
   activeSpeaker: [{ id: string; dBov: number }];
@@ -41,6 +42,8 @@ export class ConferenceMedia extends TypedEmitter<MediaEvents> {
   #view: VideoView;
   /** Multi-picture and transcoding: the compositor's canvases as view sources. */
   readonly #pictures: Pictures;
+  /** The picture and full mix for recordings and live streams (on demand). */
+  readonly program: ProgramFeed;
   #closed = false;
 
   static async create(o: { router: ms.Router; log: Logger }): Promise<ConferenceMedia> {
@@ -56,6 +59,7 @@ export class ConferenceMedia extends TypedEmitter<MediaEvents> {
     this.#mixer.on('activeSpeaker', (e) => this.emit('activeSpeaker', e));
     this.#view = this.#wireView(view);
     this.#pictures = new Pictures({ router, view, log: this.#log });
+    this.program = new ProgramFeed({ router, view, mixer: this.#mixer, log: this.#log });
   }
 
   get router(): ms.Router {
@@ -196,6 +200,11 @@ export class ConferenceMedia extends TypedEmitter<MediaEvents> {
     return this.hasVideo(sourceId) && this.outputClass(targetId) !== undefined && Pictures.available;
   }
 
+  /** Whether the program feed runs (its picture is a view target the conference must feed). */
+  get programOn(): boolean {
+    return this.#view.viewOf(PROGRAM_TARGET) !== undefined;
+  }
+
   /** Show `sourceId` to the target from its next keyframe (no-op when it already shows or waits for it). */
   async show(targetId: string, sourceId: string | null): Promise<boolean> {
     const v = this.#view.viewOf(targetId);
@@ -244,6 +253,7 @@ export class ConferenceMedia extends TypedEmitter<MediaEvents> {
     this.#router = router;
     this.#mixer.setRouter(router);
     this.#view = this.#wireView(await VideoView.create({ router, log: this.#log }));
+    this.program.rebuild(router, this.#view);
     await this.#pictures
       .rebuild(router, this.#view)
       .catch((err: unknown) => this.#log.error({ err }, 'cannot restore the composed pictures'));
@@ -269,6 +279,7 @@ export class ConferenceMedia extends TypedEmitter<MediaEvents> {
     if (this.#closed) return;
     this.#closed = true;
     for (const id of [...this.#legs.keys()]) this.removeLeg(id);
+    this.program.close();
     this.#mixer.close();
     this.#pictures.close();
     this.#view.close();

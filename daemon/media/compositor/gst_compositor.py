@@ -194,7 +194,7 @@ class Canvas:
             if self.codec == 'H264/0':
                 opts += ':slice-max-size=1100'  # single-NAL mode: every NAL must fit one packet
             self.enc = make('x264enc', tune='zerolatency', speed_preset='ultrafast', bitrate=kbps,
-                            key_int_max=fps * 3, threads=1, option_string=opts)
+                            key_int_max=fps * 2, threads=1, option_string=opts)
             prof = make('capsfilter', caps=Gst.Caps.from_string(
                 'video/x-h264,profile=constrained-baseline,stream-format=byte-stream'))
             pay = make('rtph264pay', pt=int(o['pt']), ssrc=int(o['ssrc']), mtu=1200, config_interval=-1,
