@@ -72,6 +72,10 @@ export class ConferenceMedia extends TypedEmitter<MediaEvents> {
   get mixerBusyMs(): number {
     return this.#mixer.busyMs;
   }
+  /** Mixer ticks that ran more than one frame late so far (the event loop was too busy). */
+  get mixerLateTicks(): number {
+    return this.#mixer.lateTicks;
+  }
 
   /** A leg that just connected (after setRemote): its audio joins the mix, its video becomes a source and a target. */
   async addLeg(id: string, leg: SipMediaLeg): Promise<void> {
