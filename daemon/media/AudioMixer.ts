@@ -13,7 +13,8 @@
 // listeners: browsers get per-source consumers from mediasoup. Internal format: 16 kHz mono, 20 ms
 // (see codecs/AudioCodec.ts). Mute is a per-source flag: a muted source still drains its buffer.
 // The 20 ms clock is a real timer (performance.now based), not the injectable Clock.
-import dgram from 'node:dgram';
+import type dgram from 'node:dgram';
+import { mediaSocket } from './udp.js';
 import type { types as ms } from 'mediasoup';
 import type { Logger } from '../util/logger.js';
 import { TypedEmitter } from '../util/TypedEmitter.js';
@@ -58,6 +59,13 @@ interface Member {
 const KNEE = 24576;
 const MAX_CATCH_UP = 5;
 
+let silence = new Int16Array(FRAME_SAMPLES * 3);
+/** n samples of silence (read-only, shared). */
+function zeros(n: number): Int16Array {
+  if (n > silence.length) silence = new Int16Array(n);
+  return silence.subarray(0, n);
+}
+
 function softClip(v: number): number {
   const a = v < 0 ? -v : v;
   if (a <= KNEE) return v;
@@ -71,6 +79,10 @@ export class AudioMixer extends TypedEmitter<MixerEvents> {
   readonly #bySsrc = new Map<number, Member>();
   readonly #speaker: SpeakerDetector;
   readonly #sum = new Int32Array(FRAME_SAMPLES);
+  readonly #out = new Int16Array(FRAME_SAMPLES);
+  readonly #everyone = new Int16Array(FRAME_SAMPLES);
+  readonly #sharedFrames = new Map<string, Uint8Array>();
+  readonly #sharedCodecs = new Map<string, AudioCodec>();
   #router: ms.Router | undefined;
   #tap: { socket: dgram.Socket; transport: ms.PlainTransport } | undefined;
   #tapPending: Promise<{ socket: dgram.Socket; transport: ms.PlainTransport }> | undefined;
@@ -189,6 +201,8 @@ export class AudioMixer extends TypedEmitter<MixerEvents> {
     this.#closed = true;
     clearTimeout(this.#timer);
     for (const id of [...this.#members.keys()]) this.remove(id);
+    for (const c of this.#sharedCodecs.values()) c.close();
+    this.#sharedCodecs.clear();
     this.#closeTap();
     this.removeAllListeners();
   }
@@ -199,25 +213,35 @@ export class AudioMixer extends TypedEmitter<MixerEvents> {
   }
 
   #member(id: string, codecName: string): Member {
+    const m = { id, muted: false, frame: null } as Member;
+    this.#setCodec(m, codecName);
+    return m;
+  }
+
+  /** A codec and an empty jitter buffer for the member (at creation and when its codec changes). */
+  #setCodec(m: Member, codecName: string): void {
     const codec = createAudioCodec(codecName);
     let errors = 0;
     const decode = (p: Uint8Array): Int16Array => {
+      // Nobody hears a muted source: a stateless codec's packet is only timed, not decoded.
+      if (m.muted && codec.samplesOf) return zeros(codec.samplesOf(p));
       try {
         return codec.decode(p);
       } catch (e) {
         // One room's garbage must not silence the mix for everyone: play silence for that packet.
-        if (errors++ % 500 === 0) this.#log.warn({ id, codec: codec.name, errors, err: e }, 'undecodable audio packet');
+        if (errors++ % 500 === 0)
+          this.#log.warn({ id: m.id, codec: codec.name, errors, err: e }, 'undecodable audio packet');
         return new Int16Array(0);
       }
     };
-    const jb = new JitterBuffer({ clockRate: codec.clockRate, samplesPerTs: FRAME_SAMPLES / codec.frameTs, decode });
-    return { id, codec, jb, muted: false, frame: null };
+    m.codec = codec;
+    m.jb = new JitterBuffer({ clockRate: codec.clockRate, samplesPerTs: FRAME_SAMPLES / codec.frameTs, decode });
   }
 
   async #tapTransport(router: ms.Router): Promise<{ socket: dgram.Socket; transport: ms.PlainTransport }> {
     if (this.#tap) return this.#tap;
     this.#tapPending ??= (async () => {
-      const socket = dgram.createSocket('udp4');
+      const socket = mediaSocket();
       socket.on('error', (e) => this.#log.warn({ err: e }, 'mixer socket error'));
       socket.on('message', (msg) => this.#fromTap(msg));
       await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
@@ -303,14 +327,43 @@ export class AudioMixer extends TypedEmitter<MixerEvents> {
     }
     this.#speaker.decide();
     for (const l of this.#fullMix) l(sum);
-    const out = new Int16Array(FRAME_SAMPLES);
+    const out = this.#out;
+    let everyone: Int16Array | undefined;
+    const shared = this.#sharedFrames;
+    shared.clear();
     for (const m of this.#members.values()) {
       if (!m.leg) continue;
+      if (m.muted && m.codec.stateless) {
+        // The muted all hear the same mix: with a stateless codec one encoded frame serves them
+        // all (in a broadcast that is every room but two). Only the muted: the shared encoder's
+        // filter history holds the unmuted's voices, which would leak back to them at a switch.
+        let payload = shared.get(m.codec.name);
+        if (!payload) {
+          if (!everyone) {
+            everyone = this.#everyone;
+            for (let i = 0; i < FRAME_SAMPLES; i++) everyone[i] = softClip(sum[i]!);
+          }
+          payload = this.#sharedCodec(m.codec.name).encode(everyone);
+          shared.set(m.codec.name, payload);
+        }
+        m.leg.sendAudioFrame(payload, m.codec.frameTs);
+        continue;
+      }
       const own = m.muted ? null : m.frame;
       if (own) for (let i = 0; i < FRAME_SAMPLES; i++) out[i] = softClip(sum[i]! - own[i]!);
       else for (let i = 0; i < FRAME_SAMPLES; i++) out[i] = softClip(sum[i]!);
       m.leg.sendAudioFrame(m.codec.encode(out), m.codec.frameTs);
     }
+  }
+
+  /** The encoder of the frame shared by the listeners of one stateless codec (keeps its filter history). */
+  #sharedCodec(name: string): AudioCodec {
+    let c = this.#sharedCodecs.get(name);
+    if (!c) {
+      c = createAudioCodec(name);
+      this.#sharedCodecs.set(name, c);
+    }
+    return c;
   }
 
   /** The leg renegotiated its audio codec (re-INVITE): new codec state and buffer. */
@@ -319,8 +372,6 @@ export class AudioMixer extends TypedEmitter<MixerEvents> {
     if (!name) return;
     this.#log.info({ id: m.id, from: m.codec.name, to: name }, 'mixer source changed codec');
     m.codec.close();
-    const fresh = this.#member(m.id, name);
-    m.codec = fresh.codec;
-    m.jb = fresh.jb; // the tap reads m.jb on every packet
+    this.#setCodec(m, name); // the tap reads m.jb on every packet
   }
 }

@@ -1,7 +1,8 @@
 // Hands out bound UDP socket pairs (RTP on an even port, RTCP on the next) for the relays that face
 // room systems, from config `media.relayPorts`. A range with min 0 means "ephemeral ports" (tests).
 import { randomInt } from 'node:crypto';
-import dgram from 'node:dgram';
+import type dgram from 'node:dgram';
+import { mediaSocket } from './udp.js';
 import { VcError } from '../errors.js';
 
 export interface SocketPair {
@@ -20,7 +21,7 @@ export interface RelayPortPoolOptions {
 
 function bind(port: number, address: string): Promise<dgram.Socket> {
   return new Promise((resolve, reject) => {
-    const s = dgram.createSocket({ type: 'udp4' });
+    const s = mediaSocket();
     const onError = (e: Error): void => {
       s.close();
       reject(e);

@@ -14,7 +14,8 @@
 // taps SIP audio here, one hop less than through mediasoup). Egress: consumer RTP from the transport →
 // PT rewritten, probation packets dropped → room; or frames sent directly (mixer audio, DTMF).
 // RTCP is renamed both ways so mediasoup's producer and consumer stats and PLI/FIR keep working.
-import dgram from 'node:dgram';
+import type dgram from 'node:dgram';
+import { mediaSocket } from './udp.js';
 import type { Logger } from '../util/logger.js';
 import type { Clock, Timer } from '../util/clock.js';
 import { TypedEmitter } from '../util/TypedEmitter.js';
@@ -121,7 +122,7 @@ export class RtpRelay extends TypedEmitter<RelayEvents> {
   readonly kind: MediaKind;
   readonly ingressSsrc = randomSsrc();
   readonly #sockets: SocketPair;
-  readonly #internal = dgram.createSocket('udp4');
+  readonly #internal = mediaSocket();
   readonly #log: Logger;
   readonly #clock: Clock;
   readonly #timeoutMs: number;

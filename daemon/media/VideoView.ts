@@ -11,7 +11,8 @@
 // passed on to whatever that room is watching.
 //
 // mediasoup does not transcode: a target can only view sources in its own codec key (canView()).
-import dgram from 'node:dgram';
+import type dgram from 'node:dgram';
+import { mediaSocket } from './udp.js';
 import type { types as ms } from 'mediasoup';
 import type { Logger } from '../util/logger.js';
 import { TypedEmitter } from '../util/TypedEmitter.js';
@@ -77,7 +78,7 @@ export class VideoView extends TypedEmitter<ViewEvents> {
   #closed = false;
 
   static async create(o: VideoViewOptions): Promise<VideoView> {
-    const socket = dgram.createSocket('udp4');
+    const socket = mediaSocket();
     await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
     try {
       const transport = await o.router.createPlainTransport({
@@ -275,6 +276,8 @@ export class VideoView extends TypedEmitter<ViewEvents> {
     const src = v && this.#bySsrc.get(v.ssrc);
     if (!v || !src) return; // includes mediasoup's probation packets (SSRC 1234, PT 127)
     const now = performance.now();
+    const port = this.#transport.tuple.localPort;
+    let rest: Buffer | undefined;
     let keyframe: boolean | undefined;
     for (const t of this.#targets.values()) {
       if (t.pending === src.id) {
@@ -282,18 +285,21 @@ export class VideoView extends TypedEmitter<ViewEvents> {
         if (keyframe) this.#switch(t, src, v.seq, v.ts, now);
       }
       if (t.showing !== src.id) continue;
-      const out = Buffer.from(msg);
+      // Only the fixed header differs between targets: each gets its own 12 bytes and shares the
+      // rest of the packet (a broadcast sends every packet of the chair to every room).
+      const head = Buffer.allocUnsafe(12);
+      msg.copy(head, 0, 0, 12);
       const seq = (v.seq + t.seqOff) & 0xffff;
       const ts = (v.ts + t.tsOff) >>> 0;
-      setSsrc(out, t.ssrc);
-      setSeq(out, seq);
-      setTs(out, ts);
+      setSsrc(head, t.ssrc);
+      setSeq(head, seq);
+      setTs(head, ts);
       if (seqDiff(seq, t.seq) > 0) {
         t.seq = seq;
         t.ts = ts;
         t.sentAt = now;
       }
-      this.#socket.send(out, this.#transport.tuple.localPort, '127.0.0.1');
+      this.#socket.send([head, rest ??= msg.subarray(12)], port, '127.0.0.1');
     }
   }
 

@@ -97,6 +97,10 @@ describe('AudioMixer (N-1) with real legs and a real worker', () => {
     expect(ma[660]!, `muted 660 gone for a: ${JSON.stringify(ma)}`).toBeLessThan(ma[880]! - 30);
     expect(mc[660]!, `muted 660 gone for c: ${JSON.stringify(mc)}`).toBeLessThan(mc[440]! - 30);
     expect(ma[880]).toBeGreaterThan(-20);
+    // the muted room still hears everyone (it gets the frame shared by all who add nothing to the mix)
+    const mb = levels(b.sim, t2);
+    expect(mb[440], `a heard by muted b: ${JSON.stringify(mb)}`).toBeGreaterThan(-20);
+    expect(mb[880], `c heard by muted b: ${JSON.stringify(mb)}`).toBeGreaterThan(-20);
     const stats = mixer.stats();
     expect(stats.map((s) => s.id).sort()).toEqual(['a', 'b', 'c']);
     expect(stats.find((s) => s.id === 'b')?.muted).toBe(true);

@@ -13,6 +13,13 @@ export interface AudioCodec {
   readonly clockRate: number;
   /** RTP clock units per 20 ms frame. */
   readonly frameTs: number;
+  /**
+   * No state that the room's decoder follows (G.711): one encoded frame may go to several rooms,
+   * and a frame nobody hears need not be decoded. G.722 (ADPCM) and Opus keep prediction state.
+   */
+  readonly stateless: boolean;
+  /** Stateless codecs: the 16 kHz samples `payload` decodes to, without decoding it. */
+  samplesOf?(payload: Uint8Array): number;
   /** Decode one RTP payload to 16 kHz mono samples. */
   decode(payload: Uint8Array): Int16Array;
   /** Encode one 20 ms frame of 16 kHz mono samples (FRAME_SAMPLES long). */

@@ -7,6 +7,7 @@ export class G711Codec implements AudioCodec {
   readonly name: 'PCMA' | 'PCMU';
   readonly clockRate = 8000;
   readonly frameTs = 160;
+  readonly stateless = true;
   readonly #law: typeof alawmulaw.alaw;
   readonly #dec = new Resampler2x();
   readonly #enc = new Resampler2x();
@@ -18,6 +19,10 @@ export class G711Codec implements AudioCodec {
 
   decode(payload: Uint8Array): Int16Array {
     return this.#dec.up(this.#law.decode(payload));
+  }
+
+  samplesOf(payload: Uint8Array): number {
+    return payload.length * 2; // a byte per 8 kHz sample
   }
 
   encode(pcm: Int16Array): Uint8Array {

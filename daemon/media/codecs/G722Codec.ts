@@ -43,6 +43,7 @@ export class G722Codec implements AudioCodec {
   readonly name = 'G722' as const;
   readonly clockRate = 8000;
   readonly frameTs = 160;
+  readonly stateless = false;
   readonly #lib = spandsp();
   #enc: unknown = this.#lib.encodeInit(null, 64000, 0);
   #dec: unknown = this.#lib.decodeInit(null, 64000, 0);

@@ -22,6 +22,7 @@ export class OpusCodec implements AudioCodec {
   readonly name = 'opus' as const;
   readonly clockRate = 48000;
   readonly frameTs = 960;
+  readonly stateless = false;
   readonly #enc = new OpusEncoder(MIX_RATE, 1);
   readonly #dec = new OpusEncoder(MIX_RATE, 1);
 
