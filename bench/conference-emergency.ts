@@ -32,6 +32,7 @@ import type {
   Signalling,
 } from '../daemon/conference/Signalling.js';
 import { startBridge } from '../tests/helpers/conferenceBridge.js';
+import { toneDb } from '../tests/helpers/simRoom.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const PROBE_A = 'zhuhuichang'; // the chair: in a broadcast meeting everyone else is muted
@@ -86,20 +87,6 @@ function pcmaTone(hz: number, amp: number): Buffer {
   return Buffer.from(alawmulaw.alaw.encode(pcm));
 }
 
-/** Level of 1 kHz in 160 samples at 8 kHz, dB full scale (Goertzel). */
-function db1k(x: Int16Array): number {
-  const c = 2 * Math.cos((2 * Math.PI * 1000) / 8000);
-  let s1 = 0;
-  let s2 = 0;
-  for (let i = 0; i < x.length; i++) {
-    const s = x[i]! + c * s1 - s2;
-    s2 = s1;
-    s1 = s;
-  }
-  const amp = (2 * Math.sqrt(Math.max(s1 * s1 + s2 * s2 - c * s1 * s2, 0))) / Math.max(1, x.length);
-  return 20 * Math.log10(Math.max(amp, 1e-6) / 32768);
-}
-
 async function rooms(ids: string[]): Promise<void> {
   const send = (m: FromRooms): void => void process.send!(m);
   const all = new Map<string, Room>();
@@ -142,7 +129,7 @@ async function rooms(ids: string[]): Promise<void> {
   function probeB(m: Buffer): void {
     const v = parseRtp(m);
     if (!v) return;
-    const loud = db1k(alawmulaw.alaw.decode(m.subarray(v.payloadOffset, v.payloadEnd))) > -30;
+    const loud = toneDb(alawmulaw.alaw.decode(m.subarray(v.payloadOffset, v.payloadEnd)), 8000, 1000) > -30;
     if (loud && !inBurst && burstAt > 0) mixMs.push(performance.now() - burstAt);
     inBurst = loud;
   }
