@@ -16,6 +16,7 @@ import { Conference } from './Conference.js';
 import type { ProgramFeed } from '../media/program/ProgramFeed.js';
 import { ConferenceGauges } from './ConferenceGauges.js';
 import { CrashResume } from './CrashResume.js';
+import { applyStartPlan } from './startPlan.js';
 import { BatchWriter } from '../store/BatchWriter.js';
 import type { LegStatsSample } from '../store/StatsRepo.js';
 import { storedConferenceView } from './views.js';
@@ -100,6 +101,10 @@ export class ConferenceManager extends TypedEmitter<ManagerEvents> {
       { conferenceId: row.id, title: row.title, endpoints: conf.endpointIds, createdBy },
       'conference starting',
     );
+    applyStartPlan(conf, p, {
+      log: this.#log,
+      pollSites: (sites, group) => this.pollSites(row.id, sites, group),
+    });
     return conf.view();
   }
 

@@ -1,6 +1,6 @@
 // ConferenceManager's options, start request and events (kept apart so the manager holds only behaviour).
 import type { ConferenceStartParams, ConferenceView, LegStats, ParticipantView } from '../../protocol/index.js';
-import type { SiteConfig } from '../config/schema.js';
+import type { SiteConfig, Template, TemplatePolling } from '../config/schema.js';
 import type { CdrRepo } from '../store/CdrRepo.js';
 import type { ConferenceRepo } from '../store/ConferenceRepo.js';
 import type { StatsRepo } from '../store/StatsRepo.js';
@@ -28,6 +28,10 @@ export interface ConferenceManagerOptions {
 /** What conference.start accepts (the API's params, plus the scheduler's). */
 export interface StartRequest extends ConferenceStartParams {
   scheduleId?: string;
+  /** The multi-picture layout to start with (a template's or a booked meeting's). */
+  layout?: Template['layout'] | undefined;
+  /** Auto-polling to start with (a template's or a booked meeting's). */
+  polling?: TemplatePolling | undefined;
   occurrenceStart?: string;
   /** Planned end, ISO (the scheduler's); wins over durationMinutes. */
   endsAt?: string;

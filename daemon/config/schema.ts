@@ -100,6 +100,39 @@ export type Operator = z.infer<typeof Operator>;
 
 export const ConferenceMode = z.enum(['broadcast', 'rollcall', 'voice', 'select']);
 
+/**
+ * Multi-picture layouts a template may name, with their pane counts (the compositor's list:
+ * daemon/media/compositor/layouts.ts; a unit test keeps the two equal). 'auto' grows to 25 panes.
+ */
+export const TEMPLATE_LAYOUT_PANES = {
+  off: 0,
+  auto: 25,
+  '1': 1,
+  '2x2': 4,
+  '3x3': 9,
+  '4x4': 16,
+  '5x5': 25,
+  '1+5': 6,
+  '1+7': 8,
+  '1+12': 13,
+} as const;
+export const TemplateLayout = z.enum(Object.keys(TEMPLATE_LAYOUT_PANES) as [keyof typeof TEMPLATE_LAYOUT_PANES]);
+
+/** Auto-polling (轮巡) a template starts with the meeting: what `conf poll` takes. */
+export const TemplatePolling = z.strictObject({
+  /** Seconds on each site, 5 s – 10 min. */
+  intervalSeconds: z.number().min(5).max(600).default(10),
+  /** The sites to walk (default: every site of the meeting but the target). */
+  sites: z.array(Id).min(1).optional(),
+  /** Every site of this group that is in the meeting. */
+  group: Id.optional(),
+  /** Poll what this one site sees (default: everyone's picture). */
+  target: Id.optional(),
+  /** Poll this pane (1-based) of the template's layout. */
+  pane: z.number().int().min(1).optional(),
+});
+export type TemplatePolling = z.infer<typeof TemplatePolling>;
+
 /** A named meeting preset (会议模板): who takes part and how, started or booked by its id. */
 export const Template = z.strictObject({
   id: Id,
@@ -119,6 +152,10 @@ export const Template = z.strictObject({
     .optional(),
   /** Booked series follow China's working-day calendar (调休): holidays skipped, make-up days worked. */
   workdays: z.enum(['cn']).optional(),
+  /** The multi-picture layout (多画面) the meeting starts with. */
+  layout: TemplateLayout.optional(),
+  /** Auto-polling (轮巡) that starts with the meeting. */
+  polling: TemplatePolling.optional(),
 });
 export type Template = z.infer<typeof Template>;
 

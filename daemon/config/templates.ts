@@ -1,5 +1,5 @@
 import { VcError } from '../errors.js';
-import type { SiteConfig, Template } from './schema.js';
+import type { SiteConfig, Template, TemplatePolling } from './schema.js';
 
 // Meeting templates (会议模板) turned into what conference.start and schedule.add take. What the
 // caller gives wins over the template; the template's groups become their member sites, so a
@@ -15,6 +15,10 @@ export interface TemplatedRequest {
   mode?: Template['mode'];
   durationMinutes?: number;
   workdays?: 'cn';
+  /** The multi-picture layout the meeting starts with (a template's; not from the API). */
+  layout?: Template['layout'];
+  /** Auto-polling that starts with the meeting (a template's; not from the API). */
+  polling?: TemplatePolling;
 }
 
 export function findTemplate(config: SiteConfig, id: string): Template {
@@ -40,14 +44,16 @@ export function templateSites(config: SiteConfig, t: Template): string[] {
 }
 
 /** The request with the template's values filled in where the caller left them out. */
-export function applyTemplate<P extends TemplatedRequest>(config: SiteConfig, p: P): P & { title: string } {
+type Applied<P> = P & { title: string } & Pick<TemplatedRequest, 'layout' | 'polling'>;
+
+export function applyTemplate<P extends TemplatedRequest>(config: SiteConfig, p: P): Applied<P> {
   if (p.template === undefined) {
     if (p.title === undefined || p.title.trim() === '')
       throw new VcError('BAD_REQUEST', 'a title is needed (or a template that gives one)');
     return { ...p, title: p.title };
   }
   const t = findTemplate(config, p.template);
-  const out: P & { title: string } = { ...p, title: p.title ?? t.title ?? t.name.zh };
+  const out: Applied<P> = { ...p, title: p.title ?? t.title ?? t.name.zh };
   // explicit sites add to the template's, so "the weekly meeting plus one bureau" is one command
   out.endpoints = [...new Set([...templateSites(config, t), ...(p.endpoints ?? [])])];
   if (p.upstream === undefined && t.upstream !== undefined) out.upstream = t.upstream;
@@ -55,5 +61,7 @@ export function applyTemplate<P extends TemplatedRequest>(config: SiteConfig, p:
   if (p.mode === undefined && t.mode !== undefined) out.mode = t.mode;
   if (p.durationMinutes === undefined && t.durationMinutes !== undefined) out.durationMinutes = t.durationMinutes;
   if (p.workdays === undefined && t.workdays !== undefined) out.workdays = t.workdays;
+  if (t.layout !== undefined) out.layout = t.layout;
+  if (t.polling !== undefined) out.polling = { ...t.polling };
   return out;
 }

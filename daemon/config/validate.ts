@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { VcError } from '../errors.js';
-import type { SiteConfig } from './schema.js';
+import { TEMPLATE_LAYOUT_PANES, type SiteConfig, type Template } from './schema.js';
 import { parseSipUri, defaultPort } from './uri.js';
 import { isDemoTokenHash, isLoopbackHost } from './tokens.js';
 
@@ -267,7 +267,37 @@ function checkTemplates(
     if (t.endpoints.length === 0 && t.groups.length === 0 && t.upstream === undefined && t.chair === undefined) {
       err(at('endpoints'), 'the template names no site: give endpoints, groups, a chair or an upstream');
     }
+    if (t.polling) checkTemplatePolling(t, endpoints, groups, (rest, m) => err(at('polling', ...rest), m), known);
   });
+}
+
+/** A template's polling may name only known sites and groups, and a pane its layout has. */
+function checkTemplatePolling(
+  t: Template,
+  endpoints: Map<string, number>,
+  groups: Map<string, number>,
+  err: (p: ConfigPath, m: string) => void,
+  known: (m: Map<string, number>) => string,
+): void {
+  const p = t.polling!;
+  p.sites?.forEach((id, k) => {
+    if (!endpoints.has(id)) err(['sites', k], `unknown site "${id}" (known: ${known(endpoints) || 'none'})`);
+  });
+  if (p.group !== undefined && !groups.has(p.group))
+    err(['group'], `unknown group "${p.group}" (known: ${known(groups) || 'none'})`);
+  if (p.sites !== undefined && p.group !== undefined) err(['group'], 'give sites or group, not both');
+  if (p.target !== undefined && !endpoints.has(p.target))
+    err(['target'], `unknown site "${p.target}" (known: ${known(endpoints) || 'none'})`);
+  if (p.pane === undefined) return;
+  const layout = t.layout ?? 'off';
+  const max = TEMPLATE_LAYOUT_PANES[layout];
+  if (p.target !== undefined)
+    err(
+      ['pane'],
+      "a pane with a target needs the target's own layout, which a template does not set: drop target or pane",
+    );
+  else if (max === 0) err(['pane'], 'polling a pane needs a multi-picture layout: give the template a layout');
+  else if (p.pane > max) err(['pane'], `pane ${p.pane} is out of range: layout ${layout} has panes 1-${max}`);
 }
 
 function checkSecret(

@@ -333,6 +333,7 @@ export class OccurrenceRunner {
           ...(row.upstream ? { upstream: row.upstream } : {}),
           ...(row.chair ? { chair: row.chair } : {}),
           ...(row.mode ? { mode: row.mode as ConferenceMode } : {}),
+          ...(row.plan ?? {}),
           durationMinutes: Math.max(1, Math.ceil((occ.end - now) / MINUTE)),
           scheduleId: row.id,
           occurrenceStart: iso(occ.key),

@@ -4,7 +4,7 @@ import { applyTemplate } from '../config/templates.js';
 import type { WorkCalendar } from './workdays/WorkCalendar.js';
 import { VcError } from '../errors.js';
 import type { Store } from '../store/Store.js';
-import type { NewSchedule, ScheduleException, ScheduleRow } from '../store/ScheduleRepo.js';
+import type { MeetingPlan, NewSchedule, ScheduleException, ScheduleRow } from '../store/ScheduleRepo.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import {
@@ -178,6 +178,7 @@ export class ScheduleBook {
       mode: p.mode ?? null,
       createdBy: actor.name,
       workdays,
+      plan: meetingPlan(p),
     };
     const out = this.#store.transaction(() => {
       const overridden = this.#check(
@@ -440,6 +441,7 @@ export class ScheduleBook {
         createdBy: actor.name,
         forced: overridden.length > 0,
         workdays: row.workdays,
+        plan: row.plan,
       });
       for (const e of m.exceptions.filter((x) => x.occurrenceStartUtc >= occ.key))
         this.#store.schedules.removeException(row.id, e.occurrenceStartUtc);
@@ -596,4 +598,10 @@ export class ScheduleBook {
       'booking conflicts overridden with force',
     );
   }
+}
+
+/** The template's layout and polling a booked meeting starts with (null: none). */
+function meetingPlan(p: { layout?: MeetingPlan['layout']; polling?: MeetingPlan['polling'] }): MeetingPlan | null {
+  if (p.layout === undefined && p.polling === undefined) return null;
+  return { ...(p.layout !== undefined ? { layout: p.layout } : {}), ...(p.polling ? { polling: p.polling } : {}) };
 }

@@ -1,4 +1,5 @@
 import type { ConferenceStartParams, OccurrenceView, PreflightReport } from '../../protocol/index.js';
+import type { MeetingPlan } from '../store/ScheduleRepo.js';
 
 // What the scheduler needs from the layers below. The daemon hands in adapters over the health
 // monitor / SIP stack (Prober) and the conference bridge (ConferenceControl), so the scheduler
@@ -34,6 +35,10 @@ export interface ScheduledStart extends ConferenceStartParams {
   endsAt: string;
   /** True when the meeting was in progress before a daemon restart: sites are re-dialled. */
   resume: boolean;
+  /** The multi-picture layout the meeting starts with (from the template it was booked from). */
+  layout?: MeetingPlan['layout'];
+  /** Auto-polling the meeting starts with (from the template it was booked from). */
+  polling?: MeetingPlan['polling'];
 }
 
 /** The conference bridge as the scheduler drives it. */

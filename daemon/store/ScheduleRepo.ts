@@ -1,10 +1,17 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { VcError } from '../errors.js';
 import type { Clock } from '../util/clock.js';
+import type { Template, TemplatePolling } from '../config/schema.js';
 import { bool, clampLimit, guard, newId, toJson } from './sql.js';
 
 // Storage of meetings and their occurrences. No recurrence logic here: the scheduler expands the
 // rrule; this only keeps what it decided (exceptions, per-occurrence state, pre-flight reports).
+
+/** What each meeting of a series starts with besides its sites (from the template it was booked from). */
+export interface MeetingPlan {
+  layout?: Template['layout'];
+  polling?: TemplatePolling;
+}
 
 export interface ScheduleRow {
   id: string;
@@ -28,6 +35,8 @@ export interface ScheduleRow {
   forced: boolean;
   /** 'cn': follows the official working-day calendar (holidays skipped, make-up days worked). */
   workdays: 'cn' | null;
+  /** Layout and polling each meeting starts with; null: none. */
+  plan: MeetingPlan | null;
 }
 
 export interface NewSchedule {
@@ -45,6 +54,7 @@ export interface NewSchedule {
   createdBy: string;
   forced?: boolean;
   workdays?: 'cn' | null;
+  plan?: MeetingPlan | null;
 }
 
 export type SchedulePatch = Partial<
@@ -61,6 +71,7 @@ export type SchedulePatch = Partial<
     | 'mode'
     | 'forced'
     | 'workdays'
+    | 'plan'
   >
 >;
 
@@ -125,6 +136,7 @@ interface ScheduleDbRow {
   cancelled_at: number | null;
   forced: number;
   workdays: string | null;
+  plan: string | null;
 }
 interface ExceptionDbRow {
   schedule_id: string;
@@ -171,6 +183,7 @@ const toSchedule = (r: ScheduleDbRow): ScheduleRow => ({
   cancelledAt: r.cancelled_at,
   forced: r.forced === 1,
   workdays: r.workdays === 'cn' ? 'cn' : null,
+  plan: r.plan === null ? null : (JSON.parse(r.plan) as MeetingPlan),
 });
 const toException = (r: ExceptionDbRow): ScheduleException => ({
   scheduleId: r.schedule_id,
@@ -218,6 +231,7 @@ type ScheduleParams = [
   number | null,
   number,
   string | null,
+  string | null,
 ];
 
 export class ScheduleRepo {
@@ -246,8 +260,8 @@ export class ScheduleRepo {
     this.#db = db;
     this.#clock = clock;
     const cols =
-      'id, title, start_utc, duration_ms, rrule, tz, endpoints, upstream, chair, mode, created_by, created_at, updated_at, cancelled_at, forced, workdays';
-    const marks = Array.from({ length: 16 }, () => '?').join(', ');
+      'id, title, start_utc, duration_ms, rrule, tz, endpoints, upstream, chair, mode, created_by, created_at, updated_at, cancelled_at, forced, workdays, plan';
+    const marks = Array.from({ length: 17 }, () => '?').join(', ');
     this.#insert = db.prepare(`INSERT INTO schedules (${cols}) VALUES (${marks})`);
     // a full-row write keeps one prepared statement for every patch (and lets a patch set null)
     this.#replace = db.prepare(`UPDATE schedules SET (${cols}) = (${marks}) WHERE id = ?`);
@@ -303,6 +317,7 @@ export class ScheduleRepo {
       cancelledAt: null,
       forced: s.forced ?? false,
       workdays: s.workdays ?? null,
+      plan: s.plan ?? null,
     };
     guard(`saving schedule "${row.title}"`, () => this.#insert.run(...this.#params(row)));
     return row;
@@ -520,6 +535,7 @@ export class ScheduleRepo {
       r.cancelledAt,
       bool(r.forced),
       r.workdays,
+      r.plan === null ? null : toJson(r.plan),
     ];
   }
 }

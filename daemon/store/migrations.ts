@@ -190,6 +190,14 @@ export const MIGRATIONS: readonly Migration[] = [
       db.exec('ALTER TABLE cdr ADD COLUMN srtp TEXT;');
     },
   },
+  {
+    version: 5,
+    name: "what a booked meeting starts with besides its sites (its template's layout and polling)",
+    up(db) {
+      // JSON {layout?, polling?}; NULL: nothing
+      db.exec('ALTER TABLE schedules ADD COLUMN plan TEXT;');
+    },
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.reduce((v, m) => Math.max(v, m.version), 0);

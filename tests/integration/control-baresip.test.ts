@@ -87,6 +87,16 @@ beforeAll(async () => {
         mode: 'broadcast',
         durationMinutes: 60,
       },
+      {
+        id: 'patrol',
+        name: { zh: '轮巡检查', en: 'Patrol' },
+        groups: ['towns'],
+        chair: 'zhuhuichang',
+        mode: 'broadcast',
+        durationMinutes: 30,
+        layout: '2x2',
+        polling: { intervalSeconds: 5, group: 'towns', pane: 4 },
+      },
     ],
   });
 }, 60_000);
@@ -99,7 +109,10 @@ afterAll(async () => {
 describe('meeting control with real baresip rooms', () => {
   it('`template list --json` lists the templates; `conf start --template` dials its sites with its chair and title', async () => {
     const list = await cliJson<TemplateView[]>(['template', 'list']);
-    expect(list.map((t) => [t.id, t.name.zh])).toEqual([['weekly', '周例会']]);
+    expect(list.map((t) => [t.id, t.name.zh])).toEqual([
+      ['weekly', '周例会'],
+      ['patrol', '轮巡检查'],
+    ]);
     const bad = await cli(['conf', 'start', '--template', 'nosuch', '--json']);
     expect(bad.code).toBe(1);
     expect(JSON.parse(bad.stdout || bad.stderr).error.code).toBe('TEMPLATE_UNKNOWN');
@@ -223,7 +236,7 @@ describe('meeting control with real baresip rooms', () => {
     await until('the chair sees zhulin', async () => (await sees('zhuhuichang')) === 'zhulin', 10_000);
   }, 40_000);
 
-  it("the template books a meeting the scheduler starts by itself, with the template's sites and chair", async () => {
+  it("the template books a meeting the scheduler starts by itself, with the template's sites and chair; a template's layout and polling start with its meetings", async () => {
     expect((await cli(['conf', 'end', conf.id])).code).toBe(0);
     const uriOf = new Map(bridge.config.endpoints.map((e) => [e.id, e.uri]));
     const scheduler = new Scheduler({
@@ -258,8 +271,34 @@ describe('meeting control with real baresip rooms', () => {
         15_000,
       );
       await scheduler.cancel({ id: schedule.id }, { name: 'alice', role: 'operator' });
+      // cancelling the series ends its running meeting
+      await until('the booked meeting ended', () => !bridge.manager.list().some((c) => c.id === started.id), 15_000);
+
+      // a template with a layout and polling: conf start and a booked meeting both start with them
+      const r = await cliJson<ConferenceView>(['conf', 'start', '--template', 'patrol']);
+      expect(r.multiview?.layout).toBe('2x2');
+      expect(r.polling).toMatchObject({ intervalSeconds: 5, pane: 4, sites: ['mihe', 'xiaoguan', 'zhulin'] });
+      await until(
+        "the polled towns pass through pane 4 of the chair's picture",
+        () => bridge.manager.show(r.id).multiview?.pictures.zhuhuichang?.panes[3] === 'xiaoguan',
+        30_000,
+      );
+      expect((await cli(['conf', 'end', r.id])).code).toBe(0);
+      const booked = scheduler.add(
+        { template: 'patrol', start: new Date(Math.ceil((Date.now() + 3000) / 1000) * 1000).toISOString() },
+        { name: 'alice', role: 'operator' },
+      ).schedule;
+      await until(
+        'the booked patrol started',
+        () => bridge.manager.list().some((c) => c.scheduleId === booked.id),
+        15_000,
+      );
+      const patrol = bridge.manager.list().find((c) => c.scheduleId === booked.id)!;
+      expect(patrol.multiview?.layout).toBe('2x2');
+      expect(patrol.polling).toMatchObject({ intervalSeconds: 5, pane: 4 });
+      await scheduler.cancel({ id: booked.id }, { name: 'alice', role: 'operator' });
     } finally {
       await scheduler.close();
     }
-  }, 40_000);
+  }, 90_000);
 });

@@ -26,6 +26,7 @@ function row(over: Partial<ScheduleRow>): ScheduleRow {
     cancelledAt: null,
     forced: false,
     workdays: null,
+    plan: null,
     ...over,
   };
 }
