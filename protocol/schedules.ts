@@ -99,6 +99,8 @@ export interface ScheduleEditParams {
   upstream?: string | null;
   chair?: string | null;
   mode?: ConferenceMode;
+  /** 'cn': follow China's working-day calendar (调休) from now on; null: stop following it. */
+  workdays?: 'cn' | null;
   force?: boolean;
 }
 

@@ -151,6 +151,7 @@ const EditOptions = z.object({
   upstream: z.string().optional(),
   chair: z.string().optional(),
   mode: Mode.optional(),
+  workdays: z.enum(['cn', 'none'], { message: '--workdays takes cn (China, with 调休) or none' }).optional(),
   force: z.boolean().optional(),
 });
 
@@ -175,6 +176,7 @@ const edit = new Command('edit')
   .option('--upstream <id>', 'upstream link, or "none"')
   .option('--chair <id>', 'chair, or "none"')
   .option('--mode <mode>', 'broadcast, rollcall, voice or select')
+  .option('--workdays <cn|none>', "follow China's working-day calendar (cn), or stop following it (none)")
   .option('--force', 'change despite conflicts (audited)')
   .action(async (id: string, raw, cmd: Command) => {
     const g = globals(cmd);
@@ -195,6 +197,7 @@ const edit = new Command('edit')
     const chair = clearable(o.chair);
     if (chair !== undefined) p.chair = chair;
     if (o.mode) p.mode = o.mode;
+    if (o.workdays) p.workdays = o.workdays === 'none' ? null : 'cn';
     if (o.force) p.force = true;
     if (Object.keys(p).length === 1)
       throw usage('nothing to change: give --title, --start, --duration, --rrule, --endpoints, ...');

@@ -167,7 +167,7 @@ export class ScheduleBook {
     const checked = checkTimes({ startUtc, durationMs, rrule: p.rrule ?? null, tz }, now);
     const workdays = p.workdays ?? null;
     // conflicts are checked against the meetings that will really take place
-    const rec = workdays ? new Recurrence({ ...checked.times, calendar: this.#calendar() }) : checked;
+    const rec = this.#withWorkdays(checked, workdays);
     const fields: NewSchedule = {
       title,
       startUtc: rec.times.startUtc,
@@ -368,7 +368,11 @@ export class ScheduleBook {
     const durationMs = p.durationMinutes !== undefined ? checkDuration(p.durationMinutes) : row.durationMs;
     const rrule = p.rrule === undefined ? row.rrule : p.rrule;
     const who = this.#participants(cfg, m, p);
-    const rec = checkTimes({ startUtc, durationMs, rrule, tz }, p.start !== undefined ? now : null);
+    const workdays = p.workdays === undefined ? row.workdays : p.workdays;
+    const rec = this.#withWorkdays(
+      checkTimes({ startUtc, durationMs, rrule, tz }, p.start !== undefined ? now : null),
+      workdays,
+    );
     const title = p.title !== undefined ? checkTitle(p.title) : row.title;
     return this.#store.transaction(() => {
       const overridden = this.#check(
@@ -385,6 +389,7 @@ export class ScheduleBook {
         ...who,
         mode: p.mode ?? row.mode,
         forced: row.forced || overridden.length > 0,
+        workdays,
       });
       this.#generation++;
       this.#audit(actor, 'edit', row.id, overridden);
@@ -417,12 +422,15 @@ export class ScheduleBook {
     const durationMs = p.durationMinutes !== undefined ? checkDuration(p.durationMinutes) : row.durationMs;
     const rrule =
       p.rrule !== undefined ? p.rrule : rule.count !== null ? withEnd(rule, { count: rule.count - before }) : rule.text;
-    const rec = checkTimes({ startUtc, durationMs, rrule, tz }, now);
+    const workdays = p.workdays === undefined ? row.workdays : p.workdays;
+    const rec = this.#withWorkdays(checkTimes({ startUtc, durationMs, rrule, tz }, now), workdays);
     const who = this.#participants(cfg, m, p);
     const title = p.title !== undefined ? checkTitle(p.title) : row.title;
     // exceptions of later occurrences follow them when the times did not change
     const carried =
-      startUtc === occ.key && rrule === rule.text ? m.exceptions.filter((e) => e.occurrenceStartUtc >= occ.key) : [];
+      startUtc === occ.key && rrule === rule.text && workdays === row.workdays
+        ? m.exceptions.filter((e) => e.occurrenceStartUtc >= occ.key)
+        : [];
     return this.#store.transaction(() => {
       const overridden = this.#check(
         { id: null, title, tz, participants: participantsOf(who), rec, exceptions: carried, from: now },
@@ -440,7 +448,7 @@ export class ScheduleBook {
         mode: p.mode ?? row.mode,
         createdBy: actor.name,
         forced: overridden.length > 0,
-        workdays: row.workdays,
+        workdays,
         plan: row.plan,
       });
       for (const e of m.exceptions.filter((x) => x.occurrenceStartUtc >= occ.key))
@@ -469,6 +477,7 @@ export class ScheduleBook {
         'upstream',
         'chair',
         'mode',
+        'workdays',
         'from',
       ] as const
     ).filter((k) => p[k] !== undefined);
@@ -520,6 +529,11 @@ export class ScheduleBook {
       this.#audit(actor, 'move', row.id, overridden);
       return { row: next, overridden };
     });
+  }
+
+  /** A series that follows the working-day calendar expands with it (holidays out, make-up days in). */
+  #withWorkdays(checked: Recurrence, workdays: 'cn' | null): Recurrence {
+    return workdays ? new Recurrence({ ...checked.times, calendar: this.#calendar() }) : checked;
   }
 
   #participants(cfg: SiteConfig, m: Meeting, p: ScheduleEditParams): ReturnType<typeof resolveParticipants> {

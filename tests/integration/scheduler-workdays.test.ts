@@ -148,4 +148,48 @@ describe('working days (调休) through the daemon', () => {
     d = await startDaemon({ dir: d.dir });
     check(cli<OccurrenceView[]>(['schedule', 'list', '--from', '2027-12-20', '--to', '2028-01-12']));
   }, 40_000);
+
+  it('`schedule edit --workdays none|cn` re-expands the series and checks conflicts again; a refused edit changes nothing', () => {
+    const period = ['--from', '2027-12-20', '--to', '2028-01-12'];
+    const series = cli<OccurrenceView[]>(['schedule', 'list', ...period]).find((o) => o.title === '每日调度会')!;
+    const id = series.scheduleId;
+    const days = (): Map<string, OccurrenceView> =>
+      new Map(cli<OccurrenceView[]>(['schedule', 'list', '--id', id, ...period]).map((o) => [local(o.start), o]));
+    const off = cli<ScheduleBookResult>(['schedule', 'edit', id, '--workdays', 'none']);
+    expect(off.schedule.workdays).toBeUndefined();
+    let byDay = days();
+    expect(byDay.get('2028-01-03')?.state).toBe('pending'); // the holiday is a plain Monday again
+    expect(byDay.has('2028-01-08')).toBe(false); // and the make-up Saturday is no meeting day
+    // xiaoguan is free on the holiday only while the series follows the calendar
+    const on = cli<ScheduleBookResult>(['schedule', 'edit', id, '--workdays', 'cn']);
+    expect(on.schedule.workdays).toBe('cn');
+    byDay = days();
+    expect(byDay.get('2028-01-03')).toMatchObject({ state: 'skipped', reason: 'holiday: 元旦' });
+    expect(byDay.get('2028-01-08')?.state).toBe('pending');
+    cli<ScheduleBookResult>([
+      'schedule',
+      'add',
+      '--title',
+      '节日值班',
+      '--start',
+      '2028-01-03 09:00',
+      '--duration',
+      '30m',
+      '--endpoints',
+      'xiaoguan',
+    ]);
+    const r = spawnSync(process.execPath, [CLI_JS, 'schedule', 'edit', id, '--workdays', 'none', '--json'], {
+      encoding: 'utf8',
+      env: { ...process.env, XDG_CONFIG_HOME: dir, VCBRIDGE_URL: d.url, VCBRIDGE_TOKEN: TOKENS.operator },
+    });
+    expect(r.status).not.toBe(0);
+    expect((JSON.parse(r.stdout || r.stderr) as { error: { code: string } }).error.code).toBe('SCHEDULE_CONFLICT');
+    expect(days().get('2028-01-03')).toMatchObject({ state: 'skipped', reason: 'holiday: 元旦' });
+    const bad = spawnSync(process.execPath, [CLI_JS, 'schedule', 'edit', id, '--workdays', 'us'], {
+      encoding: 'utf8',
+      env: { ...process.env, XDG_CONFIG_HOME: dir, VCBRIDGE_URL: d.url, VCBRIDGE_TOKEN: TOKENS.operator },
+    });
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toMatch(/--workdays takes cn .* or none/);
+  }, 40_000);
 });

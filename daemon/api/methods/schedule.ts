@@ -45,6 +45,7 @@ const Edit = z
     upstream: EndpointId.nullable().optional(),
     chair: EndpointId.nullable().optional(),
     mode: Mode.optional(),
+    workdays: z.enum(['cn']).nullable().optional(),
     force: z.boolean().optional(),
   })
   .strict()
