@@ -46,10 +46,7 @@ interface Ports {
   video: { port: number; rtcpPort: number };
 }
 type ToRooms =
-  | { t: 'dial'; id: string; local: LocalMedia }
-  | { t: 'hangup'; id: string }
-  | { t: 'mark' }
-  | { t: 'report' };
+  { t: 'dial'; id: string; local: LocalMedia } | { t: 'hangup'; id: string } | { t: 'mark' } | { t: 'report' };
 type FromRooms =
   | { t: 'ready'; ports: Record<string, Ports> }
   | { t: 'dialed'; id: string }
@@ -321,7 +318,9 @@ async function main(): Promise<void> {
     groups: example.groups,
     templates: example.templates,
     workers: 1,
-    ...(process.env.BENCH_LOG ? { log: createLogger({ level: process.env.BENCH_LOG, file: '/tmp/emergency-bench.log' }) } : {}),
+    ...(process.env.BENCH_LOG
+      ? { log: createLogger({ level: process.env.BENCH_LOG, file: '/tmp/emergency-bench.log' }) }
+      : {}),
     signallingWrap: () => signalling,
   });
   const report = (): Promise<Extract<FromRooms, { t: 'report' }>> =>
@@ -380,7 +379,9 @@ async function main(): Promise<void> {
       console.log(`  thread ${t.tid} (${name}): ${pct(t.ticks, wall)} of a core`);
     }
     console.log(`mediasoup worker: ${pct(w1 - w0, wall)} of a core`);
-    console.log(`the ${endpoints.length} simulated rooms (child process): ${((rooms.cpuMs / 1000 / wall) * 100).toFixed(1)} %`);
+    console.log(
+      `the ${endpoints.length} simulated rooms (child process): ${((rooms.cpuMs / 1000 / wall) * 100).toFixed(1)} %`,
+    );
     console.log(`mixer ticks more than one frame late: ${late}`);
     const ms = (ns: number): string => (ns / 1e6).toFixed(1);
     console.log(

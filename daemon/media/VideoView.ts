@@ -299,7 +299,7 @@ export class VideoView extends TypedEmitter<ViewEvents> {
         t.ts = ts;
         t.sentAt = now;
       }
-      this.#socket.send([head, rest ??= msg.subarray(12)], port, '127.0.0.1');
+      this.#socket.send([head, (rest ??= msg.subarray(12))], port, '127.0.0.1');
     }
   }
 
