@@ -110,6 +110,11 @@ export class Daemon {
     return this.#config;
   }
 
+  /** Where the store, the lock and the daemon's working files (live/, ...) live. */
+  get dataDir(): string {
+    return this.#opts.dataDir;
+  }
+
   get api(): RpcServer {
     if (!this.#api) throw new VcError('INTERNAL', 'control API not started');
     return this.#api;

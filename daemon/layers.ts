@@ -18,6 +18,8 @@ import { registerConferenceMethods } from './api/methods/conference.js';
 import { registerMultiviewMethods } from './api/methods/multiview.js';
 import { registerDiagnoseMethod } from './api/methods/diagnose.js';
 import { startBrowserJoin } from './web/wiring.js';
+import { startLive } from './web/liveWiring.js';
+import type { FeedTap } from './media/live/types.js';
 import { runTestCall } from './conference/TestCall.js';
 import { VcError } from './errors.js';
 import {
@@ -83,6 +85,11 @@ class Registrations {
     await Promise.all([...this.#regs.values()].map((r) => r.reg.close()));
     this.#regs.clear();
   }
+}
+
+/** Until the program feed (issue #16, recording) lands: live outputs retry and say why. */
+function programFeed(conferenceId: string): Promise<FeedTap> {
+  return Promise.reject(new VcError('MEDIA_FAILED', `conference ${conferenceId} has no program feed yet`));
 }
 
 export async function startLayers(d: Daemon): Promise<void> {
@@ -180,8 +187,20 @@ export async function startLayers(d: Daemon): Promise<void> {
   feedConferenceMetrics(d.metrics, manager);
   registerConferenceMethods(d.router, manager);
   registerMultiviewMethods(d.router, manager);
+  const web = startBrowserJoin({ router: d.router, api: d.api, manager, kv: d.store.kv, config: () => d.config, log });
+  d.addService(web);
   d.addService(
-    startBrowserJoin({ router: d.router, api: d.api, manager, kv: d.store.kv, config: () => d.config, log }),
+    startLive({
+      router: d.router,
+      api: d.api,
+      manager,
+      tokens: web.tokens,
+      dataDir: d.dataDir,
+      feed: programFeed,
+      config: () => d.config,
+      log,
+      registry: d.metrics.registry,
+    }),
   );
   const testCall = (id: string) => runTestCall(manager, id);
   registerDiagnoseMethod(d.router, { monitor, testCall, config: () => d.config });

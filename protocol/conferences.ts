@@ -123,6 +123,47 @@ export interface ConferenceView {
   participants: ParticipantView[];
   /** Multi-picture (多画面) settings and what each room is shown; absent for stored conferences. */
   multiview?: MultiviewInfo;
+  /** Live streaming (HLS / RTMP) of a live conference; absent or null when it is not streamed. */
+  live?: LiveView | null;
+}
+
+/** A live output's process: starting, running, restarting after a failure (backoff), given up. */
+export type LiveOutputState = 'starting' | 'running' | 'retrying' | 'failed';
+
+export interface LiveOutputView {
+  state: LiveOutputState;
+  /** When it entered that state (ISO). */
+  since: string;
+  /** Failed runs in a row (0 while it runs well). */
+  failures: number;
+  /** Why the last run ended, while retrying or failed. */
+  lastError: string | null;
+}
+
+export interface LiveView {
+  /** The HLS packager, with the viewers seen in the last few seconds; null without HLS. */
+  hls: (LiveOutputView & { viewers: number }) | null;
+  /** RTMP pushes; `target` is the URL with its stream key hidden. */
+  rtmp: (LiveOutputView & { target: string })[];
+}
+
+export interface ConferenceStreamStartParams {
+  id: string;
+  /** Serve HLS on the daemon's port (default true when no RTMP target is given). */
+  hls?: boolean;
+  /** Push to this RTMP server as well (rtmp:// or rtmps://). */
+  rtmp?: string;
+  /** How long the printed link works (default 240 minutes). */
+  ttlMinutes?: number;
+}
+
+export interface ConferenceStreamStartResult {
+  /** The HLS playlist with its signed token (/live/<id>/index.m3u8?t=...), or null without HLS. */
+  url: string | null;
+  /** The watch-only page for browsers (/watch?t=...), or null without HLS. */
+  watchUrl: string | null;
+  expiresAt: string | null;
+  live: LiveView;
 }
 
 /** Layouts: 1, 2x2, 3x3, 4x4, 5x5, 1+5, 1+7, 1+12, auto, or off (the switched view). */

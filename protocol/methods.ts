@@ -8,6 +8,8 @@ import type {
   ConferenceMuteParams,
   ConferencePollParams,
   ConferenceStartParams,
+  ConferenceStreamStartParams,
+  ConferenceStreamStartResult,
   ConferenceView,
   HandView,
   ParticipantView,
@@ -79,6 +81,8 @@ export interface Methods {
   'conference.unlock': { params: { id: string }; result: ConferenceView };
   'conference.extend': { params: { id: string; minutes: number }; result: ConferenceView };
   'conference.invite': { params: ConferenceInviteParams; result: ConferenceInviteResult };
+  'conference.stream.start': { params: ConferenceStreamStartParams; result: ConferenceStreamStartResult };
+  'conference.stream.stop': { params: { id: string }; result: ConferenceView };
   'conference.floorStep': {
     params: { id: string; direction: 'next' | 'previous'; sites?: string[] };
     result: ConferenceView;
@@ -145,6 +149,8 @@ export const METHODS = {
   'conference.unlock': { role: 'operator', audited: true },
   'conference.extend': { role: 'operator', audited: true },
   'conference.invite': { role: 'operator', audited: true },
+  'conference.stream.start': { role: 'operator', audited: true },
+  'conference.stream.stop': { role: 'operator', audited: true },
   'conference.floorStep': { role: 'operator', audited: true },
   'conference.poll': { role: 'operator', audited: true },
   'conference.hands': { role: 'viewer', audited: false },

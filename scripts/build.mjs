@@ -54,4 +54,17 @@ if (existsSync('daemon/web/page.ts')) {
     logLevel: 'warning',
   });
 }
+// The watch-only live page (issue #16): hls.js's own dist build, bundled with our few lines.
+if (existsSync('daemon/web/watch.ts')) {
+  await build({
+    entryPoints: ['daemon/web/watch.ts'],
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'chrome110',
+    outfile: 'dist/web/watch.js',
+    minify: true,
+    logLevel: 'warning',
+  });
+}
 console.log(`[build] dist/ in ${Date.now() - t0} ms`);

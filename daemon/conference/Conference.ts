@@ -2,7 +2,7 @@
 // ended). Operator actions arrive here from the manager; every change is published as typed events
 // that the daemon forwards as conference.* notifications.
 import type { Endpoint } from '../config/schema.js';
-import type { ConferenceMode, ConferenceView, ParticipantView } from '../../protocol/index.js';
+import type { ConferenceMode, ConferenceView, LiveView, ParticipantView } from '../../protocol/index.js';
 import type { Logger } from '../util/logger.js';
 import { TypedEmitter } from '../util/TypedEmitter.js';
 import { VcError } from '../errors.js';
@@ -38,6 +38,7 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
   /** Browser participants' seats, by participant id (see BrowserParticipant). */
   readonly #browsers = new Map<string, BrowserParticipant>();
   #phase: Phase = 'starting';
+  #live: LiveView | null = null;
   #mode: ConferenceMode;
   #chair: string | null;
   #upstream: string | null;
@@ -169,7 +170,15 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
       ...this.control.view(),
       participants: [...this.#participants.values(), ...this.#browsers.values()].map((p) => this.#participantView(p)),
       multiview: multiviewInfo(this.control.multiview, this.#plan),
+      ...(this.#live ? { live: this.#live } : {}),
     };
+  }
+
+  /** Live streaming's state (the web layer runs it); shown in view() and pushed as a state change. */
+  setLive(view: LiveView | null): void {
+    if (!this.live) return;
+    this.#live = view;
+    this.#emitState();
   }
 
   /** The seat of a browser participant (the web layer checked its invitation); made on first join. */

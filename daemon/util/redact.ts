@@ -2,8 +2,9 @@
 // the API (before auditing) and the audit repository (whoever appends): both layers may import util.
 import { createHash } from 'node:crypto';
 
-/** Keys whose values are secrets wherever they sit in a value. */
-export const SECRET_KEY = /pass|secret|token|pin|authorization|credential/i;
+/** Keys whose values are secrets wherever they sit in a value. An RTMP URL (conference.stream.start's
+ *  `rtmp`) ends in the stream key that lets anyone publish to that channel. */
+export const SECRET_KEY = /pass|secret|token|pin|authorization|credential|rtmp/i;
 /** Below this depth a value is replaced, never passed through unredacted. */
 export const MAX_REDACT_DEPTH = 8;
 /** Objects, arrays and values visited at most; the rest is replaced by a marker. */

@@ -98,12 +98,41 @@ export function joinPage(o: { title: string; name: string }): string {
 `;
 }
 
+/** Watch-only (HLS) for large audiences: the conference picture and sound, nothing to send, nothing
+ *  to install. `src` is the playlist with its token; /live/watch.js (hls.js) plays it. */
+export function watchPage(o: { title: string; src: string }): string {
+  return `${pageHead(`${esc(o.title)} · 直播 Live`, `${CSS} main { grid-template-columns: 1fr; }`)}
+<body>
+<header>
+  <span class="title">${esc(o.title)}</span>
+  <span class="who">直播（仅观看） Live (watch only)</span>
+  <span class="status warn" id="status">正在连接… Connecting…</span>
+</header>
+<main>
+  <section id="stage"><video id="live" data-src="${esc(o.src)}" controls autoplay playsinline muted></video></section>
+</main>
+<footer><span id="notice">直播有几秒延迟。点击视频下方的扬声器图标开启声音。 The live picture is a few seconds behind; use the speaker control to hear it.</span></footer>
+<script type="module" src="/live/watch.js"></script>
+</body>
+</html>
+`;
+}
+
+/** Headers of the watch page: the join page's, without camera or microphone; hls.js feeds the
+ *  video element through MediaSource (blob: URLs). */
+export function watchHeaders(): Record<string, string> {
+  return { ...HEADERS_SECURITY, 'permissions-policy': 'camera=(), microphone=()' };
+}
+
 /** A refusal people can read: what is wrong and what to do, in both languages. */
-export function refusalPage(o: { zh: string; en: string }): string {
-  return `${pageHead('无法加入会议 · Cannot join the meeting', `${CSS} body { display: flex; align-items: center; justify-content: center; }`)}
+export function refusalPage(
+  o: { zh: string; en: string },
+  heading = { zh: '无法加入会议', en: 'Cannot join the meeting' },
+): string {
+  return `${pageHead(`${esc(heading.zh)} · ${esc(heading.en)}`, `${CSS} body { display: flex; align-items: center; justify-content: center; }`)}
 <body>
 <div class="card" role="alert">
-  <h1>无法加入会议 <span class="en">Cannot join the meeting</span></h1>
+  <h1>${esc(heading.zh)} <span class="en">${esc(heading.en)}</span></h1>
   <p>${esc(o.zh)}</p>
   <p class="en">${esc(o.en)}</p>
 </div>

@@ -90,3 +90,24 @@ describe('join tokens', () => {
     store.close();
   });
 });
+
+describe('live (watch-only) tokens', () => {
+  it('are signed for one conference, expire on time, and are never taken for join tokens or back', async () => {
+    const clock = new ManualClock(Date.parse('2026-12-07T01:00:00Z'));
+    const store = Store.open(file);
+    const tokens = new JoinTokens({ kv: store.kv, clock });
+    const { token, claims } = tokens.issueLive({ conferenceId: 'c-1', ttlMs: 60_000 });
+    expect(tokens.verifyLive(token)).toEqual(claims);
+    expect(() => tokens.verify(token), 'a live token does not join').toThrow(/not genuine/);
+    const joinToken = tokens.issue({ conferenceId: 'c-1', name: 'x', ttlMs: 60_000 }).token;
+    expect(() => tokens.verifyLive(joinToken), 'a join token does not watch').toThrow(/not genuine/);
+    expect(() => tokens.verifyLive(resign(token, (c) => (c.c = 'c-2')))).toThrow(/not genuine/);
+    expect(() => tokens.verifyLive(resign(token, (c) => (c.e = (c.e as number) + 1)))).toThrow(/not genuine/);
+    expect(() => tokens.verifyLive(undefined)).toThrow(/no invitation token/);
+    await clock.advance(59_999);
+    expect(tokens.verifyLive(token).conferenceId).toBe('c-1');
+    await clock.advance(1);
+    expect(() => tokens.verifyLive(token)).toThrow(expect.objectContaining({ code: 'TOKEN_EXPIRED' }));
+    store.close();
+  });
+});

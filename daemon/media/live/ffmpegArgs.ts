@@ -1,0 +1,111 @@
+// ffmpeg command lines of live streaming. Both read the conference's program feed from an SDP file
+// (plain RTP from mediasoup consumers) and copy its H.264 untouched (`-c:v copy`: the picture is
+// encoded once, by the compositor or the room that has the floor); only the audio is encoded (AAC).
+import { join } from 'node:path';
+import { VcError } from '../../errors.js';
+
+/** HLS: segment length asked of the muxer (it cuts on the feed's keyframes, so a segment is at least
+ *  one GOP), playlist length, and segments kept on disk beyond the playlist for slow players. */
+export const HLS_SEGMENT_SECONDS = 2;
+export const HLS_PLAYLIST_SEGMENTS = 6;
+export const HLS_EXTRA_SEGMENTS_KEPT = 3;
+export const HLS_PLAYLIST = 'index.m3u8';
+/** Segment file names the packager writes, and the only ones served: seg00000.ts, seg00001.ts, ... */
+export const HLS_SEGMENT_NAME = /^seg\d{5,9}\.ts$/;
+/** Longest RTMP URL accepted. */
+export const MAX_RTMP_URL_CHARS = 1024;
+
+const input = (sdpFile: string): string[] => [
+  '-hide_banner',
+  '-nostats',
+  '-loglevel',
+  'warning',
+  '-progress',
+  'pipe:1',
+  '-protocol_whitelist',
+  'file,udp,rtp',
+  // RTP has no container timestamps for ffmpeg to trust across packet loss
+  '-fflags',
+  '+genpts+discardcorrupt',
+  '-reorder_queue_size',
+  '256',
+  '-i',
+  sdpFile,
+  '-map',
+  '0:v:0',
+  '-map',
+  '0:a:0?',
+  '-c:v',
+  'copy',
+  '-c:a',
+  'aac',
+  '-b:a',
+  '96k',
+  '-ar',
+  '48000',
+  '-ac',
+  '2',
+];
+
+/** The HLS packager: `dir`/index.m3u8 and `dir`/segNNNNN.ts, old segments deleted. */
+export function hlsArgs(sdpFile: string, dir: string): string[] {
+  return [
+    ...input(sdpFile),
+    '-f',
+    'hls',
+    '-hls_time',
+    String(HLS_SEGMENT_SECONDS),
+    '-hls_list_size',
+    String(HLS_PLAYLIST_SEGMENTS),
+    '-hls_delete_threshold',
+    String(HLS_EXTRA_SEGMENTS_KEPT),
+    '-hls_flags',
+    'delete_segments+independent_segments+omit_endlist+temp_file',
+    '-hls_segment_filename',
+    join(dir, 'seg%05d.ts'),
+    join(dir, HLS_PLAYLIST),
+  ];
+}
+
+/** One RTMP push (flv). */
+export function rtmpArgs(sdpFile: string, url: string): string[] {
+  return [...input(sdpFile), '-f', 'flv', '-flvflags', 'no_duration_filesize', '-rw_timeout', '10000000', url];
+}
+
+/** An operator's RTMP target: rtmp:// or rtmps://, a host, no spaces or control characters. */
+export function checkRtmpUrl(raw: string): string {
+  const url = raw.trim();
+  if (!url) throw new VcError('PARAMS_INVALID', 'the RTMP URL is empty');
+  if (url.length > MAX_RTMP_URL_CHARS)
+    throw new VcError('PARAMS_INVALID', `the RTMP URL is longer than ${MAX_RTMP_URL_CHARS} characters`);
+  if (/[\s\p{Cc}]/u.test(url))
+    throw new VcError('PARAMS_INVALID', 'the RTMP URL contains spaces or control characters');
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new VcError('PARAMS_INVALID', `"${redactRtmpUrl(url)}" is not a URL; give rtmp://host[:port]/app/streamkey`);
+  }
+  if (u.protocol !== 'rtmp:' && u.protocol !== 'rtmps:')
+    throw new VcError(
+      'PARAMS_INVALID',
+      `the RTMP URL must start with rtmp:// or rtmps://, got ${u.protocol.replace(/:$/, '')}://`,
+    );
+  if (!u.hostname) throw new VcError('PARAMS_INVALID', 'the RTMP URL has no host');
+  if (u.pathname.length < 2)
+    throw new VcError('PARAMS_INVALID', 'the RTMP URL has no application path (rtmp://host/app/key)');
+  return url;
+}
+
+/** An RTMP URL as shown and logged: scheme, host and application, the stream key (last path segment,
+ *  query, userinfo) hidden — it is the secret that lets anyone publish to that channel. */
+export function redactRtmpUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    const parts = u.pathname.split('/').filter(Boolean);
+    const shown = parts.length > 1 ? `/${parts.slice(0, -1).join('/')}/***` : `/${parts.join('/')}`;
+    return `${u.protocol}//${u.host}${shown}`;
+  } catch {
+    return '(invalid URL)';
+  }
+}

@@ -1,0 +1,231 @@
+// Live streaming of conferences (issue #16): per conference at most one HLS packager and a few RTMP
+// pushes, each its own ffmpeg (LiveProcess) consuming the conference's program feed through its own
+// tap. HLS files go to <dataDir>/live/<conferenceId>/ and that directory is removed when the stream
+// stops (and the whole live/ directory when the daemon starts: what a killed run left is stale).
+// RTMP failures (a server that refuses or vanishes) restart with backoff and raise an alarm; HLS and
+// the recording are separate consumers and carry on.
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { LiveOutputView, LiveView } from '../../protocol/index.js';
+import { VcError } from '../errors.js';
+import type { Logger } from '../util/logger.js';
+import { LiveProcess, type LiveProcessStatus, type RunPlan } from '../media/live/LiveProcess.js';
+import { checkRtmpUrl, hlsArgs, redactRtmpUrl, rtmpArgs } from '../media/live/ffmpegArgs.js';
+import type { FeedSource, FeedTap } from '../media/live/types.js';
+
+/** RTMP targets per conference. */
+export const MAX_RTMP_TARGETS = 4;
+/** Conferences streamed at once (each costs an AAC encode per output and a feed tap). */
+export const MAX_LIVE_CONFERENCES = 8;
+/** After ffmpeg starts, the picture is asked for a keyframe at these delays (ms) until frames flow. */
+const KEYFRAME_ASKS_MS = [300, 1000, 2500, 5000, 10_000];
+/** Conference ids that may name a directory: what the store makes (c-xxxx) and schedules give. */
+export const CONFERENCE_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+
+export interface LiveAlarm {
+  conferenceId: string;
+  output: 'hls' | 'rtmp';
+  target: string;
+  state: LiveProcessStatus['state'];
+  reason: string | null;
+}
+
+export interface LiveStreamsOptions {
+  feed: FeedSource;
+  /** <dataDir>/live */
+  dir: string;
+  log: Logger;
+  /** The live state of a conference changed (null: no longer streamed). */
+  onChange(conferenceId: string, view: LiveView | null): void;
+  /** An output started failing, recovered or gave up. */
+  onAlarm(a: LiveAlarm): void;
+  ffmpeg?: string;
+  /** Tests shorten the backoff. */
+  restartDelaysMs?: readonly number[];
+  stallMs?: number;
+}
+
+interface Stream {
+  id: string;
+  dir: string;
+  hls?: LiveProcess;
+  rtmp: Map<string, LiveProcess>;
+  viewers: () => number;
+}
+
+export class LiveStreams {
+  readonly #o: LiveStreamsOptions;
+  readonly #log: Logger;
+  readonly #streams = new Map<string, Stream>();
+  #viewers: (conferenceId: string) => number = () => 0;
+
+  constructor(o: LiveStreamsOptions) {
+    this.#o = o;
+    this.#log = o.log.child({ component: 'live' });
+    rmSync(o.dir, { recursive: true, force: true });
+  }
+
+  /** The HTTP side tells how many viewers a stream has (for the view). */
+  set viewerCount(f: (conferenceId: string) => number) {
+    this.#viewers = f;
+  }
+
+  /** Start HLS (idempotent). */
+  startHls(conferenceId: string): void {
+    const s = this.#stream(conferenceId);
+    if (s.hls) return;
+    s.hls = this.#process(s, 'hls', 'hls', (sdp) => hlsArgs(sdp, s.dir));
+    this.#changed(s);
+  }
+
+  /** Add an RTMP push (idempotent per URL); the URL is checked first. */
+  addRtmp(conferenceId: string, rawUrl: string): void {
+    const url = checkRtmpUrl(rawUrl);
+    const existing = this.#streams.get(conferenceId);
+    if (existing?.rtmp.has(url)) return;
+    if (existing && existing.rtmp.size >= MAX_RTMP_TARGETS)
+      throw new VcError(
+        'CAPACITY_EXCEEDED',
+        `conference ${conferenceId} already pushes to ${MAX_RTMP_TARGETS} RTMP servers`,
+      );
+    const s = this.#stream(conferenceId);
+    s.rtmp.set(
+      url,
+      this.#process(s, 'rtmp', redactRtmpUrl(url), (sdp) => rtmpArgs(sdp, url)),
+    );
+    this.#changed(s);
+  }
+
+  /** Stop everything of a conference and remove its files. */
+  async stop(conferenceId: string): Promise<boolean> {
+    const s = this.#streams.get(conferenceId);
+    if (!s) return false;
+    this.#streams.delete(conferenceId);
+    await Promise.all([s.hls?.stop(), ...[...s.rtmp.values()].map((p) => p.stop())]);
+    this.#removeDir(s.dir);
+    this.#o.onChange(conferenceId, null);
+    this.#log.info({ conference: conferenceId }, 'live streaming stopped');
+    return true;
+  }
+
+  /** The directory HLS files are served from, while HLS runs for that conference. */
+  hlsDir(conferenceId: string): string | undefined {
+    const s = this.#streams.get(conferenceId);
+    return s?.hls ? s.dir : undefined;
+  }
+
+  has(conferenceId: string): boolean {
+    return this.#streams.has(conferenceId);
+  }
+
+  view(conferenceId: string): LiveView | null {
+    const s = this.#streams.get(conferenceId);
+    if (!s) return null;
+    return {
+      hls: s.hls ? { ...outputView(s.hls.status), viewers: this.#viewers(conferenceId) } : null,
+      rtmp: [...s.rtmp.entries()].map(([url, p]) => ({ ...outputView(p.status), target: redactRtmpUrl(url) })),
+    };
+  }
+
+  /** Test hook and fault drill: the processes of a conference (hls, then RTMP targets). */
+  processes(conferenceId: string): { hls?: LiveProcess; rtmp: LiveProcess[] } {
+    const s = this.#streams.get(conferenceId);
+    return { hls: s?.hls, rtmp: s ? [...s.rtmp.values()] : [] };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.#streams.keys()].map((id) => this.stop(id)));
+  }
+
+  #stream(conferenceId: string): Stream {
+    let s = this.#streams.get(conferenceId);
+    if (s) return s;
+    if (!CONFERENCE_ID.test(conferenceId))
+      throw new VcError('PARAMS_INVALID', `conference id "${conferenceId.slice(0, 80)}" cannot be streamed`);
+    if (this.#streams.size >= MAX_LIVE_CONFERENCES)
+      throw new VcError('CAPACITY_EXCEEDED', `already streaming ${MAX_LIVE_CONFERENCES} conferences; stop one first`);
+    const dir = join(this.#o.dir, conferenceId);
+    try {
+      rmSync(dir, { recursive: true, force: true });
+      mkdirSync(dir, { recursive: true, mode: 0o750 });
+    } catch (err) {
+      throw new VcError('MEDIA_FAILED', `cannot make the live directory ${dir}: ${(err as Error).message}`);
+    }
+    s = { id: conferenceId, dir, rtmp: new Map(), viewers: () => this.#viewers(conferenceId) };
+    this.#streams.set(conferenceId, s);
+    this.#log.info({ conference: conferenceId, dir }, 'live streaming started');
+    return s;
+  }
+
+  #process(s: Stream, output: 'hls' | 'rtmp', name: string, args: (sdpFile: string) => string[]): LiveProcess {
+    let n = 0;
+    const sdpBase = output === 'hls' ? 'hls' : `rtmp${s.rtmp.size}`;
+    const prepare = async (): Promise<RunPlan> => {
+      const tap: FeedTap = await this.#o.feed(s.id);
+      const sdpFile = join(s.dir, `${sdpBase}-${n++}.sdp`);
+      const timers: NodeJS.Timeout[] = [];
+      try {
+        writeFileSync(sdpFile, tap.sdp, { mode: 0o640 });
+      } catch (err) {
+        tap.close();
+        throw err;
+      }
+      return {
+        args: args(sdpFile),
+        started: () => {
+          for (const ms of KEYFRAME_ASKS_MS) timers.push(setTimeout(() => tap.requestKeyFrame(), ms));
+        },
+        release: () => {
+          for (const t of timers) clearTimeout(t);
+          tap.close();
+          rmSync(sdpFile, { force: true });
+        },
+      };
+    };
+    const p = new LiveProcess({
+      name,
+      prepare,
+      log: this.#log.child({ conference: s.id }),
+      ffmpeg: this.#o.ffmpeg,
+      restartDelaysMs: this.#o.restartDelaysMs,
+      stallMs: this.#o.stallMs,
+    });
+    let wasBad = false;
+    p.on('state', (st) => {
+      if (st.state === 'running') {
+        // every keyframe ask after this is wasted: the stream flows
+        if (wasBad) this.#o.onAlarm({ conferenceId: s.id, output, target: name, state: st.state, reason: null });
+        wasBad = false;
+      } else if (st.state === 'retrying' || st.state === 'failed') {
+        // one alarm when it starts failing and one when it gives up, not one per retry
+        if (!wasBad || st.state === 'failed')
+          this.#o.onAlarm({ conferenceId: s.id, output, target: name, state: st.state, reason: st.lastError });
+        wasBad = true;
+      }
+      if (this.#streams.get(s.id) === s) this.#changed(s);
+    });
+    p.start();
+    return p;
+  }
+
+  #changed(s: Stream): void {
+    this.#o.onChange(s.id, this.view(s.id));
+  }
+
+  #removeDir(dir: string): void {
+    try {
+      rmSync(dir, { recursive: true, force: true });
+    } catch (err) {
+      this.#log.error({ err, dir }, 'could not remove the live directory');
+    }
+  }
+}
+
+function outputView(st: LiveProcessStatus): LiveOutputView {
+  return {
+    state: st.state === 'stopped' ? 'failed' : st.state,
+    since: new Date(st.since).toISOString(),
+    failures: st.failures,
+    lastError: st.lastError,
+  };
+}

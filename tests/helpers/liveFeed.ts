@@ -1,0 +1,140 @@
+// A stand-in for a conference's program feed in tests of live streaming that need no conference:
+// a real ffmpeg sending H.264 (colour bars, a keyframe every 2 s) and Opus (a 440 Hz tone) as plain
+// RTP to ports that the consumer's SDP names, like the mediasoup consumers of the real feed do.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import type { FeedSource, FeedTap } from '../../daemon/media/live/types.js';
+
+/** An even port whose odd neighbour (RTCP) is free too, on 127.0.0.1. */
+async function rtpPortPair(): Promise<number> {
+  const free = (port: number) =>
+    new Promise<boolean>((resolve) => {
+      const s = createSocket('udp4');
+      s.once('error', () => resolve(false));
+      s.bind(port, '127.0.0.1', () => s.close(() => resolve(true)));
+    });
+  for (let i = 0; i < 200; i++) {
+    const port = 30_000 + 2 * Math.floor(Math.random() * 4000);
+    if ((await free(port)) && (await free(port + 1))) return port;
+  }
+  throw new Error('no free RTP port pair');
+}
+
+export function feedSdp(v: number, a: number): string {
+  return [
+    'v=0',
+    'o=- 0 0 IN IP4 127.0.0.1',
+    's=vcbridge test feed',
+    'c=IN IP4 127.0.0.1',
+    't=0 0',
+    `m=video ${v} RTP/AVP 96`,
+    'a=rtpmap:96 H264/90000',
+    'a=fmtp:96 packetization-mode=1',
+    `m=audio ${a} RTP/AVP 111`,
+    'a=rtpmap:111 opus/48000/2',
+    '',
+  ].join('\r\n');
+}
+
+export interface TestFeed {
+  source: FeedSource;
+  /** Taps open now. */
+  readonly open: number;
+  /** Taps made so far. */
+  readonly made: number;
+  keyframeAsks: number;
+  close(): void;
+}
+
+export function ffmpegTestFeed(): TestFeed {
+  const children = new Set<ChildProcess>();
+  const state = { open: 0, made: 0, keyframeAsks: 0 };
+  const source: FeedSource = async () => {
+    const v = await rtpPortPair();
+    let a = await rtpPortPair();
+    while (a === v) a = await rtpPortPair();
+    const child = spawn(
+      'ffmpeg',
+      [
+        '-hide_banner',
+        '-loglevel',
+        'error',
+        '-re',
+        '-f',
+        'lavfi',
+        '-i',
+        'testsrc2=size=320x180:rate=25',
+        '-f',
+        'lavfi',
+        '-i',
+        'sine=frequency=440:sample_rate=48000',
+        '-map',
+        '0:v',
+        '-c:v',
+        'libx264',
+        '-preset',
+        'ultrafast',
+        '-tune',
+        'zerolatency',
+        '-g',
+        '50',
+        '-x264-params',
+        'repeat-headers=1',
+        '-payload_type',
+        '96',
+        '-f',
+        'rtp',
+        `rtp://127.0.0.1:${v}?pkt_size=1200`,
+        '-map',
+        '1:a',
+        '-c:a',
+        'libopus',
+        '-ac',
+        '2',
+        '-payload_type',
+        '111',
+        '-f',
+        'rtp',
+        `rtp://127.0.0.1:${a}`,
+      ],
+      { stdio: 'ignore' },
+    );
+    children.add(child);
+    state.open++;
+    state.made++;
+    let closed = false;
+    const tap: FeedTap = {
+      sdp: feedSdp(v, a),
+      requestKeyFrame: () => {
+        state.keyframeAsks++;
+      },
+      close: () => {
+        if (closed) return;
+        closed = true;
+        state.open--;
+        child.kill('SIGKILL');
+        children.delete(child);
+      },
+    };
+    return tap;
+  };
+  return {
+    source,
+    get open() {
+      return state.open;
+    },
+    get made() {
+      return state.made;
+    },
+    get keyframeAsks() {
+      return state.keyframeAsks;
+    },
+    set keyframeAsks(n: number) {
+      state.keyframeAsks = n;
+    },
+    close: () => {
+      for (const c of children) c.kill('SIGKILL');
+      children.clear();
+    },
+  };
+}
