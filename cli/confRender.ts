@@ -3,6 +3,7 @@
 import type { CdrRow, ConferenceView, HandView, LegStats, ParticipantView, PollingView } from '../protocol/index.js';
 import type { Lang } from './context.js';
 import { duration, padEnd, table } from './output.js';
+import { renderLive } from './liveRender.js';
 
 const name = (p: Pick<ParticipantView, 'name'>, lang: Lang): string => (lang === 'zh' ? p.name.zh : p.name.en);
 
@@ -124,7 +125,8 @@ export function renderConference(c: ConferenceView, lang: Lang, now = Date.now()
       ['site', 'name', 'state', 'flags', 'sees', 'dir', 'loss', 'jitter', 'RTT', 'kbps in/out', 'codecs', 'note'],
       rows,
     ) +
-    renderMultiview(c)
+    renderMultiview(c) +
+    renderLive(c.live, lang)
   );
 }
 

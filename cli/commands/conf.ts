@@ -8,6 +8,7 @@ import { print, writeOut } from '../output.js';
 import { progressLine, renderConference, renderList, renderParticipant } from '../confRender.js';
 import { parseDuration } from '../time.js';
 import { floor, hands, poll } from './confControl.js';
+import { stream } from './confStream.js';
 
 const MODES = ['broadcast', 'rollcall', 'voice', 'select'] as const;
 const Mode = z.enum(MODES);
@@ -323,4 +324,5 @@ export const conf = new Command('conf')
   .addCommand(lock)
   .addCommand(unlock)
   .addCommand(extend)
-  .addCommand(invite);
+  .addCommand(invite)
+  .addCommand(stream);

@@ -38,7 +38,7 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
   /** Browser participants' seats, by participant id (see BrowserParticipant). */
   readonly #browsers = new Map<string, BrowserParticipant>();
   #phase: Phase = 'starting';
-  #live: LiveView | null = null;
+  #live: (() => LiveView | null) | null = null;
   #mode: ConferenceMode;
   #chair: string | null;
   #upstream: string | null;
@@ -170,14 +170,15 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
       ...this.control.view(),
       participants: [...this.#participants.values(), ...this.#browsers.values()].map((p) => this.#participantView(p)),
       multiview: multiviewInfo(this.control.multiview, this.#plan),
-      ...(this.#live ? { live: this.#live } : {}),
+      ...(this.#live ? { live: this.#live() } : {}),
     };
   }
 
-  /** Live streaming's state (the web layer runs it); shown in view() and pushed as a state change. */
-  setLive(view: LiveView | null): void {
+  /** Live streaming's state (the web layer runs it, and tells here where to read it, or null when it
+   *  stops); read by view() (viewer counts move without events), pushed as a state change on each call. */
+  setLive(source: (() => LiveView | null) | null): void {
     if (!this.live) return;
-    this.#live = view;
+    this.#live = source;
     this.#emitState();
   }
 

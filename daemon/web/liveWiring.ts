@@ -87,7 +87,7 @@ export function startLive(d: LiveDeps): Live {
     restartDelaysMs: d.restartDelaysMs,
     onChange: (id, view) => {
       try {
-        d.manager.get(id).setLive(view);
+        d.manager.get(id).setLive(view ? () => streams.view(id) : null);
       } catch {
         // the conference ended meanwhile: its view no longer shows live state
       }

@@ -231,6 +231,25 @@ export const en = {
   'form.booked': 'booked "{title}"',
   'form.failed': 'the daemon refused: {message}',
 
+  'live.badge': '● LIVE',
+  'live.badgeViewers': '● LIVE · {viewers} viewers',
+  'live.heading': 'live streaming',
+  'live.hls': 'HLS: {state}, {viewers} viewers',
+  'live.rtmp': 'RTMP {target}: {state}',
+  'live.failures': '{n} failed runs in a row',
+  'live.lastError': 'last error: {error}',
+  'live.state.starting': 'starting',
+  'live.state.running': 'running',
+  'live.state.retrying': 'retrying (backoff)',
+  'live.state.failed': 'gave up',
+  'live.started': 'live streaming of {id} started',
+  'live.url': 'HLS playlist (players such as VLC, ffplay): {url}',
+  'live.watchUrl': 'watch page (any browser, nothing to install): {url}',
+  'live.until': 'the links work until {until}; anyone holding them can watch, so give them to the audience only',
+  'live.rtmpOnly': 'pushing to RTMP only: no HLS link',
+  'live.stopped': 'live streaming of {id} stopped',
+  'live.badRtmp': '--rtmp must be an rtmp:// or rtmps:// URL, got "{url}"',
+
   'console.notTty':
     'the console needs an interactive terminal. In scripts and pipes use the plain commands instead: vcbridge status, vcbridge endpoints, vcbridge conf show ID, vcbridge schedule list (each takes --json).',
 } as const;

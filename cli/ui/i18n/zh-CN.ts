@@ -231,6 +231,25 @@ export const zhCN: Record<MessageKey, string> = {
   'form.booked': '已预约“{title}”',
   'form.failed': '守护进程拒绝：{message}',
 
+  'live.badge': '● 直播',
+  'live.badgeViewers': '● 直播 · {viewers} 人观看',
+  'live.heading': '直播',
+  'live.hls': 'HLS：{state}，{viewers} 人观看',
+  'live.rtmp': 'RTMP {target}：{state}',
+  'live.failures': '连续失败 {n} 次',
+  'live.lastError': '最近错误：{error}',
+  'live.state.starting': '正在启动',
+  'live.state.running': '运行中',
+  'live.state.retrying': '重试中（退避）',
+  'live.state.failed': '已放弃',
+  'live.started': '会议 {id} 已开始直播',
+  'live.url': 'HLS 播放列表（VLC、ffplay 等播放器）：{url}',
+  'live.watchUrl': '观看页面（任何浏览器，无需安装）：{url}',
+  'live.until': '链接有效期至 {until}；持有链接的人都能观看，请只发给观众',
+  'live.rtmpOnly': '仅推流到 RTMP：没有 HLS 链接',
+  'live.stopped': '会议 {id} 的直播已停止',
+  'live.badRtmp': '--rtmp 必须是以 rtmp:// 或 rtmps:// 开头的地址，收到“{url}”',
+
   'console.notTty':
     '控制台需要交互式终端。脚本和管道中请使用普通命令：vcbridge status、vcbridge endpoints、vcbridge conf show ID、vcbridge schedule list（均支持 --json）。',
 };

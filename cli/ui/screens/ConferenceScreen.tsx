@@ -180,6 +180,7 @@ function ConferenceControl({ conference: c, events, stats, actionsFor, now, time
         <Text bold>{t('conf.header', { title: c.title, mode: t(`mode.${c.mode}`), connected, total: c.participants.length, elapsed: fmtDuration((now - Date.parse(c.startedAt)) / 1000, t) })}</Text>
         {c.endsAt ? <Text dimColor> · {t('conf.endsAt', { time: fmtClock(c.endsAt, timezone) })}</Text> : null}
         {c.locked ? <Text color="yellow"> · {t('conf.locked')}</Text> : null}
+        {c.live ? <Text color="red"> · {c.live.hls ? t('live.badgeViewers', { viewers: c.live.hls.viewers }) : t('live.badge')}</Text> : null}
       </Text>
       {c.polling ? (
         <Text color="cyan" wrap="truncate-end">
