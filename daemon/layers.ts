@@ -19,7 +19,6 @@ import { registerMultiviewMethods } from './api/methods/multiview.js';
 import { registerDiagnoseMethod } from './api/methods/diagnose.js';
 import { startBrowserJoin } from './web/wiring.js';
 import { startLive } from './web/liveWiring.js';
-import type { FeedTap } from './media/live/types.js';
 import { runTestCall } from './conference/TestCall.js';
 import { VcError } from './errors.js';
 import {
@@ -85,11 +84,6 @@ class Registrations {
     await Promise.all([...this.#regs.values()].map((r) => r.reg.close()));
     this.#regs.clear();
   }
-}
-
-/** Until the program feed (issue #16, recording) lands: live outputs retry and say why. */
-function programFeed(conferenceId: string): Promise<FeedTap> {
-  return Promise.reject(new VcError('MEDIA_FAILED', `conference ${conferenceId} has no program feed yet`));
 }
 
 export async function startLayers(d: Daemon): Promise<void> {
@@ -196,7 +190,7 @@ export async function startLayers(d: Daemon): Promise<void> {
       manager,
       tokens: web.tokens,
       dataDir: d.dataDir,
-      feed: programFeed,
+      feed: (id) => manager.programFeed(id).tap(),
       config: () => d.config,
       log,
       registry: d.metrics.registry,

@@ -5,7 +5,6 @@
 // genuine token per seat, so bogus links from an address cannot block a real one from it.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { readFileSync, statSync } from 'node:fs';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from '../util/logger.js';
 import { RateLimiter } from '../util/RateLimiter.js';
@@ -14,6 +13,7 @@ import type { Conference } from '../conference/Conference.js';
 import type { BrowserListen } from '../media/BrowserLink.js';
 import type { JoinClaims, JoinTokens } from './JoinTokens.js';
 import { BrowserSession } from './BrowserSession.js';
+import { BundledScript } from './BundledScript.js';
 import { CLOSE_CODE_OF, refusalWords, type RefusalKind } from './messages.js';
 import { joinPage, pageHeaders, refusalPage } from './pageHtml.js';
 
@@ -44,13 +44,14 @@ export class JoinServer {
   readonly #wss = new WebSocketServer({ noServer: true, maxPayload: MAX_SIGNAL_FRAME });
   readonly #sessions = new Set<BrowserSession>();
   readonly #sockets = new Set<WebSocket>();
-  #script: { mtimeMs: number; body: Buffer } | undefined;
+  readonly #script: BundledScript;
 
   constructor(o: JoinServerOptions) {
     this.#o = o;
     this.#log = o.log.child({ component: 'web.join' });
     this.#limiter = new RateLimiter(o.rate ?? JOIN_RATE);
     this.#refusals = new RateLimiter(o.rate ?? JOIN_RATE);
+    this.#script = new BundledScript(o.pageScript, 'join page', this.#log);
   }
 
   get sessionCount(): number {
@@ -68,7 +69,7 @@ export class JoinServer {
       return true;
     }
     if (url.pathname === '/join/page.js') {
-      this.#serveScript(res);
+      this.#script.serve(res);
       return true;
     }
     if (url.pathname !== '/join') {
@@ -171,26 +172,5 @@ export class JoinServer {
   #refuse(res: ServerResponse, status: number, kind: RefusalKind): true {
     res.writeHead(status, pageHeaders()).end(refusalPage(refusalWords(kind)));
     return true;
-  }
-
-  #serveScript(res: ServerResponse): void {
-    try {
-      const st = statSync(this.#o.pageScript);
-      if (!this.#script || this.#script.mtimeMs !== st.mtimeMs)
-        this.#script = { mtimeMs: st.mtimeMs, body: readFileSync(this.#o.pageScript) };
-    } catch (err) {
-      this.#log.error({ err, file: this.#o.pageScript }, 'the join page script is missing (run `npm run build`)');
-      res
-        .writeHead(503, { 'content-type': 'text/plain; charset=utf-8' })
-        .end('the join page is not built on this server (npm run build)\n');
-      return;
-    }
-    res
-      .writeHead(200, {
-        'content-type': 'text/javascript; charset=utf-8',
-        'cache-control': 'no-cache',
-        'x-content-type-options': 'nosniff',
-      })
-      .end(this.#script.body);
   }
 }

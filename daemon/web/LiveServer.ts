@@ -11,6 +11,7 @@
 // link stays one self-contained thing to hand out. The playlist is rewritten per request for that.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createReadStream, readFileSync, statSync } from 'node:fs';
+import { BundledScript } from './BundledScript.js';
 import { join } from 'node:path';
 import type { Logger } from '../util/logger.js';
 import { RateLimiter } from '../util/RateLimiter.js';
@@ -49,6 +50,20 @@ export interface LiveServerOptions {
 
 type Refusal = { status: 403 | 404 | 429 | 503; zh: string; en: string; retryAfter?: number };
 
+const REFUSED = {
+  invalid: { status: 403, zh: '直播链接无效。', en: 'This live link is not valid.' },
+  expired: {
+    status: 403,
+    zh: '直播链接已过期，请向会议管理员索取新的链接。',
+    en: 'This live link has expired. Ask the operator for a new one.',
+  },
+  gone: { status: 403, zh: '本次会议已结束或尚未开始。', en: 'This meeting has ended or is not running.' },
+  rate: { status: 429, zh: '请求过于频繁。', en: 'Too many requests.', retryAfter: 2 },
+  path: { status: 404, zh: '没有这个文件。', en: 'No such file.' },
+  off: { status: 404, zh: '本次会议没有在直播。', en: 'This meeting is not streamed live.' },
+  full: { status: 503, zh: '观看人数已满，请稍后再试。', en: 'Too many viewers; try again later.', retryAfter: 10 },
+} as const satisfies Record<string, Refusal>;
+
 export class LiveServer {
   readonly #o: LiveServerOptions;
   readonly #log: Logger;
@@ -56,11 +71,12 @@ export class LiveServer {
   readonly #refusals = new RateLimiter({ perSecond: LIVE_LIMITS.refusalsPerSecond, burst: LIVE_LIMITS.refusalBurst });
   /** Per conference: viewer address → last request (ms). */
   readonly #viewers = new Map<string, Map<string, number>>();
-  #script: { mtimeMs: number; body: Buffer } | undefined;
+  readonly #script: BundledScript;
 
   constructor(o: LiveServerOptions) {
     this.#o = o;
     this.#log = o.log.child({ component: 'web.live' });
+    this.#script = new BundledScript(o.watchScript, 'watch page', this.#log);
   }
 
   /** Viewers of a stream: addresses that fetched something in the last LIVE_LIMITS.viewerWindowMs. */
@@ -84,100 +100,44 @@ export class LiveServer {
     const address = req.socket.remoteAddress ?? '?';
     const url = new URL(req.url ?? '/', 'http://x');
     if (raw === '/live/watch.js') {
-      this.#serveScript(res);
+      this.#script.serve(res);
       return true;
     }
     const token = url.searchParams.get('t');
     if (raw === '/watch') return this.#watch(req, res, token, address);
     const m = PATH.exec(raw);
-    if (!m) return this.#refuse(res, address, { status: 404, zh: '没有这个文件。', en: 'No such file.' }, 'path');
+    if (!m) return this.#refuse(res, address, REFUSED.path, 'path');
     const conferenceId = m[1] as string;
     const file = m[2] as string;
     const checked = this.#check(token, conferenceId);
     if ('status' in checked) return this.#refuse(res, address, checked, 'token');
-    if (!this.#requests.take(address))
-      return this.#refuse(
-        res,
-        address,
-        { status: 429, zh: '请求过于频繁。', en: 'Too many requests.', retryAfter: 2 },
-        'rate',
-      );
+    if (!this.#requests.take(address)) return this.#refuse(res, address, REFUSED.rate, 'rate');
     const dir = this.#o.hlsDir(conferenceId);
-    if (!dir)
-      return this.#refuse(
-        res,
-        address,
-        { status: 404, zh: '本次会议没有在直播。', en: 'This meeting is not streamed live.' },
-        'off',
-      );
-    if (!this.#admitViewer(conferenceId, address))
-      return this.#refuse(
-        res,
-        address,
-        { status: 503, zh: '观看人数已满，请稍后再试。', en: 'Too many viewers; try again later.', retryAfter: 10 },
-        'full',
-      );
+    if (!dir) return this.#refuse(res, address, REFUSED.off, 'off');
+    if (!this.#admitViewer(conferenceId, address)) return this.#refuse(res, address, REFUSED.full, 'full');
     if (file === HLS_PLAYLIST) this.#servePlaylist(req, res, join(dir, HLS_PLAYLIST), token as string);
     else if (HLS_SEGMENT_NAME.test(file)) this.#serveSegment(req, res, join(dir, file));
     return true;
   };
 
-  /** A genuine, unexpired live token for this conference, which is live. */
-  #check(token: string | null, conferenceId: string): LiveClaims | Refusal {
+  /** A genuine, unexpired live token for a live conference (this one, when `conferenceId` is given). */
+  #check(token: string | null, conferenceId?: string): (LiveClaims & { title: string }) | Refusal {
     let claims: LiveClaims;
     try {
       claims = this.#o.tokens.verifyLive(token);
     } catch (err) {
-      const e = toVcError(err, 'TOKEN_INVALID');
-      return e.code === 'TOKEN_EXPIRED'
-        ? {
-            status: 403,
-            zh: '直播链接已过期，请向会议管理员索取新的链接。',
-            en: 'This live link has expired. Ask the operator for a new one.',
-          }
-        : { status: 403, zh: '直播链接无效。', en: 'This live link is not valid.' };
+      return toVcError(err, 'TOKEN_INVALID').code === 'TOKEN_EXPIRED' ? REFUSED.expired : REFUSED.invalid;
     }
-    if (claims.conferenceId !== conferenceId)
-      return { status: 403, zh: '直播链接无效。', en: 'This live link is not valid.' };
-    if (this.#o.title(conferenceId) === undefined)
-      return { status: 403, zh: '本次会议已结束或尚未开始。', en: 'This meeting has ended or is not running.' };
-    return claims;
+    if (conferenceId !== undefined && claims.conferenceId !== conferenceId) return REFUSED.invalid;
+    const title = this.#o.title(claims.conferenceId);
+    return title === undefined ? REFUSED.gone : { ...claims, title };
   }
 
   #watch(req: IncomingMessage, res: ServerResponse, token: string | null, address: string): true {
-    let claims: LiveClaims;
-    try {
-      claims = this.#o.tokens.verifyLive(token);
-    } catch (err) {
-      const e = toVcError(err, 'TOKEN_INVALID');
-      return this.#refuse(
-        res,
-        address,
-        e.code === 'TOKEN_EXPIRED'
-          ? {
-              status: 403,
-              zh: '直播链接已过期，请向会议管理员索取新的链接。',
-              en: 'This live link has expired. Ask the operator for a new one.',
-            }
-          : { status: 403, zh: '直播链接无效。', en: 'This live link is not valid.' },
-        'token',
-      );
-    }
-    const title = this.#o.title(claims.conferenceId);
-    if (title === undefined)
-      return this.#refuse(
-        res,
-        address,
-        { status: 403, zh: '本次会议已结束或尚未开始。', en: 'This meeting has ended or is not running.' },
-        'gone',
-      );
-    if (!this.#requests.take(address))
-      return this.#refuse(
-        res,
-        address,
-        { status: 429, zh: '请求过于频繁。', en: 'Too many requests.', retryAfter: 2 },
-        'rate',
-      );
+    const claims = this.#check(token);
+    if ('status' in claims) return this.#refuse(res, address, claims, 'token');
+    if (!this.#requests.take(address)) return this.#refuse(res, address, REFUSED.rate, 'rate');
+    const title = claims.title;
     const src = `/live/${claims.conferenceId}/${HLS_PLAYLIST}?t=${encodeURIComponent(token as string)}`;
     res.writeHead(200, watchHeaders()).end(req.method === 'HEAD' ? undefined : watchPage({ title, src }));
     return true;
@@ -279,26 +239,5 @@ export class LiveServer {
       })
       .end(refusalPage(r, { zh: '无法观看直播', en: 'Cannot watch the live stream' }));
     return true;
-  }
-
-  #serveScript(res: ServerResponse): void {
-    try {
-      const st = statSync(this.#o.watchScript);
-      if (!this.#script || this.#script.mtimeMs !== st.mtimeMs)
-        this.#script = { mtimeMs: st.mtimeMs, body: readFileSync(this.#o.watchScript) };
-    } catch (err) {
-      this.#log.error({ err, file: this.#o.watchScript }, 'the watch page script is missing (run `npm run build`)');
-      res
-        .writeHead(503, { 'content-type': 'text/plain; charset=utf-8' })
-        .end('the watch page is not built on this server (npm run build)\n');
-      return;
-    }
-    res
-      .writeHead(200, {
-        'content-type': 'text/javascript; charset=utf-8',
-        'cache-control': 'no-cache',
-        'x-content-type-options': 'nosniff',
-      })
-      .end(this.#script.body);
   }
 }

@@ -164,6 +164,13 @@ export class LiveStreams {
       const tap: FeedTap = await this.#o.feed(s.id);
       const sdpFile = join(s.dir, `${sdpBase}-${n++}.sdp`);
       const timers: NodeJS.Timeout[] = [];
+      let released = false;
+      // the feed went away under this run (worker died, ...): end the run, the next one taps again
+      tap.on('closed', ({ reason }) => {
+        if (released) return;
+        this.#log.warn({ conference: s.id, output: name, reason }, 'the program feed tap closed; restarting');
+        p.kill();
+      });
       try {
         writeFileSync(sdpFile, tap.sdp, { mode: 0o640 });
       } catch (err) {
@@ -176,6 +183,7 @@ export class LiveStreams {
           for (const ms of KEYFRAME_ASKS_MS) timers.push(setTimeout(() => tap.requestKeyFrame(), ms));
         },
         release: () => {
+          released = true;
           for (const t of timers) clearTimeout(t);
           tap.close();
           rmSync(sdpFile, { force: true });

@@ -2,9 +2,7 @@
 // routes on the control port, the conference's live state in its view, alarms and metrics.
 //
 //   d.addService(startLive({ router: d.router, api: d.api, manager, tokens, dataDir, feed, ... }));
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { Counter, type Registry } from 'prom-client';
 import type { SiteConfig } from '../config/schema.js';
@@ -19,7 +17,8 @@ import { redactRtmpUrl } from '../media/live/ffmpegArgs.js';
 import type { JoinTokens } from './JoinTokens.js';
 import { LiveServer } from './LiveServer.js';
 import { LiveStreams, type LiveAlarm } from './LiveStreams.js';
-import { joinBase } from './wiring.js';
+import { joinBase, TtlMinutes } from './wiring.js';
+import { defaultScriptPath } from './BundledScript.js';
 
 export interface LiveDeps {
   router: MethodRouter;
@@ -52,23 +51,9 @@ const Start = z
     id: Id,
     hls: z.boolean().optional(),
     rtmp: z.string().min(1).max(2048).optional(),
-    ttlMinutes: z
-      .number()
-      .int()
-      .min(1)
-      .max(7 * 24 * 60)
-      .optional(),
+    ttlMinutes: TtlMinutes.optional(),
   })
   .strict();
-
-/** dist/web/watch.js beside the bundled daemon, or from the sources. */
-function defaultWatchScript(): string {
-  const candidates = [
-    new URL('./web/watch.js', import.meta.url),
-    new URL('../../dist/web/watch.js', import.meta.url),
-  ].map((u) => fileURLToPath(u));
-  return candidates.find((f) => existsSync(f)) ?? candidates[candidates.length - 1]!;
-}
 
 export function startLive(d: LiveDeps): Live {
   const log = d.log.child({ component: 'live' });
@@ -118,7 +103,7 @@ export function startLive(d: LiveDeps): Live {
         return undefined;
       }
     },
-    watchScript: d.watchScript ?? defaultWatchScript(),
+    watchScript: d.watchScript ?? defaultScriptPath('watch.js'),
     log: d.log,
   });
   streams.viewerCount = (id) => server.viewers(id);

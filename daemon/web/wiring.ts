@@ -2,8 +2,6 @@
 // join page and its signalling socket on the control port. One call from the daemon's layers:
 //
 //   d.addService(startBrowserJoin({ router: d.router, api, manager, kv: d.store.kv, config: () => d.config, log }));
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { SiteConfig } from '../config/schema.js';
 import type { ConferenceManager } from '../conference/ConferenceManager.js';
@@ -14,6 +12,7 @@ import { VcError } from '../errors.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { JoinServer } from './JoinServer.js';
+import { defaultScriptPath } from './BundledScript.js';
 import { JoinTokens, type SecretStore } from './JoinTokens.js';
 
 export interface BrowserJoinDeps {
@@ -38,6 +37,12 @@ export interface BrowserJoin {
 }
 
 const DEFAULT_TTL_MINUTES = 240;
+/** How long a link works: a minute to a week. */
+export const TtlMinutes = z
+  .number()
+  .int()
+  .min(1)
+  .max(7 * 24 * 60);
 // a display name is shown to every site: printable, short
 const Name = z
   .string()
@@ -49,22 +54,13 @@ const Invite = z
   .object({
     id: z.string().min(1).max(64),
     name: Name,
-    ttlMinutes: z
-      .number()
-      .int()
-      .min(1)
-      .max(7 * 24 * 60)
-      .optional(),
+    ttlMinutes: TtlMinutes.optional(),
   })
   .strict();
 
 /** dist/web/page.js: beside the bundled daemon (dist/vcbridged.js) or from the sources (daemon/web/). */
 export function defaultPageScript(): string {
-  const candidates = [
-    new URL('./web/page.js', import.meta.url),
-    new URL('../../dist/web/page.js', import.meta.url),
-  ].map((u) => fileURLToPath(u));
-  return candidates.find((f) => existsSync(f)) ?? candidates[candidates.length - 1]!;
+  return defaultScriptPath('page.js');
 }
 
 /** The join links' base: api.publicUrl, else the control port's own address. */

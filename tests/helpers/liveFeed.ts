@@ -108,6 +108,7 @@ export function ffmpegTestFeed(): TestFeed {
       requestKeyFrame: () => {
         state.keyframeAsks++;
       },
+      on: () => tap,
       close: () => {
         if (closed) return;
         closed = true;
@@ -137,4 +138,49 @@ export function ffmpegTestFeed(): TestFeed {
       children.clear();
     },
   };
+}
+
+/** ffprobe a live playlist (its first 6 s) or a file, asynchronously (the HTTP server it reads may run in
+ *  this very process): the codecs of its streams and the video packets read. */
+export async function probeMedia(url: string): Promise<{ codecs: string[]; videoPackets: number }> {
+  const window = url.startsWith('http') ? ['-read_intervals', '%+6'] : [];
+  const child = spawn('ffprobe', ['-v', 'error', ...window, '-count_packets', '-show_streams', '-of', 'json', url]);
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
+  const code = await new Promise<number | null>((r) => child.once('close', (c) => r(c)));
+  clearTimeout(timer);
+  if (code !== 0) throw new Error(`ffprobe ${url} (${code}): ${err}`);
+  const j = JSON.parse(out) as { streams: { codec_name: string; codec_type: string; nb_read_packets?: string }[] };
+  return {
+    codecs: j.streams.map((s) => s.codec_name).sort(),
+    videoPackets: Number(j.streams.find((s) => s.codec_type === 'video')?.nb_read_packets ?? 0),
+  };
+}
+
+/** An RTMP server for one publish: ffmpeg listening on 127.0.0.1:`port` at `path`, copying to `file` (flv). */
+export function rtmpServer(port: number, path: string, file: string): ChildProcess {
+  return spawn(
+    'ffmpeg',
+    [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-listen',
+      '1',
+      '-f',
+      'flv',
+      '-i',
+      `rtmp://127.0.0.1:${port}${path}`,
+      '-c',
+      'copy',
+      '-f',
+      'flv',
+      '-y',
+      file,
+    ],
+    { stdio: 'ignore' },
+  );
 }

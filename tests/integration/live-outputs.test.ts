@@ -2,7 +2,7 @@
 // → the HLS packager served over HTTP on 127.0.0.1 with signed links, and an RTMP push to an ffmpeg
 // listening as the server. What the players (ffprobe) and the server received is checked, not only
 // what the daemon's objects say about themselves.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { connect } from 'node:net';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -14,7 +14,7 @@ import { JoinTokens } from '../../daemon/web/JoinTokens.js';
 import { LiveServer } from '../../daemon/web/LiveServer.js';
 import { LiveStreams, type LiveAlarm } from '../../daemon/web/LiveStreams.js';
 import type { LiveView } from '../../protocol/index.js';
-import { ffmpegTestFeed, type TestFeed } from '../helpers/liveFeed.js';
+import { ffmpegTestFeed, probeMedia, rtmpServer, type TestFeed } from '../helpers/liveFeed.js';
 import { freePort } from '../helpers/ports.js';
 import { until } from '../helpers/wait.js';
 
@@ -44,26 +44,6 @@ function rawGet(path: string): Promise<number> {
     s.on('end', () => resolve(Number(/^HTTP\/1\.1 (\d+)/.exec(buf)?.[1] ?? 0)));
     s.on('error', reject);
   });
-}
-
-/** ffprobe, asynchronously: the HTTP server it reads from runs in this very process. */
-async function probe(url: string): Promise<{ codecs: string[]; videoPackets: number }> {
-  // a live playlist never ends: read its first 6 s of packets only
-  const count = url.startsWith('http') ? ['-read_intervals', '%+6', '-count_packets'] : ['-count_packets'];
-  const child = spawn('ffprobe', ['-v', 'error', ...count, '-show_streams', '-of', 'json', url]);
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
-  const code = await new Promise<number | null>((r) => child.once('close', (c) => r(c)));
-  clearTimeout(timer);
-  if (code !== 0) throw new Error(`ffprobe ${url} (${code}): ${err}`);
-  const j = JSON.parse(out) as { streams: { codec_name: string; codec_type: string; nb_read_packets?: string }[] };
-  return {
-    codecs: j.streams.map((s) => s.codec_name).sort(),
-    videoPackets: Number(j.streams.find((s) => s.codec_type === 'video')?.nb_read_packets ?? 0),
-  };
 }
 
 beforeAll(async () => {
@@ -125,7 +105,7 @@ describe('HLS packager', () => {
     expect(seg.status).toBe(200);
     expect(seg.headers.get('content-type')).toBe('video/mp2t');
     expect((await seg.arrayBuffer()).byteLength).toBeGreaterThan(1000);
-    const p = await probe(url);
+    const p = await probeMedia(url);
     expect(p.codecs).toEqual(['aac', 'h264']);
     expect(p.videoPackets).toBeGreaterThan(25);
     expect(views.at(-1)?.hls?.state).toBe('running');
@@ -205,28 +185,7 @@ describe('HLS packager', () => {
 describe('RTMP push', () => {
   let port: number;
   let listener: ChildProcess | undefined;
-  const listen = (file: string): ChildProcess =>
-    spawn(
-      'ffmpeg',
-      [
-        '-hide_banner',
-        '-loglevel',
-        'error',
-        '-listen',
-        '1',
-        '-f',
-        'flv',
-        '-i',
-        `rtmp://127.0.0.1:${port}/live/x`,
-        '-c',
-        'copy',
-        '-f',
-        'flv',
-        '-y',
-        file,
-      ],
-      { stdio: 'ignore' },
-    );
+  const listen = (file: string): ChildProcess => rtmpServer(port, '/live/x', file);
   const exited = (c: ChildProcess) =>
     new Promise<void>((r) => (c.exitCode !== null || c.signalCode !== null ? r() : c.once('exit', () => r())));
 
@@ -267,7 +226,7 @@ describe('RTMP push', () => {
       200,
     );
     // the server was killed: no flv trailer, but every packet up to there is there
-    const p = await probe(out1);
+    const p = await probeMedia(out1);
     expect(p.codecs).toEqual(['aac', 'h264']);
     expect(p.videoPackets).toBeGreaterThan(25);
   }, 150_000);
@@ -280,6 +239,6 @@ describe('RTMP push', () => {
     expect(alarms.filter((a) => a.output === 'rtmp').map((a) => a.state)).toEqual(['retrying', 'running']);
     await streams.stop('c-rtmp');
     await exited(listener);
-    expect((await probe(out2)).codecs).toEqual(['aac', 'h264']);
+    expect((await probeMedia(out2)).codecs).toEqual(['aac', 'h264']);
   }, 150_000);
 });
