@@ -11,6 +11,9 @@ export interface LegStats {
   rttMs: number | null;
   bitrateInKbps: number | null;
   bitrateOutKbps: number | null;
+  /** RTP packets from the room / to the room since the leg started (audio and video). */
+  packetsIn?: number;
+  packetsOut?: number;
   audioCodec?: string;
   videoCodec?: string;
 }

@@ -90,5 +90,8 @@ export interface EndpointDiagnoseResult extends EndpointCheckResult {
     rttMs: number | null;
     kbpsIn: number | null;
     kbpsOut: number | null;
+    /** RTP packets the bridge sent the endpoint / received from it during the test call. */
+    packetsSent: number | null;
+    packetsReceived: number | null;
   };
 }

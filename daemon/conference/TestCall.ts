@@ -12,6 +12,8 @@ export interface TestCallReport {
     rttMs: number | null;
     kbpsIn: number | null;
     kbpsOut: number | null;
+    packetsSent: number | null;
+    packetsReceived: number | null;
   };
 }
 
@@ -90,6 +92,8 @@ export async function runTestCall(
         rttMs: s?.rttMs ?? null,
         kbpsIn,
         kbpsOut,
+        packetsSent: s?.packetsOut ?? null,
+        packetsReceived: s?.packetsIn ?? null,
       },
     };
   } finally {

@@ -22,6 +22,10 @@ export function toApiStats(s: MediaSample): LegStats {
     bitrateInKbps: streams.length ? r1(sum(...streams.map((q) => q.kbpsIn))) : null,
     bitrateOutKbps: streams.length ? r1(sum(...streams.map((q) => q.kbpsOut))) : null,
   };
+  if (streams.length) {
+    out.packetsIn = sum(...streams.map((q) => q.packetsIn));
+    out.packetsOut = sum(...streams.map((q) => q.packetsOut));
+  }
   if (s.audio) out.audioCodec = s.audio.codec;
   if (s.video) out.videoCodec = s.video.codec;
   return out;

@@ -2,6 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BaresipRoom } from '../peers/baresipRoom.js';
 import { TOKENS, rawConnect, startDaemon, testConfig, type RunningDaemon } from '../helpers/daemon.js';
 import { freePort } from '../helpers/ports.js';
+import { CliError } from '../../cli/errors.js';
+import { runDiagnosis, type Diagnosis } from '../../cli/ui/data/diagnose.js';
+import type { ConsoleApi } from '../../cli/ui/data/types.js';
+import { translator } from '../../cli/ui/i18n/translate.js';
+import type { EndpointDiagnoseResult } from '../../protocol/index.js';
 
 // endpoint.diagnose through the real daemon: OPTIONS per transport, then a short test call to a real
 // baresip room, with media measured both ways.
@@ -49,12 +54,38 @@ describe('endpoint.diagnose', () => {
     expect(r.result.media.ok).toBe(true);
     expect(r.result.media.kbpsIn).toBeGreaterThan(10);
     expect(r.result.media.kbpsOut).toBeGreaterThan(10);
+    const media = (r.result as EndpointDiagnoseResult).media!;
+    expect(media.packetsSent).toBeGreaterThan(50);
+    expect(media.packetsReceived).toBeGreaterThan(50);
     expect(r.result.verdict).toMatch(/ok|degraded/);
     const op = await rawConnect(d!.url, TOKENS.operator);
     const cdr: any = await op.call('cdr.list', {});
     expect(cdr.result.some((row: any) => row.endpointId === 'xiaoguan' && row.answeredAt && row.endedAt)).toBe(true);
     c.close();
     op.close();
+  }, 40_000);
+
+  it("the console's diagnosis screen shows the packets the daemon counted both ways", async () => {
+    const c = await rawConnect(d!.url, TOKENS.technician);
+    const api: ConsoleApi = {
+      call: (async (method: string, params?: unknown) => {
+        const r = await c.call(method, params);
+        if (r.error) throw new CliError(r.error.code, r.error.message);
+        return r.result;
+      }) as ConsoleApi['call'],
+    };
+    let final: Diagnosis;
+    try {
+      final = await runDiagnosis(api, 'xiaoguan', translator('en'), () => undefined);
+    } finally {
+      c.close();
+    }
+    const media = final.steps.find((s) => s.id === 'media');
+    expect(media?.state, media?.detail).toMatch(/ok|warn/);
+    const m = /sent (\d+) \/ received (\d+) packets/.exec(media?.detail ?? '');
+    expect(m, media?.detail).not.toBeNull();
+    expect(Number(m![1])).toBeGreaterThan(50);
+    expect(Number(m![2])).toBeGreaterThan(50);
   }, 40_000);
 
   it('a dead address fails at OPTIONS with a likely cause, without a test call; a viewer may not diagnose', async () => {

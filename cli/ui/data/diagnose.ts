@@ -25,16 +25,15 @@ export interface Diagnosis {
 
 /**
  * What the console reads from `endpoint.diagnose` (test call and media): a lenient view of the
- * protocol's EndpointDiagnoseResult (which is assignable to it). Every field is optional so a daemon
- * that reports less still shows what it has. The packet counts are not in the protocol (yet): against
- * today's daemon the media line shows "?" for them.
+ * protocol's EndpointDiagnoseResult (which is assignable to it). Every field is optional so an older
+ * daemon that reports less still shows what it has ("?" for a missing packet count).
  */
 export interface DiagnoseCallResult {
   call?: { ok: boolean; status?: number; reason?: string; setupMs?: number; audioCodec?: string; videoCodec?: string };
   media?: {
     ok?: boolean;
-    packetsSent?: number;
-    packetsReceived?: number;
+    packetsSent?: number | null;
+    packetsReceived?: number | null;
     lossPct?: number | null;
     jitterMs?: number | null;
   };
