@@ -388,13 +388,22 @@ async function main(): Promise<void> {
       `event loop delay of the main thread: p50 ${ms(lag.percentile(50))} ms, p99 ${ms(lag.percentile(99))} ms, max ${ms(lag.max)} ms`,
     );
     console.log(`mix path (probe burst → its arrival in another room's mix), one way: ${summary(rooms.mixMs)}`);
-    const rx = Object.values(rooms.rx);
     const perSec = (n: number): number => n / wall;
-    const aMin = Math.min(...rx.map((r) => perSec(r.audio)));
-    const vMin = Math.min(...rx.filter((_, i) => ids[i] !== view.chair).map((r) => perSec(r.video)));
-    console.log(
-      `every room received ≥ ${aMin.toFixed(1)} audio packets/s (its mix; 50 sent) and ≥ ${vMin.toFixed(1)} video packets/s (the broadcast picture; ${VIDEO_FPS * VIDEO_PACKETS} sent); the chair sees ${perSec(rooms.rx[view.chair ?? '']?.video ?? 0).toFixed(1)} video packets/s`,
-    );
+    const rates = (kind: 'audio' | 'video'): string => {
+      const r = Object.entries(rooms.rx)
+        .map(([id, x]) => ({ id, pps: perSec(x[kind]) }))
+        .sort((a, b) => a.pps - b.pps);
+      const mid = r[Math.floor(r.length / 2)]!.pps;
+      const low = r.filter((x) => x.pps < 0.9 * mid).map((x) => `${x.id} ${x.pps.toFixed(1)}`);
+      return `min ${r[0]!.pps.toFixed(1)}, median ${mid.toFixed(1)}${low.length ? ` (below 90 % of the median: ${low.join(', ')})` : ''}`;
+    };
+    const shown = new Map<string, number>();
+    for (const p of bridge.manager.show(conf.id).participants) {
+      if (p.viewing) shown.set(p.viewing, (shown.get(p.viewing) ?? 0) + 1);
+    }
+    console.log(`packets/s each room received: audio (its mix; 50 sent) ${rates('audio')}`);
+    console.log(`  video (the picture it is shown; ${VIDEO_FPS * VIDEO_PACKETS} sent) ${rates('video')}`);
+    console.log(`  shown: ${[...shown].map(([id, n]) => `${id} to ${n}`).join(', ')}`);
   } finally {
     await bridge.close();
     child.kill();
