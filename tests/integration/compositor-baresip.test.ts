@@ -183,11 +183,7 @@ afterAll(async () => {
   await Promise.all([...rooms.values()].map((r) => r.stop()));
 }, 30_000);
 
-// Known intermittent fault (issue #13, open): in about half the runs one good source's pane stays dark for
-// the whole meeting (the compositor marks the source not live and it never comes back). Until that is fixed
-// this file runs only when asked (VCBRIDGE_RUN_KNOWN_FLAKY=1); compositor-daemon.test.ts keeps checking a
-// composed picture with real rooms in every run.
-describe.skipIf(process.env.VCBRIDGE_RUN_KNOWN_FLAKY !== '1')('multi-picture with real baresip rooms', () => {
+describe('multi-picture with real baresip rooms', () => {
   it('bad input is refused with an error naming it, and nothing changes', async () => {
     const bad = await cli(['conf', 'layout', confId, '6x6']);
     expect(bad.code).not.toBe(0);

@@ -11,12 +11,19 @@ import { VcError } from '../../errors.js';
 
 /** How long one command may take before the process is considered stuck. */
 export const COMMAND_TIMEOUT_MS = 5000;
-/** Lines of stderr kept for the error report when the process dies. */
-const STDERR_LINES = 20;
+/** The main loop is asked for a sign of life this often... */
+export const PING_INTERVAL_MS = 2000;
+/** ...and a process whose main loop does not answer within this is stuck: it is killed (and respawned
+ *  by its owner), its threads' Python stacks printed to stderr first (faulthandler, SIGUSR1). */
+export const STUCK_MS = 10_000;
+/** Lines of stderr kept for the error report when the process dies (a stack dump fits). */
+const STDERR_LINES = 80;
 
 type ProcessEvents = {
   /** A source's decoder produced its first frame (live) or nothing for a second (not live). */
   source: [{ id: string; live: boolean }];
+  /** A source lost packets: its decoder shows nothing until the next keyframe. */
+  needKey: [{ id: string }];
   /** A GStreamer element reported a problem (a decoder fed garbage, ...). */
   warning: [{ element: string; message: string }];
   exit: [{ code: number | null; signal: NodeJS.Signals | null; stderr: string }];
@@ -94,6 +101,8 @@ export class GstProcess extends TypedEmitter<ProcessEvents> {
   readonly #stderr: string[] = [];
   #seq = 0;
   #exited = false;
+  #pinging = false;
+  readonly #ping: NodeJS.Timeout;
 
   /** Start the controller and wait for its 'ready'. */
   static async start(o: { log: Logger }): Promise<GstProcess> {
@@ -113,8 +122,11 @@ export class GstProcess extends TypedEmitter<ProcessEvents> {
       if (this.#stderr.length > STDERR_LINES) this.#stderr.shift();
     });
     createInterface({ input: child.stdout }).on('line', (l) => this.#onLine(l));
+    this.#ping = setInterval(() => this.#checkAlive(), PING_INTERVAL_MS);
+    this.#ping.unref();
     child.on('exit', (code, signal) => {
       this.#exited = true;
+      clearInterval(this.#ping);
       for (const p of this.#pending.values()) {
         clearTimeout(p.timer);
         p.reject(new VcError('MEDIA_FAILED', `the compositor process exited (${signal ?? code})`));
@@ -132,22 +144,43 @@ export class GstProcess extends TypedEmitter<ProcessEvents> {
   }
 
   /** One command; resolves with the reply's fields or rejects with the controller's error. */
-  request(op: string, params: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
+  request(
+    op: string,
+    params: Record<string, unknown> = {},
+    timeoutMs = COMMAND_TIMEOUT_MS,
+  ): Promise<Record<string, unknown>> {
     if (this.#exited) return Promise.reject(new VcError('MEDIA_FAILED', 'the compositor process is not running'));
     const id = ++this.#seq;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pending.delete(id);
-        reject(new VcError('MEDIA_FAILED', `the compositor did not answer "${op}" within ${COMMAND_TIMEOUT_MS} ms`));
-      }, COMMAND_TIMEOUT_MS);
+        reject(new VcError('MEDIA_FAILED', `the compositor did not answer "${op}" within ${timeoutMs} ms`));
+      }, timeoutMs);
       this.#pending.set(id, { resolve, reject, timer });
       this.#child.stdin.write(`${JSON.stringify({ ...params, op, id })}\n`);
     });
   }
 
+  /** A main loop that stopped answering does not come back: kill the process, its owner restores it. */
+  #checkAlive(): void {
+    if (this.#exited || this.#pinging) return;
+    this.#pinging = true;
+    this.request('ping', {}, STUCK_MS).then(
+      () => (this.#pinging = false),
+      (err: unknown) => {
+        this.#pinging = false;
+        if (this.#exited) return;
+        this.#log.error({ err }, 'compositor process stuck: killing it to restart it');
+        this.#child.kill('SIGUSR1');
+        setTimeout(() => this.#child.kill('SIGKILL'), 500).unref();
+      },
+    );
+  }
+
   /** Stop the process (SIGTERM, then SIGKILL after 1 s). */
   close(): void {
     if (this.#exited) return;
+    clearInterval(this.#ping);
     this.#child.stdin.end();
     this.#child.kill('SIGTERM');
     const t = setTimeout(() => {
@@ -206,7 +239,11 @@ export class GstProcess extends TypedEmitter<ProcessEvents> {
         this.#readyListener = undefined;
         break;
       case 'source':
+        this.#log.debug({ id: m['id'], live: m['live'], diag: m['diag'] }, 'compositor source state');
         this.emit('source', { id: String(m['id']), live: m['live'] === true });
+        break;
+      case 'needkey':
+        this.emit('needKey', { id: String(m['id']) });
         break;
       case 'warning':
       case 'error':

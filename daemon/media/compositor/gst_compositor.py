@@ -11,8 +11,11 @@
 # A source is decoded once and feeds every canvas (one canvas per layout and output class). A source
 # that is off screen everywhere gets no packets (the daemon pauses its consumer): it costs nothing.
 # Commands: {"id":n,"op":...}; replies {"re":n,"ok":true,...} or {"re":n,"error":"..."}.
-# Events: {"ev":"ready"}, {"ev":"source","id":..,"live":bool} (first decoded frame / stalled).
+# Events: {"ev":"ready"}, {"ev":"source","id":..,"live":bool} (first decoded frame / stalled),
+# {"ev":"needkey","id":..} (packets were lost: the decoder shows nothing until the next keyframe).
+import faulthandler
 import json
+import signal
 import sys
 import threading
 import time
@@ -24,8 +27,13 @@ gi.require_version('GstVideo', '1.0')
 from gi.repository import GLib, Gst, GstVideo  # noqa: E402
 
 Gst.init(None)
+# SIGUSR1 prints every thread's Python stack to stderr: the daemon sends it before killing a stuck process
+faulthandler.register(signal.SIGUSR1, all_threads=True)
 
-STALL_S = 1.0   # a source without a decoded frame for this long shows its placeholder
+# A source without a decoded frame for this long shows its placeholder. A busy machine starves the
+# whole process for a second now and then: a shorter time made good panes blink dark.
+STALL_S = 2.0
+WATCH_MS = 250
 MAX_LABELS = 26  # 25 panes + the banner
 
 out_lock = threading.Lock()
@@ -59,6 +67,8 @@ class Source:
             'application/x-rtp,media=video,clock-rate=90000,encoding-name=%s,payload=%d' % (enc, pt))
         self.udp = make('udpsrc', address='127.0.0.1', port=0, caps=caps, buffer_size=1 << 20)
         jb = make('rtpjitterbuffer', latency=60, drop_on_latency=True)
+        self.jb = jb
+        self.lost = 0
         # max-errors -1: a source sending garbage must not stop its decoder for good (it shows its
         # placeholder until pictures decode again)
         if codec == 'VP8':
@@ -73,8 +83,9 @@ class Source:
         for a, b in zip(self.elements, self.elements[1:]):
             if not a.link(b):
                 raise RuntimeError('cannot link %s' % a.get_name())
-        self.seen = False
-        self._arm()
+        # every decoded picture passes here (a few microseconds of Python per frame): liveness must
+        # not depend on the main loop being scheduled
+        self.conv.get_static_pad('src').add_probe(Gst.PadProbeType.BUFFER, self._on_frame)
         for e in self.elements:
             e.sync_state_with_parent()
         self.pads = {}  # canvas id -> compositor sink pad
@@ -82,28 +93,34 @@ class Source:
     def port(self):
         return self.udp.get_property('port')
 
-    def _arm(self):
-        # one-shot probe, re-armed by the watch timer: liveness costs a few Python calls a second,
-        # not one per frame
-        self.conv.get_static_pad('src').add_probe(Gst.PadProbeType.BUFFER, self._on_frame)
-
     def _on_frame(self, pad, info):
+        # A decoded picture is stamped with the moment it is ready: the compositor takes it as the
+        # current one, whatever the sender's clock did. With the jitter buffer's timestamps, a busy
+        # machine made its skew estimate reset and jump; frames then reached the compositor "late"
+        # and were dropped there, and the pane stayed dark while the source decoded fine.
+        now = self.conv.get_current_running_time()
+        if now != Gst.CLOCK_TIME_NONE:
+            buf = info.get_buffer()
+            buf.pts = now
+            buf.dts = Gst.CLOCK_TIME_NONE
         self.last = time.monotonic()
         self.frames += 1
         if not self.live:
             self.live = True
             GLib.idle_add(self.ctl.source_state, self)
-        GLib.idle_add(self._rearm)
-        return Gst.PadProbeReturn.REMOVE
+        return Gst.PadProbeReturn.OK
 
-    def _rearm(self):
-        GLib.timeout_add(200, self._arm_once)
-        return False
+    def lost_since(self):
+        """Packets the jitter buffer gave up on since the last call."""
+        st = self.jb.get_property('stats')
+        lost = st.get_value('num-lost') + st.get_value('num-late')
+        n, self.lost = lost - self.lost, lost
+        return n
 
-    def _arm_once(self):
-        if self.ctl.sources.get(self.id) is self:
-            self._arm()
-        return False
+    def diag(self):
+        st = self.jb.get_property('stats')
+        return {'frames': self.frames, 'packets': st.get_value('num-pushed'),
+                'lost': st.get_value('num-lost'), 'late': st.get_value('num-late')}
 
     def link(self, canvas):
         pad = canvas.comp.request_pad_simple('sink_%u')
@@ -217,8 +234,30 @@ class Canvas:
             if not a.link(b):
                 raise RuntimeError('cannot link %s -> %s' % (a.get_name(), b.get_name()))
         self.frames = 0
+        # label changes wait for the canvas's own streaming thread (applied between two frames):
+        # textoverlay's Pango layout set from the main loop while the thread draws it crashed the
+        # process (SIGSEGV, "PangoLayout changed since PangoLayoutIter was created")
+        self.label_lock = threading.Lock()
+        self.label_changes = {}
+        self.label_probe = False
         for e in self.elements:
             e.sync_state_with_parent()
+
+    def set_label(self, i, prop, value):
+        with self.label_lock:
+            self.label_changes[(i, prop)] = value
+            if not self.label_probe:
+                self.label_probe = True
+                self.labels[0].get_static_pad('video_sink').add_probe(Gst.PadProbeType.BUFFER, self._apply_labels)
+
+    def _apply_labels(self, pad, info):
+        with self.label_lock:
+            changes = list(self.label_changes.items())
+            self.label_changes.clear()
+            self.label_probe = False
+        for (i, prop), value in changes:
+            self.labels[i].set_property(prop, value)
+        return Gst.PadProbeReturn.REMOVE
 
     def frames_out(self):
         # the encoder's input queue counts nothing; ask the payloader how far it got instead
@@ -263,29 +302,29 @@ class Canvas:
         for p in self.panes:
             if i >= MAX_LABELS - 1:
                 break
-            t = self.labels[i]
+            n = i
             i += 1
             label = p.get('label') or ''
             src = self.ctl.sources.get(p.get('source') or '')
             placeholder = src is None or not src.live
             # the font follows the pane: about 1/9 of its height, never below what CIF needs
             px = max(11, min(40, int(p['h'] / (6 if placeholder else 9))))
-            t.set_property('font-desc', '%s %dpx' % (self.font, px))
-            t.set_property('text', label)
-            t.set_property('xpos', (p['x'] + p['w'] / 2) / self.w)
+            self.set_label(n, 'font-desc', '%s %dpx' % (self.font, px))
+            self.set_label(n, 'text', label)
+            self.set_label(n, 'xpos', (p['x'] + p['w'] / 2) / self.w)
             if placeholder:
-                t.set_property('ypos', (p['y'] + p['h'] / 2) / self.h)
+                self.set_label(n, 'ypos', (p['y'] + p['h'] / 2) / self.h)
             else:
-                t.set_property('ypos', min(1.0, (p['y'] + p['h'] - px * 0.8 - 2) / self.h))
-        for t in self.labels[i:MAX_LABELS - 1]:
-            t.set_property('text', '')
-        b = self.labels[MAX_LABELS - 1]
-        b.set_property('text', banner or '')
+                self.set_label(n, 'ypos', min(1.0, (p['y'] + p['h'] - px * 0.8 - 2) / self.h))
+        for n in range(i, MAX_LABELS - 1):
+            self.set_label(n, 'text', '')
+        b = MAX_LABELS - 1
+        self.set_label(b, 'text', banner or '')
         if banner:
             px = max(12, int(self.h / 20))
-            b.set_property('font-desc', '%s %dpx' % (self.font, px))
-            b.set_property('xpos', 0.5)
-            b.set_property('ypos', 0.0)
+            self.set_label(b, 'font-desc', '%s %dpx' % (self.font, px))
+            self.set_label(b, 'xpos', 0.5)
+            self.set_label(b, 'ypos', 0.0)
 
     def remove(self):
         for src in self.ctl.sources.values():
@@ -311,7 +350,8 @@ class Controller:
         bus.connect('message::warning', self._on_warning)
         # keep a clock running even with no canvas yet
         self.pipeline.set_state(Gst.State.PLAYING)
-        GLib.timeout_add(250, self._watch)
+        self.watched = time.monotonic()
+        GLib.timeout_add(WATCH_MS, self._watch)
 
     def _on_error(self, bus, msg):
         err, dbg = msg.parse_error()
@@ -327,8 +367,18 @@ class Controller:
 
     def _watch(self):
         now = time.monotonic()
+        # the main loop itself came late: the whole process was starved, not one source; judge
+        # the sources on the next round
+        starved = now - self.watched > 4 * WATCH_MS / 1000
+        self.watched = now
+        # no source decoded anything lately: more likely the machine than every sender at once; wait
+        # longer before blanking them all (a frozen picture for a moment rather than a blink)
+        latest = max((src.last for src in self.sources.values()), default=0.0)
+        stall = STALL_S if now - latest < STALL_S else 3 * STALL_S
         for src in self.sources.values():
-            if src.live and now - src.last > STALL_S:
+            if src.lost_since() > 0:
+                emit({'ev': 'needkey', 'id': src.id})
+            if src.live and not starved and now - src.last > stall:
                 src.live = False
                 self.source_state(src)
         return True
@@ -337,7 +387,7 @@ class Controller:
         for c in self.canvases.values():
             c.refresh_alpha()
             c.draw_labels(c.banner)
-        emit({'ev': 'source', 'id': src.id, 'live': src.live})
+        emit({'ev': 'source', 'id': src.id, 'live': src.live, 'diag': src.diag()})
         return False
 
     # commands ---------------------------------------------------------------------------------
@@ -387,6 +437,9 @@ class Controller:
 
     def op_keyframe(self, c):
         self.canvases[c['canvas']].keyframe()
+        return {}
+
+    def op_ping(self, c):
         return {}
 
     def op_stats(self, c):
