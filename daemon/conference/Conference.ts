@@ -18,7 +18,7 @@ import { SpeakerHold } from './SpeakerHold.js';
 import type { IncomingSignal } from './Signalling.js';
 import { pictureSeats, pictureTargets, multiviewInfo, programTarget } from './pictures.js';
 import { PROGRAM_TARGET } from '../media/program/ProgramFeed.js';
-import type { Picture } from '../media/compositor/Pictures.js';
+import { Pictures, type Picture } from '../media/compositor/Pictures.js';
 
 export type { ConferenceDeps, ConferenceSetup, ConferenceEvents } from './conferenceDeps.js';
 import type { ConferenceDeps, ConferenceSetup, ConferenceEvents } from './conferenceDeps.js';
@@ -113,6 +113,8 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
       setFloor: (id) => this.setFloor(id),
       event: (m) => this.#event(m),
       apply: () => this.#apply(),
+      startCompositor: () => this.#media.pictures.start(),
+      checkCompositor: () => Pictures.checkOrRefuse(),
       publish: (id) => this.#publish(id),
       emitState: () => this.#emitState(),
     });

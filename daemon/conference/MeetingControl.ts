@@ -10,7 +10,6 @@ import { Polling, type PollSetup } from './Polling.js';
 import { DtmfSequence, RaisedHands, type RaisedHand } from './RaisedHands.js';
 import { handsView, pollingView } from './controlViews.js';
 import { Multiview } from './multiview.js';
-import { Pictures } from '../media/compositor/Pictures.js';
 
 /** What the conference lends its meeting control. */
 export interface ControlHost {
@@ -32,6 +31,10 @@ export interface ControlHost {
   setFloor(id: string): void;
   event(message: string): void;
   apply(): void;
+  /** Start the compositor (resolves once it runs); throws COMPOSITOR_UNAVAILABLE saying why it cannot. */
+  startCompositor(): Promise<void>;
+  /** Throws COMPOSITOR_UNAVAILABLE at once when GStreamer or a CJK font is missing (no process started). */
+  checkCompositor(): void;
   publish(id: string): void;
   emitState(): void;
 }
@@ -256,13 +259,25 @@ export class MeetingControl {
     return seq.push(digit, this.#h.clock.now());
   }
 
+  /**
+   * Before setLayout() from an operator: the same checks, then the compositor started if the layout
+   * needs one. Throws (changing nothing) when it cannot run — no GStreamer, no CJK font, the process
+   * failing at start — so the operator hears it now, not from a log while the rooms keep their views.
+   */
+  async prepareLayout(layout: string, forSite?: string): Promise<void> {
+    this.#h.assertLive();
+    if (forSite !== undefined) this.#h.require(forSite);
+    const choice = Multiview.parseChoice(layout, forSite !== undefined);
+    if (choice !== 'off' && choice !== 'default') await this.#h.startCompositor();
+  }
+
   /** The conference's multi-picture layout, or a site's own (`default`: back to the conference's). */
   setLayout(layout: string, forSite?: string): void {
     this.#h.assertLive();
     if (forSite !== undefined) this.#h.require(forSite);
     const choice = Multiview.parseChoice(layout, forSite !== undefined);
-    // refuse now, changing nothing, when no compositor can start (no GStreamer, no CJK font)
-    if (choice !== 'off' && choice !== 'default') Pictures.check();
+    // callers that did not prepare (templates) are still refused at once without GStreamer or a CJK font
+    if (choice !== 'off' && choice !== 'default') this.#h.checkCompositor();
     this.multiview.setLayout(choice, forSite);
     this.#h.event(`layout ${layout}${forSite ? ` for ${forSite}` : ''}`);
     this.#layoutChanged();

@@ -69,7 +69,13 @@ export interface RunningDaemon {
 
 /** Start the built daemon on free ports with a temp config and data dir; resolves when its API answers. */
 export async function startDaemon(
-  opts: { config?: Record<string, unknown>; dir?: string; env?: NodeJS.ProcessEnv } = {},
+  opts: {
+    config?: Record<string, unknown>;
+    dir?: string;
+    env?: NodeJS.ProcessEnv;
+    /** Another copy of the built daemon (default dist/vcbridged.js). */
+    daemonJs?: string;
+  } = {},
 ): Promise<RunningDaemon> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'vcb-daemon-'));
   const configFile = join(dir, 'site.yaml');
@@ -89,7 +95,7 @@ export async function startDaemon(
     writeFileSync(configFile, stringify(testConfig(apiPort, sipPort)));
   }
   const dataDir = join(dir, 'data');
-  const proc = spawn(process.execPath, [DAEMON_JS, '--config', configFile, '--data-dir', dataDir], {
+  const proc = spawn(process.execPath, [opts.daemonJs ?? DAEMON_JS, '--config', configFile, '--data-dir', dataDir], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, VCBRIDGE_LOG_LEVEL: 'debug', ...opts.env },
   });

@@ -29,6 +29,8 @@ function setup(up = new Set(SITES)) {
     setFloor: () => undefined,
     event: (m) => events.push(m),
     apply: () => void applied++,
+    startCompositor: () => Promise.resolve(),
+    checkCompositor: () => undefined,
     publish: () => undefined,
     emitState: () => undefined,
   };

@@ -12,8 +12,10 @@ export function registerMultiviewMethods(router: MethodRouter, manager: Conferen
   router.register(
     'conference.layout',
     z.object({ id: Id, layout: z.string().min(1).max(16), for: Id.optional() }).strict(),
-    (p): ConferenceView => {
+    async (p): Promise<ConferenceView> => {
       const c = manager.get(p.id);
+      // the compositor starts first: a layout it cannot show is refused with nothing changed
+      await c.control.prepareLayout(p.layout, p.for);
       c.control.setLayout(p.layout, p.for);
       return c.view();
     },

@@ -5,6 +5,7 @@
 import type { types as ms } from 'mediasoup';
 import type { Logger } from '../../util/logger.js';
 import type { VideoView } from '../VideoView.js';
+import { VcError } from '../../errors.js';
 import { Compositor, type CanvasSpec } from './Compositor.js';
 import { checkGstreamer } from './GstProcess.js';
 import { cjkFontFamily } from './cjkFont.js';
@@ -39,6 +40,17 @@ export class Pictures {
   static check(): void {
     checkGstreamer();
     cjkFontFamily();
+  }
+
+  /** Pictures.check() as the operator's error: COMPOSITOR_UNAVAILABLE saying what is missing. */
+  static checkOrRefuse(): void {
+    try {
+      Pictures.check();
+    } catch (e) {
+      throw new VcError('COMPOSITOR_UNAVAILABLE', `the compositor cannot start: ${(e as Error).message}`, undefined, {
+        cause: e,
+      });
+    }
   }
 
   /** Whether a compositor could start (for transcoding decisions; never throws). */
@@ -100,6 +112,18 @@ export class Pictures {
       await this.#view.select(t, src);
     }
     if (plan.size === 0) this.#stop();
+  }
+
+  /** Start the compositor now (a layout was chosen); throws COMPOSITOR_UNAVAILABLE saying why it cannot. */
+  async start(): Promise<void> {
+    if (this.#closed) return;
+    try {
+      await this.#ensure();
+    } catch (e) {
+      throw new VcError('COMPOSITOR_UNAVAILABLE', `the compositor cannot start: ${(e as Error).message}`, undefined, {
+        cause: e,
+      });
+    }
   }
 
   /** A room asked for a picture refresh (SIP INFO): true when it watches a canvas. */
