@@ -1,5 +1,6 @@
 import WebSocket from 'ws';
 import { CliError } from './errors.js';
+import { say } from '../protocol/index.js';
 import {
   PROTOCOL_HEADER,
   PROTOCOL_VERSION,
@@ -36,7 +37,7 @@ export class ApiClient {
     ws.on('close', () => {
       for (const p of this.#pending.values()) {
         clearTimeout(p.timer);
-        p.reject(new CliError('DAEMON_UNREACHABLE', 'the daemon closed the connection'));
+        p.reject(new CliError('DAEMON_UNREACHABLE', say('cli.closed')));
       }
       this.#pending.clear();
       for (const h of this.#closeHandlers) h();
@@ -56,16 +57,16 @@ export class ApiClient {
           maxPayload: 64 * 1024 * 1024,
         });
       } catch (err) {
-        reject(new CliError('USAGE', `bad daemon URL "${opts.url}": ${(err as Error).message}`, { exitCode: 2 }));
+        reject(new CliError('USAGE', say('cli.badUrl', { url: opts.url, why: (err as Error).message }), { exitCode: 2 }));
         return;
       }
       ws.once('open', () => resolve(new ApiClient(ws, timeoutMs)));
       ws.once('error', (err: NodeJS.ErrnoException) => {
         const why =
           err.code === 'ECONNREFUSED'
-            ? 'nothing is listening there (is vcbridged running? try `vcbridge daemon status`)'
+            ? say('cli.nothingListens')
             : err.message;
-        reject(new CliError('DAEMON_UNREACHABLE', `cannot reach the daemon at ${opts.url}: ${why}`));
+        reject(new CliError('DAEMON_UNREACHABLE', say('cli.unreachable', { url: opts.url, why })));
       });
     });
   }
@@ -75,7 +76,7 @@ export class ApiClient {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pending.delete(id);
-        reject(new CliError('TIMEOUT', `the daemon did not answer ${method} within ${this.#timeoutMs} ms`));
+        reject(new CliError('TIMEOUT', say('cli.timeout', { method, ms: this.#timeoutMs })));
       }, this.#timeoutMs);
       this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
       this.#ws.send(JSON.stringify({ jsonrpc: '2.0', id, method, params: params ?? {} }));

@@ -2,8 +2,10 @@
 // participants and link quality, live progress lines, and call records (table or CSV).
 import type { CdrRow, ConferenceView, HandView, LegStats, ParticipantView, PollingView } from '../protocol/index.js';
 import type { Lang } from './context.js';
-import { duration, padEnd, table } from './output.js';
+import { padEnd, table } from './output.js';
 import { renderLive } from './liveRender.js';
+import { explain } from './ui/i18n/explain.js';
+import { fmtDuration, translator } from './ui/i18n/translate.js';
 
 const name = (p: Pick<ParticipantView, 'name'>, lang: Lang): string => (lang === 'zh' ? p.name.zh : p.name.en);
 
@@ -45,16 +47,17 @@ function connectedCount(c: ConferenceView): string {
   return `${c.participants.filter((p) => p.state === 'connected').length}/${c.participants.length}`;
 }
 
-export function renderList(rows: ConferenceView[]): string {
-  if (rows.length === 0) return 'no conferences (start one with `vcbridge conf start --title T --group towns`)';
+export function renderList(rows: ConferenceView[], lang: Lang = 'en'): string {
+  const t = translator(lang);
+  if (rows.length === 0) return t('c.conf.none');
   const now = Date.now();
   return table(
-    ['id', 'title', 'state', 'mode', 'sites', 'started', 'ends'],
+    [t('c.col.id'), t('c.col.title'), t('c.col.state'), t('c.col.mode'), t('c.col.sites'), t('c.col.started'), t('c.col.ends')],
     rows.map((c) => [
       c.id,
       c.title,
-      c.state + (c.locked ? ' (locked)' : ''),
-      c.mode,
+      t(`cstate.${c.state}`) + (c.locked ? t('c.conf.lockedList') : ''),
+      t(`cmode.${c.mode}`),
       connectedCount(c),
       fmtClock(c.startedAt, now),
       fmtClock(c.endsAt, now),
@@ -62,35 +65,56 @@ export function renderList(rows: ConferenceView[]): string {
   );
 }
 
-function stateText(p: ParticipantView, now: number): string {
+function stateText(p: ParticipantView, now: number, lang: Lang): string {
+  const t = translator(lang);
   if (p.state === 'redialing' && p.nextRedialAt) {
     const secs = Math.max(0, Math.round((Date.parse(p.nextRedialAt) - now) / 1000));
-    return `redialing in ${secs}s`;
+    return t('c.conf.redialIn', { secs });
   }
-  return p.state;
+  return t(`lstate.${p.state}`);
 }
 
 /** What a polling walks: a whole picture or one pane of a layout. */
-function pollWhat(p: PollingView): string {
-  if (p.pane !== undefined) return `pane ${p.pane} of ${p.target ? `${p.target}'s layout` : "the conference's layout"}`;
-  return p.target ? `what ${p.target} sees` : "everyone's picture";
+function pollWhat(p: PollingView, t: ReturnType<typeof translator>): string {
+  if (p.pane !== undefined)
+    return p.target ? t('c.conf.pollPaneFor', { pane: p.pane, id: p.target }) : t('c.conf.pollPane', { pane: p.pane });
+  return p.target ? t('c.conf.pollFor', { id: p.target }) : t('c.conf.pollAll');
 }
 
 export function renderConference(c: ConferenceView, lang: Lang, now = Date.now()): string {
-  const up = duration((now - Date.parse(c.startedAt)) / 1000);
+  const t = translator(lang);
+  const up = fmtDuration((now - Date.parse(c.startedAt)) / 1000, t);
   const head = [
     `${c.id} — ${c.title}`,
-    `  state ${c.state}${c.locked ? ', locked' : ''}; mode ${c.mode}; floor ${c.floor ?? '—'}; chair ${c.chair ?? '—'}; upstream ${c.upstream ?? '—'}`,
-    `  started ${fmtClock(c.startedAt, now)} (${up} ago)${c.endsAt ? `, ends ${fmtClock(c.endsAt, now)}` : ''}; ${connectedCount(c)} sites connected`,
+    t('c.conf.line1', {
+      state: t(`cstate.${c.state}`) + (c.locked ? t('c.conf.lockedShow') : ''),
+      mode: t(`cmode.${c.mode}`),
+      floor: c.floor ?? '—',
+      chair: c.chair ?? '—',
+      upstream: c.upstream ?? '—',
+    }),
+    t('c.conf.line2', {
+      started: fmtClock(c.startedAt, now),
+      up,
+      count: connectedCount(c),
+      ends: c.endsAt ? t('c.conf.ends', { time: fmtClock(c.endsAt, now) }) : '',
+    }),
     ...(c.polling
       ? [
-          `  polling every ${c.polling.intervalSeconds} s (${pollWhat(c.polling)}): now ${c.polling.current ?? '—'}, next ${c.polling.next ?? '—'} at ${fmtClock(c.polling.nextAt, now)}; list ${c.polling.sites.join(', ')}`,
+          t('c.conf.polling', {
+            interval: c.polling.intervalSeconds,
+            target: pollWhat(c.polling, t),
+            current: c.polling.current ?? '—',
+            next: c.polling.next ?? '—',
+            at: fmtClock(c.polling.nextAt, now),
+            list: c.polling.sites.join(', '),
+          }),
         ]
       : []),
     ...(c.hands?.length
-      ? [`  hands raised: ${c.hands.map((h) => `${h.endpointId} ${fmtClock(h.at, now)}`).join(', ')}`]
+      ? [t('c.conf.hands', { list: c.hands.map((h) => `${h.endpointId} ${fmtClock(h.at, now)}`).join(', ') })]
       : []),
-    ...(c.rollcall ? [`  roll-call list: ${c.rollcall.join(', ')}`] : []),
+    ...(c.rollcall ? [t('c.conf.rollcall', { list: c.rollcall.join(', ') })] : []),
     '',
   ];
   const rows = c.participants.map((p) => {
@@ -98,50 +122,67 @@ export function renderConference(c: ConferenceView, lang: Lang, now = Date.now()
     const flags = [
       p.hasFloor ? '★' : '',
       p.handRaisedAt ? '✋' : '',
-      p.muted ? 'muted' : '',
-      c.chair === p.endpointId ? 'chair' : '',
-      c.polling?.current === p.endpointId ? 'polled' : '',
+      p.muted ? t('conf.muted') : '',
+      c.chair === p.endpointId ? t('conf.chair') : '',
+      c.polling?.current === p.endpointId ? t('c.conf.polled') : '',
     ]
       .filter(Boolean)
       .join(' ');
     return [
       p.endpointId,
       name(p, lang),
-      stateText(p, now),
+      stateText(p, now, lang),
       flags,
       p.viewing ?? '—',
-      p.direction,
+      t(`dir.${p.direction}`),
       s.loss,
       s.jitter,
       s.rtt,
       s.kbps,
       s.codecs + (p.srtp ? ' 🔒' : ''),
-      p.state === 'connected' ? '' : (p.reason ?? ''),
+      p.state === 'connected' ? '' : explain(p.reason, lang),
     ];
   });
   return (
     head.join('\n') +
     table(
-      ['site', 'name', 'state', 'flags', 'sees', 'dir', 'loss', 'jitter', 'RTT', 'kbps in/out', 'codecs', 'note'],
+      [
+        t('c.col.site'),
+        t('c.col.name'),
+        t('c.col.state'),
+        t('c.col.flags'),
+        t('c.col.sees'),
+        t('c.col.dir'),
+        t('c.col.loss'),
+        t('c.col.jitter'),
+        'RTT',
+        t('c.col.kbps'),
+        t('c.col.codecs'),
+        t('c.col.note'),
+      ],
       rows,
     ) +
-    renderMultiview(c) +
+    renderMultiview(c, lang) +
     renderLive(c.live, lang)
   );
 }
 
 /** Layouts and what is in each pane (多画面), after the table; nothing when no room gets a composed picture. */
-export function renderMultiview(c: ConferenceView): string {
+export function renderMultiview(c: ConferenceView, lang: Lang = 'en'): string {
+  const t = translator(lang);
   const m = c.multiview;
   if (!m || (m.layout === 'off' && Object.keys(m.personal).length === 0 && Object.keys(m.pictures).length === 0))
     return '';
-  const lines = ['', `layout ${m.layout}${m.banner ? `; banner "${m.banner}"` : ''}`];
-  for (const [site, l] of Object.entries(m.personal)) lines.push(`  ${site}: personal layout ${l}`);
+  const lines = ['', t('c.mv.layout', { layout: m.layout }) + (m.banner ? t('c.mv.banner', { banner: m.banner }) : '')];
+  for (const [site, l] of Object.entries(m.personal)) lines.push(t('c.mv.personal', { site, layout: l }));
   for (const [owner, pins] of Object.entries(m.pins)) {
     lines.push(
-      `  pinned (${owner}): ${Object.entries(pins)
-        .map(([n, s]) => `${n}=${s}`)
-        .join(' ')}`,
+      t('c.mv.pinned', {
+        owner,
+        pins: Object.entries(pins)
+          .map(([n, s]) => `${n}=${s}`)
+          .join(' '),
+      }),
     );
   }
   const groups = new Map<string, string[]>();
@@ -149,7 +190,11 @@ export function renderMultiview(c: ConferenceView): string {
   for (const [canvas, sites] of groups) {
     const p = m.pictures[sites[0]!]!;
     lines.push(
-      `  ${sites.join(', ')} see ${p.layout}: ${p.panes.map((s, i) => `${i + 1} ${s ?? '—'}`).join(', ')}${canvas.startsWith('tx:') ? ' (transcoded)' : ''}`,
+      t('c.mv.see', {
+        sites: sites.join(', '),
+        layout: p.layout,
+        panes: p.panes.map((s, i) => `${i + 1} ${s ?? '—'}`).join(', '),
+      }) + (canvas.startsWith('tx:') ? t('c.mv.transcoded') : ''),
     );
   }
   return lines.join('\n');
@@ -157,44 +202,55 @@ export function renderMultiview(c: ConferenceView): string {
 
 /** Raised hands, oldest first: order, site, name, when, how. */
 export function renderHands(hands: HandView[], lang: Lang, c: ConferenceView, now = Date.now()): string {
-  if (hands.length === 0) return `no hands raised in ${c.id}`;
+  const t = translator(lang);
+  if (hands.length === 0) return t('c.hands.none', { id: c.id });
   const names = new Map(c.participants.map((p) => [p.endpointId, name(p, lang)]));
   return table(
-    ['#', 'site', 'name', 'raised', 'via'],
+    ['#', t('c.col.site'), t('c.col.name'), t('c.col.raised'), t('c.col.via')],
     hands.map((h, i) => [
       String(i + 1),
       h.endpointId,
       names.get(h.endpointId) ?? h.endpointId,
       fmtClock(h.at, now),
-      h.via,
+      t(`via.${h.via}`),
     ]),
   );
 }
 
 /** One line of live progress: "09:00:01  mihe      Mihe Town      ringing". */
 export function progressLine(p: ParticipantView, lang: Lang, now = Date.now()): string {
-  const why = p.reason && p.state !== 'connected' ? `: ${p.reason}` : '';
-  return `${fmtClock(new Date(now).toISOString(), now)}  ${padEnd(p.endpointId, 12)}${padEnd(name(p, lang), 16)}${stateText(p, now)}${why}`;
+  const why = p.reason && p.state !== 'connected' ? `${translator(lang)('c.colon')}${explain(p.reason, lang)}` : '';
+  return `${fmtClock(new Date(now).toISOString(), now)}  ${padEnd(p.endpointId, 12)}${padEnd(name(p, lang), 16)}${stateText(p, now, lang)}${why}`;
 }
 
 export function renderParticipant(p: ParticipantView, lang: Lang): string {
   return progressLine(p, lang);
 }
 
-export function renderCdr(rows: CdrRow[]): string {
-  if (rows.length === 0) return 'no call records';
+export function renderCdr(rows: CdrRow[], lang: Lang = 'en'): string {
+  const t = translator(lang);
+  if (rows.length === 0) return t('c.cdr.none');
   const now = Date.now();
   return table(
-    ['start', 'conference', 'site', 'dir', 'answered', 'duration', 'codecs', 'end reason'],
+    [
+      t('c.col.start'),
+      t('c.col.conference'),
+      t('c.col.site'),
+      t('c.col.dir'),
+      t('c.col.answered'),
+      t('c.col.duration'),
+      t('c.col.codecs'),
+      t('c.col.endReason'),
+    ],
     rows.map((r) => [
       fmtClock(r.startedAt, now),
       r.conferenceId,
       r.endpointId,
-      r.direction,
-      r.answeredAt ? fmtClock(r.answeredAt, now) : 'no',
-      r.durationSeconds === null ? (r.endedAt ? '—' : 'in call') : duration(r.durationSeconds),
+      t(`dir.${r.direction}`),
+      r.answeredAt ? fmtClock(r.answeredAt, now) : t('c.no'),
+      r.durationSeconds === null ? (r.endedAt ? '—' : t('c.cdr.inCall')) : fmtDuration(r.durationSeconds, t),
       ([r.audioCodec, r.videoCodec].filter(Boolean).join('+') || '—') + (r.srtp ? ' 🔒' : ''),
-      r.endReason ?? '',
+      explain(r.endReason, lang),
     ]),
   );
 }

@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { Command } from 'commander';
-import { DEFAULT_API_URL } from '../protocol/index.js';
+import { DEFAULT_API_URL, say } from '../protocol/index.js';
 import { ApiClient } from './client.js';
 import { CliError, usage } from './errors.js';
+import { translator, type T } from './ui/i18n/translate.js';
 
 /** The CLI's own settings file: $XDG_CONFIG_HOME/vcbridge/config.yaml (url, token, lang). */
 export function cliConfigPath(): string {
@@ -47,6 +48,8 @@ export interface Globals {
   token?: string;
   json: boolean;
   lang: Lang;
+  /** The catalogue in `lang`: every word a command prints for people comes from it. */
+  t: T;
 }
 
 /** Global options: flag > environment > settings file > default. */
@@ -54,10 +57,35 @@ export function globals(cmd: Command): Globals {
   const o = cmd.optsWithGlobals<{ url?: string; token?: string; json?: boolean; lang?: string }>();
   const file = readFileSettings();
   const url = o.url ?? env('VCBRIDGE_URL') ?? file.url ?? DEFAULT_API_URL;
-  if (!/^wss?:\/\//.test(url)) throw usage(`--url must start with ws:// or wss://, got "${url}"`);
+  if (!/^wss?:\/\//.test(url)) throw usage(say('cli.urlScheme', { url }));
   const langRaw = o.lang ?? langFromEnv() ?? file.lang ?? 'en';
-  if (langRaw !== 'en' && langRaw !== 'zh') throw usage(`--lang must be en or zh, got "${langRaw}"`);
-  return { url, token: o.token ?? env('VCBRIDGE_TOKEN') ?? file.token, json: Boolean(o.json), lang: langRaw };
+  if (langRaw !== 'en' && langRaw !== 'zh') throw usage(say('cli.lang', { lang: langRaw }));
+  const lang: Lang = langRaw;
+  return {
+    url,
+    token: o.token ?? env('VCBRIDGE_TOKEN') ?? file.token,
+    json: Boolean(o.json),
+    lang,
+    t: translator(lang),
+  };
+}
+
+/** The language for text printed before (or without) a command's globals: errors, usage. Never throws. */
+export function langOf(argv: readonly string[]): Lang {
+  let flag: string | undefined;
+  argv.forEach((a, i) => {
+    if (a === '--lang') flag = argv[i + 1];
+    else if (a.startsWith('--lang=')) flag = a.slice('--lang='.length);
+  });
+  if (flag === 'en' || flag === 'zh') return flag;
+  const fromEnv = langFromEnv();
+  if (fromEnv) return fromEnv;
+  try {
+    return readFileSettings().lang ?? 'en';
+  } catch {
+    // a broken settings file is reported by the command itself; its errors are then in English
+    return 'en';
+  }
 }
 
 /** An environment variable, with an empty value counting as unset. */
@@ -65,7 +93,7 @@ function env(name: string): string | undefined {
   return process.env[name] || undefined;
 }
 
-function langFromEnv(): Lang | undefined {
+export function langFromEnv(): Lang | undefined {
   const v = process.env.VCBRIDGE_LANG ?? process.env.LC_ALL ?? process.env.LANG;
   if (!v) return undefined;
   if (v === 'en' || v === 'zh') return v;

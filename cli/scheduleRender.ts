@@ -6,7 +6,10 @@ import type {
   ScheduleImportResult,
   ScheduleView,
 } from '../protocol/index.js';
+import type { Lang } from './context.js';
 import { table } from './output.js';
+import { explain } from './ui/i18n/explain.js';
+import { translator, type T } from './ui/i18n/translate.js';
 
 // How schedules look in the terminal. Times are shown in each meeting's own zone (the zone is
 // named when it differs from the machine's), so "09:00 Asia/Shanghai" reads the same everywhere.
@@ -42,110 +45,134 @@ function span(o: OccurrenceView): string {
   return `${a}–${a.slice(0, 10) === b.slice(0, 10) ? b.slice(11) : b}`;
 }
 
-const STATE_MARK: Record<OccurrenceView['state'], string> = {
-  pending: 'pending',
-  preflight: 'checked',
-  started: 'RUNNING',
-  ended: 'ended',
-  missed: 'MISSED',
-  cancelled: 'cancelled',
-  skipped: 'skipped',
-};
+const mark = (state: OccurrenceView['state'], t: T): string => t(`c.occ.${state}`);
 
-function readiness(p?: PreflightReport): string {
+function readiness(p: PreflightReport | undefined, t: T): string {
   if (!p) return '';
   const bad = p.sites.filter((s) => s.status !== 'ready');
   return bad.length === 0
-    ? `${p.sites.length}/${p.sites.length} ready`
-    : `${p.sites.length - bad.length}/${p.sites.length} ready, not: ${bad.map((s) => s.endpointId).join(',')}`;
+    ? t('c.pf.ready', { ready: p.sites.length, total: p.sites.length })
+    : t('c.pf.readyNot', {
+        ready: p.sites.length - bad.length,
+        total: p.sites.length,
+        not: bad.map((s) => s.endpointId).join(','),
+      });
 }
 
-export function renderOccurrences(list: OccurrenceView[]): string {
-  if (list.length === 0) return 'no meetings in that period (widen it with --from/--to)';
+export function renderOccurrences(list: OccurrenceView[], lang: Lang = 'en'): string {
+  const t = translator(lang);
+  if (list.length === 0) return t('c.sch.none');
   const zones = new Set(list.map((o) => o.timezone ?? 'UTC'));
   const rows = list.map((o) => [
     span(o) + (zones.size > 1 ? zoneNote(o.timezone ?? 'UTC') : ''),
     o.title,
     o.scheduleId,
-    STATE_MARK[o.state],
+    mark(o.state, t),
     String(o.endpoints?.length ?? ''),
     [
-      readiness(o.preflight),
-      o.reason ?? '',
-      o.note ?? '',
-      o.originalStart ? `moved from ${wall(o.originalStart, o.timezone ?? 'UTC')}` : '',
+      readiness(o.preflight, t),
+      explain(o.reason, lang),
+      explain(o.note, lang),
+      o.originalStart ? t('c.sch.movedFrom', { time: wall(o.originalStart, o.timezone ?? 'UTC') }) : '',
     ]
       .filter(Boolean)
-      .join('; '),
+      .join(t('c.sep')),
   ]);
-  const head = zones.size === 1 ? `times in ${[...zones][0]}\n` : '';
-  return head + table(['when', 'title', 'id', 'state', 'sites', 'notes'], rows);
+  const head = zones.size === 1 ? `${t('c.sch.timesIn', { tz: [...zones][0] ?? '' })}\n` : '';
+  return (
+    head +
+    table(
+      [t('c.col.when'), t('c.col.title'), t('c.col.id'), t('c.col.state'), t('c.col.sites'), t('c.col.notes')],
+      rows,
+    )
+  );
 }
 
-export function renderSchedule(s: ScheduleView | ScheduleDetail): string {
+export function renderSchedule(s: ScheduleView | ScheduleDetail, lang: Lang = 'en'): string {
+  const t = translator(lang);
   const lines = [
-    `${s.title}  (${s.id})${s.cancelled ? '  CANCELLED' : ''}`,
-    `  first:     ${wall(s.start, s.timezone)} ${s.timezone}, ${s.durationMinutes} min`,
-    `  repeats:   ${s.rrule ?? 'no (one-off)'}`,
-    `  sites:     ${s.endpoints.join(', ')}${s.upstream ? `  + upstream ${s.upstream}` : ''}${s.chair ? `  chair ${s.chair}` : ''}`,
-    `  booked by: ${s.createdBy}`,
+    `${s.title}  (${s.id})${s.cancelled ? `  ${t('c.sch.cancelledMark')}` : ''}`,
+    t('c.sch.first', { time: wall(s.start, s.timezone), tz: s.timezone, minutes: s.durationMinutes }),
+    t('c.sch.repeats', { rule: s.rrule ?? t('c.sch.oneOff') }),
+    t('c.sch.sites', { sites: s.endpoints.join(', ') }) +
+      (s.upstream ? t('c.sch.plusUpstream', { id: s.upstream }) : '') +
+      (s.chair ? t('c.sch.chair', { id: s.chair }) : ''),
+    t('c.sch.bookedBy', { who: s.createdBy }),
   ];
   if ('upcoming' in s) {
-    if (s.forced) lines.push('  booked despite conflicts (--force; see vcbridge audit)');
-    if (s.mode) lines.push(`  mode:      ${s.mode}`);
+    if (s.forced) lines.push(t('c.sch.forced'));
+    if (s.mode) lines.push(t('c.sch.mode', { mode: t(`cmode.${s.mode}`) }));
     for (const e of s.exceptions) {
       lines.push(
-        `  ${e.kind === 'cancelled' ? 'cancelled' : 'moved'}:  ${wall(e.occurrenceStart, s.timezone)}${e.newStart ? ` -> ${wall(e.newStart, s.timezone)}` : ''}`,
+        t(e.kind === 'cancelled' ? 'c.sch.excCancelled' : 'c.sch.excMoved', {
+          time: wall(e.occurrenceStart, s.timezone),
+          to: e.newStart ? ` -> ${wall(e.newStart, s.timezone)}` : '',
+        }),
       );
     }
-    if (s.workdays === 'cn')
-      lines.push("  workdays:  China's working-day calendar (holidays skipped, make-up days worked)");
+    if (s.workdays === 'cn') lines.push(t('c.sch.workdays'));
     if (s.upcoming.length)
       lines.push(
-        '  next:',
+        t('c.sch.next'),
         ...s.upcoming.map(
           (o) =>
-            `    ${span(o)}  ${STATE_MARK[o.state]}${o.reason ? `  (${o.reason})` : ''}${o.note ? `  (${o.note})` : ''}`,
+            `    ${span(o)}  ${mark(o.state, t)}${o.reason ? `  (${explain(o.reason, lang)})` : ''}${o.note ? `  (${explain(o.note, lang)})` : ''}`,
         ),
       );
     if (s.lastPreflight)
-      lines.push(`  last pre-flight (${wall(s.lastPreflight.at, s.timezone)}): ${readiness(s.lastPreflight)}`);
+      lines.push(
+        t('c.sch.lastPf', { time: wall(s.lastPreflight.at, s.timezone), readiness: readiness(s.lastPreflight, t) }),
+      );
   }
   return lines.join('\n');
 }
 
-export function renderBooking(r: ScheduleBookResult): string {
-  const out = [renderSchedule(r.schedule)];
+export function renderBooking(r: ScheduleBookResult, lang: Lang = 'en'): string {
+  const t = translator(lang);
+  const out = [renderSchedule(r.schedule, lang)];
   if (r.previous)
-    out.unshift(`series split: ${r.previous.id} now ends before the change (${r.previous.rrule ?? 'one-off'})`);
+    out.unshift(t('c.sch.split', { id: r.previous.id, rule: r.previous.rrule ?? t('c.sch.oneOff') }));
   if (r.overridden.length)
     out.push(
-      `WARNING: booked despite ${r.overridden.length} conflict(s) (--force, written to the audit log):`,
-      ...r.overridden.slice(0, 8).map((c) => `  ${c.message}`),
+      t('c.sch.forcedWarn', { n: r.overridden.length }),
+      ...r.overridden.slice(0, 8).map((c) => `  ${explain(c.message, lang)}`),
     );
   return out.join('\n');
 }
 
-export function renderPreflight(r: PreflightReport): string {
+export function renderPreflight(r: PreflightReport, lang: Lang = 'en'): string {
+  const t = translator(lang);
   const tz = r.timezone ?? localZone;
-  const stage = r.stage === 'lead' ? ' (lead-time check)' : r.stage === 'final' ? ' (final check)' : '';
-  const head = `pre-flight${stage} of "${r.title ?? r.scheduleId}" at ${wall(r.occurrenceStart, tz)}${zoneNote(tz)}, checked ${wall(r.at, tz).slice(11)}`;
+  const stage = r.stage === 'lead' ? t('c.pf.lead') : r.stage === 'final' ? t('c.pf.final') : '';
+  const head = t('c.pf.head', {
+    stage,
+    title: r.title ?? r.scheduleId,
+    time: `${wall(r.occurrenceStart, tz)}${zoneNote(tz)}`,
+    checked: wall(r.at, tz).slice(11),
+  });
   const rows = r.sites.map((s) => [
     s.endpointId,
-    s.status === 'ready' ? 'ready' : s.status.toUpperCase(),
+    t(`pfs.${s.status}`),
     s.rttMs == null ? '-' : `${Math.round(s.rttMs)} ms`,
-    s.lossPct == null ? '' : `${s.lossPct.toFixed(1)} % loss, ${Math.round(s.jitterMs ?? 0)} ms jitter`,
-    s.reason ?? '',
+    s.lossPct == null ? '' : t('c.pf.call', { loss: s.lossPct.toFixed(1), jitter: Math.round(s.jitterMs ?? 0) }),
+    explain(s.reason, lang),
   ]);
-  return `${head}\n${table(['site', 'status', 'rtt', 'test call', 'reason'], rows)}\n${readiness(r)}`;
+  return `${head}\n${table(
+    [t('c.col.site'), t('c.col.status'), 'RTT', t('c.col.testCall'), t('c.col.reason')],
+    rows,
+  )}\n${readiness(r, t)}`;
 }
 
-export function renderImport(r: ScheduleImportResult): string {
+export function renderImport(r: ScheduleImportResult, lang: Lang = 'en'): string {
+  const t = translator(lang);
   const out = [
-    `imported ${r.imported.length} meeting(s)`,
+    t('c.imp.imported', { n: r.imported.length }),
     ...r.imported.map((s) => `  ${s.id}  ${wall(s.start, s.timezone)} ${s.timezone}  ${s.title}`),
   ];
   if (r.skipped.length)
-    out.push(`skipped ${r.skipped.length}:`, ...r.skipped.map((s) => `  ${s.summary} (${s.uid}): ${s.reason}`));
+    out.push(
+      t('c.imp.skipped', { n: r.skipped.length }),
+      ...r.skipped.map((s) => `  ${s.summary} (${s.uid}): ${explain(s.reason, lang)}`),
+    );
   return out.join('\n');
 }

@@ -1,4 +1,5 @@
 // Endpoints (the configured SIP sites) as the control API shows them: health, registration, checks.
+import type { Reason } from './reasons.js';
 
 export type EndpointState = 'unknown' | 'reachable' | 'degraded' | 'unreachable';
 export type RegistrationState = 'none' | 'registering' | 'registered' | 'failed';
@@ -70,6 +71,8 @@ export interface ProbeResult extends Omit<OptionsProbeResult, 'error'> {
   error?: ProbeError;
   /** Plain-language likely cause on failure. */
   likelyCause?: string;
+  /** The same cause as a key and parameters, for a client to say in its operator's language. */
+  why?: Reason;
 }
 
 export interface EndpointCheckResult {
@@ -78,6 +81,8 @@ export interface EndpointCheckResult {
   probes: ProbeResult[];
   verdict: 'ok' | 'degraded' | 'failed';
   likelyCause?: string;
+  /** `likelyCause` as a key and parameters. */
+  why?: Reason;
 }
 
 /** endpoint.check plus a short test call: did the call set up, did media flow both ways. */

@@ -7,3 +7,4 @@ export type * from './endpoints.js';
 export type * from './conferences.js';
 export type * from './schedules.js';
 export type * from './reports.js';
+export * from './reasons.js';

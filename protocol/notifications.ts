@@ -1,6 +1,7 @@
 // Notifications the daemon pushes to subscribed clients (JSON-RPC notifications, no id).
 import type { ConferenceView, LegStats, ParticipantView } from './conferences.js';
 import type { EndpointState, RegistrationState } from './endpoints.js';
+import type { Reason } from './reasons.js';
 import type { OccurrenceView, PreflightReport } from './schedules.js';
 
 export interface Notifications {
@@ -17,7 +18,8 @@ export interface Notifications {
   'endpoint.registration': { id: string; state: RegistrationState; reason?: string };
   'conference.state': ConferenceView;
   'conference.participant': { conferenceId: string; participant: ParticipantView };
-  'conference.event': { conferenceId: string; at: string; message: string };
+  /** `message` is the English text; `why` the same as a key and parameters (see reasons.ts). */
+  'conference.event': { conferenceId: string; at: string; message: string; why?: Reason };
   stats: { conferenceId: string; endpointId: string; stats: LegStats };
   'schedule.preflight': PreflightReport;
   'schedule.occurrence': OccurrenceView;

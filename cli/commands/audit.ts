@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { AuditEntry } from '../../protocol/index.js';
 import { globals, parseOptions, withClient } from '../context.js';
 import { print, table } from '../output.js';
+import type { T } from '../ui/i18n/translate.js';
 import { parseSince } from '../time.js';
 
 const Options = z.object({
@@ -11,18 +12,18 @@ const Options = z.object({
   before: z.coerce.number().int().min(1).optional(),
 });
 
-function render(rows: AuditEntry[]): string {
-  if (rows.length === 0) return 'no audit entries';
+function render(rows: AuditEntry[], t: T): string {
+  if (rows.length === 0) return t('c.audit.none');
   // the id is what --before pages back from
   return table(
-    ['id', 'when', 'who', 'role', 'method', 'result'],
+    [t('c.col.id'), t('c.col.when'), t('c.col.who'), t('c.col.role'), t('c.col.method'), t('c.col.result')],
     rows.map((r) => [
       String(r.id),
       r.at.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
       r.actor,
-      r.role,
+      r.role === 'operator' || r.role === 'technician' || r.role === 'viewer' ? t(`role.${r.role}`) : r.role,
       r.method,
-      r.result === 'ok' ? 'ok' : `error ${r.errorCode ?? ''}`.trim(),
+      r.result === 'ok' ? t('c.chk.ok') : `${t('c.audit.error')} ${r.errorCode ?? ''}`.trim(),
     ]),
   );
 }
@@ -37,5 +38,5 @@ export const audit = new Command('audit')
     const o = parseOptions(Options, raw);
     const since = o.since === undefined ? undefined : parseSince(o.since);
     const rows = await withClient(g, (c) => c.call('audit.list', { since, limit: o.limit, beforeId: o.before }));
-    print(g, rows, render);
+    print(g, rows, (v) => render(v, g.t));
   });

@@ -4,36 +4,43 @@ import { globals, withClient } from '../context.js';
 import { usage } from '../errors.js';
 import { readInput } from '../readInput.js';
 import { print, table } from '../output.js';
+import type { Lang } from '../context.js';
+import { explain } from '../ui/i18n/explain.js';
+import { translator } from '../ui/i18n/translate.js';
 
 // vcbridge calendar list|import: the working-day calendar (调休) that `--workdays cn` series follow.
 
-function renderYear(r: CalendarListResult): string {
+function renderYear(r: CalendarListResult, lang: Lang): string {
+  const t = translator(lang);
   const head = r.confirmed
-    ? `${r.year}: the official arrangement${r.days.some((d) => d.source === 'site') ? " and the site's own days" : ''}`
-    : `${r.year}: NOT PUBLISHED YET — only the statutory holidays count; import the year's calendar when it is out`;
-  if (r.days.length === 0) return `${head}\nno special days`;
+    ? t(r.days.some((d) => d.source === 'site') ? 'c.cal.officialSite' : 'c.cal.official', { year: r.year })
+    : t('c.cal.unpublished', { year: r.year });
+  if (r.days.length === 0) return `${head}\n${t('c.cal.none')}`;
   const wd = (day: string): string =>
-    ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'][new Date(`${day}T00:00:00Z`).getUTCDay()]!;
+    new Intl.DateTimeFormat(lang === 'zh' ? 'zh-CN' : 'en-GB', { weekday: 'short', timeZone: 'UTC' }).format(
+      new Date(`${day}T00:00:00Z`),
+    );
   return `${head}\n${table(
-    ['day', '', 'kind', 'name', 'source'],
+    [t('c.col.day'), '', t('c.col.kind'), t('c.col.name'), t('c.col.source')],
     r.days.map((d) => [
       d.day,
       wd(d.day),
-      d.kind === 'off' ? 'day off' : 'make-up working day (补班)',
+      d.kind === 'off' ? t('c.cal.off') : t('c.cal.work'),
       d.name,
-      d.source,
+      t(`c.cal.src.${d.source}`),
     ]),
   )}`;
 }
 
-function renderImport(r: CalendarImportResult): string {
-  const lines = [
-    `imported ${r.offDays} day(s) off and ${r.workDays} make-up working day(s) for ${r.years.join(', ')} (the site's days of those years are replaced)`,
-  ];
+function renderImport(r: CalendarImportResult, lang: Lang): string {
+  const t = translator(lang);
+  const lines = [t('c.cal.imported', { off: r.offDays, work: r.workDays, years: r.years.join(', ') })];
   if (r.skipped.length)
     lines.push(
-      `skipped ${r.skipped.length} event(s):`,
-      ...r.skipped.slice(0, 10).map((s) => `  line ${s.line} "${s.summary}": ${s.reason}`),
+      t('c.cal.skipped', { n: r.skipped.length }),
+      ...r.skipped
+        .slice(0, 10)
+        .map((s) => `  ${t('c.cal.line', { line: s.line, summary: s.summary })}${explain(s.reason, lang)}`),
     );
   return lines.join('\n');
 }
@@ -45,7 +52,7 @@ const list = new Command('list')
     const g = globals(cmd);
     const year = o.year === undefined ? new Date().getFullYear() : Number(o.year);
     if (!Number.isInteger(year)) throw usage(`--year must be a year such as 2026, got "${o.year}"`);
-    print(g, await withClient(g, (c) => c.call('calendar.list', { year })), renderYear);
+    print(g, await withClient(g, (c) => c.call('calendar.list', { year })), (v) => renderYear(v, g.lang));
   });
 
 const importCmd = new Command('import')
@@ -54,7 +61,7 @@ const importCmd = new Command('import')
   .action(async (file: string, _o, cmd: Command) => {
     const g = globals(cmd);
     const ics = readInput(file);
-    print(g, await withClient(g, (c) => c.call('calendar.import', { ics })), renderImport);
+    print(g, await withClient(g, (c) => c.call('calendar.import', { ics })), (v) => renderImport(v, g.lang));
   });
 
 export const calendar = new Command('calendar')

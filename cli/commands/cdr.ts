@@ -30,5 +30,5 @@ export const cdr = new Command('cdr')
     if (o.endpoint) params.endpointId = o.endpoint;
     const rows = await withClient(g, (c) => c.call('cdr.list', params));
     if (o.csv && !g.json) writeOut(renderCdrCsv(rows));
-    else print(g, rows, renderCdr);
+    else print(g, rows, (r) => renderCdr(r, g.lang));
   });

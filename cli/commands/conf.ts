@@ -7,6 +7,7 @@ import { usage } from '../errors.js';
 import { print, writeOut } from '../output.js';
 import { progressLine, renderConference, renderList, renderParticipant } from '../confRender.js';
 import { parseDuration } from '../time.js';
+import { explain } from '../ui/i18n/explain.js';
 import { floor, hands, poll } from './confControl.js';
 import { stream } from './confStream.js';
 
@@ -53,8 +54,9 @@ async function startAndFollow(
       if (target.id === undefined) seen.push(n);
       else if (n.conferenceId === target.id) show(n.participant);
     } else if (method === 'conference.event' && !g.json) {
-      if (n.conferenceId === target.id && /failed|dropped|PIN/.test(n.message))
-        process.stdout.write(`          ${n.message}\n`);
+      const key = n.why?.key;
+      const loud = key ? /^ev\.(failed|failedFinal|dropped|pinSent|pinFailed)$/.test(key) : /failed|dropped|PIN/.test(n.message);
+      if (n.conferenceId === target.id && loud) writeOut(`          ${explain(n.why ?? n.message, g.lang)}\n`);
     }
   });
   await c.call('subscribe', { topics: ['conference.participant', 'conference.event'] });
@@ -62,7 +64,7 @@ async function startAndFollow(
   const id = started.id;
   target.id = id;
   if (!g.json)
-    writeOut(`conference ${started.id} "${started.title}" starting: dialling ${started.participants.length} sites\n`);
+    writeOut(`${g.t('c.conf.starting', { id: started.id, title: started.title, n: started.participants.length })}\n`);
   for (const n of seen.splice(0)) if (n.conferenceId === id) show(n.participant);
   const deadline = Date.now() + waitS * 1000;
   const settled = (): boolean => started.participants.every((p) => SETTLED.has(states.get(p.endpointId) ?? p.state));
@@ -114,7 +116,7 @@ const listCmd = new Command('list')
   .action(async (raw: { all?: boolean }, cmd: Command) => {
     const g = globals(cmd);
     const rows = await withClient(g, (c) => c.call('conference.list', raw.all ? { all: true } : {}));
-    print(g, rows, renderList);
+    print(g, rows, (r) => renderList(r, g.lang));
   });
 
 const showCmd = new Command('show')
@@ -299,7 +301,7 @@ const invite = new Command('invite')
       g,
       r,
       (v) =>
-        `${v.url}\n\n${raw.name} joins as ${v.participantId}; the link works until ${v.expiresAt}.\nAnyone holding the link can join: send it to that participant only.`,
+        `${v.url}\n\n${g.t('c.invite.body', { name: raw.name, id: v.participantId, until: v.expiresAt })}`,
     );
   });
 

@@ -26,8 +26,8 @@ const check = new Command('check')
     if (!out.ok && out.error) throw new CliError(out.error.code, out.error.message, { details: out.error.details });
     if (g.json) process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
     else {
-      for (const w of out.warnings ?? []) writeOut(`warning: ${w}\n`);
-      process.stdout.write(`${file}: valid (${out.endpoints} endpoints)\n`);
+      for (const w of out.warnings ?? []) writeOut(`${g.t('c.cfg.warning')}${g.t('c.colon')}${w}\n`);
+      writeOut(`${g.t('c.cfg.valid', { file, n: out.endpoints ?? 0 })}\n`);
     }
   });
 

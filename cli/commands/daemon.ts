@@ -55,7 +55,7 @@ const start = new Command('start')
     const o = parseOptions(StartOptions, raw);
     const dataDir = resolve(o.dataDir ?? defaultDataDir());
     const running = lockPid(dataDir);
-    if (running) throw new CliError('DATA_DIR_LOCKED', `vcbridged is already running for ${dataDir} (pid ${running})`);
+    if (running) throw new CliError('DATA_DIR_LOCKED', g.t('c.d.already', { dir: dataDir, pid: running }));
     mkdirSync(dataDir, { recursive: true });
     const logFile = join(dataDir, 'vcbridged.log');
     const fd = openSync(logFile, 'a');
@@ -66,19 +66,19 @@ const start = new Command('start')
     for (let i = 0; i < 100; i++) {
       if (!isAlive(pid)) {
         const tail = readFileSync(logFile, 'utf8').split('\n').filter(Boolean).slice(-5).join('\n');
-        throw new CliError('INTERNAL', `vcbridged exited during start-up; last log lines (${logFile}):\n${tail}`);
+        throw new CliError('INTERNAL', `${g.t('c.d.exited', { log: logFile })}\n${tail}`);
       }
       if (lockPid(dataDir) === pid && (await ping(g))) {
         print(
           g,
           { started: true, pid, dataDir, log: logFile },
-          () => `vcbridged started (pid ${pid}); log: ${logFile}`,
+          () => g.t('c.d.started', { pid, log: logFile }),
         );
         return;
       }
       await sleep(100);
     }
-    throw new CliError('TIMEOUT', `vcbridged (pid ${pid}) did not answer at ${g.url} within 10 s; see ${logFile}`);
+    throw new CliError('TIMEOUT', g.t('c.d.noAnswer', { pid, url: g.url, log: logFile }));
   });
 
 const DirOptions = z.object({ dataDir: z.string().optional() });
@@ -90,11 +90,11 @@ const stop = new Command('stop')
     const g = globals(cmd);
     const dataDir = resolve(parseOptions(DirOptions, raw).dataDir ?? defaultDataDir());
     const pid = lockPid(dataDir);
-    if (!pid) throw new CliError('DAEMON_NOT_RUNNING', `no vcbridged is running for ${dataDir}`);
+    if (!pid) throw new CliError('DAEMON_NOT_RUNNING', g.t('c.d.none', { dir: dataDir }));
     process.kill(pid, 'SIGTERM');
     for (let i = 0; i < 70 && isAlive(pid); i++) await sleep(100);
-    if (isAlive(pid)) throw new CliError('TIMEOUT', `vcbridged (pid ${pid}) is still running 7 s after SIGTERM`);
-    print(g, { stopped: true, pid }, () => `vcbridged stopped (pid ${pid})`);
+    if (isAlive(pid)) throw new CliError('TIMEOUT', g.t('c.d.stillRunning', { pid }));
+    print(g, { stopped: true, pid }, () => g.t('c.d.stopped', { pid }));
   });
 
 const status = new Command('status')
@@ -108,8 +108,8 @@ const status = new Command('status')
     const out = { running: Boolean(pid), pid: pid ?? null, dataDir, api: { url: g.url, answering: api } };
     print(g, out, (s) =>
       s.running
-        ? `vcbridged running (pid ${s.pid}), data ${s.dataDir}; API ${s.api.url} ${api ? 'answering' : 'NOT answering'}`
-        : `vcbridged is not running (data ${s.dataDir})`,
+        ? g.t(api ? 'c.d.running' : 'c.d.runningMute', { pid: s.pid ?? '', dir: s.dataDir, url: s.api.url })
+        : g.t('c.d.notRunning', { dir: s.dataDir }),
     );
     if (!pid) process.exitCode = 1;
   });

@@ -1,7 +1,10 @@
 import { Command } from 'commander';
+import stringWidth from 'string-width';
 import type { EndpointCheckResult, EndpointDetail, ProbeResult } from '../../protocol/index.js';
 import { globals, withClient, type Lang } from '../context.js';
 import { padEnd, print, table } from '../output.js';
+import { explain } from '../ui/i18n/explain.js';
+import type { T } from '../ui/i18n/translate.js';
 import { endpointName, fmtRegistration, fmtRtt, fmtSince } from './endpoints.js';
 
 /** Local wall-clock time of an instant: "2026-12-07 09:00:05". */
@@ -15,54 +18,78 @@ function fmtUptime(p: number | null): string {
   return p === null ? '—' : `${p.toFixed(p === 100 ? 0 : 2)} %`;
 }
 
-function renderShow(e: EndpointDetail, lang: Lang): string {
+function renderShow(e: EndpointDetail, lang: Lang, t: T): string {
   const other = lang === 'zh' ? e.name.en : e.name.zh;
-  const field = (k: string, v: string) => `  ${padEnd(k, 13)}${v}`;
+  const label = (k: string) => padEnd(k, Math.max(13, stringWidth(k) + 2));
+  const field = (k: string, v: string) => `  ${label(k)}${v}`;
+  const transport = e.transport.toUpperCase();
   const lines = [
-    `${e.id} — ${endpointName(e, lang)} (${other}), ${e.kind}`,
-    field('uri', `${e.uri} over ${e.transport.toUpperCase()}`),
-    field('groups', e.groups.join(', ') || '—'),
-    field('state', `${e.state}${e.since ? ` since ${fmtTime(e.since)} (${fmtSince(e.since)})` : ''}`),
+    `${e.id} — ${endpointName(e, lang)} (${other}), ${t(`kind1.${e.kind}`)}`,
+    field(t('c.ep.uri'), t('c.ep.over', { uri: e.uri, transport })),
+    field(t('c.ep.groups'), e.groups.join(', ') || '—'),
+    field(
+      t('c.col.state'),
+      `${t(`state.${e.state}`)}${e.since ? t('c.ep.since', { time: fmtTime(e.since), ago: fmtSince(e.since, Date.now(), t) }) : ''}`,
+    ),
   ];
-  if (e.reason) lines.push(field('why', e.reason));
+  if (e.reason) lines.push(field(t('c.ep.why'), explain(e.reason, lang)));
   lines.push(field('RTT', fmtRtt(e.rttMs)));
-  lines.push(field('registration', fmtRegistration(e.registration)));
-  if (e.conferenceId) lines.push(field('in meeting', e.conferenceId));
-  if (e.lastUserAgent) lines.push(field('user agent', e.lastUserAgent));
-  lines.push(field('uptime', `last 24 h ${fmtUptime(e.uptime.last24h)}, last 7 d ${fmtUptime(e.uptime.last7d)}`));
+  lines.push(field(t('c.col.registration'), fmtRegistration(e.registration, t)));
+  if (e.conferenceId) lines.push(field(t('c.ep.inMeeting'), e.conferenceId));
+  if (e.lastUserAgent) lines.push(field(t('c.ep.userAgent'), e.lastUserAgent));
+  lines.push(
+    field(t('c.ep.uptime'), t('c.ep.uptimeValue', { d1: fmtUptime(e.uptime.last24h), d7: fmtUptime(e.uptime.last7d) })),
+  );
   lines.push('');
-  if (e.transitions.length === 0) lines.push('no state changes recorded yet');
+  if (e.transitions.length === 0) lines.push(t('c.ep.noTransitions'));
   else {
-    lines.push('last state changes (newest first):');
+    lines.push(t('c.ep.transitions'));
     lines.push(
       table(
-        ['when', 'from', 'to', 'RTT', 'reason'],
-        e.transitions.map((t) => [fmtTime(t.at), t.from, t.to, fmtRtt(t.rttMs), t.reason ?? '']),
+        [t('c.col.when'), t('c.col.from'), t('c.col.to'), 'RTT', t('c.col.reason')],
+        e.transitions.map((x) => [
+          fmtTime(x.at),
+          t(`state.${x.from}`),
+          t(`state.${x.to}`),
+          fmtRtt(x.rttMs),
+          explain(x.reason, lang),
+        ]),
       ),
     );
   }
   return lines.join('\n');
 }
 
-function probeLine(p: ProbeResult): string[] {
+function probeLine(p: ProbeResult, lang: Lang, t: T): string[] {
   const answer =
     p.status !== undefined
-      ? `${p.status}${p.reason ? ` ${p.reason}` : ''}`
-      : `${p.error ?? 'failed'}${p.reason ? ` (${p.reason})` : ''}`;
-  return [p.transport.toUpperCase(), p.ok ? 'ok' : 'FAIL', answer, fmtRtt(p.rttMs), p.server ?? ''];
+      ? explain(`${p.status}${p.reason ? ` ${p.reason}` : ''}`, lang)
+      : `${p.error ? t(`perr.${p.error}`) : t('c.chk.failed')}${p.reason ? ` (${explain(p.reason, lang)})` : ''}`;
+  return [p.transport.toUpperCase(), p.ok ? t('c.chk.ok') : t('c.chk.fail'), answer, fmtRtt(p.rttMs), p.server ?? ''];
 }
 
-function renderCheck(r: EndpointCheckResult): string {
-  const lines = [`OPTIONS to ${r.id} (${r.uri}):`];
+function renderCheck(r: EndpointCheckResult, lang: Lang, t: T): string {
+  const lines = [t('c.chk.head', { id: r.id, uri: r.uri })];
   if (r.probes.length > 0)
-    lines.push(table(['via', 'result', 'answer', 'time', 'server / user agent'], r.probes.map(probeLine)));
-  for (const p of r.probes) if (!p.ok && p.likelyCause) lines.push(`  ${p.transport.toUpperCase()}: ${p.likelyCause}`);
+    lines.push(
+      table(
+        [t('c.chk.via'), t('c.chk.result'), t('c.chk.answer'), t('c.chk.time'), t('c.chk.server')],
+        r.probes.map((p) => probeLine(p, lang, t)),
+      ),
+    );
+  for (const p of r.probes)
+    if (!p.ok && (p.why ?? p.likelyCause))
+      lines.push(`  ${p.transport.toUpperCase()}: ${explain(p.why ?? p.likelyCause, lang)}`);
   const suites = r.probes.find((p) => p.cryptoSuites !== undefined)?.cryptoSuites;
-  if (suites)
-    lines.push(`SRTP (a=crypto in its OPTIONS answer): ${suites.length ? `🔒 ${suites.join(', ')}` : 'none offered'}`);
-  else if (r.probes.some((p) => p.ok)) lines.push('SRTP: unknown (its OPTIONS answer carried no SDP)');
+  if (suites) lines.push(t('c.chk.srtp', { suites: suites.length ? `🔒 ${suites.join(', ')}` : t('c.chk.srtpNone') }));
+  else if (r.probes.some((p) => p.ok)) lines.push(t('c.chk.srtpUnknown'));
   lines.push('');
-  lines.push(`verdict: ${r.verdict}${r.likelyCause ? ` — likely cause: ${r.likelyCause}` : ''}`);
+  const cause = r.why ?? r.likelyCause;
+  lines.push(
+    cause
+      ? t('c.chk.verdictWhy', { verdict: t(`verdict1.${r.verdict}`), cause: explain(cause, lang) })
+      : t('c.chk.verdict', { verdict: t(`verdict1.${r.verdict}`) }),
+  );
   return lines.join('\n');
 }
 
@@ -72,7 +99,7 @@ const show = new Command('show')
   .action(async (id: string, _opts, cmd: Command) => {
     const g = globals(cmd);
     const e = await withClient(g, (c) => c.call('endpoint.show', { id }));
-    print(g, e, (v) => renderShow(v, g.lang));
+    print(g, e, (v) => renderShow(v, g.lang, g.t));
   });
 
 const check = new Command('check')
@@ -81,7 +108,7 @@ const check = new Command('check')
   .action(async (id: string, _opts, cmd: Command) => {
     const g = globals(cmd);
     const r = await withClient(g, (c) => c.call('endpoint.check', { id }));
-    print(g, r, renderCheck);
+    print(g, r, (v) => renderCheck(v, g.lang, g.t));
     if (r.verdict === 'failed') process.exitCode = 1;
   });
 

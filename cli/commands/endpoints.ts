@@ -2,7 +2,9 @@ import { Command } from 'commander';
 import { z } from 'zod';
 import type { EndpointView } from '../../protocol/index.js';
 import { globals, parseOptions, withClient, type Lang } from '../context.js';
-import { duration, print, table } from '../output.js';
+import { print, table } from '../output.js';
+import { explain } from '../ui/i18n/explain.js';
+import { fmtDuration, translator, type T } from '../ui/i18n/translate.js';
 
 const Options = z.object({
   group: z.string().min(1).optional(),
@@ -19,29 +21,31 @@ export function fmtRtt(ms: number | null | undefined): string {
 }
 
 /** "12m 03s ago", or "—" when never known. */
-export function fmtSince(iso: string | null, now = Date.now()): string {
+export function fmtSince(iso: string | null, now = Date.now(), t: T = translator('en')): string {
   if (iso === null) return '—';
-  return `${duration((now - Date.parse(iso)) / 1000)} ago`;
+  return t('time.ago', { d: fmtDuration((now - Date.parse(iso)) / 1000, t) });
 }
 
-export function fmtRegistration(r: EndpointView['registration']): string {
-  return r === 'none' ? '—' : r;
+export function fmtRegistration(r: EndpointView['registration'], t: T = translator('en')): string {
+  return r === 'none' ? '—' : t(`reg.${r}`);
 }
 
-function render(rows: EndpointView[], lang: Lang): string {
-  if (rows.length === 0) return 'no endpoints match';
+function render(rows: EndpointView[], lang: Lang, t: T): string {
+  if (rows.length === 0) return t('c.ep.none');
   const now = Date.now();
   return table(
-    ['id', 'name', 'kind', 'state', 'RTT', 'since', 'registration', 'note'],
+    [t('c.col.id'), t('c.col.name'), t('c.col.kind'), t('c.col.state'), 'RTT', t('c.col.since'), t('c.col.registration'), t('c.col.note')],
     rows.map((e) => [
       e.id,
       endpointName(e, lang),
-      e.kind,
-      e.state,
+      t(`kind1.${e.kind}`),
+      t(`state.${e.state}`),
       fmtRtt(e.rttMs),
-      fmtSince(e.since, now),
-      fmtRegistration(e.registration),
-      [e.conferenceId ? `in ${e.conferenceId}` : '', e.reason ?? ''].filter(Boolean).join('; '),
+      fmtSince(e.since, now, t),
+      fmtRegistration(e.registration, t),
+      [e.conferenceId ? t('c.ep.inConf', { id: e.conferenceId }) : '', explain(e.reason, lang)]
+        .filter(Boolean)
+        .join(t('c.sep')),
     ]),
   );
 }
@@ -57,5 +61,5 @@ export const endpoints = new Command('endpoints')
     if (o.group !== undefined) params.group = o.group;
     if (o.state !== undefined) params.state = o.state;
     const rows = await withClient(g, (c) => c.call('endpoints.list', params));
-    print(g, rows, (r) => render(r, g.lang));
+    print(g, rows, (r) => render(r, g.lang, g.t));
   });

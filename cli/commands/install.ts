@@ -82,7 +82,7 @@ export const install = new Command('install')
     const etc = join(root, 'etc/vcbridge');
     const state = join(root, 'var/lib/vcbridge');
     if (live && process.getuid?.() !== 0)
-      throw new CliError('FORBIDDEN', 'installing the service needs root (or use --root DIR to stage it)');
+      throw new CliError('FORBIDDEN', g.t('c.inst.root'));
     mkdirSync(dirname(unitPath), { recursive: true });
     mkdirSync(etc, { recursive: true });
     mkdirSync(state, { recursive: true, mode: 0o750 });
@@ -98,23 +98,23 @@ export const install = new Command('install')
     const launchers = installLaunchers(join(root, 'usr/local/bin'), pre);
     const completion = installCompletion(join(root, 'usr/share/bash-completion/completions'), top);
     const steps: string[] = [
-      `unit: ${unitPath}`,
-      `config dir: ${etc}${configCopied ? ' (site.yaml copied)' : ''}`,
-      `state dir: ${state}`,
-      `commands: ${launchers.join(', ')}`,
-      `bash completion: ${completion[0]} (new shells; or: source ${completion[0]})`,
+      g.t('c.inst.unit', { path: unitPath }),
+      g.t(configCopied ? 'c.inst.configCopied' : 'c.inst.config', { path: etc }),
+      g.t('c.inst.state', { path: state }),
+      g.t('c.inst.commands', { list: launchers.join(', ') }),
+      g.t('c.inst.completion', { path: completion[0] ?? '' }),
     ];
     if (live && o.user) {
       if (spawnSync('id', ['vcbridge']).status !== 0)
         run('useradd', ['--system', '--home-dir', '/var/lib/vcbridge', '--shell', '/usr/sbin/nologin', 'vcbridge']);
       run('chown', ['-R', 'vcbridge:vcbridge', state]);
-      steps.push('user: vcbridge');
+      steps.push(g.t('c.inst.user'));
     }
     if (live && existsSync('/run/systemd/system')) {
       run('systemctl', ['daemon-reload']);
-      steps.push('systemd reloaded: now `systemctl enable --now vcbridged`');
+      steps.push(g.t('c.inst.reloaded'));
     } else {
-      steps.push('systemd is not running here: enable the unit where it is');
+      steps.push(g.t('c.inst.noSystemd'));
     }
     print(
       g,

@@ -100,7 +100,7 @@ const add = new Command('add')
         ...(o.force ? { force: true } : {}),
       }),
     );
-    print(g, r, renderBooking);
+    print(g, r, (v) => renderBooking(v, g.lang));
   });
 
 const ListOptions = z.object({
@@ -127,7 +127,7 @@ const listCmd = new Command('list')
         ...(o.all ? { all: true } : {}),
       }),
     );
-    print(g, r, renderOccurrences);
+    print(g, r, (v) => renderOccurrences(v, g.lang));
   });
 
 const show = new Command('show')
@@ -135,7 +135,7 @@ const show = new Command('show')
   .argument('<id>', 'schedule id')
   .action(async (id: string, _raw, cmd: Command) => {
     const g = globals(cmd);
-    print(g, await withClient(g, (c) => c.call('schedule.show', { id })), renderSchedule);
+    print(g, await withClient(g, (c) => c.call('schedule.show', { id })), (v) => renderSchedule(v, g.lang));
   });
 
 const EditOptions = z.object({
@@ -201,7 +201,7 @@ const edit = new Command('edit')
     if (o.force) p.force = true;
     if (Object.keys(p).length === 1)
       throw usage('nothing to change: give --title, --start, --duration, --rrule, --endpoints, ...');
-    print(g, await withClient(g, (c) => c.call('schedule.edit', p)), renderBooking);
+    print(g, await withClient(g, (c) => c.call('schedule.edit', p)), (v) => renderBooking(v, g.lang));
   });
 
 const cancel = new Command('cancel')
@@ -217,8 +217,10 @@ const cancel = new Command('cancel')
       g,
       r,
       (x) =>
-        `${x.scope === 'series' ? `series ${x.id} cancelled` : `occurrence ${x.occurrence} of ${x.id} cancelled`}` +
-        (x.endedConference ? `; its running conference ${x.endedConference} was ended` : ''),
+        (x.scope === 'series'
+          ? g.t('c.sch.seriesCancelled', { id: x.id })
+          : g.t('c.sch.occCancelled', { id: x.id, occurrence: x.occurrence ?? '' })) +
+        (x.endedConference ? g.t('c.sch.confEnded', { id: x.endedConference }) : ''),
     );
   });
 
@@ -231,7 +233,7 @@ const preflight = new Command('preflight')
     const r = await withClient(g, (c) =>
       c.call('schedule.preflight', { id, ...(raw.occurrence ? { occurrence: raw.occurrence } : {}) }),
     );
-    print(g, r, renderPreflight);
+    print(g, r, (v) => renderPreflight(v, g.lang));
   });
 
 const exportCmd = new Command('export')
@@ -243,7 +245,7 @@ const exportCmd = new Command('export')
     const r = await withClient(g, (c) => c.call('schedule.export', raw.id ? { ids: raw.id } : {}));
     if (raw.ics) {
       writeFileSync(raw.ics, r.ics);
-      print(g, { file: raw.ics, count: r.count }, (x) => `wrote ${x.count} meeting(s) to ${x.file}`);
+      print(g, { file: raw.ics, count: r.count }, (x) => g.t('c.sch.wrote', { n: x.count, file: x.file }));
     } else if (g.json) {
       print(g, r, () => '');
     } else {
@@ -285,7 +287,7 @@ const importCmd = new Command('import')
           ...(raw.force ? { force: true } : {}),
         }),
       );
-      print(g, r, renderImport);
+      print(g, r, (v) => renderImport(v, g.lang));
     },
   );
 

@@ -1,15 +1,16 @@
 import { Command } from 'commander';
 import type { StatusResult } from '../../protocol/index.js';
 import { globals, withClient } from '../context.js';
-import { duration, print } from '../output.js';
+import { print } from '../output.js';
+import { fmtDuration, type T } from '../ui/i18n/translate.js';
 
-function render(s: StatusResult): string {
+function render(s: StatusResult, t: T): string {
   const e = s.endpoints.byState;
   return [
-    `${s.site} — vcbridged ${s.version} (pid ${s.pid}), up ${duration(s.uptimeSeconds)}, ${s.timezone}`,
-    `endpoints: ${s.endpoints.total} (reachable ${e.reachable}, degraded ${e.degraded}, unreachable ${e.unreachable}, unknown ${e.unknown})`,
-    `conferences: ${s.conferences.active} active; meetings in the next 24 h: ${s.schedules.upcoming24h}`,
-    `you: ${s.you.name} (${s.you.role}) at ${s.api.url}`,
+    t('c.status.head', { site: s.site, version: s.version, pid: s.pid, up: fmtDuration(s.uptimeSeconds, t), tz: s.timezone }),
+    t('c.status.endpoints', { total: s.endpoints.total, ...e }),
+    t('c.status.conferences', { active: s.conferences.active, upcoming: s.schedules.upcoming24h }),
+    t('c.status.you', { name: s.you.name, role: t(`role.${s.you.role}`), url: s.api.url }),
   ].join('\n');
 }
 
@@ -18,5 +19,5 @@ export const status = new Command('status')
   .action(async (_opts, cmd: Command) => {
     const g = globals(cmd);
     const s = await withClient(g, (c) => c.call('status'));
-    print(g, s, render);
+    print(g, s, (v) => render(v, g.t));
   });

@@ -1,7 +1,8 @@
 import { Command } from 'commander';
 import type { TemplateView } from '../../protocol/index.js';
 import { globals, withClient, type Lang } from '../context.js';
-import { print, table } from '../output.js';
+import { padEnd, print, table } from '../output.js';
+import { translator, type MessageKey } from '../ui/i18n/translate.js';
 
 // vcbridge template list|show: the meeting templates (会议模板) of the running daemon's site config.
 
@@ -10,31 +11,34 @@ const sitesText = (t: TemplateView): string =>
   t.sites.length > 8 ? `${t.sites.slice(0, 8).join(', ')}, … (${t.sites.length})` : t.sites.join(', ');
 
 function renderList(rows: TemplateView[], lang: Lang): string {
-  if (rows.length === 0) return 'no templates in the site config (add them under templates:)';
+  const t = translator(lang);
+  if (rows.length === 0) return t('c.tpl.none');
   return table(
-    ['id', 'name', 'sites', 'chair', 'upstream', 'mode', 'duration'],
-    rows.map((t) => [
-      t.id,
-      name(t, lang),
-      String(t.sites.length),
-      t.chair ?? '—',
-      t.upstream ?? '—',
-      t.mode ?? '—',
-      t.durationMinutes ? `${t.durationMinutes} min` : '—',
+    [t('c.col.id'), t('c.col.name'), t('c.col.sites'), t('c.col.chair'), t('c.col.upstream'), t('c.col.mode'), t('c.col.duration')],
+    rows.map((x) => [
+      x.id,
+      name(x, lang),
+      String(x.sites.length),
+      x.chair ?? '—',
+      x.upstream ?? '—',
+      x.mode ? t(`cmode.${x.mode}`) : '—',
+      x.durationMinutes ? t('c.minutes', { n: x.durationMinutes }) : '—',
     ]),
   );
 }
 
-function renderOne(t: TemplateView, lang: Lang): string {
+function renderOne(x: TemplateView, lang: Lang): string {
+  const t = translator(lang);
+  const f = (k: MessageKey, v: string) => `  ${padEnd(t(k), 10)}${v}`;
   return [
-    `${t.id}  ${name(t, lang)}`,
-    `  title     ${t.title}`,
-    `  sites     ${sitesText(t) || '—'}`,
-    ...(t.groups.length ? [`  groups    ${t.groups.join(', ')}`] : []),
-    `  chair     ${t.chair ?? '—'}`,
-    `  upstream  ${t.upstream ?? '—'}`,
-    `  mode      ${t.mode ?? 'broadcast'}`,
-    `  duration  ${t.durationMinutes ? `${t.durationMinutes} min` : '—'}`,
+    `${x.id}  ${name(x, lang)}`,
+    f('c.col.title', x.title),
+    f('c.col.sites', sitesText(x) || '—'),
+    ...(x.groups.length ? [f('c.ep.groups', x.groups.join(', '))] : []),
+    f('c.col.chair', x.chair ?? '—'),
+    f('c.col.upstream', x.upstream ?? '—'),
+    f('c.col.mode', t(`cmode.${x.mode ?? 'broadcast'}`)),
+    f('c.col.duration', x.durationMinutes ? t('c.minutes', { n: x.durationMinutes }) : '—'),
   ].join('\n');
 }
 

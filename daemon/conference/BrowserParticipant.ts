@@ -7,7 +7,7 @@
 //                                        │   └──── page back ───────────┘
 //                                        └─ page left ─▶ hungup     operator hangup ─▶ hungup (seat closed)
 //                                                                   conference end ─▶ ended
-import type { ParticipantView, LegState } from '../../protocol/index.js';
+import { reason, say, type LegState, type ParticipantView, type Reason } from '../../protocol/index.js';
 import type { Clock, Timer } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { TypedEmitter } from '../util/TypedEmitter.js';
@@ -31,7 +31,7 @@ type BrowserEvents = {
   changed: [];
   /** Its producers changed: the floor decision may now show it. */
   media: [];
-  event: [string];
+  event: [Reason | string];
 };
 
 export class BrowserParticipant extends TypedEmitter<BrowserEvents> {
@@ -97,7 +97,7 @@ export class BrowserParticipant extends TypedEmitter<BrowserEvents> {
       if (this.#link !== link) return;
       this.#connectedAt = this.#o.clock.now();
       this.#set('connected', undefined);
-      this.emit('event', `${this.id} (${this.name}) joined from a browser`);
+      this.emit('event', reason('ev.browserJoined', { id: this.id, name: this.name }));
     });
     link.on('produced', () => this.emit('media'));
     link.on('closed', (e) => this.#linkClosed(link, e.end, e.reason));
@@ -113,7 +113,7 @@ export class BrowserParticipant extends TypedEmitter<BrowserEvents> {
   }
 
   /** Operator hang-up: the page is told it was removed and this invitation cannot join again. */
-  hangup(reason = 'removed by the operator'): Promise<void> {
+  hangup(reason = say('leg.removedByOperator')): Promise<void> {
     this.#finish('removed', reason, 'hungup');
     return Promise.resolve();
   }
@@ -152,24 +152,24 @@ export class BrowserParticipant extends TypedEmitter<BrowserEvents> {
     this.emit('media');
   }
 
-  #linkClosed(link: BrowserLink, end: LinkEnd, reason: string): void {
+  #linkClosed(link: BrowserLink, end: LinkEnd, why: string): void {
     if (this.#link !== link) return; // replaced, or closed by #finish
     this.#link = undefined;
     this.#connectedAt = undefined;
     this.emit('media');
     if (end === 'left') {
       this.#set('hungup', 'left the meeting');
-      this.emit('event', `${this.id} (${this.name}) left`);
+      this.emit('event', reason('ev.browserLeft', { id: this.id, name: this.name }));
       return;
     }
-    this.#log.info({ end, reason }, 'browser connection lost; waiting for it to come back');
-    this.#set('redialing', `${reason}; waiting for the browser to reconnect`);
+    this.#log.info({ end, reason: why }, 'browser connection lost; waiting for it to come back');
+    this.#set('redialing', `${why}; waiting for the browser to reconnect`);
     const graceMs = this.#o.graceMs ?? 60_000;
     this.#grace = this.#o.clock.setTimeout(() => {
       this.#grace = undefined;
       if (this.#link || this.#closedFor) return;
       this.#set('hungup', `did not come back within ${Math.round(graceMs / 1000)} s`);
-      this.emit('event', `${this.id} (${this.name}) lost and did not reconnect`);
+      this.emit('event', reason('ev.browserLost', { id: this.id, name: this.name }));
     }, graceMs);
   }
 

@@ -2,7 +2,15 @@
 // ended). Operator actions arrive here from the manager; every change is published as typed events
 // that the daemon forwards as conference.* notifications.
 import type { Endpoint } from '../config/schema.js';
-import type { ConferenceMode, ConferenceView, LiveView, ParticipantView } from '../../protocol/index.js';
+import {
+  reason,
+  reasonText,
+  type ConferenceMode,
+  type ConferenceView,
+  type LiveView,
+  type ParticipantView,
+  type Reason,
+} from '../../protocol/index.js';
 import type { Logger } from '../util/logger.js';
 import { TypedEmitter } from '../util/TypedEmitter.js';
 import { VcError } from '../errors.js';
@@ -223,8 +231,16 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
     }
     this.#event(
       ids === 'all'
-        ? `${muted ? 'muted' : 'unmuted'} all${opts.exceptChair ? ' except the chair' : ''}`
-        : `${muted ? 'muted' : 'unmuted'} ${list.join(', ')}`,
+        ? reason(
+            muted
+              ? opts.exceptChair
+                ? 'ev.mutedAllButChair'
+                : 'ev.mutedAll'
+              : opts.exceptChair
+                ? 'ev.unmutedAllButChair'
+                : 'ev.unmutedAll',
+          )
+        : reason(muted ? 'ev.muted' : 'ev.unmuted', { ids: list.join(', ') }),
     );
     this.#apply();
   }
@@ -236,7 +252,7 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
     if (this.#mode === 'voice' || this.#mode === 'select') this.#mode = 'rollcall';
     this.#floor = endpointId;
     this.#overrides.clear();
-    this.#event(endpointId ? `floor to ${endpointId} (${this.#mode})` : 'floor taken back');
+    this.#event(endpointId ? reason('ev.floor', { id: endpointId, mode: this.#mode }) : reason('ev.floorBack'));
     // giving the floor answers the site's raised hand
     if (endpointId !== null && this.control.lowerHand(endpointId)) this.#publish(endpointId);
     this.#apply();
@@ -250,7 +266,7 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
     this.#floor = floor ?? null;
     this.#overrides.clear();
     if (mode !== 'select') this.#selections.clear();
-    this.#event(`mode ${mode}${floor ? ` (floor ${floor})` : ''}`);
+    this.#event(floor ? reason('ev.modeFloor', { mode, floor }) : reason('ev.mode', { mode }));
     this.#apply();
     this.#emitState();
   }
@@ -265,7 +281,11 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
       if (sourceId === targetId) throw new VcError('BAD_REQUEST', `${targetId} cannot be shown itself`);
       this.#selections.set(targetId, sourceId);
     }
-    this.#event(sourceId ? `${targetId} now sees ${sourceId}` : `${targetId} sees the ${this.#mode} view again`);
+    this.#event(
+      sourceId
+        ? reason('ev.sees', { target: targetId, source: sourceId })
+        : reason('ev.seesMode', { target: targetId, mode: this.#mode }),
+    );
     this.#apply();
   }
 
@@ -274,14 +294,14 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
     this.#assertLive();
     const p = this.#participants.get(endpoint.id) ?? this.#add(endpoint);
     p.dial();
-    this.#event(`dialling ${endpoint.id}`);
+    this.#event(reason('ev.dialling', { id: endpoint.id }));
     return this.#participantView(p);
   }
 
   async hangup(endpointId: string): Promise<ParticipantView> {
     this.#assertLive();
     const p = this.#require(endpointId);
-    this.#event(`hanging up ${endpointId}`);
+    this.#event(reason('ev.hangingUp', { id: endpointId }));
     await p.hangup();
     return this.#participantView(p);
   }
@@ -289,7 +309,7 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
   setLocked(locked: boolean): void {
     this.#assertLive();
     this.#locked = locked;
-    this.#event(locked ? 'locked against dial-in' : 'unlocked');
+    this.#event(reason(locked ? 'ev.locked' : 'ev.unlocked'));
     this.#emitState();
   }
 
@@ -297,7 +317,7 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
   extend(minutes: number): number {
     this.#assertLive();
     this.#endsAt = Math.max(this.#endsAt ?? this.#d.clock.now(), this.#d.clock.now()) + minutes * 60_000;
-    this.#event(`extended by ${minutes} min, now ends at ${new Date(this.#endsAt).toISOString()}`);
+    this.#event(reason('ev.extended', { minutes, endsAt: new Date(this.#endsAt).toISOString() }));
     this.#emitState();
     return this.#endsAt;
   }
@@ -311,7 +331,7 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
     if (!this.live) return sig.reject(480, 'Temporarily Unavailable');
     if (this.#locked) return sig.reject(486, 'Busy Here (conference locked)');
     const p = this.#participants.get(endpoint.id) ?? this.#add(endpoint);
-    this.#event(`${endpoint.id} dialled in`);
+    this.#event(reason('ev.dialledIn', { id: endpoint.id }));
     p.acceptIncoming(sig);
   }
 
@@ -321,11 +341,11 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
       .then(async () => {
         if (!this.live) return;
         const t0 = this.#d.clock.now();
-        this.#event('media worker died: rebuilding the conference on another worker');
+        this.#event(reason('ev.workerDied'));
         await this.#media.rebuild(router);
         await Promise.all([...this.#participants.values()].map((p) => p.reinvite()));
         this.#apply();
-        this.#event(`media rebuilt in ${this.#d.clock.now() - t0} ms`);
+        this.#event(reason('ev.mediaRebuilt', { ms: this.#d.clock.now() - t0 }));
       })
       .catch((err: unknown) => this.#log.error({ err }, 'rebuilding the conference failed'));
     return this.#rebuilding;
@@ -337,21 +357,21 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
     return this.#ending;
   }
 
-  async #end(reason: string): Promise<void> {
+  async #end(why: string): Promise<void> {
     this.#phase = 'ending';
     this.control.close();
     this.#emitState();
     this.#speakers.close();
     // BYE to everyone (each waits at most 2 s for its answer; see Participant)
-    await Promise.all([...this.#participants.values(), ...this.#browsers.values()].map((p) => p.end(reason)));
+    await Promise.all([...this.#participants.values(), ...this.#browsers.values()].map((p) => p.end(why)));
     await this.#applying;
     this.#sampler.close();
     this.#media.close();
     this.#phase = 'ended';
-    this.#event(`ended: ${reason}`);
+    this.#event(reason('ev.ended', { reason: why }));
     this.#emitState();
-    this.emit('ended', { reason });
-    this.#log.info({ reason }, 'conference ended');
+    this.emit('ended', { reason: why });
+    this.#log.info({ reason: why }, 'conference ended');
   }
 
   #add(ep: Endpoint): Participant {
@@ -508,9 +528,9 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
     this.emit('state', this.view());
   }
 
-  #event(message: string): void {
-    this.#log.info(message);
-    this.emit('event', message);
+  #event(e: Reason | string): void {
+    this.#log.info(typeof e === 'string' ? e : reasonText(e));
+    this.emit('event', e);
   }
 
   #require(endpointId: string): Participant | BrowserParticipant {

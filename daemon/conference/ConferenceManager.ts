@@ -2,7 +2,7 @@
 // store, routes dial-ins to the meeting that lists the caller, rebuilds meetings whose worker died,
 // and ends them all (BYE to every leg) on close(). Its events are what the daemon pushes to API
 // clients as conference.* and stats notifications.
-import type { ConferenceMode, ConferenceView, ParticipantView } from '../../protocol/index.js';
+import { reasonText, say, type ConferenceMode, type ConferenceView, type ParticipantView } from '../../protocol/index.js';
 import type { Endpoint, SiteConfig } from '../config/schema.js';
 import type { CdrListOptions, CdrRow } from '../store/CdrRepo.js';
 import type { ConferenceRow } from '../store/ConferenceRepo.js';
@@ -68,7 +68,7 @@ export class ConferenceManager extends TypedEmitter<ManagerEvents> {
   }
 
   async start(req: StartRequest, createdBy = 'system'): Promise<ConferenceView> {
-    if (this.#closed) throw new VcError('CONFERENCE_ENDED', 'the daemon is stopping; no new conferences');
+    if (this.#closed) throw new VcError('CONFERENCE_ENDED', say('err.stopping'));
     const cfg = this.#o.config();
     const p = applyTemplate(cfg, req);
     const endpoints = this.#resolveEndpoints(cfg, p);
@@ -205,7 +205,7 @@ export class ConferenceManager extends TypedEmitter<ManagerEvents> {
     this.#live.get(id)?.notice(message);
   }
 
-  async end(id: string, reason = 'ended by an operator'): Promise<ConferenceView> {
+  async end(id: string, reason = say('leg.endedByOperator')): Promise<ConferenceView> {
     const c = this.get(id);
     await c.end(reason);
     return this.show(id);
@@ -263,9 +263,10 @@ export class ConferenceManager extends TypedEmitter<ManagerEvents> {
       this.emit('participant', { conferenceId, participant });
       this.#trackInCall(conferenceId, participant);
     });
-    c.on('event', (message) =>
-      this.emit('event', { conferenceId, at: new Date(this.#clock.now()).toISOString(), message }),
-    );
+    c.on('event', (e) => {
+      const at = new Date(this.#clock.now()).toISOString();
+      this.emit('event', typeof e === 'string' ? { conferenceId, at, message: e } : { conferenceId, at, message: reasonText(e), why: e });
+    });
     c.on('stats', (s) => {
       this.#recorder.add(toStoredSample(conferenceId, s.endpointId, s.stats));
       this.emit('stats', { conferenceId, ...s });

@@ -3,7 +3,7 @@
 // multi-picture choices (多画面: layouts, pinned panes, the banner). It keeps
 // that state and its rules; the conference owns the participants, the floor and the media, and
 // lends what this needs through ControlHost.
-import type { ConferenceView } from '../../protocol/index.js';
+import { reason, say, type ConferenceView, type Reason } from '../../protocol/index.js';
 import type { Clock } from '../util/clock.js';
 import { VcError } from '../errors.js';
 import { Polling, type PollSetup } from './Polling.js';
@@ -29,7 +29,7 @@ export interface ControlHost {
   showable(target: string | null, id: string): boolean;
   floor(): string | null;
   setFloor(id: string): void;
-  event(message: string): void;
+  event(e: Reason | string): void;
   apply(): void;
   /** Start the compositor (resolves once it runs); throws COMPOSITOR_UNAVAILABLE saying why it cannot. */
   startCompositor(): Promise<void>;
@@ -137,9 +137,13 @@ export class MeetingControl {
         }
         if (pane !== null) this.#pinPolled(polling, current);
         h.event(
-          current
-            ? `polling: ${pane === null ? `${full.target ? `${full.target} sees` : 'everyone sees'}` : `${pollTarget(full)} shows`} ${current}`
-            : 'polling: no site of the list can be shown now',
+          !current
+            ? reason('ev.pollNone')
+            : pane !== null
+              ? reason('ev.pollPaneShows', { what: pollTarget(full), id: current })
+              : full.target
+                ? reason('ev.pollShowsFor', { target: full.target, id: current })
+                : reason('ev.pollShows', { id: current }),
         );
         h.apply();
         h.emitState();
@@ -148,7 +152,9 @@ export class MeetingControl {
     this.#endPolling();
     this.#polling = polling;
     h.event(
-      `polling started: every ${full.intervalSeconds} s through ${sites.join(', ')}${pane !== null || full.target ? ` (${pollTarget(full)})` : ''}`,
+      pane !== null || full.target
+        ? reason('ev.pollStartedWhat', { seconds: full.intervalSeconds, sites: sites.join(', '), what: pollTarget(full) })
+        : reason('ev.pollStarted', { seconds: full.intervalSeconds, sites: sites.join(', ') }),
     );
     polling.start();
     h.emitState();
@@ -158,7 +164,7 @@ export class MeetingControl {
     this.#h.assertLive();
     if (!this.#polling) throw new VcError('BAD_REQUEST', `conference ${this.#h.conferenceId} is not polling`);
     this.#endPolling();
-    this.#h.event('polling stopped');
+    this.#h.event(reason('ev.pollStopped'));
     this.#h.apply();
     this.#h.emitState();
   }
@@ -207,7 +213,7 @@ export class MeetingControl {
     const p = this.#polling;
     if (!p || p.pane === null || this.#paneExists(p)) return;
     this.#endPolling();
-    this.#h.event(`polling stopped: ${pollTarget(p)} is gone with the layout change`);
+    this.#h.event(reason('ev.pollGone', { what: pollTarget(p) }));
   }
 
   /** The meeting ends: stop the polling's timer. */
@@ -220,7 +226,7 @@ export class MeetingControl {
     this.#h.assertLive();
     this.#h.require(endpointId);
     if (!this.#hands.raise(endpointId, this.#h.clock.now(), via)) return;
-    this.#h.event(`hand raised: ${endpointId} (${how ?? via})`);
+    this.#h.event(reason('ev.hand', { id: endpointId, how: how ?? via }));
     this.#h.publish(endpointId);
     this.#h.emitState();
   }
@@ -233,7 +239,7 @@ export class MeetingControl {
       this.#h.require(endpointId);
       cleared = this.#hands.lower(endpointId) ? [endpointId] : [];
     } else cleared = this.#hands.clear();
-    if (cleared.length) this.#h.event(`hands lowered: ${cleared.join(', ')}`);
+    if (cleared.length) this.#h.event(reason('ev.handsLowered', { ids: cleared.join(', ') }));
     for (const id of cleared) this.#h.publish(id);
     this.#h.emitState();
     return cleared;
@@ -279,7 +285,7 @@ export class MeetingControl {
     // callers that did not prepare (templates) are still refused at once without GStreamer or a CJK font
     if (choice !== 'off' && choice !== 'default') this.#h.checkCompositor();
     this.multiview.setLayout(choice, forSite);
-    this.#h.event(`layout ${layout}${forSite ? ` for ${forSite}` : ''}`);
+    this.#h.event(forSite ? reason('ev.layoutFor', { layout, site: forSite }) : reason('ev.layout', { layout }));
     this.#layoutChanged();
     this.#h.apply();
     this.#h.emitState();
@@ -292,10 +298,12 @@ export class MeetingControl {
     if (site !== 'auto') this.#h.require(site);
     const p = this.#polling;
     if (p?.pane === n && (forSite ?? null) === p.target)
-      throw new VcError('BAD_REQUEST', `pane ${n} is being polled: stop the polling first (conf poll ID --stop)`);
+      throw new VcError('BAD_REQUEST', say('err.panePolled', { n }));
     this.multiview.setPane(n, site === 'auto' ? null : site, forSite);
     this.#h.event(
-      `pane ${n} ${site === 'auto' ? 'filled automatically' : `shows ${site}`}${forSite ? ` for ${forSite}` : ''}`,
+      site === 'auto'
+        ? reason(forSite ? 'ev.paneAutoFor' : 'ev.paneAuto', forSite ? { n, site: forSite } : { n })
+        : reason(forSite ? 'ev.paneFor' : 'ev.pane', forSite ? { n, id: site, site: forSite } : { n, id: site }),
     );
     this.#h.apply();
     this.#h.emitState();
@@ -305,7 +313,7 @@ export class MeetingControl {
   setBanner(text: string | null): void {
     this.#h.assertLive();
     this.multiview.setBanner(text);
-    this.#h.event(text === null ? 'banner removed' : `banner: ${this.multiview.banner ?? ''}`);
+    this.#h.event(text === null ? reason('ev.bannerOff') : reason('ev.banner', { text: this.multiview.banner ?? '' }));
     this.#h.apply();
     this.#h.emitState();
   }
@@ -313,8 +321,6 @@ export class MeetingControl {
 
 /** What a polling walks, in words: "pane 2 of what mihe sees", "everyone's picture". */
 function pollTarget(p: { target: string | null; pane?: number | null }): string {
-  const whose = p.target ? `what ${p.target} sees` : "everyone's picture";
-  return p.pane === null || p.pane === undefined
-    ? whose
-    : `pane ${p.pane} of ${p.target ? `${p.target}'s layout` : "the conference's layout"}`;
+  if (p.pane === null || p.pane === undefined) return p.target ? say('poll.for', { target: p.target }) : say('poll.everyone');
+  return p.target ? say('poll.paneFor', { pane: p.pane, target: p.target }) : say('poll.pane', { pane: p.pane });
 }

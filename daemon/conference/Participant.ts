@@ -13,7 +13,7 @@ import type { Clock, Timer } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { TypedEmitter } from '../util/TypedEmitter.js';
 import { VcError, toVcError } from '../errors.js';
-import type { LegState, LegStats } from '../../protocol/index.js';
+import { reason, say, type LegState, type LegStats, type Reason } from '../../protocol/index.js';
 import type { RelayPortPool } from '../media/RelayPortPool.js';
 import { SipMediaLeg } from '../media/SipMediaLeg.js';
 import type { LegStatsSample } from '../media/LegStats.js';
@@ -52,7 +52,7 @@ type ParticipantEvents = {
   /** State or figures changed: publish the participant again. */
   changed: [];
   /** Something an operator wants to read in the conference's event log. */
-  event: [string];
+  event: [Reason | string];
   /** A DTMF digit from the room, by RFC 4733 (in its audio) or SIP INFO. */
   dtmf: [{ digit: string; via: 'rfc4733' | 'info' }];
 };
@@ -145,7 +145,7 @@ export class Participant extends TypedEmitter<ParticipantEvents> {
   }
 
   /** Operator hang-up: BYE and no redial until dialled again. */
-  async hangup(reason = 'hung up by the operator'): Promise<void> {
+  async hangup(reason = say('leg.hungUpByOperator')): Promise<void> {
     await this.#stop('hungup', reason);
   }
 
@@ -347,6 +347,7 @@ export class Participant extends TypedEmitter<ParticipantEvents> {
     await this.#d.media.attach(this.id, leg);
     if (gen !== this.#gen) return;
     this.#set('connected', undefined);
+    this.emit('event', reason('ev.joined', { id: this.id }));
     this.#log.info(
       {
         callId: call.callId,
@@ -372,42 +373,43 @@ export class Participant extends TypedEmitter<ParticipantEvents> {
       const viaRtp = live.leg.remote?.audio?.telephoneEventPt !== undefined;
       const sent = viaRtp ? live.leg.sendDtmf(pin) : live.call.sendDtmfInfo(pin);
       sent.then(
-        () => this.emit('event', `${this.id}: conference PIN sent (${viaRtp ? 'RFC 4733' : 'SIP INFO'})`),
+        () => this.emit('event', reason('ev.pinSent', { id: this.id, via: viaRtp ? 'RFC 4733' : 'SIP INFO' })),
         (err: unknown) => {
           this.#log.warn({ err }, 'sending the PIN failed');
-          this.emit('event', `${this.id}: sending the PIN failed: ${failureReason(err)}`);
+          this.emit('event', reason('ev.pinFailed', { id: this.id, reason: failureReason(err) }));
         },
       );
     }, this.#d.pinDelayMs);
   }
 
   /** A connected call went away (BYE, no RTP, failed re-INVITE): record it and redial. */
-  #dropped(reason: string, sendBye: boolean): void {
+  #dropped(why: string, sendBye: boolean): void {
     const stable = this.#connectedAt !== undefined && this.#d.clock.now() - this.#connectedAt >= STABLE_CALL_MS;
     if (stable) this.#failures = 0;
     this.#gen++;
-    void this.#teardown(reason, sendBye);
-    this.#log.warn({ reason }, 'leg dropped');
-    this.emit('event', `${this.id} dropped: ${reason}`);
-    this.#scheduleRedial(reason);
+    void this.#teardown(why, sendBye);
+    this.#log.warn({ reason: why }, 'leg dropped');
+    this.emit('event', reason('ev.dropped', { id: this.id, reason: why }));
+    this.#scheduleRedial(why);
   }
 
   #failed(err: unknown): void {
-    const reason = failureReason(err);
-    this.#record.close(reason);
+    const why = failureReason(err);
+    this.#record.close(why);
     this.#log.warn({ err: toVcError(err) }, 'dial failed');
     if (isPermanentFailure(err)) {
-      this.#set('failed', reason);
-      this.emit('event', `${this.id} failed: ${reason} (not redialled; dial it again when fixed)`);
+      this.#set('failed', why);
+      this.emit('event', reason('ev.failedFinal', { id: this.id, reason: why }));
       return;
     }
-    this.emit('event', `${this.id} failed: ${reason}`);
-    this.#scheduleRedial(reason);
+    this.emit('event', reason('ev.failed', { id: this.id, reason: why }));
+    this.#scheduleRedial(why);
   }
 
-  #scheduleRedial(reason: string): void {
+  #scheduleRedial(why: string): void {
     this.#failures++;
     const delay = redialDelayMs(this.#failures);
+    this.emit('event', reason('ev.redial', { id: this.id, seconds: Math.round(delay / 1000), attempt: this.#failures + 1 }));
     this.#nextRedialAt = this.#d.clock.now() + delay;
     const gen = this.#gen;
     this.#timer = this.#d.clock.setTimeout(() => {
@@ -417,7 +419,7 @@ export class Participant extends TypedEmitter<ParticipantEvents> {
       this.#direction = 'out';
       void this.#dialOut(g);
     }, delay);
-    this.#set('redialing', reason);
+    this.#set('redialing', why);
   }
 
   async #stop(state: 'hungup' | 'ended', reason: string): Promise<void> {

@@ -1,6 +1,6 @@
 // Conference's dependencies, set-up and events (kept apart so Conference.ts holds only behaviour).
 import type { Endpoint } from '../config/schema.js';
-import type { ConferenceView, LegStats, ParticipantView } from '../../protocol/index.js';
+import type { ConferenceView, LegStats, ParticipantView, Reason } from '../../protocol/index.js';
 import type { CdrRepo } from '../store/CdrRepo.js';
 import type { ConferenceRow } from '../store/ConferenceRepo.js';
 import type { Clock } from '../util/clock.js';
@@ -30,7 +30,7 @@ export interface ConferenceSetup {
 export type ConferenceEvents = {
   state: [ConferenceView];
   participant: [ParticipantView];
-  event: [string];
+  event: [Reason | string];
   stats: [{ endpointId: string; stats: LegStats }];
   ended: [{ reason: string }];
 };

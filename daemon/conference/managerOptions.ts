@@ -1,5 +1,5 @@
 // ConferenceManager's options, start request and events (kept apart so the manager holds only behaviour).
-import type { ConferenceStartParams, ConferenceView, LegStats, ParticipantView } from '../../protocol/index.js';
+import type { ConferenceStartParams, ConferenceView, LegStats, ParticipantView, Reason } from '../../protocol/index.js';
 import type { SiteConfig, Template, TemplatePolling } from '../config/schema.js';
 import type { CdrRepo } from '../store/CdrRepo.js';
 import type { ConferenceRepo } from '../store/ConferenceRepo.js';
@@ -40,7 +40,7 @@ export interface StartRequest extends ConferenceStartParams {
 export type ManagerEvents = {
   state: [ConferenceView];
   participant: [{ conferenceId: string; participant: ParticipantView }];
-  event: [{ conferenceId: string; at: string; message: string }];
+  event: [{ conferenceId: string; at: string; message: string; why?: Reason }];
   stats: [{ conferenceId: string; endpointId: string; stats: LegStats }];
   ended: [{ conferenceId: string; reason: string }];
   extended: [{ conferenceId: string; endsAt: number }];

@@ -1,3 +1,4 @@
+import { say } from '../../protocol/index.js';
 import type { Endpoint } from '../config/schema.js';
 import { VcError } from '../errors.js';
 import type { HealthRepo, HealthTransition } from '../store/HealthRepo.js';
@@ -337,7 +338,7 @@ export class EndpointMonitor extends TypedEmitter<MonitorEvents> {
     } catch (err) {
       // The prober promises to resolve for network failures; a rejection is a bug below us.
       this.#log.error({ err, endpoint: t.ep.id }, 'OPTIONS probe threw');
-      reply = { ok: false, error: 'transport', reason: `probe failed: ${(err as Error).message}` };
+      reply = { ok: false, error: 'transport', reason: say('probe.failed', { detail: (err as Error).message }) };
     }
     // Given up by the watchdog (or the monitor closed): already accounted for.
     if (t.probeSeq !== seq) return;

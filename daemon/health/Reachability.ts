@@ -1,4 +1,4 @@
-import type { EndpointState } from '../../protocol/index.js';
+import { say, type EndpointState } from '../../protocol/index.js';
 
 // The reachability state of one endpoint, fed one probe result at a time. Pure (no timers, no I/O)
 // so the hysteresis rules can be tested on their own:
@@ -93,7 +93,7 @@ export class Reachability {
 
   #decide(p: ProbeOutcome, limitMs: number): { to: EndpointState; reason?: string } {
     if (!p.answered) {
-      if (this.#failRun >= FAIL_DOWN) return { to: 'unreachable', reason: p.reason ?? 'no answer' };
+      if (this.#failRun >= FAIL_DOWN) return { to: 'unreachable', reason: p.reason ?? say('health.noAnswer') };
       return { to: this.#state, reason: this.#reason };
     }
     if (this.#state === 'unreachable' && this.#okRun < OK_UP) return { to: 'unreachable', reason: this.#reason };
@@ -105,10 +105,10 @@ export class Reachability {
     const need = this.#state === 'unknown' ? 1 : SLOW_RUN;
     const slowNow =
       this.#state === 'degraded' ? this.#slow.some(Boolean) : this.#slow.length >= need && this.#slow.every(Boolean);
-    if (misses > 0) return { to: 'degraded', reason: `lost ${misses} of the last ${window.length} OPTIONS probes` };
+    if (misses > 0) return { to: 'degraded', reason: say('health.lost', { misses, window: window.length }) };
     if (slowNow) {
       const rtt = p.rttMs === null ? '?' : Math.round(p.rttMs);
-      return { to: 'degraded', reason: `slow answers: RTT ${rtt} ms (limit ${limitMs} ms)` };
+      return { to: 'degraded', reason: say('health.slow', { rtt, limit: limitMs }) };
     }
     return { to: 'reachable', reason: p.reason };
   }

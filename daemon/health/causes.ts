@@ -1,5 +1,5 @@
 import type { ProbeOutcome } from './Reachability.js';
-import type { OptionsProbeResult, ProbeError, SipTransport } from '../../protocol/index.js';
+import { reason, say, type OptionsProbeResult, type ProbeError, type Reason, type SipTransport } from '../../protocol/index.js';
 import type { OptionsTarget } from './types.js';
 
 // Turning an OPTIONS reply into plain words: the monitor's short reason ("no answer within 2000 ms
@@ -27,7 +27,7 @@ export function statusText(r: OptionsProbeResult): string {
 export function describeReply(r: OptionsProbeResult, transport: SipTransport, timeoutMs: number): ProbeOutcome {
   if (isAnswer(r)) {
     const o: ProbeOutcome = { answered: true, rttMs: r.rttMs ?? null };
-    if (!isGoodAnswer(r)) o.reason = `answers OPTIONS with ${statusText(r)}`;
+    if (!isGoodAnswer(r)) o.reason = say('probe.answers', { answer: statusText(r) });
     return o;
   }
   return { answered: false, rttMs: null, reason: failureReason(r, transport, timeoutMs) };
@@ -37,13 +37,15 @@ function failureReason(r: OptionsProbeResult, transport: SipTransport, timeoutMs
   const t = transport.toUpperCase();
   switch (r.error) {
     case 'unreachable':
-      return transport === 'udp' ? 'port unreachable over UDP' : `connection refused over ${t}`;
+      return transport === 'udp' ? say('probe.portUnreachable') : say('probe.refused', { transport: t });
     case 'dns':
-      return 'hostname does not resolve';
+      return say('probe.dns');
     case 'transport':
-      return `cannot send over ${t}${r.reason ? `: ${r.reason}` : ''}`;
+      return r.reason
+        ? say('probe.sendFailedWhy', { transport: t, detail: r.reason })
+        : say('probe.sendFailed', { transport: t });
     default:
-      return `no answer within ${timeoutMs} ms over ${t}`;
+      return say('probe.timeout', { ms: timeoutMs, transport: t });
   }
 }
 
@@ -63,36 +65,36 @@ export function likelyCause(
   host: string,
   port: number,
   timeoutMs: number,
-): string | undefined {
+): Reason | undefined {
   if (isGoodAnswer(r)) return undefined;
   const t = target.transport.toUpperCase();
   const where = `${host}:${port}`;
   switch (r.error) {
     case 'timeout':
       return target.transport === 'udp'
-        ? `no answer over UDP within ${timeoutMs} ms: the host is down, or a firewall drops SIP (UDP ${port}) on the way`
-        : `no answer over ${t} within ${timeoutMs} ms: the host is down, or a firewall drops ${t} port ${port} without refusing it`;
+        ? reason('cause.timeoutUdp', { ms: timeoutMs, port })
+        : reason('cause.timeout', { transport: t, ms: timeoutMs, port });
     case 'unreachable':
       return target.transport === 'udp'
-        ? `${where} answered "port unreachable" (ICMP): the host is up but nothing listens for SIP on UDP ${port}`
-        : `${where} refused the ${t} connection: the host is up but nothing listens for SIP on ${t} ${port}`;
+        ? reason('cause.icmp', { where, port })
+        : reason('cause.refused', { where, transport: t, port });
     case 'dns':
-      return `the hostname ${host} does not resolve: check the name in the endpoint's URI, or the DNS server`;
+      return reason('cause.dns', { host });
     case 'transport':
-      return `could not send the request over ${t}${r.reason ? ` (${r.reason})` : ''}: check the bridge's own SIP listeners for ${t}`;
+      return r.reason
+        ? reason('cause.sendFailedWhy', { transport: t, detail: r.reason })
+        : reason('cause.sendFailed', { transport: t });
     default:
       break;
   }
   const s = r.status ?? 0;
   const user = /^sips?:([^@;]+)@/i.exec(target.uri)?.[1];
-  if (s === 403)
-    return `the endpoint refuses us (403 ${r.reason ?? 'Forbidden'}): check its allow-list / trusted hosts for the bridge's address`;
-  if (s === 404)
-    return `the endpoint does not know ${user ? `the user "${user}"` : 'the user part'} of ${target.uri} (404): check the user part of the URI`;
-  if (s === 401 || s === 407)
-    return `the endpoint wants credentials (${s}): configure credentials for it in the site config`;
-  if (s === 408 || s === 480) return `the endpoint answered ${statusText(r)}: it is up but its user is not available`;
-  if (s === 486 || s === 600) return `the endpoint answered ${statusText(r)}: it is busy`;
-  if (s >= 500) return `the endpoint answered ${statusText(r)}: it is up but failing or overloaded`;
-  return `the endpoint answered ${statusText(r)}`;
+  const answer = statusText(r);
+  if (s === 403) return reason('cause.forbidden', { phrase: r.reason ?? 'Forbidden' });
+  if (s === 404) return user ? reason('cause.noUser', { user, uri: target.uri }) : reason('cause.noUserPart', { uri: target.uri });
+  if (s === 401 || s === 407) return reason('cause.auth', { status: s });
+  if (s === 408 || s === 480) return reason('cause.unavailable', { answer });
+  if (s === 486 || s === 600) return reason('cause.busy', { answer });
+  if (s >= 500) return reason('cause.failing', { answer });
+  return reason('cause.answered', { answer });
 }

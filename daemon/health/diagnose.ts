@@ -2,7 +2,16 @@ import { lookup } from 'node:dns/promises';
 import type { Endpoint } from '../config/schema.js';
 import { defaultPort, parseSipUri } from '../config/uri.js';
 import { isAnswer, isGoodAnswer, likelyCause, probeError, statusText } from './causes.js';
-import type { EndpointCheckResult, OptionsProbeResult, ProbeResult, SipTransport } from '../../protocol/index.js';
+import {
+  reason,
+  reasonText,
+  say,
+  type EndpointCheckResult,
+  type OptionsProbeResult,
+  type ProbeResult,
+  type Reason,
+  type SipTransport,
+} from '../../protocol/index.js';
 import type { OptionsProber } from './types.js';
 
 // `vcbridge endpoint check`: an immediate OPTIONS over each transport, timed, with the answer's
@@ -34,36 +43,37 @@ export async function checkEndpoint(
   opts: CheckOptions,
 ): Promise<EndpointCheckResult> {
   const step = (s: CheckStep): void => opts.onStep?.(s);
-  const failed = (likely: string): EndpointCheckResult => ({
+  const failed = (why: Reason): EndpointCheckResult => ({
     id: ep.id,
     uri: ep.uri,
     probes: [],
     verdict: 'failed',
-    likelyCause: likely,
+    likelyCause: reasonText(why),
+    why,
   });
 
   step({ id: 'config', state: 'running' });
   const uri = parseSipUri(ep.uri);
   if (!uri) {
-    const why = `the URI ${ep.uri} in the site config is not a SIP URI (expected sip:user@host[:port])`;
-    step({ id: 'config', state: 'fail', detail: why });
+    const why = reason('cause.badUri', { uri: ep.uri });
+    step({ id: 'config', state: 'fail', detail: reasonText(why) });
     return failed(why);
   }
-  step({ id: 'config', state: 'ok', detail: `${ep.uri} over ${ep.transport.toUpperCase()}` });
+  step({ id: 'config', state: 'ok', detail: say('check.uri', { uri: ep.uri, transport: ep.transport.toUpperCase() }) });
 
   step({ id: 'address', state: 'running' });
   const host = uri.host;
   if (uri.hostType === 'hostname') {
     try {
       const addr = await withTimeout((opts.resolve ?? systemResolve)(host), RESOLVE_TIMEOUT_MS);
-      step({ id: 'address', state: 'ok', detail: `${host} is ${addr}` });
+      step({ id: 'address', state: 'ok', detail: say('check.resolved', { host, address: addr }) });
     } catch (err) {
-      const why = `the hostname ${host} does not resolve (${(err as Error).message}): check the name in the endpoint's URI, or the DNS server`;
-      step({ id: 'address', state: 'fail', detail: why });
+      const why = reason('cause.dnsWhy', { host, detail: (err as Error).message });
+      step({ id: 'address', state: 'fail', detail: reasonText(why) });
       return failed(why);
     }
   } else {
-    step({ id: 'address', state: 'ok', detail: `${host} (an address, no DNS needed)` });
+    step({ id: 'address', state: 'ok', detail: say('check.address', { host }) });
   }
 
   const order: SipTransport[] = [ep.transport, ...(['udp', 'tcp'] as const).filter((t) => t !== ep.transport)];
@@ -81,8 +91,12 @@ export async function checkEndpoint(
         reply = { ok: false, error: 'transport', reason: (err as Error).message };
       }
       const report = toReport(transport, reply);
-      const cause = likelyCause(reply, target, host, port, opts.timeoutMs);
-      if (cause) report.likelyCause = cause;
+      const why = likelyCause(reply, target, host, port, opts.timeoutMs);
+      const cause = why ? reasonText(why) : undefined;
+      if (why && cause) {
+        report.likelyCause = cause;
+        report.why = why;
+      }
       const good = isGoodAnswer(reply);
       const slow = good && reply.rttMs !== undefined && reply.rttMs > opts.degradedRttMs;
       const detail = good
@@ -114,29 +128,29 @@ function verdict(
   configured: SipTransport,
   probes: ProbeResult[],
   limitMs: number,
-): Pick<EndpointCheckResult, 'verdict' | 'likelyCause'> {
+): Pick<EndpointCheckResult, 'verdict' | 'likelyCause' | 'why'> {
   const main = probes.find((p) => p.transport === configured);
+  const explained = (v: EndpointCheckResult['verdict'], why: Reason) => ({ verdict: v, likelyCause: reasonText(why), why });
   if (main?.ok) {
-    if (main.rttMs !== undefined && main.rttMs > limitMs) {
-      return {
-        verdict: 'degraded',
-        likelyCause: `slow answer: RTT ${Math.round(main.rttMs)} ms (limit ${limitMs} ms): a congested or long network path`,
-      };
-    }
+    if (main.rttMs !== undefined && main.rttMs > limitMs)
+      return explained('degraded', reason('cause.slow', { rtt: Math.round(main.rttMs), limit: limitMs }));
     return { verdict: 'ok' };
   }
   const other = probes.find((p) => p.ok);
-  const mainCause = main?.likelyCause ?? 'no answer';
+  const mainWhy = main?.why ?? reason('health.noAnswer');
   // Answered but refused (403/404/401): another transport won't fix that.
   if (other && main?.status === undefined) {
-    const o = other.transport.toUpperCase();
-    const c = configured.toUpperCase();
-    return {
-      verdict: 'degraded',
-      likelyCause: `it answers over ${o} but not over ${c} (${mainCause}); either fix ${c} on the way to it or set "transport: ${other.transport}" for it`,
-    };
+    return explained(
+      'degraded',
+      reason('cause.otherTransport', {
+        other: other.transport.toUpperCase(),
+        configured: configured.toUpperCase(),
+        cause: reasonText(mainWhy),
+        otherId: other.transport,
+      }),
+    );
   }
-  return { verdict: 'failed', likelyCause: mainCause };
+  return explained('failed', mainWhy);
 }
 
 function cryptoText(suites: string[] | undefined): string {

@@ -1,4 +1,4 @@
-import type { ConferenceMode, OccurrenceView, PreflightReport } from '../../protocol/index.js';
+import { say, type ConferenceMode, type OccurrenceView, type PreflightReport } from '../../protocol/index.js';
 import type { SiteConfig } from '../config/schema.js';
 import type { Store } from '../store/Store.js';
 import type { OccurrenceDetailRow, ScheduleRow } from '../store/ScheduleRepo.js';
@@ -118,7 +118,7 @@ export class OccurrenceRunner {
         this.#missed(
           m.row,
           occ,
-          `the daemon was not running at ${formatWall(occ.start, m.row.tz)} and the ${Math.round(grace / MINUTE)} min grace window had passed`,
+          say('sch.notRunningMissed', { time: formatWall(occ.start, m.row.tz), minutes: Math.round(grace / MINUTE) }),
         );
       }
     }
@@ -129,8 +129,8 @@ export class OccurrenceRunner {
         this.#finish(
           d,
           row && !this.#cancelled(row, d.occurrenceStartUtc)
-            ? 'its end time passed while the daemon was not running'
-            : 'meeting cancelled',
+            ? say('sch.endPassed')
+            : say('sch.cancelled'),
         );
       } else if (!d.conferenceId || !this.#o.conferences.isActive(d.conferenceId)) {
         const occ = { key: d.occurrenceStartUtc, start: d.occurrenceStartUtc, end: endsAt };
@@ -191,8 +191,8 @@ export class OccurrenceRunner {
     // cancelled while its start was in flight: end it now
     if ((!row || this.#cancelled(row, d.occurrenceStartUtc)) && cid && this.#o.conferences.isActive(cid)) {
       this.#act(key, async () => {
-        await this.#o.conferences.end(cid, 'meeting cancelled');
-        this.#finish(d, 'meeting cancelled');
+        await this.#o.conferences.end(cid, say('sch.cancelled'));
+        this.#finish(d, say('sch.cancelled'));
       });
       return Infinity;
     }
@@ -200,15 +200,15 @@ export class OccurrenceRunner {
       // the bridge ends a conference at its planned end by itself too; only earlier is news
       this.#finish(
         d,
-        now >= endsAt - 1000 ? 'ended at its scheduled time' : 'the conference was ended before its scheduled end',
+        now >= endsAt - 1000 ? say('sch.endedOnTime') : say('sch.endedEarly'),
       );
       return Infinity;
     }
     if (now >= endsAt) {
       this.#act(key, async () => {
         try {
-          await this.#o.conferences.end(cid, 'scheduled end');
-          this.#finish(d, 'ended at its scheduled time');
+          await this.#o.conferences.end(cid, say('sch.scheduledEnd'));
+          this.#finish(d, say('sch.endedOnTime'));
         } catch (err) {
           // the bridge could not end it (most likely it is gone already): the meeting is over anyway
           this.#log.error({ err, conferenceId: cid }, 'ending a scheduled conference failed');
@@ -268,7 +268,7 @@ export class OccurrenceRunner {
       if (d && d.state !== 'pending' && d.state !== 'preflight') continue;
       if (now >= occ.start) {
         if (now - occ.start > grace) {
-          this.#missed(row, occ, `not started within the ${Math.round(grace / MINUTE)} min grace window`);
+          this.#missed(row, occ, say('sch.graceMissed', { minutes: Math.round(grace / MINUTE) }));
           continue;
         }
         const retry = this.#retryAt.get(id) ?? 0;
@@ -314,7 +314,12 @@ export class OccurrenceRunner {
 
   #noticeNotReady(row: ScheduleRow, occ: Occurrence, report: PreflightReport): void {
     const bad = report.sites.filter((s) => s.status !== 'ready');
-    const head = `pre-flight of "${row.title}" at ${formatWall(occ.start, row.tz)}: ${report.sites.length - bad.length}/${report.sites.length} sites ready`;
+    const head = say('pf.notice', {
+      title: row.title,
+      time: formatWall(occ.start, row.tz),
+      ready: report.sites.length - bad.length,
+      total: report.sites.length,
+    });
     const tail = bad.map((s) => `${s.endpointId} ${s.status}${s.reason ? ` (${s.reason})` : ''}`).join('; ');
     this.#o.onNotice({ scheduleId: row.id, message: bad.length ? `${head}; ${tail}` : head });
   }
@@ -342,9 +347,9 @@ export class OccurrenceRunner {
         });
         this.#retryAt.delete(id);
         const reason = resume
-          ? 'resumed after a daemon restart'
+          ? say('sch.resumed')
           : lateMs > 1000
-            ? `started ${Math.round(lateMs / 1000)} s late`
+            ? say('sch.late', { seconds: Math.round(lateMs / 1000) })
             : null;
         this.#o.store.schedules.updateOccurrence(row.id, occ.key, {
           state: 'started',
@@ -373,7 +378,7 @@ export class OccurrenceRunner {
           });
         } else {
           this.#retryAt.delete(id);
-          this.#missed(row, occ, `could not start: ${why}`);
+          this.#missed(row, occ, say('sch.couldNotStart', { why }));
         }
       }
     });

@@ -1,4 +1,4 @@
-import type { PreflightReport, PreflightSiteStatus } from '../../protocol/index.js';
+import { say, type PreflightReport, type PreflightSiteStatus } from '../../protocol/index.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { Prober, TestCallOutcome } from './types.js';
@@ -84,21 +84,21 @@ export class Preflight {
     }
     const site: Site = { endpointId, status: 'ready', rttMs };
     const why: string[] = [];
-    if (rttMs !== null && rttMs > limit) why.push(`slow answer: RTT ${Math.round(rttMs)} ms (limit ${limit} ms)`);
+    if (rttMs !== null && rttMs > limit) why.push(say('pf.slow', { rtt: Math.round(rttMs), limit }));
     const testCall = this.#opts.prober.testCall?.bind(this.#opts.prober);
     if (testCall && this.#opts.allowsTestCall(endpointId)) {
       try {
         const t: TestCallOutcome = await this.#within(
           testCall(endpointId),
           this.#opts.testCallTimeoutMs ?? 30_000,
-          'test call did not finish',
+          say('pf.notFinished'),
         );
         Object.assign(site, { lossPct: t.lossPct, jitterMs: t.jitterMs, rttMs: t.rttMs });
-        if (t.lossPct > TEST_CALL_LIMITS.lossPct) why.push(`test call: ${t.lossPct.toFixed(1)} % packet loss`);
-        if (t.jitterMs > TEST_CALL_LIMITS.jitterMs) why.push(`test call: jitter ${Math.round(t.jitterMs)} ms`);
-        if (t.rttMs > limit) why.push(`test call: RTT ${Math.round(t.rttMs)} ms`);
+        if (t.lossPct > TEST_CALL_LIMITS.lossPct) why.push(say('pf.loss', { pct: t.lossPct.toFixed(1) }));
+        if (t.jitterMs > TEST_CALL_LIMITS.jitterMs) why.push(say('pf.jitter', { ms: Math.round(t.jitterMs) }));
+        if (t.rttMs > limit) why.push(say('pf.rtt', { ms: Math.round(t.rttMs) }));
       } catch (e) {
-        why.push(`test call failed: ${reasonOf(e)}`);
+        why.push(say('pf.callFailed', { reason: reasonOf(e) }));
       }
     }
     if (why.length > 0) {

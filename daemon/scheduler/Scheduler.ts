@@ -14,6 +14,7 @@ import type {
   ScheduleImportResult,
   ScheduleListParams,
 } from '../../protocol/index.js';
+import { say } from '../../protocol/index.js';
 import type { SiteConfig } from '../config/schema.js';
 import { VcError } from '../errors.js';
 import type { Store } from '../store/Store.js';
@@ -34,18 +35,17 @@ import { ScheduleBook, type Actor, type BookOutcome, type Meeting } from './Sche
 import type { ConferenceControl, Prober, SchedulerEvents } from './types.js';
 import { iso, occurrenceView, scheduleDetail, scheduleView, type OccurrenceStateName } from './views.js';
 
-const STATUTORY_NOTE = 'statutory holidays only';
-
 /** Why the calendar left an occurrence out. */
 function skipReason(day: DayInfo): string {
-  const what = day.name ? `holiday: ${day.name}` : 'day off';
-  return day.confirmed ? what : `${what} (${day.day.slice(0, 4)} arrangement not published yet: ${STATUTORY_NOTE})`;
+  const year = day.day.slice(0, 4);
+  if (day.confirmed) return day.name ? say('sch.holiday', { name: day.name }) : say('sch.dayOff');
+  return day.name ? say('sch.holidayUnconfirmed', { name: day.name, year }) : say('sch.dayOffUnconfirmed', { year });
 }
 
 /** What to tell about an occurrence that takes place on a working-day series. */
 function dayNote(day: DayInfo): string | undefined {
-  if (day.makeUp) return `make-up working day (补班${day.name ? `, ${day.name}` : ''})`;
-  if (!day.confirmed) return `${day.day.slice(0, 4)} holidays not published yet: ${STATUTORY_NOTE} are skipped`;
+  if (day.makeUp) return day.name ? say('sch.makeUp', { name: day.name }) : say('sch.makeUpBare');
+  if (!day.confirmed) return say('sch.unpublished', { year: day.day.slice(0, 4) });
   return undefined;
 }
 
@@ -271,7 +271,7 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
   }
 
   /** Wire from the conference bridge: a scheduled conference ended (operator, or by itself). */
-  conferenceEnded(conferenceId: string, reason = 'ended by an operator'): void {
+  conferenceEnded(conferenceId: string, reason = say('leg.endedByOperator')): void {
     this.#runner.conferenceEnded(conferenceId, reason);
   }
 
@@ -317,7 +317,7 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
     else if (!d && occ.start + grace < now) {
       // nothing ever ran it (the daemon was down longer than the restart look-back)
       state = 'missed';
-      reason = 'not started (the daemon was not running)';
+      reason = say('sch.notStarted');
     }
     const v = occurrenceView(m.row, occ, {
       state,

@@ -3,6 +3,7 @@
 // (ACK + BYE), and a Call once answered.
 import type { Timer } from '../util/clock.js';
 import { VcError } from '../errors.js';
+import { say } from '../../protocol/index.js';
 import type { SendHandle, SipMessage } from './sipLibrary.js';
 import type { SipCore } from './SipCore.js';
 import { Dialog, contactUri } from './Dialog.js';
@@ -106,7 +107,7 @@ export class InviteClient {
     // the caller is told now; the INVITE transaction finishes in the background
     this.#fail(
       reason === 'no answer' ? 'SIP_TIMEOUT' : 'SIP_FAILED',
-      `call to ${this.#o.target.uri} ${reason === 'no answer' ? 'not answered in time' : 'cancelled'}`,
+      say(reason === 'no answer' ? 'leg.notAnswered' : 'leg.cancelled', { uri: this.#o.target.uri }),
       { reason },
     );
     if (!this.#provisional) {
@@ -196,11 +197,11 @@ export class InviteClient {
     const kind = failureKind(rs);
     const why =
       kind === 'dns'
-        ? `cannot resolve ${this.#o.target.uri}`
+        ? say('leg.cannotResolve', { uri: this.#o.target.uri })
         : kind
           ? `${kind} (${transportReason(rs) ?? rs.reason})`
           : `${st} ${rs.reason ?? ''}`.trim();
-    this.#fail(st === 408 ? 'SIP_TIMEOUT' : 'SIP_FAILED', `call to ${this.#o.target.uri} failed: ${why}`, {
+    this.#fail(st === 408 ? 'SIP_TIMEOUT' : 'SIP_FAILED', say('leg.callFailed', { uri: this.#o.target.uri, why }), {
       status: st,
       reason: rs.reason,
       ...(kind ? { error: kind } : {}),

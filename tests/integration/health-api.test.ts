@@ -190,13 +190,14 @@ describe('vcbridge endpoints / endpoint', () => {
     const r = await cli(['endpoints', '--lang', 'zh']);
     expect(r.code).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^id\s+name\s+kind\s+state\s+RTT\s+since\s+registration\s+note$/);
+    // every word in Chinese (issue #14): headings, kinds, states, "ago"; ids, RTT and ms stay
+    expect(lines[0]).toMatch(/^编号\s+名称\s+类别\s+状态\s+RTT\s+持续\s+注册\s+备注$/);
     const row = lines.find((l) => l.startsWith('xiaoguan'))!;
-    expect(row).toMatch(/小关镇\s+town\s+reachable\s+\d+(\.\d)? ms\s+\S+.* ago\s+—/);
+    expect(row).toMatch(/小关镇\s+乡镇\s+在线\s+\d+(\.\d)? ms\s+\S+前\s+—/);
     // the "kind" column starts at the same display column on every line
-    const col = (l: string) => stringWidth(l.slice(0, l.search(/\b(kind|town|bureau)\b/)));
+    const col = (l: string) => stringWidth(l.slice(0, l.search(/类别|乡镇|委局/)));
     expect(new Set(lines.filter((l) => !l.startsWith('-')).map(col)).size).toBe(1);
-    expect(lines.find((l) => l.startsWith('jiaotong'))).toMatch(/交通局\s+bureau\s+degraded/);
+    expect(lines.find((l) => l.startsWith('jiaotong'))).toMatch(/交通局\s+委局\s+质量差/);
   });
 
   it('endpoints --json lists objects with id, name, kind, state, rttMs, since; --state filters', async () => {

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { MeetingControl, type ControlHost } from '../../daemon/conference/MeetingControl.js';
 import { VcError } from '../../daemon/errors.js';
 import { ManualClock } from '../helpers/manualClock.js';
+import { reasonText } from '../../protocol/index.js';
 
 const T0 = Date.parse('2026-12-07T01:00:00Z');
 const SITES = ['city', 'mihe', 'xiaoguan', 'zhulin'];
@@ -27,7 +28,7 @@ function setup(up = new Set(SITES)) {
     showable: (_t, id) => up.has(id),
     floor: () => null,
     setFloor: () => undefined,
-    event: (m) => events.push(m),
+    event: (m) => events.push(typeof m === 'string' ? m : reasonText(m)),
     apply: () => void applied++,
     startCompositor: () => Promise.resolve(),
     checkCompositor: () => undefined,

@@ -5,6 +5,7 @@ import type { ConferenceView, LegStats, ParticipantView } from '../../../protoco
 import { statsKey } from '../data/state.js';
 import { fmtKbps, fmtMs, fmtPct } from '../format.js';
 import { localName, useI18n } from '../i18n/index.js';
+import { explain } from '../i18n/explain.js';
 import { sparkline } from './Sparkline.js';
 import { badgeStyle } from './StatusBadge.js';
 import { Table, type Cell } from './Table.js';
@@ -78,7 +79,7 @@ export function ParticipantDetail({ conferenceId, participant, stats }: { confer
         {line(t('conf.col.jitter'), h.map((x) => x.jitterMs))}
         {line(t('conf.col.rtt'), h.map((x) => x.rttMs))}
         {line(t('conf.col.kbpsIn'), h.map((x) => x.bitrateInKbps))}
-        {participant.reason ? <Text color="red"> · {participant.reason}</Text> : null}
+        {participant.reason ? <Text color="red"> · {explain(participant.reason, lang)}</Text> : null}
       </Text>
     </Box>
   );

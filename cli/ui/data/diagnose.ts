@@ -5,6 +5,8 @@ import type { EndpointCheckResult, EndpointDetail, ProbeResult } from '../../../
 import type { StepState } from '../components/StatusBadge.js';
 import type { MessageKey, T, Vars } from '../i18n/index.js';
 import { fmtMs, fmtPct } from '../format.js';
+import { explainT } from '../i18n/explain.js';
+import { sipPhraseZh } from '../i18n/sipZh.js';
 import { errorCode, errorMessage, isMethodUnknown, type ConsoleApi } from './types.js';
 
 export interface DiagStep {
@@ -39,6 +41,7 @@ export interface DiagnoseCallResult {
   };
   verdict?: 'ok' | 'degraded' | 'failed';
   likelyCause?: string;
+  why?: EndpointCheckResult['why'];
 }
 
 /** Host and port of a SIP URI, or null when none can be read. */
@@ -53,11 +56,17 @@ export function uriAddress(uri: string, transport: string): { host: string; port
 
 function probeDetail(p: ProbeResult, t: T): string {
   if (p.ok) {
-    const base = t('diag.optionsOk', { status: p.status ?? '', reason: p.reason ?? '', rtt: fmtMs(p.rttMs) });
+    const base = t('diag.optionsOk', {
+      status: p.status ?? '',
+      reason: p.status !== undefined && t.lang === 'zh' ? (sipPhraseZh(p.status) ?? p.reason ?? '') : (p.reason ?? ''),
+      rtt: fmtMs(p.rttMs),
+    });
     return p.server ? base + t('diag.server', { server: p.server }) : base;
   }
   return t('diag.optionsFail', {
-    error: [p.error, p.status, p.reason].filter((x) => x !== undefined && x !== '').join(' ') || '?',
+    error: p.why || p.likelyCause
+      ? explainT(p.why ?? p.likelyCause, t)
+      : explainT([p.error, p.status, p.reason].filter((x) => x !== undefined && x !== '').join(' ') || '?', t),
   });
 }
 
@@ -144,7 +153,8 @@ export async function runDiagnosis(
   }));
   emit({ ...d, steps: d.steps.flatMap((s) => (s.id === 'options' ? probeSteps : [s])) });
   const mainProbe = check.probes.find((p) => p.transport === ep.transport) ?? check.probes[0];
-  const optionsCause = check.likelyCause ?? check.probes.find((p) => !p.ok)?.likelyCause;
+  const failedProbe = check.probes.find((p) => !p.ok);
+  const optionsCause = explainT(check.why ?? check.likelyCause ?? failedProbe?.why ?? failedProbe?.likelyCause, t) || undefined;
   if (!mainProbe?.ok) {
     set('call', { state: 'skipped', detail: t('diag.skipNoOptions') });
     set('media', { state: 'skipped' });
@@ -176,7 +186,7 @@ export async function runDiagnosis(
     set('call', {
       state: 'fail',
       detail: t('diag.callFail', {
-        reason: [call.status, call.reason].filter((x) => x !== undefined).join(' ') || '?',
+        reason: explainT([call.status, call.reason].filter((x) => x !== undefined).join(' ') || '?', t),
       }),
     });
   const m = r.media;
@@ -195,5 +205,5 @@ export async function runDiagnosis(
       }),
     });
   }
-  return finish(r.likelyCause ?? (check.verdict !== 'ok' ? optionsCause : undefined));
+  return finish(explainT(r.why ?? r.likelyCause, t) || (check.verdict !== 'ok' ? optionsCause : undefined));
 }

@@ -3,6 +3,7 @@
 import type {
   ConferenceView,
   EndpointView,
+  Reason,
   LegStats,
   NotificationArgs,
   OccurrenceView,
@@ -12,7 +13,9 @@ import type {
 
 export interface ConfEvent {
   at: string;
+  /** The daemon's English text; `why` the same as a key and parameters, said in the console's language. */
   message: string;
+  why?: Reason;
 }
 
 export interface ConsoleState {
@@ -137,7 +140,7 @@ export function applyNotification(state: ConsoleState, ...[method, params]: Noti
           ...state.events,
           [params.conferenceId]: keep(
             state.events[params.conferenceId] ?? [],
-            { at: params.at, message: params.message },
+            params.why ? { at: params.at, message: params.message, why: params.why } : { at: params.at, message: params.message },
             EVENTS_KEPT,
           ),
         },

@@ -1,22 +1,35 @@
 // The console's message catalogue: every user-visible string goes through t(key, vars).
 // No React here: the plain commands use it too, and must start fast.
-import { en, type MessageKey } from './en.js';
-import { zhCN } from './zh-CN.js';
+import { en as consoleEn } from './en.js';
+import { zhCN as consoleZh } from './zh-CN.js';
+import { cliEn } from './cliEn.js';
+import { cliZh } from './cliZh.js';
 
-export type { MessageKey };
+// One catalogue, in two files per language: the console's words (en.ts, zh-CN.ts) and the plain
+// commands' words (cliEn.ts, cliZh.ts). Daemon reasons are said by explain.ts.
+const en = { ...consoleEn, ...cliEn };
+export type MessageKey = keyof typeof en;
 export type UiLang = 'en' | 'zh';
 export type Vars = Record<string, string | number>;
-export type T = (key: MessageKey, vars?: Vars) => string;
+/** A translator; `lang` says which language (daemon reasons are said in it too, see explain.ts). */
+export type T = ((key: MessageKey, vars?: Vars) => string) & { lang?: UiLang };
 
-const CATALOGUES: Record<UiLang, Record<MessageKey, string>> = { en, zh: zhCN };
+const CATALOGUES: Record<UiLang, Record<MessageKey, string>> = { en, zh: { ...consoleZh, ...cliZh } };
+
+/** Whether `key` is in the catalogue (for keys made from data, such as an error code). */
+export function hasMessage(key: string): key is MessageKey {
+  return key in en;
+}
 
 /** A translator for one language; an unknown placeholder is left visible so it gets noticed. */
 export function translator(lang: UiLang): T {
   const cat = CATALOGUES[lang];
-  return (key, vars) => {
+  const t: T = (key, vars) => {
     const text = cat[key] ?? en[key] ?? key;
     return vars ? text.replace(/\{(\w+)\}/g, (m, name: string) => (name in vars ? String(vars[name]) : m)) : text;
   };
+  t.lang = lang;
+  return t;
 }
 
 export function catalogue(lang: UiLang): Readonly<Record<MessageKey, string>> {

@@ -8,6 +8,7 @@ import { Table, type Cell } from '../components/Table.js';
 import type { ConsoleState } from '../data/state.js';
 import { dayKey, fmtClock } from '../format.js';
 import { fmtDuration, fmtRelative, localName, useI18n, type T, type UiLang } from '../i18n/index.js';
+import { explain } from '../i18n/explain.js';
 
 export interface OverviewProps {
   state: ConsoleState;
@@ -89,7 +90,7 @@ function ActiveConferences({ conferences, now }: { conferences: readonly Confere
 }
 
 export function Overview({ state, now, width, height = Infinity, timezone }: OverviewProps) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const notice = state.notices[state.notices.length - 1];
   const today = dayKey(now, timezone);
   const meetingRows = Math.max(1, state.occurrences.filter((o) => dayKey(o.start, timezone) === today).length);
@@ -108,7 +109,7 @@ export function Overview({ state, now, width, height = Infinity, timezone }: Ove
         <Text bold underline>{t('ov.active')}</Text>
         <ActiveConferences conferences={state.conferences} now={now} />
       </Box>
-      {notice ? <Box marginTop={1}><Text color="yellow" wrap="truncate-end">! {fmtClock(notice.at, timezone)} {notice.message}</Text></Box> : null}
+      {notice ? <Box marginTop={1}><Text color="yellow" wrap="truncate-end">! {fmtClock(notice.at, timezone)} {explain(notice.why ?? notice.message, lang)}</Text></Box> : null}
       {state.unavailable.length > 0 ? <Text dimColor wrap="truncate-end">{t('ov.unavailable', { methods: state.unavailable.join(', ') })}</Text> : null}
     </Box>
   );

@@ -7,6 +7,7 @@ import { Table, type Cell } from '../components/Table.js';
 import type { ScheduleAddParams } from '../data/calls.js';
 import { dayKey, fmtClock, fmtDay } from '../format.js';
 import { fmtDuration, useI18n } from '../i18n/index.js';
+import { explain } from '../i18n/explain.js';
 import { readinessCell } from './Overview.js';
 import { ScheduleForm } from './ScheduleForm.js';
 import { useSyncState } from '../hooks/useSyncState.js';
@@ -51,7 +52,7 @@ export function ScheduleScreen({ occurrences, endpoints, now, timezone, height, 
       fmtDuration((Date.parse(o.end) - Date.parse(o.start)) / 1000, t),
       { text: t(`occ.${o.state}`), color: o.state === 'missed' ? 'red' : o.state === 'started' ? 'green' : o.state === 'cancelled' || o.state === 'skipped' ? 'gray' : undefined },
       // why the working-day calendar moved it in or out, else how ready the sites are
-      o.state === 'skipped' ? { text: o.reason ?? '', color: 'gray' } : o.note ? { text: o.note, color: 'cyan' } : readinessCell(o, endpoints, t, lang),
+      o.state === 'skipped' ? { text: explain(o.reason, lang), color: 'gray' } : o.note ? { text: explain(o.note, lang), color: 'cyan' } : readinessCell(o, endpoints, t, lang),
     ];
   });
   const maxRows = Math.max(3, height - (adding ? 22 : 8));

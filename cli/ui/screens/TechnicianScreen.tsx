@@ -12,6 +12,7 @@ import type { Diagnosis } from '../data/diagnose.js';
 import { fmtMs } from '../format.js';
 import { useSyncState } from '../hooks/useSyncState.js';
 import { localName, useI18n } from '../i18n/index.js';
+import { explain } from '../i18n/explain.js';
 
 export type Diagnose = (endpointId: string, onUpdate: (d: Diagnosis) => void) => Promise<unknown>;
 
@@ -83,7 +84,7 @@ export function TechnicianScreen({ endpoints, diagnose, height, onBack }: Techni
         columns={[{ header: t('conf.col.state') }, { header: t('conf.col.site'), maxWidth: 20 }, { header: t('tech.col.id') }, { header: t('conf.col.rtt'), align: 'right' }, { header: '' }]}
         rows={shown.map((e) => {
           const b = badgeStyle({ kind: 'endpoint', state: e.state });
-          return [{ text: `${b.symbol} ${t(b.label)}`, color: b.color }, localName(e.name, lang, e.id), e.id, fmtMs(e.rttMs), { text: e.reason ?? '', dim: true }];
+          return [{ text: `${b.symbol} ${t(b.label)}`, color: b.color }, localName(e.name, lang, e.id), e.id, fmtMs(e.rttMs), { text: explain(e.reason, lang), dim: true }];
         })}
         emptyText={t('ov.noEndpoints')}
       />

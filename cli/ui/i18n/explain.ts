@@ -1,0 +1,72 @@
+// Saying a daemon reason in the operator's language. The daemon sends a key and parameters where it
+// can (`why`), and always the English text; text alone (stored history, an older daemon) is matched
+// back to its template. Parameters that are themselves reasons, SIP answers ("486 Busy Here") or
+// protocol words (modes, leg states) are translated too; ids, addresses and numbers stay as they are.
+import { fillTemplate, parseReason, reasonText, type Reason } from '../../../protocol/index.js';
+import { reasonsZh } from './reasonsZh.js';
+import { sipPhraseZh } from './sipZh.js';
+import type { T, UiLang } from './translate.js';
+
+const WORDS_ZH: Record<string, string> = {
+  broadcast: '广播',
+  rollcall: '点名',
+  voice: '语音激励',
+  select: '选看',
+  dtmf: 'DTMF 按键',
+  browser: '浏览器',
+  operator: '操作员',
+  info: 'SIP INFO',
+  connected: '已接通',
+  calling: '呼叫中',
+  ringing: '振铃',
+  failed: '失败',
+  redialing: '重拨中',
+  hungup: '已挂断',
+  ended: '已结束',
+  ending: '正在结束',
+  live: '进行中',
+  starting: '正在开始',
+};
+
+const MAX_DEPTH = 4;
+
+/** A daemon reason (structured, or its English text) in `lang`; undefined in, '' out. */
+export function explain(r: Reason | string | undefined | null, lang: UiLang, depth = 0): string {
+  if (r === undefined || r === null) return '';
+  if (lang === 'en') return typeof r === 'string' ? r : reasonText(r);
+  const structured = typeof r === 'string' ? parseReason(r) : r;
+  if (!structured) return typeof r === 'string' ? zhWord(r, depth) : reasonText(r);
+  const params: Record<string, string | number> = {};
+  for (const [k, v] of Object.entries(structured.params ?? {}))
+    params[k] = typeof v === 'number' || depth >= MAX_DEPTH ? v : explain(v, 'zh', depth + 1);
+  return fillTemplate(reasonsZh[structured.key], params);
+}
+
+/** A parameter that is not a whole reason: a SIP answer, a known word, or text left as it is. */
+function zhWord(s: string, depth: number): string {
+  const sip = /^(\d{3})(?: (.*))?$/.exec(s);
+  if (sip) {
+    const zh = sipPhraseZh(Number(sip[1]));
+    return zh ? `${sip[1]} ${zh}` : s;
+  }
+  const word = WORDS_ZH[s];
+  if (word) return word;
+  // "x; y" and "x (y)" joins of two reasons
+  const semi = s.split('; ');
+  if (semi.length > 1 && depth < MAX_DEPTH) return semi.map((p) => explain(p, 'zh', depth + 1)).join('；');
+  return s;
+}
+
+/** `explain` in the language of a translator. */
+export function explainT(r: Reason | string | undefined | null, t: T): string {
+  return explain(r, t.lang ?? 'en');
+}
+
+/** The text of an error (code plus the daemon's English message) for people in `lang`. */
+export function explainError(code: string, message: string, lang: UiLang, headline: (code: string) => string): string {
+  // already said in the operator's language by the CLI itself
+  if (lang === 'en' || /[\u4e00-\u9fff]/.test(message)) return message;
+  const r = parseReason(message);
+  const head = headline(code);
+  return r ? `${head}：${explain(r, 'zh')}` : `${head}：${message}`;
+}
