@@ -29,6 +29,10 @@ const input = (sdpFile: string): string[] => [
   '+genpts+discardcorrupt',
   '-reorder_queue_size',
   '256',
+  '-analyzeduration',
+  '3000000',
+  '-fflags',
+  '+nobuffer',
   '-i',
   sdpFile,
   '-map',
@@ -45,6 +49,8 @@ const input = (sdpFile: string): string[] => [
   '48000',
   '-ac',
   '2',
+  '-max_interleave_delta',
+  '500000',
 ];
 
 /** The HLS packager: `dir`/index.m3u8 and `dir`/segNNNNN.ts, old segments deleted. */
