@@ -6,9 +6,10 @@
 // through the checks in order; the CLI starts it (dist/vcbridge.js; `node scripts/build.mjs` first).
 import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BaresipRoom } from '../peers/baresipRoom.js';
-import { KamailioUpstream } from '../peers/kamailioUpstream.js';
-import { BRIDGE_TOKEN, startBridge, type Bridge } from '../helpers/conferenceBridge.js';
+import type { BaresipRoom } from '../peers/baresipRoom.js';
+import type { KamailioUpstream } from '../peers/kamailioUpstream.js';
+import { BRIDGE_TOKEN, type Bridge } from '../helpers/conferenceBridge.js';
+import { startRoomBridge, type RoomBridge } from '../helpers/roomBridge.js';
 import { CLI_JS } from '../helpers/daemon.js';
 import { listenTones } from '../helpers/roomTones.js';
 import { sleep, until } from '../helpers/wait.js';
@@ -25,8 +26,9 @@ const TONES = SITES.map((s) => s.toneHz);
 const HEARD = -35;
 const SILENT = -50;
 
+let env: RoomBridge<SiteId> | undefined;
 let kam: KamailioUpstream;
-const rooms = new Map<SiteId, BaresipRoom>();
+let rooms = new Map<SiteId, BaresipRoom>();
 let bridge: Bridge;
 let conf: ConferenceView;
 const room = (id: SiteId): BaresipRoom => rooms.get(id)!;
@@ -63,50 +65,16 @@ const stateOf = (id: SiteId): string | undefined =>
 const allConnected = (): boolean => bridge.manager.show(conf.id).participants.every((p) => p.state === 'connected');
 
 beforeAll(async () => {
-  for (const s of SITES) {
-    rooms.set(
-      s.id,
-      await BaresipRoom.start({
-        name: s.id === 'zhengzhou' ? 'mcu' : s.id,
-        toneHz: s.toneHz,
-        video: 'H264',
-        color: s.color,
-        audioCodecs: [s.codec],
-      }),
-    );
-  }
-  // kamailio hands every authenticated INVITE to the MCU: it stands for Zhengzhou's front door.
-  kam = await KamailioUpstream.start({ password: 'gongyi-secret', mcu: room('zhengzhou').uri });
-  room('zhengzhou').watchEvents();
-  bridge = await startBridge({
+  env = await startRoomBridge(SITES, {
     rtpTimeoutMs: 3000,
-    endpoints: [
-      {
-        id: 'zhengzhou',
-        name: { zh: '郑州市政府', en: 'Zhengzhou' },
-        kind: 'upstream',
-        uri: `sip:gongyi@127.0.0.1:${kam.port}`,
-        register: { expires: 120 },
-        credentials: { username: 'gongyi', password: 'gongyi-secret' },
-        pin: '8001#',
-        codecs: { audio: ['PCMA'], video: ['H264'] },
-      },
-      ...SITES.filter((s) => s.id !== 'zhengzhou').map((s) => ({
-        id: s.id,
-        name: { zh: s.id, en: s.id },
-        kind: 'town',
-        uri: room(s.id).uri,
-        groups: ['towns'],
-        codecs: { audio: [s.codec], video: ['H264'] },
-      })),
-    ],
+    upstream: { pin: '8001#' },
+    beforeBridge: ({ room }) => room('zhengzhou').watchEvents(),
   });
+  ({ rooms, kam, bridge } = env);
 }, 60_000);
 
 afterAll(async () => {
-  await bridge?.close();
-  await Promise.all([...rooms.values()].map((r) => r.stop()));
-  await kam?.stop();
+  await env?.close();
 }, 30_000);
 
 describe('conference with real baresip rooms and kamailio in front of the upstream MCU', () => {

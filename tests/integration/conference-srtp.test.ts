@@ -6,9 +6,9 @@
 import dgram from 'node:dgram';
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BaresipRoom } from '../peers/baresipRoom.js';
-import { KamailioUpstream } from '../peers/kamailioUpstream.js';
-import { startBridge, type Bridge } from '../helpers/conferenceBridge.js';
+import type { BaresipRoom } from '../peers/baresipRoom.js';
+import type { Bridge } from '../helpers/conferenceBridge.js';
+import { startRoomBridge, type RoomBridge } from '../helpers/roomBridge.js';
 import { listenTones } from '../helpers/roomTones.js';
 import { sleep, until } from '../helpers/wait.js';
 import { srtpEvents } from '../../daemon/media/srtp/SrtpGuard.js';
@@ -27,8 +27,8 @@ const HEARD = -35;
 const SILENT = -50;
 const ENCRYPTED: SiteId[] = ['mand', 'best', 'zhengzhou'];
 
-let kam: KamailioUpstream;
-const rooms = new Map<SiteId, BaresipRoom>();
+let env: RoomBridge<SiteId> | undefined;
+let rooms = new Map<SiteId, BaresipRoom>();
 let bridge: Bridge;
 let conf: ConferenceView;
 const room = (id: SiteId): BaresipRoom => rooms.get(id)!;
@@ -62,51 +62,14 @@ function relayPorts(): number[] {
 }
 
 beforeAll(async () => {
-  for (const s of SITES) {
-    rooms.set(
-      s.id,
-      await BaresipRoom.start({
-        name: s.id === 'zhengzhou' ? 'mcu' : s.id,
-        toneHz: s.toneHz,
-        video: 'H264',
-        color: s.color,
-        audioCodecs: [s.codec],
-        ...(s.mediaenc ? { mediaenc: s.mediaenc } : {}),
-      }),
-    );
-  }
-  kam = await KamailioUpstream.start({ password: 'gongyi-secret', mcu: room('zhengzhou').uri });
   srtpEvents.on('authFailure', onAuthFailure);
-  bridge = await startBridge({
-    rtpTimeoutMs: 5000,
-    endpoints: [
-      {
-        id: 'zhengzhou',
-        name: { zh: '郑州市政府', en: 'Zhengzhou' },
-        kind: 'upstream',
-        uri: `sip:gongyi@127.0.0.1:${kam.port}`,
-        register: { expires: 120 },
-        credentials: { username: 'gongyi', password: 'gongyi-secret' },
-        codecs: { audio: ['PCMA'], video: ['H264'] },
-        srtp: 'required',
-      },
-      ...SITES.filter((s) => s.id !== 'zhengzhou').map((s) => ({
-        id: s.id,
-        name: { zh: s.id, en: s.id },
-        kind: 'town',
-        uri: room(s.id).uri,
-        groups: ['towns'],
-        codecs: { audio: [s.codec], video: ['H264'] },
-      })),
-    ],
-  });
+  env = await startRoomBridge(SITES, { rtpTimeoutMs: 5000, upstream: { srtp: 'required' } });
+  ({ rooms, bridge } = env);
 }, 60_000);
 
 afterAll(async () => {
   srtpEvents.off('authFailure', onAuthFailure);
-  await bridge?.close();
-  await Promise.all([...rooms.values()].map((r) => r.stop()));
-  await kam?.stop();
+  await env?.close();
 }, 30_000);
 
 describe('SDES-SRTP rooms, a plain room and an encrypted upstream in one conference', () => {
