@@ -9,7 +9,7 @@ import type { SiteConfig } from '../config/schema.js';
 import type { ConferenceManager } from '../conference/ConferenceManager.js';
 import type { MethodRouter } from '../api/MethodRouter.js';
 import type { RpcServer } from '../api/RpcServer.js';
-import type { ConferenceStreamStartResult, ConferenceView } from '../../protocol/index.js';
+import { say, type ConferenceStreamStartResult, type ConferenceView } from '../../protocol/index.js';
 import { VcError } from '../errors.js';
 import type { Logger } from '../util/logger.js';
 import type { FeedSource } from '../media/live/types.js';
@@ -32,7 +32,7 @@ export interface LiveDeps {
   /** The daemon's metrics registry (Daemon.metrics.registry). */
   registry?: Registry;
   /** Alarm hook for outputs that fail (the health alarm command/webhook). */
-  alarm?: (a: LiveAlarm) => void;
+  alarm?: (a: LiveAlarm, message: string) => void;
   watchScript?: string;
   restartDelaysMs?: readonly number[];
 }
@@ -78,18 +78,22 @@ export function startLive(d: LiveDeps): Live {
       }
     },
     onAlarm: (a) => {
-      const what = a.output === 'hls' ? 'HLS packager' : `RTMP push to ${a.target}`;
-      if (a.state !== 'running') failures?.inc({ output: a.output });
-      const msg =
+      const output = a.output === 'hls' ? 'HLS' : `RTMP ${a.target}`;
+      const why = (a.reason ?? '').slice(0, 240);
+      const text =
         a.state === 'running'
-          ? `live: the ${what} works again`
+          ? say('ev.liveRecovered', { output })
           : a.state === 'failed'
-            ? `live: the ${what} gave up: ${a.reason ?? ''}`
-            : `live: the ${what} failed; retrying with backoff: ${a.reason ?? ''}`;
-      if (a.state === 'running') log.info({ conference: a.conferenceId, output: a.output, target: a.target }, msg);
-      else log.error({ conference: a.conferenceId, output: a.output, target: a.target, reason: a.reason }, msg);
-      d.manager.notice(a.conferenceId, msg.slice(0, 300));
-      d.alarm?.(a);
+            ? say('ev.liveGaveUp', { output, why })
+            : say('ev.liveFailing', { output, why });
+      const at = { conference: a.conferenceId, output: a.output, target: a.target };
+      if (a.state === 'running') log.info(at, text);
+      else {
+        failures?.inc({ output: a.output });
+        log.error({ ...at, reason: a.reason }, text);
+      }
+      d.manager.notice(a.conferenceId, text);
+      d.alarm?.(a, text);
     },
   });
   const server = new LiveServer({
@@ -135,10 +139,7 @@ export function startLive(d: LiveDeps): Live {
       expiresAt = new Date(issued.claims.expiresAt).toISOString();
     }
     const outputs = [hls ? 'HLS' : null, p.rtmp ? `RTMP ${redactRtmpUrl(p.rtmp)}` : null].filter(Boolean).join(' + ');
-    d.manager.notice(
-      conf.id,
-      `${caller.name} started live streaming (${outputs})${expiresAt ? `; the link works until ${expiresAt}` : ''}`,
-    );
+    d.manager.notice(conf.id, say('ev.liveStarted', { by: caller.name, outputs }));
     const live = streams.view(conf.id);
     if (!live) throw new VcError('INTERNAL', 'live stream vanished while starting');
     return { url, watchUrl, expiresAt, live };
@@ -146,7 +147,7 @@ export function startLive(d: LiveDeps): Live {
 
   d.router.register('conference.stream.stop', z.object({ id: Id }).strict(), async (p, caller) => {
     const conf = d.manager.get(p.id);
-    if (await streams.stop(conf.id)) d.manager.notice(conf.id, `${caller.name} stopped live streaming`);
+    if (await streams.stop(conf.id)) d.manager.notice(conf.id, say('ev.liveStopped', { by: caller.name }));
     return d.manager.show(conf.id);
   });
 
