@@ -2,7 +2,8 @@
 //
 // Every source producer (a room's or a browser's video) is consumed once, paused while nobody looks
 // at it, through one PlainTransport to a Node socket. Each target (a SIP leg) has its own view
-// producer on that same transport with a constant SSRC; the leg's egress consumer consumes it. The
+// producer with a constant SSRC, on a PlainTransport of its own (a broadcast sends each source packet
+// to every target at once: one socket for all overflowed); the leg's egress consumer consumes it. The
 // node forwards the showing source's packets into the target's view with seq and timestamps rebased
 // to continue the view's own, so the room sees one unbroken stream (NOTES.md: close+consume gave a
 // ~250 ms gap and froze with sources that ignore PLI). A switch waits for the first packet of a
@@ -52,6 +53,9 @@ interface Target {
   id: string;
   key: VideoCodecKey | undefined;
   leg: ViewTarget;
+  /** The target's own transport into mediasoup (its view producer); see addTarget(). */
+  transport?: ms.PlainTransport;
+  port?: number;
   producer?: ms.Producer;
   ssrc: number;
   showing: string | null;
@@ -64,6 +68,8 @@ interface Target {
   seqOff: number;
   tsOff: number;
 }
+
+const LOOPBACK = { protocol: 'udp' as const, ip: '127.0.0.1' };
 
 export class VideoView extends TypedEmitter<ViewEvents> {
   readonly #router: ms.Router;
@@ -82,7 +88,7 @@ export class VideoView extends TypedEmitter<ViewEvents> {
     await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
     try {
       const transport = await o.router.createPlainTransport({
-        listenInfo: { protocol: 'udp', ip: '127.0.0.1' },
+        listenInfo: LOOPBACK,
         rtcpMux: true,
         comedia: false,
       });
@@ -165,11 +171,25 @@ export class VideoView extends TypedEmitter<ViewEvents> {
     };
     this.#targets.set(id, t);
     if (!key) return; // no video towards this room: it can view nothing
-    t.producer = await this.#transport.produce({
-      kind: 'video',
-      rtpParameters: producerParams(routerVideoCodec(this.#router.rtpCapabilities, key), t.ssrc),
-      appData: { viewOf: id },
-    });
+    // its own transport: 75 targets' packets at once into one mediasoup socket overflowed its buffer
+    const transport = await this.#router.createPlainTransport({ listenInfo: LOOPBACK, rtcpMux: true, comedia: false });
+    try {
+      await transport.connect({ ip: '127.0.0.1', port: this.#socket.address().port });
+      t.producer = await transport.produce({
+        kind: 'video',
+        rtpParameters: producerParams(routerVideoCodec(this.#router.rtpCapabilities, key), t.ssrc),
+        appData: { viewOf: id },
+      });
+    } catch (e) {
+      transport.close();
+      throw e;
+    }
+    if (this.#targets.get(id) !== t || this.#closed) {
+      transport.close(); // removed (or the view closed) while its transport was being made
+      return;
+    }
+    t.transport = transport;
+    t.port = transport.tuple.localPort;
     await leg.setVideoEgress(t.producer);
   }
 
@@ -178,6 +198,7 @@ export class VideoView extends TypedEmitter<ViewEvents> {
     if (!t) return;
     this.#targets.delete(id);
     if (t.producer && !t.producer.closed) t.producer.close();
+    if (t.transport && !t.transport.closed) t.transport.close();
     for (const sid of [t.showing, t.pending]) {
       const src = sid ? this.#sources.get(sid) : undefined;
       if (src) this.#refresh(src).catch((e: unknown) => this.#log.debug({ err: e }, 'pause failed'));
@@ -239,6 +260,7 @@ export class VideoView extends TypedEmitter<ViewEvents> {
     this.#closed = true;
     clearInterval(this.#timer);
     if (!this.#transport.closed) this.#transport.close();
+    for (const t of this.#targets.values()) if (t.transport && !t.transport.closed) t.transport.close();
     this.#socket.close();
     this.#sources.clear();
     this.#targets.clear();
@@ -276,7 +298,6 @@ export class VideoView extends TypedEmitter<ViewEvents> {
     const src = v && this.#bySsrc.get(v.ssrc);
     if (!v || !src) return; // includes mediasoup's probation packets (SSRC 1234, PT 127)
     const now = performance.now();
-    const port = this.#transport.tuple.localPort;
     let rest: Buffer | undefined;
     let keyframe: boolean | undefined;
     for (const t of this.#targets.values()) {
@@ -284,7 +305,7 @@ export class VideoView extends TypedEmitter<ViewEvents> {
         keyframe ??= isKeyframeStart(src.key, msg.subarray(v.payloadOffset, v.payloadEnd));
         if (keyframe) this.#switch(t, src, v.seq, v.ts, now);
       }
-      if (t.showing !== src.id) continue;
+      if (t.showing !== src.id || t.port === undefined) continue;
       // Only the fixed header differs between targets: each gets its own 12 bytes and shares the
       // rest of the packet (a broadcast sends every packet of the chair to every room).
       const head = Buffer.allocUnsafe(12);
@@ -299,7 +320,7 @@ export class VideoView extends TypedEmitter<ViewEvents> {
         t.ts = ts;
         t.sentAt = now;
       }
-      this.#socket.send([head, (rest ??= msg.subarray(12))], port, '127.0.0.1');
+      this.#socket.send([head, (rest ??= msg.subarray(12))], t.port, '127.0.0.1');
     }
   }
 
