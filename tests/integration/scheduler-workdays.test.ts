@@ -147,7 +147,7 @@ describe('working days (调休) through the daemon', () => {
     await d.stop('SIGTERM');
     d = await startDaemon({ dir: d.dir });
     check(cli<OccurrenceView[]>(['schedule', 'list', '--from', '2027-12-20', '--to', '2028-01-12']));
-  }, 40_000);
+  }, 120_000);
 
   it('`schedule edit --workdays none|cn` re-expands the series and checks conflicts again; a refused edit changes nothing', () => {
     const period = ['--from', '2027-12-20', '--to', '2028-01-12'];
@@ -191,5 +191,5 @@ describe('working days (调休) through the daemon', () => {
     });
     expect(bad.status).not.toBe(0);
     expect(bad.stderr).toMatch(/--workdays takes cn .* or none/);
-  }, 40_000);
+  }, 120_000);
 });
