@@ -52,7 +52,15 @@ export function renderList(rows: ConferenceView[], lang: Lang = 'en'): string {
   if (rows.length === 0) return t('c.conf.none');
   const now = Date.now();
   return table(
-    [t('c.col.id'), t('c.col.title'), t('c.col.state'), t('c.col.mode'), t('c.col.sites'), t('c.col.started'), t('c.col.ends')],
+    [
+      t('c.col.id'),
+      t('c.col.title'),
+      t('c.col.state'),
+      t('c.col.mode'),
+      t('c.col.sites'),
+      t('c.col.started'),
+      t('c.col.ends'),
+    ],
     rows.map((c) => [
       c.id,
       c.title,
@@ -84,8 +92,9 @@ function pollWhat(p: PollingView, t: ReturnType<typeof translator>): string {
 export function renderConference(c: ConferenceView, lang: Lang, now = Date.now()): string {
   const t = translator(lang);
   const up = fmtDuration((now - Date.parse(c.startedAt)) / 1000, t);
+  const rec = recordingBadge(c.recording, lang, now);
   const head = [
-    `${c.id} — ${c.title}`,
+    `${c.id} — ${c.title}${rec ? `  ${rec}` : ''}`,
     t('c.conf.line1', {
       state: t(`cstate.${c.state}`) + (c.locked ? t('c.conf.lockedShow') : ''),
       mode: t(`cmode.${c.mode}`),
@@ -293,4 +302,15 @@ export function renderCdrCsv(rows: CdrRow[]): string {
     lines.push(CSV_COLUMNS.map((k) => csvCell(rec[k])).join(','));
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** The ● REC line of `conf show` (nothing when not recording). */
+export function recordingBadge(
+  rec: { startedAt: string } | null | undefined,
+  lang: Lang,
+  now = Date.now(),
+): string | undefined {
+  if (!rec) return undefined;
+  const t = translator(lang);
+  return t('rec.badge', { elapsed: fmtDuration((now - Date.parse(rec.startedAt)) / 1000, t) });
 }

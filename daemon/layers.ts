@@ -17,6 +17,9 @@ import { registerEndpointMethods } from './api/methods/endpoints.js';
 import { registerConferenceMethods } from './api/methods/conference.js';
 import { registerMultiviewMethods } from './api/methods/multiview.js';
 import { registerDiagnoseMethod } from './api/methods/diagnose.js';
+import { registerRecordingMethods } from './api/methods/recording.js';
+import { Recordings } from './conference/recording/Recordings.js';
+import { join } from 'node:path';
 import { startBrowserJoin } from './web/wiring.js';
 import { startLive } from './web/liveWiring.js';
 import { runTestCall } from './conference/TestCall.js';
@@ -203,8 +206,36 @@ export async function startLayers(d: Daemon): Promise<void> {
   d.counters.legLoss = () => manager.gauges.legLoss();
   d.counters.mixerCpuPct = mixerCpuPercent(() => manager.gauges.mixerBusyMs());
   d.addService({ name: 'conferences', close: () => manager.close() });
+
+  // ---- recordings (after the conferences: closed before them, so files end before the meetings do)
+  const recordings = new Recordings({
+    repo: d.store.recordings,
+    conferences: manager,
+    settings: () => {
+      const r = d.config.recording;
+      return { ...r, dir: r.dir ?? join(d.dataDir, 'recordings') };
+    },
+    clock: d.clock,
+    log,
+  });
+  recordings.on('changed', (e) => d.metrics.recordingsActive.set(e.active));
+  recordings.on('alarm', (a) => {
+    d.metrics.recordingAlarms.inc();
+    d.notify('recording.alarm', a);
+    alarms.raise({
+      event: 'recording.stopped',
+      key: a.conferenceId,
+      message: a.message,
+      details: { conferenceId: a.conferenceId, recordingId: a.recordingId, freeBytes: a.freeBytes },
+    });
+  });
+  registerRecordingMethods(d.router, recordings);
+  d.addService({ name: 'recordings', close: () => recordings.close() });
+
   // meetings a killed run left active are dialled again before the scheduler looks at them
   await manager.resumeActive();
+  // and their recordings go on, each in a new part
+  await recordings.resume();
 
   // ---- scheduler
   const scheduler = new Scheduler({

@@ -128,6 +128,8 @@ export interface ConferenceView {
   multiview?: MultiviewInfo;
   /** Live streaming (HLS / RTMP) of a live conference; absent or null when it is not streamed. */
   live?: LiveView | null;
+  /** The recording running now (● REC), null when none; absent for stored conferences. */
+  recording?: ConferenceRecordingInfo | null;
 }
 
 /** A live output's process: starting, running, restarting after a failure (backoff), given up. */
@@ -169,6 +171,12 @@ export interface ConferenceStreamStartResult {
   live: LiveView;
 }
 
+export interface ConferenceRecordingInfo {
+  id: string;
+  /** When this recording started (ISO): the elapsed time shown next to ● REC. */
+  startedAt: string;
+}
+
 /** Layouts: 1, 2x2, 3x3, 4x4, 5x5, 1+5, 1+7, 1+12, auto, or off (the switched view). */
 export interface MultiviewInfo {
   layout: string;
@@ -192,6 +200,8 @@ export interface ConferenceStartParams {
   chair?: string;
   mode?: ConferenceMode;
   durationMinutes?: number;
+  /** Record the meeting from its start (also `record: true` in the template). */
+  record?: boolean;
 }
 
 export interface ConferenceListParams {

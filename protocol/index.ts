@@ -8,3 +8,4 @@ export type * from './conferences.js';
 export type * from './schedules.js';
 export type * from './reports.js';
 export * from './reasons.js';
+export type * from './recordings.js';

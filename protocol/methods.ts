@@ -23,6 +23,7 @@ import type {
   EndpointView,
   EndpointsListParams,
 } from './endpoints.js';
+import type { RecordStartResult, RecordingDeleteResult, RecordingListParams, RecordingView } from './recordings.js';
 import type { CdrListParams, CdrRow, DailyReport, ReportDailyParams } from './reports.js';
 import type { Role } from './rpc.js';
 import type {
@@ -96,6 +97,11 @@ export interface Methods {
   'calendar.list': { params: { year: number }; result: CalendarListResult };
   'calendar.import': { params: { ics: string }; result: CalendarImportResult };
   'template.show': { params: { id: string }; result: TemplateView };
+  'conference.record.start': { params: { id: string }; result: RecordStartResult };
+  'conference.record.stop': { params: { id: string }; result: RecordingView | null };
+  'recording.list': { params: RecordingListParams | undefined; result: RecordingView[] };
+  'recording.show': { params: { id: string }; result: RecordingView };
+  'recording.delete': { params: { id: string }; result: RecordingDeleteResult };
 }
 
 export type MethodName = keyof Methods;
@@ -161,4 +167,9 @@ export const METHODS = {
   'calendar.list': { role: 'viewer', audited: false },
   'calendar.import': { role: 'operator', audited: true },
   'template.show': { role: 'viewer', audited: false },
+  'conference.record.start': { role: 'operator', audited: true },
+  'conference.record.stop': { role: 'operator', audited: true },
+  'recording.list': { role: 'viewer', audited: false },
+  'recording.show': { role: 'viewer', audited: false },
+  'recording.delete': { role: 'operator', audited: true },
 } as const satisfies { [M in MethodName]: MethodInfo };

@@ -24,6 +24,8 @@ export interface Notifications {
   'schedule.preflight': PreflightReport;
   'schedule.occurrence': OccurrenceView;
   'schedule.notice': { scheduleId: string; conferenceId?: string; message: string };
+  /** A recording stopped on its own (disk guard, failure); the meeting goes on. */
+  'recording.alarm': { conferenceId: string; recordingId: string; message: string; freeBytes: number | null };
 }
 export type NotificationName = keyof Notifications;
 
@@ -44,4 +46,5 @@ export const NOTIFICATION_NAMES: { [N in NotificationName]: true } = {
   'schedule.preflight': true,
   'schedule.occurrence': true,
   'schedule.notice': true,
+  'recording.alarm': true,
 };

@@ -10,6 +10,7 @@ import { parseDuration } from '../time.js';
 import { explain } from '../ui/i18n/explain.js';
 import { floor, hands, poll } from './confControl.js';
 import { stream } from './confStream.js';
+import { record } from './recordings.js';
 
 const MODES = ['broadcast', 'rollcall', 'voice', 'select'] as const;
 const Mode = z.enum(MODES);
@@ -29,6 +30,7 @@ const StartOptions = z.object({
   chair: z.string().min(1).optional(),
   mode: Mode.optional(),
   duration: z.coerce.number().int().min(1).max(1440).optional(),
+  record: z.boolean().optional(),
   wait: z.coerce.number().min(0).max(600).default(30),
 });
 
@@ -55,7 +57,9 @@ async function startAndFollow(
       else if (n.conferenceId === target.id) show(n.participant);
     } else if (method === 'conference.event' && !g.json) {
       const key = n.why?.key;
-      const loud = key ? /^ev\.(failed|failedFinal|dropped|pinSent|pinFailed)$/.test(key) : /failed|dropped|PIN/.test(n.message);
+      const loud = key
+        ? /^ev\.(failed|failedFinal|dropped|pinSent|pinFailed)$/.test(key)
+        : /failed|dropped|PIN/.test(n.message);
       if (n.conferenceId === target.id && loud) writeOut(`          ${explain(n.why ?? n.message, g.lang)}\n`);
     }
   });
@@ -90,6 +94,7 @@ const start = new Command('start')
   .option('--chair <id>', 'the chair site (never muted by roll call)')
   .option('--mode <mode>', `floor mode: ${MODES.join(', ')} (default broadcast)`)
   .option('--duration <minutes>', 'planned length; the conference ends itself then')
+  .option('--record', 'record the meeting from its start (see vcbridge recordings)')
   .option('--wait <seconds>', "follow the sites' progress at most this long (0: do not wait)", '30')
   .action(async (raw, cmd: Command) => {
     const g = globals(cmd);
@@ -106,6 +111,7 @@ const start = new Command('start')
     if (o.chair) params.chair = o.chair;
     if (o.mode) params.mode = o.mode;
     if (o.duration) params.durationMinutes = o.duration;
+    if (o.record) params.record = true;
     const conf = await withClient(g, (c) => startAndFollow(g, c, params, o.wait));
     print(g, conf, (v) => `\n${renderConference(v, g.lang)}`);
   });
@@ -300,8 +306,7 @@ const invite = new Command('invite')
     print(
       g,
       r,
-      (v) =>
-        `${v.url}\n\n${g.t('c.invite.body', { name: raw.name, id: v.participantId, until: v.expiresAt })}`,
+      (v) => `${v.url}\n\n${g.t('c.invite.body', { name: raw.name, id: v.participantId, until: v.expiresAt })}`,
     );
   });
 
@@ -327,4 +332,5 @@ export const conf = new Command('conf')
   .addCommand(unlock)
   .addCommand(extend)
   .addCommand(invite)
-  .addCommand(stream);
+  .addCommand(stream)
+  .addCommand(record);

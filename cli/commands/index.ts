@@ -8,6 +8,7 @@ import { report } from './report.js';
 import { schedule } from './schedule.js';
 import { template } from './template.js';
 import { calendar } from './calendar.js';
+import { recordings } from './recordings.js';
 
 /** Commands added by later layers (endpoints, conf, schedule, template, cdr, console, report). */
 export const commands: Command[] = [
@@ -20,4 +21,5 @@ export const commands: Command[] = [
   template,
   cdr,
   report,
+  recordings,
 ];

@@ -19,6 +19,8 @@ export class Metrics {
   readonly workerRestarts: Counter;
   readonly redials: Counter;
   readonly srtpAuthFailures: Counter<'endpoint'>;
+  readonly recordingsActive: Gauge;
+  readonly recordingAlarms: Counter;
 
   constructor(sources: MetricSources) {
     const registers = [this.registry];
@@ -51,6 +53,16 @@ export class Metrics {
       name: 'vcbridge_srtp_auth_failures_total',
       help: 'SRTP/SRTCP packets from a room that failed authentication (dropped)',
       labelNames: ['endpoint'],
+      registers,
+    });
+    this.recordingsActive = new Gauge({
+      name: 'vcbridge_recordings_active',
+      help: 'conferences being recorded now',
+      registers,
+    });
+    this.recordingAlarms = new Counter({
+      name: 'vcbridge_recording_alarms_total',
+      help: 'recordings stopped by the disk guard or a failure (the meeting went on)',
       registers,
     });
     new Gauge({

@@ -6,6 +6,7 @@ import {
   reason,
   reasonText,
   type ConferenceMode,
+  type ConferenceRecordingInfo,
   type ConferenceView,
   type LiveView,
   type ParticipantView,
@@ -63,6 +64,7 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
   #applying: Promise<void> = Promise.resolve();
   #rebuilding: Promise<void> = Promise.resolve();
   #ending: Promise<void> | undefined;
+  #recording: ConferenceRecordingInfo | null = null;
 
   static async create(setup: ConferenceSetup, deps: ConferenceDeps): Promise<Conference> {
     const media = await ConferenceMedia.create({
@@ -181,7 +183,15 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
       participants: [...this.#participants.values(), ...this.#browsers.values()].map((p) => this.#participantView(p)),
       multiview: multiviewInfo(this.control.multiview, this.#plan),
       ...(this.#live ? { live: this.#live() } : {}),
+      recording: this.#recording,
     };
+  }
+
+  /** The recording service says what it records now (● REC in conf show and the console). */
+  setRecording(info: ConferenceRecordingInfo | null): void {
+    if (JSON.stringify(info) === JSON.stringify(this.#recording)) return;
+    this.#recording = info;
+    this.#emitState();
   }
 
   /** Live streaming's state (the web layer runs it, and tells here where to read it, or null when it

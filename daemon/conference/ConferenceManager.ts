@@ -2,7 +2,13 @@
 // store, routes dial-ins to the meeting that lists the caller, rebuilds meetings whose worker died,
 // and ends them all (BYE to every leg) on close(). Its events are what the daemon pushes to API
 // clients as conference.* and stats notifications.
-import { reasonText, say, type ConferenceMode, type ConferenceView, type ParticipantView } from '../../protocol/index.js';
+import {
+  reasonText,
+  say,
+  type ConferenceMode,
+  type ConferenceView,
+  type ParticipantView,
+} from '../../protocol/index.js';
 import type { Endpoint, SiteConfig } from '../config/schema.js';
 import type { CdrListOptions, CdrRow } from '../store/CdrRepo.js';
 import type { ConferenceRow } from '../store/ConferenceRepo.js';
@@ -105,6 +111,7 @@ export class ConferenceManager extends TypedEmitter<ManagerEvents> {
       log: this.#log,
       pollSites: (sites, group) => this.pollSites(row.id, sites, group),
     });
+    this.emit('started', { conferenceId: row.id, record: p.record === true });
     return conf.view();
   }
 
@@ -265,7 +272,10 @@ export class ConferenceManager extends TypedEmitter<ManagerEvents> {
     });
     c.on('event', (e) => {
       const at = new Date(this.#clock.now()).toISOString();
-      this.emit('event', typeof e === 'string' ? { conferenceId, at, message: e } : { conferenceId, at, message: reasonText(e), why: e });
+      this.emit(
+        'event',
+        typeof e === 'string' ? { conferenceId, at, message: e } : { conferenceId, at, message: reasonText(e), why: e },
+      );
     });
     c.on('stats', (s) => {
       this.#recorder.add(toStoredSample(conferenceId, s.endpointId, s.stats));

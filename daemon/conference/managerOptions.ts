@@ -43,6 +43,8 @@ export type ManagerEvents = {
   event: [{ conferenceId: string; at: string; message: string; why?: Reason }];
   stats: [{ conferenceId: string; endpointId: string; stats: LegStats }];
   ended: [{ conferenceId: string; reason: string }];
+  /** A new meeting started (not a crash resume); `record`: the request or its template asked for a recording. */
+  started: [{ conferenceId: string; record: boolean }];
   extended: [{ conferenceId: string; endsAt: number }];
   /** An endpoint's call in a conference came up or went away (health probes in-call sites faster). */
   inCall: [{ endpointId: string; conferenceId: string; inCall: boolean }];

@@ -20,6 +20,7 @@ const LIVE_SECTIONS = [
   ['health', 'health probing'],
   ['scheduler', 'scheduler limits'],
   ['logging', 'logging'],
+  ['recording', 'recording settings'],
 ] as const;
 
 function changedKeys<T extends object>(a: T, b: T): string[] {

@@ -156,6 +156,8 @@ export const Template = z.strictObject({
   layout: TemplateLayout.optional(),
   /** Auto-polling (轮巡) that starts with the meeting. */
   polling: TemplatePolling.optional(),
+  /** Record the meeting from its start (see `recording`). */
+  record: z.boolean().optional(),
 });
 export type Template = z.infer<typeof Template>;
 
@@ -262,6 +264,19 @@ export const SiteConfig = z.strictObject({
       maxLegs: z.number().int().min(1).default(200),
     })
     .default({ preflightLeadMinutes: 15, graceMinutes: 10, maxConcurrentConferences: 8, maxLegs: 200 }),
+  /** Recordings (录制): where, how long they are kept, how much disk they may use. */
+  recording: z
+    .strictObject({
+      /** Folder of the recordings; default <data dir>/recordings. Checked writable at each start. */
+      dir: z.string().trim().min(1).optional(),
+      /** Recordings older than this many days are deleted by the daemon (0: kept forever). */
+      maxDays: z.number().min(0).max(36500).default(0),
+      /** The recordings together may take at most this many GB; the oldest go first (0: no limit). */
+      maxGb: z.number().min(0).max(1_000_000).default(0),
+      /** Recording stops (the meeting goes on) when the disk would have less than this many MB free. */
+      reserveMb: z.number().min(0).max(1_000_000).default(1024),
+    })
+    .default({ maxDays: 0, maxGb: 0, reserveMb: 1024 }),
   logging: z
     .strictObject({
       level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),

@@ -19,6 +19,7 @@ export interface TemplatedRequest {
   layout?: Template['layout'];
   /** Auto-polling that starts with the meeting (a template's; not from the API). */
   polling?: TemplatePolling;
+  record?: boolean;
 }
 
 export function findTemplate(config: SiteConfig, id: string): Template {
@@ -63,5 +64,6 @@ export function applyTemplate<P extends TemplatedRequest>(config: SiteConfig, p:
   if (p.workdays === undefined && t.workdays !== undefined) out.workdays = t.workdays;
   if (t.layout !== undefined) out.layout = t.layout;
   if (t.polling !== undefined) out.polling = { ...t.polling };
+  if (p.record === undefined && t.record !== undefined) out.record = t.record;
   return out;
 }

@@ -3,11 +3,33 @@ import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { EndpointStateChange } from './types.js';
 
-// Tells someone outside when an endpoint changes state: a configured command and/or a webhook.
+// Tells someone outside when an endpoint changes state, or when the daemon itself needs attention
+// (raise(): a recording stopped by the disk guard, ...): a configured command and/or a webhook.
 // The command line comes from the site config (trusted) and is split into words here, never given
 // to a shell; what the peer influences (endpoint, reason) reaches the command only as environment
 // variables. Per endpoint at most one alarm per `minIntervalSeconds`; a flapping endpoint's later
 // changes in that window are dropped (and counted in the log). Failures are logged, never thrown.
+
+/** An alarm that is not an endpoint's state change (raise()). */
+export interface DaemonAlarm {
+  /** What happened, e.g. 'recording.disk' (the webhook's `event`, the command's VCBRIDGE_EVENT). */
+  event: string;
+  /** Rate limiting is per key (e.g. the event and the conference). */
+  key: string;
+  /** One line for people (VCBRIDGE_MESSAGE). */
+  message: string;
+  /** More fields for the webhook body and as VCBRIDGE_<NAME> (upper case) for the command. */
+  details?: Record<string, string | number | null>;
+}
+
+/** What one alarm hands the command (environment) and the webhook (JSON body). */
+interface Outgoing {
+  key: string;
+  env: Record<string, string>;
+  body: Record<string, unknown>;
+  /** For the log lines. */
+  what: Record<string, unknown>;
+}
 
 export interface AlarmSettings {
   command?: string;
@@ -51,24 +73,62 @@ export class AlarmHook {
 
   /** Fire the alarm for a state change (rate-limited per endpoint). Returns whether it fired. */
   onStateChange(c: EndpointStateChange): boolean {
+    return this.#fire({
+      key: c.id,
+      env: {
+        VCBRIDGE_ENDPOINT: c.id,
+        VCBRIDGE_FROM: c.from,
+        VCBRIDGE_TO: c.to,
+        VCBRIDGE_REASON: c.reason ?? '',
+        VCBRIDGE_AT: c.at,
+        VCBRIDGE_RTT_MS: c.rttMs === null ? '' : String(Math.round(c.rttMs)),
+      },
+      body: {
+        event: 'endpoint.state',
+        endpoint: c.id,
+        from: c.from,
+        to: c.to,
+        at: c.at,
+        reason: c.reason ?? null,
+        rttMs: c.rttMs,
+      },
+      what: { endpoint: c.id, from: c.from, to: c.to },
+    });
+  }
+
+  /** Fire a daemon alarm (rate-limited per key like endpoint alarms). Returns whether it fired. */
+  raise(a: DaemonAlarm): boolean {
+    const at = new Date(this.#clock.now()).toISOString();
+    const env: Record<string, string> = { VCBRIDGE_EVENT: a.event, VCBRIDGE_MESSAGE: a.message, VCBRIDGE_AT: at };
+    for (const [k, v] of Object.entries(a.details ?? {}))
+      env[`VCBRIDGE_${k.replace(/[A-Z]/g, (m) => `_${m}`).toUpperCase()}`] = v === null ? '' : String(v);
+    return this.#fire({
+      key: `${a.event}:${a.key}`,
+      env,
+      body: { event: a.event, message: a.message, at, ...a.details },
+      what: { event: a.event, key: a.key },
+    });
+  }
+
+  #fire(o: Outgoing): boolean {
     const s = this.#settings;
     if (this.#closed || !s || (!s.command && !s.webhook)) return false;
     const now = this.#clock.now();
-    const last = this.#lastAt.get(c.id);
+    const last = this.#lastAt.get(o.key);
     if (last !== undefined && now - last < s.minIntervalSeconds * 1000) {
-      const n = (this.#suppressed.get(c.id) ?? 0) + 1;
-      this.#suppressed.set(c.id, n);
+      const n = (this.#suppressed.get(o.key) ?? 0) + 1;
+      this.#suppressed.set(o.key, n);
       this.#log.info(
-        { endpoint: c.id, from: c.from, to: c.to, suppressed: n },
-        `alarm for ${c.id} suppressed (rate limit ${s.minIntervalSeconds} s)`,
+        { ...o.what, suppressed: n },
+        `alarm for ${o.key} suppressed (rate limit ${s.minIntervalSeconds} s)`,
       );
       return false;
     }
-    this.#lastAt.set(c.id, now);
-    const suppressed = this.#suppressed.get(c.id) ?? 0;
-    this.#suppressed.delete(c.id);
-    if (s.command) this.#track(this.#runCommand(s.command, c, suppressed));
-    if (s.webhook) this.#track(this.#postWebhook(s.webhook, c, suppressed));
+    this.#lastAt.set(o.key, now);
+    const suppressed = this.#suppressed.get(o.key) ?? 0;
+    this.#suppressed.delete(o.key);
+    if (s.command) this.#track(this.#runCommand(s.command, o, suppressed));
+    if (s.webhook) this.#track(this.#postWebhook(s.webhook, o, suppressed));
     return true;
   }
 
@@ -92,7 +152,7 @@ export class AlarmHook {
     void p.finally(() => this.#inflight.delete(p));
   }
 
-  #runCommand(command: string, c: EndpointStateChange, suppressed: number): Promise<void> {
+  #runCommand(command: string, o: Outgoing, suppressed: number): Promise<void> {
     const argv = splitCommand(command);
     const [file, ...args] = argv;
     if (!file) {
@@ -103,12 +163,7 @@ export class AlarmHook {
     // such as the upstream password)
     const env: NodeJS.ProcessEnv = {
       ...pick(process.env, ALARM_ENV_PASSED),
-      VCBRIDGE_ENDPOINT: c.id,
-      VCBRIDGE_FROM: c.from,
-      VCBRIDGE_TO: c.to,
-      VCBRIDGE_REASON: c.reason ?? '',
-      VCBRIDGE_AT: c.at,
-      VCBRIDGE_RTT_MS: c.rttMs === null ? '' : String(Math.round(c.rttMs)),
+      ...o.env,
       VCBRIDGE_SUPPRESSED: String(suppressed),
     };
     return new Promise((resolve) => {
@@ -133,15 +188,15 @@ export class AlarmHook {
       });
       child.once('error', (err) => {
         this.#children.delete(child);
-        this.#log.error({ err, command: file, endpoint: c.id }, 'alarm command could not be started');
+        this.#log.error({ err, command: file, ...o.what }, 'alarm command could not be started');
         resolve();
       });
       child.once('close', (code, signal) => {
         this.#children.delete(child);
-        if (code === 0) this.#log.info({ command: file, endpoint: c.id, to: c.to }, 'alarm command ran');
+        if (code === 0) this.#log.info({ command: file, ...o.what }, 'alarm command ran');
         else
           this.#log.error(
-            { command: file, endpoint: c.id, code, signal, stderr: stderr.trim() },
+            { command: file, ...o.what, code, signal, stderr: stderr.trim() },
             `alarm command failed (${signal ?? `exit ${code}`})`,
           );
         resolve();
@@ -149,17 +204,8 @@ export class AlarmHook {
     });
   }
 
-  async #postWebhook(url: string, c: EndpointStateChange, suppressed: number): Promise<void> {
-    const body = JSON.stringify({
-      event: 'endpoint.state',
-      endpoint: c.id,
-      from: c.from,
-      to: c.to,
-      at: c.at,
-      reason: c.reason ?? null,
-      rttMs: c.rttMs,
-      suppressed,
-    });
+  async #postWebhook(url: string, o: Outgoing, suppressed: number): Promise<void> {
+    const body = JSON.stringify({ ...o.body, suppressed });
     try {
       const res = await fetch(url, {
         method: 'POST',
@@ -169,15 +215,14 @@ export class AlarmHook {
       });
       // Drain the body so the connection is released.
       await res.arrayBuffer();
-      if (res.ok)
-        this.#log.info({ webhook: redactUrl(url), endpoint: c.id, status: res.status }, 'alarm webhook delivered');
+      if (res.ok) this.#log.info({ webhook: redactUrl(url), ...o.what, status: res.status }, 'alarm webhook delivered');
       else
         this.#log.error(
-          { webhook: redactUrl(url), endpoint: c.id, status: res.status },
+          { webhook: redactUrl(url), ...o.what, status: res.status },
           `alarm webhook answered ${res.status}`,
         );
     } catch (err) {
-      this.#log.error({ err, webhook: redactUrl(url), endpoint: c.id }, 'alarm webhook failed');
+      this.#log.error({ err, webhook: redactUrl(url), ...o.what }, 'alarm webhook failed');
     }
   }
 }

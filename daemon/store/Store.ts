@@ -10,6 +10,7 @@ import { ConferenceRepo } from './ConferenceRepo.js';
 import { HealthRepo } from './HealthRepo.js';
 import { KvRepo } from './KvRepo.js';
 import { LATEST_VERSION, MIGRATIONS, type Migration } from './migrations.js';
+import { RecordingRepo } from './RecordingRepo.js';
 import { ScheduleRepo } from './ScheduleRepo.js';
 import { guard } from './sql.js';
 import { StatsRepo } from './StatsRepo.js';
@@ -32,6 +33,7 @@ export class Store {
   readonly cdr: CdrRepo;
   readonly stats: StatsRepo;
   readonly kv: KvRepo;
+  readonly recordings: RecordingRepo;
   readonly #db: Database.Database;
   readonly #log: Logger;
 
@@ -46,6 +48,7 @@ export class Store {
     this.cdr = new CdrRepo(db, clock);
     this.stats = new StatsRepo(db);
     this.kv = new KvRepo(db, clock);
+    this.recordings = new RecordingRepo(db, clock);
   }
 
   /** Open (creating file and folder if needed) and migrate. Throws STORE_FAILED naming the file. */

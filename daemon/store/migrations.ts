@@ -198,6 +198,32 @@ export const MIGRATIONS: readonly Migration[] = [
       db.exec('ALTER TABLE schedules ADD COLUMN plan TEXT;');
     },
   },
+  {
+    version: 6,
+    name: 'recordings of conferences',
+    up(db) {
+      // one row per recording (start to stop); its parts (one per ffmpeg run: a crash resume or a
+      // worker death starts a new one) as JSON; path is the recording's folder
+      db.exec(`
+        CREATE TABLE recordings (
+          id TEXT PRIMARY KEY,
+          conference_id TEXT NOT NULL,
+          title TEXT NOT NULL,
+          state TEXT NOT NULL CHECK (state IN ('recording', 'stopped', 'failed')),
+          started_at INTEGER NOT NULL,
+          ended_at INTEGER,
+          duration_ms INTEGER NOT NULL DEFAULT 0 CHECK (duration_ms >= 0),
+          size_bytes INTEGER NOT NULL DEFAULT 0 CHECK (size_bytes >= 0),
+          path TEXT NOT NULL,
+          parts TEXT NOT NULL DEFAULT '[]',
+          stop_reason TEXT,
+          started_by TEXT NOT NULL
+        ) STRICT;
+        CREATE INDEX recordings_conference ON recordings (conference_id, started_at);
+        CREATE INDEX recordings_started ON recordings (started_at);
+      `);
+    },
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.reduce((v, m) => Math.max(v, m.version), 0);

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -181,4 +181,23 @@ export async function rawConnect(
     close: () => ws.close(),
     call: (method, params) => send(JSON.stringify({ jsonrpc: '2.0', id: id++, method, params })),
   };
+}
+
+/** Run the built CLI (dist/vcbridge.js) against a daemon as `token`; resolves with what it printed, never throws. */
+export function runCli(
+  url: string,
+  args: string[],
+  token: string = TOKENS.operator,
+  timeoutMs = 60_000,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [CLI_JS, '--url', url, '--token', token, ...args],
+      { timeout: timeoutMs },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+      },
+    );
+  });
 }

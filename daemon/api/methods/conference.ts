@@ -30,6 +30,7 @@ const Start = z
       .min(1)
       .max(24 * 60)
       .optional(),
+    record: z.boolean().optional(),
   })
   .strict();
 

@@ -16,6 +16,8 @@ import type { FeedTap } from './FeedTap.js';
 
 /** AAC bitrate of the recorded mix. */
 export const RECORDING_AUDIO_KBPS = 96;
+/** How long ffmpeg waits for the picture's parameters before it gives up (µs). */
+const PROBE_US = 60_000_000;
 /** Longest a fragment may get (µs): the most a crash can lose. */
 const FRAGMENT_US = 1_000_000;
 /** Keyframe requests until ffmpeg has seen the picture's parameters (it writes its header then). */
@@ -47,6 +49,11 @@ export function ffmpegArgs(file: string): string[] {
     'warning',
     '-protocol_whitelist',
     'pipe,udp,rtp',
+    // wait for the picture's first keyframe (SPS/PPS) however long the meeting takes to show one
+    '-analyzeduration',
+    String(PROBE_US),
+    '-probesize',
+    '50M',
     '-f',
     'sdp',
     '-i',
