@@ -103,6 +103,17 @@ describe('ConferenceScreen', () => {
     expect(setup({ conferences: [conf], lang: 'zh' }).frame()).toContain('轮巡（每 10 秒）：当前 米河镇，4 秒后 小关镇（第 2 画面）');
   });
 
+  it('shows a live stream in the header with its viewers, in both languages', () => {
+    const live = {
+      hls: { state: 'running' as const, since: '2026-12-07T01:05:00Z', failures: 0, lastError: null, viewers: 3 },
+      rtmp: [],
+    };
+    const conf = { ...weeklyMeeting(), live };
+    expect(setup({ conferences: [conf] }).frame()).toContain('· ● LIVE · 3 viewers');
+    expect(setup({ conferences: [conf], lang: 'zh' }).frame()).toContain('● 直播 · 3 人观看');
+    expect(setup().frame()).not.toContain('LIVE');
+  });
+
   it('gives the floor to the selected site with f (roll call)', async () => {
     const { stdin, calls, frame } = setup();
     stdin.write(DOWN);
