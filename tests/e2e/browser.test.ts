@@ -7,16 +7,16 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'esbuild';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { BaresipRoom } from '../peers/baresipRoom.js';
 import { ChromiumPeer } from '../peers/chromium.js';
 import { BRIDGE_TOKEN, startBridge, type Bridge } from '../helpers/conferenceBridge.js';
-import { CLI_JS, ROOT } from '../helpers/daemon.js';
+import { CLI_JS } from '../helpers/daemon.js';
 import { toneDb } from '../helpers/simRoom.js';
-import { startBrowserJoin, type BrowserJoin } from '../../daemon/web/wiring.js';
+import type { BrowserJoin } from '../../daemon/web/wiring.js';
+import { buildJoinPage, startJoin } from '../helpers/joinPage.js';
 import { JOIN_CLOSE } from '../../daemon/web/signalling.js';
 import type { ConferenceInviteResult, ConferenceView, ParticipantView } from '../../protocol/index.js';
 import { createLogger, silentLogger } from '../../daemon/util/logger.js';
@@ -89,16 +89,7 @@ const tokenOf = (url: string): string => new URL(url).searchParams.get('t')!;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'vcb-browser-'));
-  const pageScript = join(dir, 'page.js');
-  await build({
-    entryPoints: [join(ROOT, 'daemon/web/page.ts')],
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'chrome110',
-    outfile: pageScript,
-    logLevel: 'warning',
-  });
+  const pageScript = await buildJoinPage(dir);
   for (const r of ROOMS)
     rooms.set(
       r.id,
@@ -116,15 +107,7 @@ beforeAll(async () => {
       codecs: { audio: [r.codec], video: ['H264'] },
     })),
   });
-  web = startBrowserJoin({
-    router: bridge.router,
-    api: bridge.api,
-    manager: bridge.manager,
-    kv: bridge.store.kv,
-    config: () => bridge.config,
-    log,
-    pageScript,
-  });
+  web = startJoin(bridge, log, pageScript);
   chrome = await ChromiumPeer.launch({ toneHz: BROWSER_HZ, color: 'magenta' });
   conf = await bridge.manager.start(
     { title: '周例会', endpoints: ROOMS.map((r) => r.id), chair: 'mihe', mode: 'voice' },
