@@ -11,6 +11,8 @@
 //     composed output, minus the same measured on the direct path (probe → mediasoup → decoder);
 //   - layout change: 4x4 → 1+12 with the probe moved to the large pane; time to the first output
 //     frame with it there;
+//   - restore: the compositor process SIGKILLed; time to its 'restarted' event (every canvas, source
+//     and scene back on a new process) and to the first output frame showing the probe's pane again;
 //   - auto for 21 sites (5x5): output frames per second.
 import { spawn, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
@@ -345,6 +347,40 @@ async function main(): Promise<void> {
     await sleep(1000);
   }
 
+  // restore after a SIGKILL: the probe (blue) is in the large pane of 1+12
+  const big = frac(paneRects('1+12', W, H)[0]!);
+  const restarted: number[] = [];
+  const firstFrame: number[] = [];
+  const pictureBack: number[] = [];
+  for (let k = 0; k < 3; k++) {
+    const victim = comp.pid!;
+    let restartedMs = 0;
+    comp.once('restarted', (e) => (restartedMs = e.ms));
+    let first = 0;
+    let gone = false;
+    let back = 0;
+    const t = performance.now();
+    watch = (px, at) => {
+      const blue = isBlue(meanAt(px, big.x + big.w / 2, big.y + big.h * 0.4));
+      // frames of the new process: its first ones show the pane's placeholder (the probe not decoded
+      // yet); frames still in flight from the killed one are blue and do not count
+      if (!blue && !gone) {
+        gone = true;
+        first = at;
+      }
+      if (gone && !back && blue) back = at;
+    };
+    process.kill(victim, 'SIGKILL');
+    const end = performance.now() + 15_000;
+    while ((!back || !restartedMs) && performance.now() < end) await sleep(10);
+    watch = undefined;
+    if (restartedMs) restarted.push(restartedMs);
+    if (first) firstFrame.push(first - t);
+    if (back) pictureBack.push(back - t);
+    await sleep(2000);
+  }
+  const pidAfter = comp.pid!;
+
   // auto with 21 sites: 5x5
   await comp.setCanvases(
     new Map([
@@ -358,12 +394,12 @@ async function main(): Promise<void> {
     ]),
   );
   await sleep(3000);
-  const c1 = cpuSeconds(pid);
+  const c1 = cpuSeconds(pidAfter);
   const t1 = performance.now();
   const f1 = frames;
   await sleep(SECONDS * 1000);
   const fps21 = ((frames - f1) * 1000) / (performance.now() - t1);
-  const cpu21 = (cpuSeconds(pid) - c1) / ((performance.now() - t1) / 1000);
+  const cpu21 = (cpuSeconds(pidAfter) - c1) / ((performance.now() - t1) / 1000);
 
   const load = os
     .loadavg()
@@ -382,7 +418,10 @@ async function main(): Promise<void> {
     `layout change 4x4 ⇄ 1+12 → first frame with the new layout: median ${median(changes).toFixed(0)} ms, all [${changes.map((x) => x.toFixed(0)).join(', ')}]`,
   );
   console.log(
-    `auto, 21 sites (5x5): output ${fps21.toFixed(1)} fps, CPU ${(cpu21 * 100).toFixed(0)} % of one core, RSS ${rssMb(pid).toFixed(0)} MB`,
+    `compositor SIGKILLed (21 sources, 1+12): restored (event) median ${median(restarted).toFixed(0)} ms [${restarted.join(', ')}]; first output frame of the new process (its placeholder) median ${median(firstFrame).toFixed(0)} ms; the probe's pane shows its picture again median ${median(pictureBack).toFixed(0)} ms [${pictureBack.map((x) => x.toFixed(0)).join(', ')}]`,
+  );
+  console.log(
+    `auto, 21 sites (5x5): output ${fps21.toFixed(1)} fps, CPU ${(cpu21 * 100).toFixed(0)} % of one core, RSS ${rssMb(pidAfter).toFixed(0)} MB`,
   );
   clearInterval(pump);
   comp.close();
