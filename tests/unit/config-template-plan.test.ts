@@ -5,13 +5,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseConfig, type ConfigInvalidDetails } from '../../daemon/config/load.js';
+import { configIssues, lineOf } from '../helpers/configIssues.js';
+import { parseConfig } from '../../daemon/config/load.js';
 import { TEMPLATE_LAYOUT_PANES } from '../../daemon/config/schema.js';
 import { applyTemplate } from '../../daemon/config/templates.js';
 import { hashToken } from '../../daemon/config/tokens.js';
 import { LAYOUTS, MAX_PANES, paneCount } from '../../daemon/media/compositor/layouts.js';
 import { Store } from '../../daemon/store/Store.js';
-import { VcError } from '../../daemon/errors.js';
 
 const FILE = 'configs/template-plan-under-test.yaml';
 const BASE = `site: { name: Test }
@@ -36,17 +36,7 @@ templates:
       pane: 4
 `;
 
-function issues(text: string): { line?: number; path: string; message: string }[] {
-  try {
-    parseConfig(text, FILE, { env: {} });
-  } catch (e) {
-    expect(e).toBeInstanceOf(VcError);
-    expect((e as VcError).message).toContain(FILE);
-    return (e as VcError & { details: ConfigInvalidDetails }).details.issues;
-  }
-  throw new Error('the config was accepted but should have been rejected');
-}
-const lineOf = (text: string, needle: string): number => text.split('\n').findIndex((l) => l.includes(needle)) + 1;
+const issues = (text: string): ReturnType<typeof configIssues> => configIssues(text, FILE);
 
 describe('templates with a layout and polling', () => {
   it("names the compositor's layouts with their pane counts", () => {

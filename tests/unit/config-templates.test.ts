@@ -1,9 +1,9 @@
+import { configIssues, lineOf } from '../helpers/configIssues.js';
 import { describe, expect, it } from 'vitest';
-import { loadConfig, parseConfig, type ConfigInvalidDetails } from '../../daemon/config/load.js';
+import { loadConfig, parseConfig } from '../../daemon/config/load.js';
 import { applyTemplate, findTemplate, templateSites } from '../../daemon/config/templates.js';
 import { diffConfig } from '../../daemon/config/diff.js';
 import { hashToken } from '../../daemon/config/tokens.js';
-import { VcError } from '../../daemon/errors.js';
 
 const FILE = 'configs/templates-under-test.yaml';
 const BASE = `site: { name: Test }
@@ -26,19 +26,7 @@ templates:
     durationMinutes: 90
 `;
 
-function issues(text: string): { line?: number; path: string; message: string }[] {
-  try {
-    parseConfig(text, FILE, { env: {} });
-  } catch (e) {
-    expect(e).toBeInstanceOf(VcError);
-    expect((e as VcError).code).toBe('CONFIG_INVALID');
-    expect((e as VcError).message).toContain(FILE);
-    return (e as VcError & { details: ConfigInvalidDetails }).details.issues;
-  }
-  throw new Error('the config was accepted but should have been rejected');
-}
-
-const lineOf = (text: string, needle: string): number => text.split('\n').findIndex((l) => l.includes(needle)) + 1;
+const issues = (text: string): ReturnType<typeof configIssues> => configIssues(text, FILE);
 
 describe('meeting templates in the site config', () => {
   it('a template naming an unknown site is a config error naming file, line and field', () => {
