@@ -57,15 +57,14 @@ export class ApiClient {
           maxPayload: 64 * 1024 * 1024,
         });
       } catch (err) {
-        reject(new CliError('USAGE', say('cli.badUrl', { url: opts.url, why: (err as Error).message }), { exitCode: 2 }));
+        reject(
+          new CliError('USAGE', say('cli.badUrl', { url: opts.url, why: (err as Error).message }), { exitCode: 2 }),
+        );
         return;
       }
       ws.once('open', () => resolve(new ApiClient(ws, timeoutMs)));
       ws.once('error', (err: NodeJS.ErrnoException) => {
-        const why =
-          err.code === 'ECONNREFUSED'
-            ? say('cli.nothingListens')
-            : err.message;
+        const why = err.code === 'ECONNREFUSED' ? say('cli.nothingListens') : err.message;
         reject(new CliError('DAEMON_UNREACHABLE', say('cli.unreachable', { url: opts.url, why })));
       });
     });

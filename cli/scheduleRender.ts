@@ -130,8 +130,7 @@ export function renderSchedule(s: ScheduleView | ScheduleDetail, lang: Lang = 'e
 export function renderBooking(r: ScheduleBookResult, lang: Lang = 'en'): string {
   const t = translator(lang);
   const out = [renderSchedule(r.schedule, lang)];
-  if (r.previous)
-    out.unshift(t('c.sch.split', { id: r.previous.id, rule: r.previous.rrule ?? t('c.sch.oneOff') }));
+  if (r.previous) out.unshift(t('c.sch.split', { id: r.previous.id, rule: r.previous.rrule ?? t('c.sch.oneOff') }));
   if (r.overridden.length)
     out.push(
       t('c.sch.forcedWarn', { n: r.overridden.length }),

@@ -24,8 +24,10 @@ export const REASONS_EN = {
   'cause.refused':
     '{where} refused the {transport} connection: the host is up but nothing listens for SIP on {transport} {port}',
   'cause.dns': "the hostname {host} does not resolve: check the name in the endpoint's URI, or the DNS server",
-  'cause.dnsWhy': "the hostname {host} does not resolve ({detail}): check the name in the endpoint's URI, or the DNS server",
-  'cause.sendFailed': "could not send the request over {transport}: check the bridge's own SIP listeners for {transport}",
+  'cause.dnsWhy':
+    "the hostname {host} does not resolve ({detail}): check the name in the endpoint's URI, or the DNS server",
+  'cause.sendFailed':
+    "could not send the request over {transport}: check the bridge's own SIP listeners for {transport}",
   'cause.sendFailedWhy':
     "could not send the request over {transport} ({detail}): check the bridge's own SIP listeners for {transport}",
   'cause.forbidden':

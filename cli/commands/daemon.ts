@@ -69,11 +69,7 @@ const start = new Command('start')
         throw new CliError('INTERNAL', `${g.t('c.d.exited', { log: logFile })}\n${tail}`);
       }
       if (lockPid(dataDir) === pid && (await ping(g))) {
-        print(
-          g,
-          { started: true, pid, dataDir, log: logFile },
-          () => g.t('c.d.started', { pid, log: logFile }),
-        );
+        print(g, { started: true, pid, dataDir, log: logFile }, () => g.t('c.d.started', { pid, log: logFile }));
         return;
       }
       await sleep(100);

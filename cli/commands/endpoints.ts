@@ -34,7 +34,16 @@ function render(rows: EndpointView[], lang: Lang, t: T): string {
   if (rows.length === 0) return t('c.ep.none');
   const now = Date.now();
   return table(
-    [t('c.col.id'), t('c.col.name'), t('c.col.kind'), t('c.col.state'), 'RTT', t('c.col.since'), t('c.col.registration'), t('c.col.note')],
+    [
+      t('c.col.id'),
+      t('c.col.name'),
+      t('c.col.kind'),
+      t('c.col.state'),
+      'RTT',
+      t('c.col.since'),
+      t('c.col.registration'),
+      t('c.col.note'),
+    ],
     rows.map((e) => [
       e.id,
       endpointName(e, lang),

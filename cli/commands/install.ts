@@ -81,8 +81,7 @@ export const install = new Command('install')
     const unitPath = join(root, 'etc/systemd/system/vcbridged.service');
     const etc = join(root, 'etc/vcbridge');
     const state = join(root, 'var/lib/vcbridge');
-    if (live && process.getuid?.() !== 0)
-      throw new CliError('FORBIDDEN', g.t('c.inst.root'));
+    if (live && process.getuid?.() !== 0) throw new CliError('FORBIDDEN', g.t('c.inst.root'));
     mkdirSync(dirname(unitPath), { recursive: true });
     mkdirSync(etc, { recursive: true });
     mkdirSync(state, { recursive: true, mode: 0o750 });

@@ -14,7 +14,15 @@ function renderList(rows: TemplateView[], lang: Lang): string {
   const t = translator(lang);
   if (rows.length === 0) return t('c.tpl.none');
   return table(
-    [t('c.col.id'), t('c.col.name'), t('c.col.sites'), t('c.col.chair'), t('c.col.upstream'), t('c.col.mode'), t('c.col.duration')],
+    [
+      t('c.col.id'),
+      t('c.col.name'),
+      t('c.col.sites'),
+      t('c.col.chair'),
+      t('c.col.upstream'),
+      t('c.col.mode'),
+      t('c.col.duration'),
+    ],
     rows.map((x) => [
       x.id,
       name(x, lang),

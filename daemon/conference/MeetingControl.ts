@@ -153,7 +153,11 @@ export class MeetingControl {
     this.#polling = polling;
     h.event(
       pane !== null || full.target
-        ? reason('ev.pollStartedWhat', { seconds: full.intervalSeconds, sites: sites.join(', '), what: pollTarget(full) })
+        ? reason('ev.pollStartedWhat', {
+            seconds: full.intervalSeconds,
+            sites: sites.join(', '),
+            what: pollTarget(full),
+          })
         : reason('ev.pollStarted', { seconds: full.intervalSeconds, sites: sites.join(', ') }),
     );
     polling.start();
@@ -297,8 +301,7 @@ export class MeetingControl {
     if (forSite !== undefined) this.#h.require(forSite);
     if (site !== 'auto') this.#h.require(site);
     const p = this.#polling;
-    if (p?.pane === n && (forSite ?? null) === p.target)
-      throw new VcError('BAD_REQUEST', say('err.panePolled', { n }));
+    if (p?.pane === n && (forSite ?? null) === p.target) throw new VcError('BAD_REQUEST', say('err.panePolled', { n }));
     this.multiview.setPane(n, site === 'auto' ? null : site, forSite);
     this.#h.event(
       site === 'auto'
@@ -321,6 +324,7 @@ export class MeetingControl {
 
 /** What a polling walks, in words: "pane 2 of what mihe sees", "everyone's picture". */
 function pollTarget(p: { target: string | null; pane?: number | null }): string {
-  if (p.pane === null || p.pane === undefined) return p.target ? say('poll.for', { target: p.target }) : say('poll.everyone');
+  if (p.pane === null || p.pane === undefined)
+    return p.target ? say('poll.for', { target: p.target }) : say('poll.everyone');
   return p.target ? say('poll.paneFor', { pane: p.pane, target: p.target }) : say('poll.pane', { pane: p.pane });
 }

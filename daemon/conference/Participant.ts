@@ -409,7 +409,10 @@ export class Participant extends TypedEmitter<ParticipantEvents> {
   #scheduleRedial(why: string): void {
     this.#failures++;
     const delay = redialDelayMs(this.#failures);
-    this.emit('event', reason('ev.redial', { id: this.id, seconds: Math.round(delay / 1000), attempt: this.#failures + 1 }));
+    this.emit(
+      'event',
+      reason('ev.redial', { id: this.id, seconds: Math.round(delay / 1000), attempt: this.#failures + 1 }),
+    );
     this.#nextRedialAt = this.#d.clock.now() + delay;
     const gen = this.#gen;
     this.#timer = this.#d.clock.setTimeout(() => {

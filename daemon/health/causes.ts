@@ -1,5 +1,12 @@
 import type { ProbeOutcome } from './Reachability.js';
-import { reason, say, type OptionsProbeResult, type ProbeError, type Reason, type SipTransport } from '../../protocol/index.js';
+import {
+  reason,
+  say,
+  type OptionsProbeResult,
+  type ProbeError,
+  type Reason,
+  type SipTransport,
+} from '../../protocol/index.js';
 import type { OptionsTarget } from './types.js';
 
 // Turning an OPTIONS reply into plain words: the monitor's short reason ("no answer within 2000 ms
@@ -91,7 +98,8 @@ export function likelyCause(
   const user = /^sips?:([^@;]+)@/i.exec(target.uri)?.[1];
   const answer = statusText(r);
   if (s === 403) return reason('cause.forbidden', { phrase: r.reason ?? 'Forbidden' });
-  if (s === 404) return user ? reason('cause.noUser', { user, uri: target.uri }) : reason('cause.noUserPart', { uri: target.uri });
+  if (s === 404)
+    return user ? reason('cause.noUser', { user, uri: target.uri }) : reason('cause.noUserPart', { uri: target.uri });
   if (s === 401 || s === 407) return reason('cause.auth', { status: s });
   if (s === 408 || s === 480) return reason('cause.unavailable', { answer });
   if (s === 486 || s === 600) return reason('cause.busy', { answer });

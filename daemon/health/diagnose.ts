@@ -130,7 +130,11 @@ function verdict(
   limitMs: number,
 ): Pick<EndpointCheckResult, 'verdict' | 'likelyCause' | 'why'> {
   const main = probes.find((p) => p.transport === configured);
-  const explained = (v: EndpointCheckResult['verdict'], why: Reason) => ({ verdict: v, likelyCause: reasonText(why), why });
+  const explained = (v: EndpointCheckResult['verdict'], why: Reason) => ({
+    verdict: v,
+    likelyCause: reasonText(why),
+    why,
+  });
   if (main?.ok) {
     if (main.rttMs !== undefined && main.rttMs > limitMs)
       return explained('degraded', reason('cause.slow', { rtt: Math.round(main.rttMs), limit: limitMs }));

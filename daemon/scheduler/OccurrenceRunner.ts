@@ -128,9 +128,7 @@ export class OccurrenceRunner {
       if (!row || this.#cancelled(row, d.occurrenceStartUtc) || now >= endsAt) {
         this.#finish(
           d,
-          row && !this.#cancelled(row, d.occurrenceStartUtc)
-            ? say('sch.endPassed')
-            : say('sch.cancelled'),
+          row && !this.#cancelled(row, d.occurrenceStartUtc) ? say('sch.endPassed') : say('sch.cancelled'),
         );
       } else if (!d.conferenceId || !this.#o.conferences.isActive(d.conferenceId)) {
         const occ = { key: d.occurrenceStartUtc, start: d.occurrenceStartUtc, end: endsAt };
@@ -198,10 +196,7 @@ export class OccurrenceRunner {
     }
     if (!cid || !this.#o.conferences.isActive(cid)) {
       // the bridge ends a conference at its planned end by itself too; only earlier is news
-      this.#finish(
-        d,
-        now >= endsAt - 1000 ? say('sch.endedOnTime') : say('sch.endedEarly'),
-      );
+      this.#finish(d, now >= endsAt - 1000 ? say('sch.endedOnTime') : say('sch.endedEarly'));
       return Infinity;
     }
     if (now >= endsAt) {

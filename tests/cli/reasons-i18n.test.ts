@@ -40,7 +40,15 @@ describe('daemon reasons in the operator language', () => {
       reason: say('leg.callFailed', { uri: 'sip:mihe@127.0.1.4', why: '486 Busy Here' }),
     });
     expect(explain(dropped, 'zh')).toBe('mihe 呼叫失败：呼叫 sip:mihe@127.0.1.4 失败：486 忙');
-    const structured = { key: 'cause.otherTransport', params: { other: 'TCP', configured: 'UDP', otherId: 'tcp', cause: say('cause.timeoutUdp', { ms: 2000, port: 5060 }) } } as const;
+    const structured = {
+      key: 'cause.otherTransport',
+      params: {
+        other: 'TCP',
+        configured: 'UDP',
+        otherId: 'tcp',
+        cause: say('cause.timeoutUdp', { ms: 2000, port: 5060 }),
+      },
+    } as const;
     expect(explain(structured, 'zh')).toBe(
       '通过 TCP 有应答，通过 UDP 没有（2000 ms 内无 UDP 应答：对方主机未开机，或途中防火墙丢弃了 SIP（UDP 5060））：请修复通往它的 UDP 线路，或为它设置 “transport: tcp”',
     );
@@ -48,8 +56,8 @@ describe('daemon reasons in the operator language', () => {
 
   it('puts a daemon error in Chinese by its code and its parsed message', () => {
     const head = (c: string) => (c === 'ENDPOINT_UNKNOWN' ? '未知终端' : c);
-    expect(
-      explainError('ENDPOINT_UNKNOWN', say('err.endpointUnknown', { id: 'nowhere' }), 'zh', head),
-    ).toBe('未知终端：站点配置中没有终端“nowhere”（见 vcbridge endpoints）');
+    expect(explainError('ENDPOINT_UNKNOWN', say('err.endpointUnknown', { id: 'nowhere' }), 'zh', head)).toBe(
+      '未知终端：站点配置中没有终端“nowhere”（见 vcbridge endpoints）',
+    );
   });
 });

@@ -64,9 +64,10 @@ function probeDetail(p: ProbeResult, t: T): string {
     return p.server ? base + t('diag.server', { server: p.server }) : base;
   }
   return t('diag.optionsFail', {
-    error: p.why || p.likelyCause
-      ? explainT(p.why ?? p.likelyCause, t)
-      : explainT([p.error, p.status, p.reason].filter((x) => x !== undefined && x !== '').join(' ') || '?', t),
+    error:
+      p.why || p.likelyCause
+        ? explainT(p.why ?? p.likelyCause, t)
+        : explainT([p.error, p.status, p.reason].filter((x) => x !== undefined && x !== '').join(' ') || '?', t),
   });
 }
 
@@ -154,7 +155,8 @@ export async function runDiagnosis(
   emit({ ...d, steps: d.steps.flatMap((s) => (s.id === 'options' ? probeSteps : [s])) });
   const mainProbe = check.probes.find((p) => p.transport === ep.transport) ?? check.probes[0];
   const failedProbe = check.probes.find((p) => !p.ok);
-  const optionsCause = explainT(check.why ?? check.likelyCause ?? failedProbe?.why ?? failedProbe?.likelyCause, t) || undefined;
+  const optionsCause =
+    explainT(check.why ?? check.likelyCause ?? failedProbe?.why ?? failedProbe?.likelyCause, t) || undefined;
   if (!mainProbe?.ok) {
     set('call', { state: 'skipped', detail: t('diag.skipNoOptions') });
     set('media', { state: 'skipped' });

@@ -140,7 +140,9 @@ export function applyNotification(state: ConsoleState, ...[method, params]: Noti
           ...state.events,
           [params.conferenceId]: keep(
             state.events[params.conferenceId] ?? [],
-            params.why ? { at: params.at, message: params.message, why: params.why } : { at: params.at, message: params.message },
+            params.why
+              ? { at: params.at, message: params.message, why: params.why }
+              : { at: params.at, message: params.message },
             EVENTS_KEPT,
           ),
         },

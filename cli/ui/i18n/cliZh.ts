@@ -101,7 +101,8 @@ export const cliZh: Record<keyof typeof cliEn, string> = {
   'perr.auth': '需要认证',
 
   'c.status.head': '{site} — vcbridged {version}（pid {pid}），已运行 {up}，{tz}',
-  'c.status.endpoints': '终端：{total} 个（可达 {reachable}，质量下降 {degraded}，不可达 {unreachable}，未知 {unknown}）',
+  'c.status.endpoints':
+    '终端：{total} 个（可达 {reachable}，质量下降 {degraded}，不可达 {unreachable}，未知 {unknown}）',
   'c.status.conferences': '会议：进行中 {active} 个；未来 24 小时预约 {upcoming} 个',
   'c.status.you': '当前用户：{name}（{role}），连接 {url}',
 
