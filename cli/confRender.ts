@@ -187,7 +187,7 @@ export function renderMultiview(c: ConferenceView, lang: Lang = 'en'): string {
   for (const [owner, pins] of Object.entries(m.pins)) {
     lines.push(
       t('c.mv.pinned', {
-        owner,
+        owner: owner === 'conference' ? t('c.mv.confOwner') : owner,
         pins: Object.entries(pins)
           .map(([n, s]) => `${n}=${s}`)
           .join(' '),

@@ -94,7 +94,7 @@ function env(name: string): string | undefined {
 }
 
 export function langFromEnv(): Lang | undefined {
-  const v = process.env.VCBRIDGE_LANG ?? process.env.LC_ALL ?? process.env.LANG;
+  const v = env('VCBRIDGE_LANG') ?? env('LC_ALL') ?? env('LANG');
   if (!v) return undefined;
   if (v === 'en' || v === 'zh') return v;
   return v.toLowerCase().startsWith('zh') ? 'zh' : undefined;

@@ -2,9 +2,12 @@
 // header line, blocks separated by an empty line) and a printable, self-contained HTML page.
 // Times are shown in the site's zone, the one the report's date is in.
 import type { DailyReport, ReportLink, ReportMeeting } from '../protocol/index.js';
+import type { Lang } from './context.js';
 import { table } from './output.js';
+import { esc, reportCharts } from './reportCharts.js';
+import { translator, type MessageKey, type T } from './ui/i18n/translate.js';
 
-const STATUS_WORD = { joined: 'joined', late: 'late', missing: 'missing' } as const;
+const STATUS_KEY = { joined: 'rep.st.joined', late: 'rep.st.late', missing: 'rep.st.missing' } as const;
 
 /** "09:03" in the report's zone. */
 function clock(iso: string | null, tz: string): string {
@@ -18,8 +21,10 @@ function clock(iso: string | null, tz: string): string {
 }
 
 const num = (n: number | null, unit = ''): string => (n === null ? '–' : `${n}${unit}`);
-const siteLabel = (name: { zh: string; en: string }, id: string): string =>
-  name.zh === id ? id : `${name.zh} (${id})`;
+const siteLabel = (name: { zh: string; en: string }, id: string, lang: Lang = 'en'): string => {
+  const shown = lang === 'en' ? name.zh : name.zh || name.en;
+  return shown === id ? id : `${shown} (${id})`;
+};
 
 function meetingSummary(m: ReportMeeting): { joined: number; late: number; missing: number } {
   const c = { joined: 0, late: 0, missing: 0 };
@@ -27,9 +32,9 @@ function meetingSummary(m: ReportMeeting): { joined: number; late: number; missi
   return c;
 }
 
-function linkRow(l: ReportLink): string[] {
+function linkRow(l: ReportLink, lang: Lang): string[] {
   return [
-    siteLabel(l.name, l.endpointId),
+    siteLabel(l.name, l.endpointId, lang),
     l.title,
     num(l.maxLossPct, '%'),
     num(l.avgLossPct, '%'),
@@ -39,14 +44,25 @@ function linkRow(l: ReportLink): string[] {
   ];
 }
 
-export function renderReportText(r: DailyReport): string {
+export function renderReportText(r: DailyReport, lang: Lang = 'en'): string {
+  const t = translator(lang);
   const tz = r.timezone;
-  const out: string[] = [`${r.site} — daily report for ${r.date} (${tz})`, ''];
-  out.push(`Meetings held: ${r.meetings.length}`);
+  const out: string[] = [t('rep.title', { site: r.site, date: r.date, tz }), ''];
+  out.push(t('rep.held', { n: r.meetings.length }));
   if (r.meetings.length) {
     out.push(
       table(
-        ['start', 'end', 'title', 'sites', 'joined', 'late', 'missing', 'encrypted', 'missing sites'],
+        [
+          t('rep.col.start'),
+          t('rep.col.end'),
+          t('c.col.title'),
+          t('c.col.sites'),
+          t('rep.col.joined'),
+          t('rep.col.late'),
+          t('rep.col.missing'),
+          t('rep.col.encrypted'),
+          t('rep.col.missingSites'),
+        ],
         r.meetings.map((m) => {
           const c = meetingSummary(m);
           const missing = m.sites
@@ -57,7 +73,7 @@ export function renderReportText(r: DailyReport): string {
           const encrypted = `🔒 ${answered.filter((s) => s.srtp).length}/${answered.length}`;
           return [
             clock(m.startedAt, tz),
-            m.endedAt ? clock(m.endedAt, tz) : 'running',
+            m.endedAt ? clock(m.endedAt, tz) : t('rep.running'),
             m.title,
             String(m.sites.length),
             String(c.joined),
@@ -70,46 +86,55 @@ export function renderReportText(r: DailyReport): string {
       ),
     );
   }
-  out.push('', `Attendance per site (late = answered more than ${r.lateAfterMinutes} min after the start)`);
+  out.push('', t('rep.attendanceHead', { min: r.lateAfterMinutes }));
   out.push(
     r.attendance.length
       ? table(
-          ['site', 'meetings', 'joined', 'late', 'missing'],
+          [t('c.col.site'), t('rep.col.meetings'), t('rep.col.joined'), t('rep.col.late'), t('rep.col.missing')],
           r.attendance.map((a) => [
-            siteLabel(a.name, a.endpointId),
+            siteLabel(a.name, a.endpointId, lang),
             String(a.meetings),
             String(a.joined),
             String(a.late),
             String(a.missing),
           ]),
         )
-      : 'no meetings, no attendance',
+      : t('rep.noAttendance'),
   );
-  out.push('', 'Endpoint uptime (share of the known time it answered OPTIONS)');
+  out.push('', t('rep.uptimeHead'));
   out.push(
     r.uptime.length
       ? table(
-          ['site', 'uptime', 'up', 'down', 'unknown'],
+          [t('c.col.site'), t('rep.col.uptime'), t('rep.col.up'), t('rep.col.down'), t('rep.col.unknown')],
           r.uptime.map((u) => [
-            siteLabel(u.name, u.endpointId),
+            siteLabel(u.name, u.endpointId, lang),
             num(u.uptimePct, '%'),
-            `${u.upMinutes} min`,
-            `${u.downMinutes} min`,
-            `${u.unknownMinutes} min`,
+            t('c.minutes', { n: u.upMinutes }),
+            t('c.minutes', { n: u.downMinutes }),
+            t('c.minutes', { n: u.unknownMinutes }),
           ]),
         )
-      : 'no endpoints configured',
+      : t('rep.noEndpoints'),
   );
-  out.push('', 'Worst links (highest packet loss, then jitter)');
+  out.push('', t('rep.worstHead'));
   out.push(
     r.worstLinks.length
-      ? table(
-          ['site', 'meeting', 'max loss', 'avg loss', 'max jitter', 'avg rtt', 'samples'],
-          r.worstLinks.map(linkRow),
-        )
-      : 'no call quality samples on this day',
+      ? table(linkHeaders(t), r.worstLinks.map((l) => linkRow(l, lang)))
+      : t('rep.noSamples'),
   );
   return `${out.join('\n')}\n`;
+}
+
+function linkHeaders(t: T): string[] {
+  return [
+    t('c.col.site'),
+    t('rep.col.meeting'),
+    t('rep.col.maxLoss'),
+    t('rep.col.avgLoss'),
+    t('rep.col.maxJitter'),
+    t('rep.col.avgRtt'),
+    t('rep.col.samples'),
+  ];
 }
 
 function csvCell(v: unknown): string {
@@ -120,10 +145,13 @@ function csvCell(v: unknown): string {
 
 const csvLine = (cells: unknown[]): string => cells.map(csvCell).join(',');
 
-export function renderReportCsv(r: DailyReport): string {
+export function renderReportCsv(r: DailyReport, lang: Lang = 'en'): string {
+  const t = translator(lang);
+  // English: the column ids spreadsheets were built on; Chinese: column names a person reads
+  const h = (cols: string[]): string => csvLine(lang === 'en' ? cols : cols.map((c) => t(`csv.${c}` as MessageKey)));
   const blocks: string[][] = [];
   blocks.push([
-    csvLine([
+    h([
       'meeting',
       'title',
       'date',
@@ -146,7 +174,7 @@ export function renderReportCsv(r: DailyReport): string {
           m.endedAt,
           m.durationMinutes,
           s.endpointId,
-          STATUS_WORD[s.status],
+          lang === 'en' ? s.status : t(STATUS_KEY[s.status]),
           s.answeredAt,
           s.lateMinutes,
           s.srtp,
@@ -155,19 +183,19 @@ export function renderReportCsv(r: DailyReport): string {
     ),
   ]);
   blocks.push([
-    csvLine(['site', 'nameZh', 'nameEn', 'date', 'meetings', 'joined', 'late', 'missing']),
+    h(['site', 'nameZh', 'nameEn', 'date', 'meetings', 'joined', 'late', 'missing']),
     ...r.attendance.map((a) =>
       csvLine([a.endpointId, a.name.zh, a.name.en, r.date, a.meetings, a.joined, a.late, a.missing]),
     ),
   ]);
   blocks.push([
-    csvLine(['uptimeSite', 'nameZh', 'nameEn', 'date', 'uptimePct', 'upMinutes', 'downMinutes', 'unknownMinutes']),
+    h(['uptimeSite', 'nameZh', 'nameEn', 'date', 'uptimePct', 'upMinutes', 'downMinutes', 'unknownMinutes']),
     ...r.uptime.map((u) =>
       csvLine([u.endpointId, u.name.zh, u.name.en, r.date, u.uptimePct, u.upMinutes, u.downMinutes, u.unknownMinutes]),
     ),
   ]);
   blocks.push([
-    csvLine([
+    h([
       'linkSite',
       'meeting',
       'title',
@@ -197,13 +225,6 @@ export function renderReportCsv(r: DailyReport): string {
   return `${blocks.map((b) => b.join('\n')).join('\n\n')}\n`;
 }
 
-function esc(v: unknown): string {
-  return String(v ?? '').replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
-  );
-}
-
 function htmlTable(headers: string[], rows: (string | number)[][], empty: string, numeric: number[] = []): string {
   if (rows.length === 0) return `<p class="empty">${esc(empty)}</p>`;
   const cls = (i: number): string => (numeric.includes(i) ? ' class="n"' : '');
@@ -222,14 +243,21 @@ const CSS = `
   tr { page-break-inside: avoid; } .missing { color: #a00; font-weight: bold; } .late { color: #a60; }
   .summary { display: flex; gap: 24px; margin: 8px 0; } .summary div { border: 1px solid #bbb; padding: 6px 12px; }
   .summary b { display: block; font-size: 18px; }
+  svg.chart { display: block; width: 100%; height: auto; margin: 4px 0 8px; page-break-inside: avoid; }
+  svg.chart text { font: 10px "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; fill: #222; }
+  svg.chart .axis { stroke: #999; stroke-width: 0.5; } svg.chart .track { fill: #eee; }
+  svg.chart .bar { fill: #2a7; } svg.chart .bar.low { fill: #d80; } svg.chart .bar.bad { fill: #c33; }
+  svg.chart .meeting { fill: #37c; } svg.chart .joined { fill: #2a7; } svg.chart .late { fill: #e90; }
+  svg.chart .missing { fill: #c33; }
   @page { size: A4; margin: 15mm; }
   @media print { body { margin: 0; } h2 { page-break-after: avoid; } thead { display: table-header-group; } }
 `;
 
-export function renderReportHtml(r: DailyReport): string {
+export function renderReportHtml(r: DailyReport, lang: Lang = 'en'): string {
+  const t = translator(lang);
   const tz = r.timezone;
   const totals = r.attendance.reduce(
-    (t, a) => ({ joined: t.joined + a.joined, late: t.late + a.late, missing: t.missing + a.missing }),
+    (x, a) => ({ joined: x.joined + a.joined, late: x.late + a.late, missing: x.missing + a.missing }),
     { joined: 0, late: 0, missing: 0 },
   );
   const meetings = r.meetings
@@ -240,44 +268,50 @@ export function renderReportHtml(r: DailyReport): string {
             `<span class="${s.status}">${s.srtp ? '🔒' : ''}${esc(s.endpointId)}${s.status === 'late' ? ` +${esc(s.lateMinutes)}′` : s.status === 'missing' ? ' ✗' : ''}</span>`,
         )
         .join(', ');
-      const end = m.endedAt ? clock(m.endedAt, tz) : 'running';
+      const end = m.endedAt ? clock(m.endedAt, tz) : t('rep.running');
       return `<tr><td>${esc(clock(m.startedAt, tz))}–${esc(end)}</td><td>${esc(m.title)}</td><td class="n">${m.sites.length}</td><td>${sites}</td></tr>`;
     })
     .join('');
   const meetingTable = r.meetings.length
-    ? `<table><thead><tr><th>time</th><th>title</th><th class="n">sites</th><th>attendance (🔒 encrypted, late +minutes, missing ✗)</th></tr></thead><tbody>${meetings}</tbody></table>`
-    : '<p class="empty">no meetings on this day</p>';
+    ? `<table><thead><tr><th>${esc(t('rep.col.time'))}</th><th>${esc(t('c.col.title'))}</th><th class="n">${esc(t('c.col.sites'))}</th><th>${esc(t('rep.col.attendanceKey'))}</th></tr></thead><tbody>${meetings}</tbody></table>`
+    : `<p class="empty">${esc(t('rep.noMeetings'))}</p>`;
+  const charts = reportCharts(r, t, lang);
   return `<!DOCTYPE html>
-<html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${esc(r.site)} — daily report ${esc(r.date)}</title><style>${CSS}</style></head>
+<html lang="${lang === 'zh' ? 'zh-CN' : 'en'}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${esc(t('rep.htmlTitle', { site: r.site, date: r.date }))}</title><style>${CSS}</style></head>
 <body>
-<h1>${esc(r.site)} — daily report ${esc(r.date)}</h1>
-<p class="meta">Time zone ${esc(tz)} · generated ${esc(r.generatedAt)} · late = answered more than ${esc(r.lateAfterMinutes)} min after the start</p>
-<div class="summary"><div><b>${r.meetings.length}</b>meetings</div><div><b>${totals.joined}</b>joined on time</div><div><b>${totals.late}</b>joined late</div><div><b>${totals.missing}</b>missing</div></div>
-<h2>Meetings held</h2>
+<h1>${esc(t('rep.htmlTitle', { site: r.site, date: r.date }))}</h1>
+<p class="meta">${esc(t('rep.meta', { tz, at: r.generatedAt, min: r.lateAfterMinutes }))}</p>
+<div class="summary"><div><b>${r.meetings.length}</b>${esc(t('rep.sum.meetings'))}</div><div><b>${totals.joined}</b>${esc(t('rep.sum.onTime'))}</div><div><b>${totals.late}</b>${esc(t('rep.sum.late'))}</div><div><b>${totals.missing}</b>${esc(t('rep.sum.missing'))}</div></div>
+<h2>${esc(t('rep.h.timeline'))}</h2>
+${charts.timeline}
+<h2>${esc(t('rep.h.attendanceChart'))}</h2>
+${charts.attendance}
+<h2>${esc(t('rep.h.held'))}</h2>
 ${meetingTable}
-<h2>Attendance per site</h2>
+<h2>${esc(t('rep.h.attendance'))}</h2>
 ${htmlTable(
-  ['site', 'meetings', 'joined', 'late', 'missing'],
-  r.attendance.map((a) => [siteLabel(a.name, a.endpointId), a.meetings, a.joined, a.late, a.missing]),
-  'no meetings, no attendance',
+  [t('c.col.site'), t('rep.col.meetings'), t('rep.col.joined'), t('rep.col.late'), t('rep.col.missing')],
+  r.attendance.map((a) => [siteLabel(a.name, a.endpointId, lang), a.meetings, a.joined, a.late, a.missing]),
+  t('rep.noAttendance'),
   [1, 2, 3, 4],
 )}
-<h2>Endpoint uptime</h2>
+<h2>${esc(t('rep.h.uptime'))}</h2>
+${charts.uptime}
 ${htmlTable(
-  ['site', 'uptime', 'up (min)', 'down (min)', 'unknown (min)'],
+  [t('c.col.site'), t('rep.col.uptime'), t('rep.col.upMin'), t('rep.col.downMin'), t('rep.col.unknownMin')],
   r.uptime.map((u) => [
-    siteLabel(u.name, u.endpointId),
+    siteLabel(u.name, u.endpointId, lang),
     num(u.uptimePct, '%'),
     u.upMinutes,
     u.downMinutes,
     u.unknownMinutes,
   ]),
-  'no endpoints configured',
+  t('rep.noEndpoints'),
   [1, 2, 3, 4],
 )}
-<h2>Worst links</h2>
-${htmlTable(['site', 'meeting', 'max loss', 'avg loss', 'max jitter', 'avg rtt', 'samples'], r.worstLinks.map(linkRow), 'no call quality samples on this day', [2, 3, 4, 5, 6])}
+<h2>${esc(t('rep.h.worst'))}</h2>
+${htmlTable(linkHeaders(t), r.worstLinks.map((l) => linkRow(l, lang)), t('rep.noSamples'), [2, 3, 4, 5, 6])}
 </body></html>
 `;
 }

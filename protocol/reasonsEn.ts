@@ -12,6 +12,7 @@ export const REASONS_EN = {
   'probe.timeout': 'no answer within {ms} ms over {transport}',
   'probe.failed': 'probe failed: {detail}',
   'health.noAnswer': 'no answer',
+  'probe.noAnswerMs': 'no answer within {ms} ms',
   'health.lost': 'lost {misses} of the last {window} OPTIONS probes',
   'health.slow': 'slow answers: RTT {rtt} ms (limit {limit} ms)',
 
@@ -83,6 +84,18 @@ export const REASONS_EN = {
   'pf.callFailed': 'test call failed: {reason}',
   'pf.notFinished': 'test call did not finish',
   'pf.notice': 'pre-flight of "{title}" at {time}: {ready}/{total} sites ready',
+
+  // booking conflicts (daemon/scheduler/conflicts.ts writes these texts)
+  'conflict.upstream': 'upstream link {ids} is already used by {where}',
+  'conflict.one': '{ids} is already booked in {where}',
+  'conflict.many': '{ids} are already booked in {where}',
+  'conflict.head': 'the booking conflicts with what is already booked ({n} conflicts in {m} occurrences):',
+  'conflict.head1': 'the booking conflicts with what is already booked ({n} conflict in {m} occurrence):',
+  'conflict.headN1': 'the booking conflicts with what is already booked ({n} conflicts in {m} occurrence):',
+  'conflict.more': '… and {n} more',
+  'conflict.force': 'use --force to book anyway (the override is written to the audit log)',
+  'conflict.at': '{time}: {what}',
+  'err.showItself': '{id} cannot be shown itself',
 
   // the conference's event log
   'ev.joined': '{id} joined',
@@ -184,4 +197,5 @@ export const REASONS_EN = {
   'cli.badUrl': 'bad daemon URL "{url}": {why}',
   'cli.urlScheme': '--url must start with ws:// or wss://, got "{url}"',
   'cli.lang': '--lang must be en or zh, got "{lang}"',
+  'cli.bannerText': 'give the banner text, or --clear',
 } as const;

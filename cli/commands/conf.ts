@@ -8,6 +8,7 @@ import { print, writeOut } from '../output.js';
 import { progressLine, renderConference, renderList, renderParticipant } from '../confRender.js';
 import { parseDuration } from '../time.js';
 import { explain } from '../ui/i18n/explain.js';
+import { say } from '../../protocol/index.js';
 import { floor, hands, poll } from './confControl.js';
 import { stream } from './confStream.js';
 import { record } from './recordings.js';
@@ -283,7 +284,7 @@ const banner = action<[string | undefined, { clear?: boolean }]>(
   [['[text]', 'the banner text']],
   (c, id, text, o) => {
     if (o.clear) return c.call('conference.banner', { id, text: null });
-    if (!text) throw usage('give the banner text, or --clear');
+    if (!text) throw usage(say('cli.bannerText'));
     return c.call('conference.banner', { id, text });
   },
   [['--clear', 'remove the banner']],

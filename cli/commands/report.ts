@@ -30,14 +30,14 @@ const daily = new Command('daily')
     if (o.html) {
       const file = resolve(o.html);
       try {
-        writeFileSync(file, renderReportHtml(report));
+        writeFileSync(file, renderReportHtml(report, g.lang));
       } catch (err) {
-        throw new CliError('INTERNAL', `cannot write the HTML report to ${file}: ${(err as Error).message}`);
+        throw new CliError('INTERNAL', g.t('rep.writeFailed', { file, why: (err as Error).message }));
       }
-      if (!g.json && !o.csv) process.stderr.write(`HTML report written to ${file}\n`);
+      if (!g.json && !o.csv) writeOut(`${g.t('rep.written', { file })}\n`, process.stderr);
     }
-    if (o.csv && !g.json) writeOut(renderReportCsv(report));
-    else print(g, report, renderReportText);
+    if (o.csv && !g.json) writeOut(renderReportCsv(report, g.lang));
+    else print(g, report, (v) => renderReportText(v, g.lang));
   });
 
 export const report = new Command('report').description('operations reports').addCommand(daily);

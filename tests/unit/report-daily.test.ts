@@ -200,4 +200,27 @@ describe('daily report', () => {
     expect(html).toMatch(/@page \{ size: A4/);
     expect(html, 'nothing loaded from elsewhere').not.toMatch(/<script|<link|src=|https?:\/\//);
   });
+
+  it('draws uptime bars (one per site), a timeline block per meeting and attendance, inline; zh has no English heading', () => {
+    for (const lang of ['en', 'zh'] as const) {
+      const html = renderReportHtml(report, lang);
+      const svgs = [...html.matchAll(/<svg class="chart (\w+)"[\s\S]*?<\/svg>/g)];
+      expect(svgs.map((m) => m[1])).toEqual(['timeline', 'attendance', 'uptime']);
+      const count = (name: string, cls: string) =>
+        (svgs.find((m) => m[1] === name)![0].match(new RegExp(`<rect class="${cls}[" ]`, 'g')) ?? []).length;
+      expect(count('timeline', 'meeting')).toBe(report.meetings.length);
+      expect(count('uptime', 'bar')).toBe(report.uptime.length);
+      expect(count('uptime', 'track')).toBe(report.uptime.length);
+      expect(count('attendance', 'joined') + count('attendance', 'late') + count('attendance', 'missing')).toBeGreaterThan(0);
+      expect(html, 'nothing loaded from elsewhere').not.toMatch(/<script|<link|<img|src=|href=|url\(|https?:\/\//);
+      expect(html).toMatch(/@page \{ size: A4/);
+    }
+    const zh = renderReportHtml(report, 'zh');
+    expect(zh).toContain('<html lang="zh-CN">');
+    const headings = [...zh.matchAll(/<(h1|h2|th)[^>]*>([^<]*)</g)].map((m) => m[2]!);
+    expect(headings.length).toBeGreaterThan(10);
+    for (const h of headings) expect(h.replace(/Gongyi|RTT|\d+/g, ''), h).not.toMatch(/[A-Za-z]{3,}/);
+    expect(renderReportText(report, 'zh')).toMatch(/日报/);
+    expect(renderReportCsv(report, 'zh').split('\n')[0]).toMatch(/^会议编号,标题,日期/);
+  });
 });

@@ -28,12 +28,42 @@ const WORDS_ZH: Record<string, string> = {
   starting: '正在开始',
 };
 
+// The reason phrases of RFC 3261 (what the SIP stack writes for a local failure), to their codes.
+const PHRASE_CODES: Record<string, number> = {
+  'Request Timeout': 408,
+  'Service Unavailable': 503,
+  'Server Internal Error': 500,
+  'Not Found': 404,
+  Forbidden: 403,
+  Unauthorized: 401,
+  'Busy Here': 486,
+  'Temporarily Unavailable': 480,
+  'Temporarily not available': 480,
+  'Request Terminated': 487,
+  'Not Acceptable Here': 488,
+  Decline: 603,
+  'Busy Everywhere': 600,
+};
+
+const WORDS_ZH_MORE: Record<string, string> = {
+  timeout: '超时',
+  unreachable: '不可达',
+  refused: '被拒绝',
+  dns: '域名解析失败',
+  transport: '发送失败',
+};
+
 const MAX_DEPTH = 4;
 
 /** A daemon reason (structured, or its English text) in `lang`; undefined in, '' out. */
 export function explain(r: Reason | string | undefined | null, lang: UiLang, depth = 0): string {
   if (r === undefined || r === null) return '';
   if (lang === 'en') return typeof r === 'string' ? r : reasonText(r);
+  // "a; b; c": several reasons in a row (each must be one, else the whole is read as one text)
+  if (typeof r === 'string' && r.includes('; ') && depth < MAX_DEPTH) {
+    const parts = r.split('; ');
+    if (parts.every((p) => parseReason(p))) return parts.map((p) => explain(p, 'zh', depth + 1)).join('；');
+  }
   const structured = typeof r === 'string' ? parseReason(r) : r;
   if (!structured) return typeof r === 'string' ? zhWord(r, depth) : reasonText(r);
   const params: Record<string, string | number> = {};
@@ -49,8 +79,13 @@ function zhWord(s: string, depth: number): string {
     const zh = sipPhraseZh(Number(sip[1]));
     return zh ? `${sip[1]} ${zh}` : s;
   }
-  const word = WORDS_ZH[s];
+  const word = WORDS_ZH[s] ?? WORDS_ZH_MORE[s];
   if (word) return word;
+  const code = PHRASE_CODES[s];
+  if (code) return sipPhraseZh(code) ?? s;
+  // "x (y)": a word and its detail
+  const paren = /^(.+?) \((.+)\)$/.exec(s);
+  if (paren && depth < MAX_DEPTH) return `${explain(paren[1], 'zh', depth + 1)}（${explain(paren[2], 'zh', depth + 1)}）`;
   // "x; y" and "x (y)" joins of two reasons
   const semi = s.split('; ');
   if (semi.length > 1 && depth < MAX_DEPTH) return semi.map((p) => explain(p, 'zh', depth + 1)).join('；');
@@ -64,9 +99,14 @@ export function explainT(r: Reason | string | undefined | null, t: T): string {
 
 /** The text of an error (code plus the daemon's English message) for people in `lang`. */
 export function explainError(code: string, message: string, lang: UiLang, headline: (code: string) => string): string {
-  // already said in the operator's language by the CLI itself
-  if (lang === 'en' || /[\u4e00-\u9fff]/.test(message)) return message;
-  const r = parseReason(message);
-  const head = headline(code);
-  return r ? `${head}：${explain(r, 'zh')}` : `${head}：${message}`;
+  if (lang === 'en') return message;
+  // line by line: a conflict report is a head line, one line per conflict, and a hint
+  const body = message
+    .split('\n')
+    .map((line) => {
+      const indent = /^\s*/.exec(line)?.[0] ?? '';
+      return indent + explain(line.trim(), 'zh');
+    })
+    .join('\n');
+  return `${headline(code)}：${body}`;
 }

@@ -12,6 +12,7 @@ export const reasonsZh: Record<ReasonKey, string> = {
   'probe.timeout': '{ms} ms 内无 {transport} 应答',
   'probe.failed': '探测失败：{detail}',
   'health.noAnswer': '无应答',
+  'probe.noAnswerMs': '{ms} ms 内无应答',
   'health.lost': '最近 {window} 次 OPTIONS 探测丢失 {misses} 次',
   'health.slow': '应答慢：RTT {rtt} ms（上限 {limit} ms）',
 
@@ -73,6 +74,17 @@ export const reasonsZh: Record<ReasonKey, string> = {
   'pf.callFailed': '测试呼叫失败：{reason}',
   'pf.notFinished': '测试呼叫未完成',
   'pf.notice': '“{title}”（{time}）会前检查：{ready}/{total} 个会场就绪',
+
+  'conflict.upstream': '上级线路 {ids} 已被 {where} 占用',
+  'conflict.one': '{ids} 已预约在 {where}',
+  'conflict.many': '{ids} 已预约在 {where}',
+  'conflict.head': '预约与已有安排冲突（{m} 个场次共 {n} 处冲突）：',
+  'conflict.head1': '预约与已有安排冲突（{m} 个场次共 {n} 处冲突）：',
+  'conflict.headN1': '预约与已有安排冲突（{m} 个场次共 {n} 处冲突）：',
+  'conflict.more': '… 另有 {n} 处',
+  'conflict.force': '如仍要预约请加 --force（强制预约会记入审计日志）',
+  'conflict.at': '{time}：{what}',
+  'err.showItself': '{id} 不能看自己',
 
   'ev.joined': '{id} 已入会',
   'ev.redial': '{id}：{seconds} 秒后重拨（第 {attempt} 次）',
@@ -170,4 +182,5 @@ export const reasonsZh: Record<ReasonKey, string> = {
   'cli.badUrl': '服务地址“{url}”有误：{why}',
   'cli.urlScheme': '--url 须以 ws:// 或 wss:// 开头，收到“{url}”',
   'cli.lang': '--lang 只能是 en 或 zh，收到“{lang}”',
+  'cli.bannerText': '请给出横幅文字，或用 --clear 撤下',
 };
