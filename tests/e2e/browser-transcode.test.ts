@@ -4,7 +4,6 @@
 // shown it through the compositor's single-pane picture (GStreamer: vp8dec → x264enc). Judged from what
 // the H.264 room itself decodes (snapshot_recv). The CLI (dist/vcbridge.js; `node scripts/build.mjs`
 // first) makes the invitation and gives the floor.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BaresipRoom } from '../peers/baresipRoom.js';
 import { ChromiumPeer } from '../peers/chromium.js';
 import { BRIDGE_TOKEN, startBridge, type Bridge } from '../helpers/conferenceBridge.js';
-import { CLI_JS } from '../helpers/daemon.js';
+import { runCli } from '../helpers/daemon.js';
 import { Picture, colourName } from '../helpers/picture.js';
 import type { BrowserJoin } from '../../daemon/web/wiring.js';
 import { buildJoinPage, startJoin } from '../helpers/joinPage.js';
@@ -36,18 +35,7 @@ let chrome: ChromiumPeer;
 let conf: ConferenceView;
 const room = (id: RoomId): BaresipRoom => rooms.get(id)!;
 
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [CLI_JS, '--url', bridge.url, '--token', BRIDGE_TOKEN, ...args],
-      { timeout: 30_000 },
-      (err, stdout, stderr) => {
-        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-      },
-    );
-  });
-}
+const cli = (args: string[]): ReturnType<typeof runCli> => runCli(bridge.url, args, BRIDGE_TOKEN, 30_000);
 
 /** The colour in the middle of what `id` decodes now ('nothing' before its first picture). */
 async function seen(id: RoomId): Promise<string> {

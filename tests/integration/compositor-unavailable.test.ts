@@ -2,12 +2,11 @@
 // started without GStreamer's plugins, without a CJK font, and with a controller script that Python
 // cannot run (a broken install). Each time the CLI must exit 1 with COMPOSITOR_UNAVAILABLE saying
 // why, and the conference must keep its layout ('off'); `off` itself still works.
-import { execFile } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CLI_JS, ROOT, TOKENS, startDaemon, testConfig, type RunningDaemon } from '../helpers/daemon.js';
+import { ROOT, TOKENS, runCli, startDaemon, testConfig, type RunningDaemon } from '../helpers/daemon.js';
 import { freePort } from '../helpers/ports.js';
 import type { ConferenceView } from '../../protocol/index.js';
 
@@ -20,18 +19,7 @@ function tempDir(): string {
   return dir;
 }
 
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [CLI_JS, '--url', d!.url, '--token', TOKENS.operator, ...args],
-      { timeout: 60_000 },
-      (err, stdout, stderr) => {
-        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-      },
-    );
-  });
-}
+const cli = (args: string[]): ReturnType<typeof runCli> => runCli(d!.url, args, TOKENS.operator, 60_000);
 
 async function show(id: string): Promise<ConferenceView> {
   const r = await cli(['conf', 'show', id, '--json']);
