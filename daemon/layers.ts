@@ -197,6 +197,14 @@ export async function startLayers(d: Daemon): Promise<void> {
       config: () => d.config,
       log,
       registry: d.metrics.registry,
+      // failing, giving up and recovering each raise the alarm once (rate-limited per output)
+      alarm: (a, message) =>
+        alarms.raise({
+          event: `live.${a.output}`,
+          key: `${a.conferenceId}:${a.target}`,
+          message,
+          details: { conferenceId: a.conferenceId, output: a.output, target: a.target, state: a.state },
+        }),
     }),
   );
   const testCall = (id: string) => runTestCall(manager, id);

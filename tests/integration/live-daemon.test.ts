@@ -5,6 +5,7 @@
 // watch-only page (the video's currentTime advances); stop and the meeting's end remove it all.
 import { execFile, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
+import { createServer, type Server } from 'node:http';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,6 +22,9 @@ const SITES = [
   { id: 'xiaoguan', color: 'lime', tone: 880 },
 ] as const;
 const rooms = new Map<string, BaresipRoom>();
+/** What the daemon's alarm webhook received (JSON bodies). */
+const alarms: Record<string, unknown>[] = [];
+let hook: Server;
 let d: RunningDaemon;
 let confId: string;
 let hls: ConferenceStreamStartResult;
@@ -71,8 +75,19 @@ beforeAll(async () => {
         toneSeconds: 600,
       }),
     );
+  hook = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      alarms.push(JSON.parse(body) as Record<string, unknown>);
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
+  const hookPort = (hook.address() as { port: number }).port;
   d = await startDaemon({
     config: testConfig(await freePort(), await freePort(), {
+      health: { alarm: { webhook: `http://127.0.0.1:${hookPort}/alarm`, minIntervalSeconds: 0 } },
       endpoints: SITES.map((s) => ({
         id: s.id,
         name: { zh: s.id, en: s.id },
@@ -95,6 +110,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  hook?.close();
   await d?.stop();
   await Promise.all([...rooms.values()].map((r) => r.stop()));
 }, 30_000);
@@ -217,6 +233,19 @@ describe('live streaming from the daemon', () => {
     const p = await probeMedia(out);
     expect(p.codecs).toEqual(['aac', 'h264']);
     expect(p.videoPackets).toBeGreaterThan(10);
+    // the server is gone: the push fails and retries, and the alarm webhook hears it once
+    await until(
+      'the live.rtmp alarm',
+      () => alarms.some((a) => a.event === 'live.rtmp' && a.state === 'retrying'),
+      90_000,
+      500,
+    );
+    const a = alarms.find((x) => x.event === 'live.rtmp')!;
+    expect(a).toMatchObject({ conferenceId: confId, output: 'rtmp', target: `rtmp://127.0.0.1:${port}/live/***` });
+    expect(String(a.message)).toMatch(
+      /^live output RTMP rtmp:\/\/127\.0\.0\.1:\d+\/live\/\*\*\* failed, retrying with backoff/,
+    );
+    expect((await show()).live?.rtmp[0]?.state).toBe('retrying');
   }, 200_000);
 
   it('`conf stream stop` ends every output and removes the files; the link is dead', async () => {
