@@ -80,6 +80,8 @@ export interface ScheduleAddParams {
   mode?: ConferenceMode;
   /** Book despite conflicts (written to the audit log). */
   force?: boolean;
+  /** Record every meeting of the booking from its start (also `record: true` in the template). */
+  record?: boolean;
 }
 
 export interface ScheduleEditParams {

@@ -55,6 +55,7 @@ const AddOptions = z.object({
   tz: z.string().optional(),
   mode: Mode.optional(),
   force: z.boolean().optional(),
+  record: z.boolean().optional(),
 });
 
 const add = new Command('add')
@@ -75,6 +76,7 @@ const add = new Command('add')
   .option('--tz <zone>', "IANA time zone (default: the site's)")
   .option('--mode <mode>', 'broadcast, rollcall, voice or select')
   .option('--force', 'book despite conflicts (written to the audit log)')
+  .option('--record', 'record each meeting from its start (see vcbridge recordings)')
   .action(async (raw, cmd: Command) => {
     const g = globals(cmd);
     const o = parseOptions(AddOptions, raw);
@@ -98,6 +100,7 @@ const add = new Command('add')
         ...(o.tz ? { timezone: o.tz } : {}),
         ...(o.mode ? { mode: o.mode } : {}),
         ...(o.force ? { force: true } : {}),
+        ...(o.record ? { record: true } : {}),
       }),
     );
     print(g, r, (v) => renderBooking(v, g.lang));

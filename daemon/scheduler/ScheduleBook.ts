@@ -486,8 +486,16 @@ export class ScheduleBook {
   }
 }
 
-/** The template's layout and polling a booked meeting starts with (null: none). */
-function meetingPlan(p: { layout?: MeetingPlan['layout']; polling?: MeetingPlan['polling'] }): MeetingPlan | null {
-  if (p.layout === undefined && p.polling === undefined) return null;
-  return { ...(p.layout !== undefined ? { layout: p.layout } : {}), ...(p.polling ? { polling: p.polling } : {}) };
+/** The template's layout and polling, and whether to record, a booked meeting starts with (null: none). */
+function meetingPlan(p: {
+  layout?: MeetingPlan['layout'];
+  polling?: MeetingPlan['polling'];
+  record?: boolean;
+}): MeetingPlan | null {
+  if (p.layout === undefined && p.polling === undefined && !p.record) return null;
+  return {
+    ...(p.layout !== undefined ? { layout: p.layout } : {}),
+    ...(p.polling ? { polling: p.polling } : {}),
+    ...(p.record ? { record: true } : {}),
+  };
 }

@@ -11,6 +11,8 @@ import { bool, clampLimit, guard, newId, toJson } from './sql.js';
 export interface MeetingPlan {
   layout?: Template['layout'];
   polling?: TemplatePolling;
+  /** Record the meeting from its start (the template's or the booking's `record`). */
+  record?: boolean;
 }
 
 export interface ScheduleRow {

@@ -195,3 +195,27 @@ describe('Recordings service on real files', () => {
     store.close();
   });
 });
+
+describe('record: true in a template', () => {
+  it('is carried into what conference.start and schedule.add take; the caller can say otherwise', async () => {
+    const { parseConfig } = await import('../../daemon/config/load.js');
+    const { applyTemplate } = await import('../../daemon/config/templates.js');
+    const { hashToken } = await import('../../daemon/config/tokens.js');
+    const text = `site: { name: Test }
+operators:
+  - { name: alice, role: operator, tokenHash: ${hashToken('t')} }
+endpoints:
+  - { id: mihe, name: { zh: 米河镇, en: Mihe }, kind: town, uri: sip:m@127.0.1.1 }
+templates:
+  - { id: weekly, name: { zh: 周例会, en: Weekly }, endpoints: [mihe], record: true }
+recording: { dir: /srv/rec, maxDays: 90, reserveMb: 2048 }
+`;
+    const { config } = parseConfig(text, 'rec.yaml', { env: {} });
+    expect(config.recording).toEqual({ dir: '/srv/rec', maxDays: 90, maxGb: 0, reserveMb: 2048 });
+    expect(applyTemplate(config, { template: 'weekly' }).record).toBe(true);
+    expect(applyTemplate(config, { template: 'weekly', record: false }).record).toBe(false);
+    expect(() => parseConfig(text.replace('maxDays: 90', 'maxDays: -1'), 'rec.yaml', { env: {} })).toThrow(
+      /recording\.maxDays/,
+    );
+  });
+});

@@ -27,6 +27,7 @@ const Add = z
     chair: EndpointId.optional(),
     mode: Mode.optional(),
     force: z.boolean().optional(),
+    record: z.boolean().optional(),
   })
   .strict();
 
