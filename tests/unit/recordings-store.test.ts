@@ -12,6 +12,7 @@ import { Recordings, type RecordedConferences } from '../../daemon/conference/re
 import { recordingView } from '../../daemon/conference/recording/recordingView.js';
 import { silentLogger } from '../../daemon/util/logger.js';
 import { ManualClock } from '../helpers/manualClock.js';
+import type { TemplatedRequest } from '../../daemon/config/templates.js';
 
 const root = mkdtempSync(join(tmpdir(), 'vc-rec-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -212,7 +213,8 @@ recording: { dir: /srv/rec, maxDays: 90, reserveMb: 2048 }
 `;
     const { config } = parseConfig(text, 'rec.yaml', { env: {} });
     expect(config.recording).toEqual({ dir: '/srv/rec', maxDays: 90, maxGb: 0, reserveMb: 2048 });
-    expect(applyTemplate(config, { template: 'weekly' }).record).toBe(true);
+    const req: TemplatedRequest = { template: 'weekly' };
+    expect(applyTemplate(config, req).record).toBe(true);
     expect(applyTemplate(config, { template: 'weekly', record: false }).record).toBe(false);
     expect(() => parseConfig(text.replace('maxDays: 90', 'maxDays: -1'), 'rec.yaml', { env: {} })).toThrow(
       /recording\.maxDays/,
