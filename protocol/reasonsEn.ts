@@ -57,6 +57,9 @@ export const REASONS_EN = {
   'leg.endedByOperator': 'ended by an operator',
   'leg.removedByOperator': 'removed by the operator',
   'leg.scheduleEnded': 'the scheduled end was reached',
+  'leg.noRtp': 'no RTP for {seconds} s',
+  'leg.reinviteFailed': 're-INVITE failed: {reason}',
+  'leg.endedBySite': 'ended by the site: {reason}',
 
   // schedules: why an occurrence moved, vanished, or ended as it did
   'sch.holiday': 'holiday: {name}',

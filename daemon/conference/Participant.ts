@@ -167,7 +167,7 @@ export class Participant extends TypedEmitter<ParticipantEvents> {
     } catch (err) {
       if (gen !== this.#gen) return;
       this.#log.warn({ err }, 're-INVITE after a media rebuild failed');
-      this.#dropped(`re-INVITE failed: ${failureReason(err)}`, true);
+      this.#dropped(say('leg.reinviteFailed', { reason: failureReason(err) }), true);
     }
   }
 
@@ -297,7 +297,7 @@ export class Participant extends TypedEmitter<ParticipantEvents> {
     // A worker may have died while we dialled: build the media where the conference is now.
     if (leg.router !== router) await leg.moveTo(router);
     const onEnded = (e: CallEnded): void => {
-      if (gen === this.#gen) this.#dropped(e.by === 'remote' ? `ended by the site: ${e.reason}` : e.reason, false);
+      if (gen === this.#gen) this.#dropped(e.by === 'remote' ? say('leg.endedBySite', { reason: e.reason }) : e.reason, false);
     };
     const onMedia = (m: NegotiatedMedia): void => {
       if (gen === this.#gen && this.#live)
@@ -308,7 +308,7 @@ export class Participant extends TypedEmitter<ParticipantEvents> {
     const onKeyframe = (): void => this.#d.media.keyframeWanted(this.id);
     const onTimeout = (e: { kind: string; silentMs: number }): void => {
       if (gen !== this.#gen || (e.kind !== 'audio' && leg.remote?.audio?.port)) return;
-      this.#dropped(`no RTP for ${Math.round(e.silentMs / 1000)} s`, true);
+      this.#dropped(say('leg.noRtp', { seconds: Math.round(e.silentMs / 1000) }), true);
     };
     const onLegKeyframe = (e: { rtcpFeedback: boolean }): void => {
       if (!e.rtcpFeedback) call.requestKeyframe();

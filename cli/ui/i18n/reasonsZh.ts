@@ -48,6 +48,9 @@ export const reasonsZh: Record<ReasonKey, string> = {
   'leg.endedByOperator': '操作员已结束会议',
   'leg.removedByOperator': '操作员已移出',
   'leg.scheduleEnded': '已到预定结束时间',
+  'leg.noRtp': '{seconds} 秒没有收到 RTP',
+  'leg.reinviteFailed': '重新协商（re-INVITE）失败：{reason}',
+  'leg.endedBySite': '会场挂断：{reason}',
 
   'sch.holiday': '节假日：{name}',
   'sch.dayOff': '休息日',
