@@ -201,4 +201,9 @@ export const REASONS_EN = {
   'cli.urlScheme': '--url must start with ws:// or wss://, got "{url}"',
   'cli.lang': '--lang must be en or zh, got "{lang}"',
   'cli.bannerText': 'give the banner text, or --clear',
+  'rec.unknown': 'no recording with id "{id}" (see `vcbridge recordings list`)',
+  'rec.notWritable': 'the recording folder {dir} is not writable ({why}): fix its permissions or set recording.dir',
+  'rec.lowDisk': 'the disk of {dir} has {free} MB free, less than recording.reserveMb ({reserve} MB)',
+  'rec.running': 'recording {id} is running: stop it first (vcbridge conf record stop {conf})',
+  'rec.daemonStopping': 'the daemon is stopping; no new recordings',
 } as const;

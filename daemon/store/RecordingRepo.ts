@@ -1,5 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { VcError } from '../errors.js';
+import { say } from '../../protocol/index.js';
 import type { Clock } from '../util/clock.js';
 import { clampLimit, guard, newId, toJson } from './sql.js';
 
@@ -139,7 +140,7 @@ export class RecordingRepo {
 
   require(id: string): RecordingRow {
     const r = this.get(id);
-    if (!r) throw new VcError('RECORDING_UNKNOWN', `no recording with id "${id}" (see \`vcbridge recordings list\`)`);
+    if (!r) throw new VcError('RECORDING_UNKNOWN', say('rec.unknown', { id }));
     return r;
   }
 

@@ -186,4 +186,9 @@ export const reasonsZh: Record<ReasonKey, string> = {
   'cli.urlScheme': '--url 须以 ws:// 或 wss:// 开头，收到“{url}”',
   'cli.lang': '--lang 只能是 en 或 zh，收到“{lang}”',
   'cli.bannerText': '请给出横幅文字，或用 --clear 撤下',
+  'rec.unknown': '没有编号为“{id}”的录制（见 vcbridge recordings list）',
+  'rec.notWritable': '录制目录 {dir} 不可写（{why}）：请修正权限或设置 recording.dir',
+  'rec.lowDisk': '{dir} 所在磁盘只剩 {free} MB，少于 recording.reserveMb（{reserve} MB）',
+  'rec.running': '录制 {id} 正在进行：请先停止（vcbridge conf record stop {conf}）',
+  'rec.daemonStopping': '服务正在停止，不能再开始录制',
 };

@@ -9,6 +9,7 @@ import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
 import { TypedEmitter } from '../../util/TypedEmitter.js';
 import { VcError } from '../../errors.js';
+import { say } from '../../../protocol/index.js';
 import type { RecordingRepo, RecordingRow } from '../../store/RecordingRepo.js';
 import type { ProgramFeed } from '../../media/program/ProgramFeed.js';
 import { checkFfmpeg } from '../../media/program/FfmpegRecorder.js';
@@ -109,7 +110,7 @@ export class Recordings extends TypedEmitter<RecordingsEvents> {
 
   /** Start recording a live conference; a second start changes nothing and says so (`already`). */
   start(conferenceId: string, by: string): Promise<RecordStartResult> {
-    if (this.#closed) throw new VcError('RECORDING_FAILED', 'the daemon is stopping');
+    if (this.#closed) throw new VcError('RECORDING_FAILED', say('rec.daemonStopping'));
     const running = this.#sessions.get(conferenceId);
     if (running) return Promise.resolve({ recording: this.#view(running.row), already: true });
     const pending = this.#starting.get(conferenceId);
@@ -121,7 +122,7 @@ export class Recordings extends TypedEmitter<RecordingsEvents> {
 
   async #start(conferenceId: string, by: string, resumeRow?: RecordingRow): Promise<RecordStartResult> {
     const conf = this.#conferences.get(conferenceId);
-    if (!conf.live) throw new VcError('CONFERENCE_ENDED', `conference ${conferenceId} has ended`);
+    if (!conf.live) throw new VcError('CONFERENCE_ENDED', say('err.conferenceEnded', { id: conferenceId }));
     const s = this.#settings();
     checkFfmpeg();
     assertWritable(s.dir);
@@ -186,10 +187,7 @@ export class Recordings extends TypedEmitter<RecordingsEvents> {
   delete(id: string): RecordingDeleteResult {
     const row = this.#repo.require(id);
     if (row.state === 'recording' && this.#sessions.get(row.conferenceId)?.row.id === id)
-      throw new VcError(
-        'BAD_REQUEST',
-        `recording ${id} is running: stop it first (vcbridge conf record stop ${row.conferenceId})`,
-      );
+      throw new VcError('BAD_REQUEST', say('rec.running', { id, conf: row.conferenceId }));
     const freed = this.#view(row).parts.reduce((n, p) => n + (p.missing ? 0 : p.sizeBytes), 0);
     rmSync(row.path, { recursive: true, force: true });
     this.#repo.delete(id);
@@ -298,7 +296,7 @@ export class Recordings extends TypedEmitter<RecordingsEvents> {
     if (free >= reserve && free > 0) return undefined;
     return {
       free,
-      message: `the disk of ${s.dir} has ${(free / MB).toFixed(1)} MB free, less than recording.reserveMb (${s.reserveMb} MB)`,
+      message: say('rec.lowDisk', { dir: s.dir, free: (free / MB).toFixed(1), reserve: s.reserveMb }),
     };
   }
 

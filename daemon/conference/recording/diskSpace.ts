@@ -2,6 +2,7 @@
 import { accessSync, constants, mkdirSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { VcError } from '../../errors.js';
+import { say } from '../../../protocol/index.js';
 
 /** Bytes an unprivileged writer may still use on the folder's file system. */
 export function freeBytes(dir: string): number {
@@ -21,7 +22,7 @@ export function assertWritable(dir: string): void {
     const code = (e as NodeJS.ErrnoException).code ?? '';
     throw new VcError(
       'RECORDING_FAILED',
-      `the recording folder ${dir} is not writable (${code || (e as Error).message}): fix its permissions or set recording.dir`,
+      say('rec.notWritable', { dir, why: code || (e as Error).message }),
       { dir, errno: code || null },
       { cause: e },
     );
