@@ -176,6 +176,7 @@ export const REASONS_EN = {
   'err.scheduleUnknownBare': 'no schedule with id "{id}"',
   'err.templateUnknown': 'no template "{id}" in the site config (templates: {known}; see vcbridge template list)',
   'err.templateNone': 'no template "{id}" in the site config (it defines none; see vcbridge template list)',
+  'err.recordingUnknown': 'no recording with id "{id}" (see `vcbridge recordings list`)',
   'err.stopping': 'the daemon is stopping; no new conferences',
   'err.needTitle': 'a title is needed (or a template that gives one)',
   'err.needEndpoints': 'a conference needs at least one endpoint (--endpoints or --group)',

@@ -373,5 +373,8 @@ export const cliEn = {
   'err.TOKEN_EXPIRED': 'link expired',
   'err.TEMPLATE_UNKNOWN': 'unknown template',
   'err.PROTOCOL_MISMATCH': 'protocol version mismatch',
+  'err.COMPOSITOR_UNAVAILABLE': 'compositor unavailable',
+  'err.RECORDING_UNKNOWN': 'unknown recording',
+  'err.RECORDING_FAILED': 'recording failed',
   'err.NOT_A_TERMINAL': 'not a terminal',
 } as const;

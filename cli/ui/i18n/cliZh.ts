@@ -370,5 +370,8 @@ export const cliZh: Record<keyof typeof cliEn, string> = {
   'err.TOKEN_EXPIRED': '链接已过期',
   'err.TEMPLATE_UNKNOWN': '未知模板',
   'err.PROTOCOL_MISMATCH': '协议版本不一致',
+  'err.COMPOSITOR_UNAVAILABLE': '多画面合成不可用',
+  'err.RECORDING_UNKNOWN': '未知录像',
+  'err.RECORDING_FAILED': '录像失败',
   'err.NOT_A_TERMINAL': '不是终端',
 };

@@ -163,6 +163,7 @@ export const reasonsZh: Record<ReasonKey, string> = {
   'err.scheduleUnknownBare': '没有编号为“{id}”的预约',
   'err.templateUnknown': '站点配置中没有模板“{id}”（现有模板：{known}；见 vcbridge template list）',
   'err.templateNone': '站点配置中没有模板“{id}”（未定义任何模板；见 vcbridge template list）',
+  'err.recordingUnknown': '没有编号为“{id}”的录像（见 vcbridge recordings list）',
   'err.stopping': '服务正在停止，不能再开新会议',
   'err.needTitle': '需要会议标题（或使用带标题的模板）',
   'err.needEndpoints': '会议至少需要一个终端（--endpoints 或 --group）',
