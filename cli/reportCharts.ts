@@ -32,14 +32,21 @@ function minuteOfDay(iso: string, r: DailyReport): number {
   return (ms / span) * 1440;
 }
 
-export function reportCharts(r: DailyReport, t: T, lang: Lang): { timeline: string; attendance: string; uptime: string } {
+export function reportCharts(
+  r: DailyReport,
+  t: T,
+  lang: Lang,
+): { timeline: string; attendance: string; uptime: string } {
   const plot = W - LABEL - 10;
   const x = (minute: number): number => LABEL + (minute / 1440) * plot;
 
   // timeline: hour ticks, then one block per meeting on its own row
   const ticks = Array.from({ length: 25 }, (_, h) => h)
     .filter((h) => h % 3 === 0)
-    .map((h) => `<line class="axis" x1="${x(h * 60)}" y1="14" x2="${x(h * 60)}" y2="${20 + r.meetings.length * ROW}"/><text x="${x(h * 60)}" y="10" text-anchor="middle">${String(h).padStart(2, '0')}:00</text>`)
+    .map(
+      (h) =>
+        `<line class="axis" x1="${x(h * 60)}" y1="14" x2="${x(h * 60)}" y2="${20 + r.meetings.length * ROW}"/><text x="${x(h * 60)}" y="10" text-anchor="middle">${String(h).padStart(2, '0')}:00</text>`,
+    )
     .join('');
   const blocks = r.meetings
     .map((m, i) => {
@@ -64,7 +71,10 @@ export function reportCharts(r: DailyReport, t: T, lang: Lang): { timeline: stri
       const parts = (['joined', 'late', 'missing'] as const)
         .map((k) => {
           const w = (count[k] / n) * plot;
-          const rect = w > 0 ? `<rect class="${k}" x="${at.toFixed(1)}" y="${y}" width="${w.toFixed(1)}" height="${ROW - 4}"><title>${esc(t(`rep.st.${k}`))} ${count[k]}</title></rect>` : '';
+          const rect =
+            w > 0
+              ? `<rect class="${k}" x="${at.toFixed(1)}" y="${y}" width="${w.toFixed(1)}" height="${ROW - 4}"><title>${esc(t(`rep.st.${k}`))} ${count[k]}</title></rect>`
+              : '';
           at += w;
           return rect;
         })

@@ -119,7 +119,10 @@ export function renderReportText(r: DailyReport, lang: Lang = 'en'): string {
   out.push('', t('rep.worstHead'));
   out.push(
     r.worstLinks.length
-      ? table(linkHeaders(t), r.worstLinks.map((l) => linkRow(l, lang)))
+      ? table(
+          linkHeaders(t),
+          r.worstLinks.map((l) => linkRow(l, lang)),
+        )
       : t('rep.noSamples'),
   );
   return `${out.join('\n')}\n`;
@@ -311,7 +314,12 @@ ${htmlTable(
   [1, 2, 3, 4],
 )}
 <h2>${esc(t('rep.h.worst'))}</h2>
-${htmlTable(linkHeaders(t), r.worstLinks.map((l) => linkRow(l, lang)), t('rep.noSamples'), [2, 3, 4, 5, 6])}
+${htmlTable(
+  linkHeaders(t),
+  r.worstLinks.map((l) => linkRow(l, lang)),
+  t('rep.noSamples'),
+  [2, 3, 4, 5, 6],
+)}
 </body></html>
 `;
 }

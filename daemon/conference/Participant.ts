@@ -297,7 +297,8 @@ export class Participant extends TypedEmitter<ParticipantEvents> {
     // A worker may have died while we dialled: build the media where the conference is now.
     if (leg.router !== router) await leg.moveTo(router);
     const onEnded = (e: CallEnded): void => {
-      if (gen === this.#gen) this.#dropped(e.by === 'remote' ? say('leg.endedBySite', { reason: e.reason }) : e.reason, false);
+      if (gen === this.#gen)
+        this.#dropped(e.by === 'remote' ? say('leg.endedBySite', { reason: e.reason }) : e.reason, false);
     };
     const onMedia = (m: NegotiatedMedia): void => {
       if (gen === this.#gen && this.#live)

@@ -95,7 +95,20 @@ function guess(parent: string, name: string): string {
 function argv(path: string, cmd: Command): string[] {
   const known: Record<string, string[]> = {
     'conf start': ['conf', 'start', '--template', 'weekly', '--title', '防汛调度会', '--wait', '3'],
-    'schedule add': ['schedule', 'add', '--title', '周一例会', '--start', '2031-01-06T09:00+08:00', '--duration', '60m', '--group', 'towns', '--rrule', 'FREQ=WEEKLY;BYDAY=MO'],
+    'schedule add': [
+      'schedule',
+      'add',
+      '--title',
+      '周一例会',
+      '--start',
+      '2031-01-06T09:00+08:00',
+      '--duration',
+      '60m',
+      '--group',
+      'towns',
+      '--rrule',
+      'FREQ=WEEKLY;BYDAY=MO',
+    ],
     'schedule export': ['schedule', 'export', '--ics', ids.icsOut],
     'schedule import': ['schedule', 'import', '--ics', ids.icsOut],
     'conf poll': ['conf', 'poll', ids.conference, '--interval', '10s'],

@@ -211,7 +211,9 @@ describe('daily report', () => {
       expect(count('timeline', 'meeting')).toBe(report.meetings.length);
       expect(count('uptime', 'bar')).toBe(report.uptime.length);
       expect(count('uptime', 'track')).toBe(report.uptime.length);
-      expect(count('attendance', 'joined') + count('attendance', 'late') + count('attendance', 'missing')).toBeGreaterThan(0);
+      expect(
+        count('attendance', 'joined') + count('attendance', 'late') + count('attendance', 'missing'),
+      ).toBeGreaterThan(0);
       expect(html, 'nothing loaded from elsewhere').not.toMatch(/<script|<link|<img|src=|href=|url\(|https?:\/\//);
       expect(html).toMatch(/@page \{ size: A4/);
     }

@@ -85,7 +85,8 @@ function zhWord(s: string, depth: number): string {
   if (code) return sipPhraseZh(code) ?? s;
   // "x (y)": a word and its detail
   const paren = /^(.+?) \((.+)\)$/.exec(s);
-  if (paren && depth < MAX_DEPTH) return `${explain(paren[1], 'zh', depth + 1)}（${explain(paren[2], 'zh', depth + 1)}）`;
+  if (paren && depth < MAX_DEPTH)
+    return `${explain(paren[1], 'zh', depth + 1)}（${explain(paren[2], 'zh', depth + 1)}）`;
   // "x; y" and "x (y)" joins of two reasons
   const semi = s.split('; ');
   if (semi.length > 1 && depth < MAX_DEPTH) return semi.map((p) => explain(p, 'zh', depth + 1)).join('；');
