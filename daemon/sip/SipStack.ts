@@ -1,14 +1,13 @@
 // The SIP user agent: transports and transactions from the (patched) npm `sip` package, our
-// dialog layer on top. Screens every new request before the library keeps any state for it
-// (allow-list, stateless 403/200 OPTIONS/400), routes the rest to calls, and offers OPTIONS
-// probes, dialling and registration to the layers above.
+// dialog layer on top. Every new request passes RequestScreen before the library keeps any state
+// for it; the stack routes the rest to calls, and offers OPTIONS probes, dialling and registration
+// to the layers above.
 import { TypedEmitter } from '../util/TypedEmitter.js';
 import type { Logger } from '../util/logger.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { VcError } from '../errors.js';
 import {
   createLibStack,
-  makeResponse,
   parseUri,
   type LibStack,
   type NameAddr,
@@ -19,13 +18,12 @@ import {
 } from './sipLibrary.js';
 import type { CoreConfig, DialogHandler, SipCore } from './SipCore.js';
 import { dialogKey } from './SipCore.js';
-import type { AllowDecision } from './AccessControl.js';
 import { DigestVerifier } from './digest.js';
 import { IncomingCall } from './IncomingCall.js';
 import { InviteClient, type DialOptions } from './InviteClient.js';
 import { Registration, type RegistrationOptions } from './Registration.js';
 import { Call } from './Call.js';
-import { RateLimiter } from '../util/RateLimiter.js';
+import { RequestScreen, statelessReply } from './RequestScreen.js';
 import { localResponse, withTimeout } from './requests.js';
 import type { OptionsProbeResult } from '../../protocol/index.js';
 import { checkInvite, probeOptions } from './probe.js';
@@ -35,14 +33,11 @@ import { ConnectionGuard } from './ConnectionGuard.js';
 import {
   ACCEPT,
   ALLOW,
-  KNOWN_METHODS,
   SUPPORTED,
   hostFamily,
-  newTag,
   seenOf,
   sourceOf,
   tagOf,
-  tokens,
   uriString,
   type SipMessageSeen,
   type SipSource,
@@ -54,9 +49,7 @@ export type { SipListen, SipTlsOptions, SipMessageSeen };
 export type { SipStackOptions, SipStats, SipStackEvents } from './stackTypes.js';
 import type { SipStackOptions, SipStats, SipStackEvents } from './stackTypes.js';
 
-const ALLOW_ALL: AllowDecision = { action: 'allow' };
 const NOT_IN_DIALOG = new Set(['BYE', 'UPDATE', 'INFO', 'PRACK']);
-const SUPPORTED_SET = new Set(SUPPORTED.split(',').map((t) => t.trim().toLowerCase()));
 
 export class SipStack extends TypedEmitter<SipStackEvents> implements SipCore {
   readonly log: Logger;
@@ -66,10 +59,8 @@ export class SipStack extends TypedEmitter<SipStackEvents> implements SipCore {
   readonly #o: SipStackOptions;
   readonly #dialogs = new Map<string, DialogHandler>();
   readonly #pending = new Map<string, IncomingCall>();
-  readonly #decisions = new WeakMap<SipMessage, AllowDecision>();
   readonly #registrations = new Set<Registration>();
-  readonly #badLimiter: RateLimiter;
-  readonly #badLogOnce: RateLimiter;
+  readonly #screen: RequestScreen;
   readonly #verifier: DigestVerifier;
   readonly #contacts = new Map<string, NameAddr>();
   #lib!: LibStack;
@@ -77,13 +68,6 @@ export class SipStack extends TypedEmitter<SipStackEvents> implements SipCore {
   #ports: Partial<Record<SipTransport, number>> = {};
   #family: 4 | 6 | 0 = 0;
   #closed = false;
-  readonly #stats = {
-    requestsIn: {} as Record<string, number>,
-    optionsAnswered: 0,
-    rejected: 0,
-    dropped: 0,
-    badMessages: 0,
-  };
 
   /** Listen on every configured transport; VcError PORT_IN_USE when a port is taken. */
   static async start(o: SipStackOptions): Promise<SipStack> {
@@ -106,9 +90,18 @@ export class SipStack extends TypedEmitter<SipStackEvents> implements SipCore {
       maxCallSeconds: o.maxCallSeconds ?? 6 * 3600,
       inviteTimeoutMs: o.inviteTimeoutMs ?? 180_000,
     };
-    const rate = o.badMessageRate ?? { perSecond: 20, burst: 40 };
-    this.#badLimiter = new RateLimiter({ ...rate, clock: this.clock });
-    this.#badLogOnce = new RateLimiter({ perSecond: 1 / 60, burst: 1, clock: this.clock });
+    this.#screen = new RequestScreen({
+      userAgent: o.userAgent,
+      log: this.log,
+      clock: this.clock,
+      isAllowed: o.isAllowed,
+      badMessageRate: o.badMessageRate ?? { perSecond: 20, burst: 40 },
+      dialog: (key) => this.#dialogs.get(key),
+      hostForUri: () => this.#hostForUri(),
+    });
+    this.#screen.on('options', (e) => this.emit('options', e));
+    this.#screen.on('rejected', (e) => this.emit('rejected', e));
+    this.#screen.on('badMessage', (e) => this.emit('badMessage', e));
     this.#verifier = new DigestVerifier({ realm: o.realm ?? o.userAgent, now: () => this.clock.now() });
   }
 
@@ -130,7 +123,7 @@ export class SipStack extends TypedEmitter<SipStackEvents> implements SipCore {
         headerTimeout: this.#o.headerTimeoutMs ?? 10_000,
         maxConnections: guard.limits.maxTotal,
         admit: guard.admit,
-        screen: (m, remote) => this.#screen(m, remote),
+        screen: (m, remote) => this.#screenRequest(m, remote),
         onBadMessage: (reason, m, remote) => this.#onBad(reason, m, remote),
         logger: {
           error: (e) => this.log.warn({ err: e instanceof Error ? e.message : String(e) }, 'SIP library error'),
@@ -167,8 +160,7 @@ export class SipStack extends TypedEmitter<SipStackEvents> implements SipCore {
 
   stats(): SipStats {
     return {
-      ...this.#stats,
-      requestsIn: { ...this.#stats.requestsIn },
+      ...this.#screen.stats(),
       dialogs: this.#dialogs.size,
       pendingInvites: this.#pending.size,
       connections: this.#guard.stats(),
@@ -281,24 +273,11 @@ export class SipStack extends TypedEmitter<SipStackEvents> implements SipCore {
     return hostFamily(this.publicHost) === 6 ? `[${this.publicHost}]` : this.publicHost;
   }
 
-  #statelessReply(m: SipMessage, status: number, reason: string, headers: Record<string, unknown> = {}): SipMessage {
-    const to = m.headers.to!;
-    const rs = makeResponse(m, status, reason, {
-      headers: {
-        to: { ...to, params: { ...to.params, tag: tagOf(to) ?? newTag() } },
-        'user-agent': this.config.userAgent,
-        ...headers,
-      },
-    });
-    rs.version = '2.0';
-    return rs;
-  }
-
   /** Every new request, before the library creates a transaction for it. */
-  #screen(m: SipMessage, remote: Remote): ScreenVerdict | undefined {
+  #screenRequest(m: SipMessage, remote: Remote): ScreenVerdict | undefined {
     if (this.#closed) return {};
     this.#seen('in', m);
-    const verdict = this.#decide(m, remote);
+    const verdict = this.#screen.decide(m, remote);
     if (verdict?.reply) this.#seen('out', verdict.reply);
     return verdict;
   }
@@ -307,106 +286,14 @@ export class SipStack extends TypedEmitter<SipStackEvents> implements SipCore {
     if (this.listenerCount('message') > 0) this.emit('message', seenOf(direction, m));
   }
 
-  #decide(m: SipMessage, remote: Remote): ScreenVerdict | undefined {
-    const src = sourceOf(remote);
-    const method = m.method!;
-    const counted = KNOWN_METHODS.has(method) ? method : 'other'; // a peer must not grow this map
-    this.#stats.requestsIn[counted] = (this.#stats.requestsIn[counted] ?? 0) + 1;
-    if (m.version !== '2.0') return this.#badReply(m, src, 505, 'Version Not Supported');
-    const ruri = parseUri(uriString(m.uri ?? ''));
-    if (!ruri) {
-      const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(uriString(m.uri ?? ''))?.[1]?.toLowerCase();
-      const bad = scheme && scheme !== 'sip' && scheme !== 'sips';
-      return this.#badReply(m, src, bad ? 416 : 400, bad ? 'Unsupported URI Scheme' : 'Bad Request-URI');
-    }
-    if (!parseUri(uriString(m.headers.from!.uri)) || !parseUri(uriString(m.headers.to!.uri)))
-      return this.#badReply(m, src, 400, 'Bad From or To URI');
-    const toTag = tagOf(m.headers.to);
-    const dialog = toTag ? this.#dialogs.get(dialogKey(String(m.headers['call-id']), toTag)) : undefined;
-    // a request inside one of our dialogs is the dialog's business when it comes from the dialog's
-    // peer; from anywhere else it must pass the allow-list like any other (Call-ID and tags are
-    // not secrets: they travel in clear)
-    if (dialog?.isPeer(src)) return this.#extensions(m, src);
-    const decision = this.#o.isAllowed ? this.#o.isAllowed(src, m) : ALLOW_ALL;
-    if (dialog && decision.action === 'allow') return this.#extensions(m, src);
-    if (decision.action !== 'allow') {
-      const stream = src.transport !== 'udp';
-      if (decision.action === 'drop') {
-        this.#stats.dropped++;
-        this.emit('rejected', { source: src, method, action: 'drop' });
-        return { close: stream };
-      }
-      this.#stats.rejected++;
-      this.emit('rejected', { source: src, method, action: 'reject' });
-      return { reply: this.#statelessReply(m, decision.status ?? 403, decision.reason ?? 'Forbidden'), close: stream };
-    }
-    const unsupported = this.#extensions(m, src);
-    if (unsupported) return unsupported;
-    if (method === 'OPTIONS' && !toTag) {
-      // answered statelessly: a probe costs no transaction, no timers
-      this.#stats.optionsAnswered++;
-      this.emit('options', { source: src, endpointId: decision.endpointId });
-      return {
-        reply: this.#statelessReply(m, 200, 'OK', {
-          allow: ALLOW,
-          accept: ACCEPT,
-          supported: SUPPORTED,
-          server: this.config.userAgent,
-        }),
-      };
-    }
-    if (decision !== ALLOW_ALL) this.#decisions.set(m, decision);
-    return undefined;
-  }
-
-  /** RFC 3261 8.2.2.3: a Require naming an extension we lack gets 420 listing it (ACK and CANCEL
-   *  excepted; Proxy-Require is for proxies). */
-  #extensions(m: SipMessage, src: SipSource): ScreenVerdict | undefined {
-    if (m.method === 'ACK' || m.method === 'CANCEL') return undefined;
-    const unsupported = tokens(m, 'require').filter((t) => !SUPPORTED_SET.has(t));
-    if (!unsupported.length) return undefined;
-    if (!this.#badLimiter.take(src.address)) return {};
-    return {
-      reply: this.#statelessReply(m, 420, 'Bad Extension', {
-        unsupported: unsupported
-          .join(', ')
-          .replace(/[^\x21-\x7e, ]/g, '?')
-          .slice(0, 200),
-      }),
-    };
-  }
-
-  #badReply(m: SipMessage, src: SipSource, status: number, reason: string): ScreenVerdict {
-    this.#noteBad(src, reason, true);
-    return this.#badLimiter.take(src.address) ? { reply: this.#statelessReply(m, status, reason) } : {};
-  }
-
-  #noteBad(src: SipSource, reason: string, replied: boolean): void {
-    this.#stats.badMessages++;
-    if (this.#badLogOnce.take(src.address))
-      this.log.info(
-        { source: `${src.address}:${src.port}`, transport: src.transport, reason },
-        'malformed SIP message (logged at most once a minute per source)',
-      );
-    this.emit('badMessage', { source: src, reason, replied });
-  }
-
   #onBad(reason: string, m: SipMessage | null, remote: Remote): SipMessage | undefined {
-    const src = sourceOf(remote);
-    const canReply = Boolean(
-      m && m.method && m.method !== 'ACK' && Array.isArray(m.headers.via) && m.headers.via.length,
-    );
-    const reply = canReply && this.#badLimiter.take(src.address);
-    this.#noteBad(src, reason, reply);
-    if (!reply) return undefined;
-    const warning = `399 ${this.#hostForUri()} "${reason.replace(/[^\x20-\x7e]|"/g, '?').slice(0, 120)}"`;
-    const rs = makeResponse(m!, 400, 'Bad Request', { headers: { warning, 'user-agent': this.config.userAgent } });
-    this.#seen('out', rs);
+    const rs = this.#screen.onBad(reason, m, remote);
+    if (rs) this.#seen('out', rs);
     return rs;
   }
 
   #reply(m: SipMessage, status: number, reason: string, headers: Record<string, unknown> = {}): void {
-    this.respond(this.#statelessReply(m, status, reason, headers));
+    this.respond(statelessReply(m, this.config.userAgent, status, reason, headers));
   }
 
   #onMessage(m: SipMessage, remote: Remote): void {
@@ -419,7 +306,7 @@ export class SipStack extends TypedEmitter<SipStackEvents> implements SipCore {
       // endpoint only, else dropped unseen — a stranger's ACK must not confirm a call or carry SDP
       if (!handler) return;
       if (handler.isPeer(src) || (this.#o.isKnownAddress?.(src.address) ?? true)) handler.onRequest(m, src);
-      else this.#stats.dropped++;
+      else this.#screen.countDropped();
       return;
     }
     if (handler) return handler.onRequest(m, src);
@@ -440,10 +327,10 @@ export class SipStack extends TypedEmitter<SipStackEvents> implements SipCore {
   }
 
   #onInvite(m: SipMessage, src: SipSource): void {
-    const decision = this.#decisions.get(m) ?? ALLOW_ALL;
+    const decision = this.#screen.decisionFor(m);
     const problem = checkInvite(m, src);
     if (problem) {
-      if (problem.bad) this.#noteBad(src, problem.bad, true);
+      if (problem.bad) this.#screen.noteBad(src, problem.bad, true);
       const warning = problem.warning ? { warning: `399 ${this.#hostForUri()} "${problem.warning}"` } : {};
       return this.#reply(m, problem.status, problem.reason, { ...warning, ...problem.headers });
     }
