@@ -1,5 +1,6 @@
 import type {
   OccurrenceView,
+  PlanPolling,
   PreflightReport,
   ScheduleBookResult,
   ScheduleDetail,
@@ -88,6 +89,24 @@ export function renderOccurrences(list: OccurrenceView[], lang: Lang = 'en'): st
   );
 }
 
+/** A template's (or a booked series') polling in words: "every 15 s through the towns sites …, in pane 9". */
+export function pollingText(p: PlanPolling, t: T): string {
+  const sites = [...(p.sites ?? []), ...(p.group !== undefined ? [t('c.plan.group', { group: p.group })] : [])];
+  const what =
+    p.pane !== undefined
+      ? p.target !== undefined
+        ? t('c.plan.paneFor', { pane: p.pane, id: p.target })
+        : t('c.plan.pane', { pane: p.pane })
+      : p.target !== undefined
+        ? t('c.plan.for', { id: p.target })
+        : '';
+  return t('c.plan.polling', {
+    seconds: p.intervalSeconds,
+    sites: sites.length ? sites.join(', ') : t('c.plan.everySite'),
+    what,
+  });
+}
+
 export function renderSchedule(s: ScheduleView | ScheduleDetail, lang: Lang = 'en'): string {
   const t = translator(lang);
   const lines = [
@@ -111,6 +130,11 @@ export function renderSchedule(s: ScheduleView | ScheduleDetail, lang: Lang = 'e
       );
     }
     if (s.workdays === 'cn') lines.push(t('c.sch.workdays'));
+    const plan = s.plan;
+    if (plan?.template !== undefined) lines.push(t('c.sch.template', { id: plan.template }));
+    if (plan?.layout !== undefined) lines.push(t('c.sch.layout', { layout: plan.layout }));
+    if (plan?.polling) lines.push(t('c.sch.polling', { polling: pollingText(plan.polling, t) }));
+    if (plan?.record) lines.push(t('c.sch.record'));
     if (s.upcoming.length)
       lines.push(
         t('c.sch.next'),

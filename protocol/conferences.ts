@@ -103,6 +103,21 @@ export interface TemplateView {
   upstream: string | null;
   mode: ConferenceMode | null;
   durationMinutes: number | null;
+  /** What its meetings start with besides their sites: layout, polling, recording. */
+  layout?: string;
+  polling?: PlanPolling;
+  record?: boolean;
+  /** 'cn': series booked from it follow China's working-day calendar. */
+  workdays?: 'cn';
+}
+
+/** Auto-polling as a template (or a series booked from one) starts it with its meetings. */
+export interface PlanPolling {
+  intervalSeconds: number;
+  sites?: string[];
+  group?: string;
+  target?: string;
+  pane?: number;
 }
 
 export interface ConferenceView {

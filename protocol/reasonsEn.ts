@@ -159,6 +159,14 @@ export const REASONS_EN = {
   'ev.paneFor': 'pane {n} shows {id} for {site}',
   'ev.bannerOff': 'banner removed',
   'ev.banner': 'banner: {text}',
+  'ev.resumed': 'resumed after a daemon restart: dialling every site again',
+  'ev.planNotApplied': "the template's {what} was not applied: {why}",
+  'ev.planNotRestored': '{what} as before the restart was not restored: {why}',
+  'plan.layout': 'layout {layout}',
+  'plan.layoutFor': 'layout {layout} of {site}',
+  'plan.pane': 'pane {n} ({id})',
+  'plan.banner': 'the banner',
+  'plan.polling': 'the polling',
 
   // errors the daemon answers with (the code says what kind; these say what exactly)
   'err.endpointUnknown': 'no endpoint "{id}" in the site config (see `vcbridge endpoints`)',

@@ -1,5 +1,5 @@
 // Schedules, their occurrences and pre-flight checks as the control API books and shows them.
-import type { ConferenceMode } from './conferences.js';
+import type { ConferenceMode, PlanPolling } from './conferences.js';
 
 export type PreflightSiteStatus = 'ready' | 'degraded' | 'unreachable';
 
@@ -127,6 +127,16 @@ export interface ScheduleDetail extends ScheduleView {
   lastPreflight: PreflightReport | null;
   /** Booked despite conflicts. */
   forced: boolean;
+  /** What each meeting starts with besides its sites (from the template it was booked from, or --record). */
+  plan: MeetingPlanView | null;
+}
+
+export interface MeetingPlanView {
+  /** The template the series was booked from (its layout and polling as they were then). */
+  template?: string;
+  layout?: string;
+  polling?: PlanPolling;
+  record?: boolean;
 }
 
 export interface ScheduleBookResult {

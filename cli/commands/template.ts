@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import type { TemplateView } from '../../protocol/index.js';
 import { globals, withClient, type Lang } from '../context.js';
 import { padEnd, print, table } from '../output.js';
+import { pollingText } from '../scheduleRender.js';
 import { translator, type MessageKey } from '../ui/i18n/translate.js';
 
 // vcbridge template list|show: the meeting templates (会议模板) of the running daemon's site config.
@@ -47,6 +48,10 @@ function renderOne(x: TemplateView, lang: Lang): string {
     f('c.col.upstream', x.upstream ?? '—'),
     f('c.col.mode', t(`cmode.${x.mode ?? 'broadcast'}`)),
     f('c.col.duration', x.durationMinutes ? t('c.minutes', { n: x.durationMinutes }) : '—'),
+    ...(x.layout !== undefined ? [f('c.col.layout', x.layout)] : []),
+    ...(x.polling ? [f('c.col.polling', pollingText(x.polling, t))] : []),
+    ...(x.record ? [f('c.col.record', t('c.plan.yes'))] : []),
+    ...(x.workdays === 'cn' ? [f('c.col.workdays', t('c.plan.workdaysCn'))] : []),
   ].join('\n');
 }
 
@@ -58,7 +63,7 @@ const list = new Command('list')
   });
 
 const show = new Command('show')
-  .description('one template: title, every site it takes, chair, upstream, mode, duration')
+  .description('one template: title, every site it takes, chair, upstream, mode, duration, layout, polling, recording')
   .argument('<id>', 'template id (see vcbridge template list)')
   .action(async (id: string, _raw, cmd: Command) => {
     const g = globals(cmd);

@@ -332,7 +332,7 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
     return this.#endsAt;
   }
 
-  notice(message: string): void {
+  notice(message: Reason | string): void {
     this.#event(message);
   }
 

@@ -22,7 +22,7 @@ import { Conference } from './Conference.js';
 import type { ProgramFeed } from '../media/program/ProgramFeed.js';
 import { ConferenceGauges } from './ConferenceGauges.js';
 import { CrashResume } from './CrashResume.js';
-import { applyStartPlan } from './startPlan.js';
+import { applyStartPlan, restorePlan, resumePlanOf } from './startPlan.js';
 import { BatchWriter } from '../store/BatchWriter.js';
 import type { LegStatsSample } from '../store/StatsRepo.js';
 import { storedConferenceView } from './views.js';
@@ -42,6 +42,8 @@ export class ConferenceManager extends TypedEmitter<ManagerEvents> {
   readonly #live = new Map<string, Conference>();
   readonly #endTimers = new Map<string, Timer>();
   readonly #inCall = new Set<string>();
+  /** The resume plan last written per live conference (JSON), so a state change writes only news. */
+  readonly #plans = new Map<string, string>();
   /** Leg stats go to the store in one transaction per round: 200 legs every 2 s cost one commit. */
   readonly #recorder: BatchWriter<LegStatsSample>;
   readonly #offIncoming: () => void;
@@ -126,7 +128,12 @@ export class ConferenceManager extends TypedEmitter<ManagerEvents> {
       endpoints: this.#o.config().endpoints,
       now: () => this.#clock.now(),
       closing: () => this.#closed,
-      launch: (row, endpoints) => this.#launch(row, endpoints),
+      launch: async (row, endpoints) => {
+        const plan = this.#o.store.conferences.plan(row.id);
+        const conf = await this.#launch(row, endpoints);
+        if (plan) restorePlan(conf, plan, this.#log);
+        return conf;
+      },
     });
   }
 
@@ -265,7 +272,10 @@ export class ConferenceManager extends TypedEmitter<ManagerEvents> {
 
   #wire(c: Conference): void {
     const conferenceId = c.id;
-    c.on('state', (v) => this.emit('state', v));
+    c.on('state', (v) => {
+      this.#keepPlan(conferenceId, v);
+      this.emit('state', v);
+    });
     c.on('participant', (participant) => {
       this.emit('participant', { conferenceId, participant });
       this.#trackInCall(conferenceId, participant);
@@ -284,6 +294,7 @@ export class ConferenceManager extends TypedEmitter<ManagerEvents> {
     c.on('ended', ({ reason }) => {
       this.gauges.ended(c);
       this.#live.delete(conferenceId);
+      this.#plans.delete(conferenceId);
       this.#clock.clearTimeout(this.#endTimers.get(conferenceId));
       this.#endTimers.delete(conferenceId);
       this.#o.pool.releaseRouter(conferenceId);
@@ -295,6 +306,20 @@ export class ConferenceManager extends TypedEmitter<ManagerEvents> {
       for (const id of c.endpointIds) this.#trackInCall(conferenceId, { endpointId: id, state: 'ended' });
       this.emit('ended', { conferenceId, reason });
     });
+  }
+
+  /** Keep the layouts, pins, banner and polling with the row, for a crash resume (only when they changed). */
+  #keepPlan(conferenceId: string, v: ConferenceView): void {
+    if (v.state !== 'active' && v.state !== 'starting') return;
+    const plan = resumePlanOf(v);
+    const json = JSON.stringify(plan);
+    if ((this.#plans.get(conferenceId) ?? 'null') === json) return;
+    try {
+      this.#o.store.conferences.savePlan(conferenceId, plan);
+      this.#plans.set(conferenceId, json);
+    } catch (err) {
+      this.#log.error({ err, conferenceId }, 'could not keep the layout and polling for a resume');
+    }
   }
 
   #trackInCall(conferenceId: string, p: Pick<ParticipantView, 'endpointId' | 'state'>): void {

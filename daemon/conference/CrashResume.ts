@@ -1,5 +1,6 @@
 // What a killed run left behind: conferences still marked active and call records never closed.
 // Found when the manager is built (before anything new is written), dialled again by resume().
+import { reason, type Reason } from '../../protocol/index.js';
 import type { Endpoint } from '../config/schema.js';
 import type { CdrRepo } from '../store/CdrRepo.js';
 import type { ConferenceRepo, ConferenceRow } from '../store/ConferenceRepo.js';
@@ -11,7 +12,7 @@ export interface ResumeContext {
   /** The manager is closing: close the rows instead of dialling. */
   closing(): boolean;
   /** Media and dialling for a stored row, as a fresh start does; throws when the media fails. */
-  launch(row: ConferenceRow, endpoints: Endpoint[]): Promise<{ endpointIds: string[]; notice(message: string): void }>;
+  launch(row: ConferenceRow, endpoints: Endpoint[]): Promise<{ endpointIds: string[]; notice(message: Reason): void }>;
 }
 
 export class CrashResume {
@@ -57,7 +58,7 @@ export class CrashResume {
       }
       try {
         const conf = await ctx.launch(row, endpoints);
-        conf.notice('resumed after a daemon restart: dialling every site again');
+        conf.notice(reason('ev.resumed'));
         this.#log.warn(
           { conferenceId: row.id, title: row.title, endpoints: conf.endpointIds },
           'conference resumed after a restart',

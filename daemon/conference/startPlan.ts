@@ -2,7 +2,11 @@
 // multi-picture layout, then its auto-polling. The meeting has started by then, so a part that
 // cannot be applied (no GStreamer for the layout, a polling target not in this meeting) is said in
 // the meeting's event log and the daemon's log, and the meeting goes on without it.
+// The same parts (as they are when the daemon dies, the operator's changes included) are what a
+// meeting is resumed with after a crash: kept with its row, restored by restorePlan().
+import { reason, say, type ConferenceView } from '../../protocol/index.js';
 import type { TemplatePolling, Template } from '../config/schema.js';
+import type { ConferencePlan } from '../store/ConferenceRepo.js';
 import type { Logger } from '../util/logger.js';
 import type { Conference } from './Conference.js';
 
@@ -22,13 +26,13 @@ export function applyStartPlan(
 ): void {
   const fail = (what: string, err: unknown): void => {
     deps.log.error({ err, conferenceId: conf.id }, `the template's ${what} could not be applied`);
-    conf.notice(`the template's ${what} was not applied: ${(err as Error).message}`);
+    conf.notice(reason('ev.planNotApplied', { what, why: (err as Error).message }));
   };
   if (plan.layout !== undefined && plan.layout !== 'off') {
     try {
       conf.control.setLayout(plan.layout);
     } catch (err) {
-      fail(`layout ${plan.layout}`, err);
+      fail(say('plan.layout', { layout: plan.layout }), err);
     }
   }
   const p = plan.polling;
@@ -41,7 +45,54 @@ export function applyStartPlan(
         pane: p.pane ?? null,
       });
     } catch (err) {
-      fail('polling', err);
+      fail(say('plan.polling'), err);
     }
   }
+}
+
+/** What a live conference would be resumed with after a crash (null: nothing beyond its sites). */
+export function resumePlanOf(v: ConferenceView): ConferencePlan | null {
+  const plan: ConferencePlan = {};
+  const mv = v.multiview;
+  const p = v.polling ?? null;
+  if (mv && mv.layout !== 'off') plan.layout = mv.layout;
+  if (mv && Object.keys(mv.personal).length) plan.personal = { ...mv.personal };
+  if (mv?.banner) plan.banner = mv.banner;
+  const pins: Record<string, Record<string, string>> = {};
+  for (const [owner, panes] of Object.entries(mv?.pins ?? {})) {
+    // the polled pane's pin is the polling's, set again by it
+    const polled = p?.pane !== undefined && (p.target ?? 'conference') === owner ? String(p.pane) : null;
+    const kept = Object.entries(panes).filter(([n]) => n !== polled);
+    if (kept.length) pins[owner] = Object.fromEntries(kept);
+  }
+  if (Object.keys(pins).length) plan.pins = pins;
+  if (p)
+    plan.polling = { intervalSeconds: p.intervalSeconds, sites: [...p.sites], target: p.target, pane: p.pane ?? null };
+  return Object.keys(plan).length ? plan : null;
+}
+
+/**
+ * After a crash resume: the layouts, pins, banner and polling the conference had, each part on its
+ * own (a part that no longer applies — a site gone from the config, no GStreamer — is said in the
+ * event log and the rest still applies).
+ */
+export function restorePlan(conf: Conference, plan: ConferencePlan, log: Logger): void {
+  const attempt = (what: string, fn: () => void): void => {
+    try {
+      fn();
+    } catch (err) {
+      log.error({ err, conferenceId: conf.id }, `${what} of the conference could not be restored`);
+      conf.notice(reason('ev.planNotRestored', { what, why: (err as Error).message }));
+    }
+  };
+  const c = conf.control;
+  const { layout, banner, polling } = plan;
+  if (layout) attempt(say('plan.layout', { layout }), () => c.setLayout(layout));
+  for (const [site, l] of Object.entries(plan.personal ?? {}))
+    attempt(say('plan.layoutFor', { layout: l, site }), () => c.setLayout(l, site));
+  for (const [owner, panes] of Object.entries(plan.pins ?? {}))
+    for (const [n, id] of Object.entries(panes))
+      attempt(say('plan.pane', { n, id }), () => c.setPane(Number(n), id, owner === 'conference' ? undefined : owner));
+  if (banner) attempt(say('plan.banner'), () => c.setBanner(banner));
+  if (polling) attempt(say('plan.polling'), () => c.poll(polling));
 }

@@ -326,6 +326,8 @@ export class OccurrenceRunner {
     this.#act(key, async () => {
       const now = this.#o.clock.now();
       const lateMs = now - occ.start;
+      // the template's layout and polling as booked; its id is for people (the sites are in the row)
+      const { template: _template, ...plan } = row.plan ?? {};
       try {
         const { id: conferenceId } = await this.#o.conferences.start({
           title: row.title,
@@ -333,7 +335,7 @@ export class OccurrenceRunner {
           ...(row.upstream ? { upstream: row.upstream } : {}),
           ...(row.chair ? { chair: row.chair } : {}),
           ...(row.mode ? { mode: row.mode as ConferenceMode } : {}),
-          ...(row.plan ?? {}),
+          ...plan,
           durationMinutes: Math.max(1, Math.ceil((occ.end - now) / MINUTE)),
           scheduleId: row.id,
           occurrenceStart: iso(occ.key),

@@ -488,12 +488,14 @@ export class ScheduleBook {
 
 /** The template's layout and polling, and whether to record, a booked meeting starts with (null: none). */
 function meetingPlan(p: {
+  template?: string;
   layout?: MeetingPlan['layout'];
   polling?: MeetingPlan['polling'];
   record?: boolean;
 }): MeetingPlan | null {
-  if (p.layout === undefined && p.polling === undefined && !p.record) return null;
+  if (p.template === undefined && p.layout === undefined && p.polling === undefined && !p.record) return null;
   return {
+    ...(p.template !== undefined ? { template: p.template } : {}),
     ...(p.layout !== undefined ? { layout: p.layout } : {}),
     ...(p.polling ? { polling: p.polling } : {}),
     ...(p.record ? { record: true } : {}),

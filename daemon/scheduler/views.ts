@@ -76,5 +76,6 @@ export function scheduleDetail(
     upcoming,
     lastPreflight,
     forced: row.forced,
+    plan: row.plan ? { ...row.plan, ...(row.plan.polling ? { polling: { ...row.plan.polling } } : {}) } : null,
   };
 }

@@ -39,6 +39,19 @@ export interface NewConference {
   createdBy: string;
 }
 
+/**
+ * What a running conference is resumed with after a crash besides its sites: its multi-picture
+ * layout, the sites' own layouts, pinned panes (by owner: "conference" or a site), the banner, and
+ * its auto-polling (sites null: every site).
+ */
+export interface ConferencePlan {
+  layout?: string;
+  personal?: Record<string, string>;
+  pins?: Record<string, Record<string, string>>;
+  banner?: string;
+  polling?: { intervalSeconds: number; sites: string[] | null; target: string | null; pane: number | null };
+}
+
 export type ConferencePatch = Partial<
   Pick<ConferenceRow, 'title' | 'mode' | 'chair' | 'upstream' | 'endsAt' | 'endpoints'>
 >;
@@ -110,6 +123,8 @@ export class ConferenceRepo {
   readonly #get: Statement<[string], ConferenceDbRow>;
   readonly #list: Statement<[{ state: string | null; since: number; limit: number }], ConferenceDbRow>;
   readonly #endActive: Statement<[number, string], { id: string }>;
+  readonly #setPlan: Statement<[string | null, string]>;
+  readonly #getPlan: Statement<[string], { plan: string | null }>;
 
   constructor(db: Database, clock: Clock) {
     this.#db = db;
@@ -126,6 +141,21 @@ export class ConferenceRepo {
     this.#endActive = db.prepare(
       `UPDATE conferences SET state = 'ended', ended_at = ?, end_reason = ? WHERE state = 'active' RETURNING id`,
     );
+    this.#setPlan = db.prepare('UPDATE conferences SET plan = ? WHERE id = ?');
+    this.#getPlan = db.prepare('SELECT plan FROM conferences WHERE id = ?');
+  }
+
+  /** Keep what the conference would be resumed with (null: nothing beyond its sites). */
+  savePlan(id: string, plan: ConferencePlan | null): void {
+    guard(`saving the layout and polling of conference ${id}`, () =>
+      this.#setPlan.run(plan === null ? null : toJson(plan), id),
+    );
+  }
+
+  /** What savePlan() kept; null when nothing (or the conference is unknown). */
+  plan(id: string): ConferencePlan | null {
+    const r = this.#getPlan.get(id);
+    return r?.plan ? (JSON.parse(r.plan) as ConferencePlan) : null;
   }
 
   create(c: NewConference): ConferenceRow {

@@ -9,6 +9,8 @@ import { bool, clampLimit, guard, newId, toJson } from './sql.js';
 
 /** What each meeting of a series starts with besides its sites (from the template it was booked from). */
 export interface MeetingPlan {
+  /** The template the series was booked from (shown; its layout and polling are kept as booked). */
+  template?: string;
   layout?: Template['layout'];
   polling?: TemplatePolling;
   /** Record the meeting from its start (the template's or the booking's `record`). */

@@ -224,6 +224,14 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 7,
+    name: 'what a running conference resumes with after a crash (its layout, banner and polling)',
+    up(db) {
+      // JSON {layout?, banner?, polling?}; NULL: nothing beyond its sites
+      db.exec('ALTER TABLE conferences ADD COLUMN plan TEXT;');
+    },
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.reduce((v, m) => Math.max(v, m.version), 0);

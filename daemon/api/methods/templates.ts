@@ -18,6 +18,10 @@ function templateView(config: SiteConfig, t: Template): TemplateView {
     upstream: t.upstream ?? null,
     mode: t.mode ?? null,
     durationMinutes: t.durationMinutes ?? null,
+    ...(t.layout !== undefined ? { layout: t.layout } : {}),
+    ...(t.polling ? { polling: { ...t.polling } } : {}),
+    ...(t.record !== undefined ? { record: t.record } : {}),
+    ...(t.workdays ? { workdays: t.workdays } : {}),
   };
 }
 
