@@ -1,8 +1,7 @@
-import { say } from '../../protocol/index.js';
 import type { Endpoint } from '../config/schema.js';
 import { VcError } from '../errors.js';
 import type { HealthRepo, HealthTransition } from '../store/HealthRepo.js';
-import type { Clock, Timer } from '../util/clock.js';
+import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { TypedEmitter } from '../util/TypedEmitter.js';
 import { checkEndpoint, type CheckStep } from './diagnose.js';
@@ -10,12 +9,8 @@ import { describeReply, isGoodAnswer } from './causes.js';
 import { Reachability, type ProbeOutcome } from './Reachability.js';
 import { SampleWriter } from './SampleWriter.js';
 import { DueQueue } from './DueQueue.js';
-import type {
-  EndpointCheckResult,
-  EndpointState,
-  OptionsProbeResult,
-  RegistrationState,
-} from '../../protocol/index.js';
+import { ProbeRunner } from './ProbeRunner.js';
+import type { EndpointCheckResult, EndpointState, RegistrationState } from '../../protocol/index.js';
 import type {
   EndpointHealth,
   EndpointStateChange,
@@ -26,7 +21,7 @@ import type {
 
 // OPTIONS "qualify" of every configured endpoint. Each endpoint has its own jittered due time (all
 // on one timer, see DueQueue), so 2,000 endpoints spread over the interval instead of firing
-// together; a bounded queue caps how many probes are in flight. An endpoint in a meeting is probed
+// together; ProbeRunner caps how many probes are in flight. An endpoint in a meeting is probed
 // about once a second with a short timeout, so losing it is noticed within seconds. A single miss
 // triggers an immediate confirmation probe, so an outage is declared within two intervals without
 // one lost datagram being an outage.
@@ -37,9 +32,6 @@ export const IN_CALL_PERIOD_MS = 1000;
 export const SAMPLE_EVERY_MS = 60_000;
 /** Never probe one endpoint more often than this (after a slow reply, a backlog...). */
 const MIN_GAP_MS = 50;
-/** Slack past the probe timeout before the monitor gives up on the prober itself. */
-const GUARD_MS = 2000;
-const WATCHDOG_MS = 1000;
 const WAKE_GRAIN_MS = 20;
 
 export type MonitorEvents = {
@@ -71,11 +63,8 @@ interface Tracked {
   registrationReason?: string;
   inCall: boolean;
   conferenceId?: string;
-  probing: boolean;
   /** The next probe confirms a pending decision: it jumps the queue. */
   confirming: boolean;
-  /** Counts probes, so a result the watchdog already gave up on is ignored. */
-  probeSeq: number;
   removed: boolean;
 }
 
@@ -87,14 +76,9 @@ export class EndpointMonitor extends TypedEmitter<MonitorEvents> {
   readonly #random: () => number;
   #settings: HealthSettings;
   readonly #tracked = new Map<string, Tracked>();
-  /** Waiting to be probed: urgent ones (confirmations, in-call) first. */
-  readonly #urgent = new Set<Tracked>();
-  readonly #queue = new Set<Tracked>();
-  #running = 0;
   #samples?: SampleWriter;
   readonly #due: DueQueue<Tracked>;
-  readonly #inflight = new Map<Tracked, { deadline: number; startedAt: number; timeoutMs: number }>();
-  #watchdog?: Timer;
+  readonly #runner: ProbeRunner<Tracked>;
   #started = false;
   #closed = false;
 
@@ -108,6 +92,19 @@ export class EndpointMonitor extends TypedEmitter<MonitorEvents> {
     this.#random = opts.random ?? Math.random;
     // Probes due within the same 20 ms share a wake-up: fewer event-loop turns at 2,000 endpoints.
     this.#due = new DueQueue(this.#clock, (t) => this.#enqueue(t), { grainMs: WAKE_GRAIN_MS });
+    this.#runner = new ProbeRunner<Tracked>({
+      clock: this.#clock,
+      log: this.#log,
+      probe: (t, timeoutMs) => this.#prober.options({ uri: t.ep.uri, transport: t.ep.transport }, { timeoutMs }),
+      concurrency: () => this.#settings.concurrency,
+      // an endpoint in a meeting gets a short timeout, so its loss is noticed within seconds
+      timeoutMs: (t) => (t.inCall ? Math.min(this.#settings.timeoutMs, IN_CALL_PERIOD_MS) : this.#settings.timeoutMs),
+      name: (t) => t.ep.id,
+    });
+    this.#runner.on('settled', ({ target: t, reply, startedAt, timeoutMs }) => {
+      if (this.#closed || t.removed) return;
+      this.#account(t, describeReply(reply, t.ep.transport, timeoutMs), reply.server, reply.status ?? null, startedAt);
+    });
   }
 
   /** Restore the last known states from the store and start probing. */
@@ -116,7 +113,7 @@ export class EndpointMonitor extends TypedEmitter<MonitorEvents> {
     this.#started = true;
     this.#apply(endpoints);
     this.#samples = new SampleWriter({ repo: this.#repo, clock: this.#clock, log: this.#log });
-    this.#watchdog = this.#later(() => this.#watch(), WATCHDOG_MS);
+    this.#runner.start();
     this.#log.info(
       { endpoints: endpoints.length, intervalSeconds: this.#settings.intervalSeconds },
       'endpoint monitor started',
@@ -137,7 +134,8 @@ export class EndpointMonitor extends TypedEmitter<MonitorEvents> {
     t.inCall = inCall;
     t.conferenceId = inCall ? conferenceId : undefined;
     // Switch to the fast cadence at once rather than after the current (long) wait.
-    if (inCall && !was && !t.probing && !this.#closed) this.#schedule(t, this.#random() * IN_CALL_PERIOD_MS);
+    if (inCall && !was && !this.#runner.probing(t) && !this.#closed)
+      this.#schedule(t, this.#random() * IN_CALL_PERIOD_MS);
   }
 
   /** The SIP layer's registration state towards an endpoint (the upstream). Takes the SIP
@@ -228,11 +226,7 @@ export class EndpointMonitor extends TypedEmitter<MonitorEvents> {
     if (this.#closed) return;
     this.#closed = true;
     this.#due.close();
-    this.#clock.clearTimeout(this.#watchdog);
-    for (const t of this.#inflight.keys()) t.probeSeq++;
-    this.#inflight.clear();
-    this.#urgent.clear();
-    this.#queue.clear();
+    this.#runner.close();
     this.#samples?.close();
     this.removeAllListeners();
   }
@@ -251,8 +245,7 @@ export class EndpointMonitor extends TypedEmitter<MonitorEvents> {
       if (wanted.has(id)) continue;
       t.removed = true;
       this.#due.cancel(t);
-      this.#urgent.delete(t);
-      this.#queue.delete(t);
+      this.#runner.forget(t);
       this.#tracked.delete(id);
     }
     let restored: Map<string, { state: EndpointState; since: number }> | undefined;
@@ -262,7 +255,7 @@ export class EndpointMonitor extends TypedEmitter<MonitorEvents> {
       if (t) {
         const moved = t.ep.uri !== ep.uri || t.ep.transport !== ep.transport;
         t.ep = ep;
-        if (moved && !t.probing) this.#schedule(t, this.#random() * spread);
+        if (moved && !this.#runner.probing(t)) this.#schedule(t, this.#random() * spread);
         continue;
       }
       restored ??= this.#restore();
@@ -275,9 +268,7 @@ export class EndpointMonitor extends TypedEmitter<MonitorEvents> {
         lastSampleAt: 0,
         registration: 'none',
         inCall: false,
-        probing: false,
         confirming: false,
-        probeSeq: 0,
         removed: false,
       };
       this.#tracked.set(ep.id, nt);
@@ -298,73 +289,13 @@ export class EndpointMonitor extends TypedEmitter<MonitorEvents> {
     return this.#settings.intervalSeconds * 1000;
   }
 
-  #later(fn: () => void, ms: number): Timer {
-    const timer = this.#clock.setTimeout(fn, ms);
-    timer.unref?.();
-    return timer;
-  }
-
   #schedule(t: Tracked, delayMs: number): void {
     this.#due.schedule(t, this.#clock.now() + Math.max(0, delayMs));
   }
 
   #enqueue(t: Tracked): void {
-    if (this.#closed || t.removed || t.probing) return;
-    if (t.inCall || t.confirming) this.#urgent.add(t);
-    else this.#queue.add(t);
-    this.#pump();
-  }
-
-  #pump(): void {
-    while (this.#running < this.#settings.concurrency) {
-      const next = first(this.#urgent) ?? first(this.#queue);
-      if (!next) return;
-      this.#urgent.delete(next);
-      this.#queue.delete(next);
-      void this.#probe(next);
-    }
-  }
-
-  async #probe(t: Tracked): Promise<void> {
-    this.#running++;
-    t.probing = true;
-    const seq = ++t.probeSeq;
-    const startedAt = this.#clock.now();
-    const timeoutMs = t.inCall ? Math.min(this.#settings.timeoutMs, IN_CALL_PERIOD_MS) : this.#settings.timeoutMs;
-    this.#inflight.set(t, { deadline: startedAt + timeoutMs + GUARD_MS, startedAt, timeoutMs });
-    let reply: OptionsProbeResult;
-    try {
-      reply = await this.#prober.options({ uri: t.ep.uri, transport: t.ep.transport }, { timeoutMs });
-    } catch (err) {
-      // The prober promises to resolve for network failures; a rejection is a bug below us.
-      this.#log.error({ err, endpoint: t.ep.id }, 'OPTIONS probe threw');
-      reply = { ok: false, error: 'transport', reason: say('probe.failed', { detail: (err as Error).message }) };
-    }
-    // Given up by the watchdog (or the monitor closed): already accounted for.
-    if (t.probeSeq !== seq) return;
-    this.#finish(t, reply, startedAt, timeoutMs);
-  }
-
-  #finish(t: Tracked, reply: OptionsProbeResult, startedAt: number, timeoutMs: number): void {
-    this.#inflight.delete(t);
-    this.#running--;
-    t.probing = false;
     if (this.#closed || t.removed) return;
-    this.#account(t, describeReply(reply, t.ep.transport, timeoutMs), reply.server, reply.status ?? null, startedAt);
-    this.#pump();
-  }
-
-  /** A prober that never settles must not freeze an endpoint's schedule: one watchdog (not a timer
-   *  per probe) gives up on probes past their deadline and counts them as unanswered. */
-  #watch(): void {
-    const now = this.#clock.now();
-    for (const [t, w] of this.#inflight) {
-      if (now < w.deadline) continue;
-      this.#log.error({ endpoint: t.ep.id }, 'the OPTIONS prober did not settle after its timeout');
-      t.probeSeq++;
-      this.#finish(t, { ok: false, error: 'timeout' }, w.startedAt, w.timeoutMs);
-    }
-    if (!this.#closed) this.#watchdog = this.#later(() => this.#watch(), WATCHDOG_MS);
+    this.#runner.enqueue(t, t.inCall || t.confirming);
   }
 
   #account(t: Tracked, o: ProbeOutcome, server: string | undefined, code: number | null, startedAt: number): void {
@@ -409,11 +340,6 @@ export class EndpointMonitor extends TypedEmitter<MonitorEvents> {
     if (reason !== undefined) change.reason = reason;
     this.emit('state', change);
   }
-}
-
-function first<T>(s: Set<T>): T | undefined {
-  const it = s.values().next();
-  return it.done ? undefined : it.value;
 }
 
 function view(t: Tracked): EndpointHealth {
