@@ -3,7 +3,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import { readFileSync } from 'node:fs';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket, type RawData } from 'ws';
-import { VcError, toVcError } from '../errors.js';
+import { VcError } from '../errors.js';
 import type { Logger } from '../util/logger.js';
 import { RateLimiter } from '../util/RateLimiter.js';
 import { redactUrl } from '../util/redact.js';
@@ -12,22 +12,15 @@ import type { Caller, MethodRouter } from './MethodRouter.js';
 import {
   PROTOCOL_HEADER,
   PROTOCOL_VERSION,
-  ROLE_RANK,
-  RPC_APP_ERROR,
   RPC_INTERNAL_ERROR,
-  RPC_INVALID_PARAMS,
-  RPC_INVALID_REQUEST,
-  RPC_METHOD_NOT_FOUND,
-  RPC_PARSE_ERROR,
   type NotificationName,
   type Notifications,
-  type RpcResponse,
-  type VcErrorCode,
 } from '../../protocol/index.js';
 import { API_CLOSE, API_LIMITS } from './limits.js';
 import { Admission } from './Admission.js';
 import { SocketGuard } from './SocketGuard.js';
-import { AuditTrail, type AuditSink } from './AuditTrail.js';
+import type { AuditSink } from './AuditTrail.js';
+import { RpcDispatcher, errorReply, type RpcSession } from './RpcDispatcher.js';
 
 export type { AuditSink } from './AuditTrail.js';
 
@@ -51,28 +44,20 @@ export interface RpcServerOptions {
   onDemoToken?: (caller: Caller) => void;
 }
 
-interface Connection {
+interface Connection extends RpcSession {
   ws: WebSocket;
-  caller?: Caller;
   readonly authenticated: boolean;
-  /** A token was presented but matched no operator. */
-  badToken: boolean;
-  /** The protocol version the client said it speaks, when it is not ours. */
-  otherVersion?: string;
-  address: string;
-  topics: Set<string>;
   /** Closes a connection without a valid token once API_LIMITS.authDeadlineMs has passed. */
   deadline?: NodeJS.Timeout;
 }
 
 // A client that reads too slowly stops getting notifications rather than growing our memory.
 const MAX_BUFFERED = 4 * 1024 * 1024;
-// Batch members run this many at a time: bounded work, yet slow methods (endpoint.check) overlap.
-const BATCH_CONCURRENCY = 10;
 // A peer that does not answer our close frame is cut off after this long (fds come back).
 const CLOSE_GRACE_MS = 2000;
 
-/** The control API: JSON-RPC 2.0 over WebSocket, plus a few HTTP routes on the same port. */
+/** The control API: JSON-RPC 2.0 over WebSocket (calls are RpcDispatcher's), plus a few HTTP routes
+ *  on the same port. This owns the port: sockets, upgrades, admission, notifications, slow readers. */
 export class RpcServer {
   readonly #opts: RpcServerOptions;
   readonly #log: Logger;
@@ -82,9 +67,7 @@ export class RpcServer {
   readonly #wssAnonymous: WebSocketServer;
   readonly #conns = new Set<Connection>();
   readonly #admission = new Admission<Connection>();
-  readonly #audit: AuditTrail;
-  readonly #callsPerToken = new RateLimiter(API_LIMITS.callsPerToken);
-  readonly #anonymousCalls = new RateLimiter(API_LIMITS.unauthenticatedCallsPerAddress);
+  readonly #dispatcher: RpcDispatcher;
   readonly #authFailures = new RateLimiter(API_LIMITS.badTokensPerAddress);
   readonly #routes: HttpRoute[] = [];
   readonly #upgrades = new Map<string, UpgradeHandler>();
@@ -94,7 +77,12 @@ export class RpcServer {
     this.#opts = opts;
     this.#log = opts.log.child({ component: 'api' });
     this.#http = http;
-    this.#audit = new AuditTrail(opts.audit, this.#log);
+    this.#dispatcher = new RpcDispatcher({
+      router: opts.router,
+      audit: opts.audit,
+      log: this.#log,
+      onCall: opts.onCall,
+    });
     this.#wss = new WebSocketServer({ noServer: true, maxPayload: API_LIMITS.maxFrameBytes });
     this.#wssAnonymous = new WebSocketServer({ noServer: true, maxPayload: API_LIMITS.maxAnonymousFrameBytes });
     http.on('upgrade', (req, socket, head) => {
@@ -274,7 +262,10 @@ export class RpcServer {
       ws.on('message', (data, isBinary) => {
         this.#onMessage(conn, data, isBinary).catch((err: unknown) => {
           this.#log.error({ err, address }, 'control message handling failed (bug)');
-          this.#send(conn, errorReply(null, RPC_INTERNAL_ERROR, 'internal error handling this message', 'INTERNAL'));
+          this.#sendRaw(
+            conn,
+            JSON.stringify(errorReply(null, RPC_INTERNAL_ERROR, 'internal error handling this message', 'INTERNAL')),
+          );
         });
       });
       ws.on('close', () => this.#forget(conn));
@@ -296,185 +287,8 @@ export class RpcServer {
   }
 
   async #onMessage(conn: Connection, data: RawData, isBinary: boolean): Promise<void> {
-    if (isBinary)
-      return this.#send(conn, errorReply(null, RPC_INVALID_REQUEST, 'binary frames are not JSON-RPC', 'BAD_REQUEST'));
-    let msg: unknown;
-    try {
-      msg = JSON.parse(data.toString());
-    } catch {
-      return this.#send(conn, errorReply(null, RPC_PARSE_ERROR, 'malformed JSON', 'BAD_REQUEST'));
-    }
-    if (Array.isArray(msg)) return this.#batch(conn, msg);
-    const reply = await this.#handle(conn, msg);
-    if (reply) this.#send(conn, reply);
-  }
-
-  /** A JSON-RPC batch: refused whole when too long; members run a few at a time, and once the
-   *  replies reach their byte budget the members not yet run are answered with an error. */
-  async #batch(conn: Connection, batch: unknown[]): Promise<void> {
-    const { maxBatch, maxBatchReplyBytes } = API_LIMITS;
-    if (batch.length === 0)
-      return this.#send(conn, errorReply(null, RPC_INVALID_REQUEST, 'empty batch', 'BAD_REQUEST'));
-    if (batch.length > maxBatch) {
-      return this.#send(
-        conn,
-        errorReply(
-          null,
-          RPC_INVALID_REQUEST,
-          `a batch of ${batch.length} calls; at most ${maxBatch} per batch (nothing was run: send it in parts)`,
-          'BAD_REQUEST',
-        ),
-      );
-    }
-    const frames: string[] = [];
-    let bytes = 0;
-    for (let i = 0; i < batch.length; i += BATCH_CONCURRENCY) {
-      const part = batch.slice(i, i + BATCH_CONCURRENCY);
-      if (bytes > maxBatchReplyBytes) {
-        for (const m of part) {
-          if (isObject(m) && isId(m.id))
-            frames.push(
-              JSON.stringify(
-                errorReply(
-                  m.id,
-                  RPC_APP_ERROR,
-                  `not run: this batch's replies passed ${maxBatchReplyBytes} bytes; call it separately`,
-                  'CAPACITY_EXCEEDED',
-                ),
-              ),
-            );
-        }
-        continue;
-      }
-      for (const r of await Promise.all(part.map((m) => this.#handle(conn, m)))) {
-        if (!r) continue;
-        const f = JSON.stringify(r);
-        bytes += f.length;
-        frames.push(f);
-      }
-    }
-    if (frames.length) this.#sendRaw(conn, `[${frames.join(',')}]`);
-  }
-
-  async #handle(conn: Connection, msg: unknown): Promise<RpcResponse | undefined> {
-    if (!isObject(msg) || msg.jsonrpc !== '2.0' || typeof msg.method !== 'string') {
-      const id = isObject(msg) && isId(msg.id) ? msg.id : null;
-      return errorReply(
-        id,
-        RPC_INVALID_REQUEST,
-        'not a JSON-RPC 2.0 request (need jsonrpc "2.0" and a method)',
-        'BAD_REQUEST',
-      );
-    }
-    if (msg.id !== undefined && !isId(msg.id))
-      return errorReply(null, RPC_INVALID_REQUEST, 'id must be a string, number or null', 'BAD_REQUEST');
-    const id = (msg.id ?? null) as string | number | null;
-    const isNotification = msg.id === undefined;
-    const method = msg.method;
-    const reply = await this.#dispatch(conn, method, msg.params, id);
-    return isNotification ? undefined : reply;
-  }
-
-  async #dispatch(conn: Connection, method: string, params: unknown, id: string | number | null): Promise<RpcResponse> {
-    const caller = conn.caller;
-    // token holders are budgeted per operator, everyone else per address in a bucket of their own,
-    // so anonymous traffic cannot use up an operator's calls
-    if (caller ? !this.#callsPerToken.take(caller.name) : !this.#anonymousCalls.take(conn.address)) {
-      return errorReply(
-        id,
-        RPC_APP_ERROR,
-        caller
-          ? `too many calls for ${caller.name}; slow down`
-          : 'too many calls without a valid token from this address; slow down',
-        'RATE_LIMITED',
-      );
-    }
-    if (conn.otherVersion !== undefined) {
-      return errorReply(
-        id,
-        RPC_APP_ERROR,
-        `this client speaks control protocol ${conn.otherVersion}, the daemon speaks ${PROTOCOL_VERSION}: use the vcbridge CLI of the same release as vcbridged`,
-        'PROTOCOL_MISMATCH',
-      );
-    }
-    if (!caller) {
-      return conn.badToken
-        ? errorReply(id, RPC_APP_ERROR, 'the token is not valid for any operator', 'AUTH_INVALID')
-        : errorReply(
-            id,
-            RPC_APP_ERROR,
-            'authentication required: send "Authorization: Bearer <token>" when connecting',
-            'AUTH_REQUIRED',
-          );
-    }
-    const entry = this.#opts.router.get(method);
-    if (!entry) return errorReply(id, RPC_METHOD_NOT_FOUND, `unknown method "${method}"`, 'METHOD_UNKNOWN');
-    if (ROLE_RANK[caller.role] < ROLE_RANK[entry.role]) {
-      return this.#audited(
-        caller,
-        method,
-        params,
-        errorReply(
-          id,
-          RPC_APP_ERROR,
-          `${method} needs the ${entry.role} role; ${caller.name} is ${caller.role}`,
-          'FORBIDDEN',
-        ),
-      );
-    }
-    let input = params;
-    if (entry.schema) {
-      const parsed = entry.schema.safeParse(params ?? {});
-      if (!parsed.success) {
-        const detail = parsed.error.issues.map((i) => `${i.path.join('.') || 'params'}: ${i.message}`).join('; ');
-        return this.#audited(
-          caller,
-          method,
-          params,
-          errorReply(id, RPC_INVALID_PARAMS, `bad params for ${method}: ${detail}`, 'PARAMS_INVALID'),
-        );
-      }
-      input = parsed.data;
-    }
-    if (method === 'subscribe') {
-      const topics = new Set([...conn.topics, ...(input as { topics: string[] }).topics]);
-      if (topics.size > API_LIMITS.maxTopicsPerConnection) {
-        return errorReply(
-          id,
-          RPC_INVALID_PARAMS,
-          `a connection holds at most ${API_LIMITS.maxTopicsPerConnection} topics (it would have ${topics.size})`,
-          'PARAMS_INVALID',
-        );
-      }
-    }
-    try {
-      const result = await entry.handler(input, caller);
-      if (method === 'subscribe' || method === 'unsubscribe') this.#applyTopics(conn, method, input);
-      return this.#audited(caller, method, params, { jsonrpc: '2.0', id, result: result ?? null });
-    } catch (err) {
-      const e = toVcError(err);
-      if (e.code === 'INTERNAL') this.#log.error({ err, method, actor: caller.name }, 'API method failed unexpectedly');
-      return this.#audited(caller, method, params, errorReply(id, RPC_APP_ERROR, e.message, e.code, e.details));
-    }
-  }
-
-  #applyTopics(conn: Connection, method: string, input: unknown): void {
-    const topics = (input as { topics: string[] }).topics;
-    for (const t of topics) {
-      if (method === 'subscribe') conn.topics.add(t);
-      else conn.topics.delete(t);
-    }
-  }
-
-  #audited(caller: Caller, method: string, params: unknown, reply: RpcResponse): RpcResponse {
-    // unknown methods never get here, so the label set stays bounded
-    this.#opts.onCall?.(method, reply.error ? 'error' : 'ok');
-    this.#audit.record(caller, method, params, reply, this.#opts.router.get(method)?.audited === true);
-    return reply;
-  }
-
-  #send(conn: Connection, reply: RpcResponse): void {
-    this.#sendRaw(conn, JSON.stringify(reply));
+    const reply = await this.#dispatcher.message(conn, isBinary ? undefined : data.toString());
+    if (reply !== undefined) this.#sendRaw(conn, reply);
   }
 
   #sendRaw(conn: Connection, frame: string): void {
@@ -491,20 +305,6 @@ export class RpcServer {
   }
 }
 
-function errorReply(
-  id: string | number | null,
-  code: number,
-  message: string,
-  vcCode: VcErrorCode,
-  details?: unknown,
-): RpcResponse {
-  return {
-    jsonrpc: '2.0',
-    id,
-    error: { code, message, data: details === undefined ? { code: vcCode } : { code: vcCode, details } },
-  };
-}
-
 /** The version a client announced in its upgrade request, when it differs from ours. A client that
  *  announces none (a script, an older CLI) is served as before. */
 function versionMismatch(req: IncomingMessage): string | undefined {
@@ -512,14 +312,6 @@ function versionMismatch(req: IncomingMessage): string | undefined {
   if (said === undefined) return undefined;
   const v = (Array.isArray(said) ? said.join(',') : said).trim().slice(0, 20);
   return v === String(PROTOCOL_VERSION) ? undefined : JSON.stringify(v);
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function isId(v: unknown): v is string | number | null {
-  return typeof v === 'string' || typeof v === 'number' || v === null;
 }
 
 function matches(topics: Set<string>, method: string): boolean {
