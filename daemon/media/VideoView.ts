@@ -5,7 +5,8 @@
 // producer with a constant SSRC, on a PlainTransport of its own (a broadcast sends each source packet
 // to every target at once: one socket for all overflowed); the leg's egress consumer consumes it. The
 // node forwards the showing source's packets into the target's view with seq and timestamps rebased
-// to continue the view's own, so the room sees one unbroken stream (NOTES.md: close+consume gave a
+// to continue the view's own and to keep pace with the arrival clock (ViewTimeline), so the room (or
+// the recorder) sees one unbroken stream (NOTES.md: close+consume gave a
 // ~250 ms gap and froze with sources that ignore PLI). A switch waits for the first packet of a
 // keyframe of the new source (the old one keeps playing meanwhile); the new source is asked for one
 // on select and every second until it comes. PLI/FIR from a room reach the view producer and are
@@ -19,7 +20,8 @@ import type { Logger } from '../util/logger.js';
 import { TypedEmitter } from '../util/TypedEmitter.js';
 import { VcError } from '../errors.js';
 import { plainConsumeCaps, producerParams, routerVideoCodec, videoKeyOfCodec } from './mediaCodecs.js';
-import { isRtcp, parseRtp, randomSsrc, seqDiff, setSeq, setSsrc, setTs } from './rtp/packet.js';
+import { isRtcp, parseRtp, randomSsrc, setSeq, setSsrc, setTs } from './rtp/packet.js';
+import { ViewTimeline } from './rtp/ViewTimeline.js';
 import { hasKeyframeRequest, keyframeRequestSsrcs } from './rtp/rtcp.js';
 import { isKeyframeStart } from './rtp/keyframe.js';
 import type { VideoCodecKey } from './types.js';
@@ -62,11 +64,8 @@ interface Target {
   pending: string | null;
   pendingSince: number;
   lastAsked: number;
-  seq: number;
-  ts: number;
-  sentAt: number;
-  seqOff: number;
-  tsOff: number;
+  /** The view's own seq/timestamps across source switches. */
+  timeline: ViewTimeline;
 }
 
 const LOOPBACK = { protocol: 'udp' as const, ip: '127.0.0.1' };
@@ -163,11 +162,7 @@ export class VideoView extends TypedEmitter<ViewEvents> {
       pending: null,
       pendingSince: 0,
       lastAsked: 0,
-      seq: Math.floor(Math.random() * 0xffff),
-      ts: randomSsrc(),
-      sentAt: performance.now(),
-      seqOff: 0,
-      tsOff: 0,
+      timeline: new ViewTimeline(Math.floor(Math.random() * 0xffff), randomSsrc(), performance.now()),
     };
     this.#targets.set(id, t);
     if (!key) return; // no video towards this room: it can view nothing
@@ -310,24 +305,17 @@ export class VideoView extends TypedEmitter<ViewEvents> {
       // rest of the packet (a broadcast sends every packet of the chair to every room).
       const head = Buffer.allocUnsafe(12);
       msg.copy(head, 0, 0, 12);
-      const seq = (v.seq + t.seqOff) & 0xffff;
-      const ts = (v.ts + t.tsOff) >>> 0;
+      const { seq, ts } = t.timeline.map(v.seq, v.ts, now);
       setSsrc(head, t.ssrc);
       setSeq(head, seq);
       setTs(head, ts);
-      if (seqDiff(seq, t.seq) > 0) {
-        t.seq = seq;
-        t.ts = ts;
-        t.sentAt = now;
-      }
       this.#socket.send([head, (rest ??= msg.subarray(12))], t.port, '127.0.0.1');
     }
   }
 
   #switch(t: Target, src: Source, seq: number, ts: number, now: number): void {
     const old = t.showing ? this.#sources.get(t.showing) : undefined;
-    t.seqOff = (t.seq + 1 - seq) & 0xffff;
-    t.tsOff = (t.ts + Math.max(1, Math.round((now - t.sentAt) * 90)) - ts) >>> 0;
+    t.timeline.switchTo(seq, ts, now);
     t.showing = src.id;
     t.pending = null;
     this.emit('switched', { targetId: t.id, sourceId: src.id, waitedMs: Math.round(now - t.pendingSince) });

@@ -76,3 +76,31 @@ export function medianToneDb(pcm: Int16Array, rate: number, hz: number): number 
   levels.sort((a, b) => a - b);
   return levels.length ? levels[Math.floor(levels.length / 2)]! : -200;
 }
+
+export interface TrackTimes {
+  /** Packets (frames) read. */
+  packets: number;
+  /** Presentation time of the first and the end of the last packet (seconds, the file's timeline). */
+  start: number;
+  end: number;
+}
+
+/** Each track's first and last presentation times, from its packets (ffprobe -show_packets). */
+export function trackTimes(file: string): Record<'audio' | 'video', TrackTimes | undefined> {
+  const r = spawnSync(
+    'ffprobe',
+    ['-v', 'error', '-show_entries', 'packet=codec_type,pts_time,duration_time', '-of', 'csv=p=0', file],
+    { encoding: 'utf8', maxBuffer: 64 << 20 },
+  );
+  if (r.status !== 0) throw new Error(`ffprobe ${file}: ${r.stderr}`);
+  const out: Record<'audio' | 'video', TrackTimes | undefined> = { audio: undefined, video: undefined };
+  for (const line of r.stdout.split('\n')) {
+    const [kind, pts, dur] = line.split(',');
+    if ((kind !== 'audio' && kind !== 'video') || !Number.isFinite(Number(pts))) continue;
+    const t = (out[kind] ??= { packets: 0, start: Infinity, end: -Infinity });
+    t.packets++;
+    t.start = Math.min(t.start, Number(pts));
+    t.end = Math.max(t.end, Number(pts) + (Number(dur) || 0));
+  }
+  return out;
+}

@@ -35,6 +35,8 @@ faulthandler.register(signal.SIGUSR1, all_threads=True)
 STALL_S = 2.0
 WATCH_MS = 250
 MAX_LABELS = 26  # 25 panes + the banner
+# A new canvas's frame this far behind the pipeline's running time is part of its start-up catch-up.
+STALE_NS = 500 * 1000000
 
 out_lock = threading.Lock()
 
@@ -233,6 +235,11 @@ class Canvas:
         for a, b in zip(chain, chain[1:]):
             if not a.link(b):
                 raise RuntimeError('cannot link %s -> %s' % (a.get_name(), b.get_name()))
+        # A live source added to a running pipeline starts at running time 0 and catches up at once:
+        # the new canvas's first frames come in a burst whose timestamps span the pipeline's age.
+        # Encoded, they made the canvas's RTP timestamps leap seconds ahead of the clock (a recording
+        # of it ran long: issue #16). Those stale frames are dropped, until the first one on time.
+        self.comp.get_static_pad('src').add_probe(Gst.PadProbeType.BUFFER, self._drop_catch_up)
         self.frames = 0
         # label changes wait for the canvas's own streaming thread (applied between two frames):
         # textoverlay's Pango layout set from the main loop while the thread draws it crashed the
@@ -242,6 +249,13 @@ class Canvas:
         self.label_probe = False
         for e in self.elements:
             e.sync_state_with_parent()
+
+    def _drop_catch_up(self, pad, info):
+        now = self.comp.get_current_running_time()
+        pts = info.get_buffer().pts
+        if now == Gst.CLOCK_TIME_NONE or pts == Gst.CLOCK_TIME_NONE or pts + STALE_NS >= now:
+            return Gst.PadProbeReturn.REMOVE
+        return Gst.PadProbeReturn.DROP
 
     def set_label(self, i, prop, value):
         with self.label_lock:
