@@ -10,6 +10,7 @@ import { daemon } from './commands/daemon.js';
 import { status } from './commands/status.js';
 import { commands as laterCommands } from './commands/index.js';
 import { completeIds, completionCommand } from './commands/completion.js';
+import { localizeHelp } from './help.js';
 
 export function buildProgram(lang: Lang = 'en'): Command {
   const t = translator(lang);
@@ -23,6 +24,7 @@ export function buildProgram(lang: Lang = 'en'): Command {
   for (const c of [status, config, daemon, audit, ...laterCommands, completionCommand(() => program)])
     program.addCommand(c);
   program.addCommand(completeIds, { hidden: true });
+  localizeHelp(program, lang);
   // Commander's own usage errors must exit 2, not call process.exit inside subcommands.
   // In Chinese the usage error is said from the catalogue, with a pointer to the help; in English
   // commander's own words and the help after them, as before.

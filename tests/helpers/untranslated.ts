@@ -90,6 +90,11 @@ export const ALWAYS_ALLOWED = [
   'ID',
   'VLC',
   'ffplay',
+  'IANA',
+  'ISO',
+  'PIN',
+  'LANG',
+  'iCalendar',
 ];
 
 export interface Offence {
@@ -109,14 +114,14 @@ export function untranslated(text: string, allowed: ReadonlySet<string>): Offenc
     const cleaned = line
       .replace(/\b[a-z][a-z0-9+.-]*:\/\/\S+/gi, ' ') // URLs
       .replace(/\bsips?:[^\s,;)）]+/gi, ' ') // SIP URIs
-      .replace(/(^|\s|[（(“"])(\/|\.\/|~\/)[^\s,;)）”"]+/g, ' ') // paths
+      .replace(/(^|\s|[（(“"、，：])(\/|\.\/|~\/)[^\s,;)）”"、，]+/g, ' ') // paths
       .replace(/--?[a-zA-Z][\w-]*/g, ' ') // options
       .replace(/\b[a-z]+(\.[a-zA-Z]+)+\b/g, ' ') // API method names (conference.start)
       .replace(/\b[A-Z][A-Z_]*_[A-Z_]+\b/g, ' ') // error codes (ENDPOINT_BUSY)
       .replace(/\bE[A-Z]{4,}\b/g, ' ') // errno names (ECONNREFUSED)
       .replace(/[\w.-]*\d[\w.-]*/g, ' ') // ids, numbers, versions, times
       .replace(/\b[\w-]+@[\w.-]+/g, ' ') // user@host
-      .replace(/\b[\w-]+\.(yaml|yml|ics|log|db|json|html|csv|service)\b/gi, ' '); // file names
+      .replace(/(\b[\w-]+)?\.(yaml|yml|ics|log|db|json|html|csv|service)\b/gi, ' '); // file names, .ics
     for (const m of cleaned.matchAll(/[A-Za-z][A-Za-z'-]*[A-Za-z]/g)) {
       const word = m[0];
       if (word.length < 3) continue;

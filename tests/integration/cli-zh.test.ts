@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProgram } from '../../cli/main.js';
+import { visibleCommands } from '../../cli/help.js';
 import { CLI_JS, ROOT, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
 import { freePort } from '../helpers/ports.js';
 import { corpusFile } from '../helpers/sharedCorpus.js';
@@ -16,7 +17,7 @@ import { allowList, untranslated, type Offence } from '../helpers/untranslated.j
 // run too, with arguments guessed from their names), against a real daemon on the example site
 // (configs/gongyi.example.yaml, free ports, a temp data dir), with a Chinese LANG. Each output must
 // be free of English words, catalogue keys and unfilled placeholders; the failure lists each
-// offending word with the command that printed it.
+// offending word with the command that printed it. The same for `--help` of every command.
 
 const TOKEN = 'op-token-zh';
 const hash = (t: string) => `sha256:${createHash('sha256').update(t).digest('hex')}`;
@@ -28,6 +29,11 @@ let site: { endpoints: { id: string; name: { en: string } }[]; groups: { id: str
 const NOT_RUN = new Set(['daemon start', 'daemon stop', 'daemon install']);
 /** Output that is not for people: the generated completion script. */
 const NOT_TEXT = new Set(['completion']);
+/** Values an operator types as they are, which --help names (modes, layouts, screens, states, `help`). */
+const TYPED_VALUES = [
+  ...['broadcast', 'rollcall', 'voice', 'select', 'auto', 'off', 'default', 'none', 'help'],
+  ...['overview', 'conference', 'technician', 'schedule', 'unknown', 'reachable', 'degraded', 'unreachable'],
+];
 /** Run after everything else: they end what the others look at. */
 const LAST = ['conf hangup', 'conf end', 'schedule cancel'];
 
@@ -187,8 +193,16 @@ describe('every command speaks Chinese under a zh LANG', () => {
     await run(['endpoint', 'show', 'nowhere']);
     await run(['endpoints', '--bogus']);
 
+    // --help of every command, the root and the command groups included
+    const helps: Ran[] = [];
+    for (const { path } of visibleCommands(program)) helps.push(await cli([...path, '--help']));
+    expect(helps.length).toBe(visibleCommands(program).length);
+    expect(helps.every((h) => h.code === 0 && /^用法：/.test(h.out))).toBe(true);
+    const helpAllowed = new Set([...allowed, ...TYPED_VALUES]);
+
     const offences: (Offence & { command: string })[] = [];
     for (const r of ran) for (const o of untranslated(r.out, allowed)) offences.push({ ...o, command: r.command });
+    for (const r of helps) for (const o of untranslated(r.out, helpAllowed)) offences.push({ ...o, command: r.command });
     const report = offences.map((o) => `${o.command}\n    "${o.word}" in: ${o.line}`).join('\n');
     expect(ran.length).toBeGreaterThan(30);
     expect(offences, `English left in zh output:\n${report}`).toEqual([]);
