@@ -202,7 +202,8 @@ describe('every command speaks Chinese under a zh LANG', () => {
 
     const offences: (Offence & { command: string })[] = [];
     for (const r of ran) for (const o of untranslated(r.out, allowed)) offences.push({ ...o, command: r.command });
-    for (const r of helps) for (const o of untranslated(r.out, helpAllowed)) offences.push({ ...o, command: r.command });
+    for (const r of helps)
+      for (const o of untranslated(r.out, helpAllowed)) offences.push({ ...o, command: r.command });
     const report = offences.map((o) => `${o.command}\n    "${o.word}" in: ${o.line}`).join('\n');
     expect(ran.length).toBeGreaterThan(30);
     expect(offences, `English left in zh output:\n${report}`).toEqual([]);

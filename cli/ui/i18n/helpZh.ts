@@ -43,7 +43,8 @@ export const helpZh: Record<HelpKey, string> = {
   'console --screen': '打开的画面：overview（总览）、conference（会议）、technician（技术员）或 schedule（预约）',
   endpoints: '列出终端及其健康状况（状态、OPTIONS 往返时间、持续时间）',
   'endpoints --group': '只列此分组的终端',
-  'endpoints --state': '只列处于此状态的终端：unknown（未知）、reachable（可达）、degraded（质量下降）、unreachable（不可达）',
+  'endpoints --state':
+    '只列处于此状态的终端：unknown（未知）、reachable（可达）、degraded（质量下降）、unreachable（不可达）',
   endpoint: '单个终端：查看健康状况与历史，或立即检查',
   'endpoint show': '单个终端的详情与历史：状态、24 小时与 7 天在线率、最近的状态变化',
   'endpoint show <id>': ENDPOINT_ID,
