@@ -141,7 +141,7 @@ export class BookingConflicts {
     const longest = meetings.reduce((n, m) => Math.max(n, m.row.durationMs), 0);
     // occurrence states by schedule, then by occurrence (most schedules have none in the window)
     const states = new Map<string, Map<number, { state: string; endsAt: number | null }>>();
-    for (const s of this.#store.schedules.occurrenceDetails({ fromUtc: from - longest - DAY, toUtc: to })) {
+    for (const s of this.#store.occurrences.occurrenceDetails({ fromUtc: from - longest - DAY, toUtc: to })) {
       let byKey = states.get(s.scheduleId);
       if (!byKey) states.set(s.scheduleId, (byKey = new Map()));
       byKey.set(s.occurrenceStartUtc, { state: s.state, endsAt: s.endsAt });

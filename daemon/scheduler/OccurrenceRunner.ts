@@ -88,16 +88,16 @@ export class OccurrenceRunner {
 
   /** The bridge reports that a conference ended (by an operator or by itself). */
   conferenceEnded(conferenceId: string, reason: string): void {
-    for (const d of this.#o.store.schedules.occurrenceDetails({ state: 'started' })) {
+    for (const d of this.#o.store.occurrences.occurrenceDetails({ state: 'started' })) {
       if (d.conferenceId === conferenceId) this.#finish(d, reason);
     }
   }
 
   /** An operator moved the end of a scheduled conference (conf extend). */
   conferenceExtended(conferenceId: string, endsAtUtc: number): void {
-    for (const d of this.#o.store.schedules.occurrenceDetails({ state: 'started' })) {
+    for (const d of this.#o.store.occurrences.occurrenceDetails({ state: 'started' })) {
       if (d.conferenceId !== conferenceId) continue;
-      this.#o.store.schedules.updateOccurrence(d.scheduleId, d.occurrenceStartUtc, {
+      this.#o.store.occurrences.updateOccurrence(d.scheduleId, d.occurrenceStartUtc, {
         endsAt: endsAtUtc,
         noticeSent: false,
       });
@@ -113,7 +113,7 @@ export class OccurrenceRunner {
     for (const m of this.#o.book.meetings()) {
       for (const occ of m.rec.occurrences(Math.max(now - LOOKBACK_MS, m.row.createdAt), now - grace, m.exceptions)) {
         if (occ.start >= now - grace || occ.start < m.row.createdAt) continue;
-        const d = this.#o.store.schedules.occurrenceDetail(m.row.id, occ.key);
+        const d = this.#o.store.occurrences.occurrenceDetail(m.row.id, occ.key);
         if (d && d.state !== 'pending' && d.state !== 'preflight') continue;
         this.#missed(
           m.row,
@@ -122,7 +122,7 @@ export class OccurrenceRunner {
         );
       }
     }
-    for (const d of this.#o.store.schedules.occurrenceDetails({ state: 'started' })) {
+    for (const d of this.#o.store.occurrences.occurrenceDetails({ state: 'started' })) {
       const row = this.#o.store.schedules.get(d.scheduleId);
       const endsAt = d.endsAt ?? (row ? d.occurrenceStartUtc + row.durationMs : now);
       if (!row || this.#cancelled(row, d.occurrenceStartUtc) || now >= endsAt) {
@@ -145,7 +145,7 @@ export class OccurrenceRunner {
       if (t > now && t < next) next = t;
     };
     try {
-      for (const d of this.#o.store.schedules.occurrenceDetails({ state: 'started' })) due(this.#runStarted(d, now));
+      for (const d of this.#o.store.occurrences.occurrenceDetails({ state: 'started' })) due(this.#runStarted(d, now));
       for (const t of this.#runUpcoming(now)) due(t);
       for (const [key, t] of this.#cooldown) {
         if (t <= now) this.#cooldown.delete(key);
@@ -180,7 +180,7 @@ export class OccurrenceRunner {
     const cid = d.conferenceId;
     const extended = cid ? this.#o.conferences.endsAt?.(cid) : undefined;
     if (typeof extended === 'number' && extended !== endsAt) {
-      this.#o.store.schedules.updateOccurrence(d.scheduleId, d.occurrenceStartUtc, {
+      this.#o.store.occurrences.updateOccurrence(d.scheduleId, d.occurrenceStartUtc, {
         endsAt: extended,
         noticeSent: extended > endsAt ? false : d.noticeSent,
       });
@@ -220,7 +220,7 @@ export class OccurrenceRunner {
       const minutes = Math.max(1, Math.round((endsAt - now) / MINUTE));
       const message = `"${row?.title ?? d.scheduleId}" ends in ${minutes} minute${minutes === 1 ? '' : 's'} (at ${formatWall(endsAt, row?.tz ?? 'UTC').slice(11)})`;
       this.#act(key, async () => {
-        this.#o.store.schedules.updateOccurrence(d.scheduleId, d.occurrenceStartUtc, { noticeSent: true });
+        this.#o.store.occurrences.updateOccurrence(d.scheduleId, d.occurrenceStartUtc, { noticeSent: true });
         this.#o.onNotice({ scheduleId: d.scheduleId, conferenceId: cid, message });
         await this.#o.conferences.notice(cid, message);
       });
@@ -259,7 +259,7 @@ export class OccurrenceRunner {
     const dues: number[] = [];
     for (const { row, occ } of this.#near(now, lead, grace)) {
       const id = `${row.id}|${occ.key}`;
-      const d = this.#o.store.schedules.occurrenceDetail(row.id, occ.key);
+      const d = this.#o.store.occurrences.occurrenceDetail(row.id, occ.key);
       if (d && d.state !== 'pending' && d.state !== 'preflight') continue;
       if (now >= occ.start) {
         if (now - occ.start > grace) {
@@ -291,12 +291,12 @@ export class OccurrenceRunner {
         endpoints: [...row.endpoints, ...(row.upstream ? [row.upstream] : [])],
         timezone: row.tz,
       });
-      const cur = this.#o.store.schedules.occurrenceDetail(row.id, occ.key);
+      const cur = this.#o.store.occurrences.occurrenceDetail(row.id, occ.key);
       // the meeting may have started meanwhile: then only remember that the check ran
       const state = !cur || cur.state === 'pending' || cur.state === 'preflight' ? 'preflight' : cur.state;
       this.#o.store.transaction(() => {
-        this.#o.store.schedules.addPreflightReport({ scheduleId: row.id, occurrenceStartUtc: occ.key, report });
-        this.#o.store.schedules.updateOccurrence(row.id, occ.key, {
+        this.#o.store.occurrences.addPreflightReport({ scheduleId: row.id, occurrenceStartUtc: occ.key, report });
+        this.#o.store.occurrences.updateOccurrence(row.id, occ.key, {
           state,
           preflightStage: Math.max(stage, cur?.preflightStage ?? 0),
         });
@@ -348,7 +348,7 @@ export class OccurrenceRunner {
           : lateMs > 1000
             ? say('sch.late', { seconds: Math.round(lateMs / 1000) })
             : null;
-        this.#o.store.schedules.updateOccurrence(row.id, occ.key, {
+        this.#o.store.occurrences.updateOccurrence(row.id, occ.key, {
           state: 'started',
           conferenceId,
           endsAt: occ.end,
@@ -382,7 +382,7 @@ export class OccurrenceRunner {
   }
 
   #missed(row: ScheduleRow, occ: Occurrence, reason: string): void {
-    this.#o.store.schedules.updateOccurrence(row.id, occ.key, { state: 'missed', reason });
+    this.#o.store.occurrences.updateOccurrence(row.id, occ.key, { state: 'missed', reason });
     this.#log.warn({ scheduleId: row.id, occurrence: iso(occ.key), reason }, `meeting "${row.title}" missed`);
     this.#o.onNotice({
       scheduleId: row.id,
@@ -392,9 +392,9 @@ export class OccurrenceRunner {
   }
 
   #finish(d: OccurrenceDetailRow, reason: string): void {
-    const cur = this.#o.store.schedules.occurrenceDetail(d.scheduleId, d.occurrenceStartUtc);
+    const cur = this.#o.store.occurrences.occurrenceDetail(d.scheduleId, d.occurrenceStartUtc);
     if (cur?.state !== 'started') return;
-    this.#o.store.schedules.updateOccurrence(d.scheduleId, d.occurrenceStartUtc, { state: 'ended', reason });
+    this.#o.store.occurrences.updateOccurrence(d.scheduleId, d.occurrenceStartUtc, { state: 'ended', reason });
     const row = this.#o.store.schedules.get(d.scheduleId);
     if (row)
       this.#emit(row, {
@@ -405,7 +405,7 @@ export class OccurrenceRunner {
   }
 
   #emit(row: ScheduleRow, occ: Occurrence): void {
-    const d = this.#o.store.schedules.occurrenceDetail(row.id, occ.key);
+    const d = this.#o.store.occurrences.occurrenceDetail(row.id, occ.key);
     this.#o.onOccurrence(occurrenceView(row, occ, { state: d?.state ?? 'pending', ...(d ? { detail: d } : {}) }));
   }
 

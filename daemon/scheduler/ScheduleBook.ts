@@ -362,7 +362,7 @@ export class ScheduleBook {
     if (p.start === undefined) throw new VcError('SCHEDULE_INVALID', 'moving one occurrence needs its new start');
     const now = this.#clock.now();
     const occ = this.findOccurrence(m, p.occurrence!);
-    const state = this.#store.schedules.occurrenceState(row.id, occ.key)?.state;
+    const state = this.#store.occurrences.occurrenceState(row.id, occ.key)?.state;
     if (occ.start <= now || state === 'started' || state === 'ended' || state === 'missed') {
       throw new VcError(
         'SCHEDULE_INVALID',
@@ -432,7 +432,7 @@ export class ScheduleBook {
   /** Cancel one occurrence; returns it. A running one is the caller's to end. */
   cancelOccurrence(m: Meeting, when: string, actor: Actor): Occurrence {
     const occ = this.findOccurrence(m, when);
-    const state = this.#store.schedules.occurrenceState(m.row.id, occ.key)?.state;
+    const state = this.#store.occurrences.occurrenceState(m.row.id, occ.key)?.state;
     if (state === 'ended' || state === 'missed') {
       throw new VcError(
         'SCHEDULE_INVALID',

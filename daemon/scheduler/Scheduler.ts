@@ -158,7 +158,7 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
     if (p.occurrence === undefined) {
       this.#book.cancelSeries(p.id, actor);
       let ended: string | undefined;
-      for (const d of this.#store.schedules.occurrenceDetails({ scheduleId: p.id, state: 'started' })) {
+      for (const d of this.#store.occurrences.occurrenceDetails({ scheduleId: p.id, state: 'started' })) {
         ended = (await this.#endRunning(m.row, d.occurrenceStartUtc, 'schedule cancelled')) ?? ended;
       }
       this.#changed();
@@ -186,7 +186,8 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
     const out: OccurrenceView[] = [];
     for (const m of meetings) {
       for (const occ of m.rec.occurrences(from, to, m.exceptions)) {
-        if (occ.start < m.row.createdAt - MINUTE && !this.#store.schedules.occurrenceState(m.row.id, occ.key)) continue;
+        if (occ.start < m.row.createdAt - MINUTE && !this.#store.occurrences.occurrenceState(m.row.id, occ.key))
+          continue;
         out.push(this.#view(m, occ, now));
       }
       // on a working-day series, what the calendar took out is listed too, with why
@@ -219,7 +220,7 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
     const m = this.#book.meeting(id);
     const now = this.#clock.now();
     const upcoming = m.rec.next(now, 10, m.exceptions).map((o) => this.#view(m, o, now));
-    const last = this.#store.schedules.preflightReports(id, undefined, 1)[0];
+    const last = this.#store.occurrences.preflightReports(id, undefined, 1)[0];
     return scheduleDetail(m.row, m.exceptions, upcoming, (last?.report as PreflightReport | undefined) ?? null);
   }
 
@@ -239,7 +240,7 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
       endpoints: [...m.row.endpoints, ...(m.row.upstream ? [m.row.upstream] : [])],
       timezone: m.row.tz,
     });
-    this.#store.schedules.addPreflightReport({ scheduleId: id, occurrenceStartUtc: occ.key, report });
+    this.#store.occurrences.addPreflightReport({ scheduleId: id, occurrenceStartUtc: occ.key, report });
     this.emit('preflight', report);
     return report;
   }
@@ -307,8 +308,8 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
   }
 
   #view(m: Meeting, occ: Occurrence, now: number): OccurrenceView {
-    const d = this.#store.schedules.occurrenceDetail(m.row.id, occ.key);
-    const report = this.#store.schedules.preflightReports(m.row.id, occ.key, 1)[0]?.report as
+    const d = this.#store.occurrences.occurrenceDetail(m.row.id, occ.key);
+    const report = this.#store.occurrences.preflightReports(m.row.id, occ.key, 1)[0]?.report as
       PreflightReport | undefined;
     const grace = this.#config.scheduler.graceMinutes * MINUTE;
     let state: OccurrenceStateName = d?.state ?? 'pending';
@@ -366,14 +367,14 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
 
   /** End the conference of a running occurrence; returns its id when there was one. */
   async #endRunning(row: ScheduleRow, key: number, reason: string): Promise<string | undefined> {
-    const d = this.#store.schedules.occurrenceDetail(row.id, key);
+    const d = this.#store.occurrences.occurrenceDetail(row.id, key);
     if (d?.state !== 'started' || !d.conferenceId) return undefined;
     try {
       if (this.#conferences.isActive(d.conferenceId)) await this.#conferences.end(d.conferenceId, reason);
     } catch (err) {
       this.#log.error({ err, conferenceId: d.conferenceId }, 'ending the conference of a cancelled meeting failed');
     }
-    this.#store.schedules.updateOccurrence(row.id, key, { state: 'ended', reason });
+    this.#store.occurrences.updateOccurrence(row.id, key, { state: 'ended', reason });
     return d.conferenceId;
   }
 }

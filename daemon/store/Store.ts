@@ -11,6 +11,7 @@ import { HealthRepo } from './HealthRepo.js';
 import { KvRepo } from './KvRepo.js';
 import { LATEST_VERSION, MIGRATIONS, type Migration } from './migrations.js';
 import { RecordingRepo } from './RecordingRepo.js';
+import { OccurrenceRepo } from './OccurrenceRepo.js';
 import { ScheduleRepo } from './ScheduleRepo.js';
 import { guard } from './sql.js';
 import { StatsRepo } from './StatsRepo.js';
@@ -29,6 +30,7 @@ export class Store {
   readonly audit: AuditRepo;
   readonly health: HealthRepo;
   readonly schedules: ScheduleRepo;
+  readonly occurrences: OccurrenceRepo;
   readonly conferences: ConferenceRepo;
   readonly cdr: CdrRepo;
   readonly stats: StatsRepo;
@@ -44,6 +46,7 @@ export class Store {
     this.audit = new AuditRepo(db, clock);
     this.health = new HealthRepo(db);
     this.schedules = new ScheduleRepo(db, clock);
+    this.occurrences = new OccurrenceRepo(db, clock);
     this.conferences = new ConferenceRepo(db, clock);
     this.cdr = new CdrRepo(db, clock);
     this.stats = new StatsRepo(db);

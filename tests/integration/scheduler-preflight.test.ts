@@ -108,7 +108,7 @@ describe('pre-flight check with real SIP OPTIONS', () => {
       expect(slow.received).toBeGreaterThan(0);
       // stored and pushed
       expect(pushed).toEqual([report]);
-      expect(store.schedules.preflightReports(id)[0]!.report).toEqual(report);
+      expect(store.occurrences.preflightReports(id)[0]!.report).toEqual(report);
       expect(scheduler.show(id).lastPreflight).toEqual(report);
 
       // the automatic check at start − 15 min does the same by itself

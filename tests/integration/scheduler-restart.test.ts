@@ -164,7 +164,7 @@ describe('restart safety with SIGKILL', () => {
       await b.kill();
       const store = Store.open(file);
       try {
-        expect(store.schedules.occurrenceStates().map((o) => [o.occurrenceStartUtc, o.state])).toEqual([
+        expect(store.occurrences.occurrenceStates().map((o) => [o.occurrenceStartUtc, o.state])).toEqual([
           [start, 'missed'],
         ]);
       } finally {

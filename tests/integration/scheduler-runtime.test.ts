@@ -71,7 +71,7 @@ describe('a scheduled meeting runs by itself', () => {
     await h.clock.advanceTo(at('08:58'));
     await h.scheduler.idle();
     expect(ev.reports.map((r) => r.stage)).toEqual(['lead', 'final']);
-    expect(h.store.schedules.preflightReports(id)).toHaveLength(2);
+    expect(h.store.occurrences.preflightReports(id)).toHaveLength(2);
     expect(h.conferences.started).toEqual([]);
 
     await h.clock.advanceTo(at('09:00'));
@@ -211,7 +211,7 @@ describe('restart safety (a fresh Scheduler and Store on the same SQLite file)',
     ]);
     expect(h.scheduler.list()[0]).toMatchObject({ state: 'started', reason: 'started 360 s late' });
     // the lead pre-flight ran before the crash and is not repeated; the final one was missed while down
-    expect(h.store.schedules.preflightReports(id).map((r) => (r.report as PreflightReport).stage)).toEqual(['lead']);
+    expect(h.store.occurrences.preflightReports(id).map((r) => (r.report as PreflightReport).stage)).toEqual(['lead']);
   });
 
   it('down beyond the grace window: recorded as missed, shown in the list, never started', async () => {

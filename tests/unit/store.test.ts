@@ -285,13 +285,22 @@ describe('Store: repositories', () => {
 
     const occ = weekly.startUtc;
     s.setException({ scheduleId: weekly.id, occurrenceStartUtc: occ + 7 * 86_400_000, kind: 'cancelled' });
-    s.setOccurrenceState({ scheduleId: weekly.id, occurrenceStartUtc: occ, state: 'started', conferenceId: 'c-1' });
-    s.addPreflightReport({ scheduleId: weekly.id, occurrenceStartUtc: occ, report: { missing: ['xiaoguan'] } });
+    store.occurrences.setOccurrenceState({
+      scheduleId: weekly.id,
+      occurrenceStartUtc: occ,
+      state: 'started',
+      conferenceId: 'c-1',
+    });
+    store.occurrences.addPreflightReport({
+      scheduleId: weekly.id,
+      occurrenceStartUtc: occ,
+      report: { missing: ['xiaoguan'] },
+    });
     expect(s.remove(weekly.id)).toBe(true);
     expect(s.remove(weekly.id)).toBe(false);
     expect(s.exceptions(weekly.id)).toEqual([]);
-    expect(s.occurrenceStates({ scheduleId: weekly.id })).toEqual([]);
-    expect(s.preflightReports(weekly.id)).toEqual([]);
+    expect(store.occurrences.occurrenceStates({ scheduleId: weekly.id })).toEqual([]);
+    expect(store.occurrences.preflightReports(weekly.id)).toEqual([]);
   });
 
   it('schedules: exceptions, occurrence states and pre-flight reports', () => {
@@ -321,27 +330,43 @@ describe('Store: repositories', () => {
       expect.objectContaining({ code: 'SCHEDULE_UNKNOWN' }) as Error,
     );
 
-    s.setOccurrenceState({ scheduleId: w.id, occurrenceStartUtc: 0, state: 'preflight' });
-    s.setOccurrenceState({ scheduleId: w.id, occurrenceStartUtc: 0, state: 'started', conferenceId: 'c-x', at: 77 });
-    s.setOccurrenceState({ scheduleId: w.id, occurrenceStartUtc: day, state: 'missed' });
-    expect(s.occurrenceState(w.id, 0)).toEqual({
+    store.occurrences.setOccurrenceState({ scheduleId: w.id, occurrenceStartUtc: 0, state: 'preflight' });
+    store.occurrences.setOccurrenceState({
+      scheduleId: w.id,
+      occurrenceStartUtc: 0,
+      state: 'started',
+      conferenceId: 'c-x',
+      at: 77,
+    });
+    store.occurrences.setOccurrenceState({ scheduleId: w.id, occurrenceStartUtc: day, state: 'missed' });
+    expect(store.occurrences.occurrenceState(w.id, 0)).toEqual({
       scheduleId: w.id,
       occurrenceStartUtc: 0,
       state: 'started',
       conferenceId: 'c-x',
       updatedAt: 77,
     });
-    expect(s.occurrenceStates({ state: 'missed' }).map((o) => o.occurrenceStartUtc)).toEqual([day]);
-    expect(s.occurrenceStates({ scheduleId: w.id, fromUtc: 1, toUtc: 2 * day })).toHaveLength(1);
-    expect(() => s.setOccurrenceState({ scheduleId: 'nope', occurrenceStartUtc: 0, state: 'pending' })).toThrowError(
-      expect.objectContaining({ code: 'STORE_FAILED' }) as Error,
-    );
+    expect(store.occurrences.occurrenceStates({ state: 'missed' }).map((o) => o.occurrenceStartUtc)).toEqual([day]);
+    expect(store.occurrences.occurrenceStates({ scheduleId: w.id, fromUtc: 1, toUtc: 2 * day })).toHaveLength(1);
+    expect(() =>
+      store.occurrences.setOccurrenceState({ scheduleId: 'nope', occurrenceStartUtc: 0, state: 'pending' }),
+    ).toThrowError(expect.objectContaining({ code: 'STORE_FAILED' }) as Error);
 
-    const r1 = s.addPreflightReport({ scheduleId: w.id, occurrenceStartUtc: 0, report: { ok: 1 }, at: 10 });
-    const r2 = s.addPreflightReport({ scheduleId: w.id, occurrenceStartUtc: 0, report: { ok: 2 }, at: 20 });
-    s.addPreflightReport({ scheduleId: w.id, occurrenceStartUtc: day, report: { ok: 3 }, at: 30 });
-    expect(s.preflightReports(w.id, 0).map((r) => r.id)).toEqual([r2, r1]);
-    expect(s.preflightReports(w.id)[0]?.report).toEqual({ ok: 3 });
+    const r1 = store.occurrences.addPreflightReport({
+      scheduleId: w.id,
+      occurrenceStartUtc: 0,
+      report: { ok: 1 },
+      at: 10,
+    });
+    const r2 = store.occurrences.addPreflightReport({
+      scheduleId: w.id,
+      occurrenceStartUtc: 0,
+      report: { ok: 2 },
+      at: 20,
+    });
+    store.occurrences.addPreflightReport({ scheduleId: w.id, occurrenceStartUtc: day, report: { ok: 3 }, at: 30 });
+    expect(store.occurrences.preflightReports(w.id, 0).map((r) => r.id)).toEqual([r2, r1]);
+    expect(store.occurrences.preflightReports(w.id)[0]?.report).toEqual({ ok: 3 });
   });
 
   it('conferences: create, get, list by state and since, update, end (idempotent), endAllActive', () => {
