@@ -4,7 +4,7 @@ import { applyTemplate } from '../config/templates.js';
 import type { WorkCalendar } from './workdays/WorkCalendar.js';
 import { VcError } from '../errors.js';
 import type { Store } from '../store/Store.js';
-import type { MeetingPlan, NewSchedule, ScheduleRow } from '../store/ScheduleRepo.js';
+import type { NewSchedule, ScheduleRow } from '../store/ScheduleRepo.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import {
@@ -12,17 +12,20 @@ import {
   checkTimes,
   checkTimezone,
   checkTitle,
+  meetingPlan,
   parseStart,
   participantsOf,
   resolveParticipants,
 } from './booking.js';
 import { BookingConflicts, type BookedSeries, type ImportChecker } from './BookingConflicts.js';
+import { MeetingCatalog } from './MeetingCatalog.js';
 import { Recurrence, type Occurrence, type OccurrenceException } from './Recurrence.js';
 import { withEnd } from './rruleText.js';
-import { formatWall, parseTimeInZone, utcToWall, zonedTimeToUtc } from './zonedTime.js';
+import { formatWall, utcToWall, zonedTimeToUtc } from './zonedTime.js';
 
 // The book of meetings: validation and persistence of schedules, each change checked for conflicts
-// (BookingConflicts.ts) in the transaction that makes it. No timers here.
+// (BookingConflicts.ts) in the transaction that makes it. Reading the book (recurrences, lookups)
+// is MeetingCatalog's. No timers here.
 
 export type { ImportChecker } from './BookingConflicts.js';
 
@@ -41,8 +44,6 @@ export interface BookOutcome {
   previous?: ScheduleRow;
 }
 
-const DAY = 86_400_000;
-
 export interface ScheduleBookOptions {
   store: Store;
   clock: Clock;
@@ -58,8 +59,7 @@ export class ScheduleBook {
   readonly #log: Logger;
   readonly #config: () => SiteConfig;
   readonly #calendar: () => WorkCalendar;
-  /** By schedule id; a row that cannot be expanded is remembered with its error (and logged once). */
-  readonly #recurrences = new Map<string, { sig: string; rec?: Recurrence; err?: unknown; logged?: boolean }>();
+  readonly #catalog: MeetingCatalog;
   readonly #conflicts: BookingConflicts;
   #generation = 0;
 
@@ -69,6 +69,12 @@ export class ScheduleBook {
     this.#log = opts.log;
     this.#config = opts.config;
     this.#calendar = opts.calendar;
+    this.#catalog = new MeetingCatalog({
+      store: opts.store,
+      clock: opts.clock,
+      log: opts.log,
+      calendar: opts.calendar,
+    });
     this.#conflicts = new BookingConflicts({ ...opts, meetings: () => this.meetings() });
   }
 
@@ -84,57 +90,21 @@ export class ScheduleBook {
 
   /** The (cached) recurrence of a stored schedule. */
   recurrence(row: ScheduleRow): Recurrence {
-    // keyed on the times themselves: two edits within one clock tick must not share an entry
-    const cal = row.workdays === 'cn' ? this.#calendar() : null;
-    const sig = `${row.startUtc}|${row.durationMs}|${row.rrule ?? ''}|${row.tz}|${cal ? `cn${cal.version}` : ''}`;
-    const hit = this.#recurrences.get(row.id);
-    if (hit && hit.sig === sig) {
-      if (hit.rec) return hit.rec;
-      throw hit.err;
-    }
-    try {
-      const rec = new Recurrence({
-        startUtc: row.startUtc,
-        durationMs: row.durationMs,
-        rrule: row.rrule,
-        tz: row.tz,
-        calendar: cal,
-      });
-      // a row stored before the limits (a start in the year 100, a rule that never matches) fails
-      // here once, within the step budget, instead of in every later listing
-      rec.first();
-      this.#recurrences.set(row.id, { sig, rec });
-      return rec;
-    } catch (err) {
-      this.#recurrences.set(row.id, { sig, err });
-      throw err;
-    }
+    return this.#catalog.recurrence(row);
   }
 
   meeting(id: string): Meeting {
-    const row = this.#store.schedules.get(id);
-    if (!row) throw new VcError('SCHEDULE_UNKNOWN', `no schedule with id "${id}" (see vcbridge schedule list)`, { id });
-    return { row, rec: this.recurrence(row), exceptions: this.#store.schedules.exceptions(id) };
+    return this.#catalog.meeting(id);
   }
 
-  /** Every schedule not cancelled (with cancelled ones when asked). A row whose rule no longer
-   *  parses is logged and left out rather than stopping every other meeting. */
+  /** Every schedule not cancelled (with cancelled ones when asked); see MeetingCatalog.meetings. */
   meetings(opts: { includeCancelled?: boolean } = {}): Meeting[] {
-    const out: Meeting[] = [];
-    for (const row of this.#store.schedules.list(opts)) {
-      try {
-        out.push({ row, rec: this.recurrence(row), exceptions: this.#store.schedules.exceptions(row.id) });
-      } catch (err) {
-        // a row that cannot be expanded is logged once, not on every listing
-        const entry = this.#recurrences.get(row.id);
-        const known = entry !== undefined && entry.err === err;
-        if (!known || !entry.logged) {
-          if (known) entry.logged = true;
-          this.#log.error({ err, scheduleId: row.id }, 'stored schedule cannot be expanded; it is ignored');
-        }
-      }
-    }
-    return out;
+    return this.#catalog.meetings(opts);
+  }
+
+  /** The occurrence of `m` starting at `when` (as shown, or as the rule generated it). */
+  findOccurrence(m: Meeting, when: string): Occurrence {
+    return this.#catalog.findOccurrence(m, when);
   }
 
   add(req: ScheduleAddParams, actor: Actor): BookOutcome {
@@ -199,30 +169,6 @@ export class ScheduleBook {
       if (occ.key !== m.rec.first()) return this.#split(m, occ, p, actor);
     }
     return this.#editSeries(m, p, actor);
-  }
-
-  /** The occurrence of `m` starting at `when` (as shown, or as the rule generated it). */
-  findOccurrence(m: Meeting, when: string): Occurrence {
-    const t = parseTimeInZone(when, m.row.tz);
-    if (t === undefined)
-      throw new VcError(
-        'SCHEDULE_INVALID',
-        `occurrence "${when}" is not a time (write it as listed, e.g. 2026-12-07 09:00 or an ISO time)`,
-      );
-    const found = m.rec
-      .occurrences(t - m.row.durationMs - DAY, t + DAY, m.exceptions)
-      .find((o) => o.start === t || o.key === t);
-    if (found) return found;
-    const next = m.rec
-      .occurrences(this.#clock.now(), this.#clock.now() + 60 * DAY, m.exceptions)
-      .slice(0, 3)
-      .map((o) => formatWall(o.start, m.row.tz));
-    throw new VcError(
-      'SCHEDULE_INVALID',
-      `"${m.row.title}" (${m.row.id}) has no occurrence at ${formatWall(t, m.row.tz)} ${m.row.tz}` +
-        (next.length ? ` (next: ${next.join(', ')})` : ''),
-      { id: m.row.id, occurrence: when },
-    );
   }
 
   #editSeries(m: Meeting, p: ScheduleEditParams, actor: Actor): BookOutcome {
@@ -484,20 +430,4 @@ export class ScheduleBook {
       'booking conflicts overridden with force',
     );
   }
-}
-
-/** The template's layout and polling, and whether to record, a booked meeting starts with (null: none). */
-function meetingPlan(p: {
-  template?: string;
-  layout?: MeetingPlan['layout'];
-  polling?: MeetingPlan['polling'];
-  record?: boolean;
-}): MeetingPlan | null {
-  if (p.template === undefined && p.layout === undefined && p.polling === undefined && !p.record) return null;
-  return {
-    ...(p.template !== undefined ? { template: p.template } : {}),
-    ...(p.layout !== undefined ? { layout: p.layout } : {}),
-    ...(p.polling ? { polling: p.polling } : {}),
-    ...(p.record ? { record: true } : {}),
-  };
 }

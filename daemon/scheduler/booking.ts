@@ -2,6 +2,7 @@ import type { ConferenceMode } from '../../protocol/index.js';
 import type { SiteConfig } from '../config/schema.js';
 import { isValidTimeZone } from '../config/timezone.js';
 import { VcError } from '../errors.js';
+import type { MeetingPlan } from '../store/ScheduleRepo.js';
 import { controlCharacterIn, MAX_TITLE_LENGTH } from '../util/text.js';
 import { Recurrence } from './Recurrence.js';
 import { formatWall, parseTimeInZone } from './zonedTime.js';
@@ -165,4 +166,20 @@ export function checkTimes(
     );
   }
   return rec;
+}
+
+/** The template's layout and polling, and whether to record, a booked meeting starts with (null: none). */
+export function meetingPlan(p: {
+  template?: string;
+  layout?: MeetingPlan['layout'];
+  polling?: MeetingPlan['polling'];
+  record?: boolean;
+}): MeetingPlan | null {
+  if (p.template === undefined && p.layout === undefined && p.polling === undefined && !p.record) return null;
+  return {
+    ...(p.template !== undefined ? { template: p.template } : {}),
+    ...(p.layout !== undefined ? { layout: p.layout } : {}),
+    ...(p.polling ? { polling: p.polling } : {}),
+    ...(p.record ? { record: true } : {}),
+  };
 }
