@@ -183,11 +183,7 @@ afterAll(async () => {
   await Promise.all([...rooms.values()].map((r) => r.stop()));
 }, 30_000);
 
-// Known fault (issue #13, open): with both cores busy (two CPU hogs) the chair's pane (city, a good source)
-// stays dark in most of these checks; on a quiet or moderately loaded machine they pass. Until that is
-// understood this file runs only when asked (VCBRIDGE_RUN_KNOWN_FLAKY=1); compositor-daemon, -junk, -labels
-// and -stuck keep checking composed pictures with real rooms in every run.
-describe.skipIf(process.env.VCBRIDGE_RUN_KNOWN_FLAKY !== '1')('multi-picture with real baresip rooms', () => {
+describe('multi-picture with real baresip rooms', () => {
   it('bad input is refused with an error naming it, and nothing changes', async () => {
     const bad = await cli(['conf', 'layout', confId, '6x6']);
     expect(bad.code).not.toBe(0);

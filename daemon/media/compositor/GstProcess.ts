@@ -245,6 +245,12 @@ export class GstProcess extends TypedEmitter<ProcessEvents> {
       case 'needkey':
         this.emit('needKey', { id: String(m['id']) });
         break;
+      case 'restarted':
+        this.#log.warn({ id: m['id'], diag: m['diag'] }, 'compositor source branch had stopped: restarted');
+        break;
+      case 'diag':
+        this.#log.debug({ diag: m }, 'compositor diagnostics');
+        break;
       case 'warning':
       case 'error':
         this.#log.debug({ element: m['element'], message: m['message'] }, `compositor ${String(m['ev'])}`);

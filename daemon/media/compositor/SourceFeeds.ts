@@ -10,6 +10,9 @@ import { plainConsumeCaps, routerVideoCodec, videoKeyOfCodec } from '../mediaCod
 import type { VideoCodecKey } from '../types.js';
 import type { GstProcess } from './GstProcess.js';
 
+/** VCBRIDGE_COMPOSITOR_DIAG=1: mediasoup's counters of every fed source logged (debug) this often. */
+const DIAG_MS = 2000;
+
 /** A source on screen that shows no picture is asked for a keyframe this often (and no more often). */
 export const SOURCE_KEYFRAME_RETRY_MS = 1000;
 
@@ -38,6 +41,35 @@ export class SourceFeeds {
     this.#rtcpPort = o.rtcpPort;
     this.#timer = setInterval(() => this.#retryKeyframes(), 250);
     this.#timer.unref();
+    if (process.env['VCBRIDGE_COMPOSITOR_DIAG'] === '1') {
+      this.#diagTimer = setInterval(() => {
+        this.#logStats().catch((e: unknown) => this.#log.debug({ err: e }, 'source stats failed'));
+      }, DIAG_MS);
+      this.#diagTimer.unref();
+    }
+  }
+
+  readonly #diagTimer: NodeJS.Timeout | undefined;
+
+  /** What mediasoup saw of each fed source: packets in from the room, keyframe requests sent to it, packets out to the process. */
+  async #logStats(): Promise<void> {
+    for (const s of this.#sources.values()) {
+      const c = s.consumer;
+      if (!c || c.closed) continue;
+      const [p] = await s.producer.getStats();
+      const [out] = (await c.getStats()).filter((x) => x.type === 'outbound-rtp');
+      this.#log.debug(
+        {
+          id: s.id,
+          live: s.live,
+          paused: c.paused,
+          producerPaused: c.producerPaused,
+          in: p && { packets: p.packetCount, pli: p.pliCount, fir: p.firCount, score: p.score },
+          out: out && { packets: out.packetCount },
+        },
+        'compositor source stats',
+      );
+    }
   }
 
   get(id: string): FeedSource | undefined {
@@ -121,6 +153,7 @@ export class SourceFeeds {
 
   close(): void {
     clearInterval(this.#timer);
+    clearInterval(this.#diagTimer);
     for (const s of this.#sources.values()) this.unfeed(s);
     this.#sources.clear();
   }

@@ -15,6 +15,7 @@
 # {"ev":"needkey","id":..} (packets were lost: the decoder shows nothing until the next keyframe).
 import faulthandler
 import json
+import os
 import signal
 import sys
 import threading
@@ -37,6 +38,11 @@ WATCH_MS = 250
 MAX_LABELS = 26  # 25 panes + the banner
 # A new canvas's frame this far behind the pipeline's running time is part of its start-up catch-up.
 STALE_NS = 500 * 1000000
+# VCBRIDGE_COMPOSITOR_DIAG=1: every source's and canvas's counters and states every 2 s (a 'diag' event)
+DIAG = os.environ.get('VCBRIDGE_COMPOSITOR_DIAG') == '1'
+DIAG_EVERY = 8  # watch rounds
+# VCBRIDGE_COMPOSITOR_TEST=1: the test_* commands (faults injected by tests/integration/compositor-branches)
+TEST_OPS = os.environ.get('VCBRIDGE_COMPOSITOR_TEST') == '1'
 
 out_lock = threading.Lock()
 
@@ -88,9 +94,16 @@ class Source:
         # every decoded picture passes here (a few microseconds of Python per frame): liveness must
         # not depend on the main loop being scheduled
         self.conv.get_static_pad('src').add_probe(Gst.PadProbeType.BUFFER, self._on_frame)
+        self.packets = 0
+        self.keyframes = 0
+        self.udp.get_static_pad('src').add_probe(Gst.PadProbeType.BUFFER, self._on_packet)
+        self.dec = chain[-1]
+        self.dec.get_static_pad('sink').add_probe(Gst.PadProbeType.BUFFER, self._on_coded)
         for e in self.elements:
             e.sync_state_with_parent()
         self.pads = {}  # canvas id -> compositor sink pad
+        self.branch_frames = {}  # canvas id -> pictures passed to it (diagnostics)
+        self.restarts = 0
 
     def port(self):
         return self.udp.get_property('port')
@@ -112,6 +125,15 @@ class Source:
             GLib.idle_add(self.ctl.source_state, self)
         return Gst.PadProbeReturn.OK
 
+    def _on_packet(self, pad, info):
+        self.packets += 1
+        return Gst.PadProbeReturn.OK
+
+    def _on_coded(self, pad, info):
+        if not info.get_buffer().has_flags(Gst.BufferFlags.DELTA_UNIT):
+            self.keyframes += 1
+        return Gst.PadProbeReturn.OK
+
     def lost_since(self):
         """Packets the jitter buffer gave up on since the last call."""
         st = self.jb.get_property('stats')
@@ -119,10 +141,20 @@ class Source:
         n, self.lost = lost - self.lost, lost
         return n
 
-    def diag(self):
+    def diag(self, full=False):
         st = self.jb.get_property('stats')
-        return {'frames': self.frames, 'packets': st.get_value('num-pushed'),
-                'lost': st.get_value('num-lost'), 'late': st.get_value('num-late')}
+        d = {'frames': self.frames, 'packets': st.get_value('num-pushed'),
+             'lost': st.get_value('num-lost'), 'late': st.get_value('num-late'),
+             'udp': self.packets, 'keyframes': self.keyframes, 'restarts': self.restarts}
+        if full:
+            d['live'] = self.live
+            d['idle_s'] = round(time.monotonic() - self.last, 1) if self.last else None
+            d['states'] = {e.get_name(): e.get_state(0)[1].value_nick for e in self.elements
+                           if e.get_state(0)[1] != Gst.State.PLAYING}
+            d['pads'] = {cid: {'alpha': pad.get_property('alpha'), 'in': self.branch_frames.get(cid, 0),
+                               'rect': [pad.get_property(k) for k in ('xpos', 'ypos', 'width', 'height')]}
+                         for cid, (pad, _q, _t) in self.pads.items()}
+        return d
 
     def link(self, canvas):
         pad = canvas.comp.request_pad_simple('sink_%u')
@@ -137,19 +169,36 @@ class Source:
             'config, GstVideoConverter.resampler-method=(GstVideoResamplerMethod)linear, '
             'GstVideoConverter.chroma-resampler-method=(GstVideoResamplerMethod)linear, '
             'GstVideoConverter.dither=(GstVideoDitherMethod)none'))
-        tpad = self.tee.request_pad_simple('src_%u')
         q = make('queue', max_size_buffers=2, leaky=2)
         self.ctl.pipeline.add(q)
-        tpad.link(q.get_static_pad('sink'))
         q.get_static_pad('src').link(pad)
+        if DIAG:
+            cid = canvas.id
+            self.branch_frames.setdefault(cid, 0)
+
+            def count(_pad, _info):
+                self.branch_frames[cid] = self.branch_frames.get(cid, 0) + 1
+                return Gst.PadProbeReturn.OK
+            q.get_static_pad('src').add_probe(Gst.PadProbeType.BUFFER, count)
+        # The new branch runs before the tee may push into it. A queue not yet PLAYING answers a push
+        # with FLUSHING, the tee passes that up, and the source's jitter-buffer and udpsrc threads
+        # pause for good (nothing posted, every element still PLAYING): a busy machine preempted
+        # the main loop between the two steps and a good source's pane stayed dark for the meeting.
         q.sync_state_with_parent()
+        if self.ctl.link_delay:
+            time.sleep(self.ctl.link_delay)  # tests: the main loop preempted here
+        tpad = self.tee.request_pad_simple('src_%u')
+        tpad.link(q.get_static_pad('sink'))
         self.pads[canvas.id] = (pad, q, tpad)
 
-    def detach(self, canvas):
+    def detach(self, canvas, done=None):
         """Stop feeding a canvas: the tee's branch is cut when the tee is idle (never mid-push), the
-        queue and the compositor pad are released from the main loop afterwards."""
+        queue and the compositor pad are released from the main loop afterwards, then done()."""
         entry = self.pads.pop(canvas.id, None)
+        self.branch_frames.pop(canvas.id, None)
         if entry is None:
+            if done:
+                done()
             return
         pad, q, tpad = entry
 
@@ -158,6 +207,8 @@ class Source:
             q.get_static_pad('src').unlink(pad)
             canvas.comp.release_request_pad(pad)
             self.ctl.pipeline.remove(q)
+            if done:
+                done()
             return False
 
         def on_idle(_pad, _info):
@@ -167,6 +218,25 @@ class Source:
             return Gst.PadProbeReturn.REMOVE
 
         tpad.add_probe(Gst.PadProbeType.IDLE, on_idle)
+
+    def stopped(self):
+        """True when the branch's streaming threads paused on a flow error (FLUSHING, NOT_LINKED...):
+        they do not start again by themselves, whatever arrives."""
+        paused = Gst.TaskState.PAUSED
+        return (self.udp.get_static_pad('src').get_task_state() == paused
+                or self.jb.get_static_pad('src').get_task_state() == paused)
+
+    def restart(self):
+        """Start a stopped branch again: every element through READY (pads reactivated, the flow
+        errors forgotten; the udpsrc keeps its socket and port), downstream first."""
+        for e in self.elements:
+            e.set_state(Gst.State.READY)
+        for _pad, q, _tpad in self.pads.values():
+            q.set_state(Gst.State.READY)
+            q.sync_state_with_parent()
+        for e in reversed(self.elements):
+            e.sync_state_with_parent()
+        self.restarts += 1
 
     def remove(self):
         # stop this branch's threads first: then nothing is pushed while it is cut off
@@ -341,15 +411,26 @@ class Canvas:
             self.set_label(b, 'ypos', 0.0)
 
     def remove(self):
-        for src in self.ctl.sources.values():
-            src.detach(self)
+        # the canvas's elements stop only once every source's branch into it is cut: a branch still
+        # linked to a stopped compositor answers the tee with FLUSHING and stops that source
+        fed = [src for src in self.ctl.sources.values() if self.id in src.pads]
+        left = [len(fed)]
 
-        def drop():  # after the sources' branches were cut (idle callbacks run in order)
+        def drop():
             for e in self.elements:
                 e.set_state(Gst.State.NULL)
                 self.ctl.pipeline.remove(e)
             return False
-        GLib.idle_add(drop)
+
+        def one_done():
+            left[0] -= 1
+            if left[0] == 0:
+                GLib.idle_add(drop)
+
+        if not fed:
+            GLib.idle_add(drop)
+        for src in fed:
+            src.detach(self, one_done)
 
 
 class Controller:
@@ -365,6 +446,8 @@ class Controller:
         # keep a clock running even with no canvas yet
         self.pipeline.set_state(Gst.State.PLAYING)
         self.watched = time.monotonic()
+        self.rounds = 0
+        self.link_delay = 0.0
         GLib.timeout_add(WATCH_MS, self._watch)
 
     def _on_error(self, bus, msg):
@@ -383,18 +466,31 @@ class Controller:
         now = time.monotonic()
         # the main loop itself came late: the whole process was starved, not one source; judge
         # the sources on the next round
-        starved = now - self.watched > 4 * WATCH_MS / 1000
+        gap = now - self.watched
+        starved = gap > 4 * WATCH_MS / 1000
         self.watched = now
         # no source decoded anything lately: more likely the machine than every sender at once; wait
         # longer before blanking them all (a frozen picture for a moment rather than a blink)
         latest = max((src.last for src in self.sources.values()), default=0.0)
         stall = STALL_S if now - latest < STALL_S else 3 * STALL_S
         for src in self.sources.values():
+            if src.stopped():
+                # should not happen any more (see Source.link); if it does, the pane must not stay dark
+                emit({'ev': 'restarted', 'id': src.id, 'diag': src.diag()})
+                src.restart()
+                emit({'ev': 'needkey', 'id': src.id})
+                continue
             if src.lost_since() > 0:
                 emit({'ev': 'needkey', 'id': src.id})
             if src.live and not starved and now - src.last > stall:
                 src.live = False
                 self.source_state(src)
+        self.rounds += 1
+        if DIAG and self.rounds % DIAG_EVERY == 0:
+            emit({'ev': 'diag', 'late_s': round(gap, 2),
+                  'sources': {s.id: s.diag(True) for s in self.sources.values()},
+                  'canvases': {c.id: {'out': c.frames_out(), 'state': c.comp.get_state(0)[1].value_nick}
+                               for c in self.canvases.values()}})
         return True
 
     def source_state(self, src):
@@ -453,11 +549,26 @@ class Controller:
         self.canvases[c['canvas']].keyframe()
         return {}
 
+    def op_test_link_delay(self, c):
+        """Tests: sleep this long in the middle of linking a source to a canvas (a preempted main loop)."""
+        self.link_delay = float(c['ms']) / 1000
+        return {}
+
+    def op_test_stop_branch(self, c):
+        """Tests: one branch of a source goes through NULL for a moment, as a not-yet-PLAYING queue did:
+        the tee's next push into it is answered FLUSHING and the source's threads pause."""
+        q = self.sources[c['source']].pads[c['canvas']][1]
+        q.set_state(Gst.State.NULL)
+        GLib.timeout_add(300, lambda: q.sync_state_with_parent() and False)
+        return {}
+
     def op_ping(self, c):
         return {}
 
     def op_stats(self, c):
-        return {'sources': {s.id: {'frames': s.frames, 'live': s.live} for s in self.sources.values()},
+        return {'sources': {s.id: {'frames': s.frames, 'live': s.live, 'restarts': s.restarts,
+                                   'branches': dict(s.branch_frames)}
+                            for s in self.sources.values()},
                 'canvases': {c.id: {'frames': c.frames_out()} for c in self.canvases.values()}}
 
     def handle(self, line):
@@ -467,7 +578,8 @@ class Controller:
             emit({'ev': 'error', 'element': 'controller', 'message': 'bad command: %s' % e})
             return False
         try:
-            fn = getattr(self, 'op_' + str(c.get('op')), None)
+            op = str(c.get('op'))
+            fn = getattr(self, 'op_' + op, None) if TEST_OPS or not op.startswith('test_') else None
             if fn is None:
                 raise RuntimeError('unknown op %s' % c.get('op'))
             res = fn(c)
