@@ -2,6 +2,8 @@
 // configs/gongyi.example.yaml — every site, 76 legs — through the whole bridge (ConferenceManager,
 // relays, mixer, views, stats, real mediasoup worker), with simulated rooms.
 //   npx tsx bench/conference-emergency.ts      BENCH_SECONDS=20 by default
+//   BENCH_PLANE=0 npx tsx bench/conference-emergency.ts   audio relays and mixer in the main thread
+//                                                         (as before the media plane worker), to compare
 //
 // The rooms run in a child process (so this process's CPU is the bridge's): each sends PCMA tones
 // (20 ms) and VP8 "CIF" video (25 fps, 2 packets of 1000 bytes a frame ≈ 400 kbit/s) to its leg's
@@ -9,13 +11,15 @@
 // real SIP path is covered by bench/conference.ts with baresip). One site (probe A) sends a 1 kHz
 // burst every second; another (probe B) times its arrival in its mix: the mix path, relay → jitter
 // buffer → mixer tick → encode → relay, both ends on the child's clock.
-// Figures: CPU of this process per thread (/proc/self/task), of the mediasoup worker and of the
-// rooms; mixer ticks late; mix path latency; packets each room received; the load average.
+// Figures: CPU of this process per thread (/proc/self/task: the main thread, the media plane worker,
+// the rest), of the mediasoup worker and of the rooms; mixer ticks late; event-loop delay of the main
+// thread and of the media plane worker; GC pauses of the main thread; mix path latency; packets each
+// room received; the load average.
 import { fork, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import fs from 'node:fs';
 import os from 'node:os';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import alawmulaw from 'alawmulaw';
 import { loadConfig } from '../daemon/config/load.js';
 import { VcError } from '../daemon/errors.js';
@@ -35,6 +39,7 @@ import { startBridge } from '../tests/helpers/conferenceBridge.js';
 import { toneDb } from '../tests/helpers/simRoom.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
+const PLANE = process.env.BENCH_PLANE !== '0';
 const PROBE_A = 'zhuhuichang'; // the chair: in a broadcast meeting everyone else is muted
 const PROBE_B = 'jiaoyu';
 const VIDEO_FPS = 25;
@@ -318,6 +323,7 @@ async function main(): Promise<void> {
     groups: example.groups,
     templates: example.templates,
     workers: 1,
+    plane: PLANE,
     ...(process.env.BENCH_LOG
       ? { log: createLogger({ level: process.env.BENCH_LOG, file: '/tmp/emergency-bench.log' }) }
       : {}),
@@ -352,6 +358,12 @@ async function main(): Promise<void> {
     const late0 = c.media.mixerLateTicks;
     const lag = monitorEventLoopDelay({ resolution: 5 });
     lag.enable();
+    const gc: number[] = [];
+    const gcObs = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) gc.push(e.duration);
+    });
+    gcObs.observe({ entryTypes: ['gc'] });
+    await bridge.plane?.loopDelay(true);
     const th0 = threads(process.pid);
     const w0 = ticksOf(`/proc/${worker}/stat`).ticks;
     const cpu0 = process.cpuUsage();
@@ -362,10 +374,16 @@ async function main(): Promise<void> {
     const cpu = process.cpuUsage(cpu0);
     const th1 = threads(process.pid);
     const w1 = ticksOf(`/proc/${worker}/stat`).ticks;
-    const late = c.media.mixerLateTicks - late0;
+    const planeLag = await bridge.plane?.loopDelay();
     lag.disable();
+    gcObs.disconnect();
+    await new Promise((r) => setTimeout(r, 1100)); // the plane reports its mixers' figures once a second
+    const late = c.media.mixerLateTicks - late0;
     const rooms = await report();
     const procPct = ((cpu.user + cpu.system) / 1e6 / wall) * 100;
+    console.log(
+      `mixer and audio relays: ${bridge.plane ? 'media plane worker thread' : 'main thread (BENCH_PLANE=0)'}`,
+    );
     console.log(`measured ${wall.toFixed(1)} s; load average ${load()} on ${os.availableParallelism()} cores`);
     console.log(
       `bridge process: ${procPct.toFixed(1)} % of a core in all (${(procPct / endpoints.length).toFixed(2)} % per site), RSS ${Math.round(process.memoryUsage().rss / 2 ** 20)} MB`,
@@ -375,7 +393,8 @@ async function main(): Promise<void> {
       .filter((t) => t.ticks > 0)
       .sort((a, b) => b.ticks - a.ticks);
     for (const t of rows.slice(0, 8)) {
-      const name = t.tid === process.pid ? 'main thread' : t.comm;
+      const name =
+        t.tid === process.pid ? 'main thread' : t.tid === bridge.plane?.threadId ? 'media plane worker' : t.comm;
       console.log(`  thread ${t.tid} (${name}): ${pct(t.ticks, wall)} of a core`);
     }
     console.log(`mediasoup worker: ${pct(w1 - w0, wall)} of a core`);
@@ -386,6 +405,15 @@ async function main(): Promise<void> {
     const ms = (ns: number): string => (ns / 1e6).toFixed(1);
     console.log(
       `event loop delay of the main thread: p50 ${ms(lag.percentile(50))} ms, p99 ${ms(lag.percentile(99))} ms, max ${ms(lag.max)} ms`,
+    );
+    if (planeLag) {
+      console.log(
+        `event loop delay of the media plane worker: p50 ${planeLag.p50Ms.toFixed(1)} ms, p99 ${planeLag.p99Ms.toFixed(1)} ms, max ${planeLag.maxMs.toFixed(1)} ms`,
+      );
+    }
+    const gcSum = gc.reduce((a, b) => a + b, 0);
+    console.log(
+      `GC pauses of the main thread: ${gc.length}, ${gcSum.toFixed(0)} ms in all (${((gcSum / 1000 / wall) * 100).toFixed(1)} % of the time), longest ${Math.max(0, ...gc).toFixed(1)} ms`,
     );
     console.log(`mix path (probe burst → its arrival in another room's mix), one way: ${summary(rooms.mixMs)}`);
     const perSec = (n: number): number => n / wall;

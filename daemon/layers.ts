@@ -7,6 +7,7 @@ import type { Registration, RegistrationSnapshot } from './sip/Registration.js';
 import { EndpointMonitor } from './health/EndpointMonitor.js';
 import { AlarmHook } from './health/AlarmHook.js';
 import { WorkerPool } from './media/WorkerPool.js';
+import { MediaPlane } from './media/plane/MediaPlane.js';
 import { RelayPortPool } from './media/RelayPortPool.js';
 import { SipSignalling } from './conference/sip/SipSignalling.js';
 import { ConferenceManager } from './conference/ConferenceManager.js';
@@ -161,7 +162,15 @@ export async function startLayers(d: Daemon): Promise<void> {
   await pool.start();
   pool.on('died', () => d.metrics.workerRestarts.inc());
   const ports = new RelayPortPool({ range: cfg.media.relayPorts, address: cfg.media.listenAddress });
-  d.addService({ name: 'media', close: () => pool.close() });
+  const plane = await MediaPlane.start({ log });
+  plane.on('died', () => d.metrics.mediaPlaneRestarts.inc());
+  d.addService({
+    name: 'media',
+    close: async () => {
+      await plane.close();
+      pool.close();
+    },
+  });
 
   // ---- conferences
   const signalling = new SipSignalling({ stack, log, registrationFor: (id) => regs.get(id) });
@@ -173,6 +182,7 @@ export async function startLayers(d: Daemon): Promise<void> {
     store: d.store,
     pool,
     ports,
+    plane,
     signalling,
     config: () => d.config,
   });

@@ -24,6 +24,13 @@ await build({
   packages: 'external',
   banner: { js: '#!/usr/bin/env node' },
 });
+// The media plane worker thread (daemon/media/plane/MediaPlane.ts loads it from next to vcbridged.js).
+await build({
+  ...common,
+  entryPoints: { 'media-plane': 'daemon/media/plane/planeWorker.ts' },
+  outdir: 'dist',
+  packages: 'external',
+});
 await build({
   ...common,
   entryPoints: { vcbridge: 'bin/vcbridge.ts' },

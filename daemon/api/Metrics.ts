@@ -17,6 +17,7 @@ export class Metrics {
   readonly sipMessages: Counter<'direction' | 'method' | 'code'>;
   readonly endpointRtt: Histogram;
   readonly workerRestarts: Counter;
+  readonly mediaPlaneRestarts: Counter;
   readonly redials: Counter;
   readonly srtpAuthFailures: Counter<'endpoint'>;
   readonly recordingsActive: Gauge;
@@ -46,6 +47,11 @@ export class Metrics {
     this.workerRestarts = new Counter({
       name: 'vcbridge_media_worker_restarts_total',
       help: 'mediasoup workers that died and were respawned',
+      registers,
+    });
+    this.mediaPlaneRestarts = new Counter({
+      name: 'vcbridge_media_plane_restarts_total',
+      help: 'media plane worker threads (audio relays and mixers) that failed and were restarted',
       registers,
     });
     this.redials = new Counter({ name: 'vcbridge_redials_total', help: 'legs redialled after a drop', registers });

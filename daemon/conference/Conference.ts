@@ -70,6 +70,7 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
     const media = await ConferenceMedia.create({
       router: setup.router,
       log: deps.log.child({ conferenceId: setup.row.id }),
+      ...(deps.plane ? { plane: deps.plane } : {}),
     });
     return new Conference(setup, deps, media);
   }
@@ -390,6 +391,7 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
       endpoint: ep,
       signalling: this.#d.signalling,
       ports: this.#d.ports,
+      ...(this.#d.plane ? { plane: this.#d.plane } : {}),
       router: () => this.#media.router,
       announcedAddress: this.#d.announcedAddress,
       cdr: this.#d.cdr,

@@ -150,6 +150,7 @@ export class ConferenceManager extends TypedEmitter<ManagerEvents> {
           clock: this.#clock,
           signalling: this.#o.signalling,
           ports: this.#o.ports,
+          ...(this.#o.plane ? { plane: this.#o.plane } : {}),
           cdr: this.#o.store.cdr,
           announcedAddress: cfg.media.announcedAddress,
           rtpTimeoutMs: this.#o.rtpTimeoutMs ?? 10_000,

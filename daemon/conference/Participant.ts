@@ -15,6 +15,7 @@ import { TypedEmitter } from '../util/TypedEmitter.js';
 import { VcError, toVcError } from '../errors.js';
 import { reason, say, type LegState, type LegStats, type Reason } from '../../protocol/index.js';
 import type { RelayPortPool } from '../media/RelayPortPool.js';
+import type { MediaPlane } from '../media/plane/MediaPlane.js';
 import { SipMediaLeg } from '../media/SipMediaLeg.js';
 import type { LegStatsSample } from '../media/LegStats.js';
 import type { NegotiatedMedia } from '../media/types.js';
@@ -37,6 +38,8 @@ export interface ParticipantDeps {
   endpoint: Endpoint;
   signalling: Signalling;
   ports: RelayPortPool;
+  /** Carry the leg's audio on the media plane worker. */
+  plane?: MediaPlane;
   router(): ms.Router;
   announcedAddress: string;
   cdr: CdrRepo;
@@ -285,6 +288,7 @@ export class Participant extends TypedEmitter<ParticipantEvents> {
       id: this.id,
       router: this.#d.router(),
       ports: this.#d.ports,
+      ...(this.#d.plane ? { plane: this.#d.plane } : {}),
       log: this.#d.log,
       clock: this.#d.clock,
       announcedAddress: this.#d.announcedAddress,

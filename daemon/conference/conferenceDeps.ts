@@ -6,6 +6,7 @@ import type { ConferenceRow } from '../store/ConferenceRepo.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { RelayPortPool } from '../media/RelayPortPool.js';
+import type { MediaPlane } from '../media/plane/MediaPlane.js';
 import type { types as ms } from 'mediasoup';
 import type { Signalling } from './Signalling.js';
 
@@ -14,6 +15,8 @@ export interface ConferenceDeps {
   clock: Clock;
   signalling: Signalling;
   ports: RelayPortPool;
+  /** The media plane worker that carries audio relays and mixers (absent: they run in this thread). */
+  plane?: MediaPlane;
   cdr: CdrRepo;
   announcedAddress: string;
   rtpTimeoutMs: number;

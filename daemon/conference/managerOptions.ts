@@ -7,6 +7,7 @@ import type { StatsRepo } from '../store/StatsRepo.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { RelayPortPool } from '../media/RelayPortPool.js';
+import type { MediaPlane } from '../media/plane/MediaPlane.js';
 import type { WorkerPool } from '../media/WorkerPool.js';
 import type { Signalling } from './Signalling.js';
 
@@ -16,6 +17,8 @@ export interface ConferenceManagerOptions {
   store: { conferences: ConferenceRepo; cdr: CdrRepo; stats: Pick<StatsRepo, 'insertMany'> };
   pool: Pick<WorkerPool, 'routerFor' | 'releaseRouter' | 'on' | 'off'>;
   ports: RelayPortPool;
+  /** The media plane worker that carries audio relays and mixers (absent: they run in this thread). */
+  plane?: MediaPlane;
   signalling: Signalling;
   config: () => SiteConfig;
   /** No RTP for this long drops a leg (default 10 s). */

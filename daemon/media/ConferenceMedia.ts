@@ -6,7 +6,9 @@
 import type { types as ms } from 'mediasoup';
 import type { Logger } from '../util/logger.js';
 import { TypedEmitter } from '../util/TypedEmitter.js';
-import { AudioMixer, type MixerMemberStats } from './AudioMixer.js';
+import { AudioMixer, type ConferenceMixer, type MixerMemberStats } from './AudioMixer.js';
+import type { MediaPlane } from './plane/MediaPlane.js';
+import { PlaneMixer } from './plane/PlaneMixer.js';
 import { VideoView } from './VideoView.js';
 import type { SipMediaLeg } from './SipMediaLeg.js';
 import type { MediaKind, VideoCodecKey } from './types.js';
@@ -33,7 +35,7 @@ interface LegEntry {
 
 export class ConferenceMedia extends TypedEmitter<MediaEvents> {
   readonly #log: Logger;
-  readonly #mixer: AudioMixer;
+  readonly #mixer: ConferenceMixer;
   readonly #legs = new Map<string, LegEntry>();
   readonly #muted = new Map<string, boolean>();
   /** Browser participants' producers (BrowserLink hands them in). */
@@ -46,16 +48,17 @@ export class ConferenceMedia extends TypedEmitter<MediaEvents> {
   readonly program: ProgramFeed;
   #closed = false;
 
-  static async create(o: { router: ms.Router; log: Logger }): Promise<ConferenceMedia> {
+  /** With a plane the mixer runs on its worker (the legs' audio must be there too), else in this thread. */
+  static async create(o: { router: ms.Router; log: Logger; plane?: MediaPlane }): Promise<ConferenceMedia> {
     const view = await VideoView.create({ router: o.router, log: o.log });
-    return new ConferenceMedia(o.router, view, o.log);
+    return new ConferenceMedia(o.router, view, o.log, o.plane);
   }
 
-  private constructor(router: ms.Router, view: VideoView, log: Logger) {
+  private constructor(router: ms.Router, view: VideoView, log: Logger, plane: MediaPlane | undefined) {
     super();
     this.#router = router;
     this.#log = log.child({ component: 'conference.media' });
-    this.#mixer = new AudioMixer({ log, router });
+    this.#mixer = plane ? new PlaneMixer({ plane, log, router }) : new AudioMixer({ log, router });
     this.#mixer.on('activeSpeaker', (e) => this.emit('activeSpeaker', e));
     this.#view = this.#wireView(view);
     this.#pictures = new Pictures({ router, view, log: this.#log });

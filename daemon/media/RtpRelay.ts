@@ -95,7 +95,7 @@ export interface RelayCounters {
   srtp: (SrtpCounters & { suite: string }) | undefined;
 }
 
-type RelayEvents = {
+export type RelayEvents = {
   rtp: [RelayedRtp];
   firstRtp: [];
   rtpTimeout: [{ silentMs: number }];
@@ -113,6 +113,8 @@ export interface RtpRelayOptions {
   rtpTimeoutMs: number;
   /** Names the leg in the SRTP authentication-failure metric (default 'unknown'). */
   legId?: string;
+  /** The SSRC the room's media gets towards mediasoup (default: a random one). */
+  ingressSsrc?: number;
 }
 
 const RELATCH_MS = 1000;
@@ -120,7 +122,7 @@ const SAME = (a: TransportAddress, b: dgram.RemoteInfo): boolean => a.port === b
 
 export class RtpRelay extends TypedEmitter<RelayEvents> {
   readonly kind: MediaKind;
-  readonly ingressSsrc = randomSsrc();
+  readonly ingressSsrc: number;
   readonly #sockets: SocketPair;
   readonly #internal = mediaSocket();
   readonly #log: Logger;
@@ -165,6 +167,7 @@ export class RtpRelay extends TypedEmitter<RelayEvents> {
   constructor(o: RtpRelayOptions) {
     super();
     this.kind = o.kind;
+    this.ingressSsrc = o.ingressSsrc ?? randomSsrc();
     this.#rebase = new StreamRebaser(o.kind === 'audio' ? 80 : 300);
     this.#sockets = o.sockets;
     this.#log = o.log.child({ kind: o.kind });
@@ -179,8 +182,15 @@ export class RtpRelay extends TypedEmitter<RelayEvents> {
     this.#internal.on('message', (m, r) => this.#fromInternal(m, r));
   }
 
-  async start(): Promise<void> {
-    await new Promise<void>((resolve) => this.#internal.bind(0, '127.0.0.1', resolve));
+  /** Bind the internal socket (on `internalPort` when given: a restarted media plane takes its old one). */
+  async start(internalPort = 0): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.#internal.once('error', reject);
+      this.#internal.bind(internalPort, '127.0.0.1', () => {
+        this.#internal.off('error', reject);
+        resolve();
+      });
+    });
     this.#schedule();
   }
 

@@ -7,6 +7,9 @@
 // The relay ports live as long as the leg, not as long as the router: after a worker death moveTo()
 // rebuilds the mediasoup side on another router and the room's SDP stays valid.
 //
+// With a media plane (the daemon's case) the audio relay runs in its worker (plane/PlaneRelay.ts):
+// the mixer there reads and answers the room directly; video stays in this thread.
+//
 // SRTP (SDES): the relay terminates it with the keys in NegotiatedStream.srtp, because it rewrites
 // SSRC, PT, seq and timestamps, which SRTP authenticates; mediasoup only ever sees plain RTP.
 import type { types as ms } from 'mediasoup';
@@ -15,8 +18,10 @@ import { systemClock, type Clock } from '../util/clock.js';
 import { TypedEmitter } from '../util/TypedEmitter.js';
 import { VcError, toVcError } from '../errors.js';
 import type { RelayPortPool, SocketPair } from './RelayPortPool.js';
-import { RtpRelay, type RelayCounters, type RelayedRtp } from './RtpRelay.js';
+import { RtpRelay, type RelayCounters, type RelayedRtp, type RelayEvents, type RelayRemote } from './RtpRelay.js';
 import { DtmfSender, type DtmfOptions } from './DtmfSender.js';
+import type { MediaPlane } from './plane/MediaPlane.js';
+import { PlaneRelay } from './plane/PlaneRelay.js';
 import { plainConsumeCaps, producerParams, routerCodecFor } from './mediaCodecs.js';
 import {
   AUDIO_CODECS,
@@ -43,6 +48,8 @@ export interface SipMediaLegOptions {
   kinds?: MediaKind[];
   /** No RTP for this long → 'rtpTimeout' (default 10 s). */
   rtpTimeoutMs?: number;
+  /** Carry the audio m-line on the media plane worker (the mixer must then be a PlaneMixer). */
+  plane?: MediaPlane;
 }
 
 export interface AudioFormat {
@@ -74,10 +81,25 @@ type LegEvents = {
   routerClosed: [];
 };
 
+/** What a track needs of its relay: an RtpRelay here, or a PlaneRelay for one in the worker. */
+interface LegRelay extends TypedEmitter<RelayEvents> {
+  readonly ingressSsrc: number;
+  readonly localPort: number;
+  readonly localRtcpPort: number;
+  readonly internalPort: number;
+  readonly srtpSuite: string | undefined;
+  setRemote(remote: RelayRemote | undefined, codec?: string): void;
+  setTransport(port: number | undefined): void;
+  sendFrame(payload: Uint8Array, samples: number): void;
+  requestKeyFrame(): void;
+  counters(): RelayCounters | Promise<RelayCounters>;
+  close(): void;
+}
+
 interface Track {
   kind: MediaKind;
   sockets: SocketPair;
-  relay: RtpRelay;
+  relay: LegRelay;
   stream?: NegotiatedStream;
   codec?: ms.RtpCodecCapability;
   transport?: ms.PlainTransport;
@@ -95,7 +117,7 @@ export class SipMediaLeg extends TypedEmitter<LegEvents> {
   readonly #announced: string;
   #router: ms.Router;
   #remote: NegotiatedMedia | undefined;
-  #dtmf: DtmfSender | undefined;
+  #dtmf: Pick<DtmfSender, 'send' | 'close'> | undefined;
   #closed = false;
 
   static async create(o: SipMediaLegOptions): Promise<SipMediaLeg> {
@@ -105,7 +127,17 @@ export class SipMediaLeg extends TypedEmitter<LegEvents> {
     try {
       for (const kind of o.kinds ?? ['audio', 'video']) {
         const sockets = await o.ports.allocate();
-        const relay = new RtpRelay({ kind, sockets, log, clock, rtpTimeoutMs: o.rtpTimeoutMs ?? 10_000, legId: o.id });
+        const rtpTimeoutMs = o.rtpTimeoutMs ?? 10_000;
+        if (kind === 'audio' && o.plane) {
+          const opened = PlaneRelay.open(o.plane, { legId: o.id, sockets, address: o.ports.address, rtpTimeoutMs });
+          const relay = await opened.catch((e: unknown) => {
+            o.ports.release(sockets);
+            throw e;
+          });
+          tracks.push({ kind, sockets, relay });
+          continue;
+        }
+        const relay = new RtpRelay({ kind, sockets, log, clock, rtpTimeoutMs, legId: o.id });
         tracks.push({ kind, sockets, relay });
         await relay.start();
       }
@@ -134,7 +166,11 @@ export class SipMediaLeg extends TypedEmitter<LegEvents> {
       t.relay.on('rtpResumed', () => this.emit('rtpResumed', { kind }));
       t.relay.on('dtmf', (e) => this.emit('dtmf', e));
       if (kind === 'video') t.relay.on('keyframeRequest', (e) => this.emit('keyframeRequest', e));
-      if (kind === 'audio') this.#dtmf = new DtmfSender({ relay: t.relay, clock });
+      if (kind === 'audio') {
+        const relay = t.relay;
+        if (relay instanceof PlaneRelay) this.#dtmf = { send: (d, opts) => relay.sendDtmf(d, opts), close: () => {} };
+        else if (relay instanceof RtpRelay) this.#dtmf = new DtmfSender({ relay, clock });
+      }
     }
   }
 
@@ -224,10 +260,18 @@ export class SipMediaLeg extends TypedEmitter<LegEvents> {
     await this.#setEgress('audio', producer);
   }
 
+  /** The audio relay in the media plane worker, when the leg was created with a plane. */
+  get audioPlaneRelay(): PlaneRelay | undefined {
+    const relay = this.#tracks.get('audio')?.relay;
+    return relay instanceof PlaneRelay ? relay : undefined;
+  }
+
   /** Listen to the room's audio after rewriting (the mixer's input); returns an unsubscribe function. */
   tapAudio(listener: (p: RelayedRtp) => void): () => void {
     const relay = this.#tracks.get('audio')?.relay;
     if (!relay) throw new VcError('MEDIA_FAILED', `leg ${this.id} has no audio`);
+    if (relay instanceof PlaneRelay)
+      throw new VcError('MEDIA_FAILED', `leg ${this.id} carries its audio on the media plane: mix it there`);
     relay.on('rtp', listener);
     return () => relay.off('rtp', listener);
   }
@@ -261,7 +305,7 @@ export class SipMediaLeg extends TypedEmitter<LegEvents> {
         kind: t.kind,
         codec: normaliseCodecName(t.stream.codec),
         clockRate: t.stream.clockRate,
-        relay: t.relay.counters(),
+        relay: await t.relay.counters(),
         producer,
         consumer: consumer.filter((s) => s.type === 'outbound-rtp'),
       });
@@ -297,20 +341,23 @@ export class SipMediaLeg extends TypedEmitter<LegEvents> {
     const codecChanged = t.codec?.preferredPayloadType !== codec.preferredPayloadType;
     t.stream = s;
     t.codec = codec;
-    t.relay.setRemote({
-      address: s.address ?? this.#remote!.address,
-      port: s.port,
-      rtcpPort: s.rtcpPort ?? s.port + 1,
-      rtcpMux: s.rtcpMux ?? false,
-      pt: s.pt,
-      clockRate: s.clockRate,
-      telephoneEventPt: s.telephoneEventPt,
-      routerPt: codec.preferredPayloadType ?? 0,
-      rtcpFb: s.rtcpFb,
-      expectRtp: sends(s),
-      sendRtp: receives(s),
-      ...(s.srtp ? { srtp: s.srtp } : {}),
-    });
+    t.relay.setRemote(
+      {
+        address: s.address ?? this.#remote!.address,
+        port: s.port,
+        rtcpPort: s.rtcpPort ?? s.port + 1,
+        rtcpMux: s.rtcpMux ?? false,
+        pt: s.pt,
+        clockRate: s.clockRate,
+        telephoneEventPt: s.telephoneEventPt,
+        routerPt: codec.preferredPayloadType ?? 0,
+        rtcpFb: s.rtcpFb,
+        expectRtp: sends(s),
+        sendRtp: receives(s),
+        ...(s.srtp ? { srtp: s.srtp } : {}),
+      },
+      t.kind === 'audio' ? normaliseCodecName(s.codec) : undefined,
+    );
     if (!t.transport) {
       try {
         t.transport = await this.#router.createPlainTransport({ listenInfo: LOOPBACK, rtcpMux: true, comedia: false });

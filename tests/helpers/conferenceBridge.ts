@@ -1,5 +1,5 @@
 // The conference bridge composed in-process the way the daemon wires it (SIP stack with access
-// control, worker pool, relay ports, SipSignalling, ConferenceManager, and the control API with the
+// control, worker pool, relay ports, the media plane worker thread, SipSignalling, ConferenceManager, and the control API with the
 // conference methods), on free ports and a temp SQLite file. For real-peer tests that need to reach
 // inside (kill the worker, shorten the RTP timeout) and still drive everything through the API/CLI.
 import { createHash } from 'node:crypto';
@@ -13,6 +13,7 @@ import { SipStack } from '../../daemon/sip/SipStack.js';
 import { AccessControl } from '../../daemon/sip/AccessControl.js';
 import { WorkerPool } from '../../daemon/media/WorkerPool.js';
 import { RelayPortPool } from '../../daemon/media/RelayPortPool.js';
+import { MediaPlane } from '../../daemon/media/plane/MediaPlane.js';
 import { SipSignalling } from '../../daemon/conference/sip/SipSignalling.js';
 import { ConferenceManager } from '../../daemon/conference/ConferenceManager.js';
 import type { Signalling } from '../../daemon/conference/Signalling.js';
@@ -31,6 +32,8 @@ export interface Bridge {
   store: Store;
   stack: SipStack;
   pool: WorkerPool;
+  /** The media plane worker (audio relays and mixers), as the daemon runs it; absent with `plane: false`. */
+  plane: MediaPlane | undefined;
   signalling: SipSignalling;
   manager: ConferenceManager;
   api: RpcServer;
@@ -50,6 +53,8 @@ export async function startBridge(o: {
   rtpTimeoutMs?: number;
   workers?: number;
   log?: Logger;
+  /** false: audio relays and mixers in this thread, as before the media plane (bench comparisons). */
+  plane?: boolean;
   /** Put another Signalling in front of the SIP one (benchmarks mix in simulated probe sites). */
   signallingWrap?: (sip: SipSignalling) => Signalling;
 }): Promise<Bridge> {
@@ -87,6 +92,8 @@ export async function startBridge(o: {
     await pool.start();
     closers.push(() => pool.close());
     const ports = new RelayPortPool({ range: config.media.relayPorts, address: config.media.listenAddress });
+    const plane = o.plane === false ? undefined : await MediaPlane.start({ log });
+    if (plane) closers.push(() => plane.close());
     const signalling = new SipSignalling({ stack, log });
     closers.push(() => signalling.close());
     const manager = new ConferenceManager({
@@ -94,6 +101,7 @@ export async function startBridge(o: {
       store,
       pool,
       ports,
+      ...(plane ? { plane } : {}),
       signalling: o.signallingWrap ? o.signallingWrap(signalling) : signalling,
       config: () => config,
       rtpTimeoutMs: o.rtpTimeoutMs,
@@ -132,6 +140,7 @@ export async function startBridge(o: {
       store,
       stack,
       pool,
+      plane,
       signalling,
       manager,
       api,

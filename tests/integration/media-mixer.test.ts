@@ -1,13 +1,17 @@
 // N-1 mixing through real SipMediaLegs, a real mediasoup worker and real codecs: three simulated
 // rooms send 440/660/880 Hz tones as PCMA, PCMU and G.722 RTP; each must hear the other two and not
-// itself. What the rooms receive is decoded here and measured with Goertzel.
+// itself. What the rooms receive is decoded here and measured with Goertzel. Every case runs twice:
+// the mixer in this thread (AudioMixer) and on the media plane worker (PlaneMixer, the legs' audio
+// relays in the worker too), which must also survive the worker failing.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { types as ms } from 'mediasoup';
 import { silentLogger } from '../../daemon/util/logger.js';
 import { WorkerPool } from '../../daemon/media/WorkerPool.js';
 import { RelayPortPool } from '../../daemon/media/RelayPortPool.js';
 import { SipMediaLeg } from '../../daemon/media/SipMediaLeg.js';
-import { AudioMixer } from '../../daemon/media/AudioMixer.js';
+import { AudioMixer, type ConferenceMixer } from '../../daemon/media/AudioMixer.js';
+import { MediaPlane } from '../../daemon/media/plane/MediaPlane.js';
+import { PlaneMixer } from '../../daemon/media/plane/PlaneMixer.js';
 import { SIM_CLOCK, SIM_RATE, SimRoom, toneDb, type SimCodec } from '../helpers/simRoom.js';
 import { sleep } from '../helpers/wait.js';
 
@@ -17,13 +21,38 @@ let pool: WorkerPool;
 let router: ms.Router;
 const ports = new RelayPortPool({ range: { min: 0, max: 0 }, address: '127.0.0.1' });
 let cleanup: (() => void)[] = [];
+let plane: MediaPlane;
+/** Where the mixer of the case being run lives. */
+let onPlane = false;
 
 beforeAll(async () => {
   pool = new WorkerPool({ log, workers: 1, rtcPorts: { min: 10000, max: 59999 } });
   await pool.start();
   router = await pool.routerFor('mixer-test');
+  plane = await MediaPlane.start({ log });
 });
-afterAll(() => pool.close());
+afterAll(async () => {
+  await plane.close();
+  pool.close();
+});
+
+function newMixer(): ConferenceMixer {
+  const mixer = onPlane ? new PlaneMixer({ plane, log, router }) : new AudioMixer({ log, router });
+  cleanup.push(() => mixer.close());
+  return mixer;
+}
+
+function newLeg(id: string): Promise<SipMediaLeg> {
+  return SipMediaLeg.create({
+    id,
+    router,
+    ports,
+    log,
+    announcedAddress: '127.0.0.1',
+    kinds: ['audio'],
+    ...(onPlane ? { plane } : {}),
+  });
+}
 afterEach(() => {
   for (const f of cleanup.reverse()) f();
   cleanup = [];
@@ -34,10 +63,10 @@ async function room(
   codec: SimCodec,
   pt: number,
   toneHz: number,
-  mixer: AudioMixer,
+  mixer: ConferenceMixer,
 ): Promise<{ leg: SipMediaLeg; sim: SimRoom }> {
   const sim = await SimRoom.create({ codec, pt, toneHz });
-  const leg = await SipMediaLeg.create({ id, router, ports, log, announcedAddress: '127.0.0.1', kinds: ['audio'] });
+  const leg = await newLeg(id);
   cleanup.push(() => {
     sim.close();
     leg.close();
@@ -58,10 +87,16 @@ function levels(sim: SimRoom, since: number): Record<number, number> {
   return { 440: toneDb(tail, rate, 440), 660: toneDb(tail, rate, 660), 880: toneDb(tail, rate, 880) };
 }
 
-describe('AudioMixer (N-1) with real legs and a real worker', () => {
+describe.each([
+  ['in this thread', false],
+  ['on the media plane worker', true],
+])('the N-1 mixer %s, with real legs and a real mediasoup worker', (_where, planeMode) => {
+  beforeAll(() => {
+    onPlane = planeMode;
+  });
+
   it('each room hears the other two tones and not its own (PCMA, PCMU, G.722); muting removes a tone', async () => {
-    const mixer = new AudioMixer({ log, router });
-    cleanup.push(() => mixer.close());
+    const mixer = newMixer();
     const a = await room('a', 'PCMA', 8, 440, mixer);
     const b = await room('b', 'PCMU', 0, 660, mixer);
     const c = await room('c', 'G722', 9, 880, mixer);
@@ -107,8 +142,7 @@ describe('AudioMixer (N-1) with real legs and a real worker', () => {
   });
 
   it('a room that changes SSRC mid-call keeps being heard (and the producer keeps counting)', async () => {
-    const mixer = new AudioMixer({ log, router });
-    cleanup.push(() => mixer.close());
+    const mixer = newMixer();
     const a = await room('a', 'PCMA', 8, 440, mixer);
     const b = await room('b', 'PCMA', 8, 660, mixer);
     await sleep(800);
@@ -124,8 +158,7 @@ describe('AudioMixer (N-1) with real legs and a real worker', () => {
   });
 
   it('opus and G.722 round trips through the mixer keep the tone', async () => {
-    const mixer = new AudioMixer({ log, router });
-    cleanup.push(() => mixer.close());
+    const mixer = newMixer();
     const a = await room('a', 'opus', 111, 440, mixer);
     const b = await room('b', 'G722', 9, 880, mixer);
     await sleep(1200);
@@ -141,20 +174,12 @@ describe('AudioMixer (N-1) with real legs and a real worker', () => {
   });
 
   it('reports the active speaker from the mixed levels, and a browser-style Opus producer is heard by SIP rooms', async () => {
-    const mixer = new AudioMixer({ log, router });
-    cleanup.push(() => mixer.close());
+    const mixer = newMixer();
     const speakers: string[] = [];
     mixer.on('activeSpeaker', (e) => speakers.push(e.id));
     const loud = await room('loud', 'PCMA', 8, 440, mixer);
     const soft = await SimRoom.create({ codec: 'PCMU', pt: 0, toneHz: 660, amplitude: 1000 });
-    const softLeg = await SipMediaLeg.create({
-      id: 'soft',
-      router,
-      ports,
-      log,
-      announcedAddress: '127.0.0.1',
-      kinds: ['audio'],
-    });
+    const softLeg = await newLeg('soft');
     cleanup.push(() => {
       soft.close();
       softLeg.close();
@@ -199,5 +224,42 @@ describe('AudioMixer (N-1) with real legs and a real worker', () => {
     const heard = levels(soft, t1);
     expect(heard[880], `the SIP room hears the browser: ${JSON.stringify(heard)}`).toBeGreaterThan(-20);
     expect(mixer.stats().find((x) => x.id === 'web')?.codec).toBe('opus');
+  });
+});
+
+describe('the media plane worker fails', () => {
+  beforeAll(() => {
+    onPlane = true;
+  });
+
+  it('is restarted with every relay and mixer on the same ports: the rooms hear each other again, mute kept', async () => {
+    const mixer = newMixer();
+    const a = await room('a', 'PCMA', 8, 440, mixer);
+    const b = await room('b', 'G722', 9, 660, mixer);
+    const c = await room('c', 'PCMU', 0, 880, mixer);
+    mixer.setMuted('c', true);
+    await sleep(1200);
+    const died: string[] = [];
+    plane.once('died', (e) => died.push(e.error.message));
+    const restarted = new Promise<void>((resolve) => plane.once('restarted', () => resolve()));
+    const restarts = plane.restarts;
+    plane.injectFault();
+    await restarted;
+    expect(died).toHaveLength(1);
+    expect(plane.restarts).toBe(restarts + 1);
+    await sleep(1500);
+    const t1 = performance.now();
+    await sleep(1100);
+    const la = levels(a.sim, t1);
+    const lb = levels(b.sim, t1);
+    expect(la[660], `a hears b after the restart: ${JSON.stringify(la)}`).toBeGreaterThan(-20);
+    expect(lb[440], `b hears a after the restart: ${JSON.stringify(lb)}`).toBeGreaterThan(-20);
+    expect(la[880]!, `c still muted for a: ${JSON.stringify(la)}`).toBeLessThan(la[660]! - 30);
+    expect(lb[440]! - lb[660]!, `b does not hear itself: ${JSON.stringify(lb)}`).toBeGreaterThan(30);
+    // the same ports as before: the rooms were never told anything new
+    expect(a.leg.localDescription().audio!.port).toBe(a.leg.audioPlaneRelay!.localPort);
+    const counters = await a.leg.audioPlaneRelay!.counters();
+    expect(counters.rtpIn).toBeGreaterThan(50);
+    expect(c.sim.packets.length).toBeGreaterThan(0);
   });
 });

@@ -6,7 +6,7 @@
 import dgram from 'node:dgram';
 import type { types as ms } from 'mediasoup';
 import type { Logger } from '../../util/logger.js';
-import type { AudioMixer } from '../AudioMixer.js';
+import type { ConferenceMixer } from '../AudioMixer.js';
 import { clamp16, FRAME_SAMPLES } from '../codecs/AudioCodec.js';
 import { OpusCodec } from '../codecs/OpusCodec.js';
 import { OutboundStream } from '../rtp/OutboundStream.js';
@@ -28,7 +28,7 @@ export class ProgramAudio {
   #errors = 0;
   #closed = false;
 
-  static async create(o: { router: ms.Router; mixer: AudioMixer; log: Logger }): Promise<ProgramAudio> {
+  static async create(o: { router: ms.Router; mixer: ConferenceMixer; log: Logger }): Promise<ProgramAudio> {
     const socket = dgram.createSocket('udp4');
     await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
     let transport: ms.PlainTransport | undefined;
@@ -56,7 +56,7 @@ export class ProgramAudio {
   }
 
   private constructor(
-    o: { mixer: AudioMixer; log: Logger },
+    o: { mixer: ConferenceMixer; log: Logger },
     socket: dgram.Socket,
     transport: ms.PlainTransport,
     producer: ms.Producer,

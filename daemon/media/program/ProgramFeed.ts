@@ -9,7 +9,7 @@ import type { types as ms } from 'mediasoup';
 import type { Logger } from '../../util/logger.js';
 import { TypedEmitter } from '../../util/TypedEmitter.js';
 import { VcError } from '../../errors.js';
-import type { AudioMixer } from '../AudioMixer.js';
+import type { ConferenceMixer } from '../AudioMixer.js';
 import type { VideoView } from '../VideoView.js';
 import type { VideoCodecKey } from '../types.js';
 import { ProgramAudio } from './ProgramAudio.js';
@@ -38,7 +38,7 @@ type FeedEvents = {
 
 export class ProgramFeed extends TypedEmitter<FeedEvents> {
   readonly #log: Logger;
-  readonly #mixer: AudioMixer;
+  readonly #mixer: ConferenceMixer;
   #router: ms.Router;
   #view: VideoView;
   #video: ms.Producer | undefined;
@@ -51,7 +51,7 @@ export class ProgramFeed extends TypedEmitter<FeedEvents> {
   readonly #floor: FloorChange[] = [];
   #closed = false;
 
-  constructor(o: { router: ms.Router; view: VideoView; mixer: AudioMixer; log: Logger }) {
+  constructor(o: { router: ms.Router; view: VideoView; mixer: ConferenceMixer; log: Logger }) {
     super();
     this.#router = o.router;
     this.#view = o.view;

@@ -49,6 +49,15 @@ export class SrtpKeys {
     return new SrtpContext(this.suite, this.#tx.key, 'outbound', { maxPackets: this.#tx.lifetime });
   }
 
+  /** The keys as plain data, to hand to the media plane worker (never to a log or the API). */
+  toParams(): { suite: SrtpSuiteName; rx: SrtpKeyParams; tx: SrtpKeyParams } {
+    return { suite: this.suite, rx: { ...this.#rx }, tx: { ...this.#tx } };
+  }
+
+  static fromParams(p: { suite: SrtpSuiteName; rx: SrtpKeyParams; tx: SrtpKeyParams }): SrtpKeys {
+    return new SrtpKeys(p.suite, p.rx, p.tx);
+  }
+
   toJSON(): { suite: SrtpSuiteName; keys: string } {
     return { suite: this.suite, keys: '[redacted]' };
   }

@@ -48,6 +48,8 @@ interface Lib {
 }
 
 let lib: Lib | undefined;
+/** srtp_err_status_bad_param: what a repeated srtp_init answers (see load()). */
+const SRTP_ALREADY_INITIALISED = 2;
 
 function load(): Lib {
   if (lib) return lib;
@@ -101,7 +103,11 @@ function load(): Lib {
     unprotectRtcp: h.func('int srtp_unprotect_rtcp(srtp_ctx_t *s, uint8_t *pkt, int *len)'),
   };
   const st = l.init();
-  if (st !== SRTP_OK) throw new VcError('MEDIA_FAILED', `srtp_init failed (libsrtp status ${st})`);
+  // libsrtp is one per process, koffi's handle one per thread: when another thread (the media plane
+  // worker, or the daemon's for video) initialised it already, srtp_init finds its debug module loaded
+  // and says bad_param, with the crypto kernel ready. Any other status is a real failure.
+  if (st !== SRTP_OK && st !== SRTP_ALREADY_INITIALISED)
+    throw new VcError('MEDIA_FAILED', `srtp_init failed (libsrtp status ${st})`);
   lib = l;
   return l;
 }

@@ -1,0 +1,276 @@
+// The media plane: a worker thread (worker_threads) that carries the audio of every SIP leg (its
+// relay: room sockets, SRTP, the hop to mediasoup) and every conference's N-1 mixer, so the mixer's
+// 20 ms timer runs on an event loop of its own and no SIP transaction, API call, stats round or
+// video burst on the daemon's loop can make a tick late or hold a room's mix back.
+//
+// The daemon's thread keeps control: it opens and closes relays and mixers, says who is in the mix
+// and who is muted (PlaneRelay, PlaneMixer) and hears events back (DTMF, timeouts, speaker, stats).
+// It also keeps what it asked for, so when the worker fails (an uncaught error, an exit) the failure
+// is logged and reported ('died'), a new worker is started and told everything again on the same
+// ports ('restarted'): the rooms' SDP stays valid and the meeting goes on after a gap in its audio.
+import { Worker } from 'node:worker_threads';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Logger } from '../../util/logger.js';
+import { TypedEmitter } from '../../util/TypedEmitter.js';
+import { VcError, type VcErrorCode } from '../../errors.js';
+import { srtpEvents } from '../srtp/SrtpGuard.js';
+import type {
+  FromPlane,
+  LoopDelay,
+  MixerReport,
+  PlaneCommand,
+  PlaneReply,
+  PlaneRequest,
+  RelayEventName,
+} from './protocol.js';
+
+/** A stand-in on the daemon's side for something that lives in the worker. */
+export interface PlaneClient {
+  /** Tell a new worker everything again (after a restart). */
+  replay(): Promise<void>;
+}
+export interface RelayClient extends PlaneClient {
+  onEvent(ev: RelayEventName, data: unknown): void;
+}
+export interface MixerClient extends PlaneClient {
+  onSpeaker(id: string, dBov: number): void;
+  onSum(sum: Int32Array): void;
+  onReport(r: MixerReport): void;
+}
+
+type PlaneEvents = {
+  died: [{ error: Error; restarts: number }];
+  restarted: [{ restarts: number }];
+};
+
+/** Delay before a new worker, doubled while workers keep dying (up to the cap), reset after a good minute. */
+const RESTART_MS = 100;
+const RESTART_MAX_MS = 5000;
+const STABLE_MS = 60_000;
+/** Longest a request to the worker may take before it fails (a DTMF string takes longer: see request()). */
+const REQUEST_MS = 10_000;
+
+function workerSource(): { url: URL; eval?: string } {
+  const here = import.meta.url;
+  if (here.endsWith('.ts')) {
+    // From source (tests, benches): the worker needs the TypeScript loader the parent runs under.
+    const tsx = path.join(path.dirname(createRequire(here).resolve('tsx/package.json')), 'dist/esm/api/index.mjs');
+    const entry = new URL('./planeWorker.ts', here);
+    return {
+      url: entry,
+      eval: `import(${JSON.stringify(pathToFileURL(tsx).href)}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); })`,
+    };
+  }
+  return { url: new URL('./media-plane.js', here) }; // dist/: built next to vcbridged.js
+}
+
+export class MediaPlane extends TypedEmitter<PlaneEvents> {
+  readonly #log: Logger;
+  readonly #level: string;
+  readonly #relays = new Map<number, RelayClient>();
+  readonly #mixers = new Map<number, MixerClient>();
+  readonly #pending = new Map<number, { resolve: (v: PlaneReply) => void; reject: (e: Error) => void }>();
+  #worker: Worker | undefined;
+  #ready: Promise<void>;
+  #tid: number | undefined;
+  #nextId = 1;
+  #restarts = 0;
+  #delayMs = RESTART_MS;
+  #startedAt = 0;
+  #closed = false;
+
+  static async start(o: { log: Logger }): Promise<MediaPlane> {
+    const plane = new MediaPlane(o.log);
+    await plane.#ready;
+    return plane;
+  }
+
+  private constructor(log: Logger) {
+    super();
+    this.#log = log.child({ component: 'media.plane' });
+    this.#level = log.level;
+    this.#ready = this.#spawn();
+  }
+
+  /** The worker's kernel thread id (for per-thread CPU figures), when known. */
+  get threadId(): number | undefined {
+    return this.#tid;
+  }
+  /** Workers started after a failure so far. */
+  get restarts(): number {
+    return this.#restarts;
+  }
+
+  /** A new id for a relay or mixer client, registered for its events. */
+  addRelay(client: RelayClient): number {
+    const id = this.#nextId++;
+    this.#relays.set(id, client);
+    return id;
+  }
+  removeRelay(rid: number): void {
+    this.#relays.delete(rid);
+  }
+  addMixer(client: MixerClient): number {
+    const id = this.#nextId++;
+    this.#mixers.set(id, client);
+    return id;
+  }
+  removeMixer(mid: number): void {
+    this.#mixers.delete(mid);
+  }
+
+  /** Ask the worker; rejects with the worker's error (as VcError), or MEDIA_FAILED if it failed meanwhile. */
+  async request(req: PlaneRequest, timeoutMs = REQUEST_MS): Promise<PlaneReply> {
+    await this.#ready;
+    const w = this.#worker;
+    if (this.#closed || !w) throw new VcError('MEDIA_FAILED', 'the media plane is closed');
+    const id = this.#nextId++;
+    return new Promise<PlaneReply>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#pending.delete(id);
+        reject(new VcError('MEDIA_FAILED', `the media plane did not answer ${req.op} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      timer.unref();
+      const done =
+        <T>(f: (v: T) => void) =>
+        (v: T) => {
+          clearTimeout(timer);
+          this.#pending.delete(id);
+          f(v);
+        };
+      this.#pending.set(id, { resolve: done(resolve), reject: done(reject) });
+      w.postMessage({ t: 'req', id, req });
+    });
+  }
+
+  /** Tell the worker (dropped while it restarts: the replay that follows carries the same state). */
+  command(cmd: PlaneCommand, transfer?: ArrayBuffer[]): void {
+    if (this.#closed || !this.#worker || this.#restarting) return;
+    this.#worker.postMessage({ t: 'cmd', cmd }, transfer);
+  }
+
+  /** The worker's event-loop delay since the last reset (benches). */
+  async loopDelay(reset = false): Promise<LoopDelay> {
+    return (await this.request({ op: 'loopDelay', reset })) as LoopDelay;
+  }
+
+  /** Fault injection for tests: an uncaught error in the worker (it is restarted like any failure). */
+  injectFault(): void {
+    this.command({ op: 'fault' });
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#failPending('the media plane is closed');
+    const w = this.#worker;
+    this.#worker = undefined;
+    await w?.terminate();
+    this.removeAllListeners();
+  }
+
+  #restarting = false;
+
+  #spawn(): Promise<void> {
+    const src = workerSource();
+    const w = src.eval
+      ? new Worker(src.eval, { eval: true, workerData: { level: this.#level } })
+      : new Worker(src.url, { workerData: { level: this.#level } });
+    this.#worker = w;
+    this.#startedAt = Date.now();
+    return new Promise<void>((resolve, reject) => {
+      let up = false;
+      w.on('message', (m: FromPlane) => {
+        if (m.t === 'ready') {
+          this.#tid = m.tid;
+          up = true;
+          resolve();
+          return;
+        }
+        this.#onMessage(m);
+      });
+      w.on('error', (e) => {
+        this.#log.error({ err: e }, 'media plane worker failed');
+        if (!up) reject(new VcError('MEDIA_FAILED', `the media plane worker cannot start: ${e.message}`));
+      });
+      w.on('exit', (code) => {
+        if (this.#worker !== w || this.#closed) return;
+        this.#worker = undefined;
+        if (!up) return; // start failed: reported by the rejection above
+        this.#onDied(new Error(`media plane worker exited (code ${code})`));
+      });
+    });
+  }
+
+  #onDied(error: Error): void {
+    this.#restarting = true;
+    this.#failPending('the media plane failed; it is being restarted');
+    if (Date.now() - this.#startedAt > STABLE_MS) this.#delayMs = RESTART_MS;
+    const delay = this.#delayMs;
+    this.#delayMs = Math.min(RESTART_MAX_MS, this.#delayMs * 2);
+    this.#restarts++;
+    this.#log.error({ err: error, restarts: this.#restarts, inMs: delay }, 'media plane worker died; restarting it');
+    this.emit('died', { error, restarts: this.#restarts });
+    let up!: () => void;
+    // requests wait for the new worker (not for the replay: the replay itself asks it things)
+    this.#ready = new Promise<void>((r) => (up = r));
+    setTimeout(() => {
+      if (this.#closed) return up();
+      this.#spawn()
+        .then(async () => {
+          this.#restarting = false;
+          up();
+          // relays first: the mixers' members refer to them
+          await Promise.allSettled([...this.#relays.values()].map((c) => c.replay()));
+          await Promise.allSettled([...this.#mixers.values()].map((c) => c.replay()));
+          this.#log.info({ restarts: this.#restarts }, 'media plane worker restarted; relays and mixers restored');
+          this.emit('restarted', { restarts: this.#restarts });
+        })
+        .catch((e: unknown) => {
+          up();
+          this.#onDied(e as Error);
+        });
+    }, delay).unref();
+  }
+
+  #failPending(why: string): void {
+    for (const p of this.#pending.values()) p.reject(new VcError('MEDIA_FAILED', why));
+    this.#pending.clear();
+  }
+
+  #onMessage(m: FromPlane): void {
+    switch (m.t) {
+      case 'res': {
+        const p = this.#pending.get(m.id);
+        if (!p) return;
+        if (m.ok) p.resolve(m.value);
+        else p.reject(new VcError(m.code as VcErrorCode, m.message));
+        return;
+      }
+      case 'relay':
+        this.#relays.get(m.rid)?.onEvent(m.ev, m.data);
+        return;
+      case 'speaker':
+        this.#mixers.get(m.mid)?.onSpeaker(m.id, m.dBov);
+        return;
+      case 'sum':
+        this.#mixers.get(m.mid)?.onSum(m.sum);
+        return;
+      case 'report':
+        for (const r of m.mixers) this.#mixers.get(r.mid)?.onReport(r);
+        return;
+      case 'srtpAuthFailure':
+        srtpEvents.emit('authFailure', { legId: m.legId });
+        return;
+      case 'log': {
+        const log = this.#log.child(m.bindings) as unknown as Record<string, (o: unknown, msg?: string) => void>;
+        log[m.level]?.(m.obj, m.msg);
+        return;
+      }
+      case 'ready':
+        return;
+    }
+  }
+}

@@ -1,0 +1,76 @@
+// Entry of the media plane worker thread (MediaPlane starts it; dist/media-plane.js when built).
+// Log lines go to the daemon's logger by message: one log file, one format, the same redaction.
+import fs from 'node:fs';
+import { parentPort, workerData } from 'node:worker_threads';
+import type { Logger } from '../../util/logger.js';
+import { PlaneHost } from './PlaneHost.js';
+import type { FromPlane, ToPlane } from './protocol.js';
+
+const LEVELS: Record<string, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60 };
+
+function post(m: FromPlane, transfer?: ArrayBuffer[]): void {
+  parentPort!.postMessage(m, transfer);
+}
+
+/** The Logger methods the media code calls, forwarded to the daemon's thread. */
+function forwardingLogger(min: number, bindings: Record<string, unknown>): Logger {
+  const at =
+    (level: string) =>
+    (objOrMsg: unknown, msg?: string): void => {
+      if ((LEVELS[level] ?? 0) < min) return;
+      const [obj, text] = typeof objOrMsg === 'string' ? [{}, objOrMsg] : [objOrMsg, msg];
+      try {
+        post({ t: 'log', level, bindings, obj, msg: text });
+      } catch {
+        // an object that cannot cross threads (a function, a socket): its text still can
+        post({ t: 'log', level, bindings, obj: { detail: String(obj) }, msg: text });
+      }
+    };
+  const log = {
+    child: (more: Record<string, unknown>) => forwardingLogger(min, { ...bindings, ...more }),
+    trace: at('trace'),
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+    fatal: at('fatal'),
+  };
+  return log as unknown as Logger;
+}
+
+/** This thread's id in the kernel (/proc/<pid>/task/<tid>), for per-thread CPU figures. */
+function kernelTid(): number | undefined {
+  try {
+    return Number(fs.readlinkSync('/proc/thread-self').split('/').pop());
+  } catch {
+    return undefined; // not Linux: the figures go without it
+  }
+}
+
+const level = (workerData as { level?: string } | undefined)?.level ?? 'info';
+const log = forwardingLogger(LEVELS[level] ?? 30, {});
+const host = new PlaneHost({ post, log });
+parentPort!.on('message', (m: ToPlane) => {
+  if (m.t === 'cmd') {
+    try {
+      host.command(m.cmd);
+    } catch (e) {
+      log.error({ err: e, op: m.cmd.op }, 'media plane command failed');
+    }
+    return;
+  }
+  host.request(m.req).then(
+    (value) => post({ t: 'res', id: m.id, ok: true, value }),
+    (e: unknown) => {
+      const err = e as { code?: unknown; message?: unknown };
+      post({
+        t: 'res',
+        id: m.id,
+        ok: false,
+        code: typeof err.code === 'string' ? err.code : 'MEDIA_FAILED',
+        message: String(err.message ?? e),
+      });
+    },
+  );
+});
+post({ t: 'ready', tid: kernelTid() });
