@@ -1,7 +1,8 @@
 // The conference layer over the real media path (mediasoup worker, relays, N-1 mixer, video views)
 // with simulated rooms instead of SIP (tests/helpers/simSignalling.ts). One shared conference runs
 // through the checks in order: audio mix, mute, roll call, video views, drop + redial, worker death,
-// dial-in rules, end with CDR and stats in SQLite.
+// dial-in rules, end with CDR and stats in SQLite. As in the daemon, the legs' audio and the mixer run
+// on the media plane worker thread.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import { SiteConfig } from '../../daemon/config/schema.js';
 import { Store } from '../../daemon/store/Store.js';
 import { WorkerPool } from '../../daemon/media/WorkerPool.js';
 import { RelayPortPool } from '../../daemon/media/RelayPortPool.js';
+import { MediaPlane } from '../../daemon/media/plane/MediaPlane.js';
 import { ConferenceManager } from '../../daemon/conference/ConferenceManager.js';
 import type { ConferenceView, ParticipantView } from '../../protocol/index.js';
 import type { ConferenceControl } from '../../daemon/scheduler/types.js';
@@ -58,6 +60,7 @@ let sig: SimSignalling;
 let store: Store;
 let dir: string;
 let pool: WorkerPool;
+let plane: MediaPlane;
 let mgr: ConferenceManager;
 let conf: ConferenceView;
 const participantEvents: (ParticipantView & { at: number })[] = [];
@@ -69,10 +72,12 @@ beforeAll(async () => {
   store = Store.open(join(dir, 'db.sqlite'));
   pool = new WorkerPool({ log, workers: 2, rtcPorts: { min: 10000, max: 59999 } });
   await pool.start();
+  plane = await MediaPlane.start({ log });
   mgr = new ConferenceManager({
     log,
     store,
     pool,
+    plane,
     ports: new RelayPortPool({ range: { min: 0, max: 0 }, address: '127.0.0.1' }),
     signalling: sig,
     config: () => config,
@@ -91,6 +96,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await mgr?.close();
+  await plane?.close();
   pool?.close();
   sig?.close();
   store?.close();
