@@ -17,7 +17,7 @@ function recorder(fail: Partial<Record<keyof ConferenceActions, string>> = {}) {
   const actions: ConferenceActions = {
     mute: act('mute'), muteAllExceptChair: act('muteAllExceptChair'), floor: act('floor'), mode: act('mode'),
     dial: act('dial'), hangup: act('hangup'), extend: act('extend'), end: act('end'),
-    floorStep: act('floorStep'), poll: act('poll'), clearHands: act('clearHands'), layout: act('layout'), pane: act('pane'),
+    floorStep: act('floorStep'), poll: act('poll'), pollPane: act('pollPane'), clearHands: act('clearHands'), layout: act('layout'), pane: act('pane'),
   };
   return { calls, actions };
 }
@@ -190,6 +190,26 @@ describe('ConferenceScreen', () => {
     await frameWith(frame, 'Xiaoguan in pane 3: done');
     expect(frame()).not.toContain('Pin Xiaoguan');
     expect(calls).toEqual(['layout auto', 'pane 3 xiaoguan']);
+  });
+
+  it('polls a pane of the layout with P and a pane number; P then 0 stops the polling', async () => {
+    const { stdin, calls, frame } = setup();
+    expect(frame()).toMatch(/P poll a pane/);
+    stdin.write('P');
+    await frameWith(frame, 'Poll which pane of the layout?');
+    stdin.write('m'); // other keys do nothing while the picker is open
+    stdin.write('4');
+    await frameWith(frame, 'poll pane 4 every 10 s: done');
+    expect(frame()).not.toContain('Poll which pane');
+    expect(calls).toEqual(['pollPane 4']);
+    const polling = { intervalSeconds: 10, sites: ['xiaoguan', 'mihe'], target: null, pane: 4, current: 'mihe', next: 'xiaoguan', nextAt: new Date(NOW + 4000).toISOString(), startedAt: new Date(NOW).toISOString() };
+    const zh = setup({ conferences: [{ ...weeklyMeeting(), polling }], lang: 'zh' });
+    expect(zh.frame()).toMatch(/P 画面轮巡/);
+    zh.stdin.write('P');
+    await frameWith(zh.frame, '在布局的哪个画面轮巡？');
+    zh.stdin.write('0');
+    await frameWith(zh.frame, '停止轮巡：');
+    expect(zh.calls).toEqual(['poll false']);
   });
 
   it('shows the daemon\'s refusal when an action fails', async () => {

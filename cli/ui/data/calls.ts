@@ -47,6 +47,8 @@ export interface ConferenceActions {
   floorStep(direction: 'next' | 'previous'): Promise<unknown>;
   /** Start auto-polling every site (every `intervalSeconds`), or stop it. */
   poll(on: boolean, intervalSeconds?: number): Promise<unknown>;
+  /** Start auto-polling every site through pane `pane` of the conference's layout (every `intervalSeconds`). */
+  pollPane(pane: number, intervalSeconds?: number): Promise<unknown>;
   clearHands(endpointId?: string): Promise<unknown>;
   layout(layout: string): Promise<unknown>;
   pane(pane: number, site: string): Promise<unknown>;
@@ -64,6 +66,7 @@ export function conferenceActions(api: ConsoleApi, id: string): ConferenceAction
     end: () => api.call('conference.end', { id }),
     floorStep: (direction) => api.call('conference.floorStep', { id, direction }),
     poll: (on, intervalSeconds = 10) => api.call('conference.poll', on ? { id, intervalSeconds } : { id, stop: true }),
+    pollPane: (pane, intervalSeconds = 10) => api.call('conference.poll', { id, intervalSeconds, pane }),
     clearHands: (endpointId) => api.call('conference.clearHands', { id, ...(endpointId ? { endpointId } : {}) }),
     layout: (layout) => api.call('conference.layout', { id, layout }),
     pane: (pane, site) => api.call('conference.pane', { id, pane, site }),

@@ -1,5 +1,5 @@
 // Conference control: participants with state, mute, floor, raised hands, view and link quality;
-// polling and the hand queue; an event log; keys m M f n N p c v d h e x q. Hanging up, muting
+// polling and the hand queue; an event log; keys m M f n N p P c v l g d h e x q. Hanging up, muting
 // everyone and ending the meeting ask first. A newly raised hand rings the terminal's bell.
 import { useEffect, useRef, useState } from 'react';
 import { Box, Text } from 'ink';
@@ -94,8 +94,9 @@ function ConferenceControl({ conference: c, events, stats, actionsFor, now, time
   const [pending, setPending, getPending] = useSyncState<Pending | null>(null);
   const [choosingMode, setChoosingMode, getChoosingMode] = useSyncState(false);
   const [choosingPane, setChoosingPane, getChoosingPane] = useSyncState(false);
+  const [choosingPollPane, setChoosingPollPane, getChoosingPollPane] = useSyncState(false);
   const [status, setStatus] = useState<Status>(null);
-  useCaptureKeys(pending !== null || choosingMode || choosingPane);
+  useCaptureKeys(pending !== null || choosingMode || choosingPane || choosingPollPane);
   const actions = actionsFor(c.id);
   const selectedAt = (i: number) => c.participants[Math.min(i, c.participants.length - 1)];
   const sel = selectedAt(cursor);
@@ -144,6 +145,13 @@ function ConferenceControl({ conference: c, events, stats, actionsFor, now, time
       if (/^[0-9]$/.test(input) || key.escape || input === 'q') setChoosingPane(false);
       return;
     }
+    if (getChoosingPollPane()) {
+      // 1–9: poll that pane of the conference's layout (every site, 10 s); 0: stop the polling
+      if (/^[1-9]$/.test(input)) run(t('conf.act.pollPane', { pane: input }), (a) => a.pollPane(Number(input)));
+      else if (input === '0' && c.polling) run(t('conf.act.pollOff'), (a) => a.poll(false));
+      if (/^[0-9]$/.test(input) || key.escape || input === 'q') setChoosingPollPane(false);
+      return;
+    }
     if (key.upArrow || input === 'k') setCursor((n) => Math.max(0, n - 1));
     else if (key.downArrow || input === 'j') setCursor((n) => Math.min(c.participants.length - 1, n + 1));
     else if (input === 'q' || key.escape) onBack();
@@ -157,6 +165,7 @@ function ConferenceControl({ conference: c, events, stats, actionsFor, now, time
     else if (input === 'e') run(t('conf.act.extend'), (a) => a.extend(15));
     else if (input === 'n') run(t('conf.act.rollNext'), (a) => a.floorStep('next'));
     else if (input === 'N') run(t('conf.act.rollPrev'), (a) => a.floorStep('previous'));
+    else if (input === 'P') setChoosingPollPane(true);
     else if (input === 'p') run(t(c.polling ? 'conf.act.pollOff' : 'conf.act.pollOn'), (a) => a.poll(!c.polling));
     else if (input === 'c') run(t('conf.act.clearHands'), (a) => a.clearHands());
     else if (input === 'x') ask(t('confirm.end', { title: c.title }), t('conf.act.end'), (a) => a.end());
@@ -227,10 +236,16 @@ function ConferenceControl({ conference: c, events, stats, actionsFor, now, time
           <Text dimColor>  Esc {t('key.cancel')}</Text>
         </Text>
       ) : null}
+      {choosingPollPane ? (
+        <Text>
+          <Text bold>{t('conf.pollPaneChoose')}</Text>
+          <Text dimColor>  Esc {t('key.cancel')}</Text>
+        </Text>
+      ) : null}
       {status ? <Text color={status.color} wrap="truncate-end">{status.text}</Text> : null}
       <KeyHelp keys={[
         ['↑↓', t('key.select')], ['m', t('key.mute')], ['M', t('key.muteAll')], ['f', t('key.floor')], ['n', t('key.rollNext')], ['N', t('key.rollPrev')],
-        ['p', t('key.poll')], ['c', t('key.clearHands')], ['v', t('key.view')], ['l', t('key.layout')], ['g', t('key.pane')],
+        ['p', t('key.poll')], ['P', t('key.pollPane')], ['c', t('key.clearHands')], ['v', t('key.view')], ['l', t('key.layout')], ['g', t('key.pane')],
         ['d', t('key.dial')], ['h', t('key.hangup')], ['e', t('key.extend')], ['x', t('key.end')], ['q', t('key.back')],
       ]} />
     </Box>
