@@ -1,4 +1,4 @@
-import { say, type ConferenceMode, type OccurrenceView, type PreflightReport } from '../../protocol/index.js';
+import { say, type OccurrenceView, type PreflightReport } from '../../protocol/index.js';
 import type { SiteConfig } from '../config/schema.js';
 import type { Store } from '../store/Store.js';
 import type { OccurrenceDetailRow, ScheduleRow } from '../store/ScheduleRepo.js';
@@ -8,13 +8,13 @@ import type { Preflight } from './Preflight.js';
 import type { Occurrence } from './Recurrence.js';
 import type { ScheduleBook } from './ScheduleBook.js';
 import type { ConferenceControl, ScheduleNotice } from './types.js';
-import { iso, occurrenceView } from './views.js';
+import { OccurrenceActions } from './OccurrenceActions.js';
 import { formatWall } from './zonedTime.js';
 
 // Runs meetings by the clock: pre-flight at start − lead and start − 2 min, start (late within the
 // grace window after a restart, else "missed"), a notice before the end, the end. One timer, armed
 // for the next thing due; everything it must remember is in SQLite, so a restart picks up where
-// the last run stopped.
+// the last run stopped. What is done to an occurrence is OccurrenceActions'.
 
 export interface RunnerOptions {
   store: Store;
@@ -42,11 +42,7 @@ const LOOKBACK_MS = 7 * DAY;
 export class OccurrenceRunner {
   readonly #o: RunnerOptions;
   readonly #log: Logger;
-  readonly #busy = new Set<string>();
-  /** Earliest next start attempt after a failed one, per occurrence. */
-  readonly #retryAt = new Map<string, number>();
-  /** Actions that failed recently are not retried before this time (no hot loop on a fault). */
-  readonly #cooldown = new Map<string, number>();
+  readonly #actions: OccurrenceActions;
   /** Occurrences near now, expanded once per change of the book rather than on every pass: the
    *  pass at a meeting's start must be quick (start accuracy). */
   #plan: { version: number; from: number; to: number; items: { row: ScheduleRow; occ: Occurrence }[] } | undefined;
@@ -58,6 +54,12 @@ export class OccurrenceRunner {
   constructor(opts: RunnerOptions) {
     this.#o = opts;
     this.#log = opts.log;
+    this.#actions = new OccurrenceActions({
+      ...opts,
+      onSettled: () => {
+        if (!this.#closed) this.poke();
+      },
+    });
   }
 
   /** Recover after a (re)start, then run by the clock. */
@@ -89,7 +91,7 @@ export class OccurrenceRunner {
   /** The bridge reports that a conference ended (by an operator or by itself). */
   conferenceEnded(conferenceId: string, reason: string): void {
     for (const d of this.#o.store.occurrences.occurrenceDetails({ state: 'started' })) {
-      if (d.conferenceId === conferenceId) this.#finish(d, reason);
+      if (d.conferenceId === conferenceId) this.#actions.finish(d, reason);
     }
   }
 
@@ -115,7 +117,7 @@ export class OccurrenceRunner {
         if (occ.start >= now - grace || occ.start < m.row.createdAt) continue;
         const d = this.#o.store.occurrences.occurrenceDetail(m.row.id, occ.key);
         if (d && d.state !== 'pending' && d.state !== 'preflight') continue;
-        this.#missed(
+        this.#actions.missed(
           m.row,
           occ,
           say('sch.notRunningMissed', { time: formatWall(occ.start, m.row.tz), minutes: Math.round(grace / MINUTE) }),
@@ -126,13 +128,13 @@ export class OccurrenceRunner {
       const row = this.#o.store.schedules.get(d.scheduleId);
       const endsAt = d.endsAt ?? (row ? d.occurrenceStartUtc + row.durationMs : now);
       if (!row || this.#cancelled(row, d.occurrenceStartUtc) || now >= endsAt) {
-        this.#finish(
+        this.#actions.finish(
           d,
           row && !this.#cancelled(row, d.occurrenceStartUtc) ? say('sch.endPassed') : say('sch.cancelled'),
         );
       } else if (!d.conferenceId || !this.#o.conferences.isActive(d.conferenceId)) {
         const occ = { key: d.occurrenceStartUtc, start: d.occurrenceStartUtc, end: endsAt };
-        this.#startMeeting(row, occ, true);
+        this.#actions.start(row, occ, true);
       }
     }
   }
@@ -147,10 +149,7 @@ export class OccurrenceRunner {
     try {
       for (const d of this.#o.store.occurrences.occurrenceDetails({ state: 'started' })) due(this.#runStarted(d, now));
       for (const t of this.#runUpcoming(now)) due(t);
-      for (const [key, t] of this.#cooldown) {
-        if (t <= now) this.#cooldown.delete(key);
-        else due(t);
-      }
+      for (const t of this.#actions.cooldowns(now)) due(t);
     } catch (err) {
       // a store failure must not stop the clock: log it and look again soon
       this.#log.error({ err }, 'scheduler pass failed; retrying in 10 s');
@@ -174,7 +173,7 @@ export class OccurrenceRunner {
   /** A started meeting: notice, end, or notice that the bridge ended it. Returns its next due time. */
   #runStarted(d: OccurrenceDetailRow, now: number): number {
     const key = `run|${d.scheduleId}|${d.occurrenceStartUtc}`;
-    if (this.#busy.has(key)) return Infinity;
+    if (this.#actions.busy(key)) return Infinity;
     const row = this.#o.store.schedules.get(d.scheduleId);
     let endsAt = d.endsAt ?? d.occurrenceStartUtc + (row?.durationMs ?? 0);
     const cid = d.conferenceId;
@@ -188,26 +187,26 @@ export class OccurrenceRunner {
     }
     // cancelled while its start was in flight: end it now
     if ((!row || this.#cancelled(row, d.occurrenceStartUtc)) && cid && this.#o.conferences.isActive(cid)) {
-      this.#act(key, async () => {
+      this.#actions.act(key, async () => {
         await this.#o.conferences.end(cid, say('sch.cancelled'));
-        this.#finish(d, say('sch.cancelled'));
+        this.#actions.finish(d, say('sch.cancelled'));
       });
       return Infinity;
     }
     if (!cid || !this.#o.conferences.isActive(cid)) {
       // the bridge ends a conference at its planned end by itself too; only earlier is news
-      this.#finish(d, now >= endsAt - 1000 ? say('sch.endedOnTime') : say('sch.endedEarly'));
+      this.#actions.finish(d, now >= endsAt - 1000 ? say('sch.endedOnTime') : say('sch.endedEarly'));
       return Infinity;
     }
     if (now >= endsAt) {
-      this.#act(key, async () => {
+      this.#actions.act(key, async () => {
         try {
           await this.#o.conferences.end(cid, say('sch.scheduledEnd'));
-          this.#finish(d, say('sch.endedOnTime'));
+          this.#actions.finish(d, say('sch.endedOnTime'));
         } catch (err) {
           // the bridge could not end it (most likely it is gone already): the meeting is over anyway
           this.#log.error({ err, conferenceId: cid }, 'ending a scheduled conference failed');
-          this.#finish(
+          this.#actions.finish(
             d,
             `ended at its scheduled time (the bridge said: ${err instanceof Error ? err.message : String(err)})`,
           );
@@ -219,7 +218,7 @@ export class OccurrenceRunner {
     if (!d.noticeSent && now >= noticeAt && noticeAt > d.occurrenceStartUtc) {
       const minutes = Math.max(1, Math.round((endsAt - now) / MINUTE));
       const message = `"${row?.title ?? d.scheduleId}" ends in ${minutes} minute${minutes === 1 ? '' : 's'} (at ${formatWall(endsAt, row?.tz ?? 'UTC').slice(11)})`;
-      this.#act(key, async () => {
+      this.#actions.act(key, async () => {
         this.#o.store.occurrences.updateOccurrence(d.scheduleId, d.occurrenceStartUtc, { noticeSent: true });
         this.#o.onNotice({ scheduleId: d.scheduleId, conferenceId: cid, message });
         await this.#o.conferences.notice(cid, message);
@@ -263,166 +262,22 @@ export class OccurrenceRunner {
       if (d && d.state !== 'pending' && d.state !== 'preflight') continue;
       if (now >= occ.start) {
         if (now - occ.start > grace) {
-          this.#missed(row, occ, say('sch.graceMissed', { minutes: Math.round(grace / MINUTE) }));
+          this.#actions.missed(row, occ, say('sch.graceMissed', { minutes: Math.round(grace / MINUTE) }));
           continue;
         }
-        const retry = this.#retryAt.get(id) ?? 0;
-        if (now >= retry) this.#startMeeting(row, occ, false);
+        const retry = this.#actions.retryAt(id);
+        if (now >= retry) this.#actions.start(row, occ, false);
         else dues.push(retry);
         continue;
       }
       dues.push(occ.start);
       const stage = d?.preflightStage ?? 0;
       const dueStage = now >= occ.start - final ? 2 : now >= occ.start - lead ? 1 : 0;
-      if (dueStage !== 0 && dueStage > stage) this.#runPreflight(row, occ, dueStage);
+      if (dueStage !== 0 && dueStage > stage) this.#actions.preflight(row, occ, dueStage);
       if (stage < 1 && dueStage < 1 && lead > final) dues.push(occ.start - lead);
       if (stage < 2 && dueStage < 2) dues.push(occ.start - final);
     }
     return dues;
-  }
-
-  #runPreflight(row: ScheduleRow, occ: Occurrence, stage: 1 | 2): void {
-    this.#act(`pf|${row.id}|${occ.key}`, async () => {
-      const report = await this.#o.preflight.run({
-        scheduleId: row.id,
-        title: row.title,
-        occurrenceStart: iso(occ.key),
-        stage: stage === 1 ? 'lead' : 'final',
-        endpoints: [...row.endpoints, ...(row.upstream ? [row.upstream] : [])],
-        timezone: row.tz,
-      });
-      const cur = this.#o.store.occurrences.occurrenceDetail(row.id, occ.key);
-      // the meeting may have started meanwhile: then only remember that the check ran
-      const state = !cur || cur.state === 'pending' || cur.state === 'preflight' ? 'preflight' : cur.state;
-      this.#o.store.transaction(() => {
-        this.#o.store.occurrences.addPreflightReport({ scheduleId: row.id, occurrenceStartUtc: occ.key, report });
-        this.#o.store.occurrences.updateOccurrence(row.id, occ.key, {
-          state,
-          preflightStage: Math.max(stage, cur?.preflightStage ?? 0),
-        });
-      });
-      this.#o.onPreflight(report);
-      this.#noticeNotReady(row, occ, report);
-      if (state === 'preflight') this.#emit(row, occ);
-    });
-  }
-
-  #noticeNotReady(row: ScheduleRow, occ: Occurrence, report: PreflightReport): void {
-    const bad = report.sites.filter((s) => s.status !== 'ready');
-    const head = say('pf.notice', {
-      title: row.title,
-      time: formatWall(occ.start, row.tz),
-      ready: report.sites.length - bad.length,
-      total: report.sites.length,
-    });
-    const tail = bad.map((s) => `${s.endpointId} ${s.status}${s.reason ? ` (${s.reason})` : ''}`).join('; ');
-    this.#o.onNotice({ scheduleId: row.id, message: bad.length ? `${head}; ${tail}` : head });
-  }
-
-  /** Start (or, after a restart, resume) one meeting through the bridge. */
-  #startMeeting(row: ScheduleRow, occ: Occurrence, resume: boolean): void {
-    const key = `run|${row.id}|${occ.key}`;
-    const id = `${row.id}|${occ.key}`;
-    this.#act(key, async () => {
-      const now = this.#o.clock.now();
-      const lateMs = now - occ.start;
-      // the template's layout and polling as booked; its id is for people (the sites are in the row)
-      const { template: _template, ...plan } = row.plan ?? {};
-      try {
-        const { id: conferenceId } = await this.#o.conferences.start({
-          title: row.title,
-          endpoints: [...row.endpoints],
-          ...(row.upstream ? { upstream: row.upstream } : {}),
-          ...(row.chair ? { chair: row.chair } : {}),
-          ...(row.mode ? { mode: row.mode as ConferenceMode } : {}),
-          ...plan,
-          durationMinutes: Math.max(1, Math.ceil((occ.end - now) / MINUTE)),
-          scheduleId: row.id,
-          occurrenceStart: iso(occ.key),
-          endsAt: iso(occ.end),
-          resume,
-        });
-        this.#retryAt.delete(id);
-        const reason = resume
-          ? say('sch.resumed')
-          : lateMs > 1000
-            ? say('sch.late', { seconds: Math.round(lateMs / 1000) })
-            : null;
-        this.#o.store.occurrences.updateOccurrence(row.id, occ.key, {
-          state: 'started',
-          conferenceId,
-          endsAt: occ.end,
-          reason,
-        });
-        this.#log.info(
-          { scheduleId: row.id, conferenceId, lateMs, resume },
-          resume ? `meeting "${row.title}" resumed` : `meeting "${row.title}" started`,
-        );
-        this.#emit(row, occ);
-      } catch (err) {
-        const grace = this.#graceMs();
-        const retry = this.#o.clock.now() + this.#o.retryStartMs;
-        const why = err instanceof Error ? err.message : String(err);
-        this.#log.error(
-          { err, scheduleId: row.id, occurrence: iso(occ.key) },
-          `meeting "${row.title}" could not start`,
-        );
-        if (!resume && retry - occ.start <= grace) {
-          this.#retryAt.set(id, retry);
-          this.#o.onNotice({
-            scheduleId: row.id,
-            message: `"${row.title}" could not start (${why}); trying again at ${formatWall(retry, row.tz).slice(11)}`,
-          });
-        } else {
-          this.#retryAt.delete(id);
-          this.#missed(row, occ, say('sch.couldNotStart', { why }));
-        }
-      }
-    });
-  }
-
-  #missed(row: ScheduleRow, occ: Occurrence, reason: string): void {
-    this.#o.store.occurrences.updateOccurrence(row.id, occ.key, { state: 'missed', reason });
-    this.#log.warn({ scheduleId: row.id, occurrence: iso(occ.key), reason }, `meeting "${row.title}" missed`);
-    this.#o.onNotice({
-      scheduleId: row.id,
-      message: `"${row.title}" at ${formatWall(occ.start, row.tz)} was missed: ${reason}`,
-    });
-    this.#emit(row, occ);
-  }
-
-  #finish(d: OccurrenceDetailRow, reason: string): void {
-    const cur = this.#o.store.occurrences.occurrenceDetail(d.scheduleId, d.occurrenceStartUtc);
-    if (cur?.state !== 'started') return;
-    this.#o.store.occurrences.updateOccurrence(d.scheduleId, d.occurrenceStartUtc, { state: 'ended', reason });
-    const row = this.#o.store.schedules.get(d.scheduleId);
-    if (row)
-      this.#emit(row, {
-        key: d.occurrenceStartUtc,
-        start: d.occurrenceStartUtc,
-        end: cur.endsAt ?? d.occurrenceStartUtc + row.durationMs,
-      });
-  }
-
-  #emit(row: ScheduleRow, occ: Occurrence): void {
-    const d = this.#o.store.occurrences.occurrenceDetail(row.id, occ.key);
-    this.#o.onOccurrence(occurrenceView(row, occ, { state: d?.state ?? 'pending', ...(d ? { detail: d } : {}) }));
-  }
-
-  /** Run one action at a time per key; look at the clock again when it is done. */
-  #act(key: string, fn: () => Promise<void>): void {
-    const now = this.#o.clock.now();
-    if (this.#busy.has(key) || (this.#cooldown.get(key) ?? 0) > now) return;
-    this.#busy.add(key);
-    fn()
-      .catch((err: unknown) => {
-        this.#log.error({ err, action: key }, 'scheduler action failed; not retried for 10 s');
-        this.#cooldown.set(key, this.#o.clock.now() + 10_000);
-      })
-      .finally(() => {
-        this.#busy.delete(key);
-        if (!this.#closed) this.poke();
-      });
   }
 
   /** The series, or this one occurrence of it, was cancelled. */
@@ -439,6 +294,6 @@ export class OccurrenceRunner {
 
   /** For tests and the close path: resolves when no action is in flight. */
   async idle(): Promise<void> {
-    while (this.#busy.size > 0) await new Promise((r) => setImmediate(r));
+    return this.#actions.idle();
   }
 }
