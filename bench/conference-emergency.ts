@@ -5,12 +5,13 @@
 //   BENCH_PLANE=0 npx tsx bench/conference-emergency.ts   audio relays and mixer in the main thread
 //                                                         (as before the media plane worker), to compare
 //
-// The rooms run in a child process (so this process's CPU is the bridge's): each sends PCMA tones
+// The rooms run in child processes (so this process's CPU is the bridge's): each sends PCMA tones
 // (20 ms) and VP8 "CIF" video (25 fps, 2 packets of 1000 bytes a frame ≈ 400 kbit/s) to its leg's
 // relay ports and receives its N-1 mix and the broadcast picture. Signalling is in-process (the
 // real SIP path is covered by bench/conference.ts with baresip). One site (probe A) sends a 1 kHz
 // burst every second; another (probe B) times its arrival in its mix: the mix path, relay → jitter
-// buffer → mixer tick → encode → relay, both ends on the child's clock.
+// buffer → mixer tick → encode → relay, both ends on one clock. The two probes live in a child of
+// their own, so the 74 other rooms' traffic does not delay the probes' own timing.
 // Figures: CPU of this process per thread (/proc/self/task: the main thread, the media plane worker,
 // the rest), of the mediasoup worker and of the rooms; mixer ticks late; event-loop delay of the main
 // thread and of the media plane worker; GC pauses of the main thread; mix path latency; packets each
@@ -40,6 +41,7 @@ import { toneDb } from '../tests/helpers/simRoom.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const PLANE = process.env.BENCH_PLANE !== '0';
+const PLANE_NICE = process.env.BENCH_PLANE_NICE === undefined ? undefined : Number(process.env.BENCH_PLANE_NICE);
 const PROBE_A = 'zhuhuichang'; // the chair: in a broadcast meeting everyone else is muted
 const PROBE_B = 'jiaoyu';
 const VIDEO_FPS = 25;
@@ -232,15 +234,77 @@ class BenchCall extends TypedEmitter<SignalCallEvents> implements SignalCall {
   requestKeyframe(): void {}
 }
 
+/** The room processes: the probes' and everyone else's. */
+class RoomProcs {
+  readonly ports: Record<string, Ports> = {};
+  readonly #of = new Map<string, ChildProcess>();
+  private constructor(readonly children: ChildProcess[]) {}
+
+  static async start(groups: string[][]): Promise<RoomProcs> {
+    const children = groups.map((ids) =>
+      fork(process.argv[1]!, ['--rooms', JSON.stringify(ids)], { stdio: 'inherit' }),
+    );
+    const procs = new RoomProcs(children);
+    await Promise.all(
+      children.map(async (child, i) => {
+        const ready = await new Promise<Extract<FromRooms, { t: 'ready' }>>((resolve) =>
+          child.once('message', (m) => resolve(m as Extract<FromRooms, { t: 'ready' }>)),
+        );
+        Object.assign(procs.ports, ready.ports);
+        for (const id of groups[i]!) procs.#of.set(id, child);
+      }),
+    );
+    return procs;
+  }
+
+  of(id: string): ChildProcess {
+    return this.#of.get(id)!;
+  }
+
+  all(m: ToRooms): void {
+    for (const c of this.children) c.send(m);
+  }
+
+  /** Every process's counts, merged. */
+  async report(): Promise<Extract<FromRooms, { t: 'report' }>> {
+    const each = await Promise.all(
+      this.children.map(
+        (child) =>
+          new Promise<Extract<FromRooms, { t: 'report' }>>((resolve) => {
+            const on = (m: FromRooms): void => {
+              if (m.t !== 'report') return;
+              child.off('message', on);
+              resolve(m);
+            };
+            child.on('message', on);
+            child.send({ t: 'report' } satisfies ToRooms);
+          }),
+      ),
+    );
+    return {
+      t: 'report',
+      mixMs: each.flatMap((r) => r.mixMs),
+      cpuMs: each.reduce((n, r) => n + r.cpuMs, 0),
+      rx: Object.assign({}, ...each.map((r) => r.rx)) as Extract<FromRooms, { t: 'report' }>['rx'],
+    };
+  }
+
+  kill(): void {
+    for (const c of this.children) c.kill();
+  }
+}
+
 class RoomsSignalling implements Signalling {
   readonly #waiting = new Map<string, () => void>();
-  constructor(
-    readonly child: ChildProcess,
-    readonly ports: Record<string, Ports>,
-  ) {
-    child.on('message', (m: FromRooms) => {
-      if (m.t === 'dialed') this.#waiting.get(m.id)?.();
-    });
+  constructor(readonly procs: RoomProcs) {
+    for (const child of procs.children) {
+      child.on('message', (m: FromRooms) => {
+        if (m.t === 'dialed') this.#waiting.get(m.id)?.();
+      });
+    }
+  }
+  get ports(): Record<string, Ports> {
+    return this.procs.ports;
   }
   async dial(req: DialRequest): Promise<SignalCall> {
     const id = req.endpoint.id;
@@ -249,14 +313,14 @@ class RoomsSignalling implements Signalling {
     req.onProgress({ state: 'calling', callId: `bench-${id}` });
     await new Promise<void>((resolve) => {
       this.#waiting.set(id, resolve);
-      this.child.send({ t: 'dial', id, local: req.local } satisfies ToRooms);
+      this.procs.of(id).send({ t: 'dial', id, local: req.local } satisfies ToRooms);
     });
     const remote: NegotiatedMedia = {
       address: '127.0.0.1',
       audio: { ...p.audio, pt: 8, codec: 'PCMA', clockRate: 8000, telephoneEventPt: 101 },
       video: { ...p.video, pt: 96, codec: 'VP8', clockRate: 90000, rtcpFb: { nack: true, pli: true } },
     };
-    return new BenchCall(`bench-${id}`, remote, () => this.child.send({ t: 'hangup', id } satisfies ToRooms));
+    return new BenchCall(`bench-${id}`, remote, () => this.procs.of(id).send({ t: 'hangup', id } satisfies ToRooms));
   }
   onIncoming(_handler: (call: IncomingSignal) => void): () => void {
     return () => undefined;
@@ -313,32 +377,22 @@ async function main(): Promise<void> {
     srtp: 'off',
   }));
   const ids = endpoints.map((e) => e.id);
-  const child = fork(process.argv[1]!, ['--rooms', JSON.stringify(ids)], { stdio: 'inherit' });
-  const ready = await new Promise<Extract<FromRooms, { t: 'ready' }>>((resolve) =>
-    child.once('message', (m) => resolve(m as Extract<FromRooms, { t: 'ready' }>)),
-  );
-  const signalling = new RoomsSignalling(child, ready.ports);
+  const probes = [PROBE_A, PROBE_B];
+  const procs = await RoomProcs.start([ids.filter((id) => !probes.includes(id)), probes]);
+  const signalling = new RoomsSignalling(procs);
   const bridge = await startBridge({
     endpoints,
     groups: example.groups,
     templates: example.templates,
     workers: 1,
     plane: PLANE,
+    ...(PLANE_NICE !== undefined ? { planeNice: PLANE_NICE } : {}),
     ...(process.env.BENCH_LOG
       ? { log: createLogger({ level: process.env.BENCH_LOG, file: '/tmp/emergency-bench.log' }) }
       : {}),
     signallingWrap: () => signalling,
   });
-  const report = (): Promise<Extract<FromRooms, { t: 'report' }>> =>
-    new Promise((resolve) => {
-      const on = (m: FromRooms): void => {
-        if (m.t !== 'report') return;
-        child.off('message', on);
-        resolve(m);
-      };
-      child.on('message', on);
-      child.send({ t: 'report' } satisfies ToRooms);
-    });
+  const report = (): Promise<Extract<FromRooms, { t: 'report' }>> => procs.report();
   try {
     const t0 = performance.now();
     const conf = await bridge.manager.start({ template: 'emergency' });
@@ -367,22 +421,24 @@ async function main(): Promise<void> {
     const th0 = threads(process.pid);
     const w0 = ticksOf(`/proc/${worker}/stat`).ticks;
     const cpu0 = process.cpuUsage();
-    child.send({ t: 'mark' } satisfies ToRooms);
+    procs.all({ t: 'mark' });
     const m0 = performance.now();
     await new Promise((r) => setTimeout(r, SECONDS * 1000));
     const wall = (performance.now() - m0) / 1000;
+    const roomsReport = report(); // what the rooms counted in the same window
     const cpu = process.cpuUsage(cpu0);
     const th1 = threads(process.pid);
     const w1 = ticksOf(`/proc/${worker}/stat`).ticks;
     const planeLag = await bridge.plane?.loopDelay();
     lag.disable();
     gcObs.disconnect();
+    const rooms = await roomsReport;
     await new Promise((r) => setTimeout(r, 1100)); // the plane reports its mixers' figures once a second
     const late = c.media.mixerLateTicks - late0;
-    const rooms = await report();
+    const jb = c.media.mixerStats();
     const procPct = ((cpu.user + cpu.system) / 1e6 / wall) * 100;
     console.log(
-      `mixer and audio relays: ${bridge.plane ? 'media plane worker thread' : 'main thread (BENCH_PLANE=0)'}`,
+      `mixer and audio relays: ${bridge.plane ? `media plane worker thread (nice ${bridge.plane.threadNice ?? 'not raised'})` : 'main thread (BENCH_PLANE=0)'}`,
     );
     console.log(`measured ${wall.toFixed(1)} s; load average ${load()} on ${os.availableParallelism()} cores`);
     console.log(
@@ -399,7 +455,7 @@ async function main(): Promise<void> {
     }
     console.log(`mediasoup worker: ${pct(w1 - w0, wall)} of a core`);
     console.log(
-      `the ${endpoints.length} simulated rooms (child process): ${((rooms.cpuMs / 1000 / wall) * 100).toFixed(1)} %`,
+      `the ${endpoints.length} simulated rooms (2 child processes): ${((rooms.cpuMs / 1000 / wall) * 100).toFixed(1)} %`,
     );
     console.log(`mixer ticks more than one frame late: ${late}`);
     const ms = (ns: number): string => (ns / 1e6).toFixed(1);
@@ -408,12 +464,16 @@ async function main(): Promise<void> {
     );
     if (planeLag) {
       console.log(
-        `event loop delay of the media plane worker: p50 ${planeLag.p50Ms.toFixed(1)} ms, p99 ${planeLag.p99Ms.toFixed(1)} ms, max ${planeLag.maxMs.toFixed(1)} ms`,
+        `event loop delay of the media plane worker: p50 ${planeLag.p50Ms.toFixed(1)} ms, p99 ${planeLag.p99Ms.toFixed(1)} ms, max ${planeLag.maxMs.toFixed(1)} ms; GC pauses ${planeLag.gcPauses}, ${planeLag.gcMs.toFixed(0)} ms in all, longest ${planeLag.gcMaxMs.toFixed(1)} ms`,
       );
     }
     const gcSum = gc.reduce((a, b) => a + b, 0);
     console.log(
       `GC pauses of the main thread: ${gc.length}, ${gcSum.toFixed(0)} ms in all (${((gcSum / 1000 / wall) * 100).toFixed(1)} % of the time), longest ${Math.max(0, ...gc).toFixed(1)} ms`,
+    );
+    const mid = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+    console.log(
+      `jitter buffers (${jb.length}): target median ${mid(jb.map((x) => x.targetFrames))} frames, max ${Math.max(0, ...jb.map((x) => x.targetFrames))}; depth median ${mid(jb.map((x) => x.depthMs)).toFixed(0)} ms; underruns median ${mid(jb.map((x) => x.underruns))} since the start`,
     );
     console.log(`mix path (probe burst → its arrival in another room's mix), one way: ${summary(rooms.mixMs)}`);
     const perSec = (n: number): number => n / wall;
@@ -434,7 +494,7 @@ async function main(): Promise<void> {
     console.log(`  shown: ${[...shown].map(([id, n]) => `${id} to ${n}`).join(', ')}`);
   } finally {
     await bridge.close();
-    child.kill();
+    procs.kill();
   }
 }
 

@@ -55,6 +55,8 @@ export async function startBridge(o: {
   log?: Logger;
   /** false: audio relays and mixers in this thread, as before the media plane (bench comparisons). */
   plane?: boolean;
+  /** The media plane thread's nice value (default the daemon's, PLANE_NICE). */
+  planeNice?: number;
   /** Put another Signalling in front of the SIP one (benchmarks mix in simulated probe sites). */
   signallingWrap?: (sip: SipSignalling) => Signalling;
 }): Promise<Bridge> {
@@ -92,7 +94,10 @@ export async function startBridge(o: {
     await pool.start();
     closers.push(() => pool.close());
     const ports = new RelayPortPool({ range: config.media.relayPorts, address: config.media.listenAddress });
-    const plane = o.plane === false ? undefined : await MediaPlane.start({ log });
+    const plane =
+      o.plane === false
+        ? undefined
+        : await MediaPlane.start({ log, ...(o.planeNice !== undefined ? { nice: o.planeNice } : {}) });
     if (plane) closers.push(() => plane.close());
     const signalling = new SipSignalling({ stack, log });
     closers.push(() => signalling.close());

@@ -49,6 +49,8 @@ type PlaneEvents = {
 const RESTART_MS = 100;
 const RESTART_MAX_MS = 5000;
 const STABLE_MS = 60_000;
+/** The worker thread's nice value (when the daemon may raise it: CAP_SYS_NICE). */
+export const PLANE_NICE = -5;
 /** Longest a request to the worker may take before it fails (a DTMF string takes longer: see request()). */
 const REQUEST_MS = 10_000;
 
@@ -69,34 +71,42 @@ function workerSource(): { url: URL; eval?: string } {
 export class MediaPlane extends TypedEmitter<PlaneEvents> {
   readonly #log: Logger;
   readonly #level: string;
+  readonly #nice: number;
   readonly #relays = new Map<number, RelayClient>();
   readonly #mixers = new Map<number, MixerClient>();
   readonly #pending = new Map<number, { resolve: (v: PlaneReply) => void; reject: (e: Error) => void }>();
   #worker: Worker | undefined;
   #ready: Promise<void>;
   #tid: number | undefined;
+  #threadNice: number | undefined;
   #nextId = 1;
   #restarts = 0;
   #delayMs = RESTART_MS;
   #startedAt = 0;
   #closed = false;
 
-  static async start(o: { log: Logger }): Promise<MediaPlane> {
-    const plane = new MediaPlane(o.log);
+  /** `nice`: the worker thread's priority (default PLANE_NICE; 0 leaves it as the process's). */
+  static async start(o: { log: Logger; nice?: number }): Promise<MediaPlane> {
+    const plane = new MediaPlane(o.log, o.nice ?? PLANE_NICE);
     await plane.#ready;
     return plane;
   }
 
-  private constructor(log: Logger) {
+  private constructor(log: Logger, nice: number) {
     super();
     this.#log = log.child({ component: 'media.plane' });
     this.#level = log.level;
+    this.#nice = nice;
     this.#ready = this.#spawn();
   }
 
   /** The worker's kernel thread id (for per-thread CPU figures), when known. */
   get threadId(): number | undefined {
     return this.#tid;
+  }
+  /** The worker thread's nice value if it was raised, else undefined. */
+  get threadNice(): number | undefined {
+    return this.#threadNice;
   }
   /** Workers started after a failure so far. */
   get restarts(): number {
@@ -176,8 +186,8 @@ export class MediaPlane extends TypedEmitter<PlaneEvents> {
   #spawn(): Promise<void> {
     const src = workerSource();
     const w = src.eval
-      ? new Worker(src.eval, { eval: true, workerData: { level: this.#level } })
-      : new Worker(src.url, { workerData: { level: this.#level } });
+      ? new Worker(src.eval, { eval: true, workerData: { level: this.#level, nice: this.#nice } })
+      : new Worker(src.url, { workerData: { level: this.#level, nice: this.#nice } });
     this.#worker = w;
     this.#startedAt = Date.now();
     return new Promise<void>((resolve, reject) => {
@@ -185,6 +195,7 @@ export class MediaPlane extends TypedEmitter<PlaneEvents> {
       w.on('message', (m: FromPlane) => {
         if (m.t === 'ready') {
           this.#tid = m.tid;
+          this.#threadNice = m.nice;
           up = true;
           resolve();
           return;

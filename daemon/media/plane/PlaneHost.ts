@@ -4,7 +4,7 @@
 // packet is read, buffered, mixed and the room's mix sent from here, on this thread's own timers.
 // The daemon's thread drives it by messages (protocol.ts) and hears events back.
 import type dgram from 'node:dgram';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import type { Logger } from '../../util/logger.js';
 import { systemClock } from '../../util/clock.js';
 import { VcError } from '../../errors.js';
@@ -71,6 +71,14 @@ export class PlaneHost {
   readonly #mixers = new Map<number, HostedMixer>();
   readonly #report: NodeJS.Timeout;
   readonly #delay = monitorEventLoopDelay({ resolution: 5 });
+  readonly #gc = { pauses: 0, ms: 0, maxMs: 0 };
+  readonly #gcObserver = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      this.#gc.pauses++;
+      this.#gc.ms += e.duration;
+      this.#gc.maxMs = Math.max(this.#gc.maxMs, e.duration);
+    }
+  });
   readonly #onAuthFailure = (e: { legId: string }): void => this.#post({ t: 'srtpAuthFailure', legId: e.legId });
 
   constructor(o: { post: (m: FromPlane, transfer?: ArrayBuffer[]) => void; log: Logger }) {
@@ -80,6 +88,7 @@ export class PlaneHost {
     this.#report = setInterval(() => this.#sendReport(), REPORT_MS);
     this.#report.unref();
     this.#delay.enable();
+    this.#gcObserver.observe({ entryTypes: ['gc'] });
   }
 
   async request(req: PlaneRequest): Promise<PlaneReply> {
@@ -93,8 +102,19 @@ export class PlaneHost {
         return undefined;
       case 'loopDelay': {
         const d = this.#delay;
-        const out = { p50Ms: d.percentile(50) / 1e6, p99Ms: d.percentile(99) / 1e6, maxMs: d.max / 1e6 };
-        if (req.reset) d.reset();
+        const g = this.#gc;
+        const out = {
+          p50Ms: d.percentile(50) / 1e6,
+          p99Ms: d.percentile(99) / 1e6,
+          maxMs: d.max / 1e6,
+          gcPauses: g.pauses,
+          gcMs: g.ms,
+          gcMaxMs: g.maxMs,
+        };
+        if (req.reset) {
+          d.reset();
+          Object.assign(g, { pauses: 0, ms: 0, maxMs: 0 });
+        }
         return out;
       }
       case 'mix.tap': {
@@ -163,6 +183,7 @@ export class PlaneHost {
   close(): void {
     clearInterval(this.#report);
     this.#delay.disable();
+    this.#gcObserver.disconnect();
     srtpEvents.off('authFailure', this.#onAuthFailure);
     for (const mid of [...this.#mixers.keys()]) this.#closeMixer(mid);
     for (const rid of [...this.#relays.keys()]) this.#closeRelay(rid);

@@ -1,6 +1,7 @@
 // Entry of the media plane worker thread (MediaPlane starts it; dist/media-plane.js when built).
 // Log lines go to the daemon's logger by message: one log file, one format, the same redaction.
 import fs from 'node:fs';
+import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Logger } from '../../util/logger.js';
 import { PlaneHost } from './PlaneHost.js';
@@ -47,8 +48,25 @@ function kernelTid(): number | undefined {
   }
 }
 
-const level = (workerData as { level?: string } | undefined)?.level ?? 'info';
-const log = forwardingLogger(LEVELS[level] ?? 30, {});
+/**
+ * Raise this thread's priority (Linux: setpriority on a thread id affects that thread only), so the
+ * mixer's 20 ms tick wins over the daemon's other threads and its mediasoup workers when the cores
+ * are busy. Needs CAP_SYS_NICE (root, or the unit's AmbientCapabilities); without it the thread keeps
+ * the process's priority.
+ */
+function raisePriority(tid: number | undefined, nice: number): number | undefined {
+  if (tid === undefined || nice === 0) return undefined;
+  try {
+    os.setPriority(tid, nice);
+    return os.getPriority(tid);
+  } catch (e) {
+    log.info({ err: e, nice }, 'media plane thread keeps the normal priority');
+    return undefined;
+  }
+}
+
+const data = (workerData ?? {}) as { level?: string; nice?: number };
+const log = forwardingLogger(LEVELS[data.level ?? 'info'] ?? 30, {});
 const host = new PlaneHost({ post, log });
 parentPort!.on('message', (m: ToPlane) => {
   if (m.t === 'cmd') {
@@ -73,4 +91,5 @@ parentPort!.on('message', (m: ToPlane) => {
     },
   );
 });
-post({ t: 'ready', tid: kernelTid() });
+const tid = kernelTid();
+post({ t: 'ready', tid, nice: raisePriority(tid, data.nice ?? 0) });

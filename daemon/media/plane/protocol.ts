@@ -39,6 +39,10 @@ export interface LoopDelay {
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
+  /** The worker's garbage-collection pauses in the same span. */
+  gcPauses: number;
+  gcMs: number;
+  gcMaxMs: number;
 }
 
 export type PlaneReply = { internalPort: number } | RelayCounters | { port: number } | LoopDelay | undefined;
@@ -71,7 +75,8 @@ export interface MixerReport {
 }
 
 export type FromPlane =
-  | { t: 'ready'; tid: number | undefined }
+  /** `nice`: the thread's scheduling priority, if it could be raised (see planeWorker.ts). */
+  | { t: 'ready'; tid: number | undefined; nice: number | undefined }
   | { t: 'res'; id: number; ok: true; value: PlaneReply }
   | { t: 'res'; id: number; ok: false; code: string; message: string }
   | { t: 'relay'; rid: number; ev: RelayEventName; data: unknown }
