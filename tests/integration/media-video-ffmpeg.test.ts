@@ -12,6 +12,7 @@ import { VideoView } from '../../daemon/media/VideoView.js';
 import { seqDiff } from '../../daemon/media/rtp/packet.js';
 import { SimVideo } from '../helpers/simVideo.js';
 import { sleep } from '../helpers/wait.js';
+import { viewTarget } from '../helpers/videoTarget.js';
 
 const log = silentLogger();
 const H264 = 'packetization-mode=1;profile-level-id=42e01f';
@@ -107,31 +108,7 @@ describe('VideoView with ffmpeg H.264 sources', () => {
   it('switches on the new source’s own keyframe and keeps the target stream continuous', async () => {
     const a = await ffmpegSource('a', '2.1');
     const b = await ffmpegSource('b', '3.1');
-    const target = await SimVideo.create({ codec: 'H264', pt: 109, tag: 0 });
-    const legT = await SipMediaLeg.create({
-      id: 't',
-      router,
-      ports,
-      log,
-      announcedAddress: '127.0.0.1',
-      kinds: ['video'],
-    });
-    cleanup.push(() => {
-      target.close();
-      legT.close();
-    });
-    await legT.setRemote({
-      address: '127.0.0.1',
-      video: {
-        port: target.port,
-        rtcpPort: target.rtcpPort,
-        pt: 109,
-        codec: 'H264',
-        clockRate: 90000,
-        fmtp: H264,
-        direction: 'recvonly',
-      },
-    });
+    const { target, leg: legT } = await viewTarget({ router, ports, log, codec: 'H264', pt: 109, fmtp: H264, cleanup });
     const view = await VideoView.create({ router, log });
     cleanup.push(() => view.close());
     const switched: { sourceId: string | null; waitedMs: number }[] = [];

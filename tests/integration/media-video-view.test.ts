@@ -14,6 +14,7 @@ import { buildPli } from '../../daemon/media/rtp/rtcp.js';
 import { seqDiff } from '../../daemon/media/rtp/packet.js';
 import { SimVideo, tagOf } from '../helpers/simVideo.js';
 import { sleep, until } from '../helpers/wait.js';
+import { viewTarget } from '../helpers/videoTarget.js';
 
 const log = silentLogger();
 
@@ -68,30 +69,7 @@ describe('VideoView with real legs and a real worker', () => {
     const keyRequests: boolean[] = [];
     legB.on('keyframeRequest', (e) => keyRequests.push(e.rtcpFeedback));
 
-    const target = await SimVideo.create({ codec: 'VP8', pt: 96, tag: 0 });
-    const legT = await SipMediaLeg.create({
-      id: 't',
-      router,
-      ports,
-      log,
-      announcedAddress: '127.0.0.1',
-      kinds: ['video'],
-    });
-    cleanup.push(() => {
-      target.close();
-      legT.close();
-    });
-    await legT.setRemote({
-      address: '127.0.0.1',
-      video: {
-        port: target.port,
-        rtcpPort: target.rtcpPort,
-        pt: 96,
-        codec: 'VP8',
-        clockRate: 90000,
-        direction: 'recvonly',
-      },
-    });
+    const { target, leg: legT } = await viewTarget({ router, ports, log, codec: 'VP8', pt: 96, cleanup });
 
     const view = await VideoView.create({ router, log });
     cleanup.push(() => view.close());
