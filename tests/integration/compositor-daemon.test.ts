@@ -10,8 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BaresipRoom } from '../peers/baresipRoom.js';
 import { CLI_JS, ROOT, TOKENS, startDaemon, testConfig, type RunningDaemon } from '../helpers/daemon.js';
 import { freePort } from '../helpers/ports.js';
-import { Picture, colourName } from '../helpers/picture.js';
-import { paneRects, type FixedLayout } from '../../daemon/media/compositor/layouts.js';
+import { Picture } from '../helpers/picture.js';
+import { paneProblems } from '../helpers/paneCheck.js';
 import type { ConferenceView } from '../../protocol/index.js';
 import { sleep, until } from '../helpers/wait.js';
 
@@ -51,18 +51,7 @@ async function pictureProblems(viewer: string): Promise<string> {
   const png = await rooms.get(viewer)!.snapshot();
   const pic = png ? Picture.load(png) : undefined;
   if (!pic) return `${viewer} decoded no picture`;
-  const problems: string[] = [];
-  paneRects(want.layout as FixedLayout, 1280, 720).forEach((r, i) => {
-    const site = want.panes[i] ?? null;
-    const fx = r.x / 1280;
-    const fy = r.y / 720;
-    const fw = r.w / 1280;
-    const fh = r.h / 720;
-    const seen = colourName(pic.mean(fx + fw * 0.4, fy + fh * 0.3, fw * 0.2, fh * 0.15));
-    const expected = site === null ? 'dark' : COLOUR[site];
-    if (seen !== expected)
-      problems.push(`pane ${i + 1} (${site ?? 'empty'}) is ${seen ?? 'unclear'}, expected ${expected}`);
-  });
+  const problems = paneProblems(pic, want, (site) => (site === null ? 'dark' : COLOUR[site]));
   return problems.length ? `${want.layout} [${want.panes.join(', ')}]: ${problems.join('; ')}` : '';
 }
 

@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BaresipRoom } from '../peers/baresipRoom.js';
 import { JunkRoom } from '../helpers/junkRoom.js';
 import { startBridge, type Bridge } from '../helpers/conferenceBridge.js';
-import { Picture, colourName } from '../helpers/picture.js';
-import { paneRects, type FixedLayout } from '../../daemon/media/compositor/layouts.js';
+import { Picture } from '../helpers/picture.js';
+import { paneProblems } from '../helpers/paneCheck.js';
 import type { ConferenceView } from '../../protocol/index.js';
 import { sleep, until } from '../helpers/wait.js';
 
@@ -30,21 +30,16 @@ async function problems(): Promise<string> {
   const png = await rooms.get('city')!.snapshot();
   const pic = png ? Picture.load(png, 1280, 720) : undefined;
   if (!pic) return 'city decoded no picture';
-  const found: string[] = [];
-  paneRects(want.layout as FixedLayout, 1280, 720).forEach((r, i) => {
-    const site = want.panes[i] ?? null;
-    const fx = r.x / 1280;
-    const fy = r.y / 720;
-    const fw = r.w / 1280;
-    const fh = r.h / 720;
-    const seen = colourName(pic.mean(fx + fw * 0.4, fy + fh * 0.3, fw * 0.2, fh * 0.15));
-    const expected = site === null || site === 'junk' ? 'dark' : COLOUR[site];
-    if (seen !== expected)
-      found.push(`pane ${i + 1} (${site ?? 'empty'}) is ${seen ?? 'unclear'}, expected ${expected}`);
+  const found = paneProblems(
+    pic,
+    want,
+    (site) => (site === null || site === 'junk' ? 'dark' : COLOUR[site]),
     // the placeholder carries the site's name in the middle of the pane
-    if (site === 'junk' && pic.whitePixels(fx + fw * 0.2, fy + fh * 0.35, fw * 0.6, fh * 0.3) === 0)
-      found.push(`pane ${i + 1} (junk) has no label`);
-  });
+    (i, site, { fx, fy, fw, fh }) =>
+      site === 'junk' && pic.whitePixels(fx + fw * 0.2, fy + fh * 0.35, fw * 0.6, fh * 0.3) === 0
+        ? `pane ${i + 1} (junk) has no label`
+        : undefined,
+  );
   return found.length ? `${want.layout} [${want.panes.join(', ')}]: ${found.join('; ')} (${png})` : '';
 }
 
