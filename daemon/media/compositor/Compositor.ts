@@ -52,6 +52,11 @@ export interface CanvasSpec {
   banner: string | null;
 }
 
+export interface CompositorStats {
+  sources: Record<string, { frames: number; live: boolean }>;
+  canvases: Record<string, { packets: number; forcedKeyframes: number }>;
+}
+
 type CompositorEvents = {
   /** A source's decoder started (live) or stopped producing pictures. */
   sourceLive: [{ id: string; live: boolean }];
@@ -181,6 +186,24 @@ export class Compositor extends TypedEmitter<CompositorEvents> {
   keyframe(canvasId: string): void {
     const c = this.#outputs.get(canvasId);
     if (c) this.#outputs.keyframe(c);
+  }
+
+  /**
+   * The process's counters: pictures decoded per source, and per canvas the packets sent and the
+   * keyframes made on request (PLI/FIR/SIP INFO, scenes). Asked at once, not queued behind other work.
+   */
+  async stats(): Promise<CompositorStats> {
+    const proc = this.#keeper.current;
+    if (!proc?.alive) throw new VcError('MEDIA_FAILED', 'the compositor process is restarting');
+    const r = await proc.request('stats');
+    const sources = (r['sources'] ?? {}) as Record<string, { frames: number; live: boolean }>;
+    const canvases = (r['canvases'] ?? {}) as Record<string, { frames: number; forced_keyframes: number }>;
+    return {
+      sources,
+      canvases: Object.fromEntries(
+        Object.entries(canvases).map(([id, c]) => [id, { packets: c.frames, forcedKeyframes: c.forced_keyframes }]),
+      ),
+    };
   }
 
   /** After a worker death: everything mediasoup-side again on `router`; the process stays. */

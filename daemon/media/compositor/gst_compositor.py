@@ -311,6 +311,10 @@ class Canvas:
         # of it ran long: issue #16). Those stale frames are dropped, until the first one on time.
         self.comp.get_static_pad('src').add_probe(Gst.PadProbeType.BUFFER, self._drop_catch_up)
         self.frames = 0
+        # keyframes made on request (a room's PLI/FIR/SIP INFO, a new scene): the encoder announces
+        # each with a downstream force-key-unit event just before it
+        self.forced = 0
+        self.enc.get_static_pad('src').add_probe(Gst.PadProbeType.EVENT_DOWNSTREAM, self._on_enc_event)
         # label changes wait for the canvas's own streaming thread (applied between two frames):
         # textoverlay's Pango layout set from the main loop while the thread draws it crashed the
         # process (SIGSEGV, "PangoLayout changed since PangoLayoutIter was created")
@@ -326,6 +330,11 @@ class Canvas:
         if now == Gst.CLOCK_TIME_NONE or pts == Gst.CLOCK_TIME_NONE or pts + STALE_NS >= now:
             return Gst.PadProbeReturn.REMOVE
         return Gst.PadProbeReturn.DROP
+
+    def _on_enc_event(self, pad, info):
+        if GstVideo.video_event_is_force_key_unit(info.get_event()):
+            self.forced += 1
+        return Gst.PadProbeReturn.OK
 
     def set_label(self, i, prop, value):
         with self.label_lock:
@@ -569,7 +578,8 @@ class Controller:
         return {'sources': {s.id: {'frames': s.frames, 'live': s.live, 'restarts': s.restarts,
                                    'branches': dict(s.branch_frames)}
                             for s in self.sources.values()},
-                'canvases': {c.id: {'frames': c.frames_out()} for c in self.canvases.values()}}
+                'canvases': {c.id: {'frames': c.frames_out(), 'forced_keyframes': c.forced}
+                             for c in self.canvases.values()}}
 
     def handle(self, line):
         try:

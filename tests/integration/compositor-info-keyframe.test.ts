@@ -1,0 +1,232 @@
+// A room without RTCP feedback asks for a picture refresh the hardware way: SIP INFO
+// picture_fast_update (application/media_control+xml, RFC 5168) in the dialog. The peer is a real sipp
+// (a UAS scenario: answers the bridge's INVITE with H.264 video, then sends the INFOs); its video port
+// is this test's socket, so what the room receives is parsed here. Each INFO must make the compositor's
+// encoder of that room's picture produce a keyframe (counted by the encoder: a forced key unit), which
+// reaches the room as an IDR; a burst of INFOs is rate-limited.
+import { execFile } from 'node:child_process';
+import dgram from 'node:dgram';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BRIDGE_TOKEN, startBridge, type Bridge } from '../helpers/conferenceBridge.js';
+import { CLI_JS } from '../helpers/daemon.js';
+import { freePortRun, removeDir, startProc, tempDir, type Proc } from '../peers/proc.js';
+import { until } from '../helpers/wait.js';
+import type { Compositor } from '../../daemon/media/compositor/Compositor.js';
+import type { ConferenceView } from '../../protocol/index.js';
+
+const SPACED = 3;
+const BURST = 8;
+
+const INFO = (cseq: number): string => `
+  <send retrans="500">
+    <![CDATA[
+      INFO [$contact] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: <sip:room@[local_ip]:[local_port]>;tag=[pid]SIPpTag01[call_number]
+      To: [$caller]
+      Call-ID: [call_id]
+      CSeq: ${cseq} INFO
+      Max-Forwards: 70
+      Content-Type: application/media_control+xml
+      Content-Length: [len]
+
+      <?xml version="1.0" encoding="utf-8" ?>
+      <media_control><vc_primitive><to_encoder><picture_fast_update/></to_encoder></vc_primitive></media_control>
+    ]]>
+  </send>
+  <recv response="200" />`;
+
+/** A room (UAS) that answers with H.264 video towards VIDEO_PORT, then asks for keyframes by INFO. */
+function scenario(videoPort: number): string {
+  const spaced = Array.from({ length: SPACED }, (_, i) => `${INFO(i + 1)}\n  <pause milliseconds="1500" />`);
+  const burst = Array.from({ length: BURST }, (_, i) => INFO(SPACED + i + 1));
+  return `<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="room sending picture_fast_update">
+  <recv request="INVITE">
+    <action>
+      <ereg regexp="a=rtpmap:([0-9]+) H264/90000" search_in="msg" check_it="true" assign_to="m1,pt" />
+      <ereg regexp="a=fmtp:[0-9]+ ([^\\r\\n]*packetization-mode[^\\r\\n]*)" search_in="msg" check_it="true" assign_to="m2,fmtp" />
+      <ereg regexp="^.*$" search_in="hdr" header="From:" check_it="true" assign_to="caller" />
+      <ereg regexp="&lt;([^>]*)>" search_in="hdr" header="Contact:" check_it="true" assign_to="m3,contact" />
+    </action>
+  </recv>
+  <Reference variables="m1,m2,m3" />
+  <send>
+    <![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]SIPpTag01[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Contact: <sip:room@[local_ip]:[local_port]>
+      Content-Type: application/sdp
+      Content-Length: [len]
+
+      v=0
+      o=room 1 1 IN IP4 127.0.0.1
+      s=room
+      c=IN IP4 127.0.0.1
+      t=0 0
+      m=audio ${videoPort + 2} RTP/AVP 8
+      a=rtpmap:8 PCMA/8000
+      m=video ${videoPort} RTP/AVP [$pt]
+      a=rtpmap:[$pt] H264/90000
+      a=fmtp:[$pt] [$fmtp]
+    ]]>
+  </send>
+  <recv request="ACK" />
+  <pause milliseconds="8000" />
+${spaced.join('\n')}
+${burst.join('\n')}
+  <pause milliseconds="300000" />
+</scenario>
+`;
+}
+
+/** IDR pictures in what the room received (single NAL, STAP-A or the first FU-A fragment). */
+function isIdr(rtp: Buffer): boolean {
+  if (rtp.length < 13 || (rtp[0]! & 0xc0) !== 0x80) return false;
+  const pt = rtp[1]! & 0x7f;
+  if (pt >= 72 && pt <= 76) return false; // RTCP
+  let off = 12 + 4 * (rtp[0]! & 0x0f);
+  if (rtp[0]! & 0x10) off += 4 + 4 * rtp.readUInt16BE(off + 2);
+  const type = rtp[off]! & 0x1f;
+  if (type === 5) return true;
+  if (type === 28) return (rtp[off + 1]! & 0x80) !== 0 && (rtp[off + 1]! & 0x1f) === 5;
+  if (type === 24) {
+    for (let i = off + 1; i + 2 < rtp.length;) {
+      const len = rtp.readUInt16BE(i);
+      if ((rtp[i + 2]! & 0x1f) === 5) return true;
+      i += 2 + len;
+    }
+  }
+  return false;
+}
+
+let bridge: Bridge;
+let sipp: Proc;
+let dir: string;
+let video: dgram.Socket;
+let confId: string;
+/** Arrival order of what the room saw: 'idr' for an IDR picture, 'info' when an INFO reached the bridge. */
+const timeline: string[] = [];
+/** The compositor's forced-keyframe count of the room's canvas when each INFO arrived (asked at once). */
+const atInfo: Promise<number>[] = [];
+
+function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [CLI_JS, '--url', bridge.url, '--token', BRIDGE_TOKEN, ...args],
+      { timeout: 30_000 },
+      (err, stdout, stderr) =>
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+const show = (): ConferenceView => bridge.manager.show(confId);
+const compositor = (): Compositor | undefined => bridge.manager.get(confId).media.pictures.compositor;
+const canvasOfRoom = (): string | undefined => show().multiview?.pictures['room']?.canvas;
+
+async function forced(): Promise<number> {
+  const c = canvasOfRoom();
+  const s = c ? await compositor()?.stats() : undefined;
+  return c ? (s?.canvases[c]?.forcedKeyframes ?? 0) : 0;
+}
+
+beforeAll(async () => {
+  video = dgram.createSocket('udp4');
+  video.on('message', (m) => {
+    if (isIdr(m)) timeline.push('idr');
+  });
+  const port = await freePortRun(3);
+  await new Promise<void>((r) => video.bind(port, '127.0.0.1', r));
+  dir = tempDir('sipp-info');
+  writeFileSync(join(dir, 'room.xml'), scenario(port));
+  const sipPort = await freePortRun(2);
+  sipp = startProc(
+    'sipp',
+    [
+      '-sf',
+      join(dir, 'room.xml'),
+      '-i',
+      '127.0.0.1',
+      '-p',
+      String(sipPort),
+      '-mp',
+      String(sipPort + 1),
+      '-t',
+      'u1',
+      '-m',
+      '1',
+      '-nostdin',
+    ],
+    { name: 'sipp-room', cwd: dir },
+  );
+  bridge = await startBridge({
+    rtpTimeoutMs: 600_000, // the room sends no media of its own
+    endpoints: [
+      {
+        id: 'room',
+        name: { zh: '硬件会议室', en: 'Room' },
+        kind: 'town',
+        uri: `sip:room@127.0.0.1:${sipPort}`,
+        groups: ['towns'],
+        codecs: { audio: ['PCMA'], video: ['H264'] },
+      },
+    ],
+  });
+  bridge.stack.on('message', (m) => {
+    if (m.direction !== 'in' || m.method !== 'INFO' || m.status !== undefined) return;
+    timeline.push('info');
+    // asked before the INFO is handled: the count before this INFO's keyframe
+    atInfo.push(forced());
+  });
+  const r = await cli(['conf', 'start', '--title', 'INFO 测试', '--group', 'towns', '--wait', '10', '--json']);
+  expect(r.code, r.stderr).toBe(0);
+  confId = (JSON.parse(r.stdout) as ConferenceView).id;
+  await until('the room connected', () => show().participants[0]?.state === 'connected', 60_000, 200).catch(
+    (e: Error) => {
+      throw new Error(`${e.message}: ${JSON.stringify(show().participants)}\nsipp: ${sipp.output().slice(-3000)}`);
+    },
+  );
+  const l = await cli(['conf', 'layout', confId, '2x2']);
+  expect(l.code, l.stderr).toBe(0);
+}, 120_000);
+
+afterAll(async () => {
+  await bridge?.close();
+  await sipp?.stop();
+  video?.close();
+  if (dir) removeDir(dir);
+}, 30_000);
+
+describe('SIP INFO picture_fast_update from a real peer (sipp)', () => {
+  it('each INFO makes the room’s picture encoder send a keyframe; a burst is rate-limited', async () => {
+    await until('the composed picture reaches the room', () => timeline.includes('idr'), 60_000, 200);
+    await until(
+      `all ${SPACED + BURST} INFOs received`,
+      () => timeline.filter((e) => e === 'info').length >= SPACED + BURST,
+      90_000,
+      200,
+    );
+    const counts = await Promise.all(atInfo);
+    // every spaced INFO (1.5 s apart, the limit is one per 500 ms) was followed by a forced keyframe:
+    // the count when the next INFO came (or after the burst) is higher than when it came
+    for (let i = 0; i < SPACED; i++)
+      expect(counts[i + 1]!, `forced keyframes after INFO ${i + 1}`).toBeGreaterThan(counts[i]!);
+    // the room received an IDR after each of those INFOs
+    const infos = timeline.flatMap((e, i) => (e === 'info' ? [i] : []));
+    for (let i = 0; i < SPACED; i++)
+      expect(timeline.slice(infos[i]! + 1, infos[i + 1]).includes('idr'), `an IDR after INFO ${i + 1}`).toBe(true);
+    // the burst: keyframes at most one per 500 ms, one more at its end; never one per INFO
+    await until('the burst’s keyframe', async () => (await forced()) > counts[SPACED]!, 30_000, 200);
+    const burst = (await forced()) - counts[SPACED]!;
+    expect(burst).toBeGreaterThanOrEqual(1);
+    expect(burst).toBeLessThan(BURST);
+  }, 180_000);
+});
