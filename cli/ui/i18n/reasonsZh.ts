@@ -181,7 +181,7 @@ export const reasonsZh: Record<ReasonKey, string> = {
   'err.authRequired': '需要认证：连接时发送 “Authorization: Bearer <令牌>”',
   'err.role': '{method} 需要 {role} 角色；{name} 的角色是 {has}',
   'err.params': '{method} 的参数有误：{detail}',
-  'err.date': '日期应为 YYYY-MM-DD，收到“{date}”',
+  'err.date': '日期应为 年-月-日（如 2026-12-07），收到“{date}”',
   'err.notADay': '日期 {date} 不是有效的日子',
   'err.yearRange': '年份 {year} 超出范围（1970–2100）',
   'err.protocol': '本客户端使用控制协议 {client}，服务使用 {daemon}：请使用与 vcbridged 同一版本的 vcbridge 命令行',
