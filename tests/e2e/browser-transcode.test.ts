@@ -4,17 +4,13 @@
 // shown it through the compositor's single-pane picture (GStreamer: vp8dec → x264enc). Judged from what
 // the H.264 room itself decodes (snapshot_recv). The CLI (dist/vcbridge.js; `node scripts/build.mjs`
 // first) makes the invitation and gives the floor.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BaresipRoom } from '../peers/baresipRoom.js';
-import { ChromiumPeer } from '../peers/chromium.js';
-import { BRIDGE_TOKEN, startBridge, type Bridge } from '../helpers/conferenceBridge.js';
+import type { BaresipRoom } from '../peers/baresipRoom.js';
+import type { ChromiumPeer } from '../peers/chromium.js';
+import { BRIDGE_TOKEN, type Bridge } from '../helpers/conferenceBridge.js';
+import { startBrowserMeeting, type BrowserMeeting } from '../helpers/browserMeeting.js';
 import { runCli } from '../helpers/daemon.js';
 import { Picture, colourName } from '../helpers/picture.js';
-import type { BrowserJoin } from '../../daemon/web/wiring.js';
-import { buildJoinPage, startJoin } from '../helpers/joinPage.js';
 import type { ConferenceInviteResult, ConferenceView } from '../../protocol/index.js';
 import { createLogger, silentLogger } from '../../daemon/util/logger.js';
 import { sleep, until } from '../helpers/wait.js';
@@ -27,10 +23,8 @@ const ROOMS = [
 type RoomId = (typeof ROOMS)[number]['id'];
 
 const log = process.env.VCB_LOG ? createLogger({ level: process.env.VCB_LOG, pretty: false }) : silentLogger();
-let dir: string;
-const rooms = new Map<RoomId, BaresipRoom>();
+let rooms: Map<string, BaresipRoom>;
 let bridge: Bridge;
-let web: BrowserJoin;
 let chrome: ChromiumPeer;
 let conf: ConferenceView;
 const room = (id: RoomId): BaresipRoom => rooms.get(id)!;
@@ -44,51 +38,27 @@ async function seen(id: RoomId): Promise<string> {
   return pic ? (colourName(pic.mean(0.4, 0.3, 0.2, 0.2)) ?? 'unclear') : 'nothing';
 }
 
+let meeting: BrowserMeeting | undefined;
+
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'vcb-browser-tx-'));
-  const pageScript = await buildJoinPage(dir);
-  for (const r of ROOMS)
-    rooms.set(
-      r.id,
-      await BaresipRoom.start({
-        name: r.id,
-        toneHz: 440 + 110 * rooms.size,
-        video: r.video,
-        color: r.color,
-        audioCodecs: ['PCMA'],
-        toneSeconds: 600,
-      }),
-    );
-  bridge = await startBridge({
+  meeting = await startBrowserMeeting({
+    tmpPrefix: 'vcb-browser-tx-',
     log,
-    endpoints: ROOMS.map((r) => ({
+    rooms: ROOMS.map((r, i) => ({
       id: r.id,
-      name: { zh: `${r.id}镇`, en: r.id },
-      kind: 'town',
-      uri: room(r.id).uri,
-      groups: ['towns'],
+      room: { toneHz: 440 + 110 * i, video: r.video, color: r.color, audioCodecs: ['PCMA'], toneSeconds: 600 },
       codecs: { audio: ['PCMA'], video: [r.video] },
+      name: { zh: `${r.id}镇`, en: r.id },
     })),
+    chrome: { color: 'yellow' },
+    conference: { title: '防汛会商', chair: 'huiguo', mode: 'voice' },
+    connectMs: 30_000,
   });
-  web = startJoin(bridge, log, pageScript);
-  chrome = await ChromiumPeer.launch({ color: 'yellow' });
-  conf = await bridge.manager.start(
-    { title: '防汛会商', endpoints: ROOMS.map((r) => r.id), chair: 'huiguo', mode: 'voice' },
-    'test',
-  );
-  await until(
-    'the three rooms connected',
-    () => bridge.manager.show(conf.id).participants.every((p) => p.state === 'connected'),
-    30_000,
-  );
+  ({ rooms, bridge, chrome, conf } = meeting);
 }, 120_000);
 
 afterAll(async () => {
-  await chrome?.close();
-  web?.close();
-  await bridge?.close();
-  await Promise.all([...rooms.values()].map((r) => r.stop()));
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await meeting?.close();
 }, 30_000);
 
 describe('a VP8 browser shown to an H.264-only room through the compositor', () => {

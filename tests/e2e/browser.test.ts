@@ -4,19 +4,16 @@
 // side itself received: the page's RTCPeerConnection stats, the WAV each baresip recorded, the frames
 // baresip decoded. The CLI (dist/vcbridge.js; `node scripts/build.mjs` first) makes the invitation.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { BaresipRoom } from '../peers/baresipRoom.js';
-import { ChromiumPeer } from '../peers/chromium.js';
-import { BRIDGE_TOKEN, startBridge, type Bridge } from '../helpers/conferenceBridge.js';
+import type { BaresipRoom } from '../peers/baresipRoom.js';
+import type { ChromiumPeer } from '../peers/chromium.js';
+import { BRIDGE_TOKEN, type Bridge } from '../helpers/conferenceBridge.js';
+import { startBrowserMeeting, type BrowserMeeting } from '../helpers/browserMeeting.js';
 import { CLI_JS } from '../helpers/daemon.js';
 import { toneDb } from '../helpers/simRoom.js';
 import type { BrowserJoin } from '../../daemon/web/wiring.js';
-import { buildJoinPage, startJoin } from '../helpers/joinPage.js';
 import { JOIN_CLOSE } from '../../daemon/web/signalling.js';
 import type { ConferenceInviteResult, ConferenceView, ParticipantView } from '../../protocol/index.js';
 import { createLogger, silentLogger } from '../../daemon/util/logger.js';
@@ -31,8 +28,7 @@ const BROWSER_HZ = 1200;
 const HEARD = -35;
 
 const log = process.env.VCB_LOG ? createLogger({ level: process.env.VCB_LOG, pretty: false }) : silentLogger();
-let dir: string;
-const rooms = new Map<RoomId, BaresipRoom>();
+let rooms: Map<string, BaresipRoom>;
 let bridge: Bridge;
 let web: BrowserJoin;
 let chrome: ChromiumPeer;
@@ -87,45 +83,27 @@ function wsClose(url: string): Promise<{ code: number; reason: string }> {
 const wsUrl = (token: string): string => `${bridge.url}/join/ws?t=${encodeURIComponent(token)}`;
 const tokenOf = (url: string): string => new URL(url).searchParams.get('t')!;
 
+let meeting: BrowserMeeting | undefined;
+
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'vcb-browser-'));
-  const pageScript = await buildJoinPage(dir);
-  for (const r of ROOMS)
-    rooms.set(
-      r.id,
-      await BaresipRoom.start({ name: r.id, toneHz: r.toneHz, video: 'H264', color: r.color, audioCodecs: [r.codec] }),
-    );
-  bridge = await startBridge({
-    rtpTimeoutMs: 5000,
+  meeting = await startBrowserMeeting({
+    tmpPrefix: 'vcb-browser-',
     log,
-    endpoints: ROOMS.map((r) => ({
+    rooms: ROOMS.map((r) => ({
       id: r.id,
-      name: { zh: r.id, en: r.id },
-      kind: 'town',
-      uri: room(r.id).uri,
-      groups: ['towns'],
+      room: { toneHz: r.toneHz, video: 'H264', color: r.color, audioCodecs: [r.codec] },
       codecs: { audio: [r.codec], video: ['H264'] },
     })),
+    rtpTimeoutMs: 5000,
+    chrome: { toneHz: BROWSER_HZ, color: 'magenta' },
+    conference: { title: '周例会', chair: 'mihe', mode: 'voice' },
+    connectMs: 15_000,
   });
-  web = startJoin(bridge, log, pageScript);
-  chrome = await ChromiumPeer.launch({ toneHz: BROWSER_HZ, color: 'magenta' });
-  conf = await bridge.manager.start(
-    { title: '周例会', endpoints: ROOMS.map((r) => r.id), chair: 'mihe', mode: 'voice' },
-    'test',
-  );
-  await until(
-    'both rooms connected',
-    () => bridge.manager.show(conf.id).participants.every((p) => p.state === 'connected'),
-    15_000,
-  );
+  ({ rooms, bridge, web, chrome, conf } = meeting);
 }, 40_000);
 
 afterAll(async () => {
-  await chrome?.close();
-  web?.close();
-  await bridge?.close();
-  await Promise.all([...rooms.values()].map((r) => r.stop()));
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await meeting?.close();
 }, 20_000);
 
 describe('a browser participant in a conference of two baresip rooms', () => {
