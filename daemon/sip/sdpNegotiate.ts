@@ -94,6 +94,14 @@ export function parseRemoteSdp(text: string): SessionDescription {
       const ip = m.connection?.ip ?? s.connection?.ip;
       if (!ip) throw invalid(`m-line ${i} (${m.type}) has no c= address`);
       if (!isIP(ip) && !HOSTNAME.test(ip)) throw invalid(`m-line ${i} has c= address "${ip}"`);
+      // the relay sends its RTCP there: a port a socket cannot send to would throw in its timer
+      if (m.rtcp !== undefined) {
+        const rtcp = m.rtcp.port as unknown;
+        if (typeof rtcp !== 'number' || !Number.isInteger(rtcp) || rtcp < 1 || rtcp > 65535)
+          throw invalid(`m-line ${i} has a=rtcp port "${String(rtcp).slice(0, 20)}" (1-65535)`);
+      } else if (!m.rtcpMux && m.port === 65535) {
+        throw invalid(`m-line ${i} uses RTP port 65535, which leaves no port for RTCP (no a=rtcp, no a=rtcp-mux)`);
+      }
     }
   });
   return s;

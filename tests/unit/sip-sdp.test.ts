@@ -191,6 +191,11 @@ describe('SDP negotiation', () => {
     ['garbage address', 'v=0\r\nc=IN IP4 ;;;<>\r\nm=audio 5000 RTP/AVP 0\r\n'],
     ['binary garbage', '\u0000\u0001\u00ff\u00fe v=0 \u0007'],
     ['huge', `v=0\r\n${'a=x\r\n'.repeat(20_000)}`],
+    // the RTCP port is where the relay sends its reports: one a socket cannot send to must not get past here
+    ['a=rtcp port out of range', 'v=0\r\nc=IN IP4 1.2.3.4\r\nm=audio 5000 RTP/AVP 0\r\na=rtcp:99999\r\n'],
+    ['a=rtcp port 0', 'v=0\r\nc=IN IP4 1.2.3.4\r\nm=audio 5000 RTP/AVP 0\r\na=rtcp:0\r\n'],
+    ['a=rtcp without a port', 'v=0\r\nc=IN IP4 1.2.3.4\r\nm=audio 5000 RTP/AVP 0\r\na=rtcp:\r\n'],
+    ['RTP port 65535 leaves no RTCP port', 'v=0\r\nc=IN IP4 1.2.3.4\r\nm=audio 65535 RTP/AVP 0\r\n'],
   ];
   it.each(BAD)('bad SDP (%s) is a VcError SDP_INVALID, never a crash', (_name, sdp) => {
     expectVcError(() => parseRemoteSdp(sdp), 'SDP_INVALID');
