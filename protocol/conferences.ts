@@ -37,7 +37,8 @@ export interface ParticipantView {
   reason?: string;
   muted: boolean;
   hasFloor: boolean;
-  /** What this participant is shown (endpoint id of the source), null when nothing. */
+  /** What this participant is shown: the source's endpoint (or browser participant) id, also through a
+   *  transcoded picture; `layout:<name>` for a multi-picture layout; null when nothing. */
   viewing: string | null;
   direction: 'out' | 'in';
   connectedAt?: string;

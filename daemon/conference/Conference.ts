@@ -25,7 +25,7 @@ import { participantView } from './views.js';
 import { MeetingControl } from './MeetingControl.js';
 import { SpeakerHold } from './SpeakerHold.js';
 import type { IncomingSignal } from './Signalling.js';
-import { pictureSeats, pictureTargets, multiviewInfo, programTarget } from './pictures.js';
+import { pictureSeats, pictureTargets, multiviewInfo, programTarget, viewingOf } from './pictures.js';
 import { PROGRAM_TARGET } from '../media/program/ProgramFeed.js';
 import { Pictures, type Picture } from '../media/compositor/Pictures.js';
 
@@ -526,7 +526,11 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
         ...hand,
       };
     return {
-      ...participantView(p, { muted, hasFloor: this.#decision.source === p.id, viewing: this.#media.viewing(p.id) }),
+      ...participantView(p, {
+        muted,
+        hasFloor: this.#decision.source === p.id,
+        viewing: viewingOf(this.#media.viewing(p.id), this.#plan.get(p.id)),
+      }),
       ...hand,
     };
   }

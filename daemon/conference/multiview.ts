@@ -183,7 +183,12 @@ export class Multiview {
         if (!src?.video || t.canDecodeView) continue;
         out.set(t.id, {
           canvasId: `tx:${src.id}|${classId(t.cls)}`,
-          spec: { cls: t.cls, layout: '1', panes: [{ sourceId: src.id, label: src.label }], banner: null },
+          spec: {
+            cls: t.cls,
+            layout: '1',
+            panes: [{ sourceId: src.id, label: src.label, site: src.id }],
+            banner: null,
+          },
         });
         continue;
       }

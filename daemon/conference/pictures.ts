@@ -1,7 +1,7 @@
 // What the conference hands the multi-picture plan (who can be shown, who is shown what) and what
 // `conf show` reports back; kept out of Conference.ts, which holds the behaviour.
 import type { MultiviewInfo } from '../../protocol/index.js';
-import type { Picture } from '../media/compositor/Pictures.js';
+import { CANVAS, type Picture } from '../media/compositor/Pictures.js';
 import type { ConferenceMedia } from '../media/ConferenceMedia.js';
 import type { FloorDecision } from './FloorControl.js';
 import type { Multiview, PlanTarget, Seat } from './multiview.js';
@@ -78,4 +78,14 @@ export function multiviewInfo(mv: Multiview, plan: ReadonlyMap<string, Picture>)
     pictures[target] = { canvas: p.canvasId, layout: p.spec.layout, panes: p.spec.panes.map((x) => x.site ?? null) };
   }
   return { layout: v.layout, banner: v.banner, personal: v.personal, pins: v.pins, pictures };
+}
+
+/**
+ * What a room is shown, as `conf show` names it: the source's id (a transcoded picture shows one
+ * source: its id, not the canvas's), `layout:<name>` for a composed layout.
+ */
+export function viewingOf(showing: string | null, picture: Picture | undefined): string | null {
+  if (!showing?.startsWith(CANVAS) || !picture || CANVAS + picture.canvasId !== showing) return showing;
+  if (picture.canvasId.startsWith('tx:')) return picture.spec.panes[0]?.sourceId ?? null;
+  return `layout:${picture.spec.layout}`;
 }

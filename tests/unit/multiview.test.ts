@@ -12,6 +12,7 @@ import { outputClassOf } from '../../daemon/media/compositor/outputClass.js';
 import { pickCjkFamily } from '../../daemon/media/compositor/cjkFont.js';
 import { Multiview, fill, type PlanTarget, type Seat } from '../../daemon/conference/multiview.js';
 import { VcError } from '../../daemon/errors.js';
+import { viewingOf } from '../../daemon/conference/pictures.js';
 
 const area = (l: FixedLayout, w: number, h: number): number => paneRects(l, w, h).reduce((a, r) => a + r.w * r.h, 0);
 
@@ -131,8 +132,17 @@ describe('Multiview', () => {
     const tx = m.plan([target('mihe', { view: 'city', canDecodeView: false })], seats, 'city');
     expect(tx.get('mihe')).toMatchObject({
       canvasId: 'tx:city|H264/1@1280x720p25',
-      spec: { layout: '1', panes: [{ sourceId: 'city' }] },
+      spec: { layout: '1', panes: [{ sourceId: 'city', site: 'city' }] },
     });
+    // conf show names what the room sees by the source, not by the canvas
+    const pic = tx.get('mihe')!;
+    expect(viewingOf(`canvas:${pic.canvasId}`, pic)).toBe('city');
+    expect(viewingOf('zhulin', pic)).toBe('zhulin');
+    const grid = new Multiview();
+    grid.setLayout('2x2');
+    const g = grid.plan([target('mihe')], seats, null).get('mihe')!;
+    expect(viewingOf(`canvas:${g.canvasId}`, g)).toBe('layout:2x2');
+    expect(viewingOf(null, undefined)).toBeNull();
   });
 
   it('shares one canvas per class for the conference layout; a personal layout gets its own', () => {

@@ -15,7 +15,8 @@ export interface Picture {
   spec: CanvasSpec;
 }
 
-const CANVAS = 'canvas:';
+/** A canvas as a view source: `canvas:<canvas id>`. */
+export const CANVAS = 'canvas:';
 
 export class Pictures {
   readonly #log: Logger;
