@@ -12,86 +12,24 @@
 //     listed in the playlist (read from disk: the HTTP route adds a file read). A player holding the
 //     live edge 2 segments back (our watch page: hls.js liveSyncDurationCount 2) plays it about two
 //     segment durations after that, which is added for the viewer's figure.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createSocket } from 'node:dgram';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { silentLogger } from '../daemon/util/logger.js';
 import { LiveStreams } from '../daemon/web/LiveStreams.js';
-import type { FeedTap } from '../daemon/media/live/types.js';
+import { ffmpegTestFeed, rtmpServer as rtmpListener } from '../tests/helpers/liveFeed.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 40);
 /** USER_HZ: /proc/<pid>/stat counts CPU time in these ticks per second on Linux. */
 const CLK = 100;
 
-async function portPair(): Promise<number> {
-  const free = (p: number) =>
-    new Promise<boolean>((r) => {
-      const s = createSocket('udp4');
-      s.once('error', () => r(false));
-      s.bind(p, '127.0.0.1', () => s.close(() => r(true)));
-    });
-  for (;;) {
-    const p = 31_000 + 2 * Math.floor(Math.random() * 3000);
-    if ((await free(p)) && (await free(p + 1))) return p;
-  }
-}
-
-const sources: ChildProcess[] = [];
-let sentAt = 0;
-
-async function tap(): Promise<FeedTap> {
-  const v = await portPair();
-  let a = await portPair();
-  while (a === v) a = await portPair();
-  const child = spawn(
-    'ffmpeg',
-    [
-      ...['-hide_banner', '-loglevel', 'error', '-re'],
-      ...['-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=25'],
-      ...[
-        '-f',
-        'lavfi',
-        '-i',
-        "aevalsrc=exprs='if(gte(t\\,10)*lt(mod(t\\,10)\\,1)\\,0.8*sin(2*PI*1000*t)\\,0)':s=48000",
-      ],
-      ...[
-        '-map',
-        '0:v',
-        '-c:v',
-        'libx264',
-        '-preset',
-        'ultrafast',
-        '-tune',
-        'zerolatency',
-        '-g',
-        '50',
-        '-b:v',
-        '1500k',
-      ],
-      ...['-x264-params', 'repeat-headers=1', '-payload_type', '96', '-f', 'rtp', `rtp://127.0.0.1:${v}?pkt_size=1200`],
-      ...['-map', '1:a', '-c:a', 'libopus', '-b:a', '48k', '-payload_type', '111', '-f', 'rtp', `rtp://127.0.0.1:${a}`],
-    ],
-    { stdio: 'ignore' },
-  );
-  if (!sentAt) sentAt = Date.now();
-  sources.push(child);
-  const sdp = [
-    'v=0',
-    'o=- 0 0 IN IP4 127.0.0.1',
-    's=bench feed',
-    'c=IN IP4 127.0.0.1',
-    't=0 0',
-    `m=video ${v} RTP/AVP 96`,
-    'a=rtpmap:96 H264/90000',
-    'a=fmtp:96 packetization-mode=1',
-    `m=audio ${a} RTP/AVP 111`,
-    'a=rtpmap:111 opus/48000/2',
-    '',
-  ].join('\r\n');
-  return { sdp, requestKeyFrame: () => undefined, close: () => child.kill('SIGKILL'), on: () => undefined };
-}
+const feed = ffmpegTestFeed({
+  size: '1280x720',
+  videoBitrate: '1500k',
+  audio: "aevalsrc=exprs='if(gte(t\\,10)*lt(mod(t\\,10)\\,1)\\,0.8*sin(2*PI*1000*t)\\,0)':s=48000",
+  audioBitrate: '48k',
+});
 
 function cpuTicks(pid: number): number {
   const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -117,28 +55,9 @@ function hasBeep(file: string): boolean {
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vcb-bench-live-'));
 const rtmpPort = 32_000 + Math.floor(Math.random() * 2000);
-const rtmpServer = spawn(
-  'ffmpeg',
-  [
-    '-hide_banner',
-    '-loglevel',
-    'error',
-    '-listen',
-    '1',
-    '-f',
-    'flv',
-    '-i',
-    `rtmp://127.0.0.1:${rtmpPort}/live/b`,
-    '-c',
-    'copy',
-    '-f',
-    'null',
-    '-',
-  ],
-  { stdio: 'ignore' },
-);
+const rtmpServer = rtmpListener(rtmpPort, '/live/b', null);
 const streams = new LiveStreams({
-  feed: tap,
+  feed: feed.source,
   dir: path.join(dir, 'live'),
   log: silentLogger(),
   onChange: () => undefined,
@@ -157,7 +76,7 @@ while (Date.now() < end) {
   const { hls, rtmp } = streams.processes('bench');
   const hp = hls?.pid;
   const rp = rtmp[0]?.pid;
-  if (!cpuStart && hp && rp && sentAt && Date.now() - sentAt > 5000)
+  if (!cpuStart && hp && rp && feed.firstAt && Date.now() - feed.firstAt > 5000)
     cpuStart = { at: Date.now(), hls: cpuTicks(hp), rtmp: cpuTicks(rp) };
   let playlist = '';
   try {
@@ -171,7 +90,7 @@ while (Date.now() < end) {
     checked.add(seg);
     if (hasBeep(path.join(hlsDir, seg))) {
       // the beep sent at t = 10k s: which k? the first one not yet found whose time has passed
-      const k = [1, 2, 3, 4, 5, 6, 7, 8, 9].find((i) => !beepsFound.has(i) && sentAt + i * 10_000 <= now);
+      const k = [1, 2, 3, 4, 5, 6, 7, 8, 9].find((i) => !beepsFound.has(i) && feed.firstAt + i * 10_000 <= now);
       if (k !== undefined) beepsFound.set(k, { at: now, seg });
     }
   }
@@ -194,7 +113,7 @@ if (cpuStart && hls?.pid && rtmp[0]?.pid) {
   );
 }
 console.log(`  segments: mean ${segLen.toFixed(2)} s over ${extinf.length} in the playlist`);
-const delays = [...beepsFound.entries()].map(([k, f]) => (f.at - (sentAt + k * 10_000)) / 1000);
+const delays = [...beepsFound.entries()].map(([k, f]) => (f.at - (feed.firstAt + k * 10_000)) / 1000);
 if (delays.length) {
   const mean = delays.reduce((a, b) => a + b, 0) / delays.length;
   console.log(
@@ -205,6 +124,6 @@ if (delays.length) {
   );
 } else console.log('  no beep found in the segments (run longer: BENCH_SECONDS ≥ 25)');
 await streams.close();
-for (const s of sources) s.kill('SIGKILL');
+feed.close();
 rtmpServer.kill('SIGKILL');
 fs.rmSync(dir, { recursive: true, force: true });

@@ -1,14 +1,17 @@
-// What recording adds to a meeting (issue #16), on the real code: ProgramFeed (view target + Opus of
-// the full mix) tapped by FfmpegRecorder (H.264 copied, AAC, fragmented MP4).
-//   npx tsx bench/recording.ts          BENCH_SECONDS=30 by default
+// What recording and live HLS add to a 21-site meeting (issue #16: ≤ 10 % of one core, reusing the
+// composite's encode), on the real code: ProgramFeed (view target + Opus of the full mix) tapped by
+// FfmpegRecorder (H.264 copied, AAC, fragmented MP4) and by the HLS packager (LiveStreams: H.264
+// copied, AAC, 2 s segments).
+//   npx tsx bench/recording.ts          BENCH_SECONDS=30, BENCH_SITES=21 by default
 //
-// The picture stands in for the compositor's canvas of a 21-site layout: ffmpeg sends 1280×720 25 fps
-// H.264 at ~1.5 Mbit/s (keyframe every 2 s) into the router; the mixer has one Opus source (the full
-// mix is the sum the mixer computes for every meeting anyway, so its cost does not grow with what is
-// recorded; the number of sites changes only the mixer's own, unchanged work). Measured over the same
-// length of time without and then with the recording: CPU of the bridge process (process.cpuUsage:
-// Opus encode of the mix, the view's forwarding to one more target), of the mediasoup worker (/proc:
-// one more consumer pair), and of the ffmpeg recorder (/proc), percent of one core.
+// The meeting: BENCH_SITES Opus sources in the mixer (one ffmpeg encode sent to each site's own
+// plain transport: the mixer decodes and sums every one of them, as in a meeting) and the compositor's
+// canvas of the layout as one 1280×720 25 fps H.264 source at ~1.5 Mbit/s (keyframe every 2 s) in the
+// view — what a 21-site meeting with a layout has anyway; the canvas's own encode is not added by
+// recording (it is reused). Measured over the same length of time without, then with recording + HLS:
+// CPU of the bridge process (process.cpuUsage: Opus encode of the full mix, the view's forwarding to
+// the program), of the mediasoup worker (/proc: two more consumer pairs), of the ffmpeg recorder and
+// of the HLS packager (/proc), percent of one core; the machine's load average before and after.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -21,8 +24,10 @@ import { AudioMixer } from '../daemon/media/AudioMixer.js';
 import { ProgramFeed, PROGRAM_TARGET } from '../daemon/media/program/ProgramFeed.js';
 import { FfmpegRecorder, checkFfmpeg } from '../daemon/media/program/FfmpegRecorder.js';
 import { producerParams, routerVideoCodec } from '../daemon/media/mediaCodecs.js';
+import { LiveStreams } from '../daemon/web/LiveStreams.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
+const SITES = Number(process.env.BENCH_SITES ?? 21);
 const CLK = 100; // USER_HZ
 const log = silentLogger();
 const children: ChildProcess[] = [];
@@ -32,66 +37,76 @@ function procCpu(pid: number): number {
   return (Number(f[11]) + Number(f[12])) / CLK; // utime + stime, seconds
 }
 
-async function source(router: ms.Router, kind: 'audio' | 'video'): Promise<ms.Producer> {
-  const t = await router.createPlainTransport({
+async function plainIn(router: ms.Router): Promise<ms.PlainTransport> {
+  return router.createPlainTransport({
     listenInfo: { protocol: 'udp', ip: '127.0.0.1' },
     rtcpMux: false,
     comedia: true,
   });
-  const codec =
-    kind === 'video'
-      ? routerVideoCodec(router.rtpCapabilities, 'H264/1')
-      : router.rtpCapabilities.codecs!.find((c) => c.mimeType === 'audio/opus')!;
-  const ssrc = kind === 'video' ? 1111 : 2222;
-  const producer = await t.produce({ kind, rtpParameters: producerParams(codec, ssrc) });
-  const input =
-    kind === 'video'
-      ? ['-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=25']
-      : ['-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000'];
-  const enc =
-    kind === 'video'
-      ? ['-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-b:v', '1500k', '-g', '50', '-bf', '0']
-      : ['-c:a', 'libopus', '-ac', '2', '-b:a', '48k'];
-  const url = `rtp://127.0.0.1:${t.tuple.localPort}?rtcpport=${t.rtcpTuple!.localPort}&pkt_size=1200`;
-  const ff = spawn(
-    'ffmpeg',
-    [
-      '-v',
-      'error',
-      '-re',
-      ...input,
-      ...enc,
-      '-f',
-      'rtp',
-      '-payload_type',
-      String(codec.preferredPayloadType),
-      '-ssrc',
-      String(ssrc),
-      url,
-    ],
-    { stdio: 'ignore' },
-  );
-  children.push(ff);
+}
+
+const rtpUrl = (t: ms.PlainTransport): string =>
+  `rtp://127.0.0.1:${t.tuple.localPort}?rtcpport=${t.rtcpTuple!.localPort}&pkt_size=1200`;
+
+/** The layout's canvas stand-in: one H.264 producer fed by ffmpeg. */
+async function canvasSource(router: ms.Router): Promise<ms.Producer> {
+  const t = await plainIn(router);
+  const codec = routerVideoCodec(router.rtpCapabilities, 'H264/1');
+  const producer = await t.produce({ kind: 'video', rtpParameters: producerParams(codec, 1111) });
+  const enc = [
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-tune',
+    'zerolatency',
+    '-b:v',
+    '1500k',
+    '-g',
+    '50',
+    '-bf',
+    '0',
+  ];
+  const out = ['-f', 'rtp', '-payload_type', String(codec.preferredPayloadType), '-ssrc', '1111', rtpUrl(t)];
+  const input = ['-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=25'];
+  children.push(spawn('ffmpeg', ['-v', 'error', '-re', ...input, ...enc, ...out], { stdio: 'ignore' }));
   return producer;
+}
+
+/** `n` sites' sound: n Opus producers, one ffmpeg encode sent to each one's transport (tee). */
+async function siteSources(router: ms.Router, n: number): Promise<ms.Producer[]> {
+  const codec = router.rtpCapabilities.codecs!.find((c) => c.mimeType === 'audio/opus')!;
+  const producers: ms.Producer[] = [];
+  const urls: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = await plainIn(router);
+    producers.push(await t.produce({ kind: 'audio', rtpParameters: producerParams(codec, 2222) }));
+    urls.push(`[f=rtp:payload_type=${codec.preferredPayloadType}:ssrc=2222]${rtpUrl(t)}`);
+  }
+  const input = ['-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000'];
+  const enc = ['-map', '0:a', '-c:a', 'libopus', '-ac', '2', '-b:a', '32k', '-f', 'tee', urls.join('|')];
+  children.push(spawn('ffmpeg', ['-v', 'error', '-re', ...input, ...enc], { stdio: 'ignore' }));
+  return producers;
 }
 
 async function measure(
   workerPid: number,
-  recorder?: FfmpegRecorder,
-): Promise<{ bridge: number; worker: number; ffmpeg: number }> {
+  extra: Record<string, number | undefined> = {},
+): Promise<{ bridge: number; worker: number } & Record<string, number>> {
   const c0 = process.cpuUsage();
   const w0 = procCpu(workerPid);
-  const f0 = recorder?.pid ? procCpu(recorder.pid) : 0;
+  const e0 = Object.fromEntries(Object.entries(extra).map(([k, pid]) => [k, pid ? procCpu(pid) : 0]));
   const t0 = performance.now();
   await new Promise((r) => setTimeout(r, SECONDS * 1000));
   const s = (performance.now() - t0) / 1000;
   const c = process.cpuUsage(c0);
   const pct = (x: number) => Math.round((1000 * x) / s) / 10;
-  return {
+  const out: Record<string, number> = {
     bridge: pct((c.user + c.system) / 1e6),
     worker: pct(procCpu(workerPid) - w0),
-    ffmpeg: recorder?.pid ? pct(procCpu(recorder.pid) - f0) : 0,
   };
+  for (const [k, pid] of Object.entries(extra)) out[k] = pid ? pct(procCpu(pid) - e0[k]!) : 0;
+  return out as { bridge: number; worker: number } & Record<string, number>;
 }
 
 async function main(): Promise<void> {
@@ -102,26 +117,45 @@ async function main(): Promise<void> {
   const view = await VideoView.create({ router, log });
   const mixer = new AudioMixer({ log, router });
   const feed = new ProgramFeed({ router, view, mixer, log });
-  await view.addSource('canvas', await source(router, 'video'));
-  await mixer.addProducer('mix', await source(router, 'audio'));
+  await view.addSource('canvas', await canvasSource(router));
+  const sites = await siteSources(router, SITES);
+  for (const [i, p] of sites.entries()) await mixer.addProducer(`site-${i}`, p);
   const pid = pool.workerOf('bench-recording')!.pid;
   await new Promise((r) => setTimeout(r, 3000));
+  const load0 = os.loadavg()[0]!;
   const before = await measure(pid);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vcb-bench-rec-'));
   const tap = await feed.tap();
   await view.select(PROGRAM_TARGET, 'canvas');
   const rec = new FfmpegRecorder({ tap, file: path.join(dir, 'part-1.mp4'), log });
+  const live = new LiveStreams({
+    feed: () => feed.tap(),
+    dir: path.join(dir, 'live'),
+    log,
+    onChange: () => undefined,
+    onAlarm: (a) => console.error(`live alarm: ${a.output} ${a.state} ${a.reason ?? ''}`),
+  });
+  live.startHls('bench');
   await new Promise((r) => setTimeout(r, 5000));
-  const during = await measure(pid, rec);
+  const during = await measure(pid, { recorder: rec.pid, hls: live.processes('bench').hls?.pid });
+  const load1 = os.loadavg()[0]!;
   const bytes = rec.bytes;
+  const segments = fs.readdirSync(live.hlsDir('bench')!).filter((f) => f.endsWith('.ts')).length;
   await rec.stop();
-  const added = Math.round(10 * (during.bridge - before.bridge + during.worker - before.worker + during.ffmpeg)) / 10;
-  console.log(`recording bench, ${SECONDS} s each, load ${os.loadavg()[0]!.toFixed(1)}`);
-  console.log(`  without recording: bridge ${before.bridge} %, worker ${before.worker} %`);
+  await live.close();
+  const bridge = during.bridge - before.bridge;
+  const worker = during.worker - before.worker;
+  const added = Math.round(10 * (bridge + worker + during.recorder! + during.hls!)) / 10;
   console.log(
-    `  with recording:    bridge ${during.bridge} %, worker ${during.worker} %, ffmpeg recorder ${during.ffmpeg} %`,
+    `recording + HLS bench: ${SITES} sites, ${SECONDS} s each; load average ${load0.toFixed(1)} before, ${load1.toFixed(1)} after (${os.cpus().length} cores)`,
   );
-  console.log(`  added by recording: ${added} % of one core; file grew ${(bytes / 1e6).toFixed(1)} MB in ${SECONDS} s`);
+  console.log(`  meeting without them: bridge ${before.bridge} %, worker ${before.worker} %`);
+  console.log(
+    `  with recording + HLS: bridge ${during.bridge} %, worker ${during.worker} %, ffmpeg recorder ${during.recorder} %, HLS packager ${during.hls} %`,
+  );
+  console.log(
+    `  added: ${added} % of one core (bridge ${bridge.toFixed(1)}, worker ${worker.toFixed(1)}, recorder ${during.recorder}, HLS ${during.hls}); file grew ${(bytes / 1e6).toFixed(1)} MB, ${segments} HLS segments`,
+  );
   feed.close();
   mixer.close();
   view.close();

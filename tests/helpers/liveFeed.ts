@@ -1,6 +1,7 @@
-// A stand-in for a conference's program feed in tests of live streaming that need no conference:
-// a real ffmpeg sending H.264 (colour bars, a keyframe every 2 s) and Opus (a 440 Hz tone) as plain
-// RTP to ports that the consumer's SDP names, like the mediasoup consumers of the real feed do.
+// A stand-in for a conference's program feed in tests (and bench/live.ts) of live streaming that need
+// no conference: a real ffmpeg sending H.264 (colour bars, a keyframe every 2 s) and Opus (a 440 Hz
+// tone, or any lavfi sound) as plain RTP to ports that the consumer's SDP names, like the mediasoup
+// consumers of the real feed do; and an ffmpeg listening as an RTMP server.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import type { FeedSource, FeedTap } from '../../daemon/media/live/types.js';
@@ -42,13 +43,26 @@ export interface TestFeed {
   readonly open: number;
   /** Taps made so far. */
   readonly made: number;
+  /** When the first tap's sender started (epoch ms; 0 before): its -re clock starts then. */
+  readonly firstAt: number;
   keyframeAsks: number;
   close(): void;
 }
 
-export function ffmpegTestFeed(): TestFeed {
+export interface TestFeedOptions {
+  /** Picture size (default 320x180), 25 fps, a keyframe every 2 s like the compositor's canvas. */
+  size?: string;
+  /** x264 bitrate, e.g. 1500k (default: x264's own). */
+  videoBitrate?: string;
+  /** The sound: a lavfi source (default a 440 Hz sine). */
+  audio?: string;
+  /** Opus bitrate, e.g. 48k (default: libopus's own). */
+  audioBitrate?: string;
+}
+
+export function ffmpegTestFeed(o: TestFeedOptions = {}): TestFeed {
   const children = new Set<ChildProcess>();
-  const state = { open: 0, made: 0, keyframeAsks: 0 };
+  const state = { open: 0, made: 0, keyframeAsks: 0, firstAt: 0 };
   const source: FeedSource = async () => {
     const v = await rtpPortPair();
     let a = await rtpPortPair();
@@ -56,52 +70,23 @@ export function ffmpegTestFeed(): TestFeed {
     const child = spawn(
       'ffmpeg',
       [
-        '-hide_banner',
-        '-loglevel',
-        'error',
-        '-re',
-        '-f',
-        'lavfi',
-        '-i',
-        'testsrc2=size=320x180:rate=25',
-        '-f',
-        'lavfi',
-        '-i',
-        'sine=frequency=440:sample_rate=48000',
-        '-map',
-        '0:v',
-        '-c:v',
-        'libx264',
-        '-preset',
-        'ultrafast',
-        '-tune',
-        'zerolatency',
-        '-g',
-        '50',
-        '-x264-params',
-        'repeat-headers=1',
-        '-payload_type',
-        '96',
-        '-f',
-        'rtp',
-        `rtp://127.0.0.1:${v}?pkt_size=1200`,
-        '-map',
-        '1:a',
-        '-c:a',
-        'libopus',
-        '-ac',
-        '2',
-        '-payload_type',
-        '111',
-        '-f',
-        'rtp',
-        `rtp://127.0.0.1:${a}`,
+        ...['-hide_banner', '-loglevel', 'error', '-re'],
+        ...['-f', 'lavfi', '-i', `testsrc2=size=${o.size ?? '320x180'}:rate=25`],
+        ...['-f', 'lavfi', '-i', o.audio ?? 'sine=frequency=440:sample_rate=48000'],
+        ...['-map', '0:v', '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', '50'],
+        ...(o.videoBitrate ? ['-b:v', o.videoBitrate] : []),
+        ...['-x264-params', 'repeat-headers=1', '-payload_type', '96'],
+        ...['-f', 'rtp', `rtp://127.0.0.1:${v}?pkt_size=1200`],
+        ...['-map', '1:a', '-c:a', 'libopus', '-ac', '2'],
+        ...(o.audioBitrate ? ['-b:a', o.audioBitrate] : []),
+        ...['-payload_type', '111', '-f', 'rtp', `rtp://127.0.0.1:${a}`],
       ],
       { stdio: 'ignore' },
     );
     children.add(child);
     state.open++;
     state.made++;
+    state.firstAt ||= Date.now();
     let closed = false;
     const tap: FeedTap = {
       sdp: feedSdp(v, a),
@@ -126,6 +111,9 @@ export function ffmpegTestFeed(): TestFeed {
     },
     get made() {
       return state.made;
+    },
+    get firstAt() {
+      return state.firstAt;
     },
     get keyframeAsks() {
       return state.keyframeAsks;
@@ -160,26 +148,15 @@ export async function probeMedia(url: string): Promise<{ codecs: string[]; video
   };
 }
 
-/** An RTMP server for one publish: ffmpeg listening on 127.0.0.1:`port` at `path`, copying to `file` (flv). */
-export function rtmpServer(port: number, path: string, file: string): ChildProcess {
+/** An RTMP server for one publish: ffmpeg listening on 127.0.0.1:`port` at `path`, copying to `file`
+ *  (flv; null: nothing kept). */
+export function rtmpServer(port: number, path: string, file: string | null): ChildProcess {
   return spawn(
     'ffmpeg',
     [
-      '-hide_banner',
-      '-loglevel',
-      'error',
-      '-listen',
-      '1',
-      '-f',
-      'flv',
-      '-i',
-      `rtmp://127.0.0.1:${port}${path}`,
-      '-c',
-      'copy',
-      '-f',
-      'flv',
-      '-y',
-      file,
+      ...['-hide_banner', '-loglevel', 'error', '-listen', '1', '-f', 'flv', '-i', `rtmp://127.0.0.1:${port}${path}`],
+      ...['-c', 'copy', '-f', file === null ? 'null' : 'flv'],
+      ...(file === null ? ['-'] : ['-y', file]),
     ],
     { stdio: 'ignore' },
   );

@@ -27,7 +27,10 @@ export interface TownsDaemon {
 }
 
 /** The towns' endpoint entries for a site config. */
-export function townEndpoints(towns: readonly Town[], rooms: ReadonlyMap<string, BaresipRoom>): unknown[] {
+export function townEndpoints(
+  towns: readonly Town[],
+  rooms: ReadonlyMap<string, BaresipRoom>,
+): Record<string, unknown>[] {
   return towns.map((s) => ({
     id: s.id,
     name: { zh: s.id, en: s.id },

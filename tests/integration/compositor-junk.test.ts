@@ -3,7 +3,8 @@
 // real baresip room decodes. The junk site is a real SIP call (tests/helpers/junkRoom.ts) so its RTP
 // takes the same path into the compositor as any room's.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BaresipRoom } from '../peers/baresipRoom.js';
+import type { BaresipRoom } from '../peers/baresipRoom.js';
+import { startTownRooms, townEndpoints } from '../helpers/townsDaemon.js';
 import { JunkRoom } from '../helpers/junkRoom.js';
 import { startBridge, type Bridge } from '../helpers/conferenceBridge.js';
 import { Picture } from '../helpers/picture.js';
@@ -12,12 +13,12 @@ import type { ConferenceView } from '../../protocol/index.js';
 import { sleep, until } from '../helpers/wait.js';
 
 const GOOD = [
-  { id: 'city', color: 'magenta' },
-  { id: 'mihe', color: 'red' },
-  { id: 'xiaoguan', color: 'lime' },
+  { id: 'city', color: 'magenta', tone: 440 },
+  { id: 'mihe', color: 'red', tone: 440 },
+  { id: 'xiaoguan', color: 'lime', tone: 440 },
 ] as const;
 const COLOUR: Record<string, string> = Object.fromEntries(GOOD.map((s) => [s.id, s.color]));
-const rooms = new Map<string, BaresipRoom>();
+let rooms = new Map<string, BaresipRoom>();
 let junk: JunkRoom;
 let bridge: Bridge;
 let confId: string;
@@ -51,29 +52,11 @@ async function untilRight(ms = 150_000): Promise<string> {
 }
 
 beforeAll(async () => {
-  for (const s of GOOD)
-    rooms.set(
-      s.id,
-      await BaresipRoom.start({
-        name: s.id,
-        toneHz: 440,
-        video: 'H264',
-        color: s.color,
-        audioCodecs: ['PCMA'],
-        toneSeconds: 600,
-      }),
-    );
+  rooms = await startTownRooms(GOOD);
   junk = await JunkRoom.start();
   bridge = await startBridge({
     endpoints: [
-      ...GOOD.map((s) => ({
-        id: s.id,
-        name: { zh: s.id, en: s.id },
-        kind: 'town',
-        uri: rooms.get(s.id)!.uri,
-        groups: ['towns'],
-        codecs: { audio: ['PCMA'], video: ['H264'] },
-      })),
+      ...townEndpoints(GOOD, rooms),
       {
         id: 'junk',
         name: { zh: '乱码镇', en: 'Junk' },

@@ -3,15 +3,15 @@
 // ffprobe plays (H.264 copied from the feed, AAC); wrong/foreign/join tokens and odd paths get
 // nothing; an RTMP push reaches an ffmpeg listening as the server; headless Chromium plays the
 // watch-only page (the video's currentTime advances); stop and the meeting's end remove it all.
-import { execFile, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
-import { createServer, type Server } from 'node:http';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BaresipRoom } from '../peers/baresipRoom.js';
 import { ChromiumPeer } from '../peers/chromium.js';
-import { CLI_JS, TOKENS, rawConnect, startDaemon, testConfig, type RunningDaemon } from '../helpers/daemon.js';
+import { TOKENS, rawConnect, type RunningDaemon } from '../helpers/daemon.js';
+import { startAlarmHook, type AlarmHook } from '../helpers/alarmHook.js';
+import { startTownsDaemon, type TownsDaemon } from '../helpers/townsDaemon.js';
 import { freePort } from '../helpers/ports.js';
 import type { ConferenceStreamStartResult, ConferenceView } from '../../protocol/index.js';
 import { until } from '../helpers/wait.js';
@@ -21,25 +21,15 @@ const SITES = [
   { id: 'mihe', color: 'red', tone: 440 },
   { id: 'xiaoguan', color: 'lime', tone: 880 },
 ] as const;
-const rooms = new Map<string, BaresipRoom>();
+let hook: AlarmHook;
 /** What the daemon's alarm webhook received (JSON bodies). */
-const alarms: Record<string, unknown>[] = [];
-let hook: Server;
+let alarms: Record<string, unknown>[];
+let t: TownsDaemon;
 let d: RunningDaemon;
 let confId: string;
 let hls: ConferenceStreamStartResult;
 
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [CLI_JS, '--url', d.url, '--token', TOKENS.operator, ...args],
-      { timeout: 30_000 },
-      (err, stdout, stderr) =>
-        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const cli = (args: string[]) => t.cli(args);
 
 async function show(): Promise<ConferenceView> {
   const r = await cli(['conf', 'show', confId, '--json']);
@@ -63,56 +53,16 @@ const base = (): string => `http://127.0.0.1:${d.apiPort}`;
 const tokenOf = (url: string): string => new URL(url).searchParams.get('t')!;
 
 beforeAll(async () => {
-  for (const s of SITES)
-    rooms.set(
-      s.id,
-      await BaresipRoom.start({
-        name: s.id,
-        toneHz: s.tone,
-        video: 'H264',
-        color: s.color,
-        audioCodecs: ['PCMA'],
-        toneSeconds: 600,
-      }),
-    );
-  hook = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString()));
-    req.on('end', () => {
-      alarms.push(JSON.parse(body) as Record<string, unknown>);
-      res.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
-  const hookPort = (hook.address() as { port: number }).port;
-  d = await startDaemon({
-    config: testConfig(await freePort(), await freePort(), {
-      health: { alarm: { webhook: `http://127.0.0.1:${hookPort}/alarm`, minIntervalSeconds: 0 } },
-      endpoints: SITES.map((s) => ({
-        id: s.id,
-        name: { zh: s.id, en: s.id },
-        kind: 'town',
-        uri: rooms.get(s.id)!.uri,
-        groups: ['towns'],
-        codecs: { audio: ['PCMA'], video: ['H264'] },
-      })),
-    }),
-  });
-  const start = await cli(['conf', 'start', '--title', '直播测试', '--group', 'towns', '--wait', '10', '--json']);
-  if (start.code !== 0) throw new Error(`conf start: ${start.stderr}`);
-  confId = (JSON.parse(start.stdout) as ConferenceView).id;
-  await until(
-    'both towns connected',
-    async () => (await show()).participants.filter((p) => p.state === 'connected').length === SITES.length,
-    60_000,
-    500,
-  );
+  hook = await startAlarmHook();
+  alarms = hook.alarms;
+  t = await startTownsDaemon(SITES, { health: { alarm: { webhook: hook.url, minIntervalSeconds: 0 } } });
+  d = t.d;
+  confId = await t.startMeeting(['--wait', '10']);
 }, 120_000);
 
 afterAll(async () => {
   hook?.close();
-  await d?.stop();
-  await Promise.all([...rooms.values()].map((r) => r.stop()));
+  await t?.stop();
 }, 30_000);
 
 describe('live streaming from the daemon', () => {
