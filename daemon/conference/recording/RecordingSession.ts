@@ -160,13 +160,25 @@ export class RecordingSession extends TypedEmitter<SessionEvents> {
         return;
       }
       this.#restarts++;
-      setTimeout(() => {
-        if (this.#ended) return;
-        this.startPart().catch((err: unknown) => {
-          this.#log.error({ err }, 'cannot start a new recording part');
-          void this.stop(`recording failed: ${(err as Error).message}`, 'failed');
-        });
-      }, RESTART_DELAY_MS).unref();
+      this.#retry();
     });
+  }
+
+  /** The next part after RESTART_DELAY_MS; a part that cannot start counts as another failure. */
+  #retry(): void {
+    setTimeout(() => {
+      if (this.#ended) return;
+      this.startPart().catch((err: unknown) => {
+        const error = (err as Error).message;
+        this.#log.error({ err, restarts: this.#restarts }, 'cannot start a new recording part');
+        if (this.#ended) return;
+        if (this.#restarts >= MAX_RESTARTS) {
+          void this.stop(`recording failed: ${error}`, 'failed');
+          return;
+        }
+        this.#restarts++;
+        this.#retry();
+      });
+    }, RESTART_DELAY_MS).unref();
   }
 }

@@ -109,7 +109,8 @@ export class Pictures {
     for (const [t, canvasId] of this.#targets) {
       const v = this.#view.viewOf(t);
       const src = CANVAS + canvasId;
-      if (v && ((v.showing === src && v.pending === null) || v.pending === src)) continue;
+      // a target not in the view yet (a leg still moving after a worker death) is shown it when it comes
+      if (!v || (v.showing === src && v.pending === null) || v.pending === src) continue;
       await this.#view.select(t, src);
     }
     if (plan.size === 0) this.#stop();
@@ -147,7 +148,8 @@ export class Pictures {
       this.#outputs.set(id, producer);
       await view.addSource(CANVAS + id, producer);
     }
-    for (const [t, canvasId] of this.#targets) await view.select(t, CANVAS + canvasId);
+    // the rooms' targets come back as their legs move (the conference applies its plan again then)
+    for (const [t, canvasId] of this.#targets) if (view.viewOf(t)) await view.select(t, CANVAS + canvasId);
   }
 
   close(): void {

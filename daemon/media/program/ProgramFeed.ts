@@ -21,6 +21,8 @@ export const PROGRAM_TARGET = '#program';
 export const PROGRAM_VIDEO_KEY: VideoCodecKey = 'H264/1';
 /** Floor changes kept for late tappers (a day of roll calls is a few hundred). */
 const FLOOR_HISTORY_MAX = 5000;
+/** A tap asked for while the media worker is dead waits this long for the conference's new router. */
+export const REBUILD_WAIT_MS = 30_000;
 
 export interface FloorChange {
   /** Epoch ms. */
@@ -50,6 +52,8 @@ export class ProgramFeed extends TypedEmitter<FeedEvents> {
   #announced = false;
   readonly #floor: FloorChange[] = [];
   #closed = false;
+  /** Taps waiting for rebuild() (the worker under the router died). */
+  readonly #awaitingRouter = new Set<(ok: boolean) => void>();
 
   constructor(o: { router: ms.Router; view: VideoView; mixer: ConferenceMixer; log: Logger }) {
     super();
@@ -78,6 +82,8 @@ export class ProgramFeed extends TypedEmitter<FeedEvents> {
     if (this.#closed) throw new VcError('CONFERENCE_ENDED', 'the conference media is closed');
     this.#pending++;
     try {
+      // a recorder re-tapping at once after a worker death would otherwise tap the dead router
+      if (this.#router.closed) await this.#rebuilt();
       await this.#ensure();
       if (!this.#announced) {
         this.#announced = true;
@@ -126,14 +132,34 @@ export class ProgramFeed extends TypedEmitter<FeedEvents> {
     this.#announced = false;
     this.#router = router;
     this.#view = view;
+    for (const wake of this.#awaitingRouter) wake(true);
   }
 
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    for (const wake of this.#awaitingRouter) wake(false);
     for (const t of [...this.#taps]) t.close('the conference ended');
     this.#stop();
     this.removeAllListeners();
+  }
+
+  /** Resolves once rebuild() gave the feed a live router; MEDIA_FAILED after REBUILD_WAIT_MS or close(). */
+  #rebuilt(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const wake = (ok: boolean): void => {
+        clearTimeout(timer);
+        this.#awaitingRouter.delete(wake);
+        if (ok) resolve();
+        else reject(new VcError('CONFERENCE_ENDED', 'the conference media is closed'));
+      };
+      const timer = setTimeout(() => {
+        this.#awaitingRouter.delete(wake);
+        reject(new VcError('MEDIA_FAILED', 'the media worker died and the conference was not rebuilt in time'));
+      }, REBUILD_WAIT_MS);
+      timer.unref();
+      this.#awaitingRouter.add(wake);
+    });
   }
 
   #ensure(): Promise<void> {
