@@ -53,20 +53,7 @@ async function canvasSource(router: ms.Router): Promise<ms.Producer> {
   const t = await plainIn(router);
   const codec = routerVideoCodec(router.rtpCapabilities, 'H264/1');
   const producer = await t.produce({ kind: 'video', rtpParameters: producerParams(codec, 1111) });
-  const enc = [
-    '-c:v',
-    'libx264',
-    '-preset',
-    'ultrafast',
-    '-tune',
-    'zerolatency',
-    '-b:v',
-    '1500k',
-    '-g',
-    '50',
-    '-bf',
-    '0',
-  ];
+  const enc = '-c:v libx264 -preset ultrafast -tune zerolatency -b:v 1500k -g 50 -bf 0'.split(' ');
   const out = ['-f', 'rtp', '-payload_type', String(codec.preferredPayloadType), '-ssrc', '1111', rtpUrl(t)];
   const input = ['-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=25'];
   children.push(spawn('ffmpeg', ['-v', 'error', '-re', ...input, ...enc, ...out], { stdio: 'ignore' }));

@@ -13,6 +13,12 @@ export interface Town {
   tone: number;
 }
 
+/** Two towns, red with 440 Hz and lime with 1 kHz: what most recording and live tests need. */
+export const TWO_TOWNS: readonly Town[] = [
+  { id: 'mihe', color: 'red', tone: 440 },
+  { id: 'xiaoguan', color: 'lime', tone: 1000 },
+];
+
 export interface TownsDaemon {
   d: RunningDaemon;
   rooms: Map<string, BaresipRoom>;

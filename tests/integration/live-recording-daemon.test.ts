@@ -24,14 +24,11 @@ import { probeMedia, rtmpServer } from '../helpers/liveFeed.js';
 import { probe, streamKinds, trackTimes } from '../helpers/mediaFile.js';
 import { Picture, colourName } from '../helpers/picture.js';
 import { freePort } from '../helpers/ports.js';
-import { startTownsDaemon, type TownsDaemon } from '../helpers/townsDaemon.js';
+import { TWO_TOWNS, startTownsDaemon, type TownsDaemon } from '../helpers/townsDaemon.js';
 import { sleep, until } from '../helpers/wait.js';
 import { childPids } from '../faults/helpers.js';
 
-const TOWNS = [
-  { id: 'mihe', color: 'red', tone: 440 },
-  { id: 'xiaoguan', color: 'lime', tone: 1000 },
-] as const;
+const TOWNS = TWO_TOWNS;
 let t: TownsDaemon;
 let hook: AlarmHook;
 let confId: string;

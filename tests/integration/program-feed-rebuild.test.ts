@@ -29,6 +29,16 @@ function asked(feed: ProgramFeed): { p: Promise<FeedTap>; settled: () => boolean
   return { p, settled: () => done };
 }
 
+/** A conference's media as far as the feed needs it, on a router of the pool. */
+async function makeFeed(
+  id: string,
+): Promise<{ router: ms.Router; view: VideoView; mixer: AudioMixer; feed: ProgramFeed }> {
+  const router = await pool.routerFor(id);
+  const view = await VideoView.create({ router, log });
+  const mixer = new AudioMixer({ log, router });
+  return { router, view, mixer, feed: new ProgramFeed({ router, view, mixer, log }) };
+}
+
 async function killWorkerOf(id: string, router: ms.Router): Promise<void> {
   process.kill(pool.workerOf(id)!.pid, 'SIGKILL');
   await until('the router is closed', () => router.closed, 30_000, 50);
@@ -36,10 +46,7 @@ async function killWorkerOf(id: string, router: ms.Router): Promise<void> {
 
 describe('program feed and a worker death', () => {
   it('a tap asked for while the worker is dead waits for rebuild() and works on the new router', async () => {
-    const router = await pool.routerFor('feed-a');
-    const view = await VideoView.create({ router, log });
-    const mixer = new AudioMixer({ log, router });
-    const feed = new ProgramFeed({ router, view, mixer, log });
+    const { router, view, mixer, feed } = await makeFeed('feed-a');
     try {
       const first = await feed.tap();
       const ended: string[] = [];
@@ -80,10 +87,7 @@ describe('program feed and a worker death', () => {
   }, 90_000);
 
   it('the meeting ending meanwhile ends the wait with CONFERENCE_ENDED', async () => {
-    const router = await pool.routerFor('feed-b');
-    const view = await VideoView.create({ router, log });
-    const mixer = new AudioMixer({ log, router });
-    const feed = new ProgramFeed({ router, view, mixer, log });
+    const { router, view, mixer, feed } = await makeFeed('feed-b');
     try {
       await killWorkerOf('feed-b', router);
       const next = asked(feed);

@@ -11,14 +11,11 @@ import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOKENS, rawConnect, startDaemon, type RunningDaemon } from '../helpers/daemon.js';
 import { audioOf, colourAt, medianToneDb, probe, streamKinds, trackTimes } from '../helpers/mediaFile.js';
-import { startTownsDaemon, type TownsDaemon } from '../helpers/townsDaemon.js';
+import { TWO_TOWNS, startTownsDaemon, type TownsDaemon } from '../helpers/townsDaemon.js';
 import type { ConferenceView, RecordingView, RecordStartResult } from '../../protocol/index.js';
 import { sleep, until } from '../helpers/wait.js';
 
-const SITES = [
-  { id: 'mihe', color: 'red', tone: 440 },
-  { id: 'xiaoguan', color: 'lime', tone: 1000 },
-] as const;
+const SITES = TWO_TOWNS;
 let t: TownsDaemon;
 let d: RunningDaemon;
 let config: Record<string, unknown>;

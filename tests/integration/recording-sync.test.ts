@@ -8,13 +8,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConferenceView, RecordingView, RecordStartResult } from '../../protocol/index.js';
 import { probe, trackTimes } from '../helpers/mediaFile.js';
-import { startTownsDaemon, type TownsDaemon } from '../helpers/townsDaemon.js';
+import { TWO_TOWNS, startTownsDaemon, type TownsDaemon } from '../helpers/townsDaemon.js';
 import { sleep, until } from '../helpers/wait.js';
 
-const TOWNS = [
-  { id: 'mihe', color: 'red', tone: 440 },
-  { id: 'xiaoguan', color: 'lime', tone: 1000 },
-] as const;
+const TOWNS = TWO_TOWNS;
 let t: TownsDaemon;
 
 beforeAll(async () => {
