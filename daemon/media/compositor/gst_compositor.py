@@ -38,6 +38,8 @@ WATCH_MS = 250
 MAX_LABELS = 26  # 25 panes + the banner
 # A new canvas's frame this far behind the pipeline's running time is part of its start-up catch-up.
 STALE_NS = 500 * 1000000
+# ...and only this soon after the canvas was made (the burst is over in well under a second).
+CATCH_UP_S = 2.0
 # VCBRIDGE_COMPOSITOR_DIAG=1: every source's and canvas's counters and states every 2 s (a 'diag' event)
 DIAG = os.environ.get('VCBRIDGE_COMPOSITOR_DIAG') == '1'
 DIAG_EVERY = 8  # watch rounds
@@ -308,7 +310,9 @@ class Canvas:
         # A live source added to a running pipeline starts at running time 0 and catches up at once:
         # the new canvas's first frames come in a burst whose timestamps span the pipeline's age.
         # Encoded, they made the canvas's RTP timestamps leap seconds ahead of the clock (a recording
-        # of it ran long: issue #16). Those stale frames are dropped, until the first one on time.
+        # of it ran long: issue #16). Those stale frames are dropped, until the first one on time, and
+        # only just after the start: a starved machine's frames may all run late, and must still go out.
+        self.created = time.monotonic()
         self.comp.get_static_pad('src').add_probe(Gst.PadProbeType.BUFFER, self._drop_catch_up)
         self.frames = 0
         # keyframes made on request (a room's PLI/FIR/SIP INFO, a new scene): the encoder announces
@@ -327,7 +331,8 @@ class Canvas:
     def _drop_catch_up(self, pad, info):
         now = self.comp.get_current_running_time()
         pts = info.get_buffer().pts
-        if now == Gst.CLOCK_TIME_NONE or pts == Gst.CLOCK_TIME_NONE or pts + STALE_NS >= now:
+        if (now == Gst.CLOCK_TIME_NONE or pts == Gst.CLOCK_TIME_NONE or pts + STALE_NS >= now
+                or time.monotonic() - self.created > CATCH_UP_S):
             return Gst.PadProbeReturn.REMOVE
         return Gst.PadProbeReturn.DROP
 
