@@ -1,10 +1,10 @@
 // A room's SDP names the port the bridge sends its RTCP to (a=rtcp, else RTP port + 1). A room that
 // answers with a port no socket can send to (a=rtcp:99999) must get its call refused, naming the
-// line, and must not make the bridge throw: before this was checked, the leg's relay sent its sender
-// report there once a second and the send threw from a timer (an uncaught exception: the daemon
-// exits). A real bridge (SIP stack, mediasoup worker, media plane) dials a SIP room built on our own
-// stack whose answer carries the bad line, and a room that sends audio and video (so the bridge has
-// media, and reports, for the bad room).
+// line, and must not make the bridge throw. Before this was checked the call connected with that
+// port as the leg's RTCP destination, and dgram.send throws ERR_SOCKET_BAD_PORT synchronously for it
+// (in the relay's timer or socket handler; in this set-up no throw was seen on the test's own thread
+// within 20 s). A real bridge (SIP stack, mediasoup worker, media plane) dials a SIP room built on our
+// own stack whose answer carries the bad line, and a room that sends audio and video.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAnswer, negotiate } from '../../daemon/sip/sdpNegotiate.js';
 import type { SipStack } from '../../daemon/sip/SipStack.js';
