@@ -36,6 +36,7 @@ faulthandler.register(signal.SIGUSR1, all_threads=True)
 STALL_S = 2.0
 WATCH_MS = 250
 MAX_LABELS = 26  # 25 panes + the banner
+MIN_LABEL_PX = 14
 # A new canvas's frame this far behind the pipeline's running time is part of its start-up catch-up.
 STALE_NS = 500 * 1000000
 # ...and only this soon after the canvas was made (the burst is over in well under a second).
@@ -405,8 +406,10 @@ class Canvas:
             label = p.get('label') or ''
             src = self.ctl.sources.get(p.get('source') or '')
             placeholder = src is None or not src.live
-            # the font follows the pane: about 1/9 of its height, never below what CIF needs
-            px = max(11, min(40, int(p['h'] / (6 if placeholder else 9))))
+            # the font follows the pane: about 1/9 of its height, never below what a CIF room needs
+            # (a CJK glyph is about as tall as the font's pixel size: 14 rows in a CIF 4x4's 72-row
+            # pane, on textoverlay's shaded backing; 11 px was hard to read on a room display)
+            px = max(MIN_LABEL_PX, min(40, int(p['h'] / (6 if placeholder else 9))))
             self.set_label(n, 'font-desc', '%s %dpx' % (self.font, px))
             self.set_label(n, 'text', label)
             self.set_label(n, 'xpos', (p['x'] + p['w'] / 2) / self.w)
@@ -419,7 +422,7 @@ class Canvas:
         b = MAX_LABELS - 1
         self.set_label(b, 'text', banner or '')
         if banner:
-            px = max(12, int(self.h / 20))
+            px = max(MIN_LABEL_PX, int(self.h / 20))
             self.set_label(b, 'font-desc', '%s %dpx' % (self.font, px))
             self.set_label(b, 'xpos', 0.5)
             self.set_label(b, 'ypos', 0.0)
