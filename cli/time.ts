@@ -1,4 +1,5 @@
 import { usage } from './errors.js';
+import { say } from '../protocol/index.js';
 
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
@@ -19,7 +20,6 @@ export function parseSince(s: string, now = Date.now()): string {
   const d = parseDuration(s);
   if (d !== undefined) return new Date(now - d).toISOString();
   const t = Date.parse(s);
-  if (Number.isNaN(t))
-    throw usage(`--since: "${s}" is neither a time (2026-12-01T08:00:00+08:00) nor a duration (2h, 7d)`);
+  if (Number.isNaN(t)) throw usage(say('cli.since', { value: s }));
   return new Date(t).toISOString();
 }

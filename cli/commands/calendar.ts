@@ -7,6 +7,7 @@ import { print, table } from '../output.js';
 import type { Lang } from '../context.js';
 import { explain } from '../ui/i18n/explain.js';
 import { translator } from '../ui/i18n/translate.js';
+import { say } from '../../protocol/index.js';
 
 // vcbridge calendar list|import: the working-day calendar (调休) that `--workdays cn` series follow.
 
@@ -51,7 +52,7 @@ const list = new Command('list')
   .action(async (o: { year?: string }, cmd: Command) => {
     const g = globals(cmd);
     const year = o.year === undefined ? new Date().getFullYear() : Number(o.year);
-    if (!Number.isInteger(year)) throw usage(`--year must be a year such as 2026, got "${o.year}"`);
+    if (!Number.isInteger(year)) throw usage(say('cli.year', { value: String(o.year) }));
     print(g, await withClient(g, (c) => c.call('calendar.list', { year })), (v) => renderYear(v, g.lang));
   });
 

@@ -4,6 +4,7 @@ import { bashCompletion } from '../completion.js';
 import { ApiClient } from '../client.js';
 import { globals } from '../context.js';
 import { usage } from '../errors.js';
+import { say } from '../../protocol/index.js';
 
 // `vcbridge completion bash` prints the completion script; `vcbridge __complete KIND` (hidden) is
 // what the script calls for ids. It must answer fast and never print an error into a prompt.
@@ -17,7 +18,7 @@ export function completionCommand(root: () => Command): Command {
     .description('print the bash completion script (`vcbridge daemon install` installs it)')
     .argument('<shell>', 'bash')
     .action((shell: string) => {
-      if (shell !== 'bash') throw usage(`only bash completion is generated, not "${shell}"`);
+      if (shell !== 'bash') throw usage(say('cli.shell', { value: shell }));
       process.stdout.write(bashCompletion(root()));
     });
 }

@@ -100,9 +100,8 @@ const start = new Command('start')
   .action(async (raw, cmd: Command) => {
     const g = globals(cmd);
     const o = parseOptions(StartOptions, raw);
-    if (!o.template && !o.title) throw usage('give the meeting a --title (or start a --template)');
-    if (!o.template && !o.endpoints && !o.group && !o.upstream)
-      throw usage('name the sites: --endpoints a,b,c and/or --group towns (and/or --upstream), or a --template');
+    if (!o.template && !o.title) throw usage(say('cli.confTitle'));
+    if (!o.template && !o.endpoints && !o.group && !o.upstream) throw usage(say('cli.confSites'));
     const params: ConferenceStartParams = {};
     if (o.title) params.title = o.title;
     if (o.template) params.template = o.template;
@@ -172,7 +171,7 @@ const mute = action<[string[], { all?: boolean; exceptChair?: boolean }]>(
   'mute sites (or --all, --all --except-chair)',
   [['[sites...]', 'endpoint ids']],
   (c, id, sites, o) => {
-    if (!o.all && sites.length === 0) throw usage('name the sites to mute, or use --all');
+    if (!o.all && sites.length === 0) throw usage(say('cli.muteWhom'));
     return c.call(
       'conference.mute',
       o.all ? { id, all: true, exceptChair: Boolean(o.exceptChair) } : { id, endpointIds: sites },
@@ -189,7 +188,7 @@ const unmute = action<[string[], { all?: boolean }]>(
   'unmute sites (or --all)',
   [['[sites...]', 'endpoint ids']],
   (c, id, sites, o) => {
-    if (!o.all && sites.length === 0) throw usage('name the sites to unmute, or use --all');
+    if (!o.all && sites.length === 0) throw usage(say('cli.unmuteWhom'));
     return c.call('conference.unmute', o.all ? { id, all: true } : { id, endpointIds: sites });
   },
   [['--all', 'every site']],
@@ -201,7 +200,7 @@ const mode = action<[string, { floor?: string }]>(
   [['<mode>', MODES.join('|')]],
   (c, id, m, o) => {
     const parsed = Mode.safeParse(m);
-    if (!parsed.success) throw usage(`mode must be one of ${MODES.join(', ')}, got "${m}"`);
+    if (!parsed.success) throw usage(say('cli.mode', { modes: MODES.join(', '), value: m }));
     return c.call('conference.mode', {
       id,
       mode: parsed.data as ConferenceMode,
@@ -247,8 +246,7 @@ const extend = action<[string]>(
   (c, id, duration) => {
     const ms = /^\d+$/.test(duration) ? Number(duration) * 60_000 : parseDuration(duration);
     const n = ms === undefined ? NaN : ms / 60_000;
-    if (!Number.isInteger(n) || n < 1 || n > 1440)
-      throw usage(`duration must be whole minutes from 1m to 24h (15m, 1h, 90), got "${duration}"`);
+    if (!Number.isInteger(n) || n < 1 || n > 1440) throw usage(say('cli.extendDuration', { value: duration }));
     return c.call('conference.extend', { id, minutes: n });
   },
 );
@@ -272,7 +270,7 @@ const pane = action<[string, string, { for?: string }]>(
     ['<site>', 'endpoint id, or auto'],
   ],
   (c, id, n, site, o) => {
-    if (!/^\d+$/.test(n)) throw usage(`pane must be a number from 1, got "${n}"`);
+    if (!/^\d+$/.test(n)) throw usage(say('cli.paneArg', { value: n }));
     return c.call('conference.pane', { id, pane: Number(n), site, ...(o.for ? { for: o.for } : {}) });
   },
   [['--for <site>', "in that site's personal layout"]],
@@ -301,7 +299,7 @@ const invite = new Command('invite')
     const g = globals(cmd);
     const ms = raw.ttl === undefined ? undefined : parseDuration(raw.ttl);
     if (raw.ttl !== undefined && (ms === undefined || ms < 60_000 || ms > 7 * 86_400_000))
-      throw usage(`--ttl must be from 1m to 7d (30m, 4h, 2d), got "${raw.ttl}"`);
+      throw usage(say('cli.ttl', { value: String(raw.ttl) }));
     const params = { id, name: raw.name, ...(ms !== undefined ? { ttlMinutes: Math.round(ms / 60_000) } : {}) };
     const r = await withClient(g, (c) => c.call('conference.invite', params));
     print(

@@ -5,6 +5,7 @@ import { usage } from '../errors.js';
 import { print } from '../output.js';
 import { renderConference, renderHands } from '../confRender.js';
 import { parseDuration } from '../time.js';
+import { say } from '../../protocol/index.js';
 
 // vcbridge conf floor (one site, or --next/--previous through a roll-call list), conf poll (轮巡),
 // conf hands (申请发言).
@@ -36,11 +37,10 @@ export const floor = new Command('floor')
     ) => {
       const g = globals(cmd);
       const step = o.next ? 'next' : o.previous ? 'previous' : undefined;
-      if (o.next && o.previous) throw usage('give --next or --previous, not both');
-      if (step && site !== undefined) throw usage(`give a site or --${step}, not both`);
-      if (!step && site === undefined)
-        throw usage('name the site to give the floor to (or none), or use --next / --previous');
-      if (o.sites && !step) throw usage('--sites goes with --next or --previous');
+      if (o.next && o.previous) throw usage(say('cli.nextOrPrevious'));
+      if (step && site !== undefined) throw usage(say('cli.siteOrStep', { step }));
+      if (!step && site === undefined) throw usage(say('cli.floorWhom'));
+      if (o.sites && !step) throw usage(say('cli.sitesWithStep'));
       const r = await withClient(g, (c): Promise<ConferenceView> =>
         step
           ? c.call('conference.floorStep', { id, direction: step, ...(o.sites ? { sites: list(o.sites) } : {}) })
@@ -54,7 +54,7 @@ export const floor = new Command('floor')
 function seconds(s: string): number {
   if (/^\d+(\.\d+)?$/.test(s)) return Number(s);
   const ms = parseDuration(s);
-  if (ms === undefined) throw usage(`--interval: "${s}" is not a duration (10s, 1m, or seconds)`);
+  if (ms === undefined) throw usage(say('cli.interval', { value: s }));
   return ms / 1000;
 }
 
@@ -79,10 +79,10 @@ export const poll = new Command('poll')
       cmd: Command,
     ) => {
       const g = globals(cmd);
-      if (o.stop && (o.interval || o.sites || o.group || o.for || o.pane)) throw usage('--stop takes no other option');
+      if (o.stop && (o.interval || o.sites || o.group || o.for || o.pane)) throw usage(say('cli.stopAlone'));
       if (o.pane !== undefined && !/^[1-9]\d{0,2}$/.test(o.pane))
-        throw usage(`--pane must be a pane number from 1, got "${o.pane}"`);
-      if (o.sites && o.group) throw usage('give --sites or --group, not both');
+        throw usage(say('cli.paneOption', { value: String(o.pane) }));
+      if (o.sites && o.group) throw usage(say('cli.sitesOrGroup'));
       const params: ConferencePollParams = o.stop
         ? { id, stop: true }
         : {

@@ -6,6 +6,7 @@ import { print } from '../output.js';
 import { parseDuration } from '../time.js';
 import { renderStreamStart } from '../liveRender.js';
 import { translator } from '../ui/i18n/translate.js';
+import { say } from '../../protocol/index.js';
 
 const start = new Command('start')
   .description('stream the conference live: --hls prints a signed, expiring link; --rtmp URL pushes to an RTMP server')
@@ -17,7 +18,7 @@ const start = new Command('start')
     const g = globals(cmd);
     const ms = raw.ttl === undefined ? undefined : parseDuration(raw.ttl);
     if (raw.ttl !== undefined && (ms === undefined || ms < 60_000 || ms > 7 * 86_400_000))
-      throw usage(`--ttl must be from 1m to 7d (30m, 4h, 2d), got "${raw.ttl}"`);
+      throw usage(say('cli.ttl', { value: String(raw.ttl) }));
     if (raw.rtmp !== undefined && !/^rtmps?:\/\//i.test(raw.rtmp.trim()))
       throw usage(translator(g.lang)('live.badRtmp', { url: raw.rtmp }));
     const hls = raw.hls ?? raw.rtmp === undefined;

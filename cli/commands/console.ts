@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { globals } from '../context.js';
 import { CliError, usage } from '../errors.js';
 import { translator } from '../ui/i18n/translate.js';
+import { say } from '../../protocol/index.js';
 
 export const consoleCommand = new Command('console')
   .description('open the live operator console (needs an interactive terminal)')
@@ -10,7 +11,7 @@ export const consoleCommand = new Command('console')
     const g = globals(cmd);
     const screens = ['overview', 'conference', 'technician', 'schedule'] as const;
     const screen = screens.find((s) => s === opts.screen);
-    if (!screen) throw usage(`--screen must be one of ${screens.join(', ')}, got "${opts.screen}"`);
+    if (!screen) throw usage(say('cli.screen', { screens: screens.join(', '), value: String(opts.screen) }));
     // Never draw escape codes into a pipe or a file: point at the plain commands instead.
     if (!process.stdout.isTTY || !process.stdin.isTTY)
       throw new CliError('NOT_A_TERMINAL', translator(g.lang)('console.notTty'));

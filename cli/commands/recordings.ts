@@ -10,6 +10,7 @@ import {
   renderRecording,
   renderRecordingList,
 } from '../recordingRender.js';
+import { say } from '../../protocol/index.js';
 
 // vcbridge conf record start|stop ID and vcbridge recordings list|show|delete (录制).
 
@@ -44,7 +45,7 @@ const list = new Command('list')
     const g = globals(cmd);
     const limit = o.limit === undefined ? undefined : Number(o.limit);
     if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > 1000))
-      throw usage(`--limit must be a whole number from 1 to 1000, got "${o.limit}"`);
+      throw usage(say('cli.limit', { value: String(o.limit) }));
     const rows = await withClient(g, (c) =>
       c.call('recording.list', {
         ...(o.conference ? { conferenceId: o.conference } : {}),

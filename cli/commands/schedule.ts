@@ -8,6 +8,7 @@ import { print } from '../output.js';
 import { renderBooking, renderImport, renderOccurrences, renderPreflight, renderSchedule } from '../scheduleRender.js';
 import { parseDuration } from '../time.js';
 import { readInput } from '../readInput.js';
+import { say } from '../../protocol/index.js';
 
 // vcbridge schedule add|list|show|edit|cancel|preflight|export|import
 
@@ -23,7 +24,7 @@ const Mode = z.enum(['broadcast', 'rollcall', 'voice', 'select']);
 function minutes(s: string, opt: string): number {
   if (/^-?\d+$/.test(s.trim())) return Number(s);
   const ms = parseDuration(s.trim());
-  if (ms === undefined) throw usage(`${opt}: "${s}" is not a duration (90m, 1h30m, 2h)`);
+  if (ms === undefined) throw usage(say('cli.duration', { option: opt, value: s }));
   return ms / 60_000;
 }
 
@@ -32,8 +33,7 @@ function when(s: string, opt: '--from' | '--to', now = Date.now()): string {
   const d = parseDuration(s.replace(/^[+-]/, ''));
   if (d !== undefined) return new Date(opt === '--from' || s.startsWith('-') ? now - d : now + d).toISOString();
   const t = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(s) ? `${s}T00:00` : s.replace(' ', 'T'));
-  if (Number.isNaN(t))
-    throw usage(`${opt}: "${s}" is neither a time (2026-12-07, 2026-12-07T09:00+08:00) nor a duration (7d)`);
+  if (Number.isNaN(t)) throw usage(say('cli.when', { option: opt, value: s }));
   return new Date(t).toISOString();
 }
 
@@ -80,11 +80,9 @@ const add = new Command('add')
   .action(async (raw, cmd: Command) => {
     const g = globals(cmd);
     const o = parseOptions(AddOptions, raw);
-    if (!o.template && !o.title) throw usage('give the meeting a --title (or book a --template)');
-    if (!o.template && !o.duration)
-      throw usage('say how long it lasts: --duration 90m (or book a --template that says)');
-    if (!o.template && !o.endpoints && !o.group && !o.upstream)
-      throw usage('say who takes part: --endpoints a,b or --group towns, or a --template');
+    if (!o.template && !o.title) throw usage(say('cli.schTitle'));
+    if (!o.template && !o.duration) throw usage(say('cli.schDuration'));
+    if (!o.template && !o.endpoints && !o.group && !o.upstream) throw usage(say('cli.schSites'));
     const r = await withClient(g, (c) =>
       c.call('schedule.add', {
         ...(o.title ? { title: o.title } : {}),
@@ -184,7 +182,7 @@ const edit = new Command('edit')
   .action(async (id: string, raw, cmd: Command) => {
     const g = globals(cmd);
     const o = parseOptions(EditOptions, raw);
-    if (o.from && o.occurrence) throw usage('give either --from or --occurrence, not both');
+    if (o.from && o.occurrence) throw usage(say('cli.fromOrOccurrence'));
     const p: ScheduleEditParams = { id };
     if (o.from) p.from = o.from;
     if (o.occurrence) p.occurrence = o.occurrence;
@@ -202,8 +200,7 @@ const edit = new Command('edit')
     if (o.mode) p.mode = o.mode;
     if (o.workdays) p.workdays = o.workdays === 'none' ? null : 'cn';
     if (o.force) p.force = true;
-    if (Object.keys(p).length === 1)
-      throw usage('nothing to change: give --title, --start, --duration, --rrule, --endpoints, ...');
+    if (Object.keys(p).length === 1) throw usage(say('cli.nothingToChange'));
     print(g, await withClient(g, (c) => c.call('schedule.edit', p)), (v) => renderBooking(v, g.lang));
   });
 
@@ -278,7 +275,7 @@ const importCmd = new Command('import')
       const map: Record<string, string[]> = {};
       for (const m of raw.map ?? []) {
         const eq = m.lastIndexOf('=');
-        if (eq <= 0) throw usage(`--map: "${m}" is not NAME=id[,id]`);
+        if (eq <= 0) throw usage(say('cli.map', { value: m }));
         map[m.slice(0, eq).trim()] = [...(map[m.slice(0, eq).trim()] ?? []), ...list(m.slice(eq + 1))];
       }
       const r = await withClient(g, (c) =>

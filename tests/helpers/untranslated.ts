@@ -115,11 +115,11 @@ export function untranslated(text: string, allowed: ReadonlySet<string>): Offenc
       .replace(/\b[a-z][a-z0-9+.-]*:\/\/\S+/gi, ' ') // URLs
       .replace(/\bsips?:[^\s,;)）]+/gi, ' ') // SIP URIs
       .replace(/(^|\s|[（(“"、，：])(\/|\.\/|~\/)[^\s,;)）”"、，]+/g, ' ') // paths
+      .replace(/[\w.-]*\d[\w.-]*/g, ' ') // ids, numbers, versions, times (first: web-e6265e is an id, not "web" and an option)
       .replace(/--?[a-zA-Z][\w-]*/g, ' ') // options
       .replace(/\b[a-z]+(\.[a-zA-Z]+)+\b/g, ' ') // API method names (conference.start)
       .replace(/\b[A-Z][A-Z_]*_[A-Z_]+\b/g, ' ') // error codes (ENDPOINT_BUSY)
       .replace(/\bE[A-Z]{4,}\b/g, ' ') // errno names (ECONNREFUSED)
-      .replace(/[\w.-]*\d[\w.-]*/g, ' ') // ids, numbers, versions, times
       .replace(/\b[\w-]+@[\w.-]+/g, ' ') // user@host
       .replace(/(\b[\w-]+)?\.(yaml|yml|ics|log|db|json|html|csv|service)\b/gi, ' '); // file names, .ics
     for (const m of cleaned.matchAll(/[A-Za-z][A-Za-z'-]*[A-Za-z]/g)) {

@@ -165,6 +165,7 @@ describe('every command speaks Chinese under a zh LANG', () => {
       (site.templates ?? []).map((t) => t.id),
       all.flatMap((l) => l.path.split(' ')),
       ['demo', 'weekly', 'emergency', 'xiaoguan', 'mihe', 'zhengzhou', 'nowhere', 'nosuchconf'],
+      ['yesterdayish', 'abc', 'zsh'], // bad values the usage errors below repeat back
     );
     const ran: Ran[] = [];
     const run = async (args: string[]) => {
@@ -192,6 +193,24 @@ describe('every command speaks Chinese under a zh LANG', () => {
     await run(['conf', 'show', 'c-nosuchconf']);
     await run(['endpoint', 'show', 'nowhere']);
     await run(['endpoints', '--bogus']);
+    // the commands' own usage errors (said from the catalogue, like the daemon's reasons)
+    for (const args of [
+      ['conf', 'poll', ids.conference, '--interval', '3x'],
+      ['conf', 'poll', ids.conference, '--stop', '--group', 'towns'],
+      ['conf', 'floor', ids.conference, '--next', '--previous'],
+      ['conf', 'mute', ids.conference],
+      ['conf', 'extend', ids.conference, '3q'],
+      ['conf', 'pane', ids.conference, 'x', 'mihe'],
+      ['schedule', 'list', '--from', 'yesterdayish'],
+      ['schedule', 'edit', ids.schedule],
+      ['schedule', 'add', '--title', '例会', '--start', '2031-01-06T09:00+08:00'],
+      ['calendar', 'list', '--year', 'abc'],
+      ['recordings', 'list', '--limit', '0'],
+      ['completion', 'zsh'],
+    ]) {
+      const r = await run(args);
+      expect(r.code, r.command).toBe(2);
+    }
 
     // --help of every command, the root and the command groups included
     const helps: Ran[] = [];
