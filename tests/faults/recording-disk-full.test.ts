@@ -3,7 +3,7 @@
 // reason names the reserve — raises the alarm (metric, recording.alarm notification, alarm command)
 // and the meeting goes on with both towns. Needs root for mount(8); skipped, saying so, without it.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,6 +29,9 @@ beforeAll(async () => {
     mountError = `mounting a tmpfs needs root: ${(m.stderr || m.error?.message || '').trim()}`;
     return;
   }
+  // Other files take 640 KiB of the disk already: two solid-colour towns record only ≈ 20 KB/s
+  // (mostly the AAC mix), so the guard trips in tens of seconds rather than a minute or more.
+  writeFileSync(join(recDir, 'other-files.bin'), Buffer.alloc(640 * 1024, 1));
   for (const [name, color, tone] of [
     ['mihe', 'red', 440],
     ['xiaoguan', 'lime', 1000],
@@ -79,7 +82,7 @@ describe('the recording disk fills up', () => {
     await until(
       'the guard stopped the recording',
       async () => (await call(d!, 'recording.show', { id: recId })).result?.state !== 'recording',
-      120_000,
+      180_000,
       500,
     );
     const rec = (await call(d, 'recording.show', { id: recId })).result;
@@ -101,5 +104,5 @@ describe('the recording disk fills up', () => {
     expect(after.recording).toBeNull();
     expect(Object.values(await participantStates(d, id))).toEqual(['connected', 'connected']);
     events.close();
-  }, 240_000);
+  }, 300_000);
 });
