@@ -1,14 +1,10 @@
-import { say, type OccurrenceView, type PreflightReport } from '../../protocol/index.js';
-import type { SiteConfig } from '../config/schema.js';
-import type { Store } from '../store/Store.js';
+import { say } from '../../protocol/index.js';
 import type { OccurrenceDetailRow, ScheduleRow } from '../store/ScheduleRepo.js';
-import type { Clock, Timer } from '../util/clock.js';
+import type { Timer } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
-import type { Preflight } from './Preflight.js';
 import type { Occurrence } from './Recurrence.js';
 import type { ScheduleBook } from './ScheduleBook.js';
-import type { ConferenceControl, ScheduleNotice } from './types.js';
-import { OccurrenceActions } from './OccurrenceActions.js';
+import { OccurrenceActions, type OccurrenceActionsOptions } from './OccurrenceActions.js';
 import { formatWall } from './zonedTime.js';
 
 // Runs meetings by the clock: pre-flight at start − lead and start − 2 min, start (late within the
@@ -16,20 +12,11 @@ import { formatWall } from './zonedTime.js';
 // for the next thing due; everything it must remember is in SQLite, so a restart picks up where
 // the last run stopped. What is done to an occurrence is OccurrenceActions'.
 
-export interface RunnerOptions {
-  store: Store;
+/** What the actions need, plus the book to read and the runner's own timings. */
+export interface RunnerOptions extends Omit<OccurrenceActionsOptions, 'onSettled'> {
   book: ScheduleBook;
-  clock: Clock;
-  log: Logger;
-  config: () => SiteConfig;
-  preflight: Preflight;
-  conferences: ConferenceControl;
-  onOccurrence: (v: OccurrenceView) => void;
-  onPreflight: (r: PreflightReport) => void;
-  onNotice: (n: ScheduleNotice) => void;
   noticeBeforeEndMs: number;
   finalPreflightMs: number;
-  retryStartMs: number;
 }
 
 const MINUTE = 60_000;
