@@ -60,24 +60,16 @@ async function show(): Promise<ConferenceView> {
 const rowOf = (screen: string, name: string): string | undefined =>
   screen.split('\n').find((l) => /connected|calling|ringing|redialing|failed/.test(l) && l.includes(name));
 
-/** A baresip room; again on other ports when one was taken (baresip also binds TLS on its SIP port
- *  + 1, which freePort() does not check, and other tests take ports all the time). */
-async function startRoom(t: (typeof TOWNS)[number]): Promise<BaresipRoom> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await BaresipRoom.start({ name: t.id, toneHz: t.toneHz, audioCodecs: ['PCMU'] });
-    } catch (err) {
-      if (attempt >= 3 || !/Address already in use/.test((err as Error).message)) throw err;
-    }
-  }
-}
-
 beforeAll(async () => {
   cliHome = mkdtempSync(join(tmpdir(), 'vcb-cli-home-'));
   await ensureBuilt();
   // Audio-only rooms (PCMU): what is under test is the console and the floor, not the video path.
   // each one recorded as soon as it is up, so afterAll stops it even when another fails to start
-  await Promise.all(TOWNS.map(async (t) => rooms.set(t.id, await startRoom(t))));
+  await Promise.all(
+    TOWNS.map(async (t) =>
+      rooms.set(t.id, await BaresipRoom.start({ name: t.id, toneHz: t.toneHz, audioCodecs: ['PCMU'] })),
+    ),
+  );
   const [api, sip] = [await freePort(), await freePort()];
   daemon = await startDaemon({
     config: testConfig(api, sip, {

@@ -89,20 +89,14 @@ async function press(key: string, text: string | RegExp, gone = false): Promise<
   );
 }
 
-async function startRoom(t: (typeof ROOMS)[number]): Promise<BaresipRoom> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await BaresipRoom.start({ name: t.id, toneHz: t.toneHz, audioCodecs: ['PCMU'] });
-    } catch (err) {
-      if (attempt >= 3 || !/Address already in use/.test((err as Error).message)) throw err;
-    }
-  }
-}
-
 beforeAll(async () => {
   cliHome = mkdtempSync(join(tmpdir(), 'vcb-cli-home-'));
   await ensureBuilt();
-  await Promise.all(ROOMS.map(async (t) => rooms.set(t.id, await startRoom(t))));
+  await Promise.all(
+    ROOMS.map(async (t) =>
+      rooms.set(t.id, await BaresipRoom.start({ name: t.id, toneHz: t.toneHz, audioCodecs: ['PCMU'] })),
+    ),
+  );
   const [api, sip] = [await freePort(), await freePort()];
   daemon = await startDaemon({
     config: testConfig(api, sip, {

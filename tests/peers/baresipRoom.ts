@@ -69,13 +69,23 @@ export class BaresipRoom {
   }
 
   static async start(o: BaresipRoomOptions): Promise<BaresipRoom> {
-    const dir = o.dir ?? mkdtempSync(join(tmpdir(), `vcb-bs-${o.name}-`));
-    // baresip also binds SIP+1 (TLS): take a run of three free ports (SIP, TLS, control).
-    const base = o.sipPort ?? (await freePortRun(3));
-    const room = new BaresipRoom(o, dir, base, o.ctrlPort ?? (o.sipPort === undefined ? base + 2 : await freePort()));
-    room.#ownDir = o.dir === undefined;
-    await room.#launch();
-    return room;
+    for (let attempt = 1; ; attempt++) {
+      const dir = o.dir ?? mkdtempSync(join(tmpdir(), `vcb-bs-${o.name}-`));
+      // baresip also binds SIP+1 (TLS): take a run of three free ports (SIP, TLS, control).
+      const base = o.sipPort ?? (await freePortRun(3));
+      const room = new BaresipRoom(o, dir, base, o.ctrlPort ?? (o.sipPort === undefined ? base + 2 : await freePort()));
+      room.#ownDir = o.dir === undefined;
+      try {
+        await room.#launch();
+        return room;
+      } catch (err) {
+        await room.stop();
+        // ports we chose may be taken between the check and baresip's bind (other tests take ports
+        // all the time): again on other ones; ports the caller chose are the caller's business
+        const clash = /Address already in use/.test((err as Error).message);
+        if (!clash || o.sipPort !== undefined || attempt >= 3) throw err;
+      }
+    }
   }
 
   /** sip:name@host:port — what the site config dials. */
