@@ -2,6 +2,7 @@
 // control, worker pool, relay ports, the media plane worker thread, SipSignalling, ConferenceManager, and the control API with the
 // conference methods), on free ports and a temp SQLite file. For real-peer tests that need to reach
 // inside (kill the worker, shorten the RTP timeout) and still drive everything through the API/CLI.
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,6 +24,7 @@ import { RpcServer } from '../../daemon/api/RpcServer.js';
 import { registerConferenceMethods } from '../../daemon/api/methods/conference.js';
 import { registerTemplateMethods } from '../../daemon/api/methods/templates.js';
 import { registerMultiviewMethods } from '../../daemon/api/methods/multiview.js';
+import { CLI_JS } from './daemon.js';
 import { freePort } from './ports.js';
 
 export const BRIDGE_TOKEN = 'conference-test-operator';
@@ -167,4 +169,17 @@ export async function startBridge(o: {
     for (const c of closers.reverse()) await c();
     throw err;
   }
+}
+
+/** The built CLI against a bridge as its operator: exit code and output (never rejects). */
+export function bridgeCli(bridge: Bridge, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [CLI_JS, '--url', bridge.url, '--token', BRIDGE_TOKEN, ...args],
+      { timeout: 30_000 },
+      (err, stdout, stderr) =>
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
+    );
+  });
 }

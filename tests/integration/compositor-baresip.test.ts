@@ -4,11 +4,9 @@
 // connected, live layout changes, a personal layout, a pinned pane, a VP8 room and H.264 rooms
 // seeing each other through the compositor (transcoding), and the compositor killed mid-meeting.
 // Needs GStreamer, python3-gi and a CJK font (scripts/setup.sh installs them).
-import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BaresipRoom } from '../peers/baresipRoom.js';
-import { BRIDGE_TOKEN, startBridge, type Bridge } from '../helpers/conferenceBridge.js';
-import { CLI_JS } from '../helpers/daemon.js';
+import { bridgeCli, startBridge, type Bridge } from '../helpers/conferenceBridge.js';
 import { Picture, colourName } from '../helpers/picture.js';
 import { paneRects, type FixedLayout } from '../../daemon/media/compositor/layouts.js';
 import type { ConferenceView } from '../../protocol/index.js';
@@ -34,18 +32,7 @@ let confId: string;
 const rooms = new Map<Town, BaresipRoom>();
 const room = (id: Town): BaresipRoom => rooms.get(id)!;
 
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [CLI_JS, '--url', bridge.url, '--token', BRIDGE_TOKEN, ...args],
-      { timeout: 30_000 },
-      (err, stdout, stderr) => {
-        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-      },
-    );
-  });
-}
+const cli = (args: string[]): ReturnType<typeof bridgeCli> => bridgeCli(bridge, args);
 
 const show = (): ConferenceView => bridge.manager.show(confId);
 

@@ -4,13 +4,11 @@
 // is this test's socket, so what the room receives is parsed here. Each INFO must make the compositor's
 // encoder of that room's picture produce a keyframe (counted by the encoder: a forced key unit), which
 // reaches the room as an IDR; a burst of INFOs is rate-limited.
-import { execFile } from 'node:child_process';
 import dgram from 'node:dgram';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BRIDGE_TOKEN, startBridge, type Bridge } from '../helpers/conferenceBridge.js';
-import { CLI_JS } from '../helpers/daemon.js';
+import { bridgeCli, startBridge, type Bridge } from '../helpers/conferenceBridge.js';
 import { freePortRun, removeDir, startProc, tempDir, type Proc } from '../peers/proc.js';
 import { until } from '../helpers/wait.js';
 import type { Compositor } from '../../daemon/media/compositor/Compositor.js';
@@ -116,17 +114,7 @@ const timeline: string[] = [];
 /** The compositor's forced-keyframe count of the room's canvas when each INFO arrived (asked at once). */
 const atInfo: Promise<number>[] = [];
 
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [CLI_JS, '--url', bridge.url, '--token', BRIDGE_TOKEN, ...args],
-      { timeout: 30_000 },
-      (err, stdout, stderr) =>
-        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const cli = (args: string[]): ReturnType<typeof bridgeCli> => bridgeCli(bridge, args);
 
 const show = (): ConferenceView => bridge.manager.show(confId);
 const compositor = (): Compositor | undefined => bridge.manager.get(confId).media.pictures.compositor;

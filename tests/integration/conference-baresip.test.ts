@@ -4,13 +4,11 @@
 // white). Everything is judged from what the rooms themselves record and decode: the WAV each
 // baresip writes of what it hears, and snapshots of the video it decodes. One conference runs
 // through the checks in order; the CLI starts it (dist/vcbridge.js; `node scripts/build.mjs` first).
-import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BaresipRoom } from '../peers/baresipRoom.js';
 import type { KamailioUpstream } from '../peers/kamailioUpstream.js';
-import { BRIDGE_TOKEN, type Bridge } from '../helpers/conferenceBridge.js';
+import { bridgeCli, type Bridge } from '../helpers/conferenceBridge.js';
 import { startRoomBridge, type RoomBridge } from '../helpers/roomBridge.js';
-import { CLI_JS } from '../helpers/daemon.js';
 import { listenTones } from '../helpers/roomTones.js';
 import { sleep, until } from '../helpers/wait.js';
 import type { ConferenceView } from '../../protocol/index.js';
@@ -33,18 +31,7 @@ let bridge: Bridge;
 let conf: ConferenceView;
 const room = (id: SiteId): BaresipRoom => rooms.get(id)!;
 
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [CLI_JS, '--url', bridge.url, '--token', BRIDGE_TOKEN, ...args],
-      { timeout: 30_000 },
-      (err, stdout, stderr) => {
-        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-      },
-    );
-  });
-}
+const cli = (args: string[]): ReturnType<typeof bridgeCli> => bridgeCli(bridge, args);
 
 /** Tone levels (dB) each room recorded over ~1.2 s from now. */
 const listen = (ms = 1200): Promise<Record<SiteId, Record<number, number>>> => listenTones(rooms, TONES, ms);

@@ -4,11 +4,9 @@
 // roll call steps the floor with --next / --previous, checked on what the rooms decode; the same
 // template then books a meeting the scheduler starts by itself. The CLI drives everything
 // (dist/vcbridge.js: `node scripts/build.mjs` first); the rooms' own snapshots are the judge.
-import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BaresipRoom } from '../peers/baresipRoom.js';
-import { BRIDGE_TOKEN, startBridge, type Bridge } from '../helpers/conferenceBridge.js';
-import { CLI_JS } from '../helpers/daemon.js';
+import { bridgeCli, startBridge, type Bridge } from '../helpers/conferenceBridge.js';
 import { optionsPing } from '../helpers/sipOptions.js';
 import { Scheduler } from '../../daemon/scheduler/Scheduler.js';
 import { conferenceControl, followConferences } from '../../daemon/scheduler/wiring.js';
@@ -29,18 +27,7 @@ const room = (id: SiteId): BaresipRoom => rooms.get(id)!;
 let bridge: Bridge;
 let conf: ConferenceView;
 
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [CLI_JS, '--url', bridge.url, '--token', BRIDGE_TOKEN, ...args],
-      { timeout: 30_000 },
-      (err, stdout, stderr) => {
-        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-      },
-    );
-  });
-}
+const cli = (args: string[]): ReturnType<typeof bridgeCli> => bridgeCli(bridge, args);
 async function cliJson<T>(args: string[]): Promise<T> {
   const r = await cli([...args, '--json']);
   if (r.code !== 0) throw new Error(`vcbridge ${args.join(' ')} exited ${r.code}: ${r.stdout}${r.stderr}`);
