@@ -79,6 +79,29 @@ describe('ScheduleScreen', () => {
     expect(frame()).not.toContain('New meeting');
   });
 
+  it('says why an occurrence is skipped (the holiday by name) and why one was added (补班), in English and Chinese', () => {
+    const days = [
+      occ('每日调度会', '2026-12-07T01:00:00Z', 30, { state: 'skipped', reason: 'holiday: 县庆' }),
+      occ('每日调度会', '2026-12-08T01:00:00Z', 30, {
+        state: 'skipped',
+        reason: 'day off (2027 arrangement not published yet: statutory holidays only)',
+      }),
+      occ('每日调度会', '2026-12-12T01:00:00Z', 30, { note: 'make-up working day (补班, 国庆节)' }),
+    ];
+    const frame = (lang: 'en' | 'zh') =>
+      plain(renderIn(lang, (
+        <ScheduleScreen occurrences={days} endpoints={SITE} now={NOW} timezone="Asia/Shanghai" height={40} addSchedule={async () => ({ id: 'x' })} onBooked={() => {}} onBack={() => {}} />
+      )).lastFrame());
+    const en = frame('en');
+    expect(en).toMatch(/09:00–09:30\s+每日调度会\s+30m 00s\s+skipped \(holiday\)\s+holiday: 县庆/);
+    expect(en).toMatch(/skipped \(holiday\)\s+day off \(2027 arrangement/);
+    expect(en).toMatch(/scheduled\s+make-up working day \(补班, 国庆节\)/);
+    const zh = frame('zh');
+    expect(zh).toMatch(/节假日跳过\s+节假日：县庆/);
+    expect(zh).toMatch(/节假日跳过\s+休息日（2027 年/);
+    expect(zh).toContain('调休补班日（国庆节）');
+  });
+
   it('will not send a form with mistakes and marks every missing field', async () => {
     const { type, frame, booked } = setup();
     await type('a');

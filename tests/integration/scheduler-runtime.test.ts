@@ -197,6 +197,59 @@ describe('a scheduled meeting runs by itself', () => {
     })[0];
     expect(occ).toMatchObject({ state: 'missed', reason: 'could not start: bridge busy' });
   });
+
+  it('a working-day series (调休) runs no pre-flight and dials nobody on National Day, and runs on the make-up Saturday', async () => {
+    const day = (d: string, hhmm: string): number => Date.parse(`${d}T${hhmm}:00+08:00`);
+    h = harness({ now: day('2026-09-30', '08:00') });
+    const ev = record(h);
+    const id = h.scheduler.add(
+      {
+        title: '每日调度会',
+        start: '2026-09-30 09:00',
+        durationMinutes: 30,
+        rrule: 'FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR',
+        group: 'towns',
+        workdays: 'cn',
+      },
+      ALICE,
+    ).schedule.id;
+    // Wednesday 30 Sep, a working day: pre-flight, then the meeting
+    await h.clock.advanceTo(day('2026-09-30', '10:00'));
+    await h.scheduler.idle();
+    expect(ev.reports.map((r) => r.stage)).toEqual(['lead', 'final']);
+    expect(h.conferences.started).toHaveLength(1);
+    const probesBefore = h.prober.calls.length;
+
+    // 1–7 Oct (国庆节, the Thursday and Friday and the week after): no pre-flight, no probe, no dialling
+    await h.clock.advanceTo(day('2026-10-07', '23:00'));
+    await h.scheduler.idle();
+    expect(ev.reports.map((r) => r.stage)).toEqual(['lead', 'final']);
+    expect(h.prober.calls).toHaveLength(probesBefore);
+    expect(h.conferences.started).toHaveLength(1);
+    const skipped = h.scheduler.list({ from: '2026-10-01T00:00:00+08:00', to: '2026-10-08T00:00:00+08:00' });
+    expect(skipped.map((o) => [o.start, o.state, o.reason])).toEqual(
+      ['01', '02', '05', '06', '07'].map((d) => [
+        new Date(day(`2026-10-${d}`, '09:00')).toISOString(),
+        'skipped',
+        'holiday: 国庆节',
+      ]),
+    );
+    // … and nothing of it reached the store as a check or a meeting
+    expect(h.store.occurrences.preflightReports(id)).toHaveLength(2);
+
+    // Thursday 8 and Friday 9 Oct are working days again, Saturday 10 Oct a make-up working day (补班)
+    await h.clock.advanceTo(day('2026-10-10', '10:00'));
+    await h.scheduler.idle();
+    expect(h.conferences.started.map((c) => c.at)).toEqual([
+      day('2026-09-30', '09:00'),
+      day('2026-10-08', '09:00'),
+      day('2026-10-09', '09:00'),
+      day('2026-10-10', '09:00'),
+    ]);
+    expect(ev.reports.filter((r) => r.stage === 'lead').map((r) => r.occurrenceStart)).toEqual(
+      ['2026-09-30', '2026-10-08', '2026-10-09', '2026-10-10'].map((d) => new Date(day(d, '09:00')).toISOString()),
+    );
+  });
 });
 
 describe('restart safety (a fresh Scheduler and Store on the same SQLite file)', () => {
