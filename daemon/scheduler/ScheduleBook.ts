@@ -17,15 +17,23 @@ import {
   participantsOf,
   resolveParticipants,
 } from './booking.js';
+import {
+  checkMoveOnly,
+  editedSeries,
+  movedOccurrence,
+  splitSeries,
+  withWorkdays,
+  type EditContext,
+} from './seriesEdits.js';
 import { BookingConflicts, type BookedSeries, type ImportChecker } from './BookingConflicts.js';
 import { MeetingCatalog } from './MeetingCatalog.js';
-import { Recurrence, type Occurrence, type OccurrenceException } from './Recurrence.js';
-import { withEnd } from './rruleText.js';
-import { formatWall, utcToWall, zonedTimeToUtc } from './zonedTime.js';
+import type { Occurrence, OccurrenceException, Recurrence } from './Recurrence.js';
+import { formatWall } from './zonedTime.js';
 
-// The book of meetings: validation and persistence of schedules, each change checked for conflicts
-// (BookingConflicts.ts) in the transaction that makes it. Reading the book (recurrences, lookups)
-// is MeetingCatalog's. No timers here.
+// The book of meetings: each change (book, edit, split, move, cancel, import) checked for conflicts
+// (BookingConflicts.ts) and written in one transaction, then audited and logged. What an edit asks
+// for is worked out by seriesEdits.ts; reading the book (recurrences, lookups) is MeetingCatalog's.
+// No timers here.
 
 export type { ImportChecker } from './BookingConflicts.js';
 
@@ -121,7 +129,7 @@ export class ScheduleBook {
     const checked = checkTimes({ startUtc, durationMs, rrule: p.rrule ?? null, tz }, now);
     const workdays = p.workdays ?? null;
     // conflicts are checked against the meetings that will really take place
-    const rec = this.#withWorkdays(checked, workdays);
+    const rec = withWorkdays(checked, workdays, this.#calendar);
     const fields: NewSchedule = {
       title,
       startUtc: rec.times.startUtc,
@@ -171,30 +179,17 @@ export class ScheduleBook {
     return this.#editSeries(m, p, actor);
   }
 
+  #ctx(): EditContext {
+    return { config: this.#config(), now: this.#clock.now(), calendar: this.#calendar };
+  }
+
   #editSeries(m: Meeting, p: ScheduleEditParams, actor: Actor): BookOutcome {
-    const cfg = this.#config();
-    const now = this.#clock.now();
+    const ctx = this.#ctx();
     const row = m.row;
-    const tz = checkTimezone(p.timezone ?? row.tz);
-    // a new zone without a new start keeps the wall-clock time ("09:00" stays 09:00)
-    const startUtc =
-      p.start !== undefined
-        ? parseStart(p.start, tz)
-        : tz === row.tz
-          ? row.startUtc
-          : zonedTimeToUtc(utcToWall(row.startUtc, row.tz), tz);
-    const durationMs = p.durationMinutes !== undefined ? checkDuration(p.durationMinutes) : row.durationMs;
-    const rrule = p.rrule === undefined ? row.rrule : p.rrule;
-    const who = this.#participants(cfg, m, p);
-    const workdays = p.workdays === undefined ? row.workdays : p.workdays;
-    const rec = this.#withWorkdays(
-      checkTimes({ startUtc, durationMs, rrule, tz }, p.start !== undefined ? now : null),
-      workdays,
-    );
-    const title = p.title !== undefined ? checkTitle(p.title) : row.title;
+    const { title, tz, durationMs, who, workdays, rec } = editedSeries(m, p, ctx);
     return this.#store.transaction(() => {
       const overridden = this.#conflicts.check(
-        { id: row.id, title, tz, participants: participantsOf(who), rec, exceptions: m.exceptions, from: now },
+        { id: row.id, title, tz, participants: participantsOf(who), rec, exceptions: m.exceptions, from: ctx.now },
         Boolean(p.force),
         new Set([row.id]),
       );
@@ -217,41 +212,12 @@ export class ScheduleBook {
 
   /** Change `occ` and every later occurrence: the series ends before it and a new one starts there. */
   #split(m: Meeting, occ: Occurrence, p: ScheduleEditParams, actor: Actor): BookOutcome {
-    const cfg = this.#config();
-    const now = this.#clock.now();
+    const ctx = this.#ctx();
     const row = m.row;
-    const rule = m.rec.rule;
-    if (!rule) throw new VcError('SCHEDULE_INVALID', `"${row.title}" is a one-off meeting: edit it without --from`);
-    if (occ.key <= now)
-      throw new VcError(
-        'SCHEDULE_INVALID',
-        `the occurrence at ${formatWall(occ.start, row.tz)} has already begun; --from must name a later one`,
-      );
-    const before = m.rec.countBefore(occ.key);
-    const oldRule =
-      rule.count !== null ? withEnd(rule, { count: before }) : withEnd(rule, { untilUtc: occ.key - 1000 });
-    const tz = checkTimezone(p.timezone ?? row.tz);
-    const startUtc =
-      p.start !== undefined
-        ? parseStart(p.start, tz)
-        : tz === row.tz
-          ? occ.key
-          : zonedTimeToUtc(utcToWall(occ.key, row.tz), tz);
-    const durationMs = p.durationMinutes !== undefined ? checkDuration(p.durationMinutes) : row.durationMs;
-    const rrule =
-      p.rrule !== undefined ? p.rrule : rule.count !== null ? withEnd(rule, { count: rule.count - before }) : rule.text;
-    const workdays = p.workdays === undefined ? row.workdays : p.workdays;
-    const rec = this.#withWorkdays(checkTimes({ startUtc, durationMs, rrule, tz }, now), workdays);
-    const who = this.#participants(cfg, m, p);
-    const title = p.title !== undefined ? checkTitle(p.title) : row.title;
-    // exceptions of later occurrences follow them when the times did not change
-    const carried =
-      startUtc === occ.key && rrule === rule.text && workdays === row.workdays
-        ? m.exceptions.filter((e) => e.occurrenceStartUtc >= occ.key)
-        : [];
+    const { title, tz, durationMs, who, workdays, rec, oldRule, carried } = splitSeries(m, occ, p, ctx);
     return this.#store.transaction(() => {
       const overridden = this.#conflicts.check(
-        { id: null, title, tz, participants: participantsOf(who), rec, exceptions: carried, from: now },
+        { id: null, title, tz, participants: participantsOf(who), rec, exceptions: carried, from: ctx.now },
         Boolean(p.force),
         new Set([row.id]),
       );
@@ -284,41 +250,12 @@ export class ScheduleBook {
 
   #moveOne(m: Meeting, p: ScheduleEditParams, actor: Actor): BookOutcome {
     const row = m.row;
-    const changed = (
-      [
-        'title',
-        'durationMinutes',
-        'rrule',
-        'timezone',
-        'endpoints',
-        'group',
-        'upstream',
-        'chair',
-        'mode',
-        'workdays',
-        'from',
-      ] as const
-    ).filter((k) => p[k] !== undefined);
-    if (changed.length > 0) {
-      throw new VcError(
-        'SCHEDULE_INVALID',
-        `moving one occurrence changes only its start (not ${changed.join(', ')}); edit the series, or use --from to change it from an occurrence on`,
-      );
-    }
-    if (p.start === undefined) throw new VcError('SCHEDULE_INVALID', 'moving one occurrence needs its new start');
+    const start = checkMoveOnly(p);
     const now = this.#clock.now();
     const occ = this.findOccurrence(m, p.occurrence!);
     const state = this.#store.occurrences.occurrenceState(row.id, occ.key)?.state;
-    if (occ.start <= now || state === 'started' || state === 'ended' || state === 'missed') {
-      throw new VcError(
-        'SCHEDULE_INVALID',
-        `the occurrence at ${formatWall(occ.start, row.tz)} has already begun or passed; it cannot be moved`,
-      );
-    }
-    const newStart = parseStart(p.start, row.tz);
-    if (newStart < now)
-      throw new VcError('SCHEDULE_INVALID', `the new start ${formatWall(newStart, row.tz)} ${row.tz} is in the past`);
-    const only: Occurrence = { key: occ.key, start: newStart, end: newStart + row.durationMs };
+    const only = movedOccurrence(m, occ, start, state, now);
+    const newStart = only.start;
     return this.#store.transaction(() => {
       const overridden = this.#conflicts.check(
         {
@@ -346,23 +283,6 @@ export class ScheduleBook {
       this.#generation++;
       this.#audit(actor, 'move', row.id, overridden);
       return { row: next, overridden };
-    });
-  }
-
-  /** A series that follows the working-day calendar expands with it (holidays out, make-up days in). */
-  #withWorkdays(checked: Recurrence, workdays: 'cn' | null): Recurrence {
-    return workdays ? new Recurrence({ ...checked.times, calendar: this.#calendar() }) : checked;
-  }
-
-  #participants(cfg: SiteConfig, m: Meeting, p: ScheduleEditParams): ReturnType<typeof resolveParticipants> {
-    const upstream = p.upstream === undefined ? m.row.upstream : p.upstream;
-    const chair = p.chair === undefined ? m.row.chair : p.chair;
-    const listed = p.endpoints !== undefined || p.group !== undefined;
-    return resolveParticipants(cfg, {
-      endpoints: listed ? (p.endpoints ?? []) : m.row.endpoints,
-      group: p.group,
-      upstream,
-      chair,
     });
   }
 
