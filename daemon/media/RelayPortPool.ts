@@ -1,15 +1,21 @@
 // Hands out bound UDP socket pairs (RTP on an even port, RTCP on the next) for the relays that face
 // room systems, from config `media.relayPorts`. A range with min 0 means "ephemeral ports" (tests).
+// The pool binds the pair itself (allocate) or lets its owner bind it where the relay runs
+// (allocateWith: the media plane worker binds in its own thread — a socket cannot move between
+// threads, and closing ours for the worker to bind again would let another process take the port).
 import { randomInt } from 'node:crypto';
 import type dgram from 'node:dgram';
 import { mediaSocket } from './udp.js';
 import { VcError } from '../errors.js';
 
-export interface SocketPair {
-  rtp: dgram.Socket;
-  rtcp: dgram.Socket;
+export interface PortPair {
   port: number;
   rtcpPort: number;
+}
+
+export interface SocketPair extends PortPair {
+  rtp: dgram.Socket;
+  rtcp: dgram.Socket;
 }
 
 export interface RelayPortPoolOptions {
@@ -70,11 +76,42 @@ export class RelayPortPool {
   }
 
   async allocate(): Promise<SocketPair> {
-    return this.#min === 0 ? this.#allocateEphemeral() : this.#allocateFromRange();
+    return this.allocateWith((port) => bindPair(this.#address, port));
   }
 
-  release(pair: SocketPair): void {
+  /**
+   * A pair bound by `bind`, tried on the pool's candidates in turn until one binds (`bind` answers
+   * undefined for a pair another process holds; 0 means "any free pair" in an ephemeral pool). The
+   * pair is held until released.
+   */
+  async allocateWith<T extends PortPair>(bind: (port: number) => Promise<T | undefined>): Promise<T> {
+    if (this.#min === 0) {
+      const pair = await bind(0);
+      if (!pair) throw new VcError('PORT_IN_USE', 'could not find an RTP/RTCP port pair on ' + this.#address);
+      this.#held.add(pair.port);
+      return pair;
+    }
+    const pairs = Math.floor((this.#max - this.#min + 1) / 2);
+    for (let i = 0; i < pairs; i++) {
+      const port = this.#next;
+      this.#next = port + 2 > this.#max - 1 ? this.#min : port + 2;
+      if (this.#held.has(port)) continue;
+      const pair = await bind(port);
+      if (pair) {
+        this.#held.add(pair.port);
+        return pair;
+      }
+    }
+    throw new VcError(
+      'CAPACITY_EXCEEDED',
+      `no free RTP relay port pair in ${this.#min}-${this.#max} (media.relayPorts)`,
+    );
+  }
+
+  /** Frees the pair's ports (and closes its sockets, if the pool bound them). */
+  release(pair: PortPair | SocketPair): void {
     this.#held.delete(pair.port);
+    if (!('rtp' in pair)) return;
     for (const s of [pair.rtp, pair.rtcp]) {
       try {
         s.close();
@@ -84,58 +121,49 @@ export class RelayPortPool {
       }
     }
   }
+}
 
-  async #allocateFromRange(): Promise<SocketPair> {
-    const pairs = Math.floor((this.#max - this.#min + 1) / 2);
-    for (let i = 0; i < pairs; i++) {
-      const port = this.#next;
-      this.#next = port + 2 > this.#max - 1 ? this.#min : port + 2;
-      if (this.#held.has(port)) continue;
-      const pair = await this.#tryPair(port, port + 1);
-      if (pair) return pair;
+/**
+ * Binds RTP on `port` and RTCP on the next one (`port` 0: the OS picks an RTP port with a free
+ * neighbour); undefined if another socket holds either. Used by the pool and by the media plane worker.
+ */
+export async function bindPair(address: string, port: number): Promise<SocketPair | undefined> {
+  return port === 0 ? bindEphemeral(address) : tryPair(address, port, port + 1);
+}
+
+async function bindEphemeral(address: string): Promise<SocketPair> {
+  for (let i = 0; i < 50; i++) {
+    const rtp = await bind(0, address);
+    const port = rtp.address().port;
+    if (port >= 65535) {
+      rtp.close();
+      continue;
     }
-    throw new VcError(
-      'CAPACITY_EXCEEDED',
-      `no free RTP relay port pair in ${this.#min}-${this.#max} (media.relayPorts)`,
-    );
-  }
-
-  async #allocateEphemeral(): Promise<SocketPair> {
-    for (let i = 0; i < 50; i++) {
-      const rtp = await bind(0, this.#address);
-      const port = rtp.address().port;
-      if (port >= 65535) {
-        rtp.close();
-        continue;
-      }
-      try {
-        const rtcp = await bind(port + 1, this.#address);
-        this.#held.add(port);
-        return { rtp, rtcp, port, rtcpPort: port + 1 };
-      } catch (e) {
-        rtp.close();
-        if (!isInUse(e)) throw e;
-      }
-    }
-    throw new VcError('PORT_IN_USE', 'could not find an RTP/RTCP port pair on ' + this.#address);
-  }
-
-  async #tryPair(port: number, rtcpPort: number): Promise<SocketPair | undefined> {
-    let rtp: dgram.Socket | undefined;
     try {
-      rtp = await bind(port, this.#address);
-      const rtcp = await bind(rtcpPort, this.#address);
-      this.#held.add(port);
-      return { rtp, rtcp, port, rtcpPort };
+      const rtcp = await bind(port + 1, address);
+      return { rtp, rtcp, port, rtcpPort: port + 1 };
     } catch (e) {
-      rtp?.close();
-      if (isInUse(e)) return undefined;
-      throw new VcError(
-        'MEDIA_FAILED',
-        `cannot bind RTP relay port ${port} on ${this.#address}: ${(e as Error).message}`,
-        undefined,
-        { cause: e },
-      );
+      rtp.close();
+      if (!isInUse(e)) throw e;
     }
+  }
+  throw new VcError('PORT_IN_USE', 'could not find an RTP/RTCP port pair on ' + address);
+}
+
+async function tryPair(address: string, port: number, rtcpPort: number): Promise<SocketPair | undefined> {
+  let rtp: dgram.Socket | undefined;
+  try {
+    rtp = await bind(port, address);
+    const rtcp = await bind(rtcpPort, address);
+    return { rtp, rtcp, port, rtcpPort };
+  } catch (e) {
+    rtp?.close();
+    if (isInUse(e)) return undefined;
+    throw new VcError(
+      'MEDIA_FAILED',
+      `cannot bind RTP relay port ${port} on ${address}: ${(e as Error).message}`,
+      undefined,
+      { cause: e },
+    );
   }
 }

@@ -17,7 +17,7 @@ import type { Logger } from '../util/logger.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { TypedEmitter } from '../util/TypedEmitter.js';
 import { VcError, toVcError } from '../errors.js';
-import type { RelayPortPool, SocketPair } from './RelayPortPool.js';
+import type { PortPair, RelayPortPool } from './RelayPortPool.js';
 import { RtpRelay, type RelayCounters, type RelayedRtp, type RelayEvents, type RelayRemote } from './RtpRelay.js';
 import { DtmfSender, type DtmfOptions } from './DtmfSender.js';
 import type { MediaPlane } from './plane/MediaPlane.js';
@@ -98,7 +98,8 @@ interface LegRelay extends TypedEmitter<RelayEvents> {
 
 interface Track {
   kind: MediaKind;
-  sockets: SocketPair;
+  /** The pair the pool holds for the track (with its sockets when this thread bound them). */
+  sockets: PortPair;
   relay: LegRelay;
   stream?: NegotiatedStream;
   codec?: ms.RtpCodecCapability;
@@ -126,17 +127,14 @@ export class SipMediaLeg extends TypedEmitter<LegEvents> {
     const tracks: Track[] = [];
     try {
       for (const kind of o.kinds ?? ['audio', 'video']) {
-        const sockets = await o.ports.allocate();
         const rtpTimeoutMs = o.rtpTimeoutMs ?? 10_000;
         if (kind === 'audio' && o.plane) {
-          const opened = PlaneRelay.open(o.plane, { legId: o.id, sockets, address: o.ports.address, rtpTimeoutMs });
-          const relay = await opened.catch((e: unknown) => {
-            o.ports.release(sockets);
-            throw e;
-          });
-          tracks.push({ kind, sockets, relay });
+          // bound by the worker itself, from the pool's candidates
+          const relay = await PlaneRelay.open(o.plane, { legId: o.id, ports: o.ports, rtpTimeoutMs });
+          tracks.push({ kind, sockets: relay.ports, relay });
           continue;
         }
+        const sockets = await o.ports.allocate();
         const relay = new RtpRelay({ kind, sockets, log, clock, rtpTimeoutMs, legId: o.id });
         tracks.push({ kind, sockets, relay });
         await relay.start();

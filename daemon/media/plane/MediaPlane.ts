@@ -16,6 +16,7 @@ import type { Logger } from '../../util/logger.js';
 import { TypedEmitter } from '../../util/TypedEmitter.js';
 import { VcError, type VcErrorCode } from '../../errors.js';
 import { srtpEvents } from '../srtp/SrtpGuard.js';
+import type { RelayCounters } from '../RtpRelay.js';
 import type {
   FromPlane,
   LoopDelay,
@@ -33,6 +34,8 @@ export interface PlaneClient {
 }
 export interface RelayClient extends PlaneClient {
   onEvent(ev: RelayEventName, data: unknown): void;
+  /** The relay's counters as of the worker's report (once a second). */
+  onCounters(c: RelayCounters): void;
 }
 export interface MixerClient extends PlaneClient {
   onSpeaker(id: string, dBov: number): void;
@@ -100,6 +103,10 @@ export class MediaPlane extends TypedEmitter<PlaneEvents> {
     this.#ready = this.#spawn();
   }
 
+  /** The plane's logger (its stand-ins on this side log through it). */
+  get log(): Logger {
+    return this.#log;
+  }
   /** The worker's kernel thread id (for per-thread CPU figures), when known. */
   get threadId(): number | undefined {
     return this.#tid;
@@ -271,6 +278,7 @@ export class MediaPlane extends TypedEmitter<PlaneEvents> {
         return;
       case 'report':
         for (const r of m.mixers) this.#mixers.get(r.mid)?.onReport(r);
+        for (const r of m.relays) this.#relays.get(r.rid)?.onCounters(r.counters);
         return;
       case 'srtpAuthFailure':
         srtpEvents.emit('authFailure', { legId: m.legId });

@@ -3,12 +3,11 @@
 // browser audio) and RFC 4733 DTMF towards rooms. The mix path never leaves this thread: a room's
 // packet is read, buffered, mixed and the room's mix sent from here, on this thread's own timers.
 // The daemon's thread drives it by messages (protocol.ts) and hears events back.
-import type dgram from 'node:dgram';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import type { Logger } from '../../util/logger.js';
 import { systemClock } from '../../util/clock.js';
 import { VcError } from '../../errors.js';
-import { mediaSocket } from '../udp.js';
+import { bindPair, type SocketPair } from '../RelayPortPool.js';
 import { RtpRelay } from '../RtpRelay.js';
 import { DtmfSender } from '../DtmfSender.js';
 import { MixCore } from '../MixCore.js';
@@ -22,12 +21,13 @@ import type {
   PlaneRequest,
   RelayEventName,
   RelayOpen,
+  RelayOpened,
   WireRemote,
 } from './protocol.js';
 
 interface HostedRelay {
   relay: RtpRelay;
-  sockets: { rtp: dgram.Socket; rtcp: dgram.Socket };
+  sockets: SocketPair;
   dtmf: DtmfSender;
   codec: string | undefined;
 }
@@ -49,20 +49,6 @@ const RELAY_EVENTS: RelayEventName[] = [
   'ssrcChange',
 ];
 const REPORT_MS = 1000;
-
-function bindAt(port: number, address: string): Promise<dgram.Socket> {
-  return new Promise((resolve, reject) => {
-    const s = mediaSocket();
-    s.once('error', (e) => {
-      s.close();
-      reject(new VcError('MEDIA_FAILED', `the media plane cannot bind relay port ${port} on ${address}: ${e.message}`));
-    });
-    s.bind(port, address, () => {
-      s.removeAllListeners('error');
-      resolve(s);
-    });
-  });
-}
 
 export class PlaneHost {
   readonly #post: (m: FromPlane, transfer?: ArrayBuffer[]) => void;
@@ -201,20 +187,24 @@ export class PlaneHost {
     return m;
   }
 
-  async #openRelay(o: RelayOpen): Promise<{ internalPort: number }> {
+  /** Binds the room-facing pair here, in the thread that reads it (no port left unbound in between). */
+  async #openRelay(o: RelayOpen): Promise<RelayOpened> {
     this.#closeRelay(o.rid);
-    const rtp = await bindAt(o.port, o.address);
-    let rtcp: dgram.Socket;
+    let sockets: SocketPair | undefined;
     try {
-      rtcp = await bindAt(o.rtcpPort, o.address);
+      sockets = await bindPair(o.address, o.port);
     } catch (e) {
-      rtp.close();
-      throw e;
+      throw new VcError(
+        'MEDIA_FAILED',
+        `the media plane cannot bind relay port ${o.port} on ${o.address}: ${(e as Error).message}`,
+      );
     }
+    if (!sockets) return { taken: true };
+    const { rtp, rtcp } = sockets;
     const log = this.#log.child({ leg: o.legId });
     const relay = new RtpRelay({
       kind: 'audio',
-      sockets: { rtp, rtcp, port: o.port, rtcpPort: o.rtcpPort },
+      sockets,
       log,
       clock: systemClock,
       rtpTimeoutMs: o.rtpTimeoutMs,
@@ -233,8 +223,8 @@ export class PlaneHost {
       relay.on(ev, (data?: unknown) => this.#post({ t: 'relay', rid: o.rid, ev, data }));
     }
     const dtmf = new DtmfSender({ relay, clock: systemClock });
-    this.#relays.set(o.rid, { relay, sockets: { rtp, rtcp }, dtmf, codec: undefined });
-    return { internalPort: relay.internalPort };
+    this.#relays.set(o.rid, { relay, sockets, dtmf, codec: undefined });
+    return { port: sockets.port, rtcpPort: sockets.rtcpPort, internalPort: relay.internalPort };
   }
 
   #closeRelay(rid: number): void {
@@ -293,14 +283,15 @@ export class PlaneHost {
   }
 
   #sendReport(): void {
-    if (this.#mixers.size === 0) return;
+    if (this.#mixers.size === 0 && this.#relays.size === 0) return;
+    const relays = [...this.#relays].map(([rid, r]) => ({ rid, counters: r.relay.counters() }));
     const mixers = [...this.#mixers].map(([mid, m]) => ({
       mid,
       lateTicks: m.core.lateTicks,
       busyMs: m.core.busyMs,
       stats: m.core.stats(),
     }));
-    this.#post({ t: 'report', mixers });
+    this.#post({ t: 'report', mixers, relays });
   }
 }
 

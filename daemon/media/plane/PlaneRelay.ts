@@ -1,16 +1,17 @@
 // The daemon's stand-in for the audio RtpRelay of a SIP leg that runs in the media plane worker:
 // SipMediaLeg drives it as it drives an RtpRelay (remote, transport port, frames), and gets the
 // relay's events back. It keeps what it was told, so a restarted worker gets the same relay on the
-// same ports (the room's SDP and the mediasoup transport's tuple stay valid).
+// same ports (the room's SDP and the mediasoup transport's tuple stay valid), and it keeps the
+// counters of the workers that died, so a leg's counters go on from where they were.
 import { TypedEmitter } from '../../util/TypedEmitter.js';
 import { VcError } from '../../errors.js';
 import { randomSsrc } from '../rtp/packet.js';
 import { isDtmfString } from '../rtp/telephoneEvent.js';
 import type { RelayCounters, RelayEvents, RelayRemote } from '../RtpRelay.js';
 import type { DtmfOptions } from '../DtmfSender.js';
-import type { SocketPair } from '../RelayPortPool.js';
+import type { PortPair, RelayPortPool } from '../RelayPortPool.js';
 import type { MediaPlane, RelayClient } from './MediaPlane.js';
-import type { RelayEventName, RelayOpen, WireRemote } from './protocol.js';
+import type { RelayEventName, RelayOpen, RelayOpened, WireRemote } from './protocol.js';
 
 /** DTMF strings the plane sends at once, and so the longest a send request may take. */
 const DTMF_TIMEOUT_MS = 60_000;
@@ -24,30 +25,32 @@ export class PlaneRelay extends TypedEmitter<RelayEvents> implements RelayClient
   #remote: RelayRemote | undefined;
   #codec: string | undefined;
   #transport: number | undefined;
+  #rtcpPort = 0;
+  /** The counts of the workers that died, and the current worker's last ones. */
+  #base: RelayCounters | undefined;
+  #last: RelayCounters | undefined;
   #sawRtp = false;
   #closed = false;
 
   /**
-   * The relay on the pair's ports, in the worker. The pair was bound by the daemon's RelayPortPool
-   * (which keeps it reserved until the leg releases it); its sockets are closed here so the worker
-   * can bind the same ports.
+   * The relay in the worker, on a pair from the pool that the worker binds itself: a pair another
+   * process holds is skipped for the pool's next one. Release `relay.ports` to the pool after close.
    */
   static async open(
     plane: MediaPlane,
-    o: { legId: string; sockets: SocketPair; address: string; rtpTimeoutMs: number },
+    o: { legId: string; ports: RelayPortPool; rtpTimeoutMs: number },
   ): Promise<PlaneRelay> {
-    const { port, rtcpPort } = o.sockets;
-    o.sockets.rtp.close();
-    o.sockets.rtcp.close();
     const relay = new PlaneRelay(plane, {
       legId: o.legId,
-      port,
-      rtcpPort,
-      address: o.address,
+      port: 0,
+      address: o.ports.address,
       rtpTimeoutMs: o.rtpTimeoutMs,
     });
     try {
-      await relay.#start();
+      await o.ports.allocateWith(async (port) => {
+        relay.#open.port = port;
+        return (await relay.#start()) ? relay.ports : undefined;
+      });
     } catch (e) {
       relay.close();
       throw e;
@@ -62,11 +65,15 @@ export class PlaneRelay extends TypedEmitter<RelayEvents> implements RelayClient
     this.#open = { ...o, rid: this.rid, ingressSsrc: this.ingressSsrc, internalPort: 0 };
   }
 
+  /** The room-facing pair the worker bound (what the pool holds for this relay). */
+  get ports(): PortPair {
+    return { port: this.#open.port, rtcpPort: this.#rtcpPort };
+  }
   get localPort(): number {
     return this.#open.port;
   }
   get localRtcpPort(): number {
-    return this.#open.rtcpPort;
+    return this.#rtcpPort;
   }
   /** Where the mediasoup PlainTransport must send (127.0.0.1). */
   get internalPort(): number {
@@ -98,8 +105,15 @@ export class PlaneRelay extends TypedEmitter<RelayEvents> implements RelayClient
   /** Audio: nothing to ask for. */
   requestKeyFrame(): void {}
 
-  counters(): Promise<RelayCounters> {
-    return this.#plane.request({ op: 'relay.counters', rid: this.rid }) as Promise<RelayCounters>;
+  /** Counted since the relay opened, across worker restarts (minus up to a second's worth at a failure). */
+  async counters(): Promise<RelayCounters> {
+    const c = (await this.#plane.request({ op: 'relay.counters', rid: this.rid })) as RelayCounters;
+    this.#last = c;
+    return addCounters(this.#base, c);
+  }
+
+  onCounters(c: RelayCounters): void {
+    this.#last = c;
   }
 
   /** RFC 4733 digits from the worker, in the mix's SSRC and sequence space. */
@@ -135,14 +149,31 @@ export class PlaneRelay extends TypedEmitter<RelayEvents> implements RelayClient
 
   async replay(): Promise<void> {
     if (this.#closed || this.#open.internalPort === 0) return;
-    await this.#start();
+    // the new worker counts from zero: what the old one counted becomes the base
+    if (this.#last) this.#base = addCounters(this.#base, this.#last);
+    this.#last = undefined;
+    if (!(await this.#start())) {
+      // Another process bound the room's port while no worker held it: the room's SDP points at a
+      // port we cannot have back. Say so, and report the leg's media as lost so it is dialled again
+      // (on new ports) instead of staying connected without audio.
+      const why = `relay port ${this.#open.port} was taken by another process while the media plane restarted`;
+      this.#plane.log.error({ leg: this.#open.legId, port: this.#open.port }, `${why}; the leg's audio is lost`);
+      const last = this.#base?.lastRtpAt;
+      this.onEvent('rtpTimeout', { silentMs: last === undefined ? 0 : Math.max(0, Date.now() - last) });
+      return;
+    }
     if (this.#transport !== undefined) this.setTransport(this.#transport);
   }
 
-  async #start(): Promise<void> {
-    const r = (await this.#plane.request({ op: 'relay.open', open: this.#open })) as { internalPort: number };
+  /** Opens the relay in the worker on #open.port; false if another socket holds that port. */
+  async #start(): Promise<boolean> {
+    const r = (await this.#plane.request({ op: 'relay.open', open: this.#open })) as RelayOpened;
+    if ('taken' in r) return false;
+    this.#open.port = r.port;
+    this.#rtcpPort = r.rtcpPort;
     this.#open.internalPort = r.internalPort;
     if (this.#remote) this.#sendRemote();
+    return true;
   }
 
   #sendRemote(): void {
@@ -154,4 +185,33 @@ export class PlaneRelay extends TypedEmitter<RelayEvents> implements RelayClient
     }
     this.#plane.command({ op: 'relay.remote', rid: this.rid, remote: wire, codec: this.#codec });
   }
+}
+
+/** Counters of a relay across workers: counts add up, the latest state wins. */
+export function addCounters(base: RelayCounters | undefined, c: RelayCounters): RelayCounters {
+  if (!base) return c;
+  const srtp =
+    base.srtp && c.srtp
+      ? {
+          suite: c.srtp.suite,
+          authFailures: base.srtp.authFailures + c.srtp.authFailures,
+          replays: base.srtp.replays + c.srtp.replays,
+          otherFailures: base.srtp.otherFailures + c.srtp.otherFailures,
+        }
+      : (c.srtp ?? base.srtp);
+  return {
+    rtpIn: base.rtpIn + c.rtpIn,
+    bytesIn: base.bytesIn + c.bytesIn,
+    rtpOut: base.rtpOut + c.rtpOut,
+    bytesOut: base.bytesOut + c.bytesOut,
+    rtcpIn: base.rtcpIn + c.rtcpIn,
+    rtcpOut: base.rtcpOut + c.rtcpOut,
+    dropped: base.dropped + c.dropped,
+    expected: base.expected + c.expected,
+    received: base.received + c.received,
+    lastRtpAt: c.lastRtpAt ?? base.lastRtpAt,
+    remoteRtp: c.remoteRtp ?? base.remoteRtp,
+    report: c.report ?? base.report,
+    srtp,
+  };
 }

@@ -15,9 +15,11 @@ export type WireRemote = Omit<RelayRemote, 'srtp'> & {
 export interface RelayOpen {
   rid: number;
   legId: string;
-  /** Room-facing ports and the address they bind to (reserved by the daemon's RelayPortPool). */
+  /**
+   * The room-facing RTP port the worker binds (RTCP on the next; 0: any free pair), on `address`.
+   * The daemon's RelayPortPool picks the candidates and holds what the worker bound.
+   */
   port: number;
-  rtcpPort: number;
   address: string;
   /** The SSRC the producer in mediasoup expects. */
   ingressSsrc: number;
@@ -45,7 +47,10 @@ export interface LoopDelay {
   gcMaxMs: number;
 }
 
-export type PlaneReply = { internalPort: number } | RelayCounters | { port: number } | LoopDelay | undefined;
+/** relay.open's answer: the pair bound, or `taken` when another socket holds the port (try another). */
+export type RelayOpened = { port: number; rtcpPort: number; internalPort: number } | { taken: true };
+
+export type PlaneReply = RelayOpened | RelayCounters | { port: number } | LoopDelay | undefined;
 
 /** Commands: no answer. */
 export type PlaneCommand =
@@ -67,6 +72,12 @@ export type ToPlane = { t: 'req'; id: number; req: PlaneRequest } | { t: 'cmd'; 
 
 export type RelayEventName = 'firstRtp' | 'rtpTimeout' | 'rtpResumed' | 'keyframeRequest' | 'dtmf' | 'ssrcChange';
 
+/** A relay's counters as of the report (so the daemon's side can continue them after a restart). */
+export interface RelayReport {
+  rid: number;
+  counters: RelayCounters;
+}
+
 export interface MixerReport {
   mid: number;
   lateTicks: number;
@@ -82,6 +93,6 @@ export type FromPlane =
   | { t: 'relay'; rid: number; ev: RelayEventName; data: unknown }
   | { t: 'speaker'; mid: number; id: string; dBov: number }
   | { t: 'sum'; mid: number; sum: Int32Array }
-  | { t: 'report'; mixers: MixerReport[] }
+  | { t: 'report'; mixers: MixerReport[]; relays: RelayReport[] }
   | { t: 'srtpAuthFailure'; legId: string }
   | { t: 'log'; level: string; bindings: Record<string, unknown>; obj: unknown; msg: string | undefined };
