@@ -5,7 +5,11 @@
 // the source's jitter-buffer and udpsrc threads paused for good (every element still PLAYING, nothing
 // posted): the pane stayed dark for the rest of the meeting. The first test widens that gap on purpose
 // (the old order fails it every time); the second stops a branch the same way and checks the
-// controller's guard starts the source again.
+// controller's guard starts the source again. The last two do the same for a canvas: the CI run of
+// 2026-12-02 hung the controller here. A canvas's elements were set PLAYING upstream first; preempted
+// between its compositor and the next element, the compositor's first picture was answered FLUSHING
+// and its thread paused for good (that canvas sent nothing), and removing the canvas later waited
+// for ever on its background source, blocked pushing into the stopped compositor.
 import { spawn, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -50,6 +54,19 @@ async function canvas(id: string): Promise<void> {
 async function stats(): Promise<SourceStats> {
   const r = await proc.request('stats');
   return (r['sources'] as Record<string, SourceStats>)['town']!;
+}
+
+/** Packets the canvas has sent so far (0 when it is not there), and how often a canvas was made again. */
+async function canvasStats(id: string): Promise<{ frames: number; restarts: number }> {
+  const r = await proc.request('stats');
+  const c = (r['canvases'] as Record<string, { frames: number }>)[id];
+  return { frames: c?.frames ?? 0, restarts: Number(r['canvas_restarts']) };
+}
+
+/** The canvas sends: `n` more packets than now. */
+async function keepsSending(id: string, what: string, n = 30): Promise<void> {
+  const from = (await canvasStats(id)).frames;
+  await until(what, async () => (await canvasStats(id)).frames >= from + n, 60_000, 200);
 }
 
 /** The source decodes again: `n` more pictures than now, and it is live. */
@@ -127,6 +144,43 @@ describe('compositor source branches', () => {
     await until('the guard to restart the source', async () => (await stats()).restarts > before.restarts, 30_000, 100);
     const s = await keepsDecoding('the source to decode again after its restart');
     expect(s.restarts).toBe(before.restarts + 1);
+    expect(proc.alive).toBe(true);
+  }, 120_000);
+
+  it('canvases made while the controller is preempted after their compositor send pictures, and go away', async () => {
+    // 300 ms after each compositor is set PLAYING: with the old order its first picture met a
+    // neighbour not yet PLAYING
+    await proc.request('test_state_delay', { ms: 300 });
+    for (let i = 0; i < 3; i++) await canvas(`late${i}`);
+    await proc.request('test_state_delay', { ms: 0 });
+    for (let i = 0; i < 3; i++) await keepsSending(`late${i}`, `canvas late${i} to send pictures`);
+    // the guard did not have to make them again: they worked from the start
+    expect((await canvasStats('late0')).restarts).toBe(0);
+    for (let i = 0; i < 3; i++) await proc.request('remove_canvas', { canvas: `late${i}` });
+    await keepsDecoding('the source to keep decoding after the canvases went');
+    expect(proc.alive).toBe(true);
+  }, 120_000);
+
+  it('a canvas that stopped sending anyway is found out, made again and removed without hanging', async () => {
+    await canvas('stuck');
+    await keepsSending('stuck', 'the canvas to send at all');
+    const before = await canvasStats('stuck');
+    await proc.request('test_stop_canvas', { canvas: 'stuck' });
+    await until(
+      'the guard to make the canvas again',
+      async () => (await canvasStats('stuck')).restarts > before.restarts,
+      30_000,
+      100,
+    );
+    await keepsSending('stuck', 'the canvas made again to send pictures');
+    expect((await canvasStats('stuck')).restarts).toBe(before.restarts + 1);
+    // and the one made again still takes the source's pictures
+    await keepsDecoding('the source to keep decoding into it');
+    await proc.request('test_stop_canvas', { canvas: 'stuck' });
+    await proc.request('remove_canvas', { canvas: 'stuck' });
+    // the removal of a stopped canvas finished: the controller answers and the source goes on
+    await keepsDecoding('the source to keep decoding after the stopped canvas went');
+    expect(Object.keys((await stats()).branches).sort()).toEqual(['extra1', 'extra3', 'extra5', 'first']);
     expect(proc.alive).toBe(true);
   }, 120_000);
 });

@@ -248,6 +248,9 @@ export class GstProcess extends TypedEmitter<ProcessEvents> {
       case 'restarted':
         this.#log.warn({ id: m['id'], diag: m['diag'] }, 'compositor source branch had stopped: restarted');
         break;
+      case 'canvas_restarted':
+        this.#log.warn({ canvas: m['id'] }, 'compositor canvas had stopped sending: made again');
+        break;
       case 'diag':
         this.#log.debug({ diag: m }, 'compositor diagnostics');
         break;

@@ -102,7 +102,9 @@ class Source:
         self.udp.get_static_pad('src').add_probe(Gst.PadProbeType.BUFFER, self._on_packet)
         self.dec = chain[-1]
         self.dec.get_static_pad('sink').add_probe(Gst.PadProbeType.BUFFER, self._on_coded)
-        for e in self.elements:
+        # downstream first: an element pushing into a neighbour not yet PLAYING is answered FLUSHING
+        # and its thread pauses for good (see Canvas)
+        for e in reversed(self.elements):
             e.sync_state_with_parent()
         self.pads = {}  # canvas id -> compositor sink pad
         self.branch_frames = {}  # canvas id -> pictures passed to it (diagnostics)
@@ -206,9 +208,11 @@ class Source:
         pad, q, tpad = entry
 
         def teardown():
-            q.set_state(Gst.State.NULL)
-            q.get_static_pad('src').unlink(pad)
+            # the compositor's pad first: a queue blocked pushing into a compositor that stopped
+            # taking pictures holds its stream lock until that pad flushes, and the queue's stop
+            # would wait for it for ever (the whole controller hung)
             canvas.comp.release_request_pad(pad)
+            q.set_state(Gst.State.NULL)
             self.ctl.pipeline.remove(q)
             if done:
                 done()
@@ -259,16 +263,19 @@ class Canvas:
     def __init__(self, ctl, cid, o):
         self.ctl = ctl
         self.id = cid
+        self.o = o
         self.w, self.h, fps = int(o['width']), int(o['height']), int(o['fps'])
         self.codec = o['codec']
         self.font = o['font']
         self.panes = []
         self.banner = None
+        self.scene = None  # the last scene command, to make the canvas again (Controller.remake_canvas)
         raw = 'video/x-raw,format=I420,width=%d,height=%d,framerate=%d/1' % (self.w, self.h, fps)
         bg = make('videotestsrc', is_live=True, pattern='solid-color', foreground_color=0xff1c2026)
         bgcaps = make('capsfilter', caps=Gst.Caps.from_string(raw))
         self.comp = make('compositor', background='black', latency=40 * 1000000)
         outcaps = make('capsfilter', caps=Gst.Caps.from_string(raw))
+        self.outcaps = outcaps
         self.labels = [make('textoverlay', text='', auto_resize=False, shaded_background=True,
                             halignment='position', valignment='position', wait_text=False,
                             font_desc='%s 12' % self.font) for _ in range(MAX_LABELS)]
@@ -326,8 +333,14 @@ class Canvas:
         self.label_lock = threading.Lock()
         self.label_changes = {}
         self.label_probe = False
-        for e in self.elements:
+        # downstream first. The other way round, a busy machine that preempted this loop between the
+        # compositor and the element after it let the compositor push its first picture into an element
+        # not yet PLAYING: answered FLUSHING, its thread paused for good and the canvas sent nothing for
+        # the rest of the meeting (and removing it later hung the controller: see remove())
+        for e in reversed(self.elements):
             e.sync_state_with_parent()
+            if e is self.comp and ctl.state_delay:
+                time.sleep(ctl.state_delay)  # tests: the main loop preempted here
 
     def _drop_catch_up(self, pad, info):
         now = self.comp.get_current_running_time()
@@ -358,6 +371,10 @@ class Canvas:
             self.labels[i].set_property(prop, value)
         return Gst.PadProbeReturn.REMOVE
 
+    def stopped(self):
+        """True when the compositor's thread paused on a flow error: the canvas sends nothing any more."""
+        return self.comp.get_static_pad('src').get_task_state() == Gst.TaskState.PAUSED
+
     def frames_out(self):
         # the encoder's input queue counts nothing; ask the payloader how far it got instead
         return self.pay.get_property('stats').get_value('seqnum') if self.pay else 0
@@ -368,6 +385,7 @@ class Canvas:
 
     def apply(self, scene):
         """scene: {panes:[{x,y,w,h,source|null,label,big}], banner: str|null}"""
+        self.scene = scene
         self.panes = scene['panes']
         shown = {}
         for p in self.panes:
@@ -434,6 +452,9 @@ class Canvas:
         left = [len(fed)]
 
         def drop():
+            # the compositor first: its pads flush, which frees the background source if it is blocked
+            # pushing into a compositor that stopped taking pictures (its stop would wait for ever)
+            self.comp.set_state(Gst.State.NULL)
             for e in self.elements:
                 e.set_state(Gst.State.NULL)
                 self.ctl.pipeline.remove(e)
@@ -465,6 +486,8 @@ class Controller:
         self.watched = time.monotonic()
         self.rounds = 0
         self.link_delay = 0.0
+        self.state_delay = 0.0
+        self.canvas_restarts = 0
         GLib.timeout_add(WATCH_MS, self._watch)
 
     def _on_error(self, bus, msg):
@@ -502,6 +525,11 @@ class Controller:
             if src.live and not starved and now - src.last > stall:
                 src.live = False
                 self.source_state(src)
+        for canvas in list(self.canvases.values()):
+            if canvas.stopped():
+                # should not happen any more (see Canvas); if it does, the rooms must not keep a frozen picture
+                emit({'ev': 'canvas_restarted', 'id': canvas.id})
+                self.remake_canvas(canvas)
         self.rounds += 1
         if DIAG and self.rounds % DIAG_EVERY == 0:
             emit({'ev': 'diag', 'late_s': round(gap, 2),
@@ -516,6 +544,14 @@ class Controller:
             c.draw_labels(c.banner)
         emit({'ev': 'source', 'id': src.id, 'live': src.live, 'diag': src.diag()})
         return False
+
+    def remake_canvas(self, old):
+        """The same canvas again (same output port and SSRC, its last scene), its sources linked anew."""
+        self.op_remove_canvas({'canvas': old.id})
+        self.op_add_canvas(dict(old.o, canvas=old.id))
+        if old.scene is not None:
+            self.op_scene(dict(old.scene, canvas=old.id, keyframe=True))
+        self.canvas_restarts += 1
 
     # commands ---------------------------------------------------------------------------------
     def op_add_source(self, c):
@@ -571,6 +607,19 @@ class Controller:
         self.link_delay = float(c['ms']) / 1000
         return {}
 
+    def op_test_state_delay(self, c):
+        """Tests: sleep this long just after a new canvas's compositor is set PLAYING (a preempted main loop)."""
+        self.state_delay = float(c['ms']) / 1000
+        return {}
+
+    def op_test_stop_canvas(self, c):
+        """Tests: the element after a canvas's compositor goes through NULL for a moment, as one not yet
+        PLAYING was: the compositor's next picture is answered FLUSHING and its thread pauses."""
+        after = self.canvases[c['canvas']].outcaps
+        after.set_state(Gst.State.NULL)
+        GLib.timeout_add(300, lambda: after.sync_state_with_parent() and False)
+        return {}
+
     def op_test_stop_branch(self, c):
         """Tests: one branch of a source goes through NULL for a moment, as a not-yet-PLAYING queue did:
         the tee's next push into it is answered FLUSHING and the source's threads pause."""
@@ -587,7 +636,8 @@ class Controller:
                                    'branches': dict(s.branch_frames)}
                             for s in self.sources.values()},
                 'canvases': {c.id: {'frames': c.frames_out(), 'forced_keyframes': c.forced}
-                             for c in self.canvases.values()}}
+                             for c in self.canvases.values()},
+                'canvas_restarts': self.canvas_restarts}
 
     def handle(self, line):
         try:
