@@ -1,8 +1,8 @@
-// The media of one SIP leg: an RtpRelay per m-line (room-facing ports from media.relayPorts) and, per
-// m-line, one PlainTransport on 127.0.0.1 connected to the relay (rtcpMux on that internal hop; the
-// room side keeps separate RTCP unless it negotiated rtcp-mux). The room's media becomes a Producer
-// with an SSRC we chose; what the room receives comes from a Consumer on the same transport (video:
-// the VideoView's per-leg view producer) or from frames the mixer sends through the relay (audio).
+// The media of one SIP leg: an RtpRelay per m-line (room-facing ports from media.relayPorts; the room
+// side keeps separate RTCP unless it negotiated rtcp-mux), each wired to mediasoup by a LegTrack. The
+// room's media becomes a Producer with an SSRC we chose; what the room receives comes from a Consumer
+// (video: the VideoView's per-leg view producer) or from frames the mixer sends through the relay
+// (audio). This file makes the relays, checks the negotiated SDP and speaks for the leg.
 //
 // The relay ports live as long as the leg, not as long as the router: after a worker death moveTo()
 // rebuilds the mediasoup side on another router and the room's SDP stays valid.
@@ -17,12 +17,12 @@ import type { Logger } from '../util/logger.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { TypedEmitter } from '../util/TypedEmitter.js';
 import { VcError, toVcError } from '../errors.js';
-import type { PortPair, RelayPortPool } from './RelayPortPool.js';
-import { RtpRelay, type RelayCounters, type RelayedRtp, type RelayEvents, type RelayRemote } from './RtpRelay.js';
+import type { RelayPortPool } from './RelayPortPool.js';
+import { RtpRelay, type RelayedRtp } from './RtpRelay.js';
 import { DtmfSender, type DtmfOptions } from './DtmfSender.js';
 import type { MediaPlane } from './plane/MediaPlane.js';
 import { PlaneRelay } from './plane/PlaneRelay.js';
-import { plainConsumeCaps, producerParams, routerCodecFor } from './mediaCodecs.js';
+import { LegTrack, receives, type KindStats } from './LegTrack.js';
 import {
   AUDIO_CODECS,
   normaliseCodecName,
@@ -31,7 +31,6 @@ import {
   type LocalMedia,
   type MediaKind,
   type NegotiatedMedia,
-  type NegotiatedStream,
   type VideoCodecKey,
 } from './types.js';
 
@@ -59,14 +58,7 @@ export interface AudioFormat {
   channels: number;
 }
 
-export interface KindStats {
-  kind: MediaKind;
-  codec: string;
-  clockRate: number;
-  relay: RelayCounters;
-  producer: ms.ProducerStat[];
-  consumer: ms.ConsumerStat[];
-}
+export type { KindStats } from './LegTrack.js';
 
 type LegEvents = {
   firstRtp: [{ kind: MediaKind }];
@@ -81,40 +73,12 @@ type LegEvents = {
   routerClosed: [];
 };
 
-/** What a track needs of its relay: an RtpRelay here, or a PlaneRelay for one in the worker. */
-interface LegRelay extends TypedEmitter<RelayEvents> {
-  readonly ingressSsrc: number;
-  readonly localPort: number;
-  readonly localRtcpPort: number;
-  readonly internalPort: number;
-  readonly srtpSuite: string | undefined;
-  setRemote(remote: RelayRemote | undefined, codec?: string): void;
-  setTransport(port: number | undefined): void;
-  sendFrame(payload: Uint8Array, samples: number): void;
-  requestKeyFrame(): void;
-  counters(): RelayCounters | Promise<RelayCounters>;
-  close(): void;
-}
-
-interface Track {
-  kind: MediaKind;
-  /** The pair the pool holds for the track (with its sockets when this thread bound them). */
-  sockets: PortPair;
-  relay: LegRelay;
-  stream?: NegotiatedStream;
-  codec?: ms.RtpCodecCapability;
-  transport?: ms.PlainTransport;
-  producer?: ms.Producer;
-  consumer?: ms.Consumer;
-}
-
-const LOOPBACK = { protocol: 'udp' as const, ip: '127.0.0.1' };
+type NewTrack = Pick<LegTrack, 'kind' | 'sockets' | 'relay'>;
 
 export class SipMediaLeg extends TypedEmitter<LegEvents> {
   readonly id: string;
-  readonly #tracks = new Map<MediaKind, Track>();
+  readonly #tracks = new Map<MediaKind, LegTrack>();
   readonly #ports: RelayPortPool;
-  readonly #log: Logger;
   readonly #announced: string;
   #router: ms.Router;
   #remote: NegotiatedMedia | undefined;
@@ -124,7 +88,7 @@ export class SipMediaLeg extends TypedEmitter<LegEvents> {
   static async create(o: SipMediaLegOptions): Promise<SipMediaLeg> {
     const clock = o.clock ?? systemClock;
     const log = o.log.child({ component: 'media', leg: o.id });
-    const tracks: Track[] = [];
+    const tracks: NewTrack[] = [];
     try {
       for (const kind of o.kinds ?? ['audio', 'video']) {
         const rtpTimeoutMs = o.rtpTimeoutMs ?? 10_000;
@@ -149,16 +113,24 @@ export class SipMediaLeg extends TypedEmitter<LegEvents> {
     return new SipMediaLeg(o, log, clock, tracks);
   }
 
-  private constructor(o: SipMediaLegOptions, log: Logger, clock: Clock, tracks: Track[]) {
+  private constructor(o: SipMediaLegOptions, log: Logger, clock: Clock, tracks: NewTrack[]) {
     super();
     this.id = o.id;
     this.#router = o.router;
     this.#ports = o.ports;
-    this.#log = log;
     this.#announced = o.announcedAddress;
-    for (const t of tracks) {
-      this.#tracks.set(t.kind, t);
-      const kind = t.kind;
+    for (const { kind, sockets, relay } of tracks) {
+      const t = new LegTrack({
+        kind,
+        sockets,
+        relay,
+        legId: o.id,
+        log,
+        assertOpen: () => this.#assertOpen(),
+        onProducer: (producer) => this.emit('producer', { kind, producer }),
+        onRouterClosed: () => this.#onRouterClosed(),
+      });
+      this.#tracks.set(kind, t);
       t.relay.on('firstRtp', () => this.emit('firstRtp', { kind }));
       t.relay.on('rtpTimeout', (e) => this.emit('rtpTimeout', { kind, silentMs: e.silentMs }));
       t.relay.on('rtpResumed', () => this.emit('rtpResumed', { kind }));
@@ -237,15 +209,15 @@ export class SipMediaLeg extends TypedEmitter<LegEvents> {
       }
     }
     this.#remote = remote;
-    for (const t of this.#tracks.values()) await this.#applyTrack(t);
+    await this.#applyTracks();
   }
 
   /** Rebuild the mediasoup side on another router (after a worker death); relay ports stay. */
   async moveTo(router: ms.Router): Promise<void> {
     this.#assertOpen();
-    for (const t of this.#tracks.values()) this.#dropTransport(t);
+    for (const t of this.#tracks.values()) t.dropTransport();
     this.#router = router;
-    for (const t of this.#tracks.values()) await this.#applyTrack(t);
+    await this.#applyTracks();
   }
 
   /** What the room sees on video: a producer in this leg's router (the VideoView's view), or nothing. */
@@ -294,19 +266,8 @@ export class SipMediaLeg extends TypedEmitter<LegEvents> {
   async collectStats(): Promise<KindStats[]> {
     const out: KindStats[] = [];
     for (const t of this.#tracks.values()) {
-      if (!t.stream) continue;
-      const [producer, consumer] = await Promise.all([
-        t.producer && !t.producer.closed ? t.producer.getStats() : [],
-        t.consumer && !t.consumer.closed ? t.consumer.getStats() : [],
-      ]);
-      out.push({
-        kind: t.kind,
-        codec: normaliseCodecName(t.stream.codec),
-        clockRate: t.stream.clockRate,
-        relay: await t.relay.counters(),
-        producer,
-        consumer: consumer.filter((s) => s.type === 'outbound-rtp'),
-      });
+      const stats = await t.stats();
+      if (stats) out.push(stats);
     }
     return out;
   }
@@ -316,7 +277,7 @@ export class SipMediaLeg extends TypedEmitter<LegEvents> {
     this.#closed = true;
     this.#dtmf?.close();
     for (const t of this.#tracks.values()) {
-      this.#dropTransport(t);
+      t.dropTransport();
       t.relay.close();
       this.#ports.release(t.sockets);
     }
@@ -327,122 +288,19 @@ export class SipMediaLeg extends TypedEmitter<LegEvents> {
     if (this.#closed) throw new VcError('MEDIA_FAILED', `leg ${this.id} is closed`);
   }
 
-  async #applyTrack(t: Track): Promise<void> {
-    const s = this.#remote?.[t.kind];
-    if (!s || s.port === 0) {
-      t.stream = undefined;
-      t.relay.setRemote(undefined);
-      this.#dropTransport(t);
-      return;
-    }
-    const codec = routerCodecFor(this.#router.rtpCapabilities, t.kind, s);
-    const codecChanged = t.codec?.preferredPayloadType !== codec.preferredPayloadType;
-    t.stream = s;
-    t.codec = codec;
-    t.relay.setRemote(
-      {
-        address: s.address ?? this.#remote!.address,
-        port: s.port,
-        rtcpPort: s.rtcpPort ?? s.port + 1,
-        rtcpMux: s.rtcpMux ?? false,
-        pt: s.pt,
-        clockRate: s.clockRate,
-        telephoneEventPt: s.telephoneEventPt,
-        routerPt: codec.preferredPayloadType ?? 0,
-        rtcpFb: s.rtcpFb,
-        expectRtp: sends(s),
-        sendRtp: receives(s),
-        ...(s.srtp ? { srtp: s.srtp } : {}),
-      },
-      t.kind === 'audio' ? normaliseCodecName(s.codec) : undefined,
-    );
-    if (!t.transport) {
-      try {
-        t.transport = await this.#router.createPlainTransport({ listenInfo: LOOPBACK, rtcpMux: true, comedia: false });
-        await t.transport.connect({ ip: '127.0.0.1', port: t.relay.internalPort });
-      } catch (e) {
-        throw new VcError(
-          'MEDIA_FAILED',
-          `cannot create the ${t.kind} transport of leg ${this.id}: ${(e as Error).message}`,
-          undefined,
-          { cause: e },
-        );
-      }
-      const transport = t.transport;
-      transport.on('routerclose', () => this.#onRouterClosed(t, transport));
-      t.relay.setTransport(transport.tuple.localPort);
-    }
-    if (t.producer && (codecChanged || !sends(s))) {
-      t.producer.close();
-      t.producer = undefined;
-    }
-    if (!t.producer && sends(s)) {
-      t.producer = await t.transport.produce({
-        kind: t.kind,
-        rtpParameters: producerParams(codec, t.relay.ingressSsrc, { nack: s.rtcpFb?.nack }),
-        appData: { legId: this.id },
-      });
-      this.#log.debug({ kind: t.kind, producerId: t.producer.id, codec: codec.mimeType }, 'room producer ready');
-      this.emit('producer', { kind: t.kind, producer: t.producer });
-    }
-    if (t.consumer && (codecChanged || !receives(s))) {
-      const producerId = t.consumer.producerId;
-      t.consumer.close();
-      t.consumer = undefined;
-      if (receives(s)) await this.#setEgress(t.kind, { id: producerId });
-    }
+  async #applyTracks(): Promise<void> {
+    for (const t of this.#tracks.values())
+      await t.apply(this.#router, this.#remote?.[t.kind], this.#remote?.address ?? '');
   }
 
   async #setEgress(kind: MediaKind, producer: Pick<ms.Producer, 'id'> | null): Promise<void> {
     this.#assertOpen();
     const t = this.#tracks.get(kind);
     if (!t) throw new VcError('MEDIA_FAILED', `leg ${this.id} has no ${kind}`);
-    t.consumer?.close();
-    t.consumer = undefined;
-    if (!producer || !t.stream || !receives(t.stream)) return;
-    if (!t.transport || !t.codec)
-      throw new VcError('MEDIA_FAILED', `leg ${this.id}: setRemote() before choosing what it receives`);
-    try {
-      const consumer = await t.transport.consume({
-        producerId: producer.id,
-        rtpCapabilities: plainConsumeCaps(t.codec),
-      });
-      consumer.on('producerclose', () => {
-        if (t.consumer === consumer) t.consumer = undefined;
-      });
-      t.consumer = consumer;
-    } catch (e) {
-      throw new VcError(
-        'MEDIA_FAILED',
-        `leg ${this.id} cannot receive producer ${producer.id} in ${t.codec.mimeType}: ${(e as Error).message}`,
-        undefined,
-        { cause: e },
-      );
-    }
-    if (kind === 'video') await t.consumer.requestKeyFrame();
+    await t.setEgress(producer);
   }
 
-  #dropTransport(t: Track): void {
-    t.relay.setTransport(undefined);
-    t.consumer = undefined;
-    t.producer = undefined;
-    const tr = t.transport;
-    t.transport = undefined;
-    if (tr && !tr.closed) tr.close();
+  #onRouterClosed(): void {
+    if ([...this.#tracks.values()].every((x) => !x.hasTransport)) this.emit('routerClosed');
   }
-
-  #onRouterClosed(t: Track, transport: ms.PlainTransport): void {
-    if (t.transport !== transport) return;
-    this.#log.warn({ kind: t.kind }, 'router closed under the leg');
-    this.#dropTransport(t);
-    if ([...this.#tracks.values()].every((x) => !x.transport)) this.emit('routerClosed');
-  }
-}
-
-function sends(s: NegotiatedStream): boolean {
-  return (s.direction ?? 'sendrecv') === 'sendrecv' || s.direction === 'sendonly';
-}
-
-function receives(s: NegotiatedStream): boolean {
-  return (s.direction ?? 'sendrecv') === 'sendrecv' || s.direction === 'recvonly';
 }
