@@ -167,6 +167,10 @@ export const REASONS_EN = {
   'plan.pane': 'pane {n} ({id})',
   'plan.banner': 'the banner',
   'plan.polling': 'the polling',
+  'plan.floor': 'the floor ({id}, {mode})',
+  'plan.floorBack': 'the mode {mode}',
+  'plan.rollcall': 'the roll-call list',
+  'plan.hand': 'the raised hand of {id}',
 
   // errors the daemon answers with (the code says what kind; these say what exactly)
   'err.endpointUnknown': 'no endpoint "{id}" in the site config (see `vcbridge endpoints`)',

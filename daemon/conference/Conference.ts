@@ -141,6 +141,11 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
   get mode(): ConferenceMode {
     return this.#mode;
   }
+  /** The floor an operator gave (roll call's position), whether or not that site is present now. */
+  get givenFloor(): string | null {
+    return this.#floor;
+  }
+
   get endsAt(): number | null {
     return this.#endsAt;
   }

@@ -274,7 +274,7 @@ export class ConferenceManager extends TypedEmitter<ManagerEvents> {
   #wire(c: Conference): void {
     const conferenceId = c.id;
     c.on('state', (v) => {
-      this.#keepPlan(conferenceId, v);
+      this.#keepPlan(conferenceId, v, c.givenFloor);
       this.emit('state', v);
     });
     c.on('participant', (participant) => {
@@ -309,10 +309,10 @@ export class ConferenceManager extends TypedEmitter<ManagerEvents> {
     });
   }
 
-  /** Keep the layouts, pins, banner and polling with the row, for a crash resume (only when they changed). */
-  #keepPlan(conferenceId: string, v: ConferenceView): void {
+  /** Keep the layouts, pins, banner, polling, floor and hands with the row, for a crash resume (only when they changed). */
+  #keepPlan(conferenceId: string, v: ConferenceView, givenFloor: string | null): void {
     if (v.state !== 'active' && v.state !== 'starting') return;
-    const plan = resumePlanOf(v);
+    const plan = resumePlanOf(v, givenFloor);
     const json = JSON.stringify(plan);
     if ((this.#plans.get(conferenceId) ?? 'null') === json) return;
     try {

@@ -79,9 +79,9 @@ export class MeetingControl {
     if (sites) {
       if (sites.length === 0) throw new VcError('BAD_REQUEST', 'the roll-call list is empty');
       for (const id of sites) this.#h.require(id);
-      this.#rollcall = [...new Set(sites)];
     }
-    const list = this.#rollcall ?? this.#h.rollcallDefault();
+    // a new list is kept only when the step succeeds: a refused step changes nothing
+    const list = sites ? [...new Set(sites)] : (this.#rollcall ?? this.#h.rollcallDefault());
     const present = new Set(this.#h.present());
     const floor = this.#h.floor();
     const at = floor === null ? -1 : list.indexOf(floor);
@@ -90,6 +90,7 @@ export class MeetingControl {
       const i = direction === 'next' ? (at === -1 ? k - 1 : at + k) % n : (((at === -1 ? n - k : at - k) % n) + n) % n;
       const id = list[i]!;
       if (present.has(id)) {
+        if (sites) this.#rollcall = list;
         this.#h.setFloor(id);
         return id;
       }
@@ -260,6 +261,21 @@ export class MeetingControl {
 
   hands(): RaisedHand[] {
     return this.#hands.list();
+  }
+
+  /** After a crash resume: a hand as it was (same place in the queue, same time), without a new event. */
+  restoreHand(hand: RaisedHand): void {
+    this.#h.require(hand.endpointId);
+    if (!this.#hands.raise(hand.endpointId, hand.at, hand.via)) return;
+    this.#h.publish(hand.endpointId);
+    this.#h.emitState();
+  }
+
+  /** After a crash resume: the roll-call list `floor --next` walked. */
+  restoreRollcall(sites: readonly string[]): void {
+    for (const id of sites) this.#h.require(id);
+    this.#rollcall = [...new Set(sites)];
+    this.#h.emitState();
   }
 
   /** A DTMF digit from a site: true when it completes the site's raise-hand sequence. */

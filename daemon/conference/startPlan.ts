@@ -3,8 +3,9 @@
 // cannot be applied (no GStreamer for the layout, a polling target not in this meeting) is said in
 // the meeting's event log and the daemon's log, and the meeting goes on without it.
 // The same parts (as they are when the daemon dies, the operator's changes included) are what a
-// meeting is resumed with after a crash: kept with its row, restored by restorePlan().
-import { reason, say, type ConferenceView } from '../../protocol/index.js';
+// meeting is resumed with after a crash, with the floor, the roll-call list and the raised hands: kept
+// with its row, restored by restorePlan().
+import { reason, say, type ConferenceMode, type ConferenceView } from '../../protocol/index.js';
 import type { TemplatePolling, Template } from '../config/schema.js';
 import type { ConferencePlan } from '../store/ConferenceRepo.js';
 import type { Logger } from '../util/logger.js';
@@ -50,9 +51,17 @@ export function applyStartPlan(
   }
 }
 
-/** What a live conference would be resumed with after a crash (null: nothing beyond its sites). */
-export function resumePlanOf(v: ConferenceView): ConferencePlan | null {
+/**
+ * What a live conference would be resumed with after a crash (null: nothing beyond its sites).
+ * `givenFloor` is the floor an operator gave, which the view's floor (who is shown now) is not.
+ */
+export function resumePlanOf(v: ConferenceView, givenFloor: string | null): ConferencePlan | null {
   const plan: ConferencePlan = {};
+  // giving the floor can change the mode (voice → roll call), which the row does not follow
+  plan.floor = { mode: v.mode, id: givenFloor };
+  if (v.rollcall) plan.rollcall = [...v.rollcall];
+  if (v.hands?.length)
+    plan.hands = v.hands.map((h) => ({ endpointId: h.endpointId, at: Date.parse(h.at), via: h.via }));
   const mv = v.multiview;
   const p = v.polling ?? null;
   if (mv && mv.layout !== 'off') plan.layout = mv.layout;
@@ -68,7 +77,7 @@ export function resumePlanOf(v: ConferenceView): ConferencePlan | null {
   if (Object.keys(pins).length) plan.pins = pins;
   if (p)
     plan.polling = { intervalSeconds: p.intervalSeconds, sites: [...p.sites], target: p.target, pane: p.pane ?? null };
-  return Object.keys(plan).length ? plan : null;
+  return plan;
 }
 
 /**
@@ -95,4 +104,17 @@ export function restorePlan(conf: Conference, plan: ConferencePlan, log: Logger)
       attempt(say('plan.pane', { n, id }), () => c.setPane(Number(n), id, owner === 'conference' ? undefined : owner));
   if (banner) attempt(say('plan.banner'), () => c.setBanner(banner));
   if (polling) attempt(say('plan.polling'), () => c.poll(polling));
+  // roll call where it was: its list, the floor (and the mode giving it set), then the hands still up
+  const { floor, rollcall, hands } = plan;
+  if (rollcall) attempt(say('plan.rollcall'), () => c.restoreRollcall(rollcall));
+  if (floor && (floor.id !== null || floor.mode !== conf.mode) && isMode(floor.mode)) {
+    const mode = floor.mode;
+    attempt(floor.id === null ? say('plan.floorBack', { mode }) : say('plan.floor', { id: floor.id, mode }), () =>
+      conf.setMode(mode, floor.id),
+    );
+  }
+  for (const h of hands ?? []) attempt(say('plan.hand', { id: h.endpointId }), () => c.restoreHand(h));
 }
+
+const MODES: readonly string[] = ['broadcast', 'rollcall', 'voice', 'select'] satisfies ConferenceMode[];
+const isMode = (m: string): m is ConferenceMode => MODES.includes(m);

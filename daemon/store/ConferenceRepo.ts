@@ -50,6 +50,12 @@ export interface ConferencePlan {
   pins?: Record<string, Record<string, string>>;
   banner?: string;
   polling?: { intervalSeconds: number; sites: string[] | null; target: string | null; pane: number | null };
+  /** The mode and the floor the operator gave (roll call's position); giving the floor may change the mode. */
+  floor?: { mode: string; id: string | null };
+  /** The roll-call list `floor --next` walks, when one was given. */
+  rollcall?: string[];
+  /** Raised hands, oldest first: who, when (UTC ms) and how. */
+  hands?: { endpointId: string; at: number; via: 'dtmf' | 'browser' | 'operator' }[];
 }
 
 export type ConferencePatch = Partial<

@@ -90,6 +90,29 @@ export class TmuxSession {
     }
   }
 
+  /** Whether the program rang the terminal's bell (BEL) since the start or the last clearBell(). */
+  async bellRang(): Promise<boolean> {
+    return (await this.tmux('display-message', '-p', '-t', 'main:0', '#{window_bell_flag}')).trim() === '1';
+  }
+
+  /** Forget the bell: tmux clears a window's alert when the window is selected again. */
+  async clearBell(): Promise<void> {
+    await this.tmux('new-window', '-d', '-t', 'main:9', 'sleep 3600');
+    await this.tmux(
+      'select-window',
+      '-t',
+      'main:9',
+      ';',
+      'select-window',
+      '-t',
+      'main:0',
+      ';',
+      'kill-window',
+      '-t',
+      'main:9',
+    );
+  }
+
   /** null while the program runs; then its exit status (128 + signal number when killed by one). */
   async exitStatus(): Promise<number | null> {
     const out = (

@@ -155,6 +155,10 @@ export const reasonsZh: Record<ReasonKey, string> = {
   'plan.pane': '第 {n} 画面（{id}）',
   'plan.banner': '横幅',
   'plan.polling': '轮巡',
+  'plan.floor': '发言权（{id}，{mode}）',
+  'plan.floorBack': '会议模式 {mode}',
+  'plan.rollcall': '点名列表',
+  'plan.hand': '{id} 的举手',
 
   'err.endpointUnknown': '站点配置中没有终端“{id}”（见 vcbridge endpoints）',
   'err.endpointUnknownBare': '站点配置中没有终端“{id}”',
