@@ -9,9 +9,12 @@
 // (20 ms) and VP8 "CIF" video (25 fps, 2 packets of 1000 bytes a frame ≈ 400 kbit/s) to its leg's
 // relay ports and receives its N-1 mix and the broadcast picture. Signalling is in-process (the
 // real SIP path is covered by bench/conference.ts with baresip). One site (probe A) sends a 1 kHz
-// burst every second; another (probe B) times its arrival in its mix: the mix path, relay → jitter
+// burst every 300 ms; another (probe B) times its arrival in its mix: the mix path, relay → jitter
 // buffer → mixer tick → encode → relay, both ends on one clock. The two probes live in a child of
-// their own, so the 74 other rooms' traffic does not delay the probes' own timing.
+// their own, so the 74 other rooms' traffic does not delay the probes' own timing. The mixer traces
+// its ticks as probe A's source sees them (MixCore.trace), which splits each burst's path into: to
+// the mixer's thread, waiting in the jitter buffer for its tick, the tick's lateness, the tick's own
+// work, and back to probe B (wall-clock times, comparable across the processes).
 // Figures: CPU of this process per thread (/proc/self/task: the main thread, the media plane worker,
 // the rest), of the mediasoup worker and of the rooms; mixer ticks late; event-loop delay of the main
 // thread and of the media plane worker; GC pauses of the main thread; mix path latency; packets each
@@ -29,6 +32,7 @@ import { TypedEmitter } from '../daemon/util/TypedEmitter.js';
 import { buildRtp, isRtcp, parseRtp } from '../daemon/media/rtp/packet.js';
 import { hasKeyframeRequest } from '../daemon/media/rtp/rtcp.js';
 import type { LocalMedia, NegotiatedMedia } from '../daemon/media/types.js';
+import type { TickTrace } from '../daemon/media/MixCore.js';
 import type {
   DialRequest,
   IncomingSignal,
@@ -47,6 +51,12 @@ const PROBE_B = 'jiaoyu';
 const VIDEO_FPS = 25;
 const VIDEO_PACKETS = 2;
 const VIDEO_BYTES = 1000;
+/** Probe A's burst: BURST_FRAMES loud frames every BURST_EVERY (20 ms) frames. */
+const BURST_EVERY = 15;
+const BURST_FRAMES = 5;
+/** A traced frame of probe A is its burst when its loudest sample is above this (the burst peaks near 12,000). */
+const LOUD = 2000;
+const wallNow = (): number => performance.timeOrigin + performance.now();
 
 interface Ports {
   audio: { port: number; rtcpPort: number };
@@ -57,7 +67,15 @@ type ToRooms =
 type FromRooms =
   | { t: 'ready'; ports: Record<string, Ports> }
   | { t: 'dialed'; id: string }
-  | { t: 'report'; mixMs: number[]; cpuMs: number; rx: Record<string, { audio: number; video: number }> };
+  | {
+      t: 'report';
+      mixMs: number[];
+      /** Wall-clock times of probe A's burst starts and of their arrivals at probe B. */
+      bursts: number[];
+      arrivals: number[];
+      cpuMs: number;
+      rx: Record<string, { audio: number; video: number }>;
+    };
 
 // ---------------------------------------------------------------- the rooms (child process)
 
@@ -128,13 +146,18 @@ async function rooms(ids: string[]): Promise<void> {
     all.set(id, r);
   }
   const mixMs: number[] = [];
+  const bursts: number[] = [];
+  const arrivals: number[] = [];
   let burstAt = 0;
   let inBurst = false;
   function probeB(m: Buffer): void {
     const v = parseRtp(m);
     if (!v) return;
     const loud = toneDb(alawmulaw.alaw.decode(m.subarray(v.payloadOffset, v.payloadEnd)), 8000, 1000) > -30;
-    if (loud && !inBurst && burstAt > 0) mixMs.push(performance.now() - burstAt);
+    if (loud && !inBurst && burstAt > 0) {
+      mixMs.push(performance.now() - burstAt);
+      arrivals.push(wallNow());
+    }
     inBurst = loud;
   }
   const ports: Record<string, Ports> = {};
@@ -149,11 +172,14 @@ async function rooms(ids: string[]): Promise<void> {
   let tick = 0;
   const audioTick = (): void => {
     tick++;
-    const k = tick % 50; // probe A: 100 ms of 1 kHz every second
+    const k = tick % BURST_EVERY; // probe A: 100 ms of 1 kHz every 300 ms
     const a = all.get(PROBE_A);
     if (a) {
-      a.frame = k < 5 ? burst : silence;
-      if (k === 0 && a.dest) burstAt = performance.now();
+      a.frame = k < BURST_FRAMES ? burst : silence;
+      if (k === 0 && a.dest) {
+        burstAt = performance.now();
+        bursts.push(wallNow());
+      }
     }
     for (const r of all.values()) {
       if (!r.dest?.audio) continue;
@@ -201,13 +227,15 @@ async function rooms(ids: string[]): Promise<void> {
       if (r) r.dest = undefined;
     } else if (m.t === 'mark') {
       mixMs.length = 0;
+      bursts.length = 0;
+      arrivals.length = 0;
       for (const r of all.values()) r.rxAudio = r.rxVideo = 0;
       cpu0 = process.cpuUsage();
     } else if (m.t === 'report') {
       const u = process.cpuUsage(cpu0);
       const rx: Record<string, { audio: number; video: number }> = {};
       for (const r of all.values()) rx[r.id] = { audio: r.rxAudio, video: r.rxVideo };
-      send({ t: 'report', mixMs, cpuMs: (u.user + u.system) / 1000, rx });
+      send({ t: 'report', mixMs, bursts, arrivals, cpuMs: (u.user + u.system) / 1000, rx });
     }
   });
   process.on('disconnect', () => process.exit(0));
@@ -284,6 +312,8 @@ class RoomProcs {
     return {
       t: 'report',
       mixMs: each.flatMap((r) => r.mixMs),
+      bursts: each.flatMap((r) => r.bursts),
+      arrivals: each.flatMap((r) => r.arrivals),
       cpuMs: each.reduce((n, r) => n + r.cpuMs, 0),
       rx: Object.assign({}, ...each.map((r) => r.rx)) as Extract<FromRooms, { t: 'report' }>['rx'],
     };
@@ -358,6 +388,39 @@ function summary(xs: number[]): string {
   return `median ${q(0.5)} ms, p95 ${q(0.95)} ms, max ${s.at(-1)!.toFixed(1)} ms (n=${s.length})`;
 }
 
+/** Where each burst's time went, from the mixer's trace of probe A's source (see the header). */
+function printBreakdown(trace: TickTrace[], bursts: number[], arrivals: number[]): void {
+  const lateness = trace.map((t) => t.start - t.due);
+  console.log(
+    `mixer ticks traced: ${trace.length}; start after due: ${summary(lateness)}; ${lateness.filter((x) => x > 20).length} more than 20 ms late`,
+  );
+  console.log(`  tick work (every listener's frame): ${summary(trace.map((t) => t.end - t.start))}`);
+  console.log(`  probe A's buffered audio after each pop: ${summary(trace.map((t) => t.depthMs))}`);
+  const onsets = trace.filter((t, i) => (t.peak ?? 0) > LOUD && (trace[i - 1]?.peak ?? 0) <= LOUD && t.pushedAt);
+  const parts = { toMixer: [] as number[], buffered: [] as number[], late: [] as number[], work: [] as number[] };
+  const back: number[] = [];
+  const total: number[] = [];
+  for (const [i, s] of bursts.entries()) {
+    const next = bursts[i + 1] ?? Infinity;
+    const o = onsets.find((t) => t.pushedAt! >= s - 2 && t.pushedAt! < next);
+    const arr = arrivals.find((x) => x > s && x < next + 1000);
+    if (!o || arr === undefined) continue;
+    parts.toMixer.push(o.pushedAt! - s);
+    parts.buffered.push(o.due - o.pushedAt!);
+    parts.late.push(o.start - o.due);
+    parts.work.push(o.end - o.start);
+    back.push(arr - o.end);
+    total.push(arr - s);
+  }
+  console.log(`  mix path split, ${total.length} of ${bursts.length} bursts traced end to end:`);
+  console.log(`    probe A → read by the mixer's thread: ${summary(parts.toMixer)}`);
+  console.log(`    read → its tick due (jitter buffer + tick phase): ${summary(parts.buffered)}`);
+  console.log(`    tick due → tick ran: ${summary(parts.late)}`);
+  console.log(`    tick ran → every frame sent: ${summary(parts.work)}`);
+  console.log(`    sent → read by probe B: ${summary(back)}`);
+  console.log(`    in all: ${summary(total)}`);
+}
+
 const pct = (ticks: number, secs: number): string => `${((ticks / HZ / secs) * 100).toFixed(1)} %`;
 const load = (): string =>
   os
@@ -418,6 +481,7 @@ async function main(): Promise<void> {
     });
     gcObs.observe({ entryTypes: ['gc'] });
     await bridge.plane?.loopDelay(true);
+    await c.media.mixerTrace(PROBE_A);
     const th0 = threads(process.pid);
     const w0 = ticksOf(`/proc/${worker}/stat`).ticks;
     const cpu0 = process.cpuUsage();
@@ -430,6 +494,7 @@ async function main(): Promise<void> {
     const th1 = threads(process.pid);
     const w1 = ticksOf(`/proc/${worker}/stat`).ticks;
     const planeLag = await bridge.plane?.loopDelay();
+    const trace = await c.media.mixerTrace(undefined);
     lag.disable();
     gcObs.disconnect();
     const rooms = await roomsReport;
@@ -476,6 +541,13 @@ async function main(): Promise<void> {
       `jitter buffers (${jb.length}): target median ${mid(jb.map((x) => x.targetFrames))} frames, max ${Math.max(0, ...jb.map((x) => x.targetFrames))}; depth median ${mid(jb.map((x) => x.depthMs)).toFixed(0)} ms; underruns median ${mid(jb.map((x) => x.underruns))} since the start`,
     );
     console.log(`mix path (probe burst → its arrival in another room's mix), one way: ${summary(rooms.mixMs)}`);
+    printBreakdown(trace, rooms.bursts, rooms.arrivals);
+    const a = jb.find((x) => x.id === PROBE_A);
+    if (a) {
+      console.log(
+        `  probe A's jitter buffer: target ${a.targetFrames} frames now, ${a.underruns} underruns, ${a.late} late, ${a.dropped} dropped since the start`,
+      );
+    }
     const perSec = (n: number): number => n / wall;
     const rates = (kind: 'audio' | 'video'): string => {
       const r = Object.entries(rooms.rx)

@@ -19,7 +19,7 @@ import { TypedEmitter } from '../util/TypedEmitter.js';
 import { VcError } from '../errors.js';
 import type { SpeakerDetectorOptions } from './SpeakerDetector.js';
 import { plainConsumeCaps, producerCodec } from './mediaCodecs.js';
-import { MixCore, type MixerMemberStats, type MixEvents } from './MixCore.js';
+import { MixCore, type MixerMemberStats, type MixEvents, type TickTrace } from './MixCore.js';
 import { MixTap } from './MixTap.js';
 import type { SipMediaLeg } from './SipMediaLeg.js';
 
@@ -45,6 +45,8 @@ export interface ConferenceMixer extends TypedEmitter<MixEvents> {
   setMuted(id: string, muted: boolean): void;
   isMuted(id: string): boolean;
   stats(): MixerMemberStats[];
+  /** Benches: trace the ticks as member `id` sees them (undefined stops); what was traced so far. */
+  trace(id: string | undefined): Promise<TickTrace[]>;
   setRouter(router: ms.Router): void;
   close(): void;
 }
@@ -145,6 +147,10 @@ export class AudioMixer extends TypedEmitter<MixEvents> implements ConferenceMix
 
   stats(): MixerMemberStats[] {
     return this.#core.stats();
+  }
+
+  async trace(id: string | undefined): Promise<TickTrace[]> {
+    return this.#core.trace(id);
   }
 
   /** After a worker death: browser sources are dropped (re-add them); SIP legs keep mixing. */

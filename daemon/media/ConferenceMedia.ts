@@ -7,6 +7,7 @@ import type { types as ms } from 'mediasoup';
 import type { Logger } from '../util/logger.js';
 import { TypedEmitter } from '../util/TypedEmitter.js';
 import { AudioMixer, type ConferenceMixer, type MixerMemberStats } from './AudioMixer.js';
+import type { TickTrace } from './MixCore.js';
 import type { MediaPlane } from './plane/MediaPlane.js';
 import { PlaneMixer } from './plane/PlaneMixer.js';
 import { VideoView } from './VideoView.js';
@@ -228,6 +229,11 @@ export class ConferenceMedia extends TypedEmitter<MediaEvents> {
 
   mixerStats(): MixerMemberStats[] {
     return this.#mixer.stats();
+  }
+
+  /** Benches: trace the mixer's ticks as participant `id` sees them (undefined stops); what was traced. */
+  mixerTrace(id: string | undefined): Promise<TickTrace[]> {
+    return this.#mixer.trace(id);
   }
 
   /** The composed pictures (multi-picture layouts, transcoding). */

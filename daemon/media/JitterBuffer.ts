@@ -5,9 +5,12 @@
 // frames are buffered (target starts at one 20 ms frame). An empty buffer at playout time is an
 // underrun: silence is played, the target grows by a frame and the buffer re-primes. A packet older
 // than the playout point is late and dropped. A missing packet with later ones present is lost and
-// concealed with silence. When a frame more than the target has stood in the buffer for a whole
-// second, one frame is dropped so the delay comes back down; the target shrinks after 5 s in which
-// its extra frame was never needed.
+// concealed with silence. The delay comes back down two ways: when a frame more than the target has
+// stood in the buffer for 200 ms, the next quiet frame (a pause, where nobody hears it go) is
+// dropped; when two more have stood for a whole second, a frame is dropped whatever it holds. The
+// target shrinks after 5 s in which its extra frame was never needed. Without the first, every
+// stall of the sender or of the mixer's thread (its late packets are all played after the
+// underrun) added its length to the delay for seconds.
 import { FRAME_SAMPLES } from './codecs/AudioCodec.js';
 import { tsDiff } from './rtp/packet.js';
 
@@ -37,6 +40,9 @@ export interface JitterBufferOptions {
 const SHRINK_WINDOW = 50; // pops (1 s)
 const RELAX_AFTER = 250; // pops without underrun (5 s) before the target shrinks
 const LATE_RUN_RESYNC = 10;
+const QUIET_WINDOW = 10; // pops (200 ms) an extra frame must stand before a quiet frame is dropped
+/** A frame whose loudest sample is below this (≈ −40 dBFS) is a pause: dropping it is not heard. */
+const QUIET_PEAK = 320;
 
 export class JitterBuffer {
   readonly #frameTs: number;
@@ -51,6 +57,8 @@ export class JitterBuffer {
   #lastExt: number | undefined;
   #pcm = new Int16Array(FRAME_SAMPLES * 4);
   #pcmLen = 0;
+  /** What pop() returns, reused: 76 sources × 50 frames/s of garbage is what the mixer's GC paused for. */
+  readonly #out = new Int16Array(FRAME_SAMPLES);
   #playing = false;
   #target = 1;
   #lateRun = 0;
@@ -59,6 +67,10 @@ export class JitterBuffer {
   #windowPops = 0;
   #sinceUnderrun = 0;
   #relaxMin = Infinity;
+  #standMin = Infinity;
+  #standPops = 0;
+  /** Quiet frames that may be dropped: the excess that stood through the last window. */
+  #shedQuiet = 0;
   readonly #s = { received: 0, late: 0, lost: 0, underruns: 0, dropped: 0, resyncs: 0 };
 
   constructor(o: JitterBufferOptions) {
@@ -71,6 +83,12 @@ export class JitterBuffer {
 
   stats(): JitterStats {
     return { ...this.#s, targetFrames: this.#target, depthMs: (this.#bufferedTs() / this.#frameTs) * 20 };
+  }
+
+  /** RTP timestamp (mod 2^32) of the next sample pop() plays, or undefined before the first packet. */
+  get playoutTs(): number | undefined {
+    if (this.#next === undefined) return undefined;
+    return (this.#next - Math.round(this.#pcmLen / this.#ratio)) >>> 0;
   }
 
   push(ts: number, payload: Uint8Array): void {
@@ -100,7 +118,10 @@ export class JitterBuffer {
     while (this.#bufferedTs() > this.#maxFrames * this.#frameTs && this.#dropOldest()) this.#s.dropped++;
   }
 
-  /** The next 20 ms (FRAME_SAMPLES at 16 kHz), or null while priming or on underrun. */
+  /**
+   * The next 20 ms (FRAME_SAMPLES at 16 kHz), or null while priming or on underrun. The frame is
+   * valid until the next pop (its array is reused).
+   */
   pop(): Int16Array | null {
     if (!this.#playing) {
       if (this.#next === undefined) return null;
@@ -123,16 +144,48 @@ export class JitterBuffer {
         this.#grewAt = this.#next; // undone if the sender paused rather than arrived late
       }
       this.#playing = false;
+      this.#standMin = Infinity;
+      this.#standPops = 0;
+      this.#shedQuiet = 0;
       if (this.#pcmLen === 0) return null;
-      const out = new Int16Array(FRAME_SAMPLES);
+      const out = this.#out;
       out.set(this.#pcm.subarray(0, this.#pcmLen));
+      out.fill(0, this.#pcmLen);
       this.#pcmLen = 0;
       return out;
     }
-    const out = this.#pcm.slice(0, FRAME_SAMPLES);
+    if (this.#shedQuiet > 0 && this.#bufferedTs() >= 2 * this.#frameTs && this.#isQuiet()) {
+      // extra frames have stood for 200 ms and this one is a pause: skip it, play the next
+      this.#consume(FRAME_SAMPLES);
+      this.#s.dropped++;
+      this.#shedQuiet--;
+      this.#fill();
+    }
+    const out = this.#out;
+    out.set(this.#pcm.subarray(0, FRAME_SAMPLES));
     this.#consume(FRAME_SAMPLES);
+    this.#stand();
     this.#adapt();
     return out;
+  }
+
+  #isQuiet(): boolean {
+    const pcm = this.#pcm;
+    for (let i = 0; i < FRAME_SAMPLES; i++) {
+      const v = pcm[i]!;
+      if (v > QUIET_PEAK || v < -QUIET_PEAK) return false;
+    }
+    return true;
+  }
+
+  /** After each pop: how many frames more than the target stood through the whole window? */
+  #stand(): void {
+    this.#standMin = Math.min(this.#standMin, this.#bufferedTs());
+    if (++this.#standPops < QUIET_WINDOW) return;
+    // the target's frames are what was buffered at a pop; one of them is played by it
+    this.#shedQuiet = Math.max(0, Math.floor(this.#standMin / this.#frameTs) - this.#target + 1);
+    this.#standMin = Infinity;
+    this.#standPops = 0;
   }
 
   #adapt(): void {

@@ -28,6 +28,30 @@ export interface MixSource {
   codecNow?: () => string | undefined;
 }
 
+/**
+ * One tick as seen by a traced source (benches: where the mix path's time goes). Times are wall-clock
+ * ms (performance.timeOrigin + now), comparable across threads and processes.
+ */
+export interface TickTrace {
+  /** When the tick was due on the mixer's timeline, when it ran, when every listener's frame was sent. */
+  due: number;
+  start: number;
+  end: number;
+  /**
+   * The traced source's frame played in this tick: its RTP timestamp (as the relay rewrote it), when
+   * that packet arrived, and its loudest sample (a bench's probe tone is found by it).
+   */
+  ts?: number;
+  pushedAt?: number;
+  peak?: number;
+  /** Audio buffered for the source after the pop. */
+  depthMs: number;
+}
+
+/** Traces kept at most (a minute of ticks), so a trace left on cannot grow without bound. */
+const TRACE_MAX = 3000;
+const wallNow = (): number => performance.timeOrigin + performance.now();
+
 /** Feeds one encoded RTP payload of a source into its jitter buffer. */
 export type MixPush = (ts: number, payload: Uint8Array) => void;
 
@@ -78,6 +102,9 @@ export class MixCore extends TypedEmitter<MixEvents> {
   #lateTicks = 0;
   #busyMs = 0;
   #closed = false;
+  #trace: { id: string; pushedAt: Map<number, number>; ticks: TickTrace[] } | undefined;
+  /** The traced source's frame timestamp in the tick being run. */
+  #tracedTs: number | undefined;
 
   constructor(o: { log: Logger; speaker?: SpeakerDetectorOptions }) {
     super();
@@ -113,7 +140,26 @@ export class MixCore extends TypedEmitter<MixEvents> {
     this.#setCodec(m, codecName);
     this.#members.set(id, m);
     this.#start();
-    return (ts, payload) => m.jb.push(ts, payload); // m.jb is replaced when the codec changes
+    return (ts, payload) => {
+      if (this.#trace?.id === id) this.#tracePush(ts);
+      m.jb.push(ts, payload); // m.jb is replaced when the codec changes
+    };
+  }
+
+  /**
+   * Benches: start tracing the ticks as source `id` sees them (undefined stops). Returns what was
+   * traced until now.
+   */
+  trace(id: string | undefined): TickTrace[] {
+    const out = this.#trace?.ticks ?? [];
+    this.#trace = id === undefined ? undefined : { id, pushedAt: new Map(), ticks: [] };
+    return out;
+  }
+
+  #tracePush(ts: number): void {
+    const p = this.#trace!.pushedAt;
+    if (!p.has(ts)) p.set(ts, wallNow());
+    if (p.size > 500) p.delete(p.keys().next().value!); // the oldest: long played
   }
 
   has(id: string): boolean {
@@ -218,22 +264,44 @@ export class MixCore extends TypedEmitter<MixEvents> {
     const t = performance.now();
     for (let i = 0; i < n; i++) {
       this.#ticks++;
+      const start = this.#trace ? performance.now() : 0;
       try {
         this.#tick();
       } catch (e) {
         this.#log.error({ err: e }, 'mixer tick failed');
       }
+      if (this.#trace) this.#traceTick(this.#t0 + this.#ticks * FRAME_MS, start);
     }
     this.#busyMs += performance.now() - t;
     this.#schedule();
   }
 
+  #traceTick(due: number, start: number): void {
+    const tr = this.#trace!;
+    if (tr.ticks.length >= TRACE_MAX) return;
+    const m = this.#members.get(tr.id);
+    const o = performance.timeOrigin;
+    const rec: TickTrace = { due: o + due, start: o + start, end: wallNow(), depthMs: m?.jb.stats().depthMs ?? 0 };
+    const f = m?.frame;
+    if (f && this.#tracedTs !== undefined) {
+      rec.ts = this.#tracedTs;
+      const at = tr.pushedAt.get(this.#tracedTs);
+      if (at !== undefined) rec.pushedAt = at;
+      let peak = 0;
+      for (let i = 0; i < f.length; i++) peak = Math.max(peak, Math.abs(f[i]!));
+      rec.peak = peak;
+    }
+    tr.ticks.push(rec);
+  }
+
   #tick(): void {
     const sum = this.#sum;
     sum.fill(0);
+    const traced = this.#trace?.id;
     for (const m of this.#members.values()) {
       const now = m.src.codecNow?.();
       if (now && now !== m.codec.name) this.#recodec(m, now);
+      if (m.id === traced) this.#tracedTs = m.jb.playoutTs;
       m.frame = m.jb.pop();
       const f = m.muted ? null : m.frame;
       this.#speaker.update(m.id, f ?? undefined);

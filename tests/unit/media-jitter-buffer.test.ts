@@ -103,4 +103,47 @@ describe('JitterBuffer', () => {
     expect(peak).toBeGreaterThanOrEqual(100);
     expect(b.stats().depthMs).toBeLessThanOrEqual(20);
   });
+
+  it('sheds the delay a stall left behind in the next pauses, but never drops a loud frame for it', () => {
+    // payload [n, loud]: loud frames decode to a tone-level constant, quiet ones to silence
+    const run = (loud: (n: number) => boolean): { before: number; after: number; played: number[] } => {
+      const b = new JitterBuffer({
+        clockRate: 8000,
+        samplesPerTs: 2,
+        decode: (p) => new Int16Array(320).fill(p[1] ? 10_000 + p[0]! : p[0]!),
+      });
+      const played: number[] = [];
+      let n = 0;
+      const push = (): void => {
+        b.push(n * FRAME_TS, Uint8Array.of(n % 256, loud(n) ? 1 : 0));
+        n++;
+      };
+      const pop = (): void => {
+        const f = b.pop();
+        if (f) played.push(f[0]! % 10_000);
+      };
+      for (let tick = 0; tick < 20; tick++) {
+        push();
+        pop();
+      }
+      // the sender stalls for 5 ticks, then its 5 late packets arrive at once with the next
+      for (let tick = 0; tick < 5; tick++) pop();
+      for (let k = 0; k < 6; k++) push();
+      pop();
+      const before = b.stats().depthMs;
+      for (let tick = 0; tick < 25; tick++) {
+        push();
+        pop();
+      }
+      return { before, after: b.stats().depthMs, played };
+    };
+    const quiet = run(() => false);
+    expect(quiet.before).toBeGreaterThanOrEqual(60);
+    expect(quiet.after, 'quiet frames shed the standing delay within half a second').toBeLessThanOrEqual(20);
+    const speech = run(() => true);
+    expect(speech.after, 'loud frames are all played: the delay stays for now').toBeGreaterThanOrEqual(60);
+    // every loud frame was played once, in order
+    expect(speech.played).toEqual([...speech.played].sort((x, y) => x - y));
+    expect(new Set(speech.played).size).toBe(speech.played.length);
+  });
 });

@@ -103,6 +103,8 @@ export class PlaneHost {
         }
         return out;
       }
+      case 'mix.trace':
+        return this.#mixer(req.mid).core.trace(req.id);
       case 'mix.tap': {
         const m = this.#mixer(req.mid);
         m.tap ??= await MixTap.open(m.core, this.#log, req.port);

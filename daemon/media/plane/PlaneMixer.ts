@@ -7,7 +7,7 @@ import type { Logger } from '../../util/logger.js';
 import { TypedEmitter } from '../../util/TypedEmitter.js';
 import { VcError } from '../../errors.js';
 import { plainConsumeCaps, producerCodec } from '../mediaCodecs.js';
-import type { MixerMemberStats, MixEvents } from '../MixCore.js';
+import type { MixerMemberStats, MixEvents, TickTrace } from '../MixCore.js';
 import type { ConferenceMixer } from '../AudioMixer.js';
 import type { SipMediaLeg } from '../SipMediaLeg.js';
 import type { MediaPlane, MixerClient } from './MediaPlane.js';
@@ -120,6 +120,11 @@ export class PlaneMixer extends TypedEmitter<MixEvents> implements ConferenceMix
   /** The sources' figures as of the worker's last report (once a second). */
   stats(): MixerMemberStats[] {
     return (this.#report?.stats ?? []).filter((s) => this.#members.has(s.id));
+  }
+
+  /** Benches: trace the ticks as member `id` sees them (undefined stops); what was traced so far. */
+  async trace(id: string | undefined): Promise<TickTrace[]> {
+    return (await this.#plane.request({ op: 'mix.trace', mid: this.#mid, id })) as TickTrace[];
   }
 
   /** After a mediasoup worker death: browser sources are dropped (re-add them); SIP legs keep mixing. */

@@ -4,7 +4,7 @@
 import type { SrtpSuiteName } from '../srtp/libsrtp.js';
 import type { SrtpKeyParams } from '../srtp/SrtpKeys.js';
 import type { RelayCounters, RelayRemote } from '../RtpRelay.js';
-import type { MixerMemberStats } from '../MixCore.js';
+import type { MixerMemberStats, TickTrace } from '../MixCore.js';
 import type { DtmfOptions } from '../DtmfSender.js';
 
 /** RelayRemote with its SRTP keys as plain data (SrtpKeys is a class with private fields). */
@@ -34,6 +34,8 @@ export type PlaneRequest =
   | { op: 'relay.counters'; rid: number }
   | { op: 'relay.dtmf'; rid: number; digits: string; opts: DtmfOptions }
   | { op: 'mix.tap'; mid: number; port: number }
+  /** Benches: trace the ticks as member `id` sees them (undefined stops); answers what was traced. */
+  | { op: 'mix.trace'; mid: number; id: string | undefined }
   /** The worker's event-loop delay since the last reset (figures for the benches). */
   | { op: 'loopDelay'; reset: boolean };
 
@@ -50,7 +52,7 @@ export interface LoopDelay {
 /** relay.open's answer: the pair bound, or `taken` when another socket holds the port (try another). */
 export type RelayOpened = { port: number; rtcpPort: number; internalPort: number } | { taken: true };
 
-export type PlaneReply = RelayOpened | RelayCounters | { port: number } | LoopDelay | undefined;
+export type PlaneReply = RelayOpened | RelayCounters | { port: number } | LoopDelay | TickTrace[] | undefined;
 
 /** Commands: no answer. */
 export type PlaneCommand =
