@@ -3,7 +3,7 @@
 // status command's wall time is mostly module loading); the daemon keeps node_modules external
 // (native addons and the mediasoup worker can't be bundled).
 import { build } from 'esbuild';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 
 const t0 = Date.now();
 // old split chunks would pile up otherwise (their names carry content hashes)
@@ -47,7 +47,8 @@ await build({
 for (const f of ['dist/vcbridge.js', 'dist/vcbridged.js']) chmodSync(f, 0o755);
 // The multi-picture compositor's controller runs as a Python child of the daemon (GStreamer bindings).
 mkdirSync('dist/compositor', { recursive: true });
-copyFileSync('daemon/media/compositor/gst_compositor.py', 'dist/compositor/gst_compositor.py');
+for (const f of readdirSync('daemon/media/compositor').filter((n) => n.endsWith('.py')))
+  copyFileSync(`daemon/media/compositor/${f}`, `dist/compositor/${f}`);
 // The browser join page (issue: browser participants), when present.
 if (existsSync('daemon/web/page.ts')) {
   await build({

@@ -90,7 +90,7 @@ describe('conf layout when the compositor cannot start', () => {
     symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
     const script = join(dir, 'dist', 'compositor', 'gst_compositor.py');
     const text = readFileSync(script, 'utf8');
-    writeFileSync(script, text.slice(0, text.indexOf('class Source')) + 'class Source(\n');
+    writeFileSync(script, text.slice(0, text.indexOf('class Controller')) + 'class Controller(\n');
     const id = await meeting({ daemonJs: join(dir, 'dist', 'vcbridged.js') });
     await expectRefused(id, /the compositor exited at start: .*SyntaxError/s);
   }, 120_000);
