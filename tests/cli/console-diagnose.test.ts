@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { EndpointCheckResult, EndpointDetail } from '../../protocol/index.js';
+import type { EndpointCheckResult, EndpointDetail, EndpointDiagnoseResult } from '../../protocol/index.js';
 import { CliError } from '../../cli/errors.js';
-import { runDiagnosis, uriAddress, type DiagnoseCallResult, type Diagnosis } from '../../cli/ui/data/diagnose.js';
+import { runDiagnosis, uriAddress, type Diagnosis } from '../../cli/ui/data/diagnose.js';
 import type { ConsoleApi } from '../../cli/ui/data/types.js';
 import { translator } from '../../cli/ui/i18n/translate.js';
 
@@ -36,6 +36,9 @@ function api(answers: Record<string, unknown | CliError>): ConsoleApi & { calls:
   };
 }
 
+/** The media figures of a test call that measured nothing (each test sets what it needs). */
+const noFigures = { lossPct: null, jitterMs: null, rttMs: null, kbpsIn: null, kbpsOut: null } as const;
+
 async function diagnose(a: ConsoleApi): Promise<{ final: Diagnosis; updates: Diagnosis[] }> {
   const updates: Diagnosis[] = [];
   const final = await runDiagnosis(a, 'xiaoguan', t, (d) => updates.push(d));
@@ -64,9 +67,10 @@ describe('technician diagnosis', () => {
   });
 
   it('runs the steps in order, each shown running before its result, and ends working', async () => {
-    const call: DiagnoseCallResult = {
+    const call: EndpointDiagnoseResult = {
+      ...okCheck,
       call: { ok: true, status: 200, setupMs: 180, audioCodec: 'PCMA' },
-      media: { packetsSent: 150, packetsReceived: 149, lossPct: 0.7, jitterMs: 4 },
+      media: { ...noFigures, ok: true, packetsSent: 150, packetsReceived: 149, lossPct: 0.7, jitterMs: 4 },
       verdict: 'ok',
     };
     const a = api({ 'endpoint.show': detail, 'endpoint.check': okCheck, 'endpoint.diagnose': call });
@@ -123,9 +127,11 @@ describe('technician diagnosis', () => {
   });
 
   it('fails the media step when packets flowed one way only', async () => {
-    const call: DiagnoseCallResult = {
+    const call: EndpointDiagnoseResult = {
+      ...okCheck,
+      verdict: 'failed',
       call: { ok: true, setupMs: 200 },
-      media: { packetsSent: 150, packetsReceived: 0, lossPct: null, jitterMs: null },
+      media: { ...noFigures, ok: false, packetsSent: 150, packetsReceived: 0 },
       likelyCause: 'no RTP from the room: NAT or firewall',
     };
     const { final } = await diagnose(

@@ -1,7 +1,12 @@
 // The technician's diagnosis, step by step: config → address → SIP OPTIONS per transport → test call →
 // media both ways. Driven by sequential API calls (endpoint.show, endpoint.check, endpoint.diagnose);
 // each step is reported as it starts and ends so the screen can spin.
-import type { EndpointCheckResult, EndpointDetail, ProbeResult } from '../../../protocol/index.js';
+import type {
+  EndpointCheckResult,
+  EndpointDetail,
+  EndpointDiagnoseResult,
+  ProbeResult,
+} from '../../../protocol/index.js';
 import type { StepState } from '../components/StatusBadge.js';
 import type { MessageKey, T, Vars } from '../i18n/index.js';
 import { fmtMs, fmtPct } from '../format.js';
@@ -23,25 +28,6 @@ export interface Diagnosis {
   done: boolean;
   verdict?: 'ok' | 'degraded' | 'failed';
   likelyCause?: string;
-}
-
-/**
- * What the console reads from `endpoint.diagnose` (test call and media): a lenient view of the
- * protocol's EndpointDiagnoseResult (which is assignable to it). Every field is optional so an older
- * daemon that reports less still shows what it has ("?" for a missing packet count).
- */
-export interface DiagnoseCallResult {
-  call?: { ok: boolean; status?: number; reason?: string; setupMs?: number; audioCodec?: string; videoCodec?: string };
-  media?: {
-    ok?: boolean;
-    packetsSent?: number | null;
-    packetsReceived?: number | null;
-    lossPct?: number | null;
-    jitterMs?: number | null;
-  };
-  verdict?: 'ok' | 'degraded' | 'failed';
-  likelyCause?: string;
-  why?: EndpointCheckResult['why'];
 }
 
 /** Host and port of a SIP URI, or null when none can be read. */
@@ -165,7 +151,7 @@ export async function runDiagnosis(
 
   // 4 + 5. A short test call and the media it carried both ways.
   set('call', { state: 'running' });
-  let r: DiagnoseCallResult;
+  let r: EndpointDiagnoseResult;
   try {
     r = await api.call('endpoint.diagnose', { id: endpointId });
   } catch (err) {
@@ -194,11 +180,11 @@ export async function runDiagnosis(
   const m = r.media;
   if (!m) set('media', { state: call?.ok ? 'warn' : 'skipped', detail: call?.ok ? t('diag.noMedia') : undefined });
   else {
-    const bothWays = (m.packetsSent ?? 0) > 0 && (m.packetsReceived ?? 0) > 0;
-    const ok = m.ok ?? bothWays;
-    const state: StepState = !ok ? 'fail' : r.verdict === 'degraded' ? 'warn' : 'ok';
+    const state: StepState = !m.ok ? 'fail' : r.verdict === 'degraded' ? 'warn' : 'ok';
     set('media', {
       state,
+      // a count is null when the daemon has none; a daemon of the same protocol version from before
+      // the counts were added (28f7de9) leaves them out: both show "?"
       detail: t('diag.mediaLine', {
         sent: m.packetsSent ?? '?',
         received: m.packetsReceived ?? '?',
