@@ -1,7 +1,8 @@
 // What recording and live HLS add to a 21-site meeting (issue #16: ≤ 10 % of one core, reusing the
-// composite's encode), on the real code: ProgramFeed (view target + Opus of the full mix) tapped by
-// FfmpegRecorder (H.264 copied, AAC, fragmented MP4) and by the HLS packager (LiveStreams: H.264
-// copied, AAC, 2 s segments).
+// composite's encode), on the real code: ProgramFeed (view target + Opus of the full mix) tapped once
+// by its ProgramMux (one ffmpeg: H.264 copied, the mix encoded to AAC once, MPEG-TS), read by
+// FfmpegRecorder (both copied into fragmented MP4) and by the HLS packager (LiveStreams: both copied
+// into 2 s segments).
 //   npx tsx bench/recording.ts          BENCH_SECONDS=30, BENCH_SITES=21 by default
 //
 // The meeting: BENCH_SITES Opus sources in the mixer (one ffmpeg encode sent to each site's own
@@ -10,8 +11,10 @@
 // view — what a 21-site meeting with a layout has anyway; the canvas's own encode is not added by
 // recording (it is reused). Measured over the same length of time without, then with recording + HLS:
 // CPU of the bridge process (process.cpuUsage: Opus encode of the full mix, the view's forwarding to
-// the program), of the mediasoup worker (/proc: two more consumer pairs), of the ffmpeg recorder and
-// of the HLS packager (/proc), percent of one core; the machine's load average before and after.
+// the program, the MPEG-TS fan-out), of the mediasoup worker (/proc: one more consumer pair), of the
+// program encoder, the ffmpeg recorder and the HLS packager (/proc), percent of one core; the
+// machine's load average before and after. Busy machine: run it at autogroup nice -10 like
+// bench/conference-emergency.ts (setsid sh -c 'echo -10 > /proc/self/autogroup && exec npx tsx …').
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -112,11 +115,11 @@ async function main(): Promise<void> {
   const load0 = os.loadavg()[0]!;
   const before = await measure(pid);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vcb-bench-rec-'));
-  const tap = await feed.tap();
+  const reader = await feed.mux.reader();
   await view.select(PROGRAM_TARGET, 'canvas');
-  const rec = new FfmpegRecorder({ tap, file: path.join(dir, 'part-1.mp4'), log });
+  const rec = new FfmpegRecorder({ reader, file: path.join(dir, 'part-1.mp4'), log });
   const live = new LiveStreams({
-    feed: () => feed.tap(),
+    feed: () => feed.mux.reader(),
     dir: path.join(dir, 'live'),
     log,
     onChange: () => undefined,
@@ -124,7 +127,11 @@ async function main(): Promise<void> {
   });
   live.startHls('bench');
   await new Promise((r) => setTimeout(r, 5000));
-  const during = await measure(pid, { recorder: rec.pid, hls: live.processes('bench').hls?.pid });
+  const during = await measure(pid, {
+    encoder: feed.mux.encoderPid,
+    recorder: rec.pid,
+    hls: live.processes('bench').hls?.pid,
+  });
   const load1 = os.loadavg()[0]!;
   const bytes = rec.bytes;
   const segments = fs.readdirSync(live.hlsDir('bench')!).filter((f) => f.endsWith('.ts')).length;
@@ -132,16 +139,16 @@ async function main(): Promise<void> {
   await live.close();
   const bridge = during.bridge - before.bridge;
   const worker = during.worker - before.worker;
-  const added = Math.round(10 * (bridge + worker + during.recorder! + during.hls!)) / 10;
+  const added = Math.round(10 * (bridge + worker + during.encoder! + during.recorder! + during.hls!)) / 10;
   console.log(
     `recording + HLS bench: ${SITES} sites, ${SECONDS} s each; load average ${load0.toFixed(1)} before, ${load1.toFixed(1)} after (${os.cpus().length} cores)`,
   );
   console.log(`  meeting without them: bridge ${before.bridge} %, worker ${before.worker} %`);
   console.log(
-    `  with recording + HLS: bridge ${during.bridge} %, worker ${during.worker} %, ffmpeg recorder ${during.recorder} %, HLS packager ${during.hls} %`,
+    `  with recording + HLS: bridge ${during.bridge} %, worker ${during.worker} %, program encoder ${during.encoder} %, ffmpeg recorder ${during.recorder} %, HLS packager ${during.hls} %`,
   );
   console.log(
-    `  added: ${added} % of one core (bridge ${bridge.toFixed(1)}, worker ${worker.toFixed(1)}, recorder ${during.recorder}, HLS ${during.hls}); file grew ${(bytes / 1e6).toFixed(1)} MB, ${segments} HLS segments`,
+    `  added: ${added} % of one core (bridge ${bridge.toFixed(1)}, worker ${worker.toFixed(1)}, encoder ${during.encoder}, recorder ${during.recorder}, HLS ${during.hls}); file grew ${(bytes / 1e6).toFixed(1)} MB, ${segments} HLS segments`,
   );
   feed.close();
   mixer.close();

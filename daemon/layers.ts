@@ -203,7 +203,7 @@ export async function startLayers(d: Daemon): Promise<void> {
       manager,
       tokens: web.tokens,
       dataDir: d.dataDir,
-      feed: (id) => manager.programFeed(id).tap(),
+      feed: (id) => manager.programFeed(id).mux.reader(),
       config: () => d.config,
       log,
       registry: d.metrics.registry,

@@ -1,24 +1,22 @@
 // Live streaming of conferences (issue #16): per conference at most one HLS packager and a few RTMP
-// pushes, each its own ffmpeg (LiveProcess) consuming the conference's program feed through its own
-// tap. HLS files go to <dataDir>/live/<conferenceId>/ and that directory is removed when the stream
+// pushes, each its own ffmpeg (LiveProcess) reading the conference's program mux (the picture and the
+// AAC sound encoded once for the recording and every output) and copying it. HLS files go to <dataDir>/live/<conferenceId>/ and that directory is removed when the stream
 // stops (and the whole live/ directory when the daemon starts: what a killed run left is stale).
 // RTMP failures (a server that refuses or vanishes) restart with backoff and raise an alarm; HLS and
 // the recording are separate consumers and carry on.
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LiveOutputView, LiveView } from '../../protocol/index.js';
 import { VcError } from '../errors.js';
 import type { Logger } from '../util/logger.js';
 import { LiveProcess, type LiveProcessStatus, type RunPlan } from '../media/live/LiveProcess.js';
 import { checkRtmpUrl, hlsArgs, redactRtmpUrl, rtmpArgs } from '../media/live/ffmpegArgs.js';
-import type { FeedSource, FeedTap } from '../media/live/types.js';
+import type { FeedSource } from '../media/live/types.js';
 
 /** RTMP targets per conference. */
 export const MAX_RTMP_TARGETS = 4;
-/** Conferences streamed at once (each costs an AAC encode per output and a feed tap). */
+/** Conferences streamed at once (each costs a program encoder, if not recorded, and a copy per output). */
 export const MAX_LIVE_CONFERENCES = 8;
-/** After ffmpeg starts, the picture is asked for a keyframe at these delays (ms) until frames flow. */
-const KEYFRAME_ASKS_MS = [300, 1000, 2500, 5000, 10_000];
 /** Conference ids that may name a directory: what the store makes (c-xxxx) and schedules give. */
 export const CONFERENCE_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
@@ -74,7 +72,7 @@ export class LiveStreams {
   startHls(conferenceId: string): void {
     const s = this.#stream(conferenceId);
     if (s.hls) return;
-    s.hls = this.#process(s, 'hls', 'hls', (sdp) => hlsArgs(sdp, s.dir));
+    s.hls = this.#process(s, 'hls', 'hls', () => hlsArgs(s.dir));
     this.#changed(s);
   }
 
@@ -91,7 +89,7 @@ export class LiveStreams {
     const s = this.#stream(conferenceId);
     s.rtmp.set(
       url,
-      this.#process(s, 'rtmp', redactRtmpUrl(url), (sdp) => rtmpArgs(sdp, url)),
+      this.#process(s, 'rtmp', redactRtmpUrl(url), () => rtmpArgs(url)),
     );
     this.#changed(s);
   }
@@ -157,36 +155,27 @@ export class LiveStreams {
     return s;
   }
 
-  #process(s: Stream, output: 'hls' | 'rtmp', name: string, args: (sdpFile: string) => string[]): LiveProcess {
-    let n = 0;
-    const sdpBase = output === 'hls' ? 'hls' : `rtmp${s.rtmp.size}`;
+  #process(s: Stream, output: 'hls' | 'rtmp', name: string, args: () => string[]): LiveProcess {
     const prepare = async (): Promise<RunPlan> => {
-      const tap: FeedTap = await this.#o.feed(s.id);
-      const sdpFile = join(s.dir, `${sdpBase}-${n++}.sdp`);
-      const timers: NodeJS.Timeout[] = [];
+      const reader = await this.#o.feed(s.id);
       let released = false;
-      // the feed went away under this run (worker died, ...): end the run, the next one taps again
-      tap.on('closed', ({ reason }) => {
+      // the program went away under this run (encoder died, worker died, ...): end the run, the next
+      // one reads again
+      reader.on('closed', ({ reason }) => {
         if (released) return;
-        this.#log.warn({ conference: s.id, output: name, reason }, 'the program feed tap closed; restarting');
+        this.#log.warn({ conference: s.id, output: name, reason }, 'the program ended; restarting');
         p.kill();
       });
-      try {
-        writeFileSync(sdpFile, tap.sdp, { mode: 0o640 });
-      } catch (err) {
-        tap.close();
-        throw err;
-      }
       return {
-        args: args(sdpFile),
-        started: () => {
-          for (const ms of KEYFRAME_ASKS_MS) timers.push(setTimeout(() => tap.requestKeyFrame(), ms));
+        args: args(),
+        attach: (stdin) => reader.attach(stdin),
+        finish: () => {
+          released = true;
+          reader.close(`${output} stopped`);
         },
         release: () => {
           released = true;
-          for (const t of timers) clearTimeout(t);
-          tap.close();
-          rmSync(sdpFile, { force: true });
+          reader.close(`${output} ended`);
         },
       };
     };

@@ -1,10 +1,13 @@
 // A stand-in for a conference's program feed in tests (and bench/live.ts) of live streaming that need
 // no conference: a real ffmpeg sending H.264 (colour bars, a keyframe every 2 s) and Opus (a 440 Hz
-// tone, or any lavfi sound) as plain RTP to ports that the consumer's SDP names, like the mediasoup
-// consumers of the real feed do; and an ffmpeg listening as an RTMP server.
+// tone, or any lavfi sound) as plain RTP to ports that the tap's SDP names, like the mediasoup
+// consumers of the real feed do, read by the real ProgramMux (one AAC encode, MPEG-TS to every reader);
+// and an ffmpeg listening as an RTMP server.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
+import pino from 'pino';
 import type { FeedSource, FeedTap } from '../../daemon/media/live/types.js';
+import { ProgramMux } from '../../daemon/media/program/ProgramMux.js';
 
 /** An even port whose odd neighbour (RTCP) is free too, on 127.0.0.1. */
 async function rtpPortPair(): Promise<number> {
@@ -38,7 +41,10 @@ export function feedSdp(v: number, a: number): string {
 }
 
 export interface TestFeed {
+  /** Readers of the program mux of a conference (one mux per conference id, over this sender). */
   source: FeedSource;
+  /** The mux of a conference id (made on first use). */
+  mux(conferenceId: string): ProgramMux;
   /** Taps open now. */
   readonly open: number;
   /** Taps made so far. */
@@ -63,7 +69,7 @@ export interface TestFeedOptions {
 export function ffmpegTestFeed(o: TestFeedOptions = {}): TestFeed {
   const children = new Set<ChildProcess>();
   const state = { open: 0, made: 0, keyframeAsks: 0, firstAt: 0 };
-  const source: FeedSource = async () => {
+  const tapSource = async (): Promise<FeedTap> => {
     const v = await rtpPortPair();
     let a = await rtpPortPair();
     while (a === v) a = await rtpPortPair();
@@ -104,8 +110,16 @@ export function ffmpegTestFeed(o: TestFeedOptions = {}): TestFeed {
     };
     return tap;
   };
+  const muxes = new Map<string, ProgramMux>();
+  const log = pino({ level: 'silent' });
+  const mux = (id: string): ProgramMux => {
+    let m = muxes.get(id);
+    if (!m) muxes.set(id, (m = new ProgramMux({ tap: tapSource, log })));
+    return m;
+  };
   return {
-    source,
+    source: (id) => mux(id).reader(),
+    mux,
     get open() {
       return state.open;
     },
@@ -122,6 +136,7 @@ export function ffmpegTestFeed(o: TestFeedOptions = {}): TestFeed {
       state.keyframeAsks = n;
     },
     close: () => {
+      for (const m of muxes.values()) m.close();
       for (const c of children) c.kill('SIGKILL');
       children.clear();
     },

@@ -5,7 +5,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { connect } from 'node:net';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -133,13 +133,14 @@ describe('HLS packager', () => {
 
   it('serves nothing but the playlist and the segment names it writes (no traversal)', async () => {
     const t = `?t=${encodeURIComponent(token)}`;
-    const sdp = readdirSync(join(dir, 'live', CONF)).find((f) => f.endsWith('.sdp'));
-    expect(sdp, 'the packager reads an SDP file from the same directory').toBeDefined();
+    // a file beside the segments that is not one of the packager's names
+    const other = 'notes.txt';
+    writeFileSync(join(dir, 'live', CONF, other), 'not for viewers');
     const tries = [
       `/live/${CONF}/../../../../etc/passwd${t}`,
       `/live/${CONF}/%2e%2e/%2e%2e/etc/passwd${t}`,
       `/live/${CONF}/..%2fhls-0.sdp${t}`,
-      `/live/${CONF}/${sdp}${t}`,
+      `/live/${CONF}/${other}${t}`,
       `/live/${CONF}/index.m3u8.tmp${t}`,
       `/live/${CONF}/seg00001.ts.tmp${t}`,
       `/live/${CONF}//index.m3u8${t}`,

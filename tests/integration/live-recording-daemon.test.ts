@@ -225,7 +225,9 @@ describe('recording and live streaming together', () => {
         scheduled = (await t.json<RecordingView[]>(['recordings', 'list'])).find(
           (x) => x.conferenceId !== confId && x.state === 'recording',
         );
-        return Boolean(scheduled && probe(scheduled.parts[0]!.file).duration > 2);
+        // the row exists (state recording) a moment before its first part does
+        const part = scheduled?.parts[0];
+        return Boolean(part && probe(part.file).duration > 2);
       },
       120_000,
       1000,
@@ -248,8 +250,16 @@ describe('recording and live streaming together', () => {
       60_000,
       500,
     );
-    const r = await recording((await show(fromTemplate.id)).recording!.id);
-    await until('its file has media', () => probe(r.parts[0]!.file).duration > 1, 60_000, 1000);
+    const recId = (await show(fromTemplate.id)).recording!.id;
+    await until(
+      'its file has media',
+      async () => {
+        const part = (await recording(recId)).parts[0];
+        return Boolean(part && probe(part.file).duration > 1);
+      },
+      60_000,
+      1000,
+    );
     expect((await t.cli(['conf', 'end', fromTemplate.id])).code).toBe(0);
   }, 300_000);
 });

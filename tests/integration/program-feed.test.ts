@@ -89,17 +89,19 @@ describe('program feed', () => {
 
     const wanted: boolean[] = [];
     feed.on('wanted', (w) => wanted.push(w));
-    const tapA = await feed.tap();
+    // the recorder reads the program mux (whose encoder taps the feed); another reader taps it directly
+    const readerA = await feed.mux.reader();
     const tapB = await feed.tap();
     expect(feed.taps).toBe(2);
+    expect(feed.mux.readers).toBe(1);
     expect(wanted).toEqual([true]);
-    expect(tapA.sdp).toMatch(/m=video \d+ RTP\/AVP \d+/);
-    expect(tapA.sdp).toMatch(/a=rtpmap:\d+ opus\/48000\/2/);
+    expect(tapB.sdp).toMatch(/m=video \d+ RTP\/AVP \d+/);
+    expect(tapB.sdp).toMatch(/a=rtpmap:\d+ opus\/48000\/2/);
     // the conference would do this on 'wanted': show the floor's source in the program
     expect(await view.select(PROGRAM_TARGET, 'red')).toBe(true);
 
     const fileA = join(dir, 'a.mp4');
-    const rec = new FfmpegRecorder({ tap: tapA, file: fileA, log });
+    const rec = new FfmpegRecorder({ reader: readerA, file: fileA, log });
     const fileB = join(dir, 'b.mkv');
     const other = spawn(
       'ffmpeg',
@@ -120,6 +122,9 @@ describe('program feed', () => {
     other.kill('SIGINT');
     await new Promise((r) => other.once('exit', r));
     expect(failures).toEqual([]);
+    // the recorder was the mux's only reader: its encoder stopped and released its tap
+    expect(feed.mux.readers).toBe(0);
+    expect(feed.taps).toBe(1);
 
     expect(streamKinds(probe(fileA))).toBe('audio:aac,video:h264');
     const pcm = audioOf(fileA);

@@ -81,13 +81,13 @@ export class RecordingSession extends TypedEmitter<SessionEvents> {
   async startPart(): Promise<void> {
     const n = this.row.parts.length + 1;
     const file = join(this.row.path, `part-${n}.mp4`);
-    const tap = await this.#feed.tap();
+    const reader = await this.#feed.mux.reader();
     if (this.#ended) {
-      tap.close('the recording stopped meanwhile');
+      reader.close('the recording stopped meanwhile');
       return;
     }
     const at = this.#clock.now();
-    const part = new FfmpegRecorder({ tap, file, log: this.#log });
+    const part = new FfmpegRecorder({ reader, file, log: this.#log });
     this.#part = part;
     this.row.parts.push({ file, startedAt: at, endedAt: null, bytes: 0 });
     this.#floor.startPart(n, at);

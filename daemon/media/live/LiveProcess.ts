@@ -2,10 +2,12 @@
 // dies it is started again after a backoff (the delays below, the last one repeating), until
 // MAX_FAILED_RUNS runs in a row failed; a run that lasted RUN_RESETS_BACKOFF_MS counts as a success
 // and starts the backoff over. ffmpeg reports progress on stdout (`-progress pipe:1`): the first
-// frames written make the process 'running'. What the process needs (its SDP tap on the feed, the
-// output directory) is made fresh for every run by `prepare`, so a run never inherits a dead one's
-// ports. Never throws at its owner: every failure becomes a 'state' event and a log line.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+// frames written make the process 'running'. What the process needs (its reader of the program mux,
+// the output directory) is made fresh for every run by `prepare`, so a run never inherits a dead
+// one's input. Never throws at its owner: every failure becomes a 'state' event and a log line.
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { Writable } from 'node:stream';
+import { spawnFfmpeg } from '../program/ProgramMux.js';
 import type { Logger } from '../../util/logger.js';
 import { TypedEmitter } from '../../util/TypedEmitter.js';
 import { timerDelay } from '../../util/clock.js';
@@ -40,10 +42,12 @@ export interface LiveProcessStatus {
 export interface RunPlan {
   /** ffmpeg's arguments for this run. */
   args: string[];
-  /** Called once the run is over (free the feed tap, its ports). */
+  /** Called once ffmpeg is spawned: start writing its input into its stdin. */
+  attach(stdin: Writable): void;
+  /** Stop writing the input and end stdin: ffmpeg finishes its files (last segment, flv trailer). */
+  finish(): void;
+  /** Called once the run is over (free the reader). */
   release(): void;
-  /** Called once ffmpeg is up (listening for RTP): ask the picture for a keyframe. */
-  started?(): void;
 }
 
 type LiveProcessEvents = {
@@ -99,8 +103,8 @@ export class LiveProcess extends TypedEmitter<LiveProcessEvents> {
     clearTimeout(this.#stall);
     const child = this.#child;
     if (child && child.exitCode === null && child.signalCode === null) {
-      // 'q' on stdin lets ffmpeg finish its files (the last segment, the flv trailer)
-      child.stdin.end('q');
+      // the end of its input lets ffmpeg finish its files (the last segment, the flv trailer)
+      this.#plan?.finish();
       const kill = setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS);
       const term = setTimeout(() => child.kill('SIGTERM'), KILL_GRACE_MS / 2);
       await this.#exited;
@@ -134,7 +138,7 @@ export class LiveProcess extends TypedEmitter<LiveProcessEvents> {
     this.#plan = plan;
     let child: ChildProcessWithoutNullStreams;
     try {
-      child = spawn(this.#o.ffmpeg ?? 'ffmpeg', plan.args, { stdio: 'pipe' });
+      child = spawnFfmpeg(plan.args, this.#o.ffmpeg);
     } catch (err) {
       this.#release();
       this.#failed(`ffmpeg could not be started: ${(err as Error).message}`);
@@ -165,7 +169,7 @@ export class LiveProcess extends TypedEmitter<LiveProcessEvents> {
         this.#log.info({ pid: child.pid, run: this.#status.runs }, 'live process running');
       }
     });
-    child.stdin.on('error', () => undefined /* ffmpeg gone before our 'q': the exit handler reports it */);
+    child.stdin.on('error', () => undefined /* ffmpeg gone: the exit handler reports it */);
     this.#exited = new Promise<void>((resolve) => {
       child.once('error', (err) => {
         stderr.push(err.message);
@@ -185,7 +189,7 @@ export class LiveProcess extends TypedEmitter<LiveProcessEvents> {
       },
       timerDelay(this.#o.stallMs ?? STALL_MS),
     );
-    plan.started?.();
+    plan.attach(child.stdin);
   }
 
   #onExit(code: number | null, signal: NodeJS.Signals | null, stderr: string[]): void {

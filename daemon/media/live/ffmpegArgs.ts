@@ -1,8 +1,9 @@
-// ffmpeg command lines of live streaming. Both read the conference's program feed from an SDP file
-// (plain RTP from mediasoup consumers) and copy its H.264 untouched (`-c:v copy`: the picture is
-// encoded once, by the compositor or the room that has the floor); only the audio is encoded (AAC).
+// ffmpeg command lines of live streaming. Both read the conference's muxed program (ProgramMux: MPEG-TS
+// on stdin) and copy it untouched: the picture is encoded once, by the compositor or the room that has
+// the floor, the sound once to AAC by the program mux for the recording and every live output.
 import { join } from 'node:path';
 import { VcError } from '../../errors.js';
+import { READER_INPUT } from '../program/ProgramMux.js';
 
 /** HLS: segment length asked of the muxer (it cuts on the feed's keyframes, so a segment is at least
  *  one GOP), playlist length, and segments kept on disk beyond the playlist for slow players. */
@@ -15,48 +16,18 @@ export const HLS_SEGMENT_NAME = /^seg\d{5,9}\.ts$/;
 /** Longest RTMP URL accepted. */
 export const MAX_RTMP_URL_CHARS = 1024;
 
-const input = (sdpFile: string): string[] => [
-  '-hide_banner',
-  '-nostats',
-  '-loglevel',
-  'warning',
-  '-progress',
-  'pipe:1',
-  '-protocol_whitelist',
-  'file,udp,rtp',
-  // RTP has no container timestamps for ffmpeg to trust across packet loss
-  '-fflags',
-  '+genpts+discardcorrupt',
-  '-reorder_queue_size',
-  '256',
-  '-analyzeduration',
-  '3000000',
-  '-fflags',
-  '+nobuffer',
-  '-i',
-  sdpFile,
-  '-map',
-  '0:v:0',
-  '-map',
-  '0:a:0?',
-  '-c:v',
-  'copy',
-  '-c:a',
-  'aac',
-  '-b:a',
-  '96k',
-  '-ar',
-  '48000',
-  '-ac',
-  '2',
-  '-max_interleave_delta',
-  '500000',
+/** A reader of the conference's muxed program (stdin): both streams copied — the picture as encoded
+ *  once upstream, the sound as the program mux encoded it once to AAC for every output. */
+const input = (): string[] => [
+  ...['-hide_banner', '-nostats', '-loglevel', 'warning', '-progress', 'pipe:1'],
+  ...['-fflags', '+nobuffer', ...READER_INPUT],
+  ...['-map', '0:v:0', '-map', '0:a:0?', '-c', 'copy', '-max_interleave_delta', '500000'],
 ];
 
 /** The HLS packager: `dir`/index.m3u8 and `dir`/segNNNNN.ts, old segments deleted. */
-export function hlsArgs(sdpFile: string, dir: string): string[] {
+export function hlsArgs(dir: string): string[] {
   return [
-    ...input(sdpFile),
+    ...input(),
     '-f',
     'hls',
     '-hls_time',
@@ -74,8 +45,8 @@ export function hlsArgs(sdpFile: string, dir: string): string[] {
 }
 
 /** One RTMP push (flv). */
-export function rtmpArgs(sdpFile: string, url: string): string[] {
-  return [...input(sdpFile), '-f', 'flv', '-flvflags', 'no_duration_filesize', '-rw_timeout', '10000000', url];
+export function rtmpArgs(url: string): string[] {
+  return [...input(), '-f', 'flv', '-flvflags', 'no_duration_filesize', '-rw_timeout', '10000000', url];
 }
 
 /** An operator's RTMP target: rtmp:// or rtmps://, a host, no spaces or control characters. */

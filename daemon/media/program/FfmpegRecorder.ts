@@ -1,27 +1,25 @@
-// One part of a recording: an ffmpeg child that reads a program-feed tap (SDP on stdin), copies the
-// H.264 picture as it is (no second encode), encodes the full mix to AAC and writes a fragmented MP4
-// (empty moov, a fragment at least every second, flushed at once), so whatever kills us — the daemon
-// SIGKILLed, the disk filling — leaves a file that plays up to its last fragment.
+// One part of a recording: an ffmpeg child that reads the conference's muxed program (ProgramMux:
+// the H.264 picture as the compositor or the room encoded it, the full mix already in AAC — the one
+// encode that live streaming shares) on its stdin and copies both into a fragmented MP4 (empty moov, a
+// fragment at least every second, flushed at once), so whatever kills us — the daemon SIGKILLed, the
+// disk filling — leaves a file that plays up to its last fragment.
 //
 // ffmpeg rather than GStreamer: the graph never changes while a part runs (picture switches happen
 // upstream, in the view), ffmpeg's mp4 muxer writes crash-safe fragments with one flag, and it drops
 // the stream-copied picture's leading non-keyframes by itself, so a part starts on a decodable picture.
-// The child gets SIGTERM when the daemon dies (setpriv --pdeathsig), which lets it close the file.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+// The child gets SIGTERM when the daemon dies (setpriv --pdeathsig) and sees its input end: it closes
+// the file either way.
+import { spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { statSync } from 'node:fs';
 import type { Logger } from '../../util/logger.js';
 import { TypedEmitter } from '../../util/TypedEmitter.js';
 import { VcError } from '../../errors.js';
-import type { FeedTap } from './FeedTap.js';
+import { PROGRAM_AAC_KBPS, READER_INPUT, spawnFfmpeg, type ProgramReader } from './ProgramMux.js';
 
-/** AAC bitrate of the recorded mix. */
-export const RECORDING_AUDIO_KBPS = 96;
-/** How long ffmpeg waits for the picture's parameters before it gives up (µs). */
-const PROBE_US = 60_000_000;
+/** AAC bitrate of the recorded mix (encoded once by the program mux). */
+export const RECORDING_AUDIO_KBPS = PROGRAM_AAC_KBPS;
 /** Longest a fragment may get (µs): the most a crash can lose. */
 const FRAGMENT_US = 1_000_000;
-/** Keyframe requests until ffmpeg has seen the picture's parameters (it writes its header then). */
-const KEYFRAME_RETRY_MS = 1000;
 /** How long stop() waits for ffmpeg to finish the file before SIGKILL. */
 const STOP_GRACE_MS = 5000;
 /** stderr kept for the error report. */
@@ -32,80 +30,41 @@ type RecorderEvents = {
   failed: [{ error: string }];
 };
 
-let hasSetpriv: boolean | undefined;
-
-/** Throws MEDIA_FAILED when ffmpeg is not installed (checked once). */
+/** Throws MEDIA_FAILED when ffmpeg is not installed. */
 export function checkFfmpeg(): void {
   const r = spawnSync('ffmpeg', ['-hide_banner', '-version'], { encoding: 'utf8', timeout: 10_000 });
   if (r.status !== 0) throw new VcError('MEDIA_FAILED', 'recording needs ffmpeg (Debian: apt-get install ffmpeg)');
-  hasSetpriv ??= existsSync('/usr/bin/setpriv');
 }
 
 export function ffmpegArgs(file: string): string[] {
   return [
-    '-hide_banner',
-    '-nostats',
-    '-loglevel',
-    'warning',
-    '-protocol_whitelist',
-    'pipe,udp,rtp',
-    // wait for the picture's first keyframe (SPS/PPS) however long the meeting takes to show one
-    '-analyzeduration',
-    String(PROBE_US),
-    '-probesize',
-    '50M',
-    '-f',
-    'sdp',
-    '-i',
-    'pipe:0',
-    '-map',
-    '0:v:0',
-    '-map',
-    '0:a:0',
-    '-c:v',
-    'copy',
-    '-c:a',
-    'aac',
-    '-b:a',
-    `${RECORDING_AUDIO_KBPS}k`,
-    '-ac',
-    '1',
-    '-f',
-    'mp4',
-    '-movflags',
-    '+frag_keyframe+empty_moov+default_base_moof',
-    '-frag_duration',
-    String(FRAGMENT_US),
-    '-flush_packets',
-    '1',
-    '-y',
-    file,
+    ...['-hide_banner', '-nostats', '-loglevel', 'warning'],
+    ...READER_INPUT,
+    // the program's AAC comes in ADTS frames (MPEG-TS); MP4 wants them without (ffmpeg 5.1 does not add it)
+    ...['-map', '0:v:0', '-map', '0:a:0', '-c', 'copy', '-bsf:a', 'aac_adtstoasc', '-f', 'mp4'],
+    ...['-movflags', '+frag_keyframe+empty_moov+default_base_moof', '-frag_duration', String(FRAGMENT_US)],
+    ...['-flush_packets', '1', '-y', file],
   ];
 }
 
 export class FfmpegRecorder extends TypedEmitter<RecorderEvents> {
   readonly file: string;
   readonly #log: Logger;
-  readonly #tap: FeedTap;
-  readonly #child: ChildProcess;
+  readonly #reader: ProgramReader;
+  readonly #child: ChildProcessWithoutNullStreams;
   readonly #exited: Promise<void>;
-  readonly #keyframes: NodeJS.Timeout;
   #stderr = '';
   #stopping = false;
 
-  /** Starts ffmpeg on the tap (the recorder owns the tap from now on and closes it). */
-  constructor(o: { tap: FeedTap; file: string; log: Logger }) {
+  /** Starts ffmpeg on the reader (the recorder owns the reader from now on and closes it). */
+  constructor(o: { reader: ProgramReader; file: string; log: Logger }) {
     super();
     this.file = o.file;
-    this.#tap = o.tap;
+    this.#reader = o.reader;
     this.#log = o.log.child({ component: 'media.recorder', file: o.file });
-    const args = ffmpegArgs(o.file);
-    this.#child = hasSetpriv
-      ? spawn('setpriv', ['--pdeathsig', 'TERM', '--', 'ffmpeg', ...args], { stdio: ['pipe', 'ignore', 'pipe'] })
-      : spawn('ffmpeg', args, { stdio: ['pipe', 'ignore', 'pipe'] });
-    this.#child.stdin?.on('error', (err) => this.#log.debug({ err }, 'ffmpeg stdin closed early'));
-    this.#child.stdin?.end(o.tap.sdp);
-    this.#child.stderr?.on('data', (d: Buffer) => {
+    this.#child = spawnFfmpeg(ffmpegArgs(o.file));
+    this.#child.stdout.resume();
+    this.#child.stderr.on('data', (d: Buffer) => {
       this.#stderr = (this.#stderr + d.toString('utf8')).slice(-STDERR_KEEP);
     });
     this.#exited = new Promise((resolve) => {
@@ -116,16 +75,10 @@ export class FfmpegRecorder extends TypedEmitter<RecorderEvents> {
       this.#child.once('exit', () => resolve());
     });
     void this.#exited.then(() => this.#onExit());
-    o.tap.on('closed', (e) => {
-      if (!this.#stopping) this.#fail(`the program feed ended: ${e.reason}`);
+    o.reader.on('closed', (e) => {
+      if (!this.#stopping) this.#fail(`the program ended: ${e.reason}`);
     });
-    // ffmpeg writes its header once it has the picture's SPS/PPS: until then ask for keyframes
-    this.#keyframes = setInterval(() => {
-      if (this.bytes > 0) clearInterval(this.#keyframes);
-      this.#tap.requestKeyFrame();
-    }, KEYFRAME_RETRY_MS);
-    this.#keyframes.unref();
-    setTimeout(() => this.#tap.requestKeyFrame(), 300).unref();
+    o.reader.attach(this.#child.stdin);
   }
 
   get pid(): number | undefined {
@@ -146,22 +99,19 @@ export class FfmpegRecorder extends TypedEmitter<RecorderEvents> {
     return this.#stderr.trim();
   }
 
-  /** Ask ffmpeg to finish the file (SIGINT: it writes the last fragment), SIGKILL after a grace period. */
+  /** End ffmpeg's input (it writes the last fragment and exits), SIGKILL after a grace period. */
   async stop(): Promise<void> {
     if (!this.#stopping) {
       this.#stopping = true;
-      clearInterval(this.#keyframes);
-      if (this.#child.exitCode === null && this.#child.signalCode === null) this.#child.kill('SIGINT');
+      this.#reader.close('recording stopped');
       const t = setTimeout(() => this.#child.kill('SIGKILL'), STOP_GRACE_MS);
       await this.#exited;
       clearTimeout(t);
-      this.#tap.close('recording stopped');
     }
     await this.#exited;
   }
 
   #onExit(): void {
-    clearInterval(this.#keyframes);
     if (this.#stopping) return;
     const last = this.stderr.split('\n').slice(-3).join(' / ');
     this.#fail(`ffmpeg exited (${this.#child.exitCode ?? this.#child.signalCode}): ${last || 'no message'}`);
@@ -171,11 +121,10 @@ export class FfmpegRecorder extends TypedEmitter<RecorderEvents> {
     if (this.#stopping) return;
     this.#stopping = true;
     this.#log.warn({ error }, 'recording part ended unexpectedly');
-    clearInterval(this.#keyframes);
-    if (this.#child.exitCode === null && this.#child.signalCode === null) this.#child.kill('SIGINT');
+    // ending the input lets ffmpeg close the file; if it is stuck, SIGKILL
+    this.#reader.close('recording failed');
     const t = setTimeout(() => this.#child.kill('SIGKILL'), STOP_GRACE_MS);
     void this.#exited.then(() => clearTimeout(t));
-    this.#tap.close('recording failed');
     this.emit('failed', { error });
   }
 }

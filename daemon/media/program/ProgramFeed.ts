@@ -14,6 +14,7 @@ import type { VideoView } from '../VideoView.js';
 import type { VideoCodecKey } from '../types.js';
 import { ProgramAudio } from './ProgramAudio.js';
 import { FeedTap } from './FeedTap.js';
+import { ProgramMux } from './ProgramMux.js';
 
 /** The program's id among the view's targets (no endpoint id starts with '#'). */
 export const PROGRAM_TARGET = '#program';
@@ -54,6 +55,8 @@ export class ProgramFeed extends TypedEmitter<FeedEvents> {
   #closed = false;
   /** Taps waiting for rebuild() (the worker under the router died). */
   readonly #awaitingRouter = new Set<(ok: boolean) => void>();
+  /** The program encoded once (AAC) and muxed for every writer: the recorder, HLS, RTMP pushes. */
+  readonly mux: ProgramMux;
 
   constructor(o: { router: ms.Router; view: VideoView; mixer: ConferenceMixer; log: Logger }) {
     super();
@@ -61,6 +64,7 @@ export class ProgramFeed extends TypedEmitter<FeedEvents> {
     this.#view = o.view;
     this.#mixer = o.mixer;
     this.#log = o.log.child({ component: 'media.program' });
+    this.mux = new ProgramMux({ tap: () => this.tap(), log: this.#log });
   }
 
   /** Whether anybody taps (or is about to tap) the feed. */
@@ -139,6 +143,7 @@ export class ProgramFeed extends TypedEmitter<FeedEvents> {
     if (this.#closed) return;
     this.#closed = true;
     for (const wake of this.#awaitingRouter) wake(false);
+    this.mux.close('the conference ended');
     for (const t of [...this.#taps]) t.close('the conference ended');
     this.#stop();
     this.removeAllListeners();
