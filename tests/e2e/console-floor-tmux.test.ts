@@ -8,14 +8,23 @@
 // terminal's bell for each new hand. Last, the daemon is killed (SIGKILL) and started again: the
 // resumed meeting has the same hands (order and times), the roll-call list and the floor, and
 // `conf floor --next` goes on from where the roll call was.
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConferenceView } from '../../protocol/index.js';
 import { ensureBuilt } from '../helpers/build.js';
-import { CLI_JS, ROOT, TOKENS, rawConnect, startDaemon, testConfig, type RunningDaemon } from '../helpers/daemon.js';
+import {
+  CLI_JS,
+  ROOT,
+  TOKENS,
+  runCli,
+  rawConnect,
+  startDaemon,
+  testConfig,
+  type RunningDaemon,
+} from '../helpers/daemon.js';
+import { tearDownConsoleRig } from '../helpers/consoleRig.js';
 import { freePort } from '../helpers/ports.js';
 import { BaresipRoom } from '../peers/baresipRoom.js';
 import { TmuxSession } from '../peers/tmux.js';
@@ -37,19 +46,8 @@ let term: TmuxSession | undefined;
 let cliHome: string | undefined;
 let confId = '';
 
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [CLI_JS, ...args],
-      {
-        timeout: 25_000,
-        env: { ...process.env, VCBRIDGE_URL: daemon!.url, VCBRIDGE_TOKEN: TOKENS.operator, XDG_CONFIG_HOME: cliHome! },
-      },
-      (err, stdout, stderr) =>
-        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
-    );
-  });
+function cli(args: string[]): ReturnType<typeof runCli> {
+  return runCli(daemon!.url, args, TOKENS.operator, 25_000, { XDG_CONFIG_HOME: cliHome! });
 }
 
 /** What the daemon says about the meeting, asked over the control API. */
@@ -103,19 +101,7 @@ beforeAll(async () => {
   });
 }, 30_000);
 
-afterAll(async () => {
-  // The terminal, then the daemon (it hangs up with BYE while the rooms can still answer), then the
-  // rooms: each step runs whatever happened to the one before.
-  const steps: (() => Promise<unknown>)[] = [
-    async () => term?.close(),
-    async () => daemon?.stop(),
-    () => Promise.all([...rooms.values()].map((r) => r.stop())),
-    async () => cliHome && rmSync(cliHome, { recursive: true, force: true }),
-  ];
-  const failures: unknown[] = [];
-  for (const step of steps) await step().catch((err: unknown) => failures.push(err));
-  if (failures.length) throw new AggregateError(failures, 'cleaning up the floor e2e failed');
-}, 20_000);
+afterAll(() => tearDownConsoleRig('the floor e2e', { term, daemon, rooms: rooms.values(), cliHome }), 20_000);
 
 describe('giving a town the floor from the console in a real terminal', () => {
   it('`vcbridge conf start` dials the three baresip rooms into a voice-activated meeting', async () => {

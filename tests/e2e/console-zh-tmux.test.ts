@@ -5,14 +5,14 @@
 // screen is captured as the operator sees it and must hold no English word, catalogue key or
 // unfilled placeholder (ids, units and protocol words apart). On the way, the pane-polling key
 // (P, then the pane) is checked against what the daemon itself says.
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConferenceView } from '../../protocol/index.js';
 import { ensureBuilt } from '../helpers/build.js';
-import { CLI_JS, ROOT, TOKENS, startDaemon, testConfig, type RunningDaemon } from '../helpers/daemon.js';
+import { CLI_JS, ROOT, TOKENS, runCli, startDaemon, testConfig, type RunningDaemon } from '../helpers/daemon.js';
+import { tearDownConsoleRig } from '../helpers/consoleRig.js';
 import { freePort } from '../helpers/ports.js';
 import { allowList, untranslated } from '../helpers/untranslated.js';
 import { until } from '../helpers/wait.js';
@@ -44,19 +44,8 @@ const allowed = allowList(
   ['towns', 'weekly', ...KEY_NAMES],
 );
 
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [CLI_JS, ...args],
-      {
-        timeout: 60_000,
-        env: { ...process.env, VCBRIDGE_URL: daemon!.url, VCBRIDGE_TOKEN: TOKENS.operator, XDG_CONFIG_HOME: cliHome },
-      },
-      (err, stdout, stderr) =>
-        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
-    );
-  });
+function cli(args: string[]): ReturnType<typeof runCli> {
+  return runCli(daemon!.url, args, TOKENS.operator, 60_000, { XDG_CONFIG_HOME: cliHome });
 }
 
 async function show(): Promise<ConferenceView> {
@@ -134,17 +123,7 @@ beforeAll(async () => {
   });
 }, 60_000);
 
-afterAll(async () => {
-  const steps: (() => Promise<unknown>)[] = [
-    async () => term?.close(),
-    async () => daemon?.stop(),
-    () => Promise.all([...rooms.values()].map((r) => r.stop())),
-    async () => cliHome && rmSync(cliHome, { recursive: true, force: true }),
-  ];
-  const failures: unknown[] = [];
-  for (const step of steps) await step().catch((err: unknown) => failures.push(err));
-  if (failures.length) throw new AggregateError(failures, 'cleaning up the console zh e2e failed');
-}, 30_000);
+afterAll(() => tearDownConsoleRig('the console zh e2e', { term, daemon, rooms: rooms.values(), cliHome }), 30_000);
 
 describe('every console screen in Chinese, in a real terminal against the real daemon', () => {
   it('a meeting runs (the two rooms connected, the other sites failing) and one is booked for later', async () => {

@@ -183,18 +183,20 @@ export async function rawConnect(
   };
 }
 
-/** Run the built CLI (dist/vcbridge.js) against a daemon as `token`; resolves with what it printed, never throws. */
+/** Run the built CLI (dist/vcbridge.js) against a daemon as `token`; resolves with what it printed, never throws.
+ *  `env` is added to this process's environment (e.g. its own XDG_CONFIG_HOME). */
 export function runCli(
   url: string,
   args: string[],
   token: string = TOKENS.operator,
   timeoutMs = 60_000,
+  env?: NodeJS.ProcessEnv,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       [CLI_JS, '--url', url, '--token', token, ...args],
-      { timeout: timeoutMs },
+      { timeout: timeoutMs, ...(env ? { env: { ...process.env, ...env } } : {}) },
       (err, stdout, stderr) => {
         resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
       },
