@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { silentLogger, type Logger } from '../../daemon/util/logger.js';
+import { createLogger, silentLogger, type Logger } from '../../daemon/util/logger.js';
 import { SiteConfig } from '../../daemon/config/schema.js';
 import { Store } from '../../daemon/store/Store.js';
 import { SipStack } from '../../daemon/sip/SipStack.js';
@@ -62,7 +62,9 @@ export async function startBridge(o: {
   /** Put another Signalling in front of the SIP one (benchmarks mix in simulated probe sites). */
   signallingWrap?: (sip: SipSignalling) => Signalling;
 }): Promise<Bridge> {
-  const log = o.log ?? silentLogger();
+  // VCB_TEST_LOG=/tmp/x.log keeps the bridge's debug log of a run (for a failure that is hard to repeat)
+  const logFile = process.env['VCB_TEST_LOG'];
+  const log = o.log ?? (logFile ? createLogger({ file: logFile, level: 'debug' }) : silentLogger());
   const dir = mkdtempSync(join(tmpdir(), 'vcb-bridge-'));
   const sipPort = await freePort();
   const config = SiteConfig.parse({

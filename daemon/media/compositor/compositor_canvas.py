@@ -47,6 +47,11 @@ class Canvas:
             pay = make('rtph264pay', pt=int(o['pt']), ssrc=int(o['ssrc']), mtu=1200, config_interval=-1,
                        aggregate_mode='none')
         self.pay = pay
+        if 'continue_seq' in o:
+            # made again (Controller.remake_canvas): the stream goes on where the old one stopped; a
+            # random new sequence would look to the rooms like packets from far in the past
+            pay.set_property('seqnum-offset', (int(o['continue_seq']) + 1) & 0xffff)
+            pay.set_property('timestamp-offset', int(o['continue_ts_offset']))
         sink = make('udpsink', host='127.0.0.1', port=int(o['port']), sync=False)
         sink.set_property('async', False)
         chain = [self.comp, outcaps] + self.labels + [conv, q, self.enc]

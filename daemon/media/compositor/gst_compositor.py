@@ -109,8 +109,12 @@ class Controller:
 
     def remake_canvas(self, old):
         """The same canvas again (same output port and SSRC, its last scene), its sources linked anew."""
+        st = old.pay.get_property('stats')
+        # same pipeline clock and base time: with the same timestamp offset the new stamps go on in step
+        o = dict(old.o, canvas=old.id, continue_seq=st.get_value('seqnum'),
+                 continue_ts_offset=st.get_value('timestamp-offset'))
         self.op_remove_canvas({'canvas': old.id})
-        self.op_add_canvas(dict(old.o, canvas=old.id))
+        self.op_add_canvas(o)
         if old.scene is not None:
             self.op_scene(dict(old.scene, canvas=old.id, keyframe=True))
         self.canvas_restarts += 1
