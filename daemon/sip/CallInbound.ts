@@ -8,6 +8,7 @@ import type { Dialog } from './Dialog.js';
 import type { Call } from './Call.js';
 import { uasSessionTimer, type SessionTimerState } from './SessionTimer.js';
 import { isPictureFastUpdate, parseDtmfInfo } from './dtmf.js';
+import { logNoDialog } from './noDialog.js';
 import { originOf } from './sdp.js';
 import { ACCEPT, ALLOW, SUPPORTED, bodyText, contentType, setBody, type SipSource } from './message.js';
 
@@ -61,14 +62,16 @@ export class CallInbound {
     if (this.#pending) this.#h.core.clock.clearTimeout(this.#pending.timer);
   }
 
-  onRequest(req: SipMessage, _src: SipSource): void {
+  onRequest(req: SipMessage, src: SipSource): void {
     const d = this.#h.dialog;
     if (req.method === 'ACK') {
       if (d.matches(req)) this.#h.onAck(req);
       return;
     }
-    if (!d.matches(req) || this.#h.state() === 'ended')
+    if (!d.matches(req) || this.#h.state() === 'ended') {
+      logNoDialog(this.#h.core.log, req, src);
       return void this.#reply(req, 481, 'Call/Transaction Does Not Exist');
+    }
     if (!d.acceptRemoteSeq(req)) return void this.#reply(req, 500, 'CSeq Out Of Order');
     switch (req.method) {
       case 'BYE':

@@ -29,6 +29,7 @@ import type { OptionsProbeResult } from '../../protocol/index.js';
 import { checkInvite, probeOptions } from './probe.js';
 import { listenOptions, stackTlsOptions, type SipListen, type SipTlsOptions } from './listen.js';
 import { uasSessionTimer } from './SessionTimer.js';
+import { logNoDialog } from './noDialog.js';
 import { ConnectionGuard } from './ConnectionGuard.js';
 import {
   ACCEPT,
@@ -310,7 +311,7 @@ export class SipStack extends TypedEmitter<SipStackEvents> implements SipCore {
       return;
     }
     if (handler) return handler.onRequest(m, src);
-    if (toTag) return this.#reply(m, 481, 'Call/Transaction Does Not Exist');
+    if (toTag) return this.#noDialog(m, src);
     switch (m.method) {
       case 'INVITE':
         return this.#onInvite(m, src);
@@ -319,11 +320,16 @@ export class SipStack extends TypedEmitter<SipStackEvents> implements SipCore {
       case 'OPTIONS':
         return this.#reply(m, 200, 'OK', { allow: ALLOW, accept: ACCEPT, supported: SUPPORTED });
       default:
-        if (NOT_IN_DIALOG.has(m.method!)) return this.#reply(m, 481, 'Call/Transaction Does Not Exist');
+        if (NOT_IN_DIALOG.has(m.method!)) return this.#noDialog(m, src);
         if (['REGISTER', 'SUBSCRIBE', 'PUBLISH', 'MESSAGE', 'NOTIFY', 'REFER'].includes(m.method!))
           return this.#reply(m, 405, 'Method Not Allowed', { allow: ALLOW });
         return this.#reply(m, 501, 'Not Implemented', { allow: ALLOW });
     }
+  }
+
+  #noDialog(m: SipMessage, src: SipSource): void {
+    logNoDialog(this.log, m, src);
+    this.#reply(m, 481, 'Call/Transaction Does Not Exist');
   }
 
   #onInvite(m: SipMessage, src: SipSource): void {
