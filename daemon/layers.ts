@@ -162,7 +162,7 @@ export async function startLayers(d: Daemon): Promise<void> {
   await pool.start();
   pool.on('died', () => d.metrics.workerRestarts.inc());
   const ports = new RelayPortPool({ range: cfg.media.relayPorts, address: cfg.media.listenAddress });
-  const plane = await MediaPlane.start({ log });
+  const plane = await MediaPlane.start({ log, realtime: cfg.media.realtime });
   plane.on('died', () => d.metrics.mediaPlaneRestarts.inc());
   d.addService({
     name: 'media',

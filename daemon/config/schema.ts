@@ -216,6 +216,11 @@ export const SiteConfig = z.strictObject({
       workers: z.number().int().min(1).max(64).optional(),
       /** SDES-SRTP default for endpoints without their own `srtp`. */
       srtp: SrtpMode.default('optional'),
+      /**
+       * Run the media plane thread (relays and mixers) at real-time priority (SCHED_RR 10), so its
+       * 20 ms tick and the rooms' audio never wait behind other work for a core. Needs CAP_SYS_NICE.
+       */
+      realtime: z.boolean().default(false),
     })
     .default({
       rtpPorts: { min: 40000, max: 49999 },
@@ -223,6 +228,7 @@ export const SiteConfig = z.strictObject({
       announcedAddress: '127.0.0.1',
       listenAddress: '127.0.0.1',
       srtp: 'optional',
+      realtime: false,
     }),
   api: z
     .strictObject({

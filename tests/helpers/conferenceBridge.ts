@@ -59,6 +59,8 @@ export async function startBridge(o: {
   plane?: boolean;
   /** The media plane thread's nice value (default the daemon's, PLANE_NICE). */
   planeNice?: number;
+  /** The media plane thread at real-time priority (config media.realtime). */
+  planeRealtime?: boolean;
   /** Put another Signalling in front of the SIP one (benchmarks mix in simulated probe sites). */
   signallingWrap?: (sip: SipSignalling) => Signalling;
 }): Promise<Bridge> {
@@ -101,7 +103,11 @@ export async function startBridge(o: {
     const plane =
       o.plane === false
         ? undefined
-        : await MediaPlane.start({ log, ...(o.planeNice !== undefined ? { nice: o.planeNice } : {}) });
+        : await MediaPlane.start({
+            log,
+            ...(o.planeNice !== undefined ? { nice: o.planeNice } : {}),
+            ...(o.planeRealtime ? { realtime: true } : {}),
+          });
     if (plane) closers.push(() => plane.close());
     const signalling = new SipSignalling({ stack, log });
     closers.push(() => signalling.close());

@@ -9,6 +9,7 @@
 // is logged and reported ('died'), a new worker is started and told everything again on the same
 // ports ('restarted'): the rooms' SDP stays valid and the meeting goes on after a gap in its audio.
 import { Worker } from 'node:worker_threads';
+import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -54,6 +55,8 @@ const RESTART_MAX_MS = 5000;
 const STABLE_MS = 60_000;
 /** The worker thread's nice value (when the daemon may raise it: CAP_SYS_NICE). */
 export const PLANE_NICE = -5;
+/** The worker thread's real-time priority (SCHED_RR) when `realtime` is asked for. */
+export const PLANE_RT_PRIORITY = 10;
 /** Longest a request to the worker may take before it fails (a DTMF string takes longer: see request()). */
 const REQUEST_MS = 10_000;
 
@@ -75,6 +78,8 @@ export class MediaPlane extends TypedEmitter<PlaneEvents> {
   readonly #log: Logger;
   readonly #level: string;
   readonly #nice: number;
+  readonly #realtime: boolean;
+  #isRealtime = false;
   readonly #relays = new Map<number, RelayClient>();
   readonly #mixers = new Map<number, MixerClient>();
   readonly #pending = new Map<number, { resolve: (v: PlaneReply) => void; reject: (e: Error) => void }>();
@@ -88,19 +93,28 @@ export class MediaPlane extends TypedEmitter<PlaneEvents> {
   #startedAt = 0;
   #closed = false;
 
-  /** `nice`: the worker thread's priority (default PLANE_NICE; 0 leaves it as the process's). */
-  static async start(o: { log: Logger; nice?: number }): Promise<MediaPlane> {
-    const plane = new MediaPlane(o.log, o.nice ?? PLANE_NICE);
+  /**
+   * `nice`: the worker thread's priority (default PLANE_NICE; 0 leaves it as the process's).
+   * `realtime`: SCHED_RR instead (config media.realtime), for every worker started.
+   */
+  static async start(o: { log: Logger; nice?: number; realtime?: boolean }): Promise<MediaPlane> {
+    const plane = new MediaPlane(o.log, o.nice ?? PLANE_NICE, o.realtime ?? false);
     await plane.#ready;
     return plane;
   }
 
-  private constructor(log: Logger, nice: number) {
+  private constructor(log: Logger, nice: number, realtime: boolean) {
     super();
     this.#log = log.child({ component: 'media.plane' });
     this.#level = log.level;
     this.#nice = nice;
+    this.#realtime = realtime;
     this.#ready = this.#spawn();
+  }
+
+  /** Whether the current worker thread runs at real-time priority. */
+  get realtime(): boolean {
+    return this.#isRealtime;
   }
 
   /** The plane's logger (its stand-ins on this side log through it). */
@@ -204,7 +218,7 @@ export class MediaPlane extends TypedEmitter<PlaneEvents> {
           this.#tid = m.tid;
           this.#threadNice = m.nice;
           up = true;
-          resolve();
+          void this.#raiseToRealtime(m.tid).then(() => resolve());
           return;
         }
         this.#onMessage(m);
@@ -218,6 +232,33 @@ export class MediaPlane extends TypedEmitter<PlaneEvents> {
         this.#worker = undefined;
         if (!up) return; // start failed: reported by the rejection above
         this.#onDied(new Error(`media plane worker exited (code ${code})`));
+      });
+    });
+  }
+
+  /**
+   * SCHED_RR for the worker thread (util-linux chrt: Node has no sched_setscheduler). Failing that
+   * (no CAP_SYS_NICE, no chrt) the thread keeps its nice value, and the log says so.
+   */
+  async #raiseToRealtime(tid: number | undefined): Promise<void> {
+    this.#isRealtime = false;
+    if (!this.#realtime) return;
+    if (tid === undefined) {
+      this.#log.warn('media plane thread id unknown: it keeps the normal scheduling (media.realtime)');
+      return;
+    }
+    await new Promise<void>((resolve) => {
+      execFile('chrt', ['-r', '-p', String(PLANE_RT_PRIORITY), String(tid)], { timeout: 5000 }, (err, _out, stderr) => {
+        if (err) {
+          this.#log.warn(
+            { err, stderr: String(stderr).trim() },
+            'media plane thread keeps the normal scheduling: SCHED_RR refused (media.realtime needs CAP_SYS_NICE and chrt)',
+          );
+        } else {
+          this.#isRealtime = true;
+          this.#log.info({ tid, priority: PLANE_RT_PRIORITY }, 'media plane thread at real-time priority (SCHED_RR)');
+        }
+        resolve();
       });
     });
   }
