@@ -21,6 +21,7 @@ const LIVE_SECTIONS = [
   ['scheduler', 'scheduler limits'],
   ['logging', 'logging'],
   ['recording', 'recording settings'],
+  ['live', 'live streaming settings'],
 ] as const;
 
 function changedKeys<T extends object>(a: T, b: T): string[] {

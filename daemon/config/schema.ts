@@ -283,6 +283,16 @@ export const SiteConfig = z.strictObject({
       reserveMb: z.number().min(0).max(1_000_000).default(1024),
     })
     .default({ maxDays: 0, maxGb: 0, reserveMb: 1024 }),
+  /** Live streaming (直播): how rtmps:// pushes check the server. */
+  live: z
+    .strictObject({
+      /** rtmps:// pushes trust only this CA file (PEM) instead of the system's CAs (a private platform). */
+      rtmpsCaFile: z.string().trim().min(1).optional(),
+      /** false: rtmps:// pushes accept any certificate — still encrypted, but a man in the middle is not
+       *  noticed. Only for a server whose certificate cannot be checked. */
+      rtmpsVerify: z.boolean().default(true),
+    })
+    .default({ rtmpsVerify: true }),
   logging: z
     .strictObject({
       level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),

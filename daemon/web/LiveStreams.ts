@@ -10,7 +10,7 @@ import type { LiveOutputView, LiveView } from '../../protocol/index.js';
 import { VcError } from '../errors.js';
 import type { Logger } from '../util/logger.js';
 import { LiveProcess, type LiveProcessStatus, type RunPlan } from '../media/live/LiveProcess.js';
-import { checkRtmpUrl, hlsArgs, redactRtmpUrl, rtmpArgs } from '../media/live/ffmpegArgs.js';
+import { checkRtmpUrl, hlsArgs, redactRtmpUrl, rtmpArgs, type RtmpsTrust } from '../media/live/ffmpegArgs.js';
 import type { FeedSource } from '../media/live/types.js';
 
 /** RTMP targets per conference. */
@@ -38,6 +38,8 @@ export interface LiveStreamsOptions {
   /** An output started failing, recovered or gave up. */
   onAlarm(a: LiveAlarm): void;
   ffmpeg?: string;
+  /** How rtmps:// pushes check the server (read at each run: a config reload applies to the next). */
+  rtmpsTrust?: () => RtmpsTrust;
   /** Tests shorten the backoff. */
   restartDelaysMs?: readonly number[];
   stallMs?: number;
@@ -89,7 +91,7 @@ export class LiveStreams {
     const s = this.#stream(conferenceId);
     s.rtmp.set(
       url,
-      this.#process(s, 'rtmp', redactRtmpUrl(url), () => rtmpArgs(url)),
+      this.#process(s, 'rtmp', redactRtmpUrl(url), () => rtmpArgs(url, this.#o.rtmpsTrust?.())),
     );
     this.#changed(s);
   }

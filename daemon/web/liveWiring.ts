@@ -70,6 +70,10 @@ export function startLive(d: LiveDeps): Live {
     dir: join(d.dataDir, 'live'),
     log: d.log,
     restartDelaysMs: d.restartDelaysMs,
+    rtmpsTrust: () => {
+      const c = d.config().live;
+      return { verify: c.rtmpsVerify, caFile: c.rtmpsCaFile };
+    },
     onChange: (id, view) => {
       try {
         d.manager.get(id).setLive(view ? () => streams.view(id) : null);

@@ -44,9 +44,23 @@ export function hlsArgs(dir: string): string[] {
   ];
 }
 
-/** One RTMP push (flv). */
-export function rtmpArgs(url: string): string[] {
-  return [...input(), '-f', 'flv', '-flvflags', 'no_duration_filesize', '-rw_timeout', '10000000', url];
+/** How an rtmps:// push checks the server's certificate (config `live`). */
+export interface RtmpsTrust {
+  /** Check the certificate chain and the host name (ffmpeg's own default is not to). */
+  verify: boolean;
+  /** Trust only this CA file (PEM); default: the system's trusted CAs. */
+  caFile?: string;
+}
+
+/** One RTMP push (flv). rtmps:// checks the server's certificate unless `trust.verify` is false:
+ *  ffmpeg 5.1 (GnuTLS) would otherwise accept any certificate (`tls_verify` defaults to 0). */
+export function rtmpArgs(url: string, trust: RtmpsTrust = { verify: true }): string[] {
+  const tls = !url.toLowerCase().startsWith('rtmps:')
+    ? []
+    : trust.verify
+      ? ['-tls_verify', '1', ...(trust.caFile ? ['-ca_file', trust.caFile] : [])]
+      : ['-tls_verify', '0'];
+  return [...input(), '-f', 'flv', '-flvflags', 'no_duration_filesize', '-rw_timeout', '10000000', ...tls, url];
 }
 
 /** An operator's RTMP target: rtmp:// or rtmps://, a host, no spaces or control characters. */
