@@ -1,21 +1,10 @@
 import { VcError } from '../errors.js';
-import type { ParticipantView } from '../../protocol/index.js';
+import type { EndpointDiagnoseResult, ParticipantView } from '../../protocol/index.js';
 import type { ConferenceManager } from './ConferenceManager.js';
 
-/** What a short test call to one endpoint found: did the call set up, and did media flow both ways. */
-export interface TestCallReport {
-  call: { ok: boolean; status?: number; reason?: string; setupMs?: number; audioCodec?: string; videoCodec?: string };
-  media?: {
-    ok: boolean;
-    lossPct: number | null;
-    jitterMs: number | null;
-    rttMs: number | null;
-    kbpsIn: number | null;
-    kbpsOut: number | null;
-    packetsSent: number | null;
-    packetsReceived: number | null;
-  };
-}
+/** What a short test call to one endpoint found: did the call set up, and did media flow both ways
+ *  (the test-call half of the API's endpoint.diagnose result). */
+export type TestCallReport = Required<Pick<EndpointDiagnoseResult, 'call'>> & Pick<EndpointDiagnoseResult, 'media'>;
 
 export interface TestCallOptions {
   /** Give up on the call after this long (default 15 s). */
