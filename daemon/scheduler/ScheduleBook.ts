@@ -22,6 +22,8 @@ import {
   editedSeries,
   movedOccurrence,
   splitSeries,
+  seriesColumns,
+  conflictSubject,
   withWorkdays,
   type EditContext,
 } from './seriesEdits.js';
@@ -129,22 +131,16 @@ export class ScheduleBook {
     const checked = checkTimes({ startUtc, durationMs, rrule: p.rrule ?? null, tz }, now);
     const workdays = p.workdays ?? null;
     // conflicts are checked against the meetings that will really take place
-    const rec = withWorkdays(checked, workdays, this.#calendar);
+    const series = { title, tz, durationMs, who, workdays, rec: withWorkdays(checked, workdays, this.#calendar) };
     const fields: NewSchedule = {
-      title,
-      startUtc: rec.times.startUtc,
-      durationMs,
-      rrule: rec.rule?.text ?? null,
-      tz,
-      ...who,
+      ...seriesColumns(series),
       mode: p.mode ?? null,
       createdBy: actor.name,
-      workdays,
       plan: meetingPlan(p),
     };
     const out = this.#store.transaction(() => {
       const overridden = this.#conflicts.check(
-        { id: null, title, tz, participants: participantsOf(who), rec, exceptions: [], from: now },
+        { id: null, ...conflictSubject(series), exceptions: [], from: now },
         Boolean(p.force),
       );
       const row = this.#store.schedules.create({ ...fields, forced: overridden.length > 0 });
@@ -186,23 +182,17 @@ export class ScheduleBook {
   #editSeries(m: Meeting, p: ScheduleEditParams, actor: Actor): BookOutcome {
     const ctx = this.#ctx();
     const row = m.row;
-    const { title, tz, durationMs, who, workdays, rec } = editedSeries(m, p, ctx);
+    const series = editedSeries(m, p, ctx);
     return this.#store.transaction(() => {
       const overridden = this.#conflicts.check(
-        { id: row.id, title, tz, participants: participantsOf(who), rec, exceptions: m.exceptions, from: ctx.now },
+        { id: row.id, ...conflictSubject(series), exceptions: m.exceptions, from: ctx.now },
         Boolean(p.force),
         new Set([row.id]),
       );
       const next = this.#store.schedules.update(row.id, {
-        title,
-        startUtc: rec.times.startUtc,
-        durationMs,
-        rrule: rec.rule?.text ?? null,
-        tz,
-        ...who,
+        ...seriesColumns(series),
         mode: p.mode ?? row.mode,
         forced: row.forced || overridden.length > 0,
-        workdays,
       });
       this.#generation++;
       this.#audit(actor, 'edit', row.id, overridden);
@@ -214,25 +204,20 @@ export class ScheduleBook {
   #split(m: Meeting, occ: Occurrence, p: ScheduleEditParams, actor: Actor): BookOutcome {
     const ctx = this.#ctx();
     const row = m.row;
-    const { title, tz, durationMs, who, workdays, rec, oldRule, carried } = splitSeries(m, occ, p, ctx);
+    const series = splitSeries(m, occ, p, ctx);
+    const { oldRule, carried } = series;
     return this.#store.transaction(() => {
       const overridden = this.#conflicts.check(
-        { id: null, title, tz, participants: participantsOf(who), rec, exceptions: carried, from: ctx.now },
+        { id: null, ...conflictSubject(series), exceptions: carried, from: ctx.now },
         Boolean(p.force),
         new Set([row.id]),
       );
       const previous = this.#store.schedules.update(row.id, { rrule: oldRule });
       const created = this.#store.schedules.create({
-        title,
-        startUtc: rec.times.startUtc,
-        durationMs,
-        rrule: rec.rule?.text ?? null,
-        tz,
-        ...who,
+        ...seriesColumns(series),
         mode: p.mode ?? row.mode,
         createdBy: actor.name,
         forced: overridden.length > 0,
-        workdays,
         plan: row.plan,
       });
       for (const e of m.exceptions.filter((x) => x.occurrenceStartUtc >= occ.key))

@@ -1,10 +1,18 @@
 import type { ScheduleEditParams } from '../../protocol/index.js';
 import type { SiteConfig } from '../config/schema.js';
 import { VcError } from '../errors.js';
-import type { ScheduleException } from '../store/ScheduleRepo.js';
+import type { ScheduleException, ScheduleRow } from '../store/ScheduleRepo.js';
 import type { WorkCalendar } from './workdays/WorkCalendar.js';
-import type { BookedSeries } from './BookingConflicts.js';
-import { checkDuration, checkTimes, checkTimezone, checkTitle, parseStart, resolveParticipants } from './booking.js';
+import type { BookedSeries, Candidate } from './BookingConflicts.js';
+import {
+  checkDuration,
+  checkTimes,
+  checkTimezone,
+  checkTitle,
+  parseStart,
+  participantsOf,
+  resolveParticipants,
+} from './booking.js';
 import type { Participants } from './booking.js';
 import { Recurrence, type Occurrence } from './Recurrence.js';
 import { withEnd } from './rruleText.js';
@@ -37,6 +45,29 @@ export interface SplitSeries extends EditedSeries {
   oldRule: string;
   /** Exceptions of later occurrences that move to the new series (its times did not change). */
   carried: ScheduleException[];
+}
+
+export type SeriesColumns = Pick<
+  ScheduleRow,
+  'title' | 'startUtc' | 'durationMs' | 'rrule' | 'tz' | 'endpoints' | 'upstream' | 'chair' | 'workdays'
+>;
+
+/** The stored columns of a series' title, times, participants and calendar. */
+export function seriesColumns(e: EditedSeries): SeriesColumns {
+  return {
+    title: e.title,
+    startUtc: e.rec.times.startUtc,
+    durationMs: e.durationMs,
+    rrule: e.rec.rule?.text ?? null,
+    tz: e.tz,
+    ...e.who,
+    workdays: e.workdays,
+  };
+}
+
+/** What BookingConflicts needs to know of the series being booked (besides its id and exceptions). */
+export function conflictSubject(e: EditedSeries): Pick<Candidate, 'title' | 'tz' | 'participants' | 'rec'> {
+  return { title: e.title, tz: e.tz, participants: participantsOf(e.who), rec: e.rec };
 }
 
 /** A series that follows the working-day calendar expands with it (holidays out, make-up days in). */
