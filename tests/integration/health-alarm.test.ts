@@ -51,7 +51,8 @@ function linesWritten(file: string, n = 1): string | undefined {
   return t.endsWith('\n') && t.split('\n').length > n ? t : undefined;
 }
 
-async function waitFor<T>(fn: () => T | undefined, ms = 5000): Promise<T> {
+// generous: only a bound on a busy machine (a local POST once took over 5 s at load 14), never a timing check
+async function waitFor<T>(fn: () => T | undefined, ms = 20_000): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     const v = fn();
@@ -81,9 +82,10 @@ afterEach(async () => {
 function hook(
   settings: ConstructorParameters<typeof AlarmHook>[0]['settings'],
   clock = new ManualClock(Date.UTC(2026, 0, 5)),
+  webhookTimeoutMs = 10_000,
 ) {
   const { log, lines } = capturingLogger();
-  const h = new AlarmHook({ settings, clock, log, webhookTimeoutMs: 500 });
+  const h = new AlarmHook({ settings, clock, log, webhookTimeoutMs });
   hooks.push(h);
   return { h, lines, clock };
 }
@@ -199,16 +201,17 @@ describe('AlarmHook: webhook', () => {
 
   it('an error status, a hanging server and a closed port are each logged, never thrown', async () => {
     const failing = await httpServer(() => ({ status: 500 }));
-    const hanging = await httpServer(() => ({ status: 200, delayMs: 3000 }));
-    const { h, lines } = hook({ webhook: failing, minIntervalSeconds: 0 });
+    // the hook gives up after 2 s; the hanging server would answer after 30 s (closed at the end before that)
+    const hanging = await httpServer(() => ({ status: 200, delayMs: 30_000 }));
+    const { h, lines } = hook({ webhook: failing, minIntervalSeconds: 0 }, undefined, 2000);
     h.onStateChange(change());
     await waitFor(() => lines.find((x) => /alarm webhook answered 500/.test(x.msg)));
     h.reload({ webhook: hanging, minIntervalSeconds: 0 });
     h.onStateChange(change());
-    await waitFor(() => (lines.filter((x) => x.msg === 'alarm webhook failed').length === 1 ? true : undefined), 3000);
+    await waitFor(() => (lines.filter((x) => x.msg === 'alarm webhook failed').length === 1 ? true : undefined));
     h.reload({ webhook: 'http://127.0.0.1:1/nothing', minIntervalSeconds: 0 });
     h.onStateChange(change());
-    await waitFor(() => (lines.filter((x) => x.msg === 'alarm webhook failed').length === 2 ? true : undefined), 3000);
+    await waitFor(() => (lines.filter((x) => x.msg === 'alarm webhook failed').length === 2 ? true : undefined));
   });
 
   it('command and webhook both fire for one change', async () => {
