@@ -24,9 +24,9 @@ import {
   testConfig,
   type RunningDaemon,
 } from '../helpers/daemon.js';
-import { tearDownConsoleRig } from '../helpers/consoleRig.js';
+import { startTownRooms, tearDownConsoleRig, townEndpoint } from '../helpers/consoleRig.js';
 import { freePort } from '../helpers/ports.js';
-import { BaresipRoom } from '../peers/baresipRoom.js';
+import type { BaresipRoom } from '../peers/baresipRoom.js';
 import { TmuxSession } from '../peers/tmux.js';
 import { sleep, until } from '../helpers/wait.js';
 
@@ -77,24 +77,13 @@ const rowOf = (screen: string, name: string): string | undefined =>
 beforeAll(async () => {
   cliHome = mkdtempSync(join(tmpdir(), 'vcb-cli-home-'));
   await ensureBuilt();
-  // Audio-only rooms (PCMU): what is under test is the console and the floor, not the video path.
-  // each one recorded as soon as it is up, so afterAll stops it even when another fails to start
-  await Promise.all(
-    TOWNS.map(async (t) =>
-      rooms.set(t.id, await BaresipRoom.start({ name: t.id, toneHz: t.toneHz, audioCodecs: ['PCMU'] })),
-    ),
-  );
+  await startTownRooms(rooms, TOWNS);
   const [api, sip] = [await freePort(), await freePort()];
   daemon = await startDaemon({
     config: testConfig(api, sip, {
       site: { name: '巩义市视频会议系统 E2E', timezone: 'Asia/Shanghai' },
       endpoints: TOWNS.map((t) => ({
-        id: t.id,
-        name: { zh: t.zh, en: t.en },
-        kind: 'town',
-        uri: rooms.get(t.id)!.uri,
-        groups: ['towns'],
-        codecs: { audio: ['PCMU'], video: [] },
+        ...townEndpoint(t, rooms.get(t.id)!),
         ...(RAISE[t.id] ? { raiseHand: RAISE[t.id] } : {}),
       })),
     }),

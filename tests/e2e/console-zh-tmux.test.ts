@@ -12,11 +12,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConferenceView } from '../../protocol/index.js';
 import { ensureBuilt } from '../helpers/build.js';
 import { CLI_JS, ROOT, TOKENS, runCli, startDaemon, testConfig, type RunningDaemon } from '../helpers/daemon.js';
-import { tearDownConsoleRig } from '../helpers/consoleRig.js';
+import { startTownRooms, tearDownConsoleRig, townEndpoint } from '../helpers/consoleRig.js';
 import { freePort } from '../helpers/ports.js';
 import { allowList, untranslated } from '../helpers/untranslated.js';
 import { until } from '../helpers/wait.js';
-import { BaresipRoom } from '../peers/baresipRoom.js';
+import type { BaresipRoom } from '../peers/baresipRoom.js';
 import { TmuxSession } from '../peers/tmux.js';
 
 const SITE = '巩义市视频会议系统';
@@ -81,24 +81,13 @@ async function press(key: string, text: string | RegExp, gone = false): Promise<
 beforeAll(async () => {
   cliHome = mkdtempSync(join(tmpdir(), 'vcb-cli-home-'));
   await ensureBuilt();
-  await Promise.all(
-    ROOMS.map(async (t) =>
-      rooms.set(t.id, await BaresipRoom.start({ name: t.id, toneHz: t.toneHz, audioCodecs: ['PCMU'] })),
-    ),
-  );
+  await startTownRooms(rooms, ROOMS);
   const [api, sip] = [await freePort(), await freePort()];
   daemon = await startDaemon({
     config: testConfig(api, sip, {
       site: { name: SITE, timezone: 'Asia/Shanghai' },
       endpoints: [
-        ...ROOMS.map((t) => ({
-          id: t.id,
-          name: { zh: t.zh, en: t.en },
-          kind: 'town',
-          uri: rooms.get(t.id)!.uri,
-          groups: ['towns'],
-          codecs: { audio: ['PCMU'], video: [] },
-        })),
+        ...ROOMS.map((t) => townEndpoint(t, rooms.get(t.id)!)),
         ...ABSENT.map((s) => ({
           id: s.id,
           name: { zh: s.zh, en: s.en },

@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs';
-import type { BaresipRoom } from '../peers/baresipRoom.js';
+import { BaresipRoom } from '../peers/baresipRoom.js';
 import type { TmuxSession } from '../peers/tmux.js';
 import type { RunningDaemon } from './daemon.js';
 
@@ -27,4 +27,35 @@ export async function tearDownConsoleRig(what: string, rig: ConsoleRig): Promise
   const failures: unknown[] = [];
   for (const step of steps) await step().catch((err: unknown) => failures.push(err));
   if (failures.length) throw new AggregateError(failures, `cleaning up ${what} failed`);
+}
+
+/** A town with a real room: a baresip that plays `toneHz`. */
+export interface Town {
+  id: string;
+  zh: string;
+  en: string;
+  toneHz: number;
+}
+
+/** Audio-only (PCMU) rooms, one a town: what a console e2e tests is the console, not the video path.
+ *  Each room goes into `rooms` as soon as it is up, so the teardown stops it even when another
+ *  fails to start. */
+export async function startTownRooms(rooms: Map<string, BaresipRoom>, towns: readonly Town[]): Promise<void> {
+  await Promise.all(
+    towns.map(async (t) =>
+      rooms.set(t.id, await BaresipRoom.start({ name: t.id, toneHz: t.toneHz, audioCodecs: ['PCMU'] })),
+    ),
+  );
+}
+
+/** The site config's entry of a town whose room is `room` (group towns, PCMU only). */
+export function townEndpoint(t: Town, room: BaresipRoom): Record<string, unknown> {
+  return {
+    id: t.id,
+    name: { zh: t.zh, en: t.en },
+    kind: 'town',
+    uri: room.uri,
+    groups: ['towns'],
+    codecs: { audio: ['PCMU'], video: [] },
+  };
 }
