@@ -70,13 +70,20 @@ export class ApiClient {
     });
   }
 
-  call<M extends MethodName>(method: M, params?: ParamsOf<M>): Promise<ResultOf<M>> {
+  /** One call; `wait` overrides the connection's timeout for a call known to take longer, with the
+   *  error to give when even that runs out. */
+  call<M extends MethodName>(
+    method: M,
+    params?: ParamsOf<M>,
+    wait?: { ms: number; error: () => string },
+  ): Promise<ResultOf<M>> {
     const id = this.#nextId++;
+    const ms = wait?.ms ?? this.#timeoutMs;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pending.delete(id);
-        reject(new CliError('TIMEOUT', say('cli.timeout', { method, ms: this.#timeoutMs })));
-      }, this.#timeoutMs);
+        reject(new CliError('TIMEOUT', wait ? wait.error() : say('cli.timeout', { method, ms })));
+      }, ms);
       this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
       this.#ws.send(JSON.stringify({ jsonrpc: '2.0', id, method, params: params ?? {} }));
     });

@@ -306,11 +306,12 @@ export function renderCdrCsv(rows: CdrRow[]): string {
 
 /** The ● REC line of `conf show` (nothing when not recording). */
 export function recordingBadge(
-  rec: { startedAt: string } | null | undefined,
+  rec: { startedAt: string; starting?: boolean } | null | undefined,
   lang: Lang,
   now = Date.now(),
 ): string | undefined {
   if (!rec) return undefined;
   const t = translator(lang);
+  if (rec.starting) return t('rec.badgeStarting');
   return t('rec.badge', { elapsed: fmtDuration((now - Date.parse(rec.startedAt)) / 1000, t) });
 }

@@ -191,6 +191,8 @@ export interface ConferenceRecordingInfo {
   id: string;
   /** When this recording started (ISO): the elapsed time shown next to ● REC. */
   startedAt: string;
+  /** True while the recorder is being set up (the program feed tapped, ffmpeg started): ○ REC starting. */
+  starting?: boolean;
 }
 
 /** Layouts: 1, 2x2, 3x3, 4x4, 5x5, 1+5, 1+7, 1+12, auto, or off (the switched view). */

@@ -210,6 +210,8 @@ export const REASONS_EN = {
   'cli.nothingListens': 'nothing is listening there (is vcbridged running? try `vcbridge daemon status`)',
   'cli.closed': 'the daemon closed the connection',
   'cli.timeout': 'the daemon did not answer {method} within {ms} ms',
+  'cli.recordStartSlow':
+    'the daemon has not confirmed the recording of {id} after {s} s (it taps the program feed on the media worker and starts ffmpeg, slow on a very busy machine); vcbridge conf show {id} tells whether it started',
   'cli.badUrl': 'bad daemon URL "{url}": {why}',
   'cli.urlScheme': '--url must start with ws:// or wss://, got "{url}"',
   'cli.lang': '--lang must be en or zh, got "{lang}"',
@@ -248,4 +250,6 @@ export const REASONS_EN = {
   'rec.lowDisk': 'the disk of {dir} has {free} MB free, less than recording.reserveMb ({reserve} MB)',
   'rec.running': 'recording {id} is running: stop it first (vcbridge conf record stop {conf})',
   'rec.daemonStopping': 'the daemon is stopping; no new recordings',
+  'rec.startSlow':
+    'the recorder did not start within {s} s: tapping the program feed on the media worker and starting ffmpeg took too long (a very busy machine or a stuck media worker); the meeting goes on',
 } as const;

@@ -14,12 +14,25 @@ import { say } from '../../protocol/index.js';
 
 // vcbridge conf record start|stop ID and vcbridge recordings list|show|delete (录制).
 
+/** How long `conf record start` waits for the daemon: its own bound on a start (START_DEADLINE_MS,
+ *  45 s: tapping the program feed on the media worker and starting ffmpeg) plus slack for a busy machine. */
+export const RECORD_START_WAIT_MS = 60_000;
+
 const recStart = new Command('start')
   .description('record the conference (its picture and the full mix) until stopped or the meeting ends')
   .argument('<id>', 'conference id')
   .action(async (id: string, _o, cmd: Command) => {
     const g = globals(cmd);
-    const r = await withClient(g, (c) => c.call('conference.record.start', { id }));
+    const r = await withClient(g, (c) =>
+      c.call(
+        'conference.record.start',
+        { id },
+        {
+          ms: RECORD_START_WAIT_MS,
+          error: () => say('cli.recordStartSlow', { id, s: RECORD_START_WAIT_MS / 1000 }),
+        },
+      ),
+    );
     print(g, r, (v) => renderRecordStart(v, g.lang));
   });
 

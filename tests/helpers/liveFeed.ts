@@ -5,9 +5,11 @@
 // and an ffmpeg listening as an RTMP server.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
+import { join } from 'node:path';
 import pino from 'pino';
 import type { FeedSource, FeedTap } from '../../daemon/media/live/types.js';
 import { ProgramMux } from '../../daemon/media/program/ProgramMux.js';
+import { LiveStreams, type LiveStreamsOptions } from '../../daemon/web/LiveStreams.js';
 
 /** An even port whose odd neighbour (RTCP) is free too, on 127.0.0.1. */
 async function rtpPortPair(): Promise<number> {
@@ -175,4 +177,17 @@ export function rtmpServer(port: number, path: string, file: string | null): Chi
     ],
     { stdio: 'ignore' },
   );
+}
+
+/** LiveStreams on a test feed, files under `dir`/live, a short restart backoff; `o` adds or overrides. */
+export function testLiveStreams(feed: TestFeed, dir: string, o: Partial<LiveStreamsOptions> = {}): LiveStreams {
+  return new LiveStreams({
+    feed: feed.source,
+    dir: join(dir, 'live'),
+    log: pino({ level: 'silent' }),
+    onChange: () => undefined,
+    onAlarm: () => undefined,
+    restartDelaysMs: [500, 1000],
+    ...o,
+  });
 }

@@ -12,15 +12,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, type Server } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import pino from 'pino';
-import { LiveStreams, type LiveAlarm } from '../../daemon/web/LiveStreams.js';
+import type { LiveAlarm, LiveStreams } from '../../daemon/web/LiveStreams.js';
 import type { RtmpsTrust } from '../../daemon/media/live/ffmpegArgs.js';
-import { ffmpegTestFeed, probeMedia, rtmpServer, type TestFeed } from '../helpers/liveFeed.js';
+import { ffmpegTestFeed, probeMedia, rtmpServer, testLiveStreams, type TestFeed } from '../helpers/liveFeed.js';
 import { probe } from '../helpers/mediaFile.js';
 import { freePort } from '../helpers/ports.js';
 import { until } from '../helpers/wait.js';
 
-const log = pino({ level: 'silent' });
 let dir: string;
 let feed: TestFeed;
 let streams: LiveStreams;
@@ -61,15 +59,7 @@ beforeAll(async () => {
   tls.on('tlsClientError', () => undefined); // the refused handshakes of the first case
   await new Promise<void>((r) => tls.listen(tlsPort, '127.0.0.1', r));
   feed = ffmpegTestFeed();
-  streams = new LiveStreams({
-    feed: feed.source,
-    dir: join(dir, 'live'),
-    log,
-    onChange: () => undefined,
-    onAlarm: (a) => alarms.push(a),
-    rtmpsTrust: () => trust,
-    restartDelaysMs: [500, 1000],
-  });
+  streams = testLiveStreams(feed, dir, { onAlarm: (a) => alarms.push(a), rtmpsTrust: () => trust });
 });
 
 afterAll(async () => {

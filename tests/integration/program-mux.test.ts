@@ -12,8 +12,8 @@ import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
 import { FfmpegRecorder } from '../../daemon/media/program/FfmpegRecorder.js';
-import { LiveStreams } from '../../daemon/web/LiveStreams.js';
-import { ffmpegTestFeed, type TestFeed } from '../helpers/liveFeed.js';
+import type { LiveStreams } from '../../daemon/web/LiveStreams.js';
+import { ffmpegTestFeed, testLiveStreams, type TestFeed } from '../helpers/liveFeed.js';
 import { probe, streamKinds, trackTimes } from '../helpers/mediaFile.js';
 import { sleep, until } from '../helpers/wait.js';
 
@@ -26,14 +26,7 @@ let streams: LiveStreams;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'vcb-mux-'));
   feed = ffmpegTestFeed();
-  streams = new LiveStreams({
-    feed: feed.source,
-    dir: join(dir, 'live'),
-    log,
-    onChange: () => undefined,
-    onAlarm: () => undefined,
-    restartDelaysMs: [500, 1000],
-  });
+  streams = testLiveStreams(feed, dir);
 });
 
 afterAll(async () => {

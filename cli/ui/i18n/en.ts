@@ -253,6 +253,7 @@ export const en = {
   'live.stopped': 'live streaming of {id} stopped',
   'live.badRtmp': '--rtmp must be an rtmp:// or rtmps:// URL, got "{url}"',
   'rec.badge': '● REC {elapsed}',
+  'rec.badgeStarting': '○ REC starting',
   'rec.started': 'recording {id} of {conf} started; files in {path}',
   'rec.already': '{conf} is already recording ({id}, since {since}); nothing changed',
   'rec.stopped': 'recording {id} of {conf} stopped: {duration}, {size}',

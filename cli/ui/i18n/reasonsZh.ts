@@ -195,6 +195,8 @@ export const reasonsZh: Record<ReasonKey, string> = {
   'cli.nothingListens': '该地址无人监听（vcbridged 是否在运行？试试 vcbridge daemon status）',
   'cli.closed': '服务关闭了连接',
   'cli.timeout': '服务在 {ms} ms 内未答复 {method}',
+  'cli.recordStartSlow':
+    '{s} 秒后服务仍未确认会议 {id} 的录制（需在媒体进程上接入节目流并启动 ffmpeg，机器很忙时较慢）；用 vcbridge conf show {id} 查看是否已开始',
   'cli.badUrl': '服务地址“{url}”有误：{why}',
   'cli.urlScheme': '--url 须以 ws:// 或 wss:// 开头，收到“{url}”',
   'cli.lang': '--lang 只能是 en 或 zh，收到“{lang}”',
@@ -233,4 +235,6 @@ export const reasonsZh: Record<ReasonKey, string> = {
   'rec.lowDisk': '{dir} 所在磁盘只剩 {free} MB，少于 recording.reserveMb（{reserve} MB）',
   'rec.running': '录制 {id} 正在进行：请先停止（vcbridge conf record stop {conf}）',
   'rec.daemonStopping': '服务正在停止，不能再开始录制',
+  'rec.startSlow':
+    '录制器 {s} 秒内未能启动：在媒体进程上接入节目流并启动 ffmpeg 太慢（机器过忙或媒体进程卡住）；会议照常进行',
 };

@@ -253,6 +253,7 @@ export const zhCN: Record<MessageKey, string> = {
   'live.stopped': '会议 {id} 的直播已停止',
   'live.badRtmp': '--rtmp 必须是以 rtmp:// 或 rtmps:// 开头的地址，收到“{url}”',
   'rec.badge': '● 录制中 {elapsed}',
+  'rec.badgeStarting': '○ 录制启动中',
   'rec.started': '会议 {conf} 开始录制（{id}），文件在 {path}',
   'rec.already': '{conf} 已在录制（{id}，自 {since} 起），未做改动',
   'rec.stopped': '会议 {conf} 的录制 {id} 已停止：{duration}，{size}',

@@ -190,7 +190,14 @@ function ConferenceControl({ conference: c, events, stats, actionsFor, now, time
         {c.endsAt ? <Text dimColor> · {t('conf.endsAt', { time: fmtClock(c.endsAt, timezone) })}</Text> : null}
         {c.locked ? <Text color="yellow"> · {t('conf.locked')}</Text> : null}
         {c.live ? <Text color="red"> · {c.live.hls ? t('live.badgeViewers', { viewers: c.live.hls.viewers }) : t('live.badge')}</Text> : null}
-        {c.recording ? <Text color="red"> · {t('rec.badge', { elapsed: fmtDuration((now - Date.parse(c.recording.startedAt)) / 1000, t) })}</Text> : null}
+        {c.recording ? (
+          <Text color="red">
+            {' · '}
+            {c.recording.starting
+              ? t('rec.badgeStarting')
+              : t('rec.badge', { elapsed: fmtDuration((now - Date.parse(c.recording.startedAt)) / 1000, t) })}
+          </Text>
+        ) : null}
       </Text>
       {c.polling ? (
         <Text color="cyan" wrap="truncate-end">

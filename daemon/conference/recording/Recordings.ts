@@ -25,6 +25,9 @@ export const DISK_CHECK_MS = 2000;
 export const RETENTION_EVERY_MS = 10 * 60_000;
 /** Retention reads at most this many recordings per run (the oldest first go). */
 const RETENTION_SCAN = 10_000;
+/** A start (tapping the program feed on the media worker, starting ffmpeg) that takes longer fails
+ *  with RECORDING_FAILED; the CLI waits a little longer than this for the answer. */
+export const START_DEADLINE_MS = 45_000;
 const MB = 1024 * 1024;
 
 function fileStat(file: string): Stats | undefined {
@@ -142,15 +145,29 @@ export class Recordings extends TypedEmitter<RecordingsEvents> {
     });
     this.#sessions.set(conferenceId, session);
     session.on('ended', (r) => this.#ended(conferenceId, session, r));
+    const startedAt = new Date(row.startedAt).toISOString();
+    // `conf show` and the console say "starting" while the feed is tapped and ffmpeg started
+    conf.setRecording({ id: row.id, startedAt, starting: true });
+    let deadline: NodeJS.Timeout | undefined;
     try {
-      await session.startPart();
+      await Promise.race([
+        session.startPart(),
+        new Promise<never>((_, reject) => {
+          deadline = setTimeout(
+            () => reject(new VcError('RECORDING_FAILED', say('rec.startSlow', { s: START_DEADLINE_MS / 1000 }))),
+            START_DEADLINE_MS,
+          );
+        }),
+      ]);
     } catch (e) {
       await session.stop(`could not start: ${(e as Error).message}`, 'failed');
       throw e instanceof VcError
         ? e
         : new VcError('RECORDING_FAILED', `cannot record conference ${conferenceId}: ${(e as Error).message}`);
+    } finally {
+      clearTimeout(deadline);
     }
-    conf.setRecording({ id: row.id, startedAt: new Date(row.startedAt).toISOString() });
+    conf.setRecording({ id: row.id, startedAt });
     this.#conferences.notice(
       conferenceId,
       resumeRow ? `recording ${row.id} resumed (new part)` : `recording ${row.id} started`,

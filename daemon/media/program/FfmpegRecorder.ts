@@ -30,10 +30,14 @@ type RecorderEvents = {
   failed: [{ error: string }];
 };
 
-/** Throws MEDIA_FAILED when ffmpeg is not installed. */
+let ffmpegFound = false;
+
+/** Throws MEDIA_FAILED when ffmpeg is not installed (found once: not run again, it blocks the loop). */
 export function checkFfmpeg(): void {
+  if (ffmpegFound) return;
   const r = spawnSync('ffmpeg', ['-hide_banner', '-version'], { encoding: 'utf8', timeout: 10_000 });
   if (r.status !== 0) throw new VcError('MEDIA_FAILED', 'recording needs ffmpeg (Debian: apt-get install ffmpeg)');
+  ffmpegFound = true;
 }
 
 export function ffmpegArgs(file: string): string[] {
