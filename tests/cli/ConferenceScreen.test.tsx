@@ -114,6 +114,16 @@ describe('ConferenceScreen', () => {
     expect(setup().frame()).not.toContain('LIVE');
   });
 
+  it('shows ● REC with the elapsed time, ○ REC starting while the recorder starts, in both languages', () => {
+    const rec = { ...weeklyMeeting(), recording: { id: 'r-1', startedAt: '2026-12-07T01:05:00Z' } };
+    expect(setup({ conferences: [rec] }).frame()).toContain('· ● REC 5m 00s');
+    expect(setup({ conferences: [rec], lang: 'zh' }).frame()).toContain('● 录制中 5分');
+    const starting = { ...rec, recording: { ...rec.recording, starting: true } };
+    expect(setup({ conferences: [starting] }).frame()).toContain('· ○ REC starting');
+    expect(setup({ conferences: [starting], lang: 'zh' }).frame()).toContain('○ 录制启动中');
+    expect(setup().frame()).not.toContain('REC');
+  });
+
   it('gives the floor to the selected site with f (roll call)', async () => {
     const { stdin, calls, frame } = setup();
     stdin.write(DOWN);
