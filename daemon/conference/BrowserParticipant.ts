@@ -177,8 +177,8 @@ export class BrowserParticipant extends TypedEmitter<BrowserEvents> {
     const c = this.#closedFor;
     if (!c) return;
     throw c.end === 'ended'
-      ? new VcError('CONFERENCE_ENDED', `the conference has ended (${c.reason})`)
-      : new VcError('FORBIDDEN', `${this.name} was removed from this meeting by the operator`);
+      ? new VcError('CONFERENCE_ENDED', say('err.browserConfEnded', { reason: c.reason }))
+      : new VcError('FORBIDDEN', say('err.browserRemoved', { name: this.name }));
   }
 
   #set(state: LegState, reason: string | undefined): void {

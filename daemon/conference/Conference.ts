@@ -3,6 +3,7 @@
 // that the daemon forwards as conference.* notifications.
 import type { Endpoint } from '../config/schema.js';
 import {
+  say,
   reason,
   reasonText,
   type ConferenceMode,
@@ -214,7 +215,7 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
     let b = this.#browsers.get(id);
     if (b) return b;
     if (this.#participants.has(id))
-      throw new VcError('BAD_REQUEST', `${id} is a configured site of conference ${this.id}, not a browser seat`);
+      throw new VcError('BAD_REQUEST', say('err.notBrowserSeat', { id, conference: this.id }));
     b = new BrowserParticipant({
       id,
       name,
@@ -294,7 +295,7 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
     if (sourceId === null) this.#selections.delete(targetId);
     else {
       this.#require(sourceId);
-      if (sourceId === targetId) throw new VcError('BAD_REQUEST', `${targetId} cannot be shown itself`);
+      if (sourceId === targetId) throw new VcError('BAD_REQUEST', say('err.showItself', { id: targetId }));
       this.#selections.set(targetId, sourceId);
     }
     this.#event(
@@ -559,7 +560,7 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
     if (!p)
       throw new VcError(
         'PARTICIPANT_UNKNOWN',
-        `${endpointId} is not in conference ${this.id} (${this.endpointIds.join(', ')})`,
+        say('err.notInConference', { id: endpointId, conference: this.id, ids: this.endpointIds.join(', ') }),
       );
     return p;
   }
@@ -568,7 +569,7 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
     if (!this.live)
       throw new VcError(
         'CONFERENCE_ENDED',
-        `conference ${this.id} has ${this.#phase === 'ending' ? 'been asked to end' : 'ended'}`,
+        say(this.#phase === 'ending' ? 'err.conferenceEnding' : 'err.conferenceEnded', { id: this.id }),
       );
   }
 }

@@ -84,12 +84,12 @@ export class ConferenceManager extends TypedEmitter<ManagerEvents> {
     if (this.#live.size >= limits.maxConcurrentConferences) {
       throw new VcError(
         'CAPACITY_EXCEEDED',
-        `${this.#live.size} conferences are running; at most ${limits.maxConcurrentConferences} at once (scheduler.maxConcurrentConferences)`,
+        say('err.maxConferences', { n: this.#live.size, max: limits.maxConcurrentConferences }),
       );
     }
     const legs = [...this.#live.values()].reduce((n, c) => n + c.endpointIds.length, 0) + endpoints.length;
     if (legs > limits.maxLegs)
-      throw new VcError('CAPACITY_EXCEEDED', `${legs} call legs would exceed scheduler.maxLegs (${limits.maxLegs})`);
+      throw new VcError('CAPACITY_EXCEEDED', say('err.capacity', { legs, max: limits.maxLegs }));
     const now = this.#clock.now();
     const endsAt = p.endsAt ? Date.parse(p.endsAt) : p.durationMinutes ? now + p.durationMinutes * 60_000 : null;
     const row = this.#o.store.conferences.create({
@@ -187,7 +187,7 @@ export class ConferenceManager extends TypedEmitter<ManagerEvents> {
     const live = this.#live.get(id);
     if (live) return live.view();
     const row = this.#o.store.conferences.get(id);
-    if (!row) throw new VcError('CONFERENCE_UNKNOWN', `no conference with id "${id}" (see \`vcbridge conf list\`)`);
+    if (!row) throw new VcError('CONFERENCE_UNKNOWN', say('err.conferenceUnknown', { id }));
     return storedConferenceView(
       row,
       this.#o.store.cdr.list({ conferenceId: id, limit: 1000 }),
@@ -199,8 +199,8 @@ export class ConferenceManager extends TypedEmitter<ManagerEvents> {
   get(id: string): Conference {
     const c = this.#live.get(id);
     if (c) return c;
-    if (this.#o.store.conferences.get(id)) throw new VcError('CONFERENCE_ENDED', `conference ${id} has ended`);
-    throw new VcError('CONFERENCE_UNKNOWN', `no conference with id "${id}" (see \`vcbridge conf list\`)`);
+    if (this.#o.store.conferences.get(id)) throw new VcError('CONFERENCE_ENDED', say('err.conferenceEnded', { id }));
+    throw new VcError('CONFERENCE_UNKNOWN', say('err.conferenceUnknown', { id }));
   }
 
   /** The program feed of a live conference (its picture and full mix, for recording and live streams). */
@@ -232,7 +232,10 @@ export class ConferenceManager extends TypedEmitter<ManagerEvents> {
     const ep = this.#endpoint(this.#o.config(), endpointId);
     const other = this.#occupiedBy(endpointId);
     if (other && other !== c)
-      throw new VcError('ENDPOINT_BUSY', `${endpointId} is in conference ${other.id} ("${other.title}")`);
+      throw new VcError(
+        'ENDPOINT_BUSY',
+        say('err.endpointBusy', { id: endpointId, conference: other.id, title: other.title }),
+      );
     if (!c.endpointIds.includes(endpointId))
       this.#o.store.conferences.update(id, { endpoints: [...c.endpointIds, endpointId] });
     return c.dial(ep);
@@ -357,13 +360,13 @@ export class ConferenceManager extends TypedEmitter<ManagerEvents> {
     if (!cfg.groups.some((g) => g.id === group)) {
       throw new VcError(
         'GROUP_UNKNOWN',
-        `no group "${group}" in the site config (groups: ${cfg.groups.map((g) => g.id).join(', ') || 'none'})`,
+        say('err.groupUnknown', { id: group, known: cfg.groups.map((g) => g.id).join(', ') || say('err.none') }),
       );
     }
     const inGroup = cfg.endpoints
       .filter((e) => e.groups.includes(group) && c.endpointIds.includes(e.id))
       .map((e) => e.id);
-    if (inGroup.length === 0) throw new VcError('BAD_REQUEST', `no site of group "${group}" is in conference ${id}`);
+    if (inGroup.length === 0) throw new VcError('BAD_REQUEST', say('err.groupNotInConference', { group, id }));
     return [...new Set([...(sites ?? []), ...inGroup])];
   }
 
@@ -378,20 +381,19 @@ export class ConferenceManager extends TypedEmitter<ManagerEvents> {
       if (!cfg.groups.some((g) => g.id === p.group)) {
         throw new VcError(
           'GROUP_UNKNOWN',
-          `no group "${p.group}" in the site config (groups: ${cfg.groups.map((g) => g.id).join(', ') || 'none'})`,
+          say('err.groupUnknown', { id: p.group, known: cfg.groups.map((g) => g.id).join(', ') || say('err.none') }),
         );
       }
       for (const e of cfg.endpoints) if (e.groups.includes(p.group)) push(e.id);
     }
     for (const id of p.endpoints ?? []) push(id);
-    if (ids.length === 0)
-      throw new VcError('BAD_REQUEST', 'a conference needs at least one endpoint (--endpoints or --group)');
+    if (ids.length === 0) throw new VcError('BAD_REQUEST', say('err.needEndpoints'));
     const endpoints = ids.map((id) => this.#endpoint(cfg, id));
     const busy = endpoints.map((e) => [e.id, this.#occupiedBy(e.id)] as const).filter(([, c]) => c);
     if (busy.length) {
       throw new VcError(
         'ENDPOINT_BUSY',
-        busy.map(([id, c]) => `${id} is in conference ${c!.id} ("${c!.title}")`).join('; '),
+        busy.map(([id, c]) => say('err.endpointBusy', { id, conference: c!.id, title: c!.title })).join('; '),
         { endpoints: busy.map(([id]) => id) },
       );
     }
@@ -400,8 +402,7 @@ export class ConferenceManager extends TypedEmitter<ManagerEvents> {
 
   #endpoint(cfg: SiteConfig, id: string): Endpoint {
     const ep = cfg.endpoints.find((e) => e.id === id);
-    if (!ep)
-      throw new VcError('ENDPOINT_UNKNOWN', `no endpoint "${id}" in the site config (see \`vcbridge endpoints\`)`);
+    if (!ep) throw new VcError('ENDPOINT_UNKNOWN', say('err.endpointUnknown', { id }));
     return ep;
   }
 

@@ -77,7 +77,7 @@ export class MeetingControl {
   stepFloor(direction: 'next' | 'previous', sites?: readonly string[]): string {
     this.#h.assertLive();
     if (sites) {
-      if (sites.length === 0) throw new VcError('BAD_REQUEST', 'the roll-call list is empty');
+      if (sites.length === 0) throw new VcError('BAD_REQUEST', say('err.rollcallEmpty'));
       for (const id of sites) this.#h.require(id);
     }
     // a new list is kept only when the step succeeds: a refused step changes nothing
@@ -97,7 +97,7 @@ export class MeetingControl {
     }
     throw new VcError(
       'PARTICIPANT_UNKNOWN',
-      `no site of the roll-call list is connected (${list.join(', ') || 'empty list'})`,
+      say('err.rollcallNoneConnected', { ids: list.join(', ') || say('err.none') }),
     );
   }
 
@@ -167,7 +167,7 @@ export class MeetingControl {
 
   stopPolling(): void {
     this.#h.assertLive();
-    if (!this.#polling) throw new VcError('BAD_REQUEST', `conference ${this.#h.conferenceId} is not polling`);
+    if (!this.#polling) throw new VcError('BAD_REQUEST', say('err.notPolling', { id: this.#h.conferenceId }));
     this.#endPolling();
     this.#h.event(reason('ev.pollStopped'));
     this.#h.apply();
@@ -177,10 +177,7 @@ export class MeetingControl {
   /** Polling a pane needs that pane to exist in the layout it names; --for needs the site's own layout. */
   #checkPollPane(pane: number, target: string | null): void {
     if (target !== null && !this.multiview.hasPersonal(target))
-      throw new VcError(
-        'BAD_REQUEST',
-        `${target} has no layout of its own: poll pane ${pane} of the conference's layout (without --for), or give ${target} one first (conf layout ID LAYOUT --for ${target})`,
-      );
+      throw new VcError('BAD_REQUEST', say('err.pollPaneNoLayout', { target, pane }));
     this.multiview.checkPane(pane, target ?? undefined);
   }
 

@@ -133,7 +133,7 @@ export class Participant extends TypedEmitter<ParticipantEvents> {
 
   /** Dial now (first dial, operator redial). No-op while a call is up or being set up. */
   dial(): void {
-    if (this.#state === 'ended') throw new VcError('CONFERENCE_ENDED', `the conference of ${this.id} has ended`);
+    if (this.#state === 'ended') throw new VcError('CONFERENCE_ENDED', say('err.participantEnded', { id: this.id }));
     if (this.#state === 'calling' || this.#state === 'ringing' || this.#state === 'connected') return;
     const gen = this.#begin();
     this.#direction = 'out';

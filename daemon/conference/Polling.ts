@@ -3,6 +3,7 @@
 // visited: the others are skipped at each step, and a site that rejoins is visited again in its
 // turn. The conference decides what the current site means (the broadcast picture, what one site
 // sees, or one pane of a multi-picture layout); this class only keeps the walk and its timer.
+import { say } from '../../protocol/index.js';
 import type { Clock, Timer } from '../util/clock.js';
 import { VcError } from '../errors.js';
 
@@ -47,10 +48,10 @@ export class Polling {
     ) {
       throw new VcError(
         'BAD_REQUEST',
-        `polling interval ${setup.intervalSeconds} s is out of range (${POLL_MIN_SECONDS} s – ${POLL_MAX_SECONDS / 60} min)`,
+        say('err.pollInterval', { seconds: setup.intervalSeconds, min: POLL_MIN_SECONDS, max: POLL_MAX_SECONDS / 60 }),
       );
     }
-    if (setup.sites.length === 0) throw new VcError('BAD_REQUEST', 'nothing to poll: the list of sites is empty');
+    if (setup.sites.length === 0) throw new VcError('BAD_REQUEST', say('err.pollNothing'));
     this.intervalSeconds = setup.intervalSeconds;
     this.sites = [...new Set(setup.sites)];
     this.target = setup.target;

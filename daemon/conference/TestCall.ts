@@ -1,4 +1,5 @@
 import { VcError } from '../errors.js';
+import { say } from '../../protocol/index.js';
 import type { EndpointDiagnoseResult, ParticipantView } from '../../protocol/index.js';
 import type { ConferenceManager } from './ConferenceManager.js';
 
@@ -29,8 +30,7 @@ export async function runTestCall(
   const busy = manager
     .list()
     .find((c) => c.participants.some((p) => p.endpointId === endpointId && p.state === 'connected'));
-  if (busy)
-    throw new VcError('ENDPOINT_BUSY', `${endpointId} is in conference ${busy.id} now; a test call would interrupt it`);
+  if (busy) throw new VcError('ENDPOINT_BUSY', say('err.testCallBusy', { id: endpointId, conference: busy.id }));
   const started = Date.now();
   const conf = await manager.start(
     { title: `test call: ${endpointId}`, endpoints: [endpointId], mode: 'broadcast' },

@@ -4,6 +4,7 @@
 //
 // Sharing: everyone who follows the conference layout sees the same picture (themselves included),
 // so rooms of one output class share one encoder; a personal layout is a canvas of its own.
+import { say } from '../../protocol/index.js';
 import { VcError } from '../errors.js';
 import { MAX_PANES, paneCount, parseLayout, resolveLayout, type LayoutName } from '../media/compositor/layouts.js';
 import { classId } from '../media/compositor/outputClass.js';
@@ -67,14 +68,17 @@ export class Multiview {
     } catch {
       throw new VcError(
         'BAD_REQUEST',
-        `unknown layout "${s}" (one of 1, 2x2, 3x3, 4x4, 5x5, 1+5, 1+7, 1+12, auto, off${personal ? ', default' : ''})`,
+        say('err.layoutUnknown', {
+          layout: s,
+          known: `1, 2x2, 3x3, 4x4, 5x5, 1+5, 1+7, 1+12, auto, off${personal ? ', default' : ''}`,
+        }),
       );
     }
   }
 
   setLayout(choice: LayoutChoice | 'default', forSite?: string): void {
     if (forSite === undefined) {
-      if (choice === 'default') throw new VcError('BAD_REQUEST', 'layout "default" needs --for SITE');
+      if (choice === 'default') throw new VcError('BAD_REQUEST', say('err.layoutDefaultFor'));
       this.#layout = choice;
     } else if (choice === 'default') {
       this.#personal.delete(forSite);
@@ -131,23 +135,20 @@ export class Multiview {
   #checkPane(n: number, forSite?: string): string {
     const layout = forSite === undefined ? this.#layout : this.layoutOf(forSite);
     if (layout === 'off') {
-      throw new VcError(
-        'BAD_REQUEST',
-        `${forSite ? `${forSite} sees` : 'the conference has'} no multi-picture layout: set one with conf layout first`,
-      );
+      throw new VcError('BAD_REQUEST', forSite ? say('err.noLayoutFor', { site: forSite }) : say('err.noLayout'));
     }
     const max = layout === 'auto' ? MAX_PANES : paneCount(layout);
     if (!Number.isInteger(n) || n < 1 || n > max)
-      throw new VcError('BAD_REQUEST', `pane ${n} is out of range: layout ${layout} has panes 1-${max}`);
+      throw new VcError('BAD_REQUEST', say('err.paneRange', { n, layout, max }));
     return this.#owner(forSite);
   }
 
   setBanner(text: string | null): void {
     if (text !== null) {
       const t = text.replace(/[\r\n\t]+/g, ' ').trim();
-      if (!t) throw new VcError('BAD_REQUEST', 'the banner text is empty (use --clear to remove the banner)');
+      if (!t) throw new VcError('BAD_REQUEST', say('err.bannerEmpty'));
       if ([...t].length > BANNER_MAX_CHARS)
-        throw new VcError('BAD_REQUEST', `the banner is ${[...t].length} characters long; at most ${BANNER_MAX_CHARS}`);
+        throw new VcError('BAD_REQUEST', say('err.bannerLong', { n: [...t].length, max: BANNER_MAX_CHARS }));
       this.#banner = t;
     } else this.#banner = null;
   }

@@ -1,4 +1,5 @@
 import { VcError } from '../errors.js';
+import { say } from '../../protocol/index.js';
 import type { Store } from '../store/Store.js';
 import type { ScheduleRow } from '../store/ScheduleRepo.js';
 import type { Clock } from '../util/clock.js';
@@ -68,7 +69,7 @@ export class MeetingCatalog {
 
   meeting(id: string): BookedSeries {
     const row = this.#store.schedules.get(id);
-    if (!row) throw new VcError('SCHEDULE_UNKNOWN', `no schedule with id "${id}" (see vcbridge schedule list)`, { id });
+    if (!row) throw new VcError('SCHEDULE_UNKNOWN', say('err.scheduleUnknown', { id }), { id });
     return { row, rec: this.recurrence(row), exceptions: this.#store.schedules.exceptions(id) };
   }
 
@@ -95,11 +96,7 @@ export class MeetingCatalog {
   /** The occurrence of `m` starting at `when` (as shown, or as the rule generated it). */
   findOccurrence(m: BookedSeries, when: string): Occurrence {
     const t = parseTimeInZone(when, m.row.tz);
-    if (t === undefined)
-      throw new VcError(
-        'SCHEDULE_INVALID',
-        `occurrence "${when}" is not a time (write it as listed, e.g. 2026-12-07 09:00 or an ISO time)`,
-      );
+    if (t === undefined) throw new VcError('SCHEDULE_INVALID', say('err.occurrenceNotTime', { when }));
     const found = m.rec
       .occurrences(t - m.row.durationMs - DAY, t + DAY, m.exceptions)
       .find((o) => o.start === t || o.key === t);
@@ -110,8 +107,15 @@ export class MeetingCatalog {
       .map((o) => formatWall(o.start, m.row.tz));
     throw new VcError(
       'SCHEDULE_INVALID',
-      `"${m.row.title}" (${m.row.id}) has no occurrence at ${formatWall(t, m.row.tz)} ${m.row.tz}` +
-        (next.length ? ` (next: ${next.join(', ')})` : ''),
+      next.length
+        ? say('err.noOccurrenceAtNext', {
+            title: m.row.title,
+            id: m.row.id,
+            time: formatWall(t, m.row.tz),
+            tz: m.row.tz,
+            next: next.join(', '),
+          })
+        : say('err.noOccurrenceAt', { title: m.row.title, id: m.row.id, time: formatWall(t, m.row.tz), tz: m.row.tz }),
       { id: m.row.id, occurrence: when },
     );
   }

@@ -176,9 +176,9 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
     const now = this.#clock.now();
     const from = p.from !== undefined ? parseInstant(p.from, 'from') : now - DAY;
     const to = p.to !== undefined ? parseInstant(p.to, 'to') : now + 14 * DAY;
-    if (to <= from) throw new VcError('SCHEDULE_INVALID', `--to (${iso(to)}) must be after --from (${iso(from)})`);
+    if (to <= from) throw new VcError('SCHEDULE_INVALID', say('err.listOrder', { to: iso(to), from: iso(from) }));
     if (to - from > MAX_LIST_SPAN)
-      throw new VcError('SCHEDULE_INVALID', `a listing may span at most ${MAX_LIST_SPAN / DAY} days`);
+      throw new VcError('SCHEDULE_INVALID', say('err.listSpan', { days: MAX_LIST_SPAN / DAY }));
     const meetings =
       p.scheduleId !== undefined
         ? [this.#book.meeting(p.scheduleId)]
@@ -227,11 +227,11 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
   /** Run a pre-flight check now, for the given occurrence or the next one. */
   async preflight(id: string, occurrence?: string): Promise<PreflightReport> {
     const m = this.#book.meeting(id);
-    if (m.row.cancelledAt !== null) throw new VcError('SCHEDULE_INVALID', `schedule ${id} is cancelled`);
+    if (m.row.cancelledAt !== null) throw new VcError('SCHEDULE_INVALID', say('err.scheduleCancelled', { id }));
     const now = this.#clock.now();
     const occ =
       occurrence !== undefined ? this.#book.findOccurrence(m, occurrence) : m.rec.next(now, 1, m.exceptions)[0];
-    if (!occ) throw new VcError('SCHEDULE_INVALID', `"${m.row.title}" (${id}) has no occurrence left to check`);
+    if (!occ) throw new VcError('SCHEDULE_INVALID', say('err.nothingToCheck', { title: m.row.title, id }));
     const report = await this.#preflight.run({
       scheduleId: id,
       title: m.row.title,
@@ -353,7 +353,7 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
   /** The special days of a year: holidays and make-up days, official, statutory or the site's. */
   calendarYear(year: number): CalendarListResult {
     if (!Number.isInteger(year) || year < 1970 || year > 2100)
-      throw new VcError('BAD_REQUEST', `year ${year} is out of range (1970–2100)`);
+      throw new VcError('BAD_REQUEST', say('err.yearRange', { year }));
     const cal = this.#site.calendar();
     const days: CalendarDayView[] = [];
     for (let t = Date.UTC(year, 0, 1); t < Date.UTC(year + 1, 0, 1); t += DAY) {
@@ -381,6 +381,6 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
 
 function parseInstant(s: string, what: string): number {
   const t = Date.parse(s);
-  if (Number.isNaN(t)) throw new VcError('SCHEDULE_INVALID', `${what}: "${s}" is not an ISO time`);
+  if (Number.isNaN(t)) throw new VcError('SCHEDULE_INVALID', say('err.notIsoTime', { what, value: s }));
   return t;
 }

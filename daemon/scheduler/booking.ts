@@ -1,4 +1,5 @@
 import type { ConferenceMode } from '../../protocol/index.js';
+import { say } from '../../protocol/index.js';
 import type { SiteConfig } from '../config/schema.js';
 import { isValidTimeZone } from '../config/timezone.js';
 import { VcError } from '../errors.js';
@@ -30,35 +31,27 @@ const list = (ids: readonly string[], max = 12): string =>
   ids.length > max ? `${ids.slice(0, max).join(', ')}, …` : ids.join(', ');
 
 export function checkTimezone(tz: string): string {
-  if (!isValidTimeZone(tz))
-    throw new VcError(
-      'SCHEDULE_INVALID',
-      `unknown time zone "${tz}" (expected an IANA name such as Asia/Shanghai or Europe/Berlin)`,
-    );
+  if (!isValidTimeZone(tz)) throw new VcError('SCHEDULE_INVALID', say('err.timezone', { tz }));
   return tz;
 }
 
 export function checkTitle(title: string): string {
   const t = title.trim();
-  if (t === '') throw new VcError('SCHEDULE_INVALID', 'the meeting needs a title');
+  if (t === '') throw new VcError('SCHEDULE_INVALID', say('err.titleMissing'));
   if (t.length > MAX_TITLE_LENGTH)
-    throw new VcError('SCHEDULE_INVALID', `the title is ${t.length} characters long (at most ${MAX_TITLE_LENGTH})`);
+    throw new VcError('SCHEDULE_INVALID', say('err.titleLong', { n: t.length, max: MAX_TITLE_LENGTH }));
   const bad = controlCharacterIn(t);
-  if (bad) throw new VcError('SCHEDULE_INVALID', `the title must not contain control characters: ${bad}`);
+  if (bad) throw new VcError('SCHEDULE_INVALID', say('err.titleControl', { chars: bad }));
   return t;
 }
 
 export function checkDuration(minutes: number): number {
   if (!Number.isFinite(minutes) || minutes <= 0) {
-    throw new VcError('SCHEDULE_INVALID', `the duration must be more than 0 minutes, got ${minutes}`);
+    throw new VcError('SCHEDULE_INVALID', say('err.durationPositive', { value: minutes }));
   }
-  if (!Number.isInteger(minutes))
-    throw new VcError('SCHEDULE_INVALID', `the duration must be whole minutes, got ${minutes}`);
+  if (!Number.isInteger(minutes)) throw new VcError('SCHEDULE_INVALID', say('err.durationWhole', { value: minutes }));
   if (minutes > MAX_DURATION_MINUTES)
-    throw new VcError(
-      'SCHEDULE_INVALID',
-      `the duration ${minutes} min is longer than ${MAX_DURATION_MINUTES / 60} hours`,
-    );
+    throw new VcError('SCHEDULE_INVALID', say('err.durationLong', { minutes, hours: MAX_DURATION_MINUTES / 60 }));
   return minutes * 60_000;
 }
 
@@ -66,10 +59,7 @@ export function checkDuration(minutes: number): number {
 export function parseStart(text: string, tz: string): number {
   const t = parseTimeInZone(text, tz);
   if (t === undefined) {
-    throw new VcError(
-      'SCHEDULE_INVALID',
-      `start "${text}" is not a time: write "2026-12-07 09:00" (read in ${tz}) or an ISO time with offset such as 2026-12-07T09:00+08:00`,
-    );
+    throw new VcError('SCHEDULE_INVALID', say('err.startNotTime', { text, tz }));
   }
   return t;
 }
@@ -78,11 +68,11 @@ function endpointIds(config: SiteConfig): Set<string> {
   return new Set(config.endpoints.map((e) => e.id));
 }
 
-function checkEndpoint(config: SiteConfig, id: string, role: string): void {
+function checkEndpoint(config: SiteConfig, id: string, role: 'endpoint' | 'upstream' | 'chair'): void {
   if (!endpointIds(config).has(id)) {
     throw new VcError(
       'ENDPOINT_UNKNOWN',
-      `unknown ${role} "${id}" (known endpoints: ${list(config.endpoints.map((e) => e.id))})`,
+      say('err.unknownAs', { role: say(`role.${role}`), id, known: list(config.endpoints.map((e) => e.id)) }),
       { endpoint: id },
     );
   }
@@ -102,12 +92,12 @@ export function resolveParticipants(
     if (!config.groups.some((g) => g.id === p.group)) {
       throw new VcError(
         'GROUP_UNKNOWN',
-        `unknown group "${p.group}" (known groups: ${list(config.groups.map((g) => g.id)) || 'none'})`,
+        say('err.groupUnknownKnown', { id: p.group, known: list(config.groups.map((g) => g.id)) || say('err.none') }),
         { group: p.group },
       );
     }
     const members = config.endpoints.filter((e) => e.groups.includes(p.group!)).map((e) => e.id);
-    if (members.length === 0) throw new VcError('SCHEDULE_INVALID', `group "${p.group}" has no endpoints`);
+    if (members.length === 0) throw new VcError('SCHEDULE_INVALID', say('err.groupEmpty', { id: p.group }));
     ids.push(...members);
   }
   const upstream = p.upstream ?? null;
@@ -115,7 +105,10 @@ export function resolveParticipants(
     checkEndpoint(config, upstream, 'upstream');
     const kind = config.endpoints.find((e) => e.id === upstream)?.kind;
     if (kind !== 'upstream')
-      throw new VcError('SCHEDULE_INVALID', `"${upstream}" is a ${kind} endpoint, not an upstream link`);
+      throw new VcError(
+        'SCHEDULE_INVALID',
+        say('err.notUpstream', { id: upstream, kind: say(`kind.${kind ?? 'town'}`) }),
+      );
   }
   const chair = p.chair ?? null;
   if (chair !== null) {
@@ -124,10 +117,7 @@ export function resolveParticipants(
   }
   const endpoints = [...new Set(ids.filter((id) => id !== upstream))];
   if (endpoints.length === 0 && upstream === null) {
-    throw new VcError(
-      'SCHEDULE_INVALID',
-      'the meeting has no participants: give endpoints (--endpoints a,b) or a group (--group towns)',
-    );
+    throw new VcError('SCHEDULE_INVALID', say('err.noParticipants'));
   }
   return { endpoints, upstream, chair };
 }
@@ -152,9 +142,9 @@ export function checkTimes(
   if (first === null) {
     const until = rec.rule?.until;
     const why = until
-      ? `it ends (UNTIL) before its start ${formatWall(f.startUtc, f.tz)} ${f.tz}`
-      : 'the rule generates no date';
-    throw new VcError('SCHEDULE_INVALID', `the series has no occurrence: ${why}`);
+      ? say('err.seriesEndsBefore', { start: formatWall(f.startUtc, f.tz), tz: f.tz })
+      : say('err.ruleNoDate');
+    throw new VcError('SCHEDULE_INVALID', say('err.seriesNone', { why }));
   }
   if (first !== f.startUtc)
     rec = new Recurrence({ startUtc: first, durationMs: f.durationMs, rrule: rec.rule?.text ?? null, tz: f.tz });
@@ -162,7 +152,7 @@ export function checkTimes(
   if (notBefore !== null && first < notBefore) {
     throw new VcError(
       'SCHEDULE_INVALID',
-      `the start ${formatWall(first, f.tz)} ${f.tz} is in the past (now ${formatWall(notBefore, f.tz)})`,
+      say('err.startPast', { start: formatWall(first, f.tz), tz: f.tz, now: formatWall(notBefore, f.tz) }),
     );
   }
   return rec;

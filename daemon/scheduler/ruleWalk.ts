@@ -1,4 +1,5 @@
 import type { RRule as RRuleType } from 'rrule';
+import { say } from '../../protocol/index.js';
 import { VcError } from '../errors.js';
 import { RRule, type ParsedRRule } from './rruleText.js';
 
@@ -47,16 +48,14 @@ class CountedRule {
     } catch (err) {
       if (!(err instanceof StepBudgetSpent)) throw err;
       throw first
-        ? new VcError(
-            'SCHEDULE_INVALID',
-            `the recurrence rule "${text}" finds no date within ${limit} steps (limit MAX_RULE_STEPS): it may never match (such as BYMONTH=2;BYMONTHDAY=30) or match too rarely`,
-            { limit: 'MAX_RULE_STEPS', value: limit },
-          )
-        : new VcError(
-            'SCHEDULE_INVALID',
-            `expanding the recurrence rule "${text}" takes more than ${limit} steps (limit MAX_WALK_STEPS): make the series shorter (COUNT, UNTIL) or its rule simpler`,
-            { limit: 'MAX_WALK_STEPS', value: limit },
-          );
+        ? new VcError('SCHEDULE_INVALID', say('err.ruleNeverMatches', { rule: text, limit }), {
+            limit: 'MAX_RULE_STEPS',
+            value: limit,
+          })
+        : new VcError('SCHEDULE_INVALID', say('err.ruleTooLong', { rule: text, limit }), {
+            limit: 'MAX_WALK_STEPS',
+            value: limit,
+          });
     } finally {
       this.#left = Infinity;
     }

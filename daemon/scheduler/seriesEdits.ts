@@ -1,4 +1,5 @@
 import type { ScheduleEditParams } from '../../protocol/index.js';
+import { say } from '../../protocol/index.js';
 import type { SiteConfig } from '../config/schema.js';
 import { VcError } from '../errors.js';
 import type { ScheduleException, ScheduleRow } from '../store/ScheduleRepo.js';
@@ -116,12 +117,9 @@ export function editedSeries(m: BookedSeries, p: ScheduleEditParams, ctx: EditCo
 export function splitSeries(m: BookedSeries, occ: Occurrence, p: ScheduleEditParams, ctx: EditContext): SplitSeries {
   const row = m.row;
   const rule = m.rec.rule;
-  if (!rule) throw new VcError('SCHEDULE_INVALID', `"${row.title}" is a one-off meeting: edit it without --from`);
+  if (!rule) throw new VcError('SCHEDULE_INVALID', say('err.oneOff', { title: row.title }));
   if (occ.key <= ctx.now)
-    throw new VcError(
-      'SCHEDULE_INVALID',
-      `the occurrence at ${formatWall(occ.start, row.tz)} has already begun; --from must name a later one`,
-    );
+    throw new VcError('SCHEDULE_INVALID', say('err.fromBegun', { time: formatWall(occ.start, row.tz) }));
   const before = m.rec.countBefore(occ.key);
   const oldRule = rule.count !== null ? withEnd(rule, { count: before }) : withEnd(rule, { untilUtc: occ.key - 1000 });
   const tz = checkTimezone(p.timezone ?? row.tz);
@@ -159,12 +157,9 @@ const NOT_FOR_ONE_OCCURRENCE = [
 export function checkMoveOnly(p: ScheduleEditParams): string {
   const changed = NOT_FOR_ONE_OCCURRENCE.filter((k) => p[k] !== undefined);
   if (changed.length > 0) {
-    throw new VcError(
-      'SCHEDULE_INVALID',
-      `moving one occurrence changes only its start (not ${changed.join(', ')}); edit the series, or use --from to change it from an occurrence on`,
-    );
+    throw new VcError('SCHEDULE_INVALID', say('err.moveOnlyStart', { fields: changed.join(', ') }));
   }
-  if (p.start === undefined) throw new VcError('SCHEDULE_INVALID', 'moving one occurrence needs its new start');
+  if (p.start === undefined) throw new VcError('SCHEDULE_INVALID', say('err.moveNeedsStart'));
   return p.start;
 }
 
@@ -178,13 +173,10 @@ export function movedOccurrence(
 ): Occurrence {
   const row = m.row;
   if (occ.start <= now || state === 'started' || state === 'ended' || state === 'missed') {
-    throw new VcError(
-      'SCHEDULE_INVALID',
-      `the occurrence at ${formatWall(occ.start, row.tz)} has already begun or passed; it cannot be moved`,
-    );
+    throw new VcError('SCHEDULE_INVALID', say('err.moveBegun', { time: formatWall(occ.start, row.tz) }));
   }
   const newStart = parseStart(start, row.tz);
   if (newStart < now)
-    throw new VcError('SCHEDULE_INVALID', `the new start ${formatWall(newStart, row.tz)} ${row.tz} is in the past`);
+    throw new VcError('SCHEDULE_INVALID', say('err.newStartPast', { start: formatWall(newStart, row.tz), tz: row.tz }));
   return { key: occ.key, start: newStart, end: newStart + row.durationMs };
 }

@@ -72,6 +72,8 @@ export const ALWAYS_ALLOWED = [
   'Authorization',
   'Asia',
   'Shanghai',
+  'Europe',
+  'Berlin',
   'UTC',
   'GMT',
   'ffmpeg',

@@ -2,7 +2,7 @@
 // can (`why`), and always the English text; text alone (stored history, an older daemon) is matched
 // back to its template. Parameters that are themselves reasons, SIP answers ("486 Busy Here") or
 // protocol words (modes, leg states) are translated too; ids, addresses and numbers stay as they are.
-import { fillTemplate, parseReason, reasonText, type Reason } from '../../../protocol/index.js';
+import { REASONS_EN, fillTemplate, parseReason, reasonText, type Reason } from '../../../protocol/index.js';
 import { reasonsZh } from './reasonsZh.js';
 import { sipPhraseZh } from './sipZh.js';
 import type { T, UiLang } from './translate.js';
@@ -59,8 +59,9 @@ const MAX_DEPTH = 4;
 export function explain(r: Reason | string | undefined | null, lang: UiLang, depth = 0): string {
   if (r === undefined || r === null) return '';
   if (lang === 'en') return typeof r === 'string' ? r : reasonText(r);
-  // "a; b; c": several reasons in a row (each must be one, else the whole is read as one text)
-  if (typeof r === 'string' && r.includes('; ') && depth < MAX_DEPTH) {
+  // "a; b; c": several reasons in a row (each must be one, else the whole is read as one text) —
+  // unless the whole is one template that has a "; " of its own (cause.otherTransport)
+  if (typeof r === 'string' && r.includes('; ') && depth < MAX_DEPTH && !ownSemicolon(r)) {
     const parts = r.split('; ');
     if (parts.every((p) => parseReason(p))) return parts.map((p) => explain(p, 'zh', depth + 1)).join('；');
   }
@@ -70,6 +71,11 @@ export function explain(r: Reason | string | undefined | null, lang: UiLang, dep
   for (const [k, v] of Object.entries(structured.params ?? {}))
     params[k] = typeof v === 'number' || depth >= MAX_DEPTH ? v : explain(v, 'zh', depth + 1);
   return fillTemplate(reasonsZh[structured.key], params);
+}
+
+function ownSemicolon(text: string): boolean {
+  const whole = parseReason(text);
+  return whole !== undefined && REASONS_EN[whole.key].includes('; ');
 }
 
 /** A parameter that is not a whole reason: a SIP answer, a known word, or text left as it is. */

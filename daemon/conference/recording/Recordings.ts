@@ -93,7 +93,7 @@ export class Recordings extends TypedEmitter<RecordingsEvents> {
       if (!e.record) return;
       this.start(e.conferenceId, 'template').catch((err: unknown) => {
         this.#log.error({ err, conferenceId: e.conferenceId }, 'cannot start the recording the meeting asked for');
-        this.#conferences.notice(e.conferenceId, `recording could not start: ${(err as Error).message}`);
+        this.#conferences.notice(e.conferenceId, say('rec.couldNotStart', { why: (err as Error).message }));
       });
     });
     o.conferences.on('ended', (e) => {
@@ -163,15 +163,12 @@ export class Recordings extends TypedEmitter<RecordingsEvents> {
       await session.stop(`could not start: ${(e as Error).message}`, 'failed');
       throw e instanceof VcError
         ? e
-        : new VcError('RECORDING_FAILED', `cannot record conference ${conferenceId}: ${(e as Error).message}`);
+        : new VcError('RECORDING_FAILED', say('rec.cannotRecord', { id: conferenceId, why: (e as Error).message }));
     } finally {
       clearTimeout(deadline);
     }
     conf.setRecording({ id: row.id, startedAt });
-    this.#conferences.notice(
-      conferenceId,
-      resumeRow ? `recording ${row.id} resumed (new part)` : `recording ${row.id} started`,
-    );
+    this.#conferences.notice(conferenceId, say(resumeRow ? 'rec.resumedNotice' : 'rec.startedNotice', { id: row.id }));
     this.emit('changed', { active: this.#sessions.size });
     return { recording: this.#view(row), already: false };
   }
@@ -284,7 +281,10 @@ export class Recordings extends TypedEmitter<RecordingsEvents> {
     this.emit('changed', { active: this.#sessions.size });
     try {
       if (this.#conferences.isActive(conferenceId)) this.#conferences.get(conferenceId).setRecording(null);
-      this.#conferences.notice(conferenceId, `recording ${row.id} ${row.state}: ${row.stopReason ?? ''}`);
+      this.#conferences.notice(
+        conferenceId,
+        say('rec.endedNotice', { id: row.id, state: say(`rec.state.${row.state}`), why: row.stopReason ?? '' }),
+      );
     } catch (err) {
       this.#log.debug({ err }, 'the conference is gone');
     }
