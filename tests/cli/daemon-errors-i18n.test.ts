@@ -33,6 +33,7 @@ const COMMANDS = [
   'recordings',
   'record',
   'stop',
+  'show',
 ];
 const WORDS = [...TOKENS, ...COMMANDS, 'daemon', 'status', 'towns'];
 const placeholders = (s: string): string[] => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
