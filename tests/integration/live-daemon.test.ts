@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChromiumPeer } from '../peers/chromium.js';
 import { TOKENS, rawConnect, type RunningDaemon } from '../helpers/daemon.js';
+import { get } from '../helpers/httpGet.js';
 import { startAlarmHook, type AlarmHook } from '../helpers/alarmHook.js';
 import { startTownsDaemon, type TownsDaemon } from '../helpers/townsDaemon.js';
 import { freePort } from '../helpers/ports.js';
@@ -76,7 +77,7 @@ describe('live streaming from the daemon', () => {
     await until(
       'a playlist with three segments',
       async () => {
-        const res = await fetch(hls.url!);
+        const res = await get(hls.url!);
         playlist = res.status === 200 ? await res.text() : '';
         return (playlist.match(/^seg\d+\.ts\?t=/gm) ?? []).length >= 3;
       },
@@ -100,14 +101,14 @@ describe('live streaming from the daemon', () => {
   it('refuses no token, an altered one, a join link and odd paths on the daemon port', async () => {
     const path = `/live/${confId}/index.m3u8`;
     const t = tokenOf(hls.url!);
-    expect((await fetch(`${base()}${path}`)).status).toBe(403);
-    expect((await fetch(`${base()}${path}?t=${t.slice(0, -3)}AAA`)).status).toBe(403);
+    expect((await get(`${base()}${path}`)).status).toBe(403);
+    expect((await get(`${base()}${path}?t=${t.slice(0, -3)}AAA`)).status).toBe(403);
     const op = await rawConnect(d.url, TOKENS.operator);
     const inv: any = await op.call('conference.invite', { id: confId, name: '教育局' });
     op.close();
     const joinToken = tokenOf(inv.result.url);
-    expect((await fetch(`${base()}${path}?t=${encodeURIComponent(joinToken)}`)).status).toBe(403);
-    expect((await fetch(`${base()}/watch?t=${encodeURIComponent(joinToken)}`)).status).toBe(403);
+    expect((await get(`${base()}${path}?t=${encodeURIComponent(joinToken)}`)).status).toBe(403);
+    expect((await get(`${base()}/watch?t=${encodeURIComponent(joinToken)}`)).status).toBe(403);
     for (const p of [
       `/live/${confId}/../../vcbridge.db?t=${t}`,
       `/live/${confId}/%2e%2e/%2e%2e/vcbridge.db?t=${t}`,
@@ -202,7 +203,7 @@ describe('live streaming from the daemon', () => {
     const r = await cli(['conf', 'stream', 'stop', confId]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain(`live streaming of ${confId} stopped`);
-    expect((await fetch(hls.url!)).status).toBe(404);
+    expect((await get(hls.url!)).status).toBe(404);
     expect(existsSync(join(d.dataDir, 'live', confId))).toBe(false);
     expect((await show()).live ?? null).toBeNull();
   });
@@ -215,6 +216,6 @@ describe('live streaming from the daemon', () => {
     expect(end.code, end.stderr).toBe(0);
     await until('the live directory is gone', () => !existsSync(join(d.dataDir, 'live', confId)), 30_000, 200);
     const url = (JSON.parse(r.stdout) as ConferenceStreamStartResult).url!;
-    expect((await fetch(url)).status).toBe(403);
+    expect((await get(url)).status).toBe(403);
   }, 60_000);
 });

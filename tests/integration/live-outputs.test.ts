@@ -15,6 +15,7 @@ import { LiveServer } from '../../daemon/web/LiveServer.js';
 import { LiveStreams, type LiveAlarm } from '../../daemon/web/LiveStreams.js';
 import type { LiveView } from '../../protocol/index.js';
 import { ffmpegTestFeed, probeMedia, rtmpServer, type TestFeed } from '../helpers/liveFeed.js';
+import { get } from '../helpers/httpGet.js';
 import { freePort } from '../helpers/ports.js';
 import { until } from '../helpers/wait.js';
 
@@ -91,7 +92,7 @@ describe('HLS packager', () => {
     await until(
       'a playlist with three segments',
       async () => {
-        const r = await fetch(url);
+        const r = await get(url);
         playlist = r.status === 200 ? await r.text() : '';
         return (playlist.match(/^seg\d+\.ts\?t=/gm) ?? []).length >= 3;
       },
@@ -101,7 +102,7 @@ describe('HLS packager', () => {
     expect(playlist).toContain('#EXT-X-TARGETDURATION');
     const segs = playlist.split('\n').filter((l) => l.startsWith('seg'));
     for (const s of segs) expect(s).toBe(`${s.split('?')[0]}?t=${encodeURIComponent(token)}`);
-    const seg = await fetch(`${base}/live/${CONF}/${segs[0]}`);
+    const seg = await get(`${base}/live/${CONF}/${segs[0]}`);
     expect(seg.status).toBe(200);
     expect(seg.headers.get('content-type')).toBe('video/mp2t');
     expect((await seg.arrayBuffer()).byteLength).toBeGreaterThan(1000);
@@ -115,7 +116,7 @@ describe('HLS packager', () => {
   it('refuses a missing, altered, foreign, join-kind or expired token with 403', async () => {
     const path = `/live/${CONF}/index.m3u8`;
     const status = (t?: string) =>
-      fetch(`${base}${path}${t === undefined ? '' : `?t=${encodeURIComponent(t)}`}`).then((r) => r.status);
+      get(`${base}${path}${t === undefined ? '' : `?t=${encodeURIComponent(t)}`}`).then((r) => r.status);
     expect(await status()).toBe(403);
     const [body, sig] = token.split('.') as [string, string];
     expect(await status(`${body}.${sig.slice(0, -2)}AA`)).toBe(403);
@@ -127,8 +128,8 @@ describe('HLS packager', () => {
     expect(await status(expired)).toBe(403);
     // segments too
     const seg = readdirSync(join(dir, 'live', CONF)).find((f) => /^seg\d+\.ts$/.test(f))!;
-    expect((await fetch(`${base}/live/${CONF}/${seg}`)).status).toBe(403);
-    expect((await fetch(`${base}/live/${CONF}/${seg}?t=${encodeURIComponent(expired)}`)).status).toBe(403);
+    expect((await get(`${base}/live/${CONF}/${seg}`)).status).toBe(403);
+    expect((await get(`${base}/live/${CONF}/${seg}?t=${encodeURIComponent(expired)}`)).status).toBe(403);
   });
 
   it('serves nothing but the playlist and the segment names it writes (no traversal)', async () => {
@@ -170,7 +171,7 @@ describe('HLS packager', () => {
     );
     expect(feed.open, 'the dead run released its tap').toBe(1);
     expect(views.some((v) => v?.hls?.state === 'retrying')).toBe(true);
-    const r = await fetch(`${base}/live/${CONF}/index.m3u8?t=${encodeURIComponent(token)}`);
+    const r = await get(`${base}/live/${CONF}/index.m3u8?t=${encodeURIComponent(token)}`);
     expect(r.status).toBe(200);
   }, 90_000);
 
@@ -178,7 +179,7 @@ describe('HLS packager', () => {
     expect(await streams.stop(CONF)).toBe(true);
     expect(existsSync(join(dir, 'live', CONF))).toBe(false);
     expect(feed.open).toBe(0);
-    expect((await fetch(`${base}/live/${CONF}/index.m3u8?t=${encodeURIComponent(token)}`)).status).toBe(404);
+    expect((await get(`${base}/live/${CONF}/index.m3u8?t=${encodeURIComponent(token)}`)).status).toBe(404);
     expect(views.at(-1)).toBeNull();
   });
 });

@@ -20,6 +20,7 @@ import type {
   RecordStartResult,
 } from '../../protocol/index.js';
 import { startAlarmHook, type AlarmHook } from '../helpers/alarmHook.js';
+import { get } from '../helpers/httpGet.js';
 import { TOKENS, rawConnect } from '../helpers/daemon.js';
 import { probeMedia, rtmpServer } from '../helpers/liveFeed.js';
 import { probe, streamKinds, trackTimes } from '../helpers/mediaFile.js';
@@ -57,7 +58,7 @@ const recording = (id: string) => t.json<RecordingView>(['recordings', 'show', i
 
 /** The segments listed in the live playlist now (none when it is not served). */
 async function segments(): Promise<string[]> {
-  const res = await fetch(hls.url!);
+  const res = await get(hls.url!);
   return res.status === 200 ? ((await res.text()).match(/^seg\d+\.ts/gm) ?? []) : [];
 }
 
@@ -110,9 +111,9 @@ describe('recording and live streaming together', () => {
     });
     const url = new URL(hls.url!);
     const seg = (await segments())[0]!;
-    expect((await fetch(`${url.origin}${url.pathname}`)).status).toBe(403);
-    expect((await fetch(`${url.origin}${url.pathname.replace('index.m3u8', seg)}`)).status).toBe(403);
-    expect((await fetch(`${url.origin}${url.pathname.replace('index.m3u8', seg)}${url.search}`)).status).toBe(200);
+    expect((await get(`${url.origin}${url.pathname}`)).status).toBe(403);
+    expect((await get(`${url.origin}${url.pathname.replace('index.m3u8', seg)}`)).status).toBe(403);
+    expect((await get(`${url.origin}${url.pathname.replace('index.m3u8', seg)}${url.search}`)).status).toBe(200);
   }, 300_000);
 
   it('an RTMP server that refuses: retried with backoff and the alarm; recording and HLS go on; it reconnects', async () => {
