@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bridgeCli, startBridge, type Bridge } from '../helpers/conferenceBridge.js';
 import { freePortRun, removeDir, startProc, tempDir, type Proc } from '../peers/proc.js';
 import { until } from '../helpers/wait.js';
+import { answerInvite } from '../peers/sipp.js';
 import type { Compositor } from '../../daemon/media/compositor/Compositor.js';
 import type { ConferenceView } from '../../protocol/index.js';
 
@@ -42,40 +43,24 @@ function scenario(videoPort: number): string {
   const burst = Array.from({ length: BURST }, (_, i) => INFO(SPACED + i + 1));
   return `<?xml version="1.0" encoding="ISO-8859-1" ?>
 <scenario name="room sending picture_fast_update">
-  <recv request="INVITE">
-    <action>
-      <ereg regexp="a=rtpmap:([0-9]+) H264/90000" search_in="msg" check_it="true" assign_to="m1,pt" />
-      <ereg regexp="a=fmtp:[0-9]+ ([^\\r\\n]*packetization-mode[^\\r\\n]*)" search_in="msg" check_it="true" assign_to="m2,fmtp" />
-      <ereg regexp="^.*$" search_in="hdr" header="From:" check_it="true" assign_to="caller" />
-      <ereg regexp="&lt;([^>]*)>" search_in="hdr" header="Contact:" check_it="true" assign_to="m3,contact" />
-    </action>
-  </recv>
-  <Reference variables="m1,m2,m3" />
-  <send>
-    <![CDATA[
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:];tag=[pid]SIPpTag01[call_number]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Contact: <sip:room@[local_ip]:[local_port]>
-      Content-Type: application/sdp
-      Content-Length: [len]
-
-      v=0
-      o=room 1 1 IN IP4 127.0.0.1
-      s=room
-      c=IN IP4 127.0.0.1
-      t=0 0
-      m=audio ${videoPort + 2} RTP/AVP 8
-      a=rtpmap:8 PCMA/8000
-      m=video ${videoPort} RTP/AVP [$pt]
-      a=rtpmap:[$pt] H264/90000
-      a=fmtp:[$pt] [$fmtp]
-    ]]>
-  </send>
-  <recv request="ACK" />
+${answerInvite(
+  [
+    'v=0',
+    'o=room 1 1 IN IP4 127.0.0.1',
+    's=room',
+    'c=IN IP4 127.0.0.1',
+    't=0 0',
+    `m=audio ${videoPort + 2} RTP/AVP 8`,
+    'a=rtpmap:8 PCMA/8000',
+    `m=video ${videoPort} RTP/AVP [$pt]`,
+    'a=rtpmap:[$pt] H264/90000',
+    'a=fmtp:[$pt] [$fmtp]',
+  ],
+  [
+    { regexp: 'a=rtpmap:([0-9]+) H264/90000', name: 'pt' },
+    { regexp: 'a=fmtp:[0-9]+ ([^\\r\\n]*packetization-mode[^\\r\\n]*)', name: 'fmtp' },
+  ],
+)}
   <pause milliseconds="8000" />
 ${spaced.join('\n')}
 ${burst.join('\n')}

@@ -14,7 +14,7 @@ import { bridgeCli, startBridge, type Bridge } from '../helpers/conferenceBridge
 import { optionsPing } from '../helpers/sipOptions.js';
 import { until } from '../helpers/wait.js';
 import { freePortRun, removeDir, startProc, tempDir, type Proc } from '../peers/proc.js';
-import { runSipp } from '../peers/sipp.js';
+import { answerInvite, runSipp } from '../peers/sipp.js';
 
 /** sipp's own capture of one RFC 4733 event for the digit 1 (payload type 101, as the bridge offers). */
 const DTMF_1_PCAP = '/usr/share/sip-tester/dtmf_2833_1.pcap';
@@ -41,37 +41,17 @@ const keyDigit = `
 /** The room: answers, keys 1 (its hand goes up), waits for the bridge's BYE, then keys 1 twice more. */
 const ROOM_XML = `<?xml version="1.0" encoding="ISO-8859-1" ?>
 <scenario name="room keying DTMF after its call left the meeting">
-  <recv request="INVITE">
-    <action>
-      <ereg regexp="^.*$" search_in="hdr" header="From:" check_it="true" assign_to="caller" />
-      <ereg regexp="&lt;([^>]*)>" search_in="hdr" header="Contact:" check_it="true" assign_to="m1,contact" />
-    </action>
-  </recv>
-  <Reference variables="m1" />
-  <send>
-    <![CDATA[
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:];tag=[pid]SIPpTag01[call_number]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Contact: <sip:room@[local_ip]:[local_port]>
-      Content-Type: application/sdp
-      Content-Length: [len]
-
-      v=0
-      o=room 1 1 IN IP4 127.0.0.1
-      s=room
-      c=IN IP4 127.0.0.1
-      t=0 0
-      m=audio [media_port] RTP/AVP 0 101
-      a=rtpmap:0 PCMU/8000
-      a=rtpmap:101 telephone-event/8000
-      a=fmtp:101 0-15
-    ]]>
-  </send>
-  <recv request="ACK" />
+${answerInvite([
+  'v=0',
+  'o=room 1 1 IN IP4 127.0.0.1',
+  's=room',
+  'c=IN IP4 127.0.0.1',
+  't=0 0',
+  'm=audio [media_port] RTP/AVP 0 101',
+  'a=rtpmap:0 PCMU/8000',
+  'a=rtpmap:101 telephone-event/8000',
+  'a=fmtp:101 0-15',
+])}
   <pause milliseconds="1000" />
 ${keyDigit}
   <recv request="BYE" timeout="60000" />

@@ -85,6 +85,44 @@ const OPTIONS_UAS_XML = `<?xml version="1.0" encoding="ISO-8859-1" ?>
 </scenario>
 `;
 
+/**
+ * The opening of a sipp UAS scenario for a room the bridge dials: it takes the INVITE (the caller's From
+ * as [$caller], its Contact URI as [$contact], each capture's first group as [$name]), answers 200 OK
+ * with the SDP `sdp` (one string a line; sipp fills [media_port], [len], ...) and waits for the ACK.
+ */
+export function answerInvite(sdp: string[], captures: { regexp: string; name: string }[] = []): string {
+  const ereg = (regexp: string, where: string, assign: string): string =>
+    `      <ereg regexp="${regexp}" ${where} check_it="true" assign_to="${assign}" />`;
+  const contact = `m${captures.length + 1}`;
+  const vars = [...captures.map((_, i) => `m${i + 1}`), contact];
+  return `  <recv request="INVITE">
+    <action>
+${[
+  ...captures.map((c, i) => ereg(c.regexp, 'search_in="msg"', `m${i + 1},${c.name}`)),
+  ereg('^.*$', 'search_in="hdr" header="From:"', 'caller'),
+  ereg('&lt;([^>]*)>', 'search_in="hdr" header="Contact:"', `${contact},contact`),
+].join('\n')}
+    </action>
+  </recv>
+  <Reference variables="${vars.join(',')}" />
+  <send>
+    <![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]SIPpTag01[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Contact: <sip:room@[local_ip]:[local_port]>
+      Content-Type: application/sdp
+      Content-Length: [len]
+
+${sdp.map((l) => `      ${l}`).join('\n')}
+    ]]>
+  </send>
+  <recv request="ACK" />`;
+}
+
 function stat(header: string[], row: string[], name: string): number {
   const i = header.indexOf(name);
   return i >= 0 ? Number(row[i]) || 0 : 0;
