@@ -1,7 +1,12 @@
 // The English text of every reason and event the daemon explains (see reasons.ts). A parameter is
 // an id, a number, or another reason's text (which a client translates in turn). Changing a template
 // changes what clients recover from stored text: add a key rather than reword an old one.
-export const REASONS_EN = {
+import { MEDIA_REASONS_EN } from './reasons/mediaEn.js';
+import { OPS_REASONS_EN } from './reasons/opsEn.js';
+import { SIP_REASONS_EN } from './reasons/sipEn.js';
+
+/** The templates of the daemon's own reasons and events and of the operator-facing modules. */
+export const CORE_REASONS_EN = {
   // one OPTIONS probe, short (endpoint list, state changes)
   'probe.answers': 'answers OPTIONS with {answer}',
   'probe.portUnreachable': 'port unreachable over UDP',
@@ -328,4 +333,12 @@ export const REASONS_EN = {
   'rec.daemonStopping': 'the daemon is stopping; no new recordings',
   'rec.startSlow':
     'the recorder did not start within {s} s: tapping the program feed on the media worker and starting ffmpeg took too long (a very busy machine or a stuck media worker); the meeting goes on',
+} as const;
+
+/** Every template: the core ones and the deeper layers' error details, one catalogue per area. */
+export const REASONS_EN = {
+  ...CORE_REASONS_EN,
+  ...MEDIA_REASONS_EN,
+  ...SIP_REASONS_EN,
+  ...OPS_REASONS_EN,
 } as const;

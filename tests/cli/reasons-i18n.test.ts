@@ -4,6 +4,10 @@ import { cliEn } from '../../cli/ui/i18n/cliEn.js';
 import { cliZh } from '../../cli/ui/i18n/cliZh.js';
 import { reasonsZh } from '../../cli/ui/i18n/reasonsZh.js';
 import { explain, explainError } from '../../cli/ui/i18n/explain.js';
+import { CORE_REASONS_EN } from '../../protocol/reasonsEn.js';
+import { MEDIA_REASONS_EN } from '../../protocol/reasons/mediaEn.js';
+import { OPS_REASONS_EN } from '../../protocol/reasons/opsEn.js';
+import { SIP_REASONS_EN } from '../../protocol/reasons/sipEn.js';
 
 const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 
@@ -16,6 +20,13 @@ describe('daemon reasons in the operator language', () => {
     for (const [key, text] of Object.entries(cliEn)) {
       expect(placeholders(cliZh[key as keyof typeof cliEn]), key).toEqual(placeholders(text));
     }
+  });
+
+  it('gives each key one English template: no key is in two of the catalogues', () => {
+    const all = [CORE_REASONS_EN, MEDIA_REASONS_EN, SIP_REASONS_EN, OPS_REASONS_EN].flatMap((c) => Object.keys(c));
+    // a key in two catalogues would be overwritten silently by the later one
+    expect(all.filter((k, i) => all.indexOf(k) !== i)).toEqual([]);
+    expect(all.length).toBe(Object.keys(REASONS_EN).length);
   });
 
   it('recovers the key and parameters of every template from its English text', () => {
