@@ -1,6 +1,7 @@
 // The English text of every reason and event the daemon explains (see reasons.ts). A parameter is
 // an id, a number, or another reason's text (which a client translates in turn). Changing a template
 // changes what clients recover from stored text: add a key rather than reword an old one.
+import { CONFIG_REASONS_EN } from './reasons/configEn.js';
 import { MEDIA_REASONS_EN } from './reasons/mediaEn.js';
 import { OPS_REASONS_EN } from './reasons/opsEn.js';
 import { SIP_REASONS_EN } from './reasons/sipEn.js';
@@ -341,4 +342,5 @@ export const REASONS_EN = {
   ...MEDIA_REASONS_EN,
   ...SIP_REASONS_EN,
   ...OPS_REASONS_EN,
+  ...CONFIG_REASONS_EN,
 } as const;

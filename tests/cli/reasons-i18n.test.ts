@@ -5,6 +5,7 @@ import { cliZh } from '../../cli/ui/i18n/cliZh.js';
 import { reasonsZh } from '../../cli/ui/i18n/reasonsZh.js';
 import { explain, explainError } from '../../cli/ui/i18n/explain.js';
 import { CORE_REASONS_EN } from '../../protocol/reasonsEn.js';
+import { CONFIG_REASONS_EN } from '../../protocol/reasons/configEn.js';
 import { MEDIA_REASONS_EN } from '../../protocol/reasons/mediaEn.js';
 import { OPS_REASONS_EN } from '../../protocol/reasons/opsEn.js';
 import { SIP_REASONS_EN } from '../../protocol/reasons/sipEn.js';
@@ -23,7 +24,9 @@ describe('daemon reasons in the operator language', () => {
   });
 
   it('gives each key one English template: no key is in two of the catalogues', () => {
-    const all = [CORE_REASONS_EN, MEDIA_REASONS_EN, SIP_REASONS_EN, OPS_REASONS_EN].flatMap((c) => Object.keys(c));
+    const all = [CORE_REASONS_EN, MEDIA_REASONS_EN, SIP_REASONS_EN, OPS_REASONS_EN, CONFIG_REASONS_EN].flatMap((c) =>
+      Object.keys(c),
+    );
     // a key in two catalogues would be overwritten silently by the later one
     expect(all.filter((k, i) => all.indexOf(k) !== i)).toEqual([]);
     expect(all.length).toBe(Object.keys(REASONS_EN).length);

@@ -1,6 +1,7 @@
 // Chinese for every reason and event the daemon explains (English templates: protocol/reasonsEn.ts).
 // Typed against the English keys, so a new daemon reason without a translation does not compile.
 import type { ReasonKey } from '../../../protocol/index.js';
+import { configZh } from './reasons/configZh.js';
 import { mediaZh } from './reasons/mediaZh.js';
 import { opsZh } from './reasons/opsZh.js';
 import { sipZh } from './reasons/sipZh.js';
@@ -317,4 +318,5 @@ export const reasonsZh: Record<ReasonKey, string> = {
   ...mediaZh,
   ...sipZh,
   ...opsZh,
+  ...configZh,
 };
