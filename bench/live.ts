@@ -106,10 +106,10 @@ const segLen = extinf.reduce((a, b) => a + b, 0) / Math.max(1, extinf.length);
 console.log(`live bench: ${SECONDS} s, feed 1280×720 25 fps H.264 ~1.5 Mb/s (GOP 2 s) + Opus 48 kb/s`);
 if (cpuStart && hls?.pid && rtmp[0]?.pid) {
   console.log(
-    `  HLS packager (copy H.264, AAC 96k, hls 2 s): ${pct(cpuTicks(hls.pid), cpuStart.hls)} % of one core, RSS ${rss.hls.toFixed(0)} MB`,
+    `  HLS packager (copies the program mux's H.264 + AAC, hls 2 s): ${pct(cpuTicks(hls.pid), cpuStart.hls)} % of one core, RSS ${rss.hls.toFixed(0)} MB`,
   );
   console.log(
-    `  RTMP push (copy H.264, AAC 96k, flv):       ${pct(cpuTicks(rtmp[0].pid), cpuStart.rtmp)} % of one core, RSS ${rss.rtmp.toFixed(0)} MB`,
+    `  RTMP push (copies the program mux's H.264 + AAC, flv):      ${pct(cpuTicks(rtmp[0].pid), cpuStart.rtmp)} % of one core, RSS ${rss.rtmp.toFixed(0)} MB`,
   );
 }
 console.log(`  segments: mean ${segLen.toFixed(2)} s over ${extinf.length} in the playlist`);
