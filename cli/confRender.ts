@@ -9,6 +9,15 @@ import { fmtDuration, translator } from './ui/i18n/translate.js';
 
 const name = (p: Pick<ParticipantView, 'name'>, lang: Lang): string => (lang === 'zh' ? p.name.zh : p.name.en);
 
+/**
+ * A participant the operator reads about (what a room sees, who is in a pane): a site by its id, as
+ * the commands take it; a browser by its name with its id, whose id alone (web-3f9a1c) says nothing.
+ */
+export function seenAs(c: Pick<ConferenceView, 'participants'>, id: string, lang: Lang): string {
+  const p = c.participants.find((x) => x.endpointId === id);
+  return p?.kind === 'browser' ? `${name(p, lang)} (${id})` : id;
+}
+
 /** "09:00:05" local time of an ISO instant, with the date when it is not today. */
 export function fmtClock(iso: string | null | undefined, now = Date.now()): string {
   if (!iso) return '—';
@@ -142,7 +151,7 @@ export function renderConference(c: ConferenceView, lang: Lang, now = Date.now()
       name(p, lang),
       stateText(p, now, lang),
       flags,
-      p.viewing ?? '—',
+      p.viewing === null ? '—' : seenAs(c, p.viewing, lang),
       t(`dir.${p.direction}`),
       s.loss,
       s.jitter,
@@ -202,7 +211,7 @@ export function renderMultiview(c: ConferenceView, lang: Lang = 'en'): string {
       t('c.mv.see', {
         sites: sites.join(', '),
         layout: p.layout,
-        panes: p.panes.map((s, i) => `${i + 1} ${s ?? '—'}`).join(', '),
+        panes: p.panes.map((s, i) => `${i + 1} ${s === null ? '—' : seenAs(c, s, lang)}`).join(', '),
       }) + (canvas.startsWith('tx:') ? t('c.mv.transcoded') : ''),
     );
   }

@@ -38,7 +38,8 @@ export interface ParticipantView {
   muted: boolean;
   hasFloor: boolean;
   /** What this participant is shown: the source's endpoint (or browser participant) id, also through a
-   *  transcoded picture; `layout:<name>` for a multi-picture layout; null when nothing. */
+   *  transcoded picture; `layout:<name>` for a multi-picture layout (`layout` for a moment after a
+   *  change, before the room's view follows the new plan); null when nothing. Never a canvas id. */
   viewing: string | null;
   direction: 'out' | 'in';
   connectedAt?: string;

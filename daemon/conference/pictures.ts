@@ -82,10 +82,18 @@ export function multiviewInfo(mv: Multiview, plan: ReadonlyMap<string, Picture>)
 
 /**
  * What a room is shown, as `conf show` names it: the source's id (a transcoded picture shows one
- * source: its id, not the canvas's), `layout:<name>` for a composed layout.
+ * source: its id, not the canvas's), `layout:<name>` for a composed layout. A canvas id is internal
+ * and never shown: while the plan has moved on and the room's view still shows the previous canvas
+ * (a moment after each change), the name comes from that canvas's id.
  */
 export function viewingOf(showing: string | null, picture: Picture | undefined): string | null {
-  if (!showing?.startsWith(CANVAS) || !picture || CANVAS + picture.canvasId !== showing) return showing;
-  if (picture.canvasId.startsWith('tx:')) return picture.spec.panes[0]?.sourceId ?? null;
-  return `layout:${picture.spec.layout}`;
+  if (!showing?.startsWith(CANVAS)) return showing;
+  if (picture && CANVAS + picture.canvasId === showing) {
+    if (picture.canvasId.startsWith('tx:')) return picture.spec.panes[0]?.sourceId ?? null;
+    return `layout:${picture.spec.layout}`;
+  }
+  // canvas ids: `tx:<source>|<class>` (transcoded), `conf|<class>` or `site:<owner>|<class>` (layouts)
+  const id = showing.slice(CANVAS.length);
+  if (id.startsWith('tx:')) return id.slice(3).split('|')[0] || null;
+  return 'layout';
 }

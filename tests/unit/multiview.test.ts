@@ -143,6 +143,10 @@ describe('Multiview', () => {
     const g = grid.plan([target('mihe')], seats, null).get('mihe')!;
     expect(viewingOf(`canvas:${g.canvasId}`, g)).toBe('layout:2x2');
     expect(viewingOf(null, undefined)).toBeNull();
+    // the room's view still shows the previous canvas for a moment after a change: never its id
+    expect(viewingOf(`canvas:${pic.canvasId}`, g)).toBe('city');
+    expect(viewingOf(`canvas:${pic.canvasId}`, undefined)).toBe('city');
+    expect(viewingOf(`canvas:${g.canvasId}`, pic)).toBe('layout');
   });
 
   it('shares one canvas per class for the conference layout; a personal layout gets its own', () => {
