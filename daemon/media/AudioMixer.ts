@@ -16,6 +16,7 @@
 import type { types as ms } from 'mediasoup';
 import type { Logger } from '../util/logger.js';
 import { TypedEmitter } from '../util/TypedEmitter.js';
+import { say } from '../../protocol/index.js';
 import { VcError } from '../errors.js';
 import type { SpeakerDetectorOptions } from './SpeakerDetector.js';
 import { plainConsumeCaps, producerCodec } from './mediaCodecs.js';
@@ -94,7 +95,7 @@ export class AudioMixer extends TypedEmitter<MixEvents> implements ConferenceMix
   addSipLeg(id: string, leg: SipMediaLeg): void {
     this.#assertOpen();
     const fmt = leg.audioFormat;
-    if (!fmt) throw new VcError('MEDIA_FAILED', `leg ${leg.id} has no negotiated audio to mix`);
+    if (!fmt) throw new VcError('MEDIA_FAILED', say('media.legNoMixAudio', { leg: leg.id }));
     const push = this.#core.add(id, fmt.codec, {
       send: (payload, frameTs) => leg.sendAudioFrame(payload, frameTs),
       codecNow: () => leg.audioFormat?.codec,
@@ -108,9 +109,9 @@ export class AudioMixer extends TypedEmitter<MixEvents> implements ConferenceMix
   /** A browser's (or any router) audio producer as a source; it hears nothing from the mixer. */
   async addProducer(id: string, producer: ms.Producer): Promise<void> {
     this.#assertOpen();
-    if (this.#core.has(id)) throw new VcError('MEDIA_FAILED', `mixer source ${id} already present`);
+    if (this.#core.has(id)) throw new VcError('MEDIA_FAILED', say('media.mixerHasSource', { id }));
     const router = this.#router;
-    if (!router) throw new VcError('MEDIA_FAILED', 'the mixer was created without a router');
+    if (!router) throw new VcError('MEDIA_FAILED', say('media.mixerNoRouter'));
     const codec = producerCodec(router.rtpCapabilities, producer);
     const tap = await this.#tapTransport(router);
     const consumer = await tap.transport.consume({ producerId: producer.id, rtpCapabilities: plainConsumeCaps(codec) });
@@ -170,7 +171,7 @@ export class AudioMixer extends TypedEmitter<MixEvents> implements ConferenceMix
   }
 
   #assertOpen(): void {
-    if (this.#closed) throw new VcError('MEDIA_FAILED', 'the mixer is closed');
+    if (this.#closed) throw new VcError('MEDIA_FAILED', say('media.mixerClosed'));
   }
 
   async #tapTransport(router: ms.Router): Promise<Tap> {

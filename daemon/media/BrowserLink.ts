@@ -6,6 +6,7 @@
 import type { types as ms } from 'mediasoup';
 import type { Logger } from '../util/logger.js';
 import { TypedEmitter } from '../util/TypedEmitter.js';
+import { say } from '../../protocol/index.js';
 import { VcError } from '../errors.js';
 import { routerVideoCodec } from './mediaCodecs.js';
 import type { MediaKind } from './types.js';
@@ -110,7 +111,7 @@ export class BrowserLink extends TypedEmitter<LinkEvents> {
       return new BrowserLink(o, router, send, recv);
     } catch (e) {
       send?.close();
-      throw new VcError('MEDIA_FAILED', `cannot set up the browser's media: ${(e as Error).message}`, undefined, {
+      throw new VcError('MEDIA_FAILED', say('media.browserSetup', { why: (e as Error).message }), undefined, {
         cause: e,
       });
     }
@@ -180,28 +181,24 @@ export class BrowserLink extends TypedEmitter<LinkEvents> {
 
   /** The page sends audio or video (one of each at most); returns the producer id. */
   async produce(transportId: string, kind: MediaKind, rtpParameters: ms.RtpParameters): Promise<string> {
-    if (this.#transport(transportId) !== this.#send)
-      throw new VcError('BAD_REQUEST', 'produce on the receive transport');
+    if (this.#transport(transportId) !== this.#send) throw new VcError('BAD_REQUEST', say('media.produceOnReceive'));
     // the kind is claimed before the first await: parallel requests must not each make a producer
     if (this.#producers.has(kind) || this.#producing.has(kind))
-      throw new VcError('BAD_REQUEST', `this browser already sends ${kind}`);
+      throw new VcError('BAD_REQUEST', say('media.browserSends', { kind }));
     this.#producing.add(kind);
     let producer: ms.Producer;
     try {
       producer = await this.#send.produce({ kind, rtpParameters, appData: { browser: this.participantId } });
     } catch (e) {
-      throw new VcError(
-        'MEDIA_FAILED',
-        `the bridge cannot take this browser's ${kind}: ${(e as Error).message}`,
-        undefined,
-        { cause: e },
-      );
+      throw new VcError('MEDIA_FAILED', say('media.browserTake', { kind, why: (e as Error).message }), undefined, {
+        cause: e,
+      });
     } finally {
       this.#producing.delete(kind);
     }
     if (this.#closed) {
       producer.close();
-      throw new VcError('MEDIA_FAILED', 'this connection closed while the browser was starting to send');
+      throw new VcError('MEDIA_FAILED', say('media.browserGone'));
     }
     this.#producers.set(kind, producer);
     if (kind === 'audio' && this.#selfMuted) await producer.pause();
@@ -258,7 +255,7 @@ export class BrowserLink extends TypedEmitter<LinkEvents> {
   #transport(id: string): ms.WebRtcTransport {
     if (id === this.#send.id) return this.#send;
     if (id === this.#recv.id) return this.#recv;
-    throw new VcError('BAD_REQUEST', `no transport ${id} on this connection`);
+    throw new VcError('BAD_REQUEST', say('media.noTransport', { id }));
   }
 
   /** Consume what is new, in order (a burst of 'sources' events must not consume a producer twice). */

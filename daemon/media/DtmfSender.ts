@@ -1,6 +1,7 @@
 // Sends DTMF digits as RFC 4733 telephone-events on a relay's audio stream (same SSRC and sequence
 // space as the mix, audio held back during each event), e.g. the conference PIN to the upstream MCU.
 import type { Clock, Timer } from '../util/clock.js';
+import { say } from '../../protocol/index.js';
 import { VcError } from '../errors.js';
 import type { RtpRelay } from './RtpRelay.js';
 import { eventCode, eventPayload, isDtmfString } from './rtp/telephoneEvent.js';
@@ -29,13 +30,11 @@ export class DtmfSender {
 
   /** Queue digits (0-9 * # A-D); resolves when the last one has been sent. */
   send(digits: string, opts: DtmfOptions = {}): Promise<void> {
-    if (!isDtmfString(digits)) throw new VcError('BAD_REQUEST', `not a DTMF string: ${JSON.stringify(digits)}`);
+    if (!isDtmfString(digits))
+      throw new VcError('BAD_REQUEST', say('media.notDtmf', { digits: JSON.stringify(digits) }));
     const remote = this.#relay.remote;
     if (remote?.telephoneEventPt === undefined) {
-      throw new VcError(
-        'MEDIA_FAILED',
-        'the room did not negotiate telephone-event (RFC 4733); send DTMF by SIP INFO instead',
-      );
+      throw new VcError('MEDIA_FAILED', say('media.noTelephoneEvent'));
     }
     const run = this.#queue.then(() => this.#sendAll(digits, opts));
     this.#queue = run.catch(() => undefined);

@@ -5,6 +5,7 @@
 import type { types as ms } from 'mediasoup';
 import type { Logger } from '../util/logger.js';
 import type { TypedEmitter } from '../util/TypedEmitter.js';
+import { say } from '../../protocol/index.js';
 import { VcError } from '../errors.js';
 import type { PortPair } from './RelayPortPool.js';
 import type { RelayCounters, RelayEvents, RelayRemote } from './RtpRelay.js';
@@ -126,7 +127,7 @@ export class LegTrack {
       } catch (e) {
         throw new VcError(
           'MEDIA_FAILED',
-          `cannot create the ${this.kind} transport of leg ${this.#o.legId}: ${(e as Error).message}`,
+          say('media.legTransport', { kind: this.kind, leg: this.#o.legId, why: (e as Error).message }),
           undefined,
           { cause: e },
         );
@@ -168,7 +169,7 @@ export class LegTrack {
     this.#consumer = undefined;
     if (!producer || !this.#stream || !receives(this.#stream)) return;
     if (!this.#transport || !this.#codec)
-      throw new VcError('MEDIA_FAILED', `leg ${this.#o.legId}: setRemote() before choosing what it receives`);
+      throw new VcError('MEDIA_FAILED', say('media.legUnchosen', { leg: this.#o.legId }));
     const codec = this.#codec;
     let consumer: ms.Consumer;
     try {
@@ -183,7 +184,12 @@ export class LegTrack {
     } catch (e) {
       throw new VcError(
         'MEDIA_FAILED',
-        `leg ${this.#o.legId} cannot receive producer ${producer.id} in ${codec.mimeType}: ${(e as Error).message}`,
+        say('media.legCannotReceive', {
+          leg: this.#o.legId,
+          producer: producer.id,
+          codec: codec.mimeType,
+          why: (e as Error).message,
+        }),
         undefined,
         { cause: e },
       );

@@ -7,6 +7,7 @@
 // The 20 ms clock is a real timer (performance.now based), not the injectable Clock.
 import type { Logger } from '../util/logger.js';
 import { TypedEmitter } from '../util/TypedEmitter.js';
+import { say } from '../../protocol/index.js';
 import { VcError } from '../errors.js';
 import { FRAME_MS, FRAME_SAMPLES, type AudioCodec } from './codecs/AudioCodec.js';
 import { createAudioCodec } from './codecs/createAudioCodec.js';
@@ -134,8 +135,8 @@ export class MixCore extends TypedEmitter<MixEvents> {
 
   /** A source in the mix; returns how its packets come in. */
   add(id: string, codecName: string, src: MixSource): MixPush {
-    if (this.#closed) throw new VcError('MEDIA_FAILED', 'the mixer is closed');
-    if (this.#members.has(id)) throw new VcError('MEDIA_FAILED', `mixer source ${id} already present`);
+    if (this.#closed) throw new VcError('MEDIA_FAILED', say('media.mixerClosed'));
+    if (this.#members.has(id)) throw new VcError('MEDIA_FAILED', say('media.mixerHasSource', { id }));
     const m = { id, src, muted: false, frame: null } as Member;
     this.#setCodec(m, codecName);
     this.#members.set(id, m);
@@ -176,7 +177,7 @@ export class MixCore extends TypedEmitter<MixEvents> {
 
   setMuted(id: string, muted: boolean): void {
     const m = this.#members.get(id);
-    if (!m) throw new VcError('PARTICIPANT_UNKNOWN', `no mixer source ${id}`);
+    if (!m) throw new VcError('PARTICIPANT_UNKNOWN', say('media.mixerNoSource', { id }));
     m.muted = muted;
   }
 

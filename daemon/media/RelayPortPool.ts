@@ -6,6 +6,7 @@
 import { randomInt } from 'node:crypto';
 import type dgram from 'node:dgram';
 import { mediaSocket } from './udp.js';
+import { say } from '../../protocol/index.js';
 import { VcError } from '../errors.js';
 
 export interface PortPair {
@@ -62,7 +63,7 @@ export class RelayPortPool {
     const pairs = this.#min === 0 ? 0 : Math.floor((this.#max - this.#min + 1) / 2);
     this.#next = pairs > 0 ? this.#min + 2 * randomInt(pairs) : this.#min;
     if (this.#min !== 0 && this.#max < this.#min + 1) {
-      throw new VcError('CONFIG_INVALID', `media.relayPorts ${range.min}-${range.max} holds no even/odd port pair`);
+      throw new VcError('CONFIG_INVALID', say('media.relayPortsNoPair', { min: range.min, max: range.max }));
     }
   }
 
@@ -87,7 +88,7 @@ export class RelayPortPool {
   async allocateWith<T extends PortPair>(bind: (port: number) => Promise<T | undefined>): Promise<T> {
     if (this.#min === 0) {
       const pair = await bind(0);
-      if (!pair) throw new VcError('PORT_IN_USE', 'could not find an RTP/RTCP port pair on ' + this.#address);
+      if (!pair) throw new VcError('PORT_IN_USE', say('media.noPortPair', { address: this.#address }));
       this.#held.add(pair.port);
       return pair;
     }
@@ -102,10 +103,7 @@ export class RelayPortPool {
         return pair;
       }
     }
-    throw new VcError(
-      'CAPACITY_EXCEEDED',
-      `no free RTP relay port pair in ${this.#min}-${this.#max} (media.relayPorts)`,
-    );
+    throw new VcError('CAPACITY_EXCEEDED', say('media.relayPortsFull', { min: this.#min, max: this.#max }));
   }
 
   /** Frees the pair's ports (and closes its sockets, if the pool bound them). */
@@ -147,7 +145,7 @@ async function bindEphemeral(address: string): Promise<SocketPair> {
       if (!isInUse(e)) throw e;
     }
   }
-  throw new VcError('PORT_IN_USE', 'could not find an RTP/RTCP port pair on ' + address);
+  throw new VcError('PORT_IN_USE', say('media.noPortPair', { address }));
 }
 
 async function tryPair(address: string, port: number, rtcpPort: number): Promise<SocketPair | undefined> {
@@ -159,11 +157,8 @@ async function tryPair(address: string, port: number, rtcpPort: number): Promise
   } catch (e) {
     rtp?.close();
     if (isInUse(e)) return undefined;
-    throw new VcError(
-      'MEDIA_FAILED',
-      `cannot bind RTP relay port ${port} on ${address}: ${(e as Error).message}`,
-      undefined,
-      { cause: e },
-    );
+    throw new VcError('MEDIA_FAILED', say('media.bindRelay', { port, address, why: (e as Error).message }), undefined, {
+      cause: e,
+    });
   }
 }

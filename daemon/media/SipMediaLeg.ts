@@ -16,6 +16,7 @@ import type { types as ms } from 'mediasoup';
 import type { Logger } from '../util/logger.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { TypedEmitter } from '../util/TypedEmitter.js';
+import { say } from '../../protocol/index.js';
 import { VcError, toVcError } from '../errors.js';
 import type { RelayPortPool } from './RelayPortPool.js';
 import { RtpRelay, type RelayedRtp } from './RtpRelay.js';
@@ -194,7 +195,7 @@ export class SipMediaLeg extends TypedEmitter<LegEvents> {
     for (const kind of ['audio', 'video'] as const) {
       const s = remote[kind];
       if (s && s.port !== 0 && !this.#tracks.has(kind)) {
-        throw new VcError('SDP_INVALID', `leg ${this.id} has no ${kind} ports but the SDP has a ${kind} m-line`);
+        throw new VcError('SDP_INVALID', say('media.legNoPorts', { leg: this.id, kind }));
       }
       if (
         s &&
@@ -204,7 +205,7 @@ export class SipMediaLeg extends TypedEmitter<LegEvents> {
       ) {
         throw new VcError(
           'SDP_NO_COMMON_CODEC',
-          `audio codec ${s.codec} is not one the bridge mixes (${AUDIO_CODECS.join(', ')})`,
+          say('media.codecNotMixed', { codec: s.codec, known: AUDIO_CODECS.join(', ') }),
         );
       }
     }
@@ -239,9 +240,8 @@ export class SipMediaLeg extends TypedEmitter<LegEvents> {
   /** Listen to the room's audio after rewriting (the mixer's input); returns an unsubscribe function. */
   tapAudio(listener: (p: RelayedRtp) => void): () => void {
     const relay = this.#tracks.get('audio')?.relay;
-    if (!relay) throw new VcError('MEDIA_FAILED', `leg ${this.id} has no audio`);
-    if (relay instanceof PlaneRelay)
-      throw new VcError('MEDIA_FAILED', `leg ${this.id} carries its audio on the media plane: mix it there`);
+    if (!relay) throw new VcError('MEDIA_FAILED', say('media.legNoKind', { leg: this.id, kind: 'audio' }));
+    if (relay instanceof PlaneRelay) throw new VcError('MEDIA_FAILED', say('media.legAudioOnPlane', { leg: this.id }));
     relay.on('rtp', listener);
     return () => relay.off('rtp', listener);
   }
@@ -258,7 +258,7 @@ export class SipMediaLeg extends TypedEmitter<LegEvents> {
 
   /** RFC 4733 DTMF on the audio stream (e.g. the upstream MCU's PIN). */
   sendDtmf(digits: string, opts?: DtmfOptions): Promise<void> {
-    if (!this.#dtmf) throw new VcError('MEDIA_FAILED', `leg ${this.id} has no audio`);
+    if (!this.#dtmf) throw new VcError('MEDIA_FAILED', say('media.legNoKind', { leg: this.id, kind: 'audio' }));
     return this.#dtmf.send(digits, opts);
   }
 
@@ -285,7 +285,7 @@ export class SipMediaLeg extends TypedEmitter<LegEvents> {
   }
 
   #assertOpen(): void {
-    if (this.#closed) throw new VcError('MEDIA_FAILED', `leg ${this.id} is closed`);
+    if (this.#closed) throw new VcError('MEDIA_FAILED', say('media.legClosed', { leg: this.id }));
   }
 
   async #applyTracks(): Promise<void> {
@@ -296,7 +296,7 @@ export class SipMediaLeg extends TypedEmitter<LegEvents> {
   async #setEgress(kind: MediaKind, producer: Pick<ms.Producer, 'id'> | null): Promise<void> {
     this.#assertOpen();
     const t = this.#tracks.get(kind);
-    if (!t) throw new VcError('MEDIA_FAILED', `leg ${this.id} has no ${kind}`);
+    if (!t) throw new VcError('MEDIA_FAILED', say('media.legNoKind', { leg: this.id, kind }));
     await t.setEgress(producer);
   }
 

@@ -18,6 +18,7 @@ import { mediaSocket } from './udp.js';
 import type { types as ms } from 'mediasoup';
 import type { Logger } from '../util/logger.js';
 import { TypedEmitter } from '../util/TypedEmitter.js';
+import { say } from '../../protocol/index.js';
 import { VcError } from '../errors.js';
 import { plainConsumeCaps, producerParams, routerVideoCodec, videoKeyOfCodec } from './mediaCodecs.js';
 import { isRtcp, parseRtp, randomSsrc, setSeq, setSsrc, setTs } from './rtp/packet.js';
@@ -95,7 +96,7 @@ export class VideoView extends TypedEmitter<ViewEvents> {
       return new VideoView(o, socket, transport);
     } catch (e) {
       socket.close();
-      throw new VcError('MEDIA_FAILED', `cannot set up the video view: ${(e as Error).message}`, undefined, {
+      throw new VcError('MEDIA_FAILED', say('media.viewFailed', { why: (e as Error).message }), undefined, {
         cause: e,
       });
     }
@@ -120,7 +121,7 @@ export class VideoView extends TypedEmitter<ViewEvents> {
     const pc = producer.rtpParameters.codecs[0];
     const key = pc ? videoKeyOfCodec(pc) : undefined;
     if (producer.kind !== 'video' || !key)
-      throw new VcError('MEDIA_FAILED', `producer ${producer.id} is not VP8/H.264 video`);
+      throw new VcError('MEDIA_FAILED', say('media.notVideo', { producer: producer.id }));
     const consumer = await this.#transport.consume({
       producerId: producer.id,
       rtpCapabilities: plainConsumeCaps(routerVideoCodec(this.#router.rtpCapabilities, key)),
@@ -218,7 +219,7 @@ export class VideoView extends TypedEmitter<ViewEvents> {
    */
   async select(targetId: string, sourceId: string | null): Promise<boolean> {
     const t = this.#targets.get(targetId);
-    if (!t) throw new VcError('PARTICIPANT_UNKNOWN', `no view target ${targetId}`);
+    if (!t) throw new VcError('PARTICIPANT_UNKNOWN', say('media.noViewTarget', { id: targetId }));
     const before = [t.showing, t.pending];
     if (sourceId === null) {
       t.pending = null;

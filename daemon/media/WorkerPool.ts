@@ -8,6 +8,7 @@ import type { types as ms } from 'mediasoup';
 import type { Logger } from '../util/logger.js';
 import { systemClock, type Clock, type Timer } from '../util/clock.js';
 import { TypedEmitter } from '../util/TypedEmitter.js';
+import { say } from '../../protocol/index.js';
 import { VcError } from '../errors.js';
 import { ROUTER_MEDIA_CODECS } from './mediaCodecs.js';
 
@@ -63,10 +64,7 @@ export class WorkerPool extends TypedEmitter<PoolEvents> {
     const span = o.rtcPorts.max - o.rtcPorts.min + 1;
     const each = Math.floor(span / n);
     if (each < 2) {
-      throw new VcError(
-        'CONFIG_INVALID',
-        `media.rtpPorts ${o.rtcPorts.min}-${o.rtcPorts.max} is too small for ${n} workers`,
-      );
+      throw new VcError('CONFIG_INVALID', say('media.rtpPortsSmall', { min: o.rtcPorts.min, max: o.rtcPorts.max, n }));
     }
     for (let i = 0; i < n; i++) {
       const min = o.rtcPorts.min + i * each;
@@ -79,7 +77,7 @@ export class WorkerPool extends TypedEmitter<PoolEvents> {
     const results = await Promise.allSettled(this.#slots.map((s) => this.#spawn(s)));
     const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed.length === this.#slots.length) {
-      throw new VcError('MEDIA_FAILED', `no mediasoup worker could start: ${String(failed[0]?.reason)}`);
+      throw new VcError('MEDIA_FAILED', say('media.noWorkerStarted', { why: String(failed[0]?.reason) }));
     }
     for (const [i, r] of results.entries()) {
       if (r.status === 'rejected') this.#retry(this.#slots[i]!, r.reason);
@@ -103,7 +101,7 @@ export class WorkerPool extends TypedEmitter<PoolEvents> {
 
   /** The conference's router, created on the least loaded worker on first use. */
   async routerFor(conferenceId: string, opts: { weight?: number } = {}): Promise<ms.Router> {
-    if (this.#closed) throw new VcError('MEDIA_FAILED', 'the worker pool is closed');
+    if (this.#closed) throw new VcError('MEDIA_FAILED', say('media.poolClosed'));
     for (const s of this.#slots) {
       const r = s.routers.get(conferenceId);
       if (r && !r.router.closed) return r.router;
@@ -146,14 +144,14 @@ export class WorkerPool extends TypedEmitter<PoolEvents> {
     const load = (s: Slot): number => [...s.routers.values()].reduce((a, r) => a + r.weight, 0);
     const live = this.#slots.filter((s) => s.worker && !s.worker.died && !s.worker.closed);
     const slot = live.sort((a, b) => load(a) - load(b) || a.index - b.index)[0];
-    if (!slot?.worker) throw new VcError('MEDIA_FAILED', 'no live mediasoup worker');
+    if (!slot?.worker) throw new VcError('MEDIA_FAILED', say('media.noLiveWorker'));
     let router: ms.Router;
     try {
       router = await slot.worker.createRouter({ mediaCodecs: ROUTER_MEDIA_CODECS, appData: { conferenceId } });
     } catch (e) {
       throw new VcError(
         'MEDIA_FAILED',
-        `cannot create a router for conference ${conferenceId}: ${(e as Error).message}`,
+        say('media.routerFailed', { id: conferenceId, why: (e as Error).message }),
         undefined,
         { cause: e },
       );

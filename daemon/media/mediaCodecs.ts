@@ -2,6 +2,7 @@
 // RTP parameters. Payload types on the wire towards rooms are rewritten by the relay, so the router's
 // own PT numbers never need to match a room's.
 import type { types as ms } from 'mediasoup';
+import { say } from '../../protocol/index.js';
 import { VcError } from '../errors.js';
 import { normaliseCodecName, videoKeyOf, type MediaKind, type NegotiatedStream, type VideoCodecKey } from './types.js';
 
@@ -55,7 +56,7 @@ export function routerCodecFor(
   if (!c || c.preferredPayloadType === undefined) {
     throw new VcError(
       'SDP_NO_COMMON_CODEC',
-      `the media layer cannot carry ${kind} codec ${stream.codec}/${stream.clockRate}`,
+      say('media.cannotCarry', { kind, codec: stream.codec, rate: stream.clockRate }),
     );
   }
   return c;
@@ -64,7 +65,7 @@ export function routerCodecFor(
 /** The router's codec for a video codec key. */
 export function routerVideoCodec(caps: ms.RtpCapabilities, key: VideoCodecKey): ms.RtpCodecCapability {
   const c = (caps.codecs ?? []).find((x) => x.kind === 'video' && videoKeyOfCodec(x) === key);
-  if (!c) throw new VcError('MEDIA_FAILED', `the router has no ${key} video codec`);
+  if (!c) throw new VcError('MEDIA_FAILED', say('media.routerNoVideoCodec', { key }));
   return c;
 }
 
@@ -106,7 +107,7 @@ export function plainConsumeCaps(codec: ms.RtpCodecCapability): ms.RtpCapabiliti
 /** The router codec a producer uses (its first media codec). */
 export function producerCodec(caps: ms.RtpCapabilities, producer: ms.Producer): ms.RtpCodecCapability {
   const pc = producer.rtpParameters.codecs[0];
-  if (!pc) throw new VcError('MEDIA_FAILED', `producer ${producer.id} has no codec`);
+  if (!pc) throw new VcError('MEDIA_FAILED', say('media.producerNoCodec', { producer: producer.id }));
   const key = producer.kind === 'video' ? videoKeyOfCodec(pc) : undefined;
   const c = (caps.codecs ?? []).find(
     (x) =>
@@ -115,6 +116,6 @@ export function producerCodec(caps: ms.RtpCapabilities, producer: ms.Producer): 
       x.clockRate === pc.clockRate &&
       (producer.kind !== 'video' || videoKeyOfCodec(x) === key),
   );
-  if (!c) throw new VcError('MEDIA_FAILED', `the router has no codec for producer ${producer.id} (${pc.mimeType})`);
+  if (!c) throw new VcError('MEDIA_FAILED', say('media.routerNoCodec', { producer: producer.id, mime: pc.mimeType }));
   return c;
 }

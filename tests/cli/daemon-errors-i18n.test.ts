@@ -4,19 +4,17 @@
 // template said in Chinese leaves no English word but ids and protocol tokens; real daemon code
 // refusing bad input gives errors the CLI prints wholly in Chinese; and the operator-facing modules
 // build every VcError message from a template (a literal English message would pass unseen).
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { REASONS_EN, say, type ReasonKey } from '../../protocol/index.js';
 import { explain, explainError } from '../../cli/ui/i18n/explain.js';
-import { translator } from '../../cli/ui/i18n/translate.js';
-import { VcError } from '../../daemon/errors.js';
 import { checkDuration, checkTimezone, checkTitle, parseStart } from '../../daemon/scheduler/booking.js';
 import { Multiview } from '../../daemon/conference/multiview.js';
 import { Polling } from '../../daemon/conference/Polling.js';
 import { systemClock } from '../../daemon/util/clock.js';
 import { ROOT } from '../helpers/daemon.js';
+import { literalMessages, refused, zhHeadline as headline } from '../helpers/errorTemplates.js';
 import { allowList, untranslated } from '../helpers/untranslated.js';
 
 /** Words that stay as they are in Chinese text: rule keywords, command words, config keys. */
@@ -37,30 +35,6 @@ const COMMANDS = [
 ];
 const WORDS = [...TOKENS, ...COMMANDS, 'daemon', 'status', 'towns'];
 const placeholders = (s: string): string[] => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
-
-/** The CLI's words for an error code, as the one error handler prints them. */
-const t = translator('zh');
-const headline = (code: string): string => {
-  const k = `err.${code}`;
-  return k in (t as unknown as Record<string, unknown>) ? code : t(k as Parameters<typeof t>[0]);
-};
-
-/** A message written as a literal (or a choice between literals) rather than from a template. */
-function literalText(e: ts.Expression): boolean {
-  if (ts.isParenthesizedExpression(e)) return literalText(e.expression);
-  if (ts.isConditionalExpression(e)) return literalText(e.whenTrue) || literalText(e.whenFalse);
-  return ts.isStringLiteral(e) || ts.isTemplateExpression(e) || ts.isNoSubstitutionTemplateLiteral(e);
-}
-
-function refused(fn: () => unknown): VcError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof VcError) return err;
-    throw err;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe("the daemon's error details in Chinese", () => {
   it('every reason and error template says nothing in English when put in Chinese', () => {
@@ -131,21 +105,7 @@ describe("the daemon's error details in Chinese", () => {
       ),
       ...['booking', 'seriesEdits', 'Scheduler', 'MeetingCatalog', 'ruleWalk'].map((f) => `daemon/scheduler/${f}.ts`),
     ];
-    const literal: string[] = [];
-    for (const file of files) {
-      const src = ts.createSourceFile(file, readFileSync(join(ROOT, file), 'utf8'), ts.ScriptTarget.ES2022, true);
-      const visit = (n: ts.Node): void => {
-        const isError = ts.isNewExpression(n) && n.expression.getText(src) === 'VcError';
-        const isNotice =
-          ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && n.expression.name.text === 'notice';
-        const args = isError || isNotice ? ((n as ts.NewExpression | ts.CallExpression).arguments ?? []) : [];
-        const msg = isError ? args[1] : isNotice ? args.at(-1) : undefined;
-        if (msg && literalText(msg))
-          literal.push(`${file}:${src.getLineAndCharacterOfPosition(n.getStart(src)).line + 1} ${msg.getText(src)}`);
-        ts.forEachChild(n, visit);
-      };
-      visit(src);
-    }
+    const literal = literalMessages(files, { notices: true });
     expect(files.length).toBeGreaterThan(30);
     expect(literal).toEqual([]);
   });

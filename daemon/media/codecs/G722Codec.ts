@@ -1,6 +1,7 @@
 // G.722 at 64 kbit/s through Debian's libspandsp (package libspandsp2, what baresip uses), called
 // in-process with koffi. 16 kHz samples, but an RTP clock of 8000 (RFC 3551's historical quirk).
 import koffi, { type LibraryHandle } from 'koffi';
+import { say } from '../../../protocol/index.js';
 import { VcError } from '../../errors.js';
 import type { AudioCodec } from './AudioCodec.js';
 
@@ -21,12 +22,7 @@ function spandsp(): SpanDsp {
   try {
     h = koffi.load('libspandsp.so.2');
   } catch (e) {
-    throw new VcError(
-      'MEDIA_FAILED',
-      `G.722 needs libspandsp.so.2 (Debian package libspandsp2): ${(e as Error).message}`,
-      undefined,
-      { cause: e },
-    );
+    throw new VcError('MEDIA_FAILED', say('media.g722Lib', { why: (e as Error).message }), undefined, { cause: e });
   }
   lib = {
     encodeInit: h.func('void *g722_encode_init(void *s, int rate, int options)'),

@@ -1,3 +1,4 @@
+import { say } from '../../../protocol/index.js';
 import { VcError } from '../../errors.js';
 import { normaliseCodecName, type AudioCodecName } from '../types.js';
 import type { AudioCodec } from './AudioCodec.js';
@@ -17,6 +18,6 @@ export function createAudioCodec(codec: AudioCodecName | string): AudioCodec {
     case 'opus':
       return new OpusCodec();
     default:
-      throw new VcError('SDP_NO_COMMON_CODEC', `the mixer has no ${codec} codec`);
+      throw new VcError('SDP_NO_COMMON_CODEC', say('media.mixerNoCodec', { codec }));
   }
 }

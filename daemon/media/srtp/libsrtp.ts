@@ -4,6 +4,7 @@
 // mediasoup's consumer have different SSRCs). libsrtp copies the master key when the session is
 // created, so the key buffer lives only for the srtp_create() call and is zeroed right after.
 import koffi, { type LibraryHandle } from 'koffi';
+import { say } from '../../../protocol/index.js';
 import { VcError } from '../../errors.js';
 
 /** Crypto suites by their SDES names (RFC 4568, RFC 7714). */
@@ -57,12 +58,7 @@ function load(): Lib {
   try {
     h = koffi.load('libsrtp2.so.1');
   } catch (e) {
-    throw new VcError(
-      'MEDIA_FAILED',
-      `SRTP needs libsrtp2.so.1 (Debian package libsrtp2-1): ${(e as Error).message}`,
-      undefined,
-      { cause: e },
-    );
+    throw new VcError('MEDIA_FAILED', say('media.srtpLib', { why: (e as Error).message }), undefined, { cause: e });
   }
   koffi.struct('srtp_crypto_policy_t', {
     cipher_type: 'uint32',
@@ -107,7 +103,7 @@ function load(): Lib {
   // worker, or the daemon's for video) initialised it already, srtp_init finds its debug module loaded
   // and says bad_param, with the crypto kernel ready. Any other status is a real failure.
   if (st !== SRTP_OK && st !== SRTP_ALREADY_INITIALISED)
-    throw new VcError('MEDIA_FAILED', `srtp_init failed (libsrtp status ${st})`);
+    throw new VcError('MEDIA_FAILED', say('media.srtpInit', { status: st }));
   lib = l;
   return l;
 }
@@ -145,7 +141,7 @@ export class SrtpContext {
     if (key.length !== SUITE_KEY_BYTES[suite]) {
       throw new VcError(
         'SDP_INVALID',
-        `${suite} needs a ${SUITE_KEY_BYTES[suite]}-byte key and salt, got ${key.length} bytes`,
+        say('media.srtpKeyLength', { suite, bytes: SUITE_KEY_BYTES[suite], got: key.length }),
       );
     }
     const keyMem = koffi.alloc('uint8_t', key.length);
@@ -168,8 +164,7 @@ export class SrtpContext {
         enc_xtn_hdr_count: 0,
         next: null,
       });
-      if (st !== SRTP_OK || !out[0])
-        throw new VcError('MEDIA_FAILED', `srtp_create failed for ${suite} (libsrtp status ${st})`);
+      if (st !== SRTP_OK || !out[0]) throw new VcError('MEDIA_FAILED', say('media.srtpCreate', { suite, status: st }));
       this.#ctx = out[0];
     } finally {
       koffi.encode(keyMem, 'uint8_t', new Array<number>(key.length).fill(0), key.length);
