@@ -1,5 +1,6 @@
-// One meeting: its participants, its media, the floor, and its life (starting → active → ending →
-// ended). Operator actions arrive here from the manager; every change is published as typed events
+// One meeting: its participants, its media and its life (starting → active → ending → ended).
+// Operator actions arrive here from the manager; who is heard and who sees whom is the FloorDirector's,
+// the operator's meeting controls are MeetingControl's. Every change is published as typed events
 // that the daemon forwards as conference.* notifications.
 import type { Endpoint } from '../config/schema.js';
 import {
@@ -19,16 +20,14 @@ import { VcError } from '../errors.js';
 import { LegStats as LegStatsSampler } from '../media/LegStats.js';
 import type { types as ms } from 'mediasoup';
 import { ConferenceMedia } from '../media/ConferenceMedia.js';
-import { decideFloor, type FloorDecision } from './FloorControl.js';
 import { Participant } from './Participant.js';
 import { BrowserParticipant } from './BrowserParticipant.js';
 import { participantView } from './views.js';
 import { MeetingControl } from './MeetingControl.js';
-import { SpeakerHold } from './SpeakerHold.js';
 import type { IncomingSignal } from './Signalling.js';
-import { pictureSeats, pictureTargets, multiviewInfo, programTarget, viewingOf } from './pictures.js';
-import { PROGRAM_TARGET } from '../media/program/ProgramFeed.js';
-import { Pictures, type Picture } from '../media/compositor/Pictures.js';
+import { pictureSeats, multiviewInfo, viewingOf } from './pictures.js';
+import { Pictures } from '../media/compositor/Pictures.js';
+import { FloorDirector } from './FloorDirector.js';
 
 export type { ConferenceDeps, ConferenceSetup, ConferenceEvents } from './conferenceDeps.js';
 import type { ConferenceDeps, ConferenceSetup, ConferenceEvents } from './conferenceDeps.js';
@@ -49,20 +48,12 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
   readonly #browsers = new Map<string, BrowserParticipant>();
   #phase: Phase = 'starting';
   #live: (() => LiveView | null) | null = null;
-  #mode: ConferenceMode;
-  #chair: string | null;
-  #upstream: string | null;
-  #floor: string | null = null;
   #locked = false;
   #endsAt: number | null;
-  readonly #speakers: SpeakerHold;
-  readonly #selections = new Map<string, string>();
-  readonly #overrides = new Map<string, boolean>();
-  #decision: FloorDecision = { source: null, muted: new Map(), views: new Map() };
   /** The operator's controls: polling, raised hands, roll-call stepping, multi-picture. */
   readonly control: MeetingControl;
-  #plan = new Map<string, Picture>();
-  #applying: Promise<void> = Promise.resolve();
+  /** Who is heard and who sees whom: mode, floor, picks, mutes, and their application to the media. */
+  readonly #floor: FloorDirector;
   #rebuilding: Promise<void> = Promise.resolve();
   #ending: Promise<void> | undefined;
   #recording: ConferenceRecordingInfo | null = null;
@@ -85,24 +76,9 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
     this.scheduleId = row.scheduleId;
     this.#d = deps;
     this.#log = deps.log.child({ component: 'conference', conferenceId: row.id });
-    this.#mode = row.mode as ConferenceMode;
-    this.#chair = row.chair;
-    this.#upstream = row.upstream;
     this.#endsAt = row.endsAt;
     this.#media = media;
-    this.#speakers = new SpeakerHold({
-      clock: deps.clock,
-      live: () => this.live,
-      changed: () => {
-        if (this.#mode !== 'voice') return;
-        this.#apply();
-        this.#emitState();
-      },
-    });
-    media.on('activeSpeaker', (e) => this.#speakers.heard(e.id));
     media.on('switched', (e) => this.#publish(e.targetId));
-    // the program feed started or stopped: plan its picture
-    media.program.on('wanted', () => this.#apply());
     this.#sampler = new LegStatsSampler({ log: deps.log, clock: deps.clock, intervalMs: deps.statsIntervalMs });
     this.#sampler.on('stats', (s) => {
       const p = this.#participants.get(s.legId);
@@ -114,22 +90,42 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
       clock: deps.clock,
       assertLive: () => this.#assertLive(),
       require: (id) => void this.#require(id),
-      everyone: () => [...this.#participants.keys(), ...this.#browsers.keys()],
-      rollcallDefault: () => this.endpointIds.filter((id) => id !== this.#chair && id !== this.#upstream),
+      everyone: () => this.#everyone(),
+      rollcallDefault: () => this.endpointIds.filter((id) => id !== row.chair && id !== row.upstream),
       present: () => this.#presentIds(),
       showable: (target, id) =>
         this.#presentIds().includes(id) &&
         this.#media.hasVideo(id) &&
         (target === null || this.#browsers.has(target) || this.#media.canView(target, id)),
-      floor: () => this.#floor,
+      floor: () => this.#floor.givenFloor,
       setFloor: (id) => this.setFloor(id),
       event: (m) => this.#event(m),
-      apply: () => this.#apply(),
+      apply: () => this.#floor.apply(),
       startCompositor: () => this.#media.pictures.start(),
       checkCompositor: () => Pictures.checkOrRefuse(),
       publish: (id) => this.#publish(id),
       emitState: () => this.#emitState(),
     });
+    this.#floor = new FloorDirector(
+      { mode: row.mode as ConferenceMode, chair: row.chair, upstream: row.upstream },
+      {
+        media,
+        clock: deps.clock,
+        log: this.#log,
+        control: this.control,
+        live: () => this.live,
+        assertLive: () => this.#assertLive(),
+        require: (id) => void this.#require(id),
+        everyone: () => this.#everyone(),
+        present: () => this.#presentIds(),
+        isBrowser: (id) => this.#browsers.has(id),
+        seats: () => pictureSeats(media, this.#participants, this.#browsers),
+      },
+    );
+    this.#floor
+      .on('event', (m) => this.#event(m))
+      .on('participant', (id) => this.#publish(id))
+      .on('state', () => this.#emitState());
     for (const ep of setup.endpoints) this.#add(ep);
   }
 
@@ -140,11 +136,11 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
     return this.#phase === 'starting' || this.#phase === 'active';
   }
   get mode(): ConferenceMode {
-    return this.#mode;
+    return this.#floor.mode;
   }
   /** The floor an operator gave (roll call's position), whether or not that site is present now. */
   get givenFloor(): string | null {
-    return this.#floor;
+    return this.#floor.givenFloor;
   }
 
   get endsAt(): number | null {
@@ -178,17 +174,17 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
       id: this.id,
       title: this.title,
       state: this.#phase,
-      mode: this.#mode,
-      chair: this.#chair,
-      upstream: this.#upstream,
-      floor: this.#decision.source,
+      mode: this.#floor.mode,
+      chair: this.#floor.chair,
+      upstream: this.#floor.upstream,
+      floor: this.#floor.source,
       locked: this.#locked,
       startedAt: new Date(this.startedAt).toISOString(),
       endsAt: this.#endsAt === null ? null : new Date(this.#endsAt).toISOString(),
       ...(this.scheduleId ? { scheduleId: this.scheduleId } : {}),
       ...this.control.view(),
       participants: [...this.#participants.values(), ...this.#browsers.values()].map((p) => this.#participantView(p)),
-      multiview: multiviewInfo(this.control.multiview, this.#plan),
+      multiview: multiviewInfo(this.control.multiview, this.#floor.plan),
       ...(this.#live ? { live: this.#live() } : {}),
       recording: this.#recording,
     };
@@ -224,10 +220,10 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
       log: this.#d.log,
       clock: this.#d.clock,
     });
-    b.on('media', () => this.#apply())
+    b.on('media', () => this.#floor.apply())
       .on('event', (m) => this.#event(m))
       .on('changed', () => {
-        this.#apply();
+        this.#floor.apply();
         this.#publish(id);
       });
     this.#browsers.set(id, b);
@@ -239,71 +235,21 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
   }
 
   mute(ids: string[] | 'all', muted: boolean, opts: { exceptChair?: boolean } = {}): void {
-    this.#assertLive();
-    const list =
-      ids === 'all' ? [...this.#participants.keys(), ...this.#browsers.keys()] : ids.map((id) => this.#require(id).id);
-    for (const id of list) {
-      if (ids === 'all' && opts.exceptChair && id === this.#chair) this.#overrides.set(id, false);
-      else this.#overrides.set(id, muted);
-    }
-    this.#event(
-      ids === 'all'
-        ? reason(
-            muted
-              ? opts.exceptChair
-                ? 'ev.mutedAllButChair'
-                : 'ev.mutedAll'
-              : opts.exceptChair
-                ? 'ev.unmutedAllButChair'
-                : 'ev.unmutedAll',
-          )
-        : reason(muted ? 'ev.muted' : 'ev.unmuted', { ids: list.join(', ') }),
-    );
-    this.#apply();
+    this.#floor.mute(ids, muted, opts);
   }
 
   /** Give the floor (roll call) or choose the broadcast source; null takes it back. */
   setFloor(endpointId: string | null): void {
-    this.#assertLive();
-    if (endpointId !== null) this.#require(endpointId);
-    if (this.#mode === 'voice' || this.#mode === 'select') this.#mode = 'rollcall';
-    this.#floor = endpointId;
-    this.#overrides.clear();
-    this.#event(endpointId ? reason('ev.floor', { id: endpointId, mode: this.#mode }) : reason('ev.floorBack'));
-    // giving the floor answers the site's raised hand
-    if (endpointId !== null && this.control.lowerHand(endpointId)) this.#publish(endpointId);
-    this.#apply();
-    this.#emitState();
+    this.#floor.setFloor(endpointId);
   }
 
   setMode(mode: ConferenceMode, floor?: string | null): void {
-    this.#assertLive();
-    if (floor) this.#require(floor);
-    this.#mode = mode;
-    this.#floor = floor ?? null;
-    this.#overrides.clear();
-    if (mode !== 'select') this.#selections.clear();
-    this.#event(floor ? reason('ev.modeFloor', { mode, floor }) : reason('ev.mode', { mode }));
-    this.#apply();
-    this.#emitState();
+    this.#floor.setMode(mode, floor);
   }
 
   /** What one site sees (null: back to the mode's choice). */
   select(targetId: string, sourceId: string | null): void {
-    this.#assertLive();
-    this.#require(targetId);
-    if (sourceId === null) this.#selections.delete(targetId);
-    else {
-      this.#require(sourceId);
-      if (sourceId === targetId) throw new VcError('BAD_REQUEST', say('err.showItself', { id: targetId }));
-      this.#selections.set(targetId, sourceId);
-    }
-    this.#event(
-      sourceId
-        ? reason('ev.sees', { target: targetId, source: sourceId })
-        : reason('ev.seesMode', { target: targetId, mode: this.#mode }),
-    );
-    this.#apply();
+    this.#floor.select(targetId, sourceId);
   }
 
   /** Dial (or redial now) a site; a configured endpoint not yet in the meeting joins it. */
@@ -361,7 +307,7 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
         this.#event(reason('ev.workerDied'));
         await this.#media.rebuild(router);
         await Promise.all([...this.#participants.values()].map((p) => p.reinvite()));
-        this.#apply();
+        this.#floor.apply();
         this.#event(reason('ev.mediaRebuilt', { ms: this.#d.clock.now() - t0 }));
       })
       .catch((err: unknown) => this.#log.error({ err }, 'rebuilding the conference failed'));
@@ -378,10 +324,10 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
     this.#phase = 'ending';
     this.control.close();
     this.#emitState();
-    this.#speakers.close();
+    this.#floor.close();
     // BYE to everyone (each waits at most 2 s for its answer; see Participant)
     await Promise.all([...this.#participants.values(), ...this.#browsers.values()].map((p) => p.end(why)));
-    await this.#applying;
+    await this.#floor.settled();
     this.#sampler.close();
     this.#media.close();
     this.#phase = 'ended';
@@ -409,16 +355,16 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
         attach: async (id, leg) => {
           await this.#media.addLeg(id, leg);
           this.#sampler.add(id, leg);
-          this.#apply();
+          this.#floor.apply();
         },
         detach: (id) => {
           this.#sampler.remove(id);
           this.#media.removeLeg(id);
-          this.#apply();
+          this.#floor.apply();
         },
         renegotiated: async (id) => {
           await this.#media.refreshLeg(id);
-          this.#apply();
+          this.#floor.apply();
         },
         keyframeWanted: (id) => this.#media.keyframeFor(id),
       },
@@ -435,6 +381,11 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
     this.control.raiseHand(p.id, 'dtmf', `DTMF ${p.endpoint.raiseHand} by ${via === 'info' ? 'SIP INFO' : 'RFC 4733'}`);
   }
 
+  /** Every site, then every browser seat. */
+  #everyone(): string[] {
+    return [...this.#participants.keys(), ...this.#browsers.keys()];
+  }
+
   /** Legs attached to the media and browsers connected: who can be heard and shown. */
   #presentIds(): string[] {
     const attached = new Set(this.#media.legIds);
@@ -443,99 +394,20 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
       .concat([...this.#browsers.values()].filter((b) => b.connected).map((b) => b.id));
   }
 
-  /** Recompute mutes (applied now) and views (switched in order, each waits for a keyframe). */
-  #apply(): void {
-    if (!this.live) return;
-    const before = this.#decision;
-    const d = decideFloor({
-      mode: this.#mode,
-      chair: this.#chair,
-      upstream: this.#upstream,
-      floor: this.#floor,
-      speaker: this.#speakers.speaker,
-      previousSpeaker: this.#speakers.previous,
-      selections: this.#selections,
-      overrides: this.#overrides,
-      present: this.#presentIds(),
-      poll: this.control.polled,
-      // a browser gets every stream, so it can be shown anyone who sends video
-      canView: (t, s) =>
-        this.#browsers.has(t)
-          ? this.#media.hasVideo(s)
-          : this.#media.canView(t, s) ||
-            (this.control.multiview.layoutOf(t) === 'off' && this.#media.canTranscode(t, s)),
-    });
-    this.#decision = d;
-    // the pictures are planned now (conf show reports them at once) and composed in the chain below
-    const targets = pictureTargets(this.#media, d);
-    const seats = pictureSeats(this.#media, this.#participants, this.#browsers);
-    const program = programTarget(this.#media, this.#programSource(d), targets, this.control.multiview);
-    if (program) targets.push(program);
-    const plan = this.control.multiview.plan(targets, seats, d.source);
-    const floorSeat = d.source === null ? undefined : seats.find((x) => x.id === d.source);
-    this.#media.program.noteFloor(d.source, floorSeat?.label ?? d.source, this.#d.clock.now());
-    if (JSON.stringify([...plan]) !== JSON.stringify([...this.#plan])) {
-      this.#plan = plan;
-      this.#emitState();
-    }
-    for (const [id, muted] of d.muted) this.#media.setMuted(id, muted);
-    for (const id of [...this.#participants.keys(), ...this.#browsers.keys()]) {
-      if (
-        before.muted.get(id) !== d.muted.get(id) ||
-        (before.source === id) !== (d.source === id) ||
-        (this.#browsers.has(id) && before.views.get(id) !== d.views.get(id))
-      )
-        this.#publish(id);
-    }
-    if (before.source !== d.source) this.#emitState();
-    this.#applying = this.#applying
-      .then(() => this.#showViews())
-      .catch((err: unknown) => this.#log.error({ err }, 'switching views failed'));
-  }
-
-  async #showViews(): Promise<void> {
-    const d = this.#decision;
-    let plan = this.#plan;
-    try {
-      await this.#media.compose(plan);
-    } catch (err) {
-      // the rooms keep the switched view meanwhile; the next change of the conference tries again
-      this.#log.error({ err }, 'cannot compose the pictures: showing the switched view');
-      plan = new Map();
-    }
-    if (this.#media.programOn && !plan.has(PROGRAM_TARGET)) {
-      // the program without a layout: the floor's (or broadcast) source itself, switched on its keyframe
-      await this.#media
-        .show(PROGRAM_TARGET, this.#programSource(d))
-        .catch((err: unknown) => this.#log.warn({ err }, 'cannot switch the program picture'));
-    }
-    for (const [id, src] of d.views) {
-      if (!this.live || this.#decision !== d) return; // a newer decision follows in the chain
-      if (plan.has(id)) continue;
-      await this.#media.show(id, src);
-    }
-  }
-
-  /** What the program shows without a layout: the floor, else the first site present with video. */
-  #programSource(d: FloorDecision): string | null {
-    if (d.source !== null && this.#media.hasVideo(d.source)) return d.source;
-    return this.#presentIds().find((id) => this.#media.hasVideo(id)) ?? null;
-  }
-
   #participantView(p: Participant | BrowserParticipant): ParticipantView {
-    const muted = this.#decision.muted.get(p.id) ?? this.#overrides.get(p.id) ?? false;
+    const muted = this.#floor.mutedOf(p.id);
     const raised = this.control.handAt(p.id);
     const hand = raised === undefined ? {} : { handRaisedAt: new Date(raised).toISOString() };
     if (p instanceof BrowserParticipant)
       return {
-        ...p.view({ muted, hasFloor: this.#decision.source === p.id, viewing: this.#decision.views.get(p.id) ?? null }),
+        ...p.view({ muted, hasFloor: this.#floor.source === p.id, viewing: this.#floor.viewOf(p.id) }),
         ...hand,
       };
     return {
       ...participantView(p, {
         muted,
-        hasFloor: this.#decision.source === p.id,
-        viewing: viewingOf(this.#media.viewing(p.id), this.#plan.get(p.id)),
+        hasFloor: this.#floor.source === p.id,
+        viewing: viewingOf(this.#media.viewing(p.id), this.#floor.plan.get(p.id)),
       }),
       ...hand,
     };

@@ -1,5 +1,5 @@
 // Who is heard and who sees whom, decided from the conference's mode and the operator's choices.
-// Pure: the conference hands in who is present and applies the decision to the mixer and the views.
+// Pure: FloorDirector hands in who is present and applies the decision to the mixer and the views.
 //
 //   broadcast  everyone sees the source (the floor if given, else the upstream, else the chair);
 //              only the source and the chair are heard.
