@@ -5,6 +5,7 @@ import { TypedEmitter } from '../util/TypedEmitter.js';
 import type { Logger } from '../util/logger.js';
 import type { Timer } from '../util/clock.js';
 import { VcError } from '../errors.js';
+import { say } from '../../protocol/index.js';
 import type { SipMessage } from './sipLibrary.js';
 import type { DialogHandler, SipCore } from './SipCore.js';
 import type { Dialog } from './Dialog.js';
@@ -15,7 +16,7 @@ import { Retransmitter } from './Retransmitter.js';
 import { SessionTimer, uacSessionTimerHeaders, uacSessionTimerResult, type SessionTimerState } from './SessionTimer.js';
 import { dtmfInfoBody, isDtmfDigits, PICTURE_FAST_UPDATE } from './dtmf.js';
 import { originOf, setOriginVersion, telephoneEventOf } from './sdp.js';
-import { bodyText, contentType, parseUri, setBody, tokens, uriString, type SipSource } from './message.js';
+import { answerText, bodyText, contentType, parseUri, setBody, tokens, uriString, type SipSource } from './message.js';
 import { CallInbound, type RemoteOffer } from './CallInbound.js';
 import type { CallEnded, CallEvents, CallInit, CallProgress, DtmfRtpSender, InfoMessage } from './callTypes.js';
 
@@ -141,7 +142,7 @@ export class Call extends TypedEmitter<CallEvents> implements DialogHandler {
   async reinvite(sdp: string): Promise<string> {
     this.#assertActive('re-INVITE');
     if (this.#reinviteBusy || this.#inbound.busy)
-      throw new VcError('SIP_FAILED', `call ${this.callId}: a re-INVITE is already in progress`);
+      throw new VcError('SIP_FAILED', say('sip.reinviteBusy', { callId: this.callId }));
     const cur = originOf(this.#localSdp);
     const next = originOf(sdp);
     const offer = cur && next && next.version <= cur.version ? setOriginVersion(sdp, cur.version + 1) : sdp;
@@ -156,7 +157,7 @@ export class Call extends TypedEmitter<CallEvents> implements DialogHandler {
     if (st === 408 || st === 481) await this.#hangupQuietly(st === 408 ? 'reinvite-timeout' : 'dialog-gone');
     throw new VcError(
       st === 408 ? 'SIP_TIMEOUT' : 'SIP_FAILED',
-      `re-INVITE of call ${this.callId} failed: ${st} ${rs.reason ?? ''}`.trim(),
+      say('sip.reinviteFailed', { callId: this.callId, answer: answerText(st, rs.reason) }),
       { status: st },
     );
   }
@@ -184,7 +185,7 @@ export class Call extends TypedEmitter<CallEvents> implements DialogHandler {
     } catch (e) {
       throw new VcError(
         'SIP_FAILED',
-        `BYE for call ${this.callId} could not be sent: ${(e as Error).message}`,
+        say('sip.byeNotSent', { callId: this.callId, detail: (e as Error).message }),
         undefined,
         { cause: e },
       );
@@ -195,7 +196,11 @@ export class Call extends TypedEmitter<CallEvents> implements DialogHandler {
     if (rs.local && rs.status !== 408) {
       throw new VcError(
         'SIP_FAILED',
-        `BYE for call ${this.callId} to ${this.#dialog.remoteTarget} failed: ${rs.transportError ?? rs.resolveError ?? rs.reason}`,
+        say('sip.byeFailed', {
+          callId: this.callId,
+          target: this.#dialog.remoteTarget,
+          detail: rs.transportError ?? rs.resolveError ?? answerText(rs.status ?? 0, rs.reason),
+        }),
         { status: rs.status },
       );
     }
@@ -203,24 +208,26 @@ export class Call extends TypedEmitter<CallEvents> implements DialogHandler {
 
   /** Send DTMF: 'rfc4733' needs a negotiated telephone-event and a dtmfRtpSender; 'auto' falls back to INFO. */
   async sendDtmf(digits: string, { method = 'auto' }: { method?: 'rfc4733' | 'info' | 'auto' } = {}): Promise<void> {
-    if (!isDtmfDigits(digits)) throw new VcError('USAGE', `"${digits}" is not a DTMF digit string (0-9, *, #, A-D)`);
+    if (!isDtmfDigits(digits)) throw new VcError('USAGE', say('sip.dtmfDigits', { digits }));
     this.#assertActive('DTMF');
     const te = telephoneEventOf(this.#remoteSdp);
     if (method !== 'info' && te && this.dtmfRtpSender) return this.dtmfRtpSender(digits, te);
     if (method === 'rfc4733') {
       throw new VcError(
         'SIP_FAILED',
-        te
-          ? 'RFC 4733 DTMF needs the media layer (no dtmfRtpSender set)'
-          : `the peer of call ${this.callId} did not negotiate telephone-event`,
+        te ? say('sip.dtmfNoSender') : say('sip.noTelephoneEvent', { callId: this.callId }),
       );
     }
     for (const d of digits) {
       const rs = await this.sendInfo('application/dtmf-relay', dtmfInfoBody(d));
       if ((rs.status ?? 0) >= 300)
-        throw new VcError('SIP_FAILED', `INFO DTMF "${d}" refused: ${rs.status} ${rs.reason ?? ''}`.trim(), {
-          status: rs.status,
-        });
+        throw new VcError(
+          'SIP_FAILED',
+          say('sip.infoDtmfRefused', { digit: d, answer: answerText(rs.status ?? 0, rs.reason) }),
+          {
+            status: rs.status,
+          },
+        );
     }
   }
 
@@ -228,7 +235,7 @@ export class Call extends TypedEmitter<CallEvents> implements DialogHandler {
   async requestKeyframe(): Promise<void> {
     const rs = await this.sendInfo('application/media_control+xml', PICTURE_FAST_UPDATE);
     if ((rs.status ?? 0) >= 300)
-      throw new VcError('SIP_FAILED', `key frame request refused: ${rs.status} ${rs.reason ?? ''}`.trim(), {
+      throw new VcError('SIP_FAILED', say('sip.keyframeRefused', { answer: answerText(rs.status ?? 0, rs.reason) }), {
         status: rs.status,
       });
   }
@@ -249,7 +256,7 @@ export class Call extends TypedEmitter<CallEvents> implements DialogHandler {
 
   #assertActive(what: string): void {
     if (this.#state === 'ended' || this.#state === 'terminating')
-      throw new VcError('SIP_FAILED', `cannot send ${what}: call ${this.callId} has ended`);
+      throw new VcError('SIP_FAILED', say('sip.callEnded', { what, callId: this.callId }));
   }
 
   #hooks(): ConstructorParameters<typeof CallInbound>[1] {
@@ -296,9 +303,7 @@ export class Call extends TypedEmitter<CallEvents> implements DialogHandler {
       giveUp: () => {
         this.#log.warn('no ACK for our 2xx within 64*T1; ending the call');
         if (!this.#confirmedOnce) {
-          this.#confirm.reject(
-            new VcError('SIP_TIMEOUT', `call ${this.callId}: the peer never acknowledged our answer (no ACK)`),
-          );
+          this.#confirm.reject(new VcError('SIP_TIMEOUT', say('sip.noAck', { callId: this.callId })));
           this.#state = 'confirmed';
         }
         void this.#hangupQuietly(this.#hangupAfterAck ?? 'no-ack');
@@ -394,7 +399,14 @@ export class Call extends TypedEmitter<CallEvents> implements DialogHandler {
     this.#core.clock.clearTimeout(this.#maxTimer);
     this.#inbound.close();
     if (!this.#confirmedOnce && this.direction === 'incoming')
-      this.#confirm.reject(new VcError('SIP_FAILED', `call ${this.callId} ended before it was confirmed (${reason})`));
+      this.#confirm.reject(
+        new VcError(
+          'SIP_FAILED',
+          reason === 'bye'
+            ? say('sip.endedUnconfirmedBye', { callId: this.callId })
+            : say('sip.endedUnconfirmed', { callId: this.callId, reason }),
+        ),
+      );
     this.#log.debug({ by, reason }, 'call ended');
     this.emit('ended', status === undefined ? { by, reason } : { by, reason, status });
   }

@@ -2,6 +2,7 @@
 // requests built inside the dialog.
 import { randomInt } from 'node:crypto';
 import { VcError } from '../errors.js';
+import { say } from '../../protocol/index.js';
 import type { NameAddr, SipMessage } from './sipLibrary.js';
 import { routableUri, tagOf, uriString, type SipTransport } from './message.js';
 import { dialogKey } from './SipCore.js';
@@ -112,9 +113,8 @@ export class Dialog {
 
   /** A new request in this dialog (ACK: pass the INVITE's CSeq number). */
   request(method: string, opts: { seq?: number; headers?: Record<string, unknown> } = {}): SipMessage {
-    if (!this.remoteTarget)
-      throw new VcError('SIP_FAILED', `dialog ${this.callId} has no remote target (the peer sent no Contact)`);
-    const uri = routableUri(this.remoteTarget, this.transport, 'remote target (Contact)');
+    if (!this.remoteTarget) throw new VcError('SIP_FAILED', say('sip.noRemoteTarget', { callId: this.callId }));
+    const uri = routableUri(this.remoteTarget, this.transport, 'remoteTarget');
     const seq = opts.seq ?? ++this.localSeq;
     const m: SipMessage = {
       method,

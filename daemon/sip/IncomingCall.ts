@@ -3,6 +3,7 @@
 import { TypedEmitter } from '../util/TypedEmitter.js';
 import type { Timer } from '../util/clock.js';
 import { VcError } from '../errors.js';
+import { say } from '../../protocol/index.js';
 import { makeResponse, type SipMessage } from './sipLibrary.js';
 import type { SipCore } from './SipCore.js';
 import { Dialog } from './Dialog.js';
@@ -117,7 +118,9 @@ export class IncomingCall extends TypedEmitter<IncomingCallEvents> {
    */
   accept(sdp: string, opts: { credentials?: DigestCredentials } = {}): Promise<Call> {
     if (this.#state !== 'pending' && this.#state !== 'ringing') {
-      return Promise.reject(new VcError('SIP_FAILED', `call ${this.callId} cannot be accepted: it is ${this.#state}`));
+      return Promise.reject(
+        new VcError('SIP_FAILED', say('sip.cannotAccept', { callId: this.callId, state: this.#state })),
+      );
     }
     this.#settle('accepted');
     const contact = this.#core.contact(this.source.transport);
@@ -153,8 +156,7 @@ export class IncomingCall extends TypedEmitter<IncomingCallEvents> {
   /** Refuse the call (default 486 Busy Here; 488 for SDP problems, 603 to decline). */
   reject(status = 486, reason?: string): void {
     if (this.#state !== 'pending' && this.#state !== 'ringing') return;
-    if (!(status >= 300 && status <= 699))
-      throw new VcError('USAGE', `reject() needs a final status 300-699, not ${status}`);
+    if (!(status >= 300 && status <= 699)) throw new VcError('USAGE', say('sip.rejectStatus', { status }));
     this.#settle('rejected');
     this.#send(status, reason ?? REASONS[status] ?? 'Rejected');
   }

@@ -84,14 +84,14 @@ export class InviteClient {
   start(): Promise<Call> {
     const o = this.#o;
     try {
-      routableUri(o.target.uri, o.target.transport, 'dial target');
+      routableUri(o.target.uri, o.target.transport, 'dial');
       if (o.from) parseNameAddr(o.from);
       if (o.to) parseNameAddr(o.to);
     } catch (e) {
       return Promise.reject(e);
     }
     if (o.signal?.aborted)
-      return Promise.reject(new VcError('SIP_FAILED', 'dial cancelled before it started', { reason: 'cancelled' }));
+      return Promise.reject(new VcError('SIP_FAILED', say('sip.dialCancelledEarly'), { reason: 'cancelled' }));
     o.signal?.addEventListener('abort', () => this.cancel('cancelled'), { once: true });
     this.#ringTimer = this.#core.clock.setTimeout(() => this.cancel('no answer'), o.ringTimeoutMs ?? 60_000);
     o.onProgress?.({ state: 'calling' });
@@ -126,7 +126,7 @@ export class InviteClient {
     const st = this.#core.config.sessionTimer;
     const req: SipMessage = {
       method: 'INVITE',
-      uri: routableUri(o.target.uri, o.target.transport, 'dial target'),
+      uri: routableUri(o.target.uri, o.target.transport, 'dial'),
       headers: {
         to: { name: to.name, uri: uriString(to.uri), params: {} },
         from: {
@@ -218,15 +218,15 @@ export class InviteClient {
     if (this.#done) return this.#ackAndBye(req, rs); // answered after we gave up
     const target = contactUri(rs);
     try {
-      if (!target) throw new VcError('SIP_FAILED', 'the 2xx has no Contact');
-      routableUri(target, o.target.transport, 'Contact of the 2xx');
+      if (!target) throw new VcError('SIP_FAILED', say('sip.noContact2xx'));
+      routableUri(target, o.target.transport, 'contact2xx');
     } catch (e) {
       const err = e as VcError;
       this.#core.log.warn(
         { callId: this.#callId, err: err.message },
         'peer answered with an unusable Contact; the call cannot be used',
       );
-      this.#fail('SIP_FAILED', `call to ${o.target.uri} answered with an unusable Contact: ${err.message}`, {
+      this.#fail('SIP_FAILED', say('sip.unusableContact', { uri: o.target.uri, why: err.message }), {
         status: rs.status,
       });
       return;

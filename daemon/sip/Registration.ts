@@ -3,12 +3,22 @@
 import { TypedEmitter } from '../util/TypedEmitter.js';
 import type { Logger } from '../util/logger.js';
 import type { Timer } from '../util/clock.js';
+import { say } from '../../protocol/index.js';
 import type { SipMessage } from './sipLibrary.js';
 import type { SipCore } from './SipCore.js';
 import type { DigestCredentials } from './digest.js';
 import { failureKind, sendRequest } from './requests.js';
 import { REGISTER_EXPIRES, clamp, peerSeconds } from './limits.js';
-import { header, newCallId, newTag, parseNameAddr, routableUri, uriString, type SipTarget } from './message.js';
+import {
+  answerText,
+  header,
+  newCallId,
+  newTag,
+  parseNameAddr,
+  routableUri,
+  uriString,
+  type SipTarget,
+} from './message.js';
 
 export interface RegistrationOptions {
   /** The registrar (its URI is the Request-URI, e.g. sip:zhengzhou.example:5060). */
@@ -140,13 +150,13 @@ export class Registration extends TypedEmitter<{ state: [RegistrationSnapshot] }
     const kind = failureKind(rs);
     const reason = kind
       ? kind === 'timeout'
-        ? 'registrar did not answer'
+        ? say('sip.regNoAnswer')
         : kind === 'dns'
-          ? 'registrar host does not resolve'
-          : `cannot reach registrar (${rs.transportError ?? kind})`
+          ? say('sip.regNoDns')
+          : say('sip.regUnreachable', { detail: rs.transportError ?? kind })
       : st === 401 || st === 407
-        ? `authentication failed (${st} ${rs.reason ?? ''})`.trim()
-        : `${st} ${rs.reason ?? ''}`.trim();
+        ? say('sip.regAuthFailed', { answer: answerText(st, rs.reason) })
+        : answerText(st, rs.reason);
     this.#failed(reason, kind ? undefined : st);
   }
 

@@ -6,6 +6,7 @@ import { TypedEmitter } from '../util/TypedEmitter.js';
 import type { Logger } from '../util/logger.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { VcError } from '../errors.js';
+import { say } from '../../protocol/index.js';
 import {
   createLibStack,
   parseUri,
@@ -141,10 +142,12 @@ export class SipStack extends TypedEmitter<SipStackEvents> implements SipCore {
     ).catch((err: Error & { code?: string; protocol?: string }) => {
       lib.destroy();
       const where = this.#o.listen.find((l) => l.transport.toUpperCase() === err.protocol) ?? this.#o.listen[0];
-      const at = where ? `${where.transport} ${where.host}:${where.port}` : 'SIP';
+      const at = where
+        ? `${where.transport} ${where.host}:${where.port}`
+        : this.#o.listen.map((l) => l.transport).join('/');
       throw new VcError(
         err.code === 'EADDRINUSE' ? 'PORT_IN_USE' : 'SIP_FAILED',
-        `cannot listen for SIP on ${at}: ${err.message}`,
+        listenFailure(at, err),
         { code: err.code },
         { cause: err },
       );
@@ -175,7 +178,7 @@ export class SipStack extends TypedEmitter<SipStackEvents> implements SipCore {
 
   /** Place a call; resolves with the Call once answered (VcError SIP_FAILED / SIP_TIMEOUT otherwise). */
   dial(opts: DialOptions): Promise<Call> {
-    if (this.#closed) return Promise.reject(new VcError('SIP_FAILED', 'the SIP stack is closed'));
+    if (this.#closed) return Promise.reject(new VcError('SIP_FAILED', say('sip.stackClosed')));
     return new InviteClient(this, opts).start();
   }
 
@@ -376,4 +379,12 @@ export class SipStack extends TypedEmitter<SipStackEvents> implements SipCore {
     this.#reply(m, 200, 'OK');
     call.handleCancel();
   }
+}
+
+/** Why a SIP listener could not be bound, one template per common cause (the raw text otherwise). */
+function listenFailure(at: string, err: Error & { code?: string }): string {
+  if (err.code === 'EADDRINUSE') return say('sip.listenInUse', { at });
+  if (err.code === 'EACCES') return say('sip.listenDenied', { at });
+  if (err.code === 'EADDRNOTAVAIL') return say('sip.listenNoAddress', { at });
+  return say('sip.cannotListen', { at, detail: err.message });
 }

@@ -1,6 +1,7 @@
 // DTMF: RFC 4733 telephone-event RTP packets (pure; the media layer owns the RTP sockets and
 // sends them at the given offsets) and SIP INFO bodies (application/dtmf-relay).
 import { VcError } from '../errors.js';
+import { say } from '../../protocol/index.js';
 
 const EVENTS = '0123456789*#ABCD';
 
@@ -10,7 +11,7 @@ export function isDtmfDigits(s: string): boolean {
 
 function eventCode(digit: string): number {
   const i = EVENTS.indexOf(digit.toUpperCase());
-  if (i < 0) throw new VcError('USAGE', `"${digit}" is not a DTMF digit (0-9, *, #, A-D)`);
+  if (i < 0) throw new VcError('USAGE', say('sip.dtmfDigit', { digit }));
   return i;
 }
 

@@ -2,6 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
 import { VcError } from '../errors.js';
+import { say } from '../../protocol/index.js';
 import type { LibStackOptions } from './sipLibrary.js';
 import type { SipTransport } from './message.js';
 
@@ -42,15 +43,14 @@ function systemCas(): string[] {
 export function listenOptions(
   listen: readonly SipListen[],
 ): LibStackOptions & { address: string; tls?: Record<string, unknown> } {
-  if (listen.length === 0) throw new VcError('CONFIG_INVALID', 'sip.listen: at least one transport is needed');
+  if (listen.length === 0) throw new VcError('CONFIG_INVALID', say('sip.listenNone'));
   const host = listen[0]!.host;
   const seen = new Set<SipTransport>();
   for (const l of listen) {
-    if (l.host !== host)
-      throw new VcError('CONFIG_INVALID', `sip.listen: all transports must use one host (got ${host} and ${l.host})`);
-    if (seen.has(l.transport)) throw new VcError('CONFIG_INVALID', `sip.listen: ${l.transport} is listed twice`);
+    if (l.host !== host) throw new VcError('CONFIG_INVALID', say('sip.listenHosts', { host, other: l.host }));
+    if (seen.has(l.transport)) throw new VcError('CONFIG_INVALID', say('sip.listenTwice', { transport: l.transport }));
     if (!Number.isInteger(l.port) || l.port < 0 || l.port > 65535)
-      throw new VcError('CONFIG_INVALID', `sip.listen: bad port ${l.port}`);
+      throw new VcError('CONFIG_INVALID', say('sip.listenPort', { port: String(l.port) }));
     seen.add(l.transport);
   }
   const port = (t: SipTransport): number | undefined => listen.find((l) => l.transport === t)?.port;
@@ -69,14 +69,16 @@ function pem(v: string, what: string): string {
   try {
     return readFileSync(v, 'utf8');
   } catch (e) {
-    throw new VcError('CONFIG_INVALID', `sip.tls.${what}: cannot read ${v}: ${(e as Error).message}`, undefined, {
+    const code = (e as NodeJS.ErrnoException).code;
+    const key = code === 'ENOENT' ? 'sip.tlsNoFile' : code === 'EACCES' ? 'sip.tlsNoAccess' : 'sip.tlsUnreadable';
+    throw new VcError('CONFIG_INVALID', say(key, { what, file: v, detail: (e as Error).message }), undefined, {
       cause: e,
     });
   }
 }
 
 export function stackTlsOptions(tls: SipTlsOptions | undefined): Pick<LibStackOptions, 'tls' | 'tlsClient'> {
-  if (!tls) throw new VcError('CONFIG_INVALID', 'sip.listen has tls but sip.tls (cert, key) is not configured');
+  if (!tls) throw new VcError('CONFIG_INVALID', say('sip.tlsMissing'));
   const cert = pem(tls.cert, 'cert');
   const key = pem(tls.key, 'key');
   const ca = [...systemCas(), ...(tls.ca ? [pem(tls.ca, 'ca')] : [])];

@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { VcError } from '../errors.js';
+import { say } from '../../protocol/index.js';
 import {
   parseAOR,
   parseUri,
@@ -136,9 +137,9 @@ export function parseNameAddr(s: string): NameAddr {
   try {
     na = parseAOR({ s: s.trim(), i: 0 });
   } catch (e) {
-    throw new VcError('USAGE', `not a SIP name-addr: ${s}`, undefined, { cause: e });
+    throw new VcError('USAGE', say('sip.notNameAddr', { text: s }), undefined, { cause: e });
   }
-  if (!parseUri(uriString(na.uri))) throw new VcError('USAGE', `not a SIP URI: ${s}`);
+  if (!parseUri(uriString(na.uri))) throw new VcError('USAGE', say('sip.notUri', { text: s }));
   return { name: na.name, uri: uriString(na.uri), params: { ...na.params } };
 }
 
@@ -165,16 +166,27 @@ export function isValidPort(p: number | undefined): boolean {
   return p === undefined || Number.isNaN(p) || (Number.isInteger(p) && p >= 1 && p <= 65535);
 }
 
+/** What a URI is for, as errors about it name it (templates sip.role.*). */
+export type UriRole =
+  'dial' | 'contact2xx' | 'remoteTarget' | 'registrar' | 'options' | 'fromNoContact' | 'contact' | 'target';
+
+/** A SIP answer as one text ("486 Busy Here"), which the CLI can translate. */
+export function answerText(status: number, reason: string | undefined): string {
+  return `${status} ${reason ?? ''}`.trim();
+}
+
 /**
  * Check a URI we are about to send to and give it the transport parameter the target asks for
  * (the library picks UDP for an address with a port and no parameter). Throws VcError naming
  * what is wrong, so a bad Contact from a peer fails one call cleanly.
  */
-export function routableUri(uri: string | SipUri, transport: SipTransport, what = 'target'): SipUri {
+export function routableUri(uri: string | SipUri, transport: SipTransport, role: UriRole = 'target'): SipUri {
   const u = typeof uri === 'string' ? parseUri(uri) : { ...uri, params: { ...uri.params } };
-  if (!u) throw new VcError('SIP_FAILED', `${what} is not a SIP URI: ${uriString(uri)}`);
-  if (!isValidPort(u.port)) throw new VcError('SIP_FAILED', `${what} ${uriString(uri)} has an invalid port ${u.port}`);
-  if (!u.host) throw new VcError('SIP_FAILED', `${what} ${uriString(uri)} has no host`);
+  const what = say(`sip.role.${role}`);
+  if (!u) throw new VcError('SIP_FAILED', say('sip.uriNotSip', { what, uri: uriString(uri) }));
+  if (!isValidPort(u.port))
+    throw new VcError('SIP_FAILED', say('sip.uriBadPort', { what, port: String(u.port), uri: uriString(uri) }));
+  if (!u.host) throw new VcError('SIP_FAILED', say('sip.uriNoHost', { what, uri: uriString(uri) }));
   if (transport !== 'udp' && !u.params.transport && u.schema !== 'sips') u.params = { ...u.params, transport };
   return u;
 }

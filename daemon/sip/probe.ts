@@ -2,6 +2,7 @@
 // new INVITE must pass before it is offered to the application.
 import { performance } from 'node:perf_hooks';
 import type { OptionsProbeResult } from '../../protocol/index.js';
+import { say } from '../../protocol/index.js';
 import type { SipMessage } from './sipLibrary.js';
 import type { SipCore } from './SipCore.js';
 import { failureKind, transportReason } from './requests.js';
@@ -35,7 +36,7 @@ function cryptoSuitesOf(rs: SipMessage): string[] | undefined {
 export function probeOptions(core: SipCore, target: SipTarget, timeoutMs: number): Promise<OptionsProbeResult> {
   let uri;
   try {
-    uri = routableUri(target.uri, target.transport, 'OPTIONS target');
+    uri = routableUri(target.uri, target.transport, 'options');
   } catch (e) {
     return Promise.resolve({ ok: false, error: 'transport', reason: (e as Error).message });
   }
@@ -60,7 +61,7 @@ export function probeOptions(core: SipCore, target: SipTarget, timeoutMs: number
       if (done) return;
       done = true;
       handle.abort();
-      resolve({ ok: false, error: 'timeout', reason: `no answer within ${timeoutMs} ms` });
+      resolve({ ok: false, error: 'timeout', reason: say('probe.noAnswerMs', { ms: timeoutMs }) });
     }, timeoutMs);
     const handle = core.send(req, (rs) => {
       if (done || (rs.status ?? 0) < 200) return;
@@ -120,10 +121,10 @@ export function checkInvite(m: SipMessage, src: SipSource): InviteProblem | unde
   try {
     if (m.headers.contact === undefined) {
       // RFC 2543 INVITE (RFC 4475 3.4.1): no Contact; the From URI is the peer's target then
-      routableUri(uriString(m.headers.from!.uri), src.transport, 'From (no Contact)');
+      routableUri(uriString(m.headers.from!.uri), src.transport, 'fromNoContact');
     } else {
       if (!contact) throw new Error('bad Contact');
-      routableUri(uriString(contact.uri), src.transport, 'Contact');
+      routableUri(uriString(contact.uri), src.transport, 'contact');
     }
   } catch (e) {
     return { status: 400, reason: 'Bad Contact', warning: safe((e as Error).message), bad: (e as Error).message };

@@ -2,6 +2,7 @@
 // bridge cannot honour, and writing ours. Key material stays in SdesKey.key (a Buffer) so the
 // objects that carry it can keep it out of logs; only the SDP text itself holds it in base64.
 import { randomBytes } from 'node:crypto';
+import { say } from '../../protocol/index.js';
 
 /** Suites we can write or read; which of them the media layer can run is passed in by the caller. */
 export const SDES_SUITES = ['AES_CM_128_HMAC_SHA1_80', 'AES_CM_128_HMAC_SHA1_32', 'AEAD_AES_128_GCM'] as const;
@@ -56,26 +57,25 @@ export function parseCryptoAttr(
   suites: readonly string[],
 ): CryptoVerdict {
   const tag = Number(a.id);
-  const name = `tag ${String(a.id)} ${a.suite}`;
-  if (!Number.isInteger(tag) || tag < 0 || tag > 999_999_999)
-    return { refused: `${name}: tag is not a 1-9 digit number` };
+  const name = { tag: String(a.id), suite: a.suite };
+  if (!Number.isInteger(tag) || tag < 0 || tag > 999_999_999) return { refused: say('sdp.cryptoTag', name) };
   if (!(SDES_SUITES as readonly string[]).includes(a.suite) || !suites.includes(a.suite))
-    return { refused: `${name}: suite not supported` };
+    return { refused: say('sdp.cryptoSuite', name) };
   const suite = a.suite as SdesSuite;
   const params = String(a.config ?? '');
-  if (params.includes(';')) return { refused: `${name}: more than one key (needs MKI, not supported)` };
-  if (!params.startsWith('inline:')) return { refused: `${name}: key method is not inline:` };
+  if (params.includes(';')) return { refused: say('sdp.cryptoKeys', name) };
+  if (!params.startsWith('inline:')) return { refused: say('sdp.cryptoMethod', name) };
   const [b64 = '', ...rest] = params.slice(7).split('|');
-  if (!B64.test(b64)) return { refused: `${name}: key is not base64` };
+  if (!B64.test(b64)) return { refused: say('sdp.cryptoBase64', name) };
   const key = Buffer.from(b64, 'base64');
   if (key.length !== KEY_BYTES[suite])
-    return { refused: `${name}: key and salt are ${key.length} bytes, the suite needs ${KEY_BYTES[suite]}` };
+    return { refused: say('sdp.cryptoLength', { ...name, bytes: key.length, need: KEY_BYTES[suite] }) };
   let lifetime = MAX_KEY_LIFETIME;
   for (const p of rest) {
-    if (p.includes(':')) return { refused: `${name}: MKI ${p} not supported (one key per direction)` };
+    if (p.includes(':')) return { refused: say('sdp.cryptoMki', { ...name, mki: p }) };
     const n = lifetimeOf(p);
-    if (n === undefined || n < 1) return { refused: `${name}: lifetime "${p}" is not a number or 2^n` };
-    if (n > MAX_KEY_LIFETIME) return { refused: `${name}: lifetime ${p} exceeds the 2^48 packets SRTP allows` };
+    if (n === undefined || n < 1) return { refused: say('sdp.cryptoLifetime', { ...name, lifetime: p }) };
+    if (n > MAX_KEY_LIFETIME) return { refused: say('sdp.cryptoLifetimeLong', { ...name, lifetime: p }) };
     lifetime = n;
   }
   let windowSize: number | undefined;
@@ -86,7 +86,7 @@ export function parseCryptoAttr(
     if (wsh) windowSize = Math.min(32_768, Math.max(64, Number(wsh[1])));
     else if (sp === 'KDR=0' || sp === 'FEC_ORDER=FEC_SRTP')
       continue; // what we do anyway
-    else return { refused: `${name}: session parameter ${sp} not supported` };
+    else return { refused: say('sdp.cryptoParam', { ...name, param: sp }) };
   }
   return { ok: { tag, suite, key, lifetime, ...(windowSize ? { windowSize } : {}) } };
 }
@@ -102,5 +102,5 @@ export function chooseCrypto(
     if ('ok' in v) return v;
     reasons.push(v.refused);
   }
-  return { refused: reasons.length ? reasons.join('; ') : 'no a=crypto line' };
+  return { refused: reasons.length ? reasons.join('; ') : say('sdp.cryptoNone') };
 }

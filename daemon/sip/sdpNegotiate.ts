@@ -6,6 +6,7 @@ import { isIP } from 'node:net';
 import sdpTransform from 'sdp-transform';
 import type { MediaDescription, SessionDescription } from 'sdp-transform';
 import { VcError } from '../errors.js';
+import { say } from '../../protocol/index.js';
 import { AUDIO_CODEC_SPECS, writeSession, type AudioCodecName, type Direction, type VideoCodecName } from './sdp.js';
 import { chooseCrypto, cryptoAttr, newSdesKey, type SdesKey } from './sdes.js';
 
@@ -72,35 +73,41 @@ const STATIC: Record<number, { codec: string; rate: number }> = {
 const HOSTNAME = /^[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*$/;
 
 function invalid(why: string): VcError {
-  return new VcError('SDP_INVALID', `remote SDP is invalid: ${why}`);
+  return new VcError('SDP_INVALID', why);
+}
+
+/** audio and video as a template (the CLI translates them); any other media type as it is. */
+function kindText(kind: string): string {
+  return kind === 'audio' ? say('sdp.audio') : kind === 'video' ? say('sdp.video') : kind;
 }
 
 /** Parse and check a remote SDP; throws VcError SDP_INVALID naming the problem. */
 export function parseRemoteSdp(text: string): SessionDescription {
-  if (typeof text !== 'string' || text.trim() === '') throw invalid('empty');
-  if (Buffer.byteLength(text) > MAX_SDP_BYTES) throw invalid(`larger than ${MAX_SDP_BYTES} bytes`);
-  if (!/^\s*v=0\s*$/m.test(text.split('\n', 1)[0] ?? '')) throw invalid('does not start with v=0');
+  if (typeof text !== 'string' || text.trim() === '') throw invalid(say('sdp.empty'));
+  if (Buffer.byteLength(text) > MAX_SDP_BYTES) throw invalid(say('sdp.tooLarge', { max: MAX_SDP_BYTES }));
+  if (!/^\s*v=0\s*$/m.test(text.split('\n', 1)[0] ?? '')) throw invalid(say('sdp.noV0'));
   let s: SessionDescription;
   try {
     s = sdpTransform.parse(text);
   } catch (e) {
-    throw new VcError('SDP_INVALID', `remote SDP is invalid: ${(e as Error).message}`, undefined, { cause: e });
+    throw new VcError('SDP_INVALID', say('sdp.unparsable', { detail: (e as Error).message }), undefined, { cause: e });
   }
-  if (!Array.isArray(s.media) || s.media.length === 0) throw invalid('no m= line');
+  if (!Array.isArray(s.media) || s.media.length === 0) throw invalid(say('sdp.noMedia'));
   s.media.forEach((m, i) => {
-    if (!Number.isInteger(m.port) || m.port < 0 || m.port > 65535) throw invalid(`m-line ${i} has port "${m.port}"`);
-    if (typeof m.protocol !== 'string' || !m.protocol) throw invalid(`m-line ${i} has no protocol`);
+    if (!Number.isInteger(m.port) || m.port < 0 || m.port > 65535)
+      throw invalid(say('sdp.badPort', { index: i, port: String(m.port) }));
+    if (typeof m.protocol !== 'string' || !m.protocol) throw invalid(say('sdp.noProtocol', { index: i }));
     if (m.port !== 0) {
       const ip = m.connection?.ip ?? s.connection?.ip;
-      if (!ip) throw invalid(`m-line ${i} (${m.type}) has no c= address`);
-      if (!isIP(ip) && !HOSTNAME.test(ip)) throw invalid(`m-line ${i} has c= address "${ip}"`);
+      if (!ip) throw invalid(say('sdp.noAddress', { index: i, kind: kindText(m.type) }));
+      if (!isIP(ip) && !HOSTNAME.test(ip)) throw invalid(say('sdp.badAddress', { index: i, address: ip }));
       // the relay sends its RTCP there: a port a socket cannot send to would throw in its timer
       if (m.rtcp !== undefined) {
         const rtcp = m.rtcp.port as unknown;
         if (typeof rtcp !== 'number' || !Number.isInteger(rtcp) || rtcp < 1 || rtcp > 65535)
-          throw invalid(`m-line ${i} has a=rtcp port "${String(rtcp).slice(0, 20)}" (1-65535)`);
+          throw invalid(say('sdp.badRtcpPort', { index: i, port: String(rtcp).slice(0, 20) }));
       } else if (!m.rtcpMux && m.port === 65535) {
-        throw invalid(`m-line ${i} uses RTP port 65535, which leaves no port for RTCP (no a=rtcp, no a=rtcp-mux)`);
+        throw invalid(say('sdp.port65535', { index: i }));
       }
     }
   });
@@ -196,25 +203,28 @@ export function negotiate(remoteSdp: string, caps: Capabilities): Negotiation {
   remote.media.forEach((m, index) => {
     const kind = m.type;
     const reject = (reason: string): void => void out.rejected.push({ kind, index, reason });
-    if (kind !== 'audio' && kind !== 'video') return reject(`media type ${kind} not supported`);
-    if (m.port === 0) return reject('disabled by the peer (port 0)');
-    if (out[kind]) return reject(`only one ${kind} stream is supported`);
-    if (!caps[kind]) return reject(`no ${kind} on this leg`);
+    if (kind !== 'audio' && kind !== 'video') return reject(say('sdp.typeUnsupported', { kind }));
+    if (m.port === 0) return reject(say('sdp.disabled'));
+    if (out[kind]) return reject(say('sdp.onlyOne', { kind: kindText(kind) }));
+    if (!caps[kind]) return reject(say('sdp.notOnLeg', { kind: kindText(kind) }));
     const proto = m.protocol.toUpperCase();
     let remoteCrypto: SdesKey | undefined;
     let cryptoRefused: string | undefined;
     const savp = proto === 'RTP/SAVP' || proto === 'RTP/SAVPF';
-    if (!savp && proto !== 'RTP/AVP' && proto !== 'RTP/AVPF') return reject(`transport ${m.protocol} not supported`);
-    if (savp && srtp === 'off') return reject(`${proto} offered but SRTP is off for this endpoint`);
+    if (!savp && proto !== 'RTP/AVP' && proto !== 'RTP/AVPF')
+      return reject(say('sdp.transportUnsupported', { proto: m.protocol }));
+    if (savp && srtp === 'off') return reject(say('sdp.srtpOff', { proto }));
     if (srtp !== 'off' && (savp || m.crypto?.length)) {
       const v = chooseCrypto(m.crypto ?? [], caps.srtpSuites ?? DEFAULT_SUITES);
       if ('ok' in v) remoteCrypto = v.ok;
-      else if (savp) return reject(`${proto} without an a=crypto we can use (${v.refused})`);
+      else if (savp) return reject(say('sdp.savpNoKey', { proto, why: v.refused }));
       else cryptoRefused = v.refused;
     }
     if (!remoteCrypto && srtp === 'required') {
       return reject(
-        `SRTP is required but the ${kind} line is plain ${proto}${cryptoRefused ? ` (a=crypto refused: ${cryptoRefused})` : ''}`,
+        cryptoRefused
+          ? say('sdp.srtpRequiredRefused', { kind: kindText(kind), proto, why: cryptoRefused })
+          : say('sdp.srtpRequired', { kind: kindText(kind), proto }),
       );
     }
     const offered = offeredCodecs(m);
@@ -222,7 +232,11 @@ export function negotiate(remoteSdp: string, caps: Capabilities): Negotiation {
     if (!chosen) {
       const want = kind === 'audio' ? caps.audio?.codecs : caps.video?.codecs;
       return reject(
-        `no common ${kind} codec: offered ${offered.map((o) => `${o.codec}/${o.rate}(${o.pt})`).join(' ') || 'none'}, supported ${want?.join(' ')}`,
+        say('sdp.noCommonCodec', {
+          kind: kindText(kind),
+          offered: offered.map((o) => `${o.codec}/${o.rate}(${o.pt})`).join(' ') || say('err.none'),
+          supported: want?.join(' ') || say('err.none'),
+        }),
       );
     }
     const te =
@@ -264,7 +278,11 @@ export function negotiate(remoteSdp: string, caps: Capabilities): Negotiation {
   if (!out.audio && !out.video) {
     throw new VcError(
       'SDP_NO_COMMON_CODEC',
-      `no usable media in the remote SDP: ${out.rejected.map((r) => `${r.kind}#${r.index}: ${r.reason}`).join('; ')}`,
+      say('sdp.noUsableMedia', {
+        rejected: out.rejected
+          .map((r) => say('sdp.rejected', { kind: kindText(r.kind), index: r.index, reason: r.reason }))
+          .join('; '),
+      }),
       { rejected: out.rejected },
     );
   }

@@ -19,6 +19,8 @@ import { allowList, untranslated } from '../helpers/untranslated.js';
 
 /** Words that stay as they are in Chinese text: rule keywords, command words, config keys. */
 const TOKENS = ['COUNT', 'UNTIL', 'BYMONTH', 'BYMONTHDAY', 'LAYOUT', 'SITE', 'default', 'auto', 'off', 'none', 'wss'];
+/** SIP header names and SDP words that stay as they are: Contact, From, MKI, inline:, a=rtcp, RTP/SAVP. */
+const SIP_TOKENS = ['Contact', 'From', 'MKI', 'inline', 'rtcp', 'SAVP', 'AVP'];
 /** Command words of the examples the messages give (`vcbridge conf list`), and the sample group. */
 const COMMANDS = [
   'conf',
@@ -33,7 +35,7 @@ const COMMANDS = [
   'stop',
   'show',
 ];
-const WORDS = [...TOKENS, ...COMMANDS, 'daemon', 'status', 'towns'];
+const WORDS = [...TOKENS, ...SIP_TOKENS, ...COMMANDS, 'daemon', 'status', 'towns'];
 const placeholders = (s: string): string[] => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
 
 describe("the daemon's error details in Chinese", () => {

@@ -62,8 +62,9 @@ export function explain(r: Reason | string | undefined | null, lang: UiLang, dep
   // "a; b; c": several reasons in a row (each must be one, else the whole is read as one text) —
   // unless the whole is one template that has a "; " of its own (cause.otherTransport)
   if (typeof r === 'string' && r.includes('; ') && depth < MAX_DEPTH && !ownSemicolon(r)) {
-    const parts = r.split('; ');
-    if (parts.every((p) => parseReason(p))) return parts.map((p) => explain(p, 'zh', depth + 1)).join('；');
+    const parts = splitReasons(r);
+    if (parts.length > 1 && parts.every((p) => parseReason(p)))
+      return parts.map((p) => explain(p, 'zh', depth + 1)).join('；');
   }
   const structured = typeof r === 'string' ? parseReason(r) : r;
   if (!structured) return typeof r === 'string' ? zhWord(r, depth) : reasonText(r);
@@ -71,6 +72,25 @@ export function explain(r: Reason | string | undefined | null, lang: UiLang, dep
   for (const [k, v] of Object.entries(structured.params ?? {}))
     params[k] = typeof v === 'number' || depth >= MAX_DEPTH ? v : explain(v, 'zh', depth + 1);
   return fillTemplate(reasonsZh[structured.key], params);
+}
+
+/** "a; b (c; d); e" → a, b (c; d), e: a list nested in brackets (the a=crypto lines refused within one
+ *  m-line's reason) stays with its item. */
+function splitReasons(text: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '(' || c === '（') depth++;
+    else if ((c === ')' || c === '）') && depth > 0) depth--;
+    else if (depth === 0 && c === ';' && text[i + 1] === ' ') {
+      parts.push(text.slice(start, i));
+      start = i + 2;
+    }
+  }
+  parts.push(text.slice(start));
+  return parts;
 }
 
 function ownSemicolon(text: string): boolean {
@@ -94,7 +114,7 @@ function zhWord(s: string, depth: number): string {
   if (paren && depth < MAX_DEPTH)
     return `${explain(paren[1], 'zh', depth + 1)}（${explain(paren[2], 'zh', depth + 1)}）`;
   // "x; y" and "x (y)" joins of two reasons
-  const semi = s.split('; ');
+  const semi = splitReasons(s);
   if (semi.length > 1 && depth < MAX_DEPTH) return semi.map((p) => explain(p, 'zh', depth + 1)).join('；');
   return s;
 }
