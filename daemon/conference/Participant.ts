@@ -1,5 +1,5 @@
 // One site in a conference and its call leg: dialling (or accepting its dial-in), the media leg,
-// the call record, and the redial policy. States:
+// the call record, and the redial policy (a connected call and its media leg are a LiveCall). States:
 //
 //   idle ─dial─▶ calling ─180─▶ ringing ─200─▶ connected ─drop─▶ redialing ─timer─▶ calling …
 //                   └──────────── failure ──────────────────────▶ redialing | failed (permanent)
@@ -18,14 +18,12 @@ import type { RelayPortPool } from '../media/RelayPortPool.js';
 import type { MediaPlane } from '../media/plane/MediaPlane.js';
 import { SipMediaLeg } from '../media/SipMediaLeg.js';
 import type { LegStatsSample } from '../media/LegStats.js';
-import type { NegotiatedMedia } from '../media/types.js';
-import { srtpLabel } from '../media/srtp/SrtpKeys.js';
 import type { types as ms } from 'mediasoup';
 import { toApiStats } from './statsView.js';
 import { CallRecord } from './CallRecord.js';
 import { failureReason, isPermanentFailure, redialDelayMs, STABLE_CALL_MS } from './redial.js';
+import { LiveCall } from './LiveCall.js';
 import type {
-  CallEnded,
   DialFailureDetails,
   IncomingSignal,
   ParticipantMediaHooks,
@@ -60,12 +58,6 @@ type ParticipantEvents = {
   dtmf: [{ digit: string; via: 'rfc4733' | 'info' }];
 };
 
-interface Live {
-  call: SignalCall;
-  leg: SipMediaLeg;
-  off: () => void;
-}
-
 const BYE_WAIT_MS = 2000;
 
 export class Participant extends TypedEmitter<ParticipantEvents> {
@@ -83,7 +75,7 @@ export class Participant extends TypedEmitter<ParticipantEvents> {
   #timer: Timer | undefined;
   #nextRedialAt: number | undefined;
   #connectedAt: number | undefined;
-  #live: Live | undefined;
+  #live: LiveCall | undefined;
   readonly #record: CallRecord;
   #stats: LegStats | undefined;
 
@@ -163,10 +155,7 @@ export class Participant extends TypedEmitter<ParticipantEvents> {
     if (!live || this.#state !== 'connected') return;
     const gen = this.#gen;
     try {
-      const remote = await live.call.reinvite(live.leg.localDescription());
-      if (gen !== this.#gen) return;
-      await this.#applyRemote(live, remote);
-      live.leg.requestKeyFrame();
+      await live.reinvite();
     } catch (err) {
       if (gen !== this.#gen) return;
       this.#log.warn({ err }, 're-INVITE after a media rebuild failed');
@@ -300,85 +289,38 @@ export class Participant extends TypedEmitter<ParticipantEvents> {
     const router = this.#d.router();
     // A worker may have died while we dialled: build the media where the conference is now.
     if (leg.router !== router) await leg.moveTo(router);
-    const onEnded = (e: CallEnded): void => {
-      if (gen === this.#gen)
-        this.#dropped(e.by === 'remote' ? say('leg.endedBySite', { reason: e.reason }) : e.reason, false);
-    };
-    const onMedia = (m: NegotiatedMedia): void => {
-      if (gen === this.#gen && this.#live)
-        void this.#applyRemote(this.#live, m).catch((err: unknown) =>
-          this.#log.warn({ err }, 'cannot apply renegotiated media'),
-        );
-    };
-    const onKeyframe = (): void => this.#d.media.keyframeWanted(this.id);
-    const onTimeout = (e: { kind: string; silentMs: number }): void => {
-      if (gen !== this.#gen || (e.kind !== 'audio' && leg.remote?.audio?.port)) return;
-      this.#dropped(say('leg.noRtp', { seconds: Math.round(e.silentMs / 1000) }), true);
-    };
-    const onLegKeyframe = (e: { rtcpFeedback: boolean }): void => {
-      if (!e.rtcpFeedback) call.requestKeyframe();
-    };
-    const onInfoDtmf = (d: { digit: string }): void => {
-      if (gen === this.#gen) this.emit('dtmf', { digit: d.digit, via: 'info' });
-    };
-    const onRtpDtmf = (d: { digit: string }): void => {
-      if (gen === this.#gen) this.emit('dtmf', { digit: d.digit, via: 'rfc4733' });
-    };
-    call.on('ended', onEnded);
-    call.on('media', onMedia);
-    call.on('keyframeRequest', onKeyframe);
-    leg.on('rtpTimeout', onTimeout);
-    leg.on('keyframeRequest', onLegKeyframe);
-    call.on('dtmf', onInfoDtmf);
-    leg.on('dtmf', onRtpDtmf);
-    const off = (): void => {
-      call.off('dtmf', onInfoDtmf);
-      leg.off('dtmf', onRtpDtmf);
-      call.off('ended', onEnded);
-      call.off('media', onMedia);
-      call.off('keyframeRequest', onKeyframe);
-      leg.off('rtpTimeout', onTimeout);
-      leg.off('keyframeRequest', onLegKeyframe);
-    };
-    this.#live = { call, leg, off };
+    const live = new LiveCall({ id: this.id, call, leg, media: this.#d.media, log: this.#log });
+    live
+      .on('ended', (e) => {
+        if (gen === this.#gen)
+          this.#dropped(e.by === 'remote' ? say('leg.endedBySite', { reason: e.reason }) : e.reason, false);
+      })
+      .on('silent', (e) => {
+        if (gen === this.#gen) this.#dropped(say('leg.noRtp', { seconds: Math.round(e.silentMs / 1000) }), true);
+      })
+      .on('dtmf', (d) => {
+        if (gen === this.#gen) this.emit('dtmf', d);
+      });
+    this.#live = live;
     await leg.setRemote(call.remote);
     if (gen !== this.#gen) return;
     this.#connectedAt = this.#d.clock.now();
-    this.#record.answered(this.#connectedAt, {
-      audio: codecOf(call.remote.audio),
-      video: codecOf(call.remote.video),
-      srtp: srtpLabel(call.remote),
-    });
+    const agreed = live.agreed();
+    this.#record.answered(this.#connectedAt, agreed);
     await this.#d.media.attach(this.id, leg);
     if (gen !== this.#gen) return;
     this.#set('connected', undefined);
     this.emit('event', reason('ev.joined', { id: this.id }));
-    this.#log.info(
-      {
-        callId: call.callId,
-        direction: this.#direction,
-        audio: codecOf(call.remote.audio),
-        video: codecOf(call.remote.video),
-        srtp: srtpLabel(call.remote),
-      },
-      'leg connected',
-    );
+    this.#log.info({ callId: call.callId, direction: this.#direction, ...agreed }, 'leg connected');
     if (this.#d.endpoint.pin) this.#sendPin(gen, this.#d.endpoint.pin);
-  }
-
-  async #applyRemote(live: Live, remote: NegotiatedMedia): Promise<void> {
-    await live.leg.setRemote(remote);
-    await this.#d.media.renegotiated(this.id);
   }
 
   #sendPin(gen: number, pin: string): void {
     this.#d.clock.setTimeout(() => {
       const live = this.#live;
       if (gen !== this.#gen || !live) return;
-      const viaRtp = live.leg.remote?.audio?.telephoneEventPt !== undefined;
-      const sent = viaRtp ? live.leg.sendDtmf(pin) : live.call.sendDtmfInfo(pin);
-      sent.then(
-        () => this.emit('event', reason('ev.pinSent', { id: this.id, via: viaRtp ? 'RFC 4733' : 'SIP INFO' })),
+      live.sendDtmf(pin).then(
+        (via) => this.emit('event', reason('ev.pinSent', { id: this.id, via })),
         (err: unknown) => {
           this.#log.warn({ err }, 'sending the PIN failed');
           this.emit('event', reason('ev.pinFailed', { id: this.id, reason: failureReason(err) }));
@@ -453,15 +395,7 @@ export class Participant extends TypedEmitter<ParticipantEvents> {
     this.#live = undefined;
     this.#connectedAt = undefined;
     this.#stats = undefined;
-    let bye: Promise<void> = Promise.resolve();
-    if (live) {
-      live.off();
-      this.#d.media.detach(this.id);
-      live.leg.close();
-      if (sendBye) {
-        bye = Promise.resolve(live.call.hangup(reason)).catch((err: unknown) => this.#log.warn({ err }, 'BYE failed'));
-      }
-    }
+    const bye = live ? live.close(reason, sendBye) : Promise.resolve();
     this.#record.close(reason);
     return bye;
   }
@@ -472,8 +406,4 @@ export class Participant extends TypedEmitter<ParticipantEvents> {
     if (state !== 'redialing') this.#nextRedialAt = undefined;
     this.emit('changed');
   }
-}
-
-function codecOf(s: NegotiatedMedia['audio']): string | null {
-  return s && s.port !== 0 ? s.codec : null;
 }
