@@ -7,6 +7,7 @@ import { ApiClient } from '../client.js';
 import { globals, parseOptions, type Globals } from '../context.js';
 import { CliError } from '../errors.js';
 import { isAlive, spawnDaemon } from '../daemonProcess.js';
+import { checkConfigFile, configRefusal } from './config.js';
 import { print } from '../output.js';
 import { install } from './install.js';
 
@@ -65,6 +66,9 @@ const start = new Command('start')
     closeSync(fd);
     for (let i = 0; i < 100; i++) {
       if (!isAlive(pid)) {
+        // a bad config: every problem, said like `config check` says it (the log has them in English)
+        const refused = configRefusal(checkConfigFile(resolve(o.config)));
+        if (refused) throw refused;
         const tail = readFileSync(logFile, 'utf8').split('\n').filter(Boolean).slice(-5).join('\n');
         throw new CliError('INTERNAL', `${g.t('c.d.exited', { log: logFile })}\n${tail}`);
       }

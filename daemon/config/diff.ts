@@ -1,4 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
+import { say, type ReasonKey } from '../../protocol/index.js';
 import type { Endpoint, SiteConfig } from './schema.js';
 
 // What a SIGHUP reload changes, in words an operator reads in the log. Secrets are never shown:
@@ -10,19 +11,11 @@ export interface ConfigChange {
   needsRestart: boolean;
 }
 
-const RESTART_SECTIONS = [
-  ['sip', 'SIP listeners/TLS/identity'],
-  ['media', 'media ports and addresses'],
-  ['api', 'control API bind/TLS'],
-] as const;
+// each section's change is a template of its own (config.ch.<section>)
+const RESTART_SECTIONS = ['sip', 'media', 'api'] as const;
+const LIVE_SECTIONS = ['health', 'scheduler', 'logging', 'recording', 'live'] as const;
 
-const LIVE_SECTIONS = [
-  ['health', 'health probing'],
-  ['scheduler', 'scheduler limits'],
-  ['logging', 'logging'],
-  ['recording', 'recording settings'],
-  ['live', 'live streaming settings'],
-] as const;
+const roleWord = (role: string): string => say(`config.role.${role}` as ReasonKey);
 
 function changedKeys<T extends object>(a: T, b: T): string[] {
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
@@ -44,59 +37,65 @@ export function describeConfigChanges(a: SiteConfig, b: SiteConfig): ConfigChang
   const live = (text: string): void => void out.push({ text, needsRestart: false });
   const restart = (text: string): void => void out.push({ text, needsRestart: true });
 
-  if (a.site.name !== b.site.name) live(`site name: "${a.site.name}" → "${b.site.name}"`);
-  if (a.site.timezone !== b.site.timezone) live(`site timezone: ${a.site.timezone} → ${b.site.timezone}`);
+  if (a.site.name !== b.site.name) live(say('config.ch.siteName', { from: a.site.name, to: b.site.name }));
+  if (a.site.timezone !== b.site.timezone)
+    live(say('config.ch.timezone', { from: a.site.timezone, to: b.site.timezone }));
 
-  for (const [section, what] of RESTART_SECTIONS) {
+  const keysOf = (section: string, keys: string[]): string => keys.map((k) => `${section}.${k}`).join(', ');
+  for (const section of RESTART_SECTIONS) {
     const keys = changedKeys(a[section], b[section]);
-    if (keys.length) restart(`${what} changed (${keys.map((k) => `${section}.${k}`).join(', ')}) — needs restart`);
+    if (keys.length) restart(say(`config.ch.${section}`, { keys: keysOf(section, keys) }));
   }
-  for (const [section, what] of LIVE_SECTIONS) {
+  for (const section of LIVE_SECTIONS) {
     const keys = changedKeys(a[section] ?? {}, b[section] ?? {});
-    if (keys.length) live(`${what} changed (${keys.map((k) => `${section}.${k}`).join(', ')})`);
+    if (keys.length) live(say(`config.ch.${section}`, { keys: keysOf(section, keys) }));
   }
 
   const ga = byId(a.groups);
   const gb = byId(b.groups);
-  for (const [id, g] of gb) if (!ga.has(id)) live(`group added: ${label(g)}`);
-  for (const [id, g] of ga) if (!gb.has(id)) live(`group removed: ${label(g)}`);
+  for (const [id, g] of gb) if (!ga.has(id)) live(say('config.ch.groupAdded', { label: label(g) }));
+  for (const [id, g] of ga) if (!gb.has(id)) live(say('config.ch.groupRemoved', { label: label(g) }));
   for (const [id, g] of gb) {
     const old = ga.get(id);
-    if (old && !isDeepStrictEqual(old, g)) live(`group changed: ${label(g)} (name)`);
+    if (old && !isDeepStrictEqual(old, g)) live(say('config.ch.groupChanged', { label: label(g) }));
   }
 
   const ea = byId(a.endpoints);
   const eb = byId(b.endpoints);
-  for (const [id, e] of eb) if (!ea.has(id)) live(`endpoint added: ${label(e)} ${e.uri}`);
-  for (const [id, e] of ea) if (!eb.has(id)) live(`endpoint removed: ${label(e)}`);
+  for (const [id, e] of eb) if (!ea.has(id)) live(say('config.ch.endpointAdded', { label: label(e), uri: e.uri }));
+  for (const [id, e] of ea) if (!eb.has(id)) live(say('config.ch.endpointRemoved', { label: label(e) }));
   for (const [id, e] of eb) {
     const old = ea.get(id);
     if (!old) continue;
     const keys = changedKeys<Endpoint>(old, e);
     if (!keys.length) continue;
-    const uri = old.uri !== e.uri ? `; uri ${old.uri} → ${e.uri}` : '';
-    live(`endpoint changed: ${label(e)} (${keys.join(', ')}${uri})`);
+    live(
+      old.uri !== e.uri
+        ? say('config.ch.endpointMoved', { label: label(e), keys: keys.join(', '), from: old.uri, to: e.uri })
+        : say('config.ch.endpointChanged', { label: label(e), keys: keys.join(', ') }),
+    );
   }
 
   const ta = byId(a.templates);
   const tb = byId(b.templates);
-  for (const [id, t] of tb) if (!ta.has(id)) live(`template added: ${label(t)}`);
-  for (const [id, t] of ta) if (!tb.has(id)) live(`template removed: ${label(t)}`);
+  for (const [id, t] of tb) if (!ta.has(id)) live(say('config.ch.templateAdded', { label: label(t) }));
+  for (const [id, t] of ta) if (!tb.has(id)) live(say('config.ch.templateRemoved', { label: label(t) }));
   for (const [id, t] of tb) {
     const old = ta.get(id);
     const keys = old ? changedKeys(old, t) : [];
-    if (keys.length) live(`template changed: ${label(t)} (${keys.join(', ')})`);
+    if (keys.length) live(say('config.ch.templateChanged', { label: label(t), keys: keys.join(', ') }));
   }
 
   const oa = new Map(a.operators.map((o) => [o.name, o]));
   const ob = new Map(b.operators.map((o) => [o.name, o]));
-  for (const [name, o] of ob) if (!oa.has(name)) live(`operator added: ${name} (${o.role})`);
-  for (const name of oa.keys()) if (!ob.has(name)) live(`operator removed: ${name}`);
+  for (const [name, o] of ob) if (!oa.has(name)) live(say('config.ch.operatorAdded', { name, role: roleWord(o.role) }));
+  for (const name of oa.keys()) if (!ob.has(name)) live(say('config.ch.operatorRemoved', { name }));
   for (const [name, o] of ob) {
     const old = oa.get(name);
     if (!old) continue;
-    if (old.role !== o.role) live(`operator ${name}: role ${old.role} → ${o.role}`);
-    if (old.tokenHash !== o.tokenHash) live(`operator ${name}: token replaced`);
+    if (old.role !== o.role)
+      live(say('config.ch.operatorRole', { name, from: roleWord(old.role), to: roleWord(o.role) }));
+    if (old.tokenHash !== o.tokenHash) live(say('config.ch.operatorToken', { name }));
   }
   return out;
 }

@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { say } from '../../protocol/index.js';
 import { VcError } from '../errors.js';
 import { SiteConfig } from './schema.js';
 import { validateConfig, type ConfigPath } from './validate.js';
 import { YamlSource } from './YamlSource.js';
-import { findingsFromZod, type LocatedFinding } from './zodIssues.js';
+import { findingsFromZod, zodMessage, type LocatedFinding } from './zodIssues.js';
 
 export interface LoadedConfig {
   config: SiteConfig;
@@ -49,7 +50,8 @@ export function formatIssue(file: string, issue: ConfigIssue): string {
 
 function invalid(file: string, issues: ConfigIssue[]): VcError {
   const sorted = [...issues].sort((a, b) => a.line - b.line);
-  const head = `invalid site config ${file} (${sorted.length} problem${sorted.length === 1 ? '' : 's'}):`;
+  const head =
+    sorted.length === 1 ? say('config.invalidOne', { file }) : say('config.invalid', { file, n: sorted.length });
   const details: ConfigInvalidDetails = { file, issues: sorted };
   return new VcError('CONFIG_INVALID', [head, ...sorted.map((i) => `  ${formatIssue(file, i)}`)].join('\n'), details);
 }
@@ -62,15 +64,10 @@ export function loadConfig(file: string, opts: LoadOptions = {}): LoadedConfig {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT')
-      throw new VcError(
-        'CONFIG_NOT_FOUND',
-        `config file not found: ${file} (give one with --config)`,
-        { file },
-        { cause: e },
-      );
+      throw new VcError('CONFIG_NOT_FOUND', say('config.notFound', { file }), { file }, { cause: e });
     throw new VcError(
       'CONFIG_INVALID',
-      `cannot read config file ${file}: ${(e as Error).message}`,
+      say('config.unreadable', { file, detail: (e as Error).message }),
       { file, issues: [] },
       { cause: e },
     );
@@ -86,7 +83,11 @@ export function parseConfig(text: string, file: string, opts: LoadOptions = {}):
   if (syntax.length > 0) {
     throw invalid(
       file,
-      syntax.map((s) => ({ path: '', line: s.line, message: `YAML syntax error at column ${s.col}: ${s.message}` })),
+      syntax.map((s) => ({
+        path: '',
+        line: s.line,
+        message: say('config.yamlSyntax', { col: s.col, detail: s.message }),
+      })),
     );
   }
   const warnings = src.syntaxWarnings.map((w) => `${file}:${w.line} (yaml): ${w.message}`);
@@ -96,7 +97,7 @@ export function parseConfig(text: string, file: string, opts: LoadOptions = {}):
     raw = src.toJS();
   } catch (e) {
     // e.g. an alias bomb: the yaml package refuses to expand it
-    throw invalid(file, [{ path: '', line: 1, message: `cannot expand the YAML document: ${(e as Error).message}` }]);
+    throw invalid(file, [{ path: '', line: 1, message: say('config.yamlExpand', { detail: (e as Error).message }) }]);
   }
 
   const locate = (f: LocatedFinding): ConfigIssue => ({
@@ -105,11 +106,12 @@ export function parseConfig(text: string, file: string, opts: LoadOptions = {}):
     message: f.message,
   });
 
-  const parsed = SiteConfig.safeParse(raw ?? {});
+  // zod's own English never reaches the operator: every issue it raises is said from our templates
+  const parsed = SiteConfig.safeParse(raw ?? {}, { error: zodMessage });
   if (!parsed.success) {
     const findings =
       raw === null || raw === undefined
-        ? [{ path: [], message: 'the file is empty (expected a mapping with at least "site" and "operators")' }]
+        ? [{ path: [], message: say('config.empty') }]
         : findingsFromZod(parsed.error.issues, raw, SiteConfig);
     throw invalid(file, findings.map(locate));
   }

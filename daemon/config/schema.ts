@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { say } from '../../protocol/index.js';
 import { parseSipUri } from './uri.js';
 import { isValidTimeZone } from './timezone.js';
 
@@ -8,9 +9,7 @@ import { isValidTimeZone } from './timezone.js';
 // with every other shape error in one pass.
 
 export const ID_PATTERN = /^[a-z][a-z0-9_-]{0,31}$/;
-const Id = z
-  .string()
-  .regex(ID_PATTERN, 'must be lower-case letters, digits, "-" or "_", starting with a letter (max 32)');
+const Id = z.string().regex(ID_PATTERN, say('config.idPattern'));
 const Port = z.number().int().min(1).max(65535);
 const Host = z.string().min(1);
 
@@ -46,7 +45,7 @@ export const Endpoint = z.strictObject({
   name: z.strictObject({ zh: z.string().min(1), en: z.string().min(1) }),
   kind: EndpointKind,
   /** sip:user@host[:port] — the address we dial and probe. */
-  uri: z.string().refine((s) => parseSipUri(s) !== null, 'not a SIP URI (expected sip:user@host[:port])'),
+  uri: z.string().refine((s) => parseSipUri(s) !== null, say('config.notSipUri')),
   transport: Transport.default('udp'),
   /** Credentials we present when the endpoint challenges us (and register with, for the upstream). */
   credentials: Credentials.optional(),
@@ -57,7 +56,7 @@ export const Endpoint = z.strictObject({
   /** DTMF PIN sent after the upstream answers. */
   pin: z
     .string()
-    .regex(/^[0-9*#]{1,32}$/, 'digits, * and # only')
+    .regex(/^[0-9*#]{1,32}$/, say('config.pinDigits'))
     .optional(),
   codecs: z
     .strictObject({
@@ -71,7 +70,7 @@ export const Endpoint = z.strictObject({
   /** DTMF sequence with which the room asks to speak (申请发言). */
   raiseHand: z
     .string()
-    .regex(/^[0-9*#]{1,8}$/, 'digits, * and # only (1 to 8)')
+    .regex(/^[0-9*#]{1,8}$/, say('config.raiseHandDigits'))
     .default('*1'),
   /** Extra addresses a dial-in from this endpoint may come from (besides the URI's host). */
   allowFrom: z.array(Host).default([]),
@@ -91,10 +90,10 @@ export const Group = z.strictObject({
 export type Group = z.infer<typeof Group>;
 
 export const Operator = z.strictObject({
-  name: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, ".", "_" or "-"'),
+  name: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, say('config.operatorName')),
   role: Role,
   /** sha256 hex of the bearer token ("sha256:<hex>"). Plain tokens are never stored. */
-  tokenHash: z.string().regex(/^sha256:[0-9a-f]{64}$/, 'must be "sha256:" followed by 64 hex digits'),
+  tokenHash: z.string().regex(/^sha256:[0-9a-f]{64}$/, say('config.tokenHash')),
 });
 export type Operator = z.infer<typeof Operator>;
 
@@ -163,16 +162,19 @@ export type Template = z.infer<typeof Template>;
 
 const PortRange = z.strictObject({ min: Port, max: Port }).superRefine((r, ctx) => {
   if (r.min > r.max)
-    ctx.addIssue({ code: 'custom', path: ['min'], message: `min ${r.min} is greater than max ${r.max}` });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['min'],
+      message: say('config.rangeOrder', { min: r.min, max: r.max }),
+      // the message names both values: zodIssues adds no "got"
+      params: { withValues: true },
+    });
 });
 
 export const SiteConfig = z.strictObject({
   site: z.strictObject({
     name: z.string().min(1),
-    timezone: z
-      .string()
-      .refine(isValidTimeZone, 'not a known IANA time zone (e.g. Asia/Shanghai)')
-      .default('Asia/Shanghai'),
+    timezone: z.string().refine(isValidTimeZone, say('config.timezone')).default('Asia/Shanghai'),
   }),
   sip: z
     .strictObject({
@@ -300,7 +302,7 @@ export const SiteConfig = z.strictObject({
     })
     .default({ level: 'info' }),
   groups: z.array(Group).default([]),
-  operators: z.array(Operator).min(1, 'at least one operator is needed (nobody could use the API otherwise)'),
+  operators: z.array(Operator).min(1, say('config.noOperator')),
   endpoints: z.array(Endpoint).default([]),
   templates: z.array(Template).default([]),
 });

@@ -1,3 +1,4 @@
+import { say } from '../../protocol/index.js';
 import { VcError } from '../errors.js';
 import type { SiteConfig, Template, TemplatePolling } from './schema.js';
 
@@ -28,7 +29,7 @@ export function findTemplate(config: SiteConfig, id: string): Template {
     const known = config.templates.map((x) => x.id).join(', ');
     throw new VcError(
       'TEMPLATE_UNKNOWN',
-      `no template "${id}" in the site config (${known ? `templates: ${known}` : 'it defines none'}; see vcbridge template list)`,
+      known ? say('err.templateUnknown', { id, known }) : say('err.templateNone', { id }),
       { template: id },
     );
   }
@@ -49,8 +50,7 @@ type Applied<P> = P & { title: string } & Pick<TemplatedRequest, 'layout' | 'pol
 
 export function applyTemplate<P extends TemplatedRequest>(config: SiteConfig, p: P): Applied<P> {
   if (p.template === undefined) {
-    if (p.title === undefined || p.title.trim() === '')
-      throw new VcError('BAD_REQUEST', 'a title is needed (or a template that gives one)');
+    if (p.title === undefined || p.title.trim() === '') throw new VcError('BAD_REQUEST', say('err.needTitle'));
     return { ...p, title: p.title };
   }
   const t = findTemplate(config, p.template);

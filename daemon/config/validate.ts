@@ -1,5 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { say } from '../../protocol/index.js';
 import { VcError } from '../errors.js';
 import { TEMPLATE_LAYOUT_PANES, type SiteConfig, type Template } from './schema.js';
 import { parseSipUri, defaultPort } from './uri.js';
@@ -39,14 +40,9 @@ export function secretEnvName(value: string): string | undefined {
 export function resolveSecret(value: string, env: Record<string, string | undefined> = process.env): string {
   const name = secretEnvName(value);
   if (name === undefined) return value;
-  if (!ENV_NAME.test(name))
-    throw new VcError('CONFIG_INVALID', `"${value}" does not name an environment variable (expected env:NAME)`);
+  if (!ENV_NAME.test(name)) throw new VcError('CONFIG_INVALID', say('config.secretName', { value }));
   const v = env[name];
-  if (v === undefined || v === '')
-    throw new VcError(
-      'CONFIG_INVALID',
-      `environment variable ${name} is not set (needed by a secret written as env:${name})`,
-    );
+  if (v === undefined || v === '') throw new VcError('CONFIG_INVALID', say('config.secretUnsetNeeded', { name }));
   return v;
 }
 
@@ -81,8 +77,7 @@ export function validateConfig(c: SiteConfig, opts: ValidateOptions = {}): Valid
   const groupIndex = new Map<string, number>();
   c.groups.forEach((g, i) => {
     const first = groupIndex.get(g.id);
-    if (first !== undefined)
-      err(['groups', i, 'id'], `duplicate group id "${g.id}" (already used by groups[${first}])`);
+    if (first !== undefined) err(['groups', i, 'id'], say('config.dupGroup', { id: g.id, first }));
     else groupIndex.set(g.id, i);
   });
 
@@ -93,60 +88,56 @@ export function validateConfig(c: SiteConfig, opts: ValidateOptions = {}): Valid
   c.endpoints.forEach((e, i) => {
     const at = (...rest: ConfigPath): ConfigPath => ['endpoints', i, ...rest];
     const first = endpointIndex.get(e.id);
-    if (first !== undefined) err(at('id'), `duplicate endpoint id "${e.id}" (already used by endpoints[${first}])`);
+    if (first !== undefined) err(at('id'), say('config.dupEndpoint', { id: e.id, first }));
     else endpointIndex.set(e.id, i);
-    if (groupIndex.has(e.id))
-      warn(at('id'), `endpoint id "${e.id}" is also a group id; commands that take either will pick the endpoint`);
+    if (groupIndex.has(e.id)) warn(at('id'), say('config.idIsGroup', { id: e.id }));
 
     e.groups.forEach((g, k) => {
       if (!groupIndex.has(g)) {
         const known = [...groupIndex.keys()];
         err(
           at('groups', k),
-          `unknown group "${g}" (${known.length ? `known: ${known.join(', ')}` : 'no groups are defined'})`,
+          known.length
+            ? say('config.unknownGroup', { group: g, known: known.join(', ') })
+            : say('config.unknownGroupNone', { group: g }),
         );
       }
     });
 
     if (e.kind === 'upstream') upstreams.push(i);
-    if (e.pin !== undefined && e.kind !== 'upstream')
-      warn(at('pin'), 'a DTMF PIN is only sent to the upstream; it is ignored here');
-    if (e.register && !e.credentials)
-      err(at('register'), 'register needs credentials (username and password) on this endpoint');
-    if (e.challengeDialIn && !e.credentials)
-      err(at('challengeDialIn'), 'challengeDialIn needs credentials on this endpoint to check the dial-in against');
+    if (e.pin !== undefined && e.kind !== 'upstream') warn(at('pin'), say('config.pinIgnored'));
+    if (e.register && !e.credentials) err(at('register'), say('config.registerCreds'));
+    if (e.challengeDialIn && !e.credentials) err(at('challengeDialIn'), say('config.challengeCreds'));
     if (e.credentials) checkSecret(e.credentials.password, at('credentials', 'password'), env, err);
 
     const uri = parseSipUri(e.uri);
     if (uri) {
       if (uri.scheme === 'sips' && e.transport !== 'tls')
-        warn(at('transport'), `a sips: URI is dialled over TLS, but transport is ${e.transport}`);
+        warn(at('transport'), say('config.sipsNotTls', { transport: e.transport }));
       const uriTransport = uri.params.transport?.toLowerCase();
       if (uriTransport !== undefined && uriTransport !== e.transport)
-        warn(at('uri'), `the URI says transport=${uriTransport} but the endpoint's transport is ${e.transport}`);
+        warn(at('uri'), say('config.uriTransport', { uriTransport, transport: e.transport }));
       const addr = `${uri.host.toLowerCase()}:${defaultPort(uri)}`;
       const owner = addressOwner.get(addr);
       // dial-ins are matched to endpoints by source address: two endpoints on one address are ambiguous
-      if (owner !== undefined)
-        warn(at('uri'), `same host and port as endpoint "${owner}"; dial-ins from ${addr} cannot be told apart`);
+      if (owner !== undefined) warn(at('uri'), say('config.sameAddress', { owner, addr }));
       else addressOwner.set(addr, e.id);
     }
     if (e.transport === 'tls' && !c.sip.listen.some((l) => l.transport === 'tls')) {
-      warn(at('transport'), 'transport tls, but sip.listen has no tls entry');
+      warn(at('transport'), say('config.tlsNoListener'));
     }
     if (e.tlsVerify === false) {
       warn(
         at('tlsVerify'),
         e.transport === 'tls'
-          ? 'the certificate of this room is not verified: anyone on the path can pose as it and read the signalling (SRTP keys included)'
-          : `tlsVerify: false has no effect on transport ${e.transport}`,
+          ? say('config.tlsUnverified')
+          : say('config.tlsVerifyNoEffect', { transport: e.transport }),
       );
     }
   });
   if (upstreams.length > 1) {
     const names = upstreams.map((i) => c.endpoints[i]?.id).join(', ');
-    for (const i of upstreams.slice(1))
-      warn(['endpoints', i, 'kind'], `more than one upstream (${names}); a meeting links to one upstream at a time`);
+    for (const i of upstreams.slice(1)) warn(['endpoints', i, 'kind'], say('config.upstreams', { names }));
   }
 
   checkTemplates(c, endpointIndex, groupIndex, err);
@@ -156,36 +147,30 @@ export function validateConfig(c: SiteConfig, opts: ValidateOptions = {}): Valid
   c.sip.listen.forEach((l, i) => {
     const key = `${l.transport}:${l.host}:${l.port}`;
     const first = seenListen.get(key);
-    if (first !== undefined) err(['sip', 'listen', i], `same transport, host and port as sip.listen[${first}]`);
+    if (first !== undefined) err(['sip', 'listen', i], say('config.dupListen', { first }));
     else seenListen.set(key, i);
-    if (l.transport === 'tls' && !c.sip.tls)
-      err(['sip', 'listen', i, 'transport'], 'a tls listener needs sip.tls (cert and key)');
+    if (l.transport === 'tls' && !c.sip.tls) err(['sip', 'listen', i, 'transport'], say('config.tlsNeedsCert'));
     // the control API is TCP: it collides with a TCP or TLS SIP listener on the same port
     if (l.transport !== 'udp' && l.port === c.api.port && hostsOverlap(l.host, c.api.host)) {
-      err(['sip', 'listen', i, 'port'], `port ${l.port} on ${l.host} is also the control API's port (api.port)`);
+      err(['sip', 'listen', i, 'port'], say('config.apiPortClash', { port: l.port, host: l.host }));
     }
     if (hostsOverlap(l.host, c.media.listenAddress)) {
       if (inRange(l.port, c.media.rtpPorts))
-        err(
-          ['sip', 'listen', i, 'port'],
-          `port ${l.port} lies inside media.rtpPorts ${c.media.rtpPorts.min}-${c.media.rtpPorts.max}`,
-        );
+        err(['sip', 'listen', i, 'port'], say('config.inRtpPorts', { port: l.port, ...c.media.rtpPorts }));
       if (inRange(l.port, c.media.relayPorts))
-        err(
-          ['sip', 'listen', i, 'port'],
-          `port ${l.port} lies inside media.relayPorts ${c.media.relayPorts.min}-${c.media.relayPorts.max}`,
-        );
+        err(['sip', 'listen', i, 'port'], say('config.inRelayPorts', { port: l.port, ...c.media.relayPorts }));
     }
   });
   const { rtpPorts: rtp, relayPorts: relay } = c.media;
   if (rtp.min <= relay.max && relay.min <= rtp.max) {
-    err(['media', 'relayPorts'], `relayPorts ${relay.min}-${relay.max} overlap rtpPorts ${rtp.min}-${rtp.max}`);
+    err(
+      ['media', 'relayPorts'],
+      say('config.rangesOverlap', { relayMin: relay.min, relayMax: relay.max, rtpMin: rtp.min, rtpMax: rtp.max }),
+    );
   }
   if (hostsOverlap(c.api.host, c.media.listenAddress)) {
-    if (inRange(c.api.port, rtp))
-      err(['api', 'port'], `port ${c.api.port} lies inside media.rtpPorts ${rtp.min}-${rtp.max}`);
-    if (inRange(c.api.port, relay))
-      err(['api', 'port'], `port ${c.api.port} lies inside media.relayPorts ${relay.min}-${relay.max}`);
+    if (inRange(c.api.port, rtp)) err(['api', 'port'], say('config.inRtpPorts', { port: c.api.port, ...rtp }));
+    if (inRange(c.api.port, relay)) err(['api', 'port'], say('config.inRelayPorts', { port: c.api.port, ...relay }));
   }
 
   // ---- TLS files
@@ -197,8 +182,8 @@ export function validateConfig(c: SiteConfig, opts: ValidateOptions = {}): Valid
       const file = (tls as { cert: string; key: string; ca?: string })[which];
       if (file === undefined || file.includes('-----BEGIN')) continue;
       const p = resolve(baseDir, file);
-      if (!existsSync(p)) err([section, 'tls', which], `file not found: ${p}`);
-      else if (!statSync(p).isFile()) err([section, 'tls', which], `not a regular file: ${p}`);
+      if (!existsSync(p)) err([section, 'tls', which], say('config.fileMissing', { path: p }));
+      else if (!statSync(p).isFile()) err([section, 'tls', which], say('config.notAFile', { path: p }));
     }
   }
 
@@ -208,33 +193,32 @@ export function validateConfig(c: SiteConfig, opts: ValidateOptions = {}): Valid
   c.operators.forEach((o, i) => {
     const firstName = opNames.get(o.name);
     if (firstName !== undefined)
-      err(['operators', i, 'name'], `duplicate operator name "${o.name}" (already used by operators[${firstName}])`);
+      err(['operators', i, 'name'], say('config.dupOperator', { name: o.name, first: firstName }));
     else opNames.set(o.name, i);
     const firstHash = opHashes.get(o.tokenHash);
     if (firstHash !== undefined) {
       err(
         ['operators', i, 'tokenHash'],
-        `same token as operators[${firstHash}] ("${c.operators[firstHash]?.name}"); every operator needs their own token`,
+        say('config.sameToken', { first: firstHash, name: c.operators[firstHash]?.name ?? '' }),
       );
     } else opHashes.set(o.tokenHash, i);
     if (isDemoTokenHash(o.tokenHash) && !isLoopbackHost(c.api.host)) {
-      warn(
-        ['operators', i, 'tokenHash'],
-        `this is the published demo token and api.host ${c.api.host} is not loopback: anyone who can reach it can control the bridge`,
-      );
+      warn(['operators', i, 'tokenHash'], say('config.demoToken', { host: c.api.host }));
     }
   });
 
   // ---- health
   if (c.health.timeoutMs >= c.health.intervalSeconds * 1000) {
-    warn(
-      ['health', 'timeoutMs'],
-      `timeout ${c.health.timeoutMs} ms is not shorter than the probe interval (${c.health.intervalSeconds} s)`,
-    );
+    warn(['health', 'timeoutMs'], say('config.probeTimeout', { ms: c.health.timeoutMs, s: c.health.intervalSeconds }));
   }
 
   return { errors, warnings };
 }
+
+const unknownSite = (id: string, known: string): string =>
+  known ? say('config.unknownSite', { id, known }) : say('config.unknownSiteNone', { id });
+const unknownGroup = (group: string, known: string): string =>
+  known ? say('config.unknownGroup', { group, known }) : say('config.unknownGroupKnownNone', { group });
 
 /** Templates may name only sites and groups the config defines, and must name someone. */
 function checkTemplates(
@@ -248,24 +232,24 @@ function checkTemplates(
   c.templates.forEach((t, i) => {
     const at = (...rest: ConfigPath): ConfigPath => ['templates', i, ...rest];
     const first = seen.get(t.id);
-    if (first !== undefined) err(at('id'), `duplicate template id "${t.id}" (already used by templates[${first}])`);
+    if (first !== undefined) err(at('id'), say('config.dupTemplate', { id: t.id, first }));
     else seen.set(t.id, i);
     t.endpoints.forEach((id, k) => {
-      if (!endpoints.has(id)) err(at('endpoints', k), `unknown site "${id}" (known: ${known(endpoints) || 'none'})`);
+      if (!endpoints.has(id)) err(at('endpoints', k), unknownSite(id, known(endpoints)));
     });
     t.groups.forEach((g, k) => {
-      if (!groups.has(g)) err(at('groups', k), `unknown group "${g}" (known: ${known(groups) || 'none'})`);
+      if (!groups.has(g)) err(at('groups', k), unknownGroup(g, known(groups)));
     });
     for (const role of ['chair', 'upstream'] as const) {
       const id = t[role];
       if (id === undefined) continue;
       const e = c.endpoints[endpoints.get(id) ?? -1];
-      if (!e) err(at(role), `unknown site "${id}" (known: ${known(endpoints) || 'none'})`);
+      if (!e) err(at(role), unknownSite(id, known(endpoints)));
       else if (role === 'upstream' && e.kind !== 'upstream')
-        err(at(role), `"${id}" is a ${e.kind} site, not an upstream link`);
+        err(at(role), say('config.notUpstream', { id, kind: e.kind }));
     }
     if (t.endpoints.length === 0 && t.groups.length === 0 && t.upstream === undefined && t.chair === undefined) {
-      err(at('endpoints'), 'the template names no site: give endpoints, groups, a chair or an upstream');
+      err(at('endpoints'), say('config.templateEmpty'));
     }
     if (t.polling) checkTemplatePolling(t, endpoints, groups, (rest, m) => err(at('polling', ...rest), m), known);
   });
@@ -281,23 +265,17 @@ function checkTemplatePolling(
 ): void {
   const p = t.polling!;
   p.sites?.forEach((id, k) => {
-    if (!endpoints.has(id)) err(['sites', k], `unknown site "${id}" (known: ${known(endpoints) || 'none'})`);
+    if (!endpoints.has(id)) err(['sites', k], unknownSite(id, known(endpoints)));
   });
-  if (p.group !== undefined && !groups.has(p.group))
-    err(['group'], `unknown group "${p.group}" (known: ${known(groups) || 'none'})`);
-  if (p.sites !== undefined && p.group !== undefined) err(['group'], 'give sites or group, not both');
-  if (p.target !== undefined && !endpoints.has(p.target))
-    err(['target'], `unknown site "${p.target}" (known: ${known(endpoints) || 'none'})`);
+  if (p.group !== undefined && !groups.has(p.group)) err(['group'], unknownGroup(p.group, known(groups)));
+  if (p.sites !== undefined && p.group !== undefined) err(['group'], say('config.sitesOrGroup'));
+  if (p.target !== undefined && !endpoints.has(p.target)) err(['target'], unknownSite(p.target, known(endpoints)));
   if (p.pane === undefined) return;
   const layout = t.layout ?? 'off';
   const max = TEMPLATE_LAYOUT_PANES[layout];
-  if (p.target !== undefined)
-    err(
-      ['pane'],
-      "a pane with a target needs the target's own layout, which a template does not set: drop target or pane",
-    );
-  else if (max === 0) err(['pane'], 'polling a pane needs a multi-picture layout: give the template a layout');
-  else if (p.pane > max) err(['pane'], `pane ${p.pane} is out of range: layout ${layout} has panes 1-${max}`);
+  if (p.target !== undefined) err(['pane'], say('config.paneTarget'));
+  else if (max === 0) err(['pane'], say('config.paneNoLayout'));
+  else if (p.pane > max) err(['pane'], say('config.paneRange', { pane: p.pane, layout, max }));
 }
 
 function checkSecret(
@@ -308,7 +286,6 @@ function checkSecret(
 ): void {
   const name = secretEnvName(value);
   if (name === undefined) return;
-  if (!ENV_NAME.test(name)) err(path, `"env:${name}" does not name an environment variable (expected env:NAME)`);
-  else if (env[name] === undefined || env[name] === '')
-    err(path, `environment variable ${name} is not set (the secret is written as env:${name})`);
+  if (!ENV_NAME.test(name)) err(path, say('config.secretName', { value: `env:${name}` }));
+  else if (env[name] === undefined || env[name] === '') err(path, say('config.secretUnset', { name }));
 }

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { say } from '../../protocol/index.js';
 import type { ConfigFinding, ConfigPath } from './validate.js';
 
 // Turn zod's issues into findings people can act on: one per field, naming the value they wrote
@@ -79,21 +80,94 @@ function valueAt(root: unknown, path: ConfigPath): unknown {
   return v;
 }
 
+/** The value a field has, as "got ..." names it (a template, so it can be said in Chinese too). */
 function describe(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'a list';
-  if (typeof v === 'object') return 'a mapping';
-  if (typeof v === 'string') return `string ${JSON.stringify(v.length > 60 ? `${v.slice(0, 57)}...` : v)}`;
+  if (v === null) return say('config.val.null');
+  if (Array.isArray(v)) return say('config.val.list');
+  if (typeof v === 'object') return say('config.val.mapping');
+  if (typeof v === 'string')
+    return say('config.val.string', { text: JSON.stringify(v.length > 60 ? `${v.slice(0, 57)}...` : v) });
+  if (typeof v === 'number') return say('config.val.number', { value: v });
+  if (typeof v === 'boolean') return say('config.val.boolean', { value: String(v) });
   return `${typeof v} ${String(v)}`;
 }
 
 const SECRET_FIELD = /password|secret|pin/i;
 
-function got(raw: unknown, path: ConfigPath): string {
+/** What the file has at `path`, or undefined for a missing value or a secret (never shown). */
+function got(raw: unknown, path: ConfigPath): string | undefined {
   const last = path[path.length - 1];
-  if (typeof last === 'string' && SECRET_FIELD.test(last)) return '';
+  if (typeof last === 'string' && SECRET_FIELD.test(last)) return undefined;
   const v = valueAt(raw, path);
-  return v === undefined ? '' : ` (got ${describe(v)})`;
+  return v === undefined ? undefined : describe(v);
+}
+
+const TYPE_WORDS: Record<string, Parameters<typeof say>[0]> = {
+  string: 'config.type.string',
+  number: 'config.type.number',
+  int: 'config.type.int',
+  boolean: 'config.type.boolean',
+  object: 'config.type.object',
+  array: 'config.type.array',
+};
+
+/** A type zod expects, as a template where we have one (a rarer one stays zod's word). */
+function typeWord(expected: string): string {
+  const key = TYPE_WORDS[expected];
+  return key ? say(key) : expected;
+}
+
+/**
+ * The message of one zod issue from our templates, per issue code with its parameters (zod's own
+ * English never reaches the operator). Given to safeParse as its error map: a message the schema
+ * sets itself (say() text too) wins over it.
+ */
+export function zodMessage(issue: z.core.$ZodRawIssue): string {
+  switch (issue.code) {
+    case 'invalid_type':
+      return say('config.required', { expected: typeWord(issue.expected) });
+    case 'invalid_value':
+      return say('config.oneOf', { values: issue.values.map((x) => String(x)).join(', ') });
+    case 'unrecognized_keys':
+      return say('config.unknownKey', { key: issue.keys.join(', ') });
+    case 'too_small':
+      return say('config.tooSmall', { min: String(issue.minimum) });
+    case 'too_big':
+      return say('config.tooBig', { max: String(issue.maximum) });
+    case 'invalid_format':
+      if (issue.format === 'url') return say('config.url');
+      if (issue.format === 'regex' && 'pattern' in issue)
+        return say('config.pattern', { pattern: String(issue.pattern) });
+      return say('config.format', { format: issue.format });
+    case 'invalid_union':
+      return say('config.union');
+    case 'not_multiple_of':
+      return say('config.multipleOf', { divisor: String(issue.divisor) });
+    case 'invalid_key':
+      return say('config.badKey');
+    case 'invalid_element':
+      return say('config.badItem');
+    default:
+      return say('config.invalidValue');
+  }
+}
+
+/** A number outside its bounds: ">=", "<=", or strict. */
+function boundMessage(issue: z.core.$ZodIssueTooSmall | z.core.$ZodIssueTooBig, value: string | undefined): string {
+  const small = issue.code === 'too_small';
+  const bound = String(small ? issue.minimum : issue.maximum);
+  const strict = issue.inclusive === false;
+  if (small) {
+    const key = strict ? (value ? 'config.aboveGot' : 'config.above') : value ? 'config.minGot' : 'config.min';
+    return say(key, { min: bound, ...(value ? { got: value } : {}) });
+  }
+  const key = strict ? (value ? 'config.belowGot' : 'config.below') : value ? 'config.maxGot' : 'config.max';
+  return say(key, { max: bound, ...(value ? { got: value } : {}) });
+}
+
+/** The schema's own message for this issue, if it gave one (else our error map wrote it). */
+function ownMessage(issue: z.core.$ZodIssue): boolean {
+  return issue.message !== zodMessage(issue as z.core.$ZodRawIssue);
 }
 
 export function findingsFromZod(
@@ -109,44 +183,63 @@ export function findingsFromZod(
         const known = knownKeysAt(schema, path);
         for (const key of issue.keys) {
           const hint = suggest(key, known);
-          const list = known.length && known.length <= 12 ? ` (allowed: ${known.join(', ')})` : '';
-          out.push({
-            path: [...path, key],
-            atKey: true,
-            message: `unknown key "${key}"${hint ? `; did you mean "${hint}"?` : list}`,
-          });
+          const message = hint
+            ? say('config.unknownKeyHint', { key, hint })
+            : known.length && known.length <= 12
+              ? say('config.unknownKeyAllowed', { key, allowed: known.join(', ') })
+              : say('config.unknownKey', { key });
+          out.push({ path: [...path, key], atKey: true, message });
         }
         break;
       }
       case 'invalid_type': {
         const v = valueAt(raw, path);
-        if (v === undefined) out.push({ path, message: `required (expected ${issue.expected})` });
-        else out.push({ path, message: `expected ${issue.expected}, got ${describe(v)}` });
+        const expected = typeWord(issue.expected);
+        if (v === undefined) out.push({ path, message: say('config.required', { expected }) });
+        else out.push({ path, message: say('config.wrongType', { expected, got: describe(v) }) });
         break;
       }
-      case 'invalid_value':
-        out.push({ path, message: `must be one of ${issue.values.map((x) => String(x)).join(', ')}${got(raw, path)}` });
+      case 'invalid_value': {
+        const values = issue.values.map((x) => String(x)).join(', ');
+        const value = got(raw, path);
+        out.push({
+          path,
+          message: value ? say('config.oneOfGot', { values, got: value }) : say('config.oneOf', { values }),
+        });
         break;
+      }
       case 'too_small':
       case 'too_big': {
-        const bound = issue.code === 'too_small' ? issue.minimum : issue.maximum;
+        const bound = String(issue.code === 'too_small' ? issue.minimum : issue.maximum);
+        const small = issue.code === 'too_small';
         const v = valueAt(raw, path);
         let message = issue.message;
-        if (issue.origin === 'number' && !message.startsWith('Too')) message = `${message}${got(raw, path)}`;
-        else if (issue.origin === 'number')
-          message = `must be ${issue.code === 'too_small' ? '>=' : '<='} ${String(bound)}${got(raw, path)}`;
-        else if (issue.origin === 'array' && message.startsWith('Too'))
-          message = `needs ${issue.code === 'too_small' ? 'at least' : 'at most'} ${String(bound)} item(s), has ${Array.isArray(v) ? v.length : 0}`;
-        else if (issue.origin === 'string' && message.startsWith('Too'))
+        if (ownMessage(issue)) {
+          const value = issue.origin === 'number' ? got(raw, path) : undefined;
+          if (value) message = say('config.withGot', { message, got: value });
+        } else if (issue.origin === 'number') message = boundMessage(issue, got(raw, path));
+        else if (issue.origin === 'array')
+          message = say(small ? 'config.itemsMin' : 'config.itemsMax', {
+            n: bound,
+            has: Array.isArray(v) ? v.length : 0,
+          });
+        else if (issue.origin === 'string')
           message =
-            issue.code === 'too_small' && bound === 1
-              ? 'must not be empty'
-              : `must have ${issue.code === 'too_small' ? 'at least' : 'at most'} ${String(bound)} characters`;
+            small && bound === '1'
+              ? say('config.notEmpty')
+              : say(small ? 'config.charsMin' : 'config.charsMax', { n: bound });
         out.push({ path, message });
         break;
       }
-      default:
-        out.push({ path, message: `${issue.message}${got(raw, path)}` });
+      default: {
+        // a rule of the schema's own (or our error map's word for zod's), plus the value written;
+        // a message that names the values itself (min > max) needs no "got"
+        const value = issue.code === 'custom' && issue.params?.['withValues'] ? undefined : got(raw, path);
+        out.push({
+          path,
+          message: value ? say('config.withGot', { message: issue.message, got: value }) : issue.message,
+        });
+      }
     }
   }
   return out;

@@ -15,6 +15,7 @@ import { Polling } from '../../daemon/conference/Polling.js';
 import { systemClock } from '../../daemon/util/clock.js';
 import { ROOT } from '../helpers/daemon.js';
 import { literalMessages, refused, zhHeadline as headline } from '../helpers/errorTemplates.js';
+import { CONFIG_WORDS } from '../helpers/configWords.js';
 import { allowList, untranslated } from '../helpers/untranslated.js';
 
 /** Words that stay as they are in Chinese text: rule keywords, command words, config keys. */
@@ -35,7 +36,8 @@ const COMMANDS = [
   'stop',
   'show',
 ];
-const WORDS = [...TOKENS, ...SIP_TOKENS, ...COMMANDS, 'daemon', 'status', 'towns'];
+/** The site config's keys and enum values (config messages name a field as the file spells it). */
+const WORDS = [...TOKENS, ...SIP_TOKENS, ...COMMANDS, 'daemon', 'status', 'towns', ...CONFIG_WORDS];
 const placeholders = (s: string): string[] => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
 
 describe("the daemon's error details in Chinese", () => {

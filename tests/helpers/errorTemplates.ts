@@ -36,9 +36,14 @@ function literalText(e: ts.Expression): boolean {
 
 /**
  * The `new VcError(code, message)` of the files (paths from the repository root) whose message is a
- * literal, as "file:line message"; with `notices`, also `x.notice(..., text)` calls with a literal text.
+ * literal, as "file:line message"; with `notices`, also `x.notice(..., text)` calls with a literal text;
+ * with `configFindings`, also the site config's findings (`err(path, message)`, `warn(path, message)`),
+ * issues (`message: ...`) and schema rules' own messages (`.regex(re, message)`, `.refine(fn, message)` …).
  */
-export function literalMessages(files: readonly string[], o: { notices?: boolean } = {}): string[] {
+export function literalMessages(
+  files: readonly string[],
+  o: { notices?: boolean; configFindings?: boolean } = {},
+): string[] {
   const out: string[] = [];
   for (const file of files) {
     const src = ts.createSourceFile(file, readFileSync(join(ROOT, file), 'utf8'), ts.ScriptTarget.ES2022, true);
@@ -50,7 +55,26 @@ export function literalMessages(files: readonly string[], o: { notices?: boolean
         ts.isPropertyAccessExpression(n.expression) &&
         n.expression.name.text === 'notice';
       const args = isError || isNotice ? ((n as ts.NewExpression | ts.CallExpression).arguments ?? []) : [];
-      const msg = isError ? args[1] : isNotice ? args.at(-1) : undefined;
+      const call = ts.isCallExpression(n) ? n : undefined;
+      const isFinding =
+        o.configFindings === true &&
+        call !== undefined &&
+        ts.isIdentifier(call.expression) &&
+        ['err', 'warn'].includes(call.expression.text);
+      const isRule =
+        o.configFindings === true &&
+        call !== undefined &&
+        ts.isPropertyAccessExpression(call.expression) &&
+        ['regex', 'refine', 'min', 'max', 'length'].includes(call.expression.name.text);
+      const issue =
+        o.configFindings === true && ts.isPropertyAssignment(n) && n.name.getText(src) === 'message' ? n : undefined;
+      const msg = isError
+        ? args[1]
+        : isNotice
+          ? args.at(-1)
+          : isFinding || isRule
+            ? call?.arguments[1]
+            : issue?.initializer;
       if (msg && literalText(msg))
         out.push(`${file}:${src.getLineAndCharacterOfPosition(n.getStart(src)).line + 1} ${msg.getText(src)}`);
       ts.forEachChild(n, visit);

@@ -246,6 +246,8 @@ export const cliEn = {
   'c.d.exited': 'vcbridged exited during start-up; last log lines ({log}):',
   'c.cfg.warning': 'warning',
   'c.cfg.valid': '{file}: valid ({n} endpoints)',
+  'c.cfg.reloaded': 'config reloaded: {n} change(s)',
+  'c.cfg.reloadedNone': 'config reloaded: no changes',
   'c.inst.root': 'installing the service needs root (or use --root DIR to stage it)',
   'c.inst.unit': 'unit: {path}',
   'c.inst.config': 'config dir: {path}',

@@ -244,6 +244,8 @@ export const cliZh: Record<keyof typeof cliEn, string> = {
   'c.d.exited': 'vcbridged 启动时退出；最后几行日志（{log}）：',
   'c.cfg.warning': '警告',
   'c.cfg.valid': '{file}：有效（{n} 个终端）',
+  'c.cfg.reloaded': '配置已重新加载：{n} 项变更',
+  'c.cfg.reloadedNone': '配置已重新加载：没有变更',
   'c.inst.root': '安装服务需要 root 权限（或用 --root 目录 先暂存）',
   'c.inst.unit': '服务单元：{path}',
   'c.inst.config': '配置目录：{path}',

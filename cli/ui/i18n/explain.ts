@@ -124,6 +124,21 @@ export function explainT(r: Reason | string | undefined | null, t: T): string {
   return explain(r, t.lang ?? 'en');
 }
 
+// "file:line path: message": one problem of a site config (daemon/config/load.ts). File, line and
+// field path stay as they are; the message is a reason of its own. Tried before the whole line is
+// matched: a loose template ("{time}: {what}") would take the line whole.
+const CONFIG_LINE = /^(\S+?):(\d+) (?:([^\s:]+): )?(.+)$/;
+
+/** One line of a daemon message in `lang`: a reason, or a site config problem naming file:line. */
+export function explainLine(line: string, lang: UiLang): string {
+  if (lang === 'en') return line;
+  const m = CONFIG_LINE.exec(line);
+  const message = m?.[4];
+  if (m && message && parseReason(message))
+    return `${m[1]}:${m[2]} ${m[3] ? `${m[3]}: ` : ''}${explain(message, 'zh')}`;
+  return explain(line, 'zh');
+}
+
 /** The text of an error (code plus the daemon's English message) for people in `lang`. */
 export function explainError(code: string, message: string, lang: UiLang, headline: (code: string) => string): string {
   if (lang === 'en') return message;
@@ -132,7 +147,7 @@ export function explainError(code: string, message: string, lang: UiLang, headli
     .split('\n')
     .map((line) => {
       const indent = /^\s*/.exec(line)?.[0] ?? '';
-      return indent + explain(line.trim(), 'zh');
+      return indent + explainLine(line.trim(), 'zh');
     })
     .join('\n');
   return `${headline(code)}：${body}`;

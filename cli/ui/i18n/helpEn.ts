@@ -21,6 +21,8 @@ export const helpEn = {
   config: 'site config tools',
   'config check': 'validate a site config file; errors name the file, line and field',
   'config check <file>': 'site config (YAML)',
+  'config reload':
+    "re-read the running daemon's site config (as SIGHUP does); a bad one is refused and the old one kept",
   daemon: 'start, stop and check the daemon',
   'daemon start': 'start vcbridged in the background',
   'daemon start --config': 'site config',
