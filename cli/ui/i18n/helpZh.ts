@@ -21,7 +21,7 @@ export const helpZh: Record<HelpKey, string> = {
   config: '站点配置工具',
   'config check': '校验站点配置文件；错误会指明文件、行号和字段',
   'config check <file>': '站点配置（YAML）',
-  'config reload': '让运行中的守护进程重新读取站点配置（同 SIGHUP）；配置有误时拒绝加载，继续用原配置',
+  'config reload': '让运行中的守护进程重新读取站点配置（与重载信号相同）；配置有误时拒绝加载，继续用原配置',
   daemon: '启动、停止和检查守护进程',
   'daemon start': '在后台启动 vcbridged',
   'daemon start --config': '站点配置',
