@@ -1,4 +1,4 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -202,4 +202,18 @@ export function runCli(
       },
     );
   });
+}
+
+/** Run the built CLI to its end with its own empty XDG_CONFIG_HOME (no url/token/lang settings file);
+ *  `env` is added on top. */
+export function cliSync(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): { code: number | null; out: string; err: string } {
+  const r = spawnSync(process.execPath, [CLI_JS, ...args], {
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { ...process.env, XDG_CONFIG_HOME: mkdtempSync(join(tmpdir(), 'vcb-xdg-')), ...env },
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr };
 }

@@ -2,13 +2,12 @@
 // check --lang zh`, `daemon start` refusing to start, `config reload` refused by a running daemon —
 // every problem line in Chinese, each still naming file:line and the field path; warnings too; and
 // the English output as before.
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { CLI_JS, TOKENS, startDaemon, testConfig, type RunningDaemon } from '../helpers/daemon.js';
+import { cliSync, TOKENS, startDaemon, testConfig, type RunningDaemon } from '../helpers/daemon.js';
 import { CONFIG_WORDS } from '../helpers/configWords.js';
 import { freePort } from '../helpers/ports.js';
 import { allowList, untranslated } from '../helpers/untranslated.js';
@@ -18,14 +17,8 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((d) => d.stop('SIGKILL')));
 });
 
-function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const r = spawnSync(process.execPath, [CLI_JS, ...args], {
-    encoding: 'utf8',
-    timeout: 60_000,
-    env: { ...process.env, XDG_CONFIG_HOME: mkdtempSync(join(tmpdir(), 'vcb-xdg-')), LANG: 'C', ...env },
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+/** The CLI in a C locale: English unless --lang zh. */
+const cli = (args: string[]) => cliSync(args, { LANG: 'C' });
 
 /** The lines a broken config has, and the ids and values it writes (they stay as written). */
 const BROKEN = `site:

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import {
-  CLI_JS,
+  cliSync,
   DAEMON_JS,
   TOKENS,
   rawConnect,
@@ -21,13 +21,7 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((d) => d.stop('SIGKILL')));
 });
 
-function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const r = spawnSync(process.execPath, [CLI_JS, ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, XDG_CONFIG_HOME: mkdtempSync(join(tmpdir(), 'vcb-xdg-')), ...env },
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+const cli = cliSync;
 
 describe('daemon lifecycle', () => {
   it('SIGTERM stops the daemon gracefully: exit 0, lock released', async () => {
