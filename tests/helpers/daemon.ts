@@ -212,7 +212,7 @@ export function cliSync(
 ): { code: number | null; out: string; err: string } {
   const r = spawnSync(process.execPath, [CLI_JS, ...args], {
     encoding: 'utf8',
-    timeout: 60_000,
+    timeout: 120_000,
     env: { ...process.env, XDG_CONFIG_HOME: mkdtempSync(join(tmpdir(), 'vcb-xdg-')), ...env },
   });
   return { code: r.status, out: r.stdout, err: r.stderr };

@@ -93,7 +93,7 @@ describe('a bad site config in Chinese, through the real CLI', () => {
       line: 5,
       message: 'expected number, got string "seven"',
     });
-  });
+  }, 180_000);
 
   it("config check --lang zh: a valid config's warnings in Chinese", () => {
     const dir = mkdtempSync(join(tmpdir(), 'vcb-cfg-'));
@@ -114,7 +114,7 @@ describe('a bad site config in Chinese, through the real CLI', () => {
     expect(warnings.length).toBeGreaterThanOrEqual(4);
     expect(zh.out).toContain('DTMF PIN 只发给上级；此处会被忽略');
     expectSameProblemsInChinese(en.out, zh.out, file);
-  });
+  }, 180_000);
 
   it('daemon start --lang zh with a bad config: refused, every problem in Chinese', () => {
     const dir = mkdtempSync(join(tmpdir(), 'vcb-cfg-'));
@@ -125,7 +125,7 @@ describe('a bad site config in Chinese, through the real CLI', () => {
     expect(zh.err).toContain(`站点配置 ${file} 有误（`);
     const en = cli(['config', 'check', file]);
     expectSameProblemsInChinese(en.err, zh.err, file);
-  });
+  }, 180_000);
 
   it('config reload --lang zh: a bad config is refused in Chinese and the old one kept; a good one says its changes', async () => {
     const apiPort = await freePort();
@@ -166,5 +166,5 @@ describe('a bad site config in Chinese, through the real CLI', () => {
     expect(untranslated(ok.out, allowList(CONFIG_WORDS, ['Test', 'site', 'towns', 'xiaoguan'])), ok.out).toEqual([]);
     const en = cli(['config', 'reload', '--url', d.url, '--token', TOKENS.operator]);
     expect(en.out).toContain('config reloaded: no changes');
-  }, 120_000);
+  }, 180_000);
 });
