@@ -13,6 +13,7 @@ import { MethodRouter } from './api/MethodRouter.js';
 import { RpcServer } from './api/RpcServer.js';
 import { isKnownTopic } from './api/topics.js';
 import type { EndpointState, NotificationName, Notifications, StatusResult } from '../protocol/index.js';
+import { say } from '../protocol/index.js';
 import { API_LIMITS } from './api/limits.js';
 import { VERSION } from './version.js';
 import { Metrics } from './api/Metrics.js';
@@ -116,7 +117,7 @@ export class Daemon {
   }
 
   get api(): RpcServer {
-    if (!this.#api) throw new VcError('INTERNAL', 'control API not started');
+    if (!this.#api) throw new VcError('INTERNAL', say('run.apiNotStarted'));
     return this.#api;
   }
 
@@ -270,7 +271,7 @@ export class Daemon {
           Promise.resolve(s.close()),
           new Promise((_, rej) =>
             setTimeout(
-              () => rej(new VcError('TIMEOUT', `${s.name} did not close in time`)),
+              () => rej(new VcError('TIMEOUT', say('run.closeSlow', { name: s.name }))),
               Math.max(100, left),
             ).unref(),
           ),

@@ -33,6 +33,7 @@ import {
   mixerCpuPercent,
 } from './api/metricsFeed.js';
 import type { RegistrationState } from '../protocol/index.js';
+import { say } from '../protocol/index.js';
 import { srtpEvents } from './media/srtp/SrtpGuard.js';
 import type { Daemon } from './Daemon.js';
 
@@ -263,7 +264,8 @@ export async function startLayers(d: Daemon): Promise<void> {
     clock: d.clock,
     prober: healthProber(monitor, async (id) => {
       const r = await testCall(id);
-      if (!r.call.ok) throw new VcError('SIP_FAILED', `test call failed: ${r.call.reason ?? 'no reason'}`);
+      if (!r.call.ok)
+        throw new VcError('SIP_FAILED', say('pf.callFailed', { reason: r.call.reason ?? say('run.noReason') }));
       return { lossPct: r.media?.lossPct ?? 0, jitterMs: r.media?.jitterMs ?? 0, rttMs: r.media?.rttMs ?? 0 };
     }),
     conferences: conferenceControl(manager),

@@ -1,5 +1,6 @@
 import { closeSync, linkSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { say } from '../protocol/index.js';
 import { VcError } from './errors.js';
 
 /** One daemon per data dir: a lock file holding the owner's pid, created atomically. */
@@ -41,17 +42,13 @@ export class DataDirLock {
           if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
           const pid = readPid(this.file);
           if (pid !== undefined && pid !== process.pid && alive(pid)) {
-            throw new VcError(
-              'DATA_DIR_LOCKED',
-              `data dir is in use by vcbridged pid ${pid} (lock ${this.file}); stop it first or use another --data-dir`,
-              { pid },
-            );
+            throw new VcError('DATA_DIR_LOCKED', say('run.locked', { pid, file: this.file }), { pid });
           }
           // The previous owner died without cleaning up: the lock is stale.
           unlinkSync(this.file);
         }
       }
-      throw new VcError('DATA_DIR_LOCKED', `could not take the lock ${this.file}`);
+      throw new VcError('DATA_DIR_LOCKED', say('run.lockFailed', { file: this.file }));
     } finally {
       unlinkSync(tmp);
     }

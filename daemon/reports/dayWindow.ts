@@ -1,3 +1,4 @@
+import { say } from '../../protocol/index.js';
 import { VcError } from '../errors.js';
 import { utcToWall, zonedTimeToUtc } from '../scheduler/zonedTime.js';
 
@@ -23,11 +24,11 @@ export function dayWindow(tz: string, nowMs: number, date?: string): DayWindow {
     [y, m, d] = [w.year, w.month, w.day];
   } else {
     const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
-    if (!match) throw new VcError('PARAMS_INVALID', `date: expected YYYY-MM-DD, got "${date}"`);
+    if (!match) throw new VcError('PARAMS_INVALID', say('err.date', { date }));
     [y, m, d] = [Number(match[1]), Number(match[2]), Number(match[3])];
     const check = new Date(Date.UTC(y, m - 1, d));
     if (check.getUTCFullYear() !== y || check.getUTCMonth() !== m - 1 || check.getUTCDate() !== d) {
-      throw new VcError('PARAMS_INVALID', `date: ${date} is not a calendar day`);
+      throw new VcError('PARAMS_INVALID', say('err.notADay', { date }));
     }
   }
   const next = new Date(Date.UTC(y, m - 1, d + 1));

@@ -158,7 +158,7 @@ export class OccurrenceActions {
           this.#retryAt.set(id, retry);
           this.#o.onNotice({
             scheduleId: row.id,
-            message: `"${row.title}" could not start (${why}); trying again at ${formatWall(retry, row.tz).slice(11)}`,
+            message: say('sched.retrying', { title: row.title, why, time: formatWall(retry, row.tz).slice(11) }),
           });
         } else {
           this.#retryAt.delete(id);

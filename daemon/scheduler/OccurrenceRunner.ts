@@ -193,10 +193,8 @@ export class OccurrenceRunner {
         } catch (err) {
           // the bridge could not end it (most likely it is gone already): the meeting is over anyway
           this.#log.error({ err, conferenceId: cid }, 'ending a scheduled conference failed');
-          this.#actions.finish(
-            d,
-            `ended at its scheduled time (the bridge said: ${err instanceof Error ? err.message : String(err)})`,
-          );
+          const why = err instanceof Error ? err.message : String(err);
+          this.#actions.finish(d, say('sched.endedSaid', { why }));
         }
       });
       return Infinity;

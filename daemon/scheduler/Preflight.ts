@@ -72,12 +72,9 @@ export class Preflight {
     const limit = this.#opts.degradedRttMs();
     let rttMs: number | null = null;
     try {
-      const p = await this.#within(
-        this.#opts.prober.probe(endpointId),
-        this.#opts.probeTimeoutMs ?? 5000,
-        'no answer to OPTIONS',
-      );
-      if (!p.ok) return { endpointId, status: 'unreachable', reason: p.reason ?? 'no answer', rttMs: null };
+      const ms = this.#opts.probeTimeoutMs ?? 5000;
+      const p = await this.#within(this.#opts.prober.probe(endpointId), ms, say('sched.pfNoOptions', { ms }));
+      if (!p.ok) return { endpointId, status: 'unreachable', reason: p.reason ?? say('health.noAnswer'), rttMs: null };
       rttMs = p.rttMs;
     } catch (e) {
       return { endpointId, status: 'unreachable', reason: reasonOf(e), rttMs: null };
@@ -88,11 +85,8 @@ export class Preflight {
     const testCall = this.#opts.prober.testCall?.bind(this.#opts.prober);
     if (testCall && this.#opts.allowsTestCall(endpointId)) {
       try {
-        const t: TestCallOutcome = await this.#within(
-          testCall(endpointId),
-          this.#opts.testCallTimeoutMs ?? 30_000,
-          say('pf.notFinished'),
-        );
+        const ms = this.#opts.testCallTimeoutMs ?? 30_000;
+        const t: TestCallOutcome = await this.#within(testCall(endpointId), ms, say('sched.pfCallSlow', { ms }));
         Object.assign(site, { lossPct: t.lossPct, jitterMs: t.jitterMs, rttMs: t.rttMs });
         if (t.lossPct > TEST_CALL_LIMITS.lossPct) why.push(say('pf.loss', { pct: t.lossPct.toFixed(1) }));
         if (t.jitterMs > TEST_CALL_LIMITS.jitterMs) why.push(say('pf.jitter', { ms: Math.round(t.jitterMs) }));
@@ -108,10 +102,11 @@ export class Preflight {
     return site;
   }
 
-  #within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  /** `p`, or an Error saying `timedOut` when it takes longer than `ms`. */
+  #within<T>(p: Promise<T>, ms: number, timedOut: string): Promise<T> {
     const clock = this.#opts.clock;
     return new Promise<T>((resolve, reject) => {
-      const t = clock.setTimeout(() => reject(new Error(`${what} within ${ms} ms`)), ms);
+      const t = clock.setTimeout(() => reject(new Error(timedOut)), ms);
       p.then(
         (v) => {
           clock.clearTimeout(t);

@@ -1,3 +1,4 @@
+import { say } from '../../protocol/index.js';
 import { VcError } from '../errors.js';
 import { parseRRule, untilFloating, type ParsedRRule } from './rruleText.js';
 import { RuleWalker } from './ruleWalk.js';
@@ -83,7 +84,9 @@ export class Recurrence {
     if (!(year >= MIN_START_YEAR && year <= MAX_START_YEAR)) {
       throw new VcError(
         'SCHEDULE_INVALID',
-        `a meeting must start between the years ${MIN_START_YEAR} and ${MAX_START_YEAR}, not in ${Number.isNaN(year) ? 'an invalid time' : year}`,
+        Number.isNaN(year)
+          ? say('sched.yearInvalid', { min: MIN_START_YEAR, max: MAX_START_YEAR })
+          : say('sched.yearRange', { min: MIN_START_YEAR, max: MAX_START_YEAR, year }),
         { limit: 'START_YEAR', min: MIN_START_YEAR, max: MAX_START_YEAR },
       );
     }

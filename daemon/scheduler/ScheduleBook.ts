@@ -1,4 +1,5 @@
 import type { ScheduleAddParams, ScheduleConflict, ScheduleEditParams } from '../../protocol/index.js';
+import { say } from '../../protocol/index.js';
 import type { SiteConfig } from '../config/schema.js';
 import { applyTemplate } from '../config/templates.js';
 import type { WorkCalendar } from './workdays/WorkCalendar.js';
@@ -120,8 +121,7 @@ export class ScheduleBook {
   add(req: ScheduleAddParams, actor: Actor): BookOutcome {
     const cfg = this.#config();
     const p = applyTemplate(cfg, req);
-    if (p.durationMinutes === undefined)
-      throw new VcError('SCHEDULE_INVALID', 'the meeting needs a duration (--duration, or a template that gives one)');
+    if (p.durationMinutes === undefined) throw new VcError('SCHEDULE_INVALID', say('err.needDuration'));
     const now = this.#clock.now();
     const tz = checkTimezone(p.timezone ?? cfg.site.timezone);
     const title = checkTitle(p.title);
@@ -165,8 +165,7 @@ export class ScheduleBook {
 
   edit(p: ScheduleEditParams, actor: Actor): BookOutcome {
     const m = this.meeting(p.id);
-    if (m.row.cancelledAt !== null)
-      throw new VcError('SCHEDULE_INVALID', `schedule ${p.id} is cancelled; book a new one instead`);
+    if (m.row.cancelledAt !== null) throw new VcError('SCHEDULE_INVALID', say('sched.cancelledEdit', { id: p.id }));
     if (p.occurrence !== undefined) return this.#moveOne(m, p, actor);
     if (p.from !== undefined) {
       const occ = this.findOccurrence(m, p.from);
@@ -285,10 +284,8 @@ export class ScheduleBook {
     const occ = this.findOccurrence(m, when);
     const state = this.#store.occurrences.occurrenceState(m.row.id, occ.key)?.state;
     if (state === 'ended' || state === 'missed') {
-      throw new VcError(
-        'SCHEDULE_INVALID',
-        `the occurrence at ${formatWall(occ.start, m.row.tz)} is already over (${state})`,
-      );
+      const time = formatWall(occ.start, m.row.tz);
+      throw new VcError('SCHEDULE_INVALID', say(state === 'ended' ? 'sched.overEnded' : 'sched.overMissed', { time }));
     }
     this.#store.schedules.setException({ scheduleId: m.row.id, occurrenceStartUtc: occ.key, kind: 'cancelled' });
     this.#generation++;

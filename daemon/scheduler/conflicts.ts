@@ -1,4 +1,4 @@
-import type { ScheduleConflict } from '../../protocol/index.js';
+import { say, type ScheduleConflict } from '../../protocol/index.js';
 import type { Occurrence } from './Recurrence.js';
 import { formatWall } from './zonedTime.js';
 
@@ -106,7 +106,7 @@ export function findConflicts(
           occurrenceStart: iso(occ.start),
           endpoints: upstream,
           meetings,
-          message: `upstream link ${upstream.join(', ')} is already used by ${where}`,
+          message: say('conflict.upstream', { ids: upstream.join(', '), where }),
         });
       }
       if (endpoints.length > 0) {
@@ -115,7 +115,7 @@ export function findConflicts(
           occurrenceStart: iso(occ.start),
           endpoints,
           meetings,
-          message: `${endpoints.join(', ')} ${endpoints.length === 1 ? 'is' : 'are'} already booked in ${where}`,
+          message: say(endpoints.length === 1 ? 'conflict.one' : 'conflict.many', { ids: endpoints.join(', '), where }),
         });
       }
     }
@@ -145,11 +145,16 @@ function capacityConflict(
   }
   if (!worst) return null;
   const conferences = worst.running.length + 1;
-  const what =
-    conferences > limits.maxConcurrentConferences
-      ? `${conferences} conferences at once (at most ${limits.maxConcurrentConferences})`
-      : `${worst.legs} legs at once (at most ${limits.maxLegs})`;
   const names = worst.running.map((s) => `"${s.meeting.title}" (${s.meeting.scheduleId})`).join(', ');
+  const at = { time: formatWall(worst.at, candidate.tz), tz: candidate.tz, ...(names ? { names } : {}) };
+  const message =
+    conferences > limits.maxConcurrentConferences
+      ? say(names ? 'sched.capConferencesWith' : 'sched.capConferences', {
+          n: conferences,
+          max: limits.maxConcurrentConferences,
+          ...at,
+        })
+      : say(names ? 'sched.capLegsWith' : 'sched.capLegs', { n: worst.legs, max: limits.maxLegs, ...at });
   return {
     kind: 'capacity',
     occurrenceStart: iso(occ.start),
@@ -159,7 +164,7 @@ function capacityConflict(
       start: iso(s.start),
       end: iso(s.end),
     })),
-    message: `capacity: ${what} at ${formatWall(worst.at, candidate.tz)} ${candidate.tz}${names ? ` with ${names}` : ''}`,
+    message,
   };
 }
 
@@ -167,8 +172,11 @@ function capacityConflict(
 export function describeConflicts(conflicts: readonly ScheduleConflict[], tz: string, shown = 8): string {
   const lines = conflicts
     .slice(0, shown)
-    .map((c) => `  ${formatWall(Date.parse(c.occurrenceStart), tz)}: ${c.message}`);
-  if (conflicts.length > shown) lines.push(`  … and ${conflicts.length - shown} more`);
-  const occurrences = new Set(conflicts.map((c) => c.occurrenceStart)).size;
-  return `the booking conflicts with what is already booked (${conflicts.length} conflict${conflicts.length === 1 ? '' : 's'} in ${occurrences} occurrence${occurrences === 1 ? '' : 's'}):\n${lines.join('\n')}\nuse --force to book anyway (the override is written to the audit log)`;
+    .map((c) => `  ${say('conflict.at', { time: formatWall(Date.parse(c.occurrenceStart), tz), what: c.message })}`);
+  if (conflicts.length > shown) lines.push(`  ${say('conflict.more', { n: conflicts.length - shown })}`);
+  const n = conflicts.length;
+  const m = new Set(conflicts.map((c) => c.occurrenceStart)).size;
+  // "1 conflict in 1 occurrence", "3 conflicts in 1 occurrence", "3 conflicts in 2 occurrences"
+  const head = n === 1 ? 'conflict.head1' : m === 1 ? 'conflict.headN1' : 'conflict.head';
+  return [say(head, { n, m }), ...lines, say('conflict.force')].join('\n');
 }

@@ -1,4 +1,5 @@
 import rrulePkg, { type Options as RRuleOptions } from 'rrule';
+import { say } from '../../protocol/index.js';
 import { VcError } from '../errors.js';
 import { utcToFloating } from './zonedTime.js';
 
@@ -42,26 +43,27 @@ export interface ParsedRRule {
 }
 
 function invalid(rule: string, why: string): VcError {
-  return new VcError('SCHEDULE_INVALID', `bad recurrence rule "${rule}": ${why} (example: FREQ=WEEKLY;BYDAY=MO)`);
+  return new VcError('SCHEDULE_INVALID', say('rrule.bad', { rule, why }));
 }
 
 function intList(rule: string, key: string, value: string, min: number, max: number, allowNegative: boolean): number[] {
   return value.split(',').map((v) => {
-    if (!/^[+-]?\d{1,3}$/.test(v)) throw invalid(rule, `${key} must be a list of numbers, got "${value}"`);
+    if (!/^[+-]?\d{1,3}$/.test(v)) throw invalid(rule, say('rrule.numbers', { key, value }));
     const n = Number(v);
     const abs = Math.abs(n);
-    if (abs < min || abs > max || (n < 0 && !allowNegative)) throw invalid(rule, `${key} value ${v} is out of range`);
+    if (abs < min || abs > max || (n < 0 && !allowNegative)) throw invalid(rule, say('rrule.range', { key, value: v }));
     return n;
   });
 }
 
 function parseUntil(rule: string, v: string): Until {
   const m = /^(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2})(Z?))?$/.exec(v);
-  if (!m) throw invalid(rule, `UNTIL must look like 20261231 or 20261231T235959Z, got "${v}"`);
+  if (!m) throw invalid(rule, say('rrule.untilForm', { value: v }));
   const [y, mo, d, h, mi, s] = m.slice(1, 7).map((x) => (x === undefined ? undefined : Number(x)));
   const ms = Date.UTC(y!, mo! - 1, d!, h ?? 23, mi ?? 59, s ?? 59);
   const back = new Date(ms);
-  if (back.getUTCMonth() !== mo! - 1 || back.getUTCDate() !== d!) throw invalid(rule, `UNTIL ${v} is not a real date`);
+  if (back.getUTCMonth() !== mo! - 1 || back.getUTCDate() !== d!)
+    throw invalid(rule, say('rrule.untilDate', { value: v }));
   // a date-only UNTIL means "up to and including that day" in the schedule's zone
   return m[7] === 'Z' ? { kind: 'utc', ms } : { kind: 'floating', ms };
 }
@@ -69,22 +71,23 @@ function parseUntil(rule: string, v: string): Until {
 /** Parse and check an RRULE; throws SCHEDULE_INVALID naming the part that is wrong. */
 export function parseRRule(input: string): ParsedRRule {
   const rule = input.trim().replace(/^RRULE:/i, '');
-  if (rule === '') throw invalid(input, 'it is empty');
+  // an empty rule has nothing to quote back
+  if (rule === '') throw new VcError('SCHEDULE_INVALID', say('rrule.empty'));
   const seen = new Map<string, string>();
   for (const part of rule.split(';')) {
     if (part === '') continue;
     const eq = part.indexOf('=');
-    if (eq <= 0) throw invalid(input, `"${part}" is not NAME=VALUE`);
+    if (eq <= 0) throw invalid(input, say('rrule.notPair', { part }));
     const key = part.slice(0, eq).toUpperCase();
     const value = part.slice(eq + 1).toUpperCase();
-    if (seen.has(key)) throw invalid(input, `${key} is given twice`);
-    if (value === '') throw invalid(input, `${key} has no value`);
+    if (seen.has(key)) throw invalid(input, say('rrule.twice', { key }));
+    if (value === '') throw invalid(input, say('rrule.noValue', { key }));
     seen.set(key, value);
   }
   const freq = seen.get('FREQ');
-  if (!freq) throw invalid(input, 'FREQ is missing');
+  if (!freq) throw invalid(input, say('rrule.noFreq'));
   if (!(FREQS as readonly string[]).includes(freq)) {
-    throw invalid(input, `FREQ=${freq} is not supported (use DAILY, WEEKLY, MONTHLY or YEARLY)`);
+    throw invalid(input, say('rrule.freq', { freq }));
   }
   const options: Partial<RRuleOptions> = { freq: RRule[freq as Freq] };
   let count: number | null = null;
@@ -94,14 +97,12 @@ export function parseRRule(input: string): ParsedRRule {
       case 'FREQ':
         break;
       case 'INTERVAL': {
-        if (!/^\d{1,4}$/.test(value) || Number(value) < 1)
-          throw invalid(input, `INTERVAL must be a whole number from 1, got "${value}"`);
+        if (!/^\d{1,4}$/.test(value) || Number(value) < 1) throw invalid(input, say('rrule.interval', { value }));
         options.interval = Number(value);
         break;
       }
       case 'COUNT': {
-        if (!/^\d{1,5}$/.test(value) || Number(value) < 1)
-          throw invalid(input, `COUNT must be a whole number from 1, got "${value}"`);
+        if (!/^\d{1,5}$/.test(value) || Number(value) < 1) throw invalid(input, say('rrule.count', { value }));
         count = Number(value);
         options.count = count;
         break;
@@ -127,30 +128,29 @@ export function parseRRule(input: string): ParsedRRule {
       case 'BYDAY': {
         options.byweekday = value.split(',').map((d) => {
           const m = /^([+-]?\d{1,2})?(MO|TU|WE|TH|FR|SA|SU)$/.exec(d);
-          if (!m) throw invalid(input, `BYDAY must list days such as MO,WE or 1MO,-1FR, got "${d}"`);
+          if (!m) throw invalid(input, say('rrule.byday', { value: d }));
           const day = RRule[m[2] as (typeof DAYS)[number]];
           if (m[1] === undefined) return day;
           const n = Number(m[1]);
-          if (n === 0 || Math.abs(n) > 53) throw invalid(input, `BYDAY position ${m[1]} is out of range`);
+          if (n === 0 || Math.abs(n) > 53) throw invalid(input, say('rrule.bydayPos', { pos: m[1] }));
           return day.nth(n);
         });
         break;
       }
       case 'WKST': {
-        if (!(DAYS as readonly string[]).includes(value))
-          throw invalid(input, `WKST must be a day (MO..SU), got "${value}"`);
+        if (!(DAYS as readonly string[]).includes(value)) throw invalid(input, say('rrule.wkst', { value }));
         options.wkst = RRule[value as (typeof DAYS)[number]];
         break;
       }
       case 'BYHOUR':
       case 'BYMINUTE':
       case 'BYSECOND':
-        throw invalid(input, `${key} is not supported: a meeting series has one start time, set by --start`);
+        throw invalid(input, say('rrule.byTime', { key }));
       default:
-        throw invalid(input, `unknown part ${key}`);
+        throw invalid(input, say('rrule.unknownPart', { key }));
     }
   }
-  if (count !== null && until !== null) throw invalid(input, 'COUNT and UNTIL cannot both be given');
+  if (count !== null && until !== null) throw invalid(input, say('rrule.countUntil'));
   const text = ORDER.filter((k) => seen.has(k))
     .map((k) => `${k}=${seen.get(k)}`)
     .join(';');

@@ -1,3 +1,4 @@
+import { say } from '../../protocol/index.js';
 import { VcError } from '../errors.js';
 
 // Wall-clock time in an IANA zone <-> UTC instants, with nothing but Intl.
@@ -32,11 +33,7 @@ function formatter(tz: string): Intl.DateTimeFormat {
         era: 'short',
       });
     } catch (e) {
-      if (e instanceof RangeError)
-        throw new VcError(
-          'SCHEDULE_INVALID',
-          `unknown time zone "${tz}" (expected an IANA name such as Asia/Shanghai)`,
-        );
+      if (e instanceof RangeError) throw new VcError('SCHEDULE_INVALID', say('tz.unknown', { tz }));
       throw e;
     }
     formatters.set(tz, f);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { say } from '../../protocol/index.js';
 
 // Text a person typed that is later printed on operators' terminals (titles): control characters
 // are refused at the door, so an ESC sequence can never reach a terminal from the store.
@@ -28,7 +29,7 @@ export function controlCharacterIn(s: string): string | null {
   if (!m) return null;
   const code = m[0].codePointAt(0)!;
   const hex = `U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
-  return `${NAMES[code] ? `${NAMES[code]} (${hex})` : hex} at character ${m.index + 1}`;
+  return say('text.charAt', { char: NAMES[code] ? `${NAMES[code]} (${hex})` : hex, at: m.index + 1 });
 }
 
 /** A title as the API takes it: trimmed, 1..MAX_TITLE_LENGTH characters, no control characters. */
@@ -39,5 +40,5 @@ export const Title = z
   .max(MAX_TITLE_LENGTH)
   .superRefine((s, ctx) => {
     const bad = controlCharacterIn(s);
-    if (bad) ctx.addIssue({ code: 'custom', message: `must not contain control characters: ${bad}` });
+    if (bad) ctx.addIssue({ code: 'custom', message: say('text.control', { chars: bad }) });
   });

@@ -8,6 +8,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from '../util/logger.js';
 import { RateLimiter } from '../util/RateLimiter.js';
+import { say } from '../../protocol/index.js';
 import { toVcError, VcError } from '../errors.js';
 import type { Conference } from '../conference/Conference.js';
 import type { BrowserListen } from '../media/BrowserLink.js';
@@ -160,7 +161,11 @@ export class JoinServer {
     }
     try {
       const conference = this.#o.conference(claims.conferenceId);
-      if (!conference.live) throw new VcError('CONFERENCE_ENDED', `conference ${conference.id} is ${conference.phase}`);
+      if (!conference.live)
+        throw new VcError(
+          'CONFERENCE_ENDED',
+          say('err.conferenceNotLive', { id: conference.id, phase: conference.phase }),
+        );
       return { claims, conference };
     } catch (err) {
       const e = toVcError(err);

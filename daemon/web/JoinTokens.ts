@@ -6,6 +6,7 @@
 // Live links (watch-only HLS, issue #16) are signed with the same secret under their own domain
 // ("live:" is part of what is signed), so a join token is never a live one and the other way round.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { say } from '../../protocol/index.js';
 import { VcError } from '../errors.js';
 import type { Clock } from '../util/clock.js';
 import { systemClock } from '../util/clock.js';
@@ -78,7 +79,7 @@ export class JoinTokens {
       typeof c.p !== 'string' ||
       typeof c.e !== 'number'
     ) {
-      throw new VcError('TOKEN_INVALID', 'the invitation token has an unknown format');
+      throw new VcError('TOKEN_INVALID', say('token.format'));
     }
     const claims: JoinClaims = { conferenceId: c.c, name: c.n, participantId: c.p, expiresAt: c.e };
     this.#checkExpiry(claims.expiresAt, claims);
@@ -96,7 +97,7 @@ export class JoinTokens {
   verifyLive(token: string | null | undefined): LiveClaims {
     const c = this.#open(token, LIVE) as { v?: unknown; k?: unknown; c?: unknown; e?: unknown };
     if (c.v !== 1 || c.k !== 'live' || typeof c.c !== 'string' || typeof c.e !== 'number')
-      throw new VcError('TOKEN_INVALID', 'the live link token has an unknown format');
+      throw new VcError('TOKEN_INVALID', say('token.liveFormat'));
     const claims: LiveClaims = { conferenceId: c.c, expiresAt: c.e };
     this.#checkExpiry(claims.expiresAt, claims);
     return claims;
@@ -104,32 +105,28 @@ export class JoinTokens {
 
   /** The JSON a genuine token carries (signature checked in constant time), unchecked otherwise. */
   #open(token: string | null | undefined, domain: string): unknown {
-    if (!token) throw new VcError('TOKEN_INVALID', 'this link has no invitation token');
+    if (!token) throw new VcError('TOKEN_INVALID', say('token.missing'));
     const dot = token.indexOf('.');
-    if (token.length > MAX_TOKEN_CHARS || dot <= 0)
-      throw new VcError('TOKEN_INVALID', 'the invitation token is malformed');
+    if (token.length > MAX_TOKEN_CHARS || dot <= 0) throw new VcError('TOKEN_INVALID', say('token.malformed'));
     const body = token.slice(0, dot);
     // compare the signature as text, not decoded: base64 has several spellings of one byte string
     // (padding, the standard alphabet, stray bits in the last character), and only ours is genuine
     const given = Buffer.from(token.slice(dot + 1), 'utf8');
     const want = Buffer.from(this.#sign(body, domain), 'utf8');
     if (given.length !== want.length || !timingSafeEqual(given, want)) {
-      throw new VcError(
-        'TOKEN_INVALID',
-        'the invitation token is not genuine (it was altered or not made by this bridge)',
-      );
+      throw new VcError('TOKEN_INVALID', say('token.forged'));
     }
     try {
       return JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as unknown;
     } catch (err) {
       // signed by us but unreadable: only a bug of ours can get here
-      throw new VcError('TOKEN_INVALID', 'the invitation token cannot be read', undefined, { cause: err });
+      throw new VcError('TOKEN_INVALID', say('token.unreadable'), undefined, { cause: err });
     }
   }
 
   #checkExpiry(expiresAt: number, claims: JoinClaims | LiveClaims): void {
     if (this.#clock.now() >= expiresAt) {
-      throw new VcError('TOKEN_EXPIRED', `this invitation expired at ${new Date(expiresAt).toISOString()}`, {
+      throw new VcError('TOKEN_EXPIRED', say('token.expired', { time: new Date(expiresAt).toISOString() }), {
         claims,
       });
     }

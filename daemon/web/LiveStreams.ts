@@ -6,7 +6,7 @@
 // the recording are separate consumers and carry on.
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { LiveOutputView, LiveView } from '../../protocol/index.js';
+import { say, type LiveOutputView, type LiveView } from '../../protocol/index.js';
 import { VcError } from '../errors.js';
 import type { Logger } from '../util/logger.js';
 import { LiveProcess, type LiveProcessStatus, type RunPlan } from '../media/live/LiveProcess.js';
@@ -84,10 +84,7 @@ export class LiveStreams {
     const existing = this.#streams.get(conferenceId);
     if (existing?.rtmp.has(url)) return;
     if (existing && existing.rtmp.size >= MAX_RTMP_TARGETS)
-      throw new VcError(
-        'CAPACITY_EXCEEDED',
-        `conference ${conferenceId} already pushes to ${MAX_RTMP_TARGETS} RTMP servers`,
-      );
+      throw new VcError('CAPACITY_EXCEEDED', say('web.rtmpMax', { id: conferenceId, max: MAX_RTMP_TARGETS }));
     const s = this.#stream(conferenceId);
     s.rtmp.set(
       url,
@@ -141,15 +138,15 @@ export class LiveStreams {
     let s = this.#streams.get(conferenceId);
     if (s) return s;
     if (!CONFERENCE_ID.test(conferenceId))
-      throw new VcError('PARAMS_INVALID', `conference id "${conferenceId.slice(0, 80)}" cannot be streamed`);
+      throw new VcError('PARAMS_INVALID', say('web.streamBadId', { id: conferenceId.slice(0, 80) }));
     if (this.#streams.size >= MAX_LIVE_CONFERENCES)
-      throw new VcError('CAPACITY_EXCEEDED', `already streaming ${MAX_LIVE_CONFERENCES} conferences; stop one first`);
+      throw new VcError('CAPACITY_EXCEEDED', say('web.streamMax', { max: MAX_LIVE_CONFERENCES }));
     const dir = join(this.#o.dir, conferenceId);
     try {
       rmSync(dir, { recursive: true, force: true });
       mkdirSync(dir, { recursive: true, mode: 0o750 });
     } catch (err) {
-      throw new VcError('MEDIA_FAILED', `cannot make the live directory ${dir}: ${(err as Error).message}`);
+      throw new VcError('MEDIA_FAILED', say('web.liveDir', { dir, detail: (err as Error).message }));
     }
     s = { id: conferenceId, dir, rtmp: new Map(), viewers: () => this.#viewers(conferenceId) };
     this.#streams.set(conferenceId, s);

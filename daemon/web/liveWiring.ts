@@ -123,9 +123,9 @@ export function startLive(d: LiveDeps): Live {
 
   d.router.register('conference.stream.start', Start, (p, caller): ConferenceStreamStartResult => {
     const conf = d.manager.get(p.id);
-    if (!conf.live) throw new VcError('CONFERENCE_ENDED', `conference ${p.id} is ${conf.phase}; stream a running one`);
+    if (!conf.live) throw new VcError('CONFERENCE_ENDED', say('web.streamNotLive', { id: p.id, phase: conf.phase }));
     const hls = p.hls ?? p.rtmp === undefined;
-    if (!hls && p.rtmp === undefined) throw new VcError('PARAMS_INVALID', 'give hls, rtmp or both');
+    if (!hls && p.rtmp === undefined) throw new VcError('PARAMS_INVALID', say('web.streamWhat'));
     // the RTMP URL is checked before anything starts: a bad one changes nothing
     if (p.rtmp !== undefined) streams.addRtmp(conf.id, p.rtmp);
     let url: string | null = null;
@@ -145,7 +145,7 @@ export function startLive(d: LiveDeps): Live {
     const outputs = [hls ? 'HLS' : null, p.rtmp ? `RTMP ${redactRtmpUrl(p.rtmp)}` : null].filter(Boolean).join(' + ');
     d.manager.notice(conf.id, say('ev.liveStarted', { by: caller.name, outputs }));
     const live = streams.view(conf.id);
-    if (!live) throw new VcError('INTERNAL', 'live stream vanished while starting');
+    if (!live) throw new VcError('INTERNAL', say('web.streamVanished'));
     return { url, watchUrl, expiresAt, live };
   });
 

@@ -7,7 +7,7 @@ import type { SiteConfig } from '../config/schema.js';
 import type { ConferenceManager } from '../conference/ConferenceManager.js';
 import type { MethodRouter } from '../api/MethodRouter.js';
 import type { RpcServer } from '../api/RpcServer.js';
-import type { ConferenceInviteResult } from '../../protocol/index.js';
+import { say, type ConferenceInviteResult } from '../../protocol/index.js';
 import { VcError } from '../errors.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
@@ -49,7 +49,7 @@ const Name = z
   .trim()
   .min(1)
   .max(40)
-  .regex(/^[^\p{Cc}\p{Cf}<>]+$/u, 'printable characters only, no < or >');
+  .regex(/^[^\p{Cc}\p{Cf}<>]+$/u, say('web.nameChars'));
 const Invite = z
   .object({
     id: z.string().min(1).max(64),
@@ -89,8 +89,7 @@ export function startBrowserJoin(d: BrowserJoinDeps): BrowserJoin {
 
   d.router.register('conference.invite', Invite, (p, caller): ConferenceInviteResult => {
     const conf = d.manager.get(p.id);
-    if (!conf.live)
-      throw new VcError('CONFERENCE_ENDED', `conference ${p.id} is ${conf.phase}; invite to a running one`);
+    if (!conf.live) throw new VcError('CONFERENCE_ENDED', say('web.inviteNotLive', { id: p.id, phase: conf.phase }));
     const ttlMs = (p.ttlMinutes ?? DEFAULT_TTL_MINUTES) * 60_000;
     let issued = tokens.issue({ conferenceId: conf.id, name: p.name, ttlMs });
     // a configured site's id is never a browser's
@@ -99,7 +98,7 @@ export function startBrowserJoin(d: BrowserJoinDeps): BrowserJoin {
     const expiresAt = new Date(issued.claims.expiresAt).toISOString();
     d.manager.notice(
       conf.id,
-      `${caller.name} invited ${p.name} (${issued.claims.participantId}) to join from a browser; the link works until ${expiresAt}`,
+      say('web.invited', { by: caller.name, name: p.name, id: issued.claims.participantId, until: expiresAt }),
     );
     return {
       url: `${joinBase(d.config(), d.api.url)}/join?t=${issued.token}`,

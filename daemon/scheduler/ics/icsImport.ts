@@ -1,3 +1,4 @@
+import { say } from '../../../protocol/index.js';
 import { VcError } from '../../errors.js';
 import { parseRRule } from '../rruleText.js';
 import { zonedTimeToUtc } from '../zonedTime.js';
@@ -64,10 +65,9 @@ class Skip extends Error {}
 
 /** One DATE-TIME value: wall time in TZID, UTC with "Z", or floating (read in `fallbackTz`). */
 function parseDateTime(value: string, p: IcsProperty, fallbackTz: string): { utc: number; tz: string } {
-  if (p.params.VALUE === 'DATE' || /^\d{8}$/.test(value))
-    throw new Skip(`all-day ${p.name} (${value}): an all-day event is not a meeting`);
+  if (p.params.VALUE === 'DATE' || /^\d{8}$/.test(value)) throw new Skip(say('ics.allDay', { name: p.name, value }));
   const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(Z?)$/.exec(value.trim());
-  if (!m) throw new Skip(`${p.name} "${value}" is not a date-time (line ${p.line})`);
+  if (!m) throw new Skip(say('ics.notDateTime', { name: p.name, value, line: p.line }));
   const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
     number,
     number,
@@ -80,7 +80,7 @@ function parseDateTime(value: string, p: IcsProperty, fallbackTz: string): { utc
   let tz = fallbackTz;
   if (p.params.TZID !== undefined) {
     const z = resolveZone(p.params.TZID);
-    if (!z) throw new Skip(`unknown time zone "${p.params.TZID}" in ${p.name} (line ${p.line})`);
+    if (!z) throw new Skip(say('ics.unknownZone', { tz: p.params.TZID, name: p.name, line: p.line }));
     tz = z;
   }
   return { utc: zonedTimeToUtc({ year, month, day, hour, minute, second }, tz), tz };
@@ -113,23 +113,23 @@ function readEvent(ev: IcsComponent, defaultTz: string): ImportedEvent {
   const uid = textProp(ev, 'UID') ?? '';
   const summary = textProp(ev, 'SUMMARY') ?? '(no title)';
   const dtstart = prop(ev, 'DTSTART');
-  if (!dtstart) throw new Skip('no DTSTART');
+  if (!dtstart) throw new Skip(say('ics.noStart'));
   const start = parseDateTime(dtstart.value, dtstart, defaultTz);
   let durationMs: number | null = null;
   const dur = prop(ev, 'DURATION');
   const dtend = prop(ev, 'DTEND');
   if (dur) {
     durationMs = parseIcsDuration(dur.value);
-    if (durationMs === null) throw new Skip(`DURATION "${dur.value}" is not a duration (line ${dur.line})`);
+    if (durationMs === null) throw new Skip(say('ics.badDuration', { value: dur.value, line: dur.line }));
   } else if (dtend) {
     durationMs = parseDateTime(dtend.value, dtend, start.tz).utc - start.utc;
   }
-  if (durationMs === null) throw new Skip('neither DTEND nor DURATION: the meeting has no length');
-  if (durationMs <= 0) throw new Skip('it ends before it starts');
+  if (durationMs === null) throw new Skip(say('ics.noLength'));
+  if (durationMs <= 0) throw new Skip(say('ics.endsBeforeStart'));
   if (durationMs % 60_000 !== 0) durationMs = Math.ceil(durationMs / 60_000) * 60_000;
   const rr = props(ev, 'RRULE');
-  if (rr.length > 1) throw new Skip('more than one RRULE (not supported)');
-  if (props(ev, 'RDATE').length > 0) throw new Skip('RDATE (extra dates) is not supported');
+  if (rr.length > 1) throw new Skip(say('ics.manyRrules'));
+  if (props(ev, 'RDATE').length > 0) throw new Skip(say('ics.rdate'));
   let rrule: string | null = null;
   if (rr[0]) {
     try {
@@ -192,7 +192,7 @@ export function parseIcsEvents(text: string, defaultTz: string): { events: Impor
     const uid = textProp(ev, 'UID') ?? `(event ${i + 1})`;
     const summary = textProp(ev, 'SUMMARY') ?? '(no title)';
     try {
-      if (events.has(uid)) throw new Skip('a second event with the same UID');
+      if (events.has(uid)) throw new Skip(say('ics.sameUid'));
       events.set(uid, { ...readEvent(ev, defaultTz), uid });
     } catch (e) {
       if (!(e instanceof Skip)) throw e;
@@ -204,7 +204,7 @@ export function parseIcsEvents(text: string, defaultTz: string): { events: Impor
     const summary = textProp(ov, 'SUMMARY') ?? '(no title)';
     const series = events.get(uid);
     try {
-      if (!series) throw new Skip('RECURRENCE-ID for a series that is not in the file');
+      if (!series) throw new Skip(say('ics.orphanOverride'));
       const rid = prop(ov, 'RECURRENCE-ID')!;
       const key = parseDateTime(rid.value, rid, series.tz).utc;
       if ((textProp(ov, 'STATUS') ?? '').toUpperCase() === 'CANCELLED') {
@@ -216,7 +216,7 @@ export function parseIcsEvents(text: string, defaultTz: string): { events: Impor
       }
     } catch (e) {
       if (!(e instanceof Skip)) throw e;
-      skipped.push({ uid, summary, reason: `override of one occurrence ignored: ${e.message}` });
+      skipped.push({ uid, summary, reason: say('ics.overrideIgnored', { why: e.message }) });
     }
   }
   return { events: [...events.values()], skipped };

@@ -1,3 +1,4 @@
+import { say } from '../../../protocol/index.js';
 import { VcError } from '../../errors.js';
 
 // RFC 5545 content lines: folding, escaping, parameters, and the BEGIN/END component tree.
@@ -63,13 +64,13 @@ export function contentLine(name: string, value: string, params: Record<string, 
 function parseContentLine(text: string, line: number): IcsProperty {
   // name, then ;param=value (values may be "quoted" and hold : and ;), then :value
   const m = /^([A-Za-z0-9-]+)/.exec(text);
-  if (!m) throw new VcError('ICS_INVALID', `line ${line}: not a property line: "${text.slice(0, 60)}"`);
+  if (!m) throw new VcError('ICS_INVALID', say('ics.notProperty', { line, text: text.slice(0, 60) }));
   const name = m[1]!.toUpperCase();
   let i = m[1]!.length;
   const params: Record<string, string> = {};
   while (text[i] === ';') {
     const eq = text.indexOf('=', i);
-    if (eq < 0) throw new VcError('ICS_INVALID', `line ${line}: parameter without "=" in ${name}`);
+    if (eq < 0) throw new VcError('ICS_INVALID', say('ics.paramNoEq', { line, name }));
     const key = text.slice(i + 1, eq).toUpperCase();
     i = eq + 1;
     let value = '';
@@ -77,7 +78,7 @@ function parseContentLine(text: string, line: number): IcsProperty {
     for (;;) {
       if (text[i] === '"') {
         const close = text.indexOf('"', i + 1);
-        if (close < 0) throw new VcError('ICS_INVALID', `line ${line}: unclosed quote in parameter ${key} of ${name}`);
+        if (close < 0) throw new VcError('ICS_INVALID', say('ics.unclosedQuote', { line, key, name }));
         value += text.slice(i + 1, close);
         i = close + 1;
       } else {
@@ -92,7 +93,7 @@ function parseContentLine(text: string, line: number): IcsProperty {
     }
     params[key] = value;
   }
-  if (text[i] !== ':') throw new VcError('ICS_INVALID', `line ${line}: property ${name} has no ":" before its value`);
+  if (text[i] !== ':') throw new VcError('ICS_INVALID', say('ics.noColon', { line, name }));
   return { name, params, value: text.slice(i + 1), line };
 }
 
@@ -107,7 +108,7 @@ export function parseIcsText(text: string): IcsComponent[] {
     else if (l.trim() !== '') lines.push({ text: l, line: idx + 1 });
   });
   if (!/^BEGIN:VCALENDAR\s*$/i.test(lines[0]?.text ?? '')) {
-    throw new VcError('ICS_INVALID', 'not an iCalendar file: it does not start with BEGIN:VCALENDAR');
+    throw new VcError('ICS_INVALID', say('ics.notCalendar'));
   }
   const roots: IcsComponent[] = [];
   const stack: IcsComponent[] = [];
@@ -124,19 +125,19 @@ export function parseIcsText(text: string): IcsComponent[] {
       if (!top || top.name !== p.value.trim().toUpperCase()) {
         throw new VcError(
           'ICS_INVALID',
-          `line ${line}: END:${p.value} does not close ${top ? `BEGIN:${top.name}` : 'anything'}`,
+          top
+            ? say('ics.endMismatch', { line, end: p.value, begin: top.name })
+            : say('ics.endNothing', { line, end: p.value }),
         );
       }
     } else {
       const top = stack[stack.length - 1];
-      if (!top) throw new VcError('ICS_INVALID', `line ${line}: property ${p.name} outside BEGIN:VCALENDAR`);
+      if (!top) throw new VcError('ICS_INVALID', say('ics.outside', { line, name: p.name }));
       top.props.push(p);
     }
   }
-  if (stack.length > 0)
-    throw new VcError('ICS_INVALID', `BEGIN:${stack[stack.length - 1]!.name} is never closed (file cut short?)`);
-  if (!roots.some((r) => r.name === 'VCALENDAR'))
-    throw new VcError('ICS_INVALID', 'no BEGIN:VCALENDAR found: not an iCalendar file');
+  if (stack.length > 0) throw new VcError('ICS_INVALID', say('ics.unclosed', { name: stack[stack.length - 1]!.name }));
+  if (!roots.some((r) => r.name === 'VCALENDAR')) throw new VcError('ICS_INVALID', say('ics.noCalendar'));
   return roots;
 }
 

@@ -1,4 +1,5 @@
 import type { ConferenceMode, ScheduleImportParams, ScheduleImportResult } from '../../../protocol/index.js';
+import { say } from '../../../protocol/index.js';
 import type { SiteConfig } from '../../config/schema.js';
 import { VcError } from '../../errors.js';
 import type { NewSchedule } from '../../store/ScheduleRepo.js';
@@ -62,19 +63,17 @@ function endpointsFor(ev: ImportedEvent, map: Map<string, string[]>): string[] |
 /** Refuse a file over the limits before any work is done on it. */
 export function checkIcsLimits(ics: string): void {
   if (ics.length > ICS_MAX_CHARS) {
-    throw new VcError(
-      'ICS_INVALID',
-      `the calendar is ${ics.length} characters long (limit ICS_MAX_CHARS: at most ${ICS_MAX_CHARS}); split it into smaller files`,
-      { limit: 'ICS_MAX_CHARS', value: ICS_MAX_CHARS },
-    );
+    throw new VcError('ICS_INVALID', say('ics.tooLong', { n: ics.length, max: ICS_MAX_CHARS }), {
+      limit: 'ICS_MAX_CHARS',
+      value: ICS_MAX_CHARS,
+    });
   }
   const events = ics.match(/^BEGIN:VEVENT\s*$/gim)?.length ?? 0;
   if (events > ICS_MAX_EVENTS) {
-    throw new VcError(
-      'ICS_INVALID',
-      `the calendar holds ${events} events (limit ICS_MAX_EVENTS: at most ${ICS_MAX_EVENTS}); split it into smaller files`,
-      { limit: 'ICS_MAX_EVENTS', value: ICS_MAX_EVENTS },
-    );
+    throw new VcError('ICS_INVALID', say('ics.tooManyEvents', { n: events, max: ICS_MAX_EVENTS }), {
+      limit: 'ICS_MAX_EVENTS',
+      value: ICS_MAX_EVENTS,
+    });
   }
 }
 
@@ -89,10 +88,7 @@ export async function importCalendar(p: ScheduleImportParams, actor: Actor, d: D
     // nothing may have been booked while the checks gave the event loop its turns
     if (d.book.generation !== generation) {
       if (attempt < MAX_ATTEMPTS) continue;
-      throw new VcError(
-        'SCHEDULE_CONFLICT',
-        'nothing imported: the schedules kept changing while the calendar was checked; import it again',
-      );
+      throw new VcError('SCHEDULE_CONFLICT', say('ics.busy'));
     }
     const imported = d.store.transaction(() =>
       planned.map((e) => {
@@ -128,12 +124,12 @@ async function plan(
       skipped.push({ uid: ev.uid, summary: ev.summary, reason });
     };
     if (ev.cancelled) {
-      skip('cancelled in the calendar');
+      skip(say('ics.skipCancelled'));
       continue;
     }
     const ownId = ev.uid.endsWith(UID_SUFFIX) ? ev.uid.slice(0, -UID_SUFFIX.length) : null;
     if (ownId && (d.store.schedules.get(ownId) || ownIds.has(ownId))) {
-      skip(`already booked as ${ownId}`);
+      skip(say('ics.skipOwn', { id: ownId }));
       continue;
     }
     // a calendar imported twice must not book its meetings twice: remember foreign UIDs
@@ -141,7 +137,7 @@ async function plan(
     const earlier = uidKey ? d.store.kv.get<string>(uidKey) : undefined;
     const earlierRow = earlier ? d.store.schedules.get(earlier) : undefined;
     if (earlierRow && earlierRow.cancelledAt === null) {
-      skip(`already imported as ${earlierRow.id}`);
+      skip(say('ics.skipImported', { id: earlierRow.id }));
       continue;
     }
     try {
@@ -160,7 +156,7 @@ async function plan(
       const durationMs = checkDuration(ev.durationMs / 60_000);
       const rec = checkTimes({ startUtc: ev.startUtc, durationMs, rrule: ev.rrule, tz: ev.tz }, null);
       if (rec.startsBetween(d.now, FAR, 1).length === 0) {
-        skip('every occurrence is in the past');
+        skip(say('ics.skipPast'));
         continue;
       }
       const title = checkTitle(ev.summary);
@@ -206,13 +202,15 @@ async function plan(
     } catch (e) {
       if (!(e instanceof VcError)) throw e;
       if (e.code === 'SCHEDULE_CONFLICT') {
-        throw new VcError('SCHEDULE_CONFLICT', `nothing imported: "${ev.summary}" (${ev.uid}) ${e.message}`, e.details);
+        throw new VcError(
+          'SCHEDULE_CONFLICT',
+          say('ics.conflict', { summary: ev.summary, uid: ev.uid, why: e.message }),
+          e.details,
+        );
       }
       if (e.code === 'STORE_FAILED') throw e;
       if (e.code === 'SCHEDULE_INVALID' && /no participants/.test(e.message)) {
-        skip(
-          'no participants: add X-VCBRIDGE-ENDPOINTS, map calendar names with --map NAME=id,…, or give --endpoints/--group',
-        );
+        skip(say('ics.skipNoParticipants'));
       } else {
         skip(e.message);
       }

@@ -1,3 +1,4 @@
+import { say } from '../../../protocol/index.js';
 import { VcError } from '../../errors.js';
 import { parseIcsText, prop, unescapeText, type IcsComponent } from '../ics/icsText.js';
 
@@ -57,16 +58,16 @@ export function parseHolidayIcs(text: string): HolidayParse {
     const line = start?.line ?? 0;
     const skip = (reason: string): void => void skipped.push({ summary, line, reason });
     if (!start) {
-      skip('no DTSTART');
+      skip(say('ics.noStart'));
       continue;
     }
     if ((prop(ev, 'STATUS')?.value ?? '').toUpperCase() === 'CANCELLED') {
-      skip('cancelled');
+      skip(say('workdays.cancelled'));
       continue;
     }
     const first = dateOf(start.value);
     if (!first) {
-      skip(`DTSTART "${start.value}" is not a date`);
+      skip(say('workdays.notDate', { value: start.value }));
       continue;
     }
     const allDay = start.params.VALUE?.toUpperCase() === 'DATE' || /^\d{8}$/.test(start.value.trim());
@@ -77,29 +78,31 @@ export function parseHolidayIcs(text: string): HolidayParse {
       const endProp = prop(ev, 'DTEND');
       const end = endProp ? dateOf(endProp.value) : nextDay(first);
       if (!end || end <= first) {
-        skip(`DTEND ${endProp?.value ?? ''} is not after DTSTART`);
+        skip(say('workdays.endNotAfter', { value: endProp?.value ?? '' }));
         continue;
       }
       let n = 0;
       for (let d = first; d < end; d = nextDay(d)) {
         if (++n > MAX_EVENT_DAYS) {
-          skip(`covers more than ${MAX_EVENT_DAYS} days; only the first ${MAX_EVENT_DAYS} are taken`);
+          skip(say('workdays.eventLong', { max: MAX_EVENT_DAYS }));
           break;
         }
         // a make-up day named in the same file wins over a day off
         if (days.get(d)?.kind !== 'work') days.set(d, { day: d, kind: 'off', name });
       }
     } else {
-      skip('a timed event that is not a make-up working day (补班): not a holiday');
+      skip(say('workdays.timed'));
       continue;
     }
     if (days.size > MAX_CALENDAR_DAYS)
-      throw new VcError('ICS_INVALID', `the calendar names more than ${MAX_CALENDAR_DAYS} days`);
+      throw new VcError('ICS_INVALID', say('workdays.tooMany', { max: MAX_CALENDAR_DAYS }));
   }
   if (days.size === 0)
     throw new VcError(
       'ICS_INVALID',
-      `no day off or make-up day found in the calendar${skipped.length ? ` (${skipped.length} events skipped: ${skipped[0]!.reason})` : ''}`,
+      skipped.length
+        ? say('workdays.noneSkipped', { n: skipped.length, why: skipped[0]!.reason })
+        : say('workdays.none'),
     );
   return { days: [...days.values()].sort((a, b) => a.day.localeCompare(b.day)), skipped };
 }
