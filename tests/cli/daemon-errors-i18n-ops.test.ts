@@ -4,12 +4,11 @@
 // parsers, bad rules into the real RRULE reader, forged and expired links through the real token
 // signer on a real SQLite store — and what the CLI prints for each refusal must be wholly Chinese
 // but for ids, numbers, protocol tokens and the operator's own text quoted back.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { explain, explainError } from '../../cli/ui/i18n/explain.js';
-import { translator } from '../../cli/ui/i18n/translate.js';
 import { VcError } from '../../daemon/errors.js';
 import { DataDirLock } from '../../daemon/lock.js';
 import { dayWindow } from '../../daemon/reports/dayWindow.js';
@@ -28,24 +27,9 @@ import { JoinTokens } from '../../daemon/web/JoinTokens.js';
 import { LiveStreams } from '../../daemon/web/LiveStreams.js';
 import type { FeedSource } from '../../daemon/media/live/types.js';
 import { ROOT } from '../helpers/daemon.js';
+import { literalMessages, refused, tsFilesUnder, zhHeadline as headline } from '../helpers/errorTemplates.js';
 import { ManualClock } from '../helpers/manualClock.js';
 import { allowList, untranslated } from '../helpers/untranslated.js';
-
-const t = translator('zh');
-const headline = (code: string): string => {
-  const k = `err.${code}`;
-  return k in (t as unknown as Record<string, unknown>) ? code : t(k as Parameters<typeof t>[0]);
-};
-
-function refused(fn: () => unknown): VcError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof VcError) return err;
-    throw err;
-  }
-  throw new Error('expected a refusal');
-}
 
 /** Every refusal's Chinese text, with what is still English in it. */
 function inChinese(errors: VcError[], quoted: string[] = []): { zh: string[]; offences: string[] } {
@@ -329,5 +313,19 @@ describe("the scheduler's calendars, join links and reports refuse in Chinese", 
     expect(offences).toEqual([]);
     expect(zh[1]).toContain('日期 2026-02-30 不是有效的日子');
     expect(zh[4]).toContain(`pid ${process.ppid}`);
+  });
+
+  it('the scheduler, the web server, reports, the shared helpers and the daemon process build every VcError message and notice from a template', () => {
+    const files = [
+      ...readdirSync(join(ROOT, 'daemon'))
+        .filter((f) => f.endsWith('.ts'))
+        .map((f) => `daemon/${f}`),
+      ...['daemon/scheduler', 'daemon/web', 'daemon/reports', 'daemon/util'].flatMap((d) => tsFilesUnder(d)),
+    ];
+    // the directories as they are today: Daemon.ts, lock.ts, layers.ts … and 40-odd modules below
+    expect(files.length).toBeGreaterThan(50);
+    expect(files).toContain('daemon/scheduler/ics/icsText.ts');
+    expect(files).toContain('daemon/web/JoinTokens.ts');
+    expect(literalMessages(files, { notices: true })).toEqual([]);
   });
 });
