@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { VcError } from '../errors.js';
-import { METHODS, type MethodName, type ParamsOf, type ResultOf, type Role } from '../../protocol/index.js';
+import { METHODS, say, type MethodName, type ParamsOf, type ResultOf, type Role } from '../../protocol/index.js';
 
 /** Who is calling: resolved from the bearer token at connect time. */
 export interface Caller {
@@ -44,10 +44,10 @@ export class MethodRouter {
   ): void;
   register<M extends MethodName>(method: M, schema: undefined, handler: Handler<M>): void;
   register<M extends MethodName>(method: M, schema: ParamsSchema<M> | undefined, handler: Handler<M, never>): void {
-    if (this.#methods.has(method)) throw new VcError('INTERNAL', `API method ${method} registered twice`);
+    if (this.#methods.has(method)) throw new VcError('INTERNAL', say('api.registeredTwice', { method }));
     const info = METHODS[method];
     // the table is typed, but a caller outside TypeScript's reach (a test's cast) still gets a clear error
-    if (!info) throw new VcError('INTERNAL', `API method ${method} is not in the protocol's METHODS table`);
+    if (!info) throw new VcError('INTERNAL', say('api.notInTable', { method }));
     this.#methods.set(method, {
       role: info.role,
       audited: info.audited,

@@ -13,6 +13,7 @@ import {
   PROTOCOL_HEADER,
   PROTOCOL_VERSION,
   RPC_INTERNAL_ERROR,
+  say,
   type NotificationName,
   type Notifications,
 } from '../../protocol/index.js';
@@ -129,11 +130,8 @@ export class RpcServer {
       const onError = (err: NodeJS.ErrnoException) => {
         reject(
           err.code === 'EADDRINUSE'
-            ? new VcError(
-                'PORT_IN_USE',
-                `control API port ${host}:${port} is already in use (another vcbridged running?)`,
-              )
-            : new VcError('INTERNAL', `control API cannot listen on ${host}:${port}: ${err.message}`),
+            ? new VcError('PORT_IN_USE', say('api.portInUse', { at: `${host}:${port}` }))
+            : new VcError('INTERNAL', say('api.cannotListen', { at: `${host}:${port}`, detail: err.message })),
         );
       };
       http.once('error', onError);

@@ -1,5 +1,6 @@
 import type { Endpoint } from '../config/schema.js';
 import { VcError } from '../errors.js';
+import { say } from '../../protocol/index.js';
 import type { HealthRepo, HealthTransition } from '../store/HealthRepo.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
@@ -109,7 +110,7 @@ export class EndpointMonitor extends TypedEmitter<MonitorEvents> {
 
   /** Restore the last known states from the store and start probing. */
   start(endpoints: readonly Endpoint[]): void {
-    if (this.#started) throw new VcError('INTERNAL', 'the endpoint monitor was started twice');
+    if (this.#started) throw new VcError('INTERNAL', say('health.startedTwice'));
     this.#started = true;
     this.#apply(endpoints);
     this.#samples = new SampleWriter({ repo: this.#repo, clock: this.#clock, log: this.#log });
@@ -235,7 +236,7 @@ export class EndpointMonitor extends TypedEmitter<MonitorEvents> {
 
   #mustGet(endpointId: string): Tracked {
     const t = this.#tracked.get(endpointId);
-    if (!t) throw new VcError('ENDPOINT_UNKNOWN', `endpoint ${endpointId} is not monitored (not in the site config)`);
+    if (!t) throw new VcError('ENDPOINT_UNKNOWN', say('err.endpointNotMonitored', { id: endpointId }));
     return t;
   }
 

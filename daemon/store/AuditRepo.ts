@@ -1,6 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { AuditEntry } from '../../protocol/index.js';
 import { VcError } from '../errors.js';
+import { say } from '../../protocol/index.js';
 import type { Clock } from '../util/clock.js';
 import { auditParams } from '../util/redact.js';
 import { clampLimit, guard, toJson } from './sql.js';
@@ -69,7 +70,7 @@ export class AuditRepo {
   /** Write one entry; returns its id. */
   append(e: NewAuditEntry): number {
     const at = e.at ?? this.#clock.now();
-    return guard(`writing the audit entry for ${e.method}`, () =>
+    return guard(say('store.do.auditEntry', { method: e.method }), () =>
       Number(
         this.#insert.run(at, e.actor, e.role, e.method, toJson(auditParams(e.params)), e.result, e.errorCode ?? null)
           .lastInsertRowid,
@@ -83,7 +84,7 @@ export class AuditRepo {
     let since = 0;
     if (opts.since !== undefined) {
       since = Date.parse(opts.since);
-      if (Number.isNaN(since)) throw new VcError('PARAMS_INVALID', `since: not an ISO 8601 date-time: "${opts.since}"`);
+      if (Number.isNaN(since)) throw new VcError('PARAMS_INVALID', say('store.since', { value: opts.since }));
     }
     const out: AuditEntry[] = [];
     let bytes = 0;

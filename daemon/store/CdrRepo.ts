@@ -1,4 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
+import { say } from '../../protocol/index.js';
 import type { Clock } from '../util/clock.js';
 import { clampLimit, guard, toJson } from './sql.js';
 
@@ -106,7 +107,7 @@ export class CdrRepo {
 
   /** Start a leg's record; returns its id. */
   open(c: NewCdr): number {
-    return guard(`opening the call record of ${c.endpointId}`, () =>
+    return guard(say('store.do.cdrOpen', { id: c.endpointId }), () =>
       Number(
         this.#open.run(c.conferenceId ?? null, c.endpointId, c.direction, c.callId, c.startedAt ?? this.#clock.now())
           .lastInsertRowid,
@@ -121,7 +122,7 @@ export class CdrRepo {
     codecs: { audio?: string | null; video?: string | null; srtp?: string | null } = {},
   ): boolean {
     return guard(
-      `updating call record ${id}`,
+      say('store.do.cdrUpdate', { id }),
       () => this.#answer.run(at, codecs.audio ?? null, codecs.video ?? null, codecs.srtp ?? null, id).changes > 0,
     );
   }
@@ -129,14 +130,14 @@ export class CdrRepo {
   /** The leg ended; false when unknown or already closed (the first close wins). */
   close(id: number, at: number, reason: string, stats?: unknown): boolean {
     return guard(
-      `closing call record ${id}`,
+      say('store.do.cdrClose', { id }),
       () => this.#close.run(at, reason, stats === undefined ? null : toJson(stats), id).changes > 0,
     );
   }
 
   /** At start-up: legs the last run never closed (it crashed). Returns how many. */
   closeDangling(reason: string, at = this.#clock.now()): number {
-    return guard('closing call records left open', () => this.#closeDangling.run(at, reason).changes);
+    return guard(say('store.do.cdrDangling'), () => this.#closeDangling.run(at, reason).changes);
   }
 
   get(id: number): CdrRow | undefined {

@@ -1,5 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { VcError } from '../errors.js';
+import { say } from '../../protocol/index.js';
 import type { Clock } from '../util/clock.js';
 import { clampLimit, guard, newId, toJson } from './sql.js';
 
@@ -153,9 +154,7 @@ export class ConferenceRepo {
 
   /** Keep what the conference would be resumed with (null: nothing beyond its sites). */
   savePlan(id: string, plan: ConferencePlan | null): void {
-    guard(`saving the layout and polling of conference ${id}`, () =>
-      this.#setPlan.run(plan === null ? null : toJson(plan), id),
-    );
+    guard(say('store.do.confPlan', { id }), () => this.#setPlan.run(plan === null ? null : toJson(plan), id));
   }
 
   /** What savePlan() kept; null when nothing (or the conference is unknown). */
@@ -181,7 +180,7 @@ export class ConferenceRepo {
       endpoints: [...c.endpoints],
       createdBy: c.createdBy,
     };
-    guard(`saving conference "${row.title}"`, () => this.#insert.run(...params(row)));
+    guard(say('store.do.confSave', { title: row.title }), () => this.#insert.run(...params(row)));
     return row;
   }
 
@@ -199,7 +198,7 @@ export class ConferenceRepo {
 
   /** Change some fields of a conference (active or not); CONFERENCE_UNKNOWN when missing. */
   update(id: string, patch: ConferencePatch): ConferenceRow {
-    return guard(`updating conference ${id}`, () =>
+    return guard(say('store.do.confUpdate', { id }), () =>
       this.#db.transaction(() => {
         const current = this.#require(id);
         const next: ConferenceRow = { ...current, id };
@@ -214,7 +213,7 @@ export class ConferenceRepo {
 
   /** Mark ended. Ending an ended conference changes nothing and returns it as it is. */
   end(id: string, reason: string, at = this.#clock.now()): ConferenceRow {
-    return guard(`ending conference ${id}`, () =>
+    return guard(say('store.do.confEnd', { id }), () =>
       this.#db.transaction(() => {
         const current = this.#require(id);
         if (current.state === 'ended') return current;
@@ -227,12 +226,12 @@ export class ConferenceRepo {
 
   /** At start-up: conferences the last run left active cannot be live any more. Returns their ids. */
   endAllActive(reason: string, at = this.#clock.now()): string[] {
-    return guard('closing conferences left active', () => this.#endActive.all(at, reason).map((r) => r.id));
+    return guard(say('store.do.confEndActive'), () => this.#endActive.all(at, reason).map((r) => r.id));
   }
 
   #require(id: string): ConferenceRow {
     const r = this.#get.get(id);
-    if (!r) throw new VcError('CONFERENCE_UNKNOWN', `no conference with id "${id}"`);
+    if (!r) throw new VcError('CONFERENCE_UNKNOWN', say('err.conferenceUnknownBare', { id }));
     return toConference(r);
   }
 }

@@ -1,4 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
+import { say } from '../../protocol/index.js';
 import { clampLimit, guard } from './sql.js';
 
 import type { EndpointState } from '../../protocol/index.js';
@@ -104,7 +105,7 @@ export class HealthRepo {
   }
 
   recordTransition(t: NewHealthTransition): number {
-    return guard(`recording the state of ${t.endpointId}`, () =>
+    return guard(say('store.do.healthState', { id: t.endpointId }), () =>
       Number(
         this.#insertTransition.run(t.endpointId, t.from, t.to, t.at, t.reason ?? null, t.rttMs ?? null).lastInsertRowid,
       ),
@@ -112,7 +113,7 @@ export class HealthRepo {
   }
 
   recordSample(s: HealthSample): void {
-    guard(`recording a probe of ${s.endpointId}`, () =>
+    guard(say('store.do.healthProbe', { id: s.endpointId }), () =>
       this.#insertSample.run(s.endpointId, s.at, s.rttMs, s.ok ? 1 : 0, s.code ?? null),
     );
   }
@@ -120,7 +121,7 @@ export class HealthRepo {
   /** Many samples in one transaction (one probe round): one fsync-free commit instead of N. */
   recordSamples(rows: readonly HealthSample[]): void {
     if (rows.length === 0) return;
-    guard(`recording ${rows.length} probe samples`, () =>
+    guard(say('store.do.healthProbes', { n: rows.length }), () =>
       this.#db.transaction(() => {
         for (const s of rows) this.#insertSample.run(s.endpointId, s.at, s.rttMs, s.ok ? 1 : 0, s.code ?? null);
       })(),
@@ -175,6 +176,6 @@ export class HealthRepo {
 
   /** Delete samples older than `olderThanMs` (UTC ms); returns how many. Transitions are kept. */
   pruneSamples(olderThanMs: number): number {
-    return guard('pruning probe samples', () => this.#prune.run(olderThanMs).changes);
+    return guard(say('store.do.healthPrune'), () => this.#prune.run(olderThanMs).changes);
   }
 }

@@ -1,4 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
+import { say } from '../../protocol/index.js';
 import type { Clock } from '../util/clock.js';
 import { guard, toJson } from './sql.js';
 
@@ -32,7 +33,7 @@ export class KvRepo {
   }
 
   set(key: string, value: unknown): void {
-    guard(`writing kv "${key}"`, () => this.#set.run(key, toJson(value), this.#clock.now()));
+    guard(say('store.do.kv', { key }), () => this.#set.run(key, toJson(value), this.#clock.now()));
   }
 
   delete(key: string): boolean {

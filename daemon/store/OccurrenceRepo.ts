@@ -1,4 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
+import { say } from '../../protocol/index.js';
 import type { Clock } from '../util/clock.js';
 import { bool, clampLimit, guard, toJson } from './sql.js';
 
@@ -131,7 +132,7 @@ export class OccurrenceRepo {
       conferenceId: s.conferenceId ?? null,
       updatedAt: s.at ?? this.#clock.now(),
     };
-    guard(`saving the state of an occurrence of ${s.scheduleId}`, () =>
+    guard(say('store.do.occurrence', { id: s.scheduleId }), () =>
       this.#upsertOccurrence.run(row.scheduleId, row.occurrenceStartUtc, row.state, row.conferenceId, row.updatedAt),
     );
     return row;
@@ -183,7 +184,7 @@ export class OccurrenceRepo {
     occurrenceStartUtc: number,
     patch: Partial<OccurrenceRuntime> & { state?: OccurrenceState; conferenceId?: string | null; at?: number },
   ): OccurrenceDetailRow {
-    return guard(`saving the state of an occurrence of ${scheduleId}`, () =>
+    return guard(say('store.do.occurrence', { id: scheduleId }), () =>
       this.#db.transaction(() => {
         const cur = this.occurrenceDetail(scheduleId, occurrenceStartUtc);
         const at = patch.at ?? this.#clock.now();
@@ -213,7 +214,7 @@ export class OccurrenceRepo {
   }
 
   addPreflightReport(r: { scheduleId: string; occurrenceStartUtc: number; report: unknown; at?: number }): number {
-    return guard(`saving a pre-flight report of ${r.scheduleId}`, () =>
+    return guard(say('store.do.preflight', { id: r.scheduleId }), () =>
       Number(
         this.#insertPreflight.run(r.scheduleId, r.occurrenceStartUtc, r.at ?? this.#clock.now(), toJson(r.report))
           .lastInsertRowid,

@@ -129,7 +129,7 @@ export class RecordingRepo {
       stopReason: null,
       startedBy: r.startedBy,
     };
-    guard(`saving recording of "${row.title}"`, () => this.#insert.run(toDb(row)));
+    guard(say('store.do.recSave', { title: row.title }), () => this.#insert.run(toDb(row)));
     return row;
   }
 
@@ -153,11 +153,11 @@ export class RecordingRepo {
 
   /** Store the whole row as it is now (parts, size, duration, state). */
   save(row: RecordingRow): void {
-    guard(`updating recording ${row.id}`, () => this.#update.run(toDb(row)));
+    guard(say('store.do.recUpdate', { id: row.id }), () => this.#update.run(toDb(row)));
   }
 
   delete(id: string): boolean {
-    return guard(`deleting recording ${id}`, () => this.#delete.run(id).changes > 0);
+    return guard(say('store.do.recDelete', { id }), () => this.#delete.run(id).changes > 0);
   }
 }
 

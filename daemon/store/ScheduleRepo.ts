@@ -1,5 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { VcError } from '../errors.js';
+import { say } from '../../protocol/index.js';
 import type { Clock } from '../util/clock.js';
 import type { Template, TemplatePolling } from '../config/schema.js';
 import { bool, guard, newId, toJson } from './sql.js';
@@ -230,7 +231,7 @@ export class ScheduleRepo {
       workdays: s.workdays ?? null,
       plan: s.plan ?? null,
     };
-    guard(`saving schedule "${row.title}"`, () => this.#insert.run(...this.#params(row)));
+    guard(say('store.do.schSave', { title: row.title }), () => this.#insert.run(...this.#params(row)));
     return row;
   }
 
@@ -246,7 +247,7 @@ export class ScheduleRepo {
 
   /** Change some fields; throws SCHEDULE_UNKNOWN when there is no such schedule. */
   update(id: string, patch: SchedulePatch): ScheduleRow {
-    return guard(`updating schedule ${id}`, () =>
+    return guard(say('store.do.schUpdate', { id }), () =>
       this.#db.transaction(() => {
         const current = this.#require(id);
         const next: ScheduleRow = { ...current, ...definedOnly(patch), id, updatedAt: this.#clock.now() };
@@ -259,7 +260,7 @@ export class ScheduleRepo {
 
   /** Mark cancelled (kept for history); cancelling twice keeps the first time. */
   cancel(id: string, at = this.#clock.now()): ScheduleRow {
-    return guard(`cancelling schedule ${id}`, () =>
+    return guard(say('store.do.schCancel', { id }), () =>
       this.#db.transaction(() => {
         const current = this.#require(id);
         if (current.cancelledAt !== null) return current;
@@ -273,7 +274,7 @@ export class ScheduleRepo {
   /** Delete outright, with its exceptions, occurrence states and reports. Conferences it started
    *  keep their history (their schedule_id becomes null). */
   remove(id: string): boolean {
-    return guard(`deleting schedule ${id}`, () => this.#delete.run(id).changes > 0);
+    return guard(say('store.do.schDelete', { id }), () => this.#delete.run(id).changes > 0);
   }
 
   /** Cancel or move one occurrence (replaces an earlier exception for the same occurrence). */
@@ -291,8 +292,8 @@ export class ScheduleRepo {
       createdAt: this.#clock.now(),
     };
     if (row.kind === 'moved' && row.newStartUtc === null)
-      throw new VcError('SCHEDULE_INVALID', 'a moved occurrence needs its new start time');
-    guard(`saving an exception of schedule ${e.scheduleId}`, () => {
+      throw new VcError('SCHEDULE_INVALID', say('store.movedNeedsStart'));
+    guard(say('store.do.exceptionSave', { id: e.scheduleId }), () => {
       this.#require(e.scheduleId);
       this.#upsertException.run(row.scheduleId, row.occurrenceStartUtc, row.kind, row.newStartUtc, row.createdAt);
     });
@@ -301,7 +302,7 @@ export class ScheduleRepo {
 
   removeException(scheduleId: string, occurrenceStartUtc: number): boolean {
     return guard(
-      `removing an exception of schedule ${scheduleId}`,
+      say('store.do.exceptionRemove', { id: scheduleId }),
       () => this.#deleteException.run(scheduleId, occurrenceStartUtc).changes > 0,
     );
   }
@@ -312,7 +313,7 @@ export class ScheduleRepo {
 
   #require(id: string): ScheduleRow {
     const r = this.#get.get(id);
-    if (!r) throw new VcError('SCHEDULE_UNKNOWN', `no schedule with id "${id}"`);
+    if (!r) throw new VcError('SCHEDULE_UNKNOWN', say('err.scheduleUnknownBare', { id }));
     return toSchedule(r);
   }
 

@@ -1,4 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
+import { say } from '../../protocol/index.js';
 import type { QualitySummary } from '../../protocol/index.js';
 import { clampLimit, guard } from './sql.js';
 
@@ -87,13 +88,13 @@ export class StatsRepo {
   }
 
   insert(s: LegStatsSample): void {
-    guard(`recording stats of ${s.endpointId}`, () => this.#insert.run(...params(s)));
+    guard(say('store.do.stats', { id: s.endpointId }), () => this.#insert.run(...params(s)));
   }
 
   /** A whole stats round in one transaction. */
   insertMany(rows: readonly LegStatsSample[]): void {
     if (rows.length === 0) return;
-    guard(`recording ${rows.length} stats samples`, () =>
+    guard(say('store.do.statsMany', { n: rows.length }), () =>
       this.#db.transaction(() => {
         for (const s of rows) this.#insert.run(...params(s));
       })(),
@@ -131,7 +132,7 @@ export class StatsRepo {
 
   /** Delete samples older than `olderThanMs`; returns how many. */
   prune(olderThanMs: number): number {
-    return guard('pruning leg stats', () => this.#prune.run(olderThanMs).changes);
+    return guard(say('store.do.statsPrune'), () => this.#prune.run(olderThanMs).changes);
   }
 }
 

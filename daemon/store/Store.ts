@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { VcError } from '../errors.js';
+import { say } from '../../protocol/index.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 import { AuditRepo } from './AuditRepo.js';
@@ -68,12 +69,7 @@ export class Store {
     } catch (e) {
       db?.close();
       if (e instanceof VcError) throw e;
-      throw new VcError(
-        'STORE_FAILED',
-        `cannot open the store ${file}: ${(e as Error).message}`,
-        { file },
-        { cause: e },
-      );
+      throw new VcError('STORE_FAILED', openFailure(file, e as Error & { code?: unknown }), { file }, { cause: e });
     }
   }
 
@@ -86,7 +82,7 @@ export class Store {
    *  all (e.g. end a conference and close its call records). Nested calls become savepoints. */
   transaction<T>(fn: () => T): T {
     // the COMMIT itself can fail (a full disk surfaces there in WAL mode): that is STORE_FAILED too
-    return guard('saving to the store', () => this.#db.transaction(fn)());
+    return guard(say('store.do.transaction'), () => this.#db.transaction(fn)());
   }
 
   /** "ok", or SQLite's list of what is damaged. */
@@ -116,7 +112,7 @@ function configure(db: Database.Database, file: string): void {
   // WAL: readers never block the writer, and a commit is one append to the -wal file.
   const mode = db.pragma('journal_mode = WAL', { simple: true }) as string;
   if (mode !== 'wal' && file !== ':memory:')
-    throw new VcError('STORE_FAILED', `cannot use WAL journaling for ${file} (got ${mode})`, { file });
+    throw new VcError('STORE_FAILED', say('store.noWal', { file, mode }), { file });
   // synchronous=NORMAL in WAL mode: a commit is write()n to the WAL before the call returns, but
   // not fsync()ed. The bytes sit in the OS page cache, which belongs to the kernel, not to us, so a
   // SIGKILL, OOM kill or crash of vcbridged loses no committed row (tests/unit/store-durability
@@ -133,12 +129,11 @@ function migrate(db: Database.Database, file: string, migrations: readonly Migra
   const latest = migrations.reduce((v, m) => Math.max(v, m.version), 0);
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > latest) {
-    throw new VcError(
-      'STORE_FAILED',
-      `the store ${file} has schema version ${current}, newer than this vcbridge understands (${latest}); ` +
-        'it was written by a newer release: upgrade vcbridge or point it at another data directory',
-      { file, version: current, supported: latest },
-    );
+    throw new VcError('STORE_FAILED', say('store.newer', { file, version: current, latest }), {
+      file,
+      version: current,
+      supported: latest,
+    });
   }
   const pending = [...migrations].filter((m) => m.version > current).sort((a, b) => a.version - b.version);
   for (const m of pending) {
@@ -150,7 +145,7 @@ function migrate(db: Database.Database, file: string, migrations: readonly Migra
     } catch (e) {
       throw new VcError(
         'STORE_FAILED',
-        `migration ${m.version} (${m.name}) of ${file} failed: ${(e as Error).message}`,
+        say('store.migration', { version: m.version, name: m.name, file, detail: (e as Error).message }),
         { file, version: m.version },
         { cause: e },
       );
@@ -160,3 +155,11 @@ function migrate(db: Database.Database, file: string, migrations: readonly Migra
 }
 
 export { LATEST_VERSION };
+
+/** Why the store file could not be opened, one template per common cause (the raw text otherwise). */
+function openFailure(file: string, e: Error & { code?: unknown }): string {
+  if (e.code === 'SQLITE_NOTADB') return say('store.notADb', { file });
+  if (e.code === 'SQLITE_CANTOPEN') return say('store.cantOpen', { file });
+  if (e.code === 'EACCES') return say('store.noAccess', { file });
+  return say('store.cannotOpen', { file, detail: e.message });
+}

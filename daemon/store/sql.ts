@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { VcError } from '../errors.js';
+import { say } from '../../protocol/index.js';
 
 // Small helpers shared by the repositories.
 
@@ -13,11 +14,22 @@ export function guard<T>(what: string, fn: () => T): T {
     const code = (e as { code?: unknown }).code;
     throw new VcError(
       'STORE_FAILED',
-      `${what}: ${(e as Error).message}`,
+      storeFailure(what, typeof code === 'string' ? code : undefined, (e as Error).message),
       typeof code === 'string' ? { sqlite: code } : undefined,
       { cause: e },
     );
   }
+}
+
+/** Why a write failed, one template per common SQLite cause (the raw text otherwise). `what` is a
+ *  store.do.* text: what was being written. */
+function storeFailure(what: string, code: string | undefined, detail: string): string {
+  if (code === 'SQLITE_FULL') return say('store.full', { what });
+  if (code?.startsWith('SQLITE_BUSY') || code?.startsWith('SQLITE_LOCKED')) return say('store.busy', { what });
+  if (code?.startsWith('SQLITE_READONLY')) return say('store.readonly', { what });
+  if (code?.startsWith('SQLITE_IOERR')) return say('store.ioerr', { what, code });
+  if (code?.startsWith('SQLITE_CORRUPT')) return say('store.corrupt', { what });
+  return say('store.failed', { what, detail });
 }
 
 /** JSON for a TEXT column; a value JSON cannot express is stored as a note saying so. */

@@ -1,37 +1,34 @@
 // Real refusals of the SIP and SDP layers, the control API, the health monitor and the store (issue
 // #14 item 6): real code fed bad input, each error printed by the CLI's error text in Chinese with
 // no English left but ids, addresses and protocol tokens.
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
 import { explainError } from '../../cli/ui/i18n/explain.js';
-import { translator } from '../../cli/ui/i18n/translate.js';
-import { VcError } from '../../daemon/errors.js';
+import type { VcError } from '../../daemon/errors.js';
 import { negotiate, parseRemoteSdp, type Capabilities } from '../../daemon/sip/sdpNegotiate.js';
 import { parseNameAddr, routableUri, type SipUri } from '../../daemon/sip/message.js';
 import { listenOptions, stackTlsOptions } from '../../daemon/sip/listen.js';
 import { buildDtmfRtp } from '../../daemon/sip/dtmf.js';
+import { Store } from '../../daemon/store/Store.js';
+import { EndpointMonitor } from '../../daemon/health/EndpointMonitor.js';
+import { MethodRouter } from '../../daemon/api/MethodRouter.js';
+import { LegSdes } from '../../daemon/conference/sip/sipSrtp.js';
+import { systemClock } from '../../daemon/util/clock.js';
+import { silentLogger } from '../../daemon/util/logger.js';
+import { LATEST_VERSION } from '../../daemon/store/migrations.js';
+import { guard } from '../../daemon/store/sql.js';
+import { say } from '../../protocol/index.js';
+import { refusal, zhHeadline } from '../helpers/errorTemplates.js';
 import { allowList, untranslated } from '../helpers/untranslated.js';
 
-const t = translator('zh');
-const headline = (code: string): string => {
-  const k = `err.${code}`;
-  return k in (t as unknown as Record<string, unknown>) ? code : t(k as Parameters<typeof t>[0]);
-};
-
 /** Protocol tokens of SIP and SDP that stay as they are in Chinese text. */
-const TOKENS = ['Contact', 'From', 'MKI', 'inline', 'rtcp', 'SAVP', 'AVP', 'tls', 'cert', 'key'];
-
-async function refusal(fn: () => unknown): Promise<VcError> {
-  try {
-    await fn();
-  } catch (err) {
-    if (err instanceof VcError) return err;
-    throw err;
-  }
-  throw new Error('expected a refusal');
-}
+const TOKENS = ['Contact', 'From', 'MKI', 'inline', 'rtcp', 'SAVP', 'AVP', 'SQLite', 'WAL', 'tls', 'cert', 'key'];
 
 function zhOf(e: VcError): string {
-  return explainError(e.code, e.message, 'zh', headline);
+  return explainError(e.code, e.message, 'zh', zhHeadline);
 }
 
 function expectChinese(errors: VcError[], extra: string[] = []): string[] {
@@ -143,5 +140,106 @@ describe('SIP and SDP refusals in Chinese', () => {
     expect(zh[0]).toContain('呼叫目标不是 SIP URI：mailto:someone');
     expect(zh[2]).toContain('对端地址（Contact）没有主机部分');
     expect(zh[9]).toContain('文件不存在');
+  });
+});
+
+describe('store refusals in Chinese', () => {
+  const root = mkdtempSync(join(tmpdir(), 'vc-i18n-store-'));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it('a real SQLite file: not a database, a newer schema, unknown ids, a bad argument, a refused write', async () => {
+    const garbage = join(root, 'garbage.db');
+    writeFileSync(garbage, 'this is not sqlite '.repeat(100));
+    const newer = join(root, 'newer.db');
+    Store.open(newer).close();
+    const raw = new Database(newer);
+    raw.pragma(`user_version = ${LATEST_VERSION + 3}`);
+    raw.close();
+    const store = Store.open(join(root, 'ok.db'));
+    const readOnly = new Database(':memory:');
+    readOnly.pragma('query_only = ON');
+    try {
+      const errors = await Promise.all([
+        refusal(() => Store.open(garbage)),
+        refusal(() => Store.open(newer)),
+        refusal(() => store.conferences.end('c-nowhere', 'test')),
+        refusal(() => store.schedules.cancel('s-nowhere')),
+        refusal(() => store.schedules.setException({ scheduleId: 's-x', occurrenceStartUtc: 0, kind: 'moved' })),
+        refusal(() => store.audit.list({ since: 'yesterday' })),
+        refusal(() =>
+          guard(say('store.do.kv', { key: 'lastCleanShutdown' }), () => readOnly.exec('CREATE TABLE t (x)')),
+        ),
+      ]);
+      expect(errors.map((e) => e.code)).toEqual([
+        'STORE_FAILED',
+        'STORE_FAILED',
+        'CONFERENCE_UNKNOWN',
+        'SCHEDULE_UNKNOWN',
+        'SCHEDULE_INVALID',
+        'PARAMS_INVALID',
+        'STORE_FAILED',
+      ]);
+      const zh = expectChinese(errors, ['garbage', 'newer', 'yesterday', 'lastCleanShutdown']);
+      expect(zh[0]).toContain('不是 SQLite 数据库');
+      expect(zh[1]).toContain(`结构版本为 ${LATEST_VERSION + 3}`);
+      expect(zh[6]).toBe('数据库错误：数据库出错（写入键值“lastCleanShutdown”时）：数据库只读（SQLITE_READONLY）');
+    } finally {
+      store.close();
+      readOnly.close();
+    }
+  });
+});
+
+describe('SRTP, health monitor and API registration refusals in Chinese', () => {
+  it("a leg's SDES keys, the endpoint monitor and the method table refusing", async () => {
+    const KEY = Buffer.alloc(30, 9).toString('base64');
+    const sdes = new LegSdes('optional');
+    sdes.offer('audio');
+    const badKeyAnswer = negotiate(
+      sdp('c=IN IP4 127.0.0.1', 'm=audio 4000 RTP/AVP 0', 'a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:abc'),
+      AUDIO,
+    );
+    const otherTagAnswer = negotiate(
+      sdp('c=IN IP4 127.0.0.1', 'm=audio 4000 RTP/SAVP 0', `a=crypto:7 AES_CM_128_HMAC_SHA1_80 inline:${KEY}`),
+      AUDIO,
+    );
+    const store = Store.open(':memory:');
+    // the refusals come before any probe: the prober is never asked
+    const monitor = new EndpointMonitor({
+      prober: {
+        options: () => Promise.reject(new Error('not probed')),
+      },
+      repo: store.health,
+      clock: systemClock,
+      log: silentLogger(),
+      settings: { intervalSeconds: 10, timeoutMs: 2000, concurrency: 4, degradedRttMs: 300 },
+    });
+    monitor.start([]);
+    const router = new MethodRouter();
+    router.register('status', undefined, () => ({}) as never);
+    try {
+      const errors = await Promise.all([
+        refusal(() => new LegSdes('required', [])),
+        refusal(() => sdes.takeAnswer(badKeyAnswer)),
+        refusal(() => sdes.takeAnswer(otherTagAnswer)),
+        refusal(() => monitor.start([])),
+        refusal(() => monitor.probeNow('nowhere')),
+        refusal(() => router.register('status', undefined, () => ({}) as never)),
+      ]);
+      expect(errors.map((e) => e.code)).toEqual([
+        'MEDIA_FAILED',
+        'SDP_NO_COMMON_CODEC',
+        'SDP_INVALID',
+        'INTERNAL',
+        'ENDPOINT_UNKNOWN',
+        'INTERNAL',
+      ]);
+      const zh = expectChinese(errors, ['nowhere', 'status']);
+      expect(zh[1]).toContain('音频应答中的 a=crypto 无法使用：标签 1 AES_CM_128_HMAC_SHA1_80：密钥和盐共 2 字节');
+      expect(zh[2]).toContain('标签 7 AES_CM_128_HMAC_SHA1_80 不在我方的提议中');
+    } finally {
+      monitor.close();
+      store.close();
+    }
   });
 });

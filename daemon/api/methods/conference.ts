@@ -4,6 +4,7 @@ import { cdrView } from '../../conference/views.js';
 import { VcError } from '../../errors.js';
 import { Title } from '../../util/text.js';
 import type { CdrRow, ConferenceView, HandView, ParticipantView } from '../../../protocol/index.js';
+import { say } from '../../../protocol/index.js';
 import type { MethodRouter } from '../MethodRouter.js';
 
 // conference.* and cdr.list: thin shells over the ConferenceManager; it validates against the site
@@ -67,7 +68,7 @@ export function registerConferenceMethods(router: MethodRouter, manager: Confere
   router.register(
     'conference.end',
     z.object({ id: Id, reason: z.string().max(200).optional() }).strict(),
-    (p, caller): Promise<ConferenceView> => manager.end(p.id, p.reason ?? `ended by ${caller.name}`),
+    (p, caller): Promise<ConferenceView> => manager.end(p.id, p.reason ?? say('api.endedBy', { name: caller.name })),
   );
 
   const mute =
@@ -77,8 +78,7 @@ export function registerConferenceMethods(router: MethodRouter, manager: Confere
       if (p.all) c.mute('all', muted, { exceptChair: p.exceptChair });
       else {
         const ids = [...(p.endpointIds ?? []), ...(p.endpointId ? [p.endpointId] : [])];
-        if (ids.length === 0)
-          throw new VcError('BAD_REQUEST', 'name the site(s) to mute (endpointId / endpointIds) or set all');
+        if (ids.length === 0) throw new VcError('BAD_REQUEST', say('api.muteWhom'));
         c.mute(ids, muted);
       }
       return c.view();

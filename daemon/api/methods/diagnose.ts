@@ -4,6 +4,7 @@ import { VcError } from '../../errors.js';
 import type { EndpointMonitor } from '../../health/EndpointMonitor.js';
 import type { TestCallReport } from '../../conference/TestCall.js';
 import type { EndpointDiagnoseResult } from '../../../protocol/index.js';
+import { say } from '../../../protocol/index.js';
 import type { MethodRouter } from '../MethodRouter.js';
 
 export interface DiagnoseDeps {
@@ -38,7 +39,7 @@ export function registerDiagnoseMethod(router: MethodRouter, deps: DiagnoseDeps)
     z.object({ id: z.string().min(1).max(64) }).strict(),
     async (p): Promise<EndpointDiagnoseResult> => {
       const ep = deps.config().endpoints.find((e) => e.id === p.id);
-      if (!ep) throw new VcError('ENDPOINT_UNKNOWN', `no endpoint "${p.id}" in the site config`);
+      if (!ep) throw new VcError('ENDPOINT_UNKNOWN', say('err.endpointUnknownBare', { id: p.id }));
       const check = await deps.monitor.check(ep);
       if (check.verdict === 'failed') return { ...check };
       const r = await deps.testCall(ep.id);

@@ -4,6 +4,7 @@ import { VcError } from '../../errors.js';
 import type { EndpointMonitor } from '../../health/EndpointMonitor.js';
 import type { EndpointHealth } from '../../health/types.js';
 import type { EndpointCheckResult, EndpointDetail, EndpointTransition, EndpointView } from '../../../protocol/index.js';
+import { say } from '../../../protocol/index.js';
 import type { MethodRouter } from '../MethodRouter.js';
 
 // endpoints.list / endpoint.show / endpoint.check: the site config says which endpoints exist, the
@@ -25,8 +26,11 @@ export function registerEndpointMethods(router: MethodRouter, deps: EndpointMeth
   router.register('endpoints.list', ListParams, (p): EndpointView[] => {
     const cfg = deps.config();
     if (p.group !== undefined && !cfg.groups.some((g) => g.id === p.group)) {
-      const known = cfg.groups.map((g) => g.id).join(', ') || 'none configured';
-      throw new VcError('GROUP_UNKNOWN', `no group "${p.group}" in the site config (groups: ${known})`);
+      const known = cfg.groups.map((g) => g.id).join(', ');
+      throw new VcError(
+        'GROUP_UNKNOWN',
+        known ? say('err.groupUnknown', { id: p.group, known }) : say('api.noGroups', { id: p.group }),
+      );
     }
     return cfg.endpoints
       .filter((e) => p.group === undefined || e.groups.includes(p.group))
@@ -55,7 +59,7 @@ export function registerEndpointMethods(router: MethodRouter, deps: EndpointMeth
 
 function findEndpoint(cfg: SiteConfig, id: string): Endpoint {
   const ep = cfg.endpoints.find((e) => e.id === id);
-  if (!ep) throw new VcError('ENDPOINT_UNKNOWN', `no endpoint "${id}" in the site config (see \`vcbridge endpoints\`)`);
+  if (!ep) throw new VcError('ENDPOINT_UNKNOWN', say('err.endpointUnknown', { id }));
   return ep;
 }
 

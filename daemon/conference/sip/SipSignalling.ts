@@ -6,6 +6,7 @@ import type { Endpoint } from '../../config/schema.js';
 import type { Logger } from '../../util/logger.js';
 import { TypedEmitter } from '../../util/TypedEmitter.js';
 import { VcError, toVcError } from '../../errors.js';
+import { say } from '../../../protocol/index.js';
 import { resolveCredentials } from '../../config/validate.js';
 import type { DigestCredentials } from '../../sip/digest.js';
 import type { IncomingCall } from '../../sip/IncomingCall.js';
@@ -113,9 +114,13 @@ export class SipSignalling extends TypedEmitter<SignallingEvents> implements Sig
       const timer = setTimeout(() => {
         r.off('state', on);
         reject(
-          new VcError('SIP_TIMEOUT', `registration to ${ep.id} not confirmed: ${r.state.reason ?? r.state.state}`, {
-            status: r.state.status,
-          }),
+          new VcError(
+            'SIP_TIMEOUT',
+            r.state.reason
+              ? say('sip.regNotConfirmed', { id: ep.id, reason: r.state.reason })
+              : say('sip.regPending', { id: ep.id }),
+            { status: r.state.status },
+          ),
         );
       }, this.#o.registerTimeoutMs ?? 10_000);
       const on = (s: RegistrationSnapshot): void => {
@@ -127,9 +132,13 @@ export class SipSignalling extends TypedEmitter<SignallingEvents> implements Sig
           clearTimeout(timer);
           r.off('state', on);
           reject(
-            new VcError('SIP_FAILED', `registration to ${ep.id} failed: ${s.reason ?? 'unknown reason'}`, {
-              status: s.status,
-            }),
+            new VcError(
+              'SIP_FAILED',
+              s.reason
+                ? say('sip.regFailed', { id: ep.id, reason: s.reason })
+                : say('sip.regFailedUnknown', { id: ep.id }),
+              { status: s.status },
+            ),
           );
         }
       };
@@ -150,7 +159,7 @@ export class SipSignalling extends TypedEmitter<SignallingEvents> implements Sig
 
   #createRegistration(ep: Endpoint): Registration {
     const u = parseUri(ep.uri);
-    if (!u) throw new VcError('CONFIG_INVALID', `endpoint ${ep.id}: cannot register to "${ep.uri}"`);
+    if (!u) throw new VcError('CONFIG_INVALID', say('sip.cannotRegister', { id: ep.id, uri: ep.uri }));
     const hostPort = `${u.host}${u.port ? `:${u.port}` : ''}`;
     const reg = this.#o.stack.register({
       registrar: { uri: `sip:${hostPort}`, transport: ep.transport },

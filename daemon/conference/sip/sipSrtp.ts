@@ -2,6 +2,7 @@
 // m-line and per suite offered; a re-INVITE that keeps the room's key keeps ours (no re-key), one
 // that brings a new room key gets a new key of ours too. The media layer gets both as SrtpKeys.
 import { VcError } from '../../errors.js';
+import { say } from '../../../protocol/index.js';
 import { newSdesKey, SDES_SUITES, type SdesKey, type SdesSuite } from '../../sip/sdes.js';
 import type { Negotiation } from '../../sip/sdpNegotiate.js';
 import { supportedSuites } from '../../media/srtp/libsrtp.js';
@@ -47,10 +48,8 @@ export class LegSdes {
     this.mode = mode;
     this.#suites = suites;
     if (mode === 'required' && suites.length === 0) {
-      throw new VcError(
-        'MEDIA_FAILED',
-        `SRTP is required but unavailable: ${srtpUnavailableReason() ?? 'no suite supported'}`,
-      );
+      const why = srtpUnavailableReason();
+      throw new VcError('MEDIA_FAILED', why ? say('sip.srtpUnavailable', { detail: why }) : say('sip.srtpNoSuite'));
     }
   }
 
@@ -89,7 +88,10 @@ export class LegSdes {
       const remote = m.remoteCrypto;
       if (!remote) {
         if (m.cryptoRefused)
-          throw new VcError('SDP_NO_COMMON_CODEC', `the ${kind} answer has a=crypto we cannot use: ${m.cryptoRefused}`);
+          throw new VcError(
+            'SDP_NO_COMMON_CODEC',
+            say('sdp.answerCrypto', { kind: say(kind === 'audio' ? 'sdp.audio' : 'sdp.video'), why: m.cryptoRefused }),
+          );
         delete this.#agreed[kind];
         continue;
       }
@@ -97,7 +99,11 @@ export class LegSdes {
       if (!local)
         throw new VcError(
           'SDP_INVALID',
-          `the ${kind} answer's a=crypto tag ${remote.tag} ${remote.suite} was not in our offer`,
+          say('sdp.answerTag', {
+            kind: say(kind === 'audio' ? 'sdp.audio' : 'sdp.video'),
+            tag: remote.tag,
+            suite: remote.suite,
+          }),
         );
       this.#agreed[kind] = { local, remote };
     }
