@@ -27,6 +27,8 @@ export const CONFIG_REASONS_EN = {
   'config.yaml.multipleDocs':
     'YAML syntax error at column {col}: Source contains multiple documents; please use YAML.parseAllDocuments()',
   'config.yaml.nodeEnd': 'YAML syntax error at column {col}: Unexpected scalar at node end',
+  /** A warning of the yaml package ("file:line (yaml): …"): a tag it does not know (!!int x, !foo). */
+  'config.yaml.unresolvedTag': 'Unresolved tag: {tag}',
   'config.yamlExpand': 'cannot expand the YAML document: {detail}',
   'config.empty': 'the file is empty (expected a mapping with at least "site" and "operators")',
 

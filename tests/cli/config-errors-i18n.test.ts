@@ -6,6 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { say } from '../../protocol/index.js';
 import { explain, explainError, explainLine } from '../../cli/ui/i18n/explain.js';
 import { translator } from '../../cli/ui/i18n/translate.js';
 import { loadConfig, parseConfig, type ConfigInvalidDetails } from '../../daemon/config/load.js';
@@ -163,6 +164,17 @@ describe("the site config's refusals in Chinese", () => {
       expect(untranslated(zh, allowed), zh).toEqual([]);
       expect(explainLine(w, 'en')).toBe(w);
     }
+  });
+
+  it('a YAML warning in Chinese; a line that only starts with host:port keeps its own template', () => {
+    const { warnings } = parseConfig(mutate('name: Test site', 'name: !foo Test site'), FILE, {
+      env: { VC_UP_SECRET: 'x' },
+    });
+    expect(warnings).toEqual([`${FILE}:2 (yaml): Unresolved tag: !foo`]);
+    expect(explainLine(warnings[0]!, 'zh')).toBe(`${FILE}:2 (yaml): 无法识别的 YAML 标签：!foo`);
+    const icmp = say('cause.icmp', { where: '127.0.0.1:5060', port: 5060 });
+    expect(explainLine(icmp, 'zh')).toBe(explain(icmp, 'zh'));
+    expect(explainLine(icmp, 'zh')).not.toMatch(/answered/);
   });
 
   it('a missing file, a secret the environment lacks, an unknown template: in Chinese too', () => {

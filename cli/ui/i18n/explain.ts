@@ -125,16 +125,21 @@ export function explainT(r: Reason | string | undefined | null, t: T): string {
 }
 
 // "file:line path: message": one problem of a site config (daemon/config/load.ts). File, line and
-// field path stay as they are; the message is a reason of its own. Tried before the whole line is
-// matched: a loose template ("{time}: {what}") would take the line whole.
+// field path stay as they are; the message is a reason of its own. Taken so when its template says
+// at least as much as the one the whole line matches: a loose template ("{time}: {what}") would take the line whole,
+// but a line that merely starts with host:port keeps its own, more specific template.
 const CONFIG_LINE = /^(\S+?):(\d+) (?:([^\s:]+): )?(.+)$/;
+
+/** How much fixed text a reason's template has (the more, the more specific a match). */
+const literalLength = (r: Reason | undefined): number => (r ? REASONS_EN[r.key].replace(/\{\w+\}/g, '').length : -1);
 
 /** One line of a daemon message in `lang`: a reason, or a site config problem naming file:line. */
 export function explainLine(line: string, lang: UiLang): string {
   if (lang === 'en') return line;
   const m = CONFIG_LINE.exec(line);
   const message = m?.[4];
-  if (m && message && parseReason(message))
+  const asIssue = message ? parseReason(message) : undefined;
+  if (m && message && asIssue && literalLength(asIssue) >= literalLength(parseReason(line)))
     return `${m[1]}:${m[2]} ${m[3] ? `${m[3]}: ` : ''}${explain(message, 'zh')}`;
   return explain(line, 'zh');
 }

@@ -20,6 +20,7 @@ export const configZh: Record<keyof typeof CONFIG_REASONS_EN, string> = {
   'config.yaml.badEscape': 'YAML 语法错误，第 {col} 列：无效的转义序列 {seq}',
   'config.yaml.multipleDocs': 'YAML 语法错误，第 {col} 列：文件里有多个 YAML 文档（---）；站点配置只能有一个',
   'config.yaml.nodeEnd': 'YAML 语法错误，第 {col} 列：一项的末尾多出了一个值（请检查缩进）',
+  'config.yaml.unresolvedTag': '无法识别的 YAML 标签：{tag}',
   'config.yamlExpand': '无法展开 YAML 文档：{detail}',
   'config.empty': '文件是空的（至少应有 “site” 和 “operators” 两项）',
 
