@@ -1,6 +1,7 @@
 // Every conference of the daemon: starts them on a router of the worker pool, keeps them in the
 // store, routes dial-ins to the meeting that lists the caller, rebuilds meetings whose worker died,
-// and ends them all (BYE to every leg) on close(). Its events are what the daemon pushes to API
+// and ends them all (BYE to every leg) on close(); which sites a request names is requestedSites.ts,
+// what a resume needs is kept by CrashResume. Its events are what the daemon pushes to API
 // clients as conference.* and stats notifications.
 import {
   reasonText,
@@ -9,7 +10,7 @@ import {
   type ConferenceView,
   type ParticipantView,
 } from '../../protocol/index.js';
-import type { Endpoint, SiteConfig } from '../config/schema.js';
+import type { Endpoint } from '../config/schema.js';
 import type { CdrListOptions, CdrRow } from '../store/CdrRepo.js';
 import type { ConferenceRow } from '../store/ConferenceRepo.js';
 import { systemClock, type Clock, type Timer } from '../util/clock.js';
@@ -22,12 +23,13 @@ import { Conference } from './Conference.js';
 import type { ProgramFeed } from '../media/program/ProgramFeed.js';
 import { ConferenceGauges } from './ConferenceGauges.js';
 import { CrashResume } from './CrashResume.js';
-import { applyStartPlan, restorePlan, resumePlanOf } from './startPlan.js';
+import { applyStartPlan, restorePlan } from './startPlan.js';
 import { BatchWriter } from '../store/BatchWriter.js';
 import type { LegStatsSample } from '../store/StatsRepo.js';
 import { storedConferenceView } from './views.js';
 import { toStoredSample } from './statsView.js';
 import type { IncomingSignal } from './Signalling.js';
+import { endpointOf, pollSitesOf, requestedEndpoints } from './requestedSites.js';
 
 export type { ConferenceManagerOptions, StartRequest, ManagerEvents } from './managerOptions.js';
 import type { ConferenceManagerOptions, StartRequest, ManagerEvents } from './managerOptions.js';
@@ -42,8 +44,6 @@ export class ConferenceManager extends TypedEmitter<ManagerEvents> {
   readonly #live = new Map<string, Conference>();
   readonly #endTimers = new Map<string, Timer>();
   readonly #inCall = new Set<string>();
-  /** The resume plan last written per live conference (JSON), so a state change writes only news. */
-  readonly #plans = new Map<string, string>();
   /** Leg stats go to the store in one transaction per round: 200 legs every 2 s cost one commit. */
   readonly #recorder: BatchWriter<LegStatsSample>;
   readonly #offIncoming: () => void;
@@ -79,7 +79,7 @@ export class ConferenceManager extends TypedEmitter<ManagerEvents> {
     if (this.#closed) throw new VcError('CONFERENCE_ENDED', say('err.stopping'));
     const cfg = this.#o.config();
     const p = applyTemplate(cfg, req);
-    const endpoints = this.#resolveEndpoints(cfg, p);
+    const endpoints = requestedEndpoints(cfg, p, (id) => this.#occupiedBy(id));
     const limits = cfg.scheduler;
     if (this.#live.size >= limits.maxConcurrentConferences) {
       throw new VcError(
@@ -229,7 +229,7 @@ export class ConferenceManager extends TypedEmitter<ManagerEvents> {
   /** Dial an endpoint into a live conference (a configured endpoint not yet in it joins it). */
   dial(id: string, endpointId: string): ParticipantView {
     const c = this.get(id);
-    const ep = this.#endpoint(this.#o.config(), endpointId);
+    const ep = endpointOf(this.#o.config(), endpointId);
     const other = this.#occupiedBy(endpointId);
     if (other && other !== c)
       throw new VcError(
@@ -277,7 +277,7 @@ export class ConferenceManager extends TypedEmitter<ManagerEvents> {
   #wire(c: Conference): void {
     const conferenceId = c.id;
     c.on('state', (v) => {
-      this.#keepPlan(conferenceId, v, c.givenFloor);
+      this.#crashResume.keep(conferenceId, v, c.givenFloor);
       this.emit('state', v);
     });
     c.on('participant', (participant) => {
@@ -298,7 +298,7 @@ export class ConferenceManager extends TypedEmitter<ManagerEvents> {
     c.on('ended', ({ reason }) => {
       this.gauges.ended(c);
       this.#live.delete(conferenceId);
-      this.#plans.delete(conferenceId);
+      this.#crashResume.forget(conferenceId);
       this.#clock.clearTimeout(this.#endTimers.get(conferenceId));
       this.#endTimers.delete(conferenceId);
       this.#o.pool.releaseRouter(conferenceId);
@@ -310,20 +310,6 @@ export class ConferenceManager extends TypedEmitter<ManagerEvents> {
       for (const id of c.endpointIds) this.#trackInCall(conferenceId, { endpointId: id, state: 'ended' });
       this.emit('ended', { conferenceId, reason });
     });
-  }
-
-  /** Keep the layouts, pins, banner, polling, floor and hands with the row, for a crash resume (only when they changed). */
-  #keepPlan(conferenceId: string, v: ConferenceView, givenFloor: string | null): void {
-    if (v.state !== 'active' && v.state !== 'starting') return;
-    const plan = resumePlanOf(v, givenFloor);
-    const json = JSON.stringify(plan);
-    if ((this.#plans.get(conferenceId) ?? 'null') === json) return;
-    try {
-      this.#o.store.conferences.savePlan(conferenceId, plan);
-      this.#plans.set(conferenceId, json);
-    } catch (err) {
-      this.#log.error({ err, conferenceId }, 'could not keep the layout and polling for a resume');
-    }
   }
 
   #trackInCall(conferenceId: string, p: Pick<ParticipantView, 'endpointId' | 'state'>): void {
@@ -355,55 +341,7 @@ export class ConferenceManager extends TypedEmitter<ManagerEvents> {
   /** The sites to poll: a list and/or the members of a group that are in the conference (null: all). */
   pollSites(id: string, sites: readonly string[] | undefined, group: string | undefined): string[] | null {
     const c = this.get(id);
-    if (group === undefined) return sites ? [...sites] : null;
-    const cfg = this.#o.config();
-    if (!cfg.groups.some((g) => g.id === group)) {
-      throw new VcError(
-        'GROUP_UNKNOWN',
-        say('err.groupUnknown', { id: group, known: cfg.groups.map((g) => g.id).join(', ') || say('err.none') }),
-      );
-    }
-    const inGroup = cfg.endpoints
-      .filter((e) => e.groups.includes(group) && c.endpointIds.includes(e.id))
-      .map((e) => e.id);
-    if (inGroup.length === 0) throw new VcError('BAD_REQUEST', say('err.groupNotInConference', { group, id }));
-    return [...new Set([...(sites ?? []), ...inGroup])];
-  }
-
-  #resolveEndpoints(cfg: SiteConfig, p: StartRequest): Endpoint[] {
-    const ids: string[] = [];
-    const push = (id: string): void => {
-      if (!ids.includes(id)) ids.push(id);
-    };
-    if (p.upstream) push(p.upstream);
-    if (p.chair) push(p.chair);
-    if (p.group !== undefined) {
-      if (!cfg.groups.some((g) => g.id === p.group)) {
-        throw new VcError(
-          'GROUP_UNKNOWN',
-          say('err.groupUnknown', { id: p.group, known: cfg.groups.map((g) => g.id).join(', ') || say('err.none') }),
-        );
-      }
-      for (const e of cfg.endpoints) if (e.groups.includes(p.group)) push(e.id);
-    }
-    for (const id of p.endpoints ?? []) push(id);
-    if (ids.length === 0) throw new VcError('BAD_REQUEST', say('err.needEndpoints'));
-    const endpoints = ids.map((id) => this.#endpoint(cfg, id));
-    const busy = endpoints.map((e) => [e.id, this.#occupiedBy(e.id)] as const).filter(([, c]) => c);
-    if (busy.length) {
-      throw new VcError(
-        'ENDPOINT_BUSY',
-        busy.map(([id, c]) => say('err.endpointBusy', { id, conference: c!.id, title: c!.title })).join('; '),
-        { endpoints: busy.map(([id]) => id) },
-      );
-    }
-    return endpoints;
-  }
-
-  #endpoint(cfg: SiteConfig, id: string): Endpoint {
-    const ep = cfg.endpoints.find((e) => e.id === id);
-    if (!ep) throw new VcError('ENDPOINT_UNKNOWN', say('err.endpointUnknown', { id }));
-    return ep;
+    return pollSitesOf(this.#o.config(), c, sites, group);
   }
 
   #occupiedBy(endpointId: string): Conference | undefined {

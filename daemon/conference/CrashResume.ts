@@ -1,10 +1,12 @@
 // What a killed run left behind: conferences still marked active and call records never closed.
 // Found when the manager is built (before anything new is written), dialled again by resume().
-import { reason, type Reason } from '../../protocol/index.js';
+// While this run goes, keep() writes what each live meeting would be resumed with (its plan).
+import { reason, type ConferenceView, type Reason } from '../../protocol/index.js';
 import type { Endpoint } from '../config/schema.js';
 import type { CdrRepo } from '../store/CdrRepo.js';
 import type { ConferenceRepo, ConferenceRow } from '../store/ConferenceRepo.js';
 import type { Logger } from '../util/logger.js';
+import { resumePlanOf } from './startPlan.js';
 
 export interface ResumeContext {
   endpoints: readonly Endpoint[];
@@ -16,12 +18,17 @@ export interface ResumeContext {
 }
 
 export class CrashResume {
-  readonly #conferences: Pick<ConferenceRepo, 'end'>;
+  readonly #conferences: Pick<ConferenceRepo, 'end' | 'savePlan'>;
   readonly #log: Logger;
   #stale: ConferenceRow[];
+  /** The resume plan last written per live conference (JSON), so a state change writes only news. */
+  readonly #plans = new Map<string, string>();
 
   constructor(
-    store: { conferences: Pick<ConferenceRepo, 'list' | 'end'>; cdr: Pick<CdrRepo, 'closeDangling'> },
+    store: {
+      conferences: Pick<ConferenceRepo, 'list' | 'end' | 'savePlan'>;
+      cdr: Pick<CdrRepo, 'closeDangling'>;
+    },
     log: Logger,
   ) {
     this.#conferences = store.conferences;
@@ -69,5 +76,24 @@ export class CrashResume {
       }
     }
     return resumed;
+  }
+
+  /** Keep the layouts, pins, banner, polling, floor and hands with the row, for a crash resume (only when they changed). */
+  keep(conferenceId: string, v: ConferenceView, givenFloor: string | null): void {
+    if (v.state !== 'active' && v.state !== 'starting') return;
+    const plan = resumePlanOf(v, givenFloor);
+    const json = JSON.stringify(plan);
+    if ((this.#plans.get(conferenceId) ?? 'null') === json) return;
+    try {
+      this.#conferences.savePlan(conferenceId, plan);
+      this.#plans.set(conferenceId, json);
+    } catch (err) {
+      this.#log.error({ err, conferenceId }, 'could not keep the layout and polling for a resume');
+    }
+  }
+
+  /** The conference ended: nothing more to keep for it. */
+  forget(conferenceId: string): void {
+    this.#plans.delete(conferenceId);
   }
 }
