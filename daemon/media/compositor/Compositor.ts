@@ -16,6 +16,7 @@
 import type { types as ms } from 'mediasoup';
 import type { Logger } from '../../util/logger.js';
 import { TypedEmitter } from '../../util/TypedEmitter.js';
+import { say } from '../../../protocol/index.js';
 import { VcError } from '../../errors.js';
 import { routerVideoCodec } from '../mediaCodecs.js';
 import type { VideoCodecKey } from '../types.js';
@@ -97,7 +98,9 @@ export class Compositor extends TypedEmitter<CompositorEvents> {
       outputs.close();
       throw e instanceof VcError
         ? e
-        : new VcError('MEDIA_FAILED', `cannot start the compositor: ${(e as Error).message}`, undefined, { cause: e });
+        : new VcError('MEDIA_FAILED', say('media.comp.cannotStartWhy', { why: (e as Error).message }), undefined, {
+            cause: e,
+          });
     }
   }
 
@@ -194,7 +197,7 @@ export class Compositor extends TypedEmitter<CompositorEvents> {
    */
   async stats(): Promise<CompositorStats> {
     const proc = this.#keeper.current;
-    if (!proc?.alive) throw new VcError('MEDIA_FAILED', 'the compositor process is restarting');
+    if (!proc?.alive) throw new VcError('MEDIA_FAILED', say('media.comp.restarting'));
     const r = await proc.request('stats');
     const sources = (r['sources'] ?? {}) as Record<string, { frames: number; live: boolean }>;
     const canvases = (r['canvases'] ?? {}) as Record<string, { frames: number; forced_keyframes: number }>;
@@ -235,7 +238,7 @@ export class Compositor extends TypedEmitter<CompositorEvents> {
 
   #serial<T>(fn: () => Promise<T>): Promise<T> {
     const p = this.#chain.then(async () => {
-      if (this.#closed) throw new VcError('MEDIA_FAILED', 'the compositor is closed');
+      if (this.#closed) throw new VcError('MEDIA_FAILED', say('media.comp.closed'));
       await this.#ensureProcess();
       return fn();
     });

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import type { Logger } from '../../util/logger.js';
 import { TypedEmitter } from '../../util/TypedEmitter.js';
+import { say } from '../../../protocol/index.js';
 import { VcError } from '../../errors.js';
 
 /** How long one command may take before the process is considered stuck. */
@@ -53,7 +54,10 @@ function scriptPath(): string {
   }
   throw new VcError(
     'MEDIA_FAILED',
-    `the compositor controller gst_compositor.py is missing (looked in ${candidates.map((u) => fileURLToPath(u)).join(', ')})`,
+    say('media.comp.controllerMissing', {
+      file: 'gst_compositor.py',
+      paths: candidates.map((u) => fileURLToPath(u)).join(', '),
+    }),
   );
 }
 
@@ -79,17 +83,12 @@ export function checkGstreamer(): void {
   const code = `import gi; gi.require_version('Gst','1.0'); from gi.repository import Gst; Gst.init(None); print(' '.join(e for e in ${JSON.stringify(elements)} if Gst.ElementFactory.find(e) is None))`;
   const r = spawnSync(findPython(), ['-c', code], { encoding: 'utf8', timeout: 20_000 });
   if (r.status !== 0) {
-    throw new VcError(
-      'MEDIA_FAILED',
-      `the compositor needs GStreamer's Python bindings (Debian: python3-gi gir1.2-gstreamer-1.0): ${(r.stderr || r.error?.message || '').trim().split('\n').pop()}`,
-    );
+    const why = (r.stderr || r.error?.message || '').trim().split('\n').pop();
+    throw new VcError('MEDIA_FAILED', why ? say('media.comp.noBindings', { why }) : say('media.comp.noBindingsBare'));
   }
   const missing = r.stdout.trim();
   if (missing) {
-    throw new VcError(
-      'MEDIA_FAILED',
-      `GStreamer elements missing for the compositor: ${missing} (Debian: gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-x)`,
-    );
+    throw new VcError('MEDIA_FAILED', say('media.comp.elementsMissing', { missing }));
   }
   checked = 'ok';
 }
@@ -129,7 +128,7 @@ export class GstProcess extends TypedEmitter<ProcessEvents> {
       clearInterval(this.#ping);
       for (const p of this.#pending.values()) {
         clearTimeout(p.timer);
-        p.reject(new VcError('MEDIA_FAILED', `the compositor process exited (${signal ?? code})`));
+        p.reject(new VcError('MEDIA_FAILED', say('media.comp.exited', { how: String(signal ?? code) })));
       }
       this.#pending.clear();
       this.emit('exit', { code, signal, stderr: this.#stderr.join('\n') });
@@ -149,12 +148,12 @@ export class GstProcess extends TypedEmitter<ProcessEvents> {
     params: Record<string, unknown> = {},
     timeoutMs = COMMAND_TIMEOUT_MS,
   ): Promise<Record<string, unknown>> {
-    if (this.#exited) return Promise.reject(new VcError('MEDIA_FAILED', 'the compositor process is not running'));
+    if (this.#exited) return Promise.reject(new VcError('MEDIA_FAILED', say('media.comp.notRunning')));
     const id = ++this.#seq;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pending.delete(id);
-        reject(new VcError('MEDIA_FAILED', `the compositor did not answer "${op}" within ${timeoutMs} ms`));
+        reject(new VcError('MEDIA_FAILED', say('media.comp.noAnswer', { op, ms: timeoutMs })));
       }, timeoutMs);
       this.#pending.set(id, { resolve, reject, timer });
       this.#child.stdin.write(`${JSON.stringify({ ...params, op, id })}\n`);
@@ -193,10 +192,11 @@ export class GstProcess extends TypedEmitter<ProcessEvents> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.close();
+        const output = this.#stderr.join(' ').slice(-300).trim();
         reject(
           new VcError(
             'MEDIA_FAILED',
-            `the compositor did not start within 10 s: ${this.#stderr.join(' ').slice(-300)}`,
+            output ? say('media.comp.startTimeout', { s: 10, output }) : say('media.comp.startTimeoutBare', { s: 10 }),
           ),
         );
       }, 10_000);
@@ -207,7 +207,13 @@ export class GstProcess extends TypedEmitter<ProcessEvents> {
       };
       const onExit = (e: { stderr: string }): void => {
         clearTimeout(timer);
-        reject(new VcError('MEDIA_FAILED', `the compositor exited at start: ${e.stderr.slice(-300)}`));
+        const output = e.stderr.slice(-300).trim();
+        reject(
+          new VcError(
+            'MEDIA_FAILED',
+            output ? say('media.comp.exitedAtStart', { output }) : say('media.comp.exitedAtStartBare'),
+          ),
+        );
       };
       this.#readyListener = onReady;
       this.once('exit', onExit);
@@ -229,7 +235,13 @@ export class GstProcess extends TypedEmitter<ProcessEvents> {
       if (!p) return;
       this.#pending.delete(m['re']);
       clearTimeout(p.timer);
-      if (typeof m['error'] === 'string') p.reject(new VcError('MEDIA_FAILED', `compositor: ${m['error']}`));
+      if (typeof m['error'] === 'string')
+        p.reject(
+          new VcError(
+            'MEDIA_FAILED',
+            m['error'] ? say('media.comp.said', { error: m['error'] }) : say('media.noMessage'),
+          ),
+        );
       else p.resolve(m);
       return;
     }

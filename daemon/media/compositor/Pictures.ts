@@ -5,6 +5,7 @@
 import type { types as ms } from 'mediasoup';
 import type { Logger } from '../../util/logger.js';
 import type { VideoView } from '../VideoView.js';
+import { say } from '../../../protocol/index.js';
 import { VcError } from '../../errors.js';
 import { Compositor, type CanvasSpec } from './Compositor.js';
 import { checkGstreamer } from './GstProcess.js';
@@ -48,9 +49,14 @@ export class Pictures {
     try {
       Pictures.check();
     } catch (e) {
-      throw new VcError('COMPOSITOR_UNAVAILABLE', `the compositor cannot start: ${(e as Error).message}`, undefined, {
-        cause: e,
-      });
+      throw new VcError(
+        'COMPOSITOR_UNAVAILABLE',
+        say('media.comp.cannotStart', { why: (e as Error).message }),
+        undefined,
+        {
+          cause: e,
+        },
+      );
     }
   }
 
@@ -122,9 +128,14 @@ export class Pictures {
     try {
       await this.#ensure();
     } catch (e) {
-      throw new VcError('COMPOSITOR_UNAVAILABLE', `the compositor cannot start: ${(e as Error).message}`, undefined, {
-        cause: e,
-      });
+      throw new VcError(
+        'COMPOSITOR_UNAVAILABLE',
+        say('media.comp.cannotStart', { why: (e as Error).message }),
+        undefined,
+        {
+          cause: e,
+        },
+      );
     }
   }
 
@@ -179,7 +190,7 @@ export class Pictures {
       const c = await starting;
       if (this.#starting !== starting || this.#closed) {
         c.close();
-        throw new Error('the compositor was stopped while starting');
+        throw new VcError('MEDIA_FAILED', say('media.comp.stoppedStarting'));
       }
       this.#compositor = c;
       return c;

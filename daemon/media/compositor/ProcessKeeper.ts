@@ -2,6 +2,7 @@
 // that takes over at once when the current one dies (saving the ~0.7 s start of Python and GStreamer).
 // Whoever owns the keeper restores the pictures on the process replace() gives it.
 import type { Logger } from '../../util/logger.js';
+import { say } from '../../../protocol/index.js';
 import { VcError } from '../../errors.js';
 import { GstProcess } from './GstProcess.js';
 
@@ -32,7 +33,7 @@ export class ProcessKeeper {
 
   /** The running process; throws while it is being replaced. */
   running(): GstProcess {
-    if (!this.#proc?.alive) throw new VcError('MEDIA_FAILED', 'the compositor process is restarting');
+    if (!this.#proc?.alive) throw new VcError('MEDIA_FAILED', say('media.comp.restarting'));
     return this.#proc;
   }
 

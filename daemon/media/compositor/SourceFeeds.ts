@@ -5,6 +5,7 @@
 // sends good video always comes back; one that sends junk keeps being asked, at that rate).
 import type { types as ms } from 'mediasoup';
 import type { Logger } from '../../util/logger.js';
+import { say } from '../../../protocol/index.js';
 import { VcError } from '../../errors.js';
 import { plainConsumeCaps, routerVideoCodec, videoKeyOfCodec } from '../mediaCodecs.js';
 import type { VideoCodecKey } from '../types.js';
@@ -84,7 +85,7 @@ export class SourceFeeds {
   add(id: string, producer: ms.Producer): FeedSource {
     const pc = producer.rtpParameters.codecs[0];
     const key = pc ? videoKeyOfCodec(pc) : undefined;
-    if (!key) throw new VcError('MEDIA_FAILED', `producer ${producer.id} is not VP8/H.264 video`);
+    if (!key) throw new VcError('MEDIA_FAILED', say('media.notVideo', { producer: producer.id }));
     const src: FeedSource = { id, producer, key, live: false, lastAsked: 0 };
     this.#sources.set(id, src);
     return src;

@@ -1,6 +1,7 @@
 // Site names are drawn in Chinese: the compositor refuses to start without a font that has the
 // glyphs (otherwise every label would be boxes, silently).
 import { spawnSync } from 'node:child_process';
+import { say } from '../../../protocol/index.js';
 import { VcError } from '../../errors.js';
 
 /** Families preferred in this order when several are installed. */
@@ -29,10 +30,7 @@ export function cjkFontFamily(): string {
   const r = spawnSync('fc-list', [':lang=zh', 'family'], { encoding: 'utf8', timeout: 10_000 });
   const family = r.status === 0 ? pickCjkFamily(r.stdout) : undefined;
   if (!family) {
-    throw new VcError(
-      'MEDIA_FAILED',
-      'no CJK font for the site names in multi-picture layouts: install fonts-noto-cjk or fonts-wqy-zenhei (fontconfig finds none for :lang=zh)',
-    );
+    throw new VcError('MEDIA_FAILED', say('media.comp.noCjkFont', { packages: 'fonts-noto-cjk or fonts-wqy-zenhei' }));
   }
   found = family;
   return family;

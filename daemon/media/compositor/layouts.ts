@@ -1,6 +1,7 @@
 // Multi-picture layouts (多画面): names operators type, and where each pane sits on a canvas.
 // A layout is a plain value (templates and schedules will name one). Pane 0 is the large pane of the
 // `1+N` layouts (the floor, the speaker or the broadcast source goes there) and the first cell of a grid.
+import { say } from '../../../protocol/index.js';
 import { VcError } from '../../errors.js';
 
 export const LAYOUTS = ['1', '2x2', '3x3', '4x4', '5x5', '1+5', '1+7', '1+12', 'auto'] as const;
@@ -52,7 +53,8 @@ export function isLayout(s: string): s is LayoutName {
 
 /** The layout an operator typed, or a BAD_REQUEST naming it and the valid ones. */
 export function parseLayout(s: string): LayoutName {
-  if (!isLayout(s)) throw new VcError('BAD_REQUEST', `unknown layout "${s}" (one of ${LAYOUTS.join(', ')})`);
+  if (!isLayout(s))
+    throw new VcError('BAD_REQUEST', say('err.layoutUnknown', { layout: s, known: LAYOUTS.join(', ') }));
   return s;
 }
 

@@ -7,6 +7,7 @@
 // one's input. Never throws at its owner: every failure becomes a 'state' event and a log line.
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import type { Writable } from 'node:stream';
+import { say } from '../../../protocol/index.js';
 import { spawnFfmpeg } from '../program/ProgramMux.js';
 import type { Logger } from '../../util/logger.js';
 import { TypedEmitter } from '../../util/TypedEmitter.js';
@@ -183,7 +184,7 @@ export class LiveProcess extends TypedEmitter<LiveProcessEvents> {
     this.#stall = setTimeout(
       () => {
         if (!running) {
-          stderr.push(`no frame written in ${Math.round(this.#o.stallMs ?? STALL_MS) / 1000} s`);
+          stderr.push(say('media.live.stalled', { s: Math.round(this.#o.stallMs ?? STALL_MS) / 1000 }));
           child.kill('SIGKILL');
         }
       },
@@ -199,7 +200,10 @@ export class LiveProcess extends TypedEmitter<LiveProcessEvents> {
     if (this.#stopped) return;
     const lasted = Date.now() - this.#runStartedAt;
     if (lasted >= RUN_RESETS_BACKOFF_MS) this.#status.failures = 0;
-    const why = `ffmpeg ${signal ? `killed by ${signal}` : `exited with ${code}`}: ${stderr.slice(-3).join(' | ') || 'no output'}`;
+    const output = stderr.slice(-3).join(' | ') || say('media.live.noOutput');
+    const why = signal
+      ? say('media.live.killed', { signal, output })
+      : say('media.live.exited', { code: String(code), output });
     this.#failed(why);
   }
 

@@ -2,6 +2,7 @@
 // on stdin) and copy it untouched: the picture is encoded once, by the compositor or the room that has
 // the floor, the sound once to AAC by the program mux for the recording and every live output.
 import { join } from 'node:path';
+import { say } from '../../../protocol/index.js';
 import { VcError } from '../../errors.js';
 import { READER_INPUT } from '../program/ProgramMux.js';
 
@@ -66,25 +67,20 @@ export function rtmpArgs(url: string, trust: RtmpsTrust = { verify: true }): str
 /** An operator's RTMP target: rtmp:// or rtmps://, a host, no spaces or control characters. */
 export function checkRtmpUrl(raw: string): string {
   const url = raw.trim();
-  if (!url) throw new VcError('PARAMS_INVALID', 'the RTMP URL is empty');
+  if (!url) throw new VcError('PARAMS_INVALID', say('media.live.urlEmpty'));
   if (url.length > MAX_RTMP_URL_CHARS)
-    throw new VcError('PARAMS_INVALID', `the RTMP URL is longer than ${MAX_RTMP_URL_CHARS} characters`);
-  if (/[\s\p{Cc}]/u.test(url))
-    throw new VcError('PARAMS_INVALID', 'the RTMP URL contains spaces or control characters');
+    throw new VcError('PARAMS_INVALID', say('media.live.urlLong', { max: MAX_RTMP_URL_CHARS }));
+  if (/[\s\p{Cc}]/u.test(url)) throw new VcError('PARAMS_INVALID', say('media.live.urlSpaces'));
   let u: URL;
   try {
     u = new URL(url);
   } catch {
-    throw new VcError('PARAMS_INVALID', `"${redactRtmpUrl(url)}" is not a URL; give rtmp://host[:port]/app/streamkey`);
+    throw new VcError('PARAMS_INVALID', say('media.live.notUrl', { url: redactRtmpUrl(url) }));
   }
   if (u.protocol !== 'rtmp:' && u.protocol !== 'rtmps:')
-    throw new VcError(
-      'PARAMS_INVALID',
-      `the RTMP URL must start with rtmp:// or rtmps://, got ${u.protocol.replace(/:$/, '')}://`,
-    );
-  if (!u.hostname) throw new VcError('PARAMS_INVALID', 'the RTMP URL has no host');
-  if (u.pathname.length < 2)
-    throw new VcError('PARAMS_INVALID', 'the RTMP URL has no application path (rtmp://host/app/key)');
+    throw new VcError('PARAMS_INVALID', say('media.live.scheme', { scheme: u.protocol.replace(/:$/, '') }));
+  if (!u.hostname) throw new VcError('PARAMS_INVALID', say('media.live.noHost'));
+  if (u.pathname.length < 2) throw new VcError('PARAMS_INVALID', say('media.live.noApp'));
   return url;
 }
 
@@ -97,6 +93,6 @@ export function redactRtmpUrl(url: string): string {
     const shown = parts.length > 1 ? `/${parts.slice(0, -1).join('/')}/***` : `/${parts.join('/')}`;
     return `${u.protocol}//${u.host}${shown}`;
   } catch {
-    return '(invalid URL)';
+    return say('media.live.invalidUrl');
   }
 }

@@ -15,6 +15,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Logger } from '../../util/logger.js';
 import { TypedEmitter } from '../../util/TypedEmitter.js';
+import { say } from '../../../protocol/index.js';
 import { VcError, type VcErrorCode } from '../../errors.js';
 import { srtpEvents } from '../srtp/SrtpGuard.js';
 import type { RelayCounters } from '../RtpRelay.js';
@@ -156,12 +157,12 @@ export class MediaPlane extends TypedEmitter<PlaneEvents> {
   async request(req: PlaneRequest, timeoutMs = REQUEST_MS): Promise<PlaneReply> {
     await this.#ready;
     const w = this.#worker;
-    if (this.#closed || !w) throw new VcError('MEDIA_FAILED', 'the media plane is closed');
+    if (this.#closed || !w) throw new VcError('MEDIA_FAILED', say('media.plane.closed'));
     const id = this.#nextId++;
     return new Promise<PlaneReply>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pending.delete(id);
-        reject(new VcError('MEDIA_FAILED', `the media plane did not answer ${req.op} within ${timeoutMs} ms`));
+        reject(new VcError('MEDIA_FAILED', say('media.plane.noAnswer', { op: req.op, ms: timeoutMs })));
       }, timeoutMs);
       timer.unref();
       const done =
@@ -195,7 +196,7 @@ export class MediaPlane extends TypedEmitter<PlaneEvents> {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#failPending('the media plane is closed');
+    this.#failPending(say('media.plane.closed'));
     const w = this.#worker;
     this.#worker = undefined;
     await w?.terminate();
@@ -225,7 +226,7 @@ export class MediaPlane extends TypedEmitter<PlaneEvents> {
       });
       w.on('error', (e) => {
         this.#log.error({ err: e }, 'media plane worker failed');
-        if (!up) reject(new VcError('MEDIA_FAILED', `the media plane worker cannot start: ${e.message}`));
+        if (!up) reject(new VcError('MEDIA_FAILED', say('media.plane.cannotStart', { why: e.message || e.name })));
       });
       w.on('exit', (code) => {
         if (this.#worker !== w || this.#closed) return;
@@ -265,7 +266,7 @@ export class MediaPlane extends TypedEmitter<PlaneEvents> {
 
   #onDied(error: Error): void {
     this.#restarting = true;
-    this.#failPending('the media plane failed; it is being restarted');
+    this.#failPending(say('media.plane.restarting'));
     if (Date.now() - this.#startedAt > STABLE_MS) this.#delayMs = RESTART_MS;
     const delay = this.#delayMs;
     this.#delayMs = Math.min(RESTART_MAX_MS, this.#delayMs * 2);

@@ -6,6 +6,7 @@
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import type { Logger } from '../../util/logger.js';
 import { systemClock } from '../../util/clock.js';
+import { say } from '../../../protocol/index.js';
 import { VcError } from '../../errors.js';
 import { bindPair, type SocketPair } from '../RelayPortPool.js';
 import { RtpRelay } from '../RtpRelay.js';
@@ -179,13 +180,13 @@ export class PlaneHost {
 
   #relay(rid: number): HostedRelay {
     const r = this.#relays.get(rid);
-    if (!r) throw new VcError('MEDIA_FAILED', `the media plane has no relay ${rid}`);
+    if (!r) throw new VcError('MEDIA_FAILED', say('media.plane.noRelay', { rid }));
     return r;
   }
 
   #mixer(mid: number): HostedMixer {
     const m = this.#mixers.get(mid);
-    if (!m) throw new VcError('MEDIA_FAILED', `the media plane has no mixer ${mid}`);
+    if (!m) throw new VcError('MEDIA_FAILED', say('media.plane.noMixer', { mid }));
     return m;
   }
 
@@ -198,7 +199,7 @@ export class PlaneHost {
     } catch (e) {
       throw new VcError(
         'MEDIA_FAILED',
-        `the media plane cannot bind relay port ${o.port} on ${o.address}: ${(e as Error).message}`,
+        say('media.plane.bindRelay', { port: o.port, address: o.address, why: (e as Error).message }),
       );
     }
     if (!sockets) return { taken: true };
@@ -219,7 +220,7 @@ export class PlaneHost {
       relay.close();
       rtp.close();
       rtcp.close();
-      throw new VcError('MEDIA_FAILED', `the media plane cannot bind its internal port: ${(e as Error).message}`);
+      throw new VcError('MEDIA_FAILED', say('media.plane.bindInternal', { why: (e as Error).message }));
     }
     for (const ev of RELAY_EVENTS) {
       relay.on(ev, (data?: unknown) => this.#post({ t: 'relay', rid: o.rid, ev, data }));

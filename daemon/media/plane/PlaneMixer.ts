@@ -5,6 +5,7 @@
 import type { types as ms } from 'mediasoup';
 import type { Logger } from '../../util/logger.js';
 import { TypedEmitter } from '../../util/TypedEmitter.js';
+import { say } from '../../../protocol/index.js';
 import { VcError } from '../../errors.js';
 import { plainConsumeCaps, producerCodec } from '../mediaCodecs.js';
 import type { MixerMemberStats, MixEvents, TickTrace } from '../MixCore.js';
@@ -60,8 +61,8 @@ export class PlaneMixer extends TypedEmitter<MixEvents> implements ConferenceMix
     this.#assertNew(id);
     const fmt = leg.audioFormat;
     const relay = leg.audioPlaneRelay;
-    if (!fmt) throw new VcError('MEDIA_FAILED', `leg ${leg.id} has no negotiated audio to mix`);
-    if (!relay) throw new VcError('MEDIA_FAILED', `leg ${leg.id} does not carry its audio on the media plane`);
+    if (!fmt) throw new VcError('MEDIA_FAILED', say('media.legNoMixAudio', { leg: leg.id }));
+    if (!relay) throw new VcError('MEDIA_FAILED', say('media.plane.legNotOnPlane', { leg: leg.id }));
     const m: Member = { kind: 'leg', rid: relay.rid, codec: fmt.codec };
     this.#members.set(id, m);
     this.#sendMember(id, m);
@@ -70,14 +71,14 @@ export class PlaneMixer extends TypedEmitter<MixEvents> implements ConferenceMix
   async addProducer(id: string, producer: ms.Producer): Promise<void> {
     this.#assertNew(id);
     const router = this.#router;
-    if (!router) throw new VcError('MEDIA_FAILED', 'the mixer was created without a router');
+    if (!router) throw new VcError('MEDIA_FAILED', say('media.mixerNoRouter'));
     const codec = producerCodec(router.rtpCapabilities, producer);
     const transport = await this.#tap(router);
     const consumer = await transport.consume({ producerId: producer.id, rtpCapabilities: plainConsumeCaps(codec) });
     const ssrc = consumer.rtpParameters.encodings?.[0]?.ssrc;
     if (this.#closed || ssrc === undefined) {
       consumer.close();
-      if (ssrc === undefined) throw new VcError('MEDIA_FAILED', `no SSRC on the mixer's consumer of ${id}`);
+      if (ssrc === undefined) throw new VcError('MEDIA_FAILED', say('media.plane.noSsrc', { id }));
       return;
     }
     const m: Member = { kind: 'tap', codec: codec.mimeType.split('/')[1] ?? '', ssrc };
@@ -108,7 +109,7 @@ export class PlaneMixer extends TypedEmitter<MixEvents> implements ConferenceMix
   }
 
   setMuted(id: string, muted: boolean): void {
-    if (!this.#members.has(id)) throw new VcError('PARTICIPANT_UNKNOWN', `no mixer source ${id}`);
+    if (!this.#members.has(id)) throw new VcError('PARTICIPANT_UNKNOWN', say('media.mixerNoSource', { id }));
     this.#muted.set(id, muted);
     this.#plane.command({ op: 'mix.mute', mid: this.#mid, id, muted });
   }
@@ -187,8 +188,8 @@ export class PlaneMixer extends TypedEmitter<MixEvents> implements ConferenceMix
   }
 
   #assertNew(id: string): void {
-    if (this.#closed) throw new VcError('MEDIA_FAILED', 'the mixer is closed');
-    if (this.#members.has(id)) throw new VcError('MEDIA_FAILED', `mixer source ${id} already present`);
+    if (this.#closed) throw new VcError('MEDIA_FAILED', say('media.mixerClosed'));
+    if (this.#members.has(id)) throw new VcError('MEDIA_FAILED', say('media.mixerHasSource', { id }));
   }
 
   /** The PlainTransport whose consumers send browser audio to the worker's tap socket. */

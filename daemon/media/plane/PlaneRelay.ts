@@ -4,6 +4,7 @@
 // same ports (the room's SDP and the mediasoup transport's tuple stay valid), and it keeps the
 // counters of the workers that died, so a leg's counters go on from where they were.
 import { TypedEmitter } from '../../util/TypedEmitter.js';
+import { say } from '../../../protocol/index.js';
 import { VcError } from '../../errors.js';
 import { randomSsrc } from '../rtp/packet.js';
 import { isDtmfString } from '../rtp/telephoneEvent.js';
@@ -118,12 +119,10 @@ export class PlaneRelay extends TypedEmitter<RelayEvents> implements RelayClient
 
   /** RFC 4733 digits from the worker, in the mix's SSRC and sequence space. */
   async sendDtmf(digits: string, opts: DtmfOptions = {}): Promise<void> {
-    if (!isDtmfString(digits)) throw new VcError('BAD_REQUEST', `not a DTMF string: ${JSON.stringify(digits)}`);
+    if (!isDtmfString(digits))
+      throw new VcError('BAD_REQUEST', say('media.notDtmf', { digits: JSON.stringify(digits) }));
     if (this.#remote?.telephoneEventPt === undefined) {
-      throw new VcError(
-        'MEDIA_FAILED',
-        'the room did not negotiate telephone-event (RFC 4733); send DTMF by SIP INFO instead',
-      );
+      throw new VcError('MEDIA_FAILED', say('media.noTelephoneEvent'));
     }
     await this.#plane.request({ op: 'relay.dtmf', rid: this.rid, digits, opts }, DTMF_TIMEOUT_MS);
   }

@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
+import { parseReason, say, VC_ERROR_CODES } from '../../../protocol/index.js';
 import type { Logger } from '../../util/logger.js';
 import { PlaneHost } from './PlaneHost.js';
 import type { FromPlane, ToPlane } from './protocol.js';
@@ -65,6 +66,16 @@ function raisePriority(tid: number | undefined, nice: number): number | undefine
   }
 }
 
+/**
+ * The text of a failed request as it crosses to the daemon's thread: a message already said from a
+ * template goes as it is (the client finds its key again), anything else (a Node or OS error) inside
+ * media.plane.failed, so a Chinese client still has a sentence of its own around the detail.
+ */
+function templated(op: string, text: string): string {
+  if (text && parseReason(text)) return text;
+  return say('media.plane.failed', { op, why: text || say('media.noMessage') });
+}
+
 const data = (workerData ?? {}) as { level?: string; nice?: number };
 const log = forwardingLogger(LEVELS[data.level ?? 'info'] ?? 30, {});
 const host = new PlaneHost({ post, log });
@@ -85,8 +96,9 @@ parentPort!.on('message', (m: ToPlane) => {
         t: 'res',
         id: m.id,
         ok: false,
-        code: typeof err.code === 'string' ? err.code : 'MEDIA_FAILED',
-        message: String(err.message ?? e),
+        // a Node error's code (EADDRINUSE) is no VcError code: the daemon's thread would pass it on as one
+        code: (VC_ERROR_CODES as readonly unknown[]).includes(err.code) ? (err.code as string) : 'MEDIA_FAILED',
+        message: templated(m.req.op, String(err.message ?? e)),
       });
     },
   );

@@ -5,6 +5,7 @@ import dgram from 'node:dgram';
 import type { types as ms } from 'mediasoup';
 import type { Logger } from '../../util/logger.js';
 import { TypedEmitter } from '../../util/TypedEmitter.js';
+import { say } from '../../../protocol/index.js';
 import { VcError } from '../../errors.js';
 import { plainConsumeCaps, producerCodec } from '../mediaCodecs.js';
 
@@ -39,7 +40,7 @@ export async function freePortPair(): Promise<number> {
     for (const s of new Set([a, rtp, rtcp])) s?.close();
     if (rtp && rtcp) return even;
   }
-  throw new VcError('MEDIA_FAILED', 'no free UDP port pair on 127.0.0.1 for the program feed');
+  throw new VcError('MEDIA_FAILED', say('media.prog.noPortPair', { address: '127.0.0.1' }));
 }
 
 interface Leg {
@@ -72,7 +73,9 @@ export class FeedTap extends TypedEmitter<FeedTapEvents> {
       for (const l of legs) if (!l.transport.closed) l.transport.close();
       throw e instanceof VcError
         ? e
-        : new VcError('MEDIA_FAILED', `cannot tap the program feed: ${(e as Error).message}`, undefined, { cause: e });
+        : new VcError('MEDIA_FAILED', say('media.prog.tapFailed', { why: (e as Error).message }), undefined, {
+            cause: e,
+          });
     }
     return new FeedTap(legs[0]!, legs[1]!, o.log, o.onClose);
   }

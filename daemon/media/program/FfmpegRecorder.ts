@@ -13,6 +13,7 @@ import { spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_proce
 import { statSync } from 'node:fs';
 import type { Logger } from '../../util/logger.js';
 import { TypedEmitter } from '../../util/TypedEmitter.js';
+import { say } from '../../../protocol/index.js';
 import { VcError } from '../../errors.js';
 import { PROGRAM_AAC_KBPS, READER_INPUT, spawnFfmpeg, type ProgramReader } from './ProgramMux.js';
 
@@ -36,7 +37,7 @@ let ffmpegFound = false;
 export function checkFfmpeg(): void {
   if (ffmpegFound) return;
   const r = spawnSync('ffmpeg', ['-hide_banner', '-version'], { encoding: 'utf8', timeout: 10_000 });
-  if (r.status !== 0) throw new VcError('MEDIA_FAILED', 'recording needs ffmpeg (Debian: apt-get install ffmpeg)');
+  if (r.status !== 0) throw new VcError('MEDIA_FAILED', say('media.prog.noFfmpeg'));
   ffmpegFound = true;
 }
 
@@ -118,7 +119,12 @@ export class FfmpegRecorder extends TypedEmitter<RecorderEvents> {
   #onExit(): void {
     if (this.#stopping) return;
     const last = this.stderr.split('\n').slice(-3).join(' / ');
-    this.#fail(`ffmpeg exited (${this.#child.exitCode ?? this.#child.signalCode}): ${last || 'no message'}`);
+    this.#fail(
+      say('media.prog.ffmpegExited', {
+        how: String(this.#child.exitCode ?? this.#child.signalCode),
+        output: last || say('media.noMessage'),
+      }),
+    );
   }
 
   #fail(error: string): void {

@@ -5,6 +5,8 @@
 //   AudioMixer full mix (16 kHz, 20 ms) ─▶ clamp ─▶ Opus ─▶ RTP ─▶ socket ─▶ PlainTransport ─▶ Producer
 import dgram from 'node:dgram';
 import type { types as ms } from 'mediasoup';
+import { say } from '../../../protocol/index.js';
+import { VcError } from '../../errors.js';
 import type { Logger } from '../../util/logger.js';
 import type { ConferenceMixer } from '../AudioMixer.js';
 import { clamp16, FRAME_SAMPLES } from '../codecs/AudioCodec.js';
@@ -40,7 +42,7 @@ export class ProgramAudio {
       });
       await transport.connect({ ip: '127.0.0.1', port: socket.address().port });
       const codec = (o.router.rtpCapabilities.codecs ?? []).find((c) => c.mimeType.toLowerCase() === 'audio/opus');
-      if (!codec) throw new Error('the router has no Opus codec');
+      if (!codec) throw new VcError('MEDIA_FAILED', say('media.prog.noOpus'));
       const stream = new OutboundStream();
       const producer = await transport.produce({
         kind: 'audio',

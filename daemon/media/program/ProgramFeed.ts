@@ -8,6 +8,7 @@
 import type { types as ms } from 'mediasoup';
 import type { Logger } from '../../util/logger.js';
 import { TypedEmitter } from '../../util/TypedEmitter.js';
+import { say } from '../../../protocol/index.js';
 import { VcError } from '../../errors.js';
 import type { ConferenceMixer } from '../AudioMixer.js';
 import type { VideoView } from '../VideoView.js';
@@ -83,7 +84,7 @@ export class ProgramFeed extends TypedEmitter<FeedEvents> {
 
   /** A new consumer of the feed (starts the feed when it is the first). */
   async tap(): Promise<FeedTap> {
-    if (this.#closed) throw new VcError('CONFERENCE_ENDED', 'the conference media is closed');
+    if (this.#closed) throw new VcError('CONFERENCE_ENDED', say('media.prog.closed'));
     this.#pending++;
     try {
       // a recorder re-tapping at once after a worker death would otherwise tap the dead router
@@ -95,7 +96,7 @@ export class ProgramFeed extends TypedEmitter<FeedEvents> {
       }
       const video = this.#video;
       const audio = this.#audio?.producer;
-      if (!video || !audio || this.#closed) throw new VcError('MEDIA_FAILED', 'the program feed is not available');
+      if (!video || !audio || this.#closed) throw new VcError('MEDIA_FAILED', say('media.prog.unavailable'));
       const tap = await FeedTap.open({
         router: this.#router,
         video,
@@ -156,11 +157,11 @@ export class ProgramFeed extends TypedEmitter<FeedEvents> {
         clearTimeout(timer);
         this.#awaitingRouter.delete(wake);
         if (ok) resolve();
-        else reject(new VcError('CONFERENCE_ENDED', 'the conference media is closed'));
+        else reject(new VcError('CONFERENCE_ENDED', say('media.prog.closed')));
       };
       const timer = setTimeout(() => {
         this.#awaitingRouter.delete(wake);
-        reject(new VcError('MEDIA_FAILED', 'the media worker died and the conference was not rebuilt in time'));
+        reject(new VcError('MEDIA_FAILED', say('media.prog.notRebuilt')));
       }, REBUILD_WAIT_MS);
       timer.unref();
       this.#awaitingRouter.add(wake);
@@ -183,7 +184,7 @@ export class ProgramFeed extends TypedEmitter<FeedEvents> {
       this.#stop();
       throw e instanceof VcError
         ? e
-        : new VcError('MEDIA_FAILED', `cannot start the program feed: ${(e as Error).message}`, undefined, {
+        : new VcError('MEDIA_FAILED', say('media.prog.cannotStart', { why: (e as Error).message }), undefined, {
             cause: e,
           });
     });

@@ -15,6 +15,7 @@ import { existsSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import type { Logger } from '../../util/logger.js';
 import { TypedEmitter } from '../../util/TypedEmitter.js';
+import { say } from '../../../protocol/index.js';
 import { VcError } from '../../errors.js';
 import { TsFanout } from './TsFanout.js';
 
@@ -154,7 +155,7 @@ export class ProgramMux {
 
   /** A new reader (starts the encoder when it is the first). Throws what tapping the feed throws. */
   async reader(): Promise<ProgramReader> {
-    if (this.#closed) throw new VcError('CONFERENCE_ENDED', 'the conference media is closed');
+    if (this.#closed) throw new VcError('CONFERENCE_ENDED', say('media.prog.closed'));
     this.#pending++;
     let enc: Encoder;
     try {
@@ -164,7 +165,7 @@ export class ProgramMux {
     }
     if (this.#closed || enc.ended) {
       this.#idle();
-      throw new VcError('MEDIA_FAILED', 'the program encoder ended while a reader joined');
+      throw new VcError('MEDIA_FAILED', say('media.prog.encoderEnded'));
     }
     const r = new MuxReader(
       enc,
@@ -194,14 +195,14 @@ export class ProgramMux {
     const tap = await this.#tap();
     if (this.#closed) {
       tap.close('the conference ended');
-      throw new VcError('CONFERENCE_ENDED', 'the conference media is closed');
+      throw new VcError('CONFERENCE_ENDED', say('media.prog.closed'));
     }
     let child: ChildProcessWithoutNullStreams;
     try {
       child = spawnFfmpeg(encoderArgs(), this.#ffmpeg);
     } catch (err) {
       tap.close('the program encoder could not start');
-      throw new VcError('MEDIA_FAILED', `cannot start the program encoder: ${(err as Error).message}`);
+      throw new VcError('MEDIA_FAILED', say('media.prog.encoderFailed', { why: (err as Error).message }));
     }
     const enc: Encoder = {
       child,
