@@ -4,9 +4,11 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
+import { explainError } from '../../cli/ui/i18n/explain.js';
 import { translator } from '../../cli/ui/i18n/translate.js';
 import { VcError } from '../../daemon/errors.js';
 import { ROOT } from './daemon.js';
+import { untranslated } from './untranslated.js';
 
 const zh = translator('zh');
 
@@ -104,4 +106,12 @@ export function refused(fn: () => unknown): VcError {
     throw err;
   }
   throw new Error('expected a refusal');
+}
+
+/** English left in the errors as the CLI prints them in Chinese (headline and detail), one line per word. */
+export function zhOffences(errors: readonly VcError[], allowed: ReadonlySet<string>): string[] {
+  return errors.flatMap((e) => {
+    const text = explainError(e.code, e.message, 'zh', zhHeadline);
+    return untranslated(text, allowed).map((o) => `${o.word} in ${text} (${e.message})`);
+  });
 }
