@@ -91,7 +91,7 @@ describe('a VP8 browser shown to an H.264-only room through the compositor', () 
           // the H.264 room through its transcoded picture: conf show names the browser, not the canvas
           return v === invite.participantId;
         }),
-      30_000,
+      90_000,
     ).catch((err: Error) => {
       throw new Error(`${err.message}: ${views()}`);
     });

@@ -159,14 +159,15 @@ describe('health monitor with a slow UDP peer', () => {
       endpoints: [town('slow', `sip:slow@127.0.0.1:${addr.port}`)],
       health: { intervalSeconds: 1, timeoutMs: 1000, degradedRttMs: 150 },
     });
-    await until(() => h.monitor.snapshot('slow')?.state === 'degraded', 4000);
+    await until(() => h.monitor.snapshot('slow')?.state === 'degraded', 20_000);
+    // at least the peer's delay; a busy machine adds its own (an RTT of 3xx ms was seen at load 17)
     expect(h.monitor.snapshot('slow')?.rttMs).toBeGreaterThanOrEqual(250);
-    expect(h.monitor.snapshot('slow')?.reason).toMatch(/slow answers: RTT 2\d\d ms \(limit 150 ms\)/);
+    expect(h.monitor.snapshot('slow')?.reason).toMatch(/slow answers: RTT (2\d\d|[3-9]\d\d) ms \(limit 150 ms\)/);
     peer.set(addr, { delayMs: 0 });
-    await until(() => h.monitor.snapshot('slow')?.state === 'reachable', 4000);
+    await until(() => h.monitor.snapshot('slow')?.state === 'reachable', 20_000);
     // what the peer saw: it was really asked (one slow answer, then two fast ones at least)
     expect(peer.count(addr)).toBeGreaterThanOrEqual(3);
-  });
+  }, 60_000);
 });
 
 describe('endpoint check against real peers', () => {

@@ -27,7 +27,8 @@ beforeAll(async () => {
   bsPort = await freePort();
   closedPort = await freePort();
   baresip = await startBaresip('xiaoguan', bsPort);
-  slow = await startOptionsResponder({ delayMs: 450 });
+  // slower than any real answer on a busy machine: baresip's own answers took 300+ ms at load 17
+  slow = await startOptionsResponder({ delayMs: 1500 });
   busy = await startOptionsResponder({ status: 503, reason: 'Service Unavailable' });
 });
 
@@ -59,6 +60,8 @@ function config() {
 describe('pre-flight check with real SIP OPTIONS', () => {
   it('reports the baresip room ready, the slow one degraded, the 503 one and the closed port unreachable', async () => {
     const cfg = config();
+    // a limit a busy machine's local answers stay under (300 ms was crossed by baresip at load 17)
+    cfg.health.degradedRttMs = 1000;
     const uriOf = new Map(cfg.endpoints.map((e) => [e.id, e.uri]));
     // the prober the daemon hands in: OPTIONS to the endpoint's configured URI
     // counting probes in flight: "all sites at once" is a fact about overlap, not about speed
@@ -68,7 +71,7 @@ describe('pre-flight check with real SIP OPTIONS', () => {
       probe: async (id) => {
         peak = Math.max(peak, ++inFlight);
         try {
-          return await optionsPing(uriOf.get(id)!, 1500);
+          return await optionsPing(uriOf.get(id)!, 5000);
         } finally {
           inFlight--;
         }
@@ -99,7 +102,7 @@ describe('pre-flight check with real SIP OPTIONS', () => {
       expect(site('xiaoguan')).toMatchObject({ status: 'ready' });
       expect(site('zhulin')).toMatchObject({
         status: 'degraded',
-        reason: expect.stringMatching(/slow answer: RTT (4[5-9]\d|[5-9]\d\d|\d{4,}) ms \(limit 300 ms\)/) as unknown,
+        reason: expect.stringMatching(/slow answer: RTT (1[5-9]\d\d|[2-9]\d{3}|\d{5,}) ms \(limit 1000 ms\)/) as unknown,
       });
       expect(site('jiaoyu')).toMatchObject({ status: 'unreachable', reason: '503 Service Unavailable' });
       expect(site('mihe')).toMatchObject({ status: 'unreachable', rttMs: null });
@@ -125,5 +128,5 @@ describe('pre-flight check with real SIP OPTIONS', () => {
       await scheduler.close();
       store.close();
     }
-  });
+  }, 60_000);
 });

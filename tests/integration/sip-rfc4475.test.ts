@@ -57,7 +57,7 @@ const daemons: Partial<Record<'udp' | 'tcp', RunningDaemon>> = {};
 
 beforeAll(async () => {
   [daemons.udp, daemons.tcp] = await Promise.all([startDaemon(), startDaemon()]);
-}, 30_000);
+}, 120_000);
 afterAll(async () => {
   await Promise.all(Object.values(daemons).map((d) => d.stop('SIGKILL')));
 }, 10_000);
