@@ -102,7 +102,9 @@ describe('pre-flight check with real SIP OPTIONS', () => {
       expect(site('xiaoguan')).toMatchObject({ status: 'ready' });
       expect(site('zhulin')).toMatchObject({
         status: 'degraded',
-        reason: expect.stringMatching(/slow answer: RTT (1[5-9]\d\d|[2-9]\d{3}|\d{5,}) ms \(limit 1000 ms\)/) as unknown,
+        reason: expect.stringMatching(
+          /slow answer: RTT (1[5-9]\d\d|[2-9]\d{3}|\d{5,}) ms \(limit 1000 ms\)/,
+        ) as unknown,
       });
       expect(site('jiaoyu')).toMatchObject({ status: 'unreachable', reason: '503 Service Unavailable' });
       expect(site('mihe')).toMatchObject({ status: 'unreachable', rttMs: null });
