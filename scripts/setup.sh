@@ -43,7 +43,7 @@ APT_PKGS=(build-essential pkg-config ninja-build python3 ca-certificates
   ffmpeg sox tmux chromium libspandsp2 libsrtp2-1 iproute2 procps
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-x gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0
-  python3-gi fontconfig fonts-wqy-zenhei)
+  python3-gi fontconfig fonts-wqy-zenhei tesseract-ocr tesseract-ocr-chi-sim)
 
 meson_ok() { command -v meson >/dev/null 2>&1 && dpkg --compare-versions "$(meson --version)" ge 1.1.0; }
 

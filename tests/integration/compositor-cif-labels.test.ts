@@ -1,7 +1,7 @@
 // Site names legible on a CIF room display (issue #13): a real compositor canvas at 352×288 in `4x4`
 // (panes of 88×72) with a town's Chinese name in each pane, sent as H.264 RTP, decoded by ffmpeg as a
 // room would, and measured in the decoded picture: every pane carries its label, and the label's
-// strokes span at least 11 pixel rows (the controller draws 14 px: 12–13 rows of near-white measured;
+// strokes span at least 11 pixel rows (the controller draws 18 px or more since the OCR test; 14 px measured 12–13 rows;
 // a 10 px font measured 7 and fails), inside its own pane.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';

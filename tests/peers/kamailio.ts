@@ -26,6 +26,11 @@ export interface KamailioOptions {
   domain?: string;
   /** Smallest Expires accepted (default 2 s, so tests can refresh quickly). */
   minExpires?: number;
+  /**
+   * Rewrite the SDP of every reply it relays (textops subst_body, regex and replacement): a room whose
+   * answer says something its own software cannot be made to say, e.g. baresip's fixed H.264 level.
+   */
+  replySdp?: { from: string; to: string };
 }
 
 export interface Kamailio {
@@ -43,7 +48,13 @@ export interface Kamailio {
   restart(): Promise<void>;
 }
 
-function config(port: number, domain: string, users: Record<string, string>, minExpires: number): string {
+function config(
+  port: number,
+  domain: string,
+  users: Record<string, string>,
+  minExpires: number,
+  replySdp?: { from: string; to: string },
+): string {
   const passwords = Object.entries(users)
     .map(([u, p]) => `  if ($au == "${u}") { $var(pw) = "${p}"; }`)
     .join('\n');
@@ -108,7 +119,17 @@ ${passwords}
   if (!lookup("location")) { sl_send_reply("404", "Not Found"); exit; }
   t_relay();
 }
-`;
+${
+  replySdp
+    ? `
+onreply_route {
+  if (has_body("application/sdp") && subst_body("/${replySdp.from}/${replySdp.to}/g")) {
+    xlog("L_INFO", "reply SDP rewritten\\n");
+  }
+}
+`
+    : ''
+}`;
 }
 
 /** Send one OPTIONS over UDP and wait for any final response (readiness probe). */
@@ -141,7 +162,7 @@ export async function startKamailio(opts: KamailioOptions = {}): Promise<Kamaili
   const dir = tempDir('kamailio');
   const port = await freePortRun(1);
   const cfg = join(dir, 'kamailio.cfg');
-  writeFileSync(cfg, config(port, domain, opts.users ?? {}, opts.minExpires ?? 2));
+  writeFileSync(cfg, config(port, domain, opts.users ?? {}, opts.minExpires ?? 2, opts.replySdp));
   let proc: Proc | undefined;
 
   const start = async (): Promise<void> => {

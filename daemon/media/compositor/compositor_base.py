@@ -18,7 +18,12 @@ Gst.init(None)
 STALL_S = 2.0
 WATCH_MS = 250
 MAX_LABELS = 26  # 25 panes + the banner
-MIN_LABEL_PX = 14
+# A site's name is never drawn smaller: OCR of what a CIF room decoded misread 14 px names in a 3x3
+# (tests/integration/compositor-cif-ocr.test.ts), while a person reads what OCR reads.
+MIN_LABEL_PX = 18
+# How much textoverlay darkens the picture behind a label (its default 80 left white names on a bright
+# yellow or green picture hard to read).
+LABEL_SHADING = 170
 # A new canvas's frame this far behind the pipeline's running time is part of its start-up catch-up.
 STALE_NS = 500 * 1000000
 # ...and only this soon after the canvas was made (the burst is over in well under a second).

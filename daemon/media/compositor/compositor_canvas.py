@@ -4,7 +4,7 @@ import time
 
 from gi.repository import GLib, Gst, GstVideo
 
-from compositor_base import CATCH_UP_S, MAX_LABELS, MIN_LABEL_PX, STALE_NS, make
+from compositor_base import CATCH_UP_S, LABEL_SHADING, MAX_LABELS, MIN_LABEL_PX, STALE_NS, make
 
 
 class Canvas:
@@ -24,7 +24,9 @@ class Canvas:
         self.comp = make('compositor', background='black', latency=40 * 1000000)
         outcaps = make('capsfilter', caps=Gst.Caps.from_string(raw))
         self.outcaps = outcaps
+        # white text with a dark outline on a darkened backing: legible on any picture
         self.labels = [make('textoverlay', text='', auto_resize=False, shaded_background=True,
+                            shading_value=LABEL_SHADING, draw_outline=True,
                             halignment='position', valignment='position', wait_text=False,
                             font_desc='%s 12' % self.font) for _ in range(MAX_LABELS)]
         conv = make('videoconvert')
@@ -168,6 +170,9 @@ class Canvas:
                 entry[0].set_property('alpha', 1.0 if (sid in shown and src.live) else 0.0)
 
     def draw_labels(self, banner):
+        def label_width(text):
+            return max(1.0, sum(1.0 if ord(c) >= 0x2e80 else 0.6 for c in text))
+
         i = 0
         for p in self.panes:
             if i >= MAX_LABELS - 1:
@@ -177,10 +182,11 @@ class Canvas:
             label = p.get('label') or ''
             src = self.ctl.sources.get(p.get('source') or '')
             placeholder = src is None or not src.live
-            # the font follows the pane: about 1/9 of its height, never below what a CIF room needs
-            # (a CJK glyph is about as tall as the font's pixel size: 14 rows in a CIF 4x4's 72-row
-            # pane, on textoverlay's shaded backing; 11 px was hard to read on a room display)
-            px = max(MIN_LABEL_PX, min(40, int(p['h'] / (6 if placeholder else 9))))
+            # the font follows the pane (about 1/7 of its height, a placeholder's name 1/5), never below
+            # MIN_LABEL_PX (what a CIF room's 3x3 needs) nor wider than the pane (CJK glyphs are square,
+            # Latin ones about half as wide)
+            px = max(MIN_LABEL_PX, min(40, int(p['h'] / (5 if placeholder else 7))))
+            px = max(10, min(px, int((p['w'] - 8) / label_width(label))))
             self.set_label(n, 'font-desc', '%s %dpx' % (self.font, px))
             self.set_label(n, 'text', label)
             self.set_label(n, 'xpos', (p['x'] + p['w'] / 2) / self.w)

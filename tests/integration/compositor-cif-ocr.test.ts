@@ -1,0 +1,258 @@
+// Site names legible on a CIF room display (issue #13), read back by OCR. The chair is a real baresip
+// room that negotiated CIF: baresip 1.0 always answers H.264 level 3.1, so it sits behind a real
+// kamailio that rewrites its answer to level 2.0 (profile-level-id 42e014), as a CIF-only room system
+// answers; the bridge then encodes its picture at 352×288. What that room decodes (snapshot_recv) is cut
+// into the panes the bridge reports and tesseract (chi_sim) reads each pane: every site's Chinese name
+// (name.zh; `name.en` for the site whose labelLang is en) must be read back, in 2x2 and 3x3, on panes of
+// towns sending bright colours (red, lime, blue, yellow) and on the dark placeholders of absent sites;
+// and the banner (字幕) over the picture, gone after --clear. A picture just after a change may be
+// blurred: each pane may be read from any of several snapshots.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BaresipRoom } from '../peers/baresipRoom.js';
+import { disposeKamailio, startKamailio, type Kamailio } from '../peers/kamailio.js';
+import { bridgeCli, startBridge, type Bridge } from '../helpers/conferenceBridge.js';
+import { imageSize, readText, readTexts } from '../helpers/ocr.js';
+import { until } from '../helpers/wait.js';
+import { paneRects, type FixedLayout } from '../../daemon/media/compositor/layouts.js';
+import type { ConferenceView } from '../../protocol/index.js';
+
+const W = 352;
+const H = 288;
+const CHAIR = { id: 'city', zh: '市政府', en: 'City Hall' };
+/** Towns in a call, each sending one solid colour. */
+const TOWNS = [
+  { id: 'mihe', zh: '米河镇', en: 'Mihe', color: 'red' },
+  { id: 'xiaoguan', zh: '小关镇', en: 'Xiaoguan', color: 'lime' },
+  { id: 'zhulin', zh: '竹林镇', en: 'Zhulin', color: 'blue' },
+  { id: 'xinzhong', zh: '新中镇', en: 'Xinzhong', color: 'yellow' },
+] as const;
+/** Sites that never answer: their panes are labelled placeholders. zhanjie is labelled in English. */
+const ABSENT = [
+  { id: 'dayukou', zh: '大峪沟镇', en: 'Dayukou' },
+  { id: 'heluo', zh: '河洛镇', en: 'Heluo' },
+  { id: 'xinhua', zh: '新华路街道', en: 'Xinhua Rd' },
+  { id: 'zhanjie', zh: '站街镇', en: 'Zhanjie', labelLang: 'en' },
+] as const;
+const LABEL: Record<string, string> = Object.fromEntries([
+  [CHAIR.id, CHAIR.zh],
+  ...TOWNS.map((t) => [t.id, t.zh]),
+  ...ABSENT.map((a) => [a.id, 'labelLang' in a ? a.en : a.zh]),
+]);
+const ENGLISH = new Set<string>(ABSENT.filter((a) => 'labelLang' in a).map((a) => a.id));
+const BANNER = '防汛会商';
+
+let kam: Kamailio;
+let bridge: Bridge;
+let confId: string;
+const rooms = new Map<string, BaresipRoom>();
+const chair = (): BaresipRoom => rooms.get(CHAIR.id)!;
+const cli = (args: string[]): ReturnType<typeof bridgeCli> => bridgeCli(bridge, args);
+const show = (): ConferenceView => bridge.manager.show(confId);
+
+/** Does what tesseract read contain `want`? (English: letters only, any case.) */
+function reads(text: string, want: string): boolean {
+  if (/^[\x20-\x7e]+$/.test(want)) {
+    const plain = (s: string): string => s.replace(/[^a-z]/gi, '').toLowerCase();
+    return plain(text).includes(plain(want));
+  }
+  return text.includes(want);
+}
+
+/**
+ * Snapshot the chair's picture (at least `min` CIF ones) until every pane's label has been read, or the
+ * deadline: which panes were never read (with what was read instead) and, per pane, in how many of the
+ * CIF snapshots its label was read. A snapshot of another size (the switched view before the composed
+ * picture arrives) is not read.
+ */
+async function readPanes(layout: FixedLayout, min = 5, ms = 150_000): Promise<{ missing: string[]; summary: string }> {
+  const panes = show().multiview?.pictures[CHAIR.id]?.panes ?? [];
+  const rects = paneRects(layout, W, H);
+  const hits = rects.map(() => 0);
+  const seen: string[][] = rects.map(() => []);
+  const end = Date.now() + ms;
+  let snaps = 0;
+  let other = '';
+  while (Date.now() < end && (snaps < min || hits.some((n) => n === 0))) {
+    const png = await chair().snapshot();
+    const size = png ? imageSize(png) : undefined;
+    if (!png || size?.w !== W || size.h !== H) {
+      other = `a ${size ? `${size.w}×${size.h}` : 'missing'} snapshot`;
+      continue;
+    }
+    snaps++;
+    const english = rects.map((_, i) => ENGLISH.has(panes[i] ?? ''));
+    const zh = rects.filter((_, i) => !english[i]);
+    const en = rects.filter((_, i) => english[i]);
+    // read twice, keeping the labels' white two ways (tests/helpers/ocr.ts): either may read a pane
+    const reads2 = (['white', 'bright'] as const).map((keep) => ({
+      zh: readTexts(png, zh, `${png}-zh-${keep}`, 'chi_sim', keep),
+      en: readTexts(png, en, `${png}-en-${keep}`, 'eng', keep),
+    }));
+    rects.forEach((_, i) => {
+      const site = panes[i];
+      const texts = reads2.map((r) => (english[i] ? r.en : r.zh).shift() ?? '');
+      if (seen[i]!.length < 8) seen[i]!.push(texts.map((t) => t || '∅').join('/'));
+      if (site && texts.some((t) => reads(t, LABEL[site]!))) hits[i]!++;
+    });
+  }
+  const missing = rects
+    .map((_, i) => i)
+    .filter((i) => hits[i] === 0)
+    .map(
+      (i) =>
+        `pane ${i + 1} (${panes[i] ?? 'empty'}: ${LABEL[panes[i] ?? ''] ?? '—'}) read as [${seen[i]!.join(' | ')}]`,
+    );
+  const summary = `${layout}: ${snaps} CIF snapshots${other ? ` (last other: ${other})` : ''}; read per pane: ${panes
+    .map((p, i) => `${p} ${hits[i]} [${seen[i]!.join(' ')}]`)
+    .join(', ')}`;
+  return { missing, summary };
+}
+
+beforeAll(async () => {
+  kam = await startKamailio({
+    users: { [CHAIR.id]: 'cif-pass' },
+    replySdp: { from: 'profile-level-id=42e01f', to: 'profile-level-id=42e014' },
+  });
+  rooms.set(
+    CHAIR.id,
+    await BaresipRoom.start({
+      name: CHAIR.id,
+      toneHz: 440,
+      video: 'H264',
+      color: 'magenta',
+      audioCodecs: ['PCMA'],
+      toneSeconds: 600,
+      register: { registrar: `127.0.0.1:${kam.port}`, password: 'cif-pass', regint: 60 },
+    }),
+  );
+  for (const [i, t] of TOWNS.entries())
+    rooms.set(
+      t.id,
+      await BaresipRoom.start({
+        name: t.id,
+        toneHz: 500 + 100 * i,
+        video: 'H264',
+        color: t.color,
+        audioCodecs: ['PCMA'],
+        toneSeconds: 600,
+      }),
+    );
+  await until('the chair registered with kamailio', () => /REGISTER ok for city/.test(kam.log()), 30_000, 200);
+  bridge = await startBridge({
+    endpoints: [
+      {
+        id: CHAIR.id,
+        name: { zh: CHAIR.zh, en: CHAIR.en },
+        kind: 'city',
+        // through kamailio, which rewrites the room's answer to H.264 level 2.0 (CIF)
+        uri: `sip:${CHAIR.id}@127.0.0.1:${kam.port}`,
+        groups: ['towns'],
+        codecs: { audio: ['PCMA'], video: ['H264'] },
+      },
+      ...TOWNS.map((t) => ({
+        id: t.id,
+        name: { zh: t.zh, en: t.en },
+        kind: 'town',
+        uri: rooms.get(t.id)!.uri,
+        groups: ['towns'],
+        codecs: { audio: ['PCMA'], video: ['H264'] },
+      })),
+      ...ABSENT.map((a) => ({
+        id: a.id,
+        name: { zh: a.zh, en: a.en },
+        kind: 'town',
+        uri: `sip:${a.id}@127.0.0.1:9`,
+        groups: ['towns'],
+        ...('labelLang' in a ? { labelLang: a.labelLang } : {}),
+      })),
+    ],
+  });
+  const r = await cli([
+    'conf',
+    'start',
+    '--title',
+    '防汛会商',
+    '--group',
+    'towns',
+    '--chair',
+    CHAIR.id,
+    '--wait',
+    '10',
+    '--json',
+  ]);
+  if (r.code !== 0) throw new Error(`conf start exited ${r.code}: ${r.stdout}${r.stderr}`);
+  confId = (JSON.parse(r.stdout) as ConferenceView).id;
+  await until(
+    'the chair and the towns connected',
+    () => show().participants.filter((p) => p.state === 'connected').length === 1 + TOWNS.length,
+    90_000,
+    200,
+  );
+}, 240_000);
+
+afterAll(async () => {
+  await bridge?.close();
+  await Promise.all([...rooms.values()].map((r) => r.stop()));
+  await disposeKamailio(kam);
+}, 30_000);
+
+describe('site names on a CIF room display, read by OCR', () => {
+  it('the chair negotiated H.264 level 2.0 through kamailio: its output class is CIF', () => {
+    expect(kam.log()).toMatch(/reply SDP rewritten/);
+    const cls = bridge.manager.get(confId).media.outputClass(CHAIR.id);
+    expect(cls).toMatchObject({ key: expect.stringMatching(/^H264/), width: W, height: H });
+  });
+
+  it('2x2 at 352×288: the name of every pane is read back', async () => {
+    const r = await cli(['conf', 'layout', confId, '2x2']);
+    expect(r.code, r.stderr).toBe(0);
+    await until('the chair has a 2x2 picture', () => show().multiview?.pictures[CHAIR.id]?.layout === '2x2', 30_000);
+    const { missing, summary } = await readPanes('2x2');
+    console.log(summary);
+    expect(missing, summary).toEqual([]);
+  }, 200_000);
+
+  it('3x3 at 352×288: every pane, the English-labelled site and the absent sites’ placeholders included', async () => {
+    const r = await cli(['conf', 'layout', confId, '3x3']);
+    expect(r.code, r.stderr).toBe(0);
+    await until('the chair has a 3x3 picture', () => show().multiview?.pictures[CHAIR.id]?.layout === '3x3', 30_000);
+    // all nine sites are on screen, the one labelled in English among them
+    expect([...(show().multiview?.pictures[CHAIR.id]?.panes ?? [])].sort()).toEqual(Object.keys(LABEL).sort());
+    const { missing, summary } = await readPanes('3x3');
+    console.log(summary);
+    expect(missing, summary).toEqual([]);
+  }, 200_000);
+
+  it('the banner is read over the picture, and is gone after --clear', async () => {
+    const band = { x: 0, y: 0, w: W, h: 40 };
+    expect((await cli(['conf', 'banner', confId, BANNER])).code).toBe(0);
+    let text = '';
+    await until(
+      'the banner read',
+      async () => {
+        const png = await chair().snapshot();
+        text = png ? readText(png, band, `${png}-banner`) : '';
+        return text.includes(BANNER);
+      },
+      120_000,
+      500,
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}: last read "${text}"`);
+    });
+    expect((await cli(['conf', 'banner', confId, '--clear'])).code).toBe(0);
+    let gone = 0;
+    await until(
+      'the banner gone',
+      async () => {
+        const png = await chair().snapshot();
+        text = png ? readText(png, band, `${png}-banner`) : BANNER;
+        gone = text.includes(BANNER.slice(0, 2)) || text.includes(BANNER.slice(2)) ? 0 : gone + 1;
+        return gone >= 3; // three snapshots in a row without it
+      },
+      120_000,
+      500,
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}: last read "${text}"`);
+    });
+  }, 260_000);
+});
