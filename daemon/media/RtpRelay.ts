@@ -6,9 +6,10 @@
 // a=ssrc, so we rename the room's SSRC to one we chose; consumers always send the router's payload
 // type, so egress PTs are renamed to what the room negotiated; rooms may change SSRC mid-call, so seq
 // and timestamps are rebased to stay continuous; and our RTP leaves from the port in our SDP, which
-// symmetric-RTP room systems insist on. SDES-SRTP legs are terminated here (srtp/SrtpGuard): the
-// room's packets are authenticated and decrypted before anything reads them, and what leaves for the
-// room is encrypted after the last rewrite; the internal hop to mediasoup stays plain RTP.
+// symmetric-RTP room systems insist on, towards where the room really sends from (RoomSource).
+// SDES-SRTP legs are terminated here (srtp/SrtpGuard): the room's packets are authenticated and
+// decrypted before anything reads them, and what leaves for the room is encrypted after the last
+// rewrite; the internal hop to mediasoup stays plain RTP.
 //
 // Ingress: room RTP → SSRC/PT/seq/ts rewritten → transport (producer), and emitted as 'rtp' (the mixer
 // taps SIP audio here, one hop less than through mediasoup). Egress: consumer RTP from the transport →
@@ -46,6 +47,7 @@ import {
 import { digitOf, parseEvent } from './rtp/telephoneEvent.js';
 import { SrtpGuard, type SrtpCounters } from './srtp/SrtpGuard.js';
 import type { SrtpKeys } from './srtp/SrtpKeys.js';
+import { RoomSource } from './RoomSource.js';
 
 export interface RelayRemote {
   address: string;
@@ -117,9 +119,6 @@ export interface RtpRelayOptions {
   ingressSsrc?: number;
 }
 
-const RELATCH_MS = 1000;
-const SAME = (a: TransportAddress, b: dgram.RemoteInfo): boolean => a.port === b.port && a.address === b.address;
-
 export class RtpRelay extends TypedEmitter<RelayEvents> {
   readonly kind: MediaKind;
   readonly ingressSsrc: number;
@@ -136,10 +135,7 @@ export class RtpRelay extends TypedEmitter<RelayEvents> {
   #timer: Timer | undefined;
   // ingress
   readonly #rebase: StreamRebaser;
-  #lastMediaAt = 0;
-  #latchedRtp: TransportAddress | undefined;
-  #latchedRtcp: TransportAddress | undefined;
-  #lastRtcpAt = 0;
+  readonly #room = new RoomSource();
   #timedOut = false;
   #timeoutFrom = 0;
   #sawRtp = false;
@@ -217,7 +213,7 @@ export class RtpRelay extends TypedEmitter<RelayEvents> {
 
   counters(): RelayCounters {
     const srtp = this.#srtp && { suite: this.#srtp.suite, ...this.#srtp.counters };
-    return { ...this.#c, remoteRtp: this.#latchedRtp ?? this.#c.remoteRtp, srtp };
+    return { ...this.#c, remoteRtp: this.#room.rtp ?? this.#c.remoteRtp, srtp };
   }
 
   /** The SRTP suite of this m-line, or undefined when it carries plain RTP. */
@@ -236,11 +232,7 @@ export class RtpRelay extends TypedEmitter<RelayEvents> {
       !this.#remote || this.#remote.address !== remote.address || this.#remote.port !== remote.port;
     this.#remote = remote;
     this.#c.remoteRtp = { address: remote.address, port: remote.port };
-    if (changedAddress) {
-      // A re-INVITE moved the room: the SDP address wins until the new source shows itself.
-      this.#latchedRtp = undefined;
-      this.#latchedRtcp = undefined;
-    }
+    if (changedAddress) this.#room.reset();
     this.#timeoutFrom = this.#clock.now();
     this.#timedOut = false;
   }
@@ -335,14 +327,12 @@ export class RtpRelay extends TypedEmitter<RelayEvents> {
       return;
     }
     const now = this.#clock.now();
-    if (this.#latchedRtp && !SAME(this.#latchedRtp, rinfo) && now - this.#lastMediaAt < RELATCH_MS) {
+    const source = this.#room.rtpFrom(rinfo, now);
+    if (source === 'drop') {
       this.#c.dropped++; // a second source while the first is alive: not ours to mix in
       return;
     }
-    if (!this.#latchedRtp || !SAME(this.#latchedRtp, rinfo)) {
-      this.#latchedRtp = { address: rinfo.address, port: rinfo.port };
-      this.#log.debug({ from: this.#latchedRtp }, 'latched room RTP source');
-    }
+    if (source === 'latched') this.#log.debug({ from: this.#room.rtp }, 'latched room RTP source');
     const verdict = this.#rebase.accept(v.ssrc, v.seq, v.ts, now, r.clockRate);
     if (verdict === 'drop') {
       this.#c.dropped++;
@@ -350,7 +340,7 @@ export class RtpRelay extends TypedEmitter<RelayEvents> {
     }
     if (verdict === 'switched') this.#onSsrcSwitch(v.ssrc);
     this.#rebase.touch(now);
-    this.#lastMediaAt = now;
+    this.#room.heard(now);
     this.#c.rtpIn++;
     this.#c.bytesIn += msg.length;
     this.#c.lastRtpAt = now;
@@ -400,11 +390,7 @@ export class RtpRelay extends TypedEmitter<RelayEvents> {
     if (msg.length < 8 || msg[0]! >> 6 !== 2) return;
     const now = this.#clock.now();
     const r = this.#remote;
-    if (r && !r.rtcpMux) {
-      if (this.#latchedRtcp && !SAME(this.#latchedRtcp, rinfo) && now - this.#lastRtcpAt < 3 * RELATCH_MS) return;
-      this.#latchedRtcp = { address: rinfo.address, port: rinfo.port };
-    }
-    this.#lastRtcpAt = now;
+    if (r && !this.#room.rtcpFrom(rinfo, r, now)) return;
     this.#c.rtcpIn++;
     for (const b of reportBlocks(msg)) {
       if (b.ssrc === this.#out.ssrc)
@@ -440,8 +426,10 @@ export class RtpRelay extends TypedEmitter<RelayEvents> {
   }
 
   #sendOut(plain: Buffer): void {
-    const dest = this.#latchedRtp ?? this.#remote;
-    if (!dest || this.#closed || dest.port === 0 || !this.#remote?.sendRtp) return;
+    const r = this.#remote;
+    if (!r || this.#closed || !r.sendRtp) return;
+    const dest = this.#room.rtpDest(r);
+    if (dest.port === 0) return;
     const pkt = this.#srtp ? this.#srtp.protectRtp(plain) : plain;
     if (!pkt) return;
     this.#sockets.rtp.send(pkt, dest.port, dest.address);
@@ -454,13 +442,8 @@ export class RtpRelay extends TypedEmitter<RelayEvents> {
     if (!r || this.#closed || r.port === 0) return;
     const pkt = this.#srtp ? this.#srtp.protectRtcp(plain) : plain;
     if (!pkt) return;
-    if (r.rtcpMux) {
-      const dest = this.#latchedRtp ?? r;
-      this.#sockets.rtp.send(pkt, dest.port, dest.address);
-    } else {
-      const dest = this.#latchedRtcp ?? { address: this.#latchedRtp?.address ?? r.address, port: r.rtcpPort };
-      this.#sockets.rtcp.send(pkt, dest.port, dest.address);
-    }
+    const dest = r.rtcpMux ? this.#room.rtpDest(r) : this.#room.rtcpDest(r);
+    (r.rtcpMux ? this.#sockets.rtp : this.#sockets.rtcp).send(pkt, dest.port, dest.address);
     this.#c.rtcpOut++;
   }
 
