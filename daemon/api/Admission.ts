@@ -1,3 +1,4 @@
+import { say } from '../../protocol/index.js';
 import { API_LIMITS } from './limits.js';
 
 /** What the gate tracks of a connection. */
@@ -40,23 +41,21 @@ export class Admission<C extends Admitted> {
     if (!authenticated) {
       if (here.unauth >= L.maxUnauthenticatedPerAddress)
         return {
-          refused: `too many connections without a valid token from ${address} (limit ${L.maxUnauthenticatedPerAddress})`,
+          refused: say('api.connAnonymousFrom', { address, limit: L.maxUnauthenticatedPerAddress }),
         };
       if (this.#unauth >= L.maxUnauthenticated)
-        return { refused: `too many connections without a valid token (limit ${L.maxUnauthenticated})` };
+        return { refused: say('api.connAnonymous', { limit: L.maxUnauthenticated }) };
       if (here.all >= L.maxConnectionsPerAddress || this.#open.size >= L.maxConnections)
-        return { refused: 'the control API has no free connection' };
+        return { refused: say('api.connFull') };
       return {};
     }
     if (here.all >= L.maxConnectionsPerAddress) {
       const evict = this.#oldestUnauthenticated(address);
-      return evict
-        ? { evict }
-        : { refused: `too many connections from ${address} (limit ${L.maxConnectionsPerAddress})` };
+      return evict ? { evict } : { refused: say('api.connFrom', { address, limit: L.maxConnectionsPerAddress }) };
     }
     if (this.#open.size >= L.maxConnections) {
       const evict = this.#oldestUnauthenticated();
-      return evict ? { evict } : { refused: `too many connections (limit ${L.maxConnections})` };
+      return evict ? { evict } : { refused: say('api.connMany', { limit: L.maxConnections }) };
     }
     return {};
   }

@@ -13,11 +13,13 @@ import {
   RPC_INVALID_REQUEST,
   RPC_METHOD_NOT_FOUND,
   RPC_PARSE_ERROR,
+  say,
   type RpcResponse,
   type VcErrorCode,
 } from '../../protocol/index.js';
 import { API_LIMITS } from './limits.js';
 import { AuditTrail, type AuditSink } from './AuditTrail.js';
+import { paramIssueMessage, paramsDetail } from './paramIssues.js';
 
 /** What the dispatcher knows of a control connection. */
 export interface RpcSession {
@@ -59,13 +61,12 @@ export class RpcDispatcher {
 
   /** One WebSocket message in; the frame to send back (none for notifications). */
   async message(conn: RpcSession, text: string | undefined): Promise<string | undefined> {
-    if (text === undefined)
-      return frame(errorReply(null, RPC_INVALID_REQUEST, 'binary frames are not JSON-RPC', 'BAD_REQUEST'));
+    if (text === undefined) return frame(errorReply(null, RPC_INVALID_REQUEST, say('api.binary'), 'BAD_REQUEST'));
     let msg: unknown;
     try {
       msg = JSON.parse(text);
     } catch {
-      return frame(errorReply(null, RPC_PARSE_ERROR, 'malformed JSON', 'BAD_REQUEST'));
+      return frame(errorReply(null, RPC_PARSE_ERROR, say('api.malformedJson'), 'BAD_REQUEST'));
     }
     if (Array.isArray(msg)) return this.#batch(conn, msg);
     const reply = await this.#handle(conn, msg);
@@ -76,13 +77,13 @@ export class RpcDispatcher {
    *  replies reach their byte budget the members not yet run are answered with an error. */
   async #batch(conn: RpcSession, batch: unknown[]): Promise<string | undefined> {
     const { maxBatch, maxBatchReplyBytes } = API_LIMITS;
-    if (batch.length === 0) return frame(errorReply(null, RPC_INVALID_REQUEST, 'empty batch', 'BAD_REQUEST'));
+    if (batch.length === 0) return frame(errorReply(null, RPC_INVALID_REQUEST, say('api.emptyBatch'), 'BAD_REQUEST'));
     if (batch.length > maxBatch) {
       return frame(
         errorReply(
           null,
           RPC_INVALID_REQUEST,
-          `a batch of ${batch.length} calls; at most ${maxBatch} per batch (nothing was run: send it in parts)`,
+          say('api.batchTooLong', { n: batch.length, max: maxBatch }),
           'BAD_REQUEST',
         ),
       );
@@ -99,7 +100,7 @@ export class RpcDispatcher {
                 errorReply(
                   m.id,
                   RPC_APP_ERROR,
-                  `not run: this batch's replies passed ${maxBatchReplyBytes} bytes; call it separately`,
+                  say('api.batchReplyFull', { bytes: maxBatchReplyBytes }),
                   'CAPACITY_EXCEEDED',
                 ),
               ),
@@ -120,15 +121,10 @@ export class RpcDispatcher {
   async #handle(conn: RpcSession, msg: unknown): Promise<RpcResponse | undefined> {
     if (!isObject(msg) || msg.jsonrpc !== '2.0' || typeof msg.method !== 'string') {
       const id = isObject(msg) && isId(msg.id) ? msg.id : null;
-      return errorReply(
-        id,
-        RPC_INVALID_REQUEST,
-        'not a JSON-RPC 2.0 request (need jsonrpc "2.0" and a method)',
-        'BAD_REQUEST',
-      );
+      return errorReply(id, RPC_INVALID_REQUEST, say('api.notJsonRpc'), 'BAD_REQUEST');
     }
     if (msg.id !== undefined && !isId(msg.id))
-      return errorReply(null, RPC_INVALID_REQUEST, 'id must be a string, number or null', 'BAD_REQUEST');
+      return errorReply(null, RPC_INVALID_REQUEST, say('api.badId'), 'BAD_REQUEST');
     const id = (msg.id ?? null) as string | number | null;
     const isNotification = msg.id === undefined;
     const method = msg.method;
@@ -144,9 +140,7 @@ export class RpcDispatcher {
       return errorReply(
         id,
         RPC_APP_ERROR,
-        caller
-          ? `too many calls for ${caller.name}; slow down`
-          : 'too many calls without a valid token from this address; slow down',
+        caller ? say('api.rateLimited', { name: caller.name }) : say('api.rateLimitedAnonymous'),
         'RATE_LIMITED',
       );
     }
@@ -154,22 +148,17 @@ export class RpcDispatcher {
       return errorReply(
         id,
         RPC_APP_ERROR,
-        `this client speaks control protocol ${conn.otherVersion}, the daemon speaks ${PROTOCOL_VERSION}: use the vcbridge CLI of the same release as vcbridged`,
+        say('err.protocol', { client: conn.otherVersion, daemon: PROTOCOL_VERSION }),
         'PROTOCOL_MISMATCH',
       );
     }
     if (!caller) {
       return conn.badToken
-        ? errorReply(id, RPC_APP_ERROR, 'the token is not valid for any operator', 'AUTH_INVALID')
-        : errorReply(
-            id,
-            RPC_APP_ERROR,
-            'authentication required: send "Authorization: Bearer <token>" when connecting',
-            'AUTH_REQUIRED',
-          );
+        ? errorReply(id, RPC_APP_ERROR, say('err.tokenInvalid'), 'AUTH_INVALID')
+        : errorReply(id, RPC_APP_ERROR, say('err.authRequired'), 'AUTH_REQUIRED');
     }
     const entry = this.#o.router.get(method);
-    if (!entry) return errorReply(id, RPC_METHOD_NOT_FOUND, `unknown method "${method}"`, 'METHOD_UNKNOWN');
+    if (!entry) return errorReply(id, RPC_METHOD_NOT_FOUND, say('api.unknownMethod', { method }), 'METHOD_UNKNOWN');
     if (ROLE_RANK[caller.role] < ROLE_RANK[entry.role]) {
       return this.#audited(
         caller,
@@ -178,21 +167,21 @@ export class RpcDispatcher {
         errorReply(
           id,
           RPC_APP_ERROR,
-          `${method} needs the ${entry.role} role; ${caller.name} is ${caller.role}`,
+          say('err.role', { method, role: entry.role, name: caller.name, has: caller.role }),
           'FORBIDDEN',
         ),
       );
     }
     let input = params;
     if (entry.schema) {
-      const parsed = entry.schema.safeParse(params ?? {});
+      const parsed = entry.schema.safeParse(params ?? {}, { error: paramIssueMessage });
       if (!parsed.success) {
-        const detail = parsed.error.issues.map((i) => `${i.path.join('.') || 'params'}: ${i.message}`).join('; ');
+        const detail = paramsDetail(parsed.error.issues);
         return this.#audited(
           caller,
           method,
           params,
-          errorReply(id, RPC_INVALID_PARAMS, `bad params for ${method}: ${detail}`, 'PARAMS_INVALID'),
+          errorReply(id, RPC_INVALID_PARAMS, say('err.params', { method, detail }), 'PARAMS_INVALID'),
         );
       }
       input = parsed.data;
@@ -203,7 +192,7 @@ export class RpcDispatcher {
         return errorReply(
           id,
           RPC_INVALID_PARAMS,
-          `a connection holds at most ${API_LIMITS.maxTopicsPerConnection} topics (it would have ${topics.size})`,
+          say('api.tooManyTopics', { max: API_LIMITS.maxTopicsPerConnection, n: topics.size }),
           'PARAMS_INVALID',
         );
       }

@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger } from '../util/logger.js';
 import { timerDelay } from '../util/clock.js';
+import { say } from '../../protocol/index.js';
 
 export interface SocketLimits {
   /** TCP connections to the control port in all (control API, join page, /metrics, live). */
@@ -53,8 +54,8 @@ export class SocketGuard {
       this.#log.debug(
         { address, open: this.#open, fromAddress: here },
         this.#open >= L.maxSockets
-          ? `control port full (${L.maxSockets} connections): connection refused`
-          : `too many connections from ${address} (limit ${L.maxSocketsPerAddress}): connection refused`,
+          ? say('api.portFull', { n: L.maxSockets })
+          : say('api.socketsFrom', { address, limit: L.maxSocketsPerAddress }),
       );
       socket.destroy();
       return;

@@ -14,7 +14,16 @@ import { listenOptions, stackTlsOptions } from '../../daemon/sip/listen.js';
 import { buildDtmfRtp } from '../../daemon/sip/dtmf.js';
 import { Store } from '../../daemon/store/Store.js';
 import { EndpointMonitor } from '../../daemon/health/EndpointMonitor.js';
-import { MethodRouter } from '../../daemon/api/MethodRouter.js';
+import { MethodRouter, type Caller } from '../../daemon/api/MethodRouter.js';
+import { RpcDispatcher, type RpcSession } from '../../daemon/api/RpcDispatcher.js';
+import { registerConferenceMethods } from '../../daemon/api/methods/conference.js';
+import { registerEndpointMethods } from '../../daemon/api/methods/endpoints.js';
+import { registerReportMethods } from '../../daemon/api/methods/report.js';
+import { registerScheduleMethods } from '../../daemon/api/methods/schedule.js';
+import type { ConferenceManager } from '../../daemon/conference/ConferenceManager.js';
+import type { Scheduler } from '../../daemon/scheduler/Scheduler.js';
+import { loadConfig } from '../../daemon/config/load.js';
+import type { RpcResponse } from '../../protocol/index.js';
 import { LegSdes } from '../../daemon/conference/sip/sipSrtp.js';
 import { systemClock } from '../../daemon/util/clock.js';
 import { silentLogger } from '../../daemon/util/logger.js';
@@ -239,6 +248,71 @@ describe('SRTP, health monitor and API registration refusals in Chinese', () => 
       expect(zh[2]).toContain('标签 7 AES_CM_128_HMAC_SHA1_80 不在我方的提议中');
     } finally {
       monitor.close();
+      store.close();
+    }
+  });
+});
+
+describe('the control API refusing bad calls in Chinese', () => {
+  it('bad frames, unknown methods, a missing role and bad params through the real dispatcher and method table', async () => {
+    const { config } = loadConfig('configs/gongyi.example.yaml', { env: {} });
+    const store = Store.open(':memory:');
+    const router = new MethodRouter();
+    // the params are refused before a handler runs: the manager and the scheduler are never asked
+    registerConferenceMethods(router, {} as ConferenceManager);
+    registerScheduleMethods(router, {} as Scheduler);
+    registerReportMethods(router, { config: () => config, store, clock: systemClock } as never);
+    registerEndpointMethods(router, { config: () => config, monitor: {} } as never);
+    const dispatcher = new RpcDispatcher({ router, audit: store.audit, log: silentLogger() });
+    const session = (role: Caller['role']): RpcSession => ({
+      caller: { name: 'demo', role, address: '127.0.0.1' },
+      badToken: false,
+      address: '127.0.0.1',
+      topics: new Set(),
+    });
+    const send = async (text: string, role: Caller['role'] = 'operator'): Promise<VcError> => {
+      const reply = JSON.parse((await dispatcher.message(session(role), text))!) as RpcResponse | RpcResponse[];
+      const error = (Array.isArray(reply) ? reply[0]! : reply).error!;
+      return { code: error.data!.code, message: error.message } as VcError;
+    };
+    const call = (method: string, params: unknown, role?: Caller['role']): Promise<VcError> =>
+      send(JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }), role);
+    try {
+      const errors = [
+        await send('{"jsonrpc": "2.0", "id": 1, "method": '),
+        await send('[]'),
+        await send(JSON.stringify({ hello: 'world', id: 7 })),
+        await send(JSON.stringify({ jsonrpc: '2.0', id: {}, method: 'status' })),
+        await call('no.such.method', {}),
+        await call('conference.start', { title: 'x' }, 'viewer'),
+        await call('conference.start', { title: 5, endpoints: 'mihe', mode: 'loud', durationMinutes: 0.5 }),
+        await call('conference.start', { title: 'x', bogus: true }),
+        await call('conference.hangup', { id: 'c-1' }),
+        await call('schedule.edit', { id: 's-1', from: '2026-12-07 09:00', occurrence: '2026-12-14 09:00' }),
+        await call('report.daily', { date: '2026-1-1' }),
+        await call('conference.start', []),
+        await call('endpoints.list', { group: 'nope' }),
+      ];
+      expect(errors.map((e) => e.code)).toEqual([
+        'BAD_REQUEST',
+        'BAD_REQUEST',
+        'BAD_REQUEST',
+        'BAD_REQUEST',
+        'METHOD_UNKNOWN',
+        'FORBIDDEN',
+        ...Array<string>(6).fill('PARAMS_INVALID'),
+        'GROUP_UNKNOWN',
+      ]);
+      // field names and values of the API stay as they are (they are what a script sends)
+      const fields = ['title', 'endpoints', 'mode', 'loud', 'bogus', 'durationMinutes', 'endpointId', 'date', 'nope'];
+      const groups = config.groups.map((g) => g.id);
+      const zh = expectChinese(errors, ['demo', ...fields, ...groups, 'broadcast', 'rollcall', 'voice', 'select']);
+      expect(zh[6]).toBe(
+        '参数有误：conference.start 的参数有误：字段 title：应为字符串，收到的是数字；字段 endpoints：应为列表，收到的是字符串；字段 mode：必须是以下之一：broadcast, rollcall, voice, select；字段 durationMinutes：应为整数，收到的是数字',
+      );
+      expect(zh[8]).toContain('字段 endpointId：缺失');
+      expect(zh[10]).toContain('字段 date：应为 年-月-日');
+    } finally {
       store.close();
     }
   });

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { SiteConfig } from '../../config/schema.js';
 import type { Clock } from '../../util/clock.js';
 import { buildDailyReport, type ReportStore } from '../../reports/dailyReport.js';
-import type { DailyReport } from '../../../protocol/index.js';
+import { say, type DailyReport } from '../../../protocol/index.js';
 import type { MethodRouter } from '../MethodRouter.js';
 
 // report.daily: the day's operations report, built from the store (see daemon/reports). Reading
@@ -18,7 +18,7 @@ const DailyParams = z
   .object({
     date: z
       .string()
-      .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD')
+      .regex(/^\d{4}-\d{2}-\d{2}$/, say('api.dateFormat'))
       .optional(),
   })
   .strict();

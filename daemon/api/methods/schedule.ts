@@ -3,6 +3,7 @@ import type { MethodRouter } from '../MethodRouter.js';
 import type { Scheduler } from '../../scheduler/Scheduler.js';
 import { ICS_MAX_CHARS } from '../../scheduler/ics/importCalendar.js';
 import { Title } from '../../util/text.js';
+import { say } from '../../../protocol/index.js';
 
 // The schedule.* methods of the control API. Shapes are checked here; meaning (unknown endpoint,
 // start in the past, conflicts) is checked by the scheduler, which names what is wrong.
@@ -50,10 +51,7 @@ const Edit = z
     force: z.boolean().optional(),
   })
   .strict()
-  .refine(
-    (p) => !(p.from !== undefined && p.occurrence !== undefined),
-    'give either from (this and later occurrences) or occurrence (this one only), not both',
-  );
+  .refine((p) => !(p.from !== undefined && p.occurrence !== undefined), say('api.fromOrOccurrence'));
 
 const List = z
   .object({
@@ -74,7 +72,7 @@ const Import = z
       .string()
       .min(1)
       .max(ICS_MAX_CHARS, {
-        message: `the calendar is larger than ${ICS_MAX_CHARS} characters (limit ICS_MAX_CHARS); split it into smaller files`,
+        message: say('api.icsTooLong', { max: ICS_MAX_CHARS }),
       }),
     map: z.record(z.string().min(1).max(200), z.array(EndpointId).max(1000)).optional(),
     endpoints: z.array(EndpointId).max(1000).optional(),
@@ -104,7 +102,7 @@ export function registerScheduleMethods(router: MethodRouter, scheduler: Schedul
           .string()
           .min(1)
           .max(ICS_MAX_CHARS, {
-            message: `the calendar is larger than ${ICS_MAX_CHARS} characters (limit ICS_MAX_CHARS)`,
+            message: say('api.icsTooLongHolidays', { max: ICS_MAX_CHARS }),
           }),
       })
       .strict(),
