@@ -173,7 +173,7 @@ async function systemResolve(host: string): Promise<string> {
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const t = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer from the resolver within ${ms} ms`)), ms);
+    timer = setTimeout(() => reject(new Error(say('health.resolverTimeout', { ms }))), ms);
   });
   return Promise.race([p, t]).finally(() => clearTimeout(timer));
 }

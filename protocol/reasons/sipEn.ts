@@ -162,6 +162,7 @@ export const SIP_REASONS_EN = {
 
   // the health monitor (daemon/health)
   'health.startedTwice': 'the endpoint monitor was started twice',
+  'health.resolverTimeout': 'no answer from the resolver within {ms} ms',
 
   // the control API (daemon/api): its own refusals, then a method's params checked field by field
   'api.registeredTwice': 'API method {method} registered twice',
@@ -210,6 +211,17 @@ export const SIP_REASONS_EN = {
   'api.connMany': 'too many connections (limit {limit})',
   'api.portFull': 'control port full ({n} connections): connection refused',
   'api.socketsFrom': 'too many connections from {address} (limit {limit}): connection refused',
+  // endpoint.diagnose: why a test call failed although OPTIONS answered
+  'api.diag.codec':
+    'the endpoint and the bridge share no audio/video codec: compare its codec list with endpoints[].codecs',
+  'api.diag.busy': 'the endpoint is busy (already in a call)',
+  'api.diag.refuses': 'the endpoint refuses our call: check its allow-list / answer settings',
+  'api.diag.credentials': 'the endpoint wants credentials: set endpoints[].credentials',
+  'api.diag.noSetup': 'the call did not set up: {reason}',
+  'api.diag.noSetupBare': 'the call did not set up: no reason given',
+  'api.diag.noMediaIn':
+    'no media arrives from the endpoint: a firewall/NAT between us drops its RTP, or it sends to another address',
+  'api.diag.noMediaOut': 'the endpoint sends media but ours does not reach it: a firewall/NAT drops our RTP',
   'api.type.string': 'a string',
   'api.type.number': 'a number',
   'api.type.int': 'a whole number',

@@ -17,17 +17,15 @@ export interface DiagnoseDeps {
 function callCause(r: TestCallReport): string | undefined {
   if (!r.call.ok) {
     const s = r.call.status;
-    if (s === 488 || /codec|488/i.test(r.call.reason ?? ''))
-      return 'the endpoint and the bridge share no audio/video codec: compare its codec list with endpoints[].codecs';
-    if (s === 486 || s === 600) return 'the endpoint is busy (already in a call)';
-    if (s === 403 || s === 603) return 'the endpoint refuses our call: check its allow-list / answer settings';
-    if (s === 401 || s === 407) return 'the endpoint wants credentials: set endpoints[].credentials';
-    return `the call did not set up: ${r.call.reason ?? 'no reason given'}`;
+    if (s === 488 || /codec|488/i.test(r.call.reason ?? '')) return say('api.diag.codec');
+    if (s === 486 || s === 600) return say('api.diag.busy');
+    if (s === 403 || s === 603) return say('api.diag.refuses');
+    if (s === 401 || s === 407) return say('api.diag.credentials');
+    return r.call.reason ? say('api.diag.noSetup', { reason: r.call.reason }) : say('api.diag.noSetupBare');
   }
   if (r.media && !r.media.ok) {
-    if (!r.media.kbpsIn)
-      return 'no media arrives from the endpoint: a firewall/NAT between us drops its RTP, or it sends to another address';
-    return 'the endpoint sends media but ours does not reach it: a firewall/NAT drops our RTP';
+    if (!r.media.kbpsIn) return say('api.diag.noMediaIn');
+    return say('api.diag.noMediaOut');
   }
   return undefined;
 }

@@ -151,6 +151,7 @@ export const sipZh: Record<keyof typeof SIP_REASONS_EN, string> = {
   'store.movedNeedsStart': '调整后的场次需要新的开始时间',
 
   'health.startedTwice': '终端监测被启动了两次',
+  'health.resolverTimeout': '{ms} ms 内域名服务器无应答',
 
   'api.registeredTwice': 'API 方法 {method} 被注册了两次',
   'api.notInTable': 'API 方法 {method} 不在协议的方法表中',
@@ -198,6 +199,14 @@ export const sipZh: Record<keyof typeof SIP_REASONS_EN, string> = {
   'api.connMany': '连接过多（上限 {limit}）',
   'api.portFull': '控制端口已满（{n} 个连接）：拒绝连接',
   'api.socketsFrom': '来自 {address} 的连接过多（上限 {limit}）：拒绝连接',
+  'api.diag.codec': '终端与网桥没有共同的音视频编解码：请对照它的编解码列表检查 endpoints[].codecs',
+  'api.diag.busy': '终端忙（已在通话中）',
+  'api.diag.refuses': '终端拒绝我方呼叫：请检查它的白名单 / 自动应答设置',
+  'api.diag.credentials': '终端要求认证：请设置 endpoints[].credentials',
+  'api.diag.noSetup': '呼叫未能建立：{reason}',
+  'api.diag.noSetupBare': '呼叫未能建立：未给出原因',
+  'api.diag.noMediaIn': '收不到终端的媒体：双方之间的防火墙或地址转换设备丢弃了它的 RTP，或它发往了别的地址',
+  'api.diag.noMediaOut': '终端在发送媒体，但我方媒体到不了它：防火墙或地址转换设备丢弃了我方 RTP',
   'api.type.string': '字符串',
   'api.type.number': '数字',
   'api.type.int': '整数',
