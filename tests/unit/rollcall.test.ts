@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { MeetingControl, type ControlHost } from '../../daemon/conference/MeetingControl.js';
 import { VcError } from '../../daemon/errors.js';
 import { ManualClock } from '../helpers/manualClock.js';
+import { refused } from '../helpers/errorTemplates.js';
 
 const SITES = ['city', 'mihe', 'zhulin', 'xiaoyi', 'huiguo'];
 
@@ -33,16 +34,6 @@ function meeting(present: Set<string>) {
   return { control: new MeetingControl(host), floor: () => floor };
 }
 
-function refusal(fn: () => unknown): VcError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof VcError) return e;
-    throw e;
-  }
-  throw new Error('expected a refusal');
-}
-
 describe('roll call through a list', () => {
   it('walks the default list (every site but the chair), skipping sites not connected, both ways', () => {
     const m = meeting(new Set(['city', 'mihe', 'xiaoyi', 'huiguo']));
@@ -66,7 +57,7 @@ describe('roll call through a list', () => {
     const m = meeting(new Set(['city', 'mihe', 'zhulin']));
     m.control.stepFloor('next', ['mihe', 'zhulin']);
     expect(m.floor()).toBe('mihe');
-    const e = refusal(() => m.control.stepFloor('next', ['xiaoyi', 'huiguo']));
+    const e = refused(() => m.control.stepFloor('next', ['xiaoyi', 'huiguo']));
     expect(e.code).toBe('PARTICIPANT_UNKNOWN');
     expect(e.message).toContain('xiaoyi, huiguo');
     expect(m.floor()).toBe('mihe');
@@ -78,8 +69,8 @@ describe('roll call through a list', () => {
   it('refuses an empty list and a site that is not in the meeting, changing nothing', () => {
     const m = meeting(new Set(SITES));
     m.control.stepFloor('next', ['huiguo']);
-    expect(refusal(() => m.control.stepFloor('next', [])).code).toBe('BAD_REQUEST');
-    expect(refusal(() => m.control.stepFloor('next', ['mihe', 'nowhere'])).code).toBe('PARTICIPANT_UNKNOWN');
+    expect(refused(() => m.control.stepFloor('next', [])).code).toBe('BAD_REQUEST');
+    expect(refused(() => m.control.stepFloor('next', ['mihe', 'nowhere'])).code).toBe('PARTICIPANT_UNKNOWN');
     expect(m.floor()).toBe('huiguo');
     expect(m.control.view().rollcall).toEqual(['huiguo']);
   });
