@@ -1,6 +1,9 @@
 // Who is heard and who sees whom in one meeting: the mode, the floor, the operator's picks and
 // mutes, and the active speaker. It decides (FloorControl) and applies the decision to the media:
 // mutes at once, the multi-picture plan, then the switched views in order, each on a keyframe.
+// A room on a layout is never shown a plain source while it has a composed picture: when composing
+// fails it keeps the picture it has and the plan is tried again (COMPOSE_RETRY_MS); only a room with
+// no composed picture at all falls back to the switched view, with a warning naming it and why.
 // The conference owns the participants and their life; it lends what this needs through FloorHost
 // and hears back by events.
 import { reason, say, type ConferenceMode, type Reason } from '../../protocol/index.js';
@@ -10,7 +13,8 @@ import { TypedEmitter } from '../util/TypedEmitter.js';
 import { VcError } from '../errors.js';
 import type { ConferenceMedia } from '../media/ConferenceMedia.js';
 import { PROGRAM_TARGET } from '../media/program/ProgramFeed.js';
-import type { Picture } from '../media/compositor/Pictures.js';
+import { CANVAS, type Picture } from '../media/compositor/Pictures.js';
+import type { Timer } from '../util/clock.js';
 import { decideFloor, type FloorDecision } from './FloorControl.js';
 import type { MeetingControl } from './MeetingControl.js';
 import type { Seat } from './multiview.js';
@@ -47,6 +51,9 @@ type FloorEvents = {
   state: [];
 };
 
+/** Delays before composing a failed plan again (ms), by consecutive failure; the last one repeats. */
+export const COMPOSE_RETRY_MS = [1000, 2000, 5000, 10_000];
+
 export interface FloorSetup {
   mode: ConferenceMode;
   chair: string | null;
@@ -62,6 +69,12 @@ export class FloorDirector extends TypedEmitter<FloorEvents> {
   readonly #speakers: SpeakerHold;
   readonly #selections = new Map<string, string>();
   readonly #overrides = new Map<string, boolean>();
+  /** The last plan composed without error: who is shown a canvas by now (or on its next keyframe). */
+  #composed: ReadonlyMap<string, Picture> = new Map();
+  /** Rooms on a layout shown a plain source since composing failed → why (for the switch's warning). */
+  readonly #fallbacks = new Map<string, string>();
+  #composeRetry: Timer | undefined;
+  #composeFailures = 0;
   #decision: FloorDecision = { source: null, muted: new Map(), views: new Map() };
   #plan = new Map<string, Picture>();
   #applying: Promise<void> = Promise.resolve();
@@ -82,6 +95,7 @@ export class FloorDirector extends TypedEmitter<FloorEvents> {
       },
     });
     host.media.on('activeSpeaker', (e) => this.#speakers.heard(e.id));
+    host.media.on('switched', (e) => this.#checkSwitch(e.targetId, e.sourceId));
     // the program feed started or stopped: plan its picture
     host.media.program.on('wanted', () => this.apply());
   }
@@ -238,20 +252,30 @@ export class FloorDirector extends TypedEmitter<FloorEvents> {
 
   close(): void {
     this.#speakers.close();
+    this.#h.clock.clearTimeout(this.#composeRetry);
+    this.#composeRetry = undefined;
   }
 
   async #showViews(): Promise<void> {
     const { media, log } = this.#h;
     const d = this.#decision;
-    let plan = this.#plan;
+    const plan = this.#plan;
+    let failed: string | undefined;
     try {
       await media.compose(plan);
+      this.#composed = plan;
+      this.#fallbacks.clear();
+      this.#composeFailures = 0;
     } catch (err) {
-      // the rooms keep the switched view meanwhile; the next change of the conference tries again
-      log.error({ err }, 'cannot compose the pictures: showing the switched view');
-      plan = new Map();
+      // rooms that show a composed picture keep it (the previous layout for a moment beats a plain
+      // source for as long as nothing else changes); the plan is tried again shortly
+      failed = (err as Error).message;
+      log.error({ err }, 'cannot compose the pictures: rooms keep the picture they have; trying again');
+      this.#retryCompose();
     }
-    if (media.programOn && !plan.has(PROGRAM_TARGET)) {
+    // on the plan and shown its picture: nothing to switch (after a failure: only while it has one)
+    const composedFor = (id: string): boolean => plan.has(id) && (failed === undefined || media.showsPicture(id));
+    if (media.programOn && !composedFor(PROGRAM_TARGET)) {
       // the program without a layout: the floor's (or broadcast) source itself, switched on its keyframe
       await media
         .show(PROGRAM_TARGET, this.#programSource(d))
@@ -259,9 +283,44 @@ export class FloorDirector extends TypedEmitter<FloorEvents> {
     }
     for (const [id, src] of d.views) {
       if (!this.#h.live() || this.#decision !== d) return; // a newer decision follows in the chain
-      if (plan.has(id)) continue;
+      if (composedFor(id)) continue;
+      if (plan.has(id) && failed !== undefined) {
+        const why = `its composed picture could not be made: ${failed}`;
+        this.#fallbacks.set(id, why);
+        log.warn({ room: id, source: src, reason: why }, 'a room on a layout is shown a source directly');
+      }
       await media.show(id, src);
     }
+  }
+
+  /** Compose the current plan again after a failure: 1 s, then longer while it keeps failing. */
+  #retryCompose(): void {
+    if (this.#composeRetry) return;
+    const delay = COMPOSE_RETRY_MS[Math.min(this.#composeFailures++, COMPOSE_RETRY_MS.length - 1)]!;
+    this.#composeRetry = this.#h.clock.setTimeout(() => {
+      this.#composeRetry = undefined;
+      this.apply();
+    }, delay);
+    this.#composeRetry.unref?.();
+  }
+
+  /**
+   * A room's view switched: a room on a composed layout that now shows a plain source (not a canvas)
+   * is logged with the reason, so a picture that "became one site" can be explained afterwards.
+   */
+  #checkSwitch(room: string, source: string | null): void {
+    if (source === null || source.startsWith(CANVAS)) return;
+    const p = this.#plan.get(room);
+    if (!p || (!this.#composed.has(room) && !this.#fallbacks.has(room))) return;
+    this.#h.log.warn(
+      {
+        room,
+        source,
+        layout: p.spec.layout,
+        reason: this.#fallbacks.get(room) ?? 'unexpected: the room was shown its composed picture',
+      },
+      'a room on a layout now shows a source directly, not its composed picture',
+    );
   }
 
   /** What the program shows without a layout: the floor, else the first site present with video. */

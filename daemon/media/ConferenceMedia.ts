@@ -13,7 +13,7 @@ import { PlaneMixer } from './plane/PlaneMixer.js';
 import { VideoView } from './VideoView.js';
 import type { SipMediaLeg } from './SipMediaLeg.js';
 import type { MediaKind, VideoCodecKey } from './types.js';
-import { Pictures, type Picture } from './compositor/Pictures.js';
+import { CANVAS, Pictures, type Picture } from './compositor/Pictures.js';
 import { outputClassOf } from './compositor/outputClass.js';
 import type { OutputClass } from './compositor/Compositor.js';
 import { PROGRAM_TARGET, ProgramFeed } from './program/ProgramFeed.js';
@@ -225,6 +225,12 @@ export class ConferenceMedia extends TypedEmitter<MediaEvents> {
   /** What the target shows now (the pending switch not yet done). */
   viewing(targetId: string): string | null {
     return this.#view.viewOf(targetId)?.showing ?? null;
+  }
+
+  /** Whether the target shows a composed picture (a canvas), or waits for one's keyframe. */
+  showsPicture(targetId: string): boolean {
+    const v = this.#view.viewOf(targetId);
+    return Boolean(v && (v.pending ?? v.showing)?.startsWith(CANVAS));
   }
 
   mixerStats(): MixerMemberStats[] {

@@ -19,6 +19,8 @@ export const KEYFRAME_MIN_INTERVAL_MS = 500;
 export interface OutputCanvas {
   id: string;
   spec: CanvasSpec;
+  /** The spec (JSON) whose scene the process last took: a scene that failed is sent again next time. */
+  shown?: string;
   /** The output producer's SSRC: constant for the canvas's life. */
   ssrc: number;
   /** What the current process sends with (new after a restart); renamed to `ssrc` on the way. */

@@ -167,7 +167,8 @@ export class Compositor extends TypedEmitter<CompositorEvents> {
       const changed = new Set<string>();
       for (const [id, spec] of specs) {
         const c = this.#outputs.get(id);
-        if (c && JSON.stringify(c.spec) === JSON.stringify(spec)) continue;
+        // unchanged only if the process has its scene (a scene that timed out is sent again)
+        if (c && c.shown === JSON.stringify(spec)) continue;
         changed.add(id);
         if (!c) await this.#addCanvas(id, spec);
         else if (JSON.stringify(c.spec.cls) !== JSON.stringify(spec.cls)) {
@@ -348,7 +349,10 @@ export class Compositor extends TypedEmitter<CompositorEvents> {
       const known = p?.sourceId && this.#feeds.get(p.sourceId)?.transport ? p.sourceId : null;
       return { ...r, source: known, label: p?.label ?? '' };
     });
+    const shown = JSON.stringify(c.spec);
+    c.shown = undefined;
     await this.#keeper.running().request('scene', { canvas: c.id, panes, banner: c.spec.banner, keyframe: false });
+    c.shown = shown;
     if (keyframe) this.#outputs.keyframe(c);
   }
 
