@@ -189,7 +189,13 @@ export function renderConference(c: ConferenceView, lang: Lang, now = Date.now()
 export function renderMultiview(c: ConferenceView, lang: Lang = 'en'): string {
   const t = translator(lang);
   const m = c.multiview;
-  if (!m || (m.layout === 'off' && Object.keys(m.personal).length === 0 && Object.keys(m.pictures).length === 0))
+  if (
+    !m ||
+    (m.layout === 'off' &&
+      Object.keys(m.personal).length === 0 &&
+      Object.keys(m.pictures).length === 0 &&
+      !m.encoders?.length)
+  )
     return '';
   const lines = ['', t('c.mv.layout', { layout: m.layout }) + (m.banner ? t('c.mv.banner', { banner: m.banner }) : '')];
   for (const [site, l] of Object.entries(m.personal)) lines.push(t('c.mv.personal', { site, layout: l }));
@@ -215,7 +221,46 @@ export function renderMultiview(c: ConferenceView, lang: Lang = 'en'): string {
       }) + (canvas.startsWith('tx:') ? t('c.mv.transcoded') : ''),
     );
   }
-  return lines.join('\n');
+  return [...lines, ...renderCompositorUse(c, lang)].join('\n');
+}
+
+/** What the compositor encodes (one line per picture: one encoder) and decodes, while it runs. */
+function renderCompositorUse(c: ConferenceView, lang: Lang): string[] {
+  const t = translator(lang);
+  const m = c.multiview;
+  if (!m?.encoders) return [];
+  const who = (id: string): string => seenAs(c, id, lang);
+  const lines = [t('c.mv.encoders', { n: m.encoders.length })];
+  m.encoders.forEach((e, i) => {
+    const mode = /^H264\/([01])$/.exec(e.codec)?.[1];
+    const what =
+      e.kind === 'personal'
+        ? t('c.mv.encPersonal', { site: e.site ?? '?', layout: e.layout })
+        : e.kind === 'transcoded'
+          ? t('c.mv.encTx', { site: who(e.site ?? '?') })
+          : t('c.mv.encConf', { layout: e.layout });
+    const rooms = [...e.rooms.map(who), ...(e.program ? [t('c.mv.encProgram')] : [])];
+    lines.push(
+      t('c.mv.encoder', {
+        i: i + 1,
+        codec: mode === undefined ? e.codec : t('c.mv.codecH264', { mode }),
+        size: `${e.width}×${e.height}`,
+        fps: e.fps,
+        kbps: e.kbps,
+        what,
+        rooms: rooms.join(', ') || '—',
+      }),
+    );
+  });
+  const decoding = m.decoding ?? [];
+  lines.push(
+    t('c.mv.decoding', {
+      n: decoding.length,
+      list: decoding.map((d) => who(d.source) + (d.live ? '' : t('c.mv.noPicture'))).join(', ') || '—',
+    }),
+  );
+  if (m.offScreen?.length) lines.push(t('c.mv.offScreen', { list: m.offScreen.map(who).join(', ') }));
+  return lines;
 }
 
 /** Raised hands, oldest first: order, site, name, when, how. */

@@ -206,6 +206,42 @@ export interface MultiviewInfo {
   pins: Record<string, Record<string, string>>;
   /** Rooms shown a composed picture: its layout and the site in each pane (null: empty pane). */
   pictures: Record<string, { canvas: string; layout: string; panes: (string | null)[] }>;
+  /**
+   * What the compositor encodes now: one entry per composed picture, each one encoder (rooms of one
+   * output class on one layout share it). Absent while no compositor runs.
+   */
+  encoders?: MultiviewEncoder[];
+  /** Sources the compositor decodes now (on some screen), in conference order. Absent while no compositor runs. */
+  decoding?: MultiviewDecoding[];
+  /** Sources with video the compositor could decode but does not: on no screen (their feed is paused). */
+  offScreen?: string[];
+}
+
+/** A source the compositor decodes. */
+export interface MultiviewDecoding {
+  source: string;
+  /** Its decoder shows pictures now (false: waiting for a keyframe, or nothing usable arrives). */
+  live: boolean;
+}
+
+/** One composed picture and its encoder. */
+export interface MultiviewEncoder {
+  /** The picture's id, as in `pictures` (internal; stable while the picture exists). */
+  canvas: string;
+  /** Whose picture: the conference layout, a site's personal layout, or one source transcoded (`site` says which). */
+  kind: 'conference' | 'personal' | 'transcoded';
+  site?: string;
+  /** Output class: 'H264/0', 'H264/1' (packetization mode) or 'VP8'; size, frame rate, target bitrate. */
+  codec: string;
+  width: number;
+  height: number;
+  fps: number;
+  kbps: number;
+  layout: string;
+  /** The rooms shown it, in conference order. */
+  rooms: string[];
+  /** The program feed (recording, live streaming) takes this picture too. */
+  program?: boolean;
 }
 
 export interface ConferenceStartParams {

@@ -184,7 +184,10 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
       ...(this.scheduleId ? { scheduleId: this.scheduleId } : {}),
       ...this.control.view(),
       participants: [...this.#participants.values(), ...this.#browsers.values()].map((p) => this.#participantView(p)),
-      multiview: multiviewInfo(this.control.multiview, this.#floor.plan),
+      multiview: multiviewInfo(this.control.multiview, this.#floor.plan, this.#media.pictures.usage(), [
+        ...this.#participants.keys(),
+        ...this.#browsers.keys(),
+      ]),
       ...(this.#live ? { live: this.#live() } : {}),
       recording: this.#recording,
     };

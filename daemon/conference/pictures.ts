@@ -1,7 +1,7 @@
 // What the conference hands the multi-picture plan (who can be shown, who is shown what) and what
 // `conf show` reports back; kept out of Conference.ts, which holds the behaviour.
-import type { MultiviewInfo } from '../../protocol/index.js';
-import { CANVAS, type Picture } from '../media/compositor/Pictures.js';
+import type { MultiviewEncoder, MultiviewInfo } from '../../protocol/index.js';
+import { CANVAS, type Picture, type PicturesUsage } from '../media/compositor/Pictures.js';
 import type { ConferenceMedia } from '../media/ConferenceMedia.js';
 import type { FloorDecision } from './FloorControl.js';
 import type { Multiview, PlanTarget, Seat } from './multiview.js';
@@ -70,14 +70,54 @@ export function pictureSeats(
   return seats;
 }
 
-export function multiviewInfo(mv: Multiview, plan: ReadonlyMap<string, Picture>): MultiviewInfo {
+/**
+ * `conf show`'s multi-picture part: the settings, each room's planned picture and, while a compositor
+ * runs, what it encodes and decodes now (`order`: participant ids in conference order).
+ */
+export function multiviewInfo(
+  mv: Multiview,
+  plan: ReadonlyMap<string, Picture>,
+  usage?: PicturesUsage,
+  order: readonly string[] = [],
+): MultiviewInfo {
   const v = mv.view();
   const pictures: MultiviewInfo['pictures'] = {};
   for (const [target, p] of plan) {
     if (target === PROGRAM_TARGET) continue; // the recording's picture, not a room's
     pictures[target] = { canvas: p.canvasId, layout: p.spec.layout, panes: p.spec.panes.map((x) => x.site ?? null) };
   }
-  return { layout: v.layout, banner: v.banner, personal: v.personal, pins: v.pins, pictures };
+  const info: MultiviewInfo = { layout: v.layout, banner: v.banner, personal: v.personal, pins: v.pins, pictures };
+  if (!usage) return info;
+  const rank = (id: string): number => (order.includes(id) ? order.indexOf(id) : order.length);
+  const byRank = (a: string, b: string): number => rank(a) - rank(b);
+  info.encoders = usage.canvases.map((c) => {
+    const rooms = c.targets.filter((t) => t !== PROGRAM_TARGET).sort(byRank);
+    return {
+      canvas: c.id,
+      ...canvasKind(c.id),
+      codec: c.cls.key,
+      width: c.cls.width,
+      height: c.cls.height,
+      fps: c.cls.fps,
+      kbps: c.cls.kbps,
+      layout: c.layout,
+      rooms,
+      ...(c.targets.includes(PROGRAM_TARGET) ? { program: true } : {}),
+    };
+  });
+  info.decoding = usage.decoding
+    .map((d) => ({ source: d.id, live: d.live }))
+    .sort((a, b) => byRank(a.source, b.source));
+  info.offScreen = [...usage.idle].sort(byRank);
+  return info;
+}
+
+/** Whose picture a canvas is, from its id (made by Multiview.plan()). */
+function canvasKind(id: string): Pick<MultiviewEncoder, 'kind' | 'site'> {
+  const owner = id.split('|')[0] ?? '';
+  if (owner.startsWith('tx:')) return { kind: 'transcoded', site: owner.slice(3) };
+  if (owner.startsWith('site:')) return { kind: 'personal', site: owner.slice(5) };
+  return { kind: 'conference' };
 }
 
 /**

@@ -53,6 +53,15 @@ export interface CanvasSpec {
   banner: string | null;
 }
 
+/** What the process encodes and decodes now (`conf show`): no process round trip. */
+export interface CompositorUsage {
+  canvases: { id: string; cls: OutputClass; layout: FixedLayout }[];
+  /** Sources whose feed runs (on some screen): decoded. */
+  decoding: { id: string; live: boolean }[];
+  /** Sources known but not fed (on no screen, their consumer paused or never made). */
+  idle: string[];
+}
+
 export interface CompositorStats {
   sources: Record<string, { frames: number; live: boolean }>;
   canvases: Record<string, { packets: number; forcedKeyframes: number }>;
@@ -129,6 +138,18 @@ export class Compositor extends TypedEmitter<CompositorEvents> {
 
   isLive(sourceId: string): boolean {
     return this.#feeds.get(sourceId)?.live ?? false;
+  }
+
+  usage(): CompositorUsage {
+    const canvases = [...this.#outputs.values()].map((c) => ({ id: c.id, cls: c.spec.cls, layout: c.spec.layout }));
+    const decoding: CompositorUsage['decoding'] = [];
+    const idle: string[] = [];
+    for (const s of this.#feeds.values()) {
+      const fed = s.consumer && !s.consumer.closed && !s.consumer.paused;
+      if (fed) decoding.push({ id: s.id, live: s.live });
+      else idle.push(s.id);
+    }
+    return { canvases, decoding, idle };
   }
 
   /** A video producer that may be put on screen (nothing is decoded until a pane shows it). */

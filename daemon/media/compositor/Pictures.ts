@@ -7,13 +7,17 @@ import type { Logger } from '../../util/logger.js';
 import type { VideoView } from '../VideoView.js';
 import { say } from '../../../protocol/index.js';
 import { VcError } from '../../errors.js';
-import { Compositor, type CanvasSpec } from './Compositor.js';
+import { Compositor, type CanvasSpec, type CompositorUsage } from './Compositor.js';
 import { checkGstreamer } from './GstProcess.js';
 import { cjkFontFamily } from './cjkFont.js';
 
 export interface Picture {
   canvasId: string;
   spec: CanvasSpec;
+}
+
+export interface PicturesUsage extends CompositorUsage {
+  canvases: (CompositorUsage['canvases'][number] & { targets: string[] })[];
 }
 
 /** A canvas as a view source: `canvas:<canvas id>`. */
@@ -77,6 +81,15 @@ export class Pictures {
   /** The canvas a target shows, if any. */
   canvasOf(targetId: string): string | undefined {
     return this.#targets.get(targetId);
+  }
+
+  /** What the compositor encodes (each canvas with the targets shown it) and decodes now; undefined while none runs. */
+  usage(): PicturesUsage | undefined {
+    const u = this.#compositor?.usage();
+    if (!u) return undefined;
+    const viewers = new Map<string, string[]>();
+    for (const [t, canvas] of this.#targets) viewers.set(canvas, [...(viewers.get(canvas) ?? []), t]);
+    return { ...u, canvases: u.canvases.map((c) => ({ ...c, targets: viewers.get(c.id) ?? [] })) };
   }
 
   addSource(id: string, producer: ms.Producer): void {
