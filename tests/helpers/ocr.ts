@@ -5,6 +5,7 @@
 // black, the labels' dark backing and a saturated picture — the test rooms send solid colours — white.
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { decodeRgb } from './picture.js';
 
 const SCALE = 3;
 
@@ -44,30 +45,13 @@ export type Keep = 'white' | 'bright';
 function cutOut(png: string, area: Area, file: string, keep: Keep): boolean {
   const w = area.w * SCALE;
   const h = area.h * SCALE;
-  const raw = spawnSync(
-    'ffmpeg',
-    [
-      '-hide_banner',
-      '-loglevel',
-      'error',
-      '-i',
-      png,
-      '-vf',
-      `crop=${area.w}:${area.h}:${area.x}:${area.y},scale=${w}:${h}:flags=lanczos`,
-      '-f',
-      'rawvideo',
-      '-pix_fmt',
-      'rgb24',
-      '-',
-    ],
-    { maxBuffer: 16 << 20 },
-  );
-  if (raw.status !== 0 || raw.stdout.length < w * h * 3) return false;
+  const raw = decodeRgb(png, `crop=${area.w}:${area.h}:${area.x}:${area.y},scale=${w}:${h}:flags=lanczos`, w * h);
+  if (!raw) return false;
   const grey = Buffer.alloc(w * h);
   for (let i = 0; i < w * h; i++) {
-    const r = raw.stdout[3 * i]!;
-    const g = raw.stdout[3 * i + 1]!;
-    const b = raw.stdout[3 * i + 2]!;
+    const r = raw[3 * i]!;
+    const g = raw[3 * i + 1]!;
+    const b = raw[3 * i + 2]!;
     const min = Math.min(r, g, b);
     const v = keep === 'white' ? min : 0.299 * r + 0.587 * g + 0.114 * b - 0.5 * (Math.max(r, g, b) - min);
     grey[i] = 255 - Math.max(0, Math.min(255, Math.round(v)));

@@ -2,6 +2,19 @@
 // text is drawn in a strip. Tests look at panes with it.
 import { spawnSync } from 'node:child_process';
 
+/**
+ * An image file through an ffmpeg filter (`filter`, e.g. a crop and a scale) as raw RGB, 3 bytes a
+ * pixel, row by row; undefined when ffmpeg fails or gives fewer than `pixels` pixels.
+ */
+export function decodeRgb(file: string, filter: string, pixels: number): Buffer | undefined {
+  const r = spawnSync(
+    'ffmpeg',
+    ['-hide_banner', '-loglevel', 'error', '-i', file, '-vf', filter, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'],
+    { maxBuffer: 64 << 20 },
+  );
+  return r.status === 0 && r.stdout.length >= pixels * 3 ? r.stdout : undefined;
+}
+
 export interface Rgb {
   r: number;
   g: number;
@@ -17,26 +30,8 @@ export class Picture {
 
   /** Decode a PNG scaled to w×h (ffmpeg), or undefined when it cannot be read. */
   static load(png: string, w = 256, h = 144): Picture | undefined {
-    const r = spawnSync(
-      'ffmpeg',
-      [
-        '-hide_banner',
-        '-loglevel',
-        'error',
-        '-i',
-        png,
-        '-vf',
-        `scale=${w}:${h}:flags=area`,
-        '-f',
-        'rawvideo',
-        '-pix_fmt',
-        'rgb24',
-        '-',
-      ],
-      { maxBuffer: 64 << 20 },
-    );
-    if (r.status !== 0 || r.stdout.length < w * h * 3) return undefined;
-    return new Picture(w, h, r.stdout);
+    const px = decodeRgb(png, `scale=${w}:${h}:flags=area`, w * h);
+    return px && new Picture(w, h, px);
   }
 
   at(x: number, y: number): Rgb {

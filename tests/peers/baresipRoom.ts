@@ -19,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../helpers/ports.js';
 import { freePortRun } from './proc.js';
+import { decodeRgb } from '../helpers/picture.js';
 
 export interface BaresipRoomOptions {
   name: string;
@@ -304,29 +305,16 @@ export class BaresipRoom {
   async seenColor(): Promise<{ r: number; g: number; b: number } | undefined> {
     const png = await this.snapshot();
     if (!png) return undefined;
-    const r = spawnSync('ffmpeg', [
-      '-hide_banner',
-      '-loglevel',
-      'error',
-      '-i',
-      png,
-      '-vf',
-      'scale=8:8',
-      '-f',
-      'rawvideo',
-      '-pix_fmt',
-      'rgb24',
-      '-',
-    ]);
-    if (r.status !== 0 || r.stdout.length < 3) return undefined;
+    const px = decodeRgb(png, 'scale=8:8', 64);
+    if (!px) return undefined;
     let rs = 0;
     let gs = 0;
     let bs = 0;
-    const n = Math.floor(r.stdout.length / 3);
+    const n = Math.floor(px.length / 3);
     for (let i = 0; i < n; i++) {
-      rs += r.stdout[3 * i]!;
-      gs += r.stdout[3 * i + 1]!;
-      bs += r.stdout[3 * i + 2]!;
+      rs += px[3 * i]!;
+      gs += px[3 * i + 1]!;
+      bs += px[3 * i + 2]!;
     }
     return { r: Math.round(rs / n), g: Math.round(gs / n), b: Math.round(bs / n) };
   }
