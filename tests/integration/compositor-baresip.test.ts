@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BaresipRoom } from '../peers/baresipRoom.js';
 import { bridgeCli, startBridge, type Bridge } from '../helpers/conferenceBridge.js';
 import { Picture, colourName } from '../helpers/picture.js';
+import { startChairedMeeting } from '../helpers/chairedMeeting.js';
 import { paneRects, type FixedLayout } from '../../daemon/media/compositor/layouts.js';
 import type { ConferenceView } from '../../protocol/index.js';
 import { createLogger } from '../../daemon/util/logger.js';
@@ -140,29 +141,12 @@ beforeAll(async () => {
       },
     ],
   });
-  const r = await cli([
-    'conf',
-    'start',
-    '--title',
-    '防汛会商',
-    '--group',
-    'towns',
-    '--chair',
-    'city',
-    '--wait',
-    '10',
-    '--json',
-  ]);
-  expect(r.code, r.stderr).toBe(0);
-  confId = (JSON.parse(r.stdout) as ConferenceView).id;
-  const end = Date.now() + 60_000;
-  while (show().participants.filter((p) => p.state === 'connected').length < TOWNS.length) {
-    if (Date.now() > end)
-      throw new Error(
-        `rooms did not connect: ${JSON.stringify(show().participants.map((p) => [p.endpointId, p.state]))}`,
-      );
-    await sleep(200);
-  }
+  confId = await startChairedMeeting({
+    cli,
+    chair: 'city',
+    connected: TOWNS.length,
+    show: (id) => bridge.manager.show(id),
+  });
 }, 240_000); // six baresip rooms: on a busy machine each start takes seconds
 
 afterAll(async () => {

@@ -13,6 +13,7 @@ import { disposeKamailio, startKamailio, type Kamailio } from '../peers/kamailio
 import { bridgeCli, startBridge, type Bridge } from '../helpers/conferenceBridge.js';
 import { imageSize, readText, readTexts } from '../helpers/ocr.js';
 import { until } from '../helpers/wait.js';
+import { startChairedMeeting } from '../helpers/chairedMeeting.js';
 import { paneRects, type FixedLayout } from '../../daemon/media/compositor/layouts.js';
 import type { ConferenceView } from '../../protocol/index.js';
 
@@ -167,27 +168,14 @@ beforeAll(async () => {
       })),
     ],
   });
-  const r = await cli([
-    'conf',
-    'start',
-    '--title',
-    '防汛会商',
-    '--group',
-    'towns',
-    '--chair',
-    CHAIR.id,
-    '--wait',
-    '10',
-    '--json',
-  ]);
-  if (r.code !== 0) throw new Error(`conf start exited ${r.code}: ${r.stdout}${r.stderr}`);
-  confId = (JSON.parse(r.stdout) as ConferenceView).id;
-  await until(
-    'the chair and the towns connected',
-    () => show().participants.filter((p) => p.state === 'connected').length === 1 + TOWNS.length,
-    90_000,
-    200,
-  );
+  // the chair and the towns; the absent sites never answer
+  confId = await startChairedMeeting({
+    cli,
+    chair: CHAIR.id,
+    connected: 1 + TOWNS.length,
+    show: (id) => bridge.manager.show(id),
+    ms: 90_000,
+  });
 }, 240_000);
 
 afterAll(async () => {

@@ -12,8 +12,9 @@ import { CLI_JS, ROOT, TOKENS, startDaemon, testConfig, type RunningDaemon } fro
 import { freePort } from '../helpers/ports.js';
 import { Picture } from '../helpers/picture.js';
 import { paneProblems } from '../helpers/paneCheck.js';
+import { startChairedMeeting } from '../helpers/chairedMeeting.js';
 import type { ConferenceView } from '../../protocol/index.js';
-import { sleep, until } from '../helpers/wait.js';
+import { sleep } from '../helpers/wait.js';
 
 const SITES = [
   { id: 'city', color: 'magenta', kind: 'city' },
@@ -38,8 +39,8 @@ function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: st
   });
 }
 
-async function show(): Promise<ConferenceView> {
-  const r = await cli(['conf', 'show', confId, '--json']);
+async function show(id = confId): Promise<ConferenceView> {
+  const r = await cli(['conf', 'show', id, '--json']);
   if (r.code !== 0) throw new Error(`conf show exited ${r.code}: ${r.stderr}`);
   return JSON.parse(r.stdout) as ConferenceView;
 }
@@ -93,27 +94,7 @@ describe('multi-picture from the built daemon', () => {
   });
 
   it("`conf layout 2x2` through the CLI: the chair's room decodes each site's colour in its pane", async () => {
-    const start = await cli([
-      'conf',
-      'start',
-      '--title',
-      '防汛会商',
-      '--group',
-      'towns',
-      '--chair',
-      'city',
-      '--wait',
-      '10',
-      '--json',
-    ]);
-    expect(start.code, start.stderr).toBe(0);
-    confId = (JSON.parse(start.stdout) as ConferenceView).id;
-    await until(
-      'all rooms connected',
-      async () => (await show()).participants.filter((p) => p.state === 'connected').length === SITES.length,
-      60_000,
-      500,
-    );
+    confId = await startChairedMeeting({ cli, chair: 'city', connected: SITES.length, show });
     const r = await cli(['conf', 'layout', confId, '2x2']);
     expect(r.code, r.stderr).toBe(0);
     const view = await show();
