@@ -46,6 +46,14 @@ export interface SippResult {
   output: string;
 }
 
+/** The head of a UAS's 200 OK to the request it last took (as sipp's scenario text: indented, no CRLF). */
+const OK_200 = `      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]SIPpTag01[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]`;
+
 const OPTIONS_XML = `<?xml version="1.0" encoding="ISO-8859-1" ?>
 <scenario name="vcbridge options">
   <send retrans="500">
@@ -71,12 +79,7 @@ const OPTIONS_UAS_XML = `<?xml version="1.0" encoding="ISO-8859-1" ?>
   <recv request="OPTIONS" />
   <send>
     <![CDATA[
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:];tag=[pid]SIPpTag01[call_number]
-      [last_Call-ID:]
-      [last_CSeq:]
+${OK_200}
       Server: sipp-uas
       Content-Length: 0
 
@@ -107,12 +110,7 @@ ${[
   <Reference variables="${vars.join(',')}" />
   <send>
     <![CDATA[
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:];tag=[pid]SIPpTag01[call_number]
-      [last_Call-ID:]
-      [last_CSeq:]
+${OK_200}
       Contact: <sip:room@[local_ip]:[local_port]>
       Content-Type: application/sdp
       Content-Length: [len]
