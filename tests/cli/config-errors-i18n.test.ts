@@ -15,6 +15,7 @@ import { resolveSecret } from '../../daemon/config/validate.js';
 import { findTemplate } from '../../daemon/config/templates.js';
 import { hashToken } from '../../daemon/config/tokens.js';
 import { VcError } from '../../daemon/errors.js';
+import { replaceOnce } from '../helpers/configIssues.js';
 import { CONFIG_WORDS } from '../helpers/configWords.js';
 import { literalMessages, tsFilesUnder } from '../helpers/errorTemplates.js';
 import { allowList, untranslated } from '../helpers/untranslated.js';
@@ -55,11 +56,8 @@ templates:
     chair: mihe
 `;
 
-function mutate(from: string, to: string, text = BASE): string {
-  const at = text.indexOf(from);
-  if (at < 0 || text.indexOf(from, at + 1) >= 0) throw new Error(`not exactly one "${from}" in the base config`);
-  return text.slice(0, at) + to + text.slice(at + from.length);
-}
+/** Replace one exact, unique piece of BASE. */
+const mutate = (from: string, to: string, text = BASE): string => replaceOnce(text, from, to);
 
 const t = translator('zh');
 const headline = (code: string): string => {

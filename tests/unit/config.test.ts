@@ -6,6 +6,7 @@ import { loadConfig, parseConfig, type ConfigInvalidDetails } from '../../daemon
 import { resolveSecret } from '../../daemon/config/validate.js';
 import { hashToken, DEMO_TOKEN, tokenMatchesHash, findOperatorByToken } from '../../daemon/config/tokens.js';
 import { VcError } from '../../daemon/errors.js';
+import { replaceOnce } from '../helpers/configIssues.js';
 
 const FILE = 'configs/site-under-test.yaml';
 const ENV = { VC_TEST_UPSTREAM: 'upstream-secret' };
@@ -54,12 +55,8 @@ endpoints:
     groups: [towns]
 `;
 
-/** Replace one exact, unique piece of BASE (so a typo in a test cannot silently test nothing). */
-function mutate(from: string, to: string, text = BASE): string {
-  const first = text.indexOf(from);
-  if (first < 0 || text.indexOf(from, first + 1) >= 0) throw new Error(`not exactly one "${from}" in the base config`);
-  return text.slice(0, first) + to + text.slice(first + from.length);
-}
+/** Replace one exact, unique piece of BASE. */
+const mutate = (from: string, to: string, text = BASE): string => replaceOnce(text, from, to);
 
 /** 1-based line of the only line containing `needle`. */
 function lineOf(text: string, needle: string): number {
