@@ -1,12 +1,13 @@
 // Chinese for every reason and event the daemon explains (English templates: protocol/reasonsEn.ts).
 // Typed against the English keys, so a new daemon reason without a translation does not compile.
 import type { ReasonKey } from '../../../protocol/index.js';
+import type { CORE_REASONS_EN } from '../../../protocol/reasonsEn.js';
 import { configZh } from './reasons/configZh.js';
 import { mediaZh } from './reasons/mediaZh.js';
 import { opsZh } from './reasons/opsZh.js';
 import { sipZh } from './reasons/sipZh.js';
 
-export const reasonsZh: Record<ReasonKey, string> = {
+const coreZh: Record<keyof typeof CORE_REASONS_EN, string> = {
   'probe.answers': 'OPTIONS 应答为 {answer}',
   'probe.portUnreachable': 'UDP 端口不可达',
   'probe.refused': '{transport} 连接被拒绝',
@@ -315,8 +316,7 @@ export const reasonsZh: Record<ReasonKey, string> = {
   'rec.daemonStopping': '服务正在停止，不能再开始录制',
   'rec.startSlow':
     '录制器 {s} 秒内未能启动：在媒体进程上接入节目流并启动 ffmpeg 太慢（机器过忙或媒体进程卡住）；会议照常进行',
-  ...mediaZh,
-  ...sipZh,
-  ...opsZh,
-  ...configZh,
 };
+
+/** Every reason in Chinese (Object.assign rather than spread: see REASONS_EN). */
+export const reasonsZh: Record<ReasonKey, string> = Object.assign({}, coreZh, mediaZh, sipZh, opsZh, configZh);
