@@ -39,6 +39,9 @@ await build({
   chunkNames: 'cli-chunks/[name]-[hash]',
   // optional native speed-ups of ws; react-devtools is only for ink's dev mode
   external: ['bufferutil', 'utf-8-validate', 'react-devtools-core'],
+  // React's production build for the console: without this the bundle carried both builds and ran the
+  // development one (NODE_ENV unset), with its extra checks on every render and twice the code to load
+  define: { 'process.env.NODE_ENV': '"production"' },
   // bundled CommonJS deps (commander, ws) call require(); give ESM output one
   banner: {
     js: "#!/usr/bin/env node\nimport { createRequire as __vcCreateRequire } from 'node:module'; const require = __vcCreateRequire(import.meta.url);",
