@@ -96,6 +96,8 @@ export class FloorDirector extends TypedEmitter<FloorEvents> {
     });
     host.media.on('activeSpeaker', (e) => this.#speakers.heard(e.id));
     host.media.on('switched', (e) => this.#checkSwitch(e.targetId, e.sourceId));
+    // a source became showable (its producer came after the leg): plan with it now
+    host.media.on('video', () => this.apply());
     // the program feed started or stopped: plan its picture
     host.media.program.on('wanted', () => this.apply());
   }

@@ -25,6 +25,8 @@ type MediaEvents = {
   sources: [];
   /** Someone was muted or unmuted in the mix: browsers pause or resume that one's audio too. */
   muted: [{ id: string; muted: boolean }];
+  /** A participant's video is in the view now (hasVideo() true): the floor can show it. */
+  video: [{ id: string }];
 };
 
 interface LegEntry {
@@ -154,6 +156,7 @@ export class ConferenceMedia extends TypedEmitter<MediaEvents> {
       b.video = producer;
       await this.#view.addSource(id, producer);
       this.#pictures.addSource(id, producer);
+      this.emit('video', { id });
     }
     this.emit('sources');
   }
@@ -183,10 +186,14 @@ export class ConferenceMedia extends TypedEmitter<MediaEvents> {
     return out;
   }
 
-  /** Whether a participant sends video that can be shown (a browser can show any of them). */
+  /**
+   * Whether a participant sends video that can be shown (a browser can show any of them): only once the
+   * view has it. Before, rooms could not be switched to it, and a plan made then transcoded it for rooms
+   * of its own codec (a composed picture started for nothing, at every room's arrival).
+   */
   hasVideo(id: string): boolean {
     const p = this.#legs.get(id)?.leg.videoProducer ?? this.#browsers.get(id)?.video;
-    return Boolean(p && !p.closed);
+    return Boolean(p && !p.closed && this.#view.hasSource(id));
   }
 
   /** Codec keys of the SIP legs' video towards the rooms, most used first (browsers send in the first). */
@@ -200,7 +207,11 @@ export class ConferenceMedia extends TypedEmitter<MediaEvents> {
   }
 
   canView(targetId: string, sourceId: string): boolean {
-    return this.#view.canView(targetId, sourceId);
+    if (this.#view.canView(targetId, sourceId)) return true;
+    // a leg whose view target is still being added: its codec decides, not the moment (a plan made
+    // then gave it a transcoded picture of a source it decodes itself)
+    const key = this.#legs.get(targetId)?.leg.videoCodec;
+    return key !== undefined && this.hasVideo(sourceId) && this.#view.sourceKey(sourceId) === key;
   }
 
   /** Whether the compositor can show the target a source it cannot decode (single-pane transcoding). */
@@ -316,6 +327,7 @@ export class ConferenceMedia extends TypedEmitter<MediaEvents> {
     e.source = producer;
     await this.#view.addSource(id, producer);
     this.#pictures.addSource(id, producer);
+    this.emit('video', { id });
   }
 
   #wireView(view: VideoView): VideoView {

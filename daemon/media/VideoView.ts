@@ -202,6 +202,14 @@ export class VideoView extends TypedEmitter<ViewEvents> {
   }
 
   /** Whether the target's codec can carry the source (no transcoding). */
+  hasSource(id: string): boolean {
+    return this.#sources.has(id);
+  }
+
+  sourceKey(id: string): VideoCodecKey | undefined {
+    return this.#sources.get(id)?.key;
+  }
+
   canView(targetId: string, sourceId: string): boolean {
     const t = this.#targets.get(targetId);
     const s = this.#sources.get(sourceId);
