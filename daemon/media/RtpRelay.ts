@@ -39,6 +39,7 @@ import {
   buildFir,
   buildPli,
   hasKeyframeRequest,
+  withoutPli,
   renameSsrc,
   reportBlocks,
   rttFromBlock,
@@ -404,12 +405,16 @@ export class RtpRelay extends TypedEmitter<RelayEvents> {
     const r = this.#remote;
     if (!r || this.#closed || rinfo.port !== this.#transportPort) return;
     if (isRtcp(msg)) {
-      if (this.#rebase.ssrc !== undefined) renameSsrc(msg, this.ingressSsrc, this.#rebase.ssrc);
-      this.#sendRtcpToRoom(msg);
-      if (hasKeyframeRequest(msg)) {
-        // mediasoup asked our producer for a keyframe: the PLI went along above; FIR-only rooms get a FIR.
-        const fb = r.rtcpFb;
-        if (fb?.fir && !fb.pli && this.#rebase.ssrc !== undefined) {
+      if (this.#rebase.ssrc !== undefined)
+        renameSsrc(msg, this.ingressSsrc, this.#rebase.ssrc, { feedbackSender: false });
+      const keyframe = hasKeyframeRequest(msg);
+      // mediasoup asks our producer for keyframes by PLI: a room that negotiated only ccm fir gets a FIR
+      // instead (as from requestKeyFrame), never feedback it did not agree to
+      const firOnly = Boolean(r.rtcpFb?.fir && !r.rtcpFb.pli);
+      const out = keyframe && firOnly ? withoutPli(msg) : msg;
+      if (out) this.#sendRtcpToRoom(out);
+      if (keyframe) {
+        if (firOnly && this.#rebase.ssrc !== undefined) {
           this.#sendRtcpToRoom(buildFir(this.ingressSsrc, this.#rebase.ssrc, this.#firSeq++));
         }
         this.#emitKeyframeRequest();

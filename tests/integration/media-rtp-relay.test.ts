@@ -10,7 +10,7 @@ import { DtmfSender } from '../../daemon/media/DtmfSender.js';
 import { buildRtp, isRtcp, parseRtp, seqDiff, type RtpView } from '../../daemon/media/rtp/packet.js';
 import { buildPli, keyframeRequestSsrcs } from '../../daemon/media/rtp/rtcp.js';
 import { eventPayload, parseEvent } from '../../daemon/media/rtp/telephoneEvent.js';
-import { sleep } from '../helpers/wait.js';
+import { sleep, until } from '../helpers/wait.js';
 
 const log = silentLogger();
 const ports = new RelayPortPool({ range: { min: 0, max: 0 }, address: '127.0.0.1' });
@@ -116,7 +116,30 @@ describe('RtpRelay', () => {
     expect(real.rtp.map((p) => [p.v.pt, p.v.ssrc, p.from])).toEqual([[96, 99, relay.localPort]]);
   });
 
-  it("turns mediasoup's PLI into one about the room's SSRC, and a FIR for FIR-only rooms", async () => {
+  it("passes mediasoup's PLI on about the room's SSRC to a room that negotiated PLI", async () => {
+    const room = await sock();
+    const rtcp = await sock();
+    const { relay, ms } = await relayWith('video', {
+      port: room.port,
+      rtcpPort: rtcp.port,
+      rtcpFb: { pli: true, fir: true },
+    });
+    const requests: boolean[] = [];
+    relay.on('keyframeRequest', (e) => requests.push(e.rtcpFeedback));
+    room.s.send(buildRtp({ pt: 96, seq: 1, ts: 1, ssrc: 0xabc }, Buffer.alloc(10)), relay.localPort, '127.0.0.1');
+    await sleep(50);
+    // as mediasoup writes it: the stream it asks about as sender and as media
+    ms.s.send(buildPli(relay.ingressSsrc, relay.ingressSsrc), relay.internalPort, '127.0.0.1');
+    await until('the PLI at the room', () => rtcp.rtcp.length > 0, 5000, 10);
+    await sleep(100);
+    expect(rtcp.rtcp.flatMap((b) => keyframeRequestSsrcs(b))).toEqual([0xabc]);
+    // never the room's own SSRC as the sender (RFC 3550 §8.2 would take it for a collision)
+    expect(rtcp.rtcp.filter((b) => b[1] === 206).map((b) => b.readUInt32BE(4))).not.toContain(0xabc);
+    expect(rtcp.rtcp.filter((b) => b[1] === 206).map((b) => b[0]! & 0x1f)).toEqual([1]);
+    expect(requests).toEqual([true]);
+  });
+
+  it("turns mediasoup's PLI into a FIR about the room's SSRC for a room that negotiated only FIR", async () => {
     const room = await sock();
     const rtcp = await sock();
     const { relay, ms } = await relayWith('video', { port: room.port, rtcpPort: rtcp.port, rtcpFb: { fir: true } });
@@ -127,8 +150,8 @@ describe('RtpRelay', () => {
     ms.s.send(buildPli(5, relay.ingressSsrc), relay.internalPort, '127.0.0.1');
     await sleep(100);
     const asked = rtcp.rtcp.flatMap((b) => keyframeRequestSsrcs(b));
-    expect(asked.length).toBeGreaterThanOrEqual(2); // the PLI as forwarded, and a FIR
-    expect(asked.every((s) => s === 0xabc)).toBe(true);
+    expect(asked).toEqual([0xabc]); // a FIR only: the room did not negotiate PLI
+    expect(rtcp.rtcp.filter((b) => b[1] === 206).map((b) => b[0]! & 0x1f)).toEqual([4]);
     expect(requests).toEqual([true]);
   });
 

@@ -44,8 +44,13 @@ function swap(buf: Buffer, at: number, from: number, to: number): void {
   if (at + 4 <= buf.length && buf.readUInt32BE(at) === from) buf.writeUInt32BE(to >>> 0, at);
 }
 
-/** Rename every SSRC field equal to `from` (sender, report blocks, SDES, BYE, feedback, FIR FCI). In place. */
-export function renameSsrc(buf: Buffer, from: number, to: number): void {
+/**
+ * Rename every SSRC field equal to `from` (sender, report blocks, SDES, BYE, feedback, FIR FCI). In place.
+ * `feedbackSender: false` leaves the packet-sender SSRC of PLI/FIR/NACK alone: mediasoup's requests
+ * about a room's stream name that stream as their sender too, and a room must not see its own SSRC as
+ * the sender of a packet it receives (RFC 3550 §8.2 takes that for a collision).
+ */
+export function renameSsrc(buf: Buffer, from: number, to: number, o: { feedbackSender?: boolean } = {}): void {
   if (from === to) return;
   for (const c of chunks(buf)) {
     switch (c.pt) {
@@ -71,7 +76,7 @@ export function renameSsrc(buf: Buffer, from: number, to: number): void {
         break;
       case RTCP_RTPFB:
       case RTCP_PSFB:
-        swap(buf, c.off + 4, from, to);
+        if (o.feedbackSender !== false) swap(buf, c.off + 4, from, to);
         swap(buf, c.off + 8, from, to);
         if (c.pt === RTCP_PSFB && c.count === 4) {
           for (let p = c.off + 12; p + 8 <= c.end; p += 8) swap(buf, p, from, to);
@@ -90,6 +95,13 @@ export function renameSsrc(buf: Buffer, from: number, to: number): void {
 export function hasKeyframeRequest(buf: Buffer): boolean {
   for (const c of chunks(buf)) if (c.pt === RTCP_PSFB && (c.count === 1 || c.count === 4)) return true;
   return false;
+}
+
+/** The compound without its PLIs (for a room that negotiated only FIR); undefined when nothing is left. */
+export function withoutPli(buf: Buffer): Buffer | undefined {
+  const keep: Buffer[] = [];
+  for (const c of chunks(buf)) if (c.pt !== RTCP_PSFB || c.count !== 1) keep.push(buf.subarray(c.off, c.end));
+  return keep.length ? Buffer.concat(keep) : undefined;
 }
 
 /** Media SSRCs that PLIs and FIRs in the compound ask keyframes of. */

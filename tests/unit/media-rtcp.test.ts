@@ -1,0 +1,81 @@
+// Keyframe requests in RTCP as rooms send them: PLI (RFC 4585 §6.3.1, PSFB FMT 1) and FIR (RFC 5104
+// §4.3.1, PSFB FMT 4, the SSRCs in its FCI entries), alone or inside a compound with a receiver report.
+// Packets are written byte by byte here, not with the module's own builders.
+import { describe, expect, it } from 'vitest';
+import {
+  buildFir,
+  buildPli,
+  hasKeyframeRequest,
+  keyframeRequestSsrcs,
+  renameSsrc,
+  withoutPli,
+} from '../../daemon/media/rtp/rtcp.js';
+
+const words = (...w: number[]): Buffer => {
+  const b = Buffer.alloc(4 * w.length);
+  w.forEach((x, i) => b.writeUInt32BE(x >>> 0, 4 * i));
+  return b;
+};
+/** V=2, FMT/count, PT, length in words - 1. */
+const head = (fmt: number, pt: number, len: number): number => ((0x80 | fmt) << 24) | (pt << 16) | len;
+
+const rr = words(head(0, 201, 1), 0x11111111); // an empty receiver report
+const pli = words(head(1, 206, 2), 0x11111111, 0xaaaa0001);
+const fir = words(head(4, 206, 6), 0x11111111, 0, 0xbbbb0001, 0x07000000, 0xbbbb0002, 0x08000000);
+const nack = words(head(1, 205, 3), 0x11111111, 0xaaaa0001, 0x00050000); // generic NACK, RTPFB FMT 1
+const remb = words(head(15, 206, 4), 0x11111111, 0, 0x52454d42, 0x01000001); // PSFB FMT 15: not a request
+
+describe('keyframe requests in RTCP', () => {
+  it('finds a PLI and names its media SSRC', () => {
+    expect(hasKeyframeRequest(pli)).toBe(true);
+    expect(keyframeRequestSsrcs(pli)).toEqual([0xaaaa0001]);
+  });
+
+  it('finds a FIR and names the SSRC of each FCI entry', () => {
+    expect(hasKeyframeRequest(fir)).toBe(true);
+    expect(keyframeRequestSsrcs(fir)).toEqual([0xbbbb0001, 0xbbbb0002]);
+  });
+
+  it('finds them inside a compound after a receiver report', () => {
+    const c = Buffer.concat([rr, pli, fir]);
+    expect(hasKeyframeRequest(c)).toBe(true);
+    expect(keyframeRequestSsrcs(c)).toEqual([0xaaaa0001, 0xbbbb0001, 0xbbbb0002]);
+  });
+
+  it('does not take a generic NACK (RTPFB FMT 1) or a REMB (PSFB FMT 15) for one', () => {
+    const c = Buffer.concat([rr, nack, remb]);
+    expect(hasKeyframeRequest(c)).toBe(false);
+    expect(keyframeRequestSsrcs(c)).toEqual([]);
+  });
+
+  it('ignores a truncated request', () => {
+    expect(keyframeRequestSsrcs(pli.subarray(0, 8))).toEqual([]);
+  });
+
+  it('writes PLI and FIR as rooms read them', () => {
+    expect(buildPli(0x11111111, 0xaaaa0001).equals(pli)).toBe(true);
+    const f = buildFir(0x11111111, 0xbbbb0001, 7);
+    expect(f.equals(words(head(4, 206, 4), 0x11111111, 0, 0xbbbb0001, 0x07000000))).toBe(true);
+  });
+
+  it('strips the PLIs of a compound for a room that negotiated only FIR', () => {
+    expect(withoutPli(pli)).toBeUndefined();
+    const c = withoutPli(Buffer.concat([rr, pli, fir]));
+    expect(c?.equals(Buffer.concat([rr, fir]))).toBe(true);
+    expect(withoutPli(fir)?.equals(fir)).toBe(true);
+  });
+
+  it('renames a request about a stream, its sender too unless told to leave the sender alone', () => {
+    // mediasoup's PLI for a room's stream names that stream as sender and media
+    const both = (): Buffer => words(head(1, 206, 2), 0x5000, 0x5000);
+    const renamed = both();
+    renameSsrc(renamed, 0x5000, 0xabc);
+    expect([renamed.readUInt32BE(4), renamed.readUInt32BE(8)]).toEqual([0xabc, 0xabc]);
+    const toRoom = both();
+    renameSsrc(toRoom, 0x5000, 0xabc, { feedbackSender: false });
+    expect([toRoom.readUInt32BE(4), toRoom.readUInt32BE(8)]).toEqual([0x5000, 0xabc]);
+    const firToRoom = words(head(4, 206, 4), 0x5000, 0, 0x5000, 0x01000000);
+    renameSsrc(firToRoom, 0x5000, 0xabc, { feedbackSender: false });
+    expect([firToRoom.readUInt32BE(4), firToRoom.readUInt32BE(12)]).toEqual([0x5000, 0xabc]);
+  });
+});
