@@ -1,7 +1,7 @@
 // A SIP room over UDP written from raw bytes, for tests where a peer must answer in a way no real
 // UA would (odd Session-Expires, odd registrar expiry, …): answers every INVITE and UPDATE with
-// 200 OK (SDP towards its own RTP endpoint, plus `extraHeaders`), REGISTER with 200 granting
-// `registerExpires`, everything else with 200; records every request.
+// 200 OK (SDP towards its own RTP endpoint, or what `answer` makes of the offer, plus `extraHeaders`),
+// REGISTER with 200 granting `registerExpires`, everything else with 200; records every request.
 import { createSocket, type Socket } from 'node:dgram';
 import { buildOffer } from '../../daemon/sip/sdp.js';
 import { headerOf, newId } from './rawsip.js';
@@ -24,7 +24,13 @@ export interface RawRoom {
 const line = (m: string, name: string): string => `${name}: ${headerOf(m, name) ?? ''}`;
 
 export async function startRawRoom(
-  opts: { user?: string; extraHeaders?: string[]; registerExpires?: string } = {},
+  opts: {
+    user?: string;
+    extraHeaders?: string[];
+    registerExpires?: string;
+    /** The SDP answer to an INVITE's offer (default: PCMU audio towards `audioPort`, the room's RTP endpoint). */
+    answer?: (offer: string, audioPort: number) => string;
+  } = {},
 ): Promise<RawRoom> {
   const sock: Socket = createSocket('udp4');
   await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
@@ -44,7 +50,8 @@ export async function startRawRoom(
     if (method === 'ACK') return;
     const withBody = method === 'INVITE' || method === 'UPDATE';
     const toTag = /;tag=/.test(headerOf(m, 'To') ?? '') ? '' : `;tag=${tag}`;
-    const body = method === 'INVITE' ? sdp : '';
+    const offer = m.slice(m.indexOf('\r\n\r\n') + 4);
+    const body = method === 'INVITE' ? (opts.answer?.(offer, rtp.port) ?? sdp) : '';
     const contact =
       method === 'REGISTER'
         ? [
