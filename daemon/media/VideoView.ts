@@ -14,7 +14,7 @@
 //
 // mediasoup does not transcode: a target can only view sources in its own codec key (canView()).
 import type dgram from 'node:dgram';
-import { mediaSocket } from './udp.js';
+import { mediaSocket, roomyReceive } from './udp.js';
 import type { types as ms } from 'mediasoup';
 import type { Logger } from '../util/logger.js';
 import { TypedEmitter } from '../util/TypedEmitter.js';
@@ -86,6 +86,7 @@ export class VideoView extends TypedEmitter<ViewEvents> {
   static async create(o: VideoViewOptions): Promise<VideoView> {
     const socket = mediaSocket();
     await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+    roomyReceive(socket);
     try {
       const transport = await o.router.createPlainTransport({
         listenInfo: LOOPBACK,

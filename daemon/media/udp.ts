@@ -16,3 +16,20 @@ function literalLookup(host: string, options: unknown, callback: LookupCallback)
 export function mediaSocket(): dgram.Socket {
   return dgram.createSocket({ type: 'udp4', lookup: literalLookup as unknown as dgram.SocketOptions['lookup'] });
 }
+
+/**
+ * Receive buffer for the sockets a composed picture passes through on the daemon's event loop: a 720p
+ * keyframe arrives as a burst of ~50 packets, and the default buffer (~208 KB, ~90 datagrams) overflows
+ * when the loop is busy for a moment — every packet dropped there is a broken picture for every room.
+ * The kernel caps it at net.core.rmem_max.
+ */
+export const PICTURE_RECV_BUFFER = 2 << 20;
+
+/** Ask for PICTURE_RECV_BUFFER on a bound socket (a smaller buffer than asked is not an error). */
+export function roomyReceive(socket: dgram.Socket): void {
+  try {
+    socket.setRecvBufferSize(PICTURE_RECV_BUFFER);
+  } catch {
+    // not supported here: the default buffer stays
+  }
+}
