@@ -72,6 +72,11 @@ export class Picture {
     }
     return n;
   }
+
+  /** A picture already decoded: w×h raw RGB, 3 bytes a pixel, row by row. */
+  static fromRgb(w: number, h: number, px: Buffer): Picture {
+    return new Picture(w, h, px);
+  }
 }
 
 /** A colour's name among the solid colours test peers send, 'dark' for a placeholder, else undefined. */
