@@ -16,7 +16,7 @@
 // PT rewritten, probation packets dropped → room; or frames sent directly (mixer audio, DTMF).
 // RTCP is renamed both ways so mediasoup's producer and consumer stats and PLI/FIR keep working.
 import type dgram from 'node:dgram';
-import { mediaSocket } from './udp.js';
+import { mediaSocket, roomyReceive } from './udp.js';
 import type { Logger } from '../util/logger.js';
 import type { Clock, Timer } from '../util/clock.js';
 import { TypedEmitter } from '../util/TypedEmitter.js';
@@ -185,6 +185,8 @@ export class RtpRelay extends TypedEmitter<RelayEvents> {
       this.#internal.once('error', reject);
       this.#internal.bind(internalPort, '127.0.0.1', () => {
         this.#internal.off('error', reject);
+        // what mediasoup sends the room: a composed picture's keyframe bursts as it does into the view
+        if (this.kind === 'video') roomyReceive(this.#internal);
         resolve();
       });
     });
