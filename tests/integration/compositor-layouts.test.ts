@@ -307,6 +307,8 @@ describe('every layout live, with real peers', () => {
     }
     expect(show().multiview!.pictures[WATCH]!.layout).toBe('4x4');
     expect(watch().problems).toEqual([]);
+    expect(comp.pid, 'the compositor process as auto grew').toBe(compPid);
+    expect(compRestarts).toBe(0);
   }, 400_000);
 
   it('each layout in turn: the right panes, a keyframe after each change, the same processes throughout', async () => {
