@@ -14,7 +14,7 @@
 //
 // mediasoup does not transcode: a target can only view sources in its own codec key (canView()).
 import type dgram from 'node:dgram';
-import { mediaSocket, roomyReceive } from './udp.js';
+import { mediaSocket, PICTURE_RECV_BUFFER, roomyReceive } from './udp.js';
 import type { types as ms } from 'mediasoup';
 import type { Logger } from '../util/logger.js';
 import { TypedEmitter } from '../util/TypedEmitter.js';
@@ -69,7 +69,8 @@ interface Target {
   timeline: ViewTimeline;
 }
 
-const LOOPBACK = { protocol: 'udp' as const, ip: '127.0.0.1' };
+/** The worker's side of the view's transports: the views' packets (a canvas's keyframe bursts) come in here. */
+const LOOPBACK = { protocol: 'udp' as const, ip: '127.0.0.1', recvBufferSize: PICTURE_RECV_BUFFER };
 
 export class VideoView extends TypedEmitter<ViewEvents> {
   readonly #router: ms.Router;

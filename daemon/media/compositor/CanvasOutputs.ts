@@ -10,7 +10,7 @@ import type { Logger } from '../../util/logger.js';
 import { producerParams, routerVideoCodec } from '../mediaCodecs.js';
 import { isRtcp, parseRtp, randomSsrc, setSeq, setSsrc, setTs } from '../rtp/packet.js';
 import { StreamRebaser } from '../rtp/StreamRebaser.js';
-import { roomyReceive } from '../udp.js';
+import { PICTURE_RECV_BUFFER, roomyReceive } from '../udp.js';
 import { hasKeyframeRequest, keyframeRequestSsrcs } from '../rtp/rtcp.js';
 import type { CanvasSpec } from './Compositor.js';
 
@@ -34,7 +34,8 @@ export interface OutputCanvas {
 
 async function outputTransport(router: ms.Router, socket: dgram.Socket): Promise<ms.PlainTransport> {
   const t = await router.createPlainTransport({
-    listenInfo: { protocol: 'udp', ip: '127.0.0.1' },
+    // every canvas comes in here at once (keyframe bursts): the worker's socket too gets a roomy buffer
+    listenInfo: { protocol: 'udp', ip: '127.0.0.1', recvBufferSize: PICTURE_RECV_BUFFER },
     rtcpMux: true,
     comedia: false,
   });
