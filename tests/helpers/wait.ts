@@ -16,3 +16,15 @@ export async function until(
     await sleep(stepMs);
   }
 }
+
+/** Poll `fn` every `stepMs` until it gives a value (not undefined) and return that; throws, naming `what`, when `ms` pass first. */
+export async function untilValue<T>(
+  what: string,
+  fn: () => T | undefined | Promise<T | undefined>,
+  ms: number,
+  stepMs = 100,
+): Promise<T> {
+  let v: T | undefined;
+  await until(what, async () => (v = await fn()) !== undefined, ms, stepMs);
+  return v as T;
+}

@@ -8,6 +8,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { AlarmHook, splitCommand } from '../../daemon/health/AlarmHook.js';
 import type { EndpointStateChange } from '../../daemon/health/types.js';
 import { ManualClock } from '../helpers/manualClock.js';
+import { untilValue } from '../helpers/wait.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vc-alarm-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -52,15 +53,8 @@ function linesWritten(file: string, n = 1): string | undefined {
 }
 
 // generous: only a bound on a busy machine (a local POST once took over 5 s at load 14), never a timing check
-async function waitFor<T>(fn: () => T | undefined, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const waitFor = <T>(fn: () => T | undefined, ms = 20_000): Promise<T> =>
+  untilValue('what the alarm hook did', fn, ms, 20);
 
 let hooks: AlarmHook[] = [];
 let servers: Server[] = [];

@@ -10,6 +10,7 @@ import { AlarmHook } from '../../daemon/health/AlarmHook.js';
 import { RpcServer } from '../../daemon/api/RpcServer.js';
 import { MethodRouter } from '../../daemon/api/MethodRouter.js';
 import { ManualClock } from '../helpers/manualClock.js';
+import { untilValue } from '../helpers/wait.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vc-seclogs-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -28,15 +29,7 @@ function capture() {
   return { log, lines };
 }
 
-async function waitFor<T>(fn: () => T | undefined, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const waitFor = <T>(fn: () => T | undefined, ms = 20_000): Promise<T> => untilValue('what was logged', fn, ms, 50);
 
 describe('alarm command environment', () => {
   it("gets PATH and its own VCBRIDGE_* variables, not the daemon's environment (secrets included)", async () => {
