@@ -16,6 +16,7 @@ import { bridgeCli, startBridge, type Bridge } from '../helpers/conferenceBridge
 import { Picture } from '../helpers/picture.js';
 import { paneProblems } from '../helpers/paneCheck.js';
 import { sleep, until } from '../helpers/wait.js';
+import { startChairedMeeting } from '../helpers/chairedMeeting.js';
 import type { Compositor, CompositorStats } from '../../daemon/media/compositor/Compositor.js';
 import type { ConferenceView, MultiviewEncoder } from '../../protocol/index.js';
 
@@ -188,15 +189,13 @@ beforeAll(async () => {
       codecs: { audio: ['PCMA'], video: [s.video] },
     })),
   });
-  const r = await cli(['conf', 'start', '--title', '防汛会商', '--group', 'towns', '--chair', 'city', '--json']);
-  if (r.code !== 0) throw new Error(`conf start exited ${r.code}: ${r.stdout}${r.stderr}`);
-  confId = (JSON.parse(r.stdout) as ConferenceView).id;
-  await until(
-    'every room connected',
-    () => show().participants.filter((p) => p.state === 'connected').length === SITES.length,
-    90_000,
-    200,
-  );
+  confId = await startChairedMeeting({
+    cli,
+    chair: 'city',
+    connected: SITES.length,
+    show: (id) => bridge.manager.show(id),
+    ms: 90_000,
+  });
 }, 240_000); // six baresip rooms: on a busy machine each start takes seconds
 
 afterAll(async () => {
