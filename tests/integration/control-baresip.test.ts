@@ -110,8 +110,8 @@ describe('meeting control with real baresip rooms', () => {
     conf = bridge.manager.list()[0]!;
     expect(conf).toMatchObject({ title: '周例会', chair: 'zhuhuichang', mode: 'broadcast' });
     expect(conf.participants.map((p) => p.endpointId).sort()).toEqual(['mihe', 'xiaoguan', 'zhuhuichang', 'zhulin']);
-    await until('every room connected', () => show().participants.every((p) => p.state === 'connected'), 15_000);
-  }, 40_000);
+    await until('every room connected', () => show().participants.every((p) => p.state === 'connected'), 45_000);
+  }, 90_000);
 
   it("polling the chair's view walks through the connected towns in order, skipping one that is hung up, and stops", async () => {
     expect((await cli(['conf', 'hangup', conf.id, 'xiaoguan'])).code).toBe(0);
@@ -151,7 +151,7 @@ describe('meeting control with real baresip rooms', () => {
         if (s && seen.at(-1) !== s) seen.push(s);
         return seen.length >= 3;
       },
-      25_000,
+      90_000,
     );
     expect(seen.slice(0, 3)).toEqual(['mihe', 'zhulin', 'mihe']);
     // the other rooms keep the broadcast picture: the chair
@@ -163,30 +163,30 @@ describe('meeting control with real baresip rooms', () => {
     await sleep(6000);
     expect(await sees('zhuhuichang'), "the chair's picture no longer changes").toBe(after);
     expect((await cli(['conf', 'dial', conf.id, 'xiaoguan'])).code).toBe(0);
-    await until('xiaoguan back', () => stateOf('xiaoguan') === 'connected', 15_000);
-  }, 70_000);
+    await until('xiaoguan back', () => stateOf('xiaoguan') === 'connected', 45_000);
+  }, 180_000);
 
   it("polling everyone's picture: every room but the polled one sees it", async () => {
     await cliJson<ConferenceView>(['conf', 'poll', conf.id, '--interval', '10s', '--sites', 'xiaoguan']);
     await until(
       'mihe and the chair see xiaoguan',
       async () => (await sees('mihe')) === 'xiaoguan' && (await sees('zhuhuichang')) === 'xiaoguan',
-      10_000,
+      45_000,
     );
     expect(await sees('xiaoguan')).not.toBe('xiaoguan');
     await cliJson<ConferenceView>(['conf', 'poll', conf.id, '--stop']);
-    await until('mihe sees the chair again', async () => (await sees('mihe')) === 'zhuhuichang', 10_000);
-  }, 30_000);
+    await until('mihe sees the chair again', async () => (await sees('mihe')) === 'zhuhuichang', 45_000);
+  }, 120_000);
 
   it('a town that keys *1 (RFC 4733) raises its hand; `conf hands` lists it; the floor lowers it', async () => {
     await room('zhulin').command('sndcode', '*');
     await sleep(300);
     await room('zhulin').command('sndcode', '1');
-    await until("zhulin's hand is up", () => (show().hands ?? []).some((h) => h.endpointId === 'zhulin'), 10_000);
+    await until("zhulin's hand is up", () => (show().hands ?? []).some((h) => h.endpointId === 'zhulin'), 30_000);
     await room('mihe').command('sndcode', '*');
     await sleep(300);
     await room('mihe').command('sndcode', '1');
-    await until("mihe's hand is up", () => (show().hands ?? []).length === 2, 10_000);
+    await until("mihe's hand is up", () => (show().hands ?? []).length === 2, 30_000);
     const hands = await cliJson<HandView[]>(['conf', 'hands', conf.id]);
     expect(hands.map((h) => [h.endpointId, h.via])).toEqual([
       ['zhulin', 'dtmf'],
@@ -204,24 +204,24 @@ describe('meeting control with real baresip rooms', () => {
 
     expect((await cli(['conf', 'floor', conf.id, 'zhulin'])).code).toBe(0);
     expect(show().hands?.map((h) => h.endpointId)).toEqual(['mihe']);
-    await until('the rooms see zhulin', async () => (await sees('mihe')) === 'zhulin', 10_000);
+    await until('the rooms see zhulin', async () => (await sees('mihe')) === 'zhulin', 45_000);
     const cleared = await cliJson<HandView[]>(['conf', 'hands', conf.id, '--clear', 'mihe']);
     expect(cleared).toEqual([]);
-  }, 40_000);
+  }, 90_000);
 
   it('roll call steps the floor through the towns with --next / --previous', async () => {
     expect((await cli(['conf', 'mode', conf.id, 'rollcall'])).code).toBe(0);
     const first = await cliJson<ConferenceView>(['conf', 'floor', conf.id, '--next']);
     expect(first.floor).toBe('mihe');
-    await until('the chair sees mihe', async () => (await sees('zhuhuichang')) === 'mihe', 10_000);
+    await until('the chair sees mihe', async () => (await sees('zhuhuichang')) === 'mihe', 45_000);
     expect((await cliJson<ConferenceView>(['conf', 'floor', conf.id, '--next'])).floor).toBe('xiaoguan');
-    await until('the chair sees xiaoguan', async () => (await sees('zhuhuichang')) === 'xiaoguan', 10_000);
+    await until('the chair sees xiaoguan', async () => (await sees('zhuhuichang')) === 'xiaoguan', 45_000);
     expect((await cliJson<ConferenceView>(['conf', 'floor', conf.id, '--previous'])).floor).toBe('mihe');
     const list = await cliJson<ConferenceView>(['conf', 'floor', conf.id, '--next', '--sites', 'zhulin,mihe']);
     expect(list.rollcall).toEqual(['zhulin', 'mihe']);
     expect(list.floor).toBe('zhulin');
-    await until('the chair sees zhulin', async () => (await sees('zhuhuichang')) === 'zhulin', 10_000);
-  }, 40_000);
+    await until('the chair sees zhulin', async () => (await sees('zhuhuichang')) === 'zhulin', 45_000);
+  }, 180_000);
 
   it("the template books a meeting the scheduler starts by itself, with the template's sites and chair; a template's layout and polling start with its meetings", async () => {
     expect((await cli(['conf', 'end', conf.id])).code).toBe(0);
@@ -243,7 +243,7 @@ describe('meeting control with real baresip rooms', () => {
       await until(
         'the scheduled meeting started',
         () => bridge.manager.list().some((c) => c.scheduleId === schedule.id),
-        15_000,
+        45_000,
       );
       const started = bridge.manager.list().find((c) => c.scheduleId === schedule.id)!;
       expect(started.participants.map((p) => p.endpointId).sort()).toEqual([
@@ -255,11 +255,11 @@ describe('meeting control with real baresip rooms', () => {
       await until(
         'the rooms answered the scheduled meeting',
         () => bridge.manager.show(started.id).participants.every((p) => p.state === 'connected'),
-        15_000,
+        45_000,
       );
       await scheduler.cancel({ id: schedule.id }, { name: 'alice', role: 'operator' });
       // cancelling the series ends its running meeting
-      await until('the booked meeting ended', () => !bridge.manager.list().some((c) => c.id === started.id), 15_000);
+      await until('the booked meeting ended', () => !bridge.manager.list().some((c) => c.id === started.id), 45_000);
 
       // a template with a layout and polling: conf start and a booked meeting both start with them
       const r = await cliJson<ConferenceView>(['conf', 'start', '--template', 'patrol']);
@@ -268,7 +268,7 @@ describe('meeting control with real baresip rooms', () => {
       await until(
         "the polled towns pass through pane 4 of the chair's picture",
         () => bridge.manager.show(r.id).multiview?.pictures.zhuhuichang?.panes[3] === 'xiaoguan',
-        30_000,
+        60_000,
       );
       expect((await cli(['conf', 'end', r.id])).code).toBe(0);
       const booked = scheduler.add(
@@ -278,7 +278,7 @@ describe('meeting control with real baresip rooms', () => {
       await until(
         'the booked patrol started',
         () => bridge.manager.list().some((c) => c.scheduleId === booked.id),
-        15_000,
+        45_000,
       );
       const patrol = bridge.manager.list().find((c) => c.scheduleId === booked.id)!;
       expect(patrol.multiview?.layout).toBe('2x2');
@@ -287,5 +287,5 @@ describe('meeting control with real baresip rooms', () => {
     } finally {
       await scheduler.close();
     }
-  }, 90_000);
+  }, 300_000);
 });
