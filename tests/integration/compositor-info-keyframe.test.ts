@@ -12,6 +12,7 @@ import { bridgeCli, startBridge, type Bridge } from '../helpers/conferenceBridge
 import { freePortRun, removeDir, startProc, tempDir, type Proc } from '../peers/proc.js';
 import { until } from '../helpers/wait.js';
 import { answerInvite } from '../peers/sipp.js';
+import { isIdr } from '../peers/h264Rtp.js';
 import type { Compositor } from '../../daemon/media/compositor/Compositor.js';
 import type { ConferenceView } from '../../protocol/index.js';
 
@@ -70,26 +71,6 @@ ${burst.join('\n')}
   <pause milliseconds="300000" />
 </scenario>
 `;
-}
-
-/** IDR pictures in what the room received (single NAL, STAP-A or the first FU-A fragment). */
-function isIdr(rtp: Buffer): boolean {
-  if (rtp.length < 13 || (rtp[0]! & 0xc0) !== 0x80) return false;
-  const pt = rtp[1]! & 0x7f;
-  if (pt >= 72 && pt <= 76) return false; // RTCP
-  let off = 12 + 4 * (rtp[0]! & 0x0f);
-  if (rtp[0]! & 0x10) off += 4 + 4 * rtp.readUInt16BE(off + 2);
-  const type = rtp[off]! & 0x1f;
-  if (type === 5) return true;
-  if (type === 28) return (rtp[off + 1]! & 0x80) !== 0 && (rtp[off + 1]! & 0x1f) === 5;
-  if (type === 24) {
-    for (let i = off + 1; i + 2 < rtp.length;) {
-      const len = rtp.readUInt16BE(i);
-      if ((rtp[i + 2]! & 0x1f) === 5) return true;
-      i += 2 + len;
-    }
-  }
-  return false;
 }
 
 let bridge: Bridge;
