@@ -115,6 +115,17 @@ describe('meeting control with real baresip rooms', () => {
 
   it("polling the chair's view walks through the connected towns in order, skipping one that is hung up, and stops", async () => {
     expect((await cli(['conf', 'hangup', conf.id, 'xiaoguan'])).code).toBe(0);
+    try {
+      await pollChairWalk();
+    } finally {
+      // whatever failed above, the next tests start with polling off and xiaoguan back
+      if (show().polling) await cli(['conf', 'poll', conf.id, '--stop']);
+      expect((await cli(['conf', 'dial', conf.id, 'xiaoguan'])).code).toBe(0);
+      await until('xiaoguan back', () => stateOf('xiaoguan') === 'connected', 45_000);
+    }
+  }, 180_000);
+
+  async function pollChairWalk(): Promise<void> {
     const bad = await cli(['conf', 'poll', conf.id, '--interval', '2s', '--json']);
     expect(bad.code).toBe(1);
     expect(JSON.parse(bad.stdout || bad.stderr).error.message).toMatch(/out of range \(5 s – 10 min\)/);
@@ -141,7 +152,10 @@ describe('meeting control with real baresip rooms', () => {
       sites: ['mihe', 'xiaoguan', 'zhulin'],
     });
     const text = await cli(['conf', 'show', conf.id]);
-    expect(text.stdout).toMatch(/polling every 5 s \(what zhuhuichang sees\): now mihe, next zhulin/);
+    // a busy machine's CLI can take longer than one 5 s step: either step of the walk is right
+    expect(text.stdout).toMatch(
+      /polling every 5 s \(what zhuhuichang sees\): now (mihe, next zhulin|zhulin, next mihe)/,
+    );
     // what the chair's room decodes, sampled until it has been through the list and back
     const seen: string[] = [];
     await until(
@@ -153,7 +167,10 @@ describe('meeting control with real baresip rooms', () => {
       },
       90_000,
     );
-    expect(seen.slice(0, 3)).toEqual(['mihe', 'zhulin', 'mihe']);
+    // mihe, zhulin, mihe — or from zhulin when the first step passed before the first sample
+    expect(seen.slice(0, 3), seen.join(' → ')).toEqual(
+      seen[0] === 'zhulin' ? ['zhulin', 'mihe', 'zhulin'] : ['mihe', 'zhulin', 'mihe'],
+    );
     // the other rooms keep the broadcast picture: the chair
     expect(await sees('zhulin')).toBe('zhuhuichang');
 
@@ -162,9 +179,7 @@ describe('meeting control with real baresip rooms', () => {
     const after = await sees('zhuhuichang');
     await sleep(6000);
     expect(await sees('zhuhuichang'), "the chair's picture no longer changes").toBe(after);
-    expect((await cli(['conf', 'dial', conf.id, 'xiaoguan'])).code).toBe(0);
-    await until('xiaoguan back', () => stateOf('xiaoguan') === 'connected', 45_000);
-  }, 180_000);
+  }
 
   it("polling everyone's picture: every room but the polled one sees it", async () => {
     await cliJson<ConferenceView>(['conf', 'poll', conf.id, '--interval', '10s', '--sites', 'xiaoguan']);
