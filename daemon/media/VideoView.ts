@@ -203,15 +203,17 @@ export class VideoView extends TypedEmitter<ViewEvents> {
     }
   }
 
-  /** Whether the target's codec can carry the source (no transcoding). */
+  /** Whether the view has the source's producer yet (until then it cannot be shown to anyone). */
   hasSource(id: string): boolean {
     return this.#sources.has(id);
   }
 
+  /** The source's codec key, once the view has it. */
   sourceKey(id: string): VideoCodecKey | undefined {
     return this.#sources.get(id)?.key;
   }
 
+  /** Whether the target's codec can carry the source (no transcoding). */
   canView(targetId: string, sourceId: string): boolean {
     const t = this.#targets.get(targetId);
     const s = this.#sources.get(sourceId);
