@@ -4,6 +4,7 @@ import type { CdrRow, ConferenceView, HandView, LegStats, ParticipantView, Polli
 import type { Lang } from './context.js';
 import { padEnd, table } from './output.js';
 import { renderLive } from './liveRender.js';
+import { compositorWords } from './ui/data/compositorUse.js';
 import { explain } from './ui/i18n/explain.js';
 import { fmtDuration, translator } from './ui/i18n/translate.js';
 
@@ -227,39 +228,12 @@ export function renderMultiview(c: ConferenceView, lang: Lang = 'en'): string {
 /** What the compositor encodes (one line per picture: one encoder) and decodes, while it runs. */
 function renderCompositorUse(c: ConferenceView, lang: Lang): string[] {
   const t = translator(lang);
-  const m = c.multiview;
-  if (!m?.encoders) return [];
-  const who = (id: string): string => seenAs(c, id, lang);
-  const lines = [t('c.mv.encoders', { n: m.encoders.length })];
-  m.encoders.forEach((e, i) => {
-    const mode = /^H264\/([01])$/.exec(e.codec)?.[1];
-    const what =
-      e.kind === 'personal'
-        ? t('c.mv.encPersonal', { site: e.site ?? '?', layout: e.layout })
-        : e.kind === 'transcoded'
-          ? t('c.mv.encTx', { site: who(e.site ?? '?') })
-          : t('c.mv.encConf', { layout: e.layout });
-    const rooms = [...e.rooms.map(who), ...(e.program ? [t('c.mv.encProgram')] : [])];
-    lines.push(
-      t('c.mv.encoder', {
-        i: i + 1,
-        codec: mode === undefined ? e.codec : t('c.mv.codecH264', { mode }),
-        size: `${e.width}×${e.height}`,
-        fps: e.fps,
-        kbps: e.kbps,
-        what,
-        rooms: rooms.join(', ') || '—',
-      }),
-    );
-  });
-  const decoding = m.decoding ?? [];
-  lines.push(
-    t('c.mv.decoding', {
-      n: decoding.length,
-      list: decoding.map((d) => who(d.source) + (d.live ? '' : t('c.mv.noPicture'))).join(', ') || '—',
-    }),
-  );
-  if (m.offScreen?.length) lines.push(t('c.mv.offScreen', { list: m.offScreen.map(who).join(', ') }));
+  const use = compositorWords(c.multiview, (id) => seenAs(c, id, lang), t);
+  if (!use) return [];
+  const lines = [t('c.mv.encoders', { n: use.encoders.length })];
+  use.encoders.forEach((e, i) => lines.push(t('c.mv.encoder', { i: i + 1, ...e, rooms: e.rooms.join(', ') || '—' })));
+  lines.push(t('c.mv.decoding', { n: use.decoding.length, list: use.decoding.join(', ') || '—' }));
+  if (use.offScreen.length) lines.push(t('c.mv.offScreen', { list: use.offScreen.join(', ') }));
   return lines;
 }
 

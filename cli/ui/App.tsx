@@ -26,6 +26,8 @@ export interface AppProps {
   loadError: string | null;
   api: ConsoleApi | null;
   reload: () => void;
+  /** Read one conference again into the state (see ConferenceScreen's refresh). */
+  refreshConference?: (id: string) => void;
   width: number;
   height: number;
   onQuit: () => void;
@@ -34,7 +36,7 @@ export interface AppProps {
   now?: number;
 }
 
-export function App({ conn, url, state, loadError, api, reload, width, height, onQuit, initialScreen = 'overview', now: fixedNow }: AppProps) {
+export function App({ conn, url, state, loadError, api, reload, refreshConference, width, height, onQuit, initialScreen = 'overview', now: fixedNow }: AppProps) {
   const { t } = useI18n();
   const [screen, setScreen] = useState<ScreenName>(initialScreen);
   const [captured, setCaptured] = useState(0);
@@ -65,7 +67,7 @@ export function App({ conn, url, state, loadError, api, reload, width, height, o
       );
       break;
     case 'conference':
-      body = <ConferenceScreen conferences={state.conferences} events={state.events} stats={state.stats} actionsFor={actionsFor} now={now} timezone={timezone} width={width} height={height} onBack={back} />;
+      body = <ConferenceScreen conferences={state.conferences} events={state.events} stats={state.stats} actionsFor={actionsFor} refresh={refreshConference} now={now} timezone={timezone} width={width} height={height} onBack={back} />;
       break;
     case 'technician':
       body = <TechnicianScreen endpoints={state.endpoints} diagnose={diagnose} height={height} onBack={back} />;

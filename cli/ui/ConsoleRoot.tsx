@@ -43,6 +43,7 @@ export function ConsoleRoot({ lang, initialScreen, ...daemonOpts }: ConsoleRootP
         loadError={data.loadError}
         api={daemon.api}
         reload={data.reload}
+        refreshConference={data.refreshConference}
         width={width}
         height={height}
         onQuit={() => exit()}

@@ -26,6 +26,21 @@ export function fit(s: string, width: number, align: 'left' | 'right' = 'left'):
 
 export { stringWidth };
 
+/**
+ * As many of `items` as fit in `width` columns, joined by ", ", and `more(n)` for the n left out
+ * ("Mihe, Xiaoguan +3 more"): the count stays visible however narrow. '—' when there are none.
+ */
+export function fitList(items: readonly string[], width: number, more: (n: number) => string): string {
+  if (items.length === 0) return '—';
+  const all = items.join(', ');
+  if (stringWidth(all) <= width) return all;
+  for (let k = items.length - 1; k > 0; k--) {
+    const s = `${items.slice(0, k).join(', ')} ${more(items.length - k)}`;
+    if (stringWidth(s) <= width) return s;
+  }
+  return truncate(items.length === 1 ? all : `${items[0]} ${more(items.length - 1)}`, width);
+}
+
 export function fmtMs(ms: number | null | undefined): string {
   return ms === null || ms === undefined ? '—' : `${Math.round(ms)} ms`;
 }

@@ -19,6 +19,8 @@ export interface ConsoleData {
   loadError: string | null;
   /** Read the snapshot again (after a booking, a daemon reload). */
   reload(): void;
+  /** Read one conference again and fold it in as its `conference.state` (nothing while a snapshot loads). */
+  refreshConference(id: string): void;
 }
 
 export function useConsoleData(daemon: Pick<DaemonHandle, 'api' | 'generation' | 'onNotification'>): ConsoleData {
@@ -53,11 +55,25 @@ export function useConsoleData(daemon: Pick<DaemonHandle, 'api' | 'generation' |
 
   const reload = useCallback(() => setReloads((n) => n + 1), []);
 
+  // The answer comes over the same connection as the notifications, after those the daemon sent before
+  // it: folded in as they are, it is never older than what the state already holds.
+  const refreshConference = useCallback(
+    (id: string) => {
+      api?.call('conference.show', { id }).then(
+        (view) => {
+          if (!loading.current) dispatch({ type: 'notification', n: ['conference.state', view] });
+        },
+        () => undefined, // the conference ended, the link dropped: the state says so by other ways
+      );
+    },
+    [api],
+  );
+
   useNotifications(daemon, (...n) => {
     if (n[0] === 'daemon.reloaded') reload();
     if (loading.current) loading.current.push(n);
     else dispatch({ type: 'notification', n });
   });
 
-  return { state, loadError, reload };
+  return { state, loadError, reload, refreshConference };
 }

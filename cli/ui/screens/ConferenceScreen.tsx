@@ -1,10 +1,11 @@
 // Conference control: participants with state, mute, floor, raised hands, view and link quality;
-// polling and the hand queue; an event log; keys m M f n N p P c v l g d h e x q. Hanging up, muting
+// polling and the hand queue; an event log; the compositor panel (E); keys m M f n N p P c v l g E d h e x q. Hanging up, muting
 // everyone and ending the meeting ask first. A newly raised hand rings the terminal's bell.
 import { useEffect, useRef, useState } from 'react';
 import { Box, Text } from 'ink';
 import { useKeys } from '../hooks/useKeys.js';
 import type { ConferenceMode, ConferenceView, LegStats } from '../../../protocol/index.js';
+import { CompositorPanel, compositorPanelLines } from '../components/CompositorPanel.js';
 import { Confirm } from '../components/Confirm.js';
 import { EventLog } from '../components/EventLog.js';
 import { KeyHelp } from '../components/KeyHelp.js';
@@ -23,6 +24,8 @@ export interface ConferenceScreenProps {
   events: Record<string, ConfEvent[]>;
   stats: Record<string, LegStats[]>;
   actionsFor: (conferenceId: string) => ConferenceActions | null;
+  /** Read a conference again (the compositor panel, while open: its changes are not all notified). */
+  refresh?: (conferenceId: string) => void;
   now: number;
   timezone: string;
   width: number;
@@ -32,6 +35,10 @@ export interface ConferenceScreenProps {
 
 /** `l` cycles through these: off (the switched view) first, then the multi-picture layouts. */
 const LAYOUT_CYCLE = ['off', 'auto', '2x2', '3x3', '4x4', '5x5', '1+5', '1+7', '1+12', '1'] as const;
+
+/** While the compositor panel is open the conference is read again this often: the compositor starting
+ *  its pictures and a decoder's first picture come with no notification. */
+const PANEL_REFRESH_MS = 2000;
 
 const MODES: readonly (readonly [key: string, mode: ConferenceMode])[] = [['b', 'broadcast'], ['r', 'rollcall'], ['v', 'voice'], ['s', 'select']];
 
@@ -88,7 +95,7 @@ function NoConference({ onBack, text }: { onBack: () => void; text: string }) {
   );
 }
 
-function ConferenceControl({ conference: c, events, stats, actionsFor, now, timezone, width, height, onBack }: ConferenceScreenProps & { conference: ConferenceView }) {
+function ConferenceControl({ conference: c, events, stats, actionsFor, refresh, now, timezone, width, height, onBack }: ConferenceScreenProps & { conference: ConferenceView }) {
   const { t, lang } = useI18n();
   const [cursor, setCursor, getCursor] = useSyncState(0);
   const [pending, setPending, getPending] = useSyncState<Pending | null>(null);
@@ -96,6 +103,7 @@ function ConferenceControl({ conference: c, events, stats, actionsFor, now, time
   const [choosingPane, setChoosingPane, getChoosingPane] = useSyncState(false);
   const [choosingPollPane, setChoosingPollPane, getChoosingPollPane] = useSyncState(false);
   const [status, setStatus] = useState<Status>(null);
+  const [showCompositor, setShowCompositor] = useState(false);
   useCaptureKeys(pending !== null || choosingMode || choosingPane || choosingPollPane);
   const actions = actionsFor(c.id);
   const selectedAt = (i: number) => c.participants[Math.min(i, c.participants.length - 1)];
@@ -104,6 +112,13 @@ function ConferenceControl({ conference: c, events, stats, actionsFor, now, time
   useEffect(() => {
     if (cursor >= c.participants.length && c.participants.length > 0) setCursor(c.participants.length - 1);
   }, [cursor, c.participants.length]);
+
+  useEffect(() => {
+    if (!showCompositor || !refresh) return;
+    refresh(c.id);
+    const timer = setInterval(() => refresh(c.id), PANEL_REFRESH_MS);
+    return () => clearInterval(timer);
+  }, [showCompositor, refresh, c.id]);
 
   // the bell: once per hand that was not up at the last render
   const seenHands = useRef(new Set((c.hands ?? []).map((h) => h.endpointId)));
@@ -162,6 +177,7 @@ function ConferenceControl({ conference: c, events, stats, actionsFor, now, time
       const next = LAYOUT_CYCLE[(now + 1) % LAYOUT_CYCLE.length]!;
       run(t('conf.act.layout', { layout: next }), (a) => a.layout(next));
     } else if (sel && input === 'g') setChoosingPane(true);
+    else if (input === 'E') setShowCompositor((v) => !v);
     else if (input === 'e') run(t('conf.act.extend'), (a) => a.extend(15));
     else if (input === 'n') run(t('conf.act.rollNext'), (a) => a.floorStep('next'));
     else if (input === 'N') run(t('conf.act.rollPrev'), (a) => a.floorStep('previous'));
@@ -182,7 +198,10 @@ function ConferenceControl({ conference: c, events, stats, actionsFor, now, time
     const p = id === null ? undefined : c.participants.find((x) => x.endpointId === id);
     return p ? localName(p.name, lang, p.endpointId) : (id ?? '—');
   };
-  const logLines = Math.max(3, height - c.participants.length - 12 - (c.polling ? 1 : 0) - (c.hands?.length ? 1 : 0));
+  const fixed = c.participants.length + 12 + (c.polling ? 1 : 0) + (c.hands?.length ? 1 : 0);
+  // the panel's encoder rows take what is left above a three-line event log (at least two, at most eight)
+  const panelRows = Math.min(8, height - fixed - 3 - 4);
+  const logLines = Math.max(3, height - fixed - (showCompositor ? compositorPanelLines(c, panelRows, lang, t) : 0));
   return (
     <Box flexDirection="column">
       <Text wrap="truncate-end">
@@ -217,6 +236,7 @@ function ConferenceControl({ conference: c, events, stats, actionsFor, now, time
       ) : null}
       <ParticipantTable conference={c} stats={stats} selected={Math.min(cursor, c.participants.length - 1)} width={width} />
       {sel ? <ParticipantDetail conferenceId={c.id} participant={sel} stats={stats} /> : null}
+      {showCompositor ? <CompositorPanel conference={c} width={width} rows={panelRows} /> : null}
       <Box marginTop={1}>
         <EventLog events={events[c.id] ?? []} lines={logLines} timezone={timezone} title={t('conf.events')} emptyText={t('conf.noEvents')} />
       </Box>
@@ -252,7 +272,7 @@ function ConferenceControl({ conference: c, events, stats, actionsFor, now, time
       {status ? <Text color={status.color} wrap="truncate-end">{status.text}</Text> : null}
       <KeyHelp keys={[
         ['↑↓', t('key.select')], ['m', t('key.mute')], ['M', t('key.muteAll')], ['f', t('key.floor')], ['n', t('key.rollNext')], ['N', t('key.rollPrev')],
-        ['p', t('key.poll')], ['P', t('key.pollPane')], ['c', t('key.clearHands')], ['v', t('key.view')], ['l', t('key.layout')], ['g', t('key.pane')],
+        ['p', t('key.poll')], ['P', t('key.pollPane')], ['c', t('key.clearHands')], ['v', t('key.view')], ['l', t('key.layout')], ['g', t('key.pane')], ['E', t('key.compositor')],
         ['d', t('key.dial')], ['h', t('key.hangup')], ['e', t('key.extend')], ['x', t('key.end')], ['q', t('key.back')],
       ]} />
     </Box>
