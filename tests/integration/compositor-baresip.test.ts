@@ -9,22 +9,16 @@ import { BaresipRoom } from '../peers/baresipRoom.js';
 import { bridgeCli, startBridge, type Bridge } from '../helpers/conferenceBridge.js';
 import { Picture, colourName } from '../helpers/picture.js';
 import { startChairedMeeting } from '../helpers/chairedMeeting.js';
+import { colourEndpoint, colourOf, colourTowns, startColourRooms } from '../helpers/colourTowns.js';
 import { paneRects, type FixedLayout } from '../../daemon/media/compositor/layouts.js';
 import type { ConferenceView } from '../../protocol/index.js';
 import { createLogger } from '../../daemon/util/logger.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-const TOWNS = [
-  { id: 'mihe', color: 'red', video: 'H264' },
-  { id: 'xiaoguan', color: 'lime', video: 'H264' },
-  { id: 'zhulin', color: 'blue', video: 'H264' },
-  { id: 'xinzhong', color: 'yellow', video: 'H264' },
-  { id: 'city', color: 'magenta', video: 'H264' },
-  { id: 'huiguo', color: 'cyan', video: 'VP8' },
-] as const;
+const TOWNS = colourTowns(['mihe', 'xiaoguan', 'zhulin', 'xinzhong', 'city', 'huiguo']);
 type Town = (typeof TOWNS)[number]['id'];
-const COLOUR = Object.fromEntries(TOWNS.map((t) => [t.id, t.color])) as Record<string, string>;
+const COLOUR = colourOf(TOWNS);
 /** Configured but never answering: its pane must show its name on a dark background. */
 const ABSENT = 'dayukou';
 
@@ -107,31 +101,12 @@ async function untilSees(viewer: Town, colour: string, ms = 60_000): Promise<str
 }
 
 beforeAll(async () => {
-  for (const t of TOWNS) {
-    rooms.set(
-      t.id,
-      await BaresipRoom.start({
-        name: t.id,
-        toneHz: 400 + 100 * rooms.size,
-        video: t.video,
-        color: t.color,
-        audioCodecs: ['PCMA'],
-        toneSeconds: 900,
-      }),
-    );
-  }
+  await startColourRooms(TOWNS, rooms);
   bridge = await startBridge({
     // VCB_TEST_LOG=file: the bridge's log, to see why a picture did not come
     ...(process.env.VCB_TEST_LOG ? { log: createLogger({ level: 'debug', file: process.env.VCB_TEST_LOG }) } : {}),
     endpoints: [
-      ...TOWNS.map((t) => ({
-        id: t.id,
-        name: { zh: `${t.id}镇`, en: t.id },
-        kind: 'town',
-        uri: room(t.id).uri,
-        groups: ['towns'],
-        codecs: { audio: ['PCMA'], video: [t.video] },
-      })),
+      ...TOWNS.map((t) => colourEndpoint(t, room(t.id).uri)),
       {
         id: ABSENT,
         name: { zh: '大峪沟镇', en: 'Dayukou' },

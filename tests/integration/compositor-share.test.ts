@@ -17,22 +17,16 @@ import { Picture } from '../helpers/picture.js';
 import { paneProblems } from '../helpers/paneCheck.js';
 import { sleep, until } from '../helpers/wait.js';
 import { startChairedMeeting } from '../helpers/chairedMeeting.js';
+import { colourEndpoint, colourOf, colourTowns, startColourRooms } from '../helpers/colourTowns.js';
 import type { Compositor, CompositorStats } from '../../daemon/media/compositor/Compositor.js';
 import type { ConferenceView, MultiviewEncoder } from '../../protocol/index.js';
 
-const SITES = [
-  { id: 'city', color: 'magenta', video: 'H264' },
-  { id: 'mihe', color: 'red', video: 'H264' },
-  { id: 'xiaoguan', color: 'lime', video: 'H264' },
-  { id: 'zhulin', color: 'yellow', video: 'H264' },
-  { id: 'huiguo', color: 'cyan', video: 'VP8' },
-  // behind kamailio, which rewrites its answer to level 2.0: the bridge must encode CIF for it
-  { id: 'cif', color: 'blue', video: 'H264' },
-] as const;
+// cif is behind kamailio, which rewrites its answer to level 2.0: the bridge must encode CIF for it
+const SITES = colourTowns(['city', 'mihe', 'xiaoguan', 'zhulin', 'huiguo', 'cif']);
 const HD = ['city', 'mihe', 'xiaoguan', 'zhulin'];
 /** An H.264 output class key, either packetization mode (baresip answers mode 0). */
 const H264 = expect.stringMatching(/^H264\/[01]$/) as string;
-const COLOUR: Record<string, string> = Object.fromEntries(SITES.map((s) => [s.id, s.color]));
+const COLOUR = colourOf(SITES);
 
 let kam: Kamailio;
 let bridge: Bridge;
@@ -163,30 +157,14 @@ beforeAll(async () => {
     users: { cif: 'cif-pass' },
     replySdp: { from: 'profile-level-id=42e01f', to: 'profile-level-id=42e014' },
   });
-  for (const [i, s] of SITES.entries())
-    rooms.set(
-      s.id,
-      await BaresipRoom.start({
-        name: s.id,
-        toneHz: 400 + 100 * i,
-        video: s.video,
-        color: s.color,
-        audioCodecs: ['PCMA'],
-        toneSeconds: 900,
-        ...(s.id === 'cif'
-          ? { register: { registrar: `127.0.0.1:${kam.port}`, password: 'cif-pass', regint: 60 } }
-          : {}),
-      }),
-    );
+  await startColourRooms(SITES, rooms, (s) =>
+    s.id === 'cif' ? { register: { registrar: `127.0.0.1:${kam.port}`, password: 'cif-pass', regint: 60 } } : {},
+  );
   await until('the CIF room registered with kamailio', () => /REGISTER ok for cif/.test(kam.log()), 30_000, 200);
   bridge = await startBridge({
     endpoints: SITES.map((s) => ({
-      id: s.id,
-      name: { zh: `${s.id}镇`, en: s.id },
+      ...colourEndpoint(s, s.id === 'cif' ? `sip:cif@127.0.0.1:${kam.port}` : rooms.get(s.id)!.uri),
       kind: s.id === 'city' ? 'city' : 'town',
-      uri: s.id === 'cif' ? `sip:cif@127.0.0.1:${kam.port}` : rooms.get(s.id)!.uri,
-      groups: ['towns'],
-      codecs: { audio: ['PCMA'], video: [s.video] },
     })),
   });
   confId = await startChairedMeeting({
