@@ -98,6 +98,8 @@ export class FloorDirector extends TypedEmitter<FloorEvents> {
     host.media.on('switched', (e) => this.#checkSwitch(e.targetId, e.sourceId));
     // a source became showable (its producer came after the leg): plan with it now
     host.media.on('video', () => this.apply());
+    // a source's picture size became known or changed: rooms of a lower H.264 level may need it scaled
+    host.media.on('picture', () => this.apply());
     // the program feed started or stopped: plan its picture
     host.media.program.on('wanted', () => this.apply());
   }

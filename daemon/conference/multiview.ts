@@ -26,7 +26,10 @@ export interface Seat {
 export interface PlanTarget {
   id: string;
   cls: OutputClass;
-  /** The switched view's choice for this target and whether it can decode it without transcoding. */
+  /**
+   * The switched view's choice for this target and whether it can be forwarded as it is: the room's
+   * codec and, for H.264, a picture its level decodes (ConferenceMedia.forwards).
+   */
   view: string | null;
   canDecodeView: boolean;
 }
@@ -170,7 +173,8 @@ export class Multiview {
 
   /**
    * The picture of every target that gets a composed one: its layout's canvas, or a single-pane
-   * canvas of its view when it cannot decode that source (transcoding). `big` goes to pane 1 of
+   * canvas of its view when it cannot decode that source as it is sent (transcoding: another codec or a
+   * picture larger than its H.264 level takes). `big` goes to pane 1 of
    * `1+N` layouts (the floor, the speaker, the broadcast source).
    */
   plan(targets: PlanTarget[], seats: Seat[], big: string | null): Map<string, PlannedPicture> {

@@ -18,7 +18,7 @@ export function pictureTargets(media: ConferenceMedia, d: FloorDecision): PlanTa
     const cls = media.outputClass(id);
     if (!cls) continue;
     const view = d.views.get(id) ?? null;
-    out.push({ id, cls, view, canDecodeView: view === null || media.canView(id, view) });
+    out.push({ id, cls, view, canDecodeView: view === null || media.forwards(id, view) });
   }
   return out;
 }

@@ -15,6 +15,8 @@ import type { SipMediaLeg } from './SipMediaLeg.js';
 import type { MediaKind, VideoCodecKey } from './types.js';
 import { CANVAS, Pictures, type Picture } from './compositor/Pictures.js';
 import { outputClassOf } from './compositor/outputClass.js';
+import { fitsLevel, levelOf } from './h264Level.js';
+import type { SpsPicture } from './rtp/h264Sps.js';
 import type { OutputClass } from './compositor/Compositor.js';
 import { PROGRAM_TARGET, ProgramFeed } from './program/ProgramFeed.js';
 
@@ -27,6 +29,8 @@ type MediaEvents = {
   muted: [{ id: string; muted: boolean }];
   /** A participant's video is in the view now (hasVideo() true): the floor can show it. */
   video: [{ id: string }];
+  /** A participant's H.264 picture has a new size (its SPS): who can decode it as it is may change. */
+  picture: [{ id: string; width: number; height: number }];
 };
 
 interface LegEntry {
@@ -214,6 +218,21 @@ export class ConferenceMedia extends TypedEmitter<MediaEvents> {
     return key !== undefined && this.hasVideo(sourceId) && this.#view.sourceKey(sourceId) === key;
   }
 
+  /**
+   * Whether the target is forwarded the source as it is (no encoder): its codec, and for an H.264 room
+   * a picture its level decodes (the source's last SPS; before one was seen it is taken to fit, and a
+   * switch waits for a keyframe, which carries it). Without a compositor to scale it down, a picture
+   * too large is forwarded all the same: the room may decode more than it negotiated.
+   */
+  forwards(targetId: string, sourceId: string): boolean {
+    return this.canView(targetId, sourceId) && (this.#fits(targetId, sourceId) || !Pictures.available);
+  }
+
+  /** The picture size an H.264 source's last SPS gave (undefined before the view forwarded one). */
+  sourcePicture(id: string): SpsPicture | undefined {
+    return this.#view.sourcePicture(id);
+  }
+
   /** Whether the compositor can show the target a source it cannot decode (single-pane transcoding). */
   canTranscode(targetId: string, sourceId: string): boolean {
     return this.hasVideo(sourceId) && this.outputClass(targetId) !== undefined && Pictures.available;
@@ -332,6 +351,21 @@ export class ConferenceMedia extends TypedEmitter<MediaEvents> {
 
   #wireView(view: VideoView): VideoView {
     view.on('switched', (e) => this.emit('switched', e));
+    view.setAdmit((t, s) => this.#fits(t, s) || !Pictures.available);
+    view.on('picture', ({ sourceId: id, picture: p, sps }) => {
+      if (id.startsWith(CANVAS)) return; // a composed picture: its size is its class's
+      const { width, height, level } = p;
+      this.#log.info({ id, width, height, level, sps: Buffer.from(sps).toString('hex') }, 'video source picture size');
+      this.emit('picture', { id, width: p.width, height: p.height });
+    });
     return view;
+  }
+
+  /** Whether an H.264 room's level decodes the source's picture (Table A-1's frame size limits). */
+  #fits(targetId: string, sourceId: string): boolean {
+    const leg = this.#legs.get(targetId)?.leg;
+    const pic = this.#view.sourcePicture(sourceId);
+    if (!pic || !leg?.videoCodec?.startsWith('H264')) return true;
+    return fitsLevel(pic, levelOf(leg.remote?.video?.fmtp));
   }
 }

@@ -13,6 +13,10 @@
 // passed on to whatever that room is watching.
 //
 // mediasoup does not transcode: a target can only view sources in its own codec key (canView()).
+// Nor does it scale: the view reads each H.264 source's SPS as it passes (sourcePicture()), and a
+// target whose decoder cannot take that picture (admit(), the room's H.264 level) is not switched to
+// it, nor fed it once it grows: it keeps its last picture until the conference gives it a transcoded
+// one ('picture' tells it to plan again).
 import type dgram from 'node:dgram';
 import { mediaSocket, PICTURE_RECV_BUFFER, roomyReceive } from './udp.js';
 import type { types as ms } from 'mediasoup';
@@ -25,6 +29,7 @@ import { isRtcp, parseRtp, randomSsrc, setSeq, setSsrc, setTs } from './rtp/pack
 import { ViewTimeline } from './rtp/ViewTimeline.js';
 import { hasKeyframeRequest, keyframeRequestSsrcs } from './rtp/rtcp.js';
 import { isKeyframeStart } from './rtp/keyframe.js';
+import { parseSps, spsOfPayload, type SpsPicture } from './rtp/h264Sps.js';
 import type { VideoCodecKey } from './types.js';
 
 /** What a view target must offer (SipMediaLeg does). */
@@ -43,6 +48,8 @@ export interface VideoViewOptions {
 type ViewEvents = {
   /** The target now shows `sourceId` (null: nothing); `waitedMs` from select() to its keyframe. */
   switched: [{ targetId: string; sourceId: string | null; waitedMs: number }];
+  /** An H.264 source's SPS says another picture size than before (or the first time). */
+  picture: [{ sourceId: string; picture: SpsPicture; sps: Uint8Array }];
 };
 
 interface Source {
@@ -50,6 +57,9 @@ interface Source {
   key: VideoCodecKey;
   consumer: ms.Consumer;
   ssrc: number;
+  /** H.264: the last SPS seen and what it says. */
+  sps?: Uint8Array;
+  picture?: SpsPicture;
 }
 
 interface Target {
@@ -63,6 +73,8 @@ interface Target {
   ssrc: number;
   showing: string | null;
   pending: string | null;
+  /** Its source's picture grew beyond what it decodes: nothing is forwarded until it switches. */
+  held: boolean;
   pendingSince: number;
   lastAsked: number;
   /** The view's own seq/timestamps across source switches. */
@@ -82,6 +94,7 @@ export class VideoView extends TypedEmitter<ViewEvents> {
   readonly #targets = new Map<string, Target>();
   readonly #retryMs: number;
   readonly #timer: NodeJS.Timeout;
+  #admit: (targetId: string, sourceId: string) => boolean = () => true;
   #closed = false;
 
   static async create(o: VideoViewOptions): Promise<VideoView> {
@@ -163,6 +176,7 @@ export class VideoView extends TypedEmitter<ViewEvents> {
       ssrc: randomSsrc(),
       showing: null,
       pending: null,
+      held: false,
       pendingSince: 0,
       lastAsked: 0,
       timeline: new ViewTimeline(Math.floor(Math.random() * 0xffff), randomSsrc(), performance.now()),
@@ -213,6 +227,19 @@ export class VideoView extends TypedEmitter<ViewEvents> {
     return this.#sources.get(id)?.key;
   }
 
+  /** What the source's last SPS said (H.264 sources the view has forwarded since it came). */
+  sourcePicture(id: string): SpsPicture | undefined {
+    return this.#sources.get(id)?.picture;
+  }
+
+  /**
+   * Whether a target's decoder takes a source's picture (asked when a switch's keyframe comes and
+   * when a shown source's picture changes); by default every target takes every picture.
+   */
+  setAdmit(admit: (targetId: string, sourceId: string) => boolean): void {
+    this.#admit = admit;
+  }
+
   /** Whether the target's codec can carry the source (no transcoding). */
   canView(targetId: string, sourceId: string): boolean {
     const t = this.#targets.get(targetId);
@@ -236,6 +263,7 @@ export class VideoView extends TypedEmitter<ViewEvents> {
     if (sourceId === null) {
       t.pending = null;
       t.showing = null;
+      t.held = false;
     } else {
       if (!this.canView(targetId, sourceId)) return false;
       if (t.showing === sourceId) t.pending = null;
@@ -306,14 +334,18 @@ export class VideoView extends TypedEmitter<ViewEvents> {
     const src = v && this.#bySsrc.get(v.ssrc);
     if (!v || !src) return; // includes mediasoup's probation packets (SSRC 1234, PT 127)
     const now = performance.now();
+    const payload = msg.subarray(v.payloadOffset, v.payloadEnd);
+    const resized = src.key !== 'VP8' && this.#notePicture(src, payload);
     let rest: Buffer | undefined;
     let keyframe: boolean | undefined;
     for (const t of this.#targets.values()) {
+      if (resized && t.showing === src.id) t.held = !this.#admit(t.id, src.id);
       if (t.pending === src.id) {
-        keyframe ??= isKeyframeStart(src.key, msg.subarray(v.payloadOffset, v.payloadEnd));
-        if (keyframe) this.#switch(t, src, v.seq, v.ts, now);
+        keyframe ??= isKeyframeStart(src.key, payload);
+        // a picture this target cannot decode: it keeps what it shows until it is given another source
+        if (keyframe && this.#admit(t.id, src.id)) this.#switch(t, src, v.seq, v.ts, now);
       }
-      if (t.showing !== src.id || t.port === undefined) continue;
+      if (t.showing !== src.id || t.port === undefined || t.held) continue;
       // Only the fixed header differs between targets: each gets its own 12 bytes and shares the
       // rest of the packet (a broadcast sends every packet of the chair to every room).
       const head = Buffer.allocUnsafe(12);
@@ -324,6 +356,21 @@ export class VideoView extends TypedEmitter<ViewEvents> {
       setTs(head, ts);
       this.#socket.send([head, (rest ??= msg.subarray(12))], t.port, '127.0.0.1');
     }
+    if (resized) this.emit('picture', { sourceId: src.id, picture: src.picture!, sps: src.sps! });
+  }
+
+  /** Read an SPS in the packet; true when it says another picture size than the source's last one. */
+  #notePicture(src: Source, payload: Buffer): boolean {
+    const type = payload[0]! & 0x1f;
+    if (type !== 7 && type !== 24 && type !== 28) return false; // the common case: a slice
+    const sps = spsOfPayload(payload);
+    if (!sps || (src.sps && Buffer.compare(src.sps, sps) === 0)) return false;
+    src.sps = Uint8Array.from(sps);
+    const pic = parseSps(sps);
+    if (!pic) return false;
+    const was = src.picture;
+    src.picture = pic;
+    return was?.widthMbs !== pic.widthMbs || was.heightMbs !== pic.heightMbs;
   }
 
   #switch(t: Target, src: Source, seq: number, ts: number, now: number): void {
@@ -331,6 +378,7 @@ export class VideoView extends TypedEmitter<ViewEvents> {
     t.timeline.switchTo(seq, ts, now);
     t.showing = src.id;
     t.pending = null;
+    t.held = false;
     this.emit('switched', { targetId: t.id, sourceId: src.id, waitedMs: Math.round(now - t.pendingSince) });
     if (old) this.#refresh(old).catch((e: unknown) => this.#log.debug({ err: e }, 'pause failed'));
   }

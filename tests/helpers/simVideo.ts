@@ -1,6 +1,7 @@
 // A simulated room's video: synthetic but well-formed VP8 or H.264 RTP (15 fps, 3 packets a frame,
 // keyframes every `gopFrames` and, if `answersPli`, on the next frame after an RTCP PLI/FIR). Each
 // payload carries the source's tag byte after the codec headers so a receiver can tell who it sees.
+// An H.264 source given an SPS sends it (a packet of its own) ahead of each keyframe, as encoders do.
 import dgram from 'node:dgram';
 import { buildRtp, isRtcp, parseRtp, type RtpView } from '../../daemon/media/rtp/packet.js';
 import { hasKeyframeRequest } from '../../daemon/media/rtp/rtcp.js';
@@ -12,6 +13,8 @@ export interface SimVideoOptions {
   tag: number;
   gopFrames?: number;
   answersPli?: boolean;
+  /** H.264: an SPS NAL unit sent before each keyframe (change it on the instance: `sps`). */
+  sps?: Buffer;
 }
 
 export interface Received {
@@ -30,12 +33,14 @@ export class SimVideo {
   frame = 0;
   keyframesSent = 0;
   plis = 0;
+  sps: Buffer | undefined;
   readonly received: Received[] = [];
   #wantKey = true;
   #pacer: { stop(): void } | undefined;
 
   private constructor(o: SimVideoOptions, rtp: dgram.Socket, rtcp: dgram.Socket) {
     this.o = o;
+    this.sps = o.sps;
     this.rtp = rtp;
     this.rtcp = rtcp;
     const onRtcp = (m: Buffer): void => {
@@ -76,6 +81,11 @@ export class SimVideo {
     const key = this.#wantKey || this.frame % (this.o.gopFrames ?? 30) === 0;
     this.#wantKey = false;
     if (key) this.keyframesSent++;
+    if (key && this.sps && this.o.codec === 'H264') {
+      const pkt = buildRtp({ pt: this.o.pt, marker: false, seq: this.seq, ts: this.ts, ssrc: this.ssrc }, this.sps);
+      this.rtp.send(pkt, dest.port, dest.address);
+      this.seq = (this.seq + 1) & 0xffff;
+    }
     for (let i = 0; i < 3; i++) {
       const payload = this.o.codec === 'VP8' ? this.#vp8(key, i) : this.#h264(key, i);
       const pkt = buildRtp({ pt: this.o.pt, marker: i === 2, seq: this.seq, ts: this.ts, ssrc: this.ssrc }, payload);

@@ -1,6 +1,7 @@
 // View switching towards a SIP room through real legs and a real worker: two rooms send VP8 (one
 // answers PLI, one only sends keyframes every 2 s), a third room receives its view at PT 96 (the
 // router uses another number). The receiving side checks what a room decoder would care about.
+// A room of H.264 level 2.0 (CIF) is neither switched to nor fed a source whose SPS says 720p.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import dgram from 'node:dgram';
 import type { types as ms } from 'mediasoup';
@@ -15,8 +16,12 @@ import { seqDiff } from '../../daemon/media/rtp/packet.js';
 import { SimVideo, tagOf } from '../helpers/simVideo.js';
 import { sleep, until } from '../helpers/wait.js';
 import { viewTarget } from '../helpers/videoTarget.js';
+import { fitsLevel } from '../../daemon/media/h264Level.js';
 
 const log = silentLogger();
+/** SPS NAL units by ffmpeg's libx264 (Constrained Baseline): 1280×720 and 352×288. */
+const SPS_720P = Buffer.from('6742c01fd9005005bb011000000300100000030320f1832480', 'hex');
+const SPS_CIF = Buffer.from('6742c00dd9016096c044000003000400000300c83c50a920', 'hex');
 
 let pool: WorkerPool;
 let router: ms.Router;
@@ -131,5 +136,57 @@ describe('VideoView with real legs and a real worker', () => {
       'B kept playing while waiting',
     ).toBe(true);
     expect(view.viewOf('t')).toEqual({ showing: 'a', pending: null });
+  });
+
+  it('a CIF room is not switched to a 720p source, nor fed a source that grows to 720p (the SPS says)', async () => {
+    const sim = (tag: number, sps: Buffer) =>
+      SimVideo.create({ codec: 'H264', pt: 126, tag, gopFrames: 15, answersPli: true, sps });
+    const simBig = await sim(0xb1, SPS_720P);
+    const simSmall = await sim(0x5a, SPS_CIF);
+    const legBig = await sourceRoom('big', simBig);
+    const legSmall = await sourceRoom('small', simSmall);
+    const { target, leg: legT } = await viewTarget({ router, ports, log, codec: 'H264', pt: 126, cleanup });
+    const view = await VideoView.create({ router, log });
+    cleanup.push(() => view.close());
+    // the target decodes level 2.0 (ConferenceMedia says so from the room's profile-level-id)
+    view.setAdmit((_t, s) => {
+      const p = view.sourcePicture(s);
+      return !p || fitsLevel(p, 20);
+    });
+    const pictures: string[] = [];
+    view.on('picture', (e) => pictures.push(`${e.sourceId} ${e.picture.width}x${e.picture.height}`));
+    await view.addSource('big', legBig.videoProducer!);
+    await view.addSource('small', legSmall.videoProducer!);
+    await view.addTarget('t', legT);
+    const tags = (from: number): Set<number | undefined> =>
+      new Set(target.received.slice(from).map((p) => tagOf('H264', p.payload)));
+
+    expect(await view.select('t', 'small')).toBe(true);
+    await until('the CIF source at the target', () => tags(0).has(0x5a), 4000);
+    expect(view.sourcePicture('small')).toMatchObject({ width: 352, height: 288 });
+
+    // 720p: its keyframes come while the target waits for one, and none is taken
+    const n0 = target.received.length;
+    await view.select('t', 'big');
+    await until('the 720p SPS read', () => view.sourcePicture('big')?.width === 1280, 4000);
+    const keys = simBig.keyframesSent;
+    await until('two more 720p keyframes sent', () => simBig.keyframesSent >= keys + 2, 6000);
+    await sleep(300);
+    expect(tags(n0).has(0xb1), '720p reached the CIF room').toBe(false);
+    expect(tags(n0).has(0x5a), 'the CIF source kept playing meanwhile').toBe(true);
+    expect(view.viewOf('t')).toEqual({ showing: 'small', pending: 'big' });
+
+    // the CIF source grows to 720p: the target is fed nothing more of it (it keeps its last picture)
+    await view.select('t', 'small');
+    simSmall.sps = SPS_720P;
+    await until('the source grown', () => view.sourcePicture('small')?.width === 1280, 4000);
+    await sleep(300);
+    const n1 = target.received.length;
+    await sleep(1500);
+    expect(target.received.length - n1, 'packets of a 720p picture fed to the CIF room').toBe(0);
+    // back to CIF: fed again from the new SPS on
+    simSmall.sps = SPS_CIF;
+    await until('fed again', () => tags(n1).has(0x5a), 4000);
+    expect(pictures).toEqual(['small 352x288', 'big 1280x720', 'small 1280x720', 'small 352x288']);
   });
 });

@@ -30,6 +30,12 @@ export interface BaresipRoomOptions {
   /** Send a solid colour (ffmpeg colour name, e.g. red) instead of fakevideo's test image, so a
    *  snapshot of what another room decodes tells whom it sees. */
   color?: string;
+  /**
+   * The picture it sends, width×height (default 320x240); e.g. 1280x720 for an HD room. Not with
+   * `color`: baresip 1.0 with the avfilter module dies at any other size than 320x240 (tried 640x480,
+   * 704x576, 1280x720 on 2026-12-02); fakevideo's own test picture works at 1280x720.
+   */
+  videoSize?: string;
   audioCodecs?: string[];
   /** Register to a registrar (e.g. kamailio) with this user and password. */
   register?: { registrar: string; password: string; regint?: number };
@@ -156,7 +162,7 @@ export class BaresipRoom {
         ? [
             `video_source ${videoSource}`,
             'video_display fakevideo,nil',
-            'video_size 320x240',
+            `video_size ${this.o.videoSize ?? '320x240'}`,
             'video_fps 15',
             'video_bitrate 300000',
           ]

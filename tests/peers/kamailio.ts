@@ -33,6 +33,12 @@ export interface KamailioOptions {
   replySdp?: { from: string; to: string };
 }
 
+/**
+ * replySdp for a room that negotiated H.264 level 2.0 (CIF, 352×288): baresip 1.0 always answers level
+ * 3.1, a CIF-only room system answers 42e014.
+ */
+export const LEVEL_2_0_ANSWER = { from: 'profile-level-id=42e01f', to: 'profile-level-id=42e014' } as const;
+
 export interface Kamailio {
   /** sip:127.0.0.1:port — the registrar/proxy URI. */
   readonly uri: string;

@@ -32,6 +32,7 @@ class FakeMedia extends TypedEmitter<MediaEvents> {
   readonly shown: [string, string | null][] = [];
   outputClass = (): typeof CLS => CLS;
   canView = (): boolean => true;
+  forwards = (): boolean => true;
   hasVideo = (): boolean => true;
   canTranscode = (): boolean => true;
   setMuted = (): void => undefined;

@@ -1,6 +1,7 @@
 // The output class of a room: what its encoder must produce so the room decodes it (codec key and a
 // picture size its H.264 level allows). Rooms of one class share one encoder per picture.
-import { fmtpParams, type NegotiatedStream, type VideoCodecKey } from '../types.js';
+import type { NegotiatedStream, VideoCodecKey } from '../types.js';
+import { levelOf } from '../h264Level.js';
 import type { OutputClass } from './Compositor.js';
 
 /** The canvas a room gets when its codec allows it (16:9, the size room displays show). */
@@ -19,9 +20,7 @@ function sizeForLevel(level: number): Pick<OutputClass, 'width' | 'height' | 'fp
 
 export function outputClassOf(key: VideoCodecKey, stream?: Pick<NegotiatedStream, 'fmtp'>): OutputClass {
   if (key === 'VP8') return { key, ...DEFAULT_CANVAS };
-  const pli = fmtpParams(stream?.fmtp)['profile-level-id'];
-  const level = pli && /^[0-9a-f]{6}$/i.test(pli) ? parseInt(pli.slice(4), 16) : 31;
-  return { key, ...sizeForLevel(level) };
+  return { key, ...sizeForLevel(levelOf(stream?.fmtp)) };
 }
 
 export function classId(c: OutputClass): string {
