@@ -20,6 +20,9 @@ const SPS = {
   x264High422: '677a001ebcd940d83de6f011000003000100000300320f162d96', // 854×480
   x264Interlaced576: '6764001eacd940b424d8088000000300800000190f8a14cb', // field pairs: 18 map units × 2
   x264Interlaced1080: '67640028acd94078044fde0220000003002000000643e2c5b2c0', // cropped by field pairs
+  // baresip 1.0 (avcodec: libx264 baseline, ultrafast, zerolatency), as the bridge logged them
+  baresip320x240: '6742c00dda0507e8400000030040000007a3c50aa800',
+  baresip720p: '6742c01fda014016e8400000030040000007a3c60ca800',
 } as const;
 const nal = (hex: string): Buffer => Buffer.from(hex, 'hex');
 
@@ -57,6 +60,8 @@ describe('parseSps: the picture size an H.264 source sends', () => {
     ['x264High422', 122, 30, 54, 30, 854, 480],
     ['x264Interlaced576', 100, 30, 45, 36, 720, 576],
     ['x264Interlaced1080', 100, 40, 120, 68, 1920, 1080],
+    ['baresip320x240', 66, 13, 20, 15, 320, 240],
+    ['baresip720p', 66, 31, 80, 45, 1280, 720],
   ] as const)('%s', (name, profile, level, widthMbs, heightMbs, width, height) => {
     expect(parseSps(nal(SPS[name]))).toEqual({ profile, level, widthMbs, heightMbs, width, height });
   });
