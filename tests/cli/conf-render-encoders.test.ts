@@ -4,20 +4,10 @@
 // screen, one without a picture marked) and those not decoded. In English and Chinese; never a canvas id.
 import { describe, expect, it } from 'vitest';
 import { renderConference, renderMultiview } from '../../cli/confRender.js';
-import type { ConferenceView, ParticipantView } from '../../protocol/index.js';
-import { SITE, participant, weeklyMeeting } from '../helpers/console.js';
+import type { ConferenceView } from '../../protocol/index.js';
+import { SITE, browserParticipant, participant, weeklyMeeting } from '../helpers/console.js';
 
-const BROWSER: ParticipantView = {
-  endpointId: 'web-3f9a1c',
-  name: { zh: '教育局', en: 'Education Bureau' },
-  kind: 'browser',
-  state: 'connected',
-  muted: false,
-  hasFloor: false,
-  viewing: 'layout:2x2',
-  direction: 'in',
-  attempts: 1,
-};
+const BROWSER = browserParticipant({ viewing: 'layout:2x2' });
 
 const CONF = 'conf|H264/1@1280x720p25';
 

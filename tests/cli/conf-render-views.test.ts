@@ -3,20 +3,10 @@
 // was invited with and its id (web-3f9a1c alone says nothing), in both languages. --json keeps the id.
 import { describe, expect, it } from 'vitest';
 import { renderConference, renderMultiview, seenAs } from '../../cli/confRender.js';
-import type { ConferenceView, ParticipantView } from '../../protocol/index.js';
-import { SITE, participant, weeklyMeeting } from '../helpers/console.js';
+import type { ConferenceView } from '../../protocol/index.js';
+import { SITE, browserParticipant, participant, weeklyMeeting } from '../helpers/console.js';
 
-const BROWSER: ParticipantView = {
-  endpointId: 'web-3f9a1c',
-  name: { zh: '教育局', en: 'Education Bureau' },
-  kind: 'browser',
-  state: 'connected',
-  muted: false,
-  hasFloor: true,
-  viewing: null,
-  direction: 'in',
-  attempts: 1,
-};
+const BROWSER = browserParticipant({ hasFloor: true });
 
 /** The chair (an H.264 room) shown the VP8 browser through a transcoded picture; mihe on a 2x2. */
 function meeting(): ConferenceView {

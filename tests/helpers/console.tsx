@@ -79,6 +79,14 @@ export function participant(e: EndpointView, extra: Partial<ParticipantView> = {
   };
 }
 
+/** A browser participant, invited as 教育局 / Education Bureau: its id (web-3f9a1c) alone says nothing. */
+export function browserParticipant(extra: Partial<ParticipantView> = {}): ParticipantView {
+  return {
+    endpointId: 'web-3f9a1c', name: { zh: '教育局', en: 'Education Bureau' }, kind: 'browser', state: 'connected', muted: false,
+    hasFloor: false, viewing: null, direction: 'in', attempts: 1, ...extra,
+  };
+}
+
 /** A roll-call meeting: Zhengzhou (chair, floor), Xiaoguan, Mihe (muted), Zhulin (failing). */
 export function weeklyMeeting(extra: Partial<ConferenceView> = {}): ConferenceView {
   const [zz, xg, mh, zl] = SITE as [EndpointView, EndpointView, EndpointView, EndpointView];
