@@ -1,6 +1,7 @@
 // An established SIP call (one dialog), dialled by us or answered by us. Owns the dialog's
 // timers: 2xx retransmission until ACK, session timer (RFC 4028), maximum call duration.
-// In-dialog requests from the peer are handled in CallInbound.ts.
+// In-dialog requests from the peer are handled in CallInbound.ts, those we send (but BYE) in
+// CallOutbound.ts.
 import { TypedEmitter } from '../util/TypedEmitter.js';
 import type { Logger } from '../util/logger.js';
 import type { Timer } from '../util/clock.js';
@@ -11,13 +12,13 @@ import type { DialogHandler, SipCore } from './SipCore.js';
 import type { Dialog } from './Dialog.js';
 import type { DigestCredentials } from './digest.js';
 import { sendRequest } from './requests.js';
-import { sendReinvite } from './reinvite.js';
 import { Retransmitter } from './Retransmitter.js';
-import { SessionTimer, uacSessionTimerHeaders, uacSessionTimerResult, type SessionTimerState } from './SessionTimer.js';
-import { dtmfInfoBody, isDtmfDigits, PICTURE_FAST_UPDATE } from './dtmf.js';
+import { SessionTimer, type SessionTimerState } from './SessionTimer.js';
+import { isDtmfDigits } from './dtmf.js';
 import { originOf, setOriginVersion, telephoneEventOf } from './sdp.js';
-import { answerText, bodyText, contentType, parseUri, setBody, tokens, uriString, type SipSource } from './message.js';
+import { answerText, bodyText, contentType, parseUri, uriString, type SipSource } from './message.js';
 import { CallInbound, type RemoteOffer } from './CallInbound.js';
+import { CallOutbound } from './CallOutbound.js';
 import type { CallEnded, CallEvents, CallInit, CallProgress, DtmfRtpSender, InfoMessage } from './callTypes.js';
 
 export type { CallProgress, CallEnded, InfoMessage, CallEvents, CallInit, DtmfRtpSender, RemoteOffer };
@@ -36,14 +37,13 @@ export class Call extends TypedEmitter<CallEvents> implements DialogHandler {
   readonly #credentials?: DigestCredentials;
   readonly #timer: SessionTimer;
   readonly #inbound: CallInbound;
+  readonly #outbound: CallOutbound;
   readonly #ack?: () => void;
   #retrans?: Retransmitter;
   #maxTimer: Timer | undefined;
   #localSdp: string;
   #remoteSdp: string;
   #state: 'confirming' | 'confirmed' | 'terminating' | 'ended' = 'confirmed';
-  #remoteAllow: string[];
-  #reinviteBusy = false;
   #hangupAfterAck?: string;
   /** The first ACK arrived (always true for calls we dialled). */
   #confirmedOnce = false;
@@ -60,7 +60,6 @@ export class Call extends TypedEmitter<CallEvents> implements DialogHandler {
     this.#credentials = init.credentials;
     this.#localSdp = init.localSdp;
     this.#remoteSdp = init.remoteSdp;
-    this.#remoteAllow = init.remoteAllow ?? [];
     this.#ack = init.ack;
     this.startedAt = init.core.clock.now();
     this.#log = init.core.log.child({ callId: init.dialog.callId, endpoint: init.endpointId });
@@ -68,10 +67,24 @@ export class Call extends TypedEmitter<CallEvents> implements DialogHandler {
     this.#confirmed.catch(() => undefined); // observed through accept(); never unhandled here
     this.#timer = new SessionTimer({
       clock: init.core.clock,
-      refresh: () => void this.#refreshSession(),
+      refresh: () => void this.#outbound.refreshSession(),
       expire: () => void this.#hangupQuietly('session-expired'),
     });
     this.#inbound = new CallInbound(this, this.#hooks());
+    this.#outbound = new CallOutbound({
+      core: init.core,
+      dialog: init.dialog,
+      log: this.#log,
+      credentials: init.credentials,
+      timer: this.#timer,
+      ownsCallId: init.direction === 'outgoing',
+      remoteAllow: init.remoteAllow ?? [],
+      confirmed: () => this.#state === 'confirmed',
+      localSdp: () => this.#localSdp,
+      inboundBusy: () => this.#inbound.busy,
+      assertActive: (what) => this.#assertActive(what),
+      hangupQuietly: (reason) => this.#hangupQuietly(reason),
+    });
     init.core.addDialog(init.dialog.key, this);
     if (init.awaitAck) {
       this.#startAckWait(init.awaitAck);
@@ -141,12 +154,12 @@ export class Call extends TypedEmitter<CallEvents> implements DialogHandler {
   /** Re-offer (e.g. new media addresses after a media worker died); resolves with the remote answer. */
   async reinvite(sdp: string): Promise<string> {
     this.#assertActive('re-INVITE');
-    if (this.#reinviteBusy || this.#inbound.busy)
+    if (this.#outbound.busy || this.#inbound.busy)
       throw new VcError('SIP_FAILED', say('sip.reinviteBusy', { callId: this.callId }));
     const cur = originOf(this.#localSdp);
     const next = originOf(sdp);
     const offer = cur && next && next.version <= cur.version ? setOriginVersion(sdp, cur.version + 1) : sdp;
-    const rs = await this.#reinviteRaw(offer);
+    const rs = await this.#outbound.reinvite(offer);
     const st = rs.status ?? 0;
     if (st >= 200 && st < 300) {
       this.#localSdp = offer;
@@ -218,40 +231,17 @@ export class Call extends TypedEmitter<CallEvents> implements DialogHandler {
         te ? say('sip.dtmfNoSender') : say('sip.noTelephoneEvent', { callId: this.callId }),
       );
     }
-    for (const d of digits) {
-      const rs = await this.sendInfo('application/dtmf-relay', dtmfInfoBody(d));
-      if ((rs.status ?? 0) >= 300)
-        throw new VcError(
-          'SIP_FAILED',
-          say('sip.infoDtmfRefused', { digit: d, answer: answerText(rs.status ?? 0, rs.reason) }),
-          {
-            status: rs.status,
-          },
-        );
-    }
+    await this.#outbound.dtmfInfo(digits);
   }
 
   /** Ask the far end for a key frame (SIP INFO picture_fast_update, RFC 5168). */
-  async requestKeyframe(): Promise<void> {
-    const rs = await this.sendInfo('application/media_control+xml', PICTURE_FAST_UPDATE);
-    if ((rs.status ?? 0) >= 300)
-      throw new VcError('SIP_FAILED', say('sip.keyframeRefused', { answer: answerText(rs.status ?? 0, rs.reason) }), {
-        status: rs.status,
-      });
+  requestKeyframe(): Promise<void> {
+    return this.#outbound.requestKeyframe();
   }
 
   /** Send an INFO in the dialog; resolves with the final response. */
-  async sendInfo(type: string, body: string): Promise<SipMessage> {
-    this.#assertActive('INFO');
-    return sendRequest(
-      this.#core,
-      () => {
-        const req = this.#dialog.request('INFO');
-        setBody(req, body, type);
-        return req;
-      },
-      { credentials: this.#credentials, timeoutMs: 64 * this.#core.config.timers.t1 },
-    );
+  sendInfo(type: string, body: string): Promise<SipMessage> {
+    return this.#outbound.info(type, body);
   }
 
   #assertActive(what: string): void {
@@ -266,7 +256,7 @@ export class Call extends TypedEmitter<CallEvents> implements DialogHandler {
       state: () => this.#state,
       localSdp: () => this.#localSdp,
       remoteSdp: () => this.#remoteSdp,
-      reinviteBusy: () => this.#reinviteBusy,
+      reinviteBusy: () => this.#outbound.busy,
       onAck: (ack) => this.#onAck(ack),
       onBye: () => {
         if (this.#state === 'ended') return;
@@ -323,65 +313,6 @@ export class Call extends TypedEmitter<CallEvents> implements DialogHandler {
       this.#confirm.resolve();
       this.emit('progress', { state: 'connected', status: 200 });
       if (this.#hangupAfterAck !== undefined) void this.#hangupQuietly(this.#hangupAfterAck);
-    }
-  }
-
-  async #reinviteRaw(sdp: string): Promise<SipMessage> {
-    this.#reinviteBusy = true;
-    try {
-      const { response } = await sendReinvite(this.#core, this.#dialog, {
-        sdp,
-        credentials: this.#credentials,
-        ownsCallId: this.direction === 'outgoing',
-        headers: (minSE) => {
-          const cfg = this.#core.config.sessionTimer;
-          const st = this.#timer.state;
-          return uacSessionTimerHeaders(cfg, minSE && st ? { ...st, interval: Math.max(st.interval, minSE) } : st);
-        },
-      });
-      const st = response.status ?? 0;
-      if (st >= 200 && st < 300) {
-        this.#remoteAllow = tokens(response, 'allow').length ? tokens(response, 'allow') : this.#remoteAllow;
-        this.#timer.arm(uacSessionTimerResult(response, this.#core.config.sessionTimer) ?? this.#timer.state);
-      }
-      return response;
-    } finally {
-      this.#reinviteBusy = false;
-    }
-  }
-
-  async #refreshSession(): Promise<void> {
-    if (this.#state !== 'confirmed') return;
-    const state = this.#timer.state;
-    if (!state) return;
-    let rs: SipMessage;
-    if (this.#remoteAllow.includes('update')) {
-      rs = await sendRequest(
-        this.#core,
-        () =>
-          this.#dialog.request('UPDATE', {
-            headers: { supported: 'timer', ...uacSessionTimerHeaders(this.#core.config.sessionTimer, state) },
-          }),
-        {
-          credentials: this.#credentials,
-          timeoutMs: 64 * this.#core.config.timers.t1,
-        },
-      );
-      if ((rs.status ?? 0) < 300) this.#timer.arm(uacSessionTimerResult(rs, this.#core.config.sessionTimer) ?? state);
-    } else if (this.#reinviteBusy || this.#inbound.busy) {
-      this.#timer.arm(state); // a re-INVITE is under way: it refreshes the session anyway
-      return;
-    } else {
-      rs = await this.#reinviteRaw(this.#localSdp);
-    }
-    const st = rs.status ?? 0;
-    if (st === 408 || st === 481) {
-      this.#log.warn({ status: st }, 'session refresh failed; the peer is gone');
-      await this.#hangupQuietly('session-refresh-failed');
-    } else if (st >= 300) {
-      // RFC 4028 10: the session stays up until it expires; try again at the next half interval
-      this.#log.warn({ status: st }, 'session refresh refused');
-      this.#timer.armExpiry(state.interval / 2);
     }
   }
 
