@@ -39,6 +39,8 @@ import {
   buildFir,
   buildPli,
   hasKeyframeRequest,
+  hasRfc2032,
+  rfc2032AsPli,
   withoutPli,
   renameSsrc,
   reportBlocks,
@@ -143,6 +145,8 @@ export class RtpRelay extends TypedEmitter<RelayEvents> {
   #lastDtmfTs: number | undefined;
   #lastKfReqAt = -Infinity;
   #firSeq = 0;
+  /** The SSRC of the video mediasoup sends the room (what the room's RFC 2032 FIR is about). */
+  #egressSsrc: number | undefined;
   // direct egress (mixer frames, DTMF)
   readonly #out = new OutboundStream();
   readonly #c: RelayCounters = {
@@ -399,8 +403,15 @@ export class RtpRelay extends TypedEmitter<RelayEvents> {
       if (b.ssrc === this.#out.ssrc)
         this.#c.report = { ...b, rttMs: rttFromBlock(b, Date.now()) ?? this.#c.report?.rttMs };
     }
-    if (this.#rebase.ssrc !== undefined) renameSsrc(msg, this.#rebase.ssrc, this.ingressSsrc);
-    if (this.#transportPort !== undefined) this.#internal.send(msg, this.#transportPort, '127.0.0.1');
+    let out: Buffer | undefined = msg;
+    // a room without rtcp-fb (RFC 2032 FIR, PT 192) asks for a picture as a PLI would: mediasoup then
+    // treats it like any room's PLI (the composed picture's encoder, or the switched source)
+    if (hasRfc2032(msg)) {
+      out = rfc2032AsPli(msg, this.ingressSsrc, this.kind === 'video' ? this.#egressSsrc : undefined);
+      if (!out) return;
+    }
+    if (this.#rebase.ssrc !== undefined) renameSsrc(out, this.#rebase.ssrc, this.ingressSsrc);
+    if (this.#transportPort !== undefined) this.#internal.send(out, this.#transportPort, '127.0.0.1');
   }
 
   #fromInternal(msg: Buffer, rinfo: dgram.RemoteInfo): void {
@@ -428,6 +439,7 @@ export class RtpRelay extends TypedEmitter<RelayEvents> {
       this.#c.dropped++;
       return;
     }
+    this.#egressSsrc = v.ssrc;
     setPt(msg, r.pt);
     this.#sendOut(msg);
   }

@@ -1,7 +1,8 @@
 // The keyframe line of multi-picture (issue #13), with rooms in real SIP dialogs with the bridge:
 //   - a room's RTCP PLI (RFC 4585) and FIR (RFC 5104), sent from the RTCP address its answer names,
 //     make the encoder of that room's picture produce one keyframe each, which reaches the room as an
-//     IDR; a burst of them is rate-limited (one per picture every 500 ms);
+//     IDR; a burst of them is rate-limited (one per picture every 500 ms); so does the old RFC 2032 FIR
+//     (RTCP PT 192) of a room that negotiated no rtcp-fb at all (what baresip 1.0 sends then);
 //   - a layout change, and a room joining a picture already running, each make a keyframe;
 //   - a source put on screen is asked for a keyframe (PLI, or FIR for a room that negotiated only
 //     `ccm fir`, with its own SSRC), and one taken off screen is no longer asked.
@@ -21,7 +22,7 @@ import type { ConferenceView } from '../../protocol/index.js';
 
 /** Longer than the rate limit (500 ms) and mediasoup's own keyframe-request retry (1 s). */
 const QUIET_MS = 1500;
-const ROOMS = ['viewer', 'src', 'firsrc', 'late'] as const;
+const ROOMS = ['viewer', 'src', 'firsrc', 'late', 'old'] as const;
 type RoomId = (typeof ROOMS)[number];
 
 let bridge: Bridge;
@@ -51,9 +52,9 @@ async function quietCount(): Promise<number> {
   return forced();
 }
 
-/** One request from the viewer: the encoder's count grows by exactly one and the viewer receives an IDR. */
-async function oneKeyframePer(send: () => void, what: string): Promise<void> {
-  const viewer = room('viewer');
+/** One request from a room seeing the viewer's picture: the encoder's count grows by exactly one and the room receives an IDR. */
+async function oneKeyframePer(send: () => void, what: string, who: RoomId = 'viewer'): Promise<void> {
+  const viewer = room(who);
   const before = await quietCount();
   const idrs = viewer.idrs;
   send();
@@ -67,6 +68,7 @@ beforeAll(async () => {
   rooms.set('src', await FeedbackRoom.start({ user: 'src', fb: { pli: true, fir: true }, sendVideo: true }));
   rooms.set('firsrc', await FeedbackRoom.start({ user: 'firsrc', fb: { pli: false, fir: true }, sendVideo: true }));
   rooms.set('late', await FeedbackRoom.start({ user: 'late', fb: { pli: true, fir: true } }));
+  rooms.set('old', await FeedbackRoom.start({ user: 'old', fb: { pli: false, fir: false } }));
   bridge = await startBridge({
     endpoints: ROOMS.map((id) => ({
       id,
@@ -82,14 +84,19 @@ beforeAll(async () => {
     '--title',
     '关键帧测试',
     '--endpoints',
-    'viewer,src,firsrc',
+    'viewer,src,firsrc,old',
     '--wait',
     '10',
     '--json',
   ]);
   expect(r.code, r.stderr).toBe(0);
   confId = (JSON.parse(r.stdout) as ConferenceView).id;
-  await until('three rooms connected', () => (['viewer', 'src', 'firsrc'] as const).every(connected), 60_000, 200);
+  await until(
+    'four rooms connected',
+    () => (['viewer', 'src', 'firsrc', 'old'] as const).every(connected),
+    60_000,
+    200,
+  );
   // one pane, the viewer's own (it sends no video: a placeholder); src and firsrc are off screen
   await cli(['conf', 'layout', confId, '1']);
   await cli(['conf', 'pane', confId, '1', 'viewer']);
@@ -108,6 +115,18 @@ describe('keyframes of a composed picture, asked for by rooms over RTCP', () => 
 
   it('an RFC 5104 FIR gets one keyframe the same way', async () => {
     for (let i = 0; i < 3; i++) await oneKeyframePer(() => room('viewer').sendFir(), `FIR #${i + 1}`);
+  }, 120_000);
+
+  it('an RFC 2032 FIR (PT 192) from a room without rtcp-fb gets one keyframe the same way', async () => {
+    const old = room('old');
+    await until(
+      'old sees the viewer’s picture',
+      () => show().multiview?.pictures['old']?.canvas === show().multiview?.pictures['viewer']?.canvas,
+      30_000,
+      200,
+    );
+    await until('the composed picture at old', () => old.idrs > 0, 60_000, 100);
+    for (let i = 0; i < 3; i++) await oneKeyframePer(() => old.sendFir2032(), `RFC 2032 FIR #${i + 1}`, 'old');
   }, 120_000);
 
   it('a burst of PLIs and FIRs is rate-limited: at most one keyframe per 500 ms', async () => {

@@ -13,6 +13,7 @@ import { eventPayload, parseEvent } from '../../daemon/media/rtp/telephoneEvent.
 import { sleep, until } from '../helpers/wait.js';
 
 const log = silentLogger();
+const u32 = (x: number): number[] => [x >>> 24, (x >>> 16) & 0xff, (x >>> 8) & 0xff, x & 0xff];
 const ports = new RelayPortPool({ range: { min: 0, max: 0 }, address: '127.0.0.1' });
 let cleanup: (() => void)[] = [];
 afterEach(() => {
@@ -153,6 +154,34 @@ describe('RtpRelay', () => {
     expect(asked).toEqual([0xabc]); // a FIR only: the room did not negotiate PLI
     expect(rtcp.rtcp.filter((b) => b[1] === 206).map((b) => b[0]! & 0x1f)).toEqual([4]);
     expect(requests).toEqual([true]);
+  });
+
+  it("turns a room's RFC 2032 FIR (PT 192) into a PLI about the video it receives, keeping the compound's rest", async () => {
+    const room = await sock();
+    const rtcp = await sock();
+    const { relay, ms } = await relayWith('video', { port: room.port, rtcpPort: rtcp.port });
+    room.s.send(buildRtp({ pt: 96, seq: 1, ts: 1, ssrc: 0xabc }, Buffer.alloc(10)), relay.localPort, '127.0.0.1');
+    // a FIR before the room has been sent anything asks about nothing: left out, the rest goes on
+    const fir = Buffer.from([0x80, 192, 0, 1, 0, 0, 0x0a, 0xbc]); // as baresip writes it: its own SSRC
+    const rr = Buffer.from([0x80, 201, 0, 1, 0, 0, 0x0a, 0xbc]);
+    room.s.send(Buffer.concat([fir, rr]), relay.localRtcpPort, '127.0.0.1');
+    await until('the receiver report at mediasoup', () => ms.rtcp.length > 0, 5000, 10);
+    expect(ms.rtcp.map((b) => [...b])).toEqual([[0x80, 201, 0, 1, ...u32(relay.ingressSsrc)]]);
+    // the consumer's video reaches the room: a FIR now asks for a picture of it
+    ms.s.send(buildRtp({ pt: 101, seq: 2, ts: 2, ssrc: 0x5150 }, Buffer.alloc(10)), relay.internalPort, '127.0.0.1');
+    await until('the video at the room', () => room.rtp.length > 0, 5000, 10);
+    room.s.send(Buffer.concat([fir, rr, fir]), relay.localRtcpPort, '127.0.0.1');
+    // an RFC 2032 NACK (PT 193) alone is left out; a FIR whose length runs past its datagram is no
+    // request (passed on as it was, as before); neither throws, and the relay goes on
+    room.s.send(Buffer.from([0x80, 193, 0, 1, 0, 0, 0x0a, 0xbc]), relay.localRtcpPort, '127.0.0.1');
+    const torn = Buffer.from([0x80, 192, 0, 9, 0, 0, 0x0a, 0xbc]);
+    room.s.send(Buffer.concat([rr, torn]), relay.localRtcpPort, '127.0.0.1');
+    room.s.send(fir, relay.localRtcpPort, '127.0.0.1');
+    await until('the last PLI at mediasoup', () => ms.rtcp.length >= 4, 5000, 10);
+    await sleep(100);
+    const pli = [0x81, 206, 0, 2, ...u32(relay.ingressSsrc), ...u32(0x5150)];
+    const renamedRr = [0x80, 201, 0, 1, ...u32(relay.ingressSsrc)];
+    expect(ms.rtcp.slice(1).map((b) => [...b])).toEqual([[...pli, ...renamedRr], [...renamedRr, ...torn], pli]);
   });
 
   it('sends RFC 4733 DTMF in the audio stream, holds audio back meanwhile, and reports received digits', async () => {

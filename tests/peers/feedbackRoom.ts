@@ -1,22 +1,31 @@
 // A room system whose video RTCP is this test's, in a real SIP dialog with the bridge (rawRoom answers
-// the bridge's INVITE with H.264 video towards our own sockets). It sends genuine keyframe requests from
+// the bridge's INVITE with H.264 — packetization-mode 1, or 0 as baresip answers — or VP8 video towards
+// our own sockets). It sends genuine keyframe requests from
 // the RTCP address its answer names (a=rtcp, not muxed): PLI (RFC 4585 §6.3.1) and FIR (RFC 5104
 // §4.3.1, with a seq nr that grows per request), each with the room's own sender SSRC and the SSRC of
-// the video it receives as media SSRC, as a room system's decoder would. It counts the IDR pictures it
-// receives, can send video of its own (SimVideo's synthetic H.264), and records the keyframe requests
-// the bridge sends it. Why not baresip or linphonec: they ask for a picture only when their decoder fails
+// the video it receives as media SSRC, as a room system's decoder would; and the old RFC 2032 FIR
+// (RTCP PT 192, 8 bytes: only the room's own SSRC), byte for byte what baresip 1.0 sends when its
+// decoder fails and the peer's SDP has no "nack" (seen on its socket). It counts the IDR pictures it
+// receives (IDR pictures; VP8 key frames), what kinds of H.264 packets and how large, can send video
+// of its own (SimVideo's synthetic H.264 or VP8), and records the keyframe requests the bridge sends it. Why not baresip or linphonec: they ask for a picture only when their decoder fails
 // (baresip 1.0: a PLI, or an RFC 2032 FIR when the peer offers no "nack"), which a clean loopback stream
 // never makes happen, so they cannot be made to ask on demand.
 import { startRawRoom, type RawRoom } from './rawRoom.js';
 import { isIdr } from './h264Rtp.js';
 import { SimVideo } from '../helpers/simVideo.js';
+import { parseRtp } from '../../daemon/media/rtp/packet.js';
+import { isVp8KeyframeStart } from '../../daemon/media/rtp/keyframe.js';
 
 export interface FeedbackRoomOptions {
   user: string;
-  /** The rtcp-fb lines the room's answer carries for its H.264 format. */
+  /** The rtcp-fb lines the room's answer carries for its H.264 format (none: a room that knows no RFC 4585). */
   fb: { pli: boolean; fir: boolean };
-  /** Send video (synthetic H.264, 15 fps) to the bridge from the room's RTP port. */
+  /** Send video (synthetic, 15 fps) to the bridge from the room's RTP port. */
   sendVideo?: boolean;
+  /** The video codec the room answers (default H264). */
+  codec?: 'H264' | 'VP8';
+  /** H.264: the packetization-mode of the room's answer (default 1; 0 as baresip answers the bridge's mode-1 offer). */
+  mode?: 0 | 1;
 }
 
 /** A keyframe request the bridge sent the room (parsed from its RTCP). */
@@ -69,14 +78,30 @@ function fir(sender: number, media: number, seqNr: number): Buffer {
   return b;
 }
 
-/** The H.264 packetization-mode 1 format of the offer's video m-line, with its fmtp. */
-function h264Of(videoSection: string): { pt: number; fmtp: string } | undefined {
+/** The format the room answers from the offer's video m-line: the offer's H.264 packetization-mode 1
+ *  format (answered in the room's own mode, the offer's profile-level-id kept), or its VP8. */
+function formatOf(videoSection: string, o: FeedbackRoomOptions): { pt: number; fmtp?: string } | undefined {
+  if (o.codec === 'VP8') {
+    const pt = /a=rtpmap:(\d+) VP8\/90000/i.exec(videoSection)?.[1];
+    return pt === undefined ? undefined : { pt: Number(pt) };
+  }
   for (const m of videoSection.matchAll(/a=rtpmap:(\d+) H264\/90000/gi)) {
     const pt = Number(m[1]);
     const fmtp = new RegExp(`a=fmtp:${pt} ([^\\r\\n]*)`).exec(videoSection)?.[1] ?? '';
-    if (/packetization-mode=1/.test(fmtp)) return { pt, fmtp };
+    if (/packetization-mode=1/.test(fmtp))
+      return { pt, fmtp: fmtp.replace('packetization-mode=1', `packetization-mode=${o.mode ?? 1}`) };
   }
   return undefined;
+}
+
+/** H.264 RTP packets received, by kind (RFC 6184 §5.4: single NAL unit 1–23, STAP-A 24, FU-A 28). */
+export interface H264Packets {
+  single: number;
+  stapA: number;
+  fuA: number;
+  other: number;
+  /** The largest RTP payload received, in bytes. */
+  maxPayload: number;
 }
 
 export class FeedbackRoom {
@@ -85,8 +110,10 @@ export class FeedbackRoom {
   readonly video: SimVideo;
   /** Our RTCP sender SSRC (the video SSRC when the room sends video). */
   readonly ssrc: number;
-  /** IDR pictures received, in order of arrival (a running count). */
+  /** Keyframes received (H.264 IDR pictures, VP8 key frames), in order of arrival (a running count). */
   idrs = 0;
+  /** H.264 only: the kinds of packets received. */
+  readonly h264: H264Packets = { single: 0, stapA: 0, fuA: 0, other: 0, maxPayload: 0 };
   /** RTP packets of video received. */
   packets = 0;
   /** The SSRC of the video the room receives (what its PLI/FIR name). */
@@ -111,12 +138,18 @@ export class FeedbackRoom {
       if (m.length < 12) return;
       this.packets++;
       this.receivedSsrc = m.readUInt32BE(8);
+      if (o.codec === 'VP8') {
+        const v = parseRtp(m);
+        if (v && isVp8KeyframeStart(m.subarray(v.payloadOffset, v.payloadEnd))) this.idrs++;
+        return;
+      }
       if (isIdr(m)) this.idrs++;
+      this.#countH264(m);
     });
   }
 
   static async start(o: FeedbackRoomOptions): Promise<FeedbackRoom> {
-    const video = await SimVideo.create({ codec: 'H264', pt: 0, tag: 1, gopFrames: 30 });
+    const video = await SimVideo.create({ codec: o.codec ?? 'H264', pt: 0, tag: 1, gopFrames: 30 });
     const sip = await startRawRoom({
       user: o.user,
       // called on the bridge's INVITE, once `room` exists
@@ -140,9 +173,31 @@ export class FeedbackRoom {
     this.#sendRtcp(fir(this.ssrc, this.#media(), this.#firSeq++));
   }
 
+  /** An RFC 2032 FIR (RTCP PT 192) from the room's RTCP port: it names no stream, only the room. */
+  sendFir2032(): void {
+    const b = Buffer.alloc(8);
+    b[0] = 0x80; // V=2, no count
+    b[1] = 192;
+    b.writeUInt16BE(1, 2);
+    b.writeUInt32BE(this.ssrc, 4);
+    this.#sendRtcp(b);
+  }
+
   async close(): Promise<void> {
     this.video.close();
     await this.sip.close();
+  }
+
+  #countH264(m: Buffer): void {
+    const v = parseRtp(m);
+    if (!v || v.payloadEnd <= v.payloadOffset) return;
+    const h = this.h264;
+    const type = m[v.payloadOffset]! & 0x1f;
+    if (type >= 1 && type <= 23) h.single++;
+    else if (type === 24) h.stapA++;
+    else if (type === 28) h.fuA++;
+    else h.other++;
+    h.maxPayload = Math.max(h.maxPayload, v.payloadEnd - v.payloadOffset);
   }
 
   #media(): number {
@@ -158,10 +213,11 @@ export class FeedbackRoom {
   #answer(offer: string, audioPort: number): string {
     const sections = offer.split(/\r?\n(?=m=)/);
     const video = sections.find((s) => s.startsWith('m=video')) ?? '';
-    const fmt = h264Of(video);
+    const fmt = formatOf(video, this.o);
     const port = Number(/^m=video (\d+)/.exec(video)?.[1]);
     const address = /c=IN IP4 (\S+)/.exec(video)?.[1] ?? /c=IN IP4 (\S+)/.exec(offer)?.[1];
-    if (!fmt || !port || !address) throw new Error(`${this.o.user}: no H.264 video in the offer:\n${offer}`);
+    if (!fmt || !port || !address)
+      throw new Error(`${this.o.user}: no ${this.o.codec ?? 'H264'} video in the offer:\n${offer}`);
     const rtcpPort = Number(/a=rtcp:(\d+)/.exec(video)?.[1] ?? port + 1);
     const first = this.bridge === undefined;
     this.bridge = { address, port, rtcpPort };
@@ -177,8 +233,8 @@ export class FeedbackRoom {
       'a=rtpmap:0 PCMU/8000',
       `m=video ${this.video.port} RTP/AVP ${fmt.pt}`,
       `a=rtcp:${this.video.rtcpPort}`,
-      `a=rtpmap:${fmt.pt} H264/90000`,
-      `a=fmtp:${fmt.pt} ${fmt.fmtp}`,
+      `a=rtpmap:${fmt.pt} ${this.o.codec ?? 'H264'}/90000`,
+      ...(fmt.fmtp === undefined ? [] : [`a=fmtp:${fmt.pt} ${fmt.fmtp}`]),
       ...(this.o.fb.pli ? [`a=rtcp-fb:${fmt.pt} nack pli`] : []),
       ...(this.o.fb.fir ? [`a=rtcp-fb:${fmt.pt} ccm fir`] : []),
       'a=sendrecv',

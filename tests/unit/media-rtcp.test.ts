@@ -1,13 +1,16 @@
 // Keyframe requests in RTCP as rooms send them: PLI (RFC 4585 §6.3.1, PSFB FMT 1) and FIR (RFC 5104
-// §4.3.1, PSFB FMT 4, the SSRCs in its FCI entries), alone or inside a compound with a receiver report.
+// §4.3.1, PSFB FMT 4, the SSRCs in its FCI entries), alone or inside a compound with a receiver report;
+// and RFC 2032's FIR (PT 192, only its sender's SSRC), which rooms without rtcp-fb send (baresip 1.0).
 // Packets are written byte by byte here, not with the module's own builders.
 import { describe, expect, it } from 'vitest';
 import {
   buildFir,
   buildPli,
   hasKeyframeRequest,
+  hasRfc2032,
   keyframeRequestSsrcs,
   renameSsrc,
+  rfc2032AsPli,
   withoutPli,
 } from '../../daemon/media/rtp/rtcp.js';
 
@@ -77,5 +80,40 @@ describe('keyframe requests in RTCP', () => {
     const firToRoom = words(head(4, 206, 4), 0x5000, 0, 0x5000, 0x01000000);
     renameSsrc(firToRoom, 0x5000, 0xabc, { feedbackSender: false });
     expect([firToRoom.readUInt32BE(4), firToRoom.readUInt32BE(12)]).toEqual([0x5000, 0xabc]);
+  });
+
+  describe('RFC 2032 FIR (PT 192)', () => {
+    const fir2032 = words(head(0, 192, 1), 0x22222222); // the room's own SSRC, nothing else
+    const nack2032 = words(head(0, 193, 1), 0x22222222, 0x00050000);
+    const asPli = words(head(1, 206, 2), 0x33333333, 0x44444444);
+
+    it('is not taken for an RFC 4585/5104 request by itself, but is found', () => {
+      expect(hasKeyframeRequest(fir2032)).toBe(false);
+      expect(hasRfc2032(fir2032)).toBe(true);
+      expect(hasRfc2032(Buffer.concat([rr, nack2032]))).toBe(true);
+      expect(hasRfc2032(Buffer.concat([rr, pli, fir]))).toBe(false);
+    });
+
+    it('becomes one PLI about the stream the room receives, in place, the rest of the compound kept', () => {
+      const out = rfc2032AsPli(Buffer.concat([rr, fir2032, nack, fir2032]), 0x33333333, 0x44444444);
+      expect(out?.equals(Buffer.concat([rr, asPli, nack]))).toBe(true);
+      expect(keyframeRequestSsrcs(out!)).toEqual([0x44444444]);
+      expect(rfc2032AsPli(fir2032, 0x33333333, 0x44444444)?.equals(asPli)).toBe(true);
+    });
+
+    it('is left out with RFC 2032 NACKs when the room has been sent nothing', () => {
+      expect(rfc2032AsPli(Buffer.concat([fir2032, rr]), 1, undefined)?.equals(rr)).toBe(true);
+      expect(rfc2032AsPli(Buffer.concat([nack2032, fir2032]), 1, undefined)).toBeUndefined();
+    });
+
+    it('ends the compound at a malformed packet instead of reading past it', () => {
+      const long = words(head(0, 192, 7), 0x22222222); // says 32 bytes, has 8
+      expect(rfc2032AsPli(Buffer.concat([rr, long]), 1, 2)?.equals(rr)).toBe(true);
+      expect(rfc2032AsPli(long, 1, 2)).toBeUndefined();
+      const v1 = Buffer.from(fir2032);
+      v1[0] = 0x40; // version 1
+      expect(rfc2032AsPli(Buffer.concat([rr, v1, fir2032]), 1, 2)?.equals(rr)).toBe(true);
+      for (let n = 0; n <= fir2032.length; n++) expect(() => rfc2032AsPli(fir2032.subarray(0, n), 1, 2)).not.toThrow();
+    });
   });
 });

@@ -1,4 +1,4 @@
-// RTCP helpers (RFC 3550 §6, RFC 4585, RFC 5104) working on raw compound packets.
+// RTCP helpers (RFC 3550 §6, RFC 4585, RFC 5104, RFC 2032's FIR) working on raw compound packets.
 // The relay only needs to rename SSRCs, spot keyframe requests, read report blocks and write
 // SR/PLI/FIR; everything else passes through untouched.
 
@@ -9,6 +9,9 @@ export const RTCP_BYE = 203;
 export const RTCP_APP = 204;
 export const RTCP_RTPFB = 205;
 export const RTCP_PSFB = 206;
+/** RFC 2032 (H.261) FIR and NACK: what old room systems (and baresip/linphonec without rtcp-fb) send. */
+export const RTCP_FIR_2032 = 192;
+export const RTCP_NACK_2032 = 193;
 
 export interface ReportBlock {
   ssrc: number;
@@ -101,6 +104,32 @@ export function hasKeyframeRequest(buf: Buffer): boolean {
 export function withoutPli(buf: Buffer): Buffer | undefined {
   const keep: Buffer[] = [];
   for (const c of chunks(buf)) if (c.pt !== RTCP_PSFB || c.count !== 1) keep.push(buf.subarray(c.off, c.end));
+  return keep.length ? Buffer.concat(keep) : undefined;
+}
+
+/** True if the compound holds an RFC 2032 FIR (PT 192) or NACK (PT 193). */
+export function hasRfc2032(buf: Buffer): boolean {
+  for (const c of chunks(buf)) if (c.pt === RTCP_FIR_2032 || c.pt === RTCP_NACK_2032) return true;
+  return false;
+}
+
+/**
+ * The compound with each RFC 2032 FIR (PT 192) replaced by a PLI from `sender` about `media` (the
+ * stream the room receives: an RFC 2032 FIR names only its own sender) and RFC 2032 NACKs (PT 193)
+ * left out: mediasoup knows neither and drops the rest of a compound at the first packet it does not
+ * know. Without `media` (nothing sent to the room yet) a FIR is left out too. Malformed packets end
+ * the compound where they start, as chunks() reads it. Undefined when nothing is left.
+ */
+export function rfc2032AsPli(buf: Buffer, sender: number, media: number | undefined): Buffer | undefined {
+  const keep: Buffer[] = [];
+  let asked = false;
+  for (const c of chunks(buf)) {
+    if (c.pt === RTCP_FIR_2032) {
+      // one PLI for any number of FIRs in one compound: one picture is all they ask for
+      if (media !== undefined && !asked) keep.push(buildPli(sender, media));
+      asked = true;
+    } else if (c.pt !== RTCP_NACK_2032) keep.push(buf.subarray(c.off, c.end));
+  }
   return keep.length ? Buffer.concat(keep) : undefined;
 }
 
