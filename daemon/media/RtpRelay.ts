@@ -38,9 +38,11 @@ import { StreamRebaser } from './rtp/StreamRebaser.js';
 import {
   buildFir,
   buildPli,
+  firEntries,
   hasKeyframeRequest,
   hasRfc2032,
   rfc2032AsPli,
+  withoutFir,
   withoutPli,
   renameSsrc,
   reportBlocks,
@@ -51,6 +53,9 @@ import { digitOf, parseEvent } from './rtp/telephoneEvent.js';
 import { SrtpGuard, type SrtpCounters } from './srtp/SrtpGuard.js';
 import type { SrtpKeys } from './srtp/SrtpKeys.js';
 import { RoomSource } from './RoomSource.js';
+
+/** A room's FIR repeating its last seq nr within this long is a retransmission (RFC 5104 §4.3.1). */
+export const FIR_REPEAT_MS = 2000;
 
 export interface RelayRemote {
   address: string;
@@ -147,6 +152,8 @@ export class RtpRelay extends TypedEmitter<RelayEvents> {
   #firSeq = 0;
   /** The SSRC of the video mediasoup sends the room (what the room's RFC 2032 FIR is about). */
   #egressSsrc: number | undefined;
+  /** The room's last new FIR per media SSRC: a repeat of its seq nr soon after is a retransmission. */
+  readonly #firsIn = new Map<number, { seqNr: number; at: number }>();
   // direct egress (mixer frames, DTMF)
   readonly #out = new OutboundStream();
   readonly #c: RelayCounters = {
@@ -410,8 +417,30 @@ export class RtpRelay extends TypedEmitter<RelayEvents> {
       out = rfc2032AsPli(msg, this.ingressSsrc, this.kind === 'video' ? this.#egressSsrc : undefined);
       if (!out) return;
     }
+    if (this.#repeatsOnly(out, now)) {
+      out = withoutFir(out);
+      if (!out) return;
+    }
     if (this.#rebase.ssrc !== undefined) renameSsrc(out, this.#rebase.ssrc, this.ingressSsrc);
     if (this.#transportPort !== undefined) this.#internal.send(out, this.#transportPort, '127.0.0.1');
+  }
+
+  /**
+   * True when every FIR entry of the compound repeats the seq nr of the room's last FIR for that stream
+   * within FIR_REPEAT_MS: RFC 5104 §4.3.1, a retransmitted request must not make another keyframe
+   * (mediasoup reads no seq nr). After that long the same seq nr counts as new again: a room that
+   * never counts up (seen in the wild) still gets pictures, and one whose keyframe was lost too.
+   */
+  #repeatsOnly(msg: Buffer, now: number): boolean {
+    const entries = firEntries(msg);
+    if (entries.length === 0) return false;
+    let repeats = 0;
+    for (const e of entries) {
+      const last = this.#firsIn.get(e.ssrc);
+      if (last && last.seqNr === e.seqNr && now - last.at < FIR_REPEAT_MS) repeats++;
+      else this.#firsIn.set(e.ssrc, { seqNr: e.seqNr, at: now });
+    }
+    return repeats === entries.length;
   }
 
   #fromInternal(msg: Buffer, rinfo: dgram.RemoteInfo): void {

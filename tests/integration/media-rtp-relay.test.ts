@@ -5,10 +5,10 @@ import dgram from 'node:dgram';
 import { silentLogger } from '../../daemon/util/logger.js';
 import { systemClock } from '../../daemon/util/clock.js';
 import { RelayPortPool } from '../../daemon/media/RelayPortPool.js';
-import { RtpRelay, type RelayRemote } from '../../daemon/media/RtpRelay.js';
+import { FIR_REPEAT_MS, RtpRelay, type RelayRemote } from '../../daemon/media/RtpRelay.js';
 import { DtmfSender } from '../../daemon/media/DtmfSender.js';
 import { buildRtp, isRtcp, parseRtp, seqDiff, type RtpView } from '../../daemon/media/rtp/packet.js';
-import { buildPli, keyframeRequestSsrcs } from '../../daemon/media/rtp/rtcp.js';
+import { buildFir, buildPli, firEntries, keyframeRequestSsrcs } from '../../daemon/media/rtp/rtcp.js';
 import { eventPayload, parseEvent } from '../../daemon/media/rtp/telephoneEvent.js';
 import { sleep, until } from '../helpers/wait.js';
 
@@ -182,6 +182,32 @@ describe('RtpRelay', () => {
     const pli = [0x81, 206, 0, 2, ...u32(relay.ingressSsrc), ...u32(0x5150)];
     const renamedRr = [0x80, 201, 0, 1, ...u32(relay.ingressSsrc)];
     expect(ms.rtcp.slice(1).map((b) => [...b])).toEqual([[...pli, ...renamedRr], [...renamedRr, ...torn], pli]);
+  });
+
+  it('passes a room’s FIR on once: a repeat of its seq nr soon after is a retransmission (RFC 5104 §4.3.1)', async () => {
+    const room = await sock();
+    const rtcp = await sock();
+    const { relay, ms } = await relayWith('video', { port: room.port, rtcpPort: rtcp.port, rtcpFb: { fir: true } });
+    const fir = (seqNr: number, media = 0x5150): Buffer => buildFir(0xabc, media, seqNr);
+    const send = (b: Buffer): void => void room.s.send(b, relay.localRtcpPort, '127.0.0.1');
+    const firs = (): number[][] => ms.rtcp.flatMap((b) => firEntries(b).map((e) => [e.ssrc, e.seqNr]));
+    send(fir(5));
+    send(fir(5)); // the same request again (the room saw no keyframe yet)
+    send(Buffer.concat([Buffer.from([0x80, 201, 0, 1, 0, 0, 0x0a, 0xbc]), fir(5)])); // its report goes on
+    send(fir(6)); // a new request
+    send(fir(6, 0x7777)); // another stream's first
+    await until('four packets at mediasoup', () => ms.rtcp.length >= 4, 5000, 10);
+    await sleep(100);
+    expect(firs()).toEqual([
+      [0x5150, 5],
+      [0x5150, 6],
+      [0x7777, 6],
+    ]);
+    expect(ms.rtcp.map((b) => b[1])).toEqual([206, 201, 206, 206]);
+    // long after, the same seq nr is a request again (a room that never counts up still gets pictures)
+    await sleep(FIR_REPEAT_MS + 200);
+    send(fir(6));
+    await until('the late FIR at mediasoup', () => firs().length === 4, 5000, 10);
   });
 
   it('sends RFC 4733 DTMF in the audio stream, holds audio back meanwhile, and reports received digits', async () => {

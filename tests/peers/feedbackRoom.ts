@@ -173,6 +173,12 @@ export class FeedbackRoom {
     this.#sendRtcp(fir(this.ssrc, this.#media(), this.#firSeq++));
   }
 
+  /** The last FIR again, with its seq nr: a retransmission (RFC 5104 §4.3.1), not a new request. */
+  resendFir(): void {
+    if (this.#firSeq === 0) throw new Error(`${this.o.user} has sent no FIR to repeat`);
+    this.#sendRtcp(fir(this.ssrc, this.#media(), this.#firSeq - 1));
+  }
+
   /** An RFC 2032 FIR (RTCP PT 192) from the room's RTCP port: it names no stream, only the room. */
   sendFir2032(): void {
     const b = Buffer.alloc(8);

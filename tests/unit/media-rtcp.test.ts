@@ -6,11 +6,13 @@ import { describe, expect, it } from 'vitest';
 import {
   buildFir,
   buildPli,
+  firEntries,
   hasKeyframeRequest,
   hasRfc2032,
   keyframeRequestSsrcs,
   renameSsrc,
   rfc2032AsPli,
+  withoutFir,
   withoutPli,
 } from '../../daemon/media/rtp/rtcp.js';
 
@@ -59,6 +61,16 @@ describe('keyframe requests in RTCP', () => {
     expect(buildPli(0x11111111, 0xaaaa0001).equals(pli)).toBe(true);
     const f = buildFir(0x11111111, 0xbbbb0001, 7);
     expect(f.equals(words(head(4, 206, 4), 0x11111111, 0, 0xbbbb0001, 0x07000000))).toBe(true);
+  });
+
+  it('reads the FIR entries with their seq nrs, and strips the FIRs of a compound', () => {
+    expect(firEntries(Buffer.concat([rr, pli, fir]))).toEqual([
+      { ssrc: 0xbbbb0001, seqNr: 7 },
+      { ssrc: 0xbbbb0002, seqNr: 8 },
+    ]);
+    expect(firEntries(fir.subarray(0, 20))).toEqual([]); // its length says more than there is
+    expect(withoutFir(Buffer.concat([rr, fir, pli]))?.equals(Buffer.concat([rr, pli]))).toBe(true);
+    expect(withoutFir(fir)).toBeUndefined();
   });
 
   it('strips the PLIs of a compound for a room that negotiated only FIR', () => {

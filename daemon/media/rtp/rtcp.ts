@@ -133,6 +133,23 @@ export function rfc2032AsPli(buf: Buffer, sender: number, media: number | undefi
   return keep.length ? Buffer.concat(keep) : undefined;
 }
 
+/** The entries of the compound's FIRs (RFC 5104 §4.3.1.1): whose keyframe, and the request's seq nr. */
+export function firEntries(buf: Buffer): { ssrc: number; seqNr: number }[] {
+  const out: { ssrc: number; seqNr: number }[] = [];
+  for (const c of chunks(buf)) {
+    if (c.pt !== RTCP_PSFB || c.count !== 4) continue;
+    for (let p = c.off + 12; p + 8 <= c.end; p += 8) out.push({ ssrc: buf.readUInt32BE(p), seqNr: buf[p + 4]! });
+  }
+  return out;
+}
+
+/** The compound without its FIRs; undefined when nothing is left. */
+export function withoutFir(buf: Buffer): Buffer | undefined {
+  const keep: Buffer[] = [];
+  for (const c of chunks(buf)) if (c.pt !== RTCP_PSFB || c.count !== 4) keep.push(buf.subarray(c.off, c.end));
+  return keep.length ? Buffer.concat(keep) : undefined;
+}
+
 /** Media SSRCs that PLIs and FIRs in the compound ask keyframes of. */
 export function keyframeRequestSsrcs(buf: Buffer): number[] {
   const out: number[] = [];
