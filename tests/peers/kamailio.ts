@@ -31,6 +31,8 @@ export interface KamailioOptions {
    * answer says something its own software cannot be made to say, e.g. baresip's fixed H.264 level.
    */
   replySdp?: { from: string; to: string };
+  /** The same for the SDP of every INVITE it relays: what a room's software is offered. */
+  requestSdp?: { from: string; to: string };
 }
 
 /**
@@ -60,6 +62,7 @@ function config(
   users: Record<string, string>,
   minExpires: number,
   replySdp?: { from: string; to: string },
+  requestSdp?: { from: string; to: string },
 ): string {
   const passwords = Object.entries(users)
     .map(([u, p]) => `  if ($au == "${u}") { $var(pw) = "${p}"; }`)
@@ -101,7 +104,14 @@ modparam("auth", "nonce_expire", 60)
 
 request_route {
   if (!mf_process_maxfwd_header("10")) { sl_send_reply("483", "Too Many Hops"); exit; }
-  if (is_method("OPTIONS") && uri == myself && $rU == $null) { sl_send_reply("200", "Keepalive"); exit; }
+  if (is_method("OPTIONS") && uri == myself && $rU == $null) { sl_send_reply("200", "Keepalive"); exit; }${
+    requestSdp
+      ? `
+  if (is_method("INVITE") && has_body("application/sdp") && subst_body("/${requestSdp.from}/${requestSdp.to}/g")) {
+    xlog("L_INFO", "request SDP rewritten\\n");
+  }`
+      : ''
+  }
   if (has_totag()) {
     xlog("L_INFO", "in-dialog $rm routed=$rr\n");
     if (loose_route()) { xlog("L_INFO", "in-dialog $rm relayed\n"); t_relay(); exit; }
@@ -168,7 +178,7 @@ export async function startKamailio(opts: KamailioOptions = {}): Promise<Kamaili
   const dir = tempDir('kamailio');
   const port = await freePortRun(1);
   const cfg = join(dir, 'kamailio.cfg');
-  writeFileSync(cfg, config(port, domain, opts.users ?? {}, opts.minExpires ?? 2, opts.replySdp));
+  writeFileSync(cfg, config(port, domain, opts.users ?? {}, opts.minExpires ?? 2, opts.replySdp, opts.requestSdp));
   let proc: Proc | undefined;
 
   const start = async (): Promise<void> => {
