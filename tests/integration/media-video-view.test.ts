@@ -145,7 +145,8 @@ describe('VideoView with real legs and a real worker', () => {
     const simSmall = await sim(0x5a, SPS_CIF);
     const legBig = await sourceRoom('big', simBig);
     const legSmall = await sourceRoom('small', simSmall);
-    const { target, leg: legT } = await viewTarget({ router, ports, log, codec: 'H264', pt: 126, cleanup });
+    const fmtp = 'packetization-mode=1;profile-level-id=42e014'; // level 2.0 (CIF)
+    const { target, leg: legT } = await viewTarget({ router, ports, log, codec: 'H264', pt: 126, fmtp, cleanup });
     const view = await VideoView.create({ router, log });
     cleanup.push(() => view.close());
     // the target decodes level 2.0 (ConferenceMedia says so from the room's profile-level-id)
