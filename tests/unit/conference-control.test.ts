@@ -5,6 +5,7 @@ import { Polling } from '../../daemon/conference/Polling.js';
 import { DtmfSequence, RaisedHands, DTMF_SEQUENCE_GAP_MS } from '../../daemon/conference/RaisedHands.js';
 import { decideFloor, type FloorInput } from '../../daemon/conference/FloorControl.js';
 import { ManualClock } from '../helpers/manualClock.js';
+import { floorInput } from '../helpers/floorInput.js';
 
 const T0 = Date.parse('2026-12-07T01:00:00Z');
 
@@ -78,19 +79,7 @@ describe('Polling', () => {
 });
 
 describe('polling in the floor decision', () => {
-  const base = (o: Partial<FloorInput> = {}): FloorInput => ({
-    mode: 'broadcast',
-    chair: 'city',
-    upstream: 'zz',
-    floor: null,
-    speaker: null,
-    previousSpeaker: null,
-    selections: new Map(),
-    overrides: new Map(),
-    present: ['zz', 'city', 'a', 'b'],
-    canView: () => true,
-    ...o,
-  });
+  const base = (o: Partial<FloorInput> = {}): FloorInput => floorInput({ present: ['zz', 'city', 'a', 'b'], ...o });
 
   it('everyone sees the polled site (it keeps its own usual view); who is heard does not change', () => {
     const plain = decideFloor(base());

@@ -1,22 +1,11 @@
 // Floor policy (who is heard, who sees whom) and the redial backoff, as pure functions.
 import { describe, expect, it } from 'vitest';
-import { decideFloor, type FloorInput } from '../../daemon/conference/FloorControl.js';
+import { decideFloor } from '../../daemon/conference/FloorControl.js';
+import { floorInput } from '../helpers/floorInput.js';
 import { isPermanentFailure, redialDelayMs } from '../../daemon/conference/redial.js';
 import { VcError } from '../../daemon/errors.js';
 
-const base = (o: Partial<FloorInput> = {}): FloorInput => ({
-  mode: 'broadcast',
-  chair: 'city',
-  upstream: 'zz',
-  floor: null,
-  speaker: null,
-  previousSpeaker: null,
-  selections: new Map(),
-  overrides: new Map(),
-  present: ['zz', 'city', 'a', 'b', 'c'],
-  canView: () => true,
-  ...o,
-});
+const base = floorInput;
 const heard = (d: ReturnType<typeof decideFloor>): string[] => [...d.muted].filter(([, m]) => !m).map(([id]) => id);
 
 describe('decideFloor', () => {
