@@ -21,6 +21,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { types as ms } from 'mediasoup';
 import { silentLogger } from '../daemon/util/logger.js';
+import { FFMPEG_QUIET, lavfiInput, x264Args } from '../tests/helpers/ffmpegArgs.js';
 import { WorkerPool } from '../daemon/media/WorkerPool.js';
 import { Compositor, type CanvasSpec, type PaneSpec } from '../daemon/media/compositor/Compositor.js';
 import { paneCount, paneRects, type FixedLayout } from '../daemon/media/compositor/layouts.js';
@@ -55,27 +56,10 @@ function rssMb(pid: number): number {
 /** Pre-encoded 352×288 25 fps H.264 of one colour (long enough for the whole run: a looped file would jump back in time). */
 async function colourFile(dir: string, colour: string): Promise<void> {
   const r = spawn('ffmpeg', [
-    '-loglevel',
-    'error',
+    ...FFMPEG_QUIET,
     '-y',
-    '-f',
-    'lavfi',
-    '-i',
-    `color=c=${colour}:s=352x288:r=25`,
-    '-t',
-    '400',
-    '-c:v',
-    'libx264',
-    '-preset',
-    'ultrafast',
-    '-tune',
-    'zerolatency',
-    '-profile:v',
-    'baseline',
-    '-g',
-    '25',
-    '-x264-params',
-    'repeat-headers=1',
+    ...lavfiInput(colour, { width: 352, height: 288, fps: 25 }, 400),
+    ...x264Args({ gop: 25 }),
     path.join(dir, `${colour}.h264`),
   ]);
   await new Promise<void>((resolve) => r.on('exit', () => resolve()));
@@ -247,20 +231,7 @@ async function main(): Promise<void> {
       '25',
       '-i',
       'pipe:0',
-      '-pix_fmt',
-      'yuv420p',
-      '-c:v',
-      'libx264',
-      '-preset',
-      'ultrafast',
-      '-tune',
-      'zerolatency',
-      '-profile:v',
-      'baseline',
-      '-g',
-      '25',
-      '-x264-params',
-      'repeat-headers=1',
+      ...x264Args({ gop: 25 }),
       '-f',
       'rtp',
       '-payload_type',

@@ -3,6 +3,7 @@
 // units and sent as RTP (RFC 6184 packetization mode 1: single NAL units and FU-A) in a loop with
 // running timestamps; and the way back: RTP payloads into NAL units for a decoder.
 import { spawnSync } from 'node:child_process';
+import { FFMPEG_QUIET, lavfiInput, x264Args } from './ffmpegArgs.js';
 
 export const CLIP_FPS = 15;
 /** The largest RTP payload we send (as the bridge's own encoders: 1200). */
@@ -40,33 +41,9 @@ export function colourClip(colour: string): Clip {
   const r = spawnSync(
     'ffmpeg',
     [
-      '-hide_banner',
-      '-loglevel',
-      'error',
-      '-f',
-      'lavfi',
-      '-i',
-      `color=c=${colour}:s=352x288:r=${CLIP_FPS}`,
-      '-t',
-      '2',
-      '-pix_fmt',
-      'yuv420p',
-      '-c:v',
-      'libx264',
-      '-preset',
-      'ultrafast',
-      '-tune',
-      'zerolatency',
-      '-profile:v',
-      'baseline',
-      '-level',
-      '3.0',
-      '-g',
-      String(CLIP_FPS),
-      '-threads',
-      '1', // one slice a picture (zerolatency's sliced threads would cut each in several)
-      '-x264-params',
-      'repeat-headers=1',
+      ...FFMPEG_QUIET,
+      ...lavfiInput(colour, { width: 352, height: 288, fps: CLIP_FPS }, 2),
+      ...x264Args({ gop: CLIP_FPS, level: '3.0', oneSlice: true }),
       '-f',
       'h264',
       'pipe:1',

@@ -13,6 +13,7 @@ import { seqDiff } from '../../daemon/media/rtp/packet.js';
 import { SimVideo } from '../helpers/simVideo.js';
 import { sleep } from '../helpers/wait.js';
 import { viewTarget } from '../helpers/videoTarget.js';
+import { FFMPEG_QUIET, lavfiInput, x264Args } from '../helpers/ffmpegArgs.js';
 
 const log = silentLogger();
 const H264 = 'packetization-mode=1;profile-level-id=42e01f';
@@ -60,32 +61,10 @@ async function ffmpegSource(id: string, level: '2.1' | '3.1'): Promise<SipMediaL
   const ff: ChildProcess = spawn(
     'ffmpeg',
     [
-      '-hide_banner',
-      '-loglevel',
-      'error',
+      ...FFMPEG_QUIET,
       '-re',
-      '-f',
-      'lavfi',
-      '-i',
-      'testsrc=size=320x240:rate=15',
-      '-t',
-      '20',
-      '-c:v',
-      'libx264',
-      '-preset',
-      'ultrafast',
-      '-tune',
-      'zerolatency',
-      '-profile:v',
-      'baseline',
-      '-level',
-      level,
-      '-pix_fmt',
-      'yuv420p',
-      '-g',
-      '15',
-      '-bf',
-      '0',
+      ...lavfiInput('testsrc', { width: 320, height: 240, fps: 15 }, 20),
+      ...x264Args({ gop: 15, level }),
       '-f',
       'rtp',
       '-payload_type',

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { FFMPEG_QUIET, lavfiInput } from '../helpers/ffmpegArgs.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
@@ -52,15 +53,8 @@ export class ChromiumPeer {
       // Chrome loops a y4m file as its camera; 2 s of 320x240 is enough
       const y4m = join(dir, `${o.color}.y4m`);
       const f = spawnSync('ffmpeg', [
-        '-hide_banner',
-        '-loglevel',
-        'error',
-        '-f',
-        'lavfi',
-        '-i',
-        `color=c=${o.color}:s=320x240:r=15`,
-        '-t',
-        '2',
+        ...FFMPEG_QUIET,
+        ...lavfiInput(o.color, { width: 320, height: 240, fps: 15 }, 2),
         '-pix_fmt',
         'yuv420p',
         y4m,
