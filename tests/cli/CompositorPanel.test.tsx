@@ -6,18 +6,15 @@
 import { useState } from 'react';
 import { Box } from 'ink';
 import { describe, expect, it } from 'vitest';
-import type { ConferenceView, MultiviewEncoder, ParticipantView } from '../../protocol/index.js';
+import type { ConferenceView, MultiviewEncoder } from '../../protocol/index.js';
 import { ConferenceScreen } from '../../cli/ui/screens/ConferenceScreen.js';
 import type { ConferenceActions } from '../../cli/ui/data/calls.js';
 import { stringWidth } from '../../cli/ui/format.js';
-import { endpoint, participant, plain, renderIn, settle, weeklyMeeting } from '../helpers/console.js';
+import { browserParticipant, endpoint, participant, plain, renderIn, settle, weeklyMeeting } from '../helpers/console.js';
 import { sleep } from '../helpers/wait.js';
 
 const NOW = Date.parse('2026-12-07T01:10:00Z');
-const BROWSER: ParticipantView = {
-  endpointId: 'web-3f9a1c', name: { zh: '教育局', en: 'Education Bureau' }, kind: 'browser', state: 'connected',
-  muted: false, hasFloor: false, viewing: 'layout:2x2', direction: 'in', attempts: 1,
-};
+const BROWSER = browserParticipant({ viewing: 'layout:2x2' });
 /** Towns beyond the fixture's four, so the conference picture has more rooms than a line holds. */
 const TOWNS = [
   ['huiguo', '回郭镇', 'Huiguo'], ['zhanjie', '站街镇', 'Zhanjie'], ['xiaoyi', '孝义街道', 'Xiaoyi'],

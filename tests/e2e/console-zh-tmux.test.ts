@@ -4,7 +4,8 @@
 // technician's list and a diagnosis that fails, the week's schedule and the booking form. Each
 // screen is captured as the operator sees it and must hold no English word, catalogue key or
 // unfilled placeholder (ids, units and protocol words apart). On the way, the pane-polling key
-// (P, then the pane) is checked against what the daemon itself says.
+// (P, then the pane) is checked against what the daemon itself says, and the compositor panel (E)
+// against a recording's picture.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -166,6 +167,25 @@ describe('every console screen in Chinese, in a real terminal against the real d
     await press('n', '所有会场）？', true);
     expect((await show()).state).toBe('active');
   }, 90_000);
+
+  it('the compositor panel (E): not running while no room gets a composed picture; the recording’s picture when it starts', async () => {
+    // the rooms are audio-only: on the 2x2 layout nobody is shown a picture, no compositor runs
+    await press('E', '合成器：');
+    await checked('compositor panel, none', '合成器：未运行');
+    // the recording's program feed takes the conference's layout: one encoder, for the program only
+    // (the panel reads the conference again while open: the compositor's start is not notified)
+    const rec = await cli(['conf', 'record', 'start', confId]);
+    expect(rec.code, rec.stderr).toBe(0);
+    // (for a moment the picture is composed and not yet the program's: its rooms say —)
+    const screen = await checked('compositor panel, recording', /合成器：1 路编码[\s\S]*→ 节目流/, 60_000);
+    const encoder = (await show()).multiview?.encoders?.[0];
+    expect(encoder?.program).toBe(true);
+    expect(screen).toMatch(
+      new RegExp(`${encoder!.width}×${encoder!.height}@${encoder!.fps} +${encoder!.kbps}k 会议布局 2x2 → 节目流`),
+    );
+    expect((await cli(['conf', 'record', 'stop', confId])).code).toBe(0);
+    await press('E', '合成器：', true);
+  }, 120_000);
 
   it('the technician: the list with why sites are down, and a diagnosis of a site that does not answer', async () => {
     await press('3', '选择要诊断的会场');
