@@ -5,7 +5,6 @@
 // sends video (a=sendonly), unless `watch`: then it also receives, and what it receives is decoded by
 // ffmpeg with every decoder problem counted (H264Watch).
 import type dgram from 'node:dgram';
-import { negotiate, buildAnswer } from '../../daemon/sip/sdpNegotiate.js';
 import type { SipStack } from '../../daemon/sip/SipStack.js';
 import { buildRtp, isRtcp } from '../../daemon/media/rtp/packet.js';
 import { hasKeyframeRequest } from '../../daemon/media/rtp/rtcp.js';
@@ -14,6 +13,7 @@ import { bindUdp, pace } from './udpSim.js';
 import { startTestStack, uriOf } from './sipTestStack.js';
 import { CLIP_FPS, colourClip, packetize, type Clip } from './h264Clip.js';
 import { H264Watch } from './h264Watch.js';
+import { answerLikeARoom } from './roomAnswer.js';
 
 export class ColourRoom {
   readonly id: string;
@@ -57,33 +57,22 @@ export class ColourRoom {
     };
     rtcp.on('message', onRtcp);
     rtp.on('message', (m) => (isRtcp(m) ? onRtcp(m) : this.watch?.rtp(m)));
-    stack.on('invite', (inc) => {
-      const offer = inc.offer;
-      if (!offer) return void inc.reject(488);
-      const neg = negotiate(offer, { audio: { codecs: ['PCMA'] }, video: { codecs: ['H264'] }, srtp: 'off' });
-      const { sdp } = buildAnswer(neg, {
-        address: '127.0.0.1',
-        audio: { port: audio.rtp.address().port, rtcpPort: audio.rtcp.address().port },
-        // only a watching room takes the composed picture: the others only send (sendonly), so the
-        // bridge does not send 1.5 Mbit/s to each of them into this process
-        video: {
-          port: rtp.address().port,
-          rtcpPort: rtcp.address().port,
-          ...(o.watch ? {} : { direction: 'sendonly' }),
-        },
-      });
-      this.calls++;
-      void inc.accept(sdp).then(
-        () => {
-          // one call at a time: a redial replaces the destinations
-          this.audio.stop();
+    // only a watching room takes the composed picture: the others only send (sendonly), so the bridge
+    // does not send 1.5 Mbit/s to each of them into this process
+    answerLikeARoom(
+      stack,
+      audio,
+      {
+        port: rtp.address().port,
+        rtcpPort: rtcp.address().port,
+        ...(o.watch ? {} : { direction: 'sendonly' as const }),
+        restart: (v) => {
           this.#pacer?.stop();
-          if (neg.audio) audio.start(neg.audio.remote);
-          if (neg.video) this.#send(neg.video.codec.payloadType, neg.video.remote);
+          if (v) this.#send(v.codec.payloadType, v.remote);
         },
-        () => undefined,
-      );
-    });
+      },
+      () => this.calls++,
+    );
   }
 
   static async start(o: { id: string; colour: string; watch?: boolean }): Promise<ColourRoom> {

@@ -1,11 +1,11 @@
 // A SIP room that answers the bridge's calls like a real one (our SipStack, PCMA tone as audio) but
 // whose H.264 video is junk: well-formed RTP carrying FU-A "slices" of filler bytes, with no SPS/PPS
 // and no decodable keyframe ever. The picture a decoder makes of it is nothing at all.
-import { negotiate, buildAnswer } from '../../daemon/sip/sdpNegotiate.js';
 import type { SipStack } from '../../daemon/sip/SipStack.js';
 import { SimRoom } from './simRoom.js';
 import { SimVideo } from './simVideo.js';
 import { startTestStack, uriOf } from './sipTestStack.js';
+import { answerLikeARoom } from './roomAnswer.js';
 
 export class JunkRoom {
   readonly stack: SipStack;
@@ -17,30 +17,21 @@ export class JunkRoom {
     this.stack = stack;
     this.audio = audio;
     this.video = video;
-    stack.on('invite', (inc) => {
-      const offer = inc.offer;
-      if (!offer) return void inc.reject(488);
-      const neg = negotiate(offer, { audio: { codecs: ['PCMA'] }, video: { codecs: ['H264'] }, srtp: 'off' });
-      const { sdp } = buildAnswer(neg, {
-        address: '127.0.0.1',
-        audio: { port: audio.rtp.address().port, rtcpPort: audio.rtcp.address().port },
-        video: { port: video.port, rtcpPort: video.rtcpPort },
-      });
-      this.calls++;
-      void inc.accept(sdp).then(
-        () => {
-          // one call at a time: a redial replaces the destinations
-          audio.stop();
+    answerLikeARoom(
+      stack,
+      audio,
+      {
+        port: video.port,
+        rtcpPort: video.rtcpPort,
+        restart: (v) => {
           video.stop();
-          if (neg.audio) audio.start(neg.audio.remote);
-          if (neg.video) {
-            video.o.pt = neg.video.codec.payloadType;
-            video.start(neg.video.remote);
-          }
+          if (!v) return;
+          video.o.pt = v.codec.payloadType;
+          video.start(v.remote);
         },
-        () => undefined,
-      );
-    });
+      },
+      () => this.calls++,
+    );
   }
 
   static async start(): Promise<JunkRoom> {
