@@ -18,7 +18,7 @@
 // it, nor fed it once it grows: it keeps its last picture until the conference gives it a transcoded
 // one ('picture' tells it to plan again).
 import type dgram from 'node:dgram';
-import { mediaSocket, PICTURE_RECV_BUFFER, roomyReceive } from './udp.js';
+import { mediaSocket, PICTURE_RECV_BUFFER } from './udp.js';
 import type { types as ms } from 'mediasoup';
 import type { Logger } from '../util/logger.js';
 import { TypedEmitter } from '../util/TypedEmitter.js';
@@ -98,9 +98,8 @@ export class VideoView extends TypedEmitter<ViewEvents> {
   #closed = false;
 
   static async create(o: VideoViewOptions): Promise<VideoView> {
-    const socket = mediaSocket();
+    const socket = mediaSocket({ pictureBursts: true });
     await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-    roomyReceive(socket);
     try {
       const transport = await o.router.createPlainTransport({
         listenInfo: LOOPBACK,

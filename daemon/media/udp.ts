@@ -12,11 +12,6 @@ function literalLookup(host: string, options: unknown, callback: LookupCallback)
   else dns.lookup(host, options as dns.LookupOneOptions, callback);
 }
 
-/** A udp4 socket for media: sends to IPv4 literals skip the name lookup. */
-export function mediaSocket(): dgram.Socket {
-  return dgram.createSocket({ type: 'udp4', lookup: literalLookup as unknown as dgram.SocketOptions['lookup'] });
-}
-
 /**
  * Receive buffer for the sockets a composed picture passes through on the daemon's event loop: a 720p
  * keyframe arrives as a burst of ~50 packets, and the default buffer (~208 KB, ~90 datagrams) overflows
@@ -25,7 +20,25 @@ export function mediaSocket(): dgram.Socket {
  */
 export const PICTURE_RECV_BUFFER = 2 << 20;
 
-/** Ask for PICTURE_RECV_BUFFER on a bound socket (a smaller buffer than asked is not an error). */
+export interface MediaSocketOptions {
+  /** Pictures pass through it: ask for PICTURE_RECV_BUFFER once it is bound. */
+  pictureBursts?: boolean;
+}
+
+/** A udp4 socket for media: sends to IPv4 literals skip the name lookup. */
+export function mediaSocket(o: MediaSocketOptions = {}): dgram.Socket {
+  const socket = dgram.createSocket({
+    type: 'udp4',
+    lookup: literalLookup as unknown as dgram.SocketOptions['lookup'],
+  });
+  // before bind()'s own callback: dgram's recvBufferSize option would throw out of the event loop
+  // where the size cannot be set, this is only a wish
+  if (o.pictureBursts) socket.once('listening', () => roomyReceive(socket));
+  return socket;
+}
+
+/** Ask for PICTURE_RECV_BUFFER on a bound socket (a smaller buffer than asked is not an error); for a
+ *  socket made before it is known whether pictures pass (RtpRelay's internal one). */
 export function roomyReceive(socket: dgram.Socket): void {
   try {
     socket.setRecvBufferSize(PICTURE_RECV_BUFFER);

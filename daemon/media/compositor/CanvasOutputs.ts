@@ -10,7 +10,7 @@ import type { Logger } from '../../util/logger.js';
 import { producerParams, routerVideoCodec } from '../mediaCodecs.js';
 import { isRtcp, parseRtp, randomSsrc, setSeq, setSsrc, setTs } from '../rtp/packet.js';
 import { StreamRebaser } from '../rtp/StreamRebaser.js';
-import { PICTURE_RECV_BUFFER, roomyReceive } from '../udp.js';
+import { mediaSocket, PICTURE_RECV_BUFFER } from '../udp.js';
 import { hasKeyframeRequest, keyframeRequestSsrcs } from '../rtp/rtcp.js';
 import type { CanvasSpec } from './Compositor.js';
 
@@ -58,9 +58,8 @@ export class CanvasOutputs {
     log: Logger;
     sendKeyframe: (canvasId: string) => void;
   }): Promise<CanvasOutputs> {
-    const socket = dgram.createSocket('udp4');
+    const socket = mediaSocket({ pictureBursts: true });
     await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-    roomyReceive(socket);
     try {
       return new CanvasOutputs(o, socket, await outputTransport(o.router, socket));
     } catch (e) {
