@@ -1,6 +1,6 @@
 // One meeting: its participants, its media and its life (starting → active → ending → ended).
-// Operator actions arrive here from the manager; who is heard and who sees whom is the FloorDirector's,
-// the operator's meeting controls are MeetingControl's. Every change is published as typed events
+// Operator actions arrive here from the manager; who is in it is the Roster's, who is heard and who
+// sees whom the FloorDirector's, the operator's meeting controls are MeetingControl's. Every change is published as typed events
 // that the daemon forwards as conference.* notifications.
 import type { Endpoint } from '../config/schema.js';
 import {
@@ -20,8 +20,9 @@ import { VcError } from '../errors.js';
 import { LegStats as LegStatsSampler } from '../media/LegStats.js';
 import type { types as ms } from 'mediasoup';
 import { ConferenceMedia } from '../media/ConferenceMedia.js';
-import { Participant } from './Participant.js';
+import type { Participant } from './Participant.js';
 import { BrowserParticipant } from './BrowserParticipant.js';
+import { Roster } from './Roster.js';
 import { participantView } from './views.js';
 import { MeetingControl } from './MeetingControl.js';
 import type { IncomingSignal } from './Signalling.js';
@@ -43,9 +44,7 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
   readonly #log: Logger;
   readonly #media: ConferenceMedia;
   readonly #sampler: LegStatsSampler;
-  readonly #participants = new Map<string, Participant>();
-  /** Browser participants' seats, by participant id (see BrowserParticipant). */
-  readonly #browsers = new Map<string, BrowserParticipant>();
+  readonly #roster: Roster;
   #phase: Phase = 'starting';
   #live: (() => LiveView | null) | null = null;
   #locked = false;
@@ -80,8 +79,19 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
     this.#media = media;
     media.on('switched', (e) => this.#publish(e.targetId));
     this.#sampler = new LegStatsSampler({ log: deps.log, clock: deps.clock, intervalMs: deps.statsIntervalMs });
+    this.#roster = new Roster({
+      conferenceId: row.id,
+      deps,
+      media,
+      sampler: this.#sampler,
+      apply: () => this.#floor.apply(),
+    });
+    this.#roster
+      .on('changed', (id) => this.#publish(id))
+      .on('event', (m) => this.#event(m))
+      .on('dtmf', (p, digit, via) => this.#onDtmf(p, digit, via));
     this.#sampler.on('stats', (s) => {
-      const p = this.#participants.get(s.legId);
+      const p = this.#roster.sites.get(s.legId);
       if (!p?.connected) return;
       this.emit('stats', { endpointId: p.id, stats: p.recordStats(s) });
     });
@@ -90,13 +100,13 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
       clock: deps.clock,
       assertLive: () => this.#assertLive(),
       require: (id) => void this.#require(id),
-      everyone: () => this.#everyone(),
+      everyone: () => this.#roster.everyone(),
       rollcallDefault: () => this.endpointIds.filter((id) => id !== row.chair && id !== row.upstream),
-      present: () => this.#presentIds(),
+      present: () => this.#roster.present(),
       showable: (target, id) =>
-        this.#presentIds().includes(id) &&
+        this.#roster.present().includes(id) &&
         this.#media.hasVideo(id) &&
-        (target === null || this.#browsers.has(target) || this.#media.canView(target, id)),
+        (target === null || this.#roster.browsers.has(target) || this.#media.canView(target, id)),
       floor: () => this.#floor.givenFloor,
       setFloor: (id) => this.setFloor(id),
       event: (m) => this.#event(m),
@@ -116,17 +126,17 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
         live: () => this.live,
         assertLive: () => this.#assertLive(),
         require: (id) => void this.#require(id),
-        everyone: () => this.#everyone(),
-        present: () => this.#presentIds(),
-        isBrowser: (id) => this.#browsers.has(id),
-        seats: () => pictureSeats(media, this.#participants, this.#browsers),
+        everyone: () => this.#roster.everyone(),
+        present: () => this.#roster.present(),
+        isBrowser: (id) => this.#roster.browsers.has(id),
+        seats: () => pictureSeats(media, this.#roster.sites, this.#roster.browsers),
       },
     );
     this.#floor
       .on('event', (m) => this.#event(m))
       .on('participant', (id) => this.#publish(id))
       .on('state', () => this.#emitState());
-    for (const ep of setup.endpoints) this.#add(ep);
+    for (const ep of setup.endpoints) this.#roster.site(ep);
   }
 
   get phase(): Phase {
@@ -150,7 +160,7 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
     return this.#locked;
   }
   get endpointIds(): string[] {
-    return [...this.#participants.keys()];
+    return this.#roster.siteIds;
   }
   get media(): ConferenceMedia {
     return this.#media;
@@ -158,14 +168,14 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
 
   /** Which participants are still wanted (not hung up): they occupy their endpoint. */
   occupies(endpointId: string): boolean {
-    const p = this.#participants.get(endpointId);
+    const p = this.#roster.sites.get(endpointId);
     return Boolean(p && this.live && p.wanted);
   }
 
   /** Dial every site in parallel. */
   start(): void {
     this.#phase = 'active';
-    for (const p of this.#participants.values()) p.dial();
+    for (const p of this.#roster.sites.values()) p.dial();
     this.#emitState();
   }
 
@@ -183,11 +193,13 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
       endsAt: this.#endsAt === null ? null : new Date(this.#endsAt).toISOString(),
       ...(this.scheduleId ? { scheduleId: this.scheduleId } : {}),
       ...this.control.view(),
-      participants: [...this.#participants.values(), ...this.#browsers.values()].map((p) => this.#participantView(p)),
-      multiview: multiviewInfo(this.control.multiview, this.#floor.plan, this.#media.pictures.usage(), [
-        ...this.#participants.keys(),
-        ...this.#browsers.keys(),
-      ]),
+      participants: this.#roster.all().map((p) => this.#participantView(p)),
+      multiview: multiviewInfo(
+        this.control.multiview,
+        this.#floor.plan,
+        this.#media.pictures.usage(),
+        this.#roster.everyone(),
+      ),
       ...(this.#live ? { live: this.#live() } : {}),
       recording: this.#recording,
     };
@@ -211,26 +223,7 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
   /** The seat of a browser participant (the web layer checked its invitation); made on first join. */
   browser(id: string, name: string): BrowserParticipant {
     this.#assertLive();
-    let b = this.#browsers.get(id);
-    if (b) return b;
-    if (this.#participants.has(id))
-      throw new VcError('BAD_REQUEST', say('err.notBrowserSeat', { id, conference: this.id }));
-    b = new BrowserParticipant({
-      id,
-      name,
-      conferenceId: this.id,
-      media: this.#media,
-      log: this.#d.log,
-      clock: this.#d.clock,
-    });
-    b.on('media', () => this.#floor.apply())
-      .on('event', (m) => this.#event(m))
-      .on('changed', () => {
-        this.#floor.apply();
-        this.#publish(id);
-      });
-    this.#browsers.set(id, b);
-    return b;
+    return this.#roster.browser(id, name);
   }
 
   participant(endpointId: string): ParticipantView {
@@ -258,7 +251,7 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
   /** Dial (or redial now) a site; a configured endpoint not yet in the meeting joins it. */
   dial(endpoint: Endpoint): ParticipantView {
     this.#assertLive();
-    const p = this.#participants.get(endpoint.id) ?? this.#add(endpoint);
+    const p = this.#roster.site(endpoint);
     p.dial();
     this.#event(reason('ev.dialling', { id: endpoint.id }));
     return this.#participantView(p);
@@ -296,7 +289,7 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
   incoming(sig: IncomingSignal, endpoint: Endpoint): void {
     if (!this.live) return sig.reject(480, 'Temporarily Unavailable');
     if (this.#locked) return sig.reject(486, 'Busy Here (conference locked)');
-    const p = this.#participants.get(endpoint.id) ?? this.#add(endpoint);
+    const p = this.#roster.site(endpoint);
     this.#event(reason('ev.dialledIn', { id: endpoint.id }));
     p.acceptIncoming(sig);
   }
@@ -309,7 +302,7 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
         const t0 = this.#d.clock.now();
         this.#event(reason('ev.workerDied'));
         await this.#media.rebuild(router);
-        await Promise.all([...this.#participants.values()].map((p) => p.reinvite()));
+        await Promise.all([...this.#roster.sites.values()].map((p) => p.reinvite()));
         this.#floor.apply();
         this.#event(reason('ev.mediaRebuilt', { ms: this.#d.clock.now() - t0 }));
       })
@@ -329,7 +322,7 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
     this.#emitState();
     this.#floor.close();
     // BYE to everyone (each waits at most 2 s for its answer; see Participant)
-    await Promise.all([...this.#participants.values(), ...this.#browsers.values()].map((p) => p.end(why)));
+    await Promise.all(this.#roster.all().map((p) => p.end(why)));
     await this.#floor.settled();
     this.#sampler.close();
     this.#media.close();
@@ -340,61 +333,9 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
     this.#log.info({ reason: why }, 'conference ended');
   }
 
-  #add(ep: Endpoint): Participant {
-    const p = new Participant({
-      conferenceId: this.id,
-      endpoint: ep,
-      signalling: this.#d.signalling,
-      ports: this.#d.ports,
-      ...(this.#d.plane ? { plane: this.#d.plane } : {}),
-      router: () => this.#media.router,
-      announcedAddress: this.#d.announcedAddress,
-      cdr: this.#d.cdr,
-      log: this.#d.log,
-      clock: this.#d.clock,
-      rtpTimeoutMs: this.#d.rtpTimeoutMs,
-      pinDelayMs: this.#d.pinDelayMs,
-      media: {
-        attach: async (id, leg) => {
-          await this.#media.addLeg(id, leg);
-          this.#sampler.add(id, leg);
-          this.#floor.apply();
-        },
-        detach: (id) => {
-          this.#sampler.remove(id);
-          this.#media.removeLeg(id);
-          this.#floor.apply();
-        },
-        renegotiated: async (id) => {
-          await this.#media.refreshLeg(id);
-          this.#floor.apply();
-        },
-        keyframeWanted: (id) => this.#media.keyframeFor(id),
-      },
-    });
-    p.on('changed', () => this.#publish(p.id));
-    p.on('event', (m) => this.#event(m));
-    p.on('dtmf', (d) => this.#onDtmf(p, d.digit, d.via));
-    this.#participants.set(ep.id, p);
-    return p;
-  }
-
   #onDtmf(p: Participant, digit: string, via: 'rfc4733' | 'info'): void {
     if (!this.control.dtmf(p.id, p.endpoint.raiseHand, digit) || !this.live) return;
     this.control.raiseHand(p.id, 'dtmf', `DTMF ${p.endpoint.raiseHand} by ${via === 'info' ? 'SIP INFO' : 'RFC 4733'}`);
-  }
-
-  /** Every site, then every browser seat. */
-  #everyone(): string[] {
-    return [...this.#participants.keys(), ...this.#browsers.keys()];
-  }
-
-  /** Legs attached to the media and browsers connected: who can be heard and shown. */
-  #presentIds(): string[] {
-    const attached = new Set(this.#media.legIds);
-    return [...this.#participants.keys()]
-      .filter((id) => attached.has(id))
-      .concat([...this.#browsers.values()].filter((b) => b.connected).map((b) => b.id));
   }
 
   #participantView(p: Participant | BrowserParticipant): ParticipantView {
@@ -417,7 +358,7 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
   }
 
   #publish(endpointId: string): void {
-    const p = this.#participants.get(endpointId) ?? this.#browsers.get(endpointId);
+    const p = this.#roster.get(endpointId);
     if (p) this.emit('participant', this.#participantView(p));
   }
 
@@ -431,13 +372,7 @@ export class Conference extends TypedEmitter<ConferenceEvents> {
   }
 
   #require(endpointId: string): Participant | BrowserParticipant {
-    const p = this.#participants.get(endpointId) ?? this.#browsers.get(endpointId);
-    if (!p)
-      throw new VcError(
-        'PARTICIPANT_UNKNOWN',
-        say('err.notInConference', { id: endpointId, conference: this.id, ids: this.endpointIds.join(', ') }),
-      );
-    return p;
+    return this.#roster.require(endpointId);
   }
 
   #assertLive(): void {
