@@ -30,6 +30,14 @@ function lockPid(dataDir: string): number | undefined {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * How long `daemon start` waits for the new daemon's API, and `daemon stop` for it to exit. By the
+ * clock, not by a count of polls: on a busy machine (two CPU hogs, load 7) a start took over 10 s,
+ * and each poll itself can take a second.
+ */
+export const START_WAIT_S = 30;
+export const STOP_WAIT_S = 15;
+
 async function ping(g: Globals): Promise<boolean> {
   try {
     const c = await ApiClient.connect({ url: g.url, token: g.token, timeoutMs: 1000 });
@@ -64,7 +72,8 @@ const start = new Command('start')
     if (o.apiPort !== undefined) args.push('--api-port', String(o.apiPort));
     const pid = spawnDaemon(args, fd);
     closeSync(fd);
-    for (let i = 0; i < 100; i++) {
+    const deadline = performance.now() + START_WAIT_S * 1000;
+    while (performance.now() < deadline) {
       if (!isAlive(pid)) {
         // a bad config: every problem, said like `config check` says it (the log has them in English)
         const refused = configRefusal(checkConfigFile(resolve(o.config)));
@@ -78,7 +87,7 @@ const start = new Command('start')
       }
       await sleep(100);
     }
-    throw new CliError('TIMEOUT', g.t('c.d.noAnswer', { pid, url: g.url, log: logFile }));
+    throw new CliError('TIMEOUT', g.t('c.d.noAnswer', { pid, url: g.url, log: logFile, s: START_WAIT_S }));
   });
 
 const DirOptions = z.object({ dataDir: z.string().optional() });
@@ -92,8 +101,9 @@ const stop = new Command('stop')
     const pid = lockPid(dataDir);
     if (!pid) throw new CliError('DAEMON_NOT_RUNNING', g.t('c.d.none', { dir: dataDir }));
     process.kill(pid, 'SIGTERM');
-    for (let i = 0; i < 70 && isAlive(pid); i++) await sleep(100);
-    if (isAlive(pid)) throw new CliError('TIMEOUT', g.t('c.d.stillRunning', { pid }));
+    const deadline = performance.now() + STOP_WAIT_S * 1000;
+    while (isAlive(pid) && performance.now() < deadline) await sleep(100);
+    if (isAlive(pid)) throw new CliError('TIMEOUT', g.t('c.d.stillRunning', { pid, s: STOP_WAIT_S }));
     print(g, { stopped: true, pid }, () => g.t('c.d.stopped', { pid }));
   });
 

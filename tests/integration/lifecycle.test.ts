@@ -16,6 +16,18 @@ import {
 } from '../helpers/daemon.js';
 import { freePort } from '../helpers/ports.js';
 
+/** SIGKILL the daemon whose pid the data dir's lock names, if it still runs. */
+function killFromLock(dataDir: string): void {
+  const lock = join(dataDir, 'vcbridged.lock');
+  const pid = existsSync(lock) ? Number.parseInt(readFileSync(lock, 'utf8'), 10) : NaN;
+  if (!Number.isInteger(pid)) return;
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err; // ESRCH: already stopped by the test
+  }
+}
+
 const running: RunningDaemon[] = [];
 afterEach(async () => {
   await Promise.all(running.splice(0).map((d) => d.stop('SIGKILL')));
@@ -155,15 +167,19 @@ describe('CLI', () => {
     const url = `ws://127.0.0.1:${apiPort}`;
     const dataDir = join(dir, 'data');
     const s = cli(['daemon', 'start', '--config', cfg, '--data-dir', dataDir, '--url', url]);
-    expect(s.code, s.err).toBe(0);
-    const st = cli(['daemon', 'status', '--data-dir', dataDir, '--url', url, '--json']);
-    expect(JSON.parse(st.out).running).toBe(true);
-    const again = cli(['daemon', 'start', '--config', cfg, '--data-dir', dataDir, '--url', url]);
-    expect(again.code).toBe(1);
-    expect(again.err).toMatch(/already running/);
-    const stop = cli(['daemon', 'stop', '--data-dir', dataDir]);
-    expect(stop.code, stop.err).toBe(0);
-    expect(cli(['daemon', 'status', '--data-dir', dataDir]).code).toBe(1);
+    try {
+      expect(s.code, s.err).toBe(0);
+      const st = cli(['daemon', 'status', '--data-dir', dataDir, '--url', url, '--json']);
+      expect(JSON.parse(st.out).running).toBe(true);
+      const again = cli(['daemon', 'start', '--config', cfg, '--data-dir', dataDir, '--url', url]);
+      expect(again.code).toBe(1);
+      expect(again.err).toMatch(/already running/);
+      const stop = cli(['daemon', 'stop', '--data-dir', dataDir]);
+      expect(stop.code, stop.err).toBe(0);
+      expect(cli(['daemon', 'status', '--data-dir', dataDir]).code).toBe(1);
+    } finally {
+      killFromLock(dataDir); // a failed step must not leave the background daemon running for the rest of the suite
+    }
   });
 
   it('daemon install --root stages the systemd unit (unprivileged user, restart on failure, state dir) and the config', () => {
