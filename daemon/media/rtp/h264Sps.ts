@@ -2,6 +2,7 @@
 // §7.3.2.1.1) as it passes through the view: a room negotiates a level but may send anything up to it
 // (most send 320×240 or CIF under a level 3.1 answer), so the SPS, not the SDP, says whether a room of
 // a lower level can decode it.
+import { stapANal } from './keyframe.js';
 
 /** What an SPS says about the picture: coded size in macroblocks, and the displayed (cropped) size. */
 export interface SpsPicture {
@@ -129,14 +130,7 @@ export function spsOfPayload(p: Uint8Array): Uint8Array | undefined {
   if (p.length < 2) return undefined;
   const type = p[0]! & 0x1f;
   if (type === 7) return p;
-  if (type === 24) {
-    for (let j = 1; j + 2 < p.length;) {
-      const size = (p[j]! << 8) | p[j + 1]!;
-      if ((p[j + 2]! & 0x1f) === 7) return p.subarray(j + 2, Math.min(p.length, j + 2 + size));
-      j += 2 + size;
-    }
-    return undefined;
-  }
+  if (type === 24) return stapANal(p, (t) => t === 7);
   if (type === 28 && (p[1]! & 0x80) !== 0 && (p[1]! & 0x1f) === 7) {
     const nal = new Uint8Array(p.length - 1);
     nal[0] = (p[0]! & 0xe0) | 7;

@@ -20,19 +20,22 @@ export function isVp8KeyframeStart(p: Uint8Array): boolean {
 
 const isKeyNal = (t: number): boolean => t === 5 || t === 7; // IDR slice, SPS
 
+/** The first NAL unit of an H.264 STAP-A payload (RFC 6184 §5.7.1) whose type `wanted` accepts. */
+export function stapANal(p: Uint8Array, wanted: (type: number) => boolean): Uint8Array | undefined {
+  for (let j = 1; j + 2 < p.length;) {
+    const size = (p[j]! << 8) | p[j + 1]!;
+    if (wanted(p[j + 2]! & 0x1f)) return p.subarray(j + 2, Math.min(p.length, j + 2 + size));
+    j += 2 + size;
+  }
+  return undefined;
+}
+
 /** H.264 (RFC 6184): an SPS or IDR as a single NAL, inside a STAP-A, or as the first FU-A fragment. */
 export function isH264KeyframeStart(p: Uint8Array): boolean {
   if (p.length < 2) return false;
   const type = p[0]! & 0x1f;
   if (isKeyNal(type)) return true;
-  if (type === 24) {
-    for (let j = 1; j + 2 < p.length;) {
-      const size = (p[j]! << 8) | p[j + 1]!;
-      if (isKeyNal(p[j + 2]! & 0x1f)) return true;
-      j += 2 + size;
-    }
-    return false;
-  }
+  if (type === 24) return stapANal(p, isKeyNal) !== undefined;
   if (type === 28) return (p[1]! & 0x80) !== 0 && isKeyNal(p[1]! & 0x1f);
   return false;
 }

@@ -102,8 +102,13 @@ export function hasKeyframeRequest(buf: Buffer): boolean {
 
 /** The compound without its PLIs (for a room that negotiated only FIR); undefined when nothing is left. */
 export function withoutPli(buf: Buffer): Buffer | undefined {
+  return withoutPsfb(buf, 1);
+}
+
+/** The compound without its payload-specific feedback of one FMT; undefined when nothing is left. */
+function withoutPsfb(buf: Buffer, fmt: number): Buffer | undefined {
   const keep: Buffer[] = [];
-  for (const c of chunks(buf)) if (c.pt !== RTCP_PSFB || c.count !== 1) keep.push(buf.subarray(c.off, c.end));
+  for (const c of chunks(buf)) if (c.pt !== RTCP_PSFB || c.count !== fmt) keep.push(buf.subarray(c.off, c.end));
   return keep.length ? Buffer.concat(keep) : undefined;
 }
 
@@ -145,9 +150,7 @@ export function firEntries(buf: Buffer): { ssrc: number; seqNr: number }[] {
 
 /** The compound without its FIRs; undefined when nothing is left. */
 export function withoutFir(buf: Buffer): Buffer | undefined {
-  const keep: Buffer[] = [];
-  for (const c of chunks(buf)) if (c.pt !== RTCP_PSFB || c.count !== 4) keep.push(buf.subarray(c.off, c.end));
-  return keep.length ? Buffer.concat(keep) : undefined;
+  return withoutPsfb(buf, 4);
 }
 
 /** Media SSRCs that PLIs and FIRs in the compound ask keyframes of. */
